@@ -1,0 +1,37 @@
+// One Jest configuration, two projects: `unit` (*.spec.ts, pure and fast) and
+// `integration` (*.int-spec.ts and test/e2e, against the real PostgreSQL and Kafka).
+const { readFileSync } = require('node:fs');
+
+const swc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+delete swc.$schema;
+delete swc.jsc.baseUrl;
+delete swc.jsc.paths;
+
+// Packages published only as ES modules are compiled to CommonJS for Jest.
+const esmOnlyPackages = ['jose', 'cborg', '@noble', '@scure', 'cbor2'];
+
+const shared = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swc, swcrc: false }] },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
+  moduleNameMapper: {
+    '^@settle/(contracts|crypto)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@settle/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+  },
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.cache/'],
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts', '<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+      globalTeardown: '<rootDir>/test/support/global-teardown.js',
+      testTimeout: 120000,
+    },
+  ],
+};

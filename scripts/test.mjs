@@ -1,0 +1,18 @@
+// The whole test suite, in the order that fails fastest: types, lint, unit tests, then the
+// integration and end-to-end tests (which start their own Kafka and create their own databases).
+import { spawnSync } from 'node:child_process';
+
+const steps = [
+  ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ['lint', 'npx', ['eslint', '--max-warnings', '0', '.']],
+  ['unit tests', 'npx', ['jest', '--selectProjects', 'unit']],
+  ['integration tests', 'npx', ['jest', '--selectProjects', 'integration', '--runInBand']],
+];
+
+for (const [name, command, args] of steps) {
+  const started = Date.now();
+  console.log(`\n=== ${name} ===`);
+  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
+  console.log(`=== ${name}: ${result.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s ===`);
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
