@@ -8,7 +8,7 @@ delete swc.jsc.baseUrl;
 delete swc.jsc.paths;
 
 // Packages published only as ES modules are compiled to CommonJS for Jest.
-const esmOnlyPackages = ['jose', 'cborg', '@noble', '@scure', 'cbor2'];
+const esmOnlyPackages = ['jose', '@noble', '@scure', 'cbor2', '@cto\\.af'];
 
 const shared = {
   rootDir: __dirname,
@@ -16,6 +16,7 @@ const shared = {
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swc, swcrc: false }] },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
   moduleNameMapper: {
+    '^@settle/test-support$': '<rootDir>/test/support/index.ts',
     '^@settle/(contracts|crypto)/(.*)$': '<rootDir>/libs/$1/src/$2',
     '^@settle/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
@@ -31,7 +32,7 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts', '<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.js',
       globalTeardown: '<rootDir>/test/support/global-teardown.js',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.js'],
     },
   ],
 };

@@ -2,7 +2,8 @@
 // Starts (or stops) the local single-node Kafka the services and the demo use. With KAFKA_BROKERS set,
 // that cluster is used and nothing is started.
 import path from 'node:path';
-import { repositoryRoot, startKafka, stopKafka } from './lib/kafka-local.mjs';
+import kafkaLocal from './lib/kafka-local.cjs';
+const { repositoryRoot, startKafka, stopKafka } = kafkaLocal;
 
 export const developmentKafka = {
   directory: path.join(repositoryRoot, '.cache/kafka/dev'),

@@ -7,7 +7,7 @@ const { mkdtempSync } = require('node:fs');
 
 module.exports = async function globalSetup() {
   if (process.env.KAFKA_BROKERS) return;
-  const kafka = await import('../../scripts/lib/kafka-local.mjs');
+  const kafka = require('../../scripts/lib/kafka-local.cjs');
   const directory = mkdtempSync(path.join(os.tmpdir(), 'settle-test-kafka-'));
   const [port, controllerPort] = [await kafka.freePort(), await kafka.freePort()];
   const started = Date.now();

@@ -3,15 +3,15 @@
 // The jars are fetched once with Maven (infra/kafka/pom.xml) into .cache/kafka/lib-<version>; a second
 // start downloads nothing. Each broker gets its own directory (storage, config, log, pid file) and its
 // own loopback ports, so a developer's broker and a test run's broker never collide.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// CommonJS on purpose: the npm scripts (ES modules), Jest's global setup and the TypeScript tests all
+// load it without a loader.
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } = require('node:fs');
+const { createServer } = require('node:net');
+const path = require('node:path');
 
-const require = createRequire(import.meta.url);
-export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const repositoryRoot = path.resolve(__dirname, '../..');
 const pomFile = path.join(repositoryRoot, 'infra/kafka/pom.xml');
 const log4jConfigFile = path.join(repositoryRoot, 'infra/kafka/log4j2.properties');
 
@@ -19,14 +19,14 @@ const brokerReadyTimeoutMs = 90_000;
 const brokerStopGraceMs = 30_000;
 const pollIntervalMs = 250;
 
-export function kafkaVersion() {
+function kafkaVersion() {
   const match = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(pomFile, 'utf8'));
   if (!match) throw new Error(`no <kafka.version> in ${pomFile}`);
   return match[1];
 }
 
 /** Copies the broker's runtime jars into the cache once; returns the folder. */
-export function ensureKafkaJars() {
+function ensureKafkaJars() {
   const libDirectory = path.join(repositoryRoot, '.cache/kafka', `lib-${kafkaVersion()}`);
   const marker = path.join(libDirectory, '.complete');
   if (existsSync(marker)) return libDirectory;
@@ -42,7 +42,7 @@ export function ensureKafkaJars() {
   return libDirectory;
 }
 
-export async function freePort() {
+async function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -88,7 +88,7 @@ function java(libDirectory, args, options = {}) {
  * Starts a broker in `directory` (created if missing). With `fresh`, the storage is wiped first.
  * Resolves once a kafkajs admin client gets cluster metadata from it.
  */
-export async function startKafka({ directory, port, controllerPort, fresh = false, tunedForTests = false, heapMb = 512 }) {
+async function startKafka({ directory, port, controllerPort, fresh = false, tunedForTests = false, heapMb = 512 }) {
   const libDirectory = ensureKafkaJars();
   const dataDirectory = path.join(directory, 'data');
   const configFile = path.join(directory, 'server.properties');
@@ -153,7 +153,7 @@ async function answers(brokers) {
 }
 
 /** SIGTERM (controlled shutdown), then SIGKILL after a grace period. */
-export async function stopKafka(directory) {
+async function stopKafka(directory) {
   const pidFile = path.join(directory, 'kafka.pid');
   if (!existsSync(pidFile)) return false;
   const pid = Number(readFileSync(pidFile, 'utf8'));
@@ -167,14 +167,14 @@ export async function stopKafka(directory) {
 }
 
 /** SIGKILL, for fault tests: the broker gets no chance to shut down cleanly. */
-export function killKafka(directory) {
+function killKafka(directory) {
   const pidFile = path.join(directory, 'kafka.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8'));
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-export function isAlive(pid) {
+function isAlive(pid) {
   try {
     process.kill(pid, 0);
     return true;
@@ -184,3 +184,5 @@ export function isAlive(pid) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+module.exports = { repositoryRoot, kafkaVersion, ensureKafkaJars, freePort, startKafka, stopKafka, killKafka, isAlive };

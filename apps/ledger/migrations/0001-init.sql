@@ -1,0 +1,3 @@
+-- The ledger service's schema starts here; its tables arrive with the issues that need them.
+-- (Applied as namespace "ledger"; the platform's admin_audit_log is migration platform/0001.)
+SELECT 1;

@@ -1,0 +1,12 @@
+import path from 'node:path';
+import { type ServiceDefinition } from '@settle/platform';
+import { ledgerConfig } from './config';
+import { LedgerModule } from './ledger.module';
+
+/** What main.ts starts and `npm run migrate -- ledger` migrates. */
+export const serviceDefinition: ServiceDefinition<typeof ledgerConfig> = {
+  name: 'ledger',
+  module: LedgerModule,
+  config: ledgerConfig,
+  migrationSources: [{ namespace: 'ledger', directory: path.join(__dirname, '..', 'migrations') }],
+};

@@ -1,0 +1,3 @@
+-- The token-issuer service's schema starts here; its tables arrive with the issues that need them.
+-- (Applied as namespace "token-issuer"; the platform's admin_audit_log is migration platform/0001.)
+SELECT 1;

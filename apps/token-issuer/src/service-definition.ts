@@ -1,0 +1,12 @@
+import path from 'node:path';
+import { type ServiceDefinition } from '@settle/platform';
+import { tokenIssuerConfig } from './config';
+import { TokenIssuerModule } from './token-issuer.module';
+
+/** What main.ts starts and `npm run migrate -- token-issuer` migrates. */
+export const serviceDefinition: ServiceDefinition<typeof tokenIssuerConfig> = {
+  name: 'token-issuer',
+  module: TokenIssuerModule,
+  config: tokenIssuerConfig,
+  migrationSources: [{ namespace: 'token-issuer', directory: path.join(__dirname, '..', 'migrations') }],
+};

@@ -1,0 +1,63 @@
+import { type KeyObject, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { type SignatureAlgorithm, signatureLengthBytes } from '../algorithms';
+import { CryptoError, assert } from '../errors';
+import { type JwkInput } from '../keys/jwk';
+import { checkJwkShape, parsePublicJwk, type ParsedPrivateKey } from '../keys/parse-jwk';
+import { publicKeyCacheEntriesMax } from '../limits';
+import { BoundedLruCache } from './bounded-lru-cache';
+
+// The node:crypto (OpenSSL) back end, for the services' hot path. Importing a KeyObject costs more
+// than a verification, so imported keys are kept in a bounded LRU under the key's `kty:crv:x:y`.
+// A key is checked in full (by the same code as the noble back end, so both accept the same keys)
+// only on a cache miss; every call still checks the JWK's shape (no private member, right curve).
+
+/** Imported public `KeyObject`s by JWK, for this back end. */
+export const nativePublicKeyCache = new BoundedLruCache<string, KeyObject>(publicKeyCacheEntriesMax);
+
+function keyObjectFor(jwk: JwkInput, alg: SignatureAlgorithm): KeyObject {
+  const { cacheKey } = checkJwkShape(jwk, alg, 'public');
+  const cached = nativePublicKeyCache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const parsed = parsePublicJwk(jwk, alg);
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPublicKey({ key: { ...parsed.jwk }, format: 'jwk' });
+  } catch (error) {
+    throw new CryptoError('ERR_JWK_INVALID', 'OpenSSL refused the public key', { cause: error });
+  }
+  assert(keyObject.type === 'public', 'imported a public key');
+  return nativePublicKeyCache.set(cacheKey, keyObject);
+}
+
+/**
+ * Verifies with node:crypto: ES256 as SHA-256 + ECDSA over a raw r‖s (`ieee-p1363`) signature,
+ * Ed25519 as pure EdDSA (null digest). A malformed key throws `ERR_JWK_INVALID`; a malformed
+ * signature is simply not valid: `false`.
+ */
+export function verifyWithNative(alg: SignatureAlgorithm, jwk: JwkInput, data: Uint8Array, signature: Uint8Array): boolean {
+  const key = keyObjectFor(jwk, alg);
+  if (signature.length !== signatureLengthBytes[alg]) return false;
+  try {
+    return alg === 'ES256'
+      ? nodeVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature)
+      : nodeVerify(null, data, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Signs with node:crypto (randomised k for ES256, so s is high about half the time). */
+export function signWithNative(key: ParsedPrivateKey, data: Uint8Array): Uint8Array {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: { ...key.privateJwk }, format: 'jwk' });
+  } catch (error) {
+    throw new CryptoError('ERR_JWK_INVALID', 'OpenSSL refused the private key', { cause: error });
+  }
+  const signature =
+    key.alg === 'ES256'
+      ? nodeSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' })
+      : nodeSign(null, data, privateKey);
+  assert(signature.length === signatureLengthBytes[key.alg], 'native signature length');
+  return new Uint8Array(signature);
+}

@@ -1,0 +1,36 @@
+import { EntityNotYetSeenError, MessagingError, PermanentEventError } from '../errors';
+import type { DeadLetterReason } from './dead-letter';
+
+export type HandlerErrorVerdict =
+  | { readonly kind: 'transient'; readonly detail: string }
+  | { readonly kind: 'entity-not-yet-seen'; readonly detail: string }
+  | { readonly kind: 'permanent'; readonly reason: DeadLetterReason; readonly detail: string };
+
+/**
+ * PostgreSQL conditions that say nothing about the event: the connection, the server or a concurrent
+ * transaction failed. Class 08 (connection), 53 (insufficient resources), 57P0x (shutdown),
+ * 40001 (serialization failure), 40P01 (deadlock), 55P03 (lock not available).
+ */
+function isTransientPostgresError(error: { code?: unknown }): boolean {
+  const code = typeof error.code === 'string' ? error.code : '';
+  return /^(08|53|57P0)/.test(code) || ['40001', '40P01', '55P03'].includes(code);
+}
+
+const nodeNetworkErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Decides what a handler failure means for the event: wait, retry with a bound, or dead-letter. */
+export function classifyHandlerError(error: unknown): HandlerErrorVerdict {
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (error instanceof EntityNotYetSeenError) return { kind: 'entity-not-yet-seen', detail };
+  if (error instanceof PermanentEventError) return { kind: 'permanent', reason: 'HANDLER_REJECTED', detail: `${error.code}: ${error.message}` };
+  if (error instanceof MessagingError) return error.retriable ? { kind: 'transient', detail } : { kind: 'permanent', reason: 'HANDLER_FAILED', detail };
+  if (typeof error === 'object' && error !== null) {
+    const candidate = error as { code?: unknown; message?: unknown };
+    if (isTransientPostgresError(candidate)) return { kind: 'transient', detail };
+    if (typeof candidate.code === 'string' && nodeNetworkErrorCodes.has(candidate.code)) return { kind: 'transient', detail };
+    if (typeof candidate.message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(candidate.message)) {
+      return { kind: 'transient', detail };
+    }
+  }
+  return { kind: 'permanent', reason: 'HANDLER_FAILED', detail };
+}

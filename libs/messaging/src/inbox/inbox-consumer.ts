@@ -1,0 +1,285 @@
+import { SpanKind, trace, type Span } from '@opentelemetry/api';
+import type { EventEnvelope } from '@settle/contracts';
+import type { IncomingBatch, IncomingMessage, KafkaPort, MessageConsumer, MessageProducer, TopicPartitionRef } from '../kafka/kafka-port';
+import { type MessagingLogger, silentLogger } from '../logger';
+import { inTransaction, type SqlExecutor, type SqlPool } from '../sql';
+import { contextFromHeaders } from '../trace-context';
+import { classifyHandlerError } from './classify-error';
+import { type DeadLetterReason, deadLetterMessage } from './dead-letter';
+import { type DecodedMessage, decodeMessage } from './decode-message';
+import { messagingAttribute } from '../attributes';
+
+export const inboxBatchSizeMax = 1_000;
+export const entityRetryAttemptsMax = 8;
+export const retryBackoffMsMin = 100;
+export const retryBackoffMsMax = 5_000;
+
+/** An event handed to a handler: the decoded envelope and where it came from. */
+export interface ConsumedEvent {
+  readonly envelope: EventEnvelope;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+}
+
+/**
+ * Applies events inside the transaction that also records them in the inbox. It receives only events
+ * this consumer group has not applied before, in partition order. Throw `EntityNotYetSeenError` to be
+ * retried with backoff, `PermanentEventError` to dead-letter the event; any other error dead-letters
+ * it too (after the batch was retried message by message to find which event failed).
+ */
+export type EventBatchHandler = (sql: SqlExecutor, events: readonly ConsumedEvent[]) => Promise<void>;
+
+export interface InboxConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly kafka: KafkaPort;
+  readonly pool: SqlPool;
+  /** Sends dead letters; may be shared with the outbox relay. */
+  readonly producer: MessageProducer;
+  readonly deadLetterTopic: string;
+  /** The prefix every topic name carries in this deployment ('' by default). */
+  readonly topicPrefix?: string;
+  readonly handle: EventBatchHandler;
+  readonly batchSizeMax?: number;
+  readonly entityRetryAttemptsMax?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly logger?: MessagingLogger;
+  /** Test hook: called after each committed chunk. */
+  readonly onChunkCommitted?: (partition: TopicPartitionRef, nextOffset: bigint) => void;
+}
+
+export interface PausedPartition extends TopicPartitionRef {
+  readonly offset: string;
+  readonly reason: string;
+}
+
+export interface InboxConsumerStatus {
+  readonly running: boolean;
+  readonly applied: number;
+  readonly duplicatesSkipped: number;
+  readonly deadLettered: number;
+  readonly pausedPartitions: readonly PausedPartition[];
+}
+
+/** Stops a batch that lost its partition or whose consumer is stopping; its offset is not committed. */
+class BatchAbandoned extends Error {}
+
+/**
+ * A Kafka consumer with exactly-once effects: the handler's effect and the inbox record commit in one
+ * PostgreSQL transaction, and the Kafka offset is committed only after it. Poison goes to the
+ * dead-letter topic and the partition moves on; an event of a newer version pauses its partition.
+ */
+export class InboxConsumer {
+  private readonly logger: MessagingLogger;
+  private readonly batchSizeMax: number;
+  private readonly retryAttemptsMax: number;
+  private readonly tracer = trace.getTracer('@settle/messaging');
+  private consumer: MessageConsumer | null = null;
+  private stopping = false;
+  private applied = 0;
+  private duplicatesSkipped = 0;
+  private deadLettered = 0;
+  private readonly paused = new Map<string, PausedPartition>();
+
+  constructor(private readonly options: InboxConsumerOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.batchSizeMax = options.batchSizeMax ?? inboxBatchSizeMax;
+    this.retryAttemptsMax = options.entityRetryAttemptsMax ?? entityRetryAttemptsMax;
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeoutMs: this.options.sessionTimeoutMs,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+    });
+    await consumer.connect();
+    this.consumer = consumer;
+    // A new group reads from the beginning: topics are the record, and replays start from zero.
+    await consumer.run({ topics: this.options.topics, fromBeginning: true, eachBatch: (batch) => this.consumeBatch(batch) });
+  }
+
+  /** Finishes the chunk in flight, commits it, then leaves the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect();
+    this.consumer = null;
+  }
+
+  status(): InboxConsumerStatus {
+    return {
+      running: this.consumer !== null && !this.stopping,
+      applied: this.applied,
+      duplicatesSkipped: this.duplicatesSkipped,
+      deadLettered: this.deadLettered,
+      pausedPartitions: [...this.paused.values()],
+    };
+  }
+
+  private async consumeBatch(batch: IncomingBatch): Promise<void> {
+    try {
+      for (let start = 0; start < batch.messages.length; start += this.batchSizeMax) {
+        this.assertStillOwned(batch);
+        const chunk = batch.messages.slice(start, start + this.batchSizeMax).map((message) => decodeMessage(message, this.options.topicPrefix));
+        const newerAt = chunk.findIndex((item) => item.kind === 'newer-version');
+        const processable = newerAt === -1 ? chunk : chunk.slice(0, newerAt);
+        if (processable.length > 0) await this.processChunk(batch, processable);
+        if (newerAt !== -1) {
+          this.pauseForNewerVersion(chunk[newerAt] as Extract<DecodedMessage, { kind: 'newer-version' }>);
+          return;
+        }
+        await batch.heartbeat();
+      }
+    } catch (error) {
+      if (error instanceof BatchAbandoned) return;
+      throw error;
+    }
+  }
+
+  private async processChunk(batch: IncomingBatch, chunk: readonly DecodedMessage[]): Promise<void> {
+    const events = chunk.filter((item): item is Extract<DecodedMessage, { kind: 'event' }> => item.kind === 'event');
+    const spans = events.map((item) => this.startSpan(item.message, item.envelope));
+    try {
+      await this.applyAll(events);
+    } catch (error) {
+      this.logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'batch failed; retrying message by message');
+      for (const item of events) await this.applyOneWithRetries(batch, item);
+    } finally {
+      for (const span of spans) span.end();
+    }
+    for (const item of chunk) {
+      if (item.kind === 'poison') await this.deadLetter(item.message, item.reason, item.detail);
+    }
+    const last = chunk[chunk.length - 1] as DecodedMessage;
+    const nextOffset = last.message.offset + 1n;
+    this.assertStillOwned(batch);
+    batch.markProcessed(last.message.offset);
+    await this.requireConsumer().commit(batch, nextOffset);
+    this.options.onChunkCommitted?.(batch, nextOffset);
+  }
+
+  private async applyAll(events: ReadonlyArray<Extract<DecodedMessage, { kind: 'event' }>>): Promise<void> {
+    if (events.length === 0) return;
+    const fresh = await inTransaction(this.options.pool, async (sql) => {
+      const inserted = await this.recordInInbox(sql, events);
+      const seen = new Set<string>();
+      const freshEvents = events.filter(({ envelope }) => inserted.has(envelope.eventId) && !seen.has(envelope.eventId) && seen.add(envelope.eventId));
+      if (freshEvents.length > 0) await this.options.handle(sql, freshEvents.map(toConsumedEvent));
+      return freshEvents.length;
+    });
+    this.applied += fresh;
+    this.duplicatesSkipped += events.length - fresh;
+  }
+
+  private async applyOneWithRetries(batch: IncomingBatch, item: Extract<DecodedMessage, { kind: 'event' }>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      this.assertStillOwned(batch);
+      try {
+        await this.applyAll([item]);
+        return;
+      } catch (error) {
+        const verdict = classifyHandlerError(error);
+        const backoffMs = Math.min(retryBackoffMsMin * 2 ** (attempt - 1), retryBackoffMsMax);
+        const fields = { err: error, eventId: item.envelope.eventId, type: item.envelope.type, attempt, backoffMs };
+        if (verdict.kind === 'transient') {
+          // The event is fine; the database or Kafka is not. Wait as long as it takes.
+          this.logger.warn(fields, 'transient failure applying event; retrying');
+        } else if (verdict.kind === 'entity-not-yet-seen' && attempt < this.retryAttemptsMax) {
+          this.logger.info(fields, 'event names an entity not seen yet; retrying with backoff');
+        } else {
+          const reason: DeadLetterReason = verdict.kind === 'entity-not-yet-seen' ? 'RETRIES_EXHAUSTED' : verdict.reason;
+          await this.deadLetter(item.message, reason, verdict.detail);
+          return;
+        }
+        await this.sleepWithHeartbeat(batch, backoffMs);
+      }
+    }
+  }
+
+  private async recordInInbox(sql: SqlExecutor, events: ReadonlyArray<Extract<DecodedMessage, { kind: 'event' }>>): Promise<Set<string>> {
+    const first = events[0] as Extract<DecodedMessage, { kind: 'event' }>;
+    const { rows } = await sql.query<{ event_id: string }>(
+      `INSERT INTO messaging_inbox (consumer_group, event_id, topic, kafka_partition, kafka_offset)
+       SELECT $1, event_id, $2, $3, kafka_offset FROM unnest($4::uuid[], $5::bigint[]) AS rows(event_id, kafka_offset)
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [
+        this.options.groupId,
+        first.message.topic,
+        first.message.partition,
+        events.map(({ envelope }) => envelope.eventId),
+        events.map(({ message }) => message.offset.toString()),
+      ],
+    );
+    return new Set(rows.map((row) => row.event_id));
+  }
+
+  private async deadLetter(message: IncomingMessage, reason: DeadLetterReason, detail: string): Promise<void> {
+    this.logger.error(
+      { reason, detail, topic: message.topic, partition: message.partition, offset: message.offset.toString(), groupId: this.options.groupId },
+      'message dead-lettered',
+    );
+    await this.options.producer.send([
+      {
+        topic: this.options.deadLetterTopic,
+        messages: [deadLetterMessage(message, { reason, detail, consumerGroup: this.options.groupId, failedAt: new Date() })],
+      },
+    ]);
+    this.deadLettered++;
+  }
+
+  private pauseForNewerVersion(item: Extract<DecodedMessage, { kind: 'newer-version' }>): void {
+    const { topic, partition, offset } = item.message;
+    const consumer = this.requireConsumer();
+    consumer.pause({ topic, partition });
+    consumer.seek({ topic, partition }, offset);
+    const paused: PausedPartition = { topic, partition, offset: offset.toString(), reason: item.detail };
+    this.paused.set(`${topic}/${partition}`, paused);
+    // An alert, not a dead letter: the event is valid for a newer deployment of this service.
+    this.logger.error({ alert: 'EVENT_VERSION_NEWER_THAN_CONSUMER', ...paused, groupId: this.options.groupId }, 'partition paused: event version newer than this consumer knows');
+  }
+
+  private startSpan(message: IncomingMessage, envelope: EventEnvelope): Span {
+    return this.tracer.startSpan(
+      `process ${message.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          [messagingAttribute.system]: 'kafka',
+          [messagingAttribute.destinationName]: message.topic,
+          [messagingAttribute.partition]: message.partition,
+          [messagingAttribute.offset]: message.offset.toString(),
+          [messagingAttribute.consumerGroup]: this.options.groupId,
+          [messagingAttribute.eventType]: envelope.type,
+          [messagingAttribute.eventId]: envelope.eventId,
+        },
+      },
+      contextFromHeaders(message.headers),
+    );
+  }
+
+  private assertStillOwned(batch: IncomingBatch): void {
+    if (batch.isStale() || !batch.isRunning()) throw new BatchAbandoned();
+  }
+
+  private async sleepWithHeartbeat(batch: IncomingBatch, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, deadline - Date.now())));
+      await batch.heartbeat().catch(() => undefined);
+      this.assertStillOwned(batch);
+    }
+  }
+
+  private requireConsumer(): MessageConsumer {
+    if (!this.consumer) throw new BatchAbandoned();
+    return this.consumer;
+  }
+}
+
+function toConsumedEvent({ envelope, message }: Extract<DecodedMessage, { kind: 'event' }>): ConsumedEvent {
+  return { envelope, topic: message.topic, partition: message.partition, offset: message.offset };
+}
+

@@ -1,0 +1,15 @@
+export * from './errors';
+export * from './logger';
+export * from './sql';
+export * from './trace-context';
+export * from './attributes';
+export * from './kafka/kafka-port';
+export * from './kafka/kafkajs-adapter';
+export * from './outbox/outbox-writer';
+export * from './outbox/outbox-relay';
+export * from './inbox/dead-letter';
+export * from './inbox/decode-message';
+export * from './inbox/classify-error';
+export * from './inbox/inbox-consumer';
+export * from './redrive/redrive';
+export { messagingMigrations } from './migrations';

@@ -1,0 +1,69 @@
+// Kafka stopped and restarted while producers write: the outbox buffers, nothing is lost, and no
+// effect is applied twice. It restarts the test run's own broker, so it needs the global setup's.
+import { randomUUID } from 'node:crypto';
+import { testBroker } from '@settle/test-support';
+import { InboxConsumer } from './inbox/inbox-consumer';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { appendToOutbox } from './outbox/outbox-writer';
+import { inTransaction } from './sql';
+import { balanceEffect, createHarness, effectSummary, type Harness, paymentVerified, waitFor } from './testing/harness';
+
+const broker = testBroker();
+const transactions = 40;
+const eventsPerTransaction = 10;
+
+(broker ? describe : describe.skip)('Kafka restart under load', () => {
+  let harness: Harness;
+  beforeAll(async () => (harness = await createHarness('restart')));
+  afterAll(() => harness.close());
+
+  it('loses nothing and applies nothing twice when the broker stops and restarts mid-stream', async () => {
+    const relay = new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer });
+    relay.start();
+    const consumer = new InboxConsumer({
+      groupId: `restart-${randomUUID()}`,
+      topics: [`${harness.topicPrefix}payments.verified.v1`],
+      kafka: harness.kafka,
+      pool: harness.pool,
+      producer: harness.producer,
+      deadLetterTopic: harness.deadLetterTopic,
+      topicPrefix: harness.topicPrefix,
+      handle: balanceEffect('restart'),
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 500,
+    });
+    void consumer.start();
+
+    let written = 0;
+    const writer = (async () => {
+      for (let index = 0; index < transactions; index++) {
+        const events = Array.from({ length: eventsPerTransaction }, (_, offset) => paymentVerified(index * eventsPerTransaction + offset));
+        await inTransaction(harness.pool, (sql) => appendToOutbox(sql, events, { topicPrefix: harness.topicPrefix }));
+        written += events.length;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+
+    await waitFor(async () => (await effectSummary(harness.pool)).applied > 0, 30_000, 'first effects');
+    await broker!.stop();
+    let pendingWhileDown: number;
+    try {
+      const writtenWhenStopped = written;
+      // The writers go on while Kafka is down: their events wait in the outbox.
+      await waitFor(async () => written >= writtenWhenStopped + 3 * eventsPerTransaction, 30_000, 'writes while Kafka is down');
+      pendingWhileDown = (await harness.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_outbox')).rows[0]!.n;
+    } finally {
+      await broker!.start();
+    }
+    expect(pendingWhileDown).toBeGreaterThanOrEqual(3 * eventsPerTransaction);
+    await writer;
+
+    const total = transactions * eventsPerTransaction;
+    await waitFor(async () => (await effectSummary(harness.pool)).distinct === total, 90_000, 'every event applied after the restart');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await Promise.all([consumer.stop(), relay.stop()]);
+    const summary = await effectSummary(harness.pool);
+    expect(summary.applied).toBe(total);
+    expect((await harness.pool.query('SELECT count(*)::int AS n FROM messaging_outbox')).rows[0].n).toBe(0);
+  });
+});

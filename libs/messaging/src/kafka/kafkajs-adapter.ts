@@ -1,0 +1,240 @@
+import {
+  type Consumer,
+  type IHeaders,
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  type LogEntry,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
+import { MessagingError } from '../errors';
+import { type MessagingLogger, silentLogger } from '../logger';
+import type {
+  ConsumerRunOptions,
+  ConsumerSettings,
+  KafkaAdministration,
+  KafkaPort,
+  MessageConsumer,
+  MessageHeaders,
+  MessageProducer,
+  OutgoingTopicMessages,
+  ProducerSettings,
+  TopicPartitionRef,
+  TopicSpecification,
+} from './kafka-port';
+
+export interface KafkajsSettings {
+  readonly clientId: string;
+  readonly brokers: readonly string[];
+  readonly logger?: MessagingLogger;
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** TLS and SASL for production clusters (Strimzi); plain loopback otherwise. */
+  readonly ssl?: KafkaConfig['ssl'];
+  readonly sasl?: KafkaConfig['sasl'];
+}
+
+const defaultSessionTimeoutMs = 30_000;
+const defaultHeartbeatIntervalMs = 3_000;
+const defaultMaxBytesPerPartition = 4 * 1024 * 1024;
+const groupEmptyWaitMsMax = 30_000;
+
+/** The kafkajs implementation of the project's Kafka port. */
+export function createKafkajsPort(settings: KafkajsSettings): KafkaPort {
+  const logger = settings.logger ?? silentLogger;
+  const kafka = new Kafka({
+    clientId: settings.clientId,
+    brokers: [...settings.brokers],
+    connectionTimeout: settings.connectionTimeoutMs ?? 3_000,
+    requestTimeout: settings.requestTimeoutMs ?? 30_000,
+    ssl: settings.ssl,
+    sasl: settings.sasl,
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => forwardLog(logger, entry),
+    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5_000 },
+  });
+
+  return {
+    producer: (producerSettings?: ProducerSettings) => new KafkajsProducer(kafka, producerSettings),
+    consumer: (consumerSettings: ConsumerSettings) => new KafkajsConsumer(kafka, consumerSettings),
+    admin: async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      return new KafkajsAdministration(admin);
+    },
+  };
+}
+
+function forwardLog(logger: MessagingLogger, entry: LogEntry): void {
+  const { message, ...fields } = entry.log;
+  const record = { component: 'kafkajs', namespace: entry.namespace, ...fields };
+  if (entry.level === logLevel.ERROR) logger.error(record, String(message));
+  else if (entry.level === logLevel.WARN) logger.warn(record, String(message));
+  else logger.debug(record, String(message));
+}
+
+class KafkajsProducer implements MessageProducer {
+  private readonly producer: Producer;
+
+  constructor(kafka: Kafka, _settings?: ProducerSettings) {
+    // Idempotent: the broker drops duplicates of a retried send, and one request in flight keeps
+    // the order of a key's messages even when a send is retried.
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  async send(batch: readonly OutgoingTopicMessages[]): Promise<void> {
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: batch.map(({ topic, messages }) => ({
+          topic,
+          messages: messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers, partition: message.partition })),
+        })),
+      });
+    } catch (error) {
+      throw new MessagingError('KAFKA_SEND_FAILED', `Kafka send failed: ${(error as Error).message}`, true, { cause: error });
+    }
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}
+
+class KafkajsConsumer implements MessageConsumer {
+  private readonly consumer: Consumer;
+
+  constructor(kafka: Kafka, settings: ConsumerSettings) {
+    this.consumer = kafka.consumer({
+      groupId: settings.groupId,
+      sessionTimeout: settings.sessionTimeoutMs ?? defaultSessionTimeoutMs,
+      heartbeatInterval: settings.heartbeatIntervalMs ?? defaultHeartbeatIntervalMs,
+      maxBytesPerPartition: settings.maxBytesPerPartition ?? defaultMaxBytesPerPartition,
+      allowAutoTopicCreation: false,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.consumer.connect();
+  }
+
+  async run(options: ConsumerRunOptions): Promise<void> {
+    await this.consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      // Partitions are independent: one slow or paused partition must not hold the others.
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch, heartbeat, isStale, isRunning, resolveOffset }) =>
+        options.eachBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          messages: batch.messages.map((message) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: BigInt(message.offset),
+            key: message.key,
+            value: message.value,
+            headers: stringHeaders(message.headers),
+            timestampMs: Number(message.timestamp),
+          })),
+          markProcessed: (offset: bigint) => resolveOffset(offset.toString()),
+          heartbeat,
+          isStale,
+          isRunning,
+        }),
+    });
+  }
+
+  commit({ topic, partition }: TopicPartitionRef, nextOffset: bigint): Promise<void> {
+    return this.consumer.commitOffsets([{ topic, partition, offset: nextOffset.toString() }]);
+  }
+
+  pause({ topic, partition }: TopicPartitionRef): void {
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+  }
+
+  seek({ topic, partition }: TopicPartitionRef, offset: bigint): void {
+    this.consumer.seek({ topic, partition, offset: offset.toString() });
+  }
+
+  pausedPartitions(): TopicPartitionRef[] {
+    return this.consumer.paused().flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
+  }
+
+  disconnect(): Promise<void> {
+    return this.consumer.disconnect();
+  }
+}
+
+function stringHeaders(headers: IHeaders | undefined): MessageHeaders {
+  const result: MessageHeaders = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) result[name] = first.toString();
+  }
+  return result;
+}
+
+class KafkajsAdministration implements KafkaAdministration {
+  constructor(private readonly admin: ReturnType<Kafka['admin']>) {}
+
+  async ensureTopics(topics: readonly TopicSpecification[]): Promise<string[]> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic.name));
+    if (missing.length === 0) return [];
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic: topic.name,
+        numPartitions: topic.partitions,
+        replicationFactor: -1,
+        configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })),
+      })),
+    });
+    return missing.map((topic) => topic.name);
+  }
+
+  async topicOffsets(topic: string) {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return offsets.map((entry) => ({ partition: entry.partition, low: BigInt(entry.low), high: BigInt(entry.high) }));
+  }
+
+  async resetGroupToEarliest(groupId: string, topics: readonly string[]): Promise<void> {
+    // Kafka refuses to move the offsets of a group with members; a group whose last member just left
+    // passes through a rebalance first.
+    const deadline = Date.now() + groupEmptyWaitMsMax;
+    for (;;) {
+      const [group] = (await this.admin.describeGroups([groupId])).groups;
+      if (!group || group.state === 'Empty' || group.state === 'Dead') break;
+      if (Date.now() > deadline) throw new MessagingError('KAFKA_UNAVAILABLE', `group ${groupId} still ${group.state}: stop its consumers first`, false);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    for (const topic of topics) await this.admin.resetOffsets({ groupId, topic, earliest: true });
+  }
+
+  async describeCluster() {
+    const cluster = await this.admin.describeCluster();
+    return { brokers: cluster.brokers.length, controller: cluster.controller };
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    await this.admin.deleteTopics({ topics: [...topics] });
+  }
+
+  disconnect(): Promise<void> {
+    return this.admin.disconnect();
+  }
+}

@@ -1,0 +1,206 @@
+import type { MessageProducer, OutgoingTopicMessages } from '../kafka/kafka-port';
+import { type MessagingLogger, silentLogger } from '../logger';
+import type { SqlExecutor } from '../sql';
+import { outboxBucketCount } from './outbox-writer';
+
+export const outboxRelayBatchSizeMax = 1_000;
+export const outboxRelayIdlePollMs = 20;
+export const outboxRelayBucketClaimIntervalMs = 5_000;
+export const outboxRelayBackoffMsMax = 5_000;
+const outboxRelayBackoffMsMin = 100;
+/** Advisory-lock class of the outbox buckets (the second key is the bucket number). */
+const outboxLockClass = 0x0b0c;
+
+/** A dedicated connection: it holds the bucket locks, so it also does the bucket's reads and deletes. */
+export interface RelayConnection extends SqlExecutor {
+  release(error?: Error | boolean): void;
+}
+
+export interface OutboxRelayOptions {
+  readonly connect: () => Promise<RelayConnection>;
+  readonly producer: MessageProducer;
+  readonly logger?: MessagingLogger;
+  readonly batchSizeMax?: number;
+}
+
+export interface OutboxRelayStatus {
+  readonly running: boolean;
+  readonly ownedBuckets: number;
+  readonly published: number;
+  readonly consecutiveSendFailures: number;
+  readonly lastSendError: string | null;
+  readonly lastSendOkAt: Date | null;
+}
+
+interface OutboxRow extends Record<string, unknown> {
+  id: string;
+  topic: string;
+  message_key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Publishes outbox rows to Kafka (idempotent producer, acks=all) and deletes them once acknowledged.
+ *
+ * Ordering with several replicas: the outbox is split into buckets by key; a relay publishes only
+ * buckets whose PostgreSQL advisory lock it holds, on the same connection that holds the lock. Two
+ * relays therefore never publish the same key, and one relay publishes a bucket in id order. A relay
+ * that dies releases its locks with its connection, and a standby takes the buckets over within
+ * `outboxRelayBucketClaimIntervalMs`. Kafka down: rows stay in the outbox and the relay backs off.
+ * A crash between the send and the delete re-sends the rows; consumers' inboxes drop the repeat.
+ */
+export class OutboxRelay {
+  private readonly logger: MessagingLogger;
+  private readonly batchSizeMax: number;
+  private connection: RelayConnection | null = null;
+  private ownedBuckets: number[] = [];
+  private lastClaimAt = 0;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private published = 0;
+  private consecutiveSendFailures = 0;
+  private lastSendError: string | null = null;
+  private lastSendOkAt: Date | null = null;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.batchSizeMax = options.batchSizeMax ?? outboxRelayBatchSizeMax;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = this.run();
+  }
+
+  /** Finishes the batch in flight, releases the bucket locks. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Wakes an idle relay at once, e.g. right after a transaction that wrote to the outbox. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  status(): OutboxRelayStatus {
+    return {
+      running: this.loop !== null && !this.stopping,
+      ownedBuckets: this.ownedBuckets.length,
+      published: this.published,
+      consecutiveSendFailures: this.consecutiveSendFailures,
+      lastSendError: this.lastSendError,
+      lastSendOkAt: this.lastSendOkAt,
+    };
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = outboxRelayBackoffMsMin;
+    while (!this.stopping) {
+      try {
+        const connection = await this.ensureConnection();
+        if (Date.now() - this.lastClaimAt >= outboxRelayBucketClaimIntervalMs || this.ownedBuckets.length === 0) {
+          await this.claimBuckets(connection);
+        }
+        const relayed = this.ownedBuckets.length > 0 ? await this.relayOnce(connection) : 0;
+        backoffMs = outboxRelayBackoffMsMin;
+        if (relayed < this.batchSizeMax) await this.idle(this.ownedBuckets.length > 0 ? outboxRelayIdlePollMs : outboxRelayBucketClaimIntervalMs);
+      } catch (error) {
+        this.logger.warn({ err: error, backoffMs }, 'outbox relay iteration failed; backing off');
+        await this.idle(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, outboxRelayBackoffMsMax);
+      }
+    }
+    this.dropConnection(false);
+  }
+
+  private async ensureConnection(): Promise<RelayConnection> {
+    if (this.connection) return this.connection;
+    this.connection = await this.options.connect();
+    this.ownedBuckets = [];
+    return this.connection;
+  }
+
+  private dropConnection(broken: boolean): void {
+    // Releasing the connection to the pool would keep the session and its locks alive: destroy it.
+    this.connection?.release(true);
+    if (broken) this.logger.warn({}, 'outbox relay lost its connection; bucket locks released');
+    this.connection = null;
+    this.ownedBuckets = [];
+  }
+
+  private async claimBuckets(connection: RelayConnection): Promise<void> {
+    const owned = new Set(this.ownedBuckets);
+    const candidates = Array.from({ length: outboxBucketCount }, (_, bucket) => bucket).filter((bucket) => !owned.has(bucket));
+    if (candidates.length > 0) {
+      const { rows } = await connection.query<{ bucket: number }>(
+        `SELECT bucket FROM unnest($1::int[]) AS bucket WHERE pg_try_advisory_lock($2, bucket)`,
+        [candidates, outboxLockClass],
+      );
+      for (const row of rows) owned.add(row.bucket);
+    }
+    this.ownedBuckets = [...owned].sort((a, b) => a - b);
+    this.lastClaimAt = Date.now();
+  }
+
+  private async relayOnce(connection: RelayConnection): Promise<number> {
+    let rows: OutboxRow[];
+    try {
+      ({ rows } = await connection.query<OutboxRow>(
+        `SELECT id, topic, message_key, value, headers FROM messaging_outbox
+          WHERE bucket = ANY($1::smallint[]) ORDER BY id LIMIT $2`,
+        [this.ownedBuckets, this.batchSizeMax],
+      ));
+    } catch (error) {
+      this.dropConnection(true);
+      throw error;
+    }
+    if (rows.length === 0) return 0;
+    await this.send(rows);
+    try {
+      await connection.query('DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+    } catch (error) {
+      this.dropConnection(true);
+      throw error;
+    }
+    this.published += rows.length;
+    return rows.length;
+  }
+
+  private async send(rows: readonly OutboxRow[]): Promise<void> {
+    const byTopic = new Map<string, OutgoingTopicMessages['messages'][number][]>();
+    for (const row of rows) {
+      const messages = byTopic.get(row.topic) ?? [];
+      messages.push({ key: row.message_key, value: row.value, headers: row.headers });
+      byTopic.set(row.topic, messages);
+    }
+    try {
+      await this.options.producer.send([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+      this.consecutiveSendFailures = 0;
+      this.lastSendError = null;
+      this.lastSendOkAt = new Date();
+    } catch (error) {
+      this.consecutiveSendFailures++;
+      this.lastSendError = (error as Error).message;
+      throw error;
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import { type EventEnvelope, findEventDefinition, validateEventForSend } from '@settle/contracts';
+import { MessagingError } from '../errors';
+import type { SqlExecutor } from '../sql';
+import { currentTraceHeaders } from '../trace-context';
+
+/** Buckets partition the outbox among relays; a relay owns whole buckets (see outbox-relay.ts). */
+export const outboxBucketCount = 16;
+
+/**
+ * Writes events to the outbox inside the caller's transaction, so they are published if and only if
+ * the state change commits. Each envelope is validated against its contract first: an invalid
+ * event is a programming error and fails the transaction.
+ *
+ * `topicPrefix` namespaces every topic (several environments on one cluster, or a test run).
+ *
+ * Call it after taking the row lock of the entity the events are about: the outbox id then follows
+ * the order in which the entity changed, and the relay publishes a key's events in id order.
+ */
+export async function appendToOutbox(
+  sql: SqlExecutor,
+  envelopes: readonly EventEnvelope[],
+  options: { readonly topicPrefix?: string } = {},
+): Promise<void> {
+  if (envelopes.length === 0) return;
+  const traceHeaders = JSON.stringify(currentTraceHeaders());
+  const eventIds: string[] = [];
+  const topics: string[] = [];
+  const keys: string[] = [];
+  const buckets: number[] = [];
+  const values: Buffer[] = [];
+  for (const envelope of envelopes) {
+    const validation = validateEventForSend(envelope);
+    if (!validation.ok) {
+      throw new MessagingError(
+        'OUTBOX_EVENT_INVALID',
+        `event ${envelope.type} v${envelope.version} is invalid: ${validation.code} at ${validation.field ?? '(root)'}: ${validation.message}`,
+        false,
+      );
+    }
+    const definition = findEventDefinition(envelope.type, envelope.version);
+    if (!definition) throw new MessagingError('OUTBOX_EVENT_INVALID', `no contract for ${envelope.type} v${envelope.version}`, false);
+    eventIds.push(envelope.eventId);
+    topics.push(`${options.topicPrefix ?? ''}${definition.topic}`);
+    keys.push(envelope.key);
+    buckets.push(bucketOf(envelope.key));
+    values.push(Buffer.from(JSON.stringify(envelope)));
+  }
+  await sql.query(
+    `INSERT INTO messaging_outbox (event_id, topic, message_key, bucket, value, headers)
+     SELECT event_id, topic, message_key, bucket, value, $6::jsonb
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::bytea[])
+         AS rows(event_id, topic, message_key, bucket, value)`,
+    [eventIds, topics, keys, buckets, values, traceHeaders],
+  );
+}
+
+/** FNV-1a over the key's UTF-16 code units, folded into the bucket range. Stable across versions. */
+export function bucketOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index++) {
+    hash ^= key.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % outboxBucketCount;
+}

@@ -1,0 +1,233 @@
+import { type AddressInfo } from 'node:net';
+import { type Server } from 'node:http';
+import { Module, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { shutdownTelemetry } from '@settle/telemetry';
+import { Pool } from 'pg';
+import { type DestinationStream, type Logger } from 'pino';
+import { type DataSourceOptions, DataSource } from 'typeorm';
+import { adminSecurityScheme } from '../admin/admin-only.decorator';
+import { type ConfigValues, ConfigurationError } from '../config/config-definition';
+import { type CommonConfig, type CommonConfigDefinition, loadServiceConfig, type ServiceName } from '../config/service-config';
+import { platformMigrations } from '../database/platform-migrations';
+import { type MigrationReport, type MigrationSource, runMigrations } from '../database/run-migrations';
+import { ServiceLifecycle } from '../health/service-lifecycle';
+import { bodyParserErrorToProblem, httpJsonBodyLimitBytes, jsonMediaTypes } from '../http/body-limits';
+import { ConnectionDrainer } from '../http/connection-drainer';
+import { ProblemDetailsFilter } from '../http/problem-details.filter';
+import { createLogger } from '../logging/logger';
+import { PinoNestLogger } from '../logging/nest-logger';
+import { assignRequestId, runInRequestContext } from '../logging/request-context';
+import { logRequests } from '../logging/request-logging';
+import { describeDatabase, PlatformModule } from './platform.module';
+
+/** After the grace period the process exits even if a shutdown hook hangs, this much later. */
+export const shutdownHardStopExtraMs = 5_000;
+
+/** Everything `bootstrapService` needs to know about a service. */
+export interface ServiceDefinition<Definition extends CommonConfigDefinition = CommonConfigDefinition> {
+  readonly name: ServiceName;
+  /** The composition root (`LedgerModule`). It gets the platform's providers globally. */
+  readonly module: Type<unknown>;
+  /** The full configuration definition, from `defineServiceConfig`. */
+  readonly config: Definition;
+  /**
+   * Migration sources applied after the platform's own (which always run first), in order — e.g.
+   * `[messagingMigrations, { namespace: 'ledger', directory: path.join(__dirname, '..', 'migrations') }]`.
+   */
+  readonly migrationSources: readonly MigrationSource[];
+  readonly entities?: DataSourceOptions['entities'];
+  /** Largest JSON body; defaults to {@link httpJsonBodyLimitBytes}. */
+  readonly jsonBodyLimitBytes?: number;
+}
+
+export interface StartOptions {
+  /** Defaults to `process.env`. Tests pass their own. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Defaults to stdout. */
+  readonly logDestination?: DestinationStream;
+}
+
+export interface ServiceApp<Definition extends CommonConfigDefinition = CommonConfigDefinition> {
+  readonly app: NestExpressApplication;
+  readonly config: ConfigValues<Definition> & CommonConfig;
+  readonly logger: Logger;
+  /** Ends keep-alive connections with their requests once shutdown starts. */
+  readonly drainer: ConnectionDrainer;
+}
+
+export interface RunningService<Definition extends CommonConfigDefinition = CommonConfigDefinition> extends ServiceApp<Definition> {
+  /** `http://host:port` the service listens on. */
+  readonly url: string;
+  /**
+   * Graceful stop, as on SIGTERM: readiness turns 503, the server stops accepting connections,
+   * in-flight requests finish (connections still open after SETTLE_SHUTDOWN_GRACE_MS are closed),
+   * then the shutdown hooks run and the pool closes. Idempotent.
+   */
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * Builds the Nest application of a service without listening: configuration checked, pino logger,
+ * request ids, JSON body limit, problem+json errors, OpenAPI at `/docs` (JSON at `/docs-json`), and
+ * the migrations applied (unless SETTLE_MIGRATE_ON_START=false).
+ */
+export async function createServiceApp<Definition extends CommonConfigDefinition>(
+  definition: ServiceDefinition<Definition>,
+  options: StartOptions = {},
+): Promise<ServiceApp<Definition>> {
+  const config = loadServiceConfig(definition.name, definition.config, options.env ?? process.env);
+  const logger = createLogger({ serviceName: definition.name, level: config.LOG_LEVEL, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  if (config.SETTLE_ADMIN_CREDENTIALS.length === 0) logger.warn('no admin credentials configured: every admin route answers 503');
+
+  @Module({ imports: [PlatformModule.forRoot({ serviceName: definition.name, config, logger, entities: definition.entities }), definition.module] })
+  class ServiceRootModule {}
+
+  const app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+    abortOnError: false,
+  });
+  const drainer = new ConnectionDrainer();
+  try {
+    app.disable('x-powered-by');
+    // Order matters: the drainer sees every request; the request id comes next (errors of the body
+    // parser carry it); the async request context after the parser (which would lose it).
+    app.use(drainer.middleware);
+    app.use(assignRequestId);
+    app.useBodyParser('json', { limit: definition.jsonBodyLimitBytes ?? httpJsonBodyLimitBytes, type: [...jsonMediaTypes] });
+    app.use(bodyParserErrorToProblem);
+    app.use(runInRequestContext);
+    app.use(logRequests(logger));
+    app.useGlobalFilters(new ProblemDetailsFilter(logger));
+    setUpOpenApi(app, definition.name);
+    if (config.SETTLE_MIGRATE_ON_START) {
+      const report = await runMigrations(app.get(DataSource), [platformMigrations, ...definition.migrationSources], logger);
+      logger.info({ applied: report.applied.length, alreadyApplied: report.alreadyApplied, ...describeDatabase(config.DATABASE_URL, definition.name) }, 'migrations checked');
+    }
+    return { app, config, logger, drainer };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
+
+/** {@link createServiceApp}, then listen on SETTLE_HTTP_HOST:SETTLE_HTTP_PORT. Signals are not handled. */
+export async function startService<Definition extends CommonConfigDefinition>(
+  definition: ServiceDefinition<Definition>,
+  options: StartOptions = {},
+): Promise<RunningService<Definition>> {
+  const { app, config, logger, drainer } = await createServiceApp(definition, options);
+  await app.listen(config.SETTLE_HTTP_PORT, config.SETTLE_HTTP_HOST);
+  const server = app.getHttpServer() as Server;
+  const { port } = server.address() as AddressInfo;
+  const host = config.SETTLE_HTTP_HOST.includes(':') ? `[${config.SETTLE_HTTP_HOST}]` : config.SETTLE_HTTP_HOST;
+  const url = `http://${host}:${port}`;
+  logger.info({ url, docs: `${url}/docs` }, `${definition.name} listening`);
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    closing ??= (async () => {
+      const started = performance.now();
+      const graceMs = config.SETTLE_SHUTDOWN_GRACE_MS;
+      app.get(ServiceLifecycle).beginShutdown(reason);
+      drainer.drain();
+      logger.info({ reason, graceMs, inFlight: drainer.inFlightCount }, 'shutting down: refusing new connections, finishing in-flight requests');
+      const deadline = setTimeout(() => {
+        logger.warn({ graceMs }, 'grace period over: closing the remaining connections');
+        server.closeAllConnections();
+      }, graceMs);
+      deadline.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(deadline);
+      }
+      logger.info({ durationMs: Math.round(performance.now() - started) }, 'shut down');
+    })();
+    return closing;
+  };
+  return { app, config, logger, drainer, url, shutdown };
+}
+
+/**
+ * The entry point of a service's `main.ts`: starts it, and on SIGTERM or SIGINT shuts it down
+ * gracefully (see {@link RunningService.shutdown}), flushes telemetry and exits 0 — or 1 if the
+ * shutdown fails or outlasts the grace period. A bad configuration prints every problem and exits 1.
+ *
+ * Nest's `enableShutdownHooks()` is not used: it runs the same hooks but has no deadline and no
+ * readiness flip. A second SIGINT (Ctrl-C twice) kills the process at once.
+ */
+export async function bootstrapService<Definition extends CommonConfigDefinition>(
+  definition: ServiceDefinition<Definition>,
+): Promise<RunningService<Definition> | undefined> {
+  let running: RunningService<Definition>;
+  try {
+    running = await startService(definition);
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      process.stderr.write(`${definition.name}: ${error.message}\n`);
+    } else {
+      createLogger({ serviceName: definition.name, level: 'info' }).fatal({ err: error }, `${definition.name} failed to start`);
+    }
+    await shutdownTelemetry();
+    process.exit(1);
+  }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const hardStop = setTimeout(() => {
+      running.logger.fatal({ signal }, 'shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, running.config.SETTLE_SHUTDOWN_GRACE_MS + shutdownHardStopExtraMs);
+    hardStop.unref();
+    running
+      .shutdown(signal)
+      .then(() => shutdownTelemetry())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          running.logger.fatal({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return running;
+}
+
+/**
+ * Applies a service's migrations without starting it (`npm run migrate -- <service>`): the same
+ * configuration checks, the same sources in the same order, one connection.
+ */
+export async function migrateService<Definition extends CommonConfigDefinition>(
+  definition: ServiceDefinition<Definition>,
+  options: StartOptions = {},
+): Promise<MigrationReport> {
+  const config = loadServiceConfig(definition.name, definition.config, options.env ?? process.env);
+  const logger = createLogger({ serviceName: definition.name, level: config.LOG_LEVEL, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 1, application_name: `settle-${definition.name}-migrate` });
+  // Without a listener, an error on an idle connection (the server restarting) would crash the process.
+  pool.on('error', (error) => logger.warn({ err: error }, 'database connection lost'));
+  try {
+    const report = await runMigrations(pool, [platformMigrations, ...definition.migrationSources], logger);
+    logger.info({ applied: report.applied, alreadyApplied: report.alreadyApplied, ...describeDatabase(config.DATABASE_URL, definition.name) }, 'migrations done');
+    return report;
+  } finally {
+    await pool.end();
+  }
+}
+
+function setUpOpenApi(app: NestExpressApplication, name: ServiceName): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(`settle ${name}`)
+      .setDescription(`HTTP API of the ${name} service. Errors are application/problem+json (RFC 9457) with a stable code.`)
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin credentials: <operatorId>.<secret>' }, adminSecurityScheme)
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

@@ -1,0 +1,369 @@
+// The service shell end to end against the real PostgreSQL: migrations at start-up, health and
+// readiness, the admin guard and its audit log, problem+json errors, OpenAPI, graceful shutdown.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Body, ConflictException, Controller, Get, HttpCode, Injectable, Module, Param, Post } from '@nestjs/common';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { postgresAdminUrl } from '@settle/test-support';
+import { adminAuthorization, startTestService, type TestService } from '@settle/test-support';
+import { parseAdminCredentials, scryptDefaults, verifyScrypt } from '../admin/admin-credentials';
+import { AdminOnly, AdminOperator } from '../admin/admin-only.decorator';
+import { commonConfig } from '../config/service-config';
+import { HEALTH_CONTRIBUTORS, type HealthCheckResult, type HealthContributor } from '../health/health-contributor';
+import { httpJsonBodyLimitBytes } from '../http/body-limits';
+import { JsonSchemaValidationPipe } from '../http/json-schema-validation.pipe';
+import { type ServiceDefinition } from './bootstrap-service';
+
+/** Lets a test hold a request inside its handler. */
+class Gate {
+  entered!: Promise<void>;
+  private enter!: () => void;
+  release!: () => void;
+  private released!: Promise<void>;
+
+  constructor() {
+    this.reset();
+  }
+
+  reset(): void {
+    this.entered = new Promise((resolve) => (this.enter = resolve));
+    this.released = new Promise((resolve) => (this.release = resolve));
+  }
+
+  async pass(): Promise<void> {
+    this.enter();
+    await this.released;
+  }
+}
+const slowGate = new Gate();
+
+@Controller()
+class ShellTestController {
+  @Get('slow')
+  async slow(): Promise<{ done: true }> {
+    await slowGate.pass();
+    return { done: true };
+  }
+
+  @Post('orders')
+  @HttpCode(202)
+  order(@Body(new JsonSchemaValidationPipe({ type: 'object', required: ['amount'], additionalProperties: false, properties: { amount: { type: 'string', pattern: '^[0-9]+$' } } })) body: { amount: string }): { accepted: string } {
+    return { accepted: body.amount };
+  }
+
+  @Get('admin/accounts/:accountId')
+  @AdminOnly()
+  account(@AdminOperator() operatorId: string, @Param('accountId') accountId: string): { operatorId: string; accountId: string } {
+    return { operatorId, accountId };
+  }
+
+  @Post('admin/accounts/:accountId/close')
+  @AdminOnly('test.close-account')
+  close(): never {
+    throw new ConflictException('already closed');
+  }
+}
+
+/**
+ * Contributors registered from modules other than the platform's, the ways the messaging module may:
+ * a class aliased with useExisting in one module, an array value in another.
+ */
+@Injectable()
+class KafkaLikeHealth implements HealthContributor {
+  readonly name = 'kafka';
+  readonly affectsReadiness = false;
+  async check(): Promise<HealthCheckResult> {
+    return { status: 'down', details: { brokers: 'unreachable' } };
+  }
+}
+
+@Module({ providers: [KafkaLikeHealth, { provide: HEALTH_CONTRIBUTORS, useExisting: KafkaLikeHealth }] })
+class KafkaLikeModule {}
+
+const relayContributors: HealthContributor[] = [{ name: 'outbox-relay', affectsReadiness: false, check: async () => ({ status: 'up' }) }];
+
+@Module({ imports: [KafkaLikeModule], controllers: [ShellTestController], providers: [{ provide: HEALTH_CONTRIBUTORS, useValue: relayContributors }] })
+class ShellTestModule {}
+
+const migrationsDirectory = mkdtempSync(path.join(os.tmpdir(), 'settle-shell-migrations-'));
+writeFileSync(path.join(migrationsDirectory, '0001-widgets.sql'), 'CREATE TABLE widgets (id bigint PRIMARY KEY);');
+
+const definition: ServiceDefinition = {
+  name: 'ledger',
+  module: ShellTestModule,
+  config: commonConfig('ledger'),
+  migrationSources: [{ namespace: 'shell-test', directory: migrationsDirectory }],
+};
+
+afterAll(() => rmSync(migrationsDirectory, { recursive: true, force: true }));
+
+interface ReadinessBody {
+  status: string;
+  checks: { name: string; status: string }[];
+}
+
+async function jsonOf<T = Record<string, unknown>>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
+async function asAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: postgresAdminUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function auditRows(test: TestService<typeof definition.config>): Promise<Record<string, unknown>[]> {
+  return test.service.app.get(DataSource).query(
+    `SELECT operator_id, claimed_operator_id, action, http_method, path, target_params, outcome_status, outcome_code, request_id,
+            finished_at IS NOT NULL AS finished
+       FROM admin_audit_log ORDER BY id`,
+  );
+}
+
+describe('service shell', () => {
+  let test: TestService<typeof definition.config>;
+
+  beforeAll(async () => {
+    test = await startTestService(definition);
+  });
+
+  afterAll(async () => {
+    await test?.stop();
+  });
+
+  describe('migrations', () => {
+    it('applied the platform migrations first, then the service sources, each with a checksum', async () => {
+      const rows = await test.service.app.get(DataSource).query('SELECT id, checksum_sha256 FROM schema_migrations ORDER BY applied_at, id');
+      expect(rows.map((row: { id: string }) => row.id)).toEqual(['platform/0001-admin-audit-log.sql', 'shell-test/0001-widgets.sql']);
+      expect(rows[0].checksum_sha256).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('applies nothing when a second instance starts on the same database', async () => {
+      const second = await startTestService(definition, { database: test.database });
+      try {
+        expect(second.logs.lines.find((line) => line.msg === 'migrations checked')).toMatchObject({ applied: 0, alreadyApplied: 2 });
+      } finally {
+        await second.stop();
+      }
+    });
+  });
+
+  describe('health', () => {
+    it('answers liveness without touching anything', async () => {
+      const response = await fetch(`${test.url}/health/live`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'up' });
+    });
+
+    it('is ready when the database answers, and lists every contributor (a non-essential one down = degraded)', async () => {
+      const response = await fetch(`${test.url}/health/ready`);
+      expect(response.status).toBe(200);
+      const body = await jsonOf<ReadinessBody>(response);
+      expect(body).toMatchObject({ status: 'degraded', ready: true, shuttingDown: false });
+      expect(body.checks).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'database', status: 'up', affectsReadiness: true }),
+          expect.objectContaining({ name: 'kafka', status: 'down', affectsReadiness: false, details: { brokers: 'unreachable' } }),
+          expect.objectContaining({ name: 'outbox-relay', status: 'up', affectsReadiness: false }),
+        ]),
+      );
+      expect(body.checks).toHaveLength(3);
+    });
+
+    it('answers 503 while its database refuses connections, and 200 again once it is back', async () => {
+      const name = test.database.name;
+      await asAdmin(async (client) => {
+        await client.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS false`);
+        await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      });
+      try {
+        const response = await fetch(`${test.url}/health/ready`);
+        expect(response.status).toBe(503);
+        const body = await jsonOf<ReadinessBody>(response);
+        expect(body).toMatchObject({ status: 'down', ready: false });
+        expect(body.checks).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'database', status: 'down' })]));
+        expect(JSON.stringify(body)).not.toContain('postgres://');
+      } finally {
+        await asAdmin((client) => client.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS true`));
+      }
+      expect((await fetch(`${test.url}/health/ready`)).status).toBe(200);
+    });
+  });
+
+  describe('admin guard and audit log', () => {
+    beforeEach(async () => {
+      await test.service.app.get(DataSource).query('TRUNCATE admin_audit_log');
+    });
+
+    it('answers 401 problem+json without credentials, with a wrong secret and for an unknown operator, alike', async () => {
+      const attempts = [undefined, adminAuthorization('test-operator', 'wrong'), adminAuthorization('mallory', 'test-secret-9c1d2f'), 'Basic dGVzdA=='];
+      const bodies = [];
+      for (const authorization of attempts) {
+        const response = await fetch(`${test.url}/admin/accounts/acc-1`, { headers: authorization ? { authorization } : {} });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="settle-admin"');
+        const { requestId: _requestId, traceId: _traceId, ...body } = await jsonOf(response);
+        bodies.push(body);
+      }
+      expect(new Set(bodies.map((body) => JSON.stringify(body))).size).toBe(1);
+      expect(bodies[0]).toMatchObject({ status: 401, code: 'ADMIN_UNAUTHORIZED', type: 'urn:settle:problem:admin-unauthorized' });
+
+      const rows = await auditRows(test);
+      expect(rows.map((row) => [row.operator_id, row.claimed_operator_id, row.outcome_status, row.outcome_code, row.finished])).toEqual([
+        [null, null, 401, 'ADMIN_UNAUTHORIZED', true],
+        [null, 'test-operator', 401, 'ADMIN_UNAUTHORIZED', true],
+        [null, 'mallory', 401, 'ADMIN_UNAUTHORIZED', true],
+        [null, null, 401, 'ADMIN_UNAUTHORIZED', true],
+      ]);
+      expect(rows[0]).toMatchObject({ action: 'ShellTestController.account', http_method: 'GET', path: '/admin/accounts/acc-1' });
+    });
+
+    it('lets the right credentials through, hands the handler the operator id, and records the action', async () => {
+      const response = await fetch(`${test.url}/admin/accounts/acc-7?verbose=1`, { headers: { authorization: adminAuthorization(), 'x-request-id': 'req-admin-1' } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ operatorId: 'test-operator', accountId: 'acc-7' });
+      expect(await auditRows(test)).toEqual([
+        {
+          operator_id: 'test-operator',
+          claimed_operator_id: null,
+          action: 'ShellTestController.account',
+          http_method: 'GET',
+          path: '/admin/accounts/acc-7',
+          target_params: { accountId: 'acc-7' },
+          outcome_status: 200,
+          outcome_code: null,
+          request_id: 'req-admin-1',
+          finished: true,
+        },
+      ]);
+    });
+
+    it('records a failed admin action with the status and code the caller saw', async () => {
+      const response = await fetch(`${test.url}/admin/accounts/acc-9/close`, { method: 'POST', headers: { authorization: adminAuthorization() } });
+      expect(response.status).toBe(409);
+      expect(await response.json()).toMatchObject({ code: 'CONFLICT', detail: 'already closed' });
+      expect(await auditRows(test)).toEqual([
+        expect.objectContaining({ operator_id: 'test-operator', action: 'test.close-account', http_method: 'POST', outcome_status: 409, outcome_code: 'CONFLICT' }),
+      ]);
+    });
+
+    it('is never open: without configured credentials admin routes answer 503', async () => {
+      const unconfigured = await startTestService(definition, { database: test.database, env: { SETTLE_ADMIN_CREDENTIALS: '' } });
+      try {
+        const response = await fetch(`${unconfigured.url}/admin/accounts/acc-1`, { headers: { authorization: adminAuthorization() } });
+        expect(response.status).toBe(503);
+        expect(await response.json()).toMatchObject({ code: 'ADMIN_NOT_CONFIGURED' });
+      } finally {
+        await unconfigured.stop();
+      }
+    });
+
+    it('accepts what scripts/hash-admin-secret.mjs prints', async () => {
+      const secret = 'operator-secret-from-the-script';
+      const printed = spawnSync(process.execPath, ['scripts/hash-admin-secret.mjs', '--operator', 'script-operator', '--stdin'], { input: secret, encoding: 'utf8' });
+      expect(printed.status).toBe(0);
+      const [credential] = parseAdminCredentials([JSON.parse(printed.stdout)]);
+      expect(credential?.operatorId).toBe('script-operator');
+      expect(credential?.secretHash.cost).toBe(scryptDefaults.cost);
+      expect(await verifyScrypt(secret, credential!.secretHash)).toBe(true);
+    });
+
+    it('never logs the credentials', () => {
+      expect(JSON.stringify(test.logs.lines)).not.toContain('test-secret-9c1d2f');
+    });
+  });
+
+  describe('errors', () => {
+    it('answers an unknown route with a 404 problem', async () => {
+      const response = await fetch(`${test.url}/no/such/route`, { headers: { 'x-request-id': 'req-404' } });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(response.headers.get('x-request-id')).toBe('req-404');
+      expect(await response.json()).toMatchObject({
+        type: 'urn:settle:problem:not-found',
+        title: 'Not found',
+        status: 404,
+        code: 'NOT_FOUND',
+        instance: '/no/such/route',
+        requestId: 'req-404',
+      });
+    });
+
+    it('answers an oversized body with a 413 problem', async () => {
+      const body = JSON.stringify({ amount: '1'.repeat(httpJsonBodyLimitBytes) });
+      const response = await fetch(`${test.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(response.status).toBe(413);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await response.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', detail: `The request body is larger than ${httpJsonBodyLimitBytes} bytes.` });
+    });
+
+    it('answers malformed JSON with a 400 problem that does not quote the body', async () => {
+      const response = await fetch(`${test.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"amount": s3cr3t' });
+      expect(response.status).toBe(400);
+      const text = await response.text();
+      expect(JSON.parse(text)).toMatchObject({ code: 'MALFORMED_JSON' });
+      expect(text).not.toContain('s3cr3t');
+    });
+
+    it('names the invalid fields of a request', async () => {
+      const response = await fetch(`${test.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"amount": "-1", "note": "x"}' });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [
+          { field: 'note', code: 'UNKNOWN_FIELD', message: 'is not allowed here' },
+          { field: 'amount', code: 'INVALID_FORMAT' },
+        ],
+      });
+      const accepted = await fetch(`${test.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"amount": "12"}' });
+      expect(accepted.status).toBe(202);
+    });
+  });
+
+  it('publishes its OpenAPI document with the admin security scheme', async () => {
+    const response = await fetch(`${test.url}/docs-json`);
+    expect(response.status).toBe(200);
+    const document = await jsonOf<{ components: { securitySchemes: Record<string, unknown> }; paths: Record<string, unknown> }>(response);
+    expect(document.components.securitySchemes.admin).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health/ready', '/admin/accounts/{accountId}']));
+    expect((await fetch(`${test.url}/docs`)).status).toBe(200);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('stops accepting, finishes the request in flight, then closes the pool', async () => {
+    const test = await startTestService(definition);
+    const dataSource = test.service.app.get(DataSource);
+    slowGate.reset();
+    const inFlight = fetch(`${test.url}/slow`);
+    await slowGate.entered;
+
+    const started = performance.now();
+    const stopping = test.service.shutdown('SIGTERM');
+    const duringShutdown = await fetch(`${test.url}/health/ready`).then(
+      (response) => response.status,
+      () => 'refused',
+    );
+    expect([503, 'refused']).toContain(duringShutdown);
+    await expect(fetch(`${test.url}/health/live`, { headers: { connection: 'close' } })).rejects.toThrow();
+    expect(dataSource.isInitialized).toBe(true);
+
+    slowGate.release();
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ done: true });
+    await stopping;
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(dataSource.isInitialized).toBe(false);
+    expect(test.logs.lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down: refusing new connections, finishing in-flight requests', 'shut down']));
+    await test.stop();
+  });
+});

@@ -1,0 +1,148 @@
+import { parseAdminCredentials } from '../admin/admin-credentials';
+import { type ConfigDefinition, type ConfigValues, defineConfig } from './config-definition';
+import { loadConfig } from './load-config';
+
+export const serviceNames = ['registry', 'verifier', 'ledger', 'token-issuer'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+export const defaultHttpPorts: Readonly<Record<ServiceName, number>> = {
+  registry: 3001,
+  verifier: 3002,
+  ledger: 3003,
+  'token-issuer': 3004,
+};
+
+/** `settle_<service>` with `-` → `_`: the service's database and its role have this name. */
+export function databaseNameFor(service: ServiceName): string {
+  return `settle_${service.replaceAll('-', '_')}`;
+}
+
+/** Variable prefix of one service's own settings, e.g. `SETTLE_TOKEN_ISSUER_`. */
+export function servicePrefixFor(service: ServiceName): string {
+  return `SETTLE_${service.toUpperCase().replaceAll('-', '_')}_`;
+}
+
+/** SETTLE_ variables read by the scripts, not by services; a service ignores them. */
+export const toolingVariables = ['SETTLE_PG_ADMIN_URL'] as const;
+
+/** The variables every service reads (docs/configuration.md lists them). */
+export function commonConfig(service: ServiceName) {
+  const databaseName = databaseNameFor(service);
+  return defineConfig({
+    DATABASE_URL: {
+      type: 'url',
+      protocols: ['postgres:', 'postgresql:'],
+      default: `postgres://${databaseName}@127.0.0.1:5432/${databaseName}`,
+      secret: true,
+      description: "The service's own PostgreSQL database (it may carry a password, so it is never logged).",
+    },
+    SETTLE_DATABASE_POOL_MAX: {
+      type: 'integer',
+      min: 1,
+      max: 100,
+      default: 10,
+      description: 'Most connections the service holds to its database.',
+    },
+    KAFKA_BROKERS: {
+      type: 'string',
+      default: '127.0.0.1:19092',
+      pattern: /^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/,
+      patternDescription: 'host:port pairs separated by commas',
+      description: 'Kafka bootstrap brokers.',
+    },
+    SETTLE_HTTP_PORT: {
+      type: 'integer',
+      min: 0,
+      max: 65_535,
+      default: defaultHttpPorts[service],
+      aliases: ['PORT'],
+      description: 'HTTP port (PORT is read when this is unset; 0 picks a free port).',
+    },
+    SETTLE_HTTP_HOST: {
+      type: 'string',
+      default: '127.0.0.1',
+      description: 'Address the HTTP server binds to; 0.0.0.0 in a container.',
+    },
+    LOG_LEVEL: {
+      type: 'enum',
+      values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      description: 'Lowest level written to the JSON log on stdout.',
+    },
+    SETTLE_ADMIN_CREDENTIALS: {
+      type: 'json',
+      parse: parseAdminCredentials,
+      default: [],
+      secret: true,
+      description:
+        'JSON array of {"operatorId","secretHash"} (scrypt$N$r$p$salt$hash); empty means every admin route answers 503.',
+    },
+    SETTLE_SHUTDOWN_GRACE_MS: {
+      type: 'duration-ms',
+      min: 0,
+      max: 300_000,
+      default: 10_000,
+      description: 'How long SIGTERM waits for in-flight requests before closing connections.',
+    },
+    SETTLE_READINESS_TIMEOUT_MS: {
+      type: 'duration-ms',
+      min: 50,
+      max: 30_000,
+      default: 2_000,
+      description: 'Bound on each readiness check (the database SELECT 1 included).',
+    },
+    SETTLE_MIGRATE_ON_START: {
+      type: 'boolean',
+      default: true,
+      description: 'Apply pending migrations at start-up (false when a deploy job runs npm run migrate).',
+    },
+  });
+}
+
+export type CommonConfigDefinition = ReturnType<typeof commonConfig>;
+export type CommonConfig = ConfigValues<CommonConfigDefinition>;
+
+type Merged<Fragments extends readonly ConfigDefinition[]> = Fragments extends readonly [
+  infer First,
+  ...infer Rest extends readonly ConfigDefinition[],
+]
+  ? First & Merged<Rest>
+  : unknown;
+
+/**
+ * The common variables plus the fragments a service adds (the messaging library's, its own),
+ * refusing a variable defined twice.
+ *
+ * @example
+ * export const ledgerConfig = defineServiceConfig('ledger', messagingConfig, defineConfig({ ... }));
+ */
+export function defineServiceConfig<const Fragments extends readonly ConfigDefinition[]>(
+  service: ServiceName,
+  ...fragments: Fragments
+): CommonConfigDefinition & Merged<Fragments> {
+  const merged: Record<string, ConfigDefinition[string]> = { ...commonConfig(service) };
+  for (const fragment of fragments) {
+    for (const [name, variable] of Object.entries(fragment)) {
+      if (name in merged) throw new Error(`defineServiceConfig(${service}): ${name} is defined twice`);
+      merged[name] = variable;
+    }
+  }
+  return merged as CommonConfigDefinition & Merged<Fragments>;
+}
+
+/**
+ * Loads a service's configuration: its own variables are checked, and the SETTLE_ variables of the
+ * other services and of the scripts are ignored (one shell may run all four locally).
+ */
+export function loadServiceConfig<const Definition extends CommonConfigDefinition>(
+  service: ServiceName,
+  definition: Definition,
+  env: NodeJS.ProcessEnv = process.env,
+): ConfigValues<Definition> & CommonConfig {
+  // Sound because defineServiceConfig refuses to redefine a common variable.
+  return loadConfig<Definition>(definition, env, {
+    serviceName: service,
+    ignoredVariables: toolingVariables,
+    ignoredPrefixes: serviceNames.filter((other) => other !== service).map(servicePrefixFor),
+  }) as ConfigValues<Definition> & CommonConfig;
+}

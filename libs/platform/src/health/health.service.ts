@@ -1,0 +1,82 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { type Logger } from 'pino';
+import { HEALTH_CONTRIBUTORS, type HealthContributor, type HealthStatus, isHealthContributor } from './health-contributor';
+import { ServiceLifecycle } from './service-lifecycle';
+import { PLATFORM_LOGGER, READINESS_TIMEOUT_MS } from '../bootstrap/platform-tokens';
+
+export interface ContributorReport {
+  readonly name: string;
+  readonly status: HealthStatus;
+  readonly affectsReadiness: boolean;
+  readonly durationMs: number;
+  readonly details?: Record<string, unknown>;
+}
+
+export interface ReadinessReport {
+  /** `up`: all well; `degraded`: serving, something non-essential is down; `down`: not serving. */
+  readonly status: HealthStatus;
+  readonly ready: boolean;
+  readonly shuttingDown: boolean;
+  readonly checks: readonly ContributorReport[];
+}
+
+@Injectable()
+export class HealthService implements OnApplicationBootstrap {
+  private contributors: readonly HealthContributor[] = [];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly lifecycle: ServiceLifecycle,
+    @Inject(READINESS_TIMEOUT_MS) private readonly timeoutMs: number,
+    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Collects every HEALTH_CONTRIBUTORS provider of every module (Nest's stand-in for multi providers). */
+  onApplicationBootstrap(): void {
+    const found = new Set<HealthContributor>();
+    for (const wrapper of this.discovery.getProviders()) {
+      if (wrapper.token !== HEALTH_CONTRIBUTORS || !wrapper.isDependencyTreeStatic()) continue;
+      const values: unknown[] = Array.isArray(wrapper.instance) ? wrapper.instance : [wrapper.instance];
+      for (const value of values) {
+        if (!isHealthContributor(value)) throw new Error(`A ${HEALTH_CONTRIBUTORS} provider is not a HealthContributor`);
+        found.add(value);
+      }
+    }
+    const names = [...found].map((contributor) => contributor.name);
+    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+    if (duplicate) throw new Error(`Two health contributors are named ${duplicate}`);
+    this.contributors = [...found];
+    this.logger.debug({ contributors: names }, 'health contributors registered');
+  }
+
+  async readiness(): Promise<ReadinessReport> {
+    const checks = await Promise.all(this.contributors.map((contributor) => this.run(contributor)));
+    const shuttingDown = this.lifecycle.isShuttingDown;
+    const ready = !shuttingDown && checks.every((check) => !check.affectsReadiness || check.status !== 'down');
+    const allUp = checks.every((check) => check.status === 'up');
+    return { status: ready ? (allUp ? 'up' : 'degraded') : 'down', ready, shuttingDown, checks };
+  }
+
+  private async run(contributor: HealthContributor): Promise<ContributorReport> {
+    const started = performance.now();
+    const base = { name: contributor.name, affectsReadiness: contributor.affectsReadiness };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
+    });
+    try {
+      const result = await Promise.race([contributor.check(), timeout]);
+      const durationMs = Math.round(performance.now() - started);
+      if (result === 'timeout') {
+        return { ...base, status: 'down', durationMs, details: { reason: `no answer within ${this.timeoutMs} ms` } };
+      }
+      return { ...base, status: result.status, durationMs, ...(result.details ? { details: result.details } : {}) };
+    } catch (error) {
+      this.logger.warn({ err: error, contributor: contributor.name }, 'health check failed');
+      return { ...base, status: 'down', durationMs: Math.round(performance.now() - started), details: { reason: 'check failed' } };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+// npm run bench [-- name]: runs the benchmarks under bench/ against a Kafka of their own (unless
+// KAFKA_BROKERS is set) and the local PostgreSQL; results go to bench/results/.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import kafkaLocal from './lib/kafka-local.cjs';
+
+const only = process.argv[2];
+const benches = readdirSync(path.join(kafkaLocal.repositoryRoot, 'bench'))
+  .filter((file) => file.endsWith('.bench.ts'))
+  .filter((file) => !only || file.startsWith(only));
+let directory = null;
+if (!process.env.KAFKA_BROKERS) {
+  directory = mkdtempSync(path.join(os.tmpdir(), 'settle-bench-kafka-'));
+  const broker = await kafkaLocal.startKafka({ directory, port: await kafkaLocal.freePort(), controllerPort: await kafkaLocal.freePort(), fresh: true, heapMb: 1024 });
+  process.env.KAFKA_BROKERS = broker.brokers.join(',');
+}
+let failed = false;
+try {
+  for (const bench of benches) {
+    console.log(`\n=== ${bench} ===`);
+    const result = spawnSync(process.execPath, ['-r', '@swc-node/register', path.join('bench', bench)], { stdio: 'inherit', cwd: kafkaLocal.repositoryRoot });
+    if (result.status !== 0) failed = true;
+  }
+} finally {
+  if (directory) {
+    await kafkaLocal.stopKafka(directory);
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+process.exit(failed ? 1 : 0);

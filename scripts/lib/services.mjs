@@ -1,0 +1,14 @@
+// The four services as the scripts see them: name, default port, database (and role) name.
+// Mirrors libs/platform/src/config/service-config.ts.
+export const services = [
+  { name: 'registry', port: 3001 },
+  { name: 'verifier', port: 3002 },
+  { name: 'ledger', port: 3003 },
+  { name: 'token-issuer', port: 3004 },
+].map((service) => ({ ...service, database: `settle_${service.name.replaceAll('-', '_')}` }));
+
+export function findService(name) {
+  const service = services.find((candidate) => candidate.name === name);
+  if (!service) throw new Error(`unknown service ${JSON.stringify(name)}; expected one of ${services.map((s) => s.name).join(', ')}`);
+  return service;
+}
