@@ -1,6 +1,6 @@
 // npm run migrate -- <service|all> [--no-build]   apply a service's migrations without starting it
-// npm run topics:create                            create the Kafka topics (TODO: libs/messaging)
-// npm run redrive                                  dead-letter redrive (TODO: libs/messaging)
+// npm run topics:create                            create the Kafka topics of the catalogue (and dead-letter topics)
+// npm run redrive -- <service> [--reason=R] [--offset=N,...] [--execute]   list / re-publish dead letters
 // node scripts/run.mjs bench                       forwards to scripts/bench.mjs
 //
 // Commands run the compiled code in dist/ (built first unless --no-build), so they behave exactly
@@ -40,13 +40,20 @@ class UsageError extends Error {}
 
 const commands = {
   migrate,
-  topics: async () => {
-    // TODO(messaging): create every topic of the contracts' catalogue with its partitions and config.
-    throw new UsageError('topics: not implemented yet (libs/messaging will provide it)');
+  topics: async (_target, flags) => {
+    if (!flags.includes('--no-build')) build({ quiet: true });
+    const { createTopicsCommand } = require(path.join(root, 'dist/libs/messaging/src/index.js'));
+    const created = await createTopicsCommand();
+    console.error(`[topics] ${created.length === 0 ? 'every topic exists' : `created ${created.join(', ')}`}`);
   },
-  redrive: async () => {
-    // TODO(messaging): inspect, fix and re-publish dead letters (DESIGN §8).
-    throw new UsageError('redrive: not implemented yet (libs/messaging will provide it)');
+  redrive: async (service, flags) => {
+    if (!service) throw new UsageError('redrive needs a service name: npm run redrive -- ledger [--reason=R] [--offset=N,...] [--execute]');
+    findService(service);
+    if (!flags.includes('--no-build')) build({ quiet: true });
+    const { redriveCommand } = require(path.join(root, 'dist/libs/messaging/src/index.js'));
+    const result = await redriveCommand(service, flags);
+    console.log(JSON.stringify(result.listed, null, 2));
+    console.error(`[redrive] ${result.listed.length} dead letters selected, ${result.republished} re-published${flags.includes('--execute') ? '' : ' (dry run: add --execute)'}`);
   },
   bench: async () => {
     const bench = path.join(root, 'scripts/bench.mjs');

@@ -62,6 +62,7 @@ export async function startTestService<Definition extends CommonConfigDefinition
         SETTLE_ADMIN_CREDENTIALS: await testAdminCredentials(),
         SETTLE_SHUTDOWN_GRACE_MS: '2000',
         LOG_LEVEL: 'debug',
+        ...(process.env.KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS } : {}),
         ...options.env,
       },
       logDestination: logs,

@@ -17,14 +17,20 @@ describe('ledger service', () => {
 
   it('applies the platform migrations, then its own', async () => {
     const rows: { id: string }[] = await test.service.app.get(DataSource).query('SELECT id FROM schema_migrations ORDER BY applied_at, id');
-    expect(rows.map((row) => row.id)).toEqual(['platform/0001-admin-audit-log.sql', 'ledger/0001-init.sql']);
+    expect(rows.map((row) => row.id)).toEqual(['platform/0001-admin-audit-log.sql', 'messaging/0001-outbox-and-inbox.sql', 'ledger/0001-init.sql']);
   });
 
   it('is live and ready', async () => {
     expect((await fetch(`${test.url}/health/live`)).status).toBe(200);
     const ready = await fetch(`${test.url}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, checks: [{ name: 'database', status: 'up' }] });
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      checks: [
+        { name: 'database', status: 'up' },
+        { name: 'kafka', details: { reachable: true } },
+      ],
+    });
   });
 
   it('answers /admin/whoami only with valid admin credentials, and audits every attempt', async () => {
@@ -43,5 +49,16 @@ describe('ledger service', () => {
       { operator_id: null, claimed_operator_id: 'test-operator', action: 'ledger.admin.whoami', path: '/admin/whoami', outcome_status: 401 },
       { operator_id: 'test-operator', claimed_operator_id: null, action: 'ledger.admin.whoami', path: '/admin/whoami', outcome_status: 200 },
     ]);
+  });
+
+  it('stays ready while Kafka is unreachable, and reports Kafka down', async () => {
+    const withoutKafka = await startTestService(serviceDefinition, { env: { KAFKA_BROKERS: '127.0.0.1:1' } });
+    try {
+      const ready = await fetch(`${withoutKafka.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ ready: true, checks: [{ name: 'database', status: 'up' }, { name: 'kafka', status: 'down' }] });
+    } finally {
+      await withoutKafka.stop();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { messagingMigrations } from '@settle/messaging';
 import { type ServiceDefinition } from '@settle/platform';
 import { ledgerConfig } from './config';
 import { LedgerModule } from './ledger.module';
@@ -8,5 +9,5 @@ export const serviceDefinition: ServiceDefinition<typeof ledgerConfig> = {
   name: 'ledger',
   module: LedgerModule,
   config: ledgerConfig,
-  migrationSources: [{ namespace: 'ledger', directory: path.join(__dirname, '..', 'migrations') }],
+  migrationSources: [messagingMigrations, { namespace: 'ledger', directory: path.join(__dirname, '..', 'migrations') }],
 };

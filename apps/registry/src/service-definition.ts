@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { messagingMigrations } from '@settle/messaging';
 import { type ServiceDefinition } from '@settle/platform';
 import { registryConfig } from './config';
 import { RegistryModule } from './registry.module';
@@ -8,5 +9,5 @@ export const serviceDefinition: ServiceDefinition<typeof registryConfig> = {
   name: 'registry',
   module: RegistryModule,
   config: registryConfig,
-  migrationSources: [{ namespace: 'registry', directory: path.join(__dirname, '..', 'migrations') }],
+  migrationSources: [messagingMigrations, { namespace: 'registry', directory: path.join(__dirname, '..', 'migrations') }],
 };

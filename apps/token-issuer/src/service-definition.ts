@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { messagingMigrations } from '@settle/messaging';
 import { type ServiceDefinition } from '@settle/platform';
 import { tokenIssuerConfig } from './config';
 import { TokenIssuerModule } from './token-issuer.module';
@@ -8,5 +9,5 @@ export const serviceDefinition: ServiceDefinition<typeof tokenIssuerConfig> = {
   name: 'token-issuer',
   module: TokenIssuerModule,
   config: tokenIssuerConfig,
-  migrationSources: [{ namespace: 'token-issuer', directory: path.join(__dirname, '..', 'migrations') }],
+  migrationSources: [messagingMigrations, { namespace: 'token-issuer', directory: path.join(__dirname, '..', 'migrations') }],
 };

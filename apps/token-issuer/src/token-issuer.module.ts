@@ -1,3 +1,4 @@
+import { MessagingModule } from '@settle/messaging';
 import { Module } from '@nestjs/common';
 import { AdminWhoamiController } from './admin-whoami/admin-whoami.controller';
 
@@ -5,5 +6,5 @@ import { AdminWhoamiController } from './admin-whoami/admin-whoami.controller';
  * Composition root of the token-issuer service: its use cases, with ports bound to adapters. The platform
  * (config, logger, DataSource, health, admin guard) is provided globally by bootstrapService.
  */
-@Module({ controllers: [AdminWhoamiController] })
+@Module({ imports: [MessagingModule.forService()], controllers: [AdminWhoamiController] })
 export class TokenIssuerModule {}

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { messagingMigrations } from '@settle/messaging';
 import { type ServiceDefinition } from '@settle/platform';
 import { verifierConfig } from './config';
 import { VerifierModule } from './verifier.module';
@@ -8,5 +9,5 @@ export const serviceDefinition: ServiceDefinition<typeof verifierConfig> = {
   name: 'verifier',
   module: VerifierModule,
   config: verifierConfig,
-  migrationSources: [{ namespace: 'verifier', directory: path.join(__dirname, '..', 'migrations') }],
+  migrationSources: [messagingMigrations, { namespace: 'verifier', directory: path.join(__dirname, '..', 'migrations') }],
 };

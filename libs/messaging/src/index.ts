@@ -13,3 +13,7 @@ export * from './inbox/classify-error';
 export * from './inbox/inbox-consumer';
 export * from './redrive/redrive';
 export { messagingMigrations } from './migrations';
+export * from './provision/topic-specifications';
+export * from './nest/messaging-config';
+export * from './nest/messaging.module';
+export * from './cli/commands';

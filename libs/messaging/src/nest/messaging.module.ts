@@ -1,0 +1,183 @@
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+  type Type,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { HEALTH_CONTRIBUTORS, type HealthCheckResult, type HealthContributor, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SERVICE_NAME } from '@settle/platform';
+import { DataSource } from 'typeorm';
+import type { EventEnvelope } from '@settle/contracts';
+import { deadLetterTopicOf } from '../inbox/dead-letter';
+import { type EventBatchHandler, InboxConsumer } from '../inbox/inbox-consumer';
+import { createKafkajsPort } from '../kafka/kafkajs-adapter';
+import type { KafkaPort, MessageProducer } from '../kafka/kafka-port';
+import { OutboxRelay } from '../outbox/outbox-relay';
+import { appendToOutbox } from '../outbox/outbox-writer';
+import { topicSpecifications } from '../provision/topic-specifications';
+import type { SqlExecutor, SqlPool } from '../sql';
+
+/** A consumer of the service: a Nest provider implementing this, listed in `MessagingModule.forService`. */
+export interface EventConsumer {
+  /** Unique within the service: the Kafka consumer group is `<service>.<name>`. */
+  readonly name: string;
+  /** Topic names as in the contracts' catalogue (without the deployment's prefix). */
+  readonly topics: readonly string[];
+  readonly handle: EventBatchHandler;
+  readonly batchSizeMax?: number;
+}
+
+export interface MessagingSettings {
+  readonly KAFKA_BROKERS: string;
+  readonly SETTLE_KAFKA_TOPIC_PREFIX: string;
+  readonly SETTLE_KAFKA_CREATE_TOPICS: boolean;
+  readonly SETTLE_OUTBOX_RELAY_ENABLED: boolean;
+}
+
+const MESSAGING_CONSUMER_TYPES = 'settle.messaging.CONSUMER_TYPES';
+const kafkaStartRetryMs = 2_000;
+const kafkaHealthTimeoutMs = 1_500;
+const outboxBacklogCountMax = 100_000;
+
+/**
+ * What a use case needs to publish: append events to the outbox inside its own transaction. The
+ * deployment's topic prefix is applied here, so use cases never see it.
+ */
+@Injectable()
+export class Outbox {
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: MessagingSettings) {}
+
+  append(sql: SqlExecutor, envelopes: readonly EventEnvelope[]): Promise<void> {
+    return appendToOutbox(sql, envelopes, { topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX });
+  }
+}
+
+/** Runs the outbox relay and the consumers of one service for the life of the process. */
+@Injectable()
+export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown, HealthContributor {
+  readonly name = 'kafka';
+  readonly affectsReadiness = false;
+  private readonly kafka: KafkaPort;
+  private readonly producer: MessageProducer;
+  private readonly pool: SqlPool;
+  private relay: OutboxRelay | null = null;
+  private readonly consumers: InboxConsumer[] = [];
+  private stopping = false;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: MessagingSettings,
+    @Inject(SERVICE_NAME) private readonly serviceName: string,
+    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+    @Inject(MESSAGING_CONSUMER_TYPES) private readonly consumerTypes: Type<EventConsumer>[],
+    private readonly moduleRef: ModuleRef,
+    dataSource: DataSource,
+  ) {
+    this.kafka = createKafkajsPort({ clientId: serviceName, brokers: config.KAFKA_BROKERS.split(','), logger: this.logger });
+    this.producer = this.kafka.producer();
+    // The pg pool under TypeORM: the backbone speaks plain SQL on the hot path.
+    this.pool = (dataSource.driver as unknown as { master: SqlPool }).master;
+  }
+
+  onApplicationBootstrap(): void {
+    // Kafka may be down at start-up: the service stays in service (the outbox buffers) and keeps trying.
+    void this.startWhenKafkaAnswers();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.consumers.map((consumer) => consumer.stop()), this.relay?.stop()]);
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  async check(): Promise<HealthCheckResult> {
+    const relay = this.relay?.status() ?? null;
+    const consumers = Object.fromEntries(this.consumers.map((consumer, index) => [this.consumerTypes[index]?.name ?? index, consumer.status()]));
+    const backlog = await this.outboxBacklog().catch(() => null);
+    let reachable = false;
+    try {
+      const admin = await withTimeout(this.kafka.admin(), kafkaHealthTimeoutMs);
+      await withTimeout(admin.describeCluster(), kafkaHealthTimeoutMs).finally(() => admin.disconnect().catch(() => undefined));
+      reachable = true;
+    } catch {
+      reachable = false;
+    }
+    const paused = Object.values(consumers).some((status) => status.pausedPartitions.length > 0);
+    const status = !reachable ? 'down' : paused || (relay?.consecutiveSendFailures ?? 0) > 0 ? 'degraded' : 'up';
+    return { status, details: { reachable, outboxBacklog: backlog, relay, consumers } };
+  }
+
+  private async startWhenKafkaAnswers(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.producer.connect();
+        if (this.config.SETTLE_KAFKA_CREATE_TOPICS) {
+          const admin = await this.kafka.admin();
+          const created = await admin.ensureTopics(topicSpecifications(this.config.SETTLE_KAFKA_TOPIC_PREFIX)).finally(() => admin.disconnect());
+          if (created.length > 0) this.logger.info({ created }, 'created Kafka topics');
+        }
+        break;
+      } catch (error) {
+        this.logger.warn({ err: error, retryMs: kafkaStartRetryMs }, 'Kafka not reachable yet; the outbox buffers meanwhile');
+        await new Promise((resolve) => setTimeout(resolve, kafkaStartRetryMs));
+      }
+    }
+    if (this.stopping) return;
+    if (this.config.SETTLE_OUTBOX_RELAY_ENABLED) {
+      this.relay = new OutboxRelay({ connect: () => this.pool.connect(), producer: this.producer, logger: this.logger });
+      this.relay.start();
+    }
+    for (const type of this.consumerTypes) {
+      const definition = this.moduleRef.get(type, { strict: false });
+      const consumer = new InboxConsumer({
+        groupId: `${this.serviceName}.${definition.name}`,
+        topics: definition.topics.map((topic) => `${this.config.SETTLE_KAFKA_TOPIC_PREFIX}${topic}`),
+        topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX,
+        kafka: this.kafka,
+        pool: this.pool,
+        producer: this.producer,
+        deadLetterTopic: `${this.config.SETTLE_KAFKA_TOPIC_PREFIX}${deadLetterTopicOf(this.serviceName)}`,
+        handle: (sql, events) => definition.handle(sql, events),
+        batchSizeMax: definition.batchSizeMax,
+        logger: this.logger,
+      });
+      this.consumers.push(consumer);
+      consumer.start().catch((error: unknown) => this.logger.error({ err: error, consumer: definition.name }, 'consumer stopped with an error'));
+    }
+  }
+
+  private async outboxBacklog(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM messaging_outbox LIMIT ${outboxBacklogCountMax}) AS pending`);
+    return rows[0]?.n ?? 0;
+  }
+}
+
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
+}
+
+/**
+ * The backbone in a service: `MessagingModule.forService({ consumers: [SettlePaymentConsumer] })`.
+ * Provides `Outbox`, runs the relay and the consumers, and reports Kafka in /health/ready (reported,
+ * never a reason to leave service).
+ */
+@Module({})
+export class MessagingModule {
+  static forService(options: { consumers?: Type<EventConsumer>[] } = {}): DynamicModule {
+    const consumers = options.consumers ?? [];
+    return {
+      module: MessagingModule,
+      providers: [
+        Outbox,
+        MessagingRuntime,
+        ...consumers,
+        { provide: MESSAGING_CONSUMER_TYPES, useValue: consumers },
+        { provide: HEALTH_CONTRIBUTORS, useExisting: MessagingRuntime },
+      ],
+      exports: [Outbox],
+    };
+  }
+}
