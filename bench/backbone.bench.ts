@@ -1,18 +1,24 @@
 // Events per second through outbox → Kafka → inbox with effects in PostgreSQL, at batch sizes 1, 100
-// and 1000, next to a raw kafkajs produce/consume baseline measured in the same run.
-// Run with `npm run bench` (it starts its own Kafka unless KAFKA_BROKERS is set).
+// and 1000, next to a raw kafkajs produce/consume baseline measured in the same run. Each run is also
+// measured stage by stage (outbox writes alone, relay alone, consumer alone) to show where time goes.
+// Run with `npm run bench -- backbone` (it starts its own Kafka unless KAFKA_BROKERS is set).
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { InboxConsumer, OutboxRelay, appendToOutbox, inTransaction } from '@settle/messaging';
-import { balanceEffect, brokers, createHarness, paymentVerified } from '../libs/messaging/src/testing/harness';
+import { type ConsumedEvent, InboxConsumer, OutboxRelay, appendToOutbox, inTransaction, type SqlExecutor } from '@settle/messaging';
+import { balanceEffect, balanceEffectSetBased, brokers, createHarness, type Harness, paymentVerified } from '../libs/messaging/src/testing/harness';
 import { writeResults } from './results';
 
 const runs = [
-  { batchSize: 1, events: 2_000 },
-  { batchSize: 100, events: 30_000 },
-  { batchSize: 1_000, events: 60_000 },
+  { batchSize: 1, events: 2_000, effect: 'per-event statements' as const },
+  { batchSize: 100, events: 30_000, effect: 'per-event statements' as const },
+  { batchSize: 1_000, events: 60_000, effect: 'per-event statements' as const },
+  { batchSize: 100, events: 30_000, effect: 'set-based statements' as const },
+  { batchSize: 1_000, events: 60_000, effect: 'set-based statements' as const },
 ];
 const baselineEvents = 60_000;
+type Effect = (typeof runs)[number]['effect'];
+
+const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
 async function rawKafkajsBaseline(topic: string, eventBytes: Buffer[]): Promise<{ eventsPerSecond: number; seconds: number }> {
   const kafka = new Kafka({ clientId: 'bench-baseline', brokers: brokers(), logLevel: logLevel.NOTHING });
@@ -25,9 +31,10 @@ async function rawKafkajsBaseline(topic: string, eventBytes: Buffer[]): Promise<
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   await consumer.run({
     autoCommit: false,
-    eachBatch: async ({ batch }) => {
+    eachBatch: async ({ batch, resolveOffset }) => {
       for (const message of batch.messages) JSON.parse(message.value!.toString());
       consumed += batch.messages.length;
+      resolveOffset(batch.lastOffset());
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
       if (consumed >= eventBytes.length) resolveDone();
     },
@@ -37,74 +44,121 @@ async function rawKafkajsBaseline(topic: string, eventBytes: Buffer[]): Promise<
     await producer.send({ topic, acks: -1, messages: eventBytes.slice(start, start + 1_000).map((value, index) => ({ key: `acct-${(start + index) % 7}`, value })) });
   }
   await done;
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const elapsed = seconds(started);
   await Promise.all([producer.disconnect(), consumer.disconnect()]);
-  return { eventsPerSecond: eventBytes.length / seconds, seconds };
+  return { eventsPerSecond: eventBytes.length / elapsed, seconds: elapsed };
 }
 
-async function pipeline(batchSize: number, eventCount: number) {
-  const harness = await createHarness(`bench_${batchSize}`);
-  await harness.pool.query('SET synchronous_commit = on');
-  const topic = `${harness.topicPrefix}payments.verified.v1`;
-  const events = Array.from({ length: eventCount }, (_, index) => paymentVerified(index));
-  const relay = new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer, batchSizeMax: Math.max(batchSize, 100) });
+function consumerFor(harness: Harness, batchSize: number, effect: Effect, expected: number, onDone: () => void) {
+  const apply = effect === 'set-based statements' ? balanceEffectSetBased('bench') : balanceEffect('bench');
   let applied = 0;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const effect = balanceEffect('bench');
-  const consumer = new InboxConsumer({
+  return new InboxConsumer({
     groupId: `bench-${batchSize}-${randomUUID()}`,
-    topics: [topic],
+    topics: [`${harness.topicPrefix}payments.verified.v1`],
     kafka: harness.kafka,
     pool: harness.pool,
     producer: harness.producer,
     deadLetterTopic: harness.deadLetterTopic,
     topicPrefix: harness.topicPrefix,
     batchSizeMax: batchSize,
-    handle: async (sql, consumed) => {
-      await effect(sql, consumed);
-      applied += consumed.length;
-      if (applied >= eventCount) setImmediate(resolveDone);
+    handle: async (sql: SqlExecutor, events: readonly ConsumedEvent[]) => {
+      await apply(sql, events);
+      applied += events.length;
+      if (applied >= expected) setImmediate(onDone);
     },
   });
+}
+
+async function writeOutbox(harness: Harness, batchSize: number, events: ReturnType<typeof paymentVerified>[]): Promise<void> {
+  for (let start = 0; start < events.length; start += batchSize) {
+    await inTransaction(harness.pool, (sql) => appendToOutbox(sql, events.slice(start, start + batchSize), { topicPrefix: harness.topicPrefix }));
+  }
+}
+
+async function drainOutbox(harness: Harness, batchSize: number): Promise<void> {
+  const relay = new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer, batchSizeMax: Math.max(batchSize, 100) });
+  relay.start();
+  while ((await harness.pool.query('SELECT 1 FROM messaging_outbox LIMIT 1')).rowCount !== 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await relay.stop();
+}
+
+/** Stage by stage: each stage runs alone over the whole set, so each rate is that stage's ceiling. */
+async function stages(batchSize: number, eventCount: number, effect: Effect) {
+  const harness = await createHarness(`bench_stages_${batchSize}`);
+  const events = Array.from({ length: eventCount }, (_, index) => paymentVerified(index));
+  let started = process.hrtime.bigint();
+  await writeOutbox(harness, batchSize, events);
+  const outboxWrite = eventCount / seconds(started);
+  started = process.hrtime.bigint();
+  await drainOutbox(harness, batchSize);
+  const relay = eventCount / seconds(started);
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const consumer = consumerFor(harness, batchSize, effect, eventCount, resolveDone);
+  started = process.hrtime.bigint();
+  void consumer.start();
+  await done;
+  const consume = eventCount / seconds(started);
+  await consumer.stop();
+  await harness.close();
+  return { outboxWriteEventsPerSecond: outboxWrite, relayEventsPerSecond: relay, consumeEventsPerSecond: consume };
+}
+
+/** End to end: writers, relay and consumer run at once, as in a service. */
+async function pipeline(batchSize: number, eventCount: number, effect: Effect) {
+  const harness = await createHarness(`bench_${batchSize}`);
+  const events = Array.from({ length: eventCount }, (_, index) => paymentVerified(index));
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const consumer = consumerFor(harness, batchSize, effect, eventCount, resolveDone);
+  const relay = new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer, batchSizeMax: Math.max(batchSize, 100) });
   void consumer.start();
   relay.start();
   await new Promise((resolve) => setTimeout(resolve, 2_000)); // group join
   const started = process.hrtime.bigint();
-  for (let start = 0; start < eventCount; start += batchSize) {
-    await inTransaction(harness.pool, (sql) => appendToOutbox(sql, events.slice(start, start + batchSize), { topicPrefix: harness.topicPrefix }));
-  }
-  const writtenSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await writeOutbox(harness, batchSize, events);
   await done;
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const elapsed = seconds(started);
   await Promise.all([consumer.stop(), relay.stop()]);
   await harness.close();
-  return { batchSize, events: eventCount, seconds, eventsPerSecond: eventCount / seconds, outboxWriteEventsPerSecond: eventCount / writtenSeconds };
+  return { seconds: elapsed, eventsPerSecond: eventCount / elapsed };
 }
 
 async function main(): Promise<void> {
-  const sample = paymentVerified(1);
   const eventBytes = Array.from({ length: baselineEvents }, (_, index) => Buffer.from(JSON.stringify(paymentVerified(index))));
   const baselineHarness = await createHarness('bench_baseline');
   const baseline = await rawKafkajsBaseline(`${baselineHarness.topicPrefix}payments.verified.v1`, eventBytes);
   await baselineHarness.close();
   const results = [];
-  for (const run of runs) results.push(await pipeline(run.batchSize, run.events));
-  const eventSizeBytes = Buffer.byteLength(JSON.stringify(sample));
-  writeResults('backbone', {
-    description: 'outbox → Kafka → inbox with effects in PostgreSQL (synchronous_commit=on, acks=all, schema validation on)',
-    eventSizeBytes,
-    baseline: { what: 'raw kafkajs produce (acks=all, idempotent, batches of 1000) + consume with JSON.parse and offset commits', ...baseline },
-    results,
-    targetEventsPerSecondAtBatch1000: 20_000,
-  }, [
-    '| run | batch | events | seconds | events/s |',
-    '|---|---:|---:|---:|---:|',
-    `| raw kafkajs baseline | 1000 | ${baselineEvents} | ${baseline.seconds.toFixed(2)} | ${Math.round(baseline.eventsPerSecond)} |`,
-    ...results.map((run) => `| outbox → Kafka → inbox | ${run.batchSize} | ${run.events} | ${run.seconds.toFixed(2)} | ${Math.round(run.eventsPerSecond)} |`),
-    '',
-    `Event size: ${eventSizeBytes} bytes (a payment.verified envelope). Target at batch 1000: 20000 events/s.`,
-  ]);
+  for (const run of runs) {
+    const endToEnd = await pipeline(run.batchSize, run.events, run.effect);
+    const stage = await stages(run.batchSize, run.events, run.effect);
+    results.push({ ...run, ...endToEnd, stages: stage });
+    console.log(JSON.stringify(results[results.length - 1]));
+  }
+  const eventSizeBytes = eventBytes[0]!.length;
+  const rate = (value: number) => String(Math.round(value));
+  writeResults(
+    'backbone',
+    {
+      description: 'outbox → Kafka → inbox with effects in PostgreSQL (synchronous_commit=on, acks=all, idempotent producer, schema validation on send and receive)',
+      eventSizeBytes,
+      baseline: { what: 'raw kafkajs produce (acks=all, idempotent, batches of 1000) and consume (JSON.parse, offset commit per batch)', ...baseline },
+      results,
+      targetEventsPerSecondAtBatch1000: 20_000,
+    },
+    [
+      '| run | effect | batch | events | end-to-end events/s | outbox writes/s alone | relay events/s alone | consumer events/s alone |',
+      '|---|---|---:|---:|---:|---:|---:|---:|',
+      `| raw kafkajs baseline | — | 1000 | ${baselineEvents} | ${rate(baseline.eventsPerSecond)} | — | — | — |`,
+      ...results.map(
+        (run) =>
+          `| outbox → Kafka → inbox | ${run.effect} | ${run.batchSize} | ${run.events} | ${rate(run.eventsPerSecond)} | ${rate(run.stages.outboxWriteEventsPerSecond)} | ${rate(run.stages.relayEventsPerSecond)} | ${rate(run.stages.consumeEventsPerSecond)} |`,
+      ),
+      '',
+      `Event: a ${eventSizeBytes}-byte payment.verified envelope. The effect is a log row and a running balance per event, either one statement per event or two set-based statements per batch. Target at batch 1000: 20000 events/s end to end.`,
+    ],
+  );
 }
 
 main().then(

@@ -8,7 +8,8 @@ CREATE TABLE messaging_outbox (
   -- hash(message_key) mod the bucket count: one relay owns a bucket at a time, which keeps each key's
   -- events in order even with several replicas relaying.
   bucket       smallint    NOT NULL,
-  value        bytea       NOT NULL,
+  -- The serialised envelope, byte for byte what Kafka receives (JSON is text: no hex round trip).
+  value        text        NOT NULL,
   headers      jsonb       NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT now()
 );

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { createKafkajsPort } from './kafka/kafkajs-adapter';
 import type { IncomingMessage } from './kafka/kafka-port';
 import { deadLetterHeader } from './inbox/dead-letter';
+import { EntityNotYetSeenError } from './errors';
+import { redriveDeadLetters } from './redrive/redrive';
 import { InboxConsumer } from './inbox/inbox-consumer';
 import { brokers, balanceEffect, createHarness, effectSummary, type Harness, paymentVerified, waitFor } from './testing/harness';
 
@@ -84,6 +86,62 @@ describe('poison messages and newer versions', () => {
       expect(letter.headers[deadLetterHeader.originalTopic]).toBe(topic);
       expect(letter.key?.toString()).toBe(key);
     }
+  });
+
+  it('retries an event naming an unknown entity, dead-letters it when retries run out, and redrives it once the entity exists', async () => {
+    // Topics of its own: the previous test left a paused partition and dead letters behind.
+    const harness = await createHarness('redrive');
+    const topic = `${harness.topicPrefix}${verifiedTopic}`;
+    const late = paymentVerified(500, { accounts: 1_000 });
+    const lateAccount = (late.payload as { consumerAccountId: string }).consumerAccountId;
+    const knownAccounts = new Set<string>();
+    const effect = balanceEffect('redrive');
+    let attempts = 0;
+    const consumer = new InboxConsumer({
+      groupId: `redrive-${randomUUID()}`,
+      topics: [topic],
+      kafka: harness.kafka,
+      pool: harness.pool,
+      producer: harness.producer,
+      deadLetterTopic: harness.deadLetterTopic,
+      topicPrefix: harness.topicPrefix,
+      entityRetryAttemptsMax: 3,
+      handle: async (sql, events) => {
+        for (const event of events) {
+          const account = (event.envelope.payload as { consumerAccountId: string }).consumerAccountId;
+          if (account === lateAccount && !knownAccounts.has(account)) {
+            attempts++;
+            throw new EntityNotYetSeenError('account', account);
+          }
+          await effect(sql, [event]);
+        }
+      },
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 500,
+    });
+    void consumer.start();
+    await harness.producer.send([{ topic, messages: [{ key: late.key, value: JSON.stringify(late) }] }]);
+    await waitFor(async () => consumer.status().deadLettered >= 1, 30_000, 'the late event dead-lettered');
+    expect(attempts).toBeGreaterThanOrEqual(3);
+
+    const inspected = await redriveDeadLetters({ kafka: harness.kafka, producer: harness.producer, deadLetterTopic: harness.deadLetterTopic, reason: 'RETRIES_EXHAUSTED', dryRun: true });
+    expect(inspected.republished).toBe(0);
+    expect(inspected.listed.map((letter) => [letter.reason, letter.key, letter.originalTopic])).toEqual([['RETRIES_EXHAUSTED', late.key, topic]]);
+
+    knownAccounts.add(lateAccount);
+    const redriven = await redriveDeadLetters({ kafka: harness.kafka, producer: harness.producer, deadLetterTopic: harness.deadLetterTopic, reason: 'RETRIES_EXHAUSTED', dryRun: false });
+    expect(redriven.republished).toBe(1);
+    const transactionId = (late.payload as { transactionId: string }).transactionId;
+    const appliedCount = async () =>
+      Number((await harness.pool.query<{ n: string }>('SELECT count(*) AS n FROM test_effect_log WHERE transaction_id = $1', [transactionId])).rows[0]!.n);
+    await waitFor(async () => (await appliedCount()) === 1, 30_000, 'the redriven event applied');
+
+    // Redriving again is harmless: the inbox drops the repeat.
+    await redriveDeadLetters({ kafka: harness.kafka, producer: harness.producer, deadLetterTopic: harness.deadLetterTopic, reason: 'RETRIES_EXHAUSTED', dryRun: false });
+    await waitFor(async () => consumer.status().duplicatesSkipped >= 1, 30_000, 'the second redrive skipped');
+    expect(await appliedCount()).toBe(1);
+    await consumer.stop();
+    await harness.close();
   });
 
   async function readAll(topic: string, count: number): Promise<IncomingMessage[]> {

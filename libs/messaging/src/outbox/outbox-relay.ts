@@ -36,7 +36,7 @@ interface OutboxRow extends Record<string, unknown> {
   id: string;
   topic: string;
   message_key: string;
-  value: Buffer;
+  value: string;
   headers: Record<string, string>;
 }
 

@@ -27,7 +27,7 @@ export async function appendToOutbox(
   const topics: string[] = [];
   const keys: string[] = [];
   const buckets: number[] = [];
-  const values: Buffer[] = [];
+  const values: string[] = [];
   for (const envelope of envelopes) {
     const validation = validateEventForSend(envelope);
     if (!validation.ok) {
@@ -43,12 +43,12 @@ export async function appendToOutbox(
     topics.push(`${options.topicPrefix ?? ''}${definition.topic}`);
     keys.push(envelope.key);
     buckets.push(bucketOf(envelope.key));
-    values.push(Buffer.from(JSON.stringify(envelope)));
+    values.push(JSON.stringify(envelope));
   }
   await sql.query(
     `INSERT INTO messaging_outbox (event_id, topic, message_key, bucket, value, headers)
      SELECT event_id, topic, message_key, bucket, value, $6::jsonb
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::bytea[])
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[])
          AS rows(event_id, topic, message_key, bucket, value)`,
     [eventIds, topics, keys, buckets, values, traceHeaders],
   );

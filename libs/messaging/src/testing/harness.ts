@@ -36,6 +36,8 @@ export function brokers(): string[] {
 export async function createHarness(name: string): Promise<Harness> {
   const database = await createTestDatabase(`messaging_${name}`);
   const pool = new Pool({ connectionString: database.url, max: 8 });
+  // An idle connection the server ends (the database is dropped at close) must not crash the process.
+  pool.on('error', () => undefined);
   await applySqlFiles(pool, path.join(__dirname, '../../migrations'));
   await pool.query(testEffectSql);
   const kafka = createKafkajsPort({ clientId: `test-${name}`, brokers: brokers() });
@@ -109,6 +111,28 @@ export function balanceEffect(appliedBy: string) {
         [payload.consumerAccountId, payload.amount],
       );
     }
+  };
+}
+
+/**
+ * The same effect written set-based, as a production handler of a bounded batch would: one statement
+ * for the log and one for the balances, whatever the batch size.
+ */
+export function balanceEffectSetBased(appliedBy: string) {
+  return async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+    const payloads = events.map(({ envelope }) => envelope.payload as { transactionId: string; consumerAccountId: string; amount: string });
+    await sql.query(
+      `INSERT INTO test_effect_log (event_id, transaction_id, amount, applied_by)
+       SELECT event_id, transaction_id, amount, $4 FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS rows(event_id, transaction_id, amount)`,
+      [events.map(({ envelope }) => envelope.eventId), payloads.map((payload) => payload.transactionId), payloads.map((payload) => payload.amount), appliedBy],
+    );
+    await sql.query(
+      `INSERT INTO test_balances (account_id, total, applications)
+       SELECT account_id, sum(amount), count(*) FROM unnest($1::text[], $2::bigint[]) AS rows(account_id, amount)
+        GROUP BY account_id ORDER BY account_id
+       ON CONFLICT (account_id) DO UPDATE SET total = test_balances.total + EXCLUDED.total, applications = test_balances.applications + EXCLUDED.applications`,
+      [payloads.map((payload) => payload.consumerAccountId), payloads.map((payload) => payload.amount)],
+    );
   };
 }
 
