@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 
 const steps = [
   ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  // The module-boundary lint rule reads Nx's project graph and silently skips itself without one.
+  ['project graph', 'npx', ['nx', 'show', 'projects']],
   ['lint', 'npx', ['eslint', '--max-warnings', '0', '.']],
   ['unit tests', 'npx', ['jest', '--selectProjects', 'unit']],
   ['integration tests', 'npx', ['jest', '--selectProjects', 'integration', '--runInBand']],

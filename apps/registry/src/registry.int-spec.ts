@@ -1,7 +1,7 @@
 // The registry service as it starts in production (its module, config and migrations), against a fresh
 // PostgreSQL database: migrations, readiness, the admin guard and the audit log.
 import { DataSource } from 'typeorm';
-import { adminAuthorization, startTestService, type TestService } from '@settle/test-support';
+import { adminAuthorization, startTestService, type TestService } from '@settle/platform/testing';
 import { serviceDefinition } from './service-definition';
 
 describe('registry service', () => {

@@ -8,7 +8,7 @@ import { Body, ConflictException, Controller, Get, HttpCode, Injectable, Module,
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { postgresAdminUrl } from '@settle/test-support';
-import { adminAuthorization, startTestService, type TestService } from '@settle/test-support';
+import { adminAuthorization, startTestService, type TestService } from '../testing';
 import { parseAdminCredentials, scryptDefaults, verifyScrypt } from '../admin/admin-credentials';
 import { AdminOnly, AdminOperator } from '../admin/admin-only.decorator';
 import { commonConfig } from '../config/service-config';

@@ -1,8 +1,10 @@
 // Starts a real service (its Nest module, the platform, migrations) against a fresh PostgreSQL
 // database on a free port, with admin credentials whose secret the test knows.
 import { Writable } from 'node:stream';
-import { type CommonConfigDefinition, hashAdminSecret, type RunningService, type ServiceDefinition, startService } from '@settle/platform';
-import { createTestDatabase, type TestDatabase } from './postgres';
+import { createTestDatabase, type TestDatabase } from '@settle/test-support';
+import { hashAdminSecret } from '../admin/admin-credentials';
+import { type RunningService, type ServiceDefinition, startService } from '../bootstrap/bootstrap-service';
+import { type CommonConfigDefinition } from '../config/service-config';
 
 /** The operator every test service accepts, with the smallest scrypt cost the platform accepts (fast). */
 export const testOperator = { operatorId: 'test-operator', secret: 'test-secret-9c1d2f' } as const;

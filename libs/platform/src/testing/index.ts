@@ -1,0 +1,2 @@
+// Test support for services built on the platform (imported as @settle/platform/testing; tests only).
+export * from './test-service';
