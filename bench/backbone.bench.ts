@@ -16,6 +16,8 @@ const runs = [
   { batchSize: 1_000, events: 60_000, effect: 'set-based statements' as const },
 ];
 const baselineEvents = 60_000;
+/** BENCH_ONLY=set-based:1000 runs one configuration (e.g. under --cpu-prof); the full table needs all. */
+const only = process.env.BENCH_ONLY;
 type Effect = (typeof runs)[number]['effect'];
 
 const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
@@ -126,11 +128,14 @@ async function pipeline(batchSize: number, eventCount: number, effect: Effect) {
 
 async function main(): Promise<void> {
   const eventBytes = Array.from({ length: baselineEvents }, (_, index) => Buffer.from(JSON.stringify(paymentVerified(index))));
-  const baselineHarness = await createHarness('bench_baseline');
-  const baseline = await rawKafkajsBaseline(`${baselineHarness.topicPrefix}payments.verified.v1`, eventBytes);
-  await baselineHarness.close();
+  let baseline = { eventsPerSecond: 0, seconds: 0 };
+  if (!only) {
+    const baselineHarness = await createHarness('bench_baseline');
+    baseline = await rawKafkajsBaseline(`${baselineHarness.topicPrefix}payments.verified.v1`, eventBytes);
+    await baselineHarness.close();
+  }
   const results = [];
-  for (const run of runs) {
+  for (const run of runs.filter((candidate) => !only || `${candidate.effect.split(' ')[0]}:${candidate.batchSize}` === only)) {
     const endToEnd = await pipeline(run.batchSize, run.events, run.effect);
     const stage = await stages(run.batchSize, run.events, run.effect);
     results.push({ ...run, ...endToEnd, stages: stage });
@@ -138,6 +143,7 @@ async function main(): Promise<void> {
   }
   const eventSizeBytes = eventBytes[0]!.length;
   const rate = (value: number) => String(Math.round(value));
+  if (only) return;
   writeResults(
     'backbone',
     {

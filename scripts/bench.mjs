@@ -20,7 +20,9 @@ let failed = false;
 try {
   for (const bench of benches) {
     console.log(`\n=== ${bench} ===`);
-    const result = spawnSync(process.execPath, ['-r', '@swc-node/register', path.join('bench', bench)], { stdio: 'inherit', cwd: kafkaLocal.repositoryRoot });
+    // BENCH_CPU_PROF=1 writes a V8 profile to bench/results/profiles (summarise it with bench/tools/profile-summary.mjs).
+    const profiling = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.join('bench', 'results', 'profiles')] : [];
+    const result = spawnSync(process.execPath, [...profiling, '-r', '@swc-node/register', path.join('bench', bench)], { stdio: 'inherit', cwd: kafkaLocal.repositoryRoot });
     if (result.status !== 0) failed = true;
   }
 } finally {

@@ -17,7 +17,7 @@ describe('ledger service', () => {
 
   it('applies the platform migrations, then its own', async () => {
     const rows: { id: string }[] = await test.service.app.get(DataSource).query('SELECT id FROM schema_migrations ORDER BY applied_at, id');
-    expect(rows.map((row) => row.id)).toEqual(['platform/0001-admin-audit-log.sql', 'messaging/0001-outbox-and-inbox.sql', 'ledger/0001-init.sql']);
+    expect(rows.map((row) => row.id)).toEqual(['platform/0001-admin-audit-log.sql', 'messaging/0001-outbox-and-inbox.sql', 'ledger/0001-init.sql', 'ledger/0002-accounts-journal-balances.sql']);
   });
 
   it('is live and ready', async () => {

@@ -1,10 +1,19 @@
 import { MessagingModule } from '@settle/messaging';
 import { Module } from '@nestjs/common';
+import { LedgerAdminController } from './admin/ledger-admin.controller';
 import { AdminWhoamiController } from './admin-whoami/admin-whoami.controller';
+import { LedgerClockModule } from './clock';
+import { FundWalletHandler } from './fund-wallet/fund-wallet.handler';
+import { OpenAccountsConsumer } from './open-accounts/open-accounts.consumer';
+import { SettlePaymentConsumer } from './settle-payment/settle-payment.consumer';
 
 /**
  * Composition root of the ledger service: its use cases, with ports bound to adapters. The platform
  * (config, logger, DataSource, health, admin guard) is provided globally by bootstrapService.
  */
-@Module({ imports: [MessagingModule.forService()], controllers: [AdminWhoamiController] })
+@Module({
+  imports: [LedgerClockModule, MessagingModule.forService({ consumers: [OpenAccountsConsumer, SettlePaymentConsumer] })],
+  controllers: [AdminWhoamiController, LedgerAdminController],
+  providers: [FundWalletHandler],
+})
 export class LedgerModule {}

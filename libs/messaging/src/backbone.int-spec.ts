@@ -27,7 +27,7 @@ describe('outbox → Kafka → inbox', () => {
 
   function consumer(groupId: string, options: { pool?: Pool; batchSizeMax?: number; appliedBy?: string; slowMsPerEvent?: number } = {}) {
     const effect = balanceEffect(options.appliedBy ?? groupId);
-    return new InboxConsumer({
+    return harness.track(new InboxConsumer({
       groupId,
       topics: [`${harness.topicPrefix}${verifiedTopic}`],
       kafka: harness.kafka,
@@ -42,14 +42,14 @@ describe('outbox → Kafka → inbox', () => {
       batchSizeMax: options.batchSizeMax ?? 100,
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 500,
-    });
+    }));
   }
 
   it('applies every event exactly once although some are delivered twice, across a rebalance', async () => {
     for (let start = 0; start < eventCount; start += 50) {
       await inTransaction(harness.pool, (sql) => appendToOutbox(sql, events.slice(start, start + 50), { topicPrefix: harness.topicPrefix }));
     }
-    const relay = new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer });
+    const relay = harness.track(new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer }));
     relay.start();
     await waitFor(async () => (await harness.pool.query('SELECT 1 FROM messaging_outbox LIMIT 1')).rowCount === 0, 30_000, 'outbox drained');
     await relay.stop();
@@ -115,7 +115,7 @@ describe('outbox → Kafka → inbox', () => {
   it('applies everything exactly once after a consumer is killed with SIGKILL mid-batch', async () => {
     const more = Array.from({ length: 400 }, (_, index) => paymentVerified(1000 + index));
     await inTransaction(harness.pool, (sql) => appendToOutbox(sql, more, { topicPrefix: harness.topicPrefix }));
-    const relay = new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer });
+    const relay = harness.track(new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer }));
     relay.start();
     await waitFor(async () => (await harness.pool.query('SELECT 1 FROM messaging_outbox LIMIT 1')).rowCount === 0, 30_000, 'outbox drained');
     await relay.stop();

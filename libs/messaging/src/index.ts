@@ -2,7 +2,6 @@ export * from './errors';
 export * from './logger';
 export * from './sql';
 export * from './trace-context';
-export * from './attributes';
 export * from './kafka/kafka-port';
 export * from './kafka/kafkajs-adapter';
 export * from './outbox/outbox-writer';

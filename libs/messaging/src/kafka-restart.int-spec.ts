@@ -13,14 +13,20 @@ const transactions = 40;
 const eventsPerTransaction = 10;
 
 (broker ? describe : describe.skip)('Kafka restart under load', () => {
+  jest.setTimeout(240_000);
   let harness: Harness;
   beforeAll(async () => (harness = await createHarness('restart')));
   afterAll(() => harness.close());
 
   it('loses nothing and applies nothing twice when the broker stops and restarts mid-stream', async () => {
-    const relay = new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer });
+    // What the relay and the consumer said, printed if the test fails: the cause is in there.
+    const said: string[] = [];
+    const record = (level: string) => (fields: Record<string, unknown>, message: string) =>
+      void said.push(`${new Date().toISOString()} ${level} ${message} ${fields.err instanceof Error ? fields.err.message : ''}`);
+    const logger = { debug: () => undefined, info: record('info'), warn: record('warn'), error: record('error') };
+    const relay = harness.track(new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer, logger }));
     relay.start();
-    const consumer = new InboxConsumer({
+    const consumer = harness.track(new InboxConsumer({
       groupId: `restart-${randomUUID()}`,
       topics: [`${harness.topicPrefix}payments.verified.v1`],
       kafka: harness.kafka,
@@ -29,9 +35,10 @@ const eventsPerTransaction = 10;
       deadLetterTopic: harness.deadLetterTopic,
       topicPrefix: harness.topicPrefix,
       handle: balanceEffect('restart'),
+      logger,
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 500,
-    });
+    }));
     void consumer.start();
 
     let written = 0;
@@ -59,7 +66,12 @@ const eventsPerTransaction = 10;
     await writer;
 
     const total = transactions * eventsPerTransaction;
-    await waitFor(async () => (await effectSummary(harness.pool)).distinct === total, 90_000, 'every event applied after the restart');
+    try {
+      await waitFor(async () => (await effectSummary(harness.pool)).distinct === total, 120_000, 'every event applied after the restart');
+    } catch (error) {
+      console.error(`relay ${JSON.stringify(relay.status())}\nconsumer ${JSON.stringify(consumer.status())}\n${said.slice(-60).join('\n')}`);
+      throw error;
+    }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await Promise.all([consumer.stop(), relay.stop()]);
     const summary = await effectSummary(harness.pool);

@@ -45,7 +45,7 @@ describe('poison messages and newer versions', () => {
       },
     ]);
 
-    const consumer = new InboxConsumer({
+    const consumer = harness.track(new InboxConsumer({
       groupId: `poison-${randomUUID()}`,
       topics: [topic],
       kafka: harness.kafka,
@@ -56,7 +56,7 @@ describe('poison messages and newer versions', () => {
       handle: balanceEffect('poison'),
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 500,
-    });
+    }));
     void consumer.start();
     const expectedApplied = 2 + otherPartitionEvents.length;
     await waitFor(async () => (await effectSummary(harness.pool)).applied >= expectedApplied && consumer.status().pausedPartitions.length === 1, 30_000, 'good events applied and the partition paused');
@@ -97,7 +97,7 @@ describe('poison messages and newer versions', () => {
     const knownAccounts = new Set<string>();
     const effect = balanceEffect('redrive');
     let attempts = 0;
-    const consumer = new InboxConsumer({
+    const consumer = harness.track(new InboxConsumer({
       groupId: `redrive-${randomUUID()}`,
       topics: [topic],
       kafka: harness.kafka,
@@ -118,7 +118,7 @@ describe('poison messages and newer versions', () => {
       },
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 500,
-    });
+    }));
     void consumer.start();
     await harness.producer.send([{ topic, messages: [{ key: late.key, value: JSON.stringify(late) }] }]);
     await waitFor(async () => consumer.status().deadLettered >= 1, 30_000, 'the late event dead-lettered');

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { messagingAttribute } from './attributes';
+import { SpanAttribute } from '@settle/telemetry';
 import { InboxConsumer } from './inbox/inbox-consumer';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { appendToOutbox } from './outbox/outbox-writer';
@@ -34,9 +34,9 @@ describe('trace context through Kafka', () => {
     );
     publishSpan.end();
 
-    const relay = new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer });
+    const relay = harness.track(new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer }));
     relay.start();
-    const consumer = new InboxConsumer({
+    const consumer = harness.track(new InboxConsumer({
       groupId: `trace-${randomUUID()}`,
       topics: [`${harness.topicPrefix}payments.verified.v1`],
       kafka: harness.kafka,
@@ -45,15 +45,15 @@ describe('trace context through Kafka', () => {
       deadLetterTopic: harness.deadLetterTopic,
       topicPrefix: harness.topicPrefix,
       handle: balanceEffect('trace'),
-    });
+    }));
     void consumer.start();
     await waitFor(async () => (await effectSummary(harness.pool)).applied === 1, 30_000, 'event applied');
     await Promise.all([consumer.stop(), relay.stop()]);
 
-    const consumerSpan = exporter.getFinishedSpans().find((span) => span.attributes[messagingAttribute.eventId] === event.eventId);
+    const consumerSpan = exporter.getFinishedSpans().find((span) => span.attributes[SpanAttribute.settleEventId] === event.eventId);
     expect(consumerSpan).toBeDefined();
     expect(consumerSpan!.spanContext().traceId).toBe(publishSpan.spanContext().traceId);
     expect(consumerSpan!.parentSpanContext?.spanId).toBe(publishSpan.spanContext().spanId);
-    expect(consumerSpan!.attributes[messagingAttribute.destinationName]).toBe(`${harness.topicPrefix}payments.verified.v1`);
+    expect(consumerSpan!.attributes[SpanAttribute.messagingDestinationName]).toBe(`${harness.topicPrefix}payments.verified.v1`);
   });
 });

@@ -7,12 +7,13 @@ import { contextFromHeaders } from '../trace-context';
 import { classifyHandlerError } from './classify-error';
 import { type DeadLetterReason, deadLetterMessage } from './dead-letter';
 import { type DecodedMessage, decodeMessage } from './decode-message';
-import { messagingAttribute } from '../attributes';
+import { MessagingSystem, SpanAttribute } from '@settle/telemetry';
 
 export const inboxBatchSizeMax = 1_000;
 export const entityRetryAttemptsMax = 8;
 export const retryBackoffMsMin = 100;
 export const retryBackoffMsMax = 5_000;
+export const consumerRestartDelayMs = 1_000;
 
 /** An event handed to a handler: the decoded envelope and where it came from. */
 export interface ConsumedEvent {
@@ -42,6 +43,7 @@ export interface InboxConsumerOptions {
   readonly topicPrefix?: string;
   readonly handle: EventBatchHandler;
   readonly batchSizeMax?: number;
+  /** How often an event naming an unseen entity is tried before it is dead-lettered (backoff doubles up to 5 s). */
   readonly entityRetryAttemptsMax?: number;
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
@@ -96,10 +98,28 @@ export class InboxConsumer {
       sessionTimeoutMs: this.options.sessionTimeoutMs,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
     });
+    consumer.onCrash((error, restarting) => {
+      if (restarting || this.stopping || this.consumer !== consumer) return;
+      // The client gave up (Kafka unreachable for longer than its retries): rejoin with a new one.
+      this.logger.error({ err: error, groupId: this.options.groupId, retryMs: consumerRestartDelayMs }, 'consumer crashed; restarting it');
+      this.consumer = null;
+      setTimeout(() => void this.restart(), consumerRestartDelayMs).unref();
+    });
     await consumer.connect();
     this.consumer = consumer;
     // A new group reads from the beginning: topics are the record, and replays start from zero.
     await consumer.run({ topics: this.options.topics, fromBeginning: true, eachBatch: (batch) => this.consumeBatch(batch) });
+  }
+
+  private async restart(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.start();
+    } catch (error) {
+      this.logger.error({ err: error, groupId: this.options.groupId, retryMs: consumerRestartDelayMs }, 'consumer restart failed; trying again');
+      this.consumer = null;
+      setTimeout(() => void this.restart(), consumerRestartDelayMs).unref();
+    }
   }
 
   /** Finishes the chunk in flight, commits it, then leaves the group. */
@@ -143,10 +163,7 @@ export class InboxConsumer {
     const events = chunk.filter((item): item is Extract<DecodedMessage, { kind: 'event' }> => item.kind === 'event');
     const spans = events.map((item) => this.startSpan(item.message, item.envelope));
     try {
-      await this.applyAll(events);
-    } catch (error) {
-      this.logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'batch failed; retrying message by message');
-      for (const item of events) await this.applyOneWithRetries(batch, item);
+      await this.applyBisecting(batch, events);
     } finally {
       for (const span of spans) span.end();
     }
@@ -159,6 +176,25 @@ export class InboxConsumer {
     batch.markProcessed(last.message.offset);
     await this.requireConsumer().commit(batch, nextOffset);
     this.options.onChunkCommitted?.(batch, nextOffset);
+  }
+
+  /**
+   * Applies a run of events in one transaction; if it fails, applies each half the same way, so one
+   * failing event among a thousand costs about twenty transactions, not a thousand, and the events
+   * around it still commit in order. A single failing event gets the retry policy.
+   */
+  private async applyBisecting(batch: IncomingBatch, events: ReadonlyArray<Extract<DecodedMessage, { kind: 'event' }>>): Promise<void> {
+    if (events.length === 0) return;
+    if (events.length === 1) return this.applyOneWithRetries(batch, events[0]!);
+    try {
+      await this.applyAll(events);
+    } catch (error) {
+      this.logger.debug({ err: error, topic: batch.topic, partition: batch.partition, events: events.length }, 'batch failed; splitting it');
+      this.assertStillOwned(batch);
+      const middle = Math.ceil(events.length / 2);
+      await this.applyBisecting(batch, events.slice(0, middle));
+      await this.applyBisecting(batch, events.slice(middle));
+    }
   }
 
   private async applyAll(events: ReadonlyArray<Extract<DecodedMessage, { kind: 'event' }>>): Promise<void> {
@@ -247,13 +283,15 @@ export class InboxConsumer {
       {
         kind: SpanKind.CONSUMER,
         attributes: {
-          [messagingAttribute.system]: 'kafka',
-          [messagingAttribute.destinationName]: message.topic,
-          [messagingAttribute.partition]: message.partition,
-          [messagingAttribute.offset]: message.offset.toString(),
-          [messagingAttribute.consumerGroup]: this.options.groupId,
-          [messagingAttribute.eventType]: envelope.type,
-          [messagingAttribute.eventId]: envelope.eventId,
+          [SpanAttribute.messagingSystem]: MessagingSystem.kafka,
+          [SpanAttribute.messagingOperationType]: 'process',
+          [SpanAttribute.messagingDestinationName]: message.topic,
+          [SpanAttribute.messagingDestinationPartitionId]: String(message.partition),
+          [SpanAttribute.messagingKafkaOffset]: message.offset.toString(),
+          [SpanAttribute.messagingConsumerGroupName]: this.options.groupId,
+          [SpanAttribute.settleEventType]: envelope.type,
+          [SpanAttribute.settleEventId]: envelope.eventId,
+          [SpanAttribute.settleCorrelationId]: envelope.correlationId,
         },
       },
       contextFromHeaders(message.headers),

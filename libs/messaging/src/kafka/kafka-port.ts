@@ -68,6 +68,11 @@ export interface MessageConsumer {
   pause(partition: TopicPartitionRef): void;
   seek(partition: TopicPartitionRef, offset: bigint): void;
   pausedPartitions(): TopicPartitionRef[];
+  /**
+   * Called when the client gives up on the group (e.g. the broker was unreachable for longer than
+   * its retries). `restarting` says whether the client rejoins by itself; when false, the caller must.
+   */
+  onCrash(listener: (error: Error, restarting: boolean) => void): void;
   disconnect(): Promise<void>;
 }
 

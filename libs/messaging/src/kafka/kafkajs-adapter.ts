@@ -169,6 +169,10 @@ class KafkajsConsumer implements MessageConsumer {
     this.consumer.seek({ topic, partition, offset: offset.toString() });
   }
 
+  onCrash(listener: (error: Error, restarting: boolean) => void): void {
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => listener(payload.error, payload.restart));
+  }
+
   pausedPartitions(): TopicPartitionRef[] {
     return this.consumer.paused().flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
   }

@@ -28,6 +28,8 @@ export interface EventConsumer {
   readonly topics: readonly string[];
   readonly handle: EventBatchHandler;
   readonly batchSizeMax?: number;
+  /** Attempts for an event naming an entity not seen yet (default `entityRetryAttemptsMax`). */
+  readonly entityRetryAttemptsMax?: number;
 }
 
 export interface MessagingSettings {
@@ -141,6 +143,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         deadLetterTopic: `${this.config.SETTLE_KAFKA_TOPIC_PREFIX}${deadLetterTopicOf(this.serviceName)}`,
         handle: (sql, events) => definition.handle(sql, events),
         batchSizeMax: definition.batchSizeMax,
+        entityRetryAttemptsMax: definition.entityRetryAttemptsMax,
         logger: this.logger,
       });
       this.consumers.push(consumer);

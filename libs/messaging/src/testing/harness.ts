@@ -24,6 +24,8 @@ export interface Harness {
   readonly producer: MessageProducer;
   readonly topicPrefix: string;
   readonly deadLetterTopic: string;
+  /** Stops it in close() if the test did not (a failed assertion must not leave a consumer running). */
+  track<T extends { stop(): Promise<void> }>(running: T): T;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function createHarness(name: string): Promise<Harness> {
   ]);
   const producer = kafka.producer();
   await producer.connect();
+  const tracked: Array<{ stop(): Promise<void> }> = [];
   return {
     database,
     pool,
@@ -58,7 +61,12 @@ export async function createHarness(name: string): Promise<Harness> {
     producer,
     topicPrefix,
     deadLetterTopic,
+    track: (running) => {
+      tracked.push(running);
+      return running;
+    },
     close: async () => {
+      await Promise.allSettled(tracked.map((running) => running.stop()));
       await producer.disconnect().catch(() => undefined);
       await admin.deleteTopics(topicCatalogue.map((topic) => `${topicPrefix}${topic.name}`).concat(deadLetterTopic)).catch(() => undefined);
       await admin.disconnect().catch(() => undefined);

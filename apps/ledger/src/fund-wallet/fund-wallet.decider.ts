@@ -1,0 +1,66 @@
+import { type Account } from '../domain/accounts';
+import { assert } from '../domain/assert';
+import { draftEntry, type EntryDraft } from '../domain/entry';
+import { isPostableAmount, parseAmount } from '../domain/money';
+import { overdraftTransition, type OverdraftTransition } from '../domain/overdraft';
+
+/** A top-up of a wallet: money received in the processor's funding account, owed to the consumer. */
+export interface FundWallet {
+  /** The client's idempotency key: the same key twice funds once. */
+  readonly clientKey: string;
+  readonly consumerAccountId: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly entryId: string;
+  readonly now: string;
+}
+
+export type PriorFunding =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'funded'; readonly consumerAccountId: string; readonly amount: bigint; readonly currency: string; readonly entryId: string };
+
+export interface FundWalletState {
+  readonly prior: PriorFunding;
+  readonly wallet: Account | null;
+  /** The funding account of the wallet's currency. */
+  readonly funding: Account | null;
+  readonly walletBalance: bigint;
+}
+
+export type FundingRejection = 'UNKNOWN_ACCOUNT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE';
+
+export type FundWalletResult =
+  | { readonly outcome: 'posted'; readonly entry: EntryDraft; readonly amount: bigint; readonly walletBalanceAfter: bigint; readonly overdraft: OverdraftTransition }
+  /** The key was used before: `conflicting` when with different content (the caller answers 409). */
+  | { readonly outcome: 'duplicate'; readonly conflicting: boolean; readonly entryId: string }
+  | { readonly outcome: 'rejected'; readonly code: FundingRejection };
+
+/** Debits the funding account (asset) and credits the wallet (liability). */
+export function decideFundWallet(command: FundWallet, state: FundWalletState): FundWalletResult {
+  const amount = parseAmount(command.amount);
+  if (state.prior.kind === 'funded') {
+    const same = state.prior.consumerAccountId === command.consumerAccountId && state.prior.amount === amount && state.prior.currency === command.currency;
+    return { outcome: 'duplicate', conflicting: !same, entryId: state.prior.entryId };
+  }
+  if (amount === null || !isPostableAmount(amount)) return { outcome: 'rejected', code: 'AMOUNT_OUT_OF_RANGE' };
+  if (state.wallet === null) return { outcome: 'rejected', code: 'UNKNOWN_ACCOUNT' };
+  if (state.wallet.currency !== command.currency) return { outcome: 'rejected', code: 'CURRENCY_MISMATCH' };
+  assert(state.funding !== null && state.funding.currency === command.currency, 'a wallet’s currency has a funding account');
+
+  const entry = draftEntry({
+    entryId: command.entryId,
+    kind: 'funding',
+    idempotencyKey: command.clientKey,
+    partitionKey: command.consumerAccountId,
+    transactionId: null,
+    originalEntryId: null,
+    postings: [
+      { accountId: state.funding.accountId, side: 'debit', amount, currency: command.currency },
+      { accountId: state.wallet.accountId, side: 'credit', amount, currency: command.currency },
+    ],
+    feeScheduleVersion: null,
+    postedAt: command.now,
+  });
+  const walletBalanceAfter = state.walletBalance + amount;
+  return { outcome: 'posted', entry, amount, walletBalanceAfter, overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter) };
+}

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { inTransaction, Outbox } from '@settle/messaging';
+import { DataSource } from 'typeorm';
+import { entryPostedEvent, overdraftEvents } from '../adapters/ledger-events';
+import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
+import { sqlPoolOf } from '../adapters/postgres/sql-pool';
+import { type Clock, LEDGER_CLOCK } from '../clock';
+import { ledgerAccountId } from '../domain/accounts';
+import { assert } from '../domain/assert';
+import { appendToChain, partitionOf } from '../domain/hash-chain';
+import { decideFundWallet, type FundWallet, type FundWalletResult, type PriorFunding } from './fund-wallet.decider';
+
+/** Tops up a wallet in one transaction: lock its partition, decide, append the entry and its events. */
+@Injectable()
+export class FundWalletHandler {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  fund(request: Omit<FundWallet, 'entryId' | 'now'>, requestId: string | null): Promise<FundWalletResult> {
+    return inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+      const now = this.clock.now().toISOString();
+      const partition = partitionOf(request.consumerAccountId);
+      const heads = await lockPartitions(sql, [partition]);
+      const walletId = ledgerAccountId('wallet', request.consumerAccountId);
+      const accounts = await loadAccounts(sql, [walletId, ledgerAccountId('funding', request.currency)]);
+      const wallet = accounts.get(walletId) ?? null;
+      const balances = await loadBalances(sql, wallet ? [wallet] : []);
+      const result = decideFundWallet(
+        { ...request, entryId: randomUUID(), now },
+        { prior: await priorFunding(sql, request.clientKey), wallet, funding: accounts.get(ledgerAccountId('funding', request.currency)) ?? null, walletBalance: wallet ? (balances.get(walletId) ?? 0n) : 0n },
+      );
+      if (result.outcome !== 'posted') return result;
+      const head = heads.get(partition);
+      assert(head !== undefined, 'the partition was locked');
+      const { entry } = appendToChain(head, result.entry);
+      await appendEntries(sql, [entry]);
+      // An admin action is a root cause: its correlation id is new, its causation the request.
+      const cause = { correlationId: randomUUID(), causationId: requestId !== null && isUuid(requestId) ? requestId : null, occurredAt: now };
+      await this.outbox.append(sql, [
+        entryPostedEvent(entry, cause),
+        ...overdraftEvents(result.overdraft, { consumerAccountId: request.consumerAccountId, balance: result.walletBalanceAfter, currency: request.currency }, cause),
+      ]);
+      return result;
+    });
+  }
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
+}
+
+async function priorFunding(sql: Parameters<Parameters<typeof inTransaction>[1]>[0], clientKey: string): Promise<PriorFunding> {
+  const { rows } = await sql.query<{ entry_id: string; partition_key: string; amount: string; currency: string }>(
+    `SELECT e.entry_id, e.partition_key, p.amount::text, p.currency FROM ledger_entries e
+       JOIN ledger_postings p ON p.entry_id = e.entry_id AND p.posting_index = 1
+      WHERE e.kind = 'funding' AND e.idempotency_key = $1`,
+    [clientKey],
+  );
+  const row = rows[0];
+  return row ? { kind: 'funded', consumerAccountId: row.partition_key, amount: BigInt(row.amount), currency: row.currency, entryId: row.entry_id } : { kind: 'none' };
+}

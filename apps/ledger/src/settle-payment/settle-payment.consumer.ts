@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { type EventEnvelope, type PaymentVerifiedV1 } from '@settle/contracts';
+import { type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import { SERVICE_CONFIG } from '@settle/platform';
+import { type Causation, entryPostedEvent, overdraftEvents, paymentSettledEvent, settlementFailedEvent } from '../adapters/ledger-events';
+import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
+import { type Clock, LEDGER_CLOCK } from '../clock';
+import { type LedgerSettings } from '../config';
+import { type Account, ledgerAccountId } from '../domain/accounts';
+import { assert } from '../domain/assert';
+import { type PostedEntry } from '../domain/entry';
+import { type FeeSchedule, zeroFeeSchedule } from '../domain/fees';
+import { appendToChain, type ChainHead, partitionOf } from '../domain/hash-chain';
+import { decideSettlePayment, type PriorSettlement, type SettlePaymentResult } from './settle-payment.decider';
+
+interface SettlementRow {
+  transactionId: string;
+  consumerAccountId: string;
+  merchantId: string;
+  amount: string;
+  currency: string;
+  status: 'settled' | 'failed';
+  reasonCode: string | null;
+  fee: string | null;
+  merchantAmount: string | null;
+  entryId: string | null;
+  feeScheduleVersion: string | null;
+}
+
+/**
+ * Settles `payment.verified` in bounded batches (one transaction per batch, the inbox in it): locks
+ * the batch's partitions in ascending order (one writer per chain), reads accounts, prior outcomes,
+ * fee schedules and wallet balances in one query each, decides every payment in order, then writes
+ * entries, postings, sub-balances, chain heads, outcomes and the outbox with one statement each.
+ */
+@Injectable()
+export class SettlePaymentConsumer implements EventConsumer {
+  readonly name = 'settle-payments';
+  readonly topics = ['payments.verified.v1'] as const;
+  readonly batchSizeMax: number;
+  private readonly retryWindowMs: number;
+
+  constructor(
+    private readonly outbox: Outbox,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+    @Inject(SERVICE_CONFIG) config: LedgerSettings,
+  ) {
+    this.batchSizeMax = config.SETTLE_LEDGER_SETTLEMENT_BATCH_SIZE;
+    this.retryWindowMs = config.SETTLE_LEDGER_UNKNOWN_ACCOUNT_RETRY_WINDOW_MS;
+  }
+
+  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+    const payments = events.map(({ envelope }) => {
+      if (envelope.type !== 'payment.verified') throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the ledger does not settle ${envelope.type}`);
+      return { envelope, payload: envelope.payload as PaymentVerifiedV1 };
+    });
+    const now = this.clock.now().toISOString();
+    const heads = await lockPartitions(sql, payments.map(({ payload }) => partitionOf(payload.consumerAccountId)));
+    const accounts = await loadAccounts(
+      sql,
+      payments.flatMap(({ payload }) => [ledgerAccountId('wallet', payload.consumerAccountId), ledgerAccountId('merchant-payable', payload.merchantId), ledgerAccountId('fee-revenue', payload.currency)]),
+    );
+    const priors = await loadPriorSettlements(sql, payments.map(({ payload }) => payload.transactionId));
+    const schedules = await loadCurrentFeeSchedules(sql, payments.map(({ payload }) => payload.merchantId), now);
+    const balances = await loadBalances(sql, [...accounts.values()].filter((account) => account.purpose === 'wallet'));
+
+    const entries: PostedEntry[] = [];
+    const outcomes: SettlementRow[] = [];
+    const envelopes: EventEnvelope[] = [];
+    for (const { envelope, payload } of payments) {
+      const wallet = accounts.get(ledgerAccountId('wallet', payload.consumerAccountId)) ?? null;
+      const result = decideSettlePayment(
+        { ...payload, eventOccurredAt: envelope.occurredAt, entryId: randomUUID(), now },
+        {
+          prior: priors.get(payload.transactionId) ?? { kind: 'none' },
+          wallet,
+          merchantPayable: accounts.get(ledgerAccountId('merchant-payable', payload.merchantId)) ?? null,
+          feeRevenue: accounts.get(ledgerAccountId('fee-revenue', payload.currency)) ?? null,
+          feeSchedule: schedules.get(payload.merchantId) ?? zeroFeeSchedule,
+          walletBalance: wallet ? (balances.get(wallet.accountId) ?? 0n) : 0n,
+          unknownEntityRetryWindowMs: this.retryWindowMs,
+        },
+      );
+      const cause: Causation = { correlationId: envelope.correlationId, causationId: envelope.eventId, occurredAt: now };
+      this.apply(result, payload, wallet, { heads, priors, balances, entries, outcomes, envelopes }, cause);
+    }
+    await appendEntries(sql, entries);
+    await insertSettlements(sql, outcomes, now);
+    await this.outbox.append(sql, envelopes);
+  };
+
+  private apply(
+    result: SettlePaymentResult,
+    payment: PaymentVerifiedV1,
+    wallet: Account | null,
+    batch: { heads: Map<number, ChainHead>; priors: Map<string, PriorSettlement>; balances: Map<string, bigint>; entries: PostedEntry[]; outcomes: SettlementRow[]; envelopes: EventEnvelope[] },
+    cause: Causation,
+  ): void {
+    const base = { transactionId: payment.transactionId, consumerAccountId: payment.consumerAccountId, merchantId: payment.merchantId, amount: payment.amount, currency: payment.currency };
+    switch (result.outcome) {
+      case 'not-yet-seen':
+        // The backbone retries with backoff; the decider turns it into a failure once the window ends.
+        throw new EntityNotYetSeenError(result.entity, result.entityId);
+      case 'duplicate':
+        return;
+      case 'failed':
+        batch.priors.set(payment.transactionId, { kind: 'failed', ...base, amount: BigInt(payment.amount) });
+        batch.outcomes.push({ ...base, status: 'failed', reasonCode: result.reasonCode, fee: null, merchantAmount: null, entryId: null, feeScheduleVersion: null });
+        batch.envelopes.push(settlementFailedEvent({ ...base, reasonCode: result.reasonCode }, cause));
+        return;
+      case 'posted': {
+        assert(wallet !== null, 'a posted payment has a wallet');
+        const partition = partitionOf(result.entry.partitionKey);
+        const head = batch.heads.get(partition);
+        assert(head !== undefined, 'the partition was locked');
+        const { entry, head: next } = appendToChain(head, result.entry);
+        batch.heads.set(partition, next);
+        batch.balances.set(wallet.accountId, result.walletBalanceAfter);
+        batch.priors.set(payment.transactionId, { kind: 'settled', ...base, amount: result.amount });
+        batch.entries.push(entry);
+        batch.outcomes.push({
+          ...base,
+          status: 'settled',
+          reasonCode: null,
+          fee: result.fee.toString(),
+          merchantAmount: result.merchantAmount.toString(),
+          entryId: entry.entryId,
+          feeScheduleVersion: entry.feeScheduleVersion,
+        });
+        batch.envelopes.push(
+          entryPostedEvent(entry, cause),
+          paymentSettledEvent({ ...base, amount: result.amount, fee: result.fee, merchantAmount: result.merchantAmount, entryId: entry.entryId }, cause),
+          ...overdraftEvents(result.overdraft, { consumerAccountId: payment.consumerAccountId, balance: result.walletBalanceAfter, currency: payment.currency }, cause),
+        );
+        return;
+      }
+    }
+  }
+}
+
+async function loadPriorSettlements(sql: SqlExecutor, transactionIds: readonly string[]): Promise<Map<string, PriorSettlement>> {
+  const { rows } = await sql.query<{ transaction_id: string; status: 'settled' | 'failed'; consumer_account_id: string; merchant_id: string; amount: string; currency: string }>(
+    'SELECT transaction_id, status, consumer_account_id, merchant_id, amount::text, currency FROM ledger_settlements WHERE transaction_id = ANY($1::text[])',
+    [[...new Set(transactionIds)]],
+  );
+  return new Map(
+    rows.map((row) => [row.transaction_id, { kind: row.status, consumerAccountId: row.consumer_account_id, merchantId: row.merchant_id, amount: BigInt(row.amount), currency: row.currency }]),
+  );
+}
+
+/** The schedule in force now for each merchant (the latest effective one). */
+export async function loadCurrentFeeSchedules(sql: SqlExecutor, merchantIds: readonly string[], now: string): Promise<Map<string, FeeSchedule>> {
+  const { rows } = await sql.query<{ merchant_id: string; version: string; basis_points: number; fixed_minor_units: string }>(
+    `SELECT DISTINCT ON (merchant_id) merchant_id, version, basis_points, fixed_minor_units::text
+       FROM ledger_fee_schedules WHERE merchant_id = ANY($1::text[]) AND effective_from <= $2::timestamptz
+      ORDER BY merchant_id, effective_from DESC, schedule_id DESC`,
+    [[...new Set(merchantIds)], now],
+  );
+  return new Map(rows.map((row) => [row.merchant_id, { version: row.version, basisPoints: row.basis_points, fixedMinorUnits: BigInt(row.fixed_minor_units) }]));
+}
+
+async function insertSettlements(sql: SqlExecutor, rows: readonly SettlementRow[], decidedAt: string): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.query(
+    `INSERT INTO ledger_settlements (transaction_id, consumer_account_id, merchant_id, amount, currency, status, reason_code, fee,
+       merchant_amount, entry_id, fee_schedule_version, decided_at)
+     SELECT *, $12::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+       $9::bigint[], $10::text[], $11::text[])`,
+    [
+      rows.map((row) => row.transactionId),
+      rows.map((row) => row.consumerAccountId),
+      rows.map((row) => row.merchantId),
+      rows.map((row) => row.amount),
+      rows.map((row) => row.currency),
+      rows.map((row) => row.status),
+      rows.map((row) => row.reasonCode),
+      rows.map((row) => row.fee),
+      rows.map((row) => row.merchantAmount),
+      rows.map((row) => row.entryId),
+      rows.map((row) => row.feeScheduleVersion),
+      decidedAt,
+    ],
+  );
+}

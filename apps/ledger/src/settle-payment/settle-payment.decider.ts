@@ -1,0 +1,120 @@
+import { type Account, ledgerAccountId } from '../domain/accounts';
+import { assert } from '../domain/assert';
+import { draftEntry, type EntryDraft, type Posting } from '../domain/entry';
+import { feeFor, type FeeSchedule } from '../domain/fees';
+import { isPostableAmount, parseAmount } from '../domain/money';
+import { overdraftTransition, type OverdraftTransition } from '../domain/overdraft';
+
+/** Why a payment could not be posted: the contract's closed, append-only set (payment.settlement-failed v1). */
+export type SettlementFailureReason = 'UNKNOWN_ACCOUNT' | 'UNKNOWN_MERCHANT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE';
+
+/** A verified payment to settle (payment.verified v1, with what the adapter adds: ids and time). */
+export interface SettlePayment {
+  readonly transactionId: string;
+  readonly consumerAccountId: string;
+  readonly merchantId: string;
+  /** Wire amount: decimal string of minor units. */
+  readonly amount: string;
+  readonly currency: string;
+  /** When the verifier published the event; an unknown account is waited for while it is recent. */
+  readonly eventOccurredAt: string;
+  /** Id the entry gets if it posts (passed in: the decider never generates ids). */
+  readonly entryId: string;
+  readonly now: string;
+}
+
+/** What the ledger already knows of this payment. */
+export type PriorSettlement =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'settled' | 'failed'; readonly consumerAccountId: string; readonly merchantId: string; readonly amount: bigint; readonly currency: string };
+
+export interface SettlePaymentState {
+  readonly prior: PriorSettlement;
+  readonly wallet: Account | null;
+  readonly merchantPayable: Account | null;
+  /** The fee revenue account of the payment's currency, if the ledger has one. */
+  readonly feeRevenue: Account | null;
+  readonly feeSchedule: FeeSchedule;
+  /** The wallet's balance before this payment (what the processor owes the consumer). */
+  readonly walletBalance: bigint;
+  /** How long an account or merchant the ledger has not seen yet is waited for. */
+  readonly unknownEntityRetryWindowMs: number;
+}
+
+export type SettlePaymentResult =
+  | {
+      readonly outcome: 'posted';
+      readonly entry: EntryDraft;
+      readonly amount: bigint;
+      readonly fee: bigint;
+      readonly merchantAmount: bigint;
+      readonly walletBalanceAfter: bigint;
+      readonly overdraft: OverdraftTransition;
+    }
+  /** Already settled or failed: nothing happens again. `conflicting` when the content differs (logged). */
+  | { readonly outcome: 'duplicate'; readonly conflicting: boolean }
+  | { readonly outcome: 'failed'; readonly reasonCode: SettlementFailureReason }
+  /** An account or merchant not seen yet while the event is recent: retry later, post nothing. */
+  | { readonly outcome: 'not-yet-seen'; readonly entity: 'account' | 'merchant'; readonly entityId: string };
+
+/**
+ * Settles one verified payment: debit the wallet by the amount, credit the merchant's payable with
+ * amount − fee and fee revenue with the fee. Checks, in order: already known → duplicate; amount
+ * zero or above the journal's limit; wallet unknown (wait within the window, then fail); wallet
+ * currency; merchant unknown (same); merchant currency. An overdraft never stops the entry.
+ */
+export function decideSettlePayment(command: SettlePayment, state: SettlePaymentState): SettlePaymentResult {
+  if (state.prior.kind !== 'none') return { outcome: 'duplicate', conflicting: !sameContent(command, state.prior) };
+
+  const amount = parseAmount(command.amount);
+  if (amount === null || !isPostableAmount(amount)) return { outcome: 'failed', reasonCode: 'AMOUNT_OUT_OF_RANGE' };
+
+  const waiting = ageMs(command) < state.unknownEntityRetryWindowMs;
+  const { wallet, merchantPayable } = state;
+  if (wallet === null) {
+    return waiting ? { outcome: 'not-yet-seen', entity: 'account', entityId: command.consumerAccountId } : { outcome: 'failed', reasonCode: 'UNKNOWN_ACCOUNT' };
+  }
+  if (wallet.currency !== command.currency) return { outcome: 'failed', reasonCode: 'CURRENCY_MISMATCH' };
+  if (merchantPayable === null) {
+    return waiting ? { outcome: 'not-yet-seen', entity: 'merchant', entityId: command.merchantId } : { outcome: 'failed', reasonCode: 'UNKNOWN_MERCHANT' };
+  }
+  if (merchantPayable.currency !== command.currency) return { outcome: 'failed', reasonCode: 'CURRENCY_MISMATCH' };
+
+  assert(wallet.purpose === 'wallet' && wallet.accountId === ledgerAccountId('wallet', command.consumerAccountId), 'the wallet is the consumer account’s');
+  assert(merchantPayable.purpose === 'merchant-payable', 'the payable is a merchant payable');
+  assert(state.feeRevenue !== null && state.feeRevenue.currency === command.currency, 'a merchant’s currency has a fee revenue account');
+
+  const { fee, merchantAmount } = feeFor(amount, state.feeSchedule);
+  const postings: Posting[] = [{ accountId: wallet.accountId, side: 'debit', amount, currency: command.currency }];
+  if (merchantAmount > 0n) postings.push({ accountId: merchantPayable.accountId, side: 'credit', amount: merchantAmount, currency: command.currency });
+  if (fee > 0n) postings.push({ accountId: state.feeRevenue.accountId, side: 'credit', amount: fee, currency: command.currency });
+
+  const entry = draftEntry({
+    entryId: command.entryId,
+    kind: 'payment',
+    idempotencyKey: command.transactionId,
+    partitionKey: command.consumerAccountId,
+    transactionId: command.transactionId,
+    originalEntryId: null,
+    postings,
+    feeScheduleVersion: state.feeSchedule.version,
+    postedAt: command.now,
+  });
+  const walletBalanceAfter = state.walletBalance - amount;
+  return { outcome: 'posted', entry, amount, fee, merchantAmount, walletBalanceAfter, overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter) };
+}
+
+function ageMs(command: SettlePayment): number {
+  const age = Date.parse(command.now) - Date.parse(command.eventOccurredAt);
+  assert(Number.isFinite(age), 'event and current times are timestamps');
+  return age;
+}
+
+function sameContent(command: SettlePayment, prior: Exclude<PriorSettlement, { kind: 'none' }>): boolean {
+  return (
+    prior.consumerAccountId === command.consumerAccountId &&
+    prior.merchantId === command.merchantId &&
+    prior.currency === command.currency &&
+    parseAmount(command.amount) === prior.amount
+  );
+}

@@ -1,0 +1,136 @@
+// Integration-test kit of the ledger: a running ledger on its own topics, a producer that publishes
+// registry and verifier events, and a collector of everything the ledger publishes.
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  accountOpenedV1,
+  createEnvelope,
+  type EventDefinition,
+  type EventEnvelope,
+  merchantOnboardedV1,
+  paymentVerifiedV1,
+  type PaymentVerifiedV1,
+} from '@settle/contracts';
+import { createKafkajsPort, type KafkaPort, type MessageConsumer, type MessageProducer } from '@settle/messaging';
+import { startTestService, type TestService } from '@settle/platform/testing';
+import { DataSource } from 'typeorm';
+import { serviceDefinition } from '../service-definition';
+
+export interface LedgerTestKit {
+  readonly test: TestService<typeof serviceDefinition.config>;
+  readonly prefix: string;
+  /** Everything the ledger published on its output topics (and dead letters), decoded. */
+  readonly published: EventEnvelope[];
+  readonly deadLetters: Array<{ reason: string; value: string }>;
+  publish(envelope: EventEnvelope): Promise<void>;
+  publishRaw(topic: string, key: string, value: string): Promise<void>;
+  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
+  stop(): Promise<void>;
+}
+
+const outputTopics = ['ledger.entries.v1', 'payments.settlements.v1', 'ledger.account-status.v1', 'ledger.dead-letters.v1'];
+
+export async function startLedger(env: NodeJS.ProcessEnv = {}): Promise<LedgerTestKit> {
+  const prefix = `t${randomBytes(4).toString('hex')}.`;
+  const test = await startTestService(serviceDefinition, {
+    env: { SETTLE_KAFKA_TOPIC_PREFIX: prefix, SETTLE_KAFKA_CREATE_TOPICS: 'true', SETTLE_LEDGER_UNKNOWN_ACCOUNT_RETRY_WINDOW_MS: '1500', ...env },
+  });
+  const kafka: KafkaPort = createKafkajsPort({ clientId: `ledger-test-${prefix}`, brokers: (process.env.KAFKA_BROKERS ?? '').split(',') });
+  const producer: MessageProducer = kafka.producer();
+  await producer.connect();
+  await waitFor(async () => {
+    const admin = await kafka.admin();
+    try {
+      await admin.topicOffsets(`${prefix}ledger.dead-letters.v1`);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await admin.disconnect();
+    }
+  }, 30_000, 'topics created');
+  const published: EventEnvelope[] = [];
+  const deadLetters: Array<{ reason: string; value: string }> = [];
+  const consumer: MessageConsumer = kafka.consumer({ groupId: `ledger-test-reader-${prefix}` });
+  await consumer.connect();
+  void consumer.run({
+    topics: outputTopics.map((topic) => `${prefix}${topic}`),
+    fromBeginning: true,
+    eachBatch: async (batch) => {
+      for (const message of batch.messages) {
+        const value = message.value?.toString('utf8') ?? '';
+        if (batch.topic.endsWith('dead-letters.v1')) deadLetters.push({ reason: message.headers['dlq-reason']?.toString() ?? '', value });
+        else published.push(JSON.parse(value) as EventEnvelope);
+        batch.markProcessed(message.offset);
+      }
+    },
+  });
+  const dataSource = test.service.app.get(DataSource);
+  return {
+    test,
+    prefix,
+    published,
+    deadLetters,
+    publish: (envelope) => producer.send([{ topic: `${prefix}${topicOf(envelope)}`, messages: [{ key: envelope.key, value: JSON.stringify(envelope) }] }]),
+    publishRaw: (topic, key, value) => producer.send([{ topic: `${prefix}${topic}`, messages: [{ key, value }] }]),
+    query: (text, values) => dataSource.query(text, values),
+    stop: async () => {
+      await consumer.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      await test.stop();
+    },
+  };
+}
+
+function topicOf(envelope: EventEnvelope): string {
+  const topics: Record<string, string> = {
+    'account.opened': accountOpenedV1.topic,
+    'merchant.onboarded': merchantOnboardedV1.topic,
+    'payment.verified': paymentVerifiedV1.topic,
+  };
+  const topic = topics[envelope.type];
+  if (!topic) throw new Error(`no test topic for ${envelope.type}`);
+  return topic;
+}
+
+function envelope<TType extends string, TPayload>(definition: EventDefinition<TType, TPayload>, payload: TPayload, occurredAt = new Date().toISOString()): EventEnvelope {
+  return createEnvelope({ definition, payload, eventId: randomUUID(), occurredAt, producer: definition.producer, correlationId: randomUUID(), causationId: null });
+}
+
+export function accountOpened(accountId: string, currency = 'EUR'): EventEnvelope {
+  return envelope(accountOpenedV1, { accountId, holderDisplayName: 'Test Holder', currency, openedAt: new Date().toISOString() });
+}
+
+export function merchantOnboarded(merchantId: string, settlementCurrency = 'EUR', timeZone = 'UTC'): EventEnvelope {
+  return envelope(merchantOnboardedV1, { merchantId, displayName: 'Test Shop', categoryCode: '5411', settlementCurrency, timeZone, onboardedAt: new Date().toISOString() });
+}
+
+export function paymentVerified(fields: Partial<PaymentVerifiedV1> & Pick<PaymentVerifiedV1, 'consumerAccountId' | 'merchantId' | 'amount'>, occurredAt?: string): EventEnvelope {
+  const now = new Date().toISOString();
+  return envelope(
+    paymentVerifiedV1,
+    {
+      transactionId: `txn_${randomBytes(8).toString('hex')}`,
+      consumerDeviceId: 'dev_1',
+      terminalId: 'ter_1',
+      currency: 'EUR',
+      approvedAt: now,
+      deviceCounter: '1',
+      feeInputs: { merchantCategoryCode: '5411', channel: 'offline-sound' },
+      verifiedAt: now,
+      ...fields,
+    },
+    occurredAt,
+  );
+}
+
+export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
