@@ -1,7 +1,6 @@
 import { MessagingModule } from '@settle/messaging';
 import { Module } from '@nestjs/common';
 import { LedgerAdminController } from './admin/ledger-admin.controller';
-import { AdminWhoamiController } from './admin-whoami/admin-whoami.controller';
 import { LedgerClockModule } from './clock';
 import { FundWalletHandler } from './fund-wallet/fund-wallet.handler';
 import { OpenAccountsConsumer } from './open-accounts/open-accounts.consumer';
@@ -13,7 +12,7 @@ import { SettlePaymentConsumer } from './settle-payment/settle-payment.consumer'
  */
 @Module({
   imports: [LedgerClockModule, MessagingModule.forService({ consumers: [OpenAccountsConsumer, SettlePaymentConsumer] })],
-  controllers: [AdminWhoamiController, LedgerAdminController],
+  controllers: [LedgerAdminController],
   providers: [FundWalletHandler],
 })
 export class LedgerModule {}

@@ -1,3 +1,4 @@
+import { AdminWhoamiController } from '../admin/admin-whoami.controller';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { type Logger } from 'pino';
@@ -36,7 +37,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [DiscoveryModule],
-      controllers: [HealthController],
+      controllers: [HealthController, AdminWhoamiController],
       providers: [
         { provide: SERVICE_NAME, useValue: options.serviceName },
         { provide: SERVICE_CONFIG, useValue: config },
