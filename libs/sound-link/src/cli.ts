@@ -1,0 +1,230 @@
+// The sound link from the command line (docs/sound-link.md):
+//
+//   node -r @swc-node/register libs/sound-link/src/cli.ts write-request out.wav \
+//     --merchant-id mer_4Fd8TnQ2bXz6Yc --terminal-id trm_9Kx3PqL7vWm2Ra --amount 1250 --currency EUR
+//   node -r @swc-node/register libs/sound-link/src/cli.ts read-authorization in.wav [--request request.hex]
+//
+// An edge of the system: it reads the clock, the file system and the CSPRNG, and hands them to the
+// pure functions of @settle/contracts and this library.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  type ProtocolFailure,
+  ProtocolError,
+  decodeConsumerAuthorization,
+  decodeDeviceCredential,
+  decodePaymentRequest,
+  decodeTerminalCredential,
+  encodePaymentRequest,
+  formatTransactionId,
+  paymentNonceLengthBytes,
+  soundFrameSizeMaxBytes,
+  verifyConsumerAuthorization,
+} from '@settle/contracts';
+import { CryptoError, bytesToHex, hexToBytes } from '@settle/crypto';
+import { decodeWav, encodeWav } from './audio/wav';
+import { SoundLinkError } from './errors';
+import { soundMessageFramesMax } from './limits';
+import { loadGgwaveModem } from './modem/ggwave-modem';
+import { decodeRecording, encodeTransmission } from './transmission';
+
+/**
+ * What the CLI touches outside itself, so that a test can run it in memory.
+ *
+ * @example
+ * ```ts
+ * const io: CliIo = { ...nodeCliIo, stdout: (line) => lines.push(line) };
+ * ```
+ */
+export interface CliIo {
+  readFile(path: string): Uint8Array;
+  writeFile(path: string, bytes: Uint8Array): void;
+  stdout(line: string): void;
+  stderr(line: string): void;
+  nowMs(): number;
+  randomBytes(length: number): Uint8Array;
+}
+
+/**
+ * The real world: files, the process's output streams, the system clock, the CSPRNG.
+ *
+ * @example
+ * ```ts
+ * await runCli(process.argv.slice(2), nodeCliIo);
+ * ```
+ */
+export const nodeCliIo: CliIo = {
+  readFile: (path) => readFileSync(path),
+  writeFile: (path, bytes) => writeFileSync(path, bytes),
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+  nowMs: () => Date.now(),
+  randomBytes: (length) => new Uint8Array(randomBytes(length)),
+};
+
+const usage = `usage:
+  cli.ts write-request <out.wav> --merchant-id <id> --terminal-id <id> --amount <minor units> --currency <ISO 4217>
+         [--validity-seconds <1-900, default 120>] [--nonce <32 hex digits>] [--now <ISO 8601 time>]
+         [--terminal-credential <file of hex>] [--request-out <file>]
+  cli.ts read-authorization <in.wav> [--request <file of hex>]`;
+
+const defaultValiditySeconds = 120;
+
+class UsageError extends Error {}
+
+function readHexFile(io: CliIo, path: string): Uint8Array {
+  return hexToBytes(new TextDecoder().decode(io.readFile(path)).trim());
+}
+
+function describeFailure(failure: ProtocolFailure): string {
+  return `${failure.code}${failure.field ? ` at ${failure.field}` : ''}: ${failure.message}`;
+}
+
+async function writeRequest(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'merchant-id': { type: 'string' },
+      'terminal-id': { type: 'string' },
+      amount: { type: 'string' },
+      currency: { type: 'string' },
+      'validity-seconds': { type: 'string' },
+      nonce: { type: 'string' },
+      now: { type: 'string' },
+      'terminal-credential': { type: 'string' },
+      'request-out': { type: 'string' },
+    },
+  });
+  const [out] = positionals;
+  const { 'merchant-id': merchantId, 'terminal-id': terminalId, amount, currency } = values;
+  if (positionals.length !== 1 || out === undefined || !merchantId || !terminalId || !amount || !currency) throw new UsageError('write-request needs <out.wav> and the four request options');
+  if (!/^[1-9][0-9]{0,18}$/.test(amount)) throw new UsageError('--amount is a positive integer of minor units');
+  const createdAtMs = values.now === undefined ? io.nowMs() : Date.parse(values.now);
+  if (!Number.isSafeInteger(createdAtMs)) throw new UsageError('--now is an ISO 8601 time');
+  const validitySeconds = Number(values['validity-seconds'] ?? defaultValiditySeconds);
+  if (!Number.isInteger(validitySeconds) || validitySeconds < 1) throw new UsageError('--validity-seconds is a positive integer');
+  const nonce = values.nonce === undefined ? io.randomBytes(paymentNonceLengthBytes) : hexToBytes(values.nonce);
+  const requestBytes = encodePaymentRequest({
+    merchantId,
+    terminalId,
+    amount: BigInt(amount),
+    currency,
+    nonce,
+    createdAtMs,
+    expiresAtMs: createdAtMs + validitySeconds * 1000,
+  });
+  const messages = [{ bytes: requestBytes, framesMax: 1 }];
+  if (values['terminal-credential'] !== undefined) {
+    const credential = readHexFile(io, values['terminal-credential']);
+    const decoded = decodeTerminalCredential(credential);
+    if (!decoded.ok) throw new UsageError(`--terminal-credential: ${describeFailure(decoded)}`);
+    messages.unshift({ bytes: credential, framesMax: soundMessageFramesMax });
+  }
+  const modem = await loadGgwaveModem();
+  try {
+    const audio = encodeTransmission(modem, messages);
+    io.writeFile(out, encodeWav(audio));
+    if (values['request-out'] !== undefined) io.writeFile(values['request-out'], new TextEncoder().encode(`${bytesToHex(requestBytes)}\n`));
+    io.stdout(
+      JSON.stringify({
+        wrote: out,
+        requestBytes: requestBytes.length,
+        frameSizeMaxBytes: soundFrameSizeMaxBytes,
+        secondsOnAir: Number((audio.samples.length / audio.sampleRateHz).toFixed(2)),
+        requestHex: bytesToHex(requestBytes),
+      }),
+    );
+  } finally {
+    modem.close();
+  }
+  return 0;
+}
+
+async function readAuthorization(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { request: { type: 'string' } } });
+  const [input] = positionals;
+  if (positionals.length !== 1 || input === undefined) throw new UsageError('read-authorization needs <in.wav>');
+  const modem = await loadGgwaveModem();
+  let received;
+  try {
+    received = decodeRecording(modem, decodeWav(io.readFile(input)));
+  } finally {
+    modem.close();
+  }
+  for (const failure of received.failures) io.stderr(`sound: ${failure.code}: ${failure.message}`);
+  const requestBytes = values.request === undefined ? undefined : readHexFile(io, values.request);
+  const deviceKey = received.messages.map((bytes) => decodeDeviceCredential(bytes)).find((result) => result.ok)?.value?.credential.paymentKey;
+  let found = 0;
+  for (const bytes of received.messages) {
+    const authorization = decodeConsumerAuthorization(bytes);
+    if (!authorization.ok) continue;
+    found += 1;
+    const { keyId, deviceCounter, authorizedAtMs, alg } = authorization.value;
+    const report: Record<string, unknown> = {
+      authorization: bytesToHex(bytes),
+      alg,
+      keyId: bytesToHex(keyId),
+      deviceCounter: deviceCounter.toString(),
+      authorizedAt: new Date(authorizedAtMs).toISOString(),
+    };
+    if (requestBytes !== undefined) {
+      const request = decodePaymentRequest(requestBytes);
+      report.request = request.ok ? { ...request.value, amount: request.value.amount.toString(), nonce: bytesToHex(request.value.nonce) } : describeFailure(request);
+      if (deviceKey !== undefined) {
+        // The device credential's own signature is not checked here (no processor key is given):
+        // this shows the consumer signature over the request, with the key the phone sent.
+        const verified = verifyConsumerAuthorization(bytes, { requestBytes, deviceKey, algorithms: ['ES256', 'EdDSA'], backend: 'native' });
+        report.signature = verified.ok ? 'valid (key from the unverified device credential on the recording)' : describeFailure(verified);
+        if (verified.ok) report.transactionId = formatTransactionId(verified.value.transactionId);
+      }
+    }
+    io.stdout(JSON.stringify(report));
+  }
+  if (found === 0) {
+    io.stderr(`no consumer authorization in ${input} (${received.messages.length} other message(s))`);
+    return 1;
+  }
+  return 0;
+}
+
+/**
+ * Runs the CLI; resolves to the exit code (0 done, 1 nothing found or refused, 2 usage).
+ *
+ * @example
+ * ```ts
+ * import { nodeCliIo, runCli } from './cli';
+ * process.exitCode = await runCli(['read-authorization', 'in.wav'], nodeCliIo);
+ * ```
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    if (command === 'write-request') return await writeRequest(args, io);
+    if (command === 'read-authorization') return await readAuthorization(args, io);
+    throw new UsageError(command === undefined ? 'no command' : `unknown command ${command}`);
+  } catch (error) {
+    // Node's own errors carry a code (checked by shape: under a test sandbox they are of another realm).
+    const parseArgsError = typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    if (error instanceof UsageError || parseArgsError || error instanceof CryptoError) {
+      io.stderr(`${(error as Error).message}\n${usage}`);
+      return 2;
+    }
+    if (error instanceof SoundLinkError || error instanceof ProtocolError) {
+      io.stderr(`${error.code}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), nodeCliIo).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,21 @@
+// @settle/sound-link: the offline protocol's messages as sound (ggwave, audible fast protocol,
+// 48 kHz mono) and back, with explicit framing for messages longer than one 140-byte frame, and WAV
+// files. See docs/sound-link.md.
+
+export { type SoundLinkErrorCode, type SoundLinkFailure, type SoundLinkResult, SoundLinkError, soundLinkErrorCodes } from './errors';
+export * from './limits';
+export { crc32 } from './framing/crc32';
+export {
+  type EncodeMessageFramesOptions,
+  type FrameStreamContent,
+  type ParsedFrame,
+  decodeFrameStream,
+  encodeMessageFrames,
+  fragmentMarker,
+  parseFrame,
+  reassembleFrames,
+} from './framing/frames';
+export { type GgwaveModemOptions, type SoundModem, loadGgwaveModem } from './modem/ggwave-modem';
+export { resampleLinear } from './audio/resample';
+export { type MonoAudio, decodeWav, encodeWav } from './audio/wav';
+export { type OutgoingMessage, type ReceivedTransmission, decodeRecording, encodeTransmission } from './transmission';

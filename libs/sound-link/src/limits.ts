@@ -1,0 +1,129 @@
+import { soundFrameSizeMaxBytes } from '@settle/contracts';
+
+// Every limit of the sound link, units last in the names.
+
+/**
+ * Largest ggwave payload, in bytes (from `@settle/contracts`, where the protocol is sized by it).
+ *
+ * @example
+ * ```ts
+ * frame.length <= ggwaveFrameSizeMaxBytes;
+ * ```
+ */
+export const ggwaveFrameSizeMaxBytes = soundFrameSizeMaxBytes;
+
+/**
+ * The sample rate the link sends at, in hertz (ggwave's native rate). Recordings at other rates
+ * (a 44.1 kHz microphone) are resampled to it before decoding.
+ *
+ * @example
+ * ```ts
+ * const seconds = samples.length / soundSampleRateHz;
+ * ```
+ */
+export const soundSampleRateHz = 48_000;
+
+/**
+ * Most frames one message may take: 16 frames carry 2064 bytes, more than any credential needs
+ * (the largest is 1024 bytes, 8 frames) — and about two minutes on air.
+ *
+ * @example
+ * ```ts
+ * encodeMessageFrames(bytes, { framesMax: soundMessageFramesMax });
+ * ```
+ */
+export const soundMessageFramesMax = 16;
+
+/**
+ * Bytes of the fragment header: marker 0xFF, 4-byte message id, index, count.
+ *
+ * @example
+ * ```ts
+ * fragmentHeaderSizeBytes + fragmentChunkSizeMaxBytes + fragmentChecksumSizeBytes === 140;
+ * ```
+ */
+export const fragmentHeaderSizeBytes = 7;
+
+/**
+ * Bytes of the fragment trailer: a CRC-32 (IEEE) of the header and the chunk.
+ *
+ * @example
+ * ```ts
+ * const crc = frame.subarray(frame.length - fragmentChecksumSizeBytes);
+ * ```
+ */
+export const fragmentChecksumSizeBytes = 4;
+
+/**
+ * Most message bytes one fragment carries: 140 − 7 − 4 = 129.
+ *
+ * @example
+ * ```ts
+ * const frames = Math.ceil(message.length / fragmentChunkSizeMaxBytes);
+ * ```
+ */
+export const fragmentChunkSizeMaxBytes = ggwaveFrameSizeMaxBytes - fragmentHeaderSizeBytes - fragmentChecksumSizeBytes;
+
+/**
+ * Volume ggwave modulates at, in percent of full scale (peaks near 0.25): loud enough for a
+ * counter-top distance, with headroom for 16-bit WAV files and added noise.
+ *
+ * @example
+ * ```ts
+ * loadGgwaveModem({ volumePercent: ggwaveVolumePercent });
+ * ```
+ */
+export const ggwaveVolumePercent = 25;
+
+/**
+ * Silence between two frames of one transmission, in milliseconds: lets the receiver close one
+ * frame before the next one's start marker.
+ *
+ * @example
+ * ```ts
+ * const gapSamples = (interFrameSilenceMs * soundSampleRateHz) / 1000;
+ * ```
+ */
+export const interFrameSilenceMs = 250;
+
+/**
+ * Samples the receiver hands ggwave at a time: its analysis frame at 48 kHz.
+ *
+ * @example
+ * ```ts
+ * for (let offset = 0; offset < samples.length; offset += receiveChunkSamples) decodeChunk(offset);
+ * ```
+ */
+export const receiveChunkSamples = 1024;
+
+/**
+ * Longest recording the receiver decodes, in seconds (about 29 million samples at 48 kHz): bounds
+ * memory and time for a hostile or mistaken WAV file.
+ *
+ * @example
+ * ```ts
+ * if (samples.length > recordingSecondsMax * sampleRateHz) throw new Error('recording too long');
+ * ```
+ */
+export const recordingSecondsMax = 600;
+
+/**
+ * Lowest sample rate a recording may have, in hertz: its Nyquist frequency (8 kHz) stays above
+ * ggwave's highest audible tone (about 6.4 kHz).
+ *
+ * @example
+ * ```ts
+ * if (rate < recordingSampleRateMinHz || rate > recordingSampleRateMaxHz) reject();
+ * ```
+ */
+export const recordingSampleRateMinHz = 16_000;
+
+/**
+ * Highest sample rate a recording may have, in hertz.
+ *
+ * @example
+ * ```ts
+ * if (rate > recordingSampleRateMaxHz) reject();
+ * ```
+ */
+export const recordingSampleRateMaxHz = 192_000;

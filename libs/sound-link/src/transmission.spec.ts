@@ -1,0 +1,77 @@
+// The sound link end to end through ggwave: protocol messages to audio (and WAV files) and back, with
+// silence around them, white noise at a stated signal-to-noise ratio, and a receiver whose sample rate
+// differs from the sender's.
+import { readProtocolFixture } from '@settle/contracts/protocol/testing/protocol-fixtures';
+import { decodeWav, encodeWav } from './audio/wav';
+import { encodeMessageFrames } from './framing/frames';
+import { type SoundModem, loadGgwaveModem } from './modem/ggwave-modem';
+import { decodeRecording, encodeTransmission } from './transmission';
+import { meanPower, withSilence, withWhiteNoise } from './testing/audio-conditions';
+
+const request = readProtocolFixture('payment-request');
+const authorization = readProtocolFixture('consumer-authorization.largest');
+const terminalCredential = readProtocolFixture('terminal-credential');
+const deviceCredential = readProtocolFixture('device-credential');
+
+let modem: SoundModem;
+let modem44k: SoundModem;
+const logged: string[] = [];
+
+beforeAll(async () => {
+  modem = await loadGgwaveModem({ log: (line) => logged.push(line) });
+  modem44k = await loadGgwaveModem({ outputSampleRateHz: 44_100 });
+});
+
+afterAll(() => {
+  modem.close();
+  modem44k.close();
+});
+
+describe('sound link through ggwave (audible fast, 48 kHz mono)', () => {
+  it('carries a payment request through a 16-bit WAV file, with 1.5 s of silence before and 1 s after', () => {
+    const audio = encodeTransmission(modem, [{ bytes: request, framesMax: 1 }]);
+    const wav = encodeWav({ samples: withSilence(audio.samples, 72_000, 48_000), sampleRateHz: 48_000 });
+    const received = decodeRecording(modem, decodeWav(wav));
+    expect(received).toEqual({ messages: [request], failures: [] });
+    expect(logged.length).toBeGreaterThan(0); // ggwave's chatter went to the log sink, not to stdout
+  });
+
+  it('decodes the largest authorization after white noise at 0 dB SNR (noise as strong as the signal)', () => {
+    const audio = encodeTransmission(modem, [{ bytes: authorization, framesMax: 1 }]);
+    const samples = withWhiteNoise(withSilence(audio.samples, 24_000, 24_000), { signalPower: meanPower(audio.samples), snrDb: 0, seed: 7 });
+    expect(decodeRecording(modem, { samples, sampleRateHz: 48_000 })).toEqual({ messages: [authorization], failures: [] });
+  });
+
+  it('decodes when the receiver runs at 44.1 kHz and the sender at 48 kHz (and noise at 10 dB SNR)', () => {
+    // The same transmission as sampled at 44.1 kHz: ggwave's own output resampler makes it, so the
+    // receiver's resampling (44.1 → 48 kHz) is checked against an independent implementation.
+    const audio = encodeTransmission(modem44k, [{ bytes: authorization, framesMax: 1 }]);
+    expect(audio.sampleRateHz).toBe(44_100);
+    const samples = withWhiteNoise(withSilence(audio.samples, 22_050, 0), { signalPower: meanPower(audio.samples), snrDb: 10, seed: 11 });
+    expect(decodeRecording(modem, { samples, sampleRateHz: 44_100 })).toEqual({ messages: [authorization], failures: [] });
+  });
+
+  it('carries a two-frame credential and a request in one transmission, each reassembled', () => {
+    const audio = encodeTransmission(modem, [
+      { bytes: terminalCredential, framesMax: 16 },
+      { bytes: request, framesMax: 1 },
+    ]);
+    expect(decodeRecording(modem, audio)).toEqual({ messages: [terminalCredential, request], failures: [] });
+  });
+
+  it('reports a credential whose second frame never arrived', () => {
+    const [firstFrame] = encodeMessageFrames(deviceCredential, { framesMax: 16 });
+    const samples = withSilence(modem.encodeFrame(firstFrame!), 12_000, 12_000);
+    expect(decodeRecording(modem, { samples, sampleRateHz: 48_000 })).toMatchObject({ messages: [], failures: [{ code: 'FRAME_MISSING' }] });
+  });
+
+  it('checks sizes instead of letting ggwave truncate', () => {
+    expect(() => modem.encodeFrame(new Uint8Array(141).fill(0xa0))).toThrow(expect.objectContaining({ code: 'FRAME_TOO_LARGE' }));
+    expect(() => encodeTransmission(modem, [{ bytes: terminalCredential, framesMax: 1 }])).toThrow(expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' }));
+  });
+
+  it('refuses recordings it cannot use', () => {
+    expect(() => decodeWav(Uint8Array.of(1, 2, 3))).toThrow(expect.objectContaining({ code: 'AUDIO_INVALID' }));
+    expect(() => decodeRecording(modem, { samples: new Float32Array(10), sampleRateHz: 8_000 })).toThrow(expect.objectContaining({ code: 'AUDIO_INVALID' }));
+  });
+});
