@@ -39,6 +39,7 @@ export { exportRawPublicKey } from './keys/export-raw-public-key';
 export { type GeneratedKeyPair, generateKeyPair } from './keys/generate-key-pair';
 
 export { calculateJwkThumbprint, calculateJwkThumbprintBytes } from './thumbprint/jwk-thumbprint';
+export { sha256Concat, sha256LengthBytes } from './digest/sha256';
 
 export { type VerifySignatureInput, verifySignature } from './signatures/verify-signature';
 export { type SignInput, sign } from './signatures/sign';

@@ -1,5 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js';
-import { base64UrlEncode } from '@settle/crypto';
+import { base64UrlEncode, sha256Concat } from '@settle/crypto';
 import { protocolAssert } from './errors';
 import { protocolLabels } from './labels';
 import { sha256LengthBytes } from './limits';
@@ -58,14 +57,13 @@ export function transactionIdInput(requestBytes: Uint8Array, authorizationProtec
 export function calculateTransactionId(requestBytes: Uint8Array, authorizationProtectedHeaderBytes: Uint8Array): Uint8Array {
   // Incremental hashing of the same bytes as transactionIdInput (a test holds them equal), without
   // building the concatenation: this is on the verifier's path.
-  const id = sha256
-    .create()
-    .update(inputPrefix)
-    .update(Uint8Array.from(stringHead(2, requestBytes.length)))
-    .update(requestBytes)
-    .update(Uint8Array.from(stringHead(2, authorizationProtectedHeaderBytes.length)))
-    .update(authorizationProtectedHeaderBytes)
-    .digest();
+  const id = sha256Concat([
+    inputPrefix,
+    Uint8Array.from(stringHead(2, requestBytes.length)),
+    requestBytes,
+    Uint8Array.from(stringHead(2, authorizationProtectedHeaderBytes.length)),
+    authorizationProtectedHeaderBytes,
+  ]);
   protocolAssert(id.length === sha256LengthBytes, 'a transaction id is 32 bytes');
   return id;
 }

@@ -1,4 +1,4 @@
-import { type KeyObject, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { type KeyObject, createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { type SignatureAlgorithm, signatureLengthBytes } from '../algorithms';
 import { CryptoError, assert } from '../errors';
 import { type JwkInput } from '../keys/jwk';
@@ -60,4 +60,11 @@ export function signWithNative(key: ParsedPrivateKey, data: Uint8Array): Uint8Ar
       : nodeSign(null, data, privateKey);
   assert(signature.length === signatureLengthBytes[key.alg], 'native signature length');
   return new Uint8Array(signature);
+}
+
+/** SHA-256 of the concatenation of `parts` by OpenSSL (the digest module picks it where it exists). */
+export function nativeSha256(parts: readonly Uint8Array[]): Uint8Array {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return new Uint8Array(hash.digest());
 }
