@@ -4,6 +4,7 @@ export * from './sql';
 export * from './trace-context';
 export * from './kafka/kafka-port';
 export * from './kafka/kafkajs-adapter';
+export * from './kafka/kafka-tls';
 export * from './outbox/outbox-writer';
 export * from './outbox/outbox-relay';
 export * from './inbox/dead-letter';

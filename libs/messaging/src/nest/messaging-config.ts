@@ -14,6 +14,21 @@ export const messagingConfig = defineConfig({
     default: false,
     description: 'Create missing topics at start-up (development; production topics come from Strimzi KafkaTopic resources).',
   },
+  SETTLE_KAFKA_TLS_CA_FILE: {
+    type: 'string',
+    default: '',
+    description: 'PEM file of the CA that signed the brokers\' certificates; set: connect to Kafka over TLS.',
+  },
+  SETTLE_KAFKA_TLS_CERT_FILE: {
+    type: 'string',
+    default: '',
+    description: 'PEM client certificate (mutual TLS, e.g. a Strimzi KafkaUser); needs SETTLE_KAFKA_TLS_KEY_FILE.',
+  },
+  SETTLE_KAFKA_TLS_KEY_FILE: {
+    type: 'string',
+    default: '',
+    description: 'PEM private key of the client certificate (read from a mounted Secret, never logged).',
+  },
   SETTLE_OUTBOX_RELAY_ENABLED: {
     type: 'boolean',
     default: true,

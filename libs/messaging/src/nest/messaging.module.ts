@@ -14,6 +14,7 @@ import type { EventEnvelope } from '@settle/contracts';
 import { deadLetterTopicOf } from '../inbox/dead-letter';
 import { type EventBatchHandler, InboxConsumer } from '../inbox/inbox-consumer';
 import { createKafkajsPort } from '../kafka/kafkajs-adapter';
+import { type KafkaTlsFiles, kafkaTlsOptions } from '../kafka/kafka-tls';
 import type { KafkaPort, MessageProducer } from '../kafka/kafka-port';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { appendToOutbox } from '../outbox/outbox-writer';
@@ -32,7 +33,7 @@ export interface EventConsumer {
   readonly entityRetryAttemptsMax?: number;
 }
 
-export interface MessagingSettings {
+export interface MessagingSettings extends KafkaTlsFiles {
   readonly KAFKA_BROKERS: string;
   readonly SETTLE_KAFKA_TOPIC_PREFIX: string;
   readonly SETTLE_KAFKA_CREATE_TOPICS: boolean;
@@ -77,7 +78,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     private readonly moduleRef: ModuleRef,
     dataSource: DataSource,
   ) {
-    this.kafka = createKafkajsPort({ clientId: serviceName, brokers: config.KAFKA_BROKERS.split(','), logger: this.logger });
+    this.kafka = createKafkajsPort({ clientId: serviceName, brokers: config.KAFKA_BROKERS.split(','), logger: this.logger, ssl: kafkaTlsOptions(config) });
     this.producer = this.kafka.producer();
     // The pg pool under TypeORM: the backbone speaks plain SQL on the hot path.
     this.pool = (dataSource.driver as unknown as { master: SqlPool }).master;

@@ -1,0 +1,369 @@
+// deploy/k8s must stay in step with the code: the Strimzi resources are generated from the topic
+// catalogue (a topic added without regenerating them fails here), and no workload may take its
+// database URL or admin credentials from anywhere but a Secret.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { serviceNames, topicCatalogue } from '@settle/contracts';
+import { deadLetterTopicOf, topicSpecifications } from '@settle/messaging';
+/* eslint-disable @nx/enforce-module-boundaries -- the generator is a deploy script, not a library; this test runs it */
+import {
+  kafkaClusterName,
+  kafkaManifests,
+  kafkaUserNameOf,
+  topicMinInsyncReplicas,
+  topicReplicas,
+} from '../../deploy/k8s/generate-kafka-resources';
+/* eslint-enable @nx/enforce-module-boundaries */
+
+const root = path.join(__dirname, '../..');
+const k8sDirectory = path.join(root, 'deploy/k8s');
+const regenerate = 'node -r @swc-node/register deploy/k8s/generate-kafka-resources.ts';
+/** Variables that hold secrets: only ever from a Secret (docs/configuration.md marks them secret). */
+const secretVariables = ['DATABASE_URL', 'SETTLE_ADMIN_CREDENTIALS'] as const;
+
+describe('deploy/k8s', () => {
+  const manifests = loadManifests(k8sDirectory);
+  const ofKind = (kind: string) => manifests.filter((manifest) => manifest.kind === kind);
+
+  describe('Kafka resources (generated)', () => {
+    it.each(Object.keys(kafkaManifests()))('%s is what the generator produces from the catalogue now', (file) => {
+      const committed = readFileSync(path.join(root, file), 'utf8');
+      if (committed !== kafkaManifests()[file]) {
+        throw new Error(`${file} is out of date with the topic catalogue or the generator; regenerate it:\n  ${regenerate}`);
+      }
+    });
+
+    it('has one KafkaTopic per topicSpecifications() entry, with its partitions and config, 3 replicas and min.insync.replicas 2', () => {
+      const topics = ofKind('KafkaTopic').map(({ document }) => ({
+        cluster: text(document, 'metadata', 'labels', 'strimzi.io/cluster'),
+        name: text(document, 'spec', 'topicName'),
+        partitions: Number(text(document, 'spec', 'partitions')),
+        replicas: Number(text(document, 'spec', 'replicas')),
+        config: map(document, 'spec', 'config'),
+      }));
+      expect(topics).toEqual(
+        topicSpecifications().map((topic) => ({
+          cluster: kafkaClusterName,
+          name: topic.name,
+          partitions: topic.partitions,
+          replicas: topicReplicas,
+          config: { ...topic.config, 'min.insync.replicas': String(topicMinInsyncReplicas) },
+        })),
+      );
+      expect(topics.map((topic) => topic.name)).toEqual(expect.arrayContaining(serviceNames.map(deadLetterTopicOf)));
+    });
+
+    it('lets each service write only the topics it produces and its dead letters, read only those it consumes, use only its own groups', () => {
+      const users = ofKind('KafkaUser');
+      expect(users.map(({ document }) => text(document, 'metadata', 'name'))).toEqual(serviceNames.map(kafkaUserNameOf));
+      for (const service of serviceNames) {
+        const { document } = users.find((user) => text(user.document, 'metadata', 'name') === kafkaUserNameOf(service))!;
+        expect(text(document, 'spec', 'authentication', 'type')).toBe('tls');
+        const acls = list(document, 'spec', 'authorization', 'acls').map((rule) => ({
+          type: text(rule, 'resource', 'type'),
+          name: optionalText(rule, 'resource', 'name'),
+          patternType: optionalText(rule, 'resource', 'patternType'),
+          operations: list(rule, 'operations').map((operation) => text(operation)),
+        }));
+        const topicsWith = (operation: string) =>
+          acls.filter((acl) => acl.type === 'topic' && acl.operations.includes(operation)).map((acl) => `${acl.patternType}:${acl.name}`).sort();
+        expect(topicsWith('Write')).toEqual(
+          [...topicCatalogue.filter((topic) => topic.producer === service).map((topic) => topic.name), deadLetterTopicOf(service)].map((name) => `literal:${name}`).sort(),
+        );
+        expect(topicsWith('Read')).toEqual(topicCatalogue.filter((topic) => topic.consumers.includes(service)).map((topic) => `literal:${topic.name}`).sort());
+        expect(acls.filter((acl) => acl.type === 'group')).toEqual([{ type: 'group', name: `${service}.`, patternType: 'prefix', operations: ['Read'] }]);
+        expect(acls.flatMap((acl) => acl.operations).filter((operation) => !['Describe', 'Read', 'Write', 'IdempotentWrite'].includes(operation))).toEqual([]);
+      }
+    });
+  });
+
+  describe('workloads', () => {
+    const workloads = [...ofKind('Deployment'), ...ofKind('Job')].map((manifest) => ({
+      ...manifest,
+      name: text(manifest.document, 'metadata', 'name'),
+      pod: map(manifest.document, 'spec', 'template', 'spec'),
+    }));
+    const containersOf = (pod: Yaml) => [...(optionalList(pod, 'initContainers') ?? []), ...list(pod, 'containers')];
+    const envOf = (container: Yaml | undefined, name: string) => (optionalList(container, 'env') ?? []).find((entry) => text(entry, 'name') === name);
+    const deploymentOf = (service: string) => workloads.find((workload) => workload.kind === 'Deployment' && workload.name === service);
+    const configMaps = ofKind('ConfigMap');
+
+    it('has a Deployment, Service and PodDisruptionBudget per service, and a migration Job per service', () => {
+      const namesOf = (kind: string) => ofKind(kind).map(({ document }) => text(document, 'metadata', 'name')).sort();
+      expect(namesOf('Deployment')).toEqual([...serviceNames].sort());
+      expect(namesOf('Service')).toEqual([...serviceNames].sort());
+      expect(namesOf('PodDisruptionBudget')).toEqual([...serviceNames].sort());
+      expect(namesOf('Job')).toEqual(serviceNames.map((service) => `${service}-migrate`).sort());
+    });
+
+    it('takes DATABASE_URL and SETTLE_ADMIN_CREDENTIALS only from Secrets (every Deployment has both)', () => {
+      expect(workloads.length).toBeGreaterThan(0);
+      for (const workload of workloads) {
+        const containers = containersOf(workload.pod);
+        for (const container of containers) {
+          for (const variable of secretVariables) {
+            const entry = envOf(container, variable);
+            if (!entry) continue;
+            const where = `${workload.file}: ${workload.kind} ${workload.name}, ${variable}`;
+            expect({ where, value: optionalText(entry, 'value'), configMapKeyRef: get(entry, 'valueFrom', 'configMapKeyRef') }).toEqual({ where, value: undefined, configMapKeyRef: undefined });
+            expect({ where, secret: text(entry, 'valueFrom', 'secretKeyRef', 'name').length > 0, key: text(entry, 'valueFrom', 'secretKeyRef', 'key') }).toEqual({ where, secret: true, key: variable });
+          }
+          // envFrom may name ConfigMaps only if they hold no secret variable (checked below) and exist here.
+          for (const source of optionalList(container, 'envFrom') ?? []) {
+            const configMap = optionalText(source, 'configMapRef', 'name');
+            if (configMap !== undefined) expect(configMaps.map(({ document }) => text(document, 'metadata', 'name'))).toContain(configMap);
+          }
+        }
+        const required = workload.kind === 'Deployment' ? secretVariables : (['DATABASE_URL'] as const);
+        for (const variable of required) {
+          expect({ workload: workload.name, variable, found: containers.some((container) => envOf(container, variable) !== undefined) }).toEqual({ workload: workload.name, variable, found: true });
+        }
+      }
+    });
+
+    it('puts DATABASE_URL and SETTLE_ADMIN_CREDENTIALS in no ConfigMap (nor a configMapGenerator)', () => {
+      for (const { file, document } of configMaps) {
+        expect({ file, keys: Object.keys(optionalMap(document, 'data') ?? {}).filter((key) => (secretVariables as readonly string[]).includes(key)) }).toEqual({ file, keys: [] });
+      }
+      for (const { file, document } of manifests.filter((manifest) => manifest.kind === 'Kustomization' || manifest.kind === 'Component')) {
+        const generated = JSON.stringify(get(document, 'configMapGenerator') ?? []);
+        expect({ file, mentions: secretVariables.filter((variable) => generated.includes(variable)) }).toEqual({ file, mentions: [] });
+      }
+    });
+
+    it('migrates in the Jobs (node dist/libs/platform …) and not at start-up, with the service selected by the command', () => {
+      expect(existsSync(path.join(root, 'libs/platform/src/index.ts'))).toBe(true);
+      for (const service of serviceNames) {
+        const deployment = deploymentOf(service)!;
+        const [container] = list(deployment.pod, 'containers');
+        expect(list(container, 'command').map((part) => text(part))).toEqual(['node', `dist/apps/${service}/src/main.js`]);
+        expect(text(envOf(container, 'SETTLE_MIGRATE_ON_START')!, 'value')).toBe('false');
+        const job = workloads.find((workload) => workload.kind === 'Job' && workload.name === `${service}-migrate`)!;
+        const command = list(list(job.pod, 'containers')[0], 'command').map((part) => text(part));
+        expect(command[0]).toBe('node');
+        expect(command.join(' ')).toContain('./dist/libs/platform/src/index.js');
+        expect(command.at(-1)).toBe(service);
+        expect(existsSync(path.join(root, `apps/${service}/src/service-definition.ts`))).toBe(true);
+      }
+    });
+
+    it('runs non-root on a read-only root file system, without service-link variables (unknown SETTLE_* variables stop a service)', () => {
+      for (const workload of workloads) {
+        const where = `${workload.kind} ${workload.name}`;
+        expect({ where, enableServiceLinks: optionalText(workload.pod, 'enableServiceLinks'), runAsNonRoot: optionalText(workload.pod, 'securityContext', 'runAsNonRoot') }).toEqual({
+          where,
+          enableServiceLinks: 'false',
+          runAsNonRoot: 'true',
+        });
+        for (const container of containersOf(workload.pod)) {
+          expect({ where, readOnly: optionalText(container, 'securityContext', 'readOnlyRootFilesystem'), escalation: optionalText(container, 'securityContext', 'allowPrivilegeEscalation') }).toEqual({
+            where,
+            readOnly: 'true',
+            escalation: 'false',
+          });
+        }
+      }
+    });
+
+    it('probes /health/ready and /health/live, and gives SIGTERM more time than preStop + SETTLE_SHUTDOWN_GRACE_MS + 5 s', () => {
+      const baseConfig = configMaps.find(({ file, document }) => file === 'base/settle-config.yaml' && text(document, 'metadata', 'name') === 'settle-config')!;
+      const graceSeconds = Number(text(baseConfig.document, 'data', 'SETTLE_SHUTDOWN_GRACE_MS')) / 1000;
+      for (const service of serviceNames) {
+        const deployment = deploymentOf(service)!;
+        const [container] = list(deployment.pod, 'containers');
+        expect(text(container, 'readinessProbe', 'httpGet', 'path')).toBe('/health/ready');
+        expect(text(container, 'livenessProbe', 'httpGet', 'path')).toBe('/health/live');
+        const preStop = optionalList(container, 'lifecycle', 'preStop', 'exec', 'command')?.map((part) => text(part));
+        const preStopSeconds = preStop?.[0] === 'sleep' ? Number(preStop[1]) : 0;
+        expect(Number(text(deployment.pod, 'terminationGracePeriodSeconds'))).toBeGreaterThan(preStopSeconds + graceSeconds + 5);
+        expect(Number(text(deployment.document, 'spec', 'replicas'))).toBe(2);
+      }
+    });
+  });
+});
+
+// --- manifests ------------------------------------------------------------------------------------
+
+interface Manifest {
+  /** Relative to deploy/k8s. */
+  readonly file: string;
+  readonly kind: string;
+  readonly document: Yaml;
+}
+
+function loadManifests(directory: string): Manifest[] {
+  const files = readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.yaml')).sort();
+  expect(files.length).toBeGreaterThan(0);
+  return files.flatMap((file) =>
+    parseYaml(readFileSync(path.join(directory, file), 'utf8'), file)
+      .filter((document) => document !== null)
+      .map((document) => ({ file: file.split(path.sep).join('/'), kind: text(document, 'kind'), document })),
+  );
+}
+
+// --- a strict reader for the YAML subset the manifests use ------------------------------------------
+// Block mappings and sequences, plain and quoted scalars, flow sequences of scalars, `{}`, literal
+// block scalars (`|`), comments, `---`. Anything else throws, so a manifest written beyond the subset
+// fails this test loudly instead of being misread. Scalars stay strings ("2", "false").
+
+type Yaml = string | null | Yaml[] | { [key: string]: Yaml };
+
+interface Line {
+  readonly indent: number;
+  readonly text: string;
+  readonly number: number;
+}
+
+function parseYaml(source: string, file: string): Yaml[] {
+  const documents: Line[][] = [[]];
+  source.split('\n').forEach((raw, index) => {
+    if (/^---\s*$/.test(raw)) documents.push([]);
+    else documents.at(-1)!.push({ indent: raw.length - raw.trimStart().length, text: raw.trim(), number: index + 1 });
+  });
+  return documents.map((lines) => parseDocument(lines, file));
+}
+
+function parseDocument(lines: Line[], file: string): Yaml {
+  let position = 0;
+  const fail = (line: Line | undefined, problem: string): never => {
+    throw new Error(`${file}:${line?.number ?? 'end'}: ${problem} (outside the YAML subset the deployment test reads)`);
+  };
+  const peek = (): Line | undefined => {
+    while (position < lines.length && (lines[position]!.text === '' || lines[position]!.text.startsWith('#'))) position += 1;
+    return lines[position];
+  };
+  const isItem = (text: string) => text === '-' || text.startsWith('- ');
+  const entryPattern = /^([^\s'"#[{&*!|>-][^:]*|"[^"]*"|'[^']*'):(?:\s+(.*))?$/;
+
+  const block = (indent: number): Yaml => {
+    const line = peek();
+    if (!line || line.indent < indent) return null;
+    return isItem(line.text) ? sequence(line.indent) : mapping(line.indent);
+  };
+
+  const sequence = (indent: number): Yaml[] => {
+    const items: Yaml[] = [];
+    for (let line = peek(); line && line.indent === indent && isItem(line.text); line = peek()) {
+      const rest = line.text.slice(1).trimStart();
+      if (rest === '' || rest.startsWith('#')) {
+        position += 1;
+        const next = peek();
+        items.push(next && next.indent > indent ? block(next.indent) : null);
+      } else if (/^\|[-+]?$/.test(rest)) {
+        position += 1;
+        items.push(literalBlock(indent, rest));
+      } else if (entryPattern.test(rest)) {
+        // "- key: value": a mapping whose first entry sits where the rest of the line starts.
+        lines[position] = { indent: indent + line.text.length - rest.length, text: rest, number: line.number };
+        items.push(mapping(lines[position]!.indent));
+      } else {
+        position += 1;
+        items.push(scalar(rest, line));
+      }
+    }
+    return items;
+  };
+
+  const mapping = (indent: number): { [key: string]: Yaml } => {
+    const result: { [key: string]: Yaml } = {};
+    for (let line = peek(); line && line.indent === indent && !isItem(line.text); line = peek()) {
+      const entry = entryPattern.exec(line.text) ?? fail(line, 'expected "key: value"');
+      const key = entry[1]!.startsWith('"') ? (JSON.parse(entry[1]!) as string) : entry[1]!.replace(/^'(.*)'$/, '$1');
+      if (key in result) fail(line, `duplicate key ${key}`);
+      const rest = entry[2]?.trim() ?? '';
+      position += 1;
+      if (rest === '' || rest.startsWith('#')) {
+        const next = peek();
+        result[key] = next && (next.indent > indent || (next.indent === indent && isItem(next.text))) ? block(next.indent) : null;
+      } else if (/^\|[-+]?$/.test(rest)) {
+        result[key] = literalBlock(indent, rest);
+      } else {
+        result[key] = scalar(rest, line);
+      }
+    }
+    return result;
+  };
+
+  const literalBlock = (indent: number, header: string): string => {
+    // The lines indented deeper than the key (or "-") that introduced the block, blank lines included.
+    const body: Line[] = [];
+    while (position < lines.length && (lines[position]!.text === '' || lines[position]!.indent > indent)) body.push(lines[position++]!);
+    while (body.length > 0 && body.at(-1)!.text === '') body.pop();
+    if (body.length === 0) fail(lines[position], 'empty block scalar');
+    const contentIndent = Math.min(...body.filter((line) => line.text !== '').map((line) => line.indent));
+    const content = body.map((line) => (line.text === '' ? '' : ' '.repeat(line.indent - contentIndent) + line.text)).join('\n');
+    return header === '|-' ? content : `${content}\n`;
+  };
+
+  const scalar = (raw: string, line: Line): Yaml => {
+    if (raw.startsWith('"')) {
+      const end = /^"(?:[^"\\]|\\.)*"/.exec(raw) ?? fail(line, 'unterminated double-quoted string');
+      if (!/^\s*(#.*)?$/.test(raw.slice(end[0].length))) fail(line, 'text after a quoted string');
+      return JSON.parse(end[0]) as string;
+    }
+    if (raw.startsWith("'")) {
+      const end = /^'(?:[^']|'')*'/.exec(raw) ?? fail(line, 'unterminated single-quoted string');
+      if (!/^\s*(#.*)?$/.test(raw.slice(end[0].length))) fail(line, 'text after a quoted string');
+      return end[0].slice(1, -1).replaceAll("''", "'");
+    }
+    const plain = raw.replace(/\s+#.*$/, '').trim();
+    if (plain === '{}') return {};
+    if (plain.startsWith('[')) {
+      if (!plain.endsWith(']') || /[[\]{}]/.test(plain.slice(1, -1))) fail(line, 'only flat flow sequences are read');
+      const inner = plain.slice(1, -1).trim();
+      return inner === '' ? [] : inner.split(',').map((item) => scalar(item.trim(), line));
+    }
+    if (/^[{&*!|>%@`]/.test(plain)) fail(line, `unsupported value ${plain}`);
+    return plain;
+  };
+
+  const document = block(0);
+  if (peek()) fail(peek(), 'unexpected indentation');
+  return document;
+}
+
+function get(node: Yaml | undefined, ...keys: string[]): Yaml | undefined {
+  let current = node;
+  for (const key of keys) {
+    if (current === null || current === undefined || typeof current !== 'object' || Array.isArray(current)) return undefined;
+    current = current[key];
+  }
+  return current;
+}
+
+function optionalText(node: Yaml | undefined, ...keys: string[]): string | undefined {
+  const value = get(node, ...keys);
+  if (value !== undefined && typeof value !== 'string') throw new Error(`${keys.join('.')} is not a scalar`);
+  return value;
+}
+
+function text(node: Yaml | undefined, ...keys: string[]): string {
+  const value = optionalText(node, ...keys);
+  if (value === undefined) throw new Error(`${keys.join('.')} is missing`);
+  return value;
+}
+
+function optionalList(node: Yaml | undefined, ...keys: string[]): Yaml[] | undefined {
+  const value = get(node, ...keys);
+  if (value !== undefined && value !== null && !Array.isArray(value)) throw new Error(`${keys.join('.')} is not a list`);
+  return value ?? undefined;
+}
+
+function list(node: Yaml | undefined, ...keys: string[]): Yaml[] {
+  const value = optionalList(node, ...keys);
+  if (value === undefined) throw new Error(`${keys.join('.')} is missing`);
+  return value;
+}
+
+function optionalMap(node: Yaml | undefined, ...keys: string[]): { [key: string]: Yaml } | undefined {
+  const value = get(node, ...keys);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${keys.join('.')} is not a mapping`);
+  return value;
+}
+
+function map(node: Yaml | undefined, ...keys: string[]): { [key: string]: Yaml } {
+  const value = optionalMap(node, ...keys);
+  if (value === undefined) throw new Error(`${keys.join('.')} is missing`);
+  return value;
+}
