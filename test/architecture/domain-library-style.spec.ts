@@ -1,4 +1,5 @@
-// Style rules of this library that lint does not cover, checked over its source files.
+// Style rules of the device-side domain libraries that lint does not cover, checked over their source
+// files: times are passed in, and every export is documented (public ones with an example).
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -10,11 +11,18 @@ function sourceFiles(directory: string): string[] {
   });
 }
 
-const files = sourceFiles(__dirname).map((path) => ({ name: relative(__dirname, path), text: readFileSync(path, 'utf8') }));
 /** The command-line edge may read the clock; nothing else may. */
 const edges = ['cli.ts'];
+const libraries = ['device-sdk', 'sound-link'];
 
-describe(`${relative(join(__dirname, '../..'), join(__dirname, '..'))} style`, () => {
+describe.each(libraries)('libs/%s style', (library) => {
+  const root = join(__dirname, '../../libs', library, 'src');
+  const files = sourceFiles(root).map((path) => ({ name: relative(root, path), text: readFileSync(path, 'utf8') }));
+
+  it('reads the library (a wrong path must not pass by finding nothing)', () => {
+    expect(files.some(({ name }) => name === 'index.ts')).toBe(true);
+  });
+
   it('never reads the clock outside the command-line edge: times are passed in', () => {
     const offenders = files.filter(({ name, text }) => !edges.includes(name) && /Date\.now\(|new Date\(\)|performance\.now\(/.test(text));
     expect(offenders.map(({ name }) => name)).toEqual([]);
