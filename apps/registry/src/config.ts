@@ -1,8 +1,45 @@
 import { messagingConfig } from '@settle/messaging';
-import { defineServiceConfig } from '@settle/platform';
+import { defineConfig, defineServiceConfig } from '@settle/platform';
 
-/**
- * Every environment variable the registry service reads: the common ones for now. Its own settings are
- * added here as `SETTLE_REGISTRY_*` (docs/configuration.md lists them all).
- */
-export const registryConfig = defineServiceConfig('registry', messagingConfig);
+/** The registry's own settings (docs/registry.md explains them; docs/configuration.md lists them). */
+export const registrySettings = defineConfig({
+  SETTLE_REGISTRY_ENROLMENT_CODE_TTL_MS: {
+    type: 'duration-ms',
+    min: 60_000,
+    max: 30 * 24 * 3_600_000,
+    default: 7 * 24 * 3_600_000,
+    description: 'How long an enrolment code issued through the admin API stays usable.',
+  },
+  SETTLE_REGISTRY_CHALLENGE_TTL_MS: {
+    type: 'duration-ms',
+    min: 10_000,
+    max: 3_600_000,
+    default: 300_000,
+    description: 'How long an attestation challenge stays usable before the keys must be registered.',
+  },
+  SETTLE_REGISTRY_CHALLENGES_PER_CODE_MAX: {
+    type: 'integer',
+    min: 1,
+    max: 100,
+    default: 5,
+    description: 'Challenges one enrolment code may obtain (the enrolment rate limit, shared by all replicas).',
+  },
+  SETTLE_REGISTRY_LIMIT_APPROVAL_THRESHOLD: {
+    type: 'string',
+    pattern: /^(0|[1-9][0-9]{0,18})$/,
+    patternDescription: 'a non-negative integer amount in minor units',
+    default: '100000',
+    description: 'An offline limit above this amount (minor units, any currency) needs a second operator to approve the change.',
+  },
+});
+
+/** Every environment variable the registry service reads. */
+export const registryConfig = defineServiceConfig('registry', messagingConfig, registrySettings);
+
+/** The registry's values as injected under SERVICE_CONFIG. */
+export interface RegistrySettings {
+  readonly SETTLE_REGISTRY_ENROLMENT_CODE_TTL_MS: number;
+  readonly SETTLE_REGISTRY_CHALLENGE_TTL_MS: number;
+  readonly SETTLE_REGISTRY_CHALLENGES_PER_CODE_MAX: number;
+  readonly SETTLE_REGISTRY_LIMIT_APPROVAL_THRESHOLD: string;
+}

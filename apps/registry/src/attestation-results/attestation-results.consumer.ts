@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AttestationCompletedV1 } from '@settle/contracts';
+import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import { eventCause, keyLifecycleEvent } from '../adapters/registry-events';
+import { keyPayload, loadKeys, saveHistories } from '../adapters/postgres/registry-store';
+import { type Clock, REGISTRY_CLOCK } from '../clock';
+import { decideAttestationVerdict } from './attestation-results.decider';
+
+/**
+ * Activates or rejects a pending key on the verifier's verdict (`attestation.completed`) and publishes
+ * the key's whole history. A verdict for a key that has moved on (superseded, revoked) changes nothing;
+ * a verdict for a key or request the registry never issued is dead-lettered (it cannot be "not yet
+ * seen": the key row commits before its attestation.requested is published).
+ */
+@Injectable()
+export class AttestationResultsConsumer implements EventConsumer {
+  readonly name = 'attestation-results';
+  readonly topics = ['verifier.attestation-results.v1'] as const;
+
+  constructor(
+    private readonly outbox: Outbox,
+    @Inject(REGISTRY_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+    for (const { envelope } of events) {
+      if (envelope.type !== 'attestation.completed') throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the registry does not handle ${envelope.type} here`);
+      const verdict = envelope.payload as AttestationCompletedV1;
+      const [key] = await loadKeys(sql, [verdict.keyId]);
+      if (!key) throw new PermanentEventError('UNKNOWN_KEY', `no key ${verdict.keyId} was registered`);
+      const now = this.clock.now().toISOString();
+      const decision = decideAttestationVerdict({ history: key.history, attestationRequestId: key.attestationRequestId }, verdict, now);
+      switch (decision.outcome) {
+        case 'request-mismatch':
+          throw new PermanentEventError('ATTESTATION_REQUEST_MISMATCH', `verdict ${verdict.requestId} is not for the request of key ${verdict.keyId}`);
+        case 'ignored':
+          continue;
+        case 'changed': {
+          const changed = { ...key, history: decision.history };
+          await saveHistories(sql, [changed]);
+          await sql.query('UPDATE registry_keys SET attestation_level = $2 WHERE key_id = $1', [key.keyId, verdict.level]);
+          await this.outbox.append(sql, [keyLifecycleEvent(keyPayload(changed), eventCause(envelope, now))]);
+        }
+      }
+    }
+  };
+}

@@ -1,0 +1,178 @@
+// Enrolment end to end on the real PostgreSQL and Kafka: an enrolment code obtains challenges (limited),
+// the two keys are registered against a challenge (consumed once, the code with it), a retry is
+// answered the same, keys stay pending until the verifier's attestation.completed arrives on its topic,
+// operators suspend and revoke keys, and the ledger's account.overdrawn suspends offline capability.
+import { type KeyLifecycleChangedV1 } from '@settle/contracts';
+import {
+  accountBackInFunds,
+  accountOverdrawn,
+  attestationCompleted,
+  deviceKeys,
+  type HttpAnswer,
+  type RegistryTestKit,
+  startRegistry,
+  uniqueId,
+  waitFor,
+} from '../testing/registry-test-kit';
+
+describe('enrolment', () => {
+  let kit: RegistryTestKit;
+
+  beforeAll(async () => {
+    kit = await startRegistry({ SETTLE_REGISTRY_CHALLENGES_PER_CODE_MAX: '3' });
+  });
+
+  afterAll(async () => {
+    await kit?.stop();
+  });
+
+  async function accountWithDevice(): Promise<{ accountId: string; deviceId: string; code: string }> {
+    const accountId = uniqueId('acc');
+    const deviceId = uniqueId('dev');
+    await kit.admin('POST', '/admin/accounts', { accountId, holderDisplayName: 'Holder', currency: 'EUR' });
+    await kit.admin('POST', '/admin/devices', { deviceId, accountId, platform: 'android' });
+    const issued = await kit.admin('POST', '/admin/enrolment-codes', { subject: { kind: 'account', id: accountId } });
+    return { accountId, deviceId, code: String(issued.body.code) };
+  }
+
+  async function enrol(): Promise<{ accountId: string; deviceId: string; keyIds: { payment: string; binding: string }; requests: Map<string, string> }> {
+    const { accountId, deviceId, code } = await accountWithDevice();
+    const challenge = await kit.device('POST', '/enrolment/challenges', { enrolmentCode: code, deviceId });
+    const registered = await kit.device('POST', '/enrolment/keys', { enrolmentCode: code, challenge: challenge.body.challenge, keys: deviceKeys() });
+    expect(registered.status).toBe(200);
+    const keys = registered.body.keys as Array<{ keyId: string; purpose: 'payment' | 'binding' }>;
+    const keyIds = { payment: keys.find((key) => key.purpose === 'payment')!.keyId, binding: keys.find((key) => key.purpose === 'binding')!.keyId };
+    const rows = await kit.query<{ key_id: string; attestation_request_id: string }>('SELECT key_id, attestation_request_id FROM registry_keys WHERE owner_id = $1', [deviceId]);
+    return { accountId, deviceId, keyIds, requests: new Map(rows.map((row) => [row.key_id, row.attestation_request_id])) };
+  }
+
+  const lifecycle = (keyId: string) => kit.published.filter((event) => event.type === 'key.lifecycle-changed' && event.key === keyId).map((event) => event.payload as KeyLifecycleChangedV1);
+
+  it('registers both keys pending against a challenge and asks for attestation', async () => {
+    const { accountId, deviceId, code } = await accountWithDevice();
+    expect(await kit.device('POST', '/enrolment/challenges', { enrolmentCode: code })).toMatchObject({ status: 422, body: { code: 'DEVICE_REQUIRED', errors: [{ field: 'deviceId' }] } });
+    const challenge = await kit.device('POST', '/enrolment/challenges', { enrolmentCode: code, deviceId });
+    expect(challenge).toMatchObject({ status: 201, body: { challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), owner: { kind: 'device', id: deviceId } } });
+    const keys = deviceKeys();
+    const body = { enrolmentCode: code, challenge: challenge.body.challenge, keys };
+    const registered = await kit.device('POST', '/enrolment/keys', body);
+    expect(registered).toMatchObject({ status: 200, body: { outcome: 'registered', owner: { kind: 'device', id: deviceId }, keys: [{ purpose: 'payment', state: 'pending' }, { purpose: 'binding', state: 'pending' }] } });
+
+    // The same registration again: the same answer, nothing new.
+    const again = await kit.device('POST', '/enrolment/keys', body);
+    expect(again).toMatchObject({ status: 200, body: { outcome: 'duplicate', owner: registered.body.owner, keys: registered.body.keys } });
+    // The same keys with a different challenge, or other keys with the consumed challenge: conflicts.
+    expect(await kit.device('POST', '/enrolment/keys', { ...body, keys: [keys[0], deviceKeys()[1]] })).toMatchObject({ status: 409, body: { code: 'KEY_ALREADY_REGISTERED' } });
+    expect(await kit.device('POST', '/enrolment/keys', { ...body, keys: deviceKeys() })).toMatchObject({ status: 409, body: { code: 'ENROLMENT_CODE_USED', errors: [{ field: 'enrolmentCode' }] } });
+    // The code was consumed with the challenge: it obtains nothing more.
+    expect(await kit.device('POST', '/enrolment/challenges', { enrolmentCode: code, deviceId })).toMatchObject({ status: 409, body: { code: 'ENROLMENT_CODE_USED' } });
+
+    const keyIds = (registered.body.keys as Array<{ keyId: string }>).map((key) => key.keyId);
+    await waitFor(() => kit.published.filter((event) => event.type === 'attestation.requested' && keyIds.includes(event.key)).length === 2, 30_000, 'attestation requests');
+    const requests = kit.published.filter((event) => event.type === 'attestation.requested' && keyIds.includes(event.key));
+    expect(requests.map((event) => event.payload)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ challenge: challenge.body.challenge, owner: { kind: 'device', id: deviceId }, purpose: 'payment', format: 'android-key', evidence: keys[0]!.evidence })]),
+    );
+    await waitFor(() => keyIds.every((keyId) => lifecycle(keyId).length === 1), 30_000, 'lifecycle events');
+    expect(lifecycle(keyIds[0]!)[0]).toMatchObject({ state: 'pending', history: [{ state: 'pending', validTo: null }] });
+    expect(accountId).toBeDefined();
+  });
+
+  it('enrols a terminal with a terminal’s code, and rotates its keys when it enrols again', async () => {
+    const merchantId = uniqueId('mer');
+    const terminalId = uniqueId('ter');
+    await kit.admin('POST', '/admin/merchants', { merchantId, displayName: 'Shop', categoryCode: '5411', settlementCurrency: 'EUR', timeZone: 'UTC' });
+    await kit.admin('POST', '/admin/terminals', { terminalId, merchantId });
+    const enrolTerminal = async () => {
+      const code = String((await kit.admin('POST', '/admin/enrolment-codes', { subject: { kind: 'terminal', id: terminalId } })).body.code);
+      const challenge = await kit.device('POST', '/enrolment/challenges', { enrolmentCode: code });
+      expect(challenge.body.owner).toEqual({ kind: 'terminal', id: terminalId });
+      const registered = await kit.device('POST', '/enrolment/keys', { enrolmentCode: code, challenge: challenge.body.challenge, keys: deviceKeys() });
+      return (registered.body.keys as Array<{ keyId: string; purpose: string }>).find((key) => key.purpose === 'payment')!.keyId;
+    };
+    const first = await enrolTerminal();
+    const [row] = await kit.query<{ attestation_request_id: string }>('SELECT attestation_request_id FROM registry_keys WHERE key_id = $1', [first]);
+    await kit.publish(attestationCompleted({ requestId: row!.attestation_request_id, keyId: first }));
+    await waitFor(() => lifecycle(first).some((key) => key.state === 'active'), 30_000, 'terminal key active');
+    const second = await enrolTerminal();
+    expect((await kit.admin('GET', `/admin/keys/${first}`)).body).toMatchObject({ owner: { kind: 'terminal', id: terminalId }, state: 'rotated', history: [{ state: 'pending' }, { state: 'active' }, { state: 'rotated', reason: 'superseded' }] });
+    expect((await kit.admin('GET', `/admin/keys/${second}`)).body).toMatchObject({ state: 'pending' });
+    await waitFor(() => lifecycle(first).some((key) => key.state === 'rotated'), 30_000, 'rotation published');
+  });
+
+  it('consumes a challenge once, refuses unknown codes, and limits challenges per code', async () => {
+    const { deviceId, code } = await accountWithDevice();
+    const challenges: HttpAnswer[] = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) challenges.push(await kit.device('POST', '/enrolment/challenges', { enrolmentCode: code, deviceId }));
+    expect(challenges.map((answer) => answer.status)).toEqual([201, 201, 201]);
+    expect(await kit.device('POST', '/enrolment/challenges', { enrolmentCode: code, deviceId })).toMatchObject({ status: 429, body: { code: 'CHALLENGE_LIMIT_REACHED' } });
+    expect(await kit.device('POST', '/enrolment/challenges', { enrolmentCode: 'A'.repeat(22), deviceId })).toMatchObject({ status: 404, body: { code: 'ENROLMENT_CODE_UNKNOWN' } });
+
+    // Two registrations race for one challenge: exactly one wins.
+    const racing = await Promise.all([0, 1].map(() => kit.device('POST', '/enrolment/keys', { enrolmentCode: code, challenge: challenges[0]!.body.challenge, keys: deviceKeys() })));
+    expect(racing.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expect(await kit.device('POST', '/enrolment/keys', { enrolmentCode: code, challenge: 'B'.repeat(43), keys: deviceKeys() })).toMatchObject({ status: 409 });
+    const consumed = await kit.query<{ n: number }>('SELECT count(*)::int AS n FROM registry_challenges WHERE owner_id = $1 AND consumed_at IS NOT NULL', [deviceId]);
+    expect(consumed[0]!.n).toBe(1);
+  });
+
+  it('activates or rejects keys on attestation.completed, and operators suspend and revoke them', async () => {
+    const { deviceId, keyIds, requests } = await enrol();
+    await kit.publish(attestationCompleted({ requestId: requests.get(keyIds.payment)!, keyId: keyIds.payment }));
+    await kit.publish(attestationCompleted({ requestId: requests.get(keyIds.binding)!, keyId: keyIds.binding, verdict: 'rejected', reasonCode: 'ROOT_NOT_TRUSTED', level: null }));
+    await waitFor(() => lifecycle(keyIds.payment).some((key) => key.state === 'active') && lifecycle(keyIds.binding).some((key) => key.state === 'rejected'), 30_000, 'verdicts applied');
+    expect(lifecycle(keyIds.binding).at(-1)).toMatchObject({ state: 'rejected', history: [{ state: 'pending' }, { state: 'rejected', reason: 'attestation-rejected', validTo: null }] });
+
+    // A redelivered verdict changes nothing.
+    await kit.publish(attestationCompleted({ requestId: requests.get(keyIds.payment)!, keyId: keyIds.payment }));
+    expect(await kit.admin('POST', `/admin/keys/${keyIds.payment}/suspend`, { reason: 'device-lost' })).toMatchObject({ status: 200, body: { outcome: 'changed', key: { state: 'suspended' } } });
+    expect(await kit.admin('POST', `/admin/keys/${keyIds.payment}/reactivate`)).toMatchObject({ status: 200, body: { key: { state: 'active' } } });
+    expect(await kit.admin('POST', `/admin/keys/${keyIds.payment}/revoke`, { reason: 'compromised' })).toMatchObject({ status: 200, body: { key: { state: 'revoked' } } });
+    expect(await kit.admin('POST', `/admin/keys/${keyIds.payment}/reactivate`)).toMatchObject({ status: 409, body: { code: 'KEY_STATE_FINAL' } });
+    expect(await kit.admin('POST', `/admin/keys/${keyIds.binding}/suspend`, { reason: 'nonsense' })).toMatchObject({ status: 400, body: { errors: [{ field: 'reason' }] } });
+
+    await waitFor(() => lifecycle(keyIds.payment).some((key) => key.state === 'revoked'), 30_000, 'revocation published');
+    // The device's payment key went suspended, active, revoked: its offline capability followed.
+    const offline = () => kit.published.filter((event) => event.type === 'device.offline-capability-changed' && event.key === deviceId).map((event) => event.payload as { capability: string; reason: string });
+    await waitFor(() => offline().length === 4, 30_000, 'offline events of the key changes');
+    expect(offline().map(({ capability, reason }) => [capability, reason])).toEqual([
+      ['enabled', 'enrolled'],
+      ['suspended', 'key-suspended'],
+      ['enabled', 'operator-action'],
+      ['suspended', 'key-revoked'],
+    ]);
+    const last = lifecycle(keyIds.payment).at(-1)!;
+    expect(last.history.map((period) => [period.state, period.reason])).toEqual([
+      ['pending', null],
+      ['active', null],
+      ['suspended', 'device-lost'],
+      ['active', null],
+      ['revoked', 'compromised'],
+    ]);
+    expect(lifecycle(keyIds.payment).filter((key) => key.state === 'active')).toHaveLength(2);
+    expect((await kit.admin('GET', `/admin/keys/${keyIds.payment}`)).body).toEqual(last);
+    expect(kit.deadLetters).toEqual([]);
+  });
+
+  it('suspends offline capability on account.overdrawn and restores it when back in funds', async () => {
+    const { accountId, deviceId } = await accountWithDevice();
+    await kit.publish(accountOverdrawn(accountId));
+    await waitFor(async () => (await kit.admin('GET', `/admin/devices/${deviceId}/offline`)).body.capability === 'suspended', 30_000, 'suspension');
+    await kit.publish(accountBackInFunds(accountId));
+    await waitFor(async () => (await kit.admin('GET', `/admin/devices/${deviceId}/offline`)).body.capability === 'enabled', 30_000, 'restoration');
+    const offline = () => kit.published.filter((event) => event.type === 'device.offline-capability-changed' && event.key === deviceId).map((event) => event.payload as { capability: string; reason: string });
+    await waitFor(() => offline().length === 3, 30_000, 'offline events');
+    expect(offline()).toMatchObject([
+      { capability: 'enabled', reason: 'enrolled' },
+      { capability: 'suspended', reason: 'account-overdrawn' },
+      { capability: 'enabled', reason: 'account-back-in-funds' },
+    ]);
+  });
+
+  it('dead-letters a verdict for a key it never registered (it cannot be "not yet seen")', async () => {
+    const keyId = 'Z'.repeat(42) + 'A';
+    await kit.publish(attestationCompleted({ requestId: '00000000-0000-4000-8000-000000000000', keyId }));
+    await waitFor(() => kit.deadLetters.length === 1, 30_000, 'dead letter');
+    expect(kit.deadLetters[0]).toMatchObject({ reason: 'HANDLER_REJECTED', value: expect.stringContaining(keyId) });
+  });
+});
