@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AttestationError } from '@settle/attestation';
+import { type AttestationRequestedV1, attestationCompletedV1, createEnvelope } from '@settle/contracts';
+import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import { type Logger, PLATFORM_LOGGER } from '@settle/platform';
+import { type Clock, VERIFIER_CLOCK } from '../clock';
+import { type AttestationPolicies } from './attestation-policies';
+import { VERIFIER_ATTESTATION_POLICIES } from './attestation-policies.module';
+import { judgeAttestationRequest } from './judge-attestation';
+
+/**
+ * Verifies the evidence of every `attestation.requested` and publishes `attestation.completed` through
+ * the outbox in the inbox's transaction. The request id is the business key of
+ * verifier_attestation_results: a request judged once is never judged or published again.
+ */
+@Injectable()
+export class AttestationRequestsConsumer implements EventConsumer {
+  readonly name = 'attestation-requests';
+  readonly topics = ['registry.attestation-requests.v1'] as const;
+
+  constructor(
+    private readonly outbox: Outbox,
+    @Inject(VERIFIER_CLOCK) private readonly clock: Clock,
+    @Inject(VERIFIER_ATTESTATION_POLICIES) private readonly policies: AttestationPolicies,
+    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+    for (const { envelope } of events) {
+      if (envelope.type !== 'attestation.requested') throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the verifier does not handle ${envelope.type} here`);
+      const request = envelope.payload as AttestationRequestedV1;
+      const known = await sql.query('SELECT 1 FROM verifier_attestation_results WHERE request_id = $1', [request.requestId]);
+      if (known.rows.length > 0) {
+        this.logger.debug({ requestId: request.requestId, keyId: request.keyId }, 'attestation request already judged; nothing published');
+        continue;
+      }
+      const now = this.clock.now();
+      let judgement;
+      try {
+        judgement = await judgeAttestationRequest(request, this.policies, now);
+      } catch (error) {
+        if (error instanceof AttestationError) throw new PermanentEventError('ATTESTATION_REQUEST_INVALID', `${error.code}: ${error.message}`);
+        throw error;
+      }
+      const { completed, preciseReasonCode, detail, deviceClass } = judgement;
+      const eventId = randomUUID();
+      const inserted = await sql.query(
+        `INSERT INTO verifier_attestation_results
+           (request_id, key_id, owner_kind, owner_id, purpose, format, verdict, level, reason_code, precise_reason_code, detail, policy_device_class, verified_at, event_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
+        [
+          request.requestId, request.keyId, request.owner.kind, request.owner.id, request.purpose, request.format, completed.verdict,
+          completed.level, completed.reasonCode, preciseReasonCode, detail, deviceClass, completed.verifiedAt, eventId,
+        ],
+      );
+      if (inserted.rows.length === 0) continue;
+      await this.outbox.append(sql, [
+        createEnvelope({
+          definition: attestationCompletedV1,
+          payload: completed,
+          eventId,
+          producer: 'verifier',
+          correlationId: envelope.correlationId,
+          causationId: envelope.eventId,
+          occurredAt: completed.verifiedAt,
+        }),
+      ]);
+      this.logger.info(
+        { requestId: request.requestId, keyId: request.keyId, format: request.format, deviceClass, verdict: completed.verdict, level: completed.level, reasonCode: completed.reasonCode, preciseReasonCode, detail },
+        `attestation ${completed.verdict}`,
+      );
+    }
+  };
+}

@@ -1,0 +1,101 @@
+// Integration-test kit of the verifier: a running verifier on its own topics, a producer that
+// publishes the registry's attestation.requested, and a collector of everything the verifier publishes.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type AttestationRequestedV1, attestationRequestedV1, createEnvelope, type EventEnvelope } from '@settle/contracts';
+import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
+import { createKafkajsPort, type KafkaPort, type MessageConsumer, type MessageProducer } from '@settle/messaging';
+import { startTestService, type TestService } from '@settle/platform/testing';
+import { DataSource } from 'typeorm';
+import { serviceDefinition } from '../service-definition';
+
+export interface VerifierTestKit {
+  readonly test: TestService<typeof serviceDefinition.config>;
+  readonly prefix: string;
+  readonly published: EventEnvelope[];
+  readonly deadLetters: Array<{ reason: string; value: string }>;
+  publish(envelope: EventEnvelope): Promise<void>;
+  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
+  stop(): Promise<void>;
+}
+
+const outputTopics = ['verifier.attestation-results.v1', 'verifier.dead-letters.v1'];
+
+export async function startVerifier(env: NodeJS.ProcessEnv = {}): Promise<VerifierTestKit> {
+  const prefix = `t${randomBytes(4).toString('hex')}.`;
+  const test = await startTestService(serviceDefinition, { env: { SETTLE_KAFKA_TOPIC_PREFIX: prefix, SETTLE_KAFKA_CREATE_TOPICS: 'true', ...env } });
+  const kafka: KafkaPort = createKafkajsPort({ clientId: `verifier-test-${prefix}`, brokers: (process.env.KAFKA_BROKERS ?? '').split(',') });
+  const producer: MessageProducer = kafka.producer();
+  await producer.connect();
+  await waitFor(async () => {
+    const admin = await kafka.admin();
+    try {
+      await admin.topicOffsets(`${prefix}verifier.dead-letters.v1`);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await admin.disconnect();
+    }
+  }, 30_000, 'topics created');
+  const published: EventEnvelope[] = [];
+  const deadLetters: Array<{ reason: string; value: string }> = [];
+  const consumer: MessageConsumer = kafka.consumer({ groupId: `verifier-test-reader-${prefix}` });
+  await consumer.connect();
+  void consumer.run({
+    topics: outputTopics.map((topic) => `${prefix}${topic}`),
+    fromBeginning: true,
+    eachBatch: async (batch) => {
+      for (const message of batch.messages) {
+        const value = message.value?.toString('utf8') ?? '';
+        if (batch.topic.endsWith('dead-letters.v1')) deadLetters.push({ reason: message.headers['dlq-reason']?.toString() ?? '', value });
+        else published.push(JSON.parse(value) as EventEnvelope);
+        batch.markProcessed(message.offset);
+      }
+    },
+  });
+  const dataSource = test.service.app.get(DataSource);
+  return {
+    test,
+    prefix,
+    published,
+    deadLetters,
+    publish: (envelope) => producer.send([{ topic: `${prefix}${attestationRequestedV1.topic}`, messages: [{ key: envelope.key, value: JSON.stringify(envelope) }] }]),
+    query: (text, values) => dataSource.query(text, values),
+    stop: async () => {
+      await consumer.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      await test.stop();
+    },
+  };
+}
+
+/** An attestation.requested as the registry publishes it: a fresh ES256 key, format `none` unless told. */
+export function attestationRequested(fields: Partial<AttestationRequestedV1> = {}): EventEnvelope {
+  const publicKeyJwk = generateKeyPair('ES256').publicJwk;
+  const payload: AttestationRequestedV1 = {
+    requestId: randomUUID(),
+    keyId: calculateJwkThumbprint(publicKeyJwk),
+    owner: { kind: 'device', id: `dev_${randomBytes(6).toString('hex')}` },
+    purpose: 'payment',
+    format: 'none',
+    challenge: randomBytes(32).toString('base64url'),
+    evidence: '',
+    publicKeyJwk,
+    requestedAt: new Date().toISOString(),
+    ...fields,
+  };
+  return createEnvelope({ definition: attestationRequestedV1, payload, eventId: randomUUID(), occurredAt: payload.requestedAt, producer: 'registry', correlationId: randomUUID(), causationId: null });
+}
+
+/** The same request again under a new event id (what a replay after inbox pruning looks like). */
+export function redelivered(envelope: EventEnvelope): EventEnvelope {
+  return { ...envelope, eventId: randomUUID() };
+}
+
+export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

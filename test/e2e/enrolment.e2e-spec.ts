@@ -1,0 +1,130 @@
+// Enrolment end to end, in-process: the registry and the verifier on one Kafka topic prefix. An
+// operator creates an account and a device and issues an enrolment code; the device gets a challenge
+// and registers its payment and binding keys (software keys, format `none`); the registry publishes
+// attestation.requested, the verifier judges it and publishes attestation.completed, and the registry
+// activates the keys — or rejects them when the verifier's policy refuses `none` (the default).
+import { randomBytes } from 'node:crypto';
+import { generateKeyPair } from '@settle/crypto';
+import { DataSource } from 'typeorm';
+import { adminAuthorization, startTestService, type TestService } from '@settle/platform/testing';
+/* eslint-disable @nx/enforce-module-boundaries -- applications have no package alias; this test starts them in-process */
+import { serviceDefinition as registryDefinition } from '../../apps/registry/src/service-definition';
+import { serviceDefinition as verifierDefinition } from '../../apps/verifier/src/service-definition';
+/* eslint-enable @nx/enforce-module-boundaries */
+
+interface HttpAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+interface Services {
+  readonly registry: TestService<typeof registryDefinition.config>;
+  readonly verifier: TestService<typeof verifierDefinition.config>;
+  stop(): Promise<void>;
+}
+
+/** A development policy: Android devices may register software keys with format `none`. */
+const developmentPolicy = JSON.stringify({ android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
+
+async function startServices(verifierEnv: NodeJS.ProcessEnv): Promise<Services> {
+  const kafka = { SETTLE_KAFKA_TOPIC_PREFIX: `e2e${randomBytes(4).toString('hex')}.`, SETTLE_KAFKA_CREATE_TOPICS: 'true' };
+  const registry = await startTestService(registryDefinition, { env: kafka });
+  try {
+    const verifier = await startTestService(verifierDefinition, { env: { ...kafka, ...verifierEnv } });
+    return { registry, verifier, stop: async () => void (await Promise.allSettled([verifier.stop(), registry.stop()])) };
+  } catch (error) {
+    await registry.stop();
+    throw error;
+  }
+}
+
+async function call(url: string, method: string, path: string, body?: unknown, authorization?: string): Promise<HttpAnswer> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { ...(authorization ? { authorization } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const uniqueId = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
+
+/** Operator and device steps through the registry's APIs; returns the two registered key ids. */
+async function enrolDevice(registryUrl: string): Promise<string[]> {
+  const admin = (method: string, path: string, body?: unknown) => call(registryUrl, method, path, body, adminAuthorization());
+  const accountId = uniqueId('acc');
+  const deviceId = uniqueId('dev');
+  expect(await admin('POST', '/admin/accounts', { accountId, holderDisplayName: 'Holder', currency: 'EUR' })).toMatchObject({ status: 200 });
+  expect(await admin('POST', '/admin/devices', { deviceId, accountId, platform: 'android' })).toMatchObject({ status: 200 });
+  const issued = await admin('POST', '/admin/enrolment-codes', { subject: { kind: 'account', id: accountId } });
+  expect(issued.status).toBe(201);
+  const challenge = await call(registryUrl, 'POST', '/enrolment/challenges', { enrolmentCode: issued.body.code, deviceId });
+  expect(challenge.status).toBe(201);
+  const keys = (['payment', 'binding'] as const).map((purpose) => ({ purpose, algorithm: 'ES256', publicKeyJwk: generateKeyPair('ES256').publicJwk, format: 'none', evidence: '' }));
+  const registered = await call(registryUrl, 'POST', '/enrolment/keys', { enrolmentCode: issued.body.code, challenge: challenge.body.challenge, keys });
+  expect(registered).toMatchObject({ status: 200, body: { outcome: 'registered', keys: [{ state: 'pending' }, { state: 'pending' }] } });
+  return (registered.body.keys as Array<{ keyId: string }>).map((key) => key.keyId);
+}
+
+async function keyStates(registryUrl: string, keyIds: readonly string[]): Promise<Array<Record<string, unknown>>> {
+  return Promise.all(keyIds.map(async (keyId) => (await call(registryUrl, 'GET', `/admin/keys/${keyId}`, undefined, adminAuthorization())).body));
+}
+
+async function waitForStates(registryUrl: string, keyIds: readonly string[], state: string): Promise<Array<Record<string, unknown>>> {
+  let last: Array<Record<string, unknown>> = [];
+  await waitFor(async () => {
+    last = await keyStates(registryUrl, keyIds);
+    return last.every((key) => key.state === state);
+  }, 60_000, `keys ${state} (last seen: ${JSON.stringify(last.map((key) => key.state))})`);
+  return last;
+}
+
+describe('enrolment end to end: registry and verifier', () => {
+  describe('with a verifier whose development policy accepts format none', () => {
+    let services: Services;
+
+    beforeAll(async () => {
+      services = await startServices({ SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy });
+    });
+
+    afterAll(async () => {
+      await services?.stop();
+    });
+
+    it('activates both software keys', async () => {
+      const keyIds = await enrolDevice(services.registry.url);
+      const keys = await waitForStates(services.registry.url, keyIds, 'active');
+      for (const key of keys) expect(key).toMatchObject({ state: 'active', history: [{ state: 'pending' }, { state: 'active', validTo: null }] });
+      const rows = await services.verifier.service.app.get(DataSource).query('SELECT key_id, verdict, level FROM verifier_attestation_results ORDER BY key_id');
+      expect(rows).toEqual([...keyIds].sort().map((keyId) => ({ key_id: keyId, verdict: 'accepted', level: 'software' })));
+    });
+  });
+
+  describe('with a verifier on the default (production) policy', () => {
+    let services: Services;
+
+    beforeAll(async () => {
+      services = await startServices({});
+    });
+
+    afterAll(async () => {
+      await services?.stop();
+    });
+
+    it('rejects both software keys (format none is not allowed)', async () => {
+      const keyIds = await enrolDevice(services.registry.url);
+      const keys = await waitForStates(services.registry.url, keyIds, 'rejected');
+      for (const key of keys) expect(key).toMatchObject({ state: 'rejected', history: [{ state: 'pending' }, { state: 'rejected', reason: 'attestation-rejected' }] });
+      const rows = await services.verifier.service.app.get(DataSource).query('SELECT reason_code FROM verifier_attestation_results');
+      expect(rows).toEqual([{ reason_code: 'FORMAT_NOT_ALLOWED' }, { reason_code: 'FORMAT_NOT_ALLOWED' }]);
+    });
+  });
+});
