@@ -8,6 +8,9 @@ import { defineConfig, defineServiceConfig } from '@settle/platform';
  */
 export const unknownEntityRetryWindowMsMax = 10_000;
 
+/** The largest threshold that can be configured: a posting's limit (10^15 minor units). */
+export const payoutSecondOperatorAboveMinorMax = 1_000_000_000_000_000;
+
 /** The ledger's own settings (docs/ledger.md lists them; docs/configuration.md should too). */
 export const ledgerSettings = defineConfig({
   SETTLE_LEDGER_UNKNOWN_ACCOUNT_RETRY_WINDOW_MS: {
@@ -25,6 +28,13 @@ export const ledgerSettings = defineConfig({
     default: 1_000,
     description: 'Verified payments settled in one database transaction (one writer per partition).',
   },
+  SETTLE_LEDGER_PAYOUT_SECOND_OPERATOR_ABOVE_MINOR: {
+    type: 'integer',
+    min: 0,
+    max: payoutSecondOperatorAboveMinorMax,
+    default: 1_000_000,
+    description: 'A payout of more than this many minor units waits until a second operator (not the requester) approves it.',
+  },
 });
 
 /** Every environment variable the ledger service reads. */
@@ -34,5 +44,6 @@ export const ledgerConfig = defineServiceConfig('ledger', messagingConfig, ledge
 export interface LedgerSettings {
   readonly SETTLE_LEDGER_UNKNOWN_ACCOUNT_RETRY_WINDOW_MS: number;
   readonly SETTLE_LEDGER_SETTLEMENT_BATCH_SIZE: number;
+  readonly SETTLE_LEDGER_PAYOUT_SECOND_OPERATOR_ABOVE_MINOR: number;
   readonly SETTLE_KAFKA_TOPIC_PREFIX: string;
 }

@@ -1,8 +1,14 @@
 import { MessagingModule } from '@settle/messaging';
 import { Module } from '@nestjs/common';
 import { LedgerAdminController } from './admin/ledger-admin.controller';
+import { CheckJournalController } from './check-journal/check-journal.controller';
 import { LedgerClockModule } from './clock';
 import { FundWalletHandler } from './fund-wallet/fund-wallet.handler';
+import { RefundPaymentController } from './refund-payment/refund-payment.controller';
+import { RefundPaymentHandler } from './refund-payment/refund-payment.handler';
+import { PayOutController } from './pay-out/pay-out.controller';
+import { PayOutHandler } from './pay-out/pay-out.handler';
+import { StatementsController } from './statements/statements.controller';
 import { OpenAccountsConsumer } from './open-accounts/open-accounts.consumer';
 import { SettlePaymentConsumer } from './settle-payment/settle-payment.consumer';
 
@@ -12,7 +18,7 @@ import { SettlePaymentConsumer } from './settle-payment/settle-payment.consumer'
  */
 @Module({
   imports: [LedgerClockModule, MessagingModule.forService({ consumers: [OpenAccountsConsumer, SettlePaymentConsumer] })],
-  controllers: [LedgerAdminController],
-  providers: [FundWalletHandler],
+  controllers: [LedgerAdminController, CheckJournalController, RefundPaymentController, PayOutController, StatementsController],
+  providers: [FundWalletHandler, RefundPaymentHandler, PayOutHandler],
 })
 export class LedgerModule {}

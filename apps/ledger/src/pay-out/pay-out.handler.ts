@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { inTransaction, Outbox, type SqlExecutor } from '@settle/messaging';
+import { SERVICE_CONFIG } from '@settle/platform';
+import { DataSource } from 'typeorm';
+import { entryPostedEvent } from '../adapters/ledger-events';
+import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
+import { sqlPoolOf } from '../adapters/postgres/sql-pool';
+import { type Clock, LEDGER_CLOCK } from '../clock';
+import { type LedgerSettings } from '../config';
+import { ledgerAccountId } from '../domain/accounts';
+import { assert } from '../domain/assert';
+import { appendToChain, partitionOf } from '../domain/hash-chain';
+import { decideApprovePayout, decideRequestPayout, type PayoutAccounts, type PayoutRecord, type PayoutResult, type RequestPayout } from './pay-out.decider';
+
+/**
+ * Payouts in one transaction each: the merchant's partition is locked (payouts are on the merchant's
+ * chain), the payout row is written with its entry when it posts, and `ledger.entry-posted` goes out.
+ */
+@Injectable()
+export class PayOutHandler {
+  private readonly secondOperatorAboveMinor: bigint;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+    @Inject(SERVICE_CONFIG) config: LedgerSettings,
+  ) {
+    this.secondOperatorAboveMinor = BigInt(config.SETTLE_LEDGER_PAYOUT_SECOND_OPERATOR_ABOVE_MINOR);
+  }
+
+  request(request: Omit<RequestPayout, 'payoutId' | 'entryId' | 'now'>): Promise<PayoutResult> {
+    return inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+      // Two requests with one key wait for each other, whatever merchant they name.
+      await sql.query(`SELECT pg_advisory_xact_lock(hashtext('settle.ledger.payout:' || $1))`, [request.clientKey]);
+      const now = this.clock.now().toISOString();
+      const heads = await lockPartitions(sql, [partitionOf(request.merchantId)]);
+      const prior = await loadPayout(sql, 'client_key', request.clientKey);
+      const accounts = await loadPayoutAccounts(sql, request.merchantId, request.currency);
+      const result = decideRequestPayout(
+        { ...request, payoutId: `payout_${randomUUID()}`, entryId: randomUUID(), now },
+        { ...accounts, prior, secondOperatorAboveMinor: this.secondOperatorAboveMinor },
+      );
+      if (result.outcome === 'pending-approval' || result.outcome === 'posted') await insertPayout(sql, result.payout, now);
+      if (result.outcome === 'posted') await this.post(sql, heads, result, now, null);
+      return result;
+    });
+  }
+
+  approve(payoutId: string, operatorId: string): Promise<PayoutResult> {
+    return inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+      const now = this.clock.now().toISOString();
+      const found = await loadPayout(sql, 'payout_id', payoutId);
+      if (found === null) return decideApprovePayout({ payoutId, operatorId, entryId: randomUUID(), now }, { payout: null, payable: null, settlement: null, payableBalance: 0n });
+      const heads = await lockPartitions(sql, [partitionOf(found.merchantId)]);
+      const payout = await loadPayout(sql, 'payout_id', payoutId, true);
+      const accounts = await loadPayoutAccounts(sql, found.merchantId, found.currency);
+      const result = decideApprovePayout({ payoutId, operatorId, entryId: randomUUID(), now }, { ...accounts, payout });
+      if (result.outcome === 'posted') await this.post(sql, heads, result, now, operatorId);
+      return result;
+    });
+  }
+
+  private async post(sql: SqlExecutor, heads: Awaited<ReturnType<typeof lockPartitions>>, result: Extract<PayoutResult, { outcome: 'posted' }>, now: string, approvedBy: string | null): Promise<void> {
+    const head = heads.get(partitionOf(result.payout.merchantId));
+    assert(head !== undefined, 'the merchant’s partition was locked');
+    const { entry } = appendToChain(head, result.entry);
+    await appendEntries(sql, [entry]);
+    const { rowCount } = await sql.query(
+      `UPDATE ledger_payouts SET status = 'posted', entry_id = $2, posted_at = $3::timestamptz, approved_by = $4 WHERE payout_id = $1 AND status = 'pending-approval'`,
+      [result.payout.payoutId, entry.entryId, now, approvedBy],
+    );
+    assert(rowCount === 1, 'a posted payout was pending');
+    await this.outbox.append(sql, [entryPostedEvent(entry, { correlationId: randomUUID(), causationId: null, occurredAt: now })]);
+  }
+}
+
+interface PayoutRow extends Record<string, unknown> {
+  payout_id: string;
+  client_key: string;
+  merchant_id: string;
+  amount: string;
+  currency: string;
+  status: PayoutRecord['status'];
+  requested_by: string;
+  entry_id: string | null;
+}
+
+export const toPayoutRecord = (row: PayoutRow): PayoutRecord => ({
+  payoutId: row.payout_id,
+  clientKey: row.client_key,
+  merchantId: row.merchant_id,
+  amount: BigInt(row.amount),
+  currency: row.currency,
+  status: row.status,
+  requestedBy: row.requested_by,
+  entryId: row.entry_id,
+});
+
+async function loadPayout(sql: SqlExecutor, by: 'payout_id' | 'client_key', value: string, forUpdate = false): Promise<PayoutRecord | null> {
+  const { rows } = await sql.query<PayoutRow>(
+    `SELECT payout_id, client_key, merchant_id, amount::text, currency, status, requested_by, entry_id FROM ledger_payouts WHERE ${by} = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [value],
+  );
+  return rows[0] ? toPayoutRecord(rows[0]) : null;
+}
+
+/** The merchant's payable and balance (committed sub-balances of every partition), and the settlement account. */
+async function loadPayoutAccounts(sql: SqlExecutor, merchantId: string, currency: string): Promise<PayoutAccounts> {
+  const payableId = ledgerAccountId('merchant-payable', merchantId);
+  const accounts = await loadAccounts(sql, [payableId, ledgerAccountId('settlement', currency)]);
+  const payable = accounts.get(payableId) ?? null;
+  const settlement = payable ? (accounts.get(ledgerAccountId('settlement', payable.currency)) ?? null) : null;
+  const balances = await loadBalances(sql, payable ? [payable] : []);
+  return { payable, settlement, payableBalance: payable ? (balances.get(payableId) ?? 0n) : 0n };
+}
+
+async function insertPayout(sql: SqlExecutor, payout: PayoutRecord, now: string): Promise<void> {
+  await sql.query(
+    `INSERT INTO ledger_payouts (payout_id, client_key, merchant_id, amount, currency, status, requested_by, requested_at) VALUES ($1, $2, $3, $4, $5, 'pending-approval', $6, $7::timestamptz)`,
+    [payout.payoutId, payout.clientKey, payout.merchantId, payout.amount.toString(), payout.currency, payout.requestedBy, now],
+  );
+}

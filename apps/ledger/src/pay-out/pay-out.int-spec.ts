@@ -1,0 +1,88 @@
+// Payouts against a running ledger: idempotent by client key, posted at once up to the configured
+// amount, above it pending until a different operator approves, never more than the merchant is owed.
+import { hashAdminSecret } from '@settle/platform';
+import { adminAuthorization, testOperator } from '@settle/platform/testing';
+import { accountOpened, type LedgerTestKit, merchantOnboarded, paymentVerified, startLedger, uniqueId, waitFor } from '../testing/ledger-test-kit';
+
+const secondOperator = { operatorId: 'second-operator', secret: 'second-secret-4b7e1a' } as const;
+
+describe('payouts', () => {
+  let kit: LedgerTestKit;
+  const merchantId = uniqueId('mer');
+  const accountId = uniqueId('acc');
+
+  const call = async (method: string, path: string, body?: unknown, operator: { operatorId: string; secret: string } = testOperator) => {
+    const response = await fetch(`${kit.test.url}${path}`, {
+      method,
+      headers: { authorization: adminAuthorization(operator.operatorId, operator.secret), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const balance = async (id: string) => (await call('GET', `/admin/accounts/${id}/balance`)).body.balance;
+
+  beforeAll(async () => {
+    const scrypt = { cost: 2 ** 14, blockSize: 8, parallelization: 1 };
+    const credentials = await Promise.all(
+      [testOperator, secondOperator].map(async (operator) => ({ operatorId: operator.operatorId, secretHash: await hashAdminSecret(operator.secret, scrypt) })),
+    );
+    kit = await startLedger({ SETTLE_ADMIN_CREDENTIALS: JSON.stringify(credentials), SETTLE_LEDGER_PAYOUT_SECOND_OPERATOR_ABOVE_MINOR: '1000' });
+    await kit.publish(merchantOnboarded(merchantId));
+    await kit.publish(accountOpened(accountId));
+    await waitFor(async () => (await kit.query('SELECT 1 FROM ledger_accounts WHERE owner_id = ANY($1)', [[merchantId, accountId]])).length === 2, 60_000, 'accounts');
+    const payment = paymentVerified({ consumerAccountId: accountId, merchantId, amount: '5000' });
+    await kit.publish(payment);
+    await waitFor(async () => (await kit.query(`SELECT 1 FROM ledger_settlements WHERE status = 'settled'`)).length === 1, 30_000, 'settlement');
+  });
+
+  afterAll(async () => {
+    await kit?.stop();
+  });
+
+  it('posts a small payout at once, idempotently by client key', async () => {
+    const request = { clientKey: uniqueId('key'), merchantId, amount: '600', currency: 'EUR' };
+    const posted = await call('POST', '/admin/payouts', request);
+    expect(posted).toMatchObject({ status: 200, body: { outcome: 'posted', status: 'posted', amount: '600', requestedBy: 'test-operator', entryId: expect.any(String) } });
+    expect(await call('POST', '/admin/payouts', request)).toEqual({ status: 200, body: { ...posted.body, outcome: 'duplicate' } });
+    expect(await call('POST', '/admin/payouts', { ...request, amount: '601' })).toMatchObject({ status: 409, body: { code: 'IDEMPOTENCY_KEY_REUSED', errors: [{ field: 'clientKey' }] } });
+    expect((await call('GET', `/admin/entries/${String(posted.body.entryId)}`)).body).toMatchObject({
+      kind: 'payout',
+      partitionKey: merchantId,
+      postings: [
+        { accountId: `payable_${merchantId}`, side: 'debit', amount: '600' },
+        { accountId: 'settlement_EUR', side: 'credit', amount: '600' },
+      ],
+    });
+  });
+
+  it('holds a large payout until a second, different operator approves it', async () => {
+    const pending = await call('POST', '/admin/payouts', { clientKey: uniqueId('key'), merchantId, amount: '3000', currency: 'EUR' });
+    expect(pending).toMatchObject({ status: 200, body: { outcome: 'pending-approval', status: 'pending-approval', entryId: null } });
+    const payoutId = String(pending.body.payoutId);
+    expect(await call('POST', `/admin/payouts/${payoutId}/approval`)).toMatchObject({ status: 403, body: { code: 'SECOND_OPERATOR_REQUIRED' } });
+    expect(await balance(`payable_${merchantId}`)).toBe('4400');
+
+    const approved = await call('POST', `/admin/payouts/${payoutId}/approval`, undefined, secondOperator);
+    expect(approved).toMatchObject({ status: 200, body: { outcome: 'posted', status: 'posted', entryId: expect.any(String) } });
+    expect(await call('POST', `/admin/payouts/${payoutId}/approval`, undefined, secondOperator)).toMatchObject({ status: 200, body: { outcome: 'duplicate', entryId: approved.body.entryId } });
+    expect((await call('GET', `/admin/payouts/${payoutId}`)).body).toMatchObject({ status: 'posted', requestedBy: 'test-operator', entryId: approved.body.entryId });
+    const [row] = await kit.query<{ approved_by: string }>('SELECT approved_by FROM ledger_payouts WHERE payout_id = $1', [payoutId]);
+    expect(row?.approved_by).toBe('second-operator');
+
+    expect(await balance(`payable_${merchantId}`)).toBe('1400');
+    expect(await balance('settlement_EUR')).toBe('-3600');
+  });
+
+  it('never pays out more than is owed, nor to an unknown merchant', async () => {
+    expect(await call('POST', '/admin/payouts', { clientKey: uniqueId('key'), merchantId, amount: '1401', currency: 'EUR' })).toMatchObject({
+      status: 422,
+      body: { code: 'INSUFFICIENT_BALANCE', errors: [{ field: 'amount' }] },
+    });
+    expect(await call('POST', '/admin/payouts', { clientKey: uniqueId('key'), merchantId: uniqueId('mer'), amount: '1', currency: 'EUR' })).toMatchObject({
+      status: 422,
+      body: { code: 'UNKNOWN_MERCHANT', errors: [{ field: 'merchantId' }] },
+    });
+    expect(await call('POST', '/admin/payouts/payout_nope/approval', undefined, secondOperator)).toMatchObject({ status: 404, body: { code: 'PAYOUT_NOT_FOUND' } });
+    expect((await call('POST', '/admin/journal/rebuild')).body).toMatchObject({ consistent: true });
+  });
+});

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { inTransaction, Outbox, type SqlExecutor } from '@settle/messaging';
+import { DataSource } from 'typeorm';
+import { entryPostedEvent, overdraftEvents } from '../adapters/ledger-events';
+import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
+import { sqlPoolOf } from '../adapters/postgres/sql-pool';
+import { type Clock, LEDGER_CLOCK } from '../clock';
+import { ledgerAccountId } from '../domain/accounts';
+import { assert } from '../domain/assert';
+import { type Posting } from '../domain/entry';
+import { appendToChain } from '../domain/hash-chain';
+import { decideRefundPayment, decideReversePayment, type OriginalPayment, type PriorRefund, type RefundPayment, type UndoResult } from './refund-payment.decider';
+
+/**
+ * Refunds and reversals of settled payments, each in one transaction: lock the payment's partition
+ * (refunds, reversals and the payment share the wallet's chain, so earlier refunds are read under the
+ * lock), decide, append the entry and its events.
+ */
+@Injectable()
+export class RefundPaymentHandler {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  refund(request: Omit<RefundPayment, 'entryId' | 'now'>, requestId: string | null): Promise<UndoResult> {
+    return this.undo(request.originalEntryId, requestId, async (sql, now, original, walletBalance) =>
+      decideRefundPayment({ ...request, entryId: randomUUID(), now }, { prior: await priorRefund(sql, request.clientKey), original, walletBalance }),
+    );
+  }
+
+  reverse(originalEntryId: string, requestId: string | null): Promise<UndoResult> {
+    return this.undo(originalEntryId, requestId, (_sql, now, original, walletBalance) => Promise.resolve(decideReversePayment({ originalEntryId, entryId: randomUUID(), now }, { original, walletBalance })));
+  }
+
+  private undo(
+    originalEntryId: string,
+    requestId: string | null,
+    decide: (sql: SqlExecutor, now: string, original: OriginalPayment | null, walletBalance: bigint) => Promise<UndoResult>,
+  ): Promise<UndoResult> {
+    return inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+      const now = this.clock.now().toISOString();
+      // The entry's partition never changes, so it can be read before the lock.
+      const { rows } = await sql.query<{ partition: number }>(`SELECT partition FROM ledger_entries WHERE entry_id = $1 AND kind = 'payment'`, [originalEntryId]);
+      const partition = rows[0]?.partition;
+      const heads = partition === undefined ? new Map() : await lockPartitions(sql, [partition]);
+      const original = partition === undefined ? null : await loadOriginalPayment(sql, originalEntryId);
+      const wallet = original ? ((await loadAccounts(sql, [original.walletAccountId])).get(original.walletAccountId) ?? null) : null;
+      const walletBalance = wallet ? ((await loadBalances(sql, [wallet])).get(wallet.accountId) ?? 0n) : 0n;
+      const result = await decide(sql, now, original, walletBalance);
+      if (result.outcome !== 'posted') return result;
+      assert(original !== null && partition !== undefined, 'only a found payment is undone');
+      const head = heads.get(partition);
+      assert(head !== undefined, 'the partition was locked');
+      const { entry } = appendToChain(head, result.entry);
+      await appendEntries(sql, [entry]);
+      const cause = { correlationId: randomUUID(), causationId: requestId !== null && isUuid(requestId) ? requestId : null, occurredAt: now };
+      await this.outbox.append(sql, [
+        entryPostedEvent(entry, cause),
+        ...overdraftEvents(result.overdraft, { consumerAccountId: original.consumerAccountId, balance: result.walletBalanceAfter, currency: original.currency }, cause),
+      ]);
+      return result;
+    });
+  }
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
+}
+
+/** A payment entry with its postings, its merchant, its refunds so far and its reversal. Call under the partition lock. */
+async function loadOriginalPayment(sql: SqlExecutor, entryId: string): Promise<OriginalPayment | null> {
+  const { rows } = await sql.query<{
+    entry_id: string;
+    transaction_id: string;
+    partition_key: string;
+    merchant_id: string;
+    postings: Array<[string, Posting['side'], string, string]>;
+    refunded: string;
+    reversed_by: string | null;
+  }>(
+    `SELECT e.entry_id, e.transaction_id, e.partition_key, s.merchant_id,
+            (SELECT json_agg(json_build_array(p.account_id, p.side, p.amount::text, p.currency) ORDER BY p.posting_index)
+               FROM ledger_postings p WHERE p.entry_id = e.entry_id) AS postings,
+            (SELECT coalesce(sum(p.amount), 0)::text FROM ledger_entries r JOIN ledger_postings p ON p.entry_id = r.entry_id AND p.posting_index = 0
+              WHERE r.kind = 'refund' AND r.original_entry_id = e.entry_id) AS refunded,
+            (SELECT r.entry_id FROM ledger_entries r WHERE r.kind = 'reversal' AND r.original_entry_id = e.entry_id) AS reversed_by
+       FROM ledger_entries e JOIN ledger_settlements s ON s.transaction_id = e.transaction_id
+      WHERE e.entry_id = $1 AND e.kind = 'payment'`,
+    [entryId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const postings = row.postings.map(([accountId, side, amount, currency]) => ({ accountId, side, amount: BigInt(amount), currency }));
+  const walletAccountId = ledgerAccountId('wallet', row.partition_key);
+  const debit = postings.find((posting) => posting.side === 'debit');
+  assert(debit !== undefined && debit.accountId === walletAccountId && postings.filter((posting) => posting.side === 'debit').length === 1, 'a payment debits only its wallet');
+  return {
+    entryId: row.entry_id,
+    transactionId: row.transaction_id,
+    consumerAccountId: row.partition_key,
+    postings,
+    amount: debit.amount,
+    currency: debit.currency,
+    walletAccountId,
+    payableAccountId: ledgerAccountId('merchant-payable', row.merchant_id),
+    refundedSoFar: BigInt(row.refunded),
+    reversedBy: row.reversed_by,
+  };
+}
+
+async function priorRefund(sql: SqlExecutor, clientKey: string): Promise<PriorRefund> {
+  const { rows } = await sql.query<{ entry_id: string; original_entry_id: string; amount: string }>(
+    `SELECT e.entry_id, e.original_entry_id, p.amount::text FROM ledger_entries e
+       JOIN ledger_postings p ON p.entry_id = e.entry_id AND p.posting_index = 0
+      WHERE e.kind = 'refund' AND e.idempotency_key = $1`,
+    [clientKey],
+  );
+  const row = rows[0];
+  return row ? { kind: 'refunded', originalEntryId: row.original_entry_id, amount: BigInt(row.amount), entryId: row.entry_id } : { kind: 'none' };
+}
