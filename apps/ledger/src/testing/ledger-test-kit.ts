@@ -10,7 +10,7 @@ import {
   paymentVerifiedV1,
   type PaymentVerifiedV1,
 } from '@settle/contracts';
-import { createKafkajsPort, type KafkaPort, type MessageConsumer, type MessageProducer } from '@settle/messaging';
+import { startTopicTap } from '@settle/messaging/testing';
 import { startTestService, type TestService } from '@settle/platform/testing';
 import { DataSource } from 'typeorm';
 import { serviceDefinition } from '../service-definition';
@@ -27,70 +27,30 @@ export interface LedgerTestKit {
   stop(): Promise<void>;
 }
 
-const outputTopics = ['ledger.entries.v1', 'payments.settlements.v1', 'ledger.account-status.v1', 'ledger.dead-letters.v1'];
+const outputTopics = ['ledger.entries.v1', 'payments.settlements.v1', 'ledger.account-status.v1'];
 
 export async function startLedger(env: NodeJS.ProcessEnv = {}): Promise<LedgerTestKit> {
   const prefix = `t${randomBytes(4).toString('hex')}.`;
   const test = await startTestService(serviceDefinition, {
     env: { SETTLE_KAFKA_TOPIC_PREFIX: prefix, SETTLE_KAFKA_CREATE_TOPICS: 'true', SETTLE_LEDGER_UNKNOWN_ACCOUNT_RETRY_WINDOW_MS: '1500', ...env },
   });
-  const kafka: KafkaPort = createKafkajsPort({ clientId: `ledger-test-${prefix}`, brokers: (process.env.KAFKA_BROKERS ?? '').split(',') });
-  const producer: MessageProducer = kafka.producer();
-  await producer.connect();
-  await waitFor(async () => {
-    const admin = await kafka.admin();
-    try {
-      await admin.topicOffsets(`${prefix}ledger.dead-letters.v1`);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await admin.disconnect();
-    }
-  }, 30_000, 'topics created');
-  const published: EventEnvelope[] = [];
-  const deadLetters: Array<{ reason: string; value: string }> = [];
-  const consumer: MessageConsumer = kafka.consumer({ groupId: `ledger-test-reader-${prefix}` });
-  await consumer.connect();
-  void consumer.run({
-    topics: outputTopics.map((topic) => `${prefix}${topic}`),
-    fromBeginning: true,
-    eachBatch: async (batch) => {
-      for (const message of batch.messages) {
-        const value = message.value?.toString('utf8') ?? '';
-        if (batch.topic.endsWith('dead-letters.v1')) deadLetters.push({ reason: message.headers['dlq-reason']?.toString() ?? '', value });
-        else published.push(JSON.parse(value) as EventEnvelope);
-        batch.markProcessed(message.offset);
-      }
-    },
-  });
+  const tap = await startTopicTap({ service: 'ledger', prefix, outputTopics });
   const dataSource = test.service.app.get(DataSource);
   return {
     test,
     prefix,
-    published,
-    deadLetters,
-    publish: (envelope) => producer.send([{ topic: `${prefix}${topicOf(envelope)}`, messages: [{ key: envelope.key, value: JSON.stringify(envelope) }] }]),
-    publishRaw: (topic, key, value) => producer.send([{ topic: `${prefix}${topic}`, messages: [{ key, value }] }]),
+    published: tap.published,
+    deadLetters: tap.deadLetters,
+    publish: tap.publish,
+    publishRaw: tap.publishRaw,
     query: (text, values) => dataSource.query(text, values),
     stop: async () => {
-      await consumer.disconnect().catch(() => undefined);
-      await producer.disconnect().catch(() => undefined);
+      await tap.stop();
       await test.stop();
     },
   };
 }
 
-function topicOf(envelope: EventEnvelope): string {
-  const topics: Record<string, string> = {
-    'account.opened': accountOpenedV1.topic,
-    'merchant.onboarded': merchantOnboardedV1.topic,
-    'payment.verified': paymentVerifiedV1.topic,
-  };
-  const topic = topics[envelope.type];
-  if (!topic) throw new Error(`no test topic for ${envelope.type}`);
-  return topic;
-}
 
 function envelope<TType extends string, TPayload>(definition: EventDefinition<TType, TPayload>, payload: TPayload, occurredAt = new Date().toISOString()): EventEnvelope {
   return createEnvelope({ definition, payload, eventId: randomUUID(), occurredAt, producer: definition.producer, correlationId: randomUUID(), causationId: null });
@@ -123,14 +83,9 @@ export function paymentVerified(fields: Partial<PaymentVerifiedV1> & Pick<Paymen
   );
 }
 
-export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 export function uniqueId(prefix: string): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
 }
+
+export { waitFor } from '@settle/messaging/testing';

@@ -12,7 +12,7 @@ import {
   type EventEnvelope,
 } from '@settle/contracts';
 import { generateKeyPair } from '@settle/crypto';
-import { createKafkajsPort, type KafkaPort, type MessageConsumer, type MessageProducer } from '@settle/messaging';
+import { startTopicTap } from '@settle/messaging/testing';
 import { hashAdminSecret } from '@settle/platform';
 import { adminAuthorization, startTestService, testAdminCredentials, type TestService } from '@settle/platform/testing';
 import { DataSource } from 'typeorm';
@@ -48,7 +48,6 @@ const outputTopics = [
   'registry.device-offline-capability.v1',
   'registry.key-lifecycle.v1',
   'registry.attestation-requests.v1',
-  'registry.dead-letters.v1',
 ];
 
 async function twoOperatorCredentials(): Promise<string> {
@@ -62,36 +61,7 @@ export async function startRegistry(env: NodeJS.ProcessEnv = {}): Promise<Regist
   const test = await startTestService(serviceDefinition, {
     env: { SETTLE_KAFKA_TOPIC_PREFIX: prefix, SETTLE_KAFKA_CREATE_TOPICS: 'true', SETTLE_ADMIN_CREDENTIALS: await twoOperatorCredentials(), ...env },
   });
-  const kafka: KafkaPort = createKafkajsPort({ clientId: `registry-test-${prefix}`, brokers: (process.env.KAFKA_BROKERS ?? '').split(',') });
-  const producer: MessageProducer = kafka.producer();
-  await producer.connect();
-  await waitFor(async () => {
-    const admin = await kafka.admin();
-    try {
-      await admin.topicOffsets(`${prefix}registry.dead-letters.v1`);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await admin.disconnect();
-    }
-  }, 30_000, 'topics created');
-  const published: EventEnvelope[] = [];
-  const deadLetters: Array<{ reason: string; value: string }> = [];
-  const consumer: MessageConsumer = kafka.consumer({ groupId: `registry-test-reader-${prefix}` });
-  await consumer.connect();
-  void consumer.run({
-    topics: outputTopics.map((topic) => `${prefix}${topic}`),
-    fromBeginning: true,
-    eachBatch: async (batch) => {
-      for (const message of batch.messages) {
-        const value = message.value?.toString('utf8') ?? '';
-        if (batch.topic.endsWith('dead-letters.v1')) deadLetters.push({ reason: message.headers['dlq-reason']?.toString() ?? '', value });
-        else published.push(JSON.parse(value) as EventEnvelope);
-        batch.markProcessed(message.offset);
-      }
-    },
-  });
+  const tap = await startTopicTap({ service: 'registry', prefix, outputTopics });
   const dataSource = test.service.app.get(DataSource);
   const call = async (method: string, path: string, body: unknown, authorization: string | undefined): Promise<HttpAnswer> => {
     const response = await fetch(`${test.url}${path}`, {
@@ -104,26 +74,19 @@ export async function startRegistry(env: NodeJS.ProcessEnv = {}): Promise<Regist
   return {
     test,
     prefix,
-    published,
-    deadLetters,
-    publish: (envelope) => producer.send([{ topic: `${prefix}${topicOf(envelope)}`, messages: [{ key: envelope.key, value: JSON.stringify(envelope) }] }]),
+    published: tap.published,
+    deadLetters: tap.deadLetters,
+    publish: tap.publish,
     admin: (method, path, body, authorization = adminAuthorization()) => call(method, path, body, authorization),
     device: (method, path, body) => call(method, path, body, undefined),
     query: (text, values) => dataSource.query(text, values),
     stop: async () => {
-      await consumer.disconnect().catch(() => undefined);
-      await producer.disconnect().catch(() => undefined);
+      await tap.stop();
       await test.stop();
     },
   };
 }
 
-function topicOf(envelope: EventEnvelope): string {
-  const definitions: Array<EventDefinition<string, unknown>> = [attestationCompletedV1, accountOverdrawnV1, accountBackInFundsV1] as never;
-  const definition = definitions.find((candidate) => candidate.type === envelope.type);
-  if (!definition) throw new Error(`no test topic for ${envelope.type}`);
-  return definition.topic;
-}
 
 function envelope<TType extends string, TPayload>(definition: EventDefinition<TType, TPayload>, payload: TPayload): EventEnvelope {
   return createEnvelope({ definition, payload, eventId: randomUUID(), occurredAt: new Date().toISOString(), producer: definition.producer, correlationId: randomUUID(), causationId: null });
@@ -149,14 +112,9 @@ export function deviceKeys(): Array<{ purpose: 'payment' | 'binding'; algorithm:
   return (['payment', 'binding'] as const).map((purpose) => ({ purpose, algorithm: 'ES256', publicKeyJwk: generateKeyPair('ES256').publicJwk, format: 'android-key', evidence: randomBytes(24).toString('base64url') }));
 }
 
-export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 export function uniqueId(prefix: string): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
 }
+
+export { waitFor } from '@settle/messaging/testing';

@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type AttestationRequestedV1, attestationRequestedV1, createEnvelope, type EventEnvelope } from '@settle/contracts';
 import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
-import { createKafkajsPort, type KafkaPort, type MessageConsumer, type MessageProducer } from '@settle/messaging';
+import { startTopicTap } from '@settle/messaging/testing';
 import { startTestService, type TestService } from '@settle/platform/testing';
 import { DataSource } from 'typeorm';
 import { serviceDefinition } from '../service-definition';
@@ -18,52 +18,22 @@ export interface VerifierTestKit {
   stop(): Promise<void>;
 }
 
-const outputTopics = ['verifier.attestation-results.v1', 'verifier.dead-letters.v1'];
+const outputTopics = ['verifier.attestation-results.v1'];
 
 export async function startVerifier(env: NodeJS.ProcessEnv = {}): Promise<VerifierTestKit> {
   const prefix = `t${randomBytes(4).toString('hex')}.`;
   const test = await startTestService(serviceDefinition, { env: { SETTLE_KAFKA_TOPIC_PREFIX: prefix, SETTLE_KAFKA_CREATE_TOPICS: 'true', ...env } });
-  const kafka: KafkaPort = createKafkajsPort({ clientId: `verifier-test-${prefix}`, brokers: (process.env.KAFKA_BROKERS ?? '').split(',') });
-  const producer: MessageProducer = kafka.producer();
-  await producer.connect();
-  await waitFor(async () => {
-    const admin = await kafka.admin();
-    try {
-      await admin.topicOffsets(`${prefix}verifier.dead-letters.v1`);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await admin.disconnect();
-    }
-  }, 30_000, 'topics created');
-  const published: EventEnvelope[] = [];
-  const deadLetters: Array<{ reason: string; value: string }> = [];
-  const consumer: MessageConsumer = kafka.consumer({ groupId: `verifier-test-reader-${prefix}` });
-  await consumer.connect();
-  void consumer.run({
-    topics: outputTopics.map((topic) => `${prefix}${topic}`),
-    fromBeginning: true,
-    eachBatch: async (batch) => {
-      for (const message of batch.messages) {
-        const value = message.value?.toString('utf8') ?? '';
-        if (batch.topic.endsWith('dead-letters.v1')) deadLetters.push({ reason: message.headers['dlq-reason']?.toString() ?? '', value });
-        else published.push(JSON.parse(value) as EventEnvelope);
-        batch.markProcessed(message.offset);
-      }
-    },
-  });
+  const tap = await startTopicTap({ service: 'verifier', prefix, outputTopics });
   const dataSource = test.service.app.get(DataSource);
   return {
     test,
     prefix,
-    published,
-    deadLetters,
-    publish: (envelope) => producer.send([{ topic: `${prefix}${attestationRequestedV1.topic}`, messages: [{ key: envelope.key, value: JSON.stringify(envelope) }] }]),
+    published: tap.published,
+    deadLetters: tap.deadLetters,
+    publish: tap.publish,
     query: (text, values) => dataSource.query(text, values),
     stop: async () => {
-      await consumer.disconnect().catch(() => undefined);
-      await producer.disconnect().catch(() => undefined);
+      await tap.stop();
       await test.stop();
     },
   };
@@ -92,10 +62,5 @@ export function redelivered(envelope: EventEnvelope): EventEnvelope {
   return { ...envelope, eventId: randomUUID() };
 }
 
-export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+
+export { waitFor } from '@settle/messaging/testing';
