@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { inTransaction, Outbox } from '@settle/messaging';
 import { DataSource } from 'typeorm';
-import { entryPostedEvent, overdraftEvents } from '../adapters/ledger-events';
-import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
+import { postAdminEntry } from '../adapters/post-admin-entry';
+import { loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
 import { sqlPoolOf } from '../adapters/postgres/sql-pool';
 import { type Clock, LEDGER_CLOCK } from '../clock';
 import { ledgerAccountId } from '../domain/accounts';
-import { assert } from '../domain/assert';
-import { appendToChain, partitionOf } from '../domain/hash-chain';
+import { partitionOf } from '../domain/hash-chain';
 import { decideFundWallet, type FundWallet, type FundWalletResult, type PriorFunding } from './fund-wallet.decider';
 
 /** Tops up a wallet in one transaction: lock its partition, decide, append the entry and its events. */
@@ -34,23 +33,17 @@ export class FundWalletHandler {
         { prior: await priorFunding(sql, request.clientKey), wallet, funding: accounts.get(ledgerAccountId('funding', request.currency)) ?? null, walletBalance: wallet ? (balances.get(walletId) ?? 0n) : 0n },
       );
       if (result.outcome !== 'posted') return result;
-      const head = heads.get(partition);
-      assert(head !== undefined, 'the partition was locked');
-      const { entry } = appendToChain(head, result.entry);
-      await appendEntries(sql, [entry]);
-      // An admin action is a root cause: its correlation id is new, its causation the request.
-      const cause = { correlationId: randomUUID(), causationId: requestId !== null && isUuid(requestId) ? requestId : null, occurredAt: now };
-      await this.outbox.append(sql, [
-        entryPostedEvent(entry, cause),
-        ...overdraftEvents(result.overdraft, { consumerAccountId: request.consumerAccountId, balance: result.walletBalanceAfter, currency: request.currency }, cause),
-      ]);
+      await postAdminEntry(sql, this.outbox, {
+        head: heads.get(partition),
+        draft: result.entry,
+        overdraft: result.overdraft,
+        wallet: { consumerAccountId: request.consumerAccountId, balance: result.walletBalanceAfter, currency: request.currency },
+        requestId,
+        now,
+      });
       return result;
     });
   }
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
 }
 
 async function priorFunding(sql: Parameters<Parameters<typeof inTransaction>[1]>[0], clientKey: string): Promise<PriorFunding> {

@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { inTransaction, Outbox, type SqlExecutor } from '@settle/messaging';
 import { DataSource } from 'typeorm';
-import { entryPostedEvent, overdraftEvents } from '../adapters/ledger-events';
-import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
+import { postAdminEntry } from '../adapters/post-admin-entry';
+import { loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
 import { sqlPoolOf } from '../adapters/postgres/sql-pool';
 import { type Clock, LEDGER_CLOCK } from '../clock';
 import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
 import { type Posting } from '../domain/entry';
-import { appendToChain } from '../domain/hash-chain';
 import { decideRefundPayment, decideReversePayment, type OriginalPayment, type PriorRefund, type RefundPayment, type UndoResult } from './refund-payment.decider';
 
 /**
@@ -52,22 +51,17 @@ export class RefundPaymentHandler {
       const result = await decide(sql, now, original, walletBalance);
       if (result.outcome !== 'posted') return result;
       assert(original !== null && partition !== undefined, 'only a found payment is undone');
-      const head = heads.get(partition);
-      assert(head !== undefined, 'the partition was locked');
-      const { entry } = appendToChain(head, result.entry);
-      await appendEntries(sql, [entry]);
-      const cause = { correlationId: randomUUID(), causationId: requestId !== null && isUuid(requestId) ? requestId : null, occurredAt: now };
-      await this.outbox.append(sql, [
-        entryPostedEvent(entry, cause),
-        ...overdraftEvents(result.overdraft, { consumerAccountId: original.consumerAccountId, balance: result.walletBalanceAfter, currency: original.currency }, cause),
-      ]);
+      await postAdminEntry(sql, this.outbox, {
+        head: heads.get(partition),
+        draft: result.entry,
+        overdraft: result.overdraft,
+        wallet: { consumerAccountId: original.consumerAccountId, balance: result.walletBalanceAfter, currency: original.currency },
+        requestId,
+        now,
+      });
       return result;
     });
   }
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
 }
 
 /** A payment entry with its postings, its merchant, its refunds so far and its reversal. Call under the partition lock. */
