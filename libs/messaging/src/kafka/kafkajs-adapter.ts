@@ -75,12 +75,19 @@ function forwardLog(logger: MessagingLogger, entry: LogEntry): void {
 }
 
 class KafkajsProducer implements MessageProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
+  private connected = false;
+  /** Set by a failed send: the next send starts over with a new producer (see `send`). */
+  private needsNewProducer = false;
 
-  constructor(kafka: Kafka, _settings?: ProducerSettings) {
+  constructor(private readonly kafka: Kafka, _settings?: ProducerSettings) {
+    this.producer = this.createProducer();
+  }
+
+  private createProducer(): Producer {
     // Idempotent: the broker drops duplicates of a retried send, and one request in flight keeps
     // the order of a key's messages even when a send is retried.
-    this.producer = kafka.producer({
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -88,12 +95,26 @@ class KafkajsProducer implements MessageProducer {
     });
   }
 
-  connect(): Promise<void> {
-    return this.producer.connect();
+  async connect(): Promise<void> {
+    await this.producer.connect();
+    this.connected = true;
   }
 
+  /**
+   * After a failed send, kafkajs keeps the sequence numbers it assigned to the batch the broker never
+   * stored, and every later send is refused with OUT_OF_ORDER_SEQUENCE_NUMBER (seen after a broker
+   * restart). So a failed send retires the producer; the next send uses a new producer id, whose
+   * sequences start at zero. Re-sent messages are duplicates the consumers' inboxes drop.
+   */
   async send(batch: readonly OutgoingTopicMessages[]): Promise<void> {
+    if (this.needsNewProducer) {
+      await this.producer.disconnect().catch(() => undefined);
+      this.producer = this.createProducer();
+      this.connected = false;
+      this.needsNewProducer = false;
+    }
     try {
+      if (!this.connected) await this.connect();
       await this.producer.sendBatch({
         acks: -1,
         topicMessages: batch.map(({ topic, messages }) => ({
@@ -102,12 +123,14 @@ class KafkajsProducer implements MessageProducer {
         })),
       });
     } catch (error) {
+      this.needsNewProducer = true;
       throw new MessagingError('KAFKA_SEND_FAILED', `Kafka send failed: ${(error as Error).message}`, true, { cause: error });
     }
   }
 
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
+  async disconnect(): Promise<void> {
+    this.connected = false;
+    await this.producer.disconnect();
   }
 }
 
