@@ -1,0 +1,153 @@
+import { readFileSync, statSync } from 'node:fs';
+import { type Es256PrivateJwk, type Es256PublicJwk, calculateJwkThumbprint, exportPublicJwk, generateKeyPair, importPrivateJwk, sign } from '@settle/crypto';
+import { KeyCustodyError } from './errors';
+import { type CustodyKey, type CustodyPurpose, type KeyCustody, custodyPurposes } from './key-custody';
+
+/**
+ * One key of a custody document: the private JWK and its schedule.
+ *
+ * @example
+ * ```ts
+ * const entry: KeyCustodyEntry = { purpose: 'token-signing', privateJwk, activatesAt: '2026-11-01T00:00:00Z' };
+ * ```
+ */
+export interface KeyCustodyEntry {
+  readonly purpose: CustodyPurpose;
+  readonly privateJwk: Es256PrivateJwk;
+  readonly activatesAt: string;
+  readonly retiresAt?: string;
+}
+
+/**
+ * The JSON file `FileKeyCustody` reads (a Kubernetes Secret mounted as a file in deployments that
+ * have no KMS): `{ "keys": [KeyCustodyEntry, …] }`.
+ *
+ * @example
+ * ```ts
+ * const document: KeyCustodyDocument = { keys: [{ purpose: 'credential-signing', privateJwk, activatesAt: '2026-11-01T00:00:00Z' }] };
+ * ```
+ */
+export interface KeyCustodyDocument {
+  readonly keys: readonly KeyCustodyEntry[];
+}
+
+const keyCustodyDocumentSizeMaxBytes = 1_048_576;
+const keysMax = 64;
+
+interface HeldKey extends CustodyKey {
+  readonly privateJwk: Es256PrivateJwk;
+}
+
+function invalid(message: string): never {
+  throw new KeyCustodyError('ERR_CUSTODY_DOCUMENT_INVALID', `key custody document: ${message}`);
+}
+
+function readDate(value: unknown, field: string): Date {
+  const date = typeof value === 'string' ? new Date(value) : undefined;
+  if (date === undefined || Number.isNaN(date.getTime())) return invalid(`${field} must be an ISO 8601 time`);
+  return date;
+}
+
+function readEntry(value: unknown, index: number): HeldKey {
+  if (typeof value !== 'object' || value === null) return invalid(`keys/${index} must be an object`);
+  const entry = value as Record<string, unknown>;
+  const unknownField = Object.keys(entry).find((name) => !['purpose', 'privateJwk', 'activatesAt', 'retiresAt'].includes(name));
+  if (unknownField !== undefined) invalid(`keys/${index}/${unknownField} is not a known field`);
+  if (!custodyPurposes.includes(entry['purpose'] as CustodyPurpose)) invalid(`keys/${index}/purpose must be one of ${custodyPurposes.join(', ')}`);
+  let privateJwk: Es256PrivateJwk;
+  try {
+    privateJwk = importPrivateJwk(entry['privateJwk'], { alg: 'ES256' }) as Es256PrivateJwk;
+  } catch {
+    // The reason may quote the key: never pass it on.
+    return invalid(`keys/${index}/privateJwk must be a valid P-256 private JWK`);
+  }
+  const publicJwk = exportPublicJwk(privateJwk) as Es256PublicJwk;
+  const activatesAt = readDate(entry['activatesAt'], `keys/${index}/activatesAt`);
+  const retiresAt = entry['retiresAt'] === undefined ? undefined : readDate(entry['retiresAt'], `keys/${index}/retiresAt`);
+  if (retiresAt !== undefined && retiresAt <= activatesAt) invalid(`keys/${index}/retiresAt must be after activatesAt`);
+  const key = { purpose: entry['purpose'] as CustodyPurpose, kid: calculateJwkThumbprint(publicJwk), alg: 'ES256' as const, publicJwk, activatesAt, privateJwk };
+  return retiresAt === undefined ? key : { ...key, retiresAt };
+}
+
+function parseDocument(text: string): HeldKey[] {
+  if (Buffer.byteLength(text) > keyCustodyDocumentSizeMaxBytes) invalid(`larger than ${keyCustodyDocumentSizeMaxBytes} bytes`);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return invalid('not JSON');
+  }
+  const keys = (document as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > keysMax) return invalid(`keys must be an array of 1 to ${keysMax} entries`);
+  const held = keys.map(readEntry);
+  const duplicate = held.find((key, index) => held.findIndex((other) => other.kid === key.kid) !== index);
+  if (duplicate !== undefined) invalid(`key ${duplicate.kid} is listed twice`);
+  return held;
+}
+
+/**
+ * Key custody from a JSON document (a mounted Secret file, or a value in tests). The file is read
+ * again when it changes, so a rotation is a Secret update and no restart. Signs with OpenSSL.
+ *
+ * @example
+ * ```ts
+ * const custody = FileKeyCustody.fromFile('/var/run/secrets/settle/key-custody.json');
+ * const custodyForTests = FileKeyCustody.fromDocument(createKeyCustodyDocument(['token-signing'], new Date()));
+ * ```
+ */
+export class FileKeyCustody implements KeyCustody {
+  private held: HeldKey[];
+  private modifiedMs: number;
+
+  private constructor(
+    private readonly path: string | undefined,
+    text: string,
+    modifiedMs: number,
+  ) {
+    this.held = parseDocument(text);
+    this.modifiedMs = modifiedMs;
+  }
+
+  static fromFile(path: string): FileKeyCustody {
+    return new FileKeyCustody(path, readFileSync(path, 'utf8'), statSync(path).mtimeMs);
+  }
+
+  static fromDocument(document: KeyCustodyDocument): FileKeyCustody {
+    return new FileKeyCustody(undefined, JSON.stringify(document), 0);
+  }
+
+  async keys(purpose: CustodyPurpose): Promise<readonly CustodyKey[]> {
+    this.reloadIfChanged();
+    return this.held.filter((key) => key.purpose === purpose).map(({ privateJwk: _secret, ...key }) => key);
+  }
+
+  async sign(purpose: CustodyPurpose, kid: string, data: Uint8Array): Promise<Uint8Array> {
+    this.reloadIfChanged();
+    const key = this.held.find((candidate) => candidate.purpose === purpose && candidate.kid === kid);
+    if (key === undefined) throw new KeyCustodyError('ERR_UNKNOWN_KEY', `no ${purpose} key ${kid} in custody`);
+    return sign({ alg: 'ES256', privateJwk: key.privateJwk, data, backend: 'native' });
+  }
+
+  private reloadIfChanged(): void {
+    if (this.path === undefined) return;
+    const modifiedMs = statSync(this.path).mtimeMs;
+    if (modifiedMs === this.modifiedMs) return;
+    this.held = parseDocument(readFileSync(this.path, 'utf8'));
+    this.modifiedMs = modifiedMs;
+  }
+}
+
+/**
+ * A new custody document with one fresh key per purpose, active from `activatesAt` (development,
+ * tests and `npm run dev:keys`; production keys are made in the KMS or HSM).
+ *
+ * @example
+ * ```ts
+ * writeFileSync(path, JSON.stringify(createKeyCustodyDocument(['token-signing', 'credential-signing'], new Date())), { mode: 0o600 });
+ * ```
+ */
+export function createKeyCustodyDocument(purposes: readonly CustodyPurpose[], activatesAt: Date): KeyCustodyDocument {
+  return {
+    keys: purposes.map((purpose) => ({ purpose, privateJwk: generateKeyPair('ES256').privateJwk as Es256PrivateJwk, activatesAt: activatesAt.toISOString() })),
+  };
+}
