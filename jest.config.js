@@ -18,6 +18,7 @@ const shared = {
   moduleNameMapper: {
     '^@settle/test-support$': '<rootDir>/test/support/index.ts',
     '^@settle/platform/testing$': '<rootDir>/libs/platform/src/testing/index.ts',
+    '^@settle/resource-guard/testing$': '<rootDir>/libs/resource-guard/src/testing/index.ts',
     '^@settle/messaging/testing$': '<rootDir>/libs/messaging/src/testing/index.ts',
     '^@settle/(contracts|crypto)/(.*)$': '<rootDir>/libs/$1/src/$2',
     '^@settle/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',

@@ -34,3 +34,4 @@ export * from './events/ledger/ledger-entry-posted.v1';
 export * from './events/sessions/session-started.v1';
 export * from './events/sessions/session-ended.v1';
 export * from './protocol';
+export * from './auth/access-token';
