@@ -2,11 +2,14 @@ import { messagingConfig } from '@settle/messaging';
 import { defineConfig, defineServiceConfig } from '@settle/platform';
 
 /**
- * The backbone retries an event naming an entity not seen yet 8 times, 100 ms doubling to 5 s: about
- * 11.3 s in all, after which it dead-letters it (RETRIES_EXHAUSTED). The ledger's window must end
- * before that, so that the payment fails with UNKNOWN_ACCOUNT instead of being dead-lettered.
+ * The longest wait for a payment's account or merchant. The settlement consumer asks the backbone for
+ * enough attempts to outlast the window (`entityRetryAttemptsFor`), so the payment then fails with
+ * UNKNOWN_ACCOUNT instead of being dead-lettered. A waiting payment holds its Kafka partition (later
+ * payments on it wait too), which is why the window is bounded at all.
  */
-export const unknownEntityRetryWindowMsMax = 10_000;
+export const unknownEntityRetryWindowMsMax = 600_000;
+/** The default: long enough for the registry's events to arrive in normal operation. */
+export const unknownEntityRetryWindowMsDefault = 10_000;
 
 /** The largest threshold that can be configured: a posting's limit (10^15 minor units). */
 export const payoutSecondOperatorAboveMinorMax = 1_000_000_000_000_000;
@@ -17,9 +20,9 @@ export const ledgerSettings = defineConfig({
     type: 'duration-ms',
     min: 0,
     max: unknownEntityRetryWindowMsMax,
-    default: unknownEntityRetryWindowMsMax,
+    default: unknownEntityRetryWindowMsDefault,
     description:
-      'How long after a payment.verified was published the ledger waits for its consumer account or merchant to arrive before failing it (UNKNOWN_ACCOUNT / UNKNOWN_MERCHANT).',
+      'How long after a payment.verified was published the ledger waits for its consumer account or merchant to arrive before failing it (UNKNOWN_ACCOUNT / UNKNOWN_MERCHANT); the payments behind it on its Kafka partition wait meanwhile.',
   },
   SETTLE_LEDGER_SETTLEMENT_BATCH_SIZE: {
     type: 'integer',

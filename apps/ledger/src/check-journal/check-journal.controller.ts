@@ -1,19 +1,25 @@
-import { Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Controller, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '@settle/platform';
-import { type SqlExecutor } from '@settle/messaging';
+import { AdminOnly, JsonSchemaValidationPipe, PLATFORM_LOGGER, type Logger, SERVICE_CONFIG } from '@settle/platform';
+import { createKafkajsPort, kafkaTlsOptions, type MessagingSettings, type SqlExecutor } from '@settle/messaging';
 import { DataSource } from 'typeorm';
 import { sqlPoolOf } from '../adapters/postgres/sql-pool';
 import { rebuildAndCompare, type RebuildReport, verifyJournalChains, type VerifyChainReport } from './check-journal';
+import { rebuildFromTopicAndCompare, type RebuildFromTopicReport } from './rebuild-from-topic';
 
 /**
- * Operators' checks of the journal (docs/ledger.md, "Rebuild and verify-chain"). Both read one
- * REPEATABLE READ snapshot, so settlement continues while they run, and neither changes anything.
+ * Operators' checks of the journal (docs/ledger.md, "Rebuild and verify-chain"). They read one
+ * REPEATABLE READ snapshot of the live tables, so settlement continues while they run, and none
+ * changes anything live (the rebuild from the topics writes only its own scratch schema).
  */
 @ApiTags('admin')
 @Controller('admin/journal')
 export class CheckJournalController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: MessagingSettings,
+    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+  ) {}
 
   @Post('verify-chain')
   @HttpCode(HttpStatus.OK)
@@ -29,6 +35,21 @@ export class CheckJournalController {
   @ApiOperation({ summary: 'Rebuilds chain heads and sub-balances from the journal into a fresh projection and compares them with the live ones.' })
   rebuild(): Promise<RebuildReport> {
     return this.inSnapshot(rebuildAndCompare);
+  }
+
+  @Post('rebuild-from-topic')
+  @HttpCode(HttpStatus.OK)
+  @AdminOnly('ledger.admin.journal.rebuild-from-topic')
+  @ApiOperation({
+    summary:
+      'Reads the registry topics, ledger.entries.v1 and payments.verified.v1 from the earliest offset (own consumer group, no commits), applies them into empty tables of a scratch schema and compares them with the live ones.',
+  })
+  async rebuildFromTopic(
+    @Query(new JsonSchemaValidationPipe<{ keepSchema?: 'true' | 'false' }>({ type: 'object', additionalProperties: false, properties: { keepSchema: { enum: ['true', 'false'] } } }))
+    query: { keepSchema?: 'true' | 'false' },
+  ): Promise<RebuildFromTopicReport> {
+    const kafka = createKafkajsPort({ clientId: 'ledger-rebuild', brokers: this.config.KAFKA_BROKERS.split(','), logger: this.logger, ssl: kafkaTlsOptions(this.config) });
+    return rebuildFromTopicAndCompare(sqlPoolOf(this.dataSource), kafka, { topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX, keepSchema: query.keepSchema === 'true' });
   }
 
   private async inSnapshot<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T> {

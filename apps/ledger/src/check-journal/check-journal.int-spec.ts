@@ -2,7 +2,8 @@
 // and verifies; a tampered sub-balance is reported by the rebuild; a tampered posting breaks its
 // partition's chain at that entry (the triggers that forbid it are disabled for the test only).
 import { adminAuthorization } from '@settle/platform/testing';
-import { partitionOf } from '../domain/hash-chain';
+import { appendToChain, canonicalEntryEncoding, genesisHead, partitionOf } from '../domain/hash-chain';
+import { canonicalEntrySql, canonicalPostingSql, entryHashSql } from './canonical-encoding-sql';
 import { accountOpened, type LedgerTestKit, merchantOnboarded, paymentVerified, startLedger, uniqueId, waitFor } from '../testing/ledger-test-kit';
 
 describe('rebuild and verify-chain', () => {
@@ -43,6 +44,41 @@ describe('rebuild and verify-chain', () => {
     expect(verify).toEqual({ status: 200, body: { ok: true, entriesVerified: 6, partitionsWithEntries: 2, breaks: [], brokenPartitions: 0 } });
     const audit = await kit.query<{ action: string }>(`SELECT action FROM admin_audit_log WHERE action LIKE 'ledger.admin.journal.%' ORDER BY id`);
     expect(audit.map((row) => row.action)).toEqual(['ledger.admin.journal.rebuild', 'ledger.admin.journal.verify-chain']);
+  });
+
+  it('encodes and hashes an entry in SQL byte for byte as the domain does, awkward characters and nulls included', async () => {
+    const awkward = 'x_"quoted" back\\slash\n\t\u0001\u001f é 😀 \u2028 </script>';
+    for (const links of [
+      { kind: 'refund' as const, transactionId: `txn_${awkward}`, originalEntryId: `ent_${awkward}`, feeScheduleVersion: `fee-${awkward}` },
+      { kind: 'funding' as const, transactionId: null, originalEntryId: null, feeScheduleVersion: null },
+    ]) {
+      const { entry } = appendToChain(genesisHead(7), {
+        entryId: `ent_${awkward}`,
+        idempotencyKey: 'not-hashed',
+        partitionKey: `acc_${awkward}`,
+        ...links,
+        postings: [
+          { accountId: `wallet_${awkward}`, side: 'debit', amount: 999_999_999_999_999n, currency: 'EUR' },
+          { accountId: 'payable_"m"', side: 'credit', amount: 999_999_999_999_998n, currency: 'EUR' },
+          { accountId: 'fee-revenue_EUR', side: 'credit', amount: 1n, currency: 'EUR' },
+        ],
+        postedAt: '2026-01-02T03:04:05.067Z',
+      });
+      const postings = `(SELECT string_agg(${canonicalPostingSql('posting')}, ',' ORDER BY posting.posting_index)
+        FROM unnest($10::int[], $11::text[], $12::text[], $13::bigint[], $14::text[]) AS posting(posting_index, account_id, side, amount, currency))`;
+      const [row] = await kit.query<{ encoded: string; hash: string }>(
+        `SELECT ${canonicalEntrySql('e', postings)} AS encoded, ${entryHashSql('e', postings)} AS hash
+           FROM (SELECT $1::text AS entry_id, $2::int AS partition, $3::text AS partition_key, $4::bigint AS sequence, $5::text AS kind, $6::text AS transaction_id,
+                        $7::text AS original_entry_id, $8::text AS fee_schedule_version, $9::timestamptz AS posted_at, $15::text AS previous_hash) AS e`,
+        [
+          entry.entryId, entry.partition, entry.partitionKey, entry.sequence.toString(), entry.kind, entry.transactionId, entry.originalEntryId, entry.feeScheduleVersion, entry.postedAt,
+          entry.postings.map((_, index) => index), entry.postings.map((posting) => posting.accountId), entry.postings.map((posting) => posting.side),
+          entry.postings.map((posting) => posting.amount.toString()), entry.postings.map((posting) => posting.currency), entry.previousHash,
+        ],
+      );
+      expect(row?.encoded).toBe(canonicalEntryEncoding(entry));
+      expect(row?.hash).toBe(entry.hash);
+    }
   });
 
   it('reports a sub-balance that differs from the journal', async () => {

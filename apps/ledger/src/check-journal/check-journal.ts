@@ -1,8 +1,8 @@
 import { type SqlExecutor } from '@settle/messaging';
 import { assert } from '../domain/assert';
 import { type Posting, type PostedEntry } from '../domain/entry';
-import { type ChainBreak, type ChainHead, genesisHead, ledgerPartitionCount, verifyChain } from '../domain/hash-chain';
-import { applyPostedEntry, emptyProjection, type JournalProjection } from '../domain/journal';
+import { type ChainBreak, type ChainHead, genesisHash, genesisHead, ledgerPartitionCount, verifyChain } from '../domain/hash-chain';
+import { canonicalPostingSql, entryHashSql } from './canonical-encoding-sql';
 
 /** Entries read per query while walking the journal (keyset pages in (partition, sequence) order). */
 export const journalPageSizeEntries = 5_000;
@@ -38,6 +38,8 @@ export interface RebuildReport {
   readonly headMismatchCount: number;
   readonly balanceMismatches: ReadonlyArray<{ accountId: string; partition: number; live: { debits: string; credits: string }; rebuilt: { debits: string; credits: string } }>;
   readonly balanceMismatchCount: number;
+  /** Accounts whose postings are in more than one currency: none in a sound ledger. */
+  readonly accountsWithSeveralCurrencies: number;
   /** Debits and credits per currency over every posting: equal in a sound ledger. */
   readonly trialBalance: ReadonlyArray<{ currency: string; debits: string; credits: string; balanced: boolean }>;
 }
@@ -122,89 +124,128 @@ export function verifyJournalChains(sql: SqlExecutor): Promise<VerifyChainReport
 }
 
 /**
- * Rebuild: replays the verified journal through the domain's evolve step (`applyPostedEntry`) into a
- * fresh in-memory projection, then compares it with the live projections: chain heads of all
- * partitions, every sub-balance row, and debits = credits per currency. Changes nothing.
+ * Rebuild, set-based in PostgreSQL: recomputes every entry's hash from its row and postings
+ * (`entryHashSql`, the canonical encoding in SQL) and checks each link against the one before it in
+ * its partition (window functions), which gives each partition's first broken link, as verify-chain
+ * does; then sums the postings of the entries before that link into sub-balances, takes the last of
+ * them as the head, and compares heads, every sub-balance row, and debits = credits per currency with
+ * the live projections. Changes nothing; run it in one REPEATABLE READ snapshot.
+ *
+ * A walk in TypeScript (verify-chain, the domain's `verifyChain`) reads every entry and its postings
+ * over the wire and hashes one at a time; here only the differences leave the database (measured in
+ * bench/results/ledger.md). verify-chain stays the domain's walk, so the encoding's two
+ * implementations check each other, and check-journal.int-spec pins them byte for byte.
  */
 export async function rebuildAndCompare(sql: SqlExecutor): Promise<RebuildReport> {
-  const projection = emptyProjection();
-  let entriesApplied = 0;
-  const chain = await walkJournal(sql, (entry) => {
-    applyPostedEntry(projection, entry);
-    entriesApplied += 1;
-  });
-  const heads = await compareHeads(sql, projection);
-  const balances = await compareBalances(sql, projection);
-  const trialBalance = trialBalanceOf(projection);
-  assert(entriesApplied === chain.entriesVerified, 'every verified entry was applied');
+  // A plan this size crosses jit_above_cost, and compiling it costs more than running it; parallel
+  // workers would each build the same hash tables on a machine whose cores serve settlement too.
+  await sql.query('SET LOCAL jit = off');
+  await sql.query('SET LOCAL max_parallel_workers_per_gather = 0');
+  // Hash aggregates over every posting instead of sorting them (a few MiB per 100 000 entries).
+  await sql.query(`SET LOCAL work_mem = '64MB'`);
+  const { rows } = await sql.query<{ report: SqlRebuild }>(rebuildSql, [genesisHash, reportedMismatchesMax]);
+  const found = rows[0]?.report;
+  assert(found !== undefined && found.livePartitions === ledgerPartitionCount, 'every partition has a chain row');
+  const breaks = (found.breaks ?? []).map((row) => ({ ...row, expected: row.code === 'SEQUENCE_GAP' ? row.expected : null }));
+  const chain: VerifyChainReport = {
+    ok: found.brokenPartitions === 0,
+    entriesVerified: found.verified,
+    partitionsWithEntries: found.partitions,
+    breaks,
+    brokenPartitions: found.brokenPartitions,
+  };
+  const trialBalance = (found.trialBalance ?? []).map((row) => ({ ...row, balanced: row.debits === row.credits }));
+  assert(breaks.length <= reportedMismatchesMax && found.verified >= 0, 'the report is bounded');
   return {
-    consistent: chain.ok && heads.count === 0 && balances.count === 0 && trialBalance.every((currency) => currency.balanced),
-    entriesApplied,
+    consistent: chain.ok && found.headMismatchCount === 0 && found.balanceMismatchCount === 0 && found.currencyConflicts === 0 && trialBalance.every((currency) => currency.balanced),
+    entriesApplied: found.verified,
     chain,
-    headMismatches: heads.mismatches,
-    headMismatchCount: heads.count,
-    balanceMismatches: balances.mismatches,
-    balanceMismatchCount: balances.count,
+    headMismatches: found.headMismatches ?? [],
+    headMismatchCount: found.headMismatchCount,
+    balanceMismatches: found.balanceMismatches ?? [],
+    balanceMismatchCount: found.balanceMismatchCount,
+    accountsWithSeveralCurrencies: found.currencyConflicts,
     trialBalance,
   };
 }
 
-async function compareHeads(sql: SqlExecutor, projection: JournalProjection) {
-  const { rows } = await sql.query<{ partition: number; last_sequence: string; last_hash: string }>(
-    'SELECT partition, last_sequence::text, last_hash FROM ledger_partitions ORDER BY partition',
-  );
-  assert(rows.length === ledgerPartitionCount, 'every partition has a chain row');
-  const mismatches: Array<{ partition: number; live: HeadView; rebuilt: HeadView }> = [];
-  let count = 0;
-  for (const row of rows) {
-    const rebuilt = projection.heads.get(row.partition) ?? genesisHead(row.partition);
-    if (rebuilt.sequence.toString() === row.last_sequence && rebuilt.hash === row.last_hash) continue;
-    count += 1;
-    if (mismatches.length < reportedMismatchesMax) {
-      mismatches.push({ partition: row.partition, live: { sequence: row.last_sequence, hash: row.last_hash }, rebuilt: { sequence: rebuilt.sequence.toString(), hash: rebuilt.hash } });
-    }
-  }
-  return { mismatches, count };
+/** What `rebuildSql` returns (json_agg of no rows is null). */
+interface SqlRebuild {
+  readonly livePartitions: number;
+  readonly partitions: number;
+  readonly verified: number;
+  readonly brokenPartitions: number;
+  readonly breaks: Array<{ partition: number; code: ChainBreak['code']; sequence: string; expected: string }> | null;
+  readonly headMismatches: RebuildReport['headMismatches'] | null;
+  readonly headMismatchCount: number;
+  readonly balanceMismatches: RebuildReport['balanceMismatches'] | null;
+  readonly balanceMismatchCount: number;
+  readonly currencyConflicts: number;
+  readonly trialBalance: Array<{ currency: string; debits: string; credits: string }> | null;
 }
 
-async function compareBalances(sql: SqlExecutor, projection: JournalProjection) {
-  const { rows } = await sql.query<{ account_id: string; partition: number; debits: string; credits: string }>(
-    'SELECT account_id, partition, debits::text, credits::text FROM ledger_balances ORDER BY account_id, partition',
-  );
-  const live = new Map(rows.map((row) => [`${row.account_id}\u0000${row.partition}`, row]));
-  const keys = new Set(live.keys());
-  for (const [accountId, byPartition] of projection.balances) for (const partition of byPartition.keys()) keys.add(`${accountId}\u0000${partition}`);
-  const mismatches: RebuildReport['balanceMismatches'][number][] = [];
-  let count = 0;
-  for (const key of [...keys].sort()) {
-    const [accountId, partitionText] = key.split('\u0000') as [string, string];
-    const partition = Number(partitionText);
-    const liveRow = live.get(key);
-    const rebuilt = projection.balances.get(accountId)?.get(partition) ?? { debits: 0n, credits: 0n };
-    const liveDebits = liveRow?.debits ?? '0';
-    const liveCredits = liveRow?.credits ?? '0';
-    if (liveDebits === rebuilt.debits.toString() && liveCredits === rebuilt.credits.toString()) continue;
-    count += 1;
-    if (mismatches.length < reportedMismatchesMax) {
-      mismatches.push({ accountId, partition, live: { debits: liveDebits, credits: liveCredits }, rebuilt: { debits: rebuilt.debits.toString(), credits: rebuilt.credits.toString() } });
-    }
-  }
-  return { mismatches, count };
-}
-
-function trialBalanceOf(projection: JournalProjection): RebuildReport['trialBalance'] {
-  const totals = new Map<string, { debits: bigint; credits: bigint }>();
-  for (const [accountId, byPartition] of projection.balances) {
-    const currency = projection.currencies.get(accountId);
-    assert(currency !== undefined, 'every account with postings has a currency');
-    const total = totals.get(currency) ?? { debits: 0n, credits: 0n };
-    for (const sub of byPartition.values()) {
-      total.debits += sub.debits;
-      total.credits += sub.credits;
-    }
-    totals.set(currency, total);
-  }
-  return [...totals.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([currency, total]) => ({ currency, debits: total.debits.toString(), credits: total.credits.toString(), balanced: total.debits === total.credits }));
-}
+/**
+ * The whole rebuild in one statement ($1 the genesis hash, $2 the report's list limit):
+ * - `chain`: each entry's recomputed hash (its postings joined in posting order) next to the
+ *   sequence and hash of the entry before it in its partition;
+ * - `breaks`: each partition's first broken link, checked in verifyChain's order (sequence,
+ *   previous hash, hash); `verified`: the entries before it;
+ * - `rebuilt`: sub-balances of the verified entries in the entry's partition (not the posting row's
+ *   copy of it), as applyPostedEntry sums them; `heads`: the last verified entry of each partition;
+ * - the differences from the live `ledger_partitions` and `ledger_balances`, and the trial balance.
+ */
+const rebuildSql = `
+  WITH postings AS (
+    SELECT entry_id, string_agg(${canonicalPostingSql('posting')}, ',' ORDER BY posting_index) AS encoded FROM ledger_postings AS posting GROUP BY entry_id
+  ), chain AS (
+    SELECT e.entry_id, e.partition, e.sequence, e.previous_hash, e.hash, ${entryHashSql('e', 'p.encoded')} AS computed,
+           coalesce(lag(e.sequence) OVER w, 0) + 1 AS expected, coalesce(lag(e.hash) OVER w, $1) AS linked_hash
+      FROM ledger_entries e LEFT JOIN postings p USING (entry_id)
+    WINDOW w AS (PARTITION BY e.partition ORDER BY e.sequence)
+  ), breaks AS (
+    SELECT DISTINCT ON (partition) partition, sequence, expected,
+           CASE WHEN sequence <> expected THEN 'SEQUENCE_GAP' WHEN previous_hash <> linked_hash THEN 'PREVIOUS_HASH_MISMATCH' ELSE 'HASH_MISMATCH' END AS code
+      FROM chain WHERE sequence <> expected OR previous_hash <> linked_hash OR computed IS DISTINCT FROM hash
+     ORDER BY partition, sequence
+  ), verified AS (
+    SELECT c.entry_id, c.partition, c.sequence, c.hash FROM chain c LEFT JOIN breaks b USING (partition)
+     WHERE b.sequence IS NULL OR c.sequence < b.sequence
+  ), heads AS (
+    SELECT DISTINCT ON (partition) partition, sequence, hash FROM verified ORDER BY partition, sequence DESC
+  ), rebuilt AS (
+    SELECT p.account_id, e.partition, min(p.currency) AS currency,
+           coalesce(sum(p.amount) FILTER (WHERE p.side = 'debit'), 0) AS debits, coalesce(sum(p.amount) FILTER (WHERE p.side = 'credit'), 0) AS credits
+      FROM ledger_postings p JOIN ledger_entries e USING (entry_id) LEFT JOIN breaks b ON b.partition = e.partition
+     WHERE b.sequence IS NULL OR e.sequence < b.sequence
+     GROUP BY p.account_id, e.partition
+  ), head_mismatches AS (
+    SELECT partition, l.last_sequence, l.last_hash, coalesce(h.sequence, 0) AS rebuilt_sequence, coalesce(h.hash, $1) AS rebuilt_hash
+      FROM ledger_partitions l LEFT JOIN heads h USING (partition)
+     WHERE l.last_sequence <> coalesce(h.sequence, 0) OR l.last_hash <> coalesce(h.hash, $1)
+  ), balance_mismatches AS (
+    SELECT account_id, partition, coalesce(l.debits, 0) AS live_debits, coalesce(l.credits, 0) AS live_credits,
+           coalesce(r.debits, 0) AS rebuilt_debits, coalesce(r.credits, 0) AS rebuilt_credits
+      FROM ledger_balances l FULL JOIN rebuilt r USING (account_id, partition)
+     WHERE coalesce(l.debits, 0) <> coalesce(r.debits, 0) OR coalesce(l.credits, 0) <> coalesce(r.credits, 0)
+  )
+  SELECT json_build_object(
+    'livePartitions', (SELECT count(*) FROM ledger_partitions),
+    'partitions', (SELECT count(DISTINCT partition) FROM chain),
+    'verified', (SELECT count(*) FROM verified),
+    'brokenPartitions', (SELECT count(*) FROM breaks),
+    'breaks', (SELECT json_agg(json_build_object('partition', partition, 'code', code, 'sequence', sequence::text, 'expected', expected::text) ORDER BY partition)
+                 FROM (SELECT * FROM breaks ORDER BY partition LIMIT $2) AS listed),
+    'headMismatchCount', (SELECT count(*) FROM head_mismatches),
+    'headMismatches', (SELECT json_agg(json_build_object('partition', partition,
+                          'live', json_build_object('sequence', last_sequence::text, 'hash', last_hash),
+                          'rebuilt', json_build_object('sequence', rebuilt_sequence::text, 'hash', rebuilt_hash)) ORDER BY partition)
+                         FROM (SELECT * FROM head_mismatches ORDER BY partition LIMIT $2) AS listed),
+    'balanceMismatchCount', (SELECT count(*) FROM balance_mismatches),
+    'balanceMismatches', (SELECT json_agg(json_build_object('accountId', account_id, 'partition', partition,
+                             'live', json_build_object('debits', live_debits::text, 'credits', live_credits::text),
+                             'rebuilt', json_build_object('debits', rebuilt_debits::text, 'credits', rebuilt_credits::text)) ORDER BY account_id COLLATE "C", partition)
+                            FROM (SELECT * FROM balance_mismatches ORDER BY account_id COLLATE "C", partition LIMIT $2) AS listed),
+    'currencyConflicts', (SELECT count(*) FROM (SELECT account_id FROM rebuilt GROUP BY account_id HAVING count(DISTINCT currency) > 1) AS conflicts),
+    'trialBalance', (SELECT json_agg(json_build_object('currency', currency, 'debits', debits::text, 'credits', credits::text) ORDER BY currency COLLATE "C")
+                       FROM (SELECT currency, sum(debits) AS debits, sum(credits) AS credits FROM rebuilt GROUP BY currency) AS totals)
+  ) AS report`;

@@ -10,12 +10,13 @@ import { type Clock, LEDGER_CLOCK } from '../clock';
 import { type LedgerSettings } from '../config';
 import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
-import { appendToChain, partitionOf } from '../domain/hash-chain';
+import { appendToChain, type ChainHead, partitionOf } from '../domain/hash-chain';
 import { decideApprovePayout, decideRequestPayout, type PayoutAccounts, type PayoutRecord, type PayoutResult, type RequestPayout } from './pay-out.decider';
 
 /**
- * Payouts in one transaction each: the merchant's partition is locked (payouts are on the merchant's
- * chain), the payout row is written with its entry when it posts, and `ledger.entry-posted` goes out.
+ * Payouts in one transaction each: the merchant's partition (payouts are on the merchant's chain) and
+ * every partition holding a sub-balance of its payable are locked before the balance is read, the
+ * payout row is written with its entry when it posts, and `ledger.entry-posted` goes out.
  */
 @Injectable()
 export class PayOutHandler {
@@ -35,7 +36,7 @@ export class PayOutHandler {
       // Two requests with one key wait for each other, whatever merchant they name.
       await sql.query(`SELECT pg_advisory_xact_lock(hashtext('settle.ledger.payout:' || $1))`, [request.clientKey]);
       const now = this.clock.now().toISOString();
-      const heads = await lockPartitions(sql, [partitionOf(request.merchantId)]);
+      const heads = await lockPayablePartitions(sql, request.merchantId);
       const prior = await loadPayout(sql, 'client_key', request.clientKey);
       const accounts = await loadPayoutAccounts(sql, request.merchantId, request.currency);
       const result = decideRequestPayout(
@@ -53,7 +54,7 @@ export class PayOutHandler {
       const now = this.clock.now().toISOString();
       const found = await loadPayout(sql, 'payout_id', payoutId);
       if (found === null) return decideApprovePayout({ payoutId, operatorId, entryId: randomUUID(), now }, { payout: null, payable: null, settlement: null, payableBalance: 0n });
-      const heads = await lockPartitions(sql, [partitionOf(found.merchantId)]);
+      const heads = await lockPayablePartitions(sql, found.merchantId);
       const payout = await loadPayout(sql, 'payout_id', payoutId, true);
       const accounts = await loadPayoutAccounts(sql, found.merchantId, found.currency);
       const result = decideApprovePayout({ payoutId, operatorId, entryId: randomUUID(), now }, { ...accounts, payout });
@@ -73,6 +74,40 @@ export class PayOutHandler {
     );
     assert(rowCount === 1, 'a posted payout was pending');
     await this.outbox.append(sql, [entryPostedEvent(entry, { correlationId: randomUUID(), causationId: null, occurredAt: now })]);
+  }
+}
+
+/** Rounds of locking before a payout gives up because its payable keeps gaining sub-balance rows. */
+export const payablePartitionLockRoundsMax = 3;
+
+/**
+ * The payout's balance check sums the payable's sub-balances of every partition, and settlements,
+ * refunds and reversals on other chains write them under their own partition's lock only. So the
+ * payout locks the merchant's chain and every partition holding a row of the payable, in ascending
+ * order like every writer, and no sub-balance it sums can change until it commits. The set is read
+ * again under the locks: a row that appeared in another partition meanwhile (a first posting of the
+ * payable there) is locked in a further round. That round may lock out of order; a deadlock it causes
+ * is broken by PostgreSQL failing one side, and a settlement batch is retried by the backbone.
+ * Settlement pauses on the locked chains for the length of the payout's transaction.
+ */
+async function lockPayablePartitions(sql: SqlExecutor, merchantId: string): Promise<Map<number, ChainHead>> {
+  const payableId = ledgerAccountId('merchant-payable', merchantId);
+  const heads = new Map<number, ChainHead>();
+  for (let round = 1; round <= payablePartitionLockRoundsMax; round++) {
+    const { rows } = await sql.query<{ partition: number }>('SELECT partition FROM ledger_balances WHERE account_id = $1', [payableId]);
+    const wanted = [partitionOf(merchantId), ...rows.map((row) => row.partition)].filter((partition) => !heads.has(partition));
+    if (wanted.length === 0) return heads;
+    for (const [partition, head] of await lockPartitions(sql, wanted)) heads.set(partition, head);
+  }
+  throw new PayablePartitionsMovingError(merchantId);
+}
+
+/** The payable kept gaining sub-balance rows in new partitions while being locked: a retry can help. */
+export class PayablePartitionsMovingError extends Error {
+  readonly code = 'PAYABLE_PARTITIONS_MOVING';
+  readonly retriable = true;
+  constructor(merchantId: string) {
+    super(`the payable of merchant ${merchantId} gained sub-balances in new partitions during ${payablePartitionLockRoundsMax} locking rounds`);
   }
 }
 

@@ -2,6 +2,8 @@
 // amount, above it pending until a different operator approves, never more than the merchant is owed.
 import { hashAdminSecret } from '@settle/platform';
 import { adminAuthorization, testOperator } from '@settle/platform/testing';
+import { DataSource } from 'typeorm';
+import { partitionOf } from '../domain/hash-chain';
 import { accountOpened, type LedgerTestKit, merchantOnboarded, paymentVerified, startLedger, uniqueId, waitFor } from '../testing/ledger-test-kit';
 
 const secondOperator = { operatorId: 'second-operator', secret: 'second-secret-4b7e1a' } as const;
@@ -9,7 +11,9 @@ const secondOperator = { operatorId: 'second-operator', secret: 'second-secret-4
 describe('payouts', () => {
   let kit: LedgerTestKit;
   const merchantId = uniqueId('mer');
-  const accountId = uniqueId('acc');
+  let accountId = uniqueId('acc');
+  // The wallet's chain is not the merchant's, so the payable has a sub-balance outside the payout's chain.
+  while (partitionOf(accountId) === partitionOf(merchantId)) accountId = uniqueId('acc');
 
   const call = async (method: string, path: string, body?: unknown, operator: { operatorId: string; secret: string } = testOperator) => {
     const response = await fetch(`${kit.test.url}${path}`, {
@@ -84,5 +88,31 @@ describe('payouts', () => {
     });
     expect(await call('POST', '/admin/payouts/payout_nope/approval', undefined, secondOperator)).toMatchObject({ status: 404, body: { code: 'PAYOUT_NOT_FOUND' } });
     expect((await call('POST', '/admin/journal/rebuild')).body).toMatchObject({ consistent: true });
+  });
+
+  it('checks the balance under the locks of every partition holding the payable, so a concurrent debit elsewhere is waited for', async () => {
+    const payable = `payable_${merchantId}`;
+    const walletPartition = partitionOf(accountId);
+    expect(await balance(payable)).toBe('1400');
+    // A writer on the wallet's chain (a settlement batch, a refund) holds its lock and debits the payable there.
+    const writer = kit.test.service.app.get(DataSource).createQueryRunner();
+    await writer.connect();
+    await writer.startTransaction();
+    let answered = false;
+    try {
+      await writer.query('SELECT 1 FROM ledger_partitions WHERE partition = $1 FOR UPDATE', [walletPartition]);
+      const payout = call('POST', '/admin/payouts', { clientKey: uniqueId('key'), merchantId, amount: '1000', currency: 'EUR' }).finally(() => (answered = true));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(answered).toBe(false);
+      await writer.query('UPDATE ledger_balances SET debits = debits + 600 WHERE account_id = $1 AND partition = $2', [payable, walletPartition]);
+      await writer.commitTransaction();
+      expect(await payout).toMatchObject({ status: 422, body: { code: 'INSUFFICIENT_BALANCE' } });
+    } finally {
+      if (writer.isTransactionActive) await writer.rollbackTransaction();
+      await writer.release();
+      // The debit was written behind the journal's back: take it out again.
+      await kit.query('UPDATE ledger_balances SET debits = debits - 600 WHERE account_id = $1 AND partition = $2', [payable, walletPartition]);
+    }
+    expect(await balance(payable)).toBe('1400');
   });
 });

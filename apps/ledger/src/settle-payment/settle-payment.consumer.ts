@@ -12,6 +12,7 @@ import { assert } from '../domain/assert';
 import { type PostedEntry } from '../domain/entry';
 import { type FeeSchedule, zeroFeeSchedule } from '../domain/fees';
 import { appendToChain, type ChainHead, partitionOf } from '../domain/hash-chain';
+import { entityRetryAttemptsFor } from './retry-window';
 import { decideSettlePayment, type PriorSettlement, type SettlePaymentResult } from './settle-payment.decider';
 
 interface SettlementRow {
@@ -39,6 +40,8 @@ export class SettlePaymentConsumer implements EventConsumer {
   readonly name = 'settle-payments';
   readonly topics = ['payments.verified.v1'] as const;
   readonly batchSizeMax: number;
+  /** Enough backbone attempts that the last one comes after the retry window (then the payment fails). */
+  readonly entityRetryAttemptsMax: number;
   private readonly retryWindowMs: number;
 
   constructor(
@@ -48,15 +51,18 @@ export class SettlePaymentConsumer implements EventConsumer {
   ) {
     this.batchSizeMax = config.SETTLE_LEDGER_SETTLEMENT_BATCH_SIZE;
     this.retryWindowMs = config.SETTLE_LEDGER_UNKNOWN_ACCOUNT_RETRY_WINDOW_MS;
+    this.entityRetryAttemptsMax = entityRetryAttemptsFor(this.retryWindowMs);
   }
 
   readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
     const payments = events.map(({ envelope }) => {
       if (envelope.type !== 'payment.verified') throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the ledger does not settle ${envelope.type}`);
-      return { envelope, payload: envelope.payload as PaymentVerifiedV1 };
+      const payload = envelope.payload as PaymentVerifiedV1;
+      // The wallet's chain: a SHA-256 per payment, so computed once for the lock and the append.
+      return { envelope, payload, partition: partitionOf(payload.consumerAccountId) };
     });
     const now = this.clock.now().toISOString();
-    const heads = await lockPartitions(sql, payments.map(({ payload }) => partitionOf(payload.consumerAccountId)));
+    const heads = await lockPartitions(sql, payments.map(({ partition }) => partition));
     const accounts = await loadAccounts(
       sql,
       payments.flatMap(({ payload }) => [ledgerAccountId('wallet', payload.consumerAccountId), ledgerAccountId('merchant-payable', payload.merchantId), ledgerAccountId('fee-revenue', payload.currency)]),
@@ -68,7 +74,7 @@ export class SettlePaymentConsumer implements EventConsumer {
     const entries: PostedEntry[] = [];
     const outcomes: SettlementRow[] = [];
     const envelopes: EventEnvelope[] = [];
-    for (const { envelope, payload } of payments) {
+    for (const { envelope, payload, partition } of payments) {
       const wallet = accounts.get(ledgerAccountId('wallet', payload.consumerAccountId)) ?? null;
       const result = decideSettlePayment(
         { ...payload, eventOccurredAt: envelope.occurredAt, entryId: randomUUID(), now },
@@ -83,7 +89,7 @@ export class SettlePaymentConsumer implements EventConsumer {
         },
       );
       const cause: Causation = { correlationId: envelope.correlationId, causationId: envelope.eventId, occurredAt: now };
-      this.apply(result, payload, wallet, { heads, priors, balances, entries, outcomes, envelopes }, cause);
+      this.apply(result, payload, wallet, partition, { heads, priors, balances, entries, outcomes, envelopes }, cause);
     }
     await appendEntries(sql, entries);
     await insertSettlements(sql, outcomes, now);
@@ -94,6 +100,7 @@ export class SettlePaymentConsumer implements EventConsumer {
     result: SettlePaymentResult,
     payment: PaymentVerifiedV1,
     wallet: Account | null,
+    partition: number,
     batch: { heads: Map<number, ChainHead>; priors: Map<string, PriorSettlement>; balances: Map<string, bigint>; entries: PostedEntry[]; outcomes: SettlementRow[]; envelopes: EventEnvelope[] },
     cause: Causation,
   ): void {
@@ -111,7 +118,7 @@ export class SettlePaymentConsumer implements EventConsumer {
         return;
       case 'posted': {
         assert(wallet !== null, 'a posted payment has a wallet');
-        const partition = partitionOf(result.entry.partitionKey);
+        assert(result.entry.partitionKey === payment.consumerAccountId, 'a payment is on its wallet’s chain');
         const head = batch.heads.get(partition);
         assert(head !== undefined, 'the partition was locked');
         const { entry, head: next } = appendToChain(head, result.entry);

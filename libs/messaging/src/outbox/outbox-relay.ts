@@ -37,7 +37,8 @@ interface OutboxRow extends Record<string, unknown> {
   topic: string;
   message_key: string;
   value: string;
-  headers: Record<string, string>;
+  /** The trace headers as stored (jsonb as text): parsed once per distinct value in `send`. */
+  headers: string;
 }
 
 /**
@@ -152,7 +153,7 @@ export class OutboxRelay {
     let rows: OutboxRow[];
     try {
       ({ rows } = await connection.query<OutboxRow>(
-        `SELECT id, topic, message_key, value, headers FROM messaging_outbox
+        `SELECT id, topic, message_key, value, headers::text AS headers FROM messaging_outbox
           WHERE bucket = ANY($1::smallint[]) ORDER BY id LIMIT $2`,
         [this.ownedBuckets, this.batchSizeMax],
       ));
@@ -174,9 +175,16 @@ export class OutboxRelay {
 
   private async send(rows: readonly OutboxRow[]): Promise<void> {
     const byTopic = new Map<string, OutgoingTopicMessages['messages'][number][]>();
+    // The events of one transaction share their trace context: parse each distinct one once.
+    const parsedHeaders = new Map<string, Record<string, string>>();
     for (const row of rows) {
       const messages = byTopic.get(row.topic) ?? [];
-      messages.push({ key: row.message_key, value: row.value, headers: row.headers });
+      let headers = parsedHeaders.get(row.headers);
+      if (headers === undefined) {
+        headers = JSON.parse(row.headers) as Record<string, string>;
+        parsedHeaders.set(row.headers, headers);
+      }
+      messages.push({ key: row.message_key, value: row.value, headers });
       byTopic.set(row.topic, messages);
     }
     try {

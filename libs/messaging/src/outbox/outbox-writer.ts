@@ -5,6 +5,8 @@ import { currentTraceHeaders } from '../trace-context';
 
 /** Buckets partition the outbox among relays; a relay owns whole buckets (see outbox-relay.ts). */
 export const outboxBucketCount = 16;
+/** Separates serialised envelopes in the one text an append sends (never inside a JSON.stringify output). */
+const outboxValueSeparator = '\n';
 
 /**
  * Writes events to the outbox inside the caller's transaction, so they are published if and only if
@@ -27,7 +29,7 @@ export async function appendToOutbox(
   const topics: string[] = [];
   const keys: string[] = [];
   const buckets: number[] = [];
-  const values: string[] = [];
+  let values = '';
   for (const envelope of envelopes) {
     const validation = validateEventForSend(envelope);
     if (!validation.ok) {
@@ -43,15 +45,21 @@ export async function appendToOutbox(
     topics.push(`${options.topicPrefix ?? ''}${definition.topic}`);
     keys.push(envelope.key);
     buckets.push(bucketOf(envelope.key));
-    values.push(JSON.stringify(envelope));
+    values += (values.length === 0 ? '' : outboxValueSeparator) + JSON.stringify(envelope);
   }
-  await sql.query(
+  // The serialised envelopes travel as one text split by PostgreSQL, not as a text[]: pg would quote
+  // and escape every JSON string into an array literal (most of the cost of an append, measured in
+  // bench/ledger). The separator is safe because JSON.stringify never emits a raw line feed (it
+  // escapes U+000A inside strings and adds no whitespace), and a split into the wrong number of
+  // values would leave event ids without a value or the reverse, which the row count check refuses.
+  const { rowCount } = await sql.query(
     `INSERT INTO messaging_outbox (event_id, topic, message_key, bucket, value, headers)
      SELECT event_id, topic, message_key, bucket, value, $6::jsonb
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[])
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], string_to_array($5::text, E'\\n'))
          AS rows(event_id, topic, message_key, bucket, value)`,
     [eventIds, topics, keys, buckets, values, traceHeaders],
   );
+  if (rowCount !== envelopes.length) throw new MessagingError('OUTBOX_EVENT_INVALID', `appended ${rowCount} outbox rows for ${envelopes.length} events`, false);
 }
 
 /** FNV-1a over the key's UTF-16 code units, folded into the bucket range. Stable across versions. */
