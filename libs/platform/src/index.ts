@@ -28,6 +28,7 @@ export {
   servicePrefixFor,
   toolingVariables,
 } from './config/service-config';
+export { httpTlsConfig, type HttpTlsConfigValues, httpTlsServerOptions } from './config/http-tls-config';
 
 // Logging
 export { createLogger, type CreateLoggerOptions, type Logger, type LogLevel, redactedLogPaths } from './logging/logger';

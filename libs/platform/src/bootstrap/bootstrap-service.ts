@@ -1,6 +1,8 @@
 import { type AddressInfo } from 'node:net';
 import { type Server } from 'node:http';
-import { Module, type Type } from '@nestjs/common';
+import { type ServerOptions as HttpsServerOptions } from 'node:https';
+import { Server as TlsServer } from 'node:tls';
+import { Module, type NestApplicationOptions, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -41,6 +43,11 @@ export interface ServiceDefinition<Definition extends CommonConfigDefinition = C
   readonly entities?: DataSourceOptions['entities'];
   /** Largest JSON body; defaults to {@link httpJsonBodyLimitBytes}. */
   readonly jsonBodyLimitBytes?: number;
+  /**
+   * TLS terminated in the process (the token issuer needs each connection's TLS exporter): options of
+   * the HTTPS server, from the loaded configuration; `undefined` serves plain HTTP (the default).
+   */
+  readonly httpsOptions?: (config: ConfigValues<Definition> & CommonConfig) => HttpsServerOptions | undefined;
 }
 
 export interface StartOptions {
@@ -59,7 +66,7 @@ export interface ServiceApp<Definition extends CommonConfigDefinition = CommonCo
 }
 
 export interface RunningService<Definition extends CommonConfigDefinition = CommonConfigDefinition> extends ServiceApp<Definition> {
-  /** `http://host:port` the service listens on. */
+  /** `http://host:port` (or `https://…` with `httpsOptions`) the service listens on. */
   readonly url: string;
   /**
    * Graceful stop, as on SIGTERM: readiness turns 503, the server stops accepting connections,
@@ -85,10 +92,13 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
   @Module({ imports: [PlatformModule.forRoot({ serviceName: definition.name, config, logger, entities: definition.entities }), definition.module] })
   class ServiceRootModule {}
 
+  const httpsOptions = definition.httpsOptions?.(config);
   const app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
     abortOnError: false,
+    // Nest hands these to https.createServer as they are; its own type lags node's (e.g. minVersion).
+    ...(httpsOptions === undefined ? {} : { httpsOptions: httpsOptions as NestApplicationOptions['httpsOptions'] }),
   });
   const drainer = new ConnectionDrainer();
   try {
@@ -124,7 +134,7 @@ export async function startService<Definition extends CommonConfigDefinition>(
   const server = app.getHttpServer() as Server;
   const { port } = server.address() as AddressInfo;
   const host = config.SETTLE_HTTP_HOST.includes(':') ? `[${config.SETTLE_HTTP_HOST}]` : config.SETTLE_HTTP_HOST;
-  const url = `http://${host}:${port}`;
+  const url = `${server instanceof TlsServer ? 'https' : 'http'}://${host}:${port}`;
   logger.info({ url, docs: `${url}/docs` }, `${definition.name} listening`);
 
   let closing: Promise<void> | undefined;

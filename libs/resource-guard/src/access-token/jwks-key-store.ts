@@ -1,0 +1,125 @@
+import { type Clock, systemClock } from '@settle/crypto';
+import { type CryptoKey, type JWK, importJWK } from 'jose';
+
+/** An unknown `kid` refetches the JWKS at most this often: random kids cannot make us hammer the issuer. */
+export const jwksRefetchIntervalMsMin = 30_000;
+/** Known keys are refetched this often anyway, so a key the issuer withdrew stops verifying. */
+export const jwksCacheMaxAgeMs = 10 * 60_000;
+/** A JWKS fetch that takes longer fails (and the request answers 503 if no cached key fits). */
+export const jwksFetchTimeoutMs = 5_000;
+/** Larger JWKS documents are refused: an issuer publishes a handful of keys. */
+export const jwksKeysMax = 32;
+
+/** A JSON Web Key Set as the issuer publishes it. */
+export interface JsonWebKeySet {
+  readonly keys: readonly JWK[];
+}
+
+/** Fetches the JWKS document (the default uses the global `fetch`; tests count calls). */
+export type JwksFetcher = (url: string) => Promise<unknown>;
+
+/** The JWKS could not be fetched or is malformed: retrying later may help. */
+export class JwksUnavailableError extends Error {
+  override readonly name = 'JwksUnavailableError';
+  readonly code = 'JWKS_UNAVAILABLE';
+  readonly retriable = true;
+}
+
+/** Where a {@link JwksKeyStore} gets its keys: a URL (with an injectable fetcher and clock) or a fixed set. */
+export interface JwksKeyStoreOptions {
+  /** The issuer's JWKS URL (fetched) … */
+  readonly url?: string;
+  /** … or a fixed key set (tests, development): never refetched. */
+  readonly staticJwks?: JsonWebKeySet;
+  readonly fetcher?: JwksFetcher;
+  readonly clock?: Clock;
+}
+
+const defaultFetcher: JwksFetcher = async (url) => {
+  const response = await fetch(url, { signal: AbortSignal.timeout(jwksFetchTimeoutMs), headers: { accept: 'application/json' } });
+  if (!response.ok) throw new JwksUnavailableError(`JWKS answered HTTP ${response.status}`);
+  return response.json();
+};
+
+/**
+ * The token issuer's public keys by `kid`, cached. Only ES256 (EC P-256) keys are kept; an unknown
+ * `kid` triggers one refetch unless the last fetch was less than {@link jwksRefetchIntervalMsMin}
+ * ago; concurrent misses share one fetch.
+ *
+ * @example
+ * const keys = new JwksKeyStore({ url: 'https://tokens.settle.example/.well-known/jwks.json' });
+ * const key = await keys.keyFor('2026-11');   // CryptoKey, or null for a kid the issuer does not have
+ */
+export class JwksKeyStore {
+  private keys = new Map<string, CryptoKey>();
+  private fetchedAtMs: number | null = null;
+  private inFlight: Promise<void> | null = null;
+  private fetchCount = 0;
+  private readonly clock: Clock;
+  private readonly fetcher: JwksFetcher;
+
+  constructor(private readonly options: JwksKeyStoreOptions) {
+    if ((options.url === undefined) === (options.staticJwks === undefined)) throw new Error('JwksKeyStore needs exactly one of url and staticJwks');
+    this.clock = options.clock ?? systemClock;
+    this.fetcher = options.fetcher ?? defaultFetcher;
+  }
+
+  /** How many times the JWKS was fetched (tests, metrics). */
+  get fetches(): number {
+    return this.fetchCount;
+  }
+
+  /** The key for `kid`, or null when the issuer does not have it (after at most one refetch). */
+  async keyFor(kid: string): Promise<CryptoKey | null> {
+    const nowMs = this.clock().getTime();
+    if (this.options.staticJwks !== undefined) {
+      if (this.fetchedAtMs === null) await this.load(this.options.staticJwks, nowMs);
+      return this.keys.get(kid) ?? null;
+    }
+    const stale = this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksCacheMaxAgeMs;
+    const known = this.keys.get(kid);
+    if (known !== undefined && !stale) return known;
+    const mayRefetch = this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksRefetchIntervalMsMin;
+    if (mayRefetch) {
+      try {
+        await this.refresh();
+      } catch (error) {
+        // A stale but known key still verifies while the issuer is unreachable; an unknown one cannot.
+        if (known !== undefined) return known;
+        throw error;
+      }
+    }
+    return this.keys.get(kid) ?? null;
+  }
+
+  private refresh(): Promise<void> {
+    this.inFlight ??= (async () => {
+      try {
+        this.fetchCount += 1;
+        const document = await this.fetcher(this.options.url!);
+        await this.load(document, this.clock().getTime());
+      } catch (error) {
+        // A failed fetch also counts against the interval: a down issuer is not hammered either.
+        this.fetchedAtMs = this.clock().getTime();
+        throw error instanceof JwksUnavailableError ? error : new JwksUnavailableError('JWKS fetch failed', { cause: error });
+      } finally {
+        this.inFlight = null;
+      }
+    })();
+    return this.inFlight;
+  }
+
+  private async load(document: unknown, nowMs: number): Promise<void> {
+    const keys = (document as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys) || keys.length > jwksKeysMax) throw new JwksUnavailableError(`JWKS must have a keys array of at most ${jwksKeysMax}`);
+    const loaded = new Map<string, CryptoKey>();
+    for (const jwk of keys as JWK[]) {
+      if (typeof jwk !== 'object' || jwk === null || typeof jwk.kid !== 'string') continue;
+      if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || (jwk.alg !== undefined && jwk.alg !== 'ES256') || 'd' in jwk) continue;
+      if (jwk.use !== undefined && jwk.use !== 'sig') continue;
+      loaded.set(jwk.kid, (await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, 'ES256')) as CryptoKey);
+    }
+    this.keys = loaded;
+    this.fetchedAtMs = nowMs;
+  }
+}
