@@ -1,8 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { type ServerOptions as HttpsServerOptions } from 'node:https';
+import { keyCustodyConfig } from '@settle/key-custody';
 import { messagingConfig } from '@settle/messaging';
-import { defineServiceConfig } from '@settle/platform';
+import { ConfigurationError, defineConfig, defineServiceConfig } from '@settle/platform';
+
+/** How a device may prove its binding key at session start (DESIGN §7). */
+export const bindingModes = ['token-binding', 'dpop'] as const;
+export type BindingMode = (typeof bindingModes)[number];
+
+/** The token issuer's own settings (docs/token-issuer.md explains them; docs/configuration.md lists them). */
+export const tokenIssuerSettings = defineConfig({
+  SETTLE_TOKEN_ISSUER_TLS_CERT_FILE: {
+    type: 'string',
+    default: '',
+    description:
+      'PEM certificate chain of the HTTPS server (TLS 1.3 only, terminated in the process). Empty together with the key file: plain HTTP, token-binding session starts refused (a DPoP-only deployment behind a TLS-terminating ingress).',
+  },
+  SETTLE_TOKEN_ISSUER_TLS_KEY_FILE: {
+    type: 'string',
+    default: '',
+    description: 'PEM private key of SETTLE_TOKEN_ISSUER_TLS_CERT_FILE.',
+  },
+  SETTLE_TOKEN_ISSUER_ISSUER: {
+    type: 'string',
+    default: 'urn:settle:token-issuer',
+    description: 'The `iss` claim of every access token (resource servers check it).',
+  },
+  SETTLE_TOKEN_ISSUER_AUDIENCE: {
+    type: 'string',
+    default: 'settle',
+    pattern: /^[^\s,]+(,[^\s,]+)*$/,
+    patternDescription: 'audience names separated by commas',
+    description: 'The `aud` claim of every access token (comma-separated list).',
+  },
+  SETTLE_TOKEN_ISSUER_TOKEN_TTL_MS: {
+    type: 'duration-ms',
+    min: 10_000,
+    max: 3_600_000,
+    default: 300_000,
+    description: 'Lifetime of an access token (exp − iat).',
+  },
+  SETTLE_TOKEN_ISSUER_SESSION_MAX_AGE_MS: {
+    type: 'duration-ms',
+    min: 60_000,
+    max: 7 * 24 * 3_600_000,
+    default: 12 * 3_600_000,
+    description: 'Longest a session lives from its start; no token of it expires later, refresh is refused after it.',
+  },
+  SETTLE_TOKEN_ISSUER_CLOCK_SKEW_MS: {
+    type: 'duration-ms',
+    min: 0,
+    max: 300_000,
+    default: 60_000,
+    description: 'Clock skew tolerated between the issuer, devices and resource servers (DPoP iat window, JWKS overlap).',
+  },
+  SETTLE_TOKEN_ISSUER_JWKS_PREPUBLISH_MS: {
+    type: 'duration-ms',
+    min: 0,
+    max: 30 * 24 * 3_600_000,
+    default: 24 * 3_600_000,
+    description: 'How long before its activation a new token-signing key appears in the JWKS (longer than any JWKS cache).',
+  },
+  SETTLE_TOKEN_ISSUER_BINDING_MODES: {
+    type: 'string',
+    default: 'token-binding',
+    pattern: /^(token-binding|dpop)(,(token-binding|dpop))?$/,
+    patternDescription: 'token-binding, dpop, or both separated by a comma',
+    description: 'How devices may prove their binding key at session start: RFC 8471 token binding over this TLS connection, RFC 9449 DPoP, or both.',
+  },
+  SETTLE_TOKEN_ISSUER_PUBLIC_URL: {
+    type: 'string',
+    default: '',
+    pattern: /^https?:\/\/[^\s/]+$/,
+    patternDescription: 'scheme://host[:port] without a path',
+    description: 'The issuer’s URL as devices see it (the DPoP `htu` is checked against it). Empty: taken from the request’s Host header and the connection’s scheme.',
+  },
+  SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE: {
+    type: 'string',
+    default: '',
+    description:
+      'JSON Android attestation policy (trust anchors as PEM, applications) for fresh attestation evidence at session start. Empty: fresh evidence is refused (FRESH_ATTESTATION_UNAVAILABLE).',
+  },
+  SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE: {
+    type: 'integer',
+    min: 1,
+    max: 100_000,
+    default: 10,
+    description: 'Session starts and refreshes per binding key per minute (token bucket in PostgreSQL, shared by all replicas; burst = the same number).',
+  },
+  SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE: {
+    type: 'integer',
+    min: 1,
+    max: 1_000_000,
+    default: 120,
+    description: 'Session starts and refreshes per client IP address per minute (token bucket in PostgreSQL; burst = the same number).',
+  },
+});
+
+/** Every environment variable the token-issuer service reads. */
+export const tokenIssuerConfig = defineServiceConfig('token-issuer', messagingConfig, keyCustodyConfig, tokenIssuerSettings);
+
+/** The token issuer's values as injected under SERVICE_CONFIG. */
+export interface TokenIssuerSettings {
+  readonly SETTLE_TOKEN_ISSUER_TLS_CERT_FILE: string;
+  readonly SETTLE_TOKEN_ISSUER_TLS_KEY_FILE: string;
+  readonly SETTLE_TOKEN_ISSUER_ISSUER: string;
+  readonly SETTLE_TOKEN_ISSUER_AUDIENCE: string;
+  readonly SETTLE_TOKEN_ISSUER_TOKEN_TTL_MS: number;
+  readonly SETTLE_TOKEN_ISSUER_SESSION_MAX_AGE_MS: number;
+  readonly SETTLE_TOKEN_ISSUER_CLOCK_SKEW_MS: number;
+  readonly SETTLE_TOKEN_ISSUER_JWKS_PREPUBLISH_MS: number;
+  readonly SETTLE_TOKEN_ISSUER_BINDING_MODES: string;
+  readonly SETTLE_TOKEN_ISSUER_PUBLIC_URL: string;
+  readonly SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE: string;
+  readonly SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE: number;
+  readonly SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE: number;
+}
+
+/** The binding modes of a deployment, parsed. */
+export function bindingModesOf(settings: Pick<TokenIssuerSettings, 'SETTLE_TOKEN_ISSUER_BINDING_MODES'>): readonly BindingMode[] {
+  return settings.SETTLE_TOKEN_ISSUER_BINDING_MODES.split(',') as BindingMode[];
+}
 
 /**
- * Every environment variable the token-issuer service reads: the common ones for now. Its own settings are
- * added here as `SETTLE_TOKEN_ISSUER_*` (docs/configuration.md lists them all).
+ * The HTTPS server's options: TLS 1.3 only (the token-binding exporter is defined for it without a
+ * context, RFC 8446 §7.5). Both files or neither; neither serves plain HTTP (DPoP behind an ingress).
  */
-export const tokenIssuerConfig = defineServiceConfig('token-issuer', messagingConfig);
+export function tokenIssuerHttpsOptions(settings: TokenIssuerSettings): HttpsServerOptions | undefined {
+  const certFile = settings.SETTLE_TOKEN_ISSUER_TLS_CERT_FILE;
+  const keyFile = settings.SETTLE_TOKEN_ISSUER_TLS_KEY_FILE;
+  if (certFile === '' && keyFile === '') return undefined;
+  if (certFile === '' || keyFile === '') {
+    throw new ConfigurationError(['SETTLE_TOKEN_ISSUER_TLS_CERT_FILE and SETTLE_TOKEN_ISSUER_TLS_KEY_FILE must be set together']);
+  }
+  const problems: string[] = [];
+  const read = (variable: string, file: string): Buffer | undefined => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      problems.push(`${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  };
+  const cert = read('SETTLE_TOKEN_ISSUER_TLS_CERT_FILE', certFile);
+  const key = read('SETTLE_TOKEN_ISSUER_TLS_KEY_FILE', keyFile);
+  if (cert === undefined || key === undefined) throw new ConfigurationError(problems);
+  return { cert, key, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' };
+}

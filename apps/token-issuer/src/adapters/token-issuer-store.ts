@@ -1,0 +1,206 @@
+// Plain SQL over the token issuer's own tables (migrations/0002-sessions.sql), as the messaging backbone does.
+import { type KeyLifecycleChangedV1 } from '@settle/contracts';
+import { type SqlExecutor, type SqlPool } from '@settle/messaging';
+import { type DataSource } from 'typeorm';
+import { type ProjectedKey, type SessionState } from '../domain/session-rules';
+
+/** The pg pool under TypeORM. */
+export function sqlPoolOf(dataSource: DataSource): SqlPool {
+  return (dataSource.driver as unknown as { master: SqlPool }).master;
+}
+
+/** Applies a key's whole state unless a newer one (longer history) is already stored; returns whether it applied. */
+export async function saveKey(sql: SqlExecutor, key: KeyLifecycleChangedV1, now: string): Promise<boolean> {
+  const { rowCount } = await sql.query(
+    `INSERT INTO token_issuer_keys (key_id, owner_kind, owner_id, purpose, state, public_jwk, history_count, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (key_id) DO UPDATE SET state = EXCLUDED.state, history_count = EXCLUDED.history_count, updated_at = EXCLUDED.updated_at
+       WHERE token_issuer_keys.history_count <= EXCLUDED.history_count`,
+    [key.keyId, key.owner.kind, key.owner.id, key.purpose, key.state, JSON.stringify(key.publicKeyJwk), key.history.length, now],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** A projected key with what a token says of its owner: the account or merchant (undefined until its event arrived) and the attested level. */
+export interface KeyWithOwner extends ProjectedKey {
+  readonly owner: string | undefined;
+  readonly attestationLevel: string | undefined;
+}
+
+/** The key, its owner's account or merchant, and its attestation level, in one round trip. */
+export async function loadKey(sql: SqlExecutor, keyId: string): Promise<KeyWithOwner | undefined> {
+  const { rows } = await sql.query<{
+    key_id: string;
+    owner_kind: 'device' | 'terminal';
+    owner_id: string;
+    purpose: string;
+    state: ProjectedKey['state'];
+    public_jwk: ProjectedKey['publicJwk'];
+    owner: string | null;
+    level: string | null;
+  }>(
+    `SELECT k.key_id, k.owner_kind, k.owner_id, k.purpose, k.state, k.public_jwk, COALESCE(d.account_id, t.merchant_id) AS owner, l.level
+     FROM token_issuer_keys k
+     LEFT JOIN token_issuer_devices d ON k.owner_kind = 'device' AND d.device_id = k.owner_id
+     LEFT JOIN token_issuer_terminals t ON k.owner_kind = 'terminal' AND t.terminal_id = k.owner_id
+     LEFT JOIN token_issuer_attestation_levels l ON l.key_id = k.key_id
+     WHERE k.key_id = $1`,
+    [keyId],
+  );
+  const row = rows[0];
+  return (
+    row && {
+      keyId: row.key_id,
+      ownerKind: row.owner_kind,
+      ownerId: row.owner_id,
+      purpose: row.purpose,
+      state: row.state,
+      publicJwk: row.public_jwk,
+      owner: row.owner ?? undefined,
+      attestationLevel: row.level ?? undefined,
+    }
+  );
+}
+
+export async function saveDevice(sql: SqlExecutor, deviceId: string, accountId: string): Promise<void> {
+  await sql.query('INSERT INTO token_issuer_devices (device_id, account_id) VALUES ($1, $2) ON CONFLICT (device_id) DO UPDATE SET account_id = EXCLUDED.account_id', [deviceId, accountId]);
+}
+
+export async function saveTerminal(sql: SqlExecutor, terminalId: string, merchantId: string): Promise<void> {
+  await sql.query('INSERT INTO token_issuer_terminals (terminal_id, merchant_id) VALUES ($1, $2) ON CONFLICT (terminal_id) DO UPDATE SET merchant_id = EXCLUDED.merchant_id', [terminalId, merchantId]);
+}
+
+export async function saveAttestationLevel(sql: SqlExecutor, keyId: string, level: string): Promise<void> {
+  await sql.query('INSERT INTO token_issuer_attestation_levels (key_id, level) VALUES ($1, $2) ON CONFLICT (key_id) DO UPDATE SET level = EXCLUDED.level', [keyId, level]);
+}
+
+export interface NewSession {
+  readonly sessionId: string;
+  readonly keyId: string;
+  readonly subjectKind: 'device' | 'terminal';
+  readonly subjectId: string;
+  readonly bindingMode: 'token-binding' | 'dpop';
+  readonly tokenBindingIdHash: string | null;
+  readonly attestationKind: 'registration' | 'fresh';
+  readonly attestationLevel: string;
+  readonly startedAt: Date;
+  readonly expiresAt: Date;
+  readonly tokenId: string;
+}
+
+export async function insertSession(sql: SqlExecutor, session: NewSession): Promise<void> {
+  await sql.query(
+    `INSERT INTO token_issuer_sessions (session_id, key_id, subject_kind, subject_id, binding_mode, token_binding_id_hash, attestation_kind, attestation_level, started_at, expires_at, last_token_id, last_token_issued_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9)`,
+    [session.sessionId, session.keyId, session.subjectKind, session.subjectId, session.bindingMode, session.tokenBindingIdHash, session.attestationKind, session.attestationLevel, session.startedAt, session.expiresAt, session.tokenId],
+  );
+}
+
+export interface StoredSession extends SessionState {
+  readonly subjectKind: 'device' | 'terminal';
+  readonly subjectId: string;
+  readonly bindingMode: 'token-binding' | 'dpop';
+  readonly attestationKind: 'registration' | 'fresh';
+  readonly attestationLevel: string;
+}
+
+/** The session, locked for the rest of the transaction (one refresh at a time). */
+export async function loadSessionForUpdate(sql: SqlExecutor, sessionId: string): Promise<StoredSession | undefined> {
+  const { rows } = await sql.query<{
+    session_id: string;
+    key_id: string;
+    subject_kind: 'device' | 'terminal';
+    subject_id: string;
+    binding_mode: 'token-binding' | 'dpop';
+    token_binding_id_hash: string | null;
+    attestation_kind: 'registration' | 'fresh';
+    attestation_level: string;
+    expires_at: Date;
+    last_token_id: string;
+    ended_at: Date | null;
+  }>(
+    `SELECT session_id, key_id, subject_kind, subject_id, binding_mode, token_binding_id_hash, attestation_kind, attestation_level, expires_at, last_token_id, ended_at
+     FROM token_issuer_sessions WHERE session_id = $1 FOR UPDATE`,
+    [sessionId],
+  );
+  const row = rows[0];
+  return (
+    row && {
+      sessionId: row.session_id,
+      keyId: row.key_id,
+      subjectKind: row.subject_kind,
+      subjectId: row.subject_id,
+      bindingMode: row.binding_mode,
+      tokenBindingIdHash: row.token_binding_id_hash,
+      attestationKind: row.attestation_kind,
+      attestationLevel: row.attestation_level,
+      expiresAt: row.expires_at,
+      lastTokenId: row.last_token_id,
+      endedAt: row.ended_at,
+    }
+  );
+}
+
+export async function recordToken(sql: SqlExecutor, sessionId: string, tokenId: string, issuedAt: Date): Promise<void> {
+  await sql.query('UPDATE token_issuer_sessions SET last_token_id = $2, last_token_issued_at = $3 WHERE session_id = $1 AND ended_at IS NULL', [sessionId, tokenId, issuedAt]);
+}
+
+export async function endSession(sql: SqlExecutor, sessionId: string, reason: string, endedAt: Date): Promise<boolean> {
+  const { rowCount } = await sql.query('UPDATE token_issuer_sessions SET ended_at = $3, end_reason = $2 WHERE session_id = $1 AND ended_at IS NULL', [sessionId, reason, endedAt]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Ends every open session of the key; returns their ids. */
+export async function endSessionsOfKey(sql: SqlExecutor, keyId: string, reason: string, endedAt: Date): Promise<string[]> {
+  const { rows } = await sql.query<{ session_id: string }>(
+    'UPDATE token_issuer_sessions SET ended_at = $3, end_reason = $2 WHERE key_id = $1 AND ended_at IS NULL RETURNING session_id',
+    [keyId, reason, endedAt],
+  );
+  return rows.map((row) => row.session_id).sort();
+}
+
+/** Records a DPoP proof id; false when it was seen before (a replay). Expired ids are swept first. */
+export async function rememberDpopProof(sql: SqlExecutor, jti: string, keyId: string, expiresAt: Date, now: Date): Promise<boolean> {
+  await sql.query('DELETE FROM token_issuer_dpop_proofs WHERE expires_at < $1', [now]);
+  const { rowCount } = await sql.query('INSERT INTO token_issuer_dpop_proofs (jti, key_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING', [jti, keyId, expiresAt]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** One rate-limit bucket: its name, capacity (the burst) and refill rate. */
+export interface RateLimitBucket {
+  readonly bucket: string;
+  readonly capacity: number;
+  readonly perSecond: number;
+}
+
+/**
+ * Takes one token from each bucket, atomically for every replica, in one statement whose commit does
+ * not wait for the WAL flush (a bucket update lost in a crash costs nothing; a synchronous commit per
+ * request would double the cost of a session start). Returns, per bucket, whether a token was there
+ * and, if not, the seconds until one is.
+ */
+export async function takeRateLimitTokens(
+  sql: SqlExecutor,
+  buckets: readonly RateLimitBucket[],
+  now: Date,
+): Promise<Array<{ readonly bucket: string; readonly allowed: boolean; readonly retryAfterSeconds: number }>> {
+  const refilled = 'LEAST(EXCLUDED.capacity, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM (EXCLUDED.refilled_at - b.refilled_at))) * EXCLUDED.per_second)';
+  const { rows } = await sql.query<{ bucket: string; tokens: number; allowed: boolean; per_second: number }>(
+    `WITH settings AS (SELECT set_config('synchronous_commit', 'off', true) AS applied)
+     INSERT INTO token_issuer_rate_limits AS b (bucket, capacity, per_second, tokens, refilled_at, allowed)
+     SELECT requested.bucket, requested.capacity, requested.per_second, requested.capacity - 1, $4::timestamptz, true
+     FROM unnest($1::text[], $2::float8[], $3::float8[]) AS requested (bucket, capacity, per_second), settings
+     ON CONFLICT (bucket) DO UPDATE SET
+       capacity = EXCLUDED.capacity,
+       per_second = EXCLUDED.per_second,
+       tokens = CASE WHEN ${refilled} >= 1 THEN ${refilled} - 1 ELSE ${refilled} END,
+       allowed = ${refilled} >= 1,
+       refilled_at = GREATEST(b.refilled_at, EXCLUDED.refilled_at)
+     RETURNING b.bucket, b.tokens, b.allowed, b.per_second`,
+    [buckets.map((bucket) => bucket.bucket), buckets.map((bucket) => bucket.capacity), buckets.map((bucket) => bucket.perSecond), now],
+  );
+  return buckets.map(({ bucket }) => {
+    const row = rows.find((candidate) => candidate.bucket === bucket)!;
+    return { bucket, allowed: row.allowed, retryAfterSeconds: row.allowed ? 0 : Math.max(1, Math.ceil((1 - row.tokens) / row.per_second)) };
+  });
+}

@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AttestationCompletedV1, type DeviceEnrolledV1, type KeyLifecycleChangedV1, type TerminalRegisteredV1 } from '@settle/contracts';
+import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import { endSessionsOfKey, saveAttestationLevel, saveDevice, saveKey, saveTerminal } from '../adapters/token-issuer-store';
+import { type Clock, TOKEN_ISSUER_CLOCK } from '../clock';
+import { endReasonForKeyState } from '../domain/session-rules';
+import { eventCause, sessionEndedEvent } from '../sessions/session-events';
+
+/**
+ * The token issuer's own projection of the registry's events: binding keys with their state, device →
+ * account, terminal → merchant. When a binding
+ * key leaves `active`, its open sessions end in the same transaction and `session.ended` goes out
+ * through the outbox (DESIGN §7: revocation ends sessions, not merely when tokens expire).
+ */
+@Injectable()
+export class RegistryProjectionConsumer implements EventConsumer {
+  readonly name = 'registry-projection';
+  readonly topics = ['registry.key-lifecycle.v1', 'registry.devices.v1', 'registry.terminals.v1'] as const;
+
+  constructor(
+    private readonly outbox: Outbox,
+    @Inject(TOKEN_ISSUER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+    for (const { envelope } of events) {
+      const now = this.clock.now();
+      switch (envelope.type) {
+        case 'key.lifecycle-changed': {
+          const key = envelope.payload as KeyLifecycleChangedV1;
+          const applied = await saveKey(sql, key, now.toISOString());
+          const reason = endReasonForKeyState(key.state);
+          if (!applied || reason === null) break;
+          const ended = await endSessionsOfKey(sql, key.keyId, reason, now);
+          const cause = eventCause(envelope, now.toISOString());
+          if (ended.length > 0) await this.outbox.append(sql, ended.map((sessionId) => sessionEndedEvent(sessionId, reason, cause)));
+          break;
+        }
+        case 'device.enrolled': {
+          const device = envelope.payload as DeviceEnrolledV1;
+          await saveDevice(sql, device.deviceId, device.accountId);
+          break;
+        }
+        case 'terminal.registered': {
+          const terminal = envelope.payload as TerminalRegisteredV1;
+          await saveTerminal(sql, terminal.terminalId, terminal.merchantId);
+          break;
+        }
+        default:
+          throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the token issuer does not handle ${envelope.type} here`);
+      }
+    }
+  };
+}
+
+/**
+ * Each key's attestation level (the `att.level` of its tokens) from the verifier's accepted
+ * `attestation.completed` results. A consumer of its own: without it (e.g. no Kafka ACL for the topic
+ * yet) sessions still start, with the documented default level, and the key projection is unaffected.
+ */
+@Injectable()
+export class AttestationLevelsConsumer implements EventConsumer {
+  readonly name = 'attestation-levels';
+  readonly topics = ['verifier.attestation-results.v1'] as const;
+
+  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+    for (const { envelope } of events) {
+      if (envelope.type !== 'attestation.completed') throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the token issuer does not handle ${envelope.type} here`);
+      const result = envelope.payload as AttestationCompletedV1;
+      if (result.verdict === 'accepted' && result.level !== null) await saveAttestationLevel(sql, result.keyId, result.level);
+    }
+  };
+}

@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { type AccessTokenClaims, type AccessTokenAttestation, jwtTypes } from '@settle/contracts';
+import { isKeyCustodyError } from '@settle/key-custody';
+import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import { ProblemException, SERVICE_CONFIG } from '@settle/platform';
+import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
+import { DataSource } from 'typeorm';
+import {
+  endSession,
+  insertSession,
+  type KeyWithOwner,
+  loadKey,
+  loadSessionForUpdate,
+  recordToken,
+  rememberDpopProof,
+  sqlPoolOf,
+  takeRateLimitTokens,
+} from '../adapters/token-issuer-store';
+import { type Clock, TOKEN_ISSUER_CLOCK } from '../clock';
+import { type TokenIssuerSettings } from '../config';
+import { type KeyRefusal, type RefreshRefusal, accessTokenClaims, assert, checkBindingKey, decideRefresh, type TokenSubject } from '../domain/session-rules';
+import { TokenSigner } from '../keys/token-signer';
+import { type ProvenKey } from './binding-proof';
+import { requestCause, sessionEndedEvent, sessionStartedEvent } from './session-events';
+
+/** What session start and refresh answer (RFC 6749 §5.1 names, plus the session id). */
+export interface IssuedToken {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer' | 'DPoP';
+  readonly expiresIn: number;
+  readonly sessionId: string;
+}
+
+/** Attestation level assumed when the verifier's result for the key was never seen (docs/token-issuer.md, "Gaps"). */
+export const defaultAttestationLevel: AccessTokenAttestation['level'] = 'tee';
+const secondsPerMinute = 60;
+
+const refusalStatus: Record<KeyRefusal | RefreshRefusal | 'SUBJECT_UNKNOWN' | 'DPOP_PROOF_REPLAYED' | 'ACCESS_TOKEN_INVALID', number> = {
+  KEY_UNKNOWN: HttpStatus.FORBIDDEN,
+  KEY_NOT_BINDING: HttpStatus.FORBIDDEN,
+  KEY_NOT_ACTIVE: HttpStatus.FORBIDDEN,
+  KEY_MISMATCH: HttpStatus.FORBIDDEN,
+  SUBJECT_UNKNOWN: HttpStatus.CONFLICT,
+  DPOP_PROOF_REPLAYED: HttpStatus.UNAUTHORIZED,
+  ACCESS_TOKEN_INVALID: HttpStatus.UNAUTHORIZED,
+  SESSION_UNKNOWN: HttpStatus.NOT_FOUND,
+  SESSION_ENDED: HttpStatus.UNAUTHORIZED,
+  SESSION_MAX_AGE: HttpStatus.UNAUTHORIZED,
+  TOKEN_NOT_OF_SESSION: HttpStatus.UNAUTHORIZED,
+  TOKEN_SUPERSEDED: HttpStatus.UNAUTHORIZED,
+  BINDING_KEY_CHANGED: HttpStatus.UNAUTHORIZED,
+};
+
+/** A refusal as application/problem+json, naming the field it concerns. */
+export function refusal(code: keyof typeof refusalStatus, field: string, message: string): ProblemException {
+  return new ProblemException({ status: refusalStatus[code], code, title: 'Session refused', detail: `${field}: ${message}`, errors: [{ field, code, message }] });
+}
+
+type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ProblemException };
+
+/**
+ * Session start and token refresh (DESIGN §7). Checks the proven key against the issuer's own
+ * projection of the registry, stores the session, publishes session.started / session.ended through
+ * the outbox in the same transaction, and signs the token through key custody before committing (a
+ * token that could not be signed leaves nothing behind).
+ */
+@Injectable()
+export class SessionHandler {
+  private readonly pool: SqlPool;
+
+  constructor(
+    dataSource: DataSource,
+    private readonly outbox: Outbox,
+    private readonly signer: TokenSigner,
+    @Inject(SERVICE_CONFIG) private readonly config: TokenIssuerSettings,
+    @Inject(TOKEN_ISSUER_CLOCK) private readonly clock: Clock,
+  ) {
+    this.pool = sqlPoolOf(dataSource);
+  }
+
+  now(): Date {
+    return this.clock.now();
+  }
+
+  /**
+   * Takes a token from each named bucket (shared by every replica); throws 429 when one is empty. The
+   * client-address bucket is taken before any verification; the key (or session) bucket only once the
+   * request proved that key, so nobody can exhaust a device's allowance by naming its key id.
+   */
+  async enforceRateLimits(buckets: ReadonlyArray<{ readonly kind: 'ip' | 'key' | 'session'; readonly id: string }>): Promise<void> {
+    const now = this.clock.now();
+    const limits = buckets.map(({ kind, id }) => ({
+      bucket: `${kind}:${id}`,
+      perMinute: kind === 'ip' ? this.config.SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE : this.config.SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE,
+      field: kind === 'ip' ? 'client address' : kind === 'key' ? 'bindingKeyId' : 'sessionId',
+    }));
+    const taken = await takeRateLimitTokens(this.pool, limits.map((limit) => ({ bucket: limit.bucket, capacity: limit.perMinute, perSecond: limit.perMinute / secondsPerMinute })), now);
+    for (const [index, result] of taken.entries()) {
+      const limit = limits[index]!;
+      if (result.allowed) continue;
+      throw new ProblemException({
+        status: HttpStatus.TOO_MANY_REQUESTS,
+        code: 'RATE_LIMITED',
+        title: 'Too many session requests',
+        detail: `${limit.field}: more than ${limit.perMinute} per minute; retry after ${result.retryAfterSeconds} s`,
+        errors: [{ field: limit.field, code: 'RATE_LIMITED', message: `more than ${limit.perMinute} per minute` }],
+        headers: { 'retry-after': String(result.retryAfterSeconds) },
+      });
+    }
+  }
+
+  /** Starts a session for the proven key. */
+  async start(proven: ProvenKey, fresh: { readonly level: AccessTokenAttestation['level'] } | null, requestId: string | undefined): Promise<IssuedToken> {
+    const now = this.clock.now();
+    const outcome = await inTransaction(this.pool, async (sql): Promise<Outcome<IssuedToken>> => {
+      const key = await loadKey(sql, proven.keyId);
+      const keyRefusal = checkBindingKey(key, proven);
+      if (keyRefusal !== null) return { ok: false, error: refusal(keyRefusal, 'bindingKeyId', keyMessages[keyRefusal]) };
+      assert(key !== undefined, 'an accepted key exists');
+      const subject = subjectOf(key, proven, fresh === null ? { kind: 'registration' } : { kind: 'fresh', level: fresh.level });
+      if (subject === undefined) return { ok: false, error: refusal('SUBJECT_UNKNOWN', 'bindingKeyId', `the ${key.ownerKind} of this key is not known yet; retry shortly`) };
+      const replay = await this.rememberProof(sql, proven, now);
+      if (replay !== null) return { ok: false, error: replay };
+      const sessionId = `ses_${randomUUID().replaceAll('-', '')}`;
+      const tokenId = randomUUID();
+      const expiresAt = new Date(now.getTime() + this.config.SETTLE_TOKEN_ISSUER_SESSION_MAX_AGE_MS);
+      await insertSession(sql, {
+        sessionId,
+        keyId: key.keyId,
+        subjectKind: key.ownerKind,
+        subjectId: key.ownerId,
+        bindingMode: proven.mode,
+        tokenBindingIdHash: proven.tokenBindingIdHash,
+        attestationKind: subject.attestation.kind,
+        attestationLevel: subject.attestation.level,
+        startedAt: now,
+        expiresAt,
+        tokenId,
+      });
+      await this.outbox.append(sql, [
+        sessionStartedEvent(
+          { sessionId, subject: { kind: key.ownerKind, id: key.ownerId }, keyId: key.keyId, attestationKind: subject.attestation.kind, bindingMode: proven.mode, startedAt: now.toISOString(), expiresAt: expiresAt.toISOString() },
+          requestCause(requestId, now.toISOString()),
+        ),
+      ]);
+      return { ok: true, value: await this.issue(sessionId, tokenId, subject, now, expiresAt, proven.mode) };
+    }).catch((error: unknown) => {
+      throw this.custodyProblem(error);
+    });
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  /**
+   * Checks a presented access token: signed by one of custody's token keys (published or not: an
+   * expired token of a retired key may still be exchanged), `typ: at+jwt`, our issuer. Expiry is not
+   * checked: the session decides.
+   */
+  async readPresentedToken(token: string): Promise<AccessTokenClaims> {
+    const invalid = (message: string) => refusal('ACCESS_TOKEN_INVALID', 'headers.authorization', message);
+    let kid: string | undefined;
+    let typ: string | undefined;
+    try {
+      ({ kid, typ } = decodeProtectedHeader(token));
+    } catch {
+      throw invalid('not a JWS');
+    }
+    const key = (await this.signer.allKeys()).find((candidate) => candidate.kid === kid);
+    if (key === undefined || typ !== jwtTypes.accessToken) throw invalid('not an access token of this issuer');
+    try {
+      const { payload } = await compactVerify(token, await importJWK({ ...key.publicJwk, alg: 'ES256' }, 'ES256'), { algorithms: ['ES256'] });
+      const claims = JSON.parse(Buffer.from(payload).toString('utf8')) as AccessTokenClaims;
+      if (claims.iss !== this.config.SETTLE_TOKEN_ISSUER_ISSUER || typeof claims.sid !== 'string' || typeof claims.jti !== 'string') throw new Error('claims');
+      return claims;
+    } catch {
+      throw invalid('the signature or the claims do not verify');
+    }
+  }
+
+  /** The next token of a session, for the newest token and a fresh proof of the same key. */
+  async refresh(sessionId: string, presented: AccessTokenClaims, proven: ProvenKey, requestId: string | undefined): Promise<IssuedToken> {
+    const now = this.clock.now();
+    const outcome = await inTransaction(this.pool, async (sql): Promise<Outcome<IssuedToken> & { readonly endedNow?: boolean }> => {
+      const session = await loadSessionForUpdate(sql, sessionId);
+      const decision = decideRefresh(session, { sessionId: presented.sid, tokenId: presented.jti, keyId: proven.keyId, tokenBindingIdHash: proven.tokenBindingIdHash }, now);
+      if (decision === 'SESSION_MAX_AGE' && session !== undefined && (await endSession(sql, sessionId, 'max-age', now))) {
+        await this.outbox.append(sql, [sessionEndedEvent(sessionId, 'max-age', requestCause(requestId, now.toISOString()))]);
+        return { ok: false, error: refusal(decision, 'sessionId', refreshMessages[decision]), endedNow: true };
+      }
+      if (decision !== null) return { ok: false, error: refusal(decision, decision === 'SESSION_UNKNOWN' ? 'sessionId' : fieldOf[decision], refreshMessages[decision]) };
+      assert(session !== undefined, 'a refreshable session exists');
+      if (proven.mode !== session.bindingMode) return { ok: false, error: refusal('BINDING_KEY_CHANGED', 'headers', `this session is bound by ${session.bindingMode}`) };
+      const key = await loadKey(sql, session.keyId);
+      const keyRefusal = checkBindingKey(key, proven);
+      if (keyRefusal !== null) return { ok: false, error: refusal(keyRefusal, 'bindingKeyId', keyMessages[keyRefusal]) };
+      assert(key !== undefined && key.ownerKind === session.subjectKind && key.ownerId === session.subjectId, 'a session’s key is its subject’s');
+      const subject = subjectOf(key, proven, {
+        kind: session.attestationKind,
+        level: session.attestationLevel as AccessTokenAttestation['level'],
+      });
+      assert(subject !== undefined, 'the subject of a started session stays known');
+      const replay = await this.rememberProof(sql, proven, now);
+      if (replay !== null) return { ok: false, error: replay };
+      const tokenId = randomUUID();
+      await recordToken(sql, sessionId, tokenId, now);
+      return { ok: true, value: await this.issue(sessionId, tokenId, subject, now, session.expiresAt, proven.mode) };
+    }).catch((error: unknown) => {
+      throw this.custodyProblem(error);
+    });
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  private async rememberProof(sql: SqlExecutor, proven: ProvenKey, now: Date): Promise<ProblemException | null> {
+    if (proven.mode !== 'dpop') return null;
+    assert(proven.dpopJti !== undefined && proven.dpopRememberUntil !== undefined, 'a DPoP proof has a jti and a retention');
+    const fresh = await rememberDpopProof(sql, proven.dpopJti, proven.keyId, proven.dpopRememberUntil, now);
+    return fresh ? null : refusal('DPOP_PROOF_REPLAYED', 'headers.dpop', 'this proof (jti) was used before');
+  }
+
+  private async issue(sessionId: string, tokenId: string, subject: TokenSubject, now: Date, sessionExpiresAt: Date, mode: ProvenKey['mode']): Promise<IssuedToken> {
+    const claims = accessTokenClaims({
+      issuer: this.config.SETTLE_TOKEN_ISSUER_ISSUER,
+      audience: this.config.SETTLE_TOKEN_ISSUER_AUDIENCE.split(','),
+      sessionId,
+      tokenId,
+      subject,
+      now,
+      tokenTtlMs: this.config.SETTLE_TOKEN_ISSUER_TOKEN_TTL_MS,
+      sessionExpiresAt,
+    });
+    let accessToken: string;
+    try {
+      accessToken = await this.signer.sign(claims, now);
+    } catch (error) {
+      throw this.custodyProblem(error);
+    }
+    return { accessToken, tokenType: mode === 'dpop' ? 'DPoP' : 'Bearer', expiresIn: claims.exp - claims.iat, sessionId };
+  }
+
+  private custodyProblem(error: unknown): unknown {
+    if (!isKeyCustodyError(error)) return error;
+    return new ProblemException({ status: HttpStatus.SERVICE_UNAVAILABLE, code: 'SIGNING_UNAVAILABLE', title: 'No token-signing key', detail: `key custody: ${error.code}`, cause: error });
+  }
+}
+
+/** Who the token is for; the level is the session's (fixed at its start) or the key's from the projection. */
+function subjectOf(
+  key: KeyWithOwner,
+  proven: ProvenKey,
+  attestation: { readonly kind: AccessTokenAttestation['kind']; readonly level?: AccessTokenAttestation['level'] },
+): TokenSubject | undefined {
+  if (key.owner === undefined) return undefined;
+  const level = attestation.level ?? ((key.attestationLevel ?? defaultAttestationLevel) as AccessTokenAttestation['level']);
+  const confirmation = proven.tokenBindingIdHash === null ? { jkt: proven.keyId } : { jkt: proven.keyId, tbh: proven.tokenBindingIdHash };
+  return { subjectId: key.ownerId, role: key.ownerKind === 'device' ? 'consumer-device' : 'pos-terminal', owner: key.owner, attestation: { level, kind: attestation.kind }, confirmation };
+}
+
+const keyMessages: Record<KeyRefusal, string> = {
+  KEY_UNKNOWN: 'no binding key with this id is registered',
+  KEY_NOT_BINDING: 'the key is not a binding key',
+  KEY_NOT_ACTIVE: 'the key is not active (pending, suspended, revoked or rotated)',
+  KEY_MISMATCH: 'the proven key is not the registered one',
+};
+
+const refreshMessages: Record<RefreshRefusal, string> = {
+  SESSION_UNKNOWN: 'no such session',
+  SESSION_ENDED: 'the session has ended',
+  SESSION_MAX_AGE: 'the session is older than its maximum age',
+  TOKEN_NOT_OF_SESSION: 'the access token belongs to another session',
+  TOKEN_SUPERSEDED: 'the access token is not the newest of the session',
+  BINDING_KEY_CHANGED: 'the binding names another key than the session’s',
+};
+
+const fieldOf: Record<Exclude<RefreshRefusal, 'SESSION_UNKNOWN'>, string> = {
+  SESSION_ENDED: 'sessionId',
+  SESSION_MAX_AGE: 'sessionId',
+  TOKEN_NOT_OF_SESSION: 'headers.authorization',
+  TOKEN_SUPERSEDED: 'headers.authorization',
+  BINDING_KEY_CHANGED: 'headers.sec-token-binding',
+};

@@ -1,0 +1,144 @@
+import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { keyIdPattern } from '@settle/contracts';
+import { currentRequestId, JsonSchemaValidationPipe, ProblemException, SERVICE_CONFIG } from '@settle/platform';
+import { Inject } from '@nestjs/common';
+import { type FreshEvidence, FreshAttestation, freshEvidenceLengthMaxChars } from '../attestation/fresh-attestation';
+import { type TokenIssuerSettings, bindingModesOf } from '../config';
+import { type ProofResult, type ProvenKey, verifyDpopProof, verifyTokenBindingProof } from './binding-proof';
+import { type IssuedToken, refusal, SessionHandler } from './session.handler';
+
+interface StartSessionRequest {
+  bindingKeyId: string;
+  attestation?: FreshEvidence;
+}
+
+const startSessionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['bindingKeyId'],
+  properties: {
+    bindingKeyId: { type: 'string', pattern: keyIdPattern, maxLength: 43 },
+    attestation: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['format', 'evidence'],
+      properties: { format: { type: 'string', enum: ['android-key'] }, evidence: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', maxLength: freshEvidenceLengthMaxChars } },
+    },
+  },
+} as const;
+
+/** Session ids are `ses_` and 32 hex digits. */
+const sessionIdPattern = /^ses_[0-9a-f]{32}$/;
+
+/** What the controller needs of the Express request. */
+interface IncomingRequest {
+  readonly method: string;
+  readonly originalUrl: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly socket: { readonly remoteAddress?: string; readonly encrypted?: boolean };
+}
+
+function badRequest(code: string, field: string, message: string): ProblemException {
+  return new ProblemException({ status: HttpStatus.BAD_REQUEST, code, title: 'The request is invalid', detail: `${field}: ${message}`, errors: [{ field, code, message }] });
+}
+
+/** The TCP peer (behind a proxy: the proxy; docs/token-issuer.md, rate limits). */
+function clientAddressOf(request: IncomingRequest): string {
+  return request.socket.remoteAddress ?? 'unknown';
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The token issuer's device API (docs/token-issuer.md): start a session with a proof of the binding
+ * key over this connection, and exchange a session's newest token for the next one.
+ */
+@ApiTags('sessions')
+@Controller('v1/sessions')
+export class SessionsController {
+  constructor(
+    private readonly sessions: SessionHandler,
+    private readonly freshAttestation: FreshAttestation,
+    @Inject(SERVICE_CONFIG) private readonly config: TokenIssuerSettings,
+  ) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Starts a session: the binding key id in the body, its proof in Sec-Token-Binding (over this TLS connection) or DPoP.' })
+  async start(@Body(new JsonSchemaValidationPipe<StartSessionRequest>(startSessionSchema)) body: StartSessionRequest, @Req() request: IncomingRequest): Promise<IssuedToken> {
+    await this.sessions.enforceRateLimits([{ kind: 'ip', id: clientAddressOf(request) }]);
+    const proven = await this.prove(request, undefined);
+    if (proven.keyId !== body.bindingKeyId) throw refusal('KEY_MISMATCH', 'bindingKeyId', 'the binding proves another key than bindingKeyId');
+    await this.sessions.enforceRateLimits([{ kind: 'key', id: proven.keyId }]);
+    const fresh = body.attestation === undefined ? null : await this.verifyFresh(body.attestation, proven);
+    return this.sessions.start(proven, fresh, currentRequestId());
+  }
+
+  /** Fresh evidence must attest the proven key with this connection's EKM as its challenge. */
+  private async verifyFresh(evidence: FreshEvidence, proven: ProvenKey): Promise<{ level: 'strongbox' | 'tee' | 'secure-enclave' | 'software' }> {
+    const unavailable = (message: string) =>
+      new ProblemException({ status: HttpStatus.UNPROCESSABLE_ENTITY, code: 'FRESH_ATTESTATION_UNAVAILABLE', title: 'Fresh attestation refused', detail: `attestation: ${message}`, errors: [{ field: 'attestation', code: 'FRESH_ATTESTATION_UNAVAILABLE', message }] });
+    if (!this.freshAttestation.available) throw unavailable('this deployment accepts no fresh attestation evidence');
+    if (proven.ekm === undefined) throw unavailable('fresh evidence needs token binding: its challenge is the connection’s EKM');
+    const result = await this.freshAttestation.verify(evidence, { ekm: proven.ekm, publicJwk: { kty: 'EC', crv: 'P-256', x: proven.x, y: proven.y }, now: this.sessions.now() });
+    if (!result.ok) {
+      throw new ProblemException({ status: HttpStatus.UNPROCESSABLE_ENTITY, code: 'FRESH_ATTESTATION_INVALID', title: 'Fresh attestation refused', detail: `attestation: ${result.reason}`, errors: [{ field: 'attestation.evidence', code: 'FRESH_ATTESTATION_INVALID', message: result.reason }] });
+    }
+    return { level: result.level };
+  }
+
+  @Post(':sessionId/tokens')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'The next token of a session: Authorization with its newest token (may be expired) and a fresh proof of the same key on this connection.' })
+  async refresh(@Param('sessionId') sessionId: string, @Headers('authorization') authorization: string | undefined, @Req() request: IncomingRequest): Promise<IssuedToken> {
+    if (!sessionIdPattern.test(sessionId)) throw badRequest('INVALID_FORMAT', 'sessionId', 'must be ses_ followed by 32 hex digits');
+    const match = /^(Bearer|DPoP) ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization ?? '');
+    if (match === null) throw badRequest('ACCESS_TOKEN_MISSING', 'headers.authorization', 'must be "Bearer <token>" or "DPoP <token>" with the session’s newest token');
+    const token = match[2]!;
+    await this.sessions.enforceRateLimits([{ kind: 'ip', id: clientAddressOf(request) }]);
+    const presented = await this.sessions.readPresentedToken(token);
+    const proven = await this.prove(request, token);
+    await this.sessions.enforceRateLimits([{ kind: 'session', id: sessionId }]);
+    if ((match[1] === 'DPoP') !== (proven.mode === 'dpop')) throw badRequest('AUTHORIZATION_SCHEME_MISMATCH', 'headers.authorization', 'DPoP tokens use the DPoP scheme with a DPoP proof, bound tokens Bearer with Sec-Token-Binding');
+    return this.sessions.refresh(sessionId, presented, proven, currentRequestId());
+  }
+
+  /** The key this request proves, by the one binding header it carries (and the deployment allows). */
+  private async prove(request: IncomingRequest, accessToken: string | undefined): Promise<ProvenKey> {
+    const modes = bindingModesOf(this.config);
+    const tokenBinding = single(request.headers['sec-token-binding']);
+    const dpop = single(request.headers['dpop']);
+    if (tokenBinding !== undefined && dpop !== undefined) throw badRequest('BINDING_AMBIGUOUS', 'headers', 'send Sec-Token-Binding or DPoP, not both');
+    let result: ProofResult;
+    if (tokenBinding !== undefined) {
+      if (!modes.includes('token-binding')) throw badRequest('BINDING_MODE_NOT_ALLOWED', 'headers.sec-token-binding', 'this deployment does not accept token binding');
+      result = verifyTokenBindingProof(tokenBinding, request.socket);
+    } else if (dpop !== undefined) {
+      if (!modes.includes('dpop')) throw badRequest('BINDING_MODE_NOT_ALLOWED', 'headers.dpop', 'this deployment does not accept DPoP');
+      result = await verifyDpopProof({ proof: dpop, method: request.method, url: this.requestUrl(request), accessToken, now: this.sessions.now(), clockSkewMs: this.config.SETTLE_TOKEN_ISSUER_CLOCK_SKEW_MS });
+    } else {
+      throw badRequest('BINDING_MISSING', modes.includes('token-binding') ? 'headers.sec-token-binding' : 'headers.dpop', `a proof of the binding key is required (${modes.join(' or ')})`);
+    }
+    if (!result.ok) {
+      const { code, field, reason } = result.refusal;
+      throw new ProblemException({
+        status: code === 'TLS_REQUIRED' ? HttpStatus.BAD_REQUEST : HttpStatus.UNAUTHORIZED,
+        code,
+        title: 'Proof of the binding key refused',
+        detail: `${field}: ${reason}`,
+        errors: [{ field, code, message: reason }],
+      });
+    }
+    return result.key;
+  }
+
+  /** The URL the device addressed (the DPoP htu), from configuration or from this connection. */
+  private requestUrl(request: IncomingRequest): string {
+    const path = request.originalUrl.split('?')[0] ?? '/';
+    const base = this.config.SETTLE_TOKEN_ISSUER_PUBLIC_URL || `${request.socket.encrypted === true ? 'https' : 'http'}://${single(request.headers['host']) ?? 'localhost'}`;
+    return `${base}${path}`;
+  }
+}
