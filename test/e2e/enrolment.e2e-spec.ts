@@ -2,13 +2,18 @@
 // operator creates an account and a device and issues an enrolment code; the device gets a challenge
 // and registers its payment and binding keys (software keys, format `none`); the registry publishes
 // attestation.requested, the verifier judges it and publishes attestation.completed, and the registry
-// activates the keys — or rejects them when the verifier's policy refuses `none` (the default).
+// activates the keys — or rejects them when the verifier's policy refuses `none` (the default). With
+// its payment key active, the device checks in and gets a device credential that verifies with the
+// registry's published credential keys (the registry runs with the test device authenticator, since
+// the bound-token guard is not bound yet).
 import { randomBytes } from 'node:crypto';
+import { protocolPublicKey, verifyDeviceCredential } from '@settle/contracts';
 import { generateKeyPair } from '@settle/crypto';
 import { DataSource } from 'typeorm';
 import { adminAuthorization, startTestService, type TestService } from '@settle/platform/testing';
 /* eslint-disable @nx/enforce-module-boundaries -- applications have no package alias; this test starts them in-process */
-import { serviceDefinition as registryDefinition } from '../../apps/registry/src/service-definition';
+import { type serviceDefinition as registryDefinition } from '../../apps/registry/src/service-definition';
+import { deviceAuthorization, testRegistryDefinition, writeCredentialCustodyFile } from '../../apps/registry/src/testing/registry-test-kit';
 import { serviceDefinition as verifierDefinition } from '../../apps/verifier/src/service-definition';
 /* eslint-enable @nx/enforce-module-boundaries */
 
@@ -28,7 +33,7 @@ const developmentPolicy = JSON.stringify({ android: { formats: ['android-key', '
 
 async function startServices(verifierEnv: NodeJS.ProcessEnv): Promise<Services> {
   const kafka = { SETTLE_KAFKA_TOPIC_PREFIX: `e2e${randomBytes(4).toString('hex')}.`, SETTLE_KAFKA_CREATE_TOPICS: 'true' };
-  const registry = await startTestService(registryDefinition, { env: kafka });
+  const registry = await startTestService(testRegistryDefinition, { env: { ...kafka, SETTLE_KEY_CUSTODY_FILE: writeCredentialCustodyFile() } });
   try {
     const verifier = await startTestService(verifierDefinition, { env: { ...kafka, ...verifierEnv } });
     return { registry, verifier, stop: async () => void (await Promise.allSettled([verifier.stop(), registry.stop()])) };
@@ -57,8 +62,8 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, wha
 
 const uniqueId = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
 
-/** Operator and device steps through the registry's APIs; returns the two registered key ids. */
-async function enrolDevice(registryUrl: string): Promise<string[]> {
+/** Operator and device steps through the registry's APIs; returns the two registered key ids (payment first) and the device. */
+async function enrolDevice(registryUrl: string): Promise<string[] & { deviceId: string; accountId: string }> {
   const admin = (method: string, path: string, body?: unknown) => call(registryUrl, method, path, body, adminAuthorization());
   const accountId = uniqueId('acc');
   const deviceId = uniqueId('dev');
@@ -71,7 +76,7 @@ async function enrolDevice(registryUrl: string): Promise<string[]> {
   const keys = (['payment', 'binding'] as const).map((purpose) => ({ purpose, algorithm: 'ES256', publicKeyJwk: generateKeyPair('ES256').publicJwk, format: 'none', evidence: '' }));
   const registered = await call(registryUrl, 'POST', '/enrolment/keys', { enrolmentCode: issued.body.code, challenge: challenge.body.challenge, keys });
   expect(registered).toMatchObject({ status: 200, body: { outcome: 'registered', keys: [{ state: 'pending' }, { state: 'pending' }] } });
-  return (registered.body.keys as Array<{ keyId: string }>).map((key) => key.keyId);
+  return Object.assign((registered.body.keys as Array<{ keyId: string }>).map((key) => key.keyId), { deviceId, accountId });
 }
 
 async function keyStates(registryUrl: string, keyIds: readonly string[]): Promise<Array<Record<string, unknown>>> {
@@ -105,6 +110,17 @@ describe('enrolment end to end: registry and verifier', () => {
       for (const key of keys) expect(key).toMatchObject({ state: 'active', history: [{ state: 'pending' }, { state: 'active', validTo: null }] });
       const rows = await services.verifier.service.app.get(DataSource).query('SELECT key_id, verdict, level FROM verifier_attestation_results ORDER BY key_id');
       expect(rows).toEqual([...keyIds].sort().map((keyId) => ({ key_id: keyId, verdict: 'accepted', level: 'software' })));
+
+      // The attested payment key is certified at the device's first check-in.
+      const { deviceId, accountId } = keyIds;
+      const limits = [{ currency: 'EUR', perTransactionMax: '2500', cumulativeMax: '10000' }];
+      expect(await call(services.registry.url, 'PUT', `/admin/devices/${deviceId}/offline-limits`, { limits }, adminAuthorization())).toMatchObject({ status: 200 });
+      const checkIn = await call(services.registry.url, 'POST', `/v1/devices/${deviceId}/check-ins`, undefined, deviceAuthorization({ role: 'consumer-device', subject: deviceId, owner: accountId }));
+      expect(checkIn).toMatchObject({ status: 201, body: { paymentKeyId: keyIds[0], offlineCaps: limits } });
+      const published = await call(services.registry.url, 'GET', '/v1/credential-keys');
+      const processorKeys = (published.body.keys as Array<{ kty: 'EC'; crv: 'P-256'; x: string; y: string }>).map(({ kty, crv, x, y }) => protocolPublicKey({ kty, crv, x, y }));
+      const verified = verifyDeviceCredential(new Uint8Array(Buffer.from(String(checkIn.body.deviceCredential), 'base64url')), { processorKeys, algorithms: ['ES256'], backend: 'native' });
+      expect(verified).toMatchObject({ ok: true, value: { credential: { deviceId, offlineCaps: [{ currency: 'EUR', perTransactionMax: 2500n, cumulativeMax: 10000n }] } } });
     });
   });
 

@@ -1,5 +1,7 @@
+import { keyCustodyConfig, type KeyCustodySettings } from '@settle/key-custody';
 import { messagingConfig } from '@settle/messaging';
-import { defineConfig, defineServiceConfig } from '@settle/platform';
+import { defineConfig, defineServiceConfig, httpTlsConfig } from '@settle/platform';
+import { resourceGuardConfig } from '@settle/resource-guard';
 
 /** The registry's own settings (docs/registry.md explains them; docs/configuration.md lists them). */
 export const registrySettings = defineConfig({
@@ -31,15 +33,39 @@ export const registrySettings = defineConfig({
     default: '100000',
     description: 'An offline limit above this amount (minor units, any currency) needs a second operator to approve the change.',
   },
+  SETTLE_REGISTRY_DEVICE_CREDENTIAL_VALIDITY_MS: {
+    type: 'duration-ms',
+    min: 60_000,
+    max: 7 * 24 * 3_600_000,
+    default: 24 * 3_600_000,
+    description: 'How long a device credential issued at a check-in stays valid (a device offline longer cannot pay offline).',
+  },
+  SETTLE_REGISTRY_TERMINAL_CREDENTIAL_VALIDITY_MS: {
+    type: 'duration-ms',
+    min: 3_600_000,
+    max: 90 * 24 * 3_600_000,
+    default: 30 * 24 * 3_600_000,
+    description: 'How long a terminal credential stays valid (what a phone trusts to show the merchant name offline).',
+  },
+  SETTLE_REGISTRY_CREDENTIAL_KEY_PREPUBLISH_MS: {
+    type: 'duration-ms',
+    min: 0,
+    max: 30 * 24 * 3_600_000,
+    default: 7 * 24 * 3_600_000,
+    description: 'How long before it signs a new credential-signing key appears in GET /v1/credential-keys, so offline devices learn it first.',
+  },
 });
 
 /** Every environment variable the registry service reads. */
-export const registryConfig = defineServiceConfig('registry', messagingConfig, registrySettings);
+export const registryConfig = defineServiceConfig('registry', messagingConfig, keyCustodyConfig, resourceGuardConfig, httpTlsConfig, registrySettings);
 
 /** The registry's values as injected under SERVICE_CONFIG. */
-export interface RegistrySettings {
+export interface RegistrySettings extends KeyCustodySettings {
   readonly SETTLE_REGISTRY_ENROLMENT_CODE_TTL_MS: number;
   readonly SETTLE_REGISTRY_CHALLENGE_TTL_MS: number;
   readonly SETTLE_REGISTRY_CHALLENGES_PER_CODE_MAX: number;
   readonly SETTLE_REGISTRY_LIMIT_APPROVAL_THRESHOLD: string;
+  readonly SETTLE_REGISTRY_DEVICE_CREDENTIAL_VALIDITY_MS: number;
+  readonly SETTLE_REGISTRY_TERMINAL_CREDENTIAL_VALIDITY_MS: number;
+  readonly SETTLE_REGISTRY_CREDENTIAL_KEY_PREPUBLISH_MS: number;
 }

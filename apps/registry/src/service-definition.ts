@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { messagingMigrations } from '@settle/messaging';
-import { type ServiceDefinition } from '@settle/platform';
+import { httpTlsServerOptions, type ServiceDefinition } from '@settle/platform';
+import { resourceGuardMigrations } from '@settle/resource-guard';
 import { registryConfig } from './config';
 import { RegistryModule } from './registry.module';
 
@@ -9,5 +10,8 @@ export const serviceDefinition: ServiceDefinition<typeof registryConfig> = {
   name: 'registry',
   module: RegistryModule,
   config: registryConfig,
-  migrationSources: [messagingMigrations, { namespace: 'registry', directory: path.join(__dirname, '..', 'migrations') }],
+  // The guard's tables (its DPoP replay cache; the registry reads binding-key states from its own keys).
+  migrationSources: [messagingMigrations, resourceGuardMigrations, { namespace: 'registry', directory: path.join(__dirname, '..', 'migrations') }],
+  // TLS ends in the process when the files are set: token-binding mode checks each connection's exporter.
+  httpsOptions: httpTlsServerOptions,
 };

@@ -5,6 +5,7 @@ import { accountOpenedV1 } from './events/accounts/account-opened.v1';
 import { accountOverdrawnV1 } from './events/accounts/account-overdrawn.v1';
 import { attestationCompletedV1 } from './events/attestations/attestation-completed.v1';
 import { attestationRequestedV1 } from './events/attestations/attestation-requested.v1';
+import { deviceCheckedInV1 } from './events/devices/device-checked-in.v1';
 import { deviceEnrolledV1 } from './events/devices/device-enrolled.v1';
 import { deviceOfflineCapabilityChangedV1 } from './events/devices/device-offline-capability-changed.v1';
 import { fraudSignalRaisedV1 } from './events/fraud/fraud-signal-raised.v1';
@@ -32,6 +33,7 @@ export const eventDefinitions = [
   terminalRegisteredV1,
   deviceEnrolledV1,
   deviceOfflineCapabilityChangedV1,
+  deviceCheckedInV1,
   keyLifecycleChangedV1,
   attestationRequestedV1,
   attestationCompletedV1,

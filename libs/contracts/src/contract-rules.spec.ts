@@ -158,6 +158,25 @@ describe('rules beyond the shape', () => {
     );
   });
 
+  it('device.checked-in: check-ins in time order, ending at lastCheckInAt, caps as the credential has them', () => {
+    type CheckIn = { checkedInAt: string; validUntil: string; offlineCaps: Array<Record<string, string>> };
+    const withHistory = (change: (history: CheckIn[]) => void) =>
+      decodeWith('device.checked-in', (payload) => {
+        const history = structuredClone(payload.history) as CheckIn[];
+        change(history);
+        return { ...payload, history };
+      });
+    expect(withHistory((history) => history.reverse())).toMatchObject(rejection('/payload/history/1/checkedInAt'));
+    expect(withHistory((history) => (history[1]!.validUntil = history[1]!.checkedInAt))).toMatchObject(rejection('/payload/history/1/validUntil'));
+    expect(withHistory((history) => history[1]!.offlineCaps.reverse())).toMatchObject(rejection('/payload/history/1/offlineCaps/1/currency'));
+    expect(withHistory((history) => (history[0]!.offlineCaps[0]!.perTransactionMax = '15001'))).toMatchObject(
+      rejection('/payload/history/0/offlineCaps/0/perTransactionMax'),
+    );
+    expect(withHistory((history) => (history[0]!.offlineCaps[0]!.cumulativeMax = '0'))).toMatchObject(rejection('/payload/history/0/offlineCaps/0/cumulativeMax'));
+    expect(withHistory((history) => history.pop())).toMatchObject(rejection('/payload/lastCheckInAt'));
+    expect(decodeWith('device.checked-in', (payload) => ({ ...payload, history: [] }))).toMatchObject(rejection('/payload/history'));
+  });
+
   it('session.started: expires after it starts', () => {
     expect(decodeWith('session.started', (payload) => ({ ...payload, expiresAt: payload.startedAt }))).toMatchObject(rejection('/payload/expiresAt'));
   });

@@ -21,6 +21,7 @@ export * from './events/merchants/merchant-onboarded.v1';
 export * from './events/terminals/terminal-registered.v1';
 export * from './events/devices/device-enrolled.v1';
 export * from './events/devices/device-offline-capability-changed.v1';
+export * from './events/devices/device-checked-in.v1';
 export * from './events/keys/key-lifecycle-changed.v1';
 export * from './events/attestations/attestation-requested.v1';
 export * from './events/attestations/attestation-completed.v1';

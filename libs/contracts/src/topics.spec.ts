@@ -38,6 +38,7 @@ describe('topic catalogue', () => {
     const compacted = topicCatalogue.filter((topic) => topic.cleanupPolicy === 'compact');
     expect(compacted.map((topic) => topic.name).sort()).toEqual([
       'registry.accounts.v1',
+      'registry.device-check-ins.v1',
       'registry.device-offline-capability.v1',
       'registry.devices.v1',
       'registry.key-lifecycle.v1',

@@ -93,6 +93,16 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     description: 'Each device’s offline capability, limits and last check-in.',
   },
   {
+    name: 'registry.device-check-ins.v1',
+    partitions: registryTopicPartitions,
+    ...compacted,
+    eventTypes: ['device.checked-in'],
+    key: 'deviceId',
+    producer: 'registry',
+    consumers: ['verifier'],
+    description: 'Each device’s latest online check-ins (credential issued, caps, expiry).',
+  },
+  {
     name: 'registry.key-lifecycle.v1',
     partitions: registryTopicPartitions,
     ...compacted,

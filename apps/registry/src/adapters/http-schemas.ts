@@ -10,12 +10,19 @@ import {
   keyPurposes,
   keyStateReasons,
   offlineCapabilities,
-  offlineLimitCurrenciesMax,
+  offlineCapsCurrenciesMax,
+  protocolIdentifierLengthMaxBytes,
   timeZonePattern,
 } from '@settle/contracts';
 
 /** Request-body schemas of the registry's HTTP API; fragments come from the contracts so the wire agrees. */
 export const identifier = { type: 'string', pattern: identifierPattern, maxLength: 64 } as const;
+/**
+ * Merchant, terminal and device ids travel in payment requests and credentials, whose identifier
+ * fields hold at most 24 characters (`protocolIdentifierLengthMaxBytes`, one sound frame): the
+ * registry refuses longer ones when they are created, not when a credential is signed.
+ */
+export const protocolIdentifier = { type: 'string', pattern: identifierPattern, maxLength: protocolIdentifierLengthMaxBytes } as const;
 export const currency = { type: 'string', pattern: currencyPattern } as const;
 export const displayName = { type: 'string', pattern: displayNamePattern, maxLength: 128 } as const;
 const amount = { type: 'string', pattern: '^(0|[1-9][0-9]{0,18})$' } as const;
@@ -25,17 +32,18 @@ const object = (properties: Record<string, unknown>) => ({ type: 'object', addit
 
 export const accountSchema = object({ accountId: identifier, holderDisplayName: displayName, currency });
 export const merchantSchema = object({
-  merchantId: identifier,
+  merchantId: protocolIdentifier,
   displayName,
   categoryCode: { type: 'string', pattern: '^[0-9]{4}$' },
   settlementCurrency: currency,
   timeZone: { type: 'string', pattern: timeZonePattern, maxLength: 64 },
 });
-export const terminalSchema = object({ terminalId: identifier, merchantId: identifier });
-export const deviceSchema = object({ deviceId: identifier, accountId: identifier, platform: { type: 'string', enum: devicePlatforms } });
+export const terminalSchema = object({ terminalId: protocolIdentifier, merchantId: identifier });
+export const deviceSchema = object({ deviceId: protocolIdentifier, accountId: identifier, platform: { type: 'string', enum: devicePlatforms } });
 export const enrolmentCodeRequestSchema = object({ subject: object({ kind: { type: 'string', enum: ['account', 'terminal'] }, id: identifier }) });
 export const offlineLimitsSchema = object({
-  limits: { type: 'array', maxItems: offlineLimitCurrenciesMax, items: object({ currency, perTransactionMax: amount, cumulativeMax: amount }) },
+  // A device credential carries at most offlineCapsCurrenciesMax (8) caps: more limits could never be used.
+  limits: { type: 'array', maxItems: offlineCapsCurrenciesMax, items: object({ currency, perTransactionMax: amount, cumulativeMax: amount }) },
 });
 export const offlineCapabilitySchema = object({ capability: { type: 'string', enum: offlineCapabilities } });
 export const keyReasonSchema = object({ reason: { type: 'string', enum: keyStateReasons.filter((reason) => reason !== 'attestation-rejected' && reason !== 'superseded') } });

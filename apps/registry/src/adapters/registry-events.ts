@@ -5,6 +5,8 @@ import {
   type AttestationRequestedV1,
   attestationRequestedV1,
   createEnvelope,
+  type DeviceCheckedInV1,
+  deviceCheckedInV1,
   type DeviceEnrolledV1,
   deviceEnrolledV1,
   deviceOfflineCapabilityChangedV1,
@@ -50,6 +52,7 @@ export const merchantOnboardedEvent = (payload: MerchantOnboardedV1, cause: Caus
 export const terminalRegisteredEvent = (payload: TerminalRegisteredV1, cause: Causation) => envelopeOf(terminalRegisteredV1, payload, cause);
 export const deviceEnrolledEvent = (payload: DeviceEnrolledV1, cause: Causation) => envelopeOf(deviceEnrolledV1, payload, cause);
 export const keyLifecycleEvent = (payload: KeyLifecycleChangedV1, cause: Causation) => envelopeOf(keyLifecycleChangedV1, payload, cause);
+export const deviceCheckedInEvent = (payload: DeviceCheckedInV1, cause: Causation) => envelopeOf(deviceCheckedInV1, payload, cause);
 export const attestationRequestedEvent = (payload: AttestationRequestedV1, cause: Causation) => envelopeOf(attestationRequestedV1, payload, cause);
 
 export function offlineCapabilityEvent(device: { deviceId: string; accountId: string }, state: OfflineState, reason: OfflineCapabilityChangeReason, cause: Causation): EventEnvelope {

@@ -1,4 +1,4 @@
-import { type KeyLifecycleChangedV1, type KeyOwner, type KeyState, type KeyStateReason, type OfflineLimitV1 } from '@settle/contracts';
+import { type DeviceCheckInV1, type KeyLifecycleChangedV1, type KeyOwner, type KeyState, type KeyStateReason, type OfflineLimitV1 } from '@settle/contracts';
 import { type SqlExecutor } from '@settle/messaging';
 import { type ChallengeRecord } from '../../domain/challenge';
 import { type EnrolmentCodeRecord } from '../../domain/enrolment-code';
@@ -96,7 +96,11 @@ export async function saveHistories(sql: SqlExecutor, keys: ReadonlyArray<{ keyI
          WHERE registry_key_history.valid_to IS DISTINCT FROM excluded.valid_to`,
       [key.keyId, key.history.map((p) => p.state), key.history.map((p) => p.reason), key.history.map((p) => p.validFrom), key.history.map((p) => p.validTo)],
     );
-    await sql.query('UPDATE registry_keys SET state = $2 WHERE key_id = $1', [key.keyId, currentState(key.history)]);
+    // state_changed_at only moves with the state: the guard's snapshot reads the rows changed since its last read.
+    await sql.query('UPDATE registry_keys SET state = $2::text, state_changed_at = clock_timestamp() WHERE key_id = $1 AND state IS DISTINCT FROM $2::text', [
+      key.keyId,
+      currentState(key.history),
+    ]);
   }
 }
 
@@ -176,4 +180,51 @@ export async function saveDeviceOffline(sql: SqlExecutor, device: DeviceOffline,
       changedAt,
     ],
   );
+}
+
+/** The owner's current (pending, active or suspended) key of a purpose, not locked; null when it has none. */
+export async function loadCurrentKey(sql: SqlExecutor, owner: KeyOwner, purpose: KnownKey['purpose']): Promise<StoredKey | null> {
+  const keys = await loadKeysWhere(sql, `owner_kind = $1 AND owner_id = $2 AND purpose = $3 AND state IN ('pending', 'active', 'suspended')`, [owner.kind, owner.id, purpose], false);
+  return keys[0] ?? null;
+}
+
+/** A terminal with its merchant's id and display name (what a terminal credential states), or null. */
+export async function loadTerminalWithMerchant(sql: SqlExecutor, terminalId: string): Promise<{ terminalId: string; merchantId: string; merchantDisplayName: string } | null> {
+  const { rows } = await sql.query<{ terminal_id: string; merchant_id: string; display_name: string }>(
+    'SELECT t.terminal_id, t.merchant_id, m.display_name FROM registry_terminals t JOIN registry_merchants m USING (merchant_id) WHERE t.terminal_id = $1',
+    [terminalId],
+  );
+  const row = rows[0];
+  return row ? { terminalId: row.terminal_id, merchantId: row.merchant_id, merchantDisplayName: row.display_name } : null;
+}
+
+/** One recorded check-in (registry_device_check_ins), as device.checked-in carries it. */
+export interface StoredCheckIn extends DeviceCheckInV1 {
+  readonly checkInId: string;
+  readonly deviceId: string;
+  readonly credentialKeyId: string;
+}
+
+export async function insertCheckIn(sql: SqlExecutor, checkIn: StoredCheckIn): Promise<void> {
+  await sql.query(
+    `INSERT INTO registry_device_check_ins (check_in_id, device_id, checked_in_at, valid_until, payment_key_id, credential_key_id, offline_caps)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [checkIn.checkInId, checkIn.deviceId, checkIn.checkedInAt, checkIn.validUntil, checkIn.paymentKeyId, checkIn.credentialKeyId, JSON.stringify(checkIn.offlineCaps)],
+  );
+  await sql.query('UPDATE registry_device_offline SET last_check_in_at = $2 WHERE device_id = $1', [checkIn.deviceId, checkIn.checkedInAt]);
+}
+
+/** The device's latest `limit` check-ins, oldest first. */
+export async function loadLatestCheckIns(sql: SqlExecutor, deviceId: string, limit: number): Promise<DeviceCheckInV1[]> {
+  const { rows } = await sql.query<{ checked_in_at: Date; valid_until: Date; payment_key_id: string; offline_caps: DeviceCheckInV1['offlineCaps'] }>(
+    'SELECT checked_in_at, valid_until, payment_key_id, offline_caps FROM registry_device_check_ins WHERE device_id = $1 ORDER BY checked_in_at DESC LIMIT $2',
+    [deviceId, limit],
+  );
+  return rows.reverse().map((row) => ({ checkedInAt: row.checked_in_at.toISOString(), validUntil: row.valid_until.toISOString(), paymentKeyId: row.payment_key_id, offlineCaps: row.offline_caps }));
+}
+
+/** When the device last checked in with a credential issued, or null. */
+export async function loadLastCheckInAt(sql: SqlExecutor, deviceId: string): Promise<string | null> {
+  const { rows } = await sql.query<{ last: Date | null }>('SELECT max(checked_in_at) AS last FROM registry_device_check_ins WHERE device_id = $1', [deviceId]);
+  return rows[0]?.last ? rows[0].last.toISOString() : null;
 }

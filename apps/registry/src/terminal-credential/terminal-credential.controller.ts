@@ -1,0 +1,45 @@
+import { Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
+import { protocolIdentifier } from '../adapters/http-schemas';
+import { type DeviceIdentity } from '../device-authentication/device-authenticator';
+import { AuthenticatedDevice, DeviceOnly, notThisDevice } from '../device-authentication/device-only.guard';
+import { TerminalCredentialHandler } from './terminal-credential.handler';
+
+/**
+ * A POS terminal fetches its terminal credential (DESIGN §4) once its payment key is active, and again
+ * before it expires; it sends it with every payment request so phones show the verified merchant name.
+ */
+@ApiTags('credentials')
+@Controller('v1/terminals')
+export class TerminalCredentialController {
+  constructor(private readonly handler: TerminalCredentialHandler) {}
+
+  @Post(':terminalId/credential')
+  @HttpCode(HttpStatus.OK)
+  @DeviceOnly('pos-terminal')
+  @ApiOperation({ summary: 'A fresh terminal credential for the calling terminal (its active payment key), signed by the processor’s credential key.' })
+  async issue(@Param('terminalId', new JsonSchemaValidationPipe<string>(protocolIdentifier)) terminalId: string, @AuthenticatedDevice() caller: DeviceIdentity) {
+    if (caller.subject !== terminalId) throw notThisDevice('terminalId');
+    const result = await this.handler.issue(terminalId, caller.owner);
+    switch (result.outcome) {
+      case 'issued':
+        return {
+          terminalCredential: Buffer.from(result.credential).toString('base64url'),
+          issuerKeyId: result.issuerKeyId,
+          terminalKeyId: result.terminalKeyId,
+          validFrom: result.validFrom,
+          validUntil: result.validUntil,
+        };
+      case 'refused':
+        if (result.code === 'NOT_THIS_DEVICE') throw notThisDevice('terminalId');
+        throw new ProblemException({
+          status: result.code === 'TERMINAL_UNKNOWN' ? HttpStatus.NOT_FOUND : HttpStatus.CONFLICT,
+          code: result.code,
+          title: 'No terminal credential',
+          detail: result.code === 'TERMINAL_UNKNOWN' ? 'terminalId: no such terminal' : 'the terminal has no active payment key',
+          errors: [{ field: 'terminalId', code: result.code, message: result.code === 'TERMINAL_UNKNOWN' ? 'names no known terminal' : 'has no active payment key' }],
+        });
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { inTransaction } from '@settle/messaging';
+import { SERVICE_CONFIG } from '@settle/platform';
+import { DataSource } from 'typeorm';
+import { loadCurrentKey, loadTerminalWithMerchant } from '../adapters/postgres/registry-store';
+import { sqlPoolOf } from '../adapters/postgres/sql-pool';
+import { type Clock, REGISTRY_CLOCK } from '../clock';
+import { type RegistrySettings } from '../config';
+import { CredentialSigner, protocolKeyOf } from '../credentials/credential-signer';
+import { currentState } from '../domain/key-lifecycle';
+import { decideTerminalCredential, type TerminalCredentialRefusal } from './terminal-credential.decider';
+
+export type TerminalCredentialResult =
+  | { readonly outcome: 'issued'; readonly credential: Uint8Array; readonly issuerKeyId: string; readonly terminalKeyId: string; readonly validFrom: string; readonly validUntil: string }
+  | { readonly outcome: 'refused'; readonly code: TerminalCredentialRefusal };
+
+/** Issues a terminal credential (merchant, terminal, its active payment key) signed by the processor's credential key. */
+@Injectable()
+export class TerminalCredentialHandler {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly signer: CredentialSigner,
+    @Inject(REGISTRY_CLOCK) private readonly clock: Clock,
+    @Inject(SERVICE_CONFIG) private readonly config: RegistrySettings,
+  ) {}
+
+  async issue(terminalId: string, callerOwner: string): Promise<TerminalCredentialResult> {
+    const now = this.clock.now();
+    const { terminal, paymentKey } = await inTransaction(sqlPoolOf(this.dataSource), async (sql) => ({
+      terminal: await loadTerminalWithMerchant(sql, terminalId),
+      paymentKey: await loadCurrentKey(sql, { kind: 'terminal', id: terminalId }, 'payment'),
+    }));
+    const decision = decideTerminalCredential(
+      { terminalId, callerOwner, nowMs: now.getTime(), validityMs: this.config.SETTLE_REGISTRY_TERMINAL_CREDENTIAL_VALIDITY_MS },
+      { terminal, paymentKey: paymentKey && { keyId: paymentKey.keyId, state: currentState(paymentKey.history) } },
+    );
+    if (decision.outcome === 'refused') return decision;
+    const signed = await this.signer.signTerminalCredential(
+      {
+        merchantId: terminal!.merchantId,
+        merchantDisplayName: terminal!.merchantDisplayName,
+        terminalId,
+        terminalKey: protocolKeyOf(paymentKey!.publicKeyJwk),
+        validFromMs: decision.validFromMs,
+        validUntilMs: decision.validUntilMs,
+      },
+      now,
+    );
+    return {
+      outcome: 'issued',
+      credential: signed.bytes,
+      issuerKeyId: signed.issuerKeyId,
+      terminalKeyId: decision.paymentKeyId,
+      validFrom: new Date(decision.validFromMs).toISOString(),
+      validUntil: new Date(decision.validUntilMs).toISOString(),
+    };
+  }
+}
