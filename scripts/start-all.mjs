@@ -3,15 +3,27 @@
 // URLs, and stops them all (SIGTERM, then SIGKILL after a grace period) on SIGINT or SIGTERM. If one
 // service dies, the others are stopped too.
 //
-// Kafka is not started here (npm run infra:up). Each service uses its own default database and port:
-// DATABASE_URL, PORT and SETTLE_HTTP_PORT from this shell would point all four at one of each, so
-// they are not passed on.
-import { spawn } from 'node:child_process';
+// The token issuer and the registry serve HTTPS (token binding needs TLS to end in the process). Their
+// development certificates (trusted through .cache/dev-pki/ca.crt) and their key-custody files (one per
+// service: token-signing, credential-signing) come from scripts/dev-pki.mjs; the registry's resource
+// guard fetches the local issuer's JWKS (SETTLE_AUTH_JWKS_URL) trusting the development CA
+// (NODE_EXTRA_CA_CERTS). The shell may override the token issuer's SETTLE_TOKEN_ISSUER_TLS_* and any
+// SETTLE_AUTH_*. A variable of the development PKI that the compiled service does not read (an older
+// build) is left out, and that service then runs as before (plain HTTP).
+//
+// Kafka is not started here (npm run infra:up). Each service uses its own default database, port and
+// files: DATABASE_URL, PORT, SETTLE_HTTP_PORT, SETTLE_KEY_CUSTODY_FILE and SETTLE_HTTP_TLS_* from this
+// shell would point all four at one of each (and stop those that do not read them), so they are not
+// passed on.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from './build.mjs';
 import { setUpDatabases } from './db-setup.mjs';
+import { createDevPki, devPkiEnvironment } from './dev-pki.mjs';
 import { services } from './lib/services.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,11 +31,14 @@ const readyTimeoutMs = 60_000;
 const readyPollMs = 250;
 /** After SIGTERM, a service gets this long (its own grace period plus margin) before SIGKILL. */
 const stopTimeoutMs = 20_000;
-const perServiceVariables = ['DATABASE_URL', 'PORT', 'SETTLE_HTTP_PORT'];
+const perServiceVariables = ['DATABASE_URL', 'PORT', 'SETTLE_HTTP_PORT', 'SETTLE_KEY_CUSTODY_FILE', 'SETTLE_HTTP_TLS_CERT_FILE', 'SETTLE_HTTP_TLS_KEY_FILE'];
 
 const host = process.env.SETTLE_HTTP_HOST || '127.0.0.1';
 const children = new Map();
 let stopping = false;
+let devPki = null;
+/** Per service: { env, https, trust } (see planService). */
+const plans = new Map();
 
 function log(message) {
   console.log(`[start-all] ${message}`);
@@ -33,9 +48,50 @@ function prefixLines(stream, prefix, output) {
   readline.createInterface({ input: stream }).on('line', (line) => output.write(`${prefix} ${line}\n`));
 }
 
+/** The variables the compiled service reads (its config definition), or null if that cannot be told. */
+function knownVariables(service) {
+  const script = `const m = require(${JSON.stringify(path.join(root, `dist/apps/${service.name}/src/config.js`))});
+const definition = Object.values(m).find((value) => value && typeof value === 'object' && 'DATABASE_URL' in value);
+process.stdout.write(JSON.stringify(definition ? Object.keys(definition) : null));`;
+  const result = spawnSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  try {
+    const names = result.status === 0 ? JSON.parse(result.stdout) : null;
+    return names ? new Set(names) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A service's environment: the development PKI's variables (those it reads), then this shell's (minus
+ * the per-service ones), then its port. HTTPS when it has a certificate; the readiness probe trusts the
+ * development CA, or (a certificate from this shell) does not check it.
+ */
+function planService(service) {
+  const shell = { ...process.env };
+  for (const name of perServiceVariables) delete shell[name];
+  const pki = devPkiEnvironment(devPki, service.name, { tokenIssuerPort: services.find((candidate) => candidate.name === 'token-issuer').port });
+  const known = Object.keys(pki).length > 0 ? knownVariables(service) : null;
+  const unread = known ? Object.keys(pki).filter((name) => name.startsWith('SETTLE_') && !known.has(name)) : [];
+  if (unread.length > 0) {
+    log(`${service.name} does not read ${unread.join(', ')} (an older build?): not passed`);
+    for (const name of unread) delete pki[name];
+  }
+  const env = { ...pki, ...shell, SETTLE_HTTP_PORT: String(service.port) };
+  if (pki.NODE_EXTRA_CA_CERTS && process.env.NODE_EXTRA_CA_CERTS && process.env.NODE_EXTRA_CA_CERTS !== pki.NODE_EXTRA_CA_CERTS) {
+    // One file only: keep the shell's CAs and add the development CA.
+    const bundle = path.join(path.dirname(devPki.caCert), `${service.name}-extra-ca.crt`);
+    writeFileSync(bundle, `${readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8').trimEnd()}\n${readFileSync(devPki.caCert, 'utf8')}`);
+    env.NODE_EXTRA_CA_CERTS = bundle;
+  }
+  const certificate = service.tlsCertVariable ? env[service.tlsCertVariable] : undefined;
+  const https = Boolean(certificate);
+  const trust = certificate === pki[service.tlsCertVariable] ? { ca: readFileSync(devPki.caCert), servername: 'localhost' } : { rejectUnauthorized: false };
+  return { env, https, trust };
+}
+
 function startService(service) {
-  const env = { ...process.env, SETTLE_HTTP_PORT: String(service.port) };
-  for (const name of perServiceVariables.filter((variable) => variable !== 'SETTLE_HTTP_PORT')) delete env[name];
+  const { env } = plans.get(service.name);
   const child = spawn(process.execPath, [path.join(root, `dist/apps/${service.name}/src/main.js`)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `[${service.name}]`.padEnd(15);
   prefixLines(child.stdout, prefix, process.stdout);
@@ -52,14 +108,34 @@ function startService(service) {
   return exited;
 }
 
+/**
+ * GET over HTTPS trusting the development CA (fetch cannot be given a CA). With a certificate from this
+ * shell, whose CA start-all does not know, the local readiness probe does not check it.
+ */
+function httpsStatus(url, trust) {
+  return new Promise((resolve, reject) => {
+    const request = httpsGet(url, { ...trust, timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', reject);
+  });
+}
+
+function urlOf(service) {
+  return `${plans.get(service.name)?.https ? 'https' : 'http'}://${host}:${service.port}`;
+}
+
 async function waitUntilReady(service) {
-  const url = `http://${host}:${service.port}/health/ready`;
+  const url = `${urlOf(service)}/health/ready`;
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
     if (!children.has(service.name)) throw new Error(`${service.name} exited before it was ready`);
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (response.status === 200) return;
+      const { https, trust } = plans.get(service.name);
+      const status = https ? await httpsStatus(url, trust) : (await fetch(url, { signal: AbortSignal.timeout(2_000) })).status;
+      if (status === 200) return;
     } catch {
       // not listening yet
     }
@@ -97,11 +173,14 @@ try {
   }
   if (!process.argv.includes('--no-build')) build();
   await setUpDatabases({ log });
+  devPki = createDevPki();
+  log(`development PKI in .cache/dev-pki${devPki.renewed ? ` (made ${devPki.made.join(', ')})` : ''}: trust ca.crt for the HTTPS of ${services.filter((service) => service.tlsCertVariable).map((service) => service.name).join(' and ')}`);
+  for (const service of services) plans.set(service.name, planService(service));
   for (const service of services) startService(service);
   await Promise.all(services.map(waitUntilReady));
   log('all services ready:');
   for (const service of services) {
-    const url = `http://${host}:${service.port}`;
+    const url = urlOf(service);
     log(`  ${service.name.padEnd(13)} ${url}   docs ${url}/docs   ready ${url}/health/ready`);
   }
   log('Ctrl-C stops them all');

@@ -2,7 +2,8 @@
 //   deploy/k8s/base/kafka/topics.yaml  one KafkaTopic per topicSpecifications() entry (the contracts'
 //                                      catalogue plus one dead-letter topic per service)
 //   deploy/k8s/base/kafka/users.yaml   one KafkaUser per service: TLS client certificate, ACLs from the
-//                                      catalogue's writer (`producer`) and readers (`consumers`)
+//                                      catalogue's writer (`producer`) and readers (`consumers`), plus the
+//                                      reads libraries and not-yet-catalogued consumers add (below)
 //
 //   node -r @swc-node/register deploy/k8s/generate-kafka-resources.ts
 //
@@ -10,7 +11,7 @@
 // script produces now (a topic added to the catalogue without regenerating the manifests).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type ServiceName, serviceNames, topicCatalogue } from '@settle/contracts';
+import { keyLifecycleChangedV1, type ServiceName, serviceNames, topicCatalogue } from '@settle/contracts';
 import { deadLetterTopicOf, topicSpecifications } from '@settle/messaging';
 
 /** The Strimzi `Kafka` resource the topics and users belong to (label `strimzi.io/cluster`). */
@@ -28,6 +29,49 @@ export function kafkaUserNameOf(service: ServiceName): string {
 }
 
 type Operation = 'Describe' | 'Read' | 'Write' | 'IdempotentWrite';
+
+/** A topic a service reads although the catalogue does not list it among the topic's `consumers`. */
+export interface AdditionalRead {
+  readonly topic: string;
+  /** Why (one line, written into users.yaml). */
+  readonly reason: string;
+}
+
+/**
+ * The resource guard's key-status consumer (`BindingKeyLifecycleConsumer`, libs/resource-guard) runs in
+ * every service whose guard uses the default, Kafka-fed key status, in the consumer group
+ * `<service>.resource-guard-binding-keys` on registry.key-lifecycle.v1. The group is covered by the
+ * `<service>.` group prefix; the topic read is granted here. List a service when its module lists the
+ * consumer: test/architecture/deployment.spec.ts fails while a service's code uses it and this does not
+ * name the service. The registry is not here: its guard reads key states from its own tables.
+ */
+export const resourceGuardKeyStatusServices: readonly ServiceName[] = [];
+export const resourceGuardKeyStatusGroupSuffix = 'resource-guard-binding-keys';
+
+/**
+ * Reads the catalogue does not list yet. The catalogue (libs/contracts/src/topics.ts) is the place for
+ * them: once a topic's `consumers` name the service, its entry here is redundant (and harmless).
+ */
+export const uncataloguedReads: Partial<Record<ServiceName, readonly AdditionalRead[]>> = {
+  // apps/token-issuer: the attestation-levels consumer (att.level of the tokens, docs/token-issuer.md).
+  'token-issuer': [{ topic: 'verifier.attestation-results.v1', reason: 'for its attestation-levels consumer' }],
+};
+
+/** What a service reads beyond the catalogue's `consumers`: the resource guard's topic and the reads above. */
+export function additionalReadsOf(service: ServiceName): AdditionalRead[] {
+  return [
+    ...(resourceGuardKeyStatusServices.includes(service)
+      ? [{ topic: keyLifecycleChangedV1.topic, reason: `for its resource guard's key status (group ${service}.${resourceGuardKeyStatusGroupSuffix})` }]
+      : []),
+    ...(uncataloguedReads[service] ?? []),
+  ];
+}
+
+/** The services that read a topic: the catalogue's `consumers` plus the additional reads, in serviceNames order. */
+export function readersOf(topic: string): ServiceName[] {
+  const catalogued = topicCatalogue.find((candidate) => candidate.name === topic)?.consumers ?? [];
+  return serviceNames.filter((service) => catalogued.includes(service) || additionalReadsOf(service).some((read) => read.topic === topic));
+}
 
 interface AclRule {
   readonly type: 'topic' | 'group' | 'transactionalId' | 'cluster';
@@ -49,8 +93,9 @@ const generatedHeader = (what: string) =>
 export function renderKafkaTopics(): string {
   const documents = topicSpecifications().map((topic) => {
     const definition = topicCatalogue.find((candidate) => candidate.name === topic.name);
+    const readers = readersOf(topic.name);
     const about = definition
-      ? `written by ${definition.producer}; read by ${definition.consumers.length > 0 ? definition.consumers.join(', ') : 'no service (operators, analytics)'}. ${definition.description}`
+      ? `written by ${definition.producer}; read by ${readers.length > 0 ? readers.join(', ') : 'no service (operators, analytics)'}. ${definition.description}`
       : `dead letters of the ${serviceOfDeadLetterTopic(topic.name)} service; read by operators (npm run redrive).`;
     const config = { ...topic.config, 'min.insync.replicas': String(topicMinInsyncReplicas) };
     return [
@@ -113,33 +158,39 @@ export function renderKafkaUsers(): string {
  * transactional one). Nothing else: no topic creation, no configuration changes, no other group.
  */
 export function aclRulesOf(service: ServiceName): AclRule[] {
-  const topics = new Map<string, { operations: Set<Operation>; reasons: string[] }>();
-  const grant = (topic: string, operation: Operation, reason: string) => {
-    const entry = topics.get(topic) ?? { operations: new Set<Operation>(['Describe']), reasons: [] };
+  const topics = new Map<string, { operations: Set<Operation>; reasons: string[]; notes: string[] }>();
+  const grant = (topic: string, operation: Operation, reason: string, note?: string) => {
+    const entry = topics.get(topic) ?? { operations: new Set<Operation>(['Describe']), reasons: [], notes: [] };
     entry.operations.add(operation);
     entry.reasons.push(reason);
+    if (note !== undefined) entry.notes.push(note);
     topics.set(topic, entry);
   };
   for (const topic of topicCatalogue) {
     if (topic.producer === service) grant(topic.name, 'Write', 'writes');
     if (topic.consumers.includes(service)) grant(topic.name, 'Read', 'reads');
   }
+  for (const read of additionalReadsOf(service)) {
+    if (!topicCatalogue.some((topic) => topic.name === read.topic)) throw new Error(`${service} reads ${read.topic}, which is not in the topic catalogue`);
+    if (topics.get(read.topic)?.operations.has('Read')) continue;
+    grant(read.topic, 'Read', 'reads', read.reason);
+  }
   grant(deadLetterTopicOf(service), 'Write', 'writes its dead letters to');
   const operationOrder: readonly Operation[] = ['Describe', 'Read', 'Write'];
   return [
-    ...[...topics].map(([name, { operations, reasons }]) => ({
+    ...[...topics].map(([name, { operations, reasons, notes }]) => ({
       type: 'topic' as const,
       name,
       patternType: 'literal' as const,
       operations: operationOrder.filter((operation) => operations.has(operation)),
-      comment: `${service} ${reasons.join(' and ')} ${name}`,
+      comment: `${service} ${reasons.join(' and ')} ${name}${notes.length > 0 ? ` ${notes.join('; ')}` : ''}`,
     })),
     {
       type: 'group',
       name: `${service}.`,
       patternType: 'prefix',
       operations: ['Read'],
-      comment: `its consumer groups: ${service}.<consumer name>`,
+      comment: `its consumer groups: ${service}.<consumer name>${resourceGuardKeyStatusServices.includes(service) ? ` (${service}.${resourceGuardKeyStatusGroupSuffix} included)` : ''}`,
     },
     {
       type: 'transactionalId',

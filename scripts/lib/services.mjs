@@ -1,10 +1,12 @@
 // The four services as the scripts see them: name, default port, database (and role) name.
 // Mirrors libs/platform/src/config/service-config.ts.
+// `https`: TLS ends in the service itself (token binding needs each connection's exporter), with the
+// certificate named by `tlsCertVariable` (scripts/dev-pki.mjs makes one; start-all probes over HTTPS).
 export const services = [
-  { name: 'registry', port: 3001 },
+  { name: 'registry', port: 3001, https: true, tlsCertVariable: 'SETTLE_HTTP_TLS_CERT_FILE' },
   { name: 'verifier', port: 3002 },
   { name: 'ledger', port: 3003 },
-  { name: 'token-issuer', port: 3004 },
+  { name: 'token-issuer', port: 3004, https: true, tlsCertVariable: 'SETTLE_TOKEN_ISSUER_TLS_CERT_FILE' },
 ].map((service) => ({ ...service, database: `settle_${service.name.replaceAll('-', '_')}` }));
 
 export function findService(name) {

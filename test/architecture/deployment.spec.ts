@@ -1,15 +1,19 @@
 // deploy/k8s must stay in step with the code: the Strimzi resources are generated from the topic
-// catalogue (a topic added without regenerating them fails here), and no workload may take its
-// database URL or admin credentials from anywhere but a Secret.
+// catalogue (a topic added without regenerating them fails here), every topic a service's code consumes
+// is readable by its KafkaUser, no workload may take its database URL, admin credentials or other
+// secrets from anywhere but a Secret, private keys (TLS, key custody) are only mounted from Secrets, and
+// a service that ends TLS itself is probed over HTTPS.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serviceNames, topicCatalogue } from '@settle/contracts';
 import { deadLetterTopicOf, topicSpecifications } from '@settle/messaging';
 /* eslint-disable @nx/enforce-module-boundaries -- the generator is a deploy script, not a library; this test runs it */
 import {
+  additionalReadsOf,
   kafkaClusterName,
   kafkaManifests,
   kafkaUserNameOf,
+  resourceGuardKeyStatusServices,
   topicMinInsyncReplicas,
   topicReplicas,
 } from '../../deploy/k8s/generate-kafka-resources';
@@ -19,7 +23,13 @@ const root = path.join(__dirname, '../..');
 const k8sDirectory = path.join(root, 'deploy/k8s');
 const regenerate = 'node -r @swc-node/register deploy/k8s/generate-kafka-resources.ts';
 /** Variables that hold secrets: only ever from a Secret (docs/configuration.md marks them secret). */
-const secretVariables = ['DATABASE_URL', 'SETTLE_ADMIN_CREDENTIALS'] as const;
+const secretVariables = ['DATABASE_URL', 'SETTLE_ADMIN_CREDENTIALS', 'SETTLE_AUTH_DPOP_NONCE_SECRET'] as const;
+/** Every Deployment has these (a migration Job only DATABASE_URL). */
+const requiredSecretVariables = ['DATABASE_URL', 'SETTLE_ADMIN_CREDENTIALS'] as const;
+/** Variables naming a file with a private key (or the key-custody document): the file must come from a Secret volume. */
+const secretFileVariables = ['SETTLE_KEY_CUSTODY_FILE', 'SETTLE_TOKEN_ISSUER_TLS_KEY_FILE', 'SETTLE_HTTP_TLS_KEY_FILE', 'SETTLE_KAFKA_TLS_KEY_FILE'] as const;
+/** Private key material that must never sit in a ConfigMap (PEM keys, JWKs with "d", custody documents). */
+const privateKeyPattern = /PRIVATE KEY-----|"privateJwk"|"d"\s*:/;
 
 describe('deploy/k8s', () => {
   const manifests = loadManifests(k8sDirectory);
@@ -70,9 +80,24 @@ describe('deploy/k8s', () => {
         expect(topicsWith('Write')).toEqual(
           [...topicCatalogue.filter((topic) => topic.producer === service).map((topic) => topic.name), deadLetterTopicOf(service)].map((name) => `literal:${name}`).sort(),
         );
-        expect(topicsWith('Read')).toEqual(topicCatalogue.filter((topic) => topic.consumers.includes(service)).map((topic) => `literal:${topic.name}`).sort());
+        const reads = new Set([...topicCatalogue.filter((topic) => topic.consumers.includes(service)).map((topic) => topic.name), ...additionalReadsOf(service).map((read) => read.topic)]);
+        expect(topicsWith('Read')).toEqual([...reads].map((name) => `literal:${name}`).sort());
         expect(acls.filter((acl) => acl.type === 'group')).toEqual([{ type: 'group', name: `${service}.`, patternType: 'prefix', operations: ['Read'] }]);
         expect(acls.flatMap((acl) => acl.operations).filter((operation) => !['Describe', 'Read', 'Write', 'IdempotentWrite'].includes(operation))).toEqual([]);
+      }
+    });
+
+    it("lets each service read every topic its code consumes (its consumers' topics, and the resource guard's key-status consumer)", () => {
+      const users = ofKind('KafkaUser');
+      for (const service of serviceNames) {
+        const { document } = users.find((user) => text(user.document, 'metadata', 'name') === kafkaUserNameOf(service))!;
+        const readable = list(document, 'spec', 'authorization', 'acls')
+          .filter((rule) => text(rule, 'resource', 'type') === 'topic' && list(rule, 'operations').some((operation) => text(operation) === 'Read'))
+          .map((rule) => text(rule, 'resource', 'name'));
+        const { topics, usesResourceGuardConsumer } = consumedByCode(service);
+        // The group <service>.resource-guard-binding-keys is covered by the group prefix checked above.
+        expect({ service, listedInGenerator: resourceGuardKeyStatusServices.includes(service) }).toEqual({ service, listedInGenerator: usesResourceGuardConsumer });
+        expect({ service, unreadable: topics.filter((topic) => !readable.includes(topic)) }).toEqual({ service, unreadable: [] });
       }
     });
   });
@@ -91,12 +116,13 @@ describe('deploy/k8s', () => {
     it('has a Deployment, Service and PodDisruptionBudget per service, and a migration Job per service', () => {
       const namesOf = (kind: string) => ofKind(kind).map(({ document }) => text(document, 'metadata', 'name')).sort();
       expect(namesOf('Deployment')).toEqual([...serviceNames].sort());
-      expect(namesOf('Service')).toEqual([...serviceNames].sort());
+      const services = ofKind('Service').filter(({ document }) => text(document, 'metadata', 'labels', 'app.kubernetes.io/component') === 'service');
+      expect(services.map(({ document }) => text(document, 'metadata', 'name')).sort()).toEqual([...serviceNames].sort());
       expect(namesOf('PodDisruptionBudget')).toEqual([...serviceNames].sort());
       expect(namesOf('Job')).toEqual(serviceNames.map((service) => `${service}-migrate`).sort());
     });
 
-    it('takes DATABASE_URL and SETTLE_ADMIN_CREDENTIALS only from Secrets (every Deployment has both)', () => {
+    it('takes DATABASE_URL, SETTLE_ADMIN_CREDENTIALS and SETTLE_AUTH_DPOP_NONCE_SECRET only from Secrets (every Deployment has the first two)', () => {
       expect(workloads.length).toBeGreaterThan(0);
       for (const workload of workloads) {
         const containers = containersOf(workload.pod);
@@ -114,16 +140,18 @@ describe('deploy/k8s', () => {
             if (configMap !== undefined) expect(configMaps.map(({ document }) => text(document, 'metadata', 'name'))).toContain(configMap);
           }
         }
-        const required = workload.kind === 'Deployment' ? secretVariables : (['DATABASE_URL'] as const);
+        const required = workload.kind === 'Deployment' ? requiredSecretVariables : (['DATABASE_URL'] as const);
         for (const variable of required) {
           expect({ workload: workload.name, variable, found: containers.some((container) => envOf(container, variable) !== undefined) }).toEqual({ workload: workload.name, variable, found: true });
         }
       }
     });
 
-    it('puts DATABASE_URL and SETTLE_ADMIN_CREDENTIALS in no ConfigMap (nor a configMapGenerator)', () => {
+    it('puts no secret variable and no private key in a ConfigMap (nor a configMapGenerator)', () => {
       for (const { file, document } of configMaps) {
-        expect({ file, keys: Object.keys(optionalMap(document, 'data') ?? {}).filter((key) => (secretVariables as readonly string[]).includes(key)) }).toEqual({ file, keys: [] });
+        const data = optionalMap(document, 'data') ?? {};
+        expect({ file, keys: Object.keys(data).filter((key) => (secretVariables as readonly string[]).includes(key)) }).toEqual({ file, keys: [] });
+        expect({ file, privateKeys: Object.keys(data).filter((key) => privateKeyPattern.test(String(data[key]))) }).toEqual({ file, privateKeys: [] });
       }
       for (const { file, document } of manifests.filter((manifest) => manifest.kind === 'Kustomization' || manifest.kind === 'Component')) {
         const generated = JSON.stringify(get(document, 'configMapGenerator') ?? []);
@@ -179,8 +207,96 @@ describe('deploy/k8s', () => {
         expect(Number(text(deployment.document, 'spec', 'replicas'))).toBe(2);
       }
     });
+
+    /** A variable's value in a container: its literal `value`, else the key of an envFrom ConfigMap. */
+    const valueOf = (container: Yaml | undefined, name: string): string | undefined => {
+      const entry = envOf(container, name);
+      if (entry) return optionalText(entry, 'value');
+      for (const source of optionalList(container, 'envFrom') ?? []) {
+        const configMap = configMaps.find(({ document }) => text(document, 'metadata', 'name') === optionalText(source, 'configMapRef', 'name'));
+        const value = configMap ? optionalText(configMap.document, 'data', name) : undefined;
+        if (value !== undefined) return value;
+      }
+      return undefined;
+    };
+    /** The volume a file path lies in (through the container's volumeMounts), or undefined. */
+    const volumeOf = (pod: Yaml, container: Yaml | undefined, file: string): Yaml | undefined => {
+      const mount = (optionalList(container, 'volumeMounts') ?? []).find((candidate) => file.startsWith(`${text(candidate, 'mountPath').replace(/\/$/, '')}/`));
+      return mount ? (optionalList(pod, 'volumes') ?? []).find((volume) => text(volume, 'name') === text(mount, 'name')) : undefined;
+    };
+
+    it('reads private keys and key-custody documents only from files mounted from Secrets', () => {
+      for (const workload of workloads) {
+        for (const container of containersOf(workload.pod)) {
+          for (const variable of secretFileVariables) {
+            const file = valueOf(container, variable);
+            if (file === undefined || file === '') continue;
+            const where = `${workload.kind} ${workload.name}, ${variable}=${file}`;
+            expect({ where, fromSecretVolume: optionalText(volumeOf(workload.pod, container, file), 'secret', 'secretName') !== undefined }).toEqual({ where, fromSecretVolume: true });
+          }
+        }
+      }
+    });
+
+    it('serves HTTPS itself (probed with scheme HTTPS) wherever token binding needs TLS in the process', () => {
+      for (const service of serviceNames) {
+        const deployment = deploymentOf(service)!;
+        const [container] = list(deployment.pod, 'containers');
+        const tls = ['SETTLE_TOKEN_ISSUER_TLS_CERT_FILE', 'SETTLE_HTTP_TLS_CERT_FILE'].some((variable) => (valueOf(container, variable) ?? '') !== '');
+        const guardInTokenBindingMode = valueOf(container, 'SETTLE_AUTH_JWKS_URL') !== undefined && (valueOf(container, 'SETTLE_AUTH_MODE') ?? 'token-binding') === 'token-binding';
+        const issuerWithTokenBinding = service === 'token-issuer' && (valueOf(container, 'SETTLE_TOKEN_ISSUER_BINDING_MODES') ?? 'token-binding').includes('token-binding');
+        if (guardInTokenBindingMode || issuerWithTokenBinding) expect({ service, tls }).toEqual({ service, tls: true });
+        const schemes = ['startupProbe', 'readinessProbe', 'livenessProbe'].map((probe) => optionalText(container, probe, 'httpGet', 'scheme') ?? 'HTTP');
+        expect({ service, schemes }).toEqual({ service, schemes: [tls ? 'HTTPS' : 'HTTP', tls ? 'HTTPS' : 'HTTP', tls ? 'HTTPS' : 'HTTP'] });
+      }
+    });
+
+    it('exposes services publicly only through layer-4 load balancers to pods that end TLS themselves (no TLS-ending ingress)', () => {
+      expect(ofKind('Ingress')).toEqual([]);
+      for (const { file, document } of ofKind('Service').filter(({ document }) => text(document, 'metadata', 'labels', 'app.kubernetes.io/component') !== 'service')) {
+        const name = text(document, 'metadata', 'name');
+        const service = serviceNames.find((candidate) => name === `${candidate}-public`);
+        const [container] = service ? list(deploymentOf(service)!.pod, 'containers') : [undefined];
+        const tls = container !== undefined && ['SETTLE_TOKEN_ISSUER_TLS_CERT_FILE', 'SETTLE_HTTP_TLS_CERT_FILE'].some((variable) => (valueOf(container, variable) ?? '') !== '');
+        const targets = list(document, 'spec', 'ports').map((port) => text(port, 'targetPort'));
+        expect({ file, name, service, type: text(document, 'spec', 'type'), tls, targets }).toEqual({ file, name, service: expect.any(String), type: 'LoadBalancer', tls: true, targets: ['https'] });
+      }
+    });
+
+    it("fetches the token issuer's JWKS over HTTPS from its Service, trusting a CA mounted from a Secret", () => {
+      for (const workload of workloads.filter((candidate) => candidate.kind === 'Deployment')) {
+        const [container] = list(workload.pod, 'containers');
+        const url = valueOf(container, 'SETTLE_AUTH_JWKS_URL');
+        if (url === undefined) continue;
+        expect({ service: workload.name, url }).toEqual({ service: workload.name, url: expect.stringMatching(/^https:\/\/token-issuer\.settle\.svc(\.cluster\.local)?(:443)?\/\.well-known\/jwks\.json$/) });
+        const ca = valueOf(container, 'NODE_EXTRA_CA_CERTS') ?? '';
+        expect({ service: workload.name, caFromSecret: optionalText(volumeOf(workload.pod, container, ca), 'secret', 'secretName') !== undefined }).toEqual({ service: workload.name, caFromSecret: true });
+      }
+    });
   });
 });
+
+// --- the services' code ---------------------------------------------------------------------------
+
+/**
+ * The topics a service's code consumes: every `readonly topics = ['…', …]` of its non-test sources, and
+ * registry.key-lifecycle.v1 when it lists the resource guard's `BindingKeyLifecycleConsumer`.
+ */
+function consumedByCode(service: string): { topics: string[]; usesResourceGuardConsumer: boolean } {
+  const directory = path.join(root, 'apps', service, 'src');
+  const sources = readdirSync(directory, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts') && !file.split(path.sep).includes('testing'))
+    .map((file) => readFileSync(path.join(directory, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1'));
+  const topics = new Set<string>();
+  for (const source of sources) {
+    for (const [, names] of source.matchAll(/readonly\s+topics\s*=\s*\[([^\]]*)\]/g)) {
+      for (const [, name] of names!.matchAll(/'([^']+)'/g)) topics.add(name!);
+    }
+  }
+  const usesResourceGuardConsumer = sources.some((source) => /\bBindingKeyLifecycleConsumer\b/.test(source));
+  if (usesResourceGuardConsumer) topics.add('registry.key-lifecycle.v1');
+  return { topics: [...topics].sort(), usesResourceGuardConsumer };
+}
 
 // --- manifests ------------------------------------------------------------------------------------
 
