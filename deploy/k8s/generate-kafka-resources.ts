@@ -52,10 +52,7 @@ export const resourceGuardKeyStatusGroupSuffix = 'resource-guard-binding-keys';
  * Reads the catalogue does not list yet. The catalogue (libs/contracts/src/topics.ts) is the place for
  * them: once a topic's `consumers` name the service, its entry here is redundant (and harmless).
  */
-export const uncataloguedReads: Partial<Record<ServiceName, readonly AdditionalRead[]>> = {
-  // apps/token-issuer: the attestation-levels consumer (att.level of the tokens, docs/token-issuer.md).
-  'token-issuer': [{ topic: 'verifier.attestation-results.v1', reason: 'for its attestation-levels consumer' }],
-};
+export const uncataloguedReads: Partial<Record<ServiceName, readonly AdditionalRead[]>> = {};
 
 /** What a service reads beyond the catalogue's `consumers`: the resource guard's topic and the reads above. */
 export function additionalReadsOf(service: ServiceName): AdditionalRead[] {

@@ -81,6 +81,14 @@ export const tokenIssuerSettings = defineConfig({
     description:
       'JSON Android attestation policy (trust anchors as PEM, applications) for fresh attestation evidence at session start. Empty: fresh evidence is refused (FRESH_ATTESTATION_UNAVAILABLE).',
   },
+  SETTLE_TOKEN_ISSUER_APPLE_APP_ID: {
+    type: 'string',
+    default: '',
+    pattern: /^([A-Z0-9]{10}\.[A-Za-z0-9.-]+)?$/,
+    patternDescription: '<10-character team id>.<bundle id>, or empty',
+    description:
+      'The iOS app’s App Attest app id (team id.bundle id): App Attest assertions at session start must carry SHA-256 of it as rpIdHash. Empty: App Attest assertions are refused (FRESH_ATTESTATION_UNAVAILABLE).',
+  },
   SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE: {
     type: 'integer',
     min: 1,
@@ -113,6 +121,7 @@ export interface TokenIssuerSettings {
   readonly SETTLE_TOKEN_ISSUER_BINDING_MODES: string;
   readonly SETTLE_TOKEN_ISSUER_PUBLIC_URL: string;
   readonly SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE: string;
+  readonly SETTLE_TOKEN_ISSUER_APPLE_APP_ID: string;
   readonly SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE: number;
   readonly SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE: number;
 }

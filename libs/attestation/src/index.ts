@@ -4,6 +4,15 @@
 // and trust anchors as parameters, the time passed in. See docs/attestation.md.
 
 export { verifyAttestation, type VerifyAttestationInput } from './verify-attestation';
+export { verifyAppAttestAssertion, type VerifyAppAttestAssertionInput } from './apple-app-attest/verify-app-attest-assertion';
+export {
+  type AppAttestAssertionReasonCode,
+  type AppAttestAssertionRejection,
+  type AppAttestAssertionResult,
+  type AppAttestAssertionVerdict,
+  appAttestAssertionReasonCodes,
+  appAttestAssertionSizeMaxBytes,
+} from './apple-app-attest/app-attest-assertion-result';
 export {
   type AndroidKeyAttestationProperties,
   type AppleAppAttestProperties,

@@ -131,7 +131,7 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['attestation.completed'],
     key: 'keyId',
     producer: 'verifier',
-    consumers: ['registry'],
+    consumers: ['registry', 'token-issuer'],
     description: 'Attestation verdicts.',
   },
   {

@@ -15,6 +15,7 @@ function fakeTable(rows: Row[]) {
     query: async (text: string, values?: unknown[]) => {
       queries.push(text);
       if (failing) throw Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' });
+      if (text.includes('key_id = $1')) return rows.filter((row) => row.key_id === values![0] && row.state === 'active');
       if (text.includes('max(state_changed_at)')) return [{ newest: rows.reduce<Date | null>((max, row) => (max === null || row.state_changed_at > max ? row.state_changed_at : max), null) }];
       if (text.includes("state = 'active'")) return rows.filter((row) => row.state === 'active');
       const since = values![0] as Date;
@@ -35,13 +36,25 @@ describe('RegistryBindingKeys', () => {
     const table = fakeTable(rows);
     const keys = new RegistryBindingKeys(table.database, logger);
     await keys.refresh();
-    expect([keys.loaded, keys.isActive('k1'), keys.ownerOf('k1'), keys.isActive('k2'), keys.isActive('unknown')]).toEqual([true, true, 'dev_1', false, false]);
+    expect([keys.loaded, await keys.isActive('k1'), keys.ownerOf('k1'), await keys.isActive('k2'), await keys.isActive('unknown')]).toEqual([true, true, 'dev_1', false, false]);
 
     rows[0] = { ...rows[0]!, state: 'revoked', state_changed_at: new Date('2026-11-28T10:00:05Z') };
     rows[1] = { ...rows[1]!, state: 'active', state_changed_at: new Date('2026-11-28T10:00:05Z') };
     await keys.refresh();
     expect(table.queries.at(-1)).toContain('state_changed_at >= $1');
-    expect([keys.isActive('k1'), keys.ownerOf('k1'), keys.isActive('k2'), keys.ownerOf('k2')]).toEqual([false, undefined, true, 'dev_2']);
+    expect([await keys.isActive('k1'), keys.ownerOf('k1'), await keys.isActive('k2'), keys.ownerOf('k2')]).toEqual([false, undefined, true, 'dev_2']);
+  });
+
+  it('looks a key it does not hold up once, so a key activated since the last refresh is not refused', async () => {
+    const rows: Row[] = [{ key_id: 'k1', owner_id: 'dev_1', state: 'pending', state_changed_at: new Date('2026-11-28T10:00:00Z') }];
+    const table = fakeTable(rows);
+    const keys = new RegistryBindingKeys(table.database, logger);
+    await keys.refresh();
+    expect(await keys.isActive('k1')).toBe(false);
+    rows[0] = { ...rows[0]!, state: 'active' };
+    expect(await keys.isActive('k1')).toBe(true);
+    expect(keys.ownerOf('k1')).toBe('dev_1');
+    expect(keys.isActive('k1')).toBe(true); // now from memory, no query
   });
 
   it('refuses to start when the first read fails, and keeps the last states when a refresh fails', async () => {
@@ -50,13 +63,13 @@ describe('RegistryBindingKeys', () => {
     const keys = new RegistryBindingKeys(table.database, logger);
     table.fail(true);
     await expect(keys.onModuleInit()).rejects.toThrow('connection refused');
-    expect(keys.isActive('k1')).toBe(false);
+    expect(await keys.isActive('k1')).toBe(false); // the lookup fails closed
     table.fail(false);
     await keys.onModuleInit();
     keys.onApplicationShutdown();
     table.fail(true);
     await expect(keys.refresh()).rejects.toThrow();
     expect(keys.isActive('k1')).toBe(true);
-    expect(logger.warn).toHaveBeenCalledTimes(2);
+    expect(logger.warn).toHaveBeenCalledTimes(3);
   });
 });

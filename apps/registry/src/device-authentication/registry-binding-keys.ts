@@ -48,13 +48,30 @@ export class RegistryBindingKeys implements BindingKeyStatus, OnModuleInit, OnAp
     return this.lastFullLoadMs > 0;
   }
 
-  isActive(keyId: string): boolean {
-    return this.active.has(keyId);
+  /**
+   * From memory; a key not held there is looked up once in `registry_keys`, so a key activated since
+   * the last refresh is not refused for up to a second (the token issuer may already have seen it).
+   */
+  isActive(keyId: string): boolean | Promise<boolean> {
+    return this.active.has(keyId) || this.lookUp(keyId);
   }
 
   /** The device or terminal an active binding key belongs to; undefined when not active. */
   ownerOf(keyId: string): string | undefined {
     return this.active.get(keyId);
+  }
+
+  /** Fails closed: a key that cannot be looked up is not active. */
+  private async lookUp(keyId: string): Promise<boolean> {
+    try {
+      const [row] = (await this.database.query(`SELECT owner_id FROM registry_keys WHERE key_id = $1 AND purpose = 'binding' AND state = 'active'`, [keyId])) as Array<Pick<Row, 'owner_id'>>;
+      if (row === undefined) return false;
+      this.active.set(keyId, row.owner_id);
+      return true;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'binding-key lookup failed');
+      return false;
+    }
   }
 
   async onModuleInit(): Promise<void> {

@@ -32,8 +32,11 @@ export interface IssuedToken {
   readonly sessionId: string;
 }
 
-/** Attestation level assumed when the verifier's result for the key was never seen (docs/token-issuer.md, "Gaps"). */
-export const defaultAttestationLevel: AccessTokenAttestation['level'] = 'tee';
+/**
+ * Attestation level assumed when the verifier's result for the key was not seen (yet): the lowest, so
+ * a token never claims more than was proven (docs/token-issuer.md, "Gaps").
+ */
+export const defaultAttestationLevel: AccessTokenAttestation['level'] = 'software';
 const secondsPerMinute = 60;
 
 const refusalStatus: Record<KeyRefusal | RefreshRefusal | 'SUBJECT_UNKNOWN' | 'DPOP_PROOF_REPLAYED' | 'ACCESS_TOKEN_INVALID', number> = {
@@ -58,6 +61,17 @@ export function refusal(code: keyof typeof refusalStatus, field: string, message
 }
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ProblemException };
+
+/**
+ * Fresh attestation evidence, checked inside the session-start transaction for the key as the projection
+ * has it (active binding key, proven JWK = registered JWK, owner known): the level for `att`, or the
+ * problem to answer with (the transaction is then rolled back).
+ */
+export type FreshAttestationStep = (
+  sql: SqlExecutor,
+  key: KeyWithOwner,
+  now: Date,
+) => Promise<{ readonly ok: true; readonly level: AccessTokenAttestation['level'] } | { readonly ok: false; readonly error: ProblemException }>;
 
 /**
  * Session start and token refresh (DESIGN §7). Checks the proven key against the issuer's own
@@ -110,16 +124,28 @@ export class SessionHandler {
     }
   }
 
-  /** Starts a session for the proven key. */
-  async start(proven: ProvenKey, fresh: { readonly level: AccessTokenAttestation['level'] } | null, requestId: string | undefined): Promise<IssuedToken> {
+  /**
+   * Starts a session for the proven key. Fresh attestation evidence, if any, is checked by `fresh` in
+   * the same transaction, once the key and its owner are known: an App Attest assertion's counter is
+   * stored there, so it is stored exactly when the session is. A refused step rolls the transaction
+   * back (its problem is thrown, not returned).
+   */
+  async start(proven: ProvenKey, fresh: FreshAttestationStep | null, requestId: string | undefined): Promise<IssuedToken> {
     const now = this.clock.now();
     const outcome = await inTransaction(this.pool, async (sql): Promise<Outcome<IssuedToken>> => {
       const key = await loadKey(sql, proven.keyId);
       const keyRefusal = checkBindingKey(key, proven);
       if (keyRefusal !== null) return { ok: false, error: refusal(keyRefusal, 'bindingKeyId', keyMessages[keyRefusal]) };
       assert(key !== undefined, 'an accepted key exists');
-      const subject = subjectOf(key, proven, fresh === null ? { kind: 'registration' } : { kind: 'fresh', level: fresh.level });
-      if (subject === undefined) return { ok: false, error: refusal('SUBJECT_UNKNOWN', 'bindingKeyId', `the ${key.ownerKind} of this key is not known yet; retry shortly`) };
+      if (key.owner === undefined) return { ok: false, error: refusal('SUBJECT_UNKNOWN', 'bindingKeyId', `the ${key.ownerKind} of this key is not known yet; retry shortly`) };
+      let attestation: { readonly kind: AccessTokenAttestation['kind']; readonly level?: AccessTokenAttestation['level'] } = { kind: 'registration' };
+      if (fresh !== null) {
+        const verdict = await fresh(sql, key, now);
+        if (!verdict.ok) throw verdict.error;
+        attestation = { kind: 'fresh', level: verdict.level };
+      }
+      const subject = subjectOf(key, proven, attestation);
+      assert(subject !== undefined, 'a key with a known owner has a subject');
       const replay = await this.rememberProof(sql, proven, now);
       if (replay !== null) return { ok: false, error: replay };
       const sessionId = `ses_${randomUUID().replaceAll('-', '')}`;

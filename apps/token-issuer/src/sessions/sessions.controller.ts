@@ -3,10 +3,10 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { keyIdPattern } from '@settle/contracts';
 import { currentRequestId, JsonSchemaValidationPipe, ProblemException, SERVICE_CONFIG } from '@settle/platform';
 import { Inject } from '@nestjs/common';
-import { type FreshEvidence, FreshAttestation, freshEvidenceLengthMaxChars } from '../attestation/fresh-attestation';
+import { type FreshEvidence, FreshAttestation, appAttestAssertionLengthMaxChars, freshEvidenceLengthMaxChars } from '../attestation/fresh-attestation';
 import { type TokenIssuerSettings, bindingModesOf } from '../config';
 import { type ProofResult, type ProvenKey, verifyDpopProof, verifyTokenBindingProof } from './binding-proof';
-import { type IssuedToken, refusal, SessionHandler } from './session.handler';
+import { type FreshAttestationStep, type IssuedToken, refusal, SessionHandler } from './session.handler';
 
 interface StartSessionRequest {
   bindingKeyId: string;
@@ -20,10 +20,23 @@ const startSessionSchema = {
   properties: {
     bindingKeyId: { type: 'string', pattern: keyIdPattern, maxLength: 43 },
     attestation: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['format', 'evidence'],
-      properties: { format: { type: 'string', enum: ['android-key'] }, evidence: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', maxLength: freshEvidenceLengthMaxChars } },
+      oneOf: [
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['format', 'evidence'],
+          properties: { format: { type: 'string', const: 'android-key' }, evidence: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', maxLength: freshEvidenceLengthMaxChars } },
+        },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['format', 'assertion'],
+          properties: {
+            format: { type: 'string', const: 'apple-appattest-assertion' },
+            assertion: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', maxLength: appAttestAssertionLengthMaxChars },
+          },
+        },
+      ],
     },
   },
 } as const;
@@ -77,17 +90,34 @@ export class SessionsController {
     return this.sessions.start(proven, fresh, currentRequestId());
   }
 
-  /** Fresh evidence must attest the proven key with this connection's EKM as its challenge. */
-  private async verifyFresh(evidence: FreshEvidence, proven: ProvenKey): Promise<{ level: 'strongbox' | 'tee' | 'secure-enclave' | 'software' }> {
+  /**
+   * Fresh evidence, bound to this connection's EKM (so token binding only): an Android chain whose
+   * challenge is the EKM (verified here, before the transaction: certificate checks are slow), or an App
+   * Attest assertion over SHA-256(label ‖ EKM) by the registered key (verified in the session-start
+   * transaction, which stores its counter).
+   */
+  private async verifyFresh(evidence: FreshEvidence, proven: ProvenKey): Promise<FreshAttestationStep> {
     const unavailable = (message: string) =>
       new ProblemException({ status: HttpStatus.UNPROCESSABLE_ENTITY, code: 'FRESH_ATTESTATION_UNAVAILABLE', title: 'Fresh attestation refused', detail: `attestation: ${message}`, errors: [{ field: 'attestation', code: 'FRESH_ATTESTATION_UNAVAILABLE', message }] });
-    if (!this.freshAttestation.available) throw unavailable('this deployment accepts no fresh attestation evidence');
-    if (proven.ekm === undefined) throw unavailable('fresh evidence needs token binding: its challenge is the connection’s EKM');
-    const result = await this.freshAttestation.verify(evidence, { ekm: proven.ekm, publicJwk: { kty: 'EC', crv: 'P-256', x: proven.x, y: proven.y }, now: this.sessions.now() });
-    if (!result.ok) {
-      throw new ProblemException({ status: HttpStatus.UNPROCESSABLE_ENTITY, code: 'FRESH_ATTESTATION_INVALID', title: 'Fresh attestation refused', detail: `attestation: ${result.reason}`, errors: [{ field: 'attestation.evidence', code: 'FRESH_ATTESTATION_INVALID', message: result.reason }] });
+    const invalid = (field: string, reason: string) =>
+      new ProblemException({ status: HttpStatus.UNPROCESSABLE_ENTITY, code: 'FRESH_ATTESTATION_INVALID', title: 'Fresh attestation refused', detail: `attestation: ${reason}`, errors: [{ field, code: 'FRESH_ATTESTATION_INVALID', message: reason }] });
+    if (!this.freshAttestation.availableFor(evidence.format)) throw unavailable(`this deployment accepts no fresh ${evidence.format} evidence`);
+    const ekm = proven.ekm;
+    if (ekm === undefined) throw unavailable('fresh evidence needs token binding: its challenge is the connection’s EKM');
+    if (evidence.format === 'apple-appattest-assertion') {
+      return async (sql, key, now) => {
+        // Only an App Attest key's assertions mean anything: any other key could sign the same bytes. The
+        // projection keeps the registration's level, and only App Attest attests `secure-enclave` keys.
+        if (key.attestationLevel !== 'secure-enclave') return { ok: false, error: unavailable('the binding key was not attested by App Attest at registration') };
+        const { x, y } = key.publicJwk as { x: string; y: string };
+        const result = await this.freshAttestation.verifyAppAttestAssertion(sql, { assertion: evidence.assertion, keyId: key.keyId, publicJwk: { kty: 'EC', crv: 'P-256', x, y }, ekm, now });
+        return result.ok ? { ok: true, level: result.level } : { ok: false, error: invalid('attestation.assertion', result.reason) };
+      };
     }
-    return { level: result.level };
+    const result = await this.freshAttestation.verify(evidence, { ekm, publicJwk: { kty: 'EC', crv: 'P-256', x: proven.x, y: proven.y }, now: this.sessions.now() });
+    if (!result.ok) throw invalid('attestation.evidence', result.reason);
+    const { level } = result;
+    return () => Promise.resolve({ ok: true, level });
   }
 
   @Post(':sessionId/tokens')

@@ -87,12 +87,12 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
     });
   });
 
-  it('issues a terminal a pos-terminal token owned by its merchant, and assumes level tee when the verifier’s level was never seen', async () => {
+  it('issues a terminal a pos-terminal token owned by its merchant, and claims the lowest level, software, when the verifier’s level was never seen', async () => {
     const terminal = await kit.enrol({ kind: 'terminal', level: null });
     const answer = await start(terminal);
     expect(answer.status).toBe(201);
     const claims = decodeClaims(answer.body['accessToken'] as string);
-    expect({ sub: claims.sub, role: claims.role, owner: claims.owner, att: claims.att }).toEqual({ sub: terminal.id, role: 'pos-terminal', owner: terminal.owner, att: { level: 'tee', kind: 'registration' } });
+    expect({ sub: claims.sub, role: claims.role, owner: claims.owner, att: claims.att }).toEqual({ sub: terminal.id, role: 'pos-terminal', owner: terminal.owner, att: { level: 'software', kind: 'registration' } });
   });
 
   it('refuses a binding copied from another connection', async () => {

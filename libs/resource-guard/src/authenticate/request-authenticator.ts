@@ -149,7 +149,7 @@ export class RequestAuthenticator {
       });
       if (!proof.ok) return proof;
       if (proof.keyThumbprint !== claims.cnf.jkt) return reject('DPOP_KEY_MISMATCH', 'The DPoP proof is signed with another key than the access token names.');
-      if (!this.options.keyStatus.isActive(claims.cnf.jkt)) return inactive();
+      if (!(await this.options.keyStatus.isActive(claims.cnf.jkt))) return inactive();
       // Last: only proofs valid in every other way take a row in the shared replay cache.
       if (!(await this.options.replayCache!.remember(proof.keyThumbprint, proof.jti, proof.replayExpiresAt))) {
         return reject('DPOP_PROOF_REPLAYED', 'This DPoP proof was used before.');
@@ -157,7 +157,7 @@ export class RequestAuthenticator {
       onNonceRenewal(proof.renewNonce);
       return { ok: true, claims };
     }
-    if (!this.options.keyStatus.isActive(claims.cnf.jkt)) return inactive();
+    if (!(await this.options.keyStatus.isActive(claims.cnf.jkt))) return inactive();
     return { ok: true, claims };
   }
 

@@ -1,5 +1,5 @@
 /**
- * Whether a binding key may be used now, answered from memory on every request (no I/O). The default
+ * Whether a binding key may be used now, answered from memory on every request. The default
  * implementation follows `registry.key-lifecycle.v1` ({@link BindingKeySnapshot}); a service with its
  * own view of keys (the registry) supplies its own. Unknown keys are not active: fail closed.
  *
@@ -7,7 +7,11 @@
  * const status: BindingKeyStatus = { isActive: (keyId) => activeKeys.has(keyId) };
  */
 export interface BindingKeyStatus {
-  isActive(keyId: string): boolean;
+  /**
+   * Answered from memory on the hot path; a source may look a key it does not hold up once (the guard
+   * asks only after the token and its proof of possession verified, so strangers cannot trigger it).
+   */
+  isActive(keyId: string): boolean | Promise<boolean>;
 }
 
 /** Injection token of the {@link BindingKeyStatus} the guard consults. */
