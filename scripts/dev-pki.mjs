@@ -110,7 +110,7 @@ export function createDevPki({ directory = defaultDevPkiDirectory, force = false
 
 /**
  * A service's environment for the development PKI (empty for services without TLS or keys):
- *   token-issuer  SETTLE_TOKEN_ISSUER_TLS_CERT_FILE/_KEY_FILE, SETTLE_KEY_CUSTODY_FILE (token-signing)
+ *   token-issuer  SETTLE_HTTP_TLS_CERT_FILE/_KEY_FILE, SETTLE_KEY_CUSTODY_FILE (token-signing)
  *   registry      SETTLE_HTTP_TLS_CERT_FILE/_KEY_FILE, SETTLE_KEY_CUSTODY_FILE (credential-signing),
  *                 SETTLE_AUTH_JWKS_URL (the local token issuer's JWKS) and NODE_EXTRA_CA_CERTS (the
  *                 development CA, so the guard's fetch trusts the issuer's certificate)
@@ -118,8 +118,8 @@ export function createDevPki({ directory = defaultDevPkiDirectory, force = false
 export function devPkiEnvironment(files, service = 'token-issuer', { tokenIssuerPort = defaultTokenIssuerPort } = {}) {
   if (service === 'token-issuer') {
     return {
-      SETTLE_TOKEN_ISSUER_TLS_CERT_FILE: files.serverCert,
-      SETTLE_TOKEN_ISSUER_TLS_KEY_FILE: files.serverKey,
+      SETTLE_HTTP_TLS_CERT_FILE: files.serverCert,
+      SETTLE_HTTP_TLS_KEY_FILE: files.serverKey,
       SETTLE_KEY_CUSTODY_FILE: files.keyCustody,
     };
   }

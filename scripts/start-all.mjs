@@ -7,9 +7,9 @@
 // development certificates (trusted through .cache/dev-pki/ca.crt) and their key-custody files (one per
 // service: token-signing, credential-signing) come from scripts/dev-pki.mjs; the registry's resource
 // guard fetches the local issuer's JWKS (SETTLE_AUTH_JWKS_URL) trusting the development CA
-// (NODE_EXTRA_CA_CERTS). The shell may override the token issuer's SETTLE_TOKEN_ISSUER_TLS_* and any
-// SETTLE_AUTH_*. A variable of the development PKI that the compiled service does not read (an older
-// build) is left out, and that service then runs as before (plain HTTP).
+// (NODE_EXTRA_CA_CERTS). The shell may override any SETTLE_AUTH_*. A variable of the development PKI
+// that the compiled service does not read (an older build) is left out, and that service then runs as
+// before (plain HTTP).
 //
 // Kafka is not started here (npm run infra:up). Each service uses its own default database, port and
 // files: DATABASE_URL, PORT, SETTLE_HTTP_PORT, SETTLE_KEY_CUSTODY_FILE and SETTLE_HTTP_TLS_* from this

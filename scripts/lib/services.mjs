@@ -6,7 +6,7 @@ export const services = [
   { name: 'registry', port: 3001, https: true, tlsCertVariable: 'SETTLE_HTTP_TLS_CERT_FILE' },
   { name: 'verifier', port: 3002 },
   { name: 'ledger', port: 3003 },
-  { name: 'token-issuer', port: 3004, https: true, tlsCertVariable: 'SETTLE_TOKEN_ISSUER_TLS_CERT_FILE' },
+  { name: 'token-issuer', port: 3004, https: true, tlsCertVariable: 'SETTLE_HTTP_TLS_CERT_FILE' },
 ].map((service) => ({ ...service, database: `settle_${service.name.replaceAll('-', '_')}` }));
 
 export function findService(name) {

@@ -27,7 +27,7 @@ const secretVariables = ['DATABASE_URL', 'SETTLE_ADMIN_CREDENTIALS', 'SETTLE_AUT
 /** Every Deployment has these (a migration Job only DATABASE_URL). */
 const requiredSecretVariables = ['DATABASE_URL', 'SETTLE_ADMIN_CREDENTIALS'] as const;
 /** Variables naming a file with a private key (or the key-custody document): the file must come from a Secret volume. */
-const secretFileVariables = ['SETTLE_KEY_CUSTODY_FILE', 'SETTLE_TOKEN_ISSUER_TLS_KEY_FILE', 'SETTLE_HTTP_TLS_KEY_FILE', 'SETTLE_KAFKA_TLS_KEY_FILE'] as const;
+const secretFileVariables = ['SETTLE_KEY_CUSTODY_FILE', 'SETTLE_HTTP_TLS_KEY_FILE', 'SETTLE_KAFKA_TLS_KEY_FILE'] as const;
 /** Private key material that must never sit in a ConfigMap (PEM keys, JWKs with "d", custody documents). */
 const privateKeyPattern = /PRIVATE KEY-----|"privateJwk"|"d"\s*:/;
 
@@ -242,7 +242,7 @@ describe('deploy/k8s', () => {
       for (const service of serviceNames) {
         const deployment = deploymentOf(service)!;
         const [container] = list(deployment.pod, 'containers');
-        const tls = ['SETTLE_TOKEN_ISSUER_TLS_CERT_FILE', 'SETTLE_HTTP_TLS_CERT_FILE'].some((variable) => (valueOf(container, variable) ?? '') !== '');
+        const tls = (valueOf(container, 'SETTLE_HTTP_TLS_CERT_FILE') ?? '') !== '';
         const guardInTokenBindingMode = valueOf(container, 'SETTLE_AUTH_JWKS_URL') !== undefined && (valueOf(container, 'SETTLE_AUTH_MODE') ?? 'token-binding') === 'token-binding';
         const issuerWithTokenBinding = service === 'token-issuer' && (valueOf(container, 'SETTLE_TOKEN_ISSUER_BINDING_MODES') ?? 'token-binding').includes('token-binding');
         if (guardInTokenBindingMode || issuerWithTokenBinding) expect({ service, tls }).toEqual({ service, tls: true });
@@ -257,7 +257,7 @@ describe('deploy/k8s', () => {
         const name = text(document, 'metadata', 'name');
         const service = serviceNames.find((candidate) => name === `${candidate}-public`);
         const [container] = service ? list(deploymentOf(service)!.pod, 'containers') : [undefined];
-        const tls = container !== undefined && ['SETTLE_TOKEN_ISSUER_TLS_CERT_FILE', 'SETTLE_HTTP_TLS_CERT_FILE'].some((variable) => (valueOf(container, variable) ?? '') !== '');
+        const tls = container !== undefined && (valueOf(container, 'SETTLE_HTTP_TLS_CERT_FILE') ?? '') !== '';
         const targets = list(document, 'spec', 'ports').map((port) => text(port, 'targetPort'));
         expect({ file, name, service, type: text(document, 'spec', 'type'), tls, targets }).toEqual({ file, name, service: expect.any(String), type: 'LoadBalancer', tls: true, targets: ['https'] });
       }

@@ -143,8 +143,8 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
     const issuer = await startTestService(tokenIssuerDefinition, {
       env: {
         ...kafka,
-        SETTLE_TOKEN_ISSUER_TLS_CERT_FILE: pki.serverCert,
-        SETTLE_TOKEN_ISSUER_TLS_KEY_FILE: pki.serverKey,
+        SETTLE_HTTP_TLS_CERT_FILE: pki.serverCert,
+        SETTLE_HTTP_TLS_KEY_FILE: pki.serverKey,
         SETTLE_KEY_CUSTODY_FILE: pki.keyCustody,
         // Polling session start until the projection caught up must not run into the per-key bucket.
         SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE: '1000',

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { type ServerOptions as HttpsServerOptions } from 'node:https';
 import { keyCustodyConfig } from '@settle/key-custody';
 import { messagingConfig } from '@settle/messaging';
-import { ConfigurationError, defineConfig, defineServiceConfig } from '@settle/platform';
+import { defineConfig, defineServiceConfig, httpTlsConfig } from '@settle/platform';
 
 /** How a device may prove its binding key at session start (DESIGN §7). */
 export const bindingModes = ['token-binding', 'dpop'] as const;
@@ -10,17 +8,6 @@ export type BindingMode = (typeof bindingModes)[number];
 
 /** The token issuer's own settings (docs/token-issuer.md explains them; docs/configuration.md lists them). */
 export const tokenIssuerSettings = defineConfig({
-  SETTLE_TOKEN_ISSUER_TLS_CERT_FILE: {
-    type: 'string',
-    default: '',
-    description:
-      'PEM certificate chain of the HTTPS server (TLS 1.3 only, terminated in the process). Empty together with the key file: plain HTTP, token-binding session starts refused (a DPoP-only deployment behind a TLS-terminating ingress).',
-  },
-  SETTLE_TOKEN_ISSUER_TLS_KEY_FILE: {
-    type: 'string',
-    default: '',
-    description: 'PEM private key of SETTLE_TOKEN_ISSUER_TLS_CERT_FILE.',
-  },
   SETTLE_TOKEN_ISSUER_ISSUER: {
     type: 'string',
     default: 'urn:settle:token-issuer',
@@ -106,12 +93,10 @@ export const tokenIssuerSettings = defineConfig({
 });
 
 /** Every environment variable the token-issuer service reads. */
-export const tokenIssuerConfig = defineServiceConfig('token-issuer', messagingConfig, keyCustodyConfig, tokenIssuerSettings);
+export const tokenIssuerConfig = defineServiceConfig('token-issuer', messagingConfig, keyCustodyConfig, httpTlsConfig, tokenIssuerSettings);
 
 /** The token issuer's values as injected under SERVICE_CONFIG. */
 export interface TokenIssuerSettings {
-  readonly SETTLE_TOKEN_ISSUER_TLS_CERT_FILE: string;
-  readonly SETTLE_TOKEN_ISSUER_TLS_KEY_FILE: string;
   readonly SETTLE_TOKEN_ISSUER_ISSUER: string;
   readonly SETTLE_TOKEN_ISSUER_AUDIENCE: string;
   readonly SETTLE_TOKEN_ISSUER_TOKEN_TTL_MS: number;
@@ -129,30 +114,4 @@ export interface TokenIssuerSettings {
 /** The binding modes of a deployment, parsed. */
 export function bindingModesOf(settings: Pick<TokenIssuerSettings, 'SETTLE_TOKEN_ISSUER_BINDING_MODES'>): readonly BindingMode[] {
   return settings.SETTLE_TOKEN_ISSUER_BINDING_MODES.split(',') as BindingMode[];
-}
-
-/**
- * The HTTPS server's options: TLS 1.3 only (the token-binding exporter is defined for it without a
- * context, RFC 8446 §7.5). Both files or neither; neither serves plain HTTP (DPoP behind an ingress).
- */
-export function tokenIssuerHttpsOptions(settings: TokenIssuerSettings): HttpsServerOptions | undefined {
-  const certFile = settings.SETTLE_TOKEN_ISSUER_TLS_CERT_FILE;
-  const keyFile = settings.SETTLE_TOKEN_ISSUER_TLS_KEY_FILE;
-  if (certFile === '' && keyFile === '') return undefined;
-  if (certFile === '' || keyFile === '') {
-    throw new ConfigurationError(['SETTLE_TOKEN_ISSUER_TLS_CERT_FILE and SETTLE_TOKEN_ISSUER_TLS_KEY_FILE must be set together']);
-  }
-  const problems: string[] = [];
-  const read = (variable: string, file: string): Buffer | undefined => {
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      problems.push(`${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-      return undefined;
-    }
-  };
-  const cert = read('SETTLE_TOKEN_ISSUER_TLS_CERT_FILE', certFile);
-  const key = read('SETTLE_TOKEN_ISSUER_TLS_KEY_FILE', keyFile);
-  if (cert === undefined || key === undefined) throw new ConfigurationError(problems);
-  return { cert, key, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' };
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { messagingMigrations } from '@settle/messaging';
-import { type ServiceDefinition } from '@settle/platform';
-import { tokenIssuerConfig, tokenIssuerHttpsOptions } from './config';
+import { type ServiceDefinition, httpTlsServerOptions } from '@settle/platform';
+import { tokenIssuerConfig } from './config';
 import { TokenIssuerModule } from './token-issuer.module';
 
 /** What main.ts starts and `npm run migrate -- token-issuer` migrates. */
@@ -11,5 +11,5 @@ export const serviceDefinition: ServiceDefinition<typeof tokenIssuerConfig> = {
   config: tokenIssuerConfig,
   migrationSources: [messagingMigrations, { namespace: 'token-issuer', directory: path.join(__dirname, '..', 'migrations') }],
   // TLS ends in this process: token binding signs over each connection's TLS exporter (DESIGN §7).
-  httpsOptions: tokenIssuerHttpsOptions,
+  httpsOptions: httpTlsServerOptions,
 };

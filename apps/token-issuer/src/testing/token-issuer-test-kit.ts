@@ -112,8 +112,8 @@ export async function startTokenIssuer(env: NodeJS.ProcessEnv = {}): Promise<Tok
     env: {
       SETTLE_KAFKA_TOPIC_PREFIX: prefix,
       SETTLE_KAFKA_CREATE_TOPICS: 'true',
-      SETTLE_TOKEN_ISSUER_TLS_CERT_FILE: pki.serverCert,
-      SETTLE_TOKEN_ISSUER_TLS_KEY_FILE: pki.serverKey,
+      SETTLE_HTTP_TLS_CERT_FILE: pki.serverCert,
+      SETTLE_HTTP_TLS_KEY_FILE: pki.serverKey,
       SETTLE_KEY_CUSTODY_FILE: custodyFile,
       SETTLE_TOKEN_ISSUER_BINDING_MODES: 'token-binding,dpop',
       SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE: '100000',
