@@ -2,7 +2,7 @@
 // catalogue (a topic added without regenerating them fails here), every topic a service's code consumes
 // is readable by its KafkaUser, no workload may take its database URL, admin credentials or other
 // secrets from anywhere but a Secret, private keys (TLS, key custody) are only mounted from Secrets, and
-// a service that ends TLS itself is probed over HTTPS.
+// a service that ends TLS itself is probed over HTTPS, and no public Service exposes an admin port.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serviceNames, topicCatalogue } from '@settle/contracts';
@@ -260,6 +260,71 @@ describe('deploy/k8s', () => {
         const tls = container !== undefined && (valueOf(container, 'SETTLE_HTTP_TLS_CERT_FILE') ?? '') !== '';
         const targets = list(document, 'spec', 'ports').map((port) => text(port, 'targetPort'));
         expect({ file, name, service, type: text(document, 'spec', 'type'), tls, targets }).toEqual({ file, name, service: expect.any(String), type: 'LoadBalancer', tls: true, targets: ['https'] });
+      }
+    });
+
+    /** The container port named `admin` and SETTLE_ADMIN_PORT of a service's Deployment, if it has an admin listener. */
+    const adminPortOf = (service: string): { containerPort: string | undefined; variable: string | undefined } => {
+      const [container] = list(deploymentOf(service)!.pod, 'containers');
+      const port = (optionalList(container, 'ports') ?? []).find((candidate) => text(candidate, 'name') === 'admin');
+      return { containerPort: optionalText(port, 'containerPort'), variable: valueOf(container, 'SETTLE_ADMIN_PORT') };
+    };
+    /** Services that end TLS themselves and are public (edge.yaml): their admin routes must be on the admin port. */
+    const adminPortServices = ['registry', 'token-issuer'];
+
+    it('serves the admin routes of the publicly exposed services on a separate admin port, named admin', () => {
+      for (const service of adminPortServices) {
+        const { containerPort, variable } = adminPortOf(service);
+        expect({ service, containerPort, variable }).toEqual({ service, containerPort: expect.stringMatching(/^[1-9]\d*$/), variable: containerPort });
+      }
+      for (const service of serviceNames) {
+        const { containerPort, variable } = adminPortOf(service);
+        // Either both or neither: a named port without the variable would point at nothing.
+        expect({ service, containerPort, variable }).toEqual({ service, containerPort: variable, variable: containerPort });
+      }
+    });
+
+    it('never exposes the admin port through a public Service (LoadBalancer, NodePort, external IPs or not component=service)', () => {
+      const adminPortNumbers = new Set(serviceNames.map((service) => adminPortOf(service).containerPort).filter((port) => port !== undefined));
+      const services = ofKind('Service');
+      const isPublic = (document: Yaml) =>
+        (optionalText(document, 'spec', 'type') ?? 'ClusterIP') !== 'ClusterIP' ||
+        optionalList(document, 'spec', 'externalIPs') !== undefined ||
+        text(document, 'metadata', 'labels', 'app.kubernetes.io/component') !== 'service';
+      const publicServices = services.filter(({ document }) => isPublic(document));
+      expect(publicServices.map(({ document }) => text(document, 'metadata', 'name')).sort()).toEqual(expect.arrayContaining(['registry-public', 'token-issuer-public']));
+      for (const { file, document } of publicServices) {
+        const name = text(document, 'metadata', 'name');
+        for (const port of list(document, 'spec', 'ports')) {
+          const exposed = [optionalText(port, 'name'), optionalText(port, 'targetPort'), optionalText(port, 'port')];
+          const admin = exposed.some((value) => value === 'admin' || (value !== undefined && adminPortNumbers.has(value)));
+          expect({ file, name, exposed, admin }).toEqual({ file, name, exposed, admin: false });
+        }
+      }
+      // The in-cluster Services that do carry it are ClusterIP, and a NetworkPolicy limits who reaches it.
+      for (const service of adminPortServices) {
+        const { document } = services.find(({ document: candidate }) => text(candidate, 'metadata', 'name') === service)!;
+        expect(optionalText(document, 'spec', 'type') ?? 'ClusterIP').toBe('ClusterIP');
+        expect(list(document, 'spec', 'ports').map((port) => text(port, 'targetPort'))).toContain('admin');
+      }
+    });
+
+    it('admits to the admin port only the operators\' labelled pods in the operators\' namespaces (NetworkPolicy)', () => {
+      for (const service of adminPortServices) {
+        const policies = ofKind('NetworkPolicy').filter(({ document }) => optionalText(document, 'spec', 'podSelector', 'matchLabels', 'app.kubernetes.io/name') === service);
+        const adminRules = policies.flatMap(({ document }) =>
+          (optionalList(document, 'spec', 'ingress') ?? []).filter((rule) => (optionalList(rule, 'ports') ?? []).some((port) => optionalText(port, 'port') === 'admin')),
+        );
+        expect({ service, policies: policies.length, adminRules: adminRules.length }).toEqual({ service, policies: 1, adminRules: 1 });
+        const sources = list(adminRules[0], 'from');
+        expect(sources).toEqual([
+          { namespaceSelector: { matchLabels: { 'settle.io/operators': 'true' } }, podSelector: { matchLabels: { 'settle.io/admin-client': 'true' } } },
+        ]);
+        // No other rule opens the admin port (a rule without ports opens every port).
+        for (const rule of optionalList(policies[0]!.document, 'spec', 'ingress') ?? []) {
+          const ports = (optionalList(rule, 'ports') ?? []).map((port) => optionalText(port, 'port'));
+          expect({ service, ports }).toEqual({ service, ports: expect.arrayContaining([expect.anything()]) });
+        }
       }
     });
 

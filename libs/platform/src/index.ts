@@ -86,6 +86,7 @@ export {
   parseScryptHash,
   scryptDefaults,
 } from './admin/admin-credentials';
+export { AdminListenerSeparation } from './admin/admin-listener';
 export { AdminGuard } from './admin/admin.guard';
 export { AdminOnly, AdminOperator, adminSecurityScheme } from './admin/admin-only.decorator';
 

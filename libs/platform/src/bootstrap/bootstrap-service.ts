@@ -1,5 +1,5 @@
 import { type AddressInfo } from 'node:net';
-import { type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { type ServerOptions as HttpsServerOptions } from 'node:https';
 import { Server as TlsServer } from 'node:tls';
 import { Module, type NestApplicationOptions, type Type } from '@nestjs/common';
@@ -10,6 +10,7 @@ import { shutdownTelemetry } from '@settle/telemetry';
 import { Pool } from 'pg';
 import { type DestinationStream, type Logger } from 'pino';
 import { type DataSourceOptions, DataSource } from 'typeorm';
+import { AdminListenerSeparation } from '../admin/admin-listener';
 import { adminSecurityScheme } from '../admin/admin-only.decorator';
 import { type ConfigValues, ConfigurationError } from '../config/config-definition';
 import { type CommonConfig, type CommonConfigDefinition, loadServiceConfig, type ServiceName } from '../config/service-config';
@@ -63,11 +64,18 @@ export interface ServiceApp<Definition extends CommonConfigDefinition = CommonCo
   readonly logger: Logger;
   /** Ends keep-alive connections with their requests once shutdown starts. */
   readonly drainer: ConnectionDrainer;
+  /** Keeps `/admin/*` off the main port when SETTLE_ADMIN_PORT is set; `undefined` otherwise. */
+  readonly adminListener: AdminListenerSeparation | undefined;
 }
 
 export interface RunningService<Definition extends CommonConfigDefinition = CommonConfigDefinition> extends ServiceApp<Definition> {
   /** `http://host:port` (or `https://…` with `httpsOptions`) the service listens on. */
   readonly url: string;
+  /**
+   * `http://host:port` of the internal admin listener (SETTLE_ADMIN_PORT; the port actually bound
+   * when it is 0), the only place `/admin/*` answers; `undefined` when admin routes are on `url`.
+   */
+  readonly adminUrl: string | undefined;
   /**
    * Graceful stop, as on SIGTERM: readiness turns 503, the server stops accepting connections,
    * in-flight requests finish (connections still open after SETTLE_SHUTDOWN_GRACE_MS are closed),
@@ -88,6 +96,9 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
   const config = loadServiceConfig(definition.name, definition.config, options.env ?? process.env);
   const logger = createLogger({ serviceName: definition.name, level: config.LOG_LEVEL, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   if (config.SETTLE_ADMIN_CREDENTIALS.length === 0) logger.warn('no admin credentials configured: every admin route answers 503');
+  if (config.SETTLE_ADMIN_PORT !== undefined && config.SETTLE_ADMIN_PORT !== 0 && config.SETTLE_ADMIN_PORT === config.SETTLE_HTTP_PORT) {
+    throw new ConfigurationError(['SETTLE_ADMIN_PORT must differ from SETTLE_HTTP_PORT (the admin listener is a second server)']);
+  }
 
   @Module({ imports: [PlatformModule.forRoot({ serviceName: definition.name, config, logger, entities: definition.entities }), definition.module] })
   class ServiceRootModule {}
@@ -101,6 +112,7 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
     ...(httpsOptions === undefined ? {} : { httpsOptions: httpsOptions as NestApplicationOptions['httpsOptions'] }),
   });
   const drainer = new ConnectionDrainer();
+  const adminListener = config.SETTLE_ADMIN_PORT === undefined ? undefined : new AdminListenerSeparation();
   try {
     app.disable('x-powered-by');
     // Order matters: the drainer sees every request; the request id comes next (errors of the body
@@ -111,31 +123,49 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
     app.use(bodyParserErrorToProblem);
     app.use(runInRequestContext);
     app.use(logRequests(logger));
+    // Before every route (Nest adds them at init): /admin/* only on the admin listener's connections.
+    if (adminListener) app.use(adminListener.middleware);
     app.useGlobalFilters(new ProblemDetailsFilter(logger));
     setUpOpenApi(app, definition.name);
     if (config.SETTLE_MIGRATE_ON_START) {
       const report = await runMigrations(app.get(DataSource), [platformMigrations, ...definition.migrationSources], logger);
       logger.info({ applied: report.applied.length, alreadyApplied: report.alreadyApplied, ...describeDatabase(config.DATABASE_URL, definition.name) }, 'migrations checked');
     }
-    return { app, config, logger, drainer };
+    return { app, config, logger, drainer, adminListener };
   } catch (error) {
     await app.close();
     throw error;
   }
 }
 
-/** {@link createServiceApp}, then listen on SETTLE_HTTP_HOST:SETTLE_HTTP_PORT. Signals are not handled. */
+/**
+ * {@link createServiceApp}, then listen on SETTLE_HTTP_HOST:SETTLE_HTTP_PORT — and, when
+ * SETTLE_ADMIN_PORT is set, on SETTLE_HTTP_HOST:SETTLE_ADMIN_PORT too (plain HTTP, the same
+ * application: only `/admin/*` and `/health/*` answer there). Signals are not handled.
+ */
 export async function startService<Definition extends CommonConfigDefinition>(
   definition: ServiceDefinition<Definition>,
   options: StartOptions = {},
 ): Promise<RunningService<Definition>> {
-  const { app, config, logger, drainer } = await createServiceApp(definition, options);
-  await app.listen(config.SETTLE_HTTP_PORT, config.SETTLE_HTTP_HOST);
+  const { app, config, logger, drainer, adminListener } = await createServiceApp(definition, options);
+  let adminServer: Server | undefined;
+  try {
+    await app.listen(config.SETTLE_HTTP_PORT, config.SETTLE_HTTP_HOST);
+    if (adminListener && config.SETTLE_ADMIN_PORT !== undefined) {
+      adminServer = createServer(app.getHttpAdapter().getInstance());
+      adminListener.attach(adminServer);
+      await listen(adminServer, config.SETTLE_ADMIN_PORT, config.SETTLE_HTTP_HOST);
+    }
+  } catch (error) {
+    adminServer?.close();
+    await app.close();
+    throw error;
+  }
   const server = app.getHttpServer() as Server;
-  const { port } = server.address() as AddressInfo;
   const host = config.SETTLE_HTTP_HOST.includes(':') ? `[${config.SETTLE_HTTP_HOST}]` : config.SETTLE_HTTP_HOST;
-  const url = `${server instanceof TlsServer ? 'https' : 'http'}://${host}:${port}`;
-  logger.info({ url, docs: `${url}/docs` }, `${definition.name} listening`);
+  const url = `${server instanceof TlsServer ? 'https' : 'http'}://${host}:${(server.address() as AddressInfo).port}`;
+  const adminUrl = adminServer ? `http://${host}:${(adminServer.address() as AddressInfo).port}` : undefined;
+  logger.info({ url, docs: `${url}/docs`, ...(adminUrl ? { adminUrl } : {}) }, `${definition.name} listening`);
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
@@ -148,10 +178,12 @@ export async function startService<Definition extends CommonConfigDefinition>(
       const deadline = setTimeout(() => {
         logger.warn({ graceMs }, 'grace period over: closing the remaining connections');
         server.closeAllConnections();
+        adminServer?.closeAllConnections();
       }, graceMs);
       deadline.unref();
       try {
-        await app.close();
+        // Both stop accepting at once; the admin server is closed beside Nest's, which it does not know.
+        await Promise.all([app.close(), adminServer ? close(adminServer) : undefined]);
       } finally {
         clearTimeout(deadline);
       }
@@ -159,7 +191,21 @@ export async function startService<Definition extends CommonConfigDefinition>(
     })();
     return closing;
   };
-  return { app, config, logger, drainer, url, shutdown };
+  return { app, config, logger, drainer, adminListener, url, adminUrl, shutdown };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
 
 /**

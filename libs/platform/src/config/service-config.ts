@@ -58,6 +58,13 @@ export function commonConfig(service: ServiceName) {
       aliases: ['PORT'],
       description: 'HTTP port (PORT is read when this is unset; 0 picks a free port).',
     },
+    SETTLE_ADMIN_PORT: {
+      type: 'integer',
+      min: 0,
+      max: 65_535,
+      description:
+        'Port of the internal admin listener (plain HTTP on SETTLE_HTTP_HOST): when set, /admin/* answers only there (404 on SETTLE_HTTP_PORT); unset serves admin routes on the main port; 0 picks a free port.',
+    },
     SETTLE_HTTP_HOST: {
       type: 'string',
       default: '127.0.0.1',

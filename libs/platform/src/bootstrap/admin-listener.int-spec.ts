@@ -1,0 +1,118 @@
+// The internal admin listener (SETTLE_ADMIN_PORT) against the real PostgreSQL: one application, two
+// servers; /admin/* only on the admin port, 404 on the main one; health on both; both closed on shutdown.
+import { Controller, Get, Module } from '@nestjs/common';
+import { adminAuthorization, CapturedLogs, startTestService, type TestService } from '../testing';
+import { AdminOnly, AdminOperator } from '../admin/admin-only.decorator';
+import { ConfigurationError } from '../config/config-definition';
+import { commonConfig } from '../config/service-config';
+import { type ServiceDefinition, startService } from './bootstrap-service';
+
+@Controller()
+class AdminListenerTestController {
+  @Get('orders')
+  orders(): { orders: [] } {
+    return { orders: [] };
+  }
+
+  @Get('admin/accounts/:accountId')
+  @AdminOnly()
+  account(@AdminOperator() operatorId: string): { operatorId: string } {
+    return { operatorId };
+  }
+}
+
+@Module({ controllers: [AdminListenerTestController] })
+class AdminListenerTestModule {}
+
+const definition: ServiceDefinition = {
+  name: 'ledger',
+  module: AdminListenerTestModule,
+  config: commonConfig('ledger'),
+  migrationSources: [],
+};
+
+describe('admin listener (SETTLE_ADMIN_PORT)', () => {
+  let test: TestService<typeof definition.config>;
+  let adminUrl: string;
+
+  beforeAll(async () => {
+    // 0 picks a free port, as for SETTLE_HTTP_PORT; the service reports the one it bound.
+    test = await startTestService(definition, { env: { SETTLE_ADMIN_PORT: '0' } });
+    adminUrl = test.service.adminUrl ?? '';
+  });
+
+  afterAll(async () => {
+    await test?.stop();
+  });
+
+  it('listens on a second port, plain HTTP on SETTLE_HTTP_HOST', () => {
+    expect(adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(adminUrl).not.toBe(test.url);
+    expect(test.logs.lines.find((line) => typeof line.msg === 'string' && line.msg.endsWith('listening'))).toMatchObject({ url: test.url, adminUrl });
+  });
+
+  it.each(['/admin/whoami', '/admin/accounts/a-1', '/ADMIN/whoami', '//admin/whoami', '/%61dmin/whoami', '/admin'])(
+    'answers 404 problem+json for %s on the main port, even with valid credentials',
+    async (path) => {
+      const response = await fetch(`${test.url}${path}`, { headers: { authorization: adminAuthorization() } });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await response.json()).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    },
+  );
+
+  it('answers /admin/* on the admin port with credentials, 401 without', async () => {
+    const missing = await fetch(`${adminUrl}/admin/whoami`);
+    const wrong = await fetch(`${adminUrl}/admin/whoami`, { headers: { authorization: adminAuthorization('test-operator', 'not-it') } });
+    const right = await fetch(`${adminUrl}/admin/whoami`, { headers: { authorization: adminAuthorization() } });
+    expect([missing.status, wrong.status, right.status]).toEqual([401, 401, 200]);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await right.json()).toEqual({ operatorId: 'test-operator', service: 'ledger' });
+
+    const account = await fetch(`${adminUrl}/admin/accounts/a-1`, { headers: { authorization: adminAuthorization() } });
+    expect(account.status).toBe(200);
+    expect(await account.json()).toEqual({ operatorId: 'test-operator' });
+  });
+
+  it('answers the health endpoints on both ports', async () => {
+    for (const base of [test.url, adminUrl]) {
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+    }
+  });
+
+  it('serves the public routes on the main port only', async () => {
+    expect((await fetch(`${test.url}/orders`)).status).toBe(200);
+    const onAdmin = await fetch(`${adminUrl}/orders`);
+    expect(onAdmin.status).toBe(404);
+    expect(onAdmin.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect((await fetch(`${adminUrl}/docs-json`)).status).toBe(404);
+  });
+});
+
+describe('without SETTLE_ADMIN_PORT', () => {
+  it('serves the admin routes on the main port, as before', async () => {
+    const test = await startTestService(definition);
+    try {
+      expect(test.service.adminUrl).toBeUndefined();
+      expect((await fetch(`${test.url}/admin/whoami`, { headers: { authorization: adminAuthorization() } })).status).toBe(200);
+    } finally {
+      await test.stop();
+    }
+  });
+});
+
+describe('admin listener shutdown and configuration', () => {
+  it('closes both servers on shutdown', async () => {
+    const test = await startTestService(definition, { env: { SETTLE_ADMIN_PORT: '0' } });
+    const adminUrl = test.service.adminUrl ?? '';
+    expect((await fetch(`${adminUrl}/health/live`)).status).toBe(200);
+    await test.stop();
+    await expect(fetch(`${adminUrl}/health/live`)).rejects.toThrow();
+    await expect(fetch(`${test.url}/health/live`)).rejects.toThrow();
+  });
+
+  it('refuses an admin port equal to the main port', async () => {
+    await expect(startService(definition, { env: { SETTLE_HTTP_PORT: '3999', SETTLE_ADMIN_PORT: '3999' }, logDestination: new CapturedLogs() })).rejects.toBeInstanceOf(ConfigurationError);
+  });
+});
