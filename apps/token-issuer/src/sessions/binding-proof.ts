@@ -1,8 +1,8 @@
 // The two ways a device proves its binding key on a request (DESIGN §7): an RFC 8471 TokenBindingMessage
 // over this TLS connection's exporter value, or an RFC 9449 DPoP proof. Both yield the proven key.
-import { createHash } from 'node:crypto';
 import { TLSSocket } from 'node:tls';
 import { jwtTypes } from '@settle/contracts';
+import { accessTokenHash, normalizeHtu } from '@settle/resource-guard';
 import { exportTokenBindingKeyingMaterial, tokenBindingHeaderLengthMaxChars, verifyTokenBindingMessage } from '@settle/token-binding';
 import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify } from 'jose';
 
@@ -77,25 +77,16 @@ export async function verifyDpopProof(input: {
   const jwk = protectedHeader.jwk;
   if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') return refuse('jwk must be a P-256 public key');
   if (payload['htm'] !== input.method) return refuse(`htm must be ${input.method}`);
-  if (typeof payload['htu'] !== 'string' || normalizeHtu(payload['htu']) !== normalizeHtu(input.url)) return refuse(`htu must be ${input.url}`);
+  const htu = typeof payload['htu'] === 'string' ? normalizeHtu(payload['htu']) : null;
+  if (htu === null || htu !== normalizeHtu(input.url)) return refuse(`htu must be ${input.url}`);
   const iatMs = typeof payload.iat === 'number' ? payload.iat * 1000 : NaN;
   const nowMs = input.now.getTime();
   if (!(iatMs >= nowMs - dpopProofAgeMaxMs - input.clockSkewMs && iatMs <= nowMs + input.clockSkewMs)) return refuse('iat is missing or outside the accepted window');
   if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > dpopJtiLengthMaxChars) return refuse(`jti must be a string of 1 to ${dpopJtiLengthMaxChars} characters`);
-  if (input.accessToken !== undefined && payload['ath'] !== createHash('sha256').update(input.accessToken, 'ascii').digest('base64url')) return refuse('ath must be the hash of the access token presented');
+  if (input.accessToken !== undefined && payload['ath'] !== accessTokenHash(input.accessToken)) return refuse('ath must be the hash of the access token presented');
   const keyId = await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, 'sha256');
   return {
     ok: true,
     key: { mode: 'dpop', keyId, x: jwk.x, y: jwk.y, tokenBindingIdHash: null, dpopJti: payload.jti, dpopRememberUntil: new Date(iatMs + dpopProofAgeMaxMs + 2 * input.clockSkewMs) },
   };
-}
-
-/** RFC 9449 §4.3: compare without query and fragment; scheme and host are case-insensitive (URL normalises them). */
-function normalizeHtu(value: string): string {
-  try {
-    const url = new URL(value);
-    return `${url.protocol}//${url.host}${url.pathname}`;
-  } catch {
-    return '';
-  }
 }
