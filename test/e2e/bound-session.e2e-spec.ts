@@ -30,7 +30,7 @@ import { DeviceSession, type DeviceSessionError, isDeviceSessionError, type TlsE
 import { startTopicTap, type TopicTap } from '@settle/messaging/testing';
 import { adminAuthorization, startTestService, type TestService } from '@settle/platform/testing';
 import { type JwksFetcher, JwksUnavailableError, jwksFetchTimeoutMs, ResourceGuardModule, revocationDelayMsStated } from '@settle/resource-guard';
-import { sendBoundRequest } from '@settle/resource-guard/testing';
+import { createTestTokenIssuer, sendBoundRequest } from '@settle/resource-guard/testing';
 import { type JWK } from 'jose';
 import { DataSource } from 'typeorm';
 /* eslint-disable @nx/enforce-module-boundaries -- applications have no package alias; this test starts them in-process */
@@ -167,7 +167,8 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
       },
     });
     cleanups.unshift(() => registry.stop());
-    const verifier = await startTestService(verifierDefinition, { env: { ...kafka, SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy } });
+    // The verifier's device routes are not used here: its guard trusts a throwaway issuer.
+    const verifier = await startTestService(verifierDefinition, { env: { ...kafka, SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy, SETTLE_AUTH_JWKS: JSON.stringify(createTestTokenIssuer().jwks()) } });
     cleanups.unshift(() => verifier.stop());
 
     services = {

@@ -15,6 +15,7 @@ import { adminAuthorization, startTestService, type TestService } from '@settle/
 import { type serviceDefinition as registryDefinition } from '../../apps/registry/src/service-definition';
 import { deviceAuthorization, testRegistryDefinition, writeCredentialCustodyFile } from '../../apps/registry/src/testing/registry-test-kit';
 import { serviceDefinition as verifierDefinition } from '../../apps/verifier/src/service-definition';
+import { createTestTokenIssuer } from '@settle/resource-guard/testing';
 /* eslint-enable @nx/enforce-module-boundaries */
 
 interface HttpAnswer {
@@ -35,7 +36,8 @@ async function startServices(verifierEnv: NodeJS.ProcessEnv): Promise<Services> 
   const kafka = { SETTLE_KAFKA_TOPIC_PREFIX: `e2e${randomBytes(4).toString('hex')}.`, SETTLE_KAFKA_CREATE_TOPICS: 'true' };
   const registry = await startTestService(testRegistryDefinition, { env: { ...kafka, SETTLE_KEY_CUSTODY_FILE: writeCredentialCustodyFile() } });
   try {
-    const verifier = await startTestService(verifierDefinition, { env: { ...kafka, ...verifierEnv } });
+    // The verifier's device routes are not used here: its guard trusts a throwaway issuer.
+    const verifier = await startTestService(verifierDefinition, { env: { ...kafka, SETTLE_AUTH_JWKS: JSON.stringify(createTestTokenIssuer().jwks()), ...verifierEnv } });
     return { registry, verifier, stop: async () => void (await Promise.allSettled([verifier.stop(), registry.stop()])) };
   } catch (error) {
     await registry.stop();

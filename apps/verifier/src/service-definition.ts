@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { messagingMigrations } from '@settle/messaging';
-import { type ServiceDefinition } from '@settle/platform';
+import { httpTlsServerOptions, type ServiceDefinition } from '@settle/platform';
+import { resourceGuardMigrations } from '@settle/resource-guard';
 import { verifierConfig } from './config';
 import { VerifierModule } from './verifier.module';
 
@@ -9,5 +10,8 @@ export const serviceDefinition: ServiceDefinition<typeof verifierConfig> = {
   name: 'verifier',
   module: VerifierModule,
   config: verifierConfig,
-  migrationSources: [messagingMigrations, { namespace: 'verifier', directory: path.join(__dirname, '..', 'migrations') }],
+  // The guard's tables: binding-key states fed from Kafka, the DPoP replay cache.
+  migrationSources: [messagingMigrations, resourceGuardMigrations, { namespace: 'verifier', directory: path.join(__dirname, '..', 'migrations') }],
+  // TLS ends in the process when the files are set: token-binding mode checks each connection's exporter.
+  httpsOptions: httpTlsServerOptions,
 };

@@ -112,7 +112,8 @@ export interface BoundRequestInput {
    */
   readonly binding?: TestBindingKey | ((ekm: Uint8Array) => string | undefined);
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string;
+  /** A string is sent as UTF-8 (content type JSON unless told); bytes as they are (say the content type). */
+  readonly body?: string | Uint8Array;
 }
 
 export interface BoundResponse {

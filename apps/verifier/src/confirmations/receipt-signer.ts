@@ -1,0 +1,53 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { type ProcessorConfirmation, prepareProcessorConfirmation, protocolPublicKey } from '@settle/contracts';
+import { type CustodyKey, isKeyCustodyError, KEY_CUSTODY, type KeyCustody, publishedKeys, selectSigningKey } from '@settle/key-custody';
+import { ProblemException, SERVICE_CONFIG } from '@settle/platform';
+import { type VerifierSettings } from '../config';
+
+/** The custody purpose of the processor key that signs confirmations (DESIGN §8). */
+export const receiptPurpose = 'receipt-signing';
+
+/**
+ * Signs processor confirmations with the receipt key behind the key-custody port — the key that
+ * signs now (`selectSigningKey`), its 32-byte RFC 7638 thumbprint as the COSE `kid`, the signature
+ * from custody, never a private key in this process — and says which receipt keys terminals and
+ * phones must accept (`GET /v1/receipt-keys`).
+ */
+@Injectable()
+export class ReceiptSigner {
+  constructor(
+    @Inject(KEY_CUSTODY) private readonly custody: KeyCustody,
+    @Inject(SERVICE_CONFIG) private readonly config: VerifierSettings,
+  ) {}
+
+  /** The COSE_Sign1 bytes of `confirmation`, signed by the receipt key current at `now`. */
+  async sign(confirmation: ProcessorConfirmation, now: Date): Promise<Uint8Array> {
+    const key = selectSigningKey(await this.custody.keys(receiptPurpose), now);
+    const keyId = protocolPublicKey(key.publicJwk).keyId;
+    if (Buffer.from(keyId).toString('base64url') !== key.kid) throw new Error('the COSE kid is the custody key id');
+    const prepared = prepareProcessorConfirmation(confirmation, { alg: key.alg, keyId });
+    return prepared.complete(await this.custody.sign(receiptPurpose, key.kid, prepared.toBeSigned));
+  }
+
+  /**
+   * The receipt keys a terminal or phone must accept at `now`: the next key ahead of its activation,
+   * and retired keys for the configured overlap (a confirmation is verified offline, maybe weeks later).
+   */
+  async publishedKeys(now: Date): Promise<CustodyKey[]> {
+    try {
+      return publishedKeys(await this.custody.keys(receiptPurpose), now, {
+        overlapMs: this.config.SETTLE_VERIFIER_RECEIPT_KEY_OVERLAP_MS,
+        prepublishMs: this.config.SETTLE_VERIFIER_RECEIPT_KEY_PREPUBLISH_MS,
+      });
+    } catch (error) {
+      if (!isKeyCustodyError(error)) throw error;
+      throw new ProblemException({
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        code: 'RECEIPT_KEY_UNAVAILABLE',
+        title: 'Receipt keys unavailable',
+        detail: 'The receipt keys cannot be read from key custody; try again later.',
+        cause: error,
+      });
+    }
+  }
+}
