@@ -7,6 +7,8 @@
 //   key-custody.json                   the token issuer's key-custody document: one token-signing key (0600)
 //   registry.crt, registry.key         the registry's TLS server certificate (same names)
 //   registry-key-custody.json          the registry's key-custody document: one credential-signing key (0600)
+//   verifier.crt, verifier.key         the verifier's TLS server certificate (same names)
+//   verifier-key-custody.json          the verifier's key-custody document: one receipt-signing key (0600)
 //
 // One custody file per service, never shared: each holds only its service's purpose, as a Secret per
 // service does in Kubernetes (docs/deployment.md).
@@ -29,13 +31,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const defaultDevPkiDirectory = path.join(root, '.cache/dev-pki');
 const validityDays = 30;
 const renewBeforeMs = 7 * 24 * 3_600_000;
-/** The token issuer's default port (scripts/lib/services.mjs): the registry's guard fetches its JWKS there. */
+/** The token issuer's default port (scripts/lib/services.mjs): the registry's and the verifier's guards fetch its JWKS there. */
 const defaultTokenIssuerPort = 3004;
 
 /** Per service: its certificate's file name stem and its custody file with the one purpose it signs for. */
 const servers = {
   'token-issuer': { stem: 'token-issuer', custodyFile: 'key-custody.json', purpose: 'token-signing' },
   registry: { stem: 'registry', custodyFile: 'registry-key-custody.json', purpose: 'credential-signing' },
+  verifier: { stem: 'verifier', custodyFile: 'verifier-key-custody.json', purpose: 'receipt-signing' },
 };
 
 function openssl(args, cwd) {
@@ -72,8 +75,9 @@ function writeCustodyDocument(file, purpose) {
 }
 
 /**
- * Makes (or keeps) the development CA, the token issuer's and the registry's server certificates and
- * their custody documents. `serverCert`/`serverKey`/`keyCustody` are the token issuer's (kept names).
+ * Makes (or keeps) the development CA, the token issuer's, the registry's and the verifier's server
+ * certificates and their custody documents. `serverCert`/`serverKey`/`keyCustody` are the token
+ * issuer's (kept names).
  */
 export function createDevPki({ directory = defaultDevPkiDirectory, force = false } = {}) {
   const files = {
@@ -85,6 +89,9 @@ export function createDevPki({ directory = defaultDevPkiDirectory, force = false
     registryCert: path.join(directory, 'registry.crt'),
     registryKey: path.join(directory, 'registry.key'),
     registryKeyCustody: path.join(directory, servers.registry.custodyFile),
+    verifierCert: path.join(directory, 'verifier.crt'),
+    verifierKey: path.join(directory, 'verifier.key'),
+    verifierKeyCustody: path.join(directory, servers.verifier.custodyFile),
   };
   mkdirSync(directory, { recursive: true, mode: 0o700 });
   const renewCa = force || !existsSync(files.caKey) || !stillValid(files.caCert);
@@ -114,6 +121,7 @@ export function createDevPki({ directory = defaultDevPkiDirectory, force = false
  *   registry      SETTLE_HTTP_TLS_CERT_FILE/_KEY_FILE, SETTLE_KEY_CUSTODY_FILE (credential-signing),
  *                 SETTLE_AUTH_JWKS_URL (the local token issuer's JWKS) and NODE_EXTRA_CA_CERTS (the
  *                 development CA, so the guard's fetch trusts the issuer's certificate)
+ *   verifier      the same as the registry, with its own certificate and receipt-signing key
  */
 export function devPkiEnvironment(files, service = 'token-issuer', { tokenIssuerPort = defaultTokenIssuerPort } = {}) {
   if (service === 'token-issuer') {
@@ -123,16 +131,18 @@ export function devPkiEnvironment(files, service = 'token-issuer', { tokenIssuer
       SETTLE_KEY_CUSTODY_FILE: files.keyCustody,
     };
   }
-  if (service === 'registry') {
-    return {
-      SETTLE_HTTP_TLS_CERT_FILE: files.registryCert,
-      SETTLE_HTTP_TLS_KEY_FILE: files.registryKey,
-      SETTLE_KEY_CUSTODY_FILE: files.registryKeyCustody,
-      SETTLE_AUTH_JWKS_URL: `https://127.0.0.1:${tokenIssuerPort}/.well-known/jwks.json`,
-      NODE_EXTRA_CA_CERTS: files.caCert,
-    };
-  }
-  return {};
+  const guarded = {
+    registry: { cert: files.registryCert, key: files.registryKey, custody: files.registryKeyCustody },
+    verifier: { cert: files.verifierCert, key: files.verifierKey, custody: files.verifierKeyCustody },
+  }[service];
+  if (guarded === undefined) return {};
+  return {
+    SETTLE_HTTP_TLS_CERT_FILE: guarded.cert,
+    SETTLE_HTTP_TLS_KEY_FILE: guarded.key,
+    SETTLE_KEY_CUSTODY_FILE: guarded.custody,
+    SETTLE_AUTH_JWKS_URL: `https://127.0.0.1:${tokenIssuerPort}/.well-known/jwks.json`,
+    NODE_EXTRA_CA_CERTS: files.caCert,
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -3,13 +3,13 @@
 // URLs, and stops them all (SIGTERM, then SIGKILL after a grace period) on SIGINT or SIGTERM. If one
 // service dies, the others are stopped too.
 //
-// The token issuer and the registry serve HTTPS (token binding needs TLS to end in the process). Their
-// development certificates (trusted through .cache/dev-pki/ca.crt) and their key-custody files (one per
-// service: token-signing, credential-signing) come from scripts/dev-pki.mjs; the registry's resource
-// guard fetches the local issuer's JWKS (SETTLE_AUTH_JWKS_URL) trusting the development CA
-// (NODE_EXTRA_CA_CERTS). The shell may override any SETTLE_AUTH_*. A variable of the development PKI
-// that the compiled service does not read (an older build) is left out, and that service then runs as
-// before (plain HTTP).
+// The token issuer, the registry and the verifier serve HTTPS (token binding needs TLS to end in the
+// process). Their development certificates (trusted through .cache/dev-pki/ca.crt) and their
+// key-custody files (one per service: token-signing, credential-signing, receipt-signing) come from
+// scripts/dev-pki.mjs; the registry's and the verifier's resource guards fetch the local issuer's JWKS
+// (SETTLE_AUTH_JWKS_URL) trusting the development CA (NODE_EXTRA_CA_CERTS). The shell may override
+// any SETTLE_AUTH_*. A variable of the development PKI that the compiled service does not read (an
+// older build) is left out, and that service then runs as before (plain HTTP).
 //
 // Kafka is not started here (npm run infra:up). Each service uses its own default database, port and
 // files: DATABASE_URL, PORT, SETTLE_HTTP_PORT, SETTLE_KEY_CUSTODY_FILE and SETTLE_HTTP_TLS_* from this
@@ -174,7 +174,8 @@ try {
   if (!process.argv.includes('--no-build')) build();
   await setUpDatabases({ log });
   devPki = createDevPki();
-  log(`development PKI in .cache/dev-pki${devPki.renewed ? ` (made ${devPki.made.join(', ')})` : ''}: trust ca.crt for the HTTPS of ${services.filter((service) => service.tlsCertVariable).map((service) => service.name).join(' and ')}`);
+  const httpsServices = services.filter((service) => service.tlsCertVariable).map((service) => service.name);
+  log(`development PKI in .cache/dev-pki${devPki.renewed ? ` (made ${devPki.made.join(', ')})` : ''}: trust ca.crt for the HTTPS of ${[httpsServices.slice(0, -1).join(', '), httpsServices.at(-1)].filter(Boolean).join(' and ')}`);
   for (const service of services) plans.set(service.name, planService(service));
   for (const service of services) startService(service);
   await Promise.all(services.map(waitUntilReady));

@@ -45,7 +45,7 @@ export interface AdditionalRead {
  * consumer: test/architecture/deployment.spec.ts fails while a service's code uses it and this does not
  * name the service. The registry is not here: its guard reads key states from its own tables.
  */
-export const resourceGuardKeyStatusServices: readonly ServiceName[] = [];
+export const resourceGuardKeyStatusServices: readonly ServiceName[] = ['verifier'];
 export const resourceGuardKeyStatusGroupSuffix = 'resource-guard-binding-keys';
 
 /**

@@ -4,7 +4,7 @@
 // certificate named by `tlsCertVariable` (scripts/dev-pki.mjs makes one; start-all probes over HTTPS).
 export const services = [
   { name: 'registry', port: 3001, https: true, tlsCertVariable: 'SETTLE_HTTP_TLS_CERT_FILE' },
-  { name: 'verifier', port: 3002 },
+  { name: 'verifier', port: 3002, https: true, tlsCertVariable: 'SETTLE_HTTP_TLS_CERT_FILE' },
   { name: 'ledger', port: 3003 },
   { name: 'token-issuer', port: 3004, https: true, tlsCertVariable: 'SETTLE_HTTP_TLS_CERT_FILE' },
 ].map((service) => ({ ...service, database: `settle_${service.name.replaceAll('-', '_')}` }));

@@ -270,7 +270,7 @@ describe('deploy/k8s', () => {
       return { containerPort: optionalText(port, 'containerPort'), variable: valueOf(container, 'SETTLE_ADMIN_PORT') };
     };
     /** Services that end TLS themselves and are public (edge.yaml): their admin routes must be on the admin port. */
-    const adminPortServices = ['registry', 'token-issuer'];
+    const adminPortServices = ['registry', 'token-issuer', 'verifier'];
 
     it('serves the admin routes of the publicly exposed services on a separate admin port, named admin', () => {
       for (const service of adminPortServices) {
@@ -292,7 +292,7 @@ describe('deploy/k8s', () => {
         optionalList(document, 'spec', 'externalIPs') !== undefined ||
         text(document, 'metadata', 'labels', 'app.kubernetes.io/component') !== 'service';
       const publicServices = services.filter(({ document }) => isPublic(document));
-      expect(publicServices.map(({ document }) => text(document, 'metadata', 'name')).sort()).toEqual(expect.arrayContaining(['registry-public', 'token-issuer-public']));
+      expect(publicServices.map(({ document }) => text(document, 'metadata', 'name')).sort()).toEqual(expect.arrayContaining(['registry-public', 'token-issuer-public', 'verifier-public']));
       for (const { file, document } of publicServices) {
         const name = text(document, 'metadata', 'name');
         for (const port of list(document, 'spec', 'ports')) {

@@ -16,6 +16,7 @@ const withTestJwks: ServiceDefinition<typeof registryConfig> = {
 describeServiceShell(withTestJwks, {
   migrations: [
     'platform/0001-admin-audit-log.sql',
+    'platform/0002-rate-limits.sql',
     'messaging/0001-outbox-and-inbox.sql',
     'resource-guard/0001-binding-keys.sql',
     'resource-guard/0002-dpop-replay.sql',

@@ -4,8 +4,9 @@
 -- as its last event carried it; the key's lifecycle history and the device's check-ins are kept whole
 -- because the rules ask "what held at the terminal's approval time?".
 
--- key.lifecycle-changed (registry.key-lifecycle.v1): every key with its whole history. A later event
--- carries a history at least as long; an older one (a redelivery after a newer one) never wins.
+-- key.lifecycle-changed (registry.key-lifecycle.v1): every key with its whole history. The registry
+-- only appends periods, so a longer history is a later state: an event replaces the row only when its
+-- history is longer (a redelivery, or an older event after a newer one, changes nothing).
 CREATE TABLE verifier_keys (
   key_id      text        PRIMARY KEY,
   owner_kind  text        NOT NULL CHECK (owner_kind IN ('device', 'terminal')),
@@ -16,9 +17,13 @@ CREATE TABLE verifier_keys (
   state       text        NOT NULL,
   -- KeyStatePeriodV1[] exactly as the event carried it (state, reason, validFrom, validTo).
   history     jsonb       NOT NULL,
+  -- The envelope whose payload the row holds (for tracing a verdict back to the registry's event).
   event_id    uuid        NOT NULL
 );
 CREATE INDEX verifier_keys_owner ON verifier_keys (owner_kind, owner_id);
+
+-- Devices, terminals and merchants are announced once, at creation, with their full state; should one
+-- be announced again, the row follows only a later creation time (so redeliveries change nothing).
 
 -- device.enrolled (registry.devices.v1): which account a consumer device pays from.
 CREATE TABLE verifier_devices (
@@ -57,7 +62,10 @@ CREATE TABLE verifier_device_check_ins (
 );
 
 -- device.offline-capability-changed (registry.device-offline-capability.v1): every change seen, so
--- "was the device suspended when the terminal approved?" has an answer for late uploads.
+-- "was the device suspended when the terminal approved?" has an answer for late uploads. Rows are only
+-- added. The topic is compacted to each device's latest change, so a replay from offset 0 rebuilds
+-- only what compaction kept: changes already superseded there are known only to a verifier that
+-- consumed them live (its database is the record; see docs/verifier.md).
 CREATE TABLE verifier_device_capability_changes (
   device_id  text        NOT NULL,
   changed_at timestamptz NOT NULL,

@@ -3,6 +3,7 @@ import { messagingMigrations } from '@settle/messaging';
 import { httpTlsServerOptions, type ServiceDefinition } from '@settle/platform';
 import { resourceGuardMigrations } from '@settle/resource-guard';
 import { verifierConfig } from './config';
+import { uploadBodySizeMaxBytes } from './upload/upload-limits';
 import { VerifierModule } from './verifier.module';
 
 /** What main.ts starts and `npm run migrate -- verifier` migrates. */
@@ -14,4 +15,9 @@ export const serviceDefinition: ServiceDefinition<typeof verifierConfig> = {
   migrationSources: [messagingMigrations, resourceGuardMigrations, { namespace: 'verifier', directory: path.join(__dirname, '..', 'migrations') }],
   // TLS ends in the process when the files are set: token-binding mode checks each connection's exporter.
   httpsOptions: httpTlsServerOptions,
+  // POST /v1/uploads takes CBOR as bytes, and JSON, both within the upload's body limit (the largest
+  // legitimate body of the service), named in the 413.
+  rawBodies: [{ mediaTypes: ['application/cbor'], limitBytes: uploadBodySizeMaxBytes, limitName: 'uploadBodySizeMaxBytes' }],
+  jsonBodyLimitBytes: uploadBodySizeMaxBytes,
+  jsonBodyLimitName: 'uploadBodySizeMaxBytes',
 };

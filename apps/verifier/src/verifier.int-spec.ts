@@ -16,6 +16,7 @@ const withTestJwks: ServiceDefinition<typeof verifierConfig> = {
 describeServiceShell(withTestJwks, {
   migrations: [
     'platform/0001-admin-audit-log.sql',
+    'platform/0002-rate-limits.sql',
     'messaging/0001-outbox-and-inbox.sql',
     'resource-guard/0001-binding-keys.sql',
     'resource-guard/0002-dpop-replay.sql',
@@ -23,5 +24,6 @@ describeServiceShell(withTestJwks, {
     'verifier/0002-attestation-results.sql',
     'verifier/0003-registry-projection.sql',
     'verifier/0004-payments.sql',
+    'verifier/0006-reconciliation.sql',
   ],
 });

@@ -9,8 +9,10 @@ import { ReceiptSigner } from './confirmations/receipt-signer';
 import { SettlementOutcomesConsumer } from './confirmations/settlement-outcomes.consumer';
 import { TransactionsController } from './confirmations/transactions.controller';
 import { EndOfDayController } from './reconciliation/end-of-day.controller';
+import { EndOfDayHandler } from './reconciliation/end-of-day.handler';
 import { RegistryProjectionConsumer } from './registry-projection/registry-projection.consumer';
 import { UploadsController } from './upload/uploads.controller';
+import { UploadHandler } from './upload/upload.handler';
 import { PaymentUploadedConsumer } from './verify-payment/payment-uploaded.consumer';
 
 /** What the consumers (instantiated in MessagingModule's scope) and the controllers share. */
@@ -35,5 +37,6 @@ class VerifierSharedModule {}
     }),
   ],
   controllers: [UploadsController, TransactionsController, EndOfDayController],
+  providers: [UploadHandler, EndOfDayHandler],
 })
 export class VerifierModule {}

@@ -45,11 +45,11 @@ export const deviceErrorCodes = [
   'USER_AUTHENTICATION_FAILED',
   /** POS: the upload queue holds its maximum; upload before taking more offline payments. */
   'UPLOAD_QUEUE_FULL',
-  /** POS: a confirmation that does not decode or whose processor signature fails. */
+  /** POS, PCD: a confirmation that does not decode or whose processor signature fails. */
   'CONFIRMATION_INVALID',
-  /** POS: a confirmation of a transaction this terminal does not hold. */
+  /** POS, PCD: a confirmation of a transaction this terminal does not hold (this phone did not authorize). */
   'TRANSACTION_UNKNOWN',
-  /** POS: a confirmation whose terminal, amount or currency differ from the transaction's. */
+  /** POS, PCD: a confirmation whose terminal, amount or currency differ from the transaction's. */
   'CONFIRMATION_MISMATCH',
 ] as const;
 

@@ -36,7 +36,7 @@ export { PinoNestLogger } from './logging/nest-logger';
 export { currentRequestId, requestIdHeader } from './logging/request-context';
 
 // HTTP errors and validation
-export { httpJsonBodyLimitBytes, jsonMediaTypes } from './http/body-limits';
+export { httpJsonBodyLimitBytes, jsonMediaTypes, type RawBodyParser } from './http/body-limits';
 export { type PlatformRequest, type PlatformResponse } from './http/http-types';
 export {
   type FieldProblem,
@@ -50,6 +50,15 @@ export {
 export { ProblemDetailsFilter } from './http/problem-details.filter';
 export { toProblem } from './http/to-problem';
 export { fieldProblemsMax, JsonSchemaValidationPipe } from './http/json-schema-validation.pipe';
+export {
+  deleteIdleRateLimitBuckets,
+  type RateLimitBucket,
+  type RateLimitDecision,
+  rateLimitedProblem,
+  rateLimitedProblemCode,
+  type RateLimitSql,
+  takeRateLimitTokens,
+} from './http/rate-limits';
 
 // Health
 export {

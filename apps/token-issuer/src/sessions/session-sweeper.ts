@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
-import { type Logger, PLATFORM_LOGGER } from '@settle/platform';
+import { deleteIdleRateLimitBuckets, type Logger, PLATFORM_LOGGER } from '@settle/platform';
 import { DataSource } from 'typeorm';
 import { sqlPoolOf } from '../adapters/token-issuer-store';
 import { type Clock, TOKEN_ISSUER_CLOCK } from '../clock';
@@ -59,7 +59,7 @@ export class SessionSweeper implements OnApplicationBootstrap, BeforeApplication
       if (sessionIds.length > 0) await this.outbox.append(sql, sessionIds.map((sessionId) => sessionEndedEvent(sessionId, 'max-age', cause)));
       return sessionIds;
     });
-    await this.pool.query('DELETE FROM token_issuer_rate_limits WHERE refilled_at < $1', [new Date(now.getTime() - rateLimitBucketIdleMaxMs)]);
+    await deleteIdleRateLimitBuckets(this.pool, new Date(now.getTime() - rateLimitBucketIdleMaxMs));
     if (ended.length > 0) this.logger.info({ ended: ended.length }, 'ended sessions past their maximum age');
     return ended;
   }

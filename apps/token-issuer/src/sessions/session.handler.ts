@@ -3,7 +3,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { type AccessTokenClaims, type AccessTokenAttestation, jwtTypes } from '@settle/contracts';
 import { isKeyCustodyError } from '@settle/key-custody';
 import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { ProblemException, SERVICE_CONFIG } from '@settle/platform';
+import { ProblemException, rateLimitedProblem, SERVICE_CONFIG, takeRateLimitTokens } from '@settle/platform';
 import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
 import { DataSource } from 'typeorm';
 import {
@@ -15,7 +15,6 @@ import {
   recordToken,
   rememberDpopProof,
   sqlPoolOf,
-  takeRateLimitTokens,
 } from '../adapters/token-issuer-store';
 import { type Clock, TOKEN_ISSUER_CLOCK } from '../clock';
 import { type TokenIssuerSettings } from '../config';
@@ -113,14 +112,7 @@ export class SessionHandler {
     for (const [index, result] of taken.entries()) {
       const limit = limits[index]!;
       if (result.allowed) continue;
-      throw new ProblemException({
-        status: HttpStatus.TOO_MANY_REQUESTS,
-        code: 'RATE_LIMITED',
-        title: 'Too many session requests',
-        detail: `${limit.field}: more than ${limit.perMinute} per minute; retry after ${result.retryAfterSeconds} s`,
-        errors: [{ field: limit.field, code: 'RATE_LIMITED', message: `more than ${limit.perMinute} per minute` }],
-        headers: { 'retry-after': String(result.retryAfterSeconds) },
-      });
+      throw rateLimitedProblem({ title: 'Too many session requests', field: limit.field, limit: `more than ${limit.perMinute} per minute`, retryAfterSeconds: result.retryAfterSeconds });
     }
   }
 

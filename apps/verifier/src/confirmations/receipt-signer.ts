@@ -8,6 +8,21 @@ import { type VerifierSettings } from '../config';
 export const receiptPurpose = 'receipt-signing';
 
 /**
+ * Key custody could not give the receipt key or its signature (no key active, the document missing,
+ * unreadable or invalid, the KMS down). The event being confirmed is fine: `retriable` makes the
+ * inbox retry it until an operator fixes custody, instead of dead-lettering a confirmation.
+ */
+export class ReceiptKeyUnavailableError extends Error {
+  override readonly name = 'ReceiptKeyUnavailableError';
+  readonly code = 'RECEIPT_KEY_UNAVAILABLE';
+  readonly retriable = true;
+
+  constructor(message: string, cause: unknown) {
+    super(`${message}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/**
  * Signs processor confirmations with the receipt key behind the key-custody port — the key that
  * signs now (`selectSigningKey`), its 32-byte RFC 7638 thumbprint as the COSE `kid`, the signature
  * from custody, never a private key in this process — and says which receipt keys terminals and
@@ -22,11 +37,21 @@ export class ReceiptSigner {
 
   /** The COSE_Sign1 bytes of `confirmation`, signed by the receipt key current at `now`. */
   async sign(confirmation: ProcessorConfirmation, now: Date): Promise<Uint8Array> {
-    const key = selectSigningKey(await this.custody.keys(receiptPurpose), now);
+    const key = await this.fromCustody('no receipt key to sign with', async () => selectSigningKey(await this.custody.keys(receiptPurpose), now));
     const keyId = protocolPublicKey(key.publicJwk).keyId;
     if (Buffer.from(keyId).toString('base64url') !== key.kid) throw new Error('the COSE kid is the custody key id');
+    // An invalid confirmation throws here, unwrapped: that is a bug or bad data, not custody.
     const prepared = prepareProcessorConfirmation(confirmation, { alg: key.alg, keyId });
-    return prepared.complete(await this.custody.sign(receiptPurpose, key.kid, prepared.toBeSigned));
+    return prepared.complete(await this.fromCustody('the receipt key did not sign', () => this.custody.sign(receiptPurpose, key.kid, prepared.toBeSigned)));
+  }
+
+  /** Runs a custody call; whatever fails inside custody (its errors, the file system's, a KMS's) is retriable. */
+  private async fromCustody<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new ReceiptKeyUnavailableError(what, error);
+    }
   }
 
   /**
@@ -40,7 +65,8 @@ export class ReceiptSigner {
         prepublishMs: this.config.SETTLE_VERIFIER_RECEIPT_KEY_PREPUBLISH_MS,
       });
     } catch (error) {
-      if (!isKeyCustodyError(error)) throw error;
+      // Custody's own errors, and the file system's when its document is missing or unreadable.
+      if (!isKeyCustodyError(error) && !isSystemError(error)) throw error;
       throw new ProblemException({
         status: HttpStatus.SERVICE_UNAVAILABLE,
         code: 'RECEIPT_KEY_UNAVAILABLE',
@@ -50,4 +76,9 @@ export class ReceiptSigner {
       });
     }
   }
+}
+
+/** A Node system error (ENOENT, EACCES, …): the custody document or device is not there. */
+function isSystemError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && typeof (error as { syscall?: unknown }).syscall === 'string';
 }

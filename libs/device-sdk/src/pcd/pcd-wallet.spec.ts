@@ -1,4 +1,11 @@
-import { decodeConsumerAuthorization, encodePaymentRequest, signTerminalCredential, verifyConsumerAuthorization } from '@settle/contracts';
+import {
+  decodeConsumerAuthorization,
+  encodePaymentRequest,
+  type ProcessorConfirmation,
+  signProcessorConfirmation,
+  signTerminalCredential,
+  verifyConsumerAuthorization,
+} from '@settle/contracts';
 import { fixtureRequest, fixtureTerminalCredential, readProtocolFixture, testPublicKey, testSigner } from '@settle/contracts/protocol/testing/protocol-fixtures';
 import { SoftwareKeystore } from '../keystore/software-keystore';
 import { MemoryStore } from '../storage/memory-store';
@@ -110,5 +117,97 @@ describe('PCD wallet after a processor key rotation', () => {
       ok: false,
       code: 'CREDENTIAL_INVALID',
     });
+  });
+});
+
+describe('PCD wallet: its payments and their confirmations', () => {
+  const confirmedAtMs = paymentTimeMs + 3_600_000;
+
+  /** A confirmation as the verifier signs it (the fixtures' processor key is also the trusted receipt key). */
+  function confirmation(transactionId: Uint8Array, changes: Partial<ProcessorConfirmation> = {}, signer = testSigner('processor')): Uint8Array {
+    return signProcessorConfirmation(
+      { transactionId, terminalId: fixtureRequest.terminalId, amount: 1250n, currency: 'EUR', outcome: 'accepted', reasonCode: null, confirmedAtMs, ...changes },
+      signer,
+    );
+  }
+
+  async function pay(wallet: PcdWallet, nowMs = paymentTimeMs) {
+    const presented = await wallet.presentRequest({ requestBytes: requestOf(), terminalCredentialBytes, nowMs });
+    if (!presented.ok) throw new Error(presented.message);
+    const approved = await wallet.approve(presented.value, { nowMs, prompt });
+    if (!approved.ok) throw new Error(approved.message);
+    return approved.value;
+  }
+
+  it('records each payment it approves, in counter order, with what the user approved', async () => {
+    const { wallet } = await newWallet();
+    const first = await pay(wallet);
+    const second = await pay(wallet, paymentTimeMs + 1_000);
+    expect(wallet.payments()).toEqual([
+      {
+        transactionId: first.transactionId,
+        deviceCounter: 1n,
+        terminalId: fixtureRequest.terminalId,
+        merchantId: fixtureRequest.merchantId,
+        merchantDisplayName: 'Café Olé',
+        amount: 1250n,
+        currency: 'EUR',
+        authorizedAtMs: paymentTimeMs,
+        state: 'authorized',
+      },
+      expect.objectContaining({ transactionId: second.transactionId, deviceCounter: 2n, authorizedAtMs: paymentTimeMs + 1_000, state: 'authorized' }),
+    ]);
+  });
+
+  it('records no payment when the user did not authenticate', async () => {
+    const { wallet } = await newWallet({ authenticateUser: async () => false });
+    const presented = await wallet.presentRequest({ requestBytes: requestOf(), terminalCredentialBytes, nowMs: paymentTimeMs });
+    if (!presented.ok) throw new Error(presented.message);
+    expect(await wallet.approve(presented.value, { nowMs: paymentTimeMs, prompt })).toMatchObject({ ok: false, code: 'USER_AUTHENTICATION_FAILED' });
+    expect(wallet.payments()).toEqual([]);
+  });
+
+  it('accepts the processor’s confirmation of its own payment, durably and idempotently', async () => {
+    const { wallet, store, keystore } = await newWallet();
+    const { transactionId } = await pay(wallet);
+    const bytes = confirmation(transactionId);
+    const accepted = await wallet.acceptConfirmation(bytes);
+    expect(accepted).toMatchObject({ ok: true, value: { transactionId, state: 'confirmed', confirmation: { outcome: 'accepted', confirmedAtMs }, confirmationBytes: bytes } });
+    expect(await wallet.acceptConfirmation(bytes)).toEqual(accepted);
+    const reopened = await PcdWallet.open({ store, keystore, trust });
+    expect(reopened.payments()).toEqual([expect.objectContaining({ transactionId, state: 'confirmed', confirmation: expect.objectContaining({ outcome: 'accepted', reasonCode: null }), confirmationBytes: bytes })]);
+  });
+
+  it('keeps a rejection as the answer too, and the first confirmation when another arrives', async () => {
+    const { wallet } = await newWallet();
+    const { transactionId } = await pay(wallet);
+    expect(await wallet.acceptConfirmation(confirmation(transactionId, { outcome: 'rejected', reasonCode: 'COUNTER_REUSED' }))).toMatchObject({
+      ok: true,
+      value: { state: 'confirmed', confirmation: { outcome: 'rejected', reasonCode: 'COUNTER_REUSED' } },
+    });
+    expect(await wallet.acceptConfirmation(confirmation(transactionId))).toMatchObject({ ok: true, value: { confirmation: { outcome: 'rejected' } } });
+  });
+
+  it.each([
+    ['one the processor did not sign', (id: Uint8Array) => confirmation(id, {}, testSigner('terminal')), 'CONFIRMATION_INVALID'],
+    ['bytes that are not a confirmation', () => Uint8Array.of(0xa0), 'CONFIRMATION_INVALID'],
+    ['a bit flipped in the signature', (id: Uint8Array) => confirmation(id).map((byte, index, all) => (index === all.length - 1 ? byte ^ 1 : byte)), 'CONFIRMATION_INVALID'],
+    ['one of a payment this phone never made', () => confirmation(new Uint8Array(32).fill(7)), 'TRANSACTION_UNKNOWN'],
+    ['another amount', (id: Uint8Array) => confirmation(id, { amount: 1251n }), 'CONFIRMATION_MISMATCH'],
+    ['another currency', (id: Uint8Array) => confirmation(id, { currency: 'CHF' }), 'CONFIRMATION_MISMATCH'],
+    ['another terminal', (id: Uint8Array) => confirmation(id, { terminalId: 'trm_other' }), 'CONFIRMATION_MISMATCH'],
+  ])('refuses %s and changes nothing', async (_name, make, code) => {
+    const { wallet } = await newWallet();
+    const { transactionId } = await pay(wallet);
+    expect(await wallet.acceptConfirmation(make(transactionId))).toMatchObject({ ok: false, code });
+    expect(wallet.payments()).toEqual([expect.objectContaining({ transactionId, state: 'authorized' })]);
+  });
+
+  it('verifies with the receipt keys it trusts now: after a rotation, the new key’s confirmations', async () => {
+    const { wallet, store, keystore } = await newWallet();
+    const { transactionId } = await pay(wallet);
+    const rotated = await PcdWallet.open({ store, keystore, trust: { ...trust, receiptKeys: [testPublicKey('processorNext')] } });
+    expect(await rotated.acceptConfirmation(confirmation(transactionId))).toMatchObject({ ok: false, code: 'CONFIRMATION_INVALID' });
+    expect(await rotated.acceptConfirmation(confirmation(transactionId, {}, testSigner('processorNext')))).toMatchObject({ ok: true, value: { state: 'confirmed' } });
   });
 });

@@ -7,6 +7,7 @@ import {
   decodePaymentRequest,
   prepareConsumerAuthorization,
   verifyDeviceCredential,
+  verifyProcessorConfirmation,
   verifyTerminalCredential,
 } from '@settle/contracts';
 import { type SignatureAlgorithm, equalBytes } from '@settle/crypto';
@@ -16,6 +17,7 @@ import { type ProcessorTrust } from '../processor-trust';
 import { type DurableStore } from '../storage/durable-store';
 import { DeviceCounter } from './device-counter';
 import { type CapCheck, checkCaps, readOfflineSpend, recordOfflineSpend } from './offline-spend';
+import { type WalletPayment, WalletPayments } from './wallet-payments';
 
 const paymentKeyAlias = 'payment';
 const deviceCredentialKey = 'pcd.device-credential';
@@ -72,8 +74,9 @@ export interface ApprovedPayment {
 
 /**
  * The consumer's phone in the offline protocol (the PCD role): its payment key (in the keystore), its
- * device credential, its durable counter and its advisory offline caps. Stateless between calls
- * apart from the store; time is passed in.
+ * device credential, its durable counter, its advisory offline caps, and a durable record of the
+ * payments it authorized with their processor confirmations. Stateless between calls apart from the
+ * store; time is passed in.
  *
  * @example
  * ```ts
@@ -83,18 +86,23 @@ export interface ApprovedPayment {
  * if (presented.ok) {
  *   const approved = await wallet.approve(presented.value, { nowMs, prompt: { title: 'Pay 12.50 EUR', subtitle: 'Café Olé' } });
  * }
+ * // Later, online: the processor's confirmations (GET /v1/confirmations), verified offline.
+ * const confirmed = await wallet.acceptConfirmation(confirmationBytes);
  * ```
  */
 export class PcdWallet {
   private readonly counter: DeviceCounter;
 
-  private constructor(private readonly options: PcdWalletOptions) {
+  private constructor(
+    private readonly options: PcdWalletOptions,
+    private readonly walletPayments: WalletPayments,
+  ) {
     this.counter = new DeviceCounter(options.store);
   }
 
-  /** Opens the wallet over its store and keystore. */
+  /** Opens the wallet over its store and keystore (and loads the payments it keeps). */
   static async open(options: PcdWalletOptions): Promise<PcdWallet> {
-    return new PcdWallet(options);
+    return new PcdWallet(options, await WalletPayments.open(options.store));
   }
 
   /**
@@ -176,7 +184,9 @@ export class PcdWallet {
   /**
    * The user approved: checks expiry and caps again (time passed, another payment may have been
    * made), reserves the next counter durably, has the keystore sign (user authentication), records
-   * the spend, and returns the authorization with the device credential to send back.
+   * the payment (so its confirmation can be accepted later) and the spend, and returns the
+   * authorization with the device credential to send back. Both records are durable before the
+   * authorization leaves the phone: a payment the terminal holds is always one the phone knows.
    */
   async approve(presentation: PaymentPresentation, input: { readonly nowMs: number; readonly prompt: UserAuthenticationPrompt }): Promise<DeviceResult<ApprovedPayment>> {
     const { request, requestBytes } = presentation;
@@ -197,11 +207,47 @@ export class PcdWallet {
     const signature = await signWithUser(key, prepared.toBeSigned, input.prompt);
     if (!signature.ok) return signature;
     const authorizationBytes = prepared.complete(signature.value);
+    const transactionId = calculateTransactionId(requestBytes, prepared.protectedHeaderBytes);
+    await this.walletPayments.record({
+      transactionId,
+      deviceCounter,
+      terminalId: request.terminalId,
+      merchantId: request.merchantId,
+      merchantDisplayName: presentation.merchantDisplayName,
+      amount: request.amount,
+      currency: request.currency,
+      authorizedAtMs: input.nowMs,
+    });
     await recordOfflineSpend(this.options.store, stored.credential.checkedInAtMs, request.currency, request.amount);
-    return {
-      ok: true,
-      value: { authorizationBytes, deviceCredentialBytes: stored.bytes, deviceCounter, transactionId: calculateTransactionId(requestBytes, prepared.protectedHeaderBytes) },
-    };
+    return { ok: true, value: { authorizationBytes, deviceCredentialBytes: stored.bytes, deviceCounter, transactionId } };
+  }
+
+  /**
+   * The payments this phone authorized, in the order it made them (counter order), each with its
+   * processor confirmation once accepted (`state: 'confirmed'`).
+   */
+  payments(): WalletPayment[] {
+    return this.walletPayments.list();
+  }
+
+  /**
+   * Takes a processor confirmation (from `GET /v1/confirmations` or `GET /v1/transactions/{id}`):
+   * verifies it offline with the trust's receipt keys (`CONFIRMATION_INVALID`), checks it is for a
+   * payment this phone authorized (`TRANSACTION_UNKNOWN`) and names its terminal, amount and
+   * currency (`CONFIRMATION_MISMATCH`), and records it durably. Idempotent: a payment already
+   * confirmed keeps its first confirmation and answers it again.
+   */
+  async acceptConfirmation(confirmationBytes: Uint8Array): Promise<DeviceResult<WalletPayment>> {
+    const { trust } = this.options;
+    const verified = verifyProcessorConfirmation(confirmationBytes, { processorKeys: trust.receiptKeys, algorithms: trust.algorithms, backend: trust.backend });
+    if (!verified.ok) return deviceFailure('CONFIRMATION_INVALID', `the confirmation does not verify: ${verified.code}`, verified);
+    const { confirmation } = verified.value;
+    const payment = this.walletPayments.find(confirmation.transactionId);
+    if (payment === undefined) return deviceFailure('TRANSACTION_UNKNOWN', 'this phone authorized no such payment');
+    if (confirmation.terminalId !== payment.terminalId || confirmation.amount !== payment.amount || confirmation.currency !== payment.currency) {
+      return deviceFailure('CONFIRMATION_MISMATCH', 'the confirmation names another terminal, amount or currency than the payment authorized');
+    }
+    return { ok: true, value: await this.walletPayments.confirm(confirmation.transactionId, confirmationBytes, confirmation) };
   }
 
   private async capCheckOf(request: PaymentRequest, nowMs: number): Promise<DeviceResult<CapCheck>> {

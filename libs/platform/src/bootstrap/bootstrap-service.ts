@@ -17,7 +17,7 @@ import { type CommonConfig, type CommonConfigDefinition, loadServiceConfig, type
 import { platformMigrations } from '../database/platform-migrations';
 import { type MigrationReport, type MigrationSource, runMigrations } from '../database/run-migrations';
 import { ServiceLifecycle } from '../health/service-lifecycle';
-import { bodyParserErrorToProblem, httpJsonBodyLimitBytes, jsonMediaTypes } from '../http/body-limits';
+import { bodyParserErrorToProblem, httpJsonBodyLimitBytes, jsonMediaTypes, type RawBodyParser } from '../http/body-limits';
 import { ConnectionDrainer } from '../http/connection-drainer';
 import { ProblemDetailsFilter } from '../http/problem-details.filter';
 import { createLogger } from '../logging/logger';
@@ -44,6 +44,13 @@ export interface ServiceDefinition<Definition extends CommonConfigDefinition = C
   readonly entities?: DataSourceOptions['entities'];
   /** Largest JSON body; defaults to {@link httpJsonBodyLimitBytes}. */
   readonly jsonBodyLimitBytes?: number;
+  /** The name the 413 problem gives the JSON limit (e.g. `uploadBodySizeMaxBytes`); unnamed by default. */
+  readonly jsonBodyLimitName?: string;
+  /**
+   * Media types read as raw bytes (`request.body` a Buffer), each with its own limit — e.g. the
+   * verifier's `application/cbor` uploads. None by default: other bodies reach no handler parsed.
+   */
+  readonly rawBodies?: readonly RawBodyParser[];
   /**
    * TLS terminated in the process (the token issuer needs each connection's TLS exporter): options of
    * the HTTPS server, from the loaded configuration; `undefined` serves plain HTTP (the default).
@@ -120,7 +127,12 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
     app.use(drainer.middleware);
     app.use(assignRequestId);
     app.useBodyParser('json', { limit: definition.jsonBodyLimitBytes ?? httpJsonBodyLimitBytes, type: [...jsonMediaTypes] });
-    app.use(bodyParserErrorToProblem);
+    app.use(bodyParserErrorToProblem(definition.jsonBodyLimitName));
+    // Each after its own error handler: a body one parser refused skips the next parsers.
+    for (const raw of definition.rawBodies ?? []) {
+      app.useBodyParser('raw', { limit: raw.limitBytes, type: [...raw.mediaTypes] });
+      app.use(bodyParserErrorToProblem(raw.limitName));
+    }
     app.use(runInRequestContext);
     app.use(logRequests(logger));
     // Before every route (Nest adds them at init): /admin/* only on the admin listener's connections.

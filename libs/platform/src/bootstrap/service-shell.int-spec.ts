@@ -54,6 +54,12 @@ class ShellTestController {
     return { accepted: body.amount };
   }
 
+  @Post('blobs')
+  @HttpCode(200)
+  blob(@Body() body: unknown): { isBuffer: boolean; length: number | null } {
+    return { isBuffer: Buffer.isBuffer(body), length: Buffer.isBuffer(body) ? body.length : null };
+  }
+
   @Get('admin/accounts/:accountId')
   @AdminOnly()
   account(@AdminOperator() operatorId: string, @Param('accountId') accountId: string): { operatorId: string; accountId: string } {
@@ -91,11 +97,15 @@ class ShellTestModule {}
 const migrationsDirectory = mkdtempSync(path.join(os.tmpdir(), 'settle-shell-migrations-'));
 writeFileSync(path.join(migrationsDirectory, '0001-widgets.sql'), 'CREATE TABLE widgets (id bigint PRIMARY KEY);');
 
+/** The raw (CBOR) body limit of the test service. */
+const blobBodySizeMaxBytes = 1_024;
+
 const definition: ServiceDefinition = {
   name: 'ledger',
   module: ShellTestModule,
   config: commonConfig('ledger'),
   migrationSources: [{ namespace: 'shell-test', directory: migrationsDirectory }],
+  rawBodies: [{ mediaTypes: ['application/cbor'], limitBytes: blobBodySizeMaxBytes, limitName: 'blobBodySizeMaxBytes' }],
 };
 
 afterAll(() => rmSync(migrationsDirectory, { recursive: true, force: true }));
@@ -141,14 +151,14 @@ describe('service shell', () => {
   describe('migrations', () => {
     it('applied the platform migrations first, then the service sources, each with a checksum', async () => {
       const rows = await test.service.app.get(DataSource).query('SELECT id, checksum_sha256 FROM schema_migrations ORDER BY applied_at, id');
-      expect(rows.map((row: { id: string }) => row.id)).toEqual(['platform/0001-admin-audit-log.sql', 'shell-test/0001-widgets.sql']);
+      expect(rows.map((row: { id: string }) => row.id)).toEqual(['platform/0001-admin-audit-log.sql', 'platform/0002-rate-limits.sql', 'shell-test/0001-widgets.sql']);
       expect(rows[0].checksum_sha256).toMatch(/^[0-9a-f]{64}$/);
     });
 
     it('applies nothing when a second instance starts on the same database', async () => {
       const second = await startTestService(definition, { database: test.database });
       try {
-        expect(second.logs.lines.find((line) => line.msg === 'migrations checked')).toMatchObject({ applied: 0, alreadyApplied: 2 });
+        expect(second.logs.lines.find((line) => line.msg === 'migrations checked')).toMatchObject({ applied: 0, alreadyApplied: 3 });
       } finally {
         await second.stop();
       }
@@ -303,6 +313,24 @@ describe('service shell', () => {
       expect(response.status).toBe(413);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await response.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', detail: `The request body is larger than ${httpJsonBodyLimitBytes} bytes.` });
+    });
+
+    it('hands a raw body type to the handler as bytes, within its own named limit', async () => {
+      const within = await fetch(`${test.url}/blobs`, { method: 'POST', headers: { 'content-type': 'application/cbor' }, body: new Uint8Array(blobBodySizeMaxBytes) });
+      expect(await within.json()).toEqual({ isBuffer: true, length: blobBodySizeMaxBytes });
+      const over = await fetch(`${test.url}/blobs`, { method: 'POST', headers: { 'content-type': 'application/cbor' }, body: new Uint8Array(blobBodySizeMaxBytes + 1) });
+      expect(over.status).toBe(413);
+      expect(over.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await over.json()).toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+        detail: `The request body is larger than ${blobBodySizeMaxBytes} bytes (blobBodySizeMaxBytes).`,
+        errors: [{ field: 'body', code: 'OUT_OF_RANGE' }],
+      });
+      // Other media types stay unparsed; JSON keeps its own limit.
+      const text = await fetch(`${test.url}/blobs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+      expect(await text.json()).toEqual({ isBuffer: false, length: null });
+      const json = await fetch(`${test.url}/blobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: '1'.repeat(2 * blobBodySizeMaxBytes) }) });
+      expect(await json.json()).toEqual({ isBuffer: false, length: null });
     });
 
     it('answers malformed JSON with a 400 problem that does not quote the body', async () => {
