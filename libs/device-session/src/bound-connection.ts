@@ -55,7 +55,30 @@ export interface OutgoingRequest {
   readonly method: string;
   readonly path: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A JSON body (sent as `application/json`); set this or `body`, not both. */
   readonly json?: unknown;
+  /** A binary body with its media type (e.g. an upload batch as `application/cbor`). */
+  readonly body?: BinaryBody;
+}
+
+/**
+ * A request body sent exactly as given, with its `Content-Type`.
+ *
+ * @example
+ * ```ts
+ * const body: BinaryBody = { contentType: 'application/cbor', bytes: encodeCborDeterministic([transactionBytes]) };
+ * ```
+ */
+export interface BinaryBody {
+  readonly contentType: string;
+  readonly bytes: Uint8Array;
+}
+
+function bodyOf(outgoing: OutgoingRequest): { readonly contentType: string; readonly bytes: Buffer } | undefined {
+  if (outgoing.json !== undefined && outgoing.body !== undefined) throw new TypeError('a request has a JSON body or a binary body, not both');
+  if (outgoing.json !== undefined) return { contentType: 'application/json', bytes: Buffer.from(JSON.stringify(outgoing.json), 'utf8') };
+  if (outgoing.body !== undefined) return { contentType: outgoing.body.contentType, bytes: Buffer.from(outgoing.body.bytes.buffer, outgoing.body.bytes.byteOffset, outgoing.body.bytes.byteLength) };
+  return undefined;
 }
 
 /** An HTTP agent that only ever uses the one socket it was given, kept alive between requests. */
@@ -116,9 +139,14 @@ export class BoundConnection {
 
   /** Sends one request over this connection and reads the whole answer. */
   request(outgoing: OutgoingRequest): Promise<HttpAnswer> {
-    const body = outgoing.json === undefined ? undefined : Buffer.from(JSON.stringify(outgoing.json), 'utf8');
+    let body: ReturnType<typeof bodyOf>;
+    try {
+      body = bodyOf(outgoing);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const headers: Record<string, string> = { host: `${this.endpoint.servername ?? this.endpoint.host}:${this.endpoint.port}`, ...outgoing.headers };
-    if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(body.length) });
+    if (body !== undefined) Object.assign(headers, { 'content-type': body.contentType, 'content-length': String(body.bytes.length) });
     return new Promise<HttpAnswer>((resolve, reject) => {
       const sent = httpRequest({ agent: this.agent, host: this.endpoint.host, port: this.endpoint.port, method: outgoing.method, path: outgoing.path, headers, timeout: requestTimeoutMs });
       sent.on('timeout', () => sent.destroy(new DeviceSessionError('ERR_CONNECTION_FAILED', `no answer within ${requestTimeoutMs} ms`, { retriable: true })));
@@ -134,7 +162,7 @@ export class BoundConnection {
         response.on('error', reject);
         response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
       });
-      sent.end(body);
+      sent.end(body?.bytes);
     });
   }
 

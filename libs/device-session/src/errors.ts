@@ -6,10 +6,11 @@
  * if (isDeviceSessionError(error) && error.code === 'ERR_SESSION_REFUSED') await session.start();
  * ```
  */
-export type DeviceSessionErrorCode = 'ERR_CONNECTION_FAILED' | 'ERR_TLS_VERSION' | 'ERR_SESSION_REFUSED' | 'ERR_RESPONSE_INVALID' | 'ERR_NO_SESSION';
+export type DeviceSessionErrorCode = 'ERR_CONNECTION_FAILED' | 'ERR_TLS_VERSION' | 'ERR_SESSION_REFUSED' | 'ERR_RESPONSE_INVALID' | 'ERR_NO_SESSION' | 'ERR_REQUEST_REFUSED';
 
 /**
- * Thrown by the device session; `status` and `problemCode` carry the server's answer when there was one.
+ * Thrown by the device session; `status` and `problemCode` carry the server's answer when there was one,
+ * `retryAfterMs` its `Retry-After` (a 429 or 503).
  *
  * @example
  * ```ts
@@ -21,16 +22,18 @@ export class DeviceSessionError extends Error {
   readonly retriable: boolean;
   readonly status?: number;
   readonly problemCode?: string;
+  readonly retryAfterMs?: number;
 
   constructor(
     readonly code: DeviceSessionErrorCode,
     message: string,
-    options: { readonly retriable: boolean; readonly status?: number; readonly problemCode?: string; readonly cause?: unknown },
+    options: { readonly retriable: boolean; readonly status?: number; readonly problemCode?: string; readonly retryAfterMs?: number; readonly cause?: unknown },
   ) {
     super(message, { cause: options.cause });
     this.retriable = options.retriable;
     if (options.status !== undefined) this.status = options.status;
     if (options.problemCode !== undefined) this.problemCode = options.problemCode;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -444,6 +444,28 @@ describe('confirmation cursor order (migration 0006)', () => {
     expect(await seqOf(second)).toBeGreaterThan(await seqOf(first));
   });
 
+  it('pages cursors in numeric order past a power of ten (regression: the text cursor sorted "101" before "99")', async () => {
+    const { terminal, device } = await parties(kit);
+    const first = await payAndVerify(kit, terminal, device);
+    const second = await payAndVerify(kit, terminal, device);
+    // The SET clause's nextval and the trigger's each take one: the two get 99 and 101.
+    await kit.query("SELECT setval('verifier_confirmation_seq', 97)");
+    const client = await pool.connect();
+    try {
+      await confirm(client, first, 1);
+      await confirm(client, second, 2);
+    } finally {
+      client.release();
+    }
+    const listed = (await getAs(kit, terminal, '/v1/confirmations?after=97')).body as { confirmations: Array<{ cursor: string; transactionId: string }>; nextCursor: string };
+    expect(listed.confirmations.map((item) => item.transactionId)).toEqual([first, second]);
+    const [one, two] = listed.confirmations.map((item) => item.cursor);
+    // Two digits, then three: text order would put the second first.
+    expect([one!.length, two!.length]).toEqual([2, 3]);
+    expect(BigInt(two!)).toBeGreaterThan(BigInt(one!));
+    expect(listed.nextCursor).toBe(two);
+  });
+
   it('writes a confirmation once: other bytes are refused, the seq cannot move', async () => {
     const { terminal, device } = await parties(kit);
     const transactionId = await payAndVerify(kit, terminal, device);

@@ -86,7 +86,7 @@ export async function transactionStatus(sql: SqlExecutor, transactionId: string,
 }
 
 interface ConfirmationRow extends Record<string, unknown> {
-  confirmation_seq: string;
+  cursor: string;
   transaction_id: string;
   status: string;
   reason_code: string | null;
@@ -107,13 +107,15 @@ export async function confirmationsPage(
   if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > confirmationsPageSizeMax) throw new Error(`a page has 1..${confirmationsPageSizeMax} entries`);
   const condition = scopeCondition(scope, 3);
   const { rows } = await sql.query<ConfirmationRow>(
-    `SELECT confirmation_seq::text, transaction_id, status, reason_code, confirmation
+    // Ordered by the bigint column, not the text cursor (an output column of the same name would win
+    // in ORDER BY and sort '10' before '4').
+    `SELECT confirmation_seq::text AS cursor, transaction_id, status, reason_code, confirmation
        FROM verifier_transactions WHERE confirmation_seq > $1::bigint AND ${condition.sql}
-      ORDER BY confirmation_seq LIMIT $2`,
+      ORDER BY verifier_transactions.confirmation_seq LIMIT $2`,
     [page.after.toString(), page.limit, ...condition.values],
   );
   const confirmations = rows.map((row) => ({
-    cursor: row.confirmation_seq,
+    cursor: row.cursor,
     transactionId: row.transaction_id,
     status: row.status,
     reasonCode: row.reason_code,
