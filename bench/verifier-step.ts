@@ -4,7 +4,7 @@
 import { decodeOfflineTransaction, formatTransactionId, protocolPublicKey, unwrapProtocolResult } from '@settle/contracts';
 import { type PublicJwk } from '@settle/crypto';
 import { keyLifecycle, type TestSigningKey } from '../apps/verifier/src/testing/payment-world';
-import { type CheckIn, decideVerifyPayment, type VerificationKey } from '../apps/verifier/src/verify-payment/verify-payment.decider';
+import { type CheckIn, checkInProjectionGraceMs, decideVerifyPayment, type VerificationKey } from '../apps/verifier/src/verify-payment/verify-payment.decider';
 import { type SignedWorkload } from './verifier.bench';
 
 const roundMs = 1_500;
@@ -58,8 +58,10 @@ function stepRate(workload: SignedWorkload, durationMs: number): number {
         counterUsedBy: null,
         countedPayments: [],
         presentmentWindowMs: 30 * dayMs,
+        decidedAtMs: nowMs,
+        checkInProjectionGraceMs,
       });
-      if (decision.verdict !== 'verified') throw new Error(`the step rejected a valid transaction: ${decision.reasonCode}`);
+      if (decision.verdict !== 'verified') throw new Error(`the step did not verify a valid transaction: ${JSON.stringify(decision)}`);
       count += 1;
     }
   }

@@ -24,7 +24,7 @@ export const verifierSettings = defineConfig({
     min: hourMs,
     max: 180 * dayMs,
     default: 30 * dayMs,
-    description: 'Longest time from the terminal’s approval to the upload: later uploads are rejected (PRESENTMENT_WINDOW_EXCEEDED); used device counters are kept this long.',
+    description: 'Longest time from the terminal’s approval to the upload: later uploads are rejected (PRESENTMENT_WINDOW_EXCEEDED); used device counters are kept this long plus a day, then deleted.',
   },
   SETTLE_VERIFIER_CLOCK_SKEW_MS: {
     type: 'duration-ms',

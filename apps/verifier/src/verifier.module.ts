@@ -13,6 +13,7 @@ import { EndOfDayHandler } from './reconciliation/end-of-day.handler';
 import { RegistryProjectionConsumer } from './registry-projection/registry-projection.consumer';
 import { UploadsController } from './upload/uploads.controller';
 import { UploadHandler } from './upload/upload.handler';
+import { DeviceCounterSweeper } from './verify-payment/device-counter-sweeper';
 import { PaymentUploadedConsumer } from './verify-payment/payment-uploaded.consumer';
 
 /** What the consumers (instantiated in MessagingModule's scope) and the controllers share. */
@@ -37,6 +38,6 @@ class VerifierSharedModule {}
     }),
   ],
   controllers: [UploadsController, TransactionsController, EndOfDayController],
-  providers: [UploadHandler, EndOfDayHandler],
+  providers: [UploadHandler, EndOfDayHandler, DeviceCounterSweeper],
 })
 export class VerifierModule {}

@@ -46,10 +46,10 @@ const receiptSchema = {
     transactionId: { type: 'string', nullable: true, pattern: '^txn_[A-Za-z0-9_-]{43}$', description: 'null when the bytes do not decode' },
     status: { type: 'string', enum: ['accepted', 'refused'] },
     duplicate: { type: 'boolean', enum: [true], description: 'accepted: already received with the same signed content in an earlier batch (or earlier in this one)' },
-    code: { type: 'string', enum: [...uploadRefusalCodes], description: 'refused: why (first failing check, in this order)' },
+    code: { type: 'string', enum: [...uploadRefusalCodes], description: 'refused: why (the first failing check; docs/verifier.md gives the order of the checks, this list is append-only)' },
     field: { type: 'string', description: 'refused: the part it is about, e.g. request/terminalId, authorization/signature' },
     message: { type: 'string' },
-    retryable: { type: 'boolean', enum: [true], description: 'refused: uploading the same bytes later may succeed (CONSUMER_KEY_UNKNOWN)' },
+    retryable: { type: 'boolean', enum: [true], description: 'refused: uploading the same bytes later may succeed (CONSUMER_KEY_UNKNOWN, TERMINAL_KEY_UNKNOWN)' },
   },
 };
 

@@ -10,7 +10,8 @@ import {
   unwrapProtocolResult,
 } from '@settle/contracts';
 import { base64UrlEncode, calculateJwkThumbprint, encodeCborDeterministic, equalBytes, generateKeyPair } from '@settle/crypto';
-import { checkTimestamps, resolveAgainstStored, screenTransaction, type UploadCandidate, uploadBatchId, uploadContentDigest } from './upload.decider';
+import { checkTimestamps, placeByKeys, type ProjectedKey, resolveAgainstStored, screenTransaction, type UploadCandidate, uploadBatchId, uploadContentDigest } from './upload.decider';
+import { uploadRefusalCodes } from './upload-receipts';
 import { uploadTransactionSizeMaxBytes } from './upload-limits';
 
 const caller = { terminalId: 'ter_upload', merchantId: 'mer_upload' };
@@ -121,6 +122,46 @@ describe('checkTimestamps', () => {
 
   it('accepts times up to exactly the receipt plus the skew', () => {
     expect(checkTimestamps(candidateOf(build({ createdAtMs: nowMs - 10_000, authorizedAtMs: nowMs + skewMs, approvedAtMs: nowMs + skewMs })), nowMs, skewMs)).toBeUndefined();
+  });
+});
+
+describe('placeByKeys', () => {
+  const candidate = candidateOf(build(), 4);
+  const consumer: ProjectedKey = { ownerKind: 'device', ownerId: 'dev_payer', purpose: 'payment' };
+  const terminal: ProjectedKey = { ownerKind: 'terminal', ownerId: caller.terminalId, purpose: 'payment' };
+
+  it('places a candidate whose consumer key is a device payment key and whose approval key is this terminal’s payment key', () => {
+    expect(placeByKeys(candidate, { consumer, terminal }, caller)).toEqual({ ok: true, consumerDeviceId: 'dev_payer' });
+  });
+
+  it.each([
+    ['the consumer key is not projected', undefined, terminal, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId', true],
+    ['the consumer key is a terminal’s', { ...consumer, ownerKind: 'terminal' as const }, terminal, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId', true],
+    ['the consumer key is a binding key', { ...consumer, purpose: 'binding' as const }, terminal, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId', true],
+    ['both keys unknown: the consumer’s is checked first', undefined, undefined, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId', true],
+    ['the approval key is not projected', consumer, undefined, 'TERMINAL_KEY_UNKNOWN', 'approval/keyId', true],
+    ['the approval key is another terminal’s', consumer, { ...terminal, ownerId: 'ter_other' }, 'TERMINAL_MISMATCH', 'approval/keyId', false],
+    ['the approval key is a device’s', consumer, { ...terminal, ownerKind: 'device' as const }, 'TERMINAL_MISMATCH', 'approval/keyId', false],
+    ['the approval key is this terminal’s binding key', consumer, { ...terminal, purpose: 'binding' as const }, 'TERMINAL_MISMATCH', 'approval/keyId', false],
+  ] as const)('refuses when %s', (_case, consumerKey, terminalKey, code, field, retryable) => {
+    const placement = placeByKeys(candidate, { consumer: consumerKey, terminal: terminalKey }, caller);
+    expect(placement).toEqual({
+      ok: false,
+      receipt: { index: 4, transactionId: candidate.transactionId, status: 'refused', code, field, message: expect.any(String), ...(retryable ? { retryable: true } : {}) },
+    });
+  });
+
+  it('keeps the refusal codes append-only: TERMINAL_KEY_UNKNOWN came last', () => {
+    expect(uploadRefusalCodes).toEqual([
+      'TRANSACTION_TOO_LARGE',
+      'TRANSACTION_MALFORMED',
+      'TERMINAL_MISMATCH',
+      'MERCHANT_MISMATCH',
+      'TIMESTAMP_IN_FUTURE',
+      'CONSUMER_KEY_UNKNOWN',
+      'DUPLICATE_WITH_DIFFERENT_CONTENT',
+      'TERMINAL_KEY_UNKNOWN',
+    ]);
   });
 });
 

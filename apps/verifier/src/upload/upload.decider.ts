@@ -1,7 +1,7 @@
 // The upload's rules, pure: what one transaction of a batch is before anything is stored (refused,
 // or a candidate for its row), and what it is once the stored state is known. Time, the caller and
 // the stored state are passed in. docs/verifier.md, "Upload", lists the checks in this order.
-import { decodeOfflineTransaction, formatTransactionId, type OfflineTransaction } from '@settle/contracts';
+import { decodeOfflineTransaction, formatTransactionId, type KeyPurpose, type OfflineTransaction } from '@settle/contracts';
 import { base64UrlEncode, equalBytes, sha256Concat } from '@settle/crypto';
 import { uploadReceiptMessageLengthMax, uploadTransactionSizeMaxBytes } from './upload-limits';
 import { acceptance, refusal, type UploadReceipt, type UploadRefusal } from './upload-receipts';
@@ -24,6 +24,7 @@ export interface UploadCandidate {
   readonly contentDigest: Uint8Array;
   /** base64url of the authorization's 32-byte kid: the verifier_keys id of the consumer's payment key. */
   readonly consumerKeyId: string;
+  /** base64url of the merchant approval's 32-byte kid: the verifier_keys id of the terminal's payment key. */
   readonly terminalKeyId: string;
 }
 
@@ -115,9 +116,36 @@ export function checkTimestamps(candidate: UploadCandidate, receivedAtMs: number
   return refusal(candidate.index, candidate.transactionId, 'TIMESTAMP_IN_FUTURE', field, `${new Date(timeMs).toISOString()} is more than ${clockSkewMs} ms after the upload's receipt`);
 }
 
-/** CONSUMER_KEY_UNKNOWN: the authorization's key is no device payment key the verifier knows (yet). */
-export function consumerKeyUnknown(candidate: UploadCandidate): UploadRefusal {
-  return refusal(candidate.index, candidate.transactionId, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId', 'the consumer payment key is not known (yet); upload again later');
+/** What the upload reads of a key in the registry projection (`verifier_keys`). */
+export interface ProjectedKey {
+  readonly ownerKind: 'device' | 'terminal';
+  /** The device id or terminal id. */
+  readonly ownerId: string;
+  readonly purpose: KeyPurpose;
+}
+
+/** Both keys of a candidate checked: the consumer device its row and event are keyed by, or the refusal. */
+export type KeyPlacement = { readonly ok: true; readonly consumerDeviceId: string } | { readonly ok: false; readonly receipt: UploadRefusal };
+
+/**
+ * The checks of the candidate's keys against the projection, in this order. CONSUMER_KEY_UNKNOWN: the
+ * authorization's key is no device payment key the verifier knows (yet) — payment.uploaded is keyed
+ * by its device. TERMINAL_KEY_UNKNOWN: the approval's key is not projected (yet). TERMINAL_MISMATCH:
+ * it is, but it is not a payment key of the uploading terminal — a terminal uploads only what it
+ * countersigned itself. Both unknowns are retryable: the projection catches up.
+ */
+export function placeByKeys(candidate: UploadCandidate, keys: { readonly consumer: ProjectedKey | undefined; readonly terminal: ProjectedKey | undefined }, caller: UploadCaller): KeyPlacement {
+  const { consumer, terminal } = keys;
+  if (consumer === undefined || consumer.ownerKind !== 'device' || consumer.purpose !== 'payment') {
+    return refused(refusal(candidate.index, candidate.transactionId, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId', 'the consumer payment key is not known (yet); upload again later'));
+  }
+  if (terminal === undefined) {
+    return refused(refusal(candidate.index, candidate.transactionId, 'TERMINAL_KEY_UNKNOWN', 'approval/keyId', 'the key of the approval is not known (yet); upload again later'));
+  }
+  if (terminal.ownerKind !== 'terminal' || terminal.ownerId !== caller.terminalId || terminal.purpose !== 'payment') {
+    return refused(refusal(candidate.index, candidate.transactionId, 'TERMINAL_MISMATCH', 'approval/keyId', 'the approval is not signed with a payment key of the terminal this token is for'));
+  }
+  return { ok: true, consumerDeviceId: consumer.ownerId };
 }
 
 /** What is stored under a transaction id, as far as the upload compares. */
@@ -141,7 +169,7 @@ export function resolveAgainstStored(candidate: UploadCandidate, stored: StoredT
   return acceptance(candidate.index, candidate.transactionId, duplicate);
 }
 
-function refused(receipt: UploadRefusal): Screening {
+function refused(receipt: UploadRefusal): { readonly ok: false; readonly receipt: UploadRefusal } {
   return { ok: false, receipt };
 }
 

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { type Clock, VERIFIER_CLOCK } from '../clock';
 import { type VerifierSettings } from '../config';
 import { keysByIds } from '../registry-projection/registry-facts';
-import { checkTimestamps, consumerKeyUnknown, resolveAgainstStored, screenTransaction, type UploadCaller, type UploadCandidate, uploadBatchId } from './upload.decider';
+import { checkTimestamps, placeByKeys, resolveAgainstStored, screenTransaction, type UploadCaller, type UploadCandidate, uploadBatchId } from './upload.decider';
 import { conflictSignalId, duplicateWithDifferentContentEvent, paymentUploadedEvent, type UploadCause, uploadCause } from './upload-events';
 import { type UploadReceipt } from './upload-receipts';
 import { claimBatch, type ConflictingUploadRow, insertTransactions, loadStoredTransactions, recordAcceptedCount, recordConflictingUploads } from './upload-store';
@@ -78,7 +78,7 @@ export class UploadHandler {
     const cause = uploadCause(requestId);
     const result = await inTransaction(this.pool, async (sql) => {
       const batch = await claimBatch(sql, { batchId, terminalId: caller.terminalId, receivedAt: this.clock.now(), transactionCount: transactions.length });
-      const placed = await this.place(sql, candidates, batch.uploadedAt, receipts);
+      const placed = await this.place(sql, candidates, caller, batch.uploadedAt, receipts);
       const events = await this.store(sql, placed, { ...caller, batchId, uploadedAt: batch.uploadedAt }, receipts, cause);
       await this.outbox.append(sql, events);
       const complete = receipts.map((receipt, index) => {
@@ -94,22 +94,23 @@ export class UploadHandler {
 
   /**
    * The checks that need the receipt time and the projection: TIMESTAMP_IN_FUTURE against the
-   * batch's first receipt (so a repeat answers the same), then CONSUMER_KEY_UNKNOWN.
+   * batch's first receipt (so a repeat answers the same), then both keys (CONSUMER_KEY_UNKNOWN,
+   * TERMINAL_KEY_UNKNOWN, TERMINAL_MISMATCH), read in one round trip.
    */
-  private async place(sql: SqlExecutor, candidates: readonly UploadCandidate[], uploadedAt: Date, receipts: Array<UploadReceipt | undefined>): Promise<Placed[]> {
+  private async place(sql: SqlExecutor, candidates: readonly UploadCandidate[], caller: UploadCaller, uploadedAt: Date, receipts: Array<UploadReceipt | undefined>): Promise<Placed[]> {
     const timely = candidates.filter((candidate) => {
       const future = checkTimestamps(candidate, uploadedAt.getTime(), this.config.SETTLE_VERIFIER_CLOCK_SKEW_MS);
       if (future) receipts[candidate.index] = future;
       return future === undefined;
     });
-    const keys = await keysByIds(sql, timely.map((candidate) => candidate.consumerKeyId));
+    const keys = await keysByIds(sql, timely.flatMap((candidate) => [candidate.consumerKeyId, candidate.terminalKeyId]));
     return timely.flatMap((candidate) => {
-      const key = keys.get(candidate.consumerKeyId);
-      if (key === undefined || key.ownerKind !== 'device' || key.purpose !== 'payment') {
-        receipts[candidate.index] = consumerKeyUnknown(candidate);
+      const placement = placeByKeys(candidate, { consumer: keys.get(candidate.consumerKeyId), terminal: keys.get(candidate.terminalKeyId) }, caller);
+      if (!placement.ok) {
+        receipts[candidate.index] = placement.receipt;
         return [];
       }
-      return [{ candidate, consumerDeviceId: key.ownerId }];
+      return [{ candidate, consumerDeviceId: placement.consumerDeviceId }];
     });
   }
 

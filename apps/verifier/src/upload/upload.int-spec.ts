@@ -250,6 +250,28 @@ describe('POST /v1/uploads', () => {
     expect(uploadedEvents(kit, [idOf(built)])[0]!.key).toBe(unknownDevice.deviceId);
   });
 
+  it('refuses an approval signed with an unknown key as retryable (TERMINAL_KEY_UNKNOWN), and with another terminal’s key as TERMINAL_MISMATCH', async () => {
+    const unprojected = createSigningKey();
+    const unknownKey = offlineTransaction(terminal, device, { approvalKey: unprojected });
+    const othersKey = offlineTransaction(terminal, device, { approvalKey: otherTerminal.approvalKey });
+    const before = await upload(kit, terminal, [unknownKey.bytes, othersKey.bytes]);
+    expect(before.body.receipts).toEqual([
+      { index: 0, transactionId: idOf(unknownKey), status: 'refused', code: 'TERMINAL_KEY_UNKNOWN', field: 'approval/keyId', message: expect.any(String), retryable: true },
+      { index: 1, transactionId: idOf(othersKey), status: 'refused', code: 'TERMINAL_MISMATCH', field: 'approval/keyId', message: expect.any(String) },
+    ]);
+    expect(await rowsOf(kit, [idOf(unknownKey), idOf(othersKey)])).toHaveLength(0);
+
+    // The registry announces the key as a second payment key of this terminal: the same batch again stores it.
+    await publishKey(kit, keyLifecycle({ kind: 'terminal', id: terminal.terminalId }, 'payment', unprojected.publicJwk));
+    await waitFor(async () => (await kit.query('SELECT 1 FROM verifier_keys WHERE key_id = $1', [unprojected.keyId])).length === 1, 30_000, 'key projected');
+    const after = await upload(kit, terminal, [unknownKey.bytes, othersKey.bytes]);
+    expect(after.body).toEqual({ ...before.body, receipts: [{ index: 0, transactionId: idOf(unknownKey), status: 'accepted' }, (before.body.receipts as unknown[])[1]] });
+    expect(await rowsOf(kit, [idOf(unknownKey), idOf(othersKey)])).toEqual([expect.objectContaining({ transaction_id: idOf(unknownKey), status: expect.any(String) })]);
+    await untilQuiet(kit);
+    expect(uploadedEvents(kit, [idOf(unknownKey)])).toHaveLength(1);
+    expect(uploadedEvents(kit, [idOf(othersKey)])).toHaveLength(0);
+  });
+
   it('refuses the same id with other signed content, records it once and raises one fraud signal about the terminal', async () => {
     const nonce = new Uint8Array(randomBytes(16));
     const counter = device.nextCounter;

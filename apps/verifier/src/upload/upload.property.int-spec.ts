@@ -1,6 +1,6 @@
 // POST /v1/uploads against hostile input, generated (fast-check) and sent over the real TLS route:
 // random bytes, wrong CBOR types, nested arrays, huge counts, truncated and bit-flipped transactions,
-// re-approved and repeated ones, JSON with unknown members, numbers instead of strings, bad base64url,
+// re-approved and repeated ones, approvals signed with an unknown key or another terminal's, JSON with unknown members, numbers instead of strings, bad base64url,
 // other media types. Every answer must be what a model of the documented rules predicts — a 4xx
 // problem+json with the expected code, or a 202 whose receipts match one by one — and afterwards the
 // database must hold exactly the transactions the model accepted (with the bytes first accepted) and
@@ -38,7 +38,7 @@ const clockSkewMs = 5 * 60_000;
 
 type TransactionRecipe =
   | { readonly kind: 'valid'; readonly device: 0 | 1 }
-  | { readonly kind: 'otherTerminal' | 'otherMerchant' | 'unknownKey' | 'oversize' }
+  | { readonly kind: 'otherTerminal' | 'otherMerchant' | 'unknownKey' | 'unknownApprovalKey' | 'othersApprovalKey' | 'oversize' }
   | { readonly kind: 'future'; readonly part: 'createdAtMs' | 'authorizedAtMs' | 'approvedAtMs' }
   | { readonly kind: 'repeat' | 'reapprove' | 'again'; readonly pick: number }
   | { readonly kind: 'truncate'; readonly keep: number }
@@ -58,7 +58,10 @@ type BodyRecipe =
 
 const transactionRecipe: fc.Arbitrary<TransactionRecipe> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('valid' as const), device: fc.constantFrom(0 as const, 1 as const) }), weight: 6 },
-  { arbitrary: fc.record({ kind: fc.constantFrom('otherTerminal' as const, 'otherMerchant' as const, 'unknownKey' as const, 'oversize' as const) }), weight: 3 },
+  {
+    arbitrary: fc.record({ kind: fc.constantFrom('otherTerminal' as const, 'otherMerchant' as const, 'unknownKey' as const, 'unknownApprovalKey' as const, 'othersApprovalKey' as const, 'oversize' as const) }),
+    weight: 4,
+  },
   { arbitrary: fc.record({ kind: fc.constant('future' as const), part: fc.constantFrom('createdAtMs' as const, 'authorizedAtMs' as const, 'approvedAtMs' as const) }), weight: 1 },
   // repeat: a valid one sent before (or earlier in this batch); again: any earlier one of this batch.
   { arbitrary: fc.record({ kind: fc.constantFrom('repeat' as const, 'reapprove' as const, 'again' as const), pick: fc.nat() }), weight: 4 },
@@ -152,12 +155,19 @@ interface ModelState {
   readonly batches: Set<string>;
 }
 
+/** A key as the model knows the projection holds it. */
+interface KnownKey {
+  readonly ownerKind: 'device' | 'terminal';
+  readonly ownerId: string;
+  readonly purpose: 'payment' | 'binding';
+}
+
 interface World {
   readonly terminal: TestTerminal;
   readonly otherTerminal: TestTerminal;
   readonly devices: readonly [TestDevice, TestDevice];
-  /** Consumer payment key id → device id: the keys the projection knows as device payment keys. */
-  readonly deviceKeys: ReadonlyMap<string, string>;
+  /** Every key the projection holds (payment and binding keys of the devices and terminals), by key id. */
+  readonly keys: ReadonlyMap<string, KnownKey>;
 }
 
 /** The receipts a 202 must carry, by the documented checks in their order; updates the model. */
@@ -165,7 +175,7 @@ function expectedReceipts(transactions: readonly Uint8Array[], batchId: string, 
   const placedInBatch = new Set<string>();
   return transactions.map((bytes, index) => {
     const refused = (transactionId: string | null, code: string, field?: string) => ({
-      index, transactionId, status: 'refused', code, field: field ?? expect.any(String), message: expect.any(String), ...(code === 'CONSUMER_KEY_UNKNOWN' ? { retryable: true } : {}),
+      index, transactionId, status: 'refused', code, field: field ?? expect.any(String), message: expect.any(String), ...(code === 'CONSUMER_KEY_UNKNOWN' || code === 'TERMINAL_KEY_UNKNOWN' ? { retryable: true } : {}),
     });
     if (bytes.length > transactionSizeMaxBytes) return refused(null, 'TRANSACTION_TOO_LARGE');
     const decoded = decodeOfflineTransaction(bytes);
@@ -178,8 +188,13 @@ function expectedReceipts(transactions: readonly Uint8Array[], batchId: string, 
       ([, timeMs]) => timeMs > receivedAtMs + clockSkewMs,
     );
     if (future) return refused(transactionId, 'TIMESTAMP_IN_FUTURE', future[0]);
-    const deviceId = world.deviceKeys.get(base64UrlEncode(authorization.keyId));
-    if (deviceId === undefined) return refused(transactionId, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId');
+    const consumerKey = world.keys.get(base64UrlEncode(authorization.keyId));
+    if (consumerKey?.ownerKind !== 'device' || consumerKey.purpose !== 'payment') return refused(transactionId, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId');
+    const deviceId = consumerKey.ownerId;
+    const approvalKey = world.keys.get(base64UrlEncode(approval.keyId));
+    if (approvalKey === undefined) return refused(transactionId, 'TERMINAL_KEY_UNKNOWN', 'approval/keyId');
+    const ownPaymentKey = approvalKey.ownerKind === 'terminal' && approvalKey.ownerId === world.terminal.terminalId && approvalKey.purpose === 'payment';
+    if (!ownPaymentKey) return refused(transactionId, 'TERMINAL_MISMATCH', 'approval/keyId');
     const content = [decoded.value.requestBytes, authorization.protectedHeaderBytes, approval.protectedHeaderBytes].map(bytesToHex).join('.');
     const stored = model.stored.get(transactionId);
     const firstInBatch = !placedInBatch.has(transactionId);
@@ -215,7 +230,16 @@ describe('POST /v1/uploads under hostile input (property)', () => {
     const otherTerminal = await registerTerminal(kit, otherMerchant.merchantId);
     const devices = [await enrolDevice(kit), await enrolDevice(kit)] as const;
     await untilProjected(kit, [terminal, otherTerminal, ...devices]);
-    world = { terminal, otherTerminal, devices, deviceKeys: new Map(devices.map((device) => [device.paymentKey.keyId, device.deviceId])) };
+    const keys = new Map<string, KnownKey>();
+    for (const { deviceId, paymentKey, bindingKey } of devices) {
+      keys.set(paymentKey.keyId, { ownerKind: 'device', ownerId: deviceId, purpose: 'payment' });
+      keys.set(bindingKey.keyId, { ownerKind: 'device', ownerId: deviceId, purpose: 'binding' });
+    }
+    for (const { terminalId, approvalKey, bindingKey } of [terminal, otherTerminal]) {
+      keys.set(approvalKey.keyId, { ownerKind: 'terminal', ownerId: terminalId, purpose: 'payment' });
+      keys.set(bindingKey.keyId, { ownerKind: 'terminal', ownerId: terminalId, purpose: 'binding' });
+    }
+    world = { terminal, otherTerminal, devices, keys };
   });
 
   afterAll(async () => {
@@ -239,6 +263,10 @@ describe('POST /v1/uploads under hostile input (property)', () => {
         const stranger: TestDevice = { deviceId: uniqueId('dev'), accountId: uniqueId('acc'), paymentKey: createSigningKey(), bindingKey: createTestBindingKey(), nextCounter: 1n };
         return offlineTransaction(terminal, stranger).bytes;
       }
+      case 'unknownApprovalKey':
+        return offlineTransaction(terminal, devices[0], { approvalKey: createSigningKey() }).bytes;
+      case 'othersApprovalKey':
+        return offlineTransaction(terminal, devices[1], { approvalKey: otherTerminal.approvalKey }).bytes;
       case 'oversize':
         return new Uint8Array(randomBytes(transactionSizeMaxBytes + 1 + (now % 200)));
       case 'future': {
@@ -337,7 +365,7 @@ describe('POST /v1/uploads under hostile input (property)', () => {
     );
 
     // The generators reached the main branches (each far more frequent than once in these runs).
-    expect([...outcomes]).toEqual(expect.arrayContaining(['202', 'receipt:accepted', 'receipt:duplicate', 'receipt:TRANSACTION_MALFORMED', 'VALIDATION_FAILED', 'MALFORMED_CBOR']));
+    expect([...outcomes]).toEqual(expect.arrayContaining(['202', 'receipt:accepted', 'receipt:duplicate', 'receipt:TRANSACTION_MALFORMED', 'receipt:TERMINAL_KEY_UNKNOWN', 'VALIDATION_FAILED', 'MALFORMED_CBOR']));
 
     // The database holds exactly what the receipts accepted (bytes as first accepted), the batches
     // answered 202, and the conflicting contents; the topic exactly one payment.uploaded per

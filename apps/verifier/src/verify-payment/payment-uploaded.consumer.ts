@@ -28,6 +28,7 @@ import {
 import {
   type CapabilityChange,
   type CheckIn,
+  checkInProjectionGraceMs,
   checkInWindowAt,
   compromisedSinceMs,
   type CountedPayment,
@@ -37,11 +38,14 @@ import {
 } from './verify-payment.decider';
 
 /**
- * Attempts for an upload whose device, terminal or merchant the registry projection has not consumed
- * yet (another topic, another partition): with the backbone's backoff (100 ms doubling to 5 s) about a
- * minute, after which the event is dead-lettered and the transaction stays `received`.
+ * Attempts for an upload whose device, terminal, merchant, key or check-in the registry projection has
+ * not consumed yet (another topic, another partition): with the backbone's backoff (100 ms doubling to
+ * 5 s) about 50 seconds, after which the event is dead-lettered and the transaction stays `received`.
  */
 export const verificationEntityRetryAttemptsMax = 16;
+
+/** A decision the consumer records: verified or rejected. */
+type Verdict = Exclude<VerifyPaymentDecision, { verdict: 'not-yet-seen' }>;
 
 /** One upload awaiting its verdict: the event, its locked row and the stored bytes decoded. */
 interface PendingUpload {
@@ -98,8 +102,9 @@ export class PaymentUploadedConsumer implements EventConsumer {
     const pending = this.pendingOf(uploads, rows);
     if (pending.length === 0) return;
     const facts = await this.gatherFacts(sql, pending);
-    const decisions = pending.map((upload) => ({ upload, decision: this.decide(upload, facts) }));
-    const recorded = await this.record(sql, decisions, this.clock.now());
+    const now = this.clock.now();
+    const decisions = pending.map((upload) => ({ upload, decision: this.decide(upload, facts, now) }));
+    const recorded = await this.record(sql, decisions, now);
     this.logger.debug({ partitions: [...new Set(events.map((event) => event.partition))], ...recorded }, 'payments decided');
   };
 
@@ -156,8 +161,12 @@ export class PaymentUploadedConsumer implements EventConsumer {
     return { keys, accounts, terminalMerchants, categoryCodes, checkIns, capabilityChanges, countedPayments, usedCounters: counters };
   }
 
-  /** Decides one upload and, when verified, adds it to the batch's facts (its counter is used, its amount spent). */
-  private decide(upload: PendingUpload, facts: BatchFacts): VerifyPaymentDecision {
+  /**
+   * Decides one upload and, when verified, adds it to the batch's facts (its counter is used, its
+   * amount spent). A fact not projected yet throws EntityNotYetSeenError: the batch rolls back and
+   * the backbone retries this event alone with backoff.
+   */
+  private decide(upload: PendingUpload, facts: BatchFacts, now: Date): Verdict {
     const { row, transaction } = upload;
     const deviceId = row.consumerDeviceId;
     const counter = counterKey(deviceId, transaction.authorization.deviceCounter);
@@ -176,7 +185,10 @@ export class PaymentUploadedConsumer implements EventConsumer {
       counterUsedBy: facts.usedCounters.get(counter) ?? null,
       countedPayments: facts.countedPayments.get(deviceId) ?? [],
       presentmentWindowMs: this.config.SETTLE_VERIFIER_PRESENTMENT_WINDOW_MS,
+      decidedAtMs: now.getTime(),
+      checkInProjectionGraceMs,
     });
+    if (decision.verdict === 'not-yet-seen') throw new EntityNotYetSeenError(decision.entity, decision.entityId);
     if (decision.verdict === 'verified') {
       facts.usedCounters.set(counter, row.transactionId);
       const counted = facts.countedPayments.get(deviceId) ?? [];
@@ -192,7 +204,7 @@ export class PaymentUploadedConsumer implements EventConsumer {
   }
 
   /** Writes the verdicts, counters and confirmations, and appends the events (in decision order). */
-  private async record(sql: SqlExecutor, decisions: ReadonlyArray<{ upload: PendingUpload; decision: VerifyPaymentDecision }>, now: Date): Promise<{ verified: number; rejected: number }> {
+  private async record(sql: SqlExecutor, decisions: ReadonlyArray<{ upload: PendingUpload; decision: Verdict }>, now: Date): Promise<{ verified: number; rejected: number }> {
     const verified: VerifiedWrite[] = [];
     const rejected: RejectedWrite[] = [];
     const envelopes: EventEnvelope[] = [];

@@ -32,8 +32,10 @@ import {
 const deviceOwner = { kind: 'device' as const, id: deviceId };
 const terminalOwner = { kind: 'terminal' as const, id: terminalId };
 
+/** The reason code, 'verified', or `not-yet-seen:<entity>`. */
 function codeOf(input: VerifyPaymentInput): string {
   const decision = decideVerifyPayment(input);
+  if (decision.verdict === 'not-yet-seen') return `not-yet-seen:${decision.entity}`;
   return decision.verdict === 'rejected' ? decision.reasonCode : 'verified';
 }
 
@@ -66,10 +68,23 @@ describe('decideVerifyPayment', () => {
     expect(verificationRulePrecedence.slice(0, 2)).toEqual(['KEY_UNKNOWN', 'SIGNATURE_INVALID']);
   });
 
-  describe('rule 1: KEY_UNKNOWN', () => {
+  describe('a key missing from the projection: waited for, never KEY_UNKNOWN (the upload saw it)', () => {
     it.each([
-      ['the consumer key is not projected', { consumerKey: null }],
-      ['the terminal key is not projected', { terminalKey: null }],
+      ['the consumer key', { consumerKey: null }, consumer.keyId],
+      ['the terminal key', { terminalKey: null }, terminal.keyId],
+      ['both (the consumer’s is named)', { consumerKey: null, terminalKey: null }, consumer.keyId],
+    ])('%s', (_case, overrides, keyId) => {
+      expect(decideVerifyPayment(validInput({}, overrides))).toEqual({ verdict: 'not-yet-seen', entity: 'key', entityId: keyId });
+    });
+
+    it('whatever else is wrong with the transaction, and however old the upload', () => {
+      const input = withTamperedAmount(validInput({}, { terminalKey: null, uploadedAtMs: approvedAtMs + 31 * dayMs, counterUsedBy: 'txn_first' }), 1n);
+      expect(codeOf(input)).toBe('not-yet-seen:key');
+    });
+  });
+
+  describe('rule 1: KEY_UNKNOWN (a projected key of the wrong kind)', () => {
+    it.each([
       ['the consumer key is a terminal’s', { consumerKey: verificationKey(consumer, terminalOwner) }],
       ['the terminal key is a device’s', { terminalKey: verificationKey(terminal, deviceOwner) }],
       ['the consumer key is a binding key', { consumerKey: { ...verificationKey(consumer, deviceOwner), purpose: 'binding' as const } }],
@@ -269,6 +284,40 @@ describe('decideVerifyPayment', () => {
       expect(codeOf(validInput({}, { checkIns }))).toBe('PER_TRANSACTION_CAP_EXCEEDED');
     });
 
+    describe('within checkInProjectionGraceMs of the upload, a missing credential is waited for (its check-in may still be on its way)', () => {
+      const graceMs = 30_000;
+      const uploadedAtMs = approvedAtMs + minuteMs;
+      const at = (decidedAtMs: number, overrides: Partial<VerifyPaymentInput> = {}) => validInput({}, { checkIns: [], uploadedAtMs, decidedAtMs, checkInProjectionGraceMs: graceMs, ...overrides });
+
+      it('waits until the grace has passed, then rejects', () => {
+        expect(decideVerifyPayment(at(uploadedAtMs))).toEqual({ verdict: 'not-yet-seen', entity: 'check-in', entityId: deviceId });
+        expect(codeOf(at(uploadedAtMs + graceMs - 1))).toBe('not-yet-seen:check-in');
+        expect(codeOf(at(uploadedAtMs + graceMs))).toBe('PER_TRANSACTION_CAP_EXCEEDED');
+      });
+
+      it('waits when the deciding clock is behind the uploading one', () => {
+        expect(codeOf(at(uploadedAtMs - 5_000))).toBe('not-yet-seen:check-in');
+      });
+
+      it('waits when only an expired credential is known (a newer check-in may be on its way)', () => {
+        expect(codeOf(at(uploadedAtMs, { checkIns: [checkInAt(approvedAtMs - 2 * dayMs)] }))).toBe('not-yet-seen:check-in');
+      });
+
+      it('does not wait when a credential is in force: its caps decide at once', () => {
+        expect(codeOf(validInput({ amount: 5001n }, { uploadedAtMs, decidedAtMs: uploadedAtMs, checkInProjectionGraceMs: graceMs }))).toBe('PER_TRANSACTION_CAP_EXCEEDED');
+        expect(codeOf(validInput({ currency: 'CHF' }, { uploadedAtMs, decidedAtMs: uploadedAtMs, checkInProjectionGraceMs: graceMs }))).toBe('PER_TRANSACTION_CAP_EXCEEDED');
+        expect(codeOf(validInput({}, { uploadedAtMs, decidedAtMs: uploadedAtMs, checkInProjectionGraceMs: graceMs }))).toBe('verified');
+      });
+
+      it('does not wait when an earlier rule already rejects', () => {
+        expect(codeOf(at(uploadedAtMs, { counterUsedBy: 'txn_first' }))).toBe('COUNTER_REUSED');
+      });
+
+      it('never waits with a grace of zero', () => {
+        expect(codeOf(at(uploadedAtMs, { checkInProjectionGraceMs: 0 }))).toBe('PER_TRANSACTION_CAP_EXCEEDED');
+      });
+    });
+
     it('uses the caps of the check-in in force, not the latest one', () => {
       const checkIns = [checkInAt(approvedAtMs - hourMs, [{ currency: 'EUR', perTransactionMax: 1000n, cumulativeMax: 15000n }]), checkInAt(approvedAtMs + hourMs)];
       expect(codeOf(validInput({ amount: 1250n }, { checkIns }))).toBe('PER_TRANSACTION_CAP_EXCEEDED');
@@ -321,7 +370,7 @@ describe('decideVerifyPayment', () => {
     const expired = { createdAtMs: approvedAtMs - 120_000, expiresAtMs: approvedAtMs - 1 };
     const late = { uploadedAtMs: approvedAtMs + 31 * dayMs };
     const cases: Array<[string, string, () => VerifyPaymentInput]> = [
-      ['KEY_UNKNOWN', 'SIGNATURE_INVALID', () => withTamperedAmount(validInput({}, { terminalKey: null }), 1n)],
+      ['KEY_UNKNOWN', 'SIGNATURE_INVALID', () => withTamperedAmount(validInput({}, { terminalKey: verificationKey(terminal, deviceOwner) }), 1n)],
       ['SIGNATURE_INVALID', 'KEY_NOT_ATTESTED', () => withTamperedAmount(validInput({}, { consumerKey: pending }), 1n)],
       ['KEY_NOT_ATTESTED', 'KEY_COMPROMISED', () => validInput({}, { consumerKey: pendingThenCompromised })],
       ['KEY_COMPROMISED', 'KEY_NOT_ACTIVE', () => validInput({}, { consumerKey: revoked })],
@@ -345,6 +394,8 @@ describe('decideVerifyPayment', () => {
 
   it('refuses an input breaking its shape (a programmer error, not a verdict)', () => {
     expect(() => decideVerifyPayment(validInput({}, { presentmentWindowMs: 0 }))).toThrow(VerificationInvariantError);
+    expect(() => decideVerifyPayment(validInput({}, { checkInProjectionGraceMs: -1 }))).toThrow(VerificationInvariantError);
+    expect(() => decideVerifyPayment(validInput({}, { decidedAtMs: Number.NaN }))).toThrow(VerificationInvariantError);
   });
 });
 

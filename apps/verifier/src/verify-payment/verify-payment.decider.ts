@@ -1,6 +1,7 @@
 // Payment verification (DESIGN §5, docs/verifier.md "Verification"): one uploaded offline transaction
-// and the registry facts the verifier has projected → verified, or rejected with the code of the
-// first failing rule. Pure: no clock, no I/O; the consumer gathers the facts and applies the verdict.
+// and the registry facts the verifier has projected → verified, rejected with the code of the first
+// failing rule, or not yet decidable (a fact the projection has not caught up with). Pure: no clock,
+// no I/O; the consumer passes the decision time in, gathers the facts and applies the verdict.
 import {
   type FraudSignalKind,
   type FraudSubjectKind,
@@ -13,7 +14,7 @@ import {
   type ProtocolPublicKey,
   verifyOfflineTransaction,
 } from '@settle/contracts';
-import { type SignatureAlgorithm } from '@settle/crypto';
+import { base64UrlEncode, type SignatureAlgorithm } from '@settle/crypto';
 
 /**
  * The verification rules in the order they are evaluated: the first failing rule names the code.
@@ -36,6 +37,16 @@ export const verificationRulePrecedence = [
   'CUMULATIVE_CAP_EXCEEDED',
 ] as const satisfies readonly PaymentRejectionReasonCode[];
 export type VerificationRejectionCode = (typeof verificationRulePrecedence)[number];
+
+/**
+ * How long after its upload a payment without a credential in force at approval waits for the
+ * device's check-in instead of being rejected PER_TRANSACTION_CAP_EXCEEDED. device.checked-in and
+ * payment.uploaded travel on different topics, so a check-in made seconds before an upload may not be
+ * projected when the upload is verified. Shorter than the consumer's bounded retry of a
+ * not-yet-seen entity (`verificationEntityRetryAttemptsMax`, about 50 s): a payment whose check-in
+ * never comes is still rejected by a later attempt instead of being dead-lettered (a unit test holds it).
+ */
+export const checkInProjectionGraceMs = 30_000;
 
 /** A phone signs with its payment key in hardware: P-256, or Ed25519 for software wallets. */
 export const consumerSignatureAlgorithms: readonly SignatureAlgorithm[] = ['ES256', 'EdDSA'];
@@ -91,7 +102,10 @@ export interface VerifyPaymentInput {
   /** The consumer device the upload named (the consumer key's owner at upload). */
   readonly deviceId: string;
   readonly consumerAccountId: string;
-  /** null: the key id is not in the projection. */
+  /**
+   * null: the key id is not in the projection. The upload saw both keys there, so a missing one means
+   * the projection lags (a rebuild, a reset): not yet seen, never KEY_UNKNOWN.
+   */
   readonly consumerKey: VerificationKey | null;
   readonly terminalKey: VerificationKey | null;
   /** The merchant the registry has for the request's terminal. */
@@ -110,6 +124,10 @@ export interface VerifyPaymentInput {
   /** The device's counted payments, at least those approved since the start of the check-in window. */
   readonly countedPayments: readonly CountedPayment[];
   readonly presentmentWindowMs: number;
+  /** When the decision is made (the consumer's clock): how long ago the upload was received. */
+  readonly decidedAtMs: number;
+  /** See {@link checkInProjectionGraceMs}. */
+  readonly checkInProjectionGraceMs: number;
 }
 
 /** What an operator should look at; the consumer gives it a deterministic id and publishes it. */
@@ -129,9 +147,12 @@ export type VerifyPaymentDecision =
       readonly deviceCounter: bigint;
       readonly approvedAtMs: number;
     }
-  | { readonly verdict: 'rejected'; readonly reasonCode: VerificationRejectionCode; readonly fraudSignal?: FraudSignalDraft };
+  | { readonly verdict: 'rejected'; readonly reasonCode: VerificationRejectionCode; readonly fraudSignal?: FraudSignalDraft }
+  /** No verdict yet: a fact the rules need is not projected; the consumer waits for it (EntityNotYetSeenError). */
+  | { readonly verdict: 'not-yet-seen'; readonly entity: 'key' | 'check-in'; readonly entityId: string };
 
 type Rejection = Extract<VerifyPaymentDecision, { verdict: 'rejected' }>;
+type NotYetSeen = Extract<VerifyPaymentDecision, { verdict: 'not-yet-seen' }>;
 
 /** Thrown for a programmer error (an input breaking its documented shape), never for a bad payment. */
 export class VerificationInvariantError extends Error {
@@ -145,6 +166,10 @@ function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new VerificationInvariantError(message);
 }
 
+function notYetSeen(entity: NotYetSeen['entity'], entityId: string): NotYetSeen {
+  return { verdict: 'not-yet-seen', entity, entityId };
+}
+
 function reject(reasonCode: VerificationRejectionCode, fraudSignal?: FraudSignalDraft): Rejection {
   return fraudSignal === undefined ? { verdict: 'rejected', reasonCode } : { verdict: 'rejected', reasonCode, fraudSignal };
 }
@@ -152,14 +177,18 @@ function reject(reasonCode: VerificationRejectionCode, fraudSignal?: FraudSignal
 /**
  * Verifies one uploaded transaction at the terminal's approval time (`approvedAtMs`, the merchant
  * approval's) and the upload time: the rules of {@link verificationRulePrecedence}, in that order.
+ * `not-yet-seen` instead of a verdict when a key is missing from the projection (before rule 1) or,
+ * within the grace, the check-in in force (at rule 11).
  */
 export function decideVerifyPayment(input: VerifyPaymentInput): VerifyPaymentDecision {
   assert(input.presentmentWindowMs > 0, 'the presentment window is positive');
-  assert(Number.isSafeInteger(input.uploadedAtMs), 'the upload time is an instant');
-  const keyRejection = checkKeys(input);
-  if (keyRejection !== null) return keyRejection;
-  const riskRejection = checkRequest(input) ?? checkCaps(input);
-  if (riskRejection !== null) return riskRejection;
+  assert(Number.isSafeInteger(input.uploadedAtMs) && Number.isSafeInteger(input.decidedAtMs), 'the upload and decision times are instants');
+  assert(Number.isSafeInteger(input.checkInProjectionGraceMs) && input.checkInProjectionGraceMs >= 0, 'the check-in grace is not negative');
+  // A rejection, or a fact to wait for; null when the rules passed.
+  const keyOutcome = checkKeys(input);
+  if (keyOutcome !== null) return keyOutcome;
+  const riskOutcome = checkRequest(input) ?? checkCaps(input);
+  if (riskOutcome !== null) return riskOutcome;
   const { request, authorization, approval } = input.transaction;
   return {
     verdict: 'verified',
@@ -172,9 +201,15 @@ export function decideVerifyPayment(input: VerifyPaymentInput): VerifyPaymentDec
   };
 }
 
-/** Rules 1–5: both keys known, both signatures, attested, not compromised, active at approval. */
-function checkKeys(input: VerifyPaymentInput): Rejection | null {
+/**
+ * Rules 1–5: both keys known, both signatures, attested, not compromised, active at approval. A key
+ * id missing from the projection is waited for (the upload saw it); KEY_UNKNOWN is a key that exists
+ * but is not the right owner kind's payment key, or whose registered JWK cannot be imported.
+ */
+function checkKeys(input: VerifyPaymentInput): Rejection | NotYetSeen | null {
   const { consumerKey, terminalKey, transaction } = input;
+  if (consumerKey === null) return notYetSeen('key', base64UrlEncode(transaction.authorization.keyId));
+  if (terminalKey === null) return notYetSeen('key', base64UrlEncode(transaction.approval.keyId));
   if (!isPaymentKeyOf(consumerKey, 'device') || !isPaymentKeyOf(terminalKey, 'terminal')) return reject('KEY_UNKNOWN');
   assert(consumerKey.publicKey !== null && terminalKey.publicKey !== null, 'known keys are imported');
   const verified = verifyOfflineTransaction(transaction, {
@@ -197,8 +232,8 @@ function checkKeys(input: VerifyPaymentInput): Rejection | null {
   return null;
 }
 
-function isPaymentKeyOf(key: VerificationKey | null, ownerKind: 'device' | 'terminal'): key is VerificationKey {
-  return key !== null && key.owner.kind === ownerKind && key.purpose === 'payment' && key.publicKey !== null;
+function isPaymentKeyOf(key: VerificationKey, ownerKind: 'device' | 'terminal'): boolean {
+  return key.owner.kind === ownerKind && key.purpose === 'payment' && key.publicKey !== null;
 }
 
 /**
@@ -247,11 +282,14 @@ function checkRequest(input: VerifyPaymentInput): Rejection | null {
 /**
  * Rules 11–12: the credential in force at approval caps each payment and the offline spend of its
  * window; a device whose offline capability was suspended (an overdraft) at approval may not spend.
+ * No credential in force while the upload is younger than the grace: its check-in may still be on
+ * its way (another topic), so it is waited for rather than rejected.
  */
-function checkCaps(input: VerifyPaymentInput): Rejection | null {
+function checkCaps(input: VerifyPaymentInput): Rejection | NotYetSeen | null {
   const { request, approval } = input.transaction;
   const approvedAtMs = approval.approvedAtMs;
   const window = checkInWindowAt(input.checkIns, approvedAtMs);
+  if (window === null && input.decidedAtMs - input.uploadedAtMs < input.checkInProjectionGraceMs) return notYetSeen('check-in', input.deviceId);
   const cap = window?.checkIn.caps.find((candidate) => candidate.currency === request.currency);
   if (window === null || cap === undefined || request.amount > cap.perTransactionMax) return reject('PER_TRANSACTION_CAP_EXCEEDED');
   const subject = { kind: 'device' as const, id: input.deviceId };

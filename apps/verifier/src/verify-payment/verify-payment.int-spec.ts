@@ -1,9 +1,12 @@
 // Payment verification on the real PostgreSQL and Kafka: transactions uploaded through POST /v1/uploads
 // by terminals the registry announced, verdicts read from the verifier's topics and tables, replays
-// publishing nothing, and two replicas sharing one database and one consumer group.
+// publishing nothing, facts the projection has not caught up with waited for (a check-in published
+// after the upload, a key missing after a rebuild), and two replicas sharing one database and one
+// consumer group.
 import { createHash } from 'node:crypto';
 import {
   decodeOfflineTransaction,
+  deviceEnrolledV1,
   encodeOfflineTransaction,
   encodePaymentRequest,
   type EventEnvelope,
@@ -17,25 +20,32 @@ import {
   unwrapProtocolResult,
   verifyProcessorConfirmation,
 } from '@settle/contracts';
-import { type ConsumedEvent, inTransaction, type SqlPool } from '@settle/messaging';
+import { type ConsumedEvent, EntityNotYetSeenError, inTransaction, type SqlPool } from '@settle/messaging';
+import { type PublicJwk } from '@settle/crypto';
+import { createTestBindingKey } from '@settle/resource-guard/testing';
 import { DataSource } from 'typeorm';
 import {
   type BuiltTransaction,
   changeOfflineCapability,
   checkIn,
+  createSigningKey,
   enrolDevice,
   type KeyPeriod,
+  keyLifecycle,
   offlineTransaction,
   onboardMerchant,
+  publishKey,
   registerTerminal,
   type TestDevice,
   type TestMerchant,
   type TestTerminal,
+  uniqueId,
   untilProjected,
   upload,
 } from '../testing/payment-world';
 import { envelopeOf, redelivered, startVerifier, type VerifierTestKit, waitFor } from '../testing/verifier-test-kit';
 import { PaymentUploadedConsumer } from './payment-uploaded.consumer';
+import { checkInProjectionGraceMs } from './verify-payment.decider';
 
 const minuteMs = 60_000;
 const hourMs = 60 * minuteMs;
@@ -227,9 +237,15 @@ describe('payment verification', () => {
     expect(signalsOf(kit, transactionId!)).toEqual([expect.objectContaining({ kind: 'MERCHANT_MISMATCH', subject: { kind: 'terminal', id: registeredElsewhere.terminalId } })]);
   });
 
-  it('TERMINAL_MISMATCH: approved with another terminal’s key', async () => {
-    const [transactionId] = await uploadAccepted(kit, terminal, [offlineTransaction(terminal, device, { approvalKey: secondTerminal.approvalKey })]);
-    expect(await outcomeOf(kit, transactionId!)).toBe('TERMINAL_MISMATCH');
+  it('TERMINAL_MISMATCH: approved with another terminal’s key — refused at upload, and rejected if such a row was stored anyway', async () => {
+    const built = offlineTransaction(terminal, device, { approvalKey: secondTerminal.approvalKey });
+    const answer = await upload(kit, terminal, [built.bytes]);
+    expect(answer.body['receipts']).toEqual([expect.objectContaining({ status: 'refused', code: 'TERMINAL_MISMATCH', field: 'approval/keyId' })]);
+    // A row stored before the upload checked the approval key (an older verifier) still meets rule 7.
+    const [event] = await storeReceived(kit, terminal, device, [built], new Date());
+    await handleDirectly(kit, [event!]);
+    const [stored] = await kit.query('SELECT status, reason_code FROM verifier_transactions WHERE transaction_id = $1', [(event!.envelope.payload as PaymentUploadedV1).transactionId]);
+    expect(stored).toEqual({ status: 'rejected', reason_code: 'TERMINAL_MISMATCH' });
   });
 
   it('REQUEST_EXPIRED and PRESENTMENT_WINDOW_EXCEEDED', async () => {
@@ -336,6 +352,56 @@ describe('payment verification', () => {
       { device_counter: '4', status: 'rejected', reason_code: 'CUMULATIVE_CAP_EXCEEDED' },
     ]);
   });
+
+  describe('facts the projection has not caught up with are waited for, not judged', () => {
+    it('verifies a payment uploaded before its device’s check-in was projected, once the check-in arrives a few seconds later', async () => {
+      const late = await enrolWithoutCheckIn(kit);
+      const [transactionId] = await uploadAccepted(kit, terminal, [offlineTransaction(terminal, late, { approvedAtMs: Date.now() - minuteMs })]);
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      // Still waiting: no verdict, the row received.
+      expect(verdictsOf(kit, transactionId!)).toEqual([]);
+      expect((await kit.query('SELECT status FROM verifier_transactions WHERE transaction_id = $1', [transactionId]))[0]).toEqual({ status: 'received' });
+      await checkIn(kit, late, [new Date(Date.now() - hourMs)]);
+      expect(await outcomeOf(kit, transactionId!)).toBe('verified');
+      expect(verdictsOf(kit, transactionId!)).toHaveLength(1);
+      expect(kit.deadLetters.filter((letter) => letter.value.includes(transactionId!))).toEqual([]);
+    });
+
+    it('waits for a check-in while the upload is younger than checkInProjectionGraceMs, and rejects PER_TRANSACTION_CAP_EXCEEDED after it', async () => {
+      const never = await enrolWithoutCheckIn(kit);
+      const fresh = offlineTransaction(terminal, never, { approvedAtMs: Date.now() - minuteMs });
+      const [freshEvent] = await storeReceived(kit, terminal, never, [fresh], new Date());
+      await expect(handleDirectly(kit, [freshEvent!])).rejects.toMatchObject({ name: 'EntityNotYetSeenError', entity: 'check-in', entityId: never.deviceId });
+      const freshId = (freshEvent!.envelope.payload as PaymentUploadedV1).transactionId;
+      expect((await kit.query('SELECT status FROM verifier_transactions WHERE transaction_id = $1', [freshId]))[0]).toEqual({ status: 'received' });
+
+      const old = offlineTransaction(terminal, never, { approvedAtMs: Date.now() - 2 * minuteMs });
+      const [oldEvent] = await storeReceived(kit, terminal, never, [old], new Date(Date.now() - checkInProjectionGraceMs - 1_000));
+      await handleDirectly(kit, [oldEvent!]);
+      const oldId = (oldEvent!.envelope.payload as PaymentUploadedV1).transactionId;
+      expect((await kit.query('SELECT status, reason_code FROM verifier_transactions WHERE transaction_id = $1', [oldId]))[0]).toEqual({ status: 'rejected', reason_code: 'PER_TRANSACTION_CAP_EXCEEDED' });
+    });
+
+    it('waits for a key missing from the projection (a rebuild, a reset) instead of rejecting KEY_UNKNOWN', async () => {
+      // Uploaded while the key was known; the projection lost it since (simulated: never announced).
+      const unannounced = { ...terminal, approvalKey: createSigningKey() };
+      const built = offlineTransaction(unannounced, device);
+      const [event] = await storeReceived(kit, terminal, device, [built], new Date(Date.now() - 10 * minuteMs));
+      const error = await handleDirectly(kit, [event!]).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toBeInstanceOf(EntityNotYetSeenError);
+      expect(error).toMatchObject({ entity: 'key', entityId: unannounced.approvalKey.keyId });
+      const transactionId = (event!.envelope.payload as PaymentUploadedV1).transactionId;
+      expect((await kit.query('SELECT status FROM verifier_transactions WHERE transaction_id = $1', [transactionId]))[0]).toEqual({ status: 'received' });
+
+      await publishKey(kit, keyLifecycle({ kind: 'terminal', id: terminal.terminalId }, 'payment', unannounced.approvalKey.publicJwk));
+      await waitFor(async () => (await count(kit, 'SELECT count(*) AS n FROM verifier_keys WHERE key_id = $1', [unannounced.approvalKey.keyId])) === 1, 30_000, 'the key projected');
+      await handleDirectly(kit, [event!]);
+      expect((await kit.query('SELECT status FROM verifier_transactions WHERE transaction_id = $1', [transactionId]))[0]).toEqual({ status: 'verified' });
+    });
+  });
 });
 
 /** Stores a transaction as the upload would (status received) and returns its payment.uploaded payload. */
@@ -377,6 +443,37 @@ async function insertReceived(
     currency: 'EUR',
     uploadedAt: context.uploadedAt.toISOString(),
   };
+}
+
+/** A device announced with its keys but no check-in yet (device.checked-in still on its way); waits until projected. */
+async function enrolWithoutCheckIn(kit: VerifierTestKit): Promise<TestDevice> {
+  const device: TestDevice = { deviceId: uniqueId('dev'), accountId: uniqueId('acc'), paymentKey: createSigningKey(), bindingKey: createTestBindingKey(), nextCounter: 1n };
+  const owner = { kind: 'device' as const, id: device.deviceId };
+  await kit.publish(envelopeOf(deviceEnrolledV1, { deviceId: device.deviceId, accountId: device.accountId, platform: 'android', enrolledAt: new Date(Date.now() - 3 * dayMs).toISOString() }));
+  await publishKey(kit, keyLifecycle(owner, 'payment', device.paymentKey.publicJwk));
+  await publishKey(kit, keyLifecycle(owner, 'binding', device.bindingKey.publicJwk as unknown as PublicJwk));
+  await untilProjected(kit, [device]);
+  await waitFor(async () => (await count(kit, 'SELECT count(*) AS n FROM verifier_devices WHERE device_id = $1', [device.deviceId])) === 1, 30_000, 'the device projected');
+  return device;
+}
+
+/** Stores transactions as one upload batch would (status received, no event published) and returns their payment.uploaded events. */
+async function storeReceived(kit: VerifierTestKit, terminal: TestTerminal, device: TestDevice, built: readonly BuiltTransaction[], uploadedAt: Date): Promise<ConsumedEvent[]> {
+  const batchId = `upl_${createHash('sha256').update(uniqueId('batch')).digest('base64url')}`;
+  await kit.query('INSERT INTO verifier_upload_batches (batch_id, terminal_id, uploaded_at, transaction_count, accepted_count) VALUES ($1, $2, $3, $4, $4)', [batchId, terminal.terminalId, uploadedAt, built.length]);
+  const events: ConsumedEvent[] = [];
+  for (const transaction of built) {
+    const payload = await insertReceived(kit, transaction, { device, terminal, batchId, uploadedAt });
+    events.push({ envelope: envelopeOf(paymentUploadedV1, payload), topic: `${kit.prefix}${paymentUploadedV1.topic}`, partition: 0, offset: BigInt(events.length) });
+  }
+  return events;
+}
+
+/** Hands the running verifier's consumer these events in one transaction, as the inbox would. */
+async function handleDirectly(kit: VerifierTestKit, events: readonly ConsumedEvent[]): Promise<void> {
+  const consumer = kit.test.service.app.get(PaymentUploadedConsumer, { strict: false });
+  const pool = (kit.test.service.app.get(DataSource).driver as unknown as { master: SqlPool }).master;
+  await inTransaction(pool, (sql) => consumer.handle(sql, events));
 }
 
 describe('payment verification with two replicas', () => {

@@ -31,8 +31,10 @@ const fastCheckRunsMax = 200;
 /** Signing is the slow part of a run: fewer runs where each signs a transaction. */
 const signingRunsMax = 60;
 
+/** The reason code, 'verified', or `not-yet-seen:<entity>`. */
 function codeOf(input: VerifyPaymentInput): string {
   const decision = decideVerifyPayment(input);
+  if (decision.verdict === 'not-yet-seen') return `not-yet-seen:${decision.entity}`;
   return decision.verdict === 'rejected' ? decision.reasonCode : 'verified';
 }
 
@@ -45,7 +47,7 @@ describe('precedence (property)', () => {
    * makes an earlier one fail. Applied latest rule first, so an earlier rule's break always survives.
    */
   const breakers: Record<VerificationRejectionCode, (input: VerifyPaymentInput) => VerifyPaymentInput> = {
-    KEY_UNKNOWN: (input) => ({ ...input, consumerKey: null }),
+    KEY_UNKNOWN: (input) => ({ ...input, consumerKey: { ...input.consumerKey!, purpose: 'binding' } }),
     SIGNATURE_INVALID: (input) => {
       const request = { ...input.transaction.request, amount: input.transaction.request.amount + 1n };
       return { ...input, transaction: { ...input.transaction, request, requestBytes: encodePaymentRequest(request) } };
@@ -80,6 +82,16 @@ describe('precedence (property)', () => {
       fc.property(fc.subarray([...verificationRulePrecedence]), (broken) => {
         const input = [...broken].reverse().reduce((current, code) => breakers[code](current), base);
         expect(codeOf(input)).toBe(broken[0] ?? 'verified');
+      }),
+      { numRuns: fastCheckRunsMax },
+    );
+  });
+
+  it('a key missing from the projection is waited for, whatever rules the transaction breaks', () => {
+    fc.assert(
+      fc.property(fc.subarray([...verificationRulePrecedence]), fc.constantFrom('consumerKey' as const, 'terminalKey' as const), (broken, missing) => {
+        const input = [...broken].reverse().reduce((current, code) => breakers[code](current), base);
+        expect(codeOf({ ...input, [missing]: null })).toBe('not-yet-seen:key');
       }),
       { numRuns: fastCheckRunsMax },
     );

@@ -110,13 +110,17 @@ export function checkInAt(checkedInAtMs: number, caps: CheckIn['caps'] = [{ curr
   return { checkedInAtMs, validUntilMs: checkedInAtMs + dayMs, caps };
 }
 
-/** A valid input: every rule passes. `fields` re-signs the transaction. */
+/**
+ * A valid input: every rule passes. `fields` re-signs the transaction. Decided an hour after the
+ * upload (unless `overrides` say when): past the check-in grace, so a missing credential is a verdict.
+ */
 export function validInput(fields: TransactionFields = {}, overrides: Partial<VerifyPaymentInput> = {}): VerifyPaymentInput {
   const { transaction, transactionId } = signedTransaction(fields);
+  const uploadedAtMs = overrides.uploadedAtMs ?? (fields.approvedAtMs ?? approvedAtMs) + hourMs;
   return {
     transactionId,
     transaction,
-    uploadedAtMs: (fields.approvedAtMs ?? approvedAtMs) + hourMs,
+    uploadedAtMs,
     deviceId,
     consumerAccountId: 'acc_fixture',
     consumerKey: verificationKey(fields.consumerKey ?? consumer, { kind: 'device', id: deviceId }),
@@ -128,6 +132,8 @@ export function validInput(fields: TransactionFields = {}, overrides: Partial<Ve
     counterUsedBy: null,
     countedPayments: [],
     presentmentWindowMs: 30 * dayMs,
+    decidedAtMs: uploadedAtMs + hourMs,
+    checkInProjectionGraceMs: 30_000,
     ...overrides,
   };
 }
