@@ -2,8 +2,10 @@
 # One image for the four services; the command picks the service (docs/deployment.md):
 #   node dist/apps/<registry|verifier|ledger|token-issuer>/src/main.js
 # Build:  docker build -t registry.example.com/settle/offline-settlement:<version> .
-# NODE_IMAGE: an LTS line (the code also runs on Node 20, the development machines' version).
-ARG NODE_IMAGE=node:22-bookworm-slim
+# NODE_IMAGE: Node.js 24, an LTS line supported until April 2028, on Debian 13 (trixie), the current
+# Debian stable; test/architecture/deployment.spec.ts fails once the line is out of support. The code
+# also runs on Node 20, the development machines' version. Pin the digest in the release pipeline.
+ARG NODE_IMAGE=node:24-trixie-slim
 
 # Build: every dependency, compile apps/ and libs/ with swc into dist/ (scripts/build.mjs also copies
 # each project's migrations/*.sql next to the compiled code), then drop the dev dependencies.

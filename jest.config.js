@@ -18,17 +18,19 @@ const shared = {
   moduleNameMapper: {
     '^@settle/test-support$': '<rootDir>/test/support/index.ts',
     '^@settle/platform/testing$': '<rootDir>/libs/platform/src/testing/index.ts',
+    '^@settle/attestation/testing$': '<rootDir>/libs/attestation/src/testing/index.ts',
+    '^@settle/demo$': '<rootDir>/demo/src/index.ts',
     '^@settle/resource-guard/testing$': '<rootDir>/libs/resource-guard/src/testing/index.ts',
     '^@settle/messaging/testing$': '<rootDir>/libs/messaging/src/testing/index.ts',
     '^@settle/(contracts|crypto)/(.*)$': '<rootDir>/libs/$1/src/$2',
     '^@settle/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
-  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.cache/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.cache/', '<rootDir>/demo/output/'],
 };
 
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/architecture/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,demo}/**/*.spec.ts', '<rootDir>/test/architecture/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',

@@ -7,8 +7,14 @@
 // Next to it, in the same run: the raw rate of the two signature verifications (node:crypto with
 // pre-imported KeyObjects) over the same transactions, and the verification step alone (decode, both
 // signatures, every rule; no I/O). Run with `npm run bench -- verifier` (it starts its own Kafka).
+// The verifier runs in this process, with the simulated terminals; its output topics are NOT read
+// here (startVerifier's `collectPublished: false`): the tests' topic tap would consume and parse
+// every event the verifier publishes inside the measured process, which no deployment does.
 import { createPublicKey, type JsonWebKey, verify as nodeVerify } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { type Agent } from 'node:https';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import { decodeOfflineTransaction, protocolLabels, unwrapProtocolResult } from '@settle/contracts';
 import { encodeCborDeterministic } from '@settle/crypto';
 import { encodeSign1SigStructure } from '@settle/crypto/cose/sig-structure';
@@ -27,8 +33,14 @@ import {
 import { measureVerificationStep } from './verifier-step';
 import { writeResults } from './results';
 
-/** BENCH_ONLY=4x500 runs one configuration (terminals x batch), e.g. under --cpu-prof. */
+/** BENCH_ONLY=4x500 runs one configuration (terminals x batch). */
 const only = process.env.BENCH_ONLY;
+/**
+ * BENCH_PHASE_PROF=1 writes a V8 CPU profile of the measured phase only (first upload → last verdict;
+ * set-up, signing and the no-I/O loops left out) to bench/results/profiles/verifier-<configuration>.cpuprofile;
+ * summarise it with bench/tools/profile-summary.mjs.
+ */
+const phaseProfiling = process.env.BENCH_PHASE_PROF === '1';
 const configurations = [
   { terminals: 1, batchSize: 100, transactions: 3_000 },
   { terminals: 4, batchSize: 100, transactions: 6_000 },
@@ -85,7 +97,10 @@ export interface SignedWorkload {
 }
 
 async function runConfiguration(configuration: (typeof configurations)[number]): Promise<{ row: Row; workload: SignedWorkload }> {
-  const kit = await startVerifier({ LOG_LEVEL: 'warn', SETTLE_VERIFIER_UPLOAD_RATE_PER_SECOND: '10000', SETTLE_VERIFIER_UPLOAD_BURST: '100000' });
+  const kit = await startVerifier(
+    { LOG_LEVEL: 'warn', SETTLE_VERIFIER_UPLOAD_RATE_PER_SECOND: '10000', SETTLE_VERIFIER_UPLOAD_BURST: '100000' },
+    { collectPublished: false },
+  );
   try {
     const merchant = await onboardMerchant(kit);
     const terminals: TestTerminal[] = [];
@@ -103,6 +118,12 @@ async function runConfiguration(configuration: (typeof configurations)[number]):
       all.push(built.bytes);
     }
 
+    const profiler = phaseProfiling ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const started = process.hrtime.bigint();
     await Promise.all(terminals.map((terminal, index) => uploadAll(kit, terminal, perTerminal[index]!, configuration.batchSize)));
     const uploadSeconds = seconds(started);
@@ -114,6 +135,13 @@ async function runConfiguration(configuration: (typeof configurations)[number]):
       verdictTimeoutMs,
       'every verdict',
     );
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      const directory = path.join(__dirname, 'results', 'profiles');
+      mkdirSync(directory, { recursive: true });
+      writeFileSync(path.join(directory, `verifier-${configuration.terminals}x${configuration.batchSize}.cpuprofile`), JSON.stringify(profile));
+      profiler.disconnect();
+    }
     const [span] = await kit.query<{ first: Date; last: Date; rejected: string }>(
       "SELECT min(uploaded_at) AS first, max(decided_at) AS last, count(*) FILTER (WHERE status = 'rejected') AS rejected FROM verifier_transactions",
     );

@@ -4,7 +4,7 @@
 // node scripts/run.mjs bench                       forwards to scripts/bench.mjs
 //
 // Commands run the compiled code in dist/ (built first unless --no-build), so they behave exactly
-// like the services do in production.
+// like the services do in production. `migrate` and `createTopics` are exported for scripts/demo.mjs.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,7 +16,7 @@ import { findService, services } from './lib/services.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
-async function migrate(target, flags) {
+export async function migrate(target, flags = []) {
   if (!target) throw new UsageError('migrate needs a service name or "all"');
   const selected = target === 'all' ? services : [findService(target)];
   if (selected.length > 1 && process.env.DATABASE_URL) {
@@ -36,16 +36,20 @@ async function migrate(target, flags) {
   }
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
+
+/** Creates the catalogue's topics (and dead-letter topics) that do not exist yet; resolves their names. */
+export async function createTopics(flags = []) {
+  if (!flags.includes('--no-build')) build({ quiet: true });
+  const { createTopicsCommand } = require(path.join(root, 'dist/libs/messaging/src/index.js'));
+  const created = await createTopicsCommand();
+  console.error(`[topics] ${created.length === 0 ? 'every topic exists' : `created ${created.join(', ')}`}`);
+  return created;
+}
 
 const commands = {
   migrate,
-  topics: async (_target, flags) => {
-    if (!flags.includes('--no-build')) build({ quiet: true });
-    const { createTopicsCommand } = require(path.join(root, 'dist/libs/messaging/src/index.js'));
-    const created = await createTopicsCommand();
-    console.error(`[topics] ${created.length === 0 ? 'every topic exists' : `created ${created.join(', ')}`}`);
-  },
+  topics: (_target, flags) => createTopics(flags),
   redrive: async (service, flags) => {
     if (!service) throw new UsageError('redrive needs a service name: npm run redrive -- ledger [--reason=R] [--offset=N,...] [--execute]');
     findService(service);
@@ -63,15 +67,19 @@ const commands = {
   },
 };
 
-const [command, ...rest] = process.argv.slice(2);
-const run = commands[command];
-if (!run) {
-  console.error('usage: node scripts/run.mjs migrate <registry|verifier|ledger|token-issuer|all> [--no-build] | topics | redrive | bench');
-  process.exit(2);
+async function main() {
+  const [command, ...rest] = process.argv.slice(2);
+  const run = commands[command];
+  if (!run) {
+    console.error('usage: node scripts/run.mjs migrate <registry|verifier|ledger|token-issuer|all> [--no-build] | topics | redrive | bench');
+    process.exit(2);
+  }
+  try {
+    await run(rest.find((argument) => !argument.startsWith('--')), rest.filter((argument) => argument.startsWith('--')));
+  } catch (error) {
+    console.error(error instanceof UsageError ? `[${command}] ${error.message}` : error);
+    process.exit(1);
+  }
 }
-try {
-  await run(rest.find((argument) => !argument.startsWith('--')), rest.filter((argument) => argument.startsWith('--')));
-} catch (error) {
-  console.error(error instanceof UsageError ? `[${command}] ${error.message}` : error);
-  process.exit(1);
-}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

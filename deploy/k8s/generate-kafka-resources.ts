@@ -3,7 +3,9 @@
 //                                      catalogue plus one dead-letter topic per service)
 //   deploy/k8s/base/kafka/users.yaml   one KafkaUser per service: TLS client certificate, ACLs from the
 //                                      catalogue's writer (`producer`) and readers (`consumers`), plus the
-//                                      reads libraries and not-yet-catalogued consumers add (below)
+//                                      reads libraries and not-yet-catalogued consumers add (below); and
+//                                      the autoscaler's (KEDA's Kafka scaler): Describe on the scaled
+//                                      consumer groups and their topics, nothing else
 //
 //   node -r @swc-node/register deploy/k8s/generate-kafka-resources.ts
 //
@@ -11,7 +13,15 @@
 // script produces now (a topic added to the catalogue without regenerating the manifests).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { keyLifecycleChangedV1, type ServiceName, serviceNames, topicCatalogue } from '@settle/contracts';
+import {
+  keyLifecycleChangedV1,
+  paymentSettledV1,
+  paymentUploadedV1,
+  paymentVerifiedV1,
+  type ServiceName,
+  serviceNames,
+  topicCatalogue,
+} from '@settle/contracts';
 import { deadLetterTopicOf, topicSpecifications } from '@settle/messaging';
 
 /** The Strimzi `Kafka` resource the topics and users belong to (label `strimzi.io/cluster`). */
@@ -29,6 +39,33 @@ export function kafkaUserNameOf(service: ServiceName): string {
 }
 
 type Operation = 'Describe' | 'Read' | 'Write' | 'IdempotentWrite';
+
+/** KEDA's Kafka scaler connects as this KafkaUser (TriggerAuthentication settle-kafka-autoscaler, base/autoscaling.yaml). */
+export const autoscalerKafkaUserName = 'settle-autoscaler';
+
+/** A consumer group a ScaledObject scales its service on, and the topic whose lag it watches. */
+export interface LagScaledConsumer {
+  readonly service: ServiceName;
+  /** The consumer's `name`: the group is `<service>.<consumer>`. */
+  readonly consumer: string;
+  readonly topic: string;
+}
+
+/**
+ * The Kafka triggers of base/autoscaling.yaml, which the autoscaler's ACLs follow: it may Describe
+ * these groups and topics (committed and log-end offsets) and do nothing else.
+ * test/architecture/deployment.spec.ts fails while the ScaledObjects' triggers differ from this list.
+ */
+export const lagScaledConsumers: readonly LagScaledConsumer[] = [
+  { service: 'verifier', consumer: 'payments', topic: paymentUploadedV1.topic },
+  { service: 'verifier', consumer: 'settlement-outcomes', topic: paymentSettledV1.topic },
+  { service: 'ledger', consumer: 'settle-payments', topic: paymentVerifiedV1.topic },
+];
+
+/** `verifier.payments`: the consumer group of a lag-scaled consumer. */
+export function consumerGroupOf(consumer: Pick<LagScaledConsumer, 'service' | 'consumer'>): string {
+  return `${consumer.service}.${consumer.consumer}`;
+}
 
 /** A topic a service reads although the catalogue does not list it among the topic's `consumers`. */
 export interface AdditionalRead {
@@ -70,7 +107,7 @@ export function readersOf(topic: string): ServiceName[] {
   return serviceNames.filter((service) => catalogued.includes(service) || additionalReadsOf(service).some((read) => read.topic === topic));
 }
 
-interface AclRule {
+export interface AclRule {
   readonly type: 'topic' | 'group' | 'transactionalId' | 'cluster';
   readonly name?: string;
   readonly patternType?: 'literal' | 'prefix';
@@ -115,37 +152,66 @@ export function renderKafkaTopics(): string {
   return `${generatedHeader('Kafka topics of the settlement services (Strimzi Topic Operator).')}\n${documents.join('\n')}\n`;
 }
 
-/** One KafkaUser per service, in serviceNames order. */
+/** One KafkaUser per service, in serviceNames order, then the autoscaler's. */
 export function renderKafkaUsers(): string {
-  const documents = serviceNames.map((service) => {
-    const rules = aclRulesOf(service).flatMap((rule) => [
-      `      # ${rule.comment}`,
-      '      - resource:',
-      `          type: ${rule.type}`,
-      ...(rule.name === undefined ? [] : [`          name: ${JSON.stringify(rule.name)}`]),
-      ...(rule.patternType === undefined ? [] : [`          patternType: ${rule.patternType}`]),
-      `        operations: [${rule.operations.join(', ')}]`,
-      '        host: "*"',
-    ]);
-    return [
-      '---',
-      `# The ${service} service: TLS client certificate (Secret ${kafkaUserNameOf(service)}, principal CN=${kafkaUserNameOf(service)}).`,
-      'apiVersion: kafka.strimzi.io/v1',
-      'kind: KafkaUser',
-      'metadata:',
-      `  name: ${kafkaUserNameOf(service)}`,
-      '  labels:',
-      `    strimzi.io/cluster: ${kafkaClusterName}`,
-      'spec:',
-      '  authentication:',
-      '    type: tls',
-      '  authorization:',
-      '    type: simple',
-      '    acls:',
-      ...rules,
-    ].join('\n');
-  });
-  return `${generatedHeader('Kafka users of the settlement services (Strimzi User Operator), one per service.')}\n${documents.join('\n')}\n`;
+  const documents = [
+    ...serviceNames.map((service) => renderKafkaUser(kafkaUserNameOf(service), `The ${service} service`, aclRulesOf(service))),
+    renderKafkaUser(autoscalerKafkaUserName, "KEDA's Kafka scaler (base/autoscaling.yaml)", autoscalerAclRules()),
+  ];
+  return `${generatedHeader('Kafka users of the settlement services (Strimzi User Operator), one per service, and the autoscaler\'s.')}\n${documents.join('\n')}\n`;
+}
+
+function renderKafkaUser(name: string, who: string, acls: readonly AclRule[]): string {
+  const rules = acls.flatMap((rule) => [
+    `      # ${rule.comment}`,
+    '      - resource:',
+    `          type: ${rule.type}`,
+    ...(rule.name === undefined ? [] : [`          name: ${JSON.stringify(rule.name)}`]),
+    ...(rule.patternType === undefined ? [] : [`          patternType: ${rule.patternType}`]),
+    `        operations: [${rule.operations.join(', ')}]`,
+    '        host: "*"',
+  ]);
+  return [
+    '---',
+    `# ${who}: TLS client certificate (Secret ${name}, principal CN=${name}).`,
+    'apiVersion: kafka.strimzi.io/v1',
+    'kind: KafkaUser',
+    'metadata:',
+    `  name: ${name}`,
+    '  labels:',
+    `    strimzi.io/cluster: ${kafkaClusterName}`,
+    'spec:',
+    '  authentication:',
+    '    type: tls',
+    '  authorization:',
+    '    type: simple',
+    '    acls:',
+    ...rules,
+  ].join('\n');
+}
+
+/**
+ * What KEDA's Kafka scaler needs to compute a group's lag on a topic: Describe on the topic (metadata,
+ * log-end offsets) and on the group (its committed offsets). It reads no message and joins no group.
+ */
+export function autoscalerAclRules(): AclRule[] {
+  const topics = [...new Set(lagScaledConsumers.map((consumer) => consumer.topic))];
+  return [
+    ...topics.map((topic) => ({
+      type: 'topic' as const,
+      name: topic,
+      patternType: 'literal' as const,
+      operations: ['Describe' as const],
+      comment: `log-end offsets of ${topic}`,
+    })),
+    ...lagScaledConsumers.map((consumer) => ({
+      type: 'group' as const,
+      name: consumerGroupOf(consumer),
+      patternType: 'literal' as const,
+      operations: ['Describe' as const],
+      comment: `committed offsets of the ${consumer.service} consumer ${consumer.consumer} on ${consumer.topic}`,
+    })),
+  ];
 }
 
 /**

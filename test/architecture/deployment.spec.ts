@@ -1,15 +1,19 @@
-// deploy/k8s must stay in step with the code: the Strimzi resources are generated from the topic
-// catalogue (a topic added without regenerating them fails here), every topic a service's code consumes
-// is readable by its KafkaUser, no workload may take its database URL, admin credentials or other
-// secrets from anywhere but a Secret, private keys (TLS, key custody) are only mounted from Secrets, and
-// a service that ends TLS itself is probed over HTTPS, and no public Service exposes an admin port.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// deploy/k8s must stay in step with the code. Checked on what each environment applies (its overlay
+// and the kustomizations nested in it, rendered by test/architecture/kustomize.ts): the Strimzi
+// resources are generated from the topic catalogue (a topic added without regenerating them fails here)
+// and cover every topic the code uses, every topic a service's code consumes is readable by its
+// KafkaUser, no workload may take its database URL, admin credentials or other secrets from anywhere but
+// a Secret, private keys (TLS, key custody) are only mounted from Secrets, a service that ends TLS itself
+// is probed over HTTPS, and no public Service exposes an admin port. Schemas, pod security and probes of
+// every kustomization: deployment-validity.spec.ts; autoscaling and telemetry: deployment-operations.spec.ts.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { serviceNames, topicCatalogue } from '@settle/contracts';
+import { eventDefinitions, serviceNames, topicCatalogue } from '@settle/contracts';
 import { deadLetterTopicOf, topicSpecifications } from '@settle/messaging';
 /* eslint-disable @nx/enforce-module-boundaries -- the generator is a deploy script, not a library; this test runs it */
 import {
   additionalReadsOf,
+  autoscalerKafkaUserName,
   kafkaClusterName,
   kafkaManifests,
   kafkaUserNameOf,
@@ -18,10 +22,12 @@ import {
   topicReplicas,
 } from '../../deploy/k8s/generate-kafka-resources';
 /* eslint-enable @nx/enforce-module-boundaries */
+import { at, consumersInCode, environmentObjects, environments, podSpecOf } from './deploy-k8s';
 
 const root = path.join(__dirname, '../..');
-const k8sDirectory = path.join(root, 'deploy/k8s');
 const regenerate = 'node -r @swc-node/register deploy/k8s/generate-kafka-resources.ts';
+/** End of support of the Node.js LTS lines (the nodejs.org release schedule): an image on a line past it fails. */
+const nodeLtsEndOfLife: Readonly<Record<number, string>> = { 22: '2027-04-30', 24: '2028-04-30', 26: '2029-04-30' };
 /** Variables that hold secrets: only ever from a Secret (docs/configuration.md marks them secret). */
 const secretVariables = ['DATABASE_URL', 'SETTLE_ADMIN_CREDENTIALS', 'SETTLE_AUTH_DPOP_NONCE_SECRET'] as const;
 /** Every Deployment has these (a migration Job only DATABASE_URL). */
@@ -31,8 +37,41 @@ const secretFileVariables = ['SETTLE_KEY_CUSTODY_FILE', 'SETTLE_HTTP_TLS_KEY_FIL
 /** Private key material that must never sit in a ConfigMap (PEM keys, JWKs with "d", custody documents). */
 const privateKeyPattern = /PRIVATE KEY-----|"privateJwk"|"d"\s*:/;
 
-describe('deploy/k8s', () => {
-  const manifests = loadManifests(k8sDirectory);
+describe('the image (Dockerfile)', () => {
+  const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+
+  it('builds and runs on a Node.js LTS line still in support, a slim base, as the numeric user the pods run as', () => {
+    const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? '';
+    const endOfLife = nodeLtsEndOfLife[Number(/^node:(\d+)[.-]/.exec(image)?.[1])];
+    expect({ image, lts: endOfLife !== undefined, inSupport: endOfLife !== undefined && Date.now() < Date.parse(`${endOfLife}T00:00:00Z`), slim: image.endsWith('-slim') }).toEqual({
+      image,
+      lts: true,
+      inSupport: true,
+      slim: true,
+    });
+    expect(dockerfile.match(/^FROM \$\{NODE_IMAGE\}/gm)?.length).toBe(2);
+    const [, user, group] = /^USER (\d+):(\d+)$/m.exec(dockerfile) ?? [];
+    for (const environment of environments()) {
+      const workloads = environmentObjects(environment).filter(({ object }) => podSpecOf(object) && ['service', 'migration'].includes(object.metadata.labels?.['app.kubernetes.io/component'] ?? ''));
+      expect(workloads.length).toBeGreaterThan(0);
+      for (const { object } of workloads) {
+        const pod = podSpecOf(object);
+        expect({ workload: object.metadata.name, user: at(pod, 'securityContext', 'runAsUser'), group: at(pod, 'securityContext', 'runAsGroup') }).toEqual({
+          workload: object.metadata.name,
+          user: Number(user),
+          group: Number(group),
+        });
+      }
+    }
+  });
+});
+
+describe.each(environments())('deploy/k8s/overlays/%s, rendered', (environment) => {
+  const manifests: Manifest[] = environmentObjects(environment).map(({ source, object }) => ({
+    file: `${source}: ${object.kind} ${object.metadata.name}`,
+    kind: object.kind,
+    document: toYaml(object),
+  }));
   const ofKind = (kind: string) => manifests.filter((manifest) => manifest.kind === kind);
 
   describe('Kafka resources (generated)', () => {
@@ -65,7 +104,7 @@ describe('deploy/k8s', () => {
 
     it('lets each service write only the topics it produces and its dead letters, read only those it consumes, use only its own groups', () => {
       const users = ofKind('KafkaUser');
-      expect(users.map(({ document }) => text(document, 'metadata', 'name'))).toEqual(serviceNames.map(kafkaUserNameOf));
+      expect(users.map(({ document }) => text(document, 'metadata', 'name'))).toEqual([...serviceNames.map(kafkaUserNameOf), autoscalerKafkaUserName]);
       for (const service of serviceNames) {
         const { document } = users.find((user) => text(user.document, 'metadata', 'name') === kafkaUserNameOf(service))!;
         expect(text(document, 'spec', 'authentication', 'type')).toBe('tls');
@@ -85,6 +124,19 @@ describe('deploy/k8s', () => {
         expect(acls.filter((acl) => acl.type === 'group')).toEqual([{ type: 'group', name: `${service}.`, patternType: 'prefix', operations: ['Read'] }]);
         expect(acls.flatMap((acl) => acl.operations).filter((operation) => !['Describe', 'Read', 'Write', 'IdempotentWrite'].includes(operation))).toEqual([]);
       }
+    });
+
+    it('has a KafkaTopic for every topic the code uses: the catalogue, every event definition, every consumer, every dead-letter topic', () => {
+      const topics = new Set(ofKind('KafkaTopic').map(({ document }) => text(document, 'spec', 'topicName')));
+      const used = new Set([
+        ...topicCatalogue.map((topic) => topic.name),
+        ...eventDefinitions.map((definition) => definition.topic),
+        ...serviceNames.flatMap((service) => consumedByCode(service).topics),
+        ...serviceNames.map(deadLetterTopicOf),
+      ]);
+      expect(used.size).toBeGreaterThan(topicCatalogue.length);
+      expect([...used].filter((topic) => !topics.has(topic)).sort()).toEqual([]);
+      for (const { document } of ofKind('KafkaTopic')) expect(text(document, 'metadata', 'labels', 'strimzi.io/cluster')).toBe(kafkaClusterName);
     });
 
     it("lets each service read every topic its code consumes (its consumers' topics, and the resource guard's key-status consumer)", () => {
@@ -111,18 +163,20 @@ describe('deploy/k8s', () => {
     const containersOf = (pod: Yaml) => [...(optionalList(pod, 'initContainers') ?? []), ...list(pod, 'containers')];
     const envOf = (container: Yaml | undefined, name: string) => (optionalList(container, 'env') ?? []).find((entry) => text(entry, 'name') === name);
     const deploymentOf = (service: string) => workloads.find((workload) => workload.kind === 'Deployment' && workload.name === service);
+    /** The services' Deployments and Jobs (the collector's Deployment is app.kubernetes.io/component=telemetry). */
+    const serviceWorkloads = workloads.filter((workload) => ['service', 'migration'].includes(optionalText(workload.document, 'metadata', 'labels', 'app.kubernetes.io/component') ?? ''));
     const configMaps = ofKind('ConfigMap');
 
     it('has a Deployment, Service and PodDisruptionBudget per service, and a migration Job per service', () => {
       const namesOf = (kind: string) => ofKind(kind).map(({ document }) => text(document, 'metadata', 'name')).sort();
-      expect(namesOf('Deployment')).toEqual([...serviceNames].sort());
+      expect(serviceWorkloads.filter((workload) => workload.kind === 'Deployment').map((workload) => workload.name).sort()).toEqual([...serviceNames].sort());
       const services = ofKind('Service').filter(({ document }) => text(document, 'metadata', 'labels', 'app.kubernetes.io/component') === 'service');
       expect(services.map(({ document }) => text(document, 'metadata', 'name')).sort()).toEqual([...serviceNames].sort());
       expect(namesOf('PodDisruptionBudget')).toEqual([...serviceNames].sort());
       expect(namesOf('Job')).toEqual(serviceNames.map((service) => `${service}-migrate`).sort());
     });
 
-    it('takes DATABASE_URL, SETTLE_ADMIN_CREDENTIALS and SETTLE_AUTH_DPOP_NONCE_SECRET only from Secrets (every Deployment has the first two)', () => {
+    it('takes DATABASE_URL, SETTLE_ADMIN_CREDENTIALS and SETTLE_AUTH_DPOP_NONCE_SECRET only from Secrets (every service Deployment has the first two)', () => {
       expect(workloads.length).toBeGreaterThan(0);
       for (const workload of workloads) {
         const containers = containersOf(workload.pod);
@@ -140,6 +194,7 @@ describe('deploy/k8s', () => {
             if (configMap !== undefined) expect(configMaps.map(({ document }) => text(document, 'metadata', 'name'))).toContain(configMap);
           }
         }
+        if (!serviceWorkloads.includes(workload)) continue;
         const required = workload.kind === 'Deployment' ? requiredSecretVariables : (['DATABASE_URL'] as const);
         for (const variable of required) {
           expect({ workload: workload.name, variable, found: containers.some((container) => envOf(container, variable) !== undefined) }).toEqual({ workload: workload.name, variable, found: true });
@@ -147,15 +202,11 @@ describe('deploy/k8s', () => {
       }
     });
 
-    it('puts no secret variable and no private key in a ConfigMap (nor a configMapGenerator)', () => {
+    it('puts no secret variable and no private key in a ConfigMap (generated ones included)', () => {
       for (const { file, document } of configMaps) {
         const data = optionalMap(document, 'data') ?? {};
         expect({ file, keys: Object.keys(data).filter((key) => (secretVariables as readonly string[]).includes(key)) }).toEqual({ file, keys: [] });
         expect({ file, privateKeys: Object.keys(data).filter((key) => privateKeyPattern.test(String(data[key]))) }).toEqual({ file, privateKeys: [] });
-      }
-      for (const { file, document } of manifests.filter((manifest) => manifest.kind === 'Kustomization' || manifest.kind === 'Component')) {
-        const generated = JSON.stringify(get(document, 'configMapGenerator') ?? []);
-        expect({ file, mentions: secretVariables.filter((variable) => generated.includes(variable)) }).toEqual({ file, mentions: [] });
       }
     });
 
@@ -194,7 +245,7 @@ describe('deploy/k8s', () => {
     });
 
     it('probes /health/ready and /health/live, and gives SIGTERM more time than preStop + SETTLE_SHUTDOWN_GRACE_MS + 5 s', () => {
-      const baseConfig = configMaps.find(({ file, document }) => file === 'base/settle-config.yaml' && text(document, 'metadata', 'name') === 'settle-config')!;
+      const baseConfig = configMaps.find(({ document }) => text(document, 'metadata', 'name') === 'settle-config')!;
       const graceSeconds = Number(text(baseConfig.document, 'data', 'SETTLE_SHUTDOWN_GRACE_MS')) / 1000;
       for (const service of serviceNames) {
         const deployment = deploymentOf(service)!;
@@ -204,7 +255,9 @@ describe('deploy/k8s', () => {
         const preStop = optionalList(container, 'lifecycle', 'preStop', 'exec', 'command')?.map((part) => text(part));
         const preStopSeconds = preStop?.[0] === 'sleep' ? Number(preStop[1]) : 0;
         expect(Number(text(deployment.pod, 'terminationGracePeriodSeconds'))).toBeGreaterThan(preStopSeconds + graceSeconds + 5);
-        expect(Number(text(deployment.document, 'spec', 'replicas'))).toBe(2);
+        // Two replicas, or none where a ScaledObject owns the count (deployment-operations.spec.ts).
+        const scaled = ofKind('ScaledObject').some(({ document }) => text(document, 'spec', 'scaleTargetRef', 'name') === service);
+        expect({ service, replicas: optionalText(deployment.document, 'spec', 'replicas') }).toEqual({ service, replicas: scaled ? undefined : '2' });
       }
     });
 
@@ -253,7 +306,7 @@ describe('deploy/k8s', () => {
 
     it('exposes services publicly only through layer-4 load balancers to pods that end TLS themselves (no TLS-ending ingress)', () => {
       expect(ofKind('Ingress')).toEqual([]);
-      for (const { file, document } of ofKind('Service').filter(({ document }) => text(document, 'metadata', 'labels', 'app.kubernetes.io/component') !== 'service')) {
+      for (const { file, document } of ofKind('Service').filter(({ document }) => isPublic(document))) {
         const name = text(document, 'metadata', 'name');
         const service = serviceNames.find((candidate) => name === `${candidate}-public`);
         const [container] = service ? list(deploymentOf(service)!.pod, 'containers') : [undefined];
@@ -262,6 +315,12 @@ describe('deploy/k8s', () => {
         expect({ file, name, service, type: text(document, 'spec', 'type'), tls, targets }).toEqual({ file, name, service: expect.any(String), type: 'LoadBalancer', tls: true, targets: ['https'] });
       }
     });
+
+    /** Not a ClusterIP Service of the services or the collector: a LoadBalancer, a NodePort, external IPs, or anything labelled otherwise. */
+    const isPublic = (document: Yaml) =>
+      (optionalText(document, 'spec', 'type') ?? 'ClusterIP') !== 'ClusterIP' ||
+      optionalList(document, 'spec', 'externalIPs') !== undefined ||
+      !['service', 'telemetry'].includes(text(document, 'metadata', 'labels', 'app.kubernetes.io/component'));
 
     /** The container port named `admin` and SETTLE_ADMIN_PORT of a service's Deployment, if it has an admin listener. */
     const adminPortOf = (service: string): { containerPort: string | undefined; variable: string | undefined } => {
@@ -287,10 +346,6 @@ describe('deploy/k8s', () => {
     it('never exposes the admin port through a public Service (LoadBalancer, NodePort, external IPs or not component=service)', () => {
       const adminPortNumbers = new Set(serviceNames.map((service) => adminPortOf(service).containerPort).filter((port) => port !== undefined));
       const services = ofKind('Service');
-      const isPublic = (document: Yaml) =>
-        (optionalText(document, 'spec', 'type') ?? 'ClusterIP') !== 'ClusterIP' ||
-        optionalList(document, 'spec', 'externalIPs') !== undefined ||
-        text(document, 'metadata', 'labels', 'app.kubernetes.io/component') !== 'service';
       const publicServices = services.filter(({ document }) => isPublic(document));
       expect(publicServices.map(({ document }) => text(document, 'metadata', 'name')).sort()).toEqual(expect.arrayContaining(['registry-public', 'token-issuer-public', 'verifier-public']));
       for (const { file, document } of publicServices) {
@@ -343,164 +398,31 @@ describe('deploy/k8s', () => {
 
 // --- the services' code ---------------------------------------------------------------------------
 
-/**
- * The topics a service's code consumes: every `readonly topics = ['…', …]` of its non-test sources, and
- * registry.key-lifecycle.v1 when it lists the resource guard's `BindingKeyLifecycleConsumer`.
- */
-function consumedByCode(service: string): { topics: string[]; usesResourceGuardConsumer: boolean } {
-  const directory = path.join(root, 'apps', service, 'src');
-  const sources = readdirSync(directory, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts') && !file.split(path.sep).includes('testing'))
-    .map((file) => readFileSync(path.join(directory, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1'));
-  const topics = new Set<string>();
-  for (const source of sources) {
-    for (const [, names] of source.matchAll(/readonly\s+topics\s*=\s*\[([^\]]*)\]/g)) {
-      for (const [, name] of names!.matchAll(/'([^']+)'/g)) topics.add(name!);
-    }
-  }
-  const usesResourceGuardConsumer = sources.some((source) => /\bBindingKeyLifecycleConsumer\b/.test(source));
+/** The topics a service's code consumes (deploy-k8s.ts reads its consumers), and registry.key-lifecycle.v1 when it lists the resource guard's `BindingKeyLifecycleConsumer`. */
+function consumedByCode(service: (typeof serviceNames)[number]): { topics: string[]; usesResourceGuardConsumer: boolean } {
+  const { consumers, usesResourceGuardConsumer } = consumersInCode(service);
+  const topics = new Set(consumers.flatMap((consumer) => consumer.topics));
   if (usesResourceGuardConsumer) topics.add('registry.key-lifecycle.v1');
   return { topics: [...topics].sort(), usesResourceGuardConsumer };
 }
 
-// --- manifests ------------------------------------------------------------------------------------
+// --- manifests as text -------------------------------------------------------------------------------
+// The checks below read the rendered objects with every scalar as its text ("2", "false"), as written.
 
 interface Manifest {
-  /** Relative to deploy/k8s. */
+  /** The kustomization (relative to deploy/k8s), kind and name. */
   readonly file: string;
   readonly kind: string;
   readonly document: Yaml;
 }
 
-function loadManifests(directory: string): Manifest[] {
-  const files = readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.yaml')).sort();
-  expect(files.length).toBeGreaterThan(0);
-  return files.flatMap((file) =>
-    parseYaml(readFileSync(path.join(directory, file), 'utf8'), file)
-      .filter((document) => document !== null)
-      .map((document) => ({ file: file.split(path.sep).join('/'), kind: text(document, 'kind'), document })),
-  );
-}
-
-// --- a strict reader for the YAML subset the manifests use ------------------------------------------
-// Block mappings and sequences, plain and quoted scalars, flow sequences of scalars, `{}`, literal
-// block scalars (`|`), comments, `---`. Anything else throws, so a manifest written beyond the subset
-// fails this test loudly instead of being misread. Scalars stay strings ("2", "false").
-
 type Yaml = string | null | Yaml[] | { [key: string]: Yaml };
 
-interface Line {
-  readonly indent: number;
-  readonly text: string;
-  readonly number: number;
-}
-
-function parseYaml(source: string, file: string): Yaml[] {
-  const documents: Line[][] = [[]];
-  source.split('\n').forEach((raw, index) => {
-    if (/^---\s*$/.test(raw)) documents.push([]);
-    else documents.at(-1)!.push({ indent: raw.length - raw.trimStart().length, text: raw.trim(), number: index + 1 });
-  });
-  return documents.map((lines) => parseDocument(lines, file));
-}
-
-function parseDocument(lines: Line[], file: string): Yaml {
-  let position = 0;
-  const fail = (line: Line | undefined, problem: string): never => {
-    throw new Error(`${file}:${line?.number ?? 'end'}: ${problem} (outside the YAML subset the deployment test reads)`);
-  };
-  const peek = (): Line | undefined => {
-    while (position < lines.length && (lines[position]!.text === '' || lines[position]!.text.startsWith('#'))) position += 1;
-    return lines[position];
-  };
-  const isItem = (text: string) => text === '-' || text.startsWith('- ');
-  const entryPattern = /^([^\s'"#[{&*!|>-][^:]*|"[^"]*"|'[^']*'):(?:\s+(.*))?$/;
-
-  const block = (indent: number): Yaml => {
-    const line = peek();
-    if (!line || line.indent < indent) return null;
-    return isItem(line.text) ? sequence(line.indent) : mapping(line.indent);
-  };
-
-  const sequence = (indent: number): Yaml[] => {
-    const items: Yaml[] = [];
-    for (let line = peek(); line && line.indent === indent && isItem(line.text); line = peek()) {
-      const rest = line.text.slice(1).trimStart();
-      if (rest === '' || rest.startsWith('#')) {
-        position += 1;
-        const next = peek();
-        items.push(next && next.indent > indent ? block(next.indent) : null);
-      } else if (/^\|[-+]?$/.test(rest)) {
-        position += 1;
-        items.push(literalBlock(indent, rest));
-      } else if (entryPattern.test(rest)) {
-        // "- key: value": a mapping whose first entry sits where the rest of the line starts.
-        lines[position] = { indent: indent + line.text.length - rest.length, text: rest, number: line.number };
-        items.push(mapping(lines[position]!.indent));
-      } else {
-        position += 1;
-        items.push(scalar(rest, line));
-      }
-    }
-    return items;
-  };
-
-  const mapping = (indent: number): { [key: string]: Yaml } => {
-    const result: { [key: string]: Yaml } = {};
-    for (let line = peek(); line && line.indent === indent && !isItem(line.text); line = peek()) {
-      const entry = entryPattern.exec(line.text) ?? fail(line, 'expected "key: value"');
-      const key = entry[1]!.startsWith('"') ? (JSON.parse(entry[1]!) as string) : entry[1]!.replace(/^'(.*)'$/, '$1');
-      if (key in result) fail(line, `duplicate key ${key}`);
-      const rest = entry[2]?.trim() ?? '';
-      position += 1;
-      if (rest === '' || rest.startsWith('#')) {
-        const next = peek();
-        result[key] = next && (next.indent > indent || (next.indent === indent && isItem(next.text))) ? block(next.indent) : null;
-      } else if (/^\|[-+]?$/.test(rest)) {
-        result[key] = literalBlock(indent, rest);
-      } else {
-        result[key] = scalar(rest, line);
-      }
-    }
-    return result;
-  };
-
-  const literalBlock = (indent: number, header: string): string => {
-    // The lines indented deeper than the key (or "-") that introduced the block, blank lines included.
-    const body: Line[] = [];
-    while (position < lines.length && (lines[position]!.text === '' || lines[position]!.indent > indent)) body.push(lines[position++]!);
-    while (body.length > 0 && body.at(-1)!.text === '') body.pop();
-    if (body.length === 0) fail(lines[position], 'empty block scalar');
-    const contentIndent = Math.min(...body.filter((line) => line.text !== '').map((line) => line.indent));
-    const content = body.map((line) => (line.text === '' ? '' : ' '.repeat(line.indent - contentIndent) + line.text)).join('\n');
-    return header === '|-' ? content : `${content}\n`;
-  };
-
-  const scalar = (raw: string, line: Line): Yaml => {
-    if (raw.startsWith('"')) {
-      const end = /^"(?:[^"\\]|\\.)*"/.exec(raw) ?? fail(line, 'unterminated double-quoted string');
-      if (!/^\s*(#.*)?$/.test(raw.slice(end[0].length))) fail(line, 'text after a quoted string');
-      return JSON.parse(end[0]) as string;
-    }
-    if (raw.startsWith("'")) {
-      const end = /^'(?:[^']|'')*'/.exec(raw) ?? fail(line, 'unterminated single-quoted string');
-      if (!/^\s*(#.*)?$/.test(raw.slice(end[0].length))) fail(line, 'text after a quoted string');
-      return end[0].slice(1, -1).replaceAll("''", "'");
-    }
-    const plain = raw.replace(/\s+#.*$/, '').trim();
-    if (plain === '{}') return {};
-    if (plain.startsWith('[')) {
-      if (!plain.endsWith(']') || /[[\]{}]/.test(plain.slice(1, -1))) fail(line, 'only flat flow sequences are read');
-      const inner = plain.slice(1, -1).trim();
-      return inner === '' ? [] : inner.split(',').map((item) => scalar(item.trim(), line));
-    }
-    if (/^[{&*!|>%@`]/.test(plain)) fail(line, `unsupported value ${plain}`);
-    return plain;
-  };
-
-  const document = block(0);
-  if (peek()) fail(peek(), 'unexpected indentation');
-  return document;
+function toYaml(value: unknown): Yaml {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return value.map(toYaml);
+  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, toYaml(field)]));
+  return String(value);
 }
 
 function get(node: Yaml | undefined, ...keys: string[]): Yaml | undefined {

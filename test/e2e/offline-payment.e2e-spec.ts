@@ -19,6 +19,9 @@
 // 4. Both SDKs fetch their confirmations and verify them offline with the receipt keys they fetched
 //    before paying; the ledger's balances match what settled.
 //
+// The parties, the sound link and a tampered app's transactions come from demo/src/world (@settle/demo),
+// which the demo behind `npm start` runs too; the services start in-process (./support).
+//
 // Cases and their documented final states (docs/verifier.md):
 //   valid                         P1 at A                                  settled
 //   tamper base                   P1 at A (the original of "tampered")    settled
@@ -29,63 +32,32 @@
 //   key revoked before approval   P2 at A after its key was revoked       rejected KEY_NOT_ACTIVE
 //   replayed counter              P1's first counter again, at B           rejected COUNTER_REUSED
 //   over the cumulative cap       P1 at B, within B's own view of its cap  rejected CUMULATIVE_CAP_EXCEEDED
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { join } from 'node:path';
+import { formatTransactionId, type EventEnvelope, type ProcessorConfirmation } from '@settle/contracts';
 import {
-  decodeOfflineTransaction,
-  encodeOfflineTransaction,
-  encodePaymentRequest,
-  type EventEnvelope,
-  formatTransactionId,
-  type OfflineTransaction,
-  prepareConsumerAuthorization,
-  prepareMerchantApproval,
-  type ProcessorConfirmation,
-  type ProtocolPublicKey,
-} from '@settle/contracts';
-import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
-import {
-  type AcceptedPayment,
-  type DeviceKeystore,
-  DeviceCounter,
-  MemoryStore,
-  PcdWallet,
-  PosTerminal,
-  type ProcessorTrust,
-  SoftwareKeystore,
-  type WalletPayment,
-} from '@settle/device-sdk';
-import {
-  DeviceSession,
-  type DeviceSessionError,
-  type FetchedConfirmation,
-  fetchConfirmations,
-  fetchCredentialKeys,
-  fetchReceiptKeys,
-  fetchTransactionStatus,
-  isDeviceSessionError,
-  type TlsEndpoint,
-  type TransactionStatus,
-  uploadPendingTransactions,
-  type UploadResult,
-  uploadTransactions,
-} from '@settle/device-session';
-import { startTopicTap, type TopicTap } from '@settle/messaging/testing';
-import { adminAuthorization, startTestService, type TestService } from '@settle/platform/testing';
-import { revocationDelayMsStated } from '@settle/resource-guard';
-import { sendBoundRequest } from '@settle/resource-guard/testing';
-import { decodeRecording, decodeWav, encodeTransmission, encodeWav, loadGgwaveModem, type OutgoingMessage, type SoundModem, soundMessageFramesMax } from '@settle/sound-link';
-import { type JWK } from 'jose';
+  decodedOf,
+  idOf,
+  kafkaWaitMs,
+  ledgerAdmin,
+  newPhone,
+  newTerminal,
+  payOverSound,
+  type Phone,
+  reapprove,
+  registryAdmin,
+  roguePaymentOverSound,
+  type Terminal,
+  uniqueId,
+  untilFinal,
+  uploadWhenGuardReady,
+  waitUntil,
+  withAmount,
+  wrongMerchantTransaction,
+} from '@settle/demo';
+import { type WalletPayment } from '@settle/device-sdk';
+import { type FetchedConfirmation, fetchConfirmations, fetchTransactionStatus, type TransactionStatus, uploadPendingTransactions, type UploadResult, uploadTransactions } from '@settle/device-session';
+import { type TopicTap } from '@settle/messaging/testing';
 import { DataSource } from 'typeorm';
-/* eslint-disable @nx/enforce-module-boundaries -- applications have no package alias; this test starts them in-process */
-import { serviceDefinition as ledgerDefinition } from '../../apps/ledger/src/service-definition';
-import { serviceDefinition as registryDefinition } from '../../apps/registry/src/service-definition';
-import { serviceDefinition as tokenIssuerDefinition } from '../../apps/token-issuer/src/service-definition';
-import { makeTestPki } from '../../apps/token-issuer/src/testing/token-issuer-test-kit';
-import { serviceDefinition as verifierDefinition } from '../../apps/verifier/src/service-definition';
-/* eslint-enable @nx/enforce-module-boundaries */
+import { type InProcessServices, runCleanups, startInProcessServices } from './support/in-process-services';
 
 /** A development policy: Android devices (and, by format `none`, terminals) may register software keys. */
 const developmentPolicy = JSON.stringify({ android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
@@ -94,60 +66,9 @@ const cumulativeMax = 5_000n;
 const offlineLimits = [{ currency: 'EUR', perTransactionMax: String(perTransactionMax), cumulativeMax: String(cumulativeMax) }];
 const fundedAmount = 20_000n;
 const feeSchedule = { basisPoints: 150, fixedMinorUnits: 10n };
-/** Bounds of the waits on Kafka (consumer group joins can take seconds on a cold broker). */
-const kafkaWaitMs = 30_000;
-/** Bound of the wait for one payment to reach its final state (verification, ledger, confirmation). */
-const finalStateWaitMs = 60_000;
-const prompt = { title: 'Pay', subtitle: 'Café Olé' };
-const uniqueId = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
-const portOf = (service: { url: string }) => Number(new URL(service.url).port);
 const fee = (amount: bigint) => (amount * BigInt(feeSchedule.basisPoints)) / 10_000n + feeSchedule.fixedMinorUnits;
 
-interface Services {
-  readonly issuer: TestService<typeof tokenIssuerDefinition.config>;
-  readonly registry: TestService<typeof registryDefinition.config>;
-  readonly verifier: TestService<typeof verifierDefinition.config>;
-  readonly ledger: TestService<typeof ledgerDefinition.config>;
-  /** What the verifier published (payments, fraud signals) and its dead letters. */
-  readonly verifierTap: TopicTap;
-  /** What the ledger published (settlements) and its dead letters. */
-  readonly ledgerTap: TopicTap;
-  readonly issuerEndpoint: TlsEndpoint;
-  readonly registryEndpoint: TlsEndpoint;
-  readonly verifierEndpoint: TlsEndpoint;
-  readonly caPem: string;
-  readonly modem: SoundModem;
-}
-
-interface HttpAnswer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
-
-/** A consumer's phone: its wallet over a store and a software keystore, and its bound session. */
-interface Phone {
-  readonly deviceId: string;
-  readonly accountId: string;
-  readonly store: MemoryStore;
-  readonly keystore: DeviceKeystore;
-  readonly wallet: PcdWallet;
-  readonly session: DeviceSession;
-  readonly paymentKeyId: string;
-  readonly bindingKeyId: string;
-}
-
-/** A merchant's terminal: the POS SDK with its approval key in a software keystore, and its bound session. */
-interface Terminal {
-  readonly terminalId: string;
-  readonly merchantId: string;
-  readonly keystore: DeviceKeystore;
-  readonly pos: PosTerminal;
-  readonly session: DeviceSession;
-  readonly approvalKeyId: string;
-  readonly bindingKeyId: string;
-  /** Its terminal credential as the registry issued it (sent before every request). */
-  readonly credentialBytes: Uint8Array;
-}
+type Services = InProcessServices;
 
 /** A case's transaction and where it must end. */
 interface Case {
@@ -172,18 +93,16 @@ describe('offline payment end to end: sound link, upload over a bound session, v
   };
 
   beforeAll(async () => {
-    services = await startServices(cleanups);
+    services = await startInProcessServices(cleanups, { SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy });
   });
 
   afterAll(async () => {
     // Every service is stopped even when one fails to; the first failure is reported afterwards.
-    const failures: unknown[] = [];
-    for (const cleanup of cleanups) await Promise.resolve().then(cleanup).catch((error: unknown) => failures.push(error));
-    if (failures.length > 0) throw failures[0];
+    await runCleanups(cleanups);
   });
 
   it('onboards merchant, terminals and phones; they enrol, start bound sessions and fetch their credentials; the wallet is funded', async () => {
-    const admin = (method: string, path: string, body?: unknown) => registryCall(services, method, path, body, adminAuthorization());
+    const admin = (method: string, path: string, body?: unknown) => registryAdmin(services.endpoints, method, path, body);
     world.merchantId = uniqueId('mer');
     world.otherMerchantId = uniqueId('mer');
     world.accountId = uniqueId('acc');
@@ -192,20 +111,22 @@ describe('offline payment end to end: sound link, upload over a bound session, v
     }
     expect(await admin('POST', '/admin/accounts', { accountId: world.accountId, holderDisplayName: 'Holder', currency: 'EUR' })).toMatchObject({ status: 200 });
 
-    [world.terminalA, world.terminalB] = await Promise.all([newTerminal(services, world.merchantId), newTerminal(services, world.merchantId)]);
-    [world.phone1, world.phone2] = await Promise.all([newPhone(services, world.accountId), newPhone(services, world.accountId)]);
+    [world.terminalA, world.terminalB] = await Promise.all([newTerminal(services.endpoints, world.merchantId), newTerminal(services.endpoints, world.merchantId)]);
+    [world.phone1, world.phone2] = await Promise.all([newPhone(services.endpoints, world.accountId, offlineLimits), newPhone(services.endpoints, world.accountId, offlineLimits)]);
+    // Enrolled with software keys (format `none`), checked in: their device credentials carry the limits.
+    expect([world.phone1.offlineCaps, world.phone2.offlineCaps]).toEqual([offlineLimits, offlineLimits]);
 
     // The ledger learns account and merchant from the registry's events; then the operator funds the
     // wallet and sets the merchant's fees.
-    await waitUntil(async () => (await ledgerCall(services, 'GET', `/admin/accounts/payable_${world.merchantId}/balance`)).status === 200, kafkaWaitMs, 'the ledger knows the merchant');
-    let funding: HttpAnswer = { status: 0, body: {} };
+    await waitUntil(async () => (await ledgerAdmin(services.endpoints, 'GET', `/admin/accounts/payable_${world.merchantId}/balance`)).status === 200, kafkaWaitMs, 'the ledger knows the merchant');
+    let funding = { status: 0, body: {} as Record<string, unknown> };
     await waitUntil(
-      async () => (funding = await ledgerCall(services, 'POST', '/admin/fundings', { clientKey: uniqueId('fund'), consumerAccountId: world.accountId, amount: String(fundedAmount), currency: 'EUR' })).status === 200,
+      async () => (funding = await ledgerAdmin(services.endpoints, 'POST', '/admin/fundings', { clientKey: uniqueId('fund'), consumerAccountId: world.accountId, amount: String(fundedAmount), currency: 'EUR' })).status === 200,
       kafkaWaitMs,
       'the wallet funded (the ledger knows the account)',
     );
     expect(funding.body).toMatchObject({ outcome: 'posted' });
-    const schedule = await ledgerCall(services, 'POST', `/admin/merchants/${world.merchantId}/fee-schedules`, { basisPoints: feeSchedule.basisPoints, fixedMinorUnits: String(feeSchedule.fixedMinorUnits), effectiveFrom: null });
+    const schedule = await ledgerAdmin(services.endpoints, 'POST', `/admin/merchants/${world.merchantId}/fee-schedules`, { basisPoints: feeSchedule.basisPoints, fixedMinorUnits: String(feeSchedule.fixedMinorUnits), effectiveFrom: null });
     expect(schedule.status).toBe(201);
   });
 
@@ -213,6 +134,7 @@ describe('offline payment end to end: sound link, upload over a bound session, v
     const { terminalA, terminalB, phone1, phone2 } = world;
     const cases: Record<string, Case> = {};
     const valid = await payOverSound(services.modem, terminalA, phone1, 2_000n);
+    expect(valid.merchantDisplayName).toBe('Café Olé');
     cases['valid'] = { transactionId: formatTransactionId(valid.transactionId), bytes: valid.offlineTransactionBytes, amount: 2_000n, expected: { state: 'settled' } };
     const tamperBase = await payOverSound(services.modem, terminalA, phone1, 1_500n);
     cases['tamper base'] = { transactionId: formatTransactionId(tamperBase.transactionId), bytes: tamperBase.offlineTransactionBytes, amount: 1_500n, expected: { state: 'settled' } };
@@ -227,11 +149,11 @@ describe('offline payment end to end: sound link, upload over a bound session, v
 
     // A's request names the other merchant: the phone refuses to show it (the terminal credential names
     // A's merchant); a tampered app signs it anyway with a fresh counter, and A countersigns.
-    const wrongMerchant = await wrongMerchantTransaction(services.modem, terminalA, phone1, world.otherMerchantId);
+    const wrongMerchant = await wrongMerchantTransaction(services.modem, terminalA, phone1, world.otherMerchantId, 900n);
     cases['wrong merchant'] = { transactionId: idOf(wrongMerchant), bytes: wrongMerchant, amount: 900n, expected: { state: 'refused', code: 'MERCHANT_MISMATCH' } };
 
     // P2's payment key is revoked (lost phone) while the phone is offline: it still pays, A still accepts.
-    const revoked = await registryCall(services, 'POST', `/admin/keys/${phone2.paymentKeyId}/revoke`, { reason: 'device-lost' }, adminAuthorization());
+    const revoked = await registryAdmin(services.endpoints, 'POST', `/admin/keys/${phone2.paymentKeyId}/revoke`, { reason: 'device-lost' });
     expect(revoked).toMatchObject({ status: 200, body: { key: { state: 'revoked' } } });
     const verifierDb = services.verifier.service.app.get(DataSource);
     await waitUntil(
@@ -258,7 +180,7 @@ describe('offline payment end to end: sound link, upload over a bound session, v
 
   it('uploads over the terminals\' bound sessions: receipts, a repeated batch, refusals', async () => {
     const { terminalA, terminalB, cases } = world;
-    const final = (terminal: Terminal, entry: Case) => untilFinal(services, terminal, entry);
+    const final = (terminal: Terminal, entry: Case) => untilFinal(services.endpoints, terminal, entry.transactionId);
     await untilVerifierKnows(services, [terminalA, terminalB, world.phone1, world.phone2]);
 
     const first = await uploadWhenGuardReady(() => uploadPendingTransactions(terminalA.session, terminalA.pos, { verifier: services.verifierEndpoint }));
@@ -302,7 +224,7 @@ describe('offline payment end to end: sound link, upload over a bound session, v
         outcomes[name] = entry.expected.code === 'DUPLICATE_WITH_DIFFERENT_CONTENT' ? { refused: entry.expected.code, original: status?.status } : { refused: entry.expected.code, stored: status };
         continue;
       }
-      const status = await untilFinal(services, terminalOf(name), entry);
+      const status: TransactionStatus = await untilFinal(services.endpoints, terminalOf(name), entry.transactionId);
       outcomes[name] = { status: status.status, reasonCode: status.reasonCode };
     }
     expect(outcomes).toEqual({
@@ -383,7 +305,7 @@ describe('offline payment end to end: sound link, upload over a bound session, v
     const settled = Object.values(cases).filter((entry) => entry.expected.state === 'settled');
     const settledTotal = settled.reduce((sum, entry) => sum + entry.amount, 0n);
     const fees = settled.reduce((sum, entry) => sum + fee(entry.amount), 0n);
-    const balance = async (accountId: string) => (await ledgerCall(services, 'GET', `/admin/accounts/${accountId}/balance`)).body.balance;
+    const balance = async (accountId: string) => (await ledgerAdmin(services.endpoints, 'GET', `/admin/accounts/${accountId}/balance`)).body.balance;
     expect({
       wallet: await balance(`wallet_${world.accountId}`),
       merchant: await balance(`payable_${world.merchantId}`),
@@ -395,7 +317,7 @@ describe('offline payment end to end: sound link, upload over a bound session, v
       otherMerchant: '0',
       feeRevenue: String(fees),
     });
-    const statement = await ledgerCall(services, 'GET', `/admin/accounts/wallet_${world.accountId}/statement?limit=500`);
+    const statement = await ledgerAdmin(services.endpoints, 'GET', `/admin/accounts/wallet_${world.accountId}/statement?limit=500`);
     const lines = statement.body.lines as Array<{ kind: string; transactionId: string | null; change: string }>;
     const byTransaction = (left: unknown[], right: unknown[]) => String(left[1]).localeCompare(String(right[1]));
     expect(lines[0]).toMatchObject({ kind: 'funding', change: String(fundedAmount) });
@@ -403,342 +325,10 @@ describe('offline payment end to end: sound link, upload over a bound session, v
       settled.map((entry) => ['payment', entry.transactionId, String(-entry.amount)]).sort(byTransaction),
     );
     for (const entry of settled) {
-      expect((await ledgerCall(services, 'GET', `/admin/settlements/${entry.transactionId}`)).body).toMatchObject({ fee: String(fee(entry.amount)) });
+      expect((await ledgerAdmin(services.endpoints, 'GET', `/admin/settlements/${entry.transactionId}`)).body).toMatchObject({ fee: String(fee(entry.amount)) });
     }
   });
 });
-
-/** Starts the four services on one topic prefix, the taps and the sound modem; registers their stops in `cleanups`. */
-async function startServices(cleanups: Array<() => Promise<void> | void>): Promise<Services> {
-  const prefix = `e2e${randomBytes(4).toString('hex')}.`;
-  const kafka = { SETTLE_KAFKA_TOPIC_PREFIX: prefix, SETTLE_KAFKA_CREATE_TOPICS: 'true' };
-  const pki = makeTestPki();
-  cleanups.push(() => rmSync(pki.directory, { recursive: true, force: true }));
-  const ca = readFileSync(pki.caCert);
-  const start = async <TService extends { stop(): Promise<void> }>(starting: Promise<TService>): Promise<TService> => {
-    const service = await starting;
-    cleanups.unshift(() => service.stop());
-    return service;
-  };
-
-  const issuer = await start(
-    startTestService(tokenIssuerDefinition, {
-      env: { ...kafka, SETTLE_HTTP_TLS_CERT_FILE: pki.serverCert, SETTLE_HTTP_TLS_KEY_FILE: pki.serverKey, SETTLE_KEY_CUSTODY_FILE: pki.keyCustody, SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE: '1000' },
-    }),
-  );
-  // The resource servers trust the issuer's published key set, fetched once over HTTPS (a static
-  // SETTLE_AUTH_JWKS; test/e2e/bound-session.e2e-spec.ts covers SETTLE_AUTH_JWKS_URL).
-  const jwks = JSON.stringify(await httpsJson(`https://127.0.0.1:${portOf(issuer)}/.well-known/jwks.json`, ca));
-  const guard = { SETTLE_AUTH_MODE: 'token-binding', SETTLE_AUTH_JWKS: jwks };
-  const registry = await start(
-    startTestService(registryDefinition, {
-      env: {
-        ...kafka,
-        ...guard,
-        SETTLE_HTTP_TLS_CERT_FILE: join(pki.directory, 'registry.crt'),
-        SETTLE_HTTP_TLS_KEY_FILE: join(pki.directory, 'registry.key'),
-        SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'registry-key-custody.json'),
-      },
-    }),
-  );
-  // The verifier's certificate and its custody document with one receipt-signing key, from the same PKI.
-  const verifier = await start(
-    startTestService(verifierDefinition, {
-      env: {
-        ...kafka,
-        ...guard,
-        SETTLE_HTTP_TLS_CERT_FILE: join(pki.directory, 'verifier.crt'),
-        SETTLE_HTTP_TLS_KEY_FILE: join(pki.directory, 'verifier.key'),
-        SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'verifier-key-custody.json'),
-        SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy,
-      },
-    }),
-  );
-  const ledger = await start(startTestService(ledgerDefinition, { env: { ...kafka } }));
-  const verifierTap = await start(startTopicTap({ service: 'verifier', prefix, outputTopics: ['payments.uploaded.v1', 'payments.verified.v1', 'payments.rejected.v1', 'verifier.fraud-signals.v1'] }));
-  const ledgerTap = await start(startTopicTap({ service: 'ledger', prefix, outputTopics: ['payments.settlements.v1'] }));
-  const modem = await loadGgwaveModem();
-  cleanups.unshift(() => modem.close());
-  const endpointOf = (service: { url: string }): TlsEndpoint => ({ host: '127.0.0.1', port: portOf(service), servername: 'localhost', ca });
-  return {
-    issuer,
-    registry,
-    verifier,
-    ledger,
-    verifierTap,
-    ledgerTap,
-    issuerEndpoint: endpointOf(issuer),
-    registryEndpoint: endpointOf(registry),
-    verifierEndpoint: endpointOf(verifier),
-    caPem: ca.toString('utf8'),
-    modem,
-  };
-}
-
-/** GET of a JSON document over HTTPS (TLS 1.3) trusting `ca`. */
-function httpsJson(url: string, ca: Buffer): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const request = httpsRequest(url, { ca, minVersion: 'TLSv1.3', headers: { accept: 'application/json' } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => (response.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`${url}: HTTP ${response.statusCode}`))));
-    });
-    request.on('error', reject);
-    request.end();
-  });
-}
-
-/** An operator's or an enrolling device's call to the registry over HTTPS (no binding). */
-async function registryCall(services: Services, method: string, path: string, body?: unknown, authorization?: string): Promise<HttpAnswer> {
-  const answer = await sendBoundRequest({
-    server: { port: services.registryEndpoint.port, cert: services.caPem },
-    method,
-    path,
-    ...(authorization ? { headers: { authorization } } : {}),
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: answer.status, body: JSON.parse(answer.body || '{}') as Record<string, unknown> };
-}
-
-/** An operator's call to the ledger's admin API. */
-async function ledgerCall(services: Services, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
-  const response = await fetch(`${services.ledger.url}${path}`, {
-    method,
-    headers: { authorization: adminAuthorization(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-/**
- * Registers a payment key (from the device's keystore) and a binding key with an enrolment code and
- * waits until the verifier's verdict made both active. Returns their key ids.
- */
-async function enrol(services: Services, code: string, deviceId: string | undefined, paymentKey: ProtocolPublicKey, bindingJwk: object): Promise<{ paymentKeyId: string; bindingKeyId: string }> {
-  const challenge = await registryCall(services, 'POST', '/enrolment/challenges', { enrolmentCode: code, ...(deviceId === undefined ? {} : { deviceId }) });
-  expect(challenge.status).toBe(201);
-  const keys = [
-    { purpose: 'payment', algorithm: paymentKey.alg, publicKeyJwk: paymentKey.publicJwk, format: 'none', evidence: '' },
-    { purpose: 'binding', algorithm: 'ES256', publicKeyJwk: bindingJwk, format: 'none', evidence: '' },
-  ];
-  const registered = await registryCall(services, 'POST', '/enrolment/keys', { enrolmentCode: code, challenge: challenge.body.challenge, keys });
-  expect(registered).toMatchObject({ status: 200, body: { outcome: 'registered' } });
-  const [paymentKeyId, bindingKeyId] = (registered.body.keys as Array<{ keyId: string }>).map((key) => key.keyId) as [string, string];
-  expect(paymentKeyId).toBe(Buffer.from(paymentKey.keyId).toString('base64url'));
-  let states: unknown[] = [];
-  await waitUntil(
-    async () => {
-      states = await Promise.all([paymentKeyId, bindingKeyId].map(async (keyId) => (await registryCall(services, 'GET', `/admin/keys/${keyId}`, undefined, adminAuthorization())).body.state));
-      return states.every((state) => state === 'active');
-    },
-    kafkaWaitMs,
-    () => `keys ${paymentKeyId}, ${bindingKeyId} active (last seen ${JSON.stringify(states)})`,
-  );
-  return { paymentKeyId, bindingKeyId };
-}
-
-/** Starts the session, retried while the issuer's projection has not caught up with the registry. */
-async function startSession(session: DeviceSession): Promise<void> {
-  const notYetProjected = new Set(['KEY_UNKNOWN', 'KEY_NOT_ACTIVE', 'SUBJECT_UNKNOWN']);
-  let lastRefusal: DeviceSessionError | undefined;
-  await waitUntil(
-    async () => {
-      try {
-        await session.start();
-        return true;
-      } catch (error) {
-        if (!isDeviceSessionError(error) || !notYetProjected.has(error.problemCode ?? '')) throw error;
-        lastRefusal = error;
-        return false;
-      }
-    },
-    kafkaWaitMs,
-    () => `session start (last refusal: ${String(lastRefusal?.message)})`,
-  );
-}
-
-/**
- * A POST to the registry on a new bound connection, repeated while the registry's guard (which reads
- * binding-key states about once a second) does not know the key yet (401), bounded by its stated delay.
- */
-async function boundPost(session: DeviceSession, endpoint: TlsEndpoint, path: string): Promise<HttpAnswer> {
-  const once = async (): Promise<HttpAnswer> => {
-    const connection = await session.connect(endpoint);
-    try {
-      const answer = await session.send(connection, { method: 'POST', path, url: `https://localhost:${endpoint.port}${path}` });
-      return { status: answer.status, body: JSON.parse(answer.body) as Record<string, unknown> };
-    } finally {
-      connection.close();
-    }
-  };
-  let answer = await once();
-  await waitUntil(
-    async () => answer.status !== 401 || ((answer = await once()), false),
-    revocationDelayMsStated,
-    () => `${path} accepted once the registry's guard knows the key (last: ${answer.status})`,
-  );
-  return answer;
-}
-
-/** A terminal of `merchantId`: registered and enrolled by the operator, its session, its credential, its POS SDK. */
-async function newTerminal(services: Services, merchantId: string): Promise<Terminal> {
-  const terminalId = uniqueId('ter');
-  const admin = (method: string, path: string, body?: unknown) => registryCall(services, method, path, body, adminAuthorization());
-  expect(await admin('POST', '/admin/terminals', { terminalId, merchantId })).toMatchObject({ status: 200 });
-  const code = await admin('POST', '/admin/enrolment-codes', { subject: { kind: 'terminal', id: terminalId } });
-  expect(code.status).toBe(201);
-  const store = new MemoryStore();
-  // A terminal's approval key: a payment-purpose key whose use needs no person at the counter.
-  const keystore = new SoftwareKeystore({ store, authenticateUser: async () => true, backend: 'native' });
-  const approvalKey = await keystore.generateKey('approval', { alg: 'ES256', purpose: 'payment' });
-  const binding = generateKeyPair('ES256');
-  const session = new DeviceSession({ issuer: services.issuerEndpoint, bindingKeyId: calculateJwkThumbprint(binding.publicJwk), bindingPrivateJwk: binding.privateJwk as JWK });
-  const trust = await fetchTrust(services, session);
-  const { paymentKeyId, bindingKeyId } = await enrol(services, String(code.body.code), undefined, approvalKey.publicKey, binding.publicJwk);
-  expect(bindingKeyId).toBe(calculateJwkThumbprint(binding.publicJwk));
-  await startSession(session);
-  const issued = await boundPost(session, services.registryEndpoint, `/v1/terminals/${terminalId}/credential`);
-  expect(issued).toMatchObject({ status: 200, body: { terminalKeyId: paymentKeyId } });
-  const credentialBytes = new Uint8Array(Buffer.from(String(issued.body.terminalCredential), 'base64url'));
-  const pos = await PosTerminal.open({ store, terminalKey: { alg: 'ES256', keyId: approvalKey.publicKey.keyId, sign: (data) => approvalKey.sign(data) }, terminalCredentialBytes: credentialBytes, trust });
-  return { terminalId, merchantId, keystore, pos, session, approvalKeyId: paymentKeyId, bindingKeyId, credentialBytes };
-}
-
-/** A phone of `accountId`: created with limits by the operator, enrolled, its session, checked in. */
-async function newPhone(services: Services, accountId: string): Promise<Phone> {
-  const deviceId = uniqueId('dev');
-  const admin = (method: string, path: string, body?: unknown) => registryCall(services, method, path, body, adminAuthorization());
-  expect(await admin('POST', '/admin/devices', { deviceId, accountId, platform: 'android' })).toMatchObject({ status: 200 });
-  expect(await admin('PUT', `/admin/devices/${deviceId}/offline-limits`, { limits: offlineLimits })).toMatchObject({ status: 200, body: { outcome: 'applied' } });
-  const code = await admin('POST', '/admin/enrolment-codes', { subject: { kind: 'account', id: accountId } });
-  expect(code.status).toBe(201);
-  const store = new MemoryStore();
-  const keystore = new SoftwareKeystore({ store, authenticateUser: async () => true, backend: 'native' });
-  const binding = generateKeyPair('ES256');
-  const session = new DeviceSession({ issuer: services.issuerEndpoint, bindingKeyId: calculateJwkThumbprint(binding.publicJwk), bindingPrivateJwk: binding.privateJwk as JWK });
-  const wallet = await PcdWallet.open({ store, keystore, trust: await fetchTrust(services, session) });
-  const paymentKey = await wallet.createPaymentKey('ES256');
-  const { paymentKeyId, bindingKeyId } = await enrol(services, String(code.body.code), deviceId, paymentKey, binding.publicJwk);
-  await startSession(session);
-  const checkIn = await boundPost(session, services.registryEndpoint, `/v1/devices/${deviceId}/check-ins`);
-  expect(checkIn).toMatchObject({ status: 201, body: { paymentKeyId, offlineCaps: offlineLimits } });
-  const stored = await wallet.storeDeviceCredential(new Uint8Array(Buffer.from(String(checkIn.body.deviceCredential), 'base64url')), Date.now());
-  expect(stored).toMatchObject({ ok: true, value: { deviceId } });
-  return { deviceId, accountId, store, keystore, wallet, session, paymentKeyId, bindingKeyId };
-}
-
-/**
- * Sends messages as sound and returns what the other side heard: the audio goes through a 16-bit WAV
- * recording with half a second of silence before it (a microphone that started early).
- */
-function overTheAir(modem: SoundModem, messages: readonly OutgoingMessage[]): Uint8Array[] {
-  const audio = encodeTransmission(modem, messages);
-  const recorded = new Float32Array(audio.sampleRateHz / 2 + audio.samples.length);
-  recorded.set(audio.samples, audio.sampleRateHz / 2);
-  const heard = decodeRecording(modem, decodeWav(encodeWav({ samples: recorded, sampleRateHz: audio.sampleRateHz })));
-  expect(heard.failures).toEqual([]);
-  expect(heard.messages.map((bytes) => Buffer.from(bytes).toString('hex'))).toEqual(messages.map((message) => Buffer.from(message.bytes).toString('hex')));
-  return heard.messages;
-}
-
-/** The terminal's request to the phone: terminal credential (several frames), then the request (one). */
-function requestOverSound(modem: SoundModem, terminal: Terminal, amount: bigint) {
-  const created = terminal.pos.createRequest({ amount, currency: 'EUR', nonce: new Uint8Array(randomBytes(16)), nowMs: Date.now(), validityMs: 120_000 });
-  const [terminalCredentialBytes, requestBytes] = overTheAir(modem, [
-    { bytes: created.terminalCredentialBytes, framesMax: soundMessageFramesMax },
-    { bytes: created.requestBytes, framesMax: 1 },
-  ]) as [Uint8Array, Uint8Array];
-  return { created, heard: { terminalCredentialBytes, requestBytes } };
-}
-
-/** The phone's answer to the terminal: authorization (one frame), then its device credential; the terminal accepts it. */
-async function answerOverSound(modem: SoundModem, terminal: Terminal, requestBytes: Uint8Array, authorizationBytes: Uint8Array, deviceCredentialBytes: Uint8Array): Promise<AcceptedPayment> {
-  const [authorizationHeard, deviceCredentialHeard] = overTheAir(modem, [
-    { bytes: authorizationBytes, framesMax: 1 },
-    { bytes: deviceCredentialBytes, framesMax: soundMessageFramesMax },
-  ]) as [Uint8Array, Uint8Array];
-  const accepted = await terminal.pos.acceptAuthorization({ requestBytes, authorizationBytes: authorizationHeard, deviceCredentialBytes: deviceCredentialHeard, nowMs: Date.now() });
-  if (!accepted.ok) throw new Error(`the terminal refused the payment: ${accepted.code} ${accepted.message}`);
-  return accepted.value;
-}
-
-/** A payment as the SDKs make it: the phone shows the verified merchant, the user approves, the terminal countersigns. */
-async function payOverSound(modem: SoundModem, terminal: Terminal, phone: Phone, amount: bigint): Promise<AcceptedPayment> {
-  const { created, heard } = requestOverSound(modem, terminal, amount);
-  const presented = await phone.wallet.presentRequest({ ...heard, nowMs: Date.now() });
-  if (!presented.ok) throw new Error(`the phone refused the request: ${presented.code}`);
-  expect(presented.value).toMatchObject({ merchantDisplayName: 'Café Olé', request: { amount, terminalId: terminal.terminalId } });
-  const approved = await phone.wallet.approve(presented.value, { nowMs: Date.now(), prompt });
-  if (!approved.ok) throw new Error(`the phone did not approve: ${approved.code}`);
-  return answerOverSound(modem, terminal, created.requestBytes, approved.value.authorizationBytes, approved.value.deviceCredentialBytes);
-}
-
-/**
- * A consumer authorization made by a tampered app with the phone's real payment key (the wallet's
- * keystore alias `payment`), skipping the wallet's checks; with the next counter of the phone's own
- * durable counter unless `counter` is given.
- */
-async function rogueAuthorization(phone: Phone, requestBytes: Uint8Array, counter?: bigint): Promise<Uint8Array> {
-  const key = (await phone.keystore.getKey('payment'))!;
-  const deviceCounter = counter ?? (await new DeviceCounter(phone.store).reserveNext())!;
-  const prepared = prepareConsumerAuthorization({ requestBytes, deviceCounter, authorizedAtMs: Date.now(), alg: key.publicKey.alg, keyId: key.publicKey.keyId });
-  return prepared.complete(await key.sign(prepared.toBeSigned, prompt));
-}
-
-/** A payment at `terminal` over sound whose authorization a tampered app made (see {@link rogueAuthorization}). */
-async function roguePaymentOverSound(modem: SoundModem, terminal: Terminal, phone: Phone, amount: bigint, counter?: bigint): Promise<AcceptedPayment> {
-  const { created, heard } = requestOverSound(modem, terminal, amount);
-  const authorizationBytes = await rogueAuthorization(phone, heard.requestBytes, counter);
-  const credential = (await phone.wallet.deviceCredential())!;
-  return answerOverSound(modem, terminal, created.requestBytes, authorizationBytes, credential.bytes);
-}
-
-/**
- * A's request naming another merchant, sent over sound: the wallet refuses to show it; a tampered app
- * signs it anyway and A (tampered too: its SDK only makes requests for its own merchant) countersigns.
- */
-async function wrongMerchantTransaction(modem: SoundModem, terminal: Terminal, phone: Phone, otherMerchantId: string): Promise<Uint8Array> {
-  const nowMs = Date.now();
-  const requestBytes = encodePaymentRequest({ merchantId: otherMerchantId, terminalId: terminal.terminalId, amount: 900n, currency: 'EUR', nonce: new Uint8Array(randomBytes(16)), createdAtMs: nowMs, expiresAtMs: nowMs + 120_000 });
-  const [terminalCredentialBytes, requestHeard] = overTheAir(modem, [
-    { bytes: terminal.credentialBytes, framesMax: soundMessageFramesMax },
-    { bytes: requestBytes, framesMax: 1 },
-  ]) as [Uint8Array, Uint8Array];
-  expect(await phone.wallet.presentRequest({ requestBytes: requestHeard, terminalCredentialBytes, nowMs: Date.now() })).toMatchObject({ ok: false, code: 'TERMINAL_MISMATCH' });
-  const authorizationBytes = await rogueAuthorization(phone, requestHeard);
-  const [authorizationHeard] = overTheAir(modem, [{ bytes: authorizationBytes, framesMax: 1 }]) as [Uint8Array];
-  return encodeOfflineTransaction({ requestBytes, authorizationBytes: authorizationHeard, approvalBytes: await approvalBy(terminal, authorizationHeard, Date.now()) });
-}
-
-/** A merchant approval of `authorizationBytes` signed with the terminal's real approval key. */
-async function approvalBy(terminal: Terminal, authorizationBytes: Uint8Array, approvedAtMs: number): Promise<Uint8Array> {
-  const key = (await terminal.keystore.getKey('approval'))!;
-  const prepared = prepareMerchantApproval({ authorizationBytes, approvedAtMs, alg: key.publicKey.alg, keyId: key.publicKey.keyId });
-  return prepared.complete(await key.sign(prepared.toBeSigned));
-}
-
-/** The transaction approved again by the same terminal a millisecond later: same id, other signed content. */
-async function reapprove(bytes: Uint8Array, terminal: Terminal): Promise<Uint8Array> {
-  const decoded = decodedOf(bytes);
-  return encodeOfflineTransaction({ requestBytes: decoded.requestBytes, authorizationBytes: decoded.authorizationBytes, approvalBytes: await approvalBy(terminal, decoded.authorizationBytes, decoded.approval.approvedAtMs + 1) });
-}
-
-/** The transaction with its request's amount changed and both signatures kept (the consumer's no longer matches). */
-function withAmount(bytes: Uint8Array, amount: bigint): Uint8Array {
-  const decoded = decodedOf(bytes);
-  return encodeOfflineTransaction({ requestBytes: encodePaymentRequest({ ...decoded.request, amount }), authorizationBytes: decoded.authorizationBytes, approvalBytes: decoded.approvalBytes });
-}
-
-function decodedOf(bytes: Uint8Array): OfflineTransaction {
-  const decoded = decodeOfflineTransaction(bytes);
-  if (!decoded.ok) throw new Error(`not an offline transaction: ${decoded.code}`);
-  return decoded.value;
-}
-
-function idOf(bytes: Uint8Array): string {
-  return formatTransactionId(decodedOf(bytes).transactionId);
-}
 
 function transactionIdOf(event: EventEnvelope): string {
   return (event.payload as { transactionId: string }).transactionId;
@@ -765,47 +355,4 @@ async function untilVerifierKnows(services: Services, parties: ReadonlyArray<Ter
     kafkaWaitMs,
     'the verifier knows every party\'s keys',
   );
-}
-
-/** Runs an upload, repeated while the verifier's guard does not know the terminal's binding key yet (401). */
-async function uploadWhenGuardReady<TResult>(upload: () => Promise<TResult>): Promise<TResult> {
-  const deadline = Date.now() + revocationDelayMsStated;
-  for (;;) {
-    try {
-      return await upload();
-    } catch (error) {
-      if (!isDeviceSessionError(error) || error.status !== 401 || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-}
-
-/** Polls the transaction's status as its terminal sees it until it is final (settled, rejected, settlement failed). */
-async function untilFinal(services: Services, terminal: Terminal, entry: Case): Promise<TransactionStatus> {
-  let status: TransactionStatus | null = null;
-  await waitUntil(
-    async () => {
-      status = await fetchTransactionStatus(terminal.session, entry.transactionId, { verifier: services.verifierEndpoint });
-      return status !== null && ['settled', 'rejected', 'settlement-failed'].includes(status.status);
-    },
-    finalStateWaitMs,
-    () => `${entry.transactionId} final (last: ${JSON.stringify(status)})`,
-  );
-  return status!;
-}
-
-/** Polls `condition` every 100 ms until it holds; after `timeoutMs` fails with `what` (evaluated then). */
-async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** What a device trusts offline, fetched over TLS with its own (not yet started) session: credential and receipt keys. */
-async function fetchTrust(services: Services, session: DeviceSession): Promise<ProcessorTrust> {
-  const credentialKeys = await fetchCredentialKeys(session, { registry: services.registryEndpoint });
-  const receiptKeys = await fetchReceiptKeys(session, { verifier: services.verifierEndpoint });
-  return { credentialKeys, receiptKeys, algorithms: ['ES256'], backend: 'native' };
 }

@@ -8,6 +8,7 @@ import { VerifierClockModule } from './clock';
 import { ReceiptSigner } from './confirmations/receipt-signer';
 import { SettlementOutcomesConsumer } from './confirmations/settlement-outcomes.consumer';
 import { TransactionsController } from './confirmations/transactions.controller';
+import { VerificationMetrics } from './metrics/verifier-metrics';
 import { EndOfDayController } from './reconciliation/end-of-day.controller';
 import { EndOfDayHandler } from './reconciliation/end-of-day.handler';
 import { RegistryProjectionConsumer } from './registry-projection/registry-projection.consumer';
@@ -35,6 +36,7 @@ class VerifierSharedModule {}
     ResourceGuardModule.forService(),
     MessagingModule.forService({
       consumers: [AttestationRequestsConsumer, BindingKeyLifecycleConsumer, RegistryProjectionConsumer, PaymentUploadedConsumer, SettlementOutcomesConsumer],
+      outboxListeners: [VerificationMetrics],
     }),
   ],
   controllers: [UploadsController, TransactionsController, EndOfDayController],

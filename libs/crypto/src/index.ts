@@ -42,6 +42,7 @@ export { calculateJwkThumbprint, calculateJwkThumbprintBytes } from './thumbprin
 export { sha256Concat, sha256LengthBytes } from './digest/sha256';
 
 export { type VerifySignatureInput, verifySignature } from './signatures/verify-signature';
+export { verifySignatureAsync } from './signatures/verify-signature-async';
 export { type SignInput, sign } from './signatures/sign';
 export { ecdsaDerToRaw, ecdsaRawToDer } from './signatures/ecdsa-der';
 

@@ -80,9 +80,13 @@ export class DeviceSession {
     return this.options.mode ?? 'token-binding';
   }
 
-  /** Starts a new session on a new connection. */
-  async start(): Promise<SessionToken> {
-    const answer = await this.callIssuer('/v1/sessions', undefined, { bindingKeyId: this.options.bindingKeyId });
+  /**
+   * Starts a new session on a new connection. `headers` are added to the request, e.g. a W3C
+   * `traceparent` so the token issuer's spans join the caller's trace (never authorization headers:
+   * those the session sets itself).
+   */
+  async start(options: { readonly headers?: Readonly<Record<string, string>> } = {}): Promise<SessionToken> {
+    const answer = await this.callIssuer('/v1/sessions', undefined, { bindingKeyId: this.options.bindingKeyId }, options.headers);
     return this.accept(answer, 'session start');
   }
 
@@ -131,12 +135,12 @@ export class DeviceSession {
     }
   }
 
-  private async callIssuer(path: string, presented: SessionToken | undefined, json: unknown): Promise<HttpAnswer> {
+  private async callIssuer(path: string, presented: SessionToken | undefined, json: unknown, extraHeaders: Readonly<Record<string, string>> = {}): Promise<HttpAnswer> {
     // One connection per call: the binding proves the key on the connection the request travels on.
     const connection = await BoundConnection.open(this.options.issuer, this.options.bindingPrivateJwk);
     try {
       for (let attempt = 0; ; attempt++) {
-        const headers: Record<string, string> = {};
+        const headers: Record<string, string> = { ...extraHeaders };
         if (presented !== undefined) headers['authorization'] = `${presented.tokenType} ${presented.accessToken}`;
         if (this.mode === 'token-binding') headers['sec-token-binding'] = connection.tokenBindingHeader;
         else headers['dpop'] = await createDpopProof({ privateJwk: this.options.bindingPrivateJwk, htm: 'POST', htu: `${this.issuerUrl()}${path}`, ...(presented ? { accessToken: presented.accessToken } : {}), ...this.nonceClaim() });

@@ -46,6 +46,7 @@ interface Seen {
   readonly bindingVerified: boolean | null;
   readonly dpopNonce: string | null;
   readonly authorization: string | undefined;
+  readonly traceparent: string | undefined;
 }
 
 interface Reply {
@@ -86,6 +87,7 @@ describe('payment client (uploads, confirmations, receipt keys) against a local 
         bindingVerified: typeof binding === 'string' ? verifyTokenBindingMessage({ header: binding, ekm: exportTokenBindingKeyingMaterial(socket), allowedKeyParameters: ['ecdsap256'] }).ok : null,
         dpopNonce: typeof proof === 'string' ? ((decodeJwt(proof)['nonce'] as string | undefined) ?? null) : null,
         authorization: request.headers['authorization'],
+        traceparent: typeof request.headers['traceparent'] === 'string' ? request.headers['traceparent'] : undefined,
       };
       seen.push(entry);
       const answer: Reply =
@@ -236,6 +238,29 @@ describe('payment client (uploads, confirmations, receipt keys) against a local 
 
     reply = () => ({ status: 200, body: { keys: [{ ...processorJwk, kid: 'another', alg: 'ES256', use: 'sig' }] } });
     await expect(fetchReceiptKeys(newSession(), { verifier: endpoint })).rejects.toMatchObject({ code: 'ERR_RESPONSE_INVALID' });
+  });
+
+  it('sends the caller’s extra headers (a traceparent) with every request, never in place of its own authorization', async () => {
+    const transactionId = `txn_${Buffer.alloc(32, 3).toString('base64url')}`;
+    reply = (request) =>
+      request.url === '/v1/uploads'
+        ? acceptEverything(request)
+        : request.url.startsWith('/v1/confirmations')
+          ? { status: 200, body: { confirmations: [], nextCursor: '0' } }
+          : { status: 200, body: { transactionId, status: 'received', reasonCode: null, uploadedAt: '2026-11-28T10:00:00.000Z', decidedAt: null, settledAt: null, confirmation: null } };
+    const traceparent = `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`;
+    const options = { verifier: endpoint, headers: { traceparent, authorization: 'Bearer not-mine' } };
+    const session = newSession();
+    await uploadTransactions(session, [{ bytes: new Uint8Array(randomBytes(40)) }], options);
+    await fetchConfirmations(session, { acceptConfirmation: async () => ({ ok: true, value: null }) }, options);
+    await fetchTransactionStatus(session, transactionId, options);
+    const resourceRequests = seen.filter((request) => request.url !== '/v1/sessions');
+    expect(resourceRequests.map((request) => [request.url.split('?')[0], request.traceparent])).toEqual([
+      ['/v1/uploads', traceparent],
+      ['/v1/confirmations', traceparent],
+      [`/v1/transactions/${transactionId}`, traceparent],
+    ]);
+    expect(resourceRequests.every((request) => request.authorization !== 'Bearer not-mine' && request.bindingVerified === true)).toBe(true);
   });
 
   it('reads a transaction status, and null for a transaction the verifier does not know for this caller', async () => {

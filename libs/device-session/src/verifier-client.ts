@@ -70,6 +70,12 @@ const transactionIdPattern = /^txn_[A-Za-z0-9_-]{43}$/;
 export interface VerifierClientOptions {
   readonly verifier: TlsEndpoint;
   readonly verifierUrl?: string;
+  /**
+   * Extra headers on every request to the verifier, e.g. a W3C `traceparent` so the verifier's spans
+   * join the caller's trace (the demo traces one payment this way). Never authorization headers:
+   * the session adds those.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -148,7 +154,7 @@ export async function uploadTransactions<TItem extends { readonly bytes: Uint8Ar
         method: 'POST',
         path: '/v1/uploads',
         url: urlOf(options, '/v1/uploads'),
-        headers: { accept: 'application/json' },
+        headers: { ...options.headers, accept: 'application/json' },
         body: { contentType: 'application/cbor', bytes: encodeCborDeterministic(batch.map((item) => item.bytes)) },
       });
       const accepted = readUploadAnswer(answer, batch.length);
@@ -288,7 +294,7 @@ export async function fetchConfirmations<TValue>(
   try {
     for (let page = 0; page < confirmationPagesPerFetchMax; page++) {
       const path = `/v1/confirmations?after=${cursor}&limit=${pageSize}`;
-      const answer = await session.send(connection, { method: 'GET', path, url: urlOf(options, '/v1/confirmations'), headers: { accept: 'application/json' } });
+      const answer = await session.send(connection, { method: 'GET', path, url: urlOf(options, '/v1/confirmations'), headers: { ...options.headers, accept: 'application/json' } });
       const listed = readConfirmationsPage(answer, cursor);
       for (const entry of listed.entries) {
         const result = await sink.acceptConfirmation(entry.confirmationBytes);
@@ -424,7 +430,7 @@ export async function fetchTransactionStatus(session: DeviceSession, transaction
   const connection = await session.connect(options.verifier);
   let answer: HttpAnswer;
   try {
-    answer = await session.send(connection, { method: 'GET', path, url: urlOf(options, path), headers: { accept: 'application/json' } });
+    answer = await session.send(connection, { method: 'GET', path, url: urlOf(options, path), headers: { ...options.headers, accept: 'application/json' } });
   } finally {
     connection.close();
   }

@@ -14,19 +14,48 @@ export interface SqlPool extends SqlExecutor {
   connect(): Promise<SqlExecutor & { release(error?: Error | boolean): void }>;
 }
 
+/** Callbacks to run once the transaction open on a connection commits (see {@link afterCommit}). */
+const commitCallbacks = new WeakMap<SqlExecutor, Array<() => void>>();
+
 /** Runs `work` in one transaction on a connection of its own. */
 export async function inTransaction<T>(pool: SqlPool, work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  const callbacks: Array<() => void> = [];
   let broken: Error | undefined;
   try {
+    commitCallbacks.set(client, callbacks);
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
+    commitCallbacks.delete(client);
+    for (const callback of callbacks) runQuietly(callback);
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
+    commitCallbacks.delete(client);
     client.release(broken ?? false);
+  }
+}
+
+/**
+ * Runs `callback` once the transaction `sql` belongs to has committed — never if it rolls back (a
+ * batch retried half by half must not count twice). For metrics and other observations, not
+ * effects: a callback's error is ignored. Only transactions opened by {@link inTransaction} are
+ * seen; elsewhere the callback is dropped and `false` returned.
+ */
+export function afterCommit(sql: SqlExecutor, callback: () => void): boolean {
+  const callbacks = commitCallbacks.get(sql);
+  if (callbacks === undefined) return false;
+  callbacks.push(callback);
+  return true;
+}
+
+function runQuietly(callback: () => void): void {
+  try {
+    callback();
+  } catch {
+    // An observation failing must not turn a committed transaction into an error.
   }
 }

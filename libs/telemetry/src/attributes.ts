@@ -53,10 +53,17 @@ export const SpanAttribute = {
   settleCorrelationId: 'settle.correlation.id',
   settleCausationId: 'settle.causation.id',
   settleTransactionId: 'settle.transaction.id',
+  /** The verifier's upload batch (`upl_…`), on the upload request's span. */
+  settleUploadBatchId: 'settle.upload.batch_id',
+  /** Transactions in one upload request. */
+  settleUploadTransactionCount: 'settle.upload.transaction_count',
   /** The consumer group as this project names it (also set `messagingConsumerGroupName`). */
   settleConsumerGroup: 'settle.consumer.group',
   settleOutboxBatchSize: 'settle.outbox.batch_size',
+  /** What the inbox did with a consumed event: `applied`, `duplicate` or `dead-lettered`. */
   settleInboxOutcome: 'settle.inbox.outcome',
+  /** Why an event was dead-lettered (the `dlq-reason` header). */
+  settleDeadLetterReason: 'settle.dead_letter.reason',
   settleAdminOperatorId: 'settle.admin.operator_id',
   settleAdminAction: 'settle.admin.action',
   settleMigrationId: 'settle.migration.id',
@@ -75,4 +82,28 @@ export const MessagingOperationType = {
   receive: 'receive',
   process: 'process',
   settle: 'settle',
+} as const;
+
+/** Values of `settle.inbox.outcome`. */
+export const InboxOutcome = { applied: 'applied', duplicate: 'duplicate', deadLettered: 'dead-lettered' } as const;
+
+/**
+ * Label names of the project's metrics (docs/observability.md), short as Prometheus labels are: a
+ * dashboard is written against them, so they never change meaning.
+ */
+export const MetricAttribute = {
+  /** `settle.uploads` (`accepted` | `refused`) and `settle.settlements` (`settled` | `failed`). */
+  outcome: 'outcome',
+  /** `settle.uploads`: the refusal code; `DUPLICATE` for a transaction accepted again; absent otherwise. */
+  code: 'code',
+  /** `settle.verifications`: `verified` | `rejected`. */
+  verdict: 'verdict',
+  /** `settle.verifications`, `settle.settlements`, `settle.dead_letters`: the reason code; absent on success. */
+  reason: 'reason',
+  /** `settle.consumer.lag`: the consumer group (`<service>.<consumer>`). */
+  group: 'group',
+  topic: 'topic',
+  partition: 'partition',
+  /** The service whose outbox or dead letters are counted. */
+  service: 'service',
 } as const;

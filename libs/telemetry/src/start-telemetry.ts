@@ -1,6 +1,11 @@
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { type Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
@@ -9,12 +14,16 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { settleMetricViews } from './metrics';
 
 /** How long shutdown waits for the exporter to flush before giving up. */
 export const telemetryShutdownTimeoutMs = 5_000;
 
 /** Incoming requests under these paths make no spans: probes every few seconds are noise. */
 const untracedPathPrefixes = ['/health/'] as const;
+
+/** Path of the Prometheus endpoint on SETTLE_METRICS_PORT. */
+export const metricsEndpointPath = '/metrics';
 
 export type TraceExporterKind = 'otlp' | 'console' | 'none';
 
@@ -45,6 +54,35 @@ export function traceExporterKind(env: NodeJS.ProcessEnv): TraceExporterKind {
   return endpoint ? 'otlp' : 'none';
 }
 
+/**
+ * The port of the Prometheus endpoint: SETTLE_METRICS_PORT, or `undefined` (no endpoint) when it is
+ * unset, empty or not a port. The service's configuration check (libs/platform `commonConfig`)
+ * refuses a malformed value at start-up; telemetry, which starts earlier, only ignores it.
+ */
+export function metricsPort(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.SETTLE_METRICS_PORT?.trim();
+  if (!value || !/^\d{1,5}$/.test(value)) return undefined;
+  const port = Number(value);
+  return port >= 1 && port <= 65_535 ? port : undefined;
+}
+
+/**
+ * The instrumentations every service runs. pg makes spans only inside a trace: the outbox relay's
+ * idle polls and the sweepers would otherwise each start a trace of one query. The kafkajs
+ * instrumentation's producer spans are suppressed by the messaging adapter (the messages carry the
+ * trace context their outbox rows stored); its consumer spans and client metrics stay.
+ */
+function instrumentations(): Instrumentation[] {
+  return [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (request) => untracedPathPrefixes.some((prefix) => request.url?.startsWith(prefix) ?? false),
+    }),
+    new NestInstrumentation(),
+    new PgInstrumentation({ requireParentSpan: true }),
+    new KafkaJsInstrumentation(),
+  ];
+}
+
 function spanProcessorsFor(kind: TraceExporterKind): SpanProcessor[] {
   switch (kind) {
     case 'otlp':
@@ -60,9 +98,11 @@ function spanProcessorsFor(kind: TraceExporterKind): SpanProcessor[] {
 }
 
 /**
- * Starts the OpenTelemetry Node SDK: W3C trace context (and baggage) propagation, HTTP
- * instrumentation, and the exporter chosen by {@link traceExporterKind}. Call it before anything
- * imports `http`, `pg` or Nest — each app's `src/telemetry.ts`, imported first by `src/main.ts`.
+ * Starts the OpenTelemetry Node SDK: W3C trace context (and baggage) propagation, HTTP, NestJS, pg
+ * and kafkajs instrumentation, the trace exporter chosen by {@link traceExporterKind}, and — when
+ * SETTLE_METRICS_PORT is set — a Prometheus endpoint on SETTLE_HTTP_HOST:SETTLE_METRICS_PORT
+ * (`/metrics`). Call it before anything imports `http`, `pg`, kafkajs or Nest — each app's
+ * `src/telemetry.ts`, imported first by `src/main.ts`.
  *
  * @returns a function that flushes and stops the SDK (also reachable as {@link shutdownTelemetry}).
  * @example
@@ -78,21 +118,23 @@ export function startTelemetry(options: TelemetryOptions): StopTelemetry {
     throw new Error(`startTelemetry: already started for ${running.serviceName}; start it once per process`);
   }
   const env = options.env ?? process.env;
+  const prometheus = prometheusExporterFor(env);
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     textMapPropagator: new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => untracedPathPrefixes.some((prefix) => request.url?.startsWith(prefix) ?? false),
-      }),
-    ],
+    instrumentations: instrumentations(),
     spanProcessors: [...spanProcessorsFor(traceExporterKind(env)), ...(options.additionalSpanProcessors ?? [])],
+    // Without a reader here the SDK still honours OTEL_METRICS_EXPORTER (e.g. otlp); the views apply either way.
+    ...(prometheus ? { metricReaders: [prometheus] } : {}),
+    views: [...settleMetricViews],
     // Logs go to stdout through pino; without this the SDK would start an OTLP log exporter.
     logRecordProcessors: [],
   });
   sdk.start();
+  // Metrics are an aid, not a duty: a port already taken is reported and the service runs without them.
+  prometheus?.startServer().catch((error: unknown) => reportTelemetryError(options.serviceName, 'metrics endpoint failed to start', error));
 
   let stopping: Promise<void> | undefined;
   const stop: StopTelemetry = () => {
@@ -103,6 +145,19 @@ export function startTelemetry(options: TelemetryOptions): StopTelemetry {
   };
   running = { serviceName: options.serviceName, stop };
   return stop;
+}
+
+function prometheusExporterFor(env: NodeJS.ProcessEnv): PrometheusExporter | undefined {
+  const port = metricsPort(env);
+  if (port === undefined) return undefined;
+  const host = env.SETTLE_HTTP_HOST?.trim() || '127.0.0.1';
+  return new PrometheusExporter({ host, port, endpoint: metricsEndpointPath, preventServerStart: true });
+}
+
+/** One JSON line on stderr, shaped like the services' log lines (the logger is not up yet). */
+function reportTelemetryError(serviceName: string, message: string, error: unknown): void {
+  const err = { message: error instanceof Error ? error.message : String(error) };
+  process.stderr.write(`${JSON.stringify({ level: 'error', time: new Date().toISOString(), service: serviceName, msg: message, err })}\n`);
 }
 
 /** Flushes and stops the SDK if {@link startTelemetry} ran in this process; otherwise does nothing. */

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type PaymentSettledV1, type PaymentSettlementFailedV1 } from '@settle/contracts';
-import { type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import { afterCommit, type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, PermanentEventError, type SqlExecutor } from '@settle/messaging';
 import { type Logger, PLATFORM_LOGGER } from '@settle/platform';
+import { settleInstruments } from '@settle/telemetry';
 import { type Clock, VERIFIER_CLOCK } from '../clock';
 import { ReceiptSigner } from './receipt-signer';
 import { decideSettlementOutcome, type HeldTransaction, type SettlementOutcome } from './settlement-outcome.decider';
@@ -16,7 +17,11 @@ interface TransactionRow extends Record<string, unknown> {
   currency: string;
   reason_code: string | null;
   entry_id: string | null;
+  uploaded_at: Date;
 }
+
+/** A held transaction with its upload time (for `settle.upload_to_settled`). */
+type HeldWithUpload = HeldTransaction & { readonly uploadedAtMs: number };
 
 /** One transaction's final state, as written back. */
 interface FinalState {
@@ -41,6 +46,7 @@ interface FinalState {
 export class SettlementOutcomesConsumer implements EventConsumer {
   readonly name = 'settlement-outcomes';
   readonly topics = ['payments.settlements.v1'] as const;
+  private readonly uploadToSettled = settleInstruments().uploadToSettled;
 
   constructor(
     private readonly signer: ReceiptSigner,
@@ -56,6 +62,7 @@ export class SettlementOutcomesConsumer implements EventConsumer {
     );
     const now = this.clock.now();
     const finals = new Map<string, FinalState>();
+    const uploadToSettledSeconds: number[] = [];
     for (const outcome of outcomes) {
       const decision = decideSettlementOutcome(outcome, held.get(outcome.transactionId) ?? null, now.getTime());
       switch (decision.outcome) {
@@ -77,10 +84,13 @@ export class SettlementOutcomesConsumer implements EventConsumer {
           finals.set(outcome.transactionId, { transactionId: outcome.transactionId, status, reasonCode, settledAt, entryId, confirmation });
           const before = held.get(outcome.transactionId)!;
           held.set(outcome.transactionId, { ...before, status: decision.status, reasonCode: decision.reasonCode, entryId: decision.entryId });
+          // Settled (the ledger's time) − uploaded (ours): two clocks, so a skew never makes it negative.
+          if (settledAt !== null) uploadToSettledSeconds.push(Math.max(0, Date.parse(settledAt) - before.uploadedAtMs) / 1000);
         }
       }
     }
     await writeFinalStates(sql, [...finals.values()], now);
+    if (uploadToSettledSeconds.length > 0) afterCommit(sql, () => uploadToSettledSeconds.forEach((seconds) => this.uploadToSettled.record(seconds)));
   };
 }
 
@@ -100,9 +110,9 @@ function outcomeOf(type: string, payload: unknown): SettlementOutcome {
 }
 
 /** The transactions of the chunk, locked until commit (the verification consumer writes them too). */
-async function lockTransactions(sql: SqlExecutor, transactionIds: readonly string[]): Promise<Map<string, HeldTransaction>> {
+async function lockTransactions(sql: SqlExecutor, transactionIds: readonly string[]): Promise<Map<string, HeldWithUpload>> {
   const { rows } = await sql.query<TransactionRow>(
-    `SELECT transaction_id, status, terminal_id, merchant_id, consumer_account_id, amount::text, currency, reason_code, entry_id
+    `SELECT transaction_id, status, terminal_id, merchant_id, consumer_account_id, amount::text, currency, reason_code, entry_id, uploaded_at
        FROM verifier_transactions WHERE transaction_id = ANY($1::text[]) ORDER BY transaction_id FOR UPDATE`,
     [[...new Set(transactionIds)]],
   );
@@ -118,6 +128,7 @@ async function lockTransactions(sql: SqlExecutor, transactionIds: readonly strin
         currency: row.currency,
         reasonCode: row.reason_code,
         entryId: row.entry_id,
+        uploadedAtMs: row.uploaded_at.getTime(),
       },
     ]),
   );

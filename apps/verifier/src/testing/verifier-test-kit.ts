@@ -24,7 +24,7 @@ export interface HttpAnswer {
 export interface VerifierTestKit {
   readonly test: TestService<typeof serviceDefinition.config>;
   readonly prefix: string;
-  /** Every event the verifier published (attestation results, payments, fraud signals), in arrival order. */
+  /** Every event the verifier published (attestation results, payments, fraud signals), in arrival order; empty with `collectPublished: false`. */
   readonly published: EventEnvelope[];
   readonly deadLetters: Array<{ reason: string; value: string }>;
   /** The token issuer the verifier's guard trusts (sign bound tokens for terminals and phones with it). */
@@ -52,11 +52,19 @@ export function receiptCustody(activatesAt = new Date(Date.now() - 60_000)): Key
 
 /**
  * Starts a verifier. `env` is added last (e.g. a development attestation policy); `tokenIssuer`
- * defaults to a fresh test issuer, `database` reuses one (a restart).
+ * defaults to a fresh test issuer, `database` reuses one (a restart). `collectPublished: false`
+ * (benchmarks only) leaves the verifier's output topics unread — `published` stays empty — so
+ * that the measured process does not also consume and parse every event it publishes; dead
+ * letters are still collected.
  */
 export async function startVerifier(
   env: NodeJS.ProcessEnv = {},
-  options: { readonly tokenIssuer?: TestTokenIssuer; readonly prefix?: string; readonly database?: TestService<typeof serviceDefinition.config>['database'] } = {},
+  options: {
+    readonly tokenIssuer?: TestTokenIssuer;
+    readonly prefix?: string;
+    readonly database?: TestService<typeof serviceDefinition.config>['database'];
+    readonly collectPublished?: boolean;
+  } = {},
 ): Promise<VerifierTestKit> {
   const prefix = options.prefix ?? `t${randomBytes(4).toString('hex')}.`;
   const tokenIssuer = options.tokenIssuer ?? createTestTokenIssuer();
@@ -84,7 +92,7 @@ export async function startVerifier(
     rmSync(directory, { recursive: true, force: true });
     throw error;
   });
-  const tap = await startTopicTap({ service: 'verifier', prefix, outputTopics });
+  const tap = await startTopicTap({ service: 'verifier', prefix, outputTopics: options.collectPublished === false ? [] : outputTopics });
   const dataSource = test.service.app.get(DataSource);
   const server = { port: Number(new URL(test.url).port), cert: certificate.cert };
   return {

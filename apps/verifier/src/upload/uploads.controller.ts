@@ -2,6 +2,7 @@ import { Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConsumes, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
 import { currentRequestId, type PlatformRequest, PlatformProblemCode, ProblemException } from '@settle/platform';
 import { Authenticated, AuthenticatedPrincipal, type Principal } from '@settle/resource-guard';
+import { UploadMetrics } from '../metrics/verifier-metrics';
 import { parseCborUploadBody, parseJsonUploadBody, type UploadBodyResult } from './upload-body';
 import { uploadBodySizeMaxBytes } from './upload-limits';
 import { badRequestCodes, payloadTooLargeCodes, problemResponse, uploadAcceptedSchema, uploadRequestBody } from './upload-openapi';
@@ -22,6 +23,8 @@ type UploadRequest = PlatformRequest & { readonly body?: unknown };
 @ApiTags('uploads')
 @Controller('v1/uploads')
 export class UploadsController {
+  private readonly metrics = new UploadMetrics();
+
   constructor(private readonly handler: UploadHandler) {}
 
   @Post()
@@ -51,7 +54,9 @@ export class UploadsController {
       const { status, code, detail, errors } = parsed.problem;
       throw new ProblemException({ status, code, title: status === 413 ? 'Upload too large' : 'Upload refused', detail, errors });
     }
-    return this.handler.upload({ terminalId: principal.subject, merchantId: principal.owner }, parsed.transactions, currentRequestId());
+    const result = await this.handler.upload({ terminalId: principal.subject, merchantId: principal.owner }, parsed.transactions, currentRequestId());
+    this.metrics.record(result.batchId, result.receipts);
+    return result;
   }
 }
 

@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeOfflineTransaction, type EventEnvelope, formatTransactionId, type OfflineTransaction, type PaymentUploadedV1, paymentUploadedV1 } from '@settle/contracts';
+import {
+  decodeOfflineTransaction,
+  type EventEnvelope,
+  formatTransactionId,
+  type OfflineTransaction,
+  type PaymentUploadedV1,
+  paymentUploadedV1,
+  verifyOfflineTransactionAsync,
+} from '@settle/contracts';
 import { base64UrlEncode } from '@settle/crypto';
 import { type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
 import { type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
@@ -33,6 +41,8 @@ import {
   compromisedSinceMs,
   type CountedPayment,
   decideVerifyPayment,
+  signatureCheckOf,
+  type SignatureOutcome,
   type VerificationKey,
   type VerifyPaymentDecision,
 } from './verify-payment.decider';
@@ -60,7 +70,9 @@ interface PendingUpload {
 
 /** What the registry projection and the earlier verdicts say about a batch's devices, terminals and merchants. */
 interface BatchFacts {
-  readonly keys: ReadonlyMap<string, KeyFact>;
+  readonly keys: ReadonlyMap<string, VerificationKey>;
+  /** Rule 2's outcome by transaction id, for the uploads whose keys reach rule 2. */
+  readonly signatures: ReadonlyMap<string, SignatureOutcome>;
   readonly accounts: ReadonlyMap<string, string>;
   readonly terminalMerchants: ReadonlyMap<string, string>;
   readonly categoryCodes: ReadonlyMap<string, string>;
@@ -73,8 +85,9 @@ interface BatchFacts {
 
 /**
  * Verifies every `payment.uploaded` (group `verifier.payments`): locks the transactions' rows, reads
- * what the rules need for the whole batch with one query per table, decides each upload in counter
- * order per device (the decider checks both signatures in this synchronous loop), then records the
+ * what the rules need for the whole batch with one query per table while the batch's signatures are
+ * verified in the libuv threadpool (all at once, off the event loop), decides each upload in counter
+ * order per device (the pure decider, given the signatures' outcome), then records the
  * verdicts, the counters, the signed confirmations of rejections and the events with one statement
  * each. A row no longer `received` was decided before: nothing is done or published again.
  */
@@ -139,7 +152,12 @@ export class PaymentUploadedConsumer implements EventConsumer {
   }
 
   private async gatherFacts(sql: SqlExecutor, pending: readonly PendingUpload[]): Promise<BatchFacts> {
-    const keys = await keysByIds(sql, pending.flatMap((upload) => [upload.consumerKeyId, upload.terminalKeyId]));
+    const keyFacts = await keysByIds(sql, pending.flatMap((upload) => [upload.consumerKeyId, upload.terminalKeyId]));
+    const keys = new Map([...keyFacts].map(([keyId, fact]) => [keyId, this.verificationKeyOf(fact)]));
+    // The signatures need only the keys: verified in the threadpool while the other facts are read.
+    const signatures = verifySignatures(pending, keys);
+    // Awaited below; should a fact be missing first (the batch is retried), their outcome is dropped, never an unhandled rejection.
+    signatures.catch(() => undefined);
     const accounts = await accountsOfDevices(sql, pending.map((upload) => upload.row.consumerDeviceId));
     const terminalMerchants = await merchantsOfTerminals(sql, pending.map((upload) => upload.transaction.request.terminalId));
     const categoryCodes = await categoryCodesOfMerchants(sql, pending.map((upload) => upload.transaction.request.merchantId));
@@ -150,7 +168,7 @@ export class PaymentUploadedConsumer implements EventConsumer {
       if (!categoryCodes.has(transaction.request.merchantId)) throw new EntityNotYetSeenError('merchant', transaction.request.merchantId);
     }
     const since = earliestPerDevice(pending, (upload) => {
-      const revokedAtMs = compromisedSinceOf(keys.get(upload.consumerKeyId));
+      const revokedAtMs = compromisedSinceOf(keyFacts.get(upload.consumerKeyId));
       return Math.min(upload.transaction.approval.approvedAtMs, revokedAtMs ?? Number.POSITIVE_INFINITY);
     });
     const checkIns = await checkInsSince(sql, since);
@@ -158,7 +176,7 @@ export class PaymentUploadedConsumer implements EventConsumer {
     const windowStarts = earliestPerDevice(pending, (upload) => checkInWindowAt(checkIns.get(upload.row.consumerDeviceId) ?? [], upload.transaction.approval.approvedAtMs)?.startMs ?? null);
     const countedPayments = await countedPaymentsSince(sql, windowStarts);
     const counters = await usedCounters(sql, pending.map((upload) => ({ deviceId: upload.row.consumerDeviceId, counter: upload.transaction.authorization.deviceCounter })));
-    return { keys, accounts, terminalMerchants, categoryCodes, checkIns, capabilityChanges, countedPayments, usedCounters: counters };
+    return { keys, signatures: await signatures, accounts, terminalMerchants, categoryCodes, checkIns, capabilityChanges, countedPayments, usedCounters: counters };
   }
 
   /**
@@ -176,8 +194,8 @@ export class PaymentUploadedConsumer implements EventConsumer {
       uploadedAtMs: row.uploadedAt.getTime(),
       deviceId,
       consumerAccountId: facts.accounts.get(deviceId)!,
-      consumerKey: this.verificationKeyOf(facts.keys.get(upload.consumerKeyId)),
-      terminalKey: this.verificationKeyOf(facts.keys.get(upload.terminalKeyId)),
+      consumerKey: facts.keys.get(upload.consumerKeyId) ?? null,
+      terminalKey: facts.keys.get(upload.terminalKeyId) ?? null,
       terminalMerchantId: facts.terminalMerchants.get(transaction.request.terminalId)!,
       merchantCategoryCode: facts.categoryCodes.get(transaction.request.merchantId)!,
       checkIns: facts.checkIns.get(deviceId) ?? [],
@@ -187,6 +205,7 @@ export class PaymentUploadedConsumer implements EventConsumer {
       presentmentWindowMs: this.config.SETTLE_VERIFIER_PRESENTMENT_WINDOW_MS,
       decidedAtMs: now.getTime(),
       checkInProjectionGraceMs,
+      signatures: facts.signatures.get(row.transactionId),
     });
     if (decision.verdict === 'not-yet-seen') throw new EntityNotYetSeenError(decision.entity, decision.entityId);
     if (decision.verdict === 'verified') {
@@ -198,8 +217,7 @@ export class PaymentUploadedConsumer implements EventConsumer {
     return decision;
   }
 
-  private verificationKeyOf(fact: KeyFact | undefined): VerificationKey | null {
-    if (fact === undefined) return null;
+  private verificationKeyOf(fact: KeyFact): VerificationKey {
     return { keyId: fact.keyId, owner: { kind: fact.ownerKind, id: fact.ownerId }, purpose: fact.purpose, publicKey: this.keyCache.keyOf(fact.publicJwk), history: fact.history };
   }
 
@@ -242,6 +260,20 @@ function decodeStored(row: LockedTransaction): OfflineTransaction {
   if (!decoded.ok) throw new PermanentEventError('TRANSACTION_UNDECODABLE', `stored transaction ${row.transactionId}: ${decoded.code} at ${decoded.field}`);
   if (formatTransactionId(decoded.value.transactionId) !== row.transactionId) throw new PermanentEventError('TRANSACTION_ID_MISMATCH', `stored bytes of ${row.transactionId} have another id`);
   return decoded.value;
+}
+
+/**
+ * Rule 2 for every upload of the batch whose keys reach it, all at once: each verification runs in
+ * the libuv threadpool (`verifyOfflineTransactionAsync`), so the event loop keeps serving uploads and
+ * other partitions meanwhile, and a second core does the curve arithmetic.
+ */
+async function verifySignatures(pending: readonly PendingUpload[], keys: ReadonlyMap<string, VerificationKey>): Promise<Map<string, SignatureOutcome>> {
+  const checks = pending.flatMap((upload) => {
+    const check = signatureCheckOf(keys.get(upload.consumerKeyId) ?? null, keys.get(upload.terminalKeyId) ?? null);
+    if (check === null) return [];
+    return [verifyOfflineTransactionAsync(upload.transaction, check).then((outcome) => [upload.row.transactionId, outcome] as const)];
+  });
+  return new Map(await Promise.all(checks));
 }
 
 function compromisedSinceOf(fact: KeyFact | undefined): number | null {

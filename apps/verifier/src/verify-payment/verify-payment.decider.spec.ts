@@ -1,4 +1,4 @@
-import { encodePaymentRequest, paymentRejectionReasonCodes, protocolPublicKey } from '@settle/contracts';
+import { encodePaymentRequest, paymentRejectionReasonCodes, protocolPublicKey, verifyOfflineTransactionAsync } from '@settle/contracts';
 import {
   approvedAtMs,
   checkInAt,
@@ -23,6 +23,7 @@ import {
   decideVerifyPayment,
   keyStateAt,
   lastCheckInBefore,
+  signatureCheckOf,
   spendInWindow,
   VerificationInvariantError,
   type VerifyPaymentInput,
@@ -119,6 +120,44 @@ describe('decideVerifyPayment', () => {
       const edTerminal = fixtureKey('EdDSA');
       const input = validInput({ terminalKey: edTerminal });
       expect(decideVerifyPayment(input)).toMatchObject({ reasonCode: 'SIGNATURE_INVALID', fraudSignal: { details: { part: 'approval', code: 'ALGORITHM_NOT_ALLOWED' } } });
+    });
+  });
+
+  describe('rule 2 checked ahead of the decider (the consumer verifies a batch in the threadpool)', () => {
+    /** The input with rule 2's outcome as the consumer computes it: verifyOfflineTransactionAsync with signatureCheckOf the keys. */
+    async function withCheckedSignatures(input: VerifyPaymentInput): Promise<VerifyPaymentInput> {
+      const check = signatureCheckOf(input.consumerKey, input.terminalKey);
+      return check === null ? input : { ...input, signatures: await verifyOfflineTransactionAsync(input.transaction, check) };
+    }
+
+    it.each<[string, () => VerifyPaymentInput]>([
+      ['valid', () => validInput()],
+      ['valid, an EdDSA consumer key', () => validInput({ consumerKey: fixtureKey('EdDSA') })],
+      ['a tampered amount', () => withTamperedAmount(validInput(), 1n)],
+      ['another consumer key', () => validInput({ consumerKey: fixtureKey() }, { consumerKey: verificationKey(consumer, deviceOwner) })],
+      ['an EdDSA terminal key', () => validInput({ terminalKey: fixtureKey('EdDSA') })],
+    ])('decides as when it checks them itself: %s', async (_case, input) => {
+      expect(decideVerifyPayment(await withCheckedSignatures(input()))).toEqual(decideVerifyPayment(input()));
+    });
+
+    it('takes the outcome it is given: a failure names the part and code of that outcome', () => {
+      const failed = { ok: false as const, code: 'SIGNATURE_INVALID' as const, field: 'approval/signature', message: 'the signature does not verify' };
+      expect(decideVerifyPayment({ ...validInput(), signatures: failed })).toEqual({
+        verdict: 'rejected',
+        reasonCode: 'SIGNATURE_INVALID',
+        fraudSignal: { kind: 'SIGNATURE_INVALID', subject: { kind: 'terminal', id: terminalId }, details: { part: 'approval', code: 'SIGNATURE_INVALID' } },
+      });
+    });
+
+    it('keeps rule 1 first: no check for keys that are missing or not payment keys, and an outcome given anyway is ignored', async () => {
+      const verifiedOutcome = (await withCheckedSignatures(validInput())).signatures;
+      expect(verifiedOutcome).toMatchObject({ ok: true });
+      const bindingKey = { ...verificationKey(consumer, deviceOwner), purpose: 'binding' as const };
+      expect(signatureCheckOf(bindingKey, verificationKey(terminal, terminalOwner))).toBeNull();
+      expect(signatureCheckOf(null, verificationKey(terminal, terminalOwner))).toBeNull();
+      expect(signatureCheckOf(verificationKey(terminal, deviceOwner), { ...verificationKey(terminal, terminalOwner), publicKey: null })).toBeNull();
+      expect(decideVerifyPayment(validInput({}, { consumerKey: bindingKey, signatures: verifiedOutcome }))).toEqual({ verdict: 'rejected', reasonCode: 'KEY_UNKNOWN' });
+      expect(codeOf(validInput({}, { terminalKey: null, signatures: verifiedOutcome }))).toBe('not-yet-seen:key');
     });
   });
 

@@ -12,6 +12,9 @@ import {
   type OfflineTransaction,
   type PaymentRejectionReasonCode,
   type ProtocolPublicKey,
+  type ProtocolResult,
+  type VerifiedOfflineTransaction,
+  type VerifyOfflineTransactionOptions,
   verifyOfflineTransaction,
 } from '@settle/contracts';
 import { base64UrlEncode, type SignatureAlgorithm } from '@settle/crypto';
@@ -128,7 +131,17 @@ export interface VerifyPaymentInput {
   readonly decidedAtMs: number;
   /** See {@link checkInProjectionGraceMs}. */
   readonly checkInProjectionGraceMs: number;
+  /**
+   * Rule 2's outcome when the caller has checked the signatures already: `verifyOfflineTransaction`
+   * or its async twin over `transaction` with {@link signatureCheckOf} the two keys (the consumer
+   * verifies a batch at once in the threadpool). Absent, the decider verifies them itself, in the
+   * same way (the unit tests, the no-I/O benchmark). Ignored when rule 1 decides first.
+   */
+  readonly signatures?: SignatureOutcome;
 }
+
+/** What both signatures of a transaction gave (rule 2): verified, or the protocol failure naming the part. */
+export type SignatureOutcome = ProtocolResult<VerifiedOfflineTransaction>;
 
 /** What an operator should look at; the consumer gives it a deterministic id and publishes it. */
 export interface FraudSignalDraft {
@@ -210,15 +223,9 @@ function checkKeys(input: VerifyPaymentInput): Rejection | NotYetSeen | null {
   const { consumerKey, terminalKey, transaction } = input;
   if (consumerKey === null) return notYetSeen('key', base64UrlEncode(transaction.authorization.keyId));
   if (terminalKey === null) return notYetSeen('key', base64UrlEncode(transaction.approval.keyId));
-  if (!isPaymentKeyOf(consumerKey, 'device') || !isPaymentKeyOf(terminalKey, 'terminal')) return reject('KEY_UNKNOWN');
-  assert(consumerKey.publicKey !== null && terminalKey.publicKey !== null, 'known keys are imported');
-  const verified = verifyOfflineTransaction(transaction, {
-    deviceKey: consumerKey.publicKey,
-    deviceAlgorithms: consumerSignatureAlgorithms,
-    terminalKey: terminalKey.publicKey,
-    terminalAlgorithms: terminalSignatureAlgorithms,
-    backend: 'native',
-  });
+  const signatureCheck = signatureCheckOf(consumerKey, terminalKey);
+  if (signatureCheck === null) return reject('KEY_UNKNOWN');
+  const verified = input.signatures ?? verifyOfflineTransaction(transaction, signatureCheck);
   if (!verified.ok) {
     // Who uploaded a transaction whose signature fails is the one to look at: the terminal.
     const part = verified.field.split('/')[0] ?? '';
@@ -230,6 +237,26 @@ function checkKeys(input: VerifyPaymentInput): Rejection | NotYetSeen | null {
   const approvedAtMs = transaction.approval.approvedAtMs;
   if (keyStateAt(consumerKey.history, approvedAtMs) !== 'active' || keyStateAt(terminalKey.history, approvedAtMs) !== 'active') return reject('KEY_NOT_ACTIVE');
   return null;
+}
+
+/**
+ * How rule 2 checks a transaction's signatures with its two projected keys: the consumer's ES256 or
+ * EdDSA, the terminal's ES256, on the native back end. The one definition of a valid signature,
+ * for the decider and for the consumer that checks a batch ahead of it. Null when rule 1 decides
+ * before any signature is looked at: a key missing from the projection (waited for), or not the
+ * right owner kind's importable payment key (KEY_UNKNOWN).
+ */
+export function signatureCheckOf(consumerKey: VerificationKey | null, terminalKey: VerificationKey | null): VerifyOfflineTransactionOptions | null {
+  if (consumerKey === null || terminalKey === null) return null;
+  if (!isPaymentKeyOf(consumerKey, 'device') || !isPaymentKeyOf(terminalKey, 'terminal')) return null;
+  assert(consumerKey.publicKey !== null && terminalKey.publicKey !== null, 'known keys are imported');
+  return {
+    deviceKey: consumerKey.publicKey,
+    deviceAlgorithms: consumerSignatureAlgorithms,
+    terminalKey: terminalKey.publicKey,
+    terminalAlgorithms: terminalSignatureAlgorithms,
+    backend: 'native',
+  };
 }
 
 function isPaymentKeyOf(key: VerificationKey, ownerKind: 'device' | 'terminal'): boolean {

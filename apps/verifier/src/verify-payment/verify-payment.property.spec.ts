@@ -1,7 +1,7 @@
 // Property tests of the verification decider: the precedence holds for any set of broken rules, key
 // history lookups agree with an independently written reference for random histories, and the
 // compromised-key rule never listens to the phone's clock.
-import { encodePaymentRequest, keyStateReasons, keyStates, type KeyStatePeriodV1 } from '@settle/contracts';
+import { encodePaymentRequest, keyStateReasons, keyStates, type KeyStatePeriodV1, verifyOfflineTransactionAsync } from '@settle/contracts';
 import fc from 'fast-check';
 import {
   approvedAtMs,
@@ -21,6 +21,7 @@ import {
   compromisedSinceMs,
   decideVerifyPayment,
   keyStateAt,
+  signatureCheckOf,
   type VerificationRejectionCode,
   type VerifyPaymentInput,
   verificationRulePrecedence,
@@ -82,6 +83,20 @@ describe('precedence (property)', () => {
       fc.property(fc.subarray([...verificationRulePrecedence]), (broken) => {
         const input = [...broken].reverse().reduce((current, code) => breakers[code](current), base);
         expect(codeOf(input)).toBe(broken[0] ?? 'verified');
+      }),
+      { numRuns: fastCheckRunsMax },
+    );
+  });
+
+  it('decides the same when given the signatures’ outcome from the threadpool, whatever rules the transaction breaks', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.subarray([...verificationRulePrecedence]), async (broken) => {
+        const input = [...broken].reverse().reduce((current, code) => breakers[code](current), base);
+        const check = signatureCheckOf(input.consumerKey, input.terminalKey);
+        expect(check === null).toBe(broken[0] === 'KEY_UNKNOWN');
+        const checkedAhead = check === null ? input : { ...input, signatures: await verifyOfflineTransactionAsync(input.transaction, check) };
+        expect(decideVerifyPayment(checkedAhead)).toEqual(decideVerifyPayment(input));
+        expect(codeOf(checkedAhead)).toBe(broken[0] ?? 'verified');
       }),
       { numRuns: fastCheckRunsMax },
     );

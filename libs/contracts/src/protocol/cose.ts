@@ -2,6 +2,7 @@ import {
   type JwkInput,
   type SignatureAlgorithm,
   type SignatureBackend,
+  type VerifySignatureInput,
   CborTag,
   calculateJwkThumbprintBytes,
   coseHeaderLabels,
@@ -11,6 +12,7 @@ import {
   importPrivateJwk,
   sign,
   verifySignature,
+  verifySignatureAsync,
 } from '@settle/crypto';
 import { encodeSign1SigStructure } from '@settle/crypto/cose/sig-structure';
 import { decodeProtocolCbor } from './cbor/decode-protocol-cbor';
@@ -197,15 +199,35 @@ export interface VerifySign1Options {
  * then the signature over the Sig_structure built from the bytes received. Throws
  * `ALGORITHM_NOT_ALLOWED`, `KEY_ID_MISMATCH` or `SIGNATURE_INVALID`.
  */
-export function verifySign1(parsed: Pick<ParsedSign1, 'alg' | 'keyId' | 'protectedHeaderBytes' | 'signature'>, options: VerifySign1Options): void {
+export function verifySign1(parsed: Sign1ToVerify, options: VerifySign1Options): void {
+  if (!verifySignature(signatureInputOf(parsed, options))) throw signatureInvalid();
+}
+
+/**
+ * {@link verifySign1} with the signature verified off the calling thread (`verifySignatureAsync`:
+ * the libuv threadpool on the native back end): the same checks in the same order, the same
+ * errors, as a rejected promise.
+ */
+export async function verifySign1Async(parsed: Sign1ToVerify, options: VerifySign1Options): Promise<void> {
+  if (!(await verifySignatureAsync(signatureInputOf(parsed, options)))) throw signatureInvalid();
+}
+
+/** What {@link verifySign1} reads of a parsed COSE_Sign1. */
+export type Sign1ToVerify = Pick<ParsedSign1, 'alg' | 'keyId' | 'protectedHeaderBytes' | 'signature'>;
+
+/** The checks before the signature (algorithm, key id), then the signature's input over the Sig_structure. */
+function signatureInputOf(parsed: Sign1ToVerify, options: VerifySign1Options): VerifySignatureInput {
   if (!options.algorithms.includes(parsed.alg)) throw new ProtocolError('ALGORITHM_NOT_ALLOWED', 'protected/alg', `${parsed.alg} is not allowed here`);
   if (parsed.alg !== options.key.alg) {
     throw new ProtocolError('ALGORITHM_NOT_ALLOWED', 'protected/alg', `the message says ${parsed.alg}, the key is an ${options.key.alg} key`);
   }
   if (!equalBytes(parsed.keyId, options.key.keyId)) throw new ProtocolError('KEY_ID_MISMATCH', 'protected/kid', 'kid is not the id of the verification key');
   const toBeSigned = encodeSign1SigStructure(parsed.protectedHeaderBytes, options.externalAad, options.payload);
-  const valid = verifySignature({ alg: parsed.alg, jwk: options.key.publicJwk, data: toBeSigned, signature: parsed.signature, backend: options.backend });
-  if (!valid) throw new ProtocolError('SIGNATURE_INVALID', 'signature', 'the signature does not verify');
+  return { alg: parsed.alg, jwk: options.key.publicJwk, data: toBeSigned, signature: parsed.signature, backend: options.backend };
+}
+
+function signatureInvalid(): ProtocolError {
+  return new ProtocolError('SIGNATURE_INVALID', 'signature', 'the signature does not verify');
 }
 
 const utf8 = new TextEncoder();

@@ -109,15 +109,29 @@ export function protocolResult<TValue>(decode: () => TValue): ProtocolResult<TVa
   try {
     return { ok: true, value: decode() };
   } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
-    return {
-      ok: false,
-      code: error.code,
-      field: error.field,
-      message: error.message,
-      ...(error.cause === undefined ? {} : { cause: error.cause }),
-    };
+    return protocolFailureOf(error);
   }
+}
+
+/** {@link protocolResult} of an asynchronous body (a verification in the threadpool). */
+export async function protocolResultAsync<TValue>(decode: () => Promise<TValue>): Promise<ProtocolResult<TValue>> {
+  try {
+    return { ok: true, value: await decode() };
+  } catch (error) {
+    return protocolFailureOf(error);
+  }
+}
+
+/** The failure of a `ProtocolError`; anything else is a bug and is thrown again. */
+function protocolFailureOf(error: unknown): ProtocolFailure {
+  if (!(error instanceof ProtocolError)) throw error;
+  return {
+    ok: false,
+    code: error.code,
+    field: error.field,
+    message: error.message,
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+  };
 }
 
 /**

@@ -46,6 +46,7 @@ export {
   decodeOfflineTransaction,
   encodeOfflineTransaction,
   verifyOfflineTransaction,
+  verifyOfflineTransactionAsync,
 } from './offline-transaction';
 export {
   type ConfirmationOutcome,

@@ -46,6 +46,27 @@ export function verifyWithNative(alg: SignatureAlgorithm, jwk: JwkInput, data: U
   }
 }
 
+/**
+ * {@link verifyWithNative} in the libuv threadpool: node:crypto's callback form runs OpenSSL on a
+ * worker thread, so a service verifying many signatures keeps its event loop free (and uses a
+ * second core). The same key handling and the same results: a malformed key throws
+ * `ERR_JWK_INVALID` before anything is queued; a malformed signature resolves `false`.
+ */
+export function verifyWithNativeAsync(alg: SignatureAlgorithm, jwk: JwkInput, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  const key = keyObjectFor(jwk, alg);
+  if (signature.length !== signatureLengthBytes[alg]) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    // OpenSSL's refusal of a signature (an error, synchronous or in the callback) is "not valid", as in the sync form.
+    const done = (error: Error | null, valid: boolean) => resolve(error === null && valid);
+    try {
+      if (alg === 'ES256') nodeVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature, done);
+      else nodeVerify(null, data, key, signature, done);
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
 /** Signs with node:crypto (randomised k for ES256, so s is high about half the time). */
 export function signWithNative(key: ParsedPrivateKey, data: Uint8Array): Uint8Array {
   let privateKey: KeyObject;

@@ -1,7 +1,6 @@
-import { type SignatureAlgorithm, type SignatureBackend, checkSignatureAlgorithm, checkSignatureBackend } from '../algorithms';
-import { isBytes } from '../encoding/bytes';
-import { CryptoError } from '../errors';
+import { type SignatureAlgorithm, type SignatureBackend } from '../algorithms';
 import { type JwkInput } from '../keys/jwk';
+import { checkVerifyInput } from './check-verify-input';
 import { verifyWithNative } from './native-backend';
 import { verifyWithNoble } from './noble-backend';
 
@@ -44,11 +43,6 @@ export interface VerifySignatureInput {
  * ```
  */
 export function verifySignature(input: VerifySignatureInput): boolean {
-  if (typeof input !== 'object' || input === null) throw new CryptoError('ERR_INVALID_ARGUMENT', 'verifySignature takes one object argument');
-  const alg = checkSignatureAlgorithm(input.alg);
-  const backend = checkSignatureBackend(input.backend);
-  const { jwk, data, signature } = input;
-  if (!isBytes(data)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'data must be a Uint8Array');
-  if (!isBytes(signature)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'signature must be a Uint8Array');
+  const { alg, backend, jwk, data, signature } = checkVerifyInput(input, 'verifySignature');
   return backend === 'native' ? verifyWithNative(alg, jwk, data, signature) : verifyWithNoble(alg, jwk, data, signature);
 }

@@ -2,19 +2,22 @@ import type { IncomingMessage, MessageHeaders, OutgoingMessage } from '../kafka/
 
 /**
  * Why a message went to the dead-letter topic. A closed, append-only set: operators filter redrives
- * by it, and dashboards count by it.
+ * by it, and dashboards count by it (`settle.dead_letters`).
  */
-export type DeadLetterReason =
-  | 'MALFORMED_JSON'
-  | 'MESSAGE_TOO_LARGE'
-  | 'ENVELOPE_MALFORMED'
-  | 'UNKNOWN_EVENT_TYPE'
-  | 'SCHEMA_VIOLATION'
-  | 'KEY_MISMATCH'
-  | 'TOPIC_MISMATCH'
-  | 'HANDLER_REJECTED'
-  | 'HANDLER_FAILED'
-  | 'RETRIES_EXHAUSTED';
+export const deadLetterReasons = [
+  'MALFORMED_JSON',
+  'MESSAGE_TOO_LARGE',
+  'ENVELOPE_MALFORMED',
+  'UNKNOWN_EVENT_TYPE',
+  'SCHEMA_VIOLATION',
+  'KEY_MISMATCH',
+  'TOPIC_MISMATCH',
+  'HANDLER_REJECTED',
+  'HANDLER_FAILED',
+  'RETRIES_EXHAUSTED',
+] as const;
+
+export type DeadLetterReason = (typeof deadLetterReasons)[number];
 
 /** Header names of a dead letter. The value and key are the original bytes, untouched. */
 export const deadLetterHeader = {

@@ -1,13 +1,13 @@
-import { SpanKind, trace, type Span } from '@opentelemetry/api';
+import { type Attributes, type Context, context, type Link, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { EventEnvelope } from '@settle/contracts';
+import { InboxOutcome, MessagingOperationType, MessagingSystem, MetricAttribute, MetricLabels, settleInstruments, SpanAttribute } from '@settle/telemetry';
 import type { IncomingBatch, IncomingMessage, KafkaPort, MessageConsumer, MessageProducer, TopicPartitionRef } from '../kafka/kafka-port';
 import { type MessagingLogger, silentLogger } from '../logger';
 import { inTransaction, type SqlExecutor, type SqlPool } from '../sql';
-import { contextFromHeaders } from '../trace-context';
+import { contextFromHeaders, withConsumedEventContexts } from '../trace-context';
 import { classifyHandlerError } from './classify-error';
-import { type DeadLetterReason, deadLetterMessage } from './dead-letter';
+import { type DeadLetterReason, deadLetterMessage, deadLetterReasons } from './dead-letter';
 import { type DecodedMessage, decodeMessage } from './decode-message';
-import { MessagingSystem, SpanAttribute } from '@settle/telemetry';
 
 export const inboxBatchSizeMax = 1_000;
 export const entityRetryAttemptsMax = 8;
@@ -33,6 +33,8 @@ export type EventBatchHandler = (sql: SqlExecutor, events: readonly ConsumedEven
 
 export interface InboxConsumerOptions {
   readonly groupId: string;
+  /** The service consuming (the `service` label of `settle.dead_letters`); defaults to the group id up to its first dot. */
+  readonly serviceName?: string;
   readonly topics: readonly string[];
   readonly kafka: KafkaPort;
   readonly pool: SqlPool;
@@ -68,6 +70,12 @@ export interface InboxConsumerStatus {
 /** Stops a batch that lost its partition or whose consumer is stopping; its offset is not committed. */
 class BatchAbandoned extends Error {}
 
+/** A message that decoded into an event. */
+type EventItem = Extract<DecodedMessage, { kind: 'event' }>;
+
+/** The `process` span of each event of the chunk in flight. */
+type EventSpans = ReadonlyMap<EventItem, Span>;
+
 /**
  * A Kafka consumer with exactly-once effects: the handler's effect and the inbox record commit in one
  * PostgreSQL transaction, and the Kafka offset is committed only after it. Poison goes to the
@@ -78,6 +86,9 @@ export class InboxConsumer {
   private readonly batchSizeMax: number;
   private readonly retryAttemptsMax: number;
   private readonly tracer = trace.getTracer('@settle/messaging');
+  private readonly deadLetterCounter = settleInstruments().deadLetters;
+  private readonly deadLetterLabels: MetricLabels;
+  private readonly serviceName: string;
   private consumer: MessageConsumer | null = null;
   private stopping = false;
   private applied = 0;
@@ -89,6 +100,10 @@ export class InboxConsumer {
     this.logger = options.logger ?? silentLogger;
     this.batchSizeMax = options.batchSizeMax ?? inboxBatchSizeMax;
     this.retryAttemptsMax = options.entityRetryAttemptsMax ?? entityRetryAttemptsMax;
+    this.serviceName = options.serviceName ?? options.groupId.split('.')[0]!;
+    this.deadLetterLabels = new MetricLabels(MetricAttribute.service, MetricAttribute.reason);
+    // Every reason at zero, so a dashboard's rate() and an alert on "> 0" see the series from the start.
+    for (const reason of deadLetterReasons) this.deadLetterCounter.add(0, this.deadLetterLabels.of(this.serviceName, reason));
   }
 
   async start(): Promise<void> {
@@ -160,12 +175,12 @@ export class InboxConsumer {
   }
 
   private async processChunk(batch: IncomingBatch, chunk: readonly DecodedMessage[]): Promise<void> {
-    const events = chunk.filter((item): item is Extract<DecodedMessage, { kind: 'event' }> => item.kind === 'event');
-    const spans = events.map((item) => this.startSpan(item.message, item.envelope));
+    const events = chunk.filter((item): item is EventItem => item.kind === 'event');
+    const spans = this.startSpans(events);
     try {
-      await this.applyBisecting(batch, events);
+      await this.applyBisecting(batch, events, spans);
     } finally {
-      for (const span of spans) span.end();
+      for (const span of spans.values()) span.end();
     }
     for (const item of chunk) {
       if (item.kind === 'poison') await this.deadLetter(item.message, item.reason, item.detail);
@@ -183,38 +198,53 @@ export class InboxConsumer {
    * failing event among a thousand costs about twenty transactions, not a thousand, and the events
    * around it still commit in order. A single failing event gets the retry policy.
    */
-  private async applyBisecting(batch: IncomingBatch, events: ReadonlyArray<Extract<DecodedMessage, { kind: 'event' }>>): Promise<void> {
+  private async applyBisecting(batch: IncomingBatch, events: readonly EventItem[], spans: EventSpans): Promise<void> {
     if (events.length === 0) return;
-    if (events.length === 1) return this.applyOneWithRetries(batch, events[0]!);
+    if (events.length === 1) return this.applyOneWithRetries(batch, events[0]!, spans);
     try {
-      await this.applyAll(events);
+      await this.applyAll(events, spans);
     } catch (error) {
       this.logger.debug({ err: error, topic: batch.topic, partition: batch.partition, events: events.length }, 'batch failed; splitting it');
       this.assertStillOwned(batch);
       const middle = Math.ceil(events.length / 2);
-      await this.applyBisecting(batch, events.slice(0, middle));
-      await this.applyBisecting(batch, events.slice(middle));
+      await this.applyBisecting(batch, events.slice(0, middle), spans);
+      await this.applyBisecting(batch, events.slice(middle), spans);
     }
   }
 
-  private async applyAll(events: ReadonlyArray<Extract<DecodedMessage, { kind: 'event' }>>): Promise<void> {
+  /**
+   * One transaction. The handler runs with each event's span context known by event id, so the
+   * events it appends continue the trace of the event that caused them (see appendToOutbox); a lone
+   * event's transaction runs inside its span, so its queries join the event's trace too.
+   */
+  private async applyAll(events: readonly EventItem[], spans: EventSpans): Promise<void> {
     if (events.length === 0) return;
-    const fresh = await inTransaction(this.options.pool, async (sql) => {
-      const inserted = await this.recordInInbox(sql, events);
-      const seen = new Set<string>();
-      const freshEvents = events.filter(({ envelope }) => inserted.has(envelope.eventId) && !seen.has(envelope.eventId) && seen.add(envelope.eventId));
-      if (freshEvents.length > 0) await this.options.handle(sql, freshEvents.map(toConsumedEvent));
-      return freshEvents.length;
-    });
+    const contexts = new Map<string, Context>();
+    for (const item of events) {
+      const span = spans.get(item);
+      if (span) contexts.set(item.envelope.eventId, trace.setSpan(context.active(), span));
+    }
+    const lone = events.length === 1 ? contexts.get(events[0]!.envelope.eventId) : undefined;
+    let inserted = new Set<string>();
+    const fresh = await withConsumedEventContexts(lone ?? context.active(), contexts, () =>
+      inTransaction(this.options.pool, async (sql) => {
+        inserted = await this.recordInInbox(sql, events);
+        const seen = new Set<string>();
+        const freshEvents = events.filter(({ envelope }) => inserted.has(envelope.eventId) && !seen.has(envelope.eventId) && seen.add(envelope.eventId));
+        if (freshEvents.length > 0) await this.options.handle(sql, freshEvents.map(toConsumedEvent));
+        return freshEvents.length;
+      }),
+    );
     this.applied += fresh;
     this.duplicatesSkipped += events.length - fresh;
+    for (const item of events) spans.get(item)?.setAttribute(SpanAttribute.settleInboxOutcome, inserted.has(item.envelope.eventId) ? InboxOutcome.applied : InboxOutcome.duplicate);
   }
 
-  private async applyOneWithRetries(batch: IncomingBatch, item: Extract<DecodedMessage, { kind: 'event' }>): Promise<void> {
+  private async applyOneWithRetries(batch: IncomingBatch, item: EventItem, spans: EventSpans): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       this.assertStillOwned(batch);
       try {
-        await this.applyAll([item]);
+        await this.applyAll([item], spans);
         return;
       } catch (error) {
         const verdict = classifyHandlerError(error);
@@ -227,7 +257,7 @@ export class InboxConsumer {
           this.logger.info(fields, 'event names an entity not seen yet; retrying with backoff');
         } else {
           const reason: DeadLetterReason = verdict.kind === 'entity-not-yet-seen' ? 'RETRIES_EXHAUSTED' : verdict.reason;
-          await this.deadLetter(item.message, reason, verdict.detail);
+          await this.deadLetter(item.message, reason, verdict.detail, spans.get(item));
           return;
         }
         await this.sleepWithHeartbeat(batch, backoffMs);
@@ -235,8 +265,8 @@ export class InboxConsumer {
     }
   }
 
-  private async recordInInbox(sql: SqlExecutor, events: ReadonlyArray<Extract<DecodedMessage, { kind: 'event' }>>): Promise<Set<string>> {
-    const first = events[0] as Extract<DecodedMessage, { kind: 'event' }>;
+  private async recordInInbox(sql: SqlExecutor, events: readonly EventItem[]): Promise<Set<string>> {
+    const first = events[0] as EventItem;
     const { rows } = await sql.query<{ event_id: string }>(
       `INSERT INTO messaging_inbox (consumer_group, event_id, topic, kafka_partition, kafka_offset)
        SELECT $1, event_id, $2, $3, kafka_offset FROM unnest($4::uuid[], $5::bigint[]) AS rows(event_id, kafka_offset)
@@ -252,7 +282,7 @@ export class InboxConsumer {
     return new Set(rows.map((row) => row.event_id));
   }
 
-  private async deadLetter(message: IncomingMessage, reason: DeadLetterReason, detail: string): Promise<void> {
+  private async deadLetter(message: IncomingMessage, reason: DeadLetterReason, detail: string, span?: Span): Promise<void> {
     this.logger.error(
       { reason, detail, topic: message.topic, partition: message.partition, offset: message.offset.toString(), groupId: this.options.groupId },
       'message dead-lettered',
@@ -264,6 +294,9 @@ export class InboxConsumer {
       },
     ]);
     this.deadLettered++;
+    this.deadLetterCounter.add(1, this.deadLetterLabels.of(this.serviceName, reason));
+    span?.setAttributes({ [SpanAttribute.settleInboxOutcome]: InboxOutcome.deadLettered, [SpanAttribute.settleDeadLetterReason]: reason });
+    span?.setStatus({ code: SpanStatusCode.ERROR, message: `dead-lettered: ${reason}` });
   }
 
   private pauseForNewerVersion(item: Extract<DecodedMessage, { kind: 'newer-version' }>): void {
@@ -277,25 +310,37 @@ export class InboxConsumer {
     this.logger.error({ alert: 'EVENT_VERSION_NEWER_THAN_CONSUMER', ...paused, groupId: this.options.groupId }, 'partition paused: event version newer than this consumer knows');
   }
 
-  private startSpan(message: IncomingMessage, envelope: EventEnvelope): Span {
-    return this.tracer.startSpan(
-      `process ${message.topic}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          [SpanAttribute.messagingSystem]: MessagingSystem.kafka,
-          [SpanAttribute.messagingOperationType]: 'process',
-          [SpanAttribute.messagingDestinationName]: message.topic,
-          [SpanAttribute.messagingDestinationPartitionId]: String(message.partition),
-          [SpanAttribute.messagingKafkaOffset]: message.offset.toString(),
-          [SpanAttribute.messagingConsumerGroupName]: this.options.groupId,
-          [SpanAttribute.settleEventType]: envelope.type,
-          [SpanAttribute.settleEventId]: envelope.eventId,
-          [SpanAttribute.settleCorrelationId]: envelope.correlationId,
-        },
-      },
-      contextFromHeaders(message.headers),
-    );
+  /**
+   * One `process <topic>` span per event, a child of the context its message carries (the relay's
+   * send span), so each payment's trace continues here even when a chunk holds events of a thousand
+   * traces. Each links to the span active around the chunk (the kafkajs instrumentation's `poll`
+   * span of the batch), so the batch view and the per-payment view lead to each other.
+   */
+  private startSpans(events: readonly EventItem[]): Map<EventItem, Span> {
+    const batchSpan = trace.getActiveSpan();
+    const links: Link[] = batchSpan ? [{ context: batchSpan.spanContext() }] : [];
+    return new Map(events.map((item) => [item, this.startSpan(item.message, item.envelope, links)]));
+  }
+
+  private startSpan(message: IncomingMessage, envelope: EventEnvelope, links: Link[]): Span {
+    const attributes: Attributes = {
+      [SpanAttribute.messagingSystem]: MessagingSystem.kafka,
+      [SpanAttribute.messagingOperationType]: MessagingOperationType.process,
+      [SpanAttribute.messagingOperationName]: 'process',
+      [SpanAttribute.messagingDestinationName]: message.topic,
+      [SpanAttribute.messagingDestinationPartitionId]: String(message.partition),
+      [SpanAttribute.messagingKafkaOffset]: message.offset.toString(),
+      [SpanAttribute.messagingConsumerGroupName]: this.options.groupId,
+      [SpanAttribute.settleConsumerGroup]: this.options.groupId,
+      [SpanAttribute.messagingMessageId]: envelope.eventId,
+      [SpanAttribute.settleEventType]: envelope.type,
+      [SpanAttribute.settleEventVersion]: envelope.version,
+      [SpanAttribute.settleEventId]: envelope.eventId,
+      [SpanAttribute.settleCorrelationId]: envelope.correlationId,
+    };
+    const transactionId = (envelope.payload as { transactionId?: unknown } | null)?.transactionId;
+    if (typeof transactionId === 'string') attributes[SpanAttribute.settleTransactionId] = transactionId;
+    return this.tracer.startSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, attributes, links }, contextFromHeaders(message.headers));
   }
 
   private assertStillOwned(batch: IncomingBatch): void {
@@ -317,7 +362,7 @@ export class InboxConsumer {
   }
 }
 
-function toConsumedEvent({ envelope, message }: Extract<DecodedMessage, { kind: 'event' }>): ConsumedEvent {
+function toConsumedEvent({ envelope, message }: EventItem): ConsumedEvent {
   return { envelope, topic: message.topic, partition: message.partition, offset: message.offset };
 }
 

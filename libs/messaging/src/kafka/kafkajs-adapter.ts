@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import {
   type Consumer,
   type IHeaders,
@@ -115,13 +117,18 @@ class KafkajsProducer implements MessageProducer {
     }
     try {
       if (!this.connected) await this.connect();
-      await this.producer.sendBatch({
-        acks: -1,
-        topicMessages: batch.map(({ topic, messages }) => ({
-          topic,
-          messages: messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers, partition: message.partition })),
-        })),
-      });
+      // The messages carry their own trace context (each from the outbox row, under the relay's send
+      // span). The kafkajs instrumentation would replace it with a span of whatever is active here,
+      // parenting a batch of many traces' messages to one: its producer spans are suppressed.
+      await context.with(suppressTracing(context.active()), () =>
+        this.producer.sendBatch({
+          acks: -1,
+          topicMessages: batch.map(({ topic, messages }) => ({
+            topic,
+            messages: messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers, partition: message.partition })),
+          })),
+        }),
+      );
     } catch (error) {
       this.needsNewProducer = true;
       throw new MessagingError('KAFKA_SEND_FAILED', `Kafka send failed: ${(error as Error).message}`, true, { cause: error });
@@ -237,6 +244,13 @@ class KafkajsAdministration implements KafkaAdministration {
   async topicOffsets(topic: string) {
     const offsets = await this.admin.fetchTopicOffsets(topic);
     return offsets.map((entry) => ({ partition: entry.partition, low: BigInt(entry.low), high: BigInt(entry.high) }));
+  }
+
+  async groupOffsets(groupId: string, topics: readonly string[]) {
+    const offsets = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
+    return offsets.flatMap(({ topic, partitions }) =>
+      partitions.map(({ partition, offset }) => ({ topic, partition, offset: BigInt(offset) >= 0n ? BigInt(offset) : null })),
+    );
   }
 
   async resetGroupToEarliest(groupId: string, topics: readonly string[]): Promise<void> {

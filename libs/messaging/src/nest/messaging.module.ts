@@ -5,21 +5,24 @@ import {
   Injectable,
   Module,
   type OnApplicationBootstrap,
+  Optional,
   type Type,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import type { BatchObservableResult } from '@opentelemetry/api';
 import { HEALTH_CONTRIBUTORS, type HealthCheckResult, type HealthContributor, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SERVICE_NAME } from '@settle/platform';
+import { MetricAttribute, settleInstruments } from '@settle/telemetry';
 import { DataSource } from 'typeorm';
 import type { EventEnvelope } from '@settle/contracts';
 import { deadLetterTopicOf } from '../inbox/dead-letter';
 import { type EventBatchHandler, InboxConsumer } from '../inbox/inbox-consumer';
 import { createKafkajsPort } from '../kafka/kafkajs-adapter';
 import { type KafkaTlsFiles, kafkaTlsOptions } from '../kafka/kafka-tls';
-import type { KafkaPort, MessageProducer } from '../kafka/kafka-port';
+import type { KafkaAdministration, KafkaPort, MessageProducer } from '../kafka/kafka-port';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { appendToOutbox } from '../outbox/outbox-writer';
 import { topicSpecifications } from '../provision/topic-specifications';
-import type { SqlExecutor, SqlPool } from '../sql';
+import { afterCommit, type SqlExecutor, type SqlPool } from '../sql';
 
 /** A consumer of the service: a Nest provider implementing this, listed in `MessagingModule.forService`. */
 export interface EventConsumer {
@@ -40,10 +43,24 @@ export interface MessagingSettings extends KafkaTlsFiles {
   readonly SETTLE_OUTBOX_RELAY_ENABLED: boolean;
 }
 
+/**
+ * Told of the events a transaction appended once it has committed (never if it rolled back): a
+ * service's metrics count its committed decisions this way (the verifier's verdicts, the ledger's
+ * settlements), without touching the use case. Listed in `MessagingModule.forService({ outboxListeners })`.
+ * It must be quick and must not throw; appends in transactions not opened by `inTransaction` are not seen.
+ */
+export interface OutboxListener {
+  committed(envelopes: readonly EventEnvelope[]): void;
+}
+
 const MESSAGING_CONSUMER_TYPES = 'settle.messaging.CONSUMER_TYPES';
+const OUTBOX_LISTENERS = 'settle.messaging.OUTBOX_LISTENERS';
 const kafkaStartRetryMs = 2_000;
 const kafkaHealthTimeoutMs = 1_500;
-const outboxBacklogCountMax = 100_000;
+/** The outbox backlog is counted up to this many rows (health and `settle.outbox.backlog`): a count of millions would be slow. */
+export const outboxBacklogCountMax = 100_000;
+/** Bound on reading the consumer groups' offsets for `settle.consumer.lag` at a scrape. */
+export const consumerLagReadTimeoutMs = 2_000;
 
 /**
  * What a use case needs to publish: append events to the outbox inside its own transaction. The
@@ -51,10 +68,17 @@ const outboxBacklogCountMax = 100_000;
  */
 @Injectable()
 export class Outbox {
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: MessagingSettings) {}
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: MessagingSettings,
+    @Optional() @Inject(OUTBOX_LISTENERS) private readonly listeners: readonly OutboxListener[] = [],
+  ) {}
 
-  append(sql: SqlExecutor, envelopes: readonly EventEnvelope[]): Promise<void> {
-    return appendToOutbox(sql, envelopes, { topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX });
+  async append(sql: SqlExecutor, envelopes: readonly EventEnvelope[]): Promise<void> {
+    await appendToOutbox(sql, envelopes, { topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX });
+    if (this.listeners.length === 0 || envelopes.length === 0) return;
+    afterCommit(sql, () => {
+      for (const listener of this.listeners) listener.committed(envelopes);
+    });
   }
 }
 
@@ -68,6 +92,11 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   private readonly pool: SqlPool;
   private relay: OutboxRelay | null = null;
   private readonly consumers: InboxConsumer[] = [];
+  /** The consumer groups started, for `settle.consumer.lag`. */
+  private readonly groups: Array<{ readonly groupId: string; readonly topics: readonly string[] }> = [];
+  private readonly instruments = settleInstruments();
+  private readonly serviceLabels: Record<string, string>;
+  private lagAdmin: Promise<KafkaAdministration> | null = null;
   private stopping = false;
 
   constructor(
@@ -82,6 +111,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     this.producer = this.kafka.producer();
     // The pg pool under TypeORM: the backbone speaks plain SQL on the hot path.
     this.pool = (dataSource.driver as unknown as { master: SqlPool }).master;
+    this.serviceLabels = { [MetricAttribute.service]: serviceName };
+    this.instruments.meter.addBatchObservableCallback(this.observeGauges, [this.instruments.outboxBacklog, this.instruments.consumerLag]);
   }
 
   onApplicationBootstrap(): void {
@@ -91,8 +122,57 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.instruments.meter.removeBatchObservableCallback(this.observeGauges, [this.instruments.outboxBacklog, this.instruments.consumerLag]);
     await Promise.allSettled([...this.consumers.map((consumer) => consumer.stop()), this.relay?.stop()]);
     await this.producer.disconnect().catch(() => undefined);
+    await this.dropLagAdmin();
+  }
+
+  /**
+   * At each collection (a Prometheus scrape): the outbox backlog, and per partition of each consumer
+   * group the messages not yet committed (high watermark − committed offset). Either is left out of
+   * the scrape when the database or Kafka does not answer in time.
+   */
+  private readonly observeGauges = async (result: BatchObservableResult): Promise<void> => {
+    const [backlog, lags] = await Promise.all([
+      withTimeout(this.outboxBacklog(), consumerLagReadTimeoutMs).catch(() => null),
+      withTimeout(this.consumerLags(), consumerLagReadTimeoutMs).catch(() => {
+        void this.dropLagAdmin();
+        return [];
+      }),
+    ]);
+    if (backlog !== null) result.observe(this.instruments.outboxBacklog, backlog, this.serviceLabels);
+    for (const { groupId, topic, partition, lag } of lags) {
+      result.observe(this.instruments.consumerLag, lag, { [MetricAttribute.group]: groupId, [MetricAttribute.topic]: topic, [MetricAttribute.partition]: String(partition) });
+    }
+  };
+
+  private async consumerLags(): Promise<Array<{ groupId: string; topic: string; partition: number; lag: number }>> {
+    if (this.groups.length === 0 || this.stopping) return [];
+    this.lagAdmin ??= this.kafka.admin();
+    const admin = await this.lagAdmin;
+    const topics = [...new Set(this.groups.flatMap((group) => group.topics))];
+    const watermarks = new Map<string, { low: bigint; high: bigint }>();
+    for (const [index, offsets] of (await Promise.all(topics.map((topic) => admin.topicOffsets(topic)))).entries()) {
+      for (const { partition, low, high } of offsets) watermarks.set(`${topics[index]}/${partition}`, { low, high });
+    }
+    const lags: Array<{ groupId: string; topic: string; partition: number; lag: number }> = [];
+    for (const { groupId, topics: groupTopics } of this.groups) {
+      for (const { topic, partition, offset } of await admin.groupOffsets(groupId, groupTopics)) {
+        const marks = watermarks.get(`${topic}/${partition}`);
+        if (marks === undefined) continue;
+        // Nothing committed yet: a new group reads from the beginning (the low watermark).
+        const lag = marks.high - (offset ?? marks.low);
+        lags.push({ groupId, topic, partition, lag: Number(lag > 0n ? lag : 0n) });
+      }
+    }
+    return lags;
+  }
+
+  private async dropLagAdmin(): Promise<void> {
+    const admin = this.lagAdmin;
+    this.lagAdmin = null;
+    await admin?.then((connected) => connected.disconnect()).catch(() => undefined);
   }
 
   async check(): Promise<HealthCheckResult> {
@@ -134,9 +214,12 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     }
     for (const type of this.consumerTypes) {
       const definition = this.moduleRef.get(type, { strict: false });
+      const groupId = `${this.serviceName}.${definition.name}`;
+      const topics = definition.topics.map((topic) => `${this.config.SETTLE_KAFKA_TOPIC_PREFIX}${topic}`);
       const consumer = new InboxConsumer({
-        groupId: `${this.serviceName}.${definition.name}`,
-        topics: definition.topics.map((topic) => `${this.config.SETTLE_KAFKA_TOPIC_PREFIX}${topic}`),
+        groupId,
+        serviceName: this.serviceName,
+        topics,
         topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX,
         kafka: this.kafka,
         pool: this.pool,
@@ -148,6 +231,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         logger: this.logger,
       });
       this.consumers.push(consumer);
+      this.groups.push({ groupId, topics });
       consumer.start().catch((error: unknown) => this.logger.error({ err: error, consumer: definition.name }, 'consumer stopped with an error'));
     }
   }
@@ -165,20 +249,23 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /**
  * The backbone in a service: `MessagingModule.forService({ consumers: [SettlePaymentConsumer] })`.
- * Provides `Outbox`, runs the relay and the consumers, and reports Kafka in /health/ready (reported,
- * never a reason to leave service).
+ * Provides `Outbox`, runs the relay and the consumers, reports Kafka in /health/ready (reported,
+ * never a reason to leave service), and observes `settle.outbox.backlog` and `settle.consumer.lag`.
  */
 @Module({})
 export class MessagingModule {
-  static forService(options: { consumers?: Type<EventConsumer>[] } = {}): DynamicModule {
+  static forService(options: { consumers?: Type<EventConsumer>[]; outboxListeners?: Type<OutboxListener>[] } = {}): DynamicModule {
     const consumers = options.consumers ?? [];
+    const outboxListeners = options.outboxListeners ?? [];
     return {
       module: MessagingModule,
       providers: [
         Outbox,
         MessagingRuntime,
         ...consumers,
+        ...outboxListeners,
         { provide: MESSAGING_CONSUMER_TYPES, useValue: consumers },
+        { provide: OUTBOX_LISTENERS, useFactory: (...listeners: OutboxListener[]) => listeners, inject: outboxListeners },
         { provide: HEALTH_CONTRIBUTORS, useExisting: MessagingRuntime },
       ],
       exports: [Outbox],

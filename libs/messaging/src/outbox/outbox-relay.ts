@@ -1,6 +1,9 @@
-import type { MessageProducer, OutgoingTopicMessages } from '../kafka/kafka-port';
+import { propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { MessagingOperationType, MessagingSystem, SpanAttribute } from '@settle/telemetry';
+import type { MessageHeaders, MessageProducer, OutgoingTopicMessages } from '../kafka/kafka-port';
 import { type MessagingLogger, silentLogger } from '../logger';
 import type { SqlExecutor } from '../sql';
+import { traceHeadersOf } from '../trace-context';
 import { outboxBucketCount } from './outbox-writer';
 
 export const outboxRelayBatchSizeMax = 1_000;
@@ -10,6 +13,16 @@ export const outboxRelayBackoffMsMax = 5_000;
 const outboxRelayBackoffMsMin = 100;
 /** Advisory-lock class of the outbox buckets (the second key is the bucket number). */
 const outboxLockClass = 0x0b0c;
+
+/** The W3C header naming the parent span; a row without it was appended outside a trace. */
+const traceparentHeader = 'traceparent';
+
+/** The rows of one relay batch that share a topic and a stored trace context: one `send` span. */
+interface SendGroup {
+  readonly headers: MessageHeaders;
+  readonly span: Span | null;
+  messages: number;
+}
 
 /** A dedicated connection: it holds the bucket locks, so it also does the bucket's reads and deletes. */
 export interface RelayConnection extends SqlExecutor {
@@ -54,6 +67,7 @@ interface OutboxRow extends Record<string, unknown> {
 export class OutboxRelay {
   private readonly logger: MessagingLogger;
   private readonly batchSizeMax: number;
+  private readonly tracer = trace.getTracer('@settle/messaging');
   private connection: RelayConnection | null = null;
   private ownedBuckets: number[] = [];
   private lastClaimAt = 0;
@@ -174,29 +188,69 @@ export class OutboxRelay {
   }
 
   private async send(rows: readonly OutboxRow[]): Promise<void> {
-    const byTopic = new Map<string, OutgoingTopicMessages['messages'][number][]>();
-    // The events of one transaction share their trace context: parse each distinct one once.
-    const parsedHeaders = new Map<string, Record<string, string>>();
-    for (const row of rows) {
-      const messages = byTopic.get(row.topic) ?? [];
-      let headers = parsedHeaders.get(row.headers);
-      if (headers === undefined) {
-        headers = JSON.parse(row.headers) as Record<string, string>;
-        parsedHeaders.set(row.headers, headers);
-      }
-      messages.push({ key: row.message_key, value: row.value, headers });
-      byTopic.set(row.topic, messages);
-    }
+    const { batch, spans } = this.prepare(rows);
     try {
-      await this.options.producer.send([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+      await this.options.producer.send(batch);
       this.consecutiveSendFailures = 0;
       this.lastSendError = null;
       this.lastSendOkAt = new Date();
     } catch (error) {
       this.consecutiveSendFailures++;
       this.lastSendError = (error as Error).message;
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: this.lastSendError });
       throw error;
+    } finally {
+      for (const span of spans) span.end();
     }
+  }
+
+  /**
+   * Groups the rows by topic, and starts one `send <topic>` span per trace context and topic (the
+   * events of one transaction share a context: parse it once), a child of the context the row stored.
+   * The messages carry that span's context, so a consumer's span follows the send in the same trace.
+   * Rows appended outside a trace are sent as they are, without a span.
+   */
+  private prepare(rows: readonly OutboxRow[]): { batch: OutgoingTopicMessages[]; spans: Span[] } {
+    const byTopic = new Map<string, OutgoingTopicMessages['messages'][number][]>();
+    const groups = new Map<string, SendGroup>();
+    for (const row of rows) {
+      const groupKey = `${row.topic}\n${row.headers}`;
+      let group = groups.get(groupKey);
+      if (group === undefined) {
+        group = this.startSend(row.topic, JSON.parse(row.headers) as MessageHeaders);
+        groups.set(groupKey, group);
+      }
+      group.messages++;
+      const messages = byTopic.get(row.topic) ?? [];
+      messages.push({ key: row.message_key, value: row.value, headers: group.headers });
+      byTopic.set(row.topic, messages);
+    }
+    const spans: Span[] = [];
+    for (const { span, messages } of groups.values()) {
+      if (span === null) continue;
+      span.setAttribute(SpanAttribute.messagingBatchMessageCount, messages);
+      spans.push(span);
+    }
+    return { batch: [...byTopic].map(([topic, messages]) => ({ topic, messages })), spans };
+  }
+
+  private startSend(topic: string, stored: MessageHeaders): SendGroup {
+    if (stored[traceparentHeader] === undefined) return { headers: stored, span: null, messages: 0 };
+    const parent = propagation.extract(ROOT_CONTEXT, stored);
+    const span = this.tracer.startSpan(
+      `send ${topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          [SpanAttribute.messagingSystem]: MessagingSystem.kafka,
+          [SpanAttribute.messagingOperationType]: MessagingOperationType.send,
+          [SpanAttribute.messagingOperationName]: 'send',
+          [SpanAttribute.messagingDestinationName]: topic,
+        },
+      },
+      parent,
+    );
+    return { headers: { ...stored, ...traceHeadersOf(trace.setSpan(parent, span)) }, span, messages: 0 };
   }
 
   private idle(ms: number): Promise<void> {

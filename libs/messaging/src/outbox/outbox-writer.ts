@@ -1,7 +1,8 @@
 import { type EventEnvelope, findEventDefinition, validateEventForSend } from '@settle/contracts';
 import { MessagingError } from '../errors';
 import type { SqlExecutor } from '../sql';
-import { currentTraceHeaders } from '../trace-context';
+import { type Context, context } from '@opentelemetry/api';
+import { consumedEventContexts, traceHeadersOf } from '../trace-context';
 
 /** Buckets partition the outbox among relays; a relay owns whole buckets (see outbox-relay.ts). */
 export const outboxBucketCount = 16;
@@ -17,6 +18,10 @@ const outboxValueSeparator = '\n';
  *
  * Call it after taking the row lock of the entity the events are about: the outbox id then follows
  * the order in which the entity changed, and the relay publishes a key's events in id order.
+ *
+ * Each row stores the W3C trace context its event continues: inside an inbox handler, the context of
+ * the consumed event its `causationId` names (so a batch of many payments' events keeps one trace
+ * per payment); otherwise the active span's.
  */
 export async function appendToOutbox(
   sql: SqlExecutor,
@@ -24,12 +29,13 @@ export async function appendToOutbox(
   options: { readonly topicPrefix?: string } = {},
 ): Promise<void> {
   if (envelopes.length === 0) return;
-  const traceHeaders = JSON.stringify(currentTraceHeaders());
+  const traceHeadersOfEvent = traceHeadersLookup();
   const eventIds: string[] = [];
   const topics: string[] = [];
   const keys: string[] = [];
   const buckets: number[] = [];
   let values = '';
+  let headers = '';
   for (const envelope of envelopes) {
     const validation = validateEventForSend(envelope);
     if (!validation.ok) {
@@ -46,20 +52,41 @@ export async function appendToOutbox(
     keys.push(envelope.key);
     buckets.push(bucketOf(envelope.key));
     values += (values.length === 0 ? '' : outboxValueSeparator) + JSON.stringify(envelope);
+    headers += (headers.length === 0 ? '' : outboxValueSeparator) + traceHeadersOfEvent(envelope.causationId);
   }
   // The serialised envelopes travel as one text split by PostgreSQL, not as a text[]: pg would quote
   // and escape every JSON string into an array literal (most of the cost of an append, measured in
   // bench/ledger). The separator is safe because JSON.stringify never emits a raw line feed (it
   // escapes U+000A inside strings and adds no whitespace), and a split into the wrong number of
   // values would leave event ids without a value or the reverse, which the row count check refuses.
+  // The trace headers (one serialised object per event) travel the same way.
   const { rowCount } = await sql.query(
     `INSERT INTO messaging_outbox (event_id, topic, message_key, bucket, value, headers)
-     SELECT event_id, topic, message_key, bucket, value, $6::jsonb
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], string_to_array($5::text, E'\\n'))
-         AS rows(event_id, topic, message_key, bucket, value)`,
-    [eventIds, topics, keys, buckets, values, traceHeaders],
+     SELECT event_id, topic, message_key, bucket, value, headers::jsonb
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], string_to_array($5::text, E'\\n'), string_to_array($6::text, E'\\n'))
+         AS rows(event_id, topic, message_key, bucket, value, headers)`,
+    [eventIds, topics, keys, buckets, values, headers],
   );
   if (rowCount !== envelopes.length) throw new MessagingError('OUTBOX_EVENT_INVALID', `appended ${rowCount} outbox rows for ${envelopes.length} events`, false);
+}
+
+/**
+ * The serialised trace headers of an event by its causation id, each distinct context serialised
+ * once (a batch's events share a handful of contexts).
+ */
+function traceHeadersLookup(): (causationId: string | null) => string {
+  const active = context.active();
+  const consumed = consumedEventContexts();
+  const serialised = new Map<Context, string>();
+  return (causationId) => {
+    const of = (causationId === null ? undefined : consumed?.get(causationId)) ?? active;
+    let text = serialised.get(of);
+    if (text === undefined) {
+      text = JSON.stringify(traceHeadersOf(of));
+      serialised.set(of, text);
+    }
+    return text;
+  };
 }
 
 /** FNV-1a over the key's UTF-16 code units, folded into the bucket range. Stable across versions. */

@@ -106,6 +106,10 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
   if (config.SETTLE_ADMIN_PORT !== undefined && config.SETTLE_ADMIN_PORT !== 0 && config.SETTLE_ADMIN_PORT === config.SETTLE_HTTP_PORT) {
     throw new ConfigurationError(['SETTLE_ADMIN_PORT must differ from SETTLE_HTTP_PORT (the admin listener is a second server)']);
   }
+  const metricsPort: number | undefined = config.SETTLE_METRICS_PORT;
+  if (metricsPort !== undefined && (metricsPort === config.SETTLE_HTTP_PORT || metricsPort === config.SETTLE_ADMIN_PORT)) {
+    throw new ConfigurationError(['SETTLE_METRICS_PORT must differ from SETTLE_HTTP_PORT and SETTLE_ADMIN_PORT (the Prometheus endpoint is a server of its own)']);
+  }
 
   @Module({ imports: [PlatformModule.forRoot({ serviceName: definition.name, config, logger, entities: definition.entities }), definition.module] })
   class ServiceRootModule {}

@@ -65,6 +65,13 @@ export function commonConfig(service: ServiceName) {
       description:
         'Port of the internal admin listener (plain HTTP on SETTLE_HTTP_HOST): when set, /admin/* answers only there (404 on SETTLE_HTTP_PORT); unset serves admin routes on the main port; 0 picks a free port.',
     },
+    SETTLE_METRICS_PORT: {
+      type: 'integer',
+      min: 1,
+      max: 65_535,
+      description:
+        'Port of the Prometheus endpoint (GET /metrics, plain HTTP on SETTLE_HTTP_HOST), served by the OpenTelemetry SDK (libs/telemetry); unset: no endpoint. Production: 9464.',
+    },
     SETTLE_HTTP_HOST: {
       type: 'string',
       default: '127.0.0.1',
