@@ -56,7 +56,7 @@ function jwksFetcherTrusting(ca: Buffer, fetched: string[]): JwksFetcher {
   return (url) =>
     new Promise<unknown>((resolve, reject) => {
       fetched.push(url);
-      const request = httpsRequest(url, { ca, minVersion: 'TLSv1.3', headers: { accept: 'application/json' }, timeout: jwksFetchTimeoutMs }, (response) => {
+      const request = httpsRequest(url, { ca, minVersion: 'TLSv1.3', agent: false, headers: { accept: 'application/json' }, timeout: jwksFetchTimeoutMs }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);

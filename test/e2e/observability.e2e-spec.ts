@@ -577,7 +577,7 @@ async function ledgerCall(world: World, method: string, path: string, body?: unk
 
 function httpsJson(url: string, ca: Buffer): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const request = httpsRequest(url, { ca, minVersion: 'TLSv1.3', servername: 'localhost', headers: { accept: 'application/json' } }, (response) => {
+    const request = httpsRequest(url, { ca, minVersion: 'TLSv1.3', servername: 'localhost', agent: false, headers: { accept: 'application/json' } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', reject);

@@ -40,6 +40,10 @@ export function httpsJsonCall(endpoint: TlsEndpoint, caPem: string, method: stri
         method,
         path,
         timeout: serviceCallTimeoutMs,
+        // A connection per call: Node's global agent keeps sockets alive for 5 s, exactly the server's
+        // keep-alive timeout, so a call after a pause (e.g. the payments over sound) could be written to
+        // a socket the server is closing and fail with ECONNRESET.
+        agent: false,
         headers: { accept: 'application/json', ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) },
       },
       (response) => {
