@@ -1,19 +1,14 @@
 // The registry service as it starts in production, against a fresh database and the test run's Kafka.
-import { type ServiceDefinition } from '@settle/platform';
 import { describeServiceShell, startTestService } from '@settle/platform/testing';
-import { createTestTokenIssuer } from '@settle/resource-guard/testing';
-import { type registryConfig } from './config';
+import { createTestTokenIssuer, withTestJwks } from '@settle/resource-guard/testing';
 import { serviceDefinition } from './service-definition';
 
 const issuer = createTestTokenIssuer();
 
 /** The production definition, its guard trusting a test JWKS by default (the shell checks pass no environment). */
-const withTestJwks: ServiceDefinition<typeof registryConfig> = {
-  ...serviceDefinition,
-  config: { ...serviceDefinition.config, SETTLE_AUTH_JWKS: { ...serviceDefinition.config.SETTLE_AUTH_JWKS, default: issuer.jwks() } as typeof serviceDefinition.config.SETTLE_AUTH_JWKS },
-};
+const withTestIssuerJwks = withTestJwks(serviceDefinition, issuer);
 
-describeServiceShell(withTestJwks, {
+describeServiceShell(withTestIssuerJwks, {
   migrations: [
     'platform/0001-admin-audit-log.sql',
     'platform/0002-rate-limits.sql',

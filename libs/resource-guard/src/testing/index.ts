@@ -14,3 +14,4 @@ export {
   tlsServerOptions,
 } from './tls-test-server';
 export { keyLifecycleEvent } from './key-lifecycle-event';
+export { withTestJwks } from './with-test-jwks';
