@@ -12,7 +12,6 @@ import {
   importPrivateJwk,
   sign,
   verifySignature,
-  verifySignatureAsync,
 } from '@settle/crypto';
 import { encodeSign1SigStructure } from '@settle/crypto/cose/sig-structure';
 import { decodeProtocolCbor } from './cbor/decode-protocol-cbor';
@@ -200,23 +199,19 @@ export interface VerifySign1Options {
  * `ALGORITHM_NOT_ALLOWED`, `KEY_ID_MISMATCH` or `SIGNATURE_INVALID`.
  */
 export function verifySign1(parsed: Sign1ToVerify, options: VerifySign1Options): void {
-  if (!verifySignature(signatureInputOf(parsed, options))) throw signatureInvalid();
-}
-
-/**
- * {@link verifySign1} with the signature verified off the calling thread (`verifySignatureAsync`:
- * the libuv threadpool on the native back end): the same checks in the same order, the same
- * errors, as a rejected promise.
- */
-export async function verifySign1Async(parsed: Sign1ToVerify, options: VerifySign1Options): Promise<void> {
-  if (!(await verifySignatureAsync(signatureInputOf(parsed, options)))) throw signatureInvalid();
+  if (!verifySignature(sign1SignatureInput(parsed, options))) throw sign1SignatureInvalid();
 }
 
 /** What {@link verifySign1} reads of a parsed COSE_Sign1. */
 export type Sign1ToVerify = Pick<ParsedSign1, 'alg' | 'keyId' | 'protectedHeaderBytes' | 'signature'>;
 
-/** The checks before the signature (algorithm, key id), then the signature's input over the Sig_structure. */
-function signatureInputOf(parsed: Sign1ToVerify, options: VerifySign1Options): VerifySignatureInput {
+/**
+ * The checks of {@link verifySign1} before the signature (algorithm allowed and the key's, `kid` the
+ * key's id; throws `ALGORITHM_NOT_ALLOWED` or `KEY_ID_MISMATCH`), then what the signature is verified
+ * with: the Sig_structure built from the bytes received. For a caller that verifies it elsewhere
+ * (`verifySignatureAsync`, in the threadpool) and throws {@link sign1SignatureInvalid} when it fails.
+ */
+export function sign1SignatureInput(parsed: Sign1ToVerify, options: VerifySign1Options): VerifySignatureInput {
   if (!options.algorithms.includes(parsed.alg)) throw new ProtocolError('ALGORITHM_NOT_ALLOWED', 'protected/alg', `${parsed.alg} is not allowed here`);
   if (parsed.alg !== options.key.alg) {
     throw new ProtocolError('ALGORITHM_NOT_ALLOWED', 'protected/alg', `the message says ${parsed.alg}, the key is an ${options.key.alg} key`);
@@ -226,7 +221,8 @@ function signatureInputOf(parsed: Sign1ToVerify, options: VerifySign1Options): V
   return { alg: parsed.alg, jwk: options.key.publicJwk, data: toBeSigned, signature: parsed.signature, backend: options.backend };
 }
 
-function signatureInvalid(): ProtocolError {
+/** The failure of a signature that does not verify. */
+export function sign1SignatureInvalid(): ProtocolError {
   return new ProtocolError('SIGNATURE_INVALID', 'signature', 'the signature does not verify');
 }
 

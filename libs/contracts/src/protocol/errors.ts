@@ -113,17 +113,8 @@ export function protocolResult<TValue>(decode: () => TValue): ProtocolResult<TVa
   }
 }
 
-/** {@link protocolResult} of an asynchronous body (a verification in the threadpool). */
-export async function protocolResultAsync<TValue>(decode: () => Promise<TValue>): Promise<ProtocolResult<TValue>> {
-  try {
-    return { ok: true, value: await decode() };
-  } catch (error) {
-    return protocolFailureOf(error);
-  }
-}
-
 /** The failure of a `ProtocolError`; anything else is a bug and is thrown again. */
-function protocolFailureOf(error: unknown): ProtocolFailure {
+export function protocolFailureOf(error: unknown): ProtocolFailure {
   if (!(error instanceof ProtocolError)) throw error;
   return {
     ok: false,

@@ -1,7 +1,7 @@
-import { type SignatureAlgorithm, type SignatureBackend, encodeCborDeterministic, equalBytes } from '@settle/crypto';
+import { type SignatureAlgorithm, type SignatureBackend, encodeCborDeterministic, equalBytes, verifySignatureAsync } from '@settle/crypto';
 import { type ConsumerAuthorization, decodeConsumerAuthorization } from './consumer-authorization';
-import { type Sign1ToVerify, type VerifySign1Options, labelAad, verifySign1, verifySign1Async } from './cose';
-import { ProtocolError, type ProtocolFailure, type ProtocolResult, protocolAssert, protocolResult, protocolResultAsync, unwrapProtocolResult } from './errors';
+import { type Sign1ToVerify, type VerifySign1Options, labelAad, sign1SignatureInput, sign1SignatureInvalid, verifySign1 } from './cose';
+import { ProtocolError, type ProtocolFailure, type ProtocolResult, protocolAssert, protocolFailureOf, protocolResult, unwrapProtocolResult } from './errors';
 import { checkSize, decodeLabelledMap, readByteString } from './fields';
 import { protocolLabels } from './labels';
 import { consumerAuthorizationSizeMaxBytes, merchantApprovalSizeMaxBytes, offlineTransactionSizeMaxBytes, paymentRequestSizeMaxBytes } from './limits';
@@ -141,7 +141,7 @@ export interface VerifyOfflineTransactionOptions {
  */
 export function verifyOfflineTransaction(transaction: OfflineTransaction, options: VerifyOfflineTransactionOptions): ProtocolResult<VerifiedOfflineTransaction> {
   return protocolResult(() => {
-    for (const part of partsToVerify(transaction, options)) verifyPart(part.field, () => verifySign1(part.sign1, part.options));
+    for (const part of partsToVerify(transaction, options)) partCheck(part.field, () => verifySign1(part.sign1, part.options));
     return { ...transaction, verified: true as const };
   });
 }
@@ -158,11 +158,16 @@ export function verifyOfflineTransaction(transaction: OfflineTransaction, option
  * ```
  */
 export async function verifyOfflineTransactionAsync(transaction: OfflineTransaction, options: VerifyOfflineTransactionOptions): Promise<ProtocolResult<VerifiedOfflineTransaction>> {
-  return protocolResultAsync(async () => {
+  try {
     // One part after the other, as the synchronous form: the first failing check names the result.
-    for (const part of partsToVerify(transaction, options)) await verifyPartAsync(part.field, () => verifySign1Async(part.sign1, part.options));
-    return { ...transaction, verified: true as const };
-  });
+    for (const part of partsToVerify(transaction, options)) {
+      const input = partCheck(part.field, () => sign1SignatureInput(part.sign1, part.options));
+      if (!(await verifySignatureAsync(input))) throw withPartField(sign1SignatureInvalid(), part.field);
+    }
+    return { ok: true, value: { ...transaction, verified: true as const } };
+  } catch (error) {
+    return protocolFailureOf(error);
+  }
 }
 
 /** One signed part to verify: its field name, its parsed COSE_Sign1 and how to verify it. */
@@ -206,19 +211,10 @@ function checkConsistent(bytes: Uint8Array, part: { readonly protectedHeaderByte
   if (!consistent) throw new ProtocolError('STRUCTURE_INVALID', field, `${field}: the decoded part is not the one its bytes hold`);
 }
 
-/** Verifies one signed part, naming the part in a failure (`authorization/signature`). */
-function verifyPart(field: string, verify: () => void): void {
+/** Runs a check of one signed part, naming the part in its failure (`authorization/signature`). */
+function partCheck<TValue>(field: string, check: () => TValue): TValue {
   try {
-    verify();
-  } catch (error) {
-    throw withPartField(error, field);
-  }
-}
-
-/** {@link verifyPart}, awaiting the verification. */
-async function verifyPartAsync(field: string, verify: () => Promise<void>): Promise<void> {
-  try {
-    await verify();
+    return check();
   } catch (error) {
     throw withPartField(error, field);
   }

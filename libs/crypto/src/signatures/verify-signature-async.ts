@@ -21,7 +21,13 @@ import { type VerifySignatureInput } from './verify-signature';
  * const valid = await verifySignatureAsync({ alg: 'ES256', jwk: devicePublicJwk, data, signature, backend: 'native' });
  * ```
  */
-export async function verifySignatureAsync(input: VerifySignatureInput): Promise<boolean> {
-  const { alg, backend, jwk, data, signature } = checkVerifyInput(input, 'verifySignatureAsync');
-  return backend === 'native' ? verifyWithNativeAsync(alg, jwk, data, signature) : verifyWithNoble(alg, jwk, data, signature);
+export function verifySignatureAsync(input: VerifySignatureInput): Promise<boolean> {
+  // Not an `async` function: the threadpool's promise is handed back as is (no extra promise and
+  // microtask hops per verification on a service's hot path); a throw still becomes a rejection.
+  try {
+    const { alg, backend, jwk, data, signature } = checkVerifyInput(input, 'verifySignatureAsync');
+    return backend === 'native' ? verifyWithNativeAsync(alg, jwk, data, signature) : Promise.resolve(verifyWithNoble(alg, jwk, data, signature));
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
 }
