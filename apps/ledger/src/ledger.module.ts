@@ -2,7 +2,6 @@ import { MessagingModule } from '@settle/messaging';
 import { Module } from '@nestjs/common';
 import { LedgerAdminController } from './admin/ledger-admin.controller';
 import { CheckJournalController } from './check-journal/check-journal.controller';
-import { LedgerClockModule } from './clock';
 import { FundWalletHandler } from './fund-wallet/fund-wallet.handler';
 import { SettlementMetrics } from './metrics/settlement-metrics';
 import { RefundPaymentController } from './refund-payment/refund-payment.controller';
@@ -18,7 +17,7 @@ import { SettlePaymentConsumer } from './settle-payment/settle-payment.consumer'
  * (config, logger, DataSource, health, admin guard) is provided globally by bootstrapService.
  */
 @Module({
-  imports: [LedgerClockModule, MessagingModule.forService({ consumers: [OpenAccountsConsumer, SettlePaymentConsumer], outboxListeners: [SettlementMetrics] })],
+  imports: [MessagingModule.forService({ consumers: [OpenAccountsConsumer, SettlePaymentConsumer], outboxListeners: [SettlementMetrics] })],
   controllers: [LedgerAdminController, CheckJournalController, RefundPaymentController, PayOutController, StatementsController],
   providers: [FundWalletHandler, RefundPaymentHandler, PayOutHandler],
 })

@@ -8,7 +8,6 @@ import { RegistryAdminHandler } from './admin/registry-admin.handler';
 import { AttestationResultsConsumer } from './attestation-results/attestation-results.consumer';
 import { CheckInController } from './check-in/check-in.controller';
 import { CheckInHandler } from './check-in/check-in.handler';
-import { RegistryClockModule } from './clock';
 import { CredentialKeysController } from './credentials/credential-keys.controller';
 import { CredentialSigner } from './credentials/credential-signer';
 import { DEVICE_AUTHENTICATOR } from './device-authentication/device-authenticator';
@@ -40,7 +39,7 @@ export function registryModuleMetadata(deviceAuthenticator?: Provider): ModuleMe
         providers: [{ provide: DEVICE_AUTHENTICATOR, useClass: ResourceGuardDeviceAuthenticator }],
       };
   return {
-    imports: [RegistryClockModule, MessagingModule.forService({ consumers: [AttestationResultsConsumer, AccountStatusConsumer] }), ...deviceAuthentication.imports],
+    imports: [MessagingModule.forService({ consumers: [AttestationResultsConsumer, AccountStatusConsumer] }), ...deviceAuthentication.imports],
     controllers: [RegistryAdminController, EnrolmentController, CredentialKeysController, TerminalCredentialController, CheckInController],
     providers: [RegistryAdminHandler, EnrolmentHandler, keyCustodyProvider, CredentialSigner, TerminalCredentialHandler, CheckInHandler, DeviceOnlyGuard, ...deviceAuthentication.providers],
   };

@@ -2,7 +2,6 @@ import { keyCustodyProvider } from '@settle/key-custody';
 import { MessagingModule } from '@settle/messaging';
 import { Module } from '@nestjs/common';
 import { FreshAttestation } from './attestation/fresh-attestation';
-import { TokenIssuerClockModule } from './clock';
 import { JwksController } from './keys/jwks.controller';
 import { TokenSigner } from './keys/token-signer';
 import { AttestationLevelsConsumer, RegistryProjectionConsumer } from './projection/registry-projection.consumer';
@@ -16,7 +15,7 @@ import { SessionsController } from './sessions/sessions.controller';
  * is provided globally by bootstrapService.
  */
 @Module({
-  imports: [TokenIssuerClockModule, MessagingModule.forService({ consumers: [RegistryProjectionConsumer, AttestationLevelsConsumer] })],
+  imports: [MessagingModule.forService({ consumers: [RegistryProjectionConsumer, AttestationLevelsConsumer] })],
   controllers: [SessionsController, JwksController],
   providers: [keyCustodyProvider, TokenSigner, SessionHandler, FreshAttestation, SessionSweeper],
 })

@@ -4,7 +4,6 @@ import { MessagingModule } from '@settle/messaging';
 import { BindingKeyLifecycleConsumer, ResourceGuardModule } from '@settle/resource-guard';
 import { AttestationPoliciesModule } from './attestation/attestation-policies.module';
 import { AttestationRequestsConsumer } from './attestation/attestation-requests.consumer';
-import { VerifierClockModule } from './clock';
 import { ReceiptSigner } from './confirmations/receipt-signer';
 import { SettlementOutcomesConsumer } from './confirmations/settlement-outcomes.consumer';
 import { TransactionsController } from './confirmations/transactions.controller';
@@ -30,7 +29,6 @@ class VerifierSharedModule {}
  */
 @Module({
   imports: [
-    VerifierClockModule,
     AttestationPoliciesModule,
     VerifierSharedModule,
     ResourceGuardModule.forService(),

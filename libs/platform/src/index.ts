@@ -71,6 +71,8 @@ export { type ContributorReport, type ReadinessReport, HealthService } from './h
 export { ServiceLifecycle } from './health/service-lifecycle';
 
 // Database
+export { CLOCK, type Clock, systemClock } from './clock/clock';
+export { SQL_POOL, sqlPoolOf } from './database/sql-pool';
 export { createDataSource, databaseConnectTimeoutMs, type DatabaseOptions } from './database/data-source';
 export { platformMigrations } from './database/platform-migrations';
 export {

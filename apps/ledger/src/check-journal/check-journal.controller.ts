@@ -1,9 +1,7 @@
 import { Controller, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, JsonSchemaValidationPipe, PLATFORM_LOGGER, type Logger, SERVICE_CONFIG } from '@settle/platform';
-import { createKafkajsPort, kafkaTlsOptions, type MessagingSettings, type SqlExecutor } from '@settle/messaging';
-import { DataSource } from 'typeorm';
-import { sqlPoolOf } from '../adapters/postgres/sql-pool';
+import { AdminOnly, JsonSchemaValidationPipe, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
+import { createKafkajsPort, kafkaTlsOptions, type MessagingSettings, type SqlExecutor, type SqlPool } from '@settle/messaging';
 import { rebuildAndCompare, type RebuildReport, verifyJournalChains, type VerifyChainReport } from './check-journal';
 import { rebuildFromTopicAndCompare, type RebuildFromTopicReport } from './rebuild-from-topic';
 
@@ -16,7 +14,7 @@ import { rebuildFromTopicAndCompare, type RebuildFromTopicReport } from './rebui
 @Controller('admin/journal')
 export class CheckJournalController {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     @Inject(SERVICE_CONFIG) private readonly config: MessagingSettings,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
@@ -49,11 +47,11 @@ export class CheckJournalController {
     query: { keepSchema?: 'true' | 'false' },
   ): Promise<RebuildFromTopicReport> {
     const kafka = createKafkajsPort({ clientId: 'ledger-rebuild', brokers: this.config.KAFKA_BROKERS.split(','), logger: this.logger, ssl: kafkaTlsOptions(this.config) });
-    return rebuildFromTopicAndCompare(sqlPoolOf(this.dataSource), kafka, { topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX, keepSchema: query.keepSchema === 'true' });
+    return rebuildFromTopicAndCompare(this.pool, kafka, { topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX, keepSchema: query.keepSchema === 'true' });
   }
 
   private async inSnapshot<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await sqlPoolOf(this.dataSource).connect();
+    const client = await this.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       return await work(client);

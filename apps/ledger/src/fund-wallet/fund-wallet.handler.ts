@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { inTransaction, Outbox } from '@settle/messaging';
-import { DataSource } from 'typeorm';
+import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
+import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { postAdminEntry } from '../adapters/post-admin-entry';
 import { loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
-import { sqlPoolOf } from '../adapters/postgres/sql-pool';
-import { type Clock, LEDGER_CLOCK } from '../clock';
 import { ledgerAccountId } from '../domain/accounts';
 import { partitionOf } from '../domain/hash-chain';
 import { decideFundWallet, type FundWallet, type FundWalletResult, type PriorFunding } from './fund-wallet.decider';
@@ -14,13 +12,13 @@ import { decideFundWallet, type FundWallet, type FundWalletResult, type PriorFun
 @Injectable()
 export class FundWalletHandler {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
-    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   fund(request: Omit<FundWallet, 'entryId' | 'now'>, requestId: string | null): Promise<FundWalletResult> {
-    return inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+    return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
       const partition = partitionOf(request.consumerAccountId);
       const heads = await lockPartitions(sql, [partition]);

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { inTransaction, Outbox, type SqlExecutor } from '@settle/messaging';
-import { SERVICE_CONFIG } from '@settle/platform';
-import { DataSource } from 'typeorm';
+import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import { type Clock, CLOCK, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { entryPostedEvent } from '../adapters/ledger-events';
 import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
-import { sqlPoolOf } from '../adapters/postgres/sql-pool';
-import { type Clock, LEDGER_CLOCK } from '../clock';
 import { type LedgerSettings } from '../config';
 import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
@@ -23,16 +20,16 @@ export class PayOutHandler {
   private readonly secondOperatorAboveMinor: bigint;
 
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
-    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) config: LedgerSettings,
   ) {
     this.secondOperatorAboveMinor = BigInt(config.SETTLE_LEDGER_PAYOUT_SECOND_OPERATOR_ABOVE_MINOR);
   }
 
   request(request: Omit<RequestPayout, 'payoutId' | 'entryId' | 'now'>): Promise<PayoutResult> {
-    return inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+    return inTransaction(this.pool, async (sql) => {
       // Two requests with one key wait for each other, whatever merchant they name.
       await sql.query(`SELECT pg_advisory_xact_lock(hashtext('settle.ledger.payout:' || $1))`, [request.clientKey]);
       const now = this.clock.now().toISOString();
@@ -50,7 +47,7 @@ export class PayOutHandler {
   }
 
   approve(payoutId: string, operatorId: string): Promise<PayoutResult> {
-    return inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+    return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
       const found = await loadPayout(sql, 'payout_id', payoutId);
       if (found === null) return decideApprovePayout({ payoutId, operatorId, entryId: randomUUID(), now }, { payout: null, payable: null, settlement: null, payableBalance: 0n });

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { inTransaction, Outbox, type SqlExecutor } from '@settle/messaging';
-import { DataSource } from 'typeorm';
+import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { postAdminEntry } from '../adapters/post-admin-entry';
 import { loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
-import { sqlPoolOf } from '../adapters/postgres/sql-pool';
-import { type Clock, LEDGER_CLOCK } from '../clock';
 import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
 import { type Posting } from '../domain/entry';
@@ -19,9 +17,9 @@ import { decideRefundPayment, decideReversePayment, type OriginalPayment, type P
 @Injectable()
 export class RefundPaymentHandler {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
-    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   refund(request: Omit<RefundPayment, 'entryId' | 'now'>, requestId: string | null): Promise<UndoResult> {
@@ -39,7 +37,7 @@ export class RefundPaymentHandler {
     requestId: string | null,
     decide: (sql: SqlExecutor, now: string, original: OriginalPayment | null, walletBalance: bigint) => Promise<UndoResult>,
   ): Promise<UndoResult> {
-    return inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+    return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
       // The entry's partition never changes, so it can be read before the lock.
       const { rows } = await sql.query<{ partition: number }>(`SELECT partition FROM ledger_entries WHERE entry_id = $1 AND kind = 'payment'`, [originalEntryId]);

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventEnvelope, type PaymentVerifiedV1 } from '@settle/contracts';
 import { type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
-import { SERVICE_CONFIG } from '@settle/platform';
+import { type Clock, CLOCK, SERVICE_CONFIG } from '@settle/platform';
 import { type Causation, entryPostedEvent, overdraftEvents, paymentSettledEvent, settlementFailedEvent } from '../adapters/ledger-events';
 import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
-import { type Clock, LEDGER_CLOCK } from '../clock';
 import { type LedgerSettings } from '../config';
 import { type Account, ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
@@ -46,7 +45,7 @@ export class SettlePaymentConsumer implements EventConsumer {
 
   constructor(
     private readonly outbox: Outbox,
-    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) config: LedgerSettings,
   ) {
     this.batchSizeMax = config.SETTLE_LEDGER_SETTLEMENT_BATCH_SIZE;

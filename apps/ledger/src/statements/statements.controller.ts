@@ -1,8 +1,8 @@
-import { Controller, Get, Header, HttpStatus, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, HttpStatus, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
+import { type SqlPool } from '@settle/messaging';
+import { AdminOnly, JsonSchemaValidationPipe, ProblemException, SQL_POOL } from '@settle/platform';
 import { DataSource } from 'typeorm';
-import { sqlPoolOf } from '../adapters/postgres/sql-pool';
 import { type AccountType, ledgerAccountId } from '../domain/accounts';
 import {
   decodeCursor,
@@ -39,7 +39,10 @@ const invalid = (field: string, message: string) =>
 @ApiTags('admin')
 @Controller('admin')
 export class StatementsController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
+  ) {}
 
   @Get('accounts/:accountId/statement')
   @AdminOnly('ledger.admin.statement')
@@ -55,7 +58,7 @@ export class StatementsController {
     const accounts: Array<{ type: AccountType; currency: string }> = await this.dataSource.query('SELECT type, currency FROM ledger_accounts WHERE account_id = $1', [accountId]);
     const account = accounts[0];
     if (!account) throw notFound(`Account ${accountId}`);
-    const page = await statementPage(sqlPoolOf(this.dataSource), { accountId, type: account.type }, { after, limit });
+    const page = await statementPage(this.pool, { accountId, type: account.type }, { after, limit });
     return { accountId, type: account.type, currency: account.currency, ...page };
   }
 
@@ -88,7 +91,7 @@ export class StatementsController {
     query: { from: string; to: string },
   ): Promise<ReconciliationReport> {
     if (Date.parse(query.from) >= Date.parse(query.to)) throw invalid('to', 'must be after from');
-    return reconciliation(sqlPoolOf(this.dataSource), query.from, query.to);
+    return reconciliation(this.pool, query.from, query.to);
   }
 
   private async dayStatement(merchantId: string, date: string): Promise<MerchantDayStatement> {
@@ -99,7 +102,7 @@ export class StatementsController {
     const merchant = settings[0];
     if (!merchant) throw notFound(`Merchant ${merchantId}`);
     return merchantDayStatement(
-      sqlPoolOf(this.dataSource),
+      this.pool,
       { merchantId, payableAccountId: ledgerAccountId('merchant-payable', merchantId), timeZone: merchant.time_zone, currency: merchant.settlement_currency },
       date,
     );

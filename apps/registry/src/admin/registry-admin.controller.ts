@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type KeyStateReason, type OfflineCapability, type OfflineLimitV1 } from '@settle/contracts';
-import { AdminOnly, AdminOperator, currentRequestId, JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
-import { DataSource } from 'typeorm';
+import { type SqlPool } from '@settle/messaging';
+import { AdminOnly, AdminOperator, currentRequestId, JsonSchemaValidationPipe, ProblemException, SQL_POOL } from '@settle/platform';
 import {
   accountSchema,
   deviceSchema,
@@ -17,7 +17,6 @@ import {
   uuid,
 } from '../adapters/http-schemas';
 import { keyPayload, loadDeviceOffline, loadKeys } from '../adapters/postgres/registry-store';
-import { sqlPoolOf } from '../adapters/postgres/sql-pool';
 import { type EnrolmentSubject } from '../domain/enrolment-code';
 import { type KeyCommand } from '../domain/key-lifecycle';
 import { capabilityOf, limitsProblem } from '../domain/offline-capability';
@@ -45,7 +44,7 @@ function answer<T>(result: CreateResult<T>, idField: string, parentField: string
 @Controller('admin')
 export class RegistryAdminController {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly handler: RegistryAdminHandler,
   ) {}
 
@@ -141,7 +140,7 @@ export class RegistryAdminController {
   @AdminOnly('registry.admin.offline.read')
   @ApiOperation({ summary: 'A device’s offline state: capability, limits, last check-in.' })
   async offline(@Param('deviceId', new JsonSchemaValidationPipe(identifier)) deviceId: string) {
-    const device = await loadDeviceOffline(sqlPoolOf(this.dataSource), deviceId, false);
+    const device = await loadDeviceOffline(this.pool, deviceId, false);
     if (!device) throw notFound(`Device ${deviceId}`, 'deviceId');
     return { deviceId, accountId: device.accountId, capability: capabilityOf(device.state), ...device.state };
   }
@@ -150,7 +149,7 @@ export class RegistryAdminController {
   @AdminOnly('registry.admin.key.read')
   @ApiOperation({ summary: 'A key with its whole lifecycle history.' })
   async key(@Param('keyId', new JsonSchemaValidationPipe(keyIdParam)) keyId: string) {
-    const [key] = await loadKeys(sqlPoolOf(this.dataSource), [keyId], false);
+    const [key] = await loadKeys(this.pool, [keyId], false);
     if (!key) throw notFound(`Key ${keyId}`, 'keyId');
     return keyPayload(key);
   }

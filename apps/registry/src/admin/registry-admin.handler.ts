@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type DevicePlatform, type OfflineCapability, type OfflineLimitV1 } from '@settle/contracts';
-import { inTransaction, Outbox, type SqlExecutor } from '@settle/messaging';
-import { SERVICE_CONFIG } from '@settle/platform';
-import { DataSource } from 'typeorm';
+import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import { type Clock, CLOCK, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { applyOfflineCommand } from '../adapters/offline-writer';
 import {
   accountOpenedEvent,
@@ -16,8 +15,6 @@ import {
   terminalRegisteredEvent,
 } from '../adapters/registry-events';
 import { keyPayload, loadDeviceOffline, loadKeys, saveDeviceOffline, saveHistories } from '../adapters/postgres/registry-store';
-import { sqlPoolOf } from '../adapters/postgres/sql-pool';
-import { type Clock, REGISTRY_CLOCK } from '../clock';
 import { type RegistrySettings } from '../config';
 import { assert } from '../domain/assert';
 import { addMs } from '../domain/challenge';
@@ -78,14 +75,14 @@ export type KeyChangeResult =
 @Injectable()
 export class RegistryAdminHandler {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
-    @Inject(REGISTRY_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: RegistrySettings,
   ) {}
 
   private transaction<T>(work: (sql: SqlExecutor, now: string) => Promise<T>): Promise<T> {
-    return inTransaction(sqlPoolOf(this.dataSource), (sql) => work(sql, this.clock.now().toISOString()));
+    return inTransaction(this.pool, (sql) => work(sql, this.clock.now().toISOString()));
   }
 
   createAccount(request: NewAccount, operatorId: string, requestId: string | null): Promise<CreateResult<NewAccount>> {

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AttestationCompletedV1 } from '@settle/contracts';
 import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import { type Clock, CLOCK } from '@settle/platform';
 import { eventCause, keyLifecycleEvent } from '../adapters/registry-events';
 import { keyPayload, loadKeys, saveHistories } from '../adapters/postgres/registry-store';
-import { type Clock, REGISTRY_CLOCK } from '../clock';
 import { decideAttestationVerdict } from './attestation-results.decider';
 
 /**
@@ -19,7 +19,7 @@ export class AttestationResultsConsumer implements EventConsumer {
 
   constructor(
     private readonly outbox: Outbox,
-    @Inject(REGISTRY_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type DeviceCheckInCapV1, deviceCheckInHistoryEntriesMax } from '@settle/contracts';
-import { inTransaction, Outbox } from '@settle/messaging';
-import { SERVICE_CONFIG } from '@settle/platform';
-import { DataSource } from 'typeorm';
+import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
+import { CLOCK, type Clock, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { insertCheckIn, loadCurrentKey, loadDeviceOffline, loadLastCheckInAt, loadLatestCheckIns } from '../adapters/postgres/registry-store';
-import { sqlPoolOf } from '../adapters/postgres/sql-pool';
 import { deviceCheckedInEvent, requestCause } from '../adapters/registry-events';
-import { type Clock, REGISTRY_CLOCK } from '../clock';
 import { type RegistrySettings } from '../config';
 import { CredentialSigner, protocolKeyOf } from '../credentials/credential-signer';
 import { currentState } from '../domain/key-lifecycle';
@@ -34,15 +31,15 @@ export type CheckInResult =
 @Injectable()
 export class CheckInHandler {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
     private readonly signer: CredentialSigner,
-    @Inject(REGISTRY_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: RegistrySettings,
   ) {}
 
   checkIn(deviceId: string, callerOwner: string, requestId: string | null): Promise<CheckInResult> {
-    return inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+    return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now();
       const device = await loadDeviceOffline(sql, deviceId);
       const paymentKey = device ? await loadCurrentKey(sql, { kind: 'device', id: deviceId }, 'payment') : null;

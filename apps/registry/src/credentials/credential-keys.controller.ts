@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Clock, REGISTRY_CLOCK } from '../clock';
+import { type Clock, CLOCK } from '@settle/platform';
 import { CredentialSigner } from './credential-signer';
 
 /** How long a client may cache the key set, in seconds (new keys are prepublished far longer ahead). */
@@ -15,7 +15,7 @@ const credentialKeysCacheMaxAgeSeconds = 300;
 export class CredentialKeysController {
   constructor(
     private readonly signer: CredentialSigner,
-    @Inject(REGISTRY_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get()

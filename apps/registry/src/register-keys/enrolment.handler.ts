@@ -1,14 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type KeyOwner } from '@settle/contracts';
-import { inTransaction, Outbox, type SqlExecutor } from '@settle/messaging';
-import { SERVICE_CONFIG } from '@settle/platform';
-import { DataSource } from 'typeorm';
+import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import { type Clock, CLOCK, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { applyOfflineCommand } from '../adapters/offline-writer';
 import { attestationRequestedEvent, keyLifecycleEvent, requestCause } from '../adapters/registry-events';
 import { insertKeys, keyPayload, loadChallenge, loadEnrolmentCode, loadKeys, loadOwnerCurrentKeys, saveHistories } from '../adapters/postgres/registry-store';
-import { sqlPoolOf } from '../adapters/postgres/sql-pool';
-import { type Clock, REGISTRY_CLOCK } from '../clock';
 import { type RegistrySettings } from '../config';
 import { addMs, formatChallenge } from '../domain/challenge';
 import { challengeBytes, decideIssueChallenge, type EnrolmentCodeRefusal, hashEnrolmentCode } from '../domain/enrolment-code';
@@ -28,14 +25,14 @@ const uniqueViolation = '23505';
 @Injectable()
 export class EnrolmentHandler {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
-    @Inject(REGISTRY_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: RegistrySettings,
   ) {}
 
   issueChallenge(enrolmentCode: string, deviceId: string | undefined): Promise<IssueChallengeResult> {
-    return inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+    return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
       const codeHash = hashEnrolmentCode(enrolmentCode);
       const record = await loadEnrolmentCode(sql, codeHash);
@@ -60,7 +57,7 @@ export class EnrolmentHandler {
    */
   async registerKeys(enrolmentCode: string, challenge: string, keys: readonly SubmittedKey[], requestId: string | null): Promise<RegisterKeysResult> {
     try {
-      return await inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+      return await inTransaction(this.pool, async (sql) => {
         const now = this.clock.now().toISOString();
         const codeHash = hashEnrolmentCode(enrolmentCode);
         const code = await loadEnrolmentCode(sql, codeHash);

@@ -1,10 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { inTransaction } from '@settle/messaging';
-import { SERVICE_CONFIG } from '@settle/platform';
-import { DataSource } from 'typeorm';
+import { inTransaction, type SqlPool } from '@settle/messaging';
+import { CLOCK, type Clock, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { loadCurrentKey, loadTerminalWithMerchant } from '../adapters/postgres/registry-store';
-import { sqlPoolOf } from '../adapters/postgres/sql-pool';
-import { type Clock, REGISTRY_CLOCK } from '../clock';
 import { type RegistrySettings } from '../config';
 import { CredentialSigner, protocolKeyOf } from '../credentials/credential-signer';
 import { currentState } from '../domain/key-lifecycle';
@@ -18,15 +15,15 @@ export type TerminalCredentialResult =
 @Injectable()
 export class TerminalCredentialHandler {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly signer: CredentialSigner,
-    @Inject(REGISTRY_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: RegistrySettings,
   ) {}
 
   async issue(terminalId: string, callerOwner: string): Promise<TerminalCredentialResult> {
     const now = this.clock.now();
-    const { terminal, paymentKey } = await inTransaction(sqlPoolOf(this.dataSource), async (sql) => ({
+    const { terminal, paymentKey } = await inTransaction(this.pool, async (sql) => ({
       terminal: await loadTerminalWithMerchant(sql, terminalId),
       paymentKey: await loadCurrentKey(sql, { kind: 'terminal', id: terminalId }, 'payment'),
     }));

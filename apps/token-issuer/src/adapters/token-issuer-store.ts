@@ -1,13 +1,7 @@
 // Plain SQL over the token issuer's own tables (migrations/0002-sessions.sql), as the messaging backbone does.
 import { type KeyLifecycleChangedV1 } from '@settle/contracts';
-import { type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { type DataSource } from 'typeorm';
+import { type SqlExecutor } from '@settle/messaging';
 import { type ProjectedKey, type SessionState } from '../domain/session-rules';
-
-/** The pg pool under TypeORM. */
-export function sqlPoolOf(dataSource: DataSource): SqlPool {
-  return (dataSource.driver as unknown as { master: SqlPool }).master;
-}
 
 /** Applies a key's whole state unless a newer one (longer history) is already stored; returns whether it applied. */
 export async function saveKey(sql: SqlExecutor, key: KeyLifecycleChangedV1, now: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Clock, TOKEN_ISSUER_CLOCK } from '../clock';
+import { type Clock, CLOCK } from '@settle/platform';
 import { type PublishedJwk, TokenSigner } from './token-signer';
 
 /** Resource servers cache the JWKS this long; the prepublish window must exceed it (docs/token-issuer.md). */
@@ -11,7 +11,7 @@ export const jwksCacheMaxAgeSeconds = 300;
 export class JwksController {
   constructor(
     private readonly signer: TokenSigner,
-    @Inject(TOKEN_ISSUER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get('jwks.json')

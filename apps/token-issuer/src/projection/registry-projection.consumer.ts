@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AttestationCompletedV1, type DeviceEnrolledV1, type KeyLifecycleChangedV1, type TerminalRegisteredV1 } from '@settle/contracts';
 import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import { type Clock, CLOCK } from '@settle/platform';
 import { endSessionsOfKey, saveAttestationLevel, saveDevice, saveKey, saveTerminal } from '../adapters/token-issuer-store';
-import { type Clock, TOKEN_ISSUER_CLOCK } from '../clock';
 import { endReasonForKeyState } from '../domain/session-rules';
 import { eventCause, sessionEndedEvent } from '../sessions/session-events';
 
@@ -19,7 +19,7 @@ export class RegistryProjectionConsumer implements EventConsumer {
 
   constructor(
     private readonly outbox: Outbox,
-    @Inject(TOKEN_ISSUER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {

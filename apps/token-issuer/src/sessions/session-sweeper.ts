@@ -1,9 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
-import { deleteIdleRateLimitBuckets, type Logger, PLATFORM_LOGGER } from '@settle/platform';
-import { DataSource } from 'typeorm';
-import { sqlPoolOf } from '../adapters/token-issuer-store';
-import { type Clock, TOKEN_ISSUER_CLOCK } from '../clock';
+import { type Clock, CLOCK, deleteIdleRateLimitBuckets, type Logger, PLATFORM_LOGGER, SQL_POOL } from '@settle/platform';
 import { requestCause, sessionEndedEvent } from './session-events';
 
 /** How often sessions past their maximum age are ended and idle rate-limit buckets dropped. */
@@ -20,17 +17,14 @@ export const rateLimitBucketIdleMaxMs = 3_600_000;
  */
 @Injectable()
 export class SessionSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly pool: SqlPool;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
-    @Inject(TOKEN_ISSUER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
-  ) {
-    this.pool = sqlPoolOf(dataSource);
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {

@@ -3,9 +3,8 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { type AccessTokenClaims, type AccessTokenAttestation, jwtTypes } from '@settle/contracts';
 import { isKeyCustodyError } from '@settle/key-custody';
 import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { ProblemException, rateLimitedProblem, SERVICE_CONFIG, takeRateLimitTokens } from '@settle/platform';
+import { type Clock, CLOCK, ProblemException, rateLimitedProblem, SERVICE_CONFIG, SQL_POOL, takeRateLimitTokens } from '@settle/platform';
 import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
-import { DataSource } from 'typeorm';
 import {
   endSession,
   insertSession,
@@ -14,9 +13,7 @@ import {
   loadSessionForUpdate,
   recordToken,
   rememberDpopProof,
-  sqlPoolOf,
 } from '../adapters/token-issuer-store';
-import { type Clock, TOKEN_ISSUER_CLOCK } from '../clock';
 import { type TokenIssuerSettings } from '../config';
 import { type KeyRefusal, type RefreshRefusal, accessTokenClaims, assert, checkBindingKey, decideRefresh, type TokenSubject } from '../domain/session-rules';
 import { TokenSigner } from '../keys/token-signer';
@@ -80,17 +77,13 @@ export type FreshAttestationStep = (
  */
 @Injectable()
 export class SessionHandler {
-  private readonly pool: SqlPool;
-
   constructor(
-    dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
     private readonly signer: TokenSigner,
     @Inject(SERVICE_CONFIG) private readonly config: TokenIssuerSettings,
-    @Inject(TOKEN_ISSUER_CLOCK) private readonly clock: Clock,
-  ) {
-    this.pool = sqlPoolOf(dataSource);
-  }
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   now(): Date {
     return this.clock.now();

@@ -3,8 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AttestationError } from '@settle/attestation';
 import { type AttestationRequestedV1, attestationCompletedV1, createEnvelope } from '@settle/contracts';
 import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
-import { type Logger, PLATFORM_LOGGER } from '@settle/platform';
-import { type Clock, VERIFIER_CLOCK } from '../clock';
+import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER } from '@settle/platform';
 import { type AttestationPolicies } from './attestation-policies';
 import { VERIFIER_ATTESTATION_POLICIES } from './attestation-policies.module';
 import { judgeAttestationRequest } from './judge-attestation';
@@ -21,7 +20,7 @@ export class AttestationRequestsConsumer implements EventConsumer {
 
   constructor(
     private readonly outbox: Outbox,
-    @Inject(VERIFIER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(VERIFIER_ATTESTATION_POLICIES) private readonly policies: AttestationPolicies,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}

@@ -23,7 +23,7 @@ import { MemoryStore, PcdWallet, PosTerminal, type ProcessorTrust, SoftwareKeyst
 import { createKeyCustodyDocument, type KeyCustodyDocument } from '@settle/key-custody';
 import { createTestBindingKey } from '@settle/resource-guard/testing';
 import { type Pool, type PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
+import { SQL_POOL } from '@settle/platform';
 import {
   checkIn,
   createSigningKey,
@@ -400,7 +400,7 @@ describe('confirmation cursor order (migration 0006)', () => {
 
   beforeAll(async () => {
     kit = await startVerifier();
-    pool = (kit.test.service.app.get(DataSource).driver as unknown as { master: Pool }).master;
+    pool = kit.test.service.app.get<Pool>(SQL_POOL);
   });
 
   afterAll(async () => {

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type PaymentSettledV1, type PaymentSettlementFailedV1 } from '@settle/contracts';
 import { afterCommit, type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, PermanentEventError, type SqlExecutor } from '@settle/messaging';
-import { type Logger, PLATFORM_LOGGER } from '@settle/platform';
+import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER } from '@settle/platform';
 import { settleInstruments } from '@settle/telemetry';
-import { type Clock, VERIFIER_CLOCK } from '../clock';
 import { ReceiptSigner } from './receipt-signer';
 import { decideSettlementOutcome, type HeldTransaction, type SettlementOutcome } from './settlement-outcome.decider';
 
@@ -50,7 +49,7 @@ export class SettlementOutcomesConsumer implements EventConsumer {
 
   constructor(
     private readonly signer: ReceiptSigner,
-    @Inject(VERIFIER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 

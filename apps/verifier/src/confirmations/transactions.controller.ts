@@ -1,11 +1,9 @@
 import { Controller, Get, Header, HttpStatus, Inject, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
+import { type SqlPool } from '@settle/messaging';
+import { type Clock, CLOCK, JsonSchemaValidationPipe, ProblemException, SQL_POOL } from '@settle/platform';
 import { Authenticated, AuthenticatedPrincipal, type Principal } from '@settle/resource-guard';
-import { DataSource } from 'typeorm';
-import { type Clock, VERIFIER_CLOCK } from '../clock';
 import { ReceiptSigner } from './receipt-signer';
-import { sqlPoolOf } from './sql-pool';
 import {
   confirmationCursorMax,
   confirmationsPage,
@@ -52,9 +50,9 @@ const outOfRange = (field: string, message: string) => ProblemException.validati
 @Controller('v1')
 export class TransactionsController {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly signer: ReceiptSigner,
-    @Inject(VERIFIER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get('transactions/:transactionId')
@@ -72,7 +70,7 @@ export class TransactionsController {
     if (!transactionIdPattern.test(transactionId)) {
       throw ProblemException.validation([{ field: 'transactionId', code: 'INVALID_FORMAT', message: 'must be txn_ followed by 43 base64url characters' }]);
     }
-    const found = await transactionStatus(sqlPoolOf(this.dataSource), transactionId, scopeOf(principal));
+    const found = await transactionStatus(this.pool, transactionId, scopeOf(principal));
     if (found === null) {
       throw new ProblemException({
         status: HttpStatus.NOT_FOUND,
@@ -100,7 +98,7 @@ export class TransactionsController {
     if (after > confirmationCursorMax) throw outOfRange('after', `must be at most ${confirmationCursorMax}`);
     const limit = query.limit === undefined ? confirmationsPageSizeDefault : Number(query.limit);
     if (limit > confirmationsPageSizeMax) throw outOfRange('limit', `must be at most ${confirmationsPageSizeMax}`);
-    return confirmationsPage(sqlPoolOf(this.dataSource), scopeOf(principal), { after, limit });
+    return confirmationsPage(this.pool, scopeOf(principal), { after, limit });
   }
 
   @Get('receipt-keys')

@@ -1,10 +1,9 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { amountSchema, currencySchema, identifierSchema, timestampSchema } from '@settle/contracts';
-import { AdminOnly, JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
+import { type SqlPool } from '@settle/messaging';
+import { AdminOnly, JsonSchemaValidationPipe, ProblemException, SQL_POOL } from '@settle/platform';
 import { Authenticated, AuthenticatedPrincipal, type Principal } from '@settle/resource-guard';
-import { DataSource } from 'typeorm';
-import { sqlPoolOf } from '../confirmations/sql-pool';
 import { type EndOfDayReport, endOfDayReportCountMax, endOfDayReportCurrenciesMax } from './end-of-day.decider';
 import { EndOfDayHandler, type ReconciliationAnswer } from './end-of-day.handler';
 import {
@@ -59,7 +58,7 @@ const invalidQuery = (field: string, code: string, message: string) => ProblemEx
 @Controller()
 export class EndOfDayController {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly handler: EndOfDayHandler,
   ) {}
 
@@ -112,6 +111,6 @@ export class EndOfDayController {
     const after = query.cursor === undefined ? null : decodeReportsCursor(query.cursor);
     if (query.cursor !== undefined && after === null) throw invalidQuery('cursor', 'INVALID', 'is not a cursor this API returned');
     const filter = { status: query.status ?? null, terminalId: query.terminalId ?? null, merchantId: query.merchantId ?? null };
-    return reconciliationReportsPage(sqlPoolOf(this.dataSource), filter, { after, limit });
+    return reconciliationReportsPage(this.pool, filter, { after, limit });
   }
 }

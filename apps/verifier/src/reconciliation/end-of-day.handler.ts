@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { inTransaction, type SqlExecutor } from '@settle/messaging';
-import { type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
-import { DataSource } from 'typeorm';
-import { type Clock, VERIFIER_CLOCK } from '../clock';
+import { inTransaction, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { type VerifierSettings } from '../config';
-import { sqlPoolOf } from '../confirmations/sql-pool';
 import {
   canonicalReportContent,
   compareTotals,
@@ -52,8 +49,8 @@ interface StoredRow extends Record<string, unknown> {
 @Injectable()
 export class EndOfDayHandler {
   constructor(
-    private readonly dataSource: DataSource,
-    @Inject(VERIFIER_CLOCK) private readonly clock: Clock,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: VerifierSettings,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
@@ -63,7 +60,7 @@ export class EndOfDayHandler {
     const problems = reportProblems(report, now.getTime(), this.config.SETTLE_VERIFIER_CLOCK_SKEW_MS);
     if (problems.length > 0) return { outcome: 'invalid', problems };
     const digest = createHash('sha256').update(canonicalReportContent(report)).digest();
-    const result = await inTransaction(sqlPoolOf(this.dataSource), async (sql) => {
+    const result = await inTransaction(this.pool, async (sql) => {
       const existing = await loadReport(sql, terminal.terminalId, report.reportId);
       if (existing !== null) return answerFor(existing, digest, 'duplicate');
       const received = await receivedTotals(sql, terminal, report);

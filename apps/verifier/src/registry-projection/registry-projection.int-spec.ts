@@ -4,7 +4,7 @@
 // every event of this file into a fresh verifier gives exactly the same rows.
 import { deviceCheckedInV1, type DeviceCheckedInV1, type EventEnvelope, type KeyLifecycleChangedV1, keyLifecycleChangedV1, terminalRegisteredV1 } from '@settle/contracts';
 import { type SqlExecutor } from '@settle/messaging';
-import { DataSource } from 'typeorm';
+import { SQL_POOL } from '@settle/platform';
 import {
   changeOfflineCapability,
   createSigningKey,
@@ -25,7 +25,7 @@ const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
 
 function sqlOf(kit: VerifierTestKit): SqlExecutor {
-  return (kit.test.service.app.get(DataSource).driver as unknown as { master: SqlExecutor }).master;
+  return kit.test.service.app.get<SqlExecutor>(SQL_POOL);
 }
 
 /** Resolves once the projection consumer has applied (or skipped as a duplicate) the event with this id. */

@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventEnvelope } from '@settle/contracts';
 import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { type Logger, PLATFORM_LOGGER, rateLimitedProblem, SERVICE_CONFIG, takeRateLimitTokens } from '@settle/platform';
-import { DataSource } from 'typeorm';
-import { type Clock, VERIFIER_CLOCK } from '../clock';
+import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, rateLimitedProblem, SERVICE_CONFIG, SQL_POOL, takeRateLimitTokens } from '@settle/platform';
 import { type VerifierSettings } from '../config';
 import { keysByIds } from '../registry-projection/registry-facts';
 import { checkTimestamps, placeByKeys, resolveAgainstStored, screenTransaction, type UploadCaller, type UploadCandidate, uploadBatchId } from './upload.decider';
@@ -26,10 +24,6 @@ interface Placed {
   readonly consumerDeviceId: string;
 }
 
-/** The pg pool under TypeORM: the upload speaks plain SQL, as the messaging backbone does. */
-function sqlPoolOf(dataSource: DataSource): SqlPool {
-  return (dataSource.driver as unknown as { master: SqlPool }).master;
-}
 
 /**
  * One upload batch, in one PostgreSQL transaction: the batch row, a row per new transaction
@@ -39,17 +33,13 @@ function sqlPoolOf(dataSource: DataSource): SqlPool {
  */
 @Injectable()
 export class UploadHandler {
-  private readonly pool: SqlPool;
-
   constructor(
-    dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
-    @Inject(VERIFIER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: VerifierSettings,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
-  ) {
-    this.pool = sqlPoolOf(dataSource);
-  }
+  ) {}
 
   /**
    * Takes a token from the terminal's upload bucket (shared by every replica); throws 429 with

@@ -1,9 +1,7 @@
 // The device-counter sweeper on the real PostgreSQL: counters approved before the presentment window
 // plus the margin are deleted in bounded statements, the ones at or after that instant kept; the
 // service runs it (wired in the module), and a sweeper shutting down deletes nothing more.
-import { type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
-import { DataSource } from 'typeorm';
-import { type Clock } from '../clock';
+import { type Clock, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { type VerifierSettings } from '../config';
 import { uniqueId } from '../testing/payment-world';
 import { startVerifier, type VerifierTestKit } from '../testing/verifier-test-kit';
@@ -29,7 +27,7 @@ describe('DeviceCounterSweeper', () => {
   function pinnedSweeper(now: Date): DeviceCounterSweeper {
     const app = kit.test.service.app;
     const clock: Clock = { now: () => new Date(now) };
-    return new DeviceCounterSweeper(app.get(DataSource), clock, app.get<VerifierSettings>(SERVICE_CONFIG, { strict: false }), app.get<Logger>(PLATFORM_LOGGER, { strict: false }));
+    return new DeviceCounterSweeper(app.get(SQL_POOL), clock, app.get<VerifierSettings>(SERVICE_CONFIG, { strict: false }), app.get<Logger>(PLATFORM_LOGGER, { strict: false }));
   }
 
   /** Inserts one counter per approval time (counters 1, 2, …) for a fresh device; returns the device id. */

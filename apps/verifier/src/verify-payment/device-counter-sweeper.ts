@@ -1,10 +1,7 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
-import { DataSource } from 'typeorm';
-import { type Clock, VERIFIER_CLOCK } from '../clock';
+import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { type VerifierSettings } from '../config';
-import { sqlPoolOf } from '../confirmations/sql-pool';
 
 /** How often used device counters past their retention are deleted. */
 export const deviceCounterSweepIntervalMs = 600_000;
@@ -51,19 +48,16 @@ export async function deleteDeviceCountersBefore(sql: SqlExecutor, cutoff: Date,
  */
 @Injectable()
 export class DeviceCounterSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly pool: SqlPool;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private stopping = false;
 
   constructor(
-    dataSource: DataSource,
-    @Inject(VERIFIER_CLOCK) private readonly clock: Clock,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: VerifierSettings,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
-  ) {
-    this.pool = sqlPoolOf(dataSource);
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {

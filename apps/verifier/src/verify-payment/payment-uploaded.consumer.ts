@@ -10,8 +10,7 @@ import {
 } from '@settle/contracts';
 import { base64UrlEncode } from '@settle/crypto';
 import { type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
-import { type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
-import { type Clock, VERIFIER_CLOCK } from '../clock';
+import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
 import { type VerifierSettings } from '../config';
 import { ReceiptSigner } from '../confirmations/receipt-signer';
 import { type KeyFact, keysByIds } from '../registry-projection/registry-facts';
@@ -101,7 +100,7 @@ export class PaymentUploadedConsumer implements EventConsumer {
   constructor(
     private readonly outbox: Outbox,
     private readonly receiptSigner: ReceiptSigner,
-    @Inject(VERIFIER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: VerifierSettings,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}

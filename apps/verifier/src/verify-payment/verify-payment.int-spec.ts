@@ -23,7 +23,7 @@ import {
 import { type ConsumedEvent, EntityNotYetSeenError, inTransaction, type SqlPool } from '@settle/messaging';
 import { type PublicJwk } from '@settle/crypto';
 import { createTestBindingKey } from '@settle/resource-guard/testing';
-import { DataSource } from 'typeorm';
+import { SQL_POOL } from '@settle/platform';
 import {
   type BuiltTransaction,
   changeOfflineCapability,
@@ -339,7 +339,7 @@ describe('payment verification', () => {
       events.push({ envelope: envelopeOf(paymentUploadedV1, payload), topic: `${kit.prefix}${paymentUploadedV1.topic}`, partition: 0, offset: BigInt(events.length) });
     }
     const consumer = kit.test.service.app.get(PaymentUploadedConsumer, { strict: false });
-    const pool = (kit.test.service.app.get(DataSource).driver as unknown as { master: SqlPool }).master;
+    const pool = kit.test.service.app.get<SqlPool>(SQL_POOL);
     await inTransaction(pool, (sql) => consumer.handle(sql, events));
     const rows = await kit.query<{ device_counter: string; status: string; reason_code: string | null }>(
       'SELECT device_counter::text, status, reason_code FROM verifier_transactions WHERE consumer_device_id = $1 ORDER BY device_counter',
@@ -472,7 +472,7 @@ async function storeReceived(kit: VerifierTestKit, terminal: TestTerminal, devic
 /** Hands the running verifier's consumer these events in one transaction, as the inbox would. */
 async function handleDirectly(kit: VerifierTestKit, events: readonly ConsumedEvent[]): Promise<void> {
   const consumer = kit.test.service.app.get(PaymentUploadedConsumer, { strict: false });
-  const pool = (kit.test.service.app.get(DataSource).driver as unknown as { master: SqlPool }).master;
+  const pool = kit.test.service.app.get<SqlPool>(SQL_POOL);
   await inTransaction(pool, (sql) => consumer.handle(sql, events));
 }
 

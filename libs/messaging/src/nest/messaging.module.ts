@@ -10,9 +10,8 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { BatchObservableResult } from '@opentelemetry/api';
-import { HEALTH_CONTRIBUTORS, type HealthCheckResult, type HealthContributor, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SERVICE_NAME } from '@settle/platform';
+import { HEALTH_CONTRIBUTORS, type HealthCheckResult, type HealthContributor, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SERVICE_NAME, SQL_POOL } from '@settle/platform';
 import { MetricAttribute, settleInstruments } from '@settle/telemetry';
-import { DataSource } from 'typeorm';
 import type { EventEnvelope } from '@settle/contracts';
 import { deadLetterTopicOf } from '../inbox/dead-letter';
 import { type EventBatchHandler, InboxConsumer } from '../inbox/inbox-consumer';
@@ -89,7 +88,6 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   readonly affectsReadiness = false;
   private readonly kafka: KafkaPort;
   private readonly producer: MessageProducer;
-  private readonly pool: SqlPool;
   private relay: OutboxRelay | null = null;
   private readonly consumers: InboxConsumer[] = [];
   /** The consumer groups started, for `settle.consumer.lag`. */
@@ -105,12 +103,10 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
     @Inject(MESSAGING_CONSUMER_TYPES) private readonly consumerTypes: Type<EventConsumer>[],
     private readonly moduleRef: ModuleRef,
-    dataSource: DataSource,
+    @Inject(SQL_POOL) private readonly pool: SqlPool,
   ) {
     this.kafka = createKafkajsPort({ clientId: serviceName, brokers: config.KAFKA_BROKERS.split(','), logger: this.logger, ssl: kafkaTlsOptions(config) });
     this.producer = this.kafka.producer();
-    // The pg pool under TypeORM: the backbone speaks plain SQL on the hot path.
-    this.pool = (dataSource.driver as unknown as { master: SqlPool }).master;
     this.serviceLabels = { [MetricAttribute.service]: serviceName };
     this.instruments.meter.addBatchObservableCallback(this.observeGauges, [this.instruments.outboxBacklog, this.instruments.consumerLag]);
   }

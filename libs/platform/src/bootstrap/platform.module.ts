@@ -8,8 +8,10 @@ import { AdminAuditLog } from '../admin/admin-audit-log';
 import { AdminAuthenticator } from '../admin/admin-authenticator';
 import { AdminGuard } from '../admin/admin.guard';
 import { type CommonConfig, databaseNameFor, type ServiceName } from '../config/service-config';
+import { CLOCK, systemClock } from '../clock/clock';
 import { createDataSource } from '../database/data-source';
 import { DatabaseLifecycle } from '../database/database-lifecycle';
+import { SQL_POOL, sqlPoolOf } from '../database/sql-pool';
 import { DatabaseHealthContributor } from '../health/database-health.contributor';
 import { HEALTH_CONTRIBUTORS } from '../health/health-contributor';
 import { HealthController } from '../health/health.controller';
@@ -25,7 +27,8 @@ export interface PlatformModuleOptions {
 }
 
 /**
- * What every service gets, globally: the configuration, the logger, the database (`DataSource`),
+ * What every service gets, globally: the configuration, the logger, the clock, the database (`DataSource`
+ * and its pg pool, `SQL_POOL`),
  * health endpoints, and the admin guard with its audit log. `bootstrapService` imports it next to
  * the service's own module; a service module never imports it itself.
  */
@@ -55,6 +58,8 @@ export class PlatformModule {
             return dataSource.initialize();
           },
         },
+        { provide: SQL_POOL, useFactory: sqlPoolOf, inject: [DataSource] },
+        { provide: CLOCK, useValue: systemClock },
         DatabaseLifecycle,
         ServiceLifecycle,
         HealthService,
@@ -70,6 +75,8 @@ export class PlatformModule {
         PLATFORM_LOGGER,
         READINESS_TIMEOUT_MS,
         DataSource,
+        SQL_POOL,
+        CLOCK,
         ServiceLifecycle,
         AdminAuthenticator,
         AdminAuditLog,

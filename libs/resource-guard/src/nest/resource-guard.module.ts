@@ -10,8 +10,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { type Clock } from '@settle/crypto';
-import { HEALTH_CONTRIBUTORS, type HealthCheckResult, type HealthContributor, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
-import { DataSource } from 'typeorm';
+import { HEALTH_CONTRIBUTORS, type HealthCheckResult, type HealthContributor, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { type JwksFetcher, JwksKeyStore } from '../access-token/jwks-key-store';
 import { RequestAuthenticator } from '../authenticate/request-authenticator';
 import { type ResourceGuardConfigValues, type ResourceGuardSettings, resourceGuardSettingsFrom } from '../config/resource-guard-config';
@@ -39,11 +38,6 @@ export interface ResourceGuardModuleOptions {
   readonly clock?: Clock;
 }
 
-function poolOf(dataSource: DataSource): BindingKeySql {
-  // The pg pool under TypeORM, as the messaging backbone uses it: plain SQL on the hot path.
-  return (dataSource.driver as unknown as { master: BindingKeySql }).master;
-}
-
 /** Runs the default snapshot for the life of the service and reports it in /health/ready. */
 @Injectable()
 export class BindingKeySnapshotRunner implements OnModuleInit, OnApplicationShutdown, HealthContributor {
@@ -52,8 +46,8 @@ export class BindingKeySnapshotRunner implements OnModuleInit, OnApplicationShut
   readonly affectsReadiness = true;
   readonly snapshot: BindingKeySnapshot;
 
-  constructor(@Inject(DataSource) dataSource: DataSource, @Inject(PLATFORM_LOGGER) logger: Logger) {
-    this.snapshot = new BindingKeySnapshot(poolOf(dataSource), logger);
+  constructor(@Inject(SQL_POOL) pool: BindingKeySql, @Inject(PLATFORM_LOGGER) logger: Logger) {
+    this.snapshot = new BindingKeySnapshot(pool, logger);
   }
 
   onModuleInit(): Promise<void> {
@@ -98,7 +92,7 @@ export class ResourceGuardModule {
         ...keyStatusProviders,
         {
           provide: RequestAuthenticator,
-          useFactory: (settings: ResourceGuardSettings, keyStatus: BindingKeyStatus, dataSource: DataSource) =>
+          useFactory: (settings: ResourceGuardSettings, keyStatus: BindingKeyStatus, pool: BindingKeySql) =>
             new RequestAuthenticator({
               settings,
               keyStatus,
@@ -107,10 +101,10 @@ export class ResourceGuardModule {
                 ...(options.jwksFetcher ? { fetcher: options.jwksFetcher } : {}),
                 ...(options.clock ? { clock: options.clock } : {}),
               }),
-              ...(settings.mode === 'dpop' ? { replayCache: new PostgresDpopReplayCache(poolOf(dataSource)) } : {}),
+              ...(settings.mode === 'dpop' ? { replayCache: new PostgresDpopReplayCache(pool) } : {}),
               ...(options.clock ? { clock: options.clock } : {}),
             }),
-          inject: [RESOURCE_GUARD_SETTINGS, BINDING_KEY_STATUS, DataSource],
+          inject: [RESOURCE_GUARD_SETTINGS, BINDING_KEY_STATUS, SQL_POOL],
         },
         ResourceGuard,
       ],
