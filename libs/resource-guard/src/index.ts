@@ -66,7 +66,11 @@ export {
   upsertBindingKeyState,
 } from './key-status/binding-key-table';
 export {
+  type BindingKeyRecord,
   BindingKeySnapshot,
+  type BindingKeySnapshotOptions,
+  type BindingKeySource,
+  bindingKeyTableSource,
   type SnapshotLogger,
   bindingKeyFullReloadIntervalMs,
   bindingKeyRefreshIntervalMs,

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { type Logger, PLATFORM_LOGGER } from '@settle/platform';
-import { type BindingKeyStatus, bindingKeyFullReloadIntervalMs, bindingKeyRefreshIntervalMs, bindingKeyRefreshOverlapMs } from '@settle/resource-guard';
+import { type BindingKeyRecord, BindingKeySnapshot, type BindingKeySource, type BindingKeyStatus } from '@settle/resource-guard';
 import { DataSource } from 'typeorm';
 
-/** What the snapshot needs of the database: TypeORM's `DataSource.query` satisfies it. */
+/** What the source needs of the database: TypeORM's `DataSource.query` satisfies it. */
 export interface BindingKeyQuery {
   query(text: string, values?: unknown[]): Promise<unknown>;
 }
@@ -15,15 +15,33 @@ interface Row {
   readonly state_changed_at: Date;
 }
 
+const columns = 'key_id, owner_id, state, state_changed_at';
+const recordOf = (row: Row): BindingKeyRecord => ({ keyId: row.key_id, active: row.state === 'active', ownerId: row.owner_id, changedAt: row.state_changed_at });
+
 /**
- * The resource guard's key status in the registry, read from its own `registry_keys` (the source of
- * truth, so no Kafka lag): a binding key is active for the guard exactly when the registry holds it
- * `active`. In memory, refreshed every {@link bindingKeyRefreshIntervalMs} from the rows whose state
- * changed since the last read (less {@link bindingKeyRefreshOverlapMs}, for transactions that commit
- * late), fully reloaded every {@link bindingKeyFullReloadIntervalMs}: a revocation is enforced by every
- * replica within about a second, inside the guard's stated `revocationDelayMsStated`. The first load
- * happens before the server listens (after the migrations), and the service does not start if it
- * fails. A failed refresh keeps the last states; since every state change is a write to this same
+ * The registry's own `registry_keys` as the source of binding-key states: the source of truth, so no
+ * Kafka lag. A full reload reads the active keys and the newest change of any binding key; a key not
+ * held yet is looked up at once (the token issuer may already have seen it activated).
+ */
+export function registryKeysSource(database: BindingKeyQuery): BindingKeySource {
+  const rows = async (text: string, values?: unknown[]) => ((await database.query(text, values)) as Row[]).map(recordOf);
+  return {
+    async readAll() {
+      const records = await rows(`SELECT ${columns} FROM registry_keys WHERE purpose = 'binding' AND state = 'active'`);
+      const [newest] = (await database.query(`SELECT max(state_changed_at) AS newest FROM registry_keys WHERE purpose = 'binding'`)) as Array<{ newest: Date | null }>;
+      return { records, newestChange: newest?.newest ?? null };
+    },
+    readChangedSince: (since) => rows(`SELECT ${columns} FROM registry_keys WHERE purpose = 'binding' AND state_changed_at >= $1`, [since]),
+    lookUp: async (keyId) => (await rows(`SELECT ${columns} FROM registry_keys WHERE key_id = $1 AND purpose = 'binding' AND state = 'active'`, [keyId]))[0] ?? null,
+  };
+}
+
+/**
+ * The resource guard's key status in the registry: the guards' one {@link BindingKeySnapshot} over
+ * {@link registryKeysSource}. A binding key is active for the guard exactly when the registry holds it
+ * `active`; a revocation is enforced by every replica within about a second, inside the guard's stated
+ * `revocationDelayMsStated`. The first load happens before the server listens (after the migrations),
+ * and the service does not start if it fails; since every state change is a write to this same
  * database, a database the snapshot cannot read is one no revocation can be recorded in either.
  *
  * @example
@@ -31,97 +49,35 @@ interface Row {
  */
 @Injectable()
 export class RegistryBindingKeys implements BindingKeyStatus, OnModuleInit, OnApplicationShutdown {
-  /** Active binding keys only: key id → owner (device or terminal id). */
-  private readonly active = new Map<string, string>();
-  private newestChange: Date | null = null;
-  private lastFullLoadMs = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private refreshing: Promise<void> | null = null;
-  private consecutiveFailures = 0;
+  private readonly snapshot: BindingKeySnapshot;
 
-  constructor(
-    @Inject(DataSource) private readonly database: BindingKeyQuery,
-    @Inject(PLATFORM_LOGGER) private readonly logger: Pick<Logger, 'warn'>,
-  ) {}
-
-  get loaded(): boolean {
-    return this.lastFullLoadMs > 0;
+  constructor(@Inject(DataSource) database: BindingKeyQuery, @Inject(PLATFORM_LOGGER) logger: Pick<Logger, 'warn'>) {
+    this.snapshot = new BindingKeySnapshot(registryKeysSource(database), { logger: { warn: (fields, message) => logger.warn(fields, message) } });
   }
 
-  /**
-   * From memory; a key not held there is looked up once in `registry_keys`, so a key activated since
-   * the last refresh is not refused for up to a second (the token issuer may already have seen it).
-   */
+  get loaded(): boolean {
+    return this.snapshot.loaded;
+  }
+
   isActive(keyId: string): boolean | Promise<boolean> {
-    return this.active.has(keyId) || this.lookUp(keyId);
+    return this.snapshot.isActive(keyId);
   }
 
   /** The device or terminal an active binding key belongs to; undefined when not active. */
   ownerOf(keyId: string): string | undefined {
-    return this.active.get(keyId);
+    return this.snapshot.ownerOf(keyId);
   }
 
-  /** Fails closed: a key that cannot be looked up is not active. */
-  private async lookUp(keyId: string): Promise<boolean> {
-    try {
-      const [row] = (await this.database.query(`SELECT owner_id FROM registry_keys WHERE key_id = $1 AND purpose = 'binding' AND state = 'active'`, [keyId])) as Array<Pick<Row, 'owner_id'>>;
-      if (row === undefined) return false;
-      this.active.set(keyId, row.owner_id);
-      return true;
-    } catch (error) {
-      this.logger.warn({ err: error }, 'binding-key lookup failed');
-      return false;
-    }
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.refresh();
-    this.timer ??= setInterval(() => void this.refresh().catch(() => undefined), bindingKeyRefreshIntervalMs);
-    this.timer.unref();
+  onModuleInit(): Promise<void> {
+    return this.snapshot.load();
   }
 
   onApplicationShutdown(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
+    this.snapshot.stop();
   }
 
-  /** One refresh (concurrent callers share it): incremental, or a full reload when due. */
   refresh(): Promise<void> {
-    this.refreshing ??= this.read().finally(() => (this.refreshing = null));
-    return this.refreshing;
-  }
-
-  private async read(): Promise<void> {
-    const nowMs = Date.now();
-    const full = this.newestChange === null || nowMs - this.lastFullLoadMs >= bindingKeyFullReloadIntervalMs;
-    try {
-      const rows = (
-        full
-          ? await this.database.query(`SELECT key_id, owner_id, state, state_changed_at FROM registry_keys WHERE purpose = 'binding' AND state = 'active'`)
-          : await this.database.query(`SELECT key_id, owner_id, state, state_changed_at FROM registry_keys WHERE purpose = 'binding' AND state_changed_at >= $1`, [
-              new Date(this.newestChange!.getTime() - bindingKeyRefreshOverlapMs),
-            ])
-      ) as Row[];
-      if (full) this.active.clear();
-      for (const row of rows) {
-        if (row.state === 'active') this.active.set(row.key_id, row.owner_id);
-        else this.active.delete(row.key_id);
-      }
-      if (full) {
-        // The newest change of any binding key, active or not, is where the next incremental read starts.
-        const [newest] = (await this.database.query(`SELECT max(state_changed_at) AS newest FROM registry_keys WHERE purpose = 'binding'`)) as Array<{ newest: Date | null }>;
-        this.newestChange = newest?.newest ?? new Date(0);
-        this.lastFullLoadMs = nowMs;
-      } else {
-        for (const row of rows) if (row.state_changed_at > this.newestChange!) this.newestChange = row.state_changed_at;
-      }
-      this.consecutiveFailures = 0;
-    } catch (error) {
-      this.consecutiveFailures += 1;
-      // Once per ten failures: a database outage must not write a line a second.
-      if (this.consecutiveFailures % 10 === 1) this.logger.warn({ err: error, consecutiveFailures: this.consecutiveFailures }, 'binding-key snapshot refresh failed');
-      throw error;
-    }
+    return this.snapshot.refresh();
   }
 }
 

@@ -7,7 +7,7 @@ import { waitFor } from '@settle/messaging/testing';
 import { runMigrations } from '@settle/platform';
 import { resourceGuardMigrations } from '../migrations';
 import { upsertBindingKeyState } from '../key-status/binding-key-table';
-import { BindingKeySnapshot } from '../key-status/binding-key-snapshot';
+import { BindingKeySnapshot, bindingKeyTableSource } from '../key-status/binding-key-snapshot';
 import { createDpopProof, createTestBindingKey, createTestTokenIssuer, keyLifecycleEvent } from '../testing';
 import { type GuardedTestApp, startGuardedTestApp } from '../testing/guarded-test-app';
 import { PostgresDpopReplayCache } from './dpop-replay-cache';
@@ -160,7 +160,7 @@ describe('binding-key states in PostgreSQL', () => {
   it('converges every snapshot on the table: loads, then follows changes incrementally', async () => {
     const [first, second] = [createTestBindingKey(), createTestBindingKey()];
     await upsertBindingKeyState(pool, keyLifecycleEvent(first, ['active']));
-    const snapshot = new BindingKeySnapshot(pool, undefined, 50);
+    const snapshot = new BindingKeySnapshot(bindingKeyTableSource(pool), { refreshIntervalMs: 50 });
     expect(snapshot.isActive(first.keyId)).toBe(false);
     await snapshot.start();
     try {

@@ -16,7 +16,7 @@ import { RequestAuthenticator } from '../authenticate/request-authenticator';
 import { type ResourceGuardConfigValues, type ResourceGuardSettings, resourceGuardSettingsFrom } from '../config/resource-guard-config';
 import { PostgresDpopReplayCache } from '../dpop/dpop-replay-cache';
 import { BINDING_KEY_STATUS, type BindingKeyStatus } from '../key-status/binding-key-status';
-import { BindingKeySnapshot } from '../key-status/binding-key-snapshot';
+import { BindingKeySnapshot, bindingKeyTableSource } from '../key-status/binding-key-snapshot';
 import { type BindingKeySql } from '../key-status/binding-key-table';
 import { ResourceGuard } from './resource.guard';
 import { RESOURCE_GUARD_SETTINGS } from './resource-guard-tokens';
@@ -47,7 +47,7 @@ export class BindingKeySnapshotRunner implements OnModuleInit, OnApplicationShut
   readonly snapshot: BindingKeySnapshot;
 
   constructor(@Inject(SQL_POOL) pool: BindingKeySql, @Inject(PLATFORM_LOGGER) logger: Logger) {
-    this.snapshot = new BindingKeySnapshot(pool, logger);
+    this.snapshot = new BindingKeySnapshot(bindingKeyTableSource(pool), { logger });
   }
 
   onModuleInit(): Promise<void> {
