@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type AttestationFormat, type KeyAlgorithm, type KeyPurpose, type PublicJwk } from '@settle/contracts';
-import { calculateJwkThumbprint } from '@settle/crypto';
+import { calculateJwkThumbprint, importPublicJwk } from '@settle/crypto';
 import { currentRequestId, JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
 import { challengeRequestSchema, registerKeysSchema } from '../adapters/http-schemas';
 import { EnrolmentHandler } from './enrolment.handler';
@@ -61,7 +61,11 @@ export class EnrolmentController {
   async registerKeys(@Body(new JsonSchemaValidationPipe<RegisterKeysRequest>(registerKeysSchema)) body: RegisterKeysRequest) {
     const keys = body.keys.map((key, index) => {
       try {
-        return { ...key, keyId: calculateJwkThumbprint(key.publicKeyJwk as unknown as Parameters<typeof calculateJwkThumbprint>[0]) };
+        // The whole key checked here (a point on the curve, not of small order, of the key's algorithm,
+        // no private member) and kept reduced to the members that define it: every service downstream
+        // imports exactly what the thumbprint names, never a key it cannot import.
+        const reduced = importPublicJwk(key.publicKeyJwk, { alg: key.algorithm });
+        return { ...key, publicKeyJwk: reduced as PublicJwk, keyId: calculateJwkThumbprint(reduced) };
       } catch {
         throw ProblemException.validation([{ field: `keys[${index}].publicKeyJwk`, code: 'INVALID', message: 'is not a valid public key' }]);
       }

@@ -3,6 +3,7 @@
 // answered the same, keys stay pending until the verifier's attestation.completed arrives on its topic,
 // operators suspend and revoke keys, and the ledger's account.overdrawn suspends offline capability.
 import { type KeyLifecycleChangedV1 } from '@settle/contracts';
+import { generateKeyPair } from '@settle/crypto';
 import {
   accountBackInFunds,
   accountOverdrawn,
@@ -76,6 +77,28 @@ describe('enrolment', () => {
     await waitFor(() => keyIds.every((keyId) => lifecycle(keyId).length === 1), 30_000, 'lifecycle events');
     expect(lifecycle(keyIds[0]!)[0]).toMatchObject({ state: 'pending', history: [{ state: 'pending', validTo: null }] });
     expect(accountId).toBeDefined();
+  });
+
+  it('refuses a public key whose point is not on its curve, naming the field, and stores nothing for it', async () => {
+    const { deviceId, code } = await accountWithDevice();
+    const challenge = await kit.device('POST', '/enrolment/challenges', { enrolmentCode: code, deviceId });
+    const keys = deviceKeys();
+    const jwk = keys[1]!.publicKeyJwk as { x: string; y: string };
+    const y = Buffer.from(jwk.y, 'base64url');
+    y[31]! ^= 1;
+    const offCurve = [keys[0]!, { ...keys[1]!, publicKeyJwk: { ...jwk, y: y.toString('base64url') } }];
+    const refused = await kit.device('POST', '/enrolment/keys', { enrolmentCode: code, challenge: challenge.body.challenge, keys: offCurve });
+    expect(refused).toMatchObject({ status: 400, body: { errors: [{ field: 'keys[1].publicKeyJwk' }] } });
+    expect(await kit.query('SELECT key_id FROM registry_keys WHERE owner_id = $1', [deviceId])).toEqual([]);
+    // A private member is refused by the schema, before anything is read.
+    const leaked = await kit.device('POST', '/enrolment/keys', { enrolmentCode: code, challenge: challenge.body.challenge, keys: [{ ...keys[0]!, publicKeyJwk: generateKeyPair('ES256').privateJwk }, keys[1]!] });
+    expect(leaked).toMatchObject({ status: 400, body: { errors: expect.arrayContaining([expect.objectContaining({ field: 'keys[0].publicKeyJwk.d' })]) } });
+    expect(await kit.query('SELECT key_id FROM registry_keys WHERE owner_id = $1', [deviceId])).toEqual([]);
+    // The challenge and the code are still usable: the device sends its real keys, stored as the
+    // members that define them.
+    expect(await kit.device('POST', '/enrolment/keys', { enrolmentCode: code, challenge: challenge.body.challenge, keys })).toMatchObject({ status: 200, body: { outcome: 'registered' } });
+    const stored = await kit.query<{ public_key_jwk: Record<string, unknown> }>('SELECT public_key_jwk FROM registry_keys WHERE owner_id = $1', [deviceId]);
+    expect(stored.map((row) => Object.keys(row.public_key_jwk).sort())).toEqual([['crv', 'kty', 'x', 'y'], ['crv', 'kty', 'x', 'y']]);
   });
 
   it('enrols a terminal with a terminal’s code, and rotates its keys when it enrols again', async () => {
