@@ -40,12 +40,15 @@ export interface AndroidKeyAttestationProperties {
   readonly attestedPackageNames: readonly string[];
   /** SHA-256 digests (lowercase hex) of the signing certificates, as attested. */
   readonly signingCertificateSha256: readonly string[];
-  readonly verifiedBootState: AndroidVerifiedBootState;
-  readonly deviceLocked: boolean;
-  /** Whether use of the key requires the user's authentication (hardware-enforced). */
+  /** `not-attested` for a software key: a software attestation cannot vouch for the boot. */
+  readonly verifiedBootState: AndroidVerifiedBootState | 'not-attested';
+  readonly deviceLocked: boolean | 'not-attested';
+  /** Whether use of the key requires the user's authentication (hardware-enforced; software's claim for a software key). */
   readonly userAuthenticationRequired: boolean;
   /** YYYYMM, when attested. */
   readonly osPatchLevel: number | null;
+  /** Tag numbers of KeyDescription authorizations this library's schema does not know (a newer KeyMint), skipped. */
+  readonly skippedAuthorizationTags: readonly number[];
 }
 
 /**

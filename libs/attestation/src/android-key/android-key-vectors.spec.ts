@@ -132,10 +132,13 @@ describe('real Android chains (google/android-key-attestation), at the time each
     expect(await reasonOf('algorithm_RSA_SecurityLevel_StrongBox', { policy })).toBe('KEY_ALGORITHM_NOT_ALLOWED');
   });
 
-  it('EC TEE at other times: still valid after the root certificate expired (the key is pinned), invalid before and after the intermediates', async () => {
+  it('EC TEE at other times: valid after the root certificate expired (the key is pinned) and, a factory-provisioned chain, after its intermediates expired (Google’s rule); not before they were issued', async () => {
     const policy = development;
     expect(await reasonOf('algorithm_EC_SecurityLevel_TEE', { policy, now: new Date('2026-06-01T00:00:00Z') })).toBe('accepted:tee');
-    expect(await reasonOf('algorithm_EC_SecurityLevel_TEE', { policy, now: new Date('2028-03-19T00:00:00Z') })).toBe('CERTIFICATE_NOT_VALID_AT_TIME');
+    // Its intermediates (title=TEE, serialNumber=…, directly under Google's root) expired on
+    // 2028-03-18: android/keyattestation ignores expiry on factory-provisioned chains, since those
+    // keys cannot be rotated. This was CERTIFICATE_NOT_VALID_AT_TIME before (issue 13 §4).
+    expect(await reasonOf('algorithm_EC_SecurityLevel_TEE', { policy, now: new Date('2028-03-19T00:00:00Z') })).toBe('accepted:tee');
     expect(await reasonOf('algorithm_EC_SecurityLevel_TEE', { policy, now: new Date('2018-03-21T00:00:00Z') })).toBe('CERTIFICATE_NOT_VALID_AT_TIME');
   });
 

@@ -10,11 +10,19 @@ const verifiedBootStateNames: { readonly [state in VerifiedBootState]: AndroidVe
   [VerifiedBootState.failed]: 'failed',
 };
 
-/** The root of trust as attested by the secure hardware. */
+/** The root of trust as attested by the secure hardware, or `not-attested` for a software key. */
 export interface AttestedRootOfTrust {
-  readonly verifiedBootState: AndroidVerifiedBootState;
-  readonly deviceLocked: boolean;
+  readonly verifiedBootState: AndroidVerifiedBootState | 'not-attested';
+  readonly deviceLocked: boolean | 'not-attested';
 }
+
+/**
+ * What a software-attested key says about the root of trust: nothing a verifier can believe. The
+ * private key of Android's software attestation root ships in AOSP, so whatever such a chain
+ * states about boot state and bootloader could have been written by anyone. A policy that accepts
+ * the `software` level accepts that (the level check runs before this one).
+ */
+export const rootOfTrustNotAttested: AttestedRootOfTrust = Object.freeze({ verifiedBootState: 'not-attested', deviceLocked: 'not-attested' });
 
 /**
  * The secure hardware's word on the operating system: verified boot state and whether the

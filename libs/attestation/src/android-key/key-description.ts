@@ -33,6 +33,8 @@ export interface KeyDescriptionView {
   readonly softwareEnforced: AuthorizationView;
   /** `teeEnforced` (Keymaster) or `hardwareEnforced` (KeyMint): enforced by the TEE or StrongBox. */
   readonly hardwareEnforced: AuthorizationView;
+  /** Tag numbers of authorizations the schema does not know (a newer KeyMint), skipped. */
+  readonly skippedAuthorizationTags: readonly number[];
 }
 
 /**
@@ -46,11 +48,31 @@ export function levelOfKeyDescription(description: KeyDescriptionView): AndroidS
 }
 
 /**
- * The list whose members the key's level vouches for: the hardware-enforced list for a TEE or
- * StrongBox key. A property found only in the software-enforced list of a hardware key is the
- * Android OS's claim, not the secure hardware's, and is not relied on (except the attestation
- * application id, which only the OS knows).
+ * The authorizations the key's level vouches for.
+ *
+ * For a TEE or StrongBox key: the hardware-enforced list. A property found only in the
+ * software-enforced list of a hardware key is the Android OS's claim, not the secure hardware's, and
+ * is not relied on (except the attestation application id, which only the OS knows).
+ *
+ * For a software key (attestation security level Software, whatever the keymaster level): the
+ * attestation was written by software, so both lists are software's claims and neither is more
+ * trustworthy; each property is read where that attestation version put it. Keymaster 1 and 2
+ * devices attested in software put what their TEE enforces (purpose, origin, …) in `teeEnforced`,
+ * emulators put everything in `softwareEnforced`: a property is taken from the hardware list when it
+ * is there, else from the software one, and `noAuthRequired` from either (the weaker claim wins).
  */
 export function enforcedAuthorizations(description: KeyDescriptionView): AuthorizationView {
-  return levelOfKeyDescription(description) === 'software' ? description.softwareEnforced : description.hardwareEnforced;
+  const hardware = description.hardwareEnforced;
+  if (levelOfKeyDescription(description) !== 'software') return hardware;
+  const software = description.softwareEnforced;
+  return {
+    purposes: hardware.purposes ?? software.purposes,
+    origin: hardware.origin ?? software.origin,
+    noAuthRequired: hardware.noAuthRequired || software.noAuthRequired,
+    userAuthType: hardware.userAuthType ?? software.userAuthType,
+    authTimeoutSeconds: hardware.authTimeoutSeconds ?? software.authTimeoutSeconds,
+    rootOfTrust: hardware.rootOfTrust ?? software.rootOfTrust,
+    attestationApplicationId: hardware.attestationApplicationId ?? software.attestationApplicationId,
+    osPatchLevel: hardware.osPatchLevel ?? software.osPatchLevel,
+  };
 }

@@ -1,5 +1,6 @@
 import { type AuthorizationList, NonStandardKeyDescription, type NonStandardAuthorizationList, id_ce_keyDescription } from '@peculiar/asn1-android';
 import { AsnParser, OctetString } from '@peculiar/asn1-schema';
+import { Sequence, fromBER } from 'asn1js';
 import { type Checked, passed, reject } from '../checks/rejection';
 import { asn1ParseOptions } from '../x509/parse-certificate';
 import { type X509Certificate } from '../x509/x509';
@@ -62,11 +63,59 @@ function authorizationView(list: NonStandardAuthorizationList, what: string): Au
 }
 
 /**
+ * The KeyMint tags (context-specific tag numbers of an AuthorizationList) that
+ * @peculiar/asn1-android 2.10's schema declares: purpose 1 to module hash 724, as its
+ * `AuthorizationList`. A tag outside this set is one the schema cannot parse, from a KeyMint
+ * newer than the library (or one asn1-android leaves out, such as BLOCK_MODE 4, which only AES keys
+ * carry); when asn1-android learns a tag, add it here.
+ */
+const parsedAuthorizationTags: ReadonlySet<number> = new Set([
+  1, 2, 3, 5, 6, 10, 200, 203, 303, 305, 400, 401, 402, 405, 503, 504, 505, 506, 507, 508, 509, 600, 601, 701, 702, 703, 704, 705, 706, 709, 710, 711,
+  712, 713, 714, 715, 716, 717, 718, 719, 720, 723, 724,
+]);
+/** asn1js's number for the context-specific tag class. */
+const contextSpecificTagClass = 3;
+/** Positions of softwareEnforced and teeEnforced/hardwareEnforced in the KeyDescription SEQUENCE. */
+const authorizationListIndexes: readonly number[] = [6, 7];
+
+/**
+ * Takes out of both authorization lists the authorizations whose tag the schema does not know, and
+ * returns their tag numbers. None of them is a property this library reads (it reads only tags the
+ * schema knows), so skipping them loses nothing a check needs; refusing them would refuse every
+ * device of a newer KeyMint version until the library is updated. Anything that is not a
+ * SEQUENCE where one is expected is left for the schema to refuse.
+ */
+function skipUnknownAuthorizations(keyDescription: unknown): number[] {
+  if (!(keyDescription instanceof Sequence)) return [];
+  const skipped: number[] = [];
+  for (const index of authorizationListIndexes) {
+    const list = keyDescription.valueBlock.value[index];
+    if (!(list instanceof Sequence)) continue;
+    list.valueBlock.value = list.valueBlock.value.filter(({ idBlock }) => {
+      const unknown = idBlock.tagClass === contextSpecificTagClass && !parsedAuthorizationTags.has(idBlock.tagNumber);
+      if (unknown) skipped.push(idBlock.tagNumber);
+      return !unknown;
+    });
+  }
+  return skipped;
+}
+
+/** Decodes the DER with asn1js under the library's limits, drops unknown tags, applies the schema. */
+function decodeKeyDescription(der: ArrayBuffer): { readonly parsed: NonStandardKeyDescription; readonly skippedTags: readonly number[] } {
+  const decoded = fromBER(der, asn1ParseOptions.berOptions);
+  if (decoded.offset === -1) throw new MalformedKeyDescription(decoded.result.error || 'not DER');
+  if (decoded.offset !== der.byteLength) throw new MalformedKeyDescription('bytes follow the KeyDescription');
+  const skippedTags = skipUnknownAuthorizations(decoded.result);
+  return { parsed: AsnParser.fromASN(decoded.result, NonStandardKeyDescription), skippedTags };
+}
+
+/**
  * Reads the Android KeyDescription extension (OID 1.3.6.1.4.1.11129.2.1.17) with
  * @peculiar/asn1-android's schema. It must be in the leaf exactly once (`EVIDENCE_MALFORMED`
  * otherwise) and in no other certificate (`CERTIFICATE_CHAIN_INVALID`: a certificate above the leaf
- * that carries attestation data means an attested key signed a certificate of its own). A tag
- * the schema does not know (a future KeyMint) is `EVIDENCE_MALFORMED` until asn1-android learns it.
+ * that carries attestation data means an attested key signed a certificate of its own). An
+ * authorization with a tag the schema does not know (a newer KeyMint) is skipped and named in
+ * `skippedAuthorizationTags`; a known tag that does not decode is `EVIDENCE_MALFORMED`.
  */
 export function parseKeyDescription(certificates: readonly X509Certificate[]): Checked<KeyDescriptionView> {
   const extensions = certificates[0]!.getExtensions(id_ce_keyDescription);
@@ -75,7 +124,7 @@ export function parseKeyDescription(certificates: readonly X509Certificate[]): C
     return reject('CERTIFICATE_CHAIN_INVALID', 'a certificate above the leaf carries a KeyDescription extension');
   }
   try {
-    const parsed = AsnParser.parse(extensions[0]!.value, NonStandardKeyDescription, asn1ParseOptions);
+    const { parsed, skippedTags } = decodeKeyDescription(extensions[0]!.value);
     return passed({
       attestationVersion: safeInteger(parsed.attestationVersion, 'attestationVersion'),
       attestationSecurityLevel: securityLevel(parsed.attestationSecurityLevel, 'attestationSecurityLevel'),
@@ -84,6 +133,7 @@ export function parseKeyDescription(certificates: readonly X509Certificate[]): C
       attestationChallenge: octets(parsed.attestationChallenge),
       softwareEnforced: authorizationView(parsed.softwareEnforced, 'softwareEnforced'),
       hardwareEnforced: authorizationView(parsed.teeEnforced, 'hardwareEnforced'),
+      skippedAuthorizationTags: skippedTags,
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

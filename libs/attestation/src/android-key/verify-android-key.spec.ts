@@ -2,6 +2,7 @@
 // mode, each with its reason code. The real chains are in android-key-vectors.spec.ts.
 import { AuthorizationList, IntegerSet, type KeyDescription, NonStandardAuthorization, NonStandardAuthorizationList, NonStandardKeyDescription, RootOfTrust, SecurityLevel, VerifiedBootState, id_ce_keyDescription } from '@peculiar/asn1-android';
 import { AsnConvert } from '@peculiar/asn1-schema';
+import { Integer, OctetString as Asn1OctetString, Sequence } from 'asn1js';
 import { calculateJwkThumbprint } from '@settle/crypto';
 import { type VerifyAttestationInput, verifyAttestation } from '../verify-attestation';
 import { parseAndroidRevocationStatusList } from '../policy/android-revocation-status-list';
@@ -14,6 +15,7 @@ import {
   keyMintPurpose,
   testAttestationApplicationId,
   testChallenge,
+  withExtraAuthorization,
 } from '../testing/android-evidence';
 import {
   type TestKeyPair,
@@ -93,6 +95,35 @@ describe('android-key: the genuine synthetic chain', () => {
     const chain = await buildAndroidChain({ root, leafKeys: key.keys, keyDescription: new Uint8Array(AsnConvert.serialize(description)) });
     expect(await reasonOf({ evidence: chain.evidence })).toBe('accepted');
   });
+
+  // Issue 13 §4: these were EVIDENCE_MALFORMED, because asn1-android's schema cannot parse a tag it
+  // does not know. Tag 1000 is the unknown tag of Google's own test (android/keyattestation
+  // testing/Certs.kt, CertLists.unknownTag); BLOCK_MODE (4) is a real KeyMint tag the schema lacks.
+  it('skips authorization tags the schema does not know (a newer KeyMint), in either list, and names them in the verdict', async () => {
+    const withUnknown = withExtraAuthorization(withExtraAuthorization(buildKeyDescription(), 'hardwareEnforced', 1000, new Integer({ value: 2048 })), 'softwareEnforced', 4, new Sequence({ value: [new Integer({ value: 1 })] }));
+    const chain = await buildAndroidChain({ root, leafKeys: key.keys, keyDescription: withUnknown });
+    const result = await verifyAttestation(input({ evidence: chain.evidence }));
+    if (!result.ok) throw new Error(`${result.reasonCode}: ${result.detail}`);
+    expect(result.verdict.properties).toMatchObject({ format: 'android-key', skippedAuthorizationTags: [4, 1000], userAuthenticationRequired: true });
+  });
+
+  it('an unknown tag on a key of another algorithm → KEY_ALGORITHM_NOT_ALLOWED, never EVIDENCE_MALFORMED', async () => {
+    const otherCurve = await generateP384KeyPair();
+    const chain = await buildAndroidChain({ root, leafKeys: otherCurve, keyDescription: withExtraAuthorization(buildKeyDescription(), 'hardwareEnforced', 1000, new Integer({ value: 1 })) });
+    expect(await reasonOf({ evidence: chain.evidence })).toBe('KEY_ALGORITHM_NOT_ALLOWED');
+  });
+
+  it('a known tag that does not decode is still EVIDENCE_MALFORMED (origin as an OCTET STRING)', async () => {
+    const chain = await buildAndroidChain({ root, leafKeys: key.keys, keyDescription: withExtraAuthorization(buildKeyDescription(), 'softwareEnforced', 702, new Asn1OctetString({ valueHex: new Uint8Array([0]).buffer })) });
+    expect(await reasonOf({ evidence: chain.evidence })).toBe('EVIDENCE_MALFORMED');
+  });
+
+  it('does not read the leaf’s dates, which the device writes (Google’s rule): a phone clock ahead of ours is no reason to refuse', async () => {
+    const clockAhead = await buildAndroidChain({ root, leafKeys: key.keys, leafValidity: { notBefore: new Date('2025-06-01T12:05:00Z'), notAfter: new Date('2048-01-01T00:00:00Z') } });
+    expect(await reasonOf({ evidence: clockAhead.evidence })).toBe('accepted');
+    const leafExpired = await buildAndroidChain({ root, leafKeys: key.keys, leafValidity: { notBefore: new Date('1970-01-01T00:00:00Z'), notAfter: new Date('2025-01-01T00:00:00Z') } });
+    expect(await reasonOf({ evidence: leafExpired.evidence })).toBe('accepted');
+  });
 });
 
 describe('android-key: each failure mode has its reason code', () => {
@@ -129,7 +160,7 @@ describe('android-key: each failure mode has its reason code', () => {
     expect(await reasonOf({ evidence, keyToRegister: forgedKey.publicJwk })).toBe('CERTIFICATE_CHAIN_INVALID');
   });
 
-  it('certificate not valid at the time: after it expired, and before it was valid → CERTIFICATE_NOT_VALID_AT_TIME', async () => {
+  it('an intermediate not valid at the time (this chain is not factory-provisioned): after it expired, and before it was valid → CERTIFICATE_NOT_VALID_AT_TIME', async () => {
     expect(await reasonOf({ now: new Date('2027-01-01T00:00:01Z') })).toBe('CERTIFICATE_NOT_VALID_AT_TIME');
     expect(await reasonOf({ now: new Date('2024-12-31T23:59:59Z') })).toBe('CERTIFICATE_NOT_VALID_AT_TIME');
   });

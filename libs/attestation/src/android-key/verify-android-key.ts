@@ -4,17 +4,18 @@ import { checkAttestedSpki } from '../checks/check-attested-key';
 import { checkChallenge } from '../checks/check-challenge';
 import { decodeCborEvidence } from '../checks/decode-cbor-evidence';
 import { type RegisteredKey } from '../checks/registered-key';
-import { type AttestationRejection } from '../checks/rejection';
+import { type AttestationRejection, passed } from '../checks/rejection';
 import { assert } from '../errors';
 import { type AndroidAttestationPolicy } from '../policy/attestation-policy';
 import { type AttestationResult } from '../result';
 import { parseCertificateChain } from '../x509/parse-certificate-chain';
 import { verifyCertificateChain } from '../x509/verify-certificate-chain';
+import { checkAndroidCertificateValidity } from './check-android-certificate-validity';
 import { checkApplicationId } from './check-application-id';
 import { checkKeyOrigin } from './check-key-origin';
 import { checkKeyPurpose } from './check-key-purpose';
 import { checkRevocationStatus } from './check-revocation-status';
-import { checkRootOfTrust } from './check-root-of-trust';
+import { checkRootOfTrust, rootOfTrustNotAttested } from './check-root-of-trust';
 import { checkUserAuthentication, requiresUserAuthentication } from './check-user-authentication';
 import { enforcedAuthorizations, levelOfKeyDescription } from './key-description';
 import { parseKeyDescription } from './parse-key-description';
@@ -32,10 +33,12 @@ export interface AndroidKeyInput {
 /**
  * Android Key Attestation. The evidence is a deterministic-CBOR array of the DER certificates of
  * `KeyStore.getCertificateChain(alias)`, leaf first. Checks, in this order (the first failure is
- * the reason): the chain (pinned root, signatures, CA constraints, validity at `now`); the
+ * the reason): the chain (pinned root, signatures, CA constraints, validity at `now` by Google's
+ * rule: see `checkAndroidCertificateValidity`); the
  * revocation status of every certificate; the KeyDescription extension (in the leaf only); the
  * challenge; the attested key; the security level; purpose SIGN only; origin GENERATED; the
- * application id; the root of trust; for payment keys, user authentication.
+ * application id; the root of trust (not attested, hence not checked, for a software key: see
+ * `rootOfTrustNotAttested`); for payment keys, user authentication.
  */
 export async function verifyAndroidKey(input: AndroidKeyInput): Promise<AttestationResult> {
   const { policy } = input;
@@ -43,7 +46,7 @@ export async function verifyAndroidKey(input: AndroidKeyInput): Promise<Attestat
   if (!decoded.ok) return decoded;
   const chain = parseCertificateChain(decoded.value, 'the certificate chain');
   if (!chain.ok) return chain;
-  const verified = await verifyCertificateChain(chain.value, policy.trustAnchors, input.now);
+  const verified = await verifyCertificateChain(chain.value, policy.trustAnchors, input.now, checkAndroidCertificateValidity);
   if (!verified.ok) return verified;
   const revoked = checkRevocationStatus(chain.value, policy.revocationStatusList);
   if (revoked !== undefined) return revoked;
@@ -63,7 +66,7 @@ export async function verifyAndroidKey(input: AndroidKeyInput): Promise<Attestat
   if (propertyFailure !== undefined) return propertyFailure;
   const application = checkApplicationId(keyDescription, policy.applications);
   if (!application.ok) return application;
-  const rootOfTrust = checkRootOfTrust(enforced, policy);
+  const rootOfTrust = level === 'software' ? passed(rootOfTrustNotAttested) : checkRootOfTrust(enforced, policy);
   if (!rootOfTrust.ok) return rootOfTrust;
   const userAuthentication = checkUserAuthentication(enforced, input.purpose, policy.paymentKeyAuthenticationValidityMaxSeconds);
   if (userAuthentication !== undefined) return userAuthentication;
@@ -88,6 +91,7 @@ export async function verifyAndroidKey(input: AndroidKeyInput): Promise<Attestat
         ...rootOfTrust.value,
         userAuthenticationRequired: requiresUserAuthentication(enforced),
         osPatchLevel: enforced.osPatchLevel ?? null,
+        skippedAuthorizationTags: keyDescription.skippedAuthorizationTags,
       },
     },
   };

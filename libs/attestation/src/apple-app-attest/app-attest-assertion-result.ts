@@ -13,7 +13,7 @@
  * ```
  */
 export const appAttestAssertionReasonCodes = [
-  /** Not a strict-CBOR map of exactly `signature` and `authenticatorData` (byte strings), or authenticator data not 37 bytes. */
+  /** Not a well-formed CBOR map of exactly `signature` and `authenticatorData` (byte strings), or authenticator data not 37 bytes. */
   'EVIDENCE_MALFORMED',
   /** Over `appAttestAssertionSizeMaxBytes`. */
   'EVIDENCE_TOO_LARGE',

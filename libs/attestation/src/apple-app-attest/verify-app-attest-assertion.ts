@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { type JwkInput, type PublicJwk, calculateJwkThumbprint, ecdsaDerToRaw, equalBytes, importPublicJwk, isCryptoError, verifySignature } from '@settle/crypto';
 import { isBytes } from '@settle/crypto/encoding/bytes';
 import { concatBytes } from '../checks/concat-bytes';
-import { cborMapWithKeys, decodeCborEvidence } from '../checks/decode-cbor-evidence';
+import { cborMapWithKeys, decodeThirdPartyCbor } from '../checks/decode-cbor-evidence';
 import { AttestationError } from '../errors';
 import {
   type AppAttestAssertionReasonCode,
@@ -77,7 +77,7 @@ function checkInput(input: VerifyAppAttestAssertionInput): PublicJwk {
 
 /**
  * Verifies an Apple App Attest **assertion** (Apple's "Validating assertions from your app", steps
- * 1–5; step 6, storing the counter, is the caller's): decodes it (strict CBOR, exactly `signature`
+ * 1–5; step 6, storing the counter, is the caller's): decodes it (well-formed CBOR in any key order, exactly `signature`
  * and `authenticatorData`, 37 bytes of authenticator data); computes nonce = SHA-256(authenticatorData
  * ‖ clientDataHash) and verifies the signature over nonce with the attested key (ES256: ECDSA P-256
  * with SHA-256 over the nonce bytes, as the Secure Enclave signs it; the DER signature must be strict
@@ -103,7 +103,7 @@ export function verifyAppAttestAssertion(input: VerifyAppAttestAssertionInput): 
   if (assertion.length > appAttestAssertionSizeMaxBytes) {
     return rejectAssertion('EVIDENCE_TOO_LARGE', `an assertion of ${assertion.length} bytes exceeds ${appAttestAssertionSizeMaxBytes}`);
   }
-  const decoded = decodeCborEvidence(assertion, 'the assertion');
+  const decoded = decodeThirdPartyCbor(assertion, 'the assertion');
   if (!decoded.ok) return rejectAssertion('EVIDENCE_MALFORMED', decoded.detail);
   const map = cborMapWithKeys(decoded.value, 'the assertion', ['signature', 'authenticatorData']);
   if (!map.ok) return rejectAssertion('EVIDENCE_MALFORMED', map.detail);

@@ -13,6 +13,7 @@ import {
   id_ce_keyDescription,
 } from '@peculiar/asn1-android';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { Constructed, type Integer as Asn1Integer, Sequence, fromBER } from 'asn1js';
 import { encodeCborDeterministic, hexToBytes } from '@settle/crypto';
 import { emptyAndroidRevocationStatusList } from '../policy/android-revocation-status-list';
 import { type AndroidAttestationPolicy } from '../policy/attestation-policy';
@@ -69,6 +70,20 @@ export function buildKeyDescription(challenge: Uint8Array = testChallenge, mutat
   });
   mutate?.(description);
   return new Uint8Array(AsnConvert.serialize(description));
+}
+
+/**
+ * The DER of a KeyDescription with one more authorization, `[tagNumber] EXPLICIT value`, appended to
+ * its software-enforced or hardware-enforced list: how a KeyMint newer than asn1-android's schema
+ * writes a tag the schema does not know (asn1-android's classes cannot express one).
+ */
+export function withExtraAuthorization(keyDescription: Uint8Array, list: 'softwareEnforced' | 'hardwareEnforced', tagNumber: number, value: Asn1Integer | Constructed): Uint8Array {
+  const decoded = fromBER(keyDescription.slice().buffer);
+  if (!(decoded.result instanceof Sequence)) throw new Error('not a KeyDescription');
+  const authorizations = decoded.result.valueBlock.value[list === 'softwareEnforced' ? 6 : 7];
+  if (!(authorizations instanceof Sequence)) throw new Error('not an authorization list');
+  authorizations.valueBlock.value.push(new Constructed({ idBlock: { tagClass: 3, tagNumber }, value: [value] }));
+  return new Uint8Array(decoded.result.toBER(false));
 }
 
 /** The evidence format of `android-key`: a deterministic-CBOR array of DER certificates, leaf first. */

@@ -95,3 +95,39 @@ export interface AppleAppAttestSample {
 export function readAppleAppAttestSample(): AppleAppAttestSample {
   return readVectorJson('apple-app-attest/srinivas1729-appattest-checker-node/attestation-2024.json');
 }
+
+/** A real Android chain copied from another project's test suite (leaf first, DER in base64). */
+export interface AndroidChainVector {
+  readonly source: string;
+  readonly what: string;
+  readonly attestationChallengeHex?: string;
+  readonly attestationChallengeUtf8?: string;
+  readonly packageName?: string;
+  readonly signingCertificateSha256?: string;
+  /** A time at which every certificate above the leaf is valid. */
+  readonly validAt: string;
+  readonly certificatesBase64: readonly string[];
+}
+
+/** Reads one of the chains under `vectors/android-key-attestation/<project>/`. */
+export function readAndroidChainVector(relativePath: string): AndroidChainVector & { readonly certificates: readonly Uint8Array[] } {
+  const vector = readVectorJson<AndroidChainVector>(`android-key-attestation/${relativePath}`);
+  return { ...vector, certificates: vector.certificatesBase64.map((base64) => new Uint8Array(Buffer.from(base64, 'base64'))) };
+}
+
+/** A real WebAuthn registration copied from another project's test suite. */
+export interface WebAuthnRegistrationVector {
+  readonly source: string;
+  readonly what: string;
+  readonly rpId: string;
+  readonly origin: string;
+  readonly challengeBase64Url: string;
+  readonly validAt: string;
+  readonly clientDataJsonBase64Url: string;
+  readonly attestationObjectBase64Url: string;
+}
+
+/** Reads one of the registrations under `vectors/webauthn/<project>/`. */
+export function readWebAuthnRegistrationVector(relativePath: string): WebAuthnRegistrationVector {
+  return readVectorJson<WebAuthnRegistrationVector>(`webauthn/${relativePath}`);
+}

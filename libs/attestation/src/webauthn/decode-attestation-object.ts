@@ -1,5 +1,5 @@
 import { isBytes } from '@settle/crypto/encoding/bytes';
-import { cborMapWithKeys, decodeCborEvidence } from '../checks/decode-cbor-evidence';
+import { cborMapWithKeys, decodeThirdPartyCbor } from '../checks/decode-cbor-evidence';
 import { type Checked, passed, reject } from '../checks/rejection';
 
 /** A WebAuthn / App Attest attestation object (WebAuthn §6.5): `fmt`, `attStmt`, `authData`. */
@@ -9,13 +9,12 @@ export interface AttestationObject {
 }
 
 /**
- * Decodes an attestation object of the expected `fmt` with the strict CBOR decoder. Authenticators
- * encode it in CTAP2 canonical CBOR, which for these text and small-integer keys is the same order
- * as RFC 8949 §4.2.1, so strict decoding accepts what they send (the real App Attest sample
- * included). Anything else is `EVIDENCE_MALFORMED`.
+ * Decodes an attestation object of the expected `fmt`. The authenticator (or Apple) encoded it, so
+ * it is decoded for well-formedness, in any map key order (`decodeThirdPartyCbor`): some clients put
+ * `authData` before `fmt`, which RFC 8949 allows. Anything else is `EVIDENCE_MALFORMED`.
  */
 export function decodeAttestationObject(bytes: Uint8Array, expectedFmt: string, statementKeys: { readonly required: readonly string[]; readonly optional?: readonly string[] }): Checked<AttestationObject> {
-  const decoded = decodeCborEvidence(bytes, 'the attestation object');
+  const decoded = decodeThirdPartyCbor(bytes, 'the attestation object');
   if (!decoded.ok) return decoded;
   const object = cborMapWithKeys(decoded.value, 'the attestation object', ['fmt', 'attStmt', 'authData']);
   if (!object.ok) return object;

@@ -1,5 +1,5 @@
 import { type Checked, passed, reject } from '../checks/rejection';
-import { decodeCborEvidence } from '../checks/decode-cbor-evidence';
+import { decodeThirdPartyCbor } from '../checks/decode-cbor-evidence';
 
 /** WebAuthn §6.1 flag bits. */
 const flagUserPresent = 0x01;
@@ -30,7 +30,8 @@ export interface AuthenticatorData {
 
 /**
  * Splits authenticator data at the fixed offsets WebAuthn defines (a byte layout, not DER) and
- * decodes the credential public key with the strict CBOR decoder. Registration data must carry
+ * decodes the credential public key (a COSE_Key, in the authenticator's own key order) as
+ * well-formed CBOR. Registration data must carry
  * attested credential data; authenticator extensions (the ED flag) are refused: the registration
  * requests none, and accepting them would need a decoder that stops after the first CBOR item.
  */
@@ -46,7 +47,7 @@ export function parseAuthenticatorData(bytes: Uint8Array): Checked<Authenticator
   if (credentialIdLength > credentialIdLengthMaxBytes || bytes.length < credentialOffset + credentialIdLength + 1) {
     return reject('EVIDENCE_MALFORMED', `credential id length ${credentialIdLength} is out of bounds`);
   }
-  const publicKey = decodeCborEvidence(bytes.subarray(credentialOffset + credentialIdLength), 'the credential public key');
+  const publicKey = decodeThirdPartyCbor(bytes.subarray(credentialOffset + credentialIdLength), 'the credential public key');
   if (!publicKey.ok) return publicKey;
   return passed({
     rpIdHash: bytes.subarray(0, rpIdHashLengthBytes),

@@ -1,5 +1,5 @@
 import { assert } from '../errors';
-import { type Checked, passed, reject } from '../checks/rejection';
+import { type AttestationRejection, type Checked, passed, reject } from '../checks/rejection';
 import { type TrustAnchor, spkiSha256Hex } from '../policy/trust-anchor';
 import { checkCertificateValidity } from './check-certificate-validity';
 import { checkIssuerConstraints } from './check-issuer-constraints';
@@ -67,18 +67,23 @@ async function anchorChain(chain: readonly X509Certificate[], anchors: readonly 
   return reject('ROOT_NOT_TRUSTED', `the chain ends at "${top.issuer}", whose key is not pinned`);
 }
 
+/** Checks the validity periods of the certificates below the anchor (leaf first) at `now`. */
+export type ValidityCheck = (certificates: readonly X509Certificate[], now: Date) => AttestationRejection | undefined;
+
 /**
  * Verifies a certificate chain (leaf first) against pinned root public keys at time `now`, in this
  * order: it must end at a pinned key (`ROOT_NOT_TRUSTED`); every certificate must be signed by the
  * next with a SHA-2 algorithm, issuers must be CAs within their path length, the leaf must not be
  * one, and no certificate may carry a critical extension this library does not process
  * (`CERTIFICATE_CHAIN_INVALID`); every certificate below the anchor must be valid at `now`
- * (`CERTIFICATE_NOT_VALID_AT_TIME`). Names are not compared: the signatures link the chain.
+ * (`CERTIFICATE_NOT_VALID_AT_TIME`; a format may pass its own rule as `checkValidity`, as Android
+ * does). Names are not compared: the signatures link the chain.
  */
 export async function verifyCertificateChain(
   chain: readonly X509Certificate[],
   anchors: readonly TrustAnchor[],
   now: Date,
+  checkValidity: ValidityCheck = checkCertificateValidity,
 ): Promise<Checked<VerifiedChain>> {
   assert(chain.length > 0 && anchors.length > 0, 'a chain and anchors to verify it against');
   const anchored = await anchorChain(chain, anchors);
@@ -93,7 +98,7 @@ export async function verifyCertificateChain(
   }
   const constraints = checkIssuerConstraints(certificates);
   if (constraints !== undefined) return constraints;
-  const validity = checkCertificateValidity(certificates, now);
+  const validity = checkValidity(certificates, now);
   if (validity !== undefined) return validity;
   return passed({ anchor, certificates });
 }
