@@ -1,6 +1,6 @@
 import { type AccessTokenClaims, jwtTypes, principalRoles } from '@settle/contracts';
 import { type Clock, systemClock } from '@settle/crypto';
-import { type JWTVerifyResult, errors as joseErrors, jwtVerify } from 'jose';
+import { type CryptoKey, type JWTVerifyResult, errors as joseErrors, jwtVerify } from 'jose';
 import { type Rejection, reject } from '../rejections';
 import { type JwksKeyStore } from './jwks-key-store';
 
@@ -30,7 +30,13 @@ export interface VerifyAccessTokenOptions {
  * @example
  * if (!result.ok) throw problemFor(result);
  */
-export type VerifyAccessTokenResult = { readonly ok: true; readonly claims: AccessTokenClaims } | Rejection;
+export type VerifyAccessTokenResult = { readonly ok: true; readonly claims: AccessTokenClaims; readonly signingKey: VerifiedSigningKey } | Rejection;
+
+/** The issuer's key a token verified with: its `kid` and the key object the JWKS store held for it. */
+export interface VerifiedSigningKey {
+  readonly kid: string;
+  readonly key: CryptoKey;
+}
 
 /** Thrown from the key resolver so a missing `kid` is told apart from a bad signature. */
 class UnknownKeyId extends Error {}
@@ -50,6 +56,7 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
   if (token.length === 0 || token.length > accessTokenLengthMaxChars) return reject('ACCESS_TOKEN_INVALID', 'The access token is malformed.', 'length');
   const clock = options.clock ?? systemClock;
   let verified: JWTVerifyResult;
+  let signingKey: VerifiedSigningKey | null = null;
   try {
     verified = await jwtVerify(
       token,
@@ -57,6 +64,7 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
         if (typeof header.kid !== 'string') throw new UnknownKeyId('no kid');
         const key = await options.keys.keyFor(header.kid);
         if (key === null) throw new UnknownKeyId('unknown kid');
+        signingKey = { kid: header.kid, key };
         return key;
       },
       {
@@ -74,7 +82,7 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
   }
   const shapeProblem = claimShapeProblem(verified.payload);
   if (shapeProblem !== null) return reject('ACCESS_TOKEN_INVALID', 'The access token is invalid.', `claim ${shapeProblem}`);
-  return { ok: true, claims: verified.payload as unknown as AccessTokenClaims };
+  return { ok: true, claims: verified.payload as unknown as AccessTokenClaims, signingKey: signingKey! };
 }
 
 function rejectionFor(error: unknown): Rejection {

@@ -95,6 +95,40 @@ describe('RequestAuthenticator in token-binding mode', () => {
     });
   });
 
+  it('verifies a token once per connection while its exp and its signing key hold, and checks the key state every time', async () => {
+    let nowMs = Date.now();
+    const clock = () => new Date(nowMs);
+    const rotating = createTestTokenIssuer({ now: clock });
+    const keys = new JwksKeyStore({ url: 'https://tokens.settle.test/jwks.json', fetcher: async () => rotating.jwks(), clock });
+    const states = new StaticBindingKeyStatus([device.keyId]);
+    const guard = new RequestAuthenticator({ settings: { ...settings, issuer: rotating.issuer }, keys, keyStatus: states, clock });
+    const socket = fakeTlsSocket();
+    const header = bound(socket);
+    const token = await rotating.tokenFor(device, { exp: Math.floor(nowMs / 1000) + 300 });
+    const send = (on = socket, binding = header) => guard.authenticate(request(on, { authorization: `Bearer ${token}`, 'sec-token-binding': binding }));
+    for (let index = 0; index < 4; index++) expect((await send()).ok).toBe(true);
+    expect(guard.tokenCache.hits).toBe(3);
+    // Another connection verifies the same token again.
+    const other = fakeTlsSocket();
+    expect((await send(other, bound(other))).ok).toBe(true);
+    expect(guard.tokenCache.hits).toBe(3);
+    // The key's state is read on every request, cached token or not.
+    states.set(device.keyId, false);
+    expect(await send()).toMatchObject({ code: 'BINDING_KEY_INACTIVE' });
+    states.set(device.keyId, true);
+    // The issuer drops its key: once the JWKS is reloaded the remembered verification no longer holds.
+    rotating.rotate({ dropOld: true });
+    nowMs += 11 * 60_000;
+    expect(await send()).toMatchObject({ code: 'ACCESS_TOKEN_KEY_UNKNOWN' });
+    // Past exp (+ the tolerated skew), a token remembered as valid is verified again — and refused.
+    const fresh = await rotating.tokenFor(device, { exp: Math.floor(nowMs / 1000) + 60 });
+    const sendFresh = () => guard.authenticate(request(socket, { authorization: `Bearer ${fresh}`, 'sec-token-binding': header }));
+    expect((await sendFresh()).ok).toBe(true);
+    expect((await sendFresh()).ok).toBe(true);
+    nowMs += 91_000;
+    expect(await sendFresh()).toMatchObject({ code: 'ACCESS_TOKEN_EXPIRED' });
+  });
+
   it('rejects a key that is not active, a role the route does not accept (403), and a socket without TLS 1.3', async () => {
     const socket = fakeTlsSocket();
     const revoked = createTestBindingKey();

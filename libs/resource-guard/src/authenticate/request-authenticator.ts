@@ -3,6 +3,7 @@ import { type AccessTokenAttestation, type AccessTokenClaims, type PrincipalRole
 import { type Clock, systemClock } from '@settle/crypto';
 import { exportTokenBindingKeyingMaterial, isTokenBindingError } from '@settle/token-binding';
 import { JwksUnavailableError, type JwksKeyStore } from '../access-token/jwks-key-store';
+import { VerifiedTokenCache } from '../access-token/verified-token-cache';
 import { verifyAccessToken } from '../access-token/verify-access-token';
 import { type ResourceGuardSettings } from '../config/resource-guard-config';
 import { DpopNonces } from '../dpop/dpop-nonce';
@@ -70,6 +71,7 @@ export interface RequestAuthenticatorOptions {
  */
 export class RequestAuthenticator {
   readonly bindingCache = new TokenBindingCache();
+  readonly tokenCache = new VerifiedTokenCache();
   private readonly nonces: DpopNonces | null;
   private readonly clock: Clock;
 
@@ -116,7 +118,7 @@ export class RequestAuthenticator {
     const scheme = settings.mode === 'dpop' ? authSchemes.dpop : authSchemes.tokenBinding;
     const token = credentialsOf(singleHeader(request.headers[authHeaders.authorization]), scheme);
     if (token === null) return reject('ACCESS_TOKEN_MISSING', `The request has no ${scheme} access token.`);
-    const verified = await verifyAccessToken(token, { keys: this.options.keys, issuer: settings.issuer, audience: settings.audience, clock: this.clock });
+    const verified = await this.verifyToken(token, request.socket);
     if (!verified.ok) return verified;
     const { claims } = verified;
 
@@ -159,6 +161,22 @@ export class RequestAuthenticator {
     }
     if (!(await this.options.keyStatus.isActive(claims.cnf.jkt))) return inactive();
     return { ok: true, claims };
+  }
+
+  /**
+   * The access token's signature and claims, verified once per kept-alive connection while its `exp`
+   * holds and the issuer still has its key ({@link VerifiedTokenCache}); the key's state and the proof
+   * of possession are checked on every request all the same.
+   */
+  private async verifyToken(token: string, connection: object | null): Promise<{ ok: true; claims: AccessTokenClaims } | Rejection> {
+    const { keys, settings } = this.options;
+    if (connection !== null) {
+      const claims = await this.tokenCache.lookUp(connection, token, this.clock().getTime(), keys);
+      if (claims !== null) return { ok: true, claims };
+    }
+    const verified = await verifyAccessToken(token, { keys, issuer: settings.issuer, audience: settings.audience, clock: this.clock });
+    if (verified.ok && connection !== null) this.tokenCache.remember(connection, token, verified.claims, verified.signingKey);
+    return verified;
   }
 
   private challengeHeaders(rejection: Rejection): Record<string, string> {
