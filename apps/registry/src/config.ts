@@ -47,6 +47,20 @@ export const registrySettings = defineConfig({
     default: 30 * 24 * 3_600_000,
     description: 'How long a terminal credential stays valid (what a phone trusts to show the merchant name offline).',
   },
+  SETTLE_REGISTRY_DEVICE_CREDENTIALS_PER_MINUTE: {
+    type: 'integer',
+    min: 1,
+    max: 600,
+    default: 2,
+    description: 'Check-ins a device, and terminal credentials a terminal, may obtain per minute after the burst (each signs, stores and publishes); more answer 429 with Retry-After.',
+  },
+  SETTLE_REGISTRY_DEVICE_CREDENTIAL_BURST: {
+    type: 'integer',
+    min: 1,
+    max: 1_000,
+    default: 10,
+    description: 'Check-ins (or terminal credentials) one device (or terminal) may obtain at once before SETTLE_REGISTRY_DEVICE_CREDENTIALS_PER_MINUTE applies.',
+  },
   SETTLE_REGISTRY_CREDENTIAL_KEY_PREPUBLISH_MS: {
     type: 'duration-ms',
     min: 0,
@@ -68,4 +82,6 @@ export interface RegistrySettings extends KeyCustodySettings {
   readonly SETTLE_REGISTRY_DEVICE_CREDENTIAL_VALIDITY_MS: number;
   readonly SETTLE_REGISTRY_TERMINAL_CREDENTIAL_VALIDITY_MS: number;
   readonly SETTLE_REGISTRY_CREDENTIAL_KEY_PREPUBLISH_MS: number;
+  readonly SETTLE_REGISTRY_DEVICE_CREDENTIALS_PER_MINUTE: number;
+  readonly SETTLE_REGISTRY_DEVICE_CREDENTIAL_BURST: number;
 }

@@ -12,6 +12,7 @@ describeServiceShell(withTestIssuerJwks, {
   migrations: [
     'platform/0001-admin-audit-log.sql',
     'platform/0002-rate-limits.sql',
+    'platform/0003-admin-audit-refusals.sql',
     'messaging/0001-outbox-and-inbox.sql',
     'resource-guard/0001-binding-keys.sql',
     'resource-guard/0002-dpop-replay.sql',

@@ -37,6 +37,7 @@ export { currentRequestId, requestIdHeader } from './logging/request-context';
 
 // HTTP errors and validation
 export { httpJsonBodyLimitBytes, jsonMediaTypes, type RawBodyParser } from './http/body-limits';
+export { type BodyOfRequest, emptyJsonBodySizeMaxBytes, requireEmptyJsonBody } from './http/empty-body';
 export { type PlatformRequest, type PlatformResponse } from './http/http-types';
 export {
   type FieldProblem,

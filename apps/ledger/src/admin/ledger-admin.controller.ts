@@ -9,7 +9,9 @@ import { FundWalletHandler } from '../fund-wallet/fund-wallet.handler';
 
 const identifier = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const positiveAmount = { type: 'string', pattern: '^[1-9][0-9]{0,18}$' } as const;
-const timestamp = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' } as const;
+// The format (ajv-formats, full mode) refuses what only matches the pattern (2026-13-45T…), which
+// PostgreSQL would answer with an error — a 500 — instead of a field problem.
+const timestamp = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$', format: 'date-time' } as const;
 
 interface FeeScheduleRequest {
   basisPoints: number;

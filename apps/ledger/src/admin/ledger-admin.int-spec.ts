@@ -35,6 +35,13 @@ describe('ledger admin API', () => {
     expect(invalid).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ field: 'basisPoints', code: 'OUT_OF_RANGE' }] } });
   });
 
+  it('answers impossible dates that match the timestamp pattern with a 400 naming the field, not a 500', async () => {
+    const feeSchedule = await call('POST', `/admin/merchants/${merchantId}/fee-schedules`, { basisPoints: 100, fixedMinorUnits: '0', effectiveFrom: '2026-02-30T10:00:00.000Z' });
+    expect(feeSchedule).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: expect.arrayContaining([expect.objectContaining({ field: 'effectiveFrom' })]) } });
+    const balance = await call('GET', `/admin/accounts/wallet_${accountId}/balance?asOf=2026-13-45T10:00:00.000Z`);
+    expect(balance).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ field: 'asOf', code: 'INVALID_FORMAT' }] } });
+  });
+
   it('settles, overdraws, funds back into funds, and answers balances, entries and settlements', async () => {
     const payment = paymentVerified({ consumerAccountId: accountId, merchantId, amount: '1000' });
     const transactionId = (payment.payload as { transactionId: string }).transactionId;

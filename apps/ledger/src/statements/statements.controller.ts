@@ -18,8 +18,10 @@ import {
 } from './statement-queries';
 
 const identifier = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
-const calendarDate = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' } as const;
-const timestamp = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' } as const;
+// The pattern keeps the shape strict; the format (ajv-formats, full mode) refuses what only looks like a
+// date (2026-02-30), which PostgreSQL would answer with an error — a 500 — instead of a field problem.
+const calendarDate = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', format: 'date' } as const;
+const timestamp = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$', format: 'date-time' } as const;
 
 interface StatementQuery {
   limit?: string;

@@ -108,6 +108,17 @@ describe('statements and reconciliation', () => {
     expect((await call('GET', `/admin/merchants/${uniqueId('mer')}/statements/${today}`)).status).toBe(404);
   });
 
+  it('answers impossible calendar dates that match the route’s pattern with a 400 naming the field, not a 500', async () => {
+    for (const date of ['2026-02-30', '2026-04-31', '2025-02-29']) {
+      const answer = await call('GET', `/admin/merchants/${merchantId}/statements/${date}`);
+      expect(answer).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ code: 'INVALID_FORMAT' }] } });
+    }
+    expect((await call('GET', `/admin/merchants/${merchantId}/statements/2028-02-29`)).status).toBe(200);
+    const impossible = await call('GET', `/admin/reconciliation?from=2026-13-45T00:00:00.000Z&to=2026-02-30T25:61:00.000Z`);
+    expect(impossible).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    expect((impossible.body.errors as Array<{ field: string }>).map((error) => error.field)).toEqual(expect.arrayContaining(['from', 'to']));
+  });
+
   it('reconciles settlement outcomes with the journal', async () => {
     const to = new Date(Date.now() + 60_000).toISOString();
     const report = await call('GET', `/admin/reconciliation?from=${startedAt}&to=${to}`);

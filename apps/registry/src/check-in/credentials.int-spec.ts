@@ -15,7 +15,7 @@ import {
   verifyTerminalCredential,
 } from '@settle/contracts';
 import { createKeyCustodyDocument, type KeyCustodyDocument } from '@settle/key-custody';
-import { attestationCompleted, deviceKeys, type RegistryTestKit, startRegistry, uniqueId, waitFor } from '../testing/registry-test-kit';
+import { attestationCompleted, deviceAuthorization, deviceKeys, type RegistryTestKit, startRegistry, uniqueId, waitFor } from '../testing/registry-test-kit';
 
 const limit = { currency: 'EUR', perTransactionMax: '5000', cumulativeMax: '15000' };
 
@@ -169,6 +169,49 @@ describe('credentials and check-ins', () => {
     expect((await kit.device('POST', path, undefined, as)).status).toBe(201);
     await waitFor(() => checkIns(deviceId).length === 1, 30_000, 'device.checked-in');
     expect(checkIns(deviceId)[0]!.history).toHaveLength(1);
+  });
+
+  /** A device call with a body of the caller's choosing (kit.device only sends JSON). */
+  const postRaw = async (path: string, as: Parameters<typeof deviceAuthorization>[0], headers: Record<string, string>, body: string) => {
+    const response = await fetch(`${kit.test.url}${path}`, { method: 'POST', headers: { authorization: deviceAuthorization(as), ...headers }, body });
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('takes no input: refuses text, XML, deep or large JSON and unknown fields before signing, storing or publishing anything', async () => {
+    const { deviceId, as } = await deviceWithActiveKey();
+    const path = `/v1/devices/${deviceId}/check-ins`;
+    const deepJson = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    expect(await postRaw(path, as, { 'content-type': 'text/plain' }, 'hello')).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE', errors: [{ field: 'body' }] } });
+    expect(await postRaw(path, as, { 'content-type': 'application/xml' }, '<a/>')).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    expect(await postRaw(path, as, { 'content-type': 'application/json' }, deepJson)).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE', errors: [{ field: 'body' }] } });
+    expect(await postRaw(path, as, { 'content-type': 'application/json' }, '[[[[]]]]')).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ field: 'body' }] } });
+    expect(await postRaw(path, as, { 'content-type': 'application/json' }, '{"offlineCaps":[]}')).toMatchObject({ status: 400, body: { errors: [{ field: 'offlineCaps', code: 'UNKNOWN_FIELD' }] } });
+    expect(await storedCheckIns(deviceId)).toBe(0);
+    expect(checkIns(deviceId)).toEqual([]);
+
+    expect((await postRaw(path, as, { 'content-type': 'application/json' }, '{}')).status).toBe(201);
+    expect((await kit.device('POST', path, undefined, as)).status).toBe(201);
+    expect(await storedCheckIns(deviceId)).toBe(2);
+    const terminal = { role: 'pos-terminal' as const, subject: uniqueId('ter'), owner: uniqueId('mer') };
+    expect(await postRaw(`/v1/terminals/${terminal.subject}/credential`, terminal, { 'content-type': 'text/xml' }, '<a/>')).toMatchObject({ status: 415 });
+  });
+
+  it('limits check-ins per device and terminal credentials per terminal: 429 with Retry-After once the burst is spent, other devices unaffected', async () => {
+    const burst = 10; // SETTLE_REGISTRY_DEVICE_CREDENTIAL_BURST's default, at 2 per minute
+    const { deviceId, as } = await deviceWithActiveKey();
+    const path = `/v1/devices/${deviceId}/check-ins`;
+    for (let call = 0; call < burst; call += 1) expect((await kit.device('POST', path, undefined, as)).status).toBe(201);
+    const limited = await postRaw(path, as, {}, '');
+    expect(limited).toMatchObject({ status: 429, retryAfter: '30', body: { code: 'RATE_LIMITED', errors: [{ field: 'deviceId', code: 'RATE_LIMITED' }] } });
+    expect(await storedCheckIns(deviceId)).toBe(burst);
+    const other = await deviceWithActiveKey();
+    expect((await kit.device('POST', `/v1/devices/${other.deviceId}/check-ins`, undefined, other.as)).status).toBe(201);
+
+    // Refused issuances count too: each one still reads the terminal and its key.
+    const terminal = { role: 'pos-terminal' as const, subject: uniqueId('ter'), owner: uniqueId('mer') };
+    const terminalPath = `/v1/terminals/${terminal.subject}/credential`;
+    for (let call = 0; call < burst; call += 1) expect((await kit.device('POST', terminalPath, undefined, terminal)).status).toBe(404);
+    expect(await postRaw(terminalPath, terminal, {}, '')).toMatchObject({ status: 429, retryAfter: '30', body: { code: 'RATE_LIMITED', errors: [{ field: 'terminalId' }] } });
   });
 
   it('refuses ids longer than the protocol allows for merchants, terminals and devices', async () => {

@@ -1,7 +1,9 @@
-import { Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Controller, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
+import { type BodyOfRequest, CLOCK, type Clock, JsonSchemaValidationPipe, ProblemException, type RateLimitSql, requireEmptyJsonBody, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { protocolIdentifier } from '../adapters/http-schemas';
+import { takeDeviceCredentialToken } from '../check-in/device-credential-rate-limit';
+import { type RegistrySettings } from '../config';
 import { type DeviceIdentity } from '../device-authentication/device-authenticator';
 import { AuthenticatedDevice, DeviceOnly, notThisDevice } from '../device-authentication/device-only.guard';
 import { TerminalCredentialHandler } from './terminal-credential.handler';
@@ -9,18 +11,30 @@ import { TerminalCredentialHandler } from './terminal-credential.handler';
 /**
  * A POS terminal fetches its terminal credential (DESIGN §4) once its payment key is active, and again
  * before it expires; it sends it with every payment request so phones show the verified merchant name.
+ * No body (or `{}`), and within the terminal's rate limit (SETTLE_REGISTRY_DEVICE_CREDENTIALS_PER_MINUTE).
  */
 @ApiTags('credentials')
 @Controller('v1/terminals')
 export class TerminalCredentialController {
-  constructor(private readonly handler: TerminalCredentialHandler) {}
+  constructor(
+    private readonly handler: TerminalCredentialHandler,
+    @Inject(SQL_POOL) private readonly pool: RateLimitSql,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SERVICE_CONFIG) private readonly config: RegistrySettings,
+  ) {}
 
   @Post(':terminalId/credential')
   @HttpCode(HttpStatus.OK)
   @DeviceOnly('pos-terminal')
   @ApiOperation({ summary: 'A fresh terminal credential for the calling terminal (its active payment key), signed by the processor’s credential key.' })
-  async issue(@Param('terminalId', new JsonSchemaValidationPipe<string>(protocolIdentifier)) terminalId: string, @AuthenticatedDevice() caller: DeviceIdentity) {
+  async issue(
+    @Param('terminalId', new JsonSchemaValidationPipe<string>(protocolIdentifier)) terminalId: string,
+    @AuthenticatedDevice() caller: DeviceIdentity,
+    @Req() request: BodyOfRequest,
+  ) {
     if (caller.subject !== terminalId) throw notThisDevice('terminalId');
+    requireEmptyJsonBody(request);
+    await takeDeviceCredentialToken(this.pool, this.clock, this.config, 'terminal-credential', terminalId);
     const result = await this.handler.issue(terminalId, caller.owner);
     switch (result.outcome) {
       case 'issued':

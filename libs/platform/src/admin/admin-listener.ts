@@ -3,8 +3,11 @@ import { type Server } from 'node:http';
 import { NotFoundException } from '@nestjs/common';
 import { type PlatformRequest, requestPath } from '../http/http-types';
 
-/** Paths answered on the admin port besides `/admin/*`: the probes. */
+/** Paths answered on the admin port besides `/admin/*`: the probes, and the OpenAPI UI and documents. */
 const healthPathPattern = /^\/health(\/|$)/;
+const docsPathPattern = /^\/docs(-json|-yaml)?(\/|$)/;
+/** The Swagger UI (not its documents): on the admin port only, when there is one. */
+const docsUiPathPattern = /^\/docs(\/|$)/;
 const adminPathPattern = /^\/admin(\/|$)/;
 
 /**
@@ -30,16 +33,25 @@ export function isHealthPath(request: PlatformRequest): boolean {
   return healthPathPattern.test(normalisedPath(request));
 }
 
-interface SocketRequest extends PlatformRequest {
+function isDocsPath(request: PlatformRequest): boolean {
+  return docsPathPattern.test(normalisedPath(request));
+}
+
+function isDocsUiPath(request: PlatformRequest): boolean {
+  return docsUiPathPattern.test(normalisedPath(request));
+}
+
+export interface SocketRequest extends PlatformRequest {
   readonly socket: Socket;
 }
 
 /**
  * Separates the admin routes from the public ones when SETTLE_ADMIN_PORT is set: one Express
  * application, two servers. Connections accepted by the admin server are tagged; on them only
- * `/admin/*` and `/health/*` answer, and on every other connection `/admin/*` answers 404 (as an
- * unknown route would), so whatever reaches the main port — a public load balancer — never reaches
- * an admin handler.
+ * `/admin/*`, `/health/*` and the OpenAPI UI and documents answer, and on every other connection
+ * `/admin/*` and the Swagger UI answer 404 (as an unknown route would), so whatever reaches the main
+ * port — a public load balancer — never reaches an admin handler. (The main port's OpenAPI document
+ * leaves the admin routes out, and its readiness is a bare status: see the health controller.)
  */
 export class AdminListenerSeparation {
   private readonly adminSockets = new WeakSet<Socket>();
@@ -55,7 +67,9 @@ export class AdminListenerSeparation {
 
   /** Express middleware; register it before any route. */
   readonly middleware = (request: SocketRequest, _response: unknown, next: (error?: unknown) => void): void => {
-    const allowed = this.isAdminConnection(request) ? isAdminPath(request) || isHealthPath(request) : !isAdminPath(request);
+    const allowed = this.isAdminConnection(request)
+      ? isAdminPath(request) || isHealthPath(request) || isDocsPath(request)
+      : !isAdminPath(request) && !isDocsUiPath(request);
     if (allowed) return next();
     // The same answer as Nest's for a route that does not exist.
     next(new NotFoundException(`Cannot ${request.method} ${requestPath(request)}`));

@@ -74,11 +74,28 @@ describe('admin listener (SETTLE_ADMIN_PORT)', () => {
     expect(await account.json()).toEqual({ operatorId: 'test-operator' });
   });
 
-  it('answers the health endpoints on both ports', async () => {
+  it('answers the health endpoints on both ports, readiness details only on the admin port', async () => {
     for (const base of [test.url, adminUrl]) {
       expect((await fetch(`${base}/health/live`)).status).toBe(200);
       expect((await fetch(`${base}/health/ready`)).status).toBe(200);
     }
+    expect(await (await fetch(`${test.url}/health/ready`)).json()).toEqual({ status: 'up' });
+    expect(await (await fetch(`${adminUrl}/health/ready`)).json()).toMatchObject({ ready: true, checks: [expect.objectContaining({ name: 'database', status: 'up' })] });
+  });
+
+  it('serves the Swagger UI and the admin routes’ OpenAPI on the admin port only; the public document leaves them out', async () => {
+    expect((await fetch(`${adminUrl}/docs`)).status).toBe(200);
+    const onMain = await fetch(`${test.url}/docs`);
+    expect(onMain.status).toBe(404);
+    expect(onMain.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    for (const path of ['/docs/', '/DOCS', '/docs/swagger-ui-init.js']) expect((await fetch(`${test.url}${path}`)).status).toBe(404);
+
+    const full = (await (await fetch(`${adminUrl}/docs-json`)).json()) as { paths: Record<string, unknown> };
+    const publicDocument = (await (await fetch(`${test.url}/docs-json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(full.paths)).toEqual(expect.arrayContaining(['/orders', '/admin/accounts/{accountId}', '/admin/whoami']));
+    expect(Object.keys(publicDocument.paths)).toContain('/orders');
+    expect(Object.keys(publicDocument.paths).filter((path) => path.startsWith('/admin'))).toEqual([]);
+    expect(await (await fetch(`${test.url}/docs-yaml`)).text()).not.toContain('/admin/');
   });
 
   it('serves the public routes on the main port only', async () => {
@@ -86,7 +103,6 @@ describe('admin listener (SETTLE_ADMIN_PORT)', () => {
     const onAdmin = await fetch(`${adminUrl}/orders`);
     expect(onAdmin.status).toBe(404);
     expect(onAdmin.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect((await fetch(`${adminUrl}/docs-json`)).status).toBe(404);
   });
 });
 

@@ -1,23 +1,24 @@
 import { type AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import { type Server } from 'node:http';
 import { type ServerOptions as HttpsServerOptions } from 'node:https';
 import { Server as TlsServer } from 'node:tls';
 import { Module, type NestApplicationOptions, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { shutdownTelemetry } from '@settle/telemetry';
 import { Pool } from 'pg';
 import { type DestinationStream, type Logger } from 'pino';
 import { type DataSourceOptions, DataSource } from 'typeorm';
-import { AdminListenerSeparation } from '../admin/admin-listener';
+import { AdminListenerSeparation, type SocketRequest } from '../admin/admin-listener';
 import { adminSecurityScheme } from '../admin/admin-only.decorator';
 import { type ConfigValues, ConfigurationError } from '../config/config-definition';
 import { type CommonConfig, type CommonConfigDefinition, loadServiceConfig, type ServiceName } from '../config/service-config';
 import { platformMigrations } from '../database/platform-migrations';
 import { type MigrationReport, type MigrationSource, runMigrations } from '../database/run-migrations';
 import { ServiceLifecycle } from '../health/service-lifecycle';
-import { bodyParserErrorToProblem, httpJsonBodyLimitBytes, jsonMediaTypes, type RawBodyParser } from '../http/body-limits';
+import { bodyParserErrorToProblem, httpJsonBodyLimitBytes, jsonMediaTypes, type RawBodyParser, refuseAnnouncedOversizedBodies } from '../http/body-limits';
+import { createLimitedHttpServer, type HttpServerLimits, LimitedExpressAdapter } from '../http/http-server-limits';
 import { ConnectionDrainer } from '../http/connection-drainer';
 import { ProblemDetailsFilter } from '../http/problem-details.filter';
 import { createLogger } from '../logging/logger';
@@ -106,16 +107,21 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
   if (config.SETTLE_ADMIN_PORT !== undefined && config.SETTLE_ADMIN_PORT !== 0 && config.SETTLE_ADMIN_PORT === config.SETTLE_HTTP_PORT) {
     throw new ConfigurationError(['SETTLE_ADMIN_PORT must differ from SETTLE_HTTP_PORT (the admin listener is a second server)']);
   }
+  if (config.SETTLE_HTTP_HEADERS_TIMEOUT_MS > config.SETTLE_HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigurationError(['SETTLE_HTTP_HEADERS_TIMEOUT_MS must not exceed SETTLE_HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)']);
+  }
   const metricsPort: number | undefined = config.SETTLE_METRICS_PORT;
   if (metricsPort !== undefined && (metricsPort === config.SETTLE_HTTP_PORT || metricsPort === config.SETTLE_ADMIN_PORT)) {
     throw new ConfigurationError(['SETTLE_METRICS_PORT must differ from SETTLE_HTTP_PORT and SETTLE_ADMIN_PORT (the Prometheus endpoint is a server of its own)']);
   }
 
-  @Module({ imports: [PlatformModule.forRoot({ serviceName: definition.name, config, logger, entities: definition.entities }), definition.module] })
+  const adminListener = config.SETTLE_ADMIN_PORT === undefined ? undefined : new AdminListenerSeparation();
+
+  @Module({ imports: [PlatformModule.forRoot({ serviceName: definition.name, config, logger, entities: definition.entities, adminListener }), definition.module] })
   class ServiceRootModule {}
 
   const httpsOptions = definition.httpsOptions?.(config);
-  const app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, {
+  const app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, new LimitedExpressAdapter(serverLimitsOf(config)), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
     abortOnError: false,
@@ -123,14 +129,15 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
     ...(httpsOptions === undefined ? {} : { httpsOptions: httpsOptions as NestApplicationOptions['httpsOptions'] }),
   });
   const drainer = new ConnectionDrainer();
-  const adminListener = config.SETTLE_ADMIN_PORT === undefined ? undefined : new AdminListenerSeparation();
   try {
     app.disable('x-powered-by');
     // Order matters: the drainer sees every request; the request id comes next (errors of the body
     // parser carry it); the async request context after the parser (which would lose it).
     app.use(drainer.middleware);
     app.use(assignRequestId);
-    app.useBodyParser('json', { limit: definition.jsonBodyLimitBytes ?? httpJsonBodyLimitBytes, type: [...jsonMediaTypes] });
+    const jsonLimit = { mediaTypes: jsonMediaTypes, limitBytes: definition.jsonBodyLimitBytes ?? httpJsonBodyLimitBytes, ...(definition.jsonBodyLimitName ? { limitName: definition.jsonBodyLimitName } : {}) };
+    app.use(refuseAnnouncedOversizedBodies([jsonLimit, ...(definition.rawBodies ?? [])]));
+    app.useBodyParser('json', { limit: jsonLimit.limitBytes, type: [...jsonMediaTypes] });
     app.use(bodyParserErrorToProblem(definition.jsonBodyLimitName));
     // Each after its own error handler: a body one parser refused skips the next parsers.
     for (const raw of definition.rawBodies ?? []) {
@@ -142,7 +149,7 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
     // Before every route (Nest adds them at init): /admin/* only on the admin listener's connections.
     if (adminListener) app.use(adminListener.middleware);
     app.useGlobalFilters(new ProblemDetailsFilter(logger));
-    setUpOpenApi(app, definition.name);
+    setUpOpenApi(app, definition.name, adminListener);
     if (config.SETTLE_MIGRATE_ON_START) {
       const report = await runMigrations(app.get(DataSource), [platformMigrations, ...definition.migrationSources], logger);
       logger.info({ applied: report.applied.length, alreadyApplied: report.alreadyApplied, ...describeDatabase(config.DATABASE_URL, definition.name) }, 'migrations checked');
@@ -168,7 +175,7 @@ export async function startService<Definition extends CommonConfigDefinition>(
   try {
     await app.listen(config.SETTLE_HTTP_PORT, config.SETTLE_HTTP_HOST);
     if (adminListener && config.SETTLE_ADMIN_PORT !== undefined) {
-      adminServer = createServer(app.getHttpAdapter().getInstance());
+      adminServer = createLimitedHttpServer(serverLimitsOf(config), app.getHttpAdapter().getInstance());
       adminListener.attach(adminServer);
       await listen(adminServer, config.SETTLE_ADMIN_PORT, config.SETTLE_HTTP_HOST);
     }
@@ -208,6 +215,14 @@ export async function startService<Definition extends CommonConfigDefinition>(
     return closing;
   };
   return { app, config, logger, drainer, adminListener, url, adminUrl, shutdown };
+}
+
+function serverLimitsOf(config: CommonConfig): HttpServerLimits {
+  return {
+    headersTimeoutMs: config.SETTLE_HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.SETTLE_HTTP_REQUEST_TIMEOUT_MS,
+    connectionsMax: config.SETTLE_HTTP_CONNECTIONS_MAX,
+  };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -291,7 +306,12 @@ export async function migrateService<Definition extends CommonConfigDefinition>(
   }
 }
 
-function setUpOpenApi(app: NestExpressApplication, name: ServiceName): void {
+/**
+ * OpenAPI at `/docs` (UI) and `/docs-json`. With an admin listener, the main port is the public one:
+ * it serves no UI (the admin listener does), and its document leaves the admin routes out — the
+ * device-facing API stays documented where devices reach it, the operators' API where they do.
+ */
+function setUpOpenApi(app: NestExpressApplication, name: ServiceName, adminListener: AdminListenerSeparation | undefined): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -301,5 +321,13 @@ function setUpOpenApi(app: NestExpressApplication, name: ServiceName): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin credentials: <operatorId>.<secret>' }, adminSecurityScheme)
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  const publicDocument = withoutAdminRoutes(document);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    ...(adminListener ? { patchDocumentOnRequest: (request: unknown) => (adminListener.isAdminConnection(request as SocketRequest) ? document : publicDocument) } : {}),
+  });
+}
+
+function withoutAdminRoutes(document: OpenAPIObject): OpenAPIObject {
+  return { ...document, paths: Object.fromEntries(Object.entries(document.paths).filter(([path]) => !/^\/admin(\/|$)/.test(path))) };
 }

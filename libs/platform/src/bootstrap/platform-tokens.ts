@@ -8,3 +8,5 @@ export const SERVICE_CONFIG = 'settle.platform.SERVICE_CONFIG';
 export const SERVICE_NAME = 'settle.platform.SERVICE_NAME';
 /** Bound on each readiness check, in milliseconds. */
 export const READINESS_TIMEOUT_MS = 'settle.platform.READINESS_TIMEOUT_MS';
+/** The service's `AdminListenerSeparation` when SETTLE_ADMIN_PORT is set; `null` otherwise. */
+export const ADMIN_LISTENER = 'settle.platform.ADMIN_LISTENER';

@@ -7,6 +7,7 @@ import { AdminAuditInterceptor } from '../admin/admin-audit.interceptor';
 import { AdminAuditLog } from '../admin/admin-audit-log';
 import { AdminAuthenticator } from '../admin/admin-authenticator';
 import { AdminGuard } from '../admin/admin.guard';
+import { type AdminListenerSeparation } from '../admin/admin-listener';
 import { type CommonConfig, databaseNameFor, type ServiceName } from '../config/service-config';
 import { CLOCK, systemClock } from '../clock/clock';
 import { createDataSource } from '../database/data-source';
@@ -17,13 +18,15 @@ import { HEALTH_CONTRIBUTORS } from '../health/health-contributor';
 import { HealthController } from '../health/health.controller';
 import { HealthService } from '../health/health.service';
 import { ServiceLifecycle } from '../health/service-lifecycle';
-import { PLATFORM_LOGGER, READINESS_TIMEOUT_MS, SERVICE_CONFIG, SERVICE_NAME } from './platform-tokens';
+import { ADMIN_LISTENER, PLATFORM_LOGGER, READINESS_TIMEOUT_MS, SERVICE_CONFIG, SERVICE_NAME } from './platform-tokens';
 
 export interface PlatformModuleOptions {
   readonly serviceName: ServiceName;
   readonly config: CommonConfig;
   readonly logger: Logger;
   readonly entities?: DataSourceOptions['entities'];
+  /** Present when SETTLE_ADMIN_PORT is set: the health endpoint tells its connections from public ones. */
+  readonly adminListener?: AdminListenerSeparation | undefined;
 }
 
 /**
@@ -46,6 +49,7 @@ export class PlatformModule {
         { provide: SERVICE_CONFIG, useValue: config },
         { provide: PLATFORM_LOGGER, useValue: options.logger },
         { provide: READINESS_TIMEOUT_MS, useValue: config.SETTLE_READINESS_TIMEOUT_MS },
+        { provide: ADMIN_LISTENER, useValue: options.adminListener ?? null },
         {
           provide: DataSource,
           useFactory: async (): Promise<DataSource> => {

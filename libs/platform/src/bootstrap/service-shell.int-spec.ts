@@ -79,9 +79,11 @@ class ShellTestController {
  */
 @Injectable()
 class KafkaLikeHealth implements HealthContributor {
+  static runs = 0;
   readonly name = 'kafka';
   readonly affectsReadiness = false;
   async check(): Promise<HealthCheckResult> {
+    KafkaLikeHealth.runs += 1;
     return { status: 'down', details: { brokers: 'unreachable' } };
   }
 }
@@ -151,14 +153,14 @@ describe('service shell', () => {
   describe('migrations', () => {
     it('applied the platform migrations first, then the service sources, each with a checksum', async () => {
       const rows = await test.service.app.get(DataSource).query('SELECT id, checksum_sha256 FROM schema_migrations ORDER BY applied_at, id');
-      expect(rows.map((row: { id: string }) => row.id)).toEqual(['platform/0001-admin-audit-log.sql', 'platform/0002-rate-limits.sql', 'shell-test/0001-widgets.sql']);
+      expect(rows.map((row: { id: string }) => row.id)).toEqual(['platform/0001-admin-audit-log.sql', 'platform/0002-rate-limits.sql', 'platform/0003-admin-audit-refusals.sql', 'shell-test/0001-widgets.sql']);
       expect(rows[0].checksum_sha256).toMatch(/^[0-9a-f]{64}$/);
     });
 
     it('applies nothing when a second instance starts on the same database', async () => {
       const second = await startTestService(definition, { database: test.database });
       try {
-        expect(second.logs.lines.find((line) => line.msg === 'migrations checked')).toMatchObject({ applied: 0, alreadyApplied: 3 });
+        expect(second.logs.lines.find((line) => line.msg === 'migrations checked')).toMatchObject({ applied: 0, alreadyApplied: 4 });
       } finally {
         await second.stop();
       }
@@ -187,6 +189,13 @@ describe('service shell', () => {
       expect(body.checks).toHaveLength(3);
     });
 
+    it('runs a check that does not decide readiness (Kafka) at most once per reuse period, however many probes arrive', async () => {
+      const before = KafkaLikeHealth.runs;
+      const bodies = await Promise.all(Array.from({ length: 5 }, async () => jsonOf<ReadinessBody>(await fetch(`${test.url}/health/ready`))));
+      expect(bodies.map((body) => body.checks.find((check) => check.name === 'kafka')?.status)).toEqual(bodies.map(() => 'down'));
+      expect(KafkaLikeHealth.runs - before).toBeLessThanOrEqual(1);
+    });
+
     it('answers 503 while its database refuses connections, and 200 again once it is back', async () => {
       const name = test.database.name;
       await asAdmin(async (client) => {
@@ -209,7 +218,7 @@ describe('service shell', () => {
 
   describe('admin guard and audit log', () => {
     beforeEach(async () => {
-      await test.service.app.get(DataSource).query('TRUNCATE admin_audit_log');
+      await test.service.app.get(DataSource).query('TRUNCATE admin_audit_log, admin_audit_refusals');
     });
 
     it('answers 401 problem+json without credentials, with a wrong secret and for an unknown operator, alike', async () => {
@@ -284,6 +293,42 @@ describe('service shell', () => {
       expect(credential?.operatorId).toBe('script-operator');
       expect(credential?.secretHash.cost).toBe(scryptDefaults.cost);
       expect(await verifyScrypt(secret, credential!.secretHash)).toBe(true);
+    });
+
+    it('keeps the record of an id PostgreSQL cannot store as sent (%00), escaped, refused or not', async () => {
+      const refused = await fetch(`${test.url}/admin/accounts/a%00b%5C`);
+      expect(refused.status).toBe(401);
+      const allowed = await fetch(`${test.url}/admin/accounts/a%00b%5C`, { headers: { authorization: adminAuthorization() } });
+      expect(allowed.status).toBe(200);
+      expect(await allowed.json()).toEqual({ operatorId: 'test-operator', accountId: 'a\u0000b\\' });
+      const rows = await auditRows(test);
+      expect(rows.map((row) => [row.operator_id, row.target_params, row.outcome_status])).toEqual([
+        [null, { accountId: 'a\\u0000b\\\\' }, 401],
+        ['test-operator', { accountId: 'a\\u0000b\\\\' }, 200],
+      ]);
+    });
+
+    it('counts every refused request, and keeps a full row only for a sample of each minute', async () => {
+      const sampledPerMinute = 2;
+      const refusedCount = 5;
+      const sampling = await startTestService(definition, { database: test.database, env: { SETTLE_ADMIN_REFUSALS_SAMPLED_PER_MINUTE: String(sampledPerMinute) } });
+      try {
+        for (let attempt = 0; attempt < refusedCount; attempt += 1) {
+          expect((await fetch(`${sampling.url}/admin/accounts/acc-${attempt}`, { headers: { authorization: adminAuthorization('mallory', 'guess') } })).status).toBe(401);
+        }
+      } finally {
+        await sampling.stop();
+      }
+      const counts: { refused: string; sampled: string }[] = await test.service.app.get(DataSource).query(
+        `SELECT refused::text, sampled::text FROM admin_audit_refusals WHERE outcome_code = 'ADMIN_UNAUTHORIZED' ORDER BY minute`,
+      );
+      // Two rows if the attempts straddled a minute; the sample is per minute.
+      expect(counts.reduce((total, row) => total + Number(row.refused), 0)).toBe(refusedCount);
+      const expectedSample = counts.reduce((total, row) => total + Math.min(Number(row.refused), sampledPerMinute), 0);
+      expect(counts.map((row) => Number(row.sampled))).toEqual(counts.map((row) => Math.min(Number(row.refused), sampledPerMinute)));
+      const rows = await auditRows(test);
+      expect(rows).toHaveLength(expectedSample);
+      expect(rows[0]).toMatchObject({ claimed_operator_id: 'mallory', path: '/admin/accounts/acc-0', outcome_status: 401, outcome_code: 'ADMIN_UNAUTHORIZED' });
     });
 
     it('never logs the credentials', () => {

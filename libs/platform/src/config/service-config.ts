@@ -63,7 +63,7 @@ export function commonConfig(service: ServiceName) {
       min: 0,
       max: 65_535,
       description:
-        'Port of the internal admin listener (plain HTTP on SETTLE_HTTP_HOST): when set, /admin/* answers only there (404 on SETTLE_HTTP_PORT); unset serves admin routes on the main port; 0 picks a free port.',
+        'Port of the internal admin listener (plain HTTP on SETTLE_HTTP_HOST): when set, /admin/*, the Swagger UI and readiness details answer only there (SETTLE_HTTP_PORT: 404, a public OpenAPI document, a bare readiness status); unset serves everything on the main port; 0 picks a free port.',
     },
     SETTLE_METRICS_PORT: {
       type: 'integer',
@@ -90,6 +90,34 @@ export function commonConfig(service: ServiceName) {
       secret: true,
       description:
         'JSON array of {"operatorId","secretHash"} (scrypt$N$r$p$salt$hash); empty means every admin route answers 503.',
+    },
+    SETTLE_HTTP_HEADERS_TIMEOUT_MS: {
+      type: 'duration-ms',
+      min: 1_000,
+      max: 120_000,
+      default: 10_000,
+      description: 'A request whose headers have not all arrived this long after the connection began is answered 408 and closed (slow-header clients).',
+    },
+    SETTLE_HTTP_REQUEST_TIMEOUT_MS: {
+      type: 'duration-ms',
+      min: 1_000,
+      max: 600_000,
+      default: 30_000,
+      description: 'A request whose body has not all arrived this long after it began is answered 408 and closed (slow-body clients); at least SETTLE_HTTP_HEADERS_TIMEOUT_MS.',
+    },
+    SETTLE_HTTP_CONNECTIONS_MAX: {
+      type: 'integer',
+      min: 1,
+      max: 100_000,
+      default: 1_024,
+      description: 'Most connections each HTTP listener (main and admin) holds at once; further ones are closed as they arrive.',
+    },
+    SETTLE_ADMIN_REFUSALS_SAMPLED_PER_MINUTE: {
+      type: 'integer',
+      min: 0,
+      max: 10_000,
+      default: 20,
+      description: 'Refused admin requests (bad or missing credentials) stored as full admin_audit_log rows per minute and outcome; every refusal is counted in admin_audit_refusals.',
     },
     SETTLE_SHUTDOWN_GRACE_MS: {
       type: 'duration-ms',

@@ -55,16 +55,16 @@ describe('runMigrations', () => {
       'README.md': 'not a migration',
     });
     const first = await runMigrations(pool, [platformMigrations, ledger]);
-    expect(first).toEqual({ applied: ['platform/0001-admin-audit-log.sql', 'platform/0002-rate-limits.sql', 'ledger/0001-journal.sql', 'ledger/0002-entries.sql'], alreadyApplied: 0 });
+    expect(first).toEqual({ applied: ['platform/0001-admin-audit-log.sql', 'platform/0002-rate-limits.sql', 'platform/0003-admin-audit-refusals.sql', 'ledger/0001-journal.sql', 'ledger/0002-entries.sql'], alreadyApplied: 0 });
     expect(await appliedIds()).toEqual(first.applied);
 
-    expect(await runMigrations(pool, [platformMigrations, ledger])).toEqual({ applied: [], alreadyApplied: 4 });
+    expect(await runMigrations(pool, [platformMigrations, ledger])).toEqual({ applied: [], alreadyApplied: 5 });
   });
 
   it('works through a TypeORM DataSource as well as a pg pool', async () => {
     const dataSource = await createDataSource({ url: database.url, poolMax: 2, applicationName: 'migration-test' }).initialize();
     try {
-      expect((await runMigrations(dataSource, [platformMigrations])).applied).toEqual(['platform/0001-admin-audit-log.sql', 'platform/0002-rate-limits.sql']);
+      expect((await runMigrations(dataSource, [platformMigrations])).applied).toEqual(['platform/0001-admin-audit-log.sql', 'platform/0002-rate-limits.sql', 'platform/0003-admin-audit-refusals.sql']);
       expect((await runMigrations(dataSource, [platformMigrations])).applied).toEqual([]);
     } finally {
       await dataSource.destroy();
@@ -104,7 +104,7 @@ describe('runMigrations', () => {
     const replicas = Array.from({ length: 4 }, () => quietPool(database.url, 1));
     try {
       const reports = await Promise.all(replicas.map((replica) => runMigrations(replica, [platformMigrations, ledger])));
-      expect(reports.flatMap((report) => report.applied).sort()).toEqual(['ledger/0001-counter.sql', 'ledger/0002-slow.sql', 'platform/0001-admin-audit-log.sql', 'platform/0002-rate-limits.sql']);
+      expect(reports.flatMap((report) => report.applied).sort()).toEqual(['ledger/0001-counter.sql', 'ledger/0002-slow.sql', 'platform/0001-admin-audit-log.sql', 'platform/0002-rate-limits.sql', 'platform/0003-admin-audit-refusals.sql']);
       expect((await pool.query('SELECT migration FROM applications ORDER BY migration')).rows).toEqual([{ migration: '0001' }, { migration: '0002' }]);
     } finally {
       await Promise.all(replicas.map((replica) => replica.end()));

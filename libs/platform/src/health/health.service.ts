@@ -13,6 +13,16 @@ export interface ContributorReport {
   readonly details?: Record<string, unknown>;
 }
 
+/** Checks that never decide readiness (Kafka) are reused this long: each run opens connections to the dependency. */
+export const healthDetailsReuseMs = 5_000;
+
+/** A contributor's latest run: shared while in flight, and reused for {@link healthDetailsReuseMs} when it is a detail. */
+interface RecentRun {
+  readonly startedAtMs: number;
+  readonly report: Promise<ContributorReport>;
+  settled: boolean;
+}
+
 export interface ReadinessReport {
   /** `up`: all well; `degraded`: serving, something non-essential is down; `down`: not serving. */
   readonly status: HealthStatus;
@@ -24,6 +34,7 @@ export interface ReadinessReport {
 @Injectable()
 export class HealthService implements OnApplicationBootstrap {
   private contributors: readonly HealthContributor[] = [];
+  private readonly recentRuns = new Map<HealthContributor, RecentRun>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -50,12 +61,34 @@ export class HealthService implements OnApplicationBootstrap {
     this.logger.debug({ contributors: names }, 'health contributors registered');
   }
 
+  /** Every contributor, for the internal port: Kafka and the other details at most every {@link healthDetailsReuseMs}. */
   async readiness(): Promise<ReadinessReport> {
-    const checks = await Promise.all(this.contributors.map((contributor) => this.run(contributor)));
+    const checks = await Promise.all(this.contributors.map((contributor) => this.shared(contributor)));
     const shuttingDown = this.lifecycle.isShuttingDown;
     const ready = !shuttingDown && checks.every((check) => !check.affectsReadiness || check.status !== 'down');
     const allUp = checks.every((check) => check.status === 'up');
     return { status: ready ? (allUp ? 'up' : 'degraded') : 'down', ready, shuttingDown, checks };
+  }
+
+  /**
+   * Ready or not, for public ports: runs only the checks readiness depends on (the database), each
+   * shared by the concurrent callers, so a flood of probes costs one query at a time.
+   */
+  async isReady(): Promise<boolean> {
+    if (this.lifecycle.isShuttingDown) return false;
+    const checks = await Promise.all(this.contributors.filter((contributor) => contributor.affectsReadiness).map((contributor) => this.shared(contributor)));
+    return checks.every((check) => check.status !== 'down');
+  }
+
+  private shared(contributor: HealthContributor): Promise<ContributorReport> {
+    const nowMs = performance.now();
+    const recent = this.recentRuns.get(contributor);
+    const reusableMs = contributor.affectsReadiness ? 0 : healthDetailsReuseMs;
+    if (recent && (!recent.settled || nowMs - recent.startedAtMs < reusableMs)) return recent.report;
+    const run: RecentRun = { startedAtMs: nowMs, report: this.run(contributor), settled: false };
+    void run.report.finally(() => (run.settled = true));
+    this.recentRuns.set(contributor, run);
+    return run.report;
   }
 
   private async run(contributor: HealthContributor): Promise<ContributorReport> {

@@ -36,6 +36,7 @@ export const PlatformProblemCode = {
   badRequest: 'BAD_REQUEST',
   validationFailed: 'VALIDATION_FAILED',
   malformedJson: 'MALFORMED_JSON',
+  malformedContentEncoding: 'MALFORMED_CONTENT_ENCODING',
   unauthorized: 'UNAUTHORIZED',
   adminUnauthorized: 'ADMIN_UNAUTHORIZED',
   adminNotConfigured: 'ADMIN_NOT_CONFIGURED',
