@@ -1,5 +1,6 @@
-// One Jest configuration, two projects: `unit` (*.spec.ts, pure and fast) and
-// `integration` (*.int-spec.ts and test/e2e, against the real PostgreSQL and Kafka).
+// One Jest configuration, three projects: `unit` (*.spec.ts, pure and fast), `integration`
+// (*.int-spec.ts and test/e2e, against the real PostgreSQL and Kafka) and `faults`
+// (test/e2e/*.faults-spec.ts: minutes long, against a Kafka of their own; not in `npm test`).
 const { readFileSync } = require('node:fs');
 
 const swc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
@@ -17,6 +18,8 @@ const shared = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
   moduleNameMapper: {
     '^@settle/test-support$': '<rootDir>/test/support/index.ts',
+    '^@settle/service-stack$': '<rootDir>/test/support/stack/index.ts',
+    '^@settle/load-driver$': '<rootDir>/test/support/load/index.ts',
     '^@settle/platform/testing$': '<rootDir>/libs/platform/src/testing/index.ts',
     '^@settle/attestation/testing$': '<rootDir>/libs/attestation/src/testing/index.ts',
     '^@settle/demo$': '<rootDir>/demo/src/index.ts',
@@ -30,7 +33,7 @@ const shared = {
 
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,demo}/**/*.spec.ts', '<rootDir>/test/architecture/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,demo,bench}/**/*.spec.ts', '<rootDir>/test/architecture/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
@@ -39,5 +42,7 @@ module.exports = {
       globalTeardown: '<rootDir>/test/support/global-teardown.js',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.js'],
     },
+    // Long runs against a stack and a Kafka of their own, not in `npm test`: `npm run test:faults`.
+    { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/e2e/**/*.faults-spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.js'] },
   ],
 };

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { type ConsumedEvent, InboxConsumer, OutboxRelay, appendToOutbox, inTransaction, type SqlExecutor } from '@settle/messaging';
 import { balanceEffect, balanceEffectSetBased, brokers, createHarness, type Harness, paymentVerified } from '../libs/messaging/src/testing/harness';
+import { headlineFigures, targets } from './report/headline';
 import { writeResults } from './results';
 
 const runs = [
@@ -144,15 +145,16 @@ async function main(): Promise<void> {
   const eventSizeBytes = eventBytes[0]!.length;
   const rate = (value: number) => String(Math.round(value));
   if (only) return;
+  const data = {
+    description: 'outbox → Kafka → inbox with effects in PostgreSQL (synchronous_commit=on, acks=all, idempotent producer, schema validation on send and receive)',
+    eventSizeBytes,
+    baseline: { what: 'raw kafkajs produce (acks=all, idempotent, batches of 1000) and consume (JSON.parse, offset commit per batch)', ...baseline },
+    results,
+    targetEventsPerSecondAtBatch1000: targets.backboneEventsPerSecond,
+  };
   writeResults(
     'backbone',
-    {
-      description: 'outbox → Kafka → inbox with effects in PostgreSQL (synchronous_commit=on, acks=all, idempotent producer, schema validation on send and receive)',
-      eventSizeBytes,
-      baseline: { what: 'raw kafkajs produce (acks=all, idempotent, batches of 1000) and consume (JSON.parse, offset commit per batch)', ...baseline },
-      results,
-      targetEventsPerSecondAtBatch1000: 20_000,
-    },
+    data,
     [
       '| run | effect | batch | events | end-to-end events/s | outbox writes/s alone | relay events/s alone | consumer events/s alone |',
       '|---|---|---:|---:|---:|---:|---:|---:|',
@@ -162,8 +164,9 @@ async function main(): Promise<void> {
           `| outbox → Kafka → inbox | ${run.effect} | ${run.batchSize} | ${run.events} | ${rate(run.eventsPerSecond)} | ${rate(run.stages.outboxWriteEventsPerSecond)} | ${rate(run.stages.relayEventsPerSecond)} | ${rate(run.stages.consumeEventsPerSecond)} |`,
       ),
       '',
-      `Event: a ${eventSizeBytes}-byte payment.verified envelope. The effect is a log row and a running balance per event, either one statement per event or two set-based statements per batch. Target at batch 1000: 20000 events/s end to end.`,
+      `Event: a ${eventSizeBytes}-byte payment.verified envelope. The effect is a log row and a running balance per event, either one statement per event or two set-based statements per batch. Target at batch 1000: ${targets.backboneEventsPerSecond} events/s end to end.`,
     ],
+    headlineFigures.backbone(data),
   );
 }
 

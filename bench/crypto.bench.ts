@@ -19,6 +19,7 @@ import { readProtocolFixture, testPublicKey } from '@settle/contracts/protocol/t
 import { type SignatureAlgorithm, type SignatureBackend, decodeCborStrict, verifyCoseSign1, verifySignature } from '@settle/crypto';
 import { encodeSign1SigStructure } from '@settle/crypto/cose/sig-structure';
 import { encodeTransmission, loadGgwaveModem, soundMessageFramesMax } from '@settle/sound-link';
+import { headlineFigures } from './report/headline';
 import { writeResults } from './results';
 
 const roundMs = 400;
@@ -224,7 +225,8 @@ async function main(): Promise<void> {
     '|---|---|---|---|',
     ...airTime.map(({ message, bytes, seconds }) => `| ${message} | ${bytes} | ${message.includes('+') ? '-' : bytes <= 140 ? 1 : Math.ceil(bytes / 129)} | ${seconds} |`),
   ];
-  writeResults('crypto', { roundMs, rounds, loadAverage: os.loadavg(), algorithms, transaction, breakdown, airTime }, table);
+  const data = { roundMs, rounds, loadAverage: os.loadavg(), algorithms, transaction, breakdown, airTime };
+  writeResults('crypto', data, table, headlineFigures.crypto(data));
 }
 
 main().catch((error: unknown) => {

@@ -12,6 +12,7 @@ import { type ConnectionOptions, type SecureContext, type TLSSocket, connect as 
 import { JwksKeyStore, RequestAuthenticator, StaticBindingKeyStatus, verifyAccessToken } from '@settle/resource-guard';
 import { type TestBindingKey, createTestBindingKey, createTestTokenIssuer, createTlsTestServer, makeSelfSignedCertificate } from '@settle/resource-guard/testing';
 import { createTokenBindingMessage, exportTokenBindingKeyingMaterial } from '@settle/token-binding';
+import { guardRowNames, headlineFigures } from './report/headline';
 import { writeResults } from './results';
 
 const measureMs = 4_000;
@@ -181,11 +182,11 @@ async function main(): Promise<void> {
   const keptAlive = new Agent({ keepAlive: true, maxSockets: concurrency });
   const keptAlivePlain = new Agent({ keepAlive: true, maxSockets: concurrency });
   try {
-    const handshakes = await measure('plain TLS 1.3 handshake (connect, close)', () => handshake(server), stats);
-    const newConnectionUnguarded = await measure('unguarded request, new TLS connection each', () => guardedRequest(server, false, '/plain'), stats);
-    const newConnection = await measure('guarded request, new TLS connection each', () => guardedRequest(server, false), stats);
-    const keptAliveGuarded = await measure('guarded request, kept-alive connections', () => guardedRequest(server, keptAlive), stats);
-    const keptAliveUnguarded = await measure('unguarded request, kept-alive connections', () => guardedRequest(server, keptAlivePlain, '/plain'), stats);
+    const handshakes = await measure(guardRowNames.handshake, () => handshake(server), stats);
+    const newConnectionUnguarded = await measure(guardRowNames.newConnectionUnguarded, () => guardedRequest(server, false, '/plain'), stats);
+    const newConnection = await measure(guardRowNames.newConnectionGuarded, () => guardedRequest(server, false), stats);
+    const keptAliveGuarded = await measure(guardRowNames.keptAliveGuarded, () => guardedRequest(server, keptAlive), stats);
+    const keptAliveUnguarded = await measure(guardRowNames.keptAliveUnguarded, () => guardedRequest(server, keptAlivePlain, '/plain'), stats);
     if (keptAliveGuarded.rejected + newConnection.rejected > 0) throw new Error('bench: the guard rejected a request');
     // The token check alone, in this process: the floor under every guarded request.
     const issuer = createTestTokenIssuer();
@@ -210,7 +211,8 @@ async function main(): Promise<void> {
       `verifyAccessToken alone (ES256, ${concurrency} concurrent loops, one thread): ${Math.round(tokenOnly)}/s.`,
       `Load average at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')} (other work on the machine lowers every row alike; compare rows of one run).`,
     ];
-    writeResults('guard', { concurrency, measureMs, loadAverage: os.loadavg(), rows, verifyAccessTokenPerSecond: Math.round(tokenOnly) }, table);
+    const data = { concurrency, measureMs, loadAverage: os.loadavg(), rows, verifyAccessTokenPerSecond: Math.round(tokenOnly) };
+    writeResults('guard', data, table, headlineFigures.guard(data));
   } finally {
     keptAlive.destroy();
     keptAlivePlain.destroy();

@@ -6,6 +6,7 @@
 // thread), as in the integration tests: the figures are what one process does with both halves.
 import { BoundConnection, connectTls13 } from '@settle/device-session';
 import { type TestDevice, type TokenIssuerTestKit, startTokenIssuer } from '../apps/token-issuer/src/testing/token-issuer-test-kit';
+import { headlineFigures } from './report/headline';
 import { writeResults } from './results';
 
 const roundMs = 3_000;
@@ -73,7 +74,8 @@ async function main(): Promise<void> {
       results.push({ concurrency, handshakesPerSecond: Math.round(median(handshakes)), issuancesPerSecond: Math.round(median(issuances)) });
     }
     const sessions = (await kit.query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_sessions'))[0]!.n;
-    writeResults('token-issuer', { roundMs, rounds, devices: devicesCount, sessionsStarted: sessions, results }, [
+    const data = { roundMs, rounds, devices: devicesCount, sessionsStarted: sessions, results };
+    writeResults('token-issuer', data, [
       '## Session starts (token issuances) on a new TLS 1.3 connection each, next to bare TLS 1.3 handshakes (same server, same run)',
       '',
       '| concurrent clients | TLS 1.3 handshakes/s | token issuances/s | issuance / handshake |',
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
       `share one Node process; ${sessions} sessions were stored in PostgreSQL during the run. Each issuance waits for one synchronous`,
       'commit (the session and its outbox event must survive a crash; the rate-limit buckets commit asynchronously), so the database’s',
       'flush latency and round trips, not CPU, bound the single-client rate; the machine is shared with other test runs (noisy).',
-    ]);
+    ], headlineFigures['token-issuer'](data));
   } finally {
     await kit.stop();
   }

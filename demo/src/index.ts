@@ -6,6 +6,7 @@ export { type OtlpReceiver, startOtlpReceiver } from './otlp/otlp-receiver';
 export { type CollectedSpan, spansFromOtlpJson } from './otlp/otlp-spans';
 export { Progress, type ProgressOutput } from './progress/progress';
 export { type DemoSummary, renderSummaryText, runSucceeded, summarize } from './report/summary';
+export { feeOf, feeSchedule, fund } from './scenario/cast';
 export { countsMax, countsMin, defaultCounts, type ScenarioCounts, type ScenarioResult } from './scenario/model';
 export { runScenario } from './scenario/scenario';
 export { demoAdminCredential, type DemoOptions, type DemoOutcome, runDemo } from './run-demo';

@@ -13,36 +13,25 @@
 // client's trace is what brings them into the payment's trace; from the upload on, the trace travels in
 // the outbox rows and Kafka headers alone. Asserted: one trace with spans of the four services and the
 // chain upload → send → verify → send → settle → send → confirm; then the metrics on /metrics.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
-import { join } from 'node:path';
+import { type AddressInfo } from 'node:net';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { formatTransactionId, type ProtocolPublicKey } from '@settle/contracts';
 import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
 import { MemoryStore, PcdWallet, PosTerminal, type ProcessorTrust, SoftwareKeystore } from '@settle/device-sdk';
 import { DeviceSession, fetchCredentialKeys, fetchReceiptKeys, fetchTransactionStatus, isDeviceSessionError, type TlsEndpoint, type TransactionStatus, uploadTransactions } from '@settle/device-session';
-import { adminAuthorization, testAdminCredentials } from '@settle/platform/testing';
+import { adminAuthorization } from '@settle/platform/testing';
 import { revocationDelayMsStated } from '@settle/resource-guard';
 import { sendBoundRequest } from '@settle/resource-guard/testing';
 import { installInMemorySpanExporter, type InMemorySpans, SpanAttribute } from '@settle/telemetry';
-import { createTestDatabase, type TestDatabase } from '@settle/test-support';
+import { type ServiceName, serviceNames, type ServiceProcess, serviceStartMs, startServiceStack } from '@settle/service-stack';
 import { type JWK } from 'jose';
 import { Pool } from 'pg';
-/* eslint-disable @nx/enforce-module-boundaries -- applications have no package alias; the test uses the token issuer's test PKI */
-import { makeTestPki } from '../../apps/token-issuer/src/testing/token-issuer-test-kit';
-/* eslint-enable @nx/enforce-module-boundaries */
 
-const serviceNames = ['token-issuer', 'registry', 'verifier', 'ledger'] as const;
-type ServiceName = (typeof serviceNames)[number];
-const developmentPolicy = JSON.stringify({ android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
 const offlineLimits = [{ currency: 'EUR', perTransactionMax: '2500', cumulativeMax: '5000' }];
 const amount = 1_200n;
 const kafkaWaitMs = 60_000;
-const serviceStartMs = 90_000;
 const prompt = { title: 'Pay', subtitle: 'Observability' };
 const uniqueId = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
 
@@ -59,18 +48,9 @@ interface ReceivedSpan {
   readonly attributes: Readonly<Record<string, unknown>>;
 }
 
-interface RunningChild {
-  readonly name: ServiceName;
-  readonly url: string;
-  readonly metricsUrl: string;
-  readonly database: TestDatabase;
-  readonly process: ChildProcess;
-  readonly output: string[];
-}
-
 interface World {
   readonly receiver: { server: Server; spans: ReceivedSpan[]; url: string };
-  readonly services: Record<ServiceName, RunningChild>;
+  readonly services: Record<ServiceName, ServiceProcess>;
   readonly prefix: string;
   readonly ca: Buffer;
   readonly endpoints: Record<'issuer' | 'registry' | 'verifier', TlsEndpoint>;
@@ -188,126 +168,22 @@ describe('tracing and metrics across the four services', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-// The four services, the OTLP receiver.
+// The four services (test/support/stack), the OTLP receiver.
 
 async function startWorld(cleanups: Array<() => Promise<void> | void>): Promise<World> {
   const receiver = await startOtlpReceiver();
   cleanups.push(() => new Promise<void>((resolve) => receiver.server.close(() => resolve())));
-  const prefix = `obs${randomBytes(4).toString('hex')}.`;
-  const pki = makeTestPki();
-  cleanups.push(() => rmSync(pki.directory, { recursive: true, force: true }));
-  const ca = readFileSync(pki.caCert);
-  const common: NodeJS.ProcessEnv = {
-    SETTLE_KAFKA_TOPIC_PREFIX: prefix,
-    SETTLE_KAFKA_CREATE_TOPICS: 'true',
-    SETTLE_ADMIN_CREDENTIALS: await testAdminCredentials(),
-    SETTLE_HTTP_PORT: '0',
-    SETTLE_SHUTDOWN_GRACE_MS: '2000',
-    LOG_LEVEL: 'info',
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-  };
-  const start = async (name: ServiceName, env: NodeJS.ProcessEnv): Promise<RunningChild> => {
-    const child = await startChild(name, { ...common, ...env });
-    cleanups.push(() => stopChild(child));
-    return child;
-  };
-  const tls = (name: string) => ({ SETTLE_HTTP_TLS_CERT_FILE: join(pki.directory, `${name}.crt`), SETTLE_HTTP_TLS_KEY_FILE: join(pki.directory, `${name}.key`) });
-  const issuer = await start('token-issuer', { ...tls('token-issuer'), SETTLE_KEY_CUSTODY_FILE: pki.keyCustody, SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE: '1000' });
-  const guard = { SETTLE_AUTH_MODE: 'token-binding', SETTLE_AUTH_JWKS: JSON.stringify(await httpsJson(`${issuer.url}/.well-known/jwks.json`, ca)) };
-  const [registry, verifier, ledger] = await Promise.all([
-    start('registry', { ...guard, ...tls('registry'), SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'registry-key-custody.json') }),
-    start('verifier', { ...guard, ...tls('verifier'), SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'verifier-key-custody.json'), SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy }),
-    start('ledger', {}),
-  ]);
-  const endpointOf = (child: RunningChild): TlsEndpoint => ({ host: '127.0.0.1', port: Number(new URL(child.url).port), servername: 'localhost', ca });
-  return {
-    receiver,
-    services: { 'token-issuer': issuer, registry, verifier, ledger },
-    prefix,
-    ca,
-    endpoints: { issuer: endpointOf(issuer), registry: endpointOf(registry), verifier: endpointOf(verifier) },
-  };
-}
-
-/**
- * Starts `node apps/<name>/src/main.ts` (TypeScript through @swc-node/register) on its own database and
- * metrics port; resolves with its URL once it logs that it listens. The test run's own SETTLE_
- * variables are not passed on (a service refuses variables it does not know).
- */
-async function startChild(name: ServiceName, env: NodeJS.ProcessEnv): Promise<RunningChild> {
-  const database = await createTestDatabase(`settle_test_obs_${name.replaceAll('-', '_')}`);
-  const metricsPort = await freePort();
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([variable]) => !variable.startsWith('SETTLE_')));
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, `../../apps/${name}/src/main.ts`)], {
-    cwd: join(__dirname, '../..'),
-    env: { ...inherited, ...env, DATABASE_URL: database.url, SETTLE_METRICS_PORT: String(metricsPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const kafkaBrokers = process.env.KAFKA_BROKERS;
+  if (!kafkaBrokers) throw new Error('KAFKA_BROKERS is not set (the integration global setup sets it)');
+  const stack = await startServiceStack({
+    kafkaBrokers,
+    topicPrefix: `obs${randomBytes(4).toString('hex')}.`,
+    databasePrefix: 'test_obs',
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200' },
   });
-  const output: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${serviceStartMs} ms:\n${output.slice(-20).join('\n')}`)), serviceStartMs);
-    const onLine = (line: string) => {
-      output.push(line);
-      if (output.length > 200) output.shift();
-      const listening = listeningUrlOf(line, name);
-      if (listening !== undefined) {
-        clearTimeout(timer);
-        resolve(listening);
-      }
-    };
-    for (const stream of [child.stdout!, child.stderr!]) {
-      let pending = '';
-      stream.on('data', (chunk: Buffer) => {
-        const lines = (pending + chunk.toString('utf8')).split('\n');
-        pending = lines.pop() ?? '';
-        lines.forEach(onLine);
-      });
-    }
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code}:\n${output.slice(-20).join('\n')}`));
-    });
-  }).catch(async (error: unknown) => {
-    child.kill('SIGKILL');
-    await database.drop();
-    throw error;
-  });
-  return { name, url, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, database, process: child, output };
-}
-
-/** The `url` of the service's "<name> listening" log line, if `line` is that line. */
-function listeningUrlOf(line: string, name: ServiceName): string | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const record = JSON.parse(line) as { msg?: unknown; url?: unknown };
-    return record.msg === `${name} listening` && typeof record.url === 'string' ? record.url : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function stopChild(child: RunningChild): Promise<void> {
-  if (child.process.exitCode === null) {
-    const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
-    child.process.kill('SIGTERM');
-    const killer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(killer);
-  }
-  await child.database.drop();
-}
-
-/** A free TCP port on the loopback interface (released again for the child to take). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createTcpServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  cleanups.push(() => stack.stop());
+  const { issuer, registry, verifier, caPem } = stack.endpoints;
+  return { receiver, services: stack.services, prefix: stack.topicPrefix, ca: Buffer.from(caPem), endpoints: { issuer, registry, verifier } };
 }
 
 /** An OTLP/HTTP (JSON) trace receiver, as a collector's: keeps every span it gets, flattened. */
@@ -357,7 +233,7 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-async function scrape(child: RunningChild): Promise<string> {
+async function scrape(child: ServiceProcess): Promise<string> {
   const response = await fetch(child.metricsUrl);
   expect(response.status).toBe(200);
   return response.text();
@@ -514,7 +390,7 @@ async function fetchTrust(world: World, session: DeviceSession): Promise<Process
 
 /** Waits until the verifier projected the payment keys and (for its guard) the binding keys. */
 async function untilVerifierKnows(world: World, keyIds: readonly string[], bindingKeyIds: readonly string[]): Promise<void> {
-  const pool = new Pool({ connectionString: world.services.verifier.database.url, max: 1 });
+  const pool = new Pool({ connectionString: world.services.verifier.databaseUrl, max: 1 });
   try {
     await waitUntil(
       async () => {
@@ -573,19 +449,6 @@ async function ledgerCall(world: World, method: string, path: string, body?: unk
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-function httpsJson(url: string, ca: Buffer): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const request = httpsRequest(url, { ca, minVersion: 'TLSv1.3', servername: 'localhost', agent: false, headers: { accept: 'application/json' } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => (response.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`${url}: HTTP ${response.statusCode}`))));
-    });
-    request.on('error', reject);
-    request.end();
-  });
 }
 
 /** The W3C traceparent of `span` (what a device's instrumented HTTP client would send). */

@@ -11,7 +11,14 @@ export interface SqlExecutor {
 
 /** A pool of connections: a `pg` Pool satisfies it. */
 export interface SqlPool extends SqlExecutor {
-  connect(): Promise<SqlExecutor & { release(error?: Error | boolean): void }>;
+  connect(): Promise<PooledConnection>;
+}
+
+/** A connection taken from a {@link SqlPool}: a `pg` PoolClient. */
+export interface PooledConnection extends SqlExecutor {
+  release(error?: Error | boolean): void;
+  /** Errors of the session itself (the server ended it) while no query runs; unhandled, they end the process. */
+  on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** Callbacks to run once the transaction open on a connection commits (see {@link afterCommit}). */

@@ -2,7 +2,7 @@ import { propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace }
 import { MessagingOperationType, MessagingSystem, SpanAttribute } from '@settle/telemetry';
 import type { MessageHeaders, MessageProducer, OutgoingTopicMessages } from '../kafka/kafka-port';
 import { type MessagingLogger, silentLogger } from '../logger';
-import type { SqlExecutor } from '../sql';
+import type { PooledConnection } from '../sql';
 import { traceHeadersOf } from '../trace-context';
 import { outboxBucketCount } from './outbox-writer';
 
@@ -24,13 +24,9 @@ interface SendGroup {
   messages: number;
 }
 
-/** A dedicated connection: it holds the bucket locks, so it also does the bucket's reads and deletes. */
-export interface RelayConnection extends SqlExecutor {
-  release(error?: Error | boolean): void;
-}
-
 export interface OutboxRelayOptions {
-  readonly connect: () => Promise<RelayConnection>;
+  /** A dedicated connection: it holds the bucket locks, so it also does the bucket's reads and deletes. */
+  readonly connect: () => Promise<PooledConnection>;
   readonly producer: MessageProducer;
   readonly logger?: MessagingLogger;
   readonly batchSizeMax?: number;
@@ -68,7 +64,7 @@ export class OutboxRelay {
   private readonly logger: MessagingLogger;
   private readonly batchSizeMax: number;
   private readonly tracer = trace.getTracer('@settle/messaging');
-  private connection: RelayConnection | null = null;
+  private connection: PooledConnection | null = null;
   private ownedBuckets: number[] = [];
   private lastClaimAt = 0;
   private loop: Promise<void> | null = null;
@@ -134,11 +130,18 @@ export class OutboxRelay {
     this.dropConnection(false);
   }
 
-  private async ensureConnection(): Promise<RelayConnection> {
+  private async ensureConnection(): Promise<PooledConnection> {
     if (this.connection) return this.connection;
-    this.connection = await this.options.connect();
+    const connection = await this.options.connect();
+    // A checked-out pg client has lost its pool's error listener: without one, the server ending the
+    // session while the relay idles (pg_terminate_backend, a failover) is an unhandled 'error' event
+    // that kills the whole service. Drop the connection instead; the next iteration reconnects.
+    connection.on('error', () => {
+      if (this.connection === connection) this.dropConnection(true);
+    });
+    this.connection = connection;
     this.ownedBuckets = [];
-    return this.connection;
+    return connection;
   }
 
   private dropConnection(broken: boolean): void {
@@ -149,21 +152,28 @@ export class OutboxRelay {
     this.ownedBuckets = [];
   }
 
-  private async claimBuckets(connection: RelayConnection): Promise<void> {
+  private async claimBuckets(connection: PooledConnection): Promise<void> {
     const owned = new Set(this.ownedBuckets);
     const candidates = Array.from({ length: outboxBucketCount }, (_, bucket) => bucket).filter((bucket) => !owned.has(bucket));
     if (candidates.length > 0) {
-      const { rows } = await connection.query<{ bucket: number }>(
-        `SELECT bucket FROM unnest($1::int[]) AS bucket WHERE pg_try_advisory_lock($2, bucket)`,
-        [candidates, outboxLockClass],
-      );
+      let rows: Array<{ bucket: number }>;
+      try {
+        ({ rows } = await connection.query<{ bucket: number }>(
+          `SELECT bucket FROM unnest($1::int[]) AS bucket WHERE pg_try_advisory_lock($2, bucket)`,
+          [candidates, outboxLockClass],
+        ));
+      } catch (error) {
+        // A broken session would fail every claim after it: reconnect instead.
+        this.dropConnection(true);
+        throw error;
+      }
       for (const row of rows) owned.add(row.bucket);
     }
     this.ownedBuckets = [...owned].sort((a, b) => a - b);
     this.lastClaimAt = Date.now();
   }
 
-  private async relayOnce(connection: RelayConnection): Promise<number> {
+  private async relayOnce(connection: PooledConnection): Promise<number> {
     let rows: OutboxRow[];
     try {
       ({ rows } = await connection.query<OutboxRow>(
