@@ -155,7 +155,8 @@ async function startServicesForDemo(run, receiver, stopper) {
         OTEL_BSP_SCHEDULE_DELAY: '500',
         SETTLE_ADMIN_CREDENTIALS: JSON.stringify([...shellCredentials, run.admin.credential]),
       },
-      verifier: { SETTLE_VERIFIER_ATTESTATION_POLICY_FILE: run.policyFile },
+      // The demo runs offline: no fetch of Google's Android revocation list (its devices are the demo CA's).
+      verifier: { SETTLE_VERIFIER_ATTESTATION_POLICY_FILE: run.policyFile, SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off' },
     },
   });
   for (const { name, url } of stack.services) log(`  ${name.padEnd(13)} ${url}   (docs ${url}/docs)`);

@@ -43,7 +43,7 @@ import { serviceDefinition as verifierDefinition } from '../../apps/verifier/src
 /* eslint-enable @nx/enforce-module-boundaries */
 
 /** A development policy: Android devices may register software keys with format `none`. */
-const developmentPolicy = JSON.stringify({ android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
+const developmentPolicy = JSON.stringify({ development: true, android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] }, terminal: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
 const limits = [{ currency: 'EUR', perTransactionMax: '2500', cumulativeMax: '10000' }];
 /** Bounds of the waits on Kafka (consumer group joins can take seconds on a cold broker). */
 const kafkaWaitMs = 30_000;
@@ -168,7 +168,7 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
     });
     cleanups.unshift(() => registry.stop());
     // The verifier's device routes are not used here: its guard trusts a throwaway issuer.
-    const verifier = await startTestService(verifierDefinition, { env: { ...kafka, SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy, SETTLE_AUTH_JWKS: JSON.stringify(createTestTokenIssuer().jwks()) } });
+    const verifier = await startTestService(verifierDefinition, { env: { ...kafka, SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy, SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off', SETTLE_AUTH_JWKS: JSON.stringify(createTestTokenIssuer().jwks()) } });
     cleanups.unshift(() => verifier.stop());
 
     services = {

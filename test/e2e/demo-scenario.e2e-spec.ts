@@ -20,7 +20,7 @@ describe('the demo scenario (npm start) against the four services', () => {
   beforeAll(async () => {
     cleanups.push(() => rmSync(outputDirectory, { recursive: true, force: true }));
     const ca = await createDemoTestCa();
-    services = await startInProcessServices(cleanups, { SETTLE_VERIFIER_ATTESTATION_POLICY: JSON.stringify(demoAttestationPolicy(ca)) });
+    services = await startInProcessServices(cleanups, { SETTLE_VERIFIER_ATTESTATION_POLICY: JSON.stringify(demoAttestationPolicy(ca)), SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off' });
     outcome = await runDemo({
       endpoints: services.endpoints,
       counts: { terminals: 2, phones: 1, payments: 3, batchSize: 2 },

@@ -30,7 +30,7 @@ interface Services {
 }
 
 /** A development policy: Android devices may register software keys with format `none`. */
-const developmentPolicy = JSON.stringify({ android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
+const developmentPolicy = JSON.stringify({ development: true, android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] }, terminal: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
 
 async function startServices(verifierEnv: NodeJS.ProcessEnv): Promise<Services> {
   const kafka = { SETTLE_KAFKA_TOPIC_PREFIX: `e2e${randomBytes(4).toString('hex')}.`, SETTLE_KAFKA_CREATE_TOPICS: 'true' };
@@ -99,7 +99,7 @@ describe('enrolment end to end: registry and verifier', () => {
     let services: Services;
 
     beforeAll(async () => {
-      services = await startServices({ SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy });
+      services = await startServices({ SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy, SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off' });
     });
 
     afterAll(async () => {

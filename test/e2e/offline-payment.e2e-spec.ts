@@ -60,7 +60,7 @@ import { DataSource } from 'typeorm';
 import { type InProcessServices, runCleanups, startInProcessServices } from './support/in-process-services';
 
 /** A development policy: Android devices (and, by format `none`, terminals) may register software keys. */
-const developmentPolicy = JSON.stringify({ android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
+const developmentPolicy = JSON.stringify({ development: true, android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] }, terminal: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
 const perTransactionMax = 2_500n;
 const cumulativeMax = 5_000n;
 const offlineLimits = [{ currency: 'EUR', perTransactionMax: String(perTransactionMax), cumulativeMax: String(cumulativeMax) }];
@@ -93,7 +93,7 @@ describe('offline payment end to end: sound link, upload over a bound session, v
   };
 
   beforeAll(async () => {
-    services = await startInProcessServices(cleanups, { SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy });
+    services = await startInProcessServices(cleanups, { SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy, SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off' });
   });
 
   afterAll(async () => {

@@ -68,6 +68,32 @@ export const tokenIssuerSettings = defineConfig({
     description:
       'JSON Android attestation policy (trust anchors as PEM, applications) for fresh attestation evidence at session start. Empty: fresh evidence is refused (FRESH_ATTESTATION_UNAVAILABLE).',
   },
+  SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_URL: {
+    type: 'string',
+    default: 'https://android.googleapis.com/attestation/status',
+    pattern: /^(https:\/\/\S+|off)$/,
+    patternDescription: 'an https URL, or off',
+    description: 'Where Google’s Android attestation status list is fetched for fresh attestation (stored in token_issuer_android_revocation_status); only with an Android policy. `off`: not fetched — development only (an empty value is unset: the default URL).',
+  },
+  SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_REFRESH_MS: {
+    type: 'duration-ms',
+    min: 60_000,
+    max: 86_400_000,
+    default: 3_600_000,
+    description: 'How often each replica fetches the Android status list (and reads back the stored copy).',
+  },
+  SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_AGE_MAX_MS: {
+    type: 'duration-ms',
+    min: 3_600_000,
+    max: 30 * 86_400_000,
+    default: 86_400_000,
+    description: 'Oldest stored copy of the Android status list relied on: fresh Android evidence is refused (REVOCATION_STATUS_LIST_STALE) once the copy is older, or while none was ever fetched.',
+  },
+  SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_CA_FILE: {
+    type: 'string',
+    default: '',
+    description: 'PEM file of the CA certificate(s) trusted for the status list’s HTTPS server instead of the system roots (a mirror). Empty: the system roots.',
+  },
   SETTLE_TOKEN_ISSUER_APPLE_APP_ID: {
     type: 'string',
     default: '',
@@ -106,6 +132,10 @@ export interface TokenIssuerSettings {
   readonly SETTLE_TOKEN_ISSUER_BINDING_MODES: string;
   readonly SETTLE_TOKEN_ISSUER_PUBLIC_URL: string;
   readonly SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE: string;
+  readonly SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_URL: string;
+  readonly SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_REFRESH_MS: number;
+  readonly SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_AGE_MAX_MS: number;
+  readonly SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_CA_FILE: string;
   readonly SETTLE_TOKEN_ISSUER_APPLE_APP_ID: string;
   readonly SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE: number;
   readonly SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE: number;

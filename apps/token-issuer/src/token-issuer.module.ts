@@ -1,6 +1,7 @@
 import { keyCustodyProvider } from '@settle/key-custody';
 import { MessagingModule } from '@settle/messaging';
 import { Module } from '@nestjs/common';
+import { AndroidRevocationStatus } from './attestation/android-revocation-status';
 import { FreshAttestation } from './attestation/fresh-attestation';
 import { JwksController } from './keys/jwks.controller';
 import { TokenSigner } from './keys/token-signer';
@@ -17,6 +18,6 @@ import { SessionsController } from './sessions/sessions.controller';
 @Module({
   imports: [MessagingModule.forService({ consumers: [RegistryProjectionConsumer, AttestationLevelsConsumer] })],
   controllers: [SessionsController, JwksController],
-  providers: [keyCustodyProvider, TokenSigner, SessionHandler, FreshAttestation, SessionSweeper],
+  providers: [keyCustodyProvider, TokenSigner, SessionHandler, FreshAttestation, AndroidRevocationStatus, SessionSweeper],
 })
 export class TokenIssuerModule {}

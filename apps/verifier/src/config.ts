@@ -13,11 +13,37 @@ export const verifierSettings = defineConfig({
     type: 'json',
     parse: parseAttestationPolicies,
     description:
-      'Attestation policy per device class as JSON ({"android"?, "ios"?, "web"?}, each overriding members of the production policy); unset: the production policies, which never accept format none.',
+      'Attestation policy per registered class as JSON ({"development"?, "android"?, "ios"?, "web"?, "terminal"?}, each class overriding members of its production policy); unset: the production policies, which never accept format none. Format none for android, ios or terminal needs "development": true.',
   },
   SETTLE_VERIFIER_ATTESTATION_POLICY_FILE: {
     type: 'string',
     description: 'Path of a JSON file with the attestation policy (same shape as SETTLE_VERIFIER_ATTESTATION_POLICY); set one of the two at most.',
+  },
+  SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: {
+    type: 'string',
+    default: 'https://android.googleapis.com/attestation/status',
+    pattern: /^(https:\/\/\S+|off)$/,
+    patternDescription: 'an https URL, or off',
+    description: 'Where Google’s Android attestation status list is fetched (stored in verifier_android_revocation_status). `off`: not fetched, the policy’s own list applies with no age limit — development only (an empty value is unset: the default URL).',
+  },
+  SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_REFRESH_MS: {
+    type: 'duration-ms',
+    min: 60_000,
+    max: dayMs,
+    default: hourMs,
+    description: 'How often each replica fetches the Android status list (and reads back the stored copy).',
+  },
+  SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_AGE_MAX_MS: {
+    type: 'duration-ms',
+    min: hourMs,
+    max: 30 * dayMs,
+    default: dayMs,
+    description: 'Oldest stored copy of the Android status list relied on: Android attestation is refused (REVOCATION_STATUS_LIST_STALE) once the copy is older, or while none was ever fetched.',
+  },
+  SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_CA_FILE: {
+    type: 'string',
+    default: '',
+    description: 'PEM file of the CA certificate(s) trusted for the status list’s HTTPS server instead of the system roots (a mirror). Empty: the system roots.',
   },
   SETTLE_VERIFIER_PRESENTMENT_WINDOW_MS: {
     type: 'duration-ms',
@@ -70,6 +96,10 @@ export const verifierConfig = defineServiceConfig('verifier', messagingConfig, k
 export interface VerifierSettings {
   readonly SETTLE_VERIFIER_ATTESTATION_POLICY?: AttestationPolicies | undefined;
   readonly SETTLE_VERIFIER_ATTESTATION_POLICY_FILE?: string | undefined;
+  readonly SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: string;
+  readonly SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_REFRESH_MS: number;
+  readonly SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_AGE_MAX_MS: number;
+  readonly SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_CA_FILE: string;
   readonly SETTLE_VERIFIER_PRESENTMENT_WINDOW_MS: number;
   readonly SETTLE_VERIFIER_CLOCK_SKEW_MS: number;
   readonly SETTLE_VERIFIER_UPLOAD_RATE_PER_SECOND: number;

@@ -21,5 +21,6 @@ describeServiceShell(withTestIssuerJwks, {
     'verifier/0003-registry-projection.sql',
     'verifier/0004-payments.sql',
     'verifier/0006-reconciliation.sql',
+    'verifier/0007-android-revocation-status.sql',
   ],
 });

@@ -28,7 +28,8 @@ describe('the demo test CA', () => {
   it('labels itself as a test CA in its certificate, its policy and the evidence format', async () => {
     const ca = await createDemoTestCa();
     expect(ca.root.certificate.subject).toContain('DEMO TEST CA — not a real device vendor');
-    expect(demoAttestationPolicy(ca)).toEqual({ android: { trustAnchors: [{ name: 'DEMO TEST CA — not a real device vendor', certificate: ca.rootPem }], applications: [expect.objectContaining({ packageName: 'com.example.wallet' })] } });
+    const trusted = { trustAnchors: [{ name: 'DEMO TEST CA — not a real device vendor', certificate: ca.rootPem }], applications: [expect.objectContaining({ packageName: 'com.example.wallet' })] };
+    expect(demoAttestationPolicy(ca)).toEqual({ android: trusted, terminal: trusted });
     expect(await demoAttestor(ca)({ purpose: 'binding', publicJwk: generateKeyPair('ES256').publicJwk }, challenge)).toMatchObject({ format: 'android-key', evidence: expect.stringMatching(/^[A-Za-z0-9_-]+$/) });
   });
 });

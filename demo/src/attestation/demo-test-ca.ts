@@ -53,13 +53,14 @@ export async function createDemoTestCa(now: Date = new Date()): Promise<DemoTest
  * production Android policy with the demo CA as its only trust anchor and the test app's identity.
  * Format `none` stays refused: every key the demo registers is attested.
  */
-export function demoAttestationPolicy(ca: DemoTestCa): { android: Record<string, unknown> } {
-  return {
-    android: {
-      trustAnchors: [{ name: ca.label, certificate: ca.rootPem }],
-      applications: [{ packageName: testPackageName, signingCertificateSha256: [testSigningCertificateSha256] }],
-    },
+export function demoAttestationPolicy(ca: DemoTestCa): { android: Record<string, unknown>; terminal: Record<string, unknown> } {
+  // Terminals are a class of their own (the policy follows the registered class, never the evidence);
+  // the demo's terminals attest like its phones, through the demo CA.
+  const trusted = {
+    trustAnchors: [{ name: ca.label, certificate: ca.rootPem }],
+    applications: [{ packageName: testPackageName, signingCertificateSha256: [testSigningCertificateSha256] }],
   };
+  return { android: trusted, terminal: trusted };
 }
 
 async function publicKeyOf(publicJwk: object): Promise<webcrypto.CryptoKey> {

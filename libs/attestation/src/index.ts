@@ -59,6 +59,7 @@ export { type TrustAnchor, type WebTrustAnchor, spkiSha256Hex, trustAnchorFromCe
 export {
   type AndroidRevocationStatusEntry,
   type AndroidRevocationStatusList,
+  androidRevocationStatusListFetched,
   emptyAndroidRevocationStatusList,
   normalizeCertificateSerialNumber,
   parseAndroidRevocationStatusList,

@@ -62,6 +62,8 @@ export const attestationReasonCodes = [
   'CREDENTIAL_ID_MISMATCH',
   /** WebAuthn: the client data's origin is not a configured origin, or the ceremony ran cross-origin. */
   'ORIGIN_MISMATCH',
+  /** Android: the stored copy of Google's status list is older than the service allows (fail closed). */
+  'REVOCATION_STATUS_LIST_STALE',
 ] as const;
 
 /**

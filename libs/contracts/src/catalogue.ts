@@ -5,6 +5,7 @@ import { accountOpenedV1 } from './events/accounts/account-opened.v1';
 import { accountOverdrawnV1 } from './events/accounts/account-overdrawn.v1';
 import { attestationCompletedV1 } from './events/attestations/attestation-completed.v1';
 import { attestationRequestedV1 } from './events/attestations/attestation-requested.v1';
+import { attestationRequestedV2, upcastAttestationRequestedV1 } from './events/attestations/attestation-requested.v2';
 import { deviceCheckedInV1 } from './events/devices/device-checked-in.v1';
 import { deviceEnrolledV1 } from './events/devices/device-enrolled.v1';
 import { deviceOfflineCapabilityChangedV1 } from './events/devices/device-offline-capability-changed.v1';
@@ -20,7 +21,7 @@ import { paymentVerifiedV1 } from './events/payments/payment-verified.v1';
 import { sessionEndedV1 } from './events/sessions/session-ended.v1';
 import { sessionStartedV1 } from './events/sessions/session-started.v1';
 import { terminalRegisteredV1 } from './events/terminals/terminal-registered.v1';
-import { type Upcaster } from './upcasting';
+import { defineUpcaster, type Upcaster } from './upcasting';
 import { createEventDecoder, type DecodeResult } from './validation';
 
 /**
@@ -36,6 +37,7 @@ export const eventDefinitions = [
   deviceCheckedInV1,
   keyLifecycleChangedV1,
   attestationRequestedV1,
+  attestationRequestedV2,
   attestationCompletedV1,
   paymentUploadedV1,
   paymentVerifiedV1,
@@ -50,17 +52,14 @@ export const eventDefinitions = [
   sessionEndedV1,
 ] as const satisfies readonly EventDefinition[];
 
-/**
- * Upcasters from version N to N + 1, one per superseded version. Empty while every type is at v1;
- * the mechanism is exercised by `validation.spec.ts`.
- */
-export const upcasters: readonly Upcaster[] = [];
+/** Upcasters from version N to N + 1, one per superseded version. */
+export const upcasters: readonly Upcaster[] = [defineUpcaster(attestationRequestedV1, attestationRequestedV2, upcastAttestationRequestedV1)];
 
 /**
  * The latest definition of each type: what `decodeEvent` hands to consumers. When a v2 is added,
  * exclude the superseded definition here, e.g. `Exclude<..., typeof paymentVerifiedV1>`.
  */
-export type LatestEventDefinition = (typeof eventDefinitions)[number];
+export type LatestEventDefinition = Exclude<(typeof eventDefinitions)[number], typeof attestationRequestedV1>;
 
 /** The envelope of a definition. */
 export type EnvelopeOf<TDefinition> =

@@ -24,6 +24,7 @@ export * from './events/devices/device-offline-capability-changed.v1';
 export * from './events/devices/device-checked-in.v1';
 export * from './events/keys/key-lifecycle-changed.v1';
 export * from './events/attestations/attestation-requested.v1';
+export * from './events/attestations/attestation-requested.v2';
 export * from './events/attestations/attestation-completed.v1';
 export * from './events/payments/payment-uploaded.v1';
 export * from './events/payments/payment-verified.v1';

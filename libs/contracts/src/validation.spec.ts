@@ -138,9 +138,23 @@ describe('upcasting', () => {
 });
 
 describe('the catalogue', () => {
-  it('has no upcasters yet: every type is at v1', () => {
-    expect(upcasters).toEqual([]);
-    for (const definition of eventDefinitions) expect(latestVersionOf(definition.type)).toBe(1);
+  it('upcasts attestation.requested v1 to v2 only; every other type is at v1', () => {
+    expect(upcasters.map((upcaster) => `${upcaster.type} v${upcaster.fromVersion}`)).toEqual(['attestation.requested v1']);
+    for (const definition of eventDefinitions) expect(latestVersionOf(definition.type)).toBe(definition.type === 'attestation.requested' ? 2 : 1);
+  });
+
+  it('upcasts a v1 attestation request without guessing the class from the evidence: terminal for a terminal, null for a device', () => {
+    const v1 = readEventFixture('attestation.requested', 1) as { payload: { owner: { kind: string; id: string } } };
+    const asDevice = decodeEvent(v1);
+    const asTerminal = decodeEvent({ ...v1, payload: { ...v1.payload, owner: { kind: 'terminal', id: 'trm_1' } } });
+    expect(asDevice).toMatchObject({ ok: true, envelope: { version: 2, payload: { registeredClass: null, format: 'android-key' } } });
+    expect(asTerminal).toMatchObject({ ok: true, envelope: { version: 2, payload: { registeredClass: 'terminal' } } });
+  });
+
+  it('refuses an attestation request whose registered class does not fit its owner', () => {
+    const v2 = readEventFixture('attestation.requested', 2) as { payload: { owner: { kind: string; id: string } } };
+    const result = decodeEvent({ ...v2, payload: { ...v2.payload, owner: { kind: 'terminal', id: 'trm_1' } } });
+    expect(result).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: '/payload/registeredClass' });
   });
 
   it('hands consumers a union they can narrow by type', () => {

@@ -28,7 +28,7 @@ export const serviceStopGraceMs = 15_000;
 export const serviceOutputLinesMax = 200;
 
 /** Accepts software keys without evidence (format `none`): the demo world's `noAttestation` enrols with it. */
-export const developmentAttestationPolicy = JSON.stringify({ android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
+export const developmentAttestationPolicy = JSON.stringify({ development: true, android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] }, terminal: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
 
 export interface ServiceStackOptions {
   /** The broker(s) every service uses. */
@@ -112,7 +112,7 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
     const guard = { SETTLE_AUTH_MODE: 'token-binding', SETTLE_AUTH_JWKS: JSON.stringify(jwks.body) };
     const [registry, verifier, ledger] = await Promise.all([
       start('registry', { ...guard, ...tls('registry'), SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'registry-key-custody.json') }),
-      start('verifier', { ...guard, ...tls('verifier'), SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'verifier-key-custody.json'), SETTLE_VERIFIER_ATTESTATION_POLICY: developmentAttestationPolicy }),
+      start('verifier', { ...guard, ...tls('verifier'), SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'verifier-key-custody.json'), SETTLE_VERIFIER_ATTESTATION_POLICY: developmentAttestationPolicy, SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off' }),
       start('ledger', {}),
     ]);
     return {

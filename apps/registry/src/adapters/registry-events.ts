@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   type AccountOpenedV1,
   accountOpenedV1,
-  type AttestationRequestedV1,
-  attestationRequestedV1,
+  type AttestationRequestedV2,
+  attestationRequestedV2,
   createEnvelope,
   type DeviceCheckedInV1,
   deviceCheckedInV1,
@@ -53,7 +53,7 @@ export const terminalRegisteredEvent = (payload: TerminalRegisteredV1, cause: Ca
 export const deviceEnrolledEvent = (payload: DeviceEnrolledV1, cause: Causation) => envelopeOf(deviceEnrolledV1, payload, cause);
 export const keyLifecycleEvent = (payload: KeyLifecycleChangedV1, cause: Causation) => envelopeOf(keyLifecycleChangedV1, payload, cause);
 export const deviceCheckedInEvent = (payload: DeviceCheckedInV1, cause: Causation) => envelopeOf(deviceCheckedInV1, payload, cause);
-export const attestationRequestedEvent = (payload: AttestationRequestedV1, cause: Causation) => envelopeOf(attestationRequestedV1, payload, cause);
+export const attestationRequestedEvent = (payload: AttestationRequestedV2, cause: Causation) => envelopeOf(attestationRequestedV2, payload, cause);
 
 export function offlineCapabilityEvent(device: { deviceId: string; accountId: string }, state: OfflineState, reason: OfflineCapabilityChangeReason, cause: Causation): EventEnvelope {
   return envelopeOf(

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type KeyOwner } from '@settle/contracts';
+import { type KeyOwner, type RegisteredKeyClass, registeredKeyClasses } from '@settle/contracts';
 import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { applyOfflineCommand } from '../adapters/offline-writer';
@@ -72,13 +72,14 @@ export class EnrolmentHandler {
         await saveHistories(sql, result.superseded);
         const stored = result.keys.map((key) => ({ ...key, owner: result.owner, challenge, attestationRequestId: randomUUID() }));
         await insertKeys(sql, stored, now);
+        const registeredClass = await registeredClassOf(sql, result.owner);
         const cause = requestCause(requestId, now);
         await this.outbox.append(sql, [
           ...result.superseded.map((key) => keyLifecycleEvent(keyPayload(key), cause)),
           ...stored.map((key) => keyLifecycleEvent(keyPayload(key), cause)),
           ...stored.map((key) =>
             attestationRequestedEvent(
-              { requestId: key.attestationRequestId, keyId: key.keyId, owner: key.owner, purpose: key.purpose, format: key.format, challenge, evidence: key.evidence, publicKeyJwk: key.publicKeyJwk, requestedAt: now },
+              { requestId: key.attestationRequestId, keyId: key.keyId, owner: key.owner, registeredClass, purpose: key.purpose, format: key.format, challenge, evidence: key.evidence, publicKeyJwk: key.publicKeyJwk, requestedAt: now },
               cause,
             ),
           ),
@@ -93,6 +94,19 @@ export class EnrolmentHandler {
       throw error;
     }
   }
+}
+
+/**
+ * The class whose attestation policy judges the owner's keys: a device's platform as the operator
+ * registered it, or `terminal` — never the format the device declares (issue 13 §1).
+ */
+async function registeredClassOf(sql: SqlExecutor, owner: KeyOwner): Promise<RegisteredKeyClass> {
+  if (owner.kind === 'terminal') return 'terminal';
+  const { rows } = await sql.query<{ platform: string }>('SELECT platform FROM registry_devices WHERE device_id = $1', [owner.id]);
+  const platform = rows[0]?.platform as RegisteredKeyClass | undefined;
+  // The challenge was issued for a device of the account (ownerFor), and devices are never deleted.
+  if (platform === undefined || platform === 'terminal' || !registeredKeyClasses.includes(platform)) throw new Error(`device ${owner.id} has no registered platform`);
+  return platform;
 }
 
 async function ownerFor(

@@ -27,11 +27,11 @@ describe('enrolment', () => {
     await kit?.stop();
   });
 
-  async function accountWithDevice(): Promise<{ accountId: string; deviceId: string; code: string }> {
+  async function accountWithDevice(platform = 'android'): Promise<{ accountId: string; deviceId: string; code: string }> {
     const accountId = uniqueId('acc');
     const deviceId = uniqueId('dev');
     await kit.admin('POST', '/admin/accounts', { accountId, holderDisplayName: 'Holder', currency: 'EUR' });
-    await kit.admin('POST', '/admin/devices', { deviceId, accountId, platform: 'android' });
+    await kit.admin('POST', '/admin/devices', { deviceId, accountId, platform });
     const issued = await kit.admin('POST', '/admin/enrolment-codes', { subject: { kind: 'account', id: accountId } });
     return { accountId, deviceId, code: String(issued.body.code) };
   }
@@ -49,8 +49,9 @@ describe('enrolment', () => {
 
   const lifecycle = (keyId: string) => kit.published.filter((event) => event.type === 'key.lifecycle-changed' && event.key === keyId).map((event) => event.payload as KeyLifecycleChangedV1);
 
-  it('registers both keys pending against a challenge and asks for attestation', async () => {
-    const { accountId, deviceId, code } = await accountWithDevice();
+  it('registers both keys pending against a challenge and asks for attestation under the device’s registered platform', async () => {
+    // Registered as an iPhone, the device declares android-key evidence: the request names ios (issue 13 §1).
+    const { accountId, deviceId, code } = await accountWithDevice('ios');
     expect(await kit.device('POST', '/enrolment/challenges', { enrolmentCode: code })).toMatchObject({ status: 422, body: { code: 'DEVICE_REQUIRED', errors: [{ field: 'deviceId' }] } });
     const challenge = await kit.device('POST', '/enrolment/challenges', { enrolmentCode: code, deviceId });
     expect(challenge).toMatchObject({ status: 201, body: { challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), owner: { kind: 'device', id: deviceId } } });
@@ -72,8 +73,9 @@ describe('enrolment', () => {
     await waitFor(() => kit.published.filter((event) => event.type === 'attestation.requested' && keyIds.includes(event.key)).length === 2, 30_000, 'attestation requests');
     const requests = kit.published.filter((event) => event.type === 'attestation.requested' && keyIds.includes(event.key));
     expect(requests.map((event) => event.payload)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ challenge: challenge.body.challenge, owner: { kind: 'device', id: deviceId }, purpose: 'payment', format: 'android-key', evidence: keys[0]!.evidence })]),
+      expect.arrayContaining([expect.objectContaining({ challenge: challenge.body.challenge, owner: { kind: 'device', id: deviceId }, registeredClass: 'ios', purpose: 'payment', format: 'android-key', evidence: keys[0]!.evidence })]),
     );
+    expect(requests.map((event) => event.version)).toEqual([2, 2]);
     await waitFor(() => keyIds.every((keyId) => lifecycle(keyId).length === 1), 30_000, 'lifecycle events');
     expect(lifecycle(keyIds[0]!)[0]).toMatchObject({ state: 'pending', history: [{ state: 'pending', validTo: null }] });
     expect(accountId).toBeDefined();
@@ -114,6 +116,8 @@ describe('enrolment', () => {
       return (registered.body.keys as Array<{ keyId: string; purpose: string }>).find((key) => key.purpose === 'payment')!.keyId;
     };
     const first = await enrolTerminal();
+    await waitFor(() => kit.published.some((event) => event.type === 'attestation.requested' && event.key === first), 30_000, 'the terminal’s attestation request');
+    expect(kit.published.find((event) => event.type === 'attestation.requested' && event.key === first)!.payload).toMatchObject({ owner: { kind: 'terminal', id: terminalId }, registeredClass: 'terminal' });
     const [row] = await kit.query<{ attestation_request_id: string }>('SELECT attestation_request_id FROM registry_keys WHERE key_id = $1', [first]);
     await kit.publish(attestationCompleted({ requestId: row!.attestation_request_id, keyId: first }));
     await waitFor(() => lifecycle(first).some((key) => key.state === 'active'), 30_000, 'terminal key active');

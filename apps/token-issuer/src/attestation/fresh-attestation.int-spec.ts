@@ -8,10 +8,12 @@ import { type AccessTokenClaims, type SessionStartedV1 } from '@settle/contracts
 import { encodeCborDeterministic } from '@settle/crypto';
 import { BoundConnection } from '@settle/device-session';
 import { waitFor } from '@settle/messaging/testing';
+import { createTlsTestServer, type TlsTestServer } from '@settle/resource-guard/testing';
 /* eslint-disable @nx/enforce-module-boundaries -- the attestation library's synthetic Android chains are test support it does not export */
 import { buildAndroidChain, buildKeyDescription, testPackageName, testSigningCertificateSha256 } from '../../../../libs/attestation/src/testing/android-evidence';
 import { createTestRoot } from '../../../../libs/attestation/src/testing/test-pki';
 /* eslint-enable @nx/enforce-module-boundaries */
+import { AndroidRevocationStatus } from './android-revocation-status';
 import { appAttestSessionClientDataHash } from './fresh-attestation';
 import { makeTestPki, startTokenIssuer, type TestDevice, type TokenIssuerTestKit, unregisteredDevice } from '../testing/token-issuer-test-kit';
 
@@ -46,13 +48,17 @@ async function keyPairOf(device: TestDevice): Promise<webcrypto.CryptoKeyPair> {
   return { privateKey, publicKey } as webcrypto.CryptoKeyPair;
 }
 
+/** An intermediate serial on the status list the test's HTTPS server serves (as Google writes it: no leading zero). */
+const revokedSerial = 'c0ffee1';
+
 describe('fresh attestation at session start', () => {
   let kit: TokenIssuerTestKit;
   let root: TestRoot;
+  let statusServer: TlsTestServer;
   const connections: BoundConnection[] = [];
 
-  const evidenceFor = async (device: TestDevice, challenge: Uint8Array) =>
-    Buffer.from((await buildAndroidChain({ root, leafKeys: await keyPairOf(device), keyDescription: buildKeyDescription(challenge) })).evidence).toString('base64url');
+  const evidenceFor = async (device: TestDevice, challenge: Uint8Array, intermediateSerialNumber?: string) =>
+    Buffer.from((await buildAndroidChain({ root, leafKeys: await keyPairOf(device), keyDescription: buildKeyDescription(challenge), ...(intermediateSerialNumber === undefined ? {} : { intermediateSerialNumber }) })).evidence).toString('base64url');
   const startWith = async (device: TestDevice, evidence: (connection: BoundConnection) => Promise<string>) => {
     const connection = await BoundConnection.open(kit.endpoint, device.privateJwk);
     connections.push(connection);
@@ -73,11 +79,43 @@ describe('fresh attestation at session start', () => {
       policyFile,
       JSON.stringify({ trustAnchors: [{ name: 'Test Attestation Root', certificate: pemOf(root.der) }], applications: [{ packageName: testPackageName, signingCertificateSha256: [testSigningCertificateSha256] }] }),
     );
-    kit = await startTokenIssuer({ SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE: policyFile, SETTLE_TOKEN_ISSUER_APPLE_APP_ID: appleAppId });
+    // Google's status list, served from 127.0.0.1 over HTTPS: the issuer fetches and stores it as the verifier does.
+    statusServer = await createTlsTestServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ entries: { [revokedSerial]: { status: 'REVOKED', reason: 'KEY_COMPROMISE' } } })));
+    const caFile = path.join(pki.directory, 'status-list-ca.pem');
+    writeFileSync(caFile, statusServer.cert);
+    kit = await startTokenIssuer({
+      SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE: policyFile,
+      SETTLE_TOKEN_ISSUER_APPLE_APP_ID: appleAppId,
+      SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_URL: `https://127.0.0.1:${statusServer.port}/attestation/status`,
+      SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_CA_FILE: caFile,
+    });
+    await waitFor(async () => (await kit.query('SELECT 1 FROM token_issuer_android_revocation_status')).length === 1, 30_000, 'the status list stored');
+    await kit.test.service.app.get(AndroidRevocationStatus).refresh();
   });
   afterAll(async () => {
     for (const connection of connections) connection.close();
     await kit?.stop();
+    await statusServer?.close();
+  });
+
+  it('refuses a chain whose intermediate is on the fetched status list, as the verifier does (same list, same library check)', async () => {
+    const device = await kit.enrol({ device: unregisteredDevice(), level: 'tee' });
+    const answer = await startWith(device, (connection) => evidenceFor(device, connection.ekm, `0${revokedSerial}`));
+    expect([answer.status, answer.body['code'], (answer.body['errors'] as Array<{ message: string }>)[0]!.message]).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'CERTIFICATE_REVOKED']);
+    expect(await kit.query('SELECT entry_count FROM token_issuer_android_revocation_status')).toEqual([{ entry_count: 1 }]);
+  });
+
+  it('refuses every fresh Android chain once the stored list is older than its age limit (fail closed)', async () => {
+    const status = kit.test.service.app.get(AndroidRevocationStatus);
+    await kit.query("UPDATE token_issuer_android_revocation_status SET fetched_at = now() - interval '2 days'");
+    await statusServer.close();
+    await status.refresh();
+    const device = await kit.enrol({ device: unregisteredDevice(), level: 'tee' });
+    const answer = await startWith(device, (connection) => evidenceFor(device, connection.ekm));
+    expect([answer.status, (answer.body['errors'] as Array<{ message: string }>)[0]!.message]).toEqual([422, 'REVOCATION_STATUS_LIST_STALE']);
+    // The copy is made fresh again for the tests below (as a later successful fetch would).
+    await kit.query("UPDATE token_issuer_android_revocation_status SET fetched_at = now()");
+    await status.refresh();
   });
 
   it('accepts a chain attesting the binding key over this connection’s EKM: att.kind fresh, with its level, kept on refresh', async () => {

@@ -15,6 +15,7 @@ import {
 import { type SqlExecutor } from '@settle/messaging';
 import { ConfigurationError, SERVICE_CONFIG } from '@settle/platform';
 import { type TokenIssuerSettings } from '../config';
+import { AndroidRevocationStatus } from './android-revocation-status';
 import { loadAppAttestCounterForUpdate, raiseAppAttestCounter } from './app-attest-counters';
 
 /** Largest fresh evidence accepted, base64url characters (an Android chain of 4 certificates is ~4 KiB). */
@@ -105,7 +106,10 @@ export class FreshAttestation {
   private readonly androidPolicy: AndroidAttestationPolicy | undefined;
   private readonly appleAppId: string | undefined;
 
-  constructor(@Inject(SERVICE_CONFIG) config: TokenIssuerSettings) {
+  constructor(
+    @Inject(SERVICE_CONFIG) config: TokenIssuerSettings,
+    private readonly revocationStatus: AndroidRevocationStatus,
+  ) {
     const file = config.SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE;
     this.androidPolicy = file === '' ? undefined : readAndroidPolicy(file);
     this.appleAppId = config.SETTLE_TOKEN_ISSUER_APPLE_APP_ID === '' ? undefined : config.SETTLE_TOKEN_ISSUER_APPLE_APP_ID;
@@ -145,7 +149,8 @@ export class FreshAttestation {
       expectedChallenge: input.ekm,
       keyToRegister: input.publicJwk,
       purpose: 'binding',
-      policy: this.androidPolicy,
+      // The list fetched on a schedule, as the verifier's (refused once stale); the empty one when fetching is off.
+      policy: { ...this.androidPolicy, revocationStatusList: this.revocationStatus.current() ?? this.androidPolicy.revocationStatusList },
       now: input.now,
     });
     return result.ok ? { ok: true, level: result.verdict.level } : { ok: false, reason: result.reasonCode };

@@ -4,9 +4,12 @@ import { type Logger } from '@settle/platform';
 import { attestationRequested } from '../testing/verifier-test-kit';
 import { parseAttestationPolicies, productionAttestationPolicies } from './attestation-policies';
 import { AttestationRequestsConsumer } from './attestation-requests.consumer';
+import { type AndroidRevocationStatus } from './android-revocation-status';
 
 const pinned = new Date('2026-03-01T10:00:00.000Z');
 const silent = { debug: () => undefined, info: () => undefined } as unknown as Logger;
+/** Fetching off: the policies' own (empty) lists apply. */
+const notFetched = { current: () => undefined } as unknown as AndroidRevocationStatus;
 
 /** An in-memory verifier_attestation_results and outbox, enough for the consumer's three statements. */
 function fakes() {
@@ -30,8 +33,8 @@ const consumed = (envelope: EventEnvelope) => ({ envelope, topic: 'registry.atte
 describe('AttestationRequestsConsumer', () => {
   it('verifies at the injected clock’s time and publishes once per request id', async () => {
     const { rows, appended, sql, outbox } = fakes();
-    const policies = parseAttestationPolicies({ android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
-    const consumer = new AttestationRequestsConsumer(outbox, { now: () => pinned }, policies, silent);
+    const policies = parseAttestationPolicies({ development: true, android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
+    const consumer = new AttestationRequestsConsumer(outbox, { now: () => pinned }, policies, silent, notFetched);
     const request = attestationRequested();
     await consumer.handle(sql, [consumed(request), consumed({ ...request, eventId: '5f0c7c1e-9d4b-4c1a-8f3e-2b6d7a9e0c11' })]);
     expect(appended).toHaveLength(1);
@@ -42,8 +45,8 @@ describe('AttestationRequestsConsumer', () => {
 
   it('publishes the v1 code and records the precise one', async () => {
     const { rows, appended, sql, outbox } = fakes();
-    const consumer = new AttestationRequestsConsumer(outbox, { now: () => pinned }, productionAttestationPolicies(), silent);
-    const request = attestationRequested({ format: 'webauthn-packed', evidence: Buffer.alloc(64 * 1024 + 1).toString('base64url') });
+    const consumer = new AttestationRequestsConsumer(outbox, { now: () => pinned }, productionAttestationPolicies(), silent, notFetched);
+    const request = attestationRequested({ registeredClass: 'web', format: 'webauthn-packed', evidence: Buffer.alloc(64 * 1024 + 1).toString('base64url') });
     await consumer.handle(sql, [consumed(request)]);
     expect(appended[0]!.payload).toMatchObject({ verdict: 'rejected', reasonCode: 'EVIDENCE_MALFORMED', level: null });
     const [values] = [...rows.values()];
@@ -52,7 +55,7 @@ describe('AttestationRequestsConsumer', () => {
 
   it('dead-letters an event of another type', async () => {
     const { sql, outbox } = fakes();
-    const consumer = new AttestationRequestsConsumer(outbox, { now: () => pinned }, productionAttestationPolicies(), silent);
+    const consumer = new AttestationRequestsConsumer(outbox, { now: () => pinned }, productionAttestationPolicies(), silent, notFetched);
     await expect(consumer.handle(sql, [consumed({ ...attestationRequested(), type: 'attestation.completed' })])).rejects.toBeInstanceOf(PermanentEventError);
   });
 });

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AttestationError } from '@settle/attestation';
-import { type AttestationRequestedV1, attestationCompletedV1, createEnvelope } from '@settle/contracts';
+import { type AttestationRequestedV2, attestationCompletedV1, createEnvelope } from '@settle/contracts';
 import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
 import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER } from '@settle/platform';
 import { type AttestationPolicies } from './attestation-policies';
 import { VERIFIER_ATTESTATION_POLICIES } from './attestation-policies.module';
+import { AndroidRevocationStatus } from './android-revocation-status';
 import { judgeAttestationRequest } from './judge-attestation';
 
 /**
@@ -23,12 +24,14 @@ export class AttestationRequestsConsumer implements EventConsumer {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(VERIFIER_ATTESTATION_POLICIES) private readonly policies: AttestationPolicies,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+    private readonly revocationStatus: AndroidRevocationStatus,
   ) {}
 
   readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
     for (const { envelope } of events) {
       if (envelope.type !== 'attestation.requested') throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the verifier does not handle ${envelope.type} here`);
-      const request = envelope.payload as AttestationRequestedV1;
+      // decodeEvent upcast a v1 request already: every request here has `registeredClass`.
+      const request = envelope.payload as AttestationRequestedV2;
       const known = await sql.query('SELECT 1 FROM verifier_attestation_results WHERE request_id = $1', [request.requestId]);
       if (known.rows.length > 0) {
         this.logger.debug({ requestId: request.requestId, keyId: request.keyId }, 'attestation request already judged; nothing published');
@@ -37,12 +40,12 @@ export class AttestationRequestsConsumer implements EventConsumer {
       const now = this.clock.now();
       let judgement;
       try {
-        judgement = await judgeAttestationRequest(request, this.policies, now);
+        judgement = await judgeAttestationRequest(request, this.policies, this.revocationStatus.current(), now);
       } catch (error) {
         if (error instanceof AttestationError) throw new PermanentEventError('ATTESTATION_REQUEST_INVALID', `${error.code}: ${error.message}`);
         throw error;
       }
-      const { completed, preciseReasonCode, detail, deviceClass } = judgement;
+      const { completed, preciseReasonCode, detail, policyClass } = judgement;
       const eventId = randomUUID();
       const inserted = await sql.query(
         `INSERT INTO verifier_attestation_results
@@ -51,7 +54,7 @@ export class AttestationRequestsConsumer implements EventConsumer {
          ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
         [
           request.requestId, request.keyId, request.owner.kind, request.owner.id, request.purpose, request.format, completed.verdict,
-          completed.level, completed.reasonCode, preciseReasonCode, detail, deviceClass, completed.verifiedAt, eventId,
+          completed.level, completed.reasonCode, preciseReasonCode, detail, policyClass, completed.verifiedAt, eventId,
         ],
       );
       if (inserted.rows.length === 0) continue;
@@ -67,7 +70,7 @@ export class AttestationRequestsConsumer implements EventConsumer {
         }),
       ]);
       this.logger.info(
-        { requestId: request.requestId, keyId: request.keyId, format: request.format, deviceClass, verdict: completed.verdict, level: completed.level, reasonCode: completed.reasonCode, preciseReasonCode, detail },
+        { requestId: request.requestId, keyId: request.keyId, format: request.format, policyClass, verdict: completed.verdict, level: completed.level, reasonCode: completed.reasonCode, preciseReasonCode, detail },
         `attestation ${completed.verdict}`,
       );
     }

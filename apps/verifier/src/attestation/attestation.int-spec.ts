@@ -3,7 +3,7 @@
 import { type AttestationCompletedV1, type EventEnvelope } from '@settle/contracts';
 import { attestationRequested, redelivered, startVerifier, type VerifierTestKit, waitFor } from '../testing/verifier-test-kit';
 
-const developmentPolicy = JSON.stringify({ android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
+const developmentPolicy = JSON.stringify({ development: true, android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
 
 function verdicts(kit: VerifierTestKit, request: EventEnvelope): AttestationCompletedV1[] {
   const requestId = (request.payload as { requestId: string }).requestId;
@@ -42,6 +42,16 @@ describe('attestation (development policy accepting none)', () => {
     expect(kit.deadLetters).toEqual([]);
   });
 
+  // Issue 13 §1: `none` was judged by the first class listing it, so a terminal enrolled a software key under the phones' development policy.
+  it('judges by the registered class: a terminal sending none is refused although Android phones may send it here', async () => {
+    const terminal = attestationRequested({ owner: { kind: 'terminal', id: 'trm_revenue1' }, registeredClass: 'terminal' });
+    await kit.publish(terminal);
+    await waitFor(() => verdicts(kit, terminal).length === 1, 30_000, 'attestation.completed');
+    expect(verdicts(kit, terminal)[0]).toMatchObject({ verdict: 'rejected', reasonCode: 'FORMAT_NOT_ALLOWED', level: null, format: 'none' });
+    const [row] = await kit.query<{ policy_device_class: string }>('SELECT policy_device_class FROM verifier_attestation_results WHERE key_id = $1', [terminal.key]);
+    expect(row).toEqual({ policy_device_class: 'terminal' });
+  });
+
   it('rejects malformed evidence, and keeps the precise code and detail', async () => {
     const request = attestationRequested({ format: 'android-key', evidence: Buffer.from('not a certificate chain').toString('base64url') });
     await kit.publish(request);
@@ -65,7 +75,7 @@ describe('attestation (default production policy)', () => {
 
   it('rejects format none (FORMAT_NOT_ALLOWED) and malformed evidence (EVIDENCE_MALFORMED)', async () => {
     const none = attestationRequested();
-    const malformed = attestationRequested({ format: 'apple-app-attest', evidence: Buffer.from([0xff, 0x00, 0x01]).toString('base64url') });
+    const malformed = attestationRequested({ registeredClass: 'ios', format: 'apple-app-attest', evidence: Buffer.from([0xff, 0x00, 0x01]).toString('base64url') });
     await kit.publish(none);
     await kit.publish(malformed);
     await waitFor(() => verdicts(kit, none).length === 1 && verdicts(kit, malformed).length === 1, 30_000, 'attestation.completed');

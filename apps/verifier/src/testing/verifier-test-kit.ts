@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AttestationRequestedV1, attestationRequestedV1, createEnvelope, type EventDefinition, type EventEnvelope } from '@settle/contracts';
+import { type AttestationRequestedV2, attestationRequestedV2, createEnvelope, type EventDefinition, type EventEnvelope } from '@settle/contracts';
 import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
 import { createKeyCustodyDocument, type KeyCustodyDocument } from '@settle/key-custody';
 import { startTopicTap } from '@settle/messaging/testing';
@@ -85,6 +85,8 @@ export async function startVerifier(
       SETTLE_AUTH_ISSUER: tokenIssuer.issuer,
       SETTLE_AUTH_AUDIENCE: tokenIssuer.audience,
       SETTLE_AUTH_JWKS: JSON.stringify(tokenIssuer.jwks()),
+      // No fetch from Google in tests; android-revocation-status.int-spec.ts serves its own list.
+      SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off',
       ...env,
     },
     ...(options.database ? { database: options.database } : {}),
@@ -129,13 +131,14 @@ export function envelopeOf<TType extends string, TPayload>(definition: EventDefi
   return createEnvelope({ definition, payload, eventId: randomUUID(), occurredAt: occurredAt.toISOString(), producer: definition.producer, correlationId: randomUUID(), causationId: null });
 }
 
-/** An attestation.requested as the registry publishes it: a fresh ES256 key, format `none` unless told. */
-export function attestationRequested(fields: Partial<AttestationRequestedV1> = {}): EventEnvelope {
+/** An attestation.requested as the registry publishes it: a fresh ES256 key of an Android phone, format `none` unless told. */
+export function attestationRequested(fields: Partial<AttestationRequestedV2> = {}): EventEnvelope {
   const publicKeyJwk = generateKeyPair('ES256').publicJwk;
-  const payload: AttestationRequestedV1 = {
+  const payload: AttestationRequestedV2 = {
     requestId: randomUUID(),
     keyId: calculateJwkThumbprint(publicKeyJwk),
     owner: { kind: 'device', id: `dev_${randomBytes(6).toString('hex')}` },
+    registeredClass: 'android',
     purpose: 'payment',
     format: 'none',
     challenge: randomBytes(32).toString('base64url'),
@@ -144,7 +147,7 @@ export function attestationRequested(fields: Partial<AttestationRequestedV1> = {
     requestedAt: new Date().toISOString(),
     ...fields,
   };
-  return createEnvelope({ definition: attestationRequestedV1, payload, eventId: randomUUID(), occurredAt: payload.requestedAt, producer: 'registry', correlationId: randomUUID(), causationId: null });
+  return createEnvelope({ definition: attestationRequestedV2, payload, eventId: randomUUID(), occurredAt: payload.requestedAt, producer: 'registry', correlationId: randomUUID(), causationId: null });
 }
 
 /** The same event again under a new event id (what a replay after inbox pruning looks like). */

@@ -5,7 +5,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Integer, OctetString as Asn1OctetString, Sequence } from 'asn1js';
 import { calculateJwkThumbprint } from '@settle/crypto';
 import { type VerifyAttestationInput, verifyAttestation } from '../verify-attestation';
-import { parseAndroidRevocationStatusList } from '../policy/android-revocation-status-list';
+import { androidRevocationStatusListFetched, parseAndroidRevocationStatusList } from '../policy/android-revocation-status-list';
 import {
   type AndroidTestChain,
   androidEvidence,
@@ -268,6 +268,15 @@ describe('android-key: each failure mode has its reason code', () => {
     expect(result).toMatchObject({ ok: false, reasonCode: 'CERTIFICATE_REVOKED' });
     const suspended = parseAndroidRevocationStatusList({ entries: { C0FFEE1: { status: 'SUSPENDED' } } });
     expect(await reasonOf({ evidence: chain.evidence, policy: androidTestPolicy(root.anchor, { revocationStatusList: suspended }) })).toBe('CERTIFICATE_REVOKED');
+  });
+
+  it('a fetched status list past its age → REVOCATION_STATUS_LIST_STALE, even for an unlisted chain; within its age → accepted', async () => {
+    const chain = await buildAndroidChain({ root, leafKeys: key.keys });
+    const at = input({ evidence: chain.evidence }).now;
+    const fetched = (ageMs: number) => androidRevocationStatusListFetched({ entries: {} }, new Date(at.getTime() - ageMs), 3_600);
+    const stale = await verifyAttestation(input({ evidence: chain.evidence, policy: androidTestPolicy(root.anchor, { revocationStatusList: fetched(3_600_001) }) }));
+    expect(stale).toMatchObject({ ok: false, reasonCode: 'REVOCATION_STATUS_LIST_STALE' });
+    expect(await verifyAttestation(input({ evidence: chain.evidence, policy: androidTestPolicy(root.anchor, { revocationStatusList: fetched(3_600_000) }) }))).toMatchObject({ ok: true });
   });
 
   it('a key usable for more than signing, or not for signing → KEY_PURPOSE_INVALID', async () => {

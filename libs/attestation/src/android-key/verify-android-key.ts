@@ -48,7 +48,7 @@ export async function verifyAndroidKey(input: AndroidKeyInput): Promise<Attestat
   if (!chain.ok) return chain;
   const verified = await verifyCertificateChain(chain.value, policy.trustAnchors, input.now, checkAndroidCertificateValidity);
   if (!verified.ok) return verified;
-  const revoked = checkRevocationStatus(chain.value, policy.revocationStatusList);
+  const revoked = checkRevocationStatus(chain.value, policy.revocationStatusList, input.now);
   if (revoked !== undefined) return revoked;
 
   const description = parseKeyDescription(verified.value.certificates);

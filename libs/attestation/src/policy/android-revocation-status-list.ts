@@ -27,7 +27,18 @@ export interface AndroidRevocationStatusEntry {
  */
 export interface AndroidRevocationStatusList {
   readonly entries: ReadonlyMap<string, AndroidRevocationStatusEntry>;
+  /**
+   * When a fetched copy stops being trusted (fetched at + the service's maximum age): Android
+   * evidence verified after it is refused `REVOCATION_STATUS_LIST_STALE`, since a leaked factory key
+   * is retired only by this list. Absent for a list given in configuration (tests, development).
+   */
+  readonly staleAfter?: Date;
 }
+
+/** A status as Google writes them (`REVOKED`, `SUSPENDED`); an unknown one of this form still refuses the certificate. */
+const statusPattern = /^[A-Z][A-Z_]{0,63}$/;
+/** Longest reason kept (Google's are words such as `KEY_COMPROMISE`). */
+const reasonLengthMax = 256;
 
 /**
  * A list with no entries, for policies (tests, development) that have none.
@@ -62,7 +73,10 @@ function isObject(value: unknown): value is { readonly [key: string]: unknown } 
 
 /**
  * Parses the JSON of Google's status list (`{ "entries": { "<serial hex>": { "status": …, "reason":
- * … } } }`, the format of `status.json`), or throws `ERR_POLICY_INVALID`.
+ * … } } }`, the format of `status.json`), or throws `ERR_POLICY_INVALID`: entries keyed by
+ * hexadecimal serial numbers, each with a status of capitals and underscores (`REVOKED`,
+ * `SUSPENDED`; another such status still refuses the certificate: failing closed) and an optional
+ * string reason.
  *
  * @example
  * ```ts
@@ -77,10 +91,27 @@ export function parseAndroidRevocationStatusList(json: unknown): AndroidRevocati
   const entries = new Map<string, AndroidRevocationStatusEntry>();
   for (const [serial, entry] of Object.entries(json['entries'])) {
     if (!/^[0-9a-fA-F]+$/.test(serial)) throw invalid(`"${serial.slice(0, 80)}" is not a hexadecimal serial number`);
-    if (!isObject(entry) || typeof entry['status'] !== 'string') throw invalid(`entry ${serial} has no "status" string`);
+    if (!isObject(entry) || typeof entry['status'] !== 'string' || !statusPattern.test(entry['status'])) throw invalid(`entry ${serial} has no "status" such as REVOKED or SUSPENDED`);
     const reason = entry['reason'];
-    if (reason !== undefined && typeof reason !== 'string') throw invalid(`entry ${serial} has a "reason" that is not a string`);
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > reasonLengthMax)) throw invalid(`entry ${serial} has a "reason" that is not a string of at most ${reasonLengthMax} characters`);
     entries.set(normalizeCertificateSerialNumber(serial), Object.freeze(reason === undefined ? { status: entry['status'] } : { status: entry['status'], reason }));
   }
   return Object.freeze({ entries });
+}
+
+/**
+ * A fetched copy of the list with the time after which it is stale: `fetchedAt` + `ageMaxSeconds`.
+ *
+ * @example
+ * ```ts
+ * import { androidRevocationStatusListFetched } from '@settle/attestation';
+ * const list = androidRevocationStatusListFetched(JSON.parse(body), fetchedAt, 86_400);
+ * list.staleAfter; // fetchedAt + 24 h
+ * ```
+ */
+export function androidRevocationStatusListFetched(json: unknown, fetchedAt: Date, ageMaxSeconds: number): AndroidRevocationStatusList {
+  if (!(fetchedAt instanceof Date) || Number.isNaN(fetchedAt.getTime())) throw new AttestationError('ERR_INVALID_ARGUMENT', 'fetchedAt must be a valid Date');
+  if (!Number.isSafeInteger(ageMaxSeconds) || ageMaxSeconds <= 0) throw new AttestationError('ERR_INVALID_ARGUMENT', 'ageMaxSeconds must be a positive integer');
+  const { entries } = parseAndroidRevocationStatusList(json);
+  return Object.freeze({ entries, staleAfter: new Date(fetchedAt.getTime() + ageMaxSeconds * 1000) });
 }

@@ -78,6 +78,8 @@ function checkAndroid(policy: Members): void {
   if (typeof validity !== 'number' || !Number.isSafeInteger(validity) || validity < 0) throw invalid('paymentKeyAuthenticationValidityMaxSeconds must be an integer ≥ 0');
   const list = policy['revocationStatusList'];
   if (!isMembers(list) || !(list['entries'] instanceof Map)) throw invalid('revocationStatusList must come from parseAndroidRevocationStatusList');
+  const staleAfter = list['staleAfter'];
+  if (staleAfter !== undefined && (!(staleAfter instanceof Date) || Number.isNaN(staleAfter.getTime()))) throw invalid('revocationStatusList.staleAfter must be a valid Date');
 }
 
 /**

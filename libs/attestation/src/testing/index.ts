@@ -3,3 +3,4 @@
 // Never trusted by a production policy.
 export * from './test-pki';
 export * from './android-evidence';
+export * from './webauthn-evidence';
