@@ -2,27 +2,22 @@
 //   deploy/k8s/base/kafka/topics.yaml  one KafkaTopic per topicSpecifications() entry (the contracts'
 //                                      catalogue plus one dead-letter topic per service)
 //   deploy/k8s/base/kafka/users.yaml   one KafkaUser per service: TLS client certificate, ACLs from the
-//                                      catalogue's writer (`producer`) and readers (`consumers`), plus the
-//                                      reads libraries and not-yet-catalogued consumers add (below); and
-//                                      the autoscaler's (KEDA's Kafka scaler): Describe on the scaled
+//                                      catalogue's writer (`producer`) and the topics the service's code
+//                                      consumes (consumers-in-code.ts: its consumer classes, the resource
+//                                      guard's), plus the reads outside consumers (below); and the
+//                                      autoscaler's (KEDA's Kafka scaler): Describe on the scaled
 //                                      consumer groups and their topics, nothing else
 //
 //   node -r @swc-node/register deploy/k8s/generate-kafka-resources.ts
 //
 // The output is committed; test/architecture/deployment.spec.ts fails when it differs from what this
-// script produces now (a topic added to the catalogue without regenerating the manifests).
+// script produces now (a topic added to the catalogue, or a consumer to a service, without
+// regenerating the manifests).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  keyLifecycleChangedV1,
-  paymentSettledV1,
-  paymentUploadedV1,
-  paymentVerifiedV1,
-  type ServiceName,
-  serviceNames,
-  topicCatalogue,
-} from '@settle/contracts';
+import { paymentSettledV1, paymentUploadedV1, paymentVerifiedV1, type ServiceName, serviceNames, topicCatalogue } from '@settle/contracts';
 import { deadLetterTopicOf, topicSpecifications } from '@settle/messaging';
+import { consumersInCode, topicsConsumedInCode } from './consumers-in-code';
 
 /** The Strimzi `Kafka` resource the topics and users belong to (label `strimzi.io/cluster`). */
 export const kafkaClusterName = 'settle-kafka';
@@ -67,8 +62,8 @@ export function consumerGroupOf(consumer: Pick<LagScaledConsumer, 'service' | 'c
   return `${consumer.service}.${consumer.consumer}`;
 }
 
-/** A topic a service reads although the catalogue does not list it among the topic's `consumers`. */
-export interface AdditionalRead {
+/** A topic a service reads outside its consumer classes (a one-off reader of its own). */
+export interface ReadOutsideConsumers {
   readonly topic: string;
   /** Why (one line, written into users.yaml). */
   readonly reason: string;
@@ -76,35 +71,33 @@ export interface AdditionalRead {
 
 /**
  * The resource guard's key-status consumer (`BindingKeyLifecycleConsumer`, libs/resource-guard) runs in
- * every service whose guard uses the default, Kafka-fed key status, in the consumer group
- * `<service>.resource-guard-binding-keys` on registry.key-lifecycle.v1. The group is covered by the
- * `<service>.` group prefix; the topic read is granted here. List a service when its module lists the
- * consumer: test/architecture/deployment.spec.ts fails while a service's code uses it and this does not
- * name the service. The registry is not here: its guard reads key states from its own tables.
+ * every service whose module lists it, in the consumer group `<service>.resource-guard-binding-keys` on
+ * registry.key-lifecycle.v1; the group is covered by the `<service>.` group prefix. Read from the code
+ * (the registry's guard reads key states from its own tables, so it is not among them).
  */
-export const resourceGuardKeyStatusServices: readonly ServiceName[] = ['verifier'];
+export const resourceGuardKeyStatusServices: readonly ServiceName[] = serviceNames.filter((service) => consumersInCode(service).usesResourceGuardConsumer);
 export const resourceGuardKeyStatusGroupSuffix = 'resource-guard-binding-keys';
 
 /**
- * Reads the catalogue does not list yet. The catalogue (libs/contracts/src/topics.ts) is the place for
- * them: once a topic's `consumers` name the service, its entry here is redundant (and harmless).
+ * Reads that are not a consumer class, so the code reader cannot see them. The ledger's rebuild from
+ * the topic (apps/ledger/src/check-journal/rebuild-from-topic.ts, `rebuildSourceTopics`) reads its
+ * sources from the earliest offset in a group of its own; test/architecture/deployment.spec.ts fails
+ * while this differs from `rebuildSourceTopics`.
  */
-export const uncataloguedReads: Partial<Record<ServiceName, readonly AdditionalRead[]>> = {};
+export const readsOutsideConsumers: Partial<Record<ServiceName, readonly ReadOutsideConsumers[]>> = {
+  ledger: ['registry.accounts.v1', 'registry.merchants.v1', 'ledger.entries.v1', 'payments.verified.v1'].map((topic) => ({ topic, reason: 'for its rebuild from the topic (check-journal)' })),
+};
 
-/** What a service reads beyond the catalogue's `consumers`: the resource guard's topic and the reads above. */
-export function additionalReadsOf(service: ServiceName): AdditionalRead[] {
-  return [
-    ...(resourceGuardKeyStatusServices.includes(service)
-      ? [{ topic: keyLifecycleChangedV1.topic, reason: `for its resource guard's key status (group ${service}.${resourceGuardKeyStatusGroupSuffix})` }]
-      : []),
-    ...(uncataloguedReads[service] ?? []),
-  ];
+const topicsConsumedByService = new Map(serviceNames.map((service) => [service, topicsConsumedInCode(service)]));
+
+/** Every topic a service reads: what its code consumes, then its reads outside consumers. */
+export function readsOf(service: ServiceName): string[] {
+  return [...new Set([...topicsConsumedByService.get(service)!, ...(readsOutsideConsumers[service] ?? []).map((read) => read.topic)])];
 }
 
-/** The services that read a topic: the catalogue's `consumers` plus the additional reads, in serviceNames order. */
+/** The services that read a topic, in serviceNames order. */
 export function readersOf(topic: string): ServiceName[] {
-  const catalogued = topicCatalogue.find((candidate) => candidate.name === topic)?.consumers ?? [];
-  return serviceNames.filter((service) => catalogued.includes(service) || additionalReadsOf(service).some((read) => read.topic === topic));
+  return serviceNames.filter((service) => readsOf(service).includes(topic));
 }
 
 export interface AclRule {
@@ -118,8 +111,9 @@ export interface AclRule {
 const generatedHeader = (what: string) =>
   [
     `# ${what}`,
-    '# GENERATED by deploy/k8s/generate-kafka-resources.ts from topicSpecifications() (libs/messaging) and the',
-    '# topic catalogue (libs/contracts/src/topics.ts). Do not edit: change the catalogue, then run',
+    '# GENERATED by deploy/k8s/generate-kafka-resources.ts from topicSpecifications() (libs/messaging), the',
+    "# topic catalogue (libs/contracts/src/topics.ts) and the services' consumers (consumers-in-code.ts).",
+    '# Do not edit: change those, then run',
     '#   node -r @swc-node/register deploy/k8s/generate-kafka-resources.ts',
   ].join('\n');
 
@@ -229,12 +223,15 @@ export function aclRulesOf(service: ServiceName): AclRule[] {
     if (note !== undefined) entry.notes.push(note);
     topics.set(topic, entry);
   };
+  const consumed = topicsConsumedByService.get(service)!;
+  for (const topic of readsOf(service)) {
+    if (!topicCatalogue.some((candidate) => candidate.name === topic)) throw new Error(`${service} reads ${topic}, which is not in the topic catalogue`);
+  }
   for (const topic of topicCatalogue) {
     if (topic.producer === service) grant(topic.name, 'Write', 'writes');
-    if (topic.consumers.includes(service)) grant(topic.name, 'Read', 'reads');
+    if (consumed.includes(topic.name)) grant(topic.name, 'Read', 'reads');
   }
-  for (const read of additionalReadsOf(service)) {
-    if (!topicCatalogue.some((topic) => topic.name === read.topic)) throw new Error(`${service} reads ${read.topic}, which is not in the topic catalogue`);
+  for (const read of readsOutsideConsumers[service] ?? []) {
     if (topics.get(read.topic)?.operations.has('Read')) continue;
     grant(read.topic, 'Read', 'reads', read.reason);
   }

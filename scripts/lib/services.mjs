@@ -1,5 +1,6 @@
 // The four services as the scripts see them: name, default port, database (and role) name.
-// Mirrors libs/platform/src/config/service-config.ts.
+// The list itself is libs/contracts/src/services.ts; the scripts stay plain Node, so it is repeated
+// here and test/architecture/service-list.spec.ts fails when the two differ.
 // `https`: TLS ends in the service itself (token binding needs each connection's exporter), with the
 // certificate named by `tlsCertVariable` (scripts/dev-pki.mjs makes one; start-all probes over HTTPS).
 export const services = [

@@ -1,10 +1,8 @@
 // What the deployment tests share: deploy/k8s rendered (every kustomization, and what each environment
 // under overlays/ applies), small typed readers for the rendered objects, and what the services' code
 // says about its Kafka consumers.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import * as contracts from '@settle/contracts';
-import { type ServiceName } from '@settle/contracts';
 import { type KubernetesObject, kustomizationRoots, renderKustomization } from './kustomize';
 
 export const root = path.join(__dirname, '../..');
@@ -114,49 +112,6 @@ export function environmentOf(container: Fields, objects: readonly KubernetesObj
 
 // --- the services' code ----------------------------------------------------------------------------
 
-/** A Kafka consumer of a service: its `name` (the group is `<service>.<name>`) and its `topics`. */
-export interface CodeConsumer {
-  readonly name: string;
-  readonly topics: readonly string[];
-}
-
-/**
- * The consumers in a service's non-test sources: every class with `readonly topics = [...]` and its
- * `readonly name = '…'`. A topic is a string literal or `<eventDefinition>.topic` (resolved through
- * @settle/contracts); anything else throws, so a consumer this reader cannot follow fails the tests.
- * Also whether the service lists the resource guard's `BindingKeyLifecycleConsumer`.
- */
-export function consumersInCode(service: ServiceName): { consumers: CodeConsumer[]; usesResourceGuardConsumer: boolean } {
-  const directory = path.join(root, 'apps', service, 'src');
-  const sources = readdirSync(directory, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts') && !file.split(path.sep).includes('testing'))
-    .map((file) => ({ file, source: readFileSync(path.join(directory, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1') }));
-  const consumers = sources.flatMap(({ file, source }) =>
-    source
-      .split(/\bclass\s+/)
-      .slice(1)
-      .flatMap((body) => {
-        const topics = /readonly\s+topics\s*=\s*\[([^\]]*)\]/.exec(body);
-        if (!topics) return [];
-        const name = /readonly\s+name\s*=\s*'([^']+)'/.exec(body)?.[1];
-        if (name === undefined) throw new Error(`apps/${service}/src/${file}: a consumer without a literal readonly name`);
-        return [{ name, topics: topicsOfList(topics[1]!, `apps/${service}/src/${file}`) }];
-      }),
-  );
-  return { consumers, usesResourceGuardConsumer: sources.some(({ source }) => /\bBindingKeyLifecycleConsumer\b/.test(source)) };
-}
-
-function topicsOfList(list: string, file: string): string[] {
-  return list
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '')
-    .map((item) => {
-      const literal = /^'([^']+)'$/.exec(item)?.[1];
-      if (literal !== undefined) return literal;
-      const definition = /^([A-Za-z_$][\w$]*)\.topic$/.exec(item)?.[1];
-      const topic = definition === undefined ? undefined : (contracts as Record<string, unknown>)[definition];
-      if (isFields(topic) && typeof topic['topic'] === 'string') return topic['topic'];
-      throw new Error(`${file}: cannot resolve the topic ${item} (a string literal or <@settle/contracts event definition>.topic)`);
-    });
-}
+// The reader of the services' consumers lives beside the generator that derives the Kafka ACLs from it.
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the generator is a deploy script, not a library
+export { type CodeConsumer, consumersInCode, topicsConsumedInCode } from '../../deploy/k8s/consumers-in-code';

@@ -1,8 +1,8 @@
 // deploy/k8s must stay in step with the code. Checked on what each environment applies (its overlay
 // and the kustomizations nested in it, rendered by test/architecture/kustomize.ts): the Strimzi
-// resources are generated from the topic catalogue (a topic added without regenerating them fails here)
-// and cover every topic the code uses, every topic a service's code consumes is readable by its
-// KafkaUser, no workload may take its database URL, admin credentials or other secrets from anywhere but
+// resources are generated from the topic catalogue and the services' consumers (a topic or a consumer
+// added without regenerating them fails here) and cover every topic the code uses, a service's KafkaUser
+// reads exactly the topics its code consumes, no workload may take its database URL, admin credentials or other secrets from anywhere but
 // a Secret, private keys (TLS, key custody) are only mounted from Secrets, a service that ends TLS itself
 // is probed over HTTPS, and no public Service exposes an admin port. Schemas, pod security and probes of
 // every kustomization: deployment-validity.spec.ts; autoscaling and telemetry: deployment-operations.spec.ts.
@@ -10,19 +10,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventDefinitions, serviceNames, topicCatalogue } from '@settle/contracts';
 import { deadLetterTopicOf, topicSpecifications } from '@settle/messaging';
-/* eslint-disable @nx/enforce-module-boundaries -- the generator is a deploy script, not a library; this test runs it */
+/* eslint-disable @nx/enforce-module-boundaries -- applications have no package alias, the generator is a deploy script; this test reads both */
+import { rebuildSourceTopics } from '../../apps/ledger/src/check-journal/rebuild-from-topic';
 import {
-  additionalReadsOf,
   autoscalerKafkaUserName,
   kafkaClusterName,
   kafkaManifests,
   kafkaUserNameOf,
+  readersOf,
+  readsOutsideConsumers,
   resourceGuardKeyStatusServices,
   topicMinInsyncReplicas,
   topicReplicas,
 } from '../../deploy/k8s/generate-kafka-resources';
 /* eslint-enable @nx/enforce-module-boundaries */
-import { at, consumersInCode, environmentObjects, environments, podSpecOf } from './deploy-k8s';
+import { at, environmentObjects, environments, podSpecOf, topicsConsumedInCode } from './deploy-k8s';
 
 const root = path.join(__dirname, '../..');
 const regenerate = 'node -r @swc-node/register deploy/k8s/generate-kafka-resources.ts';
@@ -102,7 +104,7 @@ describe.each(environments())('deploy/k8s/overlays/%s, rendered', (environment) 
       expect(topics.map((topic) => topic.name)).toEqual(expect.arrayContaining(serviceNames.map(deadLetterTopicOf)));
     });
 
-    it('lets each service write only the topics it produces and its dead letters, read only those it consumes, use only its own groups', () => {
+    it('lets each service write only the topics it produces and its dead letters, read only those its code consumes, use only its own groups', () => {
       const users = ofKind('KafkaUser');
       expect(users.map(({ document }) => text(document, 'metadata', 'name'))).toEqual([...serviceNames.map(kafkaUserNameOf), autoscalerKafkaUserName]);
       for (const service of serviceNames) {
@@ -119,8 +121,8 @@ describe.each(environments())('deploy/k8s/overlays/%s, rendered', (environment) 
         expect(topicsWith('Write')).toEqual(
           [...topicCatalogue.filter((topic) => topic.producer === service).map((topic) => topic.name), deadLetterTopicOf(service)].map((name) => `literal:${name}`).sort(),
         );
-        const reads = new Set([...topicCatalogue.filter((topic) => topic.consumers.includes(service)).map((topic) => topic.name), ...additionalReadsOf(service).map((read) => read.topic)]);
-        expect(topicsWith('Read')).toEqual([...reads].map((name) => `literal:${name}`).sort());
+        const reads = new Set([...topicsConsumedInCode(service), ...(readsOutsideConsumers[service] ?? []).map((read) => read.topic)]);
+        expect({ service, reads: topicsWith('Read') }).toEqual({ service, reads: [...reads].map((name) => `literal:${name}`).sort() });
         expect(acls.filter((acl) => acl.type === 'group')).toEqual([{ type: 'group', name: `${service}.`, patternType: 'prefix', operations: ['Read'] }]);
         expect(acls.flatMap((acl) => acl.operations).filter((operation) => !['Describe', 'Read', 'Write', 'IdempotentWrite'].includes(operation))).toEqual([]);
       }
@@ -131,7 +133,7 @@ describe.each(environments())('deploy/k8s/overlays/%s, rendered', (environment) 
       const used = new Set([
         ...topicCatalogue.map((topic) => topic.name),
         ...eventDefinitions.map((definition) => definition.topic),
-        ...serviceNames.flatMap((service) => consumedByCode(service).topics),
+        ...serviceNames.flatMap(topicsConsumedInCode),
         ...serviceNames.map(deadLetterTopicOf),
       ]);
       expect(used.size).toBeGreaterThan(topicCatalogue.length);
@@ -146,11 +148,26 @@ describe.each(environments())('deploy/k8s/overlays/%s, rendered', (environment) 
         const readable = list(document, 'spec', 'authorization', 'acls')
           .filter((rule) => text(rule, 'resource', 'type') === 'topic' && list(rule, 'operations').some((operation) => text(operation) === 'Read'))
           .map((rule) => text(rule, 'resource', 'name'));
-        const { topics, usesResourceGuardConsumer } = consumedByCode(service);
         // The group <service>.resource-guard-binding-keys is covered by the group prefix checked above.
-        expect({ service, listedInGenerator: resourceGuardKeyStatusServices.includes(service) }).toEqual({ service, listedInGenerator: usesResourceGuardConsumer });
-        expect({ service, unreadable: topics.filter((topic) => !readable.includes(topic)) }).toEqual({ service, unreadable: [] });
+        expect({ service, unreadable: topicsConsumedInCode(service).filter((topic) => !readable.includes(topic)) }).toEqual({ service, unreadable: [] });
       }
+      expect(resourceGuardKeyStatusServices).toEqual(['verifier']);
+      expect(topicsConsumedInCode('verifier')).toContain('registry.key-lifecycle.v1');
+    });
+
+    it("names each topic's readers in docs/events.md as the code reads it", () => {
+      const document = readFileSync(path.join(root, 'docs/events.md'), 'utf8');
+      const documented = topicCatalogue.map((topic) => {
+        const row = new RegExp(`^\\| \`${topic.name.replaceAll('.', '\\.')}\` \\|.*\\| ([^|]*) \\|$`, 'm').exec(document);
+        const named = (row?.[1] ?? '').split(/,\s*|\s+/).filter((word): word is (typeof serviceNames)[number] => (serviceNames as readonly string[]).includes(word));
+        return { topic: topic.name, readers: [...named].sort() };
+      });
+      expect(documented).toEqual(topicCatalogue.map((topic) => ({ topic: topic.name, readers: [...readersOf(topic.name)].sort() })));
+    });
+
+    it("grants the reads outside consumer classes: the ledger's rebuild from the topic reads exactly its source topics", () => {
+      expect(Object.keys(readsOutsideConsumers)).toEqual(['ledger']);
+      expect((readsOutsideConsumers.ledger ?? []).map((read) => read.topic).sort()).toEqual(Object.values(rebuildSourceTopics).flat().sort());
     });
   });
 
@@ -395,16 +412,6 @@ describe.each(environments())('deploy/k8s/overlays/%s, rendered', (environment) 
     });
   });
 });
-
-// --- the services' code ---------------------------------------------------------------------------
-
-/** The topics a service's code consumes (deploy-k8s.ts reads its consumers), and registry.key-lifecycle.v1 when it lists the resource guard's `BindingKeyLifecycleConsumer`. */
-function consumedByCode(service: (typeof serviceNames)[number]): { topics: string[]; usesResourceGuardConsumer: boolean } {
-  const { consumers, usesResourceGuardConsumer } = consumersInCode(service);
-  const topics = new Set(consumers.flatMap((consumer) => consumer.topics));
-  if (usesResourceGuardConsumer) topics.add('registry.key-lifecycle.v1');
-  return { topics: [...topics].sort(), usesResourceGuardConsumer };
-}
 
 // --- manifests as text -------------------------------------------------------------------------------
 // The checks below read the rendered objects with every scalar as its text ("2", "false"), as written.

@@ -1,8 +1,5 @@
 import { type SchemaObject } from 'ajv';
-
-/** The four services that publish events; a topic has exactly one of them as its writer. */
-export const serviceNames = ['registry', 'verifier', 'ledger', 'token-issuer'] as const;
-export type ServiceName = (typeof serviceNames)[number];
+import { type ServiceName } from './services';
 
 /**
  * A rule a payload must keep that JSON Schema cannot say (debits equal credits, the current key

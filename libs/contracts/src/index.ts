@@ -6,6 +6,7 @@
  */
 export * from './envelope';
 export * from './event-definition';
+export * from './services';
 export * from './schema-fragments';
 export * from './common-payloads';
 export * from './topics';

@@ -1,4 +1,4 @@
-import { type ServiceName } from './event-definition';
+import { type ServiceName } from './services';
 
 /** Payment and ledger topics are spread widely: they carry the load and are keyed per wallet/device. */
 export const paymentTopicPartitions = 6;
@@ -30,10 +30,12 @@ export interface TopicDefinition {
   readonly eventTypes: readonly string[];
   /** The payload field that is the message key (every event type on the topic uses the same). */
   readonly key: string;
-  /** The only service allowed to write (Kafka ACLs follow this). */
+  /**
+   * The only service allowed to write (Kafka ACLs follow this). Who reads a topic is not written here:
+   * it follows from the consumers in the services' code (deploy/k8s/consumers-in-code.ts), and the
+   * Kafka read ACLs are generated from them.
+   */
   readonly producer: ServiceName;
-  /** The services that read it (DESIGN §2; ACLs and docs follow this). */
-  readonly consumers: readonly ServiceName[];
   readonly description: string;
 }
 
@@ -49,7 +51,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['account.opened'],
     key: 'accountId',
     producer: 'registry',
-    consumers: ['ledger'],
     description: 'Consumer accounts (wallets), latest state per account.',
   },
   {
@@ -59,7 +60,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['merchant.onboarded'],
     key: 'merchantId',
     producer: 'registry',
-    consumers: ['verifier', 'ledger'],
     description: 'Merchants, latest state per merchant.',
   },
   {
@@ -69,7 +69,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['terminal.registered'],
     key: 'terminalId',
     producer: 'registry',
-    consumers: ['verifier', 'token-issuer'],
     description: 'POS terminals, latest state per terminal.',
   },
   {
@@ -79,7 +78,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['device.enrolled'],
     key: 'deviceId',
     producer: 'registry',
-    consumers: ['verifier', 'token-issuer'],
     description: 'Consumer devices, latest state per device.',
   },
   {
@@ -89,7 +87,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['device.offline-capability-changed'],
     key: 'deviceId',
     producer: 'registry',
-    consumers: ['verifier'],
     description: 'Each device’s offline capability, limits and last check-in.',
   },
   {
@@ -99,7 +96,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['device.checked-in'],
     key: 'deviceId',
     producer: 'registry',
-    consumers: ['verifier'],
     description: 'Each device’s latest online check-ins (credential issued, caps, expiry).',
   },
   {
@@ -109,7 +105,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['key.lifecycle-changed'],
     key: 'keyId',
     producer: 'registry',
-    consumers: ['verifier', 'token-issuer'],
     description: 'Every key with its whole lifecycle history.',
   },
   {
@@ -120,7 +115,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['attestation.requested'],
     key: 'keyId',
     producer: 'registry',
-    consumers: ['verifier'],
     description: 'Attestation evidence for the verifier to check.',
   },
   {
@@ -131,7 +125,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['attestation.completed'],
     key: 'keyId',
     producer: 'verifier',
-    consumers: ['registry', 'token-issuer'],
     description: 'Attestation verdicts.',
   },
   {
@@ -141,7 +134,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['payment.uploaded'],
     key: 'consumerDeviceId',
     producer: 'verifier',
-    consumers: ['verifier'],
     description: 'Uploaded offline transactions, in each device’s order.',
   },
   {
@@ -151,7 +143,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['payment.verified'],
     key: 'consumerAccountId',
     producer: 'verifier',
-    consumers: ['ledger'],
     description: 'Transactions that passed verification, per wallet.',
   },
   {
@@ -161,7 +152,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['payment.rejected'],
     key: 'consumerDeviceId',
     producer: 'verifier',
-    consumers: [],
     description: 'Transactions the verifier rejected (final).',
   },
   {
@@ -171,7 +161,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['fraud.signal-raised'],
     key: 'subject.id',
     producer: 'verifier',
-    consumers: [],
     description: 'Fraud signals for operators and risk models.',
   },
   {
@@ -181,7 +170,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['ledger.entry-posted'],
     key: 'partitionKey',
     producer: 'ledger',
-    consumers: ['ledger'],
     description: 'The journal, entry by entry, with each partition’s hash chain (the ledger rebuilds from it).',
   },
   {
@@ -191,7 +179,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['payment.settled', 'payment.settlement-failed'],
     key: 'consumerAccountId',
     producer: 'ledger',
-    consumers: ['verifier'],
     description: 'Final ledger outcome of each verified payment.',
   },
   {
@@ -201,7 +188,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['account.overdrawn', 'account.back-in-funds'],
     key: 'accountId',
     producer: 'ledger',
-    consumers: ['registry'],
     description: 'Wallets going below zero and back.',
   },
   {
@@ -212,7 +198,6 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['session.started', 'session.ended'],
     key: 'sessionId',
     producer: 'token-issuer',
-    consumers: [],
     description: 'Session audit trail.',
   },
 ];

@@ -1,16 +1,10 @@
+import { defaultHttpPorts, type ServiceName, serviceNames } from '@settle/contracts';
 import { parseAdminCredentials } from '../admin/admin-credentials';
 import { type ConfigDefinition, type ConfigValues, defineConfig } from './config-definition';
 import { loadConfig } from './load-config';
 
-export const serviceNames = ['registry', 'verifier', 'ledger', 'token-issuer'] as const;
-export type ServiceName = (typeof serviceNames)[number];
-
-export const defaultHttpPorts: Readonly<Record<ServiceName, number>> = {
-  registry: 3001,
-  verifier: 3002,
-  ledger: 3003,
-  'token-issuer': 3004,
-};
+// The list of services is libs/contracts/src/services.ts; re-exported for the platform's callers.
+export { defaultHttpPorts, type ServiceName, serviceNames };
 
 /** `settle_<service>` with `-` → `_`: the service's database and its role have this name. */
 export function databaseNameFor(service: ServiceName): string {
