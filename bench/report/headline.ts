@@ -294,7 +294,59 @@ export const headlineFigures = {
   ledger,
   verifier,
   'end-to-end': endToEnd,
+  sound: soundFigures,
 } satisfies Record<string, (data: never) => Figure[]>;
 
 /** Charts beyond the product-vs-baseline bars every bench gets. */
 export const extraCharts: Partial<Record<keyof typeof headlineFigures, (data: never) => BarChart[]>> = { 'end-to-end': endToEndCharts };
+
+/**
+ * The sound bench's headline figures (issue 15): seconds on air of a repeat and a first checkout,
+ * frames lost at 0…+20 dB and silent corruptions, the shipped link next to the old setting.
+ */
+export function soundFigures(data: {
+  readonly airSeconds: Record<'shipped' | 'baseline', { readonly repeatCheckoutSeconds: number; readonly firstEncounterSeconds: number }>;
+  readonly frameLoss: { readonly rows: readonly { readonly setting: string; readonly frames: number; readonly lost: number; readonly lossRate: number }[] };
+  readonly robustness: readonly { readonly silentCorruptions: number }[];
+  readonly settings: Record<'shipped' | 'baseline', string>;
+  readonly [field: string]: unknown;
+}): Figure[] {
+  const lossOf = (setting: string) => requireValue(data.frameLoss.rows.find((row) => row.setting === setting)?.lossRate, `the frame loss of "${setting}"`);
+  const lossShipped = lossOf(data.settings.shipped);
+  const lossBaseline = lossOf(data.settings.baseline);
+  const framesShipped = data.frameLoss.rows.find((row) => row.setting === data.settings.shipped)?.frames ?? 0;
+  const { shipped, baseline } = data.airSeconds;
+  return [
+    figure({
+      id: 'sound.repeat-checkout',
+      label: 'repeat checkout on air: request + authorization',
+      value: shipped.repeatCheckoutSeconds,
+      unit: 's',
+      baseline: { label: 'audible fast (old)', value: baseline.repeatCheckoutSeconds },
+      target: { text: '≤ 4 s', met: shipped.repeatCheckoutSeconds <= 4 },
+    }),
+    figure({
+      id: 'sound.first-encounter',
+      label: 'first encounter on air: both credentials, request, authorization',
+      value: shipped.firstEncounterSeconds,
+      unit: 's',
+      baseline: { label: 'audible fast (old)', value: baseline.firstEncounterSeconds },
+      target: { text: '≤ 8 s', met: shipped.firstEncounterSeconds <= 8 },
+    }),
+    figure({
+      id: 'sound.frame-loss',
+      label: `frames lost at 0…+20 dB white noise (${framesShipped} frames)`,
+      value: lossShipped * 100,
+      unit: '%',
+      ...(lossBaseline > 0 ? { baseline: { label: 'audible fast, one pass (old)', value: lossBaseline * 100 } } : {}),
+      target: { text: '≤ 0.05 % (1 in 2,000)', met: lossShipped <= 1 / 2_000 },
+    }),
+    figure({
+      id: 'sound.silent-corruptions',
+      label: 'wrong messages returned as good, robustness table',
+      value: data.robustness.reduce((total, row) => total + row.silentCorruptions, 0),
+      unit: 'messages',
+      target: { text: '0', met: data.robustness.every((row) => row.silentCorruptions === 0) },
+    }),
+  ];
+}

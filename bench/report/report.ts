@@ -19,7 +19,7 @@ export interface Report {
 }
 
 /** The order benches appear in: from the parts to the whole. */
-const benchOrder = ['crypto', 'guard', 'token-issuer', 'backbone', 'ledger', 'verifier', 'end-to-end', 'faults'];
+const benchOrder = ['crypto', 'guard', 'token-issuer', 'backbone', 'ledger', 'verifier', 'end-to-end', 'faults', 'sound'];
 
 type BuilderName = keyof typeof headlineFigures;
 const isBuilderName = (name: string): name is BuilderName => Object.hasOwn(headlineFigures, name);

@@ -30,6 +30,11 @@ export const soundLinkErrorCodes = [
   'AUDIO_INVALID',
   /** The ggwave module could not be loaded or could not make an instance. */
   'MODEM_FAILED',
+  /**
+   * A start marker was heard but no frame came out of it: too much noise, a dropout, two senders at
+   * once, or decoding passes that disagree. Something was sent: ask for it again.
+   */
+  'FRAME_UNDECODABLE',
 ] as const;
 
 /**
@@ -79,6 +84,10 @@ export interface SoundLinkFailure {
   readonly ok: false;
   readonly code: SoundLinkErrorCode;
   readonly message: string;
+  /** `FRAME_UNDECODABLE`: where in the recording the start marker was heard, in seconds. */
+  readonly atSeconds?: number;
+  /** `FRAME_MISSING`: the fragments (0-based) that never arrived, and how many the message has. */
+  readonly missingFragments?: { readonly indices: readonly number[]; readonly count: number };
 }
 
 /**

@@ -1,4 +1,4 @@
-// @settle/sound-link: the offline protocol's messages as sound (ggwave, audible fast protocol,
+// @settle/sound-link: the offline protocol's messages as sound (ggwave, audible fastest protocol,
 // 48 kHz mono) and back, with explicit framing for messages longer than one 140-byte frame, and WAV
 // files. See docs/sound-link.md.
 
@@ -15,7 +15,8 @@ export {
   parseFrame,
   reassembleFrames,
 } from './framing/frames';
-export { type GgwaveModemOptions, type SoundModem, loadGgwaveModem } from './modem/ggwave-modem';
+export { type GgwaveModemOptions, type SoundModem, type SoundProtocol, loadGgwaveModem } from './modem/ggwave-modem';
+export { type HeardFrame, type MergedReception, type UndecodableFrame } from './modem/multi-offset';
 export { resampleLinear } from './audio/resample';
 export { type MonoAudio, decodeWav, encodeWav } from './audio/wav';
 export { type OutgoingMessage, type ReceivedTransmission, decodeRecording, encodeTransmission } from './transmission';

@@ -97,6 +97,40 @@ export const interFrameSilenceMs = 250;
 export const receiveChunkSamples = 1024;
 
 /**
+ * Sample offsets a recording is decoded from (see modem/multi-offset.ts), a quarter analysis window
+ * apart: the first always, the other three when the first heard a start marker it could not
+ * decode. Measured in bench/results/sound.md.
+ *
+ * @example
+ * ```ts
+ * loadGgwaveModem({ decodeOffsetsSamples: [0] }); // a single pass
+ * ```
+ */
+export const decodeOffsetsSamples: readonly number[] = [0, 256, 512, 768];
+
+/**
+ * Start markers heard by different passes closer than this, in samples at 48 kHz (0.2 s), are one
+ * frame: passes hear a marker within a window or two of each other, and frames of one transmission
+ * start seconds apart.
+ *
+ * @example
+ * ```ts
+ * mergeAttempts(passes, startMarkerToleranceSamples);
+ * ```
+ */
+export const startMarkerToleranceSamples = 9_600;
+
+/**
+ * The ggwave protocol frames are sent with unless a modem is loaded with another.
+ *
+ * @example
+ * ```ts
+ * loadGgwaveModem({ protocol: soundProtocolDefault });
+ * ```
+ */
+export const soundProtocolDefault = 'audible-fastest' as const;
+
+/**
  * Longest recording the receiver decodes, in seconds (about 29 million samples at 48 kHz): bounds
  * memory and time for a hostile or mistaken WAV file.
  *

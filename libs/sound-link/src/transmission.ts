@@ -1,8 +1,9 @@
 import { SoundLinkError, type SoundLinkFailure, soundLinkAssert } from './errors';
 import { decodeFrameStream, encodeMessageFrames } from './framing/frames';
-import { interFrameSilenceMs, recordingSampleRateMaxHz, recordingSampleRateMinHz, recordingSecondsMax } from './limits';
+import { interFrameSilenceMs, recordingSampleRateMaxHz, recordingSampleRateMinHz, recordingSecondsMax, soundSampleRateHz } from './limits';
 import { type MonoAudio } from './audio/wav';
 import { type SoundModem } from './modem/ggwave-modem';
+import { type UndecodableFrame } from './modem/multi-offset';
 
 /**
  * One message to send and how many frames it may take.
@@ -59,13 +60,28 @@ export function encodeTransmission(modem: SoundModem, messages: readonly Outgoin
 export interface ReceivedTransmission {
   /** Whole messages, single-frame or reassembled, in the order they completed. */
   readonly messages: Uint8Array[];
-  /** Frames or fragment groups that could not be used, with stable codes. */
+  /**
+   * Frames or fragment groups that could not be used, with stable codes: `FRAME_UNDECODABLE` for
+   * each start marker heard without a frame, then those of the frames (`FRAME_MISSING`, …).
+   */
   readonly failures: SoundLinkFailure[];
+}
+
+const undecodableReasons: Record<UndecodableFrame['reason'], string> = {
+  'capture-failed': 'no frame could be decoded',
+  unfinished: 'the recording ended before the frame did',
+  'passes-disagree': 'decoding passes disagree on its bytes',
+};
+
+function undecodableFailure(lost: UndecodableFrame): SoundLinkFailure {
+  const atSeconds = Math.round((lost.startSample / soundSampleRateHz) * 1000) / 1000;
+  const header = lost.headerLengthBytes === undefined ? '' : ` (header: ${lost.headerLengthBytes} bytes)`;
+  return { ok: false, code: 'FRAME_UNDECODABLE', message: `a start marker at ${atSeconds} s, but ${undecodableReasons[lost.reason]}${header}`, atSeconds };
 }
 
 /**
  * Decodes every message in a recording at any rate from 16 to 192 kHz (resampled to 48 kHz first),
- * with silence or noise around it. Throws `AUDIO_INVALID` for an impossible rate or length.
+ * with silence or noise around it, and reports every frame heard but lost (a failure, not silence). Throws `AUDIO_INVALID` for an impossible rate or length.
  *
  * @example
  * ```ts
@@ -78,5 +94,7 @@ export function decodeRecording(modem: SoundModem, audio: MonoAudio): ReceivedTr
     throw new SoundLinkError('AUDIO_INVALID', `a sample rate of ${audio.sampleRateHz} Hz`);
   }
   if (audio.samples.length > recordingSecondsMax * audio.sampleRateHz) throw new SoundLinkError('AUDIO_INVALID', `a recording longer than ${recordingSecondsMax} s`);
-  return decodeFrameStream(modem.decodeFrames(audio.samples, audio.sampleRateHz));
+  const reception = modem.receive(audio.samples, audio.sampleRateHz);
+  const content = decodeFrameStream(reception.frames.map((frame) => frame.bytes));
+  return { messages: content.messages, failures: [...reception.undecodable.map(undecodableFailure), ...content.failures] };
 }

@@ -155,7 +155,9 @@ function reassembleFragments(fragments: readonly Fragment[]): SoundLinkResult<Ui
     byIndex[part.index] = part;
   }
   const missing = [...byIndex.keys()].filter((index) => byIndex[index] === undefined);
-  if (missing.length > 0) return failure('FRAME_MISSING', `fragments ${missing.join(', ')} of ${first.count} missing`);
+  if (missing.length > 0) {
+    return { ...failure('FRAME_MISSING', `fragments ${missing.join(', ')} of ${first.count} missing`), missingFragments: { indices: missing, count: first.count } };
+  }
   const parts = byIndex as Fragment[];
   if (parts.some((part, index) => index < first.count - 1 && part.chunk.length !== fragmentChunkSizeMaxBytes)) {
     return failure('FRAME_MALFORMED', `every fragment but the last carries ${fragmentChunkSizeMaxBytes} bytes`);

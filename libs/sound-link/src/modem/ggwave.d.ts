@@ -20,7 +20,7 @@ declare module 'ggwave' {
 
   interface GgwaveModule {
     readonly SampleFormat: { readonly GGWAVE_SAMPLE_FORMAT_F32: GgwaveEnumValue };
-    readonly ProtocolId: { readonly GGWAVE_PROTOCOL_AUDIBLE_FAST: GgwaveEnumValue };
+    readonly ProtocolId: { readonly GGWAVE_PROTOCOL_AUDIBLE_FAST: GgwaveEnumValue; readonly GGWAVE_PROTOCOL_AUDIBLE_FASTEST: GgwaveEnumValue };
     getDefaultParameters(): GgwaveParameters;
     /** An instance id (0…3), or -1 when all four are in use. */
     init(parameters: GgwaveParameters): number;
@@ -29,7 +29,8 @@ declare module 'ggwave' {
     encode(instance: number, payload: Uint8Array, protocolId: GgwaveEnumValue, volume: number): Int8Array;
     /** The payload of a frame completed by these samples (a view into the WASM heap), or an empty view. */
     decode(instance: number, samples: Int8Array): Int8Array;
-    disableLog(): void;
+    /** ggwave's log on (to `printErr`): the only sign of a frame it heard but could not decode. */
+    enableLog(): void;
   }
 
   interface GgwaveModuleOptions {

@@ -47,3 +47,34 @@ export function withSilence(samples: Float32Array, leadingSamples: number, trail
   output.set(samples, leadingSamples);
   return output;
 }
+
+/**
+ * The samples as a receiver whose clock runs `driftPercent` faster than the sender's records them
+ * (linear interpolation): +0.2 % makes 1000 samples into 1002, every tone 0.2 % lower.
+ */
+export function withClockDrift(samples: Float32Array, driftPercent: number): Float32Array {
+  const step = 1 / (1 + driftPercent / 100);
+  const output = new Float32Array(Math.floor((samples.length - 1) / step));
+  for (let index = 0; index < output.length; index++) {
+    const position = index * step;
+    const left = position | 0;
+    const fraction = position - left;
+    output[index] = samples[left]! * (1 - fraction) + samples[left + 1]! * fraction;
+  }
+  return output;
+}
+
+/** The samples with `lengthSamples` of them muted from `startSample` (a dropout). */
+export function withDropout(samples: Float32Array, startSample: number, lengthSamples: number): Float32Array {
+  const output = samples.slice();
+  output.fill(0, startSample, startSample + lengthSamples);
+  return output;
+}
+
+/** Two recordings played together, the second starting `offsetSamples` after the first. */
+export function mixed(first: Float32Array, second: Float32Array, offsetSamples: number): Float32Array {
+  const output = new Float32Array(Math.max(first.length, offsetSamples + second.length));
+  output.set(first);
+  for (let index = 0; index < second.length; index++) output[offsetSamples + index]! += second[index]!;
+  return output;
+}
