@@ -207,6 +207,8 @@ async function rawSql(batchSize: number, paymentCount: number) {
   const pool = new Pool({ connectionString: database.url, max: 2 });
   pool.on('error', () => undefined);
   try {
+    // The platform's tables first, as the service's migration runner does (a ledger migration extends one).
+    await applySqlFiles(pool, path.join(__dirname, '..', 'libs', 'platform', 'migrations'));
     await applySqlFiles(pool, path.join(__dirname, '..', 'apps', 'ledger', 'migrations'));
     const payments: RawPayment[] = Array.from({ length: paymentCount }, (_, index) => {
       const amount = BigInt(100 + (index % 5_000));

@@ -1,6 +1,9 @@
 import { MessagingModule } from '@settle/messaging';
 import { Module } from '@nestjs/common';
+import { ApprovalsController } from './admin/approvals.controller';
+import { ApprovalsHandler } from './admin/approvals.handler';
 import { LedgerAdminController } from './admin/ledger-admin.controller';
+import { MakerChecker } from './admin/maker-checker';
 import { CheckJournalController } from './check-journal/check-journal.controller';
 import { FundWalletHandler } from './fund-wallet/fund-wallet.handler';
 import { SettlementMetrics } from './metrics/settlement-metrics';
@@ -18,7 +21,7 @@ import { SettlePaymentConsumer } from './settle-payment/settle-payment.consumer'
  */
 @Module({
   imports: [MessagingModule.forService({ consumers: [OpenAccountsConsumer, SettlePaymentConsumer], outboxListeners: [SettlementMetrics] })],
-  controllers: [LedgerAdminController, CheckJournalController, RefundPaymentController, PayOutController, StatementsController],
-  providers: [FundWalletHandler, RefundPaymentHandler, PayOutHandler],
+  controllers: [LedgerAdminController, ApprovalsController, CheckJournalController, RefundPaymentController, PayOutController, StatementsController],
+  providers: [MakerChecker, FundWalletHandler, RefundPaymentHandler, PayOutHandler, ApprovalsHandler],
 })
 export class LedgerModule {}

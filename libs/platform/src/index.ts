@@ -88,9 +88,14 @@ export {
 
 // Admin
 export { type AdminAuthentication, AdminAuthenticator } from './admin/admin-authenticator';
-export { type AdminAuditEntry, AdminAuditLog, type AdminAuditOutcome } from './admin/admin-audit-log';
+export { auditText, type AdminAuditEntry, AdminAuditLog, type AdminAuditOutcome } from './admin/admin-audit-log';
+export { adminAuditIdHeader } from './admin/admin-audit.interceptor';
+export { type AdminActor } from './admin/admin-context';
+export { AdminLoginThrottle } from './admin/admin-login-throttle';
 export {
   type AdminCredential,
+  type AdminRole,
+  adminRoles,
   formatScryptHash,
   hashAdminSecret,
   parseAdminAuthorization,
@@ -99,8 +104,8 @@ export {
   scryptDefaults,
 } from './admin/admin-credentials';
 export { AdminListenerSeparation } from './admin/admin-listener';
-export { AdminGuard } from './admin/admin.guard';
-export { AdminOnly, AdminOperator, adminSecurityScheme } from './admin/admin-only.decorator';
+export { AdminGuard, adminLoginThrottledCode, adminRoleRequiredCode } from './admin/admin.guard';
+export { AdminActorOf, AdminOnly, AdminOperator, adminSecurityScheme } from './admin/admin-only.decorator';
 
 // Bootstrap
 export {

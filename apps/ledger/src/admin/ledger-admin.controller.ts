@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, AdminOperator, currentRequestId, JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
+import { type AdminActor, AdminActorOf, AdminOnly, AdminOperator, JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
 import { DataSource } from 'typeorm';
 import { normalBalance } from '../adapters/postgres/journal-store';
 import { type AccountType } from '../domain/accounts';
 import { feeBasisPointsMax } from '../domain/fees';
 import { FundWalletHandler } from '../fund-wallet/fund-wallet.handler';
+import { heldAnswer, type HeldAnswer, makerOnly } from './held-answer';
 
 const identifier = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const positiveAmount = { type: 'string', pattern: '^[1-9][0-9]{0,18}$' } as const;
@@ -54,7 +55,7 @@ export class LedgerAdminController {
   ) {}
 
   @Post('merchants/:merchantId/fee-schedules')
-  @AdminOnly('ledger.admin.fee-schedule.create')
+  @AdminOnly('ledger.admin.fee-schedule.create', { role: 'maker' })
   @ApiOperation({ summary: 'Sets a merchant’s fee schedule (basis points + fixed), effective now or from a time; returns its version.' })
   async createFeeSchedule(
     @Param('merchantId', new JsonSchemaValidationPipe(identifier)) merchantId: string,
@@ -72,11 +73,13 @@ export class LedgerAdminController {
 
   @Post('fundings')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('ledger.admin.funding.create')
-  @ApiOperation({ summary: 'Tops up a wallet; idempotent by clientKey (the same key with other content is 409).' })
-  async fund(@Body(new JsonSchemaValidationPipe<FundingRequest>(fundingSchema)) body: FundingRequest): Promise<{ outcome: 'posted' | 'duplicate'; entryId: string }> {
-    const result = await this.fundWallet.fund(body, currentRequestId() ?? null);
+  @AdminOnly('ledger.admin.funding.create', { role: 'maker' })
+  @ApiOperation({ summary: 'Tops up a wallet; idempotent by clientKey (the same key with other content is 409); above the limits it waits for a checker (outcome pending-approval).' })
+  async fund(@Body(new JsonSchemaValidationPipe<FundingRequest>(fundingSchema)) body: FundingRequest, @AdminActorOf() maker: AdminActor): Promise<{ outcome: 'posted' | 'duplicate'; entryId: string } | HeldAnswer> {
+    const result = await this.fundWallet.fund(body, makerOnly(maker), maker.requestId);
     switch (result.outcome) {
+      case 'pending-approval':
+        return heldAnswer(result);
       case 'posted':
         return { outcome: 'posted', entryId: result.entry.entryId };
       case 'duplicate':

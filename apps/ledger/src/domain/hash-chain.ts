@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { assert } from './assert';
 import { type EntryDraft, type PostedEntry } from './entry';
 
@@ -27,8 +27,8 @@ export function genesisHead(partition: number): ChainHead {
  * Stable across deployments and Kafka partition counts; documented in docs/ledger.md.
  */
 export function partitionOf(partitionKey: string): number {
-  const digest = createHash('sha256').update(partitionKey, 'utf8').digest();
-  return digest.readUInt32BE(0) % ledgerPartitionCount;
+  // One-shot hash(): no Hash object per call, about half the time of createHash (once per payment).
+  return hash('sha256', partitionKey, 'buffer').readUInt32BE(0) % ledgerPartitionCount;
 }
 
 /**
@@ -53,7 +53,7 @@ export function canonicalEntryEncoding(entry: Omit<PostedEntry, 'hash' | 'idempo
 }
 
 export function entryHash(entry: Omit<PostedEntry, 'hash' | 'idempotencyKey'>): string {
-  return createHash('sha256').update(canonicalEntryEncoding(entry), 'utf8').digest('hex');
+  return hash('sha256', canonicalEntryEncoding(entry), 'hex');
 }
 
 /** Appends a draft to a chain: next sequence, previous hash, own hash. */

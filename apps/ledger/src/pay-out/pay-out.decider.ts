@@ -15,6 +15,8 @@ export interface RequestPayout {
   readonly payoutId: string;
   readonly entryId: string;
   readonly now: string;
+  /** When a pending payout stops being approvable (now + the approval lifetime). */
+  readonly expiresAt: string;
 }
 
 export interface PayoutRecord {
@@ -23,9 +25,11 @@ export interface PayoutRecord {
   readonly merchantId: string;
   readonly amount: bigint;
   readonly currency: string;
-  readonly status: 'pending-approval' | 'posted';
+  readonly status: 'pending-approval' | 'posted' | 'rejected';
   readonly requestedBy: string;
   readonly entryId: string | null;
+  /** After this a pending payout can no longer be approved. */
+  readonly expiresAt: string;
 }
 
 export interface PayoutAccounts {
@@ -37,7 +41,15 @@ export interface PayoutAccounts {
 }
 
 /** Closed set of reasons a payout is refused (append only). */
-export type PayoutRejection = 'UNKNOWN_MERCHANT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE' | 'INSUFFICIENT_BALANCE' | 'PAYOUT_NOT_FOUND' | 'SECOND_OPERATOR_REQUIRED';
+export type PayoutRejection =
+  | 'UNKNOWN_MERCHANT'
+  | 'CURRENCY_MISMATCH'
+  | 'AMOUNT_OUT_OF_RANGE'
+  | 'INSUFFICIENT_BALANCE'
+  | 'PAYOUT_NOT_FOUND'
+  | 'SECOND_OPERATOR_REQUIRED'
+  | 'APPROVAL_EXPIRED'
+  | 'APPROVAL_NOT_PENDING';
 
 export type PayoutResult =
   | { readonly outcome: 'posted'; readonly payout: PayoutRecord; readonly entry: EntryDraft }
@@ -47,10 +59,11 @@ export type PayoutResult =
   | { readonly outcome: 'rejected'; readonly code: PayoutRejection };
 
 /**
- * A new payout: refused if the merchant or currency is wrong or more is asked than is owed; above
- * `secondOperatorAboveMinor` it waits for a second operator, otherwise it posts at once.
+ * A new payout: refused if the merchant or currency is wrong or more is asked than is owed; when the
+ * maker–checker rules say so (`mustWait`: its amount or the rolling totals) it waits for a second
+ * operator, otherwise it posts at once.
  */
-export function decideRequestPayout(command: RequestPayout, state: PayoutAccounts & { prior: PayoutRecord | null; secondOperatorAboveMinor: bigint }): PayoutResult {
+export function decideRequestPayout(command: RequestPayout, state: PayoutAccounts & { prior: PayoutRecord | null; mustWait: boolean }): PayoutResult {
   const amount = parseAmount(command.amount);
   if (state.prior !== null) {
     const same = state.prior.merchantId === command.merchantId && state.prior.amount === amount && state.prior.currency === command.currency;
@@ -68,12 +81,13 @@ export function decideRequestPayout(command: RequestPayout, state: PayoutAccount
     status: 'pending-approval',
     requestedBy: command.operatorId,
     entryId: null,
+    expiresAt: command.expiresAt,
   };
-  if (amount > state.secondOperatorAboveMinor) return { outcome: 'pending-approval', payout };
+  if (state.mustWait) return { outcome: 'pending-approval', payout };
   return post(payout, state, command.entryId, command.now);
 }
 
-/** The second operator's approval of a pending payout: never the requester; the balance is checked again. */
+/** The second operator's approval of a pending payout: never the requester, never after its deadline; the balance is checked again. */
 export function decideApprovePayout(
   command: { payoutId: string; operatorId: string; entryId: string; now: string },
   state: PayoutAccounts & { payout: PayoutRecord | null },
@@ -81,6 +95,8 @@ export function decideApprovePayout(
   const payout = state.payout;
   if (payout === null) return { outcome: 'rejected', code: 'PAYOUT_NOT_FOUND' };
   if (payout.status === 'posted') return { outcome: 'duplicate', conflicting: false, payout };
+  if (payout.status === 'rejected') return { outcome: 'rejected', code: 'APPROVAL_NOT_PENDING' };
+  if (Date.parse(command.now) >= Date.parse(payout.expiresAt)) return { outcome: 'rejected', code: 'APPROVAL_EXPIRED' };
   if (payout.requestedBy === command.operatorId) return { outcome: 'rejected', code: 'SECOND_OPERATOR_REQUIRED' };
   const refusal = checkPayable(state, payout.currency, payout.amount);
   if (refusal !== null) return { outcome: 'rejected', code: refusal };

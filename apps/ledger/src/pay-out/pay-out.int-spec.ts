@@ -7,6 +7,8 @@ import { partitionOf } from '../domain/hash-chain';
 import { accountOpened, type LedgerTestKit, merchantOnboarded, paymentVerified, startLedger, uniqueId, waitFor } from '../testing/ledger-test-kit';
 
 const secondOperator = { operatorId: 'second-operator', secret: 'second-secret-4b7e1a' } as const;
+// Another credential of the person behind testOperator, with the checker role: still the same person.
+const sameOperatorCard = { operatorId: 'test-operator-card', secret: 'card-secret-7d2c9e' } as const;
 
 describe('payouts', () => {
   let kit: LedgerTestKit;
@@ -27,9 +29,11 @@ describe('payouts', () => {
 
   beforeAll(async () => {
     const scrypt = { cost: 2 ** 14, blockSize: 8, parallelization: 1 };
-    const credentials = await Promise.all(
-      [testOperator, secondOperator].map(async (operator) => ({ operatorId: operator.operatorId, secretHash: await hashAdminSecret(operator.secret, scrypt) })),
-    );
+    const credentials = [
+      { operatorId: testOperator.operatorId, secretHash: await hashAdminSecret(testOperator.secret, scrypt), roles: ['viewer', 'maker'] },
+      { operatorId: testOperator.operatorId, credentialId: sameOperatorCard.operatorId, secretHash: await hashAdminSecret(sameOperatorCard.secret, scrypt), roles: ['checker'] },
+      { operatorId: secondOperator.operatorId, secretHash: await hashAdminSecret(secondOperator.secret, scrypt), roles: ['viewer', 'checker'] },
+    ];
     kit = await startLedger({ SETTLE_ADMIN_CREDENTIALS: JSON.stringify(credentials), SETTLE_LEDGER_PAYOUT_SECOND_OPERATOR_ABOVE_MINOR: '1000' });
     await kit.publish(merchantOnboarded(merchantId));
     await kit.publish(accountOpened(accountId));
@@ -63,7 +67,10 @@ describe('payouts', () => {
     const pending = await call('POST', '/admin/payouts', { clientKey: uniqueId('key'), merchantId, amount: '3000', currency: 'EUR' });
     expect(pending).toMatchObject({ status: 200, body: { outcome: 'pending-approval', status: 'pending-approval', entryId: null } });
     const payoutId = String(pending.body.payoutId);
-    expect(await call('POST', `/admin/payouts/${payoutId}/approval`)).toMatchObject({ status: 403, body: { code: 'SECOND_OPERATOR_REQUIRED' } });
+    expect(await call('POST', `/admin/payouts/${payoutId}/approval`)).toMatchObject({ status: 403, body: { code: 'ADMIN_ROLE_REQUIRED' } });
+    // The maker's own checker credential is still the maker.
+    expect(await call('POST', `/admin/payouts/${payoutId}/approval`, undefined, sameOperatorCard)).toMatchObject({ status: 403, body: { code: 'SECOND_OPERATOR_REQUIRED' } });
+    expect((await call('GET', '/admin/payouts')).body.payouts).toEqual([expect.objectContaining({ payoutId, status: 'pending-approval', requestedBy: 'test-operator' })]);
     expect(await balance(`payable_${merchantId}`)).toBe('4400');
 
     const approved = await call('POST', `/admin/payouts/${payoutId}/approval`, undefined, secondOperator);
@@ -72,9 +79,39 @@ describe('payouts', () => {
     expect((await call('GET', `/admin/payouts/${payoutId}`)).body).toMatchObject({ status: 'posted', requestedBy: 'test-operator', entryId: approved.body.entryId });
     const [row] = await kit.query<{ approved_by: string }>('SELECT approved_by FROM ledger_payouts WHERE payout_id = $1', [payoutId]);
     expect(row?.approved_by).toBe('second-operator');
+    const [recorded] = await kit.query<Record<string, string>>(
+      `SELECT o.maker_operator_id, o.checker_operator_id, o.amount::text, m.action AS maker_action, c.action AS checker_action, c.business_fields->>'amount' AS audited_amount
+         FROM ledger_entry_operators o JOIN admin_audit_log m ON m.id = o.maker_audit_id JOIN admin_audit_log c ON c.id = o.checker_audit_id WHERE o.entry_id = $1`,
+      [approved.body.entryId],
+    );
+    expect(recorded).toEqual({
+      maker_operator_id: 'test-operator',
+      checker_operator_id: 'second-operator',
+      amount: '3000',
+      maker_action: 'ledger.admin.payout.create',
+      checker_action: 'ledger.admin.payout.approve',
+      audited_amount: '3000',
+    });
 
     expect(await balance(`payable_${merchantId}`)).toBe('1400');
     expect(await balance('settlement_EUR')).toBe('-3600');
+  });
+
+  it('lets a checker reject a pending payout (idempotently), and refuses an approval after the deadline', async () => {
+    const rejected = await call('POST', '/admin/payouts', { clientKey: uniqueId('key'), merchantId, amount: '1001', currency: 'EUR' });
+    const rejectedId = String(rejected.body.payoutId);
+    expect(await call('POST', `/admin/payouts/${rejectedId}/rejection`)).toMatchObject({ status: 403, body: { code: 'ADMIN_ROLE_REQUIRED' } });
+    expect(await call('POST', `/admin/payouts/${rejectedId}/rejection`, undefined, secondOperator)).toMatchObject({ status: 200, body: { outcome: 'dismissed', status: 'rejected' } });
+    expect(await call('POST', `/admin/payouts/${rejectedId}/rejection`, undefined, secondOperator)).toMatchObject({ status: 200, body: { outcome: 'duplicate', status: 'rejected' } });
+    expect(await call('POST', `/admin/payouts/${rejectedId}/approval`, undefined, secondOperator)).toMatchObject({ status: 409, body: { code: 'APPROVAL_NOT_PENDING' } });
+
+    const lapsed = await call('POST', '/admin/payouts', { clientKey: uniqueId('key'), merchantId, amount: '1002', currency: 'EUR' });
+    const lapsedId = String(lapsed.body.payoutId);
+    // As if the approval lifetime had passed.
+    await kit.query(`UPDATE ledger_payouts SET requested_at = now() - interval '2 days', expires_at = now() - interval '1 second' WHERE payout_id = $1`, [lapsedId]);
+    expect(await call('POST', `/admin/payouts/${lapsedId}/approval`, undefined, secondOperator)).toMatchObject({ status: 409, body: { code: 'APPROVAL_EXPIRED' } });
+    expect((await call('GET', '/admin/payouts')).body.payouts).toEqual([]);
+    expect(await balance(`payable_${merchantId}`)).toBe('1400');
   });
 
   it('never pays out more than is owed, nor to an unknown merchant', async () => {

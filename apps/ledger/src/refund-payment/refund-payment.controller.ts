@@ -1,6 +1,8 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, currentRequestId, JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
+import { type AdminActor, AdminActorOf, AdminOnly, JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
+import { heldAnswer, type HeldAnswer, makerOnly } from '../admin/held-answer';
+import { type Gated } from '../admin/maker-checker';
 import { type UndoResult } from './refund-payment.decider';
 import { RefundPaymentHandler } from './refund-payment.handler';
 
@@ -26,23 +28,25 @@ export class RefundPaymentController {
 
   @Post('refunds')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('ledger.admin.refund.create')
-  @ApiOperation({ summary: 'Refunds part or all of a settled payment (never more than what is left); idempotent by clientKey.' })
-  async refund(@Body(new JsonSchemaValidationPipe<RefundRequest>(refundSchema)) body: RefundRequest): Promise<{ outcome: 'posted' | 'duplicate'; entryId: string }> {
-    return answer(await this.handler.refund(body, currentRequestId() ?? null), 'clientKey');
+  @AdminOnly('ledger.admin.refund.create', { role: 'maker' })
+  @ApiOperation({ summary: 'Refunds part or all of a settled payment (never more than what is left); idempotent by clientKey; above the limits it waits for a checker.' })
+  async refund(@Body(new JsonSchemaValidationPipe<RefundRequest>(refundSchema)) body: RefundRequest, @AdminActorOf() maker: AdminActor): Promise<{ outcome: 'posted' | 'duplicate'; entryId: string } | HeldAnswer> {
+    return answer(await this.handler.refund(body, makerOnly(maker), maker.requestId), 'clientKey');
   }
 
   @Post('entries/:entryId/reversal')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('ledger.admin.reversal.create')
-  @ApiOperation({ summary: 'Reverses a payment posted in error (every posting on the other side); a second call finds the first reversal.' })
-  async reverse(@Param('entryId', new JsonSchemaValidationPipe(identifier)) entryId: string): Promise<{ outcome: 'posted' | 'duplicate'; entryId: string }> {
-    return answer(await this.handler.reverse(entryId, currentRequestId() ?? null), 'entryId');
+  @AdminOnly('ledger.admin.reversal.create', { role: 'maker' })
+  @ApiOperation({ summary: 'Reverses a payment posted in error (every posting on the other side); a second call finds the first reversal; above the limits it waits for a checker.' })
+  async reverse(@Param('entryId', new JsonSchemaValidationPipe(identifier)) entryId: string, @AdminActorOf() maker: AdminActor): Promise<{ outcome: 'posted' | 'duplicate'; entryId: string } | HeldAnswer> {
+    return answer(await this.handler.reverse(entryId, makerOnly(maker), maker.requestId), 'entryId');
   }
 }
 
-function answer(result: UndoResult, keyField: string): { outcome: 'posted' | 'duplicate'; entryId: string } {
+function answer(result: Gated<UndoResult>, keyField: string): { outcome: 'posted' | 'duplicate'; entryId: string } | HeldAnswer {
   switch (result.outcome) {
+    case 'pending-approval':
+      return heldAnswer(result);
     case 'posted':
       return { outcome: 'posted', entryId: result.entry.entryId };
     case 'duplicate':

@@ -4,15 +4,19 @@ import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/m
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { postAdminEntry } from '../adapters/post-admin-entry';
 import { loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
+import { type Gated, MakerChecker, type Movement, type MovementActors, movedAmount } from '../admin/maker-checker';
 import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
 import { type Posting } from '../domain/entry';
 import { decideRefundPayment, decideReversePayment, type OriginalPayment, type PriorRefund, type RefundPayment, type UndoResult } from './refund-payment.decider';
 
+export type RefundRequest = Omit<RefundPayment, 'entryId' | 'now'>;
+
 /**
  * Refunds and reversals of settled payments, each in one transaction: lock the payment's partition
  * (refunds, reversals and the payment share the wallet's chain, so earlier refunds are read under the
- * lock), decide, append the entry and its events.
+ * lock), decide, and — unless the maker–checker rules hold it for a checker — append the entry, its
+ * events and who made it.
  */
 @Injectable()
 export class RefundPaymentHandler {
@@ -20,45 +24,64 @@ export class RefundPaymentHandler {
     @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly makerChecker: MakerChecker,
   ) {}
 
-  refund(request: Omit<RefundPayment, 'entryId' | 'now'>, requestId: string | null): Promise<UndoResult> {
-    return this.undo(request.originalEntryId, requestId, async (sql, now, original, walletBalance) =>
+  refund(request: RefundRequest, actors: MovementActors, requestId: string): Promise<Gated<UndoResult>> {
+    return inTransaction(this.pool, (sql) => this.refundIn(sql, request, actors, requestId));
+  }
+
+  reverse(originalEntryId: string, actors: MovementActors, requestId: string): Promise<Gated<UndoResult>> {
+    return inTransaction(this.pool, (sql) => this.reverseIn(sql, originalEntryId, actors, requestId));
+  }
+
+  /** In the caller's transaction. With a checker (an approval being carried out) the gate is passed. */
+  refundIn(sql: SqlExecutor, request: RefundRequest, actors: MovementActors, requestId: string): Promise<Gated<UndoResult>> {
+    const command = { clientKey: request.clientKey, originalEntryId: request.originalEntryId, amount: request.amount };
+    return this.undo(sql, { kind: 'refund', businessKey: request.clientKey, command }, actors, requestId, async (now, original, walletBalance) =>
       decideRefundPayment({ ...request, entryId: randomUUID(), now }, { prior: await priorRefund(sql, request.clientKey), original, walletBalance }),
     );
   }
 
-  reverse(originalEntryId: string, requestId: string | null): Promise<UndoResult> {
-    return this.undo(originalEntryId, requestId, (_sql, now, original, walletBalance) => Promise.resolve(decideReversePayment({ originalEntryId, entryId: randomUUID(), now }, { original, walletBalance })));
+  /** In the caller's transaction, like {@link refundIn}. */
+  reverseIn(sql: SqlExecutor, originalEntryId: string, actors: MovementActors, requestId: string): Promise<Gated<UndoResult>> {
+    return this.undo(sql, { kind: 'reversal', businessKey: originalEntryId, command: { originalEntryId } }, actors, requestId, (now, original, walletBalance) =>
+      Promise.resolve(decideReversePayment({ originalEntryId, entryId: randomUUID(), now }, { original, walletBalance })),
+    );
   }
 
-  private undo(
-    originalEntryId: string,
-    requestId: string | null,
-    decide: (sql: SqlExecutor, now: string, original: OriginalPayment | null, walletBalance: bigint) => Promise<UndoResult>,
-  ): Promise<UndoResult> {
-    return inTransaction(this.pool, async (sql) => {
-      const now = this.clock.now().toISOString();
-      // The entry's partition never changes, so it can be read before the lock.
-      const { rows } = await sql.query<{ partition: number }>(`SELECT partition FROM ledger_entries WHERE entry_id = $1 AND kind = 'payment'`, [originalEntryId]);
-      const partition = rows[0]?.partition;
-      const heads = partition === undefined ? new Map() : await lockPartitions(sql, [partition]);
-      const original = partition === undefined ? null : await loadOriginalPayment(sql, originalEntryId);
-      const wallet = original ? ((await loadAccounts(sql, [original.walletAccountId])).get(original.walletAccountId) ?? null) : null;
-      const walletBalance = wallet ? ((await loadBalances(sql, [wallet])).get(wallet.accountId) ?? 0n) : 0n;
-      const result = await decide(sql, now, original, walletBalance);
-      if (result.outcome !== 'posted') return result;
-      assert(original !== null && partition !== undefined, 'only a found payment is undone');
-      await postAdminEntry(sql, this.outbox, {
-        head: heads.get(partition),
-        draft: result.entry,
-        overdraft: result.overdraft,
-        wallet: { consumerAccountId: original.consumerAccountId, balance: result.walletBalanceAfter, currency: original.currency },
-        requestId,
-        now,
-      });
-      return result;
+  private async undo(
+    sql: SqlExecutor,
+    asked: Pick<Movement, 'businessKey' | 'command'> & { readonly kind: 'refund' | 'reversal' },
+    actors: MovementActors,
+    requestId: string,
+    decide: (now: string, original: OriginalPayment | null, walletBalance: bigint) => Promise<UndoResult>,
+  ): Promise<Gated<UndoResult>> {
+    const originalEntryId = asked.command['originalEntryId']!;
+    const now = this.clock.now().toISOString();
+    // The entry's partition never changes, so it can be read before the lock.
+    const { rows } = await sql.query<{ partition: number }>(`SELECT partition FROM ledger_entries WHERE entry_id = $1 AND kind = 'payment'`, [originalEntryId]);
+    const partition = rows[0]?.partition;
+    const heads = partition === undefined ? new Map() : await lockPartitions(sql, [partition]);
+    const original = partition === undefined ? null : await loadOriginalPayment(sql, originalEntryId);
+    const wallet = original ? ((await loadAccounts(sql, [original.walletAccountId])).get(original.walletAccountId) ?? null) : null;
+    const walletBalance = wallet ? ((await loadBalances(sql, [wallet])).get(wallet.accountId) ?? 0n) : 0n;
+    const result = await decide(now, original, walletBalance);
+    if (result.outcome !== 'posted') return result;
+    assert(original !== null && partition !== undefined, 'only a found payment is undone');
+    const movement = { ...asked, accountKey: original.consumerAccountId, amount: movedAmount(result.entry), currency: original.currency };
+    const held = actors.checker === null ? await this.makerChecker.holdIfNeeded(sql, movement, actors.maker, now) : null;
+    if (held) return held;
+    await postAdminEntry(sql, this.outbox, {
+      head: heads.get(partition),
+      draft: result.entry,
+      overdraft: result.overdraft,
+      wallet: { consumerAccountId: original.consumerAccountId, balance: result.walletBalanceAfter, currency: original.currency },
+      requestId,
+      now,
     });
+    await this.makerChecker.recordPosted(sql, result.entry.entryId, movement, actors, now);
+    return result;
   }
 }
 

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type EventEnvelope, type PaymentVerifiedV1 } from '@settle/contracts';
 import { type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
 import { type Clock, CLOCK, SERVICE_CONFIG } from '@settle/platform';
-import { type Causation, entryPostedEvent, overdraftEvents, paymentSettledEvent, settlementFailedEvent } from '../adapters/ledger-events';
+import { type Causation } from '../adapters/ledger-events';
 import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
 import { type LedgerSettings } from '../config';
 import { type Account, ledgerAccountId } from '../domain/accounts';
@@ -13,6 +13,7 @@ import { type FeeSchedule, zeroFeeSchedule } from '../domain/fees';
 import { appendToChain, type ChainHead, partitionOf } from '../domain/hash-chain';
 import { entityRetryAttemptsFor } from './retry-window';
 import { decideSettlePayment, type PriorSettlement, type SettlePaymentResult } from './settle-payment.decider';
+import { failedEvents, settledEvents } from './settle-payment.events';
 
 interface SettlementRow {
   transactionId: string;
@@ -92,7 +93,8 @@ export class SettlePaymentConsumer implements EventConsumer {
     }
     await appendEntries(sql, entries);
     await insertSettlements(sql, outcomes, now);
-    await this.outbox.append(sql, envelopes);
+    // Built only by settle-payment.events.ts, whose spec validates every shape it returns.
+    await this.outbox.append(sql, envelopes, { validation: 'builders-tested' });
   };
 
   private apply(
@@ -113,7 +115,7 @@ export class SettlePaymentConsumer implements EventConsumer {
       case 'failed':
         batch.priors.set(payment.transactionId, { kind: 'failed', ...base, amount: BigInt(payment.amount) });
         batch.outcomes.push({ ...base, status: 'failed', reasonCode: result.reasonCode, fee: null, merchantAmount: null, entryId: null, feeScheduleVersion: null });
-        batch.envelopes.push(settlementFailedEvent({ ...base, reasonCode: result.reasonCode }, cause));
+        batch.envelopes.push(...failedEvents(payment, result, cause));
         return;
       case 'posted': {
         assert(wallet !== null, 'a posted payment has a wallet');
@@ -134,11 +136,7 @@ export class SettlePaymentConsumer implements EventConsumer {
           entryId: entry.entryId,
           feeScheduleVersion: entry.feeScheduleVersion,
         });
-        batch.envelopes.push(
-          entryPostedEvent(entry, cause),
-          paymentSettledEvent({ ...base, amount: result.amount, fee: result.fee, merchantAmount: result.merchantAmount, entryId: entry.entryId }, cause),
-          ...overdraftEvents(result.overdraft, { consumerAccountId: payment.consumerAccountId, balance: result.walletBalanceAfter, currency: payment.currency }, cause),
-        );
+        batch.envelopes.push(...settledEvents(payment, result, entry, cause));
         return;
       }
     }

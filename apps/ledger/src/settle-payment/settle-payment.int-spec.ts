@@ -1,4 +1,5 @@
 // Settlement through the real consumer: Kafka in, PostgreSQL and the outbox out, on this run's topics.
+import { validateEventForSend } from '@settle/contracts';
 import { accountOpened, type LedgerTestKit, merchantOnboarded, paymentVerified, startLedger, uniqueId, waitFor } from '../testing/ledger-test-kit';
 
 describe('settling payment.verified', () => {
@@ -137,5 +138,11 @@ describe('settling payment.verified', () => {
         WHERE b.debits <> coalesce(p.d, 0) OR b.credits <> coalesce(p.c, 0)`,
     );
     expect(drift).toEqual([]);
+  });
+
+  it('published only events that satisfy their contracts (the outbox does not check settlement’s own)', () => {
+    const ours = kit.published.filter((event) => event.producer === 'ledger');
+    expect(ours.map((event) => event.type)).toEqual(expect.arrayContaining(['ledger.entry-posted', 'payment.settled', 'payment.settlement-failed']));
+    expect(ours.map(validateEventForSend).filter((validation) => !validation.ok)).toEqual([]);
   });
 });

@@ -37,8 +37,16 @@ export interface KafkajsSettings {
   readonly sasl?: KafkaConfig['sasl'];
 }
 
-const defaultSessionTimeoutMs = 30_000;
-const defaultHeartbeatIntervalMs = 3_000;
+/**
+ * How long the group coordinator keeps a silent member's partitions. A SIGKILLed replica (or a node
+ * lost) sends no LeaveGroup, so its partitions stand still this long: 15 s rather than kafkajs' 30 s
+ * (the fault test measured settlement standing still for the whole 30 s after a kill), and well above
+ * a chunk's processing time on a loaded machine, so a slow chunk does not cost a rebalance. The consumer
+ * heartbeats between the chunks of a batch, so a long batch does not lose its partitions; the
+ * broker's group.min.session.timeout.ms (6 s) is the floor.
+ */
+const defaultSessionTimeoutMs = 15_000;
+const defaultHeartbeatIntervalMs = 1_500;
 const defaultMaxBytesPerPartition = 4 * 1024 * 1024;
 const groupEmptyWaitMsMax = 30_000;
 

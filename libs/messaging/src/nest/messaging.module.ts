@@ -19,7 +19,7 @@ import { createKafkajsPort } from '../kafka/kafkajs-adapter';
 import { type KafkaTlsFiles, kafkaTlsOptions } from '../kafka/kafka-tls';
 import type { KafkaAdministration, KafkaPort, MessageProducer } from '../kafka/kafka-port';
 import { OutboxRelay } from '../outbox/outbox-relay';
-import { appendToOutbox } from '../outbox/outbox-writer';
+import { appendToOutbox, type OutboxValidation } from '../outbox/outbox-writer';
 import { topicSpecifications } from '../provision/topic-specifications';
 import { afterCommit, type SqlExecutor, type SqlPool } from '../sql';
 
@@ -72,8 +72,8 @@ export class Outbox {
     @Optional() @Inject(OUTBOX_LISTENERS) private readonly listeners: readonly OutboxListener[] = [],
   ) {}
 
-  async append(sql: SqlExecutor, envelopes: readonly EventEnvelope[]): Promise<void> {
-    await appendToOutbox(sql, envelopes, { topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX });
+  async append(sql: SqlExecutor, envelopes: readonly EventEnvelope[], options: { readonly validation?: OutboxValidation } = {}): Promise<void> {
+    await appendToOutbox(sql, envelopes, { topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX, validation: options.validation });
     if (this.listeners.length === 0 || envelopes.length === 0) return;
     afterCommit(sql, () => {
       for (const listener of this.listeners) listener.committed(envelopes);

@@ -11,6 +11,7 @@ export interface AdminAuditEntry {
   readonly httpMethod: string;
   readonly path: string;
   readonly targetParams: Readonly<Record<string, string>>;
+  /** Made by the server (see describeAdminRequest). */
   readonly requestId: string;
   readonly operatorId?: string;
   readonly claimedOperatorId?: string;
@@ -67,6 +68,14 @@ export class AdminAuditLog {
        WHERE id = $1 AND outcome_status IS NULL`,
       [id, outcome.status, outcome.code ?? null],
     );
+  }
+
+  /**
+   * Records a verified operator's request refused for lack of a role: one complete row, not a sample
+   * (a known person trying what they may not do is worth every row).
+   */
+  async recordForbidden(entry: AdminAuditEntry, outcome: AdminAuditOutcome): Promise<void> {
+    await this.finish(await this.begin(entry), outcome);
   }
 
   /**

@@ -7,7 +7,10 @@ import { PLATFORM_LOGGER } from '../bootstrap/platform-tokens';
 import { PlatformProblemCode, ProblemException } from '../http/problem';
 import { toProblem } from '../http/to-problem';
 import { AdminAuditLog } from './admin-audit-log';
-import { describeAdminRequest } from './admin-context';
+import { type AdminRequest, describeAdminRequest } from './admin-context';
+
+/** The response header naming the audit row of an admin action (operators quote it to each other). */
+export const adminAuditIdHeader = 'X-Admin-Audit-Id';
 
 /**
  * Writes the audit row of an authenticated admin action: inserted before the handler runs (if that
@@ -25,9 +28,13 @@ export class AdminAuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const entry = describeAdminRequest(context, this.reflector);
     const successStatus = this.successStatus(context);
+    const http = context.switchToHttp();
     return from(this.begin(entry)).pipe(
-      switchMap((auditId) =>
-        next.handle().pipe(
+      switchMap((auditId) => {
+        // The handler reads it (AdminActorOf) to record the row's id beside what it changes.
+        http.getRequest<AdminRequest>().adminAuditId = auditId;
+        http.getResponse<{ setHeader(name: string, value: string): unknown }>().setHeader(adminAuditIdHeader, auditId);
+        return next.handle().pipe(
           mergeMap(async (value: unknown) => {
             await this.finish(auditId, { status: successStatus });
             return value;
@@ -36,8 +43,8 @@ export class AdminAuditInterceptor implements NestInterceptor {
             const { problem } = toProblem(error);
             return from(this.finish(auditId, { status: problem.status, code: problem.code })).pipe(mergeMap(() => throwError(() => error)));
           }),
-        ),
-      ),
+        );
+      }),
     );
   }
 

@@ -1,6 +1,7 @@
 import { ConfigValueError } from '../config/config-definition';
 import { loadServiceConfig, commonConfig } from '../config/service-config';
 import { AdminAuthenticator } from './admin-authenticator';
+import { adminLoginAttemptsPerAddressMax, adminLoginAttemptsPerCredentialMax, AdminLoginThrottle, adminLoginWindowMs } from './admin-login-throttle';
 import {
   formatScryptHash,
   hashAdminSecret,
@@ -27,11 +28,28 @@ function parseError(value: unknown): string {
 }
 
 describe('parseAdminCredentials', () => {
-  it('parses operator ids and scrypt hashes', () => {
+  it('parses operator ids and scrypt hashes; without roles an operator is a viewer and maker, never a checker', () => {
     const [credential] = parseAdminCredentials([{ operatorId: 'alice', secretHash: validHash }]);
     expect(credential?.operatorId).toBe('alice');
+    expect(credential?.credentialId).toBe('alice');
+    expect(credential?.roles).toEqual(['viewer', 'maker']);
     expect(credential?.secretHash).toMatchObject({ cost: 16384, blockSize: 8, parallelization: 1 });
     expect(formatScryptHash(credential!.secretHash)).toBe(validHash);
+  });
+
+  it('gives one person several credentials, each with its roles', () => {
+    const credentials = parseAdminCredentials([
+      { operatorId: 'alice', credentialId: 'alice-laptop', secretHash: validHash, roles: ['maker'] },
+      { operatorId: 'alice', credentialId: 'alice-card', secretHash: validHash, roles: ['viewer', 'checker'] },
+    ]);
+    expect(credentials.map(({ credentialId, operatorId, roles }) => ({ credentialId, operatorId, roles }))).toEqual([
+      { credentialId: 'alice-laptop', operatorId: 'alice', roles: ['maker'] },
+      { credentialId: 'alice-card', operatorId: 'alice', roles: ['viewer', 'checker'] },
+    ]);
+  });
+
+  it.each([[[]], [['root']], [['maker', 'maker']], ['maker']])('refuses the roles %p', (roles) => {
+    expect(parseError([{ operatorId: 'alice', secretHash: validHash, roles }])).toContain('entry 0 (alice): roles must be a non-empty list of distinct viewer, maker, checker');
   });
 
   it('accepts an empty list (admin routes then answer 503)', () => {
@@ -50,7 +68,7 @@ describe('parseAdminCredentials', () => {
     expect(message).toBe(
       'a valid list of admin credentials (entry 1: operatorId must be 1 to 64 letters, digits, "_" or "-"; ' +
         'entry 2 (carol): secretHash must be scrypt$N$r$p$saltBase64$hashBase64 within the accepted bounds; ' +
-        'entry 3: operatorId alice appears twice; ' +
+        'entry 3: credentialId alice appears twice; ' +
         'entry 4 has unknown fields role; ' +
         'entry 5 must be an object with operatorId and secretHash)',
     );
@@ -84,8 +102,8 @@ describe('parseAdminCredentials', () => {
 
 describe('parseAdminAuthorization', () => {
   it('splits Bearer <operatorId>.<secret> at the first dot', () => {
-    expect(parseAdminAuthorization('Bearer alice.s3cret.with.dots')).toEqual({ operatorId: 'alice', secret: 's3cret.with.dots' });
-    expect(parseAdminAuthorization('bearer alice.x')).toEqual({ operatorId: 'alice', secret: 'x' });
+    expect(parseAdminAuthorization('Bearer alice.s3cret.with.dots')).toEqual({ credentialId: 'alice', secret: 's3cret.with.dots' });
+    expect(parseAdminAuthorization('bearer alice.x')).toEqual({ credentialId: 'alice', secret: 'x' });
   });
 
   it.each([undefined, '', 'Bearer', 'Bearer alice', 'Bearer .secret', 'Bearer alice.', 'Basic YWxpY2U6eA==', 'Bearer al ice.x', `Bearer alice.${'x'.repeat(600)}`])(
@@ -106,15 +124,17 @@ describe('hashAdminSecret and verifyScrypt', () => {
 });
 
 describe('AdminAuthenticator', () => {
-  async function authenticatorFor(secret: string) {
+  async function authenticatorFor(secret: string, throttle = new AdminLoginThrottle()) {
     const calls: string[] = [];
     const hash = parseScryptHash(await hashAdminSecret(secret, fastParameters))!;
     const countingVerify = async (presented: string, reference: ScryptHash) => {
       calls.push(presented);
       return verifyScrypt(presented, reference);
     };
-    return { authenticator: new AdminAuthenticator([{ operatorId: 'alice', secretHash: hash }], countingVerify), calls };
+    const credential = { credentialId: 'alice', operatorId: 'alice', roles: ['viewer', 'maker'] as const, secretHash: hash };
+    return { authenticator: new AdminAuthenticator([credential], countingVerify, throttle), calls };
   }
+  const alice = { outcome: 'authenticated', operatorId: 'alice', credentialId: 'alice', roles: ['viewer', 'maker'] };
 
   it('is never open without credentials', async () => {
     expect(await new AdminAuthenticator([]).authenticate('Bearer alice.anything')).toEqual({ outcome: 'not-configured' });
@@ -123,7 +143,7 @@ describe('AdminAuthenticator', () => {
   it('accepts the right secret and runs scrypt once per distinct credential', async () => {
     const { authenticator, calls } = await authenticatorFor('s3cret');
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      expect(await authenticator.authenticate('Bearer alice.s3cret')).toEqual({ outcome: 'authenticated', operatorId: 'alice' });
+      expect(await authenticator.authenticate('Bearer alice.s3cret')).toEqual(alice);
     }
     expect(calls).toEqual(['s3cret']);
   });
@@ -135,5 +155,30 @@ describe('AdminAuthenticator', () => {
     expect(await authenticator.authenticate('Bearer mallory.s3cret')).toEqual({ outcome: 'rejected', claimedOperatorId: 'mallory' });
     expect(await authenticator.authenticate('Basic xyz')).toEqual({ outcome: 'rejected' });
     expect(calls).toEqual(['s3cret', 'wrong', 's3cret']);
+  });
+
+  it('throttles unverified attempts per credential id before computing scrypt, and a verified secret still works', async () => {
+    let nowMs = 0;
+    const { authenticator, calls } = await authenticatorFor('s3cret', new AdminLoginThrottle(() => nowMs));
+    await authenticator.authenticate('Bearer alice.s3cret', '10.0.0.1');
+    for (let attempt = 0; attempt < adminLoginAttemptsPerCredentialMax; attempt += 1) {
+      expect(await authenticator.authenticate(`Bearer alice.wrong${attempt}`, `10.0.1.${attempt}`)).toMatchObject({ outcome: 'rejected' });
+    }
+    expect(await authenticator.authenticate('Bearer alice.one-more', '10.0.2.1')).toEqual({ outcome: 'throttled', claimedOperatorId: 'alice', retryAfterSeconds: 60 });
+    expect(calls).toHaveLength(1 + adminLoginAttemptsPerCredentialMax);
+    // The secret verified before is recognised by its digest, without scrypt, even while throttled.
+    expect(await authenticator.authenticate('Bearer alice.s3cret', '10.0.2.1')).toEqual(alice);
+    nowMs += adminLoginWindowMs;
+    expect(await authenticator.authenticate('Bearer alice.wrong-again', '10.0.2.1')).toMatchObject({ outcome: 'rejected' });
+  });
+
+  it('throttles per source address across credential ids', async () => {
+    const { authenticator, calls } = await authenticatorFor('s3cret', new AdminLoginThrottle(() => 0));
+    for (let attempt = 0; attempt < adminLoginAttemptsPerAddressMax; attempt += 1) {
+      await authenticator.authenticate(`Bearer guess${attempt}.x`, '192.0.2.7');
+    }
+    expect(await authenticator.authenticate('Bearer alice.s3cret', '192.0.2.7')).toMatchObject({ outcome: 'throttled' });
+    expect(await authenticator.authenticate('Bearer alice.s3cret', '192.0.2.8')).toEqual(alice);
+    expect(calls).toHaveLength(adminLoginAttemptsPerAddressMax + 1);
   });
 });

@@ -2,9 +2,11 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { ConfigValueError } from '../config/config-definition';
 
 /**
- * Admin credentials (DESIGN §8): an operator presents `Authorization: Bearer <operatorId>.<secret>`;
- * the service holds only `scrypt$<N>$<r>$<p>$<saltB64>$<hashB64>` per operator, from
- * SETTLE_ADMIN_CREDENTIALS. `scripts/hash-admin-secret.mjs` makes such a hash.
+ * Admin credentials (DESIGN §8): an operator presents `Authorization: Bearer <credentialId>.<secret>`;
+ * the service holds only `scrypt$<N>$<r>$<p>$<saltB64>$<hashB64>` per credential, from
+ * SETTLE_ADMIN_CREDENTIALS. `scripts/hash-admin-secret.mjs` makes such a hash. A person is one
+ * operator id: several credentials (a laptop, a break-glass card) may name the same operator, and
+ * maker–checker compares operators, never credentials.
  */
 
 /** Operator ids are short and carry no `.` (the separator from the secret). */
@@ -34,25 +36,42 @@ export interface ScryptHash {
   readonly hash: Buffer;
 }
 
+/**
+ * What an operator may do. Every role may read; a `maker` starts money movements and other changes;
+ * a `checker` approves or rejects what another operator started. Closed set, append-only.
+ */
+export const adminRoles = ['viewer', 'maker', 'checker'] as const;
+export type AdminRole = (typeof adminRoles)[number];
+
+/**
+ * Roles of an entry that names none: what every operator could do before roles existed, except
+ * approving — a checker must be named explicitly (docs/operations.md, "Operators").
+ */
+export const adminRolesDefault: readonly AdminRole[] = ['viewer', 'maker'];
+
 export interface AdminCredential {
+  /** What the caller presents before the dot; the operator id when the entry names no other. */
+  readonly credentialId: string;
+  /** The person: one operator may hold several credentials. */
   readonly operatorId: string;
+  readonly roles: readonly AdminRole[];
   readonly secretHash: ScryptHash;
 }
 
 /** A parsed `Authorization` header; the secret is still unverified. */
 export interface PresentedAdminCredential {
-  readonly operatorId: string;
+  readonly credentialId: string;
   readonly secret: string;
 }
 
 /**
  * Parses the SETTLE_ADMIN_CREDENTIALS value (already JSON-decoded): an array of
- * `{ operatorId, secretHash }`. Throws a {@link ConfigValueError} naming every bad entry by position,
- * never quoting a hash.
+ * `{ operatorId, secretHash, credentialId?, roles? }`. Throws a {@link ConfigValueError} naming every
+ * bad entry by position, never quoting a hash.
  */
 export function parseAdminCredentials(value: unknown): AdminCredential[] {
   if (!Array.isArray(value)) {
-    throw new ConfigValueError('a JSON array of {"operatorId": "...", "secretHash": "scrypt$N$r$p$salt$hash"}');
+    throw new ConfigValueError('a JSON array of {"operatorId": "...", "secretHash": "scrypt$N$r$p$salt$hash", "roles": ["viewer", "maker", "checker"]}');
   }
   if (value.length > adminCredentialsCountMax) {
     throw new ConfigValueError(`at most ${adminCredentialsCountMax} admin credentials`);
@@ -61,28 +80,50 @@ export function parseAdminCredentials(value: unknown): AdminCredential[] {
   const credentials: AdminCredential[] = [];
   const seen = new Set<string>();
   value.forEach((entry: unknown, index) => {
-    const where = `entry ${index}`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      problems.push(`${where} must be an object with operatorId and secretHash`);
-      return;
-    }
-    const { operatorId, secretHash, ...unknown } = entry as Record<string, unknown>;
-    if (Object.keys(unknown).length > 0) problems.push(`${where} has unknown fields ${Object.keys(unknown).join(', ')}`);
-    if (typeof operatorId !== 'string' || !adminOperatorIdPattern.test(operatorId)) {
-      problems.push(`${where}: operatorId must be 1 to 64 letters, digits, "_" or "-"`);
-      return;
-    }
-    if (seen.has(operatorId)) problems.push(`${where}: operatorId ${operatorId} appears twice`);
-    seen.add(operatorId);
-    const parsed = typeof secretHash === 'string' ? parseScryptHash(secretHash) : undefined;
-    if (!parsed) {
-      problems.push(`${where} (${operatorId}): secretHash must be scrypt$N$r$p$saltBase64$hashBase64 within the accepted bounds`);
-      return;
-    }
-    credentials.push({ operatorId, secretHash: parsed });
+    const parsed = parseCredentialEntry(entry, `entry ${index}`, problems);
+    if (!parsed) return;
+    if (seen.has(parsed.credentialId)) problems.push(`entry ${index}: credentialId ${parsed.credentialId} appears twice`);
+    seen.add(parsed.credentialId);
+    credentials.push(parsed);
   });
   if (problems.length > 0) throw new ConfigValueError(`a valid list of admin credentials (${problems.join('; ')})`);
   return credentials;
+}
+
+function parseCredentialEntry(entry: unknown, where: string, problems: string[]): AdminCredential | undefined {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    problems.push(`${where} must be an object with operatorId and secretHash`);
+    return undefined;
+  }
+  const { operatorId, secretHash, credentialId = operatorId, roles = adminRolesDefault, ...unknown } = entry as Record<string, unknown>;
+  if (Object.keys(unknown).length > 0) problems.push(`${where} has unknown fields ${Object.keys(unknown).join(', ')}`);
+  if (typeof operatorId !== 'string' || !adminOperatorIdPattern.test(operatorId)) {
+    problems.push(`${where}: operatorId must be 1 to 64 letters, digits, "_" or "-"`);
+    return undefined;
+  }
+  if (typeof credentialId !== 'string' || !adminOperatorIdPattern.test(credentialId)) {
+    problems.push(`${where} (${operatorId}): credentialId must be 1 to 64 letters, digits, "_" or "-"`);
+    return undefined;
+  }
+  if (!isRoleList(roles)) {
+    problems.push(`${where} (${operatorId}): roles must be a non-empty list of distinct ${adminRoles.join(', ')}`);
+    return undefined;
+  }
+  const parsed = typeof secretHash === 'string' ? parseScryptHash(secretHash) : undefined;
+  if (!parsed) {
+    problems.push(`${where} (${operatorId}): secretHash must be scrypt$N$r$p$saltBase64$hashBase64 within the accepted bounds`);
+    return undefined;
+  }
+  return { credentialId, operatorId, roles, secretHash: parsed };
+}
+
+function isRoleList(roles: unknown): roles is readonly AdminRole[] {
+  return (
+    Array.isArray(roles) &&
+    roles.length > 0 &&
+    new Set(roles).size === roles.length &&
+    roles.every((role) => typeof role === 'string' && (adminRoles as readonly string[]).includes(role))
+  );
 }
 
 /** Parses `scrypt$N$r$p$salt$hash`, or returns undefined when the format or a bound is wrong. */
@@ -146,16 +187,16 @@ export async function verifyScrypt(secret: string, reference: ScryptHash): Promi
 }
 
 /**
- * Splits `Bearer <operatorId>.<secret>`; returns undefined for anything else (the caller answers
+ * Splits `Bearer <credentialId>.<secret>`; returns undefined for anything else (the caller answers
  * 401 without saying which part was wrong).
  */
 export function parseAdminAuthorization(header: string | undefined): PresentedAdminCredential | undefined {
   if (header === undefined || header.length > adminAuthorizationLengthMax) return undefined;
   const match = /^Bearer ([^.\s]+)\.(\S+)$/i.exec(header.trim());
-  const operatorId = match?.[1];
+  const credentialId = match?.[1];
   const secret = match?.[2];
-  if (!operatorId || !secret || !adminOperatorIdPattern.test(operatorId)) return undefined;
-  return { operatorId, secret };
+  if (!credentialId || !secret || !adminOperatorIdPattern.test(credentialId)) return undefined;
+  return { credentialId, secret };
 }
 
 function decodeBase64(text: string): Buffer | undefined {

@@ -259,7 +259,8 @@ describe('service shell', () => {
           target_params: { accountId: 'acc-7' },
           outcome_status: 200,
           outcome_code: null,
-          request_id: 'req-admin-1',
+          // The server makes admin request ids (issue 13 §2), whatever X-Request-Id the caller sent.
+          request_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
           finished: true,
         },
       ]);

@@ -8,14 +8,20 @@ import { type CommonConfigDefinition } from '../config/service-config';
 
 /** The operator every test service accepts, with the smallest scrypt cost the platform accepts (fast). */
 export const testOperator = { operatorId: 'test-operator', secret: 'test-secret-9c1d2f' } as const;
+/** A second person, who may approve what {@link testOperator} (a maker) started: maker–checker. */
+export const testChecker = { operatorId: 'test-checker', secret: 'test-checker-secret-5e2a7b' } as const;
 const testScryptParameters = { cost: 2 ** 14, blockSize: 8, parallelization: 1 };
 
 let credentialsJson: Promise<string> | undefined;
 
-/** SETTLE_ADMIN_CREDENTIALS accepting {@link testOperator}; hashed once per test file. */
+/** SETTLE_ADMIN_CREDENTIALS accepting {@link testOperator} (viewer, maker) and {@link testChecker} (viewer, checker); hashed once per test file. */
 export function testAdminCredentials(): Promise<string> {
-  credentialsJson ??= hashAdminSecret(testOperator.secret, testScryptParameters).then((secretHash) =>
-    JSON.stringify([{ operatorId: testOperator.operatorId, secretHash }]),
+  credentialsJson ??= Promise.all([hashAdminSecret(testOperator.secret, testScryptParameters), hashAdminSecret(testChecker.secret, testScryptParameters)]).then(
+    ([operatorHash, checkerHash]) =>
+      JSON.stringify([
+        { operatorId: testOperator.operatorId, secretHash: operatorHash, roles: ['viewer', 'maker'] },
+        { operatorId: testChecker.operatorId, secretHash: checkerHash, roles: ['viewer', 'checker'] },
+      ]),
   );
   return credentialsJson;
 }
