@@ -10,9 +10,18 @@ export const loadPerTransactionMax = 2_500n;
 
 /**
  * What the stack of a load run needs (ServiceStackOptions.envOf): a phone's cumulative cap covers all
- * its payments of the run, far above the amount past which the registry wants a second operator.
+ * its payments of the run, far above the amount past which the registry wants a second operator, and
+ * the ledger posts the fundings without a checker (docs/ledger.md, "Maker–checker").
  */
-export const loadStackEnvOf = { registry: { SETTLE_REGISTRY_LIMIT_APPROVAL_THRESHOLD: '1000000000000' } } as const;
+export const loadStackEnvOf = {
+  registry: { SETTLE_REGISTRY_LIMIT_APPROVAL_THRESHOLD: '1000000000000' },
+  // A load run funds every wallet generously, one operator alone: no funding waits for a checker.
+  ledger: {
+    SETTLE_LEDGER_SECOND_OPERATOR_ABOVE_MINOR: '1000000000000000',
+    SETTLE_LEDGER_OPERATOR_WINDOW_LIMIT_MINOR: '1000000000000000',
+    SETTLE_LEDGER_ACCOUNT_WINDOW_LIMIT_MINOR: '1000000000000000',
+  },
+} as const;
 
 export interface LoadOnboarding {
   readonly terminals: number;
