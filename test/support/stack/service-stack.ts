@@ -183,7 +183,9 @@ class ChildService implements ServiceProcess {
   async start(): Promise<void> {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([variable]) => !variable.startsWith('SETTLE_')));
     const root = join(__dirname, '../../..');
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, `apps/${this.name}/src/main.ts`)], {
+    // STACK_CPU_PROF_DIR: each service writes a V8 CPU profile there when it exits (bench/tools/profile-summary.mjs).
+    const profiling = process.env.STACK_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.STACK_CPU_PROF_DIR] : [];
+    const child = spawn(process.execPath, [...profiling, '-r', '@swc-node/register', join(root, `apps/${this.name}/src/main.ts`)], {
       cwd: root,
       env: { ...inherited, ...this.env, DATABASE_URL: this.database.url, SETTLE_HTTP_PORT: String(this.port), SETTLE_METRICS_PORT: String(this.metricsPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
