@@ -1,6 +1,6 @@
 // One Jest configuration, three projects: `unit` (*.spec.ts, pure and fast), `integration`
 // (*.int-spec.ts and test/e2e, against the real PostgreSQL and Kafka) and `faults`
-// (test/e2e/*.faults-spec.ts: minutes long, against a Kafka of their own; `npm run test:faults`).
+// (test/e2e/*.faults-spec.ts: minutes long, against a Kafka of their own; the last step of `npm test`).
 const { readFileSync } = require('node:fs');
 
 const swc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
@@ -42,7 +42,7 @@ module.exports = {
       globalTeardown: '<rootDir>/test/support/global-teardown.js',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.js'],
     },
-    // Long runs against a stack and a Kafka of their own: `npm run test:faults`.
+    // Long runs against a stack and a Kafka of their own, run after the others by `npm test` (or alone: `npm run test:faults`).
     { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/e2e/**/*.faults-spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.js'] },
   ],
 };

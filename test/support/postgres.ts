@@ -21,8 +21,26 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
   return {
     name,
     url: url.toString(),
-    drop: () => withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () => dropDatabase(name),
   };
+}
+
+/** How long {@link dropDatabase} lets sessions that are already closing end on their own. */
+const sessionsClosingWaitMs = 2_000;
+
+/**
+ * Drops a test database. `pool.end()` resolves before its sessions have closed; forcing the drop at
+ * once terminates them mid-close, and the ending client's 'error' event (57P01) is unhandled in the
+ * test process. So the sessions get a few seconds to close; only what is still open is forced.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  await withAdmin(async (client) => {
+    const deadline = Date.now() + sessionsClosingWaitMs;
+    const openSessions = async () =>
+      (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name])).rows[0]!.n;
+    while ((await openSessions()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  });
 }
 
 /** Applies every numbered SQL file of a folder, in order (the services use libs/platform's runner). */

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, JsonSchemaValidationPipe, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
-import { createKafkajsPort, kafkaTlsOptions, type MessagingSettings, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import { createKafkajsPort, kafkaTlsOptions, withConnection, type MessagingSettings, type SqlExecutor, type SqlPool } from '@settle/messaging';
 import { rebuildAndCompare, type RebuildReport, verifyJournalChains, type VerifyChainReport } from './check-journal';
 import { rebuildFromTopicAndCompare, type RebuildFromTopicReport } from './rebuild-from-topic';
 
@@ -50,14 +50,14 @@ export class CheckJournalController {
     return rebuildFromTopicAndCompare(this.pool, kafka, { topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX, keepSchema: query.keepSchema === 'true' });
   }
 
-  private async inSnapshot<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      return await work(client);
-    } finally {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
-    }
+  private inSnapshot<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+    return withConnection(this.pool, async (client, markBroken) => {
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        return await work(client);
+      } finally {
+        await client.query('ROLLBACK').catch(markBroken);
+      }
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type LedgerEntryPostedV1, type PaymentVerifiedV1 } from '@settle/contracts';
-import { inTransaction, type KafkaPort, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import { inTransaction, withConnection, type KafkaPort, type SqlExecutor, type SqlPool } from '@settle/messaging';
 import { appendEntries } from '../adapters/postgres/journal-store';
 import { assert } from '../domain/assert';
 import { type PostedEntry } from '../domain/entry';
@@ -263,61 +263,61 @@ type Comparison = Pick<
 >;
 
 /** Live against rebuilt, set-based, in one REPEATABLE READ snapshot of the live tables. */
-async function compareWithLive(pool: SqlPool, liveSchema: string, schema: string, entriesTopic: string): Promise<Comparison> {
+function compareWithLive(pool: SqlPool, liveSchema: string, schema: string, entriesTopic: string): Promise<Comparison> {
   const live = quoted(liveSchema);
   const rebuilt = quoted(schema);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const outbox = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${live}.messaging_outbox WHERE topic = $1`, [entriesTopic]);
-    const accounts = await client.query<{ account_id: string; live: string | null; rebuilt: string | null; total: number }>(
-      `SELECT account_id, concat_ws('/', l.purpose, l.type, l.currency, l.owner_kind, l.owner_id) AS live,
-              concat_ws('/', r.purpose, r.type, r.currency, r.owner_kind, r.owner_id) AS rebuilt, count(*) OVER ()::int AS total
-         FROM ${live}.ledger_accounts l FULL JOIN ${rebuilt}.ledger_accounts r USING (account_id)
-        WHERE (l.purpose, l.type, l.currency, l.owner_kind, l.owner_id) IS DISTINCT FROM (r.purpose, r.type, r.currency, r.owner_kind, r.owner_id)
-        ORDER BY account_id LIMIT $1`,
-      [reportedMismatchesMax],
-    );
-    const heads = await client.query<{ partition: number; live_sequence: string; live_hash: string; rebuilt_sequence: string; rebuilt_hash: string; total: number }>(
-      `SELECT partition, l.last_sequence::text AS live_sequence, l.last_hash AS live_hash, r.last_sequence::text AS rebuilt_sequence, r.last_hash AS rebuilt_hash,
-              count(*) OVER ()::int AS total
-         FROM ${live}.ledger_partitions l JOIN ${rebuilt}.ledger_partitions r USING (partition)
-        WHERE l.last_sequence <> r.last_sequence OR l.last_hash <> r.last_hash
-        ORDER BY partition LIMIT $1`,
-      [reportedMismatchesMax],
-    );
-    const balances = await client.query<{ account_id: string; partition: number; live_debits: string; live_credits: string; rebuilt_debits: string; rebuilt_credits: string; total: number }>(
-      `SELECT account_id, partition, coalesce(l.debits, 0)::text AS live_debits, coalesce(l.credits, 0)::text AS live_credits,
-              coalesce(r.debits, 0)::text AS rebuilt_debits, coalesce(r.credits, 0)::text AS rebuilt_credits, count(*) OVER ()::int AS total
-         FROM ${live}.ledger_balances l FULL JOIN ${rebuilt}.ledger_balances r USING (account_id, partition)
-        WHERE coalesce(l.debits, 0) <> coalesce(r.debits, 0) OR coalesce(l.credits, 0) <> coalesce(r.credits, 0)
-        ORDER BY account_id, partition LIMIT $1`,
-      [reportedMismatchesMax],
-    );
-    const totals = await client.query<{ currency: string; debits: string; credits: string }>(
-      `SELECT currency, sum(debits)::text AS debits, sum(credits)::text AS credits FROM ${rebuilt}.ledger_balances GROUP BY currency ORDER BY currency`,
-    );
-    return {
-      unpublishedEntryEvents: outbox.rows[0]?.n ?? 0,
-      accountMismatches: accounts.rows.map((row) => ({ accountId: row.account_id, live: row.live || null, rebuilt: row.rebuilt || null })),
-      accountMismatchCount: accounts.rows[0]?.total ?? 0,
-      headMismatches: heads.rows.map((row) => ({
-        partition: row.partition,
-        live: { sequence: row.live_sequence, hash: row.live_hash },
-        rebuilt: { sequence: row.rebuilt_sequence, hash: row.rebuilt_hash },
-      })),
-      headMismatchCount: heads.rows[0]?.total ?? 0,
-      balanceMismatches: balances.rows.map((row) => ({
-        accountId: row.account_id,
-        partition: row.partition,
-        live: { debits: row.live_debits, credits: row.live_credits },
-        rebuilt: { debits: row.rebuilt_debits, credits: row.rebuilt_credits },
-      })),
-      balanceMismatchCount: balances.rows[0]?.total ?? 0,
-      trialBalance: totals.rows.map((row) => ({ currency: row.currency, debits: row.debits, credits: row.credits, balanced: row.debits === row.credits })),
-    };
-  } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release();
-  }
+  return withConnection(pool, async (client, markBroken) => {
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const outbox = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${live}.messaging_outbox WHERE topic = $1`, [entriesTopic]);
+      const accounts = await client.query<{ account_id: string; live: string | null; rebuilt: string | null; total: number }>(
+        `SELECT account_id, concat_ws('/', l.purpose, l.type, l.currency, l.owner_kind, l.owner_id) AS live,
+                concat_ws('/', r.purpose, r.type, r.currency, r.owner_kind, r.owner_id) AS rebuilt, count(*) OVER ()::int AS total
+           FROM ${live}.ledger_accounts l FULL JOIN ${rebuilt}.ledger_accounts r USING (account_id)
+          WHERE (l.purpose, l.type, l.currency, l.owner_kind, l.owner_id) IS DISTINCT FROM (r.purpose, r.type, r.currency, r.owner_kind, r.owner_id)
+          ORDER BY account_id LIMIT $1`,
+        [reportedMismatchesMax],
+      );
+      const heads = await client.query<{ partition: number; live_sequence: string; live_hash: string; rebuilt_sequence: string; rebuilt_hash: string; total: number }>(
+        `SELECT partition, l.last_sequence::text AS live_sequence, l.last_hash AS live_hash, r.last_sequence::text AS rebuilt_sequence, r.last_hash AS rebuilt_hash,
+                count(*) OVER ()::int AS total
+           FROM ${live}.ledger_partitions l JOIN ${rebuilt}.ledger_partitions r USING (partition)
+          WHERE l.last_sequence <> r.last_sequence OR l.last_hash <> r.last_hash
+          ORDER BY partition LIMIT $1`,
+        [reportedMismatchesMax],
+      );
+      const balances = await client.query<{ account_id: string; partition: number; live_debits: string; live_credits: string; rebuilt_debits: string; rebuilt_credits: string; total: number }>(
+        `SELECT account_id, partition, coalesce(l.debits, 0)::text AS live_debits, coalesce(l.credits, 0)::text AS live_credits,
+                coalesce(r.debits, 0)::text AS rebuilt_debits, coalesce(r.credits, 0)::text AS rebuilt_credits, count(*) OVER ()::int AS total
+           FROM ${live}.ledger_balances l FULL JOIN ${rebuilt}.ledger_balances r USING (account_id, partition)
+          WHERE coalesce(l.debits, 0) <> coalesce(r.debits, 0) OR coalesce(l.credits, 0) <> coalesce(r.credits, 0)
+          ORDER BY account_id, partition LIMIT $1`,
+        [reportedMismatchesMax],
+      );
+      const totals = await client.query<{ currency: string; debits: string; credits: string }>(
+        `SELECT currency, sum(debits)::text AS debits, sum(credits)::text AS credits FROM ${rebuilt}.ledger_balances GROUP BY currency ORDER BY currency`,
+      );
+      return {
+        unpublishedEntryEvents: outbox.rows[0]?.n ?? 0,
+        accountMismatches: accounts.rows.map((row) => ({ accountId: row.account_id, live: row.live || null, rebuilt: row.rebuilt || null })),
+        accountMismatchCount: accounts.rows[0]?.total ?? 0,
+        headMismatches: heads.rows.map((row) => ({
+          partition: row.partition,
+          live: { sequence: row.live_sequence, hash: row.live_hash },
+          rebuilt: { sequence: row.rebuilt_sequence, hash: row.rebuilt_hash },
+        })),
+        headMismatchCount: heads.rows[0]?.total ?? 0,
+        balanceMismatches: balances.rows.map((row) => ({
+          accountId: row.account_id,
+          partition: row.partition,
+          live: { debits: row.live_debits, credits: row.live_credits },
+          rebuilt: { debits: row.rebuilt_debits, credits: row.rebuilt_credits },
+        })),
+        balanceMismatchCount: balances.rows[0]?.total ?? 0,
+        trialBalance: totals.rows.map((row) => ({ currency: row.currency, debits: row.debits, credits: row.credits, balanced: row.debits === row.credits })),
+      };
+    } finally {
+      await client.query('ROLLBACK').catch(markBroken);
+    }
+  });
 }

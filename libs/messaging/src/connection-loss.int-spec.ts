@@ -1,4 +1,8 @@
-// Regression (found by test/e2e/faults-under-load.faults-spec.ts): the relay holds one checked-out
+// Regressions (found by test/e2e/faults-under-load.faults-spec.ts). pg leaves a checked-out client
+// without an error listener, so the server ending a session (pg_terminate_backend, a failover) while a
+// service held it went unhandled and killed the whole service.
+//
+// The relay holds one checked-out
 // connection for its bucket locks, and pg leaves a checked-out client without an error listener. When
 // the server ended that session while the relay idled (pg_terminate_backend, a failover), the 'error'
 // event went unhandled and killed the whole service. Now the relay drops the connection, reconnects
@@ -32,6 +36,38 @@ describe('outbox relay when PostgreSQL ends its session', () => {
     expect(relay.status()).toMatchObject({ running: true, published: 2 });
   });
 });
+
+describe('inTransaction when PostgreSQL ends its session between two queries', () => {
+  let harness: Harness;
+  beforeAll(async () => (harness = await createHarness('tx-loss')));
+  afterAll(() => harness.close());
+
+  it('rejects, rolls back and leaves the pool usable, without an unhandled error', async () => {
+    const outcome = inTransaction(harness.pool, async (sql) => {
+      await appendToOutbox(sql, [paymentVerified(1)], { topicPrefix: harness.topicPrefix });
+      const { rows } = await sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await terminateSession(rows[0]!.pid);
+      // The 'error' event of the ended session arrives while the transaction still holds the client.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sql.query('SELECT 1');
+    });
+    await expect(outcome).rejects.toThrow();
+
+    expect((await harness.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_outbox')).rows[0]!.n).toBe(0);
+    await inTransaction(harness.pool, (sql) => appendToOutbox(sql, [paymentVerified(2)], { topicPrefix: harness.topicPrefix }));
+    expect((await harness.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_outbox')).rows[0]!.n).toBe(1);
+  });
+});
+
+async function terminateSession(pid: number): Promise<void> {
+  const admin = new Client({ connectionString: postgresAdminUrl });
+  await admin.connect();
+  try {
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+  } finally {
+    await admin.end();
+  }
+}
 
 /** pg_terminate_backend on every session of `database` (the relay's among them); how many there were. */
 async function terminateSessionsOf(database: string): Promise<number> {
