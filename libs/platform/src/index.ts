@@ -74,6 +74,7 @@ export { ServiceLifecycle } from './health/service-lifecycle';
 // Database
 export { CLOCK, type Clock, systemClock } from './clock/clock';
 export { SQL_POOL, sqlPoolOf } from './database/sql-pool';
+export { AndroidRevocationStatusKeeper, type AndroidRevocationStatusSettings, revocationListOff } from './attestation/android-revocation-status';
 export { createDataSource, databaseConnectTimeoutMs, type DatabaseOptions } from './database/data-source';
 export { platformMigrations } from './database/platform-migrations';
 export {
