@@ -43,7 +43,7 @@ export { sha256Concat, sha256LengthBytes } from './digest/sha256';
 
 export { type VerifySignatureInput, verifySignature } from './signatures/verify-signature';
 export { verifySignatureAsync } from './signatures/verify-signature-async';
-export { type SignInput, sign } from './signatures/sign';
+export { createSigner, type SignInput, sign } from './signatures/sign';
 export { ecdsaDerToRaw, ecdsaRawToDer } from './signatures/ecdsa-der';
 
 export { type DecodeCborStrictOptions, decodeCborStrict } from './cbor/decode-cbor-strict';

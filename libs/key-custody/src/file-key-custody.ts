@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { type Es256PrivateJwk, type Es256PublicJwk, calculateJwkThumbprint, exportPublicJwk, generateKeyPair, importPrivateJwk, sign } from '@settle/crypto';
+import { type Es256PrivateJwk, type Es256PublicJwk, calculateJwkThumbprint, createSigner, exportPublicJwk, generateKeyPair, importPrivateJwk } from '@settle/crypto';
 import { KeyCustodyError } from './errors';
 import { type CustodyKey, type CustodyPurpose, type KeyCustody, custodyPurposes } from './key-custody';
 
@@ -35,7 +35,8 @@ const keyCustodyDocumentSizeMaxBytes = 1_048_576;
 const keysMax = 64;
 
 interface HeldKey extends CustodyKey {
-  readonly privateJwk: Es256PrivateJwk;
+  /** Signs with the key, imported into OpenSSL once when the document is read. */
+  readonly sign: (data: Uint8Array) => Uint8Array;
 }
 
 function invalid(message: string): never {
@@ -65,7 +66,8 @@ function readEntry(value: unknown, index: number): HeldKey {
   const activatesAt = readDate(entry['activatesAt'], `keys/${index}/activatesAt`);
   const retiresAt = entry['retiresAt'] === undefined ? undefined : readDate(entry['retiresAt'], `keys/${index}/retiresAt`);
   if (retiresAt !== undefined && retiresAt <= activatesAt) invalid(`keys/${index}/retiresAt must be after activatesAt`);
-  const key = { purpose: entry['purpose'] as CustodyPurpose, kid: calculateJwkThumbprint(publicJwk), alg: 'ES256' as const, publicJwk, activatesAt, privateJwk };
+  const sign = createSigner({ alg: 'ES256', privateJwk, backend: 'native' });
+  const key = { purpose: entry['purpose'] as CustodyPurpose, kid: calculateJwkThumbprint(publicJwk), alg: 'ES256' as const, publicJwk, activatesAt, sign };
   return retiresAt === undefined ? key : { ...key, retiresAt };
 }
 
@@ -118,14 +120,14 @@ export class FileKeyCustody implements KeyCustody {
 
   async keys(purpose: CustodyPurpose): Promise<readonly CustodyKey[]> {
     this.reloadIfChanged();
-    return this.held.filter((key) => key.purpose === purpose).map(({ privateJwk: _secret, ...key }) => key);
+    return this.held.filter((key) => key.purpose === purpose).map(({ sign: _secret, ...key }) => key);
   }
 
   async sign(purpose: CustodyPurpose, kid: string, data: Uint8Array): Promise<Uint8Array> {
     this.reloadIfChanged();
     const key = this.held.find((candidate) => candidate.purpose === purpose && candidate.kid === kid);
     if (key === undefined) throw new KeyCustodyError('ERR_UNKNOWN_KEY', `no ${purpose} key ${kid} in custody`);
-    return sign({ alg: 'ES256', privateJwk: key.privateJwk, data, backend: 'native' });
+    return key.sign(data);
   }
 
   private reloadIfChanged(): void {

@@ -67,20 +67,25 @@ export function verifyWithNativeAsync(alg: SignatureAlgorithm, jwk: JwkInput, da
   });
 }
 
-/** Signs with node:crypto (randomised k for ES256, so s is high about half the time). */
-export function signWithNative(key: ParsedPrivateKey, data: Uint8Array): Uint8Array {
-  let privateKey: KeyObject;
+/** Imports a checked private key into OpenSSL once, for {@link signWithNativeKey}. */
+export function nativePrivateKeyOf(key: ParsedPrivateKey): KeyObject {
   try {
-    privateKey = createPrivateKey({ key: { ...key.privateJwk }, format: 'jwk' });
+    return createPrivateKey({ key: { ...key.privateJwk }, format: 'jwk' });
   } catch (error) {
     throw new CryptoError('ERR_JWK_INVALID', 'OpenSSL refused the private key', { cause: error });
   }
-  const signature =
-    key.alg === 'ES256'
-      ? nodeSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' })
-      : nodeSign(null, data, privateKey);
-  assert(signature.length === signatureLengthBytes[key.alg], 'native signature length');
+}
+
+/** Signs with an imported key (randomised k for ES256, so s is high about half the time). */
+export function signWithNativeKey(alg: SignatureAlgorithm, privateKey: KeyObject, data: Uint8Array): Uint8Array {
+  const signature = alg === 'ES256' ? nodeSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' }) : nodeSign(null, data, privateKey);
+  assert(signature.length === signatureLengthBytes[alg], 'native signature length');
   return new Uint8Array(signature);
+}
+
+/** Signs with node:crypto, importing the key for this one signature. */
+export function signWithNative(key: ParsedPrivateKey, data: Uint8Array): Uint8Array {
+  return signWithNativeKey(key.alg, nativePrivateKeyOf(key), data);
 }
 
 /** SHA-256 of the concatenation of `parts` by OpenSSL (the digest module picks it where it exists). */

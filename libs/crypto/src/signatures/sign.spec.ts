@@ -3,7 +3,7 @@
 import { type SignatureAlgorithm, signatureBackends } from '../algorithms';
 import { generateKeyPair } from '../keys/generate-key-pair';
 import { readVectorFile } from '../testing/vectors';
-import { sign } from './sign';
+import { createSigner, sign } from './sign';
 import { verifySignature } from './verify-signature';
 
 interface RfcVectors {
@@ -38,7 +38,21 @@ describe.each(signatureBackends)('sign, %s back end', (backend) => {
       ['EdDSA', privateJwk],
     ] as const) {
       expect(() => sign({ alg: alg as SignatureAlgorithm, privateJwk: key, data, backend })).toThrow(expect.objectContaining({ code: 'ERR_JWK_INVALID' }));
+      expect(() => createSigner({ alg: alg as SignatureAlgorithm, privateJwk: key, backend })).toThrow(expect.objectContaining({ code: 'ERR_JWK_INVALID' }));
     }
+  });
+
+  it.each(['ES256', 'EdDSA'] as const)('createSigner checks the %s key once and signs like sign, call after call', (alg) => {
+    const { privateJwk, publicJwk } = generateKeyPair(alg);
+    const signWith = createSigner({ alg, privateJwk, backend });
+    for (const text of ['receipt 1', 'receipt 2', '']) {
+      const data = new TextEncoder().encode(text);
+      const signature = signWith(data);
+      expect(signature).toHaveLength(64);
+      for (const verifier of signatureBackends) expect(verifySignature({ alg, jwk: publicJwk, data, signature, backend: verifier })).toBe(true);
+      if (backend === 'noble' || alg === 'EdDSA') expect(signature).toEqual(sign({ alg, privateJwk, data, backend }));
+    }
+    expect(() => signWith('not bytes' as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
   });
 });
 

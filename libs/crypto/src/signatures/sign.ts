@@ -3,7 +3,7 @@ import { isBytes } from '../encoding/bytes';
 import { CryptoError, assert } from '../errors';
 import { type JwkInput } from '../keys/jwk';
 import { parsePrivateJwk } from '../keys/parse-jwk';
-import { signWithNative } from './native-backend';
+import { nativePrivateKeyOf, signWithNative, signWithNativeKey } from './native-backend';
 import { signWithNoble } from './noble-backend';
 
 /**
@@ -16,7 +16,7 @@ import { signWithNoble } from './noble-backend';
  */
 export interface SignInput {
   readonly alg: SignatureAlgorithm;
-  /** The signer's private JWK (checked in full on every call: signing is not on a hot path). */
+  /** The signer's private JWK (checked in full on every call; a service signing per request uses {@link createSigner}). */
   readonly privateJwk: JwkInput;
   readonly data: Uint8Array;
   /** `'noble'` is deterministic and always gives a low s; `'native'` uses OpenSSL (random k for ES256). */
@@ -44,4 +44,30 @@ export function sign(input: SignInput): Uint8Array {
   const signature = backend === 'native' ? signWithNative(key, input.data) : signWithNoble(key, input.data);
   assert(signature.length === signatureLengthBytes[alg], 'signature length');
   return signature;
+}
+
+/**
+ * A signer for one key, for a service that signs per request (receipts, confirmations, access
+ * tokens): the key is checked in full and imported once — deriving and comparing its public point
+ * costs far more than a signature — and each call only signs. The same signatures as {@link sign}.
+ *
+ * @example
+ * ```ts
+ * import { createSigner } from '@settle/crypto';
+ * const signReceipt = createSigner({ alg: 'ES256', privateJwk, backend: 'native' });
+ * const signature = signReceipt(new TextEncoder().encode('hello'));
+ * ```
+ */
+export function createSigner(input: Omit<SignInput, 'data'>): (data: Uint8Array) => Uint8Array {
+  if (typeof input !== 'object' || input === null) throw new CryptoError('ERR_INVALID_ARGUMENT', 'createSigner takes one object argument');
+  const alg = checkSignatureAlgorithm(input.alg);
+  const backend = checkSignatureBackend(input.backend);
+  const key = parsePrivateJwk(input.privateJwk, alg);
+  const privateKey = backend === 'native' ? nativePrivateKeyOf(key) : undefined;
+  return (data) => {
+    if (!isBytes(data)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'data must be a Uint8Array');
+    const signature = privateKey === undefined ? signWithNoble(key, data) : signWithNativeKey(alg, privateKey, data);
+    assert(signature.length === signatureLengthBytes[alg], 'signature length');
+    return signature;
+  };
 }
