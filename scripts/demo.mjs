@@ -157,6 +157,8 @@ async function startServicesForDemo(run, receiver, stopper) {
       },
       // The demo runs offline: no fetch of Google's Android revocation list (its devices are the demo CA's).
       verifier: { SETTLE_VERIFIER_ATTESTATION_POLICY_FILE: run.policyFile, SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off' },
+      // The demo's phones and terminals may hold software keys (the demo policy accepts them): they pay offline.
+      registry: { SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: 'strongbox,tee,secure-enclave,software' },
     },
   });
   for (const { name, url } of stack.services) log(`  ${name.padEnd(13)} ${url}   (docs ${url}/docs)`);

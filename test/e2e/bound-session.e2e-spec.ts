@@ -164,6 +164,8 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
         SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'registry-key-custody.json'),
         SETTLE_AUTH_MODE: 'token-binding',
         SETTLE_AUTH_JWKS_URL: jwksUrl,
+        // The device enrols software keys (format none): let it check in.
+        SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: 'strongbox,tee,secure-enclave,software',
       },
     });
     cleanups.unshift(() => registry.stop());
@@ -216,7 +218,7 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
     expect(await admin('POST', '/admin/accounts', { accountId, holderDisplayName: 'Holder', currency: 'EUR' })).toMatchObject({ status: 200 });
     expect(await admin('POST', '/admin/devices', { deviceId, accountId, platform: 'android' })).toMatchObject({ status: 200 });
     expect(await admin('PUT', `/admin/devices/${deviceId}/offline-limits`, { limits })).toMatchObject({ status: 200 });
-    const issued = await admin('POST', '/admin/enrolment-codes', { subject: { kind: 'account', id: accountId } });
+    const issued = await admin('POST', '/admin/enrolment-codes', { subject: { kind: 'device', id: deviceId } });
     expect(issued.status).toBe(201);
     const challenge = await registryCall('POST', '/enrolment/challenges', { enrolmentCode: issued.body.code, deviceId });
     expect(challenge.status).toBe(201);

@@ -34,7 +34,8 @@ const developmentPolicy = JSON.stringify({ development: true, android: { formats
 
 async function startServices(verifierEnv: NodeJS.ProcessEnv): Promise<Services> {
   const kafka = { SETTLE_KAFKA_TOPIC_PREFIX: `e2e${randomBytes(4).toString('hex')}.`, SETTLE_KAFKA_CREATE_TOPICS: 'true' };
-  const registry = await startTestService(testRegistryDefinition, { env: { ...kafka, SETTLE_KEY_CUSTODY_FILE: writeCredentialCustodyFile() } });
+  // The devices here enrol software keys (format none): they check in only where software may pay offline.
+  const registry = await startTestService(testRegistryDefinition, { env: { ...kafka, SETTLE_KEY_CUSTODY_FILE: writeCredentialCustodyFile(), SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: 'strongbox,tee,secure-enclave,software' } });
   try {
     // The verifier's device routes are not used here: its guard trusts a throwaway issuer.
     const verifier = await startTestService(verifierDefinition, { env: { ...kafka, SETTLE_AUTH_JWKS: JSON.stringify(createTestTokenIssuer().jwks()), ...verifierEnv } });
@@ -71,7 +72,7 @@ async function enrolDevice(registryUrl: string): Promise<string[] & { deviceId: 
   const deviceId = uniqueId('dev');
   expect(await admin('POST', '/admin/accounts', { accountId, holderDisplayName: 'Holder', currency: 'EUR' })).toMatchObject({ status: 200 });
   expect(await admin('POST', '/admin/devices', { deviceId, accountId, platform: 'android' })).toMatchObject({ status: 200 });
-  const issued = await admin('POST', '/admin/enrolment-codes', { subject: { kind: 'account', id: accountId } });
+  const issued = await admin('POST', '/admin/enrolment-codes', { subject: { kind: 'device', id: deviceId } });
   expect(issued.status).toBe(201);
   const challenge = await call(registryUrl, 'POST', '/enrolment/challenges', { enrolmentCode: issued.body.code, deviceId });
   expect(challenge.status).toBe(201);

@@ -303,7 +303,7 @@ async function newPhone(world: World, accountId: string): Promise<Phone> {
   const admin = (method: string, path: string, body?: unknown) => registryCall(world, method, path, body, adminAuthorization());
   expect(await admin('POST', '/admin/devices', { deviceId, accountId, platform: 'android' })).toMatchObject({ status: 200 });
   expect(await admin('PUT', `/admin/devices/${deviceId}/offline-limits`, { limits: offlineLimits })).toMatchObject({ status: 200 });
-  const code = await admin('POST', '/admin/enrolment-codes', { subject: { kind: 'account', id: accountId } });
+  const code = await admin('POST', '/admin/enrolment-codes', { subject: { kind: 'device', id: deviceId } });
   const store = new MemoryStore();
   const keystore = new SoftwareKeystore({ store, authenticateUser: async () => true, backend: 'native' });
   const binding = generateKeyPair('ES256');

@@ -1,7 +1,9 @@
+import { attestationLevels } from '@settle/contracts';
 import { keyCustodyConfig, type KeyCustodySettings } from '@settle/key-custody';
 import { messagingConfig } from '@settle/messaging';
 import { defineConfig, defineServiceConfig, httpTlsConfig } from '@settle/platform';
 import { resourceGuardConfig } from '@settle/resource-guard';
+import { offlineAttestationLevelsDefault, offlineAttestationLevelsPattern } from './domain/offline-attestation';
 
 /** The registry's own settings (docs/registry.md explains them; docs/configuration.md lists them). */
 export const registrySettings = defineConfig({
@@ -61,6 +63,14 @@ export const registrySettings = defineConfig({
     default: 10,
     description: 'Check-ins (or terminal credentials) one device (or terminal) may obtain at once before SETTLE_REGISTRY_DEVICE_CREDENTIALS_PER_MINUTE applies.',
   },
+  SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: {
+    type: 'string',
+    default: offlineAttestationLevelsDefault.join(','),
+    pattern: offlineAttestationLevelsPattern,
+    patternDescription: `attestation levels (${attestationLevels.join(', ')}) separated by commas`,
+    description:
+      'Attestation levels whose payment keys get an offline allowance (device check-ins, terminal credentials); a key attested below them is refused both (409 ATTESTATION_LEVEL_NOT_OFFLINE). Add software only where software keys may pay offline (development, tests).',
+  },
   SETTLE_REGISTRY_CREDENTIAL_KEY_PREPUBLISH_MS: {
     type: 'duration-ms',
     min: 0,
@@ -84,4 +94,5 @@ export interface RegistrySettings extends KeyCustodySettings {
   readonly SETTLE_REGISTRY_CREDENTIAL_KEY_PREPUBLISH_MS: number;
   readonly SETTLE_REGISTRY_DEVICE_CREDENTIALS_PER_MINUTE: number;
   readonly SETTLE_REGISTRY_DEVICE_CREDENTIAL_BURST: number;
+  readonly SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: string;
 }

@@ -20,6 +20,8 @@ describeServiceShell(withTestIssuerJwks, {
     'registry/0002-entities-keys-enrolment.sql',
     'registry/0003-device-check-ins.sql',
     'registry/0004-binding-key-status.sql',
+    'registry/0005-enrolment-codes-per-device.sql',
+    'registry/0006-keys-retired-on-activation.sql',
   ],
 });
 

@@ -30,6 +30,8 @@ import { EnrolmentController } from './register-keys/enrolment.controller';
 import { EnrolmentHandler } from './register-keys/enrolment.handler';
 import { RegisterTerminalController } from './register-terminal/register-terminal.controller';
 import { RegisterTerminalHandler } from './register-terminal/register-terminal.handler';
+import { RevokeEnrolmentCodeController } from './revoke-enrolment-code/revoke-enrolment-code.controller';
+import { RevokeEnrolmentCodeHandler } from './revoke-enrolment-code/revoke-enrolment-code.handler';
 import { SetOfflineCapabilityController } from './set-offline-capability/set-offline-capability.controller';
 import { SetOfflineCapabilityHandler } from './set-offline-capability/set-offline-capability.handler';
 import { SetOfflineLimitsController } from './set-offline-limits/set-offline-limits.controller';
@@ -44,6 +46,7 @@ const adminControllers = [
   RegisterTerminalController,
   AddDeviceController,
   IssueEnrolmentCodeController,
+  RevokeEnrolmentCodeController,
   SetOfflineLimitsController,
   ApproveLimitChangeController,
   SetOfflineCapabilityController,
@@ -57,6 +60,7 @@ const adminHandlers = [
   RegisterTerminalHandler,
   AddDeviceHandler,
   IssueEnrolmentCodeHandler,
+  RevokeEnrolmentCodeHandler,
   SetOfflineLimitsHandler,
   ApproveLimitChangeHandler,
   SetOfflineCapabilityHandler,

@@ -91,7 +91,7 @@ export async function newPhone(endpoints: Endpoints, accountId: string, offlineL
   expectStatus(await registryAdmin(endpoints, 'POST', '/admin/devices', { deviceId, accountId, platform: 'android' }), 200, `register device ${deviceId}`);
   const limits = expectStatus(await registryAdmin(endpoints, 'PUT', `/admin/devices/${deviceId}/offline-limits`, { limits: offlineLimits }), 200, `offline limits of ${deviceId}`);
   if (limits.body['outcome'] !== 'applied') throw new Error(`the offline limits of ${deviceId} were not applied: ${JSON.stringify(limits.body)}`);
-  const code = expectStatus(await registryAdmin(endpoints, 'POST', '/admin/enrolment-codes', { subject: { kind: 'account', id: accountId } }), 201, 'enrolment code');
+  const code = expectStatus(await registryAdmin(endpoints, 'POST', '/admin/enrolment-codes', { subject: { kind: 'device', id: deviceId } }), 201, 'enrolment code');
   const store = new MemoryStore();
   const keystore = new SoftwareKeystore({ store, authenticateUser: async () => true, backend: 'native' });
   const binding = generateKeyPair('ES256');

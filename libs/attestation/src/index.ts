@@ -14,7 +14,17 @@ export {
   appAttestAssertionSizeMaxBytes,
 } from './apple-app-attest/app-attest-assertion-result';
 export {
+  type AppAttestKeyVouch,
+  type AppAttestKeyVouchEvidence,
+  appAttestKeyVouchClientData,
+  appAttestKeyVouchClientDataHash,
+  appAttestKeyVouchLabel,
+  decodeAppAttestKeyVouchEvidence,
+  encodeAppAttestKeyVouchEvidence,
+} from './apple-app-attest/app-attest-key-vouch';
+export {
   type AndroidKeyAttestationProperties,
+  type AppAttestVoucher,
   type AppleAppAttestProperties,
   type AttestationProperties,
   type AttestationRejection,

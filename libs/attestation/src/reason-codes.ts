@@ -64,6 +64,8 @@ export const attestationReasonCodes = [
   'ORIGIN_MISMATCH',
   /** Android: the stored copy of Google's status list is older than the service allows (fail closed). */
   'REVOCATION_STATUS_LIST_STALE',
+  /** Apple App Attest: the assertion vouching for a Secure Enclave key has a counter not above its attestation's (0). */
+  'COUNTER_NOT_INCREASING',
 ] as const;
 
 /**

@@ -70,6 +70,30 @@ export interface AppleAppAttestProperties {
   readonly userAuthenticationRequired: 'not-attested';
   /** Apple's receipt (PKCS#7), kept for the fraud-metric service; not verified here. */
   readonly receipt: Uint8Array;
+  /**
+   * For a key the App Attest key vouches for by an assertion (binding keys: a Secure Enclave key, since
+   * an App Attest key cannot sign TLS or DPoP): the App Attest key and the assertion's counter. Then
+   * `appleKeyId`, `trustAnchor` and `receipt` are the App Attest key's. `null` when the registered key is
+   * the App Attest key itself.
+   */
+  readonly vouchedBy: AppAttestVoucher | null;
+}
+
+/**
+ * The App Attest key that vouched for a registered key at enrolment (docs/attestation.md, "iOS").
+ *
+ * @example
+ * ```ts
+ * if (verdict.properties.format === 'apple-app-attest' && verdict.properties.vouchedBy) store(verdict.properties.vouchedBy.keyId);
+ * ```
+ */
+export interface AppAttestVoucher {
+  /** RFC 7638 thumbprint of the App Attest key. */
+  readonly keyId: string;
+  /** The App Attest key (P-256): later assertions (e.g. fresh evidence at session start) verify with it. */
+  readonly publicKeyJwk: PublicJwk;
+  /** The vouching assertion's counter: later assertions of this App Attest key must have greater ones. */
+  readonly assertionCounter: number;
 }
 
 /**

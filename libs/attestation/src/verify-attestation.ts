@@ -1,6 +1,7 @@
 import { type JwkInput, type PublicJwk, importPublicJwk, isCryptoError } from '@settle/crypto';
 import { isBytes } from '@settle/crypto/encoding/bytes';
 import { verifyAndroidKey } from './android-key/verify-android-key';
+import { verifyAppAttestVouchedKey } from './apple-app-attest/verify-app-attest-vouched-key';
 import { verifyAppleAppAttest } from './apple-app-attest/verify-apple-app-attest';
 import { type RegisteredKey, registeredKeyOf } from './checks/registered-key';
 import { reject } from './checks/rejection';
@@ -84,7 +85,8 @@ async function verifyFormat(input: CheckedInput): Promise<AttestationResult> {
       return verifyAndroidKey({ ...input, policy });
     case 'apple-app-attest':
       assert(policy.deviceClass === 'ios', 'the policy check ties apple-app-attest to ios policies');
-      return verifyAppleAppAttest({ ...input, policy });
+      // A binding key is a Secure Enclave key the App Attest key vouches for; a payment key is the App Attest key.
+      return input.purpose === 'binding' ? verifyAppAttestVouchedKey({ ...input, policy }) : verifyAppleAppAttest({ ...input, policy });
     case 'webauthn-packed':
       assert(policy.deviceClass === 'web', 'the policy check ties webauthn-packed to web policies');
       return verifyWebAuthnPacked({ ...input, policy });

@@ -67,7 +67,10 @@ export async function startInProcessServices(cleanups: Array<() => Promise<void>
   if (jwks.status !== 200) throw new Error(`the issuer's JWKS: HTTP ${jwks.status}`);
   const guard = { SETTLE_AUTH_MODE: 'token-binding', SETTLE_AUTH_JWKS: JSON.stringify(jwks.body) };
   const tlsOf = (stem: string, custody: string) => ({ SETTLE_HTTP_TLS_CERT_FILE: join(pki.directory, `${stem}.crt`), SETTLE_HTTP_TLS_KEY_FILE: join(pki.directory, `${stem}.key`), SETTLE_KEY_CUSTODY_FILE: join(pki.directory, custody) });
-  const registry = await start(startTestService(registryDefinition, { env: { ...kafka, ...guard, ...tlsOf('registry', 'registry-key-custody.json') } }));
+  // Software keys (format none under the development policy) pay offline here, as in development.
+  const registry = await start(
+    startTestService(registryDefinition, { env: { ...kafka, ...guard, ...tlsOf('registry', 'registry-key-custody.json'), SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: 'strongbox,tee,secure-enclave,software' } }),
+  );
   const verifier = await start(startTestService(verifierDefinition, { env: { ...kafka, ...guard, ...tlsOf('verifier', 'verifier-key-custody.json'), ...verifierEnv } }));
   const ledger = await start(startTestService(ledgerDefinition, { env: { ...kafka } }));
   const verifierTap = await start(startTopicTap({ service: 'verifier', prefix, outputTopics: ['payments.uploaded.v1', 'payments.verified.v1', 'payments.rejected.v1', 'verifier.fraud-signals.v1'] }));

@@ -111,7 +111,8 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
     if (jwks.status !== 200) throw new Error(`the token issuer's JWKS: HTTP ${jwks.status}`);
     const guard = { SETTLE_AUTH_MODE: 'token-binding', SETTLE_AUTH_JWKS: JSON.stringify(jwks.body) };
     const [registry, verifier, ledger] = await Promise.all([
-      start('registry', { ...guard, ...tls('registry'), SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'registry-key-custody.json') }),
+      // The stack's devices enrol software keys (format none, development policy): let them pay offline.
+      start('registry', { ...guard, ...tls('registry'), SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'registry-key-custody.json'), SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: 'strongbox,tee,secure-enclave,software' }),
       start('verifier', { ...guard, ...tls('verifier'), SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'verifier-key-custody.json'), SETTLE_VERIFIER_ATTESTATION_POLICY: developmentAttestationPolicy, SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off' }),
       start('ledger', {}),
     ]);

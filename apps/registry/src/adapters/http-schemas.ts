@@ -40,7 +40,8 @@ export const merchantSchema = object({
 });
 export const terminalSchema = object({ terminalId: protocolIdentifier, merchantId: identifier });
 export const deviceSchema = object({ deviceId: protocolIdentifier, accountId: identifier, platform: { type: 'string', enum: devicePlatforms } });
-export const enrolmentCodeRequestSchema = object({ subject: object({ kind: { type: 'string', enum: ['account', 'terminal'] }, id: identifier }) });
+/** A code names one device or one terminal (an account's code could enrol any device of the account). */
+export const enrolmentCodeRequestSchema = object({ subject: object({ kind: { type: 'string', enum: ['device', 'terminal'] }, id: identifier }) });
 export const offlineLimitsSchema = object({
   // A device credential carries at most offlineCapsCurrenciesMax (8) caps: more limits could never be used.
   limits: { type: 'array', maxItems: offlineCapsCurrenciesMax, items: object({ currency, perTransactionMax: amount, cumulativeMax: amount }) },
@@ -50,7 +51,7 @@ export const keyReasonSchema = object({ reason: { type: 'string', enum: keyState
 export const uuid = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } as const;
 export const keyIdParam = { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' } as const;
 
-/** The device's side: a challenge for an enrolment code (and, for an account's code, which device). */
+/** The device's side: a challenge for an enrolment code (a device's code may repeat the device's id, which must match). */
 export const challengeRequestSchema = {
   type: 'object',
   additionalProperties: false,

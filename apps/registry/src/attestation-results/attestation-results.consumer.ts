@@ -3,12 +3,16 @@ import { type AttestationCompletedV1 } from '@settle/contracts';
 import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
 import { type Clock, CLOCK } from '@settle/platform';
 import { eventCause, keyLifecycleEvent } from '../adapters/registry-events';
-import { keyPayload, loadKeys, saveHistories } from '../adapters/postgres/registry-store';
-import { decideAttestationVerdict } from './attestation-results.decider';
+import { applyOfflineCommand } from '../adapters/offline-writer';
+import { keyPayload, loadKeys, loadOwnerKeysInUse, saveHistories } from '../adapters/postgres/registry-store';
+import { currentState } from '../domain/key-lifecycle';
+import { decideAttestationVerdict, retireReplacedKeys } from './attestation-results.decider';
 
 /**
  * Activates or rejects a pending key on the verifier's verdict (`attestation.completed`) and publishes
- * the key's whole history. A verdict for a key that has moved on (superseded, revoked) changes nothing;
+ * the key's whole history. An activated key retires the owner's key of its purpose that was in use
+ * (rotated, superseded) and lifts a device's suspension for its old payment key; a rejected one
+ * leaves the key in use as it was. A verdict for a key that has moved on (superseded, revoked) changes nothing;
  * a verdict for a key or request the registry never issued is dead-lettered (it cannot be "not yet
  * seen": the key row commits before its attestation.requested is published).
  */
@@ -37,9 +41,17 @@ export class AttestationResultsConsumer implements EventConsumer {
           continue;
         case 'changed': {
           const changed = { ...key, history: decision.history };
-          await saveHistories(sql, [changed]);
+          const activated = currentState(changed.history) === 'active';
+          // Accepted: the key it replaces is retired now, before the new one becomes active (one key in use per purpose).
+          const retired = activated ? retireReplacedKeys(changed, await loadOwnerKeysInUse(sql, key.owner, key.purpose), now) : [];
+          await saveHistories(sql, [...retired, changed]);
           await sql.query('UPDATE registry_keys SET attestation_level = $2 WHERE key_id = $1', [key.keyId, verdict.level]);
-          await this.outbox.append(sql, [keyLifecycleEvent(keyPayload(changed), eventCause(envelope, now))]);
+          const cause = eventCause(envelope, now);
+          await this.outbox.append(sql, [...retired, changed].map((each) => keyLifecycleEvent(keyPayload(each), cause)));
+          // A device suspended for its old payment key may be trusted offline again once its new one is active.
+          if (activated && key.owner.kind === 'device' && key.purpose === 'payment') {
+            await applyOfflineCommand(sql, this.outbox, key.owner.id, { kind: 'payment-key-restored', reason: 'enrolled' }, cause);
+          }
         }
       }
     }

@@ -1,6 +1,7 @@
 import { type AttestationCompletedV1 } from '@settle/contracts';
 import { registeredKeyHistory } from '../domain/key-lifecycle';
-import { decideAttestationVerdict } from './attestation-results.decider';
+import { type KnownKey } from '../register-keys/register-keys.decider';
+import { decideAttestationVerdict, retireReplacedKeys } from './attestation-results.decider';
 
 const registeredAt = '2026-03-01T10:00:00.000Z';
 const now = '2026-03-01T10:00:05.000Z';
@@ -31,5 +32,29 @@ describe('decideAttestationVerdict', () => {
     const revoked = [{ state: 'pending' as const, reason: null, validFrom: registeredAt, validTo: now }, { state: 'revoked' as const, reason: 'superseded' as const, validFrom: now, validTo: null }];
     expect(decideAttestationVerdict({ ...key, history: revoked }, accepted, now)).toEqual({ outcome: 'ignored' });
     expect(decideAttestationVerdict(key, { ...accepted, requestId: '00000000-0000-4000-8000-000000000000' }, now)).toEqual({ outcome: 'request-mismatch' });
+  });
+});
+
+describe('retireReplacedKeys', () => {
+  const owner = { kind: 'device' as const, id: 'dev_1' };
+  const jwk = { kty: 'EC' as const, crv: 'P-256' as const, x: 'x'.repeat(43), y: 'y'.repeat(43) };
+  const inUse = (keyId: string, state: 'active' | 'suspended'): KnownKey => ({
+    keyId,
+    owner,
+    purpose: 'payment',
+    algorithm: 'ES256',
+    publicKeyJwk: jwk,
+    challenge: 'c'.repeat(43),
+    history: [
+      { state: 'pending', reason: null, validFrom: '2026-01-01T00:00:00.000Z', validTo: '2026-01-02T00:00:00.000Z' },
+      { state, reason: state === 'suspended' ? 'device-lost' : null, validFrom: '2026-01-02T00:00:00.000Z', validTo: null },
+    ],
+  });
+  const activated = { keyId: 'n'.repeat(43), owner, purpose: 'payment' as const, history: [{ state: 'active' as const, reason: null, validFrom: now, validTo: null }] };
+
+  it('rotates the key in use (active or suspended) as superseded when its successor becomes active', () => {
+    expect(retireReplacedKeys(activated, [inUse('o'.repeat(43), 'active')], now)).toMatchObject([{ keyId: 'o'.repeat(43), history: [{}, { state: 'active', validTo: now }, { state: 'rotated', reason: 'superseded', validFrom: now }] }]);
+    expect(retireReplacedKeys(activated, [inUse('s'.repeat(43), 'suspended')], now)).toMatchObject([{ history: [{}, {}, { state: 'rotated' }] }]);
+    expect(retireReplacedKeys(activated, [], now)).toEqual([]);
   });
 });

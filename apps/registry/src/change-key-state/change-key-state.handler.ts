@@ -36,7 +36,7 @@ export class ChangeKeyStateHandler {
         const cause = requestCause(requestId, now);
         await saveHistories(sql, [changed]);
         await this.outbox.append(sql, [keyLifecycleEvent(keyPayload(changed), cause)]);
-        const offline = offlineCommandForKeyChange(key, currentState(changed.history));
+        const offline = offlineCommandForKeyChange(key, currentState(changed.history), currentState(key.history));
         if (offline) await applyOfflineCommand(sql, this.outbox, key.owner.id, offline, cause);
       }
       return { outcome: result.outcome, key: keyPayload(changed) };

@@ -14,6 +14,7 @@ const refusals: Record<Exclude<CheckInRefusal, 'NOT_THIS_DEVICE'>, { status: num
   PAYMENT_KEY_NOT_ACTIVE: { status: HttpStatus.CONFLICT, message: 'has no active payment key' },
   OFFLINE_CAPABILITY_SUSPENDED: { status: HttpStatus.CONFLICT, message: 'may not pay offline now (offline capability suspended)' },
   NO_OFFLINE_LIMITS: { status: HttpStatus.CONFLICT, message: 'has no offline limits' },
+  ATTESTATION_LEVEL_NOT_OFFLINE: { status: HttpStatus.CONFLICT, message: 'has a payment key attested below the levels trusted offline (no offline allowance)' },
 };
 
 /**

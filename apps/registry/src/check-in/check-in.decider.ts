@@ -1,9 +1,10 @@
-import { type DeviceCheckInCapV1, type KeyState, offlineCapsCurrenciesMax, protocolTimeMsMax } from '@settle/contracts';
+import { type AttestationLevel, type DeviceCheckInCapV1, type KeyState, offlineCapsCurrenciesMax, protocolTimeMsMax } from '@settle/contracts';
 import { assert } from '../domain/assert';
 import { capabilityOf, type OfflineState } from '../domain/offline-capability';
+import { attestationAllowsOffline } from '../domain/offline-attestation';
 
 /** Why a check-in issues no device credential (and records nothing). Closed, append-only. */
-export type CheckInRefusal = 'DEVICE_UNKNOWN' | 'NOT_THIS_DEVICE' | 'PAYMENT_KEY_NOT_ACTIVE' | 'OFFLINE_CAPABILITY_SUSPENDED' | 'NO_OFFLINE_LIMITS';
+export type CheckInRefusal = 'DEVICE_UNKNOWN' | 'NOT_THIS_DEVICE' | 'PAYMENT_KEY_NOT_ACTIVE' | 'OFFLINE_CAPABILITY_SUSPENDED' | 'NO_OFFLINE_LIMITS' | 'ATTESTATION_LEVEL_NOT_OFFLINE';
 
 export interface CheckInCommand {
   readonly deviceId: string;
@@ -11,12 +12,14 @@ export interface CheckInCommand {
   readonly callerOwner: string;
   readonly nowMs: number;
   readonly validityMs: number;
+  /** The attestation levels whose payment keys get an offline allowance (SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS). */
+  readonly offlineAttestationLevels: readonly AttestationLevel[];
 }
 
 export interface CheckInState {
   readonly device: { readonly accountId: string; readonly offline: OfflineState } | null;
-  /** The device's current payment key. */
-  readonly paymentKey: { readonly keyId: string; readonly state: KeyState } | null;
+  /** The device's current payment key, with the level its attestation was accepted at. */
+  readonly paymentKey: { readonly keyId: string; readonly state: KeyState; readonly attestationLevel: AttestationLevel | null } | null;
   /** The latest recorded check-in, or null. */
   readonly lastCheckInAtMs: number | null;
 }
@@ -32,7 +35,7 @@ export type CheckInDecision =
   | { readonly outcome: 'refused'; readonly code: CheckInRefusal };
 
 /**
- * A device checks in for itself, with an active payment key, while its offline capability is enabled,
+ * A device checks in for itself, with an active payment key attested at a level trusted offline, while its offline capability is enabled,
  * and gets caps for every currency it has a usable limit in (a zero cap means "not offline in that
  * currency" and is left out, since a credential's caps are positive). Check-ins of a device are
  * strictly ordered: a replica whose clock is behind dates the check-in 1 ms after the last one.
@@ -42,6 +45,8 @@ export function decideCheckIn(command: CheckInCommand, state: CheckInState): Che
   if (state.device === null) return { outcome: 'refused', code: 'DEVICE_UNKNOWN' };
   if (state.device.accountId !== command.callerOwner) return { outcome: 'refused', code: 'NOT_THIS_DEVICE' };
   if (state.paymentKey === null || state.paymentKey.state !== 'active') return { outcome: 'refused', code: 'PAYMENT_KEY_NOT_ACTIVE' };
+  // A key attested below the levels trusted offline (a software key the policy accepted) gets no allowance.
+  if (!attestationAllowsOffline(state.paymentKey.attestationLevel, command.offlineAttestationLevels)) return { outcome: 'refused', code: 'ATTESTATION_LEVEL_NOT_OFFLINE' };
   if (capabilityOf(state.device.offline) === 'suspended') return { outcome: 'refused', code: 'OFFLINE_CAPABILITY_SUSPENDED' };
   const offlineCaps = usableCaps(state.device.offline);
   if (offlineCaps.length === 0) return { outcome: 'refused', code: 'NO_OFFLINE_LIMITS' };

@@ -8,6 +8,7 @@ import { deviceCheckedInEvent, requestCause } from '../adapters/registry-events'
 import { type RegistrySettings } from '../config';
 import { CredentialSigner, protocolKeyOf } from '../credentials/credential-signer';
 import { currentState } from '../domain/key-lifecycle';
+import { parseOfflineAttestationLevels } from '../domain/offline-attestation';
 import { type CheckInRefusal, decideCheckIn } from './check-in.decider';
 
 export type CheckInResult =
@@ -45,10 +46,16 @@ export class CheckInHandler {
       const paymentKey = device ? await loadCurrentKey(sql, { kind: 'device', id: deviceId }, 'payment') : null;
       const lastCheckInAt = device ? await loadLastCheckInAt(sql, deviceId) : null;
       const decision = decideCheckIn(
-        { deviceId, callerOwner, nowMs: now.getTime(), validityMs: this.config.SETTLE_REGISTRY_DEVICE_CREDENTIAL_VALIDITY_MS },
+        {
+          deviceId,
+          callerOwner,
+          nowMs: now.getTime(),
+          validityMs: this.config.SETTLE_REGISTRY_DEVICE_CREDENTIAL_VALIDITY_MS,
+          offlineAttestationLevels: parseOfflineAttestationLevels(this.config.SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS),
+        },
         {
           device: device && { accountId: device.accountId, offline: device.state },
-          paymentKey: paymentKey && { keyId: paymentKey.keyId, state: currentState(paymentKey.history) },
+          paymentKey: paymentKey && { keyId: paymentKey.keyId, state: currentState(paymentKey.history), attestationLevel: paymentKey.attestationLevel },
           lastCheckInAtMs: lastCheckInAt === null ? null : Date.parse(lastCheckInAt),
         },
       );

@@ -7,6 +7,7 @@
 // front of the same routes is tested in device-authentication/resource-guard.int-spec.ts.
 import { readFileSync } from 'node:fs';
 import {
+  type AttestationLevel,
   type DeviceCheckedInV1,
   type ProtocolPublicKey,
   protocolPublicKey,
@@ -39,27 +40,27 @@ describe('credentials and check-ins', () => {
   const fromBase64url = (text: unknown) => new Uint8Array(Buffer.from(String(text), 'base64url'));
 
   /** Registers keys for the code's subject (the device when given) and returns the payment key id; attested when `activate`. */
-  async function enrolKeys(code: string, deviceId: string | undefined, activate: boolean): Promise<string> {
+  async function enrolKeys(code: string, deviceId: string | undefined, activate: boolean, level: AttestationLevel = 'strongbox'): Promise<string> {
     const challenge = await kit.device('POST', '/enrolment/challenges', { enrolmentCode: code, ...(deviceId ? { deviceId } : {}) });
     const registered = await kit.device('POST', '/enrolment/keys', { enrolmentCode: code, challenge: challenge.body.challenge, keys: deviceKeys() });
     expect(registered.status).toBe(200);
     const paymentKeyId = (registered.body.keys as Array<{ keyId: string; purpose: string }>).find((key) => key.purpose === 'payment')!.keyId;
     if (activate) {
       const [row] = await kit.query<{ attestation_request_id: string }>('SELECT attestation_request_id FROM registry_keys WHERE key_id = $1', [paymentKeyId]);
-      await kit.publish(attestationCompleted({ requestId: row!.attestation_request_id, keyId: paymentKeyId }));
+      await kit.publish(attestationCompleted({ requestId: row!.attestation_request_id, keyId: paymentKeyId, level }));
       await waitFor(async () => (await kit.admin('GET', `/admin/keys/${paymentKeyId}`)).body.state === 'active', 30_000, 'payment key active');
     }
     return paymentKeyId;
   }
 
-  async function deviceWithActiveKey(limits = [limit]): Promise<{ accountId: string; deviceId: string; paymentKeyId: string; as: { role: 'consumer-device'; subject: string; owner: string } }> {
+  async function deviceWithActiveKey(limits = [limit], level: AttestationLevel = 'strongbox'): Promise<{ accountId: string; deviceId: string; paymentKeyId: string; as: { role: 'consumer-device'; subject: string; owner: string } }> {
     const accountId = uniqueId('acc');
     const deviceId = uniqueId('dev');
     await kit.admin('POST', '/admin/accounts', { accountId, holderDisplayName: 'Holder', currency: 'EUR' });
     await kit.admin('POST', '/admin/devices', { deviceId, accountId, platform: 'android' });
     expect((await kit.admin('PUT', `/admin/devices/${deviceId}/offline-limits`, { limits })).status).toBe(200);
-    const code = String((await kit.admin('POST', '/admin/enrolment-codes', { subject: { kind: 'account', id: accountId } })).body.code);
-    const paymentKeyId = await enrolKeys(code, deviceId, true);
+    const code = String((await kit.admin('POST', '/admin/enrolment-codes', { subject: { kind: 'device', id: deviceId } })).body.code);
+    const paymentKeyId = await enrolKeys(code, deviceId, true, level);
     return { accountId, deviceId, paymentKeyId, as: { role: 'consumer-device', subject: deviceId, owner: accountId } };
   }
 
@@ -100,6 +101,31 @@ describe('credentials and check-ins', () => {
     expect(verified.ok && Buffer.from(verified.value.credential.terminalKey.keyId).toString('base64url')).toBe(terminalKeyId);
     expect(verified.ok && Buffer.from(verified.value.issuerKeyId).toString('base64url')).toBe(issued.body.issuerKeyId);
     expect(verified.ok && verified.value.credential.validUntilMs - verified.value.credential.validFromMs).toBe(30 * 24 * 3_600_000);
+  });
+
+  it('gives a key attested below the offline levels no offline allowance: no device credential, no terminal credential, nothing recorded (issue 13 §1)', async () => {
+    // The verifier's policy accepted a software key (a web wallet, a development policy); the
+    // registry's default SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS lists hardware levels only.
+    const { deviceId, paymentKeyId, as } = await deviceWithActiveKey([limit], 'software');
+    expect((await kit.admin('GET', `/admin/keys/${paymentKeyId}`)).body).toMatchObject({ state: 'active' });
+    const refused = await kit.device('POST', `/v1/devices/${deviceId}/check-ins`, undefined, as);
+    expect(refused).toMatchObject({ status: 409, body: { code: 'ATTESTATION_LEVEL_NOT_OFFLINE', errors: [{ field: 'deviceId', code: 'ATTESTATION_LEVEL_NOT_OFFLINE' }] } });
+    expect(await storedCheckIns(deviceId)).toBe(0);
+
+    const merchantId = uniqueId('mer');
+    const terminalId = uniqueId('ter');
+    await kit.admin('POST', '/admin/merchants', { merchantId, displayName: 'Kiosk', categoryCode: '5411', settlementCurrency: 'EUR', timeZone: 'UTC' });
+    await kit.admin('POST', '/admin/terminals', { terminalId, merchantId });
+    const code = String((await kit.admin('POST', '/admin/enrolment-codes', { subject: { kind: 'terminal', id: terminalId } })).body.code);
+    await enrolKeys(code, undefined, true, 'software');
+    const terminal = await kit.device('POST', `/v1/terminals/${terminalId}/credential`, undefined, { role: 'pos-terminal', subject: terminalId, owner: merchantId });
+    expect(terminal).toMatchObject({ status: 409, body: { code: 'ATTESTATION_LEVEL_NOT_OFFLINE', errors: [{ field: 'terminalId' }] } });
+
+    // A hardware-attested device of the same registry still checks in; nothing was published for the refused one.
+    const hardware = await deviceWithActiveKey([limit], 'tee');
+    expect(await kit.device('POST', `/v1/devices/${hardware.deviceId}/check-ins`, undefined, hardware.as)).toMatchObject({ status: 201 });
+    await waitFor(() => checkIns(hardware.deviceId).length === 1, 30_000, 'the hardware device’s check-in published');
+    expect(checkIns(deviceId)).toEqual([]);
   });
 
   it('checks a device in: a device credential that verifies, carries the caps and the check-in time; recorded and published', async () => {

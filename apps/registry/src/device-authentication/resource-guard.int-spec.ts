@@ -49,7 +49,7 @@ async function enrolDevice(kit: RegistryTestKit): Promise<Enrolled> {
   await kit.admin('POST', '/admin/accounts', { accountId: owner, holderDisplayName: 'Holder', currency: 'EUR' });
   await kit.admin('POST', '/admin/devices', { deviceId: subject, accountId: owner, platform: 'android' });
   expect((await kit.admin('PUT', `/admin/devices/${subject}/offline-limits`, { limits: [limit] })).status).toBe(200);
-  const code = String((await kit.admin('POST', '/admin/enrolment-codes', { subject: { kind: 'account', id: owner } })).body.code);
+  const code = String((await kit.admin('POST', '/admin/enrolment-codes', { subject: { kind: 'device', id: subject } })).body.code);
   const bindingKey = createTestBindingKey();
   const paymentKeyId = await enrolKeys(kit, code, subject, bindingKey);
   const enrolled: Enrolled = { subject, owner, role: 'consumer-device', bindingKey, paymentKeyId };

@@ -1,7 +1,7 @@
-import { type OfflineLimitV1 } from '@settle/contracts';
+import { keyHistoryEntriesMax, type OfflineLimitV1 } from '@settle/contracts';
 import { addMs, checkChallenge, type ChallengeRecord, formatChallenge } from './challenge';
 import { compareWithExisting } from './idempotent-create';
-import { decideIssueChallenge, type EnrolmentCodeRecord, formatEnrolmentCode, hashEnrolmentCode } from './enrolment-code';
+import { decideIssueChallenge, decideRevokeEnrolmentCode, type EnrolmentCodeRecord, formatEnrolmentCode, hashEnrolmentCode } from './enrolment-code';
 import { decideKeyTransition, type KeyHistory, registeredKeyHistory, wasActiveAt } from './key-lifecycle';
 import { decideApproval, decideOffline, enrolledOfflineState, limitsNeedSecondOperator, limitsProblem, offlineCommandForKeyChange } from './offline-capability';
 
@@ -49,6 +49,30 @@ describe('key lifecycle', () => {
     expect(decideKeyTransition(history, { kind: 'reactivate' }, t3)).toMatchObject({ outcome: 'refused', code: 'KEY_STATE_FINAL' });
   });
 
+  it('can still rotate and revoke a key with a long history of suspensions (issue 13 §3)', () => {
+    /** Suspends and reactivates until the history refuses, a minute apart. */
+    const suspendedAndReactivated = (): { history: KeyHistory; refusal: unknown } => {
+      let history = apply(registeredKeyHistory(t0), [{ kind: 'accept-attestation' }, t1]);
+      for (let minute = 1; ; minute += 1) {
+        const command = minute % 2 === 1 ? ({ kind: 'suspend', reason: 'operator-action' } as const) : ({ kind: 'reactivate' } as const);
+        const result = decideKeyTransition(history, command, addMs(t1, minute * 60_000));
+        if (result.outcome !== 'changed') return { history, refusal: result };
+        history = result.history;
+      }
+    };
+    const { history, refusal } = suspendedAndReactivated();
+    expect(refusal).toMatchObject({ outcome: 'refused', code: 'KEY_HISTORY_FULL' });
+    expect(history).toHaveLength(keyHistoryEntriesMax - 2);
+    const late = '2026-03-02T10:00:00.000Z';
+    // Found compromised: revoked straight away, whatever its state.
+    expect(decideKeyTransition(history, { kind: 'revoke', reason: 'compromised' }, late)).toMatchObject({ outcome: 'changed', history: { length: keyHistoryEntriesMax - 1 } });
+    // Replaced by a new key, then found compromised: rotated, and still revocable in the last period.
+    const rotated = apply(history, [{ kind: 'rotate' }, late]);
+    const revoked = apply(rotated, [{ kind: 'revoke', reason: 'compromised' }, addMs(late, 1)]);
+    expect(revoked).toHaveLength(keyHistoryEntriesMax);
+    expect(revoked.at(-1)).toMatchObject({ state: 'revoked', reason: 'compromised', validTo: null });
+  });
+
   it('keeps a rotated key in history, still revocable', () => {
     const history = apply(registeredKeyHistory(t0), [{ kind: 'accept-attestation' }, t1], [{ kind: 'rotate' }, t2]);
     expect(history[2]).toMatchObject({ state: 'rotated', reason: 'superseded' });
@@ -65,7 +89,7 @@ describe('key lifecycle', () => {
 
 describe('enrolment codes and challenges', () => {
   const code = formatEnrolmentCode(new Uint8Array(16).fill(7));
-  const record: EnrolmentCodeRecord = { codeHash: hashEnrolmentCode(code), subject: { kind: 'account', id: 'acc_1' }, expiresAt: t2, consumedAt: null, challengesIssued: 0 };
+  const record: EnrolmentCodeRecord = { codeHash: hashEnrolmentCode(code), subject: { kind: 'device', id: 'dev_1' }, expiresAt: t2, consumedAt: null, revokedAt: null, challengesIssued: 0 };
 
   it('stores only a hash and refuses unknown, expired, used and over-used codes', () => {
     expect(record.codeHash).toMatch(/^[0-9a-f]{64}$/);
@@ -75,6 +99,13 @@ describe('enrolment codes and challenges', () => {
     expect(decideIssueChallenge(record, t2, 5)).toEqual({ ok: false, code: 'ENROLMENT_CODE_EXPIRED' });
     expect(decideIssueChallenge({ ...record, consumedAt: t1 }, t1, 5)).toEqual({ ok: false, code: 'ENROLMENT_CODE_USED' });
     expect(decideIssueChallenge({ ...record, challengesIssued: 5 }, t1, 5)).toEqual({ ok: false, code: 'CHALLENGE_LIMIT_REACHED' });
+    expect(decideIssueChallenge({ ...record, revokedAt: t1 }, t1, 5)).toEqual({ ok: false, code: 'ENROLMENT_CODE_REVOKED' });
+  });
+
+  it('revokes an unused code once, and never a used one', () => {
+    expect(decideRevokeEnrolmentCode(record)).toEqual({ outcome: 'revoked' });
+    expect(decideRevokeEnrolmentCode({ ...record, revokedAt: t1 })).toEqual({ outcome: 'unchanged' });
+    expect(decideRevokeEnrolmentCode({ ...record, consumedAt: t1 })).toEqual({ outcome: 'refused', code: 'ENROLMENT_CODE_USED' });
   });
 
   it('accepts a challenge once, before expiry, with its own code', () => {
@@ -105,15 +136,18 @@ describe('offline capability', () => {
 
   it('suspends for a device’s payment key only, and lifts that on reactivation or re-enrolment', () => {
     const device = { owner: { kind: 'device' as const, id: 'dev_1' }, purpose: 'payment' as const };
-    expect(offlineCommandForKeyChange({ ...device, purpose: 'binding' }, 'revoked')).toBeNull();
-    expect(offlineCommandForKeyChange({ ...device, owner: { kind: 'terminal', id: 'ter_1' } }, 'revoked')).toBeNull();
-    expect(offlineCommandForKeyChange(device, 'rotated')).toBeNull();
-    const suspended = decideOffline(enrolledOfflineState(t0), offlineCommandForKeyChange(device, 'suspended')!);
+    expect(offlineCommandForKeyChange({ ...device, purpose: 'binding' }, 'revoked', 'active')).toBeNull();
+    expect(offlineCommandForKeyChange({ ...device, owner: { kind: 'terminal', id: 'ter_1' } }, 'revoked', 'active')).toBeNull();
+    expect(offlineCommandForKeyChange(device, 'rotated', 'active')).toBeNull();
+    // Revoking a key not in use (a pending successor, a rotated predecessor) leaves the working key's device alone.
+    expect(offlineCommandForKeyChange(device, 'revoked', 'pending')).toBeNull();
+    expect(offlineCommandForKeyChange(device, 'revoked', 'rotated')).toBeNull();
+    const suspended = decideOffline(enrolledOfflineState(t0), offlineCommandForKeyChange(device, 'suspended', 'active')!);
     expect(suspended).toMatchObject({ outcome: 'changed', capability: 'suspended', reason: 'key-suspended' });
     if (suspended.outcome !== 'changed') throw new Error('changed');
     // Already suspended for its key: revoking it changes nothing about the device's offline state.
-    expect(decideOffline(suspended.state, offlineCommandForKeyChange(device, 'revoked')!)).toEqual({ outcome: 'unchanged' });
-    expect(decideOffline(enrolledOfflineState(t0), offlineCommandForKeyChange(device, 'revoked')!)).toMatchObject({ outcome: 'changed', capability: 'suspended', reason: 'key-revoked' });
+    expect(decideOffline(suspended.state, offlineCommandForKeyChange(device, 'revoked', 'suspended')!)).toEqual({ outcome: 'unchanged' });
+    expect(decideOffline(enrolledOfflineState(t0), offlineCommandForKeyChange(device, 'revoked', 'active')!)).toMatchObject({ outcome: 'changed', capability: 'suspended', reason: 'key-revoked' });
     expect(decideOffline(suspended.state, { kind: 'account-back-in-funds' })).toEqual({ outcome: 'unchanged' });
     expect(decideOffline(suspended.state, { kind: 'payment-key-restored', reason: 'enrolled' })).toMatchObject({ outcome: 'changed', capability: 'enabled', reason: 'enrolled' });
   });

@@ -30,6 +30,9 @@ const allowed: Record<KeyCommand['kind'], Partial<Record<KeyState, KeyState>>> =
   revoke: { pending: 'revoked', active: 'revoked', suspended: 'revoked', rotated: 'revoked' },
 };
 
+/** Periods the reference keeps free after entering each state, so that rotation and revocation always fit. */
+const reservedAfter: Record<KeyState, number> = { pending: 2, active: 2, suspended: 2, rotated: 1, revoked: 0, rejected: 0 };
+
 describe('key lifecycle (property)', () => {
   it('keeps a contiguous history, final states final, and answers wasActiveAt like the reference', () => {
     fc.assert(
@@ -44,7 +47,8 @@ describe('key lifecycle (property)', () => {
           const at = new Date(clock).toISOString();
           const result = decideKeyTransition(history, next, at);
           const expected: KeyState | undefined = allowed[next.kind][state];
-          const full = history.length === keyHistoryEntriesMax;
+          // Room kept in the history: rotation and revocation always fit (issue 13 §3).
+          const full = expected !== undefined && history.length + reservedAfter[expected] >= keyHistoryEntriesMax;
           if (result.outcome === 'changed') {
             expect(expected).toBeDefined();
             expect(full).toBe(false);
@@ -58,6 +62,8 @@ describe('key lifecycle (property)', () => {
             expect(expected === undefined || full).toBe(true);
           }
           expect(isContiguous(history)).toBe(true);
+          // Whatever came before, a key not yet final can still be revoked.
+          if (state !== 'revoked' && state !== 'rejected') expect(decideKeyTransition(history, { kind: 'revoke', reason: 'compromised' }, at).outcome).toBe('changed');
           expect(currentState(history)).toBe(state);
           expect(history[0]!.validFrom).toBe(new Date(start).toISOString());
         }

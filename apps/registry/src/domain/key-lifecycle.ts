@@ -69,6 +69,26 @@ function target(state: KeyState, command: KeyCommand): { state: KeyState; reason
 }
 
 /**
+ * Periods a history keeps free after a transition into `state`: a key with a long history of
+ * suspensions and reactivations must still be rotated by its successor and revoked when found
+ * compromised (issue 13 §3), so suspend and reactivate stop two periods short of the limit, rotation
+ * one short, and revocation (or rejection) may take the last period.
+ */
+function periodsReservedAfter(state: KeyState): number {
+  switch (state) {
+    case 'revoked':
+    case 'rejected':
+      return 0;
+    case 'rotated':
+      return 1;
+    case 'pending':
+    case 'active':
+    case 'suspended':
+      return 2;
+  }
+}
+
+/**
  * Applies a command at `at` (RFC 3339 with milliseconds, as every timestamp of the contracts). Clocks of
  * two replicas may disagree by a little: a change is never dated before the period it closes, so it
  * takes effect at the later of `at` and that period's start.
@@ -83,7 +103,7 @@ export function decideKeyTransition(history: KeyHistory, command: KeyCommand, at
   const next = target(last.state, command);
   if (next === 'same') return { outcome: 'unchanged', history };
   if (next === null) return { outcome: 'refused', code: 'TRANSITION_NOT_ALLOWED', state: last.state };
-  if (history.length === keyHistoryEntriesMax) return { outcome: 'refused', code: 'KEY_HISTORY_FULL', state: last.state };
+  if (history.length + periodsReservedAfter(next.state) >= keyHistoryEntriesMax) return { outcome: 'refused', code: 'KEY_HISTORY_FULL', state: last.state };
   const effectiveAt = at < last.validFrom ? last.validFrom : at;
   const changed: KeyHistory = [...history.slice(0, -1), { ...last, validTo: effectiveAt }, { state: next.state, reason: next.reason, validFrom: effectiveAt, validTo: null }];
   assert(isContiguous(changed), 'a transition keeps the history contiguous');

@@ -120,10 +120,13 @@ function sameState(a: OfflineState, b: OfflineState): boolean {
 
 /**
  * What an operator's change of a key means for its device's offline capability: only a device's payment
- * key matters (it signs offline payments); suspended or revoked suspends, reactivated lifts that.
+ * key in use matters (it signs offline payments); suspended or revoked suspends, reactivated lifts that.
+ * A key that was not in use — still pending while the device's working key stays active, or already
+ * rotated out by its successor — changes nothing: revoking it must not suspend the key that pays.
  */
-export function offlineCommandForKeyChange(key: { readonly owner: KeyOwner; readonly purpose: KeyPurpose }, state: KeyState): OfflineCommand | null {
+export function offlineCommandForKeyChange(key: { readonly owner: KeyOwner; readonly purpose: KeyPurpose }, state: KeyState, previous: KeyState): OfflineCommand | null {
   if (key.owner.kind !== 'device' || key.purpose !== 'payment') return null;
+  if (previous !== 'active' && previous !== 'suspended') return null;
   switch (state) {
     case 'suspended':
       return { kind: 'payment-key-suspended' };

@@ -13,11 +13,11 @@ export class IssueEnrolmentCodeController {
   constructor(private readonly handler: IssueEnrolmentCodeHandler) {}
 
   @Post('enrolment-codes')
-  @AdminOnly('registry.admin.enrolment-code.issue')
-  @ApiOperation({ summary: 'Issues a single-use, expiring enrolment code for an account or a terminal; the code is shown only in this answer.' })
+  @AdminOnly('registry.admin.enrolment-code.issue', { role: 'maker' })
+  @ApiOperation({ summary: 'Issues a single-use, expiring enrolment code for one device or one terminal; the code is shown only in this answer, with the id that revokes it.' })
   async issueEnrolmentCode(@Body(new JsonSchemaValidationPipe<{ subject: EnrolmentSubject }>(enrolmentCodeRequestSchema)) body: { subject: EnrolmentSubject }, @AdminOperator() operatorId: string) {
     const result = await this.handler.issue(body.subject, operatorId);
     if (result.outcome === 'unknown-subject') throw notFound(`${body.subject.kind} ${body.subject.id}`, 'subject.id');
-    return { code: result.code, subject: body.subject, expiresAt: result.expiresAt };
+    return { codeId: result.codeId, code: result.code, subject: body.subject, expiresAt: result.expiresAt };
   }
 }

@@ -17,10 +17,11 @@ interface RegisterKeysRequest {
   keys: Array<{ purpose: KeyPurpose; algorithm: KeyAlgorithm; publicKeyJwk: PublicJwk; format: AttestationFormat; evidence: string }>;
 }
 
-/** HTTP status of each refusal: unknown → 404, used → 409, expired → 410, over the limit → 429, invalid → 422. */
-const statusOf: Record<RegistrationRefusal | 'DEVICE_REQUIRED' | 'DEVICE_NOT_OF_ACCOUNT', number> = {
+/** HTTP status of each refusal: unknown → 404, used → 409, expired or revoked → 410, over the limit → 429, invalid → 422. */
+const statusOf: Record<RegistrationRefusal | 'ENROLMENT_CODE_NOT_FOR_DEVICE', number> = {
   ENROLMENT_CODE_UNKNOWN: HttpStatus.NOT_FOUND,
   ENROLMENT_CODE_EXPIRED: HttpStatus.GONE,
+  ENROLMENT_CODE_REVOKED: HttpStatus.GONE,
   ENROLMENT_CODE_USED: HttpStatus.CONFLICT,
   CHALLENGE_LIMIT_REACHED: HttpStatus.TOO_MANY_REQUESTS,
   CHALLENGE_UNKNOWN: HttpStatus.NOT_FOUND,
@@ -29,8 +30,7 @@ const statusOf: Record<RegistrationRefusal | 'DEVICE_REQUIRED' | 'DEVICE_NOT_OF_
   CHALLENGE_NOT_FOR_CODE: HttpStatus.CONFLICT,
   KEYS_INVALID: HttpStatus.UNPROCESSABLE_ENTITY,
   KEY_ALREADY_REGISTERED: HttpStatus.CONFLICT,
-  DEVICE_REQUIRED: HttpStatus.UNPROCESSABLE_ENTITY,
-  DEVICE_NOT_OF_ACCOUNT: HttpStatus.UNPROCESSABLE_ENTITY,
+  ENROLMENT_CODE_NOT_FOR_DEVICE: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
 function refused(code: keyof typeof statusOf, field: string, message: string = code): ProblemException {
@@ -39,8 +39,8 @@ function refused(code: keyof typeof statusOf, field: string, message: string = c
 
 /**
  * The device side of enrolment (DESIGN §8). Authorised by the enrolment code alone: the device has no
- * bound token before its keys exist. Never open: without a valid, unused, unexpired code both answer
- * 404/409/410, and a code obtains at most SETTLE_REGISTRY_CHALLENGES_PER_CODE_MAX challenges.
+ * bound token before its keys exist. Never open: without a valid, unused, unexpired, unrevoked code
+ * both answer 404/409/410, and a code obtains at most SETTLE_REGISTRY_CHALLENGES_PER_CODE_MAX challenges.
  */
 @ApiTags('enrolment')
 @Controller('enrolment')
@@ -48,7 +48,7 @@ export class EnrolmentController {
   constructor(private readonly enrolment: EnrolmentHandler) {}
 
   @Post('challenges')
-  @ApiOperation({ summary: 'An attestation challenge for an enrolment code (an account’s code names the device); single-use, expiring.' })
+  @ApiOperation({ summary: 'An attestation challenge for an enrolment code, for the one device or terminal the code names; single-use, expiring.' })
   async challenge(@Body(new JsonSchemaValidationPipe<ChallengeRequest>(challengeRequestSchema)) body: ChallengeRequest) {
     const result = await this.enrolment.issueChallenge(body.enrolmentCode, body.deviceId);
     if (result.outcome === 'refused') throw refused(result.code, result.field);

@@ -3,17 +3,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type KeyOwner, type RegisteredKeyClass, registeredKeyClasses } from '@settle/contracts';
 import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
-import { applyOfflineCommand } from '../adapters/offline-writer';
 import { attestationRequestedEvent, keyLifecycleEvent, requestCause } from '../adapters/registry-events';
 import { insertKeys, keyPayload, loadChallenge, loadEnrolmentCode, loadKeys, loadOwnerCurrentKeys, saveHistories } from '../adapters/postgres/registry-store';
 import { type RegistrySettings } from '../config';
 import { addMs, formatChallenge } from '../domain/challenge';
-import { challengeBytes, decideIssueChallenge, type EnrolmentCodeRefusal, hashEnrolmentCode } from '../domain/enrolment-code';
+import { assert } from '../domain/assert';
+import { challengeBytes, decideIssueChallenge, type EnrolmentCodeRefusal, hashEnrolmentCode, type StoredEnrolmentSubject } from '../domain/enrolment-code';
 import { decideRegisterKeys, type RegisterKeysResult, type SubmittedKey } from './register-keys.decider';
 
 export type IssueChallengeResult =
   | { readonly outcome: 'issued'; readonly challenge: string; readonly owner: KeyOwner; readonly expiresAt: string }
-  | { readonly outcome: 'refused'; readonly code: EnrolmentCodeRefusal | 'DEVICE_REQUIRED' | 'DEVICE_NOT_OF_ACCOUNT'; readonly field: string };
+  | { readonly outcome: 'refused'; readonly code: EnrolmentCodeRefusal | 'ENROLMENT_CODE_NOT_FOR_DEVICE'; readonly field: string };
 
 const uniqueViolation = '23505';
 
@@ -38,7 +38,7 @@ export class EnrolmentHandler {
       const record = await loadEnrolmentCode(sql, codeHash);
       const allowed = decideIssueChallenge(record, now, this.config.SETTLE_REGISTRY_CHALLENGES_PER_CODE_MAX);
       if (!allowed.ok) return { outcome: 'refused', code: allowed.code, field: 'enrolmentCode' };
-      const owner = await ownerFor(sql, record!.subject, deviceId);
+      const owner = ownerFor(record!.subject, deviceId);
       if ('code' in owner) return { outcome: 'refused', ...owner };
       const challenge = formatChallenge(randomBytes(challengeBytes));
       const expiresAt = addMs(now, this.config.SETTLE_REGISTRY_CHALLENGE_TTL_MS);
@@ -52,8 +52,9 @@ export class EnrolmentHandler {
   }
 
   /**
-   * One transaction: lock the code and the challenge, decide, consume both, supersede the owner's old
-   * keys, insert the new ones `pending`, and append key.lifecycle-changed and attestation.requested.
+   * One transaction: lock the code and the challenge, decide, consume both, supersede the owner's
+   * still-pending keys (keys in use are retired when the new ones are active), insert the new ones
+   * `pending`, and append key.lifecycle-changed and attestation.requested.
    */
   async registerKeys(enrolmentCode: string, challenge: string, keys: readonly SubmittedKey[], requestId: string | null): Promise<RegisterKeysResult> {
     try {
@@ -84,8 +85,8 @@ export class EnrolmentHandler {
             ),
           ),
         ]);
-        // New keys replace a suspended or revoked payment key: the device may be trusted offline again.
-        if (result.owner.kind === 'device') await applyOfflineCommand(sql, this.outbox, result.owner.id, { kind: 'payment-key-restored', reason: 'enrolled' }, cause);
+        // A device suspended for its old payment key stays suspended until the new one is attested and
+        // active (attestation-results lifts it then): a pending key can pay nothing.
         return result;
       });
     } catch (error) {
@@ -104,18 +105,19 @@ async function registeredClassOf(sql: SqlExecutor, owner: KeyOwner): Promise<Reg
   if (owner.kind === 'terminal') return 'terminal';
   const { rows } = await sql.query<{ platform: string }>('SELECT platform FROM registry_devices WHERE device_id = $1', [owner.id]);
   const platform = rows[0]?.platform as RegisteredKeyClass | undefined;
-  // The challenge was issued for a device of the account (ownerFor), and devices are never deleted.
+  // The challenge was issued for the device its code names (ownerFor), and devices are never deleted.
   if (platform === undefined || platform === 'terminal' || !registeredKeyClasses.includes(platform)) throw new Error(`device ${owner.id} has no registered platform`);
   return platform;
 }
 
-async function ownerFor(
-  sql: SqlExecutor,
-  subject: { kind: 'account' | 'terminal'; id: string },
-  deviceId: string | undefined,
-): Promise<KeyOwner | { code: 'DEVICE_REQUIRED' | 'DEVICE_NOT_OF_ACCOUNT'; field: string }> {
+/**
+ * The owner a code's challenge is for: the one device or terminal the code names. A device may repeat
+ * its id in the request; another device's id is refused, so a code issued for device X never enrols
+ * device Y (issue 13 §1).
+ */
+function ownerFor(subject: StoredEnrolmentSubject, deviceId: string | undefined): KeyOwner | { code: 'ENROLMENT_CODE_NOT_FOR_DEVICE'; field: string } {
+  assert(subject.kind !== 'account', 'a usable code names a device or a terminal (checkUsable)');
   if (subject.kind === 'terminal') return { kind: 'terminal', id: subject.id };
-  if (deviceId === undefined) return { code: 'DEVICE_REQUIRED', field: 'deviceId' };
-  const { rows } = await sql.query('SELECT 1 FROM registry_devices WHERE device_id = $1 AND account_id = $2', [deviceId, subject.id]);
-  return rows.length === 1 ? { kind: 'device', id: deviceId } : { code: 'DEVICE_NOT_OF_ACCOUNT', field: 'deviceId' };
+  if (deviceId !== undefined && deviceId !== subject.id) return { code: 'ENROLMENT_CODE_NOT_FOR_DEVICE', field: 'deviceId' };
+  return { kind: 'device', id: subject.id };
 }

@@ -1,3 +1,5 @@
+import { encodeAppAttestKeyVouchEvidence } from '@settle/attestation';
+import { encodeCborDeterministic } from '@settle/crypto';
 import { hashEnrolmentCode } from '../domain/enrolment-code';
 import { decideRegisterKeys, type KnownKey, type RegisterKeys, type RegisterKeysState, type SubmittedKey } from './register-keys.decider';
 
@@ -10,7 +12,7 @@ const binding: SubmittedKey = { keyId: coordinate('q'), purpose: 'binding', algo
 const command: RegisterKeys = { codeHash, challenge, keys: [payment, binding], now };
 const owner = { kind: 'device' as const, id: 'dev_1' };
 const fresh: RegisterKeysState = {
-  code: { codeHash, subject: { kind: 'account', id: 'acc_1' }, expiresAt: '2026-03-02T00:00:00.000Z', consumedAt: null, challengesIssued: 1 },
+  code: { codeHash, subject: { kind: 'device', id: 'dev_1' }, expiresAt: '2026-03-02T00:00:00.000Z', consumedAt: null, revokedAt: null, challengesIssued: 1 },
   challenge: { challenge, codeHash, owner, expiresAt: '2026-03-01T10:05:00.000Z', consumedAt: null },
   submittedKnown: [],
   ownerCurrent: [],
@@ -43,14 +45,26 @@ describe('decideRegisterKeys', () => {
     expect(decideRegisterKeys({ ...command, keys: [payment, { ...binding, evidence: '' }] }, fresh)).toMatchObject({ code: 'KEYS_INVALID', field: 'keys[1].evidence' });
   });
 
-  it('supersedes the owner’s current keys: active ones rotate, pending ones are revoked', () => {
+  // Issue 13 §1: an App Attest key cannot be a binding key; the registry refuses evidence that is not the vouch envelope at once.
+  it('needs an apple-app-attest binding key’s evidence to be the { assertion, attestationObject } envelope', () => {
+    const appAttest = { format: 'apple-app-attest' as const };
+    const envelope = Buffer.from(encodeAppAttestKeyVouchEvidence({ attestationObject: new Uint8Array([0xa0]), assertion: new Uint8Array([0xa0]) })).toString('base64url');
+    expect(decideRegisterKeys({ ...command, keys: [{ ...payment, ...appAttest }, { ...binding, ...appAttest, evidence: envelope }] }, fresh)).toMatchObject({ outcome: 'registered' });
+    const bareObject = Buffer.from(encodeCborDeterministic(new Map([['fmt', 'apple-appattest']]))).toString('base64url');
+    expect(decideRegisterKeys({ ...command, keys: [{ ...payment, ...appAttest }, { ...binding, ...appAttest, evidence: bareObject }] }, fresh)).toMatchObject({ outcome: 'refused', code: 'KEYS_INVALID', field: 'keys[1].evidence' });
+    // The payment key's evidence is the attestation object itself: not checked here (the verifier reads it).
+    expect(decideRegisterKeys({ ...command, keys: [{ ...payment, ...appAttest, evidence: bareObject }, { ...binding, ...appAttest, evidence: envelope }] }, fresh)).toMatchObject({ outcome: 'registered' });
+  });
+
+  it('supersedes only the owner’s pending keys (revoked); keys in use stay until the new ones are active', () => {
     const activeHistory = [{ state: 'pending' as const, reason: null, validFrom: '2026-01-01T00:00:00.000Z', validTo: '2026-01-02T00:00:00.000Z' }, { state: 'active' as const, reason: null, validFrom: '2026-01-02T00:00:00.000Z', validTo: null }];
     const oldActive = known({ ...payment, keyId: coordinate('r') }, { history: activeHistory });
     const oldPending = known({ ...binding, keyId: coordinate('s') }, { history: [{ state: 'pending', reason: null, validFrom: '2026-01-01T00:00:00.000Z', validTo: null }] });
     const result = decideRegisterKeys(command, { ...fresh, ownerCurrent: [oldActive, oldPending] });
     expect(result).toMatchObject({
       outcome: 'registered',
-      superseded: [{ history: [{}, { state: 'active', validTo: now }, { state: 'rotated', reason: 'superseded', validFrom: now }] }, { history: [{}, { state: 'revoked', reason: 'superseded' }] }],
+      superseded: [{ keyId: oldPending.keyId, history: [{}, { state: 'revoked', reason: 'superseded' }] }],
     });
+    expect(result.outcome === 'registered' && result.superseded.map((key) => key.keyId)).toEqual([oldPending.keyId]);
   });
 });

@@ -1,4 +1,6 @@
+import { decodeAppAttestKeyVouchEvidence } from '@settle/attestation';
 import { type AttestationFormat, type KeyAlgorithm, type KeyOwner, type KeyPurpose, type PublicJwk } from '@settle/contracts';
+import { base64UrlDecode } from '@settle/crypto';
 import { type ChallengeRecord, checkChallenge, type ChallengeRefusal } from '../domain/challenge';
 import { assert } from '../domain/assert';
 import { checkUsable, type EnrolmentCodeRecord, type EnrolmentCodeRefusal } from '../domain/enrolment-code';
@@ -38,7 +40,7 @@ export interface RegisterKeysState {
   readonly challenge: ChallengeRecord | null;
   /** Known keys among the submitted key ids. */
   readonly submittedKnown: readonly KnownKey[];
-  /** The owner's keys that are not in a final state (they are superseded by the new ones). */
+  /** The owner's keys that are not in a final state (the pending ones are superseded by the new ones). */
   readonly ownerCurrent: readonly KnownKey[];
 }
 
@@ -49,7 +51,7 @@ export type RegisterKeysResult =
       readonly outcome: 'registered';
       readonly owner: KeyOwner;
       readonly keys: ReadonlyArray<SubmittedKey & { readonly history: KeyHistory }>;
-      /** The owner's earlier keys, rotated (or, still pending, revoked as superseded). */
+      /** The owner's earlier keys still pending, revoked as superseded (keys in use are retired on activation). */
       readonly superseded: ReadonlyArray<KnownKey>;
     }
   /** The same registration again (a retry): the same answer, nothing written. */
@@ -69,6 +71,10 @@ export function keysProblem(keys: readonly SubmittedKey[]): { field: string; mes
     if ((key.algorithm === 'ES256') !== (key.publicKeyJwk.kty === 'EC')) return { field: `keys[${index}].algorithm`, message: `${key.algorithm} does not match a ${key.publicKeyJwk.kty} key` };
     if (key.purpose === 'binding' && key.algorithm !== 'ES256') return { field: `keys[${index}].algorithm`, message: 'a binding key must be ES256' };
     if ((key.evidence.length === 0) !== (key.format === 'none')) return { field: `keys[${index}].evidence`, message: key.format === 'none' ? 'must be empty for format none' : 'is required' };
+    if (key.format === 'apple-app-attest' && key.purpose === 'binding' && !decodeAppAttestKeyVouchEvidence(base64UrlDecode(key.evidence) ?? new Uint8Array()).ok) {
+      // An App Attest key cannot sign TLS or DPoP: an iOS binding key is a Secure Enclave key it vouches for (docs/attestation.md, iOS).
+      return { field: `keys[${index}].evidence`, message: 'an apple-app-attest binding key needs the deterministic-CBOR map { assertion, attestationObject }' };
+    }
   }
   return null;
 }
@@ -100,16 +106,19 @@ export function decideRegisterKeys(command: RegisterKeys, state: RegisterKeysSta
 
   const owner = state.challenge!.owner;
   assert(state.ownerCurrent.every((key) => key.owner.kind === owner.kind && key.owner.id === owner.id), 'current keys are the owner’s');
-  const superseded = state.ownerCurrent.map((key) => supersede(key, command.now));
+  // Only a still-pending earlier registration is superseded now; the keys in use (active, suspended)
+  // stay until the new key of their purpose is attested and active (attestation-results), so a
+  // re-enrolment whose attestation is pending or fails never leaves the owner without a usable key.
+  const superseded = state.ownerCurrent.filter((key) => currentState(key.history) === 'pending').map((key) => supersede(key, command.now));
   const keys = command.keys.map((key) => ({ ...key, history: registeredKeyHistory(command.now) }));
   assert(keys.every((key) => currentState(key.history) === 'pending'), 'new keys start pending');
   return { outcome: 'registered', owner, keys, superseded };
 }
 
 function supersede(key: KnownKey, now: string): KnownKey {
-  const state = currentState(key.history);
-  const result = decideKeyTransition(key.history, state === 'pending' ? { kind: 'revoke', reason: 'superseded' } : { kind: 'rotate' }, now);
-  assert(result.outcome !== 'refused', 'a current key can always be superseded');
+  assert(currentState(key.history) === 'pending', 'only a pending key is superseded at registration');
+  const result = decideKeyTransition(key.history, { kind: 'revoke', reason: 'superseded' }, now);
+  assert(result.outcome !== 'refused', 'a pending key can always be revoked');
   return { ...key, history: result.history };
 }
 

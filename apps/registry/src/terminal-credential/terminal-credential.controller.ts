@@ -6,7 +6,14 @@ import { takeDeviceCredentialToken } from '../check-in/device-credential-rate-li
 import { type RegistrySettings } from '../config';
 import { type DeviceIdentity } from '../device-authentication/device-authenticator';
 import { AuthenticatedDevice, DeviceOnly, notThisDevice } from '../device-authentication/device-only.guard';
+import { type TerminalCredentialRefusal } from './terminal-credential.decider';
 import { TerminalCredentialHandler } from './terminal-credential.handler';
+
+const refusalMessages: Record<Exclude<TerminalCredentialRefusal, 'NOT_THIS_DEVICE'>, string> = {
+  TERMINAL_UNKNOWN: 'names no known terminal',
+  TERMINAL_KEY_NOT_ACTIVE: 'has no active payment key',
+  ATTESTATION_LEVEL_NOT_OFFLINE: 'has a payment key attested below the levels trusted offline',
+};
 
 /**
  * A POS terminal fetches its terminal credential (DESIGN §4) once its payment key is active, and again
@@ -51,8 +58,8 @@ export class TerminalCredentialController {
           status: result.code === 'TERMINAL_UNKNOWN' ? HttpStatus.NOT_FOUND : HttpStatus.CONFLICT,
           code: result.code,
           title: 'No terminal credential',
-          detail: result.code === 'TERMINAL_UNKNOWN' ? 'terminalId: no such terminal' : 'the terminal has no active payment key',
-          errors: [{ field: 'terminalId', code: result.code, message: result.code === 'TERMINAL_UNKNOWN' ? 'names no known terminal' : 'has no active payment key' }],
+          detail: `terminalId: ${refusalMessages[result.code]}`,
+          errors: [{ field: 'terminalId', code: result.code, message: refusalMessages[result.code] }],
         });
     }
   }

@@ -5,6 +5,7 @@ import { loadCurrentKey, loadTerminalWithMerchant } from '../adapters/postgres/r
 import { type RegistrySettings } from '../config';
 import { CredentialSigner, protocolKeyOf } from '../credentials/credential-signer';
 import { currentState } from '../domain/key-lifecycle';
+import { parseOfflineAttestationLevels } from '../domain/offline-attestation';
 import { decideTerminalCredential, type TerminalCredentialRefusal } from './terminal-credential.decider';
 
 export type TerminalCredentialResult =
@@ -28,8 +29,14 @@ export class TerminalCredentialHandler {
       paymentKey: await loadCurrentKey(sql, { kind: 'terminal', id: terminalId }, 'payment'),
     }));
     const decision = decideTerminalCredential(
-      { terminalId, callerOwner, nowMs: now.getTime(), validityMs: this.config.SETTLE_REGISTRY_TERMINAL_CREDENTIAL_VALIDITY_MS },
-      { terminal, paymentKey: paymentKey && { keyId: paymentKey.keyId, state: currentState(paymentKey.history) } },
+      {
+        terminalId,
+        callerOwner,
+        nowMs: now.getTime(),
+        validityMs: this.config.SETTLE_REGISTRY_TERMINAL_CREDENTIAL_VALIDITY_MS,
+        offlineAttestationLevels: parseOfflineAttestationLevels(this.config.SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS),
+      },
+      { terminal, paymentKey: paymentKey && { keyId: paymentKey.keyId, state: currentState(paymentKey.history), attestationLevel: paymentKey.attestationLevel } },
     );
     if (decision.outcome === 'refused') return decision;
     const signed = await this.signer.signTerminalCredential(

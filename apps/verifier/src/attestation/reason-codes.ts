@@ -3,7 +3,7 @@ import { type AttestationRejectionReasonCode } from '@settle/contracts';
 
 /**
  * The library's reason code → the code `attestation.completed` v1 can carry. The v1 codes are the
- * library's first eleven and map to themselves; the thirteen newer ones map to the nearest v1 code
+ * library's first eleven and map to themselves; the fourteen newer ones map to the nearest v1 code
  * (docs/attestation.md, "Reason codes") until a v2 contract carries them. The precise code is kept
  * in verifier_attestation_results and in the log line.
  */
@@ -32,4 +32,5 @@ export const v1ReasonCodeOf: { readonly [code in AttestationReasonCode]: Attesta
   CREDENTIAL_ID_MISMATCH: 'PUBLIC_KEY_MISMATCH',
   ORIGIN_MISMATCH: 'APPLICATION_ID_MISMATCH',
   REVOCATION_STATUS_LIST_STALE: 'CERTIFICATE_CHAIN_INVALID',
+  COUNTER_NOT_INCREASING: 'EVIDENCE_MALFORMED',
 };

@@ -1,10 +1,8 @@
 /**
- * Why an App Attest assertion was rejected: a closed, ordered, append-only set of its own. Four are
- * codes of `attestationReasonCodes` with the same meaning; `COUNTER_NOT_INCREASING` exists only
- * here. Assertions are checked by the services that receive them (the token issuer at session
- * start), never published in `attestation.completed`, so this list is not part of that contract's
- * (and `attestationReasonCodes`, which the verifier maps code by code onto the v1 contract, does not
- * grow for them).
+ * Why an App Attest assertion was rejected: a closed, ordered, append-only set of its own, every
+ * code also one of `attestationReasonCodes` with the same meaning (`COUNTER_NOT_INCREASING` was added
+ * there when an assertion became part of enrolment evidence: the assertion that vouches for an iOS
+ * binding key). Assertions at session start are checked by the token issuer and never published.
  *
  * @example
  * ```ts

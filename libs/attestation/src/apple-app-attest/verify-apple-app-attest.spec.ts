@@ -23,7 +23,9 @@ function sampleInput(overrides: Partial<VerifyAttestationInput> = {}): VerifyAtt
     evidence: new Uint8Array(Buffer.from(sample.attestationBase64, 'base64')),
     expectedChallenge: sampleChallenge,
     keyToRegister: sampleKey,
-    purpose: 'binding',
+    // The sample attests the App Attest key itself: a payment key's evidence (a binding key is a Secure
+    // Enclave key the App Attest key vouches for, verify-app-attest-vouched-key.spec.ts).
+    purpose: 'payment',
     policy: applePolicy,
     now: new Date(sample.verifyAt),
     ...overrides,
@@ -48,6 +50,7 @@ describe('the real App Attest sample (2024), at the time it was made', () => {
       environment: 'development',
       appleKeyId: sample.keyIdBase64,
       userAuthenticationRequired: 'not-attested',
+      vouchedBy: null,
     });
   });
 

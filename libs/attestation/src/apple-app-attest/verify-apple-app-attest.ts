@@ -1,11 +1,13 @@
+import { type PublicJwk, importSpki, isCryptoError } from '@settle/crypto';
 import { isBytes } from '@settle/crypto/encoding/bytes';
 import { checkAcceptedLevel } from '../checks/check-accepted-level';
 import { checkAttestedJwk, checkAttestedSpki } from '../checks/check-attested-key';
-import { type RegisteredKey } from '../checks/registered-key';
-import { reject } from '../checks/rejection';
+import { type RegisteredKey, registeredKeyOf } from '../checks/registered-key';
+import { type Checked, passed, reject } from '../checks/rejection';
 import { assert } from '../errors';
+import { type KeyPurpose } from '../formats';
 import { type IosAttestationPolicy } from '../policy/attestation-policy';
-import { type AttestationResult } from '../result';
+import { type AttestationResult, type VerifiedTrustAnchor } from '../result';
 import { coseKeyToJwk } from '../webauthn/cose-key-to-jwk';
 import { checkRpIdHash } from '../webauthn/check-rp-id-hash';
 import { decodeAttestationObject } from '../webauthn/decode-attestation-object';
@@ -23,19 +25,47 @@ export interface AppleAppAttestInput {
   readonly evidence: Uint8Array;
   readonly expectedChallenge: Uint8Array;
   readonly keyToRegister: RegisteredKey;
+  readonly purpose: KeyPurpose;
   readonly policy: IosAttestationPolicy;
   readonly now: Date;
 }
 
+/** What an App Attest attestation object established about the App Attest key it certifies. */
+export interface AttestedAppAttestKey {
+  /** The App Attest key (the certified key, equal to the one in the authenticator data). */
+  readonly key: RegisteredKey;
+  /** The configured app id whose SHA-256 is the rpIdHash. */
+  readonly appId: string;
+  /** Apple's key id (base64 SHA-256 of the raw point): the credential id. */
+  readonly appleKeyId: string;
+  readonly trustAnchor: VerifiedTrustAnchor;
+  readonly receipt: Uint8Array;
+}
+
+/** The certified key, when no key is expected: only its algorithm is checked. */
+function certifiedKeyOf(subjectPublicKeyInfo: Uint8Array, policy: IosAttestationPolicy): Checked<RegisteredKey> {
+  let jwk: PublicJwk;
+  try {
+    jwk = importSpki(subjectPublicKeyInfo);
+  } catch (error) {
+    if (!isCryptoError(error, 'ERR_KEY_ENCODING_INVALID')) throw error;
+    return reject('KEY_ALGORITHM_NOT_ALLOWED', 'the attested key is not a P-256 or Ed25519 key');
+  }
+  return checkAttestedJwk(jwk, registeredKeyOf(jwk), policy.keyAlgorithms);
+}
+
 /**
- * Apple App Attest (Apple's "Validating apps that connect to your server", steps 1–9). The evidence
- * is the attestation object as `attestKey` returns it. Checks, in this order: the x5c chain to the
- * App Attestation root at `now`; the nonce (challenge and authenticator data); the certified key is
- * the key being registered, and the one in the authenticator data; Apple's key id is the
- * credential id; rpIdHash; counter 0; the environment's AAGUID; the level (`secure-enclave`).
- * The receipt is returned, not checked (it feeds Apple's fraud metric, a separate service).
+ * Verifies an App Attest attestation object (Apple's "Validating apps that connect to your server",
+ * steps 1–9), in this order: the x5c chain to the App Attestation root at `now`; the nonce (challenge
+ * and authenticator data); the certified key (is `expectedKey` when one is given; else of an allowed
+ * algorithm), and the one in the authenticator data is the same; Apple's key id is the credential id;
+ * rpIdHash; counter 0; the environment's AAGUID; the level (`secure-enclave`). The receipt is returned,
+ * not checked (it feeds Apple's fraud metric, a separate service).
  */
-export async function verifyAppleAppAttest(input: AppleAppAttestInput): Promise<AttestationResult> {
+export async function verifyAppAttestObject(
+  input: Omit<AppleAppAttestInput, 'keyToRegister' | 'purpose'>,
+  expectedKey: RegisteredKey | null,
+): Promise<Checked<AttestedAppAttestKey>> {
   const { policy } = input;
   const object = decodeAttestationObject(input.evidence, 'apple-appattest', { required: ['x5c', 'receipt'] });
   if (!object.ok) return object;
@@ -55,11 +85,12 @@ export async function verifyAppleAppAttest(input: AppleAppAttestInput): Promise<
   const nonce = checkAppleNonce(certifiedNonce.value, object.value.authenticatorData, input.expectedChallenge);
   if (nonce !== undefined) return nonce;
 
-  const attestedKey = checkAttestedSpki(new Uint8Array(leaf.publicKey.rawData), input.keyToRegister, policy.keyAlgorithms);
+  const certifiedSpki = new Uint8Array(leaf.publicKey.rawData);
+  const attestedKey = expectedKey === null ? certifiedKeyOf(certifiedSpki, policy) : checkAttestedSpki(certifiedSpki, expectedKey, policy.keyAlgorithms);
   if (!attestedKey.ok) return attestedKey;
   const credentialKey = coseKeyToJwk(data.credentialPublicKey);
   if (!credentialKey.ok) return credentialKey;
-  const sameKey = checkAttestedJwk(credentialKey.value.publicKeyJwk, input.keyToRegister, policy.keyAlgorithms);
+  const sameKey = checkAttestedJwk(credentialKey.value.publicKeyJwk, attestedKey.value, policy.keyAlgorithms);
   if (!sameKey.ok) return sameKey;
   const appleKeyId = checkCredentialId(attestedKey.value.publicKeyJwk, data.credentialId);
   if (!appleKeyId.ok) return appleKeyId;
@@ -68,23 +99,45 @@ export async function verifyAppleAppAttest(input: AppleAppAttestInput): Promise<
   const failure = checkCounterIsZero(data.signCount) ?? checkAppAttestAaguid(data.aaguid, policy.environment) ?? checkAcceptedLevel('secure-enclave', policy.acceptedLevels);
   if (failure !== undefined) return failure;
 
-  assert(attestedKey.value.keyId === input.keyToRegister.keyId, 'an accepted key is the key being registered');
+  assert(expectedKey === null || attestedKey.value.keyId === expectedKey.keyId, 'an expected key is the certified key');
   const { anchor } = verified.value;
+  return passed({
+    key: attestedKey.value,
+    appId: appId.value,
+    appleKeyId: appleKeyId.value,
+    trustAnchor: { name: anchor.name, spkiSha256: anchor.spkiSha256 },
+    receipt: receipt.slice(),
+  });
+}
+
+/**
+ * Apple App Attest for a key that **is** the App Attest key (payment keys): the evidence is the
+ * attestation object as `attestKey` returns it, and the certified key must be the key being registered
+ * ({@link verifyAppAttestObject}). A binding key cannot be one (an App Attest key signs only through
+ * `generateAssertion`, never TLS or DPoP): `verifyAttestation` sends binding keys to
+ * `verifyAppAttestVouchedKey`.
+ */
+export async function verifyAppleAppAttest(input: AppleAppAttestInput): Promise<AttestationResult> {
+  const attested = await verifyAppAttestObject(input, input.keyToRegister);
+  if (!attested.ok) return attested;
+  const { key, trustAnchor, appId, appleKeyId, receipt } = attested.value;
+  assert(key.keyId === input.keyToRegister.keyId, 'an accepted key is the key being registered');
   return {
     ok: true,
     verdict: {
       format: 'apple-app-attest',
       level: 'secure-enclave',
-      publicKeyJwk: attestedKey.value.publicKeyJwk,
-      keyId: attestedKey.value.keyId,
+      publicKeyJwk: key.publicKeyJwk,
+      keyId: key.keyId,
       properties: {
         format: 'apple-app-attest',
-        trustAnchor: { name: anchor.name, spkiSha256: anchor.spkiSha256 },
-        appId: appId.value,
-        environment: policy.environment,
-        appleKeyId: appleKeyId.value,
+        trustAnchor,
+        appId,
+        environment: input.policy.environment,
+        appleKeyId,
         userAuthenticationRequired: 'not-attested',
-        receipt: receipt.slice(),
+        receipt,
+        vouchedBy: null,
       },
     },
   };

@@ -4,3 +4,4 @@
 export * from './test-pki';
 export * from './android-evidence';
 export * from './webauthn-evidence';
+export * from './apple-evidence';

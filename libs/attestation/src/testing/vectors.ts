@@ -96,6 +96,21 @@ export function readAppleAppAttestSample(): AppleAppAttestSample {
   return readVectorJson('apple-app-attest/srinivas1729-appattest-checker-node/attestation-2024.json');
 }
 
+/** A real App Attest assertion of the same key as {@link readAppleAppAttestSample}'s (srinivas1729/appattest-checker-node, Apache-2.0). */
+export interface AppleAppAttestAssertionSample {
+  readonly assertionBase64: string;
+  /** The client data whose SHA-256 the app passed to `generateAssertion`. */
+  readonly clientDataUtf8: string;
+  readonly appId: string;
+  readonly publicKeySpkiBase64: string;
+  readonly expected: { readonly verified: boolean; readonly counter: number };
+}
+
+/** Reads the App Attest assertion sample. */
+export function readAppleAppAttestAssertionSample(): AppleAppAttestAssertionSample {
+  return readVectorJson('apple-app-attest/srinivas1729-appattest-checker-node/assertion-2024.json');
+}
+
 /** A real Android chain copied from another project's test suite (leaf first, DER in base64). */
 export interface AndroidChainVector {
   readonly source: string;

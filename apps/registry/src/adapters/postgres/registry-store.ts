@@ -1,5 +1,6 @@
-import { type DeviceCheckInV1, type KeyLifecycleChangedV1, type KeyOwner, type KeyState, type KeyStateReason, type OfflineLimitV1 } from '@settle/contracts';
+import { type AttestationLevel, type DeviceCheckInV1, type KeyLifecycleChangedV1, type KeyOwner, type KeyState, type KeyStateReason, type OfflineLimitV1 } from '@settle/contracts';
 import { type SqlExecutor } from '@settle/messaging';
+import { assert } from '../../domain/assert';
 import { type ChallengeRecord } from '../../domain/challenge';
 import { type EnrolmentCodeRecord } from '../../domain/enrolment-code';
 import { currentState, type KeyHistory } from '../../domain/key-lifecycle';
@@ -19,15 +20,18 @@ interface KeyRow extends Record<string, unknown> {
   public_key_jwk: KnownKey['publicKeyJwk'];
   challenge: string;
   attestation_request_id: string;
+  attestation_level: AttestationLevel | null;
 }
 
 export interface StoredKey extends KnownKey {
   readonly attestationRequestId: string;
+  /** The level the verifier's acceptance stated; null until a key is accepted. */
+  readonly attestationLevel: AttestationLevel | null;
 }
 
 async function loadKeysWhere(sql: SqlExecutor, where: string, values: unknown[], lock: boolean): Promise<StoredKey[]> {
   const { rows } = await sql.query<KeyRow>(
-    `SELECT key_id, owner_kind, owner_id, purpose, algorithm, public_key_jwk, challenge, attestation_request_id::text
+    `SELECT key_id, owner_kind, owner_id, purpose, algorithm, public_key_jwk, challenge, attestation_request_id::text, attestation_level
        FROM registry_keys WHERE ${where} ORDER BY key_id ${lock ? 'FOR UPDATE' : ''}`,
     values,
   );
@@ -41,6 +45,7 @@ async function loadKeysWhere(sql: SqlExecutor, where: string, values: unknown[],
     publicKeyJwk: row.public_key_jwk,
     challenge: row.challenge,
     attestationRequestId: row.attestation_request_id,
+    attestationLevel: row.attestation_level,
     history: histories.get(row.key_id) ?? [],
   }));
 }
@@ -109,13 +114,36 @@ export function keyPayload(key: KnownKey): KeyLifecycleChangedV1 {
 }
 
 export async function loadEnrolmentCode(sql: SqlExecutor, codeHash: string): Promise<EnrolmentCodeRecord | null> {
-  const { rows } = await sql.query<{ subject_kind: 'account' | 'terminal'; subject_id: string; expires_at: Date; consumed_at: Date | null; challenges_issued: number }>(
-    'SELECT subject_kind, subject_id, expires_at, consumed_at, challenges_issued FROM registry_enrolment_codes WHERE code_hash = $1 FOR UPDATE',
-    [codeHash],
-  );
+  return loadEnrolmentCodeWhere(sql, 'code_hash = $1', codeHash);
+}
+
+/** A code by the id operators address it with (the code itself is never stored), locked. */
+export async function loadEnrolmentCodeById(sql: SqlExecutor, codeId: string): Promise<(EnrolmentCodeRecord & { readonly codeId: string }) | null> {
+  return loadEnrolmentCodeWhere(sql, 'code_id = $1', codeId);
+}
+
+async function loadEnrolmentCodeWhere(sql: SqlExecutor, where: string, value: string): Promise<(EnrolmentCodeRecord & { readonly codeId: string }) | null> {
+  const { rows } = await sql.query<{
+    code_hash: string;
+    code_id: string;
+    subject_kind: EnrolmentCodeRecord['subject']['kind'];
+    subject_id: string;
+    expires_at: Date;
+    consumed_at: Date | null;
+    revoked_at: Date | null;
+    challenges_issued: number;
+  }>(`SELECT code_hash, code_id::text, subject_kind, subject_id, expires_at, consumed_at, revoked_at, challenges_issued FROM registry_enrolment_codes WHERE ${where} FOR UPDATE`, [value]);
   const row = rows[0];
   if (!row) return null;
-  return { codeHash, subject: { kind: row.subject_kind, id: row.subject_id }, expiresAt: row.expires_at.toISOString(), consumedAt: iso(row.consumed_at), challengesIssued: row.challenges_issued };
+  return {
+    codeHash: row.code_hash,
+    codeId: row.code_id,
+    subject: { kind: row.subject_kind, id: row.subject_id },
+    expiresAt: row.expires_at.toISOString(),
+    consumedAt: iso(row.consumed_at),
+    revokedAt: iso(row.revoked_at),
+    challengesIssued: row.challenges_issued,
+  };
 }
 
 export async function loadChallenge(sql: SqlExecutor, challenge: string): Promise<ChallengeRecord | null> {
@@ -182,11 +210,20 @@ export async function saveDeviceOffline(sql: SqlExecutor, device: DeviceOffline,
   );
 }
 
-/** The owner's current (pending, active or suspended) key of a purpose, not locked; null when it has none. */
+/**
+ * The owner's current key of a purpose, not locked: the one in use (active or suspended) while it has
+ * one — a newer key still pending attestation does not replace it yet — else its pending one; null when
+ * it has none.
+ */
 export async function loadCurrentKey(sql: SqlExecutor, owner: KeyOwner, purpose: KnownKey['purpose']): Promise<StoredKey | null> {
   const keys = await loadKeysWhere(sql, `owner_kind = $1 AND owner_id = $2 AND purpose = $3 AND state IN ('pending', 'active', 'suspended')`, [owner.kind, owner.id, purpose], false);
-  return keys[0] ?? null;
+  assert(keys.length <= 2, 'at most one key in use and one pending per owner and purpose');
+  return keys.find((key) => currentState(key.history) !== 'pending') ?? keys[0] ?? null;
 }
+
+/** The owner's keys of a purpose in use (active or suspended; at most one), locked: what a newly active key retires. */
+export const loadOwnerKeysInUse = (sql: SqlExecutor, owner: KeyOwner, purpose: KnownKey['purpose']): Promise<StoredKey[]> =>
+  loadKeysWhere(sql, `owner_kind = $1 AND owner_id = $2 AND purpose = $3 AND state IN ('active', 'suspended')`, [owner.kind, owner.id, purpose], true);
 
 /** A terminal with its merchant's id and display name (what a terminal credential states), or null. */
 export async function loadTerminalWithMerchant(sql: SqlExecutor, terminalId: string): Promise<{ terminalId: string; merchantId: string; merchantDisplayName: string } | null> {
