@@ -41,7 +41,7 @@ async function runServer(): Promise<void> {
   const authenticator = new RequestAuthenticator({
     settings: { mode: 'token-binding', issuer: issuer.issuer, audience: issuer.audience, jwks: { staticJwks: issuer.jwks() } },
     keys: new JwksKeyStore({ staticJwks: issuer.jwks() }),
-    keyStatus: new StaticBindingKeyStatus([bindingKey.keyId]),
+    keyStatus: new StaticBindingKeyStatus([[bindingKey.keyId, issuer.claims(bindingKey).sub]]),
   });
   let accepted = 0;
   let rejected = 0;

@@ -39,7 +39,7 @@ export const tokenIssuerSettings = defineConfig({
     min: 0,
     max: 300_000,
     default: 60_000,
-    description: 'Clock skew tolerated between the issuer, devices and resource servers (DPoP iat window, JWKS overlap).',
+    description: 'Clock skew tolerated between the issuer and resource servers: how long a retired signing key stays in the JWKS past the token lifetime. (The DPoP iat window is the resource guard’s, the same for every service.)',
   },
   SETTLE_TOKEN_ISSUER_JWKS_PREPUBLISH_MS: {
     type: 'duration-ms',
@@ -114,7 +114,16 @@ export const tokenIssuerSettings = defineConfig({
     min: 1,
     max: 1_000_000,
     default: 120,
-    description: 'Session starts and refreshes per client IP address per minute (token bucket in PostgreSQL; burst = the same number).',
+    description:
+      'Refused session starts and refreshes per client address per minute (token bucket in PostgreSQL; burst = the same number): charged after a request is refused, checked before anything is verified, so the devices behind one NAT are not limited by their successes.',
+  },
+  SETTLE_TOKEN_ISSUER_TRUSTED_PROXIES: {
+    type: 'string',
+    default: '',
+    pattern: /^([0-9A-Fa-f:.]+(\/[0-9]{1,3})?(,[0-9A-Fa-f:.]+(\/[0-9]{1,3})?)*)?$/,
+    patternDescription: 'IP addresses and CIDRs separated by commas, or empty',
+    description:
+      'Proxies (addresses, CIDRs) whose X-Forwarded-For names the client for the per-address rate limit; from any other peer the header is ignored. Empty (the default): none, the TCP peer is the client.',
   },
 });
 
@@ -139,6 +148,7 @@ export interface TokenIssuerSettings {
   readonly SETTLE_TOKEN_ISSUER_APPLE_APP_ID: string;
   readonly SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE: number;
   readonly SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE: number;
+  readonly SETTLE_TOKEN_ISSUER_TRUSTED_PROXIES: string;
 }
 
 /** The binding modes of a deployment, parsed. */

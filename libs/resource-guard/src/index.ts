@@ -12,13 +12,16 @@ export {
   type JwksFetcher,
   type JwksKeyStoreOptions,
   JwksKeyStore,
+  JwksStaleError,
   JwksUnavailableError,
   jwksCacheMaxAgeMs,
   jwksFetchTimeoutMs,
   jwksKeysMax,
   jwksRefetchIntervalMsMin,
+  jwksTrustMsMaxDefault,
 } from './access-token/jwks-key-store';
 export {
+  type AccessTokenKeys,
   type VerifyAccessTokenOptions,
   type VerifyAccessTokenResult,
   accessTokenAlgorithms,
@@ -55,6 +58,8 @@ export {
   PostgresDpopReplayCache,
   dpopReplayPruneBatchSizeMax,
   dpopReplayPruneIntervalMs,
+  pruneDpopProofIds,
+  rememberDpopProofId,
 } from './dpop/dpop-replay-cache';
 
 export { BINDING_KEY_STATUS, type BindingKeyStatus, StaticBindingKeyStatus } from './key-status/binding-key-status';
@@ -100,5 +105,5 @@ export { resourceGuardMigrations } from './migrations';
 
 export { Authenticated, AuthenticatedPrincipal, RequireRole } from './nest/decorators';
 export { ResourceGuard } from './nest/resource.guard';
-export { BindingKeySnapshotRunner, type BindingKeyStatusProvider, ResourceGuardModule, type ResourceGuardModuleOptions } from './nest/resource-guard.module';
+export { BindingKeySnapshotRunner, type BindingKeyStatusProvider, IssuerKeysHealth, ResourceGuardModule, type ResourceGuardModuleOptions } from './nest/resource-guard.module';
 export { REQUIRED_ROLES_METADATA, RESOURCE_GUARD_SETTINGS, principalProperty } from './nest/resource-guard-tokens';

@@ -20,6 +20,8 @@ export const resourceGuardRejectionCodes = [
   'DPOP_KEY_MISMATCH',
   'ROLE_FORBIDDEN',
   'AUTHENTICATION_UNAVAILABLE',
+  'BINDING_KEY_NOT_SUBJECTS',
+  'ISSUER_KEYS_STALE',
 ] as const;
 
 /**
@@ -72,4 +74,6 @@ export const rejectionResponses: Readonly<Record<ResourceGuardRejectionCode, { r
   DPOP_KEY_MISMATCH: { status: 401, error: 'invalid_token' },
   ROLE_FORBIDDEN: { status: 403, error: 'insufficient_scope' },
   AUTHENTICATION_UNAVAILABLE: { status: 503, error: null },
+  BINDING_KEY_NOT_SUBJECTS: { status: 401, error: 'invalid_token' },
+  ISSUER_KEYS_STALE: { status: 503, error: null },
 };

@@ -170,7 +170,7 @@ describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => 
   it(`rejects a revoked key's tokens within ${revocationDelayMsStated} ms of the key event, on a kept-alive connection too`, async () => {
     const agent = keptAliveAgent();
     try {
-      const token = await issuer.tokenFor(terminal, { role: 'pos-terminal' });
+      const token = await issuer.tokenFor(terminal, { role: 'pos-terminal', sub: 'term_test' });
       expect((await get({ agent, accessToken: token, binding: terminal })).status).toBe(200);
       const published = Date.now();
       await tap.publish(keyLifecycleEvent(terminal, ['active', 'revoked'], { ownerId: 'term_test' }));

@@ -152,10 +152,3 @@ export async function endSessionsOfKey(sql: SqlExecutor, keyId: string, reason: 
   );
   return rows.map((row) => row.session_id).sort();
 }
-
-/** Records a DPoP proof id; false when it was seen before (a replay). Expired ids are swept first. */
-export async function rememberDpopProof(sql: SqlExecutor, jti: string, keyId: string, expiresAt: Date, now: Date): Promise<boolean> {
-  await sql.query('DELETE FROM token_issuer_dpop_proofs WHERE expires_at < $1', [now]);
-  const { rowCount } = await sql.query('INSERT INTO token_issuer_dpop_proofs (jti, key_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING', [jti, keyId, expiresAt]);
-  return (rowCount ?? 0) > 0;
-}

@@ -1,17 +1,8 @@
 // The two ways a device proves its binding key on a request (DESIGN §7): an RFC 8471 TokenBindingMessage
 // over this TLS connection's exporter value, or an RFC 9449 DPoP proof. Both yield the proven key.
 import { TLSSocket } from 'node:tls';
-import { jwtTypes } from '@settle/contracts';
-import { accessTokenHash, normalizeHtu } from '@settle/resource-guard';
+import { verifyDpopProof } from '@settle/resource-guard';
 import { exportTokenBindingKeyingMaterial, tokenBindingHeaderLengthMaxChars, verifyTokenBindingMessage } from '@settle/token-binding';
-import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify } from 'jose';
-
-/** A DPoP proof is accepted this long after its `iat` (plus the clock skew either side). */
-export const dpopProofAgeMaxMs = 60_000;
-/** Longest DPoP header accepted (a P-256 proof is ~600 characters). */
-export const dpopProofLengthMaxChars = 4_096;
-/** Longest `jti` of a DPoP proof stored in the replay table. */
-export const dpopJtiLengthMaxChars = 128;
 
 /** The key a request proved, and how. */
 export interface ProvenKey {
@@ -53,40 +44,21 @@ export function verifyTokenBindingProof(header: string, socket: unknown): ProofR
 }
 
 /**
- * Verifies an RFC 9449 DPoP proof: `typ: dpop+jwt`, ES256, the public key embedded as `jwk`, `htm` and
- * `htu` of this request, `iat` within the window, a `jti`, and `ath` when an access token accompanies
- * it. The caller records the jti (replay table) in its transaction.
+ * Verifies an RFC 9449 DPoP proof with the resource guard's own rule (`verifyDpopProof` of
+ * `@settle/resource-guard`: one implementation of the window, `htm`/`htu`, `jti` and `ath` checks), with
+ * no server nonce: the issuer demands none (docs/token-issuer.md, "DPoP mode"). The caller records the
+ * jti with `rememberDpopProofId` in its transaction.
  */
-export async function verifyDpopProof(input: {
-  readonly proof: string;
-  readonly method: string;
-  readonly url: string;
-  readonly accessToken?: string;
-  readonly now: Date;
-  readonly clockSkewMs: number;
-}): Promise<ProofResult> {
-  const refuse = (reason: string): ProofResult => ({ ok: false, refusal: { code: 'DPOP_PROOF_INVALID', field: 'headers.dpop', reason } });
-  if (input.proof.length > dpopProofLengthMaxChars) return refuse('the proof is too long');
-  let verified;
-  try {
-    verified = await jwtVerify(input.proof, EmbeddedJWK, { typ: jwtTypes.dpopProof, algorithms: ['ES256'], currentDate: input.now, clockTolerance: Math.ceil(input.clockSkewMs / 1000) });
-  } catch (error) {
-    return refuse(`the proof does not verify (${(error as { code?: string }).code ?? 'invalid'})`);
-  }
-  const { payload, protectedHeader } = verified;
-  const jwk = protectedHeader.jwk;
-  if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') return refuse('jwk must be a P-256 public key');
-  if (payload['htm'] !== input.method) return refuse(`htm must be ${input.method}`);
-  const htu = typeof payload['htu'] === 'string' ? normalizeHtu(payload['htu']) : null;
-  if (htu === null || htu !== normalizeHtu(input.url)) return refuse(`htu must be ${input.url}`);
-  const iatMs = typeof payload.iat === 'number' ? payload.iat * 1000 : NaN;
-  const nowMs = input.now.getTime();
-  if (!(iatMs >= nowMs - dpopProofAgeMaxMs - input.clockSkewMs && iatMs <= nowMs + input.clockSkewMs)) return refuse('iat is missing or outside the accepted window');
-  if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > dpopJtiLengthMaxChars) return refuse(`jti must be a string of 1 to ${dpopJtiLengthMaxChars} characters`);
-  if (input.accessToken !== undefined && payload['ath'] !== accessTokenHash(input.accessToken)) return refuse('ath must be the hash of the access token presented');
-  const keyId = await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, 'sha256');
-  return {
-    ok: true,
-    key: { mode: 'dpop', keyId, x: jwk.x, y: jwk.y, tokenBindingIdHash: null, dpopJti: payload.jti, dpopRememberUntil: new Date(iatMs + dpopProofAgeMaxMs + 2 * input.clockSkewMs) },
-  };
+export async function verifyDpopBindingProof(input: { readonly proof: string; readonly method: string; readonly url: string; readonly accessToken?: string; readonly now: Date }): Promise<ProofResult> {
+  const verified = await verifyDpopProof({
+    proof: input.proof,
+    method: input.method,
+    url: input.url,
+    ...(input.accessToken === undefined ? {} : { accessToken: input.accessToken }),
+    nonces: null,
+    clock: () => input.now,
+  });
+  if (!verified.ok) return { ok: false, refusal: { code: 'DPOP_PROOF_INVALID', field: 'headers.dpop', reason: verified.reason === undefined ? verified.detail : `${verified.detail} (${verified.reason})` } };
+  const { keyThumbprint, publicJwk, jti, replayExpiresAt } = verified;
+  return { ok: true, key: { mode: 'dpop', keyId: keyThumbprint, x: publicJwk.x, y: publicJwk.y, tokenBindingIdHash: null, dpopJti: jti, dpopRememberUntil: replayExpiresAt } };
 }

@@ -1,9 +1,10 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, deleteIdleRateLimitBuckets, type Logger, PLATFORM_LOGGER, SQL_POOL } from '@settle/platform';
+import { pruneDpopProofIds } from '@settle/resource-guard';
 import { requestCause, sessionEndedEvent } from './session-events';
 
-/** How often sessions past their maximum age are ended and idle rate-limit buckets dropped. */
+/** How often sessions past their maximum age are ended, idle rate-limit buckets dropped and expired DPoP proof ids pruned. */
 export const sessionSweepIntervalMs = 60_000;
 /** Sessions ended per sweep transaction (the rest wait for the next round). */
 export const sessionSweepBatchMax = 500;
@@ -12,7 +13,7 @@ export const rateLimitBucketIdleMaxMs = 3_600_000;
 
 /**
  * Ends sessions whose maximum age passed without a refresh (`session.ended`, reason `max-age`, through the
- * outbox) and drops idle rate-limit buckets. Replicas may sweep at once: rows are claimed with
+ * outbox), drops idle rate-limit buckets and prunes expired DPoP proof ids. Replicas may sweep at once: rows are claimed with
  * `FOR UPDATE SKIP LOCKED`.
  */
 @Injectable()
@@ -54,6 +55,7 @@ export class SessionSweeper implements OnApplicationBootstrap, BeforeApplication
       return sessionIds;
     });
     await deleteIdleRateLimitBuckets(this.pool, new Date(now.getTime() - rateLimitBucketIdleMaxMs));
+    await pruneDpopProofIds(this.pool);
     if (ended.length > 0) this.logger.info({ ended: ended.length }, 'ended sessions past their maximum age');
     return ended;
   }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { type AccessTokenClaims, type AccessTokenAttestation, jwtTypes } from '@settle/contracts';
+import { type AccessTokenClaims, type AccessTokenAttestation } from '@settle/contracts';
 import { isKeyCustodyError } from '@settle/key-custody';
 import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { type Clock, CLOCK, ProblemException, rateLimitedProblem, SERVICE_CONFIG, SQL_POOL, takeRateLimitTokens } from '@settle/platform';
-import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
+import { type Clock, CLOCK, peekRateLimitTokens, ProblemException, type RateLimitBucket, rateLimitedProblem, SERVICE_CONFIG, SQL_POOL, takeRateLimitTokens } from '@settle/platform';
+import { rememberDpopProofId, verifyAccessToken } from '@settle/resource-guard';
+import { type CryptoKey, importJWK } from 'jose';
 import {
   endSession,
   insertSession,
@@ -12,7 +13,6 @@ import {
   loadKey,
   loadSessionForUpdate,
   recordToken,
-  rememberDpopProof,
 } from '../adapters/token-issuer-store';
 import { type TokenIssuerSettings } from '../config';
 import { type KeyRefusal, type RefreshRefusal, accessTokenClaims, assert, checkBindingKey, decideRefresh, type TokenSubject } from '../domain/session-rules';
@@ -90,23 +90,43 @@ export class SessionHandler {
   }
 
   /**
-   * Takes a token from each named bucket (shared by every replica); throws 429 when one is empty. The
-   * client-address bucket is taken before any verification; the key (or session) bucket only once the
-   * request proved that key, so nobody can exhaust a device's allowance by naming its key id.
+   * Refuses (429) a client address whose bucket of refusals is empty, before anything is verified. The
+   * bucket is charged only by {@link chargeRefusal}: the devices behind one NAT share an address, and
+   * their successful requests must not use up each other's allowance (docs/token-issuer.md).
    */
-  async enforceRateLimits(buckets: ReadonlyArray<{ readonly kind: 'ip' | 'key' | 'session'; readonly id: string }>): Promise<void> {
-    const now = this.clock.now();
-    const limits = buckets.map(({ kind, id }) => ({
-      bucket: `${kind}:${id}`,
-      perMinute: kind === 'ip' ? this.config.SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE : this.config.SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE,
-      field: kind === 'ip' ? 'client address' : kind === 'key' ? 'bindingKeyId' : 'sessionId',
-    }));
-    const taken = await takeRateLimitTokens(this.pool, limits.map((limit) => ({ bucket: limit.bucket, capacity: limit.perMinute, perSecond: limit.perMinute / secondsPerMinute })), now);
+  async checkAddressLimit(address: string): Promise<void> {
+    const [decision] = await peekRateLimitTokens(this.pool, [this.addressBucket(address)], this.clock.now());
+    assert(decision !== undefined, 'one decision per bucket');
+    if (!decision.allowed) throw this.rateLimited('client address', this.config.SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE, decision.retryAfterSeconds);
+  }
+
+  /** Charges a refused request to its client address (the bucket {@link checkAddressLimit} checks). */
+  async chargeRefusal(address: string): Promise<void> {
+    await takeRateLimitTokens(this.pool, [this.addressBucket(address)], this.clock.now());
+  }
+
+  /**
+   * Takes a token from the key's (session start) or session's (refresh) bucket, shared by every
+   * replica; throws 429 when it is empty. Taken only once the request proved the key, so nobody can
+   * exhaust a device's allowance by naming its key id.
+   */
+  async enforceRateLimits(buckets: ReadonlyArray<{ readonly kind: 'key' | 'session'; readonly id: string }>): Promise<void> {
+    const perMinute = this.config.SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE;
+    const limits = buckets.map(({ kind, id }) => ({ bucket: `${kind}:${id}`, capacity: perMinute, perSecond: perMinute / secondsPerMinute, field: kind === 'key' ? 'bindingKeyId' : 'sessionId' }));
+    const taken = await takeRateLimitTokens(this.pool, limits, this.clock.now());
     for (const [index, result] of taken.entries()) {
-      const limit = limits[index]!;
-      if (result.allowed) continue;
-      throw rateLimitedProblem({ title: 'Too many session requests', field: limit.field, limit: `more than ${limit.perMinute} per minute`, retryAfterSeconds: result.retryAfterSeconds });
+      if (!result.allowed) throw this.rateLimited(limits[index]!.field, perMinute, result.retryAfterSeconds);
     }
+  }
+
+  private addressBucket(address: string): RateLimitBucket {
+    const perMinute = this.config.SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE;
+    return { bucket: `ip:${address}`, capacity: perMinute, perSecond: perMinute / secondsPerMinute };
+  }
+
+  private rateLimited(field: string, perMinute: number, retryAfterSeconds: number): ProblemException {
+    const what = field === 'client address' ? 'refused requests' : 'requests';
+    return rateLimitedProblem({ title: 'Too many session requests', field, limit: `more than ${perMinute} ${what} per minute`, retryAfterSeconds });
   }
 
   /**
@@ -131,7 +151,7 @@ export class SessionHandler {
       }
       const subject = subjectOf(key, proven, attestation);
       assert(subject !== undefined, 'a key with a known owner has a subject');
-      const replay = await this.rememberProof(sql, proven, now);
+      const replay = await this.rememberProof(sql, proven);
       if (replay !== null) return { ok: false, error: replay };
       const sessionId = `ses_${randomUUID().replaceAll('-', '')}`;
       const tokenId = randomUUID();
@@ -164,29 +184,26 @@ export class SessionHandler {
   }
 
   /**
-   * Checks a presented access token: signed by one of custody's token keys (published or not: an
-   * expired token of a retired key may still be exchanged), `typ: at+jwt`, our issuer. Expiry is not
-   * checked: the session decides.
+   * Checks a presented access token with the resource guard's `verifyAccessToken` (one implementation
+   * of the signature, `typ`, algorithm and claim checks), against every token-signing key custody holds
+   * (published or not: an expired token of a retired key may still be exchanged) and our issuer.
+   * Expiry is not checked (the session decides), nor the audience (ours, whichever it was then).
    */
   async readPresentedToken(token: string): Promise<AccessTokenClaims> {
-    const invalid = (message: string) => refusal('ACCESS_TOKEN_INVALID', 'headers.authorization', message);
-    let kid: string | undefined;
-    let typ: string | undefined;
-    try {
-      ({ kid, typ } = decodeProtectedHeader(token));
-    } catch {
-      throw invalid('not a JWS');
-    }
-    const key = (await this.signer.allKeys()).find((candidate) => candidate.kid === kid);
-    if (key === undefined || typ !== jwtTypes.accessToken) throw invalid('not an access token of this issuer');
-    try {
-      const { payload } = await compactVerify(token, await importJWK({ ...key.publicJwk, alg: 'ES256' }, 'ES256'), { algorithms: ['ES256'] });
-      const claims = JSON.parse(Buffer.from(payload).toString('utf8')) as AccessTokenClaims;
-      if (claims.iss !== this.config.SETTLE_TOKEN_ISSUER_ISSUER || typeof claims.sid !== 'string' || typeof claims.jti !== 'string') throw new Error('claims');
-      return claims;
-    } catch {
-      throw invalid('the signature or the claims do not verify');
-    }
+    const keys = await this.signer.allKeys();
+    const keyFor = async (kid: string): Promise<CryptoKey | null> => {
+      const key = keys.find((candidate) => candidate.kid === kid);
+      return key === undefined ? null : ((await importJWK({ ...key.publicJwk, alg: 'ES256' }, 'ES256')) as CryptoKey);
+    };
+    const verified = await verifyAccessToken(token, {
+      keys: { keyFor },
+      issuer: this.config.SETTLE_TOKEN_ISSUER_ISSUER,
+      audience: null,
+      acceptExpired: true,
+      clock: () => this.clock.now(),
+    });
+    if (!verified.ok) throw refusal('ACCESS_TOKEN_INVALID', 'headers.authorization', verified.code === 'ACCESS_TOKEN_KEY_UNKNOWN' ? 'not an access token of this issuer' : 'the signature or the claims do not verify');
+    return verified.claims;
   }
 
   /** The next token of a session, for the newest token and a fresh proof of the same key. */
@@ -211,7 +228,7 @@ export class SessionHandler {
         level: session.attestationLevel as AccessTokenAttestation['level'],
       });
       assert(subject !== undefined, 'the subject of a started session stays known');
-      const replay = await this.rememberProof(sql, proven, now);
+      const replay = await this.rememberProof(sql, proven);
       if (replay !== null) return { ok: false, error: replay };
       const tokenId = randomUUID();
       await recordToken(sql, sessionId, tokenId, now);
@@ -223,10 +240,10 @@ export class SessionHandler {
     return outcome.value;
   }
 
-  private async rememberProof(sql: SqlExecutor, proven: ProvenKey, now: Date): Promise<ProblemException | null> {
+  private async rememberProof(sql: SqlExecutor, proven: ProvenKey): Promise<ProblemException | null> {
     if (proven.mode !== 'dpop') return null;
     assert(proven.dpopJti !== undefined && proven.dpopRememberUntil !== undefined, 'a DPoP proof has a jti and a retention');
-    const fresh = await rememberDpopProof(sql, proven.dpopJti, proven.keyId, proven.dpopRememberUntil, now);
+    const fresh = await rememberDpopProofId(sql, proven.keyId, proven.dpopJti, proven.dpopRememberUntil);
     return fresh ? null : refusal('DPOP_PROOF_REPLAYED', 'headers.dpop', 'this proof (jti) was used before');
   }
 

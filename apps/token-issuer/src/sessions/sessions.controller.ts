@@ -5,7 +5,8 @@ import { currentRequestId, JsonSchemaValidationPipe, ProblemException, SERVICE_C
 import { Inject } from '@nestjs/common';
 import { type FreshEvidence, FreshAttestation, appAttestAssertionLengthMaxChars, freshEvidenceLengthMaxChars } from '../attestation/fresh-attestation';
 import { type TokenIssuerSettings, bindingModesOf } from '../config';
-import { type ProofResult, type ProvenKey, verifyDpopProof, verifyTokenBindingProof } from './binding-proof';
+import { type ProofResult, type ProvenKey, verifyDpopBindingProof, verifyTokenBindingProof } from './binding-proof';
+import { TrustedProxies } from './client-address';
 import { type FreshAttestationStep, type IssuedToken, refusal, SessionHandler } from './session.handler';
 
 interface StartSessionRequest {
@@ -56,11 +57,6 @@ function badRequest(code: string, field: string, message: string): ProblemExcept
   return new ProblemException({ status: HttpStatus.BAD_REQUEST, code, title: 'The request is invalid', detail: `${field}: ${message}`, errors: [{ field, code, message }] });
 }
 
-/** The TCP peer (behind a proxy: the proxy; docs/token-issuer.md, rate limits). */
-function clientAddressOf(request: IncomingRequest): string {
-  return request.socket.remoteAddress ?? 'unknown';
-}
-
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -72,22 +68,44 @@ function single(value: string | string[] | undefined): string | undefined {
 @ApiTags('sessions')
 @Controller('v1/sessions')
 export class SessionsController {
+  private readonly trustedProxies: TrustedProxies;
+
   constructor(
     private readonly sessions: SessionHandler,
     private readonly freshAttestation: FreshAttestation,
     @Inject(SERVICE_CONFIG) private readonly config: TokenIssuerSettings,
-  ) {}
+  ) {
+    this.trustedProxies = TrustedProxies.parse(config.SETTLE_TOKEN_ISSUER_TRUSTED_PROXIES);
+  }
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Starts a session: the binding key id in the body, its proof in Sec-Token-Binding (over this TLS connection) or DPoP.' })
   async start(@Body(new JsonSchemaValidationPipe<StartSessionRequest>(startSessionSchema)) body: StartSessionRequest, @Req() request: IncomingRequest): Promise<IssuedToken> {
-    await this.sessions.enforceRateLimits([{ kind: 'ip', id: clientAddressOf(request) }]);
-    const proven = await this.prove(request, undefined);
-    if (proven.keyId !== body.bindingKeyId) throw refusal('KEY_MISMATCH', 'bindingKeyId', 'the binding proves another key than bindingKeyId');
-    await this.sessions.enforceRateLimits([{ kind: 'key', id: proven.keyId }]);
-    const fresh = body.attestation === undefined ? null : await this.verifyFresh(body.attestation, proven);
-    return this.sessions.start(proven, fresh, currentRequestId());
+    return this.chargingRefusals(request, async () => {
+      const proven = await this.prove(request, undefined);
+      if (proven.keyId !== body.bindingKeyId) throw refusal('KEY_MISMATCH', 'bindingKeyId', 'the binding proves another key than bindingKeyId');
+      await this.sessions.enforceRateLimits([{ kind: 'key', id: proven.keyId }]);
+      const fresh = body.attestation === undefined ? null : await this.verifyFresh(body.attestation, proven);
+      return this.sessions.start(proven, fresh, currentRequestId());
+    });
+  }
+
+  /**
+   * The per-address limit: checked before anything is verified, charged only when the request is
+   * refused (a 4xx other than 429), so the devices behind one NAT are limited by their failures, not
+   * by each other's successes.
+   */
+  private async chargingRefusals<T>(request: IncomingRequest, handle: () => Promise<T>): Promise<T> {
+    const address = this.trustedProxies.clientAddressOf(request.socket.remoteAddress, request.headers['x-forwarded-for']);
+    await this.sessions.checkAddressLimit(address);
+    try {
+      return await handle();
+    } catch (error) {
+      const status = error instanceof ProblemException ? error.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
+      if (status >= 400 && status < 500 && status !== HttpStatus.TOO_MANY_REQUESTS) await this.sessions.chargeRefusal(address);
+      throw error;
+    }
   }
 
   /**
@@ -128,12 +146,13 @@ export class SessionsController {
     const match = /^(Bearer|DPoP) ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization ?? '');
     if (match === null) throw badRequest('ACCESS_TOKEN_MISSING', 'headers.authorization', 'must be "Bearer <token>" or "DPoP <token>" with the session’s newest token');
     const token = match[2]!;
-    await this.sessions.enforceRateLimits([{ kind: 'ip', id: clientAddressOf(request) }]);
-    const presented = await this.sessions.readPresentedToken(token);
-    const proven = await this.prove(request, token);
-    await this.sessions.enforceRateLimits([{ kind: 'session', id: sessionId }]);
-    if ((match[1] === 'DPoP') !== (proven.mode === 'dpop')) throw badRequest('AUTHORIZATION_SCHEME_MISMATCH', 'headers.authorization', 'DPoP tokens use the DPoP scheme with a DPoP proof, bound tokens Bearer with Sec-Token-Binding');
-    return this.sessions.refresh(sessionId, presented, proven, currentRequestId());
+    return this.chargingRefusals(request, async () => {
+      const presented = await this.sessions.readPresentedToken(token);
+      const proven = await this.prove(request, token);
+      await this.sessions.enforceRateLimits([{ kind: 'session', id: sessionId }]);
+      if ((match[1] === 'DPoP') !== (proven.mode === 'dpop')) throw badRequest('AUTHORIZATION_SCHEME_MISMATCH', 'headers.authorization', 'DPoP tokens use the DPoP scheme with a DPoP proof, bound tokens Bearer with Sec-Token-Binding');
+      return this.sessions.refresh(sessionId, presented, proven, currentRequestId());
+    });
   }
 
   /** The key this request proves, by the one binding header it carries (and the deployment allows). */
@@ -148,7 +167,7 @@ export class SessionsController {
       result = verifyTokenBindingProof(tokenBinding, request.socket);
     } else if (dpop !== undefined) {
       if (!modes.includes('dpop')) throw badRequest('BINDING_MODE_NOT_ALLOWED', 'headers.dpop', 'this deployment does not accept DPoP');
-      result = await verifyDpopProof({ proof: dpop, method: request.method, url: this.requestUrl(request), accessToken, now: this.sessions.now(), clockSkewMs: this.config.SETTLE_TOKEN_ISSUER_CLOCK_SKEW_MS });
+      result = await verifyDpopBindingProof({ proof: dpop, method: request.method, url: this.requestUrl(request), ...(accessToken === undefined ? {} : { accessToken }), now: this.sessions.now() });
     } else {
       throw badRequest('BINDING_MISSING', modes.includes('token-binding') ? 'headers.sec-token-binding' : 'headers.dpop', `a proof of the binding key is required (${modes.join(' or ')})`);
     }

@@ -66,6 +66,28 @@ export async function takeRateLimitTokens(sql: RateLimitSql, buckets: readonly R
 }
 
 /**
+ * Whether each bucket has a token now, without taking one: for a limit charged only after the fact
+ * (the token issuer charges its per-address bucket for refused requests, and checks it before
+ * verifying anything). A bucket never taken is full. Checking then charging is not atomic: a burst of
+ * concurrent requests may overdraw the bucket by its concurrency, never more.
+ *
+ * @example
+ * const [decision] = await peekRateLimitTokens(pool, [{ bucket: `ip:${address}`, capacity: 120, perSecond: 2 }], now);
+ * if (!decision.allowed) throw rateLimitedProblem({ … retryAfterSeconds: decision.retryAfterSeconds });
+ */
+export async function peekRateLimitTokens(sql: RateLimitSql, buckets: readonly RateLimitBucket[], now: Date): Promise<RateLimitDecision[]> {
+  const { rows } = await sql.query<{ bucket: string; tokens: number }>(
+    `SELECT bucket, LEAST(capacity, tokens + GREATEST(0, EXTRACT(EPOCH FROM ($2::timestamptz - refilled_at))) * per_second)::float8 AS tokens
+     FROM platform_rate_limits WHERE bucket = ANY($1::text[])`,
+    [buckets.map(({ bucket }) => bucket), now],
+  );
+  return buckets.map(({ bucket, perSecond }) => {
+    const tokens = rows.find((row) => row.bucket === bucket)?.tokens ?? Infinity;
+    return { bucket, allowed: tokens >= 1, retryAfterSeconds: tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / perSecond)) };
+  });
+}
+
+/**
  * Drops buckets untouched since `idleSince` (full again by then, so nothing is forgotten); returns
  * how many. Services with unbounded bucket names (client addresses) sweep periodically.
  *

@@ -9,6 +9,12 @@ export const jwksCacheMaxAgeMs = 10 * 60_000;
 export const jwksFetchTimeoutMs = 5_000;
 /** Larger JWKS documents are refused: an issuer publishes a handful of keys. */
 export const jwksKeysMax = 32;
+/**
+ * Default of `SETTLE_AUTH_JWKS_TRUST_MAX_MS`: keys last fetched longer ago than this are no longer
+ * trusted while the issuer stays unreachable (a key the issuer withdrew — compromised — must stop
+ * verifying somewhere).
+ */
+export const jwksTrustMsMaxDefault = 3_600_000;
 
 /** A JSON Web Key Set as the issuer publishes it. */
 export interface JsonWebKeySet {
@@ -20,15 +26,26 @@ export type JwksFetcher = (url: string) => Promise<unknown>;
 
 /** The JWKS could not be fetched or is malformed: retrying later may help. */
 export class JwksUnavailableError extends Error {
-  override readonly name = 'JwksUnavailableError';
-  readonly code = 'JWKS_UNAVAILABLE';
+  override readonly name: string = 'JwksUnavailableError';
+  readonly code: 'JWKS_UNAVAILABLE' | 'JWKS_STALE' = 'JWKS_UNAVAILABLE';
   readonly retriable = true;
+}
+
+/**
+ * The keys were last fetched longer ago than the trust limit and the issuer cannot be reached now:
+ * requests are refused (`ISSUER_KEYS_STALE`) until a fetch succeeds.
+ */
+export class JwksStaleError extends JwksUnavailableError {
+  override readonly name: string = 'JwksStaleError';
+  override readonly code = 'JWKS_STALE' as const;
 }
 
 /** Where a {@link JwksKeyStore} gets its keys: a URL (with an injectable fetcher and clock) or a fixed set. */
 export interface JwksKeyStoreOptions {
   /** The issuer's JWKS URL (fetched) … */
   readonly url?: string;
+  /** URL only: how long after the last successful fetch the keys are still trusted ({@link jwksTrustMsMaxDefault}). */
+  readonly trustMsMax?: number;
   /** … or a fixed key set (tests, development): never refetched. */
   readonly staticJwks?: JsonWebKeySet;
   readonly fetcher?: JwksFetcher;
@@ -52,16 +69,33 @@ const defaultFetcher: JwksFetcher = async (url) => {
  */
 export class JwksKeyStore {
   private keys = new Map<string, CryptoKey>();
+  /** The last fetch attempt (successful or not): the refetch interval counts from it. */
   private fetchedAtMs: number | null = null;
+  /** The last successful load: the trust limit counts from it. */
+  private loadedAtMs: number | null = null;
   private inFlight: Promise<void> | null = null;
   private fetchCount = 0;
   private readonly clock: Clock;
   private readonly fetcher: JwksFetcher;
+  private readonly trustMsMax: number;
 
   constructor(private readonly options: JwksKeyStoreOptions) {
     if ((options.url === undefined) === (options.staticJwks === undefined)) throw new Error('JwksKeyStore needs exactly one of url and staticJwks');
     this.clock = options.clock ?? systemClock;
     this.fetcher = options.fetcher ?? defaultFetcher;
+    this.trustMsMax = options.trustMsMax ?? jwksTrustMsMaxDefault;
+    if (!(this.trustMsMax >= jwksCacheMaxAgeMs)) throw new Error(`JwksKeyStore: trustMsMax must be at least jwksCacheMaxAgeMs (${jwksCacheMaxAgeMs} ms)`);
+  }
+
+  /**
+   * Whether the keys are past the trust limit (a fixed set never is), refetching first when a refetch
+   * is due: for readiness, which reports why requests are refused.
+   */
+  async trustState(): Promise<{ readonly stale: boolean; readonly loadedAt: Date | null; readonly trustMsMax: number }> {
+    const nowMs = this.clock().getTime();
+    if (this.options.url !== undefined && (this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksRefetchIntervalMsMin)) await this.refresh().catch(() => undefined);
+    const loadedAt = this.loadedAtMs === null ? null : new Date(this.loadedAtMs);
+    return { stale: this.options.url !== undefined && this.loadedAtMs !== null && this.isPastTrust(this.clock().getTime()), loadedAt, trustMsMax: this.trustMsMax };
   }
 
   /** How many times the JWKS was fetched (tests, metrics). */
@@ -78,18 +112,25 @@ export class JwksKeyStore {
     }
     const stale = this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksCacheMaxAgeMs;
     const known = this.keys.get(kid);
-    if (known !== undefined && !stale) return known;
+    if (known !== undefined && !stale && !this.isPastTrust(nowMs)) return known;
     const mayRefetch = this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksRefetchIntervalMsMin;
     if (mayRefetch) {
       try {
         await this.refresh();
       } catch (error) {
-        // A stale but known key still verifies while the issuer is unreachable; an unknown one cannot.
-        if (known !== undefined) return known;
-        throw error;
+        // A stale but known key still verifies while the issuer is unreachable, up to the trust
+        // limit; an unknown one cannot.
+        if (known === undefined && !this.isPastTrust(this.clock().getTime())) throw error;
       }
     }
+    if (this.isPastTrust(this.clock().getTime())) {
+      throw new JwksStaleError(`the issuer's keys were last fetched more than ${this.trustMsMax} ms ago and it cannot be reached`);
+    }
     return this.keys.get(kid) ?? null;
+  }
+
+  private isPastTrust(nowMs: number): boolean {
+    return this.loadedAtMs !== null && nowMs - this.loadedAtMs > this.trustMsMax;
   }
 
   private refresh(): Promise<void> {
@@ -121,5 +162,6 @@ export class JwksKeyStore {
     }
     this.keys = loaded;
     this.fetchedAtMs = nowMs;
+    this.loadedAtMs = nowMs;
   }
 }

@@ -1,8 +1,8 @@
+import assert from 'node:assert/strict';
 import { type AccessTokenClaims, jwtTypes, principalRoles } from '@settle/contracts';
 import { type Clock, systemClock } from '@settle/crypto';
 import { type CryptoKey, type JWTVerifyResult, errors as joseErrors, jwtVerify } from 'jose';
 import { type Rejection, reject } from '../rejections';
-import { type JwksKeyStore } from './jwks-key-store';
 
 /** Clock difference tolerated on `exp` and `nbf` (docs/security.md "Clock skew"). */
 export const accessTokenClockSkewSeconds = 30;
@@ -14,13 +14,33 @@ export const accessTokenAlgorithms = ['ES256'] as const;
 const attestationLevels: readonly string[] = ['strongbox', 'tee', 'secure-enclave', 'software'];
 const attestationKinds: readonly string[] = ['registration', 'fresh'];
 
+/**
+ * The issuer's verification keys by `kid`: a resource server's {@link JwksKeyStore}, or the token
+ * issuer's key custody (every token-signing key it holds, published or retired).
+ *
+ * @example
+ * const keys: AccessTokenKeys = { keyFor: async (kid) => (kid === 'k1' ? key : null) };
+ */
+export interface AccessTokenKeys {
+  /** The key for `kid`, or null when the issuer has none; throws `JwksUnavailableError` when unknown now. */
+  keyFor(kid: string): Promise<CryptoKey | null>;
+}
+
 /** The arguments of {@link verifyAccessToken} besides the token. */
 export interface VerifyAccessTokenOptions {
-  readonly keys: JwksKeyStore;
+  readonly keys: AccessTokenKeys;
   /** Exact `iss` expected. */
   readonly issuer: string;
-  /** This service's audience: `aud` must contain it. */
-  readonly audience: string;
+  /**
+   * This service's audience: `aud` must contain it. Null only for the token issuer reading back a
+   * token it signed for whichever audiences it served then.
+   */
+  readonly audience: string | null;
+  /**
+   * True only for the token issuer's refresh: the newest token of a session is exchanged even after
+   * its `exp` (the session's own maximum age decides). Everything else is checked all the same.
+   */
+  readonly acceptExpired?: boolean;
   readonly clock?: Clock;
 }
 
@@ -71,18 +91,22 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
         algorithms: [...accessTokenAlgorithms],
         typ: jwtTypes.accessToken,
         issuer: options.issuer,
-        audience: options.audience,
+        ...(options.audience === null ? {} : { audience: options.audience }),
         clockTolerance: accessTokenClockSkewSeconds,
         currentDate: clock(),
         requiredClaims: ['iss', 'sub', 'aud', 'iat', 'nbf', 'exp', 'jti'],
       },
     );
   } catch (error) {
-    return rejectionFor(error);
+    // jose checks `exp` last (after the signature and every other claim), so an expired token's
+    // payload is otherwise fully verified.
+    if (!(options.acceptExpired === true && error instanceof joseErrors.JWTExpired && error.claim === 'exp')) return rejectionFor(error);
+    verified = { payload: error.payload, protectedHeader: {} as JWTVerifyResult['protectedHeader'] };
   }
   const shapeProblem = claimShapeProblem(verified.payload);
   if (shapeProblem !== null) return reject('ACCESS_TOKEN_INVALID', 'The access token is invalid.', `claim ${shapeProblem}`);
-  return { ok: true, claims: verified.payload as unknown as AccessTokenClaims, signingKey: signingKey! };
+  assert(signingKey !== null, 'a verified token names the key that verified it');
+  return { ok: true, claims: verified.payload as unknown as AccessTokenClaims, signingKey };
 }
 
 function rejectionFor(error: unknown): Rejection {

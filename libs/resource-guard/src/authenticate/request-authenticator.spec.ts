@@ -6,6 +6,7 @@ import { type ResourceGuardSettings } from '../config/resource-guard-config';
 import { InMemoryDpopReplayCache } from '../dpop/dpop-replay-cache';
 import { StaticBindingKeyStatus } from '../key-status/binding-key-status';
 import { resourceGuardRejectionCodes } from '../rejections';
+import { IssuerKeysHealth } from '../nest/resource-guard.module';
 import { type GuardRequest, RequestAuthenticator } from './request-authenticator';
 
 /** Stands in for a TLSSocket: the EKM export is all the guard calls (real sockets: the int-spec). */
@@ -16,6 +17,8 @@ function fakeTlsSocket() {
 
 const issuer = createTestTokenIssuer();
 const device = createTestBindingKey();
+/** The test issuer's default `sub`: the device the key belongs to. */
+const deviceId = 'dev_test_device';
 const baseSettings = { issuer: issuer.issuer, audience: issuer.audience, jwks: { staticJwks: issuer.jwks() } };
 
 describe('resourceGuardRejectionCodes', () => {
@@ -24,13 +27,13 @@ describe('resourceGuardRejectionCodes', () => {
       'ACCESS_TOKEN_MISSING', 'ACCESS_TOKEN_INVALID', 'ACCESS_TOKEN_EXPIRED', 'ACCESS_TOKEN_NOT_YET_VALID', 'ACCESS_TOKEN_KEY_UNKNOWN',
       'TOKEN_BINDING_MISSING', 'TOKEN_BINDING_INVALID', 'TOKEN_BINDING_KEY_MISMATCH', 'BINDING_KEY_INACTIVE',
       'DPOP_PROOF_MISSING', 'DPOP_PROOF_INVALID', 'DPOP_PROOF_REPLAYED', 'DPOP_NONCE_REQUIRED', 'DPOP_KEY_MISMATCH',
-      'ROLE_FORBIDDEN', 'AUTHENTICATION_UNAVAILABLE',
+      'ROLE_FORBIDDEN', 'AUTHENTICATION_UNAVAILABLE', 'BINDING_KEY_NOT_SUBJECTS', 'ISSUER_KEYS_STALE',
     ]);
   });
 });
 
 describe('RequestAuthenticator in token-binding mode', () => {
-  const keyStatus = new StaticBindingKeyStatus([device.keyId]);
+  const keyStatus = new StaticBindingKeyStatus([[device.keyId, deviceId]]);
   const settings: ResourceGuardSettings = { ...baseSettings, mode: 'token-binding' };
   const authenticator = new RequestAuthenticator({ settings, keys: new JwksKeyStore({ staticJwks: issuer.jwks() }), keyStatus });
   const request = (socket: object | null, headers: Record<string, string | undefined>): GuardRequest => ({ method: 'GET', url: '/me', headers, socket });
@@ -89,10 +92,18 @@ describe('RequestAuthenticator in token-binding mode', () => {
     expect(await authenticator.authenticate(request(socket, { authorization: `Bearer ${expired}`, 'sec-token-binding': header }))).toMatchObject({ code: 'ACCESS_TOKEN_EXPIRED' });
     // Another key's token on the same connection does not ride on the cached binding.
     const otherDevice = createTestBindingKey();
-    keyStatus.set(otherDevice.keyId, true);
+    keyStatus.set(otherDevice.keyId, deviceId);
     expect(await authenticator.authenticate(request(socket, { authorization: `Bearer ${await issuer.tokenFor(otherDevice)}`, 'sec-token-binding': header }))).toMatchObject({
       code: 'TOKEN_BINDING_KEY_MISMATCH',
     });
+  });
+
+  it('rejects a token whose subject is not the owner of the active key it is bound to (issue 13 §3)', async () => {
+    const socket = fakeTlsSocket();
+    const token = await issuer.tokenFor(device, { sub: 'dev_another_device' });
+    const outcome = await authenticator.authenticate(request(socket, { authorization: `Bearer ${token}`, 'sec-token-binding': bound(socket) }));
+    expect(outcome).toMatchObject({ ok: false, code: 'BINDING_KEY_NOT_SUBJECTS', status: 401 });
+    expect(outcome.headers['WWW-Authenticate']).toMatch(/error="invalid_token"/);
   });
 
   it('verifies a token once per connection while its exp and its signing key hold, and checks the key state every time', async () => {
@@ -100,7 +111,7 @@ describe('RequestAuthenticator in token-binding mode', () => {
     const clock = () => new Date(nowMs);
     const rotating = createTestTokenIssuer({ now: clock });
     const keys = new JwksKeyStore({ url: 'https://tokens.settle.test/jwks.json', fetcher: async () => rotating.jwks(), clock });
-    const states = new StaticBindingKeyStatus([device.keyId]);
+    const states = new StaticBindingKeyStatus([[device.keyId, deviceId]]);
     const guard = new RequestAuthenticator({ settings: { ...settings, issuer: rotating.issuer }, keys, keyStatus: states, clock });
     const socket = fakeTlsSocket();
     const header = bound(socket);
@@ -113,9 +124,9 @@ describe('RequestAuthenticator in token-binding mode', () => {
     expect((await send(other, bound(other))).ok).toBe(true);
     expect(guard.tokenCache.hits).toBe(3);
     // The key's state is read on every request, cached token or not.
-    states.set(device.keyId, false);
+    states.set(device.keyId, null);
     expect(await send()).toMatchObject({ code: 'BINDING_KEY_INACTIVE' });
-    states.set(device.keyId, true);
+    states.set(device.keyId, deviceId);
     // The issuer drops its key: once the JWKS is reloaded the remembered verification no longer holds.
     rotating.rotate({ dropOld: true });
     nowMs += 11 * 60_000;
@@ -146,9 +157,36 @@ describe('RequestAuthenticator in token-binding mode', () => {
     });
   });
 
+  it('trusts known keys while the issuer is unreachable only up to the trust limit, then answers 503 ISSUER_KEYS_STALE and readiness says why', async () => {
+    let nowMs = Date.now();
+    const clock = () => new Date(nowMs);
+    let reachable = true;
+    const keys = new JwksKeyStore({ url: 'https://tokens.settle.test/jwks.json', trustMsMax: 3_600_000, clock, fetcher: async () => (reachable ? issuer.jwks() : Promise.reject(new Error('ECONNREFUSED'))) });
+    const guard = new RequestAuthenticator({ settings: { ...settings, jwks: { url: 'https://tokens.settle.test/jwks.json', trustMsMax: 3_600_000 } }, keys, keyStatus, clock });
+    const health = new IssuerKeysHealth(keys);
+    const send = async () => {
+      const socket = fakeTlsSocket();
+      const token = await issuer.tokenFor(device, { iat: Math.floor(nowMs / 1000), nbf: Math.floor(nowMs / 1000), exp: Math.floor(nowMs / 1000) + 300 });
+      return guard.authenticate(request(socket, { authorization: `Bearer ${token}`, 'sec-token-binding': bound(socket) }));
+    };
+    expect((await send()).ok).toBe(true);
+    reachable = false;
+    nowMs += 59 * 60_000;
+    expect((await send()).ok).toBe(true);
+    expect(await health.check()).toMatchObject({ status: 'up' });
+    nowMs += 2 * 60_000;
+    const stale = await send();
+    expect(stale).toMatchObject({ ok: false, code: 'ISSUER_KEYS_STALE', status: 503, headers: {} });
+    expect(await health.check()).toMatchObject({ status: 'down', details: { reason: expect.stringMatching(/^ISSUER_KEYS_STALE/) } });
+    reachable = true;
+    nowMs += 60_000;
+    expect((await send()).ok).toBe(true);
+    expect(await health.check()).toMatchObject({ status: 'up' });
+  });
+
   it('answers 503 when the JWKS cannot be fetched for an unknown kid', async () => {
     const failing = new RequestAuthenticator({
-      settings: { ...settings, jwks: { url: 'https://tokens.settle.test/jwks.json' } },
+      settings: { ...settings, jwks: { url: 'https://tokens.settle.test/jwks.json', trustMsMax: 3_600_000 } },
       keys: new JwksKeyStore({ url: 'https://tokens.settle.test/jwks.json', fetcher: () => Promise.reject(new Error('ECONNREFUSED')) }),
       keyStatus,
     });
@@ -160,7 +198,7 @@ describe('RequestAuthenticator in token-binding mode', () => {
 
 describe('RequestAuthenticator in DPoP mode', () => {
   const settings: ResourceGuardSettings = { ...baseSettings, mode: 'dpop', externalBaseUrl: 'https://api.settle.test/verifier', nonceSecrets: ['a-test-secret-that-is-long-enough-0123456789'] };
-  const keyStatus = new StaticBindingKeyStatus([device.keyId]);
+  const keyStatus = new StaticBindingKeyStatus([[device.keyId, deviceId]]);
   const authenticator = new RequestAuthenticator({ settings, keys: new JwksKeyStore({ staticJwks: issuer.jwks() }), keyStatus, replayCache: new InMemoryDpopReplayCache() });
   const url = 'https://api.settle.test/verifier/v1/uploads';
 
@@ -195,15 +233,23 @@ describe('RequestAuthenticator in DPoP mode', () => {
     expect(await authenticator.authenticate(bearer)).toMatchObject({ code: 'ACCESS_TOKEN_MISSING' });
   });
 
+  it('rejects a token whose subject is not its key’s owner, before its proof takes a row in the replay cache', async () => {
+    const token = await issuer.tokenFor(device, { cnf: { jkt: device.keyId }, sub: 'dev_another_device' });
+    const request = await dpopRequest({ token, jti: 'not-subjects-jti' });
+    expect(await authenticator.authenticate(request)).toMatchObject({ code: 'BINDING_KEY_NOT_SUBJECTS', status: 401 });
+    const own = await dpopRequest({ jti: 'not-subjects-jti' });
+    expect((await authenticator.authenticate(own)).ok).toBe(true);
+  });
+
   it('rejects an inactive key before its proof takes a row in the replay cache', async () => {
-    keyStatus.set(device.keyId, false);
+    keyStatus.set(device.keyId, null);
     try {
       const request = await dpopRequest({ jti: 'revoked-jti' });
       expect(await authenticator.authenticate(request)).toMatchObject({ code: 'BINDING_KEY_INACTIVE' });
-      keyStatus.set(device.keyId, true);
+      keyStatus.set(device.keyId, deviceId);
       expect((await authenticator.authenticate(request)).ok).toBe(true);
     } finally {
-      keyStatus.set(device.keyId, true);
+      keyStatus.set(device.keyId, deviceId);
     }
   });
 });

@@ -2,7 +2,7 @@ import { type TLSSocket } from 'node:tls';
 import { type AccessTokenAttestation, type AccessTokenClaims, type PrincipalRole, authHeaders, authSchemes } from '@settle/contracts';
 import { type Clock, systemClock } from '@settle/crypto';
 import { exportTokenBindingKeyingMaterial, isTokenBindingError } from '@settle/token-binding';
-import { JwksUnavailableError, type JwksKeyStore } from '../access-token/jwks-key-store';
+import { JwksStaleError, JwksUnavailableError, type JwksKeyStore } from '../access-token/jwks-key-store';
 import { VerifiedTokenCache } from '../access-token/verified-token-cache';
 import { verifyAccessToken } from '../access-token/verify-access-token';
 import { type ResourceGuardSettings } from '../config/resource-guard-config';
@@ -98,7 +98,10 @@ export class RequestAuthenticator {
       result = await this.verify(request, (renew) => (renewNonce = renew));
     } catch (error) {
       if (!(error instanceof JwksUnavailableError) && !isInfrastructureError(error)) throw error;
-      result = reject('AUTHENTICATION_UNAVAILABLE', 'Credentials cannot be checked right now; retry later.', error instanceof Error ? error.name : 'unknown');
+      result =
+        error instanceof JwksStaleError
+          ? reject('ISSUER_KEYS_STALE', 'The token issuer’s keys are too old to trust and it cannot be reached; retry later.', error.code)
+          : reject('AUTHENTICATION_UNAVAILABLE', 'Credentials cannot be checked right now; retry later.', error instanceof Error ? error.name : 'unknown');
     }
     if (result.ok && roles.length > 0 && !roles.includes(result.claims.role)) {
       result = reject('ROLE_FORBIDDEN', `This operation is for ${roles.join(' or ')} credentials.`);
@@ -151,7 +154,8 @@ export class RequestAuthenticator {
       });
       if (!proof.ok) return proof;
       if (proof.keyThumbprint !== claims.cnf.jkt) return reject('DPOP_KEY_MISMATCH', 'The DPoP proof is signed with another key than the access token names.');
-      if (!(await this.options.keyStatus.isActive(claims.cnf.jkt))) return inactive();
+      const keyRefusal = await this.keyRefusal(claims);
+      if (keyRefusal !== null) return keyRefusal;
       // Last: only proofs valid in every other way take a row in the shared replay cache.
       if (!(await this.options.replayCache!.remember(proof.keyThumbprint, proof.jti, proof.replayExpiresAt))) {
         return reject('DPOP_PROOF_REPLAYED', 'This DPoP proof was used before.');
@@ -159,8 +163,20 @@ export class RequestAuthenticator {
       onNonceRenewal(proof.renewNonce);
       return { ok: true, claims };
     }
-    if (!(await this.options.keyStatus.isActive(claims.cnf.jkt))) return inactive();
-    return { ok: true, claims };
+    const keyRefusal = await this.keyRefusal(claims);
+    return keyRefusal ?? { ok: true, claims };
+  }
+
+  /**
+   * The bound key must be active and the token's subject's own: a token the issuer signed for one
+   * device, naming another device's active key, is refused in every service (the registry checked
+   * this alone before; issue 13 §3).
+   */
+  private async keyRefusal(claims: AccessTokenClaims): Promise<Rejection | null> {
+    const { keyStatus } = this.options;
+    if (!(await keyStatus.isActive(claims.cnf.jkt))) return inactive();
+    if (keyStatus.ownerOf(claims.cnf.jkt) !== claims.sub) return reject('BINDING_KEY_NOT_SUBJECTS', 'The key this session is bound to is not the caller’s own.');
+    return null;
   }
 
   /**
@@ -185,7 +201,7 @@ export class RequestAuthenticator {
     const dpop = this.options.settings.mode === 'dpop';
     const parameters = [`realm="${authenticationRealm}"`];
     if (dpop) parameters.push('algs="ES256"');
-    if (error !== null) parameters.push(`error="${error}"`, `error_description="${rejection.detail.replaceAll('"', "'")}"`);
+    if (error !== null) parameters.push(`error="${error}"`, `error_description="${headerSafe(rejection.detail)}"`);
     const headers: Record<string, string> = { 'WWW-Authenticate': `${dpop ? authSchemes.dpop : authSchemes.tokenBinding} ${parameters.join(', ')}` };
     if (rejection.code === 'DPOP_NONCE_REQUIRED') headers['DPoP-Nonce'] = this.issueNonce()!;
     return headers;
@@ -194,6 +210,14 @@ export class RequestAuthenticator {
 
 function inactive(): Rejection {
   return reject('BINDING_KEY_INACTIVE', 'The key this session is bound to is not active (revoked, suspended or unknown).');
+}
+
+/**
+ * A detail as an RFC 9110 quoted string Node accepts in a header: no `"`, and printable ASCII only
+ * (a typographic apostrophe would make `setHeader` throw, answering 500 instead of the refusal).
+ */
+function headerSafe(detail: string): string {
+  return detail.replaceAll('"', "'").replaceAll('’', "'").replace(/[^\x20-\x7E]/g, '?');
 }
 
 function singleHeader(value: string | string[] | undefined): string | undefined {

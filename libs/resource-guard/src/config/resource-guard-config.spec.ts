@@ -11,7 +11,7 @@ describe('resourceGuardConfig', () => {
       mode: 'token-binding',
       issuer: 'https://tokens.settle.test',
       audience: 'settle',
-      jwks: { url: 'https://tokens.settle.test/jwks.json' },
+      jwks: { url: 'https://tokens.settle.test/jwks.json', trustMsMax: 3_600_000 },
     });
     const missing = loadServiceConfig('verifier', definition, {});
     expect(() => resourceGuardSettingsFrom(missing)).toThrow(ConfigurationError);

@@ -1,5 +1,5 @@
 import { ConfigValueError, ConfigurationError, defineConfig } from '@settle/platform';
-import { type JsonWebKeySet, jwksKeysMax } from '../access-token/jwks-key-store';
+import { type JsonWebKeySet, jwksCacheMaxAgeMs, jwksKeysMax, jwksTrustMsMaxDefault } from '../access-token/jwks-key-store';
 import { dpopNonceSecretLengthMinChars } from '../dpop/dpop-nonce';
 
 /** How clients prove possession of their key (docs/security.md "Token-binding mode vs DPoP mode"). */
@@ -45,6 +45,14 @@ export const resourceGuardConfig = defineConfig({
     protocols: ['https:'],
     description: 'HTTPS URL of the token issuer\'s JWKS (cached; refetched for an unknown kid at most every 30 s). Set this or SETTLE_AUTH_JWKS.',
   },
+  SETTLE_AUTH_JWKS_TRUST_MAX_MS: {
+    type: 'duration-ms',
+    min: jwksCacheMaxAgeMs,
+    max: 7 * 24 * 3_600_000,
+    default: jwksTrustMsMaxDefault,
+    description:
+      'How long after the last successful fetch of SETTLE_AUTH_JWKS_URL its keys are still trusted while the issuer is unreachable; past it, guarded requests answer 503 ISSUER_KEYS_STALE and readiness (check `issuer-keys`) says so until a fetch succeeds.',
+  },
   SETTLE_AUTH_JWKS: {
     type: 'json',
     parse: parseJwks,
@@ -70,6 +78,7 @@ export interface ResourceGuardConfigValues {
   readonly SETTLE_AUTH_ISSUER: string;
   readonly SETTLE_AUTH_AUDIENCE: string;
   readonly SETTLE_AUTH_JWKS_URL?: string | undefined;
+  readonly SETTLE_AUTH_JWKS_TRUST_MAX_MS: number;
   readonly SETTLE_AUTH_JWKS?: JsonWebKeySet | undefined;
   readonly SETTLE_AUTH_EXTERNAL_BASE_URL?: string | undefined;
   readonly SETTLE_AUTH_DPOP_NONCE_SECRET?: string | undefined;
@@ -79,7 +88,8 @@ export interface ResourceGuardConfigValues {
 export type ResourceGuardSettings = {
   readonly issuer: string;
   readonly audience: string;
-  readonly jwks: { readonly url: string } | { readonly staticJwks: JsonWebKeySet };
+  /** Fetched from `url` (trusted `trustMsMax` past the last successful fetch), or fixed. */
+  readonly jwks: { readonly url: string; readonly trustMsMax: number } | { readonly staticJwks: JsonWebKeySet };
 } & (
   | { readonly mode: 'token-binding' }
   | { readonly mode: 'dpop'; readonly externalBaseUrl: string; readonly nonceSecrets: readonly string[] }
@@ -107,7 +117,7 @@ export function resourceGuardSettingsFrom(values: ResourceGuardConfigValues): Re
   const common = {
     issuer: values.SETTLE_AUTH_ISSUER,
     audience: values.SETTLE_AUTH_AUDIENCE,
-    jwks: values.SETTLE_AUTH_JWKS !== undefined ? { staticJwks: values.SETTLE_AUTH_JWKS } : { url: values.SETTLE_AUTH_JWKS_URL! },
+    jwks: values.SETTLE_AUTH_JWKS !== undefined ? { staticJwks: values.SETTLE_AUTH_JWKS } : { url: values.SETTLE_AUTH_JWKS_URL!, trustMsMax: values.SETTLE_AUTH_JWKS_TRUST_MAX_MS },
   };
   if (values.SETTLE_AUTH_MODE === 'token-binding') return { ...common, mode: 'token-binding' };
   return {

@@ -94,7 +94,7 @@ describe('DPoP mode: two replicas sharing PostgreSQL', () => {
     expect(results.map((result) => result.status).sort()).toEqual([200, 401, 401, 401]);
   });
 
-  it('rejects a wrong htu, a wrong htm, a stale iat, a wrong ath and a cnf.jkt mismatch', async () => {
+  it('rejects a wrong htu, a wrong htm, a stale iat, a wrong ath, a cnf.jkt mismatch and another subject’s token', async () => {
     const [replica] = replicas as [GuardedTestApp];
     const nonce = await nonceFrom(replica);
     const cases: Array<[Record<string, string>, string]> = [
@@ -104,6 +104,8 @@ describe('DPoP mode: two replicas sharing PostgreSQL', () => {
       [await signedHeaders({ nonce, iat: Math.floor(Date.now() / 1000) - 300 }), 'DPOP_PROOF_INVALID'],
       [await signedHeaders({ nonce, claims: { ath: 'bm90LXRoZS1oYXNoLW9mLXRoZS10b2tlbg' } }), 'DPOP_PROOF_INVALID'],
       [await signedHeaders({ nonce, key: createTestBindingKey() }), 'DPOP_KEY_MISMATCH'],
+      // The key's owner comes from the key event (resource_guard_binding_keys.owner_id): another device's token is refused.
+      [await signedHeaders({ nonce, token: await issuer.tokenFor(device, { cnf: { jkt: device.keyId }, sub: 'dev_another_device' }) }), 'BINDING_KEY_NOT_SUBJECTS'],
     ];
     for (const [headers, code] of cases) {
       const response = await call(replica, headers);

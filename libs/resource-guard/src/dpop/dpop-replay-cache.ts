@@ -20,6 +20,39 @@ export interface DpopReplaySql {
 }
 
 /**
+ * Records a proof id in `resource_guard_dpop_proofs` (migration `resource-guard/0002`); false when
+ * (keyThumbprint, jti) was seen before. One `INSERT … ON CONFLICT DO NOTHING`: atomic across replicas,
+ * and usable inside a caller's transaction (the token issuer records the id with the session it
+ * starts, so a refused start leaves no row).
+ *
+ * @example
+ * if (!(await rememberDpopProofId(sql, proof.keyThumbprint, proof.jti, proof.replayExpiresAt))) refuse('DPOP_PROOF_REPLAYED');
+ */
+export async function rememberDpopProofId(sql: DpopReplaySql, keyThumbprint: string, jti: string, expiresAt: Date): Promise<boolean> {
+  const result = await sql.query('INSERT INTO resource_guard_dpop_proofs (key_thumbprint, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+    keyThumbprint,
+    jti,
+    expiresAt,
+  ]);
+  return result.rowCount === 1;
+}
+
+/**
+ * Deletes expired proof ids, at most {@link dpopReplayPruneBatchSizeMax} (a backlog never makes one
+ * long transaction); returns how many.
+ *
+ * @example
+ * await pruneDpopProofIds(pool); // from a periodic sweep
+ */
+export async function pruneDpopProofIds(sql: DpopReplaySql): Promise<number> {
+  const result = await sql.query(
+    `DELETE FROM resource_guard_dpop_proofs WHERE ctid IN (
+       SELECT ctid FROM resource_guard_dpop_proofs WHERE expires_at < now() LIMIT ${dpopReplayPruneBatchSizeMax})`,
+  );
+  return result.rowCount ?? 0;
+}
+
+/**
  * The replay cache shared by every replica: `resource_guard_dpop_proofs` (migration
  * `resource-guard/0002`), `INSERT … ON CONFLICT DO NOTHING` (one round trip, atomic across replicas),
  * expired rows pruned in bounded batches every {@link dpopReplayPruneIntervalMs}.
@@ -37,21 +70,14 @@ export class PostgresDpopReplayCache implements DpopReplayCache {
   ) {}
 
   async remember(keyThumbprint: string, jti: string, expiresAt: Date): Promise<boolean> {
-    const result = await this.sql.query(
-      'INSERT INTO resource_guard_dpop_proofs (key_thumbprint, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-      [keyThumbprint, jti, expiresAt],
-    );
+    const fresh = await rememberDpopProofId(this.sql, keyThumbprint, jti, expiresAt);
     this.pruneWhenDue();
-    return result.rowCount === 1;
+    return fresh;
   }
 
   /** Deletes expired rows (at most one batch); returns how many. */
-  async prune(): Promise<number> {
-    const result = await this.sql.query(
-      `DELETE FROM resource_guard_dpop_proofs WHERE ctid IN (
-         SELECT ctid FROM resource_guard_dpop_proofs WHERE expires_at < now() LIMIT ${dpopReplayPruneBatchSizeMax})`,
-    );
-    return result.rowCount ?? 0;
+  prune(): Promise<number> {
+    return pruneDpopProofIds(this.sql);
   }
 
   private pruneWhenDue(): void {

@@ -33,6 +33,16 @@ describe('DpopNonces', () => {
   });
 });
 
+describe('verifyDpopProof, a jwk off the curve', () => {
+  it('is DPOP_PROOF_INVALID, not an exception (which answered 500)', async () => {
+    const bindingKey = createTestBindingKey();
+    const y = Buffer.from(bindingKey.publicJwk.y, 'base64url');
+    y[31] = y[31]! ^ 1;
+    const proof = await createDpopProof({ bindingKey, method: 'POST', url, accessToken, header: { jwk: { kty: 'EC', crv: 'P-256', x: bindingKey.publicJwk.x, y: y.toString('base64url') } } });
+    expect(await verifyDpopProof({ proof, accessToken, method: 'POST', url, nonces: null })).toMatchObject({ ok: false, code: 'DPOP_PROOF_INVALID', reason: 'ERR_JWS_INVALID' });
+  });
+});
+
 describe('normalizeHtu', () => {
   it('drops query, fragment and default port; lower-cases scheme and host (RFC 9449 §4.3)', () => {
     expect(normalizeHtu('HTTPS://API.Settle.test:443/v1/uploads?x=1#y')).toBe('https://api.settle.test/v1/uploads');

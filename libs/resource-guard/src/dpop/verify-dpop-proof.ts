@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { jwtTypes } from '@settle/contracts';
 import { calculateJwkThumbprint, type Clock, systemClock } from '@settle/crypto';
@@ -20,13 +21,20 @@ export const dpopJtiLengthMaxChars = 128;
 export interface VerifyDpopProofInput {
   /** The `DPoP` header, exactly as received (undefined when absent). */
   readonly proof: string | undefined;
-  /** The access token the request carries: `ath` must be its SHA-256. */
-  readonly accessToken: string;
+  /**
+   * The access token the request carries: `ath` must be its SHA-256. Absent only where a request
+   * carries no token yet (the token issuer's session start, RFC 9449 §5); `ath` is then not read.
+   */
+  readonly accessToken?: string;
   /** The request's method (`htm`). */
   readonly method: string;
   /** The URL the client addressed: the configured external base URL + the request path (`htu`). */
   readonly url: string;
-  readonly nonces: DpopNonces;
+  /**
+   * The server nonces this service issues (§8), or null where it demands none: the token issuer, where
+   * the `iat` window and the shared replay table bound replay (docs/token-issuer.md, "DPoP mode").
+   */
+  readonly nonces: DpopNonces | null;
   readonly clock?: Clock;
 }
 
@@ -35,6 +43,8 @@ export interface VerifiedDpopProof {
   readonly ok: true;
   /** RFC 7638 thumbprint of the proof's key: must equal the token's `cnf.jkt`. */
   readonly keyThumbprint: string;
+  /** The proof's public key (the token issuer compares it with the registered one). */
+  readonly publicJwk: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
   readonly jti: string;
   /** Until when the `jti` must be remembered. */
   readonly replayExpiresAt: Date;
@@ -46,8 +56,10 @@ export interface VerifiedDpopProof {
  * Checks an RFC 9449 DPoP proof for one request, everything but replay: compact JWS with
  * `typ: dpop+jwt`, ES256 only, a public P-256 `jwk` in the header that verifies the signature,
  * `htm`, `htu` (no query or fragment, §4.3), `iat` within [−{@link dpopProofAgeSecondsMax} s,
- * +{@link dpopProofFutureSkewSeconds} s], a server nonce of ours that is not stale (§8), `ath` =
- * base64url(SHA-256(access token)) and a `jti`.
+ * +{@link dpopProofFutureSkewSeconds} s], a server nonce of ours that is not stale (§8) where this
+ * service issues nonces, `ath` = base64url(SHA-256(access token)) when a token is presented, and a
+ * `jti`. The one DPoP rule of the project: the resource guard and the token issuer both call it, and
+ * both record the `jti` with {@link rememberDpopProofId} (docs/security.md).
  *
  * @example
  * const proof = await verifyDpopProof({ proof: headers.dpop, accessToken, method: 'POST', url: 'https://api.settle.example/uploads', nonces });
@@ -66,7 +78,8 @@ export async function verifyDpopProof(input: VerifyDpopProofInput): Promise<Veri
       proof,
       async (header) => {
         jwk = publicP256Jwk(header.jwk);
-        return importJWK(jwk, 'ES256');
+        // WebCrypto throws a DataError (not a JOSEError) for a point off the curve: the caller's fault.
+        return importJWK(jwk, 'ES256').catch(() => Promise.reject(new joseErrors.JWSInvalid('jwk header is not a point of P-256')));
       },
       { algorithms: ['ES256'], typ: jwtTypes.dpopProof, currentDate: now, requiredClaims: ['jti', 'htm', 'htu', 'iat'] },
     );
@@ -82,12 +95,14 @@ export async function verifyDpopProof(input: VerifyDpopProofInput): Promise<Veri
   if (typeof iat !== 'number' || iat < nowSeconds - dpopProofAgeSecondsMax || iat > nowSeconds + dpopProofFutureSkewSeconds) {
     return reject('DPOP_PROOF_INVALID', 'The DPoP proof is too old or from the future.', 'iat');
   }
-  const nonceState = typeof nonce === 'string' ? input.nonces.check(nonce, nowSeconds) : 'missing';
+  const nonceState = input.nonces === null ? 'fresh' : typeof nonce === 'string' ? input.nonces.check(nonce, nowSeconds) : 'missing';
   if (nonceState !== 'fresh' && nonceState !== 'renew') return reject('DPOP_NONCE_REQUIRED', 'The DPoP proof needs a fresh server nonce.', `nonce ${nonceState}`);
-  if (ath !== accessTokenHash(input.accessToken)) return reject('DPOP_PROOF_INVALID', 'The DPoP proof is for another access token.', 'ath');
+  if (input.accessToken !== undefined && ath !== accessTokenHash(input.accessToken)) return reject('DPOP_PROOF_INVALID', 'The DPoP proof is for another access token.', 'ath');
+  assert(jwk !== undefined && jwk.x !== undefined && jwk.y !== undefined, 'a verified proof has its public key');
   return {
     ok: true,
-    keyThumbprint: calculateJwkThumbprint(jwk!),
+    keyThumbprint: calculateJwkThumbprint(jwk),
+    publicJwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y },
     jti,
     replayExpiresAt: new Date((nowSeconds + dpopReplayRetentionSeconds + 1) * 1000),
     renewNonce: nonceState === 'renew',

@@ -66,7 +66,7 @@ export interface BindingKeySnapshotOptions {
  */
 /** The guard's own `resource_guard_binding_keys` (fed by `BindingKeyLifecycleConsumer`) as a source. */
 export function bindingKeyTableSource(sql: BindingKeySql): BindingKeySource {
-  const recordOf = (row: { key_id: string; state: string; updated_at: Date }): BindingKeyRecord => ({ keyId: row.key_id, active: row.state === 'active', changedAt: row.updated_at });
+  const recordOf = (row: { key_id: string; owner_id: string; state: string; updated_at: Date }): BindingKeyRecord => ({ keyId: row.key_id, active: row.state === 'active', ownerId: row.owner_id, changedAt: row.updated_at });
   return {
     async readAll() {
       const rows = await readBindingKeyStates(sql, null);

@@ -42,6 +42,8 @@ export async function upsertBindingKeyState(sql: BindingKeySql, envelope: EventE
 /** One row as the snapshot reads it. */
 export interface BindingKeyRow extends Record<string, unknown> {
   readonly key_id: string;
+  /** The device or terminal the key belongs to. */
+  readonly owner_id: string;
   readonly state: KeyState;
   readonly updated_at: Date;
 }
@@ -55,7 +57,7 @@ export interface BindingKeyRow extends Record<string, unknown> {
 export async function readBindingKeyStates(sql: BindingKeySql, since: Date | null): Promise<readonly BindingKeyRow[]> {
   const { rows } =
     since === null
-      ? await sql.query<BindingKeyRow>('SELECT key_id, state, updated_at FROM resource_guard_binding_keys')
-      : await sql.query<BindingKeyRow>('SELECT key_id, state, updated_at FROM resource_guard_binding_keys WHERE updated_at >= $1', [since]);
+      ? await sql.query<BindingKeyRow>('SELECT key_id, owner_id, state, updated_at FROM resource_guard_binding_keys')
+      : await sql.query<BindingKeyRow>('SELECT key_id, owner_id, state, updated_at FROM resource_guard_binding_keys WHERE updated_at >= $1', [since]);
   return rows;
 }

@@ -64,6 +64,25 @@ export class BindingKeySnapshotRunner implements OnModuleInit, OnApplicationShut
 }
 
 /**
+ * Readiness detail of the issuer's keys (`issuer-keys`): `down`, with the reason, once they are past
+ * `SETTLE_AUTH_JWKS_TRUST_MAX_MS` and the issuer cannot be reached — guarded requests then answer 503
+ * `ISSUER_KEYS_STALE`. It does not take the replica out of the load balancer: its unguarded routes
+ * still work, and every replica shares the cause.
+ */
+export class IssuerKeysHealth implements HealthContributor {
+  readonly name = 'issuer-keys';
+  readonly affectsReadiness = false;
+
+  constructor(private readonly keys: JwksKeyStore) {}
+
+  async check(): Promise<HealthCheckResult> {
+    const { stale, loadedAt, trustMsMax } = await this.keys.trustState();
+    const details = { lastFetchedAt: loadedAt?.toISOString() ?? null, trustMsMax };
+    return stale ? { status: 'down', details: { ...details, reason: 'ISSUER_KEYS_STALE: the issuer’s keys are past their trust limit and the issuer cannot be reached' } } : { status: 'up', details };
+  }
+}
+
+/**
  * The resource guard in a service: `ResourceGuardModule.forService()` next to `MessagingModule`,
  * with `resourceGuardConfig` in the service's configuration and `resourceGuardMigrations` in its
  * migration sources; routes opt in with `@Authenticated()` / `@RequireRole()`. Global, so every
@@ -77,11 +96,18 @@ export class BindingKeySnapshotRunner implements OnModuleInit, OnApplicationShut
 export class ResourceGuardModule {
   static forService(options: ResourceGuardModuleOptions = {}): DynamicModule {
     const keyStatusProviders = options.keyStatus
-      ? [{ provide: BINDING_KEY_STATUS, ...options.keyStatus } as FactoryProvider]
+      ? [
+          { provide: BINDING_KEY_STATUS, ...options.keyStatus } as FactoryProvider,
+          { provide: HEALTH_CONTRIBUTORS, useFactory: (keys: JwksKeyStore) => [new IssuerKeysHealth(keys)], inject: [JwksKeyStore] },
+        ]
       : [
           BindingKeySnapshotRunner,
           { provide: BINDING_KEY_STATUS, useFactory: (runner: BindingKeySnapshotRunner) => runner.snapshot, inject: [BindingKeySnapshotRunner] },
-          { provide: HEALTH_CONTRIBUTORS, useExisting: BindingKeySnapshotRunner },
+          {
+            provide: HEALTH_CONTRIBUTORS,
+            useFactory: (runner: BindingKeySnapshotRunner, keys: JwksKeyStore) => [runner, new IssuerKeysHealth(keys)],
+            inject: [BindingKeySnapshotRunner, JwksKeyStore],
+          },
         ];
     return {
       module: ResourceGuardModule,
@@ -89,22 +115,28 @@ export class ResourceGuardModule {
       imports: options.imports ?? [],
       providers: [
         { provide: RESOURCE_GUARD_SETTINGS, useFactory: (config: ResourceGuardConfigValues) => resourceGuardSettingsFrom(config), inject: [SERVICE_CONFIG] },
+        {
+          provide: JwksKeyStore,
+          useFactory: (settings: ResourceGuardSettings) =>
+            new JwksKeyStore({
+              ...('url' in settings.jwks ? { url: settings.jwks.url, trustMsMax: settings.jwks.trustMsMax } : { staticJwks: settings.jwks.staticJwks }),
+              ...(options.jwksFetcher ? { fetcher: options.jwksFetcher } : {}),
+              ...(options.clock ? { clock: options.clock } : {}),
+            }),
+          inject: [RESOURCE_GUARD_SETTINGS],
+        },
         ...keyStatusProviders,
         {
           provide: RequestAuthenticator,
-          useFactory: (settings: ResourceGuardSettings, keyStatus: BindingKeyStatus, pool: BindingKeySql) =>
+          useFactory: (settings: ResourceGuardSettings, keyStatus: BindingKeyStatus, pool: BindingKeySql, keys: JwksKeyStore) =>
             new RequestAuthenticator({
               settings,
               keyStatus,
-              keys: new JwksKeyStore({
-                ...('url' in settings.jwks ? { url: settings.jwks.url } : { staticJwks: settings.jwks.staticJwks }),
-                ...(options.jwksFetcher ? { fetcher: options.jwksFetcher } : {}),
-                ...(options.clock ? { clock: options.clock } : {}),
-              }),
+              keys,
               ...(settings.mode === 'dpop' ? { replayCache: new PostgresDpopReplayCache(pool) } : {}),
               ...(options.clock ? { clock: options.clock } : {}),
             }),
-          inject: [RESOURCE_GUARD_SETTINGS, BINDING_KEY_STATUS, SQL_POOL],
+          inject: [RESOURCE_GUARD_SETTINGS, BINDING_KEY_STATUS, SQL_POOL, JwksKeyStore],
         },
         ResourceGuard,
       ],
