@@ -345,10 +345,10 @@ describe.each(environments())('deploy/k8s/overlays/%s, rendered', (environment) 
       const port = (optionalList(container, 'ports') ?? []).find((candidate) => text(candidate, 'name') === 'admin');
       return { containerPort: optionalText(port, 'containerPort'), variable: valueOf(container, 'SETTLE_ADMIN_PORT') };
     };
-    /** Services that end TLS themselves and are public (edge.yaml): their admin routes must be on the admin port. */
-    const adminPortServices = ['registry', 'token-issuer', 'verifier'];
+    /** Every service keeps its admin routes on the admin port: the public ones (edge.yaml) and the ledger, which moves money (issue 13 §2). */
+    const adminPortServices = ['registry', 'token-issuer', 'verifier', 'ledger'];
 
-    it('serves the admin routes of the publicly exposed services on a separate admin port, named admin', () => {
+    it('serves the admin routes of every service on a separate admin port, named admin', () => {
       for (const service of adminPortServices) {
         const { containerPort, variable } = adminPortOf(service);
         expect({ service, containerPort, variable }).toEqual({ service, containerPort: expect.stringMatching(/^[1-9]\d*$/), variable: containerPort });

@@ -58,6 +58,7 @@ export {
   rateLimitedProblem,
   rateLimitedProblemCode,
   type RateLimitSql,
+  peekRateLimitTokens,
   takeRateLimitTokens,
 } from './http/rate-limits';
 

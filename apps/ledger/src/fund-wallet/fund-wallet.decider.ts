@@ -1,7 +1,7 @@
 import { type Account } from '../domain/accounts';
 import { assert } from '../domain/assert';
 import { draftEntry, type EntryDraft } from '../domain/entry';
-import { isPostableAmount, parseAmount } from '../domain/money';
+import { balanceMinorUnitsMax, isPostableAmount, parseAmount } from '../domain/money';
 import { overdraftTransition, type OverdraftTransition } from '../domain/overdraft';
 
 /** A top-up of a wallet: money received in the processor's funding account, owed to the consumer. */
@@ -27,7 +27,8 @@ export interface FundWalletState {
   readonly walletBalance: bigint;
 }
 
-export type FundingRejection = 'UNKNOWN_ACCOUNT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE';
+/** Closed set, append-only. BALANCE_OUT_OF_RANGE: the wallet would hold more than balanceMinorUnitsMax. */
+export type FundingRejection = 'UNKNOWN_ACCOUNT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE' | 'BALANCE_OUT_OF_RANGE';
 
 export type FundWalletResult =
   | { readonly outcome: 'posted'; readonly entry: EntryDraft; readonly amount: bigint; readonly walletBalanceAfter: bigint; readonly overdraft: OverdraftTransition }
@@ -46,6 +47,8 @@ export function decideFundWallet(command: FundWallet, state: FundWalletState): F
   if (state.wallet === null) return { outcome: 'rejected', code: 'UNKNOWN_ACCOUNT' };
   if (state.wallet.currency !== command.currency) return { outcome: 'rejected', code: 'CURRENCY_MISMATCH' };
   assert(state.funding !== null && state.funding.currency === command.currency, 'a wallet’s currency has a funding account');
+  const walletBalanceAfter = state.walletBalance + amount;
+  if (walletBalanceAfter > balanceMinorUnitsMax) return { outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' };
 
   const entry = draftEntry({
     entryId: command.entryId,
@@ -61,6 +64,5 @@ export function decideFundWallet(command: FundWallet, state: FundWalletState): F
     feeScheduleVersion: null,
     postedAt: command.now,
   });
-  const walletBalanceAfter = state.walletBalance + amount;
   return { outcome: 'posted', entry, amount, walletBalanceAfter, overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter) };
 }

@@ -4,7 +4,7 @@ import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/m
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { postAdminEntry } from '../adapters/post-admin-entry';
 import { loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
-import { type Gated, MakerChecker, type MovementActors, type Movement } from '../admin/maker-checker';
+import { type Gated, type KeyConflict, MakerChecker, type Movement, type MovementActors } from '../maker-checker/maker-checker';
 import { ledgerAccountId } from '../domain/accounts';
 import { partitionOf } from '../domain/hash-chain';
 import { decideFundWallet, type FundWallet, type FundWalletResult, type PriorFunding } from './fund-wallet.decider';
@@ -24,12 +24,12 @@ export class FundWalletHandler {
     private readonly makerChecker: MakerChecker,
   ) {}
 
-  fund(request: FundingRequest, actors: MovementActors, requestId: string): Promise<Gated<FundWalletResult>> {
+  fund(request: FundingRequest, actors: MovementActors, requestId: string): Promise<Gated<FundWalletResult | KeyConflict>> {
     return inTransaction(this.pool, (sql) => this.fundIn(sql, request, actors, requestId));
   }
 
   /** In the caller's transaction. With a checker (an approval being carried out) the gate is passed. */
-  async fundIn(sql: SqlExecutor, request: FundingRequest, actors: MovementActors, requestId: string): Promise<Gated<FundWalletResult>> {
+  async fundIn(sql: SqlExecutor, request: FundingRequest, actors: MovementActors, requestId: string): Promise<Gated<FundWalletResult | KeyConflict>> {
     const now = this.clock.now().toISOString();
     const partition = partitionOf(request.consumerAccountId);
     const heads = await lockPartitions(sql, [partition]);
@@ -42,7 +42,7 @@ export class FundWalletHandler {
       { prior: await priorFunding(sql, request.clientKey), wallet, funding: accounts.get(ledgerAccountId('funding', request.currency)) ?? null, walletBalance: wallet ? (balances.get(walletId) ?? 0n) : 0n },
     );
     if (result.outcome !== 'posted') return result;
-    const movement: Movement & { kind: 'funding' } = {
+    const movement: Movement = {
       kind: 'funding',
       businessKey: request.clientKey,
       command: { clientKey: request.clientKey, consumerAccountId: request.consumerAccountId, amount: request.amount, currency: request.currency },
@@ -50,18 +50,18 @@ export class FundWalletHandler {
       amount: result.amount,
       currency: request.currency,
     };
-    const held = actors.checker === null ? await this.makerChecker.holdIfNeeded(sql, movement, actors.maker, now) : null;
-    if (held) return held;
-    await postAdminEntry(sql, this.outbox, {
-      head: heads.get(partition),
-      draft: result.entry,
-      overdraft: result.overdraft,
-      wallet: { consumerAccountId: request.consumerAccountId, balance: result.walletBalanceAfter, currency: request.currency },
-      requestId,
-      now,
+    const held = await this.makerChecker.postUnlessHeld(sql, movement, actors, now, async () => {
+      await postAdminEntry(sql, this.outbox, {
+        head: heads.get(partition),
+        draft: result.entry,
+        overdraft: result.overdraft,
+        wallet: { consumerAccountId: request.consumerAccountId, balance: result.walletBalanceAfter, currency: request.currency },
+        requestId,
+        now,
+      });
+      return result.entry.entryId;
     });
-    await this.makerChecker.recordPosted(sql, result.entry.entryId, movement, actors, now);
-    return result;
+    return held ?? result;
   }
 }
 

@@ -10,26 +10,27 @@ export interface RequestPayout {
   readonly merchantId: string;
   readonly amount: string;
   readonly currency: string;
+  /** The operator who asked for it (its maker). */
   readonly operatorId: string;
   /** Ids for a new payout and its entry (passed in: the decider reads no randomness). */
   readonly payoutId: string;
   readonly entryId: string;
   readonly now: string;
-  /** When a pending payout stops being approvable (now + the approval lifetime). */
-  readonly expiresAt: string;
 }
 
+/**
+ * A payout that was made (or, before ledger migration 0006, rejected by a checker). One waiting for
+ * a checker is an approval (ledger_approvals), not a payout yet.
+ */
 export interface PayoutRecord {
   readonly payoutId: string;
   readonly clientKey: string;
   readonly merchantId: string;
   readonly amount: bigint;
   readonly currency: string;
-  readonly status: 'pending-approval' | 'posted' | 'rejected';
+  readonly status: 'posted' | 'rejected';
   readonly requestedBy: string;
   readonly entryId: string | null;
-  /** After this a pending payout can no longer be approved. */
-  readonly expiresAt: string;
 }
 
 export interface PayoutAccounts {
@@ -40,92 +41,54 @@ export interface PayoutAccounts {
   readonly payableBalance: bigint;
 }
 
-/** Closed set of reasons a payout is refused (append only). */
-export type PayoutRejection =
-  | 'UNKNOWN_MERCHANT'
-  | 'CURRENCY_MISMATCH'
-  | 'AMOUNT_OUT_OF_RANGE'
-  | 'INSUFFICIENT_BALANCE'
-  | 'PAYOUT_NOT_FOUND'
-  | 'SECOND_OPERATOR_REQUIRED'
-  | 'APPROVAL_EXPIRED'
-  | 'APPROVAL_NOT_PENDING';
+/** Closed set of reasons a payout is refused (append only; approvals have their own codes). */
+export type PayoutRejection = 'UNKNOWN_MERCHANT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE' | 'INSUFFICIENT_BALANCE';
 
 export type PayoutResult =
   | { readonly outcome: 'posted'; readonly payout: PayoutRecord; readonly entry: EntryDraft }
-  | { readonly outcome: 'pending-approval'; readonly payout: PayoutRecord }
-  /** The key (or the payout) was seen before: `conflicting` when with different content. */
+  /** The key was seen before: `conflicting` when with different content. */
   | { readonly outcome: 'duplicate'; readonly conflicting: boolean; readonly payout: PayoutRecord }
   | { readonly outcome: 'rejected'; readonly code: PayoutRejection };
 
 /**
- * A new payout: refused if the merchant or currency is wrong or more is asked than is owed; when the
- * maker–checker rules say so (`mustWait`: its amount or the rolling totals) it waits for a second
- * operator, otherwise it posts at once.
+ * A payout: refused if the merchant or currency is wrong or more is asked than is owed, otherwise
+ * posted — debit the payable (the debt shrinks), credit the settlement bank account (money leaves).
+ * Whether it must first wait for a checker is the maker–checker gate's question, asked after this.
  */
-export function decideRequestPayout(command: RequestPayout, state: PayoutAccounts & { prior: PayoutRecord | null; mustWait: boolean }): PayoutResult {
+export function decideRequestPayout(command: RequestPayout, state: PayoutAccounts & { prior: PayoutRecord | null }): PayoutResult {
   const amount = parseAmount(command.amount);
   if (state.prior !== null) {
     const same = state.prior.merchantId === command.merchantId && state.prior.amount === amount && state.prior.currency === command.currency;
     return { outcome: 'duplicate', conflicting: !same, payout: state.prior };
   }
   if (amount === null || !isPostableAmount(amount)) return { outcome: 'rejected', code: 'AMOUNT_OUT_OF_RANGE' };
-  const refusal = checkPayable(state, command.currency, amount);
-  if (refusal !== null) return { outcome: 'rejected', code: refusal };
+  if (state.payable === null) return { outcome: 'rejected', code: 'UNKNOWN_MERCHANT' };
+  if (state.payable.currency !== command.currency) return { outcome: 'rejected', code: 'CURRENCY_MISMATCH' };
+  if (amount > state.payableBalance) return { outcome: 'rejected', code: 'INSUFFICIENT_BALANCE' };
+  assert(state.settlement !== null && state.settlement.currency === command.currency, 'a merchant’s currency has a settlement account');
+  const entry = draftEntry({
+    entryId: command.entryId,
+    kind: 'payout',
+    idempotencyKey: command.payoutId,
+    partitionKey: command.merchantId,
+    transactionId: null,
+    originalEntryId: null,
+    postings: [
+      { accountId: state.payable.accountId, side: 'debit', amount, currency: command.currency },
+      { accountId: state.settlement.accountId, side: 'credit', amount, currency: command.currency },
+    ],
+    feeScheduleVersion: null,
+    postedAt: command.now,
+  });
   const payout: PayoutRecord = {
     payoutId: command.payoutId,
     clientKey: command.clientKey,
     merchantId: command.merchantId,
     amount,
     currency: command.currency,
-    status: 'pending-approval',
+    status: 'posted',
     requestedBy: command.operatorId,
-    entryId: null,
-    expiresAt: command.expiresAt,
+    entryId: entry.entryId,
   };
-  if (state.mustWait) return { outcome: 'pending-approval', payout };
-  return post(payout, state, command.entryId, command.now);
-}
-
-/** The second operator's approval of a pending payout: never the requester, never after its deadline; the balance is checked again. */
-export function decideApprovePayout(
-  command: { payoutId: string; operatorId: string; entryId: string; now: string },
-  state: PayoutAccounts & { payout: PayoutRecord | null },
-): PayoutResult {
-  const payout = state.payout;
-  if (payout === null) return { outcome: 'rejected', code: 'PAYOUT_NOT_FOUND' };
-  if (payout.status === 'posted') return { outcome: 'duplicate', conflicting: false, payout };
-  if (payout.status === 'rejected') return { outcome: 'rejected', code: 'APPROVAL_NOT_PENDING' };
-  if (Date.parse(command.now) >= Date.parse(payout.expiresAt)) return { outcome: 'rejected', code: 'APPROVAL_EXPIRED' };
-  if (payout.requestedBy === command.operatorId) return { outcome: 'rejected', code: 'SECOND_OPERATOR_REQUIRED' };
-  const refusal = checkPayable(state, payout.currency, payout.amount);
-  if (refusal !== null) return { outcome: 'rejected', code: refusal };
-  return post(payout, state, command.entryId, command.now);
-}
-
-function checkPayable(state: PayoutAccounts, currency: string, amount: bigint): PayoutRejection | null {
-  if (state.payable === null) return 'UNKNOWN_MERCHANT';
-  if (state.payable.currency !== currency) return 'CURRENCY_MISMATCH';
-  if (amount > state.payableBalance) return 'INSUFFICIENT_BALANCE';
-  return null;
-}
-
-/** Debits the merchant's payable (the debt shrinks) and credits the settlement bank account (money leaves). */
-function post(payout: PayoutRecord, state: PayoutAccounts, entryId: string, now: string): PayoutResult {
-  assert(state.payable !== null && state.settlement !== null && state.settlement.currency === payout.currency, 'a merchant’s currency has a settlement account');
-  const entry = draftEntry({
-    entryId,
-    kind: 'payout',
-    idempotencyKey: payout.payoutId,
-    partitionKey: payout.merchantId,
-    transactionId: null,
-    originalEntryId: null,
-    postings: [
-      { accountId: state.payable.accountId, side: 'debit', amount: payout.amount, currency: payout.currency },
-      { accountId: state.settlement.accountId, side: 'credit', amount: payout.amount, currency: payout.currency },
-    ],
-    feeScheduleVersion: null,
-    postedAt: now,
-  });
-  return { outcome: 'posted', payout: { ...payout, status: 'posted', entryId: entry.entryId }, entry };
+  return { outcome: 'posted', payout, entry };
 }

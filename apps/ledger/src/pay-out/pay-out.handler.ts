@@ -1,115 +1,77 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { type AdminActor, type Clock, CLOCK, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
+import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { entryPostedEvent } from '../adapters/ledger-events';
 import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
-import { MakerChecker, type Movement, type MovementActors, recordBusinessFields } from '../admin/maker-checker';
-import { type LedgerSettings } from '../config';
 import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
 import { appendToChain, type ChainHead, partitionOf } from '../domain/hash-chain';
-import { decideApprovePayout, decideRequestPayout, type PayoutAccounts, type PayoutRecord, type PayoutResult, type RequestPayout } from './pay-out.decider';
+import { type Gated, type KeyConflict, MakerChecker, type Movement, type MovementActors } from '../maker-checker/maker-checker';
+import { decideRequestPayout, type PayoutAccounts, type PayoutRecord, type PayoutResult, type RequestPayout } from './pay-out.decider';
+
+export type PayoutRequest = Pick<RequestPayout, 'clientKey' | 'merchantId' | 'amount' | 'currency'>;
 
 /**
  * Payouts in one transaction each: the merchant's partition (payouts are on the merchant's chain) and
- * every partition holding a sub-balance of its payable are locked before the balance is read, the
- * payout row is written with its entry when it posts, who made (and approved) it is recorded, and
- * `ledger.entry-posted` goes out.
+ * every partition holding a sub-balance of its payable are locked before the balance is read; unless
+ * the maker–checker gate holds it for a checker, the entry and the payout row are written, who made
+ * (and approved) it is recorded, and `ledger.entry-posted` goes out.
  */
 @Injectable()
 export class PayOutHandler {
-  private readonly secondOperatorAboveMinor: bigint;
-  private readonly approvalTtlMs: number;
-
   constructor(
     @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(SERVICE_CONFIG) config: LedgerSettings,
     private readonly makerChecker: MakerChecker,
-  ) {
-    this.secondOperatorAboveMinor = BigInt(config.SETTLE_LEDGER_PAYOUT_SECOND_OPERATOR_ABOVE_MINOR);
-    this.approvalTtlMs = config.SETTLE_LEDGER_APPROVAL_TTL_MS;
+  ) {}
+
+  payOut(request: PayoutRequest, actors: MovementActors): Promise<Gated<PayoutResult | KeyConflict>> {
+    return inTransaction(this.pool, (sql) => this.payOutIn(sql, request, actors));
   }
 
-  request(request: Omit<RequestPayout, 'payoutId' | 'entryId' | 'now' | 'expiresAt' | 'operatorId'>, maker: AdminActor): Promise<PayoutResult> {
-    return inTransaction(this.pool, async (sql) => {
-      // Two requests with one key wait for each other, whatever merchant they name.
-      await sql.query(`SELECT pg_advisory_xact_lock(hashtext('settle.ledger.payout:' || $1))`, [request.clientKey]);
-      const now = this.clock.now().toISOString();
-      const heads = await lockPayablePartitions(sql, request.merchantId);
-      const prior = await loadPayout(sql, 'client_key', request.clientKey);
-      const accounts = await loadPayoutAccounts(sql, request.merchantId, request.currency);
-      const movement: Movement = { kind: 'payout', businessKey: request.clientKey, command: { ...request }, accountKey: request.merchantId, amount: BigInt(request.amount), currency: request.currency };
-      const reasons = prior === null ? await this.makerChecker.reasonsToWait(sql, movement, maker, now, this.makerChecker.limitsWithSingleLimit(this.secondOperatorAboveMinor)) : [];
-      const expiresAt = new Date(Date.parse(now) + this.approvalTtlMs).toISOString();
-      const result = decideRequestPayout(
-        { ...request, operatorId: maker.operatorId, payoutId: `payout_${randomUUID()}`, entryId: randomUUID(), now, expiresAt },
-        { ...accounts, prior, mustWait: reasons.length > 0 },
-      );
-      if (result.outcome === 'pending-approval' || result.outcome === 'posted') await insertPayout(sql, result.payout, maker.auditId, now);
-      if (result.outcome === 'pending-approval') await recordBusinessFields(sql, maker.auditId, movement, { entryId: null, approvalId: result.payout.payoutId });
-      if (result.outcome === 'posted') await this.post(sql, heads, result, now, { maker, checker: null });
-      return result;
-    });
+  /** In the caller's transaction. With a checker (an approval being carried out) the gate is passed. */
+  async payOutIn(sql: SqlExecutor, request: PayoutRequest, actors: MovementActors): Promise<Gated<PayoutResult | KeyConflict>> {
+    // Two requests with one key wait for each other, whatever merchant they name.
+    await sql.query(`SELECT pg_advisory_xact_lock(hashtext('settle.ledger.payout:' || $1))`, [request.clientKey]);
+    const now = this.clock.now().toISOString();
+    const heads = await lockPayablePartitions(sql, request.merchantId);
+    const prior = await loadPayout(sql, 'client_key', request.clientKey);
+    const accounts = await loadPayoutAccounts(sql, request.merchantId, request.currency);
+    const command = { ...request, operatorId: actors.maker.operatorId, payoutId: `payout_${randomUUID()}`, entryId: randomUUID(), now };
+    const result = decideRequestPayout(command, { ...accounts, prior });
+    if (result.outcome !== 'posted') return result;
+    const movement: Movement = {
+      kind: 'payout',
+      businessKey: request.clientKey,
+      command: { clientKey: request.clientKey, merchantId: request.merchantId, amount: request.amount, currency: request.currency },
+      accountKey: request.merchantId,
+      amount: result.payout.amount,
+      currency: request.currency,
+    };
+    const held = await this.makerChecker.postUnlessHeld(sql, movement, actors, now, () => this.post(sql, heads, result, actors, now));
+    return held ?? result;
   }
 
-  approve(payoutId: string, checker: AdminActor): Promise<PayoutResult> {
-    return inTransaction(this.pool, async (sql) => {
-      const now = this.clock.now().toISOString();
-      const command = { payoutId, operatorId: checker.operatorId, entryId: randomUUID(), now };
-      const found = await loadPayout(sql, 'payout_id', payoutId);
-      if (found === null) return decideApprovePayout(command, { payout: null, payable: null, settlement: null, payableBalance: 0n });
-      const heads = await lockPayablePartitions(sql, found.merchantId);
-      const payout = await loadPayout(sql, 'payout_id', payoutId, true);
-      const accounts = await loadPayoutAccounts(sql, found.merchantId, found.currency);
-      const result = decideApprovePayout(command, { ...accounts, payout });
-      if (result.outcome !== 'posted') return result;
-      const { rows } = await sql.query<{ requested_audit_id: string | null }>('SELECT requested_audit_id::text FROM ledger_payouts WHERE payout_id = $1', [payoutId]);
-      const maker = { operatorId: result.payout.requestedBy, auditId: rows[0]?.requested_audit_id ?? null };
-      await this.post(sql, heads, result, now, { maker, checker: { operatorId: checker.operatorId, auditId: checker.auditId, approvalId: payoutId } });
-      return result;
-    });
-  }
-
-  /** A checker's rejection of a pending payout: nothing posts; idempotent (a rejected payout is found again). */
-  reject(payoutId: string, checker: AdminActor): Promise<PayoutDismissal> {
-    return inTransaction(this.pool, async (sql) => {
-      const payout = await loadPayout(sql, 'payout_id', payoutId, true);
-      if (payout === null) return { outcome: 'rejected', code: 'PAYOUT_NOT_FOUND' };
-      if (payout.status === 'rejected') return { outcome: 'duplicate', payout };
-      if (payout.status !== 'pending-approval') return { outcome: 'rejected', code: 'APPROVAL_NOT_PENDING' };
-      const now = this.clock.now().toISOString();
-      await sql.query(`UPDATE ledger_payouts SET status = 'rejected', rejected_by = $2, approved_audit_id = $3, decided_at = $4::timestamptz WHERE payout_id = $1`, [payoutId, checker.operatorId, checker.auditId, now]);
-      const movement: Movement = { kind: 'payout', businessKey: payout.clientKey, command: {}, accountKey: payout.merchantId, amount: payout.amount, currency: payout.currency };
-      await recordBusinessFields(sql, checker.auditId, movement, { entryId: null, approvalId: payoutId });
-      return { outcome: 'dismissed', payout: { ...payout, status: 'rejected' } };
-    });
-  }
-
-  private async post(sql: SqlExecutor, heads: Awaited<ReturnType<typeof lockPartitions>>, result: Extract<PayoutResult, { outcome: 'posted' }>, now: string, actors: MovementActors): Promise<void> {
+  /** Appends the payout's entry on the merchant's chain, writes the payout row and the event; the entry id. */
+  private async post(sql: SqlExecutor, heads: Map<number, ChainHead>, result: Extract<PayoutResult, { outcome: 'posted' }>, actors: MovementActors, now: string): Promise<string> {
     const head = heads.get(partitionOf(result.payout.merchantId));
     assert(head !== undefined, 'the merchant’s partition was locked');
     const { entry } = appendToChain(head, result.entry);
     await appendEntries(sql, [entry]);
-    const { rowCount } = await sql.query(
-      `UPDATE ledger_payouts SET status = 'posted', entry_id = $2, posted_at = $3::timestamptz, approved_by = $4, approved_audit_id = $5, decided_at = $3::timestamptz
-        WHERE payout_id = $1 AND status = 'pending-approval'`,
-      [result.payout.payoutId, entry.entryId, now, actors.checker?.operatorId ?? null, actors.checker?.auditId ?? null],
-    );
-    assert(rowCount === 1, 'a posted payout was pending');
     const { payout } = result;
-    const movement: Movement = { kind: 'payout', businessKey: payout.clientKey, command: {}, accountKey: payout.merchantId, amount: payout.amount, currency: payout.currency };
-    await this.makerChecker.recordPosted(sql, entry.entryId, movement, actors, now);
+    const { maker, checker } = actors;
+    // An approved payout was requested when its approval was.
+    await sql.query(
+      `INSERT INTO ledger_payouts (payout_id, client_key, merchant_id, amount, currency, status, requested_by, requested_at, requested_audit_id, approved_by, approved_audit_id, entry_id, posted_at, decided_at)
+       VALUES ($1, $2, $3, $4, $5, 'posted', $6, coalesce((SELECT requested_at FROM ledger_approvals WHERE approval_id = $9), $11::timestamptz), $7, $8, $10, $12, $11::timestamptz, CASE WHEN $8::text IS NULL THEN NULL ELSE $11::timestamptz END)`,
+      [payout.payoutId, payout.clientKey, payout.merchantId, payout.amount.toString(), payout.currency, maker.operatorId, maker.auditId, checker?.operatorId ?? null, checker?.approvalId ?? null, checker?.auditId ?? null, now, entry.entryId],
+    );
     await this.outbox.append(sql, [entryPostedEvent(entry, { correlationId: randomUUID(), causationId: null, occurredAt: now })]);
+    return entry.entryId;
   }
 }
-
-/** A checker's rejection: `dismissed` now, `duplicate` when it was rejected before, or why it cannot be. */
-export type PayoutDismissal =
-  | { readonly outcome: 'dismissed' | 'duplicate'; readonly payout: PayoutRecord }
-  | { readonly outcome: 'rejected'; readonly code: Extract<PayoutResult, { outcome: 'rejected' }>['code'] };
 
 /** Rounds of locking before a payout gives up because its payable keeps gaining sub-balance rows. */
 export const payablePartitionLockRoundsMax = 3;
@@ -154,12 +116,11 @@ interface PayoutRow extends Record<string, unknown> {
   status: PayoutRecord['status'];
   requested_by: string;
   entry_id: string | null;
-  expires_at: Date;
 }
 
-export const payoutColumns = 'payout_id, client_key, merchant_id, amount::text, currency, status, requested_by, entry_id, expires_at';
+const payoutColumns = 'payout_id, client_key, merchant_id, amount::text, currency, status, requested_by, entry_id';
 
-export const toPayoutRecord = (row: PayoutRow): PayoutRecord => ({
+const toPayoutRecord = (row: PayoutRow): PayoutRecord => ({
   payoutId: row.payout_id,
   clientKey: row.client_key,
   merchantId: row.merchant_id,
@@ -168,12 +129,12 @@ export const toPayoutRecord = (row: PayoutRow): PayoutRecord => ({
   status: row.status,
   requestedBy: row.requested_by,
   entryId: row.entry_id,
-  expiresAt: row.expires_at.toISOString(),
 });
 
-async function loadPayout(sql: SqlExecutor, by: 'payout_id' | 'client_key', value: string, forUpdate = false): Promise<PayoutRecord | null> {
+/** A payout made (or rejected before ledger migration 0006), by its id or its client key. */
+export async function loadPayout(sql: SqlExecutor, by: 'payout_id' | 'client_key', value: string): Promise<PayoutRecord | null> {
   const { rows } = await sql.query<PayoutRow>(
-    `SELECT ${payoutColumns} FROM ledger_payouts WHERE ${by} = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    `SELECT ${payoutColumns} FROM ledger_payouts WHERE ${by} = $1`,
     [value],
   );
   return rows[0] ? toPayoutRecord(rows[0]) : null;
@@ -187,12 +148,4 @@ async function loadPayoutAccounts(sql: SqlExecutor, merchantId: string, currency
   const settlement = payable ? (accounts.get(ledgerAccountId('settlement', payable.currency)) ?? null) : null;
   const balances = await loadBalances(sql, payable ? [payable] : []);
   return { payable, settlement, payableBalance: payable ? (balances.get(payableId) ?? 0n) : 0n };
-}
-
-async function insertPayout(sql: SqlExecutor, payout: PayoutRecord, requestedAuditId: string, now: string): Promise<void> {
-  await sql.query(
-    `INSERT INTO ledger_payouts (payout_id, client_key, merchant_id, amount, currency, status, requested_by, requested_at, requested_audit_id, expires_at)
-     VALUES ($1, $2, $3, $4, $5, 'pending-approval', $6, $7::timestamptz, $8, $9::timestamptz)`,
-    [payout.payoutId, payout.clientKey, payout.merchantId, payout.amount.toString(), payout.currency, payout.requestedBy, now, requestedAuditId, payout.expiresAt],
-  );
 }

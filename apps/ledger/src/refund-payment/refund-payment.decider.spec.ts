@@ -1,4 +1,5 @@
 import { netByCurrency } from '../domain/entry';
+import { balanceMinorUnitsMax } from '../domain/money';
 import { decideRefundPayment, decideReversePayment, type OriginalPayment } from './refund-payment.decider';
 
 const original: OriginalPayment = {
@@ -31,6 +32,13 @@ describe('decideRefundPayment', () => {
     expect(decideRefundPayment(refund('401'), state)).toEqual({ outcome: 'rejected', code: 'REFUND_EXCEEDS_REMAINING' });
     expect(decideRefundPayment(refund('400'), state)).toMatchObject({ outcome: 'posted' });
     expect(decideRefundPayment(refund('0'), state)).toEqual({ outcome: 'rejected', code: 'AMOUNT_OUT_OF_RANGE' });
+  });
+
+  it('never takes the wallet past balanceMinorUnitsMax, by a refund or a reversal', () => {
+    const state = { prior: { kind: 'none' as const }, original, walletBalance: balanceMinorUnitsMax - 399n };
+    expect(decideRefundPayment(refund('400'), state)).toEqual({ outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' });
+    expect(decideRefundPayment(refund('399'), state)).toMatchObject({ outcome: 'posted', walletBalanceAfter: balanceMinorUnitsMax });
+    expect(decideReversePayment({ originalEntryId: 'entry-1', entryId: 'entry-3', now: '2026-11-28T12:00:00.000Z' }, state)).toEqual({ outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' });
   });
 
   it('finds an earlier refund by client key, and notices other content', () => {

@@ -1,6 +1,6 @@
 import { assert } from '../domain/assert';
 import { draftEntry, type EntryDraft, type Posting } from '../domain/entry';
-import { isPostableAmount, parseAmount } from '../domain/money';
+import { balanceMinorUnitsMax, isPostableAmount, parseAmount } from '../domain/money';
 import { overdraftTransition, type OverdraftTransition } from '../domain/overdraft';
 
 /** A settled payment as refunds and reversals see it: its entry and what has been undone since. */
@@ -22,7 +22,8 @@ export interface OriginalPayment {
 }
 
 /** Closed set of reasons an undo is refused (append only). */
-export type UndoRejection = 'ORIGINAL_NOT_FOUND' | 'AMOUNT_OUT_OF_RANGE' | 'REFUND_EXCEEDS_REMAINING' | 'ALREADY_REVERSED' | 'ALREADY_REFUNDED';
+/** Closed set, append-only. BALANCE_OUT_OF_RANGE: the wallet would hold more than balanceMinorUnitsMax. */
+export type UndoRejection = 'ORIGINAL_NOT_FOUND' | 'AMOUNT_OUT_OF_RANGE' | 'REFUND_EXCEEDS_REMAINING' | 'ALREADY_REVERSED' | 'ALREADY_REFUNDED' | 'BALANCE_OUT_OF_RANGE';
 
 export interface RefundPayment {
   /** The client's idempotency key: the same key twice refunds once. */
@@ -57,6 +58,8 @@ export function decideRefundPayment(command: RefundPayment, state: { prior: Prio
   if (original.reversedBy !== null) return { outcome: 'rejected', code: 'ALREADY_REVERSED' };
   assert(original.refundedSoFar >= 0n && original.refundedSoFar <= original.amount, 'refunds never exceeded the payment');
   if (amount > original.amount - original.refundedSoFar) return { outcome: 'rejected', code: 'REFUND_EXCEEDS_REMAINING' };
+  const walletBalanceAfter = state.walletBalance + amount;
+  if (walletBalanceAfter > balanceMinorUnitsMax) return { outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' };
 
   const entry = draftEntry({
     entryId: command.entryId,
@@ -72,7 +75,6 @@ export function decideRefundPayment(command: RefundPayment, state: { prior: Prio
     feeScheduleVersion: null,
     postedAt: command.now,
   });
-  const walletBalanceAfter = state.walletBalance + amount;
   return { outcome: 'posted', entry, walletBalanceAfter, overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter) };
 }
 
@@ -92,6 +94,8 @@ export function decideReversePayment(command: ReversePayment, state: { original:
   if (original === null) return { outcome: 'rejected', code: 'ORIGINAL_NOT_FOUND' };
   if (original.reversedBy !== null) return { outcome: 'duplicate', conflicting: false, entryId: original.reversedBy };
   if (original.refundedSoFar > 0n) return { outcome: 'rejected', code: 'ALREADY_REFUNDED' };
+  const walletBalanceAfter = state.walletBalance + original.amount;
+  if (walletBalanceAfter > balanceMinorUnitsMax) return { outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' };
 
   const entry = draftEntry({
     entryId: command.entryId,
@@ -104,6 +108,5 @@ export function decideReversePayment(command: ReversePayment, state: { original:
     feeScheduleVersion: null,
     postedAt: command.now,
   });
-  const walletBalanceAfter = state.walletBalance + original.amount;
   return { outcome: 'posted', entry, walletBalanceAfter, overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter) };
 }

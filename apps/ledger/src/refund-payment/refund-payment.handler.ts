@@ -4,7 +4,7 @@ import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/m
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { postAdminEntry } from '../adapters/post-admin-entry';
 import { loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
-import { type Gated, MakerChecker, type Movement, type MovementActors, movedAmount } from '../admin/maker-checker';
+import { type Gated, type KeyConflict, MakerChecker, type Movement, type MovementActors, movedAmount } from '../maker-checker/maker-checker';
 import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
 import { type Posting } from '../domain/entry';
@@ -27,16 +27,16 @@ export class RefundPaymentHandler {
     private readonly makerChecker: MakerChecker,
   ) {}
 
-  refund(request: RefundRequest, actors: MovementActors, requestId: string): Promise<Gated<UndoResult>> {
+  refund(request: RefundRequest, actors: MovementActors, requestId: string): Promise<Gated<UndoResult | KeyConflict>> {
     return inTransaction(this.pool, (sql) => this.refundIn(sql, request, actors, requestId));
   }
 
-  reverse(originalEntryId: string, actors: MovementActors, requestId: string): Promise<Gated<UndoResult>> {
+  reverse(originalEntryId: string, actors: MovementActors, requestId: string): Promise<Gated<UndoResult | KeyConflict>> {
     return inTransaction(this.pool, (sql) => this.reverseIn(sql, originalEntryId, actors, requestId));
   }
 
   /** In the caller's transaction. With a checker (an approval being carried out) the gate is passed. */
-  refundIn(sql: SqlExecutor, request: RefundRequest, actors: MovementActors, requestId: string): Promise<Gated<UndoResult>> {
+  refundIn(sql: SqlExecutor, request: RefundRequest, actors: MovementActors, requestId: string): Promise<Gated<UndoResult | KeyConflict>> {
     const command = { clientKey: request.clientKey, originalEntryId: request.originalEntryId, amount: request.amount };
     return this.undo(sql, { kind: 'refund', businessKey: request.clientKey, command }, actors, requestId, async (now, original, walletBalance) =>
       decideRefundPayment({ ...request, entryId: randomUUID(), now }, { prior: await priorRefund(sql, request.clientKey), original, walletBalance }),
@@ -44,7 +44,7 @@ export class RefundPaymentHandler {
   }
 
   /** In the caller's transaction, like {@link refundIn}. */
-  reverseIn(sql: SqlExecutor, originalEntryId: string, actors: MovementActors, requestId: string): Promise<Gated<UndoResult>> {
+  reverseIn(sql: SqlExecutor, originalEntryId: string, actors: MovementActors, requestId: string): Promise<Gated<UndoResult | KeyConflict>> {
     return this.undo(sql, { kind: 'reversal', businessKey: originalEntryId, command: { originalEntryId } }, actors, requestId, (now, original, walletBalance) =>
       Promise.resolve(decideReversePayment({ originalEntryId, entryId: randomUUID(), now }, { original, walletBalance })),
     );
@@ -56,7 +56,7 @@ export class RefundPaymentHandler {
     actors: MovementActors,
     requestId: string,
     decide: (now: string, original: OriginalPayment | null, walletBalance: bigint) => Promise<UndoResult>,
-  ): Promise<Gated<UndoResult>> {
+  ): Promise<Gated<UndoResult | KeyConflict>> {
     const originalEntryId = asked.command['originalEntryId']!;
     const now = this.clock.now().toISOString();
     // The entry's partition never changes, so it can be read before the lock.
@@ -70,18 +70,18 @@ export class RefundPaymentHandler {
     if (result.outcome !== 'posted') return result;
     assert(original !== null && partition !== undefined, 'only a found payment is undone');
     const movement = { ...asked, accountKey: original.consumerAccountId, amount: movedAmount(result.entry), currency: original.currency };
-    const held = actors.checker === null ? await this.makerChecker.holdIfNeeded(sql, movement, actors.maker, now) : null;
-    if (held) return held;
-    await postAdminEntry(sql, this.outbox, {
-      head: heads.get(partition),
-      draft: result.entry,
-      overdraft: result.overdraft,
-      wallet: { consumerAccountId: original.consumerAccountId, balance: result.walletBalanceAfter, currency: original.currency },
-      requestId,
-      now,
+    const held = await this.makerChecker.postUnlessHeld(sql, movement, actors, now, async () => {
+      await postAdminEntry(sql, this.outbox, {
+        head: heads.get(partition),
+        draft: result.entry,
+        overdraft: result.overdraft,
+        wallet: { consumerAccountId: original.consumerAccountId, balance: result.walletBalanceAfter, currency: original.currency },
+        requestId,
+        now,
+      });
+      return result.entry.entryId;
     });
-    await this.makerChecker.recordPosted(sql, result.entry.entryId, movement, actors, now);
-    return result;
+    return held ?? result;
   }
 }
 

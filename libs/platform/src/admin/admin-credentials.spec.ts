@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { ConfigValueError } from '../config/config-definition';
 import { loadServiceConfig, commonConfig } from '../config/service-config';
 import { AdminAuthenticator } from './admin-authenticator';
@@ -9,12 +10,16 @@ import {
   parseAdminCredentials,
   parseScryptHash,
   type ScryptHash,
+  adminRoles,
   scryptCostMin,
   verifyScrypt,
 } from './admin-credentials';
 
 // The smallest accepted cost keeps the tests fast; production hashes use scryptDefaults.
 const fastParameters = { cost: scryptCostMin, blockSize: 8, parallelization: 1 };
+// Some tests hash a few dozen times on purpose (throttling counts refused attempts): seconds on a busy
+// machine, where Jest's 5 s default made them fail for no fault of the code.
+jest.setTimeout(30_000);
 const validHash = `scrypt$16384$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}`;
 
 function parseError(value: unknown): string {
@@ -180,5 +185,21 @@ describe('AdminAuthenticator', () => {
     expect(await authenticator.authenticate('Bearer alice.s3cret', '192.0.2.7')).toMatchObject({ outcome: 'throttled' });
     expect(await authenticator.authenticate('Bearer alice.s3cret', '192.0.2.8')).toEqual(alice);
     expect(calls).toHaveLength(adminLoginAttemptsPerAddressMax + 1);
+  });
+});
+
+describe('scripts/hash-admin-secret.mjs', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['scripts/hash-admin-secret.mjs', ...args, '--stdin'], { input: 'a-secret-of-enough-length', encoding: 'utf8' });
+
+  it('makes an entry with roles and a further credential of the same person, which the services accept as made', () => {
+    const printed = run('--operator', 'alice', '--credential', 'alice-card', '--roles', [...adminRoles].reverse().join(','));
+    expect(printed.status).toBe(0);
+    const [credential] = parseAdminCredentials([JSON.parse(printed.stdout)]);
+    expect(credential).toMatchObject({ operatorId: 'alice', credentialId: 'alice-card', roles: [...adminRoles].reverse() });
+  });
+
+  it('refuses a role the services do not know, or one named twice, before hashing', () => {
+    expect(run('--operator', 'alice', '--roles', 'viewer,admin')).toMatchObject({ status: 2, stdout: '' });
+    expect(run('--operator', 'alice', '--roles', 'maker,maker')).toMatchObject({ status: 2, stdout: '' });
   });
 });

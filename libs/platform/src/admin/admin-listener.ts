@@ -1,5 +1,6 @@
 import { type Socket } from 'node:net';
 import { type Server } from 'node:http';
+import { Server as TlsServer } from 'node:tls';
 import { NotFoundException } from '@nestjs/common';
 import { type PlatformRequest, requestPath } from '../http/http-types';
 
@@ -56,9 +57,13 @@ export interface SocketRequest extends PlatformRequest {
 export class AdminListenerSeparation {
   private readonly adminSockets = new WeakSet<Socket>();
 
-  /** Tags every connection `server` accepts as an admin connection. Call before it listens. */
+  /**
+   * Tags every connection `server` accepts as an admin connection. Call before it listens. Over TLS
+   * the requests arrive on the TLS socket wrapped around the accepted one, so that is the one tagged.
+   */
   attach(server: Server): void {
-    server.on('connection', (socket: Socket) => this.adminSockets.add(socket));
+    if (server instanceof TlsServer) server.on('secureConnection', (socket: Socket) => this.adminSockets.add(socket));
+    else server.on('connection', (socket: Socket) => this.adminSockets.add(socket));
   }
 
   isAdminConnection(request: SocketRequest): boolean {

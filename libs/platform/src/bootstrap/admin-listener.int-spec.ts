@@ -1,5 +1,11 @@
 // The internal admin listener (SETTLE_ADMIN_PORT) against the real PostgreSQL: one application, two
-// servers; /admin/* only on the admin port, 404 on the main one; health on both; both closed on shutdown.
+// servers; /admin/* only on the admin port, 404 on the main one; health on both; both closed on
+// shutdown; the admin port over TLS when SETTLE_ADMIN_TLS_* name a certificate.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Controller, Get, Module } from '@nestjs/common';
 import { adminAuthorization, CapturedLogs, startTestService, type TestService } from '../testing';
 import { AdminOnly, AdminOperator } from '../admin/admin-only.decorator';
@@ -130,5 +136,58 @@ describe('admin listener shutdown and configuration', () => {
 
   it('refuses an admin port equal to the main port', async () => {
     await expect(startService(definition, { env: { SETTLE_HTTP_PORT: '3999', SETTLE_ADMIN_PORT: '3999' }, logDestination: new CapturedLogs() })).rejects.toBeInstanceOf(ConfigurationError);
+  });
+});
+
+describe('admin listener over TLS (SETTLE_ADMIN_TLS_CERT_FILE, SETTLE_ADMIN_TLS_KEY_FILE)', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'settle-admin-tls-'));
+  const certFile = join(directory, 'cert.pem');
+  const keyFile = join(directory, 'key.pem');
+
+  beforeAll(() => {
+    // A throwaway self-signed certificate for 127.0.0.1, made with the openssl command line.
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+        '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+      { stdio: 'pipe' },
+    );
+  });
+
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  /** GET over HTTPS trusting only the test certificate; status and body. */
+  const httpsGet = (url: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpsRequest(url, { ca: readFileSync(certFile), headers }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', reject);
+      request.end();
+    });
+
+  it('speaks HTTPS (TLS 1.3) on the admin port only: admin routes answer there, plain HTTP does not, the main port is unchanged', async () => {
+    const test = await startTestService(definition, { env: { SETTLE_ADMIN_PORT: '0', SETTLE_ADMIN_TLS_CERT_FILE: certFile, SETTLE_ADMIN_TLS_KEY_FILE: keyFile } });
+    try {
+      const adminUrl = test.service.adminUrl ?? '';
+      expect(adminUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      // The connection is tagged after the handshake: admin routes answer, public ones do not.
+      expect(await httpsGet(`${adminUrl}/admin/accounts/a-1`, { authorization: adminAuthorization() })).toEqual({ status: 200, body: JSON.stringify({ operatorId: 'test-operator' }) });
+      expect((await httpsGet(`${adminUrl}/orders`, {})).status).toBe(404);
+      await expect(fetch(`${adminUrl.replace('https:', 'http:')}/health/live`)).rejects.toThrow();
+      expect(test.url).toMatch(/^http:/);
+      expect((await fetch(`${test.url}/admin/whoami`, { headers: { authorization: adminAuthorization() } })).status).toBe(404);
+    } finally {
+      await test.stop();
+    }
+  });
+
+  it('refuses half a setting, and a certificate without an admin port', async () => {
+    const start = (env: Record<string, string>) => startService(definition, { env: { SETTLE_HTTP_PORT: '0', ...env }, logDestination: new CapturedLogs() });
+    await expect(start({ SETTLE_ADMIN_PORT: '0', SETTLE_ADMIN_TLS_CERT_FILE: certFile })).rejects.toThrow(/SETTLE_ADMIN_TLS_CERT_FILE and SETTLE_ADMIN_TLS_KEY_FILE must be set together/);
+    await expect(start({ SETTLE_ADMIN_TLS_CERT_FILE: certFile, SETTLE_ADMIN_TLS_KEY_FILE: keyFile })).rejects.toThrow(/needs SETTLE_ADMIN_PORT/);
   });
 });

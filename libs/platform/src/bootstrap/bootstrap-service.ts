@@ -13,6 +13,7 @@ import { type DataSourceOptions, DataSource } from 'typeorm';
 import { AdminListenerSeparation, type SocketRequest } from '../admin/admin-listener';
 import { adminSecurityScheme } from '../admin/admin-only.decorator';
 import { type ConfigValues, ConfigurationError } from '../config/config-definition';
+import { tlsServerOptionsFromFiles } from '../config/http-tls-config';
 import { type CommonConfig, type CommonConfigDefinition, loadServiceConfig, type ServiceName } from '../config/service-config';
 import { platformMigrations } from '../database/platform-migrations';
 import { type MigrationReport, type MigrationSource, runMigrations } from '../database/run-migrations';
@@ -74,13 +75,15 @@ export interface ServiceApp<Definition extends CommonConfigDefinition = CommonCo
   readonly drainer: ConnectionDrainer;
   /** Keeps `/admin/*` off the main port when SETTLE_ADMIN_PORT is set; `undefined` otherwise. */
   readonly adminListener: AdminListenerSeparation | undefined;
+  /** The admin listener's TLS options (SETTLE_ADMIN_TLS_*, read at creation); `undefined`: plain HTTP. */
+  readonly adminTls?: HttpsServerOptions | undefined;
 }
 
 export interface RunningService<Definition extends CommonConfigDefinition = CommonConfigDefinition> extends ServiceApp<Definition> {
   /** `http://host:port` (or `https://…` with `httpsOptions`) the service listens on. */
   readonly url: string;
   /**
-   * `http://host:port` of the internal admin listener (SETTLE_ADMIN_PORT; the port actually bound
+   * `http://host:port` (`https://…` with SETTLE_ADMIN_TLS_*) of the internal admin listener (SETTLE_ADMIN_PORT; the port actually bound
    * when it is 0), the only place `/admin/*` answers; `undefined` when admin routes are on `url`.
    */
   readonly adminUrl: string | undefined;
@@ -116,6 +119,10 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
   }
 
   const adminListener = config.SETTLE_ADMIN_PORT === undefined ? undefined : new AdminListenerSeparation();
+  const adminTls = tlsServerOptionsFromFiles({ variable: 'SETTLE_ADMIN_TLS_CERT_FILE', file: config.SETTLE_ADMIN_TLS_CERT_FILE }, { variable: 'SETTLE_ADMIN_TLS_KEY_FILE', file: config.SETTLE_ADMIN_TLS_KEY_FILE });
+  if (adminTls !== undefined && adminListener === undefined) {
+    throw new ConfigurationError(['SETTLE_ADMIN_TLS_CERT_FILE needs SETTLE_ADMIN_PORT (it is the admin listener\'s certificate)']);
+  }
 
   @Module({ imports: [PlatformModule.forRoot({ serviceName: definition.name, config, logger, entities: definition.entities, adminListener }), definition.module] })
   class ServiceRootModule {}
@@ -154,7 +161,7 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
       const report = await runMigrations(app.get(DataSource), [platformMigrations, ...definition.migrationSources], logger);
       logger.info({ applied: report.applied.length, alreadyApplied: report.alreadyApplied, ...describeDatabase(config.DATABASE_URL, definition.name) }, 'migrations checked');
     }
-    return { app, config, logger, drainer, adminListener };
+    return { app, config, logger, drainer, adminListener, adminTls };
   } catch (error) {
     await app.close();
     throw error;
@@ -163,19 +170,19 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
 
 /**
  * {@link createServiceApp}, then listen on SETTLE_HTTP_HOST:SETTLE_HTTP_PORT — and, when
- * SETTLE_ADMIN_PORT is set, on SETTLE_HTTP_HOST:SETTLE_ADMIN_PORT too (plain HTTP, the same
+ * SETTLE_ADMIN_PORT is set, on SETTLE_HTTP_HOST:SETTLE_ADMIN_PORT too (plain HTTP or, with SETTLE_ADMIN_TLS_*, HTTPS; the same
  * application: only `/admin/*` and `/health/*` answer there). Signals are not handled.
  */
 export async function startService<Definition extends CommonConfigDefinition>(
   definition: ServiceDefinition<Definition>,
   options: StartOptions = {},
 ): Promise<RunningService<Definition>> {
-  const { app, config, logger, drainer, adminListener } = await createServiceApp(definition, options);
+  const { app, config, logger, drainer, adminListener, adminTls } = await createServiceApp(definition, options);
   let adminServer: Server | undefined;
   try {
     await app.listen(config.SETTLE_HTTP_PORT, config.SETTLE_HTTP_HOST);
     if (adminListener && config.SETTLE_ADMIN_PORT !== undefined) {
-      adminServer = createLimitedHttpServer(serverLimitsOf(config), app.getHttpAdapter().getInstance());
+      adminServer = createLimitedHttpServer(serverLimitsOf(config), app.getHttpAdapter().getInstance(), adminTls);
       adminListener.attach(adminServer);
       await listen(adminServer, config.SETTLE_ADMIN_PORT, config.SETTLE_HTTP_HOST);
     }
@@ -187,7 +194,7 @@ export async function startService<Definition extends CommonConfigDefinition>(
   const server = app.getHttpServer() as Server;
   const host = config.SETTLE_HTTP_HOST.includes(':') ? `[${config.SETTLE_HTTP_HOST}]` : config.SETTLE_HTTP_HOST;
   const url = `${server instanceof TlsServer ? 'https' : 'http'}://${host}:${(server.address() as AddressInfo).port}`;
-  const adminUrl = adminServer ? `http://${host}:${(adminServer.address() as AddressInfo).port}` : undefined;
+  const adminUrl = adminServer ? `${adminTls ? 'https' : 'http'}://${host}:${(adminServer.address() as AddressInfo).port}` : undefined;
   logger.info({ url, docs: `${url}/docs`, ...(adminUrl ? { adminUrl } : {}) }, `${definition.name} listening`);
 
   let closing: Promise<void> | undefined;

@@ -35,12 +35,19 @@ export type HttpTlsConfigValues = ConfigValues<typeof httpTlsConfig>;
  * export const serviceDefinition = { name: 'registry', …, httpsOptions: httpTlsServerOptions };
  */
 export function httpTlsServerOptions(config: HttpTlsConfigValues): HttpsServerOptions | undefined {
-  const certFile = config.SETTLE_HTTP_TLS_CERT_FILE;
-  const keyFile = config.SETTLE_HTTP_TLS_KEY_FILE;
-  if (certFile === '' && keyFile === '') return undefined;
-  if (certFile === '' || keyFile === '') throw new ConfigurationError(['SETTLE_HTTP_TLS_CERT_FILE and SETTLE_HTTP_TLS_KEY_FILE must be set together']);
+  return tlsServerOptionsFromFiles({ variable: 'SETTLE_HTTP_TLS_CERT_FILE', file: config.SETTLE_HTTP_TLS_CERT_FILE }, { variable: 'SETTLE_HTTP_TLS_KEY_FILE', file: config.SETTLE_HTTP_TLS_KEY_FILE });
+}
+
+/**
+ * TLS 1.3 server options from a PEM certificate file and its key file, read now; `undefined` when
+ * neither is named. Throws `ConfigurationError` naming the variables when only one is named or a file
+ * cannot be read. Used for the main listener (above) and the admin listener (SETTLE_ADMIN_TLS_*).
+ */
+export function tlsServerOptionsFromFiles(certificate: { variable: string; file: string }, key: { variable: string; file: string }): HttpsServerOptions | undefined {
+  if (certificate.file === '' && key.file === '') return undefined;
+  if (certificate.file === '' || key.file === '') throw new ConfigurationError([`${certificate.variable} and ${key.variable} must be set together`]);
   const problems: string[] = [];
-  const read = (variable: string, file: string): Buffer | undefined => {
+  const read = ({ variable, file }: { variable: string; file: string }): Buffer | undefined => {
     try {
       return readFileSync(file);
     } catch (error) {
@@ -48,8 +55,8 @@ export function httpTlsServerOptions(config: HttpTlsConfigValues): HttpsServerOp
       return undefined;
     }
   };
-  const cert = read('SETTLE_HTTP_TLS_CERT_FILE', certFile);
-  const key = read('SETTLE_HTTP_TLS_KEY_FILE', keyFile);
-  if (cert === undefined || key === undefined) throw new ConfigurationError(problems);
-  return { cert, key, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' };
+  const cert = read(certificate);
+  const privateKey = read(key);
+  if (cert === undefined || privateKey === undefined) throw new ConfigurationError(problems);
+  return { cert, key: privateKey, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' };
 }

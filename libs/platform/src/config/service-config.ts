@@ -57,7 +57,18 @@ export function commonConfig(service: ServiceName) {
       min: 0,
       max: 65_535,
       description:
-        'Port of the internal admin listener (plain HTTP on SETTLE_HTTP_HOST): when set, /admin/*, the Swagger UI and readiness details answer only there (SETTLE_HTTP_PORT: 404, a public OpenAPI document, a bare readiness status); unset serves everything on the main port; 0 picks a free port.',
+        'Port of the internal admin listener (plain HTTP on SETTLE_HTTP_HOST, HTTPS with SETTLE_ADMIN_TLS_CERT_FILE): when set, /admin/*, the Swagger UI and readiness details answer only there (SETTLE_HTTP_PORT: 404, a public OpenAPI document, a bare readiness status); unset serves everything on the main port; 0 picks a free port.',
+    },
+    SETTLE_ADMIN_TLS_CERT_FILE: {
+      type: 'string',
+      default: '',
+      description:
+        'PEM certificate chain of the admin listener (SETTLE_ADMIN_PORT): set with SETTLE_ADMIN_TLS_KEY_FILE, the admin port speaks HTTPS (TLS 1.3 only), so bearer credentials never cross the network in clear; empty together with the key file: plain HTTP.',
+    },
+    SETTLE_ADMIN_TLS_KEY_FILE: {
+      type: 'string',
+      default: '',
+      description: 'PEM private key of SETTLE_ADMIN_TLS_CERT_FILE; set both or neither.',
     },
     SETTLE_METRICS_PORT: {
       type: 'integer',

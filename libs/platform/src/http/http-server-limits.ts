@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type Server, type ServerOptions } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import { type NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 
@@ -27,9 +27,10 @@ export function httpServerOptions(limits: HttpServerLimits): ServerOptions {
   return { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval };
 }
 
-/** An HTTP server for `handler` with the limits applied (the admin listener's). */
-export function createLimitedHttpServer(limits: HttpServerLimits, handler: Parameters<typeof createHttpServer>[1]): Server {
-  const server = createHttpServer(httpServerOptions(limits), handler);
+/** An HTTP server for `handler` with the limits applied (the admin listener's); HTTPS with `tls`. */
+export function createLimitedHttpServer(limits: HttpServerLimits, handler: Parameters<typeof createHttpServer>[1], tls?: HttpsServerOptions): Server {
+  // https.createServer takes http.createServer's options in the same object.
+  const server = tls === undefined ? createHttpServer(httpServerOptions(limits), handler) : createHttpsServer({ ...tls, ...httpServerOptions(limits) }, handler);
   server.maxConnections = limits.connectionsMax;
   return server;
 }

@@ -1,9 +1,11 @@
-// The admin API against a running ledger: fee schedules, funding (idempotent, back in funds), balance
-// now and as of a time, entry by id, settlement by transaction id, problem+json naming the field.
+// Funding and the admin reads against a running ledger: funding (idempotent, back in funds, never past
+// balanceMinorUnitsMax), balance now and as of a time, entry by id, settlement by transaction id,
+// problem+json naming the field.
 import { adminAuthorization } from '@settle/platform/testing';
+import { balanceMinorUnitsMax } from '../domain/money';
 import { accountOpened, type LedgerTestKit, merchantOnboarded, paymentVerified, startLedger, uniqueId, waitFor } from '../testing/ledger-test-kit';
 
-describe('ledger admin API', () => {
+describe('funding a wallet, and the admin reads', () => {
   let kit: LedgerTestKit;
   const merchantId = uniqueId('mer');
   const accountId = uniqueId('acc');
@@ -28,16 +30,7 @@ describe('ledger admin API', () => {
     await kit?.stop();
   });
 
-  it('sets a fee schedule that prices later payments, and names the invalid field', async () => {
-    const created = await call('POST', `/admin/merchants/${merchantId}/fee-schedules`, { basisPoints: 200, fixedMinorUnits: '5', effectiveFrom: null });
-    expect(created).toMatchObject({ status: 201, body: { merchantId, basisPoints: 200, fixedMinorUnits: '5', version: expect.stringMatching(/^fee-schedule-\d+$/) } });
-    const invalid = await call('POST', `/admin/merchants/${merchantId}/fee-schedules`, { basisPoints: 5000, fixedMinorUnits: '5', effectiveFrom: null });
-    expect(invalid).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ field: 'basisPoints', code: 'OUT_OF_RANGE' }] } });
-  });
-
-  it('answers impossible dates that match the timestamp pattern with a 400 naming the field, not a 500', async () => {
-    const feeSchedule = await call('POST', `/admin/merchants/${merchantId}/fee-schedules`, { basisPoints: 100, fixedMinorUnits: '0', effectiveFrom: '2026-02-30T10:00:00.000Z' });
-    expect(feeSchedule).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: expect.arrayContaining([expect.objectContaining({ field: 'effectiveFrom' })]) } });
+  it('answers an impossible asOf date that matches the timestamp pattern with a 400 naming the field, not a 500', async () => {
     const balance = await call('GET', `/admin/accounts/wallet_${accountId}/balance?asOf=2026-13-45T10:00:00.000Z`);
     expect(balance).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ field: 'asOf', code: 'INVALID_FORMAT' }] } });
   });
@@ -48,7 +41,8 @@ describe('ledger admin API', () => {
     await kit.publish(payment);
     await waitFor(async () => (await call('GET', `/admin/settlements/${transactionId}`)).status === 200, 30_000, 'settlement');
     const settlement = await call('GET', `/admin/settlements/${transactionId}`);
-    expect(settlement.body).toMatchObject({ status: 'settled', amount: '1000', fee: '25', merchantAmount: '975', reasonCode: null });
+    // No fee schedule here (set-fee-schedule.int-spec.ts prices payments): no fee.
+    expect(settlement.body).toMatchObject({ status: 'settled', amount: '1000', fee: '0', merchantAmount: '1000', reasonCode: null });
     const beforeFunding = new Date().toISOString();
 
     const funding = { clientKey: uniqueId('key'), consumerAccountId: accountId, amount: '1500', currency: 'EUR' };
@@ -66,12 +60,27 @@ describe('ledger admin API', () => {
     expect((await call('GET', `/admin/accounts/fee-revenue_EUR/balance`)).body).toMatchObject({ type: 'revenue' });
 
     const entry = await call('GET', `/admin/entries/${String(settlement.body.entryId)}`);
-    expect(entry.body).toMatchObject({ kind: 'payment', transactionId, sequence: '1', postings: [{ accountId: `wallet_${accountId}`, side: 'debit', amount: '1000' }, {}, {}] });
+    expect(entry.body).toMatchObject({ kind: 'payment', transactionId, sequence: '1', postings: [{ accountId: `wallet_${accountId}`, side: 'debit', amount: '1000' }, { accountId: `payable_${merchantId}`, side: 'credit', amount: '1000' }] });
     const fundingEntry = await call('GET', `/admin/entries/${String(first.body.entryId)}`);
     expect(fundingEntry.body).toMatchObject({ kind: 'funding', sequence: '2', previousHash: entry.body.hash });
 
     await waitFor(() => kit.published.some((event) => event.type === 'account.back-in-funds' && event.key === accountId), 30_000, 'back in funds');
     expect(kit.published.find((event) => event.type === 'account.back-in-funds' && event.key === accountId)?.payload).toMatchObject({ balance: '500' });
     expect((await call('GET', '/admin/entries/nope')).status).toBe(404);
+  });
+
+  it('refuses a funding that would take the wallet past balanceMinorUnitsMax with a 422 naming the amount, and stores nothing', async () => {
+    const fullAccountId = uniqueId('acc');
+    await kit.publish(accountOpened(fullAccountId));
+    await waitFor(async () => (await kit.query('SELECT 1 FROM ledger_accounts WHERE owner_id = $1', [fullAccountId])).length === 1, 60_000, 'account');
+    const funding = (amount: string) => ({ clientKey: uniqueId('key'), consumerAccountId: fullAccountId, amount, currency: 'EUR' });
+    expect((await call('POST', '/admin/fundings', funding('1'))).body).toMatchObject({ outcome: 'posted' });
+    // As if ~9 223 fundings of the largest amount had come before: the wallet 5 minor units short of the limit.
+    await kit.query(`UPDATE ledger_balances SET credits = $2::bigint - 5 WHERE account_id = $1`, [`wallet_${fullAccountId}`, balanceMinorUnitsMax.toString()]);
+    const entriesBefore = await kit.query('SELECT 1 FROM ledger_entries');
+    expect(await call('POST', '/admin/fundings', funding('6'))).toMatchObject({ status: 422, body: { code: 'BALANCE_OUT_OF_RANGE', errors: [{ field: 'amount' }] } });
+    expect(await kit.query('SELECT 1 FROM ledger_entries')).toHaveLength(entriesBefore.length);
+    expect((await call('POST', '/admin/fundings', funding('5'))).body).toMatchObject({ outcome: 'posted' });
+    expect((await call('GET', `/admin/accounts/wallet_${fullAccountId}/balance`)).body).toMatchObject({ balance: balanceMinorUnitsMax.toString() });
   });
 });
