@@ -4,7 +4,9 @@
 // the partitions, insert entries, postings and outcomes, upsert sub-balances, move chain heads) at
 // the same batch sizes, in the same run. Run with `npm run bench -- ledger` (it starts its own Kafka).
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Partitioners } from 'kafkajs';
 import { Pool } from 'pg';
 import { accountOpenedV1, createEnvelope, type EventEnvelope, merchantOnboardedV1, paymentTopicPartitions, paymentVerifiedV1 } from '@settle/contracts';
@@ -31,10 +33,78 @@ const settleTimeoutMs = 600_000;
 const warmUpPayments = 20;
 const feeBasisPoints = 150;
 const feeFixedMinorUnits = 10n;
-/** BENCH_ONLY=ledger:1000 or BENCH_ONLY=raw:1000 runs one configuration (e.g. under --cpu-prof). */
-const only = process.env.BENCH_ONLY;
+/**
+ * BENCH_ONLY=ledger:1000 runs one configuration (e.g. under --cpu-prof); a comma-separated list runs
+ * several, e.g. BENCH_ONLY=ledger:1000,raw:1000 for the product next to its baseline in one run.
+ */
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 
 const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
+/** Linux clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on every Linux this runs on). */
+const clockTicksPerSecond = 100;
+
+/** CPU seconds (user + system) a process has used, from /proc; 0 once it has exited. */
+function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+
+/** The Kafka broker of KAFKA_BROKERS: the process listening on its port (other benches may run their own). */
+function benchKafkaPid(): number | null {
+  const port = Number(brokers()[0]?.split(':').pop());
+  const listening = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is HEXIP:HEXPORT; state 0A is LISTEN; field 9 is the socket's inode.
+      if (fields[3] === '0A' && parseInt(fields[1]?.split(':')[1] ?? '', 16) === port) listening.add(`socket:[${fields[9]}]`);
+    }
+  }
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('kafka.Kafka')) continue;
+      for (const fd of readdirSync(`/proc/${entry}/fd`)) if (listening.has(readlinkSync(`/proc/${entry}/fd/${fd}`))) return Number(entry);
+    } catch {
+      // exited while listed, or not ours to read
+    }
+  }
+  return null;
+}
+
+/**
+ * CPU used during a run by this process (service, relay and publisher), by the PostgreSQL backends
+ * of the run's database and by the bench's Kafka broker. On a machine shared with other work the
+ * rates move 2× between runs; CPU per payment moves far less, so it is the figure to compare.
+ */
+async function cpuMeter(pool: Pool): Promise<() => Promise<{ processMs: number; postgresMs: number; kafkaMs: number }>> {
+  const backends = async () => (await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((row) => row.pid);
+  const startBackends = new Map((await backends()).map((pid) => [pid, processCpuSeconds(pid)]));
+  const kafkaPid = benchKafkaPid();
+  const kafkaStart = kafkaPid === null ? 0 : processCpuSeconds(kafkaPid);
+  const processStart = process.cpuUsage();
+  return async () => {
+    const processUsed = process.cpuUsage(processStart);
+    let postgres = 0;
+    for (const pid of new Set([...startBackends.keys(), ...(await backends())])) postgres += processCpuSeconds(pid) - (startBackends.get(pid) ?? 0);
+    return {
+      processMs: (processUsed.user + processUsed.system) / 1000,
+      postgresMs: postgres * 1000,
+      kafkaMs: kafkaPid === null ? 0 : (processCpuSeconds(kafkaPid) - kafkaStart) * 1000,
+    };
+  };
+}
+
+/** CPU milliseconds per 1 000 payments, rounded. */
+function perThousand(cpu: { processMs: number; postgresMs: number; kafkaMs: number }, payments: number) {
+  const per = (ms: number) => Math.round((ms * 1_000) / payments);
+  return { processMs: per(cpu.processMs), postgresMs: per(cpu.postgresMs), kafkaMs: per(cpu.kafkaMs), totalMs: per(cpu.processMs + cpu.postgresMs + cpu.kafkaMs) };
+}
 let walletOwner = (index: number) => `acc_bench_${index}`;
 
 /**
@@ -97,6 +167,35 @@ async function publish(producer: MessageProducer, topic: string, envelopes: read
   }
 }
 
+/**
+ * The timed payments are published from a worker thread: publishing is the verifier's work, and on
+ * the service's own event loop it delayed the consumer it was feeding (a third of the Kafka encoding
+ * in the profile). The worker's CPU still counts in the process's CPU figure. Same producer settings
+ * as the product's (idempotent, one request in flight, the default murmur2 partitioner, acks=all).
+ */
+const publisherWorkerSource = `
+const { Kafka, Partitioners, logLevel } = require('kafkajs');
+const { workerData } = require('node:worker_threads');
+(async () => {
+  const kafka = new Kafka({ clientId: 'bench-ledger-publisher', brokers: workerData.brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  for (let start = 0; start < workerData.messages.length; start += workerData.chunkSize) {
+    await producer.send({ topic: workerData.topic, acks: -1, messages: workerData.messages.slice(start, start + workerData.chunkSize) });
+  }
+  await producer.disconnect();
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+
+function publishFromWorker(topic: string, envelopes: readonly EventEnvelope[]): Promise<void> {
+  const messages = envelopes.map((event) => ({ key: event.key, value: JSON.stringify(event) }));
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(publisherWorkerSource, { eval: true, workerData: { brokers: brokers(), topic, messages, chunkSize: publishChunkSize } });
+    worker.once('error', reject);
+    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the publisher worker exited with ${code}`))));
+  });
+}
+
 async function waitForCount(pool: Pool, sql: string, expected: number, what: string): Promise<void> {
   const deadline = Date.now() + settleTimeoutMs;
   for (;;) {
@@ -144,11 +243,13 @@ async function throughLedger(batchSize: number, paymentCount: number) {
 
     const occurredAt = new Date().toISOString();
     const envelopes = Array.from({ length: paymentCount }, (_, index) => payment(`b${batchSize}`, index, occurredAt).envelope);
+    const stopCpu = await cpuMeter(pool);
     const started = process.hrtime.bigint();
-    await publish(producer, topic, envelopes);
+    await publishFromWorker(topic, envelopes);
     const publishedSeconds = seconds(started);
     await waitForCount(pool, 'SELECT count(*)::int AS n FROM ledger_settlements', warmUpPayments + paymentCount, 'settlements');
     const elapsed = seconds(started);
+    const cpuPerThousandPayments = perThousand(await stopCpu(), paymentCount);
     const { rows } = await pool.query<{ settled: number; entries: number; unbalanced: number }>(
       `SELECT (SELECT count(*)::int FROM ledger_settlements WHERE status = 'settled') AS settled, (SELECT count(*)::int FROM ledger_entries) AS entries,
               (SELECT count(*)::int FROM (SELECT currency FROM ledger_balances GROUP BY currency HAVING sum(debits) <> sum(credits)) AS off) AS unbalanced`,
@@ -156,7 +257,7 @@ async function throughLedger(batchSize: number, paymentCount: number) {
     const check = rows[0]!;
     if (check.settled !== warmUpPayments + paymentCount || check.entries !== check.settled || check.unbalanced !== 0) throw new Error(`ledger check failed: ${JSON.stringify(check)}`);
     const rebuild = await timeRebuild(pool);
-    return { seconds: elapsed, settledPerSecond: paymentCount / elapsed, publishSeconds: publishedSeconds, rebuild };
+    return { seconds: elapsed, settledPerSecond: paymentCount / elapsed, publishSeconds: publishedSeconds, cpuPerThousandPayments, rebuild };
   } finally {
     await producer.disconnect().catch(() => undefined);
     await pool.end();
@@ -223,12 +324,14 @@ async function rawSql(batchSize: number, paymentCount: number) {
       };
     });
     const heads = new Map<number, { sequence: bigint; hash: string }>();
+    const stopCpu = await cpuMeter(pool);
     const started = process.hrtime.bigint();
     for (let start = 0; start < payments.length; start += batchSize) {
       await rawBatch(pool, payments.slice(start, start + batchSize), heads);
     }
     const elapsed = seconds(started);
-    return { seconds: elapsed, settledPerSecond: paymentCount / elapsed };
+    const cpu = await stopCpu();
+    return { seconds: elapsed, settledPerSecond: paymentCount / elapsed, cpuPerThousandPayments: perThousand({ ...cpu, kafkaMs: 0 }, paymentCount) };
   } finally {
     await pool.end();
     await database.drop();
@@ -302,15 +405,15 @@ async function rawBatch(pool: Pool, batch: readonly RawPayment[], heads: Map<num
 async function main(): Promise<void> {
   const results = [];
   for (const run of runs) {
-    const ledger = !only || only === `ledger:${run.batchSize}` ? await throughLedger(run.batchSize, run.payments) : null;
-    const raw = !only || only === `raw:${run.batchSize}` ? await rawSql(run.batchSize, run.payments) : null;
+    const ledger = !only || only.has(`ledger:${run.batchSize}`) ? await throughLedger(run.batchSize, run.payments) : null;
+    const raw = !only || only.has(`raw:${run.batchSize}`) ? await rawSql(run.batchSize, run.payments) : null;
     const result = { ...run, ledger, raw, ratio: ledger && raw ? ledger.settledPerSecond / raw.settledPerSecond : null };
     results.push(result);
     console.log(JSON.stringify(result));
   }
   // The what-if (not a target): batch 1000 with wallets whose chains follow their Kafka partition.
   let alignedChains = null;
-  if (!only || only === 'aligned:1000') {
+  if (!only || only.has('aligned:1000')) {
     walletOwner = alignedWalletOwners();
     alignedChains = await throughLedger(1_000, 60_000);
     console.log(JSON.stringify({ alignedChains }));
@@ -340,6 +443,16 @@ async function main(): Promise<void> {
       '| batch | payments | ledger settled/s | raw SQL baseline settled/s | ledger / baseline |',
       '|---:|---:|---:|---:|---:|',
       ...results.map((run) => `| ${run.batchSize} | ${run.payments} | ${rate(run.ledger?.settledPerSecond)} | ${rate(run.raw?.settledPerSecond)} | ${run.ratio === null ? '—' : `${Math.round(run.ratio * 100)} %`} |`),
+      '',
+      'CPU per settled payment, µs (user + system, from /proc: this process — service, relay and the publisher worker —, the PostgreSQL backends of the run’s database, the bench’s Kafka broker); less sensitive than a rate to other work on the machine:',
+      '',
+      '| batch | ledger: process | PostgreSQL | Kafka | total | raw SQL: process | PostgreSQL | total |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...results.map((run) => {
+        const ledger = run.ledger?.cpuPerThousandPayments;
+        const raw = run.raw?.cpuPerThousandPayments;
+        return `| ${run.batchSize} | ${ledger?.processMs ?? '—'} | ${ledger?.postgresMs ?? '—'} | ${ledger?.kafkaMs ?? '—'} | ${ledger?.totalMs ?? '—'} | ${raw?.processMs ?? '—'} | ${raw?.postgresMs ?? '—'} | ${raw?.totalMs ?? '—'} |`;
+      }),
       '',
       `What-if, batch 1000 with wallet ids chosen so that no chain is shared by two Kafka partitions (concurrent batches never wait for each other's locks): ${rate(alignedChains?.settledPerSecond)} settled/s.`,
       '',

@@ -85,7 +85,7 @@ export const resourceGuardKeyStatusGroupSuffix = 'resource-guard-binding-keys';
  * while this differs from `rebuildSourceTopics`.
  */
 export const readsOutsideConsumers: Partial<Record<ServiceName, readonly ReadOutsideConsumers[]>> = {
-  ledger: ['registry.accounts.v1', 'registry.merchants.v1', 'ledger.entries.v1', 'payments.verified.v1'].map((topic) => ({ topic, reason: 'for its rebuild from the topic (check-journal)' })),
+  ledger: ['registry.accounts.v1', 'registry.merchants.v1', 'ledger.entries.v1', 'payments.settlements.v1', 'payments.verified.v1'].map((topic) => ({ topic, reason: 'for its rebuild from the topic (check-journal)' })),
 };
 
 const topicsConsumedByService = new Map(serviceNames.map((service) => [service, topicsConsumedInCode(service)]));

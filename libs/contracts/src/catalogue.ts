@@ -15,6 +15,7 @@ import { ledgerEntryPostedV1 } from './events/ledger/ledger-entry-posted.v1';
 import { merchantOnboardedV1 } from './events/merchants/merchant-onboarded.v1';
 import { paymentRejectedV1 } from './events/payments/payment-rejected.v1';
 import { paymentSettledV1 } from './events/payments/payment-settled.v1';
+import { paymentSettledV2, upcastPaymentSettledV1 } from './events/payments/payment-settled.v2';
 import { paymentSettlementFailedV1 } from './events/payments/payment-settlement-failed.v1';
 import { paymentUploadedV1 } from './events/payments/payment-uploaded.v1';
 import { paymentVerifiedV1 } from './events/payments/payment-verified.v1';
@@ -45,6 +46,7 @@ export const eventDefinitions = [
   fraudSignalRaisedV1,
   ledgerEntryPostedV1,
   paymentSettledV1,
+  paymentSettledV2,
   paymentSettlementFailedV1,
   accountOverdrawnV1,
   accountBackInFundsV1,
@@ -53,13 +55,16 @@ export const eventDefinitions = [
 ] as const satisfies readonly EventDefinition[];
 
 /** Upcasters from version N to N + 1, one per superseded version. */
-export const upcasters: readonly Upcaster[] = [defineUpcaster(attestationRequestedV1, attestationRequestedV2, upcastAttestationRequestedV1)];
+export const upcasters: readonly Upcaster[] = [
+  defineUpcaster(attestationRequestedV1, attestationRequestedV2, upcastAttestationRequestedV1),
+  defineUpcaster(paymentSettledV1, paymentSettledV2, upcastPaymentSettledV1),
+];
 
 /**
  * The latest definition of each type: what `decodeEvent` hands to consumers. When a v2 is added,
  * exclude the superseded definition here, e.g. `Exclude<..., typeof paymentVerifiedV1>`.
  */
-export type LatestEventDefinition = Exclude<(typeof eventDefinitions)[number], typeof attestationRequestedV1>;
+export type LatestEventDefinition = Exclude<(typeof eventDefinitions)[number], typeof attestationRequestedV1 | typeof paymentSettledV1>;
 
 /** The envelope of a definition. */
 export type EnvelopeOf<TDefinition> =

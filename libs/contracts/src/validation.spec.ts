@@ -138,9 +138,26 @@ describe('upcasting', () => {
 });
 
 describe('the catalogue', () => {
-  it('upcasts attestation.requested v1 to v2 only; every other type is at v1', () => {
-    expect(upcasters.map((upcaster) => `${upcaster.type} v${upcaster.fromVersion}`)).toEqual(['attestation.requested v1']);
-    for (const definition of eventDefinitions) expect(latestVersionOf(definition.type)).toBe(definition.type === 'attestation.requested' ? 2 : 1);
+  it('upcasts attestation.requested and payment.settled v1 to v2 only; every other type is at v1', () => {
+    const atVersion2 = new Set(['attestation.requested', 'payment.settled']);
+    expect(upcasters.map((upcaster) => `${upcaster.type} v${upcaster.fromVersion}`)).toEqual(['attestation.requested v1', 'payment.settled v1']);
+    for (const definition of eventDefinitions) expect(latestVersionOf(definition.type)).toBe(atVersion2.has(definition.type) ? 2 : 1);
+  });
+
+  it('upcasts a v1 payment.settled to v2 with no entry (it went out as ledger.entry-posted), keeping every v1 member', () => {
+    const v1 = readEventFixture('payment.settled', 1) as { payload: Record<string, unknown> };
+    expect(decodeEvent(v1)).toEqual({ ok: true, envelope: { ...v1, version: 2, payload: { ...v1.payload, entry: null } } });
+  });
+
+  it('refuses a payment.settled v2 whose entry does not balance or starts its chain at 0', () => {
+    const v2 = readEventFixture('payment.settled', 2) as { payload: { entry: { postings: Array<{ amount: string }>; sequence: string } } };
+    const unbalanced = { ...v2.payload.entry, postings: v2.payload.entry.postings.map((posting, index) => (index === 0 ? { ...posting, amount: '1251' } : posting)) };
+    expect(decodeEvent({ ...v2, payload: { ...v2.payload, entry: unbalanced } })).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: '/payload/entry/postings' });
+    expect(decodeEvent({ ...v2, payload: { ...v2.payload, entry: { ...v2.payload.entry, sequence: '0' } } })).toMatchObject({
+      ok: false,
+      code: 'SCHEMA_VIOLATION',
+      field: '/payload/entry/sequence',
+    });
   });
 
   it('upcasts a v1 attestation request without guessing the class from the evidence: terminal for a terminal, null for a device', () => {

@@ -5,10 +5,12 @@ import {
   createEnvelope,
   type EventEnvelope,
   ledgerEntryPostedV1,
-  paymentSettledV1,
+  type PaymentSettledV2,
+  paymentSettledV2,
   paymentSettlementFailedV1,
   type SettlementFailureReasonCode,
 } from '@settle/contracts';
+import { assert } from '../domain/assert';
 import { type PostedEntry } from '../domain/entry';
 import { type OverdraftTransition } from '../domain/overdraft';
 
@@ -26,6 +28,11 @@ function envelopeOf<TType extends string, TPayload>(definition: Parameters<typeo
   return createEnvelope({ definition, payload, eventId: randomUUID(), producer, ...cause });
 }
 
+function postingsOf(entry: PostedEntry): Array<{ accountId: string; side: PostedEntry['postings'][number]['side']; amount: string; currency: string }> {
+  return entry.postings.map((posting) => ({ accountId: posting.accountId, side: posting.side, amount: posting.amount.toString(), currency: posting.currency }));
+}
+
+/** ledger.entry-posted: every entry but a payment's (a payment's travels in payment.settled v2). */
 export function entryPostedEvent(entry: PostedEntry, cause: Causation): EventEnvelope {
   return envelopeOf(
     ledgerEntryPostedV1,
@@ -37,7 +44,7 @@ export function entryPostedEvent(entry: PostedEntry, cause: Causation): EventEnv
       kind: entry.kind,
       transactionId: entry.transactionId,
       originalEntryId: entry.originalEntryId,
-      postings: entry.postings.map((posting) => ({ accountId: posting.accountId, side: posting.side, amount: posting.amount.toString(), currency: posting.currency })),
+      postings: postingsOf(entry),
       feeScheduleVersion: entry.feeScheduleVersion,
       previousHash: entry.previousHash,
       hash: entry.hash,
@@ -47,12 +54,20 @@ export function entryPostedEvent(entry: PostedEntry, cause: Causation): EventEnv
   );
 }
 
+/**
+ * payment.settled v2: the settlement and its journal entry in one event (issue 14), so a payment
+ * entry is not published a second time as ledger.entry-posted.
+ */
 export function paymentSettledEvent(
-  settled: { transactionId: string; consumerAccountId: string; merchantId: string; amount: bigint; fee: bigint; merchantAmount: bigint; currency: string; entryId: string },
+  settled: { transactionId: string; consumerAccountId: string; merchantId: string; amount: bigint; fee: bigint; merchantAmount: bigint; currency: string },
+  entry: PostedEntry,
   cause: Causation,
 ): EventEnvelope {
+  // What the rebuild leaves out of the event because the event says it already (docs/events.md).
+  assert(entry.kind === 'payment' && entry.originalEntryId === null, 'payment.settled carries a payment entry');
+  assert(entry.transactionId === settled.transactionId && entry.partitionKey === settled.consumerAccountId, 'the entry is this payment’s, on its wallet’s chain');
   return envelopeOf(
-    paymentSettledV1,
+    paymentSettledV2,
     {
       transactionId: settled.transactionId,
       consumerAccountId: settled.consumerAccountId,
@@ -61,11 +76,44 @@ export function paymentSettledEvent(
       fee: settled.fee.toString(),
       merchantAmount: settled.merchantAmount.toString(),
       currency: settled.currency,
-      entryId: settled.entryId,
+      entryId: entry.entryId,
       settledAt: cause.occurredAt,
+      entry: {
+        partition: entry.partition,
+        sequence: entry.sequence.toString(),
+        postings: postingsOf(entry),
+        feeScheduleVersion: entry.feeScheduleVersion,
+        previousHash: entry.previousHash,
+        hash: entry.hash,
+        postedAt: entry.postedAt,
+      },
     },
     cause,
   );
+}
+
+/**
+ * The journal entry a payment.settled carries, as the ledger posted it (the inverse of
+ * `paymentSettledEvent`, for the rebuild from the topics); null for a v1 event upcast (its entry
+ * was published as ledger.entry-posted). A payment's business key is its transaction id.
+ */
+export function entryOfSettledPayment(payload: PaymentSettledV2): PostedEntry | null {
+  if (payload.entry === null) return null;
+  return {
+    entryId: payload.entryId,
+    kind: 'payment',
+    idempotencyKey: payload.transactionId,
+    partitionKey: payload.consumerAccountId,
+    transactionId: payload.transactionId,
+    originalEntryId: null,
+    postings: payload.entry.postings.map((posting) => ({ accountId: posting.accountId, side: posting.side, amount: BigInt(posting.amount), currency: posting.currency })),
+    feeScheduleVersion: payload.entry.feeScheduleVersion,
+    postedAt: payload.entry.postedAt,
+    partition: payload.entry.partition,
+    sequence: BigInt(payload.entry.sequence),
+    previousHash: payload.entry.previousHash,
+    hash: payload.entry.hash,
+  };
 }
 
 export function settlementFailedEvent(

@@ -25,7 +25,9 @@ describe('rebuild from the topics into empty tables', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
   const entryCount = async () => Number((await kit.query<{ n: string }>('SELECT count(*) AS n FROM ledger_entries'))[0]?.n);
-  const publishedEntries = () => kit.published.filter((event) => event.type === 'ledger.entry-posted').length;
+  // A payment's entry travels in payment.settled (v2); every other entry in ledger.entry-posted.
+  const publishedEntries = () =>
+    kit.published.filter((event) => event.type === 'ledger.entry-posted' || (event.type === 'payment.settled' && (event.payload as { entry: unknown }).entry !== null)).length;
   const scratchSchemas = async () => (await kit.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ledger_rebuild_%'`)).map((row) => row.nspname);
 
   beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type LedgerEntryPostedV1, type PaymentVerifiedV1 } from '@settle/contracts';
+import { type LedgerEntryPostedV1, type PaymentSettledV2, type PaymentVerifiedV1 } from '@settle/contracts';
 import { inTransaction, withConnection, type KafkaPort, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import { entryOfSettledPayment } from '../adapters/ledger-events';
 import { appendEntries } from '../adapters/postgres/journal-store';
 import { assert } from '../domain/assert';
 import { type PostedEntry } from '../domain/entry';
@@ -18,7 +19,8 @@ export const rebuildAccountEventsChunk = 1_000;
 
 /**
  * What the rebuild reads (docs/ledger.md, "Rebuild from the topic"): the registry's account and
- * merchant events through the live accounts handler; the journal from `ledger.entries.v1`, entry by
+ * merchant events through the live accounts handler; the journal from `ledger.entries.v1` and, for
+ * payment entries since payment.settled v2, `payments.settlements.v1`, entry by
  * entry as it was posted (ids, times, fee schedule versions and chain order are facts of the past
  * that re-deciding `payment.verified` could not reproduce); `payments.verified.v1` to check that
  * every payment entry answers a verified payment.
@@ -26,6 +28,8 @@ export const rebuildAccountEventsChunk = 1_000;
 export const rebuildSourceTopics = {
   accounts: ['registry.accounts.v1', 'registry.merchants.v1'],
   journal: 'ledger.entries.v1',
+  /** payment.settled v2 carries its payment's entry (no ledger.entry-posted for it). */
+  settlements: 'payments.settlements.v1',
   payments: 'payments.verified.v1',
 } as const;
 
@@ -78,11 +82,11 @@ export async function rebuildFromTopicAndCompare(
   const collector = new EntryCollector();
   const verifiedPayments = new Map<string, string>();
   const read = await readTopicsToEnd(kafka, {
-    topics: [...rebuildSourceTopics.accounts, rebuildSourceTopics.journal, rebuildSourceTopics.payments],
+    topics: [...rebuildSourceTopics.accounts, rebuildSourceTopics.journal, rebuildSourceTopics.settlements, rebuildSourceTopics.payments],
     topicPrefix: options.topicPrefix,
     groupPrefix: `ledger.rebuild-from-topic`,
     onEvent: (topic, event) => {
-      if (topic === rebuildSourceTopics.journal) collector.add(event);
+      if (topic === rebuildSourceTopics.journal || topic === rebuildSourceTopics.settlements) collector.add(event);
       else if (topic === rebuildSourceTopics.payments) rememberVerifiedPayment(verifiedPayments, event);
       else accountEvents.push(event);
     },
@@ -94,7 +98,7 @@ export async function rebuildFromTopicAndCompare(
     const chain = verifyEntries(journal.entries);
     await inScratchSchema(pool, schema, (sql) => appendInChunks(sql, chain.verified));
     const unmatched = paymentsWithoutVerifiedEvent(chain.verified, verifiedPayments);
-    const compared = await compareWithLive(pool, liveSchema, schema, `${options.topicPrefix}${rebuildSourceTopics.journal}`);
+    const compared = await compareWithLive(pool, liveSchema, schema, [rebuildSourceTopics.journal, rebuildSourceTopics.settlements].map((topic) => `${options.topicPrefix}${topic}`));
     assert(chain.verified.length + chain.breaks.length <= journal.entries.length, 'only entries read are applied');
     return {
       consistent:
@@ -173,9 +177,14 @@ class EntryCollector {
   private conflicting = 0;
 
   add({ envelope }: ReadEvent): void {
-    if (envelope.type !== 'ledger.entry-posted') return;
+    const entry =
+      envelope.type === 'ledger.entry-posted'
+        ? toPostedEntry(envelope.payload as LedgerEntryPostedV1)
+        : envelope.type === 'payment.settled'
+          ? entryOfSettledPayment(envelope.payload as PaymentSettledV2)
+          : null;
+    if (entry === null) return;
     this.read += 1;
-    const entry = toPostedEntry(envelope.payload as LedgerEntryPostedV1);
     const known = this.byId.get(entry.entryId);
     if (known === undefined) this.byId.set(entry.entryId, entry);
     else if (known.hash === entry.hash && known.sequence === entry.sequence && known.partition === entry.partition) this.duplicates += 1;
@@ -263,13 +272,14 @@ type Comparison = Pick<
 >;
 
 /** Live against rebuilt, set-based, in one REPEATABLE READ snapshot of the live tables. */
-function compareWithLive(pool: SqlPool, liveSchema: string, schema: string, entriesTopic: string): Promise<Comparison> {
+function compareWithLive(pool: SqlPool, liveSchema: string, schema: string, entryTopics: readonly string[]): Promise<Comparison> {
   const live = quoted(liveSchema);
   const rebuilt = quoted(schema);
   return withConnection(pool, async (client, markBroken) => {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const outbox = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${live}.messaging_outbox WHERE topic = $1`, [entriesTopic]);
+      // Entry-bearing topics (the settlements topic's failures too: a lag indicator, not a count of entries).
+      const outbox = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${live}.messaging_outbox WHERE topic = ANY($1::text[])`, [entryTopics]);
       const accounts = await client.query<{ account_id: string; live: string | null; rebuilt: string | null; total: number }>(
         `SELECT account_id, concat_ws('/', l.purpose, l.type, l.currency, l.owner_kind, l.owner_id) AS live,
                 concat_ws('/', r.purpose, r.type, r.currency, r.owner_kind, r.owner_id) AS rebuilt, count(*) OVER ()::int AS total

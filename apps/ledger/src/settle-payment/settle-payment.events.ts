@@ -1,5 +1,5 @@
 import { type EventEnvelope, type PaymentVerifiedV1 } from '@settle/contracts';
-import { type Causation, entryPostedEvent, overdraftEvents, paymentSettledEvent, settlementFailedEvent } from '../adapters/ledger-events';
+import { type Causation, overdraftEvents, paymentSettledEvent, settlementFailedEvent } from '../adapters/ledger-events';
 import { type PostedEntry } from '../domain/entry';
 import { type SettlePaymentResult } from './settle-payment.decider';
 
@@ -13,9 +13,9 @@ type Failed = Extract<SettlePaymentResult, { outcome: 'failed' }>;
  */
 export function settledEvents(payment: PaymentVerifiedV1, result: Posted, entry: PostedEntry, cause: Causation): EventEnvelope[] {
   const { transactionId, consumerAccountId, merchantId, currency } = payment;
+  // One event per settled payment: payment.settled v2 carries the entry (no ledger.entry-posted).
   return [
-    entryPostedEvent(entry, cause),
-    paymentSettledEvent({ transactionId, consumerAccountId, merchantId, currency, amount: result.amount, fee: result.fee, merchantAmount: result.merchantAmount, entryId: entry.entryId }, cause),
+    paymentSettledEvent({ transactionId, consumerAccountId, merchantId, currency, amount: result.amount, fee: result.fee, merchantAmount: result.merchantAmount }, entry, cause),
     ...overdraftEvents(result.overdraft, { consumerAccountId, balance: result.walletBalanceAfter, currency }, cause),
   ];
 }

@@ -29,7 +29,7 @@ describe('settling payment.verified', () => {
     (await kit.query<{ net: string | null }>('SELECT sum(credits - debits)::text AS net FROM ledger_balances WHERE account_id = $1', [accountId]))[0]?.net ?? '0';
   const publishedOf = (type: string, transactionId: string) => kit.published.filter((event) => event.type === type && (event.payload as { transactionId?: string }).transactionId === transactionId);
 
-  it('debits the wallet, credits the payable and fee revenue, and publishes entry-posted and payment.settled', async () => {
+  it('debits the wallet, credits the payable and fee revenue, and publishes one payment.settled (v2) carrying the entry', async () => {
     const accountId = uniqueId('acc');
     await kit.publish(accountOpened(accountId));
     const payment = paymentVerified({ consumerAccountId: accountId, merchantId, amount: '1250' });
@@ -41,17 +41,21 @@ describe('settling payment.verified', () => {
     expect(await balance(`wallet_${accountId}`)).toBe('-1250');
     expect(await balance(`payable_${merchantId}`)).toBe('1232');
 
-    await waitFor(() => publishedOf('payment.settled', transactionId).length > 0 && publishedOf('ledger.entry-posted', transactionId).length > 0, 30_000, 'events');
+    await waitFor(() => publishedOf('payment.settled', transactionId).length > 0, 30_000, 'events');
+    const [entryRow] = await kit.query<{ entry_id: string; hash: string }>('SELECT entry_id, hash FROM ledger_entries WHERE transaction_id = $1', [transactionId]);
     expect(publishedOf('payment.settled', transactionId)[0]).toMatchObject({
+      version: 2,
       key: accountId,
       causationId: payment.eventId,
       correlationId: payment.correlationId,
-      payload: { amount: '1250', fee: '18', merchantAmount: '1232', currency: 'EUR', merchantId },
+      payload: { amount: '1250', fee: '18', merchantAmount: '1232', currency: 'EUR', merchantId, entryId: entryRow!.entry_id, entry: { hash: entryRow!.hash } },
     });
-    const posted = publishedOf('ledger.entry-posted', transactionId)[0]!.payload as { previousHash: string; sequence: string; feeScheduleVersion: string };
+    const posted = (publishedOf('payment.settled', transactionId)[0]!.payload as { entry: { previousHash: string; sequence: string; feeScheduleVersion: string } }).entry;
     expect(posted.sequence).toBe('1');
     expect(posted.previousHash).toBe('0'.repeat(64));
     expect(posted.feeScheduleVersion).toMatch(/^fee-schedule-\d+$/);
+    // One event per settled payment: its entry is not published again as ledger.entry-posted.
+    expect(publishedOf('ledger.entry-posted', transactionId)).toEqual([]);
     // A wallet that was never funded is overdrawn by a guaranteed payment: the entry posts anyway.
     await waitFor(() => kit.published.some((event) => event.type === 'account.overdrawn' && event.key === accountId), 30_000, 'account.overdrawn');
     expect(kit.published.find((event) => event.type === 'account.overdrawn' && event.key === accountId)?.payload).toMatchObject({ balance: '-1250', currency: 'EUR' });
@@ -142,7 +146,7 @@ describe('settling payment.verified', () => {
 
   it('published only events that satisfy their contracts (the outbox does not check settlement’s own)', () => {
     const ours = kit.published.filter((event) => event.producer === 'ledger');
-    expect(ours.map((event) => event.type)).toEqual(expect.arrayContaining(['ledger.entry-posted', 'payment.settled', 'payment.settlement-failed']));
+    expect(ours.map((event) => event.type)).toEqual(expect.arrayContaining(['payment.settled', 'payment.settlement-failed', 'account.overdrawn']));
     expect(ours.map(validateEventForSend).filter((validation) => !validation.ok)).toEqual([]);
   });
 });

@@ -64,7 +64,7 @@ export interface LedgerEntryPostedV1 {
   readonly postedAt: string;
 }
 
-const postingV1Schema: ObjectSchema<PostingV1> = {
+export const postingV1Schema: ObjectSchema<PostingV1> = {
   type: 'object',
   additionalProperties: false,
   required: ['accountId', 'side', 'amount', 'currency'],
