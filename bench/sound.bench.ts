@@ -3,7 +3,18 @@
 // decoder reported) — the link as shipped (ggwave audible fastest, decoded from four sample offsets)
 // next to the old setting (audible fast, one pass) in the same run. Every condition is seeded.
 // Run with `npm run bench -- sound` (or directly: `node -r @swc-node/register bench/sound.bench.ts`);
-// BENCH_SCALE=0.1 shortens it. Results go to bench/results/sound.{json,md}. docs/sound-link.md.
+// BENCH_SCALE=0.1 shortens it; SOUND_BENCH_PARTS=air measures only the seconds on air (sound forms,
+// signed forms, ggwave's fixed-length mode) and keeps the rest of the previous results file, saying
+// so. Results go to bench/results/sound.{json,md}. docs/sound-link.md, docs/protocol.md.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import ggwaveFactory from 'ggwave';
+import {
+  encodeConsumerAuthorizationSoundForm,
+  encodeDeviceCredentialSoundForm,
+  encodePaymentRequestSoundForm,
+  encodeTerminalCredentialSoundForm,
+} from '@settle/contracts/protocol/sound-form';
 import { readProtocolFixture } from '@settle/contracts/protocol/testing/protocol-fixtures';
 import {
   type OutgoingMessage,
@@ -34,6 +45,16 @@ const fixtures = {
   deviceCredential: readProtocolFixture('device-credential'),
 };
 
+/** What goes over sound now (docs/protocol.md, "Sound forms"): the same structures, expanded back by the receiver. */
+const soundForms: typeof fixtures = {
+  request: encodePaymentRequestSoundForm(fixtures.request),
+  // The largest authorization (64-bit counter), as in the signed-form rows; a typical one is 74 bytes.
+  authorization: encodeConsumerAuthorizationSoundForm(fixtures.authorization, readProtocolFixture('payment-request.largest')),
+  terminalCredential: encodeTerminalCredentialSoundForm(fixtures.terminalCredential),
+  deviceCredential: encodeDeviceCredentialSoundForm(fixtures.deviceCredential),
+};
+const parts = process.env.SOUND_BENCH_PARTS === 'air' ? 'air' : 'all';
+
 interface LinkSetting {
   readonly name: string;
   readonly protocol: SoundProtocol;
@@ -52,16 +73,17 @@ function seconds(modem: SoundModem, messages: readonly OutgoingMessage[]): numbe
   return Math.round((audio.samples.length / audio.sampleRateHz) * 100) / 100;
 }
 
-function airTimes(modem: SoundModem) {
+function airTimes(modem: SoundModem, forms: typeof fixtures) {
   const single = (bytes: Uint8Array) => ({ bytes, framesMax: 1 });
   const multi = (bytes: Uint8Array) => ({ bytes, framesMax: soundMessageFramesMax });
-  const request = seconds(modem, [single(fixtures.request)]);
-  const authorization = seconds(modem, [single(fixtures.authorization)]);
-  const terminalCredential = seconds(modem, [multi(fixtures.terminalCredential)]);
-  const deviceCredential = seconds(modem, [multi(fixtures.deviceCredential)]);
+  const request = seconds(modem, [single(forms.request)]);
+  const authorization = seconds(modem, [single(forms.authorization)]);
+  const terminalCredential = seconds(modem, [multi(forms.terminalCredential)]);
+  const deviceCredential = seconds(modem, [multi(forms.deviceCredential)]);
   // One transmission each way: the terminal's credential with its request, the phone's with its authorization.
-  const firstEncounter = seconds(modem, [multi(fixtures.terminalCredential), single(fixtures.request)]) + seconds(modem, [multi(fixtures.deviceCredential), single(fixtures.authorization)]);
+  const firstEncounter = seconds(modem, [multi(forms.terminalCredential), single(forms.request)]) + seconds(modem, [multi(forms.deviceCredential), single(forms.authorization)]);
   return {
+    bytes: { request: forms.request.length, authorization: forms.authorization.length, terminalCredential: forms.terminalCredential.length, deviceCredential: forms.deviceCredential.length },
     messages: { request, authorization, terminalCredential, deviceCredential },
     repeatCheckoutSeconds: Math.round((request + authorization) * 100) / 100,
     firstEncounterSeconds: Math.round(firstEncounter * 100) / 100,
@@ -195,6 +217,122 @@ function noiseOnly(modems: ReadonlyMap<LinkSetting, SoundModem>) {
   });
 }
 
+// ggwave's fixed-length mode (`payloadLength` set): no start or end marker and no length header, at
+// most 64 bytes a frame, and the receiver must be told the length. Not used by the link: measured
+// here on the sound forms, against the shipped variable-length mode in the same noise.
+const fixedFrameSizeMaxBytes = 64;
+const fixedSnrsDb = [10, 0, -5];
+const fixedSeeds = Math.max(2, Math.round(40 * scale));
+const fixedNoiseOnlySeconds = Math.max(10, Math.round(60 * scale));
+const fixedChunkSamples = 1024;
+
+type GgwaveModule = Awaited<ReturnType<typeof ggwaveFactory>>;
+
+function fixedInstance(module: GgwaveModule, payloadLengthBytes: number): number {
+  const parameters = module.getDefaultParameters();
+  parameters.sampleRateInp = rateHz;
+  parameters.sampleRateOut = rateHz;
+  parameters.sampleFormatInp = module.SampleFormat.GGWAVE_SAMPLE_FORMAT_F32;
+  parameters.sampleFormatOut = module.SampleFormat.GGWAVE_SAMPLE_FORMAT_F32;
+  parameters.payloadLength = payloadLengthBytes;
+  const instance = module.init(parameters);
+  if (instance < 0) throw new Error('ggwave has no free instance');
+  return instance;
+}
+
+function fixedEncode(module: GgwaveModule, frame: Uint8Array): Float32Array {
+  const instance = fixedInstance(module, frame.length);
+  try {
+    const view = module.encode(instance, frame, module.ProtocolId.GGWAVE_PROTOCOL_AUDIBLE_FASTEST, 25);
+    return new Float32Array(new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer);
+  } finally {
+    module.free(instance);
+  }
+}
+
+function fixedDecode(module: GgwaveModule, samples: Float32Array, payloadLengthBytes: number): Uint8Array[] {
+  const instance = fixedInstance(module, payloadLengthBytes);
+  const padded = new Float32Array(samples.length + 4 * fixedChunkSamples);
+  padded.set(samples);
+  const frames: Uint8Array[] = [];
+  try {
+    for (let position = 0; position < padded.length; position += fixedChunkSamples) {
+      const decoded = module.decode(instance, new Int8Array(padded.slice(position, position + fixedChunkSamples).buffer));
+      if (decoded.length > 0) frames.push(new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength).slice());
+    }
+  } finally {
+    module.free(instance);
+  }
+  return frames;
+}
+
+/** The fewest equal frames of at most 64 bytes (the last zero-padded), with no header: a lower bound. */
+function fixedFrames(message: Uint8Array): Uint8Array[] {
+  const count = Math.ceil(message.length / fixedFrameSizeMaxBytes);
+  const sizeBytes = Math.ceil(message.length / count);
+  return Array.from({ length: count }, (_, index) => {
+    const frame = new Uint8Array(sizeBytes);
+    frame.set(message.subarray(index * sizeBytes, (index + 1) * sizeBytes));
+    return frame;
+  });
+}
+
+/** As encodeTransmission: 250 ms of silence before, between and after the frames. */
+function fixedTransmission(module: GgwaveModule, message: Uint8Array): Float32Array {
+  const silence = new Float32Array(rateHz / 4);
+  const parts = [silence, ...fixedFrames(message).flatMap((frame) => [fixedEncode(module, frame), silence])];
+  const samples = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    samples.set(part, offset);
+    offset += part.length;
+  }
+  return samples;
+}
+
+async function fixedLength(shippedModem: SoundModem) {
+  const module = await ggwaveFactory({ print: () => undefined, printErr: () => undefined });
+  const air = (message: Uint8Array) => Math.round((fixedTransmission(module, message).length / rateHz) * 100) / 100;
+  const request = air(soundForms.request);
+  const authorization = air(soundForms.authorization);
+  const robustness = fixedSnrsDb.map((snrDb) => {
+    const tally = { fixed: { received: 0, wrong: 0 }, variable: { received: 0, wrong: 0 } };
+    const fixedClean = fixedTransmission(module, soundForms.request);
+    const variableClean = encodeTransmission(shippedModem, [{ bytes: soundForms.request, framesMax: 1 }]).samples;
+    for (let seed = 1; seed <= fixedSeeds; seed++) {
+      const fixedHeard = fixedDecode(module, withWhiteNoise(fixedClean, { signalPower: meanPower(fixedClean), snrDb, seed }), soundForms.request.length);
+      if (fixedHeard.some((frame) => sameBytes(frame, soundForms.request))) tally.fixed.received++;
+      if (fixedHeard.some((frame) => !sameBytes(frame, soundForms.request))) tally.fixed.wrong++;
+      const variable = decodeTrial(shippedModem, withWhiteNoise(variableClean, { signalPower: meanPower(variableClean), snrDb, seed }), rateHz, soundForms.request);
+      if (variable.received) tally.variable.received++;
+      if (variable.corrupted) tally.variable.wrong++;
+    }
+    return { snrDb, seeds: fixedSeeds, ...tally };
+  });
+  const noise = withWhiteNoise(new Float32Array(fixedNoiseOnlySeconds * rateHz), { signalPower: 0.01, snrDb: 0, seed: 98 });
+  return {
+    frameSizeMaxBytes: fixedFrameSizeMaxBytes,
+    seconds: { request, authorization, repeatCheckoutSeconds: Math.round((request + authorization) * 100) / 100 },
+    framesPerMessage: { request: fixedFrames(soundForms.request).length, authorization: fixedFrames(soundForms.authorization).length },
+    robustness,
+    noiseOnly: { seconds: fixedNoiseOnlySeconds, falseFrames: fixedDecode(module, noise, soundForms.request.length).length },
+  };
+}
+
+/** The parts a timing-only run does not measure, from the previous results file (with its date). */
+function previousResults(): { measuredAt: string; frameLoss: ReturnType<typeof frameLoss>; robustness: ReturnType<typeof robustness>; noiseOnly: ReturnType<typeof noiseOnly> } {
+  const file = path.join(__dirname, 'results', 'sound.json');
+  if (!existsSync(file)) throw new Error('SOUND_BENCH_PARTS=air needs a previous bench/results/sound.json');
+  const previous = JSON.parse(readFileSync(file, 'utf8')) as {
+    measuredAt: string;
+    carriedOver?: { from: string };
+    frameLoss: { rows: ReturnType<typeof frameLoss> };
+    robustness: ReturnType<typeof robustness>;
+    noiseOnly: ReturnType<typeof noiseOnly>;
+  };
+  return { measuredAt: previous.carriedOver?.from ?? previous.measuredAt, frameLoss: previous.frameLoss.rows, robustness: previous.robustness, noiseOnly: previous.noiseOnly };
+}
+
 async function load(setting: LinkSetting): Promise<SoundModem> {
   return loadGgwaveModem({ protocol: setting.protocol, decodeOffsetsSamples: setting.decodeOffsetsSamples });
 }
@@ -205,36 +343,57 @@ async function main(): Promise<void> {
   const started = performance.now();
   const modems = new Map<LinkSetting, SoundModem>();
   for (const setting of [shipped, baseline, fastestOnePass]) modems.set(setting, await load(setting));
-  const airShipped = airTimes(modems.get(shipped)!);
-  const airBaseline = airTimes(modems.get(baseline)!);
-  const loss = frameLoss(modems);
+  const airShipped = airTimes(modems.get(shipped)!, soundForms);
+  const airSignedFastest = airTimes(modems.get(shipped)!, fixtures);
+  const airBaseline = airTimes(modems.get(baseline)!, fixtures);
+  const fixed = await fixedLength(modems.get(shipped)!);
+  const previous = parts === 'air' ? previousResults() : undefined;
+  const loss = previous?.frameLoss ?? frameLoss(modems);
   modems.delete(fastestOnePass);
-  const rows = robustness(modems);
-  const falseAlarms = noiseOnly(modems);
+  const rows = previous?.robustness ?? robustness(modems);
+  const falseAlarms = previous?.noiseOnly ?? noiseOnly(modems);
   const runSeconds = Math.round((performance.now() - started) / 100) / 10;
 
   const data = {
     scale,
     runSeconds,
     settings: { shipped: shipped.name, baseline: baseline.name },
-    airSeconds: { shipped: airShipped, baseline: airBaseline },
+    forms: { shipped: 'sound forms', signedFastest: 'signed forms, audible fastest (before sound forms)', baseline: 'signed forms' },
+    airSeconds: { shipped: airShipped, signedFastest: airSignedFastest, baseline: airBaseline },
+    fixedLength: fixed,
     frameLoss: { snrsDb: frameLossSnrsDb, rows: loss },
     robustness: rows,
     noiseOnly: falseAlarms,
+    ...(previous ? { carriedOver: { from: previous.measuredAt, parts: ['frameLoss', 'robustness', 'noiseOnly'] } } : {}),
   };
+  const names = Object.keys(airShipped.messages) as (keyof typeof airShipped.messages)[];
   const markdown = [
     `${shipped.name} next to ${baseline.name}, same run; ${runSeconds} s in all${scale === 1 ? '' : ` (BENCH_SCALE=${scale})`}.`,
+    ...(previous ? ['', `SOUND_BENCH_PARTS=air: seconds on air and the fixed-length mode measured now; frame loss, robustness and noise alone are those of the run of ${previous.measuredAt} (same link settings).`] : []),
     '',
     '## Seconds on air (250 ms of silence before, between and after frames)',
     '',
-    '| message | shipped | old |',
+    'Sound forms (docs/protocol.md) are what the link sends now; the signed forms are what it sent before. The authorization is the largest (64-bit counter; a typical one is 74 bytes as a sound form).',
+    '',
+    '| message | sound form: bytes | sound form, fastest (shipped) | signed form: bytes | signed form, fastest | signed form, fast (old) |',
+    '|---|---|---|---|---|---|',
+    ...names.map((name) => `| ${name} | ${airShipped.bytes[name]} | ${airShipped.messages[name]} | ${airSignedFastest.bytes[name]} | ${airSignedFastest.messages[name]} | ${airBaseline.messages[name]} |`),
+    `| repeat checkout: request + authorization | | **${airShipped.repeatCheckoutSeconds}** | | ${airSignedFastest.repeatCheckoutSeconds} | ${airBaseline.repeatCheckoutSeconds} |`,
+    `| first encounter: credential + request, credential + authorization | | **${airShipped.firstEncounterSeconds}** | | ${airSignedFastest.firstEncounterSeconds} | ${airBaseline.firstEncounterSeconds} |`,
+    '',
+    `## ggwave's fixed-length mode (no markers, ≤ ${fixed.frameSizeMaxBytes} bytes a frame; measured, not used)`,
+    '',
+    'Sound forms in the fewest equal frames of at most 64 bytes, with no header (a lower bound), 250 ms of silence as above.',
+    '',
+    '| | fixed-length | variable-length (shipped) |',
     '|---|---|---|',
-    ...Object.keys(airShipped.messages).map((name) => {
-      const key = name as keyof typeof airShipped.messages;
-      return `| ${name} | ${airShipped.messages[key]} | ${airBaseline.messages[key]} |`;
-    }),
-    `| repeat checkout: request + authorization | ${airShipped.repeatCheckoutSeconds} | ${airBaseline.repeatCheckoutSeconds} |`,
-    `| first encounter: credential + request, credential + authorization | ${airShipped.firstEncounterSeconds} | ${airBaseline.firstEncounterSeconds} |`,
+    `| request (${soundForms.request.length} B, ${fixed.framesPerMessage.request} frame) | ${fixed.seconds.request} s | ${airShipped.messages.request} s |`,
+    `| authorization (${soundForms.authorization.length} B, ${fixed.framesPerMessage.authorization} frames fixed) | ${fixed.seconds.authorization} s | ${airShipped.messages.authorization} s |`,
+    `| repeat checkout | **${fixed.seconds.repeatCheckoutSeconds} s** | ${airShipped.repeatCheckoutSeconds} s |`,
+    ...fixed.robustness.map(
+      (row) => `| request in white noise ${row.snrDb > 0 ? '+' : ''}${row.snrDb} dB: received / wrong (of ${row.seeds}) | ${row.fixed.received} / ${row.fixed.wrong} | ${row.variable.received} / ${row.variable.wrong} |`,
+    ),
+    `| ${fixed.noiseOnly.seconds} s of white noise alone: frames decoded | ${fixed.noiseOnly.falseFrames} | (see below) |`,
     '',
     `## Frames lost in white noise (138-byte frame, ${frameLossSnrsDb.join('/')} dB SNR × ${shippedFrameLossSeeds} seeds shipped, ${frameLossSeeds} others)`,
     '',

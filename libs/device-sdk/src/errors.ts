@@ -51,6 +51,12 @@ export const deviceErrorCodes = [
   'TRANSACTION_UNKNOWN',
   /** POS, PCD: a confirmation whose terminal, amount or currency differ from the transaction's. */
   'CONFIRMATION_MISMATCH',
+  /** PCD: a request's sound form names a terminal whose credential this phone does not keep: the terminal must send it. */
+  'TERMINAL_UNKNOWN',
+  /** PCD: a request's sound form names two terminals this phone keeps credentials of (a 4-byte reference shared): the terminal must send its credential. */
+  'TERMINAL_AMBIGUOUS',
+  /** POS: an authorization's sound form names a device whose credential this terminal does not keep: the phone must send it. */
+  'DEVICE_UNKNOWN',
 ] as const;
 
 /**

@@ -45,3 +45,34 @@ it('pays 12.50 EUR offline over sound, from request to the upload queue', async 
   const [queued] = pos.pendingUploads();
   expect(unwrapProtocolResult(decodeOfflineTransaction(queued!.bytes)).request.amount).toBe(1250n);
 });
+
+it('pays again over sound with one message (one frame) each way: sound forms, credentials kept from the first payment', async () => {
+  const { wallet } = await newWallet();
+  const { pos } = await newTerminal();
+  const overSound = (messages: Uint8Array[]) => {
+    const audio = encodeTransmission(modem, messages.map((bytes) => ({ bytes, framesMax: soundMessageFramesMax })));
+    const heard = decodeRecording(modem, audio);
+    expect(heard.failures).toEqual([]);
+    return { messages: heard.messages, seconds: audio.samples.length / audio.sampleRateHz };
+  };
+  const pay = async (seed: number, withCredentials: boolean) => {
+    const created = pos.createRequest({ amount: 1250n, currency: 'EUR', nonce: nonce(seed), nowMs: paymentTimeMs, validityMs: 120_000 });
+    const toPhone = overSound(withCredentials ? [created.terminalCredentialSoundForm, created.requestSoundForm] : [created.requestSoundForm]);
+    const [terminalCredentialSoundForm, requestSoundForm] = withCredentials ? toPhone.messages : [undefined, toPhone.messages[0]];
+    const presented = await wallet.presentSoundRequest({ requestSoundForm: requestSoundForm!, ...(terminalCredentialSoundForm ? { terminalCredentialSoundForm } : {}), nowMs: paymentTimeMs + 2_000 });
+    if (!presented.ok) throw new Error(presented.message);
+    const approved = await wallet.approve(presented.value, { nowMs: paymentTimeMs + 9_000, prompt: { title: 'Pay 12.50 EUR', subtitle: 'Café Olé' } });
+    if (!approved.ok) throw new Error(approved.message);
+    const sendCredential = !approved.value.terminalHasDeviceCredential;
+    const toTerminal = overSound(sendCredential ? [approved.value.authorizationSoundForm, approved.value.deviceCredentialSoundForm] : [approved.value.authorizationSoundForm]);
+    const [authorizationSoundForm, deviceCredentialSoundForm] = toTerminal.messages;
+    const accepted = await pos.acceptSoundAuthorization({ authorizationSoundForm: authorizationSoundForm!, ...(deviceCredentialSoundForm ? { deviceCredentialSoundForm } : {}), nowMs: paymentTimeMs + 20_000 });
+    if (!accepted.ok) throw new Error(accepted.message);
+    expect(accepted.value.transactionId).toEqual(approved.value.transactionId);
+    return { sendCredential, messages: toPhone.messages.length + toTerminal.messages.length };
+  };
+
+  expect(await pay(100, true)).toEqual({ sendCredential: true, messages: 4 });
+  expect(await pay(101, false)).toEqual({ sendCredential: false, messages: 2 });
+  expect(pos.pendingUploads()).toHaveLength(2);
+});

@@ -5,15 +5,25 @@ import {
   type TerminalCredential,
   calculateTransactionId,
   decodePaymentRequest,
+  decodeTerminalCredential,
   prepareConsumerAuthorization,
   verifyDeviceCredential,
   verifyProcessorConfirmation,
   verifyTerminalCredential,
 } from '@settle/contracts';
-import { type SignatureAlgorithm, equalBytes } from '@settle/crypto';
+import {
+  decodePaymentRequestSoundForm,
+  encodeConsumerAuthorizationSoundForm,
+  encodeDeviceCredentialSoundForm,
+  expandPaymentRequestSoundForm,
+  terminalReferenceOf,
+  verifyTerminalCredentialSoundForm,
+} from '@settle/contracts/protocol/sound-form';
+import { type SignatureAlgorithm, bytesToHex, equalBytes, sha256Concat } from '@settle/crypto';
 import { type DeviceResult, checkValidity, deviceAssert, deviceFailure } from '../errors';
 import { type DeviceKeystore, KeystoreError, type KeystoreKey, type UserAuthenticationPrompt } from '../keystore/keystore';
 import { type ProcessorTrust } from '../processor-trust';
+import { CredentialCache } from '../sound/credential-cache';
 import { type DurableStore } from '../storage/durable-store';
 import { DeviceCounter } from './device-counter';
 import { type CapCheck, checkCaps, readOfflineSpend, recordOfflineSpend } from './offline-spend';
@@ -21,6 +31,28 @@ import { type WalletPayment, WalletPayments } from './wallet-payments';
 
 const paymentKeyAlias = 'payment';
 const deviceCredentialKey = 'pcd.device-credential';
+/** `pcd.credential-sent.<terminal reference>`: SHA-256 of the device credential last sent to that terminal. */
+const credentialSentPrefix = 'pcd.credential-sent.';
+const terminalCredentialCachePrefix = 'pcd.terminal-credential.';
+const millisecondsPerSecond = 1000;
+
+/**
+ * Most terminal credentials a phone keeps (so that a terminal it has seen sends none over sound);
+ * when full, the one that expires first makes room.
+ *
+ * @example
+ * ```ts
+ * terminalCredentialCacheEntriesMax; // 1_000
+ * ```
+ */
+export const terminalCredentialCacheEntriesMax = 1_000;
+
+function describeTerminalCredential(bytes: Uint8Array) {
+  const decoded = decodeTerminalCredential(bytes);
+  if (!decoded.ok) return undefined;
+  const { credential } = decoded.value;
+  return { credential, lookup: terminalReferenceOf(credential), subjectId: credential.terminalKey.keyId, validUntilMs: credential.validUntilMs };
+}
 
 /**
  * Options of {@link PcdWallet.open}.
@@ -66,10 +98,20 @@ export interface PaymentPresentation {
  * ```
  */
 export interface ApprovedPayment {
+  /** The signed form. */
   readonly authorizationBytes: Uint8Array;
   readonly deviceCredentialBytes: Uint8Array;
   readonly deviceCounter: bigint;
   readonly transactionId: Uint8Array;
+  /** What goes over sound (one frame, 74 bytes for ES256 typically); the terminal expands it. */
+  readonly authorizationSoundForm: Uint8Array;
+  /** The device credential's sound form (two frames), for a terminal that does not keep it. */
+  readonly deviceCredentialSoundForm: Uint8Array;
+  /**
+   * Whether this phone already sent this device credential to this terminal (which keeps it): then
+   * the authorization alone goes over sound; should the terminal answer `DEVICE_UNKNOWN`, send both.
+   */
+  readonly terminalHasDeviceCredential: boolean;
 }
 
 /**
@@ -96,13 +138,19 @@ export class PcdWallet {
   private constructor(
     private readonly options: PcdWalletOptions,
     private readonly walletPayments: WalletPayments,
+    private readonly terminalCredentials: CredentialCache<TerminalCredential>,
   ) {
     this.counter = new DeviceCounter(options.store);
   }
 
-  /** Opens the wallet over its store and keystore (and loads the payments it keeps). */
+  /** Opens the wallet over its store and keystore (and loads the payments and terminal credentials it keeps). */
   static async open(options: PcdWalletOptions): Promise<PcdWallet> {
-    return new PcdWallet(options, await WalletPayments.open(options.store));
+    const terminalCredentials = await CredentialCache.open(options.store, {
+      keyPrefix: terminalCredentialCachePrefix,
+      entriesMax: terminalCredentialCacheEntriesMax,
+      describe: describeTerminalCredential,
+    });
+    return new PcdWallet(options, await WalletPayments.open(options.store), terminalCredentials);
   }
 
   /**
@@ -132,6 +180,8 @@ export class PcdWallet {
     if (!verified.ok) return verified;
     if (!equalBytes(verified.value.paymentKey.keyId, key.publicKey.keyId)) return deviceFailure('CREDENTIAL_KEY_MISMATCH', 'the credential is for another payment key');
     await this.options.store.write(deviceCredentialKey, credentialBytes);
+    // No terminal has this credential yet: the next payment anywhere sends it.
+    for (const sentKey of await this.options.store.list(credentialSentPrefix)) await this.options.store.delete(sentKey);
     return verified;
   }
 
@@ -157,7 +207,7 @@ export class PcdWallet {
    * Checks a payment request received over sound with the terminal credential that came with it:
    * the credential's processor signature and validity, that it names the request's terminal and
    * merchant, that the request has not expired, and (advisory) the offline caps. The result is what
-   * the phone shows.
+   * the phone shows. A valid terminal credential is kept until it expires (see {@link presentSoundRequest}).
    */
   async presentRequest(input: {
     readonly requestBytes: Uint8Array;
@@ -172,6 +222,8 @@ export class PcdWallet {
     const credential = terminal.value.credential;
     const invalid = checkValidity(credential.validFromMs, credential.validUntilMs, input.nowMs, 'the terminal credential');
     if (invalid !== null) return invalid;
+    // Kept: this terminal's next request can come over sound without its credential.
+    await this.terminalCredentials.remember(input.terminalCredentialBytes, input.nowMs);
     if (credential.terminalId !== request.terminalId || credential.merchantId !== request.merchantId) {
       return deviceFailure('TERMINAL_MISMATCH', 'the request names another terminal or merchant than its terminal credential');
     }
@@ -182,11 +234,62 @@ export class PcdWallet {
   }
 
   /**
+   * Keeps a terminal credential obtained ahead of time (e.g. fetched online for the shops nearby), so
+   * that the terminal's first request reaches this phone without it: processor signature
+   * (`CREDENTIAL_INVALID`) and validity at `nowMs` checked first.
+   */
+  async keepTerminalCredential(credentialBytes: Uint8Array, nowMs: number): Promise<DeviceResult<TerminalCredential>> {
+    const verified = verifyTerminalCredential(credentialBytes, this.processorOptions());
+    if (!verified.ok) return deviceFailure('CREDENTIAL_INVALID', `the terminal credential does not verify: ${verified.code}`, verified);
+    const { credential } = verified.value;
+    const invalid = checkValidity(credential.validFromMs, credential.validUntilMs, nowMs, 'the terminal credential');
+    if (invalid !== null) return invalid;
+    await this.terminalCredentials.remember(credentialBytes, nowMs);
+    return { ok: true, value: credential };
+  }
+
+  /**
+   * {@link presentRequest} for what came over sound: the request's sound form, and the terminal
+   * credential's when the terminal sent it. A credential sent is verified (processor signature,
+   * `CREDENTIAL_INVALID`) and kept until it expires; otherwise the request's terminal reference
+   * names one this phone keeps (`TERMINAL_UNKNOWN` when none, `TERMINAL_AMBIGUOUS` when two
+   * terminals share the reference: the terminal must send its credential — a request is not
+   * signed, so nothing could tell them apart). The request is expanded into its signed form with
+   * that credential's merchant and terminal ids, then checked as {@link presentRequest} checks it.
+   */
+  async presentSoundRequest(input: {
+    readonly requestSoundForm: Uint8Array;
+    readonly terminalCredentialSoundForm?: Uint8Array;
+    readonly nowMs: number;
+  }): Promise<DeviceResult<PaymentPresentation>> {
+    const decoded = decodePaymentRequestSoundForm(input.requestSoundForm);
+    if (!decoded.ok) return deviceFailure('REQUEST_INVALID', `the payment request does not decode: ${decoded.code}`, decoded);
+    let terminal: { readonly bytes: Uint8Array; readonly credential: TerminalCredential };
+    if (input.terminalCredentialSoundForm !== undefined) {
+      const verified = verifyTerminalCredentialSoundForm(input.terminalCredentialSoundForm, this.processorOptions());
+      if (!verified.ok) return deviceFailure('CREDENTIAL_INVALID', `the terminal credential does not verify: ${verified.code}`, verified);
+      terminal = { bytes: verified.value.credentialBytes, credential: verified.value.credential };
+      await this.terminalCredentials.remember(terminal.bytes, input.nowMs);
+    } else {
+      const kept = this.terminalCredentials.find(decoded.value.terminalReference, input.nowMs);
+      if (kept.length === 0) return deviceFailure('TERMINAL_UNKNOWN', 'this phone keeps no credential of this terminal: the terminal must send it');
+      const terminals = new Set(kept.map((entry) => `${entry.credential.merchantId}/${entry.credential.terminalId}`));
+      if (terminals.size > 1) return deviceFailure('TERMINAL_AMBIGUOUS', 'two terminals this phone knows share the reference: the terminal must send its credential');
+      terminal = kept[0]!;
+    }
+    const expanded = expandPaymentRequestSoundForm(decoded.value, terminal.credential);
+    if (!expanded.ok) return deviceFailure('TERMINAL_MISMATCH', `the request names another terminal than its terminal credential: ${expanded.code}`, expanded);
+    return this.presentRequest({ requestBytes: expanded.value.requestBytes, terminalCredentialBytes: terminal.bytes, nowMs: input.nowMs });
+  }
+
+  /**
    * The user approved: checks expiry and caps again (time passed, another payment may have been
    * made), reserves the next counter durably, has the keystore sign (user authentication), records
    * the payment (so its confirmation can be accepted later) and the spend, and returns the
    * authorization with the device credential to send back. Both records are durable before the
    * authorization leaves the phone: a payment the terminal holds is always one the phone knows.
+   * The time signed is `nowMs` rounded down to whole seconds after the request's creation, so that
+   * the authorization's sound form carries it as a few seconds.
    */
   async approve(presentation: PaymentPresentation, input: { readonly nowMs: number; readonly prompt: UserAuthenticationPrompt }): Promise<DeviceResult<ApprovedPayment>> {
     const { request, requestBytes } = presentation;
@@ -203,7 +306,9 @@ export class PcdWallet {
     const stored = loaded.value;
     const deviceCounter = await this.counter.reserveNext();
     if (deviceCounter === undefined) return deviceFailure('COUNTER_EXHAUSTED', 'the device counter is used up');
-    const prepared = prepareConsumerAuthorization({ requestBytes, deviceCounter, authorizedAtMs: input.nowMs, alg: key.publicKey.alg, keyId: key.publicKey.keyId });
+    const authorizedAtMs = request.createdAtMs + Math.floor((input.nowMs - request.createdAtMs) / millisecondsPerSecond) * millisecondsPerSecond;
+    deviceAssert(authorizedAtMs <= input.nowMs && input.nowMs - authorizedAtMs < millisecondsPerSecond, 'the time signed is now, to the second');
+    const prepared = prepareConsumerAuthorization({ requestBytes, deviceCounter, authorizedAtMs, alg: key.publicKey.alg, keyId: key.publicKey.keyId });
     const signature = await signWithUser(key, prepared.toBeSigned, input.prompt);
     if (!signature.ok) return signature;
     const authorizationBytes = prepared.complete(signature.value);
@@ -216,10 +321,22 @@ export class PcdWallet {
       merchantDisplayName: presentation.merchantDisplayName,
       amount: request.amount,
       currency: request.currency,
-      authorizedAtMs: input.nowMs,
+      authorizedAtMs,
     });
     await recordOfflineSpend(this.options.store, stored.credential.checkedInAtMs, request.currency, request.amount);
-    return { ok: true, value: { authorizationBytes, deviceCredentialBytes: stored.bytes, deviceCounter, transactionId } };
+    const terminalHasDeviceCredential = await this.recordCredentialSent(presentation.terminal, stored.bytes);
+    return {
+      ok: true,
+      value: {
+        authorizationBytes,
+        deviceCredentialBytes: stored.bytes,
+        deviceCounter,
+        transactionId,
+        authorizationSoundForm: encodeConsumerAuthorizationSoundForm(authorizationBytes, requestBytes),
+        deviceCredentialSoundForm: encodeDeviceCredentialSoundForm(stored.bytes),
+        terminalHasDeviceCredential,
+      },
+    };
   }
 
   /**
@@ -248,6 +365,16 @@ export class PcdWallet {
       return deviceFailure('CONFIRMATION_MISMATCH', 'the confirmation names another terminal, amount or currency than the payment authorized');
     }
     return { ok: true, value: await this.walletPayments.confirm(confirmation.transactionId, confirmationBytes, confirmation) };
+  }
+
+  /** Whether this device credential was sent to this terminal before; records that it is now. */
+  private async recordCredentialSent(terminal: TerminalCredential, credentialBytes: Uint8Array): Promise<boolean> {
+    const sentKey = `${credentialSentPrefix}${bytesToHex(terminalReferenceOf(terminal))}`;
+    const digest = sha256Concat([credentialBytes]);
+    const previous = await this.options.store.read(sentKey);
+    if (previous !== undefined && equalBytes(previous, digest)) return true;
+    await this.options.store.write(sentKey, digest);
+    return false;
   }
 
   private async capCheckOf(request: PaymentRequest, nowMs: number): Promise<DeviceResult<CapCheck>> {

@@ -5,6 +5,7 @@ import {
   type ProcessorConfirmation,
   type ProtocolSigner,
   type TerminalCredential,
+  decodeDeviceCredential,
   decodeTerminalCredential,
   encodeOfflineTransaction,
   encodePaymentRequest,
@@ -15,9 +16,18 @@ import {
   verifyDeviceCredential,
   verifyProcessorConfirmation,
 } from '@settle/contracts';
+import {
+  decodeConsumerAuthorizationSoundForm,
+  encodePaymentRequestSoundForm,
+  encodeTerminalCredentialSoundForm,
+  expandConsumerAuthorizationSoundForm,
+  soundKeyIdPrefixLengthBytes,
+  verifyDeviceCredentialSoundForm,
+} from '@settle/contracts/protocol/sound-form';
 import { bytesToHex, equalBytes } from '@settle/crypto';
 import { type DeviceResult, checkValidity, deviceAssert, deviceFailure } from '../errors';
 import { type ProcessorTrust } from '../processor-trust';
+import { CredentialCache } from '../sound/credential-cache';
 import { type DurableStore } from '../storage/durable-store';
 import { type QueuedTransaction, UploadQueue, uploadQueueEntriesMax } from './upload-queue';
 
@@ -62,10 +72,42 @@ export interface PosTerminalOptions {
  */
 export interface CreatedRequest {
   readonly request: PaymentRequest;
-  /** One sound frame. */
+  /** The signed form: what the consumer signs and the processor receives. */
   readonly requestBytes: Uint8Array;
-  /** Sent before the request (several frames) so the phone can show the verified merchant name. */
+  /** The signed form of this terminal's credential. */
   readonly terminalCredentialBytes: Uint8Array;
+  /** What goes over sound (one frame, 37 bytes typically); the phone expands it into `requestBytes`. */
+  readonly requestSoundForm: Uint8Array;
+  /**
+   * Sent before the request (two frames) to a phone that does not know this terminal yet, so it can
+   * show the verified merchant name; a phone keeps it until it expires.
+   */
+  readonly terminalCredentialSoundForm: Uint8Array;
+}
+
+/**
+ * Most device credentials a POS keeps (so that a returning phone sends none over sound); when full,
+ * the one that expires first makes room.
+ *
+ * @example
+ * ```ts
+ * deviceCredentialCacheEntriesMax; // 10_000
+ * ```
+ */
+export const deviceCredentialCacheEntriesMax = 10_000;
+const deviceCredentialCachePrefix = 'pos.device-credential.';
+
+function describeDeviceCredential(bytes: Uint8Array) {
+  const decoded = decodeDeviceCredential(bytes);
+  if (!decoded.ok) return undefined;
+  const { credential } = decoded.value;
+  const keyId = credential.paymentKey.keyId;
+  return { credential, lookup: keyId.slice(0, soundKeyIdPrefixLengthBytes), subjectId: keyId, validUntilMs: credential.validUntilMs };
+}
+
+interface PendingRequest {
+  readonly request: PaymentRequest;
+  readonly requestBytes: Uint8Array;
 }
 
 /**
@@ -99,30 +141,43 @@ export interface AcceptedPayment {
  * ```
  */
 export class PosTerminal {
-  private readonly pendingRequests = new Map<string, PaymentRequest>();
+  private readonly pendingRequests = new Map<string, PendingRequest>();
+  private readonly terminalCredentialSoundForm: Uint8Array;
 
   private constructor(
     private readonly options: PosTerminalOptions,
     private readonly credential: TerminalCredential,
     private readonly queue: UploadQueue,
-  ) {}
+    private readonly deviceCredentials: CredentialCache<DeviceCredential>,
+  ) {
+    this.terminalCredentialSoundForm = encodeTerminalCredentialSoundForm(options.terminalCredentialBytes);
+  }
 
-  /** Opens the terminal: decodes its own credential (it must name its own key) and loads the queue. */
+  /**
+   * Opens the terminal: decodes its own credential (it must name its own key), loads the queue and
+   * the device credentials it keeps.
+   */
   static async open(options: PosTerminalOptions): Promise<PosTerminal> {
     const decoded = decodeTerminalCredential(options.terminalCredentialBytes);
     deviceAssert(decoded.ok, 'the terminal credential decodes');
     deviceAssert(equalBytes(decoded.value.credential.terminalKey.keyId, options.terminalKey.keyId), 'the terminal credential names this terminal’s key');
-    return new PosTerminal(options, decoded.value.credential, await UploadQueue.open(options.store));
+    const deviceCredentials = await CredentialCache.open(options.store, {
+      keyPrefix: deviceCredentialCachePrefix,
+      entriesMax: deviceCredentialCacheEntriesMax,
+      describe: describeDeviceCredential,
+    });
+    return new PosTerminal(options, decoded.value.credential, await UploadQueue.open(options.store), deviceCredentials);
   }
 
   /**
    * A new payment request of this terminal's merchant, valid for `validityMs` (at most 15 minutes).
    * Kept pending in memory until an authorization for it arrives (a restart forgets it: the customer
-   * pays again).
+   * pays again). The validity is whole seconds: the sound form carries it in seconds.
    */
   createRequest(input: { readonly amount: bigint; readonly currency: string; readonly nonce: Uint8Array; readonly nowMs: number; readonly validityMs: number }): CreatedRequest {
     deviceAssert(input.nonce.length === paymentNonceLengthBytes, 'a 16-byte random nonce');
     deviceAssert(input.validityMs > 0 && input.validityMs <= paymentRequestValidityMsMax, 'validity within 15 minutes');
+    deviceAssert(input.validityMs % 1000 === 0, 'validity in whole seconds');
     const request: PaymentRequest = {
       merchantId: this.credential.merchantId,
       terminalId: this.credential.terminalId,
@@ -133,8 +188,59 @@ export class PosTerminal {
       expiresAtMs: input.nowMs + input.validityMs,
     };
     const requestBytes = encodePaymentRequest(request);
-    this.pendingRequests.set(bytesToHex(requestBytes), request);
-    return { request, requestBytes, terminalCredentialBytes: this.options.terminalCredentialBytes };
+    this.pendingRequests.set(bytesToHex(requestBytes), { request, requestBytes });
+    return {
+      request,
+      requestBytes,
+      terminalCredentialBytes: this.options.terminalCredentialBytes,
+      requestSoundForm: encodePaymentRequestSoundForm(requestBytes),
+      terminalCredentialSoundForm: this.terminalCredentialSoundForm,
+    };
+  }
+
+  /**
+   * {@link acceptAuthorization} for what came over sound: the authorization's sound form, and the
+   * device credential's when the phone sent it (a phone that paid here before sends none: this
+   * terminal keeps the device credentials of accepted payments). The device credential sent is
+   * verified (`CREDENTIAL_INVALID`); the device is found by the authorization's key id prefix among
+   * the credentials kept (`DEVICE_UNKNOWN`: ask the phone to send its credential); the
+   * authorization is expanded for each pending request and candidate key and verified, and the first
+   * that verifies goes through every check of {@link acceptAuthorization} (the signature covers the
+   * full key id and the request, so a prefix two devices share costs a verification, never a wrong
+   * payment; `AUTHORIZATION_INVALID` when none verifies).
+   */
+  async acceptSoundAuthorization(input: {
+    readonly authorizationSoundForm: Uint8Array;
+    readonly deviceCredentialSoundForm?: Uint8Array;
+    readonly nowMs: number;
+  }): Promise<DeviceResult<AcceptedPayment>> {
+    const { trust } = this.options;
+    const processorOptions = { processorKeys: trust.credentialKeys, algorithms: trust.algorithms, backend: trust.backend };
+    let sentCredential: { readonly bytes: Uint8Array; readonly credential: DeviceCredential } | undefined;
+    if (input.deviceCredentialSoundForm !== undefined) {
+      const verified = verifyDeviceCredentialSoundForm(input.deviceCredentialSoundForm, processorOptions);
+      if (!verified.ok) return deviceFailure('CREDENTIAL_INVALID', `the device credential does not verify: ${verified.code}`, verified);
+      sentCredential = { bytes: verified.value.credentialBytes, credential: verified.value.credential };
+    }
+    const decoded = decodeConsumerAuthorizationSoundForm(input.authorizationSoundForm);
+    if (!decoded.ok) return deviceFailure('AUTHORIZATION_INVALID', `the consumer authorization does not decode: ${decoded.code}`, decoded);
+    const candidates = sentCredential !== undefined ? [sentCredential] : this.deviceCredentials.find(decoded.value.keyIdPrefix, input.nowMs);
+    if (candidates.length === 0) return deviceFailure('DEVICE_UNKNOWN', 'this terminal keeps no device credential with this key id prefix: the phone must send its credential');
+    if (this.pendingRequests.size === 0) return deviceFailure('REQUEST_NOT_PENDING', 'this terminal has no pending request');
+    for (const candidate of candidates) {
+      for (const pending of [...this.pendingRequests.values()].reverse()) {
+        const expanded = expandConsumerAuthorizationSoundForm(decoded.value, { requestBytes: pending.requestBytes, paymentKey: candidate.credential.paymentKey });
+        if (!expanded.ok) continue;
+        const verified = verifyConsumerAuthorization(expanded.value, {
+          requestBytes: pending.requestBytes,
+          deviceKey: candidate.credential.paymentKey,
+          algorithms: [candidate.credential.paymentKey.alg],
+          backend: trust.backend,
+        });
+        if (verified.ok) return this.acceptAuthorization({ requestBytes: pending.requestBytes, authorizationBytes: expanded.value, deviceCredentialBytes: candidate.bytes, nowMs: input.nowMs });
+      }
+    }
+    return deviceFailure('AUTHORIZATION_INVALID', 'the consumer authorization verifies over no pending request with the device credentials this terminal has');
   }
 
   /**
@@ -155,7 +261,7 @@ export class PosTerminal {
     readonly nowMs: number;
   }): Promise<DeviceResult<AcceptedPayment>> {
     const requestKey = bytesToHex(input.requestBytes);
-    const request = this.pendingRequests.get(requestKey);
+    const request = this.pendingRequests.get(requestKey)?.request;
     if (request === undefined) return deviceFailure('REQUEST_NOT_PENDING', 'this terminal has no pending request with these bytes');
     if (input.nowMs > request.expiresAtMs) return deviceFailure('REQUEST_EXPIRED', 'the payment request expired');
     const { trust } = this.options;
@@ -181,6 +287,8 @@ export class PosTerminal {
     const offlineTransactionBytes = encodeOfflineTransaction({ requestBytes: input.requestBytes, authorizationBytes: input.authorizationBytes, approvalBytes });
     const entry = await this.queue.enqueue(offlineTransactionBytes);
     this.pendingRequests.delete(requestKey);
+    // Kept so that this phone's next payment here carries no credential over sound.
+    await this.deviceCredentials.remember(input.deviceCredentialBytes, input.nowMs);
     deviceAssert(equalBytes(entry.transactionId, authorization.value.transactionId), 'the stored transaction has the authorization’s id');
     return { ok: true, value: { transactionId: entry.transactionId, offlineTransactionBytes, transaction: entry.transaction, deviceCredential } };
   }
