@@ -23,6 +23,12 @@ export {
   encodeAppAttestKeyVouchEvidence,
 } from './apple-app-attest/app-attest-key-vouch';
 export {
+  type AppAttestSessionStart,
+  appAttestSessionStartClientData,
+  appAttestSessionStartClientDataHash,
+  appAttestSessionStartLabel,
+} from './apple-app-attest/app-attest-session-start';
+export {
   type AndroidKeyAttestationProperties,
   type AppAttestVoucher,
   type AppleAppAttestProperties,

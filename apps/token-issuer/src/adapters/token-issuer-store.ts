@@ -64,8 +64,12 @@ export async function saveTerminal(sql: SqlExecutor, terminalId: string, merchan
   await sql.query('INSERT INTO token_issuer_terminals (terminal_id, merchant_id) VALUES ($1, $2) ON CONFLICT (terminal_id) DO UPDATE SET merchant_id = EXCLUDED.merchant_id', [terminalId, merchantId]);
 }
 
-export async function saveAttestationLevel(sql: SqlExecutor, keyId: string, level: string): Promise<void> {
-  await sql.query('INSERT INTO token_issuer_attestation_levels (key_id, level) VALUES ($1, $2) ON CONFLICT (key_id) DO UPDATE SET level = EXCLUDED.level', [keyId, level]);
+/** The level and format of the key's latest accepted verdict (migration 0007 added the format). */
+export async function saveAttestationLevel(sql: SqlExecutor, keyId: string, level: string, format: string): Promise<void> {
+  await sql.query(
+    'INSERT INTO token_issuer_attestation_levels (key_id, level, format) VALUES ($1, $2, $3) ON CONFLICT (key_id) DO UPDATE SET level = EXCLUDED.level, format = EXCLUDED.format',
+    [keyId, level, format],
+  );
 }
 
 export interface NewSession {

@@ -1,14 +1,20 @@
 // Plain SQL over token_issuer_app_attest_counters (migrations/0003-app-attest-counters.sql): the greatest
-// App Attest assertion counter accepted per binding key.
+// App Attest assertion counter accepted per App Attest key (the device's payment key; before migration
+// 0007 rows were keyed by binding keys, which made no assertion since).
 import { type SqlExecutor } from '@settle/messaging';
 
 /**
- * The key's stored counter (0 if it never made an accepted assertion), its row locked for the rest of
- * the transaction so that a concurrent session start of the same key waits for this one.
+ * The keys' stored counters (0 for a key that never made an accepted assertion), their rows locked for
+ * the rest of the transaction in key-id order (so two transactions never wait on each other in a cycle):
+ * a concurrent session start with the same App Attest key waits for this one.
  */
-export async function loadAppAttestCounterForUpdate(sql: SqlExecutor, keyId: string): Promise<number> {
-  const { rows } = await sql.query<{ counter: string }>('SELECT counter FROM token_issuer_app_attest_counters WHERE key_id = $1 FOR UPDATE', [keyId]);
-  return rows[0] === undefined ? 0 : Number(rows[0].counter);
+export async function loadAppAttestCountersForUpdate(sql: SqlExecutor, keyIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
+  const { rows } = await sql.query<{ key_id: string; counter: string }>(
+    'SELECT key_id, counter FROM token_issuer_app_attest_counters WHERE key_id = ANY($1::text[]) ORDER BY key_id FOR UPDATE',
+    [keyIds],
+  );
+  const stored = new Map(rows.map((row) => [row.key_id, Number(row.counter)]));
+  return new Map(keyIds.map((keyId) => [keyId, stored.get(keyId) ?? 0]));
 }
 
 /**

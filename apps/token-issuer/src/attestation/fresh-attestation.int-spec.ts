@@ -1,9 +1,11 @@
 // Fresh attestation evidence at session start: a new Android key-attestation chain for the binding key
 // whose challenge is the EKM of the very connection the session starts on, and an App Attest assertion by
-// the binding key over SHA-256(label ‖ that EKM) with an increasing counter.
+// the device's App Attest key (its payment key; the binding key is a Secure Enclave key it vouched for)
+// over client data naming the binding key and that EKM, with an increasing counter.
 import { createHash, createPrivateKey, sign, webcrypto } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { appAttestSessionStartClientDataHash } from '@settle/attestation';
 import { type AccessTokenClaims, type SessionStartedV1 } from '@settle/contracts';
 import { encodeCborDeterministic } from '@settle/crypto';
 import { BoundConnection } from '@settle/device-session';
@@ -14,7 +16,6 @@ import { buildAndroidChain, buildKeyDescription, testPackageName, testSigningCer
 import { createTestRoot } from '../../../../libs/attestation/src/testing/test-pki';
 /* eslint-enable @nx/enforce-module-boundaries */
 import { AndroidRevocationStatus } from './android-revocation-status';
-import { appAttestSessionClientDataHash } from './fresh-attestation';
 import { makeTestPki, startTokenIssuer, type TestDevice, type TokenIssuerTestKit, unregisteredDevice } from '../testing/token-issuer-test-kit';
 
 type TestRoot = Awaited<ReturnType<typeof createTestRoot>>;
@@ -22,16 +23,17 @@ type TestRoot = Awaited<ReturnType<typeof createTestRoot>>;
 const appleAppId = 'ABCDE12345.com.example.wallet';
 
 /**
- * An App Attest assertion as the Secure Enclave makes it for `generateAssertion(keyId, clientDataHash)`:
+ * An App Attest assertion as the Secure Enclave makes it for `generateAssertion(keyId, clientDataHash)`
+ * at session start, clientDataHash = `appAttestSessionStartClientDataHash(binding key id, EKM)`:
  * authenticatorData = SHA-256(app id) ‖ flags ‖ big-endian counter; DER ECDSA (SHA-256) over
  * SHA-256(authenticatorData ‖ clientDataHash); the CBOR map { signature, authenticatorData }.
  */
-function appAttestAssertion(device: TestDevice, ekm: Uint8Array, counter: number): string {
+function appAttestAssertion(signer: TestDevice, bindingKeyId: string, ekm: Uint8Array, counter: number): string {
   const counterBytes = Buffer.alloc(4);
   counterBytes.writeUInt32BE(counter);
   const authenticatorData = Buffer.concat([createHash('sha256').update(appleAppId).digest(), Buffer.from([0x40]), counterBytes]);
-  const nonce = createHash('sha256').update(authenticatorData).update(appAttestSessionClientDataHash(ekm)).digest();
-  const signature = sign('sha256', nonce, createPrivateKey({ key: { ...device.privateJwk }, format: 'jwk' }));
+  const nonce = createHash('sha256').update(authenticatorData).update(appAttestSessionStartClientDataHash({ bindingKeyId, ekm })).digest();
+  const signature = sign('sha256', nonce, createPrivateKey({ key: { ...signer.privateJwk }, format: 'jwk' }));
   const assertion = encodeCborDeterministic(new Map<string, unknown>([['signature', new Uint8Array(signature)], ['authenticatorData', new Uint8Array(authenticatorData)]]));
   return Buffer.from(assertion).toString('base64url');
 }
@@ -152,7 +154,12 @@ describe('fresh attestation at session start', () => {
     expect(await kit.query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_sessions')).toEqual([{ n: before }]);
   });
 
-  describe('App Attest assertions', () => {
+  describe('App Attest assertions (by the device’s App Attest key, naming the Secure Enclave binding key)', () => {
+    /** An iPhone as the registry and verifier describe it: a vouched binding key and its App Attest key (the payment key). */
+    const iphone = async () => {
+      const binding = await kit.enrol({ device: unregisteredDevice(), level: 'secure-enclave', format: 'apple-app-attest' });
+      return { binding, appAttest: await kit.addPaymentKey(binding) };
+    };
     const post = async (connection: BoundConnection, device: TestDevice, assertion: string) => {
       const answer = await connection.request({
         method: 'POST',
@@ -168,63 +175,87 @@ describe('fresh attestation at session start', () => {
       return connection;
     };
     const refusalOf = (answer: { status: number; body: Record<string, unknown> }) => [answer.status, answer.body['code'], (answer.body['errors'] as Array<{ message: string }> | undefined)?.[0]?.message];
-    const storedCounter = async (device: TestDevice) => (await kit.query<{ counter: string }>('SELECT counter FROM token_issuer_app_attest_counters WHERE key_id = $1', [device.keyId]))[0]?.counter;
+    const storedCounter = async (key: TestDevice) => (await kit.query<{ counter: string }>('SELECT counter FROM token_issuer_app_attest_counters WHERE key_id = $1', [key.keyId]))[0]?.counter;
     const sessionCount = async () => (await kit.query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_sessions'))[0]!.n;
 
-    it('accepts an assertion by the App Attest binding key over this connection’s EKM: att.kind fresh, counter stored', async () => {
-      const device = await kit.enrol({ device: unregisteredDevice(), level: 'secure-enclave' });
-      const connection = await open(device);
-      const answer = await post(connection, device, appAttestAssertion(device, connection.ekm, 1));
+    it('accepts an assertion by the App Attest key over this binding key and this connection’s EKM: att.kind fresh, counter stored for the App Attest key', async () => {
+      const { binding, appAttest } = await iphone();
+      const connection = await open(binding);
+      const answer = await post(connection, binding, appAttestAssertion(appAttest, binding.keyId, connection.ekm, 1));
       expect(answer.status).toBe(201);
       const claims = JSON.parse(Buffer.from((answer.body['accessToken'] as string).split('.')[1]!, 'base64url').toString('utf8')) as AccessTokenClaims;
       expect(claims.att).toEqual({ level: 'secure-enclave', kind: 'fresh' });
-      expect(await storedCounter(device)).toBe('1');
+      expect([await storedCounter(appAttest), await storedCounter(binding)]).toEqual(['1', undefined]);
       const sessionId = answer.body['sessionId'] as string;
       await waitFor(() => kit.published.some((event) => event.type === 'session.started' && (event.payload as SessionStartedV1).sessionId === sessionId), 30_000, 'session.started');
       expect((kit.published.find((event) => (event.payload as SessionStartedV1).sessionId === sessionId)!.payload as SessionStartedV1).attestationKind).toBe('fresh');
     });
 
+    it('refuses the binding key’s own signature (what a stolen binding key can make) and an assertion naming another binding key: SIGNATURE_INVALID, nothing stored', async () => {
+      const { binding, appAttest } = await iphone();
+      const connection = await open(binding);
+      const before = await sessionCount();
+      expect(refusalOf(await post(connection, binding, appAttestAssertion(binding, binding.keyId, connection.ekm, 1)))).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'SIGNATURE_INVALID']);
+      const otherBindingKey = unregisteredDevice();
+      expect(refusalOf(await post(connection, binding, appAttestAssertion(appAttest, otherBindingKey.keyId, connection.ekm, 1)))).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'SIGNATURE_INVALID']);
+      expect([await sessionCount(), await storedCounter(appAttest)]).toEqual([before, undefined]);
+    });
+
     it('refuses the same assertion replayed, and an older counter, with COUNTER_NOT_INCREASING; a greater counter is accepted', async () => {
-      const device = await kit.enrol({ device: unregisteredDevice(), level: 'secure-enclave' });
-      const connection = await open(device);
-      const assertion = appAttestAssertion(device, connection.ekm, 5);
-      expect((await post(connection, device, assertion)).status).toBe(201);
+      const { binding, appAttest } = await iphone();
+      const connection = await open(binding);
+      const assertion = appAttestAssertion(appAttest, binding.keyId, connection.ekm, 5);
+      expect((await post(connection, binding, assertion)).status).toBe(201);
       const before = await sessionCount();
       // The very same bytes on the same connection (the only place where its signature still verifies).
-      expect(refusalOf(await post(connection, device, assertion))).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'COUNTER_NOT_INCREASING']);
-      const later = await open(device);
-      expect(refusalOf(await post(later, device, appAttestAssertion(device, later.ekm, 4)))).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'COUNTER_NOT_INCREASING']);
-      expect([await sessionCount(), await storedCounter(device)]).toEqual([before, '5']);
-      expect((await post(later, device, appAttestAssertion(device, later.ekm, 6))).status).toBe(201);
-      expect(await storedCounter(device)).toBe('6');
+      expect(refusalOf(await post(connection, binding, assertion))).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'COUNTER_NOT_INCREASING']);
+      const later = await open(binding);
+      expect(refusalOf(await post(later, binding, appAttestAssertion(appAttest, binding.keyId, later.ekm, 4)))).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'COUNTER_NOT_INCREASING']);
+      expect([await sessionCount(), await storedCounter(appAttest)]).toEqual([before, '5']);
+      expect((await post(later, binding, appAttestAssertion(appAttest, binding.keyId, later.ekm, 6))).status).toBe(201);
+      expect(await storedCounter(appAttest)).toBe('6');
     });
 
     it('refuses an assertion made for another connection’s EKM (SIGNATURE_INVALID) and stores nothing', async () => {
-      const device = await kit.enrol({ device: unregisteredDevice(), level: 'secure-enclave' });
-      const other = await open(device);
-      const connection = await open(device);
+      const { binding, appAttest } = await iphone();
+      const other = await open(binding);
+      const connection = await open(binding);
       const before = await sessionCount();
-      expect(refusalOf(await post(connection, device, appAttestAssertion(device, other.ekm, 1)))).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'SIGNATURE_INVALID']);
-      expect([await sessionCount(), await storedCounter(device)]).toEqual([before, undefined]);
+      expect(refusalOf(await post(connection, binding, appAttestAssertion(appAttest, binding.keyId, other.ekm, 1)))).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'SIGNATURE_INVALID']);
+      expect([await sessionCount(), await storedCounter(appAttest)]).toEqual([before, undefined]);
     });
 
     it('two concurrent session starts with the same counter: exactly one is accepted', async () => {
-      const device = await kit.enrol({ device: unregisteredDevice(), level: 'secure-enclave' });
-      const [first, second] = await Promise.all([open(device), open(device)]);
-      const answers = await Promise.all([post(first, device, appAttestAssertion(device, first.ekm, 3)), post(second, device, appAttestAssertion(device, second.ekm, 3))]);
+      const { binding, appAttest } = await iphone();
+      const [first, second] = await Promise.all([open(binding), open(binding)]);
+      const answers = await Promise.all([post(first, binding, appAttestAssertion(appAttest, binding.keyId, first.ekm, 3)), post(second, binding, appAttestAssertion(appAttest, binding.keyId, second.ekm, 3))]);
       expect(answers.map((answer) => answer.status).sort()).toEqual([201, 422]);
       expect(refusalOf(answers.find((answer) => answer.status === 422)!)).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'COUNTER_NOT_INCREASING']);
-      expect(await storedCounter(device)).toBe('3');
+      expect(await storedCounter(appAttest)).toBe('3');
     });
 
-    it('refuses assertions of a key not attested by App Attest (FRESH_ATTESTATION_UNAVAILABLE), and malformed ones', async () => {
+    it('FRESH_ATTESTATION_UNAVAILABLE for a binding key App Attest did not vouch for, or whose device has no active App Attest key', async () => {
       const android = await kit.enrol({ device: unregisteredDevice(), level: 'tee' });
-      const connection = await open(android);
-      expect(refusalOf(await post(connection, android, appAttestAssertion(android, connection.ekm, 1)))[1]).toBe('FRESH_ATTESTATION_UNAVAILABLE');
-      const device = await kit.enrol({ device: unregisteredDevice(), level: 'secure-enclave' });
-      const own = await open(device);
-      expect(refusalOf(await post(own, device, Buffer.from('not cbor').toString('base64url')))).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'EVIDENCE_MALFORMED']);
-      expect((await post(own, device, 'A'.repeat(4096))).body['code']).toBe('VALIDATION_FAILED');
+      const androidPayment = await kit.addPaymentKey(android, { format: 'android-key' });
+      const androidConnection = await open(android);
+      expect(refusalOf(await post(androidConnection, android, appAttestAssertion(androidPayment, android.keyId, androidConnection.ekm, 1)))[1]).toBe('FRESH_ATTESTATION_UNAVAILABLE');
+      // Vouched binding key, but the App Attest (payment) key is suspended, or of another format.
+      const suspended = await kit.enrol({ device: unregisteredDevice(), level: 'secure-enclave', format: 'apple-app-attest' });
+      const suspendedKey = await kit.addPaymentKey(suspended, { state: 'suspended' });
+      const suspendedConnection = await open(suspended);
+      expect(refusalOf(await post(suspendedConnection, suspended, appAttestAssertion(suspendedKey, suspended.keyId, suspendedConnection.ekm, 1)))[1]).toBe('FRESH_ATTESTATION_UNAVAILABLE');
+      const webauthn = await kit.enrol({ device: unregisteredDevice(), level: 'secure-enclave', format: 'apple-app-attest' });
+      const webauthnKey = await kit.addPaymentKey(webauthn, { format: 'webauthn-packed' });
+      const webauthnConnection = await open(webauthn);
+      expect(refusalOf(await post(webauthnConnection, webauthn, appAttestAssertion(webauthnKey, webauthn.keyId, webauthnConnection.ekm, 1)))[1]).toBe('FRESH_ATTESTATION_UNAVAILABLE');
+      expect(await storedCounter(webauthnKey)).toBeUndefined();
+    });
+
+    it('refuses malformed assertions (EVIDENCE_MALFORMED) and oversized ones (VALIDATION_FAILED)', async () => {
+      const { binding } = await iphone();
+      const own = await open(binding);
+      expect(refusalOf(await post(own, binding, Buffer.from('not cbor').toString('base64url')))).toEqual([422, 'FRESH_ATTESTATION_INVALID', 'EVIDENCE_MALFORMED']);
+      expect((await post(own, binding, 'A'.repeat(4096))).body['code']).toBe('VALIDATION_FAILED');
     });
   });
 });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -9,14 +8,15 @@ import {
   checkAttestationPolicy,
   emptyAndroidRevocationStatusList,
   trustAnchorFromCertificate,
-  verifyAppAttestAssertion,
   verifyAttestation,
 } from '@settle/attestation';
 import { type SqlExecutor } from '@settle/messaging';
 import { ConfigurationError, SERVICE_CONFIG } from '@settle/platform';
 import { type TokenIssuerSettings } from '../config';
 import { AndroidRevocationStatus } from './android-revocation-status';
-import { loadAppAttestCounterForUpdate, raiseAppAttestCounter } from './app-attest-counters';
+import { loadAppAttestCountersForUpdate, raiseAppAttestCounter } from './app-attest-counters';
+import { checkSessionStartAssertion } from './app-attest-session-start';
+import { loadAppAttestKeysOfOwner, loadAttestationFormat } from './device-app-attest-keys';
 
 /** Largest fresh evidence accepted, base64url characters (an Android chain of 4 certificates is ~4 KiB). */
 export const freshEvidenceLengthMaxChars = 32_768;
@@ -32,35 +32,31 @@ export type FreshEvidence =
     }
   | {
       readonly format: 'apple-appattest-assertion';
-      /** base64url of `DCAppAttestService.generateAssertion`'s bytes, over {@link appAttestSessionClientDataHash}. */
+      /** base64url of `DCAppAttestService.generateAssertion`'s bytes by the device's App Attest key, over `appAttestSessionStartClientDataHash` (@settle/attestation). */
       readonly assertion: string;
     };
 
 export type FreshAttestationResult = { readonly ok: true; readonly level: AttestationLevel } | { readonly ok: false; readonly reason: string };
 
-/**
- * The fixed label of the client data of an App Attest assertion at session start. The device calls
- * `generateAssertion(keyId, clientDataHash: SHA-256(label ‖ EKM))` with this connection's EKM
- * (docs/token-issuer.md, "Fresh attestation").
- */
-export const appAttestSessionLabel = 'settle-token-issuer/app-attest-session-start/v1';
-
-/** clientDataHash = SHA-256(UTF-8 {@link appAttestSessionLabel} ‖ the 32-byte EKM of this connection). */
-export function appAttestSessionClientDataHash(ekm: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(appAttestSessionLabel, 'utf8').update(ekm).digest());
-}
-
 /** What an App Attest assertion at session start is checked against. */
 export interface AppAttestAssertionCheck {
+  /** base64url, as the request carried it. */
   readonly assertion: string;
-  readonly keyId: string;
-  /** The binding key's registered JWK, from the issuer's projection. */
-  readonly publicJwk: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
+  /** The active binding key the session starts with (its proof on this connection already verified), and its owner. */
+  readonly bindingKey: { readonly keyId: string; readonly ownerKind: 'device' | 'terminal'; readonly ownerId: string };
   readonly ekm: Uint8Array;
   readonly now: Date;
 }
 
-export type AppAttestAssertionOutcome = { readonly ok: true; readonly level: 'secure-enclave' } | { readonly ok: false; readonly reason: AppAttestAssertionReasonCode };
+/**
+ * Accepted (the level of the session's tokens); `unavailable` when no App Attest assertion can mean
+ * anything for this key (it was not vouched for by App Attest, or its device has no App Attest key);
+ * `invalid` with the library's reason when the assertion does not verify.
+ */
+export type AppAttestAssertionOutcome =
+  | { readonly ok: true; readonly level: 'secure-enclave' }
+  | { readonly ok: false; readonly refusal: 'unavailable'; readonly message: string }
+  | { readonly ok: false; readonly refusal: 'invalid'; readonly reason: AppAttestAssertionReasonCode };
 
 /**
  * The Android policy of the issuer's fresh attestations, from the JSON file
@@ -98,8 +94,10 @@ function readAndroidPolicy(file: string): AndroidAttestationPolicy {
  * Fresh attestation evidence at session start (DESIGN §7), both bound to **this connection's EKM**, so
  * the evidence is as fresh as the connection and cannot be replayed on another:
  * - a new Android key-attestation chain for the binding key whose attestation challenge is the EKM;
- * - an App Attest assertion by the binding key (an App Attest key) over SHA-256(label ‖ EKM), whose
- *   counter must exceed the last one accepted for the key (stored in the session-start transaction).
+ * - an App Attest assertion by the device's App Attest key (its payment key; the binding key is a Secure
+ *   Enclave key that App Attest vouched for and cannot make assertions) over the client data naming the
+ *   binding key and the EKM, whose counter must exceed the last one accepted for the App Attest key
+ *   (stored in the session-start transaction).
  */
 @Injectable()
 export class FreshAttestation {
@@ -121,23 +119,34 @@ export class FreshAttestation {
   }
 
   /**
-   * Verifies an App Attest assertion over this connection's EKM with the key's registered JWK, and
-   * raises the key's stored counter — inside the caller's (session-start) transaction, so the counter
-   * is stored only if the session is, and two concurrent starts cannot accept the same counter: the
-   * key's row is locked (FOR UPDATE) before its counter is read, and the update is conditional.
+   * Verifies a session-start App Attest assertion and raises the App Attest key's stored counter, inside
+   * the caller's (session-start) transaction, so the counter is stored only if the session is:
+   * 1. the binding key's verdict must be of format `apple-app-attest` (a Secure Enclave key App Attest
+   *    vouched for at enrolment), and its device must have an active App Attest payment key — otherwise
+   *    `unavailable`: any other key could sign the same bytes;
+   * 2. the App Attest keys' counter rows are locked (FOR UPDATE) before they are read;
+   * 3. `checkSessionStartAssertion`: signature by one of them over the client data naming this binding
+   *    key and this EKM, rpIdHash, counter above the stored one;
+   * 4. the conditional counter update: of two concurrent starts with one counter, one stores it.
    */
   async verifyAppAttestAssertion(sql: SqlExecutor, check: AppAttestAssertionCheck): Promise<AppAttestAssertionOutcome> {
     if (this.appleAppId === undefined) throw new Error('no Apple app id is configured: check availableFor() first');
-    const previousCounter = await loadAppAttestCounterForUpdate(sql, check.keyId);
-    const result = verifyAppAttestAssertion({
+    const { bindingKey } = check;
+    if ((await loadAttestationFormat(sql, bindingKey.keyId)) !== 'apple-app-attest') {
+      return { ok: false, refusal: 'unavailable', message: 'the binding key was not vouched for by App Attest at registration' };
+    }
+    const keys = await loadAppAttestKeysOfOwner(sql, { kind: bindingKey.ownerKind, id: bindingKey.ownerId });
+    if (keys.length === 0) return { ok: false, refusal: 'unavailable', message: `the ${bindingKey.ownerKind} has no active App Attest key (its payment key, attested by App Attest)` };
+    const counters = await loadAppAttestCountersForUpdate(sql, keys.map((key) => key.keyId));
+    const result = checkSessionStartAssertion({
       assertion: new Uint8Array(Buffer.from(check.assertion, 'base64url')),
-      clientDataHash: appAttestSessionClientDataHash(check.ekm),
-      publicKeyJwk: check.publicJwk,
+      bindingKeyId: bindingKey.keyId,
+      ekm: check.ekm,
       appId: this.appleAppId,
-      previousCounter,
+      appAttestKeys: keys.map((key) => ({ ...key, previousCounter: counters.get(key.keyId) ?? 0 })),
     });
-    if (!result.ok) return { ok: false, reason: result.reasonCode };
-    if (!(await raiseAppAttestCounter(sql, check.keyId, result.verdict.counter, check.now))) return { ok: false, reason: 'COUNTER_NOT_INCREASING' };
+    if (!result.ok) return { ok: false, refusal: 'invalid', reason: result.reason };
+    if (!(await raiseAppAttestCounter(sql, result.keyId, result.counter, check.now))) return { ok: false, refusal: 'invalid', reason: 'COUNTER_NOT_INCREASING' };
     return { ok: true, level: 'secure-enclave' };
   }
 

@@ -54,8 +54,9 @@ export class RegistryProjectionConsumer implements EventConsumer {
 }
 
 /**
- * Each key's attestation level (the `att.level` of its tokens) from the verifier's accepted
- * `attestation.completed` results. A consumer of its own: without it (e.g. no Kafka ACL for the topic
+ * Each key's attestation level (the `att.level` of its tokens) and format (an iOS device's App Attest
+ * key is its payment key of format `apple-app-attest`: fresh App Attest evidence is checked with it)
+ * from the verifier's accepted `attestation.completed` results. A consumer of its own: without it (e.g. no Kafka ACL for the topic
  * yet) sessions still start, with the documented default level, and the key projection is unaffected.
  */
 @Injectable()
@@ -67,7 +68,7 @@ export class AttestationLevelsConsumer implements EventConsumer {
     for (const { envelope } of events) {
       if (envelope.type !== 'attestation.completed') throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the token issuer does not handle ${envelope.type} here`);
       const result = envelope.payload as AttestationCompletedV1;
-      if (result.verdict === 'accepted' && result.level !== null) await saveAttestationLevel(sql, result.keyId, result.level);
+      if (result.verdict === 'accepted' && result.level !== null) await saveAttestationLevel(sql, result.keyId, result.level, result.format);
     }
   };
 }

@@ -111,8 +111,8 @@ export class SessionsController {
   /**
    * Fresh evidence, bound to this connection's EKM (so token binding only): an Android chain whose
    * challenge is the EKM (verified here, before the transaction: certificate checks are slow), or an App
-   * Attest assertion over SHA-256(label ‖ EKM) by the registered key (verified in the session-start
-   * transaction, which stores its counter).
+   * Attest assertion by the device's App Attest key over the client data naming the binding key and the
+   * EKM (verified in the session-start transaction, which stores its counter).
    */
   private async verifyFresh(evidence: FreshEvidence, proven: ProvenKey): Promise<FreshAttestationStep> {
     const unavailable = (message: string) =>
@@ -124,12 +124,10 @@ export class SessionsController {
     if (ekm === undefined) throw unavailable('fresh evidence needs token binding: its challenge is the connection’s EKM');
     if (evidence.format === 'apple-appattest-assertion') {
       return async (sql, key, now) => {
-        // Only an App Attest key's assertions mean anything: any other key could sign the same bytes. The
-        // projection keeps the registration's level, and only App Attest attests `secure-enclave` keys.
-        if (key.attestationLevel !== 'secure-enclave') return { ok: false, error: unavailable('the binding key was not attested by App Attest at registration') };
-        const { x, y } = key.publicJwk as { x: string; y: string };
-        const result = await this.freshAttestation.verifyAppAttestAssertion(sql, { assertion: evidence.assertion, keyId: key.keyId, publicJwk: { kty: 'EC', crv: 'P-256', x, y }, ekm, now });
-        return result.ok ? { ok: true, level: result.level } : { ok: false, error: invalid('attestation.assertion', result.reason) };
+        // By the device's App Attest key (its payment key), naming this binding key and this EKM.
+        const result = await this.freshAttestation.verifyAppAttestAssertion(sql, { assertion: evidence.assertion, bindingKey: key, ekm, now });
+        if (result.ok) return { ok: true, level: result.level };
+        return { ok: false, error: result.refusal === 'unavailable' ? unavailable(result.message) : invalid('attestation.assertion', result.reason) };
       };
     }
     const result = await this.freshAttestation.verify(evidence, { ekm, publicJwk: { kty: 'EC', crv: 'P-256', x: proven.x, y: proven.y }, now: this.sessions.now() });

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  type AttestationFormat,
   attestationCompletedV1,
   createEnvelope,
   deviceEnrolledV1,
@@ -40,6 +41,8 @@ export interface TestDevice {
   readonly publicJwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string };
   /** The history of the key's lifecycle sent so far (each event carries all of it). */
   history: KeyStatePeriodV1[];
+  /** The key's purpose; `binding` when absent. */
+  readonly purpose?: 'binding' | 'payment';
 }
 
 export interface TokenIssuerTestKit {
@@ -49,8 +52,16 @@ export interface TokenIssuerTestKit {
   readonly custodyFile: string;
   readonly pki: { readonly caCert: string; readonly serverCert: string; readonly serverKey: string };
   publish(envelope: EventEnvelope): Promise<void>;
-  /** Registers a device (or terminal) and its binding key in `state`, and waits until the issuer projected it. */
-  enrol(options?: { kind?: 'device' | 'terminal'; state?: KeyState; level?: 'strongbox' | 'tee' | 'secure-enclave' | 'software' | null; device?: TestDevice }): Promise<TestDevice>;
+  /**
+   * Registers a device (or terminal) and its binding key in `state`, its verdict of `format` (default
+   * `android-key`) at `level`, and waits until the issuer projected it.
+   */
+  enrol(options?: { kind?: 'device' | 'terminal'; state?: KeyState; level?: 'strongbox' | 'tee' | 'secure-enclave' | 'software' | null; format?: AttestationFormat; device?: TestDevice }): Promise<TestDevice>;
+  /**
+   * Registers a payment key of the device's owner (by default active, `apple-app-attest` at
+   * `secure-enclave`: an iPhone's App Attest key) and waits until the issuer projected it and its verdict.
+   */
+  addPaymentKey(device: TestDevice, options?: { state?: KeyState; format?: AttestationFormat; key?: TestDevice }): Promise<TestDevice>;
   /** Moves the key to a new state (a new history period) and waits until the issuer projected it. */
   changeKeyState(device: TestDevice, state: KeyState, reason?: KeyStatePeriodV1['reason']): Promise<void>;
   /** Replaces the custody document (the file adapter reloads on a changed modification time). */
@@ -127,8 +138,9 @@ export async function startTokenIssuer(env: NodeJS.ProcessEnv = {}): Promise<Tok
   const port = Number(new URL(test.url).port);
 
   const publishKey = async (device: TestDevice): Promise<void> => {
+    const purpose = device.purpose ?? 'binding';
     const state = device.history[device.history.length - 1]!.state;
-    await tap.publish(envelope(keyLifecycleChangedV1, { keyId: device.keyId, owner: { kind: device.kind, id: device.id }, purpose: 'binding', algorithm: 'ES256', publicKeyJwk: device.publicJwk, state, history: device.history }));
+    await tap.publish(envelope(keyLifecycleChangedV1, { keyId: device.keyId, owner: { kind: device.kind, id: device.id }, purpose, algorithm: 'ES256', publicKeyJwk: device.publicJwk, state, history: device.history }));
     await waitFor(
       async () => (await query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_keys WHERE key_id = $1 AND history_count = $2', [device.keyId, device.history.length]))[0]?.n === 1,
       projectionWaitMs,
@@ -165,7 +177,7 @@ export async function startTokenIssuer(env: NodeJS.ProcessEnv = {}): Promise<Tok
       );
       const level = options.level === undefined ? 'strongbox' : options.level;
       if (level !== null) {
-        await tap.publish(envelope(attestationCompletedV1, { requestId: randomUUID(), keyId: device.keyId, verdict: 'accepted', reasonCode: null, level, format: 'android-key', verifiedAt: attested }));
+        await tap.publish(envelope(attestationCompletedV1, { requestId: randomUUID(), keyId: device.keyId, verdict: 'accepted', reasonCode: null, level, format: options.format ?? 'android-key', verifiedAt: attested }));
       }
       await publishKey(device);
       const ownerTable = kind === 'device' ? 'token_issuer_devices WHERE device_id = $1' : 'token_issuer_terminals WHERE terminal_id = $1';
@@ -174,6 +186,21 @@ export async function startTokenIssuer(env: NodeJS.ProcessEnv = {}): Promise<Tok
         await waitFor(async () => (await query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_attestation_levels WHERE key_id = $1', [device.keyId]))[0]?.n === 1, projectionWaitMs, 'attestation level projected');
       }
       return device;
+    },
+    addPaymentKey: async (device, options = {}) => {
+      const started = new Date(Date.now() - 60_000).toISOString();
+      const attested = new Date(Date.now() - 30_000).toISOString();
+      const state = options.state ?? 'active';
+      const history: KeyStatePeriodV1[] = [
+        { state: 'pending', reason: null, validFrom: started, validTo: attested },
+        { state, reason: state === 'active' ? null : 'operator-action', validFrom: attested, validTo: null },
+      ];
+      const paymentKey: TestDevice = { ...(options.key ?? unregisteredDevice(device.kind)), kind: device.kind, id: device.id, owner: device.owner, history, purpose: 'payment' };
+      const verdict = { requestId: randomUUID(), keyId: paymentKey.keyId, verdict: 'accepted' as const, reasonCode: null, level: 'secure-enclave' as const, format: options.format ?? 'apple-app-attest', verifiedAt: attested };
+      await tap.publish(envelope(attestationCompletedV1, verdict));
+      await publishKey(paymentKey);
+      await waitFor(async () => (await query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_attestation_levels WHERE key_id = $1', [paymentKey.keyId]))[0]?.n === 1, projectionWaitMs, 'payment key verdict projected');
+      return paymentKey;
     },
     changeKeyState: async (device, state, reason = 'operator-action') => {
       const now = new Date().toISOString();

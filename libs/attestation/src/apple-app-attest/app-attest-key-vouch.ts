@@ -10,7 +10,7 @@ import { type KeyPurpose, keyPurposes } from '../formats';
 /**
  * The first bytes of the client data of an App Attest assertion that vouches for a key at enrolment
  * (UTF-8). A version of its own, so that no other assertion this project asks for (e.g. the token
- * issuer's at session start, `settle-token-issuer/app-attest-session-start/v1`) can be taken for one.
+ * issuer's at session start, `settle-token-issuer/app-attest-session-start/v2`) can be taken for one.
  *
  * @example
  * ```ts
