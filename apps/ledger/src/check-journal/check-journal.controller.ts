@@ -29,7 +29,7 @@ export class CheckJournalController {
 
   @Post('rebuild')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('ledger.admin.journal.rebuild')
+  @AdminOnly('ledger.admin.journal.rebuild', { role: 'maker' })
   @ApiOperation({ summary: 'Rebuilds chain heads and sub-balances from the journal into a fresh projection and compares them with the live ones.' })
   rebuild(): Promise<RebuildReport> {
     return this.inSnapshot(rebuildAndCompare);
@@ -37,7 +37,7 @@ export class CheckJournalController {
 
   @Post('rebuild-from-topic')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('ledger.admin.journal.rebuild-from-topic')
+  @AdminOnly('ledger.admin.journal.rebuild-from-topic', { role: 'maker' })
   @ApiOperation({
     summary:
       'Reads the registry topics, ledger.entries.v1 and payments.verified.v1 from the earliest offset (own consumer group, no commits), applies them into empty tables of a scratch schema and compares them with the live ones.',

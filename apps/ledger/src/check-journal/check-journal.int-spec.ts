@@ -1,7 +1,7 @@
 // Rebuild and verify-chain against a running ledger: a sound journal rebuilds to the live projections
 // and verifies; a tampered sub-balance is reported by the rebuild; a tampered posting breaks its
 // partition's chain at that entry (the triggers that forbid it are disabled for the test only).
-import { adminAuthorization } from '@settle/platform/testing';
+import { adminAuthorization, testViewer } from '@settle/platform/testing';
 import { appendToChain, canonicalEntryEncoding, genesisHead, partitionOf } from '../domain/hash-chain';
 import { canonicalEntrySql, canonicalPostingSql, entryHashSql } from './canonical-encoding-sql';
 import { accountOpened, type LedgerTestKit, merchantOnboarded, paymentVerified, startLedger, uniqueId, waitFor } from '../testing/ledger-test-kit';
@@ -106,5 +106,17 @@ describe('rebuild and verify-chain', () => {
     expect(verify.body).toEqual({ ok: false, entriesVerified: 4, partitionsWithEntries: 2, breaks: [{ partition, code: 'HASH_MISMATCH', sequence: '2', expected: null }], brokenPartitions: 1 });
     const rebuild = await post('/admin/journal/rebuild');
     expect(rebuild.body).toMatchObject({ consistent: false, entriesApplied: 4, headMismatchCount: 1, headMismatches: [{ partition, live: { sequence: '3' }, rebuilt: { sequence: '1' } }] });
+  });
+
+  // Last: its refused requests add audit rows the tests above count.
+  it('lets a viewer verify the chains but not start a rebuild (a maker’s job: it loads the database)', async () => {
+    const asViewer = (path: string) => fetch(`${kit.test.url}${path}`, { method: 'POST', headers: { authorization: adminAuthorization(testViewer.operatorId, testViewer.secret) } });
+    const verify = await asViewer('/admin/journal/verify-chain');
+    expect(verify.status).toBe(200);
+    for (const path of ['/admin/journal/rebuild', '/admin/journal/rebuild-from-topic']) {
+      const refused = await asViewer(path);
+      expect({ path, status: refused.status, type: refused.headers.get('content-type') }).toEqual({ path, status: 403, type: expect.stringContaining('application/problem+json') });
+      expect(await refused.json()).toMatchObject({ code: 'ADMIN_ROLE_REQUIRED' });
+    }
   });
 });

@@ -13,7 +13,7 @@ export class AddDeviceController {
 
   @Post('devices')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('registry.admin.device.create')
+  @AdminOnly('registry.admin.device.create', { role: 'maker' })
   @ApiOperation({ summary: 'Adds a device to an account (idempotent by deviceId); publishes device.enrolled and its offline state.' })
   async createDevice(@Body(new JsonSchemaValidationPipe<NewDevice>(deviceSchema)) body: NewDevice, @AdminOperator() operatorId: string) {
     return createdOrProblem(await this.handler.add(body, operatorId, currentRequestId() ?? null), 'deviceId', { field: 'accountId', kind: 'ACCOUNT' });

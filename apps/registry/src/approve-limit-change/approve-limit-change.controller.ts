@@ -5,7 +5,10 @@ import { adminProblem, notFound } from '../adapters/admin-problems';
 import { uuid } from '../adapters/http-schemas';
 import { ApproveLimitChangeHandler } from './approve-limit-change.handler';
 
-/** A second operator approves a pending limit change (docs/registry.md, Second operator); audited by @AdminOnly. */
+/**
+ * A checker approves a pending limit change (docs/registry.md, Second operator); audited by @AdminOnly.
+ * The role says who may check; the handler that the checker is not the operator who asked.
+ */
 @ApiTags('admin')
 @Controller('admin')
 export class ApproveLimitChangeController {
@@ -13,8 +16,8 @@ export class ApproveLimitChangeController {
 
   @Post('offline-limit-changes/:changeId/approve')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('registry.admin.offline-limits.approve')
-  @ApiOperation({ summary: 'Applies a pending limit change; only an operator other than the requester may.' })
+  @AdminOnly('registry.admin.offline-limits.approve', { role: 'checker' })
+  @ApiOperation({ summary: 'Applies a pending limit change; only a checker other than the requester may.' })
   async approveLimitChange(@Param('changeId', new JsonSchemaValidationPipe(uuid)) changeId: string, @AdminOperator() operatorId: string) {
     const result = await this.handler.approve(changeId, operatorId, currentRequestId() ?? null);
     switch (result.outcome) {

@@ -15,7 +15,7 @@ export class ChangeKeyStateController {
 
   @Post('keys/:keyId/suspend')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('registry.admin.key.suspend')
+  @AdminOnly('registry.admin.key.suspend', { role: 'maker' })
   @ApiOperation({ summary: 'Suspends an active key; publishes key.lifecycle-changed.' })
   suspend(@Param('keyId', new JsonSchemaValidationPipe(keyIdParam)) keyId: string, @Body(new JsonSchemaValidationPipe<{ reason: KeyStateReason }>(keyReasonSchema)) body: { reason: KeyStateReason }) {
     return this.changeKey(keyId, { kind: 'suspend', reason: body.reason });
@@ -23,7 +23,7 @@ export class ChangeKeyStateController {
 
   @Post('keys/:keyId/reactivate')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('registry.admin.key.reactivate')
+  @AdminOnly('registry.admin.key.reactivate', { role: 'maker' })
   @ApiOperation({ summary: 'Reactivates a suspended key; publishes key.lifecycle-changed.' })
   reactivate(@Param('keyId', new JsonSchemaValidationPipe(keyIdParam)) keyId: string) {
     return this.changeKey(keyId, { kind: 'reactivate' });
@@ -31,7 +31,7 @@ export class ChangeKeyStateController {
 
   @Post('keys/:keyId/revoke')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('registry.admin.key.revoke')
+  @AdminOnly('registry.admin.key.revoke', { role: 'maker' })
   @ApiOperation({ summary: 'Revokes a key for good (e.g. compromised); publishes key.lifecycle-changed.' })
   revoke(@Param('keyId', new JsonSchemaValidationPipe(keyIdParam)) keyId: string, @Body(new JsonSchemaValidationPipe<{ reason: KeyStateReason }>(keyReasonSchema)) body: { reason: KeyStateReason }) {
     return this.changeKey(keyId, { kind: 'revoke', reason: body.reason });

@@ -1,16 +1,14 @@
 import { type PlatformRequest, ProblemException } from '@settle/platform';
 import { type AuthenticationOutcome, type RequestAuthenticator } from '@settle/resource-guard';
-import { type RegistryBindingKeys } from './registry-binding-keys';
 import { ResourceGuardDeviceAuthenticator } from './resource-guard-device-authenticator';
 
 const principal = { subject: 'dev_1', owner: 'acc_1', role: 'consumer-device', sessionId: 'ses_1', keyId: 'key-1', attestation: { level: 'tee', kind: 'registration' } } as const;
 const request = { method: 'POST', url: '/v1/devices/dev_1/check-ins', originalUrl: '/v1/devices/dev_1/check-ins', headers: { authorization: 'Bearer t' }, socket: { tls: true } } as unknown as PlatformRequest;
 const logger = { debug: jest.fn() };
 
-function adapter(outcome: AuthenticationOutcome, owners: Record<string, string> = { 'key-1': 'dev_1' }) {
+function adapter(outcome: AuthenticationOutcome) {
   const authenticate = jest.fn(async () => outcome);
-  const keys = { ownerOf: (keyId: string) => owners[keyId] } as unknown as RegistryBindingKeys;
-  return { authenticate, authenticator: new ResourceGuardDeviceAuthenticator({ authenticate } as unknown as RequestAuthenticator, keys, logger as never) };
+  return { authenticate, authenticator: new ResourceGuardDeviceAuthenticator({ authenticate } as unknown as RequestAuthenticator, logger as never) };
 }
 
 describe('ResourceGuardDeviceAuthenticator', () => {
@@ -20,9 +18,10 @@ describe('ResourceGuardDeviceAuthenticator', () => {
     expect(authenticate).toHaveBeenCalledWith({ method: 'POST', url: '/v1/devices/dev_1/check-ins', headers: request.headers, socket: { tls: true } });
   });
 
-  it('refuses a principal whose binding key belongs to someone else', async () => {
-    const { authenticator } = adapter({ ok: true, principal, headers: {} }, { 'key-1': 'dev_2' });
-    expect(await authenticator.authenticate(request)).toMatchObject({ identity: null, detail: expect.stringContaining('not the caller') });
+  it('refuses a principal whose binding key belongs to someone else (the guard’s BINDING_KEY_NOT_SUBJECTS)', async () => {
+    const headers = { 'WWW-Authenticate': 'Bearer realm="settle", error="invalid_token"' };
+    const { authenticator } = adapter({ ok: false, code: 'BINDING_KEY_NOT_SUBJECTS', detail: 'The key this session is bound to is not the caller’s own.', status: 401, headers });
+    expect(await authenticator.authenticate(request)).toMatchObject({ identity: null, headers, detail: expect.stringContaining('not the caller') });
   });
 
   it('passes a refusal on with its challenge and detail', async () => {

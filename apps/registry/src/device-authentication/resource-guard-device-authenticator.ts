@@ -2,22 +2,19 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { type Logger, PLATFORM_LOGGER, type PlatformRequest, ProblemException } from '@settle/platform';
 import { RequestAuthenticator } from '@settle/resource-guard';
 import { type DeviceAuthentication, type DeviceAuthenticator } from './device-authenticator';
-import { RegistryBindingKeys } from './registry-binding-keys';
 
 /**
  * The production {@link DeviceAuthenticator}: the resource guard (libs/resource-guard) checks the
  * bound access token — signature and claims against the token issuer's JWKS, proof of possession of
  * its binding key (token binding over this TLS connection, or a DPoP proof), the key active in
- * `registry_keys` — and the principal becomes the {@link DeviceIdentity}. Roles are left to
- * `DeviceOnlyGuard` (its `ROLE_NOT_ALLOWED`), and which device the caller may act for to the routes
- * (`NOT_THIS_DEVICE`). The registry also checks that the binding key is the subject's own: a token
- * naming one device's active key for another device is refused.
+ * `registry_keys` and the subject's own (`BINDING_KEY_NOT_SUBJECTS`) — and the principal becomes the
+ * {@link DeviceIdentity}. Roles are left to `DeviceOnlyGuard` (its `ROLE_NOT_ALLOWED`), and which
+ * device the caller may act for to the routes (`NOT_THIS_DEVICE`).
  */
 @Injectable()
 export class ResourceGuardDeviceAuthenticator implements DeviceAuthenticator {
   constructor(
     @Inject(RequestAuthenticator) private readonly authenticator: RequestAuthenticator,
-    @Inject(RegistryBindingKeys) private readonly bindingKeys: RegistryBindingKeys,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -32,10 +29,6 @@ export class ResourceGuardDeviceAuthenticator implements DeviceAuthenticator {
     });
     if (outcome.ok) {
       const { principal } = outcome;
-      if (this.bindingKeys.ownerOf(principal.keyId) !== principal.subject) {
-        this.logger.debug({ code: 'BINDING_KEY_NOT_SUBJECTS' }, 'device not authenticated');
-        return { identity: null, detail: 'The key this session is bound to is not the caller’s own.' };
-      }
       return { identity: { subject: principal.subject, owner: principal.owner, role: principal.role }, headers: outcome.headers };
     }
     // The code and the library's reason only: never the token, the proof or the binding message.

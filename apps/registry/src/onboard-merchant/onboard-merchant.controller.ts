@@ -13,7 +13,7 @@ export class OnboardMerchantController {
 
   @Post('merchants')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('registry.admin.merchant.create')
+  @AdminOnly('registry.admin.merchant.create', { role: 'maker' })
   @ApiOperation({ summary: 'Onboards a merchant (idempotent by merchantId); publishes merchant.onboarded.' })
   async createMerchant(@Body(new JsonSchemaValidationPipe<NewMerchant>(merchantSchema)) body: NewMerchant, @AdminOperator() operatorId: string) {
     return createdOrProblem(await this.handler.onboard(body, operatorId, currentRequestId() ?? null), 'merchantId');

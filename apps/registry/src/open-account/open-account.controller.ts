@@ -13,7 +13,7 @@ export class OpenAccountController {
 
   @Post('accounts')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('registry.admin.account.create')
+  @AdminOnly('registry.admin.account.create', { role: 'maker' })
   @ApiOperation({ summary: 'Opens a consumer account (idempotent by accountId); publishes account.opened.' })
   async createAccount(@Body(new JsonSchemaValidationPipe<NewAccount>(accountSchema)) body: NewAccount, @AdminOperator() operatorId: string) {
     return createdOrProblem(await this.handler.open(body, operatorId, currentRequestId() ?? null), 'accountId');

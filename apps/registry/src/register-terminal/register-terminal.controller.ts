@@ -13,7 +13,7 @@ export class RegisterTerminalController {
 
   @Post('terminals')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('registry.admin.terminal.create')
+  @AdminOnly('registry.admin.terminal.create', { role: 'maker' })
   @ApiOperation({ summary: 'Registers a terminal of a merchant (idempotent by terminalId); publishes terminal.registered.' })
   async createTerminal(@Body(new JsonSchemaValidationPipe<NewTerminal>(terminalSchema)) body: NewTerminal, @AdminOperator() operatorId: string) {
     return createdOrProblem(await this.handler.register(body, operatorId, currentRequestId() ?? null), 'terminalId', { field: 'merchantId', kind: 'MERCHANT' });

@@ -14,7 +14,7 @@ export class SetOfflineCapabilityController {
 
   @Put('devices/:deviceId/offline-capability')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('registry.admin.offline-capability.set')
+  @AdminOnly('registry.admin.offline-capability.set', { role: 'maker' })
   @ApiOperation({ summary: 'An operator suspends or re-enables a device’s offline payments (an overdraft suspension stays until back in funds).' })
   async setOfflineCapability(
     @Param('deviceId', new JsonSchemaValidationPipe(identifier)) deviceId: string,

@@ -1,7 +1,8 @@
 // Offline limits and capability against a running registry on the real PostgreSQL and Kafka
 // (set-offline-limits/, approve-limit-change/, set-offline-capability/, device-offline-state/): limits
-// above the threshold need a second operator, an operator's suspension, every change published.
-import { adminAuthorization } from '@settle/platform/testing';
+// above the threshold need a checker other than the requester, an operator's suspension, every change
+// published.
+import { adminAuthorization, testChecker } from '@settle/platform/testing';
 import { type RegistryTestKit, secondOperator, startRegistry, uniqueId, waitFor } from '../testing/registry-test-kit';
 
 describe('registry admin: offline limits and capability', () => {
@@ -29,15 +30,18 @@ describe('registry admin: offline limits and capability', () => {
       body: { errors: [{ field: 'limits[0].perTransactionMax' }] },
     });
 
+    // Asked for by an operator who is maker and checker: approving it takes a checker who is someone else.
     const large = [{ currency: 'EUR', perTransactionMax: '5000', cumulativeMax: '50000' }];
-    const pending = await kit.admin('PUT', `/admin/devices/${deviceId}/offline-limits`, { limits: large });
+    const requester = adminAuthorization(secondOperator.operatorId, secondOperator.secret);
+    const pending = await kit.admin('PUT', `/admin/devices/${deviceId}/offline-limits`, { limits: large }, requester);
     expect(pending).toMatchObject({ status: 200, body: { outcome: 'pending-approval', changeId: expect.any(String) } });
     const approvePath = `/admin/offline-limit-changes/${String(pending.body.changeId)}/approve`;
-    expect(await kit.admin('POST', approvePath)).toMatchObject({ status: 403, body: { code: 'SECOND_OPERATOR_REQUIRED' } });
+    expect(await kit.admin('POST', approvePath, undefined, requester)).toMatchObject({ status: 403, body: { code: 'SECOND_OPERATOR_REQUIRED' } });
+    expect(await kit.admin('POST', approvePath)).toMatchObject({ status: 403, body: { code: 'ADMIN_ROLE_REQUIRED' } });
     expect((await kit.admin('GET', `/admin/devices/${deviceId}/offline`)).body).toMatchObject({ limits: small });
-    const second = adminAuthorization(secondOperator.operatorId, secondOperator.secret);
-    expect(await kit.admin('POST', approvePath, undefined, second)).toMatchObject({ status: 200, body: { outcome: 'applied', deviceId, limits: large } });
-    expect(await kit.admin('POST', approvePath, undefined, second)).toMatchObject({ status: 409, body: { code: 'CHANGE_ALREADY_DECIDED' } });
+    const checker = adminAuthorization(testChecker.operatorId, testChecker.secret);
+    expect(await kit.admin('POST', approvePath, undefined, checker)).toMatchObject({ status: 200, body: { outcome: 'applied', deviceId, limits: large } });
+    expect(await kit.admin('POST', approvePath, undefined, checker)).toMatchObject({ status: 409, body: { code: 'CHANGE_ALREADY_DECIDED' } });
 
     expect(await kit.admin('PUT', `/admin/devices/${deviceId}/offline-capability`, { capability: 'suspended' })).toMatchObject({ status: 200, body: { capability: 'suspended' } });
     await waitFor(() => published('device.offline-capability-changed', deviceId).length === 4, 30_000, 'offline events');

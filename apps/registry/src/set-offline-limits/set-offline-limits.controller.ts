@@ -15,7 +15,7 @@ export class SetOfflineLimitsController {
 
   @Put('devices/:deviceId/offline-limits')
   @HttpCode(HttpStatus.OK)
-  @AdminOnly('registry.admin.offline-limits.set')
+  @AdminOnly('registry.admin.offline-limits.set', { role: 'maker' })
   @ApiOperation({ summary: 'Sets a device’s offline limits; above the configured amount the change waits for a second operator (202).' })
   async setOfflineLimits(
     @Param('deviceId', new JsonSchemaValidationPipe(identifier)) deviceId: string,

@@ -1,5 +1,5 @@
-// Integration-test kit of the registry: a running registry on its own topics with two admin operators,
-// a producer that publishes verifier and ledger events, a collector of everything the registry
+// Integration-test kit of the registry: a running registry on its own topics with four admin operators
+// (a maker, a checker, a viewer, and a second operator who both makes and checks), a producer that publishes verifier and ledger events, a collector of everything the registry
 // publishes, and helpers for the admin and enrolment HTTP APIs. Its registry signs credentials with
 // a key-custody file of its own. Devices authenticate either through a test authenticator
 // (`Authorization: TestDevice <role> <subject> <owner>`, the default: tests of what the routes do), or,
@@ -60,7 +60,7 @@ export function writeCredentialCustodyFile(): string {
   return path;
 }
 
-/** A second operator, for changes that need two. */
+/** A second operator who both makes and checks: a checker may still not approve their own change. */
 export const secondOperator = { operatorId: 'second-operator', secret: 'second-secret-4b7e1a' } as const;
 
 export interface HttpAnswer {
@@ -117,7 +117,7 @@ function writeCustodyFile(path: string, document: KeyCustodyDocument): void {
 async function twoOperatorCredentials(): Promise<string> {
   const first = JSON.parse(await testAdminCredentials()) as unknown[];
   const secretHash = await hashAdminSecret(secondOperator.secret, { cost: 2 ** 14, blockSize: 8, parallelization: 1 });
-  return JSON.stringify([...first, { operatorId: secondOperator.operatorId, secretHash }]);
+  return JSON.stringify([...first, { operatorId: secondOperator.operatorId, secretHash, roles: ['viewer', 'maker', 'checker'] }]);
 }
 
 /** Devices authenticate through the production resource guard, trusting `tokenIssuer`'s JWKS. */

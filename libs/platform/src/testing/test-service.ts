@@ -10,18 +10,24 @@ import { type CommonConfigDefinition } from '../config/service-config';
 export const testOperator = { operatorId: 'test-operator', secret: 'test-secret-9c1d2f' } as const;
 /** A second person, who may approve what {@link testOperator} (a maker) started: maker–checker. */
 export const testChecker = { operatorId: 'test-checker', secret: 'test-checker-secret-5e2a7b' } as const;
+/** An operator who may only read: every route that changes something refuses them (403 ADMIN_ROLE_REQUIRED). */
+export const testViewer = { operatorId: 'test-viewer', secret: 'test-viewer-secret-8d3f6c' } as const;
 const testScryptParameters = { cost: 2 ** 14, blockSize: 8, parallelization: 1 };
 
 let credentialsJson: Promise<string> | undefined;
 
-/** SETTLE_ADMIN_CREDENTIALS accepting {@link testOperator} (viewer, maker) and {@link testChecker} (viewer, checker); hashed once per test file. */
+/**
+ * SETTLE_ADMIN_CREDENTIALS accepting {@link testOperator} (viewer, maker), {@link testChecker} (viewer,
+ * checker) and {@link testViewer} (viewer); hashed once per test file.
+ */
 export function testAdminCredentials(): Promise<string> {
-  credentialsJson ??= Promise.all([hashAdminSecret(testOperator.secret, testScryptParameters), hashAdminSecret(testChecker.secret, testScryptParameters)]).then(
-    ([operatorHash, checkerHash]) =>
-      JSON.stringify([
-        { operatorId: testOperator.operatorId, secretHash: operatorHash, roles: ['viewer', 'maker'] },
-        { operatorId: testChecker.operatorId, secretHash: checkerHash, roles: ['viewer', 'checker'] },
-      ]),
+  const operators = [testOperator, testChecker, testViewer] as const;
+  credentialsJson ??= Promise.all(operators.map((operator) => hashAdminSecret(operator.secret, testScryptParameters))).then(([operatorHash, checkerHash, viewerHash]) =>
+    JSON.stringify([
+      { operatorId: testOperator.operatorId, secretHash: operatorHash, roles: ['viewer', 'maker'] },
+      { operatorId: testChecker.operatorId, secretHash: checkerHash, roles: ['viewer', 'checker'] },
+      { operatorId: testViewer.operatorId, secretHash: viewerHash, roles: ['viewer'] },
+    ]),
   );
   return credentialsJson;
 }
