@@ -271,7 +271,7 @@ async function onboard(world: World): Promise<{ terminal: Terminal; phone: Phone
   expect(await admin('POST', '/admin/accounts', { accountId, holderDisplayName: 'Holder', currency: 'EUR' })).toMatchObject({ status: 200 });
   const [terminal, phone] = await Promise.all([newTerminal(world, merchantId), newPhone(world, accountId)]);
   await waitUntil(
-    async () => (await ledgerCall(world, 'POST', '/admin/fundings', { clientKey: uniqueId('fund'), consumerAccountId: accountId, amount: '10000', currency: 'EUR' })).status === 200,
+    async () => (await ledgerCall(world, 'POST', '/admin/fundings', { clientKey: uniqueId('fund'), consumerAccountId: accountId, amount: '10000', currency: 'EUR', externalReference: uniqueId('transfer') })).status === 200,
     kafkaWaitMs,
     'the wallet funded (the ledger knows the account)',
   );

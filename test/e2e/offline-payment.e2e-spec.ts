@@ -121,7 +121,7 @@ describe('offline payment end to end: sound link, upload over a bound session, v
     await waitUntil(async () => (await ledgerAdmin(services.endpoints, 'GET', `/admin/accounts/payable_${world.merchantId}/balance`)).status === 200, kafkaWaitMs, 'the ledger knows the merchant');
     let funding = { status: 0, body: {} as Record<string, unknown> };
     await waitUntil(
-      async () => (funding = await ledgerAdmin(services.endpoints, 'POST', '/admin/fundings', { clientKey: uniqueId('fund'), consumerAccountId: world.accountId, amount: String(fundedAmount), currency: 'EUR' })).status === 200,
+      async () => (funding = await ledgerAdmin(services.endpoints, 'POST', '/admin/fundings', { clientKey: uniqueId('fund'), consumerAccountId: world.accountId, amount: String(fundedAmount), currency: 'EUR', externalReference: uniqueId('transfer') })).status === 200,
       kafkaWaitMs,
       'the wallet funded (the ledger knows the account)',
     );

@@ -4,7 +4,7 @@ import { describeServiceShell, startTestService } from '@settle/platform/testing
 import { serviceDefinition } from './service-definition';
 
 describeServiceShell(serviceDefinition, {
-  migrations: ['platform/0001-admin-audit-log.sql', 'platform/0002-rate-limits.sql', 'platform/0003-admin-audit-refusals.sql', 'messaging/0001-outbox-and-inbox.sql', 'ledger/0001-init.sql', 'ledger/0002-accounts-journal-balances.sql', 'ledger/0003-payouts.sql', 'ledger/0004-maker-checker.sql', 'ledger/0005-payout-approvals.sql', 'ledger/0006-payouts-through-approvals.sql'],
+  migrations: ['platform/0001-admin-audit-log.sql', 'platform/0002-rate-limits.sql', 'platform/0003-admin-audit-refusals.sql', 'messaging/0001-outbox-and-inbox.sql', 'ledger/0001-init.sql', 'ledger/0002-accounts-journal-balances.sql', 'ledger/0003-payouts.sql', 'ledger/0004-maker-checker.sql', 'ledger/0005-payout-approvals.sql', 'ledger/0006-payouts-through-approvals.sql', 'ledger/0007-payment-approval-time-and-replay-signals.sql', 'ledger/0008-funding-references.sql'],
 });
 
 describe('ledger service', () => {

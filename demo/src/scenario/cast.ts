@@ -89,7 +89,7 @@ export function enrolmentSteps(counts: ScenarioCounts): number {
 
 /** Tops up a wallet once the ledger knows the account (it learns it from the registry's events). */
 export async function fund(endpoints: Endpoints, accountId: string, amount: bigint): Promise<void> {
-  const body = { clientKey: uniqueId('fund'), consumerAccountId: accountId, amount: String(amount), currency: 'EUR' };
+  const body = { clientKey: uniqueId('fund'), consumerAccountId: accountId, amount: String(amount), currency: 'EUR', externalReference: uniqueId('transfer') };
   let last = { status: 0, body: {} as Record<string, unknown> };
   await waitUntil(async () => (last = await ledgerAdmin(endpoints, 'POST', '/admin/fundings', body)).status === 200, kafkaWaitMs, () => `the wallet of ${accountId} funded (last: ${last.status} ${JSON.stringify(last.body)})`);
   if (last.body['outcome'] !== 'posted') throw new Error(`funding ${accountId}: ${JSON.stringify(last.body)}`);

@@ -39,7 +39,7 @@ describe('rebuild from the topics into empty tables', () => {
     for (let index = 0; index < 9; index += 1) await kit.publish(paymentVerified({ consumerAccountId: accountIds[index % 3]!, merchantId, amount: String(1_000 + index) }));
     await waitFor(async () => (await kit.query(`SELECT 1 FROM ledger_settlements WHERE status = 'settled'`)).length === 9, 60_000, 'settlements');
 
-    expect((await call('POST', '/admin/fundings', { clientKey: uniqueId('key'), consumerAccountId: accountIds[0], amount: '5000', currency: 'EUR' })).body).toMatchObject({ outcome: 'posted' });
+    expect((await call('POST', '/admin/fundings', { clientKey: uniqueId('key'), consumerAccountId: accountIds[0], amount: '5000', currency: 'EUR', externalReference: uniqueId('ref') })).body).toMatchObject({ outcome: 'posted' });
     const [payment] = await kit.query<{ entry_id: string }>(`SELECT entry_id FROM ledger_entries WHERE kind = 'payment' AND partition_key = $1 LIMIT 1`, [accountIds[1]]);
     expect((await call('POST', '/admin/refunds', { clientKey: uniqueId('ref'), originalEntryId: payment!.entry_id, amount: '300' })).body).toMatchObject({ outcome: 'posted' });
     expect((await call('POST', '/admin/payouts', { clientKey: uniqueId('pay'), merchantId, amount: '2000', currency: 'EUR' })).body).toMatchObject({ outcome: 'posted' });

@@ -88,8 +88,12 @@ export class DecideApprovalHandler {
       return value;
     };
     switch (approval.kind) {
-      case 'funding':
-        return this.fundWallet.fundIn(sql, { clientKey: field('clientKey'), consumerAccountId: field('consumerAccountId'), amount: field('amount'), currency: field('currency') }, actors, requestId);
+      case 'funding': {
+        // Held before ledger migration 0008, a funding named no bank transfer: it cannot post unchecked, the maker asks again with one.
+        const externalReference = approval.command['externalReference'];
+        if (externalReference === undefined) return Promise.resolve({ outcome: 'rejected', code: 'EXTERNAL_REFERENCE_REQUIRED' });
+        return this.fundWallet.fundIn(sql, { clientKey: field('clientKey'), consumerAccountId: field('consumerAccountId'), amount: field('amount'), currency: field('currency'), externalReference }, actors, requestId);
+      }
       case 'refund':
         return this.refunds.refundIn(sql, { clientKey: field('clientKey'), originalEntryId: field('originalEntryId'), amount: field('amount') }, actors, requestId);
       case 'reversal':

@@ -30,7 +30,7 @@ describe('maker–checker on money movements', () => {
     await waitFor(async () => (await kit.query('SELECT 1 FROM ledger_accounts WHERE owner_id = $1', [accountId])).length === 1, 60_000, 'account');
     return accountId;
   };
-  const funding = (accountId: string, amount: string) => ({ clientKey: uniqueId('fund'), consumerAccountId: accountId, amount, currency: 'EUR' });
+  const funding = (accountId: string, amount: string) => ({ clientKey: uniqueId('fund'), consumerAccountId: accountId, amount, currency: 'EUR', externalReference: uniqueId('ref') });
 
   beforeAll(async () => {
     const scrypt = { cost: 2 ** 14, blockSize: 8, parallelization: 1 };

@@ -74,7 +74,7 @@ class PureLedger {
     const walletBalance = wallet ? balanceOf(this.projection, wallet.accountId, wallet.type) : 0n;
     if (command.kind === 'payment') {
       const result = decideSettlePayment(
-        { transactionId: command.transactionId, consumerAccountId: command.wallet, merchantId: command.merchant, amount: command.amount.toString(), currency: command.currency, eventOccurredAt: occurredAt, entryId, now },
+        { transactionId: command.transactionId, consumerAccountId: command.wallet, merchantId: command.merchant, amount: command.amount.toString(), currency: command.currency, approvedAt: occurredAt, eventOccurredAt: occurredAt, entryId, now },
         {
           prior: this.settlements.get(command.transactionId) ?? { kind: 'none' },
           wallet,
@@ -86,17 +86,19 @@ class PureLedger {
         },
       );
       if (result.outcome === 'not-yet-seen') throw new Error('past the retry window nothing waits');
-      if (result.outcome === 'duplicate') return;
-      const prior = { consumerAccountId: command.wallet, merchantId: command.merchant, amount: command.amount, currency: command.currency };
+      // A replay with other content posts nothing either (the consumer records it as a fraud signal).
+      if (result.outcome === 'duplicate' || result.outcome === 'conflicting-replay') return;
+      const prior = { consumerAccountId: command.wallet, merchantId: command.merchant, amount: command.amount, currency: command.currency, approvedAt: occurredAt };
       this.settlements.set(command.transactionId, { kind: result.outcome === 'posted' ? 'settled' : 'failed', ...prior });
       if (result.outcome === 'posted') this.post(result.entry, command.wallet, result.overdraft);
     } else {
       const result = decideFundWallet(
-        { clientKey: command.clientKey, consumerAccountId: command.wallet, amount: command.amount.toString(), currency: command.currency, entryId, now },
-        { prior: this.fundings.get(command.clientKey) ?? { kind: 'none' }, wallet, funding: this.accounts.get(ledgerAccountId('funding', command.currency)) ?? null, walletBalance },
+        // One bank transfer reference per client key here: no other key has credited this one (fund-wallet.decider.spec.ts tests that case).
+        { clientKey: command.clientKey, consumerAccountId: command.wallet, amount: command.amount.toString(), currency: command.currency, externalReference: `ref_${command.clientKey}`, entryId, now },
+        { prior: this.fundings.get(command.clientKey) ?? { kind: 'none' }, wallet, funding: this.accounts.get(ledgerAccountId('funding', command.currency)) ?? null, walletBalance, referenceCreditedBy: null },
       );
       if (result.outcome !== 'posted') return;
-      this.fundings.set(command.clientKey, { kind: 'funded', consumerAccountId: command.wallet, amount: command.amount, currency: command.currency, entryId });
+      this.fundings.set(command.clientKey, { kind: 'funded', consumerAccountId: command.wallet, amount: command.amount, currency: command.currency, externalReference: `ref_${command.clientKey}`, entryId });
       this.post(result.entry, command.wallet, result.overdraft);
     }
   }

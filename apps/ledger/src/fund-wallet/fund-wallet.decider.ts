@@ -11,13 +11,16 @@ export interface FundWallet {
   readonly consumerAccountId: string;
   readonly amount: string;
   readonly currency: string;
+  /** The bank transfer this funding credits: per consumer account, one reference (in any case) credits once. */
+  readonly externalReference: string;
   readonly entryId: string;
   readonly now: string;
 }
 
 export type PriorFunding =
   | { readonly kind: 'none' }
-  | { readonly kind: 'funded'; readonly consumerAccountId: string; readonly amount: bigint; readonly currency: string; readonly entryId: string };
+  /** `externalReference` is null for a funding posted before ledger migration 0008 (it named none). */
+  | { readonly kind: 'funded'; readonly consumerAccountId: string; readonly amount: bigint; readonly currency: string; readonly externalReference: string | null; readonly entryId: string };
 
 export interface FundWalletState {
   readonly prior: PriorFunding;
@@ -25,10 +28,16 @@ export interface FundWalletState {
   /** The funding account of the wallet's currency. */
   readonly funding: Account | null;
   readonly walletBalance: bigint;
+  /** The funding entry that already credited the command's reference to this account (another client key), or null. */
+  readonly referenceCreditedBy: string | null;
 }
 
-/** Closed set, append-only. BALANCE_OUT_OF_RANGE: the wallet would hold more than balanceMinorUnitsMax. */
-export type FundingRejection = 'UNKNOWN_ACCOUNT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE' | 'BALANCE_OUT_OF_RANGE';
+/**
+ * Closed set, append-only. BALANCE_OUT_OF_RANGE: the wallet would hold more than balanceMinorUnitsMax.
+ * EXTERNAL_REFERENCE_USED: another funding (another client key) already credited this bank transfer
+ * to this account — one deposit credits once.
+ */
+export type FundingRejection = 'UNKNOWN_ACCOUNT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE' | 'BALANCE_OUT_OF_RANGE' | 'EXTERNAL_REFERENCE_USED';
 
 export type FundWalletResult =
   | { readonly outcome: 'posted'; readonly entry: EntryDraft; readonly amount: bigint; readonly walletBalanceAfter: bigint; readonly overdraft: OverdraftTransition }
@@ -40,12 +49,15 @@ export type FundWalletResult =
 export function decideFundWallet(command: FundWallet, state: FundWalletState): FundWalletResult {
   const amount = parseAmount(command.amount);
   if (state.prior.kind === 'funded') {
-    const same = state.prior.consumerAccountId === command.consumerAccountId && state.prior.amount === amount && state.prior.currency === command.currency;
+    // A funding from before references existed matches any: its retry must find it, not credit again.
+    const sameReference = state.prior.externalReference === null || sameExternalReference(state.prior.externalReference, command.externalReference);
+    const same = state.prior.consumerAccountId === command.consumerAccountId && state.prior.amount === amount && state.prior.currency === command.currency && sameReference;
     return { outcome: 'duplicate', conflicting: !same, entryId: state.prior.entryId };
   }
   if (amount === null || !isPostableAmount(amount)) return { outcome: 'rejected', code: 'AMOUNT_OUT_OF_RANGE' };
   if (state.wallet === null) return { outcome: 'rejected', code: 'UNKNOWN_ACCOUNT' };
   if (state.wallet.currency !== command.currency) return { outcome: 'rejected', code: 'CURRENCY_MISMATCH' };
+  if (state.referenceCreditedBy !== null) return { outcome: 'rejected', code: 'EXTERNAL_REFERENCE_USED' };
   assert(state.funding !== null && state.funding.currency === command.currency, 'a wallet’s currency has a funding account');
   const walletBalanceAfter = state.walletBalance + amount;
   if (walletBalanceAfter > balanceMinorUnitsMax) return { outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' };
@@ -65,4 +77,13 @@ export function decideFundWallet(command: FundWallet, state: FundWalletState): F
     postedAt: command.now,
   });
   return { outcome: 'posted', entry, amount, walletBalanceAfter, overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter) };
+}
+
+/**
+ * Whether two bank transfer references name the same transfer: compared without case (references are
+ * ASCII, see the route's schema), so a reference retyped in other case is still found — like the
+ * database's unique index on `lower(external_reference)` (ledger migration 0008).
+ */
+export function sameExternalReference(left: string, right: string): boolean {
+  return left.toLowerCase() === right.toLowerCase();
 }

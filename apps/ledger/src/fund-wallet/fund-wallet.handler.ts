@@ -6,6 +6,7 @@ import { postAdminEntry } from '../adapters/post-admin-entry';
 import { loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
 import { type Gated, type KeyConflict, MakerChecker, type Movement, type MovementActors } from '../maker-checker/maker-checker';
 import { ledgerAccountId } from '../domain/accounts';
+import { assert } from '../domain/assert';
 import { partitionOf } from '../domain/hash-chain';
 import { decideFundWallet, type FundWallet, type FundWalletResult, type PriorFunding } from './fund-wallet.decider';
 
@@ -39,13 +40,21 @@ export class FundWalletHandler {
     const balances = await loadBalances(sql, wallet ? [wallet] : []);
     const result = decideFundWallet(
       { ...request, entryId: randomUUID(), now },
-      { prior: await priorFunding(sql, request.clientKey), wallet, funding: accounts.get(ledgerAccountId('funding', request.currency)) ?? null, walletBalance: wallet ? (balances.get(walletId) ?? 0n) : 0n },
+      {
+        prior: await priorFunding(sql, request.clientKey),
+        wallet,
+        funding: accounts.get(ledgerAccountId('funding', request.currency)) ?? null,
+        walletBalance: wallet ? (balances.get(walletId) ?? 0n) : 0n,
+        // Read under the partition lock: a concurrent funding of this account waits, then finds this one's reference.
+        referenceCreditedBy: await referenceCreditedBy(sql, request.consumerAccountId, request.externalReference),
+      },
     );
     if (result.outcome !== 'posted') return result;
     const movement: Movement = {
       kind: 'funding',
       businessKey: request.clientKey,
-      command: { clientKey: request.clientKey, consumerAccountId: request.consumerAccountId, amount: request.amount, currency: request.currency },
+      // A held funding keeps its reference: the approval replays it, and the check runs again then.
+      command: { clientKey: request.clientKey, consumerAccountId: request.consumerAccountId, amount: request.amount, currency: request.currency, externalReference: request.externalReference },
       accountKey: request.consumerAccountId,
       amount: result.amount,
       currency: request.currency,
@@ -59,6 +68,7 @@ export class FundWalletHandler {
         requestId,
         now,
       });
+      await recordReference(sql, request, result.entry.entryId);
       return result.entry.entryId;
     });
     return held ?? result;
@@ -66,12 +76,37 @@ export class FundWalletHandler {
 }
 
 async function priorFunding(sql: SqlExecutor, clientKey: string): Promise<PriorFunding> {
-  const { rows } = await sql.query<{ entry_id: string; partition_key: string; amount: string; currency: string }>(
-    `SELECT e.entry_id, e.partition_key, p.amount::text, p.currency FROM ledger_entries e
+  const { rows } = await sql.query<{ entry_id: string; partition_key: string; amount: string; currency: string; external_reference: string | null }>(
+    `SELECT e.entry_id, e.partition_key, p.amount::text, p.currency, r.external_reference FROM ledger_entries e
        JOIN ledger_postings p ON p.entry_id = e.entry_id AND p.posting_index = 1
+       LEFT JOIN ledger_funding_references r ON r.entry_id = e.entry_id
       WHERE e.kind = 'funding' AND e.idempotency_key = $1`,
     [clientKey],
   );
   const row = rows[0];
-  return row ? { kind: 'funded', consumerAccountId: row.partition_key, amount: BigInt(row.amount), currency: row.currency, entryId: row.entry_id } : { kind: 'none' };
+  return row
+    ? { kind: 'funded', consumerAccountId: row.partition_key, amount: BigInt(row.amount), currency: row.currency, externalReference: row.external_reference, entryId: row.entry_id }
+    : { kind: 'none' };
+}
+
+/** The funding entry that credited this bank transfer reference to the account, if any (compared without case, like the unique index). */
+async function referenceCreditedBy(sql: SqlExecutor, consumerAccountId: string, externalReference: string): Promise<string | null> {
+  const { rows } = await sql.query<{ entry_id: string }>(
+    'SELECT entry_id FROM ledger_funding_references WHERE consumer_account_id = $1 AND lower(external_reference) = lower($2)',
+    [consumerAccountId, externalReference],
+  );
+  return rows[0]?.entry_id ?? null;
+}
+
+/**
+ * Records the reference a funding credited, in the transaction that posts it. The unique index on
+ * (account, lower(reference)) refuses a second one even if a check above were ever skipped.
+ */
+async function recordReference(sql: SqlExecutor, request: FundingRequest, entryId: string): Promise<void> {
+  const { rowCount } = await sql.query('INSERT INTO ledger_funding_references (consumer_account_id, external_reference, entry_id) VALUES ($1, $2, $3)', [
+    request.consumerAccountId,
+    request.externalReference,
+    entryId,
+  ]);
+  assert(rowCount === 1, 'a posted funding records its reference');
 }

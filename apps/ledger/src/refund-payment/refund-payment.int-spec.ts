@@ -32,7 +32,7 @@ describe('refunds and reversals', () => {
     await kit.publish(accountOpened(accountId));
     await waitFor(async () => (await kit.query('SELECT 1 FROM ledger_accounts WHERE owner_id = ANY($1)', [[merchantId, accountId]])).length === 2, 60_000, 'accounts');
     expect((await call('POST', `/admin/merchants/${merchantId}/fee-schedules`, { basisPoints: 100, fixedMinorUnits: '0', effectiveFrom: null })).status).toBe(201);
-    expect((await call('POST', '/admin/fundings', { clientKey: uniqueId('key'), consumerAccountId: accountId, amount: '5000', currency: 'EUR' })).status).toBe(200);
+    expect((await call('POST', '/admin/fundings', { clientKey: uniqueId('key'), consumerAccountId: accountId, amount: '5000', currency: 'EUR', externalReference: uniqueId('ref') })).status).toBe(200);
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventEnvelope, type PaymentVerifiedV1 } from '@settle/contracts';
 import { type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
-import { type Clock, CLOCK, SERVICE_CONFIG } from '@settle/platform';
+import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
 import { type Causation } from '../adapters/ledger-events';
 import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
 import { type LedgerSettings } from '../config';
@@ -12,7 +12,7 @@ import { type PostedEntry } from '../domain/entry';
 import { type FeeSchedule, zeroFeeSchedule } from '../domain/fees';
 import { appendToChain, type ChainHead, partitionOf } from '../domain/hash-chain';
 import { entityRetryAttemptsFor } from './retry-window';
-import { decideSettlePayment, type PriorSettlement, type SettlePaymentResult } from './settle-payment.decider';
+import { decideSettlePayment, type PriorSettlement, type ReplayField, type SettlePaymentResult } from './settle-payment.decider';
 import { failedEvents, settledEvents } from './settle-payment.events';
 
 interface SettlementRow {
@@ -21,6 +21,7 @@ interface SettlementRow {
   merchantId: string;
   amount: string;
   currency: string;
+  approvedAt: string;
   status: 'settled' | 'failed';
   reasonCode: string | null;
   fee: string | null;
@@ -28,6 +29,19 @@ interface SettlementRow {
   entryId: string | null;
   feeScheduleVersion: string | null;
 }
+
+/** A payment.verified that replayed a decided transaction id with other content (ledger_fraud_signals). */
+interface ReplaySignalRow {
+  signalId: string;
+  transactionId: string;
+  eventId: string;
+  differingFields: readonly ReplayField[];
+  recorded: Exclude<PriorSettlement, { kind: 'none' }>;
+  received: PaymentVerifiedV1;
+}
+
+/** The `alert` field of the error logged for a conflicting replay (what an alert rule matches on). */
+export const conflictingReplayAlert = 'SETTLED_TRANSACTION_REPLAYED_WITH_OTHER_CONTENT';
 
 /**
  * Settles `payment.verified` in bounded batches (one transaction per batch, the inbox in it): locks
@@ -48,6 +62,7 @@ export class SettlePaymentConsumer implements EventConsumer {
     private readonly outbox: Outbox,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) config: LedgerSettings,
+    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {
     this.batchSizeMax = config.SETTLE_LEDGER_SETTLEMENT_BATCH_SIZE;
     this.retryWindowMs = config.SETTLE_LEDGER_UNKNOWN_ACCOUNT_RETRY_WINDOW_MS;
@@ -74,6 +89,7 @@ export class SettlePaymentConsumer implements EventConsumer {
     const entries: PostedEntry[] = [];
     const outcomes: SettlementRow[] = [];
     const envelopes: EventEnvelope[] = [];
+    const replays: ReplaySignalRow[] = [];
     for (const { envelope, payload, partition } of payments) {
       const wallet = accounts.get(ledgerAccountId('wallet', payload.consumerAccountId)) ?? null;
       const result = decideSettlePayment(
@@ -89,29 +105,53 @@ export class SettlePaymentConsumer implements EventConsumer {
         },
       );
       const cause: Causation = { correlationId: envelope.correlationId, causationId: envelope.eventId, occurredAt: now };
-      this.apply(result, payload, wallet, partition, { heads, priors, balances, entries, outcomes, envelopes }, cause);
+      this.apply(result, envelope.eventId, payload, wallet, partition, { heads, priors, balances, entries, outcomes, envelopes, replays }, cause);
     }
     await appendEntries(sql, entries);
     await insertSettlements(sql, outcomes, now);
+    await this.recordConflictingReplays(sql, replays, now);
     // Built only by settle-payment.events.ts, whose spec validates every shape it returns.
     await this.outbox.append(sql, envelopes, { validation: 'builders-tested' });
   };
 
   private apply(
     result: SettlePaymentResult,
+    eventId: string,
     payment: PaymentVerifiedV1,
     wallet: Account | null,
     partition: number,
-    batch: { heads: Map<number, ChainHead>; priors: Map<string, PriorSettlement>; balances: Map<string, bigint>; entries: PostedEntry[]; outcomes: SettlementRow[]; envelopes: EventEnvelope[] },
+    batch: {
+      heads: Map<number, ChainHead>;
+      priors: Map<string, PriorSettlement>;
+      balances: Map<string, bigint>;
+      entries: PostedEntry[];
+      outcomes: SettlementRow[];
+      envelopes: EventEnvelope[];
+      replays: ReplaySignalRow[];
+    },
     cause: Causation,
   ): void {
-    const base = { transactionId: payment.transactionId, consumerAccountId: payment.consumerAccountId, merchantId: payment.merchantId, amount: payment.amount, currency: payment.currency };
+    const base = {
+      transactionId: payment.transactionId,
+      consumerAccountId: payment.consumerAccountId,
+      merchantId: payment.merchantId,
+      amount: payment.amount,
+      currency: payment.currency,
+      approvedAt: payment.approvedAt,
+    };
     switch (result.outcome) {
       case 'not-yet-seen':
         // The backbone retries with backoff; the decider turns it into a failure once the window ends.
         throw new EntityNotYetSeenError(result.entity, result.entityId);
       case 'duplicate':
         return;
+      case 'conflicting-replay': {
+        // What was decided stays; the replay is kept as evidence and alerted on (recordConflictingReplays).
+        const recorded = batch.priors.get(payment.transactionId);
+        assert(recorded !== undefined && recorded.kind !== 'none', 'a conflicting replay has a decided outcome');
+        batch.replays.push({ signalId: randomUUID(), transactionId: payment.transactionId, eventId, differingFields: result.differingFields, recorded, received: payment });
+        return;
+      }
       case 'failed':
         batch.priors.set(payment.transactionId, { kind: 'failed', ...base, amount: BigInt(payment.amount) });
         batch.outcomes.push({ ...base, status: 'failed', reasonCode: result.reasonCode, fee: null, merchantAmount: null, entryId: null, feeScheduleVersion: null });
@@ -141,15 +181,72 @@ export class SettlePaymentConsumer implements EventConsumer {
       }
     }
   }
+
+  /**
+   * Keeps each conflicting replay in `ledger_fraud_signals` (once per event: a redelivery changes
+   * nothing) and logs it at error with an `alert` field. No event: fraud.signal-raised is the
+   * verifier's contract and topic (docs/ledger.md, "Outcomes and reason codes").
+   */
+  private async recordConflictingReplays(sql: SqlExecutor, replays: readonly ReplaySignalRow[], raisedAt: string): Promise<void> {
+    if (replays.length === 0) return;
+    const { rows } = await sql.query<{ signal_id: string }>(
+      `INSERT INTO ledger_fraud_signals (signal_id, kind, transaction_id, event_id, differing_fields, recorded, received, raised_at)
+       SELECT signal_id, 'DUPLICATE_WITH_DIFFERENT_CONTENT', transaction_id, event_id, string_to_array(differing_fields, ','), recorded, received, $7::timestamptz
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[]) AS r(signal_id, transaction_id, event_id, differing_fields, recorded, received)
+       ON CONFLICT (transaction_id, event_id) DO NOTHING
+       RETURNING signal_id`,
+      [
+        replays.map((replay) => replay.signalId),
+        replays.map((replay) => replay.transactionId),
+        replays.map((replay) => replay.eventId),
+        replays.map((replay) => replay.differingFields.join(',')),
+        replays.map(({ recorded: { kind, amount, ...fields } }) => JSON.stringify({ status: kind, ...fields, amount: amount.toString() })),
+        replays.map((replay) => JSON.stringify(replay.received)),
+        raisedAt,
+      ],
+    );
+    const recordedIds = new Set(rows.map((row) => row.signal_id));
+    for (const replay of replays.filter((candidate) => recordedIds.has(candidate.signalId))) {
+      this.logger.error(
+        {
+          alert: conflictingReplayAlert,
+          signalId: replay.signalId,
+          transactionId: replay.transactionId,
+          eventId: replay.eventId,
+          differingFields: replay.differingFields,
+          recordedStatus: replay.recorded.kind,
+        },
+        'payment.verified replays a decided transaction id with other content: not settled again, kept as a fraud signal',
+      );
+    }
+  }
 }
 
 async function loadPriorSettlements(sql: SqlExecutor, transactionIds: readonly string[]): Promise<Map<string, PriorSettlement>> {
-  const { rows } = await sql.query<{ transaction_id: string; status: 'settled' | 'failed'; consumer_account_id: string; merchant_id: string; amount: string; currency: string }>(
-    'SELECT transaction_id, status, consumer_account_id, merchant_id, amount::text, currency FROM ledger_settlements WHERE transaction_id = ANY($1::text[])',
+  const { rows } = await sql.query<{
+    transaction_id: string;
+    status: 'settled' | 'failed';
+    consumer_account_id: string;
+    merchant_id: string;
+    amount: string;
+    currency: string;
+    approved_at: Date | null;
+  }>(
+    'SELECT transaction_id, status, consumer_account_id, merchant_id, amount::text, currency, approved_at FROM ledger_settlements WHERE transaction_id = ANY($1::text[])',
     [[...new Set(transactionIds)]],
   );
   return new Map(
-    rows.map((row) => [row.transaction_id, { kind: row.status, consumerAccountId: row.consumer_account_id, merchantId: row.merchant_id, amount: BigInt(row.amount), currency: row.currency }]),
+    rows.map((row) => [
+      row.transaction_id,
+      {
+        kind: row.status,
+        consumerAccountId: row.consumer_account_id,
+        merchantId: row.merchant_id,
+        amount: BigInt(row.amount),
+        currency: row.currency,
+        approvedAt: row.approved_at?.toISOString() ?? null,
+      },
+    ]),
   );
 }
 
@@ -168,9 +265,9 @@ async function insertSettlements(sql: SqlExecutor, rows: readonly SettlementRow[
   if (rows.length === 0) return;
   await sql.query(
     `INSERT INTO ledger_settlements (transaction_id, consumer_account_id, merchant_id, amount, currency, status, reason_code, fee,
-       merchant_amount, entry_id, fee_schedule_version, decided_at)
-     SELECT *, $12::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-       $9::bigint[], $10::text[], $11::text[])`,
+       merchant_amount, entry_id, fee_schedule_version, approved_at, decided_at)
+     SELECT *, $13::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+       $9::bigint[], $10::text[], $11::text[], $12::timestamptz[])`,
     [
       rows.map((row) => row.transactionId),
       rows.map((row) => row.consumerAccountId),
@@ -183,6 +280,7 @@ async function insertSettlements(sql: SqlExecutor, rows: readonly SettlementRow[
       rows.map((row) => row.merchantAmount),
       rows.map((row) => row.entryId),
       rows.map((row) => row.feeScheduleVersion),
+      rows.map((row) => row.approvedAt),
       decidedAt,
     ],
   );

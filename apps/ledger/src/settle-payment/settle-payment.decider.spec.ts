@@ -12,6 +12,7 @@ const command: SettlePayment = {
   merchantId: 'mer_1',
   amount: '1250',
   currency: 'EUR',
+  approvedAt: '2025-12-31T23:55:00.000Z',
   eventOccurredAt: '2026-01-01T00:00:00.000Z',
   entryId: 'entry_1',
   now: '2026-01-01T00:00:01.000Z',
@@ -65,11 +66,21 @@ describe('decideSettlePayment', () => {
     expect(decideSettlePayment(command, { ...state, walletBalance: -1n })).toMatchObject({ outcome: 'posted', overdraft: 'none' });
   });
 
-  it('is a duplicate when the payment was settled or failed before, and notices different content', () => {
-    const prior = { kind: 'settled', consumerAccountId: 'acc_1', merchantId: 'mer_1', amount: 1250n, currency: 'EUR' } as const;
-    expect(decideSettlePayment(command, { ...state, prior })).toEqual({ outcome: 'duplicate', conflicting: false });
-    expect(decideSettlePayment({ ...command, amount: '1251' }, { ...state, prior })).toEqual({ outcome: 'duplicate', conflicting: true });
-    expect(decideSettlePayment(command, { ...state, prior: { ...prior, kind: 'failed' }, wallet: null })).toEqual({ outcome: 'duplicate', conflicting: false });
+  it('is a quiet duplicate when the payment was settled or failed before with the same content', () => {
+    const prior = { kind: 'settled', consumerAccountId: 'acc_1', merchantId: 'mer_1', amount: 1250n, currency: 'EUR', approvedAt: '2025-12-31T23:55:00Z' } as const;
+    expect(decideSettlePayment(command, { ...state, prior })).toEqual({ outcome: 'duplicate' });
+    expect(decideSettlePayment(command, { ...state, prior: { ...prior, kind: 'failed' }, wallet: null })).toEqual({ outcome: 'duplicate' });
+    // An outcome from before approval times were kept is compared on the rest.
+    expect(decideSettlePayment(command, { ...state, prior: { ...prior, approvedAt: null } })).toEqual({ outcome: 'duplicate' });
+  });
+
+  it('calls a replay of a decided transaction id with other content a conflicting replay, naming every differing field', () => {
+    const prior = { kind: 'settled', consumerAccountId: 'acc_1', merchantId: 'mer_1', amount: 1250n, currency: 'EUR', approvedAt: '2025-12-31T23:55:00.000Z' } as const;
+    expect(decideSettlePayment({ ...command, amount: '1251' }, { ...state, prior })).toEqual({ outcome: 'conflicting-replay', differingFields: ['amount'] });
+    expect(decideSettlePayment({ ...command, consumerAccountId: 'acc_2', merchantId: 'mer_2', currency: 'USD', approvedAt: '2025-12-31T23:56:00.000Z' }, { ...state, prior: { ...prior, kind: 'failed' } })).toEqual({
+      outcome: 'conflicting-replay',
+      differingFields: ['consumerAccountId', 'merchantId', 'currency', 'approvedAt'],
+    });
   });
 
   it.each(['0', '1000000000000001', '9999999999999999999'])('fails an amount of %s as AMOUNT_OUT_OF_RANGE', (amount) => {

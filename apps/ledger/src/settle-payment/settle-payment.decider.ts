@@ -16,6 +16,8 @@ export interface SettlePayment {
   /** Wire amount: decimal string of minor units. */
   readonly amount: string;
   readonly currency: string;
+  /** When the terminal approved the payment (RFC 3339): kept beside the posting time, never hashed. */
+  readonly approvedAt: string;
   /** When the verifier published the event; an unknown account is waited for while it is recent. */
   readonly eventOccurredAt: string;
   /** Id the entry gets if it posts (passed in: the decider never generates ids). */
@@ -26,7 +28,18 @@ export interface SettlePayment {
 /** What the ledger already knows of this payment. */
 export type PriorSettlement =
   | { readonly kind: 'none' }
-  | { readonly kind: 'settled' | 'failed'; readonly consumerAccountId: string; readonly merchantId: string; readonly amount: bigint; readonly currency: string };
+  | {
+      readonly kind: 'settled' | 'failed';
+      readonly consumerAccountId: string;
+      readonly merchantId: string;
+      readonly amount: bigint;
+      readonly currency: string;
+      /** Null for an outcome decided before the ledger kept approval times (migration 0007). */
+      readonly approvedAt: string | null;
+    };
+
+/** The business fields a replay is compared on; a difference in any of them is a fraud signal. */
+export type ReplayField = 'consumerAccountId' | 'merchantId' | 'amount' | 'currency' | 'approvedAt';
 
 export interface SettlePaymentState {
   readonly prior: PriorSettlement;
@@ -51,20 +64,29 @@ export type SettlePaymentResult =
       readonly walletBalanceAfter: bigint;
       readonly overdraft: OverdraftTransition;
     }
-  /** Already settled or failed: nothing happens again. `conflicting` when the content differs (logged). */
-  | { readonly outcome: 'duplicate'; readonly conflicting: boolean }
+  /** Already settled or failed, same content: nothing happens again. */
+  | { readonly outcome: 'duplicate' }
+  /**
+   * Already settled or failed, other content: nothing is posted and what was decided stays, but the
+   * replay is a fraud signal (someone re-sent a settled transaction id with other content).
+   */
+  | { readonly outcome: 'conflicting-replay'; readonly differingFields: readonly [ReplayField, ...ReplayField[]] }
   | { readonly outcome: 'failed'; readonly reasonCode: SettlementFailureReason }
   /** An account or merchant not seen yet while the event is recent: retry later, post nothing. */
   | { readonly outcome: 'not-yet-seen'; readonly entity: 'account' | 'merchant'; readonly entityId: string };
 
 /**
  * Settles one verified payment: debit the wallet by the amount, credit the merchant's payable with
- * amount − fee and fee revenue with the fee. Checks, in order: already known → duplicate; amount
- * zero or above the journal's limit; wallet unknown (wait within the window, then fail); wallet
- * currency; merchant unknown (same); merchant currency. An overdraft never stops the entry.
+ * amount − fee and fee revenue with the fee. Checks, in order: already known → duplicate (same
+ * content) or conflicting replay (other content); amount zero or above the journal's limit; wallet
+ * unknown (wait within the window, then fail); wallet currency; merchant unknown (same); merchant
+ * currency. An overdraft never stops the entry.
  */
 export function decideSettlePayment(command: SettlePayment, state: SettlePaymentState): SettlePaymentResult {
-  if (state.prior.kind !== 'none') return { outcome: 'duplicate', conflicting: !sameContent(command, state.prior) };
+  if (state.prior.kind !== 'none') {
+    const [first, ...rest] = differingFields(command, state.prior);
+    return first === undefined ? { outcome: 'duplicate' } : { outcome: 'conflicting-replay', differingFields: [first, ...rest] };
+  }
 
   const amount = parseAmount(command.amount);
   if (amount === null || !isPostableAmount(amount)) return { outcome: 'failed', reasonCode: 'AMOUNT_OUT_OF_RANGE' };
@@ -110,11 +132,14 @@ function ageMs(command: SettlePayment): number {
   return age;
 }
 
-function sameContent(command: SettlePayment, prior: Exclude<PriorSettlement, { kind: 'none' }>): boolean {
-  return (
-    prior.consumerAccountId === command.consumerAccountId &&
-    prior.merchantId === command.merchantId &&
-    prior.currency === command.currency &&
-    parseAmount(command.amount) === prior.amount
-  );
+/** The fields in which a replay differs from what was decided (an unknown approval time is not compared). */
+function differingFields(command: SettlePayment, prior: Exclude<PriorSettlement, { kind: 'none' }>): ReplayField[] {
+  const fields: ReplayField[] = [];
+  if (prior.consumerAccountId !== command.consumerAccountId) fields.push('consumerAccountId');
+  if (prior.merchantId !== command.merchantId) fields.push('merchantId');
+  if (parseAmount(command.amount) !== prior.amount) fields.push('amount');
+  if (prior.currency !== command.currency) fields.push('currency');
+  // Compared as instants: PostgreSQL gives back another spelling of the same time.
+  if (prior.approvedAt !== null && Date.parse(prior.approvedAt) !== Date.parse(command.approvedAt)) fields.push('approvedAt');
+  return fields;
 }

@@ -80,6 +80,50 @@ describe('settling payment.verified', () => {
     expect(publishedOf('payment.settled', transactionId)).toHaveLength(1);
   });
 
+  it('keeps a replay of a settled transaction id with other content as a fraud signal, alerts on it, and leaves the settlement as it was', async () => {
+    const accountId = uniqueId('acc');
+    await kit.publish(accountOpened(accountId));
+    const original = paymentVerified({ consumerAccountId: accountId, merchantId, amount: '700', approvedAt: '2026-12-05T23:55:00.000Z' });
+    const transactionId = (original.payload as { transactionId: string }).transactionId;
+    await kit.publish(original);
+    await waitFor(async () => (await settlement(transactionId)).length > 0, 30_000, 'original settled');
+    const before = await kit.query('SELECT * FROM ledger_settlements WHERE transaction_id = $1', [transactionId]);
+    expect(before).toMatchObject([{ status: 'settled', amount: '700', approved_at: new Date('2026-12-05T23:55:00.000Z') }]);
+
+    // The same content as a new event: a quiet duplicate.
+    const sameContent = paymentVerified({ consumerAccountId: accountId, merchantId, amount: '700', approvedAt: '2026-12-05T23:55:00.000Z', transactionId });
+    // Another amount under the settled transaction id: a fraud signal. Published twice (a redelivery).
+    const otherAmount = paymentVerified({ consumerAccountId: accountId, merchantId, amount: '70000', approvedAt: '2026-12-05T23:55:00.000Z', transactionId });
+    await kit.publish(sameContent);
+    await kit.publish(otherAmount);
+    await kit.publish(otherAmount);
+    const marker = paymentVerified({ consumerAccountId: accountId, merchantId, amount: '1' });
+    await kit.publish(marker);
+    await waitFor(async () => (await settlement((marker.payload as { transactionId: string }).transactionId)).length > 0, 30_000, 'marker settled');
+
+    const signals = await kit.query<{ kind: string; event_id: string; differing_fields: string[]; recorded: Record<string, unknown>; received: Record<string, unknown> }>(
+      'SELECT kind, event_id, differing_fields, recorded, received FROM ledger_fraud_signals WHERE transaction_id = $1',
+      [transactionId],
+    );
+    expect(signals).toEqual([
+      {
+        kind: 'DUPLICATE_WITH_DIFFERENT_CONTENT',
+        event_id: otherAmount.eventId,
+        differing_fields: ['amount'],
+        recorded: expect.objectContaining({ status: 'settled', amount: '700', consumerAccountId: accountId, merchantId }),
+        received: expect.objectContaining({ amount: '70000', transactionId }),
+      },
+    ]);
+    const alerts = kit.test.logs.lines.filter((line) => line.alert === 'SETTLED_TRANSACTION_REPLAYED_WITH_OTHER_CONTENT' && line.transactionId === transactionId);
+    expect(alerts).toEqual([expect.objectContaining({ level: 'error', eventId: otherAmount.eventId, differingFields: ['amount'] })]);
+    // What was decided stays: the same outcome row, one entry, the wallet charged once.
+    expect(await kit.query('SELECT * FROM ledger_settlements WHERE transaction_id = $1', [transactionId])).toEqual(before);
+    expect(await kit.query('SELECT entry_id FROM ledger_entries WHERE transaction_id = $1', [transactionId])).toHaveLength(1);
+    expect(await balance(`wallet_${accountId}`)).toBe('-701');
+    await waitFor(() => publishedOf('payment.settled', (marker.payload as { transactionId: string }).transactionId).length > 0, 30_000, 'marker published');
+    expect(publishedOf('payment.settled', transactionId)).toHaveLength(1);
+  });
+
   it('waits for an unknown account within the window, then publishes settlement-failed UNKNOWN_ACCOUNT', async () => {
     const payment = paymentVerified({ consumerAccountId: uniqueId('acc'), merchantId, amount: '100' });
     const transactionId = (payment.payload as { transactionId: string }).transactionId;
@@ -142,6 +186,18 @@ describe('settling payment.verified', () => {
         WHERE b.debits <> coalesce(p.d, 0) OR b.credits <> coalesce(p.c, 0)`,
     );
     expect(drift).toEqual([]);
+  });
+
+  it('has the database refuse postings that do not balance per currency, storing none of them', async () => {
+    const insert = (entryId: string, legs: Array<[side: string, amount: string, currency: string]>) =>
+      kit.query(
+        `INSERT INTO ledger_postings (entry_id, posting_index, account_id, partition, side, amount, currency, posted_at)
+         SELECT $1, i - 1, 'wallet_x', 0, side, amount, currency, now() FROM unnest($2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS leg(side, amount, currency, i)`,
+        [entryId, legs.map(([side]) => side), legs.map(([, amount]) => amount), legs.map(([, , currency]) => currency)],
+      );
+    await expect(insert('unbalanced-amount', [['debit', '100', 'EUR'], ['credit', '99', 'EUR']])).rejects.toThrow(/postings of entry unbalanced-amount do not balance in EUR/);
+    await expect(insert('unbalanced-currency', [['debit', '100', 'EUR'], ['credit', '100', 'USD']])).rejects.toThrow(/do not balance in (EUR|USD)/);
+    expect(await kit.query('SELECT 1 FROM ledger_postings WHERE entry_id LIKE $1', ['unbalanced-%'])).toEqual([]);
   });
 
   it('published only events that satisfy their contracts (the outbox does not check settlement’s own)', () => {

@@ -3,6 +3,26 @@ import { normalBalance } from '../adapters/postgres/journal-store';
 import { type AccountType } from '../domain/accounts';
 import { assert } from '../domain/assert';
 
+/**
+ * Which time a statement or reconciliation groups by: `posted`, when the ledger posted the entry
+ * (and decided the outcome); `approved`, when the terminal approved the payment. An offline payment
+ * approved at 23:55 and uploaded after midnight is on the first day by approval, the second by
+ * posting. Entries other than payments (and outcomes from before migration 0007) have no approval
+ * time: their approval time is taken to be their posting time.
+ */
+export const dateBases = ['posted', 'approved'] as const;
+export type DateBasis = (typeof dateBases)[number];
+
+/**
+ * The SQL time of a posting (`p`, its entry `e`) and of an outcome (`s`) on a basis. Chosen from this
+ * closed table, never built from input. `s` is joined by `settlementJoin` (payments only).
+ */
+const basisTime: Record<DateBasis, { posting: string; entry: string; outcome: string }> = {
+  posted: { posting: 'p.posted_at', entry: 'e.posted_at', outcome: 's.decided_at' },
+  approved: { posting: 'coalesce(s.approved_at, p.posted_at)', entry: 'coalesce(s.approved_at, e.posted_at)', outcome: 'coalesce(s.approved_at, s.decided_at)' },
+};
+const settlementJoin = `LEFT JOIN ledger_settlements s ON e.kind = 'payment' AND s.transaction_id = e.transaction_id AND s.entry_id = e.entry_id`;
+
 /** A statement page holds at most this many lines (the default is smaller). */
 export const statementPageSizeMax = 500;
 export const statementPageSizeDefault = 100;
@@ -18,6 +38,8 @@ export interface StatementLine {
   /** The line's effect on the balance, on the account's normal side. */
   readonly change: string;
   readonly postedAt: string;
+  /** When the terminal approved the payment; null for other entries. */
+  readonly approvedAt: string | null;
 }
 
 /** Opaque keyset cursor: the (postedAt, entryId, postingIndex) of the last line of the previous page. */
@@ -46,6 +68,7 @@ interface LineRow extends Record<string, unknown> {
   side: 'debit' | 'credit';
   amount: string;
   posted_at: Date;
+  approved_at: Date | null;
 }
 
 const toLine = (type: AccountType, row: LineRow): StatementLine => ({
@@ -58,6 +81,7 @@ const toLine = (type: AccountType, row: LineRow): StatementLine => ({
   amount: row.amount,
   change: normalBalance(type, row.side === 'debit' ? BigInt(row.amount) : -BigInt(row.amount)).toString(),
   postedAt: row.posted_at.toISOString(),
+  approvedAt: row.approved_at?.toISOString() ?? null,
 });
 
 /** One page of an account's postings in (postedAt, entryId, postingIndex) order, after the cursor. */
@@ -69,8 +93,8 @@ export async function statementPage(
   assert(page.limit >= 1 && page.limit <= statementPageSizeMax, `a page has 1..${statementPageSizeMax} lines`);
   const after = page.after ?? { postedAt: '-infinity', entryId: '', postingIndex: -1 };
   const { rows } = await sql.query<LineRow>(
-    `SELECT p.entry_id, p.posting_index, e.kind, e.transaction_id, e.original_entry_id, p.side, p.amount::text, p.posted_at
-       FROM ledger_postings p JOIN ledger_entries e ON e.entry_id = p.entry_id
+    `SELECT p.entry_id, p.posting_index, e.kind, e.transaction_id, e.original_entry_id, p.side, p.amount::text, p.posted_at, s.approved_at
+       FROM ledger_postings p JOIN ledger_entries e ON e.entry_id = p.entry_id ${settlementJoin}
       WHERE p.account_id = $1 AND (p.posted_at, p.entry_id, p.posting_index) > ($2::timestamptz, $3::text, $4::smallint)
       ORDER BY p.posted_at, p.entry_id, p.posting_index LIMIT $5`,
     [account.accountId, after.postedAt, after.entryId, after.postingIndex, page.limit + 1],
@@ -85,6 +109,8 @@ export interface MerchantDayLine {
   readonly kind: string;
   readonly transactionId: string | null;
   readonly postedAt: string;
+  /** When the terminal approved the payment; null for other entries. */
+  readonly approvedAt: string | null;
   /** What the merchant is owed more (+) or less (−) because of this entry. */
   readonly net: string;
   /** The processor's fee in this entry (+ charged, − given back by a reversal). */
@@ -95,6 +121,8 @@ export interface MerchantDayStatement {
   readonly merchantId: string;
   readonly date: string;
   readonly timeZone: string;
+  /** Which time puts an entry in the day (and before it, in the opening balance). */
+  readonly dateBasis: DateBasis;
   readonly currency: string;
   readonly from: string;
   readonly to: string;
@@ -104,28 +132,48 @@ export interface MerchantDayStatement {
   readonly lines: readonly MerchantDayLine[];
 }
 
-/** A merchant's end-of-day statement: the day is midnight to midnight in the merchant's time zone. */
-export async function merchantDayStatement(sql: SqlExecutor, merchant: { merchantId: string; payableAccountId: string; timeZone: string; currency: string }, date: string): Promise<MerchantDayStatement> {
+/**
+ * A merchant's end-of-day statement: the day is midnight to midnight in the merchant's time zone, an
+ * entry is in it when its time on the date basis is.
+ */
+export async function merchantDayStatement(
+  sql: SqlExecutor,
+  merchant: { merchantId: string; payableAccountId: string; timeZone: string; currency: string },
+  date: string,
+  dateBasis: DateBasis,
+): Promise<MerchantDayStatement> {
+  const time = basisTime[dateBasis].posting;
   const { rows: bounds } = await sql.query<{ from: Date; to: Date }>(
     `SELECT ($1::date::timestamp AT TIME ZONE $2) AS from, (($1::date + 1)::timestamp AT TIME ZONE $2) AS to`,
     [date, merchant.timeZone],
   );
   const { from, to } = bounds[0]!;
   const { rows: opening } = await sql.query<{ net: string | null }>(
-    `SELECT sum(CASE side WHEN 'credit' THEN amount ELSE -amount END)::text AS net FROM ledger_postings WHERE account_id = $1 AND posted_at < $2`,
+    `SELECT sum(CASE p.side WHEN 'credit' THEN p.amount ELSE -p.amount END)::text AS net
+       FROM ledger_postings p JOIN ledger_entries e ON e.entry_id = p.entry_id ${settlementJoin}
+      WHERE p.account_id = $1 AND ${time} < $2`,
     [merchant.payableAccountId, from],
   );
-  const { rows } = await sql.query<{ entry_id: string; kind: string; transaction_id: string | null; posted_at: Date; net: string; fee: string }>(
-    `SELECT e.entry_id, e.kind, e.transaction_id, e.posted_at,
+  const { rows } = await sql.query<{ entry_id: string; kind: string; transaction_id: string | null; posted_at: Date; approved_at: Date | null; net: string; fee: string }>(
+    `SELECT e.entry_id, e.kind, e.transaction_id, e.posted_at, s.approved_at,
             sum(CASE WHEN p.account_id = $1 THEN (CASE p.side WHEN 'credit' THEN p.amount ELSE -p.amount END) ELSE 0 END)::text AS net,
             sum(CASE WHEN p.account_id = $4 THEN (CASE p.side WHEN 'credit' THEN p.amount ELSE -p.amount END) ELSE 0 END)::text AS fee
-       FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.entry_id
-      WHERE e.entry_id IN (SELECT entry_id FROM ledger_postings WHERE account_id = $1 AND posted_at >= $2 AND posted_at < $3)
-      GROUP BY e.entry_id, e.kind, e.transaction_id, e.posted_at
-      ORDER BY e.posted_at, e.entry_id`,
+       FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.entry_id ${settlementJoin}
+      WHERE e.entry_id IN (SELECT p.entry_id FROM ledger_postings p JOIN ledger_entries e ON e.entry_id = p.entry_id ${settlementJoin}
+                            WHERE p.account_id = $1 AND ${time} >= $2 AND ${time} < $3)
+      GROUP BY e.entry_id, e.kind, e.transaction_id, e.posted_at, s.approved_at
+      ORDER BY min(${time}), e.entry_id`,
     [merchant.payableAccountId, from, to, `fee-revenue_${merchant.currency}`],
   );
-  const lines = rows.map((row) => ({ entryId: row.entry_id, kind: row.kind, transactionId: row.transaction_id, postedAt: row.posted_at.toISOString(), net: row.net, fee: row.fee }));
+  const lines = rows.map((row) => ({
+    entryId: row.entry_id,
+    kind: row.kind,
+    transactionId: row.transaction_id,
+    postedAt: row.posted_at.toISOString(),
+    approvedAt: row.approved_at?.toISOString() ?? null,
+    net: row.net,
+    fee: row.fee,
+  }));
   const totals = new Map<string, { count: number; net: bigint; fee: bigint }>();
   let closing = BigInt(opening[0]?.net ?? '0');
   const openingBalance = closing;
@@ -141,6 +189,7 @@ export async function merchantDayStatement(sql: SqlExecutor, merchant: { merchan
     merchantId: merchant.merchantId,
     date,
     timeZone: merchant.timeZone,
+    dateBasis,
     currency: merchant.currency,
     from: from.toISOString(),
     to: to.toISOString(),
@@ -155,8 +204,21 @@ export async function merchantDayStatement(sql: SqlExecutor, merchant: { merchan
 export function merchantDayStatementCsv(statement: MerchantDayStatement): string {
   const quote = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
   const rows = [
-    ['merchant_id', 'date', 'time_zone', 'currency', 'entry_id', 'kind', 'transaction_id', 'posted_at', 'net_minor', 'fee_minor'],
-    ...statement.lines.map((line) => [statement.merchantId, statement.date, statement.timeZone, statement.currency, line.entryId, line.kind, line.transactionId ?? '', line.postedAt, line.net, line.fee]),
+    ['merchant_id', 'date', 'time_zone', 'currency', 'entry_id', 'kind', 'transaction_id', 'posted_at', 'net_minor', 'fee_minor', 'approved_at', 'date_basis'],
+    ...statement.lines.map((line) => [
+      statement.merchantId,
+      statement.date,
+      statement.timeZone,
+      statement.currency,
+      line.entryId,
+      line.kind,
+      line.transactionId ?? '',
+      line.postedAt,
+      line.net,
+      line.fee,
+      line.approvedAt ?? '',
+      statement.dateBasis,
+    ]),
   ];
   return rows.map((row) => row.map(quote).join(',')).join('\r\n') + '\r\n';
 }
@@ -164,6 +226,8 @@ export function merchantDayStatementCsv(statement: MerchantDayStatement): string
 export interface ReconciliationReport {
   readonly from: string;
   readonly to: string;
+  /** Which time puts an outcome and a posting in [from, to). */
+  readonly dateBasis: DateBasis;
   readonly ok: boolean;
   readonly settlements: { settled: number; failed: number; settledWithoutEntry: number; paymentEntriesWithoutSettlement: number; amountMismatches: number };
   readonly currencies: ReadonlyArray<{ currency: string; settledAmount: string; paymentEntryAmount: string; fees: string; feeRevenuePosted: string; payouts: string; fundings: string; debits: string; credits: string; balanced: boolean }>;
@@ -172,18 +236,21 @@ export interface ReconciliationReport {
 /**
  * Reconciliation of a UTC period: every settled outcome has its payment entry with the same amount
  * and fee (and the reverse); per currency the settled totals equal the journal's, and debits equal
- * credits over the period's postings.
+ * credits over the period's postings. Outcomes and postings are in the period by the date basis; a
+ * payment's outcome and entry share their approval time, so they reconcile on either basis.
  */
-export async function reconciliation(sql: SqlExecutor, from: string, to: string): Promise<ReconciliationReport> {
+export async function reconciliation(sql: SqlExecutor, from: string, to: string, dateBasis: DateBasis): Promise<ReconciliationReport> {
+  const time = basisTime[dateBasis];
+  const decided = `${time.outcome} >= $1 AND ${time.outcome} < $2`;
   const { rows: checks } = await sql.query<{ settled: number; failed: number; without_entry: number; without_settlement: number; mismatches: number }>(
-    `SELECT (SELECT count(*)::int FROM ledger_settlements WHERE status = 'settled' AND decided_at >= $1 AND decided_at < $2) AS settled,
-            (SELECT count(*)::int FROM ledger_settlements WHERE status = 'failed' AND decided_at >= $1 AND decided_at < $2) AS failed,
-            (SELECT count(*)::int FROM ledger_settlements s WHERE s.status = 'settled' AND s.decided_at >= $1 AND s.decided_at < $2
+    `SELECT (SELECT count(*)::int FROM ledger_settlements s WHERE s.status = 'settled' AND ${decided}) AS settled,
+            (SELECT count(*)::int FROM ledger_settlements s WHERE s.status = 'failed' AND ${decided}) AS failed,
+            (SELECT count(*)::int FROM ledger_settlements s WHERE s.status = 'settled' AND ${decided}
                 AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.entry_id = s.entry_id AND e.kind = 'payment')) AS without_entry,
-            (SELECT count(*)::int FROM ledger_entries e WHERE e.kind = 'payment' AND e.posted_at >= $1 AND e.posted_at < $2
-                AND NOT EXISTS (SELECT 1 FROM ledger_settlements s WHERE s.entry_id = e.entry_id AND s.status = 'settled')) AS without_settlement,
+            (SELECT count(*)::int FROM ledger_entries e ${settlementJoin} WHERE e.kind = 'payment' AND ${time.entry} >= $1 AND ${time.entry} < $2
+                AND NOT EXISTS (SELECT 1 FROM ledger_settlements settled WHERE settled.entry_id = e.entry_id AND settled.status = 'settled')) AS without_settlement,
             (SELECT count(*)::int FROM ledger_settlements s JOIN ledger_postings p ON p.entry_id = s.entry_id AND p.side = 'debit'
-              WHERE s.status = 'settled' AND s.decided_at >= $1 AND s.decided_at < $2 AND p.amount <> s.amount) AS mismatches`,
+              WHERE s.status = 'settled' AND ${decided} AND p.amount <> s.amount) AS mismatches`,
     [from, to],
   );
   const { rows: currencies } = await sql.query<{
@@ -198,18 +265,19 @@ export async function reconciliation(sql: SqlExecutor, from: string, to: string)
     credits: string;
   }>(
     `WITH period AS (
-       SELECT p.*, e.kind, a.purpose FROM ledger_postings p JOIN ledger_entries e ON e.entry_id = p.entry_id JOIN ledger_accounts a ON a.account_id = p.account_id
-        WHERE p.posted_at >= $1 AND p.posted_at < $2)
+       SELECT p.*, e.kind, a.purpose FROM ledger_postings p JOIN ledger_entries e ON e.entry_id = p.entry_id ${settlementJoin} JOIN ledger_accounts a ON a.account_id = p.account_id
+        WHERE ${time.posting} >= $1 AND ${time.posting} < $2),
+     outcomes AS (SELECT s.* FROM ledger_settlements s WHERE ${decided})
      SELECT c.currency,
-            coalesce((SELECT sum(amount) FROM ledger_settlements WHERE status = 'settled' AND currency = c.currency AND decided_at >= $1 AND decided_at < $2), 0)::text AS settled_amount,
+            coalesce((SELECT sum(amount) FROM outcomes WHERE status = 'settled' AND currency = c.currency), 0)::text AS settled_amount,
             coalesce((SELECT sum(amount) FROM period WHERE currency = c.currency AND kind = 'payment' AND side = 'debit'), 0)::text AS payment_amount,
-            coalesce((SELECT sum(fee) FROM ledger_settlements WHERE status = 'settled' AND currency = c.currency AND decided_at >= $1 AND decided_at < $2), 0)::text AS fees,
+            coalesce((SELECT sum(fee) FROM outcomes WHERE status = 'settled' AND currency = c.currency), 0)::text AS fees,
             coalesce((SELECT sum(amount) FROM period WHERE currency = c.currency AND kind = 'payment' AND purpose = 'fee-revenue'), 0)::text AS fee_revenue,
             coalesce((SELECT sum(amount) FROM period WHERE currency = c.currency AND kind = 'payout' AND side = 'credit'), 0)::text AS payouts,
             coalesce((SELECT sum(amount) FROM period WHERE currency = c.currency AND kind = 'funding' AND side = 'debit'), 0)::text AS fundings,
             coalesce((SELECT sum(amount) FROM period WHERE currency = c.currency AND side = 'debit'), 0)::text AS debits,
             coalesce((SELECT sum(amount) FROM period WHERE currency = c.currency AND side = 'credit'), 0)::text AS credits
-       FROM (SELECT DISTINCT currency FROM period UNION SELECT DISTINCT currency FROM ledger_settlements WHERE decided_at >= $1 AND decided_at < $2) AS c
+       FROM (SELECT DISTINCT currency FROM period UNION SELECT DISTINCT currency FROM outcomes) AS c
       ORDER BY c.currency`,
     [from, to],
   );
@@ -234,6 +302,7 @@ export async function reconciliation(sql: SqlExecutor, from: string, to: string)
   return {
     from,
     to,
+    dateBasis,
     ok,
     settlements: { settled: check.settled, failed: check.failed, settledWithoutEntry: check.without_entry, paymentEntriesWithoutSettlement: check.without_settlement, amountMismatches: check.mismatches },
     currencies: perCurrency,

@@ -5,6 +5,8 @@ import { AdminOnly, JsonSchemaValidationPipe, ProblemException, SQL_POOL } from 
 import { DataSource } from 'typeorm';
 import { type AccountType, ledgerAccountId } from '../domain/accounts';
 import {
+  type DateBasis,
+  dateBases,
   decodeCursor,
   merchantDayStatement,
   type MerchantDayStatement,
@@ -32,6 +34,14 @@ const statementQuerySchema = {
   additionalProperties: false,
   properties: { limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' }, cursor: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' } },
 };
+
+/** `?dateBasis=posted|approved` (default posted): which time puts an entry in a day or a period. */
+interface DateBasisQuery {
+  dateBasis?: DateBasis;
+}
+const dateBasisProperty = { type: 'string', enum: dateBases } as const;
+const dateBasisQuerySchema = { type: 'object', additionalProperties: false, properties: { dateBasis: dateBasisProperty } } as const;
+const dateBasisDefault: DateBasis = 'posted';
 
 const notFound = (what: string) => new ProblemException({ status: HttpStatus.NOT_FOUND, code: 'NOT_FOUND', title: 'Not found', detail: `${what} was not found.` });
 const invalid = (field: string, message: string) =>
@@ -66,12 +76,13 @@ export class StatementsController {
 
   @Get('merchants/:merchantId/statements/:date')
   @AdminOnly('ledger.admin.merchant-statement')
-  @ApiOperation({ summary: 'A merchant’s end-of-day statement (the day in the merchant’s time zone) as JSON.' })
+  @ApiOperation({ summary: 'A merchant’s end-of-day statement (the day in the merchant’s time zone) as JSON; ?dateBasis=posted (default) or approved.' })
   merchantStatement(
     @Param('merchantId', new JsonSchemaValidationPipe(identifier)) merchantId: string,
     @Param('date', new JsonSchemaValidationPipe(calendarDate)) date: string,
+    @Query(new JsonSchemaValidationPipe<DateBasisQuery>(dateBasisQuerySchema)) query: DateBasisQuery,
   ): Promise<MerchantDayStatement> {
-    return this.dayStatement(merchantId, date);
+    return this.dayStatement(merchantId, date, query.dateBasis ?? dateBasisDefault);
   }
 
   @Get('merchants/:merchantId/statements/:date/csv')
@@ -81,22 +92,30 @@ export class StatementsController {
   async merchantStatementCsv(
     @Param('merchantId', new JsonSchemaValidationPipe(identifier)) merchantId: string,
     @Param('date', new JsonSchemaValidationPipe(calendarDate)) date: string,
+    @Query(new JsonSchemaValidationPipe<DateBasisQuery>(dateBasisQuerySchema)) query: DateBasisQuery,
   ): Promise<string> {
-    return merchantDayStatementCsv(await this.dayStatement(merchantId, date));
+    return merchantDayStatementCsv(await this.dayStatement(merchantId, date, query.dateBasis ?? dateBasisDefault));
   }
 
   @Get('reconciliation')
   @AdminOnly('ledger.admin.reconciliation')
-  @ApiOperation({ summary: 'Reconciles settlement outcomes with the journal over [from, to) (UTC), and debits with credits per currency.' })
+  @ApiOperation({ summary: 'Reconciles settlement outcomes with the journal over [from, to) (UTC), and debits with credits per currency; ?dateBasis=posted (default) or approved.' })
   async reconcile(
-    @Query(new JsonSchemaValidationPipe<{ from: string; to: string }>({ type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: timestamp, to: timestamp } }))
-    query: { from: string; to: string },
+    @Query(
+      new JsonSchemaValidationPipe<{ from: string; to: string } & DateBasisQuery>({
+        type: 'object',
+        additionalProperties: false,
+        required: ['from', 'to'],
+        properties: { from: timestamp, to: timestamp, dateBasis: dateBasisProperty },
+      }),
+    )
+    query: { from: string; to: string } & DateBasisQuery,
   ): Promise<ReconciliationReport> {
     if (Date.parse(query.from) >= Date.parse(query.to)) throw invalid('to', 'must be after from');
-    return reconciliation(this.pool, query.from, query.to);
+    return reconciliation(this.pool, query.from, query.to, query.dateBasis ?? dateBasisDefault);
   }
 
-  private async dayStatement(merchantId: string, date: string): Promise<MerchantDayStatement> {
+  private async dayStatement(merchantId: string, date: string, dateBasis: DateBasis): Promise<MerchantDayStatement> {
     const settings: Array<{ time_zone: string; settlement_currency: string }> = await this.dataSource.query(
       'SELECT time_zone, settlement_currency FROM ledger_merchant_settings WHERE merchant_id = $1',
       [merchantId],
@@ -107,6 +126,7 @@ export class StatementsController {
       this.pool,
       { merchantId, payableAccountId: ledgerAccountId('merchant-payable', merchantId), timeZone: merchant.time_zone, currency: merchant.settlement_currency },
       date,
+      dateBasis,
     );
   }
 }

@@ -37,7 +37,7 @@ describe('statements and reconciliation', () => {
     await waitFor(async () => (await kit.query('SELECT 1 FROM ledger_merchant_settings WHERE merchant_id = $1', [merchantId])).length === 1, 60_000, 'merchant');
     await waitFor(async () => (await kit.query('SELECT 1 FROM ledger_accounts WHERE owner_id = ANY($1)', [[merchantId, accountId]])).length === 2, 60_000, 'accounts');
     expect((await call('POST', `/admin/merchants/${merchantId}/fee-schedules`, { basisPoints: 100, fixedMinorUnits: '0', effectiveFrom: null })).status).toBe(201);
-    expect((await call('POST', '/admin/fundings', { clientKey: uniqueId('key'), consumerAccountId: accountId, amount: '10000', currency: 'EUR' })).status).toBe(200);
+    expect((await call('POST', '/admin/fundings', { clientKey: uniqueId('key'), consumerAccountId: accountId, amount: '10000', currency: 'EUR', externalReference: uniqueId('ref') })).status).toBe(200);
     const first = await settle('1000');
     await settle('2000');
     await settle('3000');
@@ -100,7 +100,7 @@ describe('statements and reconciliation', () => {
     expect(csv.status).toBe(200);
     expect(csv.contentType).toMatch(/^text\/csv/);
     const rows = csv.text.trimEnd().split('\r\n');
-    expect(rows[0]).toBe('merchant_id,date,time_zone,currency,entry_id,kind,transaction_id,posted_at,net_minor,fee_minor');
+    expect(rows[0]).toBe('merchant_id,date,time_zone,currency,entry_id,kind,transaction_id,posted_at,net_minor,fee_minor,approved_at,date_basis');
     expect(rows.slice(1).map((row) => row.split(',')[5])).toEqual(['payment', 'payment', 'payment', 'refund', 'payout']);
 
     const yesterday = localDate(new Date(from.getTime() - 12 * 3_600_000));
@@ -135,5 +135,50 @@ describe('statements and reconciliation', () => {
       },
     });
     expect((await call('GET', `/admin/reconciliation?from=${to}&to=${startedAt}`)).status).toBe(400);
+  });
+
+  // Runs last: its payment is approved before the local midnight the tests above count from.
+  it('finds an offline payment approved at 23:55 and uploaded after midnight under both days: by approval and by posting', async () => {
+    const lateMerchant = uniqueId('mer');
+    const lateAccount = uniqueId('acc');
+    await kit.publish(merchantOnboarded(lateMerchant, 'EUR', timeZone));
+    await kit.publish(accountOpened(lateAccount));
+    await waitFor(async () => (await kit.query('SELECT 1 FROM ledger_accounts WHERE owner_id = ANY($1)', [[lateMerchant, lateAccount]])).length === 2, 60_000, 'accounts');
+    await waitFor(async () => (await kit.query('SELECT 1 FROM ledger_merchant_settings WHERE merchant_id = $1', [lateMerchant])).length === 1, 60_000, 'merchant');
+    const today = localDate(new Date());
+    const midnight = new Date(String((await call('GET', `/admin/merchants/${lateMerchant}/statements/${today}`)).body.from));
+    const approvedAt = new Date(midnight.getTime() - 5 * 60_000).toISOString(); // 23:55 the day before, in the merchant's zone
+    const yesterday = localDate(new Date(approvedAt));
+    const payment = paymentVerified({ consumerAccountId: lateAccount, merchantId: lateMerchant, amount: '800', approvedAt });
+    const transactionId = (payment.payload as { transactionId: string }).transactionId;
+    await kit.publish(payment);
+    await waitFor(async () => (await call('GET', `/admin/settlements/${transactionId}`)).status === 200, 30_000, 'settlement');
+
+    const day = async (date: string, basis?: string) => {
+      const answer = await call('GET', `/admin/merchants/${lateMerchant}/statements/${date}${basis ? `?dateBasis=${basis}` : ''}`);
+      expect(answer.status).toBe(200);
+      return answer.body as { dateBasis: string; lines: Array<{ transactionId: string; approvedAt: string | null }>; closingBalance: string; openingBalance: string };
+    };
+    const withPayment = { lines: [expect.objectContaining({ transactionId, approvedAt })] };
+    expect(await day(today)).toMatchObject({ dateBasis: 'posted', ...withPayment, openingBalance: '0', closingBalance: '800' });
+    expect(await day(yesterday, 'posted')).toMatchObject({ dateBasis: 'posted', lines: [], closingBalance: '0' });
+    expect(await day(yesterday, 'approved')).toMatchObject({ dateBasis: 'approved', ...withPayment, openingBalance: '0', closingBalance: '800' });
+    expect(await day(today, 'approved')).toMatchObject({ dateBasis: 'approved', lines: [], openingBalance: '800', closingBalance: '800' });
+    const csv = await call('GET', `/admin/merchants/${lateMerchant}/statements/${yesterday}/csv?dateBasis=approved`);
+    expect(csv.text.trimEnd().split('\r\n')[1]).toMatch(new RegExp(`,${transactionId},.*,800,0,${approvedAt},approved$`));
+
+    // Reconciliation of the last ten minutes before local midnight: the payment by approval, nothing by posting.
+    const window = `from=${new Date(midnight.getTime() - 10 * 60_000).toISOString()}&to=${midnight.toISOString()}`;
+    expect((await call('GET', `/admin/reconciliation?${window}&dateBasis=approved`)).body).toMatchObject({
+      dateBasis: 'approved',
+      ok: true,
+      settlements: { settled: 1, failed: 0, settledWithoutEntry: 0, paymentEntriesWithoutSettlement: 0, amountMismatches: 0 },
+      currencies: [{ currency: 'EUR', settledAmount: '800', paymentEntryAmount: '800', debits: '800', credits: '800', balanced: true }],
+    });
+    expect((await call('GET', `/admin/reconciliation?${window}`)).body).toMatchObject({ dateBasis: 'posted', ok: true, settlements: { settled: 0 }, currencies: [] });
+
+    for (const path of [`/admin/merchants/${lateMerchant}/statements/${today}?dateBasis=settled`, `/admin/reconciliation?${window}&dateBasis=`]) {
+      expect(await call('GET', path)).toMatchObject({ status: 400, contentType: expect.stringContaining('application/problem+json'), body: { code: 'VALIDATION_FAILED', errors: [{ field: 'dateBasis' }] } });
+    }
   });
 });
