@@ -33,7 +33,14 @@ const shared = {
 
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,demo,bench}/**/*.spec.ts', '<rootDir>/test/architecture/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: [
+        '<rootDir>/{apps,libs,demo,bench}/**/*.spec.ts',
+        '<rootDir>/test/architecture/**/*.spec.ts',
+      ],
+    },
     {
       ...shared,
       displayName: 'integration',
@@ -43,6 +50,11 @@ module.exports = {
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.js'],
     },
     // Long runs against a stack and a Kafka of their own, run after the others by `npm test` (or alone: `npm run test:faults`).
-    { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/e2e/**/*.faults-spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.js'] },
+    {
+      ...shared,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/e2e/**/*.faults-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.js'],
+    },
   ],
 };

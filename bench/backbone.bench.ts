@@ -4,8 +4,22 @@
 // Run with `npm run bench -- backbone` (it starts its own Kafka unless KAFKA_BROKERS is set).
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { type ConsumedEvent, InboxConsumer, OutboxRelay, appendToOutbox, inTransaction, type SqlExecutor } from '@settle/messaging';
-import { balanceEffect, balanceEffectSetBased, brokers, createHarness, type Harness, paymentVerified } from '../libs/messaging/src/testing/harness';
+import {
+  type ConsumedEvent,
+  InboxConsumer,
+  OutboxRelay,
+  appendToOutbox,
+  inTransaction,
+  type SqlExecutor,
+} from '@settle/messaging';
+import {
+  balanceEffect,
+  balanceEffectSetBased,
+  brokers,
+  createHarness,
+  type Harness,
+  paymentVerified,
+} from '../libs/messaging/src/testing/harness';
 import { headlineFigures, targets } from './report/headline';
 import { writeResults } from './results';
 
@@ -23,9 +37,20 @@ type Effect = (typeof runs)[number]['effect'];
 
 const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
-async function rawKafkajsBaseline(topic: string, eventBytes: Buffer[]): Promise<{ eventsPerSecond: number; seconds: number }> {
-  const kafka = new Kafka({ clientId: 'bench-baseline', brokers: brokers(), logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+async function rawKafkajsBaseline(
+  topic: string,
+  eventBytes: Buffer[],
+): Promise<{ eventsPerSecond: number; seconds: number }> {
+  const kafka = new Kafka({
+    clientId: 'bench-baseline',
+    brokers: brokers(),
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const consumer = kafka.consumer({ groupId: `bench-baseline-${randomUUID()}` });
   await Promise.all([producer.connect(), consumer.connect()]);
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -38,13 +63,25 @@ async function rawKafkajsBaseline(topic: string, eventBytes: Buffer[]): Promise<
       for (const message of batch.messages) JSON.parse(message.value!.toString());
       consumed += batch.messages.length;
       resolveOffset(batch.lastOffset());
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
+      await consumer.commitOffsets([
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: (BigInt(batch.lastOffset()) + 1n).toString(),
+        },
+      ]);
       if (consumed >= eventBytes.length) resolveDone();
     },
   });
   const started = process.hrtime.bigint();
   for (let start = 0; start < eventBytes.length; start += 1_000) {
-    await producer.send({ topic, acks: -1, messages: eventBytes.slice(start, start + 1_000).map((value, index) => ({ key: `acct-${(start + index) % 7}`, value })) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: eventBytes
+        .slice(start, start + 1_000)
+        .map((value, index) => ({ key: `acct-${(start + index) % 7}`, value })),
+    });
   }
   await done;
   const elapsed = seconds(started);
@@ -52,8 +89,15 @@ async function rawKafkajsBaseline(topic: string, eventBytes: Buffer[]): Promise<
   return { eventsPerSecond: eventBytes.length / elapsed, seconds: elapsed };
 }
 
-function consumerFor(harness: Harness, batchSize: number, effect: Effect, expected: number, onDone: () => void) {
-  const apply = effect === 'set-based statements' ? balanceEffectSetBased('bench') : balanceEffect('bench');
+function consumerFor(
+  harness: Harness,
+  batchSize: number,
+  effect: Effect,
+  expected: number,
+  onDone: () => void,
+) {
+  const apply =
+    effect === 'set-based statements' ? balanceEffectSetBased('bench') : balanceEffect('bench');
   let applied = 0;
   return new InboxConsumer({
     groupId: `bench-${batchSize}-${randomUUID()}`,
@@ -72,16 +116,29 @@ function consumerFor(harness: Harness, batchSize: number, effect: Effect, expect
   });
 }
 
-async function writeOutbox(harness: Harness, batchSize: number, events: ReturnType<typeof paymentVerified>[]): Promise<void> {
+async function writeOutbox(
+  harness: Harness,
+  batchSize: number,
+  events: ReturnType<typeof paymentVerified>[],
+): Promise<void> {
   for (let start = 0; start < events.length; start += batchSize) {
-    await inTransaction(harness.pool, (sql) => appendToOutbox(sql, events.slice(start, start + batchSize), { topicPrefix: harness.topicPrefix }));
+    await inTransaction(harness.pool, (sql) =>
+      appendToOutbox(sql, events.slice(start, start + batchSize), {
+        topicPrefix: harness.topicPrefix,
+      }),
+    );
   }
 }
 
 async function drainOutbox(harness: Harness, batchSize: number): Promise<void> {
-  const relay = new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer, batchSizeMax: Math.max(batchSize, 100) });
+  const relay = new OutboxRelay({
+    connect: () => harness.pool.connect(),
+    producer: harness.producer,
+    batchSizeMax: Math.max(batchSize, 100),
+  });
   relay.start();
-  while ((await harness.pool.query('SELECT 1 FROM messaging_outbox LIMIT 1')).rowCount !== 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  while ((await harness.pool.query('SELECT 1 FROM messaging_outbox LIMIT 1')).rowCount !== 0)
+    await new Promise((resolve) => setTimeout(resolve, 5));
   await relay.stop();
 }
 
@@ -104,7 +161,11 @@ async function stages(batchSize: number, eventCount: number, effect: Effect) {
   const consume = eventCount / seconds(started);
   await consumer.stop();
   await harness.close();
-  return { outboxWriteEventsPerSecond: outboxWrite, relayEventsPerSecond: relay, consumeEventsPerSecond: consume };
+  return {
+    outboxWriteEventsPerSecond: outboxWrite,
+    relayEventsPerSecond: relay,
+    consumeEventsPerSecond: consume,
+  };
 }
 
 /** End to end: writers, relay and consumer run at once, as in a service. */
@@ -114,7 +175,11 @@ async function pipeline(batchSize: number, eventCount: number, effect: Effect) {
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const consumer = consumerFor(harness, batchSize, effect, eventCount, resolveDone);
-  const relay = new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer, batchSizeMax: Math.max(batchSize, 100) });
+  const relay = new OutboxRelay({
+    connect: () => harness.pool.connect(),
+    producer: harness.producer,
+    batchSizeMax: Math.max(batchSize, 100),
+  });
   void consumer.start();
   relay.start();
   await new Promise((resolve) => setTimeout(resolve, 2_000)); // group join
@@ -128,15 +193,22 @@ async function pipeline(batchSize: number, eventCount: number, effect: Effect) {
 }
 
 async function main(): Promise<void> {
-  const eventBytes = Array.from({ length: baselineEvents }, (_, index) => Buffer.from(JSON.stringify(paymentVerified(index))));
+  const eventBytes = Array.from({ length: baselineEvents }, (_, index) =>
+    Buffer.from(JSON.stringify(paymentVerified(index))),
+  );
   let baseline = { eventsPerSecond: 0, seconds: 0 };
   if (!only) {
     const baselineHarness = await createHarness('bench_baseline');
-    baseline = await rawKafkajsBaseline(`${baselineHarness.topicPrefix}payments.verified.v1`, eventBytes);
+    baseline = await rawKafkajsBaseline(
+      `${baselineHarness.topicPrefix}payments.verified.v1`,
+      eventBytes,
+    );
     await baselineHarness.close();
   }
   const results = [];
-  for (const run of runs.filter((candidate) => !only || `${candidate.effect.split(' ')[0]}:${candidate.batchSize}` === only)) {
+  for (const run of runs.filter(
+    (candidate) => !only || `${candidate.effect.split(' ')[0]}:${candidate.batchSize}` === only,
+  )) {
     const endToEnd = await pipeline(run.batchSize, run.events, run.effect);
     const stage = await stages(run.batchSize, run.events, run.effect);
     results.push({ ...run, ...endToEnd, stages: stage });
@@ -146,9 +218,13 @@ async function main(): Promise<void> {
   const rate = (value: number) => String(Math.round(value));
   if (only) return;
   const data = {
-    description: 'outbox → Kafka → inbox with effects in PostgreSQL (synchronous_commit=on, acks=all, idempotent producer, schema validation on send and receive)',
+    description:
+      'outbox → Kafka → inbox with effects in PostgreSQL (synchronous_commit=on, acks=all, idempotent producer, schema validation on send and receive)',
     eventSizeBytes,
-    baseline: { what: 'raw kafkajs produce (acks=all, idempotent, batches of 1000) and consume (JSON.parse, offset commit per batch)', ...baseline },
+    baseline: {
+      what: 'raw kafkajs produce (acks=all, idempotent, batches of 1000) and consume (JSON.parse, offset commit per batch)',
+      ...baseline,
+    },
     results,
     targetEventsPerSecondAtBatch1000: targets.backboneEventsPerSecond,
   };

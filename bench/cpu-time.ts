@@ -23,10 +23,16 @@ export function machineBusySecondsOf(procStat: string): number {
 }
 
 /** Parent pid and user + system seconds from /proc/<pid>/stat (the command name may hold spaces and parentheses). */
-export function processTimesOf(pidStat: string): { readonly parentPid: number; readonly seconds: number } {
+export function processTimesOf(pidStat: string): {
+  readonly parentPid: number;
+  readonly seconds: number;
+} {
   const fields = pidStat.slice(pidStat.lastIndexOf(')') + 2).split(' ');
   // After the name: state(0) ppid(1) … utime(11) stime(12).
-  return { parentPid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond };
+  return {
+    parentPid: Number(fields[1]),
+    seconds: (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond,
+  };
 }
 
 function readOrNull(path: string): string | null {
@@ -47,9 +53,15 @@ export function sampleCpu(labelOf: (commandLine: string) => string | null): CpuS
     const stat = readOrNull(`/proc/${entry}/stat`);
     if (stat === null || processTimesOf(stat).parentPid !== process.pid) continue;
     const label = labelOf((readOrNull(`/proc/${entry}/cmdline`) ?? '').replaceAll('\u0000', ' '));
-    if (label !== null) childSeconds.set(label, (childSeconds.get(label) ?? 0) + processTimesOf(stat).seconds);
+    if (label !== null)
+      childSeconds.set(label, (childSeconds.get(label) ?? 0) + processTimesOf(stat).seconds);
   }
-  return { atMs: Date.now(), machineBusySeconds: procStat === null ? null : machineBusySecondsOf(procStat), ownSeconds: (usage.user + usage.system) / 1e6, childSeconds };
+  return {
+    atMs: Date.now(),
+    machineBusySeconds: procStat === null ? null : machineBusySecondsOf(procStat),
+    ownSeconds: (usage.user + usage.system) / 1e6,
+    childSeconds,
+  };
 }
 
 export interface CpuShare {
@@ -64,11 +76,23 @@ export interface CpuShare {
 /** Average cores busy between two samples (a child restarted in between, its counter reset, counts 0). */
 export function cpuShareBetween(before: CpuSample, after: CpuSample): CpuShare {
   const wallSeconds = (after.atMs - before.atMs) / 1000;
-  if (!(wallSeconds > 0)) throw new Error('cpu share: the second sample is not later than the first');
+  if (!(wallSeconds > 0))
+    throw new Error('cpu share: the second sample is not later than the first');
   const cores = (seconds: number) => Math.round((seconds / wallSeconds) * 100) / 100;
   const childCores = Object.fromEntries(
-    [...after.childSeconds].map(([label, seconds]) => [label, cores(Math.max(0, seconds - (before.childSeconds.get(label) ?? 0)))]),
+    [...after.childSeconds].map(([label, seconds]) => [
+      label,
+      cores(Math.max(0, seconds - (before.childSeconds.get(label) ?? 0))),
+    ]),
   );
-  const machineCores = before.machineBusySeconds === null || after.machineBusySeconds === null ? null : cores(after.machineBusySeconds - before.machineBusySeconds);
-  return { wallSeconds, machineCores, ownCores: cores(after.ownSeconds - before.ownSeconds), childCores };
+  const machineCores =
+    before.machineBusySeconds === null || after.machineBusySeconds === null
+      ? null
+      : cores(after.machineBusySeconds - before.machineBusySeconds);
+  return {
+    wallSeconds,
+    machineCores,
+    ownCores: cores(after.ownSeconds - before.ownSeconds),
+    childCores,
+  };
 }

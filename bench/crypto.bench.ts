@@ -15,8 +15,17 @@ import {
   verifyConsumerAuthorization,
   verifyOfflineTransaction,
 } from '@settle/contracts';
-import { readProtocolFixture, testPublicKey } from '@settle/contracts/protocol/testing/protocol-fixtures';
-import { type SignatureAlgorithm, type SignatureBackend, decodeCborStrict, verifyCoseSign1, verifySignature } from '@settle/crypto';
+import {
+  readProtocolFixture,
+  testPublicKey,
+} from '@settle/contracts/protocol/testing/protocol-fixtures';
+import {
+  type SignatureAlgorithm,
+  type SignatureBackend,
+  decodeCborStrict,
+  verifyCoseSign1,
+  verifySignature,
+} from '@settle/crypto';
 import { encodeSign1SigStructure } from '@settle/crypto/cose/sig-structure';
 import { encodeTransmission, loadGgwaveModem, soundMessageFramesMax } from '@settle/sound-link';
 import { headlineFigures } from './report/headline';
@@ -45,13 +54,21 @@ function median(values: number[]): number {
 }
 
 /** Median rates of several operations measured in interleaved rounds (so drift hits them alike). */
-function compare(operations: Record<string, () => unknown>, options: { roundMs: number; rounds: number }): Record<string, number> {
+function compare(
+  operations: Record<string, () => unknown>,
+  options: { roundMs: number; rounds: number },
+): Record<string, number> {
   for (const operation of Object.values(operations)) rate(operation, 150);
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(operations).map((name) => [name, []]));
+  const samples: Record<string, number[]> = Object.fromEntries(
+    Object.keys(operations).map((name) => [name, []]),
+  );
   for (let round = 0; round < options.rounds; round++) {
-    for (const [name, operation] of Object.entries(operations)) samples[name]!.push(rate(operation, options.roundMs));
+    for (const [name, operation] of Object.entries(operations))
+      samples[name]!.push(rate(operation, options.roundMs));
   }
-  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+  return Object.fromEntries(
+    Object.entries(samples).map(([name, values]) => [name, median(values)]),
+  );
 }
 
 function assertTrue(value: unknown, what: string): void {
@@ -67,8 +84,18 @@ interface Case {
 
 const request = readProtocolFixture('payment-request');
 const cases: Case[] = [
-  { alg: 'ES256', key: testPublicKey('deviceEs256'), authorization: readProtocolFixture('consumer-authorization'), request },
-  { alg: 'EdDSA', key: testPublicKey('deviceEd25519'), authorization: readProtocolFixture('consumer-authorization.ed25519'), request },
+  {
+    alg: 'ES256',
+    key: testPublicKey('deviceEs256'),
+    authorization: readProtocolFixture('consumer-authorization'),
+    request,
+  },
+  {
+    alg: 'EdDSA',
+    key: testPublicKey('deviceEd25519'),
+    authorization: readProtocolFixture('consumer-authorization.ed25519'),
+    request,
+  },
 ];
 
 function measureAlgorithm(testCase: Case) {
@@ -78,19 +105,56 @@ function measureAlgorithm(testCase: Case) {
   // The exact bytes every path verifies: the authorization's Sig_structure.
   const toBeSigned = encodeSign1SigStructure(decoded.protectedHeaderBytes, externalAad, request);
   const keyObject = createPublicKey({ key: { ...key.publicJwk }, format: 'jwk' });
-  const raw = alg === 'ES256' ? () => nodeVerify('sha256', toBeSigned, { key: keyObject, dsaEncoding: 'ieee-p1363' }, decoded.signature) : () => nodeVerify(null, toBeSigned, keyObject, decoded.signature);
-  const viaSignature = (backend: SignatureBackend) => () => verifySignature({ alg, jwk: key.publicJwk, data: toBeSigned, signature: decoded.signature, backend });
-  const viaProtocol = (backend: SignatureBackend) => () => verifyConsumerAuthorization(authorization, { requestBytes: request, deviceKey: key, algorithms: [alg], backend }).ok;
-  const viaCose = () => verifyCoseSign1(authorization, { publicJwk: key.publicJwk, algorithms: [alg], detachedPayload: request, externalAad, backend: 'native' });
+  const raw =
+    alg === 'ES256'
+      ? () =>
+          nodeVerify(
+            'sha256',
+            toBeSigned,
+            { key: keyObject, dsaEncoding: 'ieee-p1363' },
+            decoded.signature,
+          )
+      : () => nodeVerify(null, toBeSigned, keyObject, decoded.signature);
+  const viaSignature = (backend: SignatureBackend) => () =>
+    verifySignature({
+      alg,
+      jwk: key.publicJwk,
+      data: toBeSigned,
+      signature: decoded.signature,
+      backend,
+    });
+  const viaProtocol = (backend: SignatureBackend) => () =>
+    verifyConsumerAuthorization(authorization, {
+      requestBytes: request,
+      deviceKey: key,
+      algorithms: [alg],
+      backend,
+    }).ok;
+  const viaCose = () =>
+    verifyCoseSign1(authorization, {
+      publicJwk: key.publicJwk,
+      algorithms: [alg],
+      detachedPayload: request,
+      externalAad,
+      backend: 'native',
+    });
   assertTrue(raw(), `${alg} raw`);
   assertTrue(viaSignature('native')(), `${alg} verifySignature`);
   assertTrue(viaProtocol('native')(), `${alg} verifyConsumerAuthorization`);
 
   const native = compare(
-    { raw, verifySignature: viaSignature('native'), verifyConsumerAuthorization: viaProtocol('native'), verifyCoseSign1: viaCose },
+    {
+      raw,
+      verifySignature: viaSignature('native'),
+      verifyConsumerAuthorization: viaProtocol('native'),
+      verifyCoseSign1: viaCose,
+    },
     { roundMs, rounds },
   );
-  const noble = compare({ verifySignature: viaSignature('noble'), verifyConsumerAuthorization: viaProtocol('noble') }, { roundMs: 800, rounds: 3 });
+  const noble = compare(
+    { verifySignature: viaSignature('noble'), verifyConsumerAuthorization: viaProtocol('noble') },
+    { roundMs: 800, rounds: 3 },
+  );
   return { alg, toBeSignedBytes: toBeSigned.length, native, noble };
 }
 
@@ -98,15 +162,44 @@ function measureTransaction() {
   const bytes = readProtocolFixture('offline-transaction');
   const deviceKey = testPublicKey('deviceEs256');
   const terminalKey = testPublicKey('terminal');
-  const options = { deviceKey, deviceAlgorithms: ['ES256'] as const, terminalKey, terminalAlgorithms: ['ES256'] as const, backend: 'native' as const };
+  const options = {
+    deviceKey,
+    deviceAlgorithms: ['ES256'] as const,
+    terminalKey,
+    terminalAlgorithms: ['ES256'] as const,
+    backend: 'native' as const,
+  };
   const transaction = unwrapProtocolResult(decodeOfflineTransaction(bytes));
-  const rawKeys = [createPublicKey({ key: { ...deviceKey.publicJwk }, format: 'jwk' }), createPublicKey({ key: { ...terminalKey.publicJwk }, format: 'jwk' })];
-  const authorizationParts = unwrapProtocolResult(decodeConsumerAuthorization(transaction.authorizationBytes));
-  const consumerToBeSigned = encodeSign1SigStructure(authorizationParts.protectedHeaderBytes, new TextEncoder().encode(protocolLabels.consumerAuthorization), transaction.requestBytes);
-  const approvalToBeSigned = encodeSign1SigStructure(transaction.approval.protectedHeaderBytes, new TextEncoder().encode(protocolLabels.merchantApproval), transaction.authorizationBytes);
+  const rawKeys = [
+    createPublicKey({ key: { ...deviceKey.publicJwk }, format: 'jwk' }),
+    createPublicKey({ key: { ...terminalKey.publicJwk }, format: 'jwk' }),
+  ];
+  const authorizationParts = unwrapProtocolResult(
+    decodeConsumerAuthorization(transaction.authorizationBytes),
+  );
+  const consumerToBeSigned = encodeSign1SigStructure(
+    authorizationParts.protectedHeaderBytes,
+    new TextEncoder().encode(protocolLabels.consumerAuthorization),
+    transaction.requestBytes,
+  );
+  const approvalToBeSigned = encodeSign1SigStructure(
+    transaction.approval.protectedHeaderBytes,
+    new TextEncoder().encode(protocolLabels.merchantApproval),
+    transaction.authorizationBytes,
+  );
   const rawPair = () =>
-    nodeVerify('sha256', consumerToBeSigned, { key: rawKeys[0]!, dsaEncoding: 'ieee-p1363' }, authorizationParts.signature) &&
-    nodeVerify('sha256', approvalToBeSigned, { key: rawKeys[1]!, dsaEncoding: 'ieee-p1363' }, transaction.approval.signature);
+    nodeVerify(
+      'sha256',
+      consumerToBeSigned,
+      { key: rawKeys[0]!, dsaEncoding: 'ieee-p1363' },
+      authorizationParts.signature,
+    ) &&
+    nodeVerify(
+      'sha256',
+      approvalToBeSigned,
+      { key: rawKeys[1]!, dsaEncoding: 'ieee-p1363' },
+      transaction.approval.signature,
+    );
   const decodeAndVerify = () => {
     const decoded = decodeOfflineTransaction(bytes);
     return decoded.ok && verifyOfflineTransaction(decoded.value, options).ok;
@@ -116,7 +209,12 @@ function measureTransaction() {
   assertTrue(decodeAndVerify(), 'offline transaction');
   assertTrue(verifyDecoded(), 'decoded offline transaction');
   return compare(
-    { rawPair, verifyOfflineTransaction: verifyDecoded, decodeAndVerifyOfflineTransaction: decodeAndVerify, decodeOfflineTransaction: () => decodeOfflineTransaction(bytes) },
+    {
+      rawPair,
+      verifyOfflineTransaction: verifyDecoded,
+      decodeAndVerifyOfflineTransaction: decodeAndVerify,
+      decodeOfflineTransaction: () => decodeOfflineTransaction(bytes),
+    },
     { roundMs, rounds },
   );
 }
@@ -127,22 +225,55 @@ function measureBreakdown() {
   const transaction = unwrapProtocolResult(decodeOfflineTransaction(bytes));
   const key = testPublicKey('deviceEs256');
   const aad = new TextEncoder().encode(protocolLabels.consumerAuthorization);
-  const toBeSigned = encodeSign1SigStructure(transaction.authorization.protectedHeaderBytes, aad, transaction.requestBytes);
+  const toBeSigned = encodeSign1SigStructure(
+    transaction.authorization.protectedHeaderBytes,
+    aad,
+    transaction.requestBytes,
+  );
   const keyObject = createPublicKey({ key: { ...key.publicJwk }, format: 'jwk' });
   const rates = compare(
     {
-      'raw ES256 verification (node:crypto)': () => nodeVerify('sha256', toBeSigned, { key: keyObject, dsaEncoding: 'ieee-p1363' }, transaction.authorization.signature),
-      'verifySignature (native, cached key)': () => verifySignature({ alg: 'ES256', jwk: key.publicJwk, data: toBeSigned, signature: transaction.authorization.signature, backend: 'native' }),
-      'Sig_structure (encodeSign1SigStructure)': () => encodeSign1SigStructure(transaction.authorization.protectedHeaderBytes, aad, transaction.requestBytes),
-      'decodeConsumerAuthorization (strict, fast path)': () => decodeConsumerAuthorization(transaction.authorizationBytes),
-      'decodePaymentRequest (strict, fast path)': () => decodePaymentRequest(transaction.requestBytes),
-      'calculateTransactionId (SHA-256, @noble/hashes)': () => calculateTransactionId(transaction.requestBytes, transaction.authorization.protectedHeaderBytes),
-      'decodeOfflineTransaction (all of the above but verification)': () => decodeOfflineTransaction(bytes),
-      'decodeCborStrict of the request (cbor2, for comparison)': () => decodeCborStrict(transaction.requestBytes),
+      'raw ES256 verification (node:crypto)': () =>
+        nodeVerify(
+          'sha256',
+          toBeSigned,
+          { key: keyObject, dsaEncoding: 'ieee-p1363' },
+          transaction.authorization.signature,
+        ),
+      'verifySignature (native, cached key)': () =>
+        verifySignature({
+          alg: 'ES256',
+          jwk: key.publicJwk,
+          data: toBeSigned,
+          signature: transaction.authorization.signature,
+          backend: 'native',
+        }),
+      'Sig_structure (encodeSign1SigStructure)': () =>
+        encodeSign1SigStructure(
+          transaction.authorization.protectedHeaderBytes,
+          aad,
+          transaction.requestBytes,
+        ),
+      'decodeConsumerAuthorization (strict, fast path)': () =>
+        decodeConsumerAuthorization(transaction.authorizationBytes),
+      'decodePaymentRequest (strict, fast path)': () =>
+        decodePaymentRequest(transaction.requestBytes),
+      'calculateTransactionId (SHA-256, @noble/hashes)': () =>
+        calculateTransactionId(
+          transaction.requestBytes,
+          transaction.authorization.protectedHeaderBytes,
+        ),
+      'decodeOfflineTransaction (all of the above but verification)': () =>
+        decodeOfflineTransaction(bytes),
+      'decodeCborStrict of the request (cbor2, for comparison)': () =>
+        decodeCborStrict(transaction.requestBytes),
     },
     { roundMs: 200, rounds: 5 },
   );
-  return Object.entries(rates).map(([step, perSecond]) => ({ step, microseconds: Number((1e6 / perSecond).toFixed(2)) }));
+  return Object.entries(rates).map(([step, perSecond]) => ({
+    step,
+    microseconds: Number((1e6 / perSecond).toFixed(2)),
+  }));
 }
 
 async function measureAirTime() {
@@ -155,15 +286,34 @@ async function measureAirTime() {
     ['consumer authorization (largest)', [['consumer-authorization.largest', 1]]],
     ['terminal credential', [['terminal-credential', soundMessageFramesMax]]],
     ['device credential', [['device-credential', soundMessageFramesMax]]],
-    ['POS → phone: terminal credential + request', [['terminal-credential', soundMessageFramesMax], ['payment-request', 1]]],
-    ['phone → POS: authorization + device credential', [['consumer-authorization', 1], ['device-credential', soundMessageFramesMax]]],
+    [
+      'POS → phone: terminal credential + request',
+      [
+        ['terminal-credential', soundMessageFramesMax],
+        ['payment-request', 1],
+      ],
+    ],
+    [
+      'phone → POS: authorization + device credential',
+      [
+        ['consumer-authorization', 1],
+        ['device-credential', soundMessageFramesMax],
+      ],
+    ],
   ];
   try {
     return messages.map(([name, parts]) => {
-      const audio = encodeTransmission(modem, parts.map(([fixtureName, framesMax]) => ({ bytes: fixture(fixtureName), framesMax })));
+      const audio = encodeTransmission(
+        modem,
+        parts.map(([fixtureName, framesMax]) => ({ bytes: fixture(fixtureName), framesMax })),
+      );
       const bytes = parts.reduce((total, [fixtureName]) => total + fixture(fixtureName).length, 0);
       // The whole transmission: every frame's audio and the 250 ms silences before, between and after frames.
-      return { message: name, bytes, seconds: Number((audio.samples.length / audio.sampleRateHz).toFixed(2)) };
+      return {
+        message: name,
+        bytes,
+        seconds: Number((audio.samples.length / audio.sampleRateHz).toFixed(2)),
+      };
     });
   } finally {
     modem.close();
@@ -194,7 +344,10 @@ async function main(): Promise<void> {
         `${percent(native.verifyConsumerAuthorization!, native.raw!)} %`,
         round(native.verifyCoseSign1!),
         `${percent(native.verifyCoseSign1!, native.raw!)} %`,
-      ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
+      ]
+        .join(' | ')
+        .replace(/^/, '| ')
+        .replace(/$/, ' |'),
     ),
     '',
     `verifySignature native vs raw: ${algorithms.map(({ alg, native }) => `${alg} ${percent(native.verifySignature!, native.raw!)} %`).join(', ')}.`,
@@ -211,7 +364,10 @@ async function main(): Promise<void> {
       round(transaction.decodeAndVerifyOfflineTransaction!),
       `${percent(transaction.decodeAndVerifyOfflineTransaction!, transaction.rawPair!)} %`,
       round(transaction.decodeOfflineTransaction!),
-    ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
+    ]
+      .join(' | ')
+      .replace(/^/, '| ')
+      .replace(/$/, ' |'),
     '',
     '## Where the time of the upload path goes (µs per call, each step alone)',
     '',
@@ -223,9 +379,20 @@ async function main(): Promise<void> {
     '',
     '| message | bytes | frames | seconds |',
     '|---|---|---|---|',
-    ...airTime.map(({ message, bytes, seconds }) => `| ${message} | ${bytes} | ${message.includes('+') ? '-' : bytes <= 140 ? 1 : Math.ceil(bytes / 129)} | ${seconds} |`),
+    ...airTime.map(
+      ({ message, bytes, seconds }) =>
+        `| ${message} | ${bytes} | ${message.includes('+') ? '-' : bytes <= 140 ? 1 : Math.ceil(bytes / 129)} | ${seconds} |`,
+    ),
   ];
-  const data = { roundMs, rounds, loadAverage: os.loadavg(), algorithms, transaction, breakdown, airTime };
+  const data = {
+    roundMs,
+    rounds,
+    loadAverage: os.loadavg(),
+    algorithms,
+    transaction,
+    breakdown,
+    airTime,
+  };
   writeResults('crypto', data, table, headlineFigures.crypto(data));
 }
 

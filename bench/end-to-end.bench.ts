@@ -88,9 +88,15 @@ async function waitUntilAllFinal(stack: ServiceStack, configuration: string): Pr
   try {
     const deadline = Date.now() + finalTimeoutMs;
     for (;;) {
-      const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM verifier_transactions WHERE NOT (status = ANY($1::text[]))', [finalVerifierStatuses]);
+      const { rows } = await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM verifier_transactions WHERE NOT (status = ANY($1::text[]))',
+        [finalVerifierStatuses],
+      );
       if (rows[0]!.n === 0) return;
-      if (Date.now() > deadline) throw new Error(`${configuration}: ${rows[0]!.n} payments not final after ${finalTimeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${configuration}: ${rows[0]!.n} payments not final after ${finalTimeoutMs} ms`,
+        );
       await sleep(finalPollMs);
     }
   } finally {
@@ -102,9 +108,21 @@ function millisecondsBetween(from: Date | null, to: Date | null): number | null 
   return from === null || to === null ? null : to.getTime() - from.getTime();
 }
 
-function percentilesOf(values: readonly (number | null)[]): { p50: number; p95: number; p99: number; max: number } {
-  const sorted = values.filter((value): value is number => value !== null).sort((left, right) => left - right);
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
+function percentilesOf(values: readonly (number | null)[]): {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+} {
+  const sorted = values
+    .filter((value): value is number => value !== null)
+    .sort((left, right) => left - right);
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+  };
 }
 
 interface RunPlan {
@@ -114,18 +132,34 @@ interface RunPlan {
   readonly ratePerSecond: number | null;
 }
 
-async function measureRun(stack: ServiceStack, world: LoadWorld, run: RunPlan): Promise<{ measured: MeasuredRun; payments: PreparedPayment[] }> {
+async function measureRun(
+  stack: ServiceStack,
+  world: LoadWorld,
+  run: RunPlan,
+): Promise<{ measured: MeasuredRun; payments: PreparedPayment[] }> {
   const terminals = world.terminals.slice(0, run.terminals);
   const runWorld = { ...world, terminals };
-  const configuration = run.ratePerSecond === null ? `${run.terminals} terminals × batch ${run.batchSize}` : `${run.terminals} terminals at ${run.ratePerSecond}/s`;
+  const configuration =
+    run.ratePerSecond === null
+      ? `${run.terminals} terminals × batch ${run.batchSize}`
+      : `${run.terminals} terminals at ${run.ratePerSecond}/s`;
   // Signed before the clock starts: phones and terminals do this offline, long before the upload.
   const preparing = Date.now();
   const payments: PreparedPayment[] = await preparePayments(runWorld, run.payments);
-  console.log(`[end-to-end] ${configuration}: ${payments.length} payments signed in ${Date.now() - preparing} ms`);
+  console.log(
+    `[end-to-end] ${configuration}: ${payments.length} payments signed in ${Date.now() - preparing} ms`,
+  );
   await sleep(quietBetweenRunsMs);
   const before = sampleCpu(serviceLabelOf);
-  const drive = await driveUploads(stack.endpoints, runWorld, payments, { ratePerSecond: run.ratePerSecond ?? asFastAsTheTerminalsGoPerSecond, batchSize: run.batchSize, timeoutMs: uploadTimeoutMs });
-  if (drive.unaccepted.length > 0 || drive.refused.size > 0) throw new Error(`${configuration}: ${drive.unaccepted.length} never accepted, ${drive.refused.size} refused (e.g. ${[...drive.refused.values()][0]})`);
+  const drive = await driveUploads(stack.endpoints, runWorld, payments, {
+    ratePerSecond: run.ratePerSecond ?? asFastAsTheTerminalsGoPerSecond,
+    batchSize: run.batchSize,
+    timeoutMs: uploadTimeoutMs,
+  });
+  if (drive.unaccepted.length > 0 || drive.refused.size > 0)
+    throw new Error(
+      `${configuration}: ${drive.unaccepted.length} never accepted, ${drive.refused.size} refused (e.g. ${[...drive.refused.values()][0]})`,
+    );
   const ids = payments.map((payment) => payment.transactionId);
   await waitUntilAllFinal(stack, configuration);
   const after = sampleCpu(serviceLabelOf);
@@ -135,8 +169,12 @@ async function measureRun(stack: ServiceStack, world: LoadWorld, run: RunPlan): 
   const ours = ids.map((id) => transactions.get(id)!);
   const settled = ours.filter((transaction) => transaction.status === 'settled');
   const lastSettledMs = Math.max(...settled.map((transaction) => transaction.settledAt!.getTime()));
-  const verifiedToSettled = percentilesOf(ours.map((transaction) => millisecondsBetween(transaction.decidedAt, transaction.settledAt)));
-  const uploadToVerified = percentilesOf(ours.map((transaction) => millisecondsBetween(transaction.uploadedAt, transaction.decidedAt)));
+  const verifiedToSettled = percentilesOf(
+    ours.map((transaction) => millisecondsBetween(transaction.decidedAt, transaction.settledAt)),
+  );
+  const uploadToVerified = percentilesOf(
+    ours.map((transaction) => millisecondsBetween(transaction.uploadedAt, transaction.decidedAt)),
+  );
   const measured: MeasuredRun = {
     configuration,
     terminals: run.terminals,
@@ -147,7 +185,9 @@ async function measureRun(stack: ServiceStack, world: LoadWorld, run: RunPlan): 
     rejected: ours.length - settled.length,
     settledPerSecond: settled.length / ((lastSettledMs - drive.startedAt) / 1000),
     uploadedPerSecond: drive.acceptedAt.size / ((drive.endedAt - drive.startedAt) / 1000),
-    uploadToSettledMs: percentilesOf(ours.map((transaction) => millisecondsBetween(transaction.uploadedAt, transaction.settledAt))),
+    uploadToSettledMs: percentilesOf(
+      ours.map((transaction) => millisecondsBetween(transaction.uploadedAt, transaction.settledAt)),
+    ),
     uploadToVerifiedMs: { p50: uploadToVerified.p50, p99: uploadToVerified.p99 },
     verifiedToSettledMs: { p50: verifiedToSettled.p50, p99: verifiedToSettled.p99 },
     uploadRetries: Object.values(drive.retries).reduce((sum, count) => sum + count, 0),
@@ -158,10 +198,15 @@ async function measureRun(stack: ServiceStack, world: LoadWorld, run: RunPlan): 
 }
 
 /** A component's headline figure from its latest result file (null: no file, or no such figure in it). */
-function componentFigure(name: string, figureId: string): { readonly figure: Figure; readonly measuredAt: string } | null {
+function componentFigure(
+  name: string,
+  figureId: string,
+): { readonly figure: Figure; readonly measuredAt: string } | null {
   let stored: StoredResult;
   try {
-    stored = JSON.parse(readFileSync(path.join(__dirname, 'results', `${name}.json`), 'utf8')) as StoredResult;
+    stored = JSON.parse(
+      readFileSync(path.join(__dirname, 'results', `${name}.json`), 'utf8'),
+    ) as StoredResult;
   } catch {
     return null;
   }
@@ -176,35 +221,68 @@ function componentsBaseline(): EndToEndData['baseline'] {
     { name: 'ledger', measured: componentFigure('ledger', 'ledger.batch-1000') },
   ];
   if (components.some((component) => component.measured === null)) {
-    console.warn('[end-to-end] no baseline: the verifier and ledger benches have no usable results in bench/results');
+    console.warn(
+      '[end-to-end] no baseline: the verifier and ledger benches have no usable results in bench/results',
+    );
     return null;
   }
-  const slowest = components.reduce((left, right) => (right.measured!.figure.value < left.measured!.figure.value ? right : left));
+  const slowest = components.reduce((left, right) =>
+    right.measured!.figure.value < left.measured!.figure.value ? right : left,
+  );
   const { figure, measuredAt } = slowest.measured!;
-  const sameRun = benchRunStartedAt !== undefined && Date.parse(measuredAt) >= Date.parse(benchRunStartedAt);
-  const when = sameRun ? 'same bench run' : `measured ${measuredAt.slice(0, 16).replace('T', ' ')} UTC`;
-  return { label: `slowest component alone: ${slowest.name}, ${figure.label} (${when})`, settledPerSecond: figure.value };
+  const sameRun =
+    benchRunStartedAt !== undefined && Date.parse(measuredAt) >= Date.parse(benchRunStartedAt);
+  const when = sameRun
+    ? 'same bench run'
+    : `measured ${measuredAt.slice(0, 16).replace('T', ' ')} UTC`;
+  return {
+    label: `slowest component alone: ${slowest.name}, ${figure.label} (${when})`,
+    settledPerSecond: figure.value,
+  };
 }
 
 /**
  * What must hold after every run, or the figures mean nothing: every payment so far settled once, the
  * balances those payments make (the reference model), intact hash chains, no dead letters.
  */
-async function checkOutcome(stack: ServiceStack, world: LoadWorld, paymentsSoFar: readonly PreparedPayment[]): Promise<void> {
+async function checkOutcome(
+  stack: ServiceStack,
+  world: LoadWorld,
+  paymentsSoFar: readonly PreparedPayment[],
+): Promise<void> {
   const outcome = await readOutcome(stack);
   const settledTwice = [...outcome.paymentEntries].filter(([, entries]) => entries > 1).length;
   const deadLetters = Object.values(outcome.deadLetters).reduce((sum, count) => sum + count, 0);
-  const notSettled = paymentsSoFar.filter((payment) => outcome.ledgerOutcomes.get(payment.transactionId) !== 'settled').length;
-  const balanceMismatches = [...referenceBalances(world, paymentsSoFar)].filter(([account, balance]) => outcome.balances.get(account) !== balance).length;
-  if (settledTwice > 0 || deadLetters > 0 || !outcome.chain.ok || notSettled > 0 || balanceMismatches > 0) {
-    throw new Error(`end-to-end outcome check failed: ${JSON.stringify({ settledTwice, deadLetters, chain: outcome.chain, notSettled, balanceMismatches })}`);
+  const notSettled = paymentsSoFar.filter(
+    (payment) => outcome.ledgerOutcomes.get(payment.transactionId) !== 'settled',
+  ).length;
+  const balanceMismatches = [...referenceBalances(world, paymentsSoFar)].filter(
+    ([account, balance]) => outcome.balances.get(account) !== balance,
+  ).length;
+  if (
+    settledTwice > 0 ||
+    deadLetters > 0 ||
+    !outcome.chain.ok ||
+    notSettled > 0 ||
+    balanceMismatches > 0
+  ) {
+    throw new Error(
+      `end-to-end outcome check failed: ${JSON.stringify({ settledTwice, deadLetters, chain: outcome.chain, notSettled, balanceMismatches })}`,
+    );
   }
 }
 
 function rowOf(run: MeasuredRun): string {
   const cpu = run.cpu;
   const services = serviceNames.map((name) => (cpu.childCores[name] ?? 0).toFixed(2)).join(' / ');
-  const rest = cpu.machineCores === null ? '—' : (cpu.machineCores - cpu.ownCores - Object.values(cpu.childCores).reduce((sum, cores) => sum + cores, 0)).toFixed(2);
+  const rest =
+    cpu.machineCores === null
+      ? '—'
+      : (
+          cpu.machineCores -
+          cpu.ownCores -
+          Object.values(cpu.childCores).reduce((sum, cores) => sum + cores, 0)
+        ).toFixed(2);
   return (
     `| ${run.configuration} | ${run.payments} | ${Math.round(run.uploadedPerSecond)} | **${Math.round(run.settledPerSecond)}** | ${run.uploadToSettledMs.p50} | ${run.uploadToSettledMs.p95} | **${run.uploadToSettledMs.p99}** | ` +
     `${run.uploadToVerifiedMs.p50} / ${run.uploadToVerifiedMs.p99} | ${run.verifiedToSettledMs.p50} / ${run.verifiedToSettledMs.p99} | ${cpu.machineCores?.toFixed(2) ?? '—'} | ${services} | ${cpu.ownCores.toFixed(2)} | ${rest} | ${run.rejected} |`
@@ -213,9 +291,14 @@ function rowOf(run: MeasuredRun): string {
 
 async function main(): Promise<void> {
   const brokers = process.env.KAFKA_BROKERS;
-  if (!brokers) throw new Error('KAFKA_BROKERS is not set: run it with `npm run bench -- end-to-end`');
+  if (!brokers)
+    throw new Error('KAFKA_BROKERS is not set: run it with `npm run bench -- end-to-end`');
   const runs = [
-    ...throughputRuns.map((run) => ({ ...run, payments: scaled(run.payments), ratePerSecond: null })),
+    ...throughputRuns.map((run) => ({
+      ...run,
+      payments: scaled(run.payments),
+      ratePerSecond: null,
+    })),
     { ...fixedRateRun, payments: scaled(fixedRateRun.ratePerSecond * fixedRateRun.seconds) },
   ];
   const setupStarted = Date.now();
@@ -223,12 +306,25 @@ async function main(): Promise<void> {
     kafkaBrokers: brokers,
     databasePrefix: 'bench_e2e',
     // The per-terminal upload rate limit raised (as in the verifier bench): this measures settlement, not refusals.
-    envOf: { ...loadStackEnvOf, verifier: { SETTLE_VERIFIER_UPLOAD_RATE_PER_SECOND: '10000', SETTLE_VERIFIER_UPLOAD_BURST: '100000' } },
+    envOf: {
+      ...loadStackEnvOf,
+      verifier: {
+        SETTLE_VERIFIER_UPLOAD_RATE_PER_SECOND: '10000',
+        SETTLE_VERIFIER_UPLOAD_BURST: '100000',
+      },
+    },
   });
   try {
-    const paymentsPerPhoneMax = Math.ceil(runs.reduce((sum, run) => sum + run.payments, 0) / phoneCount) + 1;
-    const world = await onboardLoad(stack.endpoints, { terminals: Math.max(...runs.map((run) => run.terminals)), phones: phoneCount, paymentsPerPhoneMax });
-    console.log(`[end-to-end] four services, ${world.terminals.length} terminals and ${phoneCount} phones ready in ${Date.now() - setupStarted} ms`);
+    const paymentsPerPhoneMax =
+      Math.ceil(runs.reduce((sum, run) => sum + run.payments, 0) / phoneCount) + 1;
+    const world = await onboardLoad(stack.endpoints, {
+      terminals: Math.max(...runs.map((run) => run.terminals)),
+      phones: phoneCount,
+      paymentsPerPhoneMax,
+    });
+    console.log(
+      `[end-to-end] four services, ${world.terminals.length} terminals and ${phoneCount} phones ready in ${Date.now() - setupStarted} ms`,
+    );
     const measured: MeasuredRun[] = [];
     const paymentsSoFar: PreparedPayment[] = [];
     for (const run of runs) {
@@ -238,7 +334,8 @@ async function main(): Promise<void> {
       await checkOutcome(stack, world, paymentsSoFar);
     }
     const data: EndToEndData & Record<string, unknown> = {
-      description: 'four services as child processes (token issuer, registry, verifier, ledger), Kafka and PostgreSQL on one machine; terminals upload pre-signed offline transactions over bound TLS sessions; settled = the verifier recorded the ledger’s settlement',
+      description:
+        'four services as child processes (token issuer, registry, verifier, ledger), Kafka and PostgreSQL on one machine; terminals upload pre-signed offline transactions over bound TLS sessions; settled = the verifier recorded the ledger’s settlement',
       phones: phoneCount,
       scale,
       runs: measured.filter((run) => run.ratePerSecond === null),

@@ -8,9 +8,26 @@ import { fork } from 'node:child_process';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent, type RequestOptions, request as httpsRequest } from 'node:https';
 import os from 'node:os';
-import { type ConnectionOptions, type SecureContext, type TLSSocket, connect as tlsConnect, createSecureContext } from 'node:tls';
-import { JwksKeyStore, RequestAuthenticator, StaticBindingKeyStatus, verifyAccessToken } from '@settle/resource-guard';
-import { type TestBindingKey, createTestBindingKey, createTestTokenIssuer, createTlsTestServer, makeSelfSignedCertificate } from '@settle/resource-guard/testing';
+import {
+  type ConnectionOptions,
+  type SecureContext,
+  type TLSSocket,
+  connect as tlsConnect,
+  createSecureContext,
+} from 'node:tls';
+import {
+  JwksKeyStore,
+  RequestAuthenticator,
+  StaticBindingKeyStatus,
+  verifyAccessToken,
+} from '@settle/resource-guard';
+import {
+  type TestBindingKey,
+  createTestBindingKey,
+  createTestTokenIssuer,
+  createTlsTestServer,
+  makeSelfSignedCertificate,
+} from '@settle/resource-guard/testing';
 import { createTokenBindingMessage, exportTokenBindingKeyingMaterial } from '@settle/token-binding';
 import { guardRowNames, headlineFigures } from './report/headline';
 import { writeResults } from './results';
@@ -39,7 +56,12 @@ async function runServer(): Promise<void> {
   const issuer = createTestTokenIssuer();
   const bindingKey = createTestBindingKey();
   const authenticator = new RequestAuthenticator({
-    settings: { mode: 'token-binding', issuer: issuer.issuer, audience: issuer.audience, jwks: { staticJwks: issuer.jwks() } },
+    settings: {
+      mode: 'token-binding',
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      jwks: { staticJwks: issuer.jwks() },
+    },
     keys: new JwksKeyStore({ staticJwks: issuer.jwks() }),
     keyStatus: new StaticBindingKeyStatus([[bindingKey.keyId, issuer.claims(bindingKey).sub]]),
   });
@@ -47,30 +69,48 @@ async function runServer(): Promise<void> {
   let rejected = 0;
   const handler = (request: IncomingMessage, response: ServerResponse) => {
     if (request.url === '/plain') return void response.end('ok');
-    authenticator.authenticate({ method: request.method, url: request.url, headers: request.headers, socket: request.socket }).then(
-      (outcome) => {
-        if (outcome.ok) accepted += 1;
-        else rejected += 1;
-        response.writeHead(outcome.ok ? 200 : outcome.status, { 'content-type': 'application/json' });
-        response.end(outcome.ok ? JSON.stringify(outcome.principal) : JSON.stringify({ code: outcome.code }));
-      },
-      (error: unknown) => {
-        response.writeHead(500);
-        response.end(String(error));
-      },
-    );
+    authenticator
+      .authenticate({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        socket: request.socket,
+      })
+      .then(
+        (outcome) => {
+          if (outcome.ok) accepted += 1;
+          else rejected += 1;
+          response.writeHead(outcome.ok ? 200 : outcome.status, {
+            'content-type': 'application/json',
+          });
+          response.end(
+            outcome.ok ? JSON.stringify(outcome.principal) : JSON.stringify({ code: outcome.code }),
+          );
+        },
+        (error: unknown) => {
+          response.writeHead(500);
+          response.end(String(error));
+        },
+      );
   };
   const server = await createTlsTestServer(handler, makeSelfSignedCertificate());
   // Tokens last the whole run.
   const token = await issuer.tokenFor(bindingKey, { exp: Math.floor(Date.now() / 1000) + 3_600 });
   process.on('message', (message: string) => {
     if (message === 'stats') {
-      const stats: ServerStats = { handshakes: server.connections, bindingVerifications: authenticator.bindingCache.verifications, accepted, rejected };
+      const stats: ServerStats = {
+        handshakes: server.connections,
+        bindingVerifications: authenticator.bindingCache.verifications,
+        accepted,
+        rejected,
+      };
       process.send!({ stats });
     }
     if (message === 'stop') void server.close().then(() => process.exit(0));
   });
-  process.send!({ ready: { port: server.port, cert: server.cert, token, bindingKey } satisfies ServerReady });
+  process.send!({
+    ready: { port: server.port, cert: server.cert, token, bindingKey } satisfies ServerReady,
+  });
 }
 
 // ---------------------------------------------------------------- clients (this process)
@@ -97,9 +137,18 @@ let clientContext: SecureContext;
 /** A full handshake: connect, then close and wait until the server has closed too (it saw Finished). */
 function handshake(server: ServerReady): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port: server.port, servername: 'localhost', secureContext: clientContext, minVersion: 'TLSv1.3' }, () => {
-      socket.end();
-    });
+    const socket = tlsConnect(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        servername: 'localhost',
+        secureContext: clientContext,
+        minVersion: 'TLSv1.3',
+      },
+      () => {
+        socket.end();
+      },
+    );
     socket.once('close', () => resolve());
     socket.once('error', reject);
   });
@@ -131,7 +180,11 @@ function guardedRequest(server: ServerReady, agent: Agent | false, path = '/v1/m
           let header = bindingHeaders.get(socket);
           if (header === undefined) {
             const ekm = exportTokenBindingKeyingMaterial(socket);
-            header = createTokenBindingMessage({ privateJwk: server.bindingKey.privateJwk, ekm, backend: 'native' }).header;
+            header = createTokenBindingMessage({
+              privateJwk: server.bindingKey.privateJwk,
+              ekm,
+              backend: 'native',
+            }).header;
             bindingHeaders.set(socket, header);
           }
           request.setHeader('sec-token-binding', header);
@@ -152,7 +205,11 @@ function guardedRequest(server: ServerReady, agent: Agent | false, path = '/v1/m
   });
 }
 
-async function measure(name: string, operation: () => Promise<void>, stats: () => Promise<ServerStats>) {
+async function measure(
+  name: string,
+  operation: () => Promise<void>,
+  stats: () => Promise<ServerStats>,
+) {
   await closedLoopRate(operation, warmUpMs);
   const before = await stats();
   const perSecond = await closedLoopRate(operation, measureMs);
@@ -171,8 +228,13 @@ async function measure(name: string, operation: () => Promise<void>, stats: () =
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'server') return runServer();
-  const child = fork(__filename, ['server'], { execArgv: ['-r', '@swc-node/register'], stdio: 'inherit' });
-  const server = await new Promise<ServerReady>((resolve) => child.once('message', (message: { ready: ServerReady }) => resolve(message.ready)));
+  const child = fork(__filename, ['server'], {
+    execArgv: ['-r', '@swc-node/register'],
+    stdio: 'inherit',
+  });
+  const server = await new Promise<ServerReady>((resolve) =>
+    child.once('message', (message: { ready: ServerReady }) => resolve(message.ready)),
+  );
   clientContext = createSecureContext({ ca: server.cert, minVersion: 'TLSv1.3' });
   const stats = () =>
     new Promise<ServerStats>((resolve) => {
@@ -183,35 +245,76 @@ async function main(): Promise<void> {
   const keptAlivePlain = new Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     const handshakes = await measure(guardRowNames.handshake, () => handshake(server), stats);
-    const newConnectionUnguarded = await measure(guardRowNames.newConnectionUnguarded, () => guardedRequest(server, false, '/plain'), stats);
-    const newConnection = await measure(guardRowNames.newConnectionGuarded, () => guardedRequest(server, false), stats);
-    const keptAliveGuarded = await measure(guardRowNames.keptAliveGuarded, () => guardedRequest(server, keptAlive), stats);
-    const keptAliveUnguarded = await measure(guardRowNames.keptAliveUnguarded, () => guardedRequest(server, keptAlivePlain, '/plain'), stats);
-    if (keptAliveGuarded.rejected + newConnection.rejected > 0) throw new Error('bench: the guard rejected a request');
+    const newConnectionUnguarded = await measure(
+      guardRowNames.newConnectionUnguarded,
+      () => guardedRequest(server, false, '/plain'),
+      stats,
+    );
+    const newConnection = await measure(
+      guardRowNames.newConnectionGuarded,
+      () => guardedRequest(server, false),
+      stats,
+    );
+    const keptAliveGuarded = await measure(
+      guardRowNames.keptAliveGuarded,
+      () => guardedRequest(server, keptAlive),
+      stats,
+    );
+    const keptAliveUnguarded = await measure(
+      guardRowNames.keptAliveUnguarded,
+      () => guardedRequest(server, keptAlivePlain, '/plain'),
+      stats,
+    );
+    if (keptAliveGuarded.rejected + newConnection.rejected > 0)
+      throw new Error('bench: the guard rejected a request');
     // The token check alone, in this process: the floor under every guarded request.
     const issuer = createTestTokenIssuer();
     const keys = new JwksKeyStore({ staticJwks: issuer.jwks() });
-    const token = await issuer.tokenFor(createTestBindingKey(), { exp: Math.floor(Date.now() / 1000) + 3_600 });
+    const token = await issuer.tokenFor(createTestBindingKey(), {
+      exp: Math.floor(Date.now() / 1000) + 3_600,
+    });
     const tokenOnly = await closedLoopRate(async () => {
-      const result = await verifyAccessToken(token, { keys, issuer: issuer.issuer, audience: issuer.audience });
+      const result = await verifyAccessToken(token, {
+        keys,
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+      });
       if (!result.ok) throw new Error('bench: token rejected');
     }, measureMs);
-    const rows = [handshakes, newConnectionUnguarded, newConnection, keptAliveUnguarded, keptAliveGuarded];
+    const rows = [
+      handshakes,
+      newConnectionUnguarded,
+      newConnection,
+      keptAliveUnguarded,
+      keptAliveGuarded,
+    ];
     const table = [
       `Server: one Node process (one thread) with node:https and the guard core (token-binding mode, static JWKS); clients: ${concurrency} concurrent loops in another process. Each guarded request carries an ES256 access token and a Sec-Token-Binding signed over its connection's EKM (signed once per connection by the client, verified once per connection by the server; the token is verified on every request).`,
       '',
       '| what | per second | TLS handshakes | binding signature checks | accepted |',
       '|---|---|---|---|---|',
-      ...rows.map((row) => `| ${row.name} | ${row.perSecond} | ${row.handshakes} | ${row.bindingVerifications} | ${row.accepted} |`),
+      ...rows.map(
+        (row) =>
+          `| ${row.name} | ${row.perSecond} | ${row.handshakes} | ${row.bindingVerifications} | ${row.accepted} |`,
+      ),
       '',
       `New connection each request: ${Math.round((newConnection.perSecond / handshakes.perSecond) * 100)} % of the plain handshake rate, ` +
         `${Math.round((newConnection.perSecond / newConnectionUnguarded.perSecond) * 100)} % of an unguarded request on a new connection (the client signs one binding per connection). ` +
         `Kept-alive: ${Math.round((keptAliveGuarded.perSecond / keptAliveUnguarded.perSecond) * 100)} % of the unguarded request rate; ` +
         `${keptAliveGuarded.bindingVerifications} binding signature checks for ${keptAliveGuarded.accepted} requests: each of the ${concurrency} kept-alive connections was verified once, during the warm-up.`,
       `verifyAccessToken alone (ES256, ${concurrency} concurrent loops, one thread): ${Math.round(tokenOnly)}/s.`,
-      `Load average at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')} (other work on the machine lowers every row alike; compare rows of one run).`,
+      `Load average at the end: ${os
+        .loadavg()
+        .map((load) => load.toFixed(2))
+        .join(', ')} (other work on the machine lowers every row alike; compare rows of one run).`,
     ];
-    const data = { concurrency, measureMs, loadAverage: os.loadavg(), rows, verifyAccessTokenPerSecond: Math.round(tokenOnly) };
+    const data = {
+      concurrency,
+      measureMs,
+      loadAverage: os.loadavg(),
+      rows,
+      verifyAccessTokenPerSecond: Math.round(tokenOnly),
+    };
     writeResults('guard', data, table, headlineFigures.guard(data));
   } finally {
     keptAlive.destroy();

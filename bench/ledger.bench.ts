@@ -9,7 +9,14 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Partitioners } from 'kafkajs';
 import { Pool } from 'pg';
-import { accountOpenedV1, createEnvelope, type EventEnvelope, merchantOnboardedV1, paymentTopicPartitions, paymentVerifiedV1 } from '@settle/contracts';
+import {
+  accountOpenedV1,
+  createEnvelope,
+  type EventEnvelope,
+  merchantOnboardedV1,
+  paymentTopicPartitions,
+  paymentVerifiedV1,
+} from '@settle/contracts';
 import { createKafkajsPort, type MessageProducer } from '@settle/messaging';
 import { startTestService } from '@settle/platform/testing';
 import { applySqlFiles, createTestDatabase } from '@settle/test-support';
@@ -62,14 +69,16 @@ function benchKafkaPid(): number | null {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
       // local_address is HEXIP:HEXPORT; state 0A is LISTEN; field 9 is the socket's inode.
-      if (fields[3] === '0A' && parseInt(fields[1]?.split(':')[1] ?? '', 16) === port) listening.add(`socket:[${fields[9]}]`);
+      if (fields[3] === '0A' && parseInt(fields[1]?.split(':')[1] ?? '', 16) === port)
+        listening.add(`socket:[${fields[9]}]`);
     }
   }
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('kafka.Kafka')) continue;
-      for (const fd of readdirSync(`/proc/${entry}/fd`)) if (listening.has(readlinkSync(`/proc/${entry}/fd/${fd}`))) return Number(entry);
+      for (const fd of readdirSync(`/proc/${entry}/fd`))
+        if (listening.has(readlinkSync(`/proc/${entry}/fd/${fd}`))) return Number(entry);
     } catch {
       // exited while listed, or not ours to read
     }
@@ -82,8 +91,15 @@ function benchKafkaPid(): number | null {
  * of the run's database and by the bench's Kafka broker. On a machine shared with other work the
  * rates move 2× between runs; CPU per payment moves far less, so it is the figure to compare.
  */
-async function cpuMeter(pool: Pool): Promise<() => Promise<{ processMs: number; postgresMs: number; kafkaMs: number }>> {
-  const backends = async () => (await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((row) => row.pid);
+async function cpuMeter(
+  pool: Pool,
+): Promise<() => Promise<{ processMs: number; postgresMs: number; kafkaMs: number }>> {
+  const backends = async () =>
+    (
+      await pool.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = current_database()',
+      )
+    ).rows.map((row) => row.pid);
   const startBackends = new Map((await backends()).map((pid) => [pid, processCpuSeconds(pid)]));
   const kafkaPid = benchKafkaPid();
   const kafkaStart = kafkaPid === null ? 0 : processCpuSeconds(kafkaPid);
@@ -91,7 +107,8 @@ async function cpuMeter(pool: Pool): Promise<() => Promise<{ processMs: number; 
   return async () => {
     const processUsed = process.cpuUsage(processStart);
     let postgres = 0;
-    for (const pid of new Set([...startBackends.keys(), ...(await backends())])) postgres += processCpuSeconds(pid) - (startBackends.get(pid) ?? 0);
+    for (const pid of new Set([...startBackends.keys(), ...(await backends())]))
+      postgres += processCpuSeconds(pid) - (startBackends.get(pid) ?? 0);
     return {
       processMs: (processUsed.user + processUsed.system) / 1000,
       postgresMs: postgres * 1000,
@@ -101,9 +118,17 @@ async function cpuMeter(pool: Pool): Promise<() => Promise<{ processMs: number; 
 }
 
 /** CPU milliseconds per 1 000 payments, rounded. */
-function perThousand(cpu: { processMs: number; postgresMs: number; kafkaMs: number }, payments: number) {
+function perThousand(
+  cpu: { processMs: number; postgresMs: number; kafkaMs: number },
+  payments: number,
+) {
   const per = (ms: number) => Math.round((ms * 1_000) / payments);
-  return { processMs: per(cpu.processMs), postgresMs: per(cpu.postgresMs), kafkaMs: per(cpu.kafkaMs), totalMs: per(cpu.processMs + cpu.postgresMs + cpu.kafkaMs) };
+  return {
+    processMs: per(cpu.processMs),
+    postgresMs: per(cpu.postgresMs),
+    kafkaMs: per(cpu.kafkaMs),
+    totalMs: per(cpu.processMs + cpu.postgresMs + cpu.kafkaMs),
+  };
 }
 let walletOwner = (index: number) => `acc_bench_${index}`;
 
@@ -115,11 +140,22 @@ let walletOwner = (index: number) => `acc_bench_${index}`;
  */
 function alignedWalletOwners(): (index: number) => string {
   const kafkaPartitionOf = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: paymentTopicPartitions }, (_, partitionId) => ({ partitionErrorCode: 0, partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [] }));
+  const partitionMetadata = Array.from({ length: paymentTopicPartitions }, (_, partitionId) => ({
+    partitionErrorCode: 0,
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    offlineReplicas: [],
+  }));
   const owners = Array.from({ length: walletCount }, (_, index) => {
     for (let attempt = 0; ; attempt += 1) {
       const candidate = `acc_bench_${index}_${attempt}`;
-      const kafkaPartition = kafkaPartitionOf({ topic: 'payments', partitionMetadata, message: { key: candidate, value: null } });
+      const kafkaPartition = kafkaPartitionOf({
+        topic: 'payments',
+        partitionMetadata,
+        message: { key: candidate, value: null },
+      });
       if (partitionOf(candidate) % paymentTopicPartitions === kafkaPartition) return candidate;
     }
   });
@@ -133,13 +169,38 @@ function brokers(): string[] {
   return value.split(',');
 }
 
-function envelope(definition: Parameters<typeof createEnvelope>[0]['definition'], payload: unknown, index: number, occurredAt: string): EventEnvelope {
-  const eventId = createHash('sha256').update(`${definition.type}:${index}:${occurredAt}`).digest('hex');
+function envelope(
+  definition: Parameters<typeof createEnvelope>[0]['definition'],
+  payload: unknown,
+  index: number,
+  occurredAt: string,
+): EventEnvelope {
+  const eventId = createHash('sha256')
+    .update(`${definition.type}:${index}:${occurredAt}`)
+    .digest('hex');
   const uuid = `${eventId.slice(0, 8)}-${eventId.slice(8, 12)}-4${eventId.slice(13, 16)}-8${eventId.slice(17, 20)}-${eventId.slice(20, 32)}`;
-  return createEnvelope({ definition, payload, eventId: uuid, occurredAt, producer: definition.producer, correlationId: uuid, causationId: null } as Parameters<typeof createEnvelope>[0]);
+  return createEnvelope({
+    definition,
+    payload,
+    eventId: uuid,
+    occurredAt,
+    producer: definition.producer,
+    correlationId: uuid,
+    causationId: null,
+  } as Parameters<typeof createEnvelope>[0]);
 }
 
-function payment(run: string, index: number, occurredAt: string): { transactionId: string; consumerAccountId: string; merchantId: string; amount: bigint; envelope: EventEnvelope } {
+function payment(
+  run: string,
+  index: number,
+  occurredAt: string,
+): {
+  transactionId: string;
+  consumerAccountId: string;
+  merchantId: string;
+  amount: bigint;
+  envelope: EventEnvelope;
+} {
   const transactionId = `txn_${run}_${index}`;
   const consumerAccountId = walletOwner(index % walletCount);
   const merchantId = merchantOwner(index % merchantCount);
@@ -157,12 +218,24 @@ function payment(run: string, index: number, occurredAt: string): { transactionI
     feeInputs: { merchantCategoryCode: '5411', channel: 'offline-sound' },
     verifiedAt: occurredAt,
   };
-  return { transactionId, consumerAccountId, merchantId, amount, envelope: envelope(paymentVerifiedV1, payload, index, occurredAt) };
+  return {
+    transactionId,
+    consumerAccountId,
+    merchantId,
+    amount,
+    envelope: envelope(paymentVerifiedV1, payload, index, occurredAt),
+  };
 }
 
-async function publish(producer: MessageProducer, topic: string, envelopes: readonly EventEnvelope[]): Promise<void> {
+async function publish(
+  producer: MessageProducer,
+  topic: string,
+  envelopes: readonly EventEnvelope[],
+): Promise<void> {
   for (let start = 0; start < envelopes.length; start += publishChunkSize) {
-    const messages = envelopes.slice(start, start + publishChunkSize).map((event) => ({ key: event.key, value: JSON.stringify(event) }));
+    const messages = envelopes
+      .slice(start, start + publishChunkSize)
+      .map((event) => ({ key: event.key, value: JSON.stringify(event) }));
     await producer.send([{ topic, messages }]);
   }
 }
@@ -190,18 +263,29 @@ const { workerData } = require('node:worker_threads');
 function publishFromWorker(topic: string, envelopes: readonly EventEnvelope[]): Promise<void> {
   const messages = envelopes.map((event) => ({ key: event.key, value: JSON.stringify(event) }));
   return new Promise((resolve, reject) => {
-    const worker = new Worker(publisherWorkerSource, { eval: true, workerData: { brokers: brokers(), topic, messages, chunkSize: publishChunkSize } });
+    const worker = new Worker(publisherWorkerSource, {
+      eval: true,
+      workerData: { brokers: brokers(), topic, messages, chunkSize: publishChunkSize },
+    });
     worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the publisher worker exited with ${code}`))));
+    worker.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`the publisher worker exited with ${code}`)),
+    );
   });
 }
 
-async function waitForCount(pool: Pool, sql: string, expected: number, what: string): Promise<void> {
+async function waitForCount(
+  pool: Pool,
+  sql: string,
+  expected: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + settleTimeoutMs;
   for (;;) {
     const { rows } = await pool.query<{ n: number }>(sql);
     if ((rows[0]?.n ?? 0) >= expected) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${rows[0]?.n}/${expected})`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what} (${rows[0]?.n}/${expected})`);
     await new Promise((resolve) => setTimeout(resolve, settledPollMs));
   }
 }
@@ -210,7 +294,12 @@ async function waitForCount(pool: Pool, sql: string, expected: number, what: str
 async function throughLedger(batchSize: number, paymentCount: number) {
   const prefix = `bl${Date.now().toString(36)}.`;
   const test = await startTestService(serviceDefinition, {
-    env: { SETTLE_KAFKA_TOPIC_PREFIX: prefix, SETTLE_KAFKA_CREATE_TOPICS: 'true', SETTLE_LEDGER_SETTLEMENT_BATCH_SIZE: String(batchSize), LOG_LEVEL: 'warn' },
+    env: {
+      SETTLE_KAFKA_TOPIC_PREFIX: prefix,
+      SETTLE_KAFKA_CREATE_TOPICS: 'true',
+      SETTLE_LEDGER_SETTLEMENT_BATCH_SIZE: String(batchSize),
+      LOG_LEVEL: 'warn',
+    },
   });
   const pool = new Pool({ connectionString: test.database.url, max: 2 });
   pool.on('error', () => undefined);
@@ -218,36 +307,102 @@ async function throughLedger(batchSize: number, paymentCount: number) {
   const producer = kafka.producer();
   await producer.connect();
   try {
-    const synchronousCommit = (await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]?.synchronous_commit;
+    const synchronousCommit = (
+      await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')
+    ).rows[0]?.synchronous_commit;
     if (synchronousCommit !== 'on') throw new Error(`synchronous_commit is ${synchronousCommit}`);
     const now = new Date().toISOString();
     // Topics are created by the service once Kafka answers; a send before that would fail.
     const admin = await kafka.admin();
-    await waitUntil(async () => admin.topicOffsets(`${prefix}${paymentVerifiedV1.topic}`).then(() => true, () => false));
+    await waitUntil(async () =>
+      admin.topicOffsets(`${prefix}${paymentVerifiedV1.topic}`).then(
+        () => true,
+        () => false,
+      ),
+    );
     await admin.disconnect();
-    await publish(producer, `${prefix}${merchantOnboardedV1.topic}`, Array.from({ length: merchantCount }, (_, index) =>
-      envelope(merchantOnboardedV1, { merchantId: merchantOwner(index), displayName: 'Bench Shop', categoryCode: '5411', settlementCurrency: 'EUR', timeZone: 'UTC', onboardedAt: now }, index, now),
-    ));
-    await publish(producer, `${prefix}${accountOpenedV1.topic}`, Array.from({ length: walletCount }, (_, index) =>
-      envelope(accountOpenedV1, { accountId: walletOwner(index), holderDisplayName: 'Bench Holder', currency: 'EUR', openedAt: now }, index, now),
-    ));
-    await waitForCount(pool, `SELECT count(*)::int AS n FROM ledger_accounts WHERE purpose IN ('wallet', 'merchant-payable')`, walletCount + merchantCount, 'accounts');
+    await publish(
+      producer,
+      `${prefix}${merchantOnboardedV1.topic}`,
+      Array.from({ length: merchantCount }, (_, index) =>
+        envelope(
+          merchantOnboardedV1,
+          {
+            merchantId: merchantOwner(index),
+            displayName: 'Bench Shop',
+            categoryCode: '5411',
+            settlementCurrency: 'EUR',
+            timeZone: 'UTC',
+            onboardedAt: now,
+          },
+          index,
+          now,
+        ),
+      ),
+    );
+    await publish(
+      producer,
+      `${prefix}${accountOpenedV1.topic}`,
+      Array.from({ length: walletCount }, (_, index) =>
+        envelope(
+          accountOpenedV1,
+          {
+            accountId: walletOwner(index),
+            holderDisplayName: 'Bench Holder',
+            currency: 'EUR',
+            openedAt: now,
+          },
+          index,
+          now,
+        ),
+      ),
+    );
+    await waitForCount(
+      pool,
+      `SELECT count(*)::int AS n FROM ledger_accounts WHERE purpose IN ('wallet', 'merchant-payable')`,
+      walletCount + merchantCount,
+      'accounts',
+    );
     await pool.query(
       `INSERT INTO ledger_fee_schedules (merchant_id, basis_points, fixed_minor_units, effective_from, created_by, created_at)
        SELECT merchant_id, $2, $3, now() - interval '1 minute', 'bench', now() FROM unnest($1::text[]) AS merchant_id`,
-      [Array.from({ length: merchantCount }, (_, index) => merchantOwner(index)), feeBasisPoints, feeFixedMinorUnits.toString()],
+      [
+        Array.from({ length: merchantCount }, (_, index) => merchantOwner(index)),
+        feeBasisPoints,
+        feeFixedMinorUnits.toString(),
+      ],
     );
     const topic = `${prefix}${paymentVerifiedV1.topic}`;
-    await publish(producer, topic, Array.from({ length: warmUpPayments }, (_, index) => payment('warm', index, new Date().toISOString()).envelope));
-    await waitForCount(pool, 'SELECT count(*)::int AS n FROM ledger_settlements', warmUpPayments, 'warm-up settlements');
+    await publish(
+      producer,
+      topic,
+      Array.from(
+        { length: warmUpPayments },
+        (_, index) => payment('warm', index, new Date().toISOString()).envelope,
+      ),
+    );
+    await waitForCount(
+      pool,
+      'SELECT count(*)::int AS n FROM ledger_settlements',
+      warmUpPayments,
+      'warm-up settlements',
+    );
 
     const occurredAt = new Date().toISOString();
-    const envelopes = Array.from({ length: paymentCount }, (_, index) => payment(`b${batchSize}`, index, occurredAt).envelope);
+    const envelopes = Array.from(
+      { length: paymentCount },
+      (_, index) => payment(`b${batchSize}`, index, occurredAt).envelope,
+    );
     const stopCpu = await cpuMeter(pool);
     const started = process.hrtime.bigint();
     await publishFromWorker(topic, envelopes);
     const publishedSeconds = seconds(started);
-    await waitForCount(pool, 'SELECT count(*)::int AS n FROM ledger_settlements', warmUpPayments + paymentCount, 'settlements');
+    await waitForCount(
+      pool,
+      'SELECT count(*)::int AS n FROM ledger_settlements',
+      warmUpPayments + paymentCount,
+      'settlements',
+    );
     const elapsed = seconds(started);
     const cpuPerThousandPayments = perThousand(await stopCpu(), paymentCount);
     const { rows } = await pool.query<{ settled: number; entries: number; unbalanced: number }>(
@@ -255,9 +410,20 @@ async function throughLedger(batchSize: number, paymentCount: number) {
               (SELECT count(*)::int FROM (SELECT currency FROM ledger_balances GROUP BY currency HAVING sum(debits) <> sum(credits)) AS off) AS unbalanced`,
     );
     const check = rows[0]!;
-    if (check.settled !== warmUpPayments + paymentCount || check.entries !== check.settled || check.unbalanced !== 0) throw new Error(`ledger check failed: ${JSON.stringify(check)}`);
+    if (
+      check.settled !== warmUpPayments + paymentCount ||
+      check.entries !== check.settled ||
+      check.unbalanced !== 0
+    )
+      throw new Error(`ledger check failed: ${JSON.stringify(check)}`);
     const rebuild = await timeRebuild(pool);
-    return { seconds: elapsed, settledPerSecond: paymentCount / elapsed, publishSeconds: publishedSeconds, cpuPerThousandPayments, rebuild };
+    return {
+      seconds: elapsed,
+      settledPerSecond: paymentCount / elapsed,
+      publishSeconds: publishedSeconds,
+      cpuPerThousandPayments,
+      rebuild,
+    };
   } finally {
     await producer.disconnect().catch(() => undefined);
     await pool.end();
@@ -266,15 +432,22 @@ async function throughLedger(batchSize: number, paymentCount: number) {
 }
 
 /** The admin rebuild (check every hash and link, rebuild heads and sub-balances, compare) on the run's journal. */
-async function timeRebuild(pool: Pool): Promise<{ entries: number; seconds: number; entriesPerSecond: number }> {
+async function timeRebuild(
+  pool: Pool,
+): Promise<{ entries: number; seconds: number; entriesPerSecond: number }> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const started = process.hrtime.bigint();
     const report = await rebuildAndCompare(client);
     const elapsed = seconds(started);
-    if (!report.consistent) throw new Error(`rebuild found differences: ${JSON.stringify(report).slice(0, 500)}`);
-    return { entries: report.entriesApplied, seconds: elapsed, entriesPerSecond: report.entriesApplied / elapsed };
+    if (!report.consistent)
+      throw new Error(`rebuild found differences: ${JSON.stringify(report).slice(0, 500)}`);
+    return {
+      entries: report.entriesApplied,
+      seconds: elapsed,
+      entriesPerSecond: report.entriesApplied / elapsed,
+    };
   } finally {
     await client.query('ROLLBACK').catch(() => undefined);
     client.release();
@@ -331,67 +504,151 @@ async function rawSql(batchSize: number, paymentCount: number) {
     }
     const elapsed = seconds(started);
     const cpu = await stopCpu();
-    return { seconds: elapsed, settledPerSecond: paymentCount / elapsed, cpuPerThousandPayments: perThousand({ ...cpu, kafkaMs: 0 }, paymentCount) };
+    return {
+      seconds: elapsed,
+      settledPerSecond: paymentCount / elapsed,
+      cpuPerThousandPayments: perThousand({ ...cpu, kafkaMs: 0 }, paymentCount),
+    };
   } finally {
     await pool.end();
     await database.drop();
   }
 }
 
-async function rawBatch(pool: Pool, batch: readonly RawPayment[], heads: Map<number, { sequence: bigint; hash: string }>): Promise<void> {
+async function rawBatch(
+  pool: Pool,
+  batch: readonly RawPayment[],
+  heads: Map<number, { sequence: bigint; hash: string }>,
+): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const partitions = [...new Set(batch.map((row) => row.partition))].sort((a, b) => a - b);
-    await client.query('SELECT partition FROM ledger_partitions WHERE partition = ANY($1::int[]) ORDER BY partition FOR UPDATE', [partitions]);
+    await client.query(
+      'SELECT partition FROM ledger_partitions WHERE partition = ANY($1::int[]) ORDER BY partition FOR UPDATE',
+      [partitions],
+    );
     const postedAt = new Date().toISOString();
     const entries = batch.map((row) => {
       const head = heads.get(row.partition) ?? { sequence: 0n, hash: genesisHash };
       const sequence = head.sequence + 1n;
-      const hash = createHash('sha256').update(`${row.transactionId}|${sequence}|${row.amount}|${row.fee}|${head.hash}`).digest('hex');
+      const hash = createHash('sha256')
+        .update(`${row.transactionId}|${sequence}|${row.amount}|${row.fee}|${head.hash}`)
+        .digest('hex');
       heads.set(row.partition, { sequence, hash });
-      return { ...row, entryId: `ent_${row.transactionId}`, sequence, previousHash: head.hash, hash };
+      return {
+        ...row,
+        entryId: `ent_${row.transactionId}`,
+        sequence,
+        previousHash: head.hash,
+        hash,
+      };
     });
     await client.query(
       `INSERT INTO ledger_entries (entry_id, partition, sequence, partition_key, kind, idempotency_key, transaction_id, original_entry_id, fee_schedule_version, previous_hash, hash, posted_at)
        SELECT entry_id, partition, sequence, partition_key, 'payment', transaction_id, transaction_id, NULL, 'fee-schedule-1', previous_hash, hash, $7::timestamptz
          FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $8::text[]) AS e(entry_id, partition, sequence, partition_key, transaction_id, previous_hash, hash)`,
-      [entries.map((e) => e.entryId), entries.map((e) => e.partition), entries.map((e) => e.sequence.toString()), entries.map((e) => e.wallet), entries.map((e) => e.transactionId), entries.map((e) => e.previousHash), postedAt, entries.map((e) => e.hash)],
+      [
+        entries.map((e) => e.entryId),
+        entries.map((e) => e.partition),
+        entries.map((e) => e.sequence.toString()),
+        entries.map((e) => e.wallet),
+        entries.map((e) => e.transactionId),
+        entries.map((e) => e.previousHash),
+        postedAt,
+        entries.map((e) => e.hash),
+      ],
     );
     const legs = entries.flatMap((e) => [
-      { entryId: e.entryId, index: 0, account: e.wallet, partition: e.partition, side: 'debit', amount: e.amount },
-      { entryId: e.entryId, index: 1, account: e.payable, partition: e.partition, side: 'credit', amount: e.amount - e.fee },
-      { entryId: e.entryId, index: 2, account: 'fee-revenue_EUR', partition: e.partition, side: 'credit', amount: e.fee },
+      {
+        entryId: e.entryId,
+        index: 0,
+        account: e.wallet,
+        partition: e.partition,
+        side: 'debit',
+        amount: e.amount,
+      },
+      {
+        entryId: e.entryId,
+        index: 1,
+        account: e.payable,
+        partition: e.partition,
+        side: 'credit',
+        amount: e.amount - e.fee,
+      },
+      {
+        entryId: e.entryId,
+        index: 2,
+        account: 'fee-revenue_EUR',
+        partition: e.partition,
+        side: 'credit',
+        amount: e.fee,
+      },
     ]);
     await client.query(
       `INSERT INTO ledger_postings (entry_id, posting_index, account_id, partition, side, amount, currency, posted_at)
        SELECT *, 'EUR', $7::timestamptz FROM unnest($1::text[], $2::smallint[], $3::text[], $4::int[], $5::text[], $6::bigint[])`,
-      [legs.map((l) => l.entryId), legs.map((l) => l.index), legs.map((l) => l.account), legs.map((l) => l.partition), legs.map((l) => l.side), legs.map((l) => l.amount.toString()), postedAt],
+      [
+        legs.map((l) => l.entryId),
+        legs.map((l) => l.index),
+        legs.map((l) => l.account),
+        legs.map((l) => l.partition),
+        legs.map((l) => l.side),
+        legs.map((l) => l.amount.toString()),
+        postedAt,
+      ],
     );
-    const deltas = new Map<string, { account: string; partition: number; debits: bigint; credits: bigint }>();
+    const deltas = new Map<
+      string,
+      { account: string; partition: number; debits: bigint; credits: bigint }
+    >();
     for (const leg of legs) {
       const key = `${leg.account}\u0000${leg.partition}`;
-      const delta = deltas.get(key) ?? { account: leg.account, partition: leg.partition, debits: 0n, credits: 0n };
+      const delta = deltas.get(key) ?? {
+        account: leg.account,
+        partition: leg.partition,
+        debits: 0n,
+        credits: 0n,
+      };
       if (leg.side === 'debit') delta.debits += leg.amount;
       else delta.credits += leg.amount;
       deltas.set(key, delta);
     }
-    const sorted = [...deltas.values()].sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : a.partition - b.partition));
+    const sorted = [...deltas.values()].sort((a, b) =>
+      a.account < b.account ? -1 : a.account > b.account ? 1 : a.partition - b.partition,
+    );
     await client.query(
       `INSERT INTO ledger_balances AS balance (account_id, partition, currency, debits, credits)
        SELECT a, p, 'EUR', d, c FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[]) AS x(a, p, d, c)
        ON CONFLICT (account_id, partition) DO UPDATE SET debits = balance.debits + excluded.debits, credits = balance.credits + excluded.credits`,
-      [sorted.map((d) => d.account), sorted.map((d) => d.partition), sorted.map((d) => d.debits.toString()), sorted.map((d) => d.credits.toString())],
+      [
+        sorted.map((d) => d.account),
+        sorted.map((d) => d.partition),
+        sorted.map((d) => d.debits.toString()),
+        sorted.map((d) => d.credits.toString()),
+      ],
     );
     await client.query(
       `UPDATE ledger_partitions AS chain SET last_sequence = head.sequence, last_hash = head.hash
          FROM unnest($1::int[], $2::bigint[], $3::text[]) AS head(partition, sequence, hash) WHERE chain.partition = head.partition`,
-      [partitions, partitions.map((p) => heads.get(p)!.sequence.toString()), partitions.map((p) => heads.get(p)!.hash)],
+      [
+        partitions,
+        partitions.map((p) => heads.get(p)!.sequence.toString()),
+        partitions.map((p) => heads.get(p)!.hash),
+      ],
     );
     await client.query(
       `INSERT INTO ledger_settlements (transaction_id, consumer_account_id, merchant_id, amount, currency, status, reason_code, fee, merchant_amount, entry_id, fee_schedule_version, decided_at)
        SELECT t, w, m, a, 'EUR', 'settled', NULL, f, a - f, e, 'fee-schedule-1', $6::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $7::text[]) AS x(t, w, m, a, f, e)`,
-      [entries.map((e) => e.transactionId), entries.map((e) => e.wallet), entries.map((e) => e.payable), entries.map((e) => e.amount.toString()), entries.map((e) => e.fee.toString()), postedAt, entries.map((e) => e.entryId)],
+      [
+        entries.map((e) => e.transactionId),
+        entries.map((e) => e.wallet),
+        entries.map((e) => e.payable),
+        entries.map((e) => e.amount.toString()),
+        entries.map((e) => e.fee.toString()),
+        postedAt,
+        entries.map((e) => e.entryId),
+      ],
     );
     await client.query('COMMIT');
   } catch (error) {
@@ -405,9 +662,18 @@ async function rawBatch(pool: Pool, batch: readonly RawPayment[], heads: Map<num
 async function main(): Promise<void> {
   const results = [];
   for (const run of runs) {
-    const ledger = !only || only.has(`ledger:${run.batchSize}`) ? await throughLedger(run.batchSize, run.payments) : null;
-    const raw = !only || only.has(`raw:${run.batchSize}`) ? await rawSql(run.batchSize, run.payments) : null;
-    const result = { ...run, ledger, raw, ratio: ledger && raw ? ledger.settledPerSecond / raw.settledPerSecond : null };
+    const ledger =
+      !only || only.has(`ledger:${run.batchSize}`)
+        ? await throughLedger(run.batchSize, run.payments)
+        : null;
+    const raw =
+      !only || only.has(`raw:${run.batchSize}`) ? await rawSql(run.batchSize, run.payments) : null;
+    const result = {
+      ...run,
+      ledger,
+      raw,
+      ratio: ledger && raw ? ledger.settledPerSecond / raw.settledPerSecond : null,
+    };
     results.push(result);
     console.log(JSON.stringify(result));
   }
@@ -419,22 +685,37 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ alignedChains }));
   }
   if (only) return;
-  const rate = (value: number | undefined) => (value === undefined ? '—' : String(Math.round(value)));
+  const rate = (value: number | undefined) =>
+    value === undefined ? '—' : String(Math.round(value));
   const atThousand = results.find((result) => result.batchSize === 1_000);
   const data = {
     description:
       'payment.verified on Kafka → ledger settlement consumer (inbox, decisions, hash chain, entries, postings, sub-balances, outcomes, outbox in one transaction per batch) → settled; PostgreSQL synchronous_commit=on; the outbox relay runs in the same service',
     walletCount,
     merchantCount,
-    baseline: { what: 'the same inserts, sub-balance upserts and chain-head updates written by hand with pg, one transaction per batch, no Kafka/inbox/outbox/decisions' },
+    baseline: {
+      what: 'the same inserts, sub-balance upserts and chain-head updates written by hand with pg, one transaction per batch, no Kafka/inbox/outbox/decisions',
+    },
     results,
-    targets: { settledPerSecondAtBatch1000: targets.ledgerSettledPerSecond, ratioToBaselineAtBatch1000: targets.ledgerRatio },
+    targets: {
+      settledPerSecondAtBatch1000: targets.ledgerSettledPerSecond,
+      ratioToBaselineAtBatch1000: targets.ledgerRatio,
+    },
     metAtBatch1000:
       atThousand?.ledger && atThousand.ratio !== null
-        ? { throughput: atThousand.ledger.settledPerSecond >= targets.ledgerSettledPerSecond, ratio: atThousand.ratio >= targets.ledgerRatio }
+        ? {
+            throughput: atThousand.ledger.settledPerSecond >= targets.ledgerSettledPerSecond,
+            ratio: atThousand.ratio >= targets.ledgerRatio,
+          }
         : null,
-    alignedChainsWhatIf: { what: 'batch 1000, wallet ids chosen so that chains never span two Kafka partitions (no lock waits between concurrent batches)', ...alignedChains },
-    rebuild: { what: 'POST /admin/journal/rebuild: recompute every entry hash and check every link, rebuild sub-balances and heads from the verified entries, compare them with the live ones (set-based in PostgreSQL)', ...atThousand?.ledger?.rebuild },
+    alignedChainsWhatIf: {
+      what: 'batch 1000, wallet ids chosen so that chains never span two Kafka partitions (no lock waits between concurrent batches)',
+      ...alignedChains,
+    },
+    rebuild: {
+      what: 'POST /admin/journal/rebuild: recompute every entry hash and check every link, rebuild sub-balances and heads from the verified entries, compare them with the live ones (set-based in PostgreSQL)',
+      ...atThousand?.ledger?.rebuild,
+    },
   };
   writeResults(
     'ledger',
@@ -442,7 +723,10 @@ async function main(): Promise<void> {
     [
       '| batch | payments | ledger settled/s | raw SQL baseline settled/s | ledger / baseline |',
       '|---:|---:|---:|---:|---:|',
-      ...results.map((run) => `| ${run.batchSize} | ${run.payments} | ${rate(run.ledger?.settledPerSecond)} | ${rate(run.raw?.settledPerSecond)} | ${run.ratio === null ? '—' : `${Math.round(run.ratio * 100)} %`} |`),
+      ...results.map(
+        (run) =>
+          `| ${run.batchSize} | ${run.payments} | ${rate(run.ledger?.settledPerSecond)} | ${rate(run.raw?.settledPerSecond)} | ${run.ratio === null ? '—' : `${Math.round(run.ratio * 100)} %`} |`,
+      ),
       '',
       'CPU per settled payment, µs (user + system, from /proc: this process — service, relay and the publisher worker —, the PostgreSQL backends of the run’s database, the bench’s Kafka broker); less sensitive than a rate to other work on the machine:',
       '',

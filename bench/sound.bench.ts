@@ -25,7 +25,14 @@ import {
   loadGgwaveModem,
   soundMessageFramesMax,
 } from '@settle/sound-link';
-import { meanPower, mixed, seededRandom, withClockDrift, withDropout, withWhiteNoise } from '../libs/sound-link/src/testing/audio-conditions';
+import {
+  meanPower,
+  mixed,
+  seededRandom,
+  withClockDrift,
+  withDropout,
+  withWhiteNoise,
+} from '../libs/sound-link/src/testing/audio-conditions';
 import { soundFigures } from './report/headline';
 import { writeResults } from './results';
 
@@ -49,7 +56,10 @@ const fixtures = {
 const soundForms: typeof fixtures = {
   request: encodePaymentRequestSoundForm(fixtures.request),
   // The largest authorization (64-bit counter), as in the signed-form rows; a typical one is 74 bytes.
-  authorization: encodeConsumerAuthorizationSoundForm(fixtures.authorization, readProtocolFixture('payment-request.largest')),
+  authorization: encodeConsumerAuthorizationSoundForm(
+    fixtures.authorization,
+    readProtocolFixture('payment-request.largest'),
+  ),
   terminalCredential: encodeTerminalCredentialSoundForm(fixtures.terminalCredential),
   deviceCredential: encodeDeviceCredentialSoundForm(fixtures.deviceCredential),
 };
@@ -61,12 +71,25 @@ interface LinkSetting {
   readonly decodeOffsetsSamples: readonly number[];
 }
 
-const shipped: LinkSetting = { name: 'audible fastest, 4 offsets after a loss (shipped)', protocol: 'audible-fastest', decodeOffsetsSamples: [0, 256, 512, 768] };
-const baseline: LinkSetting = { name: 'audible fast, 1 pass (old)', protocol: 'audible-fast', decodeOffsetsSamples: [0] };
+const shipped: LinkSetting = {
+  name: 'audible fastest, 4 offsets after a loss (shipped)',
+  protocol: 'audible-fastest',
+  decodeOffsetsSamples: [0, 256, 512, 768],
+};
+const baseline: LinkSetting = {
+  name: 'audible fast, 1 pass (old)',
+  protocol: 'audible-fast',
+  decodeOffsetsSamples: [0],
+};
 /** Measured for the frame-loss rate only: what the faster protocol does without the extra passes. */
-const fastestOnePass: LinkSetting = { name: 'audible fastest, 1 pass', protocol: 'audible-fastest', decodeOffsetsSamples: [0] };
+const fastestOnePass: LinkSetting = {
+  name: 'audible fastest, 1 pass',
+  protocol: 'audible-fastest',
+  decodeOffsetsSamples: [0],
+};
 
-const sameBytes = (left: Uint8Array, right: Uint8Array) => left.length === right.length && left.every((byte, index) => byte === right[index]);
+const sameBytes = (left: Uint8Array, right: Uint8Array) =>
+  left.length === right.length && left.every((byte, index) => byte === right[index]);
 
 function seconds(modem: SoundModem, messages: readonly OutgoingMessage[]): number {
   const audio = encodeTransmission(modem, messages);
@@ -81,9 +104,16 @@ function airTimes(modem: SoundModem, forms: typeof fixtures) {
   const terminalCredential = seconds(modem, [multi(forms.terminalCredential)]);
   const deviceCredential = seconds(modem, [multi(forms.deviceCredential)]);
   // One transmission each way: the terminal's credential with its request, the phone's with its authorization.
-  const firstEncounter = seconds(modem, [multi(forms.terminalCredential), single(forms.request)]) + seconds(modem, [multi(forms.deviceCredential), single(forms.authorization)]);
+  const firstEncounter =
+    seconds(modem, [multi(forms.terminalCredential), single(forms.request)]) +
+    seconds(modem, [multi(forms.deviceCredential), single(forms.authorization)]);
   return {
-    bytes: { request: forms.request.length, authorization: forms.authorization.length, terminalCredential: forms.terminalCredential.length, deviceCredential: forms.deviceCredential.length },
+    bytes: {
+      request: forms.request.length,
+      authorization: forms.authorization.length,
+      terminalCredential: forms.terminalCredential.length,
+      deviceCredential: forms.deviceCredential.length,
+    },
     messages: { request, authorization, terminalCredential, deviceCredential },
     repeatCheckoutSeconds: Math.round((request + authorization) * 100) / 100,
     firstEncounterSeconds: Math.round(firstEncounter * 100) / 100,
@@ -99,12 +129,21 @@ interface Outcome {
   readonly codes: readonly string[];
 }
 
-function decodeTrial(modem: SoundModem, samples: Float32Array, sampleRateHz: number, expected: Uint8Array, alsoSent: readonly Uint8Array[] = []): Outcome {
+function decodeTrial(
+  modem: SoundModem,
+  samples: Float32Array,
+  sampleRateHz: number,
+  expected: Uint8Array,
+  alsoSent: readonly Uint8Array[] = [],
+): Outcome {
   const { messages, failures } = decodeRecording(modem, { samples, sampleRateHz });
   const sent = [expected, ...alsoSent];
   return {
     received: messages.some((message) => sameBytes(message, expected)),
-    receivedOther: messages.some((message) => !sameBytes(message, expected) && alsoSent.some((original) => sameBytes(message, original))),
+    receivedOther: messages.some(
+      (message) =>
+        !sameBytes(message, expected) && alsoSent.some((original) => sameBytes(message, original)),
+    ),
     corrupted: messages.some((message) => !sent.some((original) => sameBytes(message, original))),
     codes: failures.map((failure) => failure.code),
   };
@@ -112,8 +151,14 @@ function decodeTrial(modem: SoundModem, samples: Float32Array, sampleRateHz: num
 
 /** Frames lost: one authorization frame (138 bytes, the largest single frame) per seed and SNR. */
 function frameLoss(modems: ReadonlyMap<LinkSetting, SoundModem>) {
-  const tallies = new Map([...modems.keys()].map((setting) => [setting, { lost: 0, corrupted: 0, reported: 0, frames: 0 }]));
-  const seedsOf = (setting: LinkSetting) => (setting === shipped ? shippedFrameLossSeeds : frameLossSeeds);
+  const tallies = new Map(
+    [...modems.keys()].map((setting) => [
+      setting,
+      { lost: 0, corrupted: 0, reported: 0, frames: 0 },
+    ]),
+  );
+  const seedsOf = (setting: LinkSetting) =>
+    setting === shipped ? shippedFrameLossSeeds : frameLossSeeds;
   for (const snrDb of frameLossSnrsDb) {
     for (let seed = 1; seed <= shippedFrameLossSeeds; seed++) {
       const byProtocol = new Map<SoundProtocol, Float32Array>();
@@ -121,8 +166,14 @@ function frameLoss(modems: ReadonlyMap<LinkSetting, SoundModem>) {
         if (seed > seedsOf(setting)) continue;
         let samples = byProtocol.get(setting.protocol);
         if (samples === undefined) {
-          const clean = encodeTransmission(modem, [{ bytes: fixtures.authorization, framesMax: 1 }]).samples;
-          samples = withWhiteNoise(clean, { signalPower: meanPower(clean), snrDb, seed: seed * 1_000 + snrDb });
+          const clean = encodeTransmission(modem, [
+            { bytes: fixtures.authorization, framesMax: 1 },
+          ]).samples;
+          samples = withWhiteNoise(clean, {
+            signalPower: meanPower(clean),
+            snrDb,
+            seed: seed * 1_000 + snrDb,
+          });
           byProtocol.set(setting.protocol, samples);
         }
         const outcome = decodeTrial(modem, samples, rateHz, fixtures.authorization);
@@ -134,7 +185,11 @@ function frameLoss(modems: ReadonlyMap<LinkSetting, SoundModem>) {
       }
     }
   }
-  return [...tallies].map(([setting, tally]) => ({ setting: setting.name, ...tally, lossRate: tally.lost / tally.frames }));
+  return [...tallies].map(([setting, tally]) => ({
+    setting: setting.name,
+    ...tally,
+    lossRate: tally.lost / tally.frames,
+  }));
 }
 
 /** Positions drawn per seed; the seed is spread first, as xorshift's first draws from 1, 2, 3 … are all near 0. */
@@ -146,17 +201,30 @@ interface Condition {
   apply(clean: Float32Array, seed: number, other: Float32Array): Float32Array;
 }
 
-const noisy = (samples: Float32Array, snrDb: number, seed: number, signal: Float32Array = samples) =>
-  withWhiteNoise(samples, { signalPower: meanPower(signal), snrDb, seed });
+const noisy = (
+  samples: Float32Array,
+  snrDb: number,
+  seed: number,
+  signal: Float32Array = samples,
+) => withWhiteNoise(samples, { signalPower: meanPower(signal), snrDb, seed });
 
 const conditions: readonly Condition[] = [
   { name: 'white noise +10 dB', apply: (clean, seed) => noisy(clean, 10, seed) },
   { name: 'white noise 0 dB', apply: (clean, seed) => noisy(clean, 0, seed) },
   { name: 'white noise −5 dB', apply: (clean, seed) => noisy(clean, -5, seed) },
   { name: 'white noise −10 dB', apply: (clean, seed) => noisy(clean, -10, seed) },
-  { name: 'clock drift +0.2 % (and +20 dB noise)', apply: (clean, seed) => noisy(withClockDrift(clean, 0.2), 20, seed, clean) },
-  { name: 'clock drift −0.2 % (and +20 dB noise)', apply: (clean, seed) => noisy(withClockDrift(clean, -0.2), 20, seed, clean) },
-  { name: 'clock drift +0.5 % (and +20 dB noise)', apply: (clean, seed) => noisy(withClockDrift(clean, 0.5), 20, seed, clean) },
+  {
+    name: 'clock drift +0.2 % (and +20 dB noise)',
+    apply: (clean, seed) => noisy(withClockDrift(clean, 0.2), 20, seed, clean),
+  },
+  {
+    name: 'clock drift −0.2 % (and +20 dB noise)',
+    apply: (clean, seed) => noisy(withClockDrift(clean, -0.2), 20, seed, clean),
+  },
+  {
+    name: 'clock drift +0.5 % (and +20 dB noise)',
+    apply: (clean, seed) => noisy(withClockDrift(clean, 0.5), 20, seed, clean),
+  },
   ...[100, 200].map((dropoutMs) => ({
     name: `${dropoutMs} ms dropout inside the first frame`,
     apply: (clean: Float32Array, seed: number) => {
@@ -171,14 +239,29 @@ const conditions: readonly Condition[] = [
     apply: (clean, seed, other) => {
       const random = spreadRandom(seed);
       const offsetSamples = Math.floor(rateHz * (random() * 2 - 1));
-      return noisy(offsetSamples >= 0 ? mixed(clean, other, offsetSamples) : mixed(other, clean, -offsetSamples), 20, seed, clean);
+      return noisy(
+        offsetSamples >= 0
+          ? mixed(clean, other, offsetSamples)
+          : mixed(other, clean, -offsetSamples),
+        20,
+        seed,
+        clean,
+      );
     },
   },
 ];
 
 const robustnessMessages = [
-  { name: 'payment request (1 frame)', outgoing: [{ bytes: fixtures.request, framesMax: 1 }], expected: fixtures.request },
-  { name: 'terminal credential (2 frames)', outgoing: [{ bytes: fixtures.terminalCredential, framesMax: soundMessageFramesMax }], expected: fixtures.terminalCredential },
+  {
+    name: 'payment request (1 frame)',
+    outgoing: [{ bytes: fixtures.request, framesMax: 1 }],
+    expected: fixtures.request,
+  },
+  {
+    name: 'terminal credential (2 frames)',
+    outgoing: [{ bytes: fixtures.terminalCredential, framesMax: soundMessageFramesMax }],
+    expected: fixtures.terminalCredential,
+  },
 ];
 
 function robustness(modems: ReadonlyMap<LinkSetting, SoundModem>) {
@@ -188,20 +271,41 @@ function robustness(modems: ReadonlyMap<LinkSetting, SoundModem>) {
       for (const [setting, modem] of modems) {
         const clean = encodeTransmission(modem, message.outgoing).samples;
         // The other sender: another terminal's authorization-sized message, on the same protocol.
-        const other = encodeTransmission(modem, [{ bytes: fixtures.authorization, framesMax: 1 }]).samples;
+        const other = encodeTransmission(modem, [
+          { bytes: fixtures.authorization, framesMax: 1 },
+        ]).samples;
         let success = 0;
         let silentCorruptions = 0;
         let silentFailures = 0;
         const reported: Record<string, number> = {};
         for (let seed = 1; seed <= robustnessSeeds; seed++) {
-          const outcome = decodeTrial(modem, condition.apply(clean, seed, other), rateHz, message.expected, [fixtures.authorization]);
+          const outcome = decodeTrial(
+            modem,
+            condition.apply(clean, seed, other),
+            rateHz,
+            message.expected,
+            [fixtures.authorization],
+          );
           if (outcome.received) success++;
           if (outcome.corrupted) silentCorruptions++;
-          if (!outcome.received && !outcome.receivedOther && outcome.codes.length === 0) silentFailures++;
-          const seen = [...new Set(outcome.codes), ...(outcome.received || !outcome.receivedOther ? [] : ["the other sender's message"])];
+          if (!outcome.received && !outcome.receivedOther && outcome.codes.length === 0)
+            silentFailures++;
+          const seen = [
+            ...new Set(outcome.codes),
+            ...(outcome.received || !outcome.receivedOther ? [] : ["the other sender's message"]),
+          ];
           for (const what of seen) reported[what] = (reported[what] ?? 0) + 1;
         }
-        rows.push({ condition: condition.name, message: message.name, setting: setting.name, success, total: robustnessSeeds, silentCorruptions, silentFailures, reported });
+        rows.push({
+          condition: condition.name,
+          message: message.name,
+          setting: setting.name,
+          success,
+          total: robustnessSeeds,
+          silentCorruptions,
+          silentFailures,
+          reported,
+        });
       }
     }
   }
@@ -210,10 +314,19 @@ function robustness(modems: ReadonlyMap<LinkSetting, SoundModem>) {
 
 /** Noise alone: any message or failure reported is a false alarm. */
 function noiseOnly(modems: ReadonlyMap<LinkSetting, SoundModem>) {
-  const samples = withWhiteNoise(new Float32Array(noiseOnlySeconds * rateHz), { signalPower: 0.01, snrDb: 0, seed: 99 });
+  const samples = withWhiteNoise(new Float32Array(noiseOnlySeconds * rateHz), {
+    signalPower: 0.01,
+    snrDb: 0,
+    seed: 99,
+  });
   return [...modems].map(([setting, modem]) => {
     const { messages, failures } = decodeRecording(modem, { samples, sampleRateHz: rateHz });
-    return { setting: setting.name, seconds: noiseOnlySeconds, falseMessages: messages.length, falseFailures: failures.length };
+    return {
+      setting: setting.name,
+      seconds: noiseOnlySeconds,
+      falseMessages: messages.length,
+      falseFailures: failures.length,
+    };
   });
 }
 
@@ -243,22 +356,37 @@ function fixedInstance(module: GgwaveModule, payloadLengthBytes: number): number
 function fixedEncode(module: GgwaveModule, frame: Uint8Array): Float32Array {
   const instance = fixedInstance(module, frame.length);
   try {
-    const view = module.encode(instance, frame, module.ProtocolId.GGWAVE_PROTOCOL_AUDIBLE_FASTEST, 25);
-    return new Float32Array(new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer);
+    const view = module.encode(
+      instance,
+      frame,
+      module.ProtocolId.GGWAVE_PROTOCOL_AUDIBLE_FASTEST,
+      25,
+    );
+    return new Float32Array(
+      new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer,
+    );
   } finally {
     module.free(instance);
   }
 }
 
-function fixedDecode(module: GgwaveModule, samples: Float32Array, payloadLengthBytes: number): Uint8Array[] {
+function fixedDecode(
+  module: GgwaveModule,
+  samples: Float32Array,
+  payloadLengthBytes: number,
+): Uint8Array[] {
   const instance = fixedInstance(module, payloadLengthBytes);
   const padded = new Float32Array(samples.length + 4 * fixedChunkSamples);
   padded.set(samples);
   const frames: Uint8Array[] = [];
   try {
     for (let position = 0; position < padded.length; position += fixedChunkSamples) {
-      const decoded = module.decode(instance, new Int8Array(padded.slice(position, position + fixedChunkSamples).buffer));
-      if (decoded.length > 0) frames.push(new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength).slice());
+      const decoded = module.decode(
+        instance,
+        new Int8Array(padded.slice(position, position + fixedChunkSamples).buffer),
+      );
+      if (decoded.length > 0)
+        frames.push(new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength).slice());
     }
   } finally {
     module.free(instance);
@@ -280,7 +408,10 @@ function fixedFrames(message: Uint8Array): Uint8Array[] {
 /** As encodeTransmission: 250 ms of silence before, between and after the frames. */
 function fixedTransmission(module: GgwaveModule, message: Uint8Array): Float32Array {
   const silence = new Float32Array(rateHz / 4);
-  const parts = [silence, ...fixedFrames(message).flatMap((frame) => [fixedEncode(module, frame), silence])];
+  const parts = [
+    silence,
+    ...fixedFrames(message).flatMap((frame) => [fixedEncode(module, frame), silence]),
+  ];
   const samples = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
   let offset = 0;
   for (const part of parts) {
@@ -292,37 +423,69 @@ function fixedTransmission(module: GgwaveModule, message: Uint8Array): Float32Ar
 
 async function fixedLength(shippedModem: SoundModem) {
   const module = await ggwaveFactory({ print: () => undefined, printErr: () => undefined });
-  const air = (message: Uint8Array) => Math.round((fixedTransmission(module, message).length / rateHz) * 100) / 100;
+  const air = (message: Uint8Array) =>
+    Math.round((fixedTransmission(module, message).length / rateHz) * 100) / 100;
   const request = air(soundForms.request);
   const authorization = air(soundForms.authorization);
   const robustness = fixedSnrsDb.map((snrDb) => {
     const tally = { fixed: { received: 0, wrong: 0 }, variable: { received: 0, wrong: 0 } };
     const fixedClean = fixedTransmission(module, soundForms.request);
-    const variableClean = encodeTransmission(shippedModem, [{ bytes: soundForms.request, framesMax: 1 }]).samples;
+    const variableClean = encodeTransmission(shippedModem, [
+      { bytes: soundForms.request, framesMax: 1 },
+    ]).samples;
     for (let seed = 1; seed <= fixedSeeds; seed++) {
-      const fixedHeard = fixedDecode(module, withWhiteNoise(fixedClean, { signalPower: meanPower(fixedClean), snrDb, seed }), soundForms.request.length);
+      const fixedHeard = fixedDecode(
+        module,
+        withWhiteNoise(fixedClean, { signalPower: meanPower(fixedClean), snrDb, seed }),
+        soundForms.request.length,
+      );
       if (fixedHeard.some((frame) => sameBytes(frame, soundForms.request))) tally.fixed.received++;
       if (fixedHeard.some((frame) => !sameBytes(frame, soundForms.request))) tally.fixed.wrong++;
-      const variable = decodeTrial(shippedModem, withWhiteNoise(variableClean, { signalPower: meanPower(variableClean), snrDb, seed }), rateHz, soundForms.request);
+      const variable = decodeTrial(
+        shippedModem,
+        withWhiteNoise(variableClean, { signalPower: meanPower(variableClean), snrDb, seed }),
+        rateHz,
+        soundForms.request,
+      );
       if (variable.received) tally.variable.received++;
       if (variable.corrupted) tally.variable.wrong++;
     }
     return { snrDb, seeds: fixedSeeds, ...tally };
   });
-  const noise = withWhiteNoise(new Float32Array(fixedNoiseOnlySeconds * rateHz), { signalPower: 0.01, snrDb: 0, seed: 98 });
+  const noise = withWhiteNoise(new Float32Array(fixedNoiseOnlySeconds * rateHz), {
+    signalPower: 0.01,
+    snrDb: 0,
+    seed: 98,
+  });
   return {
     frameSizeMaxBytes: fixedFrameSizeMaxBytes,
-    seconds: { request, authorization, repeatCheckoutSeconds: Math.round((request + authorization) * 100) / 100 },
-    framesPerMessage: { request: fixedFrames(soundForms.request).length, authorization: fixedFrames(soundForms.authorization).length },
+    seconds: {
+      request,
+      authorization,
+      repeatCheckoutSeconds: Math.round((request + authorization) * 100) / 100,
+    },
+    framesPerMessage: {
+      request: fixedFrames(soundForms.request).length,
+      authorization: fixedFrames(soundForms.authorization).length,
+    },
     robustness,
-    noiseOnly: { seconds: fixedNoiseOnlySeconds, falseFrames: fixedDecode(module, noise, soundForms.request.length).length },
+    noiseOnly: {
+      seconds: fixedNoiseOnlySeconds,
+      falseFrames: fixedDecode(module, noise, soundForms.request.length).length,
+    },
   };
 }
 
 /** The parts a timing-only run does not measure, from the previous results file (with its date). */
-function previousResults(): { measuredAt: string; frameLoss: ReturnType<typeof frameLoss>; robustness: ReturnType<typeof robustness>; noiseOnly: ReturnType<typeof noiseOnly> } {
+function previousResults(): {
+  measuredAt: string;
+  frameLoss: ReturnType<typeof frameLoss>;
+  robustness: ReturnType<typeof robustness>;
+  noiseOnly: ReturnType<typeof noiseOnly>;
+} {
   const file = path.join(__dirname, 'results', 'sound.json');
-  if (!existsSync(file)) throw new Error('SOUND_BENCH_PARTS=air needs a previous bench/results/sound.json');
+  if (!existsSync(file))
+    throw new Error('SOUND_BENCH_PARTS=air needs a previous bench/results/sound.json');
   const previous = JSON.parse(readFileSync(file, 'utf8')) as {
     measuredAt: string;
     carriedOver?: { from: string };
@@ -330,11 +493,19 @@ function previousResults(): { measuredAt: string; frameLoss: ReturnType<typeof f
     robustness: ReturnType<typeof robustness>;
     noiseOnly: ReturnType<typeof noiseOnly>;
   };
-  return { measuredAt: previous.carriedOver?.from ?? previous.measuredAt, frameLoss: previous.frameLoss.rows, robustness: previous.robustness, noiseOnly: previous.noiseOnly };
+  return {
+    measuredAt: previous.carriedOver?.from ?? previous.measuredAt,
+    frameLoss: previous.frameLoss.rows,
+    robustness: previous.robustness,
+    noiseOnly: previous.noiseOnly,
+  };
 }
 
 async function load(setting: LinkSetting): Promise<SoundModem> {
-  return loadGgwaveModem({ protocol: setting.protocol, decodeOffsetsSamples: setting.decodeOffsetsSamples });
+  return loadGgwaveModem({
+    protocol: setting.protocol,
+    decodeOffsetsSamples: setting.decodeOffsetsSamples,
+  });
 }
 
 const percent = (rate: number) => `${(rate * 100).toFixed(2)} %`;
@@ -342,7 +513,8 @@ const percent = (rate: number) => `${(rate * 100).toFixed(2)} %`;
 async function main(): Promise<void> {
   const started = performance.now();
   const modems = new Map<LinkSetting, SoundModem>();
-  for (const setting of [shipped, baseline, fastestOnePass]) modems.set(setting, await load(setting));
+  for (const setting of [shipped, baseline, fastestOnePass])
+    modems.set(setting, await load(setting));
   const airShipped = airTimes(modems.get(shipped)!, soundForms);
   const airSignedFastest = airTimes(modems.get(shipped)!, fixtures);
   const airBaseline = airTimes(modems.get(baseline)!, fixtures);
@@ -358,18 +530,34 @@ async function main(): Promise<void> {
     scale,
     runSeconds,
     settings: { shipped: shipped.name, baseline: baseline.name },
-    forms: { shipped: 'sound forms', signedFastest: 'signed forms, audible fastest (before sound forms)', baseline: 'signed forms' },
+    forms: {
+      shipped: 'sound forms',
+      signedFastest: 'signed forms, audible fastest (before sound forms)',
+      baseline: 'signed forms',
+    },
     airSeconds: { shipped: airShipped, signedFastest: airSignedFastest, baseline: airBaseline },
     fixedLength: fixed,
     frameLoss: { snrsDb: frameLossSnrsDb, rows: loss },
     robustness: rows,
     noiseOnly: falseAlarms,
-    ...(previous ? { carriedOver: { from: previous.measuredAt, parts: ['frameLoss', 'robustness', 'noiseOnly'] } } : {}),
+    ...(previous
+      ? {
+          carriedOver: {
+            from: previous.measuredAt,
+            parts: ['frameLoss', 'robustness', 'noiseOnly'],
+          },
+        }
+      : {}),
   };
   const names = Object.keys(airShipped.messages) as (keyof typeof airShipped.messages)[];
   const markdown = [
     `${shipped.name} next to ${baseline.name}, same run; ${runSeconds} s in all${scale === 1 ? '' : ` (BENCH_SCALE=${scale})`}.`,
-    ...(previous ? ['', `SOUND_BENCH_PARTS=air: seconds on air and the fixed-length mode measured now; frame loss, robustness and noise alone are those of the run of ${previous.measuredAt} (same link settings).`] : []),
+    ...(previous
+      ? [
+          '',
+          `SOUND_BENCH_PARTS=air: seconds on air and the fixed-length mode measured now; frame loss, robustness and noise alone are those of the run of ${previous.measuredAt} (same link settings).`,
+        ]
+      : []),
     '',
     '## Seconds on air (250 ms of silence before, between and after frames)',
     '',
@@ -377,7 +565,10 @@ async function main(): Promise<void> {
     '',
     '| message | sound form: bytes | sound form, fastest (shipped) | signed form: bytes | signed form, fastest | signed form, fast (old) |',
     '|---|---|---|---|---|---|',
-    ...names.map((name) => `| ${name} | ${airShipped.bytes[name]} | ${airShipped.messages[name]} | ${airSignedFastest.bytes[name]} | ${airSignedFastest.messages[name]} | ${airBaseline.messages[name]} |`),
+    ...names.map(
+      (name) =>
+        `| ${name} | ${airShipped.bytes[name]} | ${airShipped.messages[name]} | ${airSignedFastest.bytes[name]} | ${airSignedFastest.messages[name]} | ${airBaseline.messages[name]} |`,
+    ),
     `| repeat checkout: request + authorization | | **${airShipped.repeatCheckoutSeconds}** | | ${airSignedFastest.repeatCheckoutSeconds} | ${airBaseline.repeatCheckoutSeconds} |`,
     `| first encounter: credential + request, credential + authorization | | **${airShipped.firstEncounterSeconds}** | | ${airSignedFastest.firstEncounterSeconds} | ${airBaseline.firstEncounterSeconds} |`,
     '',
@@ -391,7 +582,8 @@ async function main(): Promise<void> {
     `| authorization (${soundForms.authorization.length} B, ${fixed.framesPerMessage.authorization} frames fixed) | ${fixed.seconds.authorization} s | ${airShipped.messages.authorization} s |`,
     `| repeat checkout | **${fixed.seconds.repeatCheckoutSeconds} s** | ${airShipped.repeatCheckoutSeconds} s |`,
     ...fixed.robustness.map(
-      (row) => `| request in white noise ${row.snrDb > 0 ? '+' : ''}${row.snrDb} dB: received / wrong (of ${row.seeds}) | ${row.fixed.received} / ${row.fixed.wrong} | ${row.variable.received} / ${row.variable.wrong} |`,
+      (row) =>
+        `| request in white noise ${row.snrDb > 0 ? '+' : ''}${row.snrDb} dB: received / wrong (of ${row.seeds}) | ${row.fixed.received} / ${row.fixed.wrong} | ${row.variable.received} / ${row.variable.wrong} |`,
     ),
     `| ${fixed.noiseOnly.seconds} s of white noise alone: frames decoded | ${fixed.noiseOnly.falseFrames} | (see below) |`,
     '',
@@ -399,7 +591,10 @@ async function main(): Promise<void> {
     '',
     '| setting | frames | lost | rate | lost but reported | silent corruptions |',
     '|---|---|---|---|---|---|',
-    ...loss.map((row) => `| ${row.setting} | ${row.frames} | ${row.lost} | ${percent(row.lossRate)} | ${row.reported} | ${row.corrupted} |`),
+    ...loss.map(
+      (row) =>
+        `| ${row.setting} | ${row.frames} | ${row.lost} | ${percent(row.lossRate)} | ${row.reported} | ${row.corrupted} |`,
+    ),
     '',
     `## Robustness (${robustnessSeeds} seeds per cell)`,
     '',
@@ -418,7 +613,9 @@ async function main(): Promise<void> {
     '',
     '| setting | seconds of white noise | messages | failures reported |',
     '|---|---|---|---|',
-    ...falseAlarms.map((row) => `| ${row.setting} | ${row.seconds} | ${row.falseMessages} | ${row.falseFailures} |`),
+    ...falseAlarms.map(
+      (row) => `| ${row.setting} | ${row.seconds} | ${row.falseMessages} | ${row.falseFailures} |`,
+    ),
   ];
   writeResults('sound', data, markdown, soundFigures(data));
 }

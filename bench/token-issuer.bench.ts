@@ -5,7 +5,11 @@
 // bench/results/token-issuer.{json,md}. Client and server share this one process (and its one JS
 // thread), as in the integration tests: the figures are what one process does with both halves.
 import { BoundConnection, connectTls13 } from '@settle/device-session';
-import { type TestDevice, type TokenIssuerTestKit, startTokenIssuer } from '../apps/token-issuer/src/testing/token-issuer-test-kit';
+import {
+  type TestDevice,
+  type TokenIssuerTestKit,
+  startTokenIssuer,
+} from '../apps/token-issuer/src/testing/token-issuer-test-kit';
 import { headlineFigures } from './report/headline';
 import { writeResults } from './results';
 
@@ -20,7 +24,11 @@ function median(values: number[]): number {
 }
 
 /** Operations per second of `operation` run by `concurrency` closed-loop workers for `durationMs`. */
-async function rate(operation: (worker: number) => Promise<void>, concurrency: number, durationMs: number): Promise<number> {
+async function rate(
+  operation: (worker: number) => Promise<void>,
+  concurrency: number,
+  durationMs: number,
+): Promise<number> {
   let count = 0;
   const started = performance.now();
   const deadline = started + durationMs;
@@ -53,8 +61,14 @@ async function main(): Promise<void> {
       const device = devices[next++ % devices.length]!;
       const connection = await BoundConnection.open(kit.endpoint, device.privateJwk);
       try {
-        const answer = await connection.request({ method: 'POST', path: '/v1/sessions', headers: { 'sec-token-binding': connection.tokenBindingHeader }, json: { bindingKeyId: device.keyId } });
-        if (answer.status !== 201) throw new Error(`bench: session start answered ${answer.status}: ${answer.body}`);
+        const answer = await connection.request({
+          method: 'POST',
+          path: '/v1/sessions',
+          headers: { 'sec-token-binding': connection.tokenBindingHeader },
+          json: { bindingKeyId: device.keyId },
+        });
+        if (answer.status !== 201)
+          throw new Error(`bench: session start answered ${answer.status}: ${answer.body}`);
       } finally {
         connection.close();
       }
@@ -63,7 +77,11 @@ async function main(): Promise<void> {
     await rate(handshake, 4, 1_000);
     await rate(issue, 4, 1_000);
 
-    const results: Array<{ concurrency: number; handshakesPerSecond: number; issuancesPerSecond: number }> = [];
+    const results: Array<{
+      concurrency: number;
+      handshakesPerSecond: number;
+      issuancesPerSecond: number;
+    }> = [];
     for (const concurrency of concurrencies) {
       const handshakes: number[] = [];
       const issuances: number[] = [];
@@ -71,24 +89,38 @@ async function main(): Promise<void> {
         handshakes.push(await rate(handshake, concurrency, roundMs));
         issuances.push(await rate(issue, concurrency, roundMs));
       }
-      results.push({ concurrency, handshakesPerSecond: Math.round(median(handshakes)), issuancesPerSecond: Math.round(median(issuances)) });
+      results.push({
+        concurrency,
+        handshakesPerSecond: Math.round(median(handshakes)),
+        issuancesPerSecond: Math.round(median(issuances)),
+      });
     }
-    const sessions = (await kit.query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_sessions'))[0]!.n;
+    const sessions = (
+      await kit.query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_sessions')
+    )[0]!.n;
     const data = { roundMs, rounds, devices: devicesCount, sessionsStarted: sessions, results };
-    writeResults('token-issuer', data, [
-      '## Session starts (token issuances) on a new TLS 1.3 connection each, next to bare TLS 1.3 handshakes (same server, same run)',
-      '',
-      '| concurrent clients | TLS 1.3 handshakes/s | token issuances/s | issuance / handshake |',
-      '|---|---|---|---|',
-      ...results.map((row) => `| ${row.concurrency} | ${row.handshakesPerSecond} | ${row.issuancesPerSecond} | ${Math.round((row.issuancesPerSecond / row.handshakesPerSecond) * 1000) / 10} % |`),
-      '',
-      `Median of ${rounds} interleaved rounds of ${roundMs / 1000} s. An issuance is: handshake (P-256 certificate, TLS_AES_*), EKM export and`,
-      'binding signature on the client; binding verification, the rate-limit buckets, the key projection read, the session row and its',
-      '`session.started` outbox row in one transaction, and the ES256 signature through key custody on the server. Client and server',
-      `share one Node process; ${sessions} sessions were stored in PostgreSQL during the run. Each issuance waits for one synchronous`,
-      'commit (the session and its outbox event must survive a crash; the rate-limit buckets commit asynchronously), so the database’s',
-      'flush latency and round trips, not CPU, bound the single-client rate; the machine is shared with other test runs (noisy).',
-    ], headlineFigures['token-issuer'](data));
+    writeResults(
+      'token-issuer',
+      data,
+      [
+        '## Session starts (token issuances) on a new TLS 1.3 connection each, next to bare TLS 1.3 handshakes (same server, same run)',
+        '',
+        '| concurrent clients | TLS 1.3 handshakes/s | token issuances/s | issuance / handshake |',
+        '|---|---|---|---|',
+        ...results.map(
+          (row) =>
+            `| ${row.concurrency} | ${row.handshakesPerSecond} | ${row.issuancesPerSecond} | ${Math.round((row.issuancesPerSecond / row.handshakesPerSecond) * 1000) / 10} % |`,
+        ),
+        '',
+        `Median of ${rounds} interleaved rounds of ${roundMs / 1000} s. An issuance is: handshake (P-256 certificate, TLS_AES_*), EKM export and`,
+        'binding signature on the client; binding verification, the rate-limit buckets, the key projection read, the session row and its',
+        '`session.started` outbox row in one transaction, and the ES256 signature through key custody on the server. Client and server',
+        `share one Node process; ${sessions} sessions were stored in PostgreSQL during the run. Each issuance waits for one synchronous`,
+        'commit (the session and its outbox event must survive a crash; the rate-limit buckets commit asynchronously), so the database’s',
+        'flush latency and round trips, not CPU, bound the single-client rate; the machine is shared with other test runs (noisy).',
+      ],
+      headlineFigures['token-issuer'](data),
+    );
   } finally {
     await kit.stop();
   }

@@ -19,7 +19,11 @@ import { decodeOfflineTransaction, protocolLabels, unwrapProtocolResult } from '
 import { encodeCborDeterministic } from '@settle/crypto';
 import { encodeSign1SigStructure } from '@settle/crypto/cose/sig-structure';
 import { keptAliveAgent } from '@settle/resource-guard/testing';
-import { startVerifier, type VerifierTestKit, waitFor } from '../apps/verifier/src/testing/verifier-test-kit';
+import {
+  startVerifier,
+  type VerifierTestKit,
+  waitFor,
+} from '../apps/verifier/src/testing/verifier-test-kit';
 import {
   enrolDevice,
   offlineTransaction,
@@ -47,11 +51,15 @@ const configurations = [
   { terminals: 4, batchSize: 100, transactions: 6_000 },
   { terminals: 4, batchSize: 500, transactions: 12_000 },
   { terminals: 8, batchSize: 500, transactions: 12_000 },
-].filter((configuration) => !only || only === `${configuration.terminals}x${configuration.batchSize}`);
+].filter(
+  (configuration) => !only || only === `${configuration.terminals}x${configuration.batchSize}`,
+);
 const deviceCount = 400;
 const verdictTimeoutMs = 600_000;
 /** Large caps: the benchmark measures verification, not refusals. */
-const benchCaps = [{ currency: 'EUR', perTransactionMax: '1000000', cumulativeMax: '999999999999' }];
+const benchCaps = [
+  { currency: 'EUR', perTransactionMax: '1000000', cumulativeMax: '999999999999' },
+];
 
 interface Row {
   readonly configuration: string;
@@ -69,17 +77,34 @@ interface Row {
 const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
 /** Every terminal uploads its share in batches, one after the other on one kept-alive bound connection. */
-async function uploadAll(kit: VerifierTestKit, terminal: TestTerminal, transactions: readonly Uint8Array[], batchSize: number): Promise<void> {
+async function uploadAll(
+  kit: VerifierTestKit,
+  terminal: TestTerminal,
+  transactions: readonly Uint8Array[],
+  batchSize: number,
+): Promise<void> {
   const agent: Agent = keptAliveAgent();
   const accessToken = await terminalToken(kit, terminal);
   try {
     for (let start = 0; start < transactions.length; start += batchSize) {
       const body = encodeCborDeterministic(transactions.slice(start, start + batchSize));
-      const response = await kit.bound({ method: 'POST', path: '/v1/uploads', agent, accessToken, binding: terminal.bindingKey, headers: { 'content-type': 'application/cbor' }, body });
-      if (response.status !== 202) throw new Error(`upload answered ${response.status}: ${response.body.slice(0, 300)}`);
-      const receipts = (JSON.parse(response.body) as { receipts: Array<{ status: string; code?: string }> }).receipts;
+      const response = await kit.bound({
+        method: 'POST',
+        path: '/v1/uploads',
+        agent,
+        accessToken,
+        binding: terminal.bindingKey,
+        headers: { 'content-type': 'application/cbor' },
+        body,
+      });
+      if (response.status !== 202)
+        throw new Error(`upload answered ${response.status}: ${response.body.slice(0, 300)}`);
+      const receipts = (
+        JSON.parse(response.body) as { receipts: Array<{ status: string; code?: string }> }
+      ).receipts;
       const refused = receipts.filter((receipt) => receipt.status !== 'accepted');
-      if (refused.length > 0) throw new Error(`upload refused ${refused.length} transactions, e.g. ${refused[0]!.code}`);
+      if (refused.length > 0)
+        throw new Error(`upload refused ${refused.length} transactions, e.g. ${refused[0]!.code}`);
     }
   } finally {
     agent.destroy();
@@ -97,24 +122,36 @@ export interface SignedWorkload {
   readonly devices: readonly TestDevice[];
 }
 
-async function runConfiguration(configuration: (typeof configurations)[number]): Promise<{ row: Row; workload: SignedWorkload }> {
+async function runConfiguration(
+  configuration: (typeof configurations)[number],
+): Promise<{ row: Row; workload: SignedWorkload }> {
   const kit = await startVerifier(
-    { LOG_LEVEL: 'warn', SETTLE_VERIFIER_UPLOAD_RATE_PER_SECOND: '10000', SETTLE_VERIFIER_UPLOAD_BURST: '100000' },
+    {
+      LOG_LEVEL: 'warn',
+      SETTLE_VERIFIER_UPLOAD_RATE_PER_SECOND: '10000',
+      SETTLE_VERIFIER_UPLOAD_BURST: '100000',
+    },
     { collectPublished: false },
   );
   try {
     const merchant = await onboardMerchant(kit);
     const terminals: TestTerminal[] = [];
-    for (let index = 0; index < configuration.terminals; index += 1) terminals.push(await registerTerminal(kit, merchant.merchantId));
+    for (let index = 0; index < configuration.terminals; index += 1)
+      terminals.push(await registerTerminal(kit, merchant.merchantId));
     const devices: TestDevice[] = [];
-    for (let index = 0; index < deviceCount; index += 1) devices.push(await enrolDevice(kit, { caps: benchCaps }));
+    for (let index = 0; index < deviceCount; index += 1)
+      devices.push(await enrolDevice(kit, { caps: benchCaps }));
     await untilProjected(kit, [...terminals, ...devices]);
 
     // Signed before the clock starts: the phones and terminals did this offline.
     const perTerminal: Uint8Array[][] = terminals.map(() => []);
     const all: Uint8Array[] = [];
     for (let index = 0; index < configuration.transactions; index += 1) {
-      const built = offlineTransaction(terminals[index % terminals.length]!, devices[index % devices.length]!, { amount: BigInt(100 + (index % 900)) });
+      const built = offlineTransaction(
+        terminals[index % terminals.length]!,
+        devices[index % devices.length]!,
+        { amount: BigInt(100 + (index % 900)) },
+      );
       perTerminal[index % terminals.length]!.push(built.bytes);
       all.push(built.bytes);
     }
@@ -126,11 +163,17 @@ async function runConfiguration(configuration: (typeof configurations)[number]):
       await profiler.post('Profiler.start');
     }
     const started = process.hrtime.bigint();
-    await Promise.all(terminals.map((terminal, index) => uploadAll(kit, terminal, perTerminal[index]!, configuration.batchSize)));
+    await Promise.all(
+      terminals.map((terminal, index) =>
+        uploadAll(kit, terminal, perTerminal[index]!, configuration.batchSize),
+      ),
+    );
     const uploadSeconds = seconds(started);
     await waitFor(
       async () => {
-        const [row] = await kit.query<{ n: string }>("SELECT count(*) AS n FROM verifier_transactions WHERE status <> 'received'");
+        const [row] = await kit.query<{ n: string }>(
+          "SELECT count(*) AS n FROM verifier_transactions WHERE status <> 'received'",
+        );
         return Number(row!.n) >= configuration.transactions;
       },
       verdictTimeoutMs,
@@ -140,13 +183,23 @@ async function runConfiguration(configuration: (typeof configurations)[number]):
       const { profile } = await profiler.post('Profiler.stop');
       const directory = path.join(__dirname, 'results', 'profiles');
       mkdirSync(directory, { recursive: true });
-      writeFileSync(path.join(directory, `verifier-${configuration.terminals}x${configuration.batchSize}.cpuprofile`), JSON.stringify(profile));
+      writeFileSync(
+        path.join(
+          directory,
+          `verifier-${configuration.terminals}x${configuration.batchSize}.cpuprofile`,
+        ),
+        JSON.stringify(profile),
+      );
       profiler.disconnect();
     }
     const [span] = await kit.query<{ first: Date; last: Date; rejected: string }>(
       "SELECT min(uploaded_at) AS first, max(decided_at) AS last, count(*) FILTER (WHERE status = 'rejected') AS rejected FROM verifier_transactions",
     );
-    const latencies = (await kit.query<{ ms: number }>('SELECT extract(epoch FROM decided_at - uploaded_at) * 1000 AS ms FROM verifier_transactions ORDER BY 1')).map((row) => Number(row.ms));
+    const latencies = (
+      await kit.query<{ ms: number }>(
+        'SELECT extract(epoch FROM decided_at - uploaded_at) * 1000 AS ms FROM verifier_transactions ORDER BY 1',
+      )
+    ).map((row) => Number(row.ms));
     const verdictSeconds = (span!.last.getTime() - span!.first.getTime()) / 1000;
     const row: Row = {
       configuration: `${configuration.terminals} terminals × batch ${configuration.batchSize}`,
@@ -170,8 +223,13 @@ async function runConfiguration(configuration: (typeof configurations)[number]):
 /** The raw baseline: both signatures of every transaction with node:crypto and pre-imported keys, nothing else. */
 export function rawPairRate(workload: SignedWorkload, durationMs: number): number {
   const jwks = new Map<string, JsonWebKey>([
-    ...workload.devices.map((device) => [device.paymentKey.keyId, device.paymentKey.publicJwk as JsonWebKey] as const),
-    ...workload.terminals.map((terminal) => [terminal.approvalKey.keyId, terminal.approvalKey.publicJwk as JsonWebKey] as const),
+    ...workload.devices.map(
+      (device) => [device.paymentKey.keyId, device.paymentKey.publicJwk as JsonWebKey] as const,
+    ),
+    ...workload.terminals.map(
+      (terminal) =>
+        [terminal.approvalKey.keyId, terminal.approvalKey.publicJwk as JsonWebKey] as const,
+    ),
   ]);
   const jwkOf = (keyId: Uint8Array) => jwks.get(Buffer.from(keyId).toString('base64url'))!;
   const consumerAad = new TextEncoder().encode(protocolLabels.consumerAuthorization);
@@ -181,8 +239,16 @@ export function rawPairRate(workload: SignedWorkload, durationMs: number): numbe
     return {
       deviceKey: createPublicKey({ key: jwkOf(decoded.authorization.keyId), format: 'jwk' }),
       terminalKey: createPublicKey({ key: jwkOf(decoded.approval.keyId), format: 'jwk' }),
-      consumerToBeSigned: encodeSign1SigStructure(decoded.authorization.protectedHeaderBytes, consumerAad, decoded.requestBytes),
-      approvalToBeSigned: encodeSign1SigStructure(decoded.approval.protectedHeaderBytes, approvalAad, decoded.authorizationBytes),
+      consumerToBeSigned: encodeSign1SigStructure(
+        decoded.authorization.protectedHeaderBytes,
+        consumerAad,
+        decoded.requestBytes,
+      ),
+      approvalToBeSigned: encodeSign1SigStructure(
+        decoded.approval.protectedHeaderBytes,
+        approvalAad,
+        decoded.authorizationBytes,
+      ),
       consumerSignature: decoded.authorization.signature,
       approvalSignature: decoded.approval.signature,
     };
@@ -193,8 +259,18 @@ export function rawPairRate(workload: SignedWorkload, durationMs: number): numbe
   while (process.hrtime.bigint() < deadline) {
     for (const item of prepared) {
       const ok =
-        nodeVerify('sha256', item.consumerToBeSigned, { key: item.deviceKey, dsaEncoding: 'ieee-p1363' }, item.consumerSignature) &&
-        nodeVerify('sha256', item.approvalToBeSigned, { key: item.terminalKey, dsaEncoding: 'ieee-p1363' }, item.approvalSignature);
+        nodeVerify(
+          'sha256',
+          item.consumerToBeSigned,
+          { key: item.deviceKey, dsaEncoding: 'ieee-p1363' },
+          item.consumerSignature,
+        ) &&
+        nodeVerify(
+          'sha256',
+          item.approvalToBeSigned,
+          { key: item.terminalKey, dsaEncoding: 'ieee-p1363' },
+          item.approvalSignature,
+        );
       if (!ok) throw new Error('raw verification failed');
       count += 1;
     }
@@ -211,22 +287,31 @@ async function main(): Promise<void> {
     workload = result.workload;
   }
   const step = measureVerificationStep(workload!, rawPairRate);
-  const best = rows.reduce((left, right) => (right.verifiedPerSecond > left.verifiedPerSecond ? right : left), rows[0]!);
+  const best = rows.reduce(
+    (left, right) => (right.verifiedPerSecond > left.verifiedPerSecond ? right : left),
+    rows[0]!,
+  );
   const data = { rows, step };
-  writeResults('verifier', data, [
-    '| configuration | transactions | uploaded/s (upload phase) | verified/s (first upload → last verdict) | upload → verdict p50 (ms) | p99 (ms) | rejected |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((row) =>
-      `| ${row.configuration} | ${row.transactions} | ${Math.round(row.uploadedPerSecond)} | **${Math.round(row.verifiedPerSecond)}** | ${Math.round(row.latencyP50Ms)} | ${Math.round(row.latencyP99Ms)} | ${row.rejected} |`,
-    ),
-    '',
-    '| one thread, no I/O, same transactions | per second | % of raw |',
-    '|---|---:|---:|',
-    `| raw pair of node:crypto verifications (pre-imported KeyObjects) | ${Math.round(step.rawPairPerSecond)} | 100 % |`,
-    `| verification step (decode, both signatures, every rule) | ${Math.round(step.verificationStepPerSecond)} | ${Math.round((100 * step.verificationStepPerSecond) / step.rawPairPerSecond)} % |`,
-    '',
-    `Target: ≥ ${targets.verifierVerifiedPerSecond} verified/s (best here: ${Math.round(best.verifiedPerSecond)}/s, ${best.configuration}); verification step ≥ ${targets.verifierStepRatio * 100} % of raw (here ${Math.round((100 * step.verificationStepPerSecond) / step.rawPairPerSecond)} %).`,
-  ], headlineFigures.verifier(data));
+  writeResults(
+    'verifier',
+    data,
+    [
+      '| configuration | transactions | uploaded/s (upload phase) | verified/s (first upload → last verdict) | upload → verdict p50 (ms) | p99 (ms) | rejected |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...rows.map(
+        (row) =>
+          `| ${row.configuration} | ${row.transactions} | ${Math.round(row.uploadedPerSecond)} | **${Math.round(row.verifiedPerSecond)}** | ${Math.round(row.latencyP50Ms)} | ${Math.round(row.latencyP99Ms)} | ${row.rejected} |`,
+      ),
+      '',
+      '| one thread, no I/O, same transactions | per second | % of raw |',
+      '|---|---:|---:|',
+      `| raw pair of node:crypto verifications (pre-imported KeyObjects) | ${Math.round(step.rawPairPerSecond)} | 100 % |`,
+      `| verification step (decode, both signatures, every rule) | ${Math.round(step.verificationStepPerSecond)} | ${Math.round((100 * step.verificationStepPerSecond) / step.rawPairPerSecond)} % |`,
+      '',
+      `Target: ≥ ${targets.verifierVerifiedPerSecond} verified/s (best here: ${Math.round(best.verifiedPerSecond)}/s, ${best.configuration}); verification step ≥ ${targets.verifierStepRatio * 100} % of raw (here ${Math.round((100 * step.verificationStepPerSecond) / step.rawPairPerSecond)} %).`,
+    ],
+    headlineFigures.verifier(data),
+  );
 }
 
 main().then(

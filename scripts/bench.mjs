@@ -13,11 +13,20 @@ const lastBench = 'end-to-end.bench.ts';
 const benches = readdirSync(path.join(kafkaLocal.repositoryRoot, 'bench'))
   .filter((file) => file.endsWith('.bench.ts'))
   .filter((file) => !only || file.startsWith(only))
-  .sort((left, right) => Number(left === lastBench) - Number(right === lastBench) || left.localeCompare(right));
+  .sort(
+    (left, right) =>
+      Number(left === lastBench) - Number(right === lastBench) || left.localeCompare(right),
+  );
 let directory = null;
 if (!process.env.KAFKA_BROKERS) {
   directory = mkdtempSync(path.join(os.tmpdir(), 'settle-bench-kafka-'));
-  const broker = await kafkaLocal.startKafka({ directory, port: await kafkaLocal.freePort(), controllerPort: await kafkaLocal.freePort(), fresh: true, heapMb: 1024 });
+  const broker = await kafkaLocal.startKafka({
+    directory,
+    port: await kafkaLocal.freePort(),
+    controllerPort: await kafkaLocal.freePort(),
+    fresh: true,
+    heapMb: 1024,
+  });
   process.env.KAFKA_BROKERS = broker.brokers.join(',');
 }
 // The end-to-end bench tells a component result of this run from an older one by it.
@@ -27,8 +36,14 @@ try {
   for (const bench of benches) {
     console.log(`\n=== ${bench} ===`);
     // BENCH_CPU_PROF=1 writes a V8 profile to bench/results/profiles (summarise it with bench/tools/profile-summary.mjs).
-    const profiling = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.join('bench', 'results', 'profiles')] : [];
-    const result = spawnSync(process.execPath, [...profiling, '-r', '@swc-node/register', path.join('bench', bench)], { stdio: 'inherit', cwd: kafkaLocal.repositoryRoot });
+    const profiling = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', '--cpu-prof-dir', path.join('bench', 'results', 'profiles')]
+      : [];
+    const result = spawnSync(
+      process.execPath,
+      [...profiling, '-r', '@swc-node/register', path.join('bench', bench)],
+      { stdio: 'inherit', cwd: kafkaLocal.repositoryRoot },
+    );
     if (result.status !== 0) failed = true;
   }
 } finally {
@@ -37,5 +52,9 @@ try {
     rmSync(directory, { recursive: true, force: true });
   }
 }
-const report = spawnSync(process.execPath, ['-r', '@swc-node/register', path.join('bench', 'report', 'write-report.ts')], { stdio: 'inherit', cwd: kafkaLocal.repositoryRoot });
+const report = spawnSync(
+  process.execPath,
+  ['-r', '@swc-node/register', path.join('bench', 'report', 'write-report.ts')],
+  { stdio: 'inherit', cwd: kafkaLocal.repositoryRoot },
+);
 process.exit(failed || report.status !== 0 ? 1 : 0);

@@ -19,13 +19,24 @@ export function build({ quiet = false } = {}) {
   const present = sourceRoots.filter((sourceRoot) => existsSync(path.join(root, sourceRoot)));
   const swc = spawnSync(
     path.join(root, 'node_modules/.bin/swc'),
-    [...present, '-d', outDir, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/*.int-spec.ts', '-q'],
+    [
+      ...present,
+      '-d',
+      outDir,
+      '--config-file',
+      '.swcrc',
+      '--ignore',
+      '**/*.spec.ts,**/*.int-spec.ts',
+      '-q',
+    ],
     { cwd: root, stdio: 'inherit' },
   );
   if (swc.status !== 0) throw new Error(`swc failed with exit code ${swc.status}`);
   let copied = 0;
   for (const sourceRoot of present) {
-    for (const project of readdirSync(path.join(root, sourceRoot), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name)) {
+    for (const project of readdirSync(path.join(root, sourceRoot), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)) {
       const migrations = path.join(root, sourceRoot, project, 'migrations');
       if (!existsSync(migrations)) continue;
       const target = path.join(outDir, sourceRoot, project, 'migrations');
@@ -36,7 +47,10 @@ export function build({ quiet = false } = {}) {
       }
     }
   }
-  if (!quiet) console.log(`[build] dist/ ready in ${Date.now() - started} ms (${copied} migration files copied)`);
+  if (!quiet)
+    console.log(
+      `[build] dist/ ready in ${Date.now() - started} ms (${copied} migration files copied)`,
+    );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

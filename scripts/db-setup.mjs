@@ -10,7 +10,10 @@ import { services } from './lib/services.mjs';
 
 export const defaultAdminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export async function setUpDatabases({ adminUrl = process.env.SETTLE_PG_ADMIN_URL || defaultAdminUrl, log = console.log } = {}) {
+export async function setUpDatabases({
+  adminUrl = process.env.SETTLE_PG_ADMIN_URL || defaultAdminUrl,
+  log = console.log,
+} = {}) {
   const client = new pg.Client({ connectionString: adminUrl, application_name: 'settle-db-setup' });
   await client.connect();
   try {
@@ -18,13 +21,23 @@ export async function setUpDatabases({ adminUrl = process.env.SETTLE_PG_ADMIN_UR
       // Names come from the fixed list above, never from input, and are quoted anyway.
       const role = database;
       const ident = client.escapeIdentifier(role);
-      const roleExists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount > 0;
+      const roleExists =
+        (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount > 0;
       if (!roleExists) await client.query(`CREATE ROLE ${ident} LOGIN`);
-      const databaseExists = (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount > 0;
-      if (!databaseExists) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)} OWNER ${ident}`);
-      await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${client.escapeIdentifier(database)} FROM PUBLIC`);
-      await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${client.escapeIdentifier(database)} TO ${ident}`);
-      log(`[db-setup] ${database}: role ${roleExists ? 'exists' : 'created'}, database ${databaseExists ? 'exists' : 'created'}`);
+      const databaseExists =
+        (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount >
+        0;
+      if (!databaseExists)
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)} OWNER ${ident}`);
+      await client.query(
+        `REVOKE CONNECT, TEMPORARY ON DATABASE ${client.escapeIdentifier(database)} FROM PUBLIC`,
+      );
+      await client.query(
+        `GRANT CONNECT, TEMPORARY ON DATABASE ${client.escapeIdentifier(database)} TO ${ident}`,
+      );
+      log(
+        `[db-setup] ${database}: role ${roleExists ? 'exists' : 'created'}, database ${databaseExists ? 'exists' : 'created'}`,
+      );
     }
   } finally {
     await client.end();
@@ -34,7 +47,9 @@ export async function setUpDatabases({ adminUrl = process.env.SETTLE_PG_ADMIN_UR
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   setUpDatabases().catch((error) => {
     console.error(`[db-setup] failed: ${error.message}`);
-    console.error(`[db-setup] is PostgreSQL running at ${new URL(process.env.SETTLE_PG_ADMIN_URL || defaultAdminUrl).host}? (${path.basename(process.argv[1])})`);
+    console.error(
+      `[db-setup] is PostgreSQL running at ${new URL(process.env.SETTLE_PG_ADMIN_URL || defaultAdminUrl).host}? (${path.basename(process.argv[1])})`,
+    );
     process.exit(1);
   });
 }

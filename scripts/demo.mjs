@@ -37,17 +37,26 @@ function parseArguments(argv) {
   const number = (name) => {
     const raw = argv.find((argument) => argument.startsWith(`--${name}=`))?.slice(name.length + 3);
     if (raw === undefined) return undefined;
-    if (!/^\d+$/.test(raw)) throw new Error(`--${name} takes a whole number, not ${JSON.stringify(raw)}`);
+    if (!/^\d+$/.test(raw))
+      throw new Error(`--${name} takes a whole number, not ${JSON.stringify(raw)}`);
     return Number(raw);
   };
   const known = ['--keep-running', '--no-build', '--help'];
   const unknown = [...flags].filter((flag) => !known.includes(flag));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(', ')} (known: ${known.join(', ')}, --payments=N, --terminals=N, --phones=N, --batch=N)`);
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown option ${unknown.join(', ')} (known: ${known.join(', ')}, --payments=N, --terminals=N, --phones=N, --batch=N)`,
+    );
   return {
     keepRunning: flags.has('--keep-running'),
     build: !flags.has('--no-build'),
     help: flags.has('--help'),
-    counts: { terminals: number('terminals'), phones: number('phones'), payments: number('payments'), batchSize: number('batch') },
+    counts: {
+      terminals: number('terminals'),
+      phones: number('phones'),
+      payments: number('payments'),
+      batchSize: number('batch'),
+    },
   };
 }
 
@@ -56,13 +65,17 @@ function countsOf(requested, demo) {
   const counts = { ...demo.defaultCounts };
   for (const [name, value] of Object.entries(requested)) {
     if (value === undefined) continue;
-    if (value < demo.countsMin[name] || value > demo.countsMax[name]) throw new Error(`${name} must be within ${demo.countsMin[name]}…${demo.countsMax[name]}, not ${value}`);
+    if (value < demo.countsMin[name] || value > demo.countsMax[name])
+      throw new Error(
+        `${name} must be within ${demo.countsMin[name]}…${demo.countsMax[name]}, not ${value}`,
+      );
     counts[name] = value;
   }
   return counts;
 }
 
-const timestamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+const timestamp = () =>
+  new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 /** Everything this run started, stopped in reverse order (services, receiver, Kafka if it started it). */
 function createStopper() {
@@ -70,11 +83,19 @@ function createStopper() {
   let stopping = null;
   return {
     // A step added once stopping began (a Ctrl-C while the services start) runs at once.
-    add: (step) => (stopping ? void Promise.resolve().then(step).catch(() => undefined) : steps.unshift(step)),
+    add: (step) =>
+      stopping
+        ? void Promise.resolve()
+            .then(step)
+            .catch(() => undefined)
+        : steps.unshift(step),
     /** Stops everything once; a second call waits for the first. */
     stopAll() {
       stopping ??= (async () => {
-        for (const step of steps) await Promise.resolve().then(step).catch((error) => log(`while stopping: ${error.message}`));
+        for (const step of steps)
+          await Promise.resolve()
+            .then(step)
+            .catch((error) => log(`while stopping: ${error.message}`));
       })();
       return stopping;
     },
@@ -95,7 +116,8 @@ async function prepareStack({ build: buildFirst, stopper, afterBuild }) {
   }
   afterBuild();
   if (!startKafka) log(`KAFKA_BROKERS=${process.env.KAFKA_BROKERS}: using that cluster`);
-  else if (runningDevelopmentKafka()) log('the project’s Kafka is running already (npm run infra:up): using it, leaving it running');
+  else if (runningDevelopmentKafka())
+    log('the project’s Kafka is running already (npm run infra:up): using it, leaving it running');
   else {
     log('starting Kafka (KRaft, the project’s jars; first time: Maven fetches them) …');
     // Registered first: a Ctrl-C while the broker starts stops it too.
@@ -103,11 +125,16 @@ async function prepareStack({ build: buildFirst, stopper, afterBuild }) {
       if (await stopDevelopmentKafka()) log('Kafka stopped');
     });
     const broker = await startDevelopmentKafka();
-    log(`Kafka ready at ${broker.brokers.join(',')} (log ${path.relative(process.cwd(), broker.logFile)})`);
+    log(
+      `Kafka ready at ${broker.brokers.join(',')} (log ${path.relative(process.cwd(), broker.logFile)})`,
+    );
   }
   await createTopics(['--no-build']);
   await setUpDatabases({ log: (line) => log(line.replace(/^\[db-setup\] /, 'database ')) });
-  if (process.env.DATABASE_URL) log('DATABASE_URL is set in this shell: the services migrate their own databases at start instead');
+  if (process.env.DATABASE_URL)
+    log(
+      'DATABASE_URL is set in this shell: the services migrate their own databases at start instead',
+    );
   else {
     // The services' migration logs (JSON lines) stay out of the console: warnings and errors still show.
     const level = process.env.LOG_LEVEL;
@@ -129,15 +156,28 @@ async function prepareRun(demo) {
   const ca = await demo.createDemoTestCa();
   const policyFile = path.join(outputDirectory, 'verifier-attestation-policy.DEMO-TEST-CA.json');
   writeFileSync(policyFile, `${JSON.stringify(demo.demoAttestationPolicy(ca), null, 2)}\n`);
-  writeFileSync(path.join(outputDirectory, 'DEMO-TEST-CA-not-a-real-device-vendor.crt'), ca.rootPem);
+  writeFileSync(
+    path.join(outputDirectory, 'DEMO-TEST-CA-not-a-real-device-vendor.crt'),
+    ca.rootPem,
+  );
   const admin = await demo.demoAdminCredential();
-  log(`attestation: the verifier trusts the ${ca.label} for this run (policy ${path.relative(process.cwd(), policyFile)})`);
-  return { outputDirectory, shown: path.relative(process.cwd(), outputDirectory) || '.', ca, policyFile, admin };
+  log(
+    `attestation: the verifier trusts the ${ca.label} for this run (policy ${path.relative(process.cwd(), policyFile)})`,
+  );
+  return {
+    outputDirectory,
+    shown: path.relative(process.cwd(), outputDirectory) || '.',
+    ca,
+    policyFile,
+    admin,
+  };
 }
 
 /** The four services with what the demo adds: span export to the receiver, the admin credential, the demo CA policy. */
 async function startServicesForDemo(run, receiver, stopper) {
-  const shellCredentials = process.env.SETTLE_ADMIN_CREDENTIALS ? JSON.parse(process.env.SETTLE_ADMIN_CREDENTIALS) : [];
+  const shellCredentials = process.env.SETTLE_ADMIN_CREDENTIALS
+    ? JSON.parse(process.env.SETTLE_ADMIN_CREDENTIALS)
+    : [];
   log(`traces: the services export to ${receiver.url} (this process)`);
   log(`starting the four services (logs in ${path.join(run.shown, 'logs')}) …`);
   const stack = await startAllServices({
@@ -146,7 +186,11 @@ async function startServicesForDemo(run, receiver, stopper) {
     onSpawned: (stopServices) => stopper.add(stopServices),
     logDirectory: path.join(run.outputDirectory, 'logs'),
     log,
-    unset: ['SETTLE_VERIFIER_ATTESTATION_POLICY', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_EXPORTER'],
+    unset: [
+      'SETTLE_VERIFIER_ATTESTATION_POLICY',
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      'OTEL_TRACES_EXPORTER',
+    ],
     env: {
       '*': {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -156,12 +200,18 @@ async function startServicesForDemo(run, receiver, stopper) {
         SETTLE_ADMIN_CREDENTIALS: JSON.stringify([...shellCredentials, run.admin.credential]),
       },
       // The demo runs offline: no fetch of Google's Android revocation list (its devices are the demo CA's).
-      verifier: { SETTLE_VERIFIER_ATTESTATION_POLICY_FILE: run.policyFile, SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off' },
+      verifier: {
+        SETTLE_VERIFIER_ATTESTATION_POLICY_FILE: run.policyFile,
+        SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off',
+      },
       // The demo's phones and terminals may hold software keys (the demo policy accepts them): they pay offline.
-      registry: { SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: 'strongbox,tee,secure-enclave,software' },
+      registry: {
+        SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: 'strongbox,tee,secure-enclave,software',
+      },
     },
   });
-  for (const { name, url } of stack.services) log(`  ${name.padEnd(13)} ${url}   (docs ${url}/docs)`);
+  for (const { name, url } of stack.services)
+    log(`  ${name.padEnd(13)} ${url}   (docs ${url}/docs)`);
   return stack;
 }
 
@@ -169,17 +219,36 @@ async function startServicesForDemo(run, receiver, stopper) {
 function endpointsOf(stack, admin) {
   const caPem = readFileSync(stack.devPki.caCert, 'utf8');
   const serviceNamed = (name) => stack.services.find((service) => service.name === name);
-  const endpointOf = (name) => ({ host: '127.0.0.1', port: serviceNamed(name).port, servername: 'localhost', ca: caPem });
-  return { issuer: endpointOf('token-issuer'), registry: endpointOf('registry'), verifier: endpointOf('verifier'), ledgerUrl: serviceNamed('ledger').url, caPem, adminAuthorization: admin.authorization };
+  const endpointOf = (name) => ({
+    host: '127.0.0.1',
+    port: serviceNamed(name).port,
+    servername: 'localhost',
+    ca: caPem,
+  });
+  return {
+    issuer: endpointOf('token-issuer'),
+    registry: endpointOf('registry'),
+    verifier: endpointOf('verifier'),
+    ledgerUrl: serviceNamed('ledger').url,
+    caPem,
+    adminAuthorization: admin.authorization,
+  };
 }
 
 function printExplorationHints(stack, admin) {
   const ca = path.relative(process.cwd(), stack.devPki.caCert);
-  log('--keep-running: the stack stays up for exploring; Ctrl-C stops the services' + (process.env.KAFKA_BROKERS ? '' : ' and Kafka (if this run started it)'));
+  log(
+    '--keep-running: the stack stays up for exploring; Ctrl-C stops the services' +
+      (process.env.KAFKA_BROKERS ? '' : ' and Kafka (if this run started it)'),
+  );
   for (const { name, url } of stack.services) log(`  ${name.padEnd(13)} ${url}/docs`);
-  log(`  TLS: trust ${ca}    admin routes: -H "Authorization: ${admin.authorization}"   (this run only)`);
+  log(
+    `  TLS: trust ${ca}    admin routes: -H "Authorization: ${admin.authorization}"   (this run only)`,
+  );
   log(`  e.g. curl --cacert ${ca} https://localhost:3002/v1/receipt-keys`);
-  log(`  e.g. curl -H "Authorization: ${admin.authorization}" http://127.0.0.1:3003/admin/accounts/fee-revenue_EUR/balance`);
+  log(
+    `  e.g. curl -H "Authorization: ${admin.authorization}" http://127.0.0.1:3003/admin/accounts/fee-revenue_EUR/balance`,
+  );
 }
 
 /** Stack up, demo, report; resolves the exit code. Everything started is registered with `stopper`. */
@@ -199,9 +268,17 @@ async function runEverything(options, stopper, isInterrupted) {
   let died = null;
   stack.exited.then((exit) => {
     died = exit;
-    if (!isInterrupted()) log(`${exit.name} exited unexpectedly (${exit.signal ?? `code ${exit.code}`}); its last lines:\n${stack.tail(exit.name).map((line) => `    ${line}`).join('\n')}`);
+    if (!isInterrupted())
+      log(
+        `${exit.name} exited unexpectedly (${exit.signal ?? `code ${exit.code}`}); its last lines:\n${stack
+          .tail(exit.name)
+          .map((line) => `    ${line}`)
+          .join('\n')}`,
+      );
   });
-  console.log(`\n[demo] ${counts.payments} payments between ${counts.phones} phones and ${counts.terminals} terminals, plus the attacks; uploads in batches of ${counts.batchSize}\n`);
+  console.log(
+    `\n[demo] ${counts.payments} payments between ${counts.phones} phones and ${counts.terminals} terminals, plus the attacks; uploads in batches of ${counts.batchSize}\n`,
+  );
   const outcome = await demo.runDemo({
     endpoints: endpointsOf(stack, run.admin),
     counts,
@@ -211,13 +288,23 @@ async function runEverything(options, stopper, isInterrupted) {
     outputDirectoryShown: run.shown,
     output: process.stdout,
     extraFiles: [
-      ...services.map(({ name }) => ({ name: `logs/${name}.log`, what: `the ${name}'s log (JSON lines)` })),
-      { name: path.basename(run.policyFile), what: 'the verifier’s demo attestation policy (trusts the DEMO TEST CA only)' },
+      ...services.map(({ name }) => ({
+        name: `logs/${name}.log`,
+        what: `the ${name}'s log (JSON lines)`,
+      })),
+      {
+        name: path.basename(run.policyFile),
+        what: 'the verifier’s demo attestation policy (trusts the DEMO TEST CA only)',
+      },
       { name: 'DEMO-TEST-CA-not-a-real-device-vendor.crt', what: 'the demo CA’s root certificate' },
     ],
   });
-  if (died) throw new Error(`${died.name} died during the demo (see ${path.join(run.shown, 'logs', `${died.name}.log`)})`);
-  if (!outcome.succeeded) log('the demo did not end as documented: see the summary above and the report');
+  if (died)
+    throw new Error(
+      `${died.name} died during the demo (see ${path.join(run.shown, 'logs', `${died.name}.log`)})`,
+    );
+  if (!outcome.succeeded)
+    log('the demo did not end as documented: see the summary above and the report');
   if (options.keepRunning && !isInterrupted()) {
     printExplorationHints(stack, run.admin);
     await new Promise(() => undefined);
@@ -252,7 +339,10 @@ async function main() {
     await stopper.stopAll();
     return code;
   } catch (error) {
-    if (!interrupted) log(`failed: ${process.env.DEBUG ? (error.stack ?? error.message) : `${error.message} (DEBUG=1 shows where)`}`);
+    if (!interrupted)
+      log(
+        `failed: ${process.env.DEBUG ? (error.stack ?? error.message) : `${error.message} (DEBUG=1 shows where)`}`,
+      );
     await stopper.stopAll();
     return interrupted ? 130 : 1;
   }

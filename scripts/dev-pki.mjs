@@ -36,9 +36,21 @@ const defaultTokenIssuerPort = 3004;
 
 /** Per service: its certificate's file name stem and its custody file with the one purpose it signs for. */
 const servers = {
-  'token-issuer': { stem: 'token-issuer', custodyFile: 'key-custody.json', purpose: 'token-signing' },
-  registry: { stem: 'registry', custodyFile: 'registry-key-custody.json', purpose: 'credential-signing' },
-  verifier: { stem: 'verifier', custodyFile: 'verifier-key-custody.json', purpose: 'receipt-signing' },
+  'token-issuer': {
+    stem: 'token-issuer',
+    custodyFile: 'key-custody.json',
+    purpose: 'token-signing',
+  },
+  registry: {
+    stem: 'registry',
+    custodyFile: 'registry-key-custody.json',
+    purpose: 'credential-signing',
+  },
+  verifier: {
+    stem: 'verifier',
+    custodyFile: 'verifier-key-custody.json',
+    purpose: 'receipt-signing',
+  },
 };
 
 function openssl(args, cwd) {
@@ -59,9 +71,48 @@ function issueServerCertificate(directory, caFiles, stem) {
   const extensions = path.join(directory, `${stem}.ext`);
   const cert = path.join(directory, `${stem}.crt`);
   const key = path.join(directory, `${stem}.key`);
-  writeFileSync(extensions, 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n');
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-keyout', key, '-out', request], directory);
-  openssl(['x509', '-req', '-in', request, '-CA', caFiles.caCert, '-CAkey', caFiles.caKey, '-CAcreateserial', '-days', String(validityDays), '-extfile', extensions, '-out', cert], directory);
+  writeFileSync(
+    extensions,
+    'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n',
+  );
+  openssl(
+    [
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      key,
+      '-out',
+      request,
+    ],
+    directory,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      request,
+      '-CA',
+      caFiles.caCert,
+      '-CAkey',
+      caFiles.caKey,
+      '-CAcreateserial',
+      '-days',
+      String(validityDays),
+      '-extfile',
+      extensions,
+      '-out',
+      cert,
+    ],
+    directory,
+  );
   rmSync(request, { force: true });
   rmSync(extensions, { force: true });
   rmSync(path.join(directory, 'ca.srl'), { force: true });
@@ -69,8 +120,18 @@ function issueServerCertificate(directory, caFiles, stem) {
 }
 
 function writeCustodyDocument(file, purpose) {
-  const privateJwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
-  const document = { keys: [{ purpose, privateJwk: { kty: 'EC', crv: 'P-256', x: privateJwk.x, y: privateJwk.y, d: privateJwk.d }, activatesAt: new Date().toISOString() }] };
+  const privateJwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+    format: 'jwk',
+  });
+  const document = {
+    keys: [
+      {
+        purpose,
+        privateJwk: { kty: 'EC', crv: 'P-256', x: privateJwk.x, y: privateJwk.y, d: privateJwk.d },
+        activatesAt: new Date().toISOString(),
+      },
+    ],
+  };
   writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
 }
 
@@ -96,14 +157,39 @@ export function createDevPki({ directory = defaultDevPkiDirectory, force = false
   mkdirSync(directory, { recursive: true, mode: 0o700 });
   const renewCa = force || !existsSync(files.caKey) || !stillValid(files.caCert);
   if (renewCa) {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', String(validityDays),
-      '-subj', '/CN=settle development CA', '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      '-keyout', files.caKey, '-out', files.caCert], directory);
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        String(validityDays),
+        '-subj',
+        '/CN=settle development CA',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE,pathlen:0',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        '-keyout',
+        files.caKey,
+        '-out',
+        files.caCert,
+      ],
+      directory,
+    );
     chmodSync(files.caKey, 0o600);
   }
   const renewed = renewCa ? ['ca'] : [];
   for (const [service, { stem, custodyFile, purpose }] of Object.entries(servers)) {
-    if (renewCa || !existsSync(path.join(directory, `${stem}.key`)) || !stillValid(path.join(directory, `${stem}.crt`), files.caCert)) {
+    if (
+      renewCa ||
+      !existsSync(path.join(directory, `${stem}.key`)) ||
+      !stillValid(path.join(directory, `${stem}.crt`), files.caCert)
+    ) {
       issueServerCertificate(directory, files, stem);
       renewed.push(`${service} certificate`);
     }
@@ -123,7 +209,11 @@ export function createDevPki({ directory = defaultDevPkiDirectory, force = false
  *                 development CA, so the guard's fetch trusts the issuer's certificate)
  *   verifier      the same as the registry, with its own certificate and receipt-signing key
  */
-export function devPkiEnvironment(files, service = 'token-issuer', { tokenIssuerPort = defaultTokenIssuerPort } = {}) {
+export function devPkiEnvironment(
+  files,
+  service = 'token-issuer',
+  { tokenIssuerPort = defaultTokenIssuerPort } = {},
+) {
   if (service === 'token-issuer') {
     return {
       SETTLE_HTTP_TLS_CERT_FILE: files.serverCert,
@@ -132,8 +222,16 @@ export function devPkiEnvironment(files, service = 'token-issuer', { tokenIssuer
     };
   }
   const guarded = {
-    registry: { cert: files.registryCert, key: files.registryKey, custody: files.registryKeyCustody },
-    verifier: { cert: files.verifierCert, key: files.verifierKey, custody: files.verifierKeyCustody },
+    registry: {
+      cert: files.registryCert,
+      key: files.registryKey,
+      custody: files.registryKeyCustody,
+    },
+    verifier: {
+      cert: files.verifierCert,
+      key: files.verifierKey,
+      custody: files.verifierKeyCustody,
+    },
   }[service];
   if (guarded === undefined) return {};
   return {
@@ -148,12 +246,18 @@ export function devPkiEnvironment(files, service = 'token-issuer', { tokenIssuer
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const directoryIndex = args.indexOf('--dir');
-  const directory = directoryIndex >= 0 ? path.resolve(args[directoryIndex + 1] ?? '') : defaultDevPkiDirectory;
+  const directory =
+    directoryIndex >= 0 ? path.resolve(args[directoryIndex + 1] ?? '') : defaultDevPkiDirectory;
   const files = createDevPki({ directory, force: args.includes('--force') });
-  console.log(`[dev-pki] ${files.renewed ? `made ${files.made.join(', ')}` : 'kept everything'} in ${path.relative(process.cwd(), directory) || '.'}`);
+  console.log(
+    `[dev-pki] ${files.renewed ? `made ${files.made.join(', ')}` : 'kept everything'} in ${path.relative(process.cwd(), directory) || '.'}`,
+  );
   for (const service of Object.keys(servers)) {
     console.log(`  ${service}:`);
-    for (const [name, value] of Object.entries(devPkiEnvironment(files, service))) console.log(`    ${name}=${value}`);
+    for (const [name, value] of Object.entries(devPkiEnvironment(files, service)))
+      console.log(`    ${name}=${value}`);
   }
-  console.log(`  trust: ${files.caCert}  (e.g. curl --cacert ${files.caCert} https://localhost:3004/.well-known/jwks.json)`);
+  console.log(
+    `  trust: ${files.caCert}  (e.g. curl --cacert ${files.caCert} https://localhost:3004/.well-known/jwks.json)`,
+  );
 }

@@ -23,14 +23,18 @@ const hashBytes = 32;
 
 function usage(message) {
   if (message) console.error(message);
-  console.error('usage: node scripts/hash-admin-secret.mjs --operator <operatorId> [--credential <credentialId>] [--roles viewer,maker,checker] [--stdin]');
+  console.error(
+    'usage: node scripts/hash-admin-secret.mjs --operator <operatorId> [--credential <credentialId>] [--roles viewer,maker,checker] [--stdin]',
+  );
   process.exit(2);
 }
 
 async function readStdin() {
   const chunks = [];
   for await (const chunk of process.stdin) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 // The roles libs/platform/src/admin/admin-credentials.ts knows (adminRoles).
@@ -43,12 +47,19 @@ const valueOf = (flag) => {
   return index >= 0 ? (args[index + 1] ?? '') : undefined;
 };
 const operatorId = valueOf('--operator');
-if (!operatorId || !idPattern.test(operatorId)) usage('--operator must be 1 to 64 letters, digits, "_" or "-"');
+if (!operatorId || !idPattern.test(operatorId))
+  usage('--operator must be 1 to 64 letters, digits, "_" or "-"');
 const credentialId = valueOf('--credential');
-if (credentialId !== undefined && !idPattern.test(credentialId)) usage('--credential must be 1 to 64 letters, digits, "_" or "-"');
+if (credentialId !== undefined && !idPattern.test(credentialId))
+  usage('--credential must be 1 to 64 letters, digits, "_" or "-"');
 const rolesText = valueOf('--roles');
 const roles = rolesText === undefined ? undefined : rolesText.split(',');
-if (roles !== undefined && (roles.length === 0 || new Set(roles).size !== roles.length || !roles.every((role) => knownRoles.includes(role)))) {
+if (
+  roles !== undefined &&
+  (roles.length === 0 ||
+    new Set(roles).size !== roles.length ||
+    !roles.every((role) => knownRoles.includes(role)))
+) {
   usage(`--roles must be distinct roles among ${knownRoles.join(', ')}, separated by commas`);
 }
 const fromStdin = args.includes('--stdin');
@@ -56,12 +67,33 @@ const secret = fromStdin ? await readStdin() : randomBytes(32).toString('base64u
 if (secret.length < 16) usage('the secret must be at least 16 characters');
 
 const salt = randomBytes(saltBytes);
-const hash = scryptSync(secret, salt, hashBytes, { N: cost, r: blockSize, p: parallelization, maxmem: 256 * cost * blockSize * parallelization });
-const secretHash = ['scrypt', cost, blockSize, parallelization, salt.toString('base64'), hash.toString('base64')].join('$');
+const hash = scryptSync(secret, salt, hashBytes, {
+  N: cost,
+  r: blockSize,
+  p: parallelization,
+  maxmem: 256 * cost * blockSize * parallelization,
+});
+const secretHash = [
+  'scrypt',
+  cost,
+  blockSize,
+  parallelization,
+  salt.toString('base64'),
+  hash.toString('base64'),
+].join('$');
 
-console.log(JSON.stringify({ operatorId, ...(credentialId === undefined ? {} : { credentialId }), secretHash, ...(roles === undefined ? {} : { roles }) }));
+console.log(
+  JSON.stringify({
+    operatorId,
+    ...(credentialId === undefined ? {} : { credentialId }),
+    secretHash,
+    ...(roles === undefined ? {} : { roles }),
+  }),
+);
 if (!fromStdin) {
   const presented = credentialId ?? operatorId;
-  console.error(`\nSecret for ${presented} (shown once; store it in the operators' vault):\n  ${secret}`);
+  console.error(
+    `\nSecret for ${presented} (shown once; store it in the operators' vault):\n  ${secret}`,
+  );
   console.error(`Use it as:  Authorization: Bearer ${presented}.<secret>`);
 }

@@ -36,10 +36,14 @@ async function main() {
   const [command, ...flags] = process.argv.slice(2);
   if (command === 'up') {
     if (process.env.KAFKA_BROKERS) {
-      console.log(`[kafka] KAFKA_BROKERS=${process.env.KAFKA_BROKERS}: using that cluster, starting nothing`);
+      console.log(
+        `[kafka] KAFKA_BROKERS=${process.env.KAFKA_BROKERS}: using that cluster, starting nothing`,
+      );
     } else {
       const broker = await startDevelopmentKafka({ fresh: flags.includes('--fresh') });
-      console.log(`[kafka] ready at ${broker.brokers.join(',')} (pid ${broker.pid}, log ${broker.logFile})`);
+      console.log(
+        `[kafka] ready at ${broker.brokers.join(',')} (pid ${broker.pid}, log ${broker.logFile})`,
+      );
     }
   } else if (command === 'down') {
     const stopped = await stopDevelopmentKafka();

@@ -20,17 +20,26 @@ export async function migrate(target, flags = []) {
   if (!target) throw new UsageError('migrate needs a service name or "all"');
   const selected = target === 'all' ? services : [findService(target)];
   if (selected.length > 1 && process.env.DATABASE_URL) {
-    throw new UsageError('DATABASE_URL is set: "migrate all" would migrate every service into that one database; migrate one service at a time');
+    throw new UsageError(
+      'DATABASE_URL is set: "migrate all" would migrate every service into that one database; migrate one service at a time',
+    );
   }
   if (!flags.includes('--no-build')) build({ quiet: true });
-  const { migrateService, ConfigurationError } = require(path.join(root, 'dist/libs/platform/src/index.js'));
+  const { migrateService, ConfigurationError } = require(
+    path.join(root, 'dist/libs/platform/src/index.js'),
+  );
   for (const service of selected) {
-    const { serviceDefinition } = require(path.join(root, `dist/apps/${service.name}/src/service-definition.js`));
+    const { serviceDefinition } = require(
+      path.join(root, `dist/apps/${service.name}/src/service-definition.js`),
+    );
     try {
       const report = await migrateService(serviceDefinition);
-      console.error(`[migrate] ${service.name}: ${report.applied.length} applied, ${report.alreadyApplied} already applied`);
+      console.error(
+        `[migrate] ${service.name}: ${report.applied.length} applied, ${report.alreadyApplied} already applied`,
+      );
     } catch (error) {
-      if (error instanceof ConfigurationError) throw new UsageError(`${service.name}: ${error.message}`);
+      if (error instanceof ConfigurationError)
+        throw new UsageError(`${service.name}: ${error.message}`);
       throw error;
     }
   }
@@ -43,7 +52,9 @@ export async function createTopics(flags = []) {
   if (!flags.includes('--no-build')) build({ quiet: true });
   const { createTopicsCommand } = require(path.join(root, 'dist/libs/messaging/src/index.js'));
   const created = await createTopicsCommand();
-  console.error(`[topics] ${created.length === 0 ? 'every topic exists' : `created ${created.join(', ')}`}`);
+  console.error(
+    `[topics] ${created.length === 0 ? 'every topic exists' : `created ${created.join(', ')}`}`,
+  );
   return created;
 }
 
@@ -51,18 +62,25 @@ const commands = {
   migrate,
   topics: (_target, flags) => createTopics(flags),
   redrive: async (service, flags) => {
-    if (!service) throw new UsageError('redrive needs a service name: npm run redrive -- ledger [--reason=R] [--offset=N,...] [--execute]');
+    if (!service)
+      throw new UsageError(
+        'redrive needs a service name: npm run redrive -- ledger [--reason=R] [--offset=N,...] [--execute]',
+      );
     findService(service);
     if (!flags.includes('--no-build')) build({ quiet: true });
     const { redriveCommand } = require(path.join(root, 'dist/libs/messaging/src/index.js'));
     const result = await redriveCommand(service, flags);
     console.log(JSON.stringify(result.listed, null, 2));
-    console.error(`[redrive] ${result.listed.length} dead letters selected, ${result.republished} re-published${flags.includes('--execute') ? '' : ' (dry run: add --execute)'}`);
+    console.error(
+      `[redrive] ${result.listed.length} dead letters selected, ${result.republished} re-published${flags.includes('--execute') ? '' : ' (dry run: add --execute)'}`,
+    );
   },
   bench: async () => {
     const bench = path.join(root, 'scripts/bench.mjs');
     if (!existsSync(bench)) throw new UsageError('bench: scripts/bench.mjs does not exist yet');
-    const result = spawnSync(process.execPath, [bench, ...process.argv.slice(3)], { stdio: 'inherit' });
+    const result = spawnSync(process.execPath, [bench, ...process.argv.slice(3)], {
+      stdio: 'inherit',
+    });
     if (result.status !== 0) process.exit(result.status ?? 1);
   },
 };
@@ -71,11 +89,16 @@ async function main() {
   const [command, ...rest] = process.argv.slice(2);
   const run = commands[command];
   if (!run) {
-    console.error('usage: node scripts/run.mjs migrate <registry|verifier|ledger|token-issuer|all> [--no-build] | topics | redrive | bench');
+    console.error(
+      'usage: node scripts/run.mjs migrate <registry|verifier|ledger|token-issuer|all> [--no-build] | topics | redrive | bench',
+    );
     process.exit(2);
   }
   try {
-    await run(rest.find((argument) => !argument.startsWith('--')), rest.filter((argument) => argument.startsWith('--')));
+    await run(
+      rest.find((argument) => !argument.startsWith('--')),
+      rest.filter((argument) => argument.startsWith('--')),
+    );
   } catch (error) {
     console.error(error instanceof UsageError ? `[${command}] ${error.message}` : error);
     process.exit(1);

@@ -36,12 +36,21 @@ const readyPollMs = 250;
 const stopTimeoutMs = 20_000;
 /** Log lines of each service kept in memory, to show why one died. */
 const logTailLines = 40;
-export const perServiceVariables = ['DATABASE_URL', 'PORT', 'SETTLE_HTTP_PORT', 'SETTLE_KEY_CUSTODY_FILE', 'SETTLE_HTTP_TLS_CERT_FILE', 'SETTLE_HTTP_TLS_KEY_FILE'];
+export const perServiceVariables = [
+  'DATABASE_URL',
+  'PORT',
+  'SETTLE_HTTP_PORT',
+  'SETTLE_KEY_CUSTODY_FILE',
+  'SETTLE_HTTP_TLS_CERT_FILE',
+  'SETTLE_HTTP_TLS_KEY_FILE',
+];
 
 const host = process.env.SETTLE_HTTP_HOST || '127.0.0.1';
 
 function prefixLines(stream, prefix, output) {
-  readline.createInterface({ input: stream }).on('line', (line) => output.write(`${prefix} ${line}\n`));
+  readline
+    .createInterface({ input: stream })
+    .on('line', (line) => output.write(`${prefix} ${line}\n`));
 }
 
 /** The variables the compiled service reads (its config definition), or null if that cannot be told. */
@@ -49,7 +58,11 @@ function knownVariables(service) {
   const script = `const m = require(${JSON.stringify(path.join(root, `dist/apps/${service.name}/src/config.js`))});
 const definition = Object.values(m).find((value) => value && typeof value === 'object' && 'DATABASE_URL' in value);
 process.stdout.write(JSON.stringify(definition ? Object.keys(definition) : null));`;
-  const result = spawnSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const result = spawnSync(process.execPath, ['-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  });
   try {
     const names = result.status === 0 ? JSON.parse(result.stdout) : null;
     return names ? new Set(names) : null;
@@ -67,23 +80,37 @@ process.stdout.write(JSON.stringify(definition ? Object.keys(definition) : null)
 function planService(service, devPki, { extra = {}, unset = [], log }) {
   const shell = { ...process.env };
   for (const name of [...perServiceVariables, ...unset]) delete shell[name];
-  const pki = devPkiEnvironment(devPki, service.name, { tokenIssuerPort: services.find((candidate) => candidate.name === 'token-issuer').port });
+  const pki = devPkiEnvironment(devPki, service.name, {
+    tokenIssuerPort: services.find((candidate) => candidate.name === 'token-issuer').port,
+  });
   const known = Object.keys(pki).length > 0 ? knownVariables(service) : null;
-  const unread = known ? Object.keys(pki).filter((name) => name.startsWith('SETTLE_') && !known.has(name)) : [];
+  const unread = known
+    ? Object.keys(pki).filter((name) => name.startsWith('SETTLE_') && !known.has(name))
+    : [];
   if (unread.length > 0) {
     log(`${service.name} does not read ${unread.join(', ')} (an older build?): not passed`);
     for (const name of unread) delete pki[name];
   }
   const env = { ...pki, ...shell, ...extra, SETTLE_HTTP_PORT: String(service.port) };
-  if (pki.NODE_EXTRA_CA_CERTS && process.env.NODE_EXTRA_CA_CERTS && process.env.NODE_EXTRA_CA_CERTS !== pki.NODE_EXTRA_CA_CERTS) {
+  if (
+    pki.NODE_EXTRA_CA_CERTS &&
+    process.env.NODE_EXTRA_CA_CERTS &&
+    process.env.NODE_EXTRA_CA_CERTS !== pki.NODE_EXTRA_CA_CERTS
+  ) {
     // One file only: keep the shell's CAs and add the development CA.
     const bundle = path.join(path.dirname(devPki.caCert), `${service.name}-extra-ca.crt`);
-    writeFileSync(bundle, `${readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8').trimEnd()}\n${readFileSync(devPki.caCert, 'utf8')}`);
+    writeFileSync(
+      bundle,
+      `${readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8').trimEnd()}\n${readFileSync(devPki.caCert, 'utf8')}`,
+    );
     env.NODE_EXTRA_CA_CERTS = bundle;
   }
   const certificate = service.tlsCertVariable ? env[service.tlsCertVariable] : undefined;
   const https = Boolean(certificate);
-  const trust = certificate === pki[service.tlsCertVariable] ? { ca: readFileSync(devPki.caCert), servername: 'localhost' } : { rejectUnauthorized: false };
+  const trust =
+    certificate === pki[service.tlsCertVariable]
+      ? { ca: readFileSync(devPki.caCert), servername: 'localhost' }
+      : { rejectUnauthorized: false };
   return { env, https, trust };
 }
 
@@ -115,16 +142,35 @@ function httpsStatus(url, trust) {
  *   onSpawned      receives stop() as soon as the processes exist, so a Ctrl-C while they start stops them
  *   log      where start-all's own lines go
  */
-export async function startAllServices({ build: buildFirst = true, databases = true, env = {}, unset = [], logDirectory = null, onSpawned = () => undefined, log = (message) => console.log(`[start-all] ${message}`) } = {}) {
+export async function startAllServices({
+  build: buildFirst = true,
+  databases = true,
+  env = {},
+  unset = [],
+  logDirectory = null,
+  onSpawned = () => undefined,
+  log = (message) => console.log(`[start-all] ${message}`),
+} = {}) {
   for (const name of perServiceVariables.filter((variable) => process.env[variable])) {
-    log(`ignoring ${name} from this shell: each service uses its own default (see docs/configuration.md)`);
+    log(
+      `ignoring ${name} from this shell: each service uses its own default (see docs/configuration.md)`,
+    );
   }
   if (buildFirst) build();
   if (databases) await setUpDatabases({ log });
   const devPki = createDevPki();
-  const httpsServices = services.filter((service) => service.tlsCertVariable).map((service) => service.name);
-  log(`development PKI in .cache/dev-pki${devPki.renewed ? ` (made ${devPki.made.join(', ')})` : ''}: trust ca.crt for the HTTPS of ${[httpsServices.slice(0, -1).join(', '), httpsServices.at(-1)].filter(Boolean).join(' and ')}`);
-  const plans = new Map(services.map((service) => [service.name, planService(service, devPki, { extra: { ...env['*'], ...env[service.name] }, unset, log })]));
+  const httpsServices = services
+    .filter((service) => service.tlsCertVariable)
+    .map((service) => service.name);
+  log(
+    `development PKI in .cache/dev-pki${devPki.renewed ? ` (made ${devPki.made.join(', ')})` : ''}: trust ca.crt for the HTTPS of ${[httpsServices.slice(0, -1).join(', '), httpsServices.at(-1)].filter(Boolean).join(' and ')}`,
+  );
+  const plans = new Map(
+    services.map((service) => [
+      service.name,
+      planService(service, devPki, { extra: { ...env['*'], ...env[service.name] }, unset, log }),
+    ]),
+  );
   const children = new Map();
   const tails = new Map(services.map((service) => [service.name, []]));
   let stopping = false;
@@ -132,20 +178,28 @@ export async function startAllServices({ build: buildFirst = true, databases = t
   const exited = new Promise((resolve) => (reportExit = resolve));
   if (logDirectory) mkdirSync(logDirectory, { recursive: true });
 
-  const urlOf = (service) => `${plans.get(service.name).https ? 'https' : 'http'}://${host}:${service.port}`;
+  const urlOf = (service) =>
+    `${plans.get(service.name).https ? 'https' : 'http'}://${host}:${service.port}`;
   const start = (service) => {
-    const child = spawn(process.execPath, [path.join(root, `dist/apps/${service.name}/src/main.js`)], { cwd: root, env: plans.get(service.name).env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [path.join(root, `dist/apps/${service.name}/src/main.js`)],
+      { cwd: root, env: plans.get(service.name).env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const tail = tails.get(service.name);
     const keep = (line) => {
       tail.push(line);
       if (tail.length > logTailLines) tail.shift();
     };
     if (logDirectory) {
-      const file = createWriteStream(path.join(logDirectory, `${service.name}.log`), { flags: 'a' });
-      for (const stream of [child.stdout, child.stderr]) readline.createInterface({ input: stream }).on('line', (line) => {
-        file.write(`${line}\n`);
-        keep(line);
+      const file = createWriteStream(path.join(logDirectory, `${service.name}.log`), {
+        flags: 'a',
       });
+      for (const stream of [child.stdout, child.stderr])
+        readline.createInterface({ input: stream }).on('line', (line) => {
+          file.write(`${line}\n`);
+          keep(line);
+        });
       child.once('exit', () => file.end());
     } else {
       const prefix = `[${service.name}]`.padEnd(15);
@@ -154,7 +208,9 @@ export async function startAllServices({ build: buildFirst = true, databases = t
       readline.createInterface({ input: child.stdout }).on('line', keep);
       readline.createInterface({ input: child.stderr }).on('line', keep);
     }
-    const gone = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const gone = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     children.set(service.name, { child, gone });
     gone.then(({ code, signal }) => {
       children.delete(service.name);
@@ -165,10 +221,15 @@ export async function startAllServices({ build: buildFirst = true, databases = t
     const url = `${urlOf(service)}/health/ready`;
     const deadline = Date.now() + readyTimeoutMs;
     while (Date.now() < deadline) {
-      if (!children.has(service.name)) throw new Error(`${service.name} exited before it was ready${logDirectory ? ` (log: ${path.join(logDirectory, `${service.name}.log`)})` : ''}`);
+      if (!children.has(service.name))
+        throw new Error(
+          `${service.name} exited before it was ready${logDirectory ? ` (log: ${path.join(logDirectory, `${service.name}.log`)})` : ''}`,
+        );
       try {
         const { https, trust } = plans.get(service.name);
-        const status = https ? await httpsStatus(url, trust) : (await fetch(url, { signal: AbortSignal.timeout(2_000) })).status;
+        const status = https
+          ? await httpsStatus(url, trust)
+          : (await fetch(url, { signal: AbortSignal.timeout(2_000) })).status;
         if (status === 200) return;
       } catch {
         // not listening yet
@@ -204,7 +265,12 @@ export async function startAllServices({ build: buildFirst = true, databases = t
     throw error;
   }
   return {
-    services: services.map((service) => ({ name: service.name, port: service.port, url: urlOf(service), https: plans.get(service.name).https })),
+    services: services.map((service) => ({
+      name: service.name,
+      port: service.port,
+      url: urlOf(service),
+      https: plans.get(service.name).https,
+    })),
     devPki,
     stop,
     tail: (name) => [...(tails.get(name) ?? [])],
@@ -226,13 +292,18 @@ async function main() {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
   try {
-    const handle = await startAllServices({ build: !process.argv.includes('--no-build'), log, onSpawned: (stopServices) => (stop = stopServices) });
+    const handle = await startAllServices({
+      build: !process.argv.includes('--no-build'),
+      log,
+      onSpawned: (stopServices) => (stop = stopServices),
+    });
     handle.exited.then(({ name, code, signal }) => {
       log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the others`);
       void stopAll(1);
     });
     log('all services ready:');
-    for (const { name, url } of handle.services) log(`  ${name.padEnd(13)} ${url}   docs ${url}/docs   ready ${url}/health/ready`);
+    for (const { name, url } of handle.services)
+      log(`  ${name.padEnd(13)} ${url}   docs ${url}/docs   ready ${url}/health/ready`);
     log('Ctrl-C stops them all');
   } catch (error) {
     log(`failed: ${error.message}`);

@@ -42,9 +42,11 @@ export interface BarChart {
 
 /** A figure with its ratio to the baseline computed, never written by hand. */
 export function figure(fields: Omit<Figure, 'ratio'>): Figure {
-  if (!Number.isFinite(fields.value)) throw new Error(`figure ${fields.id}: value ${fields.value} is not a finite number`);
+  if (!Number.isFinite(fields.value))
+    throw new Error(`figure ${fields.id}: value ${fields.value} is not a finite number`);
   if (fields.baseline === undefined) return fields;
-  if (!(fields.baseline.value > 0)) throw new Error(`figure ${fields.id}: baseline ${fields.baseline.value} is not positive`);
+  if (!(fields.baseline.value > 0))
+    throw new Error(`figure ${fields.id}: baseline ${fields.baseline.value} is not positive`);
   return { ...fields, ratio: fields.value / fields.baseline.value };
 }
 
@@ -55,7 +57,10 @@ export function figure(fields: Omit<Figure, 'ratio'>): Figure {
 export function formatNumber(value: number): string {
   const magnitude = Math.abs(value);
   const fractionDigits = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2;
-  return value.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: fractionDigits });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: 0,
+    maximumFractionDigits: fractionDigits,
+  });
 }
 
 /** A value with its unit: `2,537 settled/s`, `812 ms`. */

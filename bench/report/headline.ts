@@ -29,12 +29,22 @@ export const guardRowNames = {
 
 export interface BackboneData {
   readonly baseline: { readonly eventsPerSecond: number };
-  readonly results: readonly { readonly batchSize: number; readonly effect: string; readonly eventsPerSecond: number }[];
+  readonly results: readonly {
+    readonly batchSize: number;
+    readonly effect: string;
+    readonly eventsPerSecond: number;
+  }[];
 }
 
 export interface CryptoData {
-  readonly algorithms: readonly { readonly alg: string; readonly native: { readonly raw?: number; readonly verifyConsumerAuthorization?: number } }[];
-  readonly transaction: { readonly rawPair?: number; readonly decodeAndVerifyOfflineTransaction?: number };
+  readonly algorithms: readonly {
+    readonly alg: string;
+    readonly native: { readonly raw?: number; readonly verifyConsumerAuthorization?: number };
+  }[];
+  readonly transaction: {
+    readonly rawPair?: number;
+    readonly decodeAndVerifyOfflineTransaction?: number;
+  };
 }
 
 export interface GuardData {
@@ -42,7 +52,11 @@ export interface GuardData {
 }
 
 export interface TokenIssuerData {
-  readonly results: readonly { readonly concurrency: number; readonly handshakesPerSecond: number; readonly issuancesPerSecond: number }[];
+  readonly results: readonly {
+    readonly concurrency: number;
+    readonly handshakesPerSecond: number;
+    readonly issuancesPerSecond: number;
+  }[];
 }
 
 export interface LedgerData {
@@ -70,7 +84,12 @@ export interface EndToEndRun {
   readonly settled: number;
   /** Payments settled per second, first upload accepted → last settlement. */
   readonly settledPerSecond: number;
-  readonly uploadToSettledMs: { readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number };
+  readonly uploadToSettledMs: {
+    readonly p50: number;
+    readonly p95: number;
+    readonly p99: number;
+    readonly max: number;
+  };
 }
 
 export interface EndToEndData {
@@ -82,7 +101,8 @@ export interface EndToEndData {
 }
 
 function requireValue(value: number | undefined, what: string): number {
-  if (value === undefined || !Number.isFinite(value)) throw new Error(`headline figures: ${what} is missing from the results`);
+  if (value === undefined || !Number.isFinite(value))
+    throw new Error(`headline figures: ${what} is missing from the results`);
   return value;
 }
 
@@ -94,7 +114,9 @@ function best<Row>(rows: readonly Row[], rateOf: (row: Row) => number): Row {
 const atLeast = (value: number) => `≥ ${value.toLocaleString('en-US')}`;
 
 function backbone(data: BackboneData): Figure[] {
-  const run = data.results.find((row) => row.batchSize === 1_000 && row.effect === 'set-based statements');
+  const run = data.results.find(
+    (row) => row.batchSize === 1_000 && row.effect === 'set-based statements',
+  );
   const value = requireValue(run?.eventsPerSecond, 'the set-based batch-1000 run');
   const ratio = value / data.baseline.eventsPerSecond;
   return [
@@ -118,22 +140,35 @@ function crypto(data: CryptoData): Figure[] {
     figure({
       id: 'crypto.es256-authorization',
       label: 'verifyConsumerAuthorization ES256 (native), one core',
-      value: requireValue(es256?.native.verifyConsumerAuthorization, 'ES256 verifyConsumerAuthorization'),
+      value: requireValue(
+        es256?.native.verifyConsumerAuthorization,
+        'ES256 verifyConsumerAuthorization',
+      ),
       unit: 'verifications/s',
-      baseline: { label: 'raw node:crypto verify', value: requireValue(es256?.native.raw, 'ES256 raw') },
+      baseline: {
+        label: 'raw node:crypto verify',
+        value: requireValue(es256?.native.raw, 'ES256 raw'),
+      },
     }),
     figure({
       id: 'crypto.offline-transaction',
       label: 'decode + verify an offline transaction, one core',
-      value: requireValue(data.transaction.decodeAndVerifyOfflineTransaction, 'decodeAndVerifyOfflineTransaction'),
+      value: requireValue(
+        data.transaction.decodeAndVerifyOfflineTransaction,
+        'decodeAndVerifyOfflineTransaction',
+      ),
       unit: 'transactions/s',
-      baseline: { label: 'raw pair of node:crypto verifications', value: requireValue(data.transaction.rawPair, 'rawPair') },
+      baseline: {
+        label: 'raw pair of node:crypto verifications',
+        value: requireValue(data.transaction.rawPair, 'rawPair'),
+      },
     }),
   ];
 }
 
 function guard(data: GuardData): Figure[] {
-  const rate = (name: string) => requireValue(data.rows.find((row) => row.name === name)?.perSecond, `the guard row "${name}"`);
+  const rate = (name: string) =>
+    requireValue(data.rows.find((row) => row.name === name)?.perSecond, `the guard row "${name}"`);
   const keptAlive = rate(guardRowNames.keptAliveGuarded);
   const keptAliveBaseline = rate(guardRowNames.keptAliveUnguarded);
   return [
@@ -143,14 +178,21 @@ function guard(data: GuardData): Figure[] {
       value: keptAlive,
       unit: 'requests/s',
       baseline: { label: 'unguarded request, kept-alive', value: keptAliveBaseline },
-      target: { text: `≥ ${targets.guardKeptAliveRatio * 100} % of unguarded`, met: keptAlive / keptAliveBaseline >= targets.guardKeptAliveRatio },
+      target: {
+        text: `≥ ${targets.guardKeptAliveRatio * 100} % of unguarded`,
+        met: keptAlive / keptAliveBaseline >= targets.guardKeptAliveRatio,
+      },
     }),
     figure({
       id: 'guard.new-connection',
       label: 'guarded request, new TLS connection each',
       value: rate(guardRowNames.newConnectionGuarded),
       unit: 'requests/s',
-      baseline: { label: 'plain TLS 1.3 handshake', value: rate(guardRowNames.handshake), unit: 'handshakes/s' },
+      baseline: {
+        label: 'plain TLS 1.3 handshake',
+        value: rate(guardRowNames.handshake),
+        unit: 'handshakes/s',
+      },
     }),
   ];
 }
@@ -164,8 +206,15 @@ function tokenIssuer(data: TokenIssuerData): Figure[] {
       label: `token issuance, ${row.concurrency} clients, new TLS connection each`,
       value: row.issuancesPerSecond,
       unit: 'issuances/s',
-      baseline: { label: 'TLS 1.3 handshakes, same server', value: row.handshakesPerSecond, unit: 'handshakes/s' },
-      target: { text: `≥ ${targets.tokenIssuanceRatio * 100} % of the handshake rate`, met: ratio >= targets.tokenIssuanceRatio },
+      baseline: {
+        label: 'TLS 1.3 handshakes, same server',
+        value: row.handshakesPerSecond,
+        unit: 'handshakes/s',
+      },
+      target: {
+        text: `≥ ${targets.tokenIssuanceRatio * 100} % of the handshake rate`,
+        met: ratio >= targets.tokenIssuanceRatio,
+      },
     }),
   ];
 }
@@ -196,7 +245,10 @@ function ledger(data: LedgerData): Figure[] {
       label: 'journal rebuild and compare (batch-1000 journal)',
       value: rebuild,
       unit: 'entries/s',
-      target: { text: `${atLeast(targets.ledgerRebuildEntriesPerSecond)} entries/s`, met: rebuild >= targets.ledgerRebuildEntriesPerSecond },
+      target: {
+        text: `${atLeast(targets.ledgerRebuildEntriesPerSecond)} entries/s`,
+        met: rebuild >= targets.ledgerRebuildEntriesPerSecond,
+      },
     }),
   ];
 }
@@ -210,8 +262,15 @@ function verifier(data: VerifierData): Figure[] {
       label: `upload → verified, ${row.configuration} (best)`,
       value: row.verifiedPerSecond,
       unit: 'verified/s',
-      baseline: { label: 'raw pair of signature verifications, one thread, no I/O', value: data.step.rawPairPerSecond, unit: 'pairs/s' },
-      target: { text: `${atLeast(targets.verifierVerifiedPerSecond)} verified/s`, met: row.verifiedPerSecond >= targets.verifierVerifiedPerSecond },
+      baseline: {
+        label: 'raw pair of signature verifications, one thread, no I/O',
+        value: data.step.rawPairPerSecond,
+        unit: 'pairs/s',
+      },
+      target: {
+        text: `${atLeast(targets.verifierVerifiedPerSecond)} verified/s`,
+        met: row.verifiedPerSecond >= targets.verifierVerifiedPerSecond,
+      },
     }),
     figure({
       id: 'verifier.step',
@@ -219,14 +278,20 @@ function verifier(data: VerifierData): Figure[] {
       value: data.step.verificationStepPerSecond,
       unit: 'transactions/s',
       baseline: { label: 'raw pair of signature verifications', value: data.step.rawPairPerSecond },
-      target: { text: `≥ ${targets.verifierStepRatio * 100} % of raw`, met: stepRatio >= targets.verifierStepRatio },
+      target: {
+        text: `≥ ${targets.verifierStepRatio * 100} % of raw`,
+        met: stepRatio >= targets.verifierStepRatio,
+      },
     }),
   ];
 }
 
 function endToEnd(data: EndToEndData): Figure[] {
   const figures: Figure[] = [];
-  const shortened = data.scale === undefined || data.scale === 1 ? '' : ` — shortened run, BENCH_SCALE=${data.scale}`;
+  const shortened =
+    data.scale === undefined || data.scale === 1
+      ? ''
+      : ` — shortened run, BENCH_SCALE=${data.scale}`;
   if (data.runs.length > 0) {
     const row = best(data.runs, (run) => run.settledPerSecond);
     figures.push(
@@ -235,8 +300,13 @@ function endToEnd(data: EndToEndData): Figure[] {
         label: `upload → settled, four services, ${row.configuration} (best)${shortened}`,
         value: row.settledPerSecond,
         unit: 'settled/s',
-        ...(data.baseline ? { baseline: { label: data.baseline.label, value: data.baseline.settledPerSecond } } : {}),
-        target: { text: `${atLeast(targets.endToEndSettledPerSecond)} settled/s`, met: row.settledPerSecond >= targets.endToEndSettledPerSecond },
+        ...(data.baseline
+          ? { baseline: { label: data.baseline.label, value: data.baseline.settledPerSecond } }
+          : {}),
+        target: {
+          text: `${atLeast(targets.endToEndSettledPerSecond)} settled/s`,
+          met: row.settledPerSecond >= targets.endToEndSettledPerSecond,
+        },
       }),
     );
   }
@@ -248,9 +318,17 @@ function endToEnd(data: EndToEndData): Figure[] {
         label: `upload → settled p99 at ${data.fixedRate.ratePerSecond} payments/s${shortened}`,
         value: latency.p99,
         unit: 'ms',
-        target: { text: `< ${targets.endToEndP99MsAtFixedRate.toLocaleString('en-US')} ms`, met: latency.p99 < targets.endToEndP99MsAtFixedRate },
+        target: {
+          text: `< ${targets.endToEndP99MsAtFixedRate.toLocaleString('en-US')} ms`,
+          met: latency.p99 < targets.endToEndP99MsAtFixedRate,
+        },
       }),
-      figure({ id: 'end-to-end.p50-at-fixed-rate', label: `upload → settled p50 at ${data.fixedRate.ratePerSecond} payments/s`, value: latency.p50, unit: 'ms' }),
+      figure({
+        id: 'end-to-end.p50-at-fixed-rate',
+        label: `upload → settled p50 at ${data.fixedRate.ratePerSecond} payments/s`,
+        value: latency.p50,
+        unit: 'ms',
+      }),
     );
   }
   return figures;
@@ -268,19 +346,30 @@ function endToEndCharts(data: EndToEndData): BarChart[] {
       series: ['four services', 'baseline: components alone'],
       groups: [
         ...runs.map((run) => ({ label: run.configuration, values: [run.settledPerSecond, null] })),
-        ...(data.baseline ? [{ label: data.baseline.label, values: [null, data.baseline.settledPerSecond] }] : []),
+        ...(data.baseline
+          ? [{ label: data.baseline.label, values: [null, data.baseline.settledPerSecond] }]
+          : []),
       ],
       scale: 'shared',
-      reference: { label: `target ${atLeast(targets.endToEndSettledPerSecond)}/s`, value: targets.endToEndSettledPerSecond },
+      reference: {
+        label: `target ${atLeast(targets.endToEndSettledPerSecond)}/s`,
+        value: targets.endToEndSettledPerSecond,
+      },
     },
     {
       id: 'end-to-end-latency',
       title: 'End to end: upload → settled latency percentiles',
       unit: 'ms',
       series: ['p50', 'p95', 'p99'],
-      groups: runs.map((run) => ({ label: run.configuration, values: [run.uploadToSettledMs.p50, run.uploadToSettledMs.p95, run.uploadToSettledMs.p99] })),
+      groups: runs.map((run) => ({
+        label: run.configuration,
+        values: [run.uploadToSettledMs.p50, run.uploadToSettledMs.p95, run.uploadToSettledMs.p99],
+      })),
       scale: 'shared',
-      reference: { label: `target p99 < ${targets.endToEndP99MsAtFixedRate} ms at the fixed rate`, value: targets.endToEndP99MsAtFixedRate },
+      reference: {
+        label: `target p99 < ${targets.endToEndP99MsAtFixedRate} ms at the fixed rate`,
+        value: targets.endToEndP99MsAtFixedRate,
+      },
     },
   ];
 }
@@ -298,23 +387,40 @@ export const headlineFigures = {
 } satisfies Record<string, (data: never) => Figure[]>;
 
 /** Charts beyond the product-vs-baseline bars every bench gets. */
-export const extraCharts: Partial<Record<keyof typeof headlineFigures, (data: never) => BarChart[]>> = { 'end-to-end': endToEndCharts };
+export const extraCharts: Partial<
+  Record<keyof typeof headlineFigures, (data: never) => BarChart[]>
+> = { 'end-to-end': endToEndCharts };
 
 /**
  * The sound bench's headline figures (issue 15): seconds on air of a repeat and a first checkout,
  * frames lost at 0…+20 dB and silent corruptions, the shipped link next to the old setting.
  */
 export function soundFigures(data: {
-  readonly airSeconds: Record<'shipped' | 'baseline', { readonly repeatCheckoutSeconds: number; readonly firstEncounterSeconds: number }>;
-  readonly frameLoss: { readonly rows: readonly { readonly setting: string; readonly frames: number; readonly lost: number; readonly lossRate: number }[] };
+  readonly airSeconds: Record<
+    'shipped' | 'baseline',
+    { readonly repeatCheckoutSeconds: number; readonly firstEncounterSeconds: number }
+  >;
+  readonly frameLoss: {
+    readonly rows: readonly {
+      readonly setting: string;
+      readonly frames: number;
+      readonly lost: number;
+      readonly lossRate: number;
+    }[];
+  };
   readonly robustness: readonly { readonly silentCorruptions: number }[];
   readonly settings: Record<'shipped' | 'baseline', string>;
   readonly [field: string]: unknown;
 }): Figure[] {
-  const lossOf = (setting: string) => requireValue(data.frameLoss.rows.find((row) => row.setting === setting)?.lossRate, `the frame loss of "${setting}"`);
+  const lossOf = (setting: string) =>
+    requireValue(
+      data.frameLoss.rows.find((row) => row.setting === setting)?.lossRate,
+      `the frame loss of "${setting}"`,
+    );
   const lossShipped = lossOf(data.settings.shipped);
   const lossBaseline = lossOf(data.settings.baseline);
-  const framesShipped = data.frameLoss.rows.find((row) => row.setting === data.settings.shipped)?.frames ?? 0;
+  const framesShipped =
+    data.frameLoss.rows.find((row) => row.setting === data.settings.shipped)?.frames ?? 0;
   const { shipped, baseline } = data.airSeconds;
   return [
     figure({
@@ -338,7 +444,9 @@ export function soundFigures(data: {
       label: `frames lost at 0…+20 dB white noise (${framesShipped} frames)`,
       value: lossShipped * 100,
       unit: '%',
-      ...(lossBaseline > 0 ? { baseline: { label: 'audible fast, one pass (old)', value: lossBaseline * 100 } } : {}),
+      ...(lossBaseline > 0
+        ? { baseline: { label: 'audible fast, one pass (old)', value: lossBaseline * 100 } }
+        : {}),
       target: { text: '≤ 0.05 % (1 in 2,000)', met: lossShipped <= 1 / 2_000 },
     }),
     figure({

@@ -8,7 +8,12 @@ import { renderBarChart } from './svg';
 export interface StoredResult {
   readonly name: string;
   readonly measuredAt: string;
-  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string };
+  readonly machine: {
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly memoryGiB: number;
+    readonly node: string;
+  };
   readonly figures?: readonly Figure[];
   readonly [field: string]: unknown;
 }
@@ -19,7 +24,17 @@ export interface Report {
 }
 
 /** The order benches appear in: from the parts to the whole. */
-const benchOrder = ['crypto', 'guard', 'token-issuer', 'backbone', 'ledger', 'verifier', 'end-to-end', 'faults', 'sound'];
+const benchOrder = [
+  'crypto',
+  'guard',
+  'token-issuer',
+  'backbone',
+  'ledger',
+  'verifier',
+  'end-to-end',
+  'faults',
+  'sound',
+];
 
 type BuilderName = keyof typeof headlineFigures;
 const isBuilderName = (name: string): name is BuilderName => Object.hasOwn(headlineFigures, name);
@@ -46,13 +61,17 @@ export function formatMeasuredAt(isoTimestamp: string): string {
 }
 
 /** One row per headline figure: product, baseline, ratio, target and whether it was met, when measured. */
-export function renderFiguresTable(rows: readonly { readonly bench: string; readonly figure: Figure; readonly measuredAt: string }[]): string[] {
+export function renderFiguresTable(
+  rows: readonly { readonly bench: string; readonly figure: Figure; readonly measuredAt: string }[],
+): string[] {
   const lines = rows.map(({ bench, figure, measuredAt }) => {
     const cells = [
       bench,
       figure.label,
       `**${formatQuantity(figure.value, figure.unit)}**`,
-      figure.baseline ? `${formatQuantity(figure.baseline.value, figure.baseline.unit ?? figure.unit)} (${figure.baseline.label})` : '—',
+      figure.baseline
+        ? `${formatQuantity(figure.baseline.value, figure.baseline.unit ?? figure.unit)} (${figure.baseline.label})`
+        : '—',
       figure.ratio === undefined ? '—' : formatPercent(figure.ratio),
       figure.target?.text ?? '—',
       figure.target === undefined ? '—' : figure.target.met ? 'met' : '**missed**',
@@ -60,7 +79,11 @@ export function renderFiguresTable(rows: readonly { readonly bench: string; read
     ];
     return `| ${cells.map(escapeCell).join(' | ')} |`;
   });
-  return ['| bench | figure | product | baseline, same run | ratio | target | | measured |', '|---|---|---:|---:|---:|---|---|---|', ...lines];
+  return [
+    '| bench | figure | product | baseline, same run | ratio | target | | measured |',
+    '|---|---|---:|---:|---:|---|---|---|',
+    ...lines,
+  ];
 }
 
 /** Product next to baseline for every figure of a bench that has one. */
@@ -75,7 +98,10 @@ export function baselineChart(bench: string, figures: readonly Figure[]): BarCha
     groups: compared.map((figure) => ({
       label: `${figure.label} vs ${figure.baseline!.label}`,
       values: [figure.value, figure.baseline!.value],
-      annotations: [`${formatQuantity(figure.value, figure.unit)} (${formatPercent(figure.ratio!)})`, formatQuantity(figure.baseline!.value, figure.baseline!.unit ?? figure.unit)],
+      annotations: [
+        `${formatQuantity(figure.value, figure.unit)} (${formatPercent(figure.ratio!)})`,
+        formatQuantity(figure.baseline!.value, figure.baseline!.unit ?? figure.unit),
+      ],
     })),
     scale: 'per-group',
   };
@@ -92,12 +118,17 @@ function machineLines(results: readonly StoredResult[]): string[] {
 }
 
 function sortedByBenchOrder(results: readonly StoredResult[]): StoredResult[] {
-  const rank = (name: string) => (benchOrder.includes(name) ? benchOrder.indexOf(name) : benchOrder.length);
-  return [...results].sort((left, right) => rank(left.name) - rank(right.name) || left.name.localeCompare(right.name));
+  const rank = (name: string) =>
+    benchOrder.includes(name) ? benchOrder.indexOf(name) : benchOrder.length;
+  return [...results].sort(
+    (left, right) => rank(left.name) - rank(right.name) || left.name.localeCompare(right.name),
+  );
 }
 
 function chartsOf(result: StoredResult, figures: readonly Figure[]): BarChart[] {
-  const extra = isBuilderName(result.name) ? (extraCharts[result.name] as ((data: unknown) => BarChart[]) | undefined) : undefined;
+  const extra = isBuilderName(result.name)
+    ? (extraCharts[result.name] as ((data: unknown) => BarChart[]) | undefined)
+    : undefined;
   const compared = baselineChart(result.name, figures);
   return [...(compared ? [compared] : []), ...(extra ? extra(result) : [])];
 }
@@ -105,8 +136,16 @@ function chartsOf(result: StoredResult, figures: readonly Figure[]): BarChart[] 
 /** The report: every headline figure in one table, the machines, and a chart section per bench. */
 export function buildReport(unsorted: readonly StoredResult[]): Report {
   const results = sortedByBenchOrder(unsorted);
-  const rows = results.flatMap((result) => (figuresOf(result) ?? []).map((figure) => ({ bench: result.name, figure, measuredAt: result.measuredAt })));
-  const charts = results.flatMap((result) => chartsOf(result, figuresOf(result) ?? []).map((chart) => ({ bench: result.name, chart })));
+  const rows = results.flatMap((result) =>
+    (figuresOf(result) ?? []).map((figure) => ({
+      bench: result.name,
+      figure,
+      measuredAt: result.measuredAt,
+    })),
+  );
+  const charts = results.flatMap((result) =>
+    chartsOf(result, figuresOf(result) ?? []).map((chart) => ({ bench: result.name, chart })),
+  );
   const missed = rows.filter((row) => row.figure.target && !row.figure.target.met).length;
   const withTarget = rows.filter((row) => row.figure.target).length;
   const markdown = [
@@ -127,10 +166,17 @@ export function buildReport(unsorted: readonly StoredResult[]): Report {
       `## ${result.name}`,
       '',
       `Measured ${formatMeasuredAt(result.measuredAt)}; every figure of the run: [${result.name}.md](${result.name}.md).`,
-      ...((figuresOf(result) ?? []).length === 0 ? ['', 'No headline figures in this result file.'] : []),
+      ...((figuresOf(result) ?? []).length === 0
+        ? ['', 'No headline figures in this result file.']
+        : []),
       '',
-      ...charts.filter((entry) => entry.bench === result.name).flatMap(({ chart }) => [`![${chart.title}](charts/${chart.id}.svg)`, '']),
+      ...charts
+        .filter((entry) => entry.bench === result.name)
+        .flatMap(({ chart }) => [`![${chart.title}](charts/${chart.id}.svg)`, '']),
     ]),
   ].join('\n');
-  return { markdown, charts: charts.map(({ chart }) => ({ id: chart.id, svg: renderBarChart(chart) })) };
+  return {
+    markdown,
+    charts: charts.map(({ chart }) => ({ id: chart.id, svg: renderBarChart(chart) })),
+  };
 }

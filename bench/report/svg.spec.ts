@@ -1,7 +1,10 @@
 import { type BarChart } from './figures';
 import { barLengthPx, escapeXml, niceAxis, renderBarChart, wrapLabel } from './svg';
 
-const rectWidths = (svg: string) => [...svg.matchAll(/<rect x="\d+(?:\.\d)?" y="[\d.]+" width="([\d.]+)" height="18"/g)].map((match) => Number(match[1]));
+const rectWidths = (svg: string) =>
+  [...svg.matchAll(/<rect x="\d+(?:\.\d)?" y="[\d.]+" width="([\d.]+)" height="18"/g)].map(
+    (match) => Number(match[1]),
+  );
 
 describe('niceAxis', () => {
   it.each([
@@ -81,16 +84,32 @@ describe('renderBarChart', () => {
   });
 
   it('draws each group against its own largest value on a per-group scale', () => {
-    const widths = rectWidths(renderBarChart({ ...chart, scale: 'per-group', reference: undefined, groups: [{ label: 'a', values: [50, 200] }, { label: 'b', values: [9_000, 3_000] }] }));
+    const widths = rectWidths(
+      renderBarChart({
+        ...chart,
+        scale: 'per-group',
+        reference: undefined,
+        groups: [
+          { label: 'a', values: [50, 200] },
+          { label: 'b', values: [9_000, 3_000] },
+        ],
+      }),
+    );
     expect(widths[0]! / widths[1]!).toBeCloseTo(0.25, 2);
     expect(widths[2]).toBe(widths[1]);
     expect(widths[3]! / widths[2]!).toBeCloseTo(1 / 3, 2);
   });
 
   it('places the reference line where its value falls on the axis', () => {
-    const svg = renderBarChart({ ...chart, groups: [{ label: 'a', values: [4_000, 8_000] }], reference: { label: 'target', value: 5_000 } });
+    const svg = renderBarChart({
+      ...chart,
+      groups: [{ label: 'a', values: [4_000, 8_000] }],
+      reference: { label: 'target', value: 5_000 },
+    });
     const widths = rectWidths(svg);
-    const barStart = Number(/<rect x="([\d.]+)" y="[\d.]+" width="[\d.]+" height="18"/.exec(svg)![1]);
+    const barStart = Number(
+      /<rect x="([\d.]+)" y="[\d.]+" width="[\d.]+" height="18"/.exec(svg)![1],
+    );
     const referenceX = Number(/<line x1="([\d.]+)"[^>]*stroke="#c53030"/.exec(svg)![1]);
     // Axis 0..8,000: the 8,000 bar spans the plot, the line sits at 5/8 of it.
     expect((referenceX - barStart) / widths[1]!).toBeCloseTo(5 / 8, 2);
@@ -98,13 +117,18 @@ describe('renderBarChart', () => {
 
   it('is a standalone SVG document whose size matches its view box', () => {
     const svg = renderBarChart(chart);
-    const size = /<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="(\d+)" height="(\d+)" viewBox="0 0 (\d+) (\d+)"/.exec(svg)!;
+    const size =
+      /<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="(\d+)" height="(\d+)" viewBox="0 0 (\d+) (\d+)"/.exec(
+        svg,
+      )!;
     expect(size[1]).toBe(size[3]);
     expect(size[2]).toBe(size[4]);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
   });
 
   it('refuses a group whose values do not match the series', () => {
-    expect(() => renderBarChart({ ...chart, groups: [{ label: 'a', values: [1] }] })).toThrow('group "a" has 1 values for 2 series');
+    expect(() => renderBarChart({ ...chart, groups: [{ label: 'a', values: [1] }] })).toThrow(
+      'group "a" has 1 values for 2 series',
+    );
   });
 });

@@ -12,7 +12,14 @@ for (let index = 0; index < profile.samples.length; index++) {
   selfMicros.set(bucket, (selfMicros.get(bucket) ?? 0) + (deltas[index] ?? 0));
 }
 function bucketOf({ url, functionName }) {
-  if (!url) return functionName === '(garbage collector)' ? '(gc)' : functionName === '(idle)' ? '(idle)' : functionName === '(program)' ? '(program)' : '(native)';
+  if (!url)
+    return functionName === '(garbage collector)'
+      ? '(gc)'
+      : functionName === '(idle)'
+        ? '(idle)'
+        : functionName === '(program)'
+          ? '(program)'
+          : '(native)';
   const module = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url);
   if (module) return module[1];
   if (url.startsWith('node:')) return 'node internals';
@@ -25,6 +32,8 @@ console.log(`| where | self time ms | share of busy time |`);
 console.log(`|---|---:|---:|`);
 for (const [bucket, micros] of [...selfMicros].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
   if (bucket === '(idle)') continue;
-  console.log(`| ${bucket} | ${(micros / 1000).toFixed(0)} | ${((micros / busy) * 100).toFixed(1)}% |`);
+  console.log(
+    `| ${bucket} | ${(micros / 1000).toFixed(0)} | ${((micros / busy) * 100).toFixed(1)}% |`,
+  );
 }
 console.log(`\nbusy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled`);

@@ -44,9 +44,17 @@ export interface DemoOutcome {
 }
 
 /** A throwaway operator credential for the demo's own stack: the secret, and the entry the services accept. */
-export async function demoAdminCredential(operatorId = 'demo'): Promise<{ operatorId: string; authorization: string; credential: { operatorId: string; secretHash: string } }> {
+export async function demoAdminCredential(operatorId = 'demo'): Promise<{
+  operatorId: string;
+  authorization: string;
+  credential: { operatorId: string; secretHash: string };
+}> {
   const secret = randomBytes(24).toString('base64url');
-  return { operatorId, authorization: `Bearer ${operatorId}.${secret}`, credential: { operatorId, secretHash: await hashAdminSecret(secret) } };
+  return {
+    operatorId,
+    authorization: `Bearer ${operatorId}.${secret}`,
+    credential: { operatorId, secretHash: await hashAdminSecret(secret) },
+  };
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
@@ -67,34 +75,67 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     modem.close();
   }
   const spans = await traceSpans(options.receiver, result);
-  const services = [...new Set(spans.map((span) => span.service).filter((service) => service !== demoTerminalService))];
-  const summary = summarize(result, { attestation: options.ca.label, traceServices: services, traceSpans: spans.length });
-  writeFileSync(path.join(options.outputDirectory, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileSync(path.join(options.outputDirectory, 'trace.json'), `${JSON.stringify({ traceId: result.traced.traceId, spans }, null, 2)}\n`);
+  const services = [
+    ...new Set(
+      spans.map((span) => span.service).filter((service) => service !== demoTerminalService),
+    ),
+  ];
+  const summary = summarize(result, {
+    attestation: options.ca.label,
+    traceServices: services,
+    traceSpans: spans.length,
+  });
+  writeFileSync(
+    path.join(options.outputDirectory, 'summary.json'),
+    `${JSON.stringify(summary, null, 2)}\n`,
+  );
+  writeFileSync(
+    path.join(options.outputDirectory, 'trace.json'),
+    `${JSON.stringify({ traceId: result.traced.traceId, spans }, null, 2)}\n`,
+  );
   const reportFile = path.join(options.outputDirectory, 'report.html');
-  writeFileSync(reportFile, renderHtmlReport({
-    summary,
-    generatedAt: new Date().toISOString(),
-    authorizationAudio: readRecording(path.join(options.outputDirectory, result.recordings.authorization)),
-    traceSpans: spans,
-    traceNote: traceNote(options.receiver, spans),
-    files: [
-      { name: result.recordings.request, what: 'the terminal’s request (terminal credential, then the request) as sound' },
-      { name: result.recordings.authorization, what: 'the phone’s answer (authorization, then device credential) as sound' },
-      { name: 'summary.json', what: 'this summary as JSON' },
-      { name: 'trace.json', what: 'the spans of the traced payment as they arrived (epoch milliseconds)' },
-      ...(options.extraFiles ?? []),
-    ],
-  }));
+  writeFileSync(
+    reportFile,
+    renderHtmlReport({
+      summary,
+      generatedAt: new Date().toISOString(),
+      authorizationAudio: readRecording(
+        path.join(options.outputDirectory, result.recordings.authorization),
+      ),
+      traceSpans: spans,
+      traceNote: traceNote(options.receiver, spans),
+      files: [
+        {
+          name: result.recordings.request,
+          what: 'the terminal’s request (terminal credential, then the request) as sound',
+        },
+        {
+          name: result.recordings.authorization,
+          what: 'the phone’s answer (authorization, then device credential) as sound',
+        },
+        { name: 'summary.json', what: 'this summary as JSON' },
+        {
+          name: 'trace.json',
+          what: 'the spans of the traced payment as they arrived (epoch milliseconds)',
+        },
+        ...(options.extraFiles ?? []),
+      ],
+    }),
+  );
   const shown = options.outputDirectoryShown ?? options.outputDirectory;
-  options.output.write(renderSummaryText(summary, { report: path.join(shown, 'report.html'), outputDirectory: shown }));
+  options.output.write(
+    renderSummaryText(summary, { report: path.join(shown, 'report.html'), outputDirectory: shown }),
+  );
   const note = traceNote(options.receiver, spans);
   if (note) options.output.write(`  note: ${note}\n`);
   return { summary, reportFile, succeeded: runSucceeded(summary) };
 }
 
 /** The traced payment's spans as they arrive, once they stop arriving (bounded), with the demo terminal's own. */
-async function traceSpans(receiver: OtlpReceiver | null, result: ScenarioResult): Promise<WaterfallSpan[]> {
+async function traceSpans(
+  receiver: OtlpReceiver | null,
+  result: ScenarioResult,
+): Promise<WaterfallSpan[]> {
   const { traceId, clientSpans } = result.traced;
   if (!receiver) return [...clientSpans];
   const deadline = Date.now() + traceArrivalWaitMs;
@@ -105,7 +146,8 @@ async function traceSpans(receiver: OtlpReceiver | null, result: ScenarioResult)
     if (now !== count) {
       count = now;
       quietSince = Date.now();
-    } else if (Date.now() - quietSince >= traceQuietMs && hasAllPhases(receiver.trace(traceId))) break;
+    } else if (Date.now() - quietSince >= traceQuietMs && hasAllPhases(receiver.trace(traceId)))
+      break;
     await sleep(250);
   }
   return [...clientSpans, ...receiver.trace(traceId)];
@@ -117,17 +159,23 @@ const hasAllPhases = (spans: readonly WaterfallSpan[]) => {
 };
 
 /** What the report says about missing spans (null when the trace covers every step). */
-export function traceNote(receiver: OtlpReceiver | null, spans: readonly WaterfallSpan[]): string | null {
+export function traceNote(
+  receiver: OtlpReceiver | null,
+  spans: readonly WaterfallSpan[],
+): string | null {
   if (!receiver) return 'No OTLP receiver ran: only the demo terminal’s own spans are shown.';
   const fromServices = spans.filter((span) => span.service !== demoTerminalService);
-  if (fromServices.length === 0) return 'No spans from the services arrived for this trace (do they export with OTEL_EXPORTER_OTLP_ENDPOINT?): only the demo terminal’s own spans are shown.';
+  if (fromServices.length === 0)
+    return 'No spans from the services arrived for this trace (do they export with OTEL_EXPORTER_OTLP_ENDPOINT?): only the demo terminal’s own spans are shown.';
   const present = new Set(phasesOf(spans).values());
   const missing = paymentPhases.filter((phase) => !present.has(phase));
   if (missing.length === 0) return null;
   return `Drawn as it arrived; no spans for ${missing.join(', ')} (the services' spans for those steps did not join this payment's trace — e.g. the trace is not carried across Kafka yet).`;
 }
 
-function readRecording(file: string): { samples: Float32Array; sampleRateHz: number; file: string } | null {
+function readRecording(
+  file: string,
+): { samples: Float32Array; sampleRateHz: number; file: string } | null {
   if (!existsSync(file)) return null;
   const audio = decodeWav(new Uint8Array(readFileSync(file)));
   return { samples: audio.samples, sampleRateHz: audio.sampleRateHz, file: path.basename(file) };

@@ -21,11 +21,24 @@ export interface CodeConsumer {
  * generator and the tests rather than going without its read ACL. Also whether the service lists the
  * resource guard's `BindingKeyLifecycleConsumer` (libs/resource-guard), which reads registry.key-lifecycle.v1.
  */
-export function consumersInCode(service: ServiceName): { consumers: CodeConsumer[]; usesResourceGuardConsumer: boolean } {
+export function consumersInCode(service: ServiceName): {
+  consumers: CodeConsumer[];
+  usesResourceGuardConsumer: boolean;
+} {
   const directory = path.join(root, 'apps', service, 'src');
   const sources = readdirSync(directory, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts') && !file.split(path.sep).includes('testing'))
-    .map((file) => ({ file, source: readFileSync(path.join(directory, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1') }));
+    .filter(
+      (file) =>
+        file.endsWith('.ts') &&
+        !file.endsWith('.spec.ts') &&
+        !file.split(path.sep).includes('testing'),
+    )
+    .map((file) => ({
+      file,
+      source: readFileSync(path.join(directory, file), 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/(^|[^:])\/\/.*$/gm, '$1'),
+    }));
   const consumers = sources.flatMap(({ file, source }) =>
     source
       .split(/\bclass\s+/)
@@ -34,11 +47,19 @@ export function consumersInCode(service: ServiceName): { consumers: CodeConsumer
         const topics = /readonly\s+topics\s*=\s*\[([^\]]*)\]/.exec(body);
         if (!topics) return [];
         const name = /readonly\s+name\s*=\s*'([^']+)'/.exec(body)?.[1];
-        if (name === undefined) throw new Error(`apps/${service}/src/${file}: a consumer without a literal readonly name`);
+        if (name === undefined)
+          throw new Error(
+            `apps/${service}/src/${file}: a consumer without a literal readonly name`,
+          );
         return [{ name, topics: topicsOfList(topics[1]!, `apps/${service}/src/${file}`) }];
       }),
   );
-  return { consumers, usesResourceGuardConsumer: sources.some(({ source }) => /\bBindingKeyLifecycleConsumer\b/.test(source)) };
+  return {
+    consumers,
+    usesResourceGuardConsumer: sources.some(({ source }) =>
+      /\bBindingKeyLifecycleConsumer\b/.test(source),
+    ),
+  };
 }
 
 /** The topics a service's code consumes: its consumers' topics, and registry.key-lifecycle.v1 when it lists the resource guard's consumer. Sorted. */
@@ -58,8 +79,16 @@ function topicsOfList(list: string, file: string): string[] {
       const literal = /^'([^']+)'$/.exec(item)?.[1];
       if (literal !== undefined) return literal;
       const definition = /^([A-Za-z_$][\w$]*)\.topic$/.exec(item)?.[1];
-      const topic = definition === undefined ? undefined : (contracts as Record<string, unknown>)[definition];
-      if (topic !== null && typeof topic === 'object' && typeof (topic as { topic?: unknown }).topic === 'string') return (topic as { topic: string }).topic;
-      throw new Error(`${file}: cannot resolve the topic ${item} (a string literal or <@settle/contracts event definition>.topic)`);
+      const topic =
+        definition === undefined ? undefined : (contracts as Record<string, unknown>)[definition];
+      if (
+        topic !== null &&
+        typeof topic === 'object' &&
+        typeof (topic as { topic?: unknown }).topic === 'string'
+      )
+        return (topic as { topic: string }).topic;
+      throw new Error(
+        `${file}: cannot resolve the topic ${item} (a string literal or <@settle/contracts event definition>.topic)`,
+      );
     });
 }

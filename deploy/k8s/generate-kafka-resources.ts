@@ -15,7 +15,14 @@
 // regenerating the manifests).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { paymentSettledV1, paymentUploadedV1, paymentVerifiedV1, type ServiceName, serviceNames, topicCatalogue } from '@settle/contracts';
+import {
+  paymentSettledV1,
+  paymentUploadedV1,
+  paymentVerifiedV1,
+  type ServiceName,
+  serviceNames,
+  topicCatalogue,
+} from '@settle/contracts';
 import { deadLetterTopicOf, topicSpecifications } from '@settle/messaging';
 import { consumersInCode, topicsConsumedInCode } from './consumers-in-code';
 
@@ -75,7 +82,9 @@ export interface ReadOutsideConsumers {
  * registry.key-lifecycle.v1; the group is covered by the `<service>.` group prefix. Read from the code
  * (the registry's guard reads key states from its own tables, so it is not among them).
  */
-export const resourceGuardKeyStatusServices: readonly ServiceName[] = serviceNames.filter((service) => consumersInCode(service).usesResourceGuardConsumer);
+export const resourceGuardKeyStatusServices: readonly ServiceName[] = serviceNames.filter(
+  (service) => consumersInCode(service).usesResourceGuardConsumer,
+);
 export const resourceGuardKeyStatusGroupSuffix = 'resource-guard-binding-keys';
 
 /**
@@ -84,15 +93,29 @@ export const resourceGuardKeyStatusGroupSuffix = 'resource-guard-binding-keys';
  * sources from the earliest offset in a group of its own; test/architecture/deployment.spec.ts fails
  * while this differs from `rebuildSourceTopics`.
  */
-export const readsOutsideConsumers: Partial<Record<ServiceName, readonly ReadOutsideConsumers[]>> = {
-  ledger: ['registry.accounts.v1', 'registry.merchants.v1', 'ledger.entries.v1', 'payments.settlements.v1', 'payments.verified.v1'].map((topic) => ({ topic, reason: 'for its rebuild from the topic (check-journal)' })),
-};
+export const readsOutsideConsumers: Partial<Record<ServiceName, readonly ReadOutsideConsumers[]>> =
+  {
+    ledger: [
+      'registry.accounts.v1',
+      'registry.merchants.v1',
+      'ledger.entries.v1',
+      'payments.settlements.v1',
+      'payments.verified.v1',
+    ].map((topic) => ({ topic, reason: 'for its rebuild from the topic (check-journal)' })),
+  };
 
-const topicsConsumedByService = new Map(serviceNames.map((service) => [service, topicsConsumedInCode(service)]));
+const topicsConsumedByService = new Map(
+  serviceNames.map((service) => [service, topicsConsumedInCode(service)]),
+);
 
 /** Every topic a service reads: what its code consumes, then its reads outside consumers. */
 export function readsOf(service: ServiceName): string[] {
-  return [...new Set([...topicsConsumedByService.get(service)!, ...(readsOutsideConsumers[service] ?? []).map((read) => read.topic)])];
+  return [
+    ...new Set([
+      ...topicsConsumedByService.get(service)!,
+      ...(readsOutsideConsumers[service] ?? []).map((read) => read.topic),
+    ]),
+  ];
 }
 
 /** The services that read a topic, in serviceNames order. */
@@ -149,10 +172,16 @@ export function renderKafkaTopics(): string {
 /** One KafkaUser per service, in serviceNames order, then the autoscaler's. */
 export function renderKafkaUsers(): string {
   const documents = [
-    ...serviceNames.map((service) => renderKafkaUser(kafkaUserNameOf(service), `The ${service} service`, aclRulesOf(service))),
-    renderKafkaUser(autoscalerKafkaUserName, "KEDA's Kafka scaler (base/autoscaling.yaml)", autoscalerAclRules()),
+    ...serviceNames.map((service) =>
+      renderKafkaUser(kafkaUserNameOf(service), `The ${service} service`, aclRulesOf(service)),
+    ),
+    renderKafkaUser(
+      autoscalerKafkaUserName,
+      "KEDA's Kafka scaler (base/autoscaling.yaml)",
+      autoscalerAclRules(),
+    ),
   ];
-  return `${generatedHeader('Kafka users of the settlement services (Strimzi User Operator), one per service, and the autoscaler\'s.')}\n${documents.join('\n')}\n`;
+  return `${generatedHeader("Kafka users of the settlement services (Strimzi User Operator), one per service, and the autoscaler's.")}\n${documents.join('\n')}\n`;
 }
 
 function renderKafkaUser(name: string, who: string, acls: readonly AclRule[]): string {
@@ -215,9 +244,16 @@ export function autoscalerAclRules(): AclRule[] {
  * transactional one). Nothing else: no topic creation, no configuration changes, no other group.
  */
 export function aclRulesOf(service: ServiceName): AclRule[] {
-  const topics = new Map<string, { operations: Set<Operation>; reasons: string[]; notes: string[] }>();
+  const topics = new Map<
+    string,
+    { operations: Set<Operation>; reasons: string[]; notes: string[] }
+  >();
   const grant = (topic: string, operation: Operation, reason: string, note?: string) => {
-    const entry = topics.get(topic) ?? { operations: new Set<Operation>(['Describe']), reasons: [], notes: [] };
+    const entry = topics.get(topic) ?? {
+      operations: new Set<Operation>(['Describe']),
+      reasons: [],
+      notes: [],
+    };
     entry.operations.add(operation);
     entry.reasons.push(reason);
     if (note !== undefined) entry.notes.push(note);
@@ -225,7 +261,8 @@ export function aclRulesOf(service: ServiceName): AclRule[] {
   };
   const consumed = topicsConsumedByService.get(service)!;
   for (const topic of readsOf(service)) {
-    if (!topicCatalogue.some((candidate) => candidate.name === topic)) throw new Error(`${service} reads ${topic}, which is not in the topic catalogue`);
+    if (!topicCatalogue.some((candidate) => candidate.name === topic))
+      throw new Error(`${service} reads ${topic}, which is not in the topic catalogue`);
   }
   for (const topic of topicCatalogue) {
     if (topic.producer === service) grant(topic.name, 'Write', 'writes');
@@ -269,13 +306,15 @@ export function aclRulesOf(service: ServiceName): AclRule[] {
 
 function serviceOfDeadLetterTopic(topic: string): ServiceName {
   const service = serviceNames.find((candidate) => deadLetterTopicOf(candidate) === topic);
-  if (!service) throw new Error(`topic ${topic} is neither in the catalogue nor a dead-letter topic`);
+  if (!service)
+    throw new Error(`topic ${topic} is neither in the catalogue nor a dead-letter topic`);
   return service;
 }
 
 /** Topic names double as Kubernetes resource names (DNS-1123 subdomains); refuse one that is not. */
 function resourceName(topic: string): string {
-  if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(topic)) throw new Error(`topic name ${JSON.stringify(topic)} is not a valid Kubernetes resource name`);
+  if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(topic))
+    throw new Error(`topic name ${JSON.stringify(topic)} is not a valid Kubernetes resource name`);
   return topic;
 }
 

@@ -7,7 +7,15 @@
 // load it without a loader.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
-const { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } = require('node:fs');
+const {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  closeSync,
+} = require('node:fs');
 const { createServer } = require('node:net');
 const path = require('node:path');
 
@@ -31,13 +39,24 @@ function ensureKafkaJars() {
   const marker = path.join(libDirectory, '.complete');
   if (existsSync(marker)) return libDirectory;
   rmSync(libDirectory, { recursive: true, force: true });
-  console.error(`[kafka] fetching Apache Kafka ${kafkaVersion()} jars with Maven into ${libDirectory}`);
+  console.error(
+    `[kafka] fetching Apache Kafka ${kafkaVersion()} jars with Maven into ${libDirectory}`,
+  );
   const result = spawnSync(
     'mvn',
-    ['-q', '-B', '-f', pomFile, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libDirectory}`],
+    [
+      '-q',
+      '-B',
+      '-f',
+      pomFile,
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${libDirectory}`,
+    ],
     { stdio: 'inherit' },
   );
-  if (result.status !== 0) throw new Error(`mvn dependency:copy-dependencies failed (exit ${result.status})`);
+  if (result.status !== 0)
+    throw new Error(`mvn dependency:copy-dependencies failed (exit ${result.status})`);
   writeFileSync(marker, new Date().toISOString());
   return libDirectory;
 }
@@ -81,26 +100,47 @@ function serverProperties({ dataDirectory, port, controllerPort, tunedForTests }
 }
 
 function java(libDirectory, args, options = {}) {
-  return spawnSync('java', ['-cp', path.join(libDirectory, '*'), ...args], { encoding: 'utf8', ...options });
+  return spawnSync('java', ['-cp', path.join(libDirectory, '*'), ...args], {
+    encoding: 'utf8',
+    ...options,
+  });
 }
 
 /**
  * Starts a broker in `directory` (created if missing). With `fresh`, the storage is wiped first.
  * Resolves once a kafkajs admin client gets cluster metadata from it.
  */
-async function startKafka({ directory, port, controllerPort, fresh = false, tunedForTests = false, heapMb = 512 }) {
+async function startKafka({
+  directory,
+  port,
+  controllerPort,
+  fresh = false,
+  tunedForTests = false,
+  heapMb = 512,
+}) {
   const libDirectory = ensureKafkaJars();
   const dataDirectory = path.join(directory, 'data');
   const configFile = path.join(directory, 'server.properties');
   const logFile = path.join(directory, 'kafka.log');
   if (fresh) rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
-  writeFileSync(configFile, serverProperties({ dataDirectory, port, controllerPort, tunedForTests }));
+  writeFileSync(
+    configFile,
+    serverProperties({ dataDirectory, port, controllerPort, tunedForTests }),
+  );
 
   if (!existsSync(path.join(dataDirectory, 'meta.properties'))) {
     const clusterId = java(libDirectory, ['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
-    const format = java(libDirectory, ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile]);
-    if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr || format.stdout}`);
+    const format = java(libDirectory, [
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      configFile,
+    ]);
+    if (format.status !== 0)
+      throw new Error(`kafka storage format failed: ${format.stderr || format.stdout}`);
   }
 
   const logDescriptor = openSync(logFile, 'a');
@@ -127,7 +167,8 @@ async function startKafka({ directory, port, controllerPort, fresh = false, tune
   const brokers = [`127.0.0.1:${port}`];
   const deadline = Date.now() + brokerReadyTimeoutMs;
   for (;;) {
-    if (exitCode !== null) throw new Error(`kafka exited with ${exitCode} during start-up; see ${logFile}`);
+    if (exitCode !== null)
+      throw new Error(`kafka exited with ${exitCode} during start-up; see ${logFile}`);
     if (await answers(brokers)) break;
     if (Date.now() > deadline) {
       await stopKafka(directory);
@@ -140,7 +181,12 @@ async function startKafka({ directory, port, controllerPort, fresh = false, tune
 
 async function answers(brokers) {
   const { Kafka, logLevel } = require('kafkajs');
-  const admin = new Kafka({ clientId: 'infra-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    clientId: 'infra-probe',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
   try {
     await admin.connect();
     await admin.describeCluster();
@@ -185,4 +231,13 @@ function isAlive(pid) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-module.exports = { repositoryRoot, kafkaVersion, ensureKafkaJars, freePort, startKafka, stopKafka, killKafka, isAlive };
+module.exports = {
+  repositoryRoot,
+  kafkaVersion,
+  ensureKafkaJars,
+  freePort,
+  startKafka,
+  stopKafka,
+  killKafka,
+  isAlive,
+};

@@ -29,17 +29,32 @@ function commandOutput(command, args) {
 function checkNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major > nodeMin[0] || (major === nodeMin[0] && minor >= nodeMin[1])) return [];
-  return [{ what: `Node.js ${process.versions.node} is too old (needs ≥ ${nodeMin.join('.')})`, fix: 'install the current LTS from https://nodejs.org (or `nvm install --lts`)' }];
+  return [
+    {
+      what: `Node.js ${process.versions.node} is too old (needs ≥ ${nodeMin.join('.')})`,
+      fix: 'install the current LTS from https://nodejs.org (or `nvm install --lts`)',
+    },
+  ];
 }
 
 function checkInstalled() {
   if (existsSync(path.join(repositoryRoot, 'node_modules/.bin/swc'))) return [];
-  return [{ what: 'the dependencies are not installed', fix: 'run `npm ci` first (the README\'s command is `npm ci && npm start`)' }];
+  return [
+    {
+      what: 'the dependencies are not installed',
+      fix: "run `npm ci` first (the README's command is `npm ci && npm start`)",
+    },
+  ];
 }
 
 function checkOpenssl() {
   if (commandOutput('openssl', ['version']) !== null) return [];
-  return [{ what: 'OpenSSL is missing (it makes the development certificates)', fix: 'install it: `sudo apt-get install openssl` (Debian/Ubuntu), `brew install openssl` (macOS)' }];
+  return [
+    {
+      what: 'OpenSSL is missing (it makes the development certificates)',
+      fix: 'install it: `sudo apt-get install openssl` (Debian/Ubuntu), `brew install openssl` (macOS)',
+    },
+  ];
 }
 
 /** Java 17+ always (the broker runs on it); Maven only while the Kafka jars are not in .cache yet. */
@@ -48,13 +63,24 @@ function checkKafkaTools() {
   const java = commandOutput('java', ['-version']);
   const major = javaMajorVersion(java);
   if (java === null) {
-    problems.push({ what: 'Java is missing (the local Kafka broker runs on it)', fix: `install a JDK ${javaMin}+: \`sudo apt-get install openjdk-17-jre-headless\`, \`brew install openjdk@17\` — or set KAFKA_BROKERS to an existing Kafka` });
+    problems.push({
+      what: 'Java is missing (the local Kafka broker runs on it)',
+      fix: `install a JDK ${javaMin}+: \`sudo apt-get install openjdk-17-jre-headless\`, \`brew install openjdk@17\` — or set KAFKA_BROKERS to an existing Kafka`,
+    });
   } else if (major === null || major < javaMin) {
-    problems.push({ what: `Java ${major ?? '(unknown version)'} is too old (Kafka ${kafkaVersion()} needs ${javaMin}+)`, fix: `install a JDK ${javaMin}+ and put its java first on PATH (the broker runs the java on PATH), or set KAFKA_BROKERS` });
+    problems.push({
+      what: `Java ${major ?? '(unknown version)'} is too old (Kafka ${kafkaVersion()} needs ${javaMin}+)`,
+      fix: `install a JDK ${javaMin}+ and put its java first on PATH (the broker runs the java on PATH), or set KAFKA_BROKERS`,
+    });
   }
-  const jarsCached = existsSync(path.join(repositoryRoot, '.cache/kafka', `lib-${kafkaVersion()}`, '.complete'));
+  const jarsCached = existsSync(
+    path.join(repositoryRoot, '.cache/kafka', `lib-${kafkaVersion()}`, '.complete'),
+  );
   if (!jarsCached && commandOutput('mvn', ['-v']) === null) {
-    problems.push({ what: 'Maven is missing (it fetches the Kafka jars once, into .cache/kafka)', fix: '`sudo apt-get install maven`, `brew install maven` — or set KAFKA_BROKERS to an existing Kafka' });
+    problems.push({
+      what: 'Maven is missing (it fetches the Kafka jars once, into .cache/kafka)',
+      fix: '`sudo apt-get install maven`, `brew install maven` — or set KAFKA_BROKERS to an existing Kafka',
+    });
   }
   return problems;
 }
@@ -69,22 +95,45 @@ async function checkPostgres(adminUrl) {
       return 'SETTLE_PG_ADMIN_URL';
     }
   })();
-  const howToStart = 'install and start PostgreSQL (`sudo apt-get install postgresql && sudo service postgresql start`, `brew services start postgresql`, or `docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:17`), or set SETTLE_PG_ADMIN_URL';
+  const howToStart =
+    'install and start PostgreSQL (`sudo apt-get install postgresql && sudo service postgresql start`, `brew services start postgresql`, or `docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:17`), or set SETTLE_PG_ADMIN_URL';
   // Imported here: without node_modules (no `npm ci` yet) the other checks still run and say so.
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: postgresTimeoutMs, application_name: 'settle-prerequisites' });
+  const client = new pg.Client({
+    connectionString: adminUrl,
+    connectionTimeoutMillis: postgresTimeoutMs,
+    application_name: 'settle-prerequisites',
+  });
   try {
     await client.connect();
-    const { rows } = await client.query('SELECT rolsuper OR (rolcreaterole AND rolcreatedb) AS may FROM pg_roles WHERE rolname = current_user');
-    if (!rows[0]?.may) return [{ what: `PostgreSQL at ${where}: the role ${client.user} may not create roles and databases`, fix: 'connect as a superuser (e.g. postgres) with SETTLE_PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres' }];
+    const { rows } = await client.query(
+      'SELECT rolsuper OR (rolcreaterole AND rolcreatedb) AS may FROM pg_roles WHERE rolname = current_user',
+    );
+    if (!rows[0]?.may)
+      return [
+        {
+          what: `PostgreSQL at ${where}: the role ${client.user} may not create roles and databases`,
+          fix: 'connect as a superuser (e.g. postgres) with SETTLE_PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres',
+        },
+      ];
     return [];
   } catch (error) {
     const code = error.code ?? '';
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || /timeout/i.test(error.message)) {
+    if (
+      code === 'ECONNREFUSED' ||
+      code === 'ENOTFOUND' ||
+      code === 'ETIMEDOUT' ||
+      /timeout/i.test(error.message)
+    ) {
       return [{ what: `no PostgreSQL answers at ${where}`, fix: howToStart }];
     }
     if (code === '28P01' || code === '28000') {
-      return [{ what: `PostgreSQL at ${where} refused ${client.user}: ${error.message}`, fix: 'allow trust for 127.0.0.1 in pg_hba.conf (`host all postgres 127.0.0.1/32 trust`), or give a password: SETTLE_PG_ADMIN_URL=postgres://postgres:<password>@127.0.0.1:5432/postgres' }];
+      return [
+        {
+          what: `PostgreSQL at ${where} refused ${client.user}: ${error.message}`,
+          fix: 'allow trust for 127.0.0.1 in pg_hba.conf (`host all postgres 127.0.0.1/32 trust`), or give a password: SETTLE_PG_ADMIN_URL=postgres://postgres:<password>@127.0.0.1:5432/postgres',
+        },
+      ];
     }
     return [{ what: `PostgreSQL at ${where}: ${error.message}`, fix: howToStart }];
   } finally {
@@ -105,18 +154,37 @@ async function checkPorts(ports) {
   const taken = [];
   for (const { name, port } of ports) if (!(await portFree(port))) taken.push(`${port} (${name})`);
   if (taken.length === 0) return [];
-  return [{ what: `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} already in use`, fix: `stop what listens there (another \`npm start\`? \`lsof -i :${taken[0].split(' ')[0]}\` names it)` }];
+  return [
+    {
+      what: `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} already in use`,
+      fix: `stop what listens there (another \`npm start\`? \`lsof -i :${taken[0].split(' ')[0]}\` names it)`,
+    },
+  ];
 }
 
 /**
  * Every problem found, as { what, fix }. `kafka`: whether a local broker will be started (no
  * KAFKA_BROKERS); `ports`: [{ name, port }] that must be free.
  */
-export async function findPrerequisiteProblems({ kafka = true, ports = [], adminUrl = process.env.SETTLE_PG_ADMIN_URL || defaultAdminUrl } = {}) {
+export async function findPrerequisiteProblems({
+  kafka = true,
+  ports = [],
+  adminUrl = process.env.SETTLE_PG_ADMIN_URL || defaultAdminUrl,
+} = {}) {
   const installed = checkInstalled();
-  return [...checkNode(), ...installed, ...checkOpenssl(), ...(kafka ? checkKafkaTools() : []), ...(installed.length > 0 ? [] : await checkPostgres(adminUrl)), ...(await checkPorts(ports))];
+  return [
+    ...checkNode(),
+    ...installed,
+    ...checkOpenssl(),
+    ...(kafka ? checkKafkaTools() : []),
+    ...(installed.length > 0 ? [] : await checkPostgres(adminUrl)),
+    ...(await checkPorts(ports)),
+  ];
 }
 
 export function formatProblems(problems) {
-  return [`npm start cannot run yet — ${problems.length} thing${problems.length > 1 ? 's' : ''} to fix:`, ...problems.map((problem, index) => `  ${index + 1}. ${problem.what}\n     → ${problem.fix}`)].join('\n');
+  return [
+    `npm start cannot run yet — ${problems.length} thing${problems.length > 1 ? 's' : ''} to fix:`,
+    ...problems.map((problem, index) => `  ${index + 1}. ${problem.what}\n     → ${problem.fix}`),
+  ].join('\n');
 }

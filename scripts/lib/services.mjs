@@ -12,6 +12,9 @@ export const services = [
 
 export function findService(name) {
   const service = services.find((candidate) => candidate.name === name);
-  if (!service) throw new Error(`unknown service ${JSON.stringify(name)}; expected one of ${services.map((s) => s.name).join(', ')}`);
+  if (!service)
+    throw new Error(
+      `unknown service ${JSON.stringify(name)}; expected one of ${services.map((s) => s.name).join(', ')}`,
+    );
   return service;
 }

@@ -35,7 +35,14 @@ const projects: readonly ProjectRules[] = [
     clockReaders: ['clock.ts'],
     nodeImports: { 'signatures/native-backend.ts': /^node:crypto$/ },
     documented: true,
-    examples: { except: ['algorithms.ts checkSignatureAlgorithm', 'algorithms.ts checkSignatureBackend', 'errors.ts assert', 'cose/cose-sign1-constants.ts coseSign1SignatureContext'] },
+    examples: {
+      except: [
+        'algorithms.ts checkSignatureAlgorithm',
+        'algorithms.ts checkSignatureBackend',
+        'errors.ts assert',
+        'cose/cose-sign1-constants.ts coseSign1SignatureContext',
+      ],
+    },
   },
   {
     root: 'libs/attestation/src',
@@ -59,8 +66,20 @@ const projects: readonly ProjectRules[] = [
     documented: true,
     examples: { except: [] },
   },
-  { root: 'libs/device-sdk/src', clockReaders: [], nodeImports: { 'storage/file-store.ts': /^node:(fs|path)(\/promises)?$/ }, documented: true, examples: { except: [] } },
-  { root: 'libs/sound-link/src', clockReaders: ['cli.ts'], nodeImports: { 'cli.ts': /^node:/ }, documented: true, examples: { except: [] } },
+  {
+    root: 'libs/device-sdk/src',
+    clockReaders: [],
+    nodeImports: { 'storage/file-store.ts': /^node:(fs|path)(\/promises)?$/ },
+    documented: true,
+    examples: { except: [] },
+  },
+  {
+    root: 'libs/sound-link/src',
+    clockReaders: ['cli.ts'],
+    nodeImports: { 'cli.ts': /^node:/ },
+    documented: true,
+    examples: { except: [] },
+  },
   // The services read the time through the Clock port of libs/platform, so tests can move it.
   { root: 'apps/registry/src', clockReaders: [] },
   { root: 'apps/verifier/src', clockReaders: [] },
@@ -74,10 +93,15 @@ function sourceFiles(root: string): SourceFile[] {
     readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
       const path = join(directory, entry.name);
       if (entry.isDirectory()) return entry.name === 'testing' ? [] : walk(path);
-      return entry.name.endsWith('.ts') && !/\.(spec|int-spec|e2e-spec|d)\.ts$/.test(entry.name) ? [path] : [];
+      return entry.name.endsWith('.ts') && !/\.(spec|int-spec|e2e-spec|d)\.ts$/.test(entry.name)
+        ? [path]
+        : [];
     });
   const absolute = join(repository, root);
-  return walk(absolute).map((path) => ({ name: relative(absolute, path).split('\\').join('/'), text: readFileSync(path, 'utf8') }));
+  return walk(absolute).map((path) => ({
+    name: relative(absolute, path).split('\\').join('/'),
+    text: readFileSync(path, 'utf8'),
+  }));
 }
 
 /** `export const|function|class|type|interface X` lines, with the doc comment above (past decorators). */
@@ -90,13 +114,22 @@ interface ExportedDeclaration {
 function exportedDeclarations(file: SourceFile): ExportedDeclaration[] {
   const lines = file.text.split('\n');
   return lines.flatMap((line, index): ExportedDeclaration[] => {
-    const declaration = /^export (?:const|function|async function|class|abstract class|type|interface) (\w+)/.exec(line);
+    const declaration =
+      /^export (?:const|function|async function|class|abstract class|type|interface) (\w+)/.exec(
+        line,
+      );
     if (declaration === null) return [];
     let above = index - 1;
     while (above > 0 && lines[above]!.trim().startsWith('@')) above--;
-    if (!(lines[above] ?? '').trim().endsWith('*/')) return [{ name: declaration[1]!, line: index + 1, doc: undefined }];
-    const docStart = lines.slice(0, above + 1).map((text) => text.includes('/**')).lastIndexOf(true);
-    return [{ name: declaration[1]!, line: index + 1, doc: lines.slice(docStart, above + 1).join('\n') }];
+    if (!(lines[above] ?? '').trim().endsWith('*/'))
+      return [{ name: declaration[1]!, line: index + 1, doc: undefined }];
+    const docStart = lines
+      .slice(0, above + 1)
+      .map((text) => text.includes('/**'))
+      .lastIndexOf(true);
+    return [
+      { name: declaration[1]!, line: index + 1, doc: lines.slice(docStart, above + 1).join('\n') },
+    ];
   });
 }
 
@@ -106,11 +139,19 @@ function publicApi(index: string): { names: Set<string>; wholeFiles: Set<string>
     [...index.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)].flatMap((list) =>
       list[1]!
         .split(',')
-        .map((item) => item.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!)
+        .map(
+          (item) =>
+            item
+              .trim()
+              .replace(/^type\s+/, '')
+              .split(/\s+as\s+/)[0]!,
+        )
         .filter((name) => name !== ''),
     ),
   );
-  const wholeFiles = new Set([...index.matchAll(/export \* from '\.\/([^']+)'/g)].map((match) => `${match[1]}.ts`));
+  const wholeFiles = new Set(
+    [...index.matchAll(/export \* from '\.\/([^']+)'/g)].map((match) => `${match[1]}.ts`),
+  );
   return { names, wholeFiles };
 }
 
@@ -124,7 +165,11 @@ describe.each(projects)('$root', (rules) => {
   if (rules.clockReaders !== undefined) {
     const readers = rules.clockReaders;
     it(`reads the wall clock only in ${readers.length === 0 ? 'no file: times are passed in' : readers.join(', ')}`, () => {
-      expect(files.filter(({ name, text }) => !readers.includes(name) && timeRead.test(text)).map(({ name }) => name)).toEqual([]);
+      expect(
+        files
+          .filter(({ name, text }) => !readers.includes(name) && timeRead.test(text))
+          .map(({ name }) => name),
+      ).toEqual([]);
     });
   }
 
@@ -143,7 +188,11 @@ describe.each(projects)('$root', (rules) => {
 
   if (rules.documented) {
     it('gives every exported declaration a doc comment', () => {
-      const missing = files.flatMap((file) => exportedDeclarations(file).filter(({ doc }) => doc === undefined).map(({ name, line }) => `${file.name}:${line} ${name}`));
+      const missing = files.flatMap((file) =>
+        exportedDeclarations(file)
+          .filter(({ doc }) => doc === undefined)
+          .map(({ name, line }) => `${file.name}:${line} ${name}`),
+      );
       expect(missing).toEqual([]);
     });
   }
@@ -157,7 +206,12 @@ describe.each(projects)('$root', (rules) => {
       expect(names.size + wholeFiles.size).toBeGreaterThan(0);
       const missing = files.flatMap((file) =>
         exportedDeclarations(file)
-          .filter(({ name, doc }) => (names.has(name) || wholeFiles.has(file.name)) && doc !== undefined && !doc.includes('@example'))
+          .filter(
+            ({ name, doc }) =>
+              (names.has(name) || wholeFiles.has(file.name)) &&
+              doc !== undefined &&
+              !doc.includes('@example'),
+          )
           .map(({ name }) => `${file.name} ${name}`),
       );
       expect(missing.filter((entry) => !except.includes(entry))).toEqual([]);
@@ -168,16 +222,28 @@ describe.each(projects)('$root', (rules) => {
 describe('one door', () => {
   it('libs/attestation imports @peculiar/x509 only through x509/x509.ts, which loads reflect-metadata first', () => {
     const files = sourceFiles('libs/attestation/src');
-    expect(files.filter(({ name, text }) => name !== 'x509/x509.ts' && /from '@peculiar\/x509'/.test(text)).map(({ name }) => name)).toEqual([]);
+    expect(
+      files
+        .filter(({ name, text }) => name !== 'x509/x509.ts' && /from '@peculiar\/x509'/.test(text))
+        .map(({ name }) => name),
+    ).toEqual([]);
     const door = files.find(({ name }) => name === 'x509/x509.ts')!.text;
-    expect(door.indexOf("import 'reflect-metadata';")).toBeLessThan(door.indexOf("from '@peculiar/x509'"));
+    expect(door.indexOf("import 'reflect-metadata';")).toBeLessThan(
+      door.indexOf("from '@peculiar/x509'"),
+    );
   });
 
   it("only libs/platform reaches into TypeORM's driver for the pg pool (SQL_POOL)", () => {
-    const roots = ['apps', 'libs', 'test', 'bench', 'demo'].filter((root) => existsSync(join(repository, root)));
+    const roots = ['apps', 'libs', 'test', 'bench', 'demo'].filter((root) =>
+      existsSync(join(repository, root)),
+    );
     const offenders = roots.flatMap((root) =>
       sourceFiles(root)
-        .filter(({ name, text }) => `${root}/${name}` !== 'libs/platform/src/database/sql-pool.ts' && /driver as unknown/.test(text))
+        .filter(
+          ({ name, text }) =>
+            `${root}/${name}` !== 'libs/platform/src/database/sql-pool.ts' &&
+            /driver as unknown/.test(text),
+        )
         .map(({ name }) => `${root}/${name}`),
     );
     expect(offenders).toEqual([]);

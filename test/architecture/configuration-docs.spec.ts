@@ -11,11 +11,14 @@ import { serviceDefinition as verifier } from '../../apps/verifier/src/service-d
 const document = readFileSync(path.join(__dirname, '../../docs/configuration.md'), 'utf8');
 
 describe('docs/configuration.md', () => {
-  it.each([registry, verifier, ledger, tokenIssuer].map((definition) => [definition.name, definition] as const))(
-    'lists every variable the %s service reads',
-    (_name, definition) => {
-      const undocumented = Object.keys(definition.config).filter((variable) => !document.includes(`| \`${variable}\` |`));
-      expect(undocumented).toEqual([]);
-    },
-  );
+  it.each(
+    [registry, verifier, ledger, tokenIssuer].map(
+      (definition) => [definition.name, definition] as const,
+    ),
+  )('lists every variable the %s service reads', (_name, definition) => {
+    const undocumented = Object.keys(definition.config).filter(
+      (variable) => !document.includes(`| \`${variable}\` |`),
+    );
+    expect(undocumented).toEqual([]);
+  });
 });

@@ -25,7 +25,9 @@ interface ModelClass {
 }
 
 const isModelClass = (value: unknown): value is ModelClass =>
-  typeof value === 'function' && typeof (value as Partial<ModelClass>).apiVersion === 'string' && typeof (value as Partial<ModelClass>).kind === 'string';
+  typeof value === 'function' &&
+  typeof (value as Partial<ModelClass>).apiVersion === 'string' &&
+  typeof (value as Partial<ModelClass>).kind === 'string';
 
 const models = new Map<string, ModelClass>(
   [core, apps, batch, policy, networking, rbac, autoscaling, keda, certManager]
@@ -63,7 +65,10 @@ export function schemaProblems(object: KubernetesObject): string[] {
 
 /** Wraps objects in proxies that remember which own fields were read, at any depth. */
 class ReadTracker {
-  private readonly reads = new Map<object, { readonly path: string; readonly fields: Set<string> }>();
+  private readonly reads = new Map<
+    object,
+    { readonly path: string; readonly fields: Set<string> }
+  >();
   private readonly proxies = new Map<object, object>();
 
   track(value: unknown, path: string): unknown {
@@ -86,6 +91,12 @@ class ReadTracker {
 
   /** JSON pointers of the fields of objects (not arrays) the validator never looked at. */
   unread(): string[] {
-    return [...this.reads].flatMap(([value, { path, fields }]) => (Array.isArray(value) ? [] : Object.keys(value).filter((key) => !fields.has(key)).map((key) => `${path}/${key}`)));
+    return [...this.reads].flatMap(([value, { path, fields }]) =>
+      Array.isArray(value)
+        ? []
+        : Object.keys(value)
+            .filter((key) => !fields.has(key))
+            .map((key) => `${path}/${key}`),
+    );
   }
 }

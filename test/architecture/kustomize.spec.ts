@@ -3,7 +3,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type KubernetesObject, kustomizationRoots, parseManifests, renderKustomization } from './kustomize';
+import {
+  type KubernetesObject,
+  kustomizationRoots,
+  parseManifests,
+  renderKustomization,
+} from './kustomize';
 
 describe('test/architecture/kustomize.ts', () => {
   let directory: string;
@@ -12,8 +17,16 @@ describe('test/architecture/kustomize.ts', () => {
     writeFileSync(path.join(directory, file), text);
   };
   const kustomization = (file: string, body: string, kind = 'Kustomization') =>
-    write(file, `apiVersion: kustomize.config.k8s.io/${kind === 'Kustomization' ? 'v1beta1' : 'v1alpha1'}\nkind: ${kind}\n${body}`);
-  const named = (objects: KubernetesObject[], kind: string, name: string) => objects.find((object) => object.kind === kind && object.metadata.name === name) as Record<string, unknown> & KubernetesObject;
+    write(
+      file,
+      `apiVersion: kustomize.config.k8s.io/${kind === 'Kustomization' ? 'v1beta1' : 'v1alpha1'}\nkind: ${kind}\n${body}`,
+    );
+  const named = (objects: KubernetesObject[], kind: string, name: string) =>
+    objects.find((object) => object.kind === kind && object.metadata.name === name) as Record<
+      string,
+      unknown
+    > &
+      KubernetesObject;
 
   beforeEach(() => {
     directory = mkdtempSync(path.join(tmpdir(), 'kustomize-'));
@@ -62,8 +75,15 @@ describe('test/architecture/kustomize.ts', () => {
         '    options: { disableNameSuffixHash: true, labels: { grafana: "1" } }',
       ].join('\n'),
     );
-    kustomization('release/kustomization.yaml', 'images: [{ name: app, newName: registry.example/app, newTag: "1.2" }]', 'Component');
-    write('overlay/patch.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings }\ndata: { B: "3", A: null }\n');
+    kustomization(
+      'release/kustomization.yaml',
+      'images: [{ name: app, newName: registry.example/app, newTag: "1.2" }]',
+      'Component',
+    );
+    write(
+      'overlay/patch.yaml',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings }\ndata: { B: "3", A: null }\n',
+    );
     write(
       'overlay/patches.yaml',
       [
@@ -78,7 +98,10 @@ describe('test/architecture/kustomize.ts', () => {
         'spec: { dnsNames: [c] }',
       ].join('\n'),
     );
-    kustomization('overlay/kustomization.yaml', 'resources: [../base]\ncomponents: [../release]\npatches: [{ path: patch.yaml }, { path: patches.yaml }]');
+    kustomization(
+      'overlay/kustomization.yaml',
+      'resources: [../base]\ncomponents: [../release]\npatches: [{ path: patch.yaml }, { path: patches.yaml }]',
+    );
   });
 
   afterEach(() => rmSync(directory, { recursive: true, force: true }));
@@ -87,22 +110,34 @@ describe('test/architecture/kustomize.ts', () => {
     const objects = renderKustomization(path.join(directory, 'overlay'));
     const app = named(objects, 'Deployment', 'app');
     expect(app.metadata).toEqual({ name: 'app', namespace: 'shop', labels: { 'part-of': 'shop' } });
-    expect((app['spec'] as { template: { metadata: unknown } }).template.metadata).toEqual({ labels: { app: 'app', 'part-of': 'shop' } });
+    expect((app['spec'] as { template: { metadata: unknown } }).template.metadata).toEqual({
+      labels: { app: 'app', 'part-of': 'shop' },
+    });
     expect(named(objects, 'Namespace', 'shop').metadata.namespace).toBeUndefined();
     expect(named(objects, 'ConfigMap', 'dashboard')).toEqual({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'dashboard', namespace: 'shop', labels: { grafana: '1', 'part-of': 'shop' } },
+      metadata: {
+        name: 'dashboard',
+        namespace: 'shop',
+        labels: { grafana: '1', 'part-of': 'shop' },
+      },
       data: { 'dashboard.json': '{"title": "x"}\n', 'renamed.json': '{"title": "x"}\n', K: 'v=w' },
     });
-    const [container] = (app['spec'] as { template: { spec: { containers: { image: string; env: unknown }[] } } }).template.spec.containers;
+    const [container] = (
+      app['spec'] as { template: { spec: { containers: { image: string; env: unknown }[] } } }
+    ).template.spec.containers;
     expect(container!.image).toBe('registry.example/app:1.2');
   });
 
   it('merges patches as kustomize does: mappings key by key (null deletes), env by name, a custom resource list replaced', () => {
     const objects = renderKustomization(path.join(directory, 'overlay'));
     expect(named(objects, 'ConfigMap', 'settings')['data']).toEqual({ B: '3' });
-    const [container] = (named(objects, 'Deployment', 'app')['spec'] as { template: { spec: { containers: { env: unknown }[] } } }).template.spec.containers;
+    const [container] = (
+      named(objects, 'Deployment', 'app')['spec'] as {
+        template: { spec: { containers: { env: unknown }[] } };
+      }
+    ).template.spec.containers;
     expect(container!.env).toEqual([
       { name: 'A', value: '1' },
       { name: 'B', value: '9' },
@@ -118,14 +153,33 @@ describe('test/architecture/kustomize.ts', () => {
   });
 
   it('finds the Kustomizations (not the Components) under a directory', () => {
-    expect(kustomizationRoots(directory).map((root) => path.relative(directory, root))).toEqual(['base', 'overlay']);
+    expect(kustomizationRoots(directory).map((root) => path.relative(directory, root))).toEqual([
+      'base',
+      'overlay',
+    ]);
   });
 
   it.each([
-    ['a field it does not render', 'resources: [../base]\nreplicas: [{ name: app, count: 3 }]', /replicas not supported/],
-    ['a JSON 6902 patch', 'resources: [../base]\npatches: [{ path: patch.yaml, target: { kind: ConfigMap } }]', /target and options are not supported/],
-    ['a patch that matches nothing', 'resources: [../base]\npatches: [{ patch: "apiVersion: v1\\nkind: ConfigMap\\nmetadata: { name: nothing }\\n" }]', /matches 0 objects/],
-    ['a generator with a hash suffix', 'resources: [../base]\nconfigMapGenerator: [{ name: extra, literals: [A=1] }]', /disableNameSuffixHash/],
+    [
+      'a field it does not render',
+      'resources: [../base]\nreplicas: [{ name: app, count: 3 }]',
+      /replicas not supported/,
+    ],
+    [
+      'a JSON 6902 patch',
+      'resources: [../base]\npatches: [{ path: patch.yaml, target: { kind: ConfigMap } }]',
+      /target and options are not supported/,
+    ],
+    [
+      'a patch that matches nothing',
+      'resources: [../base]\npatches: [{ patch: "apiVersion: v1\\nkind: ConfigMap\\nmetadata: { name: nothing }\\n" }]',
+      /matches 0 objects/,
+    ],
+    [
+      'a generator with a hash suffix',
+      'resources: [../base]\nconfigMapGenerator: [{ name: extra, literals: [A=1] }]',
+      /disableNameSuffixHash/,
+    ],
     ['a resource defined twice', 'resources: [../base, ../base/app.yaml]', /defined twice/],
     ['a missing resource', 'resources: [../nowhere]', /does not exist/],
   ])('refuses %s', (_case, body, error) => {

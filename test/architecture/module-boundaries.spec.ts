@@ -33,16 +33,37 @@ function probe(relativePath: string, source: string): () => string[] {
   return () => (results ??= lintProbes())[index]!;
 }
 
-const importOf = (packageName: string) => `import * as banned from '${packageName}';\nexport const probe = banned;\n`;
-const domainLibraryProbes = ['@nestjs/common', 'typeorm', 'pg', 'kafkajs', '@opentelemetry/api'].map(
-  (packageName) => [packageName, probe(`libs/contracts/src/boundary-probe.ts`, importOf(packageName))] as const,
+const importOf = (packageName: string) =>
+  `import * as banned from '${packageName}';\nexport const probe = banned;\n`;
+const domainLibraryProbes = [
+  '@nestjs/common',
+  'typeorm',
+  'pg',
+  'kafkajs',
+  '@opentelemetry/api',
+].map(
+  (packageName) =>
+    [packageName, probe(`libs/contracts/src/boundary-probe.ts`, importOf(packageName))] as const,
 );
 const deciderProbes = ['@nestjs/common', 'typeorm', 'kafkajs'].map(
-  (packageName) => [packageName, probe('apps/ledger/src/settle-payment/settle-payment.decider.ts', importOf(packageName))] as const,
+  (packageName) =>
+    [
+      packageName,
+      probe('apps/ledger/src/settle-payment/settle-payment.decider.ts', importOf(packageName)),
+    ] as const,
 );
-const adapterProbe = probe('apps/ledger/src/settle-payment/settle-payment.consumer.ts', `import { Injectable } from '@nestjs/common';\nexport const probe = Injectable;\n`);
-const domainOnInfrastructureProbe = probe('libs/crypto/src/boundary-probe.ts', `import { Outbox } from '@settle/messaging';\nexport const probe = Outbox;\n`);
-const testSupportInProductionProbe = probe('apps/ledger/src/ledger.module.ts', `import { createTestDatabase } from '@settle/test-support';\nexport const probe = createTestDatabase;\n`);
+const adapterProbe = probe(
+  'apps/ledger/src/settle-payment/settle-payment.consumer.ts',
+  `import { Injectable } from '@nestjs/common';\nexport const probe = Injectable;\n`,
+);
+const domainOnInfrastructureProbe = probe(
+  'libs/crypto/src/boundary-probe.ts',
+  `import { Outbox } from '@settle/messaging';\nexport const probe = Outbox;\n`,
+);
+const testSupportInProductionProbe = probe(
+  'apps/ledger/src/ledger.module.ts',
+  `import { createTestDatabase } from '@settle/test-support';\nexport const probe = createTestDatabase;\n`,
+);
 
 describe('module boundaries', () => {
   jest.setTimeout(60_000);

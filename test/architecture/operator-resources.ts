@@ -7,26 +7,67 @@
 import Ajv, { type SchemaObject } from 'ajv';
 import { type KubernetesObject } from './kustomize';
 
-const dnsSubdomain = { type: 'string', maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' };
+const dnsSubdomain = {
+  type: 'string',
+  maxLength: 253,
+  pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+};
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
-const quantity = { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$' };
-const strict = (properties: Record<string, unknown>, required: readonly string[] = []) => ({ type: 'object', additionalProperties: false, required, properties });
+const quantity = {
+  type: 'string',
+  pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$',
+};
+const strict = (properties: Record<string, unknown>, required: readonly string[] = []) => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
 
 const metadataWithCluster = (clusterLabel: string) =>
   strict(
     {
       name: dnsSubdomain,
       namespace: dnsSubdomain,
-      labels: clusterLabel === '' ? stringMap : { ...stringMap, properties: { [clusterLabel]: { type: 'string', minLength: 1 } }, required: [clusterLabel] },
+      labels:
+        clusterLabel === ''
+          ? stringMap
+          : {
+              ...stringMap,
+              properties: { [clusterLabel]: { type: 'string', minLength: 1 } },
+              required: [clusterLabel],
+            },
       annotations: stringMap,
     },
     ['name'],
   );
 
-const resource = (apiVersion: string, kind: string, metadata: SchemaObject, spec: SchemaObject): SchemaObject =>
-  strict({ apiVersion: { const: apiVersion }, kind: { const: kind }, metadata, spec }, ['apiVersion', 'kind', 'metadata', 'spec']);
+const resource = (
+  apiVersion: string,
+  kind: string,
+  metadata: SchemaObject,
+  spec: SchemaObject,
+): SchemaObject =>
+  strict({ apiVersion: { const: apiVersion }, kind: { const: kind }, metadata, spec }, [
+    'apiVersion',
+    'kind',
+    'metadata',
+    'spec',
+  ]);
 
-const aclOperations = ['Read', 'Write', 'Create', 'Delete', 'Alter', 'Describe', 'ClusterAction', 'AlterConfigs', 'DescribeConfigs', 'IdempotentWrite', 'All'];
+const aclOperations = [
+  'Read',
+  'Write',
+  'Create',
+  'Delete',
+  'Alter',
+  'Describe',
+  'ClusterAction',
+  'AlterConfigs',
+  'DescribeConfigs',
+  'IdempotentWrite',
+  'All',
+];
 
 const schemas: Record<string, SchemaObject> = {
   'kafka.strimzi.io/v1 KafkaTopic': resource(
@@ -49,7 +90,9 @@ const schemas: Record<string, SchemaObject> = {
     'KafkaUser',
     metadataWithCluster('strimzi.io/cluster'),
     strict({
-      authentication: strict({ type: { enum: ['tls', 'tls-external', 'scram-sha-512'] } }, ['type']),
+      authentication: strict({ type: { enum: ['tls', 'tls-external', 'scram-sha-512'] } }, [
+        'type',
+      ]),
       authorization: strict(
         {
           type: { const: 'simple' },
@@ -58,12 +101,21 @@ const schemas: Record<string, SchemaObject> = {
             items: strict(
               {
                 resource: strict(
-                  { type: { enum: ['topic', 'group', 'cluster', 'transactionalId'] }, name: { type: 'string', minLength: 1 }, patternType: { enum: ['literal', 'prefix'] } },
+                  {
+                    type: { enum: ['topic', 'group', 'cluster', 'transactionalId'] },
+                    name: { type: 'string', minLength: 1 },
+                    patternType: { enum: ['literal', 'prefix'] },
+                  },
                   ['type'],
                 ),
                 type: { enum: ['allow', 'deny'] },
                 host: { type: 'string' },
-                operations: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: aclOperations } },
+                operations: {
+                  type: 'array',
+                  minItems: 1,
+                  uniqueItems: true,
+                  items: { enum: aclOperations },
+                },
               },
               ['resource', 'operations'],
             ),
@@ -134,10 +186,14 @@ const schemas: Record<string, SchemaObject> = {
 };
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-const validators = new Map(Object.entries(schemas).map(([type, schema]) => [type, ajv.compile(schema)]));
+const validators = new Map(
+  Object.entries(schemas).map(([type, schema]) => [type, ajv.compile(schema)]),
+);
 
 /** Whether an object is one of the Strimzi or CloudNativePG types described here. */
-export function hasStructuralSchema(object: Pick<KubernetesObject, 'apiVersion' | 'kind'>): boolean {
+export function hasStructuralSchema(
+  object: Pick<KubernetesObject, 'apiVersion' | 'kind'>,
+): boolean {
   return validators.has(`${object.apiVersion} ${object.kind}`);
 }
 
@@ -147,6 +203,8 @@ export function structuralProblems(object: KubernetesObject): string[] {
   if (!validate) return [`no structural schema for ${object.apiVersion} ${object.kind}`];
   if (validate(object)) return [];
   return (validate.errors ?? []).map((error) =>
-    error.keyword === 'additionalProperties' ? `unknown field ${error.instancePath}/${String(error.params['additionalProperty'])}` : `${error.instancePath || '/'} ${error.message ?? error.keyword}`,
+    error.keyword === 'additionalProperties'
+      ? `unknown field ${error.instancePath}/${String(error.params['additionalProperty'])}`
+      : `${error.instancePath || '/'} ${error.message ?? error.keyword}`,
   );
 }

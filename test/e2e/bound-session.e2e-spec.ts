@@ -26,15 +26,29 @@ import { join } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type EventEnvelope, protocolPublicKey, verifyDeviceCredential } from '@settle/contracts';
 import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
-import { DeviceSession, type DeviceSessionError, isDeviceSessionError, type TlsEndpoint } from '@settle/device-session';
+import {
+  DeviceSession,
+  type DeviceSessionError,
+  isDeviceSessionError,
+  type TlsEndpoint,
+} from '@settle/device-session';
 import { startTopicTap, type TopicTap } from '@settle/messaging/testing';
 import { adminAuthorization, startTestService, type TestService } from '@settle/platform/testing';
-import { type JwksFetcher, JwksUnavailableError, jwksFetchTimeoutMs, ResourceGuardModule, revocationDelayMsStated } from '@settle/resource-guard';
+import {
+  type JwksFetcher,
+  JwksUnavailableError,
+  jwksFetchTimeoutMs,
+  ResourceGuardModule,
+  revocationDelayMsStated,
+} from '@settle/resource-guard';
 import { createTestTokenIssuer, sendBoundRequest } from '@settle/resource-guard/testing';
 import { type JWK } from 'jose';
 import { DataSource } from 'typeorm';
 /* eslint-disable @nx/enforce-module-boundaries -- applications have no package alias; this test starts them in-process */
-import { RegistryBindingKeys, RegistryBindingKeysModule } from '../../apps/registry/src/device-authentication/registry-binding-keys';
+import {
+  RegistryBindingKeys,
+  RegistryBindingKeysModule,
+} from '../../apps/registry/src/device-authentication/registry-binding-keys';
 import { registryModuleMetadata } from '../../apps/registry/src/registry.module';
 import { serviceDefinition as registryDefinition } from '../../apps/registry/src/service-definition';
 import { serviceDefinition as tokenIssuerDefinition } from '../../apps/token-issuer/src/service-definition';
@@ -43,7 +57,11 @@ import { serviceDefinition as verifierDefinition } from '../../apps/verifier/src
 /* eslint-enable @nx/enforce-module-boundaries */
 
 /** A development policy: Android devices may register software keys with format `none`. */
-const developmentPolicy = JSON.stringify({ development: true, android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] }, terminal: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
+const developmentPolicy = JSON.stringify({
+  development: true,
+  android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] },
+  terminal: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] },
+});
 const limits = [{ currency: 'EUR', perTransactionMax: '2500', cumulativeMax: '10000' }];
 /** Bounds of the waits on Kafka (consumer group joins can take seconds on a cold broker). */
 const kafkaWaitMs = 30_000;
@@ -56,20 +74,35 @@ function jwksFetcherTrusting(ca: Buffer, fetched: string[]): JwksFetcher {
   return (url) =>
     new Promise<unknown>((resolve, reject) => {
       fetched.push(url);
-      const request = httpsRequest(url, { ca, minVersion: 'TLSv1.3', agent: false, headers: { accept: 'application/json' }, timeout: jwksFetchTimeoutMs }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          if (response.statusCode !== 200) return reject(new JwksUnavailableError(`JWKS answered HTTP ${response.statusCode}`));
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-          } catch (error) {
-            reject(error);
-          }
-        });
-      });
-      request.on('timeout', () => request.destroy(new JwksUnavailableError(`JWKS fetch took longer than ${jwksFetchTimeoutMs} ms`)));
+      const request = httpsRequest(
+        url,
+        {
+          ca,
+          minVersion: 'TLSv1.3',
+          agent: false,
+          headers: { accept: 'application/json' },
+          timeout: jwksFetchTimeoutMs,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            if (response.statusCode !== 200)
+              return reject(new JwksUnavailableError(`JWKS answered HTTP ${response.statusCode}`));
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+            } catch (error) {
+              reject(error);
+            }
+          });
+        },
+      );
+      request.on('timeout', () =>
+        request.destroy(
+          new JwksUnavailableError(`JWKS fetch took longer than ${jwksFetchTimeoutMs} ms`),
+        ),
+      );
       request.on('error', reject);
       request.end();
     });
@@ -91,7 +124,8 @@ function registryDefinitionWithFetcher(jwksFetcher: JwksFetcher): typeof registr
       jwksFetcher,
     });
   });
-  if (replaced !== 1) throw new Error(`expected the registry to compose ResourceGuardModule once, found ${replaced}`);
+  if (replaced !== 1)
+    throw new Error(`expected the registry to compose ResourceGuardModule once, found ${replaced}`);
   @Module({ ...production, imports })
   class E2eRegistryModule {}
   return { ...registryDefinition, module: E2eRegistryModule };
@@ -115,10 +149,17 @@ interface HttpAnswer {
 }
 
 /** Polls `condition` every 100 ms until it holds; after `timeoutMs` fails with `what()` (evaluated then). */
-async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
+async function waitFor(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string | (() => string),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -127,7 +168,11 @@ const uniqueId = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')
 const portOf = (service: { url: string }) => Number(new URL(service.url).port);
 
 /** Decodes a JWT's claims (the signature is the registry guard's business; this reads what it says). */
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+const claimsOf = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 
 describe('bound session end to end: token issuer, registry (resource guard) and verifier over TLS 1.3', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -151,26 +196,40 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
       },
     });
     cleanups.unshift(() => issuer.stop());
-    const sessions = await startTopicTap({ service: 'token-issuer', prefix, outputTopics: ['token-issuer.sessions.v1'] });
+    const sessions = await startTopicTap({
+      service: 'token-issuer',
+      prefix,
+      outputTopics: ['token-issuer.sessions.v1'],
+    });
     cleanups.unshift(() => sessions.stop());
 
     const jwksUrl = `https://127.0.0.1:${portOf(issuer)}/.well-known/jwks.json`;
     const jwksFetches: string[] = [];
-    const registry = await startTestService(registryDefinitionWithFetcher(jwksFetcherTrusting(ca, jwksFetches)), {
-      env: {
-        ...kafka,
-        SETTLE_HTTP_TLS_CERT_FILE: join(pki.directory, 'registry.crt'),
-        SETTLE_HTTP_TLS_KEY_FILE: join(pki.directory, 'registry.key'),
-        SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'registry-key-custody.json'),
-        SETTLE_AUTH_MODE: 'token-binding',
-        SETTLE_AUTH_JWKS_URL: jwksUrl,
-        // The device enrols software keys (format none): let it check in.
-        SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: 'strongbox,tee,secure-enclave,software',
+    const registry = await startTestService(
+      registryDefinitionWithFetcher(jwksFetcherTrusting(ca, jwksFetches)),
+      {
+        env: {
+          ...kafka,
+          SETTLE_HTTP_TLS_CERT_FILE: join(pki.directory, 'registry.crt'),
+          SETTLE_HTTP_TLS_KEY_FILE: join(pki.directory, 'registry.key'),
+          SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'registry-key-custody.json'),
+          SETTLE_AUTH_MODE: 'token-binding',
+          SETTLE_AUTH_JWKS_URL: jwksUrl,
+          // The device enrols software keys (format none): let it check in.
+          SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: 'strongbox,tee,secure-enclave,software',
+        },
       },
-    });
+    );
     cleanups.unshift(() => registry.stop());
     // The verifier's device routes are not used here: its guard trusts a throwaway issuer.
-    const verifier = await startTestService(verifierDefinition, { env: { ...kafka, SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy, SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off', SETTLE_AUTH_JWKS: JSON.stringify(createTestTokenIssuer().jwks()) } });
+    const verifier = await startTestService(verifierDefinition, {
+      env: {
+        ...kafka,
+        SETTLE_VERIFIER_ATTESTATION_POLICY: developmentPolicy,
+        SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off',
+        SETTLE_AUTH_JWKS: JSON.stringify(createTestTokenIssuer().jwks()),
+      },
+    });
     cleanups.unshift(() => verifier.stop());
 
     services = {
@@ -189,12 +248,20 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
   afterAll(async () => {
     // Every service is stopped even when one fails to; the first failure is reported afterwards.
     const failures: unknown[] = [];
-    for (const cleanup of cleanups) await Promise.resolve().then(cleanup).catch((error: unknown) => failures.push(error));
+    for (const cleanup of cleanups)
+      await Promise.resolve()
+        .then(cleanup)
+        .catch((error: unknown) => failures.push(error));
     if (failures.length > 0) throw failures[0];
   });
 
   /** An operator's or an unauthenticated call to the registry, over HTTPS (TLS 1.3, the test CA). */
-  async function registryCall(method: string, path: string, body?: unknown, authorization?: string): Promise<HttpAnswer> {
+  async function registryCall(
+    method: string,
+    path: string,
+    body?: unknown,
+    authorization?: string,
+  ): Promise<HttpAnswer> {
     const answer = await sendBoundRequest({
       server: { port: services.registryEndpoint.port, cert: services.caPem },
       method,
@@ -204,7 +271,8 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
     });
     return { status: answer.status, body: JSON.parse(answer.body) as Record<string, unknown> };
   }
-  const admin = (method: string, path: string, body?: unknown) => registryCall(method, path, body, adminAuthorization());
+  const admin = (method: string, path: string, body?: unknown) =>
+    registryCall(method, path, body, adminAuthorization());
 
   it('enrols a device, starts a bound session, checks in with it, and loses both when the binding key is revoked', async () => {
     const startedAt = Date.now();
@@ -215,28 +283,68 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
     // 1. Enrolment: operator steps, then the device's challenge and keys; the verifier activates them.
     const accountId = uniqueId('acc');
     const deviceId = uniqueId('dev');
-    expect(await admin('POST', '/admin/accounts', { accountId, holderDisplayName: 'Holder', currency: 'EUR' })).toMatchObject({ status: 200 });
-    expect(await admin('POST', '/admin/devices', { deviceId, accountId, platform: 'android' })).toMatchObject({ status: 200 });
-    expect(await admin('PUT', `/admin/devices/${deviceId}/offline-limits`, { limits })).toMatchObject({ status: 200 });
-    const issued = await admin('POST', '/admin/enrolment-codes', { subject: { kind: 'device', id: deviceId } });
+    expect(
+      await admin('POST', '/admin/accounts', {
+        accountId,
+        holderDisplayName: 'Holder',
+        currency: 'EUR',
+      }),
+    ).toMatchObject({ status: 200 });
+    expect(
+      await admin('POST', '/admin/devices', { deviceId, accountId, platform: 'android' }),
+    ).toMatchObject({ status: 200 });
+    expect(
+      await admin('PUT', `/admin/devices/${deviceId}/offline-limits`, { limits }),
+    ).toMatchObject({ status: 200 });
+    const issued = await admin('POST', '/admin/enrolment-codes', {
+      subject: { kind: 'device', id: deviceId },
+    });
     expect(issued.status).toBe(201);
-    const challenge = await registryCall('POST', '/enrolment/challenges', { enrolmentCode: issued.body.code, deviceId });
+    const challenge = await registryCall('POST', '/enrolment/challenges', {
+      enrolmentCode: issued.body.code,
+      deviceId,
+    });
     expect(challenge.status).toBe(201);
     const paymentKey = generateKeyPair('ES256');
     const bindingKey = generateKeyPair('ES256');
     const keys = [
-      { purpose: 'payment', algorithm: 'ES256', publicKeyJwk: paymentKey.publicJwk, format: 'none', evidence: '' },
-      { purpose: 'binding', algorithm: 'ES256', publicKeyJwk: bindingKey.publicJwk, format: 'none', evidence: '' },
+      {
+        purpose: 'payment',
+        algorithm: 'ES256',
+        publicKeyJwk: paymentKey.publicJwk,
+        format: 'none',
+        evidence: '',
+      },
+      {
+        purpose: 'binding',
+        algorithm: 'ES256',
+        publicKeyJwk: bindingKey.publicJwk,
+        format: 'none',
+        evidence: '',
+      },
     ];
-    const registered = await registryCall('POST', '/enrolment/keys', { enrolmentCode: issued.body.code, challenge: challenge.body.challenge, keys });
-    expect(registered).toMatchObject({ status: 200, body: { outcome: 'registered', keys: [{ state: 'pending' }, { state: 'pending' }] } });
-    const [paymentKeyId, bindingKeyId] = (registered.body.keys as Array<{ keyId: string }>).map((key) => key.keyId) as [string, string];
+    const registered = await registryCall('POST', '/enrolment/keys', {
+      enrolmentCode: issued.body.code,
+      challenge: challenge.body.challenge,
+      keys,
+    });
+    expect(registered).toMatchObject({
+      status: 200,
+      body: { outcome: 'registered', keys: [{ state: 'pending' }, { state: 'pending' }] },
+    });
+    const [paymentKeyId, bindingKeyId] = (registered.body.keys as Array<{ keyId: string }>).map(
+      (key) => key.keyId,
+    ) as [string, string];
     // The registry's key id is the RFC 7638 thumbprint the session client and the issuer name it by.
     expect(bindingKeyId).toBe(calculateJwkThumbprint(bindingKey.publicJwk));
     let states: unknown[] = [];
     await waitFor(
       async () => {
-        states = await Promise.all([paymentKeyId, bindingKeyId].map(async (keyId) => (await admin('GET', `/admin/keys/${keyId}`)).body.state));
+        states = await Promise.all(
+          [paymentKeyId, bindingKeyId].map(
+            async (keyId) => (await admin('GET', `/admin/keys/${keyId}`)).body.state,
+          ),
+        );
         return states.every((state) => state === 'active');
       },
       kafkaWaitMs,
@@ -248,11 +356,22 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
     //    projected a session would get the default level `tee` (docs/token-issuer.md), so wait for it.
     const issuerDatabase = services.issuer.service.app.get(DataSource);
     await waitFor(
-      async () => ((await issuerDatabase.query('SELECT level FROM token_issuer_attestation_levels WHERE key_id = $1', [bindingKeyId])) as unknown[]).length === 1,
+      async () =>
+        (
+          (await issuerDatabase.query(
+            'SELECT level FROM token_issuer_attestation_levels WHERE key_id = $1',
+            [bindingKeyId],
+          )) as unknown[]
+        ).length === 1,
       kafkaWaitMs,
-      'the binding key\'s attestation level projected by the issuer',
+      "the binding key's attestation level projected by the issuer",
     );
-    const session = new DeviceSession({ issuer: services.issuerEndpoint, bindingKeyId, bindingPrivateJwk: bindingKey.privateJwk as JWK, mode: 'token-binding' });
+    const session = new DeviceSession({
+      issuer: services.issuerEndpoint,
+      bindingKeyId,
+      bindingPrivateJwk: bindingKey.privateJwk as JWK,
+      mode: 'token-binding',
+    });
     const notYetProjected = new Set(['KEY_UNKNOWN', 'KEY_NOT_ACTIVE', 'SUBJECT_UNKNOWN']);
     let lastRefusal: DeviceSessionError | undefined;
     await waitFor(
@@ -261,7 +380,8 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
           await session.start();
           return true;
         } catch (error) {
-          if (!isDeviceSessionError(error) || !notYetProjected.has(error.problemCode ?? '')) throw error;
+          if (!isDeviceSessionError(error) || !notYetProjected.has(error.problemCode ?? ''))
+            throw error;
           lastRefusal = error;
           return false;
         }
@@ -279,7 +399,14 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
       cnf: { jkt: bindingKeyId, tbh: expect.any(String) },
       att: { level: 'software', kind: 'registration' },
     });
-    await waitFor(() => services.sessions.published.some((event) => event.type === 'session.started' && sessionIdOf(event) === token.sessionId), kafkaWaitMs, 'session.started published');
+    await waitFor(
+      () =>
+        services.sessions.published.some(
+          (event) => event.type === 'session.started' && sessionIdOf(event) === token.sessionId,
+        ),
+      kafkaWaitMs,
+      'session.started published',
+    );
 
     // 3. Check-in over a new TLS connection to the registry, with the same client: the binding is made
     //    for that connection's EKM. The registry's guard reads binding-key states from its own table
@@ -290,7 +417,11 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
     const checkInOnNewConnection = async (): Promise<HttpAnswer> => {
       const connection = await session.connect(registryEndpoint);
       try {
-        const answer = await session.send(connection, { method: 'POST', path: checkInPath, url: checkInUrl });
+        const answer = await session.send(connection, {
+          method: 'POST',
+          path: checkInPath,
+          url: checkInUrl,
+        });
         return { status: answer.status, body: JSON.parse(answer.body) as Record<string, unknown> };
       } finally {
         connection.close();
@@ -305,27 +436,57 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
         return false;
       },
       revocationDelayMsStated,
-      () => `check-in accepted once the registry's guard sees the key active (last: ${checkIn.status} ${String(checkIn.body.detail)})`,
+      () =>
+        `check-in accepted once the registry's guard sees the key active (last: ${checkIn.status} ${String(checkIn.body.detail)})`,
     );
     const registryAcceptedMs = Date.now() - sessionStartedAt;
     expect(checkIn.status).toBe(201);
-    expect(checkIn.body).toMatchObject({ paymentKeyId, offlineCaps: limits, deviceCredential: expect.any(String) });
+    expect(checkIn.body).toMatchObject({
+      paymentKeyId,
+      offlineCaps: limits,
+      deviceCredential: expect.any(String),
+    });
     // The guard verified the issuer's signature with the key set it fetched from the issuer's HTTPS JWKS.
     expect(services.jwksFetches).toContain(services.jwksUrl);
     const published = await registryCall('GET', '/v1/credential-keys');
-    const processorKeys = (published.body.keys as Array<{ kty: 'EC'; crv: 'P-256'; x: string; y: string }>).map(({ kty, crv, x, y }) => protocolPublicKey({ kty, crv, x, y }));
-    const verified = verifyDeviceCredential(new Uint8Array(Buffer.from(String(checkIn.body.deviceCredential), 'base64url')), { processorKeys, algorithms: ['ES256'], backend: 'native' });
-    expect(verified).toMatchObject({ ok: true, value: { credential: { deviceId, offlineCaps: [{ currency: 'EUR', perTransactionMax: 2500n, cumulativeMax: 10000n }] } } });
+    const processorKeys = (
+      published.body.keys as Array<{ kty: 'EC'; crv: 'P-256'; x: string; y: string }>
+    ).map(({ kty, crv, x, y }) => protocolPublicKey({ kty, crv, x, y }));
+    const verified = verifyDeviceCredential(
+      new Uint8Array(Buffer.from(String(checkIn.body.deviceCredential), 'base64url')),
+      { processorKeys, algorithms: ['ES256'], backend: 'native' },
+    );
+    expect(verified).toMatchObject({
+      ok: true,
+      value: {
+        credential: {
+          deviceId,
+          offlineCaps: [{ currency: 'EUR', perTransactionMax: 2500n, cumulativeMax: 10000n }],
+        },
+      },
+    });
 
     // A fresh binding per connection: two connections have different EKMs and bindings, and the
     // binding made for one is refused on the other while the token and key are good.
-    const [first, second] = [await session.connect(registryEndpoint), await session.connect(registryEndpoint)];
+    const [first, second] = [
+      await session.connect(registryEndpoint),
+      await session.connect(registryEndpoint),
+    ];
     try {
       expect(Buffer.from(first.ekm).equals(Buffer.from(second.ekm))).toBe(false);
       expect(first.tokenBindingHeader).not.toBe(second.tokenBindingHeader);
-      const replayed = await second.request({ method: 'POST', path: checkInPath, headers: { authorization: `Bearer ${token.accessToken}`, 'sec-token-binding': first.tokenBindingHeader } });
+      const replayed = await second.request({
+        method: 'POST',
+        path: checkInPath,
+        headers: {
+          authorization: `Bearer ${token.accessToken}`,
+          'sec-token-binding': first.tokenBindingHeader,
+        },
+      });
       expect(replayed.status).toBe(401);
-      expect((await session.send(first, { method: 'POST', path: checkInPath, url: checkInUrl })).status).toBe(201);
+      expect(
+        (await session.send(first, { method: 'POST', path: checkInPath, url: checkInUrl })).status,
+      ).toBe(201);
     } finally {
       first.close();
       second.close();
@@ -333,7 +494,9 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
 
     // 4. Revocation of the binding key by the operator.
     const revokedAt = Date.now();
-    expect(await admin('POST', `/admin/keys/${bindingKeyId}/revoke`, { reason: 'compromised' })).toMatchObject({ status: 200, body: { key: { state: 'revoked' } } });
+    expect(
+      await admin('POST', `/admin/keys/${bindingKeyId}/revoke`, { reason: 'compromised' }),
+    ).toMatchObject({ status: 200, body: { key: { state: 'revoked' } } });
     let afterRevocation: HttpAnswer = { status: 0, body: {} };
     await waitFor(
       async () => (afterRevocation = await checkInOnNewConnection()).status === 401,
@@ -342,21 +505,36 @@ describe('bound session end to end: token issuer, registry (resource guard) and 
     );
     const registryRefusedMs = Date.now() - revokedAt;
     expect(registryRefusedMs).toBeLessThan(revocationDelayMsStated);
-    expect(afterRevocation.body).toMatchObject({ status: 401, code: 'UNAUTHORIZED', detail: expect.stringMatching(/not active/) });
+    expect(afterRevocation.body).toMatchObject({
+      status: 401,
+      code: 'UNAUTHORIZED',
+      detail: expect.stringMatching(/not active/),
+    });
 
     // The issuer learns of the revocation through Kafka (registry outbox → key.lifecycle-changed → its
     // projection, which ends the session and publishes session.ended in the same transaction).
     await waitFor(
-      () => services.sessions.published.some((event) => event.type === 'session.ended' && sessionIdOf(event) === token.sessionId),
+      () =>
+        services.sessions.published.some(
+          (event) => event.type === 'session.ended' && sessionIdOf(event) === token.sessionId,
+        ),
       revocationDelayMsStated - (Date.now() - revokedAt),
       'session.ended published within the stated delay',
     );
     const issuerEndedMs = Date.now() - revokedAt;
     expect(issuerEndedMs).toBeLessThan(revocationDelayMsStated);
-    const ended = services.sessions.published.find((event) => event.type === 'session.ended' && sessionIdOf(event) === token.sessionId)!;
+    const ended = services.sessions.published.find(
+      (event) => event.type === 'session.ended' && sessionIdOf(event) === token.sessionId,
+    )!;
     expect(ended.payload).toMatchObject({ sessionId: token.sessionId, reason: 'key-revoked' });
-    await expect(session.refresh()).rejects.toMatchObject({ code: 'ERR_SESSION_REFUSED', status: 401, problemCode: 'SESSION_ENDED' });
-    process.stdout.write(`bound-session e2e: registry accepted the session's token ${registryAcceptedMs} ms after session start, refused it ${registryRefusedMs} ms and session.ended seen ${issuerEndedMs} ms after the revocation; flow ${Date.now() - startedAt} ms\n`);
+    await expect(session.refresh()).rejects.toMatchObject({
+      code: 'ERR_SESSION_REFUSED',
+      status: 401,
+      problemCode: 'SESSION_ENDED',
+    });
+    process.stdout.write(
+      `bound-session e2e: registry accepted the session's token ${registryAcceptedMs} ms after session start, refused it ${registryRefusedMs} ms and session.ended seen ${issuerEndedMs} ms after the revocation; flow ${Date.now() - startedAt} ms\n`,
+    );
   });
 });
 

@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDemoTestCa, demoAttestationPolicy, type DemoOutcome, runDemo } from '@settle/demo';
 import { DataSource } from 'typeorm';
-import { type InProcessServices, runCleanups, startInProcessServices } from './support/in-process-services';
+import {
+  type InProcessServices,
+  runCleanups,
+  startInProcessServices,
+} from './support/in-process-services';
 
 describe('the demo scenario (npm start) against the four services', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -20,7 +24,10 @@ describe('the demo scenario (npm start) against the four services', () => {
   beforeAll(async () => {
     cleanups.push(() => rmSync(outputDirectory, { recursive: true, force: true }));
     const ca = await createDemoTestCa();
-    services = await startInProcessServices(cleanups, { SETTLE_VERIFIER_ATTESTATION_POLICY: JSON.stringify(demoAttestationPolicy(ca)), SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off' });
+    services = await startInProcessServices(cleanups, {
+      SETTLE_VERIFIER_ATTESTATION_POLICY: JSON.stringify(demoAttestationPolicy(ca)),
+      SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off',
+    });
     outcome = await runDemo({
       endpoints: services.endpoints,
       counts: { terminals: 2, phones: 1, payments: 3, batchSize: 2 },
@@ -41,13 +48,23 @@ describe('the demo scenario (npm start) against the four services', () => {
     expect(summary).toMatchObject({
       // 3 honest payments and the capped phone's 2.
       settled: 5,
-      rejected: { COUNTER_REUSED: 1, CUMULATIVE_CAP_EXCEEDED: 1, KEY_NOT_ACTIVE: 1, SIGNATURE_INVALID: 1 },
+      rejected: {
+        COUNTER_REUSED: 1,
+        CUMULATIVE_CAP_EXCEEDED: 1,
+        KEY_NOT_ACTIVE: 1,
+        SIGNATURE_INVALID: 1,
+      },
       refused: { DUPLICATE_WITH_DIFFERENT_CONTENT: 1, MERCHANT_MISMATCH: 1 },
       pending: 0,
     });
     expect(summary.balances.filter((balance) => !balance.matches)).toEqual([]);
     // One account (the lost and the capped phone share it with P1), the merchant, the other merchant, the fee revenue.
-    expect(summary.balances.map((balance) => balance.account.split('_')[0])).toEqual(['wallet', 'payable', 'payable', 'fee-revenue']);
+    expect(summary.balances.map((balance) => balance.account.split('_')[0])).toEqual([
+      'wallet',
+      'payable',
+      'payable',
+      'fee-revenue',
+    ]);
     expect(outcome.succeeded).toBe(true);
   });
 
@@ -57,24 +74,44 @@ describe('the demo scenario (npm start) against the four services', () => {
     expect(latency.p50Ms).toBeGreaterThanOrEqual(0);
     expect(latency.p99Ms).toBeGreaterThanOrEqual(latency.p50Ms!);
     // Every honest payment and every rejected one is confirmed to its terminal; the tampered one is listed but not from a queue.
-    expect(confirmations).toMatchObject({ terminalsVerified: 8, terminalsListed: 9, phonesVerified: 6, phonesExpected: 6, queuesEmpty: true });
+    expect(confirmations).toMatchObject({
+      terminalsVerified: 8,
+      terminalsListed: 9,
+      phonesVerified: 6,
+      phonesExpected: 6,
+      queuesEmpty: true,
+    });
     // The traced payment alone, the rest in batches of at most 2.
     expect(uploads.batches).toBeGreaterThanOrEqual(4);
     expect(uploads.largest).toBe(2);
   });
 
   it('attested every key with the demo CA’s android-key evidence, never format none', async () => {
-    const rows = (await services.verifier.service.app.get(DataSource).query('SELECT format, verdict, level, count(*)::int AS n FROM verifier_attestation_results GROUP BY 1, 2, 3')) as unknown[];
+    const rows = (await services.verifier.service.app
+      .get(DataSource)
+      .query(
+        'SELECT format, verdict, level, count(*)::int AS n FROM verifier_attestation_results GROUP BY 1, 2, 3',
+      )) as unknown[];
     // 2 terminals and 3 phones, two keys each.
-    expect(rows).toEqual([{ format: 'android-key', verdict: 'accepted', level: 'strongbox', n: 10 }]);
+    expect(rows).toEqual([
+      { format: 'android-key', verdict: 'accepted', level: 'strongbox', n: 10 },
+    ]);
   });
 
   it('keeps the traced payment’s recordings and writes the summary and a self-contained report', () => {
-    for (const file of ['payment-1-request.wav', 'payment-1-authorization.wav', 'summary.json', 'report.html']) expect(existsSync(path.join(outputDirectory, file))).toBe(true);
+    for (const file of [
+      'payment-1-request.wav',
+      'payment-1-authorization.wav',
+      'summary.json',
+      'report.html',
+    ])
+      expect(existsSync(path.join(outputDirectory, file))).toBe(true);
     const html = readFileSync(outcome.reportFile, 'utf8');
     expect(html).toContain('DEMO TEST CA — not a real device vendor');
     expect(html).not.toMatch(/<script|src=|url\(/);
-    expect(JSON.parse(readFileSync(path.join(outputDirectory, 'summary.json'), 'utf8'))).toMatchObject({ settled: 5, trace: { traceId: outcome.summary.trace.traceId } });
+    expect(
+      JSON.parse(readFileSync(path.join(outputDirectory, 'summary.json'), 'utf8')),
+    ).toMatchObject({ settled: 5, trace: { traceId: outcome.summary.trace.traceId } });
     expect(console).toMatch(/settled +5/);
     expect(console).toContain('payments: 11/11');
     expect(console).not.toContain('\r');

@@ -11,10 +11,18 @@ module.exports = async function globalSetup() {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'settle-test-kafka-'));
   const [port, controllerPort] = [await kafka.freePort(), await kafka.freePort()];
   const started = Date.now();
-  const broker = await kafka.startKafka({ directory, port, controllerPort, fresh: true, tunedForTests: true });
+  const broker = await kafka.startKafka({
+    directory,
+    port,
+    controllerPort,
+    fresh: true,
+    tunedForTests: true,
+  });
   process.env.KAFKA_BROKERS = broker.brokers.join(',');
   process.env.TEST_KAFKA_DIRECTORY = directory;
   process.env.TEST_KAFKA_PORT = String(port);
   process.env.TEST_KAFKA_CONTROLLER_PORT = String(controllerPort);
-  console.log(`\n[test] kafka ready at ${process.env.KAFKA_BROKERS} in ${Date.now() - started} ms (${directory})`);
+  console.log(
+    `\n[test] kafka ready at ${process.env.KAFKA_BROKERS} in ${Date.now() - started} ms (${directory})`,
+  );
 };

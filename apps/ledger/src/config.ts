@@ -32,35 +32,40 @@ export const ledgerSettings = defineConfig({
     min: 1,
     max: 1_000,
     default: 1_000,
-    description: 'Verified payments settled in one database transaction (one writer per partition).',
+    description:
+      'Verified payments settled in one database transaction (one writer per partition).',
   },
   SETTLE_LEDGER_PAYOUT_SECOND_OPERATOR_ABOVE_MINOR: {
     type: 'integer',
     min: 0,
     max: payoutSecondOperatorAboveMinorMax,
     default: 1_000_000,
-    description: 'A payout of more than this many minor units waits until a second operator (not the requester) approves it.',
+    description:
+      'A payout of more than this many minor units waits until a second operator (not the requester) approves it.',
   },
   SETTLE_LEDGER_SECOND_OPERATOR_ABOVE_MINOR: {
     type: 'integer',
     min: 0,
     max: payoutSecondOperatorAboveMinorMax,
     default: 1_000_000,
-    description: 'A funding, refund or reversal of more than this many minor units waits until an operator with the checker role, other than its maker, approves it.',
+    description:
+      'A funding, refund or reversal of more than this many minor units waits until an operator with the checker role, other than its maker, approves it.',
   },
   SETTLE_LEDGER_OPERATOR_WINDOW_LIMIT_MINOR: {
     type: 'integer',
     min: 0,
     max: payoutSecondOperatorAboveMinorMax,
     default: 100_000_000,
-    description: 'A movement (funding, refund, reversal, payout) that takes what one operator moved in the rolling window, in its currency, above this many minor units waits for a checker.',
+    description:
+      'A movement (funding, refund, reversal, payout) that takes what one operator moved in the rolling window, in its currency, above this many minor units waits for a checker.',
   },
   SETTLE_LEDGER_ACCOUNT_WINDOW_LIMIT_MINOR: {
     type: 'integer',
     min: 0,
     max: payoutSecondOperatorAboveMinorMax,
     default: 5_000_000,
-    description: 'A movement that takes what operators moved on one wallet or merchant in the rolling window above this many minor units waits for a checker.',
+    description:
+      'A movement that takes what operators moved on one wallet or merchant in the rolling window above this many minor units waits for a checker.',
   },
   SETTLE_LEDGER_MOVEMENT_WINDOW_MS: {
     type: 'duration-ms',
@@ -74,7 +79,8 @@ export const ledgerSettings = defineConfig({
     min: 60_000,
     max: makerCheckerDurationMsMax,
     default: 86_400_000,
-    description: 'How long a movement waits for its checker; after that it can no longer be approved (status expired) and must be asked again.',
+    description:
+      'How long a movement waits for its checker; after that it can no longer be approved (status expired) and must be asked again.',
   },
 });
 

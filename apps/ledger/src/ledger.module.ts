@@ -26,7 +26,12 @@ import { SettlePaymentConsumer } from './settle-payment/settle-payment.consumer'
  * (config, logger, DataSource, health, admin guard) is provided globally by bootstrapService.
  */
 @Module({
-  imports: [MessagingModule.forService({ consumers: [OpenAccountsConsumer, SettlePaymentConsumer], outboxListeners: [SettlementMetrics] })],
+  imports: [
+    MessagingModule.forService({
+      consumers: [OpenAccountsConsumer, SettlePaymentConsumer],
+      outboxListeners: [SettlementMetrics],
+    }),
+  ],
   // One controller per admin use case (each folder holds its handler, route and tests).
   controllers: [
     SetFeeScheduleController,
@@ -41,6 +46,13 @@ import { SettlePaymentConsumer } from './settle-payment/settle-payment.consumer'
     StatementsController,
     CheckJournalController,
   ],
-  providers: [MakerChecker, SetFeeScheduleHandler, FundWalletHandler, RefundPaymentHandler, PayOutHandler, DecideApprovalHandler],
+  providers: [
+    MakerChecker,
+    SetFeeScheduleHandler,
+    FundWalletHandler,
+    RefundPaymentHandler,
+    PayOutHandler,
+    DecideApprovalHandler,
+  ],
 })
 export class LedgerModule {}

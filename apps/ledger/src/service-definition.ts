@@ -9,5 +9,8 @@ export const serviceDefinition: ServiceDefinition<typeof ledgerConfig> = {
   name: 'ledger',
   module: LedgerModule,
   config: ledgerConfig,
-  migrationSources: [messagingMigrations, { namespace: 'ledger', directory: path.join(__dirname, '..', 'migrations') }],
+  migrationSources: [
+    messagingMigrations,
+    { namespace: 'ledger', directory: path.join(__dirname, '..', 'migrations') },
+  ],
 };

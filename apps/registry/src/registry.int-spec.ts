@@ -27,18 +27,40 @@ describeServiceShell(withTestIssuerJwks, {
 
 describe('the production composition', () => {
   it('does not start without the token issuer’s keys, nor with half a TLS configuration', async () => {
-    await expect(startTestService(serviceDefinition, { env: { SETTLE_KAFKA_TOPIC_PREFIX: 'shell-closed.' } })).rejects.toThrow(/SETTLE_AUTH_JWKS_URL and SETTLE_AUTH_JWKS/);
     await expect(
-      startTestService(serviceDefinition, { env: { SETTLE_KAFKA_TOPIC_PREFIX: 'shell-closed.', SETTLE_AUTH_JWKS: JSON.stringify(issuer.jwks()), SETTLE_HTTP_TLS_CERT_FILE: '/nonexistent/cert.pem' } }),
-    ).rejects.toThrow(/SETTLE_HTTP_TLS_CERT_FILE and SETTLE_HTTP_TLS_KEY_FILE must be set together/);
+      startTestService(serviceDefinition, { env: { SETTLE_KAFKA_TOPIC_PREFIX: 'shell-closed.' } }),
+    ).rejects.toThrow(/SETTLE_AUTH_JWKS_URL and SETTLE_AUTH_JWKS/);
+    await expect(
+      startTestService(serviceDefinition, {
+        env: {
+          SETTLE_KAFKA_TOPIC_PREFIX: 'shell-closed.',
+          SETTLE_AUTH_JWKS: JSON.stringify(issuer.jwks()),
+          SETTLE_HTTP_TLS_CERT_FILE: '/nonexistent/cert.pem',
+        },
+      }),
+    ).rejects.toThrow(
+      /SETTLE_HTTP_TLS_CERT_FILE and SETTLE_HTTP_TLS_KEY_FILE must be set together/,
+    );
   });
 
   it('answers 401 on device-facing routes without a bound token, and signs nothing without key custody', async () => {
-    const service = await startTestService(serviceDefinition, { env: { SETTLE_KAFKA_TOPIC_PREFIX: 'shell-closed.', SETTLE_AUTH_JWKS: JSON.stringify(issuer.jwks()) } });
+    const service = await startTestService(serviceDefinition, {
+      env: {
+        SETTLE_KAFKA_TOPIC_PREFIX: 'shell-closed.',
+        SETTLE_AUTH_JWKS: JSON.stringify(issuer.jwks()),
+      },
+    });
     try {
       for (const path of ['/v1/devices/dev_1/check-ins', '/v1/terminals/ter_1/credential']) {
-        const response = await fetch(`${service.url}${path}`, { method: 'POST', headers: { authorization: 'Bearer anything' } });
-        expect({ path, status: response.status, code: ((await response.json()) as { code: string }).code }).toEqual({ path, status: 401, code: 'UNAUTHORIZED' });
+        const response = await fetch(`${service.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer anything' },
+        });
+        expect({
+          path,
+          status: response.status,
+          code: ((await response.json()) as { code: string }).code,
+        }).toEqual({ path, status: 401, code: 'UNAUTHORIZED' });
       }
       const keys = await fetch(`${service.url}/v1/credential-keys`);
       expect(await keys.json()).toEqual({ keys: [] });

@@ -17,7 +17,10 @@ import { CredentialSigner } from './credentials/credential-signer';
 import { DeviceOfflineStateController } from './device-offline-state/device-offline-state.controller';
 import { DEVICE_AUTHENTICATOR } from './device-authentication/device-authenticator';
 import { DeviceOnlyGuard } from './device-authentication/device-only.guard';
-import { RegistryBindingKeys, RegistryBindingKeysModule } from './device-authentication/registry-binding-keys';
+import {
+  RegistryBindingKeys,
+  RegistryBindingKeysModule,
+} from './device-authentication/registry-binding-keys';
 import { ResourceGuardDeviceAuthenticator } from './device-authentication/resource-guard-device-authenticator';
 import { IssueEnrolmentCodeController } from './issue-enrolment-code/issue-enrolment-code.controller';
 import { IssueEnrolmentCodeHandler } from './issue-enrolment-code/issue-enrolment-code.handler';
@@ -74,22 +77,48 @@ const adminHandlers = [
  * authenticator instead; the resource guard is then not composed (nor its configuration checked).
  */
 export function registryModuleMetadata(deviceAuthenticator?: Provider): ModuleMetadata {
-  const deviceAuthentication: { imports: NonNullable<ModuleMetadata['imports']>; providers: Provider[] } = deviceAuthenticator
+  const deviceAuthentication: {
+    imports: NonNullable<ModuleMetadata['imports']>;
+    providers: Provider[];
+  } = deviceAuthenticator
     ? { imports: [], providers: [deviceAuthenticator] }
     : {
         imports: [
           RegistryBindingKeysModule,
           ResourceGuardModule.forService({
             imports: [RegistryBindingKeysModule],
-            keyStatus: { useFactory: (keys: RegistryBindingKeys) => keys, inject: [RegistryBindingKeys] },
+            keyStatus: {
+              useFactory: (keys: RegistryBindingKeys) => keys,
+              inject: [RegistryBindingKeys],
+            },
           }),
         ],
         providers: [{ provide: DEVICE_AUTHENTICATOR, useClass: ResourceGuardDeviceAuthenticator }],
       };
   return {
-    imports: [MessagingModule.forService({ consumers: [AttestationResultsConsumer, AccountStatusConsumer] }), ...deviceAuthentication.imports],
-    controllers: [...adminControllers, EnrolmentController, CredentialKeysController, TerminalCredentialController, CheckInController],
-    providers: [...adminHandlers, EnrolmentHandler, keyCustodyProvider, CredentialSigner, TerminalCredentialHandler, CheckInHandler, DeviceOnlyGuard, ...deviceAuthentication.providers],
+    imports: [
+      MessagingModule.forService({
+        consumers: [AttestationResultsConsumer, AccountStatusConsumer],
+      }),
+      ...deviceAuthentication.imports,
+    ],
+    controllers: [
+      ...adminControllers,
+      EnrolmentController,
+      CredentialKeysController,
+      TerminalCredentialController,
+      CheckInController,
+    ],
+    providers: [
+      ...adminHandlers,
+      EnrolmentHandler,
+      keyCustodyProvider,
+      CredentialSigner,
+      TerminalCredentialHandler,
+      CheckInHandler,
+      DeviceOnlyGuard,
+      ...deviceAuthentication.providers,
+    ],
   };
 }
 

@@ -11,7 +11,11 @@ export const serviceDefinition: ServiceDefinition<typeof registryConfig> = {
   module: RegistryModule,
   config: registryConfig,
   // The guard's tables (its DPoP replay cache; the registry reads binding-key states from its own keys).
-  migrationSources: [messagingMigrations, resourceGuardMigrations, { namespace: 'registry', directory: path.join(__dirname, '..', 'migrations') }],
+  migrationSources: [
+    messagingMigrations,
+    resourceGuardMigrations,
+    { namespace: 'registry', directory: path.join(__dirname, '..', 'migrations') },
+  ],
   // TLS ends in the process when the files are set: token-binding mode checks each connection's exporter.
   httpsOptions: httpTlsServerOptions,
 };

@@ -32,35 +32,40 @@ export const tokenIssuerSettings = defineConfig({
     min: 60_000,
     max: 7 * 24 * 3_600_000,
     default: 12 * 3_600_000,
-    description: 'Longest a session lives from its start; no token of it expires later, refresh is refused after it.',
+    description:
+      'Longest a session lives from its start; no token of it expires later, refresh is refused after it.',
   },
   SETTLE_TOKEN_ISSUER_CLOCK_SKEW_MS: {
     type: 'duration-ms',
     min: 0,
     max: 300_000,
     default: 60_000,
-    description: 'Clock skew tolerated between the issuer and resource servers: how long a retired signing key stays in the JWKS past the token lifetime. (The DPoP iat window is the resource guard’s, the same for every service.)',
+    description:
+      'Clock skew tolerated between the issuer and resource servers: how long a retired signing key stays in the JWKS past the token lifetime. (The DPoP iat window is the resource guard’s, the same for every service.)',
   },
   SETTLE_TOKEN_ISSUER_JWKS_PREPUBLISH_MS: {
     type: 'duration-ms',
     min: 0,
     max: 30 * 24 * 3_600_000,
     default: 24 * 3_600_000,
-    description: 'How long before its activation a new token-signing key appears in the JWKS (longer than any JWKS cache).',
+    description:
+      'How long before its activation a new token-signing key appears in the JWKS (longer than any JWKS cache).',
   },
   SETTLE_TOKEN_ISSUER_BINDING_MODES: {
     type: 'string',
     default: 'token-binding',
     pattern: /^(token-binding|dpop)(,(token-binding|dpop))?$/,
     patternDescription: 'token-binding, dpop, or both separated by a comma',
-    description: 'How devices may prove their binding key at session start: RFC 8471 token binding over this TLS connection, RFC 9449 DPoP, or both.',
+    description:
+      'How devices may prove their binding key at session start: RFC 8471 token binding over this TLS connection, RFC 9449 DPoP, or both.',
   },
   SETTLE_TOKEN_ISSUER_PUBLIC_URL: {
     type: 'string',
     default: '',
     pattern: /^https?:\/\/[^\s/]+$/,
     patternDescription: 'scheme://host[:port] without a path',
-    description: 'The issuer’s URL as devices see it (the DPoP `htu` is checked against it). Empty: taken from the request’s Host header and the connection’s scheme.',
+    description:
+      'The issuer’s URL as devices see it (the DPoP `htu` is checked against it). Empty: taken from the request’s Host header and the connection’s scheme.',
   },
   SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE: {
     type: 'string',
@@ -73,26 +78,30 @@ export const tokenIssuerSettings = defineConfig({
     default: 'https://android.googleapis.com/attestation/status',
     pattern: /^(https:\/\/\S+|off)$/,
     patternDescription: 'an https URL, or off',
-    description: 'Where Google’s Android attestation status list is fetched for fresh attestation (stored in token_issuer_android_revocation_status); only with an Android policy. `off`: not fetched — development only (an empty value is unset: the default URL).',
+    description:
+      'Where Google’s Android attestation status list is fetched for fresh attestation (stored in token_issuer_android_revocation_status); only with an Android policy. `off`: not fetched — development only (an empty value is unset: the default URL).',
   },
   SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_REFRESH_MS: {
     type: 'duration-ms',
     min: 60_000,
     max: 86_400_000,
     default: 3_600_000,
-    description: 'How often each replica fetches the Android status list (and reads back the stored copy).',
+    description:
+      'How often each replica fetches the Android status list (and reads back the stored copy).',
   },
   SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_AGE_MAX_MS: {
     type: 'duration-ms',
     min: 3_600_000,
     max: 30 * 86_400_000,
     default: 86_400_000,
-    description: 'Oldest stored copy of the Android status list relied on: fresh Android evidence is refused (REVOCATION_STATUS_LIST_STALE) once the copy is older, or while none was ever fetched.',
+    description:
+      'Oldest stored copy of the Android status list relied on: fresh Android evidence is refused (REVOCATION_STATUS_LIST_STALE) once the copy is older, or while none was ever fetched.',
   },
   SETTLE_TOKEN_ISSUER_ANDROID_REVOCATION_LIST_CA_FILE: {
     type: 'string',
     default: '',
-    description: 'PEM file of the CA certificate(s) trusted for the status list’s HTTPS server instead of the system roots (a mirror). Empty: the system roots.',
+    description:
+      'PEM file of the CA certificate(s) trusted for the status list’s HTTPS server instead of the system roots (a mirror). Empty: the system roots.',
   },
   SETTLE_TOKEN_ISSUER_APPLE_APP_ID: {
     type: 'string',
@@ -107,7 +116,8 @@ export const tokenIssuerSettings = defineConfig({
     min: 1,
     max: 100_000,
     default: 10,
-    description: 'Session starts and refreshes per binding key per minute (token bucket in PostgreSQL, shared by all replicas; burst = the same number).',
+    description:
+      'Session starts and refreshes per binding key per minute (token bucket in PostgreSQL, shared by all replicas; burst = the same number).',
   },
   SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE: {
     type: 'integer',
@@ -128,7 +138,13 @@ export const tokenIssuerSettings = defineConfig({
 });
 
 /** Every environment variable the token-issuer service reads. */
-export const tokenIssuerConfig = defineServiceConfig('token-issuer', messagingConfig, keyCustodyConfig, httpTlsConfig, tokenIssuerSettings);
+export const tokenIssuerConfig = defineServiceConfig(
+  'token-issuer',
+  messagingConfig,
+  keyCustodyConfig,
+  httpTlsConfig,
+  tokenIssuerSettings,
+);
 
 /** The token issuer's values as injected under SERVICE_CONFIG. */
 export interface TokenIssuerSettings {
@@ -152,6 +168,8 @@ export interface TokenIssuerSettings {
 }
 
 /** The binding modes of a deployment, parsed. */
-export function bindingModesOf(settings: Pick<TokenIssuerSettings, 'SETTLE_TOKEN_ISSUER_BINDING_MODES'>): readonly BindingMode[] {
+export function bindingModesOf(
+  settings: Pick<TokenIssuerSettings, 'SETTLE_TOKEN_ISSUER_BINDING_MODES'>,
+): readonly BindingMode[] {
   return settings.SETTLE_TOKEN_ISSUER_BINDING_MODES.split(',') as BindingMode[];
 }

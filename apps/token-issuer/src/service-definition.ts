@@ -11,7 +11,11 @@ export const serviceDefinition: ServiceDefinition<typeof tokenIssuerConfig> = {
   module: TokenIssuerModule,
   config: tokenIssuerConfig,
   // resource-guard: its DPoP replay table, shared with the guard's rule (sessions/binding-proof.ts).
-  migrationSources: [messagingMigrations, resourceGuardMigrations, { namespace: 'token-issuer', directory: path.join(__dirname, '..', 'migrations') }],
+  migrationSources: [
+    messagingMigrations,
+    resourceGuardMigrations,
+    { namespace: 'token-issuer', directory: path.join(__dirname, '..', 'migrations') },
+  ],
   // TLS ends in this process: token binding signs over each connection's TLS exporter (DESIGN §7).
   httpsOptions: httpTlsServerOptions,
 };

@@ -5,7 +5,10 @@ import { AndroidRevocationStatus } from './attestation/android-revocation-status
 import { FreshAttestation } from './attestation/fresh-attestation';
 import { JwksController } from './keys/jwks.controller';
 import { TokenSigner } from './keys/token-signer';
-import { AttestationLevelsConsumer, RegistryProjectionConsumer } from './projection/registry-projection.consumer';
+import {
+  AttestationLevelsConsumer,
+  RegistryProjectionConsumer,
+} from './projection/registry-projection.consumer';
 import { SessionSweeper } from './sessions/session-sweeper';
 import { SessionHandler } from './sessions/session.handler';
 import { SessionsController } from './sessions/sessions.controller';
@@ -16,8 +19,19 @@ import { SessionsController } from './sessions/sessions.controller';
  * is provided globally by bootstrapService.
  */
 @Module({
-  imports: [MessagingModule.forService({ consumers: [RegistryProjectionConsumer, AttestationLevelsConsumer] })],
+  imports: [
+    MessagingModule.forService({
+      consumers: [RegistryProjectionConsumer, AttestationLevelsConsumer],
+    }),
+  ],
   controllers: [SessionsController, JwksController],
-  providers: [keyCustodyProvider, TokenSigner, SessionHandler, FreshAttestation, AndroidRevocationStatus, SessionSweeper],
+  providers: [
+    keyCustodyProvider,
+    TokenSigner,
+    SessionHandler,
+    FreshAttestation,
+    AndroidRevocationStatus,
+    SessionSweeper,
+  ],
 })
 export class TokenIssuerModule {}

@@ -22,7 +22,9 @@ describe('the verifier OpenAPI document', () => {
     const response = await kit.bound({ method: 'GET', path: '/docs-json' });
     expect(response.status).toBe(200);
     const served = JSON.parse(response.body) as { paths: Record<string, Record<string, unknown>> };
-    const routes = Object.entries(served.paths).flatMap(([route, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${route}`));
+    const routes = Object.entries(served.paths).flatMap(([route, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${route}`),
+    );
     expect(routes).toEqual(
       expect.arrayContaining([
         'POST /v1/uploads',

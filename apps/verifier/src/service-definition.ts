@@ -12,12 +12,22 @@ export const serviceDefinition: ServiceDefinition<typeof verifierConfig> = {
   module: VerifierModule,
   config: verifierConfig,
   // The guard's tables: binding-key states fed from Kafka, the DPoP replay cache.
-  migrationSources: [messagingMigrations, resourceGuardMigrations, { namespace: 'verifier', directory: path.join(__dirname, '..', 'migrations') }],
+  migrationSources: [
+    messagingMigrations,
+    resourceGuardMigrations,
+    { namespace: 'verifier', directory: path.join(__dirname, '..', 'migrations') },
+  ],
   // TLS ends in the process when the files are set: token-binding mode checks each connection's exporter.
   httpsOptions: httpTlsServerOptions,
   // POST /v1/uploads takes CBOR as bytes, and JSON, both within the upload's body limit (the largest
   // legitimate body of the service), named in the 413.
-  rawBodies: [{ mediaTypes: ['application/cbor'], limitBytes: uploadBodySizeMaxBytes, limitName: 'uploadBodySizeMaxBytes' }],
+  rawBodies: [
+    {
+      mediaTypes: ['application/cbor'],
+      limitBytes: uploadBodySizeMaxBytes,
+      limitName: 'uploadBodySizeMaxBytes',
+    },
+  ],
   jsonBodyLimitBytes: uploadBodySizeMaxBytes,
   jsonBodyLimitName: 'uploadBodySizeMaxBytes',
 };

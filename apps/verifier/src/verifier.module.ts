@@ -18,7 +18,10 @@ import { PaymentUploadedConsumer } from './verify-payment/payment-uploaded.consu
 
 /** What the consumers (instantiated in MessagingModule's scope) and the controllers share. */
 @Global()
-@Module({ providers: [keyCustodyProvider, ReceiptSigner], exports: [keyCustodyProvider, ReceiptSigner] })
+@Module({
+  providers: [keyCustodyProvider, ReceiptSigner],
+  exports: [keyCustodyProvider, ReceiptSigner],
+})
 class VerifierSharedModule {}
 
 /**
@@ -33,7 +36,13 @@ class VerifierSharedModule {}
     VerifierSharedModule,
     ResourceGuardModule.forService(),
     MessagingModule.forService({
-      consumers: [AttestationRequestsConsumer, BindingKeyLifecycleConsumer, RegistryProjectionConsumer, PaymentUploadedConsumer, SettlementOutcomesConsumer],
+      consumers: [
+        AttestationRequestsConsumer,
+        BindingKeyLifecycleConsumer,
+        RegistryProjectionConsumer,
+        PaymentUploadedConsumer,
+        SettlementOutcomesConsumer,
+      ],
       outboxListeners: [VerificationMetrics],
     }),
   ],

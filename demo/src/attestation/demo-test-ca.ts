@@ -41,11 +41,32 @@ export function pemOf(der: Uint8Array): string {
 
 /** Makes a new demo CA (P-256, in memory: its keys live as long as the demo process). */
 export async function createDemoTestCa(now: Date = new Date()): Promise<DemoTestCa> {
-  const validity = { notBefore: new Date(now.getTime() - demoCertificateBackdateMs), notAfter: new Date(now.getTime() + demoCertificateValidityMs) };
+  const validity = {
+    notBefore: new Date(now.getTime() - demoCertificateBackdateMs),
+    notAfter: new Date(now.getTime() + demoCertificateValidityMs),
+  };
   const root = await createTestRoot(`CN=${demoTestCaLabel}, O=settle demo`);
-  const intermediate = await issueTestCertificate({ issuer: root, subject: 'CN=DEMO TEST CA intermediate, O=settle demo', ca: true, serialNumber: '0d', ...validity });
-  const attestationKey = await issueTestCertificate({ issuer: intermediate, subject: 'CN=DEMO TEST attestation key, O=settle demo', ca: true, serialNumber: '0e', ...validity });
-  return { label: demoTestCaLabel, root, rootPem: pemOf(root.der), attestationKey, chainAbove: [attestationKey.der, intermediate.der, root.der] };
+  const intermediate = await issueTestCertificate({
+    issuer: root,
+    subject: 'CN=DEMO TEST CA intermediate, O=settle demo',
+    ca: true,
+    serialNumber: '0d',
+    ...validity,
+  });
+  const attestationKey = await issueTestCertificate({
+    issuer: intermediate,
+    subject: 'CN=DEMO TEST attestation key, O=settle demo',
+    ca: true,
+    serialNumber: '0e',
+    ...validity,
+  });
+  return {
+    label: demoTestCaLabel,
+    root,
+    rootPem: pemOf(root.der),
+    attestationKey,
+    chainAbove: [attestationKey.der, intermediate.der, root.der],
+  };
 }
 
 /**
@@ -53,19 +74,30 @@ export async function createDemoTestCa(now: Date = new Date()): Promise<DemoTest
  * production Android policy with the demo CA as its only trust anchor and the test app's identity.
  * Format `none` stays refused: every key the demo registers is attested.
  */
-export function demoAttestationPolicy(ca: DemoTestCa): { android: Record<string, unknown>; terminal: Record<string, unknown> } {
+export function demoAttestationPolicy(ca: DemoTestCa): {
+  android: Record<string, unknown>;
+  terminal: Record<string, unknown>;
+} {
   // Terminals are a class of their own (the policy follows the registered class, never the evidence);
   // the demo's terminals attest like its phones, through the demo CA.
   const trusted = {
     trustAnchors: [{ name: ca.label, certificate: ca.rootPem }],
-    applications: [{ packageName: testPackageName, signingCertificateSha256: [testSigningCertificateSha256] }],
+    applications: [
+      { packageName: testPackageName, signingCertificateSha256: [testSigningCertificateSha256] },
+    ],
   };
   return { android: trusted, terminal: trusted };
 }
 
 async function publicKeyOf(publicJwk: object): Promise<webcrypto.CryptoKey> {
   const { kty, crv, x, y } = publicJwk as Record<string, string>;
-  return webcrypto.subtle.importKey('jwk', { kty, crv, x, y, key_ops: ['verify'] } as webcrypto.JsonWebKey, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+  return webcrypto.subtle.importKey(
+    'jwk',
+    { kty, crv, x, y, key_ops: ['verify'] } as webcrypto.JsonWebKey,
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    true,
+    ['verify'],
+  );
 }
 
 let leafSerial = 0x100;
@@ -75,7 +107,12 @@ let leafSerial = 0x100;
  * app writes it (SIGN only, generated, per-use user authentication, verified boot, locked), chained to
  * the demo CA. Only the demo CA trusts it.
  */
-export async function demoAndroidEvidence(ca: DemoTestCa, publicJwk: object, challenge: Uint8Array, now: Date = new Date()): Promise<Uint8Array> {
+export async function demoAndroidEvidence(
+  ca: DemoTestCa,
+  publicJwk: object,
+  challenge: Uint8Array,
+  now: Date = new Date(),
+): Promise<Uint8Array> {
   // The certificate carries only the public key; the private one stays in the device's keystore.
   const publicKey = await publicKeyOf(publicJwk);
   const leaf = await issueTestCertificate({
@@ -92,7 +129,12 @@ export async function demoAndroidEvidence(ca: DemoTestCa, publicJwk: object, cha
 
 /** The attestor the demo's devices use: android-key evidence from the demo CA. */
 export function demoAttestor(ca: DemoTestCa): KeyAttestor {
-  return async (key, challenge) => ({ format: 'android-key', evidence: Buffer.from(await demoAndroidEvidence(ca, key.publicJwk, challenge)).toString('base64url') });
+  return async (key, challenge) => ({
+    format: 'android-key',
+    evidence: Buffer.from(await demoAndroidEvidence(ca, key.publicJwk, challenge)).toString(
+      'base64url',
+    ),
+  });
 }
 
 /** The KeyDescription extension (Android's attestation record) carrying the registry's challenge. */

@@ -24,7 +24,9 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-export async function startOtlpReceiver(options: { readonly host?: string; readonly port?: number } = {}): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(
+  options: { readonly host?: string; readonly port?: number } = {},
+): Promise<OtlpReceiver> {
   const kept: CollectedSpan[] = [];
   let refused = 0;
   // Spans are kept before the answer goes out: an exporter's flush that resolved has its spans here.
@@ -47,14 +49,21 @@ export async function startOtlpReceiver(options: { readonly host?: string; reado
     url: `http://${address}:${port}`,
     spans: () => kept,
     // By start; of two starting together the longer first (a parent and the child it started at once).
-    trace: (traceId) => kept.filter((span) => span.traceId === traceId).sort((left, right) => left.startMs - right.startMs || right.endMs - left.endMs),
+    trace: (traceId) =>
+      kept
+        .filter((span) => span.traceId === traceId)
+        .sort((left, right) => left.startMs - right.startMs || right.endMs - left.endMs),
     refused: () => refused,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
 /** Answers one request, keeping the spans it carried first; resolves false if it could not be read. */
-async function receive(request: IncomingMessage, response: ServerResponse, keep: (spans: CollectedSpan[]) => void): Promise<boolean> {
+async function receive(
+  request: IncomingMessage,
+  response: ServerResponse,
+  keep: (spans: CollectedSpan[]) => void,
+): Promise<boolean> {
   const path = (request.url ?? '').split('?')[0];
   if (request.method !== 'POST' || !path?.startsWith('/v1/')) {
     response.writeHead(404).end();
@@ -71,11 +80,15 @@ async function receive(request: IncomingMessage, response: ServerResponse, keep:
   }
   if (!String(request.headers['content-type'] ?? '').includes('json')) {
     // Protobuf is not read here: the exporter in this project sends JSON.
-    response.writeHead(415, { 'content-type': 'application/json' }).end('{"message":"send OTLP/HTTP JSON"}');
+    response
+      .writeHead(415, { 'content-type': 'application/json' })
+      .end('{"message":"send OTLP/HTTP JSON"}');
     return false;
   }
   try {
-    const text = (request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8');
+    const text = (
+      request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body
+    ).toString('utf8');
     keep(spansFromOtlpJson(JSON.parse(text)));
     response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     return true;

@@ -20,15 +20,19 @@ export interface CollectedSpan {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const arrayOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** A nanosecond timestamp (decimal string, number, or protobuf-JS long bits) as epoch milliseconds. */
 export function nanosToMs(value: unknown): number {
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(BigInt(value) / 1_000n) / 1_000;
+  if (typeof value === 'string' && /^\d+$/.test(value))
+    return Number(BigInt(value) / 1_000n) / 1_000;
   if (typeof value === 'number') return value / 1e6;
   if (isObject(value) && typeof value['low'] === 'number' && typeof value['high'] === 'number') {
-    return Number(((BigInt(value['high'] >>> 0) << 32n) | BigInt(value['low'] >>> 0)) / 1_000n) / 1_000;
+    return (
+      Number(((BigInt(value['high'] >>> 0) << 32n) | BigInt(value['low'] >>> 0)) / 1_000n) / 1_000
+    );
   }
   return Number.NaN;
 }
@@ -45,7 +49,9 @@ function scalarOf(value: unknown): string | number | boolean {
 
 function attributesOf(list: unknown): Record<string, string | number | boolean> {
   const attributes: Record<string, string | number | boolean> = {};
-  for (const entry of arrayOf(list)) if (isObject(entry) && typeof entry['key'] === 'string') attributes[entry['key']] = scalarOf(entry['value']);
+  for (const entry of arrayOf(list))
+    if (isObject(entry) && typeof entry['key'] === 'string')
+      attributes[entry['key']] = scalarOf(entry['value']);
   return attributes;
 }
 
@@ -62,7 +68,9 @@ export function spansFromOtlpJson(body: unknown): CollectedSpan[] {
   const spans: CollectedSpan[] = [];
   for (const resourceSpans of arrayOf(isObject(body) ? body['resourceSpans'] : undefined)) {
     if (!isObject(resourceSpans)) continue;
-    const resource = attributesOf(isObject(resourceSpans['resource']) ? resourceSpans['resource']['attributes'] : undefined);
+    const resource = attributesOf(
+      isObject(resourceSpans['resource']) ? resourceSpans['resource']['attributes'] : undefined,
+    );
     const service = String(resource['service.name'] ?? 'unknown');
     for (const scopeSpans of arrayOf(resourceSpans['scopeSpans'])) {
       if (!isObject(scopeSpans)) continue;
@@ -72,7 +80,13 @@ export function spansFromOtlpJson(body: unknown): CollectedSpan[] {
         const spanId = hexId(span['spanId'], 16);
         const startMs = nanosToMs(span['startTimeUnixNano']);
         const endMs = nanosToMs(span['endTimeUnixNano']);
-        if (traceId === null || spanId === null || !Number.isFinite(startMs) || !Number.isFinite(endMs)) continue;
+        if (
+          traceId === null ||
+          spanId === null ||
+          !Number.isFinite(startMs) ||
+          !Number.isFinite(endMs)
+        )
+          continue;
         spans.push({
           traceId,
           spanId,
@@ -83,7 +97,10 @@ export function spansFromOtlpJson(body: unknown): CollectedSpan[] {
           startMs,
           endMs,
           attributes: attributesOf(span['attributes']),
-          statusCode: isObject(span['status']) && typeof span['status']['code'] === 'number' ? span['status']['code'] : 0,
+          statusCode:
+            isObject(span['status']) && typeof span['status']['code'] === 'number'
+              ? span['status']['code']
+              : 0,
         });
       }
     }

@@ -9,7 +9,9 @@ function recorder(isTTY: boolean): ProgressOutput & { text: string } {
 describe('progress', () => {
   it('draws a bar of filled and empty cells with counts, percent and time', () => {
     const line = renderBar('payments', 5, 20, 2_500);
-    expect(line).toContain(`${'█'.repeat(progressBarWidthChars / 4)}${'░'.repeat((progressBarWidthChars * 3) / 4)}`);
+    expect(line).toContain(
+      `${'█'.repeat(progressBarWidthChars / 4)}${'░'.repeat((progressBarWidthChars * 3) / 4)}`,
+    );
     expect(line).toMatch(/ 5\/20 {2}25% {2}2\.5 s$/);
     expect(renderBar('empty', 0, 0, 0)).toContain('█'.repeat(progressBarWidthChars));
   });
@@ -36,7 +38,12 @@ describe('progress', () => {
     for (let index = 0; index < 8; index++) progress.advance();
     progress.finish('all confirmed');
     expect(output.text).not.toContain('\r');
-    expect(output.text.trim().split('\n').map((line) => line.trim())).toEqual([
+    expect(
+      output.text
+        .trim()
+        .split('\n')
+        .map((line) => line.trim()),
+    ).toEqual([
       'settlement: 0/8 (0%) 0.0 s',
       'settlement: 2/8 (25%) 0.0 s',
       'settlement: 4/8 (50%) 0.0 s',

@@ -24,7 +24,13 @@ export interface ProgressOptions {
 }
 
 /** The bar for `done` of `total`: filled and empty cells, then counts and percent. */
-export function renderBar(label: string, done: number, total: number, elapsedMs: number, note = ''): string {
+export function renderBar(
+  label: string,
+  done: number,
+  total: number,
+  elapsedMs: number,
+  note = '',
+): string {
   const ratio = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(ratio * progressBarWidthChars);
   const bar = '█'.repeat(filled) + '░'.repeat(progressBarWidthChars - filled);
@@ -33,7 +39,13 @@ export function renderBar(label: string, done: number, total: number, elapsedMs:
 }
 
 /** The plain line for `done` of `total` (no terminal). */
-export function renderPlainLine(label: string, done: number, total: number, elapsedMs: number, note = ''): string {
+export function renderPlainLine(
+  label: string,
+  done: number,
+  total: number,
+  elapsedMs: number,
+  note = '',
+): string {
   const percent = total > 0 ? Math.floor((Math.min(done, total) / total) * 100) : 100;
   return `  ${label}: ${done}/${total} (${percent}%) ${(elapsedMs / 1000).toFixed(1)} s${note ? `  ${note}` : ''}`;
 }
@@ -101,7 +113,12 @@ export class Progress {
     const now = this.now();
     const elapsedMs = now - this.startedMs;
     if (this.tty) {
-      if (kind === 'progress' && now - this.lastDrawMs < progressRedrawIntervalMs && this.done < this.total) return;
+      if (
+        kind === 'progress' &&
+        now - this.lastDrawMs < progressRedrawIntervalMs &&
+        this.done < this.total
+      )
+        return;
       this.lastDrawMs = now;
       const line = renderBar(this.label, this.done, this.total, elapsedMs, this.note);
       const width = this.output.columns ?? 0;
@@ -109,12 +126,20 @@ export class Progress {
       return;
     }
     // Plain lines: the start, each further step of progressPlainStepPercent, and the end.
-    const step = this.total > 0 ? Math.floor((this.done / this.total) * (100 / progressPlainStepPercent)) : 0;
+    const step =
+      this.total > 0 ? Math.floor((this.done / this.total) * (100 / progressPlainStepPercent)) : 0;
     // The last step is left to `finish`, which prints it once with its note.
-    const due = kind === 'start' ? this.lastPlainDone < 0 : kind === 'progress' ? step > this.lastPlainStep && this.done < this.total : this.done !== this.lastPlainDone || this.note !== '';
+    const due =
+      kind === 'start'
+        ? this.lastPlainDone < 0
+        : kind === 'progress'
+          ? step > this.lastPlainStep && this.done < this.total
+          : this.done !== this.lastPlainDone || this.note !== '';
     if (!due) return;
     this.lastPlainStep = step;
     this.lastPlainDone = this.done;
-    this.output.write(`${renderPlainLine(this.label, this.done, this.total, elapsedMs, this.note)}\n`);
+    this.output.write(
+      `${renderPlainLine(this.label, this.done, this.total, elapsedMs, this.note)}\n`,
+    );
   }
 }

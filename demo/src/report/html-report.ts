@@ -2,13 +2,25 @@
 // so it opens from disk anywhere and can be attached to a ticket).
 import { confirmationsText, type DemoSummary, formatMs } from './summary';
 import { histogram } from './statistics';
-import { escapeXml, histogramSvg, paymentPhases, phasesOf, type WaterfallSpan, waterfallSvg, waveformSvg } from './svg';
+import {
+  escapeXml,
+  histogramSvg,
+  paymentPhases,
+  phasesOf,
+  type WaterfallSpan,
+  waterfallSvg,
+  waveformSvg,
+} from './svg';
 
 export interface ReportInput {
   readonly summary: DemoSummary;
   readonly generatedAt: string;
   /** The traced payment's authorization recording (samples and rate), or null if it is missing. */
-  readonly authorizationAudio: { readonly samples: ArrayLike<number>; readonly sampleRateHz: number; readonly file: string } | null;
+  readonly authorizationAudio: {
+    readonly samples: ArrayLike<number>;
+    readonly sampleRateHz: number;
+    readonly file: string;
+  } | null;
   /** Every span of the traced payment's trace that arrived (the services' and the demo terminal's). */
   readonly traceSpans: readonly WaterfallSpan[];
   /** Said next to the trace, e.g. why some spans are missing. */
@@ -25,32 +37,53 @@ function keyValueTable(rows: ReadonlyArray<readonly [string, string]>): string {
 
 function countsCell(counts: Readonly<Record<string, number>>): string {
   const entries = Object.entries(counts);
-  return entries.length === 0 ? '0' : `${entries.reduce((sum, [, count]) => sum + count, 0)} — ${entries.map(([code, count]) => `<code>${h(code)}</code> ${count}`).join(', ')}`;
+  return entries.length === 0
+    ? '0'
+    : `${entries.reduce((sum, [, count]) => sum + count, 0)} — ${entries.map(([code, count]) => `<code>${h(code)}</code> ${count}`).join(', ')}`;
 }
 
 function summarySection(summary: DemoSummary): string {
   const balancesMatching = summary.balances.filter((balance) => balance.matches).length;
   return keyValueTable([
     ['attestation', `<span class="ca">${h(summary.attestation)}</span>`],
-    ['merchant', `${h(summary.merchant)}, ${summary.terminals} terminals, ${summary.phones} phones`],
-    ['transactions', `${summary.transactions} in ${summary.uploads.batches} upload batches (largest ${summary.uploads.largest})`],
+    [
+      'merchant',
+      `${h(summary.merchant)}, ${summary.terminals} terminals, ${summary.phones} phones`,
+    ],
+    [
+      'transactions',
+      `${summary.transactions} in ${summary.uploads.batches} upload batches (largest ${summary.uploads.largest})`,
+    ],
     ['settled', String(summary.settled)],
     ['rejected at verification', countsCell(summary.rejected)],
     ['refused at upload', countsCell(summary.refused)],
-    ...(Object.keys(summary.settlementFailed).length > 0 ? [['settlement failed', countsCell(summary.settlementFailed)] as const] : []),
-    ...(summary.pending > 0 ? [['not final in time', `<b class="bad">${summary.pending}</b>`] as const] : []),
+    ...(Object.keys(summary.settlementFailed).length > 0
+      ? [['settlement failed', countsCell(summary.settlementFailed)] as const]
+      : []),
+    ...(summary.pending > 0
+      ? [['not final in time', `<b class="bad">${summary.pending}</b>`] as const]
+      : []),
     ['as documented', `${summary.asExpected.matching}/${summary.asExpected.total} cases`],
     ['balances match the ledger', `${balancesMatching}/${summary.balances.length}`],
-    ['upload → settled', `p50 ${formatMs(summary.latency.p50Ms)}, p99 ${formatMs(summary.latency.p99Ms)}, max ${formatMs(summary.latency.maxMs)} over ${summary.latency.count} payments`],
+    [
+      'upload → settled',
+      `p50 ${formatMs(summary.latency.p50Ms)}, p99 ${formatMs(summary.latency.p99Ms)}, max ${formatMs(summary.latency.maxMs)} over ${summary.latency.count} payments`,
+    ],
     ['confirmations verified offline', h(confirmationsText(summary))],
-    ['trace of one payment', `<code>${h(summary.trace.traceId)}</code> (transaction <code>${h(summary.trace.transactionId)}</code>)`],
+    [
+      'trace of one payment',
+      `<code>${h(summary.trace.traceId)}</code> (transaction <code>${h(summary.trace.transactionId)}</code>)`,
+    ],
   ]);
 }
 
 function casesTable(summary: DemoSummary): string {
   const rows = summary.cases
     .filter((line) => line.kind !== 'payment' || !line.asExpected)
-    .map((line) => `<tr class="${line.asExpected ? 'ok' : 'bad'}"><td>${line.asExpected ? '✓' : '✗'}</td><td>${h(line.kind)}</td><td>${h(line.story)}</td><td>${h(line.expected)}</td><td>${h(line.outcome)}</td><td><code>${h(line.transactionId.slice(0, 20))}…</code></td></tr>`)
+    .map(
+      (line) =>
+        `<tr class="${line.asExpected ? 'ok' : 'bad'}"><td>${line.asExpected ? '✓' : '✗'}</td><td>${h(line.kind)}</td><td>${h(line.story)}</td><td>${h(line.expected)}</td><td>${h(line.outcome)}</td><td><code>${h(line.transactionId.slice(0, 20))}…</code></td></tr>`,
+    )
     .join('');
   const honest = summary.cases.filter((line) => line.kind === 'payment');
   const honestLine = `<p>${honest.filter((line) => line.asExpected).length} of ${honest.length} honest payments settled as expected${honest.every((line) => line.asExpected) ? '' : ' (the others are listed)'}.</p>`;
@@ -59,14 +92,19 @@ function casesTable(summary: DemoSummary): string {
 
 function balancesTable(summary: DemoSummary): string {
   const rows = summary.balances
-    .map((balance) => `<tr class="${balance.matches ? 'ok' : 'bad'}"><td>${balance.matches ? '✓' : '✗'}</td><td><code>${h(balance.account)}</code></td><td>${h(balance.what)}</td><td class="num">${h(balance.expected)}</td><td class="num">${h(balance.ledger)}</td></tr>`)
+    .map(
+      (balance) =>
+        `<tr class="${balance.matches ? 'ok' : 'bad'}"><td>${balance.matches ? '✓' : '✗'}</td><td><code>${h(balance.account)}</code></td><td>${h(balance.what)}</td><td class="num">${h(balance.expected)}</td><td class="num">${h(balance.ledger)}</td></tr>`,
+    )
     .join('');
   return `<table class="grid"><tr><th></th><th>account</th><th>expected</th><th class="num">demo (minor units)</th><th class="num">ledger</th></tr>${rows}</table>`;
 }
 
 function traceSection(input: ReportInput): string {
   const phases = new Set(phasesOf(input.traceSpans).values());
-  const present = paymentPhases.map((phase) => `${phase} ${phases.has(phase) ? '✓' : '—'}`).join(' · ');
+  const present = paymentPhases
+    .map((phase) => `${phase} ${phases.has(phase) ? '✓' : '—'}`)
+    .join(' · ');
   const note = input.traceNote ? `<p class="note">${h(input.traceNote)}</p>` : '';
   return `<p>Trace <code>${h(input.summary.trace.traceId)}</code>: ${input.traceSpans.length} spans from ${h([...new Set(input.traceSpans.map((span) => span.service))].join(', ') || 'no service')}. Steps seen: ${present}.</p>${note}<div class="scroll">${waterfallSvg(input.traceSpans, { title: 'the trace of one payment' })}</div>`;
 }
@@ -89,12 +127,21 @@ footer{margin-top:32px;color:#777;font-size:12px}`;
 
 export function renderHtmlReport(input: ReportInput): string {
   const { summary } = input;
-  const bins = histogram(summary.latency.valuesMs, Math.min(20, Math.max(1, summary.latency.valuesMs.length)));
+  const bins = histogram(
+    summary.latency.valuesMs,
+    Math.min(20, Math.max(1, summary.latency.valuesMs.length)),
+  );
   const markers = [
-    ...(summary.latency.p50Ms === null ? [] : [{ value: summary.latency.p50Ms, label: `p50 ${formatMs(summary.latency.p50Ms)}` }]),
-    ...(summary.latency.p99Ms === null ? [] : [{ value: summary.latency.p99Ms, label: `p99 ${formatMs(summary.latency.p99Ms)}` }]),
+    ...(summary.latency.p50Ms === null
+      ? []
+      : [{ value: summary.latency.p50Ms, label: `p50 ${formatMs(summary.latency.p50Ms)}` }]),
+    ...(summary.latency.p99Ms === null
+      ? []
+      : [{ value: summary.latency.p99Ms, label: `p99 ${formatMs(summary.latency.p99Ms)}` }]),
   ];
-  const files = input.files.map((file) => `<li><code>${h(file.name)}</code> — ${h(file.what)}</li>`).join('');
+  const files = input.files
+    .map((file) => `<li><code>${h(file.name)}</code> — ${h(file.what)}</li>`)
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Offline settlement demo — ${h(input.generatedAt)}</title><style>${style}</style></head>

@@ -27,14 +27,20 @@ export const histogramBinsMax = 40;
  */
 export function histogram(values: readonly number[], binCount = 20): HistogramBin[] {
   if (values.length === 0) return [];
-  if (!Number.isInteger(binCount) || binCount < 1 || binCount > histogramBinsMax) throw new RangeError(`binCount must be an integer in 1…${histogramBinsMax}`);
+  if (!Number.isInteger(binCount) || binCount < 1 || binCount > histogramBinsMax)
+    throw new RangeError(`binCount must be an integer in 1…${histogramBinsMax}`);
   const min = Math.min(...values);
   const max = Math.max(...values);
   const width = niceWidth((max - min) / binCount);
   const start = Math.floor(min / width) * width;
   const count = Math.max(1, Math.floor((max - start) / width) + 1);
-  const bins = Array.from({ length: count }, (_, index) => ({ from: start + index * width, to: start + (index + 1) * width, count: 0 }));
-  for (const value of values) bins[Math.min(count - 1, Math.floor((value - start) / width))]!.count += 1;
+  const bins = Array.from({ length: count }, (_, index) => ({
+    from: start + index * width,
+    to: start + (index + 1) * width,
+    count: 0,
+  }));
+  for (const value of values)
+    bins[Math.min(count - 1, Math.floor((value - start) / width))]!.count += 1;
   return bins;
 }
 

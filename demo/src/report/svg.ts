@@ -3,12 +3,25 @@
 import { type HistogramBin } from './statistics';
 
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!);
+  return text.replace(
+    /[&<>"']/g,
+    (character) =>
+      ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!,
+  );
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
 /** Colours for series (services, bars), colour-blind-safe (Okabe–Ito). */
-export const palette = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'] as const;
+export const palette = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#56B4E9',
+  '#D55E00',
+  '#F0E442',
+  '#000000',
+] as const;
 
 export interface HistogramOptions {
   readonly width?: number;
@@ -20,7 +33,10 @@ export interface HistogramOptions {
 }
 
 /** A histogram: one bar per bin, counts on the y axis, bin edges on the x axis, optional markers. */
-export function histogramSvg(bins: readonly HistogramBin[], options: HistogramOptions = {}): string {
+export function histogramSvg(
+  bins: readonly HistogramBin[],
+  options: HistogramOptions = {},
+): string {
   const width = options.width ?? 720;
   const height = options.height ?? 260;
   const margin = { left: 44, right: 16, top: 28, bottom: 40 };
@@ -49,11 +65,17 @@ export function histogramSvg(bins: readonly HistogramBin[], options: HistogramOp
     .map((bin) => bin.from)
     .concat(to)
     // The last label ends at its tick, so it stays inside the chart.
-    .map((value, index, all) => `<text x="${round(x(value))}" y="${height - margin.bottom + 16}" text-anchor="${index === all.length - 1 ? 'end' : 'middle'}" font-size="11" fill="#333">${value}${unit}</text>`)
+    .map(
+      (value, index, all) =>
+        `<text x="${round(x(value))}" y="${height - margin.bottom + 16}" text-anchor="${index === all.length - 1 ? 'end' : 'middle'}" font-size="11" fill="#333">${value}${unit}</text>`,
+    )
     .join('');
   const yTicks = [0, Math.ceil(maxCount / 2), maxCount]
     .filter((value, index, all) => all.indexOf(value) === index)
-    .map((count) => `<text x="${margin.left - 6}" y="${round(y(count) + 4)}" text-anchor="end" font-size="11" fill="#333">${count}</text>`)
+    .map(
+      (count) =>
+        `<text x="${margin.left - 6}" y="${round(y(count) + 4)}" text-anchor="end" font-size="11" fill="#333">${count}</text>`,
+    )
     .join('');
   const markers = (options.markers ?? [])
     .map(
@@ -69,7 +91,8 @@ export function histogramSvg(bins: readonly HistogramBin[], options: HistogramOp
 
 /** Per column of samples, the lowest and highest sample (how a waveform is drawn at any zoom). */
 export function envelope(samples: ArrayLike<number>, columns: number): Array<[number, number]> {
-  if (!Number.isInteger(columns) || columns < 1) throw new RangeError('columns must be a positive integer');
+  if (!Number.isInteger(columns) || columns < 1)
+    throw new RangeError('columns must be a positive integer');
   const result: Array<[number, number]> = [];
   const perColumn = samples.length / columns;
   for (let column = 0; column < columns; column++) {
@@ -102,12 +125,14 @@ export const segmentGapMinMs = 120;
 export function soundSegments(samples: ArrayLike<number>, sampleRateHz: number): SoundSegment[] {
   const window = Math.max(1, Math.round(sampleRateHz / 100));
   let peak = 0;
-  for (let index = 0; index < samples.length; index++) peak = Math.max(peak, Math.abs(samples[index]!));
+  for (let index = 0; index < samples.length; index++)
+    peak = Math.max(peak, Math.abs(samples[index]!));
   if (peak === 0) return [];
   const loud: boolean[] = [];
   for (let start = 0; start < samples.length; start += window) {
     let windowPeak = 0;
-    for (let index = start; index < Math.min(start + window, samples.length); index++) windowPeak = Math.max(windowPeak, Math.abs(samples[index]!));
+    for (let index = start; index < Math.min(start + window, samples.length); index++)
+      windowPeak = Math.max(windowPeak, Math.abs(samples[index]!));
     loud.push(windowPeak >= peak * silenceThresholdRatio);
   }
   const gapWindows = Math.ceil(segmentGapMinMs / 10);
@@ -118,7 +143,10 @@ export function soundSegments(samples: ArrayLike<number>, sampleRateHz: number):
     if (current && index - current.end <= gapWindows) current.end = index + 1;
     else segments.push({ start: index, end: index + 1 });
   }
-  return segments.map((segment) => ({ startS: (segment.start * window) / sampleRateHz, endS: Math.min(segment.end * window, samples.length) / sampleRateHz }));
+  return segments.map((segment) => ({
+    startS: (segment.start * window) / sampleRateHz,
+    endS: Math.min(segment.end * window, samples.length) / sampleRateHz,
+  }));
 }
 
 export interface WaveformOptions {
@@ -130,7 +158,11 @@ export interface WaveformOptions {
 }
 
 /** A recording's waveform (min/max envelope), a seconds axis, and its segments of sound labelled. */
-export function waveformSvg(samples: ArrayLike<number>, sampleRateHz: number, options: WaveformOptions = {}): string {
+export function waveformSvg(
+  samples: ArrayLike<number>,
+  sampleRateHz: number,
+  options: WaveformOptions = {},
+): string {
   const width = options.width ?? 960;
   const height = options.height ?? 200;
   const margin = { left: 10, right: 10, top: 30, bottom: 26 };
@@ -141,7 +173,12 @@ export function waveformSvg(samples: ArrayLike<number>, sampleRateHz: number, op
   let peak = 0;
   for (const [low, high] of columns) peak = Math.max(peak, -low, high);
   const scale = peak > 0 ? half / peak : 0;
-  const path = columns.map(([low, high], column) => `M${margin.left + column} ${round(middle - high * scale)}V${round(middle - low * scale)}`).join('');
+  const path = columns
+    .map(
+      ([low, high], column) =>
+        `M${margin.left + column} ${round(middle - high * scale)}V${round(middle - low * scale)}`,
+    )
+    .join('');
   const seconds = samples.length / sampleRateHz;
   const x = (s: number) => margin.left + (s / seconds) * plotWidth;
   const segments = soundSegments(samples, sampleRateHz);
@@ -153,8 +190,14 @@ export function waveformSvg(samples: ArrayLike<number>, sampleRateHz: number, op
     })
     .join('');
   const tickStep = seconds > 40 ? 10 : seconds > 10 ? 2 : 1;
-  const ticks = Array.from({ length: Math.floor(seconds / tickStep) + 1 }, (_, index) => index * tickStep)
-    .map((s) => `<text x="${round(x(s))}" y="${height - 8}" text-anchor="middle" font-size="11" fill="#333">${s} s</text>`)
+  const ticks = Array.from(
+    { length: Math.floor(seconds / tickStep) + 1 },
+    (_, index) => index * tickStep,
+  )
+    .map(
+      (s) =>
+        `<text x="${round(x(s))}" y="${height - 8}" text-anchor="middle" font-size="11" fill="#333">${s} s</text>`,
+    )
     .join('');
   const title = options.title ? `<title>${escapeXml(options.title)}</title>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">${title}<path class="wave" d="${path}" stroke="#0072B2" stroke-width="1" fill="none"/><line x1="${margin.left}" x2="${width - margin.right}" y1="${round(middle)}" y2="${round(middle)}" stroke="#bbb" stroke-width="0.5"/>${labels}${ticks}</svg>`;
@@ -187,12 +230,15 @@ export function phaseStartedBy(span: Pick<WaterfallSpan, 'service' | 'name'>): P
   if (/\/v1\/uploads/.test(name)) return 'upload';
   if (consumes('payments.uploaded')) return 'verification';
   if (consumes('payments.verified')) return 'settlement';
-  if (consumes('payments.settlements') || /\/v1\/transactions|\/v1\/confirmations/.test(name)) return 'confirmation';
+  if (consumes('payments.settlements') || /\/v1\/transactions|\/v1\/confirmations/.test(name))
+    return 'confirmation';
   return null;
 }
 
 /** Each span's step: the one it starts, else its parent's ('other' at the root). */
-export function phasesOf<TSpan extends WaterfallSpan>(spans: readonly TSpan[]): Map<string, PaymentPhase> {
+export function phasesOf<TSpan extends WaterfallSpan>(
+  spans: readonly TSpan[],
+): Map<string, PaymentPhase> {
   const phases = new Map<string, PaymentPhase>();
   for (const { span } of spanTree(spans)) {
     const inherited = span.parentSpanId === null ? undefined : phases.get(span.parentSpanId);
@@ -203,20 +249,29 @@ export function phasesOf<TSpan extends WaterfallSpan>(spans: readonly TSpan[]): 
 
 /** A database client span (pg queries and connections): folded into the row of the span that made it. */
 export function isDatabaseSpan(span: Pick<WaterfallSpan, 'name' | 'attributes'>): boolean {
-  return /^pg[.-]/.test(span.name) || span.attributes?.['db.system'] !== undefined || span.attributes?.['db.system.name'] !== undefined;
+  return (
+    /^pg[.-]/.test(span.name) ||
+    span.attributes?.['db.system'] !== undefined ||
+    span.attributes?.['db.system.name'] !== undefined
+  );
 }
 
 /** Spans in tree order (parents before children, siblings by start) with their depth; orphans at depth 0. */
-export function spanTree<TSpan extends WaterfallSpan>(spans: readonly TSpan[]): Array<{ span: TSpan; depth: number }> {
+export function spanTree<TSpan extends WaterfallSpan>(
+  spans: readonly TSpan[],
+): Array<{ span: TSpan; depth: number }> {
   const ids = new Set(spans.map((span) => span.spanId));
   const children = new Map<string | null, TSpan[]>();
   for (const span of spans) {
-    const parent = span.parentSpanId !== null && ids.has(span.parentSpanId) ? span.parentSpanId : null;
+    const parent =
+      span.parentSpanId !== null && ids.has(span.parentSpanId) ? span.parentSpanId : null;
     children.set(parent, [...(children.get(parent) ?? []), span]);
   }
   const ordered: Array<{ span: TSpan; depth: number }> = [];
   const visit = (parent: string | null, depth: number) => {
-    for (const span of [...(children.get(parent) ?? [])].sort((left, right) => left.startMs - right.startMs)) {
+    for (const span of [...(children.get(parent) ?? [])].sort(
+      (left, right) => left.startMs - right.startMs,
+    )) {
       ordered.push({ span, depth });
       visit(span.spanId, depth + 1);
     }
@@ -237,7 +292,9 @@ interface WaterfallRow<TSpan extends WaterfallSpan> {
 }
 
 /** The rows of a waterfall: tree order, database spans folded into their nearest non-database ancestor. */
-export function waterfallRows<TSpan extends WaterfallSpan>(spans: readonly TSpan[]): Array<WaterfallRow<TSpan>> {
+export function waterfallRows<TSpan extends WaterfallSpan>(
+  spans: readonly TSpan[],
+): Array<WaterfallRow<TSpan>> {
   const phases = phasesOf(spans);
   const rows: Array<WaterfallRow<TSpan>> = [];
   const rowOf = new Map<string, WaterfallRow<TSpan>>();
@@ -248,21 +305,35 @@ export function waterfallRows<TSpan extends WaterfallSpan>(spans: readonly TSpan
       rowOf.set(span.spanId, parentRow);
       continue;
     }
-    const row = { span, depth: parentRow ? parentRow.depth + 1 : depth, phase: phases.get(span.spanId) ?? 'other', folded: [] };
+    const row = {
+      span,
+      depth: parentRow ? parentRow.depth + 1 : depth,
+      phase: phases.get(span.spanId) ?? 'other',
+      folded: [],
+    };
     rows.push(row);
     rowOf.set(span.spanId, row);
   }
   return rows;
 }
 
-const phaseColors: Record<PaymentPhase, string> = { upload: '#e8f1fa', verification: '#fdf3e1', settlement: '#e6f5ef', confirmation: '#f7ebf3', other: '#ffffff' };
+const phaseColors: Record<PaymentPhase, string> = {
+  upload: '#e8f1fa',
+  verification: '#fdf3e1',
+  settlement: '#e6f5ef',
+  confirmation: '#f7ebf3',
+  other: '#ffffff',
+};
 
 /**
  * A trace as a waterfall: one row per span (indented under its parent), a bar from start to end
  * coloured by service, database queries as ticks inside the row of the span that made them, and the
  * payment's steps as bands with their names.
  */
-export function waterfallSvg(spans: readonly WaterfallSpan[], options: { readonly width?: number; readonly title?: string } = {}): string {
+export function waterfallSvg(
+  spans: readonly WaterfallSpan[],
+  options: { readonly width?: number; readonly title?: string } = {},
+): string {
   const width = options.width ?? 1100;
   const rowHeight = 22;
   const phaseWidth = 92;
@@ -271,7 +342,11 @@ export function waterfallSvg(spans: readonly WaterfallSpan[], options: { readonl
   const margin = { top: 48, right: 90, bottom: 20 };
   const all = waterfallRows(spans);
   const rows = all.slice(0, waterfallRowsMax);
-  const height = margin.top + rows.length * rowHeight + margin.bottom + (all.length > rows.length ? rowHeight : 0);
+  const height =
+    margin.top +
+    rows.length * rowHeight +
+    margin.bottom +
+    (all.length > rows.length ? rowHeight : 0);
   const title = options.title ? `<title>${escapeXml(options.title)}</title>` : '';
   if (rows.length === 0) {
     return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} 60" width="${width}" height="60" role="img">${title}<text x="10" y="35" font-size="14" fill="#666">no spans arrived for this trace</text></svg>`;
@@ -294,7 +369,12 @@ export function waterfallSvg(spans: readonly WaterfallSpan[], options: { readonl
       const error = span.statusCode === 2 ? ' ⚠' : '';
       const firstOfPhase = index === 0 || rows[index - 1]!.phase !== phase;
       const band = `<rect x="0" y="${top}" width="${width}" height="${rowHeight}" fill="${phaseColors[phase]}"/>${firstOfPhase ? `<text x="6" y="${top + 15}" font-size="11" font-weight="600" fill="#555">${phase}</text>` : ''}`;
-      const ticks = folded.map((query) => `<rect class="db" x="${round(x(query.startMs))}" y="${top + rowHeight - 7}" width="${round(Math.max(1, x(query.endMs) - x(query.startMs)))}" height="4" fill="#333"><title>${escapeXml(query.name)} ${formatDuration(query.endMs - query.startMs)}</title></rect>`).join('');
+      const ticks = folded
+        .map(
+          (query) =>
+            `<rect class="db" x="${round(x(query.startMs))}" y="${top + rowHeight - 7}" width="${round(Math.max(1, x(query.endMs) - x(query.startMs)))}" height="4" fill="#333"><title>${escapeXml(query.name)} ${formatDuration(query.endMs - query.startMs)}</title></rect>`,
+        )
+        .join('');
       const dbNote = folded.length > 0 ? `, ${folded.length} db` : '';
       return (
         `<g class="span" data-phase="${phase}">${band}<text x="${phaseWidth + depth * 12}" y="${top + 15}" font-size="12" fill="#222">${escapeXml(clipped)}${error}<title>${escapeXml(label)}</title></text>` +
@@ -304,10 +384,21 @@ export function waterfallSvg(spans: readonly WaterfallSpan[], options: { readonl
     })
     .join('');
   const scale = [0, 0.25, 0.5, 0.75, 1]
-    .map((fraction) => `<text x="${round(labelWidth + fraction * plotWidth)}" y="${margin.top - 12}" text-anchor="middle" font-size="11" fill="#333">+${formatDuration(fraction * total)}</text><line x1="${round(labelWidth + fraction * plotWidth)}" x2="${round(labelWidth + fraction * plotWidth)}" y1="${margin.top - 6}" y2="${height - margin.bottom}" stroke="#ddd"/>`)
+    .map(
+      (fraction) =>
+        `<text x="${round(labelWidth + fraction * plotWidth)}" y="${margin.top - 12}" text-anchor="middle" font-size="11" fill="#333">+${formatDuration(fraction * total)}</text><line x1="${round(labelWidth + fraction * plotWidth)}" x2="${round(labelWidth + fraction * plotWidth)}" y1="${margin.top - 6}" y2="${height - margin.bottom}" stroke="#ddd"/>`,
+    )
     .join('');
-  const cut = all.length > rows.length ? `<text x="8" y="${height - margin.bottom}" font-size="12" fill="#666">… ${all.length - rows.length} more spans not drawn</text>` : '';
-  const legend = services.map((service, index) => `<rect x="${phaseWidth + index * 160}" y="6" width="10" height="10" fill="${colorOf(service)}"/><text x="${phaseWidth + 14 + index * 160}" y="15" font-size="11" fill="#333">${escapeXml(service)}</text>`).join('');
+  const cut =
+    all.length > rows.length
+      ? `<text x="8" y="${height - margin.bottom}" font-size="12" fill="#666">… ${all.length - rows.length} more spans not drawn</text>`
+      : '';
+  const legend = services
+    .map(
+      (service, index) =>
+        `<rect x="${phaseWidth + index * 160}" y="6" width="10" height="10" fill="${colorOf(service)}"/><text x="${phaseWidth + 14 + index * 160}" y="15" font-size="11" fill="#333">${escapeXml(service)}</text>`,
+    )
+    .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">${title}${body}${scale}${legend}${cut}</svg>`;
 }
 

@@ -4,7 +4,10 @@
 import { type Phone, type Terminal } from '../world';
 
 /** Where a case must end (docs/verifier.md): settled, rejected at verification, or refused at upload. */
-export type Expected = { readonly state: 'settled' } | { readonly state: 'rejected'; readonly reasonCode: string } | { readonly state: 'refused'; readonly code: string };
+export type Expected =
+  | { readonly state: 'settled' }
+  | { readonly state: 'rejected'; readonly reasonCode: string }
+  | { readonly state: 'refused'; readonly code: string };
 
 /** What became of a case. `pending` only if the wait for it ran out. */
 export interface Outcome {
@@ -17,7 +20,15 @@ export interface Outcome {
 }
 
 /** The kinds of transaction the demo sends. */
-export const caseKinds = ['payment', 'tampered amount', 'same id, other content', 'wrong merchant', 'revoked key', 'replayed counter', 'over the cumulative cap'] as const;
+export const caseKinds = [
+  'payment',
+  'tampered amount',
+  'same id, other content',
+  'wrong merchant',
+  'revoked key',
+  'replayed counter',
+  'over the cumulative cap',
+] as const;
 export type CaseKind = (typeof caseKinds)[number];
 
 /** One transaction the demo sends, with how it came about and where it must end. */
@@ -49,12 +60,22 @@ export interface ScenarioCounts {
 }
 
 /** Demo defaults: about a minute of sound on a laptop. */
-export const defaultCounts: ScenarioCounts = { terminals: 3, phones: 6, payments: 30, batchSize: 8 };
+export const defaultCounts: ScenarioCounts = {
+  terminals: 3,
+  phones: 6,
+  payments: 30,
+  batchSize: 8,
+};
 
 /** Smallest sizes the scenario works with (two terminals: the attacks at the second need a fresh view). */
 export const countsMin: ScenarioCounts = { terminals: 2, phones: 1, payments: 2, batchSize: 1 };
 /** Largest sizes (sound takes about a second per payment on one core). */
-export const countsMax: ScenarioCounts = { terminals: 20, phones: 100, payments: 2_000, batchSize: 100 };
+export const countsMax: ScenarioCounts = {
+  terminals: 20,
+  phones: 100,
+  payments: 2_000,
+  batchSize: 100,
+};
 
 /** A span the demo itself made (the terminal's upload as a client), shaped like a received one. */
 export interface DemoSpan {
@@ -85,11 +106,27 @@ export interface ScenarioResult {
   readonly phones: readonly Phone[];
   readonly cases: readonly Case[];
   readonly balances: readonly BalanceCheck[];
-  readonly confirmations: { readonly terminalsVerified: number; readonly terminalsListed: number; readonly phonesVerified: number; readonly phonesExpected: number; readonly queuesEmpty: boolean };
+  readonly confirmations: {
+    readonly terminalsVerified: number;
+    readonly terminalsListed: number;
+    readonly phonesVerified: number;
+    readonly phonesExpected: number;
+    readonly queuesEmpty: boolean;
+  };
   /** The one payment traced end to end: its transaction id, trace id, and the demo's own client spans. */
-  readonly traced: { readonly transactionId: string; readonly traceId: string; readonly clientSpans: readonly DemoSpan[] };
+  readonly traced: {
+    readonly transactionId: string;
+    readonly traceId: string;
+    readonly clientSpans: readonly DemoSpan[];
+  };
   /** The recordings of the traced payment: file names in the output directory. */
   readonly recordings: { readonly request: string; readonly authorization: string };
-  readonly uploads: ReadonlyArray<{ readonly terminalId: string; readonly batchId: string; readonly size: number; readonly refused: number; readonly wave: 1 | 2 }>;
+  readonly uploads: ReadonlyArray<{
+    readonly terminalId: string;
+    readonly batchId: string;
+    readonly size: number;
+    readonly refused: number;
+    readonly wave: 1 | 2;
+  }>;
   readonly phases: ReadonlyArray<{ readonly name: string; readonly ms: number }>;
 }

@@ -6,9 +6,23 @@ import { formatTransactionId } from '@settle/contracts';
 import { fetchConfirmations, uploadPendingTransactions } from '@settle/device-session';
 import { type SoundModem } from '@settle/sound-link';
 import { Progress, type ProgressOutput } from '../progress/progress';
-import { type Endpoints, expectStatus, type KeyAttestor, ledgerAdmin, mapConcurrently, type Terminal, uploadWhenGuardReady } from '../world';
+import {
+  type Endpoints,
+  expectStatus,
+  type KeyAttestor,
+  ledgerAdmin,
+  mapConcurrently,
+  type Terminal,
+  uploadWhenGuardReady,
+} from '../world';
 import { type Cast, enrolCast, enrolmentSteps, feeOf, revokeLostPhone } from './cast';
-import { type BalanceCheck, type Case, type DemoSpan, type ScenarioCounts, type ScenarioResult } from './model';
+import {
+  type BalanceCheck,
+  type Case,
+  type DemoSpan,
+  type ScenarioCounts,
+  type ScenarioResult,
+} from './model';
 import { attackSteps, makePayments, recordingFiles } from './payments';
 import {
   clientSpan,
@@ -55,7 +69,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       phases.push({ name, ms: Date.now() - started });
     }
   };
-  const progress = (label: string, total: number) => new Progress(output, label, total, options.tty === undefined ? {} : { tty: options.tty });
+  const progress = (label: string, total: number) =>
+    new Progress(output, label, total, options.tty === undefined ? {} : { tty: options.tty });
 
   const cast = await timed('enrolment', async () => {
     const bar = progress('enrolment', enrolmentSteps(counts));
@@ -64,7 +79,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     return enrolled;
   });
   await revokeLostPhone(endpoints, cast.lostPhone);
-  log(`  the lost phone's key is revoked (device-lost) while the phone is offline: it will still pay`);
+  log(
+    `  the lost phone's key is revoked (device-lost) while the phone is offline: it will still pay`,
+  );
 
   const cases = await timed('payments', async () => {
     const bar = progress('payments', counts.payments + attackSteps);
@@ -73,7 +90,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     return made;
   });
 
-  const { uploads, tally, clientSpans } = await timed('uploads and settlement', () => uploadAndSettle(endpoints, cast, cases, counts.batchSize, progress));
+  const { uploads, tally, clientSpans } = await timed('uploads and settlement', () =>
+    uploadAndSettle(endpoints, cast, cases, counts.batchSize, progress),
+  );
   await readOutcomes(endpoints, cases);
   const phonesConfirmations = await phoneConfirmations(endpoints, cast, cases);
   const balances = await checkBalances(endpoints, cast, cases);
@@ -89,7 +108,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       ...phonesConfirmations,
       queuesEmpty: cast.terminals.every((terminal) => terminal.pos.pendingUploads().length === 0),
     },
-    traced: { transactionId: cases[0]!.transactionId, traceId: clientSpans[0]!.traceId, clientSpans },
+    traced: {
+      transactionId: cases[0]!.transactionId,
+      traceId: clientSpans[0]!.traceId,
+      clientSpans,
+    },
     recordings: recordingFiles,
     uploads,
     phases,
@@ -117,28 +140,63 @@ async function uploadAndSettle(
   const startMs = Date.now();
   const { record } = await uploadBatch(endpoints, first, [traced], 1, context.traceparent);
   uploads.push(record);
-  clientSpans.push(clientSpan(context, 'POST /v1/uploads: one payment', startMs, Date.now(), { 'settle.transaction_id': traced.transactionId, 'settle.batch_size': 1 }));
+  clientSpans.push(
+    clientSpan(context, 'POST /v1/uploads: one payment', startMs, Date.now(), {
+      'settle.transaction_id': traced.transactionId,
+      'settle.batch_size': 1,
+    }),
+  );
   const waveOne = cases.filter((entry) => entry.wave === 1 && entry !== traced);
   const awaited = storedIds(cases.filter((entry) => entry.wave === 1));
-  const bar = progress('settlement', awaited.size + storedIds(cases.filter((entry) => entry.wave === 2)).size);
+  const bar = progress(
+    'settlement',
+    awaited.size + storedIds(cases.filter((entry) => entry.wave === 2)).size,
+  );
   const log = (line: string) => bar.log(line);
-  await Promise.all(cast.terminals.map((terminal) => uploadInBatches(endpoints, terminal, queued(terminal, waveOne), batchSize, 1, uploads, log)));
+  await Promise.all(
+    cast.terminals.map((terminal) =>
+      uploadInBatches(endpoints, terminal, queued(terminal, waveOne), batchSize, 1, uploads, log),
+    ),
+  );
   const onConfirmed = async (transactionId: string) => {
-    if (transactionId === traced.transactionId) clientSpans.push(await tracedStatusRead(endpoints, first.session, transactionId, context.traceId));
+    if (transactionId === traced.transactionId)
+      clientSpans.push(
+        await tracedStatusRead(endpoints, first.session, transactionId, context.traceId),
+      );
   };
-  await untilConfirmed(endpoints, cast.terminals, awaited, tally, bar, confirmationWait(awaited.size), onConfirmed);
+  await untilConfirmed(
+    endpoints,
+    cast.terminals,
+    awaited,
+    tally,
+    bar,
+    confirmationWait(awaited.size),
+    onConfirmed,
+  );
   bar.log('  honest payments final; now the attacks (uploaded once the originals are settled)');
   await uploadAttacks(endpoints, cast, cases, uploads, batchSize);
   const all = storedIds(cases);
   bar.grow(all.size);
-  await untilConfirmed(endpoints, cast.terminals, all, tally, bar, confirmationWait(all.size), onConfirmed);
+  await untilConfirmed(
+    endpoints,
+    cast.terminals,
+    all,
+    tally,
+    bar,
+    confirmationWait(all.size),
+    onConfirmed,
+  );
   bar.finish(`${tally.verified} confirmations verified offline by the terminals`);
   return { uploads, tally, clientSpans };
 }
 
 /** The cases a terminal's queue holds, in queue order (what the POS would upload). */
 function queued(terminal: Terminal, cases: readonly Case[]): Case[] {
-  const byId = new Map(cases.filter((entry) => entry.terminal === terminal).map((entry) => [entry.transactionId, entry]));
+  const byId = new Map(
+    cases
+      .filter((entry) => entry.terminal === terminal)
+      .map((entry) => [entry.transactionId, entry]),
+  );
   return terminal.pos
     .pendingUploads()
     .map((entry) => byId.get(formatTransactionId(entry.transactionId)))
@@ -147,42 +205,82 @@ function queued(terminal: Terminal, cases: readonly Case[]): Case[] {
 
 /** Ids of the cases not refused at upload (stored at the verifier: they get a confirmation). */
 function storedIds(cases: readonly Case[]): Set<string> {
-  return new Set(cases.filter((entry) => entry.outcome?.state !== 'refused' && entry.expected.state !== 'refused').map((entry) => entry.transactionId));
+  return new Set(
+    cases
+      .filter((entry) => entry.outcome?.state !== 'refused' && entry.expected.state !== 'refused')
+      .map((entry) => entry.transactionId),
+  );
 }
 
-const confirmationWait = (count: number) => confirmationWaitBaseMs + count * confirmationWaitPerTransactionMs;
+const confirmationWait = (count: number) =>
+  confirmationWaitBaseMs + count * confirmationWaitPerTransactionMs;
 
 /**
  * Wave 2: each terminal uploads its whole queue with the payment client (`uploadPendingTransactions`:
  * after wave 1's confirmations it holds only the attacks made at it), and the first terminal also
  * the transactions a tampered terminal builds outside its SDK.
  */
-async function uploadAttacks(endpoints: Endpoints, cast: Cast, cases: Case[], uploads: UploadRecord[], batchSize: number): Promise<void> {
+async function uploadAttacks(
+  endpoints: Endpoints,
+  cast: Cast,
+  cases: Case[],
+  uploads: UploadRecord[],
+  batchSize: number,
+): Promise<void> {
   const attacks = cases.filter((entry) => entry.wave === 2);
   for (const terminal of cast.terminals) {
     const mine = attacks.filter((entry) => entry.terminal === terminal);
     const inQueue = queued(terminal, mine);
     if (terminal.pos.pendingUploads().length > 0) {
-      const result = await uploadWhenGuardReady(() => uploadPendingTransactions(terminal.session, terminal.pos, { verifier: endpoints.verifier }));
-      uploads.push({ terminalId: terminal.terminalId, batchId: result.batches.map((batch) => batch.batchId).join(','), size: result.transactions.length, refused: 0, wave: 2 });
+      const result = await uploadWhenGuardReady(() =>
+        uploadPendingTransactions(terminal.session, terminal.pos, { verifier: endpoints.verifier }),
+      );
+      uploads.push({
+        terminalId: terminal.terminalId,
+        batchId: result.batches.map((batch) => batch.batchId).join(','),
+        size: result.transactions.length,
+        refused: 0,
+        wave: 2,
+      });
       for (const { receipt } of result.transactions) {
-        const entry = inQueue.find((candidate) => candidate.transactionId === receipt.transactionId);
-        if (entry && receipt.status === 'refused') entry.outcome = { state: 'refused', code: receipt.code ?? 'UNKNOWN', uploadedAt: null, decidedAt: null, settledAt: null };
+        const entry = inQueue.find(
+          (candidate) => candidate.transactionId === receipt.transactionId,
+        );
+        if (entry && receipt.status === 'refused')
+          entry.outcome = {
+            state: 'refused',
+            code: receipt.code ?? 'UNKNOWN',
+            uploadedAt: null,
+            decidedAt: null,
+            settledAt: null,
+          };
       }
     }
     const crafted = mine.filter((entry) => !inQueue.includes(entry));
-    if (crafted.length > 0) await uploadInBatches(endpoints, terminal, crafted, batchSize, 2, uploads, () => undefined);
+    if (crafted.length > 0)
+      await uploadInBatches(endpoints, terminal, crafted, batchSize, 2, uploads, () => undefined);
   }
 }
 
 /** Phones fetch their confirmations; their wallets verify those of the payments they approved. */
-async function phoneConfirmations(endpoints: Endpoints, cast: Cast, cases: readonly Case[]): Promise<{ phonesVerified: number; phonesExpected: number }> {
+async function phoneConfirmations(
+  endpoints: Endpoints,
+  cast: Cast,
+  cases: readonly Case[],
+): Promise<{ phonesVerified: number; phonesExpected: number }> {
   let phonesVerified = 0;
   for (const phone of [...cast.phones, cast.lostPhone, cast.cappedPhone]) {
-    const fetched = await fetchConfirmations(phone.session, phone.wallet, { verifier: endpoints.verifier });
+    const fetched = await fetchConfirmations(phone.session, phone.wallet, {
+      verifier: endpoints.verifier,
+    });
     phonesVerified += fetched.confirmations.filter((confirmation) => confirmation.result.ok).length;
   }
-  const phonesExpected = cases.filter((entry) => entry.approvedByWallet && entry.outcome !== undefined && ['settled', 'rejected', 'settlement-failed'].includes(entry.outcome.state)).length;
+  const phonesExpected = cases.filter(
+    (entry) =>
+      entry.approvedByWallet &&
+      entry.outcome !== undefined &&
+      ['settled', 'rejected', 'settlement-failed'].includes(entry.outcome.state),
+  ).length;
   return { phonesVerified, phonesExpected };
 }
 
@@ -194,14 +292,25 @@ async function balanceOf(endpoints: Endpoints, accountId: string): Promise<bigin
 }
 
 /** What the demo's own bookkeeping expects (funding − settled, settled − fee) next to the ledger's balances. */
-async function checkBalances(endpoints: Endpoints, cast: Cast, cases: readonly Case[]): Promise<BalanceCheck[]> {
+async function checkBalances(
+  endpoints: Endpoints,
+  cast: Cast,
+  cases: readonly Case[],
+): Promise<BalanceCheck[]> {
   const settled = cases.filter((entry) => entry.outcome?.state === 'settled');
   const checks: BalanceCheck[] = [];
   const check = async (account: string, what: string, expected: bigint) => {
-    checks.push({ account, what, expected: String(expected), ledger: String(await balanceOf(endpoints, account)) });
+    checks.push({
+      account,
+      what,
+      expected: String(expected),
+      ledger: String(await balanceOf(endpoints, account)),
+    });
   };
   for (const [accountId, funded] of cast.funded) {
-    const spent = settled.filter((entry) => entry.phone.accountId === accountId).reduce((sum, entry) => sum + entry.amount, 0n);
+    const spent = settled
+      .filter((entry) => entry.phone.accountId === accountId)
+      .reduce((sum, entry) => sum + entry.amount, 0n);
     await check(`wallet_${accountId}`, 'wallet: funded − settled payments', funded - spent);
   }
   const total = settled.reduce((sum, entry) => sum + entry.amount, 0n);
@@ -211,10 +320,19 @@ async function checkBalances(endpoints: Endpoints, cast: Cast, cases: readonly C
   // The fee revenue account is shared by every run on this ledger (and a run stopped half-way may
   // settle later), so this run's part is the sum of the fees the ledger recorded for its settlements.
   const recorded = await mapConcurrently(settled, statusReadsInParallelMax, async (entry) => {
-    const settlement = expectStatus(await ledgerAdmin(endpoints, 'GET', `/admin/settlements/${entry.transactionId}`), 200, `settlement of ${entry.transactionId}`);
+    const settlement = expectStatus(
+      await ledgerAdmin(endpoints, 'GET', `/admin/settlements/${entry.transactionId}`),
+      200,
+      `settlement of ${entry.transactionId}`,
+    );
     return BigInt(String(settlement.body['fee']));
   });
-  checks.push({ account: 'fee-revenue_EUR', what: 'fee revenue: fees of this run’s settlements', expected: String(fees), ledger: String(recorded.reduce((sum, fee) => sum + fee, 0n)) });
+  checks.push({
+    account: 'fee-revenue_EUR',
+    what: 'fee revenue: fees of this run’s settlements',
+    expected: String(fees),
+    ledger: String(recorded.reduce((sum, fee) => sum + fee, 0n)),
+  });
   return checks;
 }
 

@@ -2,9 +2,23 @@
 // their confirmations (verifying each offline) until every stored transaction is final; afterwards
 // each transaction's times are read from the verifier (GET /v1/transactions/{id}).
 import { randomBytes } from 'node:crypto';
-import { type DeviceSession, fetchConfirmations, fetchTransactionStatus, isDeviceSessionError, type UploadReceipt, uploadTransactions } from '@settle/device-session';
+import {
+  type DeviceSession,
+  fetchConfirmations,
+  fetchTransactionStatus,
+  isDeviceSessionError,
+  type UploadReceipt,
+  uploadTransactions,
+} from '@settle/device-session';
 import { type Progress } from '../progress/progress';
-import { type Endpoints, finalStatuses, mapConcurrently, sleep, type Terminal, uploadWhenGuardReady } from '../world';
+import {
+  type Endpoints,
+  finalStatuses,
+  mapConcurrently,
+  sleep,
+  type Terminal,
+  uploadWhenGuardReady,
+} from '../world';
 import { type Case, type DemoSpan, type ScenarioResult } from './model';
 
 /** Retries of an item refused as retryable (a key the verifier has not projected yet), one a second. */
@@ -21,23 +35,48 @@ export const demoTerminalService = 'demo terminal';
 export type UploadRecord = ScenarioResult['uploads'][number];
 
 /** A W3C trace context: a new span in `traceId` (a new trace without it). */
-export function newTraceContext(traceId = randomBytes(16).toString('hex')): { traceId: string; spanId: string; traceparent: string } {
+export function newTraceContext(traceId = randomBytes(16).toString('hex')): {
+  traceId: string;
+  spanId: string;
+  traceparent: string;
+} {
   const spanId = randomBytes(8).toString('hex');
   return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
 }
 
 /** One upload request of `batch` by its terminal; receipts land on the cases. Retries 401 (guard not ready) and 429. */
-export async function uploadBatch(endpoints: Endpoints, terminal: Terminal, batch: readonly Case[], wave: 1 | 2, traceparent?: string): Promise<{ record: UploadRecord; receipts: UploadReceipt[] }> {
+export async function uploadBatch(
+  endpoints: Endpoints,
+  terminal: Terminal,
+  batch: readonly Case[],
+  wave: 1 | 2,
+  traceparent?: string,
+): Promise<{ record: UploadRecord; receipts: UploadReceipt[] }> {
   const items = batch.map((entry) => ({ bytes: entry.bytes, entry }));
-  const options = { verifier: endpoints.verifier, ...(traceparent ? { headers: { traceparent } } : {}) };
+  const options = {
+    verifier: endpoints.verifier,
+    ...(traceparent ? { headers: { traceparent } } : {}),
+  };
   for (let attempt = 0; ; attempt++) {
     try {
-      const result = await uploadWhenGuardReady(() => uploadTransactions(terminal.session, items, options));
+      const result = await uploadWhenGuardReady(() =>
+        uploadTransactions(terminal.session, items, options),
+      );
       const receipts = result.transactions.map((uploaded) => uploaded.receipt);
       const refused = receipts.filter((receipt) => receipt.status === 'refused').length;
-      return { record: { terminalId: terminal.terminalId, batchId: result.batches.map((b) => b.batchId).join(','), size: batch.length, refused, wave }, receipts };
+      return {
+        record: {
+          terminalId: terminal.terminalId,
+          batchId: result.batches.map((b) => b.batchId).join(','),
+          size: batch.length,
+          refused,
+          wave,
+        },
+        receipts,
+      };
     } catch (error) {
-      if (!isDeviceSessionError(error) || error.status !== 429 || attempt >= rateLimitedRetriesMax) throw error;
+      if (!isDeviceSessionError(error) || error.status !== 429 || attempt >= rateLimitedRetriesMax)
+        throw error;
       await sleep(error.retryAfterMs ?? 1_000);
     }
   }
@@ -47,7 +86,15 @@ export async function uploadBatch(endpoints: Endpoints, terminal: Terminal, batc
  * Uploads `cases` of one terminal in batches of `batchSize`; refusals are final outcomes, retryable
  * ones (CONSUMER_KEY_UNKNOWN, TERMINAL_KEY_UNKNOWN: the verifier's projection lags) go up again.
  */
-export async function uploadInBatches(endpoints: Endpoints, terminal: Terminal, cases: readonly Case[], batchSize: number, wave: 1 | 2, records: UploadRecord[], log: (line: string) => void): Promise<void> {
+export async function uploadInBatches(
+  endpoints: Endpoints,
+  terminal: Terminal,
+  cases: readonly Case[],
+  batchSize: number,
+  wave: 1 | 2,
+  records: UploadRecord[],
+  log: (line: string) => void,
+): Promise<void> {
   let pending = [...cases];
   for (let round = 0; pending.length > 0; round++) {
     const retry: Case[] = [];
@@ -59,11 +106,20 @@ export async function uploadInBatches(endpoints: Endpoints, terminal: Terminal, 
         const entry = batch[index]!;
         if (receipt.status === 'accepted') return;
         if (receipt.retryable && round < retryableRefusalRetriesMax) retry.push(entry);
-        else entry.outcome = { state: 'refused', code: receipt.code ?? 'UNKNOWN', uploadedAt: null, decidedAt: null, settledAt: null };
+        else
+          entry.outcome = {
+            state: 'refused',
+            code: receipt.code ?? 'UNKNOWN',
+            uploadedAt: null,
+            decidedAt: null,
+            settledAt: null,
+          };
       });
     }
     if (retry.length > 0) {
-      log(`  ${retry.length} upload(s) refused as retryable (the verifier has not seen a key yet): again in 1 s`);
+      log(
+        `  ${retry.length} upload(s) refused as retryable (the verifier has not seen a key yet): again in 1 s`,
+      );
       await sleep(1_000);
     }
     pending = retry;
@@ -101,13 +157,19 @@ export async function untilConfirmed(
   while (confirmedCount() < awaited.size) {
     if (Date.now() > deadline) return;
     for (const terminal of terminals) {
-      const fetched = await fetchConfirmations(terminal.session, terminal.pos, { verifier: endpoints.verifier, after: tally.cursors.get(terminal.terminalId) ?? '0' });
+      const fetched = await fetchConfirmations(terminal.session, terminal.pos, {
+        verifier: endpoints.verifier,
+        after: tally.cursors.get(terminal.terminalId) ?? '0',
+      });
       tally.cursors.set(terminal.terminalId, fetched.nextCursor);
       for (const confirmation of fetched.confirmations) {
         tally.listed += 1;
         if (confirmation.result.ok) tally.verified += 1;
         if (!tally.confirmed.has(confirmation.transactionId)) {
-          tally.confirmed.set(confirmation.transactionId, { status: confirmation.status, reasonCode: confirmation.reasonCode });
+          tally.confirmed.set(confirmation.transactionId, {
+            status: confirmation.status,
+            reasonCode: confirmation.reasonCode,
+          });
           await onConfirmed(confirmation.transactionId);
         }
       }
@@ -123,9 +185,20 @@ export async function readOutcomes(endpoints: Endpoints, cases: readonly Case[])
     cases.filter((entry) => entry.outcome?.state !== 'refused'),
     statusReadsInParallelMax,
     async (entry) => {
-      const status = await fetchTransactionStatus(entry.terminal.session, entry.transactionId, { verifier: endpoints.verifier });
-      const state = status && finalStatuses.includes(status.status) ? (status.status as 'settled' | 'rejected' | 'settlement-failed') : 'pending';
-      entry.outcome = { state, code: status?.reasonCode ?? null, uploadedAt: status?.uploadedAt ?? null, decidedAt: status?.decidedAt ?? null, settledAt: status?.settledAt ?? null };
+      const status = await fetchTransactionStatus(entry.terminal.session, entry.transactionId, {
+        verifier: endpoints.verifier,
+      });
+      const state =
+        status && finalStatuses.includes(status.status)
+          ? (status.status as 'settled' | 'rejected' | 'settlement-failed')
+          : 'pending';
+      entry.outcome = {
+        state,
+        code: status?.reasonCode ?? null,
+        uploadedAt: status?.uploadedAt ?? null,
+        decidedAt: status?.decidedAt ?? null,
+        settledAt: status?.settledAt ?? null,
+      };
     },
   );
 }
@@ -134,13 +207,44 @@ export async function readOutcomes(endpoints: Endpoints, cases: readonly Case[])
  * The POS reads the traced payment's outcome and signed confirmation in the payment's trace, so the
  * trace ends with it; returns the demo's client span.
  */
-export async function tracedStatusRead(endpoints: Endpoints, session: DeviceSession, transactionId: string, traceId: string): Promise<DemoSpan> {
+export async function tracedStatusRead(
+  endpoints: Endpoints,
+  session: DeviceSession,
+  transactionId: string,
+  traceId: string,
+): Promise<DemoSpan> {
   const context = newTraceContext(traceId);
   const startMs = Date.now();
-  await fetchTransactionStatus(session, transactionId, { verifier: endpoints.verifier, headers: { traceparent: context.traceparent } });
-  return clientSpan(context, 'GET /v1/transactions/{id}: reads the signed confirmation', startMs, Date.now(), { 'settle.transaction_id': transactionId });
+  await fetchTransactionStatus(session, transactionId, {
+    verifier: endpoints.verifier,
+    headers: { traceparent: context.traceparent },
+  });
+  return clientSpan(
+    context,
+    'GET /v1/transactions/{id}: reads the signed confirmation',
+    startMs,
+    Date.now(),
+    { 'settle.transaction_id': transactionId },
+  );
 }
 
-export function clientSpan(context: { traceId: string; spanId: string }, name: string, startMs: number, endMs: number, attributes: DemoSpan['attributes']): DemoSpan {
-  return { traceId: context.traceId, spanId: context.spanId, parentSpanId: null, service: demoTerminalService, name, kind: 3, startMs, endMs, attributes, statusCode: 0 };
+export function clientSpan(
+  context: { traceId: string; spanId: string },
+  name: string,
+  startMs: number,
+  endMs: number,
+  attributes: DemoSpan['attributes'],
+): DemoSpan {
+  return {
+    traceId: context.traceId,
+    spanId: context.spanId,
+    parentSpanId: null,
+    service: demoTerminalService,
+    name,
+    kind: 3,
+    startMs,
+    endMs,
+    attributes,
+    statusCode: 0,
+  };
 }

@@ -27,7 +27,14 @@ export interface HttpAnswer {
 export const serviceCallTimeoutMs = 30_000;
 
 /** A JSON call over HTTPS (TLS 1.3) to `endpoint`, trusting `caPem`. */
-export function httpsJsonCall(endpoint: TlsEndpoint, caPem: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+export function httpsJsonCall(
+  endpoint: TlsEndpoint,
+  caPem: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const request = httpsRequest(
@@ -44,36 +51,75 @@ export function httpsJsonCall(endpoint: TlsEndpoint, caPem: string, method: stri
         // keep-alive timeout, so a call after a pause (e.g. the payments over sound) could be written to
         // a socket the server is closing and fail with ECONNRESET.
         agent: false,
-        headers: { accept: 'application/json', ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) },
+        headers: {
+          accept: 'application/json',
+          ...headers,
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
+            : {}),
+        },
       },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: parseJsonObject(Buffer.concat(chunks).toString('utf8')) }));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: parseJsonObject(Buffer.concat(chunks).toString('utf8')),
+          }),
+        );
       },
     );
-    request.on('timeout', () => request.destroy(new Error(`${method} ${path}: no answer within ${serviceCallTimeoutMs} ms`)));
+    request.on('timeout', () =>
+      request.destroy(new Error(`${method} ${path}: no answer within ${serviceCallTimeoutMs} ms`)),
+    );
     request.on('error', reject);
     request.end(payload);
   });
 }
 
 /** An operator's call (or, without `authorization`, an enrolling device's) to the registry. */
-export function registryCall(endpoints: Endpoints, method: string, path: string, body?: unknown, authorization?: string): Promise<HttpAnswer> {
-  return httpsJsonCall(endpoints.registry, endpoints.caPem, method, path, body, authorization ? { authorization } : {});
+export function registryCall(
+  endpoints: Endpoints,
+  method: string,
+  path: string,
+  body?: unknown,
+  authorization?: string,
+): Promise<HttpAnswer> {
+  return httpsJsonCall(
+    endpoints.registry,
+    endpoints.caPem,
+    method,
+    path,
+    body,
+    authorization ? { authorization } : {},
+  );
 }
 
 /** An operator's call to the registry's admin API. */
-export function registryAdmin(endpoints: Endpoints, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+export function registryAdmin(
+  endpoints: Endpoints,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<HttpAnswer> {
   return registryCall(endpoints, method, path, body, endpoints.adminAuthorization);
 }
 
 /** An operator's call to the ledger's admin API (plain HTTP on loopback). */
-export async function ledgerAdmin(endpoints: Endpoints, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+export async function ledgerAdmin(
+  endpoints: Endpoints,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<HttpAnswer> {
   const response = await fetch(`${endpoints.ledgerUrl}${path}`, {
     method,
-    headers: { authorization: endpoints.adminAuthorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: endpoints.adminAuthorization,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(serviceCallTimeoutMs),
   });
@@ -81,9 +127,14 @@ export async function ledgerAdmin(endpoints: Endpoints, method: string, path: st
 }
 
 /** Throws with the answer in the message unless `answer.status` is one of `statuses`. */
-export function expectStatus(answer: HttpAnswer, statuses: number | readonly number[], what: string): HttpAnswer {
+export function expectStatus(
+  answer: HttpAnswer,
+  statuses: number | readonly number[],
+  what: string,
+): HttpAnswer {
   const allowed = typeof statuses === 'number' ? [statuses] : statuses;
-  if (!allowed.includes(answer.status)) throw new Error(`${what}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+  if (!allowed.includes(answer.status))
+    throw new Error(`${what}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer;
 }
 
@@ -91,7 +142,9 @@ function parseJsonObject(text: string): Record<string, unknown> {
   if (text === '') return {};
   try {
     const parsed = JSON.parse(text) as unknown;
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : { value: parsed };
   } catch {
     return { text };
   }

@@ -6,11 +6,31 @@
 import { randomBytes } from 'node:crypto';
 import { type ProtocolPublicKey } from '@settle/contracts';
 import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
-import { type DeviceKeystore, MemoryStore, PcdWallet, PosTerminal, type ProcessorTrust, SoftwareKeystore } from '@settle/device-sdk';
-import { DeviceSession, type DeviceSessionError, fetchCredentialKeys, fetchReceiptKeys, isDeviceSessionError, type TlsEndpoint } from '@settle/device-session';
+import {
+  type DeviceKeystore,
+  MemoryStore,
+  PcdWallet,
+  PosTerminal,
+  type ProcessorTrust,
+  SoftwareKeystore,
+} from '@settle/device-sdk';
+import {
+  DeviceSession,
+  type DeviceSessionError,
+  fetchCredentialKeys,
+  fetchReceiptKeys,
+  isDeviceSessionError,
+  type TlsEndpoint,
+} from '@settle/device-session';
 import { revocationDelayMsStated } from '@settle/resource-guard';
 import { type JWK } from 'jose';
-import { type Endpoints, expectStatus, type HttpAnswer, registryAdmin, registryCall } from './endpoints';
+import {
+  type Endpoints,
+  expectStatus,
+  type HttpAnswer,
+  registryAdmin,
+  registryCall,
+} from './endpoints';
 import { waitUntil } from './wait';
 
 /** Bound of the waits on Kafka (consumer group joins can take seconds on a cold broker). */
@@ -50,7 +70,10 @@ export interface KeyToAttest {
 }
 
 /** Attestation evidence for a key over the registry's challenge, as the device's secure hardware makes it. */
-export type KeyAttestor = (key: KeyToAttest, challenge: Uint8Array) => Promise<{ readonly format: string; readonly evidence: string }>;
+export type KeyAttestor = (
+  key: KeyToAttest,
+  challenge: Uint8Array,
+) => Promise<{ readonly format: string; readonly evidence: string }>;
 
 /** Software keys without evidence (format `none`): accepted only by a development policy that lists `none`. */
 export const noAttestation: KeyAttestor = async () => ({ format: 'none', evidence: '' });
@@ -65,46 +88,170 @@ export interface OfflineLimit {
 export const uniqueId = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
 
 /** A terminal of `merchantId`: registered and enrolled by the operator, its session, its credential, its POS SDK. */
-export async function newTerminal(endpoints: Endpoints, merchantId: string, attestor: KeyAttestor = noAttestation): Promise<Terminal> {
+export async function newTerminal(
+  endpoints: Endpoints,
+  merchantId: string,
+  attestor: KeyAttestor = noAttestation,
+): Promise<Terminal> {
   const terminalId = uniqueId('ter');
-  expectStatus(await registryAdmin(endpoints, 'POST', '/admin/terminals', { terminalId, merchantId }), 200, `register terminal ${terminalId}`);
-  const code = expectStatus(await registryAdmin(endpoints, 'POST', '/admin/enrolment-codes', { subject: { kind: 'terminal', id: terminalId } }), 201, 'enrolment code');
+  expectStatus(
+    await registryAdmin(endpoints, 'POST', '/admin/terminals', { terminalId, merchantId }),
+    200,
+    `register terminal ${terminalId}`,
+  );
+  const code = expectStatus(
+    await registryAdmin(endpoints, 'POST', '/admin/enrolment-codes', {
+      subject: { kind: 'terminal', id: terminalId },
+    }),
+    201,
+    'enrolment code',
+  );
   const store = new MemoryStore();
   // A terminal's approval key: a payment-purpose key whose use needs no person at the counter.
-  const keystore = new SoftwareKeystore({ store, authenticateUser: async () => true, backend: 'native' });
+  const keystore = new SoftwareKeystore({
+    store,
+    authenticateUser: async () => true,
+    backend: 'native',
+  });
   const approvalKey = await keystore.generateKey('approval', { alg: 'ES256', purpose: 'payment' });
   const binding = generateKeyPair('ES256');
-  const session = new DeviceSession({ issuer: endpoints.issuer, bindingKeyId: calculateJwkThumbprint(binding.publicJwk), bindingPrivateJwk: binding.privateJwk as JWK });
+  const session = new DeviceSession({
+    issuer: endpoints.issuer,
+    bindingKeyId: calculateJwkThumbprint(binding.publicJwk),
+    bindingPrivateJwk: binding.privateJwk as JWK,
+  });
   const trust = await fetchTrust(endpoints, session);
-  const { paymentKeyId, bindingKeyId } = await enrol(endpoints, String(code.body['code']), undefined, approvalKey.publicKey, binding.publicJwk, attestor);
+  const { paymentKeyId, bindingKeyId } = await enrol(
+    endpoints,
+    String(code.body['code']),
+    undefined,
+    approvalKey.publicKey,
+    binding.publicJwk,
+    attestor,
+  );
   await startSession(session);
-  const issued = expectStatus(await boundPost(session, endpoints.registry, `/v1/terminals/${terminalId}/credential`), 200, `terminal credential of ${terminalId}`);
-  if (issued.body['terminalKeyId'] !== paymentKeyId) throw new Error(`the terminal credential of ${terminalId} names key ${String(issued.body['terminalKeyId'])}, not ${paymentKeyId}`);
-  const credentialBytes = new Uint8Array(Buffer.from(String(issued.body['terminalCredential']), 'base64url'));
-  const pos = await PosTerminal.open({ store, terminalKey: { alg: 'ES256', keyId: approvalKey.publicKey.keyId, sign: (data) => approvalKey.sign(data) }, terminalCredentialBytes: credentialBytes, trust });
-  return { terminalId, merchantId, keystore, pos, session, approvalKeyId: paymentKeyId, bindingKeyId, credentialBytes };
+  const issued = expectStatus(
+    await boundPost(session, endpoints.registry, `/v1/terminals/${terminalId}/credential`),
+    200,
+    `terminal credential of ${terminalId}`,
+  );
+  if (issued.body['terminalKeyId'] !== paymentKeyId)
+    throw new Error(
+      `the terminal credential of ${terminalId} names key ${String(issued.body['terminalKeyId'])}, not ${paymentKeyId}`,
+    );
+  const credentialBytes = new Uint8Array(
+    Buffer.from(String(issued.body['terminalCredential']), 'base64url'),
+  );
+  const pos = await PosTerminal.open({
+    store,
+    terminalKey: {
+      alg: 'ES256',
+      keyId: approvalKey.publicKey.keyId,
+      sign: (data) => approvalKey.sign(data),
+    },
+    terminalCredentialBytes: credentialBytes,
+    trust,
+  });
+  return {
+    terminalId,
+    merchantId,
+    keystore,
+    pos,
+    session,
+    approvalKeyId: paymentKeyId,
+    bindingKeyId,
+    credentialBytes,
+  };
 }
 
 /** A phone of `accountId`: created with limits by the operator, enrolled, its session, checked in. */
-export async function newPhone(endpoints: Endpoints, accountId: string, offlineLimits: readonly OfflineLimit[], attestor: KeyAttestor = noAttestation): Promise<Phone> {
+export async function newPhone(
+  endpoints: Endpoints,
+  accountId: string,
+  offlineLimits: readonly OfflineLimit[],
+  attestor: KeyAttestor = noAttestation,
+): Promise<Phone> {
   const deviceId = uniqueId('dev');
-  expectStatus(await registryAdmin(endpoints, 'POST', '/admin/devices', { deviceId, accountId, platform: 'android' }), 200, `register device ${deviceId}`);
-  const limits = expectStatus(await registryAdmin(endpoints, 'PUT', `/admin/devices/${deviceId}/offline-limits`, { limits: offlineLimits }), 200, `offline limits of ${deviceId}`);
-  if (limits.body['outcome'] !== 'applied') throw new Error(`the offline limits of ${deviceId} were not applied: ${JSON.stringify(limits.body)}`);
-  const code = expectStatus(await registryAdmin(endpoints, 'POST', '/admin/enrolment-codes', { subject: { kind: 'device', id: deviceId } }), 201, 'enrolment code');
+  expectStatus(
+    await registryAdmin(endpoints, 'POST', '/admin/devices', {
+      deviceId,
+      accountId,
+      platform: 'android',
+    }),
+    200,
+    `register device ${deviceId}`,
+  );
+  const limits = expectStatus(
+    await registryAdmin(endpoints, 'PUT', `/admin/devices/${deviceId}/offline-limits`, {
+      limits: offlineLimits,
+    }),
+    200,
+    `offline limits of ${deviceId}`,
+  );
+  if (limits.body['outcome'] !== 'applied')
+    throw new Error(
+      `the offline limits of ${deviceId} were not applied: ${JSON.stringify(limits.body)}`,
+    );
+  const code = expectStatus(
+    await registryAdmin(endpoints, 'POST', '/admin/enrolment-codes', {
+      subject: { kind: 'device', id: deviceId },
+    }),
+    201,
+    'enrolment code',
+  );
   const store = new MemoryStore();
-  const keystore = new SoftwareKeystore({ store, authenticateUser: async () => true, backend: 'native' });
+  const keystore = new SoftwareKeystore({
+    store,
+    authenticateUser: async () => true,
+    backend: 'native',
+  });
   const binding = generateKeyPair('ES256');
-  const session = new DeviceSession({ issuer: endpoints.issuer, bindingKeyId: calculateJwkThumbprint(binding.publicJwk), bindingPrivateJwk: binding.privateJwk as JWK });
-  const wallet = await PcdWallet.open({ store, keystore, trust: await fetchTrust(endpoints, session) });
+  const session = new DeviceSession({
+    issuer: endpoints.issuer,
+    bindingKeyId: calculateJwkThumbprint(binding.publicJwk),
+    bindingPrivateJwk: binding.privateJwk as JWK,
+  });
+  const wallet = await PcdWallet.open({
+    store,
+    keystore,
+    trust: await fetchTrust(endpoints, session),
+  });
   const paymentKey = await wallet.createPaymentKey('ES256');
-  const { paymentKeyId, bindingKeyId } = await enrol(endpoints, String(code.body['code']), deviceId, paymentKey, binding.publicJwk, attestor);
+  const { paymentKeyId, bindingKeyId } = await enrol(
+    endpoints,
+    String(code.body['code']),
+    deviceId,
+    paymentKey,
+    binding.publicJwk,
+    attestor,
+  );
   await startSession(session);
-  const checkIn = expectStatus(await boundPost(session, endpoints.registry, `/v1/devices/${deviceId}/check-ins`), 201, `check-in of ${deviceId}`);
-  if (checkIn.body['paymentKeyId'] !== paymentKeyId) throw new Error(`the check-in of ${deviceId} names key ${String(checkIn.body['paymentKeyId'])}, not ${paymentKeyId}`);
-  const stored = await wallet.storeDeviceCredential(new Uint8Array(Buffer.from(String(checkIn.body['deviceCredential']), 'base64url')), Date.now());
-  if (!stored.ok) throw new Error(`the wallet refused its device credential: ${stored.code} ${stored.message}`);
-  return { deviceId, accountId, store, keystore, wallet, session, paymentKeyId, bindingKeyId, offlineCaps: checkIn.body['offlineCaps'] };
+  const checkIn = expectStatus(
+    await boundPost(session, endpoints.registry, `/v1/devices/${deviceId}/check-ins`),
+    201,
+    `check-in of ${deviceId}`,
+  );
+  if (checkIn.body['paymentKeyId'] !== paymentKeyId)
+    throw new Error(
+      `the check-in of ${deviceId} names key ${String(checkIn.body['paymentKeyId'])}, not ${paymentKeyId}`,
+    );
+  const stored = await wallet.storeDeviceCredential(
+    new Uint8Array(Buffer.from(String(checkIn.body['deviceCredential']), 'base64url')),
+    Date.now(),
+  );
+  if (!stored.ok)
+    throw new Error(`the wallet refused its device credential: ${stored.code} ${stored.message}`);
+  return {
+    deviceId,
+    accountId,
+    store,
+    keystore,
+    wallet,
+    session,
+    paymentKeyId,
+    bindingKeyId,
+    offlineCaps: checkIn.body['offlineCaps'],
+  };
 }
 
 /**
@@ -120,24 +267,58 @@ export async function enrol(
   bindingJwk: object,
   attestor: KeyAttestor = noAttestation,
 ): Promise<{ paymentKeyId: string; bindingKeyId: string }> {
-  const challenge = expectStatus(await registryCall(endpoints, 'POST', '/enrolment/challenges', { enrolmentCode: code, ...(deviceId === undefined ? {} : { deviceId }) }), 201, 'enrolment challenge');
-  const challengeBytes = new Uint8Array(Buffer.from(String(challenge.body['challenge']), 'base64url'));
+  const challenge = expectStatus(
+    await registryCall(endpoints, 'POST', '/enrolment/challenges', {
+      enrolmentCode: code,
+      ...(deviceId === undefined ? {} : { deviceId }),
+    }),
+    201,
+    'enrolment challenge',
+  );
+  const challengeBytes = new Uint8Array(
+    Buffer.from(String(challenge.body['challenge']), 'base64url'),
+  );
   const toRegister: KeyToAttest[] = [
     { purpose: 'payment', publicJwk: paymentKey.publicJwk },
     { purpose: 'binding', publicJwk: bindingJwk },
   ];
   const keys = await Promise.all(
-    toRegister.map(async (key) => ({ purpose: key.purpose, algorithm: key.purpose === 'payment' ? paymentKey.alg : 'ES256', publicKeyJwk: key.publicJwk, ...(await attestor(key, challengeBytes)) })),
+    toRegister.map(async (key) => ({
+      purpose: key.purpose,
+      algorithm: key.purpose === 'payment' ? paymentKey.alg : 'ES256',
+      publicKeyJwk: key.publicJwk,
+      ...(await attestor(key, challengeBytes)),
+    })),
   );
-  const registered = expectStatus(await registryCall(endpoints, 'POST', '/enrolment/keys', { enrolmentCode: code, challenge: challenge.body['challenge'], keys }), 200, 'key registration');
-  if (registered.body['outcome'] !== 'registered') throw new Error(`the keys were not registered: ${JSON.stringify(registered.body)}`);
-  const [paymentKeyId, bindingKeyId] = (registered.body['keys'] as Array<{ keyId: string }>).map((key) => key.keyId) as [string, string];
-  if (paymentKeyId !== Buffer.from(paymentKey.keyId).toString('base64url')) throw new Error(`the registry names the payment key ${paymentKeyId}, not its thumbprint`);
+  const registered = expectStatus(
+    await registryCall(endpoints, 'POST', '/enrolment/keys', {
+      enrolmentCode: code,
+      challenge: challenge.body['challenge'],
+      keys,
+    }),
+    200,
+    'key registration',
+  );
+  if (registered.body['outcome'] !== 'registered')
+    throw new Error(`the keys were not registered: ${JSON.stringify(registered.body)}`);
+  const [paymentKeyId, bindingKeyId] = (registered.body['keys'] as Array<{ keyId: string }>).map(
+    (key) => key.keyId,
+  ) as [string, string];
+  if (paymentKeyId !== Buffer.from(paymentKey.keyId).toString('base64url'))
+    throw new Error(`the registry names the payment key ${paymentKeyId}, not its thumbprint`);
   let states: unknown[] = [];
   await waitUntil(
     async () => {
-      states = await Promise.all([paymentKeyId, bindingKeyId].map(async (keyId) => (await registryAdmin(endpoints, 'GET', `/admin/keys/${keyId}`)).body['state']));
-      if (states.includes('rejected')) throw new Error(`the verifier rejected the attestation of key ${paymentKeyId} or ${bindingKeyId} (states ${JSON.stringify(states)})`);
+      states = await Promise.all(
+        [paymentKeyId, bindingKeyId].map(
+          async (keyId) =>
+            (await registryAdmin(endpoints, 'GET', `/admin/keys/${keyId}`)).body['state'],
+        ),
+      );
+      if (states.includes('rejected'))
+        throw new Error(
+          `the verifier rejected the attestation of key ${paymentKeyId} or ${bindingKeyId} (states ${JSON.stringify(states)})`,
+        );
       return states.every((state) => state === 'active');
     },
     kafkaWaitMs,
@@ -156,7 +337,8 @@ export async function startSession(session: DeviceSession): Promise<void> {
         await session.start();
         return true;
       } catch (error) {
-        if (!isDeviceSessionError(error) || !notYetProjected.has(error.problemCode ?? '')) throw error;
+        if (!isDeviceSessionError(error) || !notYetProjected.has(error.problemCode ?? ''))
+          throw error;
         lastRefusal = error;
         return false;
       }
@@ -170,11 +352,19 @@ export async function startSession(session: DeviceSession): Promise<void> {
  * A POST to the registry on a new bound connection, repeated while the registry's guard (which reads
  * binding-key states about once a second) does not know the key yet (401), bounded by its stated delay.
  */
-export async function boundPost(session: DeviceSession, endpoint: TlsEndpoint, path: string): Promise<HttpAnswer> {
+export async function boundPost(
+  session: DeviceSession,
+  endpoint: TlsEndpoint,
+  path: string,
+): Promise<HttpAnswer> {
   const once = async (): Promise<HttpAnswer> => {
     const connection = await session.connect(endpoint);
     try {
-      const answer = await session.send(connection, { method: 'POST', path, url: `https://localhost:${endpoint.port}${path}` });
+      const answer = await session.send(connection, {
+        method: 'POST',
+        path,
+        url: `https://localhost:${endpoint.port}${path}`,
+      });
       return { status: answer.status, body: JSON.parse(answer.body) as Record<string, unknown> };
     } finally {
       connection.close();
@@ -190,7 +380,10 @@ export async function boundPost(session: DeviceSession, endpoint: TlsEndpoint, p
 }
 
 /** What a device trusts offline, fetched over TLS with its own (not yet started) session: credential and receipt keys. */
-export async function fetchTrust(endpoints: Endpoints, session: DeviceSession): Promise<ProcessorTrust> {
+export async function fetchTrust(
+  endpoints: Endpoints,
+  session: DeviceSession,
+): Promise<ProcessorTrust> {
   const credentialKeys = await fetchCredentialKeys(session, { registry: endpoints.registry });
   const receiptKeys = await fetchReceiptKeys(session, { verifier: endpoints.verifier });
   return { credentialKeys, receiptKeys, algorithms: ['ES256'], backend: 'native' };

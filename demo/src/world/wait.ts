@@ -2,10 +2,17 @@
 export const waitPollMs = 100;
 
 /** Polls `condition` every {@link waitPollMs} until it holds; after `timeoutMs` fails with `what` (evaluated then). */
-export async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
+export async function waitUntil(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string | (() => string),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
     await sleep(waitPollMs);
   }
 }
@@ -15,7 +22,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Runs `work` over `items` with at most `concurrency` at a time; results in the items' order. */
-export async function mapConcurrently<TItem, TResult>(items: readonly TItem[], concurrency: number, work: (item: TItem, index: number) => Promise<TResult>): Promise<TResult[]> {
+export async function mapConcurrently<TItem, TResult>(
+  items: readonly TItem[],
+  concurrency: number,
+  work: (item: TItem, index: number) => Promise<TResult>,
+): Promise<TResult[]> {
   const results: TResult[] = new Array<TResult>(items.length);
   let next = 0;
   const worker = async () => {

@@ -59,5 +59,6 @@ export class AttestationError extends Error {
  * `ERR_INVALID_ARGUMENT`.
  */
 export function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new AttestationError('ERR_ASSERTION_FAILED', `assertion failed: ${message}`);
+  if (!condition)
+    throw new AttestationError('ERR_ASSERTION_FAILED', `assertion failed: ${message}`);
 }

@@ -15,7 +15,12 @@
  * attestationFormats.includes('android-key'); // true
  * ```
  */
-export const attestationFormats = ['android-key', 'apple-app-attest', 'webauthn-packed', 'none'] as const;
+export const attestationFormats = [
+  'android-key',
+  'apple-app-attest',
+  'webauthn-packed',
+  'none',
+] as const;
 
 /**
  * One of {@link attestationFormats}.
@@ -93,7 +98,9 @@ export const deviceClasses = ['android', 'ios', 'web'] as const;
 export type DeviceClass = (typeof deviceClasses)[number];
 
 /** Which formats each device class may list in its policy (besides being listed, `none` must be). */
-export const formatsOfDeviceClass: { readonly [deviceClass in DeviceClass]: readonly AttestationFormat[] } = {
+export const formatsOfDeviceClass: {
+  readonly [deviceClass in DeviceClass]: readonly AttestationFormat[];
+} = {
   android: ['android-key', 'none'],
   ios: ['apple-app-attest', 'none'],
   web: ['webauthn-packed', 'none'],

@@ -4,7 +4,10 @@
 // and trust anchors as parameters, the time passed in. See docs/attestation.md.
 
 export { verifyAttestation, type VerifyAttestationInput } from './verify-attestation';
-export { verifyAppAttestAssertion, type VerifyAppAttestAssertionInput } from './apple-app-attest/verify-app-attest-assertion';
+export {
+  verifyAppAttestAssertion,
+  type VerifyAppAttestAssertionInput,
+} from './apple-app-attest/verify-app-attest-assertion';
 export {
   type AppAttestAssertionReasonCode,
   type AppAttestAssertionRejection,
@@ -71,7 +74,12 @@ export {
   androidVerifiedBootStates,
 } from './policy/attestation-policy';
 export { checkAttestationPolicy } from './policy/check-attestation-policy';
-export { type TrustAnchor, type WebTrustAnchor, spkiSha256Hex, trustAnchorFromCertificate } from './policy/trust-anchor';
+export {
+  type TrustAnchor,
+  type WebTrustAnchor,
+  spkiSha256Hex,
+  trustAnchorFromCertificate,
+} from './policy/trust-anchor';
 export {
   type AndroidRevocationStatusEntry,
   type AndroidRevocationStatusList,

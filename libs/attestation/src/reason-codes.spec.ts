@@ -1,6 +1,11 @@
 // The reason codes, formats, levels and purposes are shared with the frozen attestation contracts
 // of libs/contracts: these tests keep them aligned and pin this library's closed list.
-import { attestationFormats as contractFormats, attestationLevels as contractLevels, attestationRejectionReasonCodes, keyPurposes as contractPurposes } from '@settle/contracts';
+import {
+  attestationFormats as contractFormats,
+  attestationLevels as contractLevels,
+  attestationRejectionReasonCodes,
+  keyPurposes as contractPurposes,
+} from '@settle/contracts';
 import { attestationFormats, attestationLevels, keyPurposes } from './formats';
 import { attestationReasonCodes } from './reason-codes';
 import { attestationErrorCodes } from './errors';
@@ -37,11 +42,17 @@ describe('attestation reason codes', () => {
   });
 
   it('begin with the attestation.completed v1 codes, in their order, so that a v2 contract can append the rest', () => {
-    expect(attestationReasonCodes.slice(0, attestationRejectionReasonCodes.length)).toEqual([...attestationRejectionReasonCodes]);
+    expect(attestationReasonCodes.slice(0, attestationRejectionReasonCodes.length)).toEqual([
+      ...attestationRejectionReasonCodes,
+    ]);
   });
 
   it('name the fourteen codes the v1 contract lacks (reported: the contract needs a v2 to carry them)', () => {
-    expect(attestationReasonCodes.filter((code) => !(attestationRejectionReasonCodes as readonly string[]).includes(code))).toHaveLength(14);
+    expect(
+      attestationReasonCodes.filter(
+        (code) => !(attestationRejectionReasonCodes as readonly string[]).includes(code),
+      ),
+    ).toHaveLength(14);
   });
 
   it('use the contracts’ formats, levels and key purposes', () => {
@@ -51,6 +62,10 @@ describe('attestation reason codes', () => {
   });
 
   it('are separate from the thrown error codes', () => {
-    expect(attestationErrorCodes).toEqual(['ERR_INVALID_ARGUMENT', 'ERR_POLICY_INVALID', 'ERR_ASSERTION_FAILED']);
+    expect(attestationErrorCodes).toEqual([
+      'ERR_INVALID_ARGUMENT',
+      'ERR_POLICY_INVALID',
+      'ERR_ASSERTION_FAILED',
+    ]);
   });
 });

@@ -138,7 +138,11 @@ export interface NoAttestationProperties {
  * switch (verdict.properties.format) { case 'android-key': …; case 'apple-app-attest': …; case 'webauthn-packed': …; case 'none': … }
  * ```
  */
-export type AttestationProperties = AndroidKeyAttestationProperties | AppleAppAttestProperties | WebAuthnPackedProperties | NoAttestationProperties;
+export type AttestationProperties =
+  | AndroidKeyAttestationProperties
+  | AppleAppAttestProperties
+  | WebAuthnPackedProperties
+  | NoAttestationProperties;
 
 /**
  * An accepted attestation: the level, the attested key (which is the key being registered), its key
@@ -166,4 +170,5 @@ export interface AttestationVerdict {
  * if (!result.ok) return publishRejected(result.reasonCode);
  * ```
  */
-export type AttestationResult = { readonly ok: true; readonly verdict: AttestationVerdict } | AttestationRejection;
+export type AttestationResult =
+  { readonly ok: true; readonly verdict: AttestationVerdict } | AttestationRejection;

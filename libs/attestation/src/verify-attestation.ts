@@ -6,7 +6,12 @@ import { verifyAppleAppAttest } from './apple-app-attest/verify-apple-app-attest
 import { type RegisteredKey, registeredKeyOf } from './checks/registered-key';
 import { reject } from './checks/rejection';
 import { AttestationError, assert } from './errors';
-import { type AttestationFormat, type KeyPurpose, attestationFormats, keyPurposes } from './formats';
+import {
+  type AttestationFormat,
+  type KeyPurpose,
+  attestationFormats,
+  keyPurposes,
+} from './formats';
 import { attestationChallengeSizeMaxBytes, attestationEvidenceSizeMaxBytes } from './limits';
 import { verifyNone } from './none/verify-none';
 import { type AttestationPolicy } from './policy/attestation-policy';
@@ -57,15 +62,25 @@ function invalidArgument(message: string, cause?: unknown): AttestationError {
 
 /** Arguments are the caller's (already validated by the contracts); a bad one is a bug, thrown. */
 function checkInput(input: VerifyAttestationInput): CheckedInput {
-  if (typeof input !== 'object' || input === null) throw invalidArgument('takes one object argument');
+  if (typeof input !== 'object' || input === null)
+    throw invalidArgument('takes one object argument');
   const { format, evidence, expectedChallenge, purpose, now } = input;
-  if (!attestationFormats.includes(format)) throw invalidArgument(`format must be one of ${attestationFormats.join(', ')}`);
+  if (!attestationFormats.includes(format))
+    throw invalidArgument(`format must be one of ${attestationFormats.join(', ')}`);
   if (!isBytes(evidence)) throw invalidArgument('evidence must be a Uint8Array');
-  if (!isBytes(expectedChallenge) || expectedChallenge.length === 0 || expectedChallenge.length > attestationChallengeSizeMaxBytes) {
-    throw invalidArgument(`expectedChallenge must be 1 to ${attestationChallengeSizeMaxBytes} bytes`);
+  if (
+    !isBytes(expectedChallenge) ||
+    expectedChallenge.length === 0 ||
+    expectedChallenge.length > attestationChallengeSizeMaxBytes
+  ) {
+    throw invalidArgument(
+      `expectedChallenge must be 1 to ${attestationChallengeSizeMaxBytes} bytes`,
+    );
   }
-  if (!keyPurposes.includes(purpose)) throw invalidArgument(`purpose must be one of ${keyPurposes.join(', ')}`);
-  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw invalidArgument('now must be a valid Date');
+  if (!keyPurposes.includes(purpose))
+    throw invalidArgument(`purpose must be one of ${keyPurposes.join(', ')}`);
+  if (!(now instanceof Date) || Number.isNaN(now.getTime()))
+    throw invalidArgument('now must be a valid Date');
   let publicKeyJwk: PublicJwk;
   try {
     publicKeyJwk = importPublicJwk(input.keyToRegister);
@@ -74,19 +89,35 @@ function checkInput(input: VerifyAttestationInput): CheckedInput {
     throw invalidArgument(`keyToRegister is not a valid public JWK (${error.code})`, error);
   }
   const policy = checkAttestationPolicy(input.policy);
-  return { format, evidence, expectedChallenge, keyToRegister: registeredKeyOf(publicKeyJwk), purpose, policy, now };
+  return {
+    format,
+    evidence,
+    expectedChallenge,
+    keyToRegister: registeredKeyOf(publicKeyJwk),
+    purpose,
+    policy,
+    now,
+  };
 }
 
 async function verifyFormat(input: CheckedInput): Promise<AttestationResult> {
   const { policy } = input;
   switch (input.format) {
     case 'android-key':
-      assert(policy.deviceClass === 'android', 'the policy check ties android-key to android policies');
+      assert(
+        policy.deviceClass === 'android',
+        'the policy check ties android-key to android policies',
+      );
       return verifyAndroidKey({ ...input, policy });
     case 'apple-app-attest':
-      assert(policy.deviceClass === 'ios', 'the policy check ties apple-app-attest to ios policies');
+      assert(
+        policy.deviceClass === 'ios',
+        'the policy check ties apple-app-attest to ios policies',
+      );
       // A binding key is a Secure Enclave key the App Attest key vouches for; a payment key is the App Attest key.
-      return input.purpose === 'binding' ? verifyAppAttestVouchedKey({ ...input, policy }) : verifyAppleAppAttest({ ...input, policy });
+      return input.purpose === 'binding'
+        ? verifyAppAttestVouchedKey({ ...input, policy })
+        : verifyAppleAppAttest({ ...input, policy });
     case 'webauthn-packed':
       assert(policy.deviceClass === 'web', 'the policy check ties webauthn-packed to web policies');
       return verifyWebAuthnPacked({ ...input, policy });
@@ -132,10 +163,16 @@ async function verifyFormat(input: CheckedInput): Promise<AttestationResult> {
 export async function verifyAttestation(input: VerifyAttestationInput): Promise<AttestationResult> {
   const checked = checkInput(input);
   if (checked.evidence.length > attestationEvidenceSizeMaxBytes) {
-    return reject('EVIDENCE_TOO_LARGE', `evidence of ${checked.evidence.length} bytes exceeds ${attestationEvidenceSizeMaxBytes}`);
+    return reject(
+      'EVIDENCE_TOO_LARGE',
+      `evidence of ${checked.evidence.length} bytes exceeds ${attestationEvidenceSizeMaxBytes}`,
+    );
   }
   if (!(checked.policy.formats as readonly AttestationFormat[]).includes(checked.format)) {
-    return reject('FORMAT_NOT_ALLOWED', `format ${checked.format} is not allowed for device class ${checked.policy.deviceClass}`);
+    return reject(
+      'FORMAT_NOT_ALLOWED',
+      `format ${checked.format} is not allowed for device class ${checked.policy.deviceClass}`,
+    );
   }
   let result: AttestationResult;
   try {
@@ -144,8 +181,14 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     // The libraries below (X.509, ASN.1, WebCrypto) may throw on hostile input in ways not caught
     // closer to them: that is evidence they could not read, never an acceptance.
     if (error instanceof AttestationError) throw error;
-    return reject('EVIDENCE_MALFORMED', `the evidence could not be processed: ${error instanceof Error ? error.message : String(error)}`);
+    return reject(
+      'EVIDENCE_MALFORMED',
+      `the evidence could not be processed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
-  assert(!result.ok || result.verdict.keyId === checked.keyToRegister.keyId, 'an accepted key is the key being registered');
+  assert(
+    !result.ok || result.verdict.keyId === checked.keyToRegister.keyId,
+    'an accepted key is the key being registered',
+  );
   return result;
 }

@@ -5,7 +5,10 @@ import { accountOpenedV1 } from './events/accounts/account-opened.v1';
 import { accountOverdrawnV1 } from './events/accounts/account-overdrawn.v1';
 import { attestationCompletedV1 } from './events/attestations/attestation-completed.v1';
 import { attestationRequestedV1 } from './events/attestations/attestation-requested.v1';
-import { attestationRequestedV2, upcastAttestationRequestedV1 } from './events/attestations/attestation-requested.v2';
+import {
+  attestationRequestedV2,
+  upcastAttestationRequestedV1,
+} from './events/attestations/attestation-requested.v2';
 import { deviceCheckedInV1 } from './events/devices/device-checked-in.v1';
 import { deviceEnrolledV1 } from './events/devices/device-enrolled.v1';
 import { deviceOfflineCapabilityChangedV1 } from './events/devices/device-offline-capability-changed.v1';
@@ -64,11 +67,16 @@ export const upcasters: readonly Upcaster[] = [
  * The latest definition of each type: what `decodeEvent` hands to consumers. When a v2 is added,
  * exclude the superseded definition here, e.g. `Exclude<..., typeof paymentVerifiedV1>`.
  */
-export type LatestEventDefinition = Exclude<(typeof eventDefinitions)[number], typeof attestationRequestedV1 | typeof paymentSettledV1>;
+export type LatestEventDefinition = Exclude<
+  (typeof eventDefinitions)[number],
+  typeof attestationRequestedV1 | typeof paymentSettledV1
+>;
 
 /** The envelope of a definition. */
 export type EnvelopeOf<TDefinition> =
-  TDefinition extends EventDefinition<infer TType, infer TPayload> ? EventEnvelope<TType, TPayload> : never;
+  TDefinition extends EventDefinition<infer TType, infer TPayload>
+    ? EventEnvelope<TType, TPayload>
+    : never;
 
 /** Any event of the catalogue at its latest version: narrow it with `switch (envelope.type)`. */
 export type KnownEventEnvelope = EnvelopeOf<LatestEventDefinition>;
@@ -76,7 +84,10 @@ export type KnownEventEnvelope = EnvelopeOf<LatestEventDefinition>;
 /** The union of event type names. */
 export type EventType = LatestEventDefinition['type'];
 
-const catalogueDecoder = createEventDecoder<KnownEventEnvelope>({ definitions: eventDefinitions, upcasters });
+const catalogueDecoder = createEventDecoder<KnownEventEnvelope>({
+  definitions: eventDefinitions,
+  upcasters,
+});
 
 /**
  * THE validation entry point of the messaging backbone on receive: checks the envelope, finds the

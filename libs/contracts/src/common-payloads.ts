@@ -50,7 +50,11 @@ export interface Ed25519PublicJwk {
 
 export type PublicJwk = EcP256PublicJwk | Ed25519PublicJwk;
 
-const coordinateSchema = { type: 'string', pattern: base64url32BytesPattern, maxLength: 43 } as const;
+const coordinateSchema = {
+  type: 'string',
+  pattern: base64url32BytesPattern,
+  maxLength: 43,
+} as const;
 
 const ecP256PublicJwkSchema: ObjectSchema<EcP256PublicJwk> = {
   type: 'object',

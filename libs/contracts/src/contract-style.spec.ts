@@ -13,11 +13,16 @@ function* subschemas(schema: Schema, at: string): Generator<{ at: string; schema
   yield { at, schema };
   for (const [keyword, value] of Object.entries(schema)) {
     if (keyword === 'properties') {
-      for (const [name, child] of Object.entries(value as Record<string, Schema>)) yield* subschemas(child, `${at}/properties/${name}`);
-    } else if (keyword === 'items' || (keyword === 'additionalProperties' && typeof value === 'object')) {
+      for (const [name, child] of Object.entries(value as Record<string, Schema>))
+        yield* subschemas(child, `${at}/properties/${name}`);
+    } else if (
+      keyword === 'items' ||
+      (keyword === 'additionalProperties' && typeof value === 'object')
+    ) {
       yield* subschemas(value as Schema, `${at}/${keyword}`);
     } else if (keyword === 'oneOf') {
-      for (const [index, child] of (value as Schema[]).entries()) yield* subschemas(child, `${at}/oneOf/${index}`);
+      for (const [index, child] of (value as Schema[]).entries())
+        yield* subschemas(child, `${at}/oneOf/${index}`);
     }
   }
 }
@@ -26,16 +31,22 @@ function* subschemas(schema: Schema, at: string): Generator<{ at: string; schema
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return `{${entries.map(([key, child]) => `${JSON.stringify(key)}:${canonicalJson(child)}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
 
 function currentDigests(): Record<string, string> {
-  const digests: Record<string, string> = { envelope: createHash('sha256').update(canonicalJson(eventEnvelopeSchema)).digest('hex') };
+  const digests: Record<string, string> = {
+    envelope: createHash('sha256').update(canonicalJson(eventEnvelopeSchema)).digest('hex'),
+  };
   for (const definition of eventDefinitions) {
-    digests[`${definition.type}.v${definition.version}`] = createHash('sha256').update(canonicalJson(definition.schema)).digest('hex');
+    digests[`${definition.type}.v${definition.version}`] = createHash('sha256')
+      .update(canonicalJson(definition.schema))
+      .digest('hex');
   }
   return digests;
 }
@@ -43,27 +54,48 @@ function currentDigests(): Record<string, string> {
 describe('contract style', () => {
   const schemas: [string, Schema][] = [
     ['envelope', eventEnvelopeSchema],
-    ...eventDefinitions.map((definition): [string, Schema] => [`${definition.type}.v${definition.version}`, definition.schema]),
+    ...eventDefinitions.map((definition): [string, Schema] => [
+      `${definition.type}.v${definition.version}`,
+      definition.schema,
+    ]),
   ];
 
-  it.each(schemas)('%s: every object is closed and lists every property as required', (_name, schema) => {
-    for (const { at, schema: subschema } of subschemas(schema, '#')) {
-      if (subschema.type !== 'object' || subschema.oneOf || !subschema.properties) continue;
-      const properties = Object.keys(subschema.properties as object).sort();
-      expect({ at, additionalProperties: subschema.additionalProperties, required: [...(subschema.required as string[])].sort() }).toEqual({
-        at,
-        additionalProperties: false,
-        required: properties,
-      });
-    }
-  });
+  it.each(schemas)(
+    '%s: every object is closed and lists every property as required',
+    (_name, schema) => {
+      for (const { at, schema: subschema } of subschemas(schema, '#')) {
+        if (subschema.type !== 'object' || subschema.oneOf || !subschema.properties) continue;
+        const properties = Object.keys(subschema.properties as object).sort();
+        expect({
+          at,
+          additionalProperties: subschema.additionalProperties,
+          required: [...(subschema.required as string[])].sort(),
+        }).toEqual({
+          at,
+          additionalProperties: false,
+          required: properties,
+        });
+      }
+    },
+  );
 
   it.each(schemas)('%s: every string and array is bounded', (_name, schema) => {
     for (const { at, schema: subschema } of subschemas(schema, '#')) {
-      if (subschema.type === 'string' && !subschema.enum) expect({ at, bounded: typeof subschema.maxLength === 'number' }).toEqual({ at, bounded: true });
-      if (subschema.type === 'array') expect({ at, bounded: typeof subschema.maxItems === 'number' }).toEqual({ at, bounded: true });
+      if (subschema.type === 'string' && !subschema.enum)
+        expect({ at, bounded: typeof subschema.maxLength === 'number' }).toEqual({
+          at,
+          bounded: true,
+        });
+      if (subschema.type === 'array')
+        expect({ at, bounded: typeof subschema.maxItems === 'number' }).toEqual({
+          at,
+          bounded: true,
+        });
       if (subschema.type === 'object' && typeof subschema.additionalProperties === 'object') {
-        expect({ at, bounded: typeof subschema.maxProperties === 'number' && !!subschema.propertyNames }).toEqual({ at, bounded: true });
+        expect({
+          at,
+          bounded: typeof subschema.maxProperties === 'number' && !!subschema.propertyNames,
+        }).toEqual({ at, bounded: true });
       }
     }
   });
@@ -77,7 +109,9 @@ describe('contract style', () => {
     if (!existsSync(eventsDocument)) throw new Error(`${eventsDocument} is missing`);
     const document = readFileSync(eventsDocument, 'utf8');
     for (const definition of eventDefinitions) {
-      expect(document).toContain(`| \`${definition.type}\` | ${definition.version} | \`${definition.topic}\` |`);
+      expect(document).toContain(
+        `| \`${definition.type}\` | ${definition.version} | \`${definition.topic}\` |`,
+      );
     }
     for (const topic of topicCatalogue) expect(document).toContain(`\`${topic.name}\``);
   });

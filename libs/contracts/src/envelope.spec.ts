@@ -1,7 +1,16 @@
-import { createEnvelope, decodeEvent, paymentVerifiedV1, validateEventForSend, type PaymentVerifiedV1 } from './index';
+import {
+  createEnvelope,
+  decodeEvent,
+  paymentVerifiedV1,
+  validateEventForSend,
+  type PaymentVerifiedV1,
+} from './index';
 import { readEventFixture } from './testing';
 
-const fixture = readEventFixture('payment.verified', 1) as { payload: PaymentVerifiedV1 } & Record<string, unknown>;
+const fixture = readEventFixture('payment.verified', 1) as { payload: PaymentVerifiedV1 } & Record<
+  string,
+  unknown
+>;
 
 function withEnvelope(changes: Record<string, unknown>): unknown {
   return { ...fixture, ...changes };
@@ -40,10 +49,26 @@ describe('envelope validation', () => {
     ['an array', [fixture], ''],
     ['a missing eventId', (({ eventId: _eventId, ...rest }) => rest)(fixture), '/eventId'],
     ['an unknown envelope field', withEnvelope({ traceparent: '00-abc' }), '/traceparent'],
-    ['an upper-case UUID', withEnvelope({ eventId: '3B241101-E2BB-4255-8CAF-4136C566A962' }), '/eventId'],
-    ['a urn:uuid: prefix', withEnvelope({ eventId: 'urn:uuid:3b241101-e2bb-4255-8caf-4136c566a962' }), '/eventId'],
-    ['a timestamp without milliseconds', withEnvelope({ occurredAt: '2026-11-28T10:00:00Z' }), '/occurredAt'],
-    ['a timestamp with an offset', withEnvelope({ occurredAt: '2026-11-28T11:00:00.000+01:00' }), '/occurredAt'],
+    [
+      'an upper-case UUID',
+      withEnvelope({ eventId: '3B241101-E2BB-4255-8CAF-4136C566A962' }),
+      '/eventId',
+    ],
+    [
+      'a urn:uuid: prefix',
+      withEnvelope({ eventId: 'urn:uuid:3b241101-e2bb-4255-8caf-4136c566a962' }),
+      '/eventId',
+    ],
+    [
+      'a timestamp without milliseconds',
+      withEnvelope({ occurredAt: '2026-11-28T10:00:00Z' }),
+      '/occurredAt',
+    ],
+    [
+      'a timestamp with an offset',
+      withEnvelope({ occurredAt: '2026-11-28T11:00:00.000+01:00' }),
+      '/occurredAt',
+    ],
     ['an impossible date', withEnvelope({ occurredAt: '2026-02-30T10:00:00.000Z' }), '/occurredAt'],
     ['version 0', withEnvelope({ version: 0 }), '/version'],
     ['a fractional version', withEnvelope({ version: 1.5 }), '/version'],
@@ -61,7 +86,9 @@ describe('envelope validation', () => {
 
   it('accepts a null causationId (a root cause) and a UUID one', () => {
     expect(decodeEvent(withEnvelope({ causationId: null })).ok).toBe(true);
-    expect(decodeEvent(withEnvelope({ causationId: '9a1c2e3f-4b5d-4c6e-8f70-1a2b3c4d5e6f' })).ok).toBe(true);
+    expect(
+      decodeEvent(withEnvelope({ causationId: '9a1c2e3f-4b5d-4c6e-8f70-1a2b3c4d5e6f' })).ok,
+    ).toBe(true);
   });
 
   it('rejects an unknown event type', () => {
@@ -73,14 +100,24 @@ describe('envelope validation', () => {
   });
 
   it('reports a version newer than the latest known, so the consumer pauses instead of dead-lettering', () => {
-    expect(decodeEvent(withEnvelope({ version: 2 }))).toMatchObject({ ok: false, code: 'NEWER_VERSION', field: '/version' });
-    expect(validateEventForSend(withEnvelope({ version: 7 }) as never)).toMatchObject({ ok: false, code: 'NEWER_VERSION' });
+    expect(decodeEvent(withEnvelope({ version: 2 }))).toMatchObject({
+      ok: false,
+      code: 'NEWER_VERSION',
+      field: '/version',
+    });
+    expect(validateEventForSend(withEnvelope({ version: 7 }) as never)).toMatchObject({
+      ok: false,
+      code: 'NEWER_VERSION',
+    });
   });
 
   it('rejects a key that is not the one the definition derives from the payload', () => {
     const result = decodeEvent(withEnvelope({ key: fixture.payload.consumerDeviceId }));
     expect(result).toMatchObject({ ok: false, code: 'KEY_MISMATCH', field: '/key' });
-    expect(validateEventForSend(withEnvelope({ key: 'someone-else' }) as never)).toMatchObject({ ok: false, code: 'KEY_MISMATCH' });
+    expect(validateEventForSend(withEnvelope({ key: 'someone-else' }) as never)).toMatchObject({
+      ok: false,
+      code: 'KEY_MISMATCH',
+    });
   });
 
   it('checks the payload before the key, so a bad payload is never blamed on the key', () => {
@@ -93,11 +130,19 @@ describe('envelope validation', () => {
 
   it('escapes the names of unknown fields in the JSON pointer (RFC 6901)', () => {
     const payload = { ...fixture.payload, 'a/b~c': 1 };
-    expect(decodeEvent(withEnvelope({ payload }))).toMatchObject({ code: 'SCHEMA_VIOLATION', field: '/payload/a~1b~0c' });
+    expect(decodeEvent(withEnvelope({ payload }))).toMatchObject({
+      code: 'SCHEMA_VIOLATION',
+      field: '/payload/a~1b~0c',
+    });
   });
 
   it('ignores a __proto__ key as data and rejects it as an unknown field', () => {
-    const value: unknown = JSON.parse(JSON.stringify(fixture).replace('"transactionId"', '"__proto__":{"x":1},"transactionId"'));
-    expect(decodeEvent(value)).toMatchObject({ code: 'SCHEMA_VIOLATION', field: '/payload/__proto__' });
+    const value: unknown = JSON.parse(
+      JSON.stringify(fixture).replace('"transactionId"', '"__proto__":{"x":1},"transactionId"'),
+    );
+    expect(decodeEvent(value)).toMatchObject({
+      code: 'SCHEMA_VIOLATION',
+      field: '/payload/__proto__',
+    });
   });
 });

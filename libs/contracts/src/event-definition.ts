@@ -38,4 +38,5 @@ export interface EventDefinition<TType extends string = string, TPayload = unkno
 }
 
 /** The payload type of a definition. */
-export type PayloadOf<TDefinition> = TDefinition extends EventDefinition<string, infer TPayload> ? TPayload : never;
+export type PayloadOf<TDefinition> =
+  TDefinition extends EventDefinition<string, infer TPayload> ? TPayload : never;

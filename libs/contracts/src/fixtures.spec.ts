@@ -18,10 +18,19 @@ import { fixtureFileName, fixturesDirectory, listFixtureFiles, readEventFixture 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = { [keyword: string]: unknown };
 
-const decimalPatterns = new Set([amountPattern, positiveAmountPattern, signedAmountPattern, negativeAmountPattern, counterPattern]);
+const decimalPatterns = new Set([
+  amountPattern,
+  positiveAmountPattern,
+  signedAmountPattern,
+  negativeAmountPattern,
+  counterPattern,
+]);
 
 function fixtureOf(definition: EventDefinition): EventEnvelope<string, { [key: string]: Json }> {
-  return readEventFixture(definition.type, definition.version) as EventEnvelope<string, { [key: string]: Json }>;
+  return readEventFixture(definition.type, definition.version) as EventEnvelope<
+    string,
+    { [key: string]: Json }
+  >;
 }
 
 /** What a consumer receives for the fixture: itself, or for a superseded version its upcast (version and payload). */
@@ -38,23 +47,35 @@ function branchOf(schema: Schema, value: Json): Schema {
   const branches = schema.oneOf as Schema[] | undefined;
   if (!branches) return schema;
   const tag = (value as { kty: string }).kty;
-  return branches.find((branch) => ((branch.properties as { kty: { enum: string[] } }).kty.enum).includes(tag))!;
+  return branches.find((branch) =>
+    (branch.properties as { kty: { enum: string[] } }).kty.enum.includes(tag),
+  )!;
 }
 
 /** Every (pointer, value, schema) of the fixture payload, depth first. */
-function* walk(schema: Schema, value: Json, pointer: string): Generator<{ pointer: string; value: Json; schema: Schema }> {
+function* walk(
+  schema: Schema,
+  value: Json,
+  pointer: string,
+): Generator<{ pointer: string; value: Json; schema: Schema }> {
   const resolved = branchOf(schema, value);
   yield { pointer, value, schema: resolved };
   if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) yield* walk(resolved.items as Schema, item, `${pointer}/${index}`);
+    for (const [index, item] of value.entries())
+      yield* walk(resolved.items as Schema, item, `${pointer}/${index}`);
   } else if (value !== null && typeof value === 'object' && resolved.properties) {
     const properties = resolved.properties as Record<string, Schema>;
-    for (const [name, child] of Object.entries(value)) yield* walk(properties[name]!, child, `${pointer}/${name}`);
+    for (const [name, child] of Object.entries(value))
+      yield* walk(properties[name]!, child, `${pointer}/${name}`);
   }
 }
 
 /** A deep copy of the fixture with `change` applied to the object at `pointer` (relative to the envelope). */
-function mutated(envelope: unknown, pointer: string, change: (parent: Record<string, Json> | Json[], token: string) => void): unknown {
+function mutated(
+  envelope: unknown,
+  pointer: string,
+  change: (parent: Record<string, Json> | Json[], token: string) => void,
+): unknown {
   const copy = JSON.parse(JSON.stringify(envelope)) as Record<string, Json>;
   const tokens = pointer.split('/').slice(1);
   const last = tokens.pop()!;
@@ -63,11 +84,16 @@ function mutated(envelope: unknown, pointer: string, change: (parent: Record<str
   return copy;
 }
 
-const cases = eventDefinitions.map((definition): [string, EventDefinition] => [`${definition.type} v${definition.version}`, definition]);
+const cases = eventDefinitions.map((definition): [string, EventDefinition] => [
+  `${definition.type} v${definition.version}`,
+  definition,
+]);
 
 describe('golden fixtures', () => {
   it('exist exactly for the definitions of the catalogue', () => {
-    const expected = eventDefinitions.map((definition) => fixtureFileName(definition.type, definition.version)).sort();
+    const expected = eventDefinitions
+      .map((definition) => fixtureFileName(definition.type, definition.version))
+      .sort();
     expect(listFixtureFiles()).toEqual(expected);
   });
 
@@ -75,7 +101,10 @@ describe('golden fixtures', () => {
     const fixture = fixtureOf(definition);
 
     it('is a complete envelope of its own type and version that validates on receive and on send', () => {
-      expect({ type: fixture.type, version: fixture.version }).toEqual({ type: definition.type, version: definition.version });
+      expect({ type: fixture.type, version: fixture.version }).toEqual({
+        type: definition.type,
+        version: definition.version,
+      });
       expect(decodeEvent(fixture)).toEqual({ ok: true, envelope: receivedOf(fixture) });
       expect(validateEventForSend(fixture)).toEqual({ ok: true, envelope: fixture });
       expect(fixture.key).toBe(definition.key(fixture.payload));
@@ -88,19 +117,42 @@ describe('golden fixtures', () => {
     });
 
     it('is byte-stable: frozen contracts are not edited (re-serialised with 2 spaces equals the file)', () => {
-      const file = path.join(fixturesDirectory, fixtureFileName(definition.type, definition.version));
+      const file = path.join(
+        fixturesDirectory,
+        fixtureFileName(definition.type, definition.version),
+      );
       expect(`${JSON.stringify(fixture, null, 2)}\n`).toBe(readFileSync(file, 'utf8'));
     });
 
     it('rejects an unknown field at the top of the payload, naming it', () => {
-      const result = decodeEvent(mutated(fixture, '/payload/unexpectedField', (parent, token) => ((parent as Record<string, Json>)[token] = 'x')));
-      expect(result).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: '/payload/unexpectedField' });
+      const result = decodeEvent(
+        mutated(
+          fixture,
+          '/payload/unexpectedField',
+          (parent, token) => ((parent as Record<string, Json>)[token] = 'x'),
+        ),
+      );
+      expect(result).toMatchObject({
+        ok: false,
+        code: 'SCHEMA_VIOLATION',
+        field: '/payload/unexpectedField',
+      });
     });
 
     const required = (definition.schema.required as string[]).map((name) => [name] as const);
     it.each(required)('rejects the payload without its required field %s', (name) => {
-      const result = decodeEvent(mutated(fixture, `/payload/${name}`, (parent, token) => delete (parent as Record<string, Json>)[token]));
-      expect(result).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: `/payload/${name}` });
+      const result = decodeEvent(
+        mutated(
+          fixture,
+          `/payload/${name}`,
+          (parent, token) => delete (parent as Record<string, Json>)[token],
+        ),
+      );
+      expect(result).toMatchObject({
+        ok: false,
+        code: 'SCHEMA_VIOLATION',
+        field: `/payload/${name}`,
+      });
     });
 
     it('rejects a missing required field or an unknown member in every nested object', () => {
@@ -108,11 +160,23 @@ describe('golden fixtures', () => {
         if (node.schema.type !== 'object' || node.schema.additionalProperties !== false) continue;
         for (const name of node.schema.required as string[]) {
           const pointer = `${node.pointer}/${name}`;
-          const result = decodeEvent(mutated(fixture, pointer, (parent, token) => delete (parent as Record<string, Json>)[token]));
+          const result = decodeEvent(
+            mutated(
+              fixture,
+              pointer,
+              (parent, token) => delete (parent as Record<string, Json>)[token],
+            ),
+          );
           expect(result).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: pointer });
         }
         const extra = `${node.pointer}/d`;
-        const result = decodeEvent(mutated(fixture, extra, (parent, token) => ((parent as Record<string, Json>)[token] = 'x')));
+        const result = decodeEvent(
+          mutated(
+            fixture,
+            extra,
+            (parent, token) => ((parent as Record<string, Json>)[token] = 'x'),
+          ),
+        );
         expect(result).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: extra });
       }
     });
@@ -122,10 +186,19 @@ describe('golden fixtures', () => {
     );
     const decimalCases = decimals.map((node) => [node.pointer, node.value] as const);
     if (decimalCases.length > 0) {
-      it.each(decimalCases)('rejects a JSON number at %s (amounts and counters are decimal strings)', (pointer, value) => {
-        const result = decodeEvent(mutated(fixture, pointer, (parent, token) => ((parent as Record<string, Json>)[token] = Number(value))));
-        expect(result).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: pointer });
-      });
+      it.each(decimalCases)(
+        'rejects a JSON number at %s (amounts and counters are decimal strings)',
+        (pointer, value) => {
+          const result = decodeEvent(
+            mutated(
+              fixture,
+              pointer,
+              (parent, token) => ((parent as Record<string, Json>)[token] = Number(value)),
+            ),
+          );
+          expect(result).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: pointer });
+        },
+      );
     }
   });
 });

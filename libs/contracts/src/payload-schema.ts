@@ -12,7 +12,9 @@
  */
 type Keyword = { readonly [keyword: string]: unknown };
 
-type NullableMark<TValue> = null extends TValue ? { readonly nullable: true } : { readonly nullable?: false };
+type NullableMark<TValue> = null extends TValue
+  ? { readonly nullable: true }
+  : { readonly nullable?: false };
 
 /** A closed union of string literals must list its values (and null, if nullable) in `enum`. */
 type EnumMark<TValue> = [Exclude<TValue, null>] extends [string]
@@ -32,7 +34,10 @@ type JsonTypeOf<TValue> = [TValue] extends [string]
         : { readonly type: 'object' };
 
 /** The schema of one field of type `TValue`. Nested objects are typed with their own `ObjectSchema`. */
-export type FieldSchema<TValue> = JsonTypeOf<Exclude<TValue, null>> & NullableMark<TValue> & EnumMark<TValue> & Keyword;
+export type FieldSchema<TValue> = JsonTypeOf<Exclude<TValue, null>> &
+  NullableMark<TValue> &
+  EnumMark<TValue> &
+  Keyword;
 
 /** A closed object: exactly the interface's properties, none other allowed. */
 export type ObjectSchema<TObject> = {

@@ -24,7 +24,8 @@ export const identifierLengthMax = 64;
  * RFC 3339 timestamp, always UTC, always with milliseconds (`2026-11-28T10:00:00.000Z`, what
  * `Date.prototype.toISOString` produces). One fixed shape means timestamps compare as strings.
  */
-export const timestampPattern = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$';
+export const timestampPattern =
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$';
 
 /**
  * Non-negative amount in integer minor units as a canonical decimal string: no sign, no leading
@@ -71,21 +72,47 @@ export const displayNamePattern =
   '^(?!\\s)[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]{1,128}(?<!\\s)$';
 export const displayNameLengthMax = 128;
 
-export const uuidSchema = { type: 'string', format: 'uuid', pattern: uuidPattern, maxLength: 36 } as const;
+export const uuidSchema = {
+  type: 'string',
+  format: 'uuid',
+  pattern: uuidPattern,
+  maxLength: 36,
+} as const;
 
-export const identifierSchema = { type: 'string', pattern: identifierPattern, maxLength: identifierLengthMax } as const;
+export const identifierSchema = {
+  type: 'string',
+  pattern: identifierPattern,
+  maxLength: identifierLengthMax,
+} as const;
 
-export const timestampSchema = { type: 'string', format: 'date-time', pattern: timestampPattern, maxLength: 24 } as const;
+export const timestampSchema = {
+  type: 'string',
+  format: 'date-time',
+  pattern: timestampPattern,
+  maxLength: 24,
+} as const;
 
 export const nullableTimestampSchema = { ...timestampSchema, nullable: true } as const;
 
 export const amountSchema = { type: 'string', pattern: amountPattern, maxLength: 19 } as const;
 
-export const positiveAmountSchema = { type: 'string', pattern: positiveAmountPattern, maxLength: 19 } as const;
+export const positiveAmountSchema = {
+  type: 'string',
+  pattern: positiveAmountPattern,
+  maxLength: 19,
+} as const;
 
-export const signedAmountSchema = { type: 'string', pattern: signedAmountPattern, maxLength: 20 } as const;
+export const signedAmountSchema = {
+  type: 'string',
+  pattern: signedAmountPattern,
+  maxLength: 20,
+} as const;
 
-export const negativeAmountSchema = { type: 'string', pattern: negativeAmountPattern, maxLength: 20 } as const;
+export const negativeAmountSchema = {
+  type: 'string',
+  pattern: negativeAmountPattern,
+  maxLength: 20,
+} as const;
 
 export const counterSchema = { type: 'string', pattern: counterPattern, maxLength: 20 } as const;
 
@@ -93,7 +120,11 @@ export const currencySchema = { type: 'string', pattern: currencyPattern, maxLen
 
 export const keyIdSchema = { type: 'string', pattern: keyIdPattern, maxLength: 43 } as const;
 
-export const sha256HexSchema = { type: 'string', pattern: sha256HexPattern, maxLength: 64 } as const;
+export const sha256HexSchema = {
+  type: 'string',
+  pattern: sha256HexPattern,
+  maxLength: 64,
+} as const;
 
 export const displayNameSchema = {
   type: 'string',
@@ -118,4 +149,8 @@ export function payloadSchemaId(type: string, version: number): string {
 }
 
 /** ISO 18245 merchant category code: four digits. */
-export const merchantCategoryCodeSchema = { type: 'string', pattern: '^[0-9]{4}$', maxLength: 4 } as const;
+export const merchantCategoryCodeSchema = {
+  type: 'string',
+  pattern: '^[0-9]{4}$',
+  maxLength: 4,
+} as const;

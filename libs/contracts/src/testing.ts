@@ -14,10 +14,14 @@ export function fixtureFileName(type: string, version: number): string {
 
 /** The golden envelope of `type` at `version`, parsed (a fresh copy on every call). */
 export function readEventFixture(type: string, version: number): unknown {
-  return JSON.parse(readFileSync(path.join(fixturesDirectory, fixtureFileName(type, version)), 'utf8'));
+  return JSON.parse(
+    readFileSync(path.join(fixturesDirectory, fixtureFileName(type, version)), 'utf8'),
+  );
 }
 
 /** Names of every fixture file. */
 export function listFixtureFiles(): string[] {
-  return readdirSync(fixturesDirectory).filter((name) => /\.v[0-9]+\.json$/.test(name)).sort();
+  return readdirSync(fixturesDirectory)
+    .filter((name) => /\.v[0-9]+\.json$/.test(name))
+    .sort();
 }

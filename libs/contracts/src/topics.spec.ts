@@ -1,16 +1,32 @@
-import { eventDefinitions, findTopic, kafkaTopicConfig, retentionMsForever, topicCatalogue, type EventDefinition } from './index';
+import {
+  eventDefinitions,
+  findTopic,
+  kafkaTopicConfig,
+  retentionMsForever,
+  topicCatalogue,
+  type EventDefinition,
+} from './index';
 import { readEventFixture } from './testing';
 
 /** The fixture's envelope key and the value of the topic's key field (a dotted path) in its payload. */
-function readEventFixtureKeyField(definition: EventDefinition, keyField: string): { key: unknown; fieldValue: unknown } {
-  const fixture = readEventFixture(definition.type, definition.version) as { key: string; payload: unknown };
-  const fieldValue = keyField.split('.').reduce<unknown>((node, name) => (node as Record<string, unknown>)[name], fixture.payload);
+function readEventFixtureKeyField(
+  definition: EventDefinition,
+  keyField: string,
+): { key: unknown; fieldValue: unknown } {
+  const fixture = readEventFixture(definition.type, definition.version) as {
+    key: string;
+    payload: unknown;
+  };
+  const fieldValue = keyField
+    .split('.')
+    .reduce<unknown>((node, name) => (node as Record<string, unknown>)[name], fixture.payload);
   return { key: fixture.key, fieldValue };
 }
 
 describe('topic catalogue', () => {
   it('names every topic <domain>.<family>.v<N>, once', () => {
-    for (const topic of topicCatalogue) expect(topic.name).toMatch(/^[a-z][a-z-]*\.[a-z][a-z-]*\.v[1-9][0-9]*$/);
+    for (const topic of topicCatalogue)
+      expect(topic.name).toMatch(/^[a-z][a-z-]*\.[a-z][a-z-]*\.v[1-9][0-9]*$/);
     const names = topicCatalogue.map((topic) => topic.name);
     expect(new Set(names).size).toBe(names.length);
   });
@@ -18,7 +34,10 @@ describe('topic catalogue', () => {
   it('publishes each event on a topic that exists and lists its type', () => {
     for (const definition of eventDefinitions) {
       const topic = findTopic(definition.topic);
-      expect({ event: definition.type, topic: topic?.name }).toEqual({ event: definition.type, topic: definition.topic });
+      expect({ event: definition.type, topic: topic?.name }).toEqual({
+        event: definition.type,
+        topic: definition.topic,
+      });
       expect(topic?.eventTypes).toContain(definition.type);
       expect(topic?.producer).toBe(definition.producer);
     }
@@ -52,7 +71,11 @@ describe('topic catalogue', () => {
     const forever = topicCatalogue.filter((topic) => /^(payments|ledger)\./.test(topic.name));
     expect(forever.length).toBeGreaterThan(0);
     for (const topic of forever) {
-      expect({ name: topic.name, cleanupPolicy: topic.cleanupPolicy, retentionMs: topic.retentionMs }).toEqual({
+      expect({
+        name: topic.name,
+        cleanupPolicy: topic.cleanupPolicy,
+        retentionMs: topic.retentionMs,
+      }).toEqual({
         name: topic.name,
         cleanupPolicy: 'delete',
         retentionMs: retentionMsForever,
@@ -80,7 +103,13 @@ describe('topic catalogue', () => {
   });
 
   it('turns a topic into Kafka configuration', () => {
-    expect(kafkaTopicConfig(findTopic('registry.key-lifecycle.v1')!)).toEqual({ 'cleanup.policy': 'compact', 'retention.ms': '-1' });
-    expect(kafkaTopicConfig(findTopic('payments.verified.v1')!)).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': '-1' });
+    expect(kafkaTopicConfig(findTopic('registry.key-lifecycle.v1')!)).toEqual({
+      'cleanup.policy': 'compact',
+      'retention.ms': '-1',
+    });
+    expect(kafkaTopicConfig(findTopic('payments.verified.v1')!)).toEqual({
+      'cleanup.policy': 'delete',
+      'retention.ms': '-1',
+    });
   });
 });

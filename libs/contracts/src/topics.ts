@@ -170,7 +170,8 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     eventTypes: ['ledger.entry-posted'],
     key: 'partitionKey',
     producer: 'ledger',
-    description: 'The journal, entry by entry, with each partition’s hash chain (the ledger rebuilds from it, with the payment entries that payment.settled v2 carries).',
+    description:
+      'The journal, entry by entry, with each partition’s hash chain (the ledger rebuilds from it, with the payment entries that payment.settled v2 carries).',
   },
   {
     name: 'payments.settlements.v1',

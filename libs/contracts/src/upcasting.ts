@@ -33,6 +33,7 @@ export function defineUpcaster<TType extends string, TFrom, TTo>(
   return {
     type: from.type,
     fromVersion: from.version,
-    upcast: (payload, envelope) => upcast(payload as TFrom, envelope as EventEnvelope<TType, TFrom>),
+    upcast: (payload, envelope) =>
+      upcast(payload as TFrom, envelope as EventEnvelope<TType, TFrom>),
   };
 }

@@ -14,7 +14,12 @@ import {
   type ObjectSchema,
 } from './index';
 import { readEventFixture } from './testing';
-import { amountSchema, currencySchema, identifierSchema, timestampSchema } from './schema-fragments';
+import {
+  amountSchema,
+  currencySchema,
+  identifierSchema,
+  timestampSchema,
+} from './schema-fragments';
 
 // A test-only type with two versions: v2 turned a bare amount (v1 assumed EUR) into amount + currency.
 interface WidgetSoldV1 {
@@ -49,7 +54,11 @@ const widgetSoldV2Schema: ObjectSchema<WidgetSoldV2> = {
     soldAt: timestampSchema,
   },
 };
-const common = { topic: 'test.widgets.v1', producer: 'registry', description: 'test only' } as const;
+const common = {
+  topic: 'test.widgets.v1',
+  producer: 'registry',
+  description: 'test only',
+} as const;
 const widgetSoldV1: EventDefinition<'widget.sold', WidgetSoldV1> = {
   ...common,
   type: 'widget.sold',
@@ -70,7 +79,10 @@ const widgetSoldV1ToV2 = defineUpcaster(widgetSoldV1, widgetSoldV2, (v1) => ({
   soldAt: v1.soldAt,
 }));
 
-function widgetEnvelope<TPayload>(definition: EventDefinition<'widget.sold', TPayload>, payload: TPayload): EventEnvelope {
+function widgetEnvelope<TPayload>(
+  definition: EventDefinition<'widget.sold', TPayload>,
+  payload: TPayload,
+): EventEnvelope {
   return createEnvelope({
     definition,
     payload,
@@ -82,10 +94,17 @@ function widgetEnvelope<TPayload>(definition: EventDefinition<'widget.sold', TPa
   });
 }
 
-const soldV1 = widgetEnvelope(widgetSoldV1, { widgetId: 'w-1', priceEuroCents: '1999', soldAt: '2026-11-28T09:59:59.999Z' });
+const soldV1 = widgetEnvelope(widgetSoldV1, {
+  widgetId: 'w-1',
+  priceEuroCents: '1999',
+  soldAt: '2026-11-28T09:59:59.999Z',
+});
 
 describe('upcasting', () => {
-  const decoder = createEventDecoder({ definitions: [widgetSoldV2, widgetSoldV1], upcasters: [widgetSoldV1ToV2] });
+  const decoder = createEventDecoder({
+    definitions: [widgetSoldV2, widgetSoldV1],
+    upcasters: [widgetSoldV1ToV2],
+  });
 
   it('upcasts an old version to the latest on receive', () => {
     expect(decoder.decodeEvent(soldV1)).toEqual({
@@ -93,14 +112,22 @@ describe('upcasting', () => {
       envelope: {
         ...soldV1,
         version: 2,
-        payload: { widgetId: 'w-1', price: { amount: '1999', currency: 'EUR' }, soldAt: '2026-11-28T09:59:59.999Z' },
+        payload: {
+          widgetId: 'w-1',
+          price: { amount: '1999', currency: 'EUR' },
+          soldAt: '2026-11-28T09:59:59.999Z',
+        },
       },
     });
   });
 
   it('leaves the latest version as it is, and the received value untouched', () => {
     const copy: unknown = structuredClone(soldV1);
-    const v2 = widgetEnvelope(widgetSoldV2, { widgetId: 'w-2', price: { amount: '5', currency: 'CHF' }, soldAt: '2026-11-28T09:00:00.000Z' });
+    const v2 = widgetEnvelope(widgetSoldV2, {
+      widgetId: 'w-2',
+      price: { amount: '5', currency: 'CHF' },
+      soldAt: '2026-11-28T09:00:00.000Z',
+    });
     expect(decoder.decodeEvent(v2)).toEqual({ ok: true, envelope: v2 });
     decoder.decodeEvent(soldV1);
     expect(soldV1).toEqual(copy);
@@ -111,49 +138,98 @@ describe('upcasting', () => {
   });
 
   it('validates an old payload against its own version before upcasting', () => {
-    const bad = { ...soldV1, payload: { ...(soldV1.payload as WidgetSoldV1), priceEuroCents: 19.99 } };
-    expect(decoder.decodeEvent(bad)).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: '/payload/priceEuroCents' });
+    const bad = {
+      ...soldV1,
+      payload: { ...(soldV1.payload as WidgetSoldV1), priceEuroCents: 19.99 },
+    };
+    expect(decoder.decodeEvent(bad)).toMatchObject({
+      ok: false,
+      code: 'SCHEMA_VIOLATION',
+      field: '/payload/priceEuroCents',
+    });
   });
 
   it('answers NEWER_VERSION above the latest and knows every version', () => {
-    expect(decoder.decodeEvent({ ...soldV1, version: 3 })).toMatchObject({ ok: false, code: 'NEWER_VERSION' });
+    expect(decoder.decodeEvent({ ...soldV1, version: 3 })).toMatchObject({
+      ok: false,
+      code: 'NEWER_VERSION',
+    });
     expect(decoder.latestVersionOf('widget.sold')).toBe(2);
     expect(decoder.findEventDefinition('widget.sold', 1)).toBe(widgetSoldV1);
     expect(decoder.findEventDefinition('widget.sold', 3)).toBeUndefined();
   });
 
   it('crashes when an upcaster breaks its target contract (a programmer error, not bad input)', () => {
-    const broken = defineUpcaster(widgetSoldV1, widgetSoldV2, (v1) => ({ ...v1, price: { amount: v1.priceEuroCents, currency: 'euro' } }));
-    const brokenDecoder = createEventDecoder({ definitions: [widgetSoldV1, widgetSoldV2], upcasters: [broken] });
-    expect(() => brokenDecoder.decodeEvent(soldV1)).toThrow(/upcaster v1→v2 produced an invalid payload/);
+    const broken = defineUpcaster(widgetSoldV1, widgetSoldV2, (v1) => ({
+      ...v1,
+      price: { amount: v1.priceEuroCents, currency: 'euro' },
+    }));
+    const brokenDecoder = createEventDecoder({
+      definitions: [widgetSoldV1, widgetSoldV2],
+      upcasters: [broken],
+    });
+    expect(() => brokenDecoder.decodeEvent(soldV1)).toThrow(
+      /upcaster v1→v2 produced an invalid payload/,
+    );
   });
 
   it('refuses a catalogue whose versions have gaps, duplicates or missing upcasters', () => {
     const v3 = { ...widgetSoldV2, version: 3 };
-    expect(() => createEventDecoder({ definitions: [widgetSoldV1, v3], upcasters: [] })).toThrow(/contiguous/);
-    expect(() => createEventDecoder({ definitions: [widgetSoldV1, widgetSoldV1], upcasters: [] })).toThrow(/twice/);
-    expect(() => createEventDecoder({ definitions: [widgetSoldV1, widgetSoldV2], upcasters: [] })).toThrow(/upcaster/);
-    expect(() => defineUpcaster(widgetSoldV1, v3, () => ({}) as WidgetSoldV2)).toThrow(/one version at a time/);
+    expect(() => createEventDecoder({ definitions: [widgetSoldV1, v3], upcasters: [] })).toThrow(
+      /contiguous/,
+    );
+    expect(() =>
+      createEventDecoder({ definitions: [widgetSoldV1, widgetSoldV1], upcasters: [] }),
+    ).toThrow(/twice/);
+    expect(() =>
+      createEventDecoder({ definitions: [widgetSoldV1, widgetSoldV2], upcasters: [] }),
+    ).toThrow(/upcaster/);
+    expect(() => defineUpcaster(widgetSoldV1, v3, () => ({}) as WidgetSoldV2)).toThrow(
+      /one version at a time/,
+    );
   });
 });
 
 describe('the catalogue', () => {
   it('upcasts attestation.requested and payment.settled v1 to v2 only; every other type is at v1', () => {
     const atVersion2 = new Set(['attestation.requested', 'payment.settled']);
-    expect(upcasters.map((upcaster) => `${upcaster.type} v${upcaster.fromVersion}`)).toEqual(['attestation.requested v1', 'payment.settled v1']);
-    for (const definition of eventDefinitions) expect(latestVersionOf(definition.type)).toBe(atVersion2.has(definition.type) ? 2 : 1);
+    expect(upcasters.map((upcaster) => `${upcaster.type} v${upcaster.fromVersion}`)).toEqual([
+      'attestation.requested v1',
+      'payment.settled v1',
+    ]);
+    for (const definition of eventDefinitions)
+      expect(latestVersionOf(definition.type)).toBe(atVersion2.has(definition.type) ? 2 : 1);
   });
 
   it('upcasts a v1 payment.settled to v2 with no entry (it went out as ledger.entry-posted), keeping every v1 member', () => {
     const v1 = readEventFixture('payment.settled', 1) as { payload: Record<string, unknown> };
-    expect(decodeEvent(v1)).toEqual({ ok: true, envelope: { ...v1, version: 2, payload: { ...v1.payload, entry: null } } });
+    expect(decodeEvent(v1)).toEqual({
+      ok: true,
+      envelope: { ...v1, version: 2, payload: { ...v1.payload, entry: null } },
+    });
   });
 
   it('refuses a payment.settled v2 whose entry does not balance or starts its chain at 0', () => {
-    const v2 = readEventFixture('payment.settled', 2) as { payload: { entry: { postings: Array<{ amount: string }>; sequence: string } } };
-    const unbalanced = { ...v2.payload.entry, postings: v2.payload.entry.postings.map((posting, index) => (index === 0 ? { ...posting, amount: '1251' } : posting)) };
-    expect(decodeEvent({ ...v2, payload: { ...v2.payload, entry: unbalanced } })).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: '/payload/entry/postings' });
-    expect(decodeEvent({ ...v2, payload: { ...v2.payload, entry: { ...v2.payload.entry, sequence: '0' } } })).toMatchObject({
+    const v2 = readEventFixture('payment.settled', 2) as {
+      payload: { entry: { postings: Array<{ amount: string }>; sequence: string } };
+    };
+    const unbalanced = {
+      ...v2.payload.entry,
+      postings: v2.payload.entry.postings.map((posting, index) =>
+        index === 0 ? { ...posting, amount: '1251' } : posting,
+      ),
+    };
+    expect(decodeEvent({ ...v2, payload: { ...v2.payload, entry: unbalanced } })).toMatchObject({
+      ok: false,
+      code: 'SCHEMA_VIOLATION',
+      field: '/payload/entry/postings',
+    });
+    expect(
+      decodeEvent({
+        ...v2,
+        payload: { ...v2.payload, entry: { ...v2.payload.entry, sequence: '0' } },
+      }),
+    ).toMatchObject({
       ok: false,
       code: 'SCHEMA_VIOLATION',
       field: '/payload/entry/sequence',
@@ -161,17 +237,37 @@ describe('the catalogue', () => {
   });
 
   it('upcasts a v1 attestation request without guessing the class from the evidence: terminal for a terminal, null for a device', () => {
-    const v1 = readEventFixture('attestation.requested', 1) as { payload: { owner: { kind: string; id: string } } };
+    const v1 = readEventFixture('attestation.requested', 1) as {
+      payload: { owner: { kind: string; id: string } };
+    };
     const asDevice = decodeEvent(v1);
-    const asTerminal = decodeEvent({ ...v1, payload: { ...v1.payload, owner: { kind: 'terminal', id: 'trm_1' } } });
-    expect(asDevice).toMatchObject({ ok: true, envelope: { version: 2, payload: { registeredClass: null, format: 'android-key' } } });
-    expect(asTerminal).toMatchObject({ ok: true, envelope: { version: 2, payload: { registeredClass: 'terminal' } } });
+    const asTerminal = decodeEvent({
+      ...v1,
+      payload: { ...v1.payload, owner: { kind: 'terminal', id: 'trm_1' } },
+    });
+    expect(asDevice).toMatchObject({
+      ok: true,
+      envelope: { version: 2, payload: { registeredClass: null, format: 'android-key' } },
+    });
+    expect(asTerminal).toMatchObject({
+      ok: true,
+      envelope: { version: 2, payload: { registeredClass: 'terminal' } },
+    });
   });
 
   it('refuses an attestation request whose registered class does not fit its owner', () => {
-    const v2 = readEventFixture('attestation.requested', 2) as { payload: { owner: { kind: string; id: string } } };
-    const result = decodeEvent({ ...v2, payload: { ...v2.payload, owner: { kind: 'terminal', id: 'trm_1' } } });
-    expect(result).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: '/payload/registeredClass' });
+    const v2 = readEventFixture('attestation.requested', 2) as {
+      payload: { owner: { kind: string; id: string } };
+    };
+    const result = decodeEvent({
+      ...v2,
+      payload: { ...v2.payload, owner: { kind: 'terminal', id: 'trm_1' } },
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'SCHEMA_VIOLATION',
+      field: '/payload/registeredClass',
+    });
   });
 
   it('hands consumers a union they can narrow by type', () => {

@@ -59,14 +59,23 @@ function escapePointerToken(token: string): string {
 function pointerOf(error: ErrorObject): string {
   const params = error.params as { additionalProperty?: string; missingProperty?: string };
   const child = params.additionalProperty ?? params.missingProperty ?? error.propertyName;
-  return child === undefined ? error.instancePath : `${error.instancePath}/${escapePointerToken(child)}`;
+  return child === undefined
+    ? error.instancePath
+    : `${error.instancePath}/${escapePointerToken(child)}`;
 }
 
-function schemaFailure(prefix: string, errors: ErrorObject[] | null | undefined, code: DecodeErrorCode): Failure {
+function schemaFailure(
+  prefix: string,
+  errors: ErrorObject[] | null | undefined,
+  code: DecodeErrorCode,
+): Failure {
   const error = errors?.[0];
   assert(error !== undefined, 'ajv reported a failure without an error');
   const field = `${prefix}${pointerOf(error)}`;
-  const detail = error.keyword === 'enum' ? ` ${JSON.stringify((error.params as { allowedValues: unknown }).allowedValues)}` : '';
+  const detail =
+    error.keyword === 'enum'
+      ? ` ${JSON.stringify((error.params as { allowedValues: unknown }).allowedValues)}`
+      : '';
   return failure(code, field, `${field || '(root)'} ${error.message ?? 'is invalid'}${detail}`);
 }
 
@@ -85,20 +94,36 @@ function compileCatalogue(
 ): Map<string, CompiledType> {
   const byType = new Map<string, EventDefinition[]>();
   for (const definition of definitions) {
-    assert(Number.isInteger(definition.version) && definition.version >= 1, `${definition.type}: bad version`);
+    assert(
+      Number.isInteger(definition.version) && definition.version >= 1,
+      `${definition.type}: bad version`,
+    );
     const versions = byType.get(definition.type) ?? [];
-    assert(versions[definition.version - 1] === undefined, `${definition.type} v${definition.version} is defined twice`);
+    assert(
+      versions[definition.version - 1] === undefined,
+      `${definition.type} v${definition.version} is defined twice`,
+    );
     versions[definition.version - 1] = definition;
     byType.set(definition.type, versions);
   }
   const compiled = new Map<string, CompiledType>();
   for (const [type, versions] of byType) {
     const latest = versions.length;
-    const missing = Array.from(versions, (definition, index) => (definition === undefined ? index + 1 : 0)).filter(Boolean);
-    assert(missing.length === 0, `${type}: versions must be contiguous from 1, v${missing.join(', v')} missing`);
+    const missing = Array.from(versions, (definition, index) =>
+      definition === undefined ? index + 1 : 0,
+    ).filter(Boolean);
+    assert(
+      missing.length === 0,
+      `${type}: versions must be contiguous from 1, v${missing.join(', v')} missing`,
+    );
     const entries = versions.map((definition, index) => {
-      const found = upcasters.filter((upcaster) => upcaster.type === type && upcaster.fromVersion === index + 1);
-      assert(found.length === (index + 1 < latest ? 1 : 0), `${type} v${index + 1}: needs exactly one upcaster to v${index + 2}, unless latest`);
+      const found = upcasters.filter(
+        (upcaster) => upcaster.type === type && upcaster.fromVersion === index + 1,
+      );
+      assert(
+        found.length === (index + 1 < latest ? 1 : 0),
+        `${type} v${index + 1}: needs exactly one upcaster to v${index + 2}, unless latest`,
+      );
       return { definition, validatePayload: ajv.compile(definition.schema), upcaster: found[0] };
     });
     compiled.set(type, { versions: entries, latest });
@@ -123,10 +148,15 @@ export function createEventDecoder<TEnvelope extends EventEnvelope = EventEnvelo
   const types = compileCatalogue(ajv, options.definitions, options.upcasters);
 
   function checkPayload(version: CompiledVersion, payload: unknown): Failure | null {
-    if (!version.validatePayload(payload)) return schemaFailure('/payload', version.validatePayload.errors, 'SCHEMA_VIOLATION');
+    if (!version.validatePayload(payload))
+      return schemaFailure('/payload', version.validatePayload.errors, 'SCHEMA_VIOLATION');
     const violation: PayloadViolation | null = version.definition.invariants?.(payload) ?? null;
     if (violation === null) return null;
-    return failure('SCHEMA_VIOLATION', `/payload${violation.field}`, `/payload${violation.field} ${violation.message}`);
+    return failure(
+      'SCHEMA_VIOLATION',
+      `/payload${violation.field}`,
+      `/payload${violation.field} ${violation.message}`,
+    );
   }
 
   function upcastToLatest(compiledType: CompiledType, envelope: EventEnvelope): EventEnvelope {
@@ -134,22 +164,41 @@ export function createEventDecoder<TEnvelope extends EventEnvelope = EventEnvelo
     for (let index = envelope.version - 1; index + 1 < compiledType.latest; index += 1) {
       const upcaster = compiledType.versions[index]?.upcaster;
       const next = compiledType.versions[index + 1];
-      assert(upcaster !== undefined && next !== undefined, `${envelope.type}: broken upcaster chain at v${index + 1}`);
-      current = { ...current, version: index + 2, payload: upcaster.upcast(current.payload, current) };
+      assert(
+        upcaster !== undefined && next !== undefined,
+        `${envelope.type}: broken upcaster chain at v${index + 1}`,
+      );
+      current = {
+        ...current,
+        version: index + 2,
+        payload: upcaster.upcast(current.payload, current),
+      };
       const broken = checkPayload(next, current.payload);
-      assert(broken === null, `${envelope.type} upcaster v${index + 1}→v${index + 2} produced an invalid payload: ${broken?.message}`);
-      assert(next.definition.key(current.payload) === envelope.key, `${envelope.type} upcaster v${index + 1}→v${index + 2} changed the key`);
+      assert(
+        broken === null,
+        `${envelope.type} upcaster v${index + 1}→v${index + 2} produced an invalid payload: ${broken?.message}`,
+      );
+      assert(
+        next.definition.key(current.payload) === envelope.key,
+        `${envelope.type} upcaster v${index + 1}→v${index + 2} changed the key`,
+      );
     }
     return current;
   }
 
   function check(value: unknown, upcast: boolean): DecodeResult<TEnvelope> {
-    if (!validateEnvelope(value)) return schemaFailure('', validateEnvelope.errors, 'ENVELOPE_MALFORMED');
+    if (!validateEnvelope(value))
+      return schemaFailure('', validateEnvelope.errors, 'ENVELOPE_MALFORMED');
     const envelope = value as EventEnvelope;
     const compiledType = types.get(envelope.type);
-    if (compiledType === undefined) return failure('UNKNOWN_EVENT_TYPE', '/type', `unknown event type ${envelope.type}`);
+    if (compiledType === undefined)
+      return failure('UNKNOWN_EVENT_TYPE', '/type', `unknown event type ${envelope.type}`);
     if (envelope.version > compiledType.latest) {
-      return failure('NEWER_VERSION', '/version', `${envelope.type} v${envelope.version} is newer than v${compiledType.latest}, the latest known`);
+      return failure(
+        'NEWER_VERSION',
+        '/version',
+        `${envelope.type} v${envelope.version} is newer than v${compiledType.latest}, the latest known`,
+      );
     }
     const version = compiledType.versions[envelope.version - 1];
     assert(version !== undefined, 'versions are contiguous from 1');
@@ -157,9 +206,16 @@ export function createEventDecoder<TEnvelope extends EventEnvelope = EventEnvelo
     if (invalid !== null) return invalid;
     const expectedKey = version.definition.key(envelope.payload);
     if (envelope.key !== expectedKey) {
-      return failure('KEY_MISMATCH', '/key', `key ${JSON.stringify(envelope.key)} differs from ${JSON.stringify(expectedKey)}, derived from the payload`);
+      return failure(
+        'KEY_MISMATCH',
+        '/key',
+        `key ${JSON.stringify(envelope.key)} differs from ${JSON.stringify(expectedKey)}, derived from the payload`,
+      );
     }
-    const result = upcast && envelope.version < compiledType.latest ? upcastToLatest(compiledType, envelope) : envelope;
+    const result =
+      upcast && envelope.version < compiledType.latest
+        ? upcastToLatest(compiledType, envelope)
+        : envelope;
     return { ok: true, envelope: result as TEnvelope };
   }
 

@@ -53,7 +53,10 @@ export const signatureBackends: readonly SignatureBackend[] = ['native', 'noble'
  * if (signature.length !== signatureLengthBytes.ES256) return false;
  * ```
  */
-export const signatureLengthBytes: Readonly<Record<SignatureAlgorithm, number>> = { ES256: 64, EdDSA: 64 };
+export const signatureLengthBytes: Readonly<Record<SignatureAlgorithm, number>> = {
+  ES256: 64,
+  EdDSA: 64,
+};
 
 /**
  * COSE algorithm identifiers (IANA "COSE Algorithms" registry): ES256 is -7, EdDSA is -8.
@@ -63,16 +66,25 @@ export const signatureLengthBytes: Readonly<Record<SignatureAlgorithm, number>> 
  * coseAlgorithmIds.ES256; // -7
  * ```
  */
-export const coseAlgorithmIds: Readonly<Record<SignatureAlgorithm, number>> = { ES256: -7, EdDSA: -8 };
+export const coseAlgorithmIds: Readonly<Record<SignatureAlgorithm, number>> = {
+  ES256: -7,
+  EdDSA: -8,
+};
 
 /** Narrows `value` to a {@link SignatureAlgorithm} or throws `ERR_ALG_NOT_SUPPORTED`. */
 export function checkSignatureAlgorithm(value: unknown): SignatureAlgorithm {
   if (value === 'ES256' || value === 'EdDSA') return value;
-  throw new CryptoError('ERR_ALG_NOT_SUPPORTED', `unsupported signature algorithm: ${String(value)}`);
+  throw new CryptoError(
+    'ERR_ALG_NOT_SUPPORTED',
+    `unsupported signature algorithm: ${String(value)}`,
+  );
 }
 
 /** Narrows `value` to a {@link SignatureBackend} or throws `ERR_INVALID_ARGUMENT`. */
 export function checkSignatureBackend(value: unknown): SignatureBackend {
   if (value === 'native' || value === 'noble') return value;
-  throw new CryptoError('ERR_INVALID_ARGUMENT', `backend must be 'native' or 'noble', got ${String(value)}`);
+  throw new CryptoError(
+    'ERR_INVALID_ARGUMENT',
+    `backend must be 'native' or 'noble', got ${String(value)}`,
+  );
 }

@@ -43,6 +43,8 @@ describe('CryptoError', () => {
 
   it('assert throws ERR_ASSERTION_FAILED only when the condition is false', () => {
     expect(() => assert(true, 'holds')).not.toThrow();
-    expect(() => assert(false, 'broken')).toThrow(expect.objectContaining({ code: 'ERR_ASSERTION_FAILED' }));
+    expect(() => assert(false, 'broken')).toThrow(
+      expect.objectContaining({ code: 'ERR_ASSERTION_FAILED' }),
+    );
   });
 });

@@ -70,5 +70,12 @@ export {
   coseSign1Tag,
 } from './cose/cose-sign1-constants';
 export { type SignCoseSign1Options, signCoseSign1 } from './cose/sign-cose-sign1';
-export { type VerifiedCoseSign1, type VerifyCoseSign1Options, verifyCoseSign1 } from './cose/verify-cose-sign1';
-export { type UnverifiedCoseSign1Header, decodeCoseSign1Header } from './cose/decode-cose-sign1-header';
+export {
+  type VerifiedCoseSign1,
+  type VerifyCoseSign1Options,
+  verifyCoseSign1,
+} from './cose/verify-cose-sign1';
+export {
+  type UnverifiedCoseSign1Header,
+  decodeCoseSign1Header,
+} from './cose/decode-cose-sign1-header';

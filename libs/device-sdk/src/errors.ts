@@ -96,7 +96,11 @@ export interface DeviceFailure {
 export type DeviceResult<TValue> = { readonly ok: true; readonly value: TValue } | DeviceFailure;
 
 /** A failure result. */
-export function deviceFailure(code: DeviceErrorCode, message: string, cause?: unknown): DeviceFailure {
+export function deviceFailure(
+  code: DeviceErrorCode,
+  message: string,
+  cause?: unknown,
+): DeviceFailure {
   return cause === undefined ? { ok: false, code, message } : { ok: false, code, message, cause };
 }
 
@@ -108,8 +112,21 @@ export function deviceAssert(condition: boolean, message: string): asserts condi
 /**
  * Whether a credential's validity period holds `nowMs` (both ends included): a failure code if not.
  */
-export function checkValidity(validFromMs: number, validUntilMs: number, nowMs: number, what: string): DeviceFailure | null {
-  if (nowMs < validFromMs) return deviceFailure('CREDENTIAL_NOT_YET_VALID', `${what} is valid from ${new Date(validFromMs).toISOString()}`);
-  if (nowMs > validUntilMs) return deviceFailure('CREDENTIAL_EXPIRED', `${what} expired at ${new Date(validUntilMs).toISOString()}`);
+export function checkValidity(
+  validFromMs: number,
+  validUntilMs: number,
+  nowMs: number,
+  what: string,
+): DeviceFailure | null {
+  if (nowMs < validFromMs)
+    return deviceFailure(
+      'CREDENTIAL_NOT_YET_VALID',
+      `${what} is valid from ${new Date(validFromMs).toISOString()}`,
+    );
+  if (nowMs > validUntilMs)
+    return deviceFailure(
+      'CREDENTIAL_EXPIRED',
+      `${what} expired at ${new Date(validUntilMs).toISOString()}`,
+    );
   return null;
 }

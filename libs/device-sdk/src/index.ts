@@ -25,8 +25,26 @@ export { type SoftwareKeystoreOptions, SoftwareKeystore } from './keystore/softw
 export { type ProcessorTrust } from './processor-trust';
 export { DeviceCounter } from './pcd/device-counter';
 export { type CapCheck, type OfflineSpend } from './pcd/offline-spend';
-export { type ApprovedPayment, type PaymentPresentation, type PcdWalletOptions, PcdWallet, terminalCredentialCacheEntriesMax } from './pcd/pcd-wallet';
+export {
+  type ApprovedPayment,
+  type PaymentPresentation,
+  type PcdWalletOptions,
+  PcdWallet,
+  terminalCredentialCacheEntriesMax,
+} from './pcd/pcd-wallet';
 export { type WalletPayment } from './pcd/wallet-payments';
 export { type QueuedTransaction, UploadQueue, uploadQueueEntriesMax } from './pos/upload-queue';
-export { type AcceptedPayment, type CreatedRequest, type PosTerminalOptions, type TerminalSigningKey, PosTerminal, deviceCredentialCacheEntriesMax } from './pos/pos-terminal';
-export { type CachedCredential, type CredentialCacheOptions, type DescribedCredential, CredentialCache } from './sound/credential-cache';
+export {
+  type AcceptedPayment,
+  type CreatedRequest,
+  type PosTerminalOptions,
+  type TerminalSigningKey,
+  PosTerminal,
+  deviceCredentialCacheEntriesMax,
+} from './pos/pos-terminal';
+export {
+  type CachedCredential,
+  type CredentialCacheOptions,
+  type DescribedCredential,
+  CredentialCache,
+} from './sound/credential-cache';

@@ -1,6 +1,16 @@
-import { Agent, type ClientRequestArgs, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import {
+  Agent,
+  type ClientRequestArgs,
+  type IncomingHttpHeaders,
+  request as httpRequest,
+} from 'node:http';
 import { type Duplex } from 'node:stream';
-import { type SecureContext, type TLSSocket, connect as tlsConnect, createSecureContext } from 'node:tls';
+import {
+  type SecureContext,
+  type TLSSocket,
+  connect as tlsConnect,
+  createSecureContext,
+} from 'node:tls';
 import { type JwkInput } from '@settle/crypto';
 import { createTokenBindingMessage, exportTokenBindingKeyingMaterial } from '@settle/token-binding';
 import { DeviceSessionError } from './errors';
@@ -74,10 +84,25 @@ export interface BinaryBody {
   readonly bytes: Uint8Array;
 }
 
-function bodyOf(outgoing: OutgoingRequest): { readonly contentType: string; readonly bytes: Buffer } | undefined {
-  if (outgoing.json !== undefined && outgoing.body !== undefined) throw new TypeError('a request has a JSON body or a binary body, not both');
-  if (outgoing.json !== undefined) return { contentType: 'application/json', bytes: Buffer.from(JSON.stringify(outgoing.json), 'utf8') };
-  if (outgoing.body !== undefined) return { contentType: outgoing.body.contentType, bytes: Buffer.from(outgoing.body.bytes.buffer, outgoing.body.bytes.byteOffset, outgoing.body.bytes.byteLength) };
+function bodyOf(
+  outgoing: OutgoingRequest,
+): { readonly contentType: string; readonly bytes: Buffer } | undefined {
+  if (outgoing.json !== undefined && outgoing.body !== undefined)
+    throw new TypeError('a request has a JSON body or a binary body, not both');
+  if (outgoing.json !== undefined)
+    return {
+      contentType: 'application/json',
+      bytes: Buffer.from(JSON.stringify(outgoing.json), 'utf8'),
+    };
+  if (outgoing.body !== undefined)
+    return {
+      contentType: outgoing.body.contentType,
+      bytes: Buffer.from(
+        outgoing.body.bytes.buffer,
+        outgoing.body.bytes.byteOffset,
+        outgoing.body.bytes.byteLength,
+      ),
+    };
   return undefined;
 }
 
@@ -89,10 +114,20 @@ class SingleSocketAgent extends Agent {
     super({ keepAlive: true, maxSockets: 1 });
   }
 
-  override createConnection(_options: ClientRequestArgs, callback?: (error: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+  override createConnection(
+    _options: ClientRequestArgs,
+    callback?: (error: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
     // The EKM (and so every binding made for this connection) belongs to this socket: never open another.
     if (this.handedOut || this.socket.destroyed) {
-      callback?.(new DeviceSessionError('ERR_CONNECTION_FAILED', 'the bound connection is closed; open a new one', { retriable: true }), this.socket);
+      callback?.(
+        new DeviceSessionError(
+          'ERR_CONNECTION_FAILED',
+          'the bound connection is closed; open a new one',
+          { retriable: true },
+        ),
+        this.socket,
+      );
       return undefined;
     }
     this.handedOut = true;
@@ -129,7 +164,11 @@ export class BoundConnection {
   static async open(endpoint: TlsEndpoint, bindingPrivateJwk: JwkInput): Promise<BoundConnection> {
     const socket = await connectTls13(endpoint);
     const ekm = exportTokenBindingKeyingMaterial(socket);
-    const { header } = createTokenBindingMessage({ privateJwk: bindingPrivateJwk, ekm, backend: 'native' });
+    const { header } = createTokenBindingMessage({
+      privateJwk: bindingPrivateJwk,
+      ekm,
+      backend: 'native',
+    });
     return new BoundConnection(socket, ekm, header, endpoint);
   }
 
@@ -145,22 +184,67 @@ export class BoundConnection {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const headers: Record<string, string> = { host: `${this.endpoint.servername ?? this.endpoint.host}:${this.endpoint.port}`, ...outgoing.headers };
-    if (body !== undefined) Object.assign(headers, { 'content-type': body.contentType, 'content-length': String(body.bytes.length) });
+    const headers: Record<string, string> = {
+      host: `${this.endpoint.servername ?? this.endpoint.host}:${this.endpoint.port}`,
+      ...outgoing.headers,
+    };
+    if (body !== undefined)
+      Object.assign(headers, {
+        'content-type': body.contentType,
+        'content-length': String(body.bytes.length),
+      });
     return new Promise<HttpAnswer>((resolve, reject) => {
-      const sent = httpRequest({ agent: this.agent, host: this.endpoint.host, port: this.endpoint.port, method: outgoing.method, path: outgoing.path, headers, timeout: requestTimeoutMs });
-      sent.on('timeout', () => sent.destroy(new DeviceSessionError('ERR_CONNECTION_FAILED', `no answer within ${requestTimeoutMs} ms`, { retriable: true })));
-      sent.on('error', (error) => reject(error instanceof DeviceSessionError ? error : new DeviceSessionError('ERR_CONNECTION_FAILED', error.message, { retriable: true, cause: error })));
+      const sent = httpRequest({
+        agent: this.agent,
+        host: this.endpoint.host,
+        port: this.endpoint.port,
+        method: outgoing.method,
+        path: outgoing.path,
+        headers,
+        timeout: requestTimeoutMs,
+      });
+      sent.on('timeout', () =>
+        sent.destroy(
+          new DeviceSessionError(
+            'ERR_CONNECTION_FAILED',
+            `no answer within ${requestTimeoutMs} ms`,
+            { retriable: true },
+          ),
+        ),
+      );
+      sent.on('error', (error) =>
+        reject(
+          error instanceof DeviceSessionError
+            ? error
+            : new DeviceSessionError('ERR_CONNECTION_FAILED', error.message, {
+                retriable: true,
+                cause: error,
+              }),
+        ),
+      );
       sent.on('response', (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > responseSizeMaxBytes) response.destroy(new DeviceSessionError('ERR_RESPONSE_INVALID', `answer larger than ${responseSizeMaxBytes} bytes`, { retriable: false }));
+          if (size > responseSizeMaxBytes)
+            response.destroy(
+              new DeviceSessionError(
+                'ERR_RESPONSE_INVALID',
+                `answer larger than ${responseSizeMaxBytes} bytes`,
+                { retriable: false },
+              ),
+            );
           else chunks.push(chunk);
         });
         response.on('error', reject);
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
       });
       sent.end(body?.bytes);
     });
@@ -178,7 +262,11 @@ const secureContexts = new WeakMap<TlsEndpoint, SecureContext>();
 function secureContextOf(endpoint: TlsEndpoint): SecureContext {
   let context = secureContexts.get(endpoint);
   if (context === undefined) {
-    context = createSecureContext({ minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ...(endpoint.ca === undefined ? {} : { ca: endpoint.ca }) });
+    context = createSecureContext({
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
+      ...(endpoint.ca === undefined ? {} : { ca: endpoint.ca }),
+    });
     secureContexts.set(endpoint, context);
   }
   return context;
@@ -203,7 +291,11 @@ export function connectTls13(endpoint: TlsEndpoint): Promise<TLSSocket> {
     });
     // Small requests go out at once (Nagle would hold the body back until the headers are acknowledged).
     socket.setNoDelay(true);
-    const timer = setTimeout(() => socket.destroy(new Error(`TLS handshake not finished within ${tlsHandshakeTimeoutMs} ms`)), tlsHandshakeTimeoutMs);
+    const timer = setTimeout(
+      () =>
+        socket.destroy(new Error(`TLS handshake not finished within ${tlsHandshakeTimeoutMs} ms`)),
+      tlsHandshakeTimeoutMs,
+    );
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       socket.removeListener('error', fail);
@@ -211,14 +303,26 @@ export function connectTls13(endpoint: TlsEndpoint): Promise<TLSSocket> {
       socket.on('error', () => undefined);
       if (socket.getProtocol() !== 'TLSv1.3') {
         socket.destroy();
-        reject(new DeviceSessionError('ERR_TLS_VERSION', `negotiated ${String(socket.getProtocol())}, need TLSv1.3`, { retriable: false }));
+        reject(
+          new DeviceSessionError(
+            'ERR_TLS_VERSION',
+            `negotiated ${String(socket.getProtocol())}, need TLSv1.3`,
+            { retriable: false },
+          ),
+        );
         return;
       }
       resolve(socket);
     });
     const fail = (error: Error): void => {
       clearTimeout(timer);
-      reject(new DeviceSessionError('ERR_CONNECTION_FAILED', `TLS connection to ${endpoint.host}:${endpoint.port} failed: ${error.message}`, { retriable: true, cause: error }));
+      reject(
+        new DeviceSessionError(
+          'ERR_CONNECTION_FAILED',
+          `TLS connection to ${endpoint.host}:${endpoint.port} failed: ${error.message}`,
+          { retriable: true, cause: error },
+        ),
+      );
     };
     socket.once('error', fail);
   });

@@ -35,11 +35,21 @@ describe('device session against a local TLS 1.3 server', () => {
     const socket = request.socket as TLSSocket;
     const binding = request.headers['sec-token-binding'];
     const proof = request.headers['dpop'];
-    const dpopNonce = typeof proof === 'string' ? ((decodeJwt(proof)['nonce'] as string | undefined) ?? null) : null;
+    const dpopNonce =
+      typeof proof === 'string'
+        ? ((decodeJwt(proof)['nonce'] as string | undefined) ?? null)
+        : null;
     seen.push({
       path: request.url ?? '',
       remotePort: socket.remotePort ?? 0,
-      bindingVerified: typeof binding === 'string' ? verifyTokenBindingMessage({ header: binding, ekm: exportTokenBindingKeyingMaterial(socket), allowedKeyParameters: ['ecdsap256'] }).ok : null,
+      bindingVerified:
+        typeof binding === 'string'
+          ? verifyTokenBindingMessage({
+              header: binding,
+              ekm: exportTokenBindingKeyingMaterial(socket),
+              allowedKeyParameters: ['ecdsap256'],
+            }).ok
+          : null,
       dpopNonce,
       authorization: request.headers['authorization'],
     });
@@ -49,11 +59,23 @@ describe('device session against a local TLS 1.3 server', () => {
         response.writeHead(status, { 'content-type': 'application/json', ...headers });
         response.end(JSON.stringify(body));
       };
-      if (request.url === '/v1/sessions' || /^\/v1\/sessions\/ses_1\/tokens$/.test(request.url ?? '')) {
+      if (
+        request.url === '/v1/sessions' ||
+        /^\/v1\/sessions\/ses_1\/tokens$/.test(request.url ?? '')
+      ) {
         issued += 1;
-        json(201, { accessToken: `h.${Buffer.from(JSON.stringify({ n: issued })).toString('base64url')}.s`, tokenType: typeof proof === 'string' ? 'DPoP' : 'Bearer', expiresIn: 60, sessionId: 'ses_1' });
+        json(201, {
+          accessToken: `h.${Buffer.from(JSON.stringify({ n: issued })).toString('base64url')}.s`,
+          tokenType: typeof proof === 'string' ? 'DPoP' : 'Bearer',
+          expiresIn: 60,
+          sessionId: 'ses_1',
+        });
       } else if (typeof proof === 'string' && dpopNonce !== 'nonce-1') {
-        json(401, { code: 'USE_DPOP_NONCE' }, { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'nonce-1' });
+        json(
+          401,
+          { code: 'USE_DPOP_NONCE' },
+          { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'nonce-1' },
+        );
       } else {
         json(200, { ok: true });
       }
@@ -61,10 +83,26 @@ describe('device session against a local TLS 1.3 server', () => {
   };
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [path.join(__dirname, '../../../scripts/dev-pki.mjs'), '--dir', directory], { stdio: 'pipe' });
-    server = createServer({ cert: readFileSync(path.join(directory, 'token-issuer.crt')), key: readFileSync(path.join(directory, 'token-issuer.key')), minVersion: 'TLSv1.3' }, handle);
+    execFileSync(
+      process.execPath,
+      [path.join(__dirname, '../../../scripts/dev-pki.mjs'), '--dir', directory],
+      { stdio: 'pipe' },
+    );
+    server = createServer(
+      {
+        cert: readFileSync(path.join(directory, 'token-issuer.crt')),
+        key: readFileSync(path.join(directory, 'token-issuer.key')),
+        minVersion: 'TLSv1.3',
+      },
+      handle,
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    endpoint = { host: '127.0.0.1', port: (server.address() as AddressInfo).port, servername: 'localhost', ca: readFileSync(path.join(directory, 'ca.crt')) };
+    endpoint = {
+      host: '127.0.0.1',
+      port: (server.address() as AddressInfo).port,
+      servername: 'localhost',
+      ca: readFileSync(path.join(directory, 'ca.crt')),
+    };
   });
   afterAll(async () => {
     server.closeAllConnections();
@@ -74,11 +112,26 @@ describe('device session against a local TLS 1.3 server', () => {
 
   it('sends every request of a connection on its own socket, with the binding made over that socket’s EKM', async () => {
     seen.length = 0;
-    const session = new DeviceSession({ issuer: endpoint, bindingKeyId, bindingPrivateJwk: privateJwk as JWK });
+    const session = new DeviceSession({
+      issuer: endpoint,
+      bindingKeyId,
+      bindingPrivateJwk: privateJwk as JWK,
+    });
     await session.start();
     const connection = await session.connect(endpoint);
     try {
-      const answers = [await session.send(connection, { method: 'GET', path: '/v1/a', url: 'https://localhost/v1/a' }), await session.send(connection, { method: 'GET', path: '/v1/b', url: 'https://localhost/v1/b' })];
+      const answers = [
+        await session.send(connection, {
+          method: 'GET',
+          path: '/v1/a',
+          url: 'https://localhost/v1/a',
+        }),
+        await session.send(connection, {
+          method: 'GET',
+          path: '/v1/b',
+          url: 'https://localhost/v1/b',
+        }),
+      ];
       expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
     } finally {
       connection.close();
@@ -94,15 +147,26 @@ describe('device session against a local TLS 1.3 server', () => {
   it('refuses to open a second socket once its connection is closed', async () => {
     const connection = await BoundConnection.open(endpoint, privateJwk);
     connection.close();
-    await expect(connection.request({ method: 'GET', path: '/v1/a' })).rejects.toMatchObject({ code: 'ERR_CONNECTION_FAILED' });
+    await expect(connection.request({ method: 'GET', path: '/v1/a' })).rejects.toMatchObject({
+      code: 'ERR_CONNECTION_FAILED',
+    });
   });
 
   it('retries a DPoP request once with the nonce the server asked for', async () => {
     seen.length = 0;
-    const session = new DeviceSession({ issuer: endpoint, bindingKeyId, bindingPrivateJwk: privateJwk as JWK, mode: 'dpop' });
+    const session = new DeviceSession({
+      issuer: endpoint,
+      bindingKeyId,
+      bindingPrivateJwk: privateJwk as JWK,
+      mode: 'dpop',
+    });
     const connection = await session.connect(endpoint);
     try {
-      const answer = await session.send(connection, { method: 'GET', path: '/v1/a', url: 'https://localhost/v1/a' });
+      const answer = await session.send(connection, {
+        method: 'GET',
+        path: '/v1/a',
+        url: 'https://localhost/v1/a',
+      });
       expect(answer.status).toBe(200);
     } finally {
       connection.close();
@@ -118,13 +182,21 @@ describe('device session against a local TLS 1.3 server', () => {
   it('refreshes the token on a new connection when less than the margin is left', async () => {
     seen.length = 0;
     let now = new Date('2026-11-28T12:00:00.000Z');
-    const session = new DeviceSession({ issuer: endpoint, bindingKeyId, bindingPrivateJwk: privateJwk as JWK, now: () => now });
+    const session = new DeviceSession({
+      issuer: endpoint,
+      bindingKeyId,
+      bindingPrivateJwk: privateJwk as JWK,
+      now: () => now,
+    });
     const first = await session.accessToken();
     expect(await session.accessToken()).toBe(first);
     now = new Date(now.getTime() + 31_000);
     const second = await session.accessToken();
     expect(second.accessToken).not.toBe(first.accessToken);
-    expect(seen.map((request) => request.path)).toEqual(['/v1/sessions', '/v1/sessions/ses_1/tokens']);
+    expect(seen.map((request) => request.path)).toEqual([
+      '/v1/sessions',
+      '/v1/sessions/ses_1/tokens',
+    ]);
     expect(seen[1]!.authorization).toBe(`Bearer ${first.accessToken}`);
     expect(seen[1]!.bindingVerified).toBe(true);
   });

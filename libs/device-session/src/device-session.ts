@@ -1,5 +1,10 @@
 import { type JWK } from 'jose';
-import { BoundConnection, type HttpAnswer, type OutgoingRequest, type TlsEndpoint } from './bound-connection';
+import {
+  BoundConnection,
+  type HttpAnswer,
+  type OutgoingRequest,
+  type TlsEndpoint,
+} from './bound-connection';
 import { createDpopProof } from './dpop-proof';
 import { DeviceSessionError } from './errors';
 
@@ -85,16 +90,30 @@ export class DeviceSession {
    * `traceparent` so the token issuer's spans join the caller's trace (never authorization headers:
    * those the session sets itself).
    */
-  async start(options: { readonly headers?: Readonly<Record<string, string>> } = {}): Promise<SessionToken> {
-    const answer = await this.callIssuer('/v1/sessions', undefined, { bindingKeyId: this.options.bindingKeyId }, options.headers);
+  async start(
+    options: { readonly headers?: Readonly<Record<string, string>> } = {},
+  ): Promise<SessionToken> {
+    const answer = await this.callIssuer(
+      '/v1/sessions',
+      undefined,
+      { bindingKeyId: this.options.bindingKeyId },
+      options.headers,
+    );
     return this.accept(answer, 'session start');
   }
 
   /** Exchanges the session's newest token (expired or not) for the next one, on a new connection. */
   async refresh(): Promise<SessionToken> {
     const token = this.token;
-    if (token === undefined) throw new DeviceSessionError('ERR_NO_SESSION', 'start() a session before refreshing it', { retriable: false });
-    const answer = await this.callIssuer(`/v1/sessions/${token.sessionId}/tokens`, token, undefined);
+    if (token === undefined)
+      throw new DeviceSessionError('ERR_NO_SESSION', 'start() a session before refreshing it', {
+        retriable: false,
+      });
+    const answer = await this.callIssuer(
+      `/v1/sessions/${token.sessionId}/tokens`,
+      token,
+      undefined,
+    );
     return this.accept(answer, 'refresh');
   }
 
@@ -114,10 +133,24 @@ export class DeviceSession {
   }
 
   /** The authorization headers of one request on `connection` (`url` is the DPoP htu). */
-  async authorizationHeaders(connection: BoundConnection, method: string, url: string): Promise<Record<string, string>> {
+  async authorizationHeaders(
+    connection: BoundConnection,
+    method: string,
+    url: string,
+  ): Promise<Record<string, string>> {
     const token = await this.accessToken();
-    if (this.mode === 'token-binding') return { authorization: `Bearer ${token.accessToken}`, 'sec-token-binding': connection.tokenBindingHeader };
-    const proof = await createDpopProof({ privateJwk: this.options.bindingPrivateJwk, htm: method, htu: url, accessToken: token.accessToken, ...this.nonceClaim() });
+    if (this.mode === 'token-binding')
+      return {
+        authorization: `Bearer ${token.accessToken}`,
+        'sec-token-binding': connection.tokenBindingHeader,
+      };
+    const proof = await createDpopProof({
+      privateJwk: this.options.bindingPrivateJwk,
+      htm: method,
+      htu: url,
+      accessToken: token.accessToken,
+      ...this.nonceClaim(),
+    });
     return { authorization: `DPoP ${token.accessToken}`, dpop: proof };
   }
 
@@ -126,25 +159,53 @@ export class DeviceSession {
    * connection's binding, or a new DPoP proof for `url`), retrying once when the server asks for a
    * DPoP nonce (RFC 9449 §8: 401 with `WWW-Authenticate: DPoP error="use_dpop_nonce"` and `DPoP-Nonce`).
    */
-  async send(connection: BoundConnection, outgoing: OutgoingRequest & { readonly url: string }): Promise<HttpAnswer> {
+  async send(
+    connection: BoundConnection,
+    outgoing: OutgoingRequest & { readonly url: string },
+  ): Promise<HttpAnswer> {
     for (let attempt = 0; ; attempt++) {
       const { url, ...request } = outgoing;
-      const headers = { ...outgoing.headers, ...(await this.authorizationHeaders(connection, outgoing.method, url)) };
+      const headers = {
+        ...outgoing.headers,
+        ...(await this.authorizationHeaders(connection, outgoing.method, url)),
+      };
       const answer = await connection.request({ ...request, headers });
       if (!this.rememberNonce(answer) || attempt >= dpopNonceRetriesMax) return answer;
     }
   }
 
-  private async callIssuer(path: string, presented: SessionToken | undefined, json: unknown, extraHeaders: Readonly<Record<string, string>> = {}): Promise<HttpAnswer> {
+  private async callIssuer(
+    path: string,
+    presented: SessionToken | undefined,
+    json: unknown,
+    extraHeaders: Readonly<Record<string, string>> = {},
+  ): Promise<HttpAnswer> {
     // One connection per call: the binding proves the key on the connection the request travels on.
-    const connection = await BoundConnection.open(this.options.issuer, this.options.bindingPrivateJwk);
+    const connection = await BoundConnection.open(
+      this.options.issuer,
+      this.options.bindingPrivateJwk,
+    );
     try {
       for (let attempt = 0; ; attempt++) {
         const headers: Record<string, string> = { ...extraHeaders };
-        if (presented !== undefined) headers['authorization'] = `${presented.tokenType} ${presented.accessToken}`;
-        if (this.mode === 'token-binding') headers['sec-token-binding'] = connection.tokenBindingHeader;
-        else headers['dpop'] = await createDpopProof({ privateJwk: this.options.bindingPrivateJwk, htm: 'POST', htu: `${this.issuerUrl()}${path}`, ...(presented ? { accessToken: presented.accessToken } : {}), ...this.nonceClaim() });
-        const answer = await connection.request({ method: 'POST', path, headers, ...(json === undefined ? {} : { json }) });
+        if (presented !== undefined)
+          headers['authorization'] = `${presented.tokenType} ${presented.accessToken}`;
+        if (this.mode === 'token-binding')
+          headers['sec-token-binding'] = connection.tokenBindingHeader;
+        else
+          headers['dpop'] = await createDpopProof({
+            privateJwk: this.options.bindingPrivateJwk,
+            htm: 'POST',
+            htu: `${this.issuerUrl()}${path}`,
+            ...(presented ? { accessToken: presented.accessToken } : {}),
+            ...this.nonceClaim(),
+          });
+        const answer = await connection.request({
+          method: 'POST',
+          path,
+          headers,
+          ...(json === undefined ? {} : { json }),
+        });
         if (!this.rememberNonce(answer) || attempt >= dpopNonceRetriesMax) return answer;
       }
     } finally {
@@ -157,33 +218,62 @@ export class DeviceSession {
     try {
       body = JSON.parse(answer.body) as Record<string, unknown>;
     } catch (error) {
-      throw new DeviceSessionError('ERR_RESPONSE_INVALID', `${what}: the answer is not JSON (status ${answer.status})`, { retriable: false, status: answer.status, cause: error });
+      throw new DeviceSessionError(
+        'ERR_RESPONSE_INVALID',
+        `${what}: the answer is not JSON (status ${answer.status})`,
+        { retriable: false, status: answer.status, cause: error },
+      );
     }
     if (answer.status !== 201) {
       const problemCode = typeof body['code'] === 'string' ? body['code'] : undefined;
-      throw new DeviceSessionError('ERR_SESSION_REFUSED', `${what} refused: ${answer.status} ${problemCode ?? ''} ${String(body['detail'] ?? '')}`.trim(), {
-        retriable: answer.status === 429 || answer.status >= 500,
-        status: answer.status,
-        ...(problemCode === undefined ? {} : { problemCode }),
-      });
+      throw new DeviceSessionError(
+        'ERR_SESSION_REFUSED',
+        `${what} refused: ${answer.status} ${problemCode ?? ''} ${String(body['detail'] ?? '')}`.trim(),
+        {
+          retriable: answer.status === 429 || answer.status >= 500,
+          status: answer.status,
+          ...(problemCode === undefined ? {} : { problemCode }),
+        },
+      );
     }
     const issued = body as unknown as IssuedToken;
-    if (typeof issued.accessToken !== 'string' || typeof issued.sessionId !== 'string' || typeof issued.expiresIn !== 'number') {
-      throw new DeviceSessionError('ERR_RESPONSE_INVALID', `${what}: the answer lacks accessToken, sessionId or expiresIn`, { retriable: false, status: answer.status });
+    if (
+      typeof issued.accessToken !== 'string' ||
+      typeof issued.sessionId !== 'string' ||
+      typeof issued.expiresIn !== 'number'
+    ) {
+      throw new DeviceSessionError(
+        'ERR_RESPONSE_INVALID',
+        `${what}: the answer lacks accessToken, sessionId or expiresIn`,
+        { retriable: false, status: answer.status },
+      );
     }
-    this.token = { sessionId: issued.sessionId, accessToken: issued.accessToken, tokenType: issued.tokenType, expiresAt: new Date(this.now().getTime() + issued.expiresIn * 1000) };
+    this.token = {
+      sessionId: issued.sessionId,
+      accessToken: issued.accessToken,
+      tokenType: issued.tokenType,
+      expiresAt: new Date(this.now().getTime() + issued.expiresIn * 1000),
+    };
     return this.token;
   }
 
   private issuerUrl(): string {
-    return this.options.issuerUrl ?? `https://${this.options.issuer.servername ?? this.options.issuer.host}:${this.options.issuer.port}`;
+    return (
+      this.options.issuerUrl ??
+      `https://${this.options.issuer.servername ?? this.options.issuer.host}:${this.options.issuer.port}`
+    );
   }
 
   /** Keeps the server's latest DPoP nonce; true when the answer asks to retry with it. */
   private rememberNonce(answer: HttpAnswer): boolean {
     const nonce = answer.headers['dpop-nonce'];
     if (typeof nonce === 'string') this.dpopNonce = nonce;
-    return this.mode === 'dpop' && answer.status === 401 && typeof nonce === 'string' && /error="use_dpop_nonce"/.test(String(answer.headers['www-authenticate']));
+    return (
+      this.mode === 'dpop' &&
+      answer.status === 401 &&
+      typeof nonce === 'string' &&
+      /error="use_dpop_nonce"/.test(String(answer.headers['www-authenticate']))
+    );
   }
 
   private nonceClaim(): { nonce?: string } {

@@ -38,13 +38,19 @@ export interface CreateDpopProofInput {
  */
 export async function createDpopProof(input: CreateDpopProofInput): Promise<string> {
   const { d: _private, key_ops: _ops, ext: _ext, ...publicJwk } = input.privateJwk;
-  if (typeof _private !== 'string' || publicJwk.kty !== 'EC' || publicJwk.crv !== 'P-256') throw new TypeError('createDpopProof: privateJwk must be a private P-256 JWK');
+  if (typeof _private !== 'string' || publicJwk.kty !== 'EC' || publicJwk.crv !== 'P-256')
+    throw new TypeError('createDpopProof: privateJwk must be a private P-256 JWK');
   const claims: Record<string, string> = { htm: input.htm, htu: input.htu };
-  if (input.accessToken !== undefined) claims['ath'] = createHash('sha256').update(input.accessToken, 'ascii').digest('base64url');
+  if (input.accessToken !== undefined)
+    claims['ath'] = createHash('sha256').update(input.accessToken, 'ascii').digest('base64url');
   if (input.nonce !== undefined) claims['nonce'] = input.nonce;
   const now = input.now ?? new Date();
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: { kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y } })
+    .setProtectedHeader({
+      alg: 'ES256',
+      typ: 'dpop+jwt',
+      jwk: { kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y },
+    })
     .setJti(input.jti ?? randomUUID())
     .setIssuedAt(Math.floor(now.getTime() / 1000))
     .sign(await importJWK({ ...input.privateJwk, alg: 'ES256' }, 'ES256'));

@@ -6,7 +6,13 @@
  * if (isDeviceSessionError(error) && error.code === 'ERR_SESSION_REFUSED') await session.start();
  * ```
  */
-export type DeviceSessionErrorCode = 'ERR_CONNECTION_FAILED' | 'ERR_TLS_VERSION' | 'ERR_SESSION_REFUSED' | 'ERR_RESPONSE_INVALID' | 'ERR_NO_SESSION' | 'ERR_REQUEST_REFUSED';
+export type DeviceSessionErrorCode =
+  | 'ERR_CONNECTION_FAILED'
+  | 'ERR_TLS_VERSION'
+  | 'ERR_SESSION_REFUSED'
+  | 'ERR_RESPONSE_INVALID'
+  | 'ERR_NO_SESSION'
+  | 'ERR_REQUEST_REFUSED';
 
 /**
  * Thrown by the device session; `status` and `problemCode` carry the server's answer when there was one,
@@ -27,7 +33,13 @@ export class DeviceSessionError extends Error {
   constructor(
     readonly code: DeviceSessionErrorCode,
     message: string,
-    options: { readonly retriable: boolean; readonly status?: number; readonly problemCode?: string; readonly retryAfterMs?: number; readonly cause?: unknown },
+    options: {
+      readonly retriable: boolean;
+      readonly status?: number;
+      readonly problemCode?: string;
+      readonly retryAfterMs?: number;
+      readonly cause?: unknown;
+    },
   ) {
     super(message, { cause: options.cause });
     this.retriable = options.retriable;

@@ -4,9 +4,25 @@
 // requests over exactly the socket the binding was made for. See docs/token-issuer.md. Its payment
 // client uploads the POS's transactions and fetches confirmations and receipt keys (docs/verifier.md).
 
-export { type BinaryBody, BoundConnection, type HttpAnswer, type OutgoingRequest, type TlsEndpoint, connectTls13, requestTimeoutMs, responseSizeMaxBytes, tlsHandshakeTimeoutMs } from './bound-connection';
+export {
+  type BinaryBody,
+  BoundConnection,
+  type HttpAnswer,
+  type OutgoingRequest,
+  type TlsEndpoint,
+  connectTls13,
+  requestTimeoutMs,
+  responseSizeMaxBytes,
+  tlsHandshakeTimeoutMs,
+} from './bound-connection';
 export { type CreateDpopProofInput, createDpopProof } from './dpop-proof';
-export { DeviceSession, type DeviceSessionOptions, type SessionToken, dpopNonceRetriesMax, refreshMarginMs } from './device-session';
+export {
+  DeviceSession,
+  type DeviceSessionOptions,
+  type SessionToken,
+  dpopNonceRetriesMax,
+  refreshMarginMs,
+} from './device-session';
 export { type DeviceSessionErrorCode, DeviceSessionError, isDeviceSessionError } from './errors';
 export {
   type ConfirmationSink,

@@ -13,7 +13,12 @@ import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type TLSSocket } from 'node:tls';
-import { type ProcessorConfirmation, formatTransactionId, signDeviceCredential, signProcessorConfirmation } from '@settle/contracts';
+import {
+  type ProcessorConfirmation,
+  formatTransactionId,
+  signDeviceCredential,
+  signProcessorConfirmation,
+} from '@settle/contracts';
 import {
   fixtureDeviceCredential,
   fixtureTerminalCredential,
@@ -23,7 +28,13 @@ import {
   testSigner,
 } from '@settle/contracts/protocol/testing/protocol-fixtures';
 import { calculateJwkThumbprint, decodeCborStrict, generateKeyPair } from '@settle/crypto';
-import { MemoryStore, PcdWallet, PosTerminal, type ProcessorTrust, SoftwareKeystore } from '@settle/device-sdk';
+import {
+  MemoryStore,
+  PcdWallet,
+  PosTerminal,
+  type ProcessorTrust,
+  SoftwareKeystore,
+} from '@settle/device-sdk';
 import { exportTokenBindingKeyingMaterial, verifyTokenBindingMessage } from '@settle/token-binding';
 import { type JWK, decodeJwt } from 'jose';
 import {
@@ -56,7 +67,12 @@ interface Reply {
 }
 
 const paymentTimeMs = Date.parse('2026-11-28T07:41:00.000Z');
-const trust: ProcessorTrust = { credentialKeys: [testPublicKey('processor')], receiptKeys: [testPublicKey('processor')], algorithms: ['ES256'], backend: 'native' };
+const trust: ProcessorTrust = {
+  credentialKeys: [testPublicKey('processor')],
+  receiptKeys: [testPublicKey('processor')],
+  algorithms: ['ES256'],
+  backend: 'native',
+};
 const processorJwk = (() => {
   const { d: _secret, ...publicJwk } = testPrivateJwks.processor;
   return publicJwk;
@@ -84,15 +100,36 @@ describe('payment client (uploads, confirmations, receipt keys) against a local 
         contentType: request.headers['content-type'],
         body: Buffer.concat(chunks),
         remotePort: socket.remotePort ?? 0,
-        bindingVerified: typeof binding === 'string' ? verifyTokenBindingMessage({ header: binding, ekm: exportTokenBindingKeyingMaterial(socket), allowedKeyParameters: ['ecdsap256'] }).ok : null,
-        dpopNonce: typeof proof === 'string' ? ((decodeJwt(proof)['nonce'] as string | undefined) ?? null) : null,
+        bindingVerified:
+          typeof binding === 'string'
+            ? verifyTokenBindingMessage({
+                header: binding,
+                ekm: exportTokenBindingKeyingMaterial(socket),
+                allowedKeyParameters: ['ecdsap256'],
+              }).ok
+            : null,
+        dpopNonce:
+          typeof proof === 'string'
+            ? ((decodeJwt(proof)['nonce'] as string | undefined) ?? null)
+            : null,
         authorization: request.headers['authorization'],
-        traceparent: typeof request.headers['traceparent'] === 'string' ? request.headers['traceparent'] : undefined,
+        traceparent:
+          typeof request.headers['traceparent'] === 'string'
+            ? request.headers['traceparent']
+            : undefined,
       };
       seen.push(entry);
       const answer: Reply =
         request.url === '/v1/sessions'
-          ? { status: 201, body: { accessToken: `h.${randomBytes(6).toString('base64url')}.s`, tokenType: typeof proof === 'string' ? 'DPoP' : 'Bearer', expiresIn: 300, sessionId: 'ses_1' } }
+          ? {
+              status: 201,
+              body: {
+                accessToken: `h.${randomBytes(6).toString('base64url')}.s`,
+                tokenType: typeof proof === 'string' ? 'DPoP' : 'Bearer',
+                expiresIn: 300,
+                sessionId: 'ses_1',
+              },
+            }
           : reply(entry);
       response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       response.end(JSON.stringify(answer.body));
@@ -100,10 +137,26 @@ describe('payment client (uploads, confirmations, receipt keys) against a local 
   };
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [path.join(__dirname, '../../../scripts/dev-pki.mjs'), '--dir', directory], { stdio: 'pipe' });
-    server = createServer({ cert: readFileSync(path.join(directory, 'token-issuer.crt')), key: readFileSync(path.join(directory, 'token-issuer.key')), minVersion: 'TLSv1.3' }, handle);
+    execFileSync(
+      process.execPath,
+      [path.join(__dirname, '../../../scripts/dev-pki.mjs'), '--dir', directory],
+      { stdio: 'pipe' },
+    );
+    server = createServer(
+      {
+        cert: readFileSync(path.join(directory, 'token-issuer.crt')),
+        key: readFileSync(path.join(directory, 'token-issuer.key')),
+        minVersion: 'TLSv1.3',
+      },
+      handle,
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    endpoint = { host: '127.0.0.1', port: (server.address() as AddressInfo).port, servername: 'localhost', ca: readFileSync(path.join(directory, 'ca.crt')) };
+    endpoint = {
+      host: '127.0.0.1',
+      port: (server.address() as AddressInfo).port,
+      servername: 'localhost',
+      ca: readFileSync(path.join(directory, 'ca.crt')),
+    };
   });
   afterAll(async () => {
     server.closeAllConnections();
@@ -114,28 +167,63 @@ describe('payment client (uploads, confirmations, receipt keys) against a local 
     seen.length = 0;
   });
 
-  const newSession = (mode: 'token-binding' | 'dpop' = 'token-binding') => new DeviceSession({ issuer: endpoint, bindingKeyId, bindingPrivateJwk: privateJwk as JWK, mode });
+  const newSession = (mode: 'token-binding' | 'dpop' = 'token-binding') =>
+    new DeviceSession({
+      issuer: endpoint,
+      bindingKeyId,
+      bindingPrivateJwk: privateJwk as JWK,
+      mode,
+    });
   const uploads = () => seen.filter((request) => request.url === '/v1/uploads');
   /** A 202 with one accepted receipt per transaction of the CBOR body, ids made up from the position. */
   const acceptEverything = (request: Seen): Reply => {
     const transactions = decodeCborStrict(new Uint8Array(request.body)) as Uint8Array[];
-    const receipts = transactions.map((_bytes, index) => ({ index, transactionId: `txn_${Buffer.alloc(32, index).toString('base64url')}`, status: 'accepted' }));
-    return { status: 202, body: { batchId: `upl_${uploads().length}`, receivedAt: '2026-11-28T10:00:00.000Z', receipts } };
+    const receipts = transactions.map((_bytes, index) => ({
+      index,
+      transactionId: `txn_${Buffer.alloc(32, index).toString('base64url')}`,
+      status: 'accepted',
+    }));
+    return {
+      status: 202,
+      body: {
+        batchId: `upl_${uploads().length}`,
+        receivedAt: '2026-11-28T10:00:00.000Z',
+        receipts,
+      },
+    };
   };
 
   it('uploads in CBOR batches of at most the batch limit, every batch on one socket with its binding, receipts in input order', async () => {
     reply = acceptEverything;
-    const items = Array.from({ length: 2 * uploadBatchTransactionsMax + 3 }, (_unused, index) => ({ index, bytes: new Uint8Array(randomBytes(40 + (index % 7))) }));
+    const items = Array.from({ length: 2 * uploadBatchTransactionsMax + 3 }, (_unused, index) => ({
+      index,
+      bytes: new Uint8Array(randomBytes(40 + (index % 7))),
+    }));
     const result = await uploadTransactions(newSession(), items, { verifier: endpoint });
 
-    expect(result.batches.map((batch) => batch.size)).toEqual([uploadBatchTransactionsMax, uploadBatchTransactionsMax, 3]);
-    expect(result.transactions.map((uploaded) => uploaded.item.index)).toEqual(items.map((item) => item.index));
-    expect(result.transactions[uploadBatchTransactionsMax]).toMatchObject({ batchId: 'upl_2', receipt: { index: 0, status: 'accepted' } });
+    expect(result.batches.map((batch) => batch.size)).toEqual([
+      uploadBatchTransactionsMax,
+      uploadBatchTransactionsMax,
+      3,
+    ]);
+    expect(result.transactions.map((uploaded) => uploaded.item.index)).toEqual(
+      items.map((item) => item.index),
+    );
+    expect(result.transactions[uploadBatchTransactionsMax]).toMatchObject({
+      batchId: 'upl_2',
+      receipt: { index: 0, status: 'accepted' },
+    });
     const sent = uploads();
-    expect(sent.map((request) => [request.method, request.contentType, request.bindingVerified])).toEqual(Array(3).fill(['POST', 'application/cbor', true]));
+    expect(
+      sent.map((request) => [request.method, request.contentType, request.bindingVerified]),
+    ).toEqual(Array(3).fill(['POST', 'application/cbor', true]));
     expect(new Set(sent.map((request) => request.remotePort)).size).toBe(1);
-    const bodies = sent.flatMap((request) => decodeCborStrict(new Uint8Array(request.body)) as Uint8Array[]);
-    expect(bodies.map((bytes) => Buffer.from(bytes).toString('hex'))).toEqual(items.map((item) => Buffer.from(item.bytes).toString('hex')));
+    const bodies = sent.flatMap(
+      (request) => decodeCborStrict(new Uint8Array(request.body)) as Uint8Array[],
+    );
+    expect(bodies.map((bytes) => Buffer.from(bytes).toString('hex'))).toEqual(
+      items.map((item) => Buffer.from(item.bytes).toString('hex')),
+    );
   });
 
   it('sends nothing when there is nothing to upload', async () => {
@@ -147,8 +235,16 @@ describe('payment client (uploads, confirmations, receipt keys) against a local 
   it('sends the same body again when a DPoP server asks for a nonce', async () => {
     const bytes = new Uint8Array(randomBytes(64));
     reply = (request) =>
-      request.dpopNonce === 'nonce-7' ? acceptEverything(request) : { status: 401, body: { code: 'USE_DPOP_NONCE' }, headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'nonce-7' } };
-    const result = await uploadTransactions(newSession('dpop'), [{ bytes }], { verifier: endpoint });
+      request.dpopNonce === 'nonce-7'
+        ? acceptEverything(request)
+        : {
+            status: 401,
+            body: { code: 'USE_DPOP_NONCE' },
+            headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'nonce-7' },
+          };
+    const result = await uploadTransactions(newSession('dpop'), [{ bytes }], {
+      verifier: endpoint,
+    });
     expect(result.transactions).toHaveLength(1);
     const [first, second] = uploads();
     expect([first!.dpopNonce, second!.dpopNonce]).toEqual([null, 'nonce-7']);
@@ -157,8 +253,14 @@ describe('payment client (uploads, confirmations, receipt keys) against a local 
   });
 
   it('surfaces a refused request with its problem code, retriability and Retry-After', async () => {
-    reply = () => ({ status: 429, body: { status: 429, code: 'RATE_LIMITED', detail: 'slow down' }, headers: { 'retry-after': '3' } });
-    await expect(uploadTransactions(newSession(), [{ bytes: Uint8Array.of(1) }], { verifier: endpoint })).rejects.toMatchObject({
+    reply = () => ({
+      status: 429,
+      body: { status: 429, code: 'RATE_LIMITED', detail: 'slow down' },
+      headers: { 'retry-after': '3' },
+    });
+    await expect(
+      uploadTransactions(newSession(), [{ bytes: Uint8Array.of(1) }], { verifier: endpoint }),
+    ).rejects.toMatchObject({
       code: 'ERR_REQUEST_REFUSED',
       status: 429,
       problemCode: 'RATE_LIMITED',
@@ -166,12 +268,30 @@ describe('payment client (uploads, confirmations, receipt keys) against a local 
       retryAfterMs: 3000,
     });
     reply = () => ({ status: 413, body: { status: 413, code: 'BATCH_TOO_LARGE' } });
-    await expect(uploadTransactions(newSession(), [{ bytes: Uint8Array.of(1) }], { verifier: endpoint })).rejects.toMatchObject({ code: 'ERR_REQUEST_REFUSED', status: 413, problemCode: 'BATCH_TOO_LARGE', retriable: false });
+    await expect(
+      uploadTransactions(newSession(), [{ bytes: Uint8Array.of(1) }], { verifier: endpoint }),
+    ).rejects.toMatchObject({
+      code: 'ERR_REQUEST_REFUSED',
+      status: 413,
+      problemCode: 'BATCH_TOO_LARGE',
+      retriable: false,
+    });
   });
 
   it('refuses an answer without one receipt per transaction', async () => {
-    reply = () => ({ status: 202, body: { batchId: 'upl_1', receivedAt: '2026-11-28T10:00:00.000Z', receipts: [{ index: 0, transactionId: null, status: 'accepted' }] } });
-    await expect(uploadTransactions(newSession(), [{ bytes: Uint8Array.of(1) }, { bytes: Uint8Array.of(2) }], { verifier: endpoint })).rejects.toMatchObject({ code: 'ERR_RESPONSE_INVALID' });
+    reply = () => ({
+      status: 202,
+      body: {
+        batchId: 'upl_1',
+        receivedAt: '2026-11-28T10:00:00.000Z',
+        receipts: [{ index: 0, transactionId: null, status: 'accepted' }],
+      },
+    });
+    await expect(
+      uploadTransactions(newSession(), [{ bytes: Uint8Array.of(1) }, { bytes: Uint8Array.of(2) }], {
+        verifier: endpoint,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_RESPONSE_INVALID' });
   });
 
   it('uploads what a real POS queued, then takes it off the queue with the verified confirmation; the cursor stops before one that does not verify', async () => {
@@ -179,33 +299,91 @@ describe('payment client (uploads, confirmations, receipt keys) against a local 
     reply = acceptEverything;
     const uploaded = await uploadPendingTransactions(newSession(), pos, { verifier: endpoint });
     expect(uploaded.transactions).toHaveLength(1);
-    expect(Buffer.from(uploaded.transactions[0]!.item.bytes).equals(Buffer.from((decodeCborStrict(new Uint8Array(uploads()[0]!.body)) as Uint8Array[])[0]!))).toBe(true);
+    expect(
+      Buffer.from(uploaded.transactions[0]!.item.bytes).equals(
+        Buffer.from((decodeCborStrict(new Uint8Array(uploads()[0]!.body)) as Uint8Array[])[0]!),
+      ),
+    ).toBe(true);
 
-    const confirmation = (fields: Partial<ProcessorConfirmation>, signer = testSigner('processor')) =>
+    const confirmation = (
+      fields: Partial<ProcessorConfirmation>,
+      signer = testSigner('processor'),
+    ) =>
       Buffer.from(
         signProcessorConfirmation(
-          { transactionId, terminalId: fixtureTerminalCredential.terminalId, amount: 1250n, currency: 'EUR', outcome: 'accepted', reasonCode: null, confirmedAtMs: paymentTimeMs + 60_000, ...fields },
+          {
+            transactionId,
+            terminalId: fixtureTerminalCredential.terminalId,
+            amount: 1250n,
+            currency: 'EUR',
+            outcome: 'accepted',
+            reasonCode: null,
+            confirmedAtMs: paymentTimeMs + 60_000,
+            ...fields,
+          },
           signer,
         ),
       ).toString('base64url');
     const listed = [
-      { cursor: '4', transactionId: formatTransactionId(transactionId), status: 'settled', reasonCode: null, confirmation: confirmation({}) },
-      { cursor: '7', transactionId: `txn_${Buffer.alloc(32, 9).toString('base64url')}`, status: 'rejected', reasonCode: 'COUNTER_REUSED', confirmation: confirmation({ transactionId: new Uint8Array(32).fill(9), outcome: 'rejected', reasonCode: 'COUNTER_REUSED' }) },
+      {
+        cursor: '4',
+        transactionId: formatTransactionId(transactionId),
+        status: 'settled',
+        reasonCode: null,
+        confirmation: confirmation({}),
+      },
+      {
+        cursor: '7',
+        transactionId: `txn_${Buffer.alloc(32, 9).toString('base64url')}`,
+        status: 'rejected',
+        reasonCode: 'COUNTER_REUSED',
+        confirmation: confirmation({
+          transactionId: new Uint8Array(32).fill(9),
+          outcome: 'rejected',
+          reasonCode: 'COUNTER_REUSED',
+        }),
+      },
       // Signed by a key the terminal does not trust as a receipt key (as after an unseen rotation).
-      { cursor: '9', transactionId: formatTransactionId(transactionId), status: 'settled', reasonCode: null, confirmation: confirmation({}, testSigner('terminal')) },
-      { cursor: '12', transactionId: formatTransactionId(transactionId), status: 'settled', reasonCode: null, confirmation: confirmation({}) },
+      {
+        cursor: '9',
+        transactionId: formatTransactionId(transactionId),
+        status: 'settled',
+        reasonCode: null,
+        confirmation: confirmation({}, testSigner('terminal')),
+      },
+      {
+        cursor: '12',
+        transactionId: formatTransactionId(transactionId),
+        status: 'settled',
+        reasonCode: null,
+        confirmation: confirmation({}),
+      },
     ];
     reply = (request) => {
       const query = new URL(request.url, 'https://localhost').searchParams;
       const after = BigInt(query.get('after') ?? '0');
-      const page = listed.filter((entry) => BigInt(entry.cursor) > after).slice(0, Number(query.get('limit')));
-      return { status: 200, body: { confirmations: page, nextCursor: page.at(-1)?.cursor ?? String(after) } };
+      const page = listed
+        .filter((entry) => BigInt(entry.cursor) > after)
+        .slice(0, Number(query.get('limit')));
+      return {
+        status: 200,
+        body: { confirmations: page, nextCursor: page.at(-1)?.cursor ?? String(after) },
+      };
     };
     expect(pos.pendingUploads()).toHaveLength(1);
-    const fetched = await fetchConfirmations(newSession(), pos, { verifier: endpoint, after: '0', pageSize: 2 });
+    const fetched = await fetchConfirmations(newSession(), pos, {
+      verifier: endpoint,
+      after: '0',
+      pageSize: 2,
+    });
 
     expect(fetched).toMatchObject({ nextCursor: '7', complete: false });
-    expect(fetched.confirmations.map((entry) => [entry.cursor, entry.result.ok ? 'ok' : entry.result.code])).toEqual([
+    expect(
+      fetched.confirmations.map((entry) => [
+        entry.cursor,
+        entry.result.ok ? 'ok' : entry.result.code,
+      ]),
+    ).toEqual([
       ['4', 'ok'],
       ['7', 'TRANSACTION_UNKNOWN'],
     ]);
@@ -218,26 +396,58 @@ describe('payment client (uploads, confirmations, receipt keys) against a local 
 
     // Once the list ends with a short page, the fetch is complete and the cursor is the last one.
     listed.splice(2, 1);
-    const rest = await fetchConfirmations(newSession(), pos, { verifier: endpoint, after: fetched.nextCursor, pageSize: 2 });
-    expect(rest).toMatchObject({ nextCursor: '12', complete: true, confirmations: [{ cursor: '12', result: { ok: true } }] });
+    const rest = await fetchConfirmations(newSession(), pos, {
+      verifier: endpoint,
+      after: fetched.nextCursor,
+      pageSize: 2,
+    });
+    expect(rest).toMatchObject({
+      nextCursor: '12',
+      complete: true,
+      confirmations: [{ cursor: '12', result: { ok: true } }],
+    });
   });
 
   it('refuses a confirmation page whose cursors go backwards', async () => {
-    reply = () => ({ status: 200, body: { confirmations: [{ cursor: '3', transactionId: 'txn_x', status: 'settled', reasonCode: null, confirmation: 'AA' }], nextCursor: '3' } });
+    reply = () => ({
+      status: 200,
+      body: {
+        confirmations: [
+          {
+            cursor: '3',
+            transactionId: 'txn_x',
+            status: 'settled',
+            reasonCode: null,
+            confirmation: 'AA',
+          },
+        ],
+        nextCursor: '3',
+      },
+    });
     const sink = { acceptConfirmation: jest.fn() };
-    await expect(fetchConfirmations(newSession(), sink, { verifier: endpoint, after: '5' })).rejects.toMatchObject({ code: 'ERR_RESPONSE_INVALID' });
+    await expect(
+      fetchConfirmations(newSession(), sink, { verifier: endpoint, after: '5' }),
+    ).rejects.toMatchObject({ code: 'ERR_RESPONSE_INVALID' });
     expect(sink.acceptConfirmation).not.toHaveBeenCalled();
   });
 
   it('reads receipt keys whose kid is their thumbprint (without a token), and refuses one whose kid is not', async () => {
     const kid = calculateJwkThumbprint(processorJwk);
-    reply = () => ({ status: 200, body: { keys: [{ ...processorJwk, kid, alg: 'ES256', use: 'sig' }] } });
+    reply = () => ({
+      status: 200,
+      body: { keys: [{ ...processorJwk, kid, alg: 'ES256', use: 'sig' }] },
+    });
     const keys = await fetchReceiptKeys(newSession(), { verifier: endpoint });
     expect(keys.map((key) => Buffer.from(key.keyId).toString('base64url'))).toEqual([kid]);
     expect(seen.at(-1)).toMatchObject({ url: '/v1/receipt-keys', authorization: undefined });
 
-    reply = () => ({ status: 200, body: { keys: [{ ...processorJwk, kid: 'another', alg: 'ES256', use: 'sig' }] } });
-    await expect(fetchReceiptKeys(newSession(), { verifier: endpoint })).rejects.toMatchObject({ code: 'ERR_RESPONSE_INVALID' });
+    reply = () => ({
+      status: 200,
+      body: { keys: [{ ...processorJwk, kid: 'another', alg: 'ES256', use: 'sig' }] },
+    });
+    await expect(fetchReceiptKeys(newSession(), { verifier: endpoint })).rejects.toMatchObject({
+      code: 'ERR_RESPONSE_INVALID',
+    });
   });
 
   it('sends the caller’s extra headers (a traceparent) with every request, never in place of its own authorization', async () => {
@@ -247,30 +457,74 @@ describe('payment client (uploads, confirmations, receipt keys) against a local 
         ? acceptEverything(request)
         : request.url.startsWith('/v1/confirmations')
           ? { status: 200, body: { confirmations: [], nextCursor: '0' } }
-          : { status: 200, body: { transactionId, status: 'received', reasonCode: null, uploadedAt: '2026-11-28T10:00:00.000Z', decidedAt: null, settledAt: null, confirmation: null } };
+          : {
+              status: 200,
+              body: {
+                transactionId,
+                status: 'received',
+                reasonCode: null,
+                uploadedAt: '2026-11-28T10:00:00.000Z',
+                decidedAt: null,
+                settledAt: null,
+                confirmation: null,
+              },
+            };
     const traceparent = `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`;
-    const options = { verifier: endpoint, headers: { traceparent, authorization: 'Bearer not-mine' } };
+    const options = {
+      verifier: endpoint,
+      headers: { traceparent, authorization: 'Bearer not-mine' },
+    };
     const session = newSession();
     await uploadTransactions(session, [{ bytes: new Uint8Array(randomBytes(40)) }], options);
-    await fetchConfirmations(session, { acceptConfirmation: async () => ({ ok: true, value: null }) }, options);
+    await fetchConfirmations(
+      session,
+      { acceptConfirmation: async () => ({ ok: true, value: null }) },
+      options,
+    );
     await fetchTransactionStatus(session, transactionId, options);
     const resourceRequests = seen.filter((request) => request.url !== '/v1/sessions');
-    expect(resourceRequests.map((request) => [request.url.split('?')[0], request.traceparent])).toEqual([
+    expect(
+      resourceRequests.map((request) => [request.url.split('?')[0], request.traceparent]),
+    ).toEqual([
       ['/v1/uploads', traceparent],
       ['/v1/confirmations', traceparent],
       [`/v1/transactions/${transactionId}`, traceparent],
     ]);
-    expect(resourceRequests.every((request) => request.authorization !== 'Bearer not-mine' && request.bindingVerified === true)).toBe(true);
+    expect(
+      resourceRequests.every(
+        (request) =>
+          request.authorization !== 'Bearer not-mine' && request.bindingVerified === true,
+      ),
+    ).toBe(true);
   });
 
   it('reads a transaction status, and null for a transaction the verifier does not know for this caller', async () => {
     const transactionId = `txn_${Buffer.alloc(32, 1).toString('base64url')}`;
     reply = (request) =>
       request.url === `/v1/transactions/${transactionId}`
-        ? { status: 200, body: { transactionId, status: 'rejected', reasonCode: 'KEY_NOT_ACTIVE', uploadedAt: '2026-11-28T10:00:00.000Z', decidedAt: '2026-11-28T10:00:01.000Z', settledAt: null, confirmation: 'AA' } }
+        ? {
+            status: 200,
+            body: {
+              transactionId,
+              status: 'rejected',
+              reasonCode: 'KEY_NOT_ACTIVE',
+              uploadedAt: '2026-11-28T10:00:00.000Z',
+              decidedAt: '2026-11-28T10:00:01.000Z',
+              settledAt: null,
+              confirmation: 'AA',
+            },
+          }
         : { status: 404, body: { status: 404, code: 'TRANSACTION_NOT_FOUND' } };
-    expect(await fetchTransactionStatus(newSession(), transactionId, { verifier: endpoint })).toMatchObject({ status: 'rejected', reasonCode: 'KEY_NOT_ACTIVE' });
-    expect(await fetchTransactionStatus(newSession(), `txn_${Buffer.alloc(32, 2).toString('base64url')}`, { verifier: endpoint })).toBeNull();
+    expect(
+      await fetchTransactionStatus(newSession(), transactionId, { verifier: endpoint }),
+    ).toMatchObject({ status: 'rejected', reasonCode: 'KEY_NOT_ACTIVE' });
+    expect(
+      await fetchTransactionStatus(
+        newSession(),
+        `txn_${Buffer.alloc(32, 2).toString('base64url')}`,
+        { verifier: endpoint },
+      ),
+    ).toBeNull();
   });
 });
 
@@ -279,21 +533,54 @@ async function posWithOnePayment(): Promise<{ pos: PosTerminal; transactionId: U
   const terminalSigner = testSigner('terminal');
   const pos = await PosTerminal.open({
     store: new MemoryStore(),
-    terminalKey: { alg: terminalSigner.alg, keyId: terminalSigner.keyId, sign: async (data) => terminalSigner.sign(data) },
+    terminalKey: {
+      alg: terminalSigner.alg,
+      keyId: terminalSigner.keyId,
+      sign: async (data) => terminalSigner.sign(data),
+    },
     terminalCredentialBytes: readProtocolFixture('terminal-credential'),
     trust,
   });
   const phoneStore = new MemoryStore();
-  const wallet = await PcdWallet.open({ store: phoneStore, keystore: new SoftwareKeystore({ store: phoneStore, authenticateUser: async () => true, backend: 'native' }), trust });
+  const wallet = await PcdWallet.open({
+    store: phoneStore,
+    keystore: new SoftwareKeystore({
+      store: phoneStore,
+      authenticateUser: async () => true,
+      backend: 'native',
+    }),
+    trust,
+  });
   const paymentKey = await wallet.createPaymentKey('ES256');
-  const stored = await wallet.storeDeviceCredential(signDeviceCredential({ ...fixtureDeviceCredential, paymentKey }, testSigner('processor')), paymentTimeMs);
+  const stored = await wallet.storeDeviceCredential(
+    signDeviceCredential({ ...fixtureDeviceCredential, paymentKey }, testSigner('processor')),
+    paymentTimeMs,
+  );
   if (!stored.ok) throw new Error(stored.message);
-  const created = pos.createRequest({ amount: 1250n, currency: 'EUR', nonce: new Uint8Array(randomBytes(16)), nowMs: paymentTimeMs, validityMs: 120_000 });
-  const presented = await wallet.presentRequest({ requestBytes: created.requestBytes, terminalCredentialBytes: created.terminalCredentialBytes, nowMs: paymentTimeMs });
+  const created = pos.createRequest({
+    amount: 1250n,
+    currency: 'EUR',
+    nonce: new Uint8Array(randomBytes(16)),
+    nowMs: paymentTimeMs,
+    validityMs: 120_000,
+  });
+  const presented = await wallet.presentRequest({
+    requestBytes: created.requestBytes,
+    terminalCredentialBytes: created.terminalCredentialBytes,
+    nowMs: paymentTimeMs,
+  });
   if (!presented.ok) throw new Error(presented.message);
-  const approved = await wallet.approve(presented.value, { nowMs: paymentTimeMs + 1_000, prompt: { title: 'Pay', subtitle: 'test' } });
+  const approved = await wallet.approve(presented.value, {
+    nowMs: paymentTimeMs + 1_000,
+    prompt: { title: 'Pay', subtitle: 'test' },
+  });
   if (!approved.ok) throw new Error(approved.message);
-  const accepted = await pos.acceptAuthorization({ requestBytes: created.requestBytes, authorizationBytes: approved.value.authorizationBytes, deviceCredentialBytes: approved.value.deviceCredentialBytes, nowMs: paymentTimeMs + 2_000 });
+  const accepted = await pos.acceptAuthorization({
+    requestBytes: created.requestBytes,
+    authorizationBytes: approved.value.authorizationBytes,
+    deviceCredentialBytes: approved.value.deviceCredentialBytes,
+    nowMs: paymentTimeMs + 2_000,
+  });
   if (!accepted.ok) throw new Error(accepted.message);
   return { pos, transactionId: accepted.value.transactionId };
 }

@@ -122,7 +122,11 @@ export interface UploadedItem<TItem> {
  * ```
  */
 export interface UploadResult<TItem> {
-  readonly batches: ReadonlyArray<{ readonly batchId: string; readonly receivedAt: string; readonly size: number }>;
+  readonly batches: ReadonlyArray<{
+    readonly batchId: string;
+    readonly receivedAt: string;
+    readonly size: number;
+  }>;
   readonly transactions: ReadonlyArray<UploadedItem<TItem>>;
 }
 
@@ -149,17 +153,27 @@ export async function uploadTransactions<TItem extends { readonly bytes: Uint8Ar
   let connection: BoundConnection | undefined;
   try {
     for (const batch of batchesOf(items)) {
-      if (connection === undefined || connection.closed) connection = await session.connect(options.verifier);
+      if (connection === undefined || connection.closed)
+        connection = await session.connect(options.verifier);
       const answer = await session.send(connection, {
         method: 'POST',
         path: '/v1/uploads',
         url: urlOf(options, '/v1/uploads'),
         headers: { ...options.headers, accept: 'application/json' },
-        body: { contentType: 'application/cbor', bytes: encodeCborDeterministic(batch.map((item) => item.bytes)) },
+        body: {
+          contentType: 'application/cbor',
+          bytes: encodeCborDeterministic(batch.map((item) => item.bytes)),
+        },
       });
       const accepted = readUploadAnswer(answer, batch.length);
-      batches.push({ batchId: accepted.batchId, receivedAt: accepted.receivedAt, size: batch.length });
-      batch.forEach((item, index) => transactions.push({ item, batchId: accepted.batchId, receipt: accepted.receipts[index]! }));
+      batches.push({
+        batchId: accepted.batchId,
+        receivedAt: accepted.receivedAt,
+        size: batch.length,
+      });
+      batch.forEach((item, index) =>
+        transactions.push({ item, batchId: accepted.batchId, receipt: accepted.receipts[index]! }),
+      );
     }
   } finally {
     connection?.close();
@@ -185,13 +199,19 @@ export function uploadPendingTransactions(
   return uploadTransactions(session, pos.pendingUploads(), options);
 }
 
-function batchesOf<TItem extends { readonly bytes: Uint8Array }>(items: readonly TItem[]): TItem[][] {
+function batchesOf<TItem extends { readonly bytes: Uint8Array }>(
+  items: readonly TItem[],
+): TItem[][] {
   const batches: TItem[][] = [];
   let current: TItem[] = [];
   let currentBytes = cborHeaderBytesMax;
   for (const item of items) {
     const itemBytes = item.bytes.length + cborHeaderBytesMax;
-    if (current.length > 0 && (current.length >= uploadBatchTransactionsMax || currentBytes + itemBytes > uploadBatchBodyBytesMax)) {
+    if (
+      current.length > 0 &&
+      (current.length >= uploadBatchTransactionsMax ||
+        currentBytes + itemBytes > uploadBatchBodyBytesMax)
+    ) {
       batches.push(current);
       current = [];
       currentBytes = cborHeaderBytesMax;
@@ -203,22 +223,46 @@ function batchesOf<TItem extends { readonly bytes: Uint8Array }>(items: readonly
   return batches;
 }
 
-function readUploadAnswer(answer: HttpAnswer, size: number): { batchId: string; receivedAt: string; receipts: UploadReceipt[] } {
+function readUploadAnswer(
+  answer: HttpAnswer,
+  size: number,
+): { batchId: string; receivedAt: string; receipts: UploadReceipt[] } {
   const body = acceptedJson(answer, 202, 'upload');
   const receipts = body['receipts'];
-  if (typeof body['batchId'] !== 'string' || typeof body['receivedAt'] !== 'string' || !Array.isArray(receipts) || receipts.length !== size) {
-    throw invalidAnswer('upload', `the answer lacks batchId or receivedAt, or has not one receipt for each of the ${size} transactions`, answer.status);
+  if (
+    typeof body['batchId'] !== 'string' ||
+    typeof body['receivedAt'] !== 'string' ||
+    !Array.isArray(receipts) ||
+    receipts.length !== size
+  ) {
+    throw invalidAnswer(
+      'upload',
+      `the answer lacks batchId or receivedAt, or has not one receipt for each of the ${size} transactions`,
+      answer.status,
+    );
   }
   receipts.forEach((receipt: unknown, index) => {
     const candidate = receipt as Partial<UploadReceipt> | null;
     const shaped =
       candidate !== null &&
       candidate.index === index &&
-      (candidate.status === 'accepted' || (candidate.status === 'refused' && typeof candidate.code === 'string')) &&
-      (candidate.transactionId === null || (typeof candidate.transactionId === 'string' && transactionIdPattern.test(candidate.transactionId)));
-    if (!shaped) throw invalidAnswer('upload', `receipt ${index} is not a receipt of transaction ${index}`, answer.status);
+      (candidate.status === 'accepted' ||
+        (candidate.status === 'refused' && typeof candidate.code === 'string')) &&
+      (candidate.transactionId === null ||
+        (typeof candidate.transactionId === 'string' &&
+          transactionIdPattern.test(candidate.transactionId)));
+    if (!shaped)
+      throw invalidAnswer(
+        'upload',
+        `receipt ${index} is not a receipt of transaction ${index}`,
+        answer.status,
+      );
   });
-  return { batchId: body['batchId'], receivedAt: body['receivedAt'], receipts: receipts as UploadReceipt[] };
+  return {
+    batchId: body['batchId'],
+    receivedAt: body['receivedAt'],
+    receipts: receipts as UploadReceipt[],
+  };
 }
 
 /**
@@ -288,22 +332,30 @@ export async function fetchConfirmations<TValue>(
 ): Promise<ConfirmationsFetched<TValue>> {
   const pageSize = options.pageSize ?? confirmationsPageSizeDefault;
   let cursor = options.after ?? '0';
-  if (!cursorPattern.test(cursor)) throw new TypeError(`a confirmation cursor is a decimal string, not ${cursor}`);
+  if (!cursorPattern.test(cursor))
+    throw new TypeError(`a confirmation cursor is a decimal string, not ${cursor}`);
   const confirmations: Array<FetchedConfirmation<TValue>> = [];
   const connection = await session.connect(options.verifier);
   try {
     for (let page = 0; page < confirmationPagesPerFetchMax; page++) {
       const path = `/v1/confirmations?after=${cursor}&limit=${pageSize}`;
-      const answer = await session.send(connection, { method: 'GET', path, url: urlOf(options, '/v1/confirmations'), headers: { ...options.headers, accept: 'application/json' } });
+      const answer = await session.send(connection, {
+        method: 'GET',
+        path,
+        url: urlOf(options, '/v1/confirmations'),
+        headers: { ...options.headers, accept: 'application/json' },
+      });
       const listed = readConfirmationsPage(answer, cursor);
       for (const entry of listed.entries) {
         const result = await sink.acceptConfirmation(entry.confirmationBytes);
-        if (!result.ok && result.code === 'CONFIRMATION_INVALID') return { confirmations, nextCursor: cursor, complete: false };
+        if (!result.ok && result.code === 'CONFIRMATION_INVALID')
+          return { confirmations, nextCursor: cursor, complete: false };
         confirmations.push({ ...entry, result });
         cursor = entry.cursor;
       }
       cursor = listed.nextCursor;
-      if (listed.entries.length < pageSize) return { confirmations, nextCursor: cursor, complete: true };
+      if (listed.entries.length < pageSize)
+        return { confirmations, nextCursor: cursor, complete: true };
     }
   } finally {
     connection.close();
@@ -313,19 +365,30 @@ export async function fetchConfirmations<TValue>(
 
 type ListedConfirmation = Omit<FetchedConfirmation<never>, 'result'>;
 
-function readConfirmationsPage(answer: HttpAnswer, after: string): { entries: ListedConfirmation[]; nextCursor: string } {
+function readConfirmationsPage(
+  answer: HttpAnswer,
+  after: string,
+): { entries: ListedConfirmation[]; nextCursor: string } {
   const body = acceptedJson(answer, 200, 'confirmations');
   const listed = body['confirmations'];
   const nextCursor = body['nextCursor'];
   if (!Array.isArray(listed) || typeof nextCursor !== 'string' || !cursorPattern.test(nextCursor)) {
-    throw invalidAnswer('confirmations', 'the answer lacks confirmations or a decimal nextCursor', answer.status);
+    throw invalidAnswer(
+      'confirmations',
+      'the answer lacks confirmations or a decimal nextCursor',
+      answer.status,
+    );
   }
   let previous = BigInt(after);
   const entries = listed.map((raw: unknown, index): ListedConfirmation => {
     const item = (raw ?? {}) as Record<string, unknown>;
     const { cursor, transactionId, status, reasonCode, confirmation } = item;
     if (typeof cursor !== 'string' || !cursorPattern.test(cursor) || BigInt(cursor) <= previous) {
-      throw invalidAnswer('confirmations', `entry ${index}: its cursor ${JSON.stringify(cursor)} is not a decimal after ${previous}`, answer.status);
+      throw invalidAnswer(
+        'confirmations',
+        `entry ${index}: its cursor ${JSON.stringify(cursor)} is not a decimal after ${previous}`,
+        answer.status,
+      );
     }
     const shaped =
       typeof transactionId === 'string' &&
@@ -333,11 +396,27 @@ function readConfirmationsPage(answer: HttpAnswer, after: string): { entries: Li
       (reasonCode === null || typeof reasonCode === 'string') &&
       typeof confirmation === 'string' &&
       /^[A-Za-z0-9_-]+$/.test(confirmation);
-    if (!shaped) throw invalidAnswer('confirmations', `entry ${index} (cursor ${cursor}) lacks transactionId, status, reasonCode or a base64url confirmation`, answer.status);
+    if (!shaped)
+      throw invalidAnswer(
+        'confirmations',
+        `entry ${index} (cursor ${cursor}) lacks transactionId, status, reasonCode or a base64url confirmation`,
+        answer.status,
+      );
     previous = BigInt(cursor);
-    return { cursor, transactionId, status, reasonCode, confirmationBytes: new Uint8Array(Buffer.from(confirmation, 'base64url')) };
+    return {
+      cursor,
+      transactionId,
+      status,
+      reasonCode,
+      confirmationBytes: new Uint8Array(Buffer.from(confirmation, 'base64url')),
+    };
   });
-  if (BigInt(nextCursor) < previous) throw invalidAnswer('confirmations', 'nextCursor lies before the last confirmation listed', answer.status);
+  if (BigInt(nextCursor) < previous)
+    throw invalidAnswer(
+      'confirmations',
+      'nextCursor lies before the last confirmation listed',
+      answer.status,
+    );
   return { entries, nextCursor };
 }
 
@@ -351,7 +430,10 @@ function readConfirmationsPage(answer: HttpAnswer, after: string): { entries: Li
  * const trust: ProcessorTrust = { credentialKeys, receiptKeys: await fetchReceiptKeys(session, { verifier }), algorithms: ['ES256'], backend: 'native' };
  * ```
  */
-export function fetchReceiptKeys(session: DeviceSession, options: VerifierClientOptions): Promise<ProtocolPublicKey[]> {
+export function fetchReceiptKeys(
+  session: DeviceSession,
+  options: VerifierClientOptions,
+): Promise<ProtocolPublicKey[]> {
   return fetchProcessorKeys(session, options.verifier, '/v1/receipt-keys');
 }
 
@@ -364,31 +446,54 @@ export function fetchReceiptKeys(session: DeviceSession, options: VerifierClient
  * const credentialKeys = await fetchCredentialKeys(session, { registry });
  * ```
  */
-export function fetchCredentialKeys(session: DeviceSession, options: { readonly registry: TlsEndpoint }): Promise<ProtocolPublicKey[]> {
+export function fetchCredentialKeys(
+  session: DeviceSession,
+  options: { readonly registry: TlsEndpoint },
+): Promise<ProtocolPublicKey[]> {
   return fetchProcessorKeys(session, options.registry, '/v1/credential-keys');
 }
 
-async function fetchProcessorKeys(session: DeviceSession, endpoint: TlsEndpoint, path: string): Promise<ProtocolPublicKey[]> {
+async function fetchProcessorKeys(
+  session: DeviceSession,
+  endpoint: TlsEndpoint,
+  path: string,
+): Promise<ProtocolPublicKey[]> {
   // A public route: no token is sent, the connection is the session's like any other.
   const connection = await session.connect(endpoint);
   let answer: HttpAnswer;
   try {
-    answer = await connection.request({ method: 'GET', path, headers: { accept: 'application/json' } });
+    answer = await connection.request({
+      method: 'GET',
+      path,
+      headers: { accept: 'application/json' },
+    });
   } finally {
     connection.close();
   }
   const keys = acceptedJson(answer, 200, path)['keys'];
-  if (!Array.isArray(keys) || keys.length === 0) throw invalidAnswer(path, 'the answer is not a JWK Set with keys', answer.status);
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw invalidAnswer(path, 'the answer is not a JWK Set with keys', answer.status);
   return keys.map((raw: unknown, index) => {
     const { kid, use, kty, crv, x, y } = (raw ?? {}) as Record<string, unknown>;
     let key: ProtocolPublicKey;
     try {
       key = protocolPublicKey({ kty, crv, x, ...(y === undefined ? {} : { y }) });
     } catch (error) {
-      throw invalidAnswer(path, `key ${index} is not a public key: ${(error as Error).message}`, answer.status);
+      throw invalidAnswer(
+        path,
+        `key ${index} is not a public key: ${(error as Error).message}`,
+        answer.status,
+      );
     }
-    if ((use !== undefined && use !== 'sig') || kid !== Buffer.from(key.keyId).toString('base64url')) {
-      throw invalidAnswer(path, `key ${index}: its kid is not its thumbprint, or it is not a signing key`, answer.status);
+    if (
+      (use !== undefined && use !== 'sig') ||
+      kid !== Buffer.from(key.keyId).toString('base64url')
+    ) {
+      throw invalidAnswer(
+        path,
+        `key ${index}: its kid is not its thumbprint, or it is not a signing key`,
+        answer.status,
+      );
     }
     return key;
   });
@@ -413,7 +518,13 @@ export interface TransactionStatus {
   readonly confirmation: string | null;
 }
 
-const transactionStatuses: ReadonlyArray<TransactionStatus['status']> = ['received', 'verified', 'rejected', 'settled', 'settlement-failed'];
+const transactionStatuses: ReadonlyArray<TransactionStatus['status']> = [
+  'received',
+  'verified',
+  'rejected',
+  'settled',
+  'settlement-failed',
+];
 
 /**
  * The verifier's state of one of the caller's transactions (`txn_…`), or `null` when it does not
@@ -424,20 +535,37 @@ const transactionStatuses: ReadonlyArray<TransactionStatus['status']> = ['receiv
  * const status = await fetchTransactionStatus(session, formatTransactionId(entry.transactionId), { verifier });
  * ```
  */
-export async function fetchTransactionStatus(session: DeviceSession, transactionId: string, options: VerifierClientOptions): Promise<TransactionStatus | null> {
-  if (!transactionIdPattern.test(transactionId)) throw new TypeError(`not a transaction id: ${transactionId}`);
+export async function fetchTransactionStatus(
+  session: DeviceSession,
+  transactionId: string,
+  options: VerifierClientOptions,
+): Promise<TransactionStatus | null> {
+  if (!transactionIdPattern.test(transactionId))
+    throw new TypeError(`not a transaction id: ${transactionId}`);
   const path = `/v1/transactions/${transactionId}`;
   const connection = await session.connect(options.verifier);
   let answer: HttpAnswer;
   try {
-    answer = await session.send(connection, { method: 'GET', path, url: urlOf(options, path), headers: { ...options.headers, accept: 'application/json' } });
+    answer = await session.send(connection, {
+      method: 'GET',
+      path,
+      url: urlOf(options, path),
+      headers: { ...options.headers, accept: 'application/json' },
+    });
   } finally {
     connection.close();
   }
   if (answer.status === 404) return null;
   const body = acceptedJson(answer, 200, 'transaction status');
-  if (body['transactionId'] !== transactionId || !transactionStatuses.includes(body['status'] as TransactionStatus['status'])) {
-    throw invalidAnswer('transaction status', 'the answer names another transaction or an unknown status', answer.status);
+  if (
+    body['transactionId'] !== transactionId ||
+    !transactionStatuses.includes(body['status'] as TransactionStatus['status'])
+  ) {
+    throw invalidAnswer(
+      'transaction status',
+      'the answer names another transaction or an unknown status',
+      answer.status,
+    );
   }
   return body as unknown as TransactionStatus;
 }
@@ -453,26 +581,47 @@ function acceptedJson(answer: HttpAnswer, expected: number, what: string): Recor
   try {
     body = JSON.parse(answer.body);
   } catch (error) {
-    if (answer.status === expected) throw invalidAnswer(what, 'the answer is not JSON', answer.status, error);
+    if (answer.status === expected)
+      throw invalidAnswer(what, 'the answer is not JSON', answer.status, error);
   }
   if (answer.status !== expected) throw refusal(answer, body, what);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidAnswer(what, 'the answer is not a JSON object', answer.status);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidAnswer(what, 'the answer is not a JSON object', answer.status);
   return body as Record<string, unknown>;
 }
 
 function refusal(answer: HttpAnswer, body: unknown, what: string): DeviceSessionError {
-  const problem = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const problem = (typeof body === 'object' && body !== null ? body : {}) as Record<
+    string,
+    unknown
+  >;
   const problemCode = typeof problem['code'] === 'string' ? problem['code'] : undefined;
   const retryAfter = answer.headers['retry-after'];
-  const retryAfterSeconds = typeof retryAfter === 'string' && /^[0-9]{1,9}$/.test(retryAfter) ? Number(retryAfter) : undefined;
-  return new DeviceSessionError('ERR_REQUEST_REFUSED', `${what} refused: ${answer.status} ${problemCode ?? ''} ${String(problem['detail'] ?? '')}`.trim(), {
-    retriable: answer.status === 429 || answer.status >= 500,
-    status: answer.status,
-    ...(problemCode === undefined ? {} : { problemCode }),
-    ...(retryAfterSeconds === undefined ? {} : { retryAfterMs: retryAfterSeconds * 1000 }),
-  });
+  const retryAfterSeconds =
+    typeof retryAfter === 'string' && /^[0-9]{1,9}$/.test(retryAfter)
+      ? Number(retryAfter)
+      : undefined;
+  return new DeviceSessionError(
+    'ERR_REQUEST_REFUSED',
+    `${what} refused: ${answer.status} ${problemCode ?? ''} ${String(problem['detail'] ?? '')}`.trim(),
+    {
+      retriable: answer.status === 429 || answer.status >= 500,
+      status: answer.status,
+      ...(problemCode === undefined ? {} : { problemCode }),
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterMs: retryAfterSeconds * 1000 }),
+    },
+  );
 }
 
-function invalidAnswer(what: string, detail: string, status: number, cause?: unknown): DeviceSessionError {
-  return new DeviceSessionError('ERR_RESPONSE_INVALID', `${what}: ${detail} (status ${status})`, { retriable: false, status, ...(cause === undefined ? {} : { cause }) });
+function invalidAnswer(
+  what: string,
+  detail: string,
+  status: number,
+  cause?: unknown,
+): DeviceSessionError {
+  return new DeviceSessionError('ERR_RESPONSE_INVALID', `${what}: ${detail} (status ${status})`, {
+    retriable: false,
+    status,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

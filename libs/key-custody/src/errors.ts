@@ -6,7 +6,8 @@
  * if (isKeyCustodyError(error) && error.code === 'ERR_NO_SIGNING_KEY') alertOperators();
  * ```
  */
-export type KeyCustodyErrorCode = 'ERR_CUSTODY_DOCUMENT_INVALID' | 'ERR_NO_SIGNING_KEY' | 'ERR_UNKNOWN_KEY';
+export type KeyCustodyErrorCode =
+  'ERR_CUSTODY_DOCUMENT_INVALID' | 'ERR_NO_SIGNING_KEY' | 'ERR_UNKNOWN_KEY';
 
 /**
  * Thrown by key custody; the message never contains key material.

@@ -1,7 +1,20 @@
 import { readFileSync, statSync } from 'node:fs';
-import { type Es256PrivateJwk, type Es256PublicJwk, calculateJwkThumbprint, createSigner, exportPublicJwk, generateKeyPair, importPrivateJwk } from '@settle/crypto';
+import {
+  type Es256PrivateJwk,
+  type Es256PublicJwk,
+  calculateJwkThumbprint,
+  createSigner,
+  exportPublicJwk,
+  generateKeyPair,
+  importPrivateJwk,
+} from '@settle/crypto';
 import { KeyCustodyError } from './errors';
-import { type CustodyKey, type CustodyPurpose, type KeyCustody, custodyPurposes } from './key-custody';
+import {
+  type CustodyKey,
+  type CustodyPurpose,
+  type KeyCustody,
+  custodyPurposes,
+} from './key-custody';
 
 /**
  * One key of a custody document: the private JWK and its schedule.
@@ -45,16 +58,21 @@ function invalid(message: string): never {
 
 function readDate(value: unknown, field: string): Date {
   const date = typeof value === 'string' ? new Date(value) : undefined;
-  if (date === undefined || Number.isNaN(date.getTime())) return invalid(`${field} must be an ISO 8601 time`);
+  if (date === undefined || Number.isNaN(date.getTime()))
+    return invalid(`${field} must be an ISO 8601 time`);
   return date;
 }
 
 function readEntry(value: unknown, index: number): HeldKey {
-  if (typeof value !== 'object' || value === null) return invalid(`keys/${index} must be an object`);
+  if (typeof value !== 'object' || value === null)
+    return invalid(`keys/${index} must be an object`);
   const entry = value as Record<string, unknown>;
-  const unknownField = Object.keys(entry).find((name) => !['purpose', 'privateJwk', 'activatesAt', 'retiresAt'].includes(name));
+  const unknownField = Object.keys(entry).find(
+    (name) => !['purpose', 'privateJwk', 'activatesAt', 'retiresAt'].includes(name),
+  );
   if (unknownField !== undefined) invalid(`keys/${index}/${unknownField} is not a known field`);
-  if (!custodyPurposes.includes(entry['purpose'] as CustodyPurpose)) invalid(`keys/${index}/purpose must be one of ${custodyPurposes.join(', ')}`);
+  if (!custodyPurposes.includes(entry['purpose'] as CustodyPurpose))
+    invalid(`keys/${index}/purpose must be one of ${custodyPurposes.join(', ')}`);
   let privateJwk: Es256PrivateJwk;
   try {
     privateJwk = importPrivateJwk(entry['privateJwk'], { alg: 'ES256' }) as Es256PrivateJwk;
@@ -64,15 +82,27 @@ function readEntry(value: unknown, index: number): HeldKey {
   }
   const publicJwk = exportPublicJwk(privateJwk) as Es256PublicJwk;
   const activatesAt = readDate(entry['activatesAt'], `keys/${index}/activatesAt`);
-  const retiresAt = entry['retiresAt'] === undefined ? undefined : readDate(entry['retiresAt'], `keys/${index}/retiresAt`);
-  if (retiresAt !== undefined && retiresAt <= activatesAt) invalid(`keys/${index}/retiresAt must be after activatesAt`);
+  const retiresAt =
+    entry['retiresAt'] === undefined
+      ? undefined
+      : readDate(entry['retiresAt'], `keys/${index}/retiresAt`);
+  if (retiresAt !== undefined && retiresAt <= activatesAt)
+    invalid(`keys/${index}/retiresAt must be after activatesAt`);
   const sign = createSigner({ alg: 'ES256', privateJwk, backend: 'native' });
-  const key = { purpose: entry['purpose'] as CustodyPurpose, kid: calculateJwkThumbprint(publicJwk), alg: 'ES256' as const, publicJwk, activatesAt, sign };
+  const key = {
+    purpose: entry['purpose'] as CustodyPurpose,
+    kid: calculateJwkThumbprint(publicJwk),
+    alg: 'ES256' as const,
+    publicJwk,
+    activatesAt,
+    sign,
+  };
   return retiresAt === undefined ? key : { ...key, retiresAt };
 }
 
 function parseDocument(text: string): HeldKey[] {
-  if (Buffer.byteLength(text) > keyCustodyDocumentSizeMaxBytes) invalid(`larger than ${keyCustodyDocumentSizeMaxBytes} bytes`);
+  if (Buffer.byteLength(text) > keyCustodyDocumentSizeMaxBytes)
+    invalid(`larger than ${keyCustodyDocumentSizeMaxBytes} bytes`);
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -80,9 +110,12 @@ function parseDocument(text: string): HeldKey[] {
     return invalid('not JSON');
   }
   const keys = (document as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.length === 0 || keys.length > keysMax) return invalid(`keys must be an array of 1 to ${keysMax} entries`);
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > keysMax)
+    return invalid(`keys must be an array of 1 to ${keysMax} entries`);
   const held = keys.map(readEntry);
-  const duplicate = held.find((key, index) => held.findIndex((other) => other.kid === key.kid) !== index);
+  const duplicate = held.find(
+    (key, index) => held.findIndex((other) => other.kid === key.kid) !== index,
+  );
   if (duplicate !== undefined) invalid(`key ${duplicate.kid} is listed twice`);
   return held;
 }
@@ -120,13 +153,18 @@ export class FileKeyCustody implements KeyCustody {
 
   async keys(purpose: CustodyPurpose): Promise<readonly CustodyKey[]> {
     this.reloadIfChanged();
-    return this.held.filter((key) => key.purpose === purpose).map(({ sign: _secret, ...key }) => key);
+    return this.held
+      .filter((key) => key.purpose === purpose)
+      .map(({ sign: _secret, ...key }) => key);
   }
 
   async sign(purpose: CustodyPurpose, kid: string, data: Uint8Array): Promise<Uint8Array> {
     this.reloadIfChanged();
-    const key = this.held.find((candidate) => candidate.purpose === purpose && candidate.kid === kid);
-    if (key === undefined) throw new KeyCustodyError('ERR_UNKNOWN_KEY', `no ${purpose} key ${kid} in custody`);
+    const key = this.held.find(
+      (candidate) => candidate.purpose === purpose && candidate.kid === kid,
+    );
+    if (key === undefined)
+      throw new KeyCustodyError('ERR_UNKNOWN_KEY', `no ${purpose} key ${kid} in custody`);
     return key.sign(data);
   }
 
@@ -148,8 +186,15 @@ export class FileKeyCustody implements KeyCustody {
  * writeFileSync(path, JSON.stringify(createKeyCustodyDocument(['token-signing', 'credential-signing'], new Date())), { mode: 0o600 });
  * ```
  */
-export function createKeyCustodyDocument(purposes: readonly CustodyPurpose[], activatesAt: Date): KeyCustodyDocument {
+export function createKeyCustodyDocument(
+  purposes: readonly CustodyPurpose[],
+  activatesAt: Date,
+): KeyCustodyDocument {
   return {
-    keys: purposes.map((purpose) => ({ purpose, privateJwk: generateKeyPair('ES256').privateJwk as Es256PrivateJwk, activatesAt: activatesAt.toISOString() })),
+    keys: purposes.map((purpose) => ({
+      purpose,
+      privateJwk: generateKeyPair('ES256').privateJwk as Es256PrivateJwk,
+      activatesAt: activatesAt.toISOString(),
+    })),
   };
 }

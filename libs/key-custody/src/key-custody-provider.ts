@@ -11,7 +11,10 @@ class UnconfiguredKeyCustody implements KeyCustody {
   }
 
   async sign(): Promise<Uint8Array> {
-    throw new KeyCustodyError('ERR_NO_SIGNING_KEY', 'SETTLE_KEY_CUSTODY_FILE is not set: this service has no signing keys');
+    throw new KeyCustodyError(
+      'ERR_NO_SIGNING_KEY',
+      'SETTLE_KEY_CUSTODY_FILE is not set: this service has no signing keys',
+    );
   }
 }
 
@@ -29,5 +32,7 @@ export const keyCustodyProvider: Provider = {
   provide: KEY_CUSTODY,
   inject: [SERVICE_CONFIG],
   useFactory: (config: KeyCustodySettings): KeyCustody =>
-    config.SETTLE_KEY_CUSTODY_FILE === '' ? new UnconfiguredKeyCustody() : FileKeyCustody.fromFile(config.SETTLE_KEY_CUSTODY_FILE),
+    config.SETTLE_KEY_CUSTODY_FILE === ''
+      ? new UnconfiguredKeyCustody()
+      : FileKeyCustody.fromFile(config.SETTLE_KEY_CUSTODY_FILE),
 };

@@ -2,32 +2,53 @@ import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifySignature } from '@settle/crypto';
-import { type CustodyKey, FileKeyCustody, createKeyCustodyDocument, isKeyCustodyError, publishedKeys, selectSigningKey } from './index';
+import {
+  type CustodyKey,
+  FileKeyCustody,
+  createKeyCustodyDocument,
+  isKeyCustodyError,
+  publishedKeys,
+  selectSigningKey,
+} from './index';
 
 const t0 = new Date('2026-11-01T00:00:00Z');
 const minutes = (count: number): number => count * 60_000;
 const at = (offsetMs: number): Date => new Date(t0.getTime() + offsetMs);
 
 function scheduled(kid: string, activatesAt: Date, retiresAt?: Date): CustodyKey {
-  const key = { purpose: 'token-signing' as const, kid, alg: 'ES256' as const, publicJwk: { kty: 'EC' as const, crv: 'P-256' as const, x: kid, y: kid }, activatesAt };
+  const key = {
+    purpose: 'token-signing' as const,
+    kid,
+    alg: 'ES256' as const,
+    publicJwk: { kty: 'EC' as const, crv: 'P-256' as const, x: kid, y: kid },
+    activatesAt,
+  };
   return retiresAt === undefined ? key : { ...key, retiresAt };
 }
 
 describe('FileKeyCustody', () => {
   it('signs with the named key; the signature verifies with the published public key, and no private member is exposed', async () => {
-    const custody = FileKeyCustody.fromDocument(createKeyCustodyDocument(['token-signing', 'credential-signing'], t0));
+    const custody = FileKeyCustody.fromDocument(
+      createKeyCustodyDocument(['token-signing', 'credential-signing'], t0),
+    );
     const [key] = await custody.keys('credential-signing');
     expect(key).toBeDefined();
     expect(JSON.stringify(key)).not.toContain('"d"');
     const data = new TextEncoder().encode('to be signed');
     const signature = await custody.sign('credential-signing', key!.kid, data);
-    expect(verifySignature({ alg: 'ES256', jwk: key!.publicJwk, data, signature, backend: 'native' })).toBe(true);
+    expect(
+      verifySignature({ alg: 'ES256', jwk: key!.publicJwk, data, signature, backend: 'native' }),
+    ).toBe(true);
   });
 
   it('keeps purposes apart: a token key cannot sign a credential', async () => {
-    const custody = FileKeyCustody.fromDocument(createKeyCustodyDocument(['token-signing', 'credential-signing'], t0));
+    const custody = FileKeyCustody.fromDocument(
+      createKeyCustodyDocument(['token-signing', 'credential-signing'], t0),
+    );
     const [tokenKey] = await custody.keys('token-signing');
-    await expect(custody.sign('credential-signing', tokenKey!.kid, new Uint8Array(1))).rejects.toMatchObject({ code: 'ERR_UNKNOWN_KEY' });
+    await expect(
+      custody.sign('credential-signing', tokenKey!.kid, new Uint8Array(1)),
+    ).rejects.toMatchObject({ code: 'ERR_UNKNOWN_KEY' });
   });
 
   it('rejects malformed documents with a message that never quotes the key', () => {
@@ -35,9 +56,15 @@ describe('FileKeyCustody', () => {
     const attempts = [
       'not json',
       JSON.stringify({ keys: [] }),
-      JSON.stringify({ keys: [{ purpose: 'token-signing', privateJwk: secret, activatesAt: t0.toISOString() }] }),
-      JSON.stringify({ keys: [{ purpose: 'mystery', privateJwk: secret, activatesAt: t0.toISOString() }] }),
-      JSON.stringify({ keys: [{ ...createKeyCustodyDocument(['token-signing'], t0).keys[0], extra: 1 }] }),
+      JSON.stringify({
+        keys: [{ purpose: 'token-signing', privateJwk: secret, activatesAt: t0.toISOString() }],
+      }),
+      JSON.stringify({
+        keys: [{ purpose: 'mystery', privateJwk: secret, activatesAt: t0.toISOString() }],
+      }),
+      JSON.stringify({
+        keys: [{ ...createKeyCustodyDocument(['token-signing'], t0).keys[0], extra: 1 }],
+      }),
     ];
     for (const text of attempts) {
       const directory = mkdtempSync(join(tmpdir(), 'custody-'));
@@ -48,7 +75,9 @@ describe('FileKeyCustody', () => {
       } catch (error) {
         caught = error;
       }
-      expect(isKeyCustodyError(caught) && caught.code === 'ERR_CUSTODY_DOCUMENT_INVALID').toBe(true);
+      expect(isKeyCustodyError(caught) && caught.code === 'ERR_CUSTODY_DOCUMENT_INVALID').toBe(
+        true,
+      );
       expect(String((caught as Error).message)).not.toContain('super-secret');
     }
   });
@@ -75,15 +104,20 @@ describe('the rotation schedule', () => {
   it('signs with the newest activated key that has not retired', () => {
     expect(selectSigningKey([old, next], at(minutes(59))).kid).toBe('old');
     expect(selectSigningKey([old, next], at(minutes(60))).kid).toBe('next');
-    expect(selectSigningKey([scheduled('retired', t0, at(minutes(10))), old], at(minutes(20))).kid).toBe('old');
+    expect(
+      selectSigningKey([scheduled('retired', t0, at(minutes(10))), old], at(minutes(20))).kid,
+    ).toBe('old');
   });
 
   it('fails loudly when no key is active', () => {
-    expect(() => selectSigningKey([next], at(0))).toThrow(expect.objectContaining({ code: 'ERR_NO_SIGNING_KEY' }));
+    expect(() => selectSigningKey([next], at(0))).toThrow(
+      expect.objectContaining({ code: 'ERR_NO_SIGNING_KEY' }),
+    );
   });
 
   it('publishes the next key ahead of its activation and the old one until its tokens have expired', () => {
-    const kids = (now: Date): string[] => publishedKeys([next, old], now, window).map((key) => key.kid);
+    const kids = (now: Date): string[] =>
+      publishedKeys([next, old], now, window).map((key) => key.kid);
     expect(kids(at(minutes(29)))).toEqual(['old']);
     expect(kids(at(minutes(30)))).toEqual(['old', 'next']);
     expect(kids(at(minutes(74)))).toEqual(['old', 'next']);

@@ -19,7 +19,11 @@ export type CustodyPurpose = 'token-signing' | 'credential-signing' | 'receipt-s
  * custodyPurposes.includes('credential-signing'); // true
  * ```
  */
-export const custodyPurposes: readonly CustodyPurpose[] = ['token-signing', 'credential-signing', 'receipt-signing'];
+export const custodyPurposes: readonly CustodyPurpose[] = [
+  'token-signing',
+  'credential-signing',
+  'receipt-signing',
+];
 
 /**
  * The public half of a key held in custody, and its schedule. A key signs from `activatesAt` until

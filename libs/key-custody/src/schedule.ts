@@ -13,9 +13,19 @@ import type { CustodyKey } from './key-custody';
 export function selectSigningKey(keys: readonly CustodyKey[], now: Date): CustodyKey {
   const at = now.getTime();
   const signing = keys
-    .filter((key) => key.activatesAt.getTime() <= at && (key.retiresAt === undefined || key.retiresAt.getTime() > at))
-    .sort((a, b) => b.activatesAt.getTime() - a.activatesAt.getTime() || a.kid.localeCompare(b.kid))[0];
-  if (signing === undefined) throw new KeyCustodyError('ERR_NO_SIGNING_KEY', `no ${keys[0]?.purpose ?? ''} key is active at ${now.toISOString()}`);
+    .filter(
+      (key) =>
+        key.activatesAt.getTime() <= at &&
+        (key.retiresAt === undefined || key.retiresAt.getTime() > at),
+    )
+    .sort(
+      (a, b) => b.activatesAt.getTime() - a.activatesAt.getTime() || a.kid.localeCompare(b.kid),
+    )[0];
+  if (signing === undefined)
+    throw new KeyCustodyError(
+      'ERR_NO_SIGNING_KEY',
+      `no ${keys[0]?.purpose ?? ''} key is active at ${now.toISOString()}`,
+    );
   return signing;
 }
 
@@ -30,13 +40,24 @@ export function selectSigningKey(keys: readonly CustodyKey[], now: Date): Custod
  * const jwks = { keys: publishedKeys(keys, new Date(), { overlapMs: 15 * 60_000, prepublishMs: 3_600_000 }).map((k) => k.publicJwk) };
  * ```
  */
-export function publishedKeys(keys: readonly CustodyKey[], now: Date, window: { readonly overlapMs: number; readonly prepublishMs: number }): CustodyKey[] {
+export function publishedKeys(
+  keys: readonly CustodyKey[],
+  now: Date,
+  window: { readonly overlapMs: number; readonly prepublishMs: number },
+): CustodyKey[] {
   const at = now.getTime();
-  const byActivation = [...keys].sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime() || a.kid.localeCompare(b.kid));
+  const byActivation = [...keys].sort(
+    (a, b) => a.activatesAt.getTime() - b.activatesAt.getTime() || a.kid.localeCompare(b.kid),
+  );
   return byActivation.filter((key, index) => {
     if (key.activatesAt.getTime() - window.prepublishMs > at) return false;
-    const successor = byActivation.slice(index + 1).find((later) => later.activatesAt.getTime() > key.activatesAt.getTime());
-    const stoppedAt = Math.min(key.retiresAt?.getTime() ?? Infinity, successor?.activatesAt.getTime() ?? Infinity);
+    const successor = byActivation
+      .slice(index + 1)
+      .find((later) => later.activatesAt.getTime() > key.activatesAt.getTime());
+    const stoppedAt = Math.min(
+      key.retiresAt?.getTime() ?? Infinity,
+      successor?.activatesAt.getTime() ?? Infinity,
+    );
     return stoppedAt + window.overlapMs > at;
   });
 }

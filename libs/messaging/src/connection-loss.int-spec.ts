@@ -22,15 +22,23 @@ describe('outbox relay when PostgreSQL ends its session', () => {
   afterAll(() => harness.close());
 
   it('reconnects and relays what is written afterwards, without an unhandled error', async () => {
-    const relay = harness.track(new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer }));
+    const relay = harness.track(
+      new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer }),
+    );
     relay.start();
-    const outboxEmpty = async () => (await harness.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_outbox')).rows[0]!.n === 0;
-    await inTransaction(harness.pool, (sql) => appendToOutbox(sql, [paymentVerified(1)], { topicPrefix: harness.topicPrefix }));
+    const outboxEmpty = async () =>
+      (await harness.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_outbox'))
+        .rows[0]!.n === 0;
+    await inTransaction(harness.pool, (sql) =>
+      appendToOutbox(sql, [paymentVerified(1)], { topicPrefix: harness.topicPrefix }),
+    );
     await waitFor(outboxEmpty, relayedWithinMs, 'the first event relayed');
 
     expect(await terminateSessionsOf(harness.database.name)).toBeGreaterThanOrEqual(1);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await inTransaction(harness.pool, (sql) => appendToOutbox(sql, [paymentVerified(2)], { topicPrefix: harness.topicPrefix }));
+    await inTransaction(harness.pool, (sql) =>
+      appendToOutbox(sql, [paymentVerified(2)], { topicPrefix: harness.topicPrefix }),
+    );
     await waitFor(outboxEmpty, relayedWithinMs, 'the second event relayed after the session ended');
 
     expect(relay.status()).toMatchObject({ running: true, published: 2 });
@@ -53,9 +61,17 @@ describe('inTransaction when PostgreSQL ends its session between two queries', (
     });
     await expect(outcome).rejects.toThrow();
 
-    expect((await harness.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_outbox')).rows[0]!.n).toBe(0);
-    await inTransaction(harness.pool, (sql) => appendToOutbox(sql, [paymentVerified(2)], { topicPrefix: harness.topicPrefix }));
-    expect((await harness.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_outbox')).rows[0]!.n).toBe(1);
+    expect(
+      (await harness.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_outbox'))
+        .rows[0]!.n,
+    ).toBe(0);
+    await inTransaction(harness.pool, (sql) =>
+      appendToOutbox(sql, [paymentVerified(2)], { topicPrefix: harness.topicPrefix }),
+    );
+    expect(
+      (await harness.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_outbox'))
+        .rows[0]!.n,
+    ).toBe(1);
   });
 });
 
@@ -74,7 +90,10 @@ async function terminateSessionsOf(database: string): Promise<number> {
   const admin = new Client({ connectionString: postgresAdminUrl });
   await admin.connect();
   try {
-    const { rows } = await admin.query<{ n: number }>('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+    const { rows } = await admin.query<{ n: number }>(
+      'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [database],
+    );
     return rows[0]!.n;
   } finally {
     await admin.end();

@@ -6,7 +6,14 @@ import { InboxConsumer } from './inbox/inbox-consumer';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { appendToOutbox } from './outbox/outbox-writer';
 import { inTransaction } from './sql';
-import { balanceEffect, createHarness, effectSummary, type Harness, paymentVerified, waitFor } from './testing/harness';
+import {
+  balanceEffect,
+  createHarness,
+  effectSummary,
+  type Harness,
+  paymentVerified,
+  waitFor,
+} from './testing/harness';
 
 const broker = testBroker();
 const transactions = 40;
@@ -22,43 +29,72 @@ const eventsPerTransaction = 10;
     // What the relay and the consumer said, printed if the test fails: the cause is in there.
     const said: string[] = [];
     const record = (level: string) => (fields: Record<string, unknown>, message: string) =>
-      void said.push(`${new Date().toISOString()} ${level} ${message} ${fields.err instanceof Error ? fields.err.message : ''}`);
-    const logger = { debug: () => undefined, info: record('info'), warn: record('warn'), error: record('error') };
-    const relay = harness.track(new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer, logger }));
+      void said.push(
+        `${new Date().toISOString()} ${level} ${message} ${fields.err instanceof Error ? fields.err.message : ''}`,
+      );
+    const logger = {
+      debug: () => undefined,
+      info: record('info'),
+      warn: record('warn'),
+      error: record('error'),
+    };
+    const relay = harness.track(
+      new OutboxRelay({
+        connect: () => harness.pool.connect(),
+        producer: harness.producer,
+        logger,
+      }),
+    );
     relay.start();
-    const consumer = harness.track(new InboxConsumer({
-      groupId: `restart-${randomUUID()}`,
-      topics: [`${harness.topicPrefix}payments.verified.v1`],
-      kafka: harness.kafka,
-      pool: harness.pool,
-      producer: harness.producer,
-      deadLetterTopic: harness.deadLetterTopic,
-      topicPrefix: harness.topicPrefix,
-      handle: balanceEffect('restart'),
-      logger,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 500,
-    }));
+    const consumer = harness.track(
+      new InboxConsumer({
+        groupId: `restart-${randomUUID()}`,
+        topics: [`${harness.topicPrefix}payments.verified.v1`],
+        kafka: harness.kafka,
+        pool: harness.pool,
+        producer: harness.producer,
+        deadLetterTopic: harness.deadLetterTopic,
+        topicPrefix: harness.topicPrefix,
+        handle: balanceEffect('restart'),
+        logger,
+        sessionTimeoutMs: 6_000,
+        heartbeatIntervalMs: 500,
+      }),
+    );
     void consumer.start();
 
     let written = 0;
     const writer = (async () => {
       for (let index = 0; index < transactions; index++) {
-        const events = Array.from({ length: eventsPerTransaction }, (_, offset) => paymentVerified(index * eventsPerTransaction + offset));
-        await inTransaction(harness.pool, (sql) => appendToOutbox(sql, events, { topicPrefix: harness.topicPrefix }));
+        const events = Array.from({ length: eventsPerTransaction }, (_, offset) =>
+          paymentVerified(index * eventsPerTransaction + offset),
+        );
+        await inTransaction(harness.pool, (sql) =>
+          appendToOutbox(sql, events, { topicPrefix: harness.topicPrefix }),
+        );
         written += events.length;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
 
-    await waitFor(async () => (await effectSummary(harness.pool)).applied > 0, 30_000, 'first effects');
+    await waitFor(
+      async () => (await effectSummary(harness.pool)).applied > 0,
+      30_000,
+      'first effects',
+    );
     await broker!.stop();
     let pendingWhileDown: number;
     try {
       const writtenWhenStopped = written;
       // The writers go on while Kafka is down: their events wait in the outbox.
-      await waitFor(async () => written >= writtenWhenStopped + 3 * eventsPerTransaction, 30_000, 'writes while Kafka is down');
-      pendingWhileDown = (await harness.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_outbox')).rows[0]!.n;
+      await waitFor(
+        async () => written >= writtenWhenStopped + 3 * eventsPerTransaction,
+        30_000,
+        'writes while Kafka is down',
+      );
+      pendingWhileDown = (
+        await harness.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_outbox')
+      ).rows[0]!.n;
     } finally {
       await broker!.start();
     }
@@ -67,15 +103,23 @@ const eventsPerTransaction = 10;
 
     const total = transactions * eventsPerTransaction;
     try {
-      await waitFor(async () => (await effectSummary(harness.pool)).distinct === total, 120_000, 'every event applied after the restart');
+      await waitFor(
+        async () => (await effectSummary(harness.pool)).distinct === total,
+        120_000,
+        'every event applied after the restart',
+      );
     } catch (error) {
-      console.error(`relay ${JSON.stringify(relay.status())}\nconsumer ${JSON.stringify(consumer.status())}\n${said.slice(-60).join('\n')}`);
+      console.error(
+        `relay ${JSON.stringify(relay.status())}\nconsumer ${JSON.stringify(consumer.status())}\n${said.slice(-60).join('\n')}`,
+      );
       throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await Promise.all([consumer.stop(), relay.stop()]);
     const summary = await effectSummary(harness.pool);
     expect(summary.applied).toBe(total);
-    expect((await harness.pool.query('SELECT count(*)::int AS n FROM messaging_outbox')).rows[0].n).toBe(0);
+    expect(
+      (await harness.pool.query('SELECT count(*)::int AS n FROM messaging_outbox')).rows[0].n,
+    ).toBe(0);
   });
 });

@@ -23,9 +23,19 @@ describe('backbone metrics', () => {
 
   it('counts dead letters by service and reason, every reason from zero', async () => {
     const topic = `${harness.topicPrefix}payments.verified.v1`;
-    const [rejected, fine] = [paymentVerified(1, { accounts: 1 }), paymentVerified(2, { accounts: 1 })];
+    const [rejected, fine] = [
+      paymentVerified(1, { accounts: 1 }),
+      paymentVerified(2, { accounts: 1 }),
+    ];
     await harness.producer.send([
-      { topic, messages: ['{"not json', rejected, fine].map((value) => ({ key: rejected!.key, value: typeof value === 'string' ? value : JSON.stringify(value), partition: 0 })) },
+      {
+        topic,
+        messages: ['{"not json', rejected, fine].map((value) => ({
+          key: rejected!.key,
+          value: typeof value === 'string' ? value : JSON.stringify(value),
+          partition: 0,
+        })),
+      },
     ]);
     const applied: string[] = [];
     const consumer = harness.track(
@@ -40,20 +50,31 @@ describe('backbone metrics', () => {
         topicPrefix: harness.topicPrefix,
         handle: async (_sql: SqlExecutor, events: readonly ConsumedEvent[]) => {
           for (const { envelope } of events) {
-            if (envelope.eventId === rejected!.eventId) throw new PermanentEventError('TEST_REFUSED', 'refused by the test');
+            if (envelope.eventId === rejected!.eventId)
+              throw new PermanentEventError('TEST_REFUSED', 'refused by the test');
             applied.push(envelope.eventId);
           }
         },
       }),
     );
     void consumer.start();
-    await waitFor(() => consumer.status().deadLettered === 2 && applied.includes(fine!.eventId), 30_000, 'two dead letters and the good event applied');
+    await waitFor(
+      () => consumer.status().deadLettered === 2 && applied.includes(fine!.eventId),
+      30_000,
+      'two dead letters and the good event applied',
+    );
     await consumer.stop();
 
     const text = await recorded.scrape();
-    expect(text).toMatch(/^settle_dead_letters_total\{service="metrics-test",reason="MALFORMED_JSON"\} 1$/m);
-    expect(text).toMatch(/^settle_dead_letters_total\{service="metrics-test",reason="HANDLER_REJECTED"\} 1$/m);
-    expect(text).toMatch(/^settle_dead_letters_total\{service="metrics-test",reason="RETRIES_EXHAUSTED"\} 0$/m);
+    expect(text).toMatch(
+      /^settle_dead_letters_total\{service="metrics-test",reason="MALFORMED_JSON"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^settle_dead_letters_total\{service="metrics-test",reason="HANDLER_REJECTED"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^settle_dead_letters_total\{service="metrics-test",reason="RETRIES_EXHAUSTED"\} 0$/m,
+    );
   });
 
   it('runs afterCommit callbacks once the transaction committed, never after a rollback', async () => {
@@ -71,7 +92,13 @@ describe('backbone metrics', () => {
     ).rejects.toThrow('the work failed');
     // A failing callback changes nothing for the committed transaction; a connection outside a
     // transaction takes no callback.
-    await expect(inTransaction(harness.pool, async (sql) => afterCommit(sql, () => { throw new Error('observer failed'); }))).resolves.toBe(true);
+    await expect(
+      inTransaction(harness.pool, async (sql) =>
+        afterCommit(sql, () => {
+          throw new Error('observer failed');
+        }),
+      ),
+    ).resolves.toBe(true);
     expect(afterCommit(harness.pool, () => ran.push('no transaction'))).toBe(false);
     expect(ran).toEqual(['committed']);
   });

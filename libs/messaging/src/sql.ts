@@ -48,7 +48,10 @@ export async function withConnection<T>(
 }
 
 /** Runs `work` in one transaction on a connection of its own. */
-export function inTransaction<T>(pool: SqlPool, work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+export function inTransaction<T>(
+  pool: SqlPool,
+  work: (sql: SqlExecutor) => Promise<T>,
+): Promise<T> {
   return withConnection(pool, async (client, markBroken) => {
     const callbacks: Array<() => void> = [];
     commitCallbacks.set(client, callbacks);

@@ -27,11 +27,16 @@ export function contextFromHeaders(headers: MessageHeaders): Context {
 const consumedEventContextsKey = createContextKey('settle.messaging.consumed-event-contexts');
 
 /** Runs `work` in `parent` with the consumed events' contexts available to {@link consumedEventContexts}. */
-export function withConsumedEventContexts<T>(parent: Context, contexts: ReadonlyMap<string, Context>, work: () => T): T {
+export function withConsumedEventContexts<T>(
+  parent: Context,
+  contexts: ReadonlyMap<string, Context>,
+  work: () => T,
+): T {
   return context.with(parent.setValue(consumedEventContextsKey, contexts), work);
 }
 
 /** The contexts of the events being handled (event id → context), or `undefined` outside a handler. */
 export function consumedEventContexts(): ReadonlyMap<string, Context> | undefined {
-  return context.active().getValue(consumedEventContextsKey) as ReadonlyMap<string, Context> | undefined;
+  return context.active().getValue(consumedEventContextsKey) as
+    ReadonlyMap<string, Context> | undefined;
 }

@@ -10,7 +10,14 @@ import { type ConsumedEvent, InboxConsumer } from './inbox/inbox-consumer';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { appendToOutbox } from './outbox/outbox-writer';
 import { inTransaction, type SqlExecutor } from './sql';
-import { balanceEffect, createHarness, effectSummary, type Harness, paymentVerified, waitFor } from './testing/harness';
+import {
+  balanceEffect,
+  createHarness,
+  effectSummary,
+  type Harness,
+  paymentVerified,
+  waitFor,
+} from './testing/harness';
 
 describe('trace context through Kafka', () => {
   let spans: InMemorySpans;
@@ -26,25 +33,41 @@ describe('trace context through Kafka', () => {
   });
 
   const processSpanOf = (eventId: string): ReadableSpan | undefined =>
-    spans.finishedSpans().find((span) => span.kind === SpanKind.CONSUMER && span.attributes[SpanAttribute.settleEventId] === eventId);
-  const spanById = (spanId: string | undefined): ReadableSpan | undefined => spans.finishedSpans().find((span) => span.spanContext().spanId === spanId);
+    spans
+      .finishedSpans()
+      .find(
+        (span) =>
+          span.kind === SpanKind.CONSUMER &&
+          span.attributes[SpanAttribute.settleEventId] === eventId,
+      );
+  const spanById = (spanId: string | undefined): ReadableSpan | undefined =>
+    spans.finishedSpans().find((span) => span.spanContext().spanId === spanId);
 
   /** Appends `events` in one transaction inside a new root span named `name`; returns the span. */
   async function publishInSpan(name: string, events: readonly EventEnvelope[]) {
     const span = trace.getTracer('test').startSpan(name);
     // The outbox captures the context that is active when the events are appended.
-    await context.with(trace.setSpan(context.active(), span), () => inTransaction(harness.pool, (sql) => appendToOutbox(sql, events, { topicPrefix: harness.topicPrefix })));
+    await context.with(trace.setSpan(context.active(), span), () =>
+      inTransaction(harness.pool, (sql) =>
+        appendToOutbox(sql, events, { topicPrefix: harness.topicPrefix }),
+      ),
+    );
     span.end();
     return span;
   }
 
   function startRelay(): OutboxRelay {
-    const relay = harness.track(new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer }));
+    const relay = harness.track(
+      new OutboxRelay({ connect: () => harness.pool.connect(), producer: harness.producer }),
+    );
     relay.start();
     return relay;
   }
 
-  function startConsumer(topic: string, handle: (sql: SqlExecutor, events: readonly ConsumedEvent[]) => Promise<void>): InboxConsumer {
+  function startConsumer(
+    topic: string,
+    handle: (sql: SqlExecutor, events: readonly ConsumedEvent[]) => Promise<void>,
+  ): InboxConsumer {
     const consumer = harness.track(
       new InboxConsumer({
         groupId: `trace-${randomUUID()}`,
@@ -66,18 +89,30 @@ describe('trace context through Kafka', () => {
     const publishSpan = await publishInSpan('upload payment', [event]);
     const relay = startRelay();
     const consumer = startConsumer('payments.verified.v1', balanceEffect('trace'));
-    await waitFor(async () => (await effectSummary(harness.pool)).applied === 1, 30_000, 'event applied');
-    await waitFor(() => processSpanOf(event.eventId) !== undefined, 5_000, 'the consumer span ended');
+    await waitFor(
+      async () => (await effectSummary(harness.pool)).applied === 1,
+      30_000,
+      'event applied',
+    );
+    await waitFor(
+      () => processSpanOf(event.eventId) !== undefined,
+      5_000,
+      'the consumer span ended',
+    );
     await Promise.all([consumer.stop(), relay.stop()]);
 
     const consumerSpan = processSpanOf(event.eventId)!;
     const sendSpan = spanById(consumerSpan.parentSpanContext?.spanId);
-    expect(sendSpan).toMatchObject({ name: `send ${harness.topicPrefix}payments.verified.v1`, kind: SpanKind.PRODUCER });
+    expect(sendSpan).toMatchObject({
+      name: `send ${harness.topicPrefix}payments.verified.v1`,
+      kind: SpanKind.PRODUCER,
+    });
     expect(sendSpan!.parentSpanContext?.spanId).toBe(publishSpan.spanContext().spanId);
     expect(consumerSpan.spanContext().traceId).toBe(publishSpan.spanContext().traceId);
     expect(consumerSpan.attributes).toMatchObject({
       [SpanAttribute.messagingDestinationName]: `${harness.topicPrefix}payments.verified.v1`,
-      [SpanAttribute.settleTransactionId]: (event.payload as { transactionId: string }).transactionId,
+      [SpanAttribute.settleTransactionId]: (event.payload as { transactionId: string })
+        .transactionId,
       [SpanAttribute.settleInboxOutcome]: 'applied',
     });
   });
@@ -86,32 +121,62 @@ describe('trace context through Kafka', () => {
     // Three payments, each uploaded in its own trace, on one account: one partition, one batch.
     const verified = [0, 1, 2].map((index) => paymentVerified(index * 7 + 3));
     const publishSpans: Span[] = [];
-    for (const [index, event] of verified.entries()) publishSpans.push(await publishInSpan(`upload ${index}`, [event]));
+    for (const [index, event] of verified.entries())
+      publishSpans.push(await publishInSpan(`upload ${index}`, [event]));
     const batchSizes: number[] = [];
     // A batch handler like the ledger's: one transaction, one append of the events every payment caused.
     const settle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]) => {
       batchSizes.push(events.length);
-      await appendToOutbox(sql, events.map(({ envelope }) => settledEventOf(envelope)), { topicPrefix: harness.topicPrefix });
+      await appendToOutbox(
+        sql,
+        events.map(({ envelope }) => settledEventOf(envelope)),
+        { topicPrefix: harness.topicPrefix },
+      );
     };
-    const transactionIds = verified.map((event) => (event.payload as { transactionId: string }).transactionId);
+    const transactionIds = verified.map(
+      (event) => (event.payload as { transactionId: string }).transactionId,
+    );
     const consumer = startConsumer('payments.verified.v1', settle);
     const confirmations = startConsumer('payments.settlements.v1', async () => undefined);
     const relay = startRelay();
     const settledSpans = () =>
-      spans.finishedSpans().filter((span) => span.kind === SpanKind.CONSUMER && span.attributes[SpanAttribute.settleEventType] === 'payment.settled' && transactionIds.includes(String(span.attributes[SpanAttribute.settleTransactionId])));
-    await waitFor(() => settledSpans().length === verified.length, 30_000, 'every payment.settled consumed');
+      spans
+        .finishedSpans()
+        .filter(
+          (span) =>
+            span.kind === SpanKind.CONSUMER &&
+            span.attributes[SpanAttribute.settleEventType] === 'payment.settled' &&
+            transactionIds.includes(String(span.attributes[SpanAttribute.settleTransactionId])),
+        );
+    await waitFor(
+      () => settledSpans().length === verified.length,
+      30_000,
+      'every payment.settled consumed',
+    );
     await Promise.all([consumer.stop(), confirmations.stop(), relay.stop()]);
 
     // Each payment.settled consumed continues the trace of the upload of its own payment.
-    const traceOfPayment = (span: ReadableSpan) => span.attributes[SpanAttribute.settleTransactionId];
-    const expected = Object.fromEntries(transactionIds.map((transactionId, index) => [transactionId, publishSpans[index]!.spanContext().traceId]));
-    expect(Object.fromEntries(settledSpans().map((span) => [traceOfPayment(span), span.spanContext().traceId]))).toEqual(expected);
+    const traceOfPayment = (span: ReadableSpan) =>
+      span.attributes[SpanAttribute.settleTransactionId];
+    const expected = Object.fromEntries(
+      transactionIds.map((transactionId, index) => [
+        transactionId,
+        publishSpans[index]!.spanContext().traceId,
+      ]),
+    );
+    expect(
+      Object.fromEntries(
+        settledSpans().map((span) => [traceOfPayment(span), span.spanContext().traceId]),
+      ),
+    ).toEqual(expected);
     // The chain within one trace: upload → send → process (verified) → send → process (settled).
     for (const span of settledSpans()) {
       const send = spanById(span.parentSpanContext?.spanId)!;
       const verifiedProcess = spanById(send.parentSpanContext?.spanId)!;
       expect(verifiedProcess.attributes[SpanAttribute.settleEventType]).toBe('payment.verified');
-      expect(verifiedProcess.attributes[SpanAttribute.settleTransactionId]).toBe(traceOfPayment(span));
+      expect(verifiedProcess.attributes[SpanAttribute.settleTransactionId]).toBe(
+        traceOfPayment(span),
+      );
     }
     // The three were applied together: the handler saw one batch of several traces.
     expect(Math.max(...batchSizes)).toBeGreaterThanOrEqual(verified.length);
@@ -120,7 +185,13 @@ describe('trace context through Kafka', () => {
 
 /** A payment.settled caused by `verified` (the causation id is what ties the trace). */
 function settledEventOf(verified: EventEnvelope): EventEnvelope {
-  const payment = verified.payload as { transactionId: string; consumerAccountId: string; merchantId: string; amount: string; currency: string };
+  const payment = verified.payload as {
+    transactionId: string;
+    consumerAccountId: string;
+    merchantId: string;
+    amount: string;
+    currency: string;
+  };
   return createEnvelope({
     definition: paymentSettledV1,
     payload: {

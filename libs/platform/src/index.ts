@@ -28,16 +28,30 @@ export {
   servicePrefixFor,
   toolingVariables,
 } from './config/service-config';
-export { httpTlsConfig, type HttpTlsConfigValues, httpTlsServerOptions } from './config/http-tls-config';
+export {
+  httpTlsConfig,
+  type HttpTlsConfigValues,
+  httpTlsServerOptions,
+} from './config/http-tls-config';
 
 // Logging
-export { createLogger, type CreateLoggerOptions, type Logger, type LogLevel, redactedLogPaths } from './logging/logger';
+export {
+  createLogger,
+  type CreateLoggerOptions,
+  type Logger,
+  type LogLevel,
+  redactedLogPaths,
+} from './logging/logger';
 export { PinoNestLogger } from './logging/nest-logger';
 export { currentRequestId, requestIdHeader } from './logging/request-context';
 
 // HTTP errors and validation
 export { httpJsonBodyLimitBytes, jsonMediaTypes, type RawBodyParser } from './http/body-limits';
-export { type BodyOfRequest, emptyJsonBodySizeMaxBytes, requireEmptyJsonBody } from './http/empty-body';
+export {
+  type BodyOfRequest,
+  emptyJsonBodySizeMaxBytes,
+  requireEmptyJsonBody,
+} from './http/empty-body';
 export { type PlatformRequest, type PlatformResponse } from './http/http-types';
 export {
   type FieldProblem,
@@ -69,14 +83,26 @@ export {
   type HealthContributor,
   type HealthStatus,
 } from './health/health-contributor';
-export { type ContributorReport, type ReadinessReport, HealthService } from './health/health.service';
+export {
+  type ContributorReport,
+  type ReadinessReport,
+  HealthService,
+} from './health/health.service';
 export { ServiceLifecycle } from './health/service-lifecycle';
 
 // Database
 export { CLOCK, type Clock, systemClock } from './clock/clock';
 export { SQL_POOL, sqlPoolOf } from './database/sql-pool';
-export { AndroidRevocationStatusKeeper, type AndroidRevocationStatusSettings, revocationListOff } from './attestation/android-revocation-status';
-export { createDataSource, databaseConnectTimeoutMs, type DatabaseOptions } from './database/data-source';
+export {
+  AndroidRevocationStatusKeeper,
+  type AndroidRevocationStatusSettings,
+  revocationListOff,
+} from './attestation/android-revocation-status';
+export {
+  createDataSource,
+  databaseConnectTimeoutMs,
+  type DatabaseOptions,
+} from './database/data-source';
 export { platformMigrations } from './database/platform-migrations';
 export {
   migrationAdvisoryLockKey,
@@ -90,7 +116,12 @@ export {
 
 // Admin
 export { type AdminAuthentication, AdminAuthenticator } from './admin/admin-authenticator';
-export { auditText, type AdminAuditEntry, AdminAuditLog, type AdminAuditOutcome } from './admin/admin-audit-log';
+export {
+  auditText,
+  type AdminAuditEntry,
+  AdminAuditLog,
+  type AdminAuditOutcome,
+} from './admin/admin-audit-log';
 export { adminAuditIdHeader } from './admin/admin-audit.interceptor';
 export { type AdminActor } from './admin/admin-context';
 export { AdminLoginThrottle } from './admin/admin-login-throttle';
@@ -107,7 +138,12 @@ export {
 } from './admin/admin-credentials';
 export { AdminListenerSeparation } from './admin/admin-listener';
 export { AdminGuard, adminLoginThrottledCode, adminRoleRequiredCode } from './admin/admin.guard';
-export { AdminActorOf, AdminOnly, AdminOperator, adminSecurityScheme } from './admin/admin-only.decorator';
+export {
+  AdminActorOf,
+  AdminOnly,
+  AdminOperator,
+  adminSecurityScheme,
+} from './admin/admin-only.decorator';
 
 // Bootstrap
 export {
@@ -121,4 +157,9 @@ export {
   type StartOptions,
 } from './bootstrap/bootstrap-service';
 export { PlatformModule, type PlatformModuleOptions } from './bootstrap/platform.module';
-export { PLATFORM_LOGGER, READINESS_TIMEOUT_MS, SERVICE_CONFIG, SERVICE_NAME } from './bootstrap/platform-tokens';
+export {
+  PLATFORM_LOGGER,
+  READINESS_TIMEOUT_MS,
+  SERVICE_CONFIG,
+  SERVICE_NAME,
+} from './bootstrap/platform-tokens';

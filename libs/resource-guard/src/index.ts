@@ -5,7 +5,13 @@
 // registry.key-lifecycle.v1. The pure checks live in access-token/, token-binding/, dpop/; Nest glue
 // in nest/. See docs/security.md.
 
-export { type ResourceGuardRejectionCode, type Rejection, reject, rejectionResponses, resourceGuardRejectionCodes } from './rejections';
+export {
+  type ResourceGuardRejectionCode,
+  type Rejection,
+  reject,
+  rejectionResponses,
+  resourceGuardRejectionCodes,
+} from './rejections';
 
 export {
   type JsonWebKeySet,
@@ -38,7 +44,12 @@ export {
   verifyTokenBindingForToken,
 } from './token-binding/verify-token-binding';
 
-export { DpopNonces, dpopNonceLifetimeSeconds, dpopNonceRenewAfterSeconds, dpopNonceSecretLengthMinChars } from './dpop/dpop-nonce';
+export {
+  DpopNonces,
+  dpopNonceLifetimeSeconds,
+  dpopNonceRenewAfterSeconds,
+  dpopNonceSecretLengthMinChars,
+} from './dpop/dpop-nonce';
 export {
   type VerifiedDpopProof,
   type VerifyDpopProofInput,
@@ -62,7 +73,11 @@ export {
   rememberDpopProofId,
 } from './dpop/dpop-replay-cache';
 
-export { BINDING_KEY_STATUS, type BindingKeyStatus, StaticBindingKeyStatus } from './key-status/binding-key-status';
+export {
+  BINDING_KEY_STATUS,
+  type BindingKeyStatus,
+  StaticBindingKeyStatus,
+} from './key-status/binding-key-status';
 export {
   type BindingKeyRow,
   type BindingKeySql,
@@ -105,5 +120,15 @@ export { resourceGuardMigrations } from './migrations';
 
 export { Authenticated, AuthenticatedPrincipal, RequireRole } from './nest/decorators';
 export { ResourceGuard } from './nest/resource.guard';
-export { BindingKeySnapshotRunner, type BindingKeyStatusProvider, IssuerKeysHealth, ResourceGuardModule, type ResourceGuardModuleOptions } from './nest/resource-guard.module';
-export { REQUIRED_ROLES_METADATA, RESOURCE_GUARD_SETTINGS, principalProperty } from './nest/resource-guard-tokens';
+export {
+  BindingKeySnapshotRunner,
+  type BindingKeyStatusProvider,
+  IssuerKeysHealth,
+  ResourceGuardModule,
+  type ResourceGuardModuleOptions,
+} from './nest/resource-guard.module';
+export {
+  REQUIRED_ROLES_METADATA,
+  RESOURCE_GUARD_SETTINGS,
+  principalProperty,
+} from './nest/resource-guard-tokens';

@@ -7,4 +7,7 @@ import path from 'node:path';
  * @example
  * migrationSources: [messagingMigrations, resourceGuardMigrations, { namespace: 'verifier', directory }]
  */
-export const resourceGuardMigrations = { namespace: 'resource-guard', directory: path.join(__dirname, '..', 'migrations') } as const;
+export const resourceGuardMigrations = {
+  namespace: 'resource-guard',
+  directory: path.join(__dirname, '..', 'migrations'),
+} as const;

@@ -52,12 +52,21 @@ export interface Rejection {
  * @example
  * return reject('DPOP_PROOF_INVALID', 'The DPoP proof is for another URL.', 'htu');
  */
-export function reject(code: ResourceGuardRejectionCode, detail: string, reason?: string): Rejection {
+export function reject(
+  code: ResourceGuardRejectionCode,
+  detail: string,
+  reason?: string,
+): Rejection {
   return reason === undefined ? { ok: false, code, detail } : { ok: false, code, detail, reason };
 }
 
 /** What `WWW-Authenticate` says for each code (RFC 6750 §3.1, RFC 9449 §7.1, §8), and the HTTP status. */
-export const rejectionResponses: Readonly<Record<ResourceGuardRejectionCode, { readonly status: 401 | 403 | 503; readonly error: string | null }>> = {
+export const rejectionResponses: Readonly<
+  Record<
+    ResourceGuardRejectionCode,
+    { readonly status: 401 | 403 | 503; readonly error: string | null }
+  >
+> = {
   ACCESS_TOKEN_MISSING: { status: 401, error: null },
   ACCESS_TOKEN_INVALID: { status: 401, error: 'invalid_token' },
   ACCESS_TOKEN_EXPIRED: { status: 401, error: 'invalid_token' },

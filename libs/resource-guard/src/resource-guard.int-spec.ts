@@ -16,10 +16,14 @@ import {
   sendBoundRequest,
 } from './testing';
 import { jwksRefetchIntervalMsMin } from './access-token/jwks-key-store';
-import { bindingKeyRefreshIntervalMs, revocationDelayMsStated } from './key-status/binding-key-snapshot';
+import {
+  bindingKeyRefreshIntervalMs,
+  revocationDelayMsStated,
+} from './key-status/binding-key-snapshot';
 import { type GuardedTestApp, startGuardedTestApp } from './testing/guarded-test-app';
 
-const problem = (response: BoundResponse) => JSON.parse(response.body) as { code: string; status: number };
+const problem = (response: BoundResponse) =>
+  JSON.parse(response.body) as { code: string; status: number };
 
 describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => {
   const issuer = createTestTokenIssuer();
@@ -35,8 +39,9 @@ describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => 
   let tap: TopicTap;
   const logs = new CapturedLogs();
 
-  const get = (input: Omit<Parameters<typeof sendBoundRequest>[0], 'server' | 'path'> & { path?: string }) =>
-    sendBoundRequest({ server, path: '/v1/me', ...input });
+  const get = (
+    input: Omit<Parameters<typeof sendBoundRequest>[0], 'server' | 'path'> & { path?: string },
+  ) => sendBoundRequest({ server, path: '/v1/me', ...input });
 
   beforeAll(async () => {
     database = await createTestDatabase('resource_guard');
@@ -64,7 +69,11 @@ describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => 
     await tap.publish(keyLifecycleEvent(device, ['active']));
     await tap.publish(keyLifecycleEvent(terminal, ['active'], { ownerId: 'term_test' }));
     const token = await issuer.tokenFor(device);
-    await waitFor(async () => (await get({ accessToken: token, binding: device })).status === 200, 60_000, 'the device key to become active');
+    await waitFor(
+      async () => (await get({ accessToken: token, binding: device })).status === 200,
+      60_000,
+      'the device key to become active',
+    );
   });
 
   afterAll(async () => {
@@ -89,13 +98,19 @@ describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => 
   it('rejects a binding message copied from another connection', async () => {
     const token = await issuer.tokenFor(device);
     const first = await get({ accessToken: token, binding: device });
-    const copied = createTokenBindingMessage({ privateJwk: device.privateJwk, ekm: first.ekm, backend: 'native' }).header;
+    const copied = createTokenBindingMessage({
+      privateJwk: device.privateJwk,
+      ekm: first.ekm,
+      backend: 'native',
+    }).header;
     const replayed = await get({ accessToken: token, binding: () => copied });
     expect(replayed.clientPort).not.toBe(first.clientPort);
     expect(replayed.status).toBe(401);
     expect(replayed.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(problem(replayed).code).toBe('TOKEN_BINDING_INVALID');
-    expect(replayed.headers['www-authenticate']).toMatch(/^Bearer realm="settle", error="invalid_token"/);
+    expect(replayed.headers['www-authenticate']).toMatch(
+      /^Bearer realm="settle", error="invalid_token"/,
+    );
   });
 
   it('rejects a token without a binding, and a token and binding of different keys', async () => {
@@ -105,7 +120,11 @@ describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => 
     const otherKey = await get({ accessToken: token, binding: terminal });
     expect([otherKey.status, problem(otherKey).code]).toEqual([401, 'TOKEN_BINDING_KEY_MISMATCH']);
     const noToken = await get({ binding: device });
-    expect([noToken.status, problem(noToken).code, noToken.headers['www-authenticate']]).toEqual([401, 'ACCESS_TOKEN_MISSING', 'Bearer realm="settle"']);
+    expect([noToken.status, problem(noToken).code, noToken.headers['www-authenticate']]).toEqual([
+      401,
+      'ACCESS_TOKEN_MISSING',
+      'Bearer realm="settle"',
+    ]);
   });
 
   it('verifies the binding of a kept-alive connection once, and the token on every request', async () => {
@@ -113,12 +132,23 @@ describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => 
     try {
       const before = service.authenticator.bindingCache.verifications;
       const responses: BoundResponse[] = [];
-      for (let index = 0; index < 5; index++) responses.push(await get({ agent, accessToken: await issuer.tokenFor(device), binding: device }));
+      for (let index = 0; index < 5; index++)
+        responses.push(
+          await get({ agent, accessToken: await issuer.tokenFor(device), binding: device }),
+        );
       expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
       expect(new Set(responses.map((response) => response.clientPort)).size).toBe(1);
       expect(service.authenticator.bindingCache.verifications - before).toBe(1);
-      const expired = await get({ agent, accessToken: await issuer.tokenFor(device, { exp: Math.floor(Date.now() / 1000) - 120 }), binding: device });
-      expect([expired.status, problem(expired).code, expired.clientPort]).toEqual([401, 'ACCESS_TOKEN_EXPIRED', responses[0]!.clientPort]);
+      const expired = await get({
+        agent,
+        accessToken: await issuer.tokenFor(device, { exp: Math.floor(Date.now() / 1000) - 120 }),
+        binding: device,
+      });
+      expect([expired.status, problem(expired).code, expired.clientPort]).toEqual([
+        401,
+        'ACCESS_TOKEN_EXPIRED',
+        responses[0]!.clientPort,
+      ]);
     } finally {
       agent.destroy();
     }
@@ -130,9 +160,15 @@ describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => 
       [await issuer.tokenFor(device, { exp: now - 120 }), 'ACCESS_TOKEN_EXPIRED'],
       [await issuer.tokenFor(device, { nbf: now + 120 }), 'ACCESS_TOKEN_NOT_YET_VALID'],
       [await issuer.tokenFor(device, { aud: ['ledger-only'] }), 'ACCESS_TOKEN_INVALID'],
-      [await issuer.tokenFor(device, { iss: 'https://tokens.evil.example' }), 'ACCESS_TOKEN_INVALID'],
+      [
+        await issuer.tokenFor(device, { iss: 'https://tokens.evil.example' }),
+        'ACCESS_TOKEN_INVALID',
+      ],
       [unsignedToken(issuer.claims(device), issuer.kid), 'ACCESS_TOKEN_INVALID'],
-      [hmacToken(issuer.claims(device), issuer.kid, JSON.stringify(issuer.publicJwk)), 'ACCESS_TOKEN_INVALID'],
+      [
+        hmacToken(issuer.claims(device), issuer.kid, JSON.stringify(issuer.publicJwk)),
+        'ACCESS_TOKEN_INVALID',
+      ],
     ];
     for (const [token, code] of cases) {
       const response = await get({ accessToken: token, binding: device });
@@ -145,7 +181,11 @@ describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => 
     issuer.rotate();
     // Within the refetch interval the new kid is not fetched: an issuer publishes a key ahead of use.
     const early = await get({ accessToken: await issuer.tokenFor(device), binding: device });
-    expect([early.status, problem(early).code, jwksFetches - before]).toEqual([401, 'ACCESS_TOKEN_KEY_UNKNOWN', 0]);
+    expect([early.status, problem(early).code, jwksFetches - before]).toEqual([
+      401,
+      'ACCESS_TOKEN_KEY_UNKNOWN',
+      0,
+    ]);
     clockOffsetMs += jwksRefetchIntervalMsMin;
     const rotated = await get({ accessToken: await issuer.tokenFor(device), binding: device });
     expect(rotated.status).toBe(200);
@@ -159,11 +199,25 @@ describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => 
   });
 
   it('answers 403 with problem+json for a role the route does not accept', async () => {
-    const response = await get({ method: 'POST', path: '/v1/uploads', accessToken: await issuer.tokenFor(device), binding: device });
+    const response = await get({
+      method: 'POST',
+      path: '/v1/uploads',
+      accessToken: await issuer.tokenFor(device),
+      binding: device,
+    });
     expect([response.status, problem(response).code]).toEqual([403, 'ROLE_FORBIDDEN']);
     expect(response.headers['www-authenticate']).toContain('error="insufficient_scope"');
-    const terminalToken = await issuer.tokenFor(terminal, { role: 'pos-terminal', sub: 'term_test', owner: 'mer_test' });
-    const allowed = await get({ method: 'POST', path: '/v1/uploads', accessToken: terminalToken, binding: terminal });
+    const terminalToken = await issuer.tokenFor(terminal, {
+      role: 'pos-terminal',
+      sub: 'term_test',
+      owner: 'mer_test',
+    });
+    const allowed = await get({
+      method: 'POST',
+      path: '/v1/uploads',
+      accessToken: terminalToken,
+      binding: terminal,
+    });
     expect([allowed.status, JSON.parse(allowed.body)]).toEqual([201, { accepted: 'term_test' }]);
   });
 
@@ -173,7 +227,9 @@ describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => 
       const token = await issuer.tokenFor(terminal, { role: 'pos-terminal', sub: 'term_test' });
       expect((await get({ agent, accessToken: token, binding: terminal })).status).toBe(200);
       const published = Date.now();
-      await tap.publish(keyLifecycleEvent(terminal, ['active', 'revoked'], { ownerId: 'term_test' }));
+      await tap.publish(
+        keyLifecycleEvent(terminal, ['active', 'revoked'], { ownerId: 'term_test' }),
+      );
       let rejectedAfterMs = -1;
       await waitFor(
         async () => {
@@ -191,7 +247,9 @@ describe('resource guard over real TLS 1.3, fed by Kafka and PostgreSQL', () => 
       // A replayed older event (active) does not bring the key back.
       await tap.publish(keyLifecycleEvent(terminal, ['active'], { ownerId: 'term_test' }));
       await new Promise((resolve) => setTimeout(resolve, 3 * bindingKeyRefreshIntervalMs));
-      expect(problem(await get({ agent, accessToken: token, binding: terminal })).code).toBe('BINDING_KEY_INACTIVE');
+      expect(problem(await get({ agent, accessToken: token, binding: terminal })).code).toBe(
+        'BINDING_KEY_INACTIVE',
+      );
     } finally {
       agent.destroy();
     }

@@ -29,7 +29,18 @@ describe('sound-link CLI', () => {
     const files = new Map<string, Uint8Array>();
     const { io, out } = memoryIo(files);
     const code = await runCli(
-      ['write-request', 'out.wav', '--merchant-id', 'mer_4Fd8TnQ2bXz6Yc', '--terminal-id', 'trm_9Kx3PqL7vWm2Ra', '--amount', '1250', '--currency', 'EUR'],
+      [
+        'write-request',
+        'out.wav',
+        '--merchant-id',
+        'mer_4Fd8TnQ2bXz6Yc',
+        '--terminal-id',
+        'trm_9Kx3PqL7vWm2Ra',
+        '--amount',
+        '1250',
+        '--currency',
+        'EUR',
+      ],
       io,
     );
     expect(code).toBe(0);
@@ -55,12 +66,20 @@ describe('sound-link CLI', () => {
     modem.close();
     const files = new Map([
       ['in.wav', encodeWav(audio)],
-      ['request.hex', new TextEncoder().encode(`${bytesToHex(readProtocolFixture('payment-request'))}\n`)],
+      [
+        'request.hex',
+        new TextEncoder().encode(`${bytesToHex(readProtocolFixture('payment-request'))}\n`),
+      ],
     ]);
     const { io, out } = memoryIo(files);
     expect(await runCli(['read-authorization', 'in.wav', '--request', 'request.hex'], io)).toBe(0);
     const report = JSON.parse(out[0]!) as Record<string, unknown>;
-    expect(report).toMatchObject({ alg: 'ES256', deviceCounter: '4187', authorizedAt: '2026-11-28T07:41:12.000Z', request: { amount: '1250' } });
+    expect(report).toMatchObject({
+      alg: 'ES256',
+      deviceCounter: '4187',
+      authorizedAt: '2026-11-28T07:41:12.000Z',
+      request: { amount: '1250' },
+    });
     expect(report.signature).toMatch(/^valid/);
     expect(report.transactionId).toMatch(/^txn_[A-Za-z0-9_-]{43}$/);
   });
@@ -68,7 +87,23 @@ describe('sound-link CLI', () => {
   it('explains its usage and refuses bad input with an exit code', async () => {
     const { io, err } = memoryIo(new Map());
     expect(await runCli(['transmit'], io)).toBe(2);
-    expect(await runCli(['write-request', 'x.wav', '--merchant-id', 'm', '--terminal-id', 't', '--amount', '5', '--currency', 'eur'], io)).toBe(1);
+    expect(
+      await runCli(
+        [
+          'write-request',
+          'x.wav',
+          '--merchant-id',
+          'm',
+          '--terminal-id',
+          't',
+          '--amount',
+          '5',
+          '--currency',
+          'eur',
+        ],
+        io,
+      ),
+    ).toBe(1);
     expect(await runCli(['write-request', 'x.wav', '--colour', 'red'], io)).toBe(2);
     expect(err.join('\n')).toContain('usage:');
     expect(err.join('\n')).toContain('FIELD_INVALID');

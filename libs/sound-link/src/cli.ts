@@ -99,13 +99,24 @@ async function writeRequest(args: string[], io: CliIo): Promise<number> {
   });
   const [out] = positionals;
   const { 'merchant-id': merchantId, 'terminal-id': terminalId, amount, currency } = values;
-  if (positionals.length !== 1 || out === undefined || !merchantId || !terminalId || !amount || !currency) throw new UsageError('write-request needs <out.wav> and the four request options');
-  if (!/^[1-9][0-9]{0,18}$/.test(amount)) throw new UsageError('--amount is a positive integer of minor units');
+  if (
+    positionals.length !== 1 ||
+    out === undefined ||
+    !merchantId ||
+    !terminalId ||
+    !amount ||
+    !currency
+  )
+    throw new UsageError('write-request needs <out.wav> and the four request options');
+  if (!/^[1-9][0-9]{0,18}$/.test(amount))
+    throw new UsageError('--amount is a positive integer of minor units');
   const createdAtMs = values.now === undefined ? io.nowMs() : Date.parse(values.now);
   if (!Number.isSafeInteger(createdAtMs)) throw new UsageError('--now is an ISO 8601 time');
   const validitySeconds = Number(values['validity-seconds'] ?? defaultValiditySeconds);
-  if (!Number.isInteger(validitySeconds) || validitySeconds < 1) throw new UsageError('--validity-seconds is a positive integer');
-  const nonce = values.nonce === undefined ? io.randomBytes(paymentNonceLengthBytes) : hexToBytes(values.nonce);
+  if (!Number.isInteger(validitySeconds) || validitySeconds < 1)
+    throw new UsageError('--validity-seconds is a positive integer');
+  const nonce =
+    values.nonce === undefined ? io.randomBytes(paymentNonceLengthBytes) : hexToBytes(values.nonce);
   const requestBytes = encodePaymentRequest({
     merchantId,
     terminalId,
@@ -126,7 +137,11 @@ async function writeRequest(args: string[], io: CliIo): Promise<number> {
   try {
     const audio = encodeTransmission(modem, messages);
     io.writeFile(out, encodeWav(audio));
-    if (values['request-out'] !== undefined) io.writeFile(values['request-out'], new TextEncoder().encode(`${bytesToHex(requestBytes)}\n`));
+    if (values['request-out'] !== undefined)
+      io.writeFile(
+        values['request-out'],
+        new TextEncoder().encode(`${bytesToHex(requestBytes)}\n`),
+      );
     io.stdout(
       JSON.stringify({
         wrote: out,
@@ -143,9 +158,14 @@ async function writeRequest(args: string[], io: CliIo): Promise<number> {
 }
 
 async function readAuthorization(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { request: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { request: { type: 'string' } },
+  });
   const [input] = positionals;
-  if (positionals.length !== 1 || input === undefined) throw new UsageError('read-authorization needs <in.wav>');
+  if (positionals.length !== 1 || input === undefined)
+    throw new UsageError('read-authorization needs <in.wav>');
   const modem = await loadGgwaveModem();
   let received;
   try {
@@ -155,7 +175,9 @@ async function readAuthorization(args: string[], io: CliIo): Promise<number> {
   }
   for (const failure of received.failures) io.stderr(`sound: ${failure.code}: ${failure.message}`);
   const requestBytes = values.request === undefined ? undefined : readHexFile(io, values.request);
-  const deviceKey = received.messages.map((bytes) => decodeDeviceCredential(bytes)).find((result) => result.ok)?.value?.credential.paymentKey;
+  const deviceKey = received.messages
+    .map((bytes) => decodeDeviceCredential(bytes))
+    .find((result) => result.ok)?.value?.credential.paymentKey;
   let found = 0;
   for (const bytes of received.messages) {
     const authorization = decodeConsumerAuthorization(bytes);
@@ -171,19 +193,34 @@ async function readAuthorization(args: string[], io: CliIo): Promise<number> {
     };
     if (requestBytes !== undefined) {
       const request = decodePaymentRequest(requestBytes);
-      report.request = request.ok ? { ...request.value, amount: request.value.amount.toString(), nonce: bytesToHex(request.value.nonce) } : describeFailure(request);
+      report.request = request.ok
+        ? {
+            ...request.value,
+            amount: request.value.amount.toString(),
+            nonce: bytesToHex(request.value.nonce),
+          }
+        : describeFailure(request);
       if (deviceKey !== undefined) {
         // The device credential's own signature is not checked here (no processor key is given):
         // this shows the consumer signature over the request, with the key the phone sent.
-        const verified = verifyConsumerAuthorization(bytes, { requestBytes, deviceKey, algorithms: ['ES256', 'EdDSA'], backend: 'native' });
-        report.signature = verified.ok ? 'valid (key from the unverified device credential on the recording)' : describeFailure(verified);
+        const verified = verifyConsumerAuthorization(bytes, {
+          requestBytes,
+          deviceKey,
+          algorithms: ['ES256', 'EdDSA'],
+          backend: 'native',
+        });
+        report.signature = verified.ok
+          ? 'valid (key from the unverified device credential on the recording)'
+          : describeFailure(verified);
         if (verified.ok) report.transactionId = formatTransactionId(verified.value.transactionId);
       }
     }
     io.stdout(JSON.stringify(report));
   }
   if (found === 0) {
-    io.stderr(`no consumer authorization in ${input} (${received.messages.length} other message(s))`);
+    io.stderr(
+      `no consumer authorization in ${input} (${received.messages.length} other message(s))`,
+    );
     return 1;
   }
   return 0;
@@ -206,7 +243,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     throw new UsageError(command === undefined ? 'no command' : `unknown command ${command}`);
   } catch (error) {
     // Node's own errors carry a code (checked by shape: under a test sandbox they are of another realm).
-    const parseArgsError = typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    const parseArgsError =
+      typeof error === 'object' &&
+      error !== null &&
+      String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
     if (error instanceof UsageError || parseArgsError || error instanceof CryptoError) {
       io.stderr(`${(error as Error).message}\n${usage}`);
       return 2;
@@ -223,7 +263,9 @@ if (require.main === module) {
   runCli(process.argv.slice(2), nodeCliIo).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exitCode = 1;
     },
   );

@@ -65,7 +65,11 @@ export class SoundLinkError extends Error {
   readonly code: SoundLinkErrorCode;
   readonly retriable: boolean;
 
-  constructor(code: SoundLinkErrorCode, message: string, options?: { cause?: unknown; retriable?: boolean }) {
+  constructor(
+    code: SoundLinkErrorCode,
+    message: string,
+    options?: { cause?: unknown; retriable?: boolean },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retriable = options?.retriable ?? false;
@@ -99,7 +103,8 @@ export interface SoundLinkFailure {
  * if (result.ok) handle(result.value);
  * ```
  */
-export type SoundLinkResult<TValue> = { readonly ok: true; readonly value: TValue } | SoundLinkFailure;
+export type SoundLinkResult<TValue> =
+  { readonly ok: true; readonly value: TValue } | SoundLinkFailure;
 
 /** Crashes on a programmer error inside this library. */
 export function soundLinkAssert(condition: boolean, message: string): asserts condition {

@@ -2,7 +2,13 @@
 // 48 kHz mono) and back, with explicit framing for messages longer than one 140-byte frame, and WAV
 // files. See docs/sound-link.md.
 
-export { type SoundLinkErrorCode, type SoundLinkFailure, type SoundLinkResult, SoundLinkError, soundLinkErrorCodes } from './errors';
+export {
+  type SoundLinkErrorCode,
+  type SoundLinkFailure,
+  type SoundLinkResult,
+  SoundLinkError,
+  soundLinkErrorCodes,
+} from './errors';
 export * from './limits';
 export { crc32 } from './framing/crc32';
 export {
@@ -15,8 +21,18 @@ export {
   parseFrame,
   reassembleFrames,
 } from './framing/frames';
-export { type GgwaveModemOptions, type SoundModem, type SoundProtocol, loadGgwaveModem } from './modem/ggwave-modem';
+export {
+  type GgwaveModemOptions,
+  type SoundModem,
+  type SoundProtocol,
+  loadGgwaveModem,
+} from './modem/ggwave-modem';
 export { type HeardFrame, type MergedReception, type UndecodableFrame } from './modem/multi-offset';
 export { resampleLinear } from './audio/resample';
 export { type MonoAudio, decodeWav, encodeWav } from './audio/wav';
-export { type OutgoingMessage, type ReceivedTransmission, decodeRecording, encodeTransmission } from './transmission';
+export {
+  type OutgoingMessage,
+  type ReceivedTransmission,
+  decodeRecording,
+  encodeTransmission,
+} from './transmission';

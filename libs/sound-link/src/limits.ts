@@ -62,7 +62,8 @@ export const fragmentChecksumSizeBytes = 4;
  * const frames = Math.ceil(message.length / fragmentChunkSizeMaxBytes);
  * ```
  */
-export const fragmentChunkSizeMaxBytes = ggwaveFrameSizeMaxBytes - fragmentHeaderSizeBytes - fragmentChecksumSizeBytes;
+export const fragmentChunkSizeMaxBytes =
+  ggwaveFrameSizeMaxBytes - fragmentHeaderSizeBytes - fragmentChecksumSizeBytes;
 
 /**
  * Volume ggwave modulates at, in percent of full scale (peaks near 0.25): loud enough for a

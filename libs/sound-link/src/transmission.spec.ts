@@ -6,7 +6,13 @@ import { decodeWav, encodeWav } from './audio/wav';
 import { encodeMessageFrames } from './framing/frames';
 import { type SoundModem, loadGgwaveModem } from './modem/ggwave-modem';
 import { decodeRecording, encodeTransmission } from './transmission';
-import { meanPower, withClockDrift, withDropout, withSilence, withWhiteNoise } from './testing/audio-conditions';
+import {
+  meanPower,
+  withClockDrift,
+  withDropout,
+  withSilence,
+  withWhiteNoise,
+} from './testing/audio-conditions';
 
 const request = readProtocolFixture('payment-request');
 const authorization = readProtocolFixture('consumer-authorization.largest');
@@ -36,7 +42,10 @@ afterAll(() => {
 describe('sound link through ggwave (audible fastest, four decoding offsets, 48 kHz mono)', () => {
   it('carries a payment request through a 16-bit WAV file, with 1.5 s of silence before and 1 s after', () => {
     const audio = encodeTransmission(modem, [{ bytes: request, framesMax: 1 }]);
-    const wav = encodeWav({ samples: withSilence(audio.samples, 72_000, 48_000), sampleRateHz: 48_000 });
+    const wav = encodeWav({
+      samples: withSilence(audio.samples, 72_000, 48_000),
+      sampleRateHz: 48_000,
+    });
     const received = decodeRecording(modem, decodeWav(wav));
     expect(received).toEqual({ messages: [request], failures: [] });
     expect(logged.length).toBeGreaterThan(0); // ggwave's chatter went to the log sink, not to stdout
@@ -44,8 +53,15 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
 
   it('decodes the largest authorization after white noise at 0 dB SNR (noise as strong as the signal)', () => {
     const audio = encodeTransmission(modem, [{ bytes: authorization, framesMax: 1 }]);
-    const samples = withWhiteNoise(withSilence(audio.samples, 24_000, 24_000), { signalPower: meanPower(audio.samples), snrDb: 0, seed: 7 });
-    expect(decodeRecording(modem, { samples, sampleRateHz: 48_000 })).toEqual({ messages: [authorization], failures: [] });
+    const samples = withWhiteNoise(withSilence(audio.samples, 24_000, 24_000), {
+      signalPower: meanPower(audio.samples),
+      snrDb: 0,
+      seed: 7,
+    });
+    expect(decodeRecording(modem, { samples, sampleRateHz: 48_000 })).toEqual({
+      messages: [authorization],
+      failures: [],
+    });
   });
 
   it('decodes when the receiver runs at 44.1 kHz and the sender at 48 kHz (and noise at 10 dB SNR)', () => {
@@ -53,8 +69,15 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     // receiver's resampling (44.1 → 48 kHz) is checked against an independent implementation.
     const audio = encodeTransmission(modem44k, [{ bytes: authorization, framesMax: 1 }]);
     expect(audio.sampleRateHz).toBe(44_100);
-    const samples = withWhiteNoise(withSilence(audio.samples, 22_050, 0), { signalPower: meanPower(audio.samples), snrDb: 10, seed: 11 });
-    expect(decodeRecording(modem, { samples, sampleRateHz: 44_100 })).toEqual({ messages: [authorization], failures: [] });
+    const samples = withWhiteNoise(withSilence(audio.samples, 22_050, 0), {
+      signalPower: meanPower(audio.samples),
+      snrDb: 10,
+      seed: 11,
+    });
+    expect(decodeRecording(modem, { samples, sampleRateHz: 44_100 })).toEqual({
+      messages: [authorization],
+      failures: [],
+    });
   });
 
   it('carries a two-frame credential and a request in one transmission, each reassembled', () => {
@@ -62,7 +85,10 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
       { bytes: terminalCredential, framesMax: 16 },
       { bytes: request, framesMax: 1 },
     ]);
-    expect(decodeRecording(modem, audio)).toEqual({ messages: [terminalCredential, request], failures: [] });
+    expect(decodeRecording(modem, audio)).toEqual({
+      messages: [terminalCredential, request],
+      failures: [],
+    });
   });
 
   it('reports a credential whose second frame never arrived', () => {
@@ -78,8 +104,14 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     // Seed 1263 at 10 dB: found by search, one of two single-pass losses in 1,500 seeded trials.
     const clean = encodeTransmission(modem, [{ bytes: authorization, framesMax: 1 }]).samples;
     const samples = withWhiteNoise(clean, { signalPower: meanPower(clean), snrDb: 10, seed: 1263 });
-    expect(decodeRecording(onePass, { samples, sampleRateHz: 48_000 })).toMatchObject({ messages: [], failures: [{ code: 'FRAME_UNDECODABLE' }] });
-    expect(decodeRecording(modem, { samples, sampleRateHz: 48_000 })).toEqual({ messages: [authorization], failures: [] });
+    expect(decodeRecording(onePass, { samples, sampleRateHz: 48_000 })).toMatchObject({
+      messages: [],
+      failures: [{ code: 'FRAME_UNDECODABLE' }],
+    });
+    expect(decodeRecording(modem, { samples, sampleRateHz: 48_000 })).toEqual({
+      messages: [authorization],
+      failures: [],
+    });
   });
 
   it('reports a frame it heard but could not decode, instead of looking like silence', () => {
@@ -87,26 +119,45 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     const cutOff = clean.subarray(0, clean.length / 2);
     expect(decodeRecording(modem, { samples: cutOff, sampleRateHz: 48_000 })).toEqual({
       messages: [],
-      failures: [expect.objectContaining({ code: 'FRAME_UNDECODABLE', atSeconds: expect.closeTo(0.25, 1) })],
+      failures: [
+        expect.objectContaining({ code: 'FRAME_UNDECODABLE', atSeconds: expect.closeTo(0.25, 1) }),
+      ],
     });
     const muted = withDropout(clean, 48_000, 48_000); // a second of silence inside the frame
-    expect(decodeRecording(modem, { samples: muted, sampleRateHz: 48_000 })).toMatchObject({ messages: [], failures: [{ code: 'FRAME_UNDECODABLE' }] });
+    expect(decodeRecording(modem, { samples: muted, sampleRateHz: 48_000 })).toMatchObject({
+      messages: [],
+      failures: [{ code: 'FRAME_UNDECODABLE' }],
+    });
   });
 
   it('decodes an old sender on "audible fast", and through a clock drift of +0.2 %', () => {
     const oldSender = encodeTransmission(onePassFast, [{ bytes: request, framesMax: 1 }]);
     expect(decodeRecording(modem, oldSender)).toEqual({ messages: [request], failures: [] });
-    const drifted = withClockDrift(encodeTransmission(modem, [{ bytes: request, framesMax: 1 }]).samples, 0.2);
-    expect(decodeRecording(modem, { samples: drifted, sampleRateHz: 48_000 })).toEqual({ messages: [request], failures: [] });
+    const drifted = withClockDrift(
+      encodeTransmission(modem, [{ bytes: request, framesMax: 1 }]).samples,
+      0.2,
+    );
+    expect(decodeRecording(modem, { samples: drifted, sampleRateHz: 48_000 })).toEqual({
+      messages: [request],
+      failures: [],
+    });
   });
 
   it('checks sizes instead of letting ggwave truncate', () => {
-    expect(() => modem.encodeFrame(new Uint8Array(141).fill(0xa0))).toThrow(expect.objectContaining({ code: 'FRAME_TOO_LARGE' }));
-    expect(() => encodeTransmission(modem, [{ bytes: terminalCredential, framesMax: 1 }])).toThrow(expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' }));
+    expect(() => modem.encodeFrame(new Uint8Array(141).fill(0xa0))).toThrow(
+      expect.objectContaining({ code: 'FRAME_TOO_LARGE' }),
+    );
+    expect(() => encodeTransmission(modem, [{ bytes: terminalCredential, framesMax: 1 }])).toThrow(
+      expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' }),
+    );
   });
 
   it('refuses recordings it cannot use', () => {
-    expect(() => decodeWav(Uint8Array.of(1, 2, 3))).toThrow(expect.objectContaining({ code: 'AUDIO_INVALID' }));
-    expect(() => decodeRecording(modem, { samples: new Float32Array(10), sampleRateHz: 8_000 })).toThrow(expect.objectContaining({ code: 'AUDIO_INVALID' }));
+    expect(() => decodeWav(Uint8Array.of(1, 2, 3))).toThrow(
+      expect.objectContaining({ code: 'AUDIO_INVALID' }),
+    );
+    expect(() =>
+      decodeRecording(modem, { samples: new Float32Array(10), sampleRateHz: 8_000 }),
+    ).toThrow(expect.objectContaining({ code: 'AUDIO_INVALID' }));
   });
 });

@@ -1,6 +1,12 @@
 import { SoundLinkError, type SoundLinkFailure, soundLinkAssert } from './errors';
 import { decodeFrameStream, encodeMessageFrames } from './framing/frames';
-import { interFrameSilenceMs, recordingSampleRateMaxHz, recordingSampleRateMinHz, recordingSecondsMax, soundSampleRateHz } from './limits';
+import {
+  interFrameSilenceMs,
+  recordingSampleRateMaxHz,
+  recordingSampleRateMinHz,
+  recordingSecondsMax,
+  soundSampleRateHz,
+} from './limits';
 import { type MonoAudio } from './audio/wav';
 import { type SoundModem } from './modem/ggwave-modem';
 import { type UndecodableFrame } from './modem/multi-offset';
@@ -34,9 +40,14 @@ export interface OutgoingMessage {
  * audio.samples.length / audio.sampleRateHz; // seconds on air
  * ```
  */
-export function encodeTransmission(modem: SoundModem, messages: readonly OutgoingMessage[]): MonoAudio {
+export function encodeTransmission(
+  modem: SoundModem,
+  messages: readonly OutgoingMessage[],
+): MonoAudio {
   soundLinkAssert(messages.length > 0, 'at least one message');
-  const frames = messages.flatMap((message) => encodeMessageFrames(message.bytes, { framesMax: message.framesMax }));
+  const frames = messages.flatMap((message) =>
+    encodeMessageFrames(message.bytes, { framesMax: message.framesMax }),
+  );
   const silence = new Float32Array(Math.round((interFrameSilenceMs * modem.sampleRateHz) / 1000));
   const parts: Float32Array[] = [silence];
   for (const frame of frames) parts.push(modem.encodeFrame(frame), silence);
@@ -75,8 +86,14 @@ const undecodableReasons: Record<UndecodableFrame['reason'], string> = {
 
 function undecodableFailure(lost: UndecodableFrame): SoundLinkFailure {
   const atSeconds = Math.round((lost.startSample / soundSampleRateHz) * 1000) / 1000;
-  const header = lost.headerLengthBytes === undefined ? '' : ` (header: ${lost.headerLengthBytes} bytes)`;
-  return { ok: false, code: 'FRAME_UNDECODABLE', message: `a start marker at ${atSeconds} s, but ${undecodableReasons[lost.reason]}${header}`, atSeconds };
+  const header =
+    lost.headerLengthBytes === undefined ? '' : ` (header: ${lost.headerLengthBytes} bytes)`;
+  return {
+    ok: false,
+    code: 'FRAME_UNDECODABLE',
+    message: `a start marker at ${atSeconds} s, but ${undecodableReasons[lost.reason]}${header}`,
+    atSeconds,
+  };
 }
 
 /**
@@ -90,11 +107,18 @@ function undecodableFailure(lost: UndecodableFrame): SoundLinkFailure {
  * ```
  */
 export function decodeRecording(modem: SoundModem, audio: MonoAudio): ReceivedTransmission {
-  if (audio.sampleRateHz < recordingSampleRateMinHz || audio.sampleRateHz > recordingSampleRateMaxHz) {
+  if (
+    audio.sampleRateHz < recordingSampleRateMinHz ||
+    audio.sampleRateHz > recordingSampleRateMaxHz
+  ) {
     throw new SoundLinkError('AUDIO_INVALID', `a sample rate of ${audio.sampleRateHz} Hz`);
   }
-  if (audio.samples.length > recordingSecondsMax * audio.sampleRateHz) throw new SoundLinkError('AUDIO_INVALID', `a recording longer than ${recordingSecondsMax} s`);
+  if (audio.samples.length > recordingSecondsMax * audio.sampleRateHz)
+    throw new SoundLinkError('AUDIO_INVALID', `a recording longer than ${recordingSecondsMax} s`);
   const reception = modem.receive(audio.samples, audio.sampleRateHz);
   const content = decodeFrameStream(reception.frames.map((frame) => frame.bytes));
-  return { messages: content.messages, failures: [...reception.undecodable.map(undecodableFailure), ...content.failures] };
+  return {
+    messages: content.messages,
+    failures: [...reception.undecodable.map(undecodableFailure), ...content.failures],
+  };
 }

@@ -85,7 +85,11 @@ export const MessagingOperationType = {
 } as const;
 
 /** Values of `settle.inbox.outcome`. */
-export const InboxOutcome = { applied: 'applied', duplicate: 'duplicate', deadLettered: 'dead-lettered' } as const;
+export const InboxOutcome = {
+  applied: 'applied',
+  duplicate: 'duplicate',
+  deadLettered: 'dead-lettered',
+} as const;
 
 /**
  * Label names of the project's metrics (docs/observability.md), short as Prometheus labels are: a

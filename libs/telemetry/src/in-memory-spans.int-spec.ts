@@ -20,13 +20,19 @@ describe('installInMemorySpanExporter', () => {
     const tracer = trace.getTracer('test');
     let traceIdInside: string | undefined;
     tracer.startActiveSpan('payments.verified.v1 process', (span) => {
-      span.setAttributes({ [SpanAttribute.messagingSystem]: MessagingSystem.kafka, [SpanAttribute.settleEventType]: 'payment.verified' });
+      span.setAttributes({
+        [SpanAttribute.messagingSystem]: MessagingSystem.kafka,
+        [SpanAttribute.settleEventType]: 'payment.verified',
+      });
       traceIdInside = activeTraceId();
       span.setStatus({ code: SpanStatusCode.OK });
       span.end();
     });
     const [captured] = spans.spansNamed('payments.verified.v1 process');
-    expect(captured?.attributes).toEqual({ 'messaging.system': 'kafka', 'settle.event.type': 'payment.verified' });
+    expect(captured?.attributes).toEqual({
+      'messaging.system': 'kafka',
+      'settle.event.type': 'payment.verified',
+    });
     expect(traceIdInside).toBe(captured?.spanContext().traceId);
     expect(activeTraceId()).toBeUndefined();
   });
@@ -36,7 +42,9 @@ describe('installInMemorySpanExporter', () => {
     const carrier: Record<string, string> = {};
     propagation.inject(trace.setSpan(context.active(), span), carrier);
     span.end();
-    expect(carrier.traceparent).toBe(`00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);
+    expect(carrier.traceparent).toBe(
+      `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`,
+    );
     spans.reset();
     expect(spans.finishedSpans()).toEqual([]);
   });

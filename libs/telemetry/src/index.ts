@@ -1,4 +1,11 @@
-export { InboxOutcome, MessagingOperationType, MessagingSystem, MetricAttribute, SpanAttribute, type SpanAttributeName } from './attributes';
+export {
+  InboxOutcome,
+  MessagingOperationType,
+  MessagingSystem,
+  MetricAttribute,
+  SpanAttribute,
+  type SpanAttributeName,
+} from './attributes';
 export { installInMemoryMetrics, type InMemoryMetrics } from './in-memory-metrics';
 export { installInMemorySpanExporter, type InMemorySpans } from './in-memory-spans';
 export {

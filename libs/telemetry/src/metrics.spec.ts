@@ -20,24 +20,52 @@ describe('settle instruments', () => {
   it('are exposed under the Prometheus names of docs/observability.md', async () => {
     const instruments = settleInstruments();
     instruments.uploads.add(2, { [MetricAttribute.outcome]: 'accepted' });
-    instruments.uploads.add(1, { [MetricAttribute.outcome]: 'refused', [MetricAttribute.code]: 'TRANSACTION_MALFORMED' });
-    instruments.verifications.add(1, { [MetricAttribute.verdict]: 'rejected', [MetricAttribute.reason]: 'SIGNATURE_INVALID' });
+    instruments.uploads.add(1, {
+      [MetricAttribute.outcome]: 'refused',
+      [MetricAttribute.code]: 'TRANSACTION_MALFORMED',
+    });
+    instruments.verifications.add(1, {
+      [MetricAttribute.verdict]: 'rejected',
+      [MetricAttribute.reason]: 'SIGNATURE_INVALID',
+    });
     instruments.settlements.add(1, { [MetricAttribute.outcome]: 'settled' });
-    instruments.deadLetters.add(1, { [MetricAttribute.service]: 'ledger', [MetricAttribute.reason]: 'HANDLER_FAILED' });
+    instruments.deadLetters.add(1, {
+      [MetricAttribute.service]: 'ledger',
+      [MetricAttribute.reason]: 'HANDLER_FAILED',
+    });
     instruments.uploadToSettled.record(0.3);
-    const callback = (result: { observe(gauge: typeof instruments.consumerLag, value: number, attributes: Record<string, string>): void }) => {
-      result.observe(instruments.consumerLag, 7, { [MetricAttribute.group]: 'ledger.settle-payments', [MetricAttribute.topic]: 'payments.verified.v1', [MetricAttribute.partition]: '3' });
+    const callback = (result: {
+      observe(
+        gauge: typeof instruments.consumerLag,
+        value: number,
+        attributes: Record<string, string>,
+      ): void;
+    }) => {
+      result.observe(instruments.consumerLag, 7, {
+        [MetricAttribute.group]: 'ledger.settle-payments',
+        [MetricAttribute.topic]: 'payments.verified.v1',
+        [MetricAttribute.partition]: '3',
+      });
       result.observe(instruments.outboxBacklog, 4, { [MetricAttribute.service]: 'ledger' });
     };
-    instruments.meter.addBatchObservableCallback(callback, [instruments.consumerLag, instruments.outboxBacklog]);
+    instruments.meter.addBatchObservableCallback(callback, [
+      instruments.consumerLag,
+      instruments.outboxBacklog,
+    ]);
 
     const text = await scrape();
     expect(text).toContain('settle_uploads_total{outcome="accepted"} 2');
-    expect(text).toContain('settle_uploads_total{outcome="refused",code="TRANSACTION_MALFORMED"} 1');
-    expect(text).toContain('settle_verifications_total{verdict="rejected",reason="SIGNATURE_INVALID"} 1');
+    expect(text).toContain(
+      'settle_uploads_total{outcome="refused",code="TRANSACTION_MALFORMED"} 1',
+    );
+    expect(text).toContain(
+      'settle_verifications_total{verdict="rejected",reason="SIGNATURE_INVALID"} 1',
+    );
     expect(text).toContain('settle_settlements_total{outcome="settled"} 1');
     expect(text).toContain('settle_dead_letters_total{service="ledger",reason="HANDLER_FAILED"} 1');
-    expect(text).toContain('settle_consumer_lag{group="ledger.settle-payments",topic="payments.verified.v1",partition="3"} 7');
+    expect(text).toContain(
+      'settle_consumer_lag{group="ledger.settle-payments",topic="payments.verified.v1",partition="3"} 7',
+    );
     expect(text).toContain('settle_outbox_backlog{service="ledger"} 4');
     expect(text).toContain('settle_upload_to_settled_seconds_count 1');
     expect(text).toContain('settle_upload_to_settled_seconds_bucket{le="0.25"} 0');
@@ -53,7 +81,10 @@ describe('settle instruments', () => {
     const labels = new MetricLabels(MetricAttribute.verdict, MetricAttribute.reason);
     expect(labels.of('rejected', 'KEY_UNKNOWN')).toBe(labels.of('rejected', 'KEY_UNKNOWN'));
     expect(labels.of('verified')).toEqual({ verdict: 'verified' });
-    expect(labels.of('rejected', 'KEY_UNKNOWN')).toEqual({ verdict: 'rejected', reason: 'KEY_UNKNOWN' });
+    expect(labels.of('rejected', 'KEY_UNKNOWN')).toEqual({
+      verdict: 'rejected',
+      reason: 'KEY_UNKNOWN',
+    });
     const tally = new MetricTally();
     tally.count(labels.of('verified'));
     tally.count(labels.of('verified'), 2);

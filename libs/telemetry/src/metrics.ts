@@ -1,4 +1,12 @@
-import { type Attributes, type Counter, type Histogram, type Meter, type MeterProvider, metrics, type ObservableGauge } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  metrics,
+  type ObservableGauge,
+} from '@opentelemetry/api';
 import { type ViewOptions } from '@opentelemetry/sdk-metrics';
 
 /**
@@ -26,14 +34,18 @@ export const MetricName = {
 export const settleMeterName = '@settle/telemetry';
 
 /** Bucket bounds of `settle.upload_to_settled` (seconds): sub-second in normal operation, minutes in an outage. */
-export const uploadToSettledBucketsSeconds: readonly number[] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+export const uploadToSettledBucketsSeconds: readonly number[] = [
+  0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600,
+];
 
 /**
  * Views every meter provider of the project registers. The Prometheus exporter of this SDK line does
  * not append unit suffixes, so the histogram's stream is named with its unit, as Prometheus expects
  * (`settle_upload_to_settled_seconds_bucket`); the instrument keeps its name.
  */
-export const settleMetricViews: readonly ViewOptions[] = [{ instrumentName: MetricName.uploadToSettled, name: `${MetricName.uploadToSettled}_seconds` }];
+export const settleMetricViews: readonly ViewOptions[] = [
+  { instrumentName: MetricName.uploadToSettled, name: `${MetricName.uploadToSettled}_seconds` },
+];
 
 /** The project's instruments, made from the global meter provider. */
 export interface SettleInstruments {
@@ -68,17 +80,40 @@ export function settleInstruments(): SettleInstruments {
 function createInstruments(meter: Meter): SettleInstruments {
   return {
     meter,
-    uploads: meter.createCounter(MetricName.uploads, { unit: '{transaction}', description: 'Transactions received in upload requests, by outcome (accepted, refused) and refusal code.' }),
-    verifications: meter.createCounter(MetricName.verifications, { unit: '{payment}', description: 'Verification verdicts committed, by verdict (verified, rejected) and reason code.' }),
-    settlements: meter.createCounter(MetricName.settlements, { unit: '{payment}', description: 'Settlement outcomes committed by the ledger, by outcome (settled, failed) and reason code.' }),
-    deadLetters: meter.createCounter(MetricName.deadLetters, { unit: '{message}', description: 'Messages sent to the dead-letter topic, by service and reason.' }),
+    uploads: meter.createCounter(MetricName.uploads, {
+      unit: '{transaction}',
+      description:
+        'Transactions received in upload requests, by outcome (accepted, refused) and refusal code.',
+    }),
+    verifications: meter.createCounter(MetricName.verifications, {
+      unit: '{payment}',
+      description:
+        'Verification verdicts committed, by verdict (verified, rejected) and reason code.',
+    }),
+    settlements: meter.createCounter(MetricName.settlements, {
+      unit: '{payment}',
+      description:
+        'Settlement outcomes committed by the ledger, by outcome (settled, failed) and reason code.',
+    }),
+    deadLetters: meter.createCounter(MetricName.deadLetters, {
+      unit: '{message}',
+      description: 'Messages sent to the dead-letter topic, by service and reason.',
+    }),
     uploadToSettled: meter.createHistogram(MetricName.uploadToSettled, {
       unit: 's',
-      description: 'Seconds from the upload of a transaction to its settlement by the ledger, recorded when the verifier applies payment.settled.',
+      description:
+        'Seconds from the upload of a transaction to its settlement by the ledger, recorded when the verifier applies payment.settled.',
       advice: { explicitBucketBoundaries: [...uploadToSettledBucketsSeconds] },
     }),
-    consumerLag: meter.createObservableGauge(MetricName.consumerLag, { unit: '{message}', description: 'Messages of a partition the consumer group has not committed yet (high watermark − committed offset).' }),
-    outboxBacklog: meter.createObservableGauge(MetricName.outboxBacklog, { unit: '{row}', description: 'Outbox rows waiting for the relay.' }),
+    consumerLag: meter.createObservableGauge(MetricName.consumerLag, {
+      unit: '{message}',
+      description:
+        'Messages of a partition the consumer group has not committed yet (high watermark − committed offset).',
+    }),
+    outboxBacklog: meter.createObservableGauge(MetricName.outboxBacklog, {
+      unit: '{row}',
+      description: 'Outbox rows waiting for the relay.',
+    }),
   };
 }
 
@@ -106,7 +141,10 @@ export class MetricLabels {
     }
     let attributes = bySecond.get(second);
     if (attributes === undefined) {
-      attributes = second === undefined || this.secondName === undefined ? { [this.firstName]: first } : { [this.firstName]: first, [this.secondName]: second };
+      attributes =
+        second === undefined || this.secondName === undefined
+          ? { [this.firstName]: first }
+          : { [this.firstName]: first, [this.secondName]: second };
       bySecond.set(second, attributes);
     }
     return attributes;

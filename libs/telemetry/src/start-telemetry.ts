@@ -1,4 +1,8 @@
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { type Instrumentation } from '@opentelemetry/instrumentation';
@@ -50,7 +54,8 @@ export function traceExporterKind(env: NodeJS.ProcessEnv): TraceExporterKind {
   const requested = env.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
   if (requested === 'none') return 'none';
   if (requested === 'console') return 'console';
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  const endpoint =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   return endpoint ? 'otlp' : 'none';
 }
 
@@ -75,7 +80,8 @@ export function metricsPort(env: NodeJS.ProcessEnv): number | undefined {
 function instrumentations(): Instrumentation[] {
   return [
     new HttpInstrumentation({
-      ignoreIncomingRequestHook: (request) => untracedPathPrefixes.some((prefix) => request.url?.startsWith(prefix) ?? false),
+      ignoreIncomingRequestHook: (request) =>
+        untracedPathPrefixes.some((prefix) => request.url?.startsWith(prefix) ?? false),
     }),
     new NestInstrumentation(),
     new PgInstrumentation({ requireParentSpan: true }),
@@ -112,10 +118,14 @@ function spanProcessorsFor(kind: TraceExporterKind): SpanProcessor[] {
  */
 export function startTelemetry(options: TelemetryOptions): StopTelemetry {
   if (!/^[a-z][a-z0-9-]*$/.test(options.serviceName)) {
-    throw new Error(`startTelemetry: serviceName must be a lower-case name, got ${JSON.stringify(options.serviceName)}`);
+    throw new Error(
+      `startTelemetry: serviceName must be a lower-case name, got ${JSON.stringify(options.serviceName)}`,
+    );
   }
   if (running) {
-    throw new Error(`startTelemetry: already started for ${running.serviceName}; start it once per process`);
+    throw new Error(
+      `startTelemetry: already started for ${running.serviceName}; start it once per process`,
+    );
   }
   const env = options.env ?? process.env;
   const prometheus = prometheusExporterFor(env);
@@ -125,7 +135,10 @@ export function startTelemetry(options: TelemetryOptions): StopTelemetry {
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
     instrumentations: instrumentations(),
-    spanProcessors: [...spanProcessorsFor(traceExporterKind(env)), ...(options.additionalSpanProcessors ?? [])],
+    spanProcessors: [
+      ...spanProcessorsFor(traceExporterKind(env)),
+      ...(options.additionalSpanProcessors ?? []),
+    ],
     // Without a reader here the SDK still honours OTEL_METRICS_EXPORTER (e.g. otlp); the views apply either way.
     ...(prometheus ? { metricReaders: [prometheus] } : {}),
     views: [...settleMetricViews],
@@ -134,7 +147,11 @@ export function startTelemetry(options: TelemetryOptions): StopTelemetry {
   });
   sdk.start();
   // Metrics are an aid, not a duty: a port already taken is reported and the service runs without them.
-  prometheus?.startServer().catch((error: unknown) => reportTelemetryError(options.serviceName, 'metrics endpoint failed to start', error));
+  prometheus
+    ?.startServer()
+    .catch((error: unknown) =>
+      reportTelemetryError(options.serviceName, 'metrics endpoint failed to start', error),
+    );
 
   let stopping: Promise<void> | undefined;
   const stop: StopTelemetry = () => {
@@ -151,13 +168,20 @@ function prometheusExporterFor(env: NodeJS.ProcessEnv): PrometheusExporter | und
   const port = metricsPort(env);
   if (port === undefined) return undefined;
   const host = env.SETTLE_HTTP_HOST?.trim() || '127.0.0.1';
-  return new PrometheusExporter({ host, port, endpoint: metricsEndpointPath, preventServerStart: true });
+  return new PrometheusExporter({
+    host,
+    port,
+    endpoint: metricsEndpointPath,
+    preventServerStart: true,
+  });
 }
 
 /** One JSON line on stderr, shaped like the services' log lines (the logger is not up yet). */
 function reportTelemetryError(serviceName: string, message: string, error: unknown): void {
   const err = { message: error instanceof Error ? error.message : String(error) };
-  process.stderr.write(`${JSON.stringify({ level: 'error', time: new Date().toISOString(), service: serviceName, msg: message, err })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'error', time: new Date().toISOString(), service: serviceName, msg: message, err })}\n`,
+  );
 }
 
 /** Flushes and stops the SDK if {@link startTelemetry} ran in this process; otherwise does nothing. */

@@ -9,7 +9,10 @@
  * tokenBindingTypeCodes.provided_token_binding; // 0
  * ```
  */
-export const tokenBindingTypeCodes = { provided_token_binding: 0, referred_token_binding: 1 } as const;
+export const tokenBindingTypeCodes = {
+  provided_token_binding: 0,
+  referred_token_binding: 1,
+} as const;
 
 /**
  * `'provided_token_binding' | 'referred_token_binding'`: the RFC's names.
@@ -30,7 +33,11 @@ export type TokenBindingType = keyof typeof tokenBindingTypeCodes;
  * tokenBindingKeyParametersCodes.ecdsap256; // 2
  * ```
  */
-export const tokenBindingKeyParametersCodes = { 'rsa2048_pkcs1.5': 0, rsa2048_pss: 1, ecdsap256: 2 } as const;
+export const tokenBindingKeyParametersCodes = {
+  'rsa2048_pkcs1.5': 0,
+  rsa2048_pss: 1,
+  ecdsap256: 2,
+} as const;
 
 /**
  * `'rsa2048_pkcs1.5' | 'rsa2048_pss' | 'ecdsap256'`: the RFC's names.
@@ -51,7 +58,9 @@ export type TokenBindingKeyParameters = keyof typeof tokenBindingKeyParametersCo
  * parseTokenBindingMessage(bytes, { allowedKeyParameters: defaultAllowedKeyParameters });
  * ```
  */
-export const defaultAllowedKeyParameters: readonly TokenBindingKeyParameters[] = Object.freeze(['ecdsap256'] as const);
+export const defaultAllowedKeyParameters: readonly TokenBindingKeyParameters[] = Object.freeze([
+  'ecdsap256',
+] as const);
 
 /**
  * The TLS exporter label of RFC 8471 §3.3 (used with no context).
@@ -94,7 +103,9 @@ export const tokenBindingMessageSizeMaxBytes = 2048;
  * if (header.length > tokenBindingHeaderLengthMaxChars) return reject();
  * ```
  */
-export const tokenBindingHeaderLengthMaxChars = Math.ceil((tokenBindingMessageSizeMaxBytes * 4) / 3);
+export const tokenBindingHeaderLengthMaxChars = Math.ceil(
+  (tokenBindingMessageSizeMaxBytes * 4) / 3,
+);
 
 /**
  * Length of an ecdsap256 TB_PubKey point (X ‖ Y, no 0x04 prefix) and of its signature (R ‖ S).

@@ -81,7 +81,10 @@ export class TokenBindingError extends Error {
  * if (isTokenBindingError(error, 'ERR_TB_MALFORMED')) return { status: 400 };
  * ```
  */
-export function isTokenBindingError(error: unknown, code?: TokenBindingErrorCode): error is TokenBindingError {
+export function isTokenBindingError(
+  error: unknown,
+  code?: TokenBindingErrorCode,
+): error is TokenBindingError {
   return error instanceof TokenBindingError && (code === undefined || error.code === code);
 }
 
@@ -90,5 +93,6 @@ export function isTokenBindingError(error: unknown, code?: TokenBindingErrorCode
  * this library only; input validation throws the specific code).
  */
 export function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new TokenBindingError('ERR_TB_ASSERTION_FAILED', `assertion failed: ${message}`);
+  if (!condition)
+    throw new TokenBindingError('ERR_TB_ASSERTION_FAILED', `assertion failed: ${message}`);
 }

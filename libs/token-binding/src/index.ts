@@ -4,7 +4,12 @@
 // the standard one. Tagged type:infrastructure because of node:tls (the EKM export only); the rest
 // is pure. See docs/token-binding.md.
 
-export { type TokenBindingErrorCode, TokenBindingError, isTokenBindingError, tokenBindingErrorCodes } from './errors';
+export {
+  type TokenBindingErrorCode,
+  TokenBindingError,
+  isTokenBindingError,
+  tokenBindingErrorCodes,
+} from './errors';
 export {
   type TokenBindingKeyParameters,
   type TokenBindingType,
@@ -30,14 +35,24 @@ export {
   type TokenBindingMessage,
 } from './message/token-binding-message';
 export { encodeTokenBindingMessage } from './message/encode-token-binding-message';
-export { type ParseTokenBindingMessageOptions, parseTokenBindingMessage } from './message/parse-token-binding-message';
+export {
+  type ParseTokenBindingMessageOptions,
+  parseTokenBindingMessage,
+} from './message/parse-token-binding-message';
 export { encodeTokenBindingId } from './message/encode-token-binding-id';
 export { tokenBindingIdHash } from './message/token-binding-id-hash';
-export { decodeSecTokenBindingHeader, encodeSecTokenBindingHeader } from './message/sec-token-binding-header';
+export {
+  decodeSecTokenBindingHeader,
+  encodeSecTokenBindingHeader,
+} from './message/sec-token-binding-header';
 
 export { tokenBindingSignedContent } from './binding/signed-content';
 export { tokenBindingIdFromJwk, tokenBindingIdToJwk } from './binding/token-binding-key';
-export { type CreateTokenBindingMessageInput, type CreatedTokenBindingMessage, createTokenBindingMessage } from './binding/create-token-binding-message';
+export {
+  type CreateTokenBindingMessageInput,
+  type CreatedTokenBindingMessage,
+  createTokenBindingMessage,
+} from './binding/create-token-binding-message';
 export {
   type TokenBindingRejectionCode,
   type VerifiedTokenBinding,

@@ -10,11 +10,17 @@ const cursors = new WeakMap<Terminal, string>();
  * Fetches every terminal's confirmations (verified offline by its POS SDK, which dequeues them) until
  * none is left; returns how many were taken. Call it between runs, outside the measured time.
  */
-export async function drainConfirmations(endpoints: Endpoints, terminals: readonly Terminal[]): Promise<number> {
+export async function drainConfirmations(
+  endpoints: Endpoints,
+  terminals: readonly Terminal[],
+): Promise<number> {
   let taken = 0;
   for (const terminal of terminals) {
     for (;;) {
-      const fetched = await fetchConfirmations(terminal.session, terminal.pos, { verifier: endpoints.verifier, after: cursors.get(terminal) ?? '0' });
+      const fetched = await fetchConfirmations(terminal.session, terminal.pos, {
+        verifier: endpoints.verifier,
+        after: cursors.get(terminal) ?? '0',
+      });
       cursors.set(terminal, fetched.nextCursor);
       taken += fetched.confirmations.length;
       if (fetched.complete || fetched.confirmations.length === 0) break;

@@ -24,7 +24,8 @@ export interface DriveOptions {
 }
 
 /** Why an upload request was tried again. */
-export type RetryCause = 'connection' | 'unauthorized' | 'rate-limited' | 'server-error' | 'session' | 'other';
+export type RetryCause =
+  'connection' | 'unauthorized' | 'rate-limited' | 'server-error' | 'session' | 'other';
 
 export interface DriveResult {
   readonly startedAt: number;
@@ -45,12 +46,51 @@ export interface DriveResult {
 }
 
 /** Uploads `payments` at `ratePerSecond`, each terminal its own, until every one is accepted or refused. */
-export async function driveUploads(endpoints: Endpoints, world: LoadWorld, payments: readonly PreparedPayment[], options: DriveOptions): Promise<DriveResult> {
+export async function driveUploads(
+  endpoints: Endpoints,
+  world: LoadWorld,
+  payments: readonly PreparedPayment[],
+  options: DriveOptions,
+): Promise<DriveResult> {
   const startedAt = Date.now();
-  const tally: Tally = { acceptedAt: new Map(), refused: new Map(), requests: 0, duplicateReceipts: 0, retryableRefusals: 0, retries: { connection: 0, unauthorized: 0, 'rate-limited': 0, 'server-error': 0, session: 0, other: 0 } };
-  const schedule: Schedule = { startedAt, intervalMs: 1_000 / options.ratePerSecond, deadline: startedAt + options.timeoutMs, batchSize: options.batchSize };
-  const queues = await Promise.all(world.terminals.map((terminal) => driveTerminal(endpoints, terminal, payments.filter((payment) => payment.terminalId === terminal.terminalId), schedule, tally)));
-  return { startedAt, endedAt: Date.now(), ...tally, unaccepted: queues.flat().map((payment) => payment.transactionId) };
+  const tally: Tally = {
+    acceptedAt: new Map(),
+    refused: new Map(),
+    requests: 0,
+    duplicateReceipts: 0,
+    retryableRefusals: 0,
+    retries: {
+      connection: 0,
+      unauthorized: 0,
+      'rate-limited': 0,
+      'server-error': 0,
+      session: 0,
+      other: 0,
+    },
+  };
+  const schedule: Schedule = {
+    startedAt,
+    intervalMs: 1_000 / options.ratePerSecond,
+    deadline: startedAt + options.timeoutMs,
+    batchSize: options.batchSize,
+  };
+  const queues = await Promise.all(
+    world.terminals.map((terminal) =>
+      driveTerminal(
+        endpoints,
+        terminal,
+        payments.filter((payment) => payment.terminalId === terminal.terminalId),
+        schedule,
+        tally,
+      ),
+    ),
+  );
+  return {
+    startedAt,
+    endedAt: Date.now(),
+    ...tally,
+    unaccepted: queues.flat().map((payment) => payment.transactionId),
+  };
 }
 
 interface Schedule {
@@ -70,7 +110,13 @@ interface Tally {
 }
 
 /** One terminal's loop; returns what is still queued at the deadline. */
-async function driveTerminal(endpoints: Endpoints, terminal: Terminal, own: readonly PreparedPayment[], schedule: Schedule, tally: Tally): Promise<PreparedPayment[]> {
+async function driveTerminal(
+  endpoints: Endpoints,
+  terminal: Terminal,
+  own: readonly PreparedPayment[],
+  schedule: Schedule,
+  tally: Tally,
+): Promise<PreparedPayment[]> {
   let queue = [...own];
   let restartSession = false;
   while (queue.length > 0 && Date.now() < schedule.deadline) {
@@ -85,7 +131,9 @@ async function driveTerminal(endpoints: Endpoints, terminal: Terminal, own: read
         await terminal.session.start();
         restartSession = false;
       }
-      const result = await uploadTransactions(terminal.session, due, { verifier: endpoints.verifier });
+      const result = await uploadTransactions(terminal.session, due, {
+        verifier: endpoints.verifier,
+      });
       tally.requests += result.batches.length;
       const done = new Set<PreparedPayment>();
       for (const { item, receipt } of result.transactions) {
@@ -116,12 +164,22 @@ async function driveTerminal(endpoints: Endpoints, terminal: Terminal, own: read
  * The due payments at the head of the queue, once a full batch is due, or the oldest waited
  * {@link batchWaitMaxMs}, or nothing more will come; otherwise how long to wait for that.
  */
-function nextBatch(queue: readonly PreparedPayment[], schedule: Schedule, now: number): { batch: PreparedPayment[] } | { waitMs: number } {
-  const dueAt = (payment: PreparedPayment) => schedule.startedAt + payment.index * schedule.intervalMs;
+function nextBatch(
+  queue: readonly PreparedPayment[],
+  schedule: Schedule,
+  now: number,
+): { batch: PreparedPayment[] } | { waitMs: number } {
+  const dueAt = (payment: PreparedPayment) =>
+    schedule.startedAt + payment.index * schedule.intervalMs;
   const due = queue.filter((payment) => dueAt(payment) <= now).slice(0, schedule.batchSize);
   if (due.length === 0) return { waitMs: dueAt(queue[0]!) - now };
   const notYetDue = queue[due.length];
-  if (due.length === schedule.batchSize || notYetDue === undefined || now - dueAt(due[0]!) >= batchWaitMaxMs) return { batch: due };
+  if (
+    due.length === schedule.batchSize ||
+    notYetDue === undefined ||
+    now - dueAt(due[0]!) >= batchWaitMaxMs
+  )
+    return { batch: due };
   return { waitMs: Math.max(1, Math.min(dueAt(notYetDue), dueAt(due[0]!) + batchWaitMaxMs) - now) };
 }
 

@@ -1,7 +1,23 @@
 // The parties of a load run, made with the demo world's own steps (registry admin API, enrolment,
 // bound sessions, check-in, funding): one merchant with T terminals, P consumer accounts with one phone
 // each, every wallet funded and every phone's offline caps high enough for the whole run.
-import { type Endpoints, expectStatus, feeSchedule, fund, kafkaWaitMs, ledgerAdmin, mapConcurrently, newPhone, newTerminal, type OfflineLimit, type Phone, registryAdmin, type Terminal, uniqueId, waitUntil } from '@settle/demo';
+import {
+  type Endpoints,
+  expectStatus,
+  feeSchedule,
+  fund,
+  kafkaWaitMs,
+  ledgerAdmin,
+  mapConcurrently,
+  newPhone,
+  newTerminal,
+  type OfflineLimit,
+  type Phone,
+  registryAdmin,
+  type Terminal,
+  uniqueId,
+  waitUntil,
+} from '@settle/demo';
 
 /** Enrolments at once: each mostly waits on Kafka round trips (key activation, projections). */
 export const loadEnrolmentsInParallel = 4;
@@ -40,23 +56,80 @@ export interface LoadWorld {
 }
 
 /** Onboards the merchant (with the demo's fee schedule), the terminals and the phones; funds every wallet. The stack must run with {@link loadStackEnvOf}. */
-export async function onboardLoad(endpoints: Endpoints, options: LoadOnboarding): Promise<LoadWorld> {
+export async function onboardLoad(
+  endpoints: Endpoints,
+  options: LoadOnboarding,
+): Promise<LoadWorld> {
   const runId = uniqueId('load').slice(5);
   const merchantId = `mer_load_${runId}`;
-  expectStatus(await registryAdmin(endpoints, 'POST', '/admin/merchants', { merchantId, displayName: 'Load Café', categoryCode: '5814', settlementCurrency: 'EUR', timeZone: 'Europe/Zurich' }), 200, `onboard ${merchantId}`);
-  const accountIds = Array.from({ length: options.phones }, (_, index) => `acc_load_${runId}_${index + 1}`);
+  expectStatus(
+    await registryAdmin(endpoints, 'POST', '/admin/merchants', {
+      merchantId,
+      displayName: 'Load Café',
+      categoryCode: '5814',
+      settlementCurrency: 'EUR',
+      timeZone: 'Europe/Zurich',
+    }),
+    200,
+    `onboard ${merchantId}`,
+  );
+  const accountIds = Array.from(
+    { length: options.phones },
+    (_, index) => `acc_load_${runId}_${index + 1}`,
+  );
   for (const accountId of accountIds) {
-    expectStatus(await registryAdmin(endpoints, 'POST', '/admin/accounts', { accountId, holderDisplayName: `Load consumer ${accountId}`, currency: 'EUR' }), 200, `open ${accountId}`);
+    expectStatus(
+      await registryAdmin(endpoints, 'POST', '/admin/accounts', {
+        accountId,
+        holderDisplayName: `Load consumer ${accountId}`,
+        currency: 'EUR',
+      }),
+      200,
+      `open ${accountId}`,
+    );
   }
   const cumulativeMax = loadPerTransactionMax * BigInt(options.paymentsPerPhoneMax);
-  const limits: OfflineLimit[] = [{ currency: 'EUR', perTransactionMax: String(loadPerTransactionMax), cumulativeMax: String(cumulativeMax) }];
-  const terminals = await mapConcurrently(Array.from({ length: options.terminals }), loadEnrolmentsInParallel, () => newTerminal(endpoints, merchantId));
-  const phones = await mapConcurrently(accountIds, loadEnrolmentsInParallel, (accountId) => newPhone(endpoints, accountId, limits));
+  const limits: OfflineLimit[] = [
+    {
+      currency: 'EUR',
+      perTransactionMax: String(loadPerTransactionMax),
+      cumulativeMax: String(cumulativeMax),
+    },
+  ];
+  const terminals = await mapConcurrently(
+    Array.from({ length: options.terminals }),
+    loadEnrolmentsInParallel,
+    () => newTerminal(endpoints, merchantId),
+  );
+  const phones = await mapConcurrently(accountIds, loadEnrolmentsInParallel, (accountId) =>
+    newPhone(endpoints, accountId, limits),
+  );
 
   const funding = cumulativeMax + 10_000n;
-  await mapConcurrently(accountIds, loadEnrolmentsInParallel, (accountId) => fund(endpoints, accountId, funding));
-  await waitUntil(async () => (await ledgerAdmin(endpoints, 'GET', `/admin/accounts/payable_${merchantId}/balance`)).status === 200, kafkaWaitMs, 'the ledger knows the merchant');
-  const schedule = { basisPoints: feeSchedule.basisPoints, fixedMinorUnits: String(feeSchedule.fixedMinorUnits), effectiveFrom: null };
-  expectStatus(await ledgerAdmin(endpoints, 'POST', `/admin/merchants/${merchantId}/fee-schedules`, schedule), 201, 'fee schedule');
-  return { merchantId, terminals, phones, funded: new Map(accountIds.map((accountId) => [accountId, funding])) };
+  await mapConcurrently(accountIds, loadEnrolmentsInParallel, (accountId) =>
+    fund(endpoints, accountId, funding),
+  );
+  await waitUntil(
+    async () =>
+      (await ledgerAdmin(endpoints, 'GET', `/admin/accounts/payable_${merchantId}/balance`))
+        .status === 200,
+    kafkaWaitMs,
+    'the ledger knows the merchant',
+  );
+  const schedule = {
+    basisPoints: feeSchedule.basisPoints,
+    fixedMinorUnits: String(feeSchedule.fixedMinorUnits),
+    effectiveFrom: null,
+  };
+  expectStatus(
+    await ledgerAdmin(endpoints, 'POST', `/admin/merchants/${merchantId}/fee-schedules`, schedule),
+    201,
+    'fee schedule',
+  );
+  return {
+    merchantId,
+    terminals,
+    phones,
+    funded: new Map(accountIds.map((accountId) => [accountId, funding])),
+  };
 }

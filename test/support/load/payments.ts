@@ -33,22 +33,53 @@ export async function preparePayments(world: LoadWorld, count: number): Promise<
   const payments: PreparedPayment[] = [];
   for (let index = 0; index < count; index++) {
     const phone = world.phones[index % world.phones.length]!;
-    const terminal = world.terminals[(index + Math.floor(index / world.phones.length)) % world.terminals.length]!;
+    const terminal =
+      world.terminals[(index + Math.floor(index / world.phones.length)) % world.terminals.length]!;
     const amount = loadAmountOf(index);
     const accepted = await payWithoutSound(terminal, phone, amount);
-    payments.push({ index, transactionId: formatTransactionId(accepted.transactionId), bytes: accepted.offlineTransactionBytes, terminalId: terminal.terminalId, accountId: phone.accountId, amount, fee: feeOf(amount) });
+    payments.push({
+      index,
+      transactionId: formatTransactionId(accepted.transactionId),
+      bytes: accepted.offlineTransactionBytes,
+      terminalId: terminal.terminalId,
+      accountId: phone.accountId,
+      amount,
+      fee: feeOf(amount),
+    });
   }
   return payments;
 }
 
 /** A payment as the SDKs make it, the messages handed over directly: request, approval, countersignature. */
-export async function payWithoutSound(terminal: Terminal, phone: Phone, amount: bigint): Promise<AcceptedPayment> {
-  const created = terminal.pos.createRequest({ amount, currency: 'EUR', nonce: new Uint8Array(randomBytes(16)), nowMs: Date.now(), validityMs: requestValidityMs });
-  const presented = await phone.wallet.presentRequest({ requestBytes: created.requestBytes, terminalCredentialBytes: created.terminalCredentialBytes, nowMs: Date.now() });
+export async function payWithoutSound(
+  terminal: Terminal,
+  phone: Phone,
+  amount: bigint,
+): Promise<AcceptedPayment> {
+  const created = terminal.pos.createRequest({
+    amount,
+    currency: 'EUR',
+    nonce: new Uint8Array(randomBytes(16)),
+    nowMs: Date.now(),
+    validityMs: requestValidityMs,
+  });
+  const presented = await phone.wallet.presentRequest({
+    requestBytes: created.requestBytes,
+    terminalCredentialBytes: created.terminalCredentialBytes,
+    nowMs: Date.now(),
+  });
   if (!presented.ok) throw new Error(`the phone refused the request: ${presented.code}`);
-  const approved = await phone.wallet.approve(presented.value, { nowMs: Date.now(), prompt: approvalPrompt });
+  const approved = await phone.wallet.approve(presented.value, {
+    nowMs: Date.now(),
+    prompt: approvalPrompt,
+  });
   if (!approved.ok) throw new Error(`the phone did not approve: ${approved.code}`);
-  const accepted = await terminal.pos.acceptAuthorization({ requestBytes: created.requestBytes, authorizationBytes: approved.value.authorizationBytes, deviceCredentialBytes: approved.value.deviceCredentialBytes, nowMs: Date.now() });
+  const accepted = await terminal.pos.acceptAuthorization({
+    requestBytes: created.requestBytes,
+    authorizationBytes: approved.value.authorizationBytes,
+    deviceCredentialBytes: approved.value.deviceCredentialBytes,
+    nowMs: Date.now(),
+  });
   if (!accepted.ok) throw new Error(`the terminal refused the payment: ${accepted.code}`);
   return accepted.value;
 }
@@ -57,9 +88,15 @@ export async function payWithoutSound(terminal: Terminal, phone: Phone, amount: 
  * What each ledger account should hold once `settled` payments settled: every wallet its funding less
  * its payments, the merchant's payable the amounts less fees, the fee revenue the fees.
  */
-export function referenceBalances(world: LoadWorld, settled: readonly PreparedPayment[]): ReferenceBalances {
-  const balances = new Map<string, bigint>([...world.funded].map(([accountId, funding]) => [`wallet_${accountId}`, funding]));
-  const add = (accountId: string, amount: bigint) => balances.set(accountId, (balances.get(accountId) ?? 0n) + amount);
+export function referenceBalances(
+  world: LoadWorld,
+  settled: readonly PreparedPayment[],
+): ReferenceBalances {
+  const balances = new Map<string, bigint>(
+    [...world.funded].map(([accountId, funding]) => [`wallet_${accountId}`, funding]),
+  );
+  const add = (accountId: string, amount: bigint) =>
+    balances.set(accountId, (balances.get(accountId) ?? 0n) + amount);
   for (const payment of settled) {
     add(`wallet_${payment.accountId}`, -payment.amount);
     add(`payable_${world.merchantId}`, payment.amount - payment.fee);

@@ -9,7 +9,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 
 /** The verifier's states after which nothing changes. */
-export const finalVerifierStatuses: readonly string[] = ['settled', 'rejected', 'settlement-failed'];
+export const finalVerifierStatuses: readonly string[] = [
+  'settled',
+  'rejected',
+  'settlement-failed',
+];
 /** How often {@link waitUntilFinal} reads the verifier's database. */
 export const finalPollMs = 500;
 
@@ -43,16 +47,27 @@ export interface LoadOutcome {
 
 /** Reads the outcome of a run from the stack's databases, its ledger and its Kafka. */
 export async function readOutcome(stack: ServiceStack): Promise<LoadOutcome> {
-  const [transactions, ledger, chain, deadLetters] = await Promise.all([readVerifierTransactions(stack), readLedger(stack), verifyChains(stack), countDeadLetters(stack)]);
+  const [transactions, ledger, chain, deadLetters] = await Promise.all([
+    readVerifierTransactions(stack),
+    readLedger(stack),
+    verifyChains(stack),
+    countDeadLetters(stack),
+  ]);
   return { transactions, ...ledger, chain, deadLetters };
 }
 
 /** Waits until every id in `transactionIds` is final at the verifier (or `timeoutMs` passed); returns those that are not. */
-export async function waitUntilFinal(stack: ServiceStack, transactionIds: readonly string[], timeoutMs: number): Promise<string[]> {
+export async function waitUntilFinal(
+  stack: ServiceStack,
+  transactionIds: readonly string[],
+  timeoutMs: number,
+): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const transactions = await readVerifierTransactions(stack);
-    const pending = transactionIds.filter((id) => !finalVerifierStatuses.includes(transactions.get(id)?.status ?? 'unknown'));
+    const pending = transactionIds.filter(
+      (id) => !finalVerifierStatuses.includes(transactions.get(id)?.status ?? 'unknown'),
+    );
     if (pending.length === 0 || Date.now() > deadline) return pending;
     await sleep(finalPollMs);
   }
@@ -69,23 +84,56 @@ export function uploadToSettledMs(outcome: LoadOutcome): number[] {
 /** The `p`-th percentile (0–100, nearest rank) of ascending `values`; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
-  return values[Math.min(values.length - 1, Math.max(0, Math.ceil((p / 100) * values.length) - 1))]!;
+  return values[
+    Math.min(values.length - 1, Math.max(0, Math.ceil((p / 100) * values.length) - 1))
+  ]!;
 }
 
-export async function readVerifierTransactions(stack: ServiceStack): Promise<Map<string, TransactionOutcome>> {
-  const rows = await query<{ transaction_id: string; status: string; reason_code: string | null; uploaded_at: Date; decided_at: Date | null; settled_at: Date | null }>(
+export async function readVerifierTransactions(
+  stack: ServiceStack,
+): Promise<Map<string, TransactionOutcome>> {
+  const rows = await query<{
+    transaction_id: string;
+    status: string;
+    reason_code: string | null;
+    uploaded_at: Date;
+    decided_at: Date | null;
+    settled_at: Date | null;
+  }>(
     stack.services.verifier.databaseUrl,
     'SELECT transaction_id, status, reason_code, uploaded_at, decided_at, settled_at FROM verifier_transactions',
   );
-  return new Map(rows.map((row) => [row.transaction_id, { status: row.status, reasonCode: row.reason_code, uploadedAt: row.uploaded_at, decidedAt: row.decided_at, settledAt: row.settled_at }]));
+  return new Map(
+    rows.map((row) => [
+      row.transaction_id,
+      {
+        status: row.status,
+        reasonCode: row.reason_code,
+        uploadedAt: row.uploaded_at,
+        decidedAt: row.decided_at,
+        settledAt: row.settled_at,
+      },
+    ]),
+  );
 }
 
-async function readLedger(stack: ServiceStack): Promise<Pick<LoadOutcome, 'paymentEntries' | 'ledgerOutcomes' | 'balances'>> {
+async function readLedger(
+  stack: ServiceStack,
+): Promise<Pick<LoadOutcome, 'paymentEntries' | 'ledgerOutcomes' | 'balances'>> {
   const url = stack.services.ledger.databaseUrl;
   const [entries, outcomes, balances] = await Promise.all([
-    query<{ transaction_id: string; n: number }>(url, "SELECT transaction_id, count(*)::int AS n FROM ledger_entries WHERE kind = 'payment' GROUP BY transaction_id"),
-    query<{ transaction_id: string; status: string }>(url, 'SELECT transaction_id, status FROM ledger_settlements'),
-    query<{ account_id: string; balance: string }>(url, 'SELECT account_id, sum(credits - debits)::text AS balance FROM ledger_balances GROUP BY account_id'),
+    query<{ transaction_id: string; n: number }>(
+      url,
+      "SELECT transaction_id, count(*)::int AS n FROM ledger_entries WHERE kind = 'payment' GROUP BY transaction_id",
+    ),
+    query<{ transaction_id: string; status: string }>(
+      url,
+      'SELECT transaction_id, status FROM ledger_settlements',
+    ),
+    query<{ account_id: string; balance: string }>(
+      url,
+      'SELECT account_id, sum(credits - debits)::text AS balance FROM ledger_balances GROUP BY account_id',
+    ),
   ]);
   return {
     paymentEntries: new Map(entries.map((row) => [row.transaction_id, row.n])),
@@ -95,13 +143,25 @@ async function readLedger(stack: ServiceStack): Promise<Pick<LoadOutcome, 'payme
 }
 
 async function verifyChains(stack: ServiceStack): Promise<ChainCheck> {
-  const report = expectStatus(await ledgerAdmin(stack.endpoints, 'POST', '/admin/journal/verify-chain'), 200, 'verify the journal chains').body;
-  return { ok: report['ok'] === true, entriesVerified: Number(report['entriesVerified']), brokenPartitions: Number(report['brokenPartitions']) };
+  const report = expectStatus(
+    await ledgerAdmin(stack.endpoints, 'POST', '/admin/journal/verify-chain'),
+    200,
+    'verify the journal chains',
+  ).body;
+  return {
+    ok: report['ok'] === true,
+    entriesVerified: Number(report['entriesVerified']),
+    brokenPartitions: Number(report['brokenPartitions']),
+  };
 }
 
 /** Messages each service's dead-letter topic holds: high watermark − low watermark over its partitions. */
 async function countDeadLetters(stack: ServiceStack): Promise<Record<string, number>> {
-  const admin = new Kafka({ clientId: 'load-outcome', brokers: stack.kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'load-outcome',
+    brokers: stack.kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
@@ -109,7 +169,10 @@ async function countDeadLetters(stack: ServiceStack): Promise<Record<string, num
     for (const service of serviceNames) {
       const topic = `${stack.topicPrefix}${deadLetterTopicOf(service)}`;
       const offsets = existing.has(topic) ? await admin.fetchTopicOffsets(topic) : [];
-      counts[topic] = offsets.reduce((sum, partition) => sum + Number(partition.high) - Number(partition.low), 0);
+      counts[topic] = offsets.reduce(
+        (sum, partition) => sum + Number(partition.high) - Number(partition.low),
+        0,
+      );
     }
     return counts;
   } finally {
@@ -117,7 +180,10 @@ async function countDeadLetters(stack: ServiceStack): Promise<Record<string, num
   }
 }
 
-async function query<TRow extends Record<string, unknown>>(url: string, sql: string): Promise<TRow[]> {
+async function query<TRow extends Record<string, unknown>>(
+  url: string,
+  sql: string,
+): Promise<TRow[]> {
   const pool = new Pool({ connectionString: url, max: 1 });
   try {
     return (await pool.query<TRow>(sql)).rows;

@@ -21,7 +21,12 @@ export interface OwnKafka {
 
 export async function startOwnKafka(): Promise<OwnKafka> {
   const directory = mkdtempSync(join(tmpdir(), 'settle-own-kafka-'));
-  const settings = { directory, port: await kafkaLocal.freePort(), controllerPort: await kafkaLocal.freePort(), tunedForTests: true };
+  const settings = {
+    directory,
+    port: await kafkaLocal.freePort(),
+    controllerPort: await kafkaLocal.freePort(),
+    tunedForTests: true,
+  };
   try {
     await kafkaLocal.startKafka({ ...settings, fresh: true });
   } catch (error) {

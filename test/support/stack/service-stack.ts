@@ -28,7 +28,11 @@ export const serviceStopGraceMs = 15_000;
 export const serviceOutputLinesMax = 200;
 
 /** Accepts software keys without evidence (format `none`): the demo world's `noAttestation` enrols with it. */
-export const developmentAttestationPolicy = JSON.stringify({ development: true, android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] }, terminal: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
+export const developmentAttestationPolicy = JSON.stringify({
+  development: true,
+  android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] },
+  terminal: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] },
+});
 
 export interface ServiceStackOptions {
   /** The broker(s) every service uses. */
@@ -97,27 +101,67 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
       LOG_LEVEL: 'info',
       ...options.env,
     };
-    const tls = (name: ServiceName) => ({ SETTLE_HTTP_TLS_CERT_FILE: join(pki.directory, `${name}.crt`), SETTLE_HTTP_TLS_KEY_FILE: join(pki.directory, `${name}.key`) });
+    const tls = (name: ServiceName) => ({
+      SETTLE_HTTP_TLS_CERT_FILE: join(pki.directory, `${name}.crt`),
+      SETTLE_HTTP_TLS_KEY_FILE: join(pki.directory, `${name}.key`),
+    });
     const start = async (name: ServiceName, env: NodeJS.ProcessEnv) => {
-      const logFile = options.logDirectory === undefined ? undefined : join(options.logDirectory, `${name}.log`);
-      const service = await ChildService.create(name, options.databasePrefix ?? 'stack', { ...common, ...env, ...options.envOf?.[name] }, logFile);
+      const logFile =
+        options.logDirectory === undefined ? undefined : join(options.logDirectory, `${name}.log`);
+      const service = await ChildService.create(
+        name,
+        options.databasePrefix ?? 'stack',
+        { ...common, ...env, ...options.envOf?.[name] },
+        logFile,
+      );
       started.push(service);
       await service.start();
       return service;
     };
-    const issuer = await start('token-issuer', { ...tls('token-issuer'), SETTLE_KEY_CUSTODY_FILE: pki.keyCustody, SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE: '1000', SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE: '100000' });
-    const endpointOf = (service: ChildService): TlsEndpoint => ({ host: '127.0.0.1', port: service.port, servername: 'localhost', ca: caPem });
+    const issuer = await start('token-issuer', {
+      ...tls('token-issuer'),
+      SETTLE_KEY_CUSTODY_FILE: pki.keyCustody,
+      SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE: '1000',
+      SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE: '100000',
+    });
+    const endpointOf = (service: ChildService): TlsEndpoint => ({
+      host: '127.0.0.1',
+      port: service.port,
+      servername: 'localhost',
+      ca: caPem,
+    });
     const jwks = await httpsJsonCall(endpointOf(issuer), caPem, 'GET', '/.well-known/jwks.json');
     if (jwks.status !== 200) throw new Error(`the token issuer's JWKS: HTTP ${jwks.status}`);
-    const guard = { SETTLE_AUTH_MODE: 'token-binding', SETTLE_AUTH_JWKS: JSON.stringify(jwks.body) };
+    const guard = {
+      SETTLE_AUTH_MODE: 'token-binding',
+      SETTLE_AUTH_JWKS: JSON.stringify(jwks.body),
+    };
     const [registry, verifier, ledger] = await Promise.all([
       // The stack's devices enrol software keys (format none, development policy): let them pay offline.
-      start('registry', { ...guard, ...tls('registry'), SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'registry-key-custody.json'), SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: 'strongbox,tee,secure-enclave,software' }),
-      start('verifier', { ...guard, ...tls('verifier'), SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'verifier-key-custody.json'), SETTLE_VERIFIER_ATTESTATION_POLICY: developmentAttestationPolicy, SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off' }),
+      start('registry', {
+        ...guard,
+        ...tls('registry'),
+        SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'registry-key-custody.json'),
+        SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS: 'strongbox,tee,secure-enclave,software',
+      }),
+      start('verifier', {
+        ...guard,
+        ...tls('verifier'),
+        SETTLE_KEY_CUSTODY_FILE: join(pki.directory, 'verifier-key-custody.json'),
+        SETTLE_VERIFIER_ATTESTATION_POLICY: developmentAttestationPolicy,
+        SETTLE_VERIFIER_ANDROID_REVOCATION_LIST_URL: 'off',
+      }),
       start('ledger', {}),
     ]);
     return {
-      endpoints: { issuer: endpointOf(issuer), registry: endpointOf(registry), verifier: endpointOf(verifier), ledgerUrl: ledger.url, caPem, adminAuthorization: adminAuthorization() },
+      endpoints: {
+        issuer: endpointOf(issuer),
+        registry: endpointOf(registry),
+        verifier: endpointOf(verifier),
+        ledgerUrl: ledger.url,
+        caPem,
+        adminAuthorization: adminAuthorization(),
+      },
       services: { 'token-issuer': issuer, registry, verifier, ledger },
       topicPrefix,
       kafkaBrokers: options.kafkaBrokers,
@@ -146,9 +190,23 @@ class ChildService implements ServiceProcess {
     private readonly logFile: string | undefined,
   ) {}
 
-  static async create(name: ServiceName, databasePrefix: string, env: NodeJS.ProcessEnv, logFile: string | undefined): Promise<ChildService> {
-    const database = await createTestDatabase(`settle_${databasePrefix}_${name.replaceAll('-', '_')}`);
-    return new ChildService(name, database, await kafkaLocal.freePort(), await kafkaLocal.freePort(), env, logFile);
+  static async create(
+    name: ServiceName,
+    databasePrefix: string,
+    env: NodeJS.ProcessEnv,
+    logFile: string | undefined,
+  ): Promise<ChildService> {
+    const database = await createTestDatabase(
+      `settle_${databasePrefix}_${name.replaceAll('-', '_')}`,
+    );
+    return new ChildService(
+      name,
+      database,
+      await kafkaLocal.freePort(),
+      await kafkaLocal.freePort(),
+      env,
+      logFile,
+    );
   }
 
   /** The URL of its "listening" line (https for the three TLS services, http for the ledger). */
@@ -174,7 +232,9 @@ class ChildService implements ServiceProcess {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   /**
@@ -182,22 +242,45 @@ class ChildService implements ServiceProcess {
    * The test run's own SETTLE_ variables are not passed on (a service refuses variables it does not know).
    */
   async start(): Promise<void> {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([variable]) => !variable.startsWith('SETTLE_')));
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([variable]) => !variable.startsWith('SETTLE_')),
+    );
     const root = join(__dirname, '../../..');
     // STACK_CPU_PROF_DIR: each service writes a V8 CPU profile there when it exits (bench/tools/profile-summary.mjs).
-    const profiling = process.env.STACK_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.STACK_CPU_PROF_DIR] : [];
-    const child = spawn(process.execPath, [...profiling, '-r', '@swc-node/register', join(root, `apps/${this.name}/src/main.ts`)], {
-      cwd: root,
-      env: { ...inherited, ...this.env, DATABASE_URL: this.database.url, SETTLE_HTTP_PORT: String(this.port), SETTLE_METRICS_PORT: String(this.metricsPort) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const profiling = process.env.STACK_CPU_PROF_DIR
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.STACK_CPU_PROF_DIR]
+      : [];
+    const child = spawn(
+      process.execPath,
+      [...profiling, '-r', '@swc-node/register', join(root, `apps/${this.name}/src/main.ts`)],
+      {
+        cwd: root,
+        env: {
+          ...inherited,
+          ...this.env,
+          DATABASE_URL: this.database.url,
+          SETTLE_HTTP_PORT: String(this.port),
+          SETTLE_METRICS_PORT: String(this.metricsPort),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     this.stopping = false;
     child.once('exit', (code, signal) => {
-      if (!this.stopping) this.unexpectedExits.push({ at: new Date(), codeOrSignal: String(code ?? signal) });
+      if (!this.stopping)
+        this.unexpectedExits.push({ at: new Date(), codeOrSignal: String(code ?? signal) });
     });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not start within ${serviceStartMs} ms:\n${this.lastLines()}`)), serviceStartMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `${this.name} did not start within ${serviceStartMs} ms:\n${this.lastLines()}`,
+            ),
+          ),
+        serviceStartMs,
+      );
       let listening = false;
       const onLine = (line: string) => {
         this.output.push(line);
@@ -255,7 +338,9 @@ function listeningUrlOf(line: string, name: ServiceName): string | undefined {
   if (!line.startsWith('{') || !line.includes('listening')) return undefined;
   try {
     const record = JSON.parse(line) as { msg?: unknown; url?: unknown };
-    return record.msg === `${name} listening` && typeof record.url === 'string' ? record.url : undefined;
+    return record.msg === `${name} listening` && typeof record.url === 'string'
+      ? record.url
+      : undefined;
   } catch {
     return undefined;
   }

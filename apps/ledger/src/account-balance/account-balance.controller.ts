@@ -15,12 +15,30 @@ export class AccountBalanceController {
 
   @Get('accounts/:accountId/balance')
   @AdminOnly('ledger.admin.balance')
-  @ApiOperation({ summary: 'An account’s balance on its normal side, now or as of a time (?asOf=RFC 3339).' })
+  @ApiOperation({
+    summary: 'An account’s balance on its normal side, now or as of a time (?asOf=RFC 3339).',
+  })
   async balance(
     @Param('accountId', new JsonSchemaValidationPipe(identifier)) accountId: string,
-    @Query(new JsonSchemaValidationPipe<{ asOf?: string }>({ type: 'object', additionalProperties: false, properties: { asOf: timestamp } })) query: { asOf?: string },
-  ): Promise<{ accountId: string; type: AccountType; currency: string; balance: string; asOf: string | null }> {
-    const { rows: accounts } = await this.pool.query<{ type: AccountType; currency: string }>('SELECT type, currency FROM ledger_accounts WHERE account_id = $1', [accountId]);
+    @Query(
+      new JsonSchemaValidationPipe<{ asOf?: string }>({
+        type: 'object',
+        additionalProperties: false,
+        properties: { asOf: timestamp },
+      }),
+    )
+    query: { asOf?: string },
+  ): Promise<{
+    accountId: string;
+    type: AccountType;
+    currency: string;
+    balance: string;
+    asOf: string | null;
+  }> {
+    const { rows: accounts } = await this.pool.query<{ type: AccountType; currency: string }>(
+      'SELECT type, currency FROM ledger_accounts WHERE account_id = $1',
+      [accountId],
+    );
     const account = accounts[0];
     if (!account) throw notFound(`Account ${accountId}`, 'accountId');
     const { rows } = query.asOf
@@ -28,7 +46,16 @@ export class AccountBalanceController {
           `SELECT sum(CASE side WHEN 'debit' THEN amount ELSE -amount END)::text AS net FROM ledger_postings WHERE account_id = $1 AND posted_at <= $2::timestamptz`,
           [accountId, query.asOf],
         )
-      : await this.pool.query<{ net: string | null }>('SELECT sum(debits - credits)::text AS net FROM ledger_balances WHERE account_id = $1', [accountId]);
-    return { accountId, type: account.type, currency: account.currency, balance: normalBalance(account.type, BigInt(rows[0]?.net ?? '0')).toString(), asOf: query.asOf ?? null };
+      : await this.pool.query<{ net: string | null }>(
+          'SELECT sum(debits - credits)::text AS net FROM ledger_balances WHERE account_id = $1',
+          [accountId],
+        );
+    return {
+      accountId,
+      type: account.type,
+      currency: account.currency,
+      balance: normalBalance(account.type, BigInt(rows[0]?.net ?? '0')).toString(),
+      asOf: query.asOf ?? null,
+    };
   }
 }

@@ -24,12 +24,26 @@ export interface Causation {
 
 const producer = 'ledger';
 
-function envelopeOf<TType extends string, TPayload>(definition: Parameters<typeof createEnvelope<TType, TPayload>>[0]['definition'], payload: TPayload, cause: Causation): EventEnvelope {
+function envelopeOf<TType extends string, TPayload>(
+  definition: Parameters<typeof createEnvelope<TType, TPayload>>[0]['definition'],
+  payload: TPayload,
+  cause: Causation,
+): EventEnvelope {
   return createEnvelope({ definition, payload, eventId: randomUUID(), producer, ...cause });
 }
 
-function postingsOf(entry: PostedEntry): Array<{ accountId: string; side: PostedEntry['postings'][number]['side']; amount: string; currency: string }> {
-  return entry.postings.map((posting) => ({ accountId: posting.accountId, side: posting.side, amount: posting.amount.toString(), currency: posting.currency }));
+function postingsOf(entry: PostedEntry): Array<{
+  accountId: string;
+  side: PostedEntry['postings'][number]['side'];
+  amount: string;
+  currency: string;
+}> {
+  return entry.postings.map((posting) => ({
+    accountId: posting.accountId,
+    side: posting.side,
+    amount: posting.amount.toString(),
+    currency: posting.currency,
+  }));
 }
 
 /** ledger.entry-posted: every entry but a payment's (a payment's travels in payment.settled v2). */
@@ -59,13 +73,28 @@ export function entryPostedEvent(entry: PostedEntry, cause: Causation): EventEnv
  * entry is not published a second time as ledger.entry-posted.
  */
 export function paymentSettledEvent(
-  settled: { transactionId: string; consumerAccountId: string; merchantId: string; amount: bigint; fee: bigint; merchantAmount: bigint; currency: string },
+  settled: {
+    transactionId: string;
+    consumerAccountId: string;
+    merchantId: string;
+    amount: bigint;
+    fee: bigint;
+    merchantAmount: bigint;
+    currency: string;
+  },
   entry: PostedEntry,
   cause: Causation,
 ): EventEnvelope {
   // What the rebuild leaves out of the event because the event says it already (docs/events.md).
-  assert(entry.kind === 'payment' && entry.originalEntryId === null, 'payment.settled carries a payment entry');
-  assert(entry.transactionId === settled.transactionId && entry.partitionKey === settled.consumerAccountId, 'the entry is this payment’s, on its wallet’s chain');
+  assert(
+    entry.kind === 'payment' && entry.originalEntryId === null,
+    'payment.settled carries a payment entry',
+  );
+  assert(
+    entry.transactionId === settled.transactionId &&
+      entry.partitionKey === settled.consumerAccountId,
+    'the entry is this payment’s, on its wallet’s chain',
+  );
   return envelopeOf(
     paymentSettledV2,
     {
@@ -106,7 +135,12 @@ export function entryOfSettledPayment(payload: PaymentSettledV2): PostedEntry | 
     partitionKey: payload.consumerAccountId,
     transactionId: payload.transactionId,
     originalEntryId: null,
-    postings: payload.entry.postings.map((posting) => ({ accountId: posting.accountId, side: posting.side, amount: BigInt(posting.amount), currency: posting.currency })),
+    postings: payload.entry.postings.map((posting) => ({
+      accountId: posting.accountId,
+      side: posting.side,
+      amount: BigInt(posting.amount),
+      currency: posting.currency,
+    })),
     feeScheduleVersion: payload.entry.feeScheduleVersion,
     postedAt: payload.entry.postedAt,
     partition: payload.entry.partition,
@@ -117,24 +151,61 @@ export function entryOfSettledPayment(payload: PaymentSettledV2): PostedEntry | 
 }
 
 export function settlementFailedEvent(
-  failed: { transactionId: string; consumerAccountId: string; merchantId: string; reasonCode: SettlementFailureReasonCode },
+  failed: {
+    transactionId: string;
+    consumerAccountId: string;
+    merchantId: string;
+    reasonCode: SettlementFailureReasonCode;
+  },
   cause: Causation,
 ): EventEnvelope {
   return envelopeOf(
     paymentSettlementFailedV1,
-    { transactionId: failed.transactionId, consumerAccountId: failed.consumerAccountId, merchantId: failed.merchantId, reasonCode: failed.reasonCode, failedAt: cause.occurredAt },
+    {
+      transactionId: failed.transactionId,
+      consumerAccountId: failed.consumerAccountId,
+      merchantId: failed.merchantId,
+      reasonCode: failed.reasonCode,
+      failedAt: cause.occurredAt,
+    },
     cause,
   );
 }
 
 /** account.overdrawn or account.back-in-funds for a wallet whose balance crossed zero; none otherwise. */
-export function overdraftEvents(transition: OverdraftTransition, wallet: { consumerAccountId: string; balance: bigint; currency: string }, cause: Causation): EventEnvelope[] {
+export function overdraftEvents(
+  transition: OverdraftTransition,
+  wallet: { consumerAccountId: string; balance: bigint; currency: string },
+  cause: Causation,
+): EventEnvelope[] {
   switch (transition) {
     case 'none':
       return [];
     case 'overdrawn':
-      return [envelopeOf(accountOverdrawnV1, { accountId: wallet.consumerAccountId, balance: wallet.balance.toString(), currency: wallet.currency, overdrawnAt: cause.occurredAt }, cause)];
+      return [
+        envelopeOf(
+          accountOverdrawnV1,
+          {
+            accountId: wallet.consumerAccountId,
+            balance: wallet.balance.toString(),
+            currency: wallet.currency,
+            overdrawnAt: cause.occurredAt,
+          },
+          cause,
+        ),
+      ];
     case 'back-in-funds':
-      return [envelopeOf(accountBackInFundsV1, { accountId: wallet.consumerAccountId, balance: wallet.balance.toString(), currency: wallet.currency, restoredAt: cause.occurredAt }, cause)];
+      return [
+        envelopeOf(
+          accountBackInFundsV1,
+          {
+            accountId: wallet.consumerAccountId,
+            balance: wallet.balance.toString(),
+            currency: wallet.currency,
+            restoredAt: cause.occurredAt,
+          },
+          cause,
+        ),
+      ];
   }
 }

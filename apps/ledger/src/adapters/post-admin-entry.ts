@@ -20,7 +20,11 @@ export async function postAdminEntry(
     readonly head: ChainHead | undefined;
     readonly draft: EntryDraft;
     readonly overdraft: OverdraftTransition;
-    readonly wallet: { readonly consumerAccountId: string; readonly balance: bigint; readonly currency: string };
+    readonly wallet: {
+      readonly consumerAccountId: string;
+      readonly balance: bigint;
+      readonly currency: string;
+    };
     readonly requestId: string | null;
     readonly now: string;
   },
@@ -29,8 +33,15 @@ export async function postAdminEntry(
   const { entry } = appendToChain(posting.head, posting.draft);
   await appendEntries(sql, [entry]);
   const { requestId } = posting;
-  const cause = { correlationId: randomUUID(), causationId: requestId !== null && isUuid(requestId) ? requestId : null, occurredAt: posting.now };
-  await outbox.append(sql, [entryPostedEvent(entry, cause), ...overdraftEvents(posting.overdraft, posting.wallet, cause)]);
+  const cause = {
+    correlationId: randomUUID(),
+    causationId: requestId !== null && isUuid(requestId) ? requestId : null,
+    occurredAt: posting.now,
+  };
+  await outbox.append(sql, [
+    entryPostedEvent(entry, cause),
+    ...overdraftEvents(posting.overdraft, posting.wallet, cause),
+  ]);
 }
 
 function isUuid(value: string): boolean {

@@ -10,4 +10,8 @@ export const currency = { type: 'string', pattern: '^[A-Z]{3}$' } as const;
 
 // The format (ajv-formats, full mode) refuses what only matches the pattern (2026-13-45T…), which
 // PostgreSQL would answer with an error — a 500 — instead of a field problem.
-export const timestamp = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$', format: 'date-time' } as const;
+export const timestamp = {
+  type: 'string',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$',
+  format: 'date-time',
+} as const;

@@ -1,8 +1,27 @@
 import { Controller, HttpCode, HttpStatus, Inject, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, JsonSchemaValidationPipe, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
-import { createKafkajsPort, kafkaTlsOptions, withConnection, type MessagingSettings, type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { rebuildAndCompare, type RebuildReport, verifyJournalChains, type VerifyChainReport } from './check-journal';
+import {
+  AdminOnly,
+  JsonSchemaValidationPipe,
+  type Logger,
+  PLATFORM_LOGGER,
+  SERVICE_CONFIG,
+  SQL_POOL,
+} from '@settle/platform';
+import {
+  createKafkajsPort,
+  kafkaTlsOptions,
+  withConnection,
+  type MessagingSettings,
+  type SqlExecutor,
+  type SqlPool,
+} from '@settle/messaging';
+import {
+  rebuildAndCompare,
+  type RebuildReport,
+  verifyJournalChains,
+  type VerifyChainReport,
+} from './check-journal';
 import { rebuildFromTopicAndCompare, type RebuildFromTopicReport } from './rebuild-from-topic';
 
 /**
@@ -22,7 +41,10 @@ export class CheckJournalController {
   @Post('verify-chain')
   @HttpCode(HttpStatus.OK)
   @AdminOnly('ledger.admin.journal.verify-chain')
-  @ApiOperation({ summary: 'Walks every partition’s hash chain from genesis and reports each broken partition’s first broken link.' })
+  @ApiOperation({
+    summary:
+      'Walks every partition’s hash chain from genesis and reports each broken partition’s first broken link.',
+  })
   verifyChain(): Promise<VerifyChainReport> {
     return this.inSnapshot(verifyJournalChains);
   }
@@ -30,7 +52,10 @@ export class CheckJournalController {
   @Post('rebuild')
   @HttpCode(HttpStatus.OK)
   @AdminOnly('ledger.admin.journal.rebuild', { role: 'maker' })
-  @ApiOperation({ summary: 'Rebuilds chain heads and sub-balances from the journal into a fresh projection and compares them with the live ones.' })
+  @ApiOperation({
+    summary:
+      'Rebuilds chain heads and sub-balances from the journal into a fresh projection and compares them with the live ones.',
+  })
   rebuild(): Promise<RebuildReport> {
     return this.inSnapshot(rebuildAndCompare);
   }
@@ -43,11 +68,27 @@ export class CheckJournalController {
       'Reads the registry topics, ledger.entries.v1 and payments.verified.v1 from the earliest offset (own consumer group, no commits), applies them into empty tables of a scratch schema and compares them with the live ones.',
   })
   async rebuildFromTopic(
-    @Query(new JsonSchemaValidationPipe<{ keepSchema?: 'true' | 'false' }>({ type: 'object', additionalProperties: false, properties: { keepSchema: { enum: ['true', 'false'] } } }))
-    query: { keepSchema?: 'true' | 'false' },
+    @Query(
+      new JsonSchemaValidationPipe<{ keepSchema?: 'true' | 'false' }>({
+        type: 'object',
+        additionalProperties: false,
+        properties: { keepSchema: { enum: ['true', 'false'] } },
+      }),
+    )
+    query: {
+      keepSchema?: 'true' | 'false';
+    },
   ): Promise<RebuildFromTopicReport> {
-    const kafka = createKafkajsPort({ clientId: 'ledger-rebuild', brokers: this.config.KAFKA_BROKERS.split(','), logger: this.logger, ssl: kafkaTlsOptions(this.config) });
-    return rebuildFromTopicAndCompare(this.pool, kafka, { topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX, keepSchema: query.keepSchema === 'true' });
+    const kafka = createKafkajsPort({
+      clientId: 'ledger-rebuild',
+      brokers: this.config.KAFKA_BROKERS.split(','),
+      logger: this.logger,
+      ssl: kafkaTlsOptions(this.config),
+    });
+    return rebuildFromTopicAndCompare(this.pool, kafka, {
+      topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX,
+      keepSchema: query.keepSchema === 'true',
+    });
   }
 
   private inSnapshot<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T> {

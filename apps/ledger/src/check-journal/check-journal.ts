@@ -1,7 +1,14 @@
 import { type SqlExecutor } from '@settle/messaging';
 import { assert } from '../domain/assert';
 import { type Posting, type PostedEntry } from '../domain/entry';
-import { type ChainBreak, type ChainHead, genesisHash, genesisHead, ledgerPartitionCount, verifyChain } from '../domain/hash-chain';
+import {
+  type ChainBreak,
+  type ChainHead,
+  genesisHash,
+  genesisHead,
+  ledgerPartitionCount,
+  verifyChain,
+} from '../domain/hash-chain';
 import { canonicalPostingSql, entryHashSql } from './canonical-encoding-sql';
 
 /** Entries read per query while walking the journal (keyset pages in (partition, sequence) order). */
@@ -36,12 +43,22 @@ export interface RebuildReport {
   readonly chain: VerifyChainReport;
   readonly headMismatches: ReadonlyArray<{ partition: number; live: HeadView; rebuilt: HeadView }>;
   readonly headMismatchCount: number;
-  readonly balanceMismatches: ReadonlyArray<{ accountId: string; partition: number; live: { debits: string; credits: string }; rebuilt: { debits: string; credits: string } }>;
+  readonly balanceMismatches: ReadonlyArray<{
+    accountId: string;
+    partition: number;
+    live: { debits: string; credits: string };
+    rebuilt: { debits: string; credits: string };
+  }>;
   readonly balanceMismatchCount: number;
   /** Accounts whose postings are in more than one currency: none in a sound ledger. */
   readonly accountsWithSeveralCurrencies: number;
   /** Debits and credits per currency over every posting: equal in a sound ledger. */
-  readonly trialBalance: ReadonlyArray<{ currency: string; debits: string; credits: string; balanced: boolean }>;
+  readonly trialBalance: ReadonlyArray<{
+    currency: string;
+    debits: string;
+    credits: string;
+    balanced: boolean;
+  }>;
 }
 
 interface EntryRow extends Record<string, unknown> {
@@ -69,7 +86,12 @@ const toEntry = (row: EntryRow): PostedEntry => ({
   idempotencyKey: row.idempotency_key,
   transactionId: row.transaction_id,
   originalEntryId: row.original_entry_id,
-  postings: row.postings.map(([accountId, side, amount, currency]) => ({ accountId, side, amount: BigInt(amount), currency })),
+  postings: row.postings.map(([accountId, side, amount, currency]) => ({
+    accountId,
+    side,
+    amount: BigInt(amount),
+    currency,
+  })),
   feeScheduleVersion: row.fee_schedule_version,
   postedAt: row.posted_at.toISOString(),
   previousHash: row.previous_hash,
@@ -81,7 +103,10 @@ const toEntry = (row: EntryRow): PostedEntry => ({
  * and hands each entry that verifies to `onVerified`. A partition stops at its first broken link.
  * Run it in a REPEATABLE READ transaction so the walk sees one snapshot while writers continue.
  */
-async function walkJournal(sql: SqlExecutor, onVerified: (entry: PostedEntry) => void): Promise<VerifyChainReport> {
+async function walkJournal(
+  sql: SqlExecutor,
+  onVerified: (entry: PostedEntry) => void,
+): Promise<VerifyChainReport> {
   const heads = new Map<number, ChainHead>();
   const breaks = new Map<number, PartitionBreak>();
   let entriesVerified = 0;
@@ -101,8 +126,14 @@ async function walkJournal(sql: SqlExecutor, onVerified: (entry: PostedEntry) =>
       const entry = toEntry({ ...row, postings: row.postings ?? [] });
       const checked = verifyChain([entry], heads.get(row.partition) ?? genesisHead(row.partition));
       if (!checked.ok) {
-        const expected = checked.break.code === 'SEQUENCE_GAP' ? checked.break.expected.toString() : null;
-        breaks.set(row.partition, { partition: row.partition, code: checked.break.code, sequence: checked.break.sequence.toString(), expected });
+        const expected =
+          checked.break.code === 'SEQUENCE_GAP' ? checked.break.expected.toString() : null;
+        breaks.set(row.partition, {
+          partition: row.partition,
+          code: checked.break.code,
+          sequence: checked.break.sequence.toString(),
+          expected,
+        });
         continue;
       }
       heads.set(row.partition, checked.head);
@@ -115,7 +146,13 @@ async function walkJournal(sql: SqlExecutor, onVerified: (entry: PostedEntry) =>
   }
   const sortedBreaks = [...breaks.values()].sort((a, b) => a.partition - b.partition);
   const partitionsWithEntries = new Set([...heads.keys(), ...breaks.keys()]).size;
-  return { ok: breaks.size === 0, entriesVerified, partitionsWithEntries, breaks: sortedBreaks.slice(0, reportedMismatchesMax), brokenPartitions: breaks.size };
+  return {
+    ok: breaks.size === 0,
+    entriesVerified,
+    partitionsWithEntries,
+    breaks: sortedBreaks.slice(0, reportedMismatchesMax),
+    brokenPartitions: breaks.size,
+  };
 }
 
 /** verify-chain: every partition's hash chain from genesis; reports each partition's first broken link. */
@@ -143,10 +180,19 @@ export async function rebuildAndCompare(sql: SqlExecutor): Promise<RebuildReport
   await sql.query('SET LOCAL max_parallel_workers_per_gather = 0');
   // Hash aggregates over every posting instead of sorting them (a few MiB per 100 000 entries).
   await sql.query(`SET LOCAL work_mem = '64MB'`);
-  const { rows } = await sql.query<{ report: SqlRebuild }>(rebuildSql, [genesisHash, reportedMismatchesMax]);
+  const { rows } = await sql.query<{ report: SqlRebuild }>(rebuildSql, [
+    genesisHash,
+    reportedMismatchesMax,
+  ]);
   const found = rows[0]?.report;
-  assert(found !== undefined && found.livePartitions === ledgerPartitionCount, 'every partition has a chain row');
-  const breaks = (found.breaks ?? []).map((row) => ({ ...row, expected: row.code === 'SEQUENCE_GAP' ? row.expected : null }));
+  assert(
+    found !== undefined && found.livePartitions === ledgerPartitionCount,
+    'every partition has a chain row',
+  );
+  const breaks = (found.breaks ?? []).map((row) => ({
+    ...row,
+    expected: row.code === 'SEQUENCE_GAP' ? row.expected : null,
+  }));
   const chain: VerifyChainReport = {
     ok: found.brokenPartitions === 0,
     entriesVerified: found.verified,
@@ -154,10 +200,18 @@ export async function rebuildAndCompare(sql: SqlExecutor): Promise<RebuildReport
     breaks,
     brokenPartitions: found.brokenPartitions,
   };
-  const trialBalance = (found.trialBalance ?? []).map((row) => ({ ...row, balanced: row.debits === row.credits }));
+  const trialBalance = (found.trialBalance ?? []).map((row) => ({
+    ...row,
+    balanced: row.debits === row.credits,
+  }));
   assert(breaks.length <= reportedMismatchesMax && found.verified >= 0, 'the report is bounded');
   return {
-    consistent: chain.ok && found.headMismatchCount === 0 && found.balanceMismatchCount === 0 && found.currencyConflicts === 0 && trialBalance.every((currency) => currency.balanced),
+    consistent:
+      chain.ok &&
+      found.headMismatchCount === 0 &&
+      found.balanceMismatchCount === 0 &&
+      found.currencyConflicts === 0 &&
+      trialBalance.every((currency) => currency.balanced),
     entriesApplied: found.verified,
     chain,
     headMismatches: found.headMismatches ?? [],
@@ -175,7 +229,12 @@ interface SqlRebuild {
   readonly partitions: number;
   readonly verified: number;
   readonly brokenPartitions: number;
-  readonly breaks: Array<{ partition: number; code: ChainBreak['code']; sequence: string; expected: string }> | null;
+  readonly breaks: Array<{
+    partition: number;
+    code: ChainBreak['code'];
+    sequence: string;
+    expected: string;
+  }> | null;
   readonly headMismatches: RebuildReport['headMismatches'] | null;
   readonly headMismatchCount: number;
   readonly balanceMismatches: RebuildReport['balanceMismatches'] | null;

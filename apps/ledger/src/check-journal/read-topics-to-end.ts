@@ -28,9 +28,17 @@ export interface TopicsRead {
  */
 export async function readTopicsToEnd(
   kafka: KafkaPort,
-  options: { topics: readonly string[]; topicPrefix: string; groupPrefix: string; onEvent: (topic: string, event: ReadEvent) => void },
+  options: {
+    topics: readonly string[];
+    topicPrefix: string;
+    groupPrefix: string;
+    onEvent: (topic: string, event: ReadEvent) => void;
+  },
 ): Promise<TopicsRead> {
-  const remaining = await highWatermarks(kafka, options.topics.map((topic) => `${options.topicPrefix}${topic}`));
+  const remaining = await highWatermarks(
+    kafka,
+    options.topics.map((topic) => `${options.topicPrefix}${topic}`),
+  );
   let undecodable = 0;
   let messagesRead = 0;
   if (remaining.size === 0) return { undecodable, messagesRead };
@@ -39,7 +47,15 @@ export async function readTopicsToEnd(
   await consumer.connect();
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`topics not read to their end within ${topicReadTimeoutMs} ms (${remaining.size} partitions left)`)), topicReadTimeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `topics not read to their end within ${topicReadTimeoutMs} ms (${remaining.size} partitions left)`,
+            ),
+          ),
+        topicReadTimeoutMs,
+      );
       consumer
         .run({
           topics: options.topics.map((topic) => `${options.topicPrefix}${topic}`),
@@ -56,7 +72,13 @@ export async function readTopicsToEnd(
               }
               messagesRead += 1;
               const decoded = decodeMessage(message, options.topicPrefix);
-              if (decoded.kind === 'event') options.onEvent(topic, { envelope: decoded.envelope, topic: batch.topic, partition: batch.partition, offset: message.offset });
+              if (decoded.kind === 'event')
+                options.onEvent(topic, {
+                  envelope: decoded.envelope,
+                  topic: batch.topic,
+                  partition: batch.partition,
+                  offset: message.offset,
+                });
               else if (decoded.kind !== 'tombstone') undecodable += 1;
               if (message.offset === lastOffset) remaining.delete(key);
             }
@@ -82,12 +104,16 @@ export async function readTopicsToEnd(
 }
 
 /** `topic/partition` → offset of the last message present now, for every non-empty partition. */
-async function highWatermarks(kafka: KafkaPort, topics: readonly string[]): Promise<Map<string, bigint>> {
+async function highWatermarks(
+  kafka: KafkaPort,
+  topics: readonly string[],
+): Promise<Map<string, bigint>> {
   const admin = await kafka.admin();
   try {
     const last = new Map<string, bigint>();
     for (const topic of topics) {
-      for (const { partition, low, high } of await admin.topicOffsets(topic)) if (high > low) last.set(`${topic}/${partition}`, high - 1n);
+      for (const { partition, low, high } of await admin.topicOffsets(topic))
+        if (high > low) last.set(`${topic}/${partition}`, high - 1n);
     }
     return last;
   } finally {

@@ -1,11 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { type LedgerEntryPostedV1, type PaymentSettledV2, type PaymentVerifiedV1 } from '@settle/contracts';
-import { inTransaction, withConnection, type KafkaPort, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import {
+  type LedgerEntryPostedV1,
+  type PaymentSettledV2,
+  type PaymentVerifiedV1,
+} from '@settle/contracts';
+import {
+  inTransaction,
+  withConnection,
+  type KafkaPort,
+  type SqlExecutor,
+  type SqlPool,
+} from '@settle/messaging';
 import { entryOfSettledPayment } from '../adapters/ledger-events';
 import { appendEntries } from '../adapters/postgres/journal-store';
 import { assert } from '../domain/assert';
 import { type PostedEntry } from '../domain/entry';
-import { type ChainHead, genesisHead, ledgerPartitionCount, verifyChain } from '../domain/hash-chain';
+import {
+  type ChainHead,
+  genesisHead,
+  ledgerPartitionCount,
+  verifyChain,
+} from '../domain/hash-chain';
 import { OpenAccountsConsumer } from '../open-accounts/open-accounts.consumer';
 import { type PartitionBreak, type RebuildReport, reportedMismatchesMax } from './check-journal';
 import { type ReadEvent, readTopicsToEnd } from './read-topics-to-end';
@@ -34,7 +49,14 @@ export const rebuildSourceTopics = {
 } as const;
 
 /** The tables a rebuild fills, created empty in the scratch schema like the live ones. */
-const rebuiltTables = ['ledger_accounts', 'ledger_merchant_settings', 'ledger_partitions', 'ledger_entries', 'ledger_postings', 'ledger_balances'] as const;
+const rebuiltTables = [
+  'ledger_accounts',
+  'ledger_merchant_settings',
+  'ledger_partitions',
+  'ledger_entries',
+  'ledger_postings',
+  'ledger_balances',
+] as const;
 
 export interface RebuildFromTopicReport {
   readonly consistent: boolean;
@@ -45,15 +67,28 @@ export interface RebuildFromTopicReport {
   /** Messages the inbox would dead-letter or pause on; none in a sound deployment. */
   readonly undecodableMessages: number;
   readonly accountEventsApplied: number;
-  readonly entries: { readonly read: number; readonly duplicates: number; readonly conflicting: number; readonly applied: number };
+  readonly entries: {
+    readonly read: number;
+    readonly duplicates: number;
+    readonly conflicting: number;
+    readonly applied: number;
+  };
   /** Chain check of the entries read, per partition from genesis; a partition stops at its first break. */
-  readonly chain: { readonly ok: boolean; readonly breaks: readonly PartitionBreak[]; readonly brokenPartitions: number };
+  readonly chain: {
+    readonly ok: boolean;
+    readonly breaks: readonly PartitionBreak[];
+    readonly brokenPartitions: number;
+  };
   /** Payment entries with no payment.verified of the same transaction, wallet, amount and currency. */
   readonly paymentEntriesWithoutVerifiedPayment: number;
   readonly paymentEntriesWithoutVerifiedPaymentIds: readonly string[];
   /** Entry events still in the live outbox: when above zero the topic lags the live tables. */
   readonly unpublishedEntryEvents: number;
-  readonly accountMismatches: ReadonlyArray<{ accountId: string; live: string | null; rebuilt: string | null }>;
+  readonly accountMismatches: ReadonlyArray<{
+    accountId: string;
+    live: string | null;
+    rebuilt: string | null;
+  }>;
   readonly accountMismatchCount: number;
   readonly headMismatches: RebuildReport['headMismatches'];
   readonly headMismatchCount: number;
@@ -82,12 +117,19 @@ export async function rebuildFromTopicAndCompare(
   const collector = new EntryCollector();
   const verifiedPayments = new Map<string, string>();
   const read = await readTopicsToEnd(kafka, {
-    topics: [...rebuildSourceTopics.accounts, rebuildSourceTopics.journal, rebuildSourceTopics.settlements, rebuildSourceTopics.payments],
+    topics: [
+      ...rebuildSourceTopics.accounts,
+      rebuildSourceTopics.journal,
+      rebuildSourceTopics.settlements,
+      rebuildSourceTopics.payments,
+    ],
     topicPrefix: options.topicPrefix,
     groupPrefix: `ledger.rebuild-from-topic`,
     onEvent: (topic, event) => {
-      if (topic === rebuildSourceTopics.journal || topic === rebuildSourceTopics.settlements) collector.add(event);
-      else if (topic === rebuildSourceTopics.payments) rememberVerifiedPayment(verifiedPayments, event);
+      if (topic === rebuildSourceTopics.journal || topic === rebuildSourceTopics.settlements)
+        collector.add(event);
+      else if (topic === rebuildSourceTopics.payments)
+        rememberVerifiedPayment(verifiedPayments, event);
       else accountEvents.push(event);
     },
   });
@@ -98,8 +140,18 @@ export async function rebuildFromTopicAndCompare(
     const chain = verifyEntries(journal.entries);
     await inScratchSchema(pool, schema, (sql) => appendInChunks(sql, chain.verified));
     const unmatched = paymentsWithoutVerifiedEvent(chain.verified, verifiedPayments);
-    const compared = await compareWithLive(pool, liveSchema, schema, [rebuildSourceTopics.journal, rebuildSourceTopics.settlements].map((topic) => `${options.topicPrefix}${topic}`));
-    assert(chain.verified.length + chain.breaks.length <= journal.entries.length, 'only entries read are applied');
+    const compared = await compareWithLive(
+      pool,
+      liveSchema,
+      schema,
+      [rebuildSourceTopics.journal, rebuildSourceTopics.settlements].map(
+        (topic) => `${options.topicPrefix}${topic}`,
+      ),
+    );
+    assert(
+      chain.verified.length + chain.breaks.length <= journal.entries.length,
+      'only entries read are applied',
+    );
     return {
       consistent:
         read.undecodable === 0 &&
@@ -115,14 +167,24 @@ export async function rebuildFromTopicAndCompare(
       messagesRead: read.messagesRead,
       undecodableMessages: read.undecodable,
       accountEventsApplied: accountEvents.length,
-      entries: { read: journal.read, duplicates: journal.duplicates, conflicting: journal.conflicting, applied: chain.verified.length },
-      chain: { ok: chain.breaks.length === 0, breaks: chain.breaks.slice(0, reportedMismatchesMax), brokenPartitions: chain.breaks.length },
+      entries: {
+        read: journal.read,
+        duplicates: journal.duplicates,
+        conflicting: journal.conflicting,
+        applied: chain.verified.length,
+      },
+      chain: {
+        ok: chain.breaks.length === 0,
+        breaks: chain.breaks.slice(0, reportedMismatchesMax),
+        brokenPartitions: chain.breaks.length,
+      },
       paymentEntriesWithoutVerifiedPayment: unmatched.length,
       paymentEntriesWithoutVerifiedPaymentIds: unmatched.slice(0, reportedMismatchesMax),
       ...compared,
     };
   } finally {
-    if (options.keepSchema !== true) await pool.query(`DROP SCHEMA IF EXISTS ${quoted(schema)} CASCADE`);
+    if (options.keepSchema !== true)
+      await pool.query(`DROP SCHEMA IF EXISTS ${quoted(schema)} CASCADE`);
   }
 }
 
@@ -145,14 +207,24 @@ async function createScratchSchema(pool: SqlPool, schema: string): Promise<strin
     const liveSchema = rows[0]?.schema;
     assert(liveSchema !== undefined, 'the connection has a current schema');
     await sql.query(`CREATE SCHEMA ${quoted(schema)}`);
-    for (const table of rebuiltTables) await sql.query(`CREATE TABLE ${quoted(schema)}.${table} (LIKE ${quoted(liveSchema)}.${table} INCLUDING ALL)`);
-    await sql.query(`INSERT INTO ${quoted(schema)}.ledger_partitions (partition) SELECT generate_series(0, $1::int - 1)`, [ledgerPartitionCount]);
+    for (const table of rebuiltTables)
+      await sql.query(
+        `CREATE TABLE ${quoted(schema)}.${table} (LIKE ${quoted(liveSchema)}.${table} INCLUDING ALL)`,
+      );
+    await sql.query(
+      `INSERT INTO ${quoted(schema)}.ledger_partitions (partition) SELECT generate_series(0, $1::int - 1)`,
+      [ledgerPartitionCount],
+    );
     return liveSchema;
   });
 }
 
 /** Runs `work` in one transaction whose unqualified table names are the scratch schema's. */
-function inScratchSchema<T>(pool: SqlPool, schema: string, work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+function inScratchSchema<T>(
+  pool: SqlPool,
+  schema: string,
+  work: (sql: SqlExecutor) => Promise<T>,
+): Promise<T> {
   return inTransaction(pool, async (sql) => {
     await sql.query(`SET LOCAL search_path TO ${quoted(schema)}`);
     return work(sql);
@@ -162,7 +234,8 @@ function inScratchSchema<T>(pool: SqlPool, schema: string, work: (sql: SqlExecut
 /** The live accounts handler, fed in chunks in each Kafka partition's order (a merchant's events share a partition). */
 async function applyAccountEvents(sql: SqlExecutor, events: readonly ReadEvent[]): Promise<void> {
   const handler = new OpenAccountsConsumer();
-  for (let start = 0; start < events.length; start += rebuildAccountEventsChunk) await handler.handle(sql, events.slice(start, start + rebuildAccountEventsChunk));
+  for (let start = 0; start < events.length; start += rebuildAccountEventsChunk)
+    await handler.handle(sql, events.slice(start, start + rebuildAccountEventsChunk));
 }
 
 /**
@@ -187,12 +260,26 @@ class EntryCollector {
     this.read += 1;
     const known = this.byId.get(entry.entryId);
     if (known === undefined) this.byId.set(entry.entryId, entry);
-    else if (known.hash === entry.hash && known.sequence === entry.sequence && known.partition === entry.partition) this.duplicates += 1;
+    else if (
+      known.hash === entry.hash &&
+      known.sequence === entry.sequence &&
+      known.partition === entry.partition
+    )
+      this.duplicates += 1;
     else this.conflicting += 1;
   }
 
-  inChainOrder(): { entries: PostedEntry[]; read: number; duplicates: number; conflicting: number } {
-    const entries = [...this.byId.values()].sort((a, b) => a.partition - b.partition || (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0));
+  inChainOrder(): {
+    entries: PostedEntry[];
+    read: number;
+    duplicates: number;
+    conflicting: number;
+  } {
+    const entries = [...this.byId.values()].sort(
+      (a, b) =>
+        a.partition - b.partition ||
+        (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0),
+    );
     return { entries, read: this.read, duplicates: this.duplicates, conflicting: this.conflicting };
   }
 }
@@ -203,7 +290,12 @@ class EntryCollector {
  * fundings, refunds and payouts are keyed by their entry id. The key is not hashed and not compared.
  */
 function toPostedEntry(payload: LedgerEntryPostedV1): PostedEntry {
-  const idempotencyKey = payload.kind === 'payment' ? payload.transactionId : payload.kind === 'reversal' ? payload.originalEntryId : payload.entryId;
+  const idempotencyKey =
+    payload.kind === 'payment'
+      ? payload.transactionId
+      : payload.kind === 'reversal'
+        ? payload.originalEntryId
+        : payload.entryId;
   assert(idempotencyKey !== null, 'the contract requires the links of payments and reversals');
   return {
     entryId: payload.entryId,
@@ -212,7 +304,12 @@ function toPostedEntry(payload: LedgerEntryPostedV1): PostedEntry {
     partitionKey: payload.partitionKey,
     transactionId: payload.transactionId,
     originalEntryId: payload.originalEntryId,
-    postings: payload.postings.map((posting) => ({ accountId: posting.accountId, side: posting.side, amount: BigInt(posting.amount), currency: posting.currency })),
+    postings: payload.postings.map((posting) => ({
+      accountId: posting.accountId,
+      side: posting.side,
+      amount: BigInt(posting.amount),
+      currency: posting.currency,
+    })),
     feeScheduleVersion: payload.feeScheduleVersion,
     postedAt: payload.postedAt,
     partition: payload.partition,
@@ -223,16 +320,28 @@ function toPostedEntry(payload: LedgerEntryPostedV1): PostedEntry {
 }
 
 /** Verifies every hash link from genesis (entries sorted by partition, sequence); a partition stops at its first break. */
-function verifyEntries(entries: readonly PostedEntry[]): { verified: PostedEntry[]; breaks: PartitionBreak[] } {
+function verifyEntries(entries: readonly PostedEntry[]): {
+  verified: PostedEntry[];
+  breaks: PartitionBreak[];
+} {
   const heads = new Map<number, ChainHead>();
   const broken = new Map<number, PartitionBreak>();
   const verified: PostedEntry[] = [];
   for (const entry of entries) {
     if (broken.has(entry.partition)) continue;
-    const checked = verifyChain([entry], heads.get(entry.partition) ?? genesisHead(entry.partition));
+    const checked = verifyChain(
+      [entry],
+      heads.get(entry.partition) ?? genesisHead(entry.partition),
+    );
     if (!checked.ok) {
-      const expected = checked.break.code === 'SEQUENCE_GAP' ? checked.break.expected.toString() : null;
-      broken.set(entry.partition, { partition: entry.partition, code: checked.break.code, sequence: checked.break.sequence.toString(), expected });
+      const expected =
+        checked.break.code === 'SEQUENCE_GAP' ? checked.break.expected.toString() : null;
+      broken.set(entry.partition, {
+        partition: entry.partition,
+        code: checked.break.code,
+        sequence: checked.break.sequence.toString(),
+        expected,
+      });
       continue;
     }
     heads.set(entry.partition, checked.head);
@@ -242,45 +351,77 @@ function verifyEntries(entries: readonly PostedEntry[]): { verified: PostedEntry
 }
 
 async function appendInChunks(sql: SqlExecutor, entries: readonly PostedEntry[]): Promise<void> {
-  for (let start = 0; start < entries.length; start += rebuildAppendChunkEntries) await appendEntries(sql, entries.slice(start, start + rebuildAppendChunkEntries));
+  for (let start = 0; start < entries.length; start += rebuildAppendChunkEntries)
+    await appendEntries(sql, entries.slice(start, start + rebuildAppendChunkEntries));
 }
 
 /** What a payment entry must match of its payment.verified: wallet owner, amount, currency. */
-const verifiedPaymentFacts = (consumerAccountId: string, amount: bigint, currency: string) => `${consumerAccountId}\u0000${amount}\u0000${currency}`;
+const verifiedPaymentFacts = (consumerAccountId: string, amount: bigint, currency: string) =>
+  `${consumerAccountId}\u0000${amount}\u0000${currency}`;
 
 function rememberVerifiedPayment(verified: Map<string, string>, { envelope }: ReadEvent): void {
   if (envelope.type !== 'payment.verified') return;
   const payment = envelope.payload as PaymentVerifiedV1;
-  verified.set(payment.transactionId, verifiedPaymentFacts(payment.consumerAccountId, BigInt(payment.amount), payment.currency));
+  verified.set(
+    payment.transactionId,
+    verifiedPaymentFacts(payment.consumerAccountId, BigInt(payment.amount), payment.currency),
+  );
 }
 
 /** Payment entries whose transaction has no payment.verified with the same wallet, amount and currency. */
-function paymentsWithoutVerifiedEvent(entries: readonly PostedEntry[], verified: ReadonlyMap<string, string>): string[] {
+function paymentsWithoutVerifiedEvent(
+  entries: readonly PostedEntry[],
+  verified: ReadonlyMap<string, string>,
+): string[] {
   const unmatched: string[] = [];
   for (const entry of entries) {
     if (entry.kind !== 'payment') continue;
     const debit = entry.postings.find((posting) => posting.side === 'debit');
     const facts = entry.transactionId === null ? undefined : verified.get(entry.transactionId);
-    if (debit === undefined || facts !== verifiedPaymentFacts(entry.partitionKey, debit.amount, debit.currency)) unmatched.push(entry.entryId);
+    if (
+      debit === undefined ||
+      facts !== verifiedPaymentFacts(entry.partitionKey, debit.amount, debit.currency)
+    )
+      unmatched.push(entry.entryId);
   }
   return unmatched;
 }
 
 type Comparison = Pick<
   RebuildFromTopicReport,
-  'unpublishedEntryEvents' | 'accountMismatches' | 'accountMismatchCount' | 'headMismatches' | 'headMismatchCount' | 'balanceMismatches' | 'balanceMismatchCount' | 'trialBalance'
+  | 'unpublishedEntryEvents'
+  | 'accountMismatches'
+  | 'accountMismatchCount'
+  | 'headMismatches'
+  | 'headMismatchCount'
+  | 'balanceMismatches'
+  | 'balanceMismatchCount'
+  | 'trialBalance'
 >;
 
 /** Live against rebuilt, set-based, in one REPEATABLE READ snapshot of the live tables. */
-function compareWithLive(pool: SqlPool, liveSchema: string, schema: string, entryTopics: readonly string[]): Promise<Comparison> {
+function compareWithLive(
+  pool: SqlPool,
+  liveSchema: string,
+  schema: string,
+  entryTopics: readonly string[],
+): Promise<Comparison> {
   const live = quoted(liveSchema);
   const rebuilt = quoted(schema);
   return withConnection(pool, async (client, markBroken) => {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       // Entry-bearing topics (the settlements topic's failures too: a lag indicator, not a count of entries).
-      const outbox = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${live}.messaging_outbox WHERE topic = ANY($1::text[])`, [entryTopics]);
-      const accounts = await client.query<{ account_id: string; live: string | null; rebuilt: string | null; total: number }>(
+      const outbox = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${live}.messaging_outbox WHERE topic = ANY($1::text[])`,
+        [entryTopics],
+      );
+      const accounts = await client.query<{
+        account_id: string;
+        live: string | null;
+        rebuilt: string | null;
+        total: number;
+      }>(
         `SELECT account_id, concat_ws('/', l.purpose, l.type, l.currency, l.owner_kind, l.owner_id) AS live,
                 concat_ws('/', r.purpose, r.type, r.currency, r.owner_kind, r.owner_id) AS rebuilt, count(*) OVER ()::int AS total
            FROM ${live}.ledger_accounts l FULL JOIN ${rebuilt}.ledger_accounts r USING (account_id)
@@ -288,7 +429,14 @@ function compareWithLive(pool: SqlPool, liveSchema: string, schema: string, entr
           ORDER BY account_id LIMIT $1`,
         [reportedMismatchesMax],
       );
-      const heads = await client.query<{ partition: number; live_sequence: string; live_hash: string; rebuilt_sequence: string; rebuilt_hash: string; total: number }>(
+      const heads = await client.query<{
+        partition: number;
+        live_sequence: string;
+        live_hash: string;
+        rebuilt_sequence: string;
+        rebuilt_hash: string;
+        total: number;
+      }>(
         `SELECT partition, l.last_sequence::text AS live_sequence, l.last_hash AS live_hash, r.last_sequence::text AS rebuilt_sequence, r.last_hash AS rebuilt_hash,
                 count(*) OVER ()::int AS total
            FROM ${live}.ledger_partitions l JOIN ${rebuilt}.ledger_partitions r USING (partition)
@@ -296,7 +444,15 @@ function compareWithLive(pool: SqlPool, liveSchema: string, schema: string, entr
           ORDER BY partition LIMIT $1`,
         [reportedMismatchesMax],
       );
-      const balances = await client.query<{ account_id: string; partition: number; live_debits: string; live_credits: string; rebuilt_debits: string; rebuilt_credits: string; total: number }>(
+      const balances = await client.query<{
+        account_id: string;
+        partition: number;
+        live_debits: string;
+        live_credits: string;
+        rebuilt_debits: string;
+        rebuilt_credits: string;
+        total: number;
+      }>(
         `SELECT account_id, partition, coalesce(l.debits, 0)::text AS live_debits, coalesce(l.credits, 0)::text AS live_credits,
                 coalesce(r.debits, 0)::text AS rebuilt_debits, coalesce(r.credits, 0)::text AS rebuilt_credits, count(*) OVER ()::int AS total
            FROM ${live}.ledger_balances l FULL JOIN ${rebuilt}.ledger_balances r USING (account_id, partition)
@@ -309,7 +465,11 @@ function compareWithLive(pool: SqlPool, liveSchema: string, schema: string, entr
       );
       return {
         unpublishedEntryEvents: outbox.rows[0]?.n ?? 0,
-        accountMismatches: accounts.rows.map((row) => ({ accountId: row.account_id, live: row.live || null, rebuilt: row.rebuilt || null })),
+        accountMismatches: accounts.rows.map((row) => ({
+          accountId: row.account_id,
+          live: row.live || null,
+          rebuilt: row.rebuilt || null,
+        })),
         accountMismatchCount: accounts.rows[0]?.total ?? 0,
         headMismatches: heads.rows.map((row) => ({
           partition: row.partition,
@@ -324,7 +484,12 @@ function compareWithLive(pool: SqlPool, liveSchema: string, schema: string, entr
           rebuilt: { debits: row.rebuilt_debits, credits: row.rebuilt_credits },
         })),
         balanceMismatchCount: balances.rows[0]?.total ?? 0,
-        trialBalance: totals.rows.map((row) => ({ currency: row.currency, debits: row.debits, credits: row.credits, balanced: row.debits === row.credits })),
+        trialBalance: totals.rows.map((row) => ({
+          currency: row.currency,
+          debits: row.debits,
+          credits: row.credits,
+          balanced: row.debits === row.credits,
+        })),
       };
     } finally {
       await client.query('ROLLBACK').catch(markBroken);

@@ -11,7 +11,13 @@ export type AccountType = (typeof accountTypes)[number];
  * processor owes (liabilities); fee revenue is the processor's income; the funding and settlement
  * accounts are the processor's bank money (assets) that top-ups arrive in and payouts leave from.
  */
-export const accountPurposes = ['wallet', 'merchant-payable', 'fee-revenue', 'funding', 'settlement'] as const;
+export const accountPurposes = [
+  'wallet',
+  'merchant-payable',
+  'fee-revenue',
+  'funding',
+  'settlement',
+] as const;
 export type AccountPurpose = (typeof accountPurposes)[number];
 
 export const ownerKinds = ['consumer-account', 'merchant', 'processor'] as const;
@@ -81,14 +87,30 @@ export function isDebitNormal(type: AccountType): boolean {
 /** The account a registry event opens, or one of the processor's per-currency accounts. */
 export function openAccount(purpose: AccountPurpose, ownerId: string, currency: string): Account {
   assertCurrency(currency);
-  const ownerKind: OwnerKind = purpose === 'wallet' ? 'consumer-account' : purpose === 'merchant-payable' ? 'merchant' : 'processor';
-  if (ownerKind === 'processor') assert(ownerId === currency, 'processor accounts are owned per currency');
-  return { accountId: ledgerAccountId(purpose, ownerId), purpose, type: accountTypeOf(purpose), currency, ownerKind, ownerId };
+  const ownerKind: OwnerKind =
+    purpose === 'wallet'
+      ? 'consumer-account'
+      : purpose === 'merchant-payable'
+        ? 'merchant'
+        : 'processor';
+  if (ownerKind === 'processor')
+    assert(ownerId === currency, 'processor accounts are owned per currency');
+  return {
+    accountId: ledgerAccountId(purpose, ownerId),
+    purpose,
+    type: accountTypeOf(purpose),
+    currency,
+    ownerKind,
+    ownerId,
+  };
 }
 
 /** Accounts `account.opened` creates: the wallet, and the funding account of its currency. */
 export function accountsForConsumerAccount(consumerAccountId: string, currency: string): Account[] {
-  return [openAccount('wallet', consumerAccountId, currency), openAccount('funding', currency, currency)];
+  return [
+    openAccount('wallet', consumerAccountId, currency),
+    openAccount('funding', currency, currency),
+  ];
 }
 
 /** Accounts `merchant.onboarded` creates: the payable, and the fee revenue and settlement accounts of its currency. */

@@ -55,17 +55,31 @@ export function signed(posting: Posting): bigint {
 
 /** Double entry: crashes unless every posting is positive and debits equal credits per currency. */
 export function assertBalanced(postings: readonly Posting[]): void {
-  assert(postings.length >= 2 && postings.length <= postingsPerEntryMax, `an entry has 2..${postingsPerEntryMax} postings, got ${postings.length}`);
-  for (const posting of postings) assert(isPostableAmount(posting.amount), `posting amount ${posting.amount} is positive and within the limit`);
-  for (const [currency, net] of netByCurrency(postings)) assert(net === 0n, `debits equal credits in ${currency} (off by ${net})`);
+  assert(
+    postings.length >= 2 && postings.length <= postingsPerEntryMax,
+    `an entry has 2..${postingsPerEntryMax} postings, got ${postings.length}`,
+  );
+  for (const posting of postings)
+    assert(
+      isPostableAmount(posting.amount),
+      `posting amount ${posting.amount} is positive and within the limit`,
+    );
+  for (const [currency, net] of netByCurrency(postings))
+    assert(net === 0n, `debits equal credits in ${currency} (off by ${net})`);
 }
 
 /** Checks the draft's invariants (balance, links required by its kind) and returns it. */
 export function draftEntry(draft: EntryDraft): EntryDraft {
   assertBalanced(draft.postings);
   const undoes = draft.kind === 'refund' || draft.kind === 'reversal';
-  assert(undoes === (draft.originalEntryId !== null), `${draft.kind} links an original entry exactly when it undoes one`);
-  assert(!(undoes || draft.kind === 'payment') || draft.transactionId !== null, `${draft.kind} names its transaction`);
+  assert(
+    undoes === (draft.originalEntryId !== null),
+    `${draft.kind} links an original entry exactly when it undoes one`,
+  );
+  assert(
+    !(undoes || draft.kind === 'payment') || draft.transactionId !== null,
+    `${draft.kind} names its transaction`,
+  );
   assert(draft.idempotencyKey.length > 0, 'an entry has an idempotency key');
   return draft;
 }

@@ -18,11 +18,23 @@ export interface FeeSchedule {
 }
 
 /** Used for merchants without a schedule of their own: no fee. */
-export const zeroFeeSchedule: FeeSchedule = { version: 'fee-schedule-none', basisPoints: 0, fixedMinorUnits: 0n };
+export const zeroFeeSchedule: FeeSchedule = {
+  version: 'fee-schedule-none',
+  basisPoints: 0,
+  fixedMinorUnits: 0n,
+};
 
 export function assertValidFeeSchedule(schedule: FeeSchedule): void {
-  assert(Number.isInteger(schedule.basisPoints) && schedule.basisPoints >= 0 && schedule.basisPoints <= feeBasisPointsMax, 'basis points in range');
-  assert(schedule.fixedMinorUnits >= 0n && schedule.fixedMinorUnits <= feeFixedMinorUnitsMax, 'fixed fee in range');
+  assert(
+    Number.isInteger(schedule.basisPoints) &&
+      schedule.basisPoints >= 0 &&
+      schedule.basisPoints <= feeBasisPointsMax,
+    'basis points in range',
+  );
+  assert(
+    schedule.fixedMinorUnits >= 0n && schedule.fixedMinorUnits <= feeFixedMinorUnitsMax,
+    'fixed fee in range',
+  );
 }
 
 /**
@@ -30,12 +42,19 @@ export function assertValidFeeSchedule(schedule: FeeSchedule): void {
  * (a merchant never owes the processor for a sale). Bigint division truncates, which for
  * non-negative numbers is rounding down.
  */
-export function feeFor(amount: bigint, schedule: FeeSchedule): { fee: bigint; merchantAmount: bigint } {
+export function feeFor(
+  amount: bigint,
+  schedule: FeeSchedule,
+): { fee: bigint; merchantAmount: bigint } {
   assert(amount > 0n, 'a priced amount is positive');
   assertValidFeeSchedule(schedule);
-  const uncapped = (amount * BigInt(schedule.basisPoints)) / basisPointsPerUnit + schedule.fixedMinorUnits;
+  const uncapped =
+    (amount * BigInt(schedule.basisPoints)) / basisPointsPerUnit + schedule.fixedMinorUnits;
   const fee = uncapped < amount ? uncapped : amount;
   const merchantAmount = amount - fee;
-  assert(fee >= 0n && merchantAmount >= 0n && fee + merchantAmount === amount, 'fee and merchant amount split the amount');
+  assert(
+    fee >= 0n && merchantAmount >= 0n && fee + merchantAmount === amount,
+    'fee and merchant amount split the amount',
+  );
   return { fee, merchantAmount };
 }

@@ -35,7 +35,9 @@ export function partitionOf(partitionKey: string): number {
  * The canonical encoding that is hashed: a JSON array in a fixed order (JSON of strings, integers and
  * null is deterministic). Amounts and the sequence are decimal strings. Exported for docs and tests.
  */
-export function canonicalEntryEncoding(entry: Omit<PostedEntry, 'hash' | 'idempotencyKey'>): string {
+export function canonicalEntryEncoding(
+  entry: Omit<PostedEntry, 'hash' | 'idempotencyKey'>,
+): string {
   return JSON.stringify([
     canonicalEncodingLabel,
     entry.entryId,
@@ -45,7 +47,12 @@ export function canonicalEntryEncoding(entry: Omit<PostedEntry, 'hash' | 'idempo
     entry.kind,
     entry.transactionId,
     entry.originalEntryId,
-    entry.postings.map((posting) => [posting.accountId, posting.side, posting.amount.toString(), posting.currency]),
+    entry.postings.map((posting) => [
+      posting.accountId,
+      posting.side,
+      posting.amount.toString(),
+      posting.currency,
+    ]),
     entry.feeScheduleVersion,
     entry.postedAt,
     entry.previousHash,
@@ -57,10 +64,21 @@ export function entryHash(entry: Omit<PostedEntry, 'hash' | 'idempotencyKey'>): 
 }
 
 /** Appends a draft to a chain: next sequence, previous hash, own hash. */
-export function appendToChain(head: ChainHead, draft: EntryDraft): { entry: PostedEntry; head: ChainHead } {
-  assert(head.partition >= 0 && head.partition < ledgerPartitionCount, `partition ${head.partition} in range`);
+export function appendToChain(
+  head: ChainHead,
+  draft: EntryDraft,
+): { entry: PostedEntry; head: ChainHead } {
+  assert(
+    head.partition >= 0 && head.partition < ledgerPartitionCount,
+    `partition ${head.partition} in range`,
+  );
   assert(sha256HexPattern.test(head.hash), 'chain head hash is lower-case hex SHA-256');
-  const unhashed = { ...draft, partition: head.partition, sequence: head.sequence + 1n, previousHash: head.hash };
+  const unhashed = {
+    ...draft,
+    partition: head.partition,
+    sequence: head.sequence + 1n,
+    previousHash: head.hash,
+  };
   const entry: PostedEntry = { ...unhashed, hash: entryHash(unhashed) };
   return { entry, head: { partition: head.partition, sequence: entry.sequence, hash: entry.hash } };
 }
@@ -81,9 +99,12 @@ export function verifyChain(
   let head = from;
   for (const entry of entries) {
     const expected = head.sequence + 1n;
-    if (entry.sequence !== expected) return { ok: false, break: { code: 'SEQUENCE_GAP', sequence: entry.sequence, expected } };
-    if (entry.previousHash !== head.hash) return { ok: false, break: { code: 'PREVIOUS_HASH_MISMATCH', sequence: entry.sequence } };
-    if (entryHash(entry) !== entry.hash) return { ok: false, break: { code: 'HASH_MISMATCH', sequence: entry.sequence } };
+    if (entry.sequence !== expected)
+      return { ok: false, break: { code: 'SEQUENCE_GAP', sequence: entry.sequence, expected } };
+    if (entry.previousHash !== head.hash)
+      return { ok: false, break: { code: 'PREVIOUS_HASH_MISMATCH', sequence: entry.sequence } };
+    if (entryHash(entry) !== entry.hash)
+      return { ok: false, break: { code: 'HASH_MISMATCH', sequence: entry.sequence } };
     head = { partition: head.partition, sequence: entry.sequence, hash: entry.hash };
   }
   return { ok: true, head };

@@ -39,27 +39,47 @@ export function postDraft(projection: JournalProjection, draft: EntryDraft): Pos
 export function applyPostedEntry(projection: JournalProjection, entry: PostedEntry): void {
   assertBalanced(entry.postings);
   const head = headOf(projection, entry.partition);
-  assert(entry.sequence === head.sequence + 1n, `partition ${entry.partition}: sequence ${entry.sequence} follows ${head.sequence}`);
-  assert(entry.previousHash === head.hash, `partition ${entry.partition}: entry ${entry.sequence} links the previous hash`);
+  assert(
+    entry.sequence === head.sequence + 1n,
+    `partition ${entry.partition}: sequence ${entry.sequence} follows ${head.sequence}`,
+  );
+  assert(
+    entry.previousHash === head.hash,
+    `partition ${entry.partition}: entry ${entry.sequence} links the previous hash`,
+  );
   for (const posting of entry.postings) {
     const byPartition = projection.balances.get(posting.accountId) ?? new Map<number, SubBalance>();
     const before = byPartition.get(entry.partition) ?? { debits: 0n, credits: 0n };
     byPartition.set(
       entry.partition,
-      posting.side === 'debit' ? { debits: before.debits + posting.amount, credits: before.credits } : { debits: before.debits, credits: before.credits + posting.amount },
+      posting.side === 'debit'
+        ? { debits: before.debits + posting.amount, credits: before.credits }
+        : { debits: before.debits, credits: before.credits + posting.amount },
     );
     projection.balances.set(posting.accountId, byPartition);
     const known = projection.currencies.get(posting.accountId);
-    assert(known === undefined || known === posting.currency, `account ${posting.accountId} holds one currency`);
+    assert(
+      known === undefined || known === posting.currency,
+      `account ${posting.accountId} holds one currency`,
+    );
     projection.currencies.set(posting.accountId, posting.currency);
   }
-  projection.heads.set(entry.partition, { partition: entry.partition, sequence: entry.sequence, hash: entry.hash });
+  projection.heads.set(entry.partition, {
+    partition: entry.partition,
+    sequence: entry.sequence,
+    hash: entry.hash,
+  });
 }
 
 /** An account's balance on its normal side: the sum of its sub-balances. */
-export function balanceOf(projection: JournalProjection, accountId: string, type: AccountType): bigint {
+export function balanceOf(
+  projection: JournalProjection,
+  accountId: string,
+  type: AccountType,
+): bigint {
   let net = 0n;
-  for (const sub of projection.balances.get(accountId)?.values() ?? []) net += sub.debits - sub.credits;
+  for (const sub of projection.balances.get(accountId)?.values() ?? [])
+    net += sub.debits - sub.credits;
   return isDebitNormal(type) ? net : -net;
 }
 
@@ -69,7 +89,8 @@ export function trialBalance(projection: JournalProjection): Map<string, bigint>
   for (const [accountId, byPartition] of projection.balances) {
     const currency = projection.currencies.get(accountId);
     assert(currency !== undefined, 'every account with postings has a currency');
-    for (const sub of byPartition.values()) net.set(currency, (net.get(currency) ?? 0n) + sub.debits - sub.credits);
+    for (const sub of byPartition.values())
+      net.set(currency, (net.get(currency) ?? 0n) + sub.debits - sub.credits);
   }
   return net;
 }

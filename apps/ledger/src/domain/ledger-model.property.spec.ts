@@ -3,12 +3,27 @@
 // the deciders and the journal projection, compared with a small reference model written separately.
 import fc from 'fast-check';
 import { decideFundWallet, type PriorFunding } from '../fund-wallet/fund-wallet.decider';
-import { decideSettlePayment, type PriorSettlement } from '../settle-payment/settle-payment.decider';
-import { type Account, accountsForConsumerAccount, accountsForMerchant, ledgerAccountId } from './accounts';
+import {
+  decideSettlePayment,
+  type PriorSettlement,
+} from '../settle-payment/settle-payment.decider';
+import {
+  type Account,
+  accountsForConsumerAccount,
+  accountsForMerchant,
+  ledgerAccountId,
+} from './accounts';
 import { netByCurrency, type PostedEntry } from './entry';
 import { type FeeSchedule } from './fees';
 import { genesisHead, verifyChain } from './hash-chain';
-import { applyPostedEntry, balanceOf, emptyProjection, type JournalProjection, postDraft, trialBalance } from './journal';
+import {
+  applyPostedEntry,
+  balanceOf,
+  emptyProjection,
+  type JournalProjection,
+  postDraft,
+  trialBalance,
+} from './journal';
 
 const fastCheckRunsMax = 200;
 const commandsPerRunMax = 60;
@@ -24,7 +39,14 @@ const occurredAt = '2026-01-01T00:00:00.000Z';
 const now = '2026-01-02T00:00:00.000Z'; // past any retry window: unknown entities fail at once
 
 type Command =
-  | { kind: 'payment'; transactionId: string; wallet: string; merchant: string; amount: bigint; currency: string }
+  | {
+      kind: 'payment';
+      transactionId: string;
+      wallet: string;
+      merchant: string;
+      amount: bigint;
+      currency: string;
+    }
   | { kind: 'funding'; clientKey: string; wallet: string; amount: bigint; currency: string }
   | { kind: 'replay' };
 
@@ -48,7 +70,13 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('funding' as const), clientKey: fc.integer({ min: 0, max: 8 }).map((n) => `key_${n}`), wallet: walletId, amount, currency }),
+    arbitrary: fc.record({
+      kind: fc.constant('funding' as const),
+      clientKey: fc.integer({ min: 0, max: 8 }).map((n) => `key_${n}`),
+      wallet: walletId,
+      amount,
+      currency,
+    }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'replay' as const }) },
 );
@@ -64,8 +92,12 @@ class PureLedger {
   private nextEntry = 0;
 
   constructor() {
-    for (const [id, walletCurrency] of Object.entries(wallets)) for (const account of accountsForConsumerAccount(id, walletCurrency)) this.accounts.set(account.accountId, account);
-    for (const [id, merchantCurrency] of Object.entries(merchants)) for (const account of accountsForMerchant(id, merchantCurrency)) this.accounts.set(account.accountId, account);
+    for (const [id, walletCurrency] of Object.entries(wallets))
+      for (const account of accountsForConsumerAccount(id, walletCurrency))
+        this.accounts.set(account.accountId, account);
+    for (const [id, merchantCurrency] of Object.entries(merchants))
+      for (const account of accountsForMerchant(id, merchantCurrency))
+        this.accounts.set(account.accountId, account);
   }
 
   run(command: Exclude<Command, { kind: 'replay' }>): void {
@@ -74,11 +106,22 @@ class PureLedger {
     const walletBalance = wallet ? balanceOf(this.projection, wallet.accountId, wallet.type) : 0n;
     if (command.kind === 'payment') {
       const result = decideSettlePayment(
-        { transactionId: command.transactionId, consumerAccountId: command.wallet, merchantId: command.merchant, amount: command.amount.toString(), currency: command.currency, approvedAt: occurredAt, eventOccurredAt: occurredAt, entryId, now },
+        {
+          transactionId: command.transactionId,
+          consumerAccountId: command.wallet,
+          merchantId: command.merchant,
+          amount: command.amount.toString(),
+          currency: command.currency,
+          approvedAt: occurredAt,
+          eventOccurredAt: occurredAt,
+          entryId,
+          now,
+        },
         {
           prior: this.settlements.get(command.transactionId) ?? { kind: 'none' },
           wallet,
-          merchantPayable: this.accounts.get(ledgerAccountId('merchant-payable', command.merchant)) ?? null,
+          merchantPayable:
+            this.accounts.get(ledgerAccountId('merchant-payable', command.merchant)) ?? null,
           feeRevenue: this.accounts.get(ledgerAccountId('fee-revenue', command.currency)) ?? null,
           feeSchedule: feeSchedules[command.merchant] ?? feeSchedules.mer_0!,
           walletBalance,
@@ -88,17 +131,47 @@ class PureLedger {
       if (result.outcome === 'not-yet-seen') throw new Error('past the retry window nothing waits');
       // A replay with other content posts nothing either (the consumer records it as a fraud signal).
       if (result.outcome === 'duplicate' || result.outcome === 'conflicting-replay') return;
-      const prior = { consumerAccountId: command.wallet, merchantId: command.merchant, amount: command.amount, currency: command.currency, approvedAt: occurredAt };
-      this.settlements.set(command.transactionId, { kind: result.outcome === 'posted' ? 'settled' : 'failed', ...prior });
+      const prior = {
+        consumerAccountId: command.wallet,
+        merchantId: command.merchant,
+        amount: command.amount,
+        currency: command.currency,
+        approvedAt: occurredAt,
+      };
+      this.settlements.set(command.transactionId, {
+        kind: result.outcome === 'posted' ? 'settled' : 'failed',
+        ...prior,
+      });
       if (result.outcome === 'posted') this.post(result.entry, command.wallet, result.overdraft);
     } else {
       const result = decideFundWallet(
         // One bank transfer reference per client key here: no other key has credited this one (fund-wallet.decider.spec.ts tests that case).
-        { clientKey: command.clientKey, consumerAccountId: command.wallet, amount: command.amount.toString(), currency: command.currency, externalReference: `ref_${command.clientKey}`, entryId, now },
-        { prior: this.fundings.get(command.clientKey) ?? { kind: 'none' }, wallet, funding: this.accounts.get(ledgerAccountId('funding', command.currency)) ?? null, walletBalance, referenceCreditedBy: null },
+        {
+          clientKey: command.clientKey,
+          consumerAccountId: command.wallet,
+          amount: command.amount.toString(),
+          currency: command.currency,
+          externalReference: `ref_${command.clientKey}`,
+          entryId,
+          now,
+        },
+        {
+          prior: this.fundings.get(command.clientKey) ?? { kind: 'none' },
+          wallet,
+          funding: this.accounts.get(ledgerAccountId('funding', command.currency)) ?? null,
+          walletBalance,
+          referenceCreditedBy: null,
+        },
       );
       if (result.outcome !== 'posted') return;
-      this.fundings.set(command.clientKey, { kind: 'funded', consumerAccountId: command.wallet, amount: command.amount, currency: command.currency, externalReference: `ref_${command.clientKey}`, entryId });
+      this.fundings.set(command.clientKey, {
+        kind: 'funded',
+        consumerAccountId: command.wallet,
+        amount: command.amount,
+        currency: command.currency,
+        externalReference: `ref_${command.clientKey}`,
+        entryId,
+      });
       this.post(result.entry, command.wallet, result.overdraft);
     }
   }
@@ -108,7 +181,11 @@ class PureLedger {
     return account ? balanceOf(this.projection, accountId, account.type) : 0n;
   }
 
-  private post(draft: Parameters<typeof postDraft>[1], wallet: string, overdraft: 'overdrawn' | 'back-in-funds' | 'none'): void {
+  private post(
+    draft: Parameters<typeof postDraft>[1],
+    wallet: string,
+    overdraft: 'overdrawn' | 'back-in-funds' | 'none',
+  ): void {
     this.entries.push(postDraft(this.projection, draft));
     if (overdraft !== 'none') {
       expect(this.overdrawn.get(wallet) ?? false).toBe(overdraft === 'back-in-funds');
@@ -127,7 +204,8 @@ class ReferenceModel {
     const inRange = command.amount >= 1n && command.amount <= 1_000_000_000_000_000n;
     const walletCurrency = (wallets as Record<string, string>)[command.wallet];
     if (command.kind === 'funding') {
-      if (this.usedKeys.has(command.clientKey) || !inRange || walletCurrency !== command.currency) return;
+      if (this.usedKeys.has(command.clientKey) || !inRange || walletCurrency !== command.currency)
+        return;
       this.usedKeys.add(command.clientKey);
       this.add(`wallet_${command.wallet}`, command.amount);
       this.add(`funding_${command.currency}`, command.amount);
@@ -136,10 +214,14 @@ class ReferenceModel {
     if (this.seenTransactions.has(command.transactionId)) return;
     this.seenTransactions.add(command.transactionId);
     const merchantCurrency = (merchants as Record<string, string>)[command.merchant];
-    if (!inRange || walletCurrency !== command.currency || merchantCurrency !== command.currency) return;
+    if (!inRange || walletCurrency !== command.currency || merchantCurrency !== command.currency)
+      return;
     const schedule = feeSchedules[command.merchant]!;
     const share = command.amount * BigInt(schedule.basisPoints);
-    const fee = [(share - (share % 10_000n)) / 10_000n + schedule.fixedMinorUnits, command.amount].reduce((a, b) => (a < b ? a : b));
+    const fee = [
+      (share - (share % 10_000n)) / 10_000n + schedule.fixedMinorUnits,
+      command.amount,
+    ].reduce((a, b) => (a < b ? a : b));
     this.add(`wallet_${command.wallet}`, -command.amount);
     this.add(`payable_${command.merchant}`, command.amount - fee);
     this.add(`fee-revenue_${command.currency}`, fee);
@@ -169,10 +251,15 @@ describe('the pure ledger against a reference model', () => {
           model.run(next);
         }
 
-        for (const [accountId, expected] of model.balances) expect([accountId, ledger.balance(accountId)]).toEqual([accountId, expected]);
-        for (const entry of ledger.entries) for (const net of netByCurrency(entry.postings).values()) expect(net).toBe(0n);
+        for (const [accountId, expected] of model.balances)
+          expect([accountId, ledger.balance(accountId)]).toEqual([accountId, expected]);
+        for (const entry of ledger.entries)
+          for (const net of netByCurrency(entry.postings).values()) expect(net).toBe(0n);
         for (const net of trialBalance(ledger.projection).values()) expect(net).toBe(0n);
-        for (const [walletId] of Object.entries(wallets)) expect(ledger.overdrawn.get(walletId) ?? false).toBe(ledger.balance(`wallet_${walletId}`) < 0n);
+        for (const [walletId] of Object.entries(wallets))
+          expect(ledger.overdrawn.get(walletId) ?? false).toBe(
+            ledger.balance(`wallet_${walletId}`) < 0n,
+          );
 
         // Rebuild: the entries alone give the same heads and sub-balances; each chain verifies.
         const rebuilt = emptyProjection();

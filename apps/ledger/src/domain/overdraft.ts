@@ -5,7 +5,10 @@
  */
 export type OverdraftTransition = 'overdrawn' | 'back-in-funds' | 'none';
 
-export function overdraftTransition(balanceBefore: bigint, balanceAfter: bigint): OverdraftTransition {
+export function overdraftTransition(
+  balanceBefore: bigint,
+  balanceAfter: bigint,
+): OverdraftTransition {
   if (balanceBefore >= 0n && balanceAfter < 0n) return 'overdrawn';
   if (balanceBefore < 0n && balanceAfter >= 0n) return 'back-in-funds';
   return 'none';

@@ -1,6 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type AdminActor, AdminActorOf, AdminOnly, JsonSchemaValidationPipe } from '@settle/platform';
+import {
+  type AdminActor,
+  AdminActorOf,
+  AdminOnly,
+  JsonSchemaValidationPipe,
+} from '@settle/platform';
 import { adminProblem } from '../admin-http/problems';
 import { currency, identifier, positiveAmount } from '../admin-http/schemas';
 import { type HeldAnswer, makerOnly, movementAnswer } from '../maker-checker/movement-answer';
@@ -12,13 +17,22 @@ import { type FundingRequest, FundWalletHandler } from './fund-wallet.handler';
  * characters): 1–64 characters, letters, digits and `. _ : / -`, starting with a letter or digit.
  * ASCII only, so comparing without case means the same in the decider and in PostgreSQL.
  */
-const externalReference = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$' } as const;
+const externalReference = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$',
+} as const;
 
 const fundingSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['clientKey', 'consumerAccountId', 'amount', 'currency', 'externalReference'],
-  properties: { clientKey: identifier, consumerAccountId: identifier, amount: positiveAmount, currency, externalReference },
+  properties: {
+    clientKey: identifier,
+    consumerAccountId: identifier,
+    amount: positiveAmount,
+    currency,
+    externalReference,
+  },
 };
 
 const rejectedFields: Record<FundingRejection, string> = {
@@ -31,8 +45,21 @@ const rejectedFields: Record<FundingRejection, string> = {
 
 /** A reference another funding credited is a conflict with stored state (409, like a reused key); the rest cannot be funded (422). */
 function refusal(code: FundingRejection) {
-  if (code === 'EXTERNAL_REFERENCE_USED') return adminProblem(HttpStatus.CONFLICT, code, 'Funding rejected', rejectedFields[code], 'was already credited to this account by another funding');
-  return adminProblem(HttpStatus.UNPROCESSABLE_ENTITY, code, 'Funding rejected', rejectedFields[code], 'cannot be funded');
+  if (code === 'EXTERNAL_REFERENCE_USED')
+    return adminProblem(
+      HttpStatus.CONFLICT,
+      code,
+      'Funding rejected',
+      rejectedFields[code],
+      'was already credited to this account by another funding',
+    );
+  return adminProblem(
+    HttpStatus.UNPROCESSABLE_ENTITY,
+    code,
+    'Funding rejected',
+    rejectedFields[code],
+    'cannot be funded',
+  );
 }
 
 /** An operator tops up a wallet (docs/ledger.md, "Admin API"); audited, under maker–checker. */
@@ -44,8 +71,14 @@ export class FundWalletController {
   @Post('fundings')
   @HttpCode(HttpStatus.OK)
   @AdminOnly('ledger.admin.funding.create', { role: 'maker' })
-  @ApiOperation({ summary: 'Tops up a wallet; idempotent by clientKey (the same key with other content is 409); externalReference (the bank transfer id) credits an account once (409 EXTERNAL_REFERENCE_USED); above the limits it waits for a checker (outcome pending-approval).' })
-  async fund(@Body(new JsonSchemaValidationPipe<FundingRequest>(fundingSchema)) body: FundingRequest, @AdminActorOf() maker: AdminActor): Promise<{ outcome: 'posted' | 'duplicate'; entryId: string } | HeldAnswer> {
+  @ApiOperation({
+    summary:
+      'Tops up a wallet; idempotent by clientKey (the same key with other content is 409); externalReference (the bank transfer id) credits an account once (409 EXTERNAL_REFERENCE_USED); above the limits it waits for a checker (outcome pending-approval).',
+  })
+  async fund(
+    @Body(new JsonSchemaValidationPipe<FundingRequest>(fundingSchema)) body: FundingRequest,
+    @AdminActorOf() maker: AdminActor,
+  ): Promise<{ outcome: 'posted' | 'duplicate'; entryId: string } | HeldAnswer> {
     const result = await this.handler.fund(body, makerOnly(maker), maker.requestId);
     return movementAnswer(result, 'clientKey', refusal);
   }

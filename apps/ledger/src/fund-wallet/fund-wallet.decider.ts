@@ -20,7 +20,14 @@ export interface FundWallet {
 export type PriorFunding =
   | { readonly kind: 'none' }
   /** `externalReference` is null for a funding posted before ledger migration 0008 (it named none). */
-  | { readonly kind: 'funded'; readonly consumerAccountId: string; readonly amount: bigint; readonly currency: string; readonly externalReference: string | null; readonly entryId: string };
+  | {
+      readonly kind: 'funded';
+      readonly consumerAccountId: string;
+      readonly amount: bigint;
+      readonly currency: string;
+      readonly externalReference: string | null;
+      readonly entryId: string;
+    };
 
 export interface FundWalletState {
   readonly prior: PriorFunding;
@@ -37,10 +44,21 @@ export interface FundWalletState {
  * EXTERNAL_REFERENCE_USED: another funding (another client key) already credited this bank transfer
  * to this account — one deposit credits once.
  */
-export type FundingRejection = 'UNKNOWN_ACCOUNT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE' | 'BALANCE_OUT_OF_RANGE' | 'EXTERNAL_REFERENCE_USED';
+export type FundingRejection =
+  | 'UNKNOWN_ACCOUNT'
+  | 'CURRENCY_MISMATCH'
+  | 'AMOUNT_OUT_OF_RANGE'
+  | 'BALANCE_OUT_OF_RANGE'
+  | 'EXTERNAL_REFERENCE_USED';
 
 export type FundWalletResult =
-  | { readonly outcome: 'posted'; readonly entry: EntryDraft; readonly amount: bigint; readonly walletBalanceAfter: bigint; readonly overdraft: OverdraftTransition }
+  | {
+      readonly outcome: 'posted';
+      readonly entry: EntryDraft;
+      readonly amount: bigint;
+      readonly walletBalanceAfter: bigint;
+      readonly overdraft: OverdraftTransition;
+    }
   /** The key was used before: `conflicting` when with different content (the caller answers 409). */
   | { readonly outcome: 'duplicate'; readonly conflicting: boolean; readonly entryId: string }
   | { readonly outcome: 'rejected'; readonly code: FundingRejection };
@@ -50,17 +68,30 @@ export function decideFundWallet(command: FundWallet, state: FundWalletState): F
   const amount = parseAmount(command.amount);
   if (state.prior.kind === 'funded') {
     // A funding from before references existed matches any: its retry must find it, not credit again.
-    const sameReference = state.prior.externalReference === null || sameExternalReference(state.prior.externalReference, command.externalReference);
-    const same = state.prior.consumerAccountId === command.consumerAccountId && state.prior.amount === amount && state.prior.currency === command.currency && sameReference;
+    const sameReference =
+      state.prior.externalReference === null ||
+      sameExternalReference(state.prior.externalReference, command.externalReference);
+    const same =
+      state.prior.consumerAccountId === command.consumerAccountId &&
+      state.prior.amount === amount &&
+      state.prior.currency === command.currency &&
+      sameReference;
     return { outcome: 'duplicate', conflicting: !same, entryId: state.prior.entryId };
   }
-  if (amount === null || !isPostableAmount(amount)) return { outcome: 'rejected', code: 'AMOUNT_OUT_OF_RANGE' };
+  if (amount === null || !isPostableAmount(amount))
+    return { outcome: 'rejected', code: 'AMOUNT_OUT_OF_RANGE' };
   if (state.wallet === null) return { outcome: 'rejected', code: 'UNKNOWN_ACCOUNT' };
-  if (state.wallet.currency !== command.currency) return { outcome: 'rejected', code: 'CURRENCY_MISMATCH' };
-  if (state.referenceCreditedBy !== null) return { outcome: 'rejected', code: 'EXTERNAL_REFERENCE_USED' };
-  assert(state.funding !== null && state.funding.currency === command.currency, 'a wallet’s currency has a funding account');
+  if (state.wallet.currency !== command.currency)
+    return { outcome: 'rejected', code: 'CURRENCY_MISMATCH' };
+  if (state.referenceCreditedBy !== null)
+    return { outcome: 'rejected', code: 'EXTERNAL_REFERENCE_USED' };
+  assert(
+    state.funding !== null && state.funding.currency === command.currency,
+    'a wallet’s currency has a funding account',
+  );
   const walletBalanceAfter = state.walletBalance + amount;
-  if (walletBalanceAfter > balanceMinorUnitsMax) return { outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' };
+  if (walletBalanceAfter > balanceMinorUnitsMax)
+    return { outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' };
 
   const entry = draftEntry({
     entryId: command.entryId,
@@ -76,7 +107,13 @@ export function decideFundWallet(command: FundWallet, state: FundWalletState): F
     feeScheduleVersion: null,
     postedAt: command.now,
   });
-  return { outcome: 'posted', entry, amount, walletBalanceAfter, overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter) };
+  return {
+    outcome: 'posted',
+    entry,
+    amount,
+    walletBalanceAfter,
+    overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter),
+  };
 }
 
 /**

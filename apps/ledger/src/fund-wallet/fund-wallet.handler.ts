@@ -4,11 +4,22 @@ import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/m
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { postAdminEntry } from '../adapters/post-admin-entry';
 import { loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
-import { type Gated, type KeyConflict, MakerChecker, type Movement, type MovementActors } from '../maker-checker/maker-checker';
+import {
+  type Gated,
+  type KeyConflict,
+  MakerChecker,
+  type Movement,
+  type MovementActors,
+} from '../maker-checker/maker-checker';
 import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
 import { partitionOf } from '../domain/hash-chain';
-import { decideFundWallet, type FundWallet, type FundWalletResult, type PriorFunding } from './fund-wallet.decider';
+import {
+  decideFundWallet,
+  type FundWallet,
+  type FundWalletResult,
+  type PriorFunding,
+} from './fund-wallet.decider';
 
 export type FundingRequest = Omit<FundWallet, 'entryId' | 'now'>;
 
@@ -25,17 +36,29 @@ export class FundWalletHandler {
     private readonly makerChecker: MakerChecker,
   ) {}
 
-  fund(request: FundingRequest, actors: MovementActors, requestId: string): Promise<Gated<FundWalletResult | KeyConflict>> {
+  fund(
+    request: FundingRequest,
+    actors: MovementActors,
+    requestId: string,
+  ): Promise<Gated<FundWalletResult | KeyConflict>> {
     return inTransaction(this.pool, (sql) => this.fundIn(sql, request, actors, requestId));
   }
 
   /** In the caller's transaction. With a checker (an approval being carried out) the gate is passed. */
-  async fundIn(sql: SqlExecutor, request: FundingRequest, actors: MovementActors, requestId: string): Promise<Gated<FundWalletResult | KeyConflict>> {
+  async fundIn(
+    sql: SqlExecutor,
+    request: FundingRequest,
+    actors: MovementActors,
+    requestId: string,
+  ): Promise<Gated<FundWalletResult | KeyConflict>> {
     const now = this.clock.now().toISOString();
     const partition = partitionOf(request.consumerAccountId);
     const heads = await lockPartitions(sql, [partition]);
     const walletId = ledgerAccountId('wallet', request.consumerAccountId);
-    const accounts = await loadAccounts(sql, [walletId, ledgerAccountId('funding', request.currency)]);
+    const accounts = await loadAccounts(sql, [
+      walletId,
+      ledgerAccountId('funding', request.currency),
+    ]);
     const wallet = accounts.get(walletId) ?? null;
     const balances = await loadBalances(sql, wallet ? [wallet] : []);
     const result = decideFundWallet(
@@ -46,7 +69,11 @@ export class FundWalletHandler {
         funding: accounts.get(ledgerAccountId('funding', request.currency)) ?? null,
         walletBalance: wallet ? (balances.get(walletId) ?? 0n) : 0n,
         // Read under the partition lock: a concurrent funding of this account waits, then finds this one's reference.
-        referenceCreditedBy: await referenceCreditedBy(sql, request.consumerAccountId, request.externalReference),
+        referenceCreditedBy: await referenceCreditedBy(
+          sql,
+          request.consumerAccountId,
+          request.externalReference,
+        ),
       },
     );
     if (result.outcome !== 'posted') return result;
@@ -54,7 +81,13 @@ export class FundWalletHandler {
       kind: 'funding',
       businessKey: request.clientKey,
       // A held funding keeps its reference: the approval replays it, and the check runs again then.
-      command: { clientKey: request.clientKey, consumerAccountId: request.consumerAccountId, amount: request.amount, currency: request.currency, externalReference: request.externalReference },
+      command: {
+        clientKey: request.clientKey,
+        consumerAccountId: request.consumerAccountId,
+        amount: request.amount,
+        currency: request.currency,
+        externalReference: request.externalReference,
+      },
       accountKey: request.consumerAccountId,
       amount: result.amount,
       currency: request.currency,
@@ -64,7 +97,11 @@ export class FundWalletHandler {
         head: heads.get(partition),
         draft: result.entry,
         overdraft: result.overdraft,
-        wallet: { consumerAccountId: request.consumerAccountId, balance: result.walletBalanceAfter, currency: request.currency },
+        wallet: {
+          consumerAccountId: request.consumerAccountId,
+          balance: result.walletBalanceAfter,
+          currency: request.currency,
+        },
         requestId,
         now,
       });
@@ -76,7 +113,13 @@ export class FundWalletHandler {
 }
 
 async function priorFunding(sql: SqlExecutor, clientKey: string): Promise<PriorFunding> {
-  const { rows } = await sql.query<{ entry_id: string; partition_key: string; amount: string; currency: string; external_reference: string | null }>(
+  const { rows } = await sql.query<{
+    entry_id: string;
+    partition_key: string;
+    amount: string;
+    currency: string;
+    external_reference: string | null;
+  }>(
     `SELECT e.entry_id, e.partition_key, p.amount::text, p.currency, r.external_reference FROM ledger_entries e
        JOIN ledger_postings p ON p.entry_id = e.entry_id AND p.posting_index = 1
        LEFT JOIN ledger_funding_references r ON r.entry_id = e.entry_id
@@ -85,12 +128,23 @@ async function priorFunding(sql: SqlExecutor, clientKey: string): Promise<PriorF
   );
   const row = rows[0];
   return row
-    ? { kind: 'funded', consumerAccountId: row.partition_key, amount: BigInt(row.amount), currency: row.currency, externalReference: row.external_reference, entryId: row.entry_id }
+    ? {
+        kind: 'funded',
+        consumerAccountId: row.partition_key,
+        amount: BigInt(row.amount),
+        currency: row.currency,
+        externalReference: row.external_reference,
+        entryId: row.entry_id,
+      }
     : { kind: 'none' };
 }
 
 /** The funding entry that credited this bank transfer reference to the account, if any (compared without case, like the unique index). */
-async function referenceCreditedBy(sql: SqlExecutor, consumerAccountId: string, externalReference: string): Promise<string | null> {
+async function referenceCreditedBy(
+  sql: SqlExecutor,
+  consumerAccountId: string,
+  externalReference: string,
+): Promise<string | null> {
   const { rows } = await sql.query<{ entry_id: string }>(
     'SELECT entry_id FROM ledger_funding_references WHERE consumer_account_id = $1 AND lower(external_reference) = lower($2)',
     [consumerAccountId, externalReference],
@@ -102,11 +156,14 @@ async function referenceCreditedBy(sql: SqlExecutor, consumerAccountId: string, 
  * Records the reference a funding credited, in the transaction that posts it. The unique index on
  * (account, lower(reference)) refuses a second one even if a check above were ever skipped.
  */
-async function recordReference(sql: SqlExecutor, request: FundingRequest, entryId: string): Promise<void> {
-  const { rowCount } = await sql.query('INSERT INTO ledger_funding_references (consumer_account_id, external_reference, entry_id) VALUES ($1, $2, $3)', [
-    request.consumerAccountId,
-    request.externalReference,
-    entryId,
-  ]);
+async function recordReference(
+  sql: SqlExecutor,
+  request: FundingRequest,
+  entryId: string,
+): Promise<void> {
+  const { rowCount } = await sql.query(
+    'INSERT INTO ledger_funding_references (consumer_account_id, external_reference, entry_id) VALUES ($1, $2, $3)',
+    [request.consumerAccountId, request.externalReference, entryId],
+  );
   assert(rowCount === 1, 'a posted funding records its reference');
 }

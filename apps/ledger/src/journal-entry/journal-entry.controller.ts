@@ -27,8 +27,12 @@ export class JournalEntryController {
 
   @Get('entries/:entryId')
   @AdminOnly('ledger.admin.entry')
-  @ApiOperation({ summary: 'One journal entry with its postings and its place in its partition’s chain.' })
-  async entry(@Param('entryId', new JsonSchemaValidationPipe(identifier)) entryId: string): Promise<Record<string, unknown>> {
+  @ApiOperation({
+    summary: 'One journal entry with its postings and its place in its partition’s chain.',
+  })
+  async entry(
+    @Param('entryId', new JsonSchemaValidationPipe(identifier)) entryId: string,
+  ): Promise<Record<string, unknown>> {
     const { rows: entries } = await this.pool.query<EntryRow>(
       `SELECT entry_id, partition, sequence::text, partition_key, kind, transaction_id, original_entry_id, fee_schedule_version, previous_hash, hash, posted_at
          FROM ledger_entries WHERE entry_id = $1`,
@@ -36,7 +40,12 @@ export class JournalEntryController {
     );
     const entry = entries[0];
     if (!entry) throw notFound(`Entry ${entryId}`, 'entryId');
-    const { rows: postings } = await this.pool.query<{ account_id: string; side: string; amount: string; currency: string }>(
+    const { rows: postings } = await this.pool.query<{
+      account_id: string;
+      side: string;
+      amount: string;
+      currency: string;
+    }>(
       'SELECT account_id, side, amount::text, currency FROM ledger_postings WHERE entry_id = $1 ORDER BY posting_index',
       [entryId],
     );
@@ -48,7 +57,12 @@ export class JournalEntryController {
       kind: entry.kind,
       transactionId: entry.transaction_id,
       originalEntryId: entry.original_entry_id,
-      postings: postings.map((posting) => ({ accountId: posting.account_id, side: posting.side, amount: posting.amount, currency: posting.currency })),
+      postings: postings.map((posting) => ({
+        accountId: posting.account_id,
+        side: posting.side,
+        amount: posting.amount,
+        currency: posting.currency,
+      })),
       feeScheduleVersion: entry.fee_schedule_version,
       previousHash: entry.previous_hash,
       hash: entry.hash,

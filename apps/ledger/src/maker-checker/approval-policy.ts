@@ -2,7 +2,11 @@
 // totals and limits are read and passed in by the caller.
 
 /** Why a movement waits for a second operator. Closed set, append-only. */
-export const approvalReasons = ['AMOUNT_ABOVE_LIMIT', 'OPERATOR_WINDOW_LIMIT', 'ACCOUNT_WINDOW_LIMIT'] as const;
+export const approvalReasons = [
+  'AMOUNT_ABOVE_LIMIT',
+  'OPERATOR_WINDOW_LIMIT',
+  'ACCOUNT_WINDOW_LIMIT',
+] as const;
 export type ApprovalReason = (typeof approvalReasons)[number];
 
 export interface ApprovalLimits {
@@ -26,11 +30,18 @@ export interface WindowTotals {
  * @example
  * approvalReasonsFor(500n, { byOperator: 0n, byAccount: 0n }, limits); // [] under limits of 1000
  */
-export function approvalReasonsFor(amount: bigint, totals: WindowTotals, limits: ApprovalLimits): ApprovalReason[] {
-  if (amount <= 0n || totals.byOperator < 0n || totals.byAccount < 0n) throw new Error('approvalReasonsFor: amounts and totals are positive');
+export function approvalReasonsFor(
+  amount: bigint,
+  totals: WindowTotals,
+  limits: ApprovalLimits,
+): ApprovalReason[] {
+  if (amount <= 0n || totals.byOperator < 0n || totals.byAccount < 0n)
+    throw new Error('approvalReasonsFor: amounts and totals are positive');
   const reasons: ApprovalReason[] = [];
   if (amount > limits.aboveMinor) reasons.push('AMOUNT_ABOVE_LIMIT');
-  if (totals.byOperator + amount > limits.operatorWindowMinorMax) reasons.push('OPERATOR_WINDOW_LIMIT');
-  if (totals.byAccount + amount > limits.accountWindowMinorMax) reasons.push('ACCOUNT_WINDOW_LIMIT');
+  if (totals.byOperator + amount > limits.operatorWindowMinorMax)
+    reasons.push('OPERATOR_WINDOW_LIMIT');
+  if (totals.byAccount + amount > limits.accountWindowMinorMax)
+    reasons.push('ACCOUNT_WINDOW_LIMIT');
   return reasons;
 }

@@ -73,7 +73,9 @@ export interface KeyConflict {
 
 /** The total minor units moved by the debit side of an entry: what a movement is worth. */
 export function movedAmount(draft: EntryDraft): bigint {
-  return draft.postings.filter((posting) => posting.side === 'debit').reduce((sum, posting) => sum + posting.amount, 0n);
+  return draft.postings
+    .filter((posting) => posting.side === 'debit')
+    .reduce((sum, posting) => sum + posting.amount, 0n);
 }
 
 /**
@@ -95,7 +97,10 @@ export class MakerChecker {
       accountWindowMinorMax: BigInt(config.SETTLE_LEDGER_ACCOUNT_WINDOW_LIMIT_MINOR),
     };
     // Payouts have their own single-movement limit; the rolling windows are shared.
-    this.payoutLimits = { ...this.limits, aboveMinor: BigInt(config.SETTLE_LEDGER_PAYOUT_SECOND_OPERATOR_ABOVE_MINOR) };
+    this.payoutLimits = {
+      ...this.limits,
+      aboveMinor: BigInt(config.SETTLE_LEDGER_PAYOUT_SECOND_OPERATOR_ABOVE_MINOR),
+    };
     this.windowMs = config.SETTLE_LEDGER_MOVEMENT_WINDOW_MS;
     this.approvalTtlMs = config.SETTLE_LEDGER_APPROVAL_TTL_MS;
   }
@@ -106,7 +111,13 @@ export class MakerChecker {
    * (returning the entry id) and who made it is recorded. Null when it posted. Call under the lock of
    * the account's partition, in the transaction that posts.
    */
-  async postUnlessHeld(sql: SqlExecutor, movement: Movement, actors: MovementActors, now: string, post: () => Promise<string>): Promise<Held | KeyConflict | null> {
+  async postUnlessHeld(
+    sql: SqlExecutor,
+    movement: Movement,
+    actors: MovementActors,
+    now: string,
+    post: () => Promise<string>,
+  ): Promise<Held | KeyConflict | null> {
     if (actors.checker === null) {
       const { operatorId, auditId } = actors.maker;
       assert(auditId !== null, 'a new request has its audit row');
@@ -124,46 +135,95 @@ export class MakerChecker {
    * the maker's own lock, so two requests of one operator on different accounts cannot both pass the
    * operator's limit.
    */
-  private async holdIfNeeded(sql: SqlExecutor, movement: Movement, maker: OperatorAct, now: string): Promise<Held | KeyConflict | null> {
+  private async holdIfNeeded(
+    sql: SqlExecutor,
+    movement: Movement,
+    maker: OperatorAct,
+    now: string,
+  ): Promise<Held | KeyConflict | null> {
     const pending = await findPendingApproval(sql, movement.kind, movement.businessKey);
     if (pending) {
-      const same = pending.accountKey === movement.accountKey && pending.amount === movement.amount && sameCommand(pending.command, movement.command);
-      return same ? { outcome: 'pending-approval', approval: pending, created: false } : { outcome: 'duplicate', conflicting: true, entryId: pending.approvalId };
+      const same =
+        pending.accountKey === movement.accountKey &&
+        pending.amount === movement.amount &&
+        sameCommand(pending.command, movement.command);
+      return same
+        ? { outcome: 'pending-approval', approval: pending, created: false }
+        : { outcome: 'duplicate', conflicting: true, entryId: pending.approvalId };
     }
     const reasons = await this.reasonsToWait(sql, movement, maker, now);
     if (reasons.length === 0) return null;
     const expiresAt = new Date(Date.parse(now) + this.approvalTtlMs).toISOString();
     const approval = await insertApproval(sql, { movement, reasons, maker, now, expiresAt });
-    await recordBusinessFields(sql, maker.auditId, movement, { entryId: null, approvalId: approval.approvalId });
+    await recordBusinessFields(sql, maker.auditId, movement, {
+      entryId: null,
+      approvalId: approval.approvalId,
+    });
     return { outcome: 'pending-approval', approval, created: true };
   }
 
   /** The reasons a movement must wait: its amount, or the window totals of its maker and account. */
-  private async reasonsToWait(sql: SqlExecutor, movement: Movement, maker: OperatorAct, now: string): Promise<ApprovalReason[]> {
-    await sql.query(`SELECT pg_advisory_xact_lock(hashtext('settle.ledger.operator:' || $1))`, [maker.operatorId]);
+  private async reasonsToWait(
+    sql: SqlExecutor,
+    movement: Movement,
+    maker: OperatorAct,
+    now: string,
+  ): Promise<ApprovalReason[]> {
+    await sql.query(`SELECT pg_advisory_xact_lock(hashtext('settle.ledger.operator:' || $1))`, [
+      maker.operatorId,
+    ]);
     const since = new Date(Date.parse(now) - this.windowMs).toISOString();
     const { rows } = await sql.query<{ by_operator: string; by_account: string }>(
       `SELECT (SELECT coalesce(sum(amount), 0) FROM ledger_entry_operators WHERE maker_operator_id = $1 AND currency = $3 AND posted_at > $4::timestamptz)::text AS by_operator,
               (SELECT coalesce(sum(amount), 0) FROM ledger_entry_operators WHERE account_key = $2 AND currency = $3 AND posted_at > $4::timestamptz)::text AS by_account`,
       [maker.operatorId, movement.accountKey, movement.currency, since],
     );
-    const totals = { byOperator: BigInt(rows[0]?.by_operator ?? '0'), byAccount: BigInt(rows[0]?.by_account ?? '0') };
-    return approvalReasonsFor(movement.amount, totals, movement.kind === 'payout' ? this.payoutLimits : this.limits);
+    const totals = {
+      byOperator: BigInt(rows[0]?.by_operator ?? '0'),
+      byAccount: BigInt(rows[0]?.by_account ?? '0'),
+    };
+    return approvalReasonsFor(
+      movement.amount,
+      totals,
+      movement.kind === 'payout' ? this.payoutLimits : this.limits,
+    );
   }
 
   /**
    * Records who made the posted entry (and who approved it), and writes the movement's business
    * fields on the audit rows of the request and of the approval — in the transaction that posts.
    */
-  private async recordPosted(sql: SqlExecutor, entryId: string, movement: Movement, actors: MovementActors, now: string): Promise<void> {
+  private async recordPosted(
+    sql: SqlExecutor,
+    entryId: string,
+    movement: Movement,
+    actors: MovementActors,
+    now: string,
+  ): Promise<void> {
     const { maker, checker } = actors;
     await sql.query(
       `INSERT INTO ledger_entry_operators (entry_id, kind, maker_operator_id, maker_audit_id, checker_operator_id, checker_audit_id, approval_id, account_key, amount, currency, posted_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz)`,
-      [entryId, movement.kind, maker.operatorId, maker.auditId, checker?.operatorId ?? null, checker?.auditId ?? null, checker?.approvalId ?? null, movement.accountKey, movement.amount.toString(), movement.currency, now],
+      [
+        entryId,
+        movement.kind,
+        maker.operatorId,
+        maker.auditId,
+        checker?.operatorId ?? null,
+        checker?.auditId ?? null,
+        checker?.approvalId ?? null,
+        movement.accountKey,
+        movement.amount.toString(),
+        movement.currency,
+        now,
+      ],
     );
     const auditId = checker?.auditId ?? maker.auditId;
-    if (auditId !== null) await recordBusinessFields(sql, auditId, movement, { entryId, approvalId: checker?.approvalId ?? null });
+    if (auditId !== null)
+      await recordBusinessFields(sql, auditId, movement, {
+        entryId,
+        approvalId: checker?.approvalId ?? null,
+      });
   }
 }
 
@@ -172,7 +232,12 @@ export class MakerChecker {
  * (column from ledger migration 0004), in the caller's transaction: the row then says what was moved
  * exactly when the movement committed. Text is stored the audit log's way (auditText).
  */
-export async function recordBusinessFields(sql: SqlExecutor, auditId: string, movement: Movement, outcome: { entryId: string | null; approvalId: string | null }): Promise<void> {
+export async function recordBusinessFields(
+  sql: SqlExecutor,
+  auditId: string,
+  movement: Movement,
+  outcome: { entryId: string | null; approvalId: string | null },
+): Promise<void> {
   const fields = {
     kind: movement.kind,
     amount: movement.amount.toString(),
@@ -182,11 +247,17 @@ export async function recordBusinessFields(sql: SqlExecutor, auditId: string, mo
     entryId: outcome.entryId,
     approvalId: outcome.approvalId,
   };
-  const { rowCount } = await sql.query('UPDATE admin_audit_log SET business_fields = $2::jsonb WHERE id = $1', [auditId, JSON.stringify(fields)]);
+  const { rowCount } = await sql.query(
+    'UPDATE admin_audit_log SET business_fields = $2::jsonb WHERE id = $1',
+    [auditId, JSON.stringify(fields)],
+  );
   assert(rowCount === 1, 'the audit row of the request exists');
 }
 
-function sameCommand(left: Readonly<Record<string, string>>, right: Readonly<Record<string, string>>): boolean {
+function sameCommand(
+  left: Readonly<Record<string, string>>,
+  right: Readonly<Record<string, string>>,
+): boolean {
   const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
   return [...keys].every((key) => left[key] === right[key]);
 }

@@ -11,7 +11,12 @@ export interface HeldAnswer {
 }
 
 export function heldAnswer(held: Held): HeldAnswer {
-  return { outcome: 'pending-approval', approvalId: held.approval.approvalId, reasons: held.approval.reasons, expiresAt: held.approval.expiresAt };
+  return {
+    outcome: 'pending-approval',
+    approvalId: held.approval.approvalId,
+    reasons: held.approval.reasons,
+    expiresAt: held.approval.expiresAt,
+  };
 }
 
 /** The actors of a movement asked for by `maker` that has no checker yet. */
@@ -25,7 +30,12 @@ export function makerOnly(maker: AdminActor): MovementActors {
  * `keyField`; a refusal is the problem `refusal` makes of its code.
  */
 export function movementAnswer<Code extends string>(
-  result: { readonly outcome: 'posted'; readonly entry: { readonly entryId: string } } | { readonly outcome: 'duplicate'; readonly conflicting: boolean; readonly entryId: string } | { readonly outcome: 'rejected'; readonly code: Code } | Held | KeyConflict,
+  result:
+    | { readonly outcome: 'posted'; readonly entry: { readonly entryId: string } }
+    | { readonly outcome: 'duplicate'; readonly conflicting: boolean; readonly entryId: string }
+    | { readonly outcome: 'rejected'; readonly code: Code }
+    | Held
+    | KeyConflict,
   keyField: string,
   refusal: (code: Code) => ProblemException,
 ): { outcome: 'posted' | 'duplicate'; entryId: string } | HeldAnswer {

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { type EventEnvelope, type PaymentSettlementFailedV1, paymentSettledV1, paymentSettlementFailedV1 } from '@settle/contracts';
+import {
+  type EventEnvelope,
+  type PaymentSettlementFailedV1,
+  paymentSettledV1,
+  paymentSettlementFailedV1,
+} from '@settle/contracts';
 import { type OutboxListener } from '@settle/messaging';
 import { MetricAttribute, MetricLabels, MetricTally, settleInstruments } from '@settle/telemetry';
 
@@ -17,7 +22,10 @@ export class SettlementMetrics implements OutboxListener {
     const tally = new MetricTally();
     for (const envelope of envelopes) {
       if (envelope.type === paymentSettledV1.type) tally.count(this.labels.of('settled'));
-      else if (envelope.type === paymentSettlementFailedV1.type) tally.count(this.labels.of('failed', (envelope.payload as PaymentSettlementFailedV1).reasonCode));
+      else if (envelope.type === paymentSettlementFailedV1.type)
+        tally.count(
+          this.labels.of('failed', (envelope.payload as PaymentSettlementFailedV1).reasonCode),
+        );
     }
     tally.addTo(this.settlements);
   }

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { type AccountOpenedV1, type MerchantOnboardedV1 } from '@settle/contracts';
-import { type ConsumedEvent, type EventConsumer, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import {
+  type ConsumedEvent,
+  type EventConsumer,
+  PermanentEventError,
+  type SqlExecutor,
+} from '@settle/messaging';
 import { openAccounts } from '../adapters/postgres/journal-store';
 import { type Account, accountsForConsumerAccount, accountsForMerchant } from '../domain/accounts';
 
@@ -33,7 +38,10 @@ export class OpenAccountsConsumer implements EventConsumer {
           break;
         }
         default:
-          throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the ledger does not open accounts on ${envelope.type}`);
+          throw new PermanentEventError(
+            'UNEXPECTED_EVENT_TYPE',
+            `the ledger does not open accounts on ${envelope.type}`,
+          );
       }
     }
     const openedAt = events[events.length - 1]?.envelope.occurredAt ?? new Date(0).toISOString();
@@ -47,9 +55,14 @@ function dedupe(accounts: readonly Account[]): Account[] {
 }
 
 /** The latest state wins (compacted topic); rows are written in merchant id order. */
-async function saveMerchantSettings(sql: SqlExecutor, merchants: readonly MerchantOnboardedV1[]): Promise<void> {
+async function saveMerchantSettings(
+  sql: SqlExecutor,
+  merchants: readonly MerchantOnboardedV1[],
+): Promise<void> {
   if (merchants.length === 0) return;
-  const latest = [...new Map(merchants.map((merchant) => [merchant.merchantId, merchant])).values()].sort((a, b) => (a.merchantId < b.merchantId ? -1 : 1));
+  const latest = [
+    ...new Map(merchants.map((merchant) => [merchant.merchantId, merchant])).values(),
+  ].sort((a, b) => (a.merchantId < b.merchantId ? -1 : 1));
   await sql.query(
     `INSERT INTO ledger_merchant_settings (merchant_id, display_name, settlement_currency, time_zone, updated_at)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])

@@ -1,7 +1,13 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type SqlPool } from '@settle/messaging';
-import { type AdminActor, AdminActorOf, AdminOnly, JsonSchemaValidationPipe, SQL_POOL } from '@settle/platform';
+import {
+  type AdminActor,
+  AdminActorOf,
+  AdminOnly,
+  JsonSchemaValidationPipe,
+  SQL_POOL,
+} from '@settle/platform';
 import { adminProblem, keyReused, notFound } from '../admin-http/problems';
 import { currency, identifier, positiveAmount } from '../admin-http/schemas';
 import { type KeyConflict, type Gated } from '../maker-checker/maker-checker';
@@ -48,15 +54,26 @@ export class PayOutController {
   @Post()
   @HttpCode(HttpStatus.OK)
   @AdminOnly('ledger.admin.payout.create', { role: 'maker' })
-  @ApiOperation({ summary: 'Pays a merchant out of what it is owed; idempotent by clientKey; above the configured amount or the rolling limits it waits for a checker (outcome pending-approval).' })
-  async request(@Body(new JsonSchemaValidationPipe<PayoutRequest>(payoutSchema)) body: PayoutRequest, @AdminActorOf() maker: AdminActor): Promise<({ outcome: 'posted' | 'duplicate' } & PayoutView) | HeldAnswer> {
+  @ApiOperation({
+    summary:
+      'Pays a merchant out of what it is owed; idempotent by clientKey; above the configured amount or the rolling limits it waits for a checker (outcome pending-approval).',
+  })
+  async request(
+    @Body(new JsonSchemaValidationPipe<PayoutRequest>(payoutSchema)) body: PayoutRequest,
+    @AdminActorOf() maker: AdminActor,
+  ): Promise<({ outcome: 'posted' | 'duplicate' } & PayoutView) | HeldAnswer> {
     return answer(await this.handler.payOut(body, makerOnly(maker)));
   }
 
   @Get(':payoutId')
   @AdminOnly('ledger.admin.payout.read')
-  @ApiOperation({ summary: 'A payout that was made (a held one is an approval: GET /admin/approvals/:approvalId).' })
-  async read(@Param('payoutId', new JsonSchemaValidationPipe(identifier)) payoutId: string): Promise<PayoutView> {
+  @ApiOperation({
+    summary:
+      'A payout that was made (a held one is an approval: GET /admin/approvals/:approvalId).',
+  })
+  async read(
+    @Param('payoutId', new JsonSchemaValidationPipe(identifier)) payoutId: string,
+  ): Promise<PayoutView> {
     const payout = await loadPayout(this.pool, 'payout_id', payoutId);
     if (payout === null) throw notFound(`Payout ${payoutId}`, 'payoutId');
     return viewOf(payout);
@@ -75,7 +92,9 @@ function viewOf(payout: PayoutRecord): PayoutView {
   };
 }
 
-function answer(result: Gated<PayoutResult | KeyConflict>): ({ outcome: 'posted' | 'duplicate' } & PayoutView) | HeldAnswer {
+function answer(
+  result: Gated<PayoutResult | KeyConflict>,
+): ({ outcome: 'posted' | 'duplicate' } & PayoutView) | HeldAnswer {
   switch (result.outcome) {
     case 'pending-approval':
       return heldAnswer(result);
@@ -85,6 +104,12 @@ function answer(result: Gated<PayoutResult | KeyConflict>): ({ outcome: 'posted'
       if (result.conflicting) throw keyReused('clientKey');
       return { outcome: 'duplicate', ...viewOf(result.payout) };
     case 'rejected':
-      throw adminProblem(HttpStatus.UNPROCESSABLE_ENTITY, result.code, 'Payout not posted', rejectedFields[result.code], 'cannot be paid out');
+      throw adminProblem(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        result.code,
+        'Payout not posted',
+        rejectedFields[result.code],
+        'cannot be paid out',
+      );
   }
 }

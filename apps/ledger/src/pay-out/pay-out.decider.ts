@@ -42,7 +42,8 @@ export interface PayoutAccounts {
 }
 
 /** Closed set of reasons a payout is refused (append only; approvals have their own codes). */
-export type PayoutRejection = 'UNKNOWN_MERCHANT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE' | 'INSUFFICIENT_BALANCE';
+export type PayoutRejection =
+  'UNKNOWN_MERCHANT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE' | 'INSUFFICIENT_BALANCE';
 
 export type PayoutResult =
   | { readonly outcome: 'posted'; readonly payout: PayoutRecord; readonly entry: EntryDraft }
@@ -55,17 +56,28 @@ export type PayoutResult =
  * posted — debit the payable (the debt shrinks), credit the settlement bank account (money leaves).
  * Whether it must first wait for a checker is the maker–checker gate's question, asked after this.
  */
-export function decideRequestPayout(command: RequestPayout, state: PayoutAccounts & { prior: PayoutRecord | null }): PayoutResult {
+export function decideRequestPayout(
+  command: RequestPayout,
+  state: PayoutAccounts & { prior: PayoutRecord | null },
+): PayoutResult {
   const amount = parseAmount(command.amount);
   if (state.prior !== null) {
-    const same = state.prior.merchantId === command.merchantId && state.prior.amount === amount && state.prior.currency === command.currency;
+    const same =
+      state.prior.merchantId === command.merchantId &&
+      state.prior.amount === amount &&
+      state.prior.currency === command.currency;
     return { outcome: 'duplicate', conflicting: !same, payout: state.prior };
   }
-  if (amount === null || !isPostableAmount(amount)) return { outcome: 'rejected', code: 'AMOUNT_OUT_OF_RANGE' };
+  if (amount === null || !isPostableAmount(amount))
+    return { outcome: 'rejected', code: 'AMOUNT_OUT_OF_RANGE' };
   if (state.payable === null) return { outcome: 'rejected', code: 'UNKNOWN_MERCHANT' };
-  if (state.payable.currency !== command.currency) return { outcome: 'rejected', code: 'CURRENCY_MISMATCH' };
+  if (state.payable.currency !== command.currency)
+    return { outcome: 'rejected', code: 'CURRENCY_MISMATCH' };
   if (amount > state.payableBalance) return { outcome: 'rejected', code: 'INSUFFICIENT_BALANCE' };
-  assert(state.settlement !== null && state.settlement.currency === command.currency, 'a merchant’s currency has a settlement account');
+  assert(
+    state.settlement !== null && state.settlement.currency === command.currency,
+    'a merchant’s currency has a settlement account',
+  );
   const entry = draftEntry({
     entryId: command.entryId,
     kind: 'payout',

@@ -3,12 +3,29 @@ import { Inject, Injectable } from '@nestjs/common';
 import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { entryPostedEvent } from '../adapters/ledger-events';
-import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
+import {
+  appendEntries,
+  loadAccounts,
+  loadBalances,
+  lockPartitions,
+} from '../adapters/postgres/journal-store';
 import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
 import { appendToChain, type ChainHead, partitionOf } from '../domain/hash-chain';
-import { type Gated, type KeyConflict, MakerChecker, type Movement, type MovementActors } from '../maker-checker/maker-checker';
-import { decideRequestPayout, type PayoutAccounts, type PayoutRecord, type PayoutResult, type RequestPayout } from './pay-out.decider';
+import {
+  type Gated,
+  type KeyConflict,
+  MakerChecker,
+  type Movement,
+  type MovementActors,
+} from '../maker-checker/maker-checker';
+import {
+  decideRequestPayout,
+  type PayoutAccounts,
+  type PayoutRecord,
+  type PayoutResult,
+  type RequestPayout,
+} from './pay-out.decider';
 
 export type PayoutRequest = Pick<RequestPayout, 'clientKey' | 'merchantId' | 'amount' | 'currency'>;
 
@@ -27,35 +44,63 @@ export class PayOutHandler {
     private readonly makerChecker: MakerChecker,
   ) {}
 
-  payOut(request: PayoutRequest, actors: MovementActors): Promise<Gated<PayoutResult | KeyConflict>> {
+  payOut(
+    request: PayoutRequest,
+    actors: MovementActors,
+  ): Promise<Gated<PayoutResult | KeyConflict>> {
     return inTransaction(this.pool, (sql) => this.payOutIn(sql, request, actors));
   }
 
   /** In the caller's transaction. With a checker (an approval being carried out) the gate is passed. */
-  async payOutIn(sql: SqlExecutor, request: PayoutRequest, actors: MovementActors): Promise<Gated<PayoutResult | KeyConflict>> {
+  async payOutIn(
+    sql: SqlExecutor,
+    request: PayoutRequest,
+    actors: MovementActors,
+  ): Promise<Gated<PayoutResult | KeyConflict>> {
     // Two requests with one key wait for each other, whatever merchant they name.
-    await sql.query(`SELECT pg_advisory_xact_lock(hashtext('settle.ledger.payout:' || $1))`, [request.clientKey]);
+    await sql.query(`SELECT pg_advisory_xact_lock(hashtext('settle.ledger.payout:' || $1))`, [
+      request.clientKey,
+    ]);
     const now = this.clock.now().toISOString();
     const heads = await lockPayablePartitions(sql, request.merchantId);
     const prior = await loadPayout(sql, 'client_key', request.clientKey);
     const accounts = await loadPayoutAccounts(sql, request.merchantId, request.currency);
-    const command = { ...request, operatorId: actors.maker.operatorId, payoutId: `payout_${randomUUID()}`, entryId: randomUUID(), now };
+    const command = {
+      ...request,
+      operatorId: actors.maker.operatorId,
+      payoutId: `payout_${randomUUID()}`,
+      entryId: randomUUID(),
+      now,
+    };
     const result = decideRequestPayout(command, { ...accounts, prior });
     if (result.outcome !== 'posted') return result;
     const movement: Movement = {
       kind: 'payout',
       businessKey: request.clientKey,
-      command: { clientKey: request.clientKey, merchantId: request.merchantId, amount: request.amount, currency: request.currency },
+      command: {
+        clientKey: request.clientKey,
+        merchantId: request.merchantId,
+        amount: request.amount,
+        currency: request.currency,
+      },
       accountKey: request.merchantId,
       amount: result.payout.amount,
       currency: request.currency,
     };
-    const held = await this.makerChecker.postUnlessHeld(sql, movement, actors, now, () => this.post(sql, heads, result, actors, now));
+    const held = await this.makerChecker.postUnlessHeld(sql, movement, actors, now, () =>
+      this.post(sql, heads, result, actors, now),
+    );
     return held ?? result;
   }
 
   /** Appends the payout's entry on the merchant's chain, writes the payout row and the event; the entry id. */
-  private async post(sql: SqlExecutor, heads: Map<number, ChainHead>, result: Extract<PayoutResult, { outcome: 'posted' }>, actors: MovementActors, now: string): Promise<string> {
+  private async post(
+    sql: SqlExecutor,
+    heads: Map<number, ChainHead>,
+    result: Extract<PayoutResult, { outcome: 'posted' }>,
+    actors: MovementActors,
+    now: string,
+  ): Promise<string> {
     const head = heads.get(partitionOf(result.payout.merchantId));
     assert(head !== undefined, 'the merchant’s partition was locked');
     const { entry } = appendToChain(head, result.entry);
@@ -66,9 +111,24 @@ export class PayOutHandler {
     await sql.query(
       `INSERT INTO ledger_payouts (payout_id, client_key, merchant_id, amount, currency, status, requested_by, requested_at, requested_audit_id, approved_by, approved_audit_id, entry_id, posted_at, decided_at)
        VALUES ($1, $2, $3, $4, $5, 'posted', $6, coalesce((SELECT requested_at FROM ledger_approvals WHERE approval_id = $9), $11::timestamptz), $7, $8, $10, $12, $11::timestamptz, CASE WHEN $8::text IS NULL THEN NULL ELSE $11::timestamptz END)`,
-      [payout.payoutId, payout.clientKey, payout.merchantId, payout.amount.toString(), payout.currency, maker.operatorId, maker.auditId, checker?.operatorId ?? null, checker?.approvalId ?? null, checker?.auditId ?? null, now, entry.entryId],
+      [
+        payout.payoutId,
+        payout.clientKey,
+        payout.merchantId,
+        payout.amount.toString(),
+        payout.currency,
+        maker.operatorId,
+        maker.auditId,
+        checker?.operatorId ?? null,
+        checker?.approvalId ?? null,
+        checker?.auditId ?? null,
+        now,
+        entry.entryId,
+      ],
     );
-    await this.outbox.append(sql, [entryPostedEvent(entry, { correlationId: randomUUID(), causationId: null, occurredAt: now })]);
+    await this.outbox.append(sql, [
+      entryPostedEvent(entry, { correlationId: randomUUID(), causationId: null, occurredAt: now }),
+    ]);
     return entry.entryId;
   }
 }
@@ -86,12 +146,20 @@ export const payablePartitionLockRoundsMax = 3;
  * is broken by PostgreSQL failing one side, and a settlement batch is retried by the backbone.
  * Settlement pauses on the locked chains for the length of the payout's transaction.
  */
-async function lockPayablePartitions(sql: SqlExecutor, merchantId: string): Promise<Map<number, ChainHead>> {
+async function lockPayablePartitions(
+  sql: SqlExecutor,
+  merchantId: string,
+): Promise<Map<number, ChainHead>> {
   const payableId = ledgerAccountId('merchant-payable', merchantId);
   const heads = new Map<number, ChainHead>();
   for (let round = 1; round <= payablePartitionLockRoundsMax; round++) {
-    const { rows } = await sql.query<{ partition: number }>('SELECT partition FROM ledger_balances WHERE account_id = $1', [payableId]);
-    const wanted = [partitionOf(merchantId), ...rows.map((row) => row.partition)].filter((partition) => !heads.has(partition));
+    const { rows } = await sql.query<{ partition: number }>(
+      'SELECT partition FROM ledger_balances WHERE account_id = $1',
+      [payableId],
+    );
+    const wanted = [partitionOf(merchantId), ...rows.map((row) => row.partition)].filter(
+      (partition) => !heads.has(partition),
+    );
     if (wanted.length === 0) return heads;
     for (const [partition, head] of await lockPartitions(sql, wanted)) heads.set(partition, head);
   }
@@ -103,7 +171,9 @@ export class PayablePartitionsMovingError extends Error {
   readonly code = 'PAYABLE_PARTITIONS_MOVING';
   readonly retriable = true;
   constructor(merchantId: string) {
-    super(`the payable of merchant ${merchantId} gained sub-balances in new partitions during ${payablePartitionLockRoundsMax} locking rounds`);
+    super(
+      `the payable of merchant ${merchantId} gained sub-balances in new partitions during ${payablePartitionLockRoundsMax} locking rounds`,
+    );
   }
 }
 
@@ -118,7 +188,8 @@ interface PayoutRow extends Record<string, unknown> {
   entry_id: string | null;
 }
 
-const payoutColumns = 'payout_id, client_key, merchant_id, amount::text, currency, status, requested_by, entry_id';
+const payoutColumns =
+  'payout_id, client_key, merchant_id, amount::text, currency, status, requested_by, entry_id';
 
 const toPayoutRecord = (row: PayoutRow): PayoutRecord => ({
   payoutId: row.payout_id,
@@ -132,7 +203,11 @@ const toPayoutRecord = (row: PayoutRow): PayoutRecord => ({
 });
 
 /** A payout made (or rejected before ledger migration 0006), by its id or its client key. */
-export async function loadPayout(sql: SqlExecutor, by: 'payout_id' | 'client_key', value: string): Promise<PayoutRecord | null> {
+export async function loadPayout(
+  sql: SqlExecutor,
+  by: 'payout_id' | 'client_key',
+  value: string,
+): Promise<PayoutRecord | null> {
   const { rows } = await sql.query<PayoutRow>(
     `SELECT ${payoutColumns} FROM ledger_payouts WHERE ${by} = $1`,
     [value],
@@ -141,11 +216,17 @@ export async function loadPayout(sql: SqlExecutor, by: 'payout_id' | 'client_key
 }
 
 /** The merchant's payable and balance (committed sub-balances of every partition), and the settlement account. */
-async function loadPayoutAccounts(sql: SqlExecutor, merchantId: string, currency: string): Promise<PayoutAccounts> {
+async function loadPayoutAccounts(
+  sql: SqlExecutor,
+  merchantId: string,
+  currency: string,
+): Promise<PayoutAccounts> {
   const payableId = ledgerAccountId('merchant-payable', merchantId);
   const accounts = await loadAccounts(sql, [payableId, ledgerAccountId('settlement', currency)]);
   const payable = accounts.get(payableId) ?? null;
-  const settlement = payable ? (accounts.get(ledgerAccountId('settlement', payable.currency)) ?? null) : null;
+  const settlement = payable
+    ? (accounts.get(ledgerAccountId('settlement', payable.currency)) ?? null)
+    : null;
   const balances = await loadBalances(sql, payable ? [payable] : []);
   return { payable, settlement, payableBalance: payable ? (balances.get(payableId) ?? 0n) : 0n };
 }

@@ -7,7 +7,13 @@ import { applySqlFiles, createTestDatabase, type TestDatabase } from '@settle/te
 import { Pool } from 'pg';
 
 const migrations = path.join(__dirname, '..', '..', 'migrations');
-const before0006 = ['0001-init.sql', '0002-accounts-journal-balances.sql', '0003-payouts.sql', '0004-maker-checker.sql', '0005-payout-approvals.sql'];
+const before0006 = [
+  '0001-init.sql',
+  '0002-accounts-journal-balances.sql',
+  '0003-payouts.sql',
+  '0004-maker-checker.sql',
+  '0005-payout-approvals.sql',
+];
 
 describe('ledger migration 0006 (payouts through ledger_approvals)', () => {
   let database: TestDatabase;
@@ -16,9 +22,16 @@ describe('ledger migration 0006 (payouts through ledger_approvals)', () => {
   beforeAll(async () => {
     database = await createTestDatabase('ledger_migration_0006');
     pool = new Pool({ connectionString: database.url, max: 1 });
-    await applySqlFiles(pool, path.join(__dirname, '..', '..', '..', '..', 'libs', 'platform', 'migrations'));
-    await applySqlFiles(pool, path.join(__dirname, '..', '..', '..', '..', 'libs', 'messaging', 'migrations'));
-    for (const file of before0006) await pool.query(readFileSync(path.join(migrations, file), 'utf8'));
+    await applySqlFiles(
+      pool,
+      path.join(__dirname, '..', '..', '..', '..', 'libs', 'platform', 'migrations'),
+    );
+    await applySqlFiles(
+      pool,
+      path.join(__dirname, '..', '..', '..', '..', 'libs', 'messaging', 'migrations'),
+    );
+    for (const file of before0006)
+      await pool.query(readFileSync(path.join(migrations, file), 'utf8'));
   });
 
   afterAll(async () => {
@@ -33,14 +46,21 @@ describe('ledger migration 0006 (payouts through ledger_approvals)', () => {
     await pool.query(insert, ['payout_old', 'key-2', 2000, 'pending-approval', null, null]);
     await pool.query(insert, ['payout_rejected', 'key-3', 1500, 'rejected', 42, 'bob']);
 
-    await pool.query(readFileSync(path.join(migrations, '0006-payouts-through-approvals.sql'), 'utf8'));
+    await pool.query(
+      readFileSync(path.join(migrations, '0006-payouts-through-approvals.sql'), 'utf8'),
+    );
 
     const { rows: approvals } = await pool.query(
       `SELECT approval_id, kind, business_key, command, account_key, amount::text, reasons, status, maker_operator_id, maker_audit_id::text, requested_at, expires_at
          FROM ledger_approvals ORDER BY approval_id`,
     );
     expect(approvals).toEqual([
-      expect.objectContaining({ approval_id: 'payout_old', kind: 'payout', maker_audit_id: null, status: 'pending' }),
+      expect.objectContaining({
+        approval_id: 'payout_old',
+        kind: 'payout',
+        maker_audit_id: null,
+        status: 'pending',
+      }),
       {
         approval_id: 'payout_pending',
         kind: 'payout',
@@ -56,8 +76,12 @@ describe('ledger migration 0006 (payouts through ledger_approvals)', () => {
         expires_at: new Date('2026-12-02T10:00:00Z'),
       },
     ]);
-    expect((await pool.query('SELECT payout_id, status FROM ledger_payouts')).rows).toEqual([{ payout_id: 'payout_rejected', status: 'rejected' }]);
-    await expect(pool.query(insert, ['payout_new', 'key-4', 1, 'pending-approval', 43, null])).rejects.toThrow(/ledger_payouts_status_check/);
+    expect((await pool.query('SELECT payout_id, status FROM ledger_payouts')).rows).toEqual([
+      { payout_id: 'payout_rejected', status: 'rejected' },
+    ]);
+    await expect(
+      pool.query(insert, ['payout_new', 'key-4', 1, 'pending-approval', 43, null]),
+    ).rejects.toThrow(/ledger_payouts_status_check/);
     // Only a payout may lack the maker's audit row.
     await expect(
       pool.query(`INSERT INTO ledger_approvals (approval_id, kind, business_key, command, account_key, amount, currency, reasons, status, maker_operator_id, requested_at, expires_at)

@@ -23,7 +23,13 @@ export interface OriginalPayment {
 
 /** Closed set of reasons an undo is refused (append only). */
 /** Closed set, append-only. BALANCE_OUT_OF_RANGE: the wallet would hold more than balanceMinorUnitsMax. */
-export type UndoRejection = 'ORIGINAL_NOT_FOUND' | 'AMOUNT_OUT_OF_RANGE' | 'REFUND_EXCEEDS_REMAINING' | 'ALREADY_REVERSED' | 'ALREADY_REFUNDED' | 'BALANCE_OUT_OF_RANGE';
+export type UndoRejection =
+  | 'ORIGINAL_NOT_FOUND'
+  | 'AMOUNT_OUT_OF_RANGE'
+  | 'REFUND_EXCEEDS_REMAINING'
+  | 'ALREADY_REVERSED'
+  | 'ALREADY_REFUNDED'
+  | 'BALANCE_OUT_OF_RANGE';
 
 export interface RefundPayment {
   /** The client's idempotency key: the same key twice refunds once. */
@@ -34,10 +40,22 @@ export interface RefundPayment {
   readonly now: string;
 }
 
-export type PriorRefund = { readonly kind: 'none' } | { readonly kind: 'refunded'; readonly originalEntryId: string; readonly amount: bigint; readonly entryId: string };
+export type PriorRefund =
+  | { readonly kind: 'none' }
+  | {
+      readonly kind: 'refunded';
+      readonly originalEntryId: string;
+      readonly amount: bigint;
+      readonly entryId: string;
+    };
 
 export type UndoResult =
-  | { readonly outcome: 'posted'; readonly entry: EntryDraft; readonly walletBalanceAfter: bigint; readonly overdraft: OverdraftTransition }
+  | {
+      readonly outcome: 'posted';
+      readonly entry: EntryDraft;
+      readonly walletBalanceAfter: bigint;
+      readonly overdraft: OverdraftTransition;
+    }
   | { readonly outcome: 'duplicate'; readonly conflicting: boolean; readonly entryId: string }
   | { readonly outcome: 'rejected'; readonly code: UndoRejection };
 
@@ -46,20 +64,30 @@ export type UndoResult =
  * the wallet. The fee is not refunded (the merchant bears it). Refunds of one payment never add up
  * to more than it: amount ≤ original − earlier refunds. A reversed payment cannot be refunded.
  */
-export function decideRefundPayment(command: RefundPayment, state: { prior: PriorRefund; original: OriginalPayment | null; walletBalance: bigint }): UndoResult {
+export function decideRefundPayment(
+  command: RefundPayment,
+  state: { prior: PriorRefund; original: OriginalPayment | null; walletBalance: bigint },
+): UndoResult {
   const amount = parseAmount(command.amount);
   if (state.prior.kind === 'refunded') {
-    const same = state.prior.originalEntryId === command.originalEntryId && state.prior.amount === amount;
+    const same =
+      state.prior.originalEntryId === command.originalEntryId && state.prior.amount === amount;
     return { outcome: 'duplicate', conflicting: !same, entryId: state.prior.entryId };
   }
-  if (amount === null || !isPostableAmount(amount)) return { outcome: 'rejected', code: 'AMOUNT_OUT_OF_RANGE' };
+  if (amount === null || !isPostableAmount(amount))
+    return { outcome: 'rejected', code: 'AMOUNT_OUT_OF_RANGE' };
   const original = state.original;
   if (original === null) return { outcome: 'rejected', code: 'ORIGINAL_NOT_FOUND' };
   if (original.reversedBy !== null) return { outcome: 'rejected', code: 'ALREADY_REVERSED' };
-  assert(original.refundedSoFar >= 0n && original.refundedSoFar <= original.amount, 'refunds never exceeded the payment');
-  if (amount > original.amount - original.refundedSoFar) return { outcome: 'rejected', code: 'REFUND_EXCEEDS_REMAINING' };
+  assert(
+    original.refundedSoFar >= 0n && original.refundedSoFar <= original.amount,
+    'refunds never exceeded the payment',
+  );
+  if (amount > original.amount - original.refundedSoFar)
+    return { outcome: 'rejected', code: 'REFUND_EXCEEDS_REMAINING' };
   const walletBalanceAfter = state.walletBalance + amount;
-  if (walletBalanceAfter > balanceMinorUnitsMax) return { outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' };
+  if (walletBalanceAfter > balanceMinorUnitsMax)
+    return { outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' };
 
   const entry = draftEntry({
     entryId: command.entryId,
@@ -75,7 +103,12 @@ export function decideRefundPayment(command: RefundPayment, state: { prior: Prio
     feeScheduleVersion: null,
     postedAt: command.now,
   });
-  return { outcome: 'posted', entry, walletBalanceAfter, overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter) };
+  return {
+    outcome: 'posted',
+    entry,
+    walletBalanceAfter,
+    overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter),
+  };
 }
 
 export interface ReversePayment {
@@ -89,13 +122,18 @@ export interface ReversePayment {
  * (fee included), linked to it. Idempotent by the original entry id (the second reversal of an entry
  * finds the first). A partly refunded payment is not reversed (refund the rest instead).
  */
-export function decideReversePayment(command: ReversePayment, state: { original: OriginalPayment | null; walletBalance: bigint }): UndoResult {
+export function decideReversePayment(
+  command: ReversePayment,
+  state: { original: OriginalPayment | null; walletBalance: bigint },
+): UndoResult {
   const original = state.original;
   if (original === null) return { outcome: 'rejected', code: 'ORIGINAL_NOT_FOUND' };
-  if (original.reversedBy !== null) return { outcome: 'duplicate', conflicting: false, entryId: original.reversedBy };
+  if (original.reversedBy !== null)
+    return { outcome: 'duplicate', conflicting: false, entryId: original.reversedBy };
   if (original.refundedSoFar > 0n) return { outcome: 'rejected', code: 'ALREADY_REFUNDED' };
   const walletBalanceAfter = state.walletBalance + original.amount;
-  if (walletBalanceAfter > balanceMinorUnitsMax) return { outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' };
+  if (walletBalanceAfter > balanceMinorUnitsMax)
+    return { outcome: 'rejected', code: 'BALANCE_OUT_OF_RANGE' };
 
   const entry = draftEntry({
     entryId: command.entryId,
@@ -104,9 +142,17 @@ export function decideReversePayment(command: ReversePayment, state: { original:
     partitionKey: original.consumerAccountId,
     transactionId: original.transactionId,
     originalEntryId: original.entryId,
-    postings: original.postings.map((posting) => ({ ...posting, side: posting.side === 'debit' ? 'credit' : 'debit' })),
+    postings: original.postings.map((posting) => ({
+      ...posting,
+      side: posting.side === 'debit' ? 'credit' : 'debit',
+    })),
     feeScheduleVersion: null,
     postedAt: command.now,
   });
-  return { outcome: 'posted', entry, walletBalanceAfter, overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter) };
+  return {
+    outcome: 'posted',
+    entry,
+    walletBalanceAfter,
+    overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter),
+  };
 }

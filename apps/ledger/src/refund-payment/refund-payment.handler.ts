@@ -4,11 +4,25 @@ import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/m
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { postAdminEntry } from '../adapters/post-admin-entry';
 import { loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
-import { type Gated, type KeyConflict, MakerChecker, type Movement, type MovementActors, movedAmount } from '../maker-checker/maker-checker';
+import {
+  type Gated,
+  type KeyConflict,
+  MakerChecker,
+  type Movement,
+  type MovementActors,
+  movedAmount,
+} from '../maker-checker/maker-checker';
 import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
 import { type Posting } from '../domain/entry';
-import { decideRefundPayment, decideReversePayment, type OriginalPayment, type PriorRefund, type RefundPayment, type UndoResult } from './refund-payment.decider';
+import {
+  decideRefundPayment,
+  decideReversePayment,
+  type OriginalPayment,
+  type PriorRefund,
+  type RefundPayment,
+  type UndoResult,
+} from './refund-payment.decider';
 
 export type RefundRequest = Omit<RefundPayment, 'entryId' | 'now'>;
 
@@ -27,26 +41,68 @@ export class RefundPaymentHandler {
     private readonly makerChecker: MakerChecker,
   ) {}
 
-  refund(request: RefundRequest, actors: MovementActors, requestId: string): Promise<Gated<UndoResult | KeyConflict>> {
+  refund(
+    request: RefundRequest,
+    actors: MovementActors,
+    requestId: string,
+  ): Promise<Gated<UndoResult | KeyConflict>> {
     return inTransaction(this.pool, (sql) => this.refundIn(sql, request, actors, requestId));
   }
 
-  reverse(originalEntryId: string, actors: MovementActors, requestId: string): Promise<Gated<UndoResult | KeyConflict>> {
-    return inTransaction(this.pool, (sql) => this.reverseIn(sql, originalEntryId, actors, requestId));
+  reverse(
+    originalEntryId: string,
+    actors: MovementActors,
+    requestId: string,
+  ): Promise<Gated<UndoResult | KeyConflict>> {
+    return inTransaction(this.pool, (sql) =>
+      this.reverseIn(sql, originalEntryId, actors, requestId),
+    );
   }
 
   /** In the caller's transaction. With a checker (an approval being carried out) the gate is passed. */
-  refundIn(sql: SqlExecutor, request: RefundRequest, actors: MovementActors, requestId: string): Promise<Gated<UndoResult | KeyConflict>> {
-    const command = { clientKey: request.clientKey, originalEntryId: request.originalEntryId, amount: request.amount };
-    return this.undo(sql, { kind: 'refund', businessKey: request.clientKey, command }, actors, requestId, async (now, original, walletBalance) =>
-      decideRefundPayment({ ...request, entryId: randomUUID(), now }, { prior: await priorRefund(sql, request.clientKey), original, walletBalance }),
+  refundIn(
+    sql: SqlExecutor,
+    request: RefundRequest,
+    actors: MovementActors,
+    requestId: string,
+  ): Promise<Gated<UndoResult | KeyConflict>> {
+    const command = {
+      clientKey: request.clientKey,
+      originalEntryId: request.originalEntryId,
+      amount: request.amount,
+    };
+    return this.undo(
+      sql,
+      { kind: 'refund', businessKey: request.clientKey, command },
+      actors,
+      requestId,
+      async (now, original, walletBalance) =>
+        decideRefundPayment(
+          { ...request, entryId: randomUUID(), now },
+          { prior: await priorRefund(sql, request.clientKey), original, walletBalance },
+        ),
     );
   }
 
   /** In the caller's transaction, like {@link refundIn}. */
-  reverseIn(sql: SqlExecutor, originalEntryId: string, actors: MovementActors, requestId: string): Promise<Gated<UndoResult | KeyConflict>> {
-    return this.undo(sql, { kind: 'reversal', businessKey: originalEntryId, command: { originalEntryId } }, actors, requestId, (now, original, walletBalance) =>
-      Promise.resolve(decideReversePayment({ originalEntryId, entryId: randomUUID(), now }, { original, walletBalance })),
+  reverseIn(
+    sql: SqlExecutor,
+    originalEntryId: string,
+    actors: MovementActors,
+    requestId: string,
+  ): Promise<Gated<UndoResult | KeyConflict>> {
+    return this.undo(
+      sql,
+      { kind: 'reversal', businessKey: originalEntryId, command: { originalEntryId } },
+      actors,
+      requestId,
+      (now, original, walletBalance) =>
+        Promise.resolve(
+          decideReversePayment(
+            { originalEntryId, entryId: randomUUID(), now },
+            { original, walletBalance },
+          ),
+        ),
     );
   }
 
@@ -55,27 +111,49 @@ export class RefundPaymentHandler {
     asked: Pick<Movement, 'businessKey' | 'command'> & { readonly kind: 'refund' | 'reversal' },
     actors: MovementActors,
     requestId: string,
-    decide: (now: string, original: OriginalPayment | null, walletBalance: bigint) => Promise<UndoResult>,
+    decide: (
+      now: string,
+      original: OriginalPayment | null,
+      walletBalance: bigint,
+    ) => Promise<UndoResult>,
   ): Promise<Gated<UndoResult | KeyConflict>> {
     const originalEntryId = asked.command['originalEntryId']!;
     const now = this.clock.now().toISOString();
     // The entry's partition never changes, so it can be read before the lock.
-    const { rows } = await sql.query<{ partition: number }>(`SELECT partition FROM ledger_entries WHERE entry_id = $1 AND kind = 'payment'`, [originalEntryId]);
+    const { rows } = await sql.query<{ partition: number }>(
+      `SELECT partition FROM ledger_entries WHERE entry_id = $1 AND kind = 'payment'`,
+      [originalEntryId],
+    );
     const partition = rows[0]?.partition;
     const heads = partition === undefined ? new Map() : await lockPartitions(sql, [partition]);
-    const original = partition === undefined ? null : await loadOriginalPayment(sql, originalEntryId);
-    const wallet = original ? ((await loadAccounts(sql, [original.walletAccountId])).get(original.walletAccountId) ?? null) : null;
-    const walletBalance = wallet ? ((await loadBalances(sql, [wallet])).get(wallet.accountId) ?? 0n) : 0n;
+    const original =
+      partition === undefined ? null : await loadOriginalPayment(sql, originalEntryId);
+    const wallet = original
+      ? ((await loadAccounts(sql, [original.walletAccountId])).get(original.walletAccountId) ??
+        null)
+      : null;
+    const walletBalance = wallet
+      ? ((await loadBalances(sql, [wallet])).get(wallet.accountId) ?? 0n)
+      : 0n;
     const result = await decide(now, original, walletBalance);
     if (result.outcome !== 'posted') return result;
     assert(original !== null && partition !== undefined, 'only a found payment is undone');
-    const movement = { ...asked, accountKey: original.consumerAccountId, amount: movedAmount(result.entry), currency: original.currency };
+    const movement = {
+      ...asked,
+      accountKey: original.consumerAccountId,
+      amount: movedAmount(result.entry),
+      currency: original.currency,
+    };
     const held = await this.makerChecker.postUnlessHeld(sql, movement, actors, now, async () => {
       await postAdminEntry(sql, this.outbox, {
         head: heads.get(partition),
         draft: result.entry,
         overdraft: result.overdraft,
-        wallet: { consumerAccountId: original.consumerAccountId, balance: result.walletBalanceAfter, currency: original.currency },
+        wallet: {
+          consumerAccountId: original.consumerAccountId,
+          balance: result.walletBalanceAfter,
+          currency: original.currency,
+        },
         requestId,
         now,
       });
@@ -86,7 +164,10 @@ export class RefundPaymentHandler {
 }
 
 /** A payment entry with its postings, its merchant, its refunds so far and its reversal. Call under the partition lock. */
-async function loadOriginalPayment(sql: SqlExecutor, entryId: string): Promise<OriginalPayment | null> {
+async function loadOriginalPayment(
+  sql: SqlExecutor,
+  entryId: string,
+): Promise<OriginalPayment | null> {
   const { rows } = await sql.query<{
     entry_id: string;
     transaction_id: string;
@@ -108,10 +189,20 @@ async function loadOriginalPayment(sql: SqlExecutor, entryId: string): Promise<O
   );
   const row = rows[0];
   if (!row) return null;
-  const postings = row.postings.map(([accountId, side, amount, currency]) => ({ accountId, side, amount: BigInt(amount), currency }));
+  const postings = row.postings.map(([accountId, side, amount, currency]) => ({
+    accountId,
+    side,
+    amount: BigInt(amount),
+    currency,
+  }));
   const walletAccountId = ledgerAccountId('wallet', row.partition_key);
   const debit = postings.find((posting) => posting.side === 'debit');
-  assert(debit !== undefined && debit.accountId === walletAccountId && postings.filter((posting) => posting.side === 'debit').length === 1, 'a payment debits only its wallet');
+  assert(
+    debit !== undefined &&
+      debit.accountId === walletAccountId &&
+      postings.filter((posting) => posting.side === 'debit').length === 1,
+    'a payment debits only its wallet',
+  );
   return {
     entryId: row.entry_id,
     transactionId: row.transaction_id,
@@ -134,5 +225,12 @@ async function priorRefund(sql: SqlExecutor, clientKey: string): Promise<PriorRe
     [clientKey],
   );
   const row = rows[0];
-  return row ? { kind: 'refunded', originalEntryId: row.original_entry_id, amount: BigInt(row.amount), entryId: row.entry_id } : { kind: 'none' };
+  return row
+    ? {
+        kind: 'refunded',
+        originalEntryId: row.original_entry_id,
+        amount: BigInt(row.amount),
+        entryId: row.entry_id,
+      }
+    : { kind: 'none' };
 }

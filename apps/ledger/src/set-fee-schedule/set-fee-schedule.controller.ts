@@ -1,6 +1,11 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, AdminOperator, JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
+import {
+  AdminOnly,
+  AdminOperator,
+  JsonSchemaValidationPipe,
+  ProblemException,
+} from '@settle/platform';
 import { identifier, timestamp } from '../admin-http/schemas';
 import { feeBasisPointsMax, feeFixedMinorUnitsMax } from '../domain/fees';
 import { SetFeeScheduleHandler } from './set-fee-schedule.handler';
@@ -35,17 +40,39 @@ export class SetFeeScheduleController {
 
   @Post('merchants/:merchantId/fee-schedules')
   @AdminOnly('ledger.admin.fee-schedule.create', { role: 'maker' })
-  @ApiOperation({ summary: 'Sets a merchant’s fee schedule (basis points ≤ 1000 + fixed ≤ 1 000 000 minor units), effective now or from a time; returns its version.' })
+  @ApiOperation({
+    summary:
+      'Sets a merchant’s fee schedule (basis points ≤ 1000 + fixed ≤ 1 000 000 minor units), effective now or from a time; returns its version.',
+  })
   async createFeeSchedule(
     @Param('merchantId', new JsonSchemaValidationPipe(identifier)) merchantId: string,
-    @Body(new JsonSchemaValidationPipe<FeeScheduleRequest>(feeScheduleSchema)) body: FeeScheduleRequest,
+    @Body(new JsonSchemaValidationPipe<FeeScheduleRequest>(feeScheduleSchema))
+    body: FeeScheduleRequest,
     @AdminOperator() operatorId: string,
-  ): Promise<{ version: string; merchantId: string; basisPoints: number; fixedMinorUnits: string; effectiveFrom: string }> {
+  ): Promise<{
+    version: string;
+    merchantId: string;
+    basisPoints: number;
+    fixedMinorUnits: string;
+    effectiveFrom: string;
+  }> {
     const fixedMinorUnits = BigInt(body.fixedMinorUnits);
     if (fixedMinorUnits > feeFixedMinorUnitsMax) {
-      throw ProblemException.validation([{ field: 'fixedMinorUnits', code: 'OUT_OF_RANGE', message: `must be at most ${feeFixedMinorUnitsMax}` }]);
+      throw ProblemException.validation([
+        {
+          field: 'fixedMinorUnits',
+          code: 'OUT_OF_RANGE',
+          message: `must be at most ${feeFixedMinorUnitsMax}`,
+        },
+      ]);
     }
-    const created = await this.handler.set({ merchantId, basisPoints: body.basisPoints, fixedMinorUnits, effectiveFrom: body.effectiveFrom, operatorId });
+    const created = await this.handler.set({
+      merchantId,
+      basisPoints: body.basisPoints,
+      fixedMinorUnits,
+      effectiveFrom: body.effectiveFrom,
+      operatorId,
+    });
     return { ...created, fixedMinorUnits: created.fixedMinorUnits.toString() };
   }
 }

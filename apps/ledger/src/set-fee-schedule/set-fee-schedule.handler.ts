@@ -34,15 +34,32 @@ export class SetFeeScheduleHandler {
   ) {}
 
   async set(command: SetFeeSchedule): Promise<FeeScheduleVersion> {
-    assertValidFeeSchedule({ version: 'new', basisPoints: command.basisPoints, fixedMinorUnits: command.fixedMinorUnits });
+    assertValidFeeSchedule({
+      version: 'new',
+      basisPoints: command.basisPoints,
+      fixedMinorUnits: command.fixedMinorUnits,
+    });
     const now = this.clock.now().toISOString();
     const { rows } = await this.pool.query<{ version: string; effective_from: Date }>(
       `INSERT INTO ledger_fee_schedules (merchant_id, basis_points, fixed_minor_units, effective_from, created_by, created_at)
        VALUES ($1, $2, $3, coalesce($4::timestamptz, $6::timestamptz), $5, $6::timestamptz) RETURNING version, effective_from`,
-      [command.merchantId, command.basisPoints, command.fixedMinorUnits.toString(), command.effectiveFrom, command.operatorId, now],
+      [
+        command.merchantId,
+        command.basisPoints,
+        command.fixedMinorUnits.toString(),
+        command.effectiveFrom,
+        command.operatorId,
+        now,
+      ],
     );
     const row = rows[0];
     assert(row !== undefined, 'an insert returns its row');
-    return { version: row.version, merchantId: command.merchantId, basisPoints: command.basisPoints, fixedMinorUnits: command.fixedMinorUnits, effectiveFrom: row.effective_from.toISOString() };
+    return {
+      version: row.version,
+      merchantId: command.merchantId,
+      basisPoints: command.basisPoints,
+      fixedMinorUnits: command.fixedMinorUnits,
+      effectiveFrom: row.effective_from.toISOString(),
+    };
   }
 }

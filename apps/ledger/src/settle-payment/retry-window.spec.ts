@@ -2,11 +2,25 @@ import { entityRetryAttemptsMax } from '@settle/messaging';
 import { unknownEntityRetryWindowMsMax } from '../config';
 import { backoffAfterAttemptMs, entityRetryAttemptsFor } from './retry-window';
 
-const waitedBeforeLastAttemptMs = (attempts: number) => Array.from({ length: attempts - 1 }, (_, index) => backoffAfterAttemptMs(index + 1)).reduce((sum, ms) => sum + ms, 0);
+const waitedBeforeLastAttemptMs = (attempts: number) =>
+  Array.from({ length: attempts - 1 }, (_, index) => backoffAfterAttemptMs(index + 1)).reduce(
+    (sum, ms) => sum + ms,
+    0,
+  );
 
 describe('the backbone attempts for the unknown-entity retry window', () => {
   it('makes the last attempt come after the window plus one longest backoff, and no later than needed', () => {
-    for (const windowMs of [0, 1, 1_500, 6_300, 10_000, 10_001, 60_000, 123_457, unknownEntityRetryWindowMsMax]) {
+    for (const windowMs of [
+      0,
+      1,
+      1_500,
+      6_300,
+      10_000,
+      10_001,
+      60_000,
+      123_457,
+      unknownEntityRetryWindowMsMax,
+    ]) {
       const attempts = entityRetryAttemptsFor(windowMs);
       expect(waitedBeforeLastAttemptMs(attempts)).toBeGreaterThanOrEqual(windowMs + 5_000);
       expect(waitedBeforeLastAttemptMs(attempts - 1)).toBeLessThan(windowMs + 5_000);

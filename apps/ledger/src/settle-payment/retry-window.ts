@@ -10,7 +10,8 @@ import { retryBackoffMsMax, retryBackoffMsMin } from '@settle/messaging';
  * verifier and the ledger) and for processing time.
  */
 export function entityRetryAttemptsFor(retryWindowMs: number): number {
-  if (!Number.isInteger(retryWindowMs) || retryWindowMs < 0) throw new RangeError(`retry window ${retryWindowMs} ms is a non-negative integer`);
+  if (!Number.isInteger(retryWindowMs) || retryWindowMs < 0)
+    throw new RangeError(`retry window ${retryWindowMs} ms is a non-negative integer`);
   let waitedMs = 0;
   let attempts = 1;
   while (waitedMs < retryWindowMs + retryBackoffMsMax) {

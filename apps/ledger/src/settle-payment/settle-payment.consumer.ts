@@ -1,10 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventEnvelope, type PaymentVerifiedV1 } from '@settle/contracts';
-import { type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import {
+  type ConsumedEvent,
+  EntityNotYetSeenError,
+  type EventConsumer,
+  Outbox,
+  PermanentEventError,
+  type SqlExecutor,
+} from '@settle/messaging';
 import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
 import { type Causation } from '../adapters/ledger-events';
-import { appendEntries, loadAccounts, loadBalances, lockPartitions } from '../adapters/postgres/journal-store';
+import {
+  appendEntries,
+  loadAccounts,
+  loadBalances,
+  lockPartitions,
+} from '../adapters/postgres/journal-store';
 import { type LedgerSettings } from '../config';
 import { type Account, ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
@@ -12,7 +24,12 @@ import { type PostedEntry } from '../domain/entry';
 import { type FeeSchedule, zeroFeeSchedule } from '../domain/fees';
 import { appendToChain, type ChainHead, partitionOf } from '../domain/hash-chain';
 import { entityRetryAttemptsFor } from './retry-window';
-import { decideSettlePayment, type PriorSettlement, type ReplayField, type SettlePaymentResult } from './settle-payment.decider';
+import {
+  decideSettlePayment,
+  type PriorSettlement,
+  type ReplayField,
+  type SettlePaymentResult,
+} from './settle-payment.decider';
 import { failedEvents, settledEvents } from './settle-payment.events';
 
 interface SettlementRow {
@@ -71,20 +88,41 @@ export class SettlePaymentConsumer implements EventConsumer {
 
   readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
     const payments = events.map(({ envelope }) => {
-      if (envelope.type !== 'payment.verified') throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the ledger does not settle ${envelope.type}`);
+      if (envelope.type !== 'payment.verified')
+        throw new PermanentEventError(
+          'UNEXPECTED_EVENT_TYPE',
+          `the ledger does not settle ${envelope.type}`,
+        );
       const payload = envelope.payload as PaymentVerifiedV1;
       // The wallet's chain: a SHA-256 per payment, so computed once for the lock and the append.
       return { envelope, payload, partition: partitionOf(payload.consumerAccountId) };
     });
     const now = this.clock.now().toISOString();
-    const heads = await lockPartitions(sql, payments.map(({ partition }) => partition));
+    const heads = await lockPartitions(
+      sql,
+      payments.map(({ partition }) => partition),
+    );
     const accounts = await loadAccounts(
       sql,
-      payments.flatMap(({ payload }) => [ledgerAccountId('wallet', payload.consumerAccountId), ledgerAccountId('merchant-payable', payload.merchantId), ledgerAccountId('fee-revenue', payload.currency)]),
+      payments.flatMap(({ payload }) => [
+        ledgerAccountId('wallet', payload.consumerAccountId),
+        ledgerAccountId('merchant-payable', payload.merchantId),
+        ledgerAccountId('fee-revenue', payload.currency),
+      ]),
     );
-    const priors = await loadPriorSettlements(sql, payments.map(({ payload }) => payload.transactionId));
-    const schedules = await loadCurrentFeeSchedules(sql, payments.map(({ payload }) => payload.merchantId), now);
-    const balances = await loadBalances(sql, [...accounts.values()].filter((account) => account.purpose === 'wallet'));
+    const priors = await loadPriorSettlements(
+      sql,
+      payments.map(({ payload }) => payload.transactionId),
+    );
+    const schedules = await loadCurrentFeeSchedules(
+      sql,
+      payments.map(({ payload }) => payload.merchantId),
+      now,
+    );
+    const balances = await loadBalances(
+      sql,
+      [...accounts.values()].filter((account) => account.purpose === 'wallet'),
+    );
 
     const entries: PostedEntry[] = [];
     const outcomes: SettlementRow[] = [];
@@ -97,15 +135,28 @@ export class SettlePaymentConsumer implements EventConsumer {
         {
           prior: priors.get(payload.transactionId) ?? { kind: 'none' },
           wallet,
-          merchantPayable: accounts.get(ledgerAccountId('merchant-payable', payload.merchantId)) ?? null,
+          merchantPayable:
+            accounts.get(ledgerAccountId('merchant-payable', payload.merchantId)) ?? null,
           feeRevenue: accounts.get(ledgerAccountId('fee-revenue', payload.currency)) ?? null,
           feeSchedule: schedules.get(payload.merchantId) ?? zeroFeeSchedule,
           walletBalance: wallet ? (balances.get(wallet.accountId) ?? 0n) : 0n,
           unknownEntityRetryWindowMs: this.retryWindowMs,
         },
       );
-      const cause: Causation = { correlationId: envelope.correlationId, causationId: envelope.eventId, occurredAt: now };
-      this.apply(result, envelope.eventId, payload, wallet, partition, { heads, priors, balances, entries, outcomes, envelopes, replays }, cause);
+      const cause: Causation = {
+        correlationId: envelope.correlationId,
+        causationId: envelope.eventId,
+        occurredAt: now,
+      };
+      this.apply(
+        result,
+        envelope.eventId,
+        payload,
+        wallet,
+        partition,
+        { heads, priors, balances, entries, outcomes, envelopes, replays },
+        cause,
+      );
     }
     await appendEntries(sql, entries);
     await insertSettlements(sql, outcomes, now);
@@ -148,24 +199,53 @@ export class SettlePaymentConsumer implements EventConsumer {
       case 'conflicting-replay': {
         // What was decided stays; the replay is kept as evidence and alerted on (recordConflictingReplays).
         const recorded = batch.priors.get(payment.transactionId);
-        assert(recorded !== undefined && recorded.kind !== 'none', 'a conflicting replay has a decided outcome');
-        batch.replays.push({ signalId: randomUUID(), transactionId: payment.transactionId, eventId, differingFields: result.differingFields, recorded, received: payment });
+        assert(
+          recorded !== undefined && recorded.kind !== 'none',
+          'a conflicting replay has a decided outcome',
+        );
+        batch.replays.push({
+          signalId: randomUUID(),
+          transactionId: payment.transactionId,
+          eventId,
+          differingFields: result.differingFields,
+          recorded,
+          received: payment,
+        });
         return;
       }
       case 'failed':
-        batch.priors.set(payment.transactionId, { kind: 'failed', ...base, amount: BigInt(payment.amount) });
-        batch.outcomes.push({ ...base, status: 'failed', reasonCode: result.reasonCode, fee: null, merchantAmount: null, entryId: null, feeScheduleVersion: null });
+        batch.priors.set(payment.transactionId, {
+          kind: 'failed',
+          ...base,
+          amount: BigInt(payment.amount),
+        });
+        batch.outcomes.push({
+          ...base,
+          status: 'failed',
+          reasonCode: result.reasonCode,
+          fee: null,
+          merchantAmount: null,
+          entryId: null,
+          feeScheduleVersion: null,
+        });
         batch.envelopes.push(...failedEvents(payment, result, cause));
         return;
       case 'posted': {
         assert(wallet !== null, 'a posted payment has a wallet');
-        assert(result.entry.partitionKey === payment.consumerAccountId, 'a payment is on its wallet’s chain');
+        assert(
+          result.entry.partitionKey === payment.consumerAccountId,
+          'a payment is on its wallet’s chain',
+        );
         const head = batch.heads.get(partition);
         assert(head !== undefined, 'the partition was locked');
         const { entry, head: next } = appendToChain(head, result.entry);
         batch.heads.set(partition, next);
         batch.balances.set(wallet.accountId, result.walletBalanceAfter);
-        batch.priors.set(payment.transactionId, { kind: 'settled', ...base, amount: result.amount });
+        batch.priors.set(payment.transactionId, {
+          kind: 'settled',
+          ...base,
+          amount: result.amount,
+        });
         batch.entries.push(entry);
         batch.outcomes.push({
           ...base,
@@ -187,7 +267,11 @@ export class SettlePaymentConsumer implements EventConsumer {
    * nothing) and logs it at error with an `alert` field. No event: fraud.signal-raised is the
    * verifier's contract and topic (docs/ledger.md, "Outcomes and reason codes").
    */
-  private async recordConflictingReplays(sql: SqlExecutor, replays: readonly ReplaySignalRow[], raisedAt: string): Promise<void> {
+  private async recordConflictingReplays(
+    sql: SqlExecutor,
+    replays: readonly ReplaySignalRow[],
+    raisedAt: string,
+  ): Promise<void> {
     if (replays.length === 0) return;
     const { rows } = await sql.query<{ signal_id: string }>(
       `INSERT INTO ledger_fraud_signals (signal_id, kind, transaction_id, event_id, differing_fields, recorded, received, raised_at)
@@ -200,7 +284,9 @@ export class SettlePaymentConsumer implements EventConsumer {
         replays.map((replay) => replay.transactionId),
         replays.map((replay) => replay.eventId),
         replays.map((replay) => replay.differingFields.join(',')),
-        replays.map(({ recorded: { kind, amount, ...fields } }) => JSON.stringify({ status: kind, ...fields, amount: amount.toString() })),
+        replays.map(({ recorded: { kind, amount, ...fields } }) =>
+          JSON.stringify({ status: kind, ...fields, amount: amount.toString() }),
+        ),
         replays.map((replay) => JSON.stringify(replay.received)),
         raisedAt,
       ],
@@ -222,7 +308,10 @@ export class SettlePaymentConsumer implements EventConsumer {
   }
 }
 
-async function loadPriorSettlements(sql: SqlExecutor, transactionIds: readonly string[]): Promise<Map<string, PriorSettlement>> {
+async function loadPriorSettlements(
+  sql: SqlExecutor,
+  transactionIds: readonly string[],
+): Promise<Map<string, PriorSettlement>> {
   const { rows } = await sql.query<{
     transaction_id: string;
     status: 'settled' | 'failed';
@@ -251,17 +340,39 @@ async function loadPriorSettlements(sql: SqlExecutor, transactionIds: readonly s
 }
 
 /** The schedule in force now for each merchant (the latest effective one). */
-export async function loadCurrentFeeSchedules(sql: SqlExecutor, merchantIds: readonly string[], now: string): Promise<Map<string, FeeSchedule>> {
-  const { rows } = await sql.query<{ merchant_id: string; version: string; basis_points: number; fixed_minor_units: string }>(
+export async function loadCurrentFeeSchedules(
+  sql: SqlExecutor,
+  merchantIds: readonly string[],
+  now: string,
+): Promise<Map<string, FeeSchedule>> {
+  const { rows } = await sql.query<{
+    merchant_id: string;
+    version: string;
+    basis_points: number;
+    fixed_minor_units: string;
+  }>(
     `SELECT DISTINCT ON (merchant_id) merchant_id, version, basis_points, fixed_minor_units::text
        FROM ledger_fee_schedules WHERE merchant_id = ANY($1::text[]) AND effective_from <= $2::timestamptz
       ORDER BY merchant_id, effective_from DESC, schedule_id DESC`,
     [[...new Set(merchantIds)], now],
   );
-  return new Map(rows.map((row) => [row.merchant_id, { version: row.version, basisPoints: row.basis_points, fixedMinorUnits: BigInt(row.fixed_minor_units) }]));
+  return new Map(
+    rows.map((row) => [
+      row.merchant_id,
+      {
+        version: row.version,
+        basisPoints: row.basis_points,
+        fixedMinorUnits: BigInt(row.fixed_minor_units),
+      },
+    ]),
+  );
 }
 
-async function insertSettlements(sql: SqlExecutor, rows: readonly SettlementRow[], decidedAt: string): Promise<void> {
+async function insertSettlements(
+  sql: SqlExecutor,
+  rows: readonly SettlementRow[],
+  decidedAt: string,
+): Promise<void> {
   if (rows.length === 0) return;
   await sql.query(
     `INSERT INTO ledger_settlements (transaction_id, consumer_account_id, merchant_id, amount, currency, status, reason_code, fee,

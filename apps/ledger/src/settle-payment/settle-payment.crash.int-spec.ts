@@ -4,11 +4,22 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Pool } from 'pg';
-import { accountOpenedV1, type EventEnvelope, merchantOnboardedV1, paymentVerifiedV1 } from '@settle/contracts';
+import {
+  accountOpenedV1,
+  type EventEnvelope,
+  merchantOnboardedV1,
+  paymentVerifiedV1,
+} from '@settle/contracts';
 import { createKafkajsPort, type KafkaPort, type MessageProducer } from '@settle/messaging';
 import { createTestDatabase, type TestDatabase } from '@settle/test-support';
 import { rebuildAndCompare } from '../check-journal/check-journal';
-import { accountOpened, merchantOnboarded, paymentVerified, uniqueId, waitFor } from '../testing/ledger-test-kit';
+import {
+  accountOpened,
+  merchantOnboarded,
+  paymentVerified,
+  uniqueId,
+  waitFor,
+} from '../testing/ledger-test-kit';
 
 const walletCount = 40;
 const paymentCount = 3_000;
@@ -25,31 +36,47 @@ describe('ledger killed mid-batch', () => {
   const prefix = `t${randomBytes(4).toString('hex')}.`;
 
   const startLedgerProcess = (): ChildProcess => {
-    const started = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, '../testing/ledger-process.ts')], {
-      env: {
-        ...process.env,
-        DATABASE_URL: database.url,
-        SETTLE_HTTP_PORT: '0',
-        SETTLE_KAFKA_TOPIC_PREFIX: prefix,
-        SETTLE_KAFKA_CREATE_TOPICS: 'true',
-        SETTLE_LEDGER_SETTLEMENT_BATCH_SIZE: String(settlementBatchSize),
-        LOG_LEVEL: 'warn',
-        SWC_NODE_PROJECT: path.join(__dirname, '../../../../tsconfig.json'),
+    const started = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', path.join(__dirname, '../testing/ledger-process.ts')],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: database.url,
+          SETTLE_HTTP_PORT: '0',
+          SETTLE_KAFKA_TOPIC_PREFIX: prefix,
+          SETTLE_KAFKA_CREATE_TOPICS: 'true',
+          SETTLE_LEDGER_SETTLEMENT_BATCH_SIZE: String(settlementBatchSize),
+          LOG_LEVEL: 'warn',
+          SWC_NODE_PROJECT: path.join(__dirname, '../../../../tsconfig.json'),
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    );
     child = started;
     return started;
   };
-  const count = async (sql: string): Promise<number> => (await pool.query<{ n: number }>(sql)).rows[0]?.n ?? 0;
+  const count = async (sql: string): Promise<number> =>
+    (await pool.query<{ n: number }>(sql)).rows[0]?.n ?? 0;
   const publish = (topic: string, envelopes: readonly EventEnvelope[]) =>
-    producer.send([{ topic: `${prefix}${topic}`, messages: envelopes.map((envelope) => ({ key: envelope.key, value: JSON.stringify(envelope) })) }]);
+    producer.send([
+      {
+        topic: `${prefix}${topic}`,
+        messages: envelopes.map((envelope) => ({
+          key: envelope.key,
+          value: JSON.stringify(envelope),
+        })),
+      },
+    ]);
 
   beforeAll(async () => {
     database = await createTestDatabase('settle_test_ledger_crash');
     pool = new Pool({ connectionString: database.url, max: 2 });
     pool.on('error', () => undefined);
-    kafka = createKafkajsPort({ clientId: `ledger-crash-${prefix}`, brokers: (process.env.KAFKA_BROKERS ?? '').split(',') });
+    kafka = createKafkajsPort({
+      clientId: `ledger-crash-${prefix}`,
+      brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
+    });
     producer = kafka.producer();
     await producer.connect();
   });
@@ -69,23 +96,58 @@ describe('ledger killed mid-batch', () => {
     await waitFor(
       async () => {
         const admin = await kafka.admin();
-        return admin.topicOffsets(`${prefix}ledger.dead-letters.v1`).then(() => true, () => false).finally(() => admin.disconnect());
+        return admin
+          .topicOffsets(`${prefix}ledger.dead-letters.v1`)
+          .then(
+            () => true,
+            () => false,
+          )
+          .finally(() => admin.disconnect());
       },
       60_000,
       'the ledger up, with its topics',
     );
     await publish(merchantOnboardedV1.topic, [merchantOnboarded(merchantId)]);
-    await publish(accountOpenedV1.topic, wallets.map((wallet) => accountOpened(wallet)));
-    await waitFor(async () => (await count(`SELECT count(*)::int AS n FROM ledger_accounts WHERE purpose IN ('wallet', 'merchant-payable')`)) === walletCount + 1, 60_000, 'accounts');
-    await pool.query(`INSERT INTO ledger_fee_schedules (merchant_id, basis_points, fixed_minor_units, effective_from, created_by, created_at) VALUES ($1, 150, 3, now() - interval '1 minute', 'test', now())`, [merchantId]);
+    await publish(
+      accountOpenedV1.topic,
+      wallets.map((wallet) => accountOpened(wallet)),
+    );
+    await waitFor(
+      async () =>
+        (await count(
+          `SELECT count(*)::int AS n FROM ledger_accounts WHERE purpose IN ('wallet', 'merchant-payable')`,
+        )) ===
+        walletCount + 1,
+      60_000,
+      'accounts',
+    );
+    await pool.query(
+      `INSERT INTO ledger_fee_schedules (merchant_id, basis_points, fixed_minor_units, effective_from, created_by, created_at) VALUES ($1, 150, 3, now() - interval '1 minute', 'test', now())`,
+      [merchantId],
+    );
 
-    const payments = Array.from({ length: paymentCount }, (_, index) => paymentVerified({ consumerAccountId: wallets[index % walletCount]!, merchantId, amount: String(100 + index) }));
-    for (let start = 0; start < payments.length; start += 500) await publish(paymentVerifiedV1.topic, payments.slice(start, start + 500));
+    const payments = Array.from({ length: paymentCount }, (_, index) =>
+      paymentVerified({
+        consumerAccountId: wallets[index % walletCount]!,
+        merchantId,
+        amount: String(100 + index),
+      }),
+    );
+    for (let start = 0; start < payments.length; start += 500)
+      await publish(paymentVerifiedV1.topic, payments.slice(start, start + 500));
 
-    await waitFor(async () => (await count('SELECT count(*)::int AS n FROM ledger_settlements')) >= killAfterSettled, 60_000, 'settlement under way');
+    await waitFor(
+      async () =>
+        (await count('SELECT count(*)::int AS n FROM ledger_settlements')) >= killAfterSettled,
+      60_000,
+      'settlement under way',
+    );
     // Kill while a settlement transaction of the service is open (the test's own connections hold none).
     await waitFor(
-      async () => (await count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`)) > 0,
+      async () =>
+        (await count(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`,
+        )) > 0,
       10_000,
       'a transaction in flight',
     );
@@ -96,12 +158,23 @@ describe('ledger killed mid-batch', () => {
     expect(settledAtKill).toBeLessThan(paymentCount);
 
     startLedgerProcess();
-    await waitFor(async () => (await count('SELECT count(*)::int AS n FROM ledger_settlements')) === paymentCount, 120_000, 'every payment settled after the restart');
+    await waitFor(
+      async () =>
+        (await count('SELECT count(*)::int AS n FROM ledger_settlements')) === paymentCount,
+      120_000,
+      'every payment settled after the restart',
+    );
 
     // Exactly once: one entry and one settled outcome per transaction, nothing failed.
-    expect(await count(`SELECT count(*)::int AS n FROM ledger_settlements WHERE status = 'settled'`)).toBe(paymentCount);
-    expect(await count(`SELECT count(*)::int AS n FROM ledger_entries WHERE kind = 'payment'`)).toBe(paymentCount);
-    expect(await count(`SELECT count(DISTINCT transaction_id)::int AS n FROM ledger_entries`)).toBe(paymentCount);
+    expect(
+      await count(`SELECT count(*)::int AS n FROM ledger_settlements WHERE status = 'settled'`),
+    ).toBe(paymentCount);
+    expect(
+      await count(`SELECT count(*)::int AS n FROM ledger_entries WHERE kind = 'payment'`),
+    ).toBe(paymentCount);
+    expect(await count(`SELECT count(DISTINCT transaction_id)::int AS n FROM ledger_entries`)).toBe(
+      paymentCount,
+    );
 
     // Balances exact: each wallet is down by what it paid; the merchant and fee revenue share it.
     const fee = (amount: bigint) => (amount * 150n) / 10_000n + 3n;
@@ -120,7 +193,8 @@ describe('ledger killed mid-batch', () => {
       [[...expectedWallet.keys(), `payable_${merchantId}`, 'fee-revenue_EUR']],
     );
     const actual = new Map(rows.map((row) => [row.account_id, BigInt(row.balance)]));
-    for (const [wallet, balance] of expectedWallet) expect({ wallet, balance: actual.get(wallet) }).toEqual({ wallet, balance });
+    for (const [wallet, balance] of expectedWallet)
+      expect({ wallet, balance: actual.get(wallet) }).toEqual({ wallet, balance });
     expect(actual.get(`payable_${merchantId}`)).toBe(expectedMerchant);
     expect(actual.get('fee-revenue_EUR')).toBe(expectedFees);
 
@@ -129,7 +203,13 @@ describe('ledger killed mid-batch', () => {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const report = await rebuildAndCompare(client);
-      expect(report).toMatchObject({ consistent: true, entriesApplied: paymentCount, chain: { ok: true }, headMismatchCount: 0, balanceMismatchCount: 0 });
+      expect(report).toMatchObject({
+        consistent: true,
+        entriesApplied: paymentCount,
+        chain: { ok: true },
+        headMismatchCount: 0,
+        balanceMismatchCount: 0,
+      });
     } finally {
       await client.query('ROLLBACK');
       client.release();

@@ -6,7 +6,8 @@ import { isPostableAmount, parseAmount } from '../domain/money';
 import { overdraftTransition, type OverdraftTransition } from '../domain/overdraft';
 
 /** Why a payment could not be posted: the contract's closed, append-only set (payment.settlement-failed v1). */
-export type SettlementFailureReason = 'UNKNOWN_ACCOUNT' | 'UNKNOWN_MERCHANT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE';
+export type SettlementFailureReason =
+  'UNKNOWN_ACCOUNT' | 'UNKNOWN_MERCHANT' | 'CURRENCY_MISMATCH' | 'AMOUNT_OUT_OF_RANGE';
 
 /** A verified payment to settle (payment.verified v1, with what the adapter adds: ids and time). */
 export interface SettlePayment {
@@ -70,10 +71,17 @@ export type SettlePaymentResult =
    * Already settled or failed, other content: nothing is posted and what was decided stays, but the
    * replay is a fraud signal (someone re-sent a settled transaction id with other content).
    */
-  | { readonly outcome: 'conflicting-replay'; readonly differingFields: readonly [ReplayField, ...ReplayField[]] }
+  | {
+      readonly outcome: 'conflicting-replay';
+      readonly differingFields: readonly [ReplayField, ...ReplayField[]];
+    }
   | { readonly outcome: 'failed'; readonly reasonCode: SettlementFailureReason }
   /** An account or merchant not seen yet while the event is recent: retry later, post nothing. */
-  | { readonly outcome: 'not-yet-seen'; readonly entity: 'account' | 'merchant'; readonly entityId: string };
+  | {
+      readonly outcome: 'not-yet-seen';
+      readonly entity: 'account' | 'merchant';
+      readonly entityId: string;
+    };
 
 /**
  * Settles one verified payment: debit the wallet by the amount, credit the merchant's payable with
@@ -82,34 +90,67 @@ export type SettlePaymentResult =
  * unknown (wait within the window, then fail); wallet currency; merchant unknown (same); merchant
  * currency. An overdraft never stops the entry.
  */
-export function decideSettlePayment(command: SettlePayment, state: SettlePaymentState): SettlePaymentResult {
+export function decideSettlePayment(
+  command: SettlePayment,
+  state: SettlePaymentState,
+): SettlePaymentResult {
   if (state.prior.kind !== 'none') {
     const [first, ...rest] = differingFields(command, state.prior);
-    return first === undefined ? { outcome: 'duplicate' } : { outcome: 'conflicting-replay', differingFields: [first, ...rest] };
+    return first === undefined
+      ? { outcome: 'duplicate' }
+      : { outcome: 'conflicting-replay', differingFields: [first, ...rest] };
   }
 
   const amount = parseAmount(command.amount);
-  if (amount === null || !isPostableAmount(amount)) return { outcome: 'failed', reasonCode: 'AMOUNT_OUT_OF_RANGE' };
+  if (amount === null || !isPostableAmount(amount))
+    return { outcome: 'failed', reasonCode: 'AMOUNT_OUT_OF_RANGE' };
 
   const waiting = ageMs(command) < state.unknownEntityRetryWindowMs;
   const { wallet, merchantPayable } = state;
   if (wallet === null) {
-    return waiting ? { outcome: 'not-yet-seen', entity: 'account', entityId: command.consumerAccountId } : { outcome: 'failed', reasonCode: 'UNKNOWN_ACCOUNT' };
+    return waiting
+      ? { outcome: 'not-yet-seen', entity: 'account', entityId: command.consumerAccountId }
+      : { outcome: 'failed', reasonCode: 'UNKNOWN_ACCOUNT' };
   }
-  if (wallet.currency !== command.currency) return { outcome: 'failed', reasonCode: 'CURRENCY_MISMATCH' };
+  if (wallet.currency !== command.currency)
+    return { outcome: 'failed', reasonCode: 'CURRENCY_MISMATCH' };
   if (merchantPayable === null) {
-    return waiting ? { outcome: 'not-yet-seen', entity: 'merchant', entityId: command.merchantId } : { outcome: 'failed', reasonCode: 'UNKNOWN_MERCHANT' };
+    return waiting
+      ? { outcome: 'not-yet-seen', entity: 'merchant', entityId: command.merchantId }
+      : { outcome: 'failed', reasonCode: 'UNKNOWN_MERCHANT' };
   }
-  if (merchantPayable.currency !== command.currency) return { outcome: 'failed', reasonCode: 'CURRENCY_MISMATCH' };
+  if (merchantPayable.currency !== command.currency)
+    return { outcome: 'failed', reasonCode: 'CURRENCY_MISMATCH' };
 
-  assert(wallet.purpose === 'wallet' && wallet.accountId === ledgerAccountId('wallet', command.consumerAccountId), 'the wallet is the consumer account’s');
+  assert(
+    wallet.purpose === 'wallet' &&
+      wallet.accountId === ledgerAccountId('wallet', command.consumerAccountId),
+    'the wallet is the consumer account’s',
+  );
   assert(merchantPayable.purpose === 'merchant-payable', 'the payable is a merchant payable');
-  assert(state.feeRevenue !== null && state.feeRevenue.currency === command.currency, 'a merchant’s currency has a fee revenue account');
+  assert(
+    state.feeRevenue !== null && state.feeRevenue.currency === command.currency,
+    'a merchant’s currency has a fee revenue account',
+  );
 
   const { fee, merchantAmount } = feeFor(amount, state.feeSchedule);
-  const postings: Posting[] = [{ accountId: wallet.accountId, side: 'debit', amount, currency: command.currency }];
-  if (merchantAmount > 0n) postings.push({ accountId: merchantPayable.accountId, side: 'credit', amount: merchantAmount, currency: command.currency });
-  if (fee > 0n) postings.push({ accountId: state.feeRevenue.accountId, side: 'credit', amount: fee, currency: command.currency });
+  const postings: Posting[] = [
+    { accountId: wallet.accountId, side: 'debit', amount, currency: command.currency },
+  ];
+  if (merchantAmount > 0n)
+    postings.push({
+      accountId: merchantPayable.accountId,
+      side: 'credit',
+      amount: merchantAmount,
+      currency: command.currency,
+    });
+  if (fee > 0n)
+    postings.push({
+      accountId: state.feeRevenue.accountId,
+      side: 'credit',
+      amount: fee,
+      currency: command.currency,
+    });
 
   const entry = draftEntry({
     entryId: command.entryId,
@@ -123,7 +164,15 @@ export function decideSettlePayment(command: SettlePayment, state: SettlePayment
     postedAt: command.now,
   });
   const walletBalanceAfter = state.walletBalance - amount;
-  return { outcome: 'posted', entry, amount, fee, merchantAmount, walletBalanceAfter, overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter) };
+  return {
+    outcome: 'posted',
+    entry,
+    amount,
+    fee,
+    merchantAmount,
+    walletBalanceAfter,
+    overdraft: overdraftTransition(state.walletBalance, walletBalanceAfter),
+  };
 }
 
 function ageMs(command: SettlePayment): number {
@@ -133,13 +182,17 @@ function ageMs(command: SettlePayment): number {
 }
 
 /** The fields in which a replay differs from what was decided (an unknown approval time is not compared). */
-function differingFields(command: SettlePayment, prior: Exclude<PriorSettlement, { kind: 'none' }>): ReplayField[] {
+function differingFields(
+  command: SettlePayment,
+  prior: Exclude<PriorSettlement, { kind: 'none' }>,
+): ReplayField[] {
   const fields: ReplayField[] = [];
   if (prior.consumerAccountId !== command.consumerAccountId) fields.push('consumerAccountId');
   if (prior.merchantId !== command.merchantId) fields.push('merchantId');
   if (parseAmount(command.amount) !== prior.amount) fields.push('amount');
   if (prior.currency !== command.currency) fields.push('currency');
   // Compared as instants: PostgreSQL gives back another spelling of the same time.
-  if (prior.approvedAt !== null && Date.parse(prior.approvedAt) !== Date.parse(command.approvedAt)) fields.push('approvedAt');
+  if (prior.approvedAt !== null && Date.parse(prior.approvedAt) !== Date.parse(command.approvedAt))
+    fields.push('approvedAt');
   return fields;
 }

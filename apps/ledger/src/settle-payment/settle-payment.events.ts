@@ -1,5 +1,10 @@
 import { type EventEnvelope, type PaymentVerifiedV1 } from '@settle/contracts';
-import { type Causation, overdraftEvents, paymentSettledEvent, settlementFailedEvent } from '../adapters/ledger-events';
+import {
+  type Causation,
+  overdraftEvents,
+  paymentSettledEvent,
+  settlementFailedEvent,
+} from '../adapters/ledger-events';
 import { type PostedEntry } from '../domain/entry';
 import { type SettlePaymentResult } from './settle-payment.decider';
 
@@ -11,16 +16,46 @@ type Failed = Extract<SettlePaymentResult, { outcome: 'failed' }>;
  * does not check them against their contracts on this hot path ('builders-tested'): the spec next
  * to this file validates every shape these two functions return.
  */
-export function settledEvents(payment: PaymentVerifiedV1, result: Posted, entry: PostedEntry, cause: Causation): EventEnvelope[] {
+export function settledEvents(
+  payment: PaymentVerifiedV1,
+  result: Posted,
+  entry: PostedEntry,
+  cause: Causation,
+): EventEnvelope[] {
   const { transactionId, consumerAccountId, merchantId, currency } = payment;
   // One event per settled payment: payment.settled v2 carries the entry (no ledger.entry-posted).
   return [
-    paymentSettledEvent({ transactionId, consumerAccountId, merchantId, currency, amount: result.amount, fee: result.fee, merchantAmount: result.merchantAmount }, entry, cause),
-    ...overdraftEvents(result.overdraft, { consumerAccountId, balance: result.walletBalanceAfter, currency }, cause),
+    paymentSettledEvent(
+      {
+        transactionId,
+        consumerAccountId,
+        merchantId,
+        currency,
+        amount: result.amount,
+        fee: result.fee,
+        merchantAmount: result.merchantAmount,
+      },
+      entry,
+      cause,
+    ),
+    ...overdraftEvents(
+      result.overdraft,
+      { consumerAccountId, balance: result.walletBalanceAfter, currency },
+      cause,
+    ),
   ];
 }
 
-export function failedEvents(payment: PaymentVerifiedV1, result: Failed, cause: Causation): EventEnvelope[] {
+export function failedEvents(
+  payment: PaymentVerifiedV1,
+  result: Failed,
+  cause: Causation,
+): EventEnvelope[] {
   const { transactionId, consumerAccountId, merchantId } = payment;
-  return [settlementFailedEvent({ transactionId, consumerAccountId, merchantId, reasonCode: result.reasonCode }, cause)];
+  return [
+    settlementFailedEvent(
+      { transactionId, consumerAccountId, merchantId, reasonCode: result.reasonCode },
+      cause,
+    ),
+  ];
 }

@@ -2,7 +2,15 @@
 // settlement consumer asks for enough attempts (entityRetryAttemptsFor) that a payment whose account
 // arrives 12 s late is settled, where 8 attempts (≈ 11.3 s) would have dead-lettered it.
 import { entityRetryAttemptsMax } from '@settle/messaging';
-import { accountOpened, type LedgerTestKit, merchantOnboarded, paymentVerified, startLedger, uniqueId, waitFor } from '../testing/ledger-test-kit';
+import {
+  accountOpened,
+  type LedgerTestKit,
+  merchantOnboarded,
+  paymentVerified,
+  startLedger,
+  uniqueId,
+  waitFor,
+} from '../testing/ledger-test-kit';
 import { SettlePaymentConsumer } from './settle-payment.consumer';
 
 describe('a retry window longer than the backbone’s default attempts', () => {
@@ -11,9 +19,17 @@ describe('a retry window longer than the backbone’s default attempts', () => {
   const retryWindowMs = 13_000;
 
   beforeAll(async () => {
-    kit = await startLedger({ SETTLE_LEDGER_UNKNOWN_ACCOUNT_RETRY_WINDOW_MS: String(retryWindowMs) });
+    kit = await startLedger({
+      SETTLE_LEDGER_UNKNOWN_ACCOUNT_RETRY_WINDOW_MS: String(retryWindowMs),
+    });
     await kit.publish(merchantOnboarded(merchantId));
-    await waitFor(async () => (await kit.query('SELECT 1 FROM ledger_accounts WHERE owner_id = $1', [merchantId])).length > 0, 60_000, 'merchant accounts');
+    await waitFor(
+      async () =>
+        (await kit.query('SELECT 1 FROM ledger_accounts WHERE owner_id = $1', [merchantId]))
+          .length > 0,
+      60_000,
+      'merchant accounts',
+    );
   });
 
   afterAll(async () => {
@@ -28,10 +44,28 @@ describe('a retry window longer than the backbone’s default attempts', () => {
     const transactionId = (payment.payload as { transactionId: string }).transactionId;
     await kit.publish(payment);
     await new Promise((resolve) => setTimeout(resolve, 12_000));
-    expect(await kit.query('SELECT 1 FROM ledger_settlements WHERE transaction_id = $1', [transactionId])).toHaveLength(0);
+    expect(
+      await kit.query('SELECT 1 FROM ledger_settlements WHERE transaction_id = $1', [
+        transactionId,
+      ]),
+    ).toHaveLength(0);
     await kit.publish(accountOpened(accountId));
-    await waitFor(async () => (await kit.query('SELECT 1 FROM ledger_settlements WHERE transaction_id = $1', [transactionId])).length > 0, 30_000, 'settlement');
-    expect(await kit.query('SELECT status, reason_code FROM ledger_settlements WHERE transaction_id = $1', [transactionId])).toEqual([{ status: 'settled', reason_code: null }]);
+    await waitFor(
+      async () =>
+        (
+          await kit.query('SELECT 1 FROM ledger_settlements WHERE transaction_id = $1', [
+            transactionId,
+          ])
+        ).length > 0,
+      30_000,
+      'settlement',
+    );
+    expect(
+      await kit.query(
+        'SELECT status, reason_code FROM ledger_settlements WHERE transaction_id = $1',
+        [transactionId],
+      ),
+    ).toEqual([{ status: 'settled', reason_code: null }]);
     expect(kit.deadLetters).toEqual([]);
   }, 60_000);
 });

@@ -13,8 +13,13 @@ export class SettlementOutcomeController {
 
   @Get('settlements/:transactionId')
   @AdminOnly('ledger.admin.settlement')
-  @ApiOperation({ summary: 'The final outcome of a verified payment: settled (with its entry) or failed (with its reason).' })
-  async settlement(@Param('transactionId', new JsonSchemaValidationPipe(identifier)) transactionId: string): Promise<Record<string, unknown>> {
+  @ApiOperation({
+    summary:
+      'The final outcome of a verified payment: settled (with its entry) or failed (with its reason).',
+  })
+  async settlement(
+    @Param('transactionId', new JsonSchemaValidationPipe(identifier)) transactionId: string,
+  ): Promise<Record<string, unknown>> {
     const { rows } = await this.pool.query<Record<string, string | null> & { decided_at: Date }>(
       `SELECT transaction_id, consumer_account_id, merchant_id, amount::text, currency, status, reason_code, fee::text, merchant_amount::text, entry_id, fee_schedule_version, decided_at
          FROM ledger_settlements WHERE transaction_id = $1`,

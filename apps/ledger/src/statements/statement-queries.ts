@@ -19,7 +19,11 @@ export type DateBasis = (typeof dateBases)[number];
  */
 const basisTime: Record<DateBasis, { posting: string; entry: string; outcome: string }> = {
   posted: { posting: 'p.posted_at', entry: 'e.posted_at', outcome: 's.decided_at' },
-  approved: { posting: 'coalesce(s.approved_at, p.posted_at)', entry: 'coalesce(s.approved_at, e.posted_at)', outcome: 'coalesce(s.approved_at, s.decided_at)' },
+  approved: {
+    posting: 'coalesce(s.approved_at, p.posted_at)',
+    entry: 'coalesce(s.approved_at, e.posted_at)',
+    outcome: 'coalesce(s.approved_at, s.decided_at)',
+  },
 };
 const settlementJoin = `LEFT JOIN ledger_settlements s ON e.kind = 'payment' AND s.transaction_id = e.transaction_id AND s.entry_id = e.entry_id`;
 
@@ -43,16 +47,29 @@ export interface StatementLine {
 }
 
 /** Opaque keyset cursor: the (postedAt, entryId, postingIndex) of the last line of the previous page. */
-export function encodeCursor(line: Pick<StatementLine, 'postedAt' | 'entryId' | 'postingIndex'>): string {
-  return Buffer.from(JSON.stringify([line.postedAt, line.entryId, line.postingIndex]), 'utf8').toString('base64url');
+export function encodeCursor(
+  line: Pick<StatementLine, 'postedAt' | 'entryId' | 'postingIndex'>,
+): string {
+  return Buffer.from(
+    JSON.stringify([line.postedAt, line.entryId, line.postingIndex]),
+    'utf8',
+  ).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { postedAt: string; entryId: string; postingIndex: number } | null {
+export function decodeCursor(
+  cursor: string,
+): { postedAt: string; entryId: string; postingIndex: number } | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 3) return null;
     const [postedAt, entryId, postingIndex] = value as unknown[];
-    if (typeof postedAt !== 'string' || Number.isNaN(Date.parse(postedAt)) || typeof entryId !== 'string' || !Number.isInteger(postingIndex)) return null;
+    if (
+      typeof postedAt !== 'string' ||
+      Number.isNaN(Date.parse(postedAt)) ||
+      typeof entryId !== 'string' ||
+      !Number.isInteger(postingIndex)
+    )
+      return null;
     return { postedAt, entryId, postingIndex: postingIndex as number };
   } catch {
     return null;
@@ -79,7 +96,10 @@ const toLine = (type: AccountType, row: LineRow): StatementLine => ({
   originalEntryId: row.original_entry_id,
   side: row.side,
   amount: row.amount,
-  change: normalBalance(type, row.side === 'debit' ? BigInt(row.amount) : -BigInt(row.amount)).toString(),
+  change: normalBalance(
+    type,
+    row.side === 'debit' ? BigInt(row.amount) : -BigInt(row.amount),
+  ).toString(),
   postedAt: row.posted_at.toISOString(),
   approvedAt: row.approved_at?.toISOString() ?? null,
 });
@@ -90,7 +110,10 @@ export async function statementPage(
   account: { accountId: string; type: AccountType },
   page: { after: ReturnType<typeof decodeCursor>; limit: number },
 ): Promise<{ lines: StatementLine[]; nextCursor: string | null }> {
-  assert(page.limit >= 1 && page.limit <= statementPageSizeMax, `a page has 1..${statementPageSizeMax} lines`);
+  assert(
+    page.limit >= 1 && page.limit <= statementPageSizeMax,
+    `a page has 1..${statementPageSizeMax} lines`,
+  );
   const after = page.after ?? { postedAt: '-infinity', entryId: '', postingIndex: -1 };
   const { rows } = await sql.query<LineRow>(
     `SELECT p.entry_id, p.posting_index, e.kind, e.transaction_id, e.original_entry_id, p.side, p.amount::text, p.posted_at, s.approved_at
@@ -154,7 +177,15 @@ export async function merchantDayStatement(
       WHERE p.account_id = $1 AND ${time} < $2`,
     [merchant.payableAccountId, from],
   );
-  const { rows } = await sql.query<{ entry_id: string; kind: string; transaction_id: string | null; posted_at: Date; approved_at: Date | null; net: string; fee: string }>(
+  const { rows } = await sql.query<{
+    entry_id: string;
+    kind: string;
+    transaction_id: string | null;
+    posted_at: Date;
+    approved_at: Date | null;
+    net: string;
+    fee: string;
+  }>(
     `SELECT e.entry_id, e.kind, e.transaction_id, e.posted_at, s.approved_at,
             sum(CASE WHEN p.account_id = $1 THEN (CASE p.side WHEN 'credit' THEN p.amount ELSE -p.amount END) ELSE 0 END)::text AS net,
             sum(CASE WHEN p.account_id = $4 THEN (CASE p.side WHEN 'credit' THEN p.amount ELSE -p.amount END) ELSE 0 END)::text AS fee
@@ -195,16 +226,37 @@ export async function merchantDayStatement(
     to: to.toISOString(),
     openingBalance: openingBalance.toString(),
     closingBalance: closing.toString(),
-    totalsByKind: [...totals.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, total]) => ({ kind, count: total.count, net: total.net.toString(), fee: total.fee.toString() })),
+    totalsByKind: [...totals.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([kind, total]) => ({
+        kind,
+        count: total.count,
+        net: total.net.toString(),
+        fee: total.fee.toString(),
+      })),
     lines,
   };
 }
 
 /** RFC 4180 CSV of a day statement: a header, one row per entry, amounts in minor units. */
 export function merchantDayStatementCsv(statement: MerchantDayStatement): string {
-  const quote = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+  const quote = (value: string) =>
+    /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
   const rows = [
-    ['merchant_id', 'date', 'time_zone', 'currency', 'entry_id', 'kind', 'transaction_id', 'posted_at', 'net_minor', 'fee_minor', 'approved_at', 'date_basis'],
+    [
+      'merchant_id',
+      'date',
+      'time_zone',
+      'currency',
+      'entry_id',
+      'kind',
+      'transaction_id',
+      'posted_at',
+      'net_minor',
+      'fee_minor',
+      'approved_at',
+      'date_basis',
+    ],
     ...statement.lines.map((line) => [
       statement.merchantId,
       statement.date,
@@ -229,8 +281,25 @@ export interface ReconciliationReport {
   /** Which time puts an outcome and a posting in [from, to). */
   readonly dateBasis: DateBasis;
   readonly ok: boolean;
-  readonly settlements: { settled: number; failed: number; settledWithoutEntry: number; paymentEntriesWithoutSettlement: number; amountMismatches: number };
-  readonly currencies: ReadonlyArray<{ currency: string; settledAmount: string; paymentEntryAmount: string; fees: string; feeRevenuePosted: string; payouts: string; fundings: string; debits: string; credits: string; balanced: boolean }>;
+  readonly settlements: {
+    settled: number;
+    failed: number;
+    settledWithoutEntry: number;
+    paymentEntriesWithoutSettlement: number;
+    amountMismatches: number;
+  };
+  readonly currencies: ReadonlyArray<{
+    currency: string;
+    settledAmount: string;
+    paymentEntryAmount: string;
+    fees: string;
+    feeRevenuePosted: string;
+    payouts: string;
+    fundings: string;
+    debits: string;
+    credits: string;
+    balanced: boolean;
+  }>;
 }
 
 /**
@@ -239,10 +308,21 @@ export interface ReconciliationReport {
  * credits over the period's postings. Outcomes and postings are in the period by the date basis; a
  * payment's outcome and entry share their approval time, so they reconcile on either basis.
  */
-export async function reconciliation(sql: SqlExecutor, from: string, to: string, dateBasis: DateBasis): Promise<ReconciliationReport> {
+export async function reconciliation(
+  sql: SqlExecutor,
+  from: string,
+  to: string,
+  dateBasis: DateBasis,
+): Promise<ReconciliationReport> {
   const time = basisTime[dateBasis];
   const decided = `${time.outcome} >= $1 AND ${time.outcome} < $2`;
-  const { rows: checks } = await sql.query<{ settled: number; failed: number; without_entry: number; without_settlement: number; mismatches: number }>(
+  const { rows: checks } = await sql.query<{
+    settled: number;
+    failed: number;
+    without_entry: number;
+    without_settlement: number;
+    mismatches: number;
+  }>(
     `SELECT (SELECT count(*)::int FROM ledger_settlements s WHERE s.status = 'settled' AND ${decided}) AS settled,
             (SELECT count(*)::int FROM ledger_settlements s WHERE s.status = 'failed' AND ${decided}) AS failed,
             (SELECT count(*)::int FROM ledger_settlements s WHERE s.status = 'settled' AND ${decided}
@@ -298,13 +378,24 @@ export async function reconciliation(sql: SqlExecutor, from: string, to: string,
     check.without_entry === 0 &&
     check.without_settlement === 0 &&
     check.mismatches === 0 &&
-    perCurrency.every((row) => row.balanced && row.settledAmount === row.paymentEntryAmount && row.fees === row.feeRevenuePosted);
+    perCurrency.every(
+      (row) =>
+        row.balanced &&
+        row.settledAmount === row.paymentEntryAmount &&
+        row.fees === row.feeRevenuePosted,
+    );
   return {
     from,
     to,
     dateBasis,
     ok,
-    settlements: { settled: check.settled, failed: check.failed, settledWithoutEntry: check.without_entry, paymentEntriesWithoutSettlement: check.without_settlement, amountMismatches: check.mismatches },
+    settlements: {
+      settled: check.settled,
+      failed: check.failed,
+      settledWithoutEntry: check.without_entry,
+      paymentEntriesWithoutSettlement: check.without_settlement,
+      amountMismatches: check.mismatches,
+    },
     currencies: perCurrency,
   };
 }

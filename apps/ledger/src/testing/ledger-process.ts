@@ -4,7 +4,11 @@
 import { projectVariablePrefix, startService } from '@settle/platform';
 import { serviceDefinition } from '../service-definition';
 
-const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith(projectVariablePrefix) || name in serviceDefinition.config));
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([name]) => !name.startsWith(projectVariablePrefix) || name in serviceDefinition.config,
+  ),
+);
 
 startService(serviceDefinition, { env }).then(
   () => process.stdout.write('ledger-process ready\n'),

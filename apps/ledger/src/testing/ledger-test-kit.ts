@@ -32,7 +32,12 @@ const outputTopics = ['ledger.entries.v1', 'payments.settlements.v1', 'ledger.ac
 export async function startLedger(env: NodeJS.ProcessEnv = {}): Promise<LedgerTestKit> {
   const prefix = `t${randomBytes(4).toString('hex')}.`;
   const test = await startTestService(serviceDefinition, {
-    env: { SETTLE_KAFKA_TOPIC_PREFIX: prefix, SETTLE_KAFKA_CREATE_TOPICS: 'true', SETTLE_LEDGER_UNKNOWN_ACCOUNT_RETRY_WINDOW_MS: '1500', ...env },
+    env: {
+      SETTLE_KAFKA_TOPIC_PREFIX: prefix,
+      SETTLE_KAFKA_CREATE_TOPICS: 'true',
+      SETTLE_LEDGER_UNKNOWN_ACCOUNT_RETRY_WINDOW_MS: '1500',
+      ...env,
+    },
   });
   const tap = await startTopicTap({ service: 'ledger', prefix, outputTopics });
   const dataSource = test.service.app.get(DataSource);
@@ -51,20 +56,51 @@ export async function startLedger(env: NodeJS.ProcessEnv = {}): Promise<LedgerTe
   };
 }
 
-
-function envelope<TType extends string, TPayload>(definition: EventDefinition<TType, TPayload>, payload: TPayload, occurredAt = new Date().toISOString()): EventEnvelope {
-  return createEnvelope({ definition, payload, eventId: randomUUID(), occurredAt, producer: definition.producer, correlationId: randomUUID(), causationId: null });
+function envelope<TType extends string, TPayload>(
+  definition: EventDefinition<TType, TPayload>,
+  payload: TPayload,
+  occurredAt = new Date().toISOString(),
+): EventEnvelope {
+  return createEnvelope({
+    definition,
+    payload,
+    eventId: randomUUID(),
+    occurredAt,
+    producer: definition.producer,
+    correlationId: randomUUID(),
+    causationId: null,
+  });
 }
 
 export function accountOpened(accountId: string, currency = 'EUR'): EventEnvelope {
-  return envelope(accountOpenedV1, { accountId, holderDisplayName: 'Test Holder', currency, openedAt: new Date().toISOString() });
+  return envelope(accountOpenedV1, {
+    accountId,
+    holderDisplayName: 'Test Holder',
+    currency,
+    openedAt: new Date().toISOString(),
+  });
 }
 
-export function merchantOnboarded(merchantId: string, settlementCurrency = 'EUR', timeZone = 'UTC'): EventEnvelope {
-  return envelope(merchantOnboardedV1, { merchantId, displayName: 'Test Shop', categoryCode: '5411', settlementCurrency, timeZone, onboardedAt: new Date().toISOString() });
+export function merchantOnboarded(
+  merchantId: string,
+  settlementCurrency = 'EUR',
+  timeZone = 'UTC',
+): EventEnvelope {
+  return envelope(merchantOnboardedV1, {
+    merchantId,
+    displayName: 'Test Shop',
+    categoryCode: '5411',
+    settlementCurrency,
+    timeZone,
+    onboardedAt: new Date().toISOString(),
+  });
 }
 
-export function paymentVerified(fields: Partial<PaymentVerifiedV1> & Pick<PaymentVerifiedV1, 'consumerAccountId' | 'merchantId' | 'amount'>, occurredAt?: string): EventEnvelope {
+export function paymentVerified(
+  fields: Partial<PaymentVerifiedV1> &
+    Pick<PaymentVerifiedV1, 'consumerAccountId' | 'merchantId' | 'amount'>,
+  occurredAt?: string,
+): EventEnvelope {
   const now = new Date().toISOString();
   return envelope(
     paymentVerifiedV1,
@@ -82,7 +118,6 @@ export function paymentVerified(fields: Partial<PaymentVerifiedV1> & Pick<Paymen
     occurredAt,
   );
 }
-
 
 export function uniqueId(prefix: string): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AccountBackInFundsV1, type AccountOverdrawnV1 } from '@settle/contracts';
-import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import {
+  type ConsumedEvent,
+  type EventConsumer,
+  Outbox,
+  PermanentEventError,
+  type SqlExecutor,
+} from '@settle/messaging';
 import { type Clock, CLOCK } from '@settle/platform';
 import { eventCause, offlineCapabilityEvent } from '../adapters/registry-events';
 import { loadAccountDevicesOffline, saveDeviceOffline } from '../adapters/postgres/registry-store';
@@ -36,15 +42,30 @@ export class AccountStatusConsumer implements EventConsumer {
           overdrawn = false;
           break;
         default:
-          throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the registry does not handle ${envelope.type} here`);
+          throw new PermanentEventError(
+            'UNEXPECTED_EVENT_TYPE',
+            `the registry does not handle ${envelope.type} here`,
+          );
       }
       const now = this.clock.now().toISOString();
-      await sql.query('UPDATE registry_accounts SET overdrawn = $2 WHERE account_id = $1', [accountId, overdrawn]);
+      await sql.query('UPDATE registry_accounts SET overdrawn = $2 WHERE account_id = $1', [
+        accountId,
+        overdrawn,
+      ]);
       for (const device of await loadAccountDevicesOffline(sql, accountId)) {
-        const decision = decideOffline(device.state, { kind: overdrawn ? 'account-overdrawn' : 'account-back-in-funds' });
+        const decision = decideOffline(device.state, {
+          kind: overdrawn ? 'account-overdrawn' : 'account-back-in-funds',
+        });
         if (decision.outcome === 'unchanged') continue;
         await saveDeviceOffline(sql, { ...device, state: decision.state }, now);
-        await this.outbox.append(sql, [offlineCapabilityEvent(device, decision.state, decision.reason, eventCause(envelope, now))]);
+        await this.outbox.append(sql, [
+          offlineCapabilityEvent(
+            device,
+            decision.state,
+            decision.reason,
+            eventCause(envelope, now),
+          ),
+        ]);
       }
     }
   };

@@ -7,12 +7,19 @@ import { type compareWithExisting, type CreateOutcome } from '../domain/idempote
  * the parent it names (merchant, account) is unknown.
  */
 export type CreateResult<T> =
-  | { readonly outcome: Exclude<CreateOutcome, 'conflict'>; readonly record: T & { readonly createdAt: string } }
+  | {
+      readonly outcome: Exclude<CreateOutcome, 'conflict'>;
+      readonly record: T & { readonly createdAt: string };
+    }
   | { readonly outcome: 'conflict' }
   | { readonly outcome: 'unknown-parent' };
 
 /** The insert found the business key taken: the same content is a duplicate, other content a conflict. */
-export function existingRecord<T>(outcome: ReturnType<typeof compareWithExisting>, request: T, createdAt: Date): CreateResult<T> {
+export function existingRecord<T>(
+  outcome: ReturnType<typeof compareWithExisting>,
+  request: T,
+  createdAt: Date,
+): CreateResult<T> {
   assert(outcome !== 'create', 'an existing record was compared');
   if (outcome === 'conflict') return { outcome: 'conflict' };
   return { outcome: 'duplicate', record: { ...request, createdAt: createdAt.toISOString() } };

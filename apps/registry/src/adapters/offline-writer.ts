@@ -1,5 +1,9 @@
 import { type Outbox, type SqlExecutor } from '@settle/messaging';
-import { decideOffline, type OfflineCommand, type OfflineState } from '../domain/offline-capability';
+import {
+  decideOffline,
+  type OfflineCommand,
+  type OfflineState,
+} from '../domain/offline-capability';
 import { loadDeviceOffline, saveDeviceOffline } from './postgres/registry-store';
 import { type Causation, offlineCapabilityEvent } from './registry-events';
 
@@ -8,12 +12,20 @@ import { type Causation, offlineCapabilityEvent } from './registry-events';
  * decide, save and append device.offline-capability-changed when something changed. Null for an
  * unknown device; the unchanged state when there was nothing to do.
  */
-export async function applyOfflineCommand(sql: SqlExecutor, outbox: Outbox, deviceId: string, command: OfflineCommand, cause: Causation): Promise<OfflineState | null> {
+export async function applyOfflineCommand(
+  sql: SqlExecutor,
+  outbox: Outbox,
+  deviceId: string,
+  command: OfflineCommand,
+  cause: Causation,
+): Promise<OfflineState | null> {
   const device = await loadDeviceOffline(sql, deviceId);
   if (!device) return null;
   const decision = decideOffline(device.state, command);
   if (decision.outcome === 'unchanged') return device.state;
   await saveDeviceOffline(sql, { ...device, state: decision.state }, cause.occurredAt);
-  await outbox.append(sql, [offlineCapabilityEvent(device, decision.state, decision.reason, cause)]);
+  await outbox.append(sql, [
+    offlineCapabilityEvent(device, decision.state, decision.reason, cause),
+  ]);
   return decision.state;
 }

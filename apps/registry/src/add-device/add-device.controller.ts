@@ -1,6 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, AdminOperator, currentRequestId, JsonSchemaValidationPipe } from '@settle/platform';
+import {
+  AdminOnly,
+  AdminOperator,
+  currentRequestId,
+  JsonSchemaValidationPipe,
+} from '@settle/platform';
 import { createdOrProblem } from '../adapters/admin-problems';
 import { deviceSchema } from '../adapters/http-schemas';
 import { AddDeviceHandler, type NewDevice } from './add-device.handler';
@@ -14,8 +19,18 @@ export class AddDeviceController {
   @Post('devices')
   @HttpCode(HttpStatus.OK)
   @AdminOnly('registry.admin.device.create', { role: 'maker' })
-  @ApiOperation({ summary: 'Adds a device to an account (idempotent by deviceId); publishes device.enrolled and its offline state.' })
-  async createDevice(@Body(new JsonSchemaValidationPipe<NewDevice>(deviceSchema)) body: NewDevice, @AdminOperator() operatorId: string) {
-    return createdOrProblem(await this.handler.add(body, operatorId, currentRequestId() ?? null), 'deviceId', { field: 'accountId', kind: 'ACCOUNT' });
+  @ApiOperation({
+    summary:
+      'Adds a device to an account (idempotent by deviceId); publishes device.enrolled and its offline state.',
+  })
+  async createDevice(
+    @Body(new JsonSchemaValidationPipe<NewDevice>(deviceSchema)) body: NewDevice,
+    @AdminOperator() operatorId: string,
+  ) {
+    return createdOrProblem(
+      await this.handler.add(body, operatorId, currentRequestId() ?? null),
+      'deviceId',
+      { field: 'accountId', kind: 'ACCOUNT' },
+    );
   }
 }

@@ -7,7 +7,11 @@ import { requestCause } from '../adapters/registry-events';
 import { type ApprovalRefusal, decideApproval } from '../domain/offline-capability';
 
 export type ApproveLimitChangeResult =
-  | { readonly outcome: 'applied'; readonly deviceId: string; readonly limits: readonly OfflineLimitV1[] }
+  | {
+      readonly outcome: 'applied';
+      readonly deviceId: string;
+      readonly limits: readonly OfflineLimitV1[];
+    }
   | { readonly outcome: 'refused'; readonly code: ApprovalRefusal }
   | { readonly outcome: 'unknown-change' };
 
@@ -23,20 +27,45 @@ export class ApproveLimitChangeHandler {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  approve(changeId: string, operatorId: string, requestId: string | null): Promise<ApproveLimitChangeResult> {
+  approve(
+    changeId: string,
+    operatorId: string,
+    requestId: string | null,
+  ): Promise<ApproveLimitChangeResult> {
     return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
-      const { rows } = await sql.query<{ device_id: string; limits: OfflineLimitV1[]; requested_by: string; decided_at: Date | null }>(
+      const { rows } = await sql.query<{
+        device_id: string;
+        limits: OfflineLimitV1[];
+        requested_by: string;
+        decided_at: Date | null;
+      }>(
         'SELECT device_id, limits, requested_by, decided_at FROM registry_offline_limit_changes WHERE change_id = $1 FOR UPDATE',
         [changeId],
       );
       const change = rows[0];
       if (!change) return { outcome: 'unknown-change' };
-      const approval = decideApproval({ requestedBy: change.requested_by, decidedAt: change.decided_at?.toISOString() ?? null }, operatorId);
+      const approval = decideApproval(
+        { requestedBy: change.requested_by, decidedAt: change.decided_at?.toISOString() ?? null },
+        operatorId,
+      );
       if (!approval.ok) return { outcome: 'refused', code: approval.code };
-      await sql.query(`UPDATE registry_offline_limit_changes SET status = 'approved', decided_by = $2, decided_at = $3 WHERE change_id = $1`, [changeId, operatorId, now]);
-      const applied = await applyOfflineCommand(sql, this.outbox, change.device_id, { kind: 'set-limits', limits: change.limits }, requestCause(requestId, now));
-      return { outcome: 'applied', deviceId: change.device_id, limits: applied?.limits ?? change.limits };
+      await sql.query(
+        `UPDATE registry_offline_limit_changes SET status = 'approved', decided_by = $2, decided_at = $3 WHERE change_id = $1`,
+        [changeId, operatorId, now],
+      );
+      const applied = await applyOfflineCommand(
+        sql,
+        this.outbox,
+        change.device_id,
+        { kind: 'set-limits', limits: change.limits },
+        requestCause(requestId, now),
+      );
+      return {
+        outcome: 'applied',
+        deviceId: change.device_id,
+        limits: applied?.limits ?? change.limits,
+      };
     });
   }
 }

@@ -1,10 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AttestationCompletedV1 } from '@settle/contracts';
-import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import {
+  type ConsumedEvent,
+  type EventConsumer,
+  Outbox,
+  PermanentEventError,
+  type SqlExecutor,
+} from '@settle/messaging';
 import { type Clock, CLOCK } from '@settle/platform';
 import { eventCause, keyLifecycleEvent } from '../adapters/registry-events';
 import { applyOfflineCommand } from '../adapters/offline-writer';
-import { keyPayload, loadKeys, loadOwnerKeysInUse, saveHistories } from '../adapters/postgres/registry-store';
+import {
+  keyPayload,
+  loadKeys,
+  loadOwnerKeysInUse,
+  saveHistories,
+} from '../adapters/postgres/registry-store';
 import { currentState } from '../domain/key-lifecycle';
 import { decideAttestationVerdict, retireReplacedKeys } from './attestation-results.decider';
 
@@ -28,29 +39,59 @@ export class AttestationResultsConsumer implements EventConsumer {
 
   readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
     for (const { envelope } of events) {
-      if (envelope.type !== 'attestation.completed') throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the registry does not handle ${envelope.type} here`);
+      if (envelope.type !== 'attestation.completed')
+        throw new PermanentEventError(
+          'UNEXPECTED_EVENT_TYPE',
+          `the registry does not handle ${envelope.type} here`,
+        );
       const verdict = envelope.payload as AttestationCompletedV1;
       const [key] = await loadKeys(sql, [verdict.keyId]);
-      if (!key) throw new PermanentEventError('UNKNOWN_KEY', `no key ${verdict.keyId} was registered`);
+      if (!key)
+        throw new PermanentEventError('UNKNOWN_KEY', `no key ${verdict.keyId} was registered`);
       const now = this.clock.now().toISOString();
-      const decision = decideAttestationVerdict({ history: key.history, attestationRequestId: key.attestationRequestId }, verdict, now);
+      const decision = decideAttestationVerdict(
+        { history: key.history, attestationRequestId: key.attestationRequestId },
+        verdict,
+        now,
+      );
       switch (decision.outcome) {
         case 'request-mismatch':
-          throw new PermanentEventError('ATTESTATION_REQUEST_MISMATCH', `verdict ${verdict.requestId} is not for the request of key ${verdict.keyId}`);
+          throw new PermanentEventError(
+            'ATTESTATION_REQUEST_MISMATCH',
+            `verdict ${verdict.requestId} is not for the request of key ${verdict.keyId}`,
+          );
         case 'ignored':
           continue;
         case 'changed': {
           const changed = { ...key, history: decision.history };
           const activated = currentState(changed.history) === 'active';
           // Accepted: the key it replaces is retired now, before the new one becomes active (one key in use per purpose).
-          const retired = activated ? retireReplacedKeys(changed, await loadOwnerKeysInUse(sql, key.owner, key.purpose), now) : [];
+          const retired = activated
+            ? retireReplacedKeys(
+                changed,
+                await loadOwnerKeysInUse(sql, key.owner, key.purpose),
+                now,
+              )
+            : [];
           await saveHistories(sql, [...retired, changed]);
-          await sql.query('UPDATE registry_keys SET attestation_level = $2 WHERE key_id = $1', [key.keyId, verdict.level]);
+          await sql.query('UPDATE registry_keys SET attestation_level = $2 WHERE key_id = $1', [
+            key.keyId,
+            verdict.level,
+          ]);
           const cause = eventCause(envelope, now);
-          await this.outbox.append(sql, [...retired, changed].map((each) => keyLifecycleEvent(keyPayload(each), cause)));
+          await this.outbox.append(
+            sql,
+            [...retired, changed].map((each) => keyLifecycleEvent(keyPayload(each), cause)),
+          );
           // A device suspended for its old payment key may be trusted offline again once its new one is active.
           if (activated && key.owner.kind === 'device' && key.purpose === 'payment') {
-            await applyOfflineCommand(sql, this.outbox, key.owner.id, { kind: 'payment-key-restored', reason: 'enrolled' }, cause);
+            await applyOfflineCommand(
+              sql,
+              this.outbox,
+              key.owner.id,
+              { kind: 'payment-key-restored', reason: 'enrolled' },
+              cause,
+            );
           }
         }
       }

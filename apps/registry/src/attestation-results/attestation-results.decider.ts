@@ -10,10 +10,20 @@ export type AttestationVerdictDecision =
   | { readonly outcome: 'request-mismatch' };
 
 /** accepted → active, rejected → rejected (reason attestation-rejected), from pending only. */
-export function decideAttestationVerdict(key: { history: KeyHistory; attestationRequestId: string }, verdict: AttestationCompletedV1, now: string): AttestationVerdictDecision {
+export function decideAttestationVerdict(
+  key: { history: KeyHistory; attestationRequestId: string },
+  verdict: AttestationCompletedV1,
+  now: string,
+): AttestationVerdictDecision {
   if (verdict.requestId !== key.attestationRequestId) return { outcome: 'request-mismatch' };
-  const result = decideKeyTransition(key.history, { kind: verdict.verdict === 'accepted' ? 'accept-attestation' : 'reject-attestation' }, now);
-  return result.outcome === 'changed' ? { outcome: 'changed', history: result.history } : { outcome: 'ignored' };
+  const result = decideKeyTransition(
+    key.history,
+    { kind: verdict.verdict === 'accepted' ? 'accept-attestation' : 'reject-attestation' },
+    now,
+  );
+  return result.outcome === 'changed'
+    ? { outcome: 'changed', history: result.history }
+    : { outcome: 'ignored' };
 }
 
 /**
@@ -22,12 +32,24 @@ export function decideAttestationVerdict(key: { history: KeyHistory; attestation
  * registered — means a re-enrolment whose attestation is pending or rejected leaves the owner its
  * working key (issue 13 §1).
  */
-export function retireReplacedKeys(activated: Pick<KnownKey, 'keyId' | 'owner' | 'purpose' | 'history'>, inUse: readonly KnownKey[], now: string): KnownKey[] {
-  assert(currentState(activated.history) === 'active', 'only an active key retires its predecessor');
+export function retireReplacedKeys(
+  activated: Pick<KnownKey, 'keyId' | 'owner' | 'purpose' | 'history'>,
+  inUse: readonly KnownKey[],
+  now: string,
+): KnownKey[] {
+  assert(
+    currentState(activated.history) === 'active',
+    'only an active key retires its predecessor',
+  );
   return inUse
     .filter((key) => key.keyId !== activated.keyId)
     .map((key) => {
-      assert(key.owner.kind === activated.owner.kind && key.owner.id === activated.owner.id && key.purpose === activated.purpose, 'a key retires its own owner’s key of its purpose');
+      assert(
+        key.owner.kind === activated.owner.kind &&
+          key.owner.id === activated.owner.id &&
+          key.purpose === activated.purpose,
+        'a key retires its own owner’s key of its purpose',
+      );
       const result = decideKeyTransition(key.history, { kind: 'rotate' }, now);
       // The history keeps room for rotation and revocation (key-lifecycle), so a key in use can always rotate.
       assert(result.outcome === 'changed', 'a key in use can always be rotated');

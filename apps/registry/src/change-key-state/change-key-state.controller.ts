@@ -17,7 +17,11 @@ export class ChangeKeyStateController {
   @HttpCode(HttpStatus.OK)
   @AdminOnly('registry.admin.key.suspend', { role: 'maker' })
   @ApiOperation({ summary: 'Suspends an active key; publishes key.lifecycle-changed.' })
-  suspend(@Param('keyId', new JsonSchemaValidationPipe(keyIdParam)) keyId: string, @Body(new JsonSchemaValidationPipe<{ reason: KeyStateReason }>(keyReasonSchema)) body: { reason: KeyStateReason }) {
+  suspend(
+    @Param('keyId', new JsonSchemaValidationPipe(keyIdParam)) keyId: string,
+    @Body(new JsonSchemaValidationPipe<{ reason: KeyStateReason }>(keyReasonSchema))
+    body: { reason: KeyStateReason },
+  ) {
     return this.changeKey(keyId, { kind: 'suspend', reason: body.reason });
   }
 
@@ -32,15 +36,31 @@ export class ChangeKeyStateController {
   @Post('keys/:keyId/revoke')
   @HttpCode(HttpStatus.OK)
   @AdminOnly('registry.admin.key.revoke', { role: 'maker' })
-  @ApiOperation({ summary: 'Revokes a key for good (e.g. compromised); publishes key.lifecycle-changed.' })
-  revoke(@Param('keyId', new JsonSchemaValidationPipe(keyIdParam)) keyId: string, @Body(new JsonSchemaValidationPipe<{ reason: KeyStateReason }>(keyReasonSchema)) body: { reason: KeyStateReason }) {
+  @ApiOperation({
+    summary: 'Revokes a key for good (e.g. compromised); publishes key.lifecycle-changed.',
+  })
+  revoke(
+    @Param('keyId', new JsonSchemaValidationPipe(keyIdParam)) keyId: string,
+    @Body(new JsonSchemaValidationPipe<{ reason: KeyStateReason }>(keyReasonSchema))
+    body: { reason: KeyStateReason },
+  ) {
     return this.changeKey(keyId, { kind: 'revoke', reason: body.reason });
   }
 
-  private async changeKey(keyId: string, command: KeyCommand): Promise<Extract<ChangeKeyStateResult, { key: unknown }>> {
+  private async changeKey(
+    keyId: string,
+    command: KeyCommand,
+  ): Promise<Extract<ChangeKeyStateResult, { key: unknown }>> {
     const result = await this.handler.change(keyId, command, currentRequestId() ?? null);
     if (result.outcome === 'unknown-key') throw notFound(`Key ${keyId}`, 'keyId');
-    if (result.outcome === 'refused') throw adminProblem(HttpStatus.CONFLICT, result.code, 'Key transition refused', 'keyId', `cannot ${command.kind} a key that is ${result.state}`);
+    if (result.outcome === 'refused')
+      throw adminProblem(
+        HttpStatus.CONFLICT,
+        result.code,
+        'Key transition refused',
+        'keyId',
+        `cannot ${command.kind} a key that is ${result.state}`,
+      );
     return result;
   }
 }

@@ -4,7 +4,12 @@ import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { applyOfflineCommand } from '../adapters/offline-writer';
 import { keyPayload, loadKeys, saveHistories } from '../adapters/postgres/registry-store';
 import { keyLifecycleEvent, requestCause } from '../adapters/registry-events';
-import { currentState, decideKeyTransition, type KeyCommand, type KeyTransitionRefusal } from '../domain/key-lifecycle';
+import {
+  currentState,
+  decideKeyTransition,
+  type KeyCommand,
+  type KeyTransitionRefusal,
+} from '../domain/key-lifecycle';
 import { offlineCommandForKeyChange } from '../domain/offline-capability';
 
 export type ChangeKeyStateResult =
@@ -24,7 +29,11 @@ export class ChangeKeyStateHandler {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  change(keyId: string, command: KeyCommand, requestId: string | null): Promise<ChangeKeyStateResult> {
+  change(
+    keyId: string,
+    command: KeyCommand,
+    requestId: string | null,
+  ): Promise<ChangeKeyStateResult> {
     return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
       const [key] = await loadKeys(sql, [keyId]);
@@ -36,7 +45,11 @@ export class ChangeKeyStateHandler {
         const cause = requestCause(requestId, now);
         await saveHistories(sql, [changed]);
         await this.outbox.append(sql, [keyLifecycleEvent(keyPayload(changed), cause)]);
-        const offline = offlineCommandForKeyChange(key, currentState(changed.history), currentState(key.history));
+        const offline = offlineCommandForKeyChange(
+          key,
+          currentState(changed.history),
+          currentState(key.history),
+        );
         if (offline) await applyOfflineCommand(sql, this.outbox, key.owner.id, offline, cause);
       }
       return { outcome: result.outcome, key: keyPayload(changed) };

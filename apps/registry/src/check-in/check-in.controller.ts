@@ -1,20 +1,44 @@
 import { Controller, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type BodyOfRequest, CLOCK, type Clock, currentRequestId, JsonSchemaValidationPipe, ProblemException, type RateLimitSql, requireEmptyJsonBody, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
+import {
+  type BodyOfRequest,
+  CLOCK,
+  type Clock,
+  currentRequestId,
+  JsonSchemaValidationPipe,
+  ProblemException,
+  type RateLimitSql,
+  requireEmptyJsonBody,
+  SERVICE_CONFIG,
+  SQL_POOL,
+} from '@settle/platform';
 import { protocolIdentifier } from '../adapters/http-schemas';
 import { type RegistrySettings } from '../config';
 import { type DeviceIdentity } from '../device-authentication/device-authenticator';
-import { AuthenticatedDevice, DeviceOnly, notThisDevice } from '../device-authentication/device-only.guard';
+import {
+  AuthenticatedDevice,
+  DeviceOnly,
+  notThisDevice,
+} from '../device-authentication/device-only.guard';
 import { type CheckInRefusal } from './check-in.decider';
 import { CheckInHandler } from './check-in.handler';
 import { takeDeviceCredentialToken } from './device-credential-rate-limit';
 
-const refusals: Record<Exclude<CheckInRefusal, 'NOT_THIS_DEVICE'>, { status: number; message: string }> = {
+const refusals: Record<
+  Exclude<CheckInRefusal, 'NOT_THIS_DEVICE'>,
+  { status: number; message: string }
+> = {
   DEVICE_UNKNOWN: { status: HttpStatus.NOT_FOUND, message: 'names no known device' },
   PAYMENT_KEY_NOT_ACTIVE: { status: HttpStatus.CONFLICT, message: 'has no active payment key' },
-  OFFLINE_CAPABILITY_SUSPENDED: { status: HttpStatus.CONFLICT, message: 'may not pay offline now (offline capability suspended)' },
+  OFFLINE_CAPABILITY_SUSPENDED: {
+    status: HttpStatus.CONFLICT,
+    message: 'may not pay offline now (offline capability suspended)',
+  },
   NO_OFFLINE_LIMITS: { status: HttpStatus.CONFLICT, message: 'has no offline limits' },
-  ATTESTATION_LEVEL_NOT_OFFLINE: { status: HttpStatus.CONFLICT, message: 'has a payment key attested below the levels trusted offline (no offline allowance)' },
+  ATTESTATION_LEVEL_NOT_OFFLINE: {
+    status: HttpStatus.CONFLICT,
+    message: 'has a payment key attested below the levels trusted offline (no offline allowance)',
+  },
 };
 
 /**
@@ -34,7 +58,10 @@ export class CheckInController {
 
   @Post(':deviceId/check-ins')
   @DeviceOnly('consumer-device')
-  @ApiOperation({ summary: 'Records an online check-in of the calling device and returns a fresh device credential; publishes device.checked-in.' })
+  @ApiOperation({
+    summary:
+      'Records an online check-in of the calling device and returns a fresh device credential; publishes device.checked-in.',
+  })
   async checkIn(
     @Param('deviceId', new JsonSchemaValidationPipe<string>(protocolIdentifier)) deviceId: string,
     @AuthenticatedDevice() caller: DeviceIdentity,

@@ -1,10 +1,22 @@
-import { type AttestationLevel, type DeviceCheckInCapV1, type KeyState, offlineCapsCurrenciesMax, protocolTimeMsMax } from '@settle/contracts';
+import {
+  type AttestationLevel,
+  type DeviceCheckInCapV1,
+  type KeyState,
+  offlineCapsCurrenciesMax,
+  protocolTimeMsMax,
+} from '@settle/contracts';
 import { assert } from '../domain/assert';
 import { capabilityOf, type OfflineState } from '../domain/offline-capability';
 import { attestationAllowsOffline } from '../domain/offline-attestation';
 
 /** Why a check-in issues no device credential (and records nothing). Closed, append-only. */
-export type CheckInRefusal = 'DEVICE_UNKNOWN' | 'NOT_THIS_DEVICE' | 'PAYMENT_KEY_NOT_ACTIVE' | 'OFFLINE_CAPABILITY_SUSPENDED' | 'NO_OFFLINE_LIMITS' | 'ATTESTATION_LEVEL_NOT_OFFLINE';
+export type CheckInRefusal =
+  | 'DEVICE_UNKNOWN'
+  | 'NOT_THIS_DEVICE'
+  | 'PAYMENT_KEY_NOT_ACTIVE'
+  | 'OFFLINE_CAPABILITY_SUSPENDED'
+  | 'NO_OFFLINE_LIMITS'
+  | 'ATTESTATION_LEVEL_NOT_OFFLINE';
 
 export interface CheckInCommand {
   readonly deviceId: string;
@@ -19,7 +31,11 @@ export interface CheckInCommand {
 export interface CheckInState {
   readonly device: { readonly accountId: string; readonly offline: OfflineState } | null;
   /** The device's current payment key, with the level its attestation was accepted at. */
-  readonly paymentKey: { readonly keyId: string; readonly state: KeyState; readonly attestationLevel: AttestationLevel | null } | null;
+  readonly paymentKey: {
+    readonly keyId: string;
+    readonly state: KeyState;
+    readonly attestationLevel: AttestationLevel | null;
+  } | null;
   /** The latest recorded check-in, or null. */
   readonly lastCheckInAtMs: number | null;
 }
@@ -43,25 +59,49 @@ export type CheckInDecision =
 export function decideCheckIn(command: CheckInCommand, state: CheckInState): CheckInDecision {
   assert(command.validityMs > 0, 'a credential is valid for some time');
   if (state.device === null) return { outcome: 'refused', code: 'DEVICE_UNKNOWN' };
-  if (state.device.accountId !== command.callerOwner) return { outcome: 'refused', code: 'NOT_THIS_DEVICE' };
-  if (state.paymentKey === null || state.paymentKey.state !== 'active') return { outcome: 'refused', code: 'PAYMENT_KEY_NOT_ACTIVE' };
+  if (state.device.accountId !== command.callerOwner)
+    return { outcome: 'refused', code: 'NOT_THIS_DEVICE' };
+  if (state.paymentKey === null || state.paymentKey.state !== 'active')
+    return { outcome: 'refused', code: 'PAYMENT_KEY_NOT_ACTIVE' };
   // A key attested below the levels trusted offline (a software key the policy accepted) gets no allowance.
-  if (!attestationAllowsOffline(state.paymentKey.attestationLevel, command.offlineAttestationLevels)) return { outcome: 'refused', code: 'ATTESTATION_LEVEL_NOT_OFFLINE' };
-  if (capabilityOf(state.device.offline) === 'suspended') return { outcome: 'refused', code: 'OFFLINE_CAPABILITY_SUSPENDED' };
+  if (
+    !attestationAllowsOffline(state.paymentKey.attestationLevel, command.offlineAttestationLevels)
+  )
+    return { outcome: 'refused', code: 'ATTESTATION_LEVEL_NOT_OFFLINE' };
+  if (capabilityOf(state.device.offline) === 'suspended')
+    return { outcome: 'refused', code: 'OFFLINE_CAPABILITY_SUSPENDED' };
   const offlineCaps = usableCaps(state.device.offline);
   if (offlineCaps.length === 0) return { outcome: 'refused', code: 'NO_OFFLINE_LIMITS' };
-  assert(offlineCaps.length <= offlineCapsCurrenciesMax, 'the admin API keeps limits within what a credential carries');
+  assert(
+    offlineCaps.length <= offlineCapsCurrenciesMax,
+    'the admin API keeps limits within what a credential carries',
+  );
   const checkedInAtMs = Math.max(command.nowMs, (state.lastCheckInAtMs ?? -1) + 1);
   const validUntilMs = checkedInAtMs + command.validityMs;
   assert(validUntilMs <= protocolTimeMsMax, 'validity ends within the protocol’s time range');
-  return { outcome: 'check-in', checkedInAtMs, validUntilMs, paymentKeyId: state.paymentKey.keyId, offlineCaps };
+  return {
+    outcome: 'check-in',
+    checkedInAtMs,
+    validUntilMs,
+    paymentKeyId: state.paymentKey.keyId,
+    offlineCaps,
+  };
 }
 
 /** The limits as credential caps: positive, ascending by currency (the state keeps them sorted). */
 function usableCaps(offline: OfflineState): DeviceCheckInCapV1[] {
   const caps = offline.limits
     .filter((limit) => BigInt(limit.perTransactionMax) > 0n)
-    .map((limit) => ({ currency: limit.currency, perTransactionMax: limit.perTransactionMax, cumulativeMax: limit.cumulativeMax }));
-  caps.forEach((cap, index) => assert(index === 0 || caps[index - 1]!.currency < cap.currency, 'limits are sorted by currency, one per currency'));
+    .map((limit) => ({
+      currency: limit.currency,
+      perTransactionMax: limit.perTransactionMax,
+      cumulativeMax: limit.cumulativeMax,
+    }));
+  caps.forEach((cap, index) =>
+    assert(
+      index === 0 || caps[index - 1]!.currency < cap.currency,
+      'limits are sorted by currency, one per currency',
+    ),
+  );
   return caps;
 }

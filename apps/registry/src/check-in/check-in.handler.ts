@@ -3,7 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type DeviceCheckInCapV1, deviceCheckInHistoryEntriesMax } from '@settle/contracts';
 import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
 import { CLOCK, type Clock, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
-import { insertCheckIn, loadCurrentKey, loadDeviceOffline, loadLastCheckInAt, loadLatestCheckIns } from '../adapters/postgres/registry-store';
+import {
+  insertCheckIn,
+  loadCurrentKey,
+  loadDeviceOffline,
+  loadLastCheckInAt,
+  loadLatestCheckIns,
+} from '../adapters/postgres/registry-store';
 import { deviceCheckedInEvent, requestCause } from '../adapters/registry-events';
 import { type RegistrySettings } from '../config';
 import { CredentialSigner, protocolKeyOf } from '../credentials/credential-signer';
@@ -43,7 +49,9 @@ export class CheckInHandler {
     return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now();
       const device = await loadDeviceOffline(sql, deviceId);
-      const paymentKey = device ? await loadCurrentKey(sql, { kind: 'device', id: deviceId }, 'payment') : null;
+      const paymentKey = device
+        ? await loadCurrentKey(sql, { kind: 'device', id: deviceId }, 'payment')
+        : null;
       const lastCheckInAt = device ? await loadLastCheckInAt(sql, deviceId) : null;
       const decision = decideCheckIn(
         {
@@ -51,11 +59,17 @@ export class CheckInHandler {
           callerOwner,
           nowMs: now.getTime(),
           validityMs: this.config.SETTLE_REGISTRY_DEVICE_CREDENTIAL_VALIDITY_MS,
-          offlineAttestationLevels: parseOfflineAttestationLevels(this.config.SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS),
+          offlineAttestationLevels: parseOfflineAttestationLevels(
+            this.config.SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS,
+          ),
         },
         {
           device: device && { accountId: device.accountId, offline: device.state },
-          paymentKey: paymentKey && { keyId: paymentKey.keyId, state: currentState(paymentKey.history), attestationLevel: paymentKey.attestationLevel },
+          paymentKey: paymentKey && {
+            keyId: paymentKey.keyId,
+            state: currentState(paymentKey.history),
+            attestationLevel: paymentKey.attestationLevel,
+          },
           lastCheckInAtMs: lastCheckInAt === null ? null : Date.parse(lastCheckInAt),
         },
       );
@@ -65,7 +79,11 @@ export class CheckInHandler {
         {
           deviceId,
           paymentKey: protocolKeyOf(paymentKey!.publicKeyJwk),
-          offlineCaps: decision.offlineCaps.map((cap) => ({ currency: cap.currency, perTransactionMax: BigInt(cap.perTransactionMax), cumulativeMax: BigInt(cap.cumulativeMax) })),
+          offlineCaps: decision.offlineCaps.map((cap) => ({
+            currency: cap.currency,
+            perTransactionMax: BigInt(cap.perTransactionMax),
+            cumulativeMax: BigInt(cap.cumulativeMax),
+          })),
           checkedInAtMs: decision.checkedInAtMs,
           validUntilMs: decision.validUntilMs,
         },
@@ -83,8 +101,21 @@ export class CheckInHandler {
         offlineCaps: decision.offlineCaps,
       });
       const history = await loadLatestCheckIns(sql, deviceId, deviceCheckInHistoryEntriesMax);
-      await this.outbox.append(sql, [deviceCheckedInEvent({ deviceId, accountId: device!.accountId, lastCheckInAt: checkedInAt, history }, requestCause(requestId, checkedInAt))]);
-      return { outcome: 'checked-in', credential: signed.bytes, issuerKeyId: signed.issuerKeyId, paymentKeyId: decision.paymentKeyId, checkedInAt, validUntil, offlineCaps: decision.offlineCaps };
+      await this.outbox.append(sql, [
+        deviceCheckedInEvent(
+          { deviceId, accountId: device!.accountId, lastCheckInAt: checkedInAt, history },
+          requestCause(requestId, checkedInAt),
+        ),
+      ]);
+      return {
+        outcome: 'checked-in',
+        credential: signed.bytes,
+        issuerKeyId: signed.issuerKeyId,
+        paymentKeyId: decision.paymentKeyId,
+        checkedInAt,
+        validUntil,
+        offlineCaps: decision.offlineCaps,
+      };
     });
   }
 }

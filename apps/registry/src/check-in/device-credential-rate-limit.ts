@@ -1,4 +1,9 @@
-import { type Clock, rateLimitedProblem, type RateLimitSql, takeRateLimitTokens } from '@settle/platform';
+import {
+  type Clock,
+  rateLimitedProblem,
+  type RateLimitSql,
+  takeRateLimitTokens,
+} from '@settle/platform';
 import { type RegistrySettings } from '../config';
 
 const secondsPerMinute = 60;
@@ -21,14 +26,22 @@ const refusalOf: Readonly<Record<DeviceCredentialRoute, { title: string; field: 
 export async function takeDeviceCredentialToken(
   sql: RateLimitSql,
   clock: Clock,
-  config: Pick<RegistrySettings, 'SETTLE_REGISTRY_DEVICE_CREDENTIALS_PER_MINUTE' | 'SETTLE_REGISTRY_DEVICE_CREDENTIAL_BURST'>,
+  config: Pick<
+    RegistrySettings,
+    'SETTLE_REGISTRY_DEVICE_CREDENTIALS_PER_MINUTE' | 'SETTLE_REGISTRY_DEVICE_CREDENTIAL_BURST'
+  >,
   route: DeviceCredentialRoute,
   subject: string,
 ): Promise<void> {
   const perMinute = config.SETTLE_REGISTRY_DEVICE_CREDENTIALS_PER_MINUTE;
   const burst = config.SETTLE_REGISTRY_DEVICE_CREDENTIAL_BURST;
-  const [decision] = await takeRateLimitTokens(sql, [{ bucket: `${route}:${subject}`, capacity: burst, perSecond: perMinute / secondsPerMinute }], clock.now());
-  if (decision === undefined) throw new Error('takeDeviceCredentialToken: no decision for the bucket');
+  const [decision] = await takeRateLimitTokens(
+    sql,
+    [{ bucket: `${route}:${subject}`, capacity: burst, perSecond: perMinute / secondsPerMinute }],
+    clock.now(),
+  );
+  if (decision === undefined)
+    throw new Error('takeDeviceCredentialToken: no decision for the bucket');
   if (decision.allowed) return;
   throw rateLimitedProblem({
     ...refusalOf[route],

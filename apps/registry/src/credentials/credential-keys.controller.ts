@@ -20,7 +20,10 @@ export class CredentialKeysController {
 
   @Get()
   @Header('Cache-Control', `public, max-age=${credentialKeysCacheMaxAgeSeconds}`)
-  @ApiOperation({ summary: 'The credential-signing public keys (JWK Set): the signing key, the next one ahead of its activation, and older ones while their credentials are valid.' })
+  @ApiOperation({
+    summary:
+      'The credential-signing public keys (JWK Set): the signing key, the next one ahead of its activation, and older ones while their credentials are valid.',
+  })
   async keys() {
     const keys = await this.signer.publishedKeys(this.clock.now());
     return {

@@ -10,7 +10,14 @@ import {
   protocolPublicKey,
   type TerminalCredential,
 } from '@settle/contracts';
-import { type CustodyKey, isKeyCustodyError, KEY_CUSTODY, type KeyCustody, publishedKeys, selectSigningKey } from '@settle/key-custody';
+import {
+  type CustodyKey,
+  isKeyCustodyError,
+  KEY_CUSTODY,
+  type KeyCustody,
+  publishedKeys,
+  selectSigningKey,
+} from '@settle/key-custody';
 import { ProblemException, SERVICE_CONFIG } from '@settle/platform';
 import { type RegistrySettings } from '../config';
 import { assert } from '../domain/assert';
@@ -54,15 +61,27 @@ export class CredentialSigner {
    * activation, and every key until the longest-lived credential it may have signed has expired.
    */
   async publishedKeys(now: Date): Promise<CustodyKey[]> {
-    const overlapMs = Math.max(this.config.SETTLE_REGISTRY_DEVICE_CREDENTIAL_VALIDITY_MS, this.config.SETTLE_REGISTRY_TERMINAL_CREDENTIAL_VALIDITY_MS);
-    return publishedKeys(await this.custody.keys(credentialPurpose), now, { overlapMs, prepublishMs: this.config.SETTLE_REGISTRY_CREDENTIAL_KEY_PREPUBLISH_MS });
+    const overlapMs = Math.max(
+      this.config.SETTLE_REGISTRY_DEVICE_CREDENTIAL_VALIDITY_MS,
+      this.config.SETTLE_REGISTRY_TERMINAL_CREDENTIAL_VALIDITY_MS,
+    );
+    return publishedKeys(await this.custody.keys(credentialPurpose), now, {
+      overlapMs,
+      prepublishMs: this.config.SETTLE_REGISTRY_CREDENTIAL_KEY_PREPUBLISH_MS,
+    });
   }
 
-  private async sign(prepare: (issuer: Pick<ProtocolSigner, 'alg' | 'keyId'>) => PreparedSign1, now: Date): Promise<SignedCredential> {
+  private async sign(
+    prepare: (issuer: Pick<ProtocolSigner, 'alg' | 'keyId'>) => PreparedSign1,
+    now: Date,
+  ): Promise<SignedCredential> {
     try {
       const key = selectSigningKey(await this.custody.keys(credentialPurpose), now);
       const keyId = protocolPublicKey(key.publicJwk).keyId;
-      assert(Buffer.from(keyId).toString('base64url') === key.kid, 'the COSE kid is the custody key id');
+      assert(
+        Buffer.from(keyId).toString('base64url') === key.kid,
+        'the COSE kid is the custody key id',
+      );
       const prepared = prepare({ alg: key.alg, keyId });
       const signature = await this.custody.sign(credentialPurpose, key.kid, prepared.toBeSigned);
       return { bytes: prepared.complete(signature), issuerKeyId: key.kid };

@@ -19,7 +19,11 @@ export interface DeviceIdentity {
  */
 export type DeviceAuthentication =
   | { readonly identity: DeviceIdentity; readonly headers?: Readonly<Record<string, string>> }
-  | { readonly identity: null; readonly headers?: Readonly<Record<string, string>>; readonly detail?: string };
+  | {
+      readonly identity: null;
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly detail?: string;
+    };
 
 /**
  * The port the device-facing routes authenticate through. Production binds the resource guard
@@ -40,4 +44,6 @@ export interface DeviceAuthenticator {
 export const DEVICE_AUTHENTICATOR = 'settle.registry.DEVICE_AUTHENTICATOR';
 
 /** Fail closed: every device-facing call answers 401 (tools and tests that need no device routes). */
-export const refuseAllDevices: DeviceAuthenticator = { authenticate: async () => ({ identity: null }) };
+export const refuseAllDevices: DeviceAuthenticator = {
+  authenticate: async () => ({ identity: null }),
+};

@@ -1,9 +1,28 @@
-import { applyDecorators, type CanActivate, createParamDecorator, type ExecutionContext, HttpStatus, Inject, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  type CanActivate,
+  createParamDecorator,
+  type ExecutionContext,
+  HttpStatus,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { type PrincipalRole } from '@settle/contracts';
-import { type PlatformRequest, PlatformProblemCode, type PlatformResponse, ProblemException } from '@settle/platform';
-import { DEVICE_AUTHENTICATOR, type DeviceAuthenticator, type DeviceIdentity } from './device-authenticator';
+import {
+  type PlatformRequest,
+  PlatformProblemCode,
+  type PlatformResponse,
+  ProblemException,
+} from '@settle/platform';
+import {
+  DEVICE_AUTHENTICATOR,
+  type DeviceAuthenticator,
+  type DeviceIdentity,
+} from './device-authenticator';
 
 const deviceRoleMetadata = 'settle.registry.DEVICE_ROLE';
 
@@ -12,12 +31,22 @@ interface AuthenticatedRequest extends PlatformRequest {
 }
 
 /** The problem codes of device authentication. Closed, append-only. */
-export const deviceAuthenticationCodes = { unauthenticated: PlatformProblemCode.unauthorized, roleNotAllowed: 'ROLE_NOT_ALLOWED', notThisSubject: 'NOT_THIS_DEVICE' } as const;
+export const deviceAuthenticationCodes = {
+  unauthenticated: PlatformProblemCode.unauthorized,
+  roleNotAllowed: 'ROLE_NOT_ALLOWED',
+  notThisSubject: 'NOT_THIS_DEVICE',
+} as const;
 
 /** 403 for a caller authenticated as someone else than the route's subject (or its owner). */
 export function notThisDevice(field: string): ProblemException {
   const code = deviceAuthenticationCodes.notThisSubject;
-  return new ProblemException({ status: HttpStatus.FORBIDDEN, code, title: 'Not this device', detail: `${field}: the caller is not this device or terminal`, errors: [{ field, code, message: 'is not the authenticated caller' }] });
+  return new ProblemException({
+    status: HttpStatus.FORBIDDEN,
+    code,
+    title: 'Not this device',
+    detail: `${field}: the caller is not this device or terminal`,
+    errors: [{ field, code, message: 'is not the authenticated caller' }],
+  });
 }
 
 /**
@@ -34,7 +63,10 @@ export class DeviceOnlyGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const role = this.reflector.get<PrincipalRole | undefined>(deviceRoleMetadata, context.getHandler());
+    const role = this.reflector.get<PrincipalRole | undefined>(
+      deviceRoleMetadata,
+      context.getHandler(),
+    );
     if (role === undefined) throw new Error('DeviceOnlyGuard used without @DeviceOnly(role)');
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
@@ -46,14 +78,21 @@ export class DeviceOnlyGuard implements CanActivate {
         status: HttpStatus.UNAUTHORIZED,
         code: deviceAuthenticationCodes.unauthenticated,
         title: 'Device authentication required',
-        detail: ('detail' in authentication ? authentication.detail : undefined) ?? 'Send the device’s bound access token.',
+        detail:
+          ('detail' in authentication ? authentication.detail : undefined) ??
+          'Send the device’s bound access token.',
         headers: { 'WWW-Authenticate': 'Bearer realm="settle-devices"', ...headers },
       });
     }
     const response = http.getResponse<PlatformResponse>();
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     if (identity.role !== role) {
-      throw new ProblemException({ status: HttpStatus.FORBIDDEN, code: deviceAuthenticationCodes.roleNotAllowed, title: 'Role not allowed', detail: `This route is for a ${role}.` });
+      throw new ProblemException({
+        status: HttpStatus.FORBIDDEN,
+        code: deviceAuthenticationCodes.roleNotAllowed,
+        title: 'Role not allowed',
+        detail: `This route is for a ${role}.`,
+      });
     }
     request.deviceIdentity = identity;
     return true;
@@ -65,14 +104,20 @@ export function DeviceOnly(role: PrincipalRole): MethodDecorator {
   return applyDecorators(
     SetMetadata(deviceRoleMetadata, role),
     UseGuards(DeviceOnlyGuard),
-    ApiUnauthorizedResponse({ description: 'No valid bound access token (problem+json, UNAUTHORIZED).' }),
-    ApiForbiddenResponse({ description: 'Another role (ROLE_NOT_ALLOWED) or another device (NOT_THIS_DEVICE).' }),
+    ApiUnauthorizedResponse({
+      description: 'No valid bound access token (problem+json, UNAUTHORIZED).',
+    }),
+    ApiForbiddenResponse({
+      description: 'Another role (ROLE_NOT_ALLOWED) or another device (NOT_THIS_DEVICE).',
+    }),
   );
 }
 
 /** The caller of a `@DeviceOnly()` route. */
-export const AuthenticatedDevice = createParamDecorator((_data: unknown, context: ExecutionContext): DeviceIdentity => {
-  const identity = context.switchToHttp().getRequest<AuthenticatedRequest>().deviceIdentity;
-  if (!identity) throw new Error('@AuthenticatedDevice() used on a route without @DeviceOnly()');
-  return identity;
-});
+export const AuthenticatedDevice = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): DeviceIdentity => {
+    const identity = context.switchToHttp().getRequest<AuthenticatedRequest>().deviceIdentity;
+    if (!identity) throw new Error('@AuthenticatedDevice() used on a route without @DeviceOnly()');
+    return identity;
+  },
+);

@@ -1,6 +1,17 @@
-import { Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { type Logger, PLATFORM_LOGGER } from '@settle/platform';
-import { type BindingKeyRecord, BindingKeySnapshot, type BindingKeySource, type BindingKeyStatus } from '@settle/resource-guard';
+import {
+  type BindingKeyRecord,
+  BindingKeySnapshot,
+  type BindingKeySource,
+  type BindingKeyStatus,
+} from '@settle/resource-guard';
 import { DataSource } from 'typeorm';
 
 /** What the source needs of the database: TypeORM's `DataSource.query` satisfies it. */
@@ -16,7 +27,12 @@ interface Row {
 }
 
 const columns = 'key_id, owner_id, state, state_changed_at';
-const recordOf = (row: Row): BindingKeyRecord => ({ keyId: row.key_id, active: row.state === 'active', ownerId: row.owner_id, changedAt: row.state_changed_at });
+const recordOf = (row: Row): BindingKeyRecord => ({
+  keyId: row.key_id,
+  active: row.state === 'active',
+  ownerId: row.owner_id,
+  changedAt: row.state_changed_at,
+});
 
 /**
  * The registry's own `registry_keys` as the source of binding-key states: the source of truth, so no
@@ -24,15 +40,30 @@ const recordOf = (row: Row): BindingKeyRecord => ({ keyId: row.key_id, active: r
  * held yet is looked up at once (the token issuer may already have seen it activated).
  */
 export function registryKeysSource(database: BindingKeyQuery): BindingKeySource {
-  const rows = async (text: string, values?: unknown[]) => ((await database.query(text, values)) as Row[]).map(recordOf);
+  const rows = async (text: string, values?: unknown[]) =>
+    ((await database.query(text, values)) as Row[]).map(recordOf);
   return {
     async readAll() {
-      const records = await rows(`SELECT ${columns} FROM registry_keys WHERE purpose = 'binding' AND state = 'active'`);
-      const [newest] = (await database.query(`SELECT max(state_changed_at) AS newest FROM registry_keys WHERE purpose = 'binding'`)) as Array<{ newest: Date | null }>;
+      const records = await rows(
+        `SELECT ${columns} FROM registry_keys WHERE purpose = 'binding' AND state = 'active'`,
+      );
+      const [newest] = (await database.query(
+        `SELECT max(state_changed_at) AS newest FROM registry_keys WHERE purpose = 'binding'`,
+      )) as Array<{ newest: Date | null }>;
       return { records, newestChange: newest?.newest ?? null };
     },
-    readChangedSince: (since) => rows(`SELECT ${columns} FROM registry_keys WHERE purpose = 'binding' AND state_changed_at >= $1`, [since]),
-    lookUp: async (keyId) => (await rows(`SELECT ${columns} FROM registry_keys WHERE key_id = $1 AND purpose = 'binding' AND state = 'active'`, [keyId]))[0] ?? null,
+    readChangedSince: (since) =>
+      rows(
+        `SELECT ${columns} FROM registry_keys WHERE purpose = 'binding' AND state_changed_at >= $1`,
+        [since],
+      ),
+    lookUp: async (keyId) =>
+      (
+        await rows(
+          `SELECT ${columns} FROM registry_keys WHERE key_id = $1 AND purpose = 'binding' AND state = 'active'`,
+          [keyId],
+        )
+      )[0] ?? null,
   };
 }
 
@@ -51,8 +82,13 @@ export function registryKeysSource(database: BindingKeyQuery): BindingKeySource 
 export class RegistryBindingKeys implements BindingKeyStatus, OnModuleInit, OnApplicationShutdown {
   private readonly snapshot: BindingKeySnapshot;
 
-  constructor(@Inject(DataSource) database: BindingKeyQuery, @Inject(PLATFORM_LOGGER) logger: Pick<Logger, 'warn'>) {
-    this.snapshot = new BindingKeySnapshot(registryKeysSource(database), { logger: { warn: (fields, message) => logger.warn(fields, message) } });
+  constructor(
+    @Inject(DataSource) database: BindingKeyQuery,
+    @Inject(PLATFORM_LOGGER) logger: Pick<Logger, 'warn'>,
+  ) {
+    this.snapshot = new BindingKeySnapshot(registryKeysSource(database), {
+      logger: { warn: (fields, message) => logger.warn(fields, message) },
+    });
   }
 
   get loaded(): boolean {

@@ -1,5 +1,10 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { type Logger, PLATFORM_LOGGER, type PlatformRequest, ProblemException } from '@settle/platform';
+import {
+  type Logger,
+  PLATFORM_LOGGER,
+  type PlatformRequest,
+  ProblemException,
+} from '@settle/platform';
 import { RequestAuthenticator } from '@settle/resource-guard';
 import { type DeviceAuthentication, type DeviceAuthenticator } from './device-authenticator';
 
@@ -29,12 +34,21 @@ export class ResourceGuardDeviceAuthenticator implements DeviceAuthenticator {
     });
     if (outcome.ok) {
       const { principal } = outcome;
-      return { identity: { subject: principal.subject, owner: principal.owner, role: principal.role }, headers: outcome.headers };
+      return {
+        identity: { subject: principal.subject, owner: principal.owner, role: principal.role },
+        headers: outcome.headers,
+      };
     }
     // The code and the library's reason only: never the token, the proof or the binding message.
     this.logger.debug({ code: outcome.code, reason: outcome.reason }, 'device not authenticated');
     if (outcome.status === 503) {
-      throw new ProblemException({ status: HttpStatus.SERVICE_UNAVAILABLE, code: outcome.code, title: 'Authentication unavailable', detail: outcome.detail, headers: outcome.headers });
+      throw new ProblemException({
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        code: outcome.code,
+        title: 'Authentication unavailable',
+        detail: outcome.detail,
+        headers: outcome.headers,
+      });
     }
     return { identity: null, headers: outcome.headers, detail: outcome.detail };
   }

@@ -19,6 +19,11 @@ export class DeviceOfflineStateController {
   async offline(@Param('deviceId', new JsonSchemaValidationPipe(identifier)) deviceId: string) {
     const device = await loadDeviceOffline(this.pool, deviceId, false);
     if (!device) throw notFound(`Device ${deviceId}`, 'deviceId');
-    return { deviceId, accountId: device.accountId, capability: capabilityOf(device.state), ...device.state };
+    return {
+      deviceId,
+      accountId: device.accountId,
+      capability: capabilityOf(device.state),
+      ...device.state,
+    };
   }
 }

@@ -10,7 +10,8 @@ export interface ChallengeRecord {
   readonly consumedAt: string | null;
 }
 
-export type ChallengeRefusal = 'CHALLENGE_UNKNOWN' | 'CHALLENGE_EXPIRED' | 'CHALLENGE_USED' | 'CHALLENGE_NOT_FOR_CODE';
+export type ChallengeRefusal =
+  'CHALLENGE_UNKNOWN' | 'CHALLENGE_EXPIRED' | 'CHALLENGE_USED' | 'CHALLENGE_NOT_FOR_CODE';
 
 export function formatChallenge(randomBytes: Uint8Array): string {
   assert(randomBytes.length === challengeBytes, 'a challenge has 32 random bytes');
@@ -18,7 +19,11 @@ export function formatChallenge(randomBytes: Uint8Array): string {
 }
 
 /** A challenge is good once, before it expires, and only with the enrolment code it was issued against. */
-export function checkChallenge(record: ChallengeRecord | null, codeHash: string, now: string): { ok: true } | { ok: false; code: ChallengeRefusal } {
+export function checkChallenge(
+  record: ChallengeRecord | null,
+  codeHash: string,
+  now: string,
+): { ok: true } | { ok: false; code: ChallengeRefusal } {
   if (record === null) return { ok: false, code: 'CHALLENGE_UNKNOWN' };
   if (record.codeHash !== codeHash) return { ok: false, code: 'CHALLENGE_NOT_FOR_CODE' };
   if (record.consumedAt !== null) return { ok: false, code: 'CHALLENGE_USED' };

@@ -4,7 +4,10 @@
  */
 export type CreateOutcome = 'created' | 'duplicate' | 'conflict';
 
-export function compareWithExisting<T extends Record<string, unknown>>(existing: T | null, requested: T): Exclude<CreateOutcome, 'created'> | 'create' {
+export function compareWithExisting<T extends Record<string, unknown>>(
+  existing: T | null,
+  requested: T,
+): Exclude<CreateOutcome, 'created'> | 'create' {
   if (existing === null) return 'create';
   const keys = Object.keys(requested);
   return keys.every((key) => existing[key] === requested[key]) ? 'duplicate' : 'conflict';

@@ -1,4 +1,10 @@
-import { finalKeyStates, keyHistoryEntriesMax, type KeyState, type KeyStatePeriodV1, type KeyStateReason } from '@settle/contracts';
+import {
+  finalKeyStates,
+  keyHistoryEntriesMax,
+  type KeyState,
+  type KeyStatePeriodV1,
+  type KeyStateReason,
+} from '@settle/contracts';
 import { assert } from './assert';
 
 /**
@@ -24,7 +30,8 @@ export type KeyCommand =
   | { readonly kind: 'revoke'; readonly reason: KeyStateReason };
 
 /** Closed, append-only set of refusals. */
-export type KeyTransitionRefusal = 'KEY_STATE_FINAL' | 'TRANSITION_NOT_ALLOWED' | 'KEY_HISTORY_FULL';
+export type KeyTransitionRefusal =
+  'KEY_STATE_FINAL' | 'TRANSITION_NOT_ALLOWED' | 'KEY_HISTORY_FULL';
 
 export type KeyTransitionResult =
   | { readonly outcome: 'changed'; readonly history: KeyHistory }
@@ -44,7 +51,10 @@ export function currentState(history: KeyHistory): KeyState {
 }
 
 /** Where a command leads from a state: the target, `same` when already there, or null when not allowed. */
-function target(state: KeyState, command: KeyCommand): { state: KeyState; reason: KeyStateReason | null } | 'same' | null {
+function target(
+  state: KeyState,
+  command: KeyCommand,
+): { state: KeyState; reason: KeyStateReason | null } | 'same' | null {
   switch (command.kind) {
     case 'accept-attestation':
       if (state === 'active') return 'same';
@@ -60,7 +70,9 @@ function target(state: KeyState, command: KeyCommand): { state: KeyState; reason
       return state === 'suspended' ? { state: 'active', reason: null } : null;
     case 'rotate':
       if (state === 'rotated') return 'same';
-      return state === 'active' || state === 'suspended' ? { state: 'rotated', reason: 'superseded' } : null;
+      return state === 'active' || state === 'suspended'
+        ? { state: 'rotated', reason: 'superseded' }
+        : null;
     case 'revoke':
       if (state === 'revoked') return 'same';
       // A pending key is rejected or revoked; a rotated one can still turn out to be compromised.
@@ -93,19 +105,34 @@ function periodsReservedAfter(state: KeyState): number {
  * two replicas may disagree by a little: a change is never dated before the period it closes, so it
  * takes effect at the later of `at` and that period's start.
  */
-export function decideKeyTransition(history: KeyHistory, command: KeyCommand, at: string): KeyTransitionResult {
-  assert(history.length >= 1 && history.length <= keyHistoryEntriesMax, 'history length within bounds');
+export function decideKeyTransition(
+  history: KeyHistory,
+  command: KeyCommand,
+  at: string,
+): KeyTransitionResult {
+  assert(
+    history.length >= 1 && history.length <= keyHistoryEntriesMax,
+    'history length within bounds',
+  );
   const last = history[history.length - 1]!;
   assert(last.validTo === null, 'the last period is open');
   if (finalKeyStates.includes(last.state)) {
-    return command.kind === 'revoke' && last.state === 'revoked' ? { outcome: 'unchanged', history } : { outcome: 'refused', code: 'KEY_STATE_FINAL', state: last.state };
+    return command.kind === 'revoke' && last.state === 'revoked'
+      ? { outcome: 'unchanged', history }
+      : { outcome: 'refused', code: 'KEY_STATE_FINAL', state: last.state };
   }
   const next = target(last.state, command);
   if (next === 'same') return { outcome: 'unchanged', history };
-  if (next === null) return { outcome: 'refused', code: 'TRANSITION_NOT_ALLOWED', state: last.state };
-  if (history.length + periodsReservedAfter(next.state) >= keyHistoryEntriesMax) return { outcome: 'refused', code: 'KEY_HISTORY_FULL', state: last.state };
+  if (next === null)
+    return { outcome: 'refused', code: 'TRANSITION_NOT_ALLOWED', state: last.state };
+  if (history.length + periodsReservedAfter(next.state) >= keyHistoryEntriesMax)
+    return { outcome: 'refused', code: 'KEY_HISTORY_FULL', state: last.state };
   const effectiveAt = at < last.validFrom ? last.validFrom : at;
-  const changed: KeyHistory = [...history.slice(0, -1), { ...last, validTo: effectiveAt }, { state: next.state, reason: next.reason, validFrom: effectiveAt, validTo: null }];
+  const changed: KeyHistory = [
+    ...history.slice(0, -1),
+    { ...last, validTo: effectiveAt },
+    { state: next.state, reason: next.reason, validFrom: effectiveAt, validTo: null },
+  ];
   assert(isContiguous(changed), 'a transition keeps the history contiguous');
   return { outcome: 'changed', history: changed };
 }
@@ -126,7 +153,12 @@ export function isContiguous(history: KeyHistory): boolean {
   for (const [index, period] of history.entries()) {
     const next = history[index + 1];
     if (next === undefined) return period.validTo === null;
-    if (period.validTo === null || period.validTo !== next.validFrom || period.validTo < period.validFrom) return false;
+    if (
+      period.validTo === null ||
+      period.validTo !== next.validFrom ||
+      period.validTo < period.validFrom
+    )
+      return false;
     if (finalKeyStates.includes(period.state)) return false;
   }
   return true;

@@ -8,10 +8,16 @@ import { assert } from './assert';
  * whose attestation policy accepts software keys (web wallets, development) still gives them no
  * offline allowance unless `SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS` lists `software`.
  */
-export const offlineAttestationLevelsDefault: readonly AttestationLevel[] = ['strongbox', 'tee', 'secure-enclave'];
+export const offlineAttestationLevelsDefault: readonly AttestationLevel[] = [
+  'strongbox',
+  'tee',
+  'secure-enclave',
+];
 
 /** The setting's pattern: one or more distinct levels separated by commas. */
-export const offlineAttestationLevelsPattern = new RegExp(`^(${attestationLevels.join('|')})(,(${attestationLevels.join('|')}))*$`);
+export const offlineAttestationLevelsPattern = new RegExp(
+  `^(${attestationLevels.join('|')})(,(${attestationLevels.join('|')}))*$`,
+);
 
 /**
  * Parses `SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS` (already checked against the pattern).
@@ -22,7 +28,10 @@ export const offlineAttestationLevelsPattern = new RegExp(`^(${attestationLevels
 export function parseOfflineAttestationLevels(value: string): readonly AttestationLevel[] {
   assert(offlineAttestationLevelsPattern.test(value), 'the configuration checked the pattern');
   const levels = value.split(',') as AttestationLevel[];
-  assert(levels.every((level) => attestationLevels.includes(level)), 'only known levels');
+  assert(
+    levels.every((level) => attestationLevels.includes(level)),
+    'only known levels',
+  );
   return [...new Set(levels)];
 }
 
@@ -30,7 +39,10 @@ export function parseOfflineAttestationLevels(value: string): readonly Attestati
  * May a payment key attested at `level` be trusted offline? A key without a level (never accepted
  * by the verifier) never is.
  */
-export function attestationAllowsOffline(level: AttestationLevel | null, allowed: readonly AttestationLevel[]): boolean {
+export function attestationAllowsOffline(
+  level: AttestationLevel | null,
+  allowed: readonly AttestationLevel[],
+): boolean {
   assert(allowed.length > 0, 'at least one level is configured');
   return level !== null && allowed.includes(level);
 }

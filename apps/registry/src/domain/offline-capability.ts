@@ -1,4 +1,12 @@
-import { type KeyOwner, type KeyPurpose, type KeyState, type OfflineCapability, type OfflineCapabilityChangeReason, offlineLimitCurrenciesMax, type OfflineLimitV1 } from '@settle/contracts';
+import {
+  type KeyOwner,
+  type KeyPurpose,
+  type KeyState,
+  type OfflineCapability,
+  type OfflineCapabilityChangeReason,
+  offlineLimitCurrenciesMax,
+  type OfflineLimitV1,
+} from '@settle/contracts';
 import { assert } from './assert';
 
 /**
@@ -25,16 +33,29 @@ export type OfflineCommand =
   | { readonly kind: 'payment-key-restored'; readonly reason: 'operator-action' | 'enrolled' };
 
 export type OfflineDecision =
-  | { readonly outcome: 'changed'; readonly state: OfflineState; readonly capability: OfflineCapability; readonly reason: OfflineCapabilityChangeReason }
+  | {
+      readonly outcome: 'changed';
+      readonly state: OfflineState;
+      readonly capability: OfflineCapability;
+      readonly reason: OfflineCapabilityChangeReason;
+    }
   | { readonly outcome: 'unchanged' };
 
 export function capabilityOf(state: OfflineState): OfflineCapability {
-  return state.suspendedByOperator || state.suspendedForOverdraft || state.suspendedForKey ? 'suspended' : 'enabled';
+  return state.suspendedByOperator || state.suspendedForOverdraft || state.suspendedForKey
+    ? 'suspended'
+    : 'enabled';
 }
 
 /** A new device: no limits (it cannot pay offline until an operator sets some), checked in at enrolment. */
 export function enrolledOfflineState(enrolledAt: string): OfflineState {
-  return { limits: [], suspendedByOperator: false, suspendedForOverdraft: false, suspendedForKey: false, lastCheckInAt: enrolledAt };
+  return {
+    limits: [],
+    suspendedByOperator: false,
+    suspendedForOverdraft: false,
+    suspendedForKey: false,
+    lastCheckInAt: enrolledAt,
+  };
 }
 
 export function decideOffline(state: OfflineState, command: OfflineCommand): OfflineDecision {
@@ -79,33 +100,49 @@ export function decideOffline(state: OfflineState, command: OfflineCommand): Off
  * Does this change of limits need a second operator? Yes when any new cap exceeds the threshold (minor
  * units of its own currency; one threshold for all currencies, see docs/registry.md).
  */
-export function limitsNeedSecondOperator(limits: readonly OfflineLimitV1[], thresholdMinorUnits: bigint): boolean {
-  return limits.some((limit) => BigInt(limit.perTransactionMax) > thresholdMinorUnits || BigInt(limit.cumulativeMax) > thresholdMinorUnits);
+export function limitsNeedSecondOperator(
+  limits: readonly OfflineLimitV1[],
+  thresholdMinorUnits: bigint,
+): boolean {
+  return limits.some(
+    (limit) =>
+      BigInt(limit.perTransactionMax) > thresholdMinorUnits ||
+      BigInt(limit.cumulativeMax) > thresholdMinorUnits,
+  );
 }
 
 /** Closed, append-only. */
 export type ApprovalRefusal = 'SECOND_OPERATOR_REQUIRED' | 'CHANGE_ALREADY_DECIDED';
 
 /** A pending change is applied by an operator other than the one who asked for it, once. */
-export function decideApproval(pending: { requestedBy: string; decidedAt: string | null }, operatorId: string): { ok: true } | { ok: false; code: ApprovalRefusal } {
+export function decideApproval(
+  pending: { requestedBy: string; decidedAt: string | null },
+  operatorId: string,
+): { ok: true } | { ok: false; code: ApprovalRefusal } {
   if (pending.decidedAt !== null) return { ok: false, code: 'CHANGE_ALREADY_DECIDED' };
   if (pending.requestedBy === operatorId) return { ok: false, code: 'SECOND_OPERATOR_REQUIRED' };
   return { ok: true };
 }
 
 /** One limit per currency, ordered by currency, and a per-transaction cap never above the cumulative one. */
-export function limitsProblem(limits: readonly OfflineLimitV1[]): { index: number; field: 'currency' | 'perTransactionMax'; message: string } | null {
+export function limitsProblem(
+  limits: readonly OfflineLimitV1[],
+): { index: number; field: 'currency' | 'perTransactionMax'; message: string } | null {
   const seen = new Set<string>();
   for (const [index, limit] of limits.entries()) {
-    if (seen.has(limit.currency)) return { index, field: 'currency', message: `duplicate limit for ${limit.currency}` };
+    if (seen.has(limit.currency))
+      return { index, field: 'currency', message: `duplicate limit for ${limit.currency}` };
     seen.add(limit.currency);
-    if (BigInt(limit.perTransactionMax) > BigInt(limit.cumulativeMax)) return { index, field: 'perTransactionMax', message: 'must not exceed cumulativeMax' };
+    if (BigInt(limit.perTransactionMax) > BigInt(limit.cumulativeMax))
+      return { index, field: 'perTransactionMax', message: 'must not exceed cumulativeMax' };
   }
   return null;
 }
 
 function sortLimits(limits: readonly OfflineLimitV1[]): OfflineLimitV1[] {
-  return [...limits].sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
+  return [...limits].sort((a, b) =>
+    a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0,
+  );
 }
 
 function sameState(a: OfflineState, b: OfflineState): boolean {
@@ -124,7 +161,11 @@ function sameState(a: OfflineState, b: OfflineState): boolean {
  * A key that was not in use — still pending while the device's working key stays active, or already
  * rotated out by its successor — changes nothing: revoking it must not suspend the key that pays.
  */
-export function offlineCommandForKeyChange(key: { readonly owner: KeyOwner; readonly purpose: KeyPurpose }, state: KeyState, previous: KeyState): OfflineCommand | null {
+export function offlineCommandForKeyChange(
+  key: { readonly owner: KeyOwner; readonly purpose: KeyPurpose },
+  state: KeyState,
+  previous: KeyState,
+): OfflineCommand | null {
   if (key.owner.kind !== 'device' || key.purpose !== 'payment') return null;
   if (previous !== 'active' && previous !== 'suspended') return null;
   switch (state) {

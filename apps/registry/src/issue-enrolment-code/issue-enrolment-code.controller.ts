@@ -14,10 +14,23 @@ export class IssueEnrolmentCodeController {
 
   @Post('enrolment-codes')
   @AdminOnly('registry.admin.enrolment-code.issue', { role: 'maker' })
-  @ApiOperation({ summary: 'Issues a single-use, expiring enrolment code for one device or one terminal; the code is shown only in this answer, with the id that revokes it.' })
-  async issueEnrolmentCode(@Body(new JsonSchemaValidationPipe<{ subject: EnrolmentSubject }>(enrolmentCodeRequestSchema)) body: { subject: EnrolmentSubject }, @AdminOperator() operatorId: string) {
+  @ApiOperation({
+    summary:
+      'Issues a single-use, expiring enrolment code for one device or one terminal; the code is shown only in this answer, with the id that revokes it.',
+  })
+  async issueEnrolmentCode(
+    @Body(new JsonSchemaValidationPipe<{ subject: EnrolmentSubject }>(enrolmentCodeRequestSchema))
+    body: { subject: EnrolmentSubject },
+    @AdminOperator() operatorId: string,
+  ) {
     const result = await this.handler.issue(body.subject, operatorId);
-    if (result.outcome === 'unknown-subject') throw notFound(`${body.subject.kind} ${body.subject.id}`, 'subject.id');
-    return { codeId: result.codeId, code: result.code, subject: body.subject, expiresAt: result.expiresAt };
+    if (result.outcome === 'unknown-subject')
+      throw notFound(`${body.subject.kind} ${body.subject.id}`, 'subject.id');
+    return {
+      codeId: result.codeId,
+      code: result.code,
+      subject: body.subject,
+      expiresAt: result.expiresAt,
+    };
   }
 }

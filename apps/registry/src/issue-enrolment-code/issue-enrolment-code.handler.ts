@@ -4,9 +4,21 @@ import { inTransaction, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { type RegistrySettings } from '../config';
 import { addMs } from '../domain/challenge';
-import { enrolmentCodeBytes, type EnrolmentSubject, formatEnrolmentCode, hashEnrolmentCode } from '../domain/enrolment-code';
+import {
+  enrolmentCodeBytes,
+  type EnrolmentSubject,
+  formatEnrolmentCode,
+  hashEnrolmentCode,
+} from '../domain/enrolment-code';
 
-export type IssueEnrolmentCodeResult = { readonly outcome: 'issued'; readonly codeId: string; readonly code: string; readonly expiresAt: string } | { readonly outcome: 'unknown-subject' };
+export type IssueEnrolmentCodeResult =
+  | {
+      readonly outcome: 'issued';
+      readonly codeId: string;
+      readonly code: string;
+      readonly expiresAt: string;
+    }
+  | { readonly outcome: 'unknown-subject' };
 
 /**
  * A fresh code for one device or one terminal; returned once, stored as its SHA-256. The answer also
@@ -23,8 +35,12 @@ export class IssueEnrolmentCodeHandler {
   issue(subject: EnrolmentSubject, operatorId: string): Promise<IssueEnrolmentCodeResult> {
     return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
-      const table = subject.kind === 'device' ? 'SELECT 1 FROM registry_devices WHERE device_id = $1' : 'SELECT 1 FROM registry_terminals WHERE terminal_id = $1';
-      if ((await sql.query(table, [subject.id])).rows.length === 0) return { outcome: 'unknown-subject' };
+      const table =
+        subject.kind === 'device'
+          ? 'SELECT 1 FROM registry_devices WHERE device_id = $1'
+          : 'SELECT 1 FROM registry_terminals WHERE terminal_id = $1';
+      if ((await sql.query(table, [subject.id])).rows.length === 0)
+        return { outcome: 'unknown-subject' };
       const code = formatEnrolmentCode(randomBytes(enrolmentCodeBytes));
       const codeId = randomUUID();
       const expiresAt = addMs(now, this.config.SETTLE_REGISTRY_ENROLMENT_CODE_TTL_MS);

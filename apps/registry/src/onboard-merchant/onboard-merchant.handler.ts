@@ -31,21 +31,44 @@ export class OnboardMerchantHandler {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  onboard(request: NewMerchant, operatorId: string, requestId: string | null): Promise<CreateResult<NewMerchant>> {
+  onboard(
+    request: NewMerchant,
+    operatorId: string,
+    requestId: string | null,
+  ): Promise<CreateResult<NewMerchant>> {
     return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
       const inserted = await sql.query(
         `INSERT INTO registry_merchants (merchant_id, display_name, category_code, settlement_currency, time_zone, onboarded_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (merchant_id) DO NOTHING RETURNING onboarded_at`,
-        [request.merchantId, request.displayName, request.categoryCode, request.settlementCurrency, request.timeZone, now, operatorId],
+        [
+          request.merchantId,
+          request.displayName,
+          request.categoryCode,
+          request.settlementCurrency,
+          request.timeZone,
+          now,
+          operatorId,
+        ],
       );
       if (inserted.rows.length === 1) {
-        await this.outbox.append(sql, [merchantOnboardedEvent({ ...request, onboardedAt: now }, requestCause(requestId, now))]);
+        await this.outbox.append(sql, [
+          merchantOnboardedEvent({ ...request, onboardedAt: now }, requestCause(requestId, now)),
+        ]);
         return { outcome: 'created', record: { ...request, createdAt: now } };
       }
-      const { rows } = await sql.query<MerchantRow>('SELECT * FROM registry_merchants WHERE merchant_id = $1', [request.merchantId]);
+      const { rows } = await sql.query<MerchantRow>(
+        'SELECT * FROM registry_merchants WHERE merchant_id = $1',
+        [request.merchantId],
+      );
       const row = rows[0]!;
-      const found = { merchantId: row.merchant_id, displayName: row.display_name, categoryCode: row.category_code, settlementCurrency: row.settlement_currency, timeZone: row.time_zone };
+      const found = {
+        merchantId: row.merchant_id,
+        displayName: row.display_name,
+        categoryCode: row.category_code,
+        settlementCurrency: row.settlement_currency,
+        timeZone: row.time_zone,
+      };
       return existingRecord(compareWithExisting(found, { ...request }), request, row.onboarded_at);
     });
   }

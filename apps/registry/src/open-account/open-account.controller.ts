@@ -1,6 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, AdminOperator, currentRequestId, JsonSchemaValidationPipe } from '@settle/platform';
+import {
+  AdminOnly,
+  AdminOperator,
+  currentRequestId,
+  JsonSchemaValidationPipe,
+} from '@settle/platform';
 import { createdOrProblem } from '../adapters/admin-problems';
 import { accountSchema } from '../adapters/http-schemas';
 import { type NewAccount, OpenAccountHandler } from './open-account.handler';
@@ -14,8 +19,16 @@ export class OpenAccountController {
   @Post('accounts')
   @HttpCode(HttpStatus.OK)
   @AdminOnly('registry.admin.account.create', { role: 'maker' })
-  @ApiOperation({ summary: 'Opens a consumer account (idempotent by accountId); publishes account.opened.' })
-  async createAccount(@Body(new JsonSchemaValidationPipe<NewAccount>(accountSchema)) body: NewAccount, @AdminOperator() operatorId: string) {
-    return createdOrProblem(await this.handler.open(body, operatorId, currentRequestId() ?? null), 'accountId');
+  @ApiOperation({
+    summary: 'Opens a consumer account (idempotent by accountId); publishes account.opened.',
+  })
+  async createAccount(
+    @Body(new JsonSchemaValidationPipe<NewAccount>(accountSchema)) body: NewAccount,
+    @AdminOperator() operatorId: string,
+  ) {
+    return createdOrProblem(
+      await this.handler.open(body, operatorId, currentRequestId() ?? null),
+      'accountId',
+    );
   }
 }

@@ -20,7 +20,11 @@ export class OpenAccountHandler {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  open(request: NewAccount, operatorId: string, requestId: string | null): Promise<CreateResult<NewAccount>> {
+  open(
+    request: NewAccount,
+    operatorId: string,
+    requestId: string | null,
+  ): Promise<CreateResult<NewAccount>> {
     return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
       const inserted = await sql.query<{ opened_at: Date }>(
@@ -29,12 +33,30 @@ export class OpenAccountHandler {
         [request.accountId, request.holderDisplayName, request.currency, now, operatorId],
       );
       if (inserted.rows.length === 1) {
-        await this.outbox.append(sql, [accountOpenedEvent({ ...request, openedAt: now }, requestCause(requestId, now))]);
+        await this.outbox.append(sql, [
+          accountOpenedEvent({ ...request, openedAt: now }, requestCause(requestId, now)),
+        ]);
         return { outcome: 'created', record: { ...request, createdAt: now } };
       }
-      const { rows } = await sql.query<{ account_id: string; holder_display_name: string; currency: string; opened_at: Date }>('SELECT * FROM registry_accounts WHERE account_id = $1', [request.accountId]);
+      const { rows } = await sql.query<{
+        account_id: string;
+        holder_display_name: string;
+        currency: string;
+        opened_at: Date;
+      }>('SELECT * FROM registry_accounts WHERE account_id = $1', [request.accountId]);
       const row = rows[0]!;
-      return existingRecord(compareWithExisting({ accountId: row.account_id, holderDisplayName: row.holder_display_name, currency: row.currency }, { ...request }), request, row.opened_at);
+      return existingRecord(
+        compareWithExisting(
+          {
+            accountId: row.account_id,
+            holderDisplayName: row.holder_display_name,
+            currency: row.currency,
+          },
+          { ...request },
+        ),
+        request,
+        row.opened_at,
+      );
     });
   }
 }

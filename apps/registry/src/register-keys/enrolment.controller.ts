@@ -1,6 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type AttestationFormat, type KeyAlgorithm, type KeyPurpose, type PublicJwk } from '@settle/contracts';
+import {
+  type AttestationFormat,
+  type KeyAlgorithm,
+  type KeyPurpose,
+  type PublicJwk,
+} from '@settle/contracts';
 import { calculateJwkThumbprint, importPublicJwk } from '@settle/crypto';
 import { currentRequestId, JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
 import { challengeRequestSchema, registerKeysSchema } from '../adapters/http-schemas';
@@ -14,7 +19,13 @@ interface ChallengeRequest {
 interface RegisterKeysRequest {
   enrolmentCode: string;
   challenge: string;
-  keys: Array<{ purpose: KeyPurpose; algorithm: KeyAlgorithm; publicKeyJwk: PublicJwk; format: AttestationFormat; evidence: string }>;
+  keys: Array<{
+    purpose: KeyPurpose;
+    algorithm: KeyAlgorithm;
+    publicKeyJwk: PublicJwk;
+    format: AttestationFormat;
+    evidence: string;
+  }>;
 }
 
 /** HTTP status of each refusal: unknown → 404, used → 409, expired or revoked → 410, over the limit → 429, invalid → 422. */
@@ -33,8 +44,18 @@ const statusOf: Record<RegistrationRefusal | 'ENROLMENT_CODE_NOT_FOR_DEVICE', nu
   ENROLMENT_CODE_NOT_FOR_DEVICE: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
-function refused(code: keyof typeof statusOf, field: string, message: string = code): ProblemException {
-  return new ProblemException({ status: statusOf[code], code, title: 'Enrolment refused', detail: `${field}: ${message}`, errors: [{ field, code, message }] });
+function refused(
+  code: keyof typeof statusOf,
+  field: string,
+  message: string = code,
+): ProblemException {
+  return new ProblemException({
+    status: statusOf[code],
+    code,
+    title: 'Enrolment refused',
+    detail: `${field}: ${message}`,
+    errors: [{ field, code, message }],
+  });
 }
 
 /**
@@ -48,8 +69,14 @@ export class EnrolmentController {
   constructor(private readonly enrolment: EnrolmentHandler) {}
 
   @Post('challenges')
-  @ApiOperation({ summary: 'An attestation challenge for an enrolment code, for the one device or terminal the code names; single-use, expiring.' })
-  async challenge(@Body(new JsonSchemaValidationPipe<ChallengeRequest>(challengeRequestSchema)) body: ChallengeRequest) {
+  @ApiOperation({
+    summary:
+      'An attestation challenge for an enrolment code, for the one device or terminal the code names; single-use, expiring.',
+  })
+  async challenge(
+    @Body(new JsonSchemaValidationPipe<ChallengeRequest>(challengeRequestSchema))
+    body: ChallengeRequest,
+  ) {
     const result = await this.enrolment.issueChallenge(body.enrolmentCode, body.deviceId);
     if (result.outcome === 'refused') throw refused(result.code, result.field);
     return { challenge: result.challenge, owner: result.owner, expiresAt: result.expiresAt };
@@ -57,25 +84,62 @@ export class EnrolmentController {
 
   @Post('keys')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Registers the payment and binding keys against the challenge; they stay pending until attested.' })
-  async registerKeys(@Body(new JsonSchemaValidationPipe<RegisterKeysRequest>(registerKeysSchema)) body: RegisterKeysRequest) {
+  @ApiOperation({
+    summary:
+      'Registers the payment and binding keys against the challenge; they stay pending until attested.',
+  })
+  async registerKeys(
+    @Body(new JsonSchemaValidationPipe<RegisterKeysRequest>(registerKeysSchema))
+    body: RegisterKeysRequest,
+  ) {
     const keys = body.keys.map((key, index) => {
       try {
         // The whole key checked here (a point on the curve, not of small order, of the key's algorithm,
         // no private member) and kept reduced to the members that define it: every service downstream
         // imports exactly what the thumbprint names, never a key it cannot import.
         const reduced = importPublicJwk(key.publicKeyJwk, { alg: key.algorithm });
-        return { ...key, publicKeyJwk: reduced as PublicJwk, keyId: calculateJwkThumbprint(reduced) };
+        return {
+          ...key,
+          publicKeyJwk: reduced as PublicJwk,
+          keyId: calculateJwkThumbprint(reduced),
+        };
       } catch {
-        throw ProblemException.validation([{ field: `keys[${index}].publicKeyJwk`, code: 'INVALID', message: 'is not a valid public key' }]);
+        throw ProblemException.validation([
+          {
+            field: `keys[${index}].publicKeyJwk`,
+            code: 'INVALID',
+            message: 'is not a valid public key',
+          },
+        ]);
       }
     });
-    const result = await this.enrolment.registerKeys(body.enrolmentCode, body.challenge, keys, currentRequestId() ?? null);
+    const result = await this.enrolment.registerKeys(
+      body.enrolmentCode,
+      body.challenge,
+      keys,
+      currentRequestId() ?? null,
+    );
     switch (result.outcome) {
       case 'registered':
-        return { outcome: 'registered', owner: result.owner, keys: result.keys.map((key) => ({ keyId: key.keyId, purpose: key.purpose, state: 'pending' })) };
+        return {
+          outcome: 'registered',
+          owner: result.owner,
+          keys: result.keys.map((key) => ({
+            keyId: key.keyId,
+            purpose: key.purpose,
+            state: 'pending',
+          })),
+        };
       case 'duplicate':
-        return { outcome: 'duplicate', owner: result.owner, keys: result.keys.map((key) => ({ keyId: key.keyId, purpose: key.purpose, state: key.history[key.history.length - 1]!.state })) };
+        return {
+          outcome: 'duplicate',
+          owner: result.owner,
+          keys: result.keys.map((key) => ({
+            keyId: key.keyId,
+            purpose: key.purpose,
+            state: key.history[key.history.length - 1]!.state,
+          })),
+        };
       case 'refused':
         throw refused(result.code, result.field, result.message);
     }

@@ -3,17 +3,48 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type KeyOwner, type RegisteredKeyClass, registeredKeyClasses } from '@settle/contracts';
 import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
-import { attestationRequestedEvent, keyLifecycleEvent, requestCause } from '../adapters/registry-events';
-import { insertKeys, keyPayload, loadChallenge, loadEnrolmentCode, loadKeys, loadOwnerCurrentKeys, saveHistories } from '../adapters/postgres/registry-store';
+import {
+  attestationRequestedEvent,
+  keyLifecycleEvent,
+  requestCause,
+} from '../adapters/registry-events';
+import {
+  insertKeys,
+  keyPayload,
+  loadChallenge,
+  loadEnrolmentCode,
+  loadKeys,
+  loadOwnerCurrentKeys,
+  saveHistories,
+} from '../adapters/postgres/registry-store';
 import { type RegistrySettings } from '../config';
 import { addMs, formatChallenge } from '../domain/challenge';
 import { assert } from '../domain/assert';
-import { challengeBytes, decideIssueChallenge, type EnrolmentCodeRefusal, hashEnrolmentCode, type StoredEnrolmentSubject } from '../domain/enrolment-code';
-import { decideRegisterKeys, type RegisterKeysResult, type SubmittedKey } from './register-keys.decider';
+import {
+  challengeBytes,
+  decideIssueChallenge,
+  type EnrolmentCodeRefusal,
+  hashEnrolmentCode,
+  type StoredEnrolmentSubject,
+} from '../domain/enrolment-code';
+import {
+  decideRegisterKeys,
+  type RegisterKeysResult,
+  type SubmittedKey,
+} from './register-keys.decider';
 
 export type IssueChallengeResult =
-  | { readonly outcome: 'issued'; readonly challenge: string; readonly owner: KeyOwner; readonly expiresAt: string }
-  | { readonly outcome: 'refused'; readonly code: EnrolmentCodeRefusal | 'ENROLMENT_CODE_NOT_FOR_DEVICE'; readonly field: string };
+  | {
+      readonly outcome: 'issued';
+      readonly challenge: string;
+      readonly owner: KeyOwner;
+      readonly expiresAt: string;
+    }
+  | {
+      readonly outcome: 'refused';
+      readonly code: EnrolmentCodeRefusal | 'ENROLMENT_CODE_NOT_FOR_DEVICE';
+      readonly field: string;
+    };
 
 const uniqueViolation = '23505';
 
@@ -31,12 +62,19 @@ export class EnrolmentHandler {
     @Inject(SERVICE_CONFIG) private readonly config: RegistrySettings,
   ) {}
 
-  issueChallenge(enrolmentCode: string, deviceId: string | undefined): Promise<IssueChallengeResult> {
+  issueChallenge(
+    enrolmentCode: string,
+    deviceId: string | undefined,
+  ): Promise<IssueChallengeResult> {
     return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
       const codeHash = hashEnrolmentCode(enrolmentCode);
       const record = await loadEnrolmentCode(sql, codeHash);
-      const allowed = decideIssueChallenge(record, now, this.config.SETTLE_REGISTRY_CHALLENGES_PER_CODE_MAX);
+      const allowed = decideIssueChallenge(
+        record,
+        now,
+        this.config.SETTLE_REGISTRY_CHALLENGES_PER_CODE_MAX,
+      );
       if (!allowed.ok) return { outcome: 'refused', code: allowed.code, field: 'enrolmentCode' };
       const owner = ownerFor(record!.subject, deviceId);
       if ('code' in owner) return { outcome: 'refused', ...owner };
@@ -46,7 +84,10 @@ export class EnrolmentHandler {
         'INSERT INTO registry_challenges (challenge, code_hash, owner_kind, owner_id, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
         [challenge, codeHash, owner.kind, owner.id, now, expiresAt],
       );
-      await sql.query('UPDATE registry_enrolment_codes SET challenges_issued = challenges_issued + 1 WHERE code_hash = $1', [codeHash]);
+      await sql.query(
+        'UPDATE registry_enrolment_codes SET challenges_issued = challenges_issued + 1 WHERE code_hash = $1',
+        [codeHash],
+      );
       return { outcome: 'issued', challenge, owner, expiresAt };
     });
   }
@@ -56,22 +97,47 @@ export class EnrolmentHandler {
    * still-pending keys (keys in use are retired when the new ones are active), insert the new ones
    * `pending`, and append key.lifecycle-changed and attestation.requested.
    */
-  async registerKeys(enrolmentCode: string, challenge: string, keys: readonly SubmittedKey[], requestId: string | null): Promise<RegisterKeysResult> {
+  async registerKeys(
+    enrolmentCode: string,
+    challenge: string,
+    keys: readonly SubmittedKey[],
+    requestId: string | null,
+  ): Promise<RegisterKeysResult> {
     try {
       return await inTransaction(this.pool, async (sql) => {
         const now = this.clock.now().toISOString();
         const codeHash = hashEnrolmentCode(enrolmentCode);
         const code = await loadEnrolmentCode(sql, codeHash);
         const challengeRecord = await loadChallenge(sql, challenge);
-        const submittedKnown = await loadKeys(sql, keys.map((key) => key.keyId));
-        const ownerCurrent = challengeRecord && submittedKnown.length === 0 ? await loadOwnerCurrentKeys(sql, challengeRecord.owner) : [];
-        const result = decideRegisterKeys({ codeHash, challenge, keys, now }, { code, challenge: challengeRecord, submittedKnown, ownerCurrent });
+        const submittedKnown = await loadKeys(
+          sql,
+          keys.map((key) => key.keyId),
+        );
+        const ownerCurrent =
+          challengeRecord && submittedKnown.length === 0
+            ? await loadOwnerCurrentKeys(sql, challengeRecord.owner)
+            : [];
+        const result = decideRegisterKeys(
+          { codeHash, challenge, keys, now },
+          { code, challenge: challengeRecord, submittedKnown, ownerCurrent },
+        );
         if (result.outcome !== 'registered') return result;
 
-        await sql.query('UPDATE registry_challenges SET consumed_at = $2 WHERE challenge = $1', [challenge, now]);
-        await sql.query('UPDATE registry_enrolment_codes SET consumed_at = $2 WHERE code_hash = $1', [codeHash, now]);
+        await sql.query('UPDATE registry_challenges SET consumed_at = $2 WHERE challenge = $1', [
+          challenge,
+          now,
+        ]);
+        await sql.query(
+          'UPDATE registry_enrolment_codes SET consumed_at = $2 WHERE code_hash = $1',
+          [codeHash, now],
+        );
         await saveHistories(sql, result.superseded);
-        const stored = result.keys.map((key) => ({ ...key, owner: result.owner, challenge, attestationRequestId: randomUUID() }));
+        const stored = result.keys.map((key) => ({
+          ...key,
+          owner: result.owner,
+          challenge,
+          attestationRequestId: randomUUID(),
+        }));
         await insertKeys(sql, stored, now);
         const registeredClass = await registeredClassOf(sql, result.owner);
         const cause = requestCause(requestId, now);
@@ -80,7 +146,18 @@ export class EnrolmentHandler {
           ...stored.map((key) => keyLifecycleEvent(keyPayload(key), cause)),
           ...stored.map((key) =>
             attestationRequestedEvent(
-              { requestId: key.attestationRequestId, keyId: key.keyId, owner: key.owner, registeredClass, purpose: key.purpose, format: key.format, challenge, evidence: key.evidence, publicKeyJwk: key.publicKeyJwk, requestedAt: now },
+              {
+                requestId: key.attestationRequestId,
+                keyId: key.keyId,
+                owner: key.owner,
+                registeredClass,
+                purpose: key.purpose,
+                format: key.format,
+                challenge,
+                evidence: key.evidence,
+                publicKeyJwk: key.publicKeyJwk,
+                requestedAt: now,
+              },
               cause,
             ),
           ),
@@ -91,7 +168,13 @@ export class EnrolmentHandler {
       });
     } catch (error) {
       // Two registrations of the same key with different challenges racing: the loser is a conflict.
-      if ((error as { code?: string }).code === uniqueViolation) return { outcome: 'refused', code: 'KEY_ALREADY_REGISTERED', field: 'keys', message: 'a key is already registered' };
+      if ((error as { code?: string }).code === uniqueViolation)
+        return {
+          outcome: 'refused',
+          code: 'KEY_ALREADY_REGISTERED',
+          field: 'keys',
+          message: 'a key is already registered',
+        };
       throw error;
     }
   }
@@ -103,10 +186,14 @@ export class EnrolmentHandler {
  */
 async function registeredClassOf(sql: SqlExecutor, owner: KeyOwner): Promise<RegisteredKeyClass> {
   if (owner.kind === 'terminal') return 'terminal';
-  const { rows } = await sql.query<{ platform: string }>('SELECT platform FROM registry_devices WHERE device_id = $1', [owner.id]);
+  const { rows } = await sql.query<{ platform: string }>(
+    'SELECT platform FROM registry_devices WHERE device_id = $1',
+    [owner.id],
+  );
   const platform = rows[0]?.platform as RegisteredKeyClass | undefined;
   // The challenge was issued for the device its code names (ownerFor), and devices are never deleted.
-  if (platform === undefined || platform === 'terminal' || !registeredKeyClasses.includes(platform)) throw new Error(`device ${owner.id} has no registered platform`);
+  if (platform === undefined || platform === 'terminal' || !registeredKeyClasses.includes(platform))
+    throw new Error(`device ${owner.id} has no registered platform`);
   return platform;
 }
 
@@ -115,9 +202,13 @@ async function registeredClassOf(sql: SqlExecutor, owner: KeyOwner): Promise<Reg
  * its id in the request; another device's id is refused, so a code issued for device X never enrols
  * device Y (issue 13 §1).
  */
-function ownerFor(subject: StoredEnrolmentSubject, deviceId: string | undefined): KeyOwner | { code: 'ENROLMENT_CODE_NOT_FOR_DEVICE'; field: string } {
+function ownerFor(
+  subject: StoredEnrolmentSubject,
+  deviceId: string | undefined,
+): KeyOwner | { code: 'ENROLMENT_CODE_NOT_FOR_DEVICE'; field: string } {
   assert(subject.kind !== 'account', 'a usable code names a device or a terminal (checkUsable)');
   if (subject.kind === 'terminal') return { kind: 'terminal', id: subject.id };
-  if (deviceId !== undefined && deviceId !== subject.id) return { code: 'ENROLMENT_CODE_NOT_FOR_DEVICE', field: 'deviceId' };
+  if (deviceId !== undefined && deviceId !== subject.id)
+    return { code: 'ENROLMENT_CODE_NOT_FOR_DEVICE', field: 'deviceId' };
   return { kind: 'device', id: subject.id };
 }

@@ -1,6 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, AdminOperator, currentRequestId, JsonSchemaValidationPipe } from '@settle/platform';
+import {
+  AdminOnly,
+  AdminOperator,
+  currentRequestId,
+  JsonSchemaValidationPipe,
+} from '@settle/platform';
 import { createdOrProblem } from '../adapters/admin-problems';
 import { terminalSchema } from '../adapters/http-schemas';
 import { type NewTerminal, RegisterTerminalHandler } from './register-terminal.handler';
@@ -14,8 +19,18 @@ export class RegisterTerminalController {
   @Post('terminals')
   @HttpCode(HttpStatus.OK)
   @AdminOnly('registry.admin.terminal.create', { role: 'maker' })
-  @ApiOperation({ summary: 'Registers a terminal of a merchant (idempotent by terminalId); publishes terminal.registered.' })
-  async createTerminal(@Body(new JsonSchemaValidationPipe<NewTerminal>(terminalSchema)) body: NewTerminal, @AdminOperator() operatorId: string) {
-    return createdOrProblem(await this.handler.register(body, operatorId, currentRequestId() ?? null), 'terminalId', { field: 'merchantId', kind: 'MERCHANT' });
+  @ApiOperation({
+    summary:
+      'Registers a terminal of a merchant (idempotent by terminalId); publishes terminal.registered.',
+  })
+  async createTerminal(
+    @Body(new JsonSchemaValidationPipe<NewTerminal>(terminalSchema)) body: NewTerminal,
+    @AdminOperator() operatorId: string,
+  ) {
+    return createdOrProblem(
+      await this.handler.register(body, operatorId, currentRequestId() ?? null),
+      'terminalId',
+      { field: 'merchantId', kind: 'MERCHANT' },
+    );
   }
 }

@@ -22,25 +22,42 @@ export class RegisterTerminalHandler {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  register(request: NewTerminal, operatorId: string, requestId: string | null): Promise<CreateResult<NewTerminal>> {
+  register(
+    request: NewTerminal,
+    operatorId: string,
+    requestId: string | null,
+  ): Promise<CreateResult<NewTerminal>> {
     return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
-      const merchant = await sql.query('SELECT 1 FROM registry_merchants WHERE merchant_id = $1 FOR SHARE', [request.merchantId]);
+      const merchant = await sql.query(
+        'SELECT 1 FROM registry_merchants WHERE merchant_id = $1 FOR SHARE',
+        [request.merchantId],
+      );
       const inserted =
         merchant.rows.length === 0
           ? { rows: [] }
-          : await sql.query('INSERT INTO registry_terminals (terminal_id, merchant_id, registered_at, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (terminal_id) DO NOTHING RETURNING 1', [
-              request.terminalId,
-              request.merchantId,
-              now,
-              operatorId,
-            ]);
+          : await sql.query(
+              'INSERT INTO registry_terminals (terminal_id, merchant_id, registered_at, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (terminal_id) DO NOTHING RETURNING 1',
+              [request.terminalId, request.merchantId, now, operatorId],
+            );
       if (inserted.rows.length === 0) {
-        const { rows } = await sql.query<{ merchant_id: string; registered_at: Date }>('SELECT merchant_id, registered_at FROM registry_terminals WHERE terminal_id = $1', [request.terminalId]);
+        const { rows } = await sql.query<{ merchant_id: string; registered_at: Date }>(
+          'SELECT merchant_id, registered_at FROM registry_terminals WHERE terminal_id = $1',
+          [request.terminalId],
+        );
         if (!rows[0]) return { outcome: 'unknown-parent' };
-        return existingRecord(compareWithExisting({ terminalId: request.terminalId, merchantId: rows[0].merchant_id }, { ...request }), request, rows[0].registered_at);
+        return existingRecord(
+          compareWithExisting(
+            { terminalId: request.terminalId, merchantId: rows[0].merchant_id },
+            { ...request },
+          ),
+          request,
+          rows[0].registered_at,
+        );
       }
-      await this.outbox.append(sql, [terminalRegisteredEvent({ ...request, registeredAt: now }, requestCause(requestId, now))]);
+      await this.outbox.append(sql, [
+        terminalRegisteredEvent({ ...request, registeredAt: now }, requestCause(requestId, now)),
+      ]);
       return { outcome: 'created', record: { ...request, createdAt: now } };
     });
   }

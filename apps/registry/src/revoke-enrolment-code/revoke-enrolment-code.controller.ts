@@ -14,14 +14,26 @@ export class RevokeEnrolmentCodeController {
   @Post('enrolment-codes/:codeId/revoke')
   @HttpCode(HttpStatus.OK)
   @AdminOnly('registry.admin.enrolment-code.revoke', { role: 'maker' })
-  @ApiOperation({ summary: 'Revokes an unused enrolment code: it obtains no challenge and registers no key from now on (410 ENROLMENT_CODE_REVOKED).' })
-  async revoke(@Param('codeId', new JsonSchemaValidationPipe(uuid)) codeId: string, @AdminOperator() operatorId: string) {
+  @ApiOperation({
+    summary:
+      'Revokes an unused enrolment code: it obtains no challenge and registers no key from now on (410 ENROLMENT_CODE_REVOKED).',
+  })
+  async revoke(
+    @Param('codeId', new JsonSchemaValidationPipe(uuid)) codeId: string,
+    @AdminOperator() operatorId: string,
+  ) {
     const result = await this.handler.revoke(codeId, operatorId);
     switch (result.outcome) {
       case 'unknown-code':
         throw notFound(`Enrolment code ${codeId}`, 'codeId');
       case 'refused':
-        throw adminProblem(HttpStatus.CONFLICT, result.code, 'Enrolment code not revoked', 'codeId', 'the code was already used to register keys; revoke those keys instead');
+        throw adminProblem(
+          HttpStatus.CONFLICT,
+          result.code,
+          'Enrolment code not revoked',
+          'codeId',
+          'the code was already used to register keys; revoke those keys instead',
+        );
       case 'revoked':
       case 'unchanged':
         return { outcome: result.outcome, codeId: result.codeId, revokedAt: result.revokedAt };

@@ -2,10 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { inTransaction, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { loadEnrolmentCodeById } from '../adapters/postgres/registry-store';
-import { decideRevokeEnrolmentCode, type EnrolmentCodeRevocationRefusal } from '../domain/enrolment-code';
+import {
+  decideRevokeEnrolmentCode,
+  type EnrolmentCodeRevocationRefusal,
+} from '../domain/enrolment-code';
 
 export type RevokeEnrolmentCodeResult =
-  | { readonly outcome: 'revoked' | 'unchanged'; readonly codeId: string; readonly revokedAt: string }
+  | {
+      readonly outcome: 'revoked' | 'unchanged';
+      readonly codeId: string;
+      readonly revokedAt: string;
+    }
   | { readonly outcome: 'refused'; readonly code: EnrolmentCodeRevocationRefusal }
   | { readonly outcome: 'unknown-code' };
 
@@ -27,9 +34,13 @@ export class RevokeEnrolmentCodeHandler {
       if (record === null) return { outcome: 'unknown-code' };
       const decision = decideRevokeEnrolmentCode(record);
       if (decision.outcome === 'refused') return decision;
-      if (decision.outcome === 'unchanged') return { outcome: 'unchanged', codeId, revokedAt: record.revokedAt! };
+      if (decision.outcome === 'unchanged')
+        return { outcome: 'unchanged', codeId, revokedAt: record.revokedAt! };
       const revokedAt = this.clock.now().toISOString();
-      const { rowCount } = await sql.query('UPDATE registry_enrolment_codes SET revoked_at = $2, revoked_by = $3 WHERE code_id = $1 AND revoked_at IS NULL AND consumed_at IS NULL', [codeId, revokedAt, operatorId]);
+      const { rowCount } = await sql.query(
+        'UPDATE registry_enrolment_codes SET revoked_at = $2, revoked_by = $3 WHERE code_id = $1 AND revoked_at IS NULL AND consumed_at IS NULL',
+        [codeId, revokedAt, operatorId],
+      );
       if (rowCount !== 1) throw new Error(`enrolment code ${codeId} changed under its row lock`);
       return { outcome: 'revoked', codeId, revokedAt };
     });

@@ -15,10 +15,14 @@ export class SetOfflineCapabilityController {
   @Put('devices/:deviceId/offline-capability')
   @HttpCode(HttpStatus.OK)
   @AdminOnly('registry.admin.offline-capability.set', { role: 'maker' })
-  @ApiOperation({ summary: 'An operator suspends or re-enables a device’s offline payments (an overdraft suspension stays until back in funds).' })
+  @ApiOperation({
+    summary:
+      'An operator suspends or re-enables a device’s offline payments (an overdraft suspension stays until back in funds).',
+  })
   async setOfflineCapability(
     @Param('deviceId', new JsonSchemaValidationPipe(identifier)) deviceId: string,
-    @Body(new JsonSchemaValidationPipe<{ capability: OfflineCapability }>(offlineCapabilitySchema)) body: { capability: OfflineCapability },
+    @Body(new JsonSchemaValidationPipe<{ capability: OfflineCapability }>(offlineCapabilitySchema))
+    body: { capability: OfflineCapability },
   ) {
     const result = await this.handler.set(deviceId, body.capability, currentRequestId() ?? null);
     if (result.outcome === 'unknown-device') throw notFound(`Device ${deviceId}`, 'deviceId');

@@ -6,7 +6,9 @@ import { applyOfflineCommand } from '../adapters/offline-writer';
 import { requestCause } from '../adapters/registry-events';
 import { capabilityOf } from '../domain/offline-capability';
 
-export type SetOfflineCapabilityResult = { readonly outcome: 'applied'; readonly capability: OfflineCapability } | { readonly outcome: 'unknown-device' };
+export type SetOfflineCapabilityResult =
+  | { readonly outcome: 'applied'; readonly capability: OfflineCapability }
+  | { readonly outcome: 'unknown-device' };
 
 /**
  * An operator suspends or re-enables a device's offline payments. Only the operator's flag moves: the
@@ -20,10 +22,20 @@ export class SetOfflineCapabilityHandler {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  set(deviceId: string, capability: OfflineCapability, requestId: string | null): Promise<SetOfflineCapabilityResult> {
+  set(
+    deviceId: string,
+    capability: OfflineCapability,
+    requestId: string | null,
+  ): Promise<SetOfflineCapabilityResult> {
     return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
-      const state = await applyOfflineCommand(sql, this.outbox, deviceId, { kind: 'set-operator-capability', capability }, requestCause(requestId, now));
+      const state = await applyOfflineCommand(
+        sql,
+        this.outbox,
+        deviceId,
+        { kind: 'set-operator-capability', capability },
+        requestCause(requestId, now),
+      );
       if (!state) return { outcome: 'unknown-device' };
       return { outcome: 'applied', capability: capabilityOf(state) };
     });

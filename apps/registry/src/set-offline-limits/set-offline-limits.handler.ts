@@ -27,12 +27,22 @@ export class SetOfflineLimitsHandler {
     @Inject(SERVICE_CONFIG) private readonly config: RegistrySettings,
   ) {}
 
-  set(deviceId: string, limits: readonly OfflineLimitV1[], operatorId: string, requestId: string | null): Promise<SetOfflineLimitsResult> {
+  set(
+    deviceId: string,
+    limits: readonly OfflineLimitV1[],
+    operatorId: string,
+    requestId: string | null,
+  ): Promise<SetOfflineLimitsResult> {
     return inTransaction(this.pool, async (sql) => {
       const now = this.clock.now().toISOString();
       const device = await loadDeviceOffline(sql, deviceId);
       if (!device) return { outcome: 'unknown-device' };
-      if (limitsNeedSecondOperator(limits, BigInt(this.config.SETTLE_REGISTRY_LIMIT_APPROVAL_THRESHOLD))) {
+      if (
+        limitsNeedSecondOperator(
+          limits,
+          BigInt(this.config.SETTLE_REGISTRY_LIMIT_APPROVAL_THRESHOLD),
+        )
+      ) {
         const changeId = randomUUID();
         await sql.query(
           `INSERT INTO registry_offline_limit_changes (change_id, device_id, limits, requested_by, requested_at, status) VALUES ($1, $2, $3, $4, $5, 'pending')`,
@@ -40,7 +50,13 @@ export class SetOfflineLimitsHandler {
         );
         return { outcome: 'pending-approval', changeId };
       }
-      const applied = await applyOfflineCommand(sql, this.outbox, deviceId, { kind: 'set-limits', limits }, requestCause(requestId, now));
+      const applied = await applyOfflineCommand(
+        sql,
+        this.outbox,
+        deviceId,
+        { kind: 'set-limits', limits },
+        requestCause(requestId, now),
+      );
       return { outcome: 'applied', limits: applied?.limits ?? limits };
     });
   }

@@ -1,11 +1,25 @@
 import { Controller, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type BodyOfRequest, CLOCK, type Clock, JsonSchemaValidationPipe, ProblemException, type RateLimitSql, requireEmptyJsonBody, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
+import {
+  type BodyOfRequest,
+  CLOCK,
+  type Clock,
+  JsonSchemaValidationPipe,
+  ProblemException,
+  type RateLimitSql,
+  requireEmptyJsonBody,
+  SERVICE_CONFIG,
+  SQL_POOL,
+} from '@settle/platform';
 import { protocolIdentifier } from '../adapters/http-schemas';
 import { takeDeviceCredentialToken } from '../check-in/device-credential-rate-limit';
 import { type RegistrySettings } from '../config';
 import { type DeviceIdentity } from '../device-authentication/device-authenticator';
-import { AuthenticatedDevice, DeviceOnly, notThisDevice } from '../device-authentication/device-only.guard';
+import {
+  AuthenticatedDevice,
+  DeviceOnly,
+  notThisDevice,
+} from '../device-authentication/device-only.guard';
 import { type TerminalCredentialRefusal } from './terminal-credential.decider';
 import { TerminalCredentialHandler } from './terminal-credential.handler';
 
@@ -33,15 +47,25 @@ export class TerminalCredentialController {
   @Post(':terminalId/credential')
   @HttpCode(HttpStatus.OK)
   @DeviceOnly('pos-terminal')
-  @ApiOperation({ summary: 'A fresh terminal credential for the calling terminal (its active payment key), signed by the processor’s credential key.' })
+  @ApiOperation({
+    summary:
+      'A fresh terminal credential for the calling terminal (its active payment key), signed by the processor’s credential key.',
+  })
   async issue(
-    @Param('terminalId', new JsonSchemaValidationPipe<string>(protocolIdentifier)) terminalId: string,
+    @Param('terminalId', new JsonSchemaValidationPipe<string>(protocolIdentifier))
+    terminalId: string,
     @AuthenticatedDevice() caller: DeviceIdentity,
     @Req() request: BodyOfRequest,
   ) {
     if (caller.subject !== terminalId) throw notThisDevice('terminalId');
     requireEmptyJsonBody(request);
-    await takeDeviceCredentialToken(this.pool, this.clock, this.config, 'terminal-credential', terminalId);
+    await takeDeviceCredentialToken(
+      this.pool,
+      this.clock,
+      this.config,
+      'terminal-credential',
+      terminalId,
+    );
     const result = await this.handler.issue(terminalId, caller.owner);
     switch (result.outcome) {
       case 'issued':
@@ -59,7 +83,9 @@ export class TerminalCredentialController {
           code: result.code,
           title: 'No terminal credential',
           detail: `terminalId: ${refusalMessages[result.code]}`,
-          errors: [{ field: 'terminalId', code: result.code, message: refusalMessages[result.code] }],
+          errors: [
+            { field: 'terminalId', code: result.code, message: refusalMessages[result.code] },
+          ],
         });
     }
   }

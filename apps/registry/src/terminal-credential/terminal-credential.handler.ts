@@ -6,10 +6,20 @@ import { type RegistrySettings } from '../config';
 import { CredentialSigner, protocolKeyOf } from '../credentials/credential-signer';
 import { currentState } from '../domain/key-lifecycle';
 import { parseOfflineAttestationLevels } from '../domain/offline-attestation';
-import { decideTerminalCredential, type TerminalCredentialRefusal } from './terminal-credential.decider';
+import {
+  decideTerminalCredential,
+  type TerminalCredentialRefusal,
+} from './terminal-credential.decider';
 
 export type TerminalCredentialResult =
-  | { readonly outcome: 'issued'; readonly credential: Uint8Array; readonly issuerKeyId: string; readonly terminalKeyId: string; readonly validFrom: string; readonly validUntil: string }
+  | {
+      readonly outcome: 'issued';
+      readonly credential: Uint8Array;
+      readonly issuerKeyId: string;
+      readonly terminalKeyId: string;
+      readonly validFrom: string;
+      readonly validUntil: string;
+    }
   | { readonly outcome: 'refused'; readonly code: TerminalCredentialRefusal };
 
 /** Issues a terminal credential (merchant, terminal, its active payment key) signed by the processor's credential key. */
@@ -34,9 +44,18 @@ export class TerminalCredentialHandler {
         callerOwner,
         nowMs: now.getTime(),
         validityMs: this.config.SETTLE_REGISTRY_TERMINAL_CREDENTIAL_VALIDITY_MS,
-        offlineAttestationLevels: parseOfflineAttestationLevels(this.config.SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS),
+        offlineAttestationLevels: parseOfflineAttestationLevels(
+          this.config.SETTLE_REGISTRY_OFFLINE_ATTESTATION_LEVELS,
+        ),
       },
-      { terminal, paymentKey: paymentKey && { keyId: paymentKey.keyId, state: currentState(paymentKey.history), attestationLevel: paymentKey.attestationLevel } },
+      {
+        terminal,
+        paymentKey: paymentKey && {
+          keyId: paymentKey.keyId,
+          state: currentState(paymentKey.history),
+          attestationLevel: paymentKey.attestationLevel,
+        },
+      },
     );
     if (decision.outcome === 'refused') return decision;
     const signed = await this.signer.signTerminalCredential(

@@ -4,13 +4,26 @@ import { type SqlExecutor } from '@settle/messaging';
 import { type ProjectedKey, type SessionState } from '../domain/session-rules';
 
 /** Applies a key's whole state unless a newer one (longer history) is already stored; returns whether it applied. */
-export async function saveKey(sql: SqlExecutor, key: KeyLifecycleChangedV1, now: string): Promise<boolean> {
+export async function saveKey(
+  sql: SqlExecutor,
+  key: KeyLifecycleChangedV1,
+  now: string,
+): Promise<boolean> {
   const { rowCount } = await sql.query(
     `INSERT INTO token_issuer_keys (key_id, owner_kind, owner_id, purpose, state, public_jwk, history_count, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (key_id) DO UPDATE SET state = EXCLUDED.state, history_count = EXCLUDED.history_count, updated_at = EXCLUDED.updated_at
        WHERE token_issuer_keys.history_count <= EXCLUDED.history_count`,
-    [key.keyId, key.owner.kind, key.owner.id, key.purpose, key.state, JSON.stringify(key.publicKeyJwk), key.history.length, now],
+    [
+      key.keyId,
+      key.owner.kind,
+      key.owner.id,
+      key.purpose,
+      key.state,
+      JSON.stringify(key.publicKeyJwk),
+      key.history.length,
+      now,
+    ],
   );
   return (rowCount ?? 0) > 0;
 }
@@ -56,16 +69,35 @@ export async function loadKey(sql: SqlExecutor, keyId: string): Promise<KeyWithO
   );
 }
 
-export async function saveDevice(sql: SqlExecutor, deviceId: string, accountId: string): Promise<void> {
-  await sql.query('INSERT INTO token_issuer_devices (device_id, account_id) VALUES ($1, $2) ON CONFLICT (device_id) DO UPDATE SET account_id = EXCLUDED.account_id', [deviceId, accountId]);
+export async function saveDevice(
+  sql: SqlExecutor,
+  deviceId: string,
+  accountId: string,
+): Promise<void> {
+  await sql.query(
+    'INSERT INTO token_issuer_devices (device_id, account_id) VALUES ($1, $2) ON CONFLICT (device_id) DO UPDATE SET account_id = EXCLUDED.account_id',
+    [deviceId, accountId],
+  );
 }
 
-export async function saveTerminal(sql: SqlExecutor, terminalId: string, merchantId: string): Promise<void> {
-  await sql.query('INSERT INTO token_issuer_terminals (terminal_id, merchant_id) VALUES ($1, $2) ON CONFLICT (terminal_id) DO UPDATE SET merchant_id = EXCLUDED.merchant_id', [terminalId, merchantId]);
+export async function saveTerminal(
+  sql: SqlExecutor,
+  terminalId: string,
+  merchantId: string,
+): Promise<void> {
+  await sql.query(
+    'INSERT INTO token_issuer_terminals (terminal_id, merchant_id) VALUES ($1, $2) ON CONFLICT (terminal_id) DO UPDATE SET merchant_id = EXCLUDED.merchant_id',
+    [terminalId, merchantId],
+  );
 }
 
 /** The level and format of the key's latest accepted verdict (migration 0007 added the format). */
-export async function saveAttestationLevel(sql: SqlExecutor, keyId: string, level: string, format: string): Promise<void> {
+export async function saveAttestationLevel(
+  sql: SqlExecutor,
+  keyId: string,
+  level: string,
+  format: string,
+): Promise<void> {
   await sql.query(
     'INSERT INTO token_issuer_attestation_levels (key_id, level, format) VALUES ($1, $2, $3) ON CONFLICT (key_id) DO UPDATE SET level = EXCLUDED.level, format = EXCLUDED.format',
     [keyId, level, format],
@@ -90,7 +122,19 @@ export async function insertSession(sql: SqlExecutor, session: NewSession): Prom
   await sql.query(
     `INSERT INTO token_issuer_sessions (session_id, key_id, subject_kind, subject_id, binding_mode, token_binding_id_hash, attestation_kind, attestation_level, started_at, expires_at, last_token_id, last_token_issued_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9)`,
-    [session.sessionId, session.keyId, session.subjectKind, session.subjectId, session.bindingMode, session.tokenBindingIdHash, session.attestationKind, session.attestationLevel, session.startedAt, session.expiresAt, session.tokenId],
+    [
+      session.sessionId,
+      session.keyId,
+      session.subjectKind,
+      session.subjectId,
+      session.bindingMode,
+      session.tokenBindingIdHash,
+      session.attestationKind,
+      session.attestationLevel,
+      session.startedAt,
+      session.expiresAt,
+      session.tokenId,
+    ],
   );
 }
 
@@ -103,7 +147,10 @@ export interface StoredSession extends SessionState {
 }
 
 /** The session, locked for the rest of the transaction (one refresh at a time). */
-export async function loadSessionForUpdate(sql: SqlExecutor, sessionId: string): Promise<StoredSession | undefined> {
+export async function loadSessionForUpdate(
+  sql: SqlExecutor,
+  sessionId: string,
+): Promise<StoredSession | undefined> {
   const { rows } = await sql.query<{
     session_id: string;
     key_id: string;
@@ -139,17 +186,38 @@ export async function loadSessionForUpdate(sql: SqlExecutor, sessionId: string):
   );
 }
 
-export async function recordToken(sql: SqlExecutor, sessionId: string, tokenId: string, issuedAt: Date): Promise<void> {
-  await sql.query('UPDATE token_issuer_sessions SET last_token_id = $2, last_token_issued_at = $3 WHERE session_id = $1 AND ended_at IS NULL', [sessionId, tokenId, issuedAt]);
+export async function recordToken(
+  sql: SqlExecutor,
+  sessionId: string,
+  tokenId: string,
+  issuedAt: Date,
+): Promise<void> {
+  await sql.query(
+    'UPDATE token_issuer_sessions SET last_token_id = $2, last_token_issued_at = $3 WHERE session_id = $1 AND ended_at IS NULL',
+    [sessionId, tokenId, issuedAt],
+  );
 }
 
-export async function endSession(sql: SqlExecutor, sessionId: string, reason: string, endedAt: Date): Promise<boolean> {
-  const { rowCount } = await sql.query('UPDATE token_issuer_sessions SET ended_at = $3, end_reason = $2 WHERE session_id = $1 AND ended_at IS NULL', [sessionId, reason, endedAt]);
+export async function endSession(
+  sql: SqlExecutor,
+  sessionId: string,
+  reason: string,
+  endedAt: Date,
+): Promise<boolean> {
+  const { rowCount } = await sql.query(
+    'UPDATE token_issuer_sessions SET ended_at = $3, end_reason = $2 WHERE session_id = $1 AND ended_at IS NULL',
+    [sessionId, reason, endedAt],
+  );
   return (rowCount ?? 0) > 0;
 }
 
 /** Ends every open session of the key; returns their ids. */
-export async function endSessionsOfKey(sql: SqlExecutor, keyId: string, reason: string, endedAt: Date): Promise<string[]> {
+export async function endSessionsOfKey(
+  sql: SqlExecutor,
+  keyId: string,
+  reason: string,
+  endedAt: Date,
+): Promise<string[]> {
   const { rows } = await sql.query<{ session_id: string }>(
     'UPDATE token_issuer_sessions SET ended_at = $3, end_reason = $2 WHERE key_id = $1 AND ended_at IS NULL RETURNING session_id',
     [keyId, reason, endedAt],

@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AndroidRevocationStatusKeeper, type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
+import {
+  AndroidRevocationStatusKeeper,
+  type Clock,
+  CLOCK,
+  type Logger,
+  PLATFORM_LOGGER,
+  SERVICE_CONFIG,
+  SQL_POOL,
+} from '@settle/platform';
 import { type Pool } from 'pg';
 import { type TokenIssuerSettings } from '../config';
 
@@ -9,7 +17,12 @@ import { type TokenIssuerSettings } from '../config';
  */
 @Injectable()
 export class AndroidRevocationStatus extends AndroidRevocationStatusKeeper {
-  constructor(@Inject(SQL_POOL) pool: Pool, @Inject(CLOCK) clock: Clock, @Inject(SERVICE_CONFIG) config: TokenIssuerSettings, @Inject(PLATFORM_LOGGER) logger: Logger) {
+  constructor(
+    @Inject(SQL_POOL) pool: Pool,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(SERVICE_CONFIG) config: TokenIssuerSettings,
+    @Inject(PLATFORM_LOGGER) logger: Logger,
+  ) {
     super(
       pool,
       clock,

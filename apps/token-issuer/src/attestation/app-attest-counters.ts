@@ -8,7 +8,10 @@ import { type SqlExecutor } from '@settle/messaging';
  * the rest of the transaction in key-id order (so two transactions never wait on each other in a cycle):
  * a concurrent session start with the same App Attest key waits for this one.
  */
-export async function loadAppAttestCountersForUpdate(sql: SqlExecutor, keyIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
+export async function loadAppAttestCountersForUpdate(
+  sql: SqlExecutor,
+  keyIds: readonly string[],
+): Promise<ReadonlyMap<string, number>> {
   const { rows } = await sql.query<{ key_id: string; counter: string }>(
     'SELECT key_id, counter FROM token_issuer_app_attest_counters WHERE key_id = ANY($1::text[]) ORDER BY key_id FOR UPDATE',
     [keyIds],
@@ -23,7 +26,12 @@ export async function loadAppAttestCountersForUpdate(sql: SqlExecutor, keyIds: r
  * of two concurrent transactions with the same counter — even for a key without a row yet, which
  * FOR UPDATE cannot lock — only one stores it.
  */
-export async function raiseAppAttestCounter(sql: SqlExecutor, keyId: string, counter: number, now: Date): Promise<boolean> {
+export async function raiseAppAttestCounter(
+  sql: SqlExecutor,
+  keyId: string,
+  counter: number,
+  now: Date,
+): Promise<boolean> {
   const { rowCount } = await sql.query(
     `INSERT INTO token_issuer_app_attest_counters (key_id, counter, accepted_at) VALUES ($1, $2, $3)
      ON CONFLICT (key_id) DO UPDATE SET counter = EXCLUDED.counter, accepted_at = EXCLUDED.accepted_at

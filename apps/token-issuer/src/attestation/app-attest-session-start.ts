@@ -2,7 +2,11 @@
 // the assertion, over the client data that names this binding key and this connection, with a counter
 // above the one stored for that key. The caller loads the keys and counters and stores the new counter
 // (fresh-attestation.ts), in the session-start transaction.
-import { type AppAttestAssertionReasonCode, appAttestSessionStartClientDataHash, verifyAppAttestAssertion } from '@settle/attestation';
+import {
+  type AppAttestAssertionReasonCode,
+  appAttestSessionStartClientDataHash,
+  verifyAppAttestAssertion,
+} from '@settle/attestation';
 import { assert } from '../domain/session-rules';
 
 /**
@@ -17,7 +21,12 @@ export interface DeviceAppAttestKey {
   /** RFC 7638 thumbprint of `publicJwk`: the registry's key id of the device's payment key. */
   readonly keyId: string;
   /** The key App Attest attested at enrolment (the registered payment key's JWK). */
-  readonly publicJwk: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
+  readonly publicJwk: {
+    readonly kty: 'EC';
+    readonly crv: 'P-256';
+    readonly x: string;
+    readonly y: string;
+  };
   /** The greatest counter the issuer accepted for this key, 0 if none. */
   readonly previousCounter: number;
 }
@@ -37,7 +46,9 @@ export interface SessionStartAssertion {
 }
 
 /** The App Attest key that made the assertion and its new counter (to store), or why it is refused. */
-export type SessionStartAssertionOutcome = { readonly ok: true; readonly keyId: string; readonly counter: number } | { readonly ok: false; readonly reason: AppAttestAssertionReasonCode };
+export type SessionStartAssertionOutcome =
+  | { readonly ok: true; readonly keyId: string; readonly counter: number }
+  | { readonly ok: false; readonly reason: AppAttestAssertionReasonCode };
 
 /**
  * Checks a session-start assertion (docs/token-issuer.md, "Fresh attestation"): the signature must be
@@ -50,14 +61,34 @@ export type SessionStartAssertionOutcome = { readonly ok: true; readonly keyId: 
  * Each key is tried in turn: only a key whose signature verifies can give any answer but
  * `SIGNATURE_INVALID`, and a malformed or oversized assertion is the same for every key.
  */
-export function checkSessionStartAssertion(input: SessionStartAssertion): SessionStartAssertionOutcome {
-  assert(input.appAttestKeys.length > 0 && input.appAttestKeys.length <= appAttestKeysPerDeviceMax, 'one to appAttestKeysPerDeviceMax App Attest keys');
-  const clientDataHash = appAttestSessionStartClientDataHash({ bindingKeyId: input.bindingKeyId, ekm: input.ekm });
+export function checkSessionStartAssertion(
+  input: SessionStartAssertion,
+): SessionStartAssertionOutcome {
+  assert(
+    input.appAttestKeys.length > 0 && input.appAttestKeys.length <= appAttestKeysPerDeviceMax,
+    'one to appAttestKeysPerDeviceMax App Attest keys',
+  );
+  const clientDataHash = appAttestSessionStartClientDataHash({
+    bindingKeyId: input.bindingKeyId,
+    ekm: input.ekm,
+  });
   for (const key of input.appAttestKeys) {
-    assert(key.keyId !== input.bindingKeyId, 'the binding key is a Secure Enclave key, never the App Attest key');
-    const result = verifyAppAttestAssertion({ assertion: input.assertion, clientDataHash, publicKeyJwk: key.publicJwk, appId: input.appId, previousCounter: key.previousCounter });
+    assert(
+      key.keyId !== input.bindingKeyId,
+      'the binding key is a Secure Enclave key, never the App Attest key',
+    );
+    const result = verifyAppAttestAssertion({
+      assertion: input.assertion,
+      clientDataHash,
+      publicKeyJwk: key.publicJwk,
+      appId: input.appId,
+      previousCounter: key.previousCounter,
+    });
     if (result.ok) {
-      assert(result.verdict.keyId === key.keyId && result.verdict.counter > key.previousCounter, 'the verdict is this key’s, with a greater counter');
+      assert(
+        result.verdict.keyId === key.keyId && result.verdict.counter > key.previousCounter,
+        'the verdict is this key’s, with a greater counter',
+      );
       return { ok: true, keyId: key.keyId, counter: result.verdict.counter };
     }
     if (result.reasonCode !== 'SIGNATURE_INVALID') return { ok: false, reason: result.reasonCode };

@@ -36,14 +36,20 @@ export type FreshEvidence =
       readonly assertion: string;
     };
 
-export type FreshAttestationResult = { readonly ok: true; readonly level: AttestationLevel } | { readonly ok: false; readonly reason: string };
+export type FreshAttestationResult =
+  | { readonly ok: true; readonly level: AttestationLevel }
+  | { readonly ok: false; readonly reason: string };
 
 /** What an App Attest assertion at session start is checked against. */
 export interface AppAttestAssertionCheck {
   /** base64url, as the request carried it. */
   readonly assertion: string;
   /** The active binding key the session starts with (its proof on this connection already verified), and its owner. */
-  readonly bindingKey: { readonly keyId: string; readonly ownerKind: 'device' | 'terminal'; readonly ownerId: string };
+  readonly bindingKey: {
+    readonly keyId: string;
+    readonly ownerKind: 'device' | 'terminal';
+    readonly ownerId: string;
+  };
   readonly ekm: Uint8Array;
   readonly now: Date;
 }
@@ -56,7 +62,11 @@ export interface AppAttestAssertionCheck {
 export type AppAttestAssertionOutcome =
   | { readonly ok: true; readonly level: 'secure-enclave' }
   | { readonly ok: false; readonly refusal: 'unavailable'; readonly message: string }
-  | { readonly ok: false; readonly refusal: 'invalid'; readonly reason: AppAttestAssertionReasonCode };
+  | {
+      readonly ok: false;
+      readonly refusal: 'invalid';
+      readonly reason: AppAttestAssertionReasonCode;
+    };
 
 /**
  * The Android policy of the issuer's fresh attestations, from the JSON file
@@ -69,24 +79,35 @@ function readAndroidPolicy(file: string): AndroidAttestationPolicy {
   try {
     document = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigurationError([`SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE: cannot read a JSON policy (${(error as Error).message})`]);
+    throw new ConfigurationError([
+      `SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE: cannot read a JSON policy (${(error as Error).message})`,
+    ]);
   }
-  const anchors = Array.isArray(document['trustAnchors']) ? (document['trustAnchors'] as Array<{ name: string; certificate: string }>) : [];
+  const anchors = Array.isArray(document['trustAnchors'])
+    ? (document['trustAnchors'] as Array<{ name: string; certificate: string }>)
+    : [];
   try {
     return checkAttestationPolicy({
       deviceClass: 'android',
       formats: ['android-key'],
-      acceptedLevels: (document['acceptedLevels'] as AndroidAttestationPolicy['acceptedLevels'] | undefined) ?? ['strongbox', 'tee'],
+      acceptedLevels: (document['acceptedLevels'] as
+        AndroidAttestationPolicy['acceptedLevels'] | undefined) ?? ['strongbox', 'tee'],
       keyAlgorithms: ['ES256'],
-      trustAnchors: anchors.map((anchor) => trustAnchorFromCertificate(anchor.name, anchor.certificate)),
-      applications: (document['applications'] as AndroidAttestationPolicy['applications'] | undefined) ?? [],
-      verifiedBootStates: (document['verifiedBootStates'] as AndroidAttestationPolicy['verifiedBootStates'] | undefined) ?? ['verified'],
+      trustAnchors: anchors.map((anchor) =>
+        trustAnchorFromCertificate(anchor.name, anchor.certificate),
+      ),
+      applications:
+        (document['applications'] as AndroidAttestationPolicy['applications'] | undefined) ?? [],
+      verifiedBootStates: (document['verifiedBootStates'] as
+        AndroidAttestationPolicy['verifiedBootStates'] | undefined) ?? ['verified'],
       deviceLockedRequired: (document['deviceLockedRequired'] as boolean | undefined) ?? true,
       paymentKeyAuthenticationValidityMaxSeconds: 0,
       revocationStatusList: emptyAndroidRevocationStatusList,
     }) as AndroidAttestationPolicy;
   } catch (error) {
-    throw new ConfigurationError([`SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE: ${(error as Error).message}`]);
+    throw new ConfigurationError([
+      `SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE: ${(error as Error).message}`,
+    ]);
   }
 }
 
@@ -110,12 +131,17 @@ export class FreshAttestation {
   ) {
     const file = config.SETTLE_TOKEN_ISSUER_ANDROID_ATTESTATION_POLICY_FILE;
     this.androidPolicy = file === '' ? undefined : readAndroidPolicy(file);
-    this.appleAppId = config.SETTLE_TOKEN_ISSUER_APPLE_APP_ID === '' ? undefined : config.SETTLE_TOKEN_ISSUER_APPLE_APP_ID;
+    this.appleAppId =
+      config.SETTLE_TOKEN_ISSUER_APPLE_APP_ID === ''
+        ? undefined
+        : config.SETTLE_TOKEN_ISSUER_APPLE_APP_ID;
   }
 
   /** Whether this deployment is configured for the format (an Android policy; an Apple app id). */
   availableFor(format: FreshEvidence['format']): boolean {
-    return format === 'android-key' ? this.androidPolicy !== undefined : this.appleAppId !== undefined;
+    return format === 'android-key'
+      ? this.androidPolicy !== undefined
+      : this.appleAppId !== undefined;
   }
 
   /**
@@ -129,15 +155,34 @@ export class FreshAttestation {
    *    key and this EKM, rpIdHash, counter above the stored one;
    * 4. the conditional counter update: of two concurrent starts with one counter, one stores it.
    */
-  async verifyAppAttestAssertion(sql: SqlExecutor, check: AppAttestAssertionCheck): Promise<AppAttestAssertionOutcome> {
-    if (this.appleAppId === undefined) throw new Error('no Apple app id is configured: check availableFor() first');
+  async verifyAppAttestAssertion(
+    sql: SqlExecutor,
+    check: AppAttestAssertionCheck,
+  ): Promise<AppAttestAssertionOutcome> {
+    if (this.appleAppId === undefined)
+      throw new Error('no Apple app id is configured: check availableFor() first');
     const { bindingKey } = check;
     if ((await loadAttestationFormat(sql, bindingKey.keyId)) !== 'apple-app-attest') {
-      return { ok: false, refusal: 'unavailable', message: 'the binding key was not vouched for by App Attest at registration' };
+      return {
+        ok: false,
+        refusal: 'unavailable',
+        message: 'the binding key was not vouched for by App Attest at registration',
+      };
     }
-    const keys = await loadAppAttestKeysOfOwner(sql, { kind: bindingKey.ownerKind, id: bindingKey.ownerId });
-    if (keys.length === 0) return { ok: false, refusal: 'unavailable', message: `the ${bindingKey.ownerKind} has no active App Attest key (its payment key, attested by App Attest)` };
-    const counters = await loadAppAttestCountersForUpdate(sql, keys.map((key) => key.keyId));
+    const keys = await loadAppAttestKeysOfOwner(sql, {
+      kind: bindingKey.ownerKind,
+      id: bindingKey.ownerId,
+    });
+    if (keys.length === 0)
+      return {
+        ok: false,
+        refusal: 'unavailable',
+        message: `the ${bindingKey.ownerKind} has no active App Attest key (its payment key, attested by App Attest)`,
+      };
+    const counters = await loadAppAttestCountersForUpdate(
+      sql,
+      keys.map((key) => key.keyId),
+    );
     const result = checkSessionStartAssertion({
       assertion: new Uint8Array(Buffer.from(check.assertion, 'base64url')),
       bindingKeyId: bindingKey.keyId,
@@ -146,12 +191,21 @@ export class FreshAttestation {
       appAttestKeys: keys.map((key) => ({ ...key, previousCounter: counters.get(key.keyId) ?? 0 })),
     });
     if (!result.ok) return { ok: false, refusal: 'invalid', reason: result.reason };
-    if (!(await raiseAppAttestCounter(sql, result.keyId, result.counter, check.now))) return { ok: false, refusal: 'invalid', reason: 'COUNTER_NOT_INCREASING' };
+    if (!(await raiseAppAttestCounter(sql, result.keyId, result.counter, check.now)))
+      return { ok: false, refusal: 'invalid', reason: 'COUNTER_NOT_INCREASING' };
     return { ok: true, level: 'secure-enclave' };
   }
 
-  async verify(evidence: Extract<FreshEvidence, { format: 'android-key' }>, input: { readonly ekm: Uint8Array; readonly publicJwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string }; readonly now: Date }): Promise<FreshAttestationResult> {
-    if (this.androidPolicy === undefined) return { ok: false, reason: 'this deployment has no attestation policy for fresh evidence' };
+  async verify(
+    evidence: Extract<FreshEvidence, { format: 'android-key' }>,
+    input: {
+      readonly ekm: Uint8Array;
+      readonly publicJwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string };
+      readonly now: Date;
+    },
+  ): Promise<FreshAttestationResult> {
+    if (this.androidPolicy === undefined)
+      return { ok: false, reason: 'this deployment has no attestation policy for fresh evidence' };
     const result = await verifyAttestation({
       format: evidence.format,
       evidence: new Uint8Array(Buffer.from(evidence.evidence, 'base64url')),
@@ -159,9 +213,15 @@ export class FreshAttestation {
       keyToRegister: input.publicJwk,
       purpose: 'binding',
       // The list fetched on a schedule, as the verifier's (refused once stale); the empty one when fetching is off.
-      policy: { ...this.androidPolicy, revocationStatusList: this.revocationStatus.current() ?? this.androidPolicy.revocationStatusList },
+      policy: {
+        ...this.androidPolicy,
+        revocationStatusList:
+          this.revocationStatus.current() ?? this.androidPolicy.revocationStatusList,
+      },
       now: input.now,
     });
-    return result.ok ? { ok: true, level: result.verdict.level } : { ok: false, reason: result.reasonCode };
+    return result.ok
+      ? { ok: true, level: result.verdict.level }
+      : { ok: false, reason: result.reasonCode };
   }
 }

@@ -1,7 +1,21 @@
 import { type KeyState } from '@settle/contracts';
-import { type ProjectedKey, type SessionState, accessTokenClaims, checkBindingKey, decideRefresh, endReasonForKeyState } from './session-rules';
+import {
+  type ProjectedKey,
+  type SessionState,
+  accessTokenClaims,
+  checkBindingKey,
+  decideRefresh,
+  endReasonForKeyState,
+} from './session-rules';
 
-const key: ProjectedKey = { keyId: 'k1', ownerKind: 'device', ownerId: 'dev_1', purpose: 'binding', state: 'active', publicJwk: { kty: 'EC', crv: 'P-256', x: 'X', y: 'Y' } };
+const key: ProjectedKey = {
+  keyId: 'k1',
+  ownerKind: 'device',
+  ownerId: 'dev_1',
+  purpose: 'binding',
+  state: 'active',
+  publicJwk: { kty: 'EC', crv: 'P-256', x: 'X', y: 'Y' },
+};
 const proven = { keyId: 'k1', x: 'X', y: 'Y' };
 
 describe('checkBindingKey', () => {
@@ -15,7 +29,11 @@ describe('checkBindingKey', () => {
     ['pending', { ...key, state: 'pending' }, 'KEY_NOT_ACTIVE'],
     ['suspended', { ...key, state: 'suspended' }, 'KEY_NOT_ACTIVE'],
     ['revoked', { ...key, state: 'revoked' }, 'KEY_NOT_ACTIVE'],
-    ['another point under the same id', { ...key, publicJwk: { ...key.publicJwk, y: 'other' } }, 'KEY_MISMATCH'],
+    [
+      'another point under the same id',
+      { ...key, publicJwk: { ...key.publicJwk, y: 'other' } },
+      'KEY_MISMATCH',
+    ],
   ])('refuses %s', (_name, candidate, code) => {
     expect(checkBindingKey(candidate, proven)).toBe(code);
   });
@@ -36,8 +54,20 @@ describe('endReasonForKeyState', () => {
 
 describe('decideRefresh', () => {
   const now = new Date('2026-11-28T12:00:00.000Z');
-  const session: SessionState = { sessionId: 'ses_1', keyId: 'k1', tokenBindingIdHash: 'tbh', expiresAt: new Date('2026-11-28T20:00:00.000Z'), lastTokenId: 'jti-2', endedAt: null };
-  const presented = { sessionId: 'ses_1', tokenId: 'jti-2', keyId: 'k1', tokenBindingIdHash: 'tbh' };
+  const session: SessionState = {
+    sessionId: 'ses_1',
+    keyId: 'k1',
+    tokenBindingIdHash: 'tbh',
+    expiresAt: new Date('2026-11-28T20:00:00.000Z'),
+    lastTokenId: 'jti-2',
+    endedAt: null,
+  };
+  const presented = {
+    sessionId: 'ses_1',
+    tokenId: 'jti-2',
+    keyId: 'k1',
+    tokenBindingIdHash: 'tbh',
+  };
 
   it('allows the newest token of a live session with the same key', () => {
     expect(decideRefresh(session, presented, now)).toBeNull();
@@ -57,11 +87,27 @@ describe('decideRefresh', () => {
 });
 
 describe('accessTokenClaims', () => {
-  const subject = { subjectId: 'dev_1', role: 'consumer-device' as const, owner: 'acc_1', attestation: { level: 'tee' as const, kind: 'registration' as const }, confirmation: { jkt: 'k1', tbh: 'tbh' } };
-  const base = { issuer: 'urn:i', audience: ['settle'], sessionId: 'ses_1', tokenId: 'jti', subject, now: new Date('2026-11-28T12:00:00.500Z'), tokenTtlMs: 300_000 };
+  const subject = {
+    subjectId: 'dev_1',
+    role: 'consumer-device' as const,
+    owner: 'acc_1',
+    attestation: { level: 'tee' as const, kind: 'registration' as const },
+    confirmation: { jkt: 'k1', tbh: 'tbh' },
+  };
+  const base = {
+    issuer: 'urn:i',
+    audience: ['settle'],
+    sessionId: 'ses_1',
+    tokenId: 'jti',
+    subject,
+    now: new Date('2026-11-28T12:00:00.500Z'),
+    tokenTtlMs: 300_000,
+  };
 
   it('gives exactly the contract claims, in whole seconds', () => {
-    expect(accessTokenClaims({ ...base, sessionExpiresAt: new Date('2026-11-29T00:00:00.000Z') })).toEqual({
+    expect(
+      accessTokenClaims({ ...base, sessionExpiresAt: new Date('2026-11-29T00:00:00.000Z') }),
+    ).toEqual({
       iss: 'urn:i',
       sub: 'dev_1',
       aud: ['settle'],
@@ -78,7 +124,11 @@ describe('accessTokenClaims', () => {
   });
 
   it('never outlives the session, and omits tbh for DPoP', () => {
-    const claims = accessTokenClaims({ ...base, subject: { ...subject, confirmation: { jkt: 'k1' } }, sessionExpiresAt: new Date('2026-11-28T12:01:00.000Z') });
+    const claims = accessTokenClaims({
+      ...base,
+      subject: { ...subject, confirmation: { jkt: 'k1' } },
+      sessionExpiresAt: new Date('2026-11-28T12:01:00.000Z'),
+    });
     expect(claims.exp - claims.iat).toBe(60);
     expect(claims.cnf).toEqual({ jkt: 'k1' });
   });

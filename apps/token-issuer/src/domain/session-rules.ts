@@ -1,6 +1,12 @@
 // The token issuer's rules, free of I/O: which key may start a session, which state ends one, when a
 // session may issue another token, and the claims of a token. Time comes in as an argument.
-import { type AccessTokenAttestation, type AccessTokenClaims, type KeyState, type PrincipalRole, type SessionEndReason } from '@settle/contracts';
+import {
+  type AccessTokenAttestation,
+  type AccessTokenClaims,
+  type KeyState,
+  type PrincipalRole,
+  type SessionEndReason,
+} from '@settle/contracts';
 
 /** A binding key as the issuer's projection of key.lifecycle-changed holds it. */
 export interface ProjectedKey {
@@ -9,11 +15,21 @@ export interface ProjectedKey {
   readonly ownerId: string;
   readonly purpose: string;
   readonly state: KeyState;
-  readonly publicJwk: { readonly kty: string; readonly crv?: string; readonly x?: string; readonly y?: string };
+  readonly publicJwk: {
+    readonly kty: string;
+    readonly crv?: string;
+    readonly x?: string;
+    readonly y?: string;
+  };
 }
 
 /** Why a key cannot start a session. Closed, append-only. */
-export const keyRefusals = ['KEY_UNKNOWN', 'KEY_NOT_BINDING', 'KEY_NOT_ACTIVE', 'KEY_MISMATCH'] as const;
+export const keyRefusals = [
+  'KEY_UNKNOWN',
+  'KEY_NOT_BINDING',
+  'KEY_NOT_ACTIVE',
+  'KEY_MISMATCH',
+] as const;
 export type KeyRefusal = (typeof keyRefusals)[number];
 
 /**
@@ -21,7 +37,10 @@ export type KeyRefusal = (typeof keyRefusals)[number];
  * continue a session: registered as a binding key, active, and the very key registered (not merely the
  * same thumbprint claimed).
  */
-export function checkBindingKey(key: ProjectedKey | undefined, proven: { readonly keyId: string; readonly x: string; readonly y: string }): KeyRefusal | null {
+export function checkBindingKey(
+  key: ProjectedKey | undefined,
+  proven: { readonly keyId: string; readonly x: string; readonly y: string },
+): KeyRefusal | null {
   if (key === undefined) return 'KEY_UNKNOWN';
   assert(key.keyId === proven.keyId, 'the key looked up is the key proven');
   if (key.purpose !== 'binding') return 'KEY_NOT_BINDING';
@@ -58,7 +77,14 @@ export interface SessionState {
 }
 
 /** Why a session may not issue another token. Closed, append-only. */
-export const refreshRefusals = ['SESSION_UNKNOWN', 'SESSION_ENDED', 'SESSION_MAX_AGE', 'TOKEN_NOT_OF_SESSION', 'TOKEN_SUPERSEDED', 'BINDING_KEY_CHANGED'] as const;
+export const refreshRefusals = [
+  'SESSION_UNKNOWN',
+  'SESSION_ENDED',
+  'SESSION_MAX_AGE',
+  'TOKEN_NOT_OF_SESSION',
+  'TOKEN_SUPERSEDED',
+  'BINDING_KEY_CHANGED',
+] as const;
 export type RefreshRefusal = (typeof refreshRefusals)[number];
 
 /**
@@ -68,7 +94,12 @@ export type RefreshRefusal = (typeof refreshRefusals)[number];
  */
 export function decideRefresh(
   session: SessionState | undefined,
-  presented: { readonly sessionId: string; readonly tokenId: string; readonly keyId: string; readonly tokenBindingIdHash: string | null },
+  presented: {
+    readonly sessionId: string;
+    readonly tokenId: string;
+    readonly keyId: string;
+    readonly tokenBindingIdHash: string | null;
+  },
   now: Date,
 ): RefreshRefusal | null {
   if (session === undefined) return 'SESSION_UNKNOWN';
@@ -77,7 +108,11 @@ export function decideRefresh(
   if (presented.sessionId !== session.sessionId) return 'TOKEN_NOT_OF_SESSION';
   if (presented.tokenId !== session.lastTokenId) return 'TOKEN_SUPERSEDED';
   if (presented.keyId !== session.keyId) return 'BINDING_KEY_CHANGED';
-  if (session.tokenBindingIdHash !== null && presented.tokenBindingIdHash !== session.tokenBindingIdHash) return 'BINDING_KEY_CHANGED';
+  if (
+    session.tokenBindingIdHash !== null &&
+    presented.tokenBindingIdHash !== session.tokenBindingIdHash
+  )
+    return 'BINDING_KEY_CHANGED';
   return null;
 }
 
@@ -105,11 +140,17 @@ export function accessTokenClaims(input: {
   readonly sessionExpiresAt: Date;
 }): AccessTokenClaims {
   const iat = Math.floor(input.now.getTime() / 1000);
-  const exp = Math.min(Math.floor((input.now.getTime() + input.tokenTtlMs) / 1000), Math.floor(input.sessionExpiresAt.getTime() / 1000));
+  const exp = Math.min(
+    Math.floor((input.now.getTime() + input.tokenTtlMs) / 1000),
+    Math.floor(input.sessionExpiresAt.getTime() / 1000),
+  );
   assert(exp > iat, 'a token is issued only while its session has time left');
   assert(input.audience.length > 0, 'a token has an audience');
   const { subject } = input;
-  const cnf = subject.confirmation.tbh === undefined ? { jkt: subject.confirmation.jkt } : { tbh: subject.confirmation.tbh, jkt: subject.confirmation.jkt };
+  const cnf =
+    subject.confirmation.tbh === undefined
+      ? { jkt: subject.confirmation.jkt }
+      : { tbh: subject.confirmation.tbh, jkt: subject.confirmation.jkt };
   return {
     iss: input.issuer,
     sub: subject.subjectId,

@@ -5,7 +5,11 @@ import { type AccessTokenClaims } from '@settle/contracts';
 import { BoundConnection } from '@settle/device-session';
 import { createKeyCustodyDocument, type KeyCustodyEntry } from '@settle/key-custody';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { startTokenIssuer, type TestDevice, type TokenIssuerTestKit } from '../testing/token-issuer-test-kit';
+import {
+  startTokenIssuer,
+  type TestDevice,
+  type TokenIssuerTestKit,
+} from '../testing/token-issuer-test-kit';
 
 const tokenTtlMs = 300_000;
 const clockSkewMs = 60_000;
@@ -17,18 +21,29 @@ describe('token-signing key rotation', () => {
   const connections: BoundConnection[] = [];
   const keyA = createKeyCustodyDocument(['token-signing'], new Date(Date.now() - hourMs)).keys[0]!;
   const keyB = createKeyCustodyDocument(['token-signing'], new Date()).keys[0]!;
-  const at = (entry: KeyCustodyEntry, activatesAt: Date): KeyCustodyEntry => ({ ...entry, activatesAt: activatesAt.toISOString() });
+  const at = (entry: KeyCustodyEntry, activatesAt: Date): KeyCustodyEntry => ({
+    ...entry,
+    activatesAt: activatesAt.toISOString(),
+  });
 
   const connect = async () => {
     const connection = await BoundConnection.open(kit.endpoint, device.privateJwk);
     connections.push(connection);
     return connection;
   };
-  const jwks = async (): Promise<JSONWebKeySet> => JSON.parse((await (await connect()).request({ method: 'GET', path: '/.well-known/jwks.json' })).body) as JSONWebKeySet;
+  const jwks = async (): Promise<JSONWebKeySet> =>
+    JSON.parse(
+      (await (await connect()).request({ method: 'GET', path: '/.well-known/jwks.json' })).body,
+    ) as JSONWebKeySet;
   const kids = async () => (await jwks()).keys.map((key) => key.kid).sort();
   const startSession = async () => {
     const connection = await connect();
-    const answer = await connection.request({ method: 'POST', path: '/v1/sessions', headers: { 'sec-token-binding': connection.tokenBindingHeader }, json: { bindingKeyId: device.keyId } });
+    const answer = await connection.request({
+      method: 'POST',
+      path: '/v1/sessions',
+      headers: { 'sec-token-binding': connection.tokenBindingHeader },
+      json: { bindingKeyId: device.keyId },
+    });
     expect(answer.status).toBe(201);
     return JSON.parse(answer.body) as { accessToken: string; sessionId: string };
   };
@@ -62,23 +77,34 @@ describe('token-signing key rotation', () => {
     expect(kidOf(after.accessToken)).toBe(kidB);
     expect(await kids()).toEqual([kidA, kidB].sort());
     const keySet = createLocalJWKSet(await jwks());
-    await expect(jwtVerify(before.accessToken, keySet, { typ: 'at+jwt' })).resolves.toMatchObject({ protectedHeader: { kid: kidA } });
-    await expect(jwtVerify(after.accessToken, keySet, { typ: 'at+jwt' })).resolves.toMatchObject({ protectedHeader: { kid: kidB } });
+    await expect(jwtVerify(before.accessToken, keySet, { typ: 'at+jwt' })).resolves.toMatchObject({
+      protectedHeader: { kid: kidA },
+    });
+    await expect(jwtVerify(after.accessToken, keySet, { typ: 'at+jwt' })).resolves.toMatchObject({
+      protectedHeader: { kid: kidB },
+    });
 
     // A session whose newest token A signed still refreshes, now with B.
     const refreshConnection = await connect();
     const refreshed = await refreshConnection.request({
       method: 'POST',
       path: `/v1/sessions/${before.sessionId}/tokens`,
-      headers: { authorization: `Bearer ${before.accessToken}`, 'sec-token-binding': refreshConnection.tokenBindingHeader },
+      headers: {
+        authorization: `Bearer ${before.accessToken}`,
+        'sec-token-binding': refreshConnection.tokenBindingHeader,
+      },
     });
     expect(refreshed.status).toBe(201);
     expect(kidOf((JSON.parse(refreshed.body) as { accessToken: string }).accessToken)).toBe(kidB);
 
     // Once B has signed for longer than a token lives (+ skew), nothing A signed is valid: A leaves.
-    kit.writeCustody({ keys: [keyA, at(keyB, new Date(Date.now() - tokenTtlMs - clockSkewMs - 1_000))] });
+    kit.writeCustody({
+      keys: [keyA, at(keyB, new Date(Date.now() - tokenTtlMs - clockSkewMs - 1_000))],
+    });
     expect(await kids()).toEqual([kidB]);
-    await expect(jwtVerify(before.accessToken, createLocalJWKSet(await jwks()), { typ: 'at+jwt' })).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    await expect(
+      jwtVerify(before.accessToken, createLocalJWKSet(await jwks()), { typ: 'at+jwt' }),
+    ).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
   });
 
   it('drops a compromised key at once when it is removed from custody (docs/security.md, key compromise)', async () => {
@@ -93,5 +119,7 @@ describe('token-signing key rotation', () => {
 });
 
 function decodeClaimsOf(token: string): AccessTokenClaims {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as AccessTokenClaims;
+  return JSON.parse(
+    Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'),
+  ) as AccessTokenClaims;
 }

@@ -16,7 +16,10 @@ export class JwksController {
 
   @Get('jwks.json')
   @Header('cache-control', `public, max-age=${jwksCacheMaxAgeSeconds}`)
-  @ApiOperation({ summary: 'The token-signing public keys resource servers accept: current, next (prepublished) and recent (until their tokens expired).' })
+  @ApiOperation({
+    summary:
+      'The token-signing public keys resource servers accept: current, next (prepublished) and recent (until their tokens expired).',
+  })
   async jwks(): Promise<{ keys: PublishedJwk[] }> {
     return this.signer.jwks(this.clock.now());
   }

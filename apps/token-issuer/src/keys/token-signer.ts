@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AccessTokenClaims, jwtTypes } from '@settle/contracts';
-import { type CustodyKey, KEY_CUSTODY, type KeyCustody, publishedKeys, selectSigningKey } from '@settle/key-custody';
+import {
+  type CustodyKey,
+  KEY_CUSTODY,
+  type KeyCustody,
+  publishedKeys,
+  selectSigningKey,
+} from '@settle/key-custody';
 import { SERVICE_CONFIG } from '@settle/platform';
 import { type TokenIssuerSettings } from '../config';
 
@@ -37,8 +43,15 @@ export class TokenSigner {
   async sign(claims: AccessTokenClaims, now: Date): Promise<string> {
     const key = selectSigningKey(await this.custody.keys('token-signing'), now);
     const signingInput = `${base64urlJson({ alg: 'ES256', typ: jwtTypes.accessToken, kid: key.kid })}.${base64urlJson(claims)}`;
-    const signature = await this.custody.sign('token-signing', key.kid, Buffer.from(signingInput, 'ascii'));
-    if (signature.length !== es256SignatureLengthBytes) throw new Error(`key custody returned a ${signature.length}-byte ES256 signature, expected raw r‖s`);
+    const signature = await this.custody.sign(
+      'token-signing',
+      key.kid,
+      Buffer.from(signingInput, 'ascii'),
+    );
+    if (signature.length !== es256SignatureLengthBytes)
+      throw new Error(
+        `key custody returned a ${signature.length}-byte ES256 signature, expected raw r‖s`,
+      );
     return `${signingInput}.${Buffer.from(signature).toString('base64url')}`;
   }
 
@@ -47,8 +60,17 @@ export class TokenSigner {
    * the clock skew after it stopped signing, and a new one appears the prepublish window ahead.
    */
   async jwks(now: Date): Promise<{ keys: PublishedJwk[] }> {
-    const window = { overlapMs: this.config.SETTLE_TOKEN_ISSUER_TOKEN_TTL_MS + this.config.SETTLE_TOKEN_ISSUER_CLOCK_SKEW_MS, prepublishMs: this.config.SETTLE_TOKEN_ISSUER_JWKS_PREPUBLISH_MS };
-    return { keys: publishedKeys(await this.custody.keys('token-signing'), now, window).map(toPublishedJwk) };
+    const window = {
+      overlapMs:
+        this.config.SETTLE_TOKEN_ISSUER_TOKEN_TTL_MS +
+        this.config.SETTLE_TOKEN_ISSUER_CLOCK_SKEW_MS,
+      prepublishMs: this.config.SETTLE_TOKEN_ISSUER_JWKS_PREPUBLISH_MS,
+    };
+    return {
+      keys: publishedKeys(await this.custody.keys('token-signing'), now, window).map(
+        toPublishedJwk,
+      ),
+    };
   }
 
   /** Every token-signing key custody holds (a refresh may present a token signed by a key already unpublished). */
@@ -58,5 +80,13 @@ export class TokenSigner {
 }
 
 function toPublishedJwk(key: CustodyKey): PublishedJwk {
-  return { kty: 'EC', crv: 'P-256', x: key.publicJwk.x, y: key.publicJwk.y, kid: key.kid, alg: 'ES256', use: 'sig' };
+  return {
+    kty: 'EC',
+    crv: 'P-256',
+    x: key.publicJwk.x,
+    y: key.publicJwk.y,
+    kid: key.kid,
+    alg: 'ES256',
+    use: 'sig',
+  };
 }

@@ -1,8 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type AttestationCompletedV1, type DeviceEnrolledV1, type KeyLifecycleChangedV1, type TerminalRegisteredV1 } from '@settle/contracts';
-import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import {
+  type AttestationCompletedV1,
+  type DeviceEnrolledV1,
+  type KeyLifecycleChangedV1,
+  type TerminalRegisteredV1,
+} from '@settle/contracts';
+import {
+  type ConsumedEvent,
+  type EventConsumer,
+  Outbox,
+  PermanentEventError,
+  type SqlExecutor,
+} from '@settle/messaging';
 import { type Clock, CLOCK } from '@settle/platform';
-import { endSessionsOfKey, saveAttestationLevel, saveDevice, saveKey, saveTerminal } from '../adapters/token-issuer-store';
+import {
+  endSessionsOfKey,
+  saveAttestationLevel,
+  saveDevice,
+  saveKey,
+  saveTerminal,
+} from '../adapters/token-issuer-store';
 import { endReasonForKeyState } from '../domain/session-rules';
 import { eventCause, sessionEndedEvent } from '../sessions/session-events';
 
@@ -15,7 +32,11 @@ import { eventCause, sessionEndedEvent } from '../sessions/session-events';
 @Injectable()
 export class RegistryProjectionConsumer implements EventConsumer {
   readonly name = 'registry-projection';
-  readonly topics = ['registry.key-lifecycle.v1', 'registry.devices.v1', 'registry.terminals.v1'] as const;
+  readonly topics = [
+    'registry.key-lifecycle.v1',
+    'registry.devices.v1',
+    'registry.terminals.v1',
+  ] as const;
 
   constructor(
     private readonly outbox: Outbox,
@@ -33,7 +54,11 @@ export class RegistryProjectionConsumer implements EventConsumer {
           if (!applied || reason === null) break;
           const ended = await endSessionsOfKey(sql, key.keyId, reason, now);
           const cause = eventCause(envelope, now.toISOString());
-          if (ended.length > 0) await this.outbox.append(sql, ended.map((sessionId) => sessionEndedEvent(sessionId, reason, cause)));
+          if (ended.length > 0)
+            await this.outbox.append(
+              sql,
+              ended.map((sessionId) => sessionEndedEvent(sessionId, reason, cause)),
+            );
           break;
         }
         case 'device.enrolled': {
@@ -47,7 +72,10 @@ export class RegistryProjectionConsumer implements EventConsumer {
           break;
         }
         default:
-          throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the token issuer does not handle ${envelope.type} here`);
+          throw new PermanentEventError(
+            'UNEXPECTED_EVENT_TYPE',
+            `the token issuer does not handle ${envelope.type} here`,
+          );
       }
     }
   };
@@ -66,9 +94,14 @@ export class AttestationLevelsConsumer implements EventConsumer {
 
   readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
     for (const { envelope } of events) {
-      if (envelope.type !== 'attestation.completed') throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the token issuer does not handle ${envelope.type} here`);
+      if (envelope.type !== 'attestation.completed')
+        throw new PermanentEventError(
+          'UNEXPECTED_EVENT_TYPE',
+          `the token issuer does not handle ${envelope.type} here`,
+        );
       const result = envelope.payload as AttestationCompletedV1;
-      if (result.verdict === 'accepted' && result.level !== null) await saveAttestationLevel(sql, result.keyId, result.level, result.format);
+      if (result.verdict === 'accepted' && result.level !== null)
+        await saveAttestationLevel(sql, result.keyId, result.level, result.format);
     }
   };
 }

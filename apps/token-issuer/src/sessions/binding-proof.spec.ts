@@ -1,6 +1,11 @@
 import { createDpopProof } from '@settle/device-session';
 import { generateKeyPair, calculateJwkThumbprint } from '@settle/crypto';
-import { DpopNonces, dpopProofAgeSecondsMax, dpopProofFutureSkewSeconds, verifyDpopProof as verifyDpopProofAsGuard } from '@settle/resource-guard';
+import {
+  DpopNonces,
+  dpopProofAgeSecondsMax,
+  dpopProofFutureSkewSeconds,
+  verifyDpopProof as verifyDpopProofAsGuard,
+} from '@settle/resource-guard';
 import { createHash } from 'node:crypto';
 import { type JWK } from 'jose';
 import { verifyDpopBindingProof, verifyTokenBindingProof } from './binding-proof';
@@ -9,8 +14,12 @@ describe('verifyDpopBindingProof', () => {
   const { privateJwk, publicJwk } = generateKeyPair('ES256');
   const now = new Date('2026-11-28T12:00:00.000Z');
   const url = 'https://tokens.example/v1/sessions';
-  const proof = (overrides: Partial<Parameters<typeof createDpopProof>[0]> = {}) => createDpopProof({ privateJwk: privateJwk as JWK, htm: 'POST', htu: url, now, ...overrides });
-  const verify = async (value: string, overrides: Partial<Parameters<typeof verifyDpopBindingProof>[0]> = {}) => verifyDpopBindingProof({ proof: value, method: 'POST', url, now, ...overrides });
+  const proof = (overrides: Partial<Parameters<typeof createDpopProof>[0]> = {}) =>
+    createDpopProof({ privateJwk: privateJwk as JWK, htm: 'POST', htu: url, now, ...overrides });
+  const verify = async (
+    value: string,
+    overrides: Partial<Parameters<typeof verifyDpopBindingProof>[0]> = {},
+  ) => verifyDpopBindingProof({ proof: value, method: 'POST', url, now, ...overrides });
 
   it('accepts a proof for this method and URL, and names the key by its thumbprint', async () => {
     const result = await verify(await proof({ jti: 'j1' }));
@@ -24,7 +33,9 @@ describe('verifyDpopBindingProof', () => {
         tokenBindingIdHash: null,
         dpopJti: 'j1',
         // Remembered as long as the guard remembers a proof id: past it, the iat window refuses the proof.
-        dpopRememberUntil: new Date(now.getTime() + (dpopProofAgeSecondsMax + dpopProofFutureSkewSeconds + 1) * 1000),
+        dpopRememberUntil: new Date(
+          now.getTime() + (dpopProofAgeSecondsMax + dpopProofFutureSkewSeconds + 1) * 1000,
+        ),
       },
     });
   });
@@ -40,11 +51,24 @@ describe('verifyDpopBindingProof', () => {
     ['an iat in the future', () => proof({ now: new Date(now.getTime() + 2 * 60_000) }), {}],
     ['a missing ath when a token is presented', () => proof(), { accessToken: 'a.b.c' }],
     ['an ath of another token', () => proof({ accessToken: 'x.y.z' }), { accessToken: 'a.b.c' }],
-    ['a plain JWT (typ)', async () => (await proof()).replace(/^[^.]+/, Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'JWT', jwk: publicJwk })).toString('base64url')), {}],
+    [
+      'a plain JWT (typ)',
+      async () =>
+        (await proof()).replace(
+          /^[^.]+/,
+          Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'JWT', jwk: publicJwk })).toString(
+            'base64url',
+          ),
+        ),
+      {},
+    ],
     ['garbage', async () => 'not.a.jwt', {}],
   ])('refuses %s', async (_name, make, overrides) => {
     const result = await verify(await make(), overrides);
-    expect(result).toMatchObject({ ok: false, refusal: { code: 'DPOP_PROOF_INVALID', field: 'headers.dpop' } });
+    expect(result).toMatchObject({
+      ok: false,
+      refusal: { code: 'DPOP_PROOF_INVALID', field: 'headers.dpop' },
+    });
   });
 
   it('accepts ath, the base64url SHA-256 of the access token', async () => {
@@ -65,10 +89,21 @@ describe('verifyDpopBindingProof', () => {
   ])('gives the guard’s verdict on a proof $name', async ({ offsetMs, accepted, paddedLength }) => {
     const nonces = new DpopNonces(['a-test-secret-of-at-least-32-characters']);
     const make = async (nonce?: string) => {
-      const value = await proof({ now: new Date(now.getTime() + offsetMs), accessToken: 'a.b.c', ...(nonce === undefined ? {} : { nonce }) });
+      const value = await proof({
+        now: new Date(now.getTime() + offsetMs),
+        accessToken: 'a.b.c',
+        ...(nonce === undefined ? {} : { nonce }),
+      });
       return paddedLength === undefined ? value : value.padEnd(paddedLength, 'A');
     };
-    const asGuard = await verifyDpopProofAsGuard({ proof: await make(nonces.issue(Math.floor(now.getTime() / 1000))), accessToken: 'a.b.c', method: 'POST', url, nonces, clock: () => now });
+    const asGuard = await verifyDpopProofAsGuard({
+      proof: await make(nonces.issue(Math.floor(now.getTime() / 1000))),
+      accessToken: 'a.b.c',
+      method: 'POST',
+      url,
+      nonces,
+      clock: () => now,
+    });
     const asIssuer = await verify(await make(), { accessToken: 'a.b.c' });
     expect([asIssuer.ok, asGuard.ok]).toEqual([accepted, accepted]);
   });
@@ -76,6 +111,13 @@ describe('verifyDpopBindingProof', () => {
 
 describe('verifyTokenBindingProof', () => {
   it('needs a TLS 1.3 connection to the issuer', () => {
-    expect(verifyTokenBindingProof('AAAA', { remoteAddress: '127.0.0.1' })).toEqual({ ok: false, refusal: { code: 'TLS_REQUIRED', field: 'headers.sec-token-binding', reason: expect.any(String) } });
+    expect(verifyTokenBindingProof('AAAA', { remoteAddress: '127.0.0.1' })).toEqual({
+      ok: false,
+      refusal: {
+        code: 'TLS_REQUIRED',
+        field: 'headers.sec-token-binding',
+        reason: expect.any(String),
+      },
+    });
   });
 });

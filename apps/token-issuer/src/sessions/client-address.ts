@@ -38,13 +38,27 @@ export class TrustedProxies {
   /** Throws naming the first entry that is neither an IP address nor a CIDR. */
   static parse(setting: string): TrustedProxies {
     const list = new BlockList();
-    const entries = setting.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+    const entries = setting
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0);
     for (const entry of entries) {
       const [address = '', prefix, ...rest] = entry.split('/');
       const family = familyOf(address);
       const prefixLength = prefix === undefined ? null : Number(prefix);
-      if (family === null || rest.length > 0 || (prefixLength !== null && !(Number.isInteger(prefixLength) && prefixLength >= 0 && prefixLength <= prefixLengthMax[family]))) {
-        throw new Error(`SETTLE_TOKEN_ISSUER_TRUSTED_PROXIES: "${entry}" is neither an IP address nor a CIDR`);
+      if (
+        family === null ||
+        rest.length > 0 ||
+        (prefixLength !== null &&
+          !(
+            Number.isInteger(prefixLength) &&
+            prefixLength >= 0 &&
+            prefixLength <= prefixLengthMax[family]
+          ))
+      ) {
+        throw new Error(
+          `SETTLE_TOKEN_ISSUER_TRUSTED_PROXIES: "${entry}" is neither an IP address nor a CIDR`,
+        );
       }
       if (prefixLength === null) list.addAddress(address, family);
       else list.addSubnet(address, prefixLength, family);
@@ -62,11 +76,16 @@ export class TrustedProxies {
    * trusted proxy (what the nearest untrusted hop said is the client's own address). An entry that is
    * not an address stops the walk at the proxy that forwarded it: garbage cannot open fresh buckets.
    */
-  clientAddressOf(peer: string | undefined, forwardedFor: string | readonly string[] | undefined): string {
+  clientAddressOf(
+    peer: string | undefined,
+    forwardedFor: string | readonly string[] | undefined,
+  ): string {
     if (peer === undefined) return 'unknown';
     let client = plainAddress(peer);
     if (this.count === 0 || forwardedFor === undefined || !this.isTrusted(client)) return client;
-    const entries = (typeof forwardedFor === 'string' ? forwardedFor : forwardedFor.join(',')).split(',').map((entry) => plainAddress(entry.trim()));
+    const entries = (typeof forwardedFor === 'string' ? forwardedFor : forwardedFor.join(','))
+      .split(',')
+      .map((entry) => plainAddress(entry.trim()));
     for (const entry of entries.reverse().slice(0, forwardedForEntriesMax)) {
       if (familyOf(entry) === null) return client;
       client = entry;

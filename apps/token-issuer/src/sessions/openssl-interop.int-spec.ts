@@ -24,18 +24,37 @@ describe('interoperability with openssl s_client', () => {
     const device = await kit.enrol();
     const serverEkms: string[] = [];
     const server = kit.test.service.app.getHttpServer() as Server;
-    const record = (socket: TLSSocket) => serverEkms.push(Buffer.from(exportTokenBindingKeyingMaterial(socket)).toString('hex'));
+    const record = (socket: TLSSocket) =>
+      serverEkms.push(Buffer.from(exportTokenBindingKeyingMaterial(socket)).toString('hex'));
     server.on('secureConnection', record);
 
     const child = spawn(
       'openssl',
-      ['s_client', '-connect', `127.0.0.1:${kit.endpoint.port}`, '-servername', 'localhost', '-tls1_3', '-CAfile', kit.pki.caCert, '-verify_return_error', '-ign_eof', '-keymatexport', 'EXPORTER-Token-Binding', '-keymatexportlen', '32'],
+      [
+        's_client',
+        '-connect',
+        `127.0.0.1:${kit.endpoint.port}`,
+        '-servername',
+        'localhost',
+        '-tls1_3',
+        '-CAfile',
+        kit.pki.caCert,
+        '-verify_return_error',
+        '-ign_eof',
+        '-keymatexport',
+        'EXPORTER-Token-Binding',
+        '-keymatexportlen',
+        '32',
+      ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     let stdout = '';
     const seen = (pattern: RegExp) =>
       new Promise<RegExpExecArray>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`openssl output never matched ${pattern}: ${stdout}`)), opensslWaitMs);
+        const timer = setTimeout(
+          () => reject(new Error(`openssl output never matched ${pattern}: ${stdout}`)),
+          opensslWaitMs,
+        );
         const check = () => {
           const match = pattern.exec(stdout);
           if (match === null) return;
@@ -51,7 +70,10 @@ describe('interoperability with openssl s_client', () => {
       const opensslEkm = (await seen(/Keying material: ([0-9A-Fa-f]{64})/))[1]!.toLowerCase();
       expect(serverEkms).toContain(opensslEkm);
 
-      const { header } = createTokenBindingMessage({ privateJwk: device.privateJwk, ekm: Buffer.from(opensslEkm, 'hex') });
+      const { header } = createTokenBindingMessage({
+        privateJwk: device.privateJwk,
+        ekm: Buffer.from(opensslEkm, 'hex'),
+      });
       const body = JSON.stringify({ bindingKeyId: device.keyId });
       child.stdin.write(
         `POST /v1/sessions HTTP/1.1\r\nHost: localhost:${kit.endpoint.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nSec-Token-Binding: ${header}\r\nConnection: close\r\n\r\n${body}`,

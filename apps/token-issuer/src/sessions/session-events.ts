@@ -20,7 +20,11 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 /** A device request is a root cause: a new correlation id, its request id (when a UUID) as causation. */
 export function requestCause(requestId: string | null | undefined, occurredAt: string): Causation {
-  return { correlationId: randomUUID(), causationId: requestId && uuidPattern.test(requestId) ? requestId : null, occurredAt };
+  return {
+    correlationId: randomUUID(),
+    causationId: requestId && uuidPattern.test(requestId) ? requestId : null,
+    occurredAt,
+  };
 }
 
 /** An event caused by a consumed event keeps its correlation id. */
@@ -29,9 +33,25 @@ export function eventCause(envelope: EventEnvelope, occurredAt: string): Causati
 }
 
 export function sessionStartedEvent(payload: SessionStartedV1, cause: Causation): EventEnvelope {
-  return createEnvelope({ definition: sessionStartedV1, payload, eventId: randomUUID(), producer, ...cause });
+  return createEnvelope({
+    definition: sessionStartedV1,
+    payload,
+    eventId: randomUUID(),
+    producer,
+    ...cause,
+  });
 }
 
-export function sessionEndedEvent(sessionId: string, reason: SessionEndReason, cause: Causation): EventEnvelope {
-  return createEnvelope({ definition: sessionEndedV1, payload: { sessionId, reason, endedAt: cause.occurredAt }, eventId: randomUUID(), producer, ...cause });
+export function sessionEndedEvent(
+  sessionId: string,
+  reason: SessionEndReason,
+  cause: Causation,
+): EventEnvelope {
+  return createEnvelope({
+    definition: sessionEndedV1,
+    payload: { sessionId, reason, endedAt: cause.occurredAt },
+    eventId: randomUUID(),
+    producer,
+    ...cause,
+  });
 }

@@ -1,6 +1,18 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
-import { type Clock, CLOCK, deleteIdleRateLimitBuckets, type Logger, PLATFORM_LOGGER, SQL_POOL } from '@settle/platform';
+import {
+  type Clock,
+  CLOCK,
+  deleteIdleRateLimitBuckets,
+  type Logger,
+  PLATFORM_LOGGER,
+  SQL_POOL,
+} from '@settle/platform';
 import { pruneDpopProofIds } from '@settle/resource-guard';
 import { requestCause, sessionEndedEvent } from './session-events';
 
@@ -29,7 +41,9 @@ export class SessionSweeper implements OnApplicationBootstrap, BeforeApplication
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
-      this.sweepOnce().catch((error: unknown) => this.logger.warn({ err: error }, 'session sweep failed; retrying next round'));
+      this.sweepOnce().catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'session sweep failed; retrying next round'),
+      );
     }, sessionSweepIntervalMs);
     this.timer.unref();
   }
@@ -51,12 +65,17 @@ export class SessionSweeper implements OnApplicationBootstrap, BeforeApplication
       const sessionIds = rows.map((row) => row.session_id).sort();
       // A root cause: no request or event caused it, the clock did.
       const cause = requestCause(undefined, now.toISOString());
-      if (sessionIds.length > 0) await this.outbox.append(sql, sessionIds.map((sessionId) => sessionEndedEvent(sessionId, 'max-age', cause)));
+      if (sessionIds.length > 0)
+        await this.outbox.append(
+          sql,
+          sessionIds.map((sessionId) => sessionEndedEvent(sessionId, 'max-age', cause)),
+        );
       return sessionIds;
     });
     await deleteIdleRateLimitBuckets(this.pool, new Date(now.getTime() - rateLimitBucketIdleMaxMs));
     await pruneDpopProofIds(this.pool);
-    if (ended.length > 0) this.logger.info({ ended: ended.length }, 'ended sessions past their maximum age');
+    if (ended.length > 0)
+      this.logger.info({ ended: ended.length }, 'ended sessions past their maximum age');
     return ended;
   }
 }

@@ -3,7 +3,17 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { type AccessTokenClaims, type AccessTokenAttestation } from '@settle/contracts';
 import { isKeyCustodyError } from '@settle/key-custody';
 import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { type Clock, CLOCK, peekRateLimitTokens, ProblemException, type RateLimitBucket, rateLimitedProblem, SERVICE_CONFIG, SQL_POOL, takeRateLimitTokens } from '@settle/platform';
+import {
+  type Clock,
+  CLOCK,
+  peekRateLimitTokens,
+  ProblemException,
+  type RateLimitBucket,
+  rateLimitedProblem,
+  SERVICE_CONFIG,
+  SQL_POOL,
+  takeRateLimitTokens,
+} from '@settle/platform';
 import { rememberDpopProofId, verifyAccessToken } from '@settle/resource-guard';
 import { type CryptoKey, importJWK } from 'jose';
 import {
@@ -15,7 +25,15 @@ import {
   recordToken,
 } from '../adapters/token-issuer-store';
 import { type TokenIssuerSettings } from '../config';
-import { type KeyRefusal, type RefreshRefusal, accessTokenClaims, assert, checkBindingKey, decideRefresh, type TokenSubject } from '../domain/session-rules';
+import {
+  type KeyRefusal,
+  type RefreshRefusal,
+  accessTokenClaims,
+  assert,
+  checkBindingKey,
+  decideRefresh,
+  type TokenSubject,
+} from '../domain/session-rules';
 import { TokenSigner } from '../keys/token-signer';
 import { type ProvenKey } from './binding-proof';
 import { requestCause, sessionEndedEvent, sessionStartedEvent } from './session-events';
@@ -35,7 +53,10 @@ export interface IssuedToken {
 export const defaultAttestationLevel: AccessTokenAttestation['level'] = 'software';
 const secondsPerMinute = 60;
 
-const refusalStatus: Record<KeyRefusal | RefreshRefusal | 'SUBJECT_UNKNOWN' | 'DPOP_PROOF_REPLAYED' | 'ACCESS_TOKEN_INVALID', number> = {
+const refusalStatus: Record<
+  KeyRefusal | RefreshRefusal | 'SUBJECT_UNKNOWN' | 'DPOP_PROOF_REPLAYED' | 'ACCESS_TOKEN_INVALID',
+  number
+> = {
   KEY_UNKNOWN: HttpStatus.FORBIDDEN,
   KEY_NOT_BINDING: HttpStatus.FORBIDDEN,
   KEY_NOT_ACTIVE: HttpStatus.FORBIDDEN,
@@ -52,11 +73,23 @@ const refusalStatus: Record<KeyRefusal | RefreshRefusal | 'SUBJECT_UNKNOWN' | 'D
 };
 
 /** A refusal as application/problem+json, naming the field it concerns. */
-export function refusal(code: keyof typeof refusalStatus, field: string, message: string): ProblemException {
-  return new ProblemException({ status: refusalStatus[code], code, title: 'Session refused', detail: `${field}: ${message}`, errors: [{ field, code, message }] });
+export function refusal(
+  code: keyof typeof refusalStatus,
+  field: string,
+  message: string,
+): ProblemException {
+  return new ProblemException({
+    status: refusalStatus[code],
+    code,
+    title: 'Session refused',
+    detail: `${field}: ${message}`,
+    errors: [{ field, code, message }],
+  });
 }
 
-type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ProblemException };
+type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: ProblemException };
 
 /**
  * Fresh attestation evidence, checked inside the session-start transaction for the key as the projection
@@ -67,7 +100,10 @@ export type FreshAttestationStep = (
   sql: SqlExecutor,
   key: KeyWithOwner,
   now: Date,
-) => Promise<{ readonly ok: true; readonly level: AccessTokenAttestation['level'] } | { readonly ok: false; readonly error: ProblemException }>;
+) => Promise<
+  | { readonly ok: true; readonly level: AccessTokenAttestation['level'] }
+  | { readonly ok: false; readonly error: ProblemException }
+>;
 
 /**
  * Session start and token refresh (DESIGN §7). Checks the proven key against the issuer's own
@@ -95,9 +131,18 @@ export class SessionHandler {
    * their successful requests must not use up each other's allowance (docs/token-issuer.md).
    */
   async checkAddressLimit(address: string): Promise<void> {
-    const [decision] = await peekRateLimitTokens(this.pool, [this.addressBucket(address)], this.clock.now());
+    const [decision] = await peekRateLimitTokens(
+      this.pool,
+      [this.addressBucket(address)],
+      this.clock.now(),
+    );
     assert(decision !== undefined, 'one decision per bucket');
-    if (!decision.allowed) throw this.rateLimited('client address', this.config.SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE, decision.retryAfterSeconds);
+    if (!decision.allowed)
+      throw this.rateLimited(
+        'client address',
+        this.config.SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE,
+        decision.retryAfterSeconds,
+      );
   }
 
   /** Charges a refused request to its client address (the bucket {@link checkAddressLimit} checks). */
@@ -110,23 +155,44 @@ export class SessionHandler {
    * replica; throws 429 when it is empty. Taken only once the request proved the key, so nobody can
    * exhaust a device's allowance by naming its key id.
    */
-  async enforceRateLimits(buckets: ReadonlyArray<{ readonly kind: 'key' | 'session'; readonly id: string }>): Promise<void> {
+  async enforceRateLimits(
+    buckets: ReadonlyArray<{ readonly kind: 'key' | 'session'; readonly id: string }>,
+  ): Promise<void> {
     const perMinute = this.config.SETTLE_TOKEN_ISSUER_RATE_LIMIT_KEY_PER_MINUTE;
-    const limits = buckets.map(({ kind, id }) => ({ bucket: `${kind}:${id}`, capacity: perMinute, perSecond: perMinute / secondsPerMinute, field: kind === 'key' ? 'bindingKeyId' : 'sessionId' }));
+    const limits = buckets.map(({ kind, id }) => ({
+      bucket: `${kind}:${id}`,
+      capacity: perMinute,
+      perSecond: perMinute / secondsPerMinute,
+      field: kind === 'key' ? 'bindingKeyId' : 'sessionId',
+    }));
     const taken = await takeRateLimitTokens(this.pool, limits, this.clock.now());
     for (const [index, result] of taken.entries()) {
-      if (!result.allowed) throw this.rateLimited(limits[index]!.field, perMinute, result.retryAfterSeconds);
+      if (!result.allowed)
+        throw this.rateLimited(limits[index]!.field, perMinute, result.retryAfterSeconds);
     }
   }
 
   private addressBucket(address: string): RateLimitBucket {
     const perMinute = this.config.SETTLE_TOKEN_ISSUER_RATE_LIMIT_IP_PER_MINUTE;
-    return { bucket: `ip:${address}`, capacity: perMinute, perSecond: perMinute / secondsPerMinute };
+    return {
+      bucket: `ip:${address}`,
+      capacity: perMinute,
+      perSecond: perMinute / secondsPerMinute,
+    };
   }
 
-  private rateLimited(field: string, perMinute: number, retryAfterSeconds: number): ProblemException {
+  private rateLimited(
+    field: string,
+    perMinute: number,
+    retryAfterSeconds: number,
+  ): ProblemException {
     const what = field === 'client address' ? 'refused requests' : 'requests';
-    return rateLimitedProblem({ title: 'Too many session requests', field, limit: `more than ${perMinute} ${what} per minute`, retryAfterSeconds });
+    return rateLimitedProblem({
+      title: 'Too many session requests',
+      field,
+      limit: `more than ${perMinute} ${what} per minute`,
+      retryAfterSeconds,
+    });
   }
 
   /**
@@ -135,15 +201,31 @@ export class SessionHandler {
    * stored there, so it is stored exactly when the session is. A refused step rolls the transaction
    * back (its problem is thrown, not returned).
    */
-  async start(proven: ProvenKey, fresh: FreshAttestationStep | null, requestId: string | undefined): Promise<IssuedToken> {
+  async start(
+    proven: ProvenKey,
+    fresh: FreshAttestationStep | null,
+    requestId: string | undefined,
+  ): Promise<IssuedToken> {
     const now = this.clock.now();
     const outcome = await inTransaction(this.pool, async (sql): Promise<Outcome<IssuedToken>> => {
       const key = await loadKey(sql, proven.keyId);
       const keyRefusal = checkBindingKey(key, proven);
-      if (keyRefusal !== null) return { ok: false, error: refusal(keyRefusal, 'bindingKeyId', keyMessages[keyRefusal]) };
+      if (keyRefusal !== null)
+        return { ok: false, error: refusal(keyRefusal, 'bindingKeyId', keyMessages[keyRefusal]) };
       assert(key !== undefined, 'an accepted key exists');
-      if (key.owner === undefined) return { ok: false, error: refusal('SUBJECT_UNKNOWN', 'bindingKeyId', `the ${key.ownerKind} of this key is not known yet; retry shortly`) };
-      let attestation: { readonly kind: AccessTokenAttestation['kind']; readonly level?: AccessTokenAttestation['level'] } = { kind: 'registration' };
+      if (key.owner === undefined)
+        return {
+          ok: false,
+          error: refusal(
+            'SUBJECT_UNKNOWN',
+            'bindingKeyId',
+            `the ${key.ownerKind} of this key is not known yet; retry shortly`,
+          ),
+        };
+      let attestation: {
+        readonly kind: AccessTokenAttestation['kind'];
+        readonly level?: AccessTokenAttestation['level'];
+      } = { kind: 'registration' };
       if (fresh !== null) {
         const verdict = await fresh(sql, key, now);
         if (!verdict.ok) throw verdict.error;
@@ -155,7 +237,9 @@ export class SessionHandler {
       if (replay !== null) return { ok: false, error: replay };
       const sessionId = `ses_${randomUUID().replaceAll('-', '')}`;
       const tokenId = randomUUID();
-      const expiresAt = new Date(now.getTime() + this.config.SETTLE_TOKEN_ISSUER_SESSION_MAX_AGE_MS);
+      const expiresAt = new Date(
+        now.getTime() + this.config.SETTLE_TOKEN_ISSUER_SESSION_MAX_AGE_MS,
+      );
       await insertSession(sql, {
         sessionId,
         keyId: key.keyId,
@@ -171,11 +255,22 @@ export class SessionHandler {
       });
       await this.outbox.append(sql, [
         sessionStartedEvent(
-          { sessionId, subject: { kind: key.ownerKind, id: key.ownerId }, keyId: key.keyId, attestationKind: subject.attestation.kind, bindingMode: proven.mode, startedAt: now.toISOString(), expiresAt: expiresAt.toISOString() },
+          {
+            sessionId,
+            subject: { kind: key.ownerKind, id: key.ownerId },
+            keyId: key.keyId,
+            attestationKind: subject.attestation.kind,
+            bindingMode: proven.mode,
+            startedAt: now.toISOString(),
+            expiresAt: expiresAt.toISOString(),
+          },
           requestCause(requestId, now.toISOString()),
         ),
       ]);
-      return { ok: true, value: await this.issue(sessionId, tokenId, subject, now, expiresAt, proven.mode) };
+      return {
+        ok: true,
+        value: await this.issue(sessionId, tokenId, subject, now, expiresAt, proven.mode),
+      };
     }).catch((error: unknown) => {
       throw this.custodyProblem(error);
     });
@@ -193,7 +288,9 @@ export class SessionHandler {
     const keys = await this.signer.allKeys();
     const keyFor = async (kid: string): Promise<CryptoKey | null> => {
       const key = keys.find((candidate) => candidate.kid === kid);
-      return key === undefined ? null : ((await importJWK({ ...key.publicJwk, alg: 'ES256' }, 'ES256')) as CryptoKey);
+      return key === undefined
+        ? null
+        : ((await importJWK({ ...key.publicJwk, alg: 'ES256' }, 'ES256')) as CryptoKey);
     };
     const verified = await verifyAccessToken(token, {
       keys: { keyFor },
@@ -202,52 +299,131 @@ export class SessionHandler {
       acceptExpired: true,
       clock: () => this.clock.now(),
     });
-    if (!verified.ok) throw refusal('ACCESS_TOKEN_INVALID', 'headers.authorization', verified.code === 'ACCESS_TOKEN_KEY_UNKNOWN' ? 'not an access token of this issuer' : 'the signature or the claims do not verify');
+    if (!verified.ok)
+      throw refusal(
+        'ACCESS_TOKEN_INVALID',
+        'headers.authorization',
+        verified.code === 'ACCESS_TOKEN_KEY_UNKNOWN'
+          ? 'not an access token of this issuer'
+          : 'the signature or the claims do not verify',
+      );
     return verified.claims;
   }
 
   /** The next token of a session, for the newest token and a fresh proof of the same key. */
-  async refresh(sessionId: string, presented: AccessTokenClaims, proven: ProvenKey, requestId: string | undefined): Promise<IssuedToken> {
+  async refresh(
+    sessionId: string,
+    presented: AccessTokenClaims,
+    proven: ProvenKey,
+    requestId: string | undefined,
+  ): Promise<IssuedToken> {
     const now = this.clock.now();
-    const outcome = await inTransaction(this.pool, async (sql): Promise<Outcome<IssuedToken> & { readonly endedNow?: boolean }> => {
-      const session = await loadSessionForUpdate(sql, sessionId);
-      const decision = decideRefresh(session, { sessionId: presented.sid, tokenId: presented.jti, keyId: proven.keyId, tokenBindingIdHash: proven.tokenBindingIdHash }, now);
-      if (decision === 'SESSION_MAX_AGE' && session !== undefined && (await endSession(sql, sessionId, 'max-age', now))) {
-        await this.outbox.append(sql, [sessionEndedEvent(sessionId, 'max-age', requestCause(requestId, now.toISOString()))]);
-        return { ok: false, error: refusal(decision, 'sessionId', refreshMessages[decision]), endedNow: true };
-      }
-      if (decision !== null) return { ok: false, error: refusal(decision, decision === 'SESSION_UNKNOWN' ? 'sessionId' : fieldOf[decision], refreshMessages[decision]) };
-      assert(session !== undefined, 'a refreshable session exists');
-      if (proven.mode !== session.bindingMode) return { ok: false, error: refusal('BINDING_KEY_CHANGED', 'headers', `this session is bound by ${session.bindingMode}`) };
-      const key = await loadKey(sql, session.keyId);
-      const keyRefusal = checkBindingKey(key, proven);
-      if (keyRefusal !== null) return { ok: false, error: refusal(keyRefusal, 'bindingKeyId', keyMessages[keyRefusal]) };
-      assert(key !== undefined && key.ownerKind === session.subjectKind && key.ownerId === session.subjectId, 'a session’s key is its subject’s');
-      const subject = subjectOf(key, proven, {
-        kind: session.attestationKind,
-        level: session.attestationLevel as AccessTokenAttestation['level'],
-      });
-      assert(subject !== undefined, 'the subject of a started session stays known');
-      const replay = await this.rememberProof(sql, proven);
-      if (replay !== null) return { ok: false, error: replay };
-      const tokenId = randomUUID();
-      await recordToken(sql, sessionId, tokenId, now);
-      return { ok: true, value: await this.issue(sessionId, tokenId, subject, now, session.expiresAt, proven.mode) };
-    }).catch((error: unknown) => {
+    const outcome = await inTransaction(
+      this.pool,
+      async (sql): Promise<Outcome<IssuedToken> & { readonly endedNow?: boolean }> => {
+        const session = await loadSessionForUpdate(sql, sessionId);
+        const decision = decideRefresh(
+          session,
+          {
+            sessionId: presented.sid,
+            tokenId: presented.jti,
+            keyId: proven.keyId,
+            tokenBindingIdHash: proven.tokenBindingIdHash,
+          },
+          now,
+        );
+        if (
+          decision === 'SESSION_MAX_AGE' &&
+          session !== undefined &&
+          (await endSession(sql, sessionId, 'max-age', now))
+        ) {
+          await this.outbox.append(sql, [
+            sessionEndedEvent(sessionId, 'max-age', requestCause(requestId, now.toISOString())),
+          ]);
+          return {
+            ok: false,
+            error: refusal(decision, 'sessionId', refreshMessages[decision]),
+            endedNow: true,
+          };
+        }
+        if (decision !== null)
+          return {
+            ok: false,
+            error: refusal(
+              decision,
+              decision === 'SESSION_UNKNOWN' ? 'sessionId' : fieldOf[decision],
+              refreshMessages[decision],
+            ),
+          };
+        assert(session !== undefined, 'a refreshable session exists');
+        if (proven.mode !== session.bindingMode)
+          return {
+            ok: false,
+            error: refusal(
+              'BINDING_KEY_CHANGED',
+              'headers',
+              `this session is bound by ${session.bindingMode}`,
+            ),
+          };
+        const key = await loadKey(sql, session.keyId);
+        const keyRefusal = checkBindingKey(key, proven);
+        if (keyRefusal !== null)
+          return { ok: false, error: refusal(keyRefusal, 'bindingKeyId', keyMessages[keyRefusal]) };
+        assert(
+          key !== undefined &&
+            key.ownerKind === session.subjectKind &&
+            key.ownerId === session.subjectId,
+          'a session’s key is its subject’s',
+        );
+        const subject = subjectOf(key, proven, {
+          kind: session.attestationKind,
+          level: session.attestationLevel as AccessTokenAttestation['level'],
+        });
+        assert(subject !== undefined, 'the subject of a started session stays known');
+        const replay = await this.rememberProof(sql, proven);
+        if (replay !== null) return { ok: false, error: replay };
+        const tokenId = randomUUID();
+        await recordToken(sql, sessionId, tokenId, now);
+        return {
+          ok: true,
+          value: await this.issue(sessionId, tokenId, subject, now, session.expiresAt, proven.mode),
+        };
+      },
+    ).catch((error: unknown) => {
       throw this.custodyProblem(error);
     });
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
 
-  private async rememberProof(sql: SqlExecutor, proven: ProvenKey): Promise<ProblemException | null> {
+  private async rememberProof(
+    sql: SqlExecutor,
+    proven: ProvenKey,
+  ): Promise<ProblemException | null> {
     if (proven.mode !== 'dpop') return null;
-    assert(proven.dpopJti !== undefined && proven.dpopRememberUntil !== undefined, 'a DPoP proof has a jti and a retention');
-    const fresh = await rememberDpopProofId(sql, proven.keyId, proven.dpopJti, proven.dpopRememberUntil);
-    return fresh ? null : refusal('DPOP_PROOF_REPLAYED', 'headers.dpop', 'this proof (jti) was used before');
+    assert(
+      proven.dpopJti !== undefined && proven.dpopRememberUntil !== undefined,
+      'a DPoP proof has a jti and a retention',
+    );
+    const fresh = await rememberDpopProofId(
+      sql,
+      proven.keyId,
+      proven.dpopJti,
+      proven.dpopRememberUntil,
+    );
+    return fresh
+      ? null
+      : refusal('DPOP_PROOF_REPLAYED', 'headers.dpop', 'this proof (jti) was used before');
   }
 
-  private async issue(sessionId: string, tokenId: string, subject: TokenSubject, now: Date, sessionExpiresAt: Date, mode: ProvenKey['mode']): Promise<IssuedToken> {
+  private async issue(
+    sessionId: string,
+    tokenId: string,
+    subject: TokenSubject,
+    now: Date,
+    sessionExpiresAt: Date,
+    mode: ProvenKey['mode'],
+  ): Promise<IssuedToken> {
     const claims = accessTokenClaims({
       issuer: this.config.SETTLE_TOKEN_ISSUER_ISSUER,
       audience: this.config.SETTLE_TOKEN_ISSUER_AUDIENCE.split(','),
@@ -264,12 +440,23 @@ export class SessionHandler {
     } catch (error) {
       throw this.custodyProblem(error);
     }
-    return { accessToken, tokenType: mode === 'dpop' ? 'DPoP' : 'Bearer', expiresIn: claims.exp - claims.iat, sessionId };
+    return {
+      accessToken,
+      tokenType: mode === 'dpop' ? 'DPoP' : 'Bearer',
+      expiresIn: claims.exp - claims.iat,
+      sessionId,
+    };
   }
 
   private custodyProblem(error: unknown): unknown {
     if (!isKeyCustodyError(error)) return error;
-    return new ProblemException({ status: HttpStatus.SERVICE_UNAVAILABLE, code: 'SIGNING_UNAVAILABLE', title: 'No token-signing key', detail: `key custody: ${error.code}`, cause: error });
+    return new ProblemException({
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      code: 'SIGNING_UNAVAILABLE',
+      title: 'No token-signing key',
+      detail: `key custody: ${error.code}`,
+      cause: error,
+    });
   }
 }
 
@@ -277,12 +464,26 @@ export class SessionHandler {
 function subjectOf(
   key: KeyWithOwner,
   proven: ProvenKey,
-  attestation: { readonly kind: AccessTokenAttestation['kind']; readonly level?: AccessTokenAttestation['level'] },
+  attestation: {
+    readonly kind: AccessTokenAttestation['kind'];
+    readonly level?: AccessTokenAttestation['level'];
+  },
 ): TokenSubject | undefined {
   if (key.owner === undefined) return undefined;
-  const level = attestation.level ?? ((key.attestationLevel ?? defaultAttestationLevel) as AccessTokenAttestation['level']);
-  const confirmation = proven.tokenBindingIdHash === null ? { jkt: proven.keyId } : { jkt: proven.keyId, tbh: proven.tokenBindingIdHash };
-  return { subjectId: key.ownerId, role: key.ownerKind === 'device' ? 'consumer-device' : 'pos-terminal', owner: key.owner, attestation: { level, kind: attestation.kind }, confirmation };
+  const level =
+    attestation.level ??
+    ((key.attestationLevel ?? defaultAttestationLevel) as AccessTokenAttestation['level']);
+  const confirmation =
+    proven.tokenBindingIdHash === null
+      ? { jkt: proven.keyId }
+      : { jkt: proven.keyId, tbh: proven.tokenBindingIdHash };
+  return {
+    subjectId: key.ownerId,
+    role: key.ownerKind === 'device' ? 'consumer-device' : 'pos-terminal',
+    owner: key.owner,
+    attestation: { level, kind: attestation.kind },
+    confirmation,
+  };
 }
 
 const keyMessages: Record<KeyRefusal, string> = {

@@ -1,12 +1,25 @@
 // Session start and refresh over real TLS 1.3 connections to the running issuer, with the registry's
 // events published into the test broker and the issuer's own PostgreSQL database.
-import { type AccessTokenClaims, type SessionEndedV1, type SessionStartedV1 } from '@settle/contracts';
+import {
+  type AccessTokenClaims,
+  type SessionEndedV1,
+  type SessionStartedV1,
+} from '@settle/contracts';
 import { BoundConnection, DeviceSession, createDpopProof } from '@settle/device-session';
 import { waitFor } from '@settle/messaging/testing';
-import { decodeSecTokenBindingHeader, parseTokenBindingMessage, tokenBindingIdHash } from '@settle/token-binding';
+import {
+  decodeSecTokenBindingHeader,
+  parseTokenBindingMessage,
+  tokenBindingIdHash,
+} from '@settle/token-binding';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { SessionSweeper } from './session-sweeper';
-import { startTokenIssuer, type TestDevice, type TokenIssuerTestKit, unregisteredDevice } from '../testing/token-issuer-test-kit';
+import {
+  startTokenIssuer,
+  type TestDevice,
+  type TokenIssuerTestKit,
+  unregisteredDevice,
+} from '../testing/token-issuer-test-kit';
 
 const publishWaitMs = 30_000;
 
@@ -19,24 +32,55 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
     open.push(connection);
     return connection;
   };
-  const post = async (connection: BoundConnection, path: string, headers: Record<string, string>, json?: unknown) => {
-    const answer = await connection.request({ method: 'POST', path, headers, ...(json === undefined ? {} : { json }) });
-    return { status: answer.status, headers: answer.headers, body: JSON.parse(answer.body) as Record<string, unknown> };
+  const post = async (
+    connection: BoundConnection,
+    path: string,
+    headers: Record<string, string>,
+    json?: unknown,
+  ) => {
+    const answer = await connection.request({
+      method: 'POST',
+      path,
+      headers,
+      ...(json === undefined ? {} : { json }),
+    });
+    return {
+      status: answer.status,
+      headers: answer.headers,
+      body: JSON.parse(answer.body) as Record<string, unknown>,
+    };
   };
   /** A session start on a new connection with that connection's own binding. */
   const start = async (device: TestDevice, bindingKeyId: string = device.keyId) => {
     const connection = await connect(device);
-    return post(connection, '/v1/sessions', { 'sec-token-binding': connection.tokenBindingHeader }, { bindingKeyId });
+    return post(
+      connection,
+      '/v1/sessions',
+      { 'sec-token-binding': connection.tokenBindingHeader },
+      { bindingKeyId },
+    );
   };
-  const refresh = async (device: TestDevice, sessionId: string, accessToken: string, connection?: BoundConnection, binding?: string) => {
+  const refresh = async (
+    device: TestDevice,
+    sessionId: string,
+    accessToken: string,
+    connection?: BoundConnection,
+    binding?: string,
+  ) => {
     const used = connection ?? (await connect(device));
-    return post(used, `/v1/sessions/${sessionId}/tokens`, { authorization: `Bearer ${accessToken}`, 'sec-token-binding': binding ?? used.tokenBindingHeader });
+    return post(used, `/v1/sessions/${sessionId}/tokens`, {
+      authorization: `Bearer ${accessToken}`,
+      'sec-token-binding': binding ?? used.tokenBindingHeader,
+    });
   };
   const jwks = async (): Promise<JSONWebKeySet> => {
     const connection = await connect({ privateJwk: unregisteredDevice().privateJwk });
-    return JSON.parse((await connection.request({ method: 'GET', path: '/.well-known/jwks.json' })).body) as JSONWebKeySet;
+    return JSON.parse(
+      (await connection.request({ method: 'GET', path: '/.well-known/jwks.json' })).body,
+    ) as JSONWebKeySet;
   };
-  const sessionCount = async () => (await kit.query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_sessions'))[0]!.n;
+  const sessionCount = async () =>
+    (await kit.query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_sessions'))[0]!.n;
 
   beforeAll(async () => {
     kit = await startTokenIssuer();
@@ -49,15 +93,32 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
   it('starts a session for an active, attested key: a token jose verifies against the JWKS, with exactly the contract claims', async () => {
     const device = await kit.enrol({ level: 'strongbox' });
     const connection = await connect(device);
-    const answer = await post(connection, '/v1/sessions', { 'sec-token-binding': connection.tokenBindingHeader }, { bindingKeyId: device.keyId });
+    const answer = await post(
+      connection,
+      '/v1/sessions',
+      { 'sec-token-binding': connection.tokenBindingHeader },
+      { bindingKeyId: device.keyId },
+    );
     expect(answer.status).toBe(201);
-    expect(answer.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 300, sessionId: expect.stringMatching(/^ses_[0-9a-f]{32}$/) });
+    expect(answer.body).toEqual({
+      accessToken: expect.any(String),
+      tokenType: 'Bearer',
+      expiresIn: 300,
+      sessionId: expect.stringMatching(/^ses_[0-9a-f]{32}$/),
+    });
     const accessToken = answer.body['accessToken'] as string;
 
     const keySet = await jwks();
-    const { payload, protectedHeader } = await jwtVerify(accessToken, createLocalJWKSet(keySet), { typ: 'at+jwt', algorithms: ['ES256'], issuer: 'urn:settle:token-issuer', audience: 'settle' });
+    const { payload, protectedHeader } = await jwtVerify(accessToken, createLocalJWKSet(keySet), {
+      typ: 'at+jwt',
+      algorithms: ['ES256'],
+      issuer: 'urn:settle:token-issuer',
+      audience: 'settle',
+    });
     expect(protectedHeader).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: keySet.keys[0]!.kid });
-    const [binding] = parseTokenBindingMessage(decodeSecTokenBindingHeader(connection.tokenBindingHeader)).tokenBindings;
+    const [binding] = parseTokenBindingMessage(
+      decodeSecTokenBindingHeader(connection.tokenBindingHeader),
+    ).tokenBindings;
     const expected: AccessTokenClaims = {
       iss: 'urn:settle:token-issuer',
       sub: device.id,
@@ -74,8 +135,21 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
     };
     expect(payload).toEqual(expected);
 
-    await waitFor(() => kit.published.some((event) => event.type === 'session.started' && (event.payload as SessionStartedV1).sessionId === expected.sid), publishWaitMs, 'session.started');
-    const started = kit.published.find((event) => event.type === 'session.started' && (event.payload as SessionStartedV1).sessionId === expected.sid)!;
+    await waitFor(
+      () =>
+        kit.published.some(
+          (event) =>
+            event.type === 'session.started' &&
+            (event.payload as SessionStartedV1).sessionId === expected.sid,
+        ),
+      publishWaitMs,
+      'session.started',
+    );
+    const started = kit.published.find(
+      (event) =>
+        event.type === 'session.started' &&
+        (event.payload as SessionStartedV1).sessionId === expected.sid,
+    )!;
     expect(started.payload).toEqual({
       sessionId: expected.sid,
       subject: { kind: 'device', id: device.id },
@@ -92,17 +166,36 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
     const answer = await start(terminal);
     expect(answer.status).toBe(201);
     const claims = decodeClaims(answer.body['accessToken'] as string);
-    expect({ sub: claims.sub, role: claims.role, owner: claims.owner, att: claims.att }).toEqual({ sub: terminal.id, role: 'pos-terminal', owner: terminal.owner, att: { level: 'software', kind: 'registration' } });
+    expect({ sub: claims.sub, role: claims.role, owner: claims.owner, att: claims.att }).toEqual({
+      sub: terminal.id,
+      role: 'pos-terminal',
+      owner: terminal.owner,
+      att: { level: 'software', kind: 'registration' },
+    });
   });
 
   it('refuses a binding copied from another connection', async () => {
     const device = await kit.enrol();
     const first = await connect(device);
     const second = await connect(device);
-    const answer = await post(second, '/v1/sessions', { 'sec-token-binding': first.tokenBindingHeader }, { bindingKeyId: device.keyId });
+    const answer = await post(
+      second,
+      '/v1/sessions',
+      { 'sec-token-binding': first.tokenBindingHeader },
+      { bindingKeyId: device.keyId },
+    );
     expect(answer.status).toBe(401);
     expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(answer.body).toMatchObject({ code: 'TOKEN_BINDING_INVALID', errors: [{ field: 'headers.sec-token-binding', code: 'TOKEN_BINDING_INVALID', message: 'ERR_TB_SIGNATURE_INVALID' }] });
+    expect(answer.body).toMatchObject({
+      code: 'TOKEN_BINDING_INVALID',
+      errors: [
+        {
+          field: 'headers.sec-token-binding',
+          code: 'TOKEN_BINDING_INVALID',
+          message: 'ERR_TB_SIGNATURE_INVALID',
+        },
+      ],
+    });
   });
 
   it('refuses an unknown, a pending, a suspended and a revoked key, and stores nothing', async () => {
@@ -111,23 +204,38 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
     const pending = await kit.enrol({ state: 'pending' });
     const suspended = await kit.enrol({ state: 'suspended' });
     const revoked = await kit.enrol({ state: 'revoked' });
-    const answers = [await start(unknown), await start(pending), await start(suspended), await start(revoked)];
+    const answers = [
+      await start(unknown),
+      await start(pending),
+      await start(suspended),
+      await start(revoked),
+    ];
     expect(answers.map((answer) => [answer.status, answer.body['code']])).toEqual([
       [403, 'KEY_UNKNOWN'],
       [403, 'KEY_NOT_ACTIVE'],
       [403, 'KEY_NOT_ACTIVE'],
       [403, 'KEY_NOT_ACTIVE'],
     ]);
-    expect(answers[0]!.body).toMatchObject({ errors: [{ field: 'bindingKeyId', code: 'KEY_UNKNOWN' }] });
+    expect(answers[0]!.body).toMatchObject({
+      errors: [{ field: 'bindingKeyId', code: 'KEY_UNKNOWN' }],
+    });
     expect(await sessionCount()).toBe(before);
   });
 
   it('refuses fresh attestation evidence where no attestation policy is configured', async () => {
     const device = await kit.enrol();
     const connection = await connect(device);
-    const answer = await post(connection, '/v1/sessions', { 'sec-token-binding': connection.tokenBindingHeader }, { bindingKeyId: device.keyId, attestation: { format: 'android-key', evidence: 'AAAA' } });
+    const answer = await post(
+      connection,
+      '/v1/sessions',
+      { 'sec-token-binding': connection.tokenBindingHeader },
+      { bindingKeyId: device.keyId, attestation: { format: 'android-key', evidence: 'AAAA' } },
+    );
     expect(answer.status).toBe(422);
-    expect(answer.body).toMatchObject({ code: 'FRESH_ATTESTATION_UNAVAILABLE', errors: [{ field: 'attestation' }] });
+    expect(answer.body).toMatchObject({
+      code: 'FRESH_ATTESTATION_UNAVAILABLE',
+      errors: [{ field: 'attestation' }],
+    });
   });
 
   it('refuses a binding made by another key than the one named (even another registered, active key)', async () => {
@@ -141,12 +249,38 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
     const before = await sessionCount();
     const device = await kit.enrol();
     const connection = await connect(device);
-    const missing = await post(connection, '/v1/sessions', { 'sec-token-binding': connection.tokenBindingHeader }, {});
-    const malformed = await post(connection, '/v1/sessions', { 'sec-token-binding': connection.tokenBindingHeader }, { bindingKeyId: 'not-a-key-id' });
-    const extra = await post(connection, '/v1/sessions', { 'sec-token-binding': connection.tokenBindingHeader }, { bindingKeyId: device.keyId, attestation: 'x' });
+    const missing = await post(
+      connection,
+      '/v1/sessions',
+      { 'sec-token-binding': connection.tokenBindingHeader },
+      {},
+    );
+    const malformed = await post(
+      connection,
+      '/v1/sessions',
+      { 'sec-token-binding': connection.tokenBindingHeader },
+      { bindingKeyId: 'not-a-key-id' },
+    );
+    const extra = await post(
+      connection,
+      '/v1/sessions',
+      { 'sec-token-binding': connection.tokenBindingHeader },
+      { bindingKeyId: device.keyId, attestation: 'x' },
+    );
     const noBinding = await post(connection, '/v1/sessions', {}, { bindingKeyId: device.keyId });
-    const garbage = await post(connection, '/v1/sessions', { 'sec-token-binding': 'AAAA' }, { bindingKeyId: device.keyId });
-    expect([missing, malformed, extra, noBinding, garbage].map((answer) => [answer.status, answer.body['code'], (answer.body['errors'] as Array<{ field: string }>)[0]?.field])).toEqual([
+    const garbage = await post(
+      connection,
+      '/v1/sessions',
+      { 'sec-token-binding': 'AAAA' },
+      { bindingKeyId: device.keyId },
+    );
+    expect(
+      [missing, malformed, extra, noBinding, garbage].map((answer) => [
+        answer.status,
+        answer.body['code'],
+        (answer.body['errors'] as Array<{ field: string }>)[0]?.field,
+      ]),
+    ).toEqual([
       [400, 'VALIDATION_FAILED', expect.stringContaining('bindingKeyId')],
       [400, 'VALIDATION_FAILED', expect.stringContaining('bindingKeyId')],
       [400, 'VALIDATION_FAILED', expect.stringContaining('attestation')],
@@ -159,18 +293,33 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
   it('refreshes on a new connection with a fresh binding; refuses an old connection’s binding and a superseded token', async () => {
     const device = await kit.enrol();
     const startConnection = await connect(device);
-    const started = await post(startConnection, '/v1/sessions', { 'sec-token-binding': startConnection.tokenBindingHeader }, { bindingKeyId: device.keyId });
+    const started = await post(
+      startConnection,
+      '/v1/sessions',
+      { 'sec-token-binding': startConnection.tokenBindingHeader },
+      { bindingKeyId: device.keyId },
+    );
     const sessionId = started.body['sessionId'] as string;
     const firstToken = started.body['accessToken'] as string;
 
-    const stale = await refresh(device, sessionId, firstToken, await connect(device), startConnection.tokenBindingHeader);
+    const stale = await refresh(
+      device,
+      sessionId,
+      firstToken,
+      await connect(device),
+      startConnection.tokenBindingHeader,
+    );
     expect([stale.status, stale.body['code']]).toEqual([401, 'TOKEN_BINDING_INVALID']);
 
     const refreshed = await refresh(device, sessionId, firstToken);
     expect(refreshed.status).toBe(201);
     const second = decodeClaims(refreshed.body['accessToken'] as string);
     const first = decodeClaims(firstToken);
-    expect({ sid: second.sid, cnf: second.cnf, sub: second.sub }).toEqual({ sid: first.sid, cnf: first.cnf, sub: first.sub });
+    expect({ sid: second.sid, cnf: second.cnf, sub: second.sub }).toEqual({
+      sid: first.sid,
+      cnf: first.cnf,
+      sub: first.sub,
+    });
     expect(second.jti).not.toBe(first.jti);
 
     const again = await refresh(device, sessionId, firstToken);
@@ -186,7 +335,10 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
     const started = await start(device);
     const sessionId = started.body['sessionId'] as string;
     // Age the session instead of waiting 12 hours: its stored maximum-age deadline passes.
-    await kit.query("UPDATE token_issuer_sessions SET started_at = now() - interval '13 hours', expires_at = now() - interval '1 hour' WHERE session_id = $1", [sessionId]);
+    await kit.query(
+      "UPDATE token_issuer_sessions SET started_at = now() - interval '13 hours', expires_at = now() - interval '1 hour' WHERE session_id = $1",
+      [sessionId],
+    );
     const answer = await refresh(device, sessionId, started.body['accessToken'] as string);
     expect([answer.status, answer.body['code']]).toEqual([401, 'SESSION_MAX_AGE']);
     await waitFor(() => ended(sessionId) !== undefined, publishWaitMs, 'session.ended');
@@ -199,7 +351,10 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
     const device = await kit.enrol();
     const started = await start(device);
     const sessionId = started.body['sessionId'] as string;
-    await kit.query("UPDATE token_issuer_sessions SET started_at = now() - interval '13 hours', expires_at = now() - interval '1 hour' WHERE session_id = $1", [sessionId]);
+    await kit.query(
+      "UPDATE token_issuer_sessions SET started_at = now() - interval '13 hours', expires_at = now() - interval '1 hour' WHERE session_id = $1",
+      [sessionId],
+    );
     expect(await kit.test.service.app.get(SessionSweeper).sweepOnce()).toContain(sessionId);
     await waitFor(() => ended(sessionId) !== undefined, publishWaitMs, 'session.ended');
     expect(ended(sessionId)?.reason).toBe('max-age');
@@ -212,15 +367,26 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
     const two = await start(device);
     const sessions = [one.body['sessionId'] as string, two.body['sessionId'] as string];
     await kit.changeKeyState(device, 'revoked', 'compromised');
-    await waitFor(() => sessions.every((sessionId) => ended(sessionId) !== undefined), publishWaitMs, 'session.ended for both sessions');
-    expect(sessions.map((sessionId) => ended(sessionId)?.reason)).toEqual(['key-revoked', 'key-revoked']);
+    await waitFor(
+      () => sessions.every((sessionId) => ended(sessionId) !== undefined),
+      publishWaitMs,
+      'session.ended for both sessions',
+    );
+    expect(sessions.map((sessionId) => ended(sessionId)?.reason)).toEqual([
+      'key-revoked',
+      'key-revoked',
+    ]);
     const answer = await refresh(device, sessions[0]!, one.body['accessToken'] as string);
     expect([answer.status, answer.body['code']]).toEqual([401, 'SESSION_ENDED']);
 
     const other = await kit.enrol();
     const session = await start(other);
     await kit.changeKeyState(other, 'suspended');
-    await waitFor(() => ended(session.body['sessionId'] as string) !== undefined, publishWaitMs, 'session.ended (suspended)');
+    await waitFor(
+      () => ended(session.body['sessionId'] as string) !== undefined,
+      publishWaitMs,
+      'session.ended (suspended)',
+    );
     expect(ended(session.body['sessionId'] as string)?.reason).toBe('key-suspended');
   });
 
@@ -235,7 +401,10 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
     expect(statuses).toEqual([201, 201, 201, 201, 201, 429]);
     expect(last!.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(Number(last!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(last!.body).toMatchObject({ code: 'RATE_LIMITED', errors: [{ field: 'bindingKeyId', code: 'RATE_LIMITED' }] });
+    expect(last!.body).toMatchObject({
+      code: 'RATE_LIMITED',
+      errors: [{ field: 'bindingKeyId', code: 'RATE_LIMITED' }],
+    });
   });
 
   it('starts and refreshes a DPoP session (cnf.jkt only), refusing a replayed proof and a wrong htu', async () => {
@@ -243,17 +412,43 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
     const url = `https://localhost:${kit.endpoint.port}/v1/sessions`;
     const proof = await createDpopProof({ privateJwk: device.privateJwk, htm: 'POST', htu: url });
     const connection = await connect(device);
-    const answer = await post(connection, '/v1/sessions', { dpop: proof }, { bindingKeyId: device.keyId });
+    const answer = await post(
+      connection,
+      '/v1/sessions',
+      { dpop: proof },
+      { bindingKeyId: device.keyId },
+    );
     expect(answer.status).toBe(201);
     expect(answer.body['tokenType']).toBe('DPoP');
     expect(decodeClaims(answer.body['accessToken'] as string).cnf).toEqual({ jkt: device.keyId });
 
-    const replayed = await post(await connect(device), '/v1/sessions', { dpop: proof }, { bindingKeyId: device.keyId });
+    const replayed = await post(
+      await connect(device),
+      '/v1/sessions',
+      { dpop: proof },
+      { bindingKeyId: device.keyId },
+    );
     expect([replayed.status, replayed.body['code']]).toEqual([401, 'DPOP_PROOF_REPLAYED']);
-    const wrongHtu = await post(connection, '/v1/sessions', { dpop: await createDpopProof({ privateJwk: device.privateJwk, htm: 'POST', htu: 'https://elsewhere.example/v1/sessions' }) }, { bindingKeyId: device.keyId });
+    const wrongHtu = await post(
+      connection,
+      '/v1/sessions',
+      {
+        dpop: await createDpopProof({
+          privateJwk: device.privateJwk,
+          htm: 'POST',
+          htu: 'https://elsewhere.example/v1/sessions',
+        }),
+      },
+      { bindingKeyId: device.keyId },
+    );
     expect([wrongHtu.status, wrongHtu.body['code']]).toEqual([401, 'DPOP_PROOF_INVALID']);
 
-    const session = new DeviceSession({ issuer: kit.endpoint, bindingKeyId: device.keyId, bindingPrivateJwk: device.privateJwk, mode: 'dpop' });
+    const session = new DeviceSession({
+      issuer: kit.endpoint,
+      bindingKeyId: device.keyId,
+      bindingPrivateJwk: device.privateJwk,
+      mode: 'dpop',
+    });
     const first = await session.start();
     const next = await session.refresh();
     expect(next.sessionId).toBe(first.sessionId);
@@ -263,7 +458,12 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
   it('the device SDK starts a token-binding session and refreshes it before expiry', async () => {
     const device = await kit.enrol();
     let now = new Date();
-    const session = new DeviceSession({ issuer: kit.endpoint, bindingKeyId: device.keyId, bindingPrivateJwk: device.privateJwk, now: () => now });
+    const session = new DeviceSession({
+      issuer: kit.endpoint,
+      bindingKeyId: device.keyId,
+      bindingPrivateJwk: device.privateJwk,
+      now: () => now,
+    });
     const first = await session.accessToken();
     expect(await session.accessToken()).toBe(first);
     now = new Date(first.expiresAt.getTime() - 10_000);
@@ -273,11 +473,16 @@ describe('token issuer sessions (TLS 1.3, token binding and DPoP)', () => {
   });
 
   function ended(sessionId: string): SessionEndedV1 | undefined {
-    return kit.published.find((event) => event.type === 'session.ended' && (event.payload as SessionEndedV1).sessionId === sessionId)?.payload as SessionEndedV1 | undefined;
+    return kit.published.find(
+      (event) =>
+        event.type === 'session.ended' && (event.payload as SessionEndedV1).sessionId === sessionId,
+    )?.payload as SessionEndedV1 | undefined;
   }
 });
 
 function decodeClaims(token: string): AccessTokenClaims {
   expect(decodeProtectedHeader(token).typ).toBe('at+jwt');
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as AccessTokenClaims;
+  return JSON.parse(
+    Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'),
+  ) as AccessTokenClaims;
 }

@@ -50,28 +50,56 @@ export interface TokenIssuerTestKit {
   readonly endpoint: TlsEndpoint;
   readonly published: EventEnvelope[];
   readonly custodyFile: string;
-  readonly pki: { readonly caCert: string; readonly serverCert: string; readonly serverKey: string };
+  readonly pki: {
+    readonly caCert: string;
+    readonly serverCert: string;
+    readonly serverKey: string;
+  };
   publish(envelope: EventEnvelope): Promise<void>;
   /**
    * Registers a device (or terminal) and its binding key in `state`, its verdict of `format` (default
    * `android-key`) at `level`, and waits until the issuer projected it.
    */
-  enrol(options?: { kind?: 'device' | 'terminal'; state?: KeyState; level?: 'strongbox' | 'tee' | 'secure-enclave' | 'software' | null; format?: AttestationFormat; device?: TestDevice }): Promise<TestDevice>;
+  enrol(options?: {
+    kind?: 'device' | 'terminal';
+    state?: KeyState;
+    level?: 'strongbox' | 'tee' | 'secure-enclave' | 'software' | null;
+    format?: AttestationFormat;
+    device?: TestDevice;
+  }): Promise<TestDevice>;
   /**
    * Registers a payment key of the device's owner (by default active, `apple-app-attest` at
    * `secure-enclave`: an iPhone's App Attest key) and waits until the issuer projected it and its verdict.
    */
-  addPaymentKey(device: TestDevice, options?: { state?: KeyState; format?: AttestationFormat; key?: TestDevice }): Promise<TestDevice>;
+  addPaymentKey(
+    device: TestDevice,
+    options?: { state?: KeyState; format?: AttestationFormat; key?: TestDevice },
+  ): Promise<TestDevice>;
   /** Moves the key to a new state (a new history period) and waits until the issuer projected it. */
-  changeKeyState(device: TestDevice, state: KeyState, reason?: KeyStatePeriodV1['reason']): Promise<void>;
+  changeKeyState(
+    device: TestDevice,
+    state: KeyState,
+    reason?: KeyStatePeriodV1['reason'],
+  ): Promise<void>;
   /** Replaces the custody document (the file adapter reloads on a changed modification time). */
   writeCustody(document: KeyCustodyDocument): void;
   query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
   stop(): Promise<void>;
 }
 
-function envelope<TType extends string, TPayload>(definition: EventDefinition<TType, TPayload>, payload: TPayload): EventEnvelope {
-  return createEnvelope({ definition, payload, eventId: randomUUID(), occurredAt: new Date().toISOString(), producer: definition.producer, correlationId: randomUUID(), causationId: null });
+function envelope<TType extends string, TPayload>(
+  definition: EventDefinition<TType, TPayload>,
+  payload: TPayload,
+): EventEnvelope {
+  return createEnvelope({
+    definition,
+    payload,
+    eventId: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    producer: definition.producer,
+    correlationId: randomUUID(),
+    causationId: null,
+  });
 }
 
 export function uniqueId(prefix: string): string {
@@ -79,9 +107,19 @@ export function uniqueId(prefix: string): string {
 }
 
 /** The development PKI, made by the same script `npm start` runs. */
-export function makeTestPki(): { directory: string; caCert: string; serverCert: string; serverKey: string; keyCustody: string } {
+export function makeTestPki(): {
+  directory: string;
+  caCert: string;
+  serverCert: string;
+  serverKey: string;
+  keyCustody: string;
+} {
   const directory = mkdtempSync(path.join(tmpdir(), 'settle-token-issuer-pki-'));
-  execFileSync(process.execPath, [path.join(repositoryRoot, 'scripts/dev-pki.mjs'), '--dir', directory], { stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [path.join(repositoryRoot, 'scripts/dev-pki.mjs'), '--dir', directory],
+    { stdio: 'pipe' },
+  );
   return {
     directory,
     caCert: path.join(directory, 'ca.crt'),
@@ -132,17 +170,38 @@ export async function startTokenIssuer(env: NodeJS.ProcessEnv = {}): Promise<Tok
       ...env,
     },
   });
-  const tap = await startTopicTap({ service: 'token-issuer', prefix, outputTopics: ['token-issuer.sessions.v1'] });
+  const tap = await startTopicTap({
+    service: 'token-issuer',
+    prefix,
+    outputTopics: ['token-issuer.sessions.v1'],
+  });
   const dataSource = test.service.app.get(DataSource);
-  const query = <Row>(text: string, values?: unknown[]) => dataSource.query(text, values) as Promise<Row[]>;
+  const query = <Row>(text: string, values?: unknown[]) =>
+    dataSource.query(text, values) as Promise<Row[]>;
   const port = Number(new URL(test.url).port);
 
   const publishKey = async (device: TestDevice): Promise<void> => {
     const purpose = device.purpose ?? 'binding';
     const state = device.history[device.history.length - 1]!.state;
-    await tap.publish(envelope(keyLifecycleChangedV1, { keyId: device.keyId, owner: { kind: device.kind, id: device.id }, purpose, algorithm: 'ES256', publicKeyJwk: device.publicJwk, state, history: device.history }));
+    await tap.publish(
+      envelope(keyLifecycleChangedV1, {
+        keyId: device.keyId,
+        owner: { kind: device.kind, id: device.id },
+        purpose,
+        algorithm: 'ES256',
+        publicKeyJwk: device.publicJwk,
+        state,
+        history: device.history,
+      }),
+    );
     await waitFor(
-      async () => (await query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_keys WHERE key_id = $1 AND history_count = $2', [device.keyId, device.history.length]))[0]?.n === 1,
+      async () =>
+        (
+          await query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM token_issuer_keys WHERE key_id = $1 AND history_count = $2',
+            [device.keyId, device.history.length],
+          )
+        )[0]?.n === 1,
       projectionWaitMs,
       `key ${device.keyId} projected in state ${state}`,
     );
@@ -167,23 +226,67 @@ export async function startTokenIssuer(env: NodeJS.ProcessEnv = {}): Promise<Tok
           ? [{ state: 'pending', reason: null, validFrom: started, validTo: null }]
           : [
               { state: 'pending', reason: null, validFrom: started, validTo: attested },
-              { state, reason: state === 'active' ? null : 'operator-action', validFrom: attested, validTo: null },
+              {
+                state,
+                reason: state === 'active' ? null : 'operator-action',
+                validFrom: attested,
+                validTo: null,
+              },
             ];
       const device: TestDevice = { ...(options.device ?? unregisteredDevice(kind)), history };
       await tap.publish(
         kind === 'device'
-          ? envelope(deviceEnrolledV1, { deviceId: device.id, accountId: device.owner, platform: 'android', enrolledAt: started })
-          : envelope(terminalRegisteredV1, { terminalId: device.id, merchantId: device.owner, registeredAt: started }),
+          ? envelope(deviceEnrolledV1, {
+              deviceId: device.id,
+              accountId: device.owner,
+              platform: 'android',
+              enrolledAt: started,
+            })
+          : envelope(terminalRegisteredV1, {
+              terminalId: device.id,
+              merchantId: device.owner,
+              registeredAt: started,
+            }),
       );
       const level = options.level === undefined ? 'strongbox' : options.level;
       if (level !== null) {
-        await tap.publish(envelope(attestationCompletedV1, { requestId: randomUUID(), keyId: device.keyId, verdict: 'accepted', reasonCode: null, level, format: options.format ?? 'android-key', verifiedAt: attested }));
+        await tap.publish(
+          envelope(attestationCompletedV1, {
+            requestId: randomUUID(),
+            keyId: device.keyId,
+            verdict: 'accepted',
+            reasonCode: null,
+            level,
+            format: options.format ?? 'android-key',
+            verifiedAt: attested,
+          }),
+        );
       }
       await publishKey(device);
-      const ownerTable = kind === 'device' ? 'token_issuer_devices WHERE device_id = $1' : 'token_issuer_terminals WHERE terminal_id = $1';
-      await waitFor(async () => (await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ownerTable}`, [device.id]))[0]?.n === 1, projectionWaitMs, `${kind} ${device.id} projected`);
+      const ownerTable =
+        kind === 'device'
+          ? 'token_issuer_devices WHERE device_id = $1'
+          : 'token_issuer_terminals WHERE terminal_id = $1';
+      await waitFor(
+        async () =>
+          (
+            await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ownerTable}`, [device.id])
+          )[0]?.n === 1,
+        projectionWaitMs,
+        `${kind} ${device.id} projected`,
+      );
       if (level !== null) {
-        await waitFor(async () => (await query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_attestation_levels WHERE key_id = $1', [device.keyId]))[0]?.n === 1, projectionWaitMs, 'attestation level projected');
+        await waitFor(
+          async () =>
+            (
+              await query<{ n: number }>(
+                'SELECT count(*)::int AS n FROM token_issuer_attestation_levels WHERE key_id = $1',
+                [device.keyId],
+              )
+            )[0]?.n === 1,
+          projectionWaitMs,
+          'attestation level projected',
+        );
       }
       return device;
     },
@@ -193,19 +296,53 @@ export async function startTokenIssuer(env: NodeJS.ProcessEnv = {}): Promise<Tok
       const state = options.state ?? 'active';
       const history: KeyStatePeriodV1[] = [
         { state: 'pending', reason: null, validFrom: started, validTo: attested },
-        { state, reason: state === 'active' ? null : 'operator-action', validFrom: attested, validTo: null },
+        {
+          state,
+          reason: state === 'active' ? null : 'operator-action',
+          validFrom: attested,
+          validTo: null,
+        },
       ];
-      const paymentKey: TestDevice = { ...(options.key ?? unregisteredDevice(device.kind)), kind: device.kind, id: device.id, owner: device.owner, history, purpose: 'payment' };
-      const verdict = { requestId: randomUUID(), keyId: paymentKey.keyId, verdict: 'accepted' as const, reasonCode: null, level: 'secure-enclave' as const, format: options.format ?? 'apple-app-attest', verifiedAt: attested };
+      const paymentKey: TestDevice = {
+        ...(options.key ?? unregisteredDevice(device.kind)),
+        kind: device.kind,
+        id: device.id,
+        owner: device.owner,
+        history,
+        purpose: 'payment',
+      };
+      const verdict = {
+        requestId: randomUUID(),
+        keyId: paymentKey.keyId,
+        verdict: 'accepted' as const,
+        reasonCode: null,
+        level: 'secure-enclave' as const,
+        format: options.format ?? 'apple-app-attest',
+        verifiedAt: attested,
+      };
       await tap.publish(envelope(attestationCompletedV1, verdict));
       await publishKey(paymentKey);
-      await waitFor(async () => (await query<{ n: number }>('SELECT count(*)::int AS n FROM token_issuer_attestation_levels WHERE key_id = $1', [paymentKey.keyId]))[0]?.n === 1, projectionWaitMs, 'payment key verdict projected');
+      await waitFor(
+        async () =>
+          (
+            await query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM token_issuer_attestation_levels WHERE key_id = $1',
+              [paymentKey.keyId],
+            )
+          )[0]?.n === 1,
+        projectionWaitMs,
+        'payment key verdict projected',
+      );
       return paymentKey;
     },
     changeKeyState: async (device, state, reason = 'operator-action') => {
       const now = new Date().toISOString();
       const last = device.history[device.history.length - 1]!;
-      device.history = [...device.history.slice(0, -1), { ...last, validTo: now }, { state, reason, validFrom: now, validTo: null }];
+      device.history = [
+        ...device.history.slice(0, -1),
+        { ...last, validTo: now },
+        { state, reason, validFrom: now, validTo: null },
+      ];
       await publishKey(device);
     },
     stop: async () => {

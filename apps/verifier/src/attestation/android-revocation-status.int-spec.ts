@@ -5,24 +5,50 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildAndroidChain, createTestRoot, generateTestKeyPair, testChallenge, testPackageName, testSigningCertificateSha256 } from '@settle/attestation/testing';
-import { type AttestationCompletedV1, type AttestationRequestedV2, type EventEnvelope } from '@settle/contracts';
+import {
+  buildAndroidChain,
+  createTestRoot,
+  generateTestKeyPair,
+  testChallenge,
+  testPackageName,
+  testSigningCertificateSha256,
+} from '@settle/attestation/testing';
+import {
+  type AttestationCompletedV1,
+  type AttestationRequestedV2,
+  type EventEnvelope,
+} from '@settle/contracts';
 import { createTlsTestServer, type TlsTestServer } from '@settle/resource-guard/testing';
-import { attestationRequested, startVerifier, type VerifierTestKit, waitFor } from '../testing/verifier-test-kit';
+import {
+  attestationRequested,
+  startVerifier,
+  type VerifierTestKit,
+  waitFor,
+} from '../testing/verifier-test-kit';
 import { AndroidRevocationStatus } from './android-revocation-status';
 
 const listedSerial = 'c0ffee1';
 
-function verdictOf(kit: VerifierTestKit, request: EventEnvelope): AttestationCompletedV1 | undefined {
+function verdictOf(
+  kit: VerifierTestKit,
+  request: EventEnvelope,
+): AttestationCompletedV1 | undefined {
   const requestId = (request.payload as { requestId: string }).requestId;
-  return kit.published.map((event) => event.payload as AttestationCompletedV1).find((payload) => payload.requestId === requestId);
+  return kit.published
+    .map((event) => event.payload as AttestationCompletedV1)
+    .find((payload) => payload.requestId === requestId);
 }
 
 describe('Android revocation status list (local HTTPS server, real PostgreSQL and Kafka)', () => {
   let server: TlsTestServer;
   let kit: VerifierTestKit;
   /** What the server answers next: a status and a body. */
-  let answer: { status: number; body: string } = { status: 200, body: JSON.stringify({ entries: { [listedSerial]: { status: 'REVOKED', reason: 'KEY_COMPROMISE' } } }) };
+  let answer: { status: number; body: string } = {
+    status: 200,
+    body: JSON.stringify({
+      entries: { [listedSerial]: { status: 'REVOKED', reason: 'KEY_COMPROMISE' } },
+    }),
+  };
   let requests = 0;
   let root: Awaited<ReturnType<typeof createTestRoot>>;
 
@@ -40,14 +66,22 @@ describe('Android revocation status list (local HTTPS server, real PostgreSQL an
     return request;
   }
 
-  async function judged(request: EventEnvelope): Promise<{ verdict: AttestationCompletedV1; precise: string | null }> {
+  async function judged(
+    request: EventEnvelope,
+  ): Promise<{ verdict: AttestationCompletedV1; precise: string | null }> {
     await kit.publish(request);
     await waitFor(() => verdictOf(kit, request) !== undefined, 30_000, 'attestation.completed');
-    const [row] = await kit.query<{ precise_reason_code: string | null }>('SELECT precise_reason_code FROM verifier_attestation_results WHERE request_id = $1', [(request.payload as { requestId: string }).requestId]);
+    const [row] = await kit.query<{ precise_reason_code: string | null }>(
+      'SELECT precise_reason_code FROM verifier_attestation_results WHERE request_id = $1',
+      [(request.payload as { requestId: string }).requestId],
+    );
     return { verdict: verdictOf(kit, request)!, precise: row!.precise_reason_code };
   }
 
-  const stored = () => kit.query<{ entry_count: number; sha256: string; fetched_at: Date }>('SELECT entry_count, sha256, fetched_at FROM verifier_android_revocation_status');
+  const stored = () =>
+    kit.query<{ entry_count: number; sha256: string; fetched_at: Date }>(
+      'SELECT entry_count, sha256, fetched_at FROM verifier_android_revocation_status',
+    );
 
   beforeAll(async () => {
     root = await createTestRoot();
@@ -60,7 +94,12 @@ describe('Android revocation status list (local HTTPS server, real PostgreSQL an
     const policy = {
       android: {
         trustAnchors: [{ name: 'test root', certificate: root.certificate.toString('pem') }],
-        applications: [{ packageName: testPackageName, signingCertificateSha256: [testSigningCertificateSha256] }],
+        applications: [
+          {
+            packageName: testPackageName,
+            signingCertificateSha256: [testSigningCertificateSha256],
+          },
+        ],
       },
     };
     kit = await startVerifier({
@@ -79,33 +118,55 @@ describe('Android revocation status list (local HTTPS server, real PostgreSQL an
   it('fetches the list at start-up over HTTPS, stores it, and refuses a chain with a listed serial; an unlisted chain is accepted', async () => {
     await waitFor(async () => (await stored()).length === 1, 30_000, 'the list stored');
     expect(requests).toBeGreaterThanOrEqual(1);
-    expect(await stored()).toEqual([expect.objectContaining({ entry_count: 1, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    expect(await stored()).toEqual([
+      expect.objectContaining({ entry_count: 1, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    ]);
     await kit.test.service.app.get(AndroidRevocationStatus).refresh();
 
     const revoked = await judged(await androidRequest(`0${listedSerial}`));
-    expect(revoked).toEqual({ verdict: expect.objectContaining({ verdict: 'rejected', reasonCode: 'CERTIFICATE_CHAIN_INVALID', level: null }), precise: 'CERTIFICATE_REVOKED' });
+    expect(revoked).toEqual({
+      verdict: expect.objectContaining({
+        verdict: 'rejected',
+        reasonCode: 'CERTIFICATE_CHAIN_INVALID',
+        level: null,
+      }),
+      precise: 'CERTIFICATE_REVOKED',
+    });
     const clean = await judged(await androidRequest('0a1b2c3d'));
     expect(clean.verdict).toMatchObject({ verdict: 'accepted', level: 'strongbox' });
   });
 
   it('does not store a list of the wrong format (the stored copy stays)', async () => {
     const before = await stored();
-    answer = { status: 200, body: JSON.stringify({ entries: { 'not-hex': { status: 'REVOKED' } } }) };
+    answer = {
+      status: 200,
+      body: JSON.stringify({ entries: { 'not-hex': { status: 'REVOKED' } } }),
+    };
     await kit.test.service.app.get(AndroidRevocationStatus).refresh();
     expect(await stored()).toEqual(before);
   });
 
   it('refuses every Android key once the stored copy is older than the configured age and the server fails (fail closed)', async () => {
     answer = { status: 503, body: '' };
-    await kit.query("UPDATE verifier_android_revocation_status SET fetched_at = now() - interval '2 hours'");
+    await kit.query(
+      "UPDATE verifier_android_revocation_status SET fetched_at = now() - interval '2 hours'",
+    );
     await kit.test.service.app.get(AndroidRevocationStatus).refresh();
     const stale = await judged(await androidRequest('0a1b2c3d'));
-    expect(stale).toEqual({ verdict: expect.objectContaining({ verdict: 'rejected', reasonCode: 'CERTIFICATE_CHAIN_INVALID' }), precise: 'REVOCATION_STATUS_LIST_STALE' });
+    expect(stale).toEqual({
+      verdict: expect.objectContaining({
+        verdict: 'rejected',
+        reasonCode: 'CERTIFICATE_CHAIN_INVALID',
+      }),
+      precise: 'REVOCATION_STATUS_LIST_STALE',
+    });
 
     // A fresh fetch makes the same kind of key acceptable again.
     answer = { status: 200, body: JSON.stringify({ entries: {} }) };
     await kit.test.service.app.get(AndroidRevocationStatus).refresh();
     expect(await stored()).toEqual([expect.objectContaining({ entry_count: 0 })]);
-    expect((await judged(await androidRequest('0a1b2c3d'))).verdict).toMatchObject({ verdict: 'accepted' });
+    expect((await judged(await androidRequest('0a1b2c3d'))).verdict).toMatchObject({
+      verdict: 'accepted',
+    });
   });
 });

@@ -1,12 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AndroidRevocationStatusKeeper, type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
+import {
+  AndroidRevocationStatusKeeper,
+  type Clock,
+  CLOCK,
+  type Logger,
+  PLATFORM_LOGGER,
+  SERVICE_CONFIG,
+  SQL_POOL,
+} from '@settle/platform';
 import { type Pool } from 'pg';
 import { type VerifierSettings } from '../config';
 
 /** The verifier's copy of Google's Android attestation status list, for enrolment (libs/platform keeps it fresh). */
 @Injectable()
 export class AndroidRevocationStatus extends AndroidRevocationStatusKeeper {
-  constructor(@Inject(SQL_POOL) pool: Pool, @Inject(CLOCK) clock: Clock, @Inject(SERVICE_CONFIG) config: VerifierSettings, @Inject(PLATFORM_LOGGER) logger: Logger) {
+  constructor(
+    @Inject(SQL_POOL) pool: Pool,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(SERVICE_CONFIG) config: VerifierSettings,
+    @Inject(PLATFORM_LOGGER) logger: Logger,
+  ) {
     super(
       pool,
       clock,

@@ -12,7 +12,14 @@ export const VERIFIER_ATTESTATION_POLICIES = 'settle.verifier.ATTESTATION_POLICI
  */
 @Global()
 @Module({
-  providers: [{ provide: VERIFIER_ATTESTATION_POLICIES, inject: [SERVICE_CONFIG], useFactory: (config: VerifierSettings) => loadAttestationPolicies(config) }, AndroidRevocationStatus],
+  providers: [
+    {
+      provide: VERIFIER_ATTESTATION_POLICIES,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: VerifierSettings) => loadAttestationPolicies(config),
+    },
+    AndroidRevocationStatus,
+  ],
   exports: [VERIFIER_ATTESTATION_POLICIES, AndroidRevocationStatus],
 })
 export class AttestationPoliciesModule {}

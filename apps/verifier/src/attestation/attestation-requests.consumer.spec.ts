@@ -18,44 +18,107 @@ function fakes() {
   const sql: SqlExecutor = {
     query: async <Row extends Record<string, unknown>>(text: string, values: unknown[] = []) => {
       const requestId = String(values[0]);
-      if (text.startsWith('SELECT')) return { rows: (rows.has(requestId) ? [{ one: 1 }] : []) as unknown as Row[], rowCount: rows.has(requestId) ? 1 : 0 };
+      if (text.startsWith('SELECT'))
+        return {
+          rows: (rows.has(requestId) ? [{ one: 1 }] : []) as unknown as Row[],
+          rowCount: rows.has(requestId) ? 1 : 0,
+        };
       if (rows.has(requestId)) return { rows: [] as Row[], rowCount: 0 };
       rows.set(requestId, values);
       return { rows: [{ request_id: requestId }] as unknown as Row[], rowCount: 1 };
     },
   };
-  const outbox = { append: async (_sql: SqlExecutor, envelopes: readonly EventEnvelope[]) => void appended.push(...envelopes) } as unknown as Outbox;
+  const outbox = {
+    append: async (_sql: SqlExecutor, envelopes: readonly EventEnvelope[]) =>
+      void appended.push(...envelopes),
+  } as unknown as Outbox;
   return { rows, appended, sql, outbox };
 }
 
-const consumed = (envelope: EventEnvelope) => ({ envelope, topic: 'registry.attestation-requests.v1', partition: 0, offset: 0n });
+const consumed = (envelope: EventEnvelope) => ({
+  envelope,
+  topic: 'registry.attestation-requests.v1',
+  partition: 0,
+  offset: 0n,
+});
 
 describe('AttestationRequestsConsumer', () => {
   it('verifies at the injected clock’s time and publishes once per request id', async () => {
     const { rows, appended, sql, outbox } = fakes();
-    const policies = parseAttestationPolicies({ development: true, android: { formats: ['android-key', 'none'], acceptedLevels: ['strongbox', 'tee', 'software'] } });
-    const consumer = new AttestationRequestsConsumer(outbox, { now: () => pinned }, policies, silent, notFetched);
+    const policies = parseAttestationPolicies({
+      development: true,
+      android: {
+        formats: ['android-key', 'none'],
+        acceptedLevels: ['strongbox', 'tee', 'software'],
+      },
+    });
+    const consumer = new AttestationRequestsConsumer(
+      outbox,
+      { now: () => pinned },
+      policies,
+      silent,
+      notFetched,
+    );
     const request = attestationRequested();
-    await consumer.handle(sql, [consumed(request), consumed({ ...request, eventId: '5f0c7c1e-9d4b-4c1a-8f3e-2b6d7a9e0c11' })]);
+    await consumer.handle(sql, [
+      consumed(request),
+      consumed({ ...request, eventId: '5f0c7c1e-9d4b-4c1a-8f3e-2b6d7a9e0c11' }),
+    ]);
     expect(appended).toHaveLength(1);
-    expect(appended[0]).toMatchObject({ type: 'attestation.completed', key: request.key, causationId: request.eventId, correlationId: request.correlationId, occurredAt: pinned.toISOString() });
-    expect(appended[0]!.payload as AttestationCompletedV1).toMatchObject({ verdict: 'accepted', level: 'software', verifiedAt: pinned.toISOString() });
+    expect(appended[0]).toMatchObject({
+      type: 'attestation.completed',
+      key: request.key,
+      causationId: request.eventId,
+      correlationId: request.correlationId,
+      occurredAt: pinned.toISOString(),
+    });
+    expect(appended[0]!.payload as AttestationCompletedV1).toMatchObject({
+      verdict: 'accepted',
+      level: 'software',
+      verifiedAt: pinned.toISOString(),
+    });
     expect(rows.size).toBe(1);
   });
 
   it('publishes the v1 code and records the precise one', async () => {
     const { rows, appended, sql, outbox } = fakes();
-    const consumer = new AttestationRequestsConsumer(outbox, { now: () => pinned }, productionAttestationPolicies(), silent, notFetched);
-    const request = attestationRequested({ registeredClass: 'web', format: 'webauthn-packed', evidence: Buffer.alloc(64 * 1024 + 1).toString('base64url') });
+    const consumer = new AttestationRequestsConsumer(
+      outbox,
+      { now: () => pinned },
+      productionAttestationPolicies(),
+      silent,
+      notFetched,
+    );
+    const request = attestationRequested({
+      registeredClass: 'web',
+      format: 'webauthn-packed',
+      evidence: Buffer.alloc(64 * 1024 + 1).toString('base64url'),
+    });
     await consumer.handle(sql, [consumed(request)]);
-    expect(appended[0]!.payload).toMatchObject({ verdict: 'rejected', reasonCode: 'EVIDENCE_MALFORMED', level: null });
+    expect(appended[0]!.payload).toMatchObject({
+      verdict: 'rejected',
+      reasonCode: 'EVIDENCE_MALFORMED',
+      level: null,
+    });
     const [values] = [...rows.values()];
-    expect(values).toEqual(expect.arrayContaining(['EVIDENCE_MALFORMED', 'EVIDENCE_TOO_LARGE', 'web']));
+    expect(values).toEqual(
+      expect.arrayContaining(['EVIDENCE_MALFORMED', 'EVIDENCE_TOO_LARGE', 'web']),
+    );
   });
 
   it('dead-letters an event of another type', async () => {
     const { sql, outbox } = fakes();
-    const consumer = new AttestationRequestsConsumer(outbox, { now: () => pinned }, productionAttestationPolicies(), silent, notFetched);
-    await expect(consumer.handle(sql, [consumed({ ...attestationRequested(), type: 'attestation.completed' })])).rejects.toBeInstanceOf(PermanentEventError);
+    const consumer = new AttestationRequestsConsumer(
+      outbox,
+      { now: () => pinned },
+      productionAttestationPolicies(),
+      silent,
+      notFetched,
+    );
+    await expect(
+      consumer.handle(sql, [
+        consumed({ ...attestationRequested(), type: 'attestation.completed' }),
+      ]),
+    ).rejects.toBeInstanceOf(PermanentEventError);
   });
 });

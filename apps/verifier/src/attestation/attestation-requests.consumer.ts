@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AttestationError } from '@settle/attestation';
-import { type AttestationRequestedV2, attestationCompletedV1, createEnvelope } from '@settle/contracts';
-import { type ConsumedEvent, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import {
+  type AttestationRequestedV2,
+  attestationCompletedV1,
+  createEnvelope,
+} from '@settle/contracts';
+import {
+  type ConsumedEvent,
+  type EventConsumer,
+  Outbox,
+  PermanentEventError,
+  type SqlExecutor,
+} from '@settle/messaging';
 import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER } from '@settle/platform';
 import { type AttestationPolicies } from './attestation-policies';
 import { VERIFIER_ATTESTATION_POLICIES } from './attestation-policies.module';
@@ -29,20 +39,39 @@ export class AttestationRequestsConsumer implements EventConsumer {
 
   readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
     for (const { envelope } of events) {
-      if (envelope.type !== 'attestation.requested') throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the verifier does not handle ${envelope.type} here`);
+      if (envelope.type !== 'attestation.requested')
+        throw new PermanentEventError(
+          'UNEXPECTED_EVENT_TYPE',
+          `the verifier does not handle ${envelope.type} here`,
+        );
       // decodeEvent upcast a v1 request already: every request here has `registeredClass`.
       const request = envelope.payload as AttestationRequestedV2;
-      const known = await sql.query('SELECT 1 FROM verifier_attestation_results WHERE request_id = $1', [request.requestId]);
+      const known = await sql.query(
+        'SELECT 1 FROM verifier_attestation_results WHERE request_id = $1',
+        [request.requestId],
+      );
       if (known.rows.length > 0) {
-        this.logger.debug({ requestId: request.requestId, keyId: request.keyId }, 'attestation request already judged; nothing published');
+        this.logger.debug(
+          { requestId: request.requestId, keyId: request.keyId },
+          'attestation request already judged; nothing published',
+        );
         continue;
       }
       const now = this.clock.now();
       let judgement;
       try {
-        judgement = await judgeAttestationRequest(request, this.policies, this.revocationStatus.current(), now);
+        judgement = await judgeAttestationRequest(
+          request,
+          this.policies,
+          this.revocationStatus.current(),
+          now,
+        );
       } catch (error) {
-        if (error instanceof AttestationError) throw new PermanentEventError('ATTESTATION_REQUEST_INVALID', `${error.code}: ${error.message}`);
+        if (error instanceof AttestationError)
+          throw new PermanentEventError(
+            'ATTESTATION_REQUEST_INVALID',
+            `${error.code}: ${error.message}`,
+          );
         throw error;
       }
       const { completed, preciseReasonCode, detail, policyClass } = judgement;
@@ -53,8 +82,20 @@ export class AttestationRequestsConsumer implements EventConsumer {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
         [
-          request.requestId, request.keyId, request.owner.kind, request.owner.id, request.purpose, request.format, completed.verdict,
-          completed.level, completed.reasonCode, preciseReasonCode, detail, policyClass, completed.verifiedAt, eventId,
+          request.requestId,
+          request.keyId,
+          request.owner.kind,
+          request.owner.id,
+          request.purpose,
+          request.format,
+          completed.verdict,
+          completed.level,
+          completed.reasonCode,
+          preciseReasonCode,
+          detail,
+          policyClass,
+          completed.verifiedAt,
+          eventId,
         ],
       );
       if (inserted.rows.length === 0) continue;
@@ -70,7 +111,17 @@ export class AttestationRequestsConsumer implements EventConsumer {
         }),
       ]);
       this.logger.info(
-        { requestId: request.requestId, keyId: request.keyId, format: request.format, policyClass, verdict: completed.verdict, level: completed.level, reasonCode: completed.reasonCode, preciseReasonCode, detail },
+        {
+          requestId: request.requestId,
+          keyId: request.keyId,
+          format: request.format,
+          policyClass,
+          verdict: completed.verdict,
+          level: completed.level,
+          reasonCode: completed.reasonCode,
+          preciseReasonCode,
+          detail,
+        },
         `attestation ${completed.verdict}`,
       );
     }

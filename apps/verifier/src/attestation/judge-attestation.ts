@@ -1,5 +1,14 @@
-import { type AndroidRevocationStatusList, type AttestationReasonCode, type AttestationResult, verifyAttestation } from '@settle/attestation';
-import { type AttestationCompletedV1, type AttestationRequestedV2, type RegisteredKeyClass } from '@settle/contracts';
+import {
+  type AndroidRevocationStatusList,
+  type AttestationReasonCode,
+  type AttestationResult,
+  verifyAttestation,
+} from '@settle/attestation';
+import {
+  type AttestationCompletedV1,
+  type AttestationRequestedV2,
+  type RegisteredKeyClass,
+} from '@settle/contracts';
 import { type AttestationPolicies, policyForRegisteredClass } from './attestation-policies';
 import { v1ReasonCodeOf } from './reason-codes';
 
@@ -22,7 +31,8 @@ function bytesOf(base64url: string): Uint8Array {
 const unregisteredClass: AttestationResult = {
   ok: false,
   reasonCode: 'FORMAT_NOT_ALLOWED',
-  detail: 'the request names no registered class (an attestation.requested v1 for a device): the device must enrol again',
+  detail:
+    'the request names no registered class (an attestation.requested v1 for a device): the device must enrol again',
 };
 
 /**
@@ -49,13 +59,28 @@ export async function judgeAttestationRequest(
           policy: policyForRegisteredClass(policies, registeredClass, revocationStatusList),
           now,
         });
-  const common = { requestId: request.requestId, keyId: request.keyId, format: request.format, verifiedAt: now.toISOString() };
+  const common = {
+    requestId: request.requestId,
+    keyId: request.keyId,
+    format: request.format,
+    verifiedAt: now.toISOString(),
+  };
   const policyClass = registeredClass ?? 'unregistered';
   if (result.ok) {
-    return { completed: { ...common, verdict: 'accepted', reasonCode: null, level: result.verdict.level }, preciseReasonCode: null, detail: null, policyClass };
+    return {
+      completed: { ...common, verdict: 'accepted', reasonCode: null, level: result.verdict.level },
+      preciseReasonCode: null,
+      detail: null,
+      policyClass,
+    };
   }
   return {
-    completed: { ...common, verdict: 'rejected', reasonCode: v1ReasonCodeOf[result.reasonCode], level: null },
+    completed: {
+      ...common,
+      verdict: 'rejected',
+      reasonCode: v1ReasonCodeOf[result.reasonCode],
+      level: null,
+    },
     preciseReasonCode: result.reasonCode,
     detail: result.detail,
     policyClass,

@@ -4,12 +4,18 @@ import { v1ReasonCodeOf } from './reason-codes';
 
 describe('v1ReasonCodeOf', () => {
   it('maps every v1 code to itself (the library’s first eleven codes are v1’s, in its order)', () => {
-    expect(attestationReasonCodes.slice(0, attestationRejectionReasonCodes.length)).toEqual([...attestationRejectionReasonCodes]);
+    expect(attestationReasonCodes.slice(0, attestationRejectionReasonCodes.length)).toEqual([
+      ...attestationRejectionReasonCodes,
+    ]);
     for (const code of attestationRejectionReasonCodes) expect(v1ReasonCodeOf[code]).toBe(code);
   });
 
   it('maps every newer library code to the nearest v1 code, as docs/attestation.md says', () => {
-    const newer = Object.fromEntries(attestationReasonCodes.slice(attestationRejectionReasonCodes.length).map((code) => [code, v1ReasonCodeOf[code]]));
+    const newer = Object.fromEntries(
+      attestationReasonCodes
+        .slice(attestationRejectionReasonCodes.length)
+        .map((code) => [code, v1ReasonCodeOf[code]]),
+    );
     expect(newer).toEqual({
       EVIDENCE_TOO_LARGE: 'EVIDENCE_MALFORMED',
       CERTIFICATE_NOT_VALID_AT_TIME: 'CERTIFICATE_CHAIN_INVALID',
@@ -30,6 +36,7 @@ describe('v1ReasonCodeOf', () => {
 
   it('has an entry for exactly the library’s codes, each a v1 code', () => {
     expect(Object.keys(v1ReasonCodeOf).sort()).toEqual([...attestationReasonCodes].sort());
-    for (const mapped of Object.values(v1ReasonCodeOf)) expect(attestationRejectionReasonCodes).toContain(mapped);
+    for (const mapped of Object.values(v1ReasonCodeOf))
+      expect(attestationRejectionReasonCodes).toContain(mapped);
   });
 });

@@ -7,7 +7,9 @@ import { type AttestationRejectionReasonCode } from '@settle/contracts';
  * (docs/attestation.md, "Reason codes") until a v2 contract carries them. The precise code is kept
  * in verifier_attestation_results and in the log line.
  */
-export const v1ReasonCodeOf: { readonly [code in AttestationReasonCode]: AttestationRejectionReasonCode } = {
+export const v1ReasonCodeOf: {
+  readonly [code in AttestationReasonCode]: AttestationRejectionReasonCode;
+} = {
   EVIDENCE_MALFORMED: 'EVIDENCE_MALFORMED',
   FORMAT_NOT_ALLOWED: 'FORMAT_NOT_ALLOWED',
   CHALLENGE_MISMATCH: 'CHALLENGE_MISMATCH',

@@ -19,7 +19,13 @@ import {
   verifyProcessorConfirmation,
 } from '@settle/contracts';
 import { calculateJwkThumbprint, type PublicJwk } from '@settle/crypto';
-import { MemoryStore, PcdWallet, PosTerminal, type ProcessorTrust, SoftwareKeystore } from '@settle/device-sdk';
+import {
+  MemoryStore,
+  PcdWallet,
+  PosTerminal,
+  type ProcessorTrust,
+  SoftwareKeystore,
+} from '@settle/device-sdk';
 import { createKeyCustodyDocument, type KeyCustodyDocument } from '@settle/key-custody';
 import { createTestBindingKey } from '@settle/resource-guard/testing';
 import { type Pool, type PoolClient } from 'pg';
@@ -42,7 +48,14 @@ import {
   untilProjected,
   upload,
 } from '../testing/payment-world';
-import { envelopeOf, type HttpAnswer, redelivered, startVerifier, type VerifierTestKit, waitFor } from '../testing/verifier-test-kit';
+import {
+  envelopeOf,
+  type HttpAnswer,
+  redelivered,
+  startVerifier,
+  type VerifierTestKit,
+  waitFor,
+} from '../testing/verifier-test-kit';
 
 const dayMs = 24 * 3_600_000;
 
@@ -57,40 +70,92 @@ class CustodyFile {
   private writes = 0;
 
   write(content: KeyCustodyDocument | string): void {
-    writeFileSync(this.path, typeof content === 'string' ? content : JSON.stringify(content), { mode: 0o600 });
+    writeFileSync(this.path, typeof content === 'string' ? content : JSON.stringify(content), {
+      mode: 0o600,
+    });
     this.writes++;
     const mtime = new Date(Date.now() + this.writes * 1_000);
     utimesSync(this.path, mtime, mtime);
   }
 }
 
-async function getAs(kit: VerifierTestKit, party: TestTerminal | TestDevice | null, path: string): Promise<HttpAnswer> {
-  const accessToken = party === null ? undefined : 'approvalKey' in party ? await terminalToken(kit, party) : await deviceToken(kit, party);
-  const response = await kit.bound({ method: 'GET', path, ...(party === null ? {} : { accessToken, binding: (party as Party).bindingKey }) });
-  return { status: response.status, headers: response.headers, body: JSON.parse(response.body || '{}') as Record<string, unknown> };
+async function getAs(
+  kit: VerifierTestKit,
+  party: TestTerminal | TestDevice | null,
+  path: string,
+): Promise<HttpAnswer> {
+  const accessToken =
+    party === null
+      ? undefined
+      : 'approvalKey' in party
+        ? await terminalToken(kit, party)
+        : await deviceToken(kit, party);
+  const response = await kit.bound({
+    method: 'GET',
+    path,
+    ...(party === null ? {} : { accessToken, binding: (party as Party).bindingKey }),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: JSON.parse(response.body || '{}') as Record<string, unknown>,
+  };
 }
 
-async function receiptKeys(kit: VerifierTestKit): Promise<{ answer: HttpAnswer; keys: ProtocolPublicKey[]; kids: string[] }> {
+async function receiptKeys(
+  kit: VerifierTestKit,
+): Promise<{ answer: HttpAnswer; keys: ProtocolPublicKey[]; kids: string[] }> {
   const answer = await getAs(kit, null, '/v1/receipt-keys');
-  const listed = (answer.body['keys'] ?? []) as Array<{ kty: string; crv: string; x: string; y: string; kid: string }>;
-  return { answer, keys: listed.map(({ kty, crv, x, y }) => protocolPublicKey({ kty, crv, x, y })), kids: listed.map((key) => key.kid) };
+  const listed = (answer.body['keys'] ?? []) as Array<{
+    kty: string;
+    crv: string;
+    x: string;
+    y: string;
+    kid: string;
+  }>;
+  return {
+    answer,
+    keys: listed.map(({ kty, crv, x, y }) => protocolPublicKey({ kty, crv, x, y })),
+    kids: listed.map((key) => key.kid),
+  };
 }
 
 function verifyWith(keys: readonly ProtocolPublicKey[], confirmation: string) {
-  return verifyProcessorConfirmation(Buffer.from(confirmation, 'base64url'), { processorKeys: keys, algorithms: ['ES256'], backend: 'native' });
+  return verifyProcessorConfirmation(Buffer.from(confirmation, 'base64url'), {
+    processorKeys: keys,
+    algorithms: ['ES256'],
+    backend: 'native',
+  });
 }
 
 async function statusOf(kit: VerifierTestKit, transactionId: string): Promise<string | undefined> {
-  const [row] = await kit.query<{ status: string }>('SELECT status FROM verifier_transactions WHERE transaction_id = $1', [transactionId]);
+  const [row] = await kit.query<{ status: string }>(
+    'SELECT status FROM verifier_transactions WHERE transaction_id = $1',
+    [transactionId],
+  );
   return row?.status;
 }
 
-async function untilStatus(kit: VerifierTestKit, transactionId: string, status: string): Promise<void> {
-  await waitFor(async () => (await statusOf(kit, transactionId)) === status, 30_000, `${transactionId} ${status}`);
+async function untilStatus(
+  kit: VerifierTestKit,
+  transactionId: string,
+  status: string,
+): Promise<void> {
+  await waitFor(
+    async () => (await statusOf(kit, transactionId)) === status,
+    30_000,
+    `${transactionId} ${status}`,
+  );
 }
 
 /** Uploads one transaction of `device` at `terminal` and waits for its verdict; its id. */
-async function payAndVerify(kit: VerifierTestKit, terminal: TestTerminal, device: TestDevice, input: TransactionInput = {}, status = 'verified'): Promise<string> {
+async function payAndVerify(
+  kit: VerifierTestKit,
+  terminal: TestTerminal,
+  device: TestDevice,
+  input: TransactionInput = {},
+  status = 'verified',
+): Promise<string> {
   const answer = await upload(kit, terminal, [offlineTransaction(terminal, device, input).bytes]);
   const [receipt] = answer.body['receipts'] as Array<{ status: string; transactionId: string }>;
   expect(receipt).toMatchObject({ status: 'accepted' });
@@ -98,7 +163,13 @@ async function payAndVerify(kit: VerifierTestKit, terminal: TestTerminal, device
   return receipt!.transactionId;
 }
 
-function settledEvent(terminal: TestTerminal, device: TestDevice, transactionId: string, amount = 1250n, entryId = uniqueId('ent')): EventEnvelope {
+function settledEvent(
+  terminal: TestTerminal,
+  device: TestDevice,
+  transactionId: string,
+  amount = 1250n,
+  entryId = uniqueId('ent'),
+): EventEnvelope {
   return envelopeOf(paymentSettledV1, {
     transactionId,
     consumerAccountId: device.accountId,
@@ -112,7 +183,9 @@ function settledEvent(terminal: TestTerminal, device: TestDevice, transactionId:
   });
 }
 
-async function parties(kit: VerifierTestKit): Promise<{ terminal: TestTerminal; device: TestDevice }> {
+async function parties(
+  kit: VerifierTestKit,
+): Promise<{ terminal: TestTerminal; device: TestDevice }> {
   const merchant = await onboardMerchant(kit);
   const terminal = await registerTerminal(kit, merchant.merchantId);
   const device = await enrolDevice(kit);
@@ -123,7 +196,16 @@ async function parties(kit: VerifierTestKit): Promise<{ terminal: TestTerminal; 
 
 /** untilProjected waits for keys; the caps the rules need come with the check-in, on another topic. */
 async function untilCheckedIn(kit: VerifierTestKit, device: TestDevice): Promise<void> {
-  await waitFor(async () => (await kit.query('SELECT 1 FROM verifier_device_check_ins WHERE device_id = $1', [device.deviceId])).length > 0, 30_000, 'check-in projected');
+  await waitFor(
+    async () =>
+      (
+        await kit.query('SELECT 1 FROM verifier_device_check_ins WHERE device_id = $1', [
+          device.deviceId,
+        ])
+      ).length > 0,
+    30_000,
+    'check-in projected',
+  );
 }
 
 describe('status and confirmations', () => {
@@ -147,11 +229,24 @@ describe('status and confirmations', () => {
     const processor = createSigningKey();
     const nowMs = Date.now();
     const { keys } = await receiptKeys(kit);
-    const trust: ProcessorTrust = { credentialKeys: [protocolPublicKey(processor.publicJwk)], receiptKeys: keys, algorithms: ['ES256'], backend: 'native' };
+    const trust: ProcessorTrust = {
+      credentialKeys: [protocolPublicKey(processor.publicJwk)],
+      receiptKeys: keys,
+      algorithms: ['ES256'],
+      backend: 'native',
+    };
 
     // The phone: a real wallet, its payment key registered with the verifier as the registry would.
     const walletStore = new MemoryStore();
-    const wallet = await PcdWallet.open({ store: walletStore, keystore: new SoftwareKeystore({ store: walletStore, authenticateUser: async () => true, backend: 'native' }), trust });
+    const wallet = await PcdWallet.open({
+      store: walletStore,
+      keystore: new SoftwareKeystore({
+        store: walletStore,
+        authenticateUser: async () => true,
+        backend: 'native',
+      }),
+      trust,
+    });
     const paymentKey = await wallet.createPaymentKey('ES256');
     const device: TestDevice = {
       deviceId: uniqueId('dev'),
@@ -171,36 +266,98 @@ describe('status and confirmations', () => {
       nextCounter: 1n,
     };
     const checkedInAt = new Date(nowMs - 3_600_000);
-    await kit.publish(envelopeOf(deviceEnrolledV1, { deviceId: device.deviceId, accountId: device.accountId, platform: 'android', enrolledAt: new Date(nowMs - 3 * dayMs).toISOString() }));
-    await publishKey(kit, keyLifecycle({ kind: 'device', id: device.deviceId }, 'payment', paymentKey.publicJwk));
-    await publishKey(kit, keyLifecycle({ kind: 'device', id: device.deviceId }, 'binding', device.bindingKey.publicJwk as unknown as PublicJwk));
+    await kit.publish(
+      envelopeOf(deviceEnrolledV1, {
+        deviceId: device.deviceId,
+        accountId: device.accountId,
+        platform: 'android',
+        enrolledAt: new Date(nowMs - 3 * dayMs).toISOString(),
+      }),
+    );
+    await publishKey(
+      kit,
+      keyLifecycle({ kind: 'device', id: device.deviceId }, 'payment', paymentKey.publicJwk),
+    );
+    await publishKey(
+      kit,
+      keyLifecycle(
+        { kind: 'device', id: device.deviceId },
+        'binding',
+        device.bindingKey.publicJwk as unknown as PublicJwk,
+      ),
+    );
     await checkIn(kit, device, [checkedInAt]);
     await untilProjected(kit, [terminal, device]);
     await untilCheckedIn(kit, device);
     const deviceCredential = signDeviceCredential(
-      { deviceId: device.deviceId, paymentKey, offlineCaps: [{ currency: 'EUR', perTransactionMax: 5000n, cumulativeMax: 15000n }], checkedInAtMs: checkedInAt.getTime(), validUntilMs: nowMs + dayMs },
+      {
+        deviceId: device.deviceId,
+        paymentKey,
+        offlineCaps: [{ currency: 'EUR', perTransactionMax: 5000n, cumulativeMax: 15000n }],
+        checkedInAtMs: checkedInAt.getTime(),
+        validUntilMs: nowMs + dayMs,
+      },
       processor.signer,
     );
     expect((await wallet.storeDeviceCredential(deviceCredential, nowMs)).ok).toBe(true);
 
     // The terminal: a real POS with the approval key the verifier knows.
     const terminalCredentialBytes = signTerminalCredential(
-      { merchantId: terminal.merchantId, merchantDisplayName: 'Café Olé', terminalId: terminal.terminalId, terminalKey: protocolPublicKey(terminal.approvalKey.publicJwk), validFromMs: nowMs - dayMs, validUntilMs: nowMs + 365 * dayMs },
+      {
+        merchantId: terminal.merchantId,
+        merchantDisplayName: 'Café Olé',
+        terminalId: terminal.terminalId,
+        terminalKey: protocolPublicKey(terminal.approvalKey.publicJwk),
+        validFromMs: nowMs - dayMs,
+        validUntilMs: nowMs + 365 * dayMs,
+      },
       processor.signer,
     );
     const approval = terminal.approvalKey.signer;
-    const pos = await PosTerminal.open({ store: new MemoryStore(), terminalKey: { alg: approval.alg, keyId: approval.keyId, sign: async (data) => approval.sign(data) }, terminalCredentialBytes, trust });
+    const pos = await PosTerminal.open({
+      store: new MemoryStore(),
+      terminalKey: {
+        alg: approval.alg,
+        keyId: approval.keyId,
+        sign: async (data) => approval.sign(data),
+      },
+      terminalCredentialBytes,
+      trust,
+    });
 
     // Pay offline, upload, verify, settle.
-    const created = pos.createRequest({ amount: 1250n, currency: 'EUR', nonce: new Uint8Array(randomBytes(16)), nowMs, validityMs: 120_000 });
-    const presented = await wallet.presentRequest({ requestBytes: created.requestBytes, terminalCredentialBytes, nowMs });
+    const created = pos.createRequest({
+      amount: 1250n,
+      currency: 'EUR',
+      nonce: new Uint8Array(randomBytes(16)),
+      nowMs,
+      validityMs: 120_000,
+    });
+    const presented = await wallet.presentRequest({
+      requestBytes: created.requestBytes,
+      terminalCredentialBytes,
+      nowMs,
+    });
     if (!presented.ok) throw new Error(presented.message);
-    const approved = await wallet.approve(presented.value, { nowMs, prompt: { title: 'Pay 12.50 EUR', subtitle: 'Café Olé' } });
+    const approved = await wallet.approve(presented.value, {
+      nowMs,
+      prompt: { title: 'Pay 12.50 EUR', subtitle: 'Café Olé' },
+    });
     if (!approved.ok) throw new Error(approved.message);
-    const accepted = await pos.acceptAuthorization({ requestBytes: created.requestBytes, authorizationBytes: approved.value.authorizationBytes, deviceCredentialBytes: approved.value.deviceCredentialBytes, nowMs });
+    const accepted = await pos.acceptAuthorization({
+      requestBytes: created.requestBytes,
+      authorizationBytes: approved.value.authorizationBytes,
+      deviceCredentialBytes: approved.value.deviceCredentialBytes,
+      nowMs,
+    });
     if (!accepted.ok) throw new Error(accepted.message);
-    const answer = await upload(kit, terminal, pos.pendingUploads().map((entry) => entry.bytes));
-    const transactionId = (answer.body['receipts'] as Array<{ transactionId: string }>)[0]!.transactionId;
+    const answer = await upload(
+      kit,
+      terminal,
+      pos.pendingUploads().map((entry) => entry.bytes),
+    );
+    const transactionId = (answer.body['receipts'] as Array<{ transactionId: string }>)[0]!
+      .transactionId;
     await untilStatus(kit, transactionId, 'verified');
     const before = Date.now();
     await kit.publish(settledEvent(terminal, device, transactionId));
@@ -208,53 +365,118 @@ describe('status and confirmations', () => {
     const after = Date.now();
 
     const status = await getAs(kit, terminal, `/v1/transactions/${transactionId}`);
-    expect(status).toMatchObject({ status: 200, body: { transactionId, status: 'settled', reasonCode: null, decidedAt: expect.any(String), settledAt: expect.any(String) } });
+    expect(status).toMatchObject({
+      status: 200,
+      body: {
+        transactionId,
+        status: 'settled',
+        reasonCode: null,
+        decidedAt: expect.any(String),
+        settledAt: expect.any(String),
+      },
+    });
     const verified = verifyWith(keys, status.body['confirmation'] as string);
-    expect(verified).toMatchObject({ ok: true, value: { confirmation: { terminalId: terminal.terminalId, amount: 1250n, currency: 'EUR', outcome: 'accepted', reasonCode: null } } });
+    expect(verified).toMatchObject({
+      ok: true,
+      value: {
+        confirmation: {
+          terminalId: terminal.terminalId,
+          amount: 1250n,
+          currency: 'EUR',
+          outcome: 'accepted',
+          reasonCode: null,
+        },
+      },
+    });
     const confirmedAtMs = verified.ok ? verified.value.confirmation.confirmedAtMs : 0;
     expect(confirmedAtMs).toBeGreaterThanOrEqual(before);
     expect(confirmedAtMs).toBeLessThanOrEqual(after);
 
     const forTerminal = await getAs(kit, terminal, '/v1/confirmations?after=0');
-    const [entry] = forTerminal.body['confirmations'] as Array<{ cursor: string; transactionId: string; status: string; confirmation: string }>;
-    expect(forTerminal.body).toMatchObject({ confirmations: [{ transactionId, status: 'settled', reasonCode: null }], nextCursor: entry!.cursor });
-    expect(await pos.acceptConfirmation(Buffer.from(entry!.confirmation, 'base64url'))).toMatchObject({ ok: true, value: { outcome: 'accepted' } });
+    const [entry] = forTerminal.body['confirmations'] as Array<{
+      cursor: string;
+      transactionId: string;
+      status: string;
+      confirmation: string;
+    }>;
+    expect(forTerminal.body).toMatchObject({
+      confirmations: [{ transactionId, status: 'settled', reasonCode: null }],
+      nextCursor: entry!.cursor,
+    });
+    expect(
+      await pos.acceptConfirmation(Buffer.from(entry!.confirmation, 'base64url')),
+    ).toMatchObject({ ok: true, value: { outcome: 'accepted' } });
     expect(pos.pendingUploads()).toEqual([]);
 
     const forPhone = await getAs(kit, device, '/v1/confirmations');
     expect(forPhone.body['confirmations']).toEqual(forTerminal.body['confirmations']);
     const [phoneEntry] = forPhone.body['confirmations'] as Array<{ confirmation: string }>;
-    expect(await wallet.acceptConfirmation(Buffer.from(phoneEntry!.confirmation, 'base64url'))).toMatchObject({ ok: true, value: { state: 'confirmed', confirmation: { outcome: 'accepted' } } });
-    expect(wallet.payments()).toEqual([expect.objectContaining({ amount: 1250n, terminalId: terminal.terminalId, state: 'confirmed' })]);
+    expect(
+      await wallet.acceptConfirmation(Buffer.from(phoneEntry!.confirmation, 'base64url')),
+    ).toMatchObject({
+      ok: true,
+      value: { state: 'confirmed', confirmation: { outcome: 'accepted' } },
+    });
+    expect(wallet.payments()).toEqual([
+      expect.objectContaining({
+        amount: 1250n,
+        terminalId: terminal.terminalId,
+        state: 'confirmed',
+      }),
+    ]);
   });
 
   it('confirms a settlement failure as rejected with the ledger’s reason; a replay of either outcome changes nothing', async () => {
     const { terminal, device } = await parties(kit);
     const failedId = await payAndVerify(kit, terminal, device);
-    const failure = envelopeOf(paymentSettlementFailedV1, { transactionId: failedId, consumerAccountId: device.accountId, merchantId: terminal.merchantId, reasonCode: 'UNKNOWN_ACCOUNT', failedAt: new Date().toISOString() });
+    const failure = envelopeOf(paymentSettlementFailedV1, {
+      transactionId: failedId,
+      consumerAccountId: device.accountId,
+      merchantId: terminal.merchantId,
+      reasonCode: 'UNKNOWN_ACCOUNT',
+      failedAt: new Date().toISOString(),
+    });
     await kit.publish(failure);
     await untilStatus(kit, failedId, 'settlement-failed');
     const status = await getAs(kit, terminal, `/v1/transactions/${failedId}`);
-    expect(status.body).toMatchObject({ status: 'settlement-failed', reasonCode: 'UNKNOWN_ACCOUNT', settledAt: null });
+    expect(status.body).toMatchObject({
+      status: 'settlement-failed',
+      reasonCode: 'UNKNOWN_ACCOUNT',
+      settledAt: null,
+    });
     const { keys } = await receiptKeys(kit);
-    expect(verifyWith(keys, status.body['confirmation'] as string)).toMatchObject({ ok: true, value: { confirmation: { outcome: 'rejected', reasonCode: 'UNKNOWN_ACCOUNT', amount: 1250n } } });
+    expect(verifyWith(keys, status.body['confirmation'] as string)).toMatchObject({
+      ok: true,
+      value: {
+        confirmation: { outcome: 'rejected', reasonCode: 'UNKNOWN_ACCOUNT', amount: 1250n },
+      },
+    });
 
     const settledId = await payAndVerify(kit, terminal, device);
     const settlement = settledEvent(terminal, device, settledId);
     await kit.publish(settlement);
     await untilStatus(kit, settledId, 'settled');
-    const rowsBefore = await kit.query('SELECT transaction_id, status, confirmation, confirmation_seq, confirmed_at, entry_id FROM verifier_transactions WHERE terminal_id = $1 ORDER BY transaction_id', [terminal.terminalId]);
+    const rowsBefore = await kit.query(
+      'SELECT transaction_id, status, confirmation, confirmation_seq, confirmed_at, entry_id FROM verifier_transactions WHERE terminal_id = $1 ORDER BY transaction_id',
+      [terminal.terminalId],
+    );
 
     // The same events (the inbox drops them) and the same outcomes under new event ids (a replay after
     // pruning: the status makes them no-ops), then a marker that must be applied after them.
-    for (const event of [settlement, redelivered(settlement), failure, redelivered(failure)]) await kit.publish(event);
+    for (const event of [settlement, redelivered(settlement), failure, redelivered(failure)])
+      await kit.publish(event);
     const markerId = await payAndVerify(kit, terminal, device);
     await kit.publish(settledEvent(terminal, device, markerId));
     await untilStatus(kit, markerId, 'settled');
 
-    const rowsAfter = await kit.query('SELECT transaction_id, status, confirmation, confirmation_seq, confirmed_at, entry_id FROM verifier_transactions WHERE terminal_id = $1 AND transaction_id <> $2 ORDER BY transaction_id', [terminal.terminalId, markerId]);
+    const rowsAfter = await kit.query(
+      'SELECT transaction_id, status, confirmation, confirmation_seq, confirmed_at, entry_id FROM verifier_transactions WHERE terminal_id = $1 AND transaction_id <> $2 ORDER BY transaction_id',
+      [terminal.terminalId, markerId],
+    );
     expect(rowsAfter).toEqual(rowsBefore);
-    const listed = (await getAs(kit, terminal, '/v1/confirmations')).body['confirmations'] as Array<{ transactionId: string }>;
+    const listed = (await getAs(kit, terminal, '/v1/confirmations')).body[
+      'confirmations'
+    ] as Array<{ transactionId: string }>;
     expect(listed.map((item) => item.transactionId)).toEqual([failedId, settledId, markerId]);
     expect(kit.deadLetters).toEqual([]);
   });
@@ -262,10 +484,15 @@ describe('status and confirmations', () => {
   it('lists confirmations a page at a time, in order, for the terminal and for the phone alike', async () => {
     const { terminal, device } = await parties(kit);
     const ids: string[] = [];
-    for (let index = 0; index < 5; index++) ids.push(await payAndVerify(kit, terminal, device, { amount: 100n + BigInt(index) }));
-    for (const [index, id] of ids.entries()) await kit.publish(settledEvent(terminal, device, id, 100n + BigInt(index)));
+    for (let index = 0; index < 5; index++)
+      ids.push(await payAndVerify(kit, terminal, device, { amount: 100n + BigInt(index) }));
+    for (const [index, id] of ids.entries())
+      await kit.publish(settledEvent(terminal, device, id, 100n + BigInt(index)));
     for (const id of ids) await untilStatus(kit, id, 'settled');
-    const expected = await kit.query<{ transaction_id: string }>('SELECT transaction_id FROM verifier_transactions WHERE terminal_id = $1 ORDER BY confirmation_seq', [terminal.terminalId]);
+    const expected = await kit.query<{ transaction_id: string }>(
+      'SELECT transaction_id FROM verifier_transactions WHERE terminal_id = $1 ORDER BY confirmation_seq',
+      [terminal.terminalId],
+    );
 
     for (const party of [terminal, device]) {
       const pages: Array<Array<{ cursor: string; transactionId: string }>> = [];
@@ -273,17 +500,24 @@ describe('status and confirmations', () => {
       for (let page = 0; page < 4; page++) {
         const answer = await getAs(kit, party, `/v1/confirmations?after=${after}&limit=2`);
         expect(answer.status).toBe(200);
-        const confirmations = answer.body['confirmations'] as Array<{ cursor: string; transactionId: string }>;
+        const confirmations = answer.body['confirmations'] as Array<{
+          cursor: string;
+          transactionId: string;
+        }>;
         pages.push(confirmations);
         // The cursor moves to the last one listed, or stays where it was on an empty page.
-        expect(answer.body['nextCursor']).toBe(confirmations[confirmations.length - 1]?.cursor ?? after);
+        expect(answer.body['nextCursor']).toBe(
+          confirmations[confirmations.length - 1]?.cursor ?? after,
+        );
         after = answer.body['nextCursor'] as string;
       }
       expect(pages.map((page) => page.length)).toEqual([2, 2, 1, 0]);
       const cursors = pages.flat().map((item) => BigInt(item.cursor));
       expect(cursors).toEqual([...cursors].sort((left, right) => (left < right ? -1 : 1)));
       expect(new Set(cursors).size).toBe(5);
-      expect(pages.flat().map((item) => item.transactionId)).toEqual(expected.map((row) => row.transaction_id));
+      expect(pages.flat().map((item) => item.transactionId)).toEqual(
+        expected.map((row) => row.transaction_id),
+      );
     }
   });
 
@@ -294,15 +528,28 @@ describe('status and confirmations', () => {
     await kit.publish(settledEvent(terminal, device, transactionId));
     await untilStatus(kit, transactionId, 'settled');
 
-    expect(await getAs(kit, terminal, `/v1/transactions/${transactionId}`)).toMatchObject({ status: 200 });
-    expect(await getAs(kit, device, `/v1/transactions/${transactionId}`)).toMatchObject({ status: 200, body: { status: 'settled' } });
+    expect(await getAs(kit, terminal, `/v1/transactions/${transactionId}`)).toMatchObject({
+      status: 200,
+    });
+    expect(await getAs(kit, device, `/v1/transactions/${transactionId}`)).toMatchObject({
+      status: 200,
+      body: { status: 'settled' },
+    });
     for (const party of [other.terminal, other.device]) {
       const notFound = await getAs(kit, party, `/v1/transactions/${transactionId}`);
-      expect(notFound).toMatchObject({ status: 404, body: { code: 'TRANSACTION_NOT_FOUND', errors: [{ field: 'transactionId' }] } });
+      expect(notFound).toMatchObject({
+        status: 404,
+        body: { code: 'TRANSACTION_NOT_FOUND', errors: [{ field: 'transactionId' }] },
+      });
       expect(notFound.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(await getAs(kit, party, '/v1/confirmations')).toMatchObject({ status: 200, body: { confirmations: [], nextCursor: '0' } });
+      expect(await getAs(kit, party, '/v1/confirmations')).toMatchObject({
+        status: 200,
+        body: { confirmations: [], nextCursor: '0' },
+      });
     }
-    expect(await getAs(kit, terminal, `/v1/transactions/txn_${'A'.repeat(43)}`)).toMatchObject({ status: 404 });
+    expect(await getAs(kit, terminal, `/v1/transactions/txn_${'A'.repeat(43)}`)).toMatchObject({
+      status: 404,
+    });
     expect((await getAs(kit, null, `/v1/transactions/${transactionId}`)).status).toBe(401);
     expect((await getAs(kit, null, '/v1/confirmations')).status).toBe(401);
 
@@ -316,7 +563,11 @@ describe('status and confirmations', () => {
       ['/v1/confirmations?after=1&after=2', 'after', 'INVALID_TYPE'],
     ] as const) {
       const answer = await getAs(kit, terminal, path);
-      expect({ path, status: answer.status, code: answer.body['code'] }).toEqual({ path, status: 400, code: 'VALIDATION_FAILED' });
+      expect({ path, status: answer.status, code: answer.body['code'] }).toEqual({
+        path,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
       expect(answer.body['errors']).toEqual([expect.objectContaining({ field, code })]);
     }
   });
@@ -326,14 +577,29 @@ describe('status and confirmations', () => {
     // Over the per-transaction cap: rejected, and confirmed as such by verification.
     const rejectedId = await payAndVerify(kit, terminal, device, { amount: 6000n }, 'rejected');
     const listed = (await getAs(kit, device, '/v1/confirmations')).body['confirmations'];
-    expect(listed).toEqual([expect.objectContaining({ transactionId: rejectedId, status: 'rejected', reasonCode: 'PER_TRANSACTION_CAP_EXCEEDED' })]);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        transactionId: rejectedId,
+        status: 'rejected',
+        reasonCode: 'PER_TRANSACTION_CAP_EXCEEDED',
+      }),
+    ]);
 
     const unknownId = `txn_${randomBytes(32).toString('base64url')}`;
     await kit.publish(settledEvent(terminal, device, unknownId));
     await kit.publish(settledEvent(terminal, device, rejectedId, 6000n));
     await waitFor(() => kit.deadLetters.length > 0, 30_000, 'a dead letter');
-    expect(kit.deadLetters).toEqual([expect.objectContaining({ reason: 'HANDLER_REJECTED', value: expect.stringContaining(rejectedId) })]);
-    expect(kit.test.logs.lines.some((line) => line['transactionId'] === unknownId && line['level'] === 'warn')).toBe(true);
+    expect(kit.deadLetters).toEqual([
+      expect.objectContaining({
+        reason: 'HANDLER_REJECTED',
+        value: expect.stringContaining(rejectedId),
+      }),
+    ]);
+    expect(
+      kit.test.logs.lines.some(
+        (line) => line['transactionId'] === unknownId && line['level'] === 'warn',
+      ),
+    ).toBe(true);
     expect(await statusOf(kit, rejectedId)).toBe('rejected');
     expect(await statusOf(kit, unknownId)).toBeUndefined();
     kit.deadLetters.length = 0;
@@ -344,7 +610,10 @@ describe('status and confirmations', () => {
     const transactionId = await payAndVerify(kit, terminal, device);
     custody.write('{ "keys": "the document is broken" }');
     try {
-      expect((await receiptKeys(kit)).answer).toMatchObject({ status: 503, body: { code: 'RECEIPT_KEY_UNAVAILABLE' } });
+      expect((await receiptKeys(kit)).answer).toMatchObject({
+        status: 503,
+        body: { code: 'RECEIPT_KEY_UNAVAILABLE' },
+      });
       await kit.publish(settledEvent(terminal, device, transactionId));
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       expect(await statusOf(kit, transactionId)).toBe('verified');
@@ -354,13 +623,22 @@ describe('status and confirmations', () => {
     }
     await untilStatus(kit, transactionId, 'settled');
     expect(kit.deadLetters).toEqual([]);
-    expect(kit.test.logs.lines.some((line) => line['level'] === 'warn' && String((line['err'] as { message?: string } | undefined)?.message ?? '').includes('no receipt key to sign with'))).toBe(true);
+    expect(
+      kit.test.logs.lines.some(
+        (line) =>
+          line['level'] === 'warn' &&
+          String((line['err'] as { message?: string } | undefined)?.message ?? '').includes(
+            'no receipt key to sign with',
+          ),
+      ),
+    ).toBe(true);
   });
 
   it('rotates the receipt key: the next key is published before it signs, the old one stays published after', async () => {
     const { terminal, device } = await parties(kit);
     const [keyA] = receiptKeyA.keys;
-    const keyB = createKeyCustodyDocument(['receipt-signing'], new Date(Date.now() + 3_600_000)).keys[0]!;
+    const keyB = createKeyCustodyDocument(['receipt-signing'], new Date(Date.now() + 3_600_000))
+      .keys[0]!;
     const kidOf = (confirmation: string) => {
       const decoded = decodeProcessorConfirmation(Buffer.from(confirmation, 'base64url'));
       return decoded.ok ? Buffer.from(decoded.value.issuerKeyId).toString('base64url') : '';
@@ -384,7 +662,9 @@ describe('status and confirmations', () => {
     const kidB = prepublished.kids.find((kid) => kid !== kidA)!;
 
     // B active: it signs; A stays published for the overlap, so what it signed still verifies.
-    custody.write({ keys: [keyA!, { ...keyB, activatesAt: new Date(Date.now() - 1_000).toISOString() }] });
+    custody.write({
+      keys: [keyA!, { ...keyB, activatesAt: new Date(Date.now() - 1_000).toISOString() }],
+    });
     const byB = await settle();
     expect(kidOf(byB)).toBe(kidB);
     const rotated = await receiptKeys(kit);
@@ -414,7 +694,10 @@ describe('confirmation cursor order (migration 0006)', () => {
       [transactionId, Buffer.of(bytes)],
     );
   const seqOf = async (transactionId: string) => {
-    const [row] = await kit.query<{ confirmation_seq: string }>('SELECT confirmation_seq FROM verifier_transactions WHERE transaction_id = $1', [transactionId]);
+    const [row] = await kit.query<{ confirmation_seq: string }>(
+      'SELECT confirmation_seq FROM verifier_transactions WHERE transaction_id = $1',
+      [transactionId],
+    );
     return BigInt(row!.confirmation_seq);
   };
 
@@ -457,7 +740,10 @@ describe('confirmation cursor order (migration 0006)', () => {
     } finally {
       client.release();
     }
-    const listed = (await getAs(kit, terminal, '/v1/confirmations?after=97')).body as { confirmations: Array<{ cursor: string; transactionId: string }>; nextCursor: string };
+    const listed = (await getAs(kit, terminal, '/v1/confirmations?after=97')).body as {
+      confirmations: Array<{ cursor: string; transactionId: string }>;
+      nextCursor: string;
+    };
     expect(listed.confirmations.map((item) => item.transactionId)).toEqual([first, second]);
     const [one, two] = listed.confirmations.map((item) => item.cursor);
     // Two digits, then three: text order would put the second first.
@@ -473,8 +759,16 @@ describe('confirmation cursor order (migration 0006)', () => {
     try {
       await confirm(client, transactionId, 1);
       const seq = await seqOf(transactionId);
-      await expect(client.query('UPDATE verifier_transactions SET confirmation = $2 WHERE transaction_id = $1', [transactionId, Buffer.of(2)])).rejects.toMatchObject({ code: '23514' });
-      await client.query(`UPDATE verifier_transactions SET confirmation_seq = nextval('verifier_confirmation_seq') WHERE transaction_id = $1`, [transactionId]);
+      await expect(
+        client.query(
+          'UPDATE verifier_transactions SET confirmation = $2 WHERE transaction_id = $1',
+          [transactionId, Buffer.of(2)],
+        ),
+      ).rejects.toMatchObject({ code: '23514' });
+      await client.query(
+        `UPDATE verifier_transactions SET confirmation_seq = nextval('verifier_confirmation_seq') WHERE transaction_id = $1`,
+        [transactionId],
+      );
       expect(await seqOf(transactionId)).toBe(seq);
     } finally {
       client.release();

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { type ProcessorConfirmation, protocolPublicKey, verifyProcessorConfirmation } from '@settle/contracts';
+import {
+  type ProcessorConfirmation,
+  protocolPublicKey,
+  verifyProcessorConfirmation,
+} from '@settle/contracts';
 import { createKeyCustodyDocument, FileKeyCustody, type KeyCustody } from '@settle/key-custody';
 import { classifyHandlerError } from '@settle/messaging';
 import { ProblemException } from '@settle/platform';
@@ -8,7 +12,10 @@ import { ReceiptKeyUnavailableError, ReceiptSigner } from './receipt-signer';
 
 const dayMs = 24 * 3_600_000;
 const now = new Date('2026-11-28T10:00:00.000Z');
-const settings = { SETTLE_VERIFIER_RECEIPT_KEY_OVERLAP_MS: 90 * dayMs, SETTLE_VERIFIER_RECEIPT_KEY_PREPUBLISH_MS: 7 * dayMs } as VerifierSettings;
+const settings = {
+  SETTLE_VERIFIER_RECEIPT_KEY_OVERLAP_MS: 90 * dayMs,
+  SETTLE_VERIFIER_RECEIPT_KEY_PREPUBLISH_MS: 7 * dayMs,
+} as VerifierSettings;
 const confirmation: ProcessorConfirmation = {
   transactionId: new Uint8Array(randomBytes(32)),
   terminalId: 'ter_1',
@@ -22,7 +29,10 @@ const confirmation: ProcessorConfirmation = {
 /** Custody whose every call fails as a missing document does (the file system's error). */
 const missingDocument: KeyCustody = {
   keys: async () => {
-    throw Object.assign(new Error('ENOENT: no such file or directory, stat /run/secrets/key-custody.json'), { code: 'ENOENT', syscall: 'stat' });
+    throw Object.assign(
+      new Error('ENOENT: no such file or directory, stat /run/secrets/key-custody.json'),
+      { code: 'ENOENT', syscall: 'stat' },
+    );
   },
   sign: async () => {
     throw new Error('unreachable');
@@ -31,33 +41,70 @@ const missingDocument: KeyCustody = {
 
 describe('ReceiptSigner', () => {
   it('signs with the receipt key active now; the confirmation verifies with the published keys', async () => {
-    const signer = new ReceiptSigner(FileKeyCustody.fromDocument(createKeyCustodyDocument(['receipt-signing'], new Date(now.getTime() - dayMs))), settings);
+    const signer = new ReceiptSigner(
+      FileKeyCustody.fromDocument(
+        createKeyCustodyDocument(['receipt-signing'], new Date(now.getTime() - dayMs)),
+      ),
+      settings,
+    );
     const bytes = await signer.sign(confirmation, now);
-    const processorKeys = (await signer.publishedKeys(now)).map((key) => protocolPublicKey(key.publicJwk));
-    expect(verifyProcessorConfirmation(bytes, { processorKeys, algorithms: ['ES256'], backend: 'native' })).toMatchObject({ ok: true, value: { confirmation } });
+    const processorKeys = (await signer.publishedKeys(now)).map((key) =>
+      protocolPublicKey(key.publicJwk),
+    );
+    expect(
+      verifyProcessorConfirmation(bytes, {
+        processorKeys,
+        algorithms: ['ES256'],
+        backend: 'native',
+      }),
+    ).toMatchObject({ ok: true, value: { confirmation } });
   });
 
   it('turns any failure of custody into a retriable RECEIPT_KEY_UNAVAILABLE, which the inbox retries', async () => {
     const signer = new ReceiptSigner(missingDocument, settings);
     const error: unknown = await signer.sign(confirmation, now).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ReceiptKeyUnavailableError);
-    expect(error).toMatchObject({ code: 'RECEIPT_KEY_UNAVAILABLE', retriable: true, message: expect.stringContaining('ENOENT') });
+    expect(error).toMatchObject({
+      code: 'RECEIPT_KEY_UNAVAILABLE',
+      retriable: true,
+      message: expect.stringContaining('ENOENT'),
+    });
     expect(classifyHandlerError(error)).toMatchObject({ kind: 'transient' });
     // No key active yet (a rotation scheduled wrongly): the same.
-    const early = new ReceiptSigner(FileKeyCustody.fromDocument(createKeyCustodyDocument(['receipt-signing'], new Date(now.getTime() + dayMs))), settings);
-    await expect(early.sign(confirmation, now)).rejects.toMatchObject({ code: 'RECEIPT_KEY_UNAVAILABLE', retriable: true });
+    const early = new ReceiptSigner(
+      FileKeyCustody.fromDocument(
+        createKeyCustodyDocument(['receipt-signing'], new Date(now.getTime() + dayMs)),
+      ),
+      settings,
+    );
+    await expect(early.sign(confirmation, now)).rejects.toMatchObject({
+      code: 'RECEIPT_KEY_UNAVAILABLE',
+      retriable: true,
+    });
   });
 
   it('leaves an invalid confirmation’s error alone: a bug or bad data is not retried forever', async () => {
-    const signer = new ReceiptSigner(FileKeyCustody.fromDocument(createKeyCustodyDocument(['receipt-signing'], new Date(now.getTime() - dayMs))), settings);
-    const error: unknown = await signer.sign({ ...confirmation, reasonCode: 'COUNTER_REUSED' }, now).catch((caught: unknown) => caught);
+    const signer = new ReceiptSigner(
+      FileKeyCustody.fromDocument(
+        createKeyCustodyDocument(['receipt-signing'], new Date(now.getTime() - dayMs)),
+      ),
+      settings,
+    );
+    const error: unknown = await signer
+      .sign({ ...confirmation, reasonCode: 'COUNTER_REUSED' }, now)
+      .catch((caught: unknown) => caught);
     expect(error).not.toBeInstanceOf(ReceiptKeyUnavailableError);
     expect(classifyHandlerError(error)).toMatchObject({ kind: 'permanent' });
   });
 
   it('answers 503 RECEIPT_KEY_UNAVAILABLE for the key set when custody cannot be read', async () => {
-    const error: unknown = await new ReceiptSigner(missingDocument, settings).publishedKeys(now).catch((caught: unknown) => caught);
+    const error: unknown = await new ReceiptSigner(missingDocument, settings)
+      .publishedKeys(now)
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProblemException);
-    expect((error as ProblemException).problem).toMatchObject({ status: 503, code: 'RECEIPT_KEY_UNAVAILABLE' });
+    expect((error as ProblemException).problem).toMatchObject({
+      status: 503,
+      code: 'RECEIPT_KEY_UNAVAILABLE',
+    });
   });
 });

@@ -1,6 +1,17 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { type ProcessorConfirmation, prepareProcessorConfirmation, protocolPublicKey } from '@settle/contracts';
-import { type CustodyKey, isKeyCustodyError, KEY_CUSTODY, type KeyCustody, publishedKeys, selectSigningKey } from '@settle/key-custody';
+import {
+  type ProcessorConfirmation,
+  prepareProcessorConfirmation,
+  protocolPublicKey,
+} from '@settle/contracts';
+import {
+  type CustodyKey,
+  isKeyCustodyError,
+  KEY_CUSTODY,
+  type KeyCustody,
+  publishedKeys,
+  selectSigningKey,
+} from '@settle/key-custody';
 import { ProblemException, SERVICE_CONFIG } from '@settle/platform';
 import { type VerifierSettings } from '../config';
 
@@ -37,12 +48,19 @@ export class ReceiptSigner {
 
   /** The COSE_Sign1 bytes of `confirmation`, signed by the receipt key current at `now`. */
   async sign(confirmation: ProcessorConfirmation, now: Date): Promise<Uint8Array> {
-    const key = await this.fromCustody('no receipt key to sign with', async () => selectSigningKey(await this.custody.keys(receiptPurpose), now));
+    const key = await this.fromCustody('no receipt key to sign with', async () =>
+      selectSigningKey(await this.custody.keys(receiptPurpose), now),
+    );
     const keyId = protocolPublicKey(key.publicJwk).keyId;
-    if (Buffer.from(keyId).toString('base64url') !== key.kid) throw new Error('the COSE kid is the custody key id');
+    if (Buffer.from(keyId).toString('base64url') !== key.kid)
+      throw new Error('the COSE kid is the custody key id');
     // An invalid confirmation throws here, unwrapped: that is a bug or bad data, not custody.
     const prepared = prepareProcessorConfirmation(confirmation, { alg: key.alg, keyId });
-    return prepared.complete(await this.fromCustody('the receipt key did not sign', () => this.custody.sign(receiptPurpose, key.kid, prepared.toBeSigned)));
+    return prepared.complete(
+      await this.fromCustody('the receipt key did not sign', () =>
+        this.custody.sign(receiptPurpose, key.kid, prepared.toBeSigned),
+      ),
+    );
   }
 
   /** Runs a custody call; whatever fails inside custody (its errors, the file system's, a KMS's) is retriable. */
@@ -80,5 +98,9 @@ export class ReceiptSigner {
 
 /** A Node system error (ENOENT, EACCES, …): the custody document or device is not there. */
 function isSystemError(error: unknown): boolean {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && typeof (error as { syscall?: unknown }).syscall === 'string';
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    typeof (error as { syscall?: unknown }).syscall === 'string'
+  );
 }

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { formatTransactionId, prepareProcessorConfirmation } from '@settle/contracts';
-import { decideSettlementOutcome, type HeldTransaction, type SettlementOutcome, settlementContradictionCodes, transactionIdBytes } from './settlement-outcome.decider';
+import {
+  decideSettlementOutcome,
+  type HeldTransaction,
+  type SettlementOutcome,
+  settlementContradictionCodes,
+  transactionIdBytes,
+} from './settlement-outcome.decider';
 
 const idBytes = new Uint8Array(randomBytes(32));
 const transactionId = formatTransactionId(idBytes);
@@ -26,22 +32,45 @@ const settled: SettlementOutcome = {
   entryId: 'ent_1',
   settledAt: '2026-11-28T09:59:59.000Z',
 };
-const failed: SettlementOutcome = { kind: 'settlement-failed', transactionId, consumerAccountId: 'acc_1', merchantId: 'mer_1', reasonCode: 'UNKNOWN_ACCOUNT' };
+const failed: SettlementOutcome = {
+  kind: 'settlement-failed',
+  transactionId,
+  consumerAccountId: 'acc_1',
+  merchantId: 'mer_1',
+  reasonCode: 'UNKNOWN_ACCOUNT',
+};
 
 describe('decideSettlementOutcome', () => {
   it('settles a verified transaction: accepted, the terminal, amount and currency from the transaction, the time passed in', () => {
-    const decision = decideSettlementOutcome(settled, { ...verified, terminalId: 'ter_from_row' }, confirmedAtMs);
+    const decision = decideSettlementOutcome(
+      settled,
+      { ...verified, terminalId: 'ter_from_row' },
+      confirmedAtMs,
+    );
     expect(decision).toEqual({
       outcome: 'confirm',
       status: 'settled',
       reasonCode: null,
       settledAt: settled.settledAt,
       entryId: 'ent_1',
-      confirmation: { transactionId: idBytes, terminalId: 'ter_from_row', amount: 1250n, currency: 'EUR', outcome: 'accepted', reasonCode: null, confirmedAtMs },
+      confirmation: {
+        transactionId: idBytes,
+        terminalId: 'ter_from_row',
+        amount: 1250n,
+        currency: 'EUR',
+        outcome: 'accepted',
+        reasonCode: null,
+        confirmedAtMs,
+      },
     });
     // What it decided is a confirmation the protocol accepts.
     if (decision.outcome !== 'confirm') throw new Error('confirm');
-    expect(() => prepareProcessorConfirmation(decision.confirmation, { alg: 'ES256', keyId: new Uint8Array(32) })).not.toThrow();
+    expect(() =>
+      prepareProcessorConfirmation(decision.confirmation, {
+        alg: 'ES256',
+        keyId: new Uint8Array(32),
+      }),
+    ).not.toThrow();
   });
 
   it('fails a verified transaction: rejected with the ledger’s reason, no settlement facts', () => {
@@ -56,20 +85,77 @@ describe('decideSettlementOutcome', () => {
   });
 
   it('does nothing for the same outcome again (a redelivery or a replay from offset 0)', () => {
-    expect(decideSettlementOutcome(settled, { ...verified, status: 'settled', entryId: 'ent_1' }, confirmedAtMs)).toEqual({ outcome: 'already-final' });
-    expect(decideSettlementOutcome(failed, { ...verified, status: 'settlement-failed', reasonCode: 'UNKNOWN_ACCOUNT' }, confirmedAtMs)).toEqual({ outcome: 'already-final' });
+    expect(
+      decideSettlementOutcome(
+        settled,
+        { ...verified, status: 'settled', entryId: 'ent_1' },
+        confirmedAtMs,
+      ),
+    ).toEqual({ outcome: 'already-final' });
+    expect(
+      decideSettlementOutcome(
+        failed,
+        { ...verified, status: 'settlement-failed', reasonCode: 'UNKNOWN_ACCOUNT' },
+        confirmedAtMs,
+      ),
+    ).toEqual({ outcome: 'already-final' });
   });
 
   it.each([
-    ['settled, then failed', failed, { ...verified, status: 'settled' as const, entryId: 'ent_1' }, 'OUTCOME_CONFLICTS_WITH_FINAL_OUTCOME'],
-    ['failed, then settled', settled, { ...verified, status: 'settlement-failed' as const, reasonCode: 'UNKNOWN_ACCOUNT' }, 'OUTCOME_CONFLICTS_WITH_FINAL_OUTCOME'],
-    ['settled by another entry', { ...settled, entryId: 'ent_2' }, { ...verified, status: 'settled' as const, entryId: 'ent_1' }, 'OUTCOME_CONFLICTS_WITH_FINAL_OUTCOME'],
-    ['failed for another reason', { ...failed, reasonCode: 'CURRENCY_MISMATCH' }, { ...verified, status: 'settlement-failed' as const, reasonCode: 'UNKNOWN_ACCOUNT' }, 'OUTCOME_CONFLICTS_WITH_FINAL_OUTCOME'],
-    ['an outcome of a rejected transaction', settled, { ...verified, status: 'rejected' as const, reasonCode: 'COUNTER_REUSED' }, 'OUTCOME_FOR_REJECTED_TRANSACTION'],
-    ['another amount', { ...settled, amount: 1251n }, verified, 'OUTCOME_DOES_NOT_MATCH_TRANSACTION'],
-    ['another currency', { ...settled, currency: 'CHF' }, verified, 'OUTCOME_DOES_NOT_MATCH_TRANSACTION'],
-    ['another merchant', { ...failed, merchantId: 'mer_2' }, verified, 'OUTCOME_DOES_NOT_MATCH_TRANSACTION'],
-    ['another consumer account', { ...settled, consumerAccountId: 'acc_2' }, verified, 'OUTCOME_DOES_NOT_MATCH_TRANSACTION'],
+    [
+      'settled, then failed',
+      failed,
+      { ...verified, status: 'settled' as const, entryId: 'ent_1' },
+      'OUTCOME_CONFLICTS_WITH_FINAL_OUTCOME',
+    ],
+    [
+      'failed, then settled',
+      settled,
+      { ...verified, status: 'settlement-failed' as const, reasonCode: 'UNKNOWN_ACCOUNT' },
+      'OUTCOME_CONFLICTS_WITH_FINAL_OUTCOME',
+    ],
+    [
+      'settled by another entry',
+      { ...settled, entryId: 'ent_2' },
+      { ...verified, status: 'settled' as const, entryId: 'ent_1' },
+      'OUTCOME_CONFLICTS_WITH_FINAL_OUTCOME',
+    ],
+    [
+      'failed for another reason',
+      { ...failed, reasonCode: 'CURRENCY_MISMATCH' },
+      { ...verified, status: 'settlement-failed' as const, reasonCode: 'UNKNOWN_ACCOUNT' },
+      'OUTCOME_CONFLICTS_WITH_FINAL_OUTCOME',
+    ],
+    [
+      'an outcome of a rejected transaction',
+      settled,
+      { ...verified, status: 'rejected' as const, reasonCode: 'COUNTER_REUSED' },
+      'OUTCOME_FOR_REJECTED_TRANSACTION',
+    ],
+    [
+      'another amount',
+      { ...settled, amount: 1251n },
+      verified,
+      'OUTCOME_DOES_NOT_MATCH_TRANSACTION',
+    ],
+    [
+      'another currency',
+      { ...settled, currency: 'CHF' },
+      verified,
+      'OUTCOME_DOES_NOT_MATCH_TRANSACTION',
+    ],
+    [
+      'another merchant',
+      { ...failed, merchantId: 'mer_2' },
+      verified,
+      'OUTCOME_DOES_NOT_MATCH_TRANSACTION',
+    ],
+    [
+      'another consumer account',
+      { ...settled, consumerAccountId: 'acc_2' },
+      verified,
+      'OUTCOME_DOES_NOT_MATCH_TRANSACTION',
+    ],
   ] as const)('calls %s a contradiction', (_name, event, held, code) => {
     const decision = decideSettlementOutcome(event, held, confirmedAtMs);
     expect(decision).toMatchObject({ outcome: 'contradiction', code });
@@ -77,8 +163,16 @@ describe('decideSettlementOutcome', () => {
   });
 
   it('waits for a transaction not verified yet, and skips one it does not hold', () => {
-    expect(decideSettlementOutcome(settled, { ...verified, status: 'received', consumerAccountId: null }, confirmedAtMs)).toEqual({ outcome: 'not-yet-verified' });
-    expect(decideSettlementOutcome(settled, null, confirmedAtMs)).toEqual({ outcome: 'unknown-transaction' });
+    expect(
+      decideSettlementOutcome(
+        settled,
+        { ...verified, status: 'received', consumerAccountId: null },
+        confirmedAtMs,
+      ),
+    ).toEqual({ outcome: 'not-yet-verified' });
+    expect(decideSettlementOutcome(settled, null, confirmedAtMs)).toEqual({
+      outcome: 'unknown-transaction',
+    });
   });
 
   it('refuses a time that is not one (a programmer error)', () => {

@@ -16,7 +16,13 @@ export type SettlementOutcome =
       readonly entryId: string;
       readonly settledAt: string;
     }
-  | { readonly kind: 'settlement-failed'; readonly transactionId: string; readonly consumerAccountId: string; readonly merchantId: string; readonly reasonCode: string };
+  | {
+      readonly kind: 'settlement-failed';
+      readonly transactionId: string;
+      readonly consumerAccountId: string;
+      readonly merchantId: string;
+      readonly reasonCode: string;
+    };
 
 /** What the verifier holds of the transaction (verifier_transactions), or null when it holds nothing. */
 export interface HeldTransaction {
@@ -62,14 +68,21 @@ export type SettlementOutcomeDecision =
   | { readonly outcome: 'unknown-transaction' }
   /** Held but not verified yet: cannot happen in order, so wait a bounded while (not-yet-seen). */
   | { readonly outcome: 'not-yet-verified' }
-  | { readonly outcome: 'contradiction'; readonly code: SettlementContradictionCode; readonly message: string };
+  | {
+      readonly outcome: 'contradiction';
+      readonly code: SettlementContradictionCode;
+      readonly message: string;
+    };
 
 const transactionIdPattern = /^txn_[A-Za-z0-9_-]{43}$/;
 
 /** The 32 bytes behind a `txn_<base64url>` id (formatTransactionId's inverse). */
 export function transactionIdBytes(transactionId: string): Uint8Array {
-  const bytes = transactionIdPattern.test(transactionId) ? base64UrlDecode(transactionId.slice(4)) : undefined;
-  if (bytes?.length !== 32) throw new Error(`not a transaction id: ${JSON.stringify(transactionId)}`);
+  const bytes = transactionIdPattern.test(transactionId)
+    ? base64UrlDecode(transactionId.slice(4))
+    : undefined;
+  if (bytes?.length !== 32)
+    throw new Error(`not a transaction id: ${JSON.stringify(transactionId)}`);
   return bytes;
 }
 
@@ -78,27 +91,46 @@ export function transactionIdBytes(transactionId: string): Uint8Array {
  * (to `settled` or `settlement-failed`), and gets its confirmation: the terminal, amount and currency
  * from the transaction as uploaded, `confirmedAtMs` passed in. Pure.
  */
-export function decideSettlementOutcome(event: SettlementOutcome, held: HeldTransaction | null, confirmedAtMs: number): SettlementOutcomeDecision {
-  if (!Number.isSafeInteger(confirmedAtMs) || confirmedAtMs <= 0) throw new Error('confirmedAtMs is a positive integer time');
+export function decideSettlementOutcome(
+  event: SettlementOutcome,
+  held: HeldTransaction | null,
+  confirmedAtMs: number,
+): SettlementOutcomeDecision {
+  if (!Number.isSafeInteger(confirmedAtMs) || confirmedAtMs <= 0)
+    throw new Error('confirmedAtMs is a positive integer time');
   if (held === null) return { outcome: 'unknown-transaction' };
   switch (held.status) {
     case 'received':
       return { outcome: 'not-yet-verified' };
     case 'rejected':
-      return contradiction('OUTCOME_FOR_REJECTED_TRANSACTION', `${event.transactionId} was rejected (${held.reasonCode ?? ''}), yet the ledger says ${event.kind}`);
+      return contradiction(
+        'OUTCOME_FOR_REJECTED_TRANSACTION',
+        `${event.transactionId} was rejected (${held.reasonCode ?? ''}), yet the ledger says ${event.kind}`,
+      );
     case 'settled':
     case 'settlement-failed':
       return sameAsFinal(event, held)
         ? { outcome: 'already-final' }
-        : contradiction('OUTCOME_CONFLICTS_WITH_FINAL_OUTCOME', `${event.transactionId} is already ${held.status}; the ledger now says ${event.kind}`);
+        : contradiction(
+            'OUTCOME_CONFLICTS_WITH_FINAL_OUTCOME',
+            `${event.transactionId} is already ${held.status}; the ledger now says ${event.kind}`,
+          );
     case 'verified':
       return confirm(event, held, confirmedAtMs);
   }
 }
 
-function confirm(event: SettlementOutcome, held: HeldTransaction, confirmedAtMs: number): SettlementOutcomeDecision {
+function confirm(
+  event: SettlementOutcome,
+  held: HeldTransaction,
+  confirmedAtMs: number,
+): SettlementOutcomeDecision {
   const mismatch = mismatchOf(event, held);
-  if (mismatch !== null) return contradiction('OUTCOME_DOES_NOT_MATCH_TRANSACTION', `${event.transactionId}: the ledger's ${mismatch} differs from the verified transaction's`);
+  if (mismatch !== null)
+    return contradiction(
+      'OUTCOME_DOES_NOT_MATCH_TRANSACTION',
+      `${event.transactionId}: the ledger's ${mismatch} differs from the verified transaction's`,
+    );
   const settled = event.kind === 'settled';
   const decision = {
     outcome: 'confirm' as const,
@@ -117,15 +149,18 @@ function confirm(event: SettlementOutcome, held: HeldTransaction, confirmedAtMs:
     },
   };
   // Postconditions: accepted exactly when settled, and a rejection always says why.
-  if ((decision.confirmation.outcome === 'accepted') !== (decision.status === 'settled')) throw new Error('accepted iff settled');
-  if ((decision.reasonCode === null) !== settled) throw new Error('a reason exactly for a settlement failure');
+  if ((decision.confirmation.outcome === 'accepted') !== (decision.status === 'settled'))
+    throw new Error('accepted iff settled');
+  if ((decision.reasonCode === null) !== settled)
+    throw new Error('a reason exactly for a settlement failure');
   return decision;
 }
 
 /** Which fact of the ledger's event differs from the transaction the verifier published, if any. */
 function mismatchOf(event: SettlementOutcome, held: HeldTransaction): string | null {
   if (event.merchantId !== held.merchantId) return 'merchant';
-  if (held.consumerAccountId !== null && event.consumerAccountId !== held.consumerAccountId) return 'consumer account';
+  if (held.consumerAccountId !== null && event.consumerAccountId !== held.consumerAccountId)
+    return 'consumer account';
   if (event.kind === 'settled' && event.amount !== held.amount) return 'amount';
   if (event.kind === 'settled' && event.currency !== held.currency) return 'currency';
   return null;
@@ -134,9 +169,14 @@ function mismatchOf(event: SettlementOutcome, held: HeldTransaction): string | n
 /** A redelivery carries the same outcome: the same status and entry, or the same failure reason. */
 function sameAsFinal(event: SettlementOutcome, held: HeldTransaction): boolean {
   if (event.kind !== held.status) return false;
-  return event.kind === 'settled' ? event.entryId === held.entryId : event.reasonCode === held.reasonCode;
+  return event.kind === 'settled'
+    ? event.entryId === held.entryId
+    : event.reasonCode === held.reasonCode;
 }
 
-function contradiction(code: SettlementContradictionCode, message: string): SettlementOutcomeDecision {
+function contradiction(
+  code: SettlementContradictionCode,
+  message: string,
+): SettlementOutcomeDecision {
   return { outcome: 'contradiction', code, message };
 }

@@ -1,10 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type PaymentSettledV1, type PaymentSettlementFailedV1 } from '@settle/contracts';
-import { afterCommit, type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import {
+  afterCommit,
+  type ConsumedEvent,
+  EntityNotYetSeenError,
+  type EventConsumer,
+  PermanentEventError,
+  type SqlExecutor,
+} from '@settle/messaging';
 import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER } from '@settle/platform';
 import { settleInstruments } from '@settle/telemetry';
 import { ReceiptSigner } from './receipt-signer';
-import { decideSettlementOutcome, type HeldTransaction, type SettlementOutcome } from './settlement-outcome.decider';
+import {
+  decideSettlementOutcome,
+  type HeldTransaction,
+  type SettlementOutcome,
+} from './settlement-outcome.decider';
 
 interface TransactionRow extends Record<string, unknown> {
   transaction_id: string;
@@ -63,53 +74,103 @@ export class SettlementOutcomesConsumer implements EventConsumer {
     const finals = new Map<string, FinalState>();
     const uploadToSettledSeconds: number[] = [];
     for (const outcome of outcomes) {
-      const decision = decideSettlementOutcome(outcome, held.get(outcome.transactionId) ?? null, now.getTime());
+      const decision = decideSettlementOutcome(
+        outcome,
+        held.get(outcome.transactionId) ?? null,
+        now.getTime(),
+      );
       switch (decision.outcome) {
         case 'already-final':
           continue;
         case 'unknown-transaction':
           // Not "not yet seen": our row commits before payment.verified is published, so the ledger
           // cannot answer for a transaction we do not hold — unless it is another deployment's.
-          this.logger.warn({ transactionId: outcome.transactionId, type: outcome.kind }, 'settlement outcome for a transaction this verifier does not hold; skipped');
+          this.logger.warn(
+            { transactionId: outcome.transactionId, type: outcome.kind },
+            'settlement outcome for a transaction this verifier does not hold; skipped',
+          );
           continue;
         case 'not-yet-verified':
           throw new EntityNotYetSeenError('verified transaction', outcome.transactionId);
         case 'contradiction':
-          this.logger.error({ transactionId: outcome.transactionId, code: decision.code }, decision.message);
+          this.logger.error(
+            { transactionId: outcome.transactionId, code: decision.code },
+            decision.message,
+          );
           throw new PermanentEventError(decision.code, decision.message);
         case 'confirm': {
           const confirmation = await this.signer.sign(decision.confirmation, now);
           const { status, reasonCode, settledAt, entryId } = decision;
-          finals.set(outcome.transactionId, { transactionId: outcome.transactionId, status, reasonCode, settledAt, entryId, confirmation });
+          finals.set(outcome.transactionId, {
+            transactionId: outcome.transactionId,
+            status,
+            reasonCode,
+            settledAt,
+            entryId,
+            confirmation,
+          });
           const before = held.get(outcome.transactionId)!;
-          held.set(outcome.transactionId, { ...before, status: decision.status, reasonCode: decision.reasonCode, entryId: decision.entryId });
+          held.set(outcome.transactionId, {
+            ...before,
+            status: decision.status,
+            reasonCode: decision.reasonCode,
+            entryId: decision.entryId,
+          });
           // Settled (the ledger's time) − uploaded (ours): two clocks, so a skew never makes it negative.
-          if (settledAt !== null) uploadToSettledSeconds.push(Math.max(0, Date.parse(settledAt) - before.uploadedAtMs) / 1000);
+          if (settledAt !== null)
+            uploadToSettledSeconds.push(
+              Math.max(0, Date.parse(settledAt) - before.uploadedAtMs) / 1000,
+            );
         }
       }
     }
     await writeFinalStates(sql, [...finals.values()], now);
-    if (uploadToSettledSeconds.length > 0) afterCommit(sql, () => uploadToSettledSeconds.forEach((seconds) => this.uploadToSettled.record(seconds)));
+    if (uploadToSettledSeconds.length > 0)
+      afterCommit(sql, () =>
+        uploadToSettledSeconds.forEach((seconds) => this.uploadToSettled.record(seconds)),
+      );
   };
 }
 
 function outcomeOf(type: string, payload: unknown): SettlementOutcome {
   switch (type) {
     case 'payment.settled': {
-      const { transactionId, consumerAccountId, merchantId, amount, currency, entryId, settledAt } = payload as PaymentSettledV1;
-      return { kind: 'settled', transactionId, consumerAccountId, merchantId, amount: BigInt(amount), currency, entryId, settledAt };
+      const { transactionId, consumerAccountId, merchantId, amount, currency, entryId, settledAt } =
+        payload as PaymentSettledV1;
+      return {
+        kind: 'settled',
+        transactionId,
+        consumerAccountId,
+        merchantId,
+        amount: BigInt(amount),
+        currency,
+        entryId,
+        settledAt,
+      };
     }
     case 'payment.settlement-failed': {
       const failed = payload as PaymentSettlementFailedV1;
-      return { kind: 'settlement-failed', transactionId: failed.transactionId, consumerAccountId: failed.consumerAccountId, merchantId: failed.merchantId, reasonCode: failed.reasonCode };
+      return {
+        kind: 'settlement-failed',
+        transactionId: failed.transactionId,
+        consumerAccountId: failed.consumerAccountId,
+        merchantId: failed.merchantId,
+        reasonCode: failed.reasonCode,
+      };
     }
     default:
-      throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the verifier does not handle ${type} here`);
+      throw new PermanentEventError(
+        'UNEXPECTED_EVENT_TYPE',
+        `the verifier does not handle ${type} here`,
+      );
   }
 }
 
 /** The transactions of the chunk, locked until commit (the verification consumer writes them too). */
-async function lockTransactions(sql: SqlExecutor, transactionIds: readonly string[]): Promise<Map<string, HeldWithUpload>> {
+async function lockTransactions(
+  sql: SqlExecutor,
+  transactionIds: readonly string[],
+): Promise<Map<string, HeldWithUpload>> {
   const { rows } = await sql.query<TransactionRow>(
     `SELECT transaction_id, status, terminal_id, merchant_id, consumer_account_id, amount::text, currency, reason_code, entry_id, uploaded_at
        FROM verifier_transactions WHERE transaction_id = ANY($1::text[]) ORDER BY transaction_id FOR UPDATE`,
@@ -138,7 +199,11 @@ async function lockTransactions(sql: SqlExecutor, transactionIds: readonly strin
  * match). The trigger of migration 0006 gives each its confirmation_seq in commit order; the
  * nextval here only satisfies the column's contract.
  */
-async function writeFinalStates(sql: SqlExecutor, finals: readonly FinalState[], now: Date): Promise<void> {
+async function writeFinalStates(
+  sql: SqlExecutor,
+  finals: readonly FinalState[],
+  now: Date,
+): Promise<void> {
   if (finals.length === 0) return;
   const { rowCount } = await sql.query(
     `UPDATE verifier_transactions AS t
@@ -157,5 +222,8 @@ async function writeFinalStates(sql: SqlExecutor, finals: readonly FinalState[],
       now.toISOString(),
     ],
   );
-  if (rowCount !== finals.length) throw new Error(`settlement outcomes: ${rowCount ?? 0} of ${finals.length} locked verified transactions were updated`);
+  if (rowCount !== finals.length)
+    throw new Error(
+      `settlement outcomes: ${rowCount ?? 0} of ${finals.length} locked verified transactions were updated`,
+    );
 }

@@ -14,9 +14,15 @@ export const confirmationCursorMax = 9_223_372_036_854_775_807n;
  * Whose transactions a caller sees: a terminal those it uploaded (and of its merchant), a phone those
  * its device authorized. Nothing else is ever visible: another's id answers as unknown.
  */
-export type CallerScope = { readonly kind: 'terminal'; readonly terminalId: string; readonly merchantId: string } | { readonly kind: 'device'; readonly deviceId: string };
+export type CallerScope =
+  | { readonly kind: 'terminal'; readonly terminalId: string; readonly merchantId: string }
+  | { readonly kind: 'device'; readonly deviceId: string };
 
-export function scopeOf(principal: { readonly role: PrincipalRole; readonly subject: string; readonly owner: string }): CallerScope {
+export function scopeOf(principal: {
+  readonly role: PrincipalRole;
+  readonly subject: string;
+  readonly owner: string;
+}): CallerScope {
   switch (principal.role) {
     case 'pos-terminal':
       return { kind: 'terminal', terminalId: principal.subject, merchantId: principal.owner };
@@ -28,7 +34,10 @@ export function scopeOf(principal: { readonly role: PrincipalRole; readonly subj
 /** The WHERE clause of a scope, its parameters numbered from `first`. */
 function scopeCondition(scope: CallerScope, first: number): { sql: string; values: string[] } {
   return scope.kind === 'terminal'
-    ? { sql: `terminal_id = $${first} AND merchant_id = $${first + 1}`, values: [scope.terminalId, scope.merchantId] }
+    ? {
+        sql: `terminal_id = $${first} AND merchant_id = $${first + 1}`,
+        values: [scope.terminalId, scope.merchantId],
+      }
     : { sql: `consumer_device_id = $${first}`, values: [scope.deviceId] };
 }
 
@@ -65,7 +74,11 @@ interface StatusRow extends Record<string, unknown> {
 }
 
 /** One transaction of the caller's, or null (unknown, or another terminal's or device's). */
-export async function transactionStatus(sql: SqlExecutor, transactionId: string, scope: CallerScope): Promise<TransactionStatusView | null> {
+export async function transactionStatus(
+  sql: SqlExecutor,
+  transactionId: string,
+  scope: CallerScope,
+): Promise<TransactionStatusView | null> {
   const condition = scopeCondition(scope, 2);
   const { rows } = await sql.query<StatusRow>(
     `SELECT transaction_id, status, reason_code, uploaded_at, decided_at, settled_at, confirmation
@@ -103,8 +116,10 @@ export async function confirmationsPage(
   scope: CallerScope,
   page: { readonly after: bigint; readonly limit: number },
 ): Promise<{ confirmations: ConfirmationView[]; nextCursor: string }> {
-  if (page.after < 0n || page.after > confirmationCursorMax) throw new Error('the cursor is a non-negative bigint');
-  if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > confirmationsPageSizeMax) throw new Error(`a page has 1..${confirmationsPageSizeMax} entries`);
+  if (page.after < 0n || page.after > confirmationCursorMax)
+    throw new Error('the cursor is a non-negative bigint');
+  if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > confirmationsPageSizeMax)
+    throw new Error(`a page has 1..${confirmationsPageSizeMax} entries`);
   const condition = scopeCondition(scope, 3);
   const { rows } = await sql.query<ConfirmationRow>(
     // Ordered by the bigint column, not the text cursor (an output column of the same name would win
@@ -121,5 +136,8 @@ export async function confirmationsPage(
     reasonCode: row.reason_code,
     confirmation: row.confirmation.toString('base64url'),
   }));
-  return { confirmations, nextCursor: confirmations[confirmations.length - 1]?.cursor ?? page.after.toString() };
+  return {
+    confirmations,
+    nextCursor: confirmations[confirmations.length - 1]?.cursor ?? page.after.toString(),
+  };
 }

@@ -1,7 +1,22 @@
 import { Controller, Get, Header, HttpStatus, Inject, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { type SqlPool } from '@settle/messaging';
-import { type Clock, CLOCK, JsonSchemaValidationPipe, ProblemException, SQL_POOL } from '@settle/platform';
+import {
+  type Clock,
+  CLOCK,
+  JsonSchemaValidationPipe,
+  ProblemException,
+  SQL_POOL,
+} from '@settle/platform';
 import { Authenticated, AuthenticatedPrincipal, type Principal } from '@settle/resource-guard';
 import { ReceiptSigner } from './receipt-signer';
 import {
@@ -38,7 +53,8 @@ const confirmationsQuerySchema = {
   },
 } as const;
 
-const outOfRange = (field: string, message: string) => ProblemException.validation([{ field, code: 'OUT_OF_RANGE', message }]);
+const outOfRange = (field: string, message: string) =>
+  ProblemException.validation([{ field, code: 'OUT_OF_RANGE', message }]);
 
 /**
  * Terminals and phones ask after their transactions (docs/verifier.md, "Status and confirmations"):
@@ -57,10 +73,21 @@ export class TransactionsController {
 
   @Get('transactions/:transactionId')
   @Authenticated({ roles: ['pos-terminal', 'consumer-device'] })
-  @ApiOperation({ summary: 'One of the caller’s transactions: status (received, verified, rejected, settled, settlement-failed), reason, times, and the signed confirmation once final.' })
-  @ApiParam({ name: 'transactionId', description: '`txn_` + the base64url transaction id (47 characters).' })
-  @ApiOkResponse({ description: '{ transactionId, status, reasonCode, uploadedAt, decidedAt, settledAt, confirmation (base64url COSE_Sign1 or null) }' })
-  @ApiBadRequestResponse({ description: 'transactionId is not a transaction id (VALIDATION_FAILED).' })
+  @ApiOperation({
+    summary:
+      'One of the caller’s transactions: status (received, verified, rejected, settled, settlement-failed), reason, times, and the signed confirmation once final.',
+  })
+  @ApiParam({
+    name: 'transactionId',
+    description: '`txn_` + the base64url transaction id (47 characters).',
+  })
+  @ApiOkResponse({
+    description:
+      '{ transactionId, status, reasonCode, uploadedAt, decidedAt, settledAt, confirmation (base64url COSE_Sign1 or null) }',
+  })
+  @ApiBadRequestResponse({
+    description: 'transactionId is not a transaction id (VALIDATION_FAILED).',
+  })
   @ApiNotFoundResponse({ description: 'Unknown, or not the caller’s (TRANSACTION_NOT_FOUND).' })
   async transaction(
     @Param('transactionId') transactionId: string,
@@ -68,7 +95,13 @@ export class TransactionsController {
   ): Promise<TransactionStatusView> {
     // Checked here rather than by a schema pipe, whose problems would not name a path parameter.
     if (!transactionIdPattern.test(transactionId)) {
-      throw ProblemException.validation([{ field: 'transactionId', code: 'INVALID_FORMAT', message: 'must be txn_ followed by 43 base64url characters' }]);
+      throw ProblemException.validation([
+        {
+          field: 'transactionId',
+          code: 'INVALID_FORMAT',
+          message: 'must be txn_ followed by 43 base64url characters',
+        },
+      ]);
     }
     const found = await transactionStatus(this.pool, transactionId, scopeOf(principal));
     if (found === null) {
@@ -77,7 +110,13 @@ export class TransactionsController {
         code: 'TRANSACTION_NOT_FOUND',
         title: 'Transaction not found',
         detail: 'transactionId: no transaction of this caller has this id',
-        errors: [{ field: 'transactionId', code: 'TRANSACTION_NOT_FOUND', message: 'no transaction of this caller has this id' }],
+        errors: [
+          {
+            field: 'transactionId',
+            code: 'TRANSACTION_NOT_FOUND',
+            message: 'no transaction of this caller has this id',
+          },
+        ],
       });
     }
     return found;
@@ -85,29 +124,59 @@ export class TransactionsController {
 
   @Get('confirmations')
   @Authenticated({ roles: ['pos-terminal', 'consumer-device'] })
-  @ApiOperation({ summary: 'The caller’s signed confirmations after a cursor, oldest first; keep nextCursor and pass it as after next time.' })
-  @ApiQuery({ name: 'after', required: false, description: 'Cursor (decimal string) of the last confirmation seen; default 0.' })
-  @ApiQuery({ name: 'limit', required: false, description: `Page size, 1..${confirmationsPageSizeMax}; default ${confirmationsPageSizeDefault}.` })
-  @ApiOkResponse({ description: '{ confirmations: [{ cursor, transactionId, status, reasonCode, confirmation (base64url) }], nextCursor }' })
-  @ApiBadRequestResponse({ description: 'after or limit malformed or out of range, or another query parameter (VALIDATION_FAILED naming it).' })
+  @ApiOperation({
+    summary:
+      'The caller’s signed confirmations after a cursor, oldest first; keep nextCursor and pass it as after next time.',
+  })
+  @ApiQuery({
+    name: 'after',
+    required: false,
+    description: 'Cursor (decimal string) of the last confirmation seen; default 0.',
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: `Page size, 1..${confirmationsPageSizeMax}; default ${confirmationsPageSizeDefault}.`,
+  })
+  @ApiOkResponse({
+    description:
+      '{ confirmations: [{ cursor, transactionId, status, reasonCode, confirmation (base64url) }], nextCursor }',
+  })
+  @ApiBadRequestResponse({
+    description:
+      'after or limit malformed or out of range, or another query parameter (VALIDATION_FAILED naming it).',
+  })
   async confirmations(
-    @Query(new JsonSchemaValidationPipe<ConfirmationsQuery>(confirmationsQuerySchema)) query: ConfirmationsQuery,
+    @Query(new JsonSchemaValidationPipe<ConfirmationsQuery>(confirmationsQuerySchema))
+    query: ConfirmationsQuery,
     @AuthenticatedPrincipal() principal: Principal,
   ): Promise<{ confirmations: ConfirmationView[]; nextCursor: string }> {
     const after = BigInt(query.after ?? '0');
-    if (after > confirmationCursorMax) throw outOfRange('after', `must be at most ${confirmationCursorMax}`);
+    if (after > confirmationCursorMax)
+      throw outOfRange('after', `must be at most ${confirmationCursorMax}`);
     const limit = query.limit === undefined ? confirmationsPageSizeDefault : Number(query.limit);
-    if (limit > confirmationsPageSizeMax) throw outOfRange('limit', `must be at most ${confirmationsPageSizeMax}`);
+    if (limit > confirmationsPageSizeMax)
+      throw outOfRange('limit', `must be at most ${confirmationsPageSizeMax}`);
     return confirmationsPage(this.pool, scopeOf(principal), { after, limit });
   }
 
   @Get('receipt-keys')
   @Header('Cache-Control', `public, max-age=${receiptKeysCacheMaxAgeSeconds}`)
-  @ApiOperation({ summary: 'The receipt keys (JWK Set) that sign confirmations: the signing key, the next one ahead of its use, and retired ones for the overlap. Public.' })
-  @ApiOkResponse({ description: '{ keys: [{ kty, crv, x, y, kid (RFC 7638 thumbprint = the COSE kid), alg: ES256, use: sig }] }' })
-  @ApiServiceUnavailableResponse({ description: 'Key custody cannot be read (RECEIPT_KEY_UNAVAILABLE).' })
+  @ApiOperation({
+    summary:
+      'The receipt keys (JWK Set) that sign confirmations: the signing key, the next one ahead of its use, and retired ones for the overlap. Public.',
+  })
+  @ApiOkResponse({
+    description:
+      '{ keys: [{ kty, crv, x, y, kid (RFC 7638 thumbprint = the COSE kid), alg: ES256, use: sig }] }',
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'Key custody cannot be read (RECEIPT_KEY_UNAVAILABLE).',
+  })
   async receiptKeys() {
     const keys = await this.signer.publishedKeys(this.clock.now());
-    return { keys: keys.map((key) => ({ ...key.publicJwk, kid: key.kid, alg: key.alg, use: 'sig' })) };
+    return {
+      keys: keys.map((key) => ({ ...key.publicJwk, kid: key.kid, alg: key.alg, use: 'sig' })),
+    };
   }
 }

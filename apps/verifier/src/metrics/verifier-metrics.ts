@@ -1,7 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { type EventEnvelope, type PaymentRejectedV1, paymentRejectedV1, paymentVerifiedV1 } from '@settle/contracts';
+import {
+  type EventEnvelope,
+  type PaymentRejectedV1,
+  paymentRejectedV1,
+  paymentVerifiedV1,
+} from '@settle/contracts';
 import { type OutboxListener } from '@settle/messaging';
-import { annotateActiveSpan, MetricAttribute, MetricLabels, MetricTally, settleInstruments, SpanAttribute } from '@settle/telemetry';
+import {
+  annotateActiveSpan,
+  MetricAttribute,
+  MetricLabels,
+  MetricTally,
+  settleInstruments,
+  SpanAttribute,
+} from '@settle/telemetry';
 import { type UploadReceipt } from '../upload/upload-receipts';
 
 /** What an accepted transaction counts as when it was received before (the `code` of `settle.uploads`). */
@@ -19,11 +31,19 @@ export class UploadMetrics {
   record(batchId: string, receipts: readonly UploadReceipt[]): void {
     const tally = new MetricTally();
     for (const receipt of receipts) {
-      const code = receipt.status === 'refused' ? receipt.code : receipt.duplicate ? duplicateUploadCode : undefined;
+      const code =
+        receipt.status === 'refused'
+          ? receipt.code
+          : receipt.duplicate
+            ? duplicateUploadCode
+            : undefined;
       tally.count(this.labels.of(receipt.status, code));
     }
     tally.addTo(this.uploads);
-    annotateActiveSpan({ [SpanAttribute.settleUploadBatchId]: batchId, [SpanAttribute.settleUploadTransactionCount]: receipts.length });
+    annotateActiveSpan({
+      [SpanAttribute.settleUploadBatchId]: batchId,
+      [SpanAttribute.settleUploadTransactionCount]: receipts.length,
+    });
   }
 }
 
@@ -41,7 +61,8 @@ export class VerificationMetrics implements OutboxListener {
     const tally = new MetricTally();
     for (const envelope of envelopes) {
       if (envelope.type === paymentVerifiedV1.type) tally.count(this.labels.of('verified'));
-      else if (envelope.type === paymentRejectedV1.type) tally.count(this.labels.of('rejected', (envelope.payload as PaymentRejectedV1).reasonCode));
+      else if (envelope.type === paymentRejectedV1.type)
+        tally.count(this.labels.of('rejected', (envelope.payload as PaymentRejectedV1).reasonCode));
     }
     tally.addTo(this.verifications);
   }

@@ -57,21 +57,52 @@ export interface ReportProblem {
  * {@link endOfDayPeriodMsMax} long and has ended (up to the clock skew allowed); each currency once;
  * amounts within a bigint; zero count exactly with zero amount. Every problem, in field order.
  */
-export function reportProblems(report: EndOfDayReport, nowMs: number, clockSkewMs: number): ReportProblem[] {
+export function reportProblems(
+  report: EndOfDayReport,
+  nowMs: number,
+  clockSkewMs: number,
+): ReportProblem[] {
   const problems: ReportProblem[] = [];
   const startMs = Date.parse(report.periodStart);
   const endMs = Date.parse(report.periodEnd);
-  if (Number.isNaN(startMs) || Number.isNaN(endMs)) throw new Error('the schema admits only valid timestamps');
-  if (endMs <= startMs) problems.push({ field: 'periodEnd', code: 'OUT_OF_RANGE', message: 'must be after periodStart' });
-  else if (endMs - startMs > endOfDayPeriodMsMax) problems.push({ field: 'periodEnd', code: 'OUT_OF_RANGE', message: `must be at most ${endOfDayPeriodMsMax} ms after periodStart` });
+  if (Number.isNaN(startMs) || Number.isNaN(endMs))
+    throw new Error('the schema admits only valid timestamps');
+  if (endMs <= startMs)
+    problems.push({
+      field: 'periodEnd',
+      code: 'OUT_OF_RANGE',
+      message: 'must be after periodStart',
+    });
+  else if (endMs - startMs > endOfDayPeriodMsMax)
+    problems.push({
+      field: 'periodEnd',
+      code: 'OUT_OF_RANGE',
+      message: `must be at most ${endOfDayPeriodMsMax} ms after periodStart`,
+    });
   // A period that has not ended cannot be reconciled: its payments may still be taken.
-  if (endMs > nowMs + clockSkewMs) problems.push({ field: 'periodEnd', code: 'OUT_OF_RANGE', message: 'must not lie in the future' });
+  if (endMs > nowMs + clockSkewMs)
+    problems.push({
+      field: 'periodEnd',
+      code: 'OUT_OF_RANGE',
+      message: 'must not lie in the future',
+    });
   report.totals.forEach((total, index) => {
     const field = `totals[${index}]`;
-    if (report.totals.findIndex((other) => other.currency === total.currency) !== index) problems.push({ field: `${field}.currency`, code: 'INVALID', message: 'is listed twice' });
+    if (report.totals.findIndex((other) => other.currency === total.currency) !== index)
+      problems.push({ field: `${field}.currency`, code: 'INVALID', message: 'is listed twice' });
     const amount = BigInt(total.amount);
-    if (amount > amountMinorUnitsMax) problems.push({ field: `${field}.amount`, code: 'OUT_OF_RANGE', message: `must be at most ${amountMinorUnitsMax}` });
-    else if ((amount === 0n) !== (total.count === 0)) problems.push({ field: `${field}.amount`, code: 'INVALID', message: 'is zero exactly when count is zero' });
+    if (amount > amountMinorUnitsMax)
+      problems.push({
+        field: `${field}.amount`,
+        code: 'OUT_OF_RANGE',
+        message: `must be at most ${amountMinorUnitsMax}`,
+      });
+    else if ((amount === 0n) !== (total.count === 0))
+      problems.push({
+        field: `${field}.amount`,
+        code: 'INVALID',
+        message: 'is zero exactly when count is zero',
+      });
   });
   return problems;
 }
@@ -85,7 +116,11 @@ export function canonicalReportContent(report: EndOfDayReport): string {
   const totals = [...report.totals]
     .sort((left, right) => left.currency.localeCompare(right.currency))
     .map((total) => [total.currency, total.count, BigInt(total.amount).toString()]);
-  return JSON.stringify([new Date(report.periodStart).toISOString(), new Date(report.periodEnd).toISOString(), totals]);
+  return JSON.stringify([
+    new Date(report.periodStart).toISOString(),
+    new Date(report.periodEnd).toISOString(),
+    totals,
+  ]);
 }
 
 /**
@@ -97,7 +132,12 @@ export function compareTotals(
   reported: readonly ReportedTotal[],
   received: readonly ReceivedTotal[],
 ): { readonly status: 'matched' | 'mismatched'; readonly differences: TotalDifference[] } {
-  const currencies = [...new Set([...reported.map((total) => total.currency), ...received.map((total) => total.currency)])].sort();
+  const currencies = [
+    ...new Set([
+      ...reported.map((total) => total.currency),
+      ...received.map((total) => total.currency),
+    ]),
+  ].sort();
   const differences = currencies.flatMap((currency): TotalDifference[] => {
     const ours = reported.find((total) => total.currency === currency);
     const theirs = received.find((total) => total.currency === currency);
@@ -120,6 +160,11 @@ export function compareTotals(
   });
   const status = differences.length === 0 ? 'matched' : 'mismatched';
   // Postcondition: every difference is a real one.
-  if (differences.some((difference) => difference.countDifference === 0 && difference.amountDifference === '0')) throw new Error('a difference differs');
+  if (
+    differences.some(
+      (difference) => difference.countDifference === 0 && difference.amountDifference === '0',
+    )
+  )
+    throw new Error('a difference differs');
   return { status, differences };
 }

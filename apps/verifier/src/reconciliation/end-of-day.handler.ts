@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { inTransaction, type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
+import {
+  type Clock,
+  CLOCK,
+  type Logger,
+  PLATFORM_LOGGER,
+  SERVICE_CONFIG,
+  SQL_POOL,
+} from '@settle/platform';
 import { type VerifierSettings } from '../config';
 import {
   canonicalReportContent,
@@ -57,7 +64,11 @@ export class EndOfDayHandler {
 
   async submit(terminal: ReportingTerminal, report: EndOfDayReport): Promise<SubmitReportResult> {
     const now = this.clock.now();
-    const problems = reportProblems(report, now.getTime(), this.config.SETTLE_VERIFIER_CLOCK_SKEW_MS);
+    const problems = reportProblems(
+      report,
+      now.getTime(),
+      this.config.SETTLE_VERIFIER_CLOCK_SKEW_MS,
+    );
     if (problems.length > 0) return { outcome: 'invalid', problems };
     const digest = createHash('sha256').update(canonicalReportContent(report)).digest();
     const result = await inTransaction(this.pool, async (sql) => {
@@ -65,14 +76,37 @@ export class EndOfDayHandler {
       if (existing !== null) return answerFor(existing, digest, 'duplicate');
       const received = await receivedTotals(sql, terminal, report);
       const { status, differences } = compareTotals(report.totals, received);
-      const inserted = await insertReport(sql, { terminal, report, digest, received, status, differences, reportedAt: now });
+      const inserted = await insertReport(sql, {
+        terminal,
+        report,
+        digest,
+        received,
+        status,
+        differences,
+        reportedAt: now,
+      });
       // A concurrent identical POST may have inserted first: then it is a repeat like any other.
-      if (!inserted) return answerFor((await loadReport(sql, terminal.terminalId, report.reportId))!, digest, 'duplicate');
-      return { outcome: 'created' as const, answer: { reportId: report.reportId, status, differences } };
+      if (!inserted)
+        return answerFor(
+          (await loadReport(sql, terminal.terminalId, report.reportId))!,
+          digest,
+          'duplicate',
+        );
+      return {
+        outcome: 'created' as const,
+        answer: { reportId: report.reportId, status, differences },
+      };
     });
     if (result.outcome === 'created' && result.answer.status === 'mismatched') {
       this.logger.warn(
-        { terminalId: terminal.terminalId, merchantId: terminal.merchantId, reportId: report.reportId, periodStart: report.periodStart, periodEnd: report.periodEnd, differences: result.answer.differences },
+        {
+          terminalId: terminal.terminalId,
+          merchantId: terminal.merchantId,
+          reportId: report.reportId,
+          periodStart: report.periodStart,
+          periodEnd: report.periodEnd,
+          differences: result.answer.differences,
+        },
         'end-of-day report does not match what the terminal uploaded',
       );
     }
@@ -82,10 +116,17 @@ export class EndOfDayHandler {
 
 function answerFor(row: StoredRow, digest: Buffer, outcome: 'duplicate'): SubmitReportResult {
   if (!row.content_digest.equals(digest)) return { outcome: 'conflict' };
-  return { outcome, answer: { reportId: row.report_id, status: row.status, differences: row.differences } };
+  return {
+    outcome,
+    answer: { reportId: row.report_id, status: row.status, differences: row.differences },
+  };
 }
 
-async function loadReport(sql: SqlExecutor, terminalId: string, reportId: string): Promise<StoredRow | null> {
+async function loadReport(
+  sql: SqlExecutor,
+  terminalId: string,
+  reportId: string,
+): Promise<StoredRow | null> {
   const { rows } = await sql.query<StoredRow>(
     'SELECT report_id, status, differences, content_digest FROM verifier_reconciliation_reports WHERE terminal_id = $1 AND report_id = $2',
     [terminalId, reportId],
@@ -94,8 +135,18 @@ async function loadReport(sql: SqlExecutor, terminalId: string, reportId: string
 }
 
 /** What the terminal uploaded with approved_at in [periodStart, periodEnd), per currency. */
-async function receivedTotals(sql: SqlExecutor, terminal: ReportingTerminal, report: EndOfDayReport): Promise<ReceivedTotal[]> {
-  const { rows } = await sql.query<{ currency: string; count: string; amount: string; rejected_count: string; rejected_amount: string }>(
+async function receivedTotals(
+  sql: SqlExecutor,
+  terminal: ReportingTerminal,
+  report: EndOfDayReport,
+): Promise<ReceivedTotal[]> {
+  const { rows } = await sql.query<{
+    currency: string;
+    count: string;
+    amount: string;
+    rejected_count: string;
+    rejected_amount: string;
+  }>(
     `SELECT currency, count(*)::text AS count, sum(amount)::text AS amount,
             count(*) FILTER (WHERE status = 'rejected')::text AS rejected_count,
             coalesce(sum(amount) FILTER (WHERE status = 'rejected'), 0)::text AS rejected_amount
@@ -125,8 +176,14 @@ async function insertReport(
     reportedAt: Date;
   },
 ): Promise<boolean> {
-  const reported: ReportedTotal[] = [...row.report.totals].sort((left, right) => left.currency.localeCompare(right.currency));
-  const received = row.received.map((total) => ({ ...total, amount: total.amount.toString(), rejectedAmount: total.rejectedAmount.toString() }));
+  const reported: ReportedTotal[] = [...row.report.totals].sort((left, right) =>
+    left.currency.localeCompare(right.currency),
+  );
+  const received = row.received.map((total) => ({
+    ...total,
+    amount: total.amount.toString(),
+    rejectedAmount: total.rejectedAmount.toString(),
+  }));
   const { rowCount } = await sql.query(
     `INSERT INTO verifier_reconciliation_reports (terminal_id, report_id, merchant_id, period_start, period_end, content_digest,
        reported_totals, received_totals, differences, status, reported_at)

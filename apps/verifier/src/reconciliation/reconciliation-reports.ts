@@ -31,14 +31,22 @@ export interface ReportsCursor {
 
 /** Opaque keyset cursor (base64url of JSON). */
 export function encodeReportsCursor(cursor: ReportsCursor): string {
-  return Buffer.from(JSON.stringify([cursor.reportedAt, cursor.terminalId, cursor.reportId]), 'utf8').toString('base64url');
+  return Buffer.from(
+    JSON.stringify([cursor.reportedAt, cursor.terminalId, cursor.reportId]),
+    'utf8',
+  ).toString('base64url');
 }
 
 /** The cursor behind `text`, or null when it is not one this API returned. */
 export function decodeReportsCursor(text: string): ReportsCursor | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || value.length !== 3 || !value.every((part) => typeof part === 'string')) return null;
+    if (
+      !Array.isArray(value) ||
+      value.length !== 3 ||
+      !value.every((part) => typeof part === 'string')
+    )
+      return null;
     const [reportedAt, terminalId, reportId] = value as [string, string, string];
     return Number.isNaN(Date.parse(reportedAt)) ? null : { reportedAt, terminalId, reportId };
   } catch {
@@ -62,10 +70,19 @@ interface ReportRow extends Record<string, unknown> {
 /** A page of reports, newest first, filtered by status, terminal and merchant where given. */
 export async function reconciliationReportsPage(
   sql: SqlExecutor,
-  filter: { readonly status: 'matched' | 'mismatched' | null; readonly terminalId: string | null; readonly merchantId: string | null },
+  filter: {
+    readonly status: 'matched' | 'mismatched' | null;
+    readonly terminalId: string | null;
+    readonly merchantId: string | null;
+  },
   page: { readonly after: ReportsCursor | null; readonly limit: number },
 ): Promise<{ reports: ReconciliationReportView[]; nextCursor: string | null }> {
-  if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > reconciliationReportsPageSizeMax) throw new Error(`a page has 1..${reconciliationReportsPageSizeMax} reports`);
+  if (
+    !Number.isInteger(page.limit) ||
+    page.limit < 1 ||
+    page.limit > reconciliationReportsPageSizeMax
+  )
+    throw new Error(`a page has 1..${reconciliationReportsPageSizeMax} reports`);
   // Reports are stored with millisecond times (the clock's), so an ISO cursor compares exactly.
   const after = page.after ?? { reportedAt: 'infinity', terminalId: '', reportId: '' };
   const { rows } = await sql.query<ReportRow>(
@@ -74,11 +91,22 @@ export async function reconciliationReportsPage(
       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR terminal_id = $2) AND ($3::text IS NULL OR merchant_id = $3)
         AND (reported_at, terminal_id, report_id) < ($4::timestamptz, $5::text, $6::text)
       ORDER BY reported_at DESC, terminal_id DESC, report_id DESC LIMIT $7`,
-    [filter.status, filter.terminalId, filter.merchantId, after.reportedAt, after.terminalId, after.reportId, page.limit + 1],
+    [
+      filter.status,
+      filter.terminalId,
+      filter.merchantId,
+      after.reportedAt,
+      after.terminalId,
+      after.reportId,
+      page.limit + 1,
+    ],
   );
   const reports = rows.slice(0, page.limit).map(viewOf);
   const last = reports[reports.length - 1];
-  return { reports, nextCursor: rows.length > page.limit && last ? encodeReportsCursor(last) : null };
+  return {
+    reports,
+    nextCursor: rows.length > page.limit && last ? encodeReportsCursor(last) : null,
+  };
 }
 
 function viewOf(row: ReportRow): ReconciliationReportView {

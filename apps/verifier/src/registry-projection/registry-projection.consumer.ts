@@ -12,7 +12,12 @@ import {
   terminalRegisteredV1,
   type TerminalRegisteredV1,
 } from '@settle/contracts';
-import { type ConsumedEvent, type EventConsumer, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import {
+  type ConsumedEvent,
+  type EventConsumer,
+  PermanentEventError,
+  type SqlExecutor,
+} from '@settle/messaging';
 import {
   type KeyEvent,
   saveCapabilityChanges,
@@ -66,7 +71,14 @@ interface ProjectionBatch {
 
 /** The batch's payloads by event type, each list in consumption order (per entity: partition order). */
 function sortByType(events: readonly ConsumedEvent[]): ProjectionBatch {
-  const batch: ProjectionBatch = { keys: [], devices: [], terminals: [], merchants: [], checkIns: [], capabilityChanges: [] };
+  const batch: ProjectionBatch = {
+    keys: [],
+    devices: [],
+    terminals: [],
+    merchants: [],
+    checkIns: [],
+    capabilityChanges: [],
+  };
   for (const { envelope } of events) {
     const payload: unknown = envelope.payload;
     switch (envelope.type) {
@@ -89,7 +101,10 @@ function sortByType(events: readonly ConsumedEvent[]): ProjectionBatch {
         batch.capabilityChanges.push(payload as DeviceOfflineCapabilityChangedV1);
         break;
       default:
-        throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `the verifier's registry projection does not handle ${envelope.type}`);
+        throw new PermanentEventError(
+          'UNEXPECTED_EVENT_TYPE',
+          `the verifier's registry projection does not handle ${envelope.type}`,
+        );
     }
   }
   return batch;

@@ -2,7 +2,14 @@
 // their topics, the rows of migrations/0003 out, read back through registry-facts. Redeliveries and
 // older key events change nothing, check-ins accumulate past what one event carries, and replaying
 // every event of this file into a fresh verifier gives exactly the same rows.
-import { deviceCheckedInV1, type DeviceCheckedInV1, type EventEnvelope, type KeyLifecycleChangedV1, keyLifecycleChangedV1, terminalRegisteredV1 } from '@settle/contracts';
+import {
+  deviceCheckedInV1,
+  type DeviceCheckedInV1,
+  type EventEnvelope,
+  type KeyLifecycleChangedV1,
+  keyLifecycleChangedV1,
+  terminalRegisteredV1,
+} from '@settle/contracts';
 import { type SqlExecutor } from '@settle/messaging';
 import { SQL_POOL } from '@settle/platform';
 import {
@@ -17,8 +24,21 @@ import {
   uniqueId,
   untilProjected,
 } from '../testing/payment-world';
-import { envelopeOf, redelivered, startVerifier, type VerifierTestKit, waitFor } from '../testing/verifier-test-kit';
-import { capabilityChangesOf, checkInsOf, deviceById, keyById, merchantById, terminalById } from './registry-facts';
+import {
+  envelopeOf,
+  redelivered,
+  startVerifier,
+  type VerifierTestKit,
+  waitFor,
+} from '../testing/verifier-test-kit';
+import {
+  capabilityChangesOf,
+  checkInsOf,
+  deviceById,
+  keyById,
+  merchantById,
+  terminalById,
+} from './registry-facts';
 
 const group = 'verifier.registry-projection';
 const hourMs = 3_600_000;
@@ -32,7 +52,10 @@ function sqlOf(kit: VerifierTestKit): SqlExecutor {
 async function untilApplied(kit: VerifierTestKit, eventIds: readonly string[]): Promise<void> {
   await waitFor(
     async () => {
-      const [row] = await kit.query<{ n: number }>('SELECT count(*)::int AS n FROM messaging_inbox WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])', [group, eventIds]);
+      const [row] = await kit.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM messaging_inbox WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])',
+        [group, eventIds],
+      );
       return row!.n === new Set(eventIds).size;
     },
     30_000,
@@ -48,7 +71,8 @@ async function projection(kit: VerifierTestKit): Promise<Record<string, unknown[
     terminals: 'SELECT * FROM verifier_terminals ORDER BY terminal_id',
     merchants: 'SELECT * FROM verifier_merchants ORDER BY merchant_id',
     checkIns: 'SELECT * FROM verifier_device_check_ins ORDER BY device_id, checked_in_at',
-    capabilityChanges: 'SELECT * FROM verifier_device_capability_changes ORDER BY device_id, changed_at',
+    capabilityChanges:
+      'SELECT * FROM verifier_device_capability_changes ORDER BY device_id, changed_at',
   };
   const result: Record<string, unknown[]> = {};
   for (const [name, text] of Object.entries(tables)) result[name] = await kit.query(text);
@@ -56,8 +80,18 @@ async function projection(kit: VerifierTestKit): Promise<Record<string, unknown[
 }
 
 function checkInsEvent(device: TestDevice, times: readonly Date[], caps = testCaps): EventEnvelope {
-  const history = times.map((at) => ({ checkedInAt: at.toISOString(), validUntil: new Date(at.getTime() + dayMs).toISOString(), paymentKeyId: device.paymentKey.keyId, offlineCaps: caps }));
-  return envelopeOf(deviceCheckedInV1, { deviceId: device.deviceId, accountId: device.accountId, lastCheckInAt: history[history.length - 1]!.checkedInAt, history });
+  const history = times.map((at) => ({
+    checkedInAt: at.toISOString(),
+    validUntil: new Date(at.getTime() + dayMs).toISOString(),
+    paymentKeyId: device.paymentKey.keyId,
+    offlineCaps: caps,
+  }));
+  return envelopeOf(deviceCheckedInV1, {
+    deviceId: device.deviceId,
+    accountId: device.accountId,
+    lastCheckInAt: history[history.length - 1]!.checkedInAt,
+    history,
+  });
 }
 
 describe('registry projection', () => {
@@ -90,24 +124,66 @@ describe('registry projection', () => {
     const suspendedAt = new Date(Date.now() - hourMs);
     await changeOfflineCapability(kit, device, 'suspended', suspendedAt, checkedInAt);
     await untilProjected(kit, [terminal, device]);
-    await untilApplied(kit, recorded.map((envelope) => envelope.eventId));
+    await untilApplied(
+      kit,
+      recorded.map((envelope) => envelope.eventId),
+    );
     const sql = sqlOf(kit);
 
-    expect(await merchantById(sql, merchant.merchantId)).toEqual({ merchantId: merchant.merchantId, categoryCode: '5812', settlementCurrency: 'EUR', onboardedAt: expect.any(Date) });
-    expect(await terminalById(sql, terminal.terminalId)).toEqual({ terminalId: terminal.terminalId, merchantId: merchant.merchantId, registeredAt: expect.any(Date) });
-    expect(await deviceById(sql, device.deviceId)).toEqual({ deviceId: device.deviceId, accountId: device.accountId, platform: 'android', enrolledAt: expect.any(Date) });
+    expect(await merchantById(sql, merchant.merchantId)).toEqual({
+      merchantId: merchant.merchantId,
+      categoryCode: '5812',
+      settlementCurrency: 'EUR',
+      onboardedAt: expect.any(Date),
+    });
+    expect(await terminalById(sql, terminal.terminalId)).toEqual({
+      terminalId: terminal.terminalId,
+      merchantId: merchant.merchantId,
+      registeredAt: expect.any(Date),
+    });
+    expect(await deviceById(sql, device.deviceId)).toEqual({
+      deviceId: device.deviceId,
+      accountId: device.accountId,
+      platform: 'android',
+      enrolledAt: expect.any(Date),
+    });
     const paymentKey = await keyById(sql, device.paymentKey.keyId);
-    expect(paymentKey).toMatchObject({ ownerKind: 'device', ownerId: device.deviceId, purpose: 'payment', algorithm: 'EdDSA', publicJwk: device.paymentKey.publicJwk, state: 'active' });
+    expect(paymentKey).toMatchObject({
+      ownerKind: 'device',
+      ownerId: device.deviceId,
+      purpose: 'payment',
+      algorithm: 'EdDSA',
+      publicJwk: device.paymentKey.publicJwk,
+      state: 'active',
+    });
     expect(paymentKey!.history.map((period) => [period.state, period.validTo === null])).toEqual([
       ['pending', false],
       ['active', true],
     ]);
-    expect(await keyById(sql, terminal.approvalKey.keyId)).toMatchObject({ ownerKind: 'terminal', ownerId: terminal.terminalId, purpose: 'payment', algorithm: 'ES256' });
+    expect(await keyById(sql, terminal.approvalKey.keyId)).toMatchObject({
+      ownerKind: 'terminal',
+      ownerId: terminal.terminalId,
+      purpose: 'payment',
+      algorithm: 'ES256',
+    });
     expect(await keyById(sql, terminal.bindingKey.keyId)).toMatchObject({ purpose: 'binding' });
     expect(await checkInsOf(sql, device.deviceId)).toEqual([
-      { deviceId: device.deviceId, checkedInAt, validUntil: new Date(checkedInAt.getTime() + dayMs), paymentKeyId: device.paymentKey.keyId, offlineCaps: testCaps },
+      {
+        deviceId: device.deviceId,
+        checkedInAt,
+        validUntil: new Date(checkedInAt.getTime() + dayMs),
+        paymentKeyId: device.paymentKey.keyId,
+        offlineCaps: testCaps,
+      },
     ]);
-    expect(await capabilityChangesOf(sql, device.deviceId)).toEqual([{ deviceId: device.deviceId, changedAt: suspendedAt, capability: 'suspended', reason: 'account-overdrawn' }]);
+    expect(await capabilityChangesOf(sql, device.deviceId)).toEqual([
+      {
+        deviceId: device.deviceId,
+        changedAt: suspendedAt,
+        capability: 'suspended',
+        reason: 'account-overdrawn',
+      },
+    ]);
     // Unknown entities are absent, not errors: the callers turn them into EntityNotYetSeenError.
     expect(await keyById(sql, createSigningKey().keyId)).toBeUndefined();
     expect(await deviceById(sql, uniqueId('dev'))).toBeUndefined();
@@ -141,23 +217,43 @@ describe('registry projection', () => {
     const again = [redelivered(revokedEvent), redelivered(activeEvent)];
     await kit.publish(revokedEvent);
     for (const envelope of again) await kit.publish(envelope);
-    await untilApplied(kit, again.map((envelope) => envelope.eventId));
+    await untilApplied(
+      kit,
+      again.map((envelope) => envelope.eventId),
+    );
     const [after] = await kit.query('SELECT * FROM verifier_keys WHERE key_id = $1', [key.keyId]);
     expect(after).toEqual(before);
-    expect((await keyById(sqlOf(kit), key.keyId))!.history.at(-1)).toEqual({ state: 'revoked', reason: 'compromised', validFrom: revoked.history[2]!.validFrom, validTo: null });
+    expect((await keyById(sqlOf(kit), key.keyId))!.history.at(-1)).toEqual({
+      state: 'revoked',
+      reason: 'compromised',
+      validFrom: revoked.history[2]!.validFrom,
+      validTo: null,
+    });
   });
 
   it('keeps an entity’s first announcement when one with the same creation time follows', async () => {
     const merchant = await onboardMerchant(kit);
     const terminalId = uniqueId('ter');
     const registeredAt = new Date(Date.now() - dayMs);
-    const registration = envelopeOf(terminalRegisteredV1, { terminalId, merchantId: merchant.merchantId, registeredAt: registeredAt.toISOString() });
+    const registration = envelopeOf(terminalRegisteredV1, {
+      terminalId,
+      merchantId: merchant.merchantId,
+      registeredAt: registeredAt.toISOString(),
+    });
     // The same creation time naming another merchant: a registry bug or a tampered replay; the first stays.
-    const conflicting = envelopeOf(terminalRegisteredV1, { terminalId, merchantId: uniqueId('mer'), registeredAt: registeredAt.toISOString() });
+    const conflicting = envelopeOf(terminalRegisteredV1, {
+      terminalId,
+      merchantId: uniqueId('mer'),
+      registeredAt: registeredAt.toISOString(),
+    });
     await kit.publish(registration);
     await kit.publish(conflicting);
     await untilApplied(kit, [registration.eventId, conflicting.eventId]);
-    expect(await terminalById(sqlOf(kit), terminalId)).toEqual({ terminalId, merchantId: merchant.merchantId, registeredAt });
+    expect(await terminalById(sqlOf(kit), terminalId)).toEqual({
+      terminalId,
+      merchantId: merchant.merchantId,
+      registeredAt,
+    });
   });
 
   it('accumulates check-ins past the 32 one event carries, and never rewrites one already stored', async () => {
@@ -176,21 +272,45 @@ describe('registry projection', () => {
     const checkIns = await checkInsOf(sqlOf(kit), device.deviceId);
     expect((second.payload as DeviceCheckedInV1).history).toHaveLength(32);
     expect(checkIns.map((checkIn) => checkIn.checkedInAt)).toEqual([enrolledCheckIn, ...times]);
-    expect(checkIns.slice(1, 33).map((checkIn) => checkIn.offlineCaps)).toEqual(Array.from({ length: 32 }, () => testCaps));
-    expect(checkIns.slice(33).map((checkIn) => checkIn.offlineCaps)).toEqual(Array.from({ length: 8 }, () => otherCaps));
+    expect(checkIns.slice(1, 33).map((checkIn) => checkIn.offlineCaps)).toEqual(
+      Array.from({ length: 32 }, () => testCaps),
+    );
+    expect(checkIns.slice(33).map((checkIn) => checkIn.offlineCaps)).toEqual(
+      Array.from({ length: 8 }, () => otherCaps),
+    );
 
     // Capability changes only accumulate too: a redelivered suspension under a new id adds nothing.
     const changedAt = new Date(base - hourMs);
     await changeOfflineCapability(kit, device, 'suspended', changedAt, times[39]!);
     const suspension = recorded.at(-1)!;
-    await changeOfflineCapability(kit, device, 'enabled', new Date(changedAt.getTime() + 60_000), times[39]!);
+    await changeOfflineCapability(
+      kit,
+      device,
+      'enabled',
+      new Date(changedAt.getTime() + 60_000),
+      times[39]!,
+    );
     const reenabling = recorded.at(-1)!;
     const redeliveredSuspension = redelivered(suspension);
     await kit.publish(redeliveredSuspension);
-    await untilApplied(kit, [suspension.eventId, reenabling.eventId, redeliveredSuspension.eventId]);
+    await untilApplied(kit, [
+      suspension.eventId,
+      reenabling.eventId,
+      redeliveredSuspension.eventId,
+    ]);
     expect(await capabilityChangesOf(sqlOf(kit), device.deviceId)).toEqual([
-      { deviceId: device.deviceId, changedAt, capability: 'suspended', reason: 'account-overdrawn' },
-      { deviceId: device.deviceId, changedAt: new Date(changedAt.getTime() + 60_000), capability: 'enabled', reason: 'account-back-in-funds' },
+      {
+        deviceId: device.deviceId,
+        changedAt,
+        capability: 'suspended',
+        reason: 'account-overdrawn',
+      },
+      {
+        deviceId: device.deviceId,
+        changedAt: new Date(changedAt.getTime() + 60_000),
+        capability: 'enabled',
+        reason: 'account-back-in-funds',
+      },
     ]);
   });
 
@@ -204,7 +324,10 @@ describe('registry projection', () => {
     const fresh = await startVerifier();
     try {
       for (const envelope of recorded) await fresh.publish(envelope);
-      await untilApplied(fresh, recorded.map((envelope) => envelope.eventId));
+      await untilApplied(
+        fresh,
+        recorded.map((envelope) => envelope.eventId),
+      );
       expect(await projection(fresh)).toEqual(original);
       expect(fresh.deadLetters).toEqual([]);
     } finally {

@@ -1,7 +1,10 @@
 import { latestPerId } from './registry-projection.store';
 
 describe('latestPerId (one row per statement, as if applied one by one)', () => {
-  const longer = (candidate: { id: string; length: number }, current: { id: string; length: number }) => candidate.length > current.length;
+  const longer = (
+    candidate: { id: string; length: number },
+    current: { id: string; length: number },
+  ) => candidate.length > current.length;
 
   it('keeps the newer event per id, whatever the order', () => {
     const events = [
@@ -10,7 +13,10 @@ describe('latestPerId (one row per statement, as if applied one by one)', () => 
       { id: 'a', length: 3, tag: 'a3' },
       { id: 'a', length: 1, tag: 'a1' },
     ];
-    expect(latestPerId(events, (event) => event.id, longer).map((event) => event.tag)).toEqual(['a3', 'b1']);
+    expect(latestPerId(events, (event) => event.id, longer).map((event) => event.tag)).toEqual([
+      'a3',
+      'b1',
+    ]);
   });
 
   it('keeps the earlier of two equal ones (a later equal event changes nothing)', () => {
@@ -18,6 +24,8 @@ describe('latestPerId (one row per statement, as if applied one by one)', () => 
       { id: 'a', length: 2, tag: 'first' },
       { id: 'a', length: 2, tag: 'second' },
     ];
-    expect(latestPerId(events, (event) => event.id, longer).map((event) => event.tag)).toEqual(['first']);
+    expect(latestPerId(events, (event) => event.id, longer).map((event) => event.tag)).toEqual([
+      'first',
+    ]);
   });
 });

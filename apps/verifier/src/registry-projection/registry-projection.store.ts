@@ -21,7 +21,11 @@ export interface KeyEvent {
  * Keeps, per id, the event that would win if they were applied one by one: the one `newer` prefers,
  * the earlier on a tie (a later equal one changes nothing). One statement must not touch a row twice.
  */
-export function latestPerId<T>(items: readonly T[], idOf: (item: T) => string, newer: (candidate: T, current: T) => boolean): T[] {
+export function latestPerId<T>(
+  items: readonly T[],
+  idOf: (item: T) => string,
+  newer: (candidate: T, current: T) => boolean,
+): T[] {
   const latest = new Map<string, T>();
   for (const item of items) {
     const current = latest.get(idOf(item));
@@ -36,7 +40,11 @@ export function latestPerId<T>(items: readonly T[], idOf: (item: T) => string, n
  * event delivered after a newer one — changes nothing.
  */
 export async function saveKeys(sql: SqlExecutor, events: readonly KeyEvent[]): Promise<void> {
-  const latest = latestPerId(events, (event) => event.key.keyId, (candidate, current) => candidate.key.history.length > current.key.history.length);
+  const latest = latestPerId(
+    events,
+    (event) => event.key.keyId,
+    (candidate, current) => candidate.key.history.length > current.key.history.length,
+  );
   if (latest.length === 0) return;
   const rows = latest.map(({ key, eventId }) => ({
     key_id: key.keyId,
@@ -66,8 +74,15 @@ export async function saveKeys(sql: SqlExecutor, events: readonly KeyEvent[]): P
  * state. Should it ever announce one again, the later creation time wins; an equal or earlier one
  * (a redelivery) changes nothing.
  */
-export async function saveDevices(sql: SqlExecutor, devices: readonly DeviceEnrolledV1[]): Promise<void> {
-  const latest = latestPerId(devices, (device) => device.deviceId, (candidate, current) => Date.parse(candidate.enrolledAt) > Date.parse(current.enrolledAt));
+export async function saveDevices(
+  sql: SqlExecutor,
+  devices: readonly DeviceEnrolledV1[],
+): Promise<void> {
+  const latest = latestPerId(
+    devices,
+    (device) => device.deviceId,
+    (candidate, current) => Date.parse(candidate.enrolledAt) > Date.parse(current.enrolledAt),
+  );
   if (latest.length === 0) return;
   await sql.query(
     `INSERT INTO verifier_devices (device_id, account_id, platform, enrolled_at)
@@ -79,8 +94,15 @@ export async function saveDevices(sql: SqlExecutor, devices: readonly DeviceEnro
   );
 }
 
-export async function saveTerminals(sql: SqlExecutor, terminals: readonly TerminalRegisteredV1[]): Promise<void> {
-  const latest = latestPerId(terminals, (terminal) => terminal.terminalId, (candidate, current) => Date.parse(candidate.registeredAt) > Date.parse(current.registeredAt));
+export async function saveTerminals(
+  sql: SqlExecutor,
+  terminals: readonly TerminalRegisteredV1[],
+): Promise<void> {
+  const latest = latestPerId(
+    terminals,
+    (terminal) => terminal.terminalId,
+    (candidate, current) => Date.parse(candidate.registeredAt) > Date.parse(current.registeredAt),
+  );
   if (latest.length === 0) return;
   await sql.query(
     `INSERT INTO verifier_terminals (terminal_id, merchant_id, registered_at)
@@ -92,8 +114,15 @@ export async function saveTerminals(sql: SqlExecutor, terminals: readonly Termin
   );
 }
 
-export async function saveMerchants(sql: SqlExecutor, merchants: readonly MerchantOnboardedV1[]): Promise<void> {
-  const latest = latestPerId(merchants, (merchant) => merchant.merchantId, (candidate, current) => Date.parse(candidate.onboardedAt) > Date.parse(current.onboardedAt));
+export async function saveMerchants(
+  sql: SqlExecutor,
+  merchants: readonly MerchantOnboardedV1[],
+): Promise<void> {
+  const latest = latestPerId(
+    merchants,
+    (merchant) => merchant.merchantId,
+    (candidate, current) => Date.parse(candidate.onboardedAt) > Date.parse(current.onboardedAt),
+  );
   if (latest.length === 0) return;
   await sql.query(
     `INSERT INTO verifier_merchants (merchant_id, category_code, settlement_currency, onboarded_at)
@@ -109,8 +138,13 @@ export async function saveMerchants(sql: SqlExecutor, merchants: readonly Mercha
  * Every check-in any event carried. Rows are only added: a check-in that fell out of the event's
  * latest 32 stays, and one already stored is never rewritten.
  */
-export async function saveCheckIns(sql: SqlExecutor, events: readonly DeviceCheckedInV1[]): Promise<void> {
-  const rows = events.flatMap((event) => event.history.map((checkIn) => ({ deviceId: event.deviceId, ...checkIn })));
+export async function saveCheckIns(
+  sql: SqlExecutor,
+  events: readonly DeviceCheckedInV1[],
+): Promise<void> {
+  const rows = events.flatMap((event) =>
+    event.history.map((checkIn) => ({ deviceId: event.deviceId, ...checkIn })),
+  );
   if (rows.length === 0) return;
   await sql.query(
     `INSERT INTO verifier_device_check_ins (device_id, checked_in_at, valid_until, payment_key_id, offline_caps)
@@ -122,9 +156,17 @@ export async function saveCheckIns(sql: SqlExecutor, events: readonly DeviceChec
 }
 
 /** Every capability change any event carried, only ever added (the first one seen for a time wins). */
-export async function saveCapabilityChanges(sql: SqlExecutor, events: readonly DeviceOfflineCapabilityChangedV1[]): Promise<void> {
+export async function saveCapabilityChanges(
+  sql: SqlExecutor,
+  events: readonly DeviceOfflineCapabilityChangedV1[],
+): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map(({ deviceId, changedAt, capability, reason }) => ({ deviceId, changedAt, capability, reason }));
+  const rows = events.map(({ deviceId, changedAt, capability, reason }) => ({
+    deviceId,
+    changedAt,
+    capability,
+    reason,
+  }));
   await sql.query(
     `INSERT INTO verifier_device_capability_changes (device_id, changed_at, capability, reason)
      SELECT "deviceId", "changedAt"::timestamptz, capability, reason

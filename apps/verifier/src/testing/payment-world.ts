@@ -22,7 +22,12 @@ import {
   softwareSigner,
   terminalRegisteredV1,
 } from '@settle/contracts';
-import { calculateJwkThumbprint, encodeCborDeterministic, generateKeyPair, type PublicJwk } from '@settle/crypto';
+import {
+  calculateJwkThumbprint,
+  encodeCborDeterministic,
+  generateKeyPair,
+  type PublicJwk,
+} from '@settle/crypto';
 import { createTestBindingKey, type TestBindingKey } from '@settle/resource-guard/testing';
 import { envelopeOf, type HttpAnswer, type VerifierTestKit, waitFor } from './verifier-test-kit';
 
@@ -43,7 +48,11 @@ export interface TestSigningKey {
 
 export function createSigningKey(alg: 'ES256' | 'EdDSA' = 'ES256'): TestSigningKey {
   const { privateJwk, publicJwk } = generateKeyPair(alg);
-  return { signer: softwareSigner(privateJwk, 'native'), publicJwk, keyId: calculateJwkThumbprint(publicJwk) };
+  return {
+    signer: softwareSigner(privateJwk, 'native'),
+    publicJwk,
+    keyId: calculateJwkThumbprint(publicJwk),
+  };
 }
 
 export interface TestMerchant {
@@ -109,12 +118,21 @@ export function defaultKeyPeriods(now = Date.now()): KeyPeriod[] {
   ];
 }
 
-export async function publishKey(kit: VerifierTestKit, payload: KeyLifecycleChangedV1): Promise<void> {
+export async function publishKey(
+  kit: VerifierTestKit,
+  payload: KeyLifecycleChangedV1,
+): Promise<void> {
   await kit.publish(envelopeOf(keyLifecycleChangedV1, payload));
 }
 
-export async function onboardMerchant(kit: VerifierTestKit, fields: Partial<TestMerchant> = {}): Promise<TestMerchant> {
-  const merchant = { merchantId: fields.merchantId ?? uniqueId('mer'), categoryCode: fields.categoryCode ?? '5411' };
+export async function onboardMerchant(
+  kit: VerifierTestKit,
+  fields: Partial<TestMerchant> = {},
+): Promise<TestMerchant> {
+  const merchant = {
+    merchantId: fields.merchantId ?? uniqueId('mer'),
+    categoryCode: fields.categoryCode ?? '5411',
+  };
   await kit.publish(
     envelopeOf(merchantOnboardedV1, {
       merchantId: merchant.merchantId,
@@ -129,17 +147,40 @@ export async function onboardMerchant(kit: VerifierTestKit, fields: Partial<Test
 }
 
 /** A terminal of `merchantId` with an active approval key and binding key (unless `approvalKeyPeriods` says otherwise). */
-export async function registerTerminal(kit: VerifierTestKit, merchantId: string, options: { approvalKeyPeriods?: readonly KeyPeriod[] } = {}): Promise<TestTerminal> {
-  const terminal: TestTerminal = { terminalId: uniqueId('ter'), merchantId, approvalKey: createSigningKey(), bindingKey: createTestBindingKey() };
+export async function registerTerminal(
+  kit: VerifierTestKit,
+  merchantId: string,
+  options: { approvalKeyPeriods?: readonly KeyPeriod[] } = {},
+): Promise<TestTerminal> {
+  const terminal: TestTerminal = {
+    terminalId: uniqueId('ter'),
+    merchantId,
+    approvalKey: createSigningKey(),
+    bindingKey: createTestBindingKey(),
+  };
   const owner = { kind: 'terminal' as const, id: terminal.terminalId };
-  await kit.publish(envelopeOf(terminalRegisteredV1, { terminalId: terminal.terminalId, merchantId, registeredAt: new Date(Date.now() - 3 * dayMs).toISOString() }));
-  await publishKey(kit, keyLifecycle(owner, 'payment', terminal.approvalKey.publicJwk, options.approvalKeyPeriods));
-  await publishKey(kit, keyLifecycle(owner, 'binding', terminal.bindingKey.publicJwk as unknown as PublicJwk));
+  await kit.publish(
+    envelopeOf(terminalRegisteredV1, {
+      terminalId: terminal.terminalId,
+      merchantId,
+      registeredAt: new Date(Date.now() - 3 * dayMs).toISOString(),
+    }),
+  );
+  await publishKey(
+    kit,
+    keyLifecycle(owner, 'payment', terminal.approvalKey.publicJwk, options.approvalKeyPeriods),
+  );
+  await publishKey(
+    kit,
+    keyLifecycle(owner, 'binding', terminal.bindingKey.publicJwk as unknown as PublicJwk),
+  );
   return terminal;
 }
 
 /** The caps a test device checks in with unless told: EUR 50.00 per payment, 150.00 in all. */
-export const testCaps: readonly DeviceCheckInCapV1[] = [{ currency: 'EUR', perTransactionMax: '5000', cumulativeMax: '15000' }];
+export const testCaps: readonly DeviceCheckInCapV1[] = [
+  { currency: 'EUR', perTransactionMax: '5000', cumulativeMax: '15000' },
+];
 
 /**
  * A consumer device with an active payment key and binding key, checked in an hour ago with
@@ -147,7 +188,13 @@ export const testCaps: readonly DeviceCheckInCapV1[] = [{ currency: 'EUR', perTr
  */
 export async function enrolDevice(
   kit: VerifierTestKit,
-  options: { accountId?: string; caps?: readonly DeviceCheckInCapV1[]; checkedInAt?: Date; paymentKeyPeriods?: readonly KeyPeriod[]; paymentKeyAlg?: 'ES256' | 'EdDSA' } = {},
+  options: {
+    accountId?: string;
+    caps?: readonly DeviceCheckInCapV1[];
+    checkedInAt?: Date;
+    paymentKeyPeriods?: readonly KeyPeriod[];
+    paymentKeyAlg?: 'ES256' | 'EdDSA';
+  } = {},
 ): Promise<TestDevice> {
   const device: TestDevice = {
     deviceId: uniqueId('dev'),
@@ -157,28 +204,73 @@ export async function enrolDevice(
     nextCounter: 1n,
   };
   const owner = { kind: 'device' as const, id: device.deviceId };
-  await kit.publish(envelopeOf(deviceEnrolledV1, { deviceId: device.deviceId, accountId: device.accountId, platform: 'android', enrolledAt: new Date(Date.now() - 3 * dayMs).toISOString() }));
-  await publishKey(kit, keyLifecycle(owner, 'payment', device.paymentKey.publicJwk, options.paymentKeyPeriods));
-  await publishKey(kit, keyLifecycle(owner, 'binding', device.bindingKey.publicJwk as unknown as PublicJwk));
-  await checkIn(kit, device, [options.checkedInAt ?? new Date(Date.now() - 3_600_000)], options.caps ?? testCaps);
+  await kit.publish(
+    envelopeOf(deviceEnrolledV1, {
+      deviceId: device.deviceId,
+      accountId: device.accountId,
+      platform: 'android',
+      enrolledAt: new Date(Date.now() - 3 * dayMs).toISOString(),
+    }),
+  );
+  await publishKey(
+    kit,
+    keyLifecycle(owner, 'payment', device.paymentKey.publicJwk, options.paymentKeyPeriods),
+  );
+  await publishKey(
+    kit,
+    keyLifecycle(owner, 'binding', device.bindingKey.publicJwk as unknown as PublicJwk),
+  );
+  await checkIn(
+    kit,
+    device,
+    [options.checkedInAt ?? new Date(Date.now() - 3_600_000)],
+    options.caps ?? testCaps,
+  );
   return device;
 }
 
 /** Publishes device.checked-in with these check-ins (oldest first), each valid for a day. */
-export async function checkIn(kit: VerifierTestKit, device: TestDevice, checkIns: readonly Date[], caps: readonly DeviceCheckInCapV1[] = testCaps): Promise<void> {
-  const history = checkIns.map((at) => ({ checkedInAt: at.toISOString(), validUntil: new Date(at.getTime() + dayMs).toISOString(), paymentKeyId: device.paymentKey.keyId, offlineCaps: caps }));
-  await kit.publish(envelopeOf(deviceCheckedInV1, { deviceId: device.deviceId, accountId: device.accountId, lastCheckInAt: history[history.length - 1]!.checkedInAt, history }));
+export async function checkIn(
+  kit: VerifierTestKit,
+  device: TestDevice,
+  checkIns: readonly Date[],
+  caps: readonly DeviceCheckInCapV1[] = testCaps,
+): Promise<void> {
+  const history = checkIns.map((at) => ({
+    checkedInAt: at.toISOString(),
+    validUntil: new Date(at.getTime() + dayMs).toISOString(),
+    paymentKeyId: device.paymentKey.keyId,
+    offlineCaps: caps,
+  }));
+  await kit.publish(
+    envelopeOf(deviceCheckedInV1, {
+      deviceId: device.deviceId,
+      accountId: device.accountId,
+      lastCheckInAt: history[history.length - 1]!.checkedInAt,
+      history,
+    }),
+  );
 }
 
 /** Publishes the device's offline capability (e.g. suspended after an overdraft) as of `changedAt`. */
-export async function changeOfflineCapability(kit: VerifierTestKit, device: TestDevice, capability: 'enabled' | 'suspended', changedAt: Date, lastCheckInAt: Date): Promise<void> {
+export async function changeOfflineCapability(
+  kit: VerifierTestKit,
+  device: TestDevice,
+  capability: 'enabled' | 'suspended',
+  changedAt: Date,
+  lastCheckInAt: Date,
+): Promise<void> {
   await kit.publish(
     envelopeOf(deviceOfflineCapabilityChangedV1, {
       deviceId: device.deviceId,
       accountId: device.accountId,
       capability,
       reason: capability === 'suspended' ? 'account-overdrawn' : 'account-back-in-funds',
-      limits: testCaps.map(({ currency, perTransactionMax, cumulativeMax }) => ({ currency, perTransactionMax, cumulativeMax })),
+      limits: testCaps.map(({ currency, perTransactionMax, cumulativeMax }) => ({
+        currency,
+        perTransactionMax,
+        cumulativeMax,
+      })),
       lastCheckInAt: lastCheckInAt.toISOString(),
       changedAt: changedAt.toISOString(),
     }),
@@ -214,7 +306,11 @@ export interface BuiltTransaction {
 }
 
 /** A dual-signed offline transaction of `device` at `terminal` (the upload unit), valid unless told otherwise. */
-export function offlineTransaction(terminal: TestTerminal, device: TestDevice, input: TransactionInput = {}): BuiltTransaction {
+export function offlineTransaction(
+  terminal: TestTerminal,
+  device: TestDevice,
+  input: TransactionInput = {},
+): BuiltTransaction {
   const approvedAtMs = input.approvedAtMs ?? Date.now() - 60_000;
   const createdAtMs = input.createdAtMs ?? approvedAtMs - 20_000;
   const counter = input.counter ?? device.nextCounter;
@@ -229,9 +325,21 @@ export function offlineTransaction(terminal: TestTerminal, device: TestDevice, i
     expiresAtMs: input.expiresAtMs ?? createdAtMs + 120_000,
   };
   const requestBytes = encodePaymentRequest(request);
-  const authorizationBytes = signConsumerAuthorization({ requestBytes, deviceCounter: counter, authorizedAtMs: input.authorizedAtMs ?? approvedAtMs - 5_000 }, device.paymentKey.signer);
+  const authorizationBytes = signConsumerAuthorization(
+    {
+      requestBytes,
+      deviceCounter: counter,
+      authorizedAtMs: input.authorizedAtMs ?? approvedAtMs - 5_000,
+    },
+    device.paymentKey.signer,
+  );
   const approvalSigner = (input.approvalKey ?? terminal.approvalKey).signer;
-  const prepared = prepareMerchantApproval({ authorizationBytes, approvedAtMs, alg: approvalSigner.alg, keyId: approvalSigner.keyId });
+  const prepared = prepareMerchantApproval({
+    authorizationBytes,
+    approvedAtMs,
+    alg: approvalSigner.alg,
+    keyId: approvalSigner.keyId,
+  });
   const approvalBytes = prepared.complete(approvalSigner.sign(prepared.toBeSigned));
   const bytes = encodeOfflineTransaction({ requestBytes, authorizationBytes, approvalBytes });
   return { bytes, requestBytes, authorizationBytes, approvalBytes, request, counter };
@@ -239,21 +347,38 @@ export function offlineTransaction(terminal: TestTerminal, device: TestDevice, i
 
 /** A bound access token for the terminal (role pos-terminal, owner its merchant). */
 export function terminalToken(kit: VerifierTestKit, terminal: TestTerminal): Promise<string> {
-  return kit.tokenIssuer.tokenFor(terminal.bindingKey, { sub: terminal.terminalId, owner: terminal.merchantId, role: 'pos-terminal' });
+  return kit.tokenIssuer.tokenFor(terminal.bindingKey, {
+    sub: terminal.terminalId,
+    owner: terminal.merchantId,
+    role: 'pos-terminal',
+  });
 }
 
 /** A bound access token for the phone (role consumer-device, owner its account). */
 export function deviceToken(kit: VerifierTestKit, device: TestDevice): Promise<string> {
-  return kit.tokenIssuer.tokenFor(device.bindingKey, { sub: device.deviceId, owner: device.accountId, role: 'consumer-device' });
+  return kit.tokenIssuer.tokenFor(device.bindingKey, {
+    sub: device.deviceId,
+    owner: device.accountId,
+    role: 'consumer-device',
+  });
 }
 
 /**
  * POST /v1/uploads as the terminal, over a new bound TLS connection: CBOR (an array of byte strings)
  * by default, or JSON (`{"transactions": [base64url, …]}`).
  */
-export async function upload(kit: VerifierTestKit, terminal: TestTerminal, transactions: readonly Uint8Array[], options: { format?: 'cbor' | 'json' } = {}): Promise<HttpAnswer> {
+export async function upload(
+  kit: VerifierTestKit,
+  terminal: TestTerminal,
+  transactions: readonly Uint8Array[],
+  options: { format?: 'cbor' | 'json' } = {},
+): Promise<HttpAnswer> {
   const json = options.format === 'json';
-  const body = json ? JSON.stringify({ transactions: transactions.map((bytes) => Buffer.from(bytes).toString('base64url')) }) : encodeCborDeterministic([...transactions]);
+  const body = json
+    ? JSON.stringify({
+        transactions: transactions.map((bytes) => Buffer.from(bytes).toString('base64url')),
+      })
+    : encodeCborDeterministic([...transactions]);
   const response = await kit.bound({
     method: 'POST',
     path: '/v1/uploads',
@@ -262,20 +387,35 @@ export async function upload(kit: VerifierTestKit, terminal: TestTerminal, trans
     headers: { 'content-type': json ? 'application/json' : 'application/cbor' },
     body,
   });
-  return { status: response.status, headers: response.headers, body: JSON.parse(response.body || '{}') as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: JSON.parse(response.body || '{}') as Record<string, unknown>,
+  };
 }
 
 /**
  * Waits until the verifier has projected these registry facts: the keys (by id) and, for the resource
  * guard, the binding keys active. Tests call it after publishing, before uploading.
  */
-export async function untilProjected(kit: VerifierTestKit, parties: ReadonlyArray<TestTerminal | TestDevice>): Promise<void> {
-  const keyIds = parties.flatMap((party) => ['approvalKey' in party ? party.approvalKey.keyId : party.paymentKey.keyId]);
+export async function untilProjected(
+  kit: VerifierTestKit,
+  parties: ReadonlyArray<TestTerminal | TestDevice>,
+): Promise<void> {
+  const keyIds = parties.flatMap((party) => [
+    'approvalKey' in party ? party.approvalKey.keyId : party.paymentKey.keyId,
+  ]);
   const bindingKeyIds = parties.map((party) => party.bindingKey.keyId);
   await waitFor(
     async () => {
-      const keys = await kit.query<{ n: string }>('SELECT count(*) AS n FROM verifier_keys WHERE key_id = ANY($1)', [keyIds]);
-      const binding = await kit.query<{ n: string }>('SELECT count(*) AS n FROM resource_guard_binding_keys WHERE key_id = ANY($1)', [bindingKeyIds]);
+      const keys = await kit.query<{ n: string }>(
+        'SELECT count(*) AS n FROM verifier_keys WHERE key_id = ANY($1)',
+        [keyIds],
+      );
+      const binding = await kit.query<{ n: string }>(
+        'SELECT count(*) AS n FROM resource_guard_binding_keys WHERE key_id = ANY($1)',
+        [bindingKeyIds],
+      );
       return Number(keys[0]!.n) === keyIds.length && Number(binding[0]!.n) === bindingKeyIds.length;
     },
     30_000,

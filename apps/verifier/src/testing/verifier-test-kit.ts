@@ -6,12 +6,25 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AttestationRequestedV2, attestationRequestedV2, createEnvelope, type EventDefinition, type EventEnvelope } from '@settle/contracts';
+import {
+  type AttestationRequestedV2,
+  attestationRequestedV2,
+  createEnvelope,
+  type EventDefinition,
+  type EventEnvelope,
+} from '@settle/contracts';
 import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
 import { createKeyCustodyDocument, type KeyCustodyDocument } from '@settle/key-custody';
 import { startTopicTap } from '@settle/messaging/testing';
 import { adminAuthorization, startTestService, type TestService } from '@settle/platform/testing';
-import { type BoundRequestInput, type BoundResponse, createTestTokenIssuer, makeSelfSignedCertificate, sendBoundRequest, type TestTokenIssuer } from '@settle/resource-guard/testing';
+import {
+  type BoundRequestInput,
+  type BoundResponse,
+  createTestTokenIssuer,
+  makeSelfSignedCertificate,
+  sendBoundRequest,
+  type TestTokenIssuer,
+} from '@settle/resource-guard/testing';
 import { DataSource } from 'typeorm';
 import { serviceDefinition } from '../service-definition';
 
@@ -43,7 +56,13 @@ export interface VerifierTestKit {
   stop(): Promise<void>;
 }
 
-const outputTopics = ['verifier.attestation-results.v1', 'payments.uploaded.v1', 'payments.verified.v1', 'payments.rejected.v1', 'verifier.fraud-signals.v1'];
+const outputTopics = [
+  'verifier.attestation-results.v1',
+  'payments.uploaded.v1',
+  'payments.verified.v1',
+  'payments.rejected.v1',
+  'verifier.fraud-signals.v1',
+];
 
 /** A custody document with one receipt-signing key, active since a minute ago. */
 export function receiptCustody(activatesAt = new Date(Date.now() - 60_000)): KeyCustodyDocument {
@@ -94,7 +113,11 @@ export async function startVerifier(
     rmSync(directory, { recursive: true, force: true });
     throw error;
   });
-  const tap = await startTopicTap({ service: 'verifier', prefix, outputTopics: options.collectPublished === false ? [] : outputTopics });
+  const tap = await startTopicTap({
+    service: 'verifier',
+    prefix,
+    outputTopics: options.collectPublished === false ? [] : outputTopics,
+  });
   const dataSource = test.service.app.get(DataSource);
   const server = { port: Number(new URL(test.url).port), cert: certificate.cert };
   return {
@@ -112,10 +135,17 @@ export async function startVerifier(
         server,
         method,
         path,
-        headers: { authorization: adminAuthorization(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: adminAuthorization(),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      return { status: response.status, headers: response.headers, body: JSON.parse(response.body || '{}') as Record<string, unknown> };
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: JSON.parse(response.body || '{}') as Record<string, unknown>,
+      };
     },
     query: (text, values) => dataSource.query(text, values),
     stop: async () => {
@@ -127,8 +157,20 @@ export async function startVerifier(
 }
 
 /** An envelope of `definition` as its producer would publish it now. */
-export function envelopeOf<TType extends string, TPayload>(definition: EventDefinition<TType, TPayload>, payload: TPayload, occurredAt = new Date()): EventEnvelope {
-  return createEnvelope({ definition, payload, eventId: randomUUID(), occurredAt: occurredAt.toISOString(), producer: definition.producer, correlationId: randomUUID(), causationId: null });
+export function envelopeOf<TType extends string, TPayload>(
+  definition: EventDefinition<TType, TPayload>,
+  payload: TPayload,
+  occurredAt = new Date(),
+): EventEnvelope {
+  return createEnvelope({
+    definition,
+    payload,
+    eventId: randomUUID(),
+    occurredAt: occurredAt.toISOString(),
+    producer: definition.producer,
+    correlationId: randomUUID(),
+    causationId: null,
+  });
 }
 
 /** An attestation.requested as the registry publishes it: a fresh ES256 key of an Android phone, format `none` unless told. */
@@ -147,7 +189,15 @@ export function attestationRequested(fields: Partial<AttestationRequestedV2> = {
     requestedAt: new Date().toISOString(),
     ...fields,
   };
-  return createEnvelope({ definition: attestationRequestedV2, payload, eventId: randomUUID(), occurredAt: payload.requestedAt, producer: 'registry', correlationId: randomUUID(), causationId: null });
+  return createEnvelope({
+    definition: attestationRequestedV2,
+    payload,
+    eventId: randomUUID(),
+    occurredAt: payload.requestedAt,
+    producer: 'registry',
+    correlationId: randomUUID(),
+    causationId: null,
+  });
 }
 
 /** The same event again under a new event id (what a replay after inbox pruning looks like). */

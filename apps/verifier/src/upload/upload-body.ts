@@ -3,7 +3,11 @@
 // transaction is only a byte string here; what is inside it is judged per transaction
 // (upload.decider.ts), so one bad transaction never refuses the batch.
 import { base64UrlDecode, CryptoError, decodeCborStrict } from '@settle/crypto';
-import { uploadBatchTransactionsMax, uploadFieldNameLengthMax, uploadFieldProblemsMax } from './upload-limits';
+import {
+  uploadBatchTransactionsMax,
+  uploadFieldNameLengthMax,
+  uploadFieldProblemsMax,
+} from './upload-limits';
 
 /** Why a body was refused as a whole. A closed, ordered, append-only set (docs/verifier.md, "Upload"). */
 export const uploadBodyProblemCodes = [
@@ -32,7 +36,9 @@ export interface UploadBodyProblem {
   readonly errors: readonly UploadFieldProblem[];
 }
 
-export type UploadBodyResult = { readonly ok: true; readonly transactions: readonly Uint8Array[] } | { readonly ok: false; readonly problem: UploadBodyProblem };
+export type UploadBodyResult =
+  | { readonly ok: true; readonly transactions: readonly Uint8Array[] }
+  | { readonly ok: false; readonly problem: UploadBodyProblem };
 
 /** The one JSON member a body has. */
 const transactionsField = 'transactions';
@@ -57,15 +63,39 @@ export function parseCborUploadBody(body: Uint8Array): UploadBodyResult {
   } catch (error) {
     if (!(error instanceof CryptoError)) throw error;
     // The library's code only: its message may quote bytes of the body.
-    return refused(400, 'MALFORMED_CBOR', `The body is not one data item of strict deterministic CBOR (${error.code}).`, [
-      { field: 'body', code: 'INVALID_FORMAT', message: `not strict deterministic CBOR: ${error.code}` },
-    ]);
+    return refused(
+      400,
+      'MALFORMED_CBOR',
+      `The body is not one data item of strict deterministic CBOR (${error.code}).`,
+      [
+        {
+          field: 'body',
+          code: 'INVALID_FORMAT',
+          message: `not strict deterministic CBOR: ${error.code}`,
+        },
+      ],
+    );
   }
-  if (!Array.isArray(value)) return validationFailed([{ field: transactionsField, code: 'INVALID_TYPE', message: 'the body must be a CBOR array of byte strings' }]);
+  if (!Array.isArray(value))
+    return validationFailed([
+      {
+        field: transactionsField,
+        code: 'INVALID_TYPE',
+        message: 'the body must be a CBOR array of byte strings',
+      },
+    ]);
   const countProblem = checkCount(value.length);
   if (countProblem) return { ok: false, problem: countProblem };
   const problems = value.flatMap((item, index): UploadFieldProblem[] =>
-    item instanceof Uint8Array ? [] : [{ field: `${transactionsField}[${index}]`, code: 'INVALID_TYPE', message: 'must be a CBOR byte string' }],
+    item instanceof Uint8Array
+      ? []
+      : [
+          {
+            field: `${transactionsField}[${index}]`,
+            code: 'INVALID_TYPE',
+            message: 'must be a CBOR byte string',
+          },
+        ],
   );
   if (problems.length > 0) return validationFailed(problems);
   return { ok: true, transactions: value as Uint8Array[] };
@@ -81,16 +111,35 @@ export function parseCborUploadBody(body: Uint8Array): UploadBodyResult {
  */
 export function parseJsonUploadBody(body: unknown): UploadBodyResult {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return validationFailed([{ field: 'body', code: 'INVALID_TYPE', message: 'must be a JSON object {"transactions": [base64url, …]}' }]);
+    return validationFailed([
+      {
+        field: 'body',
+        code: 'INVALID_TYPE',
+        message: 'must be a JSON object {"transactions": [base64url, …]}',
+      },
+    ]);
   }
   const members = body as Record<string, unknown>;
   const shapeProblems: UploadFieldProblem[] = Object.keys(members)
     .filter((name) => name !== transactionsField)
-    .map((name) => ({ field: fieldName(name), code: 'UNKNOWN_FIELD', message: 'is not a member of an upload' }));
-  const transactions = Object.hasOwn(members, transactionsField) ? members[transactionsField] : undefined;
-  if (transactions === undefined) shapeProblems.push({ field: transactionsField, code: 'REQUIRED', message: 'is required' });
-  else if (!Array.isArray(transactions)) shapeProblems.push({ field: transactionsField, code: 'INVALID_TYPE', message: 'must be an array of base64url strings' });
-  if (shapeProblems.length > 0 || !Array.isArray(transactions)) return validationFailed(shapeProblems);
+    .map((name) => ({
+      field: fieldName(name),
+      code: 'UNKNOWN_FIELD',
+      message: 'is not a member of an upload',
+    }));
+  const transactions = Object.hasOwn(members, transactionsField)
+    ? members[transactionsField]
+    : undefined;
+  if (transactions === undefined)
+    shapeProblems.push({ field: transactionsField, code: 'REQUIRED', message: 'is required' });
+  else if (!Array.isArray(transactions))
+    shapeProblems.push({
+      field: transactionsField,
+      code: 'INVALID_TYPE',
+      message: 'must be an array of base64url strings',
+    });
+  if (shapeProblems.length > 0 || !Array.isArray(transactions))
+    return validationFailed(shapeProblems);
   const countProblem = checkCount(transactions.length);
   if (countProblem) return { ok: false, problem: countProblem };
   const decoded: Uint8Array[] = [];
@@ -102,7 +151,12 @@ export function parseJsonUploadBody(body: unknown): UploadBodyResult {
       continue;
     }
     const bytes = base64UrlDecode(item);
-    if (bytes === undefined) itemProblems.push({ field, code: 'INVALID_FORMAT', message: 'must be unpadded, canonical base64url' });
+    if (bytes === undefined)
+      itemProblems.push({
+        field,
+        code: 'INVALID_FORMAT',
+        message: 'must be unpadded, canonical base64url',
+      });
     else decoded.push(bytes);
   }
   if (itemProblems.length > 0) return validationFailed(itemProblems);
@@ -129,11 +183,23 @@ export function announcedArrayLength(body: Uint8Array): number | undefined {
 
 function checkCount(count: number): UploadBodyProblem | undefined {
   if (count === 0) {
-    return { status: 400, code: 'UPLOAD_BATCH_EMPTY', detail: 'The batch holds no transaction.', errors: [{ field: transactionsField, code: 'OUT_OF_RANGE', message: 'at least 1 transaction' }] };
+    return {
+      status: 400,
+      code: 'UPLOAD_BATCH_EMPTY',
+      detail: 'The batch holds no transaction.',
+      errors: [
+        { field: transactionsField, code: 'OUT_OF_RANGE', message: 'at least 1 transaction' },
+      ],
+    };
   }
   if (count > uploadBatchTransactionsMax) {
     const message = `at most ${uploadBatchTransactionsMax} transactions (uploadBatchTransactionsMax)`;
-    return { status: 413, code: 'UPLOAD_BATCH_TOO_LARGE', detail: `The batch holds ${count} transactions: ${message}; split it.`, errors: [{ field: transactionsField, code: 'OUT_OF_RANGE', message }] };
+    return {
+      status: 413,
+      code: 'UPLOAD_BATCH_TOO_LARGE',
+      detail: `The batch holds ${count} transactions: ${message}; split it.`,
+      errors: [{ field: transactionsField, code: 'OUT_OF_RANGE', message }],
+    };
   }
   return undefined;
 }
@@ -142,14 +208,26 @@ function validationFailed(problems: readonly UploadFieldProblem[]): UploadBodyRe
   if (problems.length === 0) throw new Error('validationFailed needs at least one field problem');
   const shown = problems.slice(0, uploadFieldProblemsMax);
   const more = problems.length - shown.length;
-  return refused(400, 'VALIDATION_FAILED', `The upload has invalid fields; see errors${more > 0 ? ` (${more} more not listed)` : ''}.`, shown);
+  return refused(
+    400,
+    'VALIDATION_FAILED',
+    `The upload has invalid fields; see errors${more > 0 ? ` (${more} more not listed)` : ''}.`,
+    shown,
+  );
 }
 
-function refused(status: 400 | 413, code: UploadBodyProblemCode, detail: string, errors: readonly UploadFieldProblem[]): UploadBodyResult {
+function refused(
+  status: 400 | 413,
+  code: UploadBodyProblemCode,
+  detail: string,
+  errors: readonly UploadFieldProblem[],
+): UploadBodyResult {
   return { ok: false, problem: { status, code, detail, errors } };
 }
 
 /** A JSON member name as a problem may echo it: bounded, since the caller chose it. */
 function fieldName(name: string): string {
-  return name.length <= uploadFieldNameLengthMax ? name : `${name.slice(0, uploadFieldNameLengthMax)}…`;
+  return name.length <= uploadFieldNameLengthMax
+    ? name
+    : `${name.slice(0, uploadFieldNameLengthMax)}…`;
 }

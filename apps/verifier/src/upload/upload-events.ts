@@ -1,7 +1,12 @@
 // The events an upload appends to the outbox: payment.uploaded per new transaction, and
 // fraud.signal-raised per newly recorded conflicting content.
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, type EventEnvelope, fraudSignalRaisedV1, paymentUploadedV1 } from '@settle/contracts';
+import {
+  createEnvelope,
+  type EventEnvelope,
+  fraudSignalRaisedV1,
+  paymentUploadedV1,
+} from '@settle/contracts';
 import { base64UrlEncode, bytesToHex, sha256Concat } from '@settle/crypto';
 import { type UploadCandidate } from './upload.decider';
 
@@ -24,7 +29,13 @@ export function uploadCause(requestId: string | undefined): UploadCause {
 
 export function paymentUploadedEvent(
   candidate: UploadCandidate,
-  context: { readonly consumerDeviceId: string; readonly terminalId: string; readonly merchantId: string; readonly batchId: string; readonly uploadedAt: Date },
+  context: {
+    readonly consumerDeviceId: string;
+    readonly terminalId: string;
+    readonly merchantId: string;
+    readonly batchId: string;
+    readonly uploadedAt: Date;
+  },
   cause: UploadCause,
 ): EventEnvelope {
   const { request, authorization } = candidate.transaction;
@@ -64,7 +75,13 @@ export function conflictSignalId(transactionId: string, contentDigest: Uint8Arra
  */
 export function duplicateWithDifferentContentEvent(
   candidate: UploadCandidate,
-  context: { readonly signalId: string; readonly storedContentDigest: Uint8Array; readonly terminalId: string; readonly batchId: string; readonly raisedAt: Date },
+  context: {
+    readonly signalId: string;
+    readonly storedContentDigest: Uint8Array;
+    readonly terminalId: string;
+    readonly batchId: string;
+    readonly raisedAt: Date;
+  },
   cause: UploadCause,
 ): EventEnvelope {
   const raisedAt = context.raisedAt.toISOString();

@@ -30,7 +30,10 @@ export const uploadRefusalCodes = [
 export type UploadRefusalCode = (typeof uploadRefusalCodes)[number];
 
 /** Codes a later upload of the same bytes may turn into an acceptance: the projection catches up. */
-export const retryableUploadRefusalCodes: ReadonlySet<UploadRefusalCode> = new Set(['CONSUMER_KEY_UNKNOWN', 'TERMINAL_KEY_UNKNOWN']);
+export const retryableUploadRefusalCodes: ReadonlySet<UploadRefusalCode> = new Set([
+  'CONSUMER_KEY_UNKNOWN',
+  'TERMINAL_KEY_UNKNOWN',
+]);
 
 /** One transaction's answer, in the batch's order (`index` is its position). */
 export type UploadReceipt =
@@ -56,11 +59,34 @@ export type UploadReceipt =
 export type UploadRefusal = Extract<UploadReceipt, { status: 'refused' }>;
 
 /** A refusal receipt, `retryable` set from the code. */
-export function refusal(index: number, transactionId: string | null, code: UploadRefusalCode, field: string, message: string): UploadRefusal {
-  return { index, transactionId, status: 'refused', code, field, message, ...(retryableUploadRefusalCodes.has(code) ? { retryable: true as const } : {}) };
+export function refusal(
+  index: number,
+  transactionId: string | null,
+  code: UploadRefusalCode,
+  field: string,
+  message: string,
+): UploadRefusal {
+  return {
+    index,
+    transactionId,
+    status: 'refused',
+    code,
+    field,
+    message,
+    ...(retryableUploadRefusalCodes.has(code) ? { retryable: true as const } : {}),
+  };
 }
 
 /** An acceptance receipt. */
-export function acceptance(index: number, transactionId: string, duplicate: boolean): UploadReceipt {
-  return { index, transactionId, status: 'accepted', ...(duplicate ? { duplicate: true as const } : {}) };
+export function acceptance(
+  index: number,
+  transactionId: string,
+  duplicate: boolean,
+): UploadReceipt {
+  return {
+    index,
+    transactionId,
+    status: 'accepted',
+    ...(duplicate ? { duplicate: true as const } : {}),
+  };
 }

@@ -16,28 +16,51 @@ export interface ClaimedBatch {
  * Inserts the batch row unless it exists (an upload of the same batch, earlier or concurrent:
  * the insert then waits for it and finds its row).
  */
-export async function claimBatch(sql: SqlExecutor, batch: { readonly batchId: string; readonly terminalId: string; readonly receivedAt: Date; readonly transactionCount: number }): Promise<ClaimedBatch> {
+export async function claimBatch(
+  sql: SqlExecutor,
+  batch: {
+    readonly batchId: string;
+    readonly terminalId: string;
+    readonly receivedAt: Date;
+    readonly transactionCount: number;
+  },
+): Promise<ClaimedBatch> {
   const inserted = await sql.query<{ uploaded_at: Date }>(
     `INSERT INTO verifier_upload_batches (batch_id, terminal_id, uploaded_at, transaction_count, accepted_count)
      VALUES ($1, $2, $3, $4, 0) ON CONFLICT (batch_id) DO NOTHING RETURNING uploaded_at`,
     [batch.batchId, batch.terminalId, batch.receivedAt, batch.transactionCount],
   );
   if (inserted.rows[0]) return { firstSeen: true, uploadedAt: inserted.rows[0].uploaded_at };
-  const { rows } = await sql.query<{ uploaded_at: Date; terminal_id: string; transaction_count: number }>(
+  const { rows } = await sql.query<{
+    uploaded_at: Date;
+    terminal_id: string;
+    transaction_count: number;
+  }>(
     'SELECT uploaded_at, terminal_id, transaction_count FROM verifier_upload_batches WHERE batch_id = $1',
     [batch.batchId],
   );
   const found = rows[0];
   // The id hashes the terminal and every transaction: a different batch under it is a bug.
-  if (!found || found.terminal_id !== batch.terminalId || found.transaction_count !== batch.transactionCount) {
+  if (
+    !found ||
+    found.terminal_id !== batch.terminalId ||
+    found.transaction_count !== batch.transactionCount
+  ) {
     throw new Error(`claimBatch: batch ${batch.batchId} is not the batch its id was derived from`);
   }
   return { firstSeen: false, uploadedAt: found.uploaded_at };
 }
 
 /** The batch's accepted receipts as last answered (a retried refusal may have become an acceptance). */
-export async function recordAcceptedCount(sql: SqlExecutor, batchId: string, acceptedCount: number): Promise<void> {
-  await sql.query('UPDATE verifier_upload_batches SET accepted_count = $2 WHERE batch_id = $1 AND accepted_count <> $2', [batchId, acceptedCount]);
+export async function recordAcceptedCount(
+  sql: SqlExecutor,
+  batchId: string,
+  acceptedCount: number,
+): Promise<void> {
+  await sql.query(
+    'UPDATE verifier_upload_batches SET accepted_count = $2 WHERE batch_id = $1 AND accepted_count <> $2',
+    [batchId, acceptedCount],
+  );
 }
 
 /** A new transaction's row: the candidate and the consumer device its key belongs to. */
@@ -54,10 +77,17 @@ export interface NewTransactionRow {
 export async function insertTransactions(
   sql: SqlExecutor,
   rows: readonly NewTransactionRow[],
-  batch: { readonly batchId: string; readonly terminalId: string; readonly merchantId: string; readonly uploadedAt: Date },
+  batch: {
+    readonly batchId: string;
+    readonly terminalId: string;
+    readonly merchantId: string;
+    readonly uploadedAt: Date;
+  },
 ): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const sorted = [...rows].sort((a, b) => compareText(a.candidate.transactionId, b.candidate.transactionId));
+  const sorted = [...rows].sort((a, b) =>
+    compareText(a.candidate.transactionId, b.candidate.transactionId),
+  );
   const column = <T>(pick: (row: NewTransactionRow) => T): T[] => sorted.map(pick);
   const { rows: inserted } = await sql.query<{ transaction_id: string }>(
     `INSERT INTO verifier_transactions
@@ -91,13 +121,25 @@ export async function insertTransactions(
 }
 
 /** The stored content digest and batch of each id that has a row. */
-export async function loadStoredTransactions(sql: SqlExecutor, transactionIds: readonly string[]): Promise<Map<string, { contentDigest: Uint8Array; uploadBatchId: string }>> {
+export async function loadStoredTransactions(
+  sql: SqlExecutor,
+  transactionIds: readonly string[],
+): Promise<Map<string, { contentDigest: Uint8Array; uploadBatchId: string }>> {
   if (transactionIds.length === 0) return new Map();
-  const { rows } = await sql.query<{ transaction_id: string; content_digest: Buffer; upload_batch_id: string }>(
+  const { rows } = await sql.query<{
+    transaction_id: string;
+    content_digest: Buffer;
+    upload_batch_id: string;
+  }>(
     'SELECT transaction_id, content_digest, upload_batch_id FROM verifier_transactions WHERE transaction_id = ANY($1::text[])',
     [[...new Set(transactionIds)]],
   );
-  return new Map(rows.map((row) => [row.transaction_id, { contentDigest: new Uint8Array(row.content_digest), uploadBatchId: row.upload_batch_id }]));
+  return new Map(
+    rows.map((row) => [
+      row.transaction_id,
+      { contentDigest: new Uint8Array(row.content_digest), uploadBatchId: row.upload_batch_id },
+    ]),
+  );
 }
 
 /** A conflicting upload to record, with the signal id it raises. */
@@ -110,7 +152,11 @@ export interface ConflictingUploadRow {
  * Records each distinct conflicting content once (`ON CONFLICT DO NOTHING`); returns the signal ids
  * of the rows this call inserted — the signals to publish.
  */
-export async function recordConflictingUploads(sql: SqlExecutor, rows: readonly ConflictingUploadRow[], batch: { readonly terminalId: string; readonly uploadedAt: Date }): Promise<Set<string>> {
+export async function recordConflictingUploads(
+  sql: SqlExecutor,
+  rows: readonly ConflictingUploadRow[],
+  batch: { readonly terminalId: string; readonly uploadedAt: Date },
+): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const sorted = [...rows].sort((a, b) => compareText(a.signalId, b.signalId));
   const { rows: inserted } = await sql.query<{ signal_id: string }>(

@@ -9,8 +9,23 @@ import {
   softwareSigner,
   unwrapProtocolResult,
 } from '@settle/contracts';
-import { base64UrlEncode, calculateJwkThumbprint, encodeCborDeterministic, equalBytes, generateKeyPair } from '@settle/crypto';
-import { checkTimestamps, placeByKeys, type ProjectedKey, resolveAgainstStored, screenTransaction, type UploadCandidate, uploadBatchId, uploadContentDigest } from './upload.decider';
+import {
+  base64UrlEncode,
+  calculateJwkThumbprint,
+  encodeCborDeterministic,
+  equalBytes,
+  generateKeyPair,
+} from '@settle/crypto';
+import {
+  checkTimestamps,
+  placeByKeys,
+  type ProjectedKey,
+  resolveAgainstStored,
+  screenTransaction,
+  type UploadCandidate,
+  uploadBatchId,
+  uploadContentDigest,
+} from './upload.decider';
 import { uploadRefusalCodes } from './upload-receipts';
 import { uploadTransactionSizeMaxBytes } from './upload-limits';
 
@@ -46,8 +61,20 @@ function build(fields: Fields = {}, nonce = new Uint8Array(randomBytes(16))) {
     createdAtMs,
     expiresAtMs: createdAtMs + 600_000,
   });
-  const authorizationBytes = signConsumerAuthorization({ requestBytes, deviceCounter: 7n, authorizedAtMs: fields.authorizedAtMs ?? createdAtMs + 1_000 }, consumerKey.signer);
-  const prepared = prepareMerchantApproval({ authorizationBytes, approvedAtMs, alg: 'ES256', keyId: terminalKey.signer.keyId });
+  const authorizationBytes = signConsumerAuthorization(
+    {
+      requestBytes,
+      deviceCounter: 7n,
+      authorizedAtMs: fields.authorizedAtMs ?? createdAtMs + 1_000,
+    },
+    consumerKey.signer,
+  );
+  const prepared = prepareMerchantApproval({
+    authorizationBytes,
+    approvedAtMs,
+    alg: 'ES256',
+    keyId: terminalKey.signer.keyId,
+  });
   const approvalBytes = prepared.complete(terminalKey.signer.sign(prepared.toBeSigned));
   return encodeOfflineTransaction({ requestBytes, authorizationBytes, approvalBytes });
 }
@@ -63,26 +90,46 @@ describe('screenTransaction', () => {
     const bytes = build();
     const candidate = candidateOf(bytes, 3);
     const decoded = unwrapProtocolResult(decodeOfflineTransaction(bytes));
-    expect(candidate).toMatchObject({ index: 3, transactionId: formatTransactionId(decoded.transactionId), consumerKeyId: consumerKey.keyId, terminalKeyId: terminalKey.keyId });
+    expect(candidate).toMatchObject({
+      index: 3,
+      transactionId: formatTransactionId(decoded.transactionId),
+      consumerKeyId: consumerKey.keyId,
+      terminalKeyId: terminalKey.keyId,
+    });
     expect(candidate.bytes).toBe(bytes);
     expect(equalBytes(candidate.contentDigest, uploadContentDigest(decoded))).toBe(true);
   });
 
   it('refuses in the documented order: size, structure, terminal, merchant', () => {
-    expect(screenTransaction(new Uint8Array(uploadTransactionSizeMaxBytes + 1), 0, caller)).toMatchObject({ ok: false, receipt: { code: 'TRANSACTION_TOO_LARGE', transactionId: null } });
+    expect(
+      screenTransaction(new Uint8Array(uploadTransactionSizeMaxBytes + 1), 0, caller),
+    ).toMatchObject({ ok: false, receipt: { code: 'TRANSACTION_TOO_LARGE', transactionId: null } });
     const truncated = build().subarray(0, 200);
-    expect(screenTransaction(truncated, 1, caller)).toMatchObject({ ok: false, receipt: { index: 1, status: 'refused', code: 'TRANSACTION_MALFORMED', transactionId: null } });
+    expect(screenTransaction(truncated, 1, caller)).toMatchObject({
+      ok: false,
+      receipt: { index: 1, status: 'refused', code: 'TRANSACTION_MALFORMED', transactionId: null },
+    });
     // Both wrong: the terminal is checked first.
     const elsewhere = build({ terminalId: 'ter_other', merchantId: 'mer_other' });
-    expect(screenTransaction(elsewhere, 2, caller)).toMatchObject({ ok: false, receipt: { code: 'TERMINAL_MISMATCH', field: 'request/terminalId' } });
-    expect(screenTransaction(build({ merchantId: 'mer_other' }), 3, caller)).toMatchObject({ ok: false, receipt: { code: 'MERCHANT_MISMATCH', field: 'request/merchantId' } });
+    expect(screenTransaction(elsewhere, 2, caller)).toMatchObject({
+      ok: false,
+      receipt: { code: 'TERMINAL_MISMATCH', field: 'request/terminalId' },
+    });
+    expect(screenTransaction(build({ merchantId: 'mer_other' }), 3, caller)).toMatchObject({
+      ok: false,
+      receipt: { code: 'MERCHANT_MISMATCH', field: 'request/merchantId' },
+    });
   });
 
   it('names the part of a malformed transaction (the protocol failure field)', () => {
     const bytes = build();
     const decoded = unwrapProtocolResult(decodeOfflineTransaction(bytes));
     // The approval cut short: still a byte string in a valid map, but no COSE_Sign1 any more.
-    const broken = encodeOfflineTransactionUnchecked(decoded.requestBytes, decoded.authorizationBytes, decoded.approvalBytes.subarray(0, 20));
+    const broken = encodeOfflineTransactionUnchecked(
+      decoded.requestBytes,
+      decoded.authorizationBytes,
+      decoded.approvalBytes.subarray(0, 20),
+    );
     const screening = screenTransaction(broken, 0, caller);
     expect(screening).toMatchObject({ ok: false, receipt: { code: 'TRANSACTION_MALFORMED' } });
     if (!screening.ok) expect(screening.receipt.field).toMatch(/^approval/);
@@ -100,7 +147,11 @@ describe('screenTransaction', () => {
 });
 
 /** The three parts in the wire map without encodeOfflineTransaction's checks (a tampered upload). */
-function encodeOfflineTransactionUnchecked(requestBytes: Uint8Array, authorizationBytes: Uint8Array, approvalBytes: Uint8Array): Uint8Array {
+function encodeOfflineTransactionUnchecked(
+  requestBytes: Uint8Array,
+  authorizationBytes: Uint8Array,
+  approvalBytes: Uint8Array,
+): Uint8Array {
   return encodeCborDeterministic(
     new Map<number, unknown>([
       [0, 'settle/offline-transaction/v1'],
@@ -113,41 +164,138 @@ function encodeOfflineTransactionUnchecked(requestBytes: Uint8Array, authorizati
 
 describe('checkTimestamps', () => {
   it.each([
-    ['request/createdAtMs', { createdAtMs: nowMs + skewMs + 1, authorizedAtMs: nowMs - 1_000, approvedAtMs: nowMs - 1_000 }],
+    [
+      'request/createdAtMs',
+      {
+        createdAtMs: nowMs + skewMs + 1,
+        authorizedAtMs: nowMs - 1_000,
+        approvedAtMs: nowMs - 1_000,
+      },
+    ],
     ['authorization/authorizedAtMs', { authorizedAtMs: nowMs + skewMs + 1 }],
     ['approval/approvedAtMs', { approvedAtMs: nowMs + skewMs + 1 }],
   ])('refuses %s later than the receipt plus the skew', (field, fields) => {
-    expect(checkTimestamps(candidateOf(build(fields)), nowMs, skewMs)).toMatchObject({ code: 'TIMESTAMP_IN_FUTURE', field });
+    expect(checkTimestamps(candidateOf(build(fields)), nowMs, skewMs)).toMatchObject({
+      code: 'TIMESTAMP_IN_FUTURE',
+      field,
+    });
   });
 
   it('accepts times up to exactly the receipt plus the skew', () => {
-    expect(checkTimestamps(candidateOf(build({ createdAtMs: nowMs - 10_000, authorizedAtMs: nowMs + skewMs, approvedAtMs: nowMs + skewMs })), nowMs, skewMs)).toBeUndefined();
+    expect(
+      checkTimestamps(
+        candidateOf(
+          build({
+            createdAtMs: nowMs - 10_000,
+            authorizedAtMs: nowMs + skewMs,
+            approvedAtMs: nowMs + skewMs,
+          }),
+        ),
+        nowMs,
+        skewMs,
+      ),
+    ).toBeUndefined();
   });
 });
 
 describe('placeByKeys', () => {
   const candidate = candidateOf(build(), 4);
   const consumer: ProjectedKey = { ownerKind: 'device', ownerId: 'dev_payer', purpose: 'payment' };
-  const terminal: ProjectedKey = { ownerKind: 'terminal', ownerId: caller.terminalId, purpose: 'payment' };
+  const terminal: ProjectedKey = {
+    ownerKind: 'terminal',
+    ownerId: caller.terminalId,
+    purpose: 'payment',
+  };
 
   it('places a candidate whose consumer key is a device payment key and whose approval key is this terminal’s payment key', () => {
-    expect(placeByKeys(candidate, { consumer, terminal }, caller)).toEqual({ ok: true, consumerDeviceId: 'dev_payer' });
+    expect(placeByKeys(candidate, { consumer, terminal }, caller)).toEqual({
+      ok: true,
+      consumerDeviceId: 'dev_payer',
+    });
   });
 
   it.each([
-    ['the consumer key is not projected', undefined, terminal, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId', true],
-    ['the consumer key is a terminal’s', { ...consumer, ownerKind: 'terminal' as const }, terminal, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId', true],
-    ['the consumer key is a binding key', { ...consumer, purpose: 'binding' as const }, terminal, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId', true],
-    ['both keys unknown: the consumer’s is checked first', undefined, undefined, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId', true],
-    ['the approval key is not projected', consumer, undefined, 'TERMINAL_KEY_UNKNOWN', 'approval/keyId', true],
-    ['the approval key is another terminal’s', consumer, { ...terminal, ownerId: 'ter_other' }, 'TERMINAL_MISMATCH', 'approval/keyId', false],
-    ['the approval key is a device’s', consumer, { ...terminal, ownerKind: 'device' as const }, 'TERMINAL_MISMATCH', 'approval/keyId', false],
-    ['the approval key is this terminal’s binding key', consumer, { ...terminal, purpose: 'binding' as const }, 'TERMINAL_MISMATCH', 'approval/keyId', false],
+    [
+      'the consumer key is not projected',
+      undefined,
+      terminal,
+      'CONSUMER_KEY_UNKNOWN',
+      'authorization/keyId',
+      true,
+    ],
+    [
+      'the consumer key is a terminal’s',
+      { ...consumer, ownerKind: 'terminal' as const },
+      terminal,
+      'CONSUMER_KEY_UNKNOWN',
+      'authorization/keyId',
+      true,
+    ],
+    [
+      'the consumer key is a binding key',
+      { ...consumer, purpose: 'binding' as const },
+      terminal,
+      'CONSUMER_KEY_UNKNOWN',
+      'authorization/keyId',
+      true,
+    ],
+    [
+      'both keys unknown: the consumer’s is checked first',
+      undefined,
+      undefined,
+      'CONSUMER_KEY_UNKNOWN',
+      'authorization/keyId',
+      true,
+    ],
+    [
+      'the approval key is not projected',
+      consumer,
+      undefined,
+      'TERMINAL_KEY_UNKNOWN',
+      'approval/keyId',
+      true,
+    ],
+    [
+      'the approval key is another terminal’s',
+      consumer,
+      { ...terminal, ownerId: 'ter_other' },
+      'TERMINAL_MISMATCH',
+      'approval/keyId',
+      false,
+    ],
+    [
+      'the approval key is a device’s',
+      consumer,
+      { ...terminal, ownerKind: 'device' as const },
+      'TERMINAL_MISMATCH',
+      'approval/keyId',
+      false,
+    ],
+    [
+      'the approval key is this terminal’s binding key',
+      consumer,
+      { ...terminal, purpose: 'binding' as const },
+      'TERMINAL_MISMATCH',
+      'approval/keyId',
+      false,
+    ],
   ] as const)('refuses when %s', (_case, consumerKey, terminalKey, code, field, retryable) => {
-    const placement = placeByKeys(candidate, { consumer: consumerKey, terminal: terminalKey }, caller);
+    const placement = placeByKeys(
+      candidate,
+      { consumer: consumerKey, terminal: terminalKey },
+      caller,
+    );
     expect(placement).toEqual({
       ok: false,
-      receipt: { index: 4, transactionId: candidate.transactionId, status: 'refused', code, field, message: expect.any(String), ...(retryable ? { retryable: true } : {}) },
+      receipt: {
+        index: 4,
+        transactionId: candidate.transactionId,
+        status: 'refused',
+        code,
+        field,
+        message: expect.any(String),
+        ...(retryable ? { retryable: true } : {}),
+      },
     });
   });
 
@@ -177,17 +325,47 @@ describe('resolveAgainstStored', () => {
   });
 
   it('accepts what this upload inserted, without the duplicate flag', () => {
-    expect(resolveAgainstStored(first, stored, { batchId: 'upl_first', inserted: true, firstInBatch: true })).toEqual({ index: 0, transactionId: first.transactionId, status: 'accepted' });
+    expect(
+      resolveAgainstStored(first, stored, {
+        batchId: 'upl_first',
+        inserted: true,
+        firstInBatch: true,
+      }),
+    ).toEqual({ index: 0, transactionId: first.transactionId, status: 'accepted' });
   });
 
   it('answers a repeated batch as the first time, and another batch as a duplicate', () => {
-    expect(resolveAgainstStored(first, stored, { batchId: 'upl_first', inserted: false, firstInBatch: true })).not.toHaveProperty('duplicate');
-    expect(resolveAgainstStored(first, stored, { batchId: 'upl_second', inserted: false, firstInBatch: true })).toMatchObject({ status: 'accepted', duplicate: true });
-    expect(resolveAgainstStored(first, stored, { batchId: 'upl_first', inserted: false, firstInBatch: false })).toMatchObject({ status: 'accepted', duplicate: true });
+    expect(
+      resolveAgainstStored(first, stored, {
+        batchId: 'upl_first',
+        inserted: false,
+        firstInBatch: true,
+      }),
+    ).not.toHaveProperty('duplicate');
+    expect(
+      resolveAgainstStored(first, stored, {
+        batchId: 'upl_second',
+        inserted: false,
+        firstInBatch: true,
+      }),
+    ).toMatchObject({ status: 'accepted', duplicate: true });
+    expect(
+      resolveAgainstStored(first, stored, {
+        batchId: 'upl_first',
+        inserted: false,
+        firstInBatch: false,
+      }),
+    ).toMatchObject({ status: 'accepted', duplicate: true });
   });
 
   it('refuses other content under a known id', () => {
-    expect(resolveAgainstStored(reapproved, stored, { batchId: 'upl_second', inserted: false, firstInBatch: true })).toMatchObject({
+    expect(
+      resolveAgainstStored(reapproved, stored, {
+        batchId: 'upl_second',
+        inserted: false,
+        firstInBatch: true,
+      }),
+    ).toMatchObject({
       status: 'refused',
       code: 'DUPLICATE_WITH_DIFFERENT_CONTENT',
       field: 'approval',

@@ -1,7 +1,12 @@
 // The upload's rules, pure: what one transaction of a batch is before anything is stored (refused,
 // or a candidate for its row), and what it is once the stored state is known. Time, the caller and
 // the stored state are passed in. docs/verifier.md, "Upload", lists the checks in this order.
-import { decodeOfflineTransaction, formatTransactionId, type KeyPurpose, type OfflineTransaction } from '@settle/contracts';
+import {
+  decodeOfflineTransaction,
+  formatTransactionId,
+  type KeyPurpose,
+  type OfflineTransaction,
+} from '@settle/contracts';
 import { base64UrlEncode, equalBytes, sha256Concat } from '@settle/crypto';
 import { uploadReceiptMessageLengthMax, uploadTransactionSizeMaxBytes } from './upload-limits';
 import { acceptance, refusal, type UploadReceipt, type UploadRefusal } from './upload-receipts';
@@ -28,14 +33,17 @@ export interface UploadCandidate {
   readonly terminalKeyId: string;
 }
 
-export type Screening = { readonly ok: true; readonly candidate: UploadCandidate } | { readonly ok: false; readonly receipt: UploadRefusal };
+export type Screening =
+  | { readonly ok: true; readonly candidate: UploadCandidate }
+  | { readonly ok: false; readonly receipt: UploadRefusal };
 
 const batchIdLabel = new TextEncoder().encode('settle/upload-batch/v1');
 const contentDigestLabel = new TextEncoder().encode('settle/upload-content/v1');
 
 /** 4-byte big-endian length: what makes the concatenations below unambiguous. */
 function lengthPrefix(length: number): Uint8Array {
-  if (!Number.isSafeInteger(length) || length < 0 || length > 0xffffffff) throw new Error(`lengthPrefix: ${length} does not fit 32 bits`);
+  if (!Number.isSafeInteger(length) || length < 0 || length > 0xffffffff)
+    throw new Error(`lengthPrefix: ${length} does not fit 32 bits`);
   return Uint8Array.of(length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
 }
 
@@ -48,7 +56,12 @@ function lengthPrefix(length: number): Uint8Array {
  */
 export function uploadBatchId(terminalId: string, transactions: readonly Uint8Array[]): string {
   const terminal = new TextEncoder().encode(terminalId);
-  const parts: Uint8Array[] = [batchIdLabel, lengthPrefix(terminal.length), terminal, lengthPrefix(transactions.length)];
+  const parts: Uint8Array[] = [
+    batchIdLabel,
+    lengthPrefix(terminal.length),
+    terminal,
+    lengthPrefix(transactions.length),
+  ];
   for (const bytes of transactions) parts.push(lengthPrefix(bytes.length), bytes);
   return `upl_${base64UrlEncode(sha256Concat(parts))}`;
 }
@@ -62,28 +75,74 @@ export function uploadBatchId(terminalId: string, transactions: readonly Uint8Ar
  * @example
  * equalBytes(uploadContentDigest(a), uploadContentDigest(b)); // same transaction, same content
  */
-export function uploadContentDigest(transaction: Pick<OfflineTransaction, 'requestBytes' | 'authorization' | 'approval'>): Uint8Array {
-  const parts = [transaction.requestBytes, transaction.authorization.protectedHeaderBytes, transaction.approval.protectedHeaderBytes];
-  return sha256Concat([contentDigestLabel, ...parts.flatMap((part) => [lengthPrefix(part.length), part])]);
+export function uploadContentDigest(
+  transaction: Pick<OfflineTransaction, 'requestBytes' | 'authorization' | 'approval'>,
+): Uint8Array {
+  const parts = [
+    transaction.requestBytes,
+    transaction.authorization.protectedHeaderBytes,
+    transaction.approval.protectedHeaderBytes,
+  ];
+  return sha256Concat([
+    contentDigestLabel,
+    ...parts.flatMap((part) => [lengthPrefix(part.length), part]),
+  ]);
 }
 
 /**
  * Checks one transaction's own bytes against the caller: size, structure, terminal, merchant. The
  * first failing check is the receipt; nothing about the transaction is stored for it.
  */
-export function screenTransaction(bytes: Uint8Array, index: number, caller: UploadCaller): Screening {
+export function screenTransaction(
+  bytes: Uint8Array,
+  index: number,
+  caller: UploadCaller,
+): Screening {
   if (bytes.length > uploadTransactionSizeMaxBytes) {
-    return refused(refusal(index, null, 'TRANSACTION_TOO_LARGE', '', `${bytes.length} bytes: at most ${uploadTransactionSizeMaxBytes} (uploadTransactionSizeMaxBytes)`));
+    return refused(
+      refusal(
+        index,
+        null,
+        'TRANSACTION_TOO_LARGE',
+        '',
+        `${bytes.length} bytes: at most ${uploadTransactionSizeMaxBytes} (uploadTransactionSizeMaxBytes)`,
+      ),
+    );
   }
   const decoded = decodeOfflineTransaction(bytes);
-  if (!decoded.ok) return refused(refusal(index, null, 'TRANSACTION_MALFORMED', decoded.field, bounded(`${decoded.code}: ${decoded.message}`)));
+  if (!decoded.ok)
+    return refused(
+      refusal(
+        index,
+        null,
+        'TRANSACTION_MALFORMED',
+        decoded.field,
+        bounded(`${decoded.code}: ${decoded.message}`),
+      ),
+    );
   const transaction = decoded.value;
   const transactionId = formatTransactionId(transaction.transactionId);
   if (transaction.request.terminalId !== caller.terminalId) {
-    return refused(refusal(index, transactionId, 'TERMINAL_MISMATCH', 'request/terminalId', 'the request names another terminal than the one this token is for'));
+    return refused(
+      refusal(
+        index,
+        transactionId,
+        'TERMINAL_MISMATCH',
+        'request/terminalId',
+        'the request names another terminal than the one this token is for',
+      ),
+    );
   }
   if (transaction.request.merchantId !== caller.merchantId) {
-    return refused(refusal(index, transactionId, 'MERCHANT_MISMATCH', 'request/merchantId', 'the request names another merchant than the one this terminal belongs to'));
+    return refused(
+      refusal(
+        index,
+        transactionId,
+        'MERCHANT_MISMATCH',
+        'request/merchantId',
+        'the request names another merchant than the one this terminal belongs to',
+      ),
+    );
   }
   const candidate: UploadCandidate = {
     index,
@@ -101,8 +160,13 @@ export function screenTransaction(bytes: Uint8Array, index: number, caller: Uplo
  * TIMESTAMP_IN_FUTURE: a signed time later than the receipt plus the allowed clock skew (the request's
  * creation, the consumer's authorization, the terminal's approval — the first such, in that order).
  */
-export function checkTimestamps(candidate: UploadCandidate, receivedAtMs: number, clockSkewMs: number): UploadRefusal | undefined {
-  if (!Number.isSafeInteger(receivedAtMs) || !Number.isSafeInteger(clockSkewMs) || clockSkewMs < 0) throw new Error('checkTimestamps: times are whole milliseconds, the skew not negative');
+export function checkTimestamps(
+  candidate: UploadCandidate,
+  receivedAtMs: number,
+  clockSkewMs: number,
+): UploadRefusal | undefined {
+  if (!Number.isSafeInteger(receivedAtMs) || !Number.isSafeInteger(clockSkewMs) || clockSkewMs < 0)
+    throw new Error('checkTimestamps: times are whole milliseconds, the skew not negative');
   const latestMs = receivedAtMs + clockSkewMs;
   const { request, authorization, approval } = candidate.transaction;
   const times: ReadonlyArray<readonly [string, number]> = [
@@ -113,7 +177,13 @@ export function checkTimestamps(candidate: UploadCandidate, receivedAtMs: number
   const future = times.find(([, timeMs]) => timeMs > latestMs);
   if (future === undefined) return undefined;
   const [field, timeMs] = future;
-  return refusal(candidate.index, candidate.transactionId, 'TIMESTAMP_IN_FUTURE', field, `${new Date(timeMs).toISOString()} is more than ${clockSkewMs} ms after the upload's receipt`);
+  return refusal(
+    candidate.index,
+    candidate.transactionId,
+    'TIMESTAMP_IN_FUTURE',
+    field,
+    `${new Date(timeMs).toISOString()} is more than ${clockSkewMs} ms after the upload's receipt`,
+  );
 }
 
 /** What the upload reads of a key in the registry projection (`verifier_keys`). */
@@ -125,7 +195,9 @@ export interface ProjectedKey {
 }
 
 /** Both keys of a candidate checked: the consumer device its row and event are keyed by, or the refusal. */
-export type KeyPlacement = { readonly ok: true; readonly consumerDeviceId: string } | { readonly ok: false; readonly receipt: UploadRefusal };
+export type KeyPlacement =
+  | { readonly ok: true; readonly consumerDeviceId: string }
+  | { readonly ok: false; readonly receipt: UploadRefusal };
 
 /**
  * The checks of the candidate's keys against the projection, in this order. CONSUMER_KEY_UNKNOWN: the
@@ -134,16 +206,51 @@ export type KeyPlacement = { readonly ok: true; readonly consumerDeviceId: strin
  * it is, but it is not a payment key of the uploading terminal — a terminal uploads only what it
  * countersigned itself. Both unknowns are retryable: the projection catches up.
  */
-export function placeByKeys(candidate: UploadCandidate, keys: { readonly consumer: ProjectedKey | undefined; readonly terminal: ProjectedKey | undefined }, caller: UploadCaller): KeyPlacement {
+export function placeByKeys(
+  candidate: UploadCandidate,
+  keys: {
+    readonly consumer: ProjectedKey | undefined;
+    readonly terminal: ProjectedKey | undefined;
+  },
+  caller: UploadCaller,
+): KeyPlacement {
   const { consumer, terminal } = keys;
   if (consumer === undefined || consumer.ownerKind !== 'device' || consumer.purpose !== 'payment') {
-    return refused(refusal(candidate.index, candidate.transactionId, 'CONSUMER_KEY_UNKNOWN', 'authorization/keyId', 'the consumer payment key is not known (yet); upload again later'));
+    return refused(
+      refusal(
+        candidate.index,
+        candidate.transactionId,
+        'CONSUMER_KEY_UNKNOWN',
+        'authorization/keyId',
+        'the consumer payment key is not known (yet); upload again later',
+      ),
+    );
   }
   if (terminal === undefined) {
-    return refused(refusal(candidate.index, candidate.transactionId, 'TERMINAL_KEY_UNKNOWN', 'approval/keyId', 'the key of the approval is not known (yet); upload again later'));
+    return refused(
+      refusal(
+        candidate.index,
+        candidate.transactionId,
+        'TERMINAL_KEY_UNKNOWN',
+        'approval/keyId',
+        'the key of the approval is not known (yet); upload again later',
+      ),
+    );
   }
-  if (terminal.ownerKind !== 'terminal' || terminal.ownerId !== caller.terminalId || terminal.purpose !== 'payment') {
-    return refused(refusal(candidate.index, candidate.transactionId, 'TERMINAL_MISMATCH', 'approval/keyId', 'the approval is not signed with a payment key of the terminal this token is for'));
+  if (
+    terminal.ownerKind !== 'terminal' ||
+    terminal.ownerId !== caller.terminalId ||
+    terminal.purpose !== 'payment'
+  ) {
+    return refused(
+      refusal(
+        candidate.index,
+        candidate.transactionId,
+        'TERMINAL_MISMATCH',
+        'approval/keyId',
+        'the approval is not signed with a payment key of the terminal this token is for',
+      ),
+    );
   }
   return { ok: true, consumerDeviceId: consumer.ownerId };
 }
@@ -160,12 +267,24 @@ export interface StoredTransaction {
  * same content is accepted (a duplicate, unless it is this very batch sent again, which answers as
  * it did the first time); with other content it is refused.
  */
-export function resolveAgainstStored(candidate: UploadCandidate, stored: StoredTransaction, context: { readonly batchId: string; readonly inserted: boolean; readonly firstInBatch: boolean }): UploadReceipt {
-  if (context.inserted && !context.firstInBatch) throw new Error('resolveAgainstStored: only the first occurrence of an id is inserted');
+export function resolveAgainstStored(
+  candidate: UploadCandidate,
+  stored: StoredTransaction,
+  context: { readonly batchId: string; readonly inserted: boolean; readonly firstInBatch: boolean },
+): UploadReceipt {
+  if (context.inserted && !context.firstInBatch)
+    throw new Error('resolveAgainstStored: only the first occurrence of an id is inserted');
   if (!equalBytes(stored.contentDigest, candidate.contentDigest)) {
-    return refusal(candidate.index, candidate.transactionId, 'DUPLICATE_WITH_DIFFERENT_CONTENT', 'approval', 'this transaction id was received before with other signed content; recorded as a fraud signal');
+    return refusal(
+      candidate.index,
+      candidate.transactionId,
+      'DUPLICATE_WITH_DIFFERENT_CONTENT',
+      'approval',
+      'this transaction id was received before with other signed content; recorded as a fraud signal',
+    );
   }
-  const duplicate = !context.inserted && (!context.firstInBatch || stored.uploadBatchId !== context.batchId);
+  const duplicate =
+    !context.inserted && (!context.firstInBatch || stored.uploadBatchId !== context.batchId);
   return acceptance(candidate.index, candidate.transactionId, duplicate);
 }
 
@@ -174,5 +293,7 @@ function refused(receipt: UploadRefusal): { readonly ok: false; readonly receipt
 }
 
 function bounded(message: string): string {
-  return message.length <= uploadReceiptMessageLengthMax ? message : `${message.slice(0, uploadReceiptMessageLengthMax - 1)}…`;
+  return message.length <= uploadReceiptMessageLengthMax
+    ? message
+    : `${message.slice(0, uploadReceiptMessageLengthMax - 1)}…`;
 }

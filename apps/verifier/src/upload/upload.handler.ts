@@ -1,13 +1,43 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventEnvelope } from '@settle/contracts';
 import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, rateLimitedProblem, SERVICE_CONFIG, SQL_POOL, takeRateLimitTokens } from '@settle/platform';
+import {
+  type Clock,
+  CLOCK,
+  type Logger,
+  PLATFORM_LOGGER,
+  rateLimitedProblem,
+  SERVICE_CONFIG,
+  SQL_POOL,
+  takeRateLimitTokens,
+} from '@settle/platform';
 import { type VerifierSettings } from '../config';
 import { keysByIds } from '../registry-projection/registry-facts';
-import { checkTimestamps, placeByKeys, resolveAgainstStored, screenTransaction, type UploadCaller, type UploadCandidate, uploadBatchId } from './upload.decider';
-import { conflictSignalId, duplicateWithDifferentContentEvent, paymentUploadedEvent, type UploadCause, uploadCause } from './upload-events';
+import {
+  checkTimestamps,
+  placeByKeys,
+  resolveAgainstStored,
+  screenTransaction,
+  type UploadCaller,
+  type UploadCandidate,
+  uploadBatchId,
+} from './upload.decider';
+import {
+  conflictSignalId,
+  duplicateWithDifferentContentEvent,
+  paymentUploadedEvent,
+  type UploadCause,
+  uploadCause,
+} from './upload-events';
 import { type UploadReceipt } from './upload-receipts';
-import { claimBatch, type ConflictingUploadRow, insertTransactions, loadStoredTransactions, recordAcceptedCount, recordConflictingUploads } from './upload-store';
+import {
+  claimBatch,
+  type ConflictingUploadRow,
+  insertTransactions,
+  loadStoredTransactions,
+  recordAcceptedCount,
+  recordConflictingUploads,
+} from './upload-store';
 
 /** What POST /v1/uploads answers with its 202. */
 export interface UploadResult {
@@ -23,7 +53,6 @@ interface Placed {
   readonly candidate: UploadCandidate;
   readonly consumerDeviceId: string;
 }
-
 
 /**
  * One upload batch, in one PostgreSQL transaction: the batch row, a row per new transaction
@@ -48,7 +77,11 @@ export class UploadHandler {
   async enforceRateLimit(terminalId: string): Promise<void> {
     const ratePerSecond = this.config.SETTLE_VERIFIER_UPLOAD_RATE_PER_SECOND;
     const burst = this.config.SETTLE_VERIFIER_UPLOAD_BURST;
-    const [decision] = await takeRateLimitTokens(this.pool, [{ bucket: `upload:${terminalId}`, capacity: burst, perSecond: ratePerSecond }], this.clock.now());
+    const [decision] = await takeRateLimitTokens(
+      this.pool,
+      [{ bucket: `upload:${terminalId}`, capacity: burst, perSecond: ratePerSecond }],
+      this.clock.now(),
+    );
     if (decision!.allowed) return;
     throw rateLimitedProblem({
       title: 'Too many uploads',
@@ -58,25 +91,54 @@ export class UploadHandler {
     });
   }
 
-  async upload(caller: UploadCaller, transactions: readonly Uint8Array[], requestId: string | undefined): Promise<UploadResult> {
-    if (transactions.length === 0) throw new Error('upload: an empty batch is refused before it gets here');
+  async upload(
+    caller: UploadCaller,
+    transactions: readonly Uint8Array[],
+    requestId: string | undefined,
+  ): Promise<UploadResult> {
+    if (transactions.length === 0)
+      throw new Error('upload: an empty batch is refused before it gets here');
     const batchId = uploadBatchId(caller.terminalId, transactions);
     // The bytes alone decide these: done before the transaction opens, which stays short.
     const screened = transactions.map((bytes, index) => screenTransaction(bytes, index, caller));
-    const receipts: Array<UploadReceipt | undefined> = screened.map((screening) => (screening.ok ? undefined : screening.receipt));
+    const receipts: Array<UploadReceipt | undefined> = screened.map((screening) =>
+      screening.ok ? undefined : screening.receipt,
+    );
     const candidates = screened.flatMap((screening) => (screening.ok ? [screening.candidate] : []));
     const cause = uploadCause(requestId);
     const result = await inTransaction(this.pool, async (sql) => {
-      const batch = await claimBatch(sql, { batchId, terminalId: caller.terminalId, receivedAt: this.clock.now(), transactionCount: transactions.length });
+      const batch = await claimBatch(sql, {
+        batchId,
+        terminalId: caller.terminalId,
+        receivedAt: this.clock.now(),
+        transactionCount: transactions.length,
+      });
       const placed = await this.place(sql, candidates, caller, batch.uploadedAt, receipts);
-      const events = await this.store(sql, placed, { ...caller, batchId, uploadedAt: batch.uploadedAt }, receipts, cause);
+      const events = await this.store(
+        sql,
+        placed,
+        { ...caller, batchId, uploadedAt: batch.uploadedAt },
+        receipts,
+        cause,
+      );
       await this.outbox.append(sql, events);
       const complete = receipts.map((receipt, index) => {
-        if (receipt === undefined || receipt.index !== index) throw new Error(`upload: receipt ${index} missing or out of place`);
+        if (receipt === undefined || receipt.index !== index)
+          throw new Error(`upload: receipt ${index} missing or out of place`);
         return receipt;
       });
-      await recordAcceptedCount(sql, batchId, complete.filter((receipt) => receipt.status === 'accepted').length);
-      return { batchId, receivedAt: batch.uploadedAt.toISOString(), receipts: complete, firstSeen: batch.firstSeen, published: events.length };
+      await recordAcceptedCount(
+        sql,
+        batchId,
+        complete.filter((receipt) => receipt.status === 'accepted').length,
+      );
+      return {
+        batchId,
+        receivedAt: batch.uploadedAt.toISOString(),
+        receipts: complete,
+        firstSeen: batch.firstSeen,
+        published: events.length,
+      };
     });
     this.logUpload(caller, result);
     return { batchId: result.batchId, receivedAt: result.receivedAt, receipts: result.receipts };
@@ -87,15 +149,35 @@ export class UploadHandler {
    * batch's first receipt (so a repeat answers the same), then both keys (CONSUMER_KEY_UNKNOWN,
    * TERMINAL_KEY_UNKNOWN, TERMINAL_MISMATCH), read in one round trip.
    */
-  private async place(sql: SqlExecutor, candidates: readonly UploadCandidate[], caller: UploadCaller, uploadedAt: Date, receipts: Array<UploadReceipt | undefined>): Promise<Placed[]> {
+  private async place(
+    sql: SqlExecutor,
+    candidates: readonly UploadCandidate[],
+    caller: UploadCaller,
+    uploadedAt: Date,
+    receipts: Array<UploadReceipt | undefined>,
+  ): Promise<Placed[]> {
     const timely = candidates.filter((candidate) => {
-      const future = checkTimestamps(candidate, uploadedAt.getTime(), this.config.SETTLE_VERIFIER_CLOCK_SKEW_MS);
+      const future = checkTimestamps(
+        candidate,
+        uploadedAt.getTime(),
+        this.config.SETTLE_VERIFIER_CLOCK_SKEW_MS,
+      );
       if (future) receipts[candidate.index] = future;
       return future === undefined;
     });
-    const keys = await keysByIds(sql, timely.flatMap((candidate) => [candidate.consumerKeyId, candidate.terminalKeyId]));
+    const keys = await keysByIds(
+      sql,
+      timely.flatMap((candidate) => [candidate.consumerKeyId, candidate.terminalKeyId]),
+    );
     return timely.flatMap((candidate) => {
-      const placement = placeByKeys(candidate, { consumer: keys.get(candidate.consumerKeyId), terminal: keys.get(candidate.terminalKeyId) }, caller);
+      const placement = placeByKeys(
+        candidate,
+        {
+          consumer: keys.get(candidate.consumerKeyId),
+          terminal: keys.get(candidate.terminalKeyId),
+        },
+        caller,
+      );
       if (!placement.ok) {
         receipts[candidate.index] = placement.receipt;
         return [];
@@ -116,19 +198,38 @@ export class UploadHandler {
     cause: UploadCause,
   ): Promise<EventEnvelope[]> {
     const firsts = new Map<string, Placed>();
-    for (const entry of placed) if (!firsts.has(entry.candidate.transactionId)) firsts.set(entry.candidate.transactionId, entry);
+    for (const entry of placed)
+      if (!firsts.has(entry.candidate.transactionId))
+        firsts.set(entry.candidate.transactionId, entry);
     const inserted = await insertTransactions(sql, [...firsts.values()], batch);
-    const stored = await loadStoredTransactions(sql, [...firsts.keys()].filter((transactionId) => !inserted.has(transactionId)));
-    const conflicts = new Map<string, ConflictingUploadRow & { readonly storedContentDigest: Uint8Array }>();
+    const stored = await loadStoredTransactions(
+      sql,
+      [...firsts.keys()].filter((transactionId) => !inserted.has(transactionId)),
+    );
+    const conflicts = new Map<
+      string,
+      ConflictingUploadRow & { readonly storedContentDigest: Uint8Array }
+    >();
     const events: EventEnvelope[] = [];
     for (const { candidate, consumerDeviceId } of placed) {
       const firstInBatch = firsts.get(candidate.transactionId)!.candidate === candidate;
       const isNew = inserted.has(candidate.transactionId);
-      const row = isNew ? { contentDigest: firsts.get(candidate.transactionId)!.candidate.contentDigest, uploadBatchId: batch.batchId } : stored.get(candidate.transactionId);
-      if (row === undefined) throw new Error(`upload: ${candidate.transactionId} was neither inserted nor found`);
-      const receipt = resolveAgainstStored(candidate, row, { batchId: batch.batchId, inserted: isNew && firstInBatch, firstInBatch });
+      const row = isNew
+        ? {
+            contentDigest: firsts.get(candidate.transactionId)!.candidate.contentDigest,
+            uploadBatchId: batch.batchId,
+          }
+        : stored.get(candidate.transactionId);
+      if (row === undefined)
+        throw new Error(`upload: ${candidate.transactionId} was neither inserted nor found`);
+      const receipt = resolveAgainstStored(candidate, row, {
+        batchId: batch.batchId,
+        inserted: isNew && firstInBatch,
+        firstInBatch,
+      });
       receipts[candidate.index] = receipt;
-      if (isNew && firstInBatch) events.push(paymentUploadedEvent(candidate, { ...batch, consumerDeviceId }, cause));
+      if (isNew && firstInBatch)
+        events.push(paymentUploadedEvent(candidate, { ...batch, consumerDeviceId }, cause));
       if (receipt.status === 'refused') {
         const signalId = conflictSignalId(candidate.transactionId, candidate.contentDigest);
         conflicts.set(signalId, { candidate, signalId, storedContentDigest: row.contentDigest });
@@ -138,15 +239,30 @@ export class UploadHandler {
     const raisedAt = this.clock.now();
     for (const conflict of conflicts.values()) {
       if (!raised.has(conflict.signalId)) continue;
-      events.push(duplicateWithDifferentContentEvent(conflict.candidate, { ...conflict, terminalId: batch.terminalId, batchId: batch.batchId, raisedAt }, cause));
+      events.push(
+        duplicateWithDifferentContentEvent(
+          conflict.candidate,
+          { ...conflict, terminalId: batch.terminalId, batchId: batch.batchId, raisedAt },
+          cause,
+        ),
+      );
     }
     return events;
   }
 
   /** Counts and codes only: never a transaction's bytes or the token. */
-  private logUpload(caller: UploadCaller, result: { batchId: string; receipts: readonly UploadReceipt[]; firstSeen: boolean; published: number }): void {
+  private logUpload(
+    caller: UploadCaller,
+    result: {
+      batchId: string;
+      receipts: readonly UploadReceipt[];
+      firstSeen: boolean;
+      published: number;
+    },
+  ): void {
     const refused: Record<string, number> = {};
-    for (const receipt of result.receipts) if (receipt.status === 'refused') refused[receipt.code] = (refused[receipt.code] ?? 0) + 1;
+    for (const receipt of result.receipts)
+      if (receipt.status === 'refused') refused[receipt.code] = (refused[receipt.code] ?? 0) + 1;
     const accepted = result.receipts.filter((receipt) => receipt.status === 'accepted');
     this.logger.info(
       {

@@ -1,11 +1,31 @@
 import { Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConsumes, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
-import { currentRequestId, type PlatformRequest, PlatformProblemCode, ProblemException } from '@settle/platform';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConsumes,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+import {
+  currentRequestId,
+  type PlatformRequest,
+  PlatformProblemCode,
+  ProblemException,
+} from '@settle/platform';
 import { Authenticated, AuthenticatedPrincipal, type Principal } from '@settle/resource-guard';
 import { UploadMetrics } from '../metrics/verifier-metrics';
 import { parseCborUploadBody, parseJsonUploadBody, type UploadBodyResult } from './upload-body';
 import { uploadBodySizeMaxBytes } from './upload-limits';
-import { badRequestCodes, payloadTooLargeCodes, problemResponse, uploadAcceptedSchema, uploadRequestBody } from './upload-openapi';
+import {
+  badRequestCodes,
+  payloadTooLargeCodes,
+  problemResponse,
+  uploadAcceptedSchema,
+  uploadRequestBody,
+} from './upload-openapi';
 import { UploadHandler, type UploadResult } from './upload.handler';
 
 /** The media types an upload may have; anything else is 415. */
@@ -31,7 +51,8 @@ export class UploadsController {
   @HttpCode(HttpStatus.ACCEPTED)
   @Authenticated({ roles: ['pos-terminal'] })
   @ApiOperation({
-    summary: 'Uploads a batch of dual-signed offline transactions; answers one receipt per transaction.',
+    summary:
+      'Uploads a batch of dual-signed offline transactions; answers one receipt per transaction.',
     description:
       'Accepted transactions are stored (status received) and announced as payment.uploaded before the 202; refused ones leave nothing behind ' +
       '(except a conflicting content, recorded with a fraud signal). The same batch again, or a transaction already received, answers the same ' +
@@ -39,22 +60,58 @@ export class UploadsController {
     requestBody: uploadRequestBody,
   })
   @ApiConsumes(uploadMediaTypes.cbor, uploadMediaTypes.json)
-  @ApiAcceptedResponse({ description: 'Every transaction has a receipt.', schema: uploadAcceptedSchema })
-  @ApiBadRequestResponse(problemResponse('The body is malformed, of the wrong shape (errors name the fields), or empty.', badRequestCodes))
-  @ApiPayloadTooLargeResponse(problemResponse(`More than uploadBodySizeMaxBytes (${uploadBodySizeMaxBytes}) bytes, or more than uploadBatchTransactionsMax transactions.`, payloadTooLargeCodes))
-  @ApiUnsupportedMediaTypeResponse(problemResponse('Neither application/cbor nor application/json.', ['UNSUPPORTED_MEDIA_TYPE']))
-  @ApiTooManyRequestsResponse({
-    ...problemResponse('The terminal uploads faster than its rate limit; Retry-After says when to try again.', ['RATE_LIMITED']),
-    headers: { 'Retry-After': { description: 'Whole seconds until the terminal may upload again.', schema: { type: 'integer', minimum: 1 } } },
+  @ApiAcceptedResponse({
+    description: 'Every transaction has a receipt.',
+    schema: uploadAcceptedSchema,
   })
-  async upload(@AuthenticatedPrincipal() principal: Principal, @Req() request: UploadRequest): Promise<UploadResult> {
+  @ApiBadRequestResponse(
+    problemResponse(
+      'The body is malformed, of the wrong shape (errors name the fields), or empty.',
+      badRequestCodes,
+    ),
+  )
+  @ApiPayloadTooLargeResponse(
+    problemResponse(
+      `More than uploadBodySizeMaxBytes (${uploadBodySizeMaxBytes}) bytes, or more than uploadBatchTransactionsMax transactions.`,
+      payloadTooLargeCodes,
+    ),
+  )
+  @ApiUnsupportedMediaTypeResponse(
+    problemResponse('Neither application/cbor nor application/json.', ['UNSUPPORTED_MEDIA_TYPE']),
+  )
+  @ApiTooManyRequestsResponse({
+    ...problemResponse(
+      'The terminal uploads faster than its rate limit; Retry-After says when to try again.',
+      ['RATE_LIMITED'],
+    ),
+    headers: {
+      'Retry-After': {
+        description: 'Whole seconds until the terminal may upload again.',
+        schema: { type: 'integer', minimum: 1 },
+      },
+    },
+  })
+  async upload(
+    @AuthenticatedPrincipal() principal: Principal,
+    @Req() request: UploadRequest,
+  ): Promise<UploadResult> {
     await this.handler.enforceRateLimit(principal.subject);
     const parsed = parseBody(request);
     if (!parsed.ok) {
       const { status, code, detail, errors } = parsed.problem;
-      throw new ProblemException({ status, code, title: status === 413 ? 'Upload too large' : 'Upload refused', detail, errors });
+      throw new ProblemException({
+        status,
+        code,
+        title: status === 413 ? 'Upload too large' : 'Upload refused',
+        detail,
+        errors,
+      });
     }
-    const result = await this.handler.upload({ terminalId: principal.subject, merchantId: principal.owner }, parsed.transactions, currentRequestId());
+    const result = await this.handler.upload(
+      { terminalId: principal.subject, merchantId: principal.owner },
+      parsed.transactions,
+      currentRequestId(),
+    );
     this.metrics.record(result.batchId, result.receipts);
     return result;
   }
@@ -63,13 +120,22 @@ export class UploadsController {
 function parseBody(request: UploadRequest): UploadBodyResult {
   const header = request.headers['content-type'];
   const mediaType = (typeof header === 'string' ? header : '').split(';')[0]!.trim().toLowerCase();
-  if (mediaType === uploadMediaTypes.cbor) return parseCborUploadBody(request.body instanceof Uint8Array ? request.body : new Uint8Array(0));
+  if (mediaType === uploadMediaTypes.cbor)
+    return parseCborUploadBody(
+      request.body instanceof Uint8Array ? request.body : new Uint8Array(0),
+    );
   if (mediaType === uploadMediaTypes.json) return parseJsonUploadBody(request.body);
   throw new ProblemException({
     status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
     code: PlatformProblemCode.unsupportedMediaType,
     title: 'Unsupported media type',
     detail: `An upload is ${uploadMediaTypes.cbor} or ${uploadMediaTypes.json}.`,
-    errors: [{ field: 'content-type', code: 'NOT_ALLOWED', message: `must be ${uploadMediaTypes.cbor} or ${uploadMediaTypes.json}` }],
+    errors: [
+      {
+        field: 'content-type',
+        code: 'NOT_ALLOWED',
+        message: `must be ${uploadMediaTypes.cbor} or ${uploadMediaTypes.json}`,
+      },
+    ],
   });
 }

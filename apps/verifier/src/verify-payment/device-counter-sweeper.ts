@@ -1,6 +1,18 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
+import {
+  type Clock,
+  CLOCK,
+  type Logger,
+  PLATFORM_LOGGER,
+  SERVICE_CONFIG,
+  SQL_POOL,
+} from '@settle/platform';
 import { type VerifierSettings } from '../config';
 
 /** How often used device counters past their retention are deleted. */
@@ -27,7 +39,11 @@ export function deviceCounterRetentionCutoff(now: Date, presentmentWindowMs: num
  * Deletes up to `batchMax` counters approved before `cutoff` in one statement (index
  * `verifier_device_counters_approved`); returns how many. Rows another sweeper holds are skipped.
  */
-export async function deleteDeviceCountersBefore(sql: SqlExecutor, cutoff: Date, batchMax: number): Promise<number> {
+export async function deleteDeviceCountersBefore(
+  sql: SqlExecutor,
+  cutoff: Date,
+  batchMax: number,
+): Promise<number> {
   const { rows } = await sql.query<{ deleted: number }>(
     `WITH doomed AS (
        SELECT device_id, device_counter FROM verifier_device_counters WHERE approved_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
@@ -82,14 +98,21 @@ export class DeviceCounterSweeper implements OnApplicationBootstrap, BeforeAppli
 
   /** One round: statements of `batchMax` until fewer are left, the round's cap, or shutdown. Returns how many were deleted. */
   async sweepOnce(batchMax = deviceCounterSweepBatchMax): Promise<number> {
-    const cutoff = deviceCounterRetentionCutoff(this.clock.now(), this.config.SETTLE_VERIFIER_PRESENTMENT_WINDOW_MS);
+    const cutoff = deviceCounterRetentionCutoff(
+      this.clock.now(),
+      this.config.SETTLE_VERIFIER_PRESENTMENT_WINDOW_MS,
+    );
     let deleted = 0;
     for (let batch = 0; batch < deviceCounterSweepBatchesPerRoundMax && !this.stopping; batch++) {
       const count = await deleteDeviceCountersBefore(this.pool, cutoff, batchMax);
       deleted += count;
       if (count < batchMax) break;
     }
-    if (deleted > 0) this.logger.info({ deleted, approvedBefore: cutoff.toISOString() }, 'deleted device counters past the presentment window');
+    if (deleted > 0)
+      this.logger.info(
+        { deleted, approvedBefore: cutoff.toISOString() },
+        'deleted device counters past the presentment window',
+      );
     return deleted;
   }
 }

@@ -9,13 +9,26 @@ import {
   verifyOfflineTransactionAsync,
 } from '@settle/contracts';
 import { base64UrlEncode } from '@settle/crypto';
-import { type ConsumedEvent, EntityNotYetSeenError, type EventConsumer, Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import {
+  type ConsumedEvent,
+  EntityNotYetSeenError,
+  type EventConsumer,
+  Outbox,
+  PermanentEventError,
+  type SqlExecutor,
+} from '@settle/messaging';
 import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
 import { type VerifierSettings } from '../config';
 import { ReceiptSigner } from '../confirmations/receipt-signer';
 import { type KeyFact, keysByIds } from '../registry-projection/registry-facts';
 import { ProtocolKeyCache } from './protocol-key-cache';
-import { fraudSignalEvent, paymentRejectedEvent, paymentVerifiedEvent, type TransactionParties, type VerificationCause } from './verification-events';
+import {
+  fraudSignalEvent,
+  paymentRejectedEvent,
+  paymentVerifiedEvent,
+  type TransactionParties,
+  type VerificationCause,
+} from './verification-events';
 import {
   accountsOfDevices,
   capabilityChangesSince,
@@ -107,28 +120,51 @@ export class PaymentUploadedConsumer implements EventConsumer {
 
   readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
     const uploads = events.map(({ envelope }) => {
-      if (envelope.type !== paymentUploadedV1.type) throw new PermanentEventError('UNEXPECTED_EVENT_TYPE', `payment verification does not handle ${envelope.type}`);
+      if (envelope.type !== paymentUploadedV1.type)
+        throw new PermanentEventError(
+          'UNEXPECTED_EVENT_TYPE',
+          `payment verification does not handle ${envelope.type}`,
+        );
       return { envelope, payload: envelope.payload as PaymentUploadedV1 };
     });
-    const rows = await lockTransactions(sql, uploads.map(({ payload }) => payload.transactionId));
+    const rows = await lockTransactions(
+      sql,
+      uploads.map(({ payload }) => payload.transactionId),
+    );
     const pending = this.pendingOf(uploads, rows);
     if (pending.length === 0) return;
     const facts = await this.gatherFacts(sql, pending);
     const now = this.clock.now();
-    const decisions = pending.map((upload) => ({ upload, decision: this.decide(upload, facts, now) }));
+    const decisions = pending.map((upload) => ({
+      upload,
+      decision: this.decide(upload, facts, now),
+    }));
     const recorded = await this.record(sql, decisions, now);
-    this.logger.debug({ partitions: [...new Set(events.map((event) => event.partition))], ...recorded }, 'payments decided');
+    this.logger.debug(
+      { partitions: [...new Set(events.map((event) => event.partition))], ...recorded },
+      'payments decided',
+    );
   };
 
   /** The uploads still `received`, once each, decoded, ordered by device and counter. */
-  private pendingOf(uploads: ReadonlyArray<{ envelope: EventEnvelope; payload: PaymentUploadedV1 }>, rows: ReadonlyMap<string, LockedTransaction>): PendingUpload[] {
+  private pendingOf(
+    uploads: ReadonlyArray<{ envelope: EventEnvelope; payload: PaymentUploadedV1 }>,
+    rows: ReadonlyMap<string, LockedTransaction>,
+  ): PendingUpload[] {
     const pending = new Map<string, PendingUpload>();
     for (const [position, { envelope, payload }] of uploads.entries()) {
       const row = rows.get(payload.transactionId);
       // The upload commits the row and its event together: an event without a row is not ours.
-      if (row === undefined) throw new PermanentEventError('TRANSACTION_NOT_STORED', `no stored transaction ${payload.transactionId}`);
+      if (row === undefined)
+        throw new PermanentEventError(
+          'TRANSACTION_NOT_STORED',
+          `no stored transaction ${payload.transactionId}`,
+        );
       if (row.status !== 'received' || pending.has(row.transactionId)) {
-        this.logger.debug({ transactionId: row.transactionId, status: row.status, eventId: envelope.eventId }, 'upload already decided; nothing published');
+        this.logger.debug(
+          { transactionId: row.transactionId, status: row.status, eventId: envelope.eventId },
+          'upload already decided; nothing published',
+        );
         continue;
       }
       const transaction = decodeStored(row);
@@ -145,37 +181,86 @@ export class PaymentUploadedConsumer implements EventConsumer {
     return [...pending.values()].sort(
       (a, b) =>
         compareText(a.row.consumerDeviceId, b.row.consumerDeviceId) ||
-        compareBigInt(a.transaction.authorization.deviceCounter, b.transaction.authorization.deviceCounter) ||
+        compareBigInt(
+          a.transaction.authorization.deviceCounter,
+          b.transaction.authorization.deviceCounter,
+        ) ||
         a.position - b.position,
     );
   }
 
-  private async gatherFacts(sql: SqlExecutor, pending: readonly PendingUpload[]): Promise<BatchFacts> {
-    const keyFacts = await keysByIds(sql, pending.flatMap((upload) => [upload.consumerKeyId, upload.terminalKeyId]));
-    const keys = new Map([...keyFacts].map(([keyId, fact]) => [keyId, this.verificationKeyOf(fact)]));
+  private async gatherFacts(
+    sql: SqlExecutor,
+    pending: readonly PendingUpload[],
+  ): Promise<BatchFacts> {
+    const keyFacts = await keysByIds(
+      sql,
+      pending.flatMap((upload) => [upload.consumerKeyId, upload.terminalKeyId]),
+    );
+    const keys = new Map(
+      [...keyFacts].map(([keyId, fact]) => [keyId, this.verificationKeyOf(fact)]),
+    );
     // The signatures need only the keys: verified in the threadpool while the other facts are read.
     const signatures = verifySignatures(pending, keys);
     // Awaited below; should a fact be missing first (the batch is retried), their outcome is dropped, never an unhandled rejection.
     signatures.catch(() => undefined);
-    const accounts = await accountsOfDevices(sql, pending.map((upload) => upload.row.consumerDeviceId));
-    const terminalMerchants = await merchantsOfTerminals(sql, pending.map((upload) => upload.transaction.request.terminalId));
-    const categoryCodes = await categoryCodesOfMerchants(sql, pending.map((upload) => upload.transaction.request.merchantId));
+    const accounts = await accountsOfDevices(
+      sql,
+      pending.map((upload) => upload.row.consumerDeviceId),
+    );
+    const terminalMerchants = await merchantsOfTerminals(
+      sql,
+      pending.map((upload) => upload.transaction.request.terminalId),
+    );
+    const categoryCodes = await categoryCodesOfMerchants(
+      sql,
+      pending.map((upload) => upload.transaction.request.merchantId),
+    );
     for (const { row, transaction } of pending) {
       // Registry facts arrive on their own topics: not seen yet is a wait, never a verdict.
-      if (!accounts.has(row.consumerDeviceId)) throw new EntityNotYetSeenError('device', row.consumerDeviceId);
-      if (!terminalMerchants.has(transaction.request.terminalId)) throw new EntityNotYetSeenError('terminal', transaction.request.terminalId);
-      if (!categoryCodes.has(transaction.request.merchantId)) throw new EntityNotYetSeenError('merchant', transaction.request.merchantId);
+      if (!accounts.has(row.consumerDeviceId))
+        throw new EntityNotYetSeenError('device', row.consumerDeviceId);
+      if (!terminalMerchants.has(transaction.request.terminalId))
+        throw new EntityNotYetSeenError('terminal', transaction.request.terminalId);
+      if (!categoryCodes.has(transaction.request.merchantId))
+        throw new EntityNotYetSeenError('merchant', transaction.request.merchantId);
     }
     const since = earliestPerDevice(pending, (upload) => {
       const revokedAtMs = compromisedSinceOf(keyFacts.get(upload.consumerKeyId));
-      return Math.min(upload.transaction.approval.approvedAtMs, revokedAtMs ?? Number.POSITIVE_INFINITY);
+      return Math.min(
+        upload.transaction.approval.approvedAtMs,
+        revokedAtMs ?? Number.POSITIVE_INFINITY,
+      );
     });
     const checkIns = await checkInsSince(sql, since);
     const capabilityChanges = await capabilityChangesSince(sql, since);
-    const windowStarts = earliestPerDevice(pending, (upload) => checkInWindowAt(checkIns.get(upload.row.consumerDeviceId) ?? [], upload.transaction.approval.approvedAtMs)?.startMs ?? null);
+    const windowStarts = earliestPerDevice(
+      pending,
+      (upload) =>
+        checkInWindowAt(
+          checkIns.get(upload.row.consumerDeviceId) ?? [],
+          upload.transaction.approval.approvedAtMs,
+        )?.startMs ?? null,
+    );
     const countedPayments = await countedPaymentsSince(sql, windowStarts);
-    const counters = await usedCounters(sql, pending.map((upload) => ({ deviceId: upload.row.consumerDeviceId, counter: upload.transaction.authorization.deviceCounter })));
-    return { keys, signatures: await signatures, accounts, terminalMerchants, categoryCodes, checkIns, capabilityChanges, countedPayments, usedCounters: counters };
+    const counters = await usedCounters(
+      sql,
+      pending.map((upload) => ({
+        deviceId: upload.row.consumerDeviceId,
+        counter: upload.transaction.authorization.deviceCounter,
+      })),
+    );
+    return {
+      keys,
+      signatures: await signatures,
+      accounts,
+      terminalMerchants,
+      categoryCodes,
+      checkIns,
+      capabilityChanges,
+      countedPayments,
+      usedCounters: counters,
+    };
   }
 
   /**
@@ -206,44 +291,96 @@ export class PaymentUploadedConsumer implements EventConsumer {
       checkInProjectionGraceMs,
       signatures: facts.signatures.get(row.transactionId),
     });
-    if (decision.verdict === 'not-yet-seen') throw new EntityNotYetSeenError(decision.entity, decision.entityId);
+    if (decision.verdict === 'not-yet-seen')
+      throw new EntityNotYetSeenError(decision.entity, decision.entityId);
     if (decision.verdict === 'verified') {
       facts.usedCounters.set(counter, row.transactionId);
       const counted = facts.countedPayments.get(deviceId) ?? [];
-      counted.push({ currency: decision.currency, amount: decision.amount, approvedAtMs: decision.approvedAtMs });
+      counted.push({
+        currency: decision.currency,
+        amount: decision.amount,
+        approvedAtMs: decision.approvedAtMs,
+      });
       facts.countedPayments.set(deviceId, counted);
     }
     return decision;
   }
 
   private verificationKeyOf(fact: KeyFact): VerificationKey {
-    return { keyId: fact.keyId, owner: { kind: fact.ownerKind, id: fact.ownerId }, purpose: fact.purpose, publicKey: this.keyCache.keyOf(fact.publicJwk), history: fact.history };
+    return {
+      keyId: fact.keyId,
+      owner: { kind: fact.ownerKind, id: fact.ownerId },
+      purpose: fact.purpose,
+      publicKey: this.keyCache.keyOf(fact.publicJwk),
+      history: fact.history,
+    };
   }
 
   /** Writes the verdicts, counters and confirmations, and appends the events (in decision order). */
-  private async record(sql: SqlExecutor, decisions: ReadonlyArray<{ upload: PendingUpload; decision: Verdict }>, now: Date): Promise<{ verified: number; rejected: number }> {
+  private async record(
+    sql: SqlExecutor,
+    decisions: ReadonlyArray<{ upload: PendingUpload; decision: Verdict }>,
+    now: Date,
+  ): Promise<{ verified: number; rejected: number }> {
     const verified: VerifiedWrite[] = [];
     const rejected: RejectedWrite[] = [];
     const envelopes: EventEnvelope[] = [];
     for (const { upload, decision } of decisions) {
       const { row, transaction, envelope } = upload;
-      const parties: TransactionParties = { transactionId: row.transactionId, consumerDeviceId: row.consumerDeviceId, terminalId: row.terminalId, merchantId: row.merchantId };
-      const cause: VerificationCause = { correlationId: envelope.correlationId, causationId: envelope.eventId, occurredAt: now };
+      const parties: TransactionParties = {
+        transactionId: row.transactionId,
+        consumerDeviceId: row.consumerDeviceId,
+        terminalId: row.terminalId,
+        merchantId: row.merchantId,
+      };
+      const cause: VerificationCause = {
+        correlationId: envelope.correlationId,
+        causationId: envelope.eventId,
+        occurredAt: now,
+      };
       if (decision.verdict === 'verified') {
-        verified.push({ transactionId: row.transactionId, deviceId: row.consumerDeviceId, deviceCounter: decision.deviceCounter, approvedAt: new Date(decision.approvedAtMs), consumerAccountId: decision.consumerAccountId });
+        verified.push({
+          transactionId: row.transactionId,
+          deviceId: row.consumerDeviceId,
+          deviceCounter: decision.deviceCounter,
+          approvedAt: new Date(decision.approvedAtMs),
+          consumerAccountId: decision.consumerAccountId,
+        });
         envelopes.push(paymentVerifiedEvent(parties, decision, cause));
         continue;
       }
       // A rejection is final now: its confirmation is signed with it (docs/verifier.md).
       const { request } = transaction;
       const confirmation = await this.receiptSigner.sign(
-        { transactionId: transaction.transactionId, terminalId: row.terminalId, amount: request.amount, currency: request.currency, outcome: 'rejected', reasonCode: decision.reasonCode, confirmedAtMs: now.getTime() },
+        {
+          transactionId: transaction.transactionId,
+          terminalId: row.terminalId,
+          amount: request.amount,
+          currency: request.currency,
+          outcome: 'rejected',
+          reasonCode: decision.reasonCode,
+          confirmedAtMs: now.getTime(),
+        },
         now,
       );
-      rejected.push({ transactionId: row.transactionId, reasonCode: decision.reasonCode, confirmation });
+      rejected.push({
+        transactionId: row.transactionId,
+        reasonCode: decision.reasonCode,
+        confirmation,
+      });
       envelopes.push(paymentRejectedEvent(parties, decision.reasonCode, cause));
-      if (decision.fraudSignal !== undefined) envelopes.push(fraudSignalEvent(row.transactionId, decision.fraudSignal, cause));
-      this.logger.info({ transactionId: row.transactionId, deviceId: row.consumerDeviceId, terminalId: row.terminalId, reasonCode: decision.reasonCode, fraudSignal: decision.fraudSignal?.kind }, 'payment rejected');
+      if (decision.fraudSignal !== undefined)
+        envelopes.push(fraudSignalEvent(row.transactionId, decision.fraudSignal, cause));
+      this.logger.info(
+        {
+          transactionId: row.transactionId,
+          deviceId: row.consumerDeviceId,
+          terminalId: row.terminalId,
+          reasonCode: decision.reasonCode,
+          fraudSignal: decision.fraudSignal?.kind,
+        },
+        'payment rejected',
+      );
     }
     await recordVerified(sql, verified, now);
     await recordRejected(sql, rejected, now);
@@ -254,10 +391,22 @@ export class PaymentUploadedConsumer implements EventConsumer {
 
 /** The stored bytes, decoded as at upload; the upload checked them, so a failure here is a bug or a damaged row. */
 function decodeStored(row: LockedTransaction): OfflineTransaction {
-  if (row.bytes === null) throw new PermanentEventError('TRANSACTION_BYTES_MISSING', `transaction ${row.transactionId} has no bytes`);
+  if (row.bytes === null)
+    throw new PermanentEventError(
+      'TRANSACTION_BYTES_MISSING',
+      `transaction ${row.transactionId} has no bytes`,
+    );
   const decoded = decodeOfflineTransaction(row.bytes);
-  if (!decoded.ok) throw new PermanentEventError('TRANSACTION_UNDECODABLE', `stored transaction ${row.transactionId}: ${decoded.code} at ${decoded.field}`);
-  if (formatTransactionId(decoded.value.transactionId) !== row.transactionId) throw new PermanentEventError('TRANSACTION_ID_MISMATCH', `stored bytes of ${row.transactionId} have another id`);
+  if (!decoded.ok)
+    throw new PermanentEventError(
+      'TRANSACTION_UNDECODABLE',
+      `stored transaction ${row.transactionId}: ${decoded.code} at ${decoded.field}`,
+    );
+  if (formatTransactionId(decoded.value.transactionId) !== row.transactionId)
+    throw new PermanentEventError(
+      'TRANSACTION_ID_MISMATCH',
+      `stored bytes of ${row.transactionId} have another id`,
+    );
   return decoded.value;
 }
 
@@ -266,11 +415,21 @@ function decodeStored(row: LockedTransaction): OfflineTransaction {
  * the libuv threadpool (`verifyOfflineTransactionAsync`), so the event loop keeps serving uploads and
  * other partitions meanwhile, and a second core does the curve arithmetic.
  */
-async function verifySignatures(pending: readonly PendingUpload[], keys: ReadonlyMap<string, VerificationKey>): Promise<Map<string, SignatureOutcome>> {
+async function verifySignatures(
+  pending: readonly PendingUpload[],
+  keys: ReadonlyMap<string, VerificationKey>,
+): Promise<Map<string, SignatureOutcome>> {
   const checks = pending.flatMap((upload) => {
-    const check = signatureCheckOf(keys.get(upload.consumerKeyId) ?? null, keys.get(upload.terminalKeyId) ?? null);
+    const check = signatureCheckOf(
+      keys.get(upload.consumerKeyId) ?? null,
+      keys.get(upload.terminalKeyId) ?? null,
+    );
     if (check === null) return [];
-    return [verifyOfflineTransactionAsync(upload.transaction, check).then((outcome) => [upload.row.transactionId, outcome] as const)];
+    return [
+      verifyOfflineTransactionAsync(upload.transaction, check).then(
+        (outcome) => [upload.row.transactionId, outcome] as const,
+      ),
+    ];
   });
   return new Map(await Promise.all(checks));
 }
@@ -280,7 +439,10 @@ function compromisedSinceOf(fact: KeyFact | undefined): number | null {
 }
 
 /** Per device, the earliest of `instantOf` over its uploads (uploads without one are left out). */
-function earliestPerDevice(pending: readonly PendingUpload[], instantOf: (upload: PendingUpload) => number | null): Map<string, Date> {
+function earliestPerDevice(
+  pending: readonly PendingUpload[],
+  instantOf: (upload: PendingUpload) => number | null,
+): Map<string, Date> {
   const earliest = new Map<string, number>();
   for (const upload of pending) {
     const instant = instantOf(upload);

@@ -17,7 +17,8 @@ export class ProtocolKeyCache {
   private readonly entries = new Map<string, ProtocolPublicKey | null>();
 
   constructor(private readonly entriesMax = protocolKeyCacheEntriesMax) {
-    if (!Number.isSafeInteger(entriesMax) || entriesMax < 1) throw new RangeError('the key cache holds at least one entry');
+    if (!Number.isSafeInteger(entriesMax) || entriesMax < 1)
+      throw new RangeError('the key cache holds at least one entry');
   }
 
   get size(): number {
@@ -37,7 +38,8 @@ export class ProtocolKeyCache {
       if (!isCryptoError(error)) throw error;
       imported = null;
     }
-    if (this.entries.size >= this.entriesMax) this.entries.delete(this.entries.keys().next().value!);
+    if (this.entries.size >= this.entriesMax)
+      this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(cacheKey, imported);
     return imported;
   }

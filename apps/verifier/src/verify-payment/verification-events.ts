@@ -1,7 +1,14 @@
 // The events a verdict appends to the outbox: payment.verified or payment.rejected, and a
 // fraud.signal-raised when the rule that failed says someone should look.
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, type EventEnvelope, type FraudSignalKind, fraudSignalRaisedV1, paymentRejectedV1, paymentVerifiedV1 } from '@settle/contracts';
+import {
+  createEnvelope,
+  type EventEnvelope,
+  type FraudSignalKind,
+  fraudSignalRaisedV1,
+  paymentRejectedV1,
+  paymentVerifiedV1,
+} from '@settle/contracts';
 import { base64UrlEncode, sha256Concat } from '@settle/crypto';
 import { type FraudSignalDraft, type VerificationRejectionCode } from './verify-payment.decider';
 
@@ -23,7 +30,11 @@ export interface TransactionParties {
   readonly merchantId: string;
 }
 
-function envelopeOf<TType extends string, TPayload>(definition: Parameters<typeof createEnvelope<TType, TPayload>>[0]['definition'], payload: TPayload, cause: VerificationCause): EventEnvelope {
+function envelopeOf<TType extends string, TPayload>(
+  definition: Parameters<typeof createEnvelope<TType, TPayload>>[0]['definition'],
+  payload: TPayload,
+  cause: VerificationCause,
+): EventEnvelope {
   return createEnvelope({
     definition,
     payload,
@@ -37,7 +48,14 @@ function envelopeOf<TType extends string, TPayload>(definition: Parameters<typeo
 
 export function paymentVerifiedEvent(
   parties: TransactionParties,
-  verified: { readonly consumerAccountId: string; readonly merchantCategoryCode: string; readonly amount: bigint; readonly currency: string; readonly deviceCounter: bigint; readonly approvedAtMs: number },
+  verified: {
+    readonly consumerAccountId: string;
+    readonly merchantCategoryCode: string;
+    readonly amount: bigint;
+    readonly currency: string;
+    readonly deviceCounter: bigint;
+    readonly approvedAtMs: number;
+  },
   cause: VerificationCause,
 ): EventEnvelope {
   return envelopeOf(
@@ -56,8 +74,16 @@ export function paymentVerifiedEvent(
   );
 }
 
-export function paymentRejectedEvent(parties: TransactionParties, reasonCode: VerificationRejectionCode, cause: VerificationCause): EventEnvelope {
-  return envelopeOf(paymentRejectedV1, { ...parties, reasonCode, rejectedAt: cause.occurredAt.toISOString() }, cause);
+export function paymentRejectedEvent(
+  parties: TransactionParties,
+  reasonCode: VerificationRejectionCode,
+  cause: VerificationCause,
+): EventEnvelope {
+  return envelopeOf(
+    paymentRejectedV1,
+    { ...parties, reasonCode, rejectedAt: cause.occurredAt.toISOString() },
+    cause,
+  );
 }
 
 /**
@@ -68,7 +94,11 @@ export function verificationSignalId(transactionId: string, kind: FraudSignalKin
   return `sig_${base64UrlEncode(sha256Concat([new TextEncoder().encode(`verification:${kind}:${transactionId}`)]))}`;
 }
 
-export function fraudSignalEvent(transactionId: string, signal: FraudSignalDraft, cause: VerificationCause): EventEnvelope {
+export function fraudSignalEvent(
+  transactionId: string,
+  signal: FraudSignalDraft,
+  cause: VerificationCause,
+): EventEnvelope {
   return envelopeOf(
     fraudSignalRaisedV1,
     {

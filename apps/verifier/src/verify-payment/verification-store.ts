@@ -2,7 +2,12 @@
 // events (reads and writes), never one per event — verification runs at thousands per second.
 import { type DeviceCheckInCapV1, type OfflineCapability } from '@settle/contracts';
 import { type SqlExecutor } from '@settle/messaging';
-import { type CapabilityChange, type CheckIn, type CountedPayment, type VerificationRejectionCode } from './verify-payment.decider';
+import {
+  type CapabilityChange,
+  type CheckIn,
+  type CountedPayment,
+  type VerificationRejectionCode,
+} from './verify-payment.decider';
 
 /** A stored upload, locked for this transaction. The bytes only while it awaits its verdict. */
 export interface LockedTransaction {
@@ -20,7 +25,10 @@ export interface LockedTransaction {
  * never deadlock): a row that is no longer `received` was decided before — a redelivery, a replay,
  * a consumer group reset — and must not be decided again.
  */
-export async function lockTransactions(sql: SqlExecutor, transactionIds: readonly string[]): Promise<Map<string, LockedTransaction>> {
+export async function lockTransactions(
+  sql: SqlExecutor,
+  transactionIds: readonly string[],
+): Promise<Map<string, LockedTransaction>> {
   const { rows } = await sql.query<{
     transaction_id: string;
     status: LockedTransaction['status'];
@@ -42,7 +50,14 @@ export async function lockTransactions(sql: SqlExecutor, transactionIds: readonl
       {
         transactionId: row.transaction_id,
         status: row.status,
-        bytes: row.transaction_bytes === null ? null : new Uint8Array(row.transaction_bytes.buffer, row.transaction_bytes.byteOffset, row.transaction_bytes.byteLength),
+        bytes:
+          row.transaction_bytes === null
+            ? null
+            : new Uint8Array(
+                row.transaction_bytes.buffer,
+                row.transaction_bytes.byteOffset,
+                row.transaction_bytes.byteLength,
+              ),
         consumerDeviceId: row.consumer_device_id,
         terminalId: row.terminal_id,
         merchantId: row.merchant_id,
@@ -53,23 +68,34 @@ export async function lockTransactions(sql: SqlExecutor, transactionIds: readonl
 }
 
 /** Account of each device (verifier_devices); unknown ids are absent. */
-export async function accountsOfDevices(sql: SqlExecutor, deviceIds: readonly string[]): Promise<Map<string, string>> {
-  const { rows } = await sql.query<{ device_id: string; account_id: string }>('SELECT device_id, account_id FROM verifier_devices WHERE device_id = ANY($1::text[])', [
-    [...new Set(deviceIds)],
-  ]);
+export async function accountsOfDevices(
+  sql: SqlExecutor,
+  deviceIds: readonly string[],
+): Promise<Map<string, string>> {
+  const { rows } = await sql.query<{ device_id: string; account_id: string }>(
+    'SELECT device_id, account_id FROM verifier_devices WHERE device_id = ANY($1::text[])',
+    [[...new Set(deviceIds)]],
+  );
   return new Map(rows.map((row) => [row.device_id, row.account_id]));
 }
 
 /** Merchant of each terminal (verifier_terminals); unknown ids are absent. */
-export async function merchantsOfTerminals(sql: SqlExecutor, terminalIds: readonly string[]): Promise<Map<string, string>> {
-  const { rows } = await sql.query<{ terminal_id: string; merchant_id: string }>('SELECT terminal_id, merchant_id FROM verifier_terminals WHERE terminal_id = ANY($1::text[])', [
-    [...new Set(terminalIds)],
-  ]);
+export async function merchantsOfTerminals(
+  sql: SqlExecutor,
+  terminalIds: readonly string[],
+): Promise<Map<string, string>> {
+  const { rows } = await sql.query<{ terminal_id: string; merchant_id: string }>(
+    'SELECT terminal_id, merchant_id FROM verifier_terminals WHERE terminal_id = ANY($1::text[])',
+    [[...new Set(terminalIds)]],
+  );
   return new Map(rows.map((row) => [row.terminal_id, row.merchant_id]));
 }
 
 /** Category code of each merchant (verifier_merchants); unknown ids are absent. */
-export async function categoryCodesOfMerchants(sql: SqlExecutor, merchantIds: readonly string[]): Promise<Map<string, string>> {
+export async function categoryCodesOfMerchants(
+  sql: SqlExecutor,
+  merchantIds: readonly string[],
+): Promise<Map<string, string>> {
   const { rows } = await sql.query<{ merchant_id: string; category_code: string }>(
     'SELECT merchant_id, category_code FROM verifier_merchants WHERE merchant_id = ANY($1::text[])',
     [[...new Set(merchantIds)]],
@@ -88,9 +114,17 @@ function sinceColumns(since: SinceByDevice): [string[], Date[]] {
  * Each device's check-ins the decider needs (its input contract): the latest one before `since`, and
  * every one from `since` on — not the device's whole history, which grows by one a day.
  */
-export async function checkInsSince(sql: SqlExecutor, since: SinceByDevice): Promise<Map<string, CheckIn[]>> {
+export async function checkInsSince(
+  sql: SqlExecutor,
+  since: SinceByDevice,
+): Promise<Map<string, CheckIn[]>> {
   if (since.size === 0) return new Map();
-  const { rows } = await sql.query<{ device_id: string; checked_in_at: Date; valid_until: Date; offline_caps: DeviceCheckInCapV1[] }>(
+  const { rows } = await sql.query<{
+    device_id: string;
+    checked_in_at: Date;
+    valid_until: Date;
+    offline_caps: DeviceCheckInCapV1[];
+  }>(
     `SELECT c.device_id, c.checked_in_at, c.valid_until, c.offline_caps
        FROM unnest($1::text[], $2::timestamptz[]) AS d (device_id, since)
        CROSS JOIN LATERAL (
@@ -103,16 +137,31 @@ export async function checkInsSince(sql: SqlExecutor, since: SinceByDevice): Pro
   );
   const byDevice = new Map<string, CheckIn[]>();
   for (const row of rows) {
-    const caps = row.offline_caps.map((cap) => ({ currency: cap.currency, perTransactionMax: BigInt(cap.perTransactionMax), cumulativeMax: BigInt(cap.cumulativeMax) }));
-    pushTo(byDevice, row.device_id, { checkedInAtMs: row.checked_in_at.getTime(), validUntilMs: row.valid_until.getTime(), caps });
+    const caps = row.offline_caps.map((cap) => ({
+      currency: cap.currency,
+      perTransactionMax: BigInt(cap.perTransactionMax),
+      cumulativeMax: BigInt(cap.cumulativeMax),
+    }));
+    pushTo(byDevice, row.device_id, {
+      checkedInAtMs: row.checked_in_at.getTime(),
+      validUntilMs: row.valid_until.getTime(),
+      caps,
+    });
   }
   return byDevice;
 }
 
 /** Each device's offline-capability changes: the latest one before `since` and every one from then on. */
-export async function capabilityChangesSince(sql: SqlExecutor, since: SinceByDevice): Promise<Map<string, CapabilityChange[]>> {
+export async function capabilityChangesSince(
+  sql: SqlExecutor,
+  since: SinceByDevice,
+): Promise<Map<string, CapabilityChange[]>> {
   if (since.size === 0) return new Map();
-  const { rows } = await sql.query<{ device_id: string; changed_at: Date; capability: OfflineCapability }>(
+  const { rows } = await sql.query<{
+    device_id: string;
+    changed_at: Date;
+    capability: OfflineCapability;
+  }>(
     `SELECT c.device_id, c.changed_at, c.capability
        FROM unnest($1::text[], $2::timestamptz[]) AS d (device_id, since)
        CROSS JOIN LATERAL (
@@ -124,14 +173,26 @@ export async function capabilityChangesSince(sql: SqlExecutor, since: SinceByDev
     sinceColumns(since),
   );
   const byDevice = new Map<string, CapabilityChange[]>();
-  for (const row of rows) pushTo(byDevice, row.device_id, { changedAtMs: row.changed_at.getTime(), capability: row.capability });
+  for (const row of rows)
+    pushTo(byDevice, row.device_id, {
+      changedAtMs: row.changed_at.getTime(),
+      capability: row.capability,
+    });
   return byDevice;
 }
 
 /** Each device's payments that count against its cumulative cap (verified, settled, settlement-failed) approved since `since`. */
-export async function countedPaymentsSince(sql: SqlExecutor, since: SinceByDevice): Promise<Map<string, CountedPayment[]>> {
+export async function countedPaymentsSince(
+  sql: SqlExecutor,
+  since: SinceByDevice,
+): Promise<Map<string, CountedPayment[]>> {
   if (since.size === 0) return new Map();
-  const { rows } = await sql.query<{ consumer_device_id: string; currency: string; amount: string; approved_at: Date }>(
+  const { rows } = await sql.query<{
+    consumer_device_id: string;
+    currency: string;
+    amount: string;
+    approved_at: Date;
+  }>(
     `SELECT t.consumer_device_id, t.currency, t.amount::text AS amount, t.approved_at
        FROM unnest($1::text[], $2::timestamptz[]) AS d (device_id, since)
        JOIN verifier_transactions t ON t.consumer_device_id = d.device_id AND t.approved_at >= d.since
@@ -139,20 +200,34 @@ export async function countedPaymentsSince(sql: SqlExecutor, since: SinceByDevic
     sinceColumns(since),
   );
   const byDevice = new Map<string, CountedPayment[]>();
-  for (const row of rows) pushTo(byDevice, row.consumer_device_id, { currency: row.currency, amount: BigInt(row.amount), approvedAtMs: row.approved_at.getTime() });
+  for (const row of rows)
+    pushTo(byDevice, row.consumer_device_id, {
+      currency: row.currency,
+      amount: BigInt(row.amount),
+      approvedAtMs: row.approved_at.getTime(),
+    });
   return byDevice;
 }
 
 /** `deviceId/counter` → the transaction that used it, for these devices' counters. */
-export async function usedCounters(sql: SqlExecutor, counters: ReadonlyArray<{ readonly deviceId: string; readonly counter: bigint }>): Promise<Map<string, string>> {
+export async function usedCounters(
+  sql: SqlExecutor,
+  counters: ReadonlyArray<{ readonly deviceId: string; readonly counter: bigint }>,
+): Promise<Map<string, string>> {
   if (counters.length === 0) return new Map();
-  const { rows } = await sql.query<{ device_id: string; device_counter: string; transaction_id: string }>(
+  const { rows } = await sql.query<{
+    device_id: string;
+    device_counter: string;
+    transaction_id: string;
+  }>(
     `SELECT c.device_id, c.device_counter::text AS device_counter, c.transaction_id
        FROM unnest($1::text[], $2::numeric[]) AS u (device_id, device_counter)
        JOIN verifier_device_counters c USING (device_id, device_counter)`,
     [counters.map((entry) => entry.deviceId), counters.map((entry) => entry.counter.toString())],
   );
-  return new Map(rows.map((row) => [counterKey(row.device_id, BigInt(row.device_counter)), row.transaction_id]));
+  return new Map(
+    rows.map((row) => [counterKey(row.device_id, BigInt(row.device_counter)), row.transaction_id]),
+  );
 }
 
 export function counterKey(deviceId: string, counter: bigint): string {
@@ -189,26 +264,46 @@ export class CounterClaimedConcurrentlyError extends Error {
  * Records the counters of the verified transactions (the primary key is the guard against a reuse
  * racing this batch) and their status, consumer account and decision time.
  */
-export async function recordVerified(sql: SqlExecutor, writes: readonly VerifiedWrite[], decidedAt: Date): Promise<void> {
+export async function recordVerified(
+  sql: SqlExecutor,
+  writes: readonly VerifiedWrite[],
+  decidedAt: Date,
+): Promise<void> {
   if (writes.length === 0) return;
   const claimed = await sql.query(
     `INSERT INTO verifier_device_counters (device_id, device_counter, transaction_id, approved_at)
      SELECT * FROM unnest($1::text[], $2::numeric[], $3::text[], $4::timestamptz[]) ORDER BY 1, 2
      ON CONFLICT (device_id, device_counter) DO NOTHING`,
-    [writes.map((write) => write.deviceId), writes.map((write) => write.deviceCounter.toString()), writes.map((write) => write.transactionId), writes.map((write) => write.approvedAt)],
+    [
+      writes.map((write) => write.deviceId),
+      writes.map((write) => write.deviceCounter.toString()),
+      writes.map((write) => write.transactionId),
+      writes.map((write) => write.approvedAt),
+    ],
   );
-  if (claimed.rowCount !== writes.length) throw new CounterClaimedConcurrentlyError(`${writes.length - (claimed.rowCount ?? 0)} device counter(s) were claimed by another transaction meanwhile`);
+  if (claimed.rowCount !== writes.length)
+    throw new CounterClaimedConcurrentlyError(
+      `${writes.length - (claimed.rowCount ?? 0)} device counter(s) were claimed by another transaction meanwhile`,
+    );
   const updated = await sql.query(
     `UPDATE verifier_transactions AS t SET status = 'verified', consumer_account_id = u.account_id, decided_at = $3
        FROM unnest($1::text[], $2::text[]) AS u (transaction_id, account_id)
       WHERE t.transaction_id = u.transaction_id AND t.status = 'received'`,
-    [writes.map((write) => write.transactionId), writes.map((write) => write.consumerAccountId), decidedAt],
+    [
+      writes.map((write) => write.transactionId),
+      writes.map((write) => write.consumerAccountId),
+      decidedAt,
+    ],
   );
   assertAllUpdated(updated.rowCount, writes.length);
 }
 
 /** Records the rejections: final, with the signed confirmation and its place in the confirmation sequence. */
-export async function recordRejected(sql: SqlExecutor, writes: readonly RejectedWrite[], decidedAt: Date): Promise<void> {
+export async function recordRejected(
+  sql: SqlExecutor,
+  writes: readonly RejectedWrite[],
+  decidedAt: Date,
+): Promise<void> {
   if (writes.length === 0) return;
   const updated = await sql.query(
     `UPDATE verifier_transactions AS t
@@ -216,14 +311,22 @@ export async function recordRejected(sql: SqlExecutor, writes: readonly Rejected
             confirmation = u.confirmation, confirmation_seq = nextval('verifier_confirmation_seq'), confirmed_at = $4
        FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u (transaction_id, reason_code, confirmation)
       WHERE t.transaction_id = u.transaction_id AND t.status = 'received'`,
-    [writes.map((write) => write.transactionId), writes.map((write) => write.reasonCode), writes.map((write) => Buffer.from(write.confirmation)), decidedAt],
+    [
+      writes.map((write) => write.transactionId),
+      writes.map((write) => write.reasonCode),
+      writes.map((write) => Buffer.from(write.confirmation)),
+      decidedAt,
+    ],
   );
   assertAllUpdated(updated.rowCount, writes.length);
 }
 
 /** The rows were locked as `received` by this transaction: anything else is a bug. */
 function assertAllUpdated(rowCount: number | null, expected: number): void {
-  if (rowCount !== expected) throw new Error(`verification invariant violated: updated ${rowCount} of ${expected} locked rows`);
+  if (rowCount !== expected)
+    throw new Error(
+      `verification invariant violated: updated ${rowCount} of ${expected} locked rows`,
+    );
 }
 
 function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {

@@ -160,9 +160,17 @@ export type VerifyPaymentDecision =
       readonly deviceCounter: bigint;
       readonly approvedAtMs: number;
     }
-  | { readonly verdict: 'rejected'; readonly reasonCode: VerificationRejectionCode; readonly fraudSignal?: FraudSignalDraft }
+  | {
+      readonly verdict: 'rejected';
+      readonly reasonCode: VerificationRejectionCode;
+      readonly fraudSignal?: FraudSignalDraft;
+    }
   /** No verdict yet: a fact the rules need is not projected; the consumer waits for it (EntityNotYetSeenError). */
-  | { readonly verdict: 'not-yet-seen'; readonly entity: 'key' | 'check-in'; readonly entityId: string };
+  | {
+      readonly verdict: 'not-yet-seen';
+      readonly entity: 'key' | 'check-in';
+      readonly entityId: string;
+    };
 
 type Rejection = Extract<VerifyPaymentDecision, { verdict: 'rejected' }>;
 type NotYetSeen = Extract<VerifyPaymentDecision, { verdict: 'not-yet-seen' }>;
@@ -184,7 +192,9 @@ function notYetSeen(entity: NotYetSeen['entity'], entityId: string): NotYetSeen 
 }
 
 function reject(reasonCode: VerificationRejectionCode, fraudSignal?: FraudSignalDraft): Rejection {
-  return fraudSignal === undefined ? { verdict: 'rejected', reasonCode } : { verdict: 'rejected', reasonCode, fraudSignal };
+  return fraudSignal === undefined
+    ? { verdict: 'rejected', reasonCode }
+    : { verdict: 'rejected', reasonCode, fraudSignal };
 }
 
 /**
@@ -195,8 +205,14 @@ function reject(reasonCode: VerificationRejectionCode, fraudSignal?: FraudSignal
  */
 export function decideVerifyPayment(input: VerifyPaymentInput): VerifyPaymentDecision {
   assert(input.presentmentWindowMs > 0, 'the presentment window is positive');
-  assert(Number.isSafeInteger(input.uploadedAtMs) && Number.isSafeInteger(input.decidedAtMs), 'the upload and decision times are instants');
-  assert(Number.isSafeInteger(input.checkInProjectionGraceMs) && input.checkInProjectionGraceMs >= 0, 'the check-in grace is not negative');
+  assert(
+    Number.isSafeInteger(input.uploadedAtMs) && Number.isSafeInteger(input.decidedAtMs),
+    'the upload and decision times are instants',
+  );
+  assert(
+    Number.isSafeInteger(input.checkInProjectionGraceMs) && input.checkInProjectionGraceMs >= 0,
+    'the check-in grace is not negative',
+  );
   // A rejection, or a fact to wait for; null when the rules passed.
   const keyOutcome = checkKeys(input);
   if (keyOutcome !== null) return keyOutcome;
@@ -221,7 +237,8 @@ export function decideVerifyPayment(input: VerifyPaymentInput): VerifyPaymentDec
  */
 function checkKeys(input: VerifyPaymentInput): Rejection | NotYetSeen | null {
   const { consumerKey, terminalKey, transaction } = input;
-  if (consumerKey === null) return notYetSeen('key', base64UrlEncode(transaction.authorization.keyId));
+  if (consumerKey === null)
+    return notYetSeen('key', base64UrlEncode(transaction.authorization.keyId));
   if (terminalKey === null) return notYetSeen('key', base64UrlEncode(transaction.approval.keyId));
   const signatureCheck = signatureCheckOf(consumerKey, terminalKey);
   if (signatureCheck === null) return reject('KEY_UNKNOWN');
@@ -229,13 +246,22 @@ function checkKeys(input: VerifyPaymentInput): Rejection | NotYetSeen | null {
   if (!verified.ok) {
     // Who uploaded a transaction whose signature fails is the one to look at: the terminal.
     const part = verified.field.split('/')[0] ?? '';
-    return reject('SIGNATURE_INVALID', { kind: 'SIGNATURE_INVALID', subject: { kind: 'terminal', id: transaction.request.terminalId }, details: { part, code: verified.code } });
+    return reject('SIGNATURE_INVALID', {
+      kind: 'SIGNATURE_INVALID',
+      subject: { kind: 'terminal', id: transaction.request.terminalId },
+      details: { part, code: verified.code },
+    });
   }
-  if (!wasEverActive(consumerKey.history) || !wasEverActive(terminalKey.history)) return reject('KEY_NOT_ATTESTED');
+  if (!wasEverActive(consumerKey.history) || !wasEverActive(terminalKey.history))
+    return reject('KEY_NOT_ATTESTED');
   const compromised = checkCompromised(input, consumerKey, terminalKey);
   if (compromised !== null) return compromised;
   const approvedAtMs = transaction.approval.approvedAtMs;
-  if (keyStateAt(consumerKey.history, approvedAtMs) !== 'active' || keyStateAt(terminalKey.history, approvedAtMs) !== 'active') return reject('KEY_NOT_ACTIVE');
+  if (
+    keyStateAt(consumerKey.history, approvedAtMs) !== 'active' ||
+    keyStateAt(terminalKey.history, approvedAtMs) !== 'active'
+  )
+    return reject('KEY_NOT_ACTIVE');
   return null;
 }
 
@@ -246,10 +272,17 @@ function checkKeys(input: VerifyPaymentInput): Rejection | NotYetSeen | null {
  * before any signature is looked at: a key missing from the projection (waited for), or not the
  * right owner kind's importable payment key (KEY_UNKNOWN).
  */
-export function signatureCheckOf(consumerKey: VerificationKey | null, terminalKey: VerificationKey | null): VerifyOfflineTransactionOptions | null {
+export function signatureCheckOf(
+  consumerKey: VerificationKey | null,
+  terminalKey: VerificationKey | null,
+): VerifyOfflineTransactionOptions | null {
   if (consumerKey === null || terminalKey === null) return null;
-  if (!isPaymentKeyOf(consumerKey, 'device') || !isPaymentKeyOf(terminalKey, 'terminal')) return null;
-  assert(consumerKey.publicKey !== null && terminalKey.publicKey !== null, 'known keys are imported');
+  if (!isPaymentKeyOf(consumerKey, 'device') || !isPaymentKeyOf(terminalKey, 'terminal'))
+    return null;
+  assert(
+    consumerKey.publicKey !== null && terminalKey.publicKey !== null,
+    'known keys are imported',
+  );
   return {
     deviceKey: consumerKey.publicKey,
     deviceAlgorithms: consumerSignatureAlgorithms,
@@ -269,20 +302,41 @@ function isPaymentKeyOf(key: VerificationKey, ownerKind: 'device' | 'terminal'):
  * are the attacker's too; the terminal's clock is). A terminal key revoked as compromised: every
  * upload received after the revocation.
  */
-function checkCompromised(input: VerifyPaymentInput, consumerKey: VerificationKey, terminalKey: VerificationKey): Rejection | null {
+function checkCompromised(
+  input: VerifyPaymentInput,
+  consumerKey: VerificationKey,
+  terminalKey: VerificationKey,
+): Rejection | null {
   const approvedAtMs = input.transaction.approval.approvedAtMs;
   const consumerRevokedAtMs = compromisedSinceMs(consumerKey.history);
   if (consumerRevokedAtMs !== null) {
     const lastTrusted = lastCheckInBefore(input.checkIns, consumerRevokedAtMs);
     if (lastTrusted === null || approvedAtMs > lastTrusted.checkedInAtMs) {
-      const details = { ownerKind: 'device', ownerId: consumerKey.owner.id, revokedAt: isoOf(consumerRevokedAtMs), lastTrustedCheckInAt: lastTrusted === null ? 'none' : isoOf(lastTrusted.checkedInAtMs) };
-      return reject('KEY_COMPROMISED', { kind: 'COMPROMISED_KEY_USED', subject: { kind: 'key', id: consumerKey.keyId }, details });
+      const details = {
+        ownerKind: 'device',
+        ownerId: consumerKey.owner.id,
+        revokedAt: isoOf(consumerRevokedAtMs),
+        lastTrustedCheckInAt: lastTrusted === null ? 'none' : isoOf(lastTrusted.checkedInAtMs),
+      };
+      return reject('KEY_COMPROMISED', {
+        kind: 'COMPROMISED_KEY_USED',
+        subject: { kind: 'key', id: consumerKey.keyId },
+        details,
+      });
     }
   }
   const terminalRevokedAtMs = compromisedSinceMs(terminalKey.history);
   if (terminalRevokedAtMs !== null && input.uploadedAtMs >= terminalRevokedAtMs) {
-    const details = { ownerKind: 'terminal', ownerId: terminalKey.owner.id, revokedAt: isoOf(terminalRevokedAtMs) };
-    return reject('KEY_COMPROMISED', { kind: 'COMPROMISED_KEY_USED', subject: { kind: 'key', id: terminalKey.keyId }, details });
+    const details = {
+      ownerKind: 'terminal',
+      ownerId: terminalKey.owner.id,
+      revokedAt: isoOf(terminalRevokedAtMs),
+    };
+    return reject('KEY_COMPROMISED', {
+      kind: 'COMPROMISED_KEY_USED',
+      subject: { kind: 'key', id: terminalKey.keyId },
+      details,
+    });
   }
   return null;
 }
@@ -293,15 +347,31 @@ function checkRequest(input: VerifyPaymentInput): Rejection | null {
   const approvedAtMs = approval.approvedAtMs;
   assert(input.terminalKey !== null, 'keys were checked first');
   if (input.terminalMerchantId !== request.merchantId) {
-    const details = { requestMerchantId: request.merchantId, registeredMerchantId: input.terminalMerchantId };
-    return reject('MERCHANT_MISMATCH', { kind: 'MERCHANT_MISMATCH', subject: { kind: 'terminal', id: request.terminalId }, details });
+    const details = {
+      requestMerchantId: request.merchantId,
+      registeredMerchantId: input.terminalMerchantId,
+    };
+    return reject('MERCHANT_MISMATCH', {
+      kind: 'MERCHANT_MISMATCH',
+      subject: { kind: 'terminal', id: request.terminalId },
+      details,
+    });
   }
   if (input.terminalKey.owner.id !== request.terminalId) return reject('TERMINAL_MISMATCH');
-  if (approvedAtMs > request.expiresAtMs || approvedAtMs < request.createdAtMs) return reject('REQUEST_EXPIRED');
-  if (input.uploadedAtMs - approvedAtMs > input.presentmentWindowMs) return reject('PRESENTMENT_WINDOW_EXCEEDED');
+  if (approvedAtMs > request.expiresAtMs || approvedAtMs < request.createdAtMs)
+    return reject('REQUEST_EXPIRED');
+  if (input.uploadedAtMs - approvedAtMs > input.presentmentWindowMs)
+    return reject('PRESENTMENT_WINDOW_EXCEEDED');
   if (input.counterUsedBy !== null && input.counterUsedBy !== input.transactionId) {
-    const details = { deviceCounter: authorization.deviceCounter.toString(), firstTransactionId: input.counterUsedBy };
-    return reject('COUNTER_REUSED', { kind: 'COUNTER_REUSED', subject: { kind: 'device', id: input.deviceId }, details });
+    const details = {
+      deviceCounter: authorization.deviceCounter.toString(),
+      firstTransactionId: input.counterUsedBy,
+    };
+    return reject('COUNTER_REUSED', {
+      kind: 'COUNTER_REUSED',
+      subject: { kind: 'device', id: input.deviceId },
+      details,
+    });
   }
   return null;
 }
@@ -316,16 +386,27 @@ function checkCaps(input: VerifyPaymentInput): Rejection | NotYetSeen | null {
   const { request, approval } = input.transaction;
   const approvedAtMs = approval.approvedAtMs;
   const window = checkInWindowAt(input.checkIns, approvedAtMs);
-  if (window === null && input.decidedAtMs - input.uploadedAtMs < input.checkInProjectionGraceMs) return notYetSeen('check-in', input.deviceId);
+  if (window === null && input.decidedAtMs - input.uploadedAtMs < input.checkInProjectionGraceMs)
+    return notYetSeen('check-in', input.deviceId);
   const cap = window?.checkIn.caps.find((candidate) => candidate.currency === request.currency);
-  if (window === null || cap === undefined || request.amount > cap.perTransactionMax) return reject('PER_TRANSACTION_CAP_EXCEEDED');
+  if (window === null || cap === undefined || request.amount > cap.perTransactionMax)
+    return reject('PER_TRANSACTION_CAP_EXCEEDED');
   const subject = { kind: 'device' as const, id: input.deviceId };
   if (capabilityAt(input.capabilityChanges, approvedAtMs) === 'suspended') {
-    return reject('CUMULATIVE_CAP_EXCEEDED', { kind: 'CUMULATIVE_CAP_EXCEEDED', subject, details: { offlineCapability: 'suspended', currency: request.currency } });
+    return reject('CUMULATIVE_CAP_EXCEEDED', {
+      kind: 'CUMULATIVE_CAP_EXCEEDED',
+      subject,
+      details: { offlineCapability: 'suspended', currency: request.currency },
+    });
   }
   const spent = spendInWindow(input.countedPayments, request.currency, window);
   if (spent + request.amount > cap.cumulativeMax) {
-    const details = { currency: request.currency, cumulativeMax: cap.cumulativeMax.toString(), spent: spent.toString(), amount: request.amount.toString() };
+    const details = {
+      currency: request.currency,
+      cumulativeMax: cap.cumulativeMax.toString(),
+      spent: spent.toString(),
+      amount: request.amount.toString(),
+    };
     return reject('CUMULATIVE_CAP_EXCEEDED', { kind: 'CUMULATIVE_CAP_EXCEEDED', subject, details });
   }
   return null;
@@ -338,10 +419,14 @@ function isoOf(ms: number): string {
 // ── Key history: "what held at T?" over KeyStatePeriodV1 (validFrom inclusive, validTo exclusive) ──
 
 /** The period containing `atMs`, or null (before the key was registered). */
-export function keyPeriodAt(history: readonly KeyStatePeriodV1[], atMs: number): KeyStatePeriodV1 | null {
+export function keyPeriodAt(
+  history: readonly KeyStatePeriodV1[],
+  atMs: number,
+): KeyStatePeriodV1 | null {
   for (let index = history.length - 1; index >= 0; index--) {
     const period = history[index]!;
-    if (Date.parse(period.validFrom) <= atMs) return period.validTo === null || atMs < Date.parse(period.validTo) ? period : null;
+    if (Date.parse(period.validFrom) <= atMs)
+      return period.validTo === null || atMs < Date.parse(period.validTo) ? period : null;
   }
   return null;
 }
@@ -358,7 +443,9 @@ export function wasEverActive(history: readonly KeyStatePeriodV1[]): boolean {
 
 /** When the key was revoked as compromised, or null if it never was. */
 export function compromisedSinceMs(history: readonly KeyStatePeriodV1[]): number | null {
-  const revoked = history.find((period) => period.state === 'revoked' && period.reason === 'compromised');
+  const revoked = history.find(
+    (period) => period.state === 'revoked' && period.reason === 'compromised',
+  );
   return revoked === undefined ? null : Date.parse(revoked.validFrom);
 }
 
@@ -389,13 +476,20 @@ export function checkInWindowAt(checkIns: readonly CheckIn[], atMs: number): Che
     const checkIn = checkIns[index]!;
     if (checkIn.checkedInAtMs > atMs) continue;
     if (checkIn.validUntilMs <= atMs) return null;
-    return { checkIn, startMs: checkIn.checkedInAtMs, endMs: checkIns[index + 1]?.checkedInAtMs ?? null };
+    return {
+      checkIn,
+      startMs: checkIn.checkedInAtMs,
+      endMs: checkIns[index + 1]?.checkedInAtMs ?? null,
+    };
   }
   return null;
 }
 
 /** The device's offline capability at `atMs` (enabled until a change says otherwise). */
-export function capabilityAt(changes: readonly CapabilityChange[], atMs: number): OfflineCapability {
+export function capabilityAt(
+  changes: readonly CapabilityChange[],
+  atMs: number,
+): OfflineCapability {
   for (let index = changes.length - 1; index >= 0; index--) {
     if (changes[index]!.changedAtMs <= atMs) return changes[index]!.capability;
   }
@@ -403,7 +497,11 @@ export function capabilityAt(changes: readonly CapabilityChange[], atMs: number)
 }
 
 /** What the device spent offline in `currency` within the window (payments approved in it). */
-export function spendInWindow(payments: readonly CountedPayment[], currency: string, window: CheckInWindow): bigint {
+export function spendInWindow(
+  payments: readonly CountedPayment[],
+  currency: string,
+  window: CheckInWindow,
+): bigint {
   let spent = 0n;
   for (const payment of payments) {
     if (payment.currency !== currency || payment.approvedAtMs < window.startMs) continue;

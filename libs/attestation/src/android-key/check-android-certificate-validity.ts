@@ -16,7 +16,10 @@ export function isFactoryProvisionedChain(certificates: readonly X509Certificate
   const top = certificates[certificates.length - 1];
   if (top === undefined || certificates.length < 2) return false;
   const titles = top.subjectName.getField(titleAttribute);
-  return top.subjectName.getField(serialNumberAttribute).length > 0 && titles.some((title) => factoryIntermediateTitles.includes(title));
+  return (
+    top.subjectName.getField(serialNumberAttribute).length > 0 &&
+    titles.some((title) => factoryIntermediateTitles.includes(title))
+  );
 }
 
 /**
@@ -32,7 +35,10 @@ export function isFactoryProvisionedChain(certificates: readonly X509Certificate
  *   for weeks and are rotated, so an expired one is a stale or stolen one.
  * `certificates` are leaf first, below the pinned root (`CERTIFICATE_NOT_VALID_AT_TIME` otherwise).
  */
-export function checkAndroidCertificateValidity(certificates: readonly X509Certificate[], now: Date): AttestationRejection | undefined {
+export function checkAndroidCertificateValidity(
+  certificates: readonly X509Certificate[],
+  now: Date,
+): AttestationRejection | undefined {
   const time = now.getTime();
   const expiryForgiven = isFactoryProvisionedChain(certificates);
   for (const [index, certificate] of certificates.entries()) {

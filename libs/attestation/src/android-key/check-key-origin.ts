@@ -10,5 +10,10 @@ const keyOriginGenerated = 0;
  */
 export function checkKeyOrigin(enforced: AuthorizationView): AttestationRejection | undefined {
   if (enforced.origin === keyOriginGenerated) return undefined;
-  return reject('KEY_ORIGIN_NOT_GENERATED', enforced.origin === undefined ? 'the key origin is not attested' : `the key origin is ${enforced.origin}, not GENERATED`);
+  return reject(
+    'KEY_ORIGIN_NOT_GENERATED',
+    enforced.origin === undefined
+      ? 'the key origin is not attested'
+      : `the key origin is ${enforced.origin}, not GENERATED`,
+  );
 }

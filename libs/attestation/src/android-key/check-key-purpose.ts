@@ -13,8 +13,13 @@ const allowedPurposes: readonly number[] = [keyPurposeSign, keyPurposeVerify];
  */
 export function checkKeyPurpose(enforced: AuthorizationView): AttestationRejection | undefined {
   const purposes = enforced.purposes ?? [];
-  if (!purposes.includes(keyPurposeSign)) return reject('KEY_PURPOSE_INVALID', 'the key may not be used for signing');
+  if (!purposes.includes(keyPurposeSign))
+    return reject('KEY_PURPOSE_INVALID', 'the key may not be used for signing');
   const others = purposes.filter((purpose) => !allowedPurposes.includes(purpose));
-  if (others.length > 0) return reject('KEY_PURPOSE_INVALID', `the key may also be used for purpose(s) ${others.join(', ')}`);
+  if (others.length > 0)
+    return reject(
+      'KEY_PURPOSE_INVALID',
+      `the key may also be used for purpose(s) ${others.join(', ')}`,
+    );
   return undefined;
 }

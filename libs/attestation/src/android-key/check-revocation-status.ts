@@ -1,5 +1,8 @@
 import { type AttestationRejection, reject } from '../checks/rejection';
-import { type AndroidRevocationStatusList, normalizeCertificateSerialNumber } from '../policy/android-revocation-status-list';
+import {
+  type AndroidRevocationStatusList,
+  normalizeCertificateSerialNumber,
+} from '../policy/android-revocation-status-list';
 import { type X509Certificate } from '../x509/x509';
 
 /**
@@ -8,15 +11,25 @@ import { type X509Certificate } from '../x509/x509';
  * perfectly valid. Serial numbers are compared in the list's normalised form. A fetched copy past its
  * `staleAfter` vouches for nothing (a key revoked since would pass): refused, failing closed.
  */
-export function checkRevocationStatus(certificates: readonly X509Certificate[], list: AndroidRevocationStatusList, now: Date): AttestationRejection | undefined {
+export function checkRevocationStatus(
+  certificates: readonly X509Certificate[],
+  list: AndroidRevocationStatusList,
+  now: Date,
+): AttestationRejection | undefined {
   if (list.staleAfter !== undefined && now.getTime() > list.staleAfter.getTime()) {
-    return reject('REVOCATION_STATUS_LIST_STALE', `the revocation status list was stale after ${list.staleAfter.toISOString()}`);
+    return reject(
+      'REVOCATION_STATUS_LIST_STALE',
+      `the revocation status list was stale after ${list.staleAfter.toISOString()}`,
+    );
   }
   for (const [index, certificate] of certificates.entries()) {
     const serialNumber = normalizeCertificateSerialNumber(certificate.serialNumber);
     const entry = list.entries.get(serialNumber);
     if (entry !== undefined) {
-      return reject('CERTIFICATE_REVOKED', `certificate ${index} (serial ${serialNumber}) is ${entry.status}${entry.reason === undefined ? '' : ` (${entry.reason})`}`);
+      return reject(
+        'CERTIFICATE_REVOKED',
+        `certificate ${index} (serial ${serialNumber}) is ${entry.status}${entry.reason === undefined ? '' : ` (${entry.reason})`}`,
+      );
     }
   }
   return undefined;

@@ -7,7 +7,9 @@ import { type AuthorizationView } from './key-description';
  * and some authenticator type (password, biometric) set.
  */
 export function requiresUserAuthentication(enforced: AuthorizationView): boolean {
-  return !enforced.noAuthRequired && enforced.userAuthType !== undefined && enforced.userAuthType !== 0;
+  return (
+    !enforced.noAuthRequired && enforced.userAuthType !== undefined && enforced.userAuthType !== 0
+  );
 }
 
 /**
@@ -16,12 +18,23 @@ export function requiresUserAuthentication(enforced: AuthorizationView): boolean
  * `authTimeout`). Otherwise malware on the phone could sign payments silently. Binding keys sign on
  * every connection and are not checked (DESIGN §1).
  */
-export function checkUserAuthentication(enforced: AuthorizationView, purpose: KeyPurpose, authenticationValidityMaxSeconds: number): AttestationRejection | undefined {
+export function checkUserAuthentication(
+  enforced: AuthorizationView,
+  purpose: KeyPurpose,
+  authenticationValidityMaxSeconds: number,
+): AttestationRejection | undefined {
   if (purpose !== 'payment') return undefined;
-  if (!requiresUserAuthentication(enforced)) return reject('USER_AUTHENTICATION_NOT_REQUIRED', 'the payment key can be used without user authentication');
+  if (!requiresUserAuthentication(enforced))
+    return reject(
+      'USER_AUTHENTICATION_NOT_REQUIRED',
+      'the payment key can be used without user authentication',
+    );
   const timeout = enforced.authTimeoutSeconds;
   if (timeout !== undefined && timeout > authenticationValidityMaxSeconds) {
-    return reject('USER_AUTHENTICATION_NOT_REQUIRED', `one authentication unlocks the payment key for ${timeout} s; the policy allows ${authenticationValidityMaxSeconds} s`);
+    return reject(
+      'USER_AUTHENTICATION_NOT_REQUIRED',
+      `one authentication unlocks the payment key for ${timeout} s; the policy allows ${authenticationValidityMaxSeconds} s`,
+    );
   }
   return undefined;
 }

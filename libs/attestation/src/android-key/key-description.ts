@@ -6,7 +6,8 @@ import { type RootOfTrust } from '@peculiar/asn1-android';
 export const androidSecurityLevels = { 0: 'software', 1: 'tee', 2: 'strongbox' } as const;
 
 /** One of the values of {@link androidSecurityLevels}. */
-export type AndroidSecurityLevel = (typeof androidSecurityLevels)[keyof typeof androidSecurityLevels];
+export type AndroidSecurityLevel =
+  (typeof androidSecurityLevels)[keyof typeof androidSecurityLevels];
 
 /**
  * The members of one `AuthorizationList` that the checks read, with integers as numbers and byte
@@ -43,7 +44,10 @@ export interface KeyDescriptionView {
  */
 export function levelOfKeyDescription(description: KeyDescriptionView): AndroidSecurityLevel {
   const order: readonly AndroidSecurityLevel[] = ['software', 'tee', 'strongbox'];
-  const weaker = Math.min(order.indexOf(description.attestationSecurityLevel), order.indexOf(description.keymasterSecurityLevel));
+  const weaker = Math.min(
+    order.indexOf(description.attestationSecurityLevel),
+    order.indexOf(description.keymasterSecurityLevel),
+  );
   return order[weaker]!;
 }
 
@@ -72,7 +76,8 @@ export function enforcedAuthorizations(description: KeyDescriptionView): Authori
     userAuthType: hardware.userAuthType ?? software.userAuthType,
     authTimeoutSeconds: hardware.authTimeoutSeconds ?? software.authTimeoutSeconds,
     rootOfTrust: hardware.rootOfTrust ?? software.rootOfTrust,
-    attestationApplicationId: hardware.attestationApplicationId ?? software.attestationApplicationId,
+    attestationApplicationId:
+      hardware.attestationApplicationId ?? software.attestationApplicationId,
     osPatchLevel: hardware.osPatchLevel ?? software.osPatchLevel,
   };
 }

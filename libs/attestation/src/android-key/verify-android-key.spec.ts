@@ -1,11 +1,25 @@
 // Android Key Attestation with synthetic chains made here with test roots: one case per failure
 // mode, each with its reason code. The real chains are in android-key-vectors.spec.ts.
-import { AuthorizationList, IntegerSet, type KeyDescription, NonStandardAuthorization, NonStandardAuthorizationList, NonStandardKeyDescription, RootOfTrust, SecurityLevel, VerifiedBootState, id_ce_keyDescription } from '@peculiar/asn1-android';
+import {
+  AuthorizationList,
+  IntegerSet,
+  type KeyDescription,
+  NonStandardAuthorization,
+  NonStandardAuthorizationList,
+  NonStandardKeyDescription,
+  RootOfTrust,
+  SecurityLevel,
+  VerifiedBootState,
+  id_ce_keyDescription,
+} from '@peculiar/asn1-android';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Integer, OctetString as Asn1OctetString, Sequence } from 'asn1js';
 import { calculateJwkThumbprint } from '@settle/crypto';
 import { type VerifyAttestationInput, verifyAttestation } from '../verify-attestation';
-import { androidRevocationStatusListFetched, parseAndroidRevocationStatusList } from '../policy/android-revocation-status-list';
+import {
+  androidRevocationStatusListFetched,
+  parseAndroidRevocationStatusList,
+} from '../policy/android-revocation-status-list';
 import {
   type AndroidTestChain,
   androidEvidence,
@@ -55,7 +69,11 @@ function input(overrides: Partial<VerifyAttestationInput> = {}): VerifyAttestati
 
 /** A chain from the shared root for the shared key, with a KeyDescription changed by `mutate`. */
 async function chainWith(mutate: (description: KeyDescription) => void): Promise<AndroidTestChain> {
-  return buildAndroidChain({ root, leafKeys: key.keys, keyDescription: buildKeyDescription(testChallenge, mutate) });
+  return buildAndroidChain({
+    root,
+    leafKeys: key.keys,
+    keyDescription: buildKeyDescription(testChallenge, mutate),
+  });
 }
 
 async function reasonOf(overrides: Partial<VerifyAttestationInput>): Promise<string> {
@@ -67,7 +85,12 @@ describe('android-key: the genuine synthetic chain', () => {
   it('is accepted as a StrongBox payment key, with the key id of the registered key', async () => {
     const result = await verifyAttestation(input());
     if (!result.ok) throw new Error(`${result.reasonCode}: ${result.detail}`);
-    expect(result.verdict).toMatchObject({ format: 'android-key', level: 'strongbox', keyId: calculateJwkThumbprint(key.publicJwk), publicKeyJwk: key.publicJwk });
+    expect(result.verdict).toMatchObject({
+      format: 'android-key',
+      level: 'strongbox',
+      keyId: calculateJwkThumbprint(key.publicJwk),
+      publicKeyJwk: key.publicJwk,
+    });
     expect(result.verdict.properties).toMatchObject({
       format: 'android-key',
       trustAnchor: { name: root.anchor.name, spkiSha256: root.anchor.spkiSha256 },
@@ -91,8 +114,14 @@ describe('android-key: the genuine synthetic chain', () => {
 
   it('accepts authorization lists whose tags are out of order (some devices emit them so)', async () => {
     const description = AsnConvert.parse(buildKeyDescription(), NonStandardKeyDescription);
-    description.teeEnforced = new NonStandardAuthorizationList([...description.teeEnforced].reverse());
-    const chain = await buildAndroidChain({ root, leafKeys: key.keys, keyDescription: new Uint8Array(AsnConvert.serialize(description)) });
+    description.teeEnforced = new NonStandardAuthorizationList(
+      [...description.teeEnforced].reverse(),
+    );
+    const chain = await buildAndroidChain({
+      root,
+      leafKeys: key.keys,
+      keyDescription: new Uint8Array(AsnConvert.serialize(description)),
+    });
     expect(await reasonOf({ evidence: chain.evidence })).toBe('accepted');
   });
 
@@ -100,35 +129,87 @@ describe('android-key: the genuine synthetic chain', () => {
   // does not know. Tag 1000 is the unknown tag of Google's own test (android/keyattestation
   // testing/Certs.kt, CertLists.unknownTag); BLOCK_MODE (4) is a real KeyMint tag the schema lacks.
   it('skips authorization tags the schema does not know (a newer KeyMint), in either list, and names them in the verdict', async () => {
-    const withUnknown = withExtraAuthorization(withExtraAuthorization(buildKeyDescription(), 'hardwareEnforced', 1000, new Integer({ value: 2048 })), 'softwareEnforced', 4, new Sequence({ value: [new Integer({ value: 1 })] }));
-    const chain = await buildAndroidChain({ root, leafKeys: key.keys, keyDescription: withUnknown });
+    const withUnknown = withExtraAuthorization(
+      withExtraAuthorization(
+        buildKeyDescription(),
+        'hardwareEnforced',
+        1000,
+        new Integer({ value: 2048 }),
+      ),
+      'softwareEnforced',
+      4,
+      new Sequence({ value: [new Integer({ value: 1 })] }),
+    );
+    const chain = await buildAndroidChain({
+      root,
+      leafKeys: key.keys,
+      keyDescription: withUnknown,
+    });
     const result = await verifyAttestation(input({ evidence: chain.evidence }));
     if (!result.ok) throw new Error(`${result.reasonCode}: ${result.detail}`);
-    expect(result.verdict.properties).toMatchObject({ format: 'android-key', skippedAuthorizationTags: [4, 1000], userAuthenticationRequired: true });
+    expect(result.verdict.properties).toMatchObject({
+      format: 'android-key',
+      skippedAuthorizationTags: [4, 1000],
+      userAuthenticationRequired: true,
+    });
   });
 
   it('an unknown tag on a key of another algorithm → KEY_ALGORITHM_NOT_ALLOWED, never EVIDENCE_MALFORMED', async () => {
     const otherCurve = await generateP384KeyPair();
-    const chain = await buildAndroidChain({ root, leafKeys: otherCurve, keyDescription: withExtraAuthorization(buildKeyDescription(), 'hardwareEnforced', 1000, new Integer({ value: 1 })) });
+    const chain = await buildAndroidChain({
+      root,
+      leafKeys: otherCurve,
+      keyDescription: withExtraAuthorization(
+        buildKeyDescription(),
+        'hardwareEnforced',
+        1000,
+        new Integer({ value: 1 }),
+      ),
+    });
     expect(await reasonOf({ evidence: chain.evidence })).toBe('KEY_ALGORITHM_NOT_ALLOWED');
   });
 
   it('a known tag that does not decode is still EVIDENCE_MALFORMED (origin as an OCTET STRING)', async () => {
-    const chain = await buildAndroidChain({ root, leafKeys: key.keys, keyDescription: withExtraAuthorization(buildKeyDescription(), 'softwareEnforced', 702, new Asn1OctetString({ valueHex: new Uint8Array([0]).buffer })) });
+    const chain = await buildAndroidChain({
+      root,
+      leafKeys: key.keys,
+      keyDescription: withExtraAuthorization(
+        buildKeyDescription(),
+        'softwareEnforced',
+        702,
+        new Asn1OctetString({ valueHex: new Uint8Array([0]).buffer }),
+      ),
+    });
     expect(await reasonOf({ evidence: chain.evidence })).toBe('EVIDENCE_MALFORMED');
   });
 
   it('does not read the leaf’s dates, which the device writes (Google’s rule): a phone clock ahead of ours is no reason to refuse', async () => {
-    const clockAhead = await buildAndroidChain({ root, leafKeys: key.keys, leafValidity: { notBefore: new Date('2025-06-01T12:05:00Z'), notAfter: new Date('2048-01-01T00:00:00Z') } });
+    const clockAhead = await buildAndroidChain({
+      root,
+      leafKeys: key.keys,
+      leafValidity: {
+        notBefore: new Date('2025-06-01T12:05:00Z'),
+        notAfter: new Date('2048-01-01T00:00:00Z'),
+      },
+    });
     expect(await reasonOf({ evidence: clockAhead.evidence })).toBe('accepted');
-    const leafExpired = await buildAndroidChain({ root, leafKeys: key.keys, leafValidity: { notBefore: new Date('1970-01-01T00:00:00Z'), notAfter: new Date('2025-01-01T00:00:00Z') } });
+    const leafExpired = await buildAndroidChain({
+      root,
+      leafKeys: key.keys,
+      leafValidity: {
+        notBefore: new Date('1970-01-01T00:00:00Z'),
+        notAfter: new Date('2025-01-01T00:00:00Z'),
+      },
+    });
     expect(await reasonOf({ evidence: leafExpired.evidence })).toBe('accepted');
   });
 });
 
 describe('android-key: each failure mode has its reason code', () => {
   it('wrong challenge → CHALLENGE_MISMATCH', async () => {
-    expect(await reasonOf({ expectedChallenge: new TextEncoder().encode('another challenge') })).toBe('CHALLENGE_MISMATCH');
+    expect(
+      await reasonOf({ expectedChallenge: new TextEncoder().encode('another challenge') }),
+    ).toBe('CHALLENGE_MISMATCH');
   });
 
   it('untrusted root (a chain from another test root) → ROOT_NOT_TRUSTED', async () => {
@@ -138,13 +219,20 @@ describe('android-key: each failure mode has its reason code', () => {
 
   it('broken chain signature (one bit of the intermediate signature flipped) → CERTIFICATE_CHAIN_INVALID', async () => {
     const [leaf, attestationKey, intermediate, rootDer] = genuine.certificates;
-    const evidence = androidEvidence([leaf!, attestationKey!, withBrokenSignature(intermediate!), rootDer!]);
+    const evidence = androidEvidence([
+      leaf!,
+      attestationKey!,
+      withBrokenSignature(intermediate!),
+      rootDer!,
+    ]);
     expect(await reasonOf({ evidence })).toBe('CERTIFICATE_CHAIN_INVALID');
   });
 
   it('a missing link (the attestation-key certificate left out) → CERTIFICATE_CHAIN_INVALID', async () => {
     const [leaf, , intermediate, rootDer] = genuine.certificates;
-    expect(await reasonOf({ evidence: androidEvidence([leaf!, intermediate!, rootDer!]) })).toBe('CERTIFICATE_CHAIN_INVALID');
+    expect(await reasonOf({ evidence: androidEvidence([leaf!, intermediate!, rootDer!]) })).toBe(
+      'CERTIFICATE_CHAIN_INVALID',
+    );
   });
 
   it('an attested key used as a CA for a forged leaf with made-up attestation data → CERTIFICATE_CHAIN_INVALID', async () => {
@@ -157,12 +245,18 @@ describe('android-key: each failure mode has its reason code', () => {
       extensions: [testExtension(id_ce_keyDescription, buildKeyDescription())],
     });
     const evidence = androidEvidence([forged.der, ...attacker.certificates]);
-    expect(await reasonOf({ evidence, keyToRegister: forgedKey.publicJwk })).toBe('CERTIFICATE_CHAIN_INVALID');
+    expect(await reasonOf({ evidence, keyToRegister: forgedKey.publicJwk })).toBe(
+      'CERTIFICATE_CHAIN_INVALID',
+    );
   });
 
   it('an intermediate not valid at the time (this chain is not factory-provisioned): after it expired, and before it was valid → CERTIFICATE_NOT_VALID_AT_TIME', async () => {
-    expect(await reasonOf({ now: new Date('2027-01-01T00:00:01Z') })).toBe('CERTIFICATE_NOT_VALID_AT_TIME');
-    expect(await reasonOf({ now: new Date('2024-12-31T23:59:59Z') })).toBe('CERTIFICATE_NOT_VALID_AT_TIME');
+    expect(await reasonOf({ now: new Date('2027-01-01T00:00:01Z') })).toBe(
+      'CERTIFICATE_NOT_VALID_AT_TIME',
+    );
+    expect(await reasonOf({ now: new Date('2024-12-31T23:59:59Z') })).toBe(
+      'CERTIFICATE_NOT_VALID_AT_TIME',
+    );
   });
 
   it('software key where hardware is required → SECURITY_LEVEL_INSUFFICIENT', async () => {
@@ -178,7 +272,9 @@ describe('android-key: each failure mode has its reason code', () => {
       description.attestationSecurityLevel = SecurityLevel.trustedEnvironment;
     });
     const strongBoxOnly = androidTestPolicy(root.anchor, { acceptedLevels: ['strongbox'] });
-    expect(await reasonOf({ evidence: attestedByTee.evidence, policy: strongBoxOnly })).toBe('SECURITY_LEVEL_INSUFFICIENT');
+    expect(await reasonOf({ evidence: attestedByTee.evidence, policy: strongBoxOnly })).toBe(
+      'SECURITY_LEVEL_INSUFFICIENT',
+    );
   });
 
   it('attested key differs from the key being registered → PUBLIC_KEY_MISMATCH', async () => {
@@ -193,10 +289,15 @@ describe('android-key: each failure mode has its reason code', () => {
 
   it('wrong application id: another package, or our package signed with another certificate → APPLICATION_ID_MISMATCH', async () => {
     const otherPackage = await chainWith((description) => {
-      description.softwareEnforced.attestationApplicationId = testAttestationApplicationId(['com.evil.wallet']);
+      description.softwareEnforced.attestationApplicationId = testAttestationApplicationId([
+        'com.evil.wallet',
+      ]);
     });
     const otherSigner = await chainWith((description) => {
-      description.softwareEnforced.attestationApplicationId = testAttestationApplicationId(undefined, ['00'.repeat(32)]);
+      description.softwareEnforced.attestationApplicationId = testAttestationApplicationId(
+        undefined,
+        ['00'.repeat(32)],
+      );
     });
     const noApplicationId = await chainWith((description) => {
       description.softwareEnforced.attestationApplicationId = undefined;
@@ -222,15 +323,22 @@ describe('android-key: each failure mode has its reason code', () => {
       description.softwareEnforced.rootOfTrust = description.teeEnforced.rootOfTrust;
       description.teeEnforced.rootOfTrust = undefined;
     });
-    expect(await reasonOf({ evidence: claimedBySoftware.evidence })).toBe('ROOT_OF_TRUST_UNVERIFIED');
+    expect(await reasonOf({ evidence: claimedBySoftware.evidence })).toBe(
+      'ROOT_OF_TRUST_UNVERIFIED',
+    );
   });
 
   it('a self-signed boot image is refused by default and accepted where the policy lists it', async () => {
     const selfSigned = await chainWith((description) => {
-      description.teeEnforced.rootOfTrust = new RootOfTrust({ ...description.teeEnforced.rootOfTrust!, verifiedBootState: VerifiedBootState.selfSigned });
+      description.teeEnforced.rootOfTrust = new RootOfTrust({
+        ...description.teeEnforced.rootOfTrust!,
+        verifiedBootState: VerifiedBootState.selfSigned,
+      });
     });
     expect(await reasonOf({ evidence: selfSigned.evidence })).toBe('ROOT_OF_TRUST_UNVERIFIED');
-    const policy = androidTestPolicy(root.anchor, { verifiedBootStates: ['verified', 'self-signed'] });
+    const policy = androidTestPolicy(root.anchor, {
+      verifiedBootStates: ['verified', 'self-signed'],
+    });
     expect(await reasonOf({ evidence: selfSigned.evidence, policy })).toBe('accepted');
   });
 
@@ -239,16 +347,24 @@ describe('android-key: each failure mode has its reason code', () => {
       description.teeEnforced.userAuthType = undefined;
       description.teeEnforced.noAuthRequired = null;
     });
-    expect(await reasonOf({ evidence: noAuthentication.evidence })).toBe('USER_AUTHENTICATION_NOT_REQUIRED');
-    expect(await reasonOf({ evidence: noAuthentication.evidence, purpose: 'binding' })).toBe('accepted');
+    expect(await reasonOf({ evidence: noAuthentication.evidence })).toBe(
+      'USER_AUTHENTICATION_NOT_REQUIRED',
+    );
+    expect(await reasonOf({ evidence: noAuthentication.evidence, purpose: 'binding' })).toBe(
+      'accepted',
+    );
   });
 
   it('payment key unlocked for five minutes by one authentication → USER_AUTHENTICATION_NOT_REQUIRED unless the policy allows it', async () => {
     const timeBound = await chainWith((description) => {
       description.teeEnforced.authTimeout = 300;
     });
-    expect(await reasonOf({ evidence: timeBound.evidence })).toBe('USER_AUTHENTICATION_NOT_REQUIRED');
-    const policy = androidTestPolicy(root.anchor, { paymentKeyAuthenticationValidityMaxSeconds: 300 });
+    expect(await reasonOf({ evidence: timeBound.evidence })).toBe(
+      'USER_AUTHENTICATION_NOT_REQUIRED',
+    );
+    const policy = androidTestPolicy(root.anchor, {
+      paymentKeyAuthenticationValidityMaxSeconds: 300,
+    });
     expect(await reasonOf({ evidence: timeBound.evidence, policy })).toBe('accepted');
   });
 
@@ -257,37 +373,71 @@ describe('android-key: each failure mode has its reason code', () => {
       description.softwareEnforced.userAuthType = 2;
       description.teeEnforced.userAuthType = undefined;
     });
-    expect(await reasonOf({ evidence: claimedBySoftware.evidence })).toBe('USER_AUTHENTICATION_NOT_REQUIRED');
+    expect(await reasonOf({ evidence: claimedBySoftware.evidence })).toBe(
+      'USER_AUTHENTICATION_NOT_REQUIRED',
+    );
   });
 
   it('revoked serial (the intermediate, listed with its leading zero dropped) → CERTIFICATE_REVOKED', async () => {
-    const chain = await buildAndroidChain({ root, leafKeys: key.keys, intermediateSerialNumber: '0c0ffee1' });
-    const revocationStatusList = parseAndroidRevocationStatusList({ entries: { c0ffee1: { status: 'REVOKED', reason: 'KEY_COMPROMISE' } } });
+    const chain = await buildAndroidChain({
+      root,
+      leafKeys: key.keys,
+      intermediateSerialNumber: '0c0ffee1',
+    });
+    const revocationStatusList = parseAndroidRevocationStatusList({
+      entries: { c0ffee1: { status: 'REVOKED', reason: 'KEY_COMPROMISE' } },
+    });
     const policy = androidTestPolicy(root.anchor, { revocationStatusList });
     const result = await verifyAttestation(input({ evidence: chain.evidence, policy }));
     expect(result).toMatchObject({ ok: false, reasonCode: 'CERTIFICATE_REVOKED' });
-    const suspended = parseAndroidRevocationStatusList({ entries: { C0FFEE1: { status: 'SUSPENDED' } } });
-    expect(await reasonOf({ evidence: chain.evidence, policy: androidTestPolicy(root.anchor, { revocationStatusList: suspended }) })).toBe('CERTIFICATE_REVOKED');
+    const suspended = parseAndroidRevocationStatusList({
+      entries: { C0FFEE1: { status: 'SUSPENDED' } },
+    });
+    expect(
+      await reasonOf({
+        evidence: chain.evidence,
+        policy: androidTestPolicy(root.anchor, { revocationStatusList: suspended }),
+      }),
+    ).toBe('CERTIFICATE_REVOKED');
   });
 
   it('a fetched status list past its age → REVOCATION_STATUS_LIST_STALE, even for an unlisted chain; within its age → accepted', async () => {
     const chain = await buildAndroidChain({ root, leafKeys: key.keys });
     const at = input({ evidence: chain.evidence }).now;
-    const fetched = (ageMs: number) => androidRevocationStatusListFetched({ entries: {} }, new Date(at.getTime() - ageMs), 3_600);
-    const stale = await verifyAttestation(input({ evidence: chain.evidence, policy: androidTestPolicy(root.anchor, { revocationStatusList: fetched(3_600_001) }) }));
+    const fetched = (ageMs: number) =>
+      androidRevocationStatusListFetched({ entries: {} }, new Date(at.getTime() - ageMs), 3_600);
+    const stale = await verifyAttestation(
+      input({
+        evidence: chain.evidence,
+        policy: androidTestPolicy(root.anchor, { revocationStatusList: fetched(3_600_001) }),
+      }),
+    );
     expect(stale).toMatchObject({ ok: false, reasonCode: 'REVOCATION_STATUS_LIST_STALE' });
-    expect(await verifyAttestation(input({ evidence: chain.evidence, policy: androidTestPolicy(root.anchor, { revocationStatusList: fetched(3_600_000) }) }))).toMatchObject({ ok: true });
+    expect(
+      await verifyAttestation(
+        input({
+          evidence: chain.evidence,
+          policy: androidTestPolicy(root.anchor, { revocationStatusList: fetched(3_600_000) }),
+        }),
+      ),
+    ).toMatchObject({ ok: true });
   });
 
   it('a key usable for more than signing, or not for signing → KEY_PURPOSE_INVALID', async () => {
     const agreeToo = await chainWith((description) => {
-      description.teeEnforced.purpose = new IntegerSet([keyMintPurpose.sign, keyMintPurpose.agreeKey]);
+      description.teeEnforced.purpose = new IntegerSet([
+        keyMintPurpose.sign,
+        keyMintPurpose.agreeKey,
+      ]);
     });
     const decryptOnly = await chainWith((description) => {
       description.teeEnforced.purpose = new IntegerSet([keyMintPurpose.decrypt]);
     });
     const signVerify = await chainWith((description) => {
-      description.teeEnforced.purpose = new IntegerSet([keyMintPurpose.sign, keyMintPurpose.verify]);
+      description.teeEnforced.purpose = new IntegerSet([
+        keyMintPurpose.sign,
+        keyMintPurpose.verify,
+      ]);
     });
     const purposeClaimedBySoftware = await chainWith((description) => {
       description.softwareEnforced.purpose = description.teeEnforced.purpose;
@@ -295,7 +445,9 @@ describe('android-key: each failure mode has its reason code', () => {
     });
     expect(await reasonOf({ evidence: agreeToo.evidence })).toBe('KEY_PURPOSE_INVALID');
     expect(await reasonOf({ evidence: decryptOnly.evidence })).toBe('KEY_PURPOSE_INVALID');
-    expect(await reasonOf({ evidence: purposeClaimedBySoftware.evidence })).toBe('KEY_PURPOSE_INVALID');
+    expect(await reasonOf({ evidence: purposeClaimedBySoftware.evidence })).toBe(
+      'KEY_PURPOSE_INVALID',
+    );
     expect(await reasonOf({ evidence: signVerify.evidence })).toBe('accepted');
   });
 
@@ -316,9 +468,17 @@ describe('android-key: each failure mode has its reason code', () => {
 
   it('malformed DER: a truncated certificate, text instead of DER, a KeyDescription that does not decode → EVIDENCE_MALFORMED', async () => {
     const [leaf, ...rest] = genuine.certificates;
-    expect(await reasonOf({ evidence: androidEvidence([leaf!.subarray(0, 200), ...rest]) })).toBe('EVIDENCE_MALFORMED');
-    expect(await reasonOf({ evidence: androidEvidence([new TextEncoder().encode('MIIB'), ...rest]) })).toBe('EVIDENCE_MALFORMED');
-    const garbage = await buildAndroidChain({ root, leafKeys: key.keys, keyDescription: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]) });
+    expect(await reasonOf({ evidence: androidEvidence([leaf!.subarray(0, 200), ...rest]) })).toBe(
+      'EVIDENCE_MALFORMED',
+    );
+    expect(
+      await reasonOf({ evidence: androidEvidence([new TextEncoder().encode('MIIB'), ...rest]) }),
+    ).toBe('EVIDENCE_MALFORMED');
+    const garbage = await buildAndroidChain({
+      root,
+      leafKeys: key.keys,
+      keyDescription: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]),
+    });
     expect(await reasonOf({ evidence: garbage.evidence })).toBe('EVIDENCE_MALFORMED');
     const missing = await buildAndroidChain({ root, leafKeys: key.keys, keyDescription: null });
     expect(await reasonOf({ evidence: missing.evidence })).toBe('EVIDENCE_MALFORMED');
@@ -327,8 +487,15 @@ describe('android-key: each failure mode has its reason code', () => {
   it('a tag twice in an authorization list (ambiguous) → EVIDENCE_MALFORMED', async () => {
     const description = AsnConvert.parse(buildKeyDescription(), NonStandardKeyDescription);
     const duplicate = new NonStandardAuthorization(new AuthorizationList({ origin: 2 }));
-    description.teeEnforced = new NonStandardAuthorizationList([...description.teeEnforced, duplicate]);
-    const chain = await buildAndroidChain({ root, leafKeys: key.keys, keyDescription: new Uint8Array(AsnConvert.serialize(description)) });
+    description.teeEnforced = new NonStandardAuthorizationList([
+      ...description.teeEnforced,
+      duplicate,
+    ]);
+    const chain = await buildAndroidChain({
+      root,
+      leafKeys: key.keys,
+      keyDescription: new Uint8Array(AsnConvert.serialize(description)),
+    });
     expect(await reasonOf({ evidence: chain.evidence })).toBe('EVIDENCE_MALFORMED');
   });
 
@@ -341,11 +508,15 @@ describe('android-key: each failure mode has its reason code', () => {
 
   it('format of another device class → FORMAT_NOT_ALLOWED', async () => {
     expect(await reasonOf({ format: 'apple-app-attest' })).toBe('FORMAT_NOT_ALLOWED');
-    expect(await reasonOf({ format: 'none', evidence: new Uint8Array() })).toBe('FORMAT_NOT_ALLOWED');
+    expect(await reasonOf({ format: 'none', evidence: new Uint8Array() })).toBe(
+      'FORMAT_NOT_ALLOWED',
+    );
   });
 
   it('checks in the documented order: a chain fault is reported before a wrong challenge', async () => {
     const foreign = await buildAndroidChain({ leafKeys: key.keys });
-    expect(await reasonOf({ evidence: foreign.evidence, expectedChallenge: new Uint8Array([1]) })).toBe('ROOT_NOT_TRUSTED');
+    expect(
+      await reasonOf({ evidence: foreign.evidence, expectedChallenge: new Uint8Array([1]) }),
+    ).toBe('ROOT_NOT_TRUSTED');
   });
 });

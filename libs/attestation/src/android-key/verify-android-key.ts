@@ -46,7 +46,12 @@ export async function verifyAndroidKey(input: AndroidKeyInput): Promise<Attestat
   if (!decoded.ok) return decoded;
   const chain = parseCertificateChain(decoded.value, 'the certificate chain');
   if (!chain.ok) return chain;
-  const verified = await verifyCertificateChain(chain.value, policy.trustAnchors, input.now, checkAndroidCertificateValidity);
+  const verified = await verifyCertificateChain(
+    chain.value,
+    policy.trustAnchors,
+    input.now,
+    checkAndroidCertificateValidity,
+  );
   if (!verified.ok) return verified;
   const revoked = checkRevocationStatus(chain.value, policy.revocationStatusList, input.now);
   if (revoked !== undefined) return revoked;
@@ -62,17 +67,27 @@ export async function verifyAndroidKey(input: AndroidKeyInput): Promise<Attestat
   const level = levelOfKeyDescription(keyDescription);
   const enforced = enforcedAuthorizations(keyDescription);
   const propertyFailure: AttestationRejection | undefined =
-    checkAcceptedLevel(level, policy.acceptedLevels) ?? checkKeyPurpose(enforced) ?? checkKeyOrigin(enforced);
+    checkAcceptedLevel(level, policy.acceptedLevels) ??
+    checkKeyPurpose(enforced) ??
+    checkKeyOrigin(enforced);
   if (propertyFailure !== undefined) return propertyFailure;
   const application = checkApplicationId(keyDescription, policy.applications);
   if (!application.ok) return application;
-  const rootOfTrust = level === 'software' ? passed(rootOfTrustNotAttested) : checkRootOfTrust(enforced, policy);
+  const rootOfTrust =
+    level === 'software' ? passed(rootOfTrustNotAttested) : checkRootOfTrust(enforced, policy);
   if (!rootOfTrust.ok) return rootOfTrust;
-  const userAuthentication = checkUserAuthentication(enforced, input.purpose, policy.paymentKeyAuthenticationValidityMaxSeconds);
+  const userAuthentication = checkUserAuthentication(
+    enforced,
+    input.purpose,
+    policy.paymentKeyAuthenticationValidityMaxSeconds,
+  );
   if (userAuthentication !== undefined) return userAuthentication;
 
   const { anchor } = verified.value;
-  assert(attestedKey.value.keyId === input.keyToRegister.keyId, 'an accepted key is the key being registered');
+  assert(
+    attestedKey.value.keyId === input.keyToRegister.keyId,
+    'an accepted key is the key being registered',
+  );
   return {
     ok: true,
     verdict: {

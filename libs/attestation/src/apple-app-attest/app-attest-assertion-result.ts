@@ -70,7 +70,8 @@ export interface AppAttestAssertionVerdict {
  * if (result.ok) storeCounter(result.verdict.counter); else refuse(result.reasonCode);
  * ```
  */
-export type AppAttestAssertionResult = { readonly ok: true; readonly verdict: AppAttestAssertionVerdict } | AppAttestAssertionRejection;
+export type AppAttestAssertionResult =
+  { readonly ok: true; readonly verdict: AppAttestAssertionVerdict } | AppAttestAssertionRejection;
 
 /**
  * Largest assertion accepted, in bytes. A real one is about 120 bytes (a DER ECDSA signature of at

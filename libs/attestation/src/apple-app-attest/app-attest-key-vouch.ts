@@ -59,17 +59,46 @@ export interface AppAttestKeyVouch {
  */
 export function appAttestKeyVouchClientData(vouch: AppAttestKeyVouch): Uint8Array {
   if (typeof vouch !== 'object' || vouch === null || !keyPurposes.includes(vouch.purpose)) {
-    throw new AttestationError('ERR_INVALID_ARGUMENT', `appAttestKeyVouchClientData: purpose must be one of ${keyPurposes.join(', ')}`);
+    throw new AttestationError(
+      'ERR_INVALID_ARGUMENT',
+      `appAttestKeyVouchClientData: purpose must be one of ${keyPurposes.join(', ')}`,
+    );
   }
   const thumbprint = typeof vouch.keyId === 'string' ? base64UrlDecode(vouch.keyId) : undefined;
-  if (thumbprint?.length !== thumbprintLengthBytes) throw new AttestationError('ERR_INVALID_ARGUMENT', 'appAttestKeyVouchClientData: keyId must be a base64url SHA-256 thumbprint');
-  if (!isBytes(vouch.challenge) || vouch.challenge.length === 0 || vouch.challenge.length > challengeLengthMaxBytes) {
-    throw new AttestationError('ERR_INVALID_ARGUMENT', `appAttestKeyVouchClientData: challenge must be 1 to ${challengeLengthMaxBytes} bytes`);
+  if (thumbprint?.length !== thumbprintLengthBytes)
+    throw new AttestationError(
+      'ERR_INVALID_ARGUMENT',
+      'appAttestKeyVouchClientData: keyId must be a base64url SHA-256 thumbprint',
+    );
+  if (
+    !isBytes(vouch.challenge) ||
+    vouch.challenge.length === 0 ||
+    vouch.challenge.length > challengeLengthMaxBytes
+  ) {
+    throw new AttestationError(
+      'ERR_INVALID_ARGUMENT',
+      `appAttestKeyVouchClientData: challenge must be 1 to ${challengeLengthMaxBytes} bytes`,
+    );
   }
   const text = new TextEncoder();
   const separator = new Uint8Array([0]);
-  const clientData = concatBytes(text.encode(appAttestKeyVouchLabel), separator, text.encode(vouch.purpose), separator, thumbprint, vouch.challenge);
-  assert(clientData.length === appAttestKeyVouchLabel.length + vouch.purpose.length + 2 + thumbprintLengthBytes + vouch.challenge.length, 'the client data is its fields, nothing else');
+  const clientData = concatBytes(
+    text.encode(appAttestKeyVouchLabel),
+    separator,
+    text.encode(vouch.purpose),
+    separator,
+    thumbprint,
+    vouch.challenge,
+  );
+  assert(
+    clientData.length ===
+      appAttestKeyVouchLabel.length +
+        vouch.purpose.length +
+        2 +
+        thumbprintLengthBytes +
+        vouch.challenge.length,
+    'the client data is its fields, nothing else',
+  );
   return clientData;
 }
 
@@ -111,8 +140,17 @@ export interface AppAttestKeyVouchEvidence {
  * ```
  */
 export function encodeAppAttestKeyVouchEvidence(evidence: AppAttestKeyVouchEvidence): Uint8Array {
-  if (!isBytes(evidence.attestationObject) || !isBytes(evidence.assertion)) throw new AttestationError('ERR_INVALID_ARGUMENT', 'encodeAppAttestKeyVouchEvidence: attestationObject and assertion must be Uint8Arrays');
-  return encodeCborDeterministic(new Map<string, unknown>([['assertion', evidence.assertion], ['attestationObject', evidence.attestationObject]]));
+  if (!isBytes(evidence.attestationObject) || !isBytes(evidence.assertion))
+    throw new AttestationError(
+      'ERR_INVALID_ARGUMENT',
+      'encodeAppAttestKeyVouchEvidence: attestationObject and assertion must be Uint8Arrays',
+    );
+  return encodeCborDeterministic(
+    new Map<string, unknown>([
+      ['assertion', evidence.assertion],
+      ['attestationObject', evidence.attestationObject],
+    ]),
+  );
 }
 
 /**
@@ -126,14 +164,23 @@ export function encodeAppAttestKeyVouchEvidence(evidence: AppAttestKeyVouchEvide
  * if (!decodeAppAttestKeyVouchEvidence(evidence).ok) refuse('keys[1].evidence');
  * ```
  */
-export function decodeAppAttestKeyVouchEvidence(evidence: Uint8Array): Checked<AppAttestKeyVouchEvidence> {
+export function decodeAppAttestKeyVouchEvidence(
+  evidence: Uint8Array,
+): Checked<AppAttestKeyVouchEvidence> {
   const what = 'apple-app-attest evidence of a vouched key';
   const decoded = decodeCborEvidence(evidence, what);
   if (!decoded.ok) return decoded;
-  const map = cborMapWithKeys(decoded.value, `${what} (a map of assertion and attestationObject)`, ['assertion', 'attestationObject']);
+  const map = cborMapWithKeys(decoded.value, `${what} (a map of assertion and attestationObject)`, [
+    'assertion',
+    'attestationObject',
+  ]);
   if (!map.ok) return map;
   const attestationObject = map.value.get('attestationObject');
   const assertion = map.value.get('assertion');
-  if (!isBytes(attestationObject) || !isBytes(assertion)) return reject('EVIDENCE_MALFORMED', `${what}: assertion and attestationObject must be byte strings`);
+  if (!isBytes(attestationObject) || !isBytes(assertion))
+    return reject(
+      'EVIDENCE_MALFORMED',
+      `${what}: assertion and attestationObject must be byte strings`,
+    );
   return passed({ attestationObject, assertion });
 }

@@ -58,11 +58,29 @@ export interface AppAttestSessionStart {
  * ```
  */
 export function appAttestSessionStartClientData(start: AppAttestSessionStart): Uint8Array {
-  const thumbprint = typeof start?.bindingKeyId === 'string' ? base64UrlDecode(start.bindingKeyId) : undefined;
-  if (thumbprint?.length !== thumbprintLengthBytes) throw new AttestationError('ERR_INVALID_ARGUMENT', 'appAttestSessionStartClientData: bindingKeyId must be a base64url SHA-256 thumbprint');
-  if (!isBytes(start.ekm) || start.ekm.length !== ekmLengthBytes) throw new AttestationError('ERR_INVALID_ARGUMENT', `appAttestSessionStartClientData: ekm must be ${ekmLengthBytes} bytes`);
-  const clientData = concatBytes(new TextEncoder().encode(appAttestSessionStartLabel), new Uint8Array([0]), thumbprint, start.ekm);
-  assert(clientData.length === appAttestSessionStartLabel.length + 1 + thumbprintLengthBytes + ekmLengthBytes, 'the client data is its fields, nothing else');
+  const thumbprint =
+    typeof start?.bindingKeyId === 'string' ? base64UrlDecode(start.bindingKeyId) : undefined;
+  if (thumbprint?.length !== thumbprintLengthBytes)
+    throw new AttestationError(
+      'ERR_INVALID_ARGUMENT',
+      'appAttestSessionStartClientData: bindingKeyId must be a base64url SHA-256 thumbprint',
+    );
+  if (!isBytes(start.ekm) || start.ekm.length !== ekmLengthBytes)
+    throw new AttestationError(
+      'ERR_INVALID_ARGUMENT',
+      `appAttestSessionStartClientData: ekm must be ${ekmLengthBytes} bytes`,
+    );
+  const clientData = concatBytes(
+    new TextEncoder().encode(appAttestSessionStartLabel),
+    new Uint8Array([0]),
+    thumbprint,
+    start.ekm,
+  );
+  assert(
+    clientData.length ===
+      appAttestSessionStartLabel.length + 1 + thumbprintLengthBytes + ekmLengthBytes,
+    'the client data is its fields, nothing else',
+  );
   return clientData;
 }
 

@@ -19,11 +19,18 @@ export class AppleNonceExtension {
 /** Reads the nonce from the leaf's extension 1.2.840.113635.100.8.2, or `EVIDENCE_MALFORMED`. */
 export function readAppleNonce(leaf: X509Certificate): Checked<Uint8Array> {
   const extensions = leaf.getExtensions(appleNonceExtensionOid);
-  if (extensions.length !== 1) return reject('EVIDENCE_MALFORMED', `the credential certificate has ${extensions.length} nonce extensions, not one`);
+  if (extensions.length !== 1)
+    return reject(
+      'EVIDENCE_MALFORMED',
+      `the credential certificate has ${extensions.length} nonce extensions, not one`,
+    );
   try {
     const parsed = AsnParser.parse(extensions[0]!.value, AppleNonceExtension, asn1ParseOptions);
     return passed(new Uint8Array(parsed.nonce));
   } catch (error) {
-    return reject('EVIDENCE_MALFORMED', `the nonce extension does not decode: ${error instanceof Error ? error.message : String(error)}`);
+    return reject(
+      'EVIDENCE_MALFORMED',
+      `the nonce extension does not decode: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

@@ -11,7 +11,13 @@ const appAttestAaguids = {
  * The AAGUID says which App Attest environment made the key. Development keys come from builds
  * any team member can run under a debugger; production must accept production keys only.
  */
-export function checkAppAttestAaguid(aaguid: Uint8Array, environment: 'production' | 'development'): AttestationRejection | undefined {
+export function checkAppAttestAaguid(
+  aaguid: Uint8Array,
+  environment: 'production' | 'development',
+): AttestationRejection | undefined {
   if (equalBytes(aaguid, appAttestAaguids[environment])) return undefined;
-  return reject('AAGUID_MISMATCH', `AAGUID ${bytesToHex(aaguid)} is not App Attest's ${environment} AAGUID`);
+  return reject(
+    'AAGUID_MISMATCH',
+    `AAGUID ${bytesToHex(aaguid)} is not App Attest's ${environment} AAGUID`,
+  );
 }

@@ -10,9 +10,16 @@ import { type AttestationRejection, reject } from '../checks/rejection';
  * id and key) is the data Apple saw: nothing else about authData is signed. A wrong challenge and
  * altered authData are indistinguishable here, hence one code.
  */
-export function checkAppleNonce(certifiedNonce: Uint8Array, authenticatorData: Uint8Array, expectedChallenge: Uint8Array): AttestationRejection | undefined {
+export function checkAppleNonce(
+  certifiedNonce: Uint8Array,
+  authenticatorData: Uint8Array,
+  expectedChallenge: Uint8Array,
+): AttestationRejection | undefined {
   const clientDataHash = sha256(expectedChallenge);
   const nonce = sha256(concatBytes(authenticatorData, clientDataHash));
   if (equalBytes(nonce, certifiedNonce)) return undefined;
-  return reject('NONCE_MISMATCH', 'SHA-256(authData ‖ SHA-256(challenge)) is not the nonce Apple certified: wrong challenge or altered authenticator data');
+  return reject(
+    'NONCE_MISMATCH',
+    'SHA-256(authData ‖ SHA-256(challenge)) is not the nonce Apple certified: wrong challenge or altered authenticator data',
+  );
 }

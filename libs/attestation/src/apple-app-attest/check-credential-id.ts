@@ -8,10 +8,16 @@ import { type Checked, passed, reject } from '../checks/rejection';
  * id in the authenticator data, which is how the app will name the key in later assertions. Not the
  * protocol's key id (an RFC 7638 thumbprint). Returns Apple's key id in base64, as Apple prints it.
  */
-export function checkCredentialId(certifiedKey: PublicJwk, credentialId: Uint8Array): Checked<string> {
+export function checkCredentialId(
+  certifiedKey: PublicJwk,
+  credentialId: Uint8Array,
+): Checked<string> {
   const appleKeyId = sha256(exportRawPublicKey(certifiedKey));
   if (!equalBytes(appleKeyId, credentialId)) {
-    return reject('CREDENTIAL_ID_MISMATCH', `the credential id is not SHA-256 of the certified public key (${base64UrlEncode(appleKeyId)})`);
+    return reject(
+      'CREDENTIAL_ID_MISMATCH',
+      `the credential id is not SHA-256 of the certified public key (${base64UrlEncode(appleKeyId)})`,
+    );
   }
   return passed(base64Encode(appleKeyId));
 }

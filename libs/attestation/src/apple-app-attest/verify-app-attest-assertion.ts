@@ -1,5 +1,14 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { type JwkInput, type PublicJwk, calculateJwkThumbprint, ecdsaDerToRaw, equalBytes, importPublicJwk, isCryptoError, verifySignature } from '@settle/crypto';
+import {
+  type JwkInput,
+  type PublicJwk,
+  calculateJwkThumbprint,
+  ecdsaDerToRaw,
+  equalBytes,
+  importPublicJwk,
+  isCryptoError,
+  verifySignature,
+} from '@settle/crypto';
 import { isBytes } from '@settle/crypto/encoding/bytes';
 import { concatBytes } from '../checks/concat-bytes';
 import { cborMapWithKeys, decodeThirdPartyCbor } from '../checks/decode-cbor-evidence';
@@ -49,21 +58,30 @@ export interface VerifyAppAttestAssertionInput {
 }
 
 function invalidArgument(message: string, cause?: unknown): AttestationError {
-  return new AttestationError('ERR_INVALID_ARGUMENT', `verifyAppAttestAssertion: ${message}`, { cause });
+  return new AttestationError('ERR_INVALID_ARGUMENT', `verifyAppAttestAssertion: ${message}`, {
+    cause,
+  });
 }
 
-function rejectAssertion(reasonCode: AppAttestAssertionReasonCode, detail: string): AppAttestAssertionRejection {
+function rejectAssertion(
+  reasonCode: AppAttestAssertionReasonCode,
+  detail: string,
+): AppAttestAssertionRejection {
   return Object.freeze({ ok: false, reasonCode, detail });
 }
 
 /** Arguments are the caller's (configuration, stored state, its own hash); a bad one is a bug, thrown. */
 function checkInput(input: VerifyAppAttestAssertionInput): PublicJwk {
-  if (typeof input !== 'object' || input === null) throw invalidArgument('takes one object argument');
+  if (typeof input !== 'object' || input === null)
+    throw invalidArgument('takes one object argument');
   const { assertion, clientDataHash, appId, previousCounter } = input;
   if (!isBytes(assertion)) throw invalidArgument('assertion must be a Uint8Array');
-  if (!isBytes(clientDataHash) || clientDataHash.length !== clientDataHashLengthBytes) throw invalidArgument(`clientDataHash must be ${clientDataHashLengthBytes} bytes (a SHA-256)`);
-  if (typeof appId !== 'string' || !appIdPattern.test(appId)) throw invalidArgument('appId must be <10-character team id>.<bundle id>');
-  if (!Number.isSafeInteger(previousCounter) || previousCounter < 0 || previousCounter > counterMax) throw invalidArgument(`previousCounter must be an integer from 0 to ${counterMax}`);
+  if (!isBytes(clientDataHash) || clientDataHash.length !== clientDataHashLengthBytes)
+    throw invalidArgument(`clientDataHash must be ${clientDataHashLengthBytes} bytes (a SHA-256)`);
+  if (typeof appId !== 'string' || !appIdPattern.test(appId))
+    throw invalidArgument('appId must be <10-character team id>.<bundle id>');
+  if (!Number.isSafeInteger(previousCounter) || previousCounter < 0 || previousCounter > counterMax)
+    throw invalidArgument(`previousCounter must be an integer from 0 to ${counterMax}`);
   let publicKeyJwk: PublicJwk;
   try {
     publicKeyJwk = importPublicJwk(input.publicKeyJwk);
@@ -71,7 +89,8 @@ function checkInput(input: VerifyAppAttestAssertionInput): PublicJwk {
     if (!isCryptoError(error)) throw error;
     throw invalidArgument(`publicKeyJwk is not a valid public JWK (${error.code})`, error);
   }
-  if (publicKeyJwk.kty !== 'EC') throw invalidArgument('publicKeyJwk must be an EC P-256 key (App Attest keys are)');
+  if (publicKeyJwk.kty !== 'EC')
+    throw invalidArgument('publicKeyJwk must be an EC P-256 key (App Attest keys are)');
   return publicKeyJwk;
 }
 
@@ -97,11 +116,16 @@ function checkInput(input: VerifyAppAttestAssertionInput): PublicJwk {
  * else refuse(result.reasonCode); // e.g. 'COUNTER_NOT_INCREASING'
  * ```
  */
-export function verifyAppAttestAssertion(input: VerifyAppAttestAssertionInput): AppAttestAssertionResult {
+export function verifyAppAttestAssertion(
+  input: VerifyAppAttestAssertionInput,
+): AppAttestAssertionResult {
   const publicKeyJwk = checkInput(input);
   const { assertion, clientDataHash, appId, previousCounter } = input;
   if (assertion.length > appAttestAssertionSizeMaxBytes) {
-    return rejectAssertion('EVIDENCE_TOO_LARGE', `an assertion of ${assertion.length} bytes exceeds ${appAttestAssertionSizeMaxBytes}`);
+    return rejectAssertion(
+      'EVIDENCE_TOO_LARGE',
+      `an assertion of ${assertion.length} bytes exceeds ${appAttestAssertionSizeMaxBytes}`,
+    );
   }
   const decoded = decodeThirdPartyCbor(assertion, 'the assertion');
   if (!decoded.ok) return rejectAssertion('EVIDENCE_MALFORMED', decoded.detail);
@@ -109,28 +133,56 @@ export function verifyAppAttestAssertion(input: VerifyAppAttestAssertionInput): 
   if (!map.ok) return rejectAssertion('EVIDENCE_MALFORMED', map.detail);
   const signature = map.value.get('signature');
   const authenticatorData = map.value.get('authenticatorData');
-  if (!isBytes(signature) || !isBytes(authenticatorData)) return rejectAssertion('EVIDENCE_MALFORMED', 'signature and authenticatorData must be byte strings');
+  if (!isBytes(signature) || !isBytes(authenticatorData))
+    return rejectAssertion(
+      'EVIDENCE_MALFORMED',
+      'signature and authenticatorData must be byte strings',
+    );
   if (authenticatorData.length !== authenticatorDataLengthBytes) {
-    return rejectAssertion('EVIDENCE_MALFORMED', `assertion authenticator data of ${authenticatorData.length} bytes, not ${authenticatorDataLengthBytes}`);
+    return rejectAssertion(
+      'EVIDENCE_MALFORMED',
+      `assertion authenticator data of ${authenticatorData.length} bytes, not ${authenticatorDataLengthBytes}`,
+    );
   }
 
   const nonce = sha256(concatBytes(authenticatorData, clientDataHash));
   let verified = false;
   try {
-    verified = verifySignature({ alg: 'ES256', jwk: publicKeyJwk, data: nonce, signature: ecdsaDerToRaw(signature), backend: 'native' });
+    verified = verifySignature({
+      alg: 'ES256',
+      jwk: publicKeyJwk,
+      data: nonce,
+      signature: ecdsaDerToRaw(signature),
+      backend: 'native',
+    });
   } catch (error) {
     if (!isCryptoError(error, 'ERR_ECDSA_SIGNATURE_ENCODING_INVALID')) throw error;
   }
   if (!verified) {
-    return rejectAssertion('SIGNATURE_INVALID', 'the signature is not the attested key’s over SHA-256(authenticatorData ‖ clientDataHash): another key, other client data, or altered data');
+    return rejectAssertion(
+      'SIGNATURE_INVALID',
+      'the signature is not the attested key’s over SHA-256(authenticatorData ‖ clientDataHash): another key, other client data, or altered data',
+    );
   }
 
-  if (!equalBytes(authenticatorData.subarray(0, rpIdHashLengthBytes), sha256(new TextEncoder().encode(appId)))) {
+  if (
+    !equalBytes(
+      authenticatorData.subarray(0, rpIdHashLengthBytes),
+      sha256(new TextEncoder().encode(appId)),
+    )
+  ) {
     return rejectAssertion('RP_ID_MISMATCH', `rpIdHash is not SHA-256 of ${appId}`);
   }
-  const counter = new DataView(authenticatorData.buffer, authenticatorData.byteOffset, authenticatorData.byteLength).getUint32(counterOffset);
+  const counter = new DataView(
+    authenticatorData.buffer,
+    authenticatorData.byteOffset,
+    authenticatorData.byteLength,
+  ).getUint32(counterOffset);
   if (counter <= previousCounter) {
-    return rejectAssertion('COUNTER_NOT_INCREASING', `counter ${counter} is not greater than the last accepted ${previousCounter}`);
+    return rejectAssertion(
+      'COUNTER_NOT_INCREASING',
+      `counter ${counter} is not greater than the last accepted ${previousCounter}`,
+    );
   }
   return { ok: true, verdict: { counter, keyId: calculateJwkThumbprint(publicKeyJwk) } };
 }

@@ -2,7 +2,10 @@ import { checkAttestedJwk } from '../checks/check-attested-key';
 import { reject } from '../checks/rejection';
 import { assert } from '../errors';
 import { type AttestationResult } from '../result';
-import { appAttestKeyVouchClientDataHash, decodeAppAttestKeyVouchEvidence } from './app-attest-key-vouch';
+import {
+  appAttestKeyVouchClientDataHash,
+  decodeAppAttestKeyVouchEvidence,
+} from './app-attest-key-vouch';
 import { type AppleAppAttestInput, verifyAppAttestObject } from './verify-apple-app-attest';
 import { verifyAppAttestAssertion } from './verify-app-attest-assertion';
 
@@ -28,29 +31,49 @@ const attestedCounter = 0;
  *    (`COUNTER_NOT_INCREASING`).
  * The verdict is the registered key at `secure-enclave`, with the App Attest key in `vouchedBy`.
  */
-export async function verifyAppAttestVouchedKey(input: AppleAppAttestInput): Promise<AttestationResult> {
+export async function verifyAppAttestVouchedKey(
+  input: AppleAppAttestInput,
+): Promise<AttestationResult> {
   const { keyToRegister, policy } = input;
   const evidence = decodeAppAttestKeyVouchEvidence(input.evidence);
   if (!evidence.ok) return evidence;
-  const attested = await verifyAppAttestObject({ ...input, evidence: evidence.value.attestationObject }, null);
+  const attested = await verifyAppAttestObject(
+    { ...input, evidence: evidence.value.attestationObject },
+    null,
+  );
   if (!attested.ok) return attested;
   const appAttestKey = attested.value.key;
 
-  const registered = checkAttestedJwk(keyToRegister.publicKeyJwk, keyToRegister, policy.keyAlgorithms);
+  const registered = checkAttestedJwk(
+    keyToRegister.publicKeyJwk,
+    keyToRegister,
+    policy.keyAlgorithms,
+  );
   if (!registered.ok) return registered;
   if (appAttestKey.keyId === keyToRegister.keyId) {
-    return reject('PUBLIC_KEY_MISMATCH', `the key being registered is the App Attest key itself, which signs only assertions: a ${input.purpose} key is a Secure Enclave key it vouches for`);
+    return reject(
+      'PUBLIC_KEY_MISMATCH',
+      `the key being registered is the App Attest key itself, which signs only assertions: a ${input.purpose} key is a Secure Enclave key it vouches for`,
+    );
   }
 
   const assertion = verifyAppAttestAssertion({
     assertion: evidence.value.assertion,
-    clientDataHash: appAttestKeyVouchClientDataHash({ purpose: input.purpose, keyId: keyToRegister.keyId, challenge: input.expectedChallenge }),
+    clientDataHash: appAttestKeyVouchClientDataHash({
+      purpose: input.purpose,
+      keyId: keyToRegister.keyId,
+      challenge: input.expectedChallenge,
+    }),
     publicKeyJwk: appAttestKey.publicKeyJwk,
     appId: attested.value.appId,
     previousCounter: attestedCounter,
   });
-  if (!assertion.ok) return reject(assertion.reasonCode, `the vouching assertion: ${assertion.detail}`);
-  assert(assertion.verdict.keyId === appAttestKey.keyId && assertion.verdict.counter > attestedCounter, 'the assertion is the App Attest key’s, after its attestation');
+  if (!assertion.ok)
+    return reject(assertion.reasonCode, `the vouching assertion: ${assertion.detail}`);
+  assert(
+    assertion.verdict.keyId === appAttestKey.keyId && assertion.verdict.counter > attestedCounter,
+    'the assertion is the App Attest key’s, after its attestation',
+  );
 
   const { trustAnchor, appId, appleKeyId, receipt } = attested.value;
   return {
@@ -68,7 +91,11 @@ export async function verifyAppAttestVouchedKey(input: AppleAppAttestInput): Pro
         appleKeyId,
         userAuthenticationRequired: 'not-attested',
         receipt,
-        vouchedBy: { keyId: appAttestKey.keyId, publicKeyJwk: appAttestKey.publicKeyJwk, assertionCounter: assertion.verdict.counter },
+        vouchedBy: {
+          keyId: appAttestKey.keyId,
+          publicKeyJwk: appAttestKey.publicKeyJwk,
+          assertionCounter: assertion.verdict.counter,
+        },
       },
     },
   };

@@ -43,7 +43,10 @@ export interface AttestedAppAttestKey {
 }
 
 /** The certified key, when no key is expected: only its algorithm is checked. */
-function certifiedKeyOf(subjectPublicKeyInfo: Uint8Array, policy: IosAttestationPolicy): Checked<RegisteredKey> {
+function certifiedKeyOf(
+  subjectPublicKeyInfo: Uint8Array,
+  policy: IosAttestationPolicy,
+): Checked<RegisteredKey> {
   let jwk: PublicJwk;
   try {
     jwk = importSpki(subjectPublicKeyInfo);
@@ -67,7 +70,9 @@ export async function verifyAppAttestObject(
   expectedKey: RegisteredKey | null,
 ): Promise<Checked<AttestedAppAttestKey>> {
   const { policy } = input;
-  const object = decodeAttestationObject(input.evidence, 'apple-appattest', { required: ['x5c', 'receipt'] });
+  const object = decodeAttestationObject(input.evidence, 'apple-appattest', {
+    required: ['x5c', 'receipt'],
+  });
   if (!object.ok) return object;
   const receipt = object.value.attestationStatement.get('receipt');
   if (!isBytes(receipt)) return reject('EVIDENCE_MALFORMED', 'the receipt is not a byte string');
@@ -82,24 +87,41 @@ export async function verifyAppAttestObject(
   const data = authenticatorData.value;
   const certifiedNonce = readAppleNonce(leaf);
   if (!certifiedNonce.ok) return certifiedNonce;
-  const nonce = checkAppleNonce(certifiedNonce.value, object.value.authenticatorData, input.expectedChallenge);
+  const nonce = checkAppleNonce(
+    certifiedNonce.value,
+    object.value.authenticatorData,
+    input.expectedChallenge,
+  );
   if (nonce !== undefined) return nonce;
 
   const certifiedSpki = new Uint8Array(leaf.publicKey.rawData);
-  const attestedKey = expectedKey === null ? certifiedKeyOf(certifiedSpki, policy) : checkAttestedSpki(certifiedSpki, expectedKey, policy.keyAlgorithms);
+  const attestedKey =
+    expectedKey === null
+      ? certifiedKeyOf(certifiedSpki, policy)
+      : checkAttestedSpki(certifiedSpki, expectedKey, policy.keyAlgorithms);
   if (!attestedKey.ok) return attestedKey;
   const credentialKey = coseKeyToJwk(data.credentialPublicKey);
   if (!credentialKey.ok) return credentialKey;
-  const sameKey = checkAttestedJwk(credentialKey.value.publicKeyJwk, attestedKey.value, policy.keyAlgorithms);
+  const sameKey = checkAttestedJwk(
+    credentialKey.value.publicKeyJwk,
+    attestedKey.value,
+    policy.keyAlgorithms,
+  );
   if (!sameKey.ok) return sameKey;
   const appleKeyId = checkCredentialId(attestedKey.value.publicKeyJwk, data.credentialId);
   if (!appleKeyId.ok) return appleKeyId;
   const appId = checkRpIdHash(data.rpIdHash, policy.appIds);
   if (!appId.ok) return appId;
-  const failure = checkCounterIsZero(data.signCount) ?? checkAppAttestAaguid(data.aaguid, policy.environment) ?? checkAcceptedLevel('secure-enclave', policy.acceptedLevels);
+  const failure =
+    checkCounterIsZero(data.signCount) ??
+    checkAppAttestAaguid(data.aaguid, policy.environment) ??
+    checkAcceptedLevel('secure-enclave', policy.acceptedLevels);
   if (failure !== undefined) return failure;
 
-  assert(expectedKey === null || attestedKey.value.keyId === expectedKey.keyId, 'an expected key is the certified key');
+  assert(
+    expectedKey === null || attestedKey.value.keyId === expectedKey.keyId,
+    'an expected key is the certified key',
+  );
   const { anchor } = verified.value;
   return passed({
     key: attestedKey.value,

@@ -3,13 +3,17 @@
 import { hexToBytes } from '@settle/crypto';
 import { decodeCborEvidence, decodeThirdPartyCbor } from './decode-cbor-evidence';
 
-const reasonOf = (result: { readonly ok: boolean }) => (result.ok ? 'decoded' : 'EVIDENCE_MALFORMED');
+const reasonOf = (result: { readonly ok: boolean }) =>
+  result.ok ? 'decoded' : 'EVIDENCE_MALFORMED';
 
 describe('decodeThirdPartyCbor', () => {
   it('reads maps in any key order, and keeps the order received', () => {
     const misordered = hexToBytes('a203040102'); // { 3: 4, 1: 2 }
     const result = decodeThirdPartyCbor(misordered, 'x');
-    expect(result.ok && [...(result.value as Map<number, number>).entries()]).toEqual([[3, 4], [1, 2]]);
+    expect(result.ok && [...(result.value as Map<number, number>).entries()]).toEqual([
+      [3, 4],
+      [1, 2],
+    ]);
     expect(reasonOf(decodeCborEvidence(misordered, 'x'))).toBe('EVIDENCE_MALFORMED'); // the project's own structures stay strict
   });
 
@@ -29,6 +33,8 @@ describe('decodeThirdPartyCbor', () => {
   it('bounds the nesting depth', () => {
     const deep = new Uint8Array([...new Uint8Array(40).fill(0x81), 0x00]); // 40 nested one-item arrays
     expect(reasonOf(decodeThirdPartyCbor(deep, 'x'))).toBe('EVIDENCE_MALFORMED');
-    expect(reasonOf(decodeThirdPartyCbor(new Uint8Array([...new Uint8Array(8).fill(0x81), 0x00]), 'x'))).toBe('decoded');
+    expect(
+      reasonOf(decodeThirdPartyCbor(new Uint8Array([...new Uint8Array(8).fill(0x81), 0x00]), 'x')),
+    ).toBe('decoded');
   });
 });

@@ -14,7 +14,10 @@ export function decodeCborEvidence(bytes: Uint8Array, what: string): Checked<unk
     return passed(decodeCborStrict(bytes));
   } catch (error) {
     if (!isCryptoError(error)) throw error;
-    return reject('EVIDENCE_MALFORMED', `${what} is not strict CBOR (${error.code}): ${error.message}`);
+    return reject(
+      'EVIDENCE_MALFORMED',
+      `${what} is not strict CBOR (${error.code}): ${error.message}`,
+    );
   }
 }
 
@@ -50,7 +53,10 @@ export function decodeThirdPartyCbor(bytes: Uint8Array, what: string): Checked<u
   try {
     return passed(decode(bytes, thirdPartyDecodeOptions));
   } catch (error) {
-    return reject('EVIDENCE_MALFORMED', `${what} is not well-formed CBOR: ${error instanceof Error ? error.message : String(error)}`);
+    return reject(
+      'EVIDENCE_MALFORMED',
+      `${what} is not well-formed CBOR: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -67,10 +73,14 @@ export function cborMapWithKeys(
   if (!(value instanceof Map)) return reject('EVIDENCE_MALFORMED', `${what} is not a CBOR map`);
   for (const key of value.keys()) {
     if (typeof key !== 'string' || (!required.includes(key) && !optional.includes(key))) {
-      return reject('EVIDENCE_MALFORMED', `${what} has an unexpected member ${JSON.stringify(String(key)).slice(0, 40)}`);
+      return reject(
+        'EVIDENCE_MALFORMED',
+        `${what} has an unexpected member ${JSON.stringify(String(key)).slice(0, 40)}`,
+      );
     }
   }
   const missing = required.filter((key) => !value.has(key));
-  if (missing.length > 0) return reject('EVIDENCE_MALFORMED', `${what} lacks ${missing.join(', ')}`);
+  if (missing.length > 0)
+    return reject('EVIDENCE_MALFORMED', `${what} lacks ${missing.join(', ')}`);
   return passed(value as ReadonlyMap<string, unknown>);
 }

@@ -17,5 +17,9 @@ export function algorithmOfJwk(jwk: PublicJwk): SignatureAlgorithm {
 
 /** Builds a {@link RegisteredKey} from a checked public JWK. */
 export function registeredKeyOf(publicKeyJwk: PublicJwk): RegisteredKey {
-  return Object.freeze({ publicKeyJwk, algorithm: algorithmOfJwk(publicKeyJwk), keyId: calculateJwkThumbprint(publicKeyJwk) });
+  return Object.freeze({
+    publicKeyJwk,
+    algorithm: algorithmOfJwk(publicKeyJwk),
+    keyId: calculateJwkThumbprint(publicKeyJwk),
+  });
 }

@@ -18,12 +18,25 @@ export interface NoneInput {
  * evidence must be empty, as the `attestation.requested` contract says.
  */
 export function verifyNone(input: NoneInput): AttestationResult {
-  if (input.evidence.length !== 0) return reject('EVIDENCE_MALFORMED', 'format none carries no evidence');
+  if (input.evidence.length !== 0)
+    return reject('EVIDENCE_MALFORMED', 'format none carries no evidence');
   if (!input.policy.keyAlgorithms.includes(input.keyToRegister.algorithm)) {
-    return reject('KEY_ALGORITHM_NOT_ALLOWED', `the key is an ${input.keyToRegister.algorithm} key; the policy accepts ${input.policy.keyAlgorithms.join(', ')}`);
+    return reject(
+      'KEY_ALGORITHM_NOT_ALLOWED',
+      `the key is an ${input.keyToRegister.algorithm} key; the policy accepts ${input.policy.keyAlgorithms.join(', ')}`,
+    );
   }
   const levelFailure = checkAcceptedLevel('software', input.policy.acceptedLevels);
   if (levelFailure !== undefined) return levelFailure;
   const { publicKeyJwk, keyId } = input.keyToRegister;
-  return { ok: true, verdict: { format: 'none', level: 'software', publicKeyJwk, keyId, properties: { format: 'none' } } };
+  return {
+    ok: true,
+    verdict: {
+      format: 'none',
+      level: 'software',
+      publicKeyJwk,
+      keyId,
+      properties: { format: 'none' },
+    },
+  };
 }

@@ -49,7 +49,9 @@ const reasonLengthMax = 256;
  * const policy = { ...androidPolicy, revocationStatusList: emptyAndroidRevocationStatusList };
  * ```
  */
-export const emptyAndroidRevocationStatusList: AndroidRevocationStatusList = Object.freeze({ entries: new Map() });
+export const emptyAndroidRevocationStatusList: AndroidRevocationStatusList = Object.freeze({
+  entries: new Map(),
+});
 
 /**
  * A serial number in the form the status list uses: lowercase hexadecimal, no leading zeros (Java's
@@ -63,7 +65,11 @@ export const emptyAndroidRevocationStatusList: AndroidRevocationStatusList = Obj
  * ```
  */
 export function normalizeCertificateSerialNumber(serialNumberHex: string): string {
-  if (!/^[0-9a-fA-F]+$/.test(serialNumberHex)) throw new AttestationError('ERR_INVALID_ARGUMENT', `not a hexadecimal serial number: ${serialNumberHex.slice(0, 80)}`);
+  if (!/^[0-9a-fA-F]+$/.test(serialNumberHex))
+    throw new AttestationError(
+      'ERR_INVALID_ARGUMENT',
+      `not a hexadecimal serial number: ${serialNumberHex.slice(0, 80)}`,
+    );
   return serialNumberHex.toLowerCase().replace(/^0+(?=.)/, '');
 }
 
@@ -86,15 +92,31 @@ function isObject(value: unknown): value is { readonly [key: string]: unknown } 
  * ```
  */
 export function parseAndroidRevocationStatusList(json: unknown): AndroidRevocationStatusList {
-  const invalid = (message: string) => new AttestationError('ERR_POLICY_INVALID', `revocation status list: ${message}`);
-  if (!isObject(json) || !isObject(json['entries'])) throw invalid('expected an object with an "entries" object');
+  const invalid = (message: string) =>
+    new AttestationError('ERR_POLICY_INVALID', `revocation status list: ${message}`);
+  if (!isObject(json) || !isObject(json['entries']))
+    throw invalid('expected an object with an "entries" object');
   const entries = new Map<string, AndroidRevocationStatusEntry>();
   for (const [serial, entry] of Object.entries(json['entries'])) {
-    if (!/^[0-9a-fA-F]+$/.test(serial)) throw invalid(`"${serial.slice(0, 80)}" is not a hexadecimal serial number`);
-    if (!isObject(entry) || typeof entry['status'] !== 'string' || !statusPattern.test(entry['status'])) throw invalid(`entry ${serial} has no "status" such as REVOKED or SUSPENDED`);
+    if (!/^[0-9a-fA-F]+$/.test(serial))
+      throw invalid(`"${serial.slice(0, 80)}" is not a hexadecimal serial number`);
+    if (
+      !isObject(entry) ||
+      typeof entry['status'] !== 'string' ||
+      !statusPattern.test(entry['status'])
+    )
+      throw invalid(`entry ${serial} has no "status" such as REVOKED or SUSPENDED`);
     const reason = entry['reason'];
-    if (reason !== undefined && (typeof reason !== 'string' || reason.length > reasonLengthMax)) throw invalid(`entry ${serial} has a "reason" that is not a string of at most ${reasonLengthMax} characters`);
-    entries.set(normalizeCertificateSerialNumber(serial), Object.freeze(reason === undefined ? { status: entry['status'] } : { status: entry['status'], reason }));
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > reasonLengthMax))
+      throw invalid(
+        `entry ${serial} has a "reason" that is not a string of at most ${reasonLengthMax} characters`,
+      );
+    entries.set(
+      normalizeCertificateSerialNumber(serial),
+      Object.freeze(
+        reason === undefined ? { status: entry['status'] } : { status: entry['status'], reason },
+      ),
+    );
   }
   return Object.freeze({ entries });
 }
@@ -109,9 +131,18 @@ export function parseAndroidRevocationStatusList(json: unknown): AndroidRevocati
  * list.staleAfter; // fetchedAt + 24 h
  * ```
  */
-export function androidRevocationStatusListFetched(json: unknown, fetchedAt: Date, ageMaxSeconds: number): AndroidRevocationStatusList {
-  if (!(fetchedAt instanceof Date) || Number.isNaN(fetchedAt.getTime())) throw new AttestationError('ERR_INVALID_ARGUMENT', 'fetchedAt must be a valid Date');
-  if (!Number.isSafeInteger(ageMaxSeconds) || ageMaxSeconds <= 0) throw new AttestationError('ERR_INVALID_ARGUMENT', 'ageMaxSeconds must be a positive integer');
+export function androidRevocationStatusListFetched(
+  json: unknown,
+  fetchedAt: Date,
+  ageMaxSeconds: number,
+): AndroidRevocationStatusList {
+  if (!(fetchedAt instanceof Date) || Number.isNaN(fetchedAt.getTime()))
+    throw new AttestationError('ERR_INVALID_ARGUMENT', 'fetchedAt must be a valid Date');
+  if (!Number.isSafeInteger(ageMaxSeconds) || ageMaxSeconds <= 0)
+    throw new AttestationError('ERR_INVALID_ARGUMENT', 'ageMaxSeconds must be a positive integer');
   const { entries } = parseAndroidRevocationStatusList(json);
-  return Object.freeze({ entries, staleAfter: new Date(fetchedAt.getTime() + ageMaxSeconds * 1000) });
+  return Object.freeze({
+    entries,
+    staleAfter: new Date(fetchedAt.getTime() + ageMaxSeconds * 1000),
+  });
 }

@@ -14,7 +14,12 @@ import { type TrustAnchor, type WebTrustAnchor } from './trust-anchor';
  * androidVerifiedBootStates[0]; // 'verified'
  * ```
  */
-export const androidVerifiedBootStates = ['verified', 'self-signed', 'unverified', 'failed'] as const;
+export const androidVerifiedBootStates = [
+  'verified',
+  'self-signed',
+  'unverified',
+  'failed',
+] as const;
 
 /**
  * One of {@link androidVerifiedBootStates}.
@@ -156,4 +161,5 @@ export interface WebAttestationPolicy extends AttestationPolicyCommon {
  * const policies: Record<DeviceClass, AttestationPolicy> = { android, ios, web };
  * ```
  */
-export type AttestationPolicy = AndroidAttestationPolicy | IosAttestationPolicy | WebAttestationPolicy;
+export type AttestationPolicy =
+  AndroidAttestationPolicy | IosAttestationPolicy | WebAttestationPolicy;

@@ -2,7 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkAttestationPolicy } from './check-attestation-policy';
-import { normalizeCertificateSerialNumber, parseAndroidRevocationStatusList } from './android-revocation-status-list';
+import {
+  normalizeCertificateSerialNumber,
+  parseAndroidRevocationStatusList,
+} from './android-revocation-status-list';
 import { spkiSha256Hex, trustAnchorFromCertificate } from './trust-anchor';
 import { type AttestationPolicy } from './attestation-policy';
 import { androidTestPolicy } from '../testing/android-evidence';
@@ -38,16 +41,31 @@ describe('checkAttestationPolicy', () => {
     ['a level the device class cannot have', { ...android, acceptedLevels: ['secure-enclave'] }],
     ['an unknown key algorithm', { ...android, keyAlgorithms: ['RS256'] }],
     ['no trust anchors for android-key', { ...android, trustAnchors: [] }],
-    ['an anchor whose key does not hash to its spkiSha256', { ...android, trustAnchors: [{ ...googleRsaRoot, spkiSha256: '00'.repeat(32) }] }],
+    [
+      'an anchor whose key does not hash to its spkiSha256',
+      { ...android, trustAnchors: [{ ...googleRsaRoot, spkiSha256: '00'.repeat(32) }] },
+    ],
     ['no applications', { ...android, applications: [] }],
-    ['a digest that is not lowercase SHA-256 hex', { ...android, applications: [{ packageName: 'com.example.wallet', signingCertificateSha256: ['AB'] }] }],
+    [
+      'a digest that is not lowercase SHA-256 hex',
+      {
+        ...android,
+        applications: [{ packageName: 'com.example.wallet', signingCertificateSha256: ['AB'] }],
+      },
+    ],
     ['an unknown verified boot state', { ...android, verifiedBootStates: ['green'] }],
-    ['a negative authentication validity', { ...android, paymentKeyAuthenticationValidityMaxSeconds: -1 }],
+    [
+      'a negative authentication validity',
+      { ...android, paymentKeyAuthenticationValidityMaxSeconds: -1 },
+    ],
     ['a status list that was not parsed', { ...android, revocationStatusList: { entries: {} } }],
     ['an app id without a team id', { ...ios, appIds: ['com.example.wallet'] }],
     ['an unknown App Attest environment', { ...ios, environment: 'staging' }],
     ['a web anchor without a level', { ...web, trustAnchors: [googleRsaRoot] }],
-    ['a plain-http origin other than localhost', { ...web, origins: ['http://wallet.example.com'] }],
+    [
+      'a plain-http origin other than localhost',
+      { ...web, origins: ['http://wallet.example.com'] },
+    ],
     ['an rpId with a scheme', { ...web, rpId: 'https://wallet.example.com' }],
   ])('refuses %s with ERR_POLICY_INVALID', (_what, policy) => {
     expect(codeOf(policy)).toBe('ERR_POLICY_INVALID');
@@ -57,35 +75,63 @@ describe('checkAttestationPolicy', () => {
 describe('trust anchors', () => {
   it('keep only the key of a root certificate, named by its SPKI SHA-256', () => {
     const apple = appleAppAttestationRootAnchor();
-    expect(apple.spkiSha256).toBe('1ae751fd29896d0f1f13fe226c063f445d40d8938acc6245c251ecc0679330bd');
+    expect(apple.spkiSha256).toBe(
+      '1ae751fd29896d0f1f13fe226c063f445d40d8938acc6245c251ecc0679330bd',
+    );
     expect(spkiSha256Hex(apple.subjectPublicKeyInfo)).toBe(apple.spkiSha256);
   });
 
   it('refuse what is not a certificate', () => {
-    expect(() => trustAnchorFromCertificate('junk', new Uint8Array([0x30, 0x00]))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => trustAnchorFromCertificate('', 'x')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => trustAnchorFromCertificate('junk', new Uint8Array([0x30, 0x00]))).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    expect(() => trustAnchorFromCertificate('', 'x')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
   });
 });
 
 describe('the Android revocation status list', () => {
   it('reads Google’s format (status.json) with serials normalised', () => {
-    const json = JSON.parse(readFileSync(join(__dirname, '../../vectors/android-key-attestation/google-android-key-attestation/status.json'), 'utf8'));
+    const json = JSON.parse(
+      readFileSync(
+        join(
+          __dirname,
+          '../../vectors/android-key-attestation/google-android-key-attestation/status.json',
+        ),
+        'utf8',
+      ),
+    );
     const list = parseAndroidRevocationStatusList(json);
     expect(list.entries.size).toBe(5);
-    expect(list.entries.get('cc66e9a93713b6e643b26c15879786f7')).toEqual({ status: 'SUSPENDED', reason: 'KEY_COMPROMISE' });
-    expect(list.entries.get('6681152659205225093')).toEqual({ status: 'REVOKED', reason: 'KEY_COMPROMISE' });
+    expect(list.entries.get('cc66e9a93713b6e643b26c15879786f7')).toEqual({
+      status: 'SUSPENDED',
+      reason: 'KEY_COMPROMISE',
+    });
+    expect(list.entries.get('6681152659205225093')).toEqual({
+      status: 'REVOKED',
+      reason: 'KEY_COMPROMISE',
+    });
   });
 
   it('normalises serial numbers as Java’s BigInteger.toString(16) prints them', () => {
     expect(normalizeCertificateSerialNumber('069697604437448081A2')).toBe('69697604437448081a2');
     expect(normalizeCertificateSerialNumber('00')).toBe('0');
-    expect(() => normalizeCertificateSerialNumber('xyz')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => normalizeCertificateSerialNumber('xyz')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
   });
 
-  it.each([[null], [{}], [{ entries: [] }], [{ entries: { xyz: { status: 'REVOKED' } } }], [{ entries: { ab: {} } }], [{ entries: { ab: { status: 'REVOKED', reason: 1 } } }]])(
-    'refuses %j with ERR_POLICY_INVALID',
-    (json) => {
-      expect(() => parseAndroidRevocationStatusList(json)).toThrow(expect.objectContaining({ code: 'ERR_POLICY_INVALID' }));
-    },
-  );
+  it.each([
+    [null],
+    [{}],
+    [{ entries: [] }],
+    [{ entries: { xyz: { status: 'REVOKED' } } }],
+    [{ entries: { ab: {} } }],
+    [{ entries: { ab: { status: 'REVOKED', reason: 1 } } }],
+  ])('refuses %j with ERR_POLICY_INVALID', (json) => {
+    expect(() => parseAndroidRevocationStatusList(json)).toThrow(
+      expect.objectContaining({ code: 'ERR_POLICY_INVALID' }),
+    );
+  });
 });

@@ -68,10 +68,22 @@ export function spkiSha256Hex(subjectPublicKeyInfo: Uint8Array): string {
  * appleRoot.spkiSha256; // '1ae751fd29896d0f1f13fe226c063f445d40d8938acc6245c251ecc0679330bd'
  * ```
  */
-export function trustAnchorFromCertificate(name: string, certificate: string | Uint8Array): TrustAnchor {
-  if (typeof name !== 'string' || name.length === 0) throw new AttestationError('ERR_INVALID_ARGUMENT', 'a trust anchor needs a name');
+export function trustAnchorFromCertificate(
+  name: string,
+  certificate: string | Uint8Array,
+): TrustAnchor {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new AttestationError('ERR_INVALID_ARGUMENT', 'a trust anchor needs a name');
   const parsed = parseCertificate(certificate);
-  if (parsed === undefined) throw new AttestationError('ERR_INVALID_ARGUMENT', `${name}: not a PEM or DER X.509 certificate`);
+  if (parsed === undefined)
+    throw new AttestationError(
+      'ERR_INVALID_ARGUMENT',
+      `${name}: not a PEM or DER X.509 certificate`,
+    );
   const subjectPublicKeyInfo = new Uint8Array(parsed.publicKey.rawData);
-  return Object.freeze({ name, spkiSha256: spkiSha256Hex(subjectPublicKeyInfo), subjectPublicKeyInfo });
+  return Object.freeze({
+    name,
+    spkiSha256: spkiSha256Hex(subjectPublicKeyInfo),
+    subjectPublicKeyInfo,
+  });
 }

@@ -3,29 +3,76 @@
 // asn1-schema, authenticator data in WebAuthn's layout), so that each check can be failed alone.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { type Es256PublicJwk, base64UrlDecode, calculateJwkThumbprint, ecdsaRawToDer, encodeCborDeterministic, exportRawPublicKey } from '@settle/crypto';
-import { appAttestKeyVouchClientDataHash, encodeAppAttestKeyVouchEvidence } from '../apple-app-attest/app-attest-key-vouch';
-import { AppleNonceExtension, appleNonceExtensionOid } from '../apple-app-attest/apple-nonce-extension';
+import {
+  type Es256PublicJwk,
+  base64UrlDecode,
+  calculateJwkThumbprint,
+  ecdsaRawToDer,
+  encodeCborDeterministic,
+  exportRawPublicKey,
+} from '@settle/crypto';
+import {
+  appAttestKeyVouchClientDataHash,
+  encodeAppAttestKeyVouchEvidence,
+} from '../apple-app-attest/app-attest-key-vouch';
+import {
+  AppleNonceExtension,
+  appleNonceExtensionOid,
+} from '../apple-app-attest/apple-nonce-extension';
 import { concatBytes } from '../checks/concat-bytes';
 import { type IosAttestationPolicy } from '../policy/attestation-policy';
 import { type TrustAnchor } from '../policy/trust-anchor';
 import { type KeyPurpose } from '../formats';
-import { type TestCertificate, type TestKeyPair, createTestRoot, generateTestKeyPair, issueTestCertificate, signEs256, testExtension } from './test-pki';
+import {
+  type TestCertificate,
+  type TestKeyPair,
+  createTestRoot,
+  generateTestKeyPair,
+  issueTestCertificate,
+  signEs256,
+  testExtension,
+} from './test-pki';
 
 export const testAppId = 'ABCDE12345.com.example.wallet';
 export const appAttestDevelopmentAaguid = new TextEncoder().encode('appattestdevelop');
 
 /** The COSE_Key (EC2, ES256, P-256) of a JWK, as authenticator data carries it. */
 export function coseKeyOf(jwk: Es256PublicJwk): Uint8Array {
-  return encodeCborDeterministic(new Map<number, unknown>([[1, 2], [3, -7], [-1, 1], [-2, base64UrlDecode(jwk.x)!], [-3, base64UrlDecode(jwk.y)!]]));
+  return encodeCborDeterministic(
+    new Map<number, unknown>([
+      [1, 2],
+      [3, -7],
+      [-1, 1],
+      [-2, base64UrlDecode(jwk.x)!],
+      [-3, base64UrlDecode(jwk.y)!],
+    ]),
+  );
 }
 
 /** Authenticator data of a registration: rpIdHash ‖ flags ‖ counter ‖ AAGUID ‖ id length ‖ id ‖ COSE key. */
-export function authenticatorData(options: { readonly rpId: string; readonly flags: number; readonly counter: number; readonly aaguid: Uint8Array; readonly credentialId: Uint8Array; readonly coseKey: Uint8Array }): Uint8Array {
+export function authenticatorData(options: {
+  readonly rpId: string;
+  readonly flags: number;
+  readonly counter: number;
+  readonly aaguid: Uint8Array;
+  readonly credentialId: Uint8Array;
+  readonly coseKey: Uint8Array;
+}): Uint8Array {
   const counter = new Uint8Array(4);
   new DataView(counter.buffer).setUint32(0, options.counter);
-  const idLength = new Uint8Array([options.credentialId.length >> 8, options.credentialId.length & 0xff]);
-  return concatBytes(sha256(new TextEncoder().encode(options.rpId)), new Uint8Array([options.flags]), counter, options.aaguid, idLength, options.credentialId, options.coseKey);
+  const idLength = new Uint8Array([
+    options.credentialId.length >> 8,
+    options.credentialId.length & 0xff,
+  ]);
+  return concatBytes(
+    sha256(new TextEncoder().encode(options.rpId)),
+    new Uint8Array([options.flags]),
+    counter,
+    options.aaguid,
+    idLength,
+    options.credentialId,
+    options.coseKey,
+  );
 }
 
 /** What {@link buildAppAttestObject} may vary. */
@@ -57,7 +104,12 @@ export async function buildAppAttestObject(options: AppAttestOptions): Promise<U
   });
   const nonce = sha256(concatBytes(data, sha256(options.challenge)));
   const extension = Object.assign(new AppleNonceExtension(), { nonce: nonce.slice().buffer });
-  const intermediate = await issueTestCertificate({ issuer: options.root, subject: 'CN=Test App Attestation CA 1, O=Test', ca: true, ...options.validity });
+  const intermediate = await issueTestCertificate({
+    issuer: options.root,
+    subject: 'CN=Test App Attestation CA 1, O=Test',
+    ca: true,
+    ...options.validity,
+  });
   const leaf = await issueTestCertificate({
     issuer: intermediate,
     ...options.validity,
@@ -65,18 +117,34 @@ export async function buildAppAttestObject(options: AppAttestOptions): Promise<U
     keys: options.key.keys,
     extensions: [testExtension(appleNonceExtensionOid, AsnConvert.serialize(extension))],
   });
-  const statement = new Map<string, unknown>([['x5c', [leaf.der, intermediate.der]], ['receipt', new Uint8Array([0x30, 0x80])]]);
-  const object = new Map<string, unknown>([['fmt', 'apple-appattest'], ['attStmt', statement], ['authData', options.alterAfterCertifying?.(data) ?? data]]);
+  const statement = new Map<string, unknown>([
+    ['x5c', [leaf.der, intermediate.der]],
+    ['receipt', new Uint8Array([0x30, 0x80])],
+  ]);
+  const object = new Map<string, unknown>([
+    ['fmt', 'apple-appattest'],
+    ['attStmt', statement],
+    ['authData', options.alterAfterCertifying?.(data) ?? data],
+  ]);
   return encodeCborDeterministic(object);
 }
 
 /** A fresh test root and key for App Attest tests. */
-export async function appAttestFixture(): Promise<{ readonly root: TestCertificate & { readonly anchor: TrustAnchor }; readonly key: TestKeyPair }> {
-  return { root: await createTestRoot('CN=Test App Attestation Root'), key: await generateTestKeyPair() };
+export async function appAttestFixture(): Promise<{
+  readonly root: TestCertificate & { readonly anchor: TrustAnchor };
+  readonly key: TestKeyPair;
+}> {
+  return {
+    root: await createTestRoot('CN=Test App Attestation Root'),
+    key: await generateTestKeyPair(),
+  };
 }
 
 /** The iOS policy of the tests (development environment, like the real sample). */
-export function iosTestPolicy(anchor: TrustAnchor, overrides: Partial<IosAttestationPolicy> = {}): IosAttestationPolicy {
+export function iosTestPolicy(
+  anchor: TrustAnchor,
+  overrides: Partial<IosAttestationPolicy> = {},
+): IosAttestationPolicy {
   return {
     deviceClass: 'ios',
     formats: ['apple-app-attest'],
@@ -107,12 +175,25 @@ export interface AppAttestAssertionOptions {
  * rpIdHash ‖ flags ‖ big-endian counter, a DER ECDSA P-256 signature (SHA-256) over
  * nonce = SHA-256(authenticatorData ‖ clientDataHash), and the CBOR map `{ signature, authenticatorData }`.
  */
-export async function buildAppAttestAssertion(options: AppAttestAssertionOptions): Promise<Uint8Array> {
+export async function buildAppAttestAssertion(
+  options: AppAttestAssertionOptions,
+): Promise<Uint8Array> {
   const counter = new Uint8Array(4);
   new DataView(counter.buffer).setUint32(0, options.counter ?? 1);
-  const data = concatBytes(sha256(new TextEncoder().encode(options.appId ?? testAppId)), new Uint8Array([0x40]), counter);
-  const signature = ecdsaRawToDer(await signEs256(options.key.keys.privateKey, sha256(concatBytes(data, options.clientDataHash))));
-  return encodeCborDeterministic(new Map<string, unknown>([['signature', options.alterSignature?.(signature) ?? signature], ['authenticatorData', options.alterAfterSigning?.(data) ?? data]]));
+  const data = concatBytes(
+    sha256(new TextEncoder().encode(options.appId ?? testAppId)),
+    new Uint8Array([0x40]),
+    counter,
+  );
+  const signature = ecdsaRawToDer(
+    await signEs256(options.key.keys.privateKey, sha256(concatBytes(data, options.clientDataHash))),
+  );
+  return encodeCborDeterministic(
+    new Map<string, unknown>([
+      ['signature', options.alterSignature?.(signature) ?? signature],
+      ['authenticatorData', options.alterAfterSigning?.(data) ?? data],
+    ]),
+  );
 }
 
 /** What {@link buildAppAttestKeyVouch} may vary. */
@@ -136,9 +217,24 @@ export interface AppAttestKeyVouchOptions {
  * `appAttestKeyVouchClientDataHash(purpose, thumbprint of the vouched key, challenge)`, in the
  * deterministic-CBOR envelope `{ assertion, attestationObject }`. Made under a **test** App Attest root.
  */
-export async function buildAppAttestKeyVouch(options: AppAttestKeyVouchOptions): Promise<Uint8Array> {
-  const attestationObject = await buildAppAttestObject({ root: options.root, key: options.appAttestKey, challenge: options.challenge, ...options.attestation });
-  const clientDataHash = appAttestKeyVouchClientDataHash({ purpose: options.purpose ?? 'binding', keyId: calculateJwkThumbprint(options.vouchedKey), challenge: options.challenge });
-  const assertion = await buildAppAttestAssertion({ key: options.appAttestKey, clientDataHash, ...options.assertion });
+export async function buildAppAttestKeyVouch(
+  options: AppAttestKeyVouchOptions,
+): Promise<Uint8Array> {
+  const attestationObject = await buildAppAttestObject({
+    root: options.root,
+    key: options.appAttestKey,
+    challenge: options.challenge,
+    ...options.attestation,
+  });
+  const clientDataHash = appAttestKeyVouchClientDataHash({
+    purpose: options.purpose ?? 'binding',
+    keyId: calculateJwkThumbprint(options.vouchedKey),
+    challenge: options.challenge,
+  });
+  const assertion = await buildAppAttestAssertion({
+    key: options.appAttestKey,
+    clientDataHash,
+    ...options.assertion,
+  });
   return encodeAppAttestKeyVouchEvidence({ attestationObject, assertion });
 }

@@ -16,7 +16,10 @@ const ecdsaP256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const signingAlgorithm = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
 /** The validity window of every synthetic certificate unless a test says otherwise. */
-export const testValidity = { notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') } as const;
+export const testValidity = {
+  notBefore: new Date('2025-01-01T00:00:00Z'),
+  notAfter: new Date('2027-01-01T00:00:00Z'),
+} as const;
 /** A verification time inside {@link testValidity}. */
 export const testNow = new Date('2025-06-01T12:00:00Z');
 
@@ -37,12 +40,23 @@ export interface TestCertificate {
 export async function generateTestKeyPair(): Promise<TestKeyPair> {
   const keys = (await subtle.generateKey(ecdsaP256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const jwk = await subtle.exportKey('jwk', keys.publicKey);
-  return { keys, publicJwk: importPublicJwk({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }) as Es256PublicJwk };
+  return {
+    keys,
+    publicJwk: importPublicJwk({
+      kty: jwk.kty,
+      crv: jwk.crv,
+      x: jwk.x,
+      y: jwk.y,
+    }) as Es256PublicJwk,
+  };
 }
 
 /** A P-384 key pair: a key of a curve the protocol does not use. */
 export async function generateP384KeyPair(): Promise<CryptoKeyPair> {
-  return (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
 }
 
 function derOf(certificate: x509.X509Certificate): Uint8Array {
@@ -50,7 +64,9 @@ function derOf(certificate: x509.X509Certificate): Uint8Array {
 }
 
 /** A self-signed test root CA. */
-export async function createTestRoot(name = 'CN=Test Attestation Root'): Promise<TestCertificate & { readonly anchor: TrustAnchor }> {
+export async function createTestRoot(
+  name = 'CN=Test Attestation Root',
+): Promise<TestCertificate & { readonly anchor: TrustAnchor }> {
   const keys = (await subtle.generateKey(ecdsaP256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
@@ -59,9 +75,20 @@ export async function createTestRoot(name = 'CN=Test Attestation Root'): Promise
     signingAlgorithm,
     notBefore: new Date('2020-01-01T00:00:00Z'),
     notAfter: new Date('2040-01-01T00:00:00Z'),
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
+    ],
   });
-  return { certificate, keys, der: derOf(certificate), anchor: trustAnchorFromCertificate(name, derOf(certificate)) };
+  return {
+    certificate,
+    keys,
+    der: derOf(certificate),
+    anchor: trustAnchorFromCertificate(name, derOf(certificate)),
+  };
 }
 
 /** What {@link issueTestCertificate} may vary. */
@@ -79,9 +106,16 @@ export interface IssueOptions {
 
 /** A certificate signed by `issuer`. */
 export async function issueTestCertificate(options: IssueOptions): Promise<TestCertificate> {
-  const keys = options.keys ?? ((await subtle.generateKey(ecdsaP256, true, ['sign', 'verify'])) as CryptoKeyPair);
+  const keys =
+    options.keys ??
+    ((await subtle.generateKey(ecdsaP256, true, ['sign', 'verify'])) as CryptoKeyPair);
   const caExtensions =
-    options.ca === true ? [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)] : [];
+    options.ca === true
+      ? [
+          new x509.BasicConstraintsExtension(true, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+        ]
+      : [];
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: options.serialNumber ?? '02',
     subject: options.subject,
@@ -97,8 +131,16 @@ export async function issueTestCertificate(options: IssueOptions): Promise<TestC
 }
 
 /** A non-critical extension with the given DER value. */
-export function testExtension(oid: string, value: ArrayBuffer | Uint8Array, critical = false): x509.Extension {
-  return new x509.Extension(oid, critical, value instanceof Uint8Array ? value.slice().buffer : value);
+export function testExtension(
+  oid: string,
+  value: ArrayBuffer | Uint8Array,
+  critical = false,
+): x509.Extension {
+  return new x509.Extension(
+    oid,
+    critical,
+    value instanceof Uint8Array ? value.slice().buffer : value,
+  );
 }
 
 /** The DER with one bit of the last byte (inside the signature value) flipped. */

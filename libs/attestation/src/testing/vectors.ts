@@ -34,7 +34,9 @@ export type AndroidSampleName = (typeof androidSampleNames)[number];
 
 /** The PEM certificates of a real Android chain, leaf (cert0) first. */
 export function readAndroidSamplePems(sample: AndroidSampleName): string[] {
-  return [0, 1, 2, 3].map((index) => readVectorText(`${androidVectorsDirectory}/pem/${sample}/cert${index}.pem`));
+  return [0, 1, 2, 3].map((index) =>
+    readVectorText(`${androidVectorsDirectory}/pem/${sample}/cert${index}.pem`),
+  );
 }
 
 /** DER of a PEM certificate, decoded with node:crypto (independent of the code under test). */
@@ -45,12 +47,18 @@ export function pemToDer(pem: string): Uint8Array {
 /** The public key of a PEM certificate as a JWK, read with node:crypto; `undefined` for RSA. */
 export function publicJwkOfPem(pem: string): PublicJwk | undefined {
   const jwk = new NodeX509Certificate(pem).publicKey.export({ format: 'jwk' });
-  return jwk.kty === 'EC' && jwk.crv === 'P-256' ? importPublicJwk({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }) : undefined;
+  return jwk.kty === 'EC' && jwk.crv === 'P-256'
+    ? importPublicJwk({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y })
+    : undefined;
 }
 
 /** What `expected-summary.json` says of one chain. */
 export interface AndroidExpectedSummary {
-  readonly certs: readonly { readonly serialHex: string; readonly notBefore: string; readonly notAfter: string }[];
+  readonly certs: readonly {
+    readonly serialHex: string;
+    readonly notBefore: string;
+    readonly notAfter: string;
+  }[];
   readonly signaturesValid: readonly boolean[];
   readonly rootIsGoogleHardwareAttestationRoot: boolean;
   readonly leafSpkiSha256: string;
@@ -64,19 +72,31 @@ export interface AndroidExpectedSummary {
 }
 
 /** `expected-summary.json` of the Android chains. */
-export function readAndroidExpectedSummary(): { readonly [sample in AndroidSampleName]: AndroidExpectedSummary } {
+export function readAndroidExpectedSummary(): {
+  readonly [sample in AndroidSampleName]: AndroidExpectedSummary;
+} {
   return readVectorJson(`${androidVectorsDirectory}/expected-summary.json`);
 }
 
 /** Google's current attestation roots (android/keyattestation `roots.json`), as pinned keys. */
 export function googleRootAnchors(): TrustAnchor[] {
   const pems = readVectorJson<string[]>('roots/google-key-attestation-roots.json');
-  return pems.map((pem, index) => trustAnchorFromCertificate(index === 0 ? 'Google Hardware Attestation Root (RSA 4096)' : 'Google Key Attestation CA1 (ECDSA P-384)', pem));
+  return pems.map((pem, index) =>
+    trustAnchorFromCertificate(
+      index === 0
+        ? 'Google Hardware Attestation Root (RSA 4096)'
+        : 'Google Key Attestation CA1 (ECDSA P-384)',
+      pem,
+    ),
+  );
 }
 
 /** Apple's App Attestation Root CA, as a pinned key. */
 export function appleAppAttestationRootAnchor(): TrustAnchor {
-  return trustAnchorFromCertificate('Apple App Attestation Root CA', readVectorText('roots/Apple_App_Attestation_Root_CA.pem'));
+  return trustAnchorFromCertificate(
+    'Apple App Attestation Root CA',
+    readVectorText('roots/Apple_App_Attestation_Root_CA.pem'),
+  );
 }
 
 /** The App Attest sample of srinivas1729/appattest-checker-node (Apache-2.0). */
@@ -93,7 +113,9 @@ export interface AppleAppAttestSample {
 
 /** Reads the App Attest sample. */
 export function readAppleAppAttestSample(): AppleAppAttestSample {
-  return readVectorJson('apple-app-attest/srinivas1729-appattest-checker-node/attestation-2024.json');
+  return readVectorJson(
+    'apple-app-attest/srinivas1729-appattest-checker-node/attestation-2024.json',
+  );
 }
 
 /** A real App Attest assertion of the same key as {@link readAppleAppAttestSample}'s (srinivas1729/appattest-checker-node, Apache-2.0). */
@@ -125,9 +147,16 @@ export interface AndroidChainVector {
 }
 
 /** Reads one of the chains under `vectors/android-key-attestation/<project>/`. */
-export function readAndroidChainVector(relativePath: string): AndroidChainVector & { readonly certificates: readonly Uint8Array[] } {
+export function readAndroidChainVector(
+  relativePath: string,
+): AndroidChainVector & { readonly certificates: readonly Uint8Array[] } {
   const vector = readVectorJson<AndroidChainVector>(`android-key-attestation/${relativePath}`);
-  return { ...vector, certificates: vector.certificatesBase64.map((base64) => new Uint8Array(Buffer.from(base64, 'base64'))) };
+  return {
+    ...vector,
+    certificates: vector.certificatesBase64.map(
+      (base64) => new Uint8Array(Buffer.from(base64, 'base64')),
+    ),
+  };
 }
 
 /** A real WebAuthn registration copied from another project's test suite. */

@@ -7,7 +7,13 @@ import { concatBytes } from '../checks/concat-bytes';
 import { type WebAttestationPolicy } from '../policy/attestation-policy';
 import { type TrustAnchor, type WebTrustAnchor } from '../policy/trust-anchor';
 import { authenticatorData, coseKeyOf } from './apple-evidence';
-import { type TestCertificate, type TestKeyPair, issueTestCertificate, signEs256, testExtension } from './test-pki';
+import {
+  type TestCertificate,
+  type TestKeyPair,
+  issueTestCertificate,
+  signEs256,
+  testExtension,
+} from './test-pki';
 
 export const testRpId = 'wallet.example.com';
 export const testOrigin = 'https://wallet.example.com';
@@ -34,7 +40,12 @@ export interface PackedOptions {
 
 /** A `webauthn-packed` evidence map: `{ clientDataJSON, attestationObject }`. */
 export async function buildPackedEvidence(options: PackedOptions): Promise<Uint8Array> {
-  const clientData = { type: 'webauthn.create', challenge: base64UrlEncode(options.challenge), origin: options.origin ?? testOrigin, crossOrigin: options.crossOrigin ?? false };
+  const clientData = {
+    type: 'webauthn.create',
+    challenge: base64UrlEncode(options.challenge),
+    origin: options.origin ?? testOrigin,
+    crossOrigin: options.crossOrigin ?? false,
+  };
   const clientDataJson = new TextEncoder().encode(JSON.stringify(clientData));
   const data = authenticatorData({
     rpId: options.rpId ?? testRpId,
@@ -48,7 +59,15 @@ export async function buildPackedEvidence(options: PackedOptions): Promise<Uint8
   const statement = new Map<string, unknown>([['alg', options.alg ?? -7]]);
   let signingKey = options.key.keys.privateKey;
   if (options.vendorRoot !== undefined) {
-    const aaguidExtension = options.certificateAaguid === undefined ? [] : [testExtension('1.3.6.1.4.1.45724.1.1.4', AsnConvert.serialize(new OctetString(options.certificateAaguid)))];
+    const aaguidExtension =
+      options.certificateAaguid === undefined
+        ? []
+        : [
+            testExtension(
+              '1.3.6.1.4.1.45724.1.1.4',
+              AsnConvert.serialize(new OctetString(options.certificateAaguid)),
+            ),
+          ];
     const attestationCertificate = await issueTestCertificate({
       issuer: options.vendorRoot,
       subject: `CN=Test Authenticator, OU=${options.certificateOu ?? 'Authenticator Attestation'}, O=Test Vendor, C=US`,
@@ -58,14 +77,29 @@ export async function buildPackedEvidence(options: PackedOptions): Promise<Uint8
     signingKey = attestationCertificate.keys.privateKey;
   }
   const signature = ecdsaRawToDer(await signEs256(signingKey, signedData));
-  if (options.breakSignature === true) signature[signature.length - 1] = signature[signature.length - 1]! ^ 0x01;
+  if (options.breakSignature === true)
+    signature[signature.length - 1] = signature[signature.length - 1]! ^ 0x01;
   statement.set('sig', signature);
-  const attestationObject = encodeCborDeterministic(new Map<string, unknown>([['fmt', 'packed'], ['attStmt', statement], ['authData', data]]));
-  return encodeCborDeterministic(new Map<string, unknown>([['clientDataJSON', clientDataJson], ['attestationObject', attestationObject]]));
+  const attestationObject = encodeCborDeterministic(
+    new Map<string, unknown>([
+      ['fmt', 'packed'],
+      ['attStmt', statement],
+      ['authData', data],
+    ]),
+  );
+  return encodeCborDeterministic(
+    new Map<string, unknown>([
+      ['clientDataJSON', clientDataJson],
+      ['attestationObject', attestationObject],
+    ]),
+  );
 }
 
 /** The web policy of the tests: software (self attestation) accepted, the vendor root at level tee. */
-export function webTestPolicy(vendorAnchors: readonly WebTrustAnchor[], overrides: Partial<WebAttestationPolicy> = {}): WebAttestationPolicy {
+export function webTestPolicy(
+  vendorAnchors: readonly WebTrustAnchor[],
+  overrides: Partial<WebAttestationPolicy> = {},
+): WebAttestationPolicy {
   return {
     deviceClass: 'web',
     formats: ['webauthn-packed'],

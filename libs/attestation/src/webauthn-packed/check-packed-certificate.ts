@@ -13,19 +13,31 @@ const fidoAaguidExtensionOid = '1.3.6.1.4.1.45724.1.1.4';
  * certificates for other uses from standing in; and, when the certificate names the authenticator
  * model (the AAGUID extension), the same model as the authenticator data (`AAGUID_MISMATCH`).
  */
-export function checkPackedCertificate(leaf: X509Certificate, aaguid: Uint8Array): AttestationRejection | undefined {
+export function checkPackedCertificate(
+  leaf: X509Certificate,
+  aaguid: Uint8Array,
+): AttestationRejection | undefined {
   if (!leaf.subjectName.getField('OU').includes('Authenticator Attestation')) {
-    return reject('CERTIFICATE_CHAIN_INVALID', 'the attestation certificate subject OU is not "Authenticator Attestation"');
+    return reject(
+      'CERTIFICATE_CHAIN_INVALID',
+      'the attestation certificate subject OU is not "Authenticator Attestation"',
+    );
   }
   const extensions = leaf.getExtensions(fidoAaguidExtensionOid);
   if (extensions.length === 0) return undefined;
-  if (extensions.length > 1 || extensions[0]!.critical) return reject('CERTIFICATE_CHAIN_INVALID', 'the AAGUID extension is repeated or critical');
+  if (extensions.length > 1 || extensions[0]!.critical)
+    return reject('CERTIFICATE_CHAIN_INVALID', 'the AAGUID extension is repeated or critical');
   let certified: Uint8Array;
   try {
-    certified = new Uint8Array(AsnParser.parse(extensions[0]!.value, OctetString, asn1ParseOptions).buffer);
+    certified = new Uint8Array(
+      AsnParser.parse(extensions[0]!.value, OctetString, asn1ParseOptions).buffer,
+    );
   } catch {
     return reject('EVIDENCE_MALFORMED', 'the AAGUID extension does not decode');
   }
   if (equalBytes(certified, aaguid)) return undefined;
-  return reject('AAGUID_MISMATCH', `the certificate is for authenticator model ${bytesToHex(certified)}, the authenticator data says ${bytesToHex(aaguid)}`);
+  return reject(
+    'AAGUID_MISMATCH',
+    `the certificate is for authenticator model ${bytesToHex(certified)}, the authenticator data says ${bytesToHex(aaguid)}`,
+  );
 }

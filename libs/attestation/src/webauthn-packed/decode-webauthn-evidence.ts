@@ -16,10 +16,17 @@ export interface WebAuthnRegistration {
 export function decodeWebAuthnEvidence(evidence: Uint8Array): Checked<WebAuthnRegistration> {
   const decoded = decodeCborEvidence(evidence, 'webauthn-packed evidence');
   if (!decoded.ok) return decoded;
-  const map = cborMapWithKeys(decoded.value, 'webauthn-packed evidence', ['clientDataJSON', 'attestationObject']);
+  const map = cborMapWithKeys(decoded.value, 'webauthn-packed evidence', [
+    'clientDataJSON',
+    'attestationObject',
+  ]);
   if (!map.ok) return map;
   const clientDataJson = map.value.get('clientDataJSON');
   const attestationObject = map.value.get('attestationObject');
-  if (!isBytes(clientDataJson) || !isBytes(attestationObject)) return reject('EVIDENCE_MALFORMED', 'clientDataJSON and attestationObject must be byte strings');
+  if (!isBytes(clientDataJson) || !isBytes(attestationObject))
+    return reject(
+      'EVIDENCE_MALFORMED',
+      'clientDataJSON and attestationObject must be byte strings',
+    );
   return passed({ clientDataJson, attestationObject });
 }

@@ -22,15 +22,28 @@ const authenticatorData = decoded.get('authData') as Uint8Array;
 /** The credential key, read from the authenticator data (offset 55 + credential id length). */
 function credentialKey() {
   const credentialIdLength = (authenticatorData[53]! << 8) | authenticatorData[54]!;
-  const coseKey = decode(authenticatorData.subarray(55 + credentialIdLength), { preferMap: true }) as Map<number, Uint8Array>;
-  return importRawPublicKey(new Uint8Array([0x04, ...coseKey.get(-2)!, ...coseKey.get(-3)!]), 'ES256');
+  const coseKey = decode(authenticatorData.subarray(55 + credentialIdLength), {
+    preferMap: true,
+  }) as Map<number, Uint8Array>;
+  return importRawPublicKey(
+    new Uint8Array([0x04, ...coseKey.get(-2)!, ...coseKey.get(-3)!]),
+    'ES256',
+  );
 }
 
 /** The Feitian FIDO Root CA travels as the last x5c certificate; an operator would pin it from FIDO MDS. */
-const feitianRoot = { ...trustAnchorFromCertificate('Feitian FIDO Root CA', x5c[2]!), level: 'tee' as const };
+const feitianRoot = {
+  ...trustAnchorFromCertificate('Feitian FIDO Root CA', x5c[2]!),
+  level: 'tee' as const,
+};
 
 function evidenceOf(object: Uint8Array): Uint8Array {
-  return encodeCborDeterministic(new Map<string, unknown>([['clientDataJSON', clientDataJson], ['attestationObject', object]]));
+  return encodeCborDeterministic(
+    new Map<string, unknown>([
+      ['clientDataJSON', clientDataJson],
+      ['attestationObject', object],
+    ]),
+  );
 }
 
 function input(object: Uint8Array = attestationObject): VerifyAttestationInput {
@@ -63,13 +76,21 @@ describe('a real packed registration in non-deterministic key order (Feitian Bio
     const result = await verifyAttestation(input());
     if (!result.ok) throw new Error(`${result.reasonCode}: ${result.detail}`);
     expect(result.verdict).toMatchObject({ format: 'webauthn-packed', level: 'tee' });
-    expect(result.verdict.properties).toMatchObject({ attestationType: 'x5c', aaguid: Buffer.from('B82ED73C8FB4E5A2').toString('hex'), origin: feitian.origin, userVerified: true, signCount: 10338 });
+    expect(result.verdict.properties).toMatchObject({
+      attestationType: 'x5c',
+      aaguid: Buffer.from('B82ED73C8FB4E5A2').toString('hex'),
+      origin: feitian.origin,
+      userVerified: true,
+      signCount: 10338,
+    });
   });
 
   it('a member twice → EVIDENCE_MALFORMED (ambiguous), even when both copies are equal', async () => {
     const fmt = [...item('fmt'), ...item('packed')];
     const rest = attestationObject.subarray(1 + fmt.length);
-    expect(await reasonOf(new Uint8Array([0xa4, ...fmt, ...rest, ...fmt]))).toBe('EVIDENCE_MALFORMED');
+    expect(await reasonOf(new Uint8Array([0xa4, ...fmt, ...rest, ...fmt]))).toBe(
+      'EVIDENCE_MALFORMED',
+    );
   });
 
   it('a byte after the object → EVIDENCE_MALFORMED', async () => {

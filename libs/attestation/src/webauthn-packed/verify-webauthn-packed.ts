@@ -36,10 +36,17 @@ interface PackedStatement {
 }
 
 /** `x5c` attestation: the chain to a configured vendor root, then the signature by its leaf. */
-async function verifyX5cStatement(x5c: unknown, statement: ReadonlyMap<string, unknown>, aaguid: Uint8Array, signedData: Uint8Array, input: WebAuthnPackedInput): Promise<Checked<PackedStatement>> {
+async function verifyX5cStatement(
+  x5c: unknown,
+  statement: ReadonlyMap<string, unknown>,
+  aaguid: Uint8Array,
+  signedData: Uint8Array,
+  input: WebAuthnPackedInput,
+): Promise<Checked<PackedStatement>> {
   const chain = parseCertificateChain(x5c, 'x5c');
   if (!chain.ok) return chain;
-  if (input.policy.trustAnchors.length === 0) return reject('ROOT_NOT_TRUSTED', 'no authenticator vendor root is configured');
+  if (input.policy.trustAnchors.length === 0)
+    return reject('ROOT_NOT_TRUSTED', 'no authenticator vendor root is configured');
   const verified = await verifyCertificateChain(chain.value, input.policy.trustAnchors, input.now);
   if (!verified.ok) return verified;
   const leaf = verified.value.certificates[0]!;
@@ -50,12 +57,25 @@ async function verifyX5cStatement(x5c: unknown, statement: ReadonlyMap<string, u
     attestationKey = importSpki(new Uint8Array(leaf.publicKey.rawData));
   } catch (error) {
     if (!isCryptoError(error, 'ERR_KEY_ENCODING_INVALID')) throw error;
-    return reject('SIGNATURE_INVALID', 'the attestation certificate key is not a P-256 or Ed25519 key');
+    return reject(
+      'SIGNATURE_INVALID',
+      'the attestation certificate key is not a P-256 or Ed25519 key',
+    );
   }
-  const signatureFailure = verifyPackedSignature(statement.get('alg'), statement.get('sig'), attestationKey, signedData);
+  const signatureFailure = verifyPackedSignature(
+    statement.get('alg'),
+    statement.get('sig'),
+    attestationKey,
+    signedData,
+  );
   if (signatureFailure !== undefined) return signatureFailure;
-  const anchor = input.policy.trustAnchors.find((candidate) => candidate.spkiSha256 === verified.value.anchor.spkiSha256)!;
-  return passed({ level: anchor.level, trustAnchor: { name: anchor.name, spkiSha256: anchor.spkiSha256 } });
+  const anchor = input.policy.trustAnchors.find(
+    (candidate) => candidate.spkiSha256 === verified.value.anchor.spkiSha256,
+  )!;
+  return passed({
+    level: anchor.level,
+    trustAnchor: { name: anchor.name, spkiSha256: anchor.spkiSha256 },
+  });
 }
 
 /**
@@ -70,7 +90,10 @@ export async function verifyWebAuthnPacked(input: WebAuthnPackedInput): Promise<
   const { policy } = input;
   const registration = decodeWebAuthnEvidence(input.evidence);
   if (!registration.ok) return registration;
-  const object = decodeAttestationObject(registration.value.attestationObject, 'packed', { required: ['alg', 'sig'], optional: ['x5c'] });
+  const object = decodeAttestationObject(registration.value.attestationObject, 'packed', {
+    required: ['alg', 'sig'],
+    optional: ['x5c'],
+  });
   if (!object.ok) return object;
   const authenticatorData = parseAuthenticatorData(object.value.authenticatorData);
   if (!authenticatorData.ok) return authenticatorData;
@@ -79,29 +102,52 @@ export async function verifyWebAuthnPacked(input: WebAuthnPackedInput): Promise<
   if (!credentialKey.ok) return credentialKey;
 
   const statement = object.value.attestationStatement;
-  const signedData = concatBytes(object.value.authenticatorData, sha256(registration.value.clientDataJson));
+  const signedData = concatBytes(
+    object.value.authenticatorData,
+    sha256(registration.value.clientDataJson),
+  );
   const x5c = statement.get('x5c');
   let packed: Checked<PackedStatement>;
   if (x5c !== undefined) {
     packed = await verifyX5cStatement(x5c, statement, data.aaguid, signedData, input);
   } else {
-    const selfFailure = verifyPackedSignature(statement.get('alg'), statement.get('sig'), credentialKey.value.publicKeyJwk, signedData);
+    const selfFailure = verifyPackedSignature(
+      statement.get('alg'),
+      statement.get('sig'),
+      credentialKey.value.publicKeyJwk,
+      signedData,
+    );
     packed = selfFailure ?? passed({ level: 'software', trustAnchor: null });
   }
   if (!packed.ok) return packed;
 
-  const clientData = checkClientData(registration.value.clientDataJson, input.expectedChallenge, policy.origins);
+  const clientData = checkClientData(
+    registration.value.clientDataJson,
+    input.expectedChallenge,
+    policy.origins,
+  );
   if (!clientData.ok) return clientData;
   const rpId = checkRpIdHash(data.rpIdHash, [policy.rpId]);
   if (!rpId.ok) return rpId;
   if (!data.userPresent) return reject('EVIDENCE_MALFORMED', 'the user-present flag is not set');
-  const attestedKey = checkAttestedJwk(credentialKey.value.publicKeyJwk, input.keyToRegister, policy.keyAlgorithms);
+  const attestedKey = checkAttestedJwk(
+    credentialKey.value.publicKeyJwk,
+    input.keyToRegister,
+    policy.keyAlgorithms,
+  );
   if (!attestedKey.ok) return attestedKey;
-  if (input.purpose === 'payment' && !data.userVerified) return reject('USER_AUTHENTICATION_NOT_REQUIRED', 'the payment key was created without user verification (UV flag)');
+  if (input.purpose === 'payment' && !data.userVerified)
+    return reject(
+      'USER_AUTHENTICATION_NOT_REQUIRED',
+      'the payment key was created without user verification (UV flag)',
+    );
   const levelFailure = checkAcceptedLevel(packed.value.level, policy.acceptedLevels);
   if (levelFailure !== undefined) return levelFailure;
 
-  assert(attestedKey.value.keyId === input.keyToRegister.keyId, 'an accepted key is the key being registered');
+  assert(
+    attestedKey.value.keyId === input.keyToRegister.keyId,
+    'an accepted key is the key being registered',
+  );
   return {
     ok: true,
     verdict: {

@@ -10,6 +10,7 @@ import { type Checked, passed, reject } from '../checks/rejection';
 export function checkRpIdHash(rpIdHash: Uint8Array, rpIds: readonly string[]): Checked<string> {
   const encoder = new TextEncoder();
   const matched = rpIds.find((rpId) => equalBytes(sha256(encoder.encode(rpId)), rpIdHash));
-  if (matched === undefined) return reject('RP_ID_MISMATCH', `rpIdHash is not SHA-256 of ${rpIds.join(' or ')}`);
+  if (matched === undefined)
+    return reject('RP_ID_MISMATCH', `rpIdHash is not SHA-256 of ${rpIds.join(' or ')}`);
   return passed(matched);
 }

@@ -24,7 +24,8 @@ export interface CoseCredentialKey {
  * a malformed key (wrong lengths, extra members, not on the curve) is `EVIDENCE_MALFORMED`.
  */
 export function coseKeyToJwk(coseKey: unknown): Checked<CoseCredentialKey> {
-  if (!(coseKey instanceof Map)) return reject('EVIDENCE_MALFORMED', 'the credential public key is not a COSE_Key map');
+  if (!(coseKey instanceof Map))
+    return reject('EVIDENCE_MALFORMED', 'the credential public key is not a COSE_Key map');
   const kty = coseKey.get(coseKeyLabels.kty);
   const alg = coseKey.get(coseKeyLabels.alg);
   const crv = coseKey.get(coseKeyLabels.crv);
@@ -32,15 +33,30 @@ export function coseKeyToJwk(coseKey: unknown): Checked<CoseCredentialKey> {
   const y = coseKey.get(coseKeyLabels.y);
   const isEs256 = kty === coseKeyTypeEc2 && alg === coseAlgorithmEs256 && crv === coseCurveP256;
   const isEdDsa = kty === coseKeyTypeOkp && alg === coseAlgorithmEdDsa && crv === coseCurveEd25519;
-  if (!isEs256 && !isEdDsa) return reject('KEY_ALGORITHM_NOT_ALLOWED', `credential key type ${String(kty)}, algorithm ${String(alg)}, curve ${String(crv)} is not ES256 or EdDSA`);
+  if (!isEs256 && !isEdDsa)
+    return reject(
+      'KEY_ALGORITHM_NOT_ALLOWED',
+      `credential key type ${String(kty)}, algorithm ${String(alg)}, curve ${String(crv)} is not ES256 or EdDSA`,
+    );
   if (coseKey.size !== (isEs256 ? 5 : 4) || !isBytes(x) || (isEs256 && !isBytes(y))) {
-    return reject('EVIDENCE_MALFORMED', 'the COSE_Key does not have exactly the members of its key type');
+    return reject(
+      'EVIDENCE_MALFORMED',
+      'the COSE_Key does not have exactly the members of its key type',
+    );
   }
   try {
-    const publicKeyJwk = isEs256 ? importRawPublicKey(concatBytes(new Uint8Array([0x04]), x, y as Uint8Array), 'ES256') : importRawPublicKey(x, 'EdDSA');
-    return passed({ publicKeyJwk, coseAlgorithm: isEs256 ? coseAlgorithmEs256 : coseAlgorithmEdDsa });
+    const publicKeyJwk = isEs256
+      ? importRawPublicKey(concatBytes(new Uint8Array([0x04]), x, y as Uint8Array), 'ES256')
+      : importRawPublicKey(x, 'EdDSA');
+    return passed({
+      publicKeyJwk,
+      coseAlgorithm: isEs256 ? coseAlgorithmEs256 : coseAlgorithmEdDsa,
+    });
   } catch (error) {
     if (!isCryptoError(error)) throw error;
-    return reject('EVIDENCE_MALFORMED', `the credential public key is not a valid point: ${error.message}`);
+    return reject(
+      'EVIDENCE_MALFORMED',
+      `the credential public key is not a valid point: ${error.message}`,
+    );
   }
 }

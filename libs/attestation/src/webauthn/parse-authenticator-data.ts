@@ -38,16 +38,31 @@ export interface AuthenticatorData {
 export function parseAuthenticatorData(bytes: Uint8Array): Checked<AuthenticatorData> {
   const fixedLengthBytes = rpIdHashLengthBytes + 1 + signCountLengthBytes;
   const credentialOffset = fixedLengthBytes + aaguidLengthBytes + credentialIdLengthFieldBytes;
-  if (bytes.length < credentialOffset) return reject('EVIDENCE_MALFORMED', `authenticator data of ${bytes.length} bytes is too short`);
+  if (bytes.length < credentialOffset)
+    return reject('EVIDENCE_MALFORMED', `authenticator data of ${bytes.length} bytes is too short`);
   const flags = bytes[rpIdHashLengthBytes]!;
-  if ((flags & flagAttestedCredentialData) === 0) return reject('EVIDENCE_MALFORMED', 'authenticator data has no attested credential data');
-  if ((flags & flagExtensionData) !== 0) return reject('EVIDENCE_MALFORMED', 'authenticator data carries extensions, which are not accepted');
+  if ((flags & flagAttestedCredentialData) === 0)
+    return reject('EVIDENCE_MALFORMED', 'authenticator data has no attested credential data');
+  if ((flags & flagExtensionData) !== 0)
+    return reject(
+      'EVIDENCE_MALFORMED',
+      'authenticator data carries extensions, which are not accepted',
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const credentialIdLength = view.getUint16(fixedLengthBytes + aaguidLengthBytes);
-  if (credentialIdLength > credentialIdLengthMaxBytes || bytes.length < credentialOffset + credentialIdLength + 1) {
-    return reject('EVIDENCE_MALFORMED', `credential id length ${credentialIdLength} is out of bounds`);
+  if (
+    credentialIdLength > credentialIdLengthMaxBytes ||
+    bytes.length < credentialOffset + credentialIdLength + 1
+  ) {
+    return reject(
+      'EVIDENCE_MALFORMED',
+      `credential id length ${credentialIdLength} is out of bounds`,
+    );
   }
-  const publicKey = decodeThirdPartyCbor(bytes.subarray(credentialOffset + credentialIdLength), 'the credential public key');
+  const publicKey = decodeThirdPartyCbor(
+    bytes.subarray(credentialOffset + credentialIdLength),
+    'the credential public key',
+  );
   if (!publicKey.ok) return publicKey;
   return passed({
     rpIdHash: bytes.subarray(0, rpIdHashLengthBytes),

@@ -1,5 +1,10 @@
 import { type AttestationRejection, reject } from '../checks/rejection';
-import { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, type X509Certificate } from './x509';
+import {
+  BasicConstraintsExtension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  type X509Certificate,
+} from './x509';
 
 const basicConstraintsOid = '2.5.29.19';
 const keyUsageOid = '2.5.29.15';
@@ -13,24 +18,46 @@ const processedCriticalExtensions: readonly string[] = [basicConstraintsOid, key
  *
  * `certificates` are leaf first and end just below the anchor.
  */
-export function checkIssuerConstraints(certificates: readonly X509Certificate[]): AttestationRejection | undefined {
+export function checkIssuerConstraints(
+  certificates: readonly X509Certificate[],
+): AttestationRejection | undefined {
   for (const [index, certificate] of certificates.entries()) {
-    const unprocessed = certificate.extensions.find((extension) => extension.critical && !processedCriticalExtensions.includes(extension.type));
-    if (unprocessed !== undefined) return reject('CERTIFICATE_CHAIN_INVALID', `certificate ${index} has an unknown critical extension ${unprocessed.type}`);
+    const unprocessed = certificate.extensions.find(
+      (extension) => extension.critical && !processedCriticalExtensions.includes(extension.type),
+    );
+    if (unprocessed !== undefined)
+      return reject(
+        'CERTIFICATE_CHAIN_INVALID',
+        `certificate ${index} has an unknown critical extension ${unprocessed.type}`,
+      );
     const basicConstraints = certificate.getExtension(BasicConstraintsExtension);
     if (index === 0) {
-      if (basicConstraints?.ca === true) return reject('CERTIFICATE_CHAIN_INVALID', 'the leaf certificate is a CA');
+      if (basicConstraints?.ca === true)
+        return reject('CERTIFICATE_CHAIN_INVALID', 'the leaf certificate is a CA');
       continue;
     }
-    if (basicConstraints?.ca !== true) return reject('CERTIFICATE_CHAIN_INVALID', `certificate ${index} issues a certificate but is not a CA`);
+    if (basicConstraints?.ca !== true)
+      return reject(
+        'CERTIFICATE_CHAIN_INVALID',
+        `certificate ${index} issues a certificate but is not a CA`,
+      );
     // Certificates below this issuer, other than the leaf, are intermediate CAs it vouches for.
     const intermediatesBelow = index - 1;
-    if (basicConstraints.pathLength !== undefined && intermediatesBelow > basicConstraints.pathLength) {
-      return reject('CERTIFICATE_CHAIN_INVALID', `certificate ${index} allows ${basicConstraints.pathLength} intermediate CAs below it, the chain has ${intermediatesBelow}`);
+    if (
+      basicConstraints.pathLength !== undefined &&
+      intermediatesBelow > basicConstraints.pathLength
+    ) {
+      return reject(
+        'CERTIFICATE_CHAIN_INVALID',
+        `certificate ${index} allows ${basicConstraints.pathLength} intermediate CAs below it, the chain has ${intermediatesBelow}`,
+      );
     }
     const keyUsage = certificate.getExtension(KeyUsagesExtension);
     if (keyUsage !== null && (keyUsage.usages & KeyUsageFlags.keyCertSign) === 0) {
-      return reject('CERTIFICATE_CHAIN_INVALID', `certificate ${index} issues a certificate but its key usage excludes keyCertSign`);
+      return reject(
+        'CERTIFICATE_CHAIN_INVALID',
+        `certificate ${index} issues a certificate but its key usage excludes keyCertSign`,
+      );
     }
   }
   return undefined;

@@ -4,7 +4,11 @@ import { X509Certificate } from './x509';
 
 /** Resource limits for every DER structure this library decodes (asn1js `fromBER` options). */
 export const asn1ParseOptions: IAsnParseOptions = {
-  berOptions: { maxDepth: asn1NestingDepthMax, maxNodes: asn1NodesMax, maxContentLength: attestationEvidenceSizeMaxBytes },
+  berOptions: {
+    maxDepth: asn1NestingDepthMax,
+    maxNodes: asn1NodesMax,
+    maxContentLength: attestationEvidenceSizeMaxBytes,
+  },
 };
 
 /** The DER tag of a SEQUENCE, the first byte of every certificate. */

@@ -35,8 +35,15 @@ function spkiSha256OfCertificate(certificate: X509Certificate): string {
 }
 
 async function isSignedBy(certificate: X509Certificate, issuerKey: PublicKey): Promise<boolean> {
-  const { name, hash } = certificate.signatureAlgorithm as { name: string; hash?: { name?: string } };
-  if (!certificateSignatureAlgorithms.includes(name) || !certificateSignatureHashes.includes(hash?.name ?? '')) return false;
+  const { name, hash } = certificate.signatureAlgorithm as {
+    name: string;
+    hash?: { name?: string };
+  };
+  if (
+    !certificateSignatureAlgorithms.includes(name) ||
+    !certificateSignatureHashes.includes(hash?.name ?? '')
+  )
+    return false;
   try {
     // signatureOnly: the validity period is checked separately against the injected `now` (the
     // library's own date check would read the system clock).
@@ -50,25 +57,43 @@ async function isSignedBy(certificate: X509Certificate, issuerKey: PublicKey): P
  * Finds where the chain meets a pinned key: either a certificate in the chain carries it (Android
  * sends its root), or the top certificate is signed by it (App Attest leaves the root out).
  */
-async function anchorChain(chain: readonly X509Certificate[], anchors: readonly TrustAnchor[]): Promise<Checked<AnchoredChain>> {
-  const pinnedIndex = chain.findIndex((certificate) => anchors.some((anchor) => anchor.spkiSha256 === spkiSha256OfCertificate(certificate)));
-  if (pinnedIndex === 0) return reject('CERTIFICATE_CHAIN_INVALID', 'the leaf certificate carries a pinned root key');
+async function anchorChain(
+  chain: readonly X509Certificate[],
+  anchors: readonly TrustAnchor[],
+): Promise<Checked<AnchoredChain>> {
+  const pinnedIndex = chain.findIndex((certificate) =>
+    anchors.some((anchor) => anchor.spkiSha256 === spkiSha256OfCertificate(certificate)),
+  );
+  if (pinnedIndex === 0)
+    return reject('CERTIFICATE_CHAIN_INVALID', 'the leaf certificate carries a pinned root key');
   if (pinnedIndex > 0) {
-    if (pinnedIndex !== chain.length - 1) return reject('CERTIFICATE_CHAIN_INVALID', 'certificates follow the pinned root');
+    if (pinnedIndex !== chain.length - 1)
+      return reject('CERTIFICATE_CHAIN_INVALID', 'certificates follow the pinned root');
     const pinned = chain[pinnedIndex]!;
-    const anchor = anchors.find((candidate) => candidate.spkiSha256 === spkiSha256OfCertificate(pinned))!;
-    return passed({ anchor, certificates: chain.slice(0, pinnedIndex), anchorKey: pinned.publicKey, topVerified: false });
+    const anchor = anchors.find(
+      (candidate) => candidate.spkiSha256 === spkiSha256OfCertificate(pinned),
+    )!;
+    return passed({
+      anchor,
+      certificates: chain.slice(0, pinnedIndex),
+      anchorKey: pinned.publicKey,
+      topVerified: false,
+    });
   }
   const top = chain[chain.length - 1]!;
   for (const anchor of anchors) {
     const anchorKey = new PublicKey(anchor.subjectPublicKeyInfo);
-    if (await isSignedBy(top, anchorKey)) return passed({ anchor, certificates: chain, anchorKey, topVerified: true });
+    if (await isSignedBy(top, anchorKey))
+      return passed({ anchor, certificates: chain, anchorKey, topVerified: true });
   }
   return reject('ROOT_NOT_TRUSTED', `the chain ends at "${top.issuer}", whose key is not pinned`);
 }
 
 /** Checks the validity periods of the certificates below the anchor (leaf first) at `now`. */
-export type ValidityCheck = (certificates: readonly X509Certificate[], now: Date) => AttestationRejection | undefined;
+export type ValidityCheck = (
+  certificates: readonly X509Certificate[],
+  now: Date,
+) => AttestationRejection | undefined;
 
 /**
  * Verifies a certificate chain (leaf first) against pinned root public keys at time `now`, in this
@@ -91,9 +116,13 @@ export async function verifyCertificateChain(
   const { anchor, certificates, anchorKey, topVerified } = anchored.value;
   for (const [index, certificate] of certificates.entries()) {
     if (topVerified && index === certificates.length - 1) break;
-    const issuerKey = index + 1 < certificates.length ? certificates[index + 1]!.publicKey : anchorKey;
+    const issuerKey =
+      index + 1 < certificates.length ? certificates[index + 1]!.publicKey : anchorKey;
     if (!(await isSignedBy(certificate, issuerKey))) {
-      return reject('CERTIFICATE_CHAIN_INVALID', `certificate ${index} ("${certificate.subject}") is not signed by its issuer's key`);
+      return reject(
+        'CERTIFICATE_CHAIN_INVALID',
+        `certificate ${index} ("${certificate.subject}") is not signed by its issuer's key`,
+      );
     }
   }
   const constraints = checkIssuerConstraints(certificates);

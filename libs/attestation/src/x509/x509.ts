@@ -3,4 +3,10 @@
 // library takes X.509 from here (a test checks it).
 import 'reflect-metadata';
 
-export { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, PublicKey, X509Certificate } from '@peculiar/x509';
+export {
+  BasicConstraintsExtension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  PublicKey,
+  X509Certificate,
+} from '@peculiar/x509';

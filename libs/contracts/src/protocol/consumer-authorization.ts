@@ -1,9 +1,21 @@
 import { type SignatureAlgorithm, type SignatureBackend } from '@settle/crypto';
-import { type ParsedSign1, type PreparedSign1, type ProtocolSigner, labelAad, parseSign1, prepareSign1, verifySign1 } from './cose';
+import {
+  type ParsedSign1,
+  type PreparedSign1,
+  type ProtocolSigner,
+  labelAad,
+  parseSign1,
+  prepareSign1,
+  verifySign1,
+} from './cose';
 import { type ProtocolResult, protocolResult } from './errors';
 import { checkSize, readTimeMs, readUnsigned } from './fields';
 import { protocolHeaderLabels, protocolLabels } from './labels';
-import { consumerAuthorizationSizeMaxBytes, deviceCounterMax, paymentRequestSizeMaxBytes } from './limits';
+import {
+  consumerAuthorizationSizeMaxBytes,
+  deviceCounterMax,
+  paymentRequestSizeMaxBytes,
+} from './limits';
 import { type ProtocolPublicKey } from './protocol-keys';
 import { calculateTransactionId } from './transaction-id';
 
@@ -71,15 +83,29 @@ function fromParsed(parsed: ParsedSign1): ConsumerAuthorization {
   return {
     alg: parsed.alg,
     keyId: parsed.keyId,
-    deviceCounter: readUnsigned(parsed.extraProtected.get(protocolHeaderLabels.deviceCounter), 'deviceCounter', deviceCounterMax),
-    authorizedAtMs: readTimeMs(parsed.extraProtected.get(protocolHeaderLabels.signedAtMs), 'authorizedAtMs'),
+    deviceCounter: readUnsigned(
+      parsed.extraProtected.get(protocolHeaderLabels.deviceCounter),
+      'deviceCounter',
+      deviceCounterMax,
+    ),
+    authorizedAtMs: readTimeMs(
+      parsed.extraProtected.get(protocolHeaderLabels.signedAtMs),
+      'authorizedAtMs',
+    ),
     protectedHeaderBytes: parsed.protectedHeaderBytes,
     signature: parsed.signature,
   };
 }
 
 function parse(bytes: Uint8Array): ConsumerAuthorization {
-  return fromParsed(parseSign1(bytes, { detached: true, extraLabels, sizeMaxBytes: consumerAuthorizationSizeMaxBytes, structure }));
+  return fromParsed(
+    parseSign1(bytes, {
+      detached: true,
+      extraLabels,
+      sizeMaxBytes: consumerAuthorizationSizeMaxBytes,
+      structure,
+    }),
+  );
 }
 
 /**
@@ -144,7 +170,9 @@ export function signConsumerAuthorization(
  * if (decoded.ok) lookUpDeviceKey(decoded.value.keyId);
  * ```
  */
-export function decodeConsumerAuthorization(bytes: Uint8Array): ProtocolResult<ConsumerAuthorization> {
+export function decodeConsumerAuthorization(
+  bytes: Uint8Array,
+): ProtocolResult<ConsumerAuthorization> {
   return protocolResult(() => parse(bytes));
 }
 
@@ -180,12 +208,32 @@ export interface VerifyConsumerAuthorizationOptions {
  * if (verified.ok) formatTransactionId(verified.value.transactionId);
  * ```
  */
-export function verifyConsumerAuthorization(bytes: Uint8Array, options: VerifyConsumerAuthorizationOptions): ProtocolResult<VerifiedConsumerAuthorization> {
+export function verifyConsumerAuthorization(
+  bytes: Uint8Array,
+  options: VerifyConsumerAuthorizationOptions,
+): ProtocolResult<VerifiedConsumerAuthorization> {
   return protocolResult(() => {
     checkSize(options.requestBytes, paymentRequestSizeMaxBytes, 'the payment request');
-    const parsedSign1 = parseSign1(bytes, { detached: true, extraLabels, sizeMaxBytes: consumerAuthorizationSizeMaxBytes, structure });
+    const parsedSign1 = parseSign1(bytes, {
+      detached: true,
+      extraLabels,
+      sizeMaxBytes: consumerAuthorizationSizeMaxBytes,
+      structure,
+    });
     const authorization = fromParsed(parsedSign1);
-    verifySign1(parsedSign1, { key: options.deviceKey, algorithms: options.algorithms, backend: options.backend, externalAad, payload: options.requestBytes });
-    return { ...authorization, transactionId: calculateTransactionId(options.requestBytes, authorization.protectedHeaderBytes) };
+    verifySign1(parsedSign1, {
+      key: options.deviceKey,
+      algorithms: options.algorithms,
+      backend: options.backend,
+      externalAad,
+      payload: options.requestBytes,
+    });
+    return {
+      ...authorization,
+      transactionId: calculateTransactionId(
+        options.requestBytes,
+        authorization.protectedHeaderBytes,
+      ),
+    };
   });
 }

@@ -59,7 +59,11 @@ export function softwareSigner(privateJwk: JwkInput, backend: SignatureBackend):
   const key = importPrivateJwk(privateJwk);
   const alg: SignatureAlgorithm = key.kty === 'EC' ? 'ES256' : 'EdDSA';
   const keyId = calculateJwkThumbprintBytes(key);
-  return Object.freeze({ alg, keyId, sign: (toBeSigned: Uint8Array) => sign({ alg, privateJwk: key, data: toBeSigned, backend }) });
+  return Object.freeze({
+    alg,
+    keyId,
+    sign: (toBeSigned: Uint8Array) => sign({ alg, privateJwk: key, data: toBeSigned, backend }),
+  });
 }
 
 /**
@@ -92,7 +96,11 @@ export interface Sign1Content {
 }
 
 /** Builds the protected header and the Sig_structure of a protocol COSE_Sign1. */
-export function prepareSign1(content: Sign1Content, messageSizeMaxBytes: number, structure: string): PreparedSign1 {
+export function prepareSign1(
+  content: Sign1Content,
+  messageSizeMaxBytes: number,
+  structure: string,
+): PreparedSign1 {
   protocolAssert(content.keyId.length === keyIdLengthBytes, 'a key id is a 32-byte thumbprint');
   const header = new Map<number, unknown>([
     [coseHeaderLabels.alg, coseAlgorithmIdOf(content.alg)],
@@ -100,18 +108,34 @@ export function prepareSign1(content: Sign1Content, messageSizeMaxBytes: number,
   ]);
   for (const [label, value] of content.extraProtected) header.set(label, value);
   const protectedHeaderBytes = encodeCborDeterministic(header);
-  const toBeSigned = encodeSign1SigStructure(protectedHeaderBytes, content.externalAad, content.payload);
+  const toBeSigned = encodeSign1SigStructure(
+    protectedHeaderBytes,
+    content.externalAad,
+    content.payload,
+  );
   return {
     protectedHeaderBytes,
     toBeSigned,
     complete(signature: Uint8Array): Uint8Array {
       if (!(signature instanceof Uint8Array) || signature.length !== signatureLengthBytes) {
-        throw new ProtocolError('FIELD_INVALID', 'signature', `a signature is ${signatureLengthBytes} raw bytes (r‖s)`);
+        throw new ProtocolError(
+          'FIELD_INVALID',
+          'signature',
+          `a signature is ${signatureLengthBytes} raw bytes (r‖s)`,
+        );
       }
       const message = encodeCborDeterministic(
-        new CborTag(coseSign1Tag, [protectedHeaderBytes, new Map(), content.detached ? null : content.payload, signature]),
+        new CborTag(coseSign1Tag, [
+          protectedHeaderBytes,
+          new Map(),
+          content.detached ? null : content.payload,
+          signature,
+        ]),
       );
-      protocolAssert(message.length <= messageSizeMaxBytes, `${structure} of ${message.length} bytes fits its limit of ${messageSizeMaxBytes}`);
+      protocolAssert(
+        message.length <= messageSizeMaxBytes,
+        `${structure} of ${message.length} bytes fits its limit of ${messageSizeMaxBytes}`,
+      );
       return message;
     },
   };
@@ -134,22 +158,42 @@ function coseInvalid(message: string, field = ''): ProtocolError {
   return new ProtocolError('COSE_INVALID', field, message);
 }
 
-function readProtectedHeader(bytes: Uint8Array, extraLabels: readonly number[]): Pick<ParsedSign1, 'alg' | 'keyId' | 'extraProtected'> {
+function readProtectedHeader(
+  bytes: Uint8Array,
+  extraLabels: readonly number[],
+): Pick<ParsedSign1, 'alg' | 'keyId' | 'extraProtected'> {
   const header = decodeProtocolCbor(bytes, 'protected');
-  if (!(header instanceof Map)) throw coseInvalid('the protected header must be a map', 'protected');
+  if (!(header instanceof Map))
+    throw coseInvalid('the protected header must be a map', 'protected');
   const allowed = [coseHeaderLabels.alg, coseHeaderLabels.kid, ...extraLabels];
   for (const label of header.keys()) {
-    if (!allowed.includes(label as number)) throw new ProtocolError('FIELD_UNKNOWN', `protected/${String(label)}`, `protected header label ${String(label)} is not allowed here`);
+    if (!allowed.includes(label as number))
+      throw new ProtocolError(
+        'FIELD_UNKNOWN',
+        `protected/${String(label)}`,
+        `protected header label ${String(label)} is not allowed here`,
+      );
   }
   for (const label of allowed) {
-    if (!header.has(label)) throw new ProtocolError('FIELD_MISSING', `protected/${label}`, `protected header label ${label} is missing`);
+    if (!header.has(label))
+      throw new ProtocolError(
+        'FIELD_MISSING',
+        `protected/${label}`,
+        `protected header label ${label} is missing`,
+      );
   }
   const alg = readCoseAlgorithm(header.get(coseHeaderLabels.alg), 'protected/alg');
   const keyId = header.get(coseHeaderLabels.kid);
   if (!(keyId instanceof Uint8Array) || keyId.length !== keyIdLengthBytes) {
-    throw new ProtocolError('FIELD_INVALID', 'protected/kid', `kid must be a ${keyIdLengthBytes}-byte key id`);
+    throw new ProtocolError(
+      'FIELD_INVALID',
+      'protected/kid',
+      `kid must be a ${keyIdLengthBytes}-byte key id`,
+    );
   }
-  const extraProtected = new Map<number, unknown>(extraLabels.map((label) => [label, header.get(label)]));
+  const extraProtected = new Map<number, unknown>(
+    extraLabels.map((label) => [label, header.get(label)]),
+  );
   return { alg, keyId: keyId.slice(), extraProtected };
 }
 
@@ -158,28 +202,52 @@ function readProtectedHeader(bytes: Uint8Array, extraLabels: readonly number[]):
  * four items, exactly the protected labels `alg`, `kid` and `extraLabels`, an empty unprotected
  * header, a payload that is `nil` when `detached`, a 64-byte signature.
  */
-export function parseSign1(bytes: Uint8Array, options: { detached: boolean; extraLabels: readonly number[]; sizeMaxBytes: number; structure: string }): ParsedSign1 {
+export function parseSign1(
+  bytes: Uint8Array,
+  options: {
+    detached: boolean;
+    extraLabels: readonly number[];
+    sizeMaxBytes: number;
+    structure: string;
+  },
+): ParsedSign1 {
   checkSize(bytes, options.sizeMaxBytes, options.structure);
   const outer = decodeProtocolCbor(bytes, '');
-  if (!(outer instanceof CborTag) || Number(outer.tag) !== coseSign1Tag) throw coseInvalid(`${options.structure} must be a COSE_Sign1_Tagged (tag 18)`);
+  if (!(outer instanceof CborTag) || Number(outer.tag) !== coseSign1Tag)
+    throw coseInvalid(`${options.structure} must be a COSE_Sign1_Tagged (tag 18)`);
   const parts = outer.contents;
-  if (!Array.isArray(parts) || parts.length !== 4) throw coseInvalid('a COSE_Sign1 is an array of four items');
+  if (!Array.isArray(parts) || parts.length !== 4)
+    throw coseInvalid('a COSE_Sign1 is an array of four items');
   const protectedHeaderBytes: unknown = parts[0];
   const unprotectedHeader: unknown = parts[1];
   const payload: unknown = parts[2];
   const signature: unknown = parts[3];
-  if (!(protectedHeaderBytes instanceof Uint8Array)) throw coseInvalid('the protected header must be a byte string', 'protected');
+  if (!(protectedHeaderBytes instanceof Uint8Array))
+    throw coseInvalid('the protected header must be a byte string', 'protected');
   if (!(unprotectedHeader instanceof Map) || unprotectedHeader.size !== 0) {
-    throw coseInvalid('the unprotected header must be empty (nothing unsigned is ever acted on)', 'unprotected');
+    throw coseInvalid(
+      'the unprotected header must be empty (nothing unsigned is ever acted on)',
+      'unprotected',
+    );
   }
   if (options.detached ? payload !== null : !(payload instanceof Uint8Array)) {
-    throw coseInvalid(options.detached ? 'the payload must be detached (nil)' : 'the payload must be attached', 'payload');
+    throw coseInvalid(
+      options.detached ? 'the payload must be detached (nil)' : 'the payload must be attached',
+      'payload',
+    );
   }
   if (!(signature instanceof Uint8Array) || signature.length !== signatureLengthBytes) {
     throw coseInvalid(`the signature must be ${signatureLengthBytes} bytes`, 'signature');
   }
   const header = readProtectedHeader(protectedHeaderBytes, options.extraLabels);
-  return { alg: header.alg, keyId: header.keyId, extraProtected: header.extraProtected, protectedHeaderBytes, payload: payload as Uint8Array | null, signature };
+  return {
+    alg: header.alg,
+    keyId: header.keyId,
+    extraProtected: header.extraProtected,
+    protectedHeaderBytes,
+    payload: payload as Uint8Array | null,
+    signature,
+  };
 }
 
 /** How {@link verifySign1} checks a signature. */
@@ -203,7 +271,10 @@ export function verifySign1(parsed: Sign1ToVerify, options: VerifySign1Options):
 }
 
 /** What {@link verifySign1} reads of a parsed COSE_Sign1. */
-export type Sign1ToVerify = Pick<ParsedSign1, 'alg' | 'keyId' | 'protectedHeaderBytes' | 'signature'>;
+export type Sign1ToVerify = Pick<
+  ParsedSign1,
+  'alg' | 'keyId' | 'protectedHeaderBytes' | 'signature'
+>;
 
 /**
  * The checks of {@link verifySign1} before the signature (algorithm allowed and the key's, `kid` the
@@ -211,14 +282,41 @@ export type Sign1ToVerify = Pick<ParsedSign1, 'alg' | 'keyId' | 'protectedHeader
  * with: the Sig_structure built from the bytes received. For a caller that verifies it elsewhere
  * (`verifySignatureAsync`, in the threadpool) and throws {@link sign1SignatureInvalid} when it fails.
  */
-export function sign1SignatureInput(parsed: Sign1ToVerify, options: VerifySign1Options): VerifySignatureInput {
-  if (!options.algorithms.includes(parsed.alg)) throw new ProtocolError('ALGORITHM_NOT_ALLOWED', 'protected/alg', `${parsed.alg} is not allowed here`);
+export function sign1SignatureInput(
+  parsed: Sign1ToVerify,
+  options: VerifySign1Options,
+): VerifySignatureInput {
+  if (!options.algorithms.includes(parsed.alg))
+    throw new ProtocolError(
+      'ALGORITHM_NOT_ALLOWED',
+      'protected/alg',
+      `${parsed.alg} is not allowed here`,
+    );
   if (parsed.alg !== options.key.alg) {
-    throw new ProtocolError('ALGORITHM_NOT_ALLOWED', 'protected/alg', `the message says ${parsed.alg}, the key is an ${options.key.alg} key`);
+    throw new ProtocolError(
+      'ALGORITHM_NOT_ALLOWED',
+      'protected/alg',
+      `the message says ${parsed.alg}, the key is an ${options.key.alg} key`,
+    );
   }
-  if (!equalBytes(parsed.keyId, options.key.keyId)) throw new ProtocolError('KEY_ID_MISMATCH', 'protected/kid', 'kid is not the id of the verification key');
-  const toBeSigned = encodeSign1SigStructure(parsed.protectedHeaderBytes, options.externalAad, options.payload);
-  return { alg: parsed.alg, jwk: options.key.publicJwk, data: toBeSigned, signature: parsed.signature, backend: options.backend };
+  if (!equalBytes(parsed.keyId, options.key.keyId))
+    throw new ProtocolError(
+      'KEY_ID_MISMATCH',
+      'protected/kid',
+      'kid is not the id of the verification key',
+    );
+  const toBeSigned = encodeSign1SigStructure(
+    parsed.protectedHeaderBytes,
+    options.externalAad,
+    options.payload,
+  );
+  return {
+    alg: parsed.alg,
+    jwk: options.key.publicJwk,
+    data: toBeSigned,
+    signature: parsed.signature,
+    backend: options.backend,
+  };
 }
 
 /** The failure of a signature that does not verify. */

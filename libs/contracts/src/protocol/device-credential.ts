@@ -1,10 +1,29 @@
 import { type PreparedSign1, type ProtocolSigner } from './cose';
 import { type ProtocolResult, protocolResult } from './errors';
-import { checkPeriod, invalidField, readAmount, readCurrency, readIdentifier, readTimeMs } from './fields';
+import {
+  checkPeriod,
+  invalidField,
+  readAmount,
+  readCurrency,
+  readIdentifier,
+  readTimeMs,
+} from './fields';
 import { protocolLabels } from './labels';
 import { deviceCredentialSizeMaxBytes, offlineCapsCurrenciesMax } from './limits';
-import { type ProtocolPublicKey, coseAlgorithmIdOf, encodeCredentialKey, readCoseAlgorithm, readCredentialKey } from './protocol-keys';
-import { type ParsedSignedMap, type VerifySignedOptions, parseSignedMap, prepareSignedMap, verifySignedMap } from './signed-map';
+import {
+  type ProtocolPublicKey,
+  coseAlgorithmIdOf,
+  encodeCredentialKey,
+  readCoseAlgorithm,
+  readCredentialKey,
+} from './protocol-keys';
+import {
+  type ParsedSignedMap,
+  type VerifySignedOptions,
+  parseSignedMap,
+  prepareSignedMap,
+  verifySignedMap,
+} from './signed-map';
 
 /**
  * Caps on offline spending in one currency, in minor units.
@@ -60,7 +79,14 @@ export interface SignedDeviceCredential {
   readonly issuerKeyId: Uint8Array;
 }
 
-const fieldNames = ['deviceId', 'paymentKeyAlgorithm', 'paymentPublicKey', 'offlineCaps', 'checkedInAtMs', 'validUntilMs'] as const;
+const fieldNames = [
+  'deviceId',
+  'paymentKeyAlgorithm',
+  'paymentPublicKey',
+  'offlineCaps',
+  'checkedInAtMs',
+  'validUntilMs',
+] as const;
 const structure = 'a device credential';
 
 function readCaps(value: unknown): OfflineCap[] {
@@ -69,18 +95,21 @@ function readCaps(value: unknown): OfflineCap[] {
   }
   const caps = value.map((item: unknown, index): OfflineCap => {
     const field = `offlineCaps/${index}`;
-    if (!Array.isArray(item) || item.length !== 3) return invalidField(field, 'must be [currency, perTransactionMax, cumulativeMax]');
+    if (!Array.isArray(item) || item.length !== 3)
+      return invalidField(field, 'must be [currency, perTransactionMax, cumulativeMax]');
     const cap = {
       currency: readCurrency(item[0], `${field}/currency`),
       perTransactionMax: readAmount(item[1], `${field}/perTransactionMax`),
       cumulativeMax: readAmount(item[2], `${field}/cumulativeMax`),
     };
-    if (cap.perTransactionMax > cap.cumulativeMax) invalidField(`${field}/perTransactionMax`, 'must not exceed cumulativeMax');
+    if (cap.perTransactionMax > cap.cumulativeMax)
+      invalidField(`${field}/perTransactionMax`, 'must not exceed cumulativeMax');
     return cap;
   });
   // Ascending currency order: one cap per currency, and one encoding per set of caps.
   caps.forEach((cap, index) => {
-    if (index > 0 && caps[index - 1]!.currency >= cap.currency) invalidField(`offlineCaps/${index}/currency`, 'must be unique and in ascending order');
+    if (index > 0 && caps[index - 1]!.currency >= cap.currency)
+      invalidField(`offlineCaps/${index}/currency`, 'must be unique and in ascending order');
   });
   return caps;
 }
@@ -111,7 +140,13 @@ function wireValues(credential: DeviceCredential): unknown[] {
 }
 
 function parse(bytes: Uint8Array): ParsedSignedMap {
-  return parseSignedMap(bytes, protocolLabels.deviceCredential, fieldNames, deviceCredentialSizeMaxBytes, structure);
+  return parseSignedMap(
+    bytes,
+    protocolLabels.deviceCredential,
+    fieldNames,
+    deviceCredentialSizeMaxBytes,
+    structure,
+  );
 }
 
 /**
@@ -124,10 +159,19 @@ function parse(bytes: Uint8Array): ParsedSignedMap {
  * const credentialBytes = prepared.complete(await keyCustody.sign(prepared.toBeSigned));
  * ```
  */
-export function prepareDeviceCredential(credential: DeviceCredential, issuer: Pick<ProtocolSigner, 'alg' | 'keyId'>): PreparedSign1 {
+export function prepareDeviceCredential(
+  credential: DeviceCredential,
+  issuer: Pick<ProtocolSigner, 'alg' | 'keyId'>,
+): PreparedSign1 {
   const values = wireValues(credential);
   readCredential(values);
-  return prepareSignedMap(protocolLabels.deviceCredential, values, issuer, deviceCredentialSizeMaxBytes, structure);
+  return prepareSignedMap(
+    protocolLabels.deviceCredential,
+    values,
+    issuer,
+    deviceCredentialSizeMaxBytes,
+    structure,
+  );
 }
 
 /**
@@ -139,7 +183,10 @@ export function prepareDeviceCredential(credential: DeviceCredential, issuer: Pi
  * const credentialBytes = signDeviceCredential(credential, processorSigner);
  * ```
  */
-export function signDeviceCredential(credential: DeviceCredential, signer: ProtocolSigner): Uint8Array {
+export function signDeviceCredential(
+  credential: DeviceCredential,
+  signer: ProtocolSigner,
+): Uint8Array {
   const prepared = prepareDeviceCredential(credential, signer);
   return prepared.complete(signer.sign(prepared.toBeSigned));
 }
@@ -170,7 +217,10 @@ export function decodeDeviceCredential(bytes: Uint8Array): ProtocolResult<Signed
  * const verified = verifyDeviceCredential(bytes, { processorKeys, algorithms: ['ES256'], backend: 'noble' });
  * ```
  */
-export function verifyDeviceCredential(bytes: Uint8Array, options: VerifySignedOptions): ProtocolResult<SignedDeviceCredential> {
+export function verifyDeviceCredential(
+  bytes: Uint8Array,
+  options: VerifySignedOptions,
+): ProtocolResult<SignedDeviceCredential> {
   return protocolResult(() => {
     const parsed = parse(bytes);
     const credential = readCredential(parsed.values);

@@ -73,7 +73,8 @@ export interface ProtocolFailure {
  * if (!result.ok) return reject(result.code);
  * ```
  */
-export type ProtocolResult<TValue> = { readonly ok: true; readonly value: TValue } | ProtocolFailure;
+export type ProtocolResult<TValue> =
+  { readonly ok: true; readonly value: TValue } | ProtocolFailure;
 
 /**
  * Thrown by the `encode…`/`sign…` functions when given a value that is not a valid structure (a
@@ -94,7 +95,12 @@ export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode;
   readonly field: string;
 
-  constructor(code: ProtocolErrorCode, field: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: ProtocolErrorCode,
+    field: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.field = field;
@@ -136,7 +142,12 @@ export function protocolFailureOf(error: unknown): ProtocolFailure {
  */
 export function unwrapProtocolResult<TValue>(result: ProtocolResult<TValue>): TValue {
   if (result.ok) return result.value;
-  throw new ProtocolError(result.code, result.field, result.message, result.cause === undefined ? undefined : { cause: result.cause });
+  throw new ProtocolError(
+    result.code,
+    result.field,
+    result.message,
+    result.cause === undefined ? undefined : { cause: result.cause },
+  );
 }
 
 /** Crashes on a programmer error inside the protocol code (never caused by input). */

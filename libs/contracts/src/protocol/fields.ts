@@ -27,8 +27,14 @@ export function invalidField(field: string, message: string): never {
 
 /** Throws `SIZE_EXCEEDED` when `bytes` is longer than `sizeMaxBytes`; checked before decoding anything. */
 export function checkSize(bytes: Uint8Array, sizeMaxBytes: number, structure: string): void {
-  if (!(bytes instanceof Uint8Array)) throw new ProtocolError('STRUCTURE_INVALID', '', `${structure} must be a Uint8Array`);
-  if (bytes.length > sizeMaxBytes) throw new ProtocolError('SIZE_EXCEEDED', '', `${structure} is ${bytes.length} bytes, more than ${sizeMaxBytes}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new ProtocolError('STRUCTURE_INVALID', '', `${structure} must be a Uint8Array`);
+  if (bytes.length > sizeMaxBytes)
+    throw new ProtocolError(
+      'SIZE_EXCEEDED',
+      '',
+      `${structure} is ${bytes.length} bytes, more than ${sizeMaxBytes}`,
+    );
 }
 
 /**
@@ -48,28 +54,61 @@ export function encodeLabelledMap(label: string, values: readonly unknown[]): Ui
  * Decodes a labelled structure: strict CBOR, an integer-keyed map, the label, no unknown and no
  * missing field. Returns the values of keys 1… in order; `fieldNames[i]` names key i + 1.
  */
-export function decodeLabelledMap(bytes: Uint8Array, label: string, fieldNames: readonly string[], field = ''): unknown[] {
+export function decodeLabelledMap(
+  bytes: Uint8Array,
+  label: string,
+  fieldNames: readonly string[],
+  field = '',
+): unknown[] {
   const value = decodeProtocolCbor(bytes, field);
   return readLabelledMap(value, label, fieldNames, field);
 }
 
 /** {@link decodeLabelledMap} over an already decoded value. */
-export function readLabelledMap(value: unknown, label: string, fieldNames: readonly string[], field = ''): unknown[] {
-  if (!(value instanceof Map)) throw new ProtocolError('STRUCTURE_INVALID', field, `${field || 'the structure'} must be a map`);
+export function readLabelledMap(
+  value: unknown,
+  label: string,
+  fieldNames: readonly string[],
+  field = '',
+): unknown[] {
+  if (!(value instanceof Map))
+    throw new ProtocolError(
+      'STRUCTURE_INVALID',
+      field,
+      `${field || 'the structure'} must be a map`,
+    );
   for (const key of value.keys()) {
-    if (!(Number.isSafeInteger(key) && (key as number) >= 0 && (key as number) <= fieldNames.length)) {
+    if (!(
+      Number.isSafeInteger(key) &&
+      (key as number) >= 0 &&
+      (key as number) <= fieldNames.length
+    )) {
       const name = `${field ? `${field}/` : ''}${String(key)}`;
       throw new ProtocolError('FIELD_UNKNOWN', name, `${name} is not a field of ${label}`);
     }
   }
   const labelValue = value.get(0);
-  if (labelValue === undefined) throw new ProtocolError('FIELD_MISSING', joinField(field, 'label'), `the label is missing (expected ${label})`);
+  if (labelValue === undefined)
+    throw new ProtocolError(
+      'FIELD_MISSING',
+      joinField(field, 'label'),
+      `the label is missing (expected ${label})`,
+    );
   if (labelValue !== label) {
-    throw new ProtocolError('LABEL_MISMATCH', joinField(field, 'label'), `label ${JSON.stringify(labelValue)} is not ${label}`);
+    throw new ProtocolError(
+      'LABEL_MISMATCH',
+      joinField(field, 'label'),
+      `label ${JSON.stringify(labelValue)} is not ${label}`,
+    );
   }
   return fieldNames.map((name, index) => {
     const fieldValue = value.get(index + 1);
-    if (fieldValue === undefined) throw new ProtocolError('FIELD_MISSING', joinField(field, name), `${joinField(field, name)} is missing`);
+    if (fieldValue === undefined)
+      throw new ProtocolError(
+        'FIELD_MISSING',
+        joinField(field, name),
+        `${joinField(field, name)} is missing`,
+      );
     return fieldValue;
   });
 }
@@ -81,7 +120,8 @@ function joinField(parent: string, name: string): string {
 /** An unsigned integer no larger than `max` (a `number` or a `bigint` on the wire), as a bigint. */
 export function readUnsigned(value: unknown, field: string, max: bigint): bigint {
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value) || value < 0) invalidField(field, 'must be an unsigned integer');
+    if (!Number.isSafeInteger(value) || value < 0)
+      invalidField(field, 'must be an unsigned integer');
     value = BigInt(value);
   }
   if (typeof value !== 'bigint' || value < 0n) invalidField(field, 'must be an unsigned integer');
@@ -98,7 +138,12 @@ export function readAmount(value: unknown, field: string): bigint {
 
 /** A time in milliseconds since the Unix epoch, up to {@link protocolTimeMsMax}. */
 export function readTimeMs(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > protocolTimeMsMax) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isSafeInteger(value) ||
+    value < 0 ||
+    value > protocolTimeMsMax
+  ) {
     invalidField(field, `must be milliseconds since the Unix epoch, at most ${protocolTimeMsMax}`);
   }
   return value;
@@ -107,14 +152,18 @@ export function readTimeMs(value: unknown, field: string): number {
 /** A merchant, terminal or device id: `[A-Za-z0-9_-]{1,24}`. */
 export function readIdentifier(value: unknown, field: string): string {
   if (typeof value !== 'string' || !identifierPattern.test(value)) {
-    invalidField(field, `must be 1 to ${protocolIdentifierLengthMaxBytes} characters of [A-Za-z0-9_-]`);
+    invalidField(
+      field,
+      `must be 1 to ${protocolIdentifierLengthMaxBytes} characters of [A-Za-z0-9_-]`,
+    );
   }
   return value;
 }
 
 /** An ISO 4217 alphabetic currency code. */
 export function readCurrency(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !currencyPattern.test(value)) invalidField(field, 'must be an ISO 4217 code of three capital letters');
+  if (typeof value !== 'string' || !currencyPattern.test(value))
+    invalidField(field, 'must be an ISO 4217 code of three capital letters');
   return value;
 }
 
@@ -123,21 +172,30 @@ export function readCurrency(value: unknown, field: string): string {
  * bidirectional overrides, no surrounding white space) and at most 128 characters.
  */
 export function readDisplayName(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !displayName.test(value) || [...value].length > merchantDisplayNameLengthMaxCharacters) {
-    invalidField(field, `must be a display name of 1 to ${merchantDisplayNameLengthMaxCharacters} characters without control characters or bidirectional overrides`);
+  if (
+    typeof value !== 'string' ||
+    !displayName.test(value) ||
+    [...value].length > merchantDisplayNameLengthMaxCharacters
+  ) {
+    invalidField(
+      field,
+      `must be a display name of 1 to ${merchantDisplayNameLengthMaxCharacters} characters without control characters or bidirectional overrides`,
+    );
   }
   return value;
 }
 
 /** A reason code: `[A-Z][A-Z0-9_]*`, at most 64 bytes. */
 export function readReasonCode(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !reasonCodePattern.test(value)) invalidField(field, 'must be a reason code ([A-Z][A-Z0-9_]*, at most 64)');
+  if (typeof value !== 'string' || !reasonCodePattern.test(value))
+    invalidField(field, 'must be a reason code ([A-Z][A-Z0-9_]*, at most 64)');
   return value;
 }
 
 /** A byte string of exactly `lengthBytes` bytes (a copy: the result never aliases the input). */
 export function readBytes(value: unknown, field: string, lengthBytes: number): Uint8Array {
-  if (!(value instanceof Uint8Array) || value.length !== lengthBytes) invalidField(field, `must be a byte string of ${lengthBytes} bytes`);
+  if (!(value instanceof Uint8Array) || value.length !== lengthBytes)
+    invalidField(field, `must be a byte string of ${lengthBytes} bytes`);
   return (value as Uint8Array).slice();
 }
 

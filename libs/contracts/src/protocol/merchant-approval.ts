@@ -1,5 +1,13 @@
 import { type SignatureAlgorithm, type SignatureBackend } from '@settle/crypto';
-import { type ParsedSign1, type PreparedSign1, type ProtocolSigner, labelAad, parseSign1, prepareSign1, verifySign1 } from './cose';
+import {
+  type ParsedSign1,
+  type PreparedSign1,
+  type ProtocolSigner,
+  labelAad,
+  parseSign1,
+  prepareSign1,
+  verifySign1,
+} from './cose';
 import { type ProtocolResult, protocolResult } from './errors';
 import { checkSize, readTimeMs } from './fields';
 import { protocolHeaderLabels, protocolLabels } from './labels';
@@ -51,14 +59,22 @@ function fromParsed(parsed: ParsedSign1): MerchantApproval {
   return {
     alg: parsed.alg,
     keyId: parsed.keyId,
-    approvedAtMs: readTimeMs(parsed.extraProtected.get(protocolHeaderLabels.signedAtMs), 'approvedAtMs'),
+    approvedAtMs: readTimeMs(
+      parsed.extraProtected.get(protocolHeaderLabels.signedAtMs),
+      'approvedAtMs',
+    ),
     protectedHeaderBytes: parsed.protectedHeaderBytes,
     signature: parsed.signature,
   };
 }
 
 function parse(bytes: Uint8Array): ParsedSign1 {
-  return parseSign1(bytes, { detached: true, extraLabels, sizeMaxBytes: merchantApprovalSizeMaxBytes, structure });
+  return parseSign1(bytes, {
+    detached: true,
+    extraLabels,
+    sizeMaxBytes: merchantApprovalSizeMaxBytes,
+    structure,
+  });
 }
 
 /**
@@ -72,12 +88,18 @@ function parse(bytes: Uint8Array): ParsedSign1 {
  * ```
  */
 export function prepareMerchantApproval(input: MerchantApprovalInput): PreparedSign1 {
-  checkSize(input.authorizationBytes, consumerAuthorizationSizeMaxBytes, 'the consumer authorization');
+  checkSize(
+    input.authorizationBytes,
+    consumerAuthorizationSizeMaxBytes,
+    'the consumer authorization',
+  );
   return prepareSign1(
     {
       alg: input.alg,
       keyId: input.keyId,
-      extraProtected: new Map([[protocolHeaderLabels.signedAtMs, readTimeMs(input.approvedAtMs, 'approvedAtMs')]]),
+      extraProtected: new Map([
+        [protocolHeaderLabels.signedAtMs, readTimeMs(input.approvedAtMs, 'approvedAtMs')],
+      ]),
       payload: input.authorizationBytes,
       detached: true,
       externalAad,
@@ -96,7 +118,10 @@ export function prepareMerchantApproval(input: MerchantApprovalInput): PreparedS
  * const approvalBytes = signMerchantApproval({ authorizationBytes, approvedAtMs }, terminalSigner);
  * ```
  */
-export function signMerchantApproval(input: Omit<MerchantApprovalInput, 'alg' | 'keyId'>, signer: ProtocolSigner): Uint8Array {
+export function signMerchantApproval(
+  input: Omit<MerchantApprovalInput, 'alg' | 'keyId'>,
+  signer: ProtocolSigner,
+): Uint8Array {
   const prepared = prepareMerchantApproval({ ...input, alg: signer.alg, keyId: signer.keyId });
   return prepared.complete(signer.sign(prepared.toBeSigned));
 }
@@ -140,12 +165,25 @@ export interface VerifyMerchantApprovalOptions {
  * const approval = verifyMerchantApproval(approvalBytes, { authorizationBytes, terminalKey, algorithms: ['ES256'], backend: 'native' });
  * ```
  */
-export function verifyMerchantApproval(bytes: Uint8Array, options: VerifyMerchantApprovalOptions): ProtocolResult<MerchantApproval> {
+export function verifyMerchantApproval(
+  bytes: Uint8Array,
+  options: VerifyMerchantApprovalOptions,
+): ProtocolResult<MerchantApproval> {
   return protocolResult(() => {
-    checkSize(options.authorizationBytes, consumerAuthorizationSizeMaxBytes, 'the consumer authorization');
+    checkSize(
+      options.authorizationBytes,
+      consumerAuthorizationSizeMaxBytes,
+      'the consumer authorization',
+    );
     const parsed = parse(bytes);
     const approval = fromParsed(parsed);
-    verifySign1(parsed, { key: options.terminalKey, algorithms: options.algorithms, backend: options.backend, externalAad, payload: options.authorizationBytes });
+    verifySign1(parsed, {
+      key: options.terminalKey,
+      algorithms: options.algorithms,
+      backend: options.backend,
+      externalAad,
+      payload: options.authorizationBytes,
+    });
     return approval;
   });
 }

@@ -1,10 +1,36 @@
-import { type SignatureAlgorithm, type SignatureBackend, encodeCborDeterministic, equalBytes, verifySignatureAsync } from '@settle/crypto';
+import {
+  type SignatureAlgorithm,
+  type SignatureBackend,
+  encodeCborDeterministic,
+  equalBytes,
+  verifySignatureAsync,
+} from '@settle/crypto';
 import { type ConsumerAuthorization, decodeConsumerAuthorization } from './consumer-authorization';
-import { type Sign1ToVerify, type VerifySign1Options, labelAad, sign1SignatureInput, sign1SignatureInvalid, verifySign1 } from './cose';
-import { ProtocolError, type ProtocolFailure, type ProtocolResult, protocolAssert, protocolFailureOf, protocolResult, unwrapProtocolResult } from './errors';
+import {
+  type Sign1ToVerify,
+  type VerifySign1Options,
+  labelAad,
+  sign1SignatureInput,
+  sign1SignatureInvalid,
+  verifySign1,
+} from './cose';
+import {
+  ProtocolError,
+  type ProtocolFailure,
+  type ProtocolResult,
+  protocolAssert,
+  protocolFailureOf,
+  protocolResult,
+  unwrapProtocolResult,
+} from './errors';
 import { checkSize, decodeLabelledMap, readByteString } from './fields';
 import { protocolLabels } from './labels';
-import { consumerAuthorizationSizeMaxBytes, merchantApprovalSizeMaxBytes, offlineTransactionSizeMaxBytes, paymentRequestSizeMaxBytes } from './limits';
+import {
+  consumerAuthorizationSizeMaxBytes,
+  merchantApprovalSizeMaxBytes,
+  offlineTransactionSizeMaxBytes,
+  paymentRequestSizeMaxBytes,
+} from './limits';
 import { type MerchantApproval, decodeMerchantApproval } from './merchant-approval';
 import { type PaymentRequest, decodePaymentRequest } from './payment-request';
 import { type ProtocolPublicKey } from './protocol-keys';
@@ -56,7 +82,9 @@ const fieldNames = ['request', 'authorization', 'approval'] as const;
  * const uploadUnit = encodeOfflineTransaction({ requestBytes, authorizationBytes, approvalBytes });
  * ```
  */
-export function encodeOfflineTransaction(parts: Pick<OfflineTransaction, 'requestBytes' | 'authorizationBytes' | 'approvalBytes'>): Uint8Array {
+export function encodeOfflineTransaction(
+  parts: Pick<OfflineTransaction, 'requestBytes' | 'authorizationBytes' | 'approvalBytes'>,
+): Uint8Array {
   unwrapProtocolResult(decodePaymentRequest(parts.requestBytes));
   unwrapProtocolResult(decodeConsumerAuthorization(parts.authorizationBytes));
   unwrapProtocolResult(decodeMerchantApproval(parts.approvalBytes));
@@ -68,14 +96,22 @@ export function encodeOfflineTransaction(parts: Pick<OfflineTransaction, 'reques
       [3, parts.approvalBytes],
     ]),
   );
-  protocolAssert(bytes.length <= offlineTransactionSizeMaxBytes, `an offline transaction fits ${offlineTransactionSizeMaxBytes} bytes`);
+  protocolAssert(
+    bytes.length <= offlineTransactionSizeMaxBytes,
+    `an offline transaction fits ${offlineTransactionSizeMaxBytes} bytes`,
+  );
   return bytes;
 }
 
 function orThrow<TValue>(result: ProtocolResult<TValue>, field: string): TValue {
   if (result.ok) return result.value;
   const failure: ProtocolFailure = result;
-  throw new ProtocolError(failure.code, `${field}/${failure.field}`.replace(/\/$/, ''), `${field}: ${failure.message}`, { cause: failure.cause });
+  throw new ProtocolError(
+    failure.code,
+    `${field}/${failure.field}`.replace(/\/$/, ''),
+    `${field}: ${failure.message}`,
+    { cause: failure.cause },
+  );
 }
 
 /**
@@ -92,11 +128,22 @@ function orThrow<TValue>(result: ProtocolResult<TValue>, field: string): TValue 
 export function decodeOfflineTransaction(bytes: Uint8Array): ProtocolResult<OfflineTransaction> {
   return protocolResult(() => {
     checkSize(bytes, offlineTransactionSizeMaxBytes, 'an offline transaction');
-    const [request, authorization, approval] = decodeLabelledMap(bytes, protocolLabels.offlineTransaction, fieldNames);
+    const [request, authorization, approval] = decodeLabelledMap(
+      bytes,
+      protocolLabels.offlineTransaction,
+      fieldNames,
+    );
     const requestBytes = readByteString(request, 'request', paymentRequestSizeMaxBytes);
-    const authorizationBytes = readByteString(authorization, 'authorization', consumerAuthorizationSizeMaxBytes);
+    const authorizationBytes = readByteString(
+      authorization,
+      'authorization',
+      consumerAuthorizationSizeMaxBytes,
+    );
     const approvalBytes = readByteString(approval, 'approval', merchantApprovalSizeMaxBytes);
-    const decodedAuthorization = orThrow(decodeConsumerAuthorization(authorizationBytes), 'authorization');
+    const decodedAuthorization = orThrow(
+      decodeConsumerAuthorization(authorizationBytes),
+      'authorization',
+    );
     return {
       requestBytes,
       authorizationBytes,
@@ -104,7 +151,10 @@ export function decodeOfflineTransaction(bytes: Uint8Array): ProtocolResult<Offl
       request: orThrow(decodePaymentRequest(requestBytes), 'request'),
       authorization: decodedAuthorization,
       approval: orThrow(decodeMerchantApproval(approvalBytes), 'approval'),
-      transactionId: calculateTransactionId(requestBytes, decodedAuthorization.protectedHeaderBytes),
+      transactionId: calculateTransactionId(
+        requestBytes,
+        decodedAuthorization.protectedHeaderBytes,
+      ),
     };
   });
 }
@@ -139,9 +189,13 @@ export interface VerifyOfflineTransactionOptions {
  * const verified = verifyOfflineTransaction(decoded, { deviceKey, deviceAlgorithms: ['ES256'], terminalKey, terminalAlgorithms: ['ES256'], backend: 'native' });
  * ```
  */
-export function verifyOfflineTransaction(transaction: OfflineTransaction, options: VerifyOfflineTransactionOptions): ProtocolResult<VerifiedOfflineTransaction> {
+export function verifyOfflineTransaction(
+  transaction: OfflineTransaction,
+  options: VerifyOfflineTransactionOptions,
+): ProtocolResult<VerifiedOfflineTransaction> {
   return protocolResult(() => {
-    for (const part of partsToVerify(transaction, options)) partCheck(part.field, () => verifySign1(part.sign1, part.options));
+    for (const part of partsToVerify(transaction, options))
+      partCheck(part.field, () => verifySign1(part.sign1, part.options));
     return { ...transaction, verified: true as const };
   });
 }
@@ -157,12 +211,16 @@ export function verifyOfflineTransaction(transaction: OfflineTransaction, option
  * const results = await Promise.all(batch.map(({ decoded, keys }) => verifyOfflineTransactionAsync(decoded, keys)));
  * ```
  */
-export async function verifyOfflineTransactionAsync(transaction: OfflineTransaction, options: VerifyOfflineTransactionOptions): Promise<ProtocolResult<VerifiedOfflineTransaction>> {
+export async function verifyOfflineTransactionAsync(
+  transaction: OfflineTransaction,
+  options: VerifyOfflineTransactionOptions,
+): Promise<ProtocolResult<VerifiedOfflineTransaction>> {
   try {
     // One part after the other, as the synchronous form: the first failing check names the result.
     for (const part of partsToVerify(transaction, options)) {
       const input = partCheck(part.field, () => sign1SignatureInput(part.sign1, part.options));
-      if (!(await verifySignatureAsync(input))) throw withPartField(sign1SignatureInvalid(), part.field);
+      if (!(await verifySignatureAsync(input)))
+        throw withPartField(sign1SignatureInvalid(), part.field);
     }
     return { ok: true, value: { ...transaction, verified: true as const } };
   } catch (error) {
@@ -183,19 +241,34 @@ interface PartToVerify {
  * decodeOfflineTransaction; only the signatures remain. A transaction object put together by hand
  * must still hold the signatures it is checked with (checked here, before any signature).
  */
-function partsToVerify(transaction: OfflineTransaction, options: VerifyOfflineTransactionOptions): readonly PartToVerify[] {
+function partsToVerify(
+  transaction: OfflineTransaction,
+  options: VerifyOfflineTransactionOptions,
+): readonly PartToVerify[] {
   checkConsistent(transaction.authorizationBytes, transaction.authorization, 'authorization');
   checkConsistent(transaction.approvalBytes, transaction.approval, 'approval');
   return [
     {
       field: 'authorization',
       sign1: transaction.authorization,
-      options: { key: options.deviceKey, algorithms: options.deviceAlgorithms, backend: options.backend, externalAad: consumerAuthorizationAad, payload: transaction.requestBytes },
+      options: {
+        key: options.deviceKey,
+        algorithms: options.deviceAlgorithms,
+        backend: options.backend,
+        externalAad: consumerAuthorizationAad,
+        payload: transaction.requestBytes,
+      },
     },
     {
       field: 'approval',
       sign1: transaction.approval,
-      options: { key: options.terminalKey, algorithms: options.terminalAlgorithms, backend: options.backend, externalAad: merchantApprovalAad, payload: transaction.authorizationBytes },
+      options: {
+        key: options.terminalKey,
+        algorithms: options.terminalAlgorithms,
+        backend: options.backend,
+        externalAad: merchantApprovalAad,
+        payload: transaction.authorizationBytes,
+      },
     },
   ];
 }
@@ -204,11 +277,21 @@ const consumerAuthorizationAad = labelAad(protocolLabels.consumerAuthorization);
 const merchantApprovalAad = labelAad(protocolLabels.merchantApproval);
 
 /** The decoded part's protected header and signature are those of its bytes (COSE_Sign1_Tagged: d2 84 58 len …). */
-function checkConsistent(bytes: Uint8Array, part: { readonly protectedHeaderBytes: Uint8Array; readonly signature: Uint8Array }, field: string): void {
+function checkConsistent(
+  bytes: Uint8Array,
+  part: { readonly protectedHeaderBytes: Uint8Array; readonly signature: Uint8Array },
+  field: string,
+): void {
   const headerLength = part.protectedHeaderBytes.length;
   const consistent =
-    equalBytes(bytes.subarray(bytes.length - part.signature.length), part.signature) && equalBytes(bytes.subarray(4, 4 + headerLength), part.protectedHeaderBytes);
-  if (!consistent) throw new ProtocolError('STRUCTURE_INVALID', field, `${field}: the decoded part is not the one its bytes hold`);
+    equalBytes(bytes.subarray(bytes.length - part.signature.length), part.signature) &&
+    equalBytes(bytes.subarray(4, 4 + headerLength), part.protectedHeaderBytes);
+  if (!consistent)
+    throw new ProtocolError(
+      'STRUCTURE_INVALID',
+      field,
+      `${field}: the decoded part is not the one its bytes hold`,
+    );
 }
 
 /** Runs a check of one signed part, naming the part in its failure (`authorization/signature`). */

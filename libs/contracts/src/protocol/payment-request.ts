@@ -10,7 +10,11 @@ import {
   readIdentifier,
   readTimeMs,
 } from './fields';
-import { paymentNonceLengthBytes, paymentRequestSizeMaxBytes, paymentRequestValidityMsMax } from './limits';
+import {
+  paymentNonceLengthBytes,
+  paymentRequestSizeMaxBytes,
+  paymentRequestValidityMsMax,
+} from './limits';
 import { protocolLabels } from './labels';
 
 /**
@@ -49,7 +53,15 @@ export interface PaymentRequest {
   readonly expiresAtMs: number;
 }
 
-const fieldNames = ['merchantId', 'terminalId', 'amount', 'currency', 'nonce', 'createdAtMs', 'expiresAtMs'] as const;
+const fieldNames = [
+  'merchantId',
+  'terminalId',
+  'amount',
+  'currency',
+  'nonce',
+  'createdAtMs',
+  'expiresAtMs',
+] as const;
 
 function readPaymentRequest(values: readonly unknown[]): PaymentRequest {
   const [merchantId, terminalId, amount, currency, nonce, createdAtMs, expiresAtMs] = values;
@@ -62,9 +74,13 @@ function readPaymentRequest(values: readonly unknown[]): PaymentRequest {
     createdAtMs: readTimeMs(createdAtMs, 'createdAtMs'),
     expiresAtMs: readTimeMs(expiresAtMs, 'expiresAtMs'),
   };
-  if (request.expiresAtMs <= request.createdAtMs) invalidField('expiresAtMs', 'must be after createdAtMs');
+  if (request.expiresAtMs <= request.createdAtMs)
+    invalidField('expiresAtMs', 'must be after createdAtMs');
   if (request.expiresAtMs - request.createdAtMs > paymentRequestValidityMsMax) {
-    invalidField('expiresAtMs', `must be at most ${paymentRequestValidityMsMax} ms after createdAtMs`);
+    invalidField(
+      'expiresAtMs',
+      `must be at most ${paymentRequestValidityMsMax} ms after createdAtMs`,
+    );
   }
   return request;
 }
@@ -80,11 +96,18 @@ function readPaymentRequest(values: readonly unknown[]): PaymentRequest {
  * ```
  */
 export function encodePaymentRequest(request: PaymentRequest): Uint8Array {
-  if (typeof request !== 'object' || request === null) throw new ProtocolError('STRUCTURE_INVALID', '', 'a payment request must be an object');
+  if (typeof request !== 'object' || request === null)
+    throw new ProtocolError('STRUCTURE_INVALID', '', 'a payment request must be an object');
   const checked = readPaymentRequest(fieldNames.map((name) => request[name]));
-  const bytes = encodeLabelledMap(protocolLabels.paymentRequest, fieldNames.map((name) => checked[name]));
+  const bytes = encodeLabelledMap(
+    protocolLabels.paymentRequest,
+    fieldNames.map((name) => checked[name]),
+  );
   // Holds for every valid request: identifiers of at most 24 bytes are what makes it so.
-  protocolAssert(bytes.length <= paymentRequestSizeMaxBytes, `a payment request fits ${paymentRequestSizeMaxBytes} bytes`);
+  protocolAssert(
+    bytes.length <= paymentRequestSizeMaxBytes,
+    `a payment request fits ${paymentRequestSizeMaxBytes} bytes`,
+  );
   return bytes;
 }
 

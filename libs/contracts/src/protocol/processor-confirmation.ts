@@ -1,9 +1,23 @@
 import { type PreparedSign1, type ProtocolSigner } from './cose';
 import { type ProtocolResult, protocolResult } from './errors';
-import { invalidField, readAmount, readBytes, readCurrency, readIdentifier, readReasonCode, readTimeMs } from './fields';
+import {
+  invalidField,
+  readAmount,
+  readBytes,
+  readCurrency,
+  readIdentifier,
+  readReasonCode,
+  readTimeMs,
+} from './fields';
 import { protocolLabels } from './labels';
 import { processorConfirmationSizeMaxBytes, sha256LengthBytes } from './limits';
-import { type ParsedSignedMap, type VerifySignedOptions, parseSignedMap, prepareSignedMap, verifySignedMap } from './signed-map';
+import {
+  type ParsedSignedMap,
+  type VerifySignedOptions,
+  parseSignedMap,
+  prepareSignedMap,
+  verifySignedMap,
+} from './signed-map';
 
 /**
  * What the processor decided about an uploaded transaction. Append-only.
@@ -65,14 +79,24 @@ export interface SignedProcessorConfirmation {
   readonly issuerKeyId: Uint8Array;
 }
 
-const fieldNames = ['transactionId', 'terminalId', 'amount', 'currency', 'outcome', 'reasonCode', 'confirmedAtMs'] as const;
+const fieldNames = [
+  'transactionId',
+  'terminalId',
+  'amount',
+  'currency',
+  'outcome',
+  'reasonCode',
+  'confirmedAtMs',
+] as const;
 const structure = 'a processor confirmation';
 
 function readConfirmation(values: readonly unknown[]): ProcessorConfirmation {
   const [transactionId, terminalId, amount, currency, outcome, reasonCode, confirmedAtMs] = values;
-  if (!confirmationOutcomes.includes(outcome as ConfirmationOutcome)) invalidField('outcome', `must be one of ${confirmationOutcomes.join(', ')}`);
+  if (!confirmationOutcomes.includes(outcome as ConfirmationOutcome))
+    invalidField('outcome', `must be one of ${confirmationOutcomes.join(', ')}`);
   const accepted = outcome === 'accepted';
-  if (accepted ? reasonCode !== null : reasonCode === null) invalidField('reasonCode', 'is null exactly when the outcome is accepted');
+  if (accepted ? reasonCode !== null : reasonCode === null)
+    invalidField('reasonCode', 'is null exactly when the outcome is accepted');
   return {
     transactionId: readBytes(transactionId, 'transactionId', sha256LengthBytes),
     terminalId: readIdentifier(terminalId, 'terminalId'),
@@ -85,7 +109,13 @@ function readConfirmation(values: readonly unknown[]): ProcessorConfirmation {
 }
 
 function parse(bytes: Uint8Array): ParsedSignedMap {
-  return parseSignedMap(bytes, protocolLabels.processorConfirmation, fieldNames, processorConfirmationSizeMaxBytes, structure);
+  return parseSignedMap(
+    bytes,
+    protocolLabels.processorConfirmation,
+    fieldNames,
+    processorConfirmationSizeMaxBytes,
+    structure,
+  );
 }
 
 /**
@@ -98,10 +128,19 @@ function parse(bytes: Uint8Array): ParsedSignedMap {
  * const confirmationBytes = prepared.complete(await keyCustody.sign(prepared.toBeSigned));
  * ```
  */
-export function prepareProcessorConfirmation(confirmation: ProcessorConfirmation, issuer: Pick<ProtocolSigner, 'alg' | 'keyId'>): PreparedSign1 {
+export function prepareProcessorConfirmation(
+  confirmation: ProcessorConfirmation,
+  issuer: Pick<ProtocolSigner, 'alg' | 'keyId'>,
+): PreparedSign1 {
   const values = fieldNames.map((name) => confirmation[name]);
   readConfirmation(values);
-  return prepareSignedMap(protocolLabels.processorConfirmation, values, issuer, processorConfirmationSizeMaxBytes, structure);
+  return prepareSignedMap(
+    protocolLabels.processorConfirmation,
+    values,
+    issuer,
+    processorConfirmationSizeMaxBytes,
+    structure,
+  );
 }
 
 /**
@@ -113,7 +152,10 @@ export function prepareProcessorConfirmation(confirmation: ProcessorConfirmation
  * const confirmationBytes = signProcessorConfirmation(confirmation, receiptSigner);
  * ```
  */
-export function signProcessorConfirmation(confirmation: ProcessorConfirmation, signer: ProtocolSigner): Uint8Array {
+export function signProcessorConfirmation(
+  confirmation: ProcessorConfirmation,
+  signer: ProtocolSigner,
+): Uint8Array {
   const prepared = prepareProcessorConfirmation(confirmation, signer);
   return prepared.complete(signer.sign(prepared.toBeSigned));
 }
@@ -127,7 +169,9 @@ export function signProcessorConfirmation(confirmation: ProcessorConfirmation, s
  * const decoded = decodeProcessorConfirmation(bytes);
  * ```
  */
-export function decodeProcessorConfirmation(bytes: Uint8Array): ProtocolResult<SignedProcessorConfirmation> {
+export function decodeProcessorConfirmation(
+  bytes: Uint8Array,
+): ProtocolResult<SignedProcessorConfirmation> {
   return protocolResult(() => {
     const parsed = parse(bytes);
     return { confirmation: readConfirmation(parsed.values), issuerKeyId: parsed.sign1.keyId };
@@ -143,7 +187,10 @@ export function decodeProcessorConfirmation(bytes: Uint8Array): ProtocolResult<S
  * const verified = verifyProcessorConfirmation(bytes, { processorKeys: receiptKeys, algorithms: ['ES256'], backend: 'noble' });
  * ```
  */
-export function verifyProcessorConfirmation(bytes: Uint8Array, options: VerifySignedOptions): ProtocolResult<SignedProcessorConfirmation> {
+export function verifyProcessorConfirmation(
+  bytes: Uint8Array,
+  options: VerifySignedOptions,
+): ProtocolResult<SignedProcessorConfirmation> {
   return protocolResult(() => {
     const parsed = parse(bytes);
     const confirmation = readConfirmation(parsed.values);

@@ -55,9 +55,17 @@ export function protocolPublicKey(publicJwk: JwkInput): ProtocolPublicKey {
  * const key = findProtocolKey(processorKeys, keyId);
  * ```
  */
-export function findProtocolKey(keys: readonly ProtocolPublicKey[], keyId: Uint8Array): ProtocolPublicKey {
+export function findProtocolKey(
+  keys: readonly ProtocolPublicKey[],
+  keyId: Uint8Array,
+): ProtocolPublicKey {
   const key = keys.find((candidate) => equalBytes(candidate.keyId, keyId));
-  if (key === undefined) throw new ProtocolError('KEY_NOT_FOUND', 'keyId', 'no known key has the key id of the protected header');
+  if (key === undefined)
+    throw new ProtocolError(
+      'KEY_NOT_FOUND',
+      'keyId',
+      'no known key has the key id of the protected header',
+    );
   return key;
 }
 
@@ -82,13 +90,20 @@ export function encodeCredentialKey(key: ProtocolPublicKey): Uint8Array {
 }
 
 /** The inverse of {@link encodeCredentialKey}: `FIELD_INVALID` unless a valid point of the algorithm's curve. */
-export function readCredentialKey(alg: SignatureAlgorithm, value: unknown, field: string): ProtocolPublicKey {
+export function readCredentialKey(
+  alg: SignatureAlgorithm,
+  value: unknown,
+  field: string,
+): ProtocolPublicKey {
   const expectedLength = alg === 'ES256' ? 33 : 32;
-  if (!(value instanceof Uint8Array) || value.length !== expectedLength) return invalidField(field, `must be a ${expectedLength}-byte ${alg} public key`);
+  if (!(value instanceof Uint8Array) || value.length !== expectedLength)
+    return invalidField(field, `must be a ${expectedLength}-byte ${alg} public key`);
   try {
     return protocolPublicKey(importRawPublicKey(value, alg));
   } catch (error) {
     if (!(error instanceof CryptoError)) throw error;
-    throw new ProtocolError('FIELD_INVALID', field, `${field} is not a valid ${alg} public key`, { cause: error });
+    throw new ProtocolError('FIELD_INVALID', field, `${field} is not a valid ${alg} public key`, {
+      cause: error,
+    });
   }
 }

@@ -1,5 +1,11 @@
 import { type SignatureAlgorithm, type SignatureBackend } from '@settle/crypto';
-import { type ParsedSign1, type PreparedSign1, parseSign1, prepareSign1, verifySign1 } from './cose';
+import {
+  type ParsedSign1,
+  type PreparedSign1,
+  parseSign1,
+  prepareSign1,
+  verifySign1,
+} from './cose';
 import { protocolAssert } from './errors';
 import { encodeLabelledMap, decodeLabelledMap } from './fields';
 import { type ProtocolPublicKey, findProtocolKey } from './protocol-keys';
@@ -17,10 +23,30 @@ export interface SignerIdentity {
 }
 
 /** Prepares a COSE_Sign1 over the labelled map of `values`. */
-export function prepareSignedMap(label: string, values: readonly unknown[], signer: SignerIdentity, sizeMaxBytes: number, structure: string): PreparedSign1 {
+export function prepareSignedMap(
+  label: string,
+  values: readonly unknown[],
+  signer: SignerIdentity,
+  sizeMaxBytes: number,
+  structure: string,
+): PreparedSign1 {
   const payload = encodeLabelledMap(label, values);
-  protocolAssert(payload.length < sizeMaxBytes, `the payload of ${structure} leaves room for its signature`);
-  return prepareSign1({ alg: signer.alg, keyId: signer.keyId, extraProtected: new Map(), payload, detached: false, externalAad: noExternalAad }, sizeMaxBytes, structure);
+  protocolAssert(
+    payload.length < sizeMaxBytes,
+    `the payload of ${structure} leaves room for its signature`,
+  );
+  return prepareSign1(
+    {
+      alg: signer.alg,
+      keyId: signer.keyId,
+      extraProtected: new Map(),
+      payload,
+      detached: false,
+      externalAad: noExternalAad,
+    },
+    sizeMaxBytes,
+    structure,
+  );
 }
 
 /** A processor-signed map, parsed but NOT verified. */
@@ -31,7 +57,13 @@ export interface ParsedSignedMap {
 }
 
 /** Parses a processor-signed map: the COSE layout, then the payload as a labelled map. */
-export function parseSignedMap(bytes: Uint8Array, label: string, fieldNames: readonly string[], sizeMaxBytes: number, structure: string): ParsedSignedMap {
+export function parseSignedMap(
+  bytes: Uint8Array,
+  label: string,
+  fieldNames: readonly string[],
+  sizeMaxBytes: number,
+  structure: string,
+): ParsedSignedMap {
   const sign1 = parseSign1(bytes, { detached: false, extraLabels: [], sizeMaxBytes, structure });
   protocolAssert(sign1.payload !== null, 'an attached payload');
   return { sign1, values: decodeLabelledMap(sign1.payload, label, fieldNames) };
@@ -57,5 +89,11 @@ export interface VerifySignedOptions {
 export function verifySignedMap(parsed: ParsedSignedMap, options: VerifySignedOptions): void {
   const key = findProtocolKey(options.processorKeys, parsed.sign1.keyId);
   protocolAssert(parsed.sign1.payload !== null, 'an attached payload');
-  verifySign1(parsed.sign1, { key, algorithms: options.algorithms, backend: options.backend, externalAad: noExternalAad, payload: parsed.sign1.payload });
+  verifySign1(parsed.sign1, {
+    key,
+    algorithms: options.algorithms,
+    backend: options.backend,
+    externalAad: noExternalAad,
+    payload: parsed.sign1.payload,
+  });
 }

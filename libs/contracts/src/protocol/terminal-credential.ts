@@ -3,8 +3,20 @@ import { type ProtocolResult, protocolResult } from './errors';
 import { checkPeriod, readDisplayName, readIdentifier, readTimeMs } from './fields';
 import { protocolLabels } from './labels';
 import { terminalCredentialSizeMaxBytes } from './limits';
-import { type ProtocolPublicKey, coseAlgorithmIdOf, encodeCredentialKey, readCoseAlgorithm, readCredentialKey } from './protocol-keys';
-import { type ParsedSignedMap, type VerifySignedOptions, parseSignedMap, prepareSignedMap, verifySignedMap } from './signed-map';
+import {
+  type ProtocolPublicKey,
+  coseAlgorithmIdOf,
+  encodeCredentialKey,
+  readCoseAlgorithm,
+  readCredentialKey,
+} from './protocol-keys';
+import {
+  type ParsedSignedMap,
+  type VerifySignedOptions,
+  parseSignedMap,
+  prepareSignedMap,
+  verifySignedMap,
+} from './signed-map';
 
 /**
  * The processor's statement that a terminal belongs to a merchant, so that a phone can show the
@@ -45,11 +57,27 @@ export interface SignedTerminalCredential {
   readonly issuerKeyId: Uint8Array;
 }
 
-const fieldNames = ['merchantId', 'merchantDisplayName', 'terminalId', 'terminalKeyAlgorithm', 'terminalPublicKey', 'validFromMs', 'validUntilMs'] as const;
+const fieldNames = [
+  'merchantId',
+  'merchantDisplayName',
+  'terminalId',
+  'terminalKeyAlgorithm',
+  'terminalPublicKey',
+  'validFromMs',
+  'validUntilMs',
+] as const;
 const structure = 'a terminal credential';
 
 function readCredential(values: readonly unknown[]): TerminalCredential {
-  const [merchantId, merchantDisplayName, terminalId, algorithm, publicKey, validFromMs, validUntilMs] = values;
+  const [
+    merchantId,
+    merchantDisplayName,
+    terminalId,
+    algorithm,
+    publicKey,
+    validFromMs,
+    validUntilMs,
+  ] = values;
   const alg = readCoseAlgorithm(algorithm, 'terminalKeyAlgorithm');
   const credential: TerminalCredential = {
     merchantId: readIdentifier(merchantId, 'merchantId'),
@@ -76,7 +104,13 @@ function wireValues(credential: TerminalCredential): unknown[] {
 }
 
 function parse(bytes: Uint8Array): ParsedSignedMap {
-  return parseSignedMap(bytes, protocolLabels.terminalCredential, fieldNames, terminalCredentialSizeMaxBytes, structure);
+  return parseSignedMap(
+    bytes,
+    protocolLabels.terminalCredential,
+    fieldNames,
+    terminalCredentialSizeMaxBytes,
+    structure,
+  );
 }
 
 /**
@@ -90,10 +124,19 @@ function parse(bytes: Uint8Array): ParsedSignedMap {
  * const credentialBytes = prepared.complete(await keyCustody.sign(prepared.toBeSigned));
  * ```
  */
-export function prepareTerminalCredential(credential: TerminalCredential, issuer: Pick<ProtocolSigner, 'alg' | 'keyId'>): PreparedSign1 {
+export function prepareTerminalCredential(
+  credential: TerminalCredential,
+  issuer: Pick<ProtocolSigner, 'alg' | 'keyId'>,
+): PreparedSign1 {
   const values = wireValues(credential);
   readCredential(values);
-  return prepareSignedMap(protocolLabels.terminalCredential, values, issuer, terminalCredentialSizeMaxBytes, structure);
+  return prepareSignedMap(
+    protocolLabels.terminalCredential,
+    values,
+    issuer,
+    terminalCredentialSizeMaxBytes,
+    structure,
+  );
 }
 
 /**
@@ -105,7 +148,10 @@ export function prepareTerminalCredential(credential: TerminalCredential, issuer
  * const credentialBytes = signTerminalCredential(credential, processorSigner);
  * ```
  */
-export function signTerminalCredential(credential: TerminalCredential, signer: ProtocolSigner): Uint8Array {
+export function signTerminalCredential(
+  credential: TerminalCredential,
+  signer: ProtocolSigner,
+): Uint8Array {
   const prepared = prepareTerminalCredential(credential, signer);
   return prepared.complete(signer.sign(prepared.toBeSigned));
 }
@@ -119,7 +165,9 @@ export function signTerminalCredential(credential: TerminalCredential, signer: P
  * const decoded = decodeTerminalCredential(bytes);
  * ```
  */
-export function decodeTerminalCredential(bytes: Uint8Array): ProtocolResult<SignedTerminalCredential> {
+export function decodeTerminalCredential(
+  bytes: Uint8Array,
+): ProtocolResult<SignedTerminalCredential> {
   return protocolResult(() => {
     const parsed = parse(bytes);
     return { credential: readCredential(parsed.values), issuerKeyId: parsed.sign1.keyId };
@@ -137,7 +185,10 @@ export function decodeTerminalCredential(bytes: Uint8Array): ProtocolResult<Sign
  * if (verified.ok) show(verified.value.credential.merchantDisplayName);
  * ```
  */
-export function verifyTerminalCredential(bytes: Uint8Array, options: VerifySignedOptions): ProtocolResult<SignedTerminalCredential> {
+export function verifyTerminalCredential(
+  bytes: Uint8Array,
+  options: VerifySignedOptions,
+): ProtocolResult<SignedTerminalCredential> {
   return protocolResult(() => {
     const parsed = parse(bytes);
     const credential = readCredential(parsed.values);

@@ -6,10 +6,17 @@ import { transactionIdInput } from './transaction-id';
 
 describe('transaction id', () => {
   it('property: hashes the deterministic CBOR array [label, request, protected header], written directly', () => {
-    const part = fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(23, 24, 255, 256).map((length) => new Uint8Array(length).fill(1)));
+    const part = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.constantFrom(23, 24, 255, 256).map((length) => new Uint8Array(length).fill(1)),
+    );
     fc.assert(
       fc.property(part, part, (request, protectedHeader) => {
-        const expected = encodeCborDeterministic([protocolLabels.transactionId, request, protectedHeader]);
+        const expected = encodeCborDeterministic([
+          protocolLabels.transactionId,
+          request,
+          protectedHeader,
+        ]);
         expect(transactionIdInput(request, protectedHeader)).toEqual(expected);
         expect(calculateTransactionId(request, protectedHeader)).toEqual(sha256(expected));
       }),

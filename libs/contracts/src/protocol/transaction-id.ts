@@ -11,7 +11,10 @@ import { sha256LengthBytes } from './limits';
 
 /** The CBOR head of a byte string (major type 2) or text string (3) of `length` bytes, shortest form. */
 function stringHead(majorType: 2 | 3, length: number): number[] {
-  protocolAssert(Number.isSafeInteger(length) && length >= 0 && length <= 0xffff, 'parts are at most 65535 bytes');
+  protocolAssert(
+    Number.isSafeInteger(length) && length >= 0 && length <= 0xffff,
+    'parts are at most 65535 bytes',
+  );
   const major = majorType << 5;
   if (length < 24) return [major | length];
   if (length <= 0xff) return [major | 24, length];
@@ -26,13 +29,25 @@ const inputPrefix = Uint8Array.from([0x83, ...stringHead(3, labelBytes.length), 
  * The deterministic CBOR array the transaction id hashes (see docs/protocol.md). Exposed for the
  * test that holds it equal to the general encoder.
  */
-export function transactionIdInput(requestBytes: Uint8Array, authorizationProtectedHeaderBytes: Uint8Array): Uint8Array {
+export function transactionIdInput(
+  requestBytes: Uint8Array,
+  authorizationProtectedHeaderBytes: Uint8Array,
+): Uint8Array {
   const requestHead = stringHead(2, requestBytes.length);
   const protectedHead = stringHead(2, authorizationProtectedHeaderBytes.length);
-  const input = new Uint8Array(inputPrefix.length + requestHead.length + requestBytes.length + protectedHead.length + authorizationProtectedHeaderBytes.length);
+  const input = new Uint8Array(
+    inputPrefix.length +
+      requestHead.length +
+      requestBytes.length +
+      protectedHead.length +
+      authorizationProtectedHeaderBytes.length,
+  );
   input.set(inputPrefix, 0);
   let offset = inputPrefix.length;
-  for (const [head, part] of [[requestHead, requestBytes], [protectedHead, authorizationProtectedHeaderBytes]] as const) {
+  for (const [head, part] of [
+    [requestHead, requestBytes],
+    [protectedHead, authorizationProtectedHeaderBytes],
+  ] as const) {
     input.set(head, offset);
     offset += head.length;
     input.set(part, offset);
@@ -54,7 +69,10 @@ export function transactionIdInput(requestBytes: Uint8Array, authorizationProtec
  * const id = calculateTransactionId(requestBytes, authorization.protectedHeaderBytes);
  * ```
  */
-export function calculateTransactionId(requestBytes: Uint8Array, authorizationProtectedHeaderBytes: Uint8Array): Uint8Array {
+export function calculateTransactionId(
+  requestBytes: Uint8Array,
+  authorizationProtectedHeaderBytes: Uint8Array,
+): Uint8Array {
   // Incremental hashing of the same bytes as transactionIdInput (a test holds them equal), without
   // building the concatenation: this is on the verifier's path.
   const id = sha256Concat([

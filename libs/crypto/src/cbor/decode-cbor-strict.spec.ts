@@ -10,7 +10,9 @@ function codeOf(action: () => unknown): CryptoErrorCode | 'no error' | 'untyped 
     action();
     return 'no error';
   } catch (error) {
-    return error instanceof Error && error.name === 'CryptoError' ? (error as Error & { code: CryptoErrorCode }).code : 'untyped error';
+    return error instanceof Error && error.name === 'CryptoError'
+      ? (error as Error & { code: CryptoErrorCode }).code
+      : 'untyped error';
   }
 }
 
@@ -37,8 +39,20 @@ describe('decodeCborStrict accepts deterministic CBOR (RFC 8949 Appendix A)', ()
     ['80', []],
     ['8301820203820405', [1, [2, 3], [4, 5]]],
     ['a0', new Map()],
-    ['a201020304', new Map([[1, 2], [3, 4]])],
-    ['a26161016162820203', new Map<unknown, unknown>([['a', 1], ['b', [2, 3]]])],
+    [
+      'a201020304',
+      new Map([
+        [1, 2],
+        [3, 4],
+      ]),
+    ],
+    [
+      'a26161016162820203',
+      new Map<unknown, unknown>([
+        ['a', 1],
+        ['b', [2, 3]],
+      ]),
+    ],
     ['c074323031332d30332d32315432303a30343a30305a', new Tag(0, '2013-03-21T20:04:00Z')],
     ['c249010000000000000000', new Tag(2, new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0, 0]))],
   ])('%s', (encoded, expected) => {
@@ -53,7 +67,12 @@ describe('decodeCborStrict accepts deterministic CBOR (RFC 8949 Appendix A)', ()
   });
 
   it('orders map keys bytewise, not length-first: 100 (18 64) before -1 (20)', () => {
-    expect(decodeCborStrict(hex('a21864012002'))).toEqual(new Map([[100, 1], [-1, 2]]));
+    expect(decodeCborStrict(hex('a21864012002'))).toEqual(
+      new Map([
+        [100, 1],
+        [-1, 2],
+      ]),
+    );
   });
 });
 
@@ -113,16 +132,28 @@ describe('decodeCborStrict rejects', () => {
 
   it('nesting deeper than the limit, counting arrays, maps and tags alike (ERR_CBOR_TOO_DEEP)', () => {
     expect(decodeCborStrict(hex('818100'), { nestingDepthMax: 2 })).toEqual([[0]]);
-    expect(codeOf(() => decodeCborStrict(hex('81818100'), { nestingDepthMax: 2 }))).toBe('ERR_CBOR_TOO_DEEP');
-    expect(decodeCborStrict(hex('a101a10100'), { nestingDepthMax: 2 })).toEqual(new Map([[1, new Map([[1, 0]])]]));
-    expect(codeOf(() => decodeCborStrict(hex('a101a101a10100'), { nestingDepthMax: 2 }))).toBe('ERR_CBOR_TOO_DEEP');
-    expect(codeOf(() => decodeCborStrict(hex('c1c1c100'), { nestingDepthMax: 2 }))).toBe('ERR_CBOR_TOO_DEEP');
+    expect(codeOf(() => decodeCborStrict(hex('81818100'), { nestingDepthMax: 2 }))).toBe(
+      'ERR_CBOR_TOO_DEEP',
+    );
+    expect(decodeCborStrict(hex('a101a10100'), { nestingDepthMax: 2 })).toEqual(
+      new Map([[1, new Map([[1, 0]])]]),
+    );
+    expect(codeOf(() => decodeCborStrict(hex('a101a101a10100'), { nestingDepthMax: 2 }))).toBe(
+      'ERR_CBOR_TOO_DEEP',
+    );
+    expect(codeOf(() => decodeCborStrict(hex('c1c1c100'), { nestingDepthMax: 2 }))).toBe(
+      'ERR_CBOR_TOO_DEEP',
+    );
     expect(codeOf(() => decodeCborStrict(hex(`${'81'.repeat(17)}00`)))).toBe('ERR_CBOR_TOO_DEEP');
-    expect(codeOf(() => decodeCborStrict(hex(`${'81'.repeat(100000)}00`)))).toBe('ERR_CBOR_TOO_DEEP');
+    expect(codeOf(() => decodeCborStrict(hex(`${'81'.repeat(100000)}00`)))).toBe(
+      'ERR_CBOR_TOO_DEEP',
+    );
   });
 
   it('anything but bytes (ERR_INVALID_ARGUMENT)', () => {
-    expect(codeOf(() => decodeCborStrict('00' as unknown as Uint8Array))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => decodeCborStrict('00' as unknown as Uint8Array))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
   });
 
   it('keeps the library error as the cause', () => {

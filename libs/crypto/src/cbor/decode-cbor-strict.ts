@@ -28,7 +28,10 @@ function mapInDeterministicOrder(entries: KeyValueEncoded[]): Map<unknown, unkno
     // Encoded keys are collected by cbor2 because rejectDuplicateKeys is set.
     assert(previousKey.length > 0 && key.length > 0, 'cbor2 supplies encoded map keys');
     if (compareBytes(previousKey, key) >= 0) {
-      throw new CryptoError('ERR_CBOR_KEY_ORDER', 'map keys are not in bytewise lexicographic order of their encodings (RFC 8949 §4.2.1)');
+      throw new CryptoError(
+        'ERR_CBOR_KEY_ORDER',
+        'map keys are not in bytewise lexicographic order of their encodings (RFC 8949 §4.2.1)',
+      );
     }
   }
   return new Map(entries.map(([key, value]) => [key, value]));
@@ -39,7 +42,8 @@ function mapInDeterministicOrder(entries: KeyValueEncoded[]): Map<unknown, unkno
  * tags. Runs after cbor2's own, looser guard has bounded the recursion.
  */
 function checkNestingDepth(value: unknown, depthMax: number, depth: number): void {
-  if (depth > depthMax) throw new CryptoError('ERR_CBOR_TOO_DEEP', `CBOR nested more than ${depthMax} levels deep`);
+  if (depth > depthMax)
+    throw new CryptoError('ERR_CBOR_TOO_DEEP', `CBOR nested more than ${depthMax} levels deep`);
   if (Array.isArray(value)) {
     for (const item of value) checkNestingDepth(item, depthMax, depth + 1);
   } else if (value instanceof Map) {
@@ -57,13 +61,18 @@ const cborErrorCodesByMessage: ReadonlyArray<readonly [RegExp, CryptoErrorCode]>
   [/^Streaming not supported/, 'ERR_CBOR_INDEFINITE_LENGTH'],
   [/^Extra data in input/, 'ERR_CBOR_TRAILING_BYTES'],
   [/^Unexpectedly long integer encoding/, 'ERR_CBOR_NON_MINIMAL'],
-  [/^(Decoding unwanted floating point|Invalid simple value|Unexpected undefined)/, 'ERR_CBOR_TYPE_NOT_ALLOWED'],
+  [
+    /^(Decoding unwanted floating point|Invalid simple value|Unexpected undefined)/,
+    'ERR_CBOR_TYPE_NOT_ALLOWED',
+  ],
   [/^Maximum depth/, 'ERR_CBOR_TOO_DEEP'],
 ];
 
 function codeOfCborError(error: unknown): CryptoErrorCode {
   const message = error instanceof Error ? error.message : '';
-  return cborErrorCodesByMessage.find(([pattern]) => pattern.test(message))?.[1] ?? 'ERR_CBOR_MALFORMED';
+  return (
+    cborErrorCodesByMessage.find(([pattern]) => pattern.test(message))?.[1] ?? 'ERR_CBOR_MALFORMED'
+  );
 }
 
 /**
@@ -99,11 +108,19 @@ export interface DecodeCborStrictOptions {
  * decodeCborStrict(hexToBytes('a201020102')); // throws CryptoError ERR_CBOR_DUPLICATE_KEY
  * ```
  */
-export function decodeCborStrict(bytes: Uint8Array, options: DecodeCborStrictOptions = {}): unknown {
-  if (!isBytes(bytes)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'CBOR input must be a Uint8Array');
+export function decodeCborStrict(
+  bytes: Uint8Array,
+  options: DecodeCborStrictOptions = {},
+): unknown {
+  if (!isBytes(bytes))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'CBOR input must be a Uint8Array');
   const nestingDepthMax = options.nestingDepthMax ?? cborNestingDepthMax;
-  assert(Number.isSafeInteger(nestingDepthMax) && nestingDepthMax > 0, 'nestingDepthMax is a positive integer');
-  if (bytes.length === 0) throw new CryptoError('ERR_CBOR_MALFORMED', 'empty input is not a CBOR data item');
+  assert(
+    Number.isSafeInteger(nestingDepthMax) && nestingDepthMax > 0,
+    'nestingDepthMax is a positive integer',
+  );
+  if (bytes.length === 0)
+    throw new CryptoError('ERR_CBOR_MALFORMED', 'empty input is not a CBOR data item');
   const decodeOptions: DecodeOptions = {
     rejectStreaming: true,
     requirePreferred: true,
@@ -122,6 +139,10 @@ export function decodeCborStrict(bytes: Uint8Array, options: DecodeCborStrictOpt
     return value;
   } catch (error) {
     if (error instanceof CryptoError) throw error;
-    throw new CryptoError(codeOfCborError(error), `CBOR rejected: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new CryptoError(
+      codeOfCborError(error),
+      `CBOR rejected: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }

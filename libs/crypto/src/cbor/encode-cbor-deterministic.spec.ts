@@ -12,14 +12,26 @@ function codeOf(action: () => unknown): CryptoErrorCode | 'no error' | 'untyped 
     action();
     return 'no error';
   } catch (error) {
-    return error instanceof Error && error.name === 'CryptoError' ? (error as Error & { code: CryptoErrorCode }).code : 'untyped error';
+    return error instanceof Error && error.name === 'CryptoError'
+      ? (error as Error & { code: CryptoErrorCode }).code
+      : 'untyped error';
   }
 }
 
 describe('encodeCborDeterministic', () => {
   it('sorts map keys bytewise by their encodings (the RFC 8949 §4.2.1 example order)', () => {
-    const entries: Array<[unknown, number]> = [[false, 7], [[-1], 6], ['aa', 4], [100, 1], ['z', 3], [-1, 2], [[100], 5], [10, 0]];
-    const expected = 'a8' + '0a00' + '186401' + '2002' + '617a03' + '62616104' + '81186405' + '812006' + 'f407';
+    const entries: Array<[unknown, number]> = [
+      [false, 7],
+      [[-1], 6],
+      ['aa', 4],
+      [100, 1],
+      ['z', 3],
+      [-1, 2],
+      [[100], 5],
+      [10, 0],
+    ];
+    const expected =
+      'a8' + '0a00' + '186401' + '2002' + '617a03' + '62616104' + '81186405' + '812006' + 'f407';
     expect(toHex(encodeCborDeterministic(new Map(entries)))).toBe(expected);
     expect(toHex(encodeCborDeterministic(new Map([...entries].reverse())))).toBe(expected);
   });
@@ -54,7 +66,13 @@ describe('encodeCborDeterministic', () => {
     ['undefined inside an array', [1, undefined]],
     ['a float inside a map', new Map([['amount', 12.5]])],
     ['a function', () => 1],
-    ['two keys that encode alike', new Map<unknown, unknown>([[1, 'a'], [1n, 'b']])],
+    [
+      'two keys that encode alike',
+      new Map<unknown, unknown>([
+        [1, 'a'],
+        [1n, 'b'],
+      ]),
+    ],
   ])('rejects %s with ERR_CBOR_NOT_ENCODABLE', (_what, value) => {
     expect(codeOf(() => encodeCborDeterministic(value))).toBe('ERR_CBOR_NOT_ENCODABLE');
   });
@@ -70,7 +88,12 @@ describe('encodeCborDeterministic', () => {
       fc.boolean(),
       fc.constant(null),
       fc.array(tie('value'), { maxLength: 4 }),
-      fc.uniqueArray(fc.tuple(key, tie('value')), { maxLength: 4, selector: ([k]) => (typeof k === 'string' ? `s${k}` : `n${k}`) }).map((pairs) => new Map(pairs)),
+      fc
+        .uniqueArray(fc.tuple(key, tie('value')), {
+          maxLength: 4,
+          selector: ([k]) => (typeof k === 'string' ? `s${k}` : `n${k}`),
+        })
+        .map((pairs) => new Map(pairs)),
     ),
   }));
 
@@ -87,9 +110,16 @@ describe('encodeCborDeterministic', () => {
 
   it('property: map insertion order never changes the bytes', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(key, fc.integer()), { selector: ([k]) => (typeof k === 'string' ? `s${k}` : `n${k}`) }), (pairs) => {
-        expect(toHex(encodeCborDeterministic(new Map(pairs)))).toBe(toHex(encodeCborDeterministic(new Map([...pairs].reverse()))));
-      }),
+      fc.property(
+        fc.uniqueArray(fc.tuple(key, fc.integer()), {
+          selector: ([k]) => (typeof k === 'string' ? `s${k}` : `n${k}`),
+        }),
+        (pairs) => {
+          expect(toHex(encodeCborDeterministic(new Map(pairs)))).toBe(
+            toHex(encodeCborDeterministic(new Map([...pairs].reverse()))),
+          );
+        },
+      ),
     );
   });
 });

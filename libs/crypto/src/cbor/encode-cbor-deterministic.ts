@@ -33,9 +33,13 @@ export function encodeCborDeterministic(value: unknown): Uint8Array {
   try {
     encoded = encode(value, deterministicEncodeOptions);
   } catch (error) {
-    throw new CryptoError('ERR_CBOR_NOT_ENCODABLE', `cannot encode as deterministic CBOR: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new CryptoError(
+      'ERR_CBOR_NOT_ENCODABLE',
+      `cannot encode as deterministic CBOR: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   assert(encoded.length > 0, 'a CBOR data item has at least one byte');
   return encoded;

@@ -33,10 +33,19 @@ export interface UnverifiedCoseSign1Header {
  * const verified = verifyCoseSign1(message, { publicJwk, algorithms: ['ES256'], backend: 'native' });
  * ```
  */
-export function decodeCoseSign1Header(message: Uint8Array, options: { readonly messageSizeMaxBytes?: number } = {}): UnverifiedCoseSign1Header {
+export function decodeCoseSign1Header(
+  message: Uint8Array,
+  options: { readonly messageSizeMaxBytes?: number } = {},
+): UnverifiedCoseSign1Header {
   const parsed = parseCoseSign1(message, options.messageSizeMaxBytes);
-  const alg = signatureAlgorithms.find((candidate) => coseAlgorithmIds[candidate] === parsed.algorithmId);
-  if (alg === undefined) throw new CryptoError('ERR_ALG_NOT_SUPPORTED', `COSE alg ${String(parsed.algorithmId)} is not supported`);
+  const alg = signatureAlgorithms.find(
+    (candidate) => coseAlgorithmIds[candidate] === parsed.algorithmId,
+  );
+  if (alg === undefined)
+    throw new CryptoError(
+      'ERR_ALG_NOT_SUPPORTED',
+      `COSE alg ${String(parsed.algorithmId)} is not supported`,
+    );
   return {
     alg,
     keyId: parsed.keyId?.slice(),

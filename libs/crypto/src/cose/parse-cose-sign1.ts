@@ -3,7 +3,12 @@ import { decodeCborStrict } from '../cbor/decode-cbor-strict';
 import { isBytes } from '../encoding/bytes';
 import { CryptoError } from '../errors';
 import { coseMessageSizeMaxBytes } from '../limits';
-import { type CoseHeaderLabel, type CoseHeaderMap, coseHeaderLabels, coseSign1Tag } from './cose-sign1-constants';
+import {
+  type CoseHeaderLabel,
+  type CoseHeaderMap,
+  coseHeaderLabels,
+  coseSign1Tag,
+} from './cose-sign1-constants';
 
 /** A COSE_Sign1 message checked for structure, before any signature check. */
 export interface ParsedCoseSign1 {
@@ -21,7 +26,11 @@ export interface ParsedCoseSign1 {
 }
 
 function malformed(message: string, cause?: unknown): CryptoError {
-  return new CryptoError('ERR_COSE_MALFORMED', message, cause === undefined ? undefined : { cause });
+  return new CryptoError(
+    'ERR_COSE_MALFORMED',
+    message,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function decodeStrictly(bytes: Uint8Array, what: string): unknown {
@@ -35,7 +44,8 @@ function decodeStrictly(bytes: Uint8Array, what: string): unknown {
 function checkHeaderMap(value: unknown, what: string): CoseHeaderMap {
   if (!(value instanceof Map)) throw malformed(`${what} is not a map`);
   for (const label of value.keys()) {
-    if (!(typeof label === 'string' || Number.isSafeInteger(label))) throw malformed(`${what} has a label that is neither an integer nor text`);
+    if (!(typeof label === 'string' || Number.isSafeInteger(label)))
+      throw malformed(`${what} has a label that is neither an integer nor text`);
   }
   return value as Map<CoseHeaderLabel, unknown>;
 }
@@ -48,15 +58,22 @@ function decodeProtectedHeader(bytes: Uint8Array): CoseHeaderMap {
 
 function checkHeaders(protectedHeader: CoseHeaderMap, unprotectedHeader: CoseHeaderMap): void {
   for (const label of unprotectedHeader.keys()) {
-    if (protectedHeader.has(label)) throw malformed(`header label ${String(label)} is both protected and unprotected`);
+    if (protectedHeader.has(label))
+      throw malformed(`header label ${String(label)} is both protected and unprotected`);
   }
   // `crit` lists extensions the recipient must understand; this implementation understands none.
-  if (protectedHeader.has(coseHeaderLabels.crit) || unprotectedHeader.has(coseHeaderLabels.crit)) throw malformed('crit is not supported');
-  if (!protectedHeader.has(coseHeaderLabels.alg)) throw malformed('the protected header must carry alg');
+  if (protectedHeader.has(coseHeaderLabels.crit) || unprotectedHeader.has(coseHeaderLabels.crit))
+    throw malformed('crit is not supported');
+  if (!protectedHeader.has(coseHeaderLabels.alg))
+    throw malformed('the protected header must carry alg');
 }
 
-function keyIdOf(protectedHeader: CoseHeaderMap, unprotectedHeader: CoseHeaderMap): Uint8Array | undefined {
-  const keyId = protectedHeader.get(coseHeaderLabels.kid) ?? unprotectedHeader.get(coseHeaderLabels.kid);
+function keyIdOf(
+  protectedHeader: CoseHeaderMap,
+  unprotectedHeader: CoseHeaderMap,
+): Uint8Array | undefined {
+  const keyId =
+    protectedHeader.get(coseHeaderLabels.kid) ?? unprotectedHeader.get(coseHeaderLabels.kid);
   if (keyId !== undefined && !isBytes(keyId)) throw malformed('kid must be a byte string');
   return keyId;
 }
@@ -66,20 +83,30 @@ function keyIdOf(protectedHeader: CoseHeaderMap, unprotectedHeader: CoseHeaderMa
  * deterministic CBOR and returns its parts. Throws `ERR_COSE_MESSAGE_TOO_LARGE` or
  * `ERR_COSE_MALFORMED` (the CBOR detail, if any, in `cause`). Verifies nothing.
  */
-export function parseCoseSign1(message: Uint8Array, messageSizeMaxBytes: number = coseMessageSizeMaxBytes): ParsedCoseSign1 {
-  if (!isBytes(message)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'a COSE message must be a Uint8Array');
+export function parseCoseSign1(
+  message: Uint8Array,
+  messageSizeMaxBytes: number = coseMessageSizeMaxBytes,
+): ParsedCoseSign1 {
+  if (!isBytes(message))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'a COSE message must be a Uint8Array');
   if (message.length > messageSizeMaxBytes) {
-    throw new CryptoError('ERR_COSE_MESSAGE_TOO_LARGE', `COSE message is ${message.length} bytes, more than ${messageSizeMaxBytes}`);
+    throw new CryptoError(
+      'ERR_COSE_MESSAGE_TOO_LARGE',
+      `COSE message is ${message.length} bytes, more than ${messageSizeMaxBytes}`,
+    );
   }
   let structure = decodeStrictly(message, 'the COSE message');
   if (structure instanceof Tag) {
-    if (Number(structure.tag) !== coseSign1Tag) throw malformed(`tag ${String(structure.tag)} is not COSE_Sign1 (${coseSign1Tag})`);
+    if (Number(structure.tag) !== coseSign1Tag)
+      throw malformed(`tag ${String(structure.tag)} is not COSE_Sign1 (${coseSign1Tag})`);
     structure = structure.contents;
   }
-  if (!Array.isArray(structure) || structure.length !== 4) throw malformed('COSE_Sign1 is an array of four items');
+  if (!Array.isArray(structure) || structure.length !== 4)
+    throw malformed('COSE_Sign1 is an array of four items');
   const [protectedHeaderBytes, unprotectedValue, payload, signature] = structure as unknown[];
   if (!isBytes(protectedHeaderBytes)) throw malformed('the protected header must be a byte string');
-  if (!(payload === null || isBytes(payload))) throw malformed('the payload must be a byte string or nil');
+  if (!(payload === null || isBytes(payload)))
+    throw malformed('the payload must be a byte string or nil');
   if (!isBytes(signature)) throw malformed('the signature must be a byte string');
   const protectedHeader = decodeProtectedHeader(protectedHeaderBytes);
   const unprotectedHeader = checkHeaderMap(unprotectedValue, 'the unprotected header');

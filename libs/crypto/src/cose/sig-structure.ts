@@ -17,11 +17,20 @@ const byteStringLengthMaxBytes = 0xffffffff;
 
 /** The CBOR head of a byte string of `length` bytes, in its shortest form (RFC 8949 §4.2.1). */
 function byteStringHead(length: number): Uint8Array {
-  assert(Number.isSafeInteger(length) && length >= 0 && length <= byteStringLengthMaxBytes, 'byte string length in range');
+  assert(
+    Number.isSafeInteger(length) && length >= 0 && length <= byteStringLengthMaxBytes,
+    'byte string length in range',
+  );
   if (length < 24) return new Uint8Array([0x40 | length]);
   if (length <= 0xff) return new Uint8Array([0x58, length]);
   if (length <= 0xffff) return new Uint8Array([0x59, length >> 8, length & 0xff]);
-  return new Uint8Array([0x5a, length >>> 24, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff]);
+  return new Uint8Array([
+    0x5a,
+    length >>> 24,
+    (length >> 16) & 0xff,
+    (length >> 8) & 0xff,
+    length & 0xff,
+  ]);
 }
 
 /**
@@ -30,7 +39,11 @@ function byteStringHead(length: number): Uint8Array {
  * header bytes exactly as they appear in the message (never re-encoded) and `payload` the attached
  * or detached payload bytes.
  */
-export function encodeSign1SigStructure(protectedHeaderBytes: Uint8Array, externalAad: Uint8Array, payload: Uint8Array): Uint8Array {
+export function encodeSign1SigStructure(
+  protectedHeaderBytes: Uint8Array,
+  externalAad: Uint8Array,
+  payload: Uint8Array,
+): Uint8Array {
   const encoded = concatBytes(
     sign1SigStructurePrefix,
     byteStringHead(protectedHeaderBytes.length),
@@ -40,6 +53,9 @@ export function encodeSign1SigStructure(protectedHeaderBytes: Uint8Array, extern
     byteStringHead(payload.length),
     payload,
   );
-  assert(encoded.length > protectedHeaderBytes.length + externalAad.length + payload.length, 'Sig_structure contains its parts');
+  assert(
+    encoded.length > protectedHeaderBytes.length + externalAad.length + payload.length,
+    'Sig_structure contains its parts',
+  );
   return encoded;
 }

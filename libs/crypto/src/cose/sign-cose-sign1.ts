@@ -1,5 +1,10 @@
 import { Tag } from 'cbor2';
-import { type SignatureAlgorithm, type SignatureBackend, checkSignatureAlgorithm, coseAlgorithmIds } from '../algorithms';
+import {
+  type SignatureAlgorithm,
+  type SignatureBackend,
+  checkSignatureAlgorithm,
+  coseAlgorithmIds,
+} from '../algorithms';
 import { encodeCborDeterministic } from '../cbor/encode-cbor-deterministic';
 import { isBytes } from '../encoding/bytes';
 import { CryptoError, assert } from '../errors';
@@ -39,13 +44,23 @@ export interface SignCoseSign1Options {
 }
 
 function checkOptions(options: SignCoseSign1Options): void {
-  if (typeof options !== 'object' || options === null) throw new CryptoError('ERR_INVALID_ARGUMENT', 'signCoseSign1 takes an options object');
-  if (!isBytes(options.payload)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'payload must be a Uint8Array');
-  if (options.keyId !== undefined && !isBytes(options.keyId)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'keyId must be a Uint8Array');
-  if (options.externalAad !== undefined && !isBytes(options.externalAad)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'externalAad must be a Uint8Array');
+  if (typeof options !== 'object' || options === null)
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'signCoseSign1 takes an options object');
+  if (!isBytes(options.payload))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'payload must be a Uint8Array');
+  if (options.keyId !== undefined && !isBytes(options.keyId))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'keyId must be a Uint8Array');
+  if (options.externalAad !== undefined && !isBytes(options.externalAad))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'externalAad must be a Uint8Array');
   const { contentType } = options;
-  if (contentType !== undefined && !(typeof contentType === 'string' || (Number.isSafeInteger(contentType) && contentType >= 0))) {
-    throw new CryptoError('ERR_INVALID_ARGUMENT', 'contentType must be a text string or an unsigned integer');
+  if (
+    contentType !== undefined &&
+    !(typeof contentType === 'string' || (Number.isSafeInteger(contentType) && contentType >= 0))
+  ) {
+    throw new CryptoError(
+      'ERR_INVALID_ARGUMENT',
+      'contentType must be a text string or an unsigned integer',
+    );
   }
 }
 
@@ -70,18 +85,43 @@ function checkOptions(options: SignCoseSign1Options): void {
 export function signCoseSign1(options: SignCoseSign1Options): Uint8Array {
   checkOptions(options);
   const alg = checkSignatureAlgorithm(options.alg);
-  const protectedHeader = new Map<CoseHeaderLabel, unknown>([[coseHeaderLabels.alg, coseAlgorithmIds[alg]]]);
-  if (options.contentType !== undefined) protectedHeader.set(coseHeaderLabels.contentType, options.contentType);
+  const protectedHeader = new Map<CoseHeaderLabel, unknown>([
+    [coseHeaderLabels.alg, coseAlgorithmIds[alg]],
+  ]);
+  if (options.contentType !== undefined)
+    protectedHeader.set(coseHeaderLabels.contentType, options.contentType);
   if (options.keyId !== undefined) protectedHeader.set(coseHeaderLabels.kid, options.keyId);
   const protectedHeaderBytes = encodeCborDeterministic(protectedHeader);
-  const sigStructure = encodeSign1SigStructure(protectedHeaderBytes, options.externalAad ?? new Uint8Array(0), options.payload);
-  const signature = sign({ alg, privateJwk: options.privateJwk, data: sigStructure, backend: options.backend });
-  const structure = [protectedHeaderBytes, new Map(), options.detached === true ? null : options.payload, signature];
-  const message = encodeCborDeterministic(options.tagged === false ? structure : new Tag(coseSign1Tag, structure));
+  const sigStructure = encodeSign1SigStructure(
+    protectedHeaderBytes,
+    options.externalAad ?? new Uint8Array(0),
+    options.payload,
+  );
+  const signature = sign({
+    alg,
+    privateJwk: options.privateJwk,
+    data: sigStructure,
+    backend: options.backend,
+  });
+  const structure = [
+    protectedHeaderBytes,
+    new Map(),
+    options.detached === true ? null : options.payload,
+    signature,
+  ];
+  const message = encodeCborDeterministic(
+    options.tagged === false ? structure : new Tag(coseSign1Tag, structure),
+  );
   const messageSizeMaxBytes = options.messageSizeMaxBytes ?? coseMessageSizeMaxBytes;
   if (message.length > messageSizeMaxBytes) {
-    throw new CryptoError('ERR_COSE_MESSAGE_TOO_LARGE', `COSE message would be ${message.length} bytes, more than ${messageSizeMaxBytes}`);
+    throw new CryptoError(
+      'ERR_COSE_MESSAGE_TOO_LARGE',
+      `COSE message would be ${message.length} bytes, more than ${messageSizeMaxBytes}`,
+    );
   }
-  assert(message.length > signature.length + protectedHeaderBytes.length, 'message holds header and signature');
+  assert(
+    message.length > signature.length + protectedHeaderBytes.length,
+    'message holds header and signature',
+  );
   return message;
 }

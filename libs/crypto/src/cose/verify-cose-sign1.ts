@@ -1,4 +1,10 @@
-import { type SignatureAlgorithm, type SignatureBackend, checkSignatureAlgorithm, checkSignatureBackend, coseAlgorithmIds } from '../algorithms';
+import {
+  type SignatureAlgorithm,
+  type SignatureBackend,
+  checkSignatureAlgorithm,
+  checkSignatureBackend,
+  coseAlgorithmIds,
+} from '../algorithms';
 import { isBytes } from '../encoding/bytes';
 import { CryptoError, assert } from '../errors';
 import { type JwkInput } from '../keys/jwk';
@@ -58,20 +64,39 @@ function checkAllowList(algorithms: readonly SignatureAlgorithm[]): readonly Sig
   return algorithms.map(checkSignatureAlgorithm);
 }
 
-function allowedAlgorithm(algorithmId: unknown, allowed: readonly SignatureAlgorithm[], keyAlg: SignatureAlgorithm): SignatureAlgorithm {
+function allowedAlgorithm(
+  algorithmId: unknown,
+  allowed: readonly SignatureAlgorithm[],
+  keyAlg: SignatureAlgorithm,
+): SignatureAlgorithm {
   const alg = allowed.find((candidate) => coseAlgorithmIds[candidate] === algorithmId);
-  if (alg === undefined) throw new CryptoError('ERR_ALG_NOT_ALLOWED', `COSE alg ${String(algorithmId)} is not in the allow-list`);
-  if (alg !== keyAlg) throw new CryptoError('ERR_ALG_NOT_ALLOWED', `COSE alg ${alg} does not match the key, an ${keyAlg} key`);
+  if (alg === undefined)
+    throw new CryptoError(
+      'ERR_ALG_NOT_ALLOWED',
+      `COSE alg ${String(algorithmId)} is not in the allow-list`,
+    );
+  if (alg !== keyAlg)
+    throw new CryptoError(
+      'ERR_ALG_NOT_ALLOWED',
+      `COSE alg ${alg} does not match the key, an ${keyAlg} key`,
+    );
   return alg;
 }
 
 function resolvePayload(attached: Uint8Array | null, detached: Uint8Array | undefined): Uint8Array {
-  if (detached !== undefined && !isBytes(detached)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'detachedPayload must be a Uint8Array');
+  if (detached !== undefined && !isBytes(detached))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'detachedPayload must be a Uint8Array');
   if (attached === null && detached === undefined) {
-    throw new CryptoError('ERR_COSE_PAYLOAD_MISMATCH', 'the payload is detached but no detachedPayload was supplied');
+    throw new CryptoError(
+      'ERR_COSE_PAYLOAD_MISMATCH',
+      'the payload is detached but no detachedPayload was supplied',
+    );
   }
   if (attached !== null && detached !== undefined) {
-    throw new CryptoError('ERR_COSE_PAYLOAD_MISMATCH', 'the payload is attached but a detachedPayload was also supplied');
+    throw new CryptoError(
+      'ERR_COSE_PAYLOAD_MISMATCH',
+      'the payload is attached but a detachedPayload was also supplied',
+    );
   }
   return attached ?? (detached as Uint8Array);
 }
@@ -95,19 +120,35 @@ function resolvePayload(attached: Uint8Array | null, detached: Uint8Array | unde
  * });
  * ```
  */
-export function verifyCoseSign1(message: Uint8Array, options: VerifyCoseSign1Options): VerifiedCoseSign1 {
-  if (typeof options !== 'object' || options === null) throw new CryptoError('ERR_INVALID_ARGUMENT', 'verifyCoseSign1 takes an options object');
+export function verifyCoseSign1(
+  message: Uint8Array,
+  options: VerifyCoseSign1Options,
+): VerifiedCoseSign1 {
+  if (typeof options !== 'object' || options === null)
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'verifyCoseSign1 takes an options object');
   const allowed = checkAllowList(options.algorithms);
   const backend = checkSignatureBackend(options.backend);
   const { alg: keyAlg } = checkJwkShape(options.publicJwk, undefined, 'public');
-  if (options.externalAad !== undefined && !isBytes(options.externalAad)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'externalAad must be a Uint8Array');
+  if (options.externalAad !== undefined && !isBytes(options.externalAad))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'externalAad must be a Uint8Array');
 
   const parsed = parseCoseSign1(message, options.messageSizeMaxBytes);
   const alg = allowedAlgorithm(parsed.algorithmId, allowed, keyAlg);
   const payload = resolvePayload(parsed.payload, options.detachedPayload);
-  const sigStructure = encodeSign1SigStructure(parsed.protectedHeaderBytes, options.externalAad ?? new Uint8Array(0), payload);
-  const valid = verifySignature({ alg, jwk: options.publicJwk, data: sigStructure, signature: parsed.signature, backend });
-  if (!valid) throw new CryptoError('ERR_COSE_SIGNATURE_INVALID', 'the COSE_Sign1 signature does not verify');
+  const sigStructure = encodeSign1SigStructure(
+    parsed.protectedHeaderBytes,
+    options.externalAad ?? new Uint8Array(0),
+    payload,
+  );
+  const valid = verifySignature({
+    alg,
+    jwk: options.publicJwk,
+    data: sigStructure,
+    signature: parsed.signature,
+    backend,
+  });
+  if (!valid)
+    throw new CryptoError('ERR_COSE_SIGNATURE_INVALID', 'the COSE_Sign1 signature does not verify');
   assert(parsed.signature.length === 64, 'a valid signature is 64 bytes');
   return {
     alg,

@@ -13,7 +13,9 @@ describe('sha256Concat', () => {
   it('agrees between back ends on any split of any input', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 6 }), (parts) => {
-        expect(bytesToHex(sha256Concat(parts, 'native'))).toBe(bytesToHex(sha256Concat(parts, 'noble')));
+        expect(bytesToHex(sha256Concat(parts, 'native'))).toBe(
+          bytesToHex(sha256Concat(parts, 'noble')),
+        );
       }),
       { numRuns: 200 },
     );

@@ -17,11 +17,15 @@ export const sha256LengthBytes = 32;
  * @example
  * const transactionId = sha256Concat([label, requestBytes, protectedHeaderBytes]);
  */
-export function sha256Concat(parts: readonly Uint8Array[], backend: 'native' | 'noble' = defaultBackend): Uint8Array {
+export function sha256Concat(
+  parts: readonly Uint8Array[],
+  backend: 'native' | 'noble' = defaultBackend,
+): Uint8Array {
   if (backend === 'native') return nativeSha256(parts);
   const hash = nobleSha256.create();
   for (const part of parts) hash.update(part);
   return hash.digest();
 }
 
-const defaultBackend: 'native' | 'noble' = typeof process !== 'undefined' && typeof process.versions?.node === 'string' ? 'native' : 'noble';
+const defaultBackend: 'native' | 'noble' =
+  typeof process !== 'undefined' && typeof process.versions?.node === 'string' ? 'native' : 'noble';

@@ -31,7 +31,10 @@ describe('base64 and base64url', () => {
     ['standard alphabet', '+/8'],
     ['whitespace', 'Zm9v Yg'],
     ['impossible length', 'Zm9vY'],
-    ['non-zero unused bits (RFC 8705 §3.1 example value)', 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2'],
+    [
+      'non-zero unused bits (RFC 8705 §3.1 example value)',
+      'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2',
+    ],
     ['non-ASCII', 'Zm9vYé'],
   ])('base64url rejects %s', (_what, text) => {
     expect(base64UrlDecode(text)).toBeUndefined();
@@ -39,9 +42,16 @@ describe('base64 and base64url', () => {
 
   it('base64 rejects unpadded and non-canonical input with ERR_INVALID_ARGUMENT', () => {
     for (const text of ['Zg', 'Zh==', 'Zm9=', '-_8=']) {
-      expect(() => base64Decode(text)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+      expect(() => base64Decode(text)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
     }
-    expect(isCryptoError(captured(() => base64Decode('Zg')), 'ERR_INVALID_ARGUMENT')).toBe(true);
+    expect(
+      isCryptoError(
+        captured(() => base64Decode('Zg')),
+        'ERR_INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
   });
 
   it('agrees with Buffer on random bytes, both ways', () => {

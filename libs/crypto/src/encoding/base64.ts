@@ -22,7 +22,11 @@ function encodeWith(bytes: Uint8Array, alphabet: string, padded: boolean): strin
   let index = 0;
   for (; index + 2 < bytes.length; index += 3) {
     const triple = (bytes[index]! << 16) | (bytes[index + 1]! << 8) | bytes[index + 2]!;
-    output += alphabet[triple >> 18]! + alphabet[(triple >> 12) & 63]! + alphabet[(triple >> 6) & 63]! + alphabet[triple & 63]!;
+    output +=
+      alphabet[triple >> 18]! +
+      alphabet[(triple >> 12) & 63]! +
+      alphabet[(triple >> 6) & 63]! +
+      alphabet[triple & 63]!;
   }
   const remaining = bytes.length - index;
   if (remaining === 1) {
@@ -30,9 +34,17 @@ function encodeWith(bytes: Uint8Array, alphabet: string, padded: boolean): strin
     output += alphabet[single >> 2]! + alphabet[(single & 3) << 4]! + (padded ? '==' : '');
   } else if (remaining === 2) {
     const pair = (bytes[index]! << 8) | bytes[index + 1]!;
-    output += alphabet[pair >> 10]! + alphabet[(pair >> 4) & 63]! + alphabet[(pair & 15) << 2]! + (padded ? '=' : '');
+    output +=
+      alphabet[pair >> 10]! +
+      alphabet[(pair >> 4) & 63]! +
+      alphabet[(pair & 15) << 2]! +
+      (padded ? '=' : '');
   }
-  assert(output.length === (padded ? Math.ceil(bytes.length / 3) * 4 : Math.ceil((bytes.length * 4) / 3)), 'base64 length');
+  assert(
+    output.length ===
+      (padded ? Math.ceil(bytes.length / 3) * 4 : Math.ceil((bytes.length * 4) / 3)),
+    'base64 length',
+  );
   return output;
 }
 
@@ -107,7 +119,11 @@ export function base64Encode(bytes: Uint8Array): string {
  */
 export function base64Decode(text: string): Uint8Array {
   const paddingLength = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const decoded = text.length % 4 === 0 ? decodeWith(text.slice(0, text.length - paddingLength), base64DecodeTable, 'base64') : undefined;
-  if (decoded === undefined) throw new CryptoError('ERR_INVALID_ARGUMENT', 'not canonical padded base64');
+  const decoded =
+    text.length % 4 === 0
+      ? decodeWith(text.slice(0, text.length - paddingLength), base64DecodeTable, 'base64')
+      : undefined;
+  if (decoded === undefined)
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'not canonical padded base64');
   return decoded;
 }

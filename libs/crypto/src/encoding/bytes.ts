@@ -76,7 +76,8 @@ export function hexToBytes(hex: string): Uint8Array {
     throw new CryptoError('ERR_INVALID_ARGUMENT', 'not an even-length hexadecimal string');
   }
   const output = new Uint8Array(hex.length / 2);
-  for (let index = 0; index < output.length; index++) output[index] = parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  for (let index = 0; index < output.length; index++)
+    output[index] = parseInt(hex.slice(index * 2, index * 2 + 2), 16);
   return output;
 }
 
@@ -89,5 +90,8 @@ export function hexToBytes(hex: string): Uint8Array {
  * ```
  */
 export function isBytes(value: unknown): value is Uint8Array {
-  return value instanceof Uint8Array || (ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]');
+  return (
+    value instanceof Uint8Array ||
+    (ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]')
+  );
 }

@@ -10,7 +10,10 @@ export const fieldElementLengthBytes = 32;
 
 /** Whether `uncompressedPoint` (04‖x‖y) is a point on P-256 other than infinity. */
 export function isValidP256Point(uncompressedPoint: Uint8Array): boolean {
-  assert(uncompressedPoint.length === 1 + 2 * fieldElementLengthBytes, 'uncompressed P-256 point length');
+  assert(
+    uncompressedPoint.length === 1 + 2 * fieldElementLengthBytes,
+    'uncompressed P-256 point length',
+  );
   try {
     p256.Point.fromBytes(uncompressedPoint);
     return true;

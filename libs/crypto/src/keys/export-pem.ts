@@ -18,6 +18,7 @@ const pemLineLengthCharacters = 64;
 export function exportPem(jwk: JwkInput): string {
   const body = base64Encode(exportSpki(jwk));
   const lines: string[] = [];
-  for (let offset = 0; offset < body.length; offset += pemLineLengthCharacters) lines.push(body.slice(offset, offset + pemLineLengthCharacters));
+  for (let offset = 0; offset < body.length; offset += pemLineLengthCharacters)
+    lines.push(body.slice(offset, offset + pemLineLengthCharacters));
   return `-----BEGIN PUBLIC KEY-----\n${lines.join('\n')}\n-----END PUBLIC KEY-----\n`;
 }

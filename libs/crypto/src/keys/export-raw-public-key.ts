@@ -17,11 +17,17 @@ import { parsePublicJwk } from './parse-jwk';
  * exportRawPublicKey(publicJwk, { compressed: true }); // Uint8Array(33) [0x02 | 0x03, …x]
  * ```
  */
-export function exportRawPublicKey(jwk: JwkInput, options: { readonly compressed?: boolean } = {}): Uint8Array {
+export function exportRawPublicKey(
+  jwk: JwkInput,
+  options: { readonly compressed?: boolean } = {},
+): Uint8Array {
   const { alg, publicKeyBytes } = parsePublicJwk(jwk);
   if (alg === 'EdDSA' || options.compressed !== true) return publicKeyBytes.slice();
   const yIsOdd = (publicKeyBytes[64]! & 1) === 1;
-  const compressed = concatBytes(new Uint8Array([yIsOdd ? 0x03 : 0x02]), publicKeyBytes.subarray(1, 33));
+  const compressed = concatBytes(
+    new Uint8Array([yIsOdd ? 0x03 : 0x02]),
+    publicKeyBytes.subarray(1, 33),
+  );
   assert(compressed.length === 33, 'compressed point length');
   return compressed;
 }

@@ -16,7 +16,10 @@ import { ed25519SpkiPrefix, p256UncompressedSpkiPrefix } from './spki-prefixes';
  */
 export function exportSpki(jwk: JwkInput): Uint8Array {
   const { alg, publicKeyBytes } = parsePublicJwk(jwk);
-  const der = concatBytes(alg === 'ES256' ? p256UncompressedSpkiPrefix : ed25519SpkiPrefix, publicKeyBytes);
+  const der = concatBytes(
+    alg === 'ES256' ? p256UncompressedSpkiPrefix : ed25519SpkiPrefix,
+    publicKeyBytes,
+  );
   assert(der.length === (alg === 'ES256' ? 91 : 44), 'SPKI length');
   return der;
 }

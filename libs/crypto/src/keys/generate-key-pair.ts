@@ -46,7 +46,12 @@ export function generateKeyPair(alg: SignatureAlgorithm): GeneratedKeyPair {
     };
   } else {
     const secretKey = ed25519.utils.randomSecretKey();
-    privateJwk = { kty: 'OKP', crv: 'Ed25519', x: base64UrlEncode(ed25519.getPublicKey(secretKey)), d: base64UrlEncode(secretKey) };
+    privateJwk = {
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: base64UrlEncode(ed25519.getPublicKey(secretKey)),
+      d: base64UrlEncode(secretKey),
+    };
   }
   // Postcondition: the pair passes the same checks as an imported one.
   const parsed = parsePrivateJwk(privateJwk, checkedAlg);

@@ -3,7 +3,8 @@ import { CryptoError } from '../errors';
 import { importSpki } from './import-spki';
 import { type PublicJwk } from './jwk';
 
-const publicKeyPemPattern = /^-----BEGIN PUBLIC KEY-----\r?\n((?:[A-Za-z0-9+/=]+\r?\n)+)-----END PUBLIC KEY-----\r?\n?$/;
+const publicKeyPemPattern =
+  /^-----BEGIN PUBLIC KEY-----\r?\n((?:[A-Za-z0-9+/=]+\r?\n)+)-----END PUBLIC KEY-----\r?\n?$/;
 
 /**
  * Imports a PEM `PUBLIC KEY` (RFC 7468 §13: base64 SubjectPublicKeyInfo) of a P-256 or Ed25519
@@ -17,14 +18,18 @@ const publicKeyPemPattern = /^-----BEGIN PUBLIC KEY-----\r?\n((?:[A-Za-z0-9+/=]+
  * ```
  */
 export function importPem(pem: string): PublicJwk {
-  if (typeof pem !== 'string') throw new CryptoError('ERR_INVALID_ARGUMENT', 'a PEM must be a string');
+  if (typeof pem !== 'string')
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'a PEM must be a string');
   const match = publicKeyPemPattern.exec(`${pem.trim()}\n`);
-  if (match === null) throw new CryptoError('ERR_KEY_ENCODING_INVALID', 'not a PEM "PUBLIC KEY" block');
+  if (match === null)
+    throw new CryptoError('ERR_KEY_ENCODING_INVALID', 'not a PEM "PUBLIC KEY" block');
   let der: Uint8Array;
   try {
     der = base64Decode(match[1]!.replace(/\r?\n/g, ''));
   } catch (error) {
-    throw new CryptoError('ERR_KEY_ENCODING_INVALID', 'PEM body is not canonical base64', { cause: error });
+    throw new CryptoError('ERR_KEY_ENCODING_INVALID', 'PEM body is not canonical base64', {
+      cause: error,
+    });
   }
   return importSpki(der);
 }

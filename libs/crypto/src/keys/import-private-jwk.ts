@@ -13,6 +13,9 @@ import { parsePrivateJwk } from './parse-jwk';
  * const signingKey = importPrivateJwk(JSON.parse(secretJson), { alg: 'ES256' });
  * ```
  */
-export function importPrivateJwk(input: unknown, options: { readonly alg?: SignatureAlgorithm } = {}): PrivateJwk {
+export function importPrivateJwk(
+  input: unknown,
+  options: { readonly alg?: SignatureAlgorithm } = {},
+): PrivateJwk {
   return parsePrivateJwk(input, options.alg).privateJwk;
 }

@@ -15,6 +15,9 @@ import { parsePublicJwk } from './parse-jwk';
  * const jwk = importPublicJwk(JSON.parse(body), { alg: 'ES256' });
  * ```
  */
-export function importPublicJwk(input: unknown, options: { readonly alg?: SignatureAlgorithm } = {}): PublicJwk {
+export function importPublicJwk(
+  input: unknown,
+  options: { readonly alg?: SignatureAlgorithm } = {},
+): PublicJwk {
   return parsePublicJwk(input, options.alg).jwk;
 }

@@ -2,7 +2,12 @@ import { type SignatureAlgorithm, checkSignatureAlgorithm } from '../algorithms'
 import { base64UrlEncode } from '../encoding/base64';
 import { isBytes } from '../encoding/bytes';
 import { CryptoError, assert } from '../errors';
-import { decompressP256Point, fieldElementLengthBytes, isValidEd25519Point, isValidP256Point } from './curve-points';
+import {
+  decompressP256Point,
+  fieldElementLengthBytes,
+  isValidEd25519Point,
+  isValidP256Point,
+} from './curve-points';
 import { type PublicJwk } from './jwk';
 
 function invalid(message: string): CryptoError {
@@ -43,9 +48,11 @@ function importP256Point(point: Uint8Array): PublicJwk {
  */
 export function importRawPublicKey(bytes: Uint8Array, alg: SignatureAlgorithm): PublicJwk {
   const checkedAlg = checkSignatureAlgorithm(alg);
-  if (!isBytes(bytes)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'a raw public key must be a Uint8Array');
+  if (!isBytes(bytes))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'a raw public key must be a Uint8Array');
   if (checkedAlg === 'ES256') return importP256Point(bytes);
-  if (bytes.length !== fieldElementLengthBytes) throw invalid('an Ed25519 raw public key is 32 bytes');
+  if (bytes.length !== fieldElementLengthBytes)
+    throw invalid('an Ed25519 raw public key is 32 bytes');
   if (!isValidEd25519Point(bytes)) throw invalid('not a canonical Ed25519 point of large order');
   return Object.freeze({ kty: 'OKP', crv: 'Ed25519', x: base64UrlEncode(bytes) });
 }

@@ -2,7 +2,11 @@ import { isBytes } from '../encoding/bytes';
 import { CryptoError } from '../errors';
 import { importRawPublicKey } from './import-raw-public-key';
 import { type PublicJwk } from './jwk';
-import { ed25519SpkiPrefix, p256CompressedSpkiPrefix, p256UncompressedSpkiPrefix } from './spki-prefixes';
+import {
+  ed25519SpkiPrefix,
+  p256CompressedSpkiPrefix,
+  p256UncompressedSpkiPrefix,
+} from './spki-prefixes';
 
 function hasPrefix(bytes: Uint8Array, prefix: Uint8Array): boolean {
   return bytes.length > prefix.length && prefix.every((byte, index) => bytes[index] === byte);
@@ -33,5 +37,8 @@ export function importSpki(der: Uint8Array): PublicJwk {
       return importRawPublicKey(der.subarray(form.prefix.length), form.alg);
     }
   }
-  throw new CryptoError('ERR_KEY_ENCODING_INVALID', 'not a DER SubjectPublicKeyInfo of a P-256 or Ed25519 public key');
+  throw new CryptoError(
+    'ERR_KEY_ENCODING_INVALID',
+    'not a DER SubjectPublicKeyInfo of a P-256 or Ed25519 public key',
+  );
 }

@@ -7,7 +7,12 @@
  * const jwk: Es256PublicJwk = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2…', y: 'x_FEzRu9…' };
  * ```
  */
-export type Es256PublicJwk = { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
+export type Es256PublicJwk = {
+  readonly kty: 'EC';
+  readonly crv: 'P-256';
+  readonly x: string;
+  readonly y: string;
+};
 
 /**
  * A public Ed25519 key as a JWK (RFC 8037 §2): the 32-byte encoded point in `x`.

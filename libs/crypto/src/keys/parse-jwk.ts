@@ -59,16 +59,23 @@ const algorithmMembersAccepted: Readonly<Record<SignatureAlgorithm, readonly str
 function algorithmOfKeyType(jwk: JwkInput): SignatureAlgorithm {
   if (jwk['kty'] === 'EC' && jwk['crv'] === 'P-256') return 'ES256';
   if (jwk['kty'] === 'OKP' && jwk['crv'] === 'Ed25519') return 'EdDSA';
-  throw invalid(`unsupported key type: kty ${String(jwk['kty'])}, crv ${String(jwk['crv'])} (P-256 and Ed25519 only)`);
+  throw invalid(
+    `unsupported key type: kty ${String(jwk['kty'])}, crv ${String(jwk['crv'])} (P-256 and Ed25519 only)`,
+  );
 }
 
-function checkOptionalMembers(jwk: JwkInput, alg: SignatureAlgorithm, hasPrivateMember: boolean): void {
+function checkOptionalMembers(
+  jwk: JwkInput,
+  alg: SignatureAlgorithm,
+  hasPrivateMember: boolean,
+): void {
   const algMember = jwk['alg'];
   if (algMember !== undefined && !algorithmMembersAccepted[alg].includes(algMember as string)) {
     throw invalid(`JWK alg ${String(algMember)} does not match its key type (${alg})`);
   }
   const use = jwk['use'];
-  if (use !== undefined && use !== 'sig') throw invalid(`JWK use must be "sig", got ${String(use)}`);
+  if (use !== undefined && use !== 'sig')
+    throw invalid(`JWK use must be "sig", got ${String(use)}`);
   const keyOperations = jwk['key_ops'];
   if (keyOperations !== undefined) {
     const operationNeeded = hasPrivateMember ? 'sign' : 'verify';
@@ -83,19 +90,28 @@ function checkOptionalMembers(jwk: JwkInput, alg: SignatureAlgorithm, hasPrivate
  * kty/crv of a supported type matching `expectedAlg` (when given), string coordinates, a private
  * member only when `kind` allows it, and `alg`/`use`/`key_ops` (when present) consistent with it.
  */
-export function checkJwkShape(input: unknown, expectedAlg: SignatureAlgorithm | undefined, kind: JwkKind): JwkShape {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('a JWK must be a JSON object');
+export function checkJwkShape(
+  input: unknown,
+  expectedAlg: SignatureAlgorithm | undefined,
+  kind: JwkKind,
+): JwkShape {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw invalid('a JWK must be a JSON object');
   const jwk = input as JwkInput;
   const alg = algorithmOfKeyType(jwk);
-  if (expectedAlg !== undefined && alg !== expectedAlg) throw invalid(`JWK is an ${alg} key, not an ${expectedAlg} key`);
+  if (expectedAlg !== undefined && alg !== expectedAlg)
+    throw invalid(`JWK is an ${alg} key, not an ${expectedAlg} key`);
   const { x, y } = jwk;
   if (typeof x !== 'string') throw invalid('JWK member x must be a string');
   if (alg === 'ES256' && typeof y !== 'string') throw invalid('JWK member y must be a string');
   if (alg === 'EdDSA' && y !== undefined) throw invalid('an OKP JWK has no member y');
   const hasPrivateMember = 'd' in jwk;
-  if (kind === 'public' && hasPrivateMember) throw invalid('a public JWK must not contain the private member d');
-  if (kind === 'private' && typeof jwk['d'] !== 'string') throw invalid('a private JWK needs the string member d');
-  if (hasPrivateMember && typeof jwk['d'] !== 'string') throw invalid('JWK member d must be a string');
+  if (kind === 'public' && hasPrivateMember)
+    throw invalid('a public JWK must not contain the private member d');
+  if (kind === 'private' && typeof jwk['d'] !== 'string')
+    throw invalid('a private JWK needs the string member d');
+  if (hasPrivateMember && typeof jwk['d'] !== 'string')
+    throw invalid('JWK member d must be a string');
   checkOptionalMembers(jwk, alg, hasPrivateMember);
   const cacheKey = alg === 'ES256' ? `EC:P-256:${x}:${y as string}` : `OKP:Ed25519:${x}`;
   return { alg, cacheKey, hasPrivateMember };
@@ -103,9 +119,12 @@ export function checkJwkShape(input: unknown, expectedAlg: SignatureAlgorithm | 
 
 function decodeFieldElement(jwk: JwkInput, member: 'x' | 'y' | 'd'): Uint8Array {
   const decoded = base64UrlDecode(jwk[member] as string);
-  if (decoded === undefined) throw invalid(`JWK member ${member} is not canonical unpadded base64url`);
+  if (decoded === undefined)
+    throw invalid(`JWK member ${member} is not canonical unpadded base64url`);
   if (decoded.length !== fieldElementLengthBytes) {
-    throw invalid(`JWK member ${member} must encode exactly ${fieldElementLengthBytes} bytes, got ${decoded.length}`);
+    throw invalid(
+      `JWK member ${member} must encode exactly ${fieldElementLengthBytes} bytes, got ${decoded.length}`,
+    );
   }
   return decoded;
 }
@@ -115,10 +134,16 @@ function parsePublicMembers(jwk: JwkInput, alg: SignatureAlgorithm): ParsedPubli
   if (alg === 'ES256') {
     const publicKeyBytes = concatBytes(new Uint8Array([0x04]), x, decodeFieldElement(jwk, 'y'));
     if (!isValidP256Point(publicKeyBytes)) throw invalid('JWK x, y is not a point on P-256');
-    const normalized: PublicJwk = { kty: 'EC', crv: 'P-256', x: jwk['x'] as string, y: jwk['y'] as string };
+    const normalized: PublicJwk = {
+      kty: 'EC',
+      crv: 'P-256',
+      x: jwk['x'] as string,
+      y: jwk['y'] as string,
+    };
     return { alg, jwk: Object.freeze(normalized), publicKeyBytes };
   }
-  if (!isValidEd25519Point(x)) throw invalid('JWK x is not a canonical Ed25519 point of large order');
+  if (!isValidEd25519Point(x))
+    throw invalid('JWK x is not a canonical Ed25519 point of large order');
   const normalized: PublicJwk = { kty: 'OKP', crv: 'Ed25519', x: jwk['x'] as string };
   return { alg, jwk: Object.freeze(normalized), publicKeyBytes: x };
 }
@@ -128,7 +153,11 @@ function parsePublicMembers(jwk: JwkInput, alg: SignatureAlgorithm): ParsedPubli
  * for Ed25519, not of small order) and reduces it to its defining members. `kind` `'either'` takes
  * the public half of a private JWK without checking `d` (for thumbprints).
  */
-export function parsePublicJwk(input: unknown, expectedAlg?: SignatureAlgorithm, kind: 'public' | 'either' = 'public'): ParsedPublicKey {
+export function parsePublicJwk(
+  input: unknown,
+  expectedAlg?: SignatureAlgorithm,
+  kind: 'public' | 'either' = 'public',
+): ParsedPublicKey {
   const { alg } = checkJwkShape(input, expectedAlg, kind);
   const parsed = parsePublicMembers(input as JwkInput, alg);
   assert(parsed.publicKeyBytes.length === (alg === 'ES256' ? 65 : 32), 'public key length');
@@ -139,14 +168,20 @@ export function parsePublicJwk(input: unknown, expectedAlg?: SignatureAlgorithm,
  * Checks a private JWK in full: the public members as in {@link parsePublicJwk}, `d` a valid
  * scalar/seed, and the public members those of `d` (a mismatched pair would sign unverifiably).
  */
-export function parsePrivateJwk(input: unknown, expectedAlg?: SignatureAlgorithm): ParsedPrivateKey {
+export function parsePrivateJwk(
+  input: unknown,
+  expectedAlg?: SignatureAlgorithm,
+): ParsedPrivateKey {
   const { alg } = checkJwkShape(input, expectedAlg, 'private');
   const jwk = input as JwkInput;
   const publicKey = parsePublicMembers(jwk, alg);
   const privateKeyBytes = decodeFieldElement(jwk, 'd');
-  const derivedPublicKeyBytes = alg === 'ES256' ? p256PublicPointOf(privateKeyBytes) : ed25519PublicPointOf(privateKeyBytes);
-  if (derivedPublicKeyBytes === undefined) throw invalid('JWK member d is not a valid P-256 scalar');
-  if (!equalBytes(derivedPublicKeyBytes, publicKey.publicKeyBytes)) throw invalid('JWK public members do not match d');
+  const derivedPublicKeyBytes =
+    alg === 'ES256' ? p256PublicPointOf(privateKeyBytes) : ed25519PublicPointOf(privateKeyBytes);
+  if (derivedPublicKeyBytes === undefined)
+    throw invalid('JWK member d is not a valid P-256 scalar');
+  if (!equalBytes(derivedPublicKeyBytes, publicKey.publicKeyBytes))
+    throw invalid('JWK public members do not match d');
   const privateJwk = Object.freeze({ ...publicKey.jwk, d: jwk['d'] as string }) as PrivateJwk;
   return { ...publicKey, privateJwk, privateKeyBytes };
 }

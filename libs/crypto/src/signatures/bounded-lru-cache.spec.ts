@@ -22,6 +22,8 @@ describe('BoundedLruCache', () => {
   });
 
   it('rejects a non-positive bound', () => {
-    expect(() => new BoundedLruCache(0)).toThrow(expect.objectContaining({ code: 'ERR_ASSERTION_FAILED' }));
+    expect(() => new BoundedLruCache(0)).toThrow(
+      expect.objectContaining({ code: 'ERR_ASSERTION_FAILED' }),
+    );
   });
 });

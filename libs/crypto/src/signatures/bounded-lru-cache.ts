@@ -16,7 +16,10 @@ export class BoundedLruCache<Key, Value> {
   readonly #entriesMax: number;
 
   constructor(entriesMax: number) {
-    assert(Number.isSafeInteger(entriesMax) && entriesMax > 0, 'cache size must be a positive integer');
+    assert(
+      Number.isSafeInteger(entriesMax) && entriesMax > 0,
+      'cache size must be a positive integer',
+    );
     this.#entriesMax = entriesMax;
   }
 

@@ -1,4 +1,9 @@
-import { type SignatureAlgorithm, type SignatureBackend, checkSignatureAlgorithm, checkSignatureBackend } from '../algorithms';
+import {
+  type SignatureAlgorithm,
+  type SignatureBackend,
+  checkSignatureAlgorithm,
+  checkSignatureBackend,
+} from '../algorithms';
 import { isBytes } from '../encoding/bytes';
 import { CryptoError } from '../errors';
 import { type JwkInput } from '../keys/jwk';
@@ -19,11 +24,13 @@ export interface CheckedVerifyInput {
  * checked by the back end.
  */
 export function checkVerifyInput(input: unknown, operation: string): CheckedVerifyInput {
-  if (typeof input !== 'object' || input === null) throw new CryptoError('ERR_INVALID_ARGUMENT', `${operation} takes one object argument`);
+  if (typeof input !== 'object' || input === null)
+    throw new CryptoError('ERR_INVALID_ARGUMENT', `${operation} takes one object argument`);
   const { alg, backend, jwk, data, signature } = input as Record<string, unknown>;
   const checkedAlg = checkSignatureAlgorithm(alg);
   const checkedBackend = checkSignatureBackend(backend);
   if (!isBytes(data)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'data must be a Uint8Array');
-  if (!isBytes(signature)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'signature must be a Uint8Array');
+  if (!isBytes(signature))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'signature must be a Uint8Array');
   return { alg: checkedAlg, backend: checkedBackend, jwk: jwk as JwkInput, data, signature };
 }

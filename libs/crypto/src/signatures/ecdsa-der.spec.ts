@@ -19,7 +19,9 @@ describe('ECDSA DER ↔ raw r‖s', () => {
 
   it('encodes small and high-bit integers minimally', () => {
     expect(Buffer.from(ecdsaRawToDer(hex(r + r))).toString('hex')).toBe('3006020101020101');
-    expect(Buffer.from(ecdsaRawToDer(hex(highR + r))).toString('hex')).toBe(`302602210080${'00'.repeat(31)}020101`);
+    expect(Buffer.from(ecdsaRawToDer(hex(highR + r))).toString('hex')).toBe(
+      `302602210080${'00'.repeat(31)}020101`,
+    );
     expect(Buffer.from(ecdsaRawToDer(new Uint8Array(64))).toString('hex')).toBe('3006020100020100');
   });
 
@@ -40,10 +42,14 @@ describe('ECDSA DER ↔ raw r‖s', () => {
     ['only one integer', '3003020101'],
     ['empty', ''],
   ])('rejects %s with ERR_ECDSA_SIGNATURE_ENCODING_INVALID', (_what, derHex) => {
-    expect(() => ecdsaDerToRaw(hex(derHex))).toThrow(expect.objectContaining({ code: 'ERR_ECDSA_SIGNATURE_ENCODING_INVALID' }));
+    expect(() => ecdsaDerToRaw(hex(derHex))).toThrow(
+      expect.objectContaining({ code: 'ERR_ECDSA_SIGNATURE_ENCODING_INVALID' }),
+    );
   });
 
   it('rejects a raw signature of the wrong length', () => {
-    expect(() => ecdsaRawToDer(new Uint8Array(63))).toThrow(expect.objectContaining({ code: 'ERR_ECDSA_SIGNATURE_ENCODING_INVALID' }));
+    expect(() => ecdsaRawToDer(new Uint8Array(63))).toThrow(
+      expect.objectContaining({ code: 'ERR_ECDSA_SIGNATURE_ENCODING_INVALID' }),
+    );
   });
 });

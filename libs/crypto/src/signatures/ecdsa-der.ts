@@ -15,13 +15,15 @@ function readInteger(der: Uint8Array, offset: number): { value: Uint8Array; next
   if (der[offset] !== 0x02) throw invalid('expected an INTEGER');
   const length = der[offset + 1];
   // Short-form length only: every P-256 INTEGER is shorter than 128 bytes, so a long form is BER.
-  if (length === undefined || length === 0 || length >= 0x80) throw invalid('INTEGER length is zero or not in short form');
+  if (length === undefined || length === 0 || length >= 0x80)
+    throw invalid('INTEGER length is zero or not in short form');
   const start = offset + 2;
   const end = start + length;
   if (end > der.length) throw invalid('INTEGER runs past the end');
   const content = der.subarray(start, end);
   if ((content[0]! & 0x80) !== 0) throw invalid('INTEGER is negative');
-  if (content.length > 1 && content[0] === 0x00 && (content[1]! & 0x80) === 0) throw invalid('INTEGER has a superfluous leading zero');
+  if (content.length > 1 && content[0] === 0x00 && (content[1]! & 0x80) === 0)
+    throw invalid('INTEGER has a superfluous leading zero');
   const magnitude = content[0] === 0x00 && content.length > 1 ? content.subarray(1) : content;
   if (magnitude.length > scalarLengthBytes) throw invalid('INTEGER is larger than 256 bits');
   const value = new Uint8Array(scalarLengthBytes);
@@ -44,10 +46,13 @@ function readInteger(der: Uint8Array, offset: number): { value: Uint8Array; next
  * ```
  */
 export function ecdsaDerToRaw(der: Uint8Array): Uint8Array {
-  if (!isBytes(der)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'a DER signature must be a Uint8Array');
-  if (der.length < 8 || der.length > derSignatureLengthMaxBytes) throw invalid('length outside 8..72 bytes');
+  if (!isBytes(der))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'a DER signature must be a Uint8Array');
+  if (der.length < 8 || der.length > derSignatureLengthMaxBytes)
+    throw invalid('length outside 8..72 bytes');
   if (der[0] !== 0x30) throw invalid('expected a SEQUENCE');
-  if (der[1] !== der.length - 2) throw invalid('SEQUENCE length does not match the input (or is not in short form)');
+  if (der[1] !== der.length - 2)
+    throw invalid('SEQUENCE length does not match the input (or is not in short form)');
   const r = readInteger(der, 2);
   const s = readInteger(der, r.next);
   if (s.next !== der.length) throw invalid('bytes after the second INTEGER');
@@ -60,7 +65,8 @@ function encodeInteger(value: Uint8Array): Uint8Array {
   let start = 0;
   while (start < value.length - 1 && value[start] === 0x00) start++;
   const magnitude = value.subarray(start);
-  const content = (magnitude[0]! & 0x80) !== 0 ? concatBytes(new Uint8Array([0x00]), magnitude) : magnitude;
+  const content =
+    (magnitude[0]! & 0x80) !== 0 ? concatBytes(new Uint8Array([0x00]), magnitude) : magnitude;
   return concatBytes(new Uint8Array([0x02, content.length]), content);
 }
 
@@ -75,9 +81,14 @@ function encodeInteger(value: Uint8Array): Uint8Array {
  * ```
  */
 export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
-  if (!isBytes(raw)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'a raw signature must be a Uint8Array');
-  if (raw.length !== 2 * scalarLengthBytes) throw invalid(`a raw ES256 signature is ${2 * scalarLengthBytes} bytes`);
-  const body = concatBytes(encodeInteger(raw.subarray(0, scalarLengthBytes)), encodeInteger(raw.subarray(scalarLengthBytes)));
+  if (!isBytes(raw))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'a raw signature must be a Uint8Array');
+  if (raw.length !== 2 * scalarLengthBytes)
+    throw invalid(`a raw ES256 signature is ${2 * scalarLengthBytes} bytes`);
+  const body = concatBytes(
+    encodeInteger(raw.subarray(0, scalarLengthBytes)),
+    encodeInteger(raw.subarray(scalarLengthBytes)),
+  );
   const der = concatBytes(new Uint8Array([0x30, body.length]), body);
   assert(der.length <= derSignatureLengthMaxBytes, 'DER signature length');
   return der;

@@ -1,4 +1,11 @@
-import { type KeyObject, createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import {
+  type KeyObject,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto';
 import { type SignatureAlgorithm, signatureLengthBytes } from '../algorithms';
 import { CryptoError, assert } from '../errors';
 import { type JwkInput } from '../keys/jwk';
@@ -12,7 +19,9 @@ import { BoundedLruCache } from './bounded-lru-cache';
 // only on a cache miss; every call still checks the JWK's shape (no private member, right curve).
 
 /** Imported public `KeyObject`s by JWK, for this back end. */
-export const nativePublicKeyCache = new BoundedLruCache<string, KeyObject>(publicKeyCacheEntriesMax);
+export const nativePublicKeyCache = new BoundedLruCache<string, KeyObject>(
+  publicKeyCacheEntriesMax,
+);
 
 function keyObjectFor(jwk: JwkInput, alg: SignatureAlgorithm): KeyObject {
   const { cacheKey } = checkJwkShape(jwk, alg, 'public');
@@ -34,7 +43,12 @@ function keyObjectFor(jwk: JwkInput, alg: SignatureAlgorithm): KeyObject {
  * Ed25519 as pure EdDSA (null digest). A malformed key throws `ERR_JWK_INVALID`; a malformed
  * signature is simply not valid: `false`.
  */
-export function verifyWithNative(alg: SignatureAlgorithm, jwk: JwkInput, data: Uint8Array, signature: Uint8Array): boolean {
+export function verifyWithNative(
+  alg: SignatureAlgorithm,
+  jwk: JwkInput,
+  data: Uint8Array,
+  signature: Uint8Array,
+): boolean {
   const key = keyObjectFor(jwk, alg);
   if (signature.length !== signatureLengthBytes[alg]) return false;
   try {
@@ -52,14 +66,20 @@ export function verifyWithNative(alg: SignatureAlgorithm, jwk: JwkInput, data: U
  * second core). The same key handling and the same results: a malformed key throws
  * `ERR_JWK_INVALID` before anything is queued; a malformed signature resolves `false`.
  */
-export function verifyWithNativeAsync(alg: SignatureAlgorithm, jwk: JwkInput, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export function verifyWithNativeAsync(
+  alg: SignatureAlgorithm,
+  jwk: JwkInput,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
   const key = keyObjectFor(jwk, alg);
   if (signature.length !== signatureLengthBytes[alg]) return Promise.resolve(false);
   return new Promise((resolve) => {
     // OpenSSL's refusal of a signature (an error, synchronous or in the callback) is "not valid", as in the sync form.
     const done = (error: Error | null, valid: boolean) => resolve(error === null && valid);
     try {
-      if (alg === 'ES256') nodeVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature, done);
+      if (alg === 'ES256')
+        nodeVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature, done);
       else nodeVerify(null, data, key, signature, done);
     } catch {
       resolve(false);
@@ -77,8 +97,15 @@ export function nativePrivateKeyOf(key: ParsedPrivateKey): KeyObject {
 }
 
 /** Signs with an imported key (randomised k for ES256, so s is high about half the time). */
-export function signWithNativeKey(alg: SignatureAlgorithm, privateKey: KeyObject, data: Uint8Array): Uint8Array {
-  const signature = alg === 'ES256' ? nodeSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' }) : nodeSign(null, data, privateKey);
+export function signWithNativeKey(
+  alg: SignatureAlgorithm,
+  privateKey: KeyObject,
+  data: Uint8Array,
+): Uint8Array {
+  const signature =
+    alg === 'ES256'
+      ? nodeSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' })
+      : nodeSign(null, data, privateKey);
   assert(signature.length === signatureLengthBytes[alg], 'native signature length');
   return new Uint8Array(signature);
 }

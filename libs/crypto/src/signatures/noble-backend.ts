@@ -17,18 +17,28 @@ import { BoundedLruCache } from './bounded-lru-cache';
 // `format: 'compact'` pins the raw r‖s encoding: without it noble guesses and tries DER first.
 
 /** Parsed public keys (the encoded point) by JWK, for this back end. */
-export const noblePublicKeyCache = new BoundedLruCache<string, Uint8Array>(publicKeyCacheEntriesMax);
+export const noblePublicKeyCache = new BoundedLruCache<string, Uint8Array>(
+  publicKeyCacheEntriesMax,
+);
 
 function publicKeyBytesFor(jwk: JwkInput, alg: SignatureAlgorithm): Uint8Array {
   const { cacheKey } = checkJwkShape(jwk, alg, 'public');
-  return noblePublicKeyCache.get(cacheKey) ?? noblePublicKeyCache.set(cacheKey, parsePublicJwk(jwk, alg).publicKeyBytes);
+  return (
+    noblePublicKeyCache.get(cacheKey) ??
+    noblePublicKeyCache.set(cacheKey, parsePublicJwk(jwk, alg).publicKeyBytes)
+  );
 }
 
 /**
  * Verifies with @noble/curves. A malformed key throws `ERR_JWK_INVALID`; a malformed signature
  * (wrong length, r or s out of range, undecodable R) is simply not valid: `false`.
  */
-export function verifyWithNoble(alg: SignatureAlgorithm, jwk: JwkInput, data: Uint8Array, signature: Uint8Array): boolean {
+export function verifyWithNoble(
+  alg: SignatureAlgorithm,
+  jwk: JwkInput,
+  data: Uint8Array,
+  signature: Uint8Array,
+): boolean {
   const publicKey = publicKeyBytesFor(jwk, alg);
   if (signature.length !== signatureLengthBytes[alg]) return false;
   try {

@@ -1,4 +1,10 @@
-import { type SignatureAlgorithm, type SignatureBackend, checkSignatureAlgorithm, checkSignatureBackend, signatureLengthBytes } from '../algorithms';
+import {
+  type SignatureAlgorithm,
+  type SignatureBackend,
+  checkSignatureAlgorithm,
+  checkSignatureBackend,
+  signatureLengthBytes,
+} from '../algorithms';
 import { isBytes } from '../encoding/bytes';
 import { CryptoError, assert } from '../errors';
 import { type JwkInput } from '../keys/jwk';
@@ -36,12 +42,15 @@ export interface SignInput {
  * ```
  */
 export function sign(input: SignInput): Uint8Array {
-  if (typeof input !== 'object' || input === null) throw new CryptoError('ERR_INVALID_ARGUMENT', 'sign takes one object argument');
+  if (typeof input !== 'object' || input === null)
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'sign takes one object argument');
   const alg = checkSignatureAlgorithm(input.alg);
   const backend = checkSignatureBackend(input.backend);
-  if (!isBytes(input.data)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'data must be a Uint8Array');
+  if (!isBytes(input.data))
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'data must be a Uint8Array');
   const key = parsePrivateJwk(input.privateJwk, alg);
-  const signature = backend === 'native' ? signWithNative(key, input.data) : signWithNoble(key, input.data);
+  const signature =
+    backend === 'native' ? signWithNative(key, input.data) : signWithNoble(key, input.data);
   assert(signature.length === signatureLengthBytes[alg], 'signature length');
   return signature;
 }
@@ -59,14 +68,18 @@ export function sign(input: SignInput): Uint8Array {
  * ```
  */
 export function createSigner(input: Omit<SignInput, 'data'>): (data: Uint8Array) => Uint8Array {
-  if (typeof input !== 'object' || input === null) throw new CryptoError('ERR_INVALID_ARGUMENT', 'createSigner takes one object argument');
+  if (typeof input !== 'object' || input === null)
+    throw new CryptoError('ERR_INVALID_ARGUMENT', 'createSigner takes one object argument');
   const alg = checkSignatureAlgorithm(input.alg);
   const backend = checkSignatureBackend(input.backend);
   const key = parsePrivateJwk(input.privateJwk, alg);
   const privateKey = backend === 'native' ? nativePrivateKeyOf(key) : undefined;
   return (data) => {
     if (!isBytes(data)) throw new CryptoError('ERR_INVALID_ARGUMENT', 'data must be a Uint8Array');
-    const signature = privateKey === undefined ? signWithNoble(key, data) : signWithNativeKey(alg, privateKey, data);
+    const signature =
+      privateKey === undefined
+        ? signWithNoble(key, data)
+        : signWithNativeKey(alg, privateKey, data);
     assert(signature.length === signatureLengthBytes[alg], 'signature length');
     return signature;
   };

@@ -26,7 +26,9 @@ export function verifySignatureAsync(input: VerifySignatureInput): Promise<boole
   // microtask hops per verification on a service's hot path); a throw still becomes a rejection.
   try {
     const { alg, backend, jwk, data, signature } = checkVerifyInput(input, 'verifySignatureAsync');
-    return backend === 'native' ? verifyWithNativeAsync(alg, jwk, data, signature) : Promise.resolve(verifyWithNoble(alg, jwk, data, signature));
+    return backend === 'native'
+      ? verifyWithNativeAsync(alg, jwk, data, signature)
+      : Promise.resolve(verifyWithNoble(alg, jwk, data, signature));
   } catch (error) {
     return Promise.reject(error as Error);
   }

@@ -44,5 +44,7 @@ export interface VerifySignatureInput {
  */
 export function verifySignature(input: VerifySignatureInput): boolean {
   const { alg, backend, jwk, data, signature } = checkVerifyInput(input, 'verifySignature');
-  return backend === 'native' ? verifyWithNative(alg, jwk, data, signature) : verifyWithNoble(alg, jwk, data, signature);
+  return backend === 'native'
+    ? verifyWithNative(alg, jwk, data, signature)
+    : verifyWithNoble(alg, jwk, data, signature);
 }

@@ -21,9 +21,15 @@ import {
 import { ecdsaDerToRaw } from './ecdsa-der';
 import { verifySignature } from './verify-signature';
 
-const p1363File = readVectorFile<WycheproofFile<WycheproofEcdsaGroup>>('wycheproof/ecdsa_secp256r1_sha256_p1363_test.json');
-const derFile = readVectorFile<WycheproofFile<WycheproofEcdsaGroup>>('wycheproof/ecdsa_secp256r1_sha256_test.json');
-const ed25519File = readVectorFile<WycheproofFile<WycheproofEddsaGroup>>('wycheproof/ed25519_test.json');
+const p1363File = readVectorFile<WycheproofFile<WycheproofEcdsaGroup>>(
+  'wycheproof/ecdsa_secp256r1_sha256_p1363_test.json',
+);
+const derFile = readVectorFile<WycheproofFile<WycheproofEcdsaGroup>>(
+  'wycheproof/ecdsa_secp256r1_sha256_test.json',
+);
+const ed25519File = readVectorFile<WycheproofFile<WycheproofEddsaGroup>>(
+  'wycheproof/ed25519_test.json',
+);
 
 interface FlatCase {
   readonly name: string;
@@ -33,7 +39,12 @@ interface FlatCase {
 }
 
 function ecdsaJwk(group: WycheproofEcdsaGroup): JwkInput {
-  return { kty: 'EC', crv: 'P-256', x: wycheproofCoordinateToBase64Url(group.publicKey.wx), y: wycheproofCoordinateToBase64Url(group.publicKey.wy) };
+  return {
+    kty: 'EC',
+    crv: 'P-256',
+    x: wycheproofCoordinateToBase64Url(group.publicKey.wx),
+    y: wycheproofCoordinateToBase64Url(group.publicKey.wy),
+  };
 }
 
 function flatten<Group extends WycheproofEcdsaGroup | WycheproofEddsaGroup>(
@@ -57,7 +68,12 @@ const ed25519Cases = flatten(ed25519File, (group) => ({ ...group.publicKeyJwk })
 type Outcome = 'verified' | 'rejected';
 
 /** Runs one case; a typed rejection of the key or the DER encoding counts as "rejected". */
-function outcomeOf(alg: 'ES256' | 'EdDSA', flatCase: FlatCase, backend: SignatureBackend, signatureIsDer: boolean): Outcome {
+function outcomeOf(
+  alg: 'ES256' | 'EdDSA',
+  flatCase: FlatCase,
+  backend: SignatureBackend,
+  signatureIsDer: boolean,
+): Outcome {
   const { testCase, jwk } = flatCase;
   let signature: Uint8Array;
   try {
@@ -66,7 +82,9 @@ function outcomeOf(alg: 'ES256' | 'EdDSA', flatCase: FlatCase, backend: Signatur
     if (isCryptoError(error, 'ERR_ECDSA_SIGNATURE_ENCODING_INVALID')) return 'rejected';
     throw error;
   }
-  return verifySignature({ alg, jwk, data: hex(testCase.msg), signature, backend }) ? 'verified' : 'rejected';
+  return verifySignature({ alg, jwk, data: hex(testCase.msg), signature, backend })
+    ? 'verified'
+    : 'rejected';
 }
 
 function expectedOutcome(testCase: WycheproofCase): Outcome | undefined {
@@ -90,34 +108,48 @@ describe('Wycheproof vector files', () => {
   it('give the same P-256 JWK as Wycheproof does where it supplies one', () => {
     for (const group of p1363File.testGroups) {
       if (group.publicKeyJwk === undefined) continue;
-      expect(ecdsaJwk(group)).toEqual({ kty: 'EC', crv: 'P-256', x: group.publicKeyJwk.x, y: group.publicKeyJwk.y });
+      expect(ecdsaJwk(group)).toEqual({
+        kty: 'EC',
+        crv: 'P-256',
+        x: group.publicKeyJwk.x,
+        y: group.publicKeyJwk.y,
+      });
     }
   });
 });
 
 describe.each(signatureBackends)('Wycheproof on the %s back end', (backend) => {
   describe('ECDSA P-256 SHA-256, raw r‖s (ecdsa_secp256r1_sha256_p1363_test.json)', () => {
-    it.each(p1363Cases.map((flatCase) => [flatCase.name, flatCase] as const))('%s', (_name, flatCase) => {
-      const expected = expectedOutcome(flatCase.testCase);
-      const outcome = outcomeOf('ES256', flatCase, backend, false);
-      if (expected !== undefined) expect(outcome).toBe(expected);
-    });
+    it.each(p1363Cases.map((flatCase) => [flatCase.name, flatCase] as const))(
+      '%s',
+      (_name, flatCase) => {
+        const expected = expectedOutcome(flatCase.testCase);
+        const outcome = outcomeOf('ES256', flatCase, backend, false);
+        if (expected !== undefined) expect(outcome).toBe(expected);
+      },
+    );
   });
 
   describe('ECDSA P-256 SHA-256, DER converted to raw r‖s when strictly encoded (ecdsa_secp256r1_sha256_test.json)', () => {
-    it.each(derCases.map((flatCase) => [flatCase.name, flatCase] as const))('%s', (_name, flatCase) => {
-      const expected = expectedOutcome(flatCase.testCase);
-      const outcome = outcomeOf('ES256', flatCase, backend, true);
-      if (expected !== undefined) expect(outcome).toBe(expected);
-    });
+    it.each(derCases.map((flatCase) => [flatCase.name, flatCase] as const))(
+      '%s',
+      (_name, flatCase) => {
+        const expected = expectedOutcome(flatCase.testCase);
+        const outcome = outcomeOf('ES256', flatCase, backend, true);
+        if (expected !== undefined) expect(outcome).toBe(expected);
+      },
+    );
   });
 
   describe('Ed25519 (ed25519_test.json)', () => {
-    it.each(ed25519Cases.map((flatCase) => [flatCase.name, flatCase] as const))('%s', (_name, flatCase) => {
-      const expected = expectedOutcome(flatCase.testCase);
-      const outcome = outcomeOf('EdDSA', flatCase, backend, false);
-      if (expected !== undefined) expect(outcome).toBe(expected);
-    });
+    it.each(ed25519Cases.map((flatCase) => [flatCase.name, flatCase] as const))(
+      '%s',
+      (_name, flatCase) => {
+        const expected = expectedOutcome(flatCase.testCase);
+        const outcome = outcomeOf('EdDSA', flatCase, backend, false);
+        if (expected !== undefined) expect(outcome).toBe(expected);
+      },
+    );
   });
 });
 
@@ -136,10 +168,19 @@ describe('Wycheproof: the two back ends agree on every case, acceptable ones inc
 describe('Wycheproof DER: the strict DER-to-raw conversion agrees with OpenSSL reading the DER itself', () => {
   it('gives the same outcome as node:crypto with dsaEncoding der on every case', () => {
     const disagreements = derCases.filter((flatCase) => {
-      const key = createPublicKey({ key: Buffer.from(flatCase.group.publicKeyDer, 'hex'), format: 'der', type: 'spki' });
+      const key = createPublicKey({
+        key: Buffer.from(flatCase.group.publicKeyDer, 'hex'),
+        format: 'der',
+        type: 'spki',
+      });
       let openSslOutcome: Outcome;
       try {
-        openSslOutcome = nodeVerify('sha256', hex(flatCase.testCase.msg), { key, dsaEncoding: 'der' }, hex(flatCase.testCase.sig))
+        openSslOutcome = nodeVerify(
+          'sha256',
+          hex(flatCase.testCase.msg),
+          { key, dsaEncoding: 'der' },
+          hex(flatCase.testCase.sig),
+        )
           ? 'verified'
           : 'rejected';
       } catch {

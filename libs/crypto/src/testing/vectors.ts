@@ -23,7 +23,12 @@ export interface WycheproofCase {
 /** A Wycheproof ECDSA group: one public key, many cases. */
 export interface WycheproofEcdsaGroup {
   readonly publicKey: { readonly uncompressed: string; readonly wx: string; readonly wy: string };
-  readonly publicKeyJwk?: { readonly kty: string; readonly crv: string; readonly x: string; readonly y: string };
+  readonly publicKeyJwk?: {
+    readonly kty: string;
+    readonly crv: string;
+    readonly x: string;
+    readonly y: string;
+  };
   readonly publicKeyDer: string;
   readonly publicKeyPem: string;
   readonly tests: readonly WycheproofCase[];

@@ -9,9 +9,17 @@ import { readVectorFile } from '../testing/vectors';
 import { calculateJwkThumbprint, calculateJwkThumbprintBytes } from './jwk-thumbprint';
 
 interface RfcVectors {
-  readonly rfc7638_jwk_thumbprint: { readonly jwk: Record<string, string>; readonly expectedSha256ThumbprintB64u: string };
-  readonly rfc8037_ed25519: { readonly privateJwk: Record<string, string>; readonly expectedThumbprintB64u: string };
-  readonly rfc9449_dpop: { readonly proofTokenRequest_fig2: { readonly jwt: string; readonly expectedJkt: string } };
+  readonly rfc7638_jwk_thumbprint: {
+    readonly jwk: Record<string, string>;
+    readonly expectedSha256ThumbprintB64u: string;
+  };
+  readonly rfc8037_ed25519: {
+    readonly privateJwk: Record<string, string>;
+    readonly expectedThumbprintB64u: string;
+  };
+  readonly rfc9449_dpop: {
+    readonly proofTokenRequest_fig2: { readonly jwt: string; readonly expectedJkt: string };
+  };
 }
 
 const vectors = readVectorFile<RfcVectors>('rfc/jose-dpop-mtls-vectors.json');
@@ -20,7 +28,9 @@ describe('calculateJwkThumbprint', () => {
   it('gives the RFC 7638 §3.1 thumbprint of its RSA example, whatever alg and kid say', () => {
     const { jwk, expectedSha256ThumbprintB64u } = vectors.rfc7638_jwk_thumbprint;
     expect(calculateJwkThumbprint(jwk)).toBe(expectedSha256ThumbprintB64u);
-    expect(calculateJwkThumbprint({ ...jwk, alg: 'PS256', kid: 'other' })).toBe(expectedSha256ThumbprintB64u);
+    expect(calculateJwkThumbprint({ ...jwk, alg: 'PS256', kid: 'other' })).toBe(
+      expectedSha256ThumbprintB64u,
+    );
   });
 
   it('gives the RFC 8037 App. A.3 thumbprint of the Ed25519 key, from the private or the public JWK', () => {
@@ -32,7 +42,9 @@ describe('calculateJwkThumbprint', () => {
 
   it('gives the RFC 9449 jkt of the DPoP proof key (P-256)', () => {
     const { jwt, expectedJkt } = vectors.rfc9449_dpop.proofTokenRequest_fig2;
-    const header = JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString('utf8')) as { jwk: Record<string, string> };
+    const header = JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString('utf8')) as {
+      jwk: Record<string, string>;
+    };
     expect(calculateJwkThumbprint(header.jwk)).toBe(expectedJkt);
   });
 
@@ -42,7 +54,9 @@ describe('calculateJwkThumbprint', () => {
         const { publicJwk } = generateKeyPair(alg);
         const expected = await jose.calculateJwkThumbprint({ ...publicJwk }, 'sha256');
         expect(calculateJwkThumbprint(publicJwk)).toBe(expected);
-        expect(Buffer.from(calculateJwkThumbprintBytes(publicJwk)).toString('base64url')).toBe(expected);
+        expect(Buffer.from(calculateJwkThumbprintBytes(publicJwk)).toString('base64url')).toBe(
+          expected,
+        );
       }),
       { numRuns: 20 },
     );
@@ -50,8 +64,15 @@ describe('calculateJwkThumbprint', () => {
 
   it('refuses malformed keys instead of hashing them (ERR_JWK_INVALID)', () => {
     const { publicJwk } = generateKeyPair('ES256');
-    for (const jwk of [{ ...publicJwk, x: `${publicJwk.x}=` }, { ...publicJwk, y: undefined }, { kty: 'RSA', n: 'AQAB' }, { kty: 'oct', k: 'AAAA' }]) {
-      expect(() => calculateJwkThumbprint(jwk)).toThrow(expect.objectContaining({ code: 'ERR_JWK_INVALID' }));
+    for (const jwk of [
+      { ...publicJwk, x: `${publicJwk.x}=` },
+      { ...publicJwk, y: undefined },
+      { kty: 'RSA', n: 'AQAB' },
+      { kty: 'oct', k: 'AAAA' },
+    ]) {
+      expect(() => calculateJwkThumbprint(jwk)).toThrow(
+        expect.objectContaining({ code: 'ERR_JWK_INVALID' }),
+      );
     }
   });
 });

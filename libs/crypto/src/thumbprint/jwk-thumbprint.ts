@@ -16,13 +16,27 @@ const thumbprintLengthBytes = 32;
 function thumbprintInput(jwk: JwkInput): string {
   if (jwk['kty'] === 'RSA') {
     const { e, n } = jwk;
-    if (typeof e !== 'string' || typeof n !== 'string' || base64UrlDecode(e) === undefined || base64UrlDecode(n) === undefined) {
-      throw new CryptoError('ERR_JWK_INVALID', 'an RSA JWK needs canonical base64url members e and n');
+    if (
+      typeof e !== 'string' ||
+      typeof n !== 'string' ||
+      base64UrlDecode(e) === undefined ||
+      base64UrlDecode(n) === undefined
+    ) {
+      throw new CryptoError(
+        'ERR_JWK_INVALID',
+        'an RSA JWK needs canonical base64url members e and n',
+      );
     }
     return JSON.stringify({ e, kty: 'RSA', n });
   }
   const { jwk: publicJwk } = parsePublicJwk(jwk, undefined, 'either');
-  if (publicJwk.kty === 'EC') return JSON.stringify({ crv: publicJwk.crv, kty: publicJwk.kty, x: publicJwk.x, y: publicJwk.y });
+  if (publicJwk.kty === 'EC')
+    return JSON.stringify({
+      crv: publicJwk.crv,
+      kty: publicJwk.kty,
+      x: publicJwk.x,
+      y: publicJwk.y,
+    });
   return JSON.stringify({ crv: publicJwk.crv, kty: publicJwk.kty, x: publicJwk.x });
 }
 
@@ -38,7 +52,8 @@ function thumbprintInput(jwk: JwkInput): string {
  * ```
  */
 export function calculateJwkThumbprintBytes(jwk: JwkInput): Uint8Array {
-  if (typeof jwk !== 'object' || jwk === null) throw new CryptoError('ERR_JWK_INVALID', 'a JWK must be a JSON object');
+  if (typeof jwk !== 'object' || jwk === null)
+    throw new CryptoError('ERR_JWK_INVALID', 'a JWK must be a JSON object');
   const digest = sha256(new TextEncoder().encode(thumbprintInput(jwk)));
   assert(digest.length === thumbprintLengthBytes, 'SHA-256 digest length');
   return digest;

@@ -83,7 +83,10 @@ export interface KeystoreKey {
  */
 export interface DeviceKeystore {
   /** Creates a key; for purpose `payment` its use requires user authentication. Throws `KEY_EXISTS` for a used alias. */
-  generateKey(alias: string, options: { readonly alg: SignatureAlgorithm; readonly purpose: KeyPurpose }): Promise<KeystoreKey>;
+  generateKey(
+    alias: string,
+    options: { readonly alg: SignatureAlgorithm; readonly purpose: KeyPurpose },
+  ): Promise<KeystoreKey>;
   /** The key of `alias`, or `undefined`. */
   getKey(alias: string): Promise<KeystoreKey | undefined>;
 }
@@ -96,7 +99,11 @@ export interface DeviceKeystore {
  * keystoreErrorCodes.includes('USER_AUTHENTICATION_FAILED'); // true
  * ```
  */
-export const keystoreErrorCodes = ['USER_AUTHENTICATION_FAILED', 'KEY_EXISTS', 'KEYSTORE_FAILED'] as const;
+export const keystoreErrorCodes = [
+  'USER_AUTHENTICATION_FAILED',
+  'KEY_EXISTS',
+  'KEYSTORE_FAILED',
+] as const;
 
 /**
  * One of {@link keystoreErrorCodes}.
@@ -122,7 +129,11 @@ export class KeystoreError extends Error {
   readonly code: KeystoreErrorCode;
   readonly retriable: boolean;
 
-  constructor(code: KeystoreErrorCode, message: string, options?: { cause?: unknown; retriable?: boolean }) {
+  constructor(
+    code: KeystoreErrorCode,
+    message: string,
+    options?: { cause?: unknown; retriable?: boolean },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retriable = options?.retriable ?? false;

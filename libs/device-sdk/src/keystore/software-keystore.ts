@@ -1,7 +1,20 @@
 import { type ProtocolPublicKey, protocolPublicKey } from '@settle/contracts';
-import { type PrivateJwk, type SignatureAlgorithm, type SignatureBackend, generateKeyPair, importPrivateJwk, sign } from '@settle/crypto';
+import {
+  type PrivateJwk,
+  type SignatureAlgorithm,
+  type SignatureBackend,
+  generateKeyPair,
+  importPrivateJwk,
+  sign,
+} from '@settle/crypto';
 import { type DurableStore } from '../storage/durable-store';
-import { type DeviceKeystore, type KeyPurpose, KeystoreError, type KeystoreKey, type UserAuthenticationPrompt } from './keystore';
+import {
+  type DeviceKeystore,
+  type KeyPurpose,
+  KeystoreError,
+  type KeystoreKey,
+  type UserAuthenticationPrompt,
+} from './keystore';
 
 /**
  * Options of {@link SoftwareKeystore}.
@@ -40,11 +53,18 @@ interface StoredKey {
 export class SoftwareKeystore implements DeviceKeystore {
   constructor(private readonly options: SoftwareKeystoreOptions) {}
 
-  async generateKey(alias: string, options: { readonly alg: SignatureAlgorithm; readonly purpose: KeyPurpose }): Promise<KeystoreKey> {
-    if ((await this.options.store.read(storeKeyOf(alias))) !== undefined) throw new KeystoreError('KEY_EXISTS', `a key named ${alias} exists`);
+  async generateKey(
+    alias: string,
+    options: { readonly alg: SignatureAlgorithm; readonly purpose: KeyPurpose },
+  ): Promise<KeystoreKey> {
+    if ((await this.options.store.read(storeKeyOf(alias))) !== undefined)
+      throw new KeystoreError('KEY_EXISTS', `a key named ${alias} exists`);
     const { privateJwk } = generateKeyPair(options.alg);
     const stored: StoredKey = { purpose: options.purpose, privateJwk };
-    await this.options.store.write(storeKeyOf(alias), new TextEncoder().encode(JSON.stringify(stored)));
+    await this.options.store.write(
+      storeKeyOf(alias),
+      new TextEncoder().encode(JSON.stringify(stored)),
+    );
     return this.keyOf(alias, stored);
   }
 
@@ -52,7 +72,10 @@ export class SoftwareKeystore implements DeviceKeystore {
     const bytes = await this.options.store.read(storeKeyOf(alias));
     if (bytes === undefined) return undefined;
     const stored = JSON.parse(new TextDecoder().decode(bytes)) as StoredKey;
-    return this.keyOf(alias, { purpose: stored.purpose, privateJwk: importPrivateJwk(stored.privateJwk) });
+    return this.keyOf(alias, {
+      purpose: stored.purpose,
+      privateJwk: importPrivateJwk(stored.privateJwk),
+    });
   }
 
   private keyOf(alias: string, stored: StoredKey): KeystoreKey {

@@ -10,7 +10,9 @@ describe('device counter', () => {
     const counter = new DeviceCounter(new MemoryStore());
     const values = await Promise.all(Array.from({ length: 20 }, () => counter.reserveNext()));
     expect(new Set(values.map(String)).size).toBe(20);
-    expect(values.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+    expect(values.map(Number).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, index) => index + 1),
+    );
     expect(await counter.current()).toBe(20n);
   });
 

@@ -39,26 +39,53 @@ interface StoredSpend {
 }
 
 /** Reads the stored spend, counted from `checkedInAtMs` (a newer check-in starts from zero). */
-export async function readOfflineSpend(store: DurableStore, checkedInAtMs: number): Promise<OfflineSpend> {
+export async function readOfflineSpend(
+  store: DurableStore,
+  checkedInAtMs: number,
+): Promise<OfflineSpend> {
   const bytes = await store.read(spendKey);
-  const stored = bytes === undefined ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as StoredSpend);
-  if (stored === undefined || stored.checkedInAtMs !== checkedInAtMs) return { checkedInAtMs, spentByCurrency: new Map() };
-  return { checkedInAtMs, spentByCurrency: new Map(Object.entries(stored.spent).map(([currency, amount]) => [currency, BigInt(amount)])) };
+  const stored =
+    bytes === undefined ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as StoredSpend);
+  if (stored === undefined || stored.checkedInAtMs !== checkedInAtMs)
+    return { checkedInAtMs, spentByCurrency: new Map() };
+  return {
+    checkedInAtMs,
+    spentByCurrency: new Map(
+      Object.entries(stored.spent).map(([currency, amount]) => [currency, BigInt(amount)]),
+    ),
+  };
 }
 
 /** Adds a payment to the stored spend. */
-export async function recordOfflineSpend(store: DurableStore, checkedInAtMs: number, currency: string, amount: bigint): Promise<void> {
+export async function recordOfflineSpend(
+  store: DurableStore,
+  checkedInAtMs: number,
+  currency: string,
+  amount: bigint,
+): Promise<void> {
   const spend = await readOfflineSpend(store, checkedInAtMs);
-  const spent = Object.fromEntries([...spend.spentByCurrency].map(([code, value]) => [code, value.toString()]));
+  const spent = Object.fromEntries(
+    [...spend.spentByCurrency].map(([code, value]) => [code, value.toString()]),
+  );
   spent[currency] = ((spend.spentByCurrency.get(currency) ?? 0n) + amount).toString();
   const stored: StoredSpend = { checkedInAtMs, spent };
   await store.write(spendKey, new TextEncoder().encode(JSON.stringify(stored)));
 }
 
 /** The cap check of one payment, or `undefined` when the credential has no cap in that currency. */
-export function checkCaps(credential: DeviceCredential, spend: OfflineSpend, currency: string, amount: bigint): CapCheck | undefined {
+export function checkCaps(
+  credential: DeviceCredential,
+  spend: OfflineSpend,
+  currency: string,
+  amount: bigint,
+): CapCheck | undefined {
   const cap = credential.offlineCaps.find((candidate) => candidate.currency === currency);
   if (cap === undefined) return undefined;
   const spentSinceCheckIn = spend.spentByCurrency.get(currency) ?? 0n;
-  return { cap, spentSinceCheckIn, withinPerTransaction: amount <= cap.perTransactionMax, withinCumulative: spentSinceCheckIn + amount <= cap.cumulativeMax };
+  return {
+    cap,
+    spentSinceCheckIn,
+    withinPerTransaction: amount <= cap.perTransactionMax,
+    withinCumulative: spentSinceCheckIn + amount <= cap.cumulativeMax,
+  };
 }

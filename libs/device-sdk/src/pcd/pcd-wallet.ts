@@ -21,7 +21,12 @@ import {
 } from '@settle/contracts/protocol/sound-form';
 import { type SignatureAlgorithm, bytesToHex, equalBytes, sha256Concat } from '@settle/crypto';
 import { type DeviceResult, checkValidity, deviceAssert, deviceFailure } from '../errors';
-import { type DeviceKeystore, KeystoreError, type KeystoreKey, type UserAuthenticationPrompt } from '../keystore/keystore';
+import {
+  type DeviceKeystore,
+  KeystoreError,
+  type KeystoreKey,
+  type UserAuthenticationPrompt,
+} from '../keystore/keystore';
 import { type ProcessorTrust } from '../processor-trust';
 import { CredentialCache } from '../sound/credential-cache';
 import { type DurableStore } from '../storage/durable-store';
@@ -51,7 +56,12 @@ function describeTerminalCredential(bytes: Uint8Array) {
   const decoded = decodeTerminalCredential(bytes);
   if (!decoded.ok) return undefined;
   const { credential } = decoded.value;
-  return { credential, lookup: terminalReferenceOf(credential), subjectId: credential.terminalKey.keyId, validUntilMs: credential.validUntilMs };
+  return {
+    credential,
+    lookup: terminalReferenceOf(credential),
+    subjectId: credential.terminalKey.keyId,
+    validUntilMs: credential.validUntilMs,
+  };
 }
 
 /**
@@ -158,7 +168,10 @@ export class PcdWallet {
    * registry attests and registers its public key, then issues the device credential.
    */
   async createPaymentKey(alg: SignatureAlgorithm = 'ES256'): Promise<ProtocolPublicKey> {
-    const key = await this.options.keystore.generateKey(paymentKeyAlias, { alg, purpose: 'payment' });
+    const key = await this.options.keystore.generateKey(paymentKeyAlias, {
+      alg,
+      purpose: 'payment',
+    });
     deviceAssert(key.purpose === 'payment', 'the keystore made a payment key');
     return key.publicKey;
   }
@@ -173,20 +186,27 @@ export class PcdWallet {
    * that it names this device's payment key, and that it is valid at `nowMs`. A credential from a
    * later check-in restarts the advisory offline spend count.
    */
-  async storeDeviceCredential(credentialBytes: Uint8Array, nowMs: number): Promise<DeviceResult<DeviceCredential>> {
+  async storeDeviceCredential(
+    credentialBytes: Uint8Array,
+    nowMs: number,
+  ): Promise<DeviceResult<DeviceCredential>> {
     const key = await this.options.keystore.getKey(paymentKeyAlias);
     if (key === undefined) return deviceFailure('NO_PAYMENT_KEY', 'create the payment key first');
     const verified = this.verifyDeviceCredentialBytes(credentialBytes, nowMs);
     if (!verified.ok) return verified;
-    if (!equalBytes(verified.value.paymentKey.keyId, key.publicKey.keyId)) return deviceFailure('CREDENTIAL_KEY_MISMATCH', 'the credential is for another payment key');
+    if (!equalBytes(verified.value.paymentKey.keyId, key.publicKey.keyId))
+      return deviceFailure('CREDENTIAL_KEY_MISMATCH', 'the credential is for another payment key');
     await this.options.store.write(deviceCredentialKey, credentialBytes);
     // No terminal has this credential yet: the next payment anywhere sends it.
-    for (const sentKey of await this.options.store.list(credentialSentPrefix)) await this.options.store.delete(sentKey);
+    for (const sentKey of await this.options.store.list(credentialSentPrefix))
+      await this.options.store.delete(sentKey);
     return verified;
   }
 
   /** The stored device credential (bytes as issued, and decoded), if any still verifies. */
-  async deviceCredential(): Promise<{ readonly bytes: Uint8Array; readonly credential: DeviceCredential } | undefined> {
+  async deviceCredential(): Promise<
+    { readonly bytes: Uint8Array; readonly credential: DeviceCredential } | undefined
+  > {
     const loaded = await this.loadDeviceCredential();
     return loaded.ok ? loaded.value : undefined;
   }
@@ -195,11 +215,22 @@ export class PcdWallet {
    * The stored device credential, verified again: the processor's keys may have rotated since it
    * was stored (a credential signed by a key no longer trusted is `CREDENTIAL_INVALID`: check in).
    */
-  private async loadDeviceCredential(): Promise<DeviceResult<{ readonly bytes: Uint8Array; readonly credential: DeviceCredential }>> {
+  private async loadDeviceCredential(): Promise<
+    DeviceResult<{ readonly bytes: Uint8Array; readonly credential: DeviceCredential }>
+  > {
     const bytes = await this.options.store.read(deviceCredentialKey);
-    if (bytes === undefined) return deviceFailure('NO_DEVICE_CREDENTIAL', 'this phone has no device credential: check in online first');
+    if (bytes === undefined)
+      return deviceFailure(
+        'NO_DEVICE_CREDENTIAL',
+        'this phone has no device credential: check in online first',
+      );
     const verified = verifyDeviceCredential(bytes, this.processorOptions());
-    if (!verified.ok) return deviceFailure('CREDENTIAL_INVALID', `the stored device credential no longer verifies (${verified.code}): check in online`, verified);
+    if (!verified.ok)
+      return deviceFailure(
+        'CREDENTIAL_INVALID',
+        `the stored device credential no longer verifies (${verified.code}): check in online`,
+        verified,
+      );
     return { ok: true, value: { bytes, credential: verified.value.credential } };
   }
 
@@ -215,22 +246,56 @@ export class PcdWallet {
     readonly nowMs: number;
   }): Promise<DeviceResult<PaymentPresentation>> {
     const decoded = decodePaymentRequest(input.requestBytes);
-    if (!decoded.ok) return deviceFailure('REQUEST_INVALID', `the payment request does not decode: ${decoded.code}`, decoded);
+    if (!decoded.ok)
+      return deviceFailure(
+        'REQUEST_INVALID',
+        `the payment request does not decode: ${decoded.code}`,
+        decoded,
+      );
     const request = decoded.value;
-    const terminal = verifyTerminalCredential(input.terminalCredentialBytes, this.processorOptions());
-    if (!terminal.ok) return deviceFailure('CREDENTIAL_INVALID', `the terminal credential does not verify: ${terminal.code}`, terminal);
+    const terminal = verifyTerminalCredential(
+      input.terminalCredentialBytes,
+      this.processorOptions(),
+    );
+    if (!terminal.ok)
+      return deviceFailure(
+        'CREDENTIAL_INVALID',
+        `the terminal credential does not verify: ${terminal.code}`,
+        terminal,
+      );
     const credential = terminal.value.credential;
-    const invalid = checkValidity(credential.validFromMs, credential.validUntilMs, input.nowMs, 'the terminal credential');
+    const invalid = checkValidity(
+      credential.validFromMs,
+      credential.validUntilMs,
+      input.nowMs,
+      'the terminal credential',
+    );
     if (invalid !== null) return invalid;
     // Kept: this terminal's next request can come over sound without its credential.
     await this.terminalCredentials.remember(input.terminalCredentialBytes, input.nowMs);
-    if (credential.terminalId !== request.terminalId || credential.merchantId !== request.merchantId) {
-      return deviceFailure('TERMINAL_MISMATCH', 'the request names another terminal or merchant than its terminal credential');
+    if (
+      credential.terminalId !== request.terminalId ||
+      credential.merchantId !== request.merchantId
+    ) {
+      return deviceFailure(
+        'TERMINAL_MISMATCH',
+        'the request names another terminal or merchant than its terminal credential',
+      );
     }
-    if (input.nowMs > request.expiresAtMs) return deviceFailure('REQUEST_EXPIRED', 'the payment request has expired');
+    if (input.nowMs > request.expiresAtMs)
+      return deviceFailure('REQUEST_EXPIRED', 'the payment request has expired');
     const capCheck = await this.capCheckOf(request, input.nowMs);
     if (!capCheck.ok) return capCheck;
-    return { ok: true, value: { requestBytes: input.requestBytes, request, terminal: credential, merchantDisplayName: credential.merchantDisplayName, capCheck: capCheck.value } };
+    return {
+      ok: true,
+      value: {
+        requestBytes: input.requestBytes,
+        request,
+        terminal: credential,
+        merchantDisplayName: credential.merchantDisplayName,
+        capCheck: capCheck.value,
+      },
+    };
   }
 
   /**
@@ -238,11 +303,24 @@ export class PcdWallet {
    * that the terminal's first request reaches this phone without it: processor signature
    * (`CREDENTIAL_INVALID`) and validity at `nowMs` checked first.
    */
-  async keepTerminalCredential(credentialBytes: Uint8Array, nowMs: number): Promise<DeviceResult<TerminalCredential>> {
+  async keepTerminalCredential(
+    credentialBytes: Uint8Array,
+    nowMs: number,
+  ): Promise<DeviceResult<TerminalCredential>> {
     const verified = verifyTerminalCredential(credentialBytes, this.processorOptions());
-    if (!verified.ok) return deviceFailure('CREDENTIAL_INVALID', `the terminal credential does not verify: ${verified.code}`, verified);
+    if (!verified.ok)
+      return deviceFailure(
+        'CREDENTIAL_INVALID',
+        `the terminal credential does not verify: ${verified.code}`,
+        verified,
+      );
     const { credential } = verified.value;
-    const invalid = checkValidity(credential.validFromMs, credential.validUntilMs, nowMs, 'the terminal credential');
+    const invalid = checkValidity(
+      credential.validFromMs,
+      credential.validUntilMs,
+      nowMs,
+      'the terminal credential',
+    );
     if (invalid !== null) return invalid;
     await this.terminalCredentials.remember(credentialBytes, nowMs);
     return { ok: true, value: credential };
@@ -263,23 +341,55 @@ export class PcdWallet {
     readonly nowMs: number;
   }): Promise<DeviceResult<PaymentPresentation>> {
     const decoded = decodePaymentRequestSoundForm(input.requestSoundForm);
-    if (!decoded.ok) return deviceFailure('REQUEST_INVALID', `the payment request does not decode: ${decoded.code}`, decoded);
+    if (!decoded.ok)
+      return deviceFailure(
+        'REQUEST_INVALID',
+        `the payment request does not decode: ${decoded.code}`,
+        decoded,
+      );
     let terminal: { readonly bytes: Uint8Array; readonly credential: TerminalCredential };
     if (input.terminalCredentialSoundForm !== undefined) {
-      const verified = verifyTerminalCredentialSoundForm(input.terminalCredentialSoundForm, this.processorOptions());
-      if (!verified.ok) return deviceFailure('CREDENTIAL_INVALID', `the terminal credential does not verify: ${verified.code}`, verified);
+      const verified = verifyTerminalCredentialSoundForm(
+        input.terminalCredentialSoundForm,
+        this.processorOptions(),
+      );
+      if (!verified.ok)
+        return deviceFailure(
+          'CREDENTIAL_INVALID',
+          `the terminal credential does not verify: ${verified.code}`,
+          verified,
+        );
       terminal = { bytes: verified.value.credentialBytes, credential: verified.value.credential };
       await this.terminalCredentials.remember(terminal.bytes, input.nowMs);
     } else {
       const kept = this.terminalCredentials.find(decoded.value.terminalReference, input.nowMs);
-      if (kept.length === 0) return deviceFailure('TERMINAL_UNKNOWN', 'this phone keeps no credential of this terminal: the terminal must send it');
-      const terminals = new Set(kept.map((entry) => `${entry.credential.merchantId}/${entry.credential.terminalId}`));
-      if (terminals.size > 1) return deviceFailure('TERMINAL_AMBIGUOUS', 'two terminals this phone knows share the reference: the terminal must send its credential');
+      if (kept.length === 0)
+        return deviceFailure(
+          'TERMINAL_UNKNOWN',
+          'this phone keeps no credential of this terminal: the terminal must send it',
+        );
+      const terminals = new Set(
+        kept.map((entry) => `${entry.credential.merchantId}/${entry.credential.terminalId}`),
+      );
+      if (terminals.size > 1)
+        return deviceFailure(
+          'TERMINAL_AMBIGUOUS',
+          'two terminals this phone knows share the reference: the terminal must send its credential',
+        );
       terminal = kept[0]!;
     }
     const expanded = expandPaymentRequestSoundForm(decoded.value, terminal.credential);
-    if (!expanded.ok) return deviceFailure('TERMINAL_MISMATCH', `the request names another terminal than its terminal credential: ${expanded.code}`, expanded);
-    return this.presentRequest({ requestBytes: expanded.value.requestBytes, terminalCredentialBytes: terminal.bytes, nowMs: input.nowMs });
+    if (!expanded.ok)
+      return deviceFailure(
+        'TERMINAL_MISMATCH',
+        `the request names another terminal than its terminal credential: ${expanded.code}`,
+        expanded,
+      );
+    return this.presentRequest({
+      requestBytes: expanded.value.requestBytes,
+      terminalCredentialBytes: terminal.bytes,
+      nowMs: input.nowMs,
+    });
   }
 
   /**
@@ -291,13 +401,20 @@ export class PcdWallet {
    * The time signed is `nowMs` rounded down to whole seconds after the request's creation, so that
    * the authorization's sound form carries it as a few seconds.
    */
-  async approve(presentation: PaymentPresentation, input: { readonly nowMs: number; readonly prompt: UserAuthenticationPrompt }): Promise<DeviceResult<ApprovedPayment>> {
+  async approve(
+    presentation: PaymentPresentation,
+    input: { readonly nowMs: number; readonly prompt: UserAuthenticationPrompt },
+  ): Promise<DeviceResult<ApprovedPayment>> {
     const { request, requestBytes } = presentation;
-    if (input.nowMs > request.expiresAtMs) return deviceFailure('REQUEST_EXPIRED', 'the payment request expired before approval');
+    if (input.nowMs > request.expiresAtMs)
+      return deviceFailure('REQUEST_EXPIRED', 'the payment request expired before approval');
     const capCheck = await this.capCheckOf(request, input.nowMs);
     if (!capCheck.ok) return capCheck;
     if (!capCheck.value.withinPerTransaction || !capCheck.value.withinCumulative) {
-      return deviceFailure('OFFLINE_CAP_EXCEEDED', 'the payment exceeds this device’s offline caps (the terminal would refuse it)');
+      return deviceFailure(
+        'OFFLINE_CAP_EXCEEDED',
+        'the payment exceeds this device’s offline caps (the terminal would refuse it)',
+      );
     }
     const key = await this.options.keystore.getKey(paymentKeyAlias);
     if (key === undefined) return deviceFailure('NO_PAYMENT_KEY', 'this phone has no payment key');
@@ -305,10 +422,23 @@ export class PcdWallet {
     if (!loaded.ok) return loaded;
     const stored = loaded.value;
     const deviceCounter = await this.counter.reserveNext();
-    if (deviceCounter === undefined) return deviceFailure('COUNTER_EXHAUSTED', 'the device counter is used up');
-    const authorizedAtMs = request.createdAtMs + Math.floor((input.nowMs - request.createdAtMs) / millisecondsPerSecond) * millisecondsPerSecond;
-    deviceAssert(authorizedAtMs <= input.nowMs && input.nowMs - authorizedAtMs < millisecondsPerSecond, 'the time signed is now, to the second');
-    const prepared = prepareConsumerAuthorization({ requestBytes, deviceCounter, authorizedAtMs, alg: key.publicKey.alg, keyId: key.publicKey.keyId });
+    if (deviceCounter === undefined)
+      return deviceFailure('COUNTER_EXHAUSTED', 'the device counter is used up');
+    const authorizedAtMs =
+      request.createdAtMs +
+      Math.floor((input.nowMs - request.createdAtMs) / millisecondsPerSecond) *
+        millisecondsPerSecond;
+    deviceAssert(
+      authorizedAtMs <= input.nowMs && input.nowMs - authorizedAtMs < millisecondsPerSecond,
+      'the time signed is now, to the second',
+    );
+    const prepared = prepareConsumerAuthorization({
+      requestBytes,
+      deviceCounter,
+      authorizedAtMs,
+      alg: key.publicKey.alg,
+      keyId: key.publicKey.keyId,
+    });
     const signature = await signWithUser(key, prepared.toBeSigned, input.prompt);
     if (!signature.ok) return signature;
     const authorizationBytes = prepared.complete(signature.value);
@@ -323,8 +453,16 @@ export class PcdWallet {
       currency: request.currency,
       authorizedAtMs,
     });
-    await recordOfflineSpend(this.options.store, stored.credential.checkedInAtMs, request.currency, request.amount);
-    const terminalHasDeviceCredential = await this.recordCredentialSent(presentation.terminal, stored.bytes);
+    await recordOfflineSpend(
+      this.options.store,
+      stored.credential.checkedInAtMs,
+      request.currency,
+      request.amount,
+    );
+    const terminalHasDeviceCredential = await this.recordCredentialSent(
+      presentation.terminal,
+      stored.bytes,
+    );
     return {
       ok: true,
       value: {
@@ -332,7 +470,10 @@ export class PcdWallet {
         deviceCredentialBytes: stored.bytes,
         deviceCounter,
         transactionId,
-        authorizationSoundForm: encodeConsumerAuthorizationSoundForm(authorizationBytes, requestBytes),
+        authorizationSoundForm: encodeConsumerAuthorizationSoundForm(
+          authorizationBytes,
+          requestBytes,
+        ),
         deviceCredentialSoundForm: encodeDeviceCredentialSoundForm(stored.bytes),
         terminalHasDeviceCredential,
       },
@@ -356,19 +497,46 @@ export class PcdWallet {
    */
   async acceptConfirmation(confirmationBytes: Uint8Array): Promise<DeviceResult<WalletPayment>> {
     const { trust } = this.options;
-    const verified = verifyProcessorConfirmation(confirmationBytes, { processorKeys: trust.receiptKeys, algorithms: trust.algorithms, backend: trust.backend });
-    if (!verified.ok) return deviceFailure('CONFIRMATION_INVALID', `the confirmation does not verify: ${verified.code}`, verified);
+    const verified = verifyProcessorConfirmation(confirmationBytes, {
+      processorKeys: trust.receiptKeys,
+      algorithms: trust.algorithms,
+      backend: trust.backend,
+    });
+    if (!verified.ok)
+      return deviceFailure(
+        'CONFIRMATION_INVALID',
+        `the confirmation does not verify: ${verified.code}`,
+        verified,
+      );
     const { confirmation } = verified.value;
     const payment = this.walletPayments.find(confirmation.transactionId);
-    if (payment === undefined) return deviceFailure('TRANSACTION_UNKNOWN', 'this phone authorized no such payment');
-    if (confirmation.terminalId !== payment.terminalId || confirmation.amount !== payment.amount || confirmation.currency !== payment.currency) {
-      return deviceFailure('CONFIRMATION_MISMATCH', 'the confirmation names another terminal, amount or currency than the payment authorized');
+    if (payment === undefined)
+      return deviceFailure('TRANSACTION_UNKNOWN', 'this phone authorized no such payment');
+    if (
+      confirmation.terminalId !== payment.terminalId ||
+      confirmation.amount !== payment.amount ||
+      confirmation.currency !== payment.currency
+    ) {
+      return deviceFailure(
+        'CONFIRMATION_MISMATCH',
+        'the confirmation names another terminal, amount or currency than the payment authorized',
+      );
     }
-    return { ok: true, value: await this.walletPayments.confirm(confirmation.transactionId, confirmationBytes, confirmation) };
+    return {
+      ok: true,
+      value: await this.walletPayments.confirm(
+        confirmation.transactionId,
+        confirmationBytes,
+        confirmation,
+      ),
+    };
   }
 
   /** Whether this device credential was sent to this terminal before; records that it is now. */
-  private async recordCredentialSent(terminal: TerminalCredential, credentialBytes: Uint8Array): Promise<boolean> {
+  private async recordCredentialSent(
+    terminal: TerminalCredential,
+    credentialBytes: Uint8Array,
+  ): Promise<boolean> {
     const sentKey = `${credentialSentPrefix}${bytesToHex(terminalReferenceOf(terminal))}`;
     const digest = sha256Concat([credentialBytes]);
     const previous = await this.options.store.read(sentKey);
@@ -377,36 +545,69 @@ export class PcdWallet {
     return false;
   }
 
-  private async capCheckOf(request: PaymentRequest, nowMs: number): Promise<DeviceResult<CapCheck>> {
+  private async capCheckOf(
+    request: PaymentRequest,
+    nowMs: number,
+  ): Promise<DeviceResult<CapCheck>> {
     const loaded = await this.loadDeviceCredential();
     if (!loaded.ok) return loaded;
     const stored = loaded.value;
-    const invalid = checkValidity(stored.credential.checkedInAtMs, stored.credential.validUntilMs, nowMs, 'the device credential');
+    const invalid = checkValidity(
+      stored.credential.checkedInAtMs,
+      stored.credential.validUntilMs,
+      nowMs,
+      'the device credential',
+    );
     if (invalid !== null) return invalid;
     const spend = await readOfflineSpend(this.options.store, stored.credential.checkedInAtMs);
     const capCheck = checkCaps(stored.credential, spend, request.currency, request.amount);
-    if (capCheck === undefined) return deviceFailure('CURRENCY_NOT_ALLOWED', `no offline cap in ${request.currency}`);
+    if (capCheck === undefined)
+      return deviceFailure('CURRENCY_NOT_ALLOWED', `no offline cap in ${request.currency}`);
     return { ok: true, value: capCheck };
   }
 
-  private verifyDeviceCredentialBytes(bytes: Uint8Array, nowMs: number): DeviceResult<DeviceCredential> {
+  private verifyDeviceCredentialBytes(
+    bytes: Uint8Array,
+    nowMs: number,
+  ): DeviceResult<DeviceCredential> {
     const verified = verifyDeviceCredential(bytes, this.processorOptions());
-    if (!verified.ok) return deviceFailure('CREDENTIAL_INVALID', `the device credential does not verify: ${verified.code}`, verified);
+    if (!verified.ok)
+      return deviceFailure(
+        'CREDENTIAL_INVALID',
+        `the device credential does not verify: ${verified.code}`,
+        verified,
+      );
     const { credential } = verified.value;
-    return checkValidity(credential.checkedInAtMs, credential.validUntilMs, nowMs, 'the device credential') ?? { ok: true, value: credential };
+    return (
+      checkValidity(
+        credential.checkedInAtMs,
+        credential.validUntilMs,
+        nowMs,
+        'the device credential',
+      ) ?? { ok: true, value: credential }
+    );
   }
 
   private processorOptions() {
     const { trust } = this.options;
-    return { processorKeys: trust.credentialKeys, algorithms: trust.algorithms, backend: trust.backend };
+    return {
+      processorKeys: trust.credentialKeys,
+      algorithms: trust.algorithms,
+      backend: trust.backend,
+    };
   }
 }
 
-async function signWithUser(key: KeystoreKey, data: Uint8Array, prompt: UserAuthenticationPrompt): Promise<DeviceResult<Uint8Array>> {
+async function signWithUser(
+  key: KeystoreKey,
+  data: Uint8Array,
+  prompt: UserAuthenticationPrompt,
+): Promise<DeviceResult<Uint8Array>> {
   try {
     return { ok: true, value: await key.sign(data, prompt) };
   } catch (error) {
-    if (error instanceof KeystoreError && error.code === 'USER_AUTHENTICATION_FAILED') return deviceFailure('USER_AUTHENTICATION_FAILED', error.message, error);
+    if (error instanceof KeystoreError && error.code === 'USER_AUTHENTICATION_FAILED')
+      return deviceFailure('USER_AUTHENTICATION_FAILED', error.message, error);
     throw error;
   }
 }

@@ -63,7 +63,8 @@ function encodePayment(payment: WalletPayment): Uint8Array {
     amount: payment.amount.toString(),
     currency: payment.currency,
     authorizedAtMs: payment.authorizedAtMs,
-    confirmation: payment.confirmationBytes === undefined ? null : base64UrlEncode(payment.confirmationBytes),
+    confirmation:
+      payment.confirmationBytes === undefined ? null : base64UrlEncode(payment.confirmationBytes),
   };
   return new TextEncoder().encode(JSON.stringify(stored));
 }
@@ -88,7 +89,12 @@ function decodePayment(bytes: Uint8Array): WalletPayment {
   // It was verified when accepted; decoding again only restores its fields.
   const decoded = decodeProcessorConfirmation(confirmationBytes);
   deviceAssert(decoded.ok, 'a stored confirmation decodes');
-  return { ...payment, state: 'confirmed', confirmation: decoded.value.confirmation, confirmationBytes };
+  return {
+    ...payment,
+    state: 'confirmed',
+    confirmation: decoded.value.confirmation,
+    confirmationBytes,
+  };
 }
 
 /**
@@ -119,7 +125,13 @@ export class WalletPayments {
 
   /** Every payment, in counter order (the order they were made). */
   list(): WalletPayment[] {
-    return [...this.byId.values()].sort((left, right) => (left.deviceCounter < right.deviceCounter ? -1 : left.deviceCounter > right.deviceCounter ? 1 : 0));
+    return [...this.byId.values()].sort((left, right) =>
+      left.deviceCounter < right.deviceCounter
+        ? -1
+        : left.deviceCounter > right.deviceCounter
+          ? 1
+          : 0,
+    );
   }
 
   find(transactionId: Uint8Array): WalletPayment | undefined {
@@ -127,7 +139,9 @@ export class WalletPayments {
   }
 
   /** Stores an authorized payment durably (resolves once it survives a crash). Idempotent by transaction id. */
-  async record(payment: Omit<WalletPayment, 'state' | 'confirmation' | 'confirmationBytes'>): Promise<WalletPayment> {
+  async record(
+    payment: Omit<WalletPayment, 'state' | 'confirmation' | 'confirmationBytes'>,
+  ): Promise<WalletPayment> {
     const existing = this.find(payment.transactionId);
     if (existing !== undefined) return existing;
     const authorized: WalletPayment = { ...payment, state: 'authorized' };
@@ -137,11 +151,20 @@ export class WalletPayments {
   }
 
   /** Records the (verified) confirmation of a held payment. The first confirmation stays. */
-  async confirm(transactionId: Uint8Array, confirmationBytes: Uint8Array, confirmation: ProcessorConfirmation): Promise<WalletPayment> {
+  async confirm(
+    transactionId: Uint8Array,
+    confirmationBytes: Uint8Array,
+    confirmation: ProcessorConfirmation,
+  ): Promise<WalletPayment> {
     const payment = this.find(transactionId);
     deviceAssert(payment !== undefined, 'the confirmed payment is held');
     if (payment.state === 'confirmed') return payment;
-    const confirmed: WalletPayment = { ...payment, state: 'confirmed', confirmation, confirmationBytes };
+    const confirmed: WalletPayment = {
+      ...payment,
+      state: 'confirmed',
+      confirmation,
+      confirmationBytes,
+    };
     await this.store.write(keyOf(payment.deviceCounter), encodePayment(confirmed));
     this.byId.set(bytesToHex(transactionId), confirmed);
     return confirmed;

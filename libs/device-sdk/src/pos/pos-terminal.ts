@@ -102,7 +102,12 @@ function describeDeviceCredential(bytes: Uint8Array) {
   if (!decoded.ok) return undefined;
   const { credential } = decoded.value;
   const keyId = credential.paymentKey.keyId;
-  return { credential, lookup: keyId.slice(0, soundKeyIdPrefixLengthBytes), subjectId: keyId, validUntilMs: credential.validUntilMs };
+  return {
+    credential,
+    lookup: keyId.slice(0, soundKeyIdPrefixLengthBytes),
+    subjectId: keyId,
+    validUntilMs: credential.validUntilMs,
+  };
 }
 
 interface PendingRequest {
@@ -150,7 +155,9 @@ export class PosTerminal {
     private readonly queue: UploadQueue,
     private readonly deviceCredentials: CredentialCache<DeviceCredential>,
   ) {
-    this.terminalCredentialSoundForm = encodeTerminalCredentialSoundForm(options.terminalCredentialBytes);
+    this.terminalCredentialSoundForm = encodeTerminalCredentialSoundForm(
+      options.terminalCredentialBytes,
+    );
   }
 
   /**
@@ -160,13 +167,21 @@ export class PosTerminal {
   static async open(options: PosTerminalOptions): Promise<PosTerminal> {
     const decoded = decodeTerminalCredential(options.terminalCredentialBytes);
     deviceAssert(decoded.ok, 'the terminal credential decodes');
-    deviceAssert(equalBytes(decoded.value.credential.terminalKey.keyId, options.terminalKey.keyId), 'the terminal credential names this terminal’s key');
+    deviceAssert(
+      equalBytes(decoded.value.credential.terminalKey.keyId, options.terminalKey.keyId),
+      'the terminal credential names this terminal’s key',
+    );
     const deviceCredentials = await CredentialCache.open(options.store, {
       keyPrefix: deviceCredentialCachePrefix,
       entriesMax: deviceCredentialCacheEntriesMax,
       describe: describeDeviceCredential,
     });
-    return new PosTerminal(options, decoded.value.credential, await UploadQueue.open(options.store), deviceCredentials);
+    return new PosTerminal(
+      options,
+      decoded.value.credential,
+      await UploadQueue.open(options.store),
+      deviceCredentials,
+    );
   }
 
   /**
@@ -174,9 +189,18 @@ export class PosTerminal {
    * Kept pending in memory until an authorization for it arrives (a restart forgets it: the customer
    * pays again). The validity is whole seconds: the sound form carries it in seconds.
    */
-  createRequest(input: { readonly amount: bigint; readonly currency: string; readonly nonce: Uint8Array; readonly nowMs: number; readonly validityMs: number }): CreatedRequest {
+  createRequest(input: {
+    readonly amount: bigint;
+    readonly currency: string;
+    readonly nonce: Uint8Array;
+    readonly nowMs: number;
+    readonly validityMs: number;
+  }): CreatedRequest {
     deviceAssert(input.nonce.length === paymentNonceLengthBytes, 'a 16-byte random nonce');
-    deviceAssert(input.validityMs > 0 && input.validityMs <= paymentRequestValidityMsMax, 'validity within 15 minutes');
+    deviceAssert(
+      input.validityMs > 0 && input.validityMs <= paymentRequestValidityMsMax,
+      'validity within 15 minutes',
+    );
     deviceAssert(input.validityMs % 1000 === 0, 'validity in whole seconds');
     const request: PaymentRequest = {
       merchantId: this.credential.merchantId,
@@ -215,21 +239,53 @@ export class PosTerminal {
     readonly nowMs: number;
   }): Promise<DeviceResult<AcceptedPayment>> {
     const { trust } = this.options;
-    const processorOptions = { processorKeys: trust.credentialKeys, algorithms: trust.algorithms, backend: trust.backend };
-    let sentCredential: { readonly bytes: Uint8Array; readonly credential: DeviceCredential } | undefined;
+    const processorOptions = {
+      processorKeys: trust.credentialKeys,
+      algorithms: trust.algorithms,
+      backend: trust.backend,
+    };
+    let sentCredential:
+      { readonly bytes: Uint8Array; readonly credential: DeviceCredential } | undefined;
     if (input.deviceCredentialSoundForm !== undefined) {
-      const verified = verifyDeviceCredentialSoundForm(input.deviceCredentialSoundForm, processorOptions);
-      if (!verified.ok) return deviceFailure('CREDENTIAL_INVALID', `the device credential does not verify: ${verified.code}`, verified);
-      sentCredential = { bytes: verified.value.credentialBytes, credential: verified.value.credential };
+      const verified = verifyDeviceCredentialSoundForm(
+        input.deviceCredentialSoundForm,
+        processorOptions,
+      );
+      if (!verified.ok)
+        return deviceFailure(
+          'CREDENTIAL_INVALID',
+          `the device credential does not verify: ${verified.code}`,
+          verified,
+        );
+      sentCredential = {
+        bytes: verified.value.credentialBytes,
+        credential: verified.value.credential,
+      };
     }
     const decoded = decodeConsumerAuthorizationSoundForm(input.authorizationSoundForm);
-    if (!decoded.ok) return deviceFailure('AUTHORIZATION_INVALID', `the consumer authorization does not decode: ${decoded.code}`, decoded);
-    const candidates = sentCredential !== undefined ? [sentCredential] : this.deviceCredentials.find(decoded.value.keyIdPrefix, input.nowMs);
-    if (candidates.length === 0) return deviceFailure('DEVICE_UNKNOWN', 'this terminal keeps no device credential with this key id prefix: the phone must send its credential');
-    if (this.pendingRequests.size === 0) return deviceFailure('REQUEST_NOT_PENDING', 'this terminal has no pending request');
+    if (!decoded.ok)
+      return deviceFailure(
+        'AUTHORIZATION_INVALID',
+        `the consumer authorization does not decode: ${decoded.code}`,
+        decoded,
+      );
+    const candidates =
+      sentCredential !== undefined
+        ? [sentCredential]
+        : this.deviceCredentials.find(decoded.value.keyIdPrefix, input.nowMs);
+    if (candidates.length === 0)
+      return deviceFailure(
+        'DEVICE_UNKNOWN',
+        'this terminal keeps no device credential with this key id prefix: the phone must send its credential',
+      );
+    if (this.pendingRequests.size === 0)
+      return deviceFailure('REQUEST_NOT_PENDING', 'this terminal has no pending request');
     for (const candidate of candidates) {
       for (const pending of [...this.pendingRequests.values()].reverse()) {
-        const expanded = expandConsumerAuthorizationSoundForm(decoded.value, { requestBytes: pending.requestBytes, paymentKey: candidate.credential.paymentKey });
+        const expanded = expandConsumerAuthorizationSoundForm(decoded.value, {
+          requestBytes: pending.requestBytes,
+          paymentKey: candidate.credential.paymentKey,
+        });
         if (!expanded.ok) continue;
         const verified = verifyConsumerAuthorization(expanded.value, {
           requestBytes: pending.requestBytes,
@@ -237,10 +293,19 @@ export class PosTerminal {
           algorithms: [candidate.credential.paymentKey.alg],
           backend: trust.backend,
         });
-        if (verified.ok) return this.acceptAuthorization({ requestBytes: pending.requestBytes, authorizationBytes: expanded.value, deviceCredentialBytes: candidate.bytes, nowMs: input.nowMs });
+        if (verified.ok)
+          return this.acceptAuthorization({
+            requestBytes: pending.requestBytes,
+            authorizationBytes: expanded.value,
+            deviceCredentialBytes: candidate.bytes,
+            nowMs: input.nowMs,
+          });
       }
     }
-    return deviceFailure('AUTHORIZATION_INVALID', 'the consumer authorization verifies over no pending request with the device credentials this terminal has');
+    return deviceFailure(
+      'AUTHORIZATION_INVALID',
+      'the consumer authorization verifies over no pending request with the device credentials this terminal has',
+    );
   }
 
   /**
@@ -262,13 +327,32 @@ export class PosTerminal {
   }): Promise<DeviceResult<AcceptedPayment>> {
     const requestKey = bytesToHex(input.requestBytes);
     const request = this.pendingRequests.get(requestKey)?.request;
-    if (request === undefined) return deviceFailure('REQUEST_NOT_PENDING', 'this terminal has no pending request with these bytes');
-    if (input.nowMs > request.expiresAtMs) return deviceFailure('REQUEST_EXPIRED', 'the payment request expired');
+    if (request === undefined)
+      return deviceFailure(
+        'REQUEST_NOT_PENDING',
+        'this terminal has no pending request with these bytes',
+      );
+    if (input.nowMs > request.expiresAtMs)
+      return deviceFailure('REQUEST_EXPIRED', 'the payment request expired');
     const { trust } = this.options;
-    const verifiedCredential = verifyDeviceCredential(input.deviceCredentialBytes, { processorKeys: trust.credentialKeys, algorithms: trust.algorithms, backend: trust.backend });
-    if (!verifiedCredential.ok) return deviceFailure('CREDENTIAL_INVALID', `the device credential does not verify: ${verifiedCredential.code}`, verifiedCredential);
+    const verifiedCredential = verifyDeviceCredential(input.deviceCredentialBytes, {
+      processorKeys: trust.credentialKeys,
+      algorithms: trust.algorithms,
+      backend: trust.backend,
+    });
+    if (!verifiedCredential.ok)
+      return deviceFailure(
+        'CREDENTIAL_INVALID',
+        `the device credential does not verify: ${verifiedCredential.code}`,
+        verifiedCredential,
+      );
     const deviceCredential = verifiedCredential.value.credential;
-    const invalid = checkValidity(deviceCredential.checkedInAtMs, deviceCredential.validUntilMs, input.nowMs, 'the device credential');
+    const invalid = checkValidity(
+      deviceCredential.checkedInAtMs,
+      deviceCredential.validUntilMs,
+      input.nowMs,
+      'the device credential',
+    );
     if (invalid !== null) return invalid;
     const authorization = verifyConsumerAuthorization(input.authorizationBytes, {
       requestBytes: input.requestBytes,
@@ -278,34 +362,95 @@ export class PosTerminal {
       algorithms: [deviceCredential.paymentKey.alg],
       backend: trust.backend,
     });
-    if (!authorization.ok) return deviceFailure('AUTHORIZATION_INVALID', `the consumer authorization does not verify: ${authorization.code}`, authorization);
-    const refusal = this.checkCapsAndCounter(request, deviceCredential, authorization.value.deviceCounter);
+    if (!authorization.ok)
+      return deviceFailure(
+        'AUTHORIZATION_INVALID',
+        `the consumer authorization does not verify: ${authorization.code}`,
+        authorization,
+      );
+    const refusal = this.checkCapsAndCounter(
+      request,
+      deviceCredential,
+      authorization.value.deviceCounter,
+    );
     if (refusal !== null) return refusal;
 
-    const prepared = prepareMerchantApproval({ authorizationBytes: input.authorizationBytes, approvedAtMs: input.nowMs, alg: this.options.terminalKey.alg, keyId: this.options.terminalKey.keyId });
-    const approvalBytes = prepared.complete(await this.options.terminalKey.sign(prepared.toBeSigned));
-    const offlineTransactionBytes = encodeOfflineTransaction({ requestBytes: input.requestBytes, authorizationBytes: input.authorizationBytes, approvalBytes });
+    const prepared = prepareMerchantApproval({
+      authorizationBytes: input.authorizationBytes,
+      approvedAtMs: input.nowMs,
+      alg: this.options.terminalKey.alg,
+      keyId: this.options.terminalKey.keyId,
+    });
+    const approvalBytes = prepared.complete(
+      await this.options.terminalKey.sign(prepared.toBeSigned),
+    );
+    const offlineTransactionBytes = encodeOfflineTransaction({
+      requestBytes: input.requestBytes,
+      authorizationBytes: input.authorizationBytes,
+      approvalBytes,
+    });
     const entry = await this.queue.enqueue(offlineTransactionBytes);
     this.pendingRequests.delete(requestKey);
     // Kept so that this phone's next payment here carries no credential over sound.
     await this.deviceCredentials.remember(input.deviceCredentialBytes, input.nowMs);
-    deviceAssert(equalBytes(entry.transactionId, authorization.value.transactionId), 'the stored transaction has the authorization’s id');
-    return { ok: true, value: { transactionId: entry.transactionId, offlineTransactionBytes, transaction: entry.transaction, deviceCredential } };
+    deviceAssert(
+      equalBytes(entry.transactionId, authorization.value.transactionId),
+      'the stored transaction has the authorization’s id',
+    );
+    return {
+      ok: true,
+      value: {
+        transactionId: entry.transactionId,
+        offlineTransactionBytes,
+        transaction: entry.transaction,
+        deviceCredential,
+      },
+    };
   }
 
-  private checkCapsAndCounter(request: PaymentRequest, credential: DeviceCredential, deviceCounter: bigint): DeviceResult<never> | null {
+  private checkCapsAndCounter(
+    request: PaymentRequest,
+    credential: DeviceCredential,
+    deviceCounter: bigint,
+  ): DeviceResult<never> | null {
     const cap = credential.offlineCaps.find((candidate) => candidate.currency === request.currency);
-    if (cap === undefined) return deviceFailure('CURRENCY_NOT_ALLOWED', `the device has no offline cap in ${request.currency}`);
-    if (request.amount > cap.perTransactionMax) return deviceFailure('OFFLINE_CAP_EXCEEDED', 'the amount exceeds the device’s per-transaction cap');
-    const fromDevice = this.queue.entries().filter((entry) => equalBytes(entry.transaction.authorization.keyId, credential.paymentKey.keyId));
-    if (fromDevice.some((entry) => entry.transaction.authorization.deviceCounter === deviceCounter)) {
-      return deviceFailure('COUNTER_REUSED', 'this terminal already holds a payment with this device counter');
+    if (cap === undefined)
+      return deviceFailure(
+        'CURRENCY_NOT_ALLOWED',
+        `the device has no offline cap in ${request.currency}`,
+      );
+    if (request.amount > cap.perTransactionMax)
+      return deviceFailure(
+        'OFFLINE_CAP_EXCEEDED',
+        'the amount exceeds the device’s per-transaction cap',
+      );
+    const fromDevice = this.queue
+      .entries()
+      .filter((entry) =>
+        equalBytes(entry.transaction.authorization.keyId, credential.paymentKey.keyId),
+      );
+    if (
+      fromDevice.some((entry) => entry.transaction.authorization.deviceCounter === deviceCounter)
+    ) {
+      return deviceFailure(
+        'COUNTER_REUSED',
+        'this terminal already holds a payment with this device counter',
+      );
     }
     const spentHere = fromDevice
-      .filter((entry) => entry.transaction.request.currency === request.currency && entry.transaction.approval.approvedAtMs >= credential.checkedInAtMs)
+      .filter(
+        (entry) =>
+          entry.transaction.request.currency === request.currency &&
+          entry.transaction.approval.approvedAtMs >= credential.checkedInAtMs,
+      )
       .reduce((total, entry) => total + entry.transaction.request.amount, 0n);
-    if (spentHere + request.amount > cap.cumulativeMax) return deviceFailure('OFFLINE_CAP_EXCEEDED', 'the device’s offline spend since its check-in would exceed its cap');
-    if (this.queue.pendingCount() >= uploadQueueEntriesMax) return deviceFailure('UPLOAD_QUEUE_FULL', 'upload the queued transactions first');
+    if (spentHere + request.amount > cap.cumulativeMax)
+      return deviceFailure(
+        'OFFLINE_CAP_EXCEEDED',
+        'the device’s offline spend since its check-in would exceed its cap',
+      );
+    if (this.queue.pendingCount() >= uploadQueueEntriesMax)
+      return deviceFailure('UPLOAD_QUEUE_FULL', 'upload the queued transactions first');
     return null;
   }
 
@@ -318,16 +463,35 @@ export class PosTerminal {
    * Verifies a processor confirmation offline (receipt keys) and records it against the transaction
    * it names, taking that transaction off the upload list. Idempotent.
    */
-  async acceptConfirmation(confirmationBytes: Uint8Array): Promise<DeviceResult<ProcessorConfirmation>> {
+  async acceptConfirmation(
+    confirmationBytes: Uint8Array,
+  ): Promise<DeviceResult<ProcessorConfirmation>> {
     const { trust } = this.options;
-    const verified = verifyProcessorConfirmation(confirmationBytes, { processorKeys: trust.receiptKeys, algorithms: trust.algorithms, backend: trust.backend });
-    if (!verified.ok) return deviceFailure('CONFIRMATION_INVALID', `the confirmation does not verify: ${verified.code}`, verified);
+    const verified = verifyProcessorConfirmation(confirmationBytes, {
+      processorKeys: trust.receiptKeys,
+      algorithms: trust.algorithms,
+      backend: trust.backend,
+    });
+    if (!verified.ok)
+      return deviceFailure(
+        'CONFIRMATION_INVALID',
+        `the confirmation does not verify: ${verified.code}`,
+        verified,
+      );
     const { confirmation } = verified.value;
     const entry = this.queue.find(confirmation.transactionId);
-    if (entry === undefined) return deviceFailure('TRANSACTION_UNKNOWN', 'this terminal holds no such transaction');
+    if (entry === undefined)
+      return deviceFailure('TRANSACTION_UNKNOWN', 'this terminal holds no such transaction');
     const { request } = entry.transaction;
-    if (confirmation.terminalId !== request.terminalId || confirmation.amount !== request.amount || confirmation.currency !== request.currency) {
-      return deviceFailure('CONFIRMATION_MISMATCH', 'the confirmation names another terminal, amount or currency');
+    if (
+      confirmation.terminalId !== request.terminalId ||
+      confirmation.amount !== request.amount ||
+      confirmation.currency !== request.currency
+    ) {
+      return deviceFailure(
+        'CONFIRMATION_MISMATCH',
+        'the confirmation names another terminal, amount or currency',
+      );
     }
     await this.queue.confirm(confirmation.transactionId, confirmationBytes);
     return { ok: true, value: confirmation };

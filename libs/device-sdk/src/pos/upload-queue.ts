@@ -1,4 +1,8 @@
-import { type OfflineTransaction, decodeOfflineTransaction, formatTransactionId } from '@settle/contracts';
+import {
+  type OfflineTransaction,
+  decodeOfflineTransaction,
+  formatTransactionId,
+} from '@settle/contracts';
 import { bytesToHex, decodeCborStrict, encodeCborDeterministic } from '@settle/crypto';
 import { deviceAssert } from '../errors';
 import { type DurableStore } from '../storage/durable-store';
@@ -47,10 +51,22 @@ function sequenceKey(prefix: string, sequence: number): string {
   return `${prefix}${sequence.toString().padStart(sequenceDigits, '0')}`;
 }
 
-function decodeStoredTransaction(sequence: number, bytes: Uint8Array, state: QueuedTransaction['state'], confirmationBytes?: Uint8Array): QueuedTransaction {
+function decodeStoredTransaction(
+  sequence: number,
+  bytes: Uint8Array,
+  state: QueuedTransaction['state'],
+  confirmationBytes?: Uint8Array,
+): QueuedTransaction {
   const decoded = decodeOfflineTransaction(bytes);
   deviceAssert(decoded.ok, 'a stored transaction decodes (it was built by this terminal)');
-  return { sequence, transactionId: decoded.value.transactionId, bytes, transaction: decoded.value, state, ...(confirmationBytes ? { confirmationBytes } : {}) };
+  return {
+    sequence,
+    transactionId: decoded.value.transactionId,
+    bytes,
+    transaction: decoded.value,
+    state,
+    ...(confirmationBytes ? { confirmationBytes } : {}),
+  };
 }
 
 /**
@@ -75,8 +91,13 @@ export class UploadQueue {
     const queue = new UploadQueue(store);
     for (const key of await store.list(confirmedPrefix)) {
       const sequence = Number(key.slice(confirmedPrefix.length));
-      const [transactionBytes, confirmationBytes] = decodeCborStrict((await store.read(key))!) as [Uint8Array, Uint8Array];
-      queue.remember(decodeStoredTransaction(sequence, transactionBytes, 'confirmed', confirmationBytes));
+      const [transactionBytes, confirmationBytes] = decodeCborStrict((await store.read(key))!) as [
+        Uint8Array,
+        Uint8Array,
+      ];
+      queue.remember(
+        decodeStoredTransaction(sequence, transactionBytes, 'confirmed', confirmationBytes),
+      );
       await store.delete(sequenceKey(uploadPrefix, sequence));
     }
     for (const key of await store.list(uploadPrefix)) {
@@ -120,11 +141,17 @@ export class UploadQueue {
   }
 
   /** Records the processor's confirmation of a held transaction (durably) and takes it off the upload list. */
-  async confirm(transactionId: Uint8Array, confirmationBytes: Uint8Array): Promise<QueuedTransaction> {
+  async confirm(
+    transactionId: Uint8Array,
+    confirmationBytes: Uint8Array,
+  ): Promise<QueuedTransaction> {
     const entry = this.find(transactionId);
     deviceAssert(entry !== undefined, `transaction ${formatTransactionId(transactionId)} is held`);
     if (entry.state === 'confirmed') return entry;
-    await this.store.write(sequenceKey(confirmedPrefix, entry.sequence), encodeCborDeterministic([entry.bytes, confirmationBytes]));
+    await this.store.write(
+      sequenceKey(confirmedPrefix, entry.sequence),
+      encodeCborDeterministic([entry.bytes, confirmationBytes]),
+    );
     await this.store.delete(sequenceKey(uploadPrefix, entry.sequence));
     const confirmed: QueuedTransaction = { ...entry, state: 'confirmed', confirmationBytes };
     this.remember(confirmed);

@@ -75,13 +75,21 @@ export class CredentialCache<TCredential> {
   ) {}
 
   /** Loads every entry; one that no longer decodes is deleted. */
-  static async open<TCredential>(store: DurableStore, options: CredentialCacheOptions<TCredential>): Promise<CredentialCache<TCredential>> {
+  static async open<TCredential>(
+    store: DurableStore,
+    options: CredentialCacheOptions<TCredential>,
+  ): Promise<CredentialCache<TCredential>> {
     deviceAssert(options.entriesMax > 0, 'a cache holds at least one entry');
     const cache = new CredentialCache(store, options);
     for (const storeKey of await store.list(options.keyPrefix)) {
       const bytes = await store.read(storeKey);
       const described = bytes === undefined ? undefined : options.describe(bytes);
-      if (bytes === undefined || described === undefined || storeKey !== cache.storeKeyOf(described)) await store.delete(storeKey);
+      if (
+        bytes === undefined ||
+        described === undefined ||
+        storeKey !== cache.storeKeyOf(described)
+      )
+        await store.delete(storeKey);
       else cache.entries.set(storeKey, { ...described, bytes, storeKey });
     }
     return cache;
@@ -89,7 +97,9 @@ export class CredentialCache<TCredential> {
 
   /** The credentials named by `lookup` and not expired at `nowMs`, the longest valid first. */
   find(lookup: Uint8Array, nowMs: number): CachedCredential<TCredential>[] {
-    return [...this.entries.values()].filter((entry) => entry.validUntilMs >= nowMs && equalBytes(entry.lookup, lookup)).sort((left, right) => right.validUntilMs - left.validUntilMs);
+    return [...this.entries.values()]
+      .filter((entry) => entry.validUntilMs >= nowMs && equalBytes(entry.lookup, lookup))
+      .sort((left, right) => right.validUntilMs - left.validUntilMs);
   }
 
   /** How many entries it holds (expired ones included until the next write). */
@@ -109,9 +119,14 @@ export class CredentialCache<TCredential> {
     const storeKey = this.storeKeyOf(described);
     const held = this.entries.get(storeKey);
     if (held !== undefined && held.validUntilMs >= described.validUntilMs) return false;
-    for (const entry of [...this.entries.values()].filter((candidate) => candidate.validUntilMs < nowMs)) await this.forget(entry.storeKey);
+    for (const entry of [...this.entries.values()].filter(
+      (candidate) => candidate.validUntilMs < nowMs,
+    ))
+      await this.forget(entry.storeKey);
     if (held === undefined && this.entries.size >= this.options.entriesMax) {
-      const soonest = [...this.entries.values()].reduce((first, entry) => (entry.validUntilMs < first.validUntilMs ? entry : first));
+      const soonest = [...this.entries.values()].reduce((first, entry) =>
+        entry.validUntilMs < first.validUntilMs ? entry : first,
+      );
       await this.forget(soonest.storeKey);
     }
     await this.store.write(storeKey, bytes);

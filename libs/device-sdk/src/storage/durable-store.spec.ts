@@ -6,7 +6,9 @@ import { FileStore } from './file-store';
 import { MemoryStore } from './memory-store';
 
 const directories: string[] = [];
-afterAll(() => directories.forEach((directory) => rmSync(directory, { recursive: true, force: true })));
+afterAll(() =>
+  directories.forEach((directory) => rmSync(directory, { recursive: true, force: true })),
+);
 
 function newDirectory(): string {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'settle-device-store-'));
@@ -67,6 +69,10 @@ describe('FileStore durability', () => {
     const directory = newDirectory();
     const store = await FileStore.open(directory);
     rmSync(directory, { recursive: true });
-    await expect(store.write('pcd.counter', Uint8Array.of(1))).rejects.toMatchObject({ name: 'StorageError', code: 'STORAGE_FAILED', retriable: true });
+    await expect(store.write('pcd.counter', Uint8Array.of(1))).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'STORAGE_FAILED',
+      retriable: true,
+    });
   });
 });

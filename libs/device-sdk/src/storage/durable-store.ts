@@ -56,5 +56,6 @@ export class StorageError extends Error {
 
 /** Throws on a key outside {@link storeKeyPattern} (a programmer error). */
 export function checkStoreKey(key: string): void {
-  if (typeof key !== 'string' || !storeKeyPattern.test(key)) throw new Error(`device-sdk: invalid store key ${JSON.stringify(key)}`);
+  if (typeof key !== 'string' || !storeKeyPattern.test(key))
+    throw new Error(`device-sdk: invalid store key ${JSON.stringify(key)}`);
 }

@@ -11,7 +11,10 @@ const notRetriable = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', '
 
 function storageError(action: string, error: unknown): StorageError {
   const code = (error as { code?: string }).code;
-  return new StorageError(`${action} failed${code ? ` (${code})` : ''}`, { cause: error, retriable: !notRetriable.has(code ?? '') });
+  return new StorageError(`${action} failed${code ? ` (${code})` : ''}`, {
+    cause: error,
+    retriable: !notRetriable.has(code ?? ''),
+  });
 }
 
 async function fsyncDirectory(directory: string): Promise<void> {
@@ -41,7 +44,9 @@ export class FileStore implements DurableStore {
   static async open(directory: string): Promise<FileStore> {
     try {
       await mkdir(directory, { recursive: true });
-      const leftovers = (await readdir(directory)).filter((name) => name.startsWith('.') && name.endsWith('.tmp'));
+      const leftovers = (await readdir(directory)).filter(
+        (name) => name.startsWith('.') && name.endsWith('.tmp'),
+      );
       await Promise.all(leftovers.map((name) => unlink(path.join(directory, name))));
     } catch (error) {
       throw storageError(`opening ${directory}`, error);
@@ -62,7 +67,10 @@ export class FileStore implements DurableStore {
   async write(key: string, value: Uint8Array): Promise<void> {
     checkStoreKey(key);
     this.temporarySequence += 1;
-    const temporary = path.join(this.directory, `.${key}.${process.pid}.${this.temporarySequence}.tmp`);
+    const temporary = path.join(
+      this.directory,
+      `.${key}.${process.pid}.${this.temporarySequence}.tmp`,
+    );
     try {
       const handle = await open(temporary, 'wx');
       try {
@@ -92,7 +100,9 @@ export class FileStore implements DurableStore {
 
   async list(prefix: string): Promise<string[]> {
     try {
-      return (await readdir(this.directory)).filter((name) => !name.startsWith('.') && name.startsWith(prefix)).sort();
+      return (await readdir(this.directory))
+        .filter((name) => !name.startsWith('.') && name.startsWith(prefix))
+        .sort();
     } catch (error) {
       throw storageError('listing', error);
     }

@@ -1,7 +1,16 @@
 // Test support: a processor, a terminal and a phone wired with the fixed test keys of
 // @settle/contracts, at the fixtures' times.
-import { fixtureDeviceCredential, readProtocolFixture, testPublicKey, testSigner } from '@settle/contracts/protocol/testing/protocol-fixtures';
-import { type DeviceCredential, type ProtocolPublicKey, signDeviceCredential } from '@settle/contracts';
+import {
+  fixtureDeviceCredential,
+  readProtocolFixture,
+  testPublicKey,
+  testSigner,
+} from '@settle/contracts/protocol/testing/protocol-fixtures';
+import {
+  type DeviceCredential,
+  type ProtocolPublicKey,
+  signDeviceCredential,
+} from '@settle/contracts';
 import { type DeviceKeystore } from '../keystore/keystore';
 import { SoftwareKeystore } from '../keystore/software-keystore';
 import { PcdWallet } from '../pcd/pcd-wallet';
@@ -23,17 +32,32 @@ export const trust: ProcessorTrust = {
 };
 
 /** A device credential for `paymentKey`, signed by the test processor. */
-export function issueDeviceCredential(paymentKey: ProtocolPublicKey, changes: Partial<DeviceCredential> = {}): Uint8Array {
-  return signDeviceCredential({ ...fixtureDeviceCredential, paymentKey, ...changes }, testSigner('processor'));
+export function issueDeviceCredential(
+  paymentKey: ProtocolPublicKey,
+  changes: Partial<DeviceCredential> = {},
+): Uint8Array {
+  return signDeviceCredential(
+    { ...fixtureDeviceCredential, paymentKey, ...changes },
+    testSigner('processor'),
+  );
 }
 
 /** A phone with a fresh ES256 payment key and a device credential for it. */
-export async function newWallet(options: { authenticateUser?: () => Promise<boolean>; store?: DurableStore } = {}) {
+export async function newWallet(
+  options: { authenticateUser?: () => Promise<boolean>; store?: DurableStore } = {},
+) {
   const store = options.store ?? new MemoryStore();
-  const keystore: DeviceKeystore = new SoftwareKeystore({ store, authenticateUser: options.authenticateUser ?? (async () => true), backend: 'noble' });
+  const keystore: DeviceKeystore = new SoftwareKeystore({
+    store,
+    authenticateUser: options.authenticateUser ?? (async () => true),
+    backend: 'noble',
+  });
   const wallet = await PcdWallet.open({ store, keystore, trust });
   const paymentKey = await wallet.createPaymentKey('ES256');
-  const stored = await wallet.storeDeviceCredential(issueDeviceCredential(paymentKey), paymentTimeMs);
+  const stored = await wallet.storeDeviceCredential(
+    issueDeviceCredential(paymentKey),
+    paymentTimeMs,
+  );
   if (!stored.ok) throw new Error(stored.message);
   return { wallet, store, keystore, paymentKey };
 }

@@ -18,7 +18,11 @@ const ssl = () =>
   });
 
 export async function createTopicsCommand(): Promise<string[]> {
-  const admin = await createKafkajsPort({ clientId: 'settle-topics', brokers: brokers(), ssl: ssl() }).admin();
+  const admin = await createKafkajsPort({
+    clientId: 'settle-topics',
+    brokers: brokers(),
+    ssl: ssl(),
+  }).admin();
   try {
     return await admin.ensureTopics(topicSpecifications(topicPrefix()));
   } finally {
@@ -27,7 +31,8 @@ export async function createTopicsCommand(): Promise<string[]> {
 }
 
 export async function redriveCommand(service: string, flags: readonly string[]) {
-  const flag = (name: string) => flags.find((value) => value.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const flag = (name: string) =>
+    flags.find((value) => value.startsWith(`--${name}=`))?.slice(name.length + 3);
   const kafka = createKafkajsPort({ clientId: 'settle-redrive', brokers: brokers(), ssl: ssl() });
   const producer = kafka.producer();
   await producer.connect();
@@ -37,7 +42,9 @@ export async function redriveCommand(service: string, flags: readonly string[]) 
       producer,
       deadLetterTopic: `${topicPrefix()}${deadLetterTopicOf(service)}`,
       reason: flag('reason'),
-      offsets: flag('offset')?.split(',').map((offset) => BigInt(offset)),
+      offsets: flag('offset')
+        ?.split(',')
+        .map((offset) => BigInt(offset)),
       dryRun: !flags.includes('--execute'),
     });
   } finally {

@@ -16,7 +16,14 @@ function isTransientPostgresError(error: { code?: unknown }): boolean {
   return /^(08|53|57P0)/.test(code) || ['40001', '40P01', '55P03'].includes(code);
 }
 
-const nodeNetworkErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const nodeNetworkErrorCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * Decides what a handler failure means for the event: wait, retry with a bound, or dead-letter.
@@ -27,15 +34,29 @@ const nodeNetworkErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'
 export function classifyHandlerError(error: unknown): HandlerErrorVerdict {
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   if (error instanceof EntityNotYetSeenError) return { kind: 'entity-not-yet-seen', detail };
-  if (error instanceof PermanentEventError) return { kind: 'permanent', reason: 'HANDLER_REJECTED', detail: `${error.code}: ${error.message}` };
-  if (error instanceof MessagingError) return error.retriable ? { kind: 'transient', detail } : { kind: 'permanent', reason: 'HANDLER_FAILED', detail };
+  if (error instanceof PermanentEventError)
+    return {
+      kind: 'permanent',
+      reason: 'HANDLER_REJECTED',
+      detail: `${error.code}: ${error.message}`,
+    };
+  if (error instanceof MessagingError)
+    return error.retriable
+      ? { kind: 'transient', detail }
+      : { kind: 'permanent', reason: 'HANDLER_FAILED', detail };
   if (typeof error === 'object' && error !== null) {
     const candidate = error as { code?: unknown; message?: unknown; retriable?: unknown };
     // Only the boolean true counts: a truthy string or number is not a statement that a retry helps.
     if (candidate.retriable === true) return { kind: 'transient', detail };
     if (isTransientPostgresError(candidate)) return { kind: 'transient', detail };
-    if (typeof candidate.code === 'string' && nodeNetworkErrorCodes.has(candidate.code)) return { kind: 'transient', detail };
-    if (typeof candidate.message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(candidate.message)) {
+    if (typeof candidate.code === 'string' && nodeNetworkErrorCodes.has(candidate.code))
+      return { kind: 'transient', detail };
+    if (
+      typeof candidate.message === 'string' &&
+      /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+        candidate.message,
+      )
+    ) {
       return { kind: 'transient', detail };
     }
   }

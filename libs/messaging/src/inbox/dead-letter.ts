@@ -51,15 +51,29 @@ export function deadLetterMessage(
     [deadLetterHeader.consumerGroup]: failure.consumerGroup,
     [deadLetterHeader.failedAt]: failure.failedAt.toISOString(),
   };
-  return { key: message.key?.toString('utf8') ?? '', value: message.value ?? Buffer.alloc(0), headers };
+  return {
+    key: message.key?.toString('utf8') ?? '',
+    value: message.value ?? Buffer.alloc(0),
+    headers,
+  };
 }
 
 /** The original message a dead letter carries, for redrive: dead-letter headers removed. */
-export function originalOfDeadLetter(message: IncomingMessage): { topic: string; message: OutgoingMessage } | null {
+export function originalOfDeadLetter(
+  message: IncomingMessage,
+): { topic: string; message: OutgoingMessage } | null {
   const topic = message.headers[deadLetterHeader.originalTopic];
   if (!topic) return null;
   const headers: MessageHeaders = {};
   const deadLetterNames = new Set<string>(Object.values(deadLetterHeader));
-  for (const [name, value] of Object.entries(message.headers)) if (!deadLetterNames.has(name)) headers[name] = value;
-  return { topic, message: { key: message.key?.toString('utf8') ?? '', value: message.value ?? Buffer.alloc(0), headers } };
+  for (const [name, value] of Object.entries(message.headers))
+    if (!deadLetterNames.has(name)) headers[name] = value;
+  return {
+    topic,
+    message: {
+      key: message.key?.toString('utf8') ?? '',
+      value: message.value ?? Buffer.alloc(0),
+      headers,
+    },
+  };
 }

@@ -8,7 +8,12 @@ export const consumedMessageSizeMaxBytes = 256 * 1024;
 export type DecodedMessage =
   | { readonly kind: 'event'; readonly message: IncomingMessage; readonly envelope: EventEnvelope }
   | { readonly kind: 'tombstone'; readonly message: IncomingMessage }
-  | { readonly kind: 'poison'; readonly message: IncomingMessage; readonly reason: DeadLetterReason; readonly detail: string }
+  | {
+      readonly kind: 'poison';
+      readonly message: IncomingMessage;
+      readonly reason: DeadLetterReason;
+      readonly detail: string;
+    }
   | { readonly kind: 'newer-version'; readonly message: IncomingMessage; readonly detail: string };
 
 /**
@@ -19,7 +24,12 @@ export type DecodedMessage =
 export function decodeMessage(message: IncomingMessage, topicPrefix = ''): DecodedMessage {
   if (message.value === null || message.value.length === 0) return { kind: 'tombstone', message };
   if (message.value.length > consumedMessageSizeMaxBytes) {
-    return { kind: 'poison', message, reason: 'MESSAGE_TOO_LARGE', detail: `${message.value.length} bytes > ${consumedMessageSizeMaxBytes}` };
+    return {
+      kind: 'poison',
+      message,
+      reason: 'MESSAGE_TOO_LARGE',
+      detail: `${message.value.length} bytes > ${consumedMessageSizeMaxBytes}`,
+    };
   }
   let parsed: unknown;
   try {
@@ -38,7 +48,12 @@ export function decodeMessage(message: IncomingMessage, topicPrefix = ''): Decod
   const sentVersion = (parsed as { version: number }).version;
   const definition = findEventDefinition(decoded.envelope.type, sentVersion);
   if (definition && `${topicPrefix}${definition.topic}` !== message.topic) {
-    return { kind: 'poison', message, reason: 'TOPIC_MISMATCH', detail: `${decoded.envelope.type} belongs on ${definition.topic}` };
+    return {
+      kind: 'poison',
+      message,
+      reason: 'TOPIC_MISMATCH',
+      detail: `${decoded.envelope.type} belongs on ${definition.topic}`,
+    };
   }
   return { kind: 'event', message, envelope: decoded.envelope };
 }

@@ -1,7 +1,31 @@
-import { type Attributes, type Context, context, type Link, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Link,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+} from '@opentelemetry/api';
 import type { EventEnvelope } from '@settle/contracts';
-import { InboxOutcome, MessagingOperationType, MessagingSystem, MetricAttribute, MetricLabels, settleInstruments, SpanAttribute } from '@settle/telemetry';
-import type { IncomingBatch, IncomingMessage, KafkaPort, MessageConsumer, MessageProducer, TopicPartitionRef } from '../kafka/kafka-port';
+import {
+  InboxOutcome,
+  MessagingOperationType,
+  MessagingSystem,
+  MetricAttribute,
+  MetricLabels,
+  settleInstruments,
+  SpanAttribute,
+} from '@settle/telemetry';
+import type {
+  IncomingBatch,
+  IncomingMessage,
+  KafkaPort,
+  MessageConsumer,
+  MessageProducer,
+  TopicPartitionRef,
+} from '../kafka/kafka-port';
 import { type MessagingLogger, silentLogger } from '../logger';
 import { inTransaction, type SqlExecutor, type SqlPool } from '../sql';
 import { contextFromHeaders, withConsumedEventContexts } from '../trace-context';
@@ -29,7 +53,10 @@ export interface ConsumedEvent {
  * retried with backoff, `PermanentEventError` to dead-letter the event; any other error dead-letters
  * it too (after the batch was retried message by message to find which event failed).
  */
-export type EventBatchHandler = (sql: SqlExecutor, events: readonly ConsumedEvent[]) => Promise<void>;
+export type EventBatchHandler = (
+  sql: SqlExecutor,
+  events: readonly ConsumedEvent[],
+) => Promise<void>;
 
 export interface InboxConsumerOptions {
   readonly groupId: string;
@@ -103,7 +130,8 @@ export class InboxConsumer {
     this.serviceName = options.serviceName ?? options.groupId.split('.')[0]!;
     this.deadLetterLabels = new MetricLabels(MetricAttribute.service, MetricAttribute.reason);
     // Every reason at zero, so a dashboard's rate() and an alert on "> 0" see the series from the start.
-    for (const reason of deadLetterReasons) this.deadLetterCounter.add(0, this.deadLetterLabels.of(this.serviceName, reason));
+    for (const reason of deadLetterReasons)
+      this.deadLetterCounter.add(0, this.deadLetterLabels.of(this.serviceName, reason));
   }
 
   async start(): Promise<void> {
@@ -116,14 +144,21 @@ export class InboxConsumer {
     consumer.onCrash((error, restarting) => {
       if (restarting || this.stopping || this.consumer !== consumer) return;
       // The client gave up (Kafka unreachable for longer than its retries): rejoin with a new one.
-      this.logger.error({ err: error, groupId: this.options.groupId, retryMs: consumerRestartDelayMs }, 'consumer crashed; restarting it');
+      this.logger.error(
+        { err: error, groupId: this.options.groupId, retryMs: consumerRestartDelayMs },
+        'consumer crashed; restarting it',
+      );
       this.consumer = null;
       setTimeout(() => void this.restart(), consumerRestartDelayMs).unref();
     });
     await consumer.connect();
     this.consumer = consumer;
     // A new group reads from the beginning: topics are the record, and replays start from zero.
-    await consumer.run({ topics: this.options.topics, fromBeginning: true, eachBatch: (batch) => this.consumeBatch(batch) });
+    await consumer.run({
+      topics: this.options.topics,
+      fromBeginning: true,
+      eachBatch: (batch) => this.consumeBatch(batch),
+    });
   }
 
   private async restart(): Promise<void> {
@@ -131,7 +166,10 @@ export class InboxConsumer {
     try {
       await this.start();
     } catch (error) {
-      this.logger.error({ err: error, groupId: this.options.groupId, retryMs: consumerRestartDelayMs }, 'consumer restart failed; trying again');
+      this.logger.error(
+        { err: error, groupId: this.options.groupId, retryMs: consumerRestartDelayMs },
+        'consumer restart failed; trying again',
+      );
       this.consumer = null;
       setTimeout(() => void this.restart(), consumerRestartDelayMs).unref();
     }
@@ -158,12 +196,16 @@ export class InboxConsumer {
     try {
       for (let start = 0; start < batch.messages.length; start += this.batchSizeMax) {
         this.assertStillOwned(batch);
-        const chunk = batch.messages.slice(start, start + this.batchSizeMax).map((message) => decodeMessage(message, this.options.topicPrefix));
+        const chunk = batch.messages
+          .slice(start, start + this.batchSizeMax)
+          .map((message) => decodeMessage(message, this.options.topicPrefix));
         const newerAt = chunk.findIndex((item) => item.kind === 'newer-version');
         const processable = newerAt === -1 ? chunk : chunk.slice(0, newerAt);
         if (processable.length > 0) await this.processChunk(batch, processable);
         if (newerAt !== -1) {
-          this.pauseForNewerVersion(chunk[newerAt] as Extract<DecodedMessage, { kind: 'newer-version' }>);
+          this.pauseForNewerVersion(
+            chunk[newerAt] as Extract<DecodedMessage, { kind: 'newer-version' }>,
+          );
           return;
         }
         await batch.heartbeat();
@@ -174,7 +216,10 @@ export class InboxConsumer {
     }
   }
 
-  private async processChunk(batch: IncomingBatch, chunk: readonly DecodedMessage[]): Promise<void> {
+  private async processChunk(
+    batch: IncomingBatch,
+    chunk: readonly DecodedMessage[],
+  ): Promise<void> {
     const events = chunk.filter((item): item is EventItem => item.kind === 'event');
     const spans = this.startSpans(events);
     try {
@@ -198,13 +243,20 @@ export class InboxConsumer {
    * failing event among a thousand costs about twenty transactions, not a thousand, and the events
    * around it still commit in order. A single failing event gets the retry policy.
    */
-  private async applyBisecting(batch: IncomingBatch, events: readonly EventItem[], spans: EventSpans): Promise<void> {
+  private async applyBisecting(
+    batch: IncomingBatch,
+    events: readonly EventItem[],
+    spans: EventSpans,
+  ): Promise<void> {
     if (events.length === 0) return;
     if (events.length === 1) return this.applyOneWithRetries(batch, events[0]!, spans);
     try {
       await this.applyAll(events, spans);
     } catch (error) {
-      this.logger.debug({ err: error, topic: batch.topic, partition: batch.partition, events: events.length }, 'batch failed; splitting it');
+      this.logger.debug(
+        { err: error, topic: batch.topic, partition: batch.partition, events: events.length },
+        'batch failed; splitting it',
+      );
       this.assertStillOwned(batch);
       const middle = Math.ceil(events.length / 2);
       await this.applyBisecting(batch, events.slice(0, middle), spans);
@@ -230,17 +282,33 @@ export class InboxConsumer {
       inTransaction(this.options.pool, async (sql) => {
         inserted = await this.recordInInbox(sql, events);
         const seen = new Set<string>();
-        const freshEvents = events.filter(({ envelope }) => inserted.has(envelope.eventId) && !seen.has(envelope.eventId) && seen.add(envelope.eventId));
-        if (freshEvents.length > 0) await this.options.handle(sql, freshEvents.map(toConsumedEvent));
+        const freshEvents = events.filter(
+          ({ envelope }) =>
+            inserted.has(envelope.eventId) &&
+            !seen.has(envelope.eventId) &&
+            seen.add(envelope.eventId),
+        );
+        if (freshEvents.length > 0)
+          await this.options.handle(sql, freshEvents.map(toConsumedEvent));
         return freshEvents.length;
       }),
     );
     this.applied += fresh;
     this.duplicatesSkipped += events.length - fresh;
-    for (const item of events) spans.get(item)?.setAttribute(SpanAttribute.settleInboxOutcome, inserted.has(item.envelope.eventId) ? InboxOutcome.applied : InboxOutcome.duplicate);
+    for (const item of events)
+      spans
+        .get(item)
+        ?.setAttribute(
+          SpanAttribute.settleInboxOutcome,
+          inserted.has(item.envelope.eventId) ? InboxOutcome.applied : InboxOutcome.duplicate,
+        );
   }
 
-  private async applyOneWithRetries(batch: IncomingBatch, item: EventItem, spans: EventSpans): Promise<void> {
+  private async applyOneWithRetries(
+    batch: IncomingBatch,
+    item: EventItem,
+    spans: EventSpans,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       this.assertStillOwned(batch);
       try {
@@ -249,14 +317,21 @@ export class InboxConsumer {
       } catch (error) {
         const verdict = classifyHandlerError(error);
         const backoffMs = Math.min(retryBackoffMsMin * 2 ** (attempt - 1), retryBackoffMsMax);
-        const fields = { err: error, eventId: item.envelope.eventId, type: item.envelope.type, attempt, backoffMs };
+        const fields = {
+          err: error,
+          eventId: item.envelope.eventId,
+          type: item.envelope.type,
+          attempt,
+          backoffMs,
+        };
         if (verdict.kind === 'transient') {
           // The event is fine; the database or Kafka is not. Wait as long as it takes.
           this.logger.warn(fields, 'transient failure applying event; retrying');
         } else if (verdict.kind === 'entity-not-yet-seen' && attempt < this.retryAttemptsMax) {
           this.logger.info(fields, 'event names an entity not seen yet; retrying with backoff');
         } else {
-          const reason: DeadLetterReason = verdict.kind === 'entity-not-yet-seen' ? 'RETRIES_EXHAUSTED' : verdict.reason;
+          const reason: DeadLetterReason =
+            verdict.kind === 'entity-not-yet-seen' ? 'RETRIES_EXHAUSTED' : verdict.reason;
           await this.deadLetter(item.message, reason, verdict.detail, spans.get(item));
           return;
         }
@@ -265,7 +340,10 @@ export class InboxConsumer {
     }
   }
 
-  private async recordInInbox(sql: SqlExecutor, events: readonly EventItem[]): Promise<Set<string>> {
+  private async recordInInbox(
+    sql: SqlExecutor,
+    events: readonly EventItem[],
+  ): Promise<Set<string>> {
     const first = events[0] as EventItem;
     const { rows } = await sql.query<{ event_id: string }>(
       `INSERT INTO messaging_inbox (consumer_group, event_id, topic, kafka_partition, kafka_offset)
@@ -282,20 +360,42 @@ export class InboxConsumer {
     return new Set(rows.map((row) => row.event_id));
   }
 
-  private async deadLetter(message: IncomingMessage, reason: DeadLetterReason, detail: string, span?: Span): Promise<void> {
+  private async deadLetter(
+    message: IncomingMessage,
+    reason: DeadLetterReason,
+    detail: string,
+    span?: Span,
+  ): Promise<void> {
     this.logger.error(
-      { reason, detail, topic: message.topic, partition: message.partition, offset: message.offset.toString(), groupId: this.options.groupId },
+      {
+        reason,
+        detail,
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset.toString(),
+        groupId: this.options.groupId,
+      },
       'message dead-lettered',
     );
     await this.options.producer.send([
       {
         topic: this.options.deadLetterTopic,
-        messages: [deadLetterMessage(message, { reason, detail, consumerGroup: this.options.groupId, failedAt: new Date() })],
+        messages: [
+          deadLetterMessage(message, {
+            reason,
+            detail,
+            consumerGroup: this.options.groupId,
+            failedAt: new Date(),
+          }),
+        ],
       },
     ]);
     this.deadLettered++;
     this.deadLetterCounter.add(1, this.deadLetterLabels.of(this.serviceName, reason));
-    span?.setAttributes({ [SpanAttribute.settleInboxOutcome]: InboxOutcome.deadLettered, [SpanAttribute.settleDeadLetterReason]: reason });
+    span?.setAttributes({
+      [SpanAttribute.settleInboxOutcome]: InboxOutcome.deadLettered,
+      [SpanAttribute.settleDeadLetterReason]: reason,
+    });
     span?.setStatus({ code: SpanStatusCode.ERROR, message: `dead-lettered: ${reason}` });
   }
 
@@ -304,10 +404,18 @@ export class InboxConsumer {
     const consumer = this.requireConsumer();
     consumer.pause({ topic, partition });
     consumer.seek({ topic, partition }, offset);
-    const paused: PausedPartition = { topic, partition, offset: offset.toString(), reason: item.detail };
+    const paused: PausedPartition = {
+      topic,
+      partition,
+      offset: offset.toString(),
+      reason: item.detail,
+    };
     this.paused.set(`${topic}/${partition}`, paused);
     // An alert, not a dead letter: the event is valid for a newer deployment of this service.
-    this.logger.error({ alert: 'EVENT_VERSION_NEWER_THAN_CONSUMER', ...paused, groupId: this.options.groupId }, 'partition paused: event version newer than this consumer knows');
+    this.logger.error(
+      { alert: 'EVENT_VERSION_NEWER_THAN_CONSUMER', ...paused, groupId: this.options.groupId },
+      'partition paused: event version newer than this consumer knows',
+    );
   }
 
   /**
@@ -319,7 +427,9 @@ export class InboxConsumer {
   private startSpans(events: readonly EventItem[]): Map<EventItem, Span> {
     const batchSpan = trace.getActiveSpan();
     const links: Link[] = batchSpan ? [{ context: batchSpan.spanContext() }] : [];
-    return new Map(events.map((item) => [item, this.startSpan(item.message, item.envelope, links)]));
+    return new Map(
+      events.map((item) => [item, this.startSpan(item.message, item.envelope, links)]),
+    );
   }
 
   private startSpan(message: IncomingMessage, envelope: EventEnvelope, links: Link[]): Span {
@@ -339,8 +449,13 @@ export class InboxConsumer {
       [SpanAttribute.settleCorrelationId]: envelope.correlationId,
     };
     const transactionId = (envelope.payload as { transactionId?: unknown } | null)?.transactionId;
-    if (typeof transactionId === 'string') attributes[SpanAttribute.settleTransactionId] = transactionId;
-    return this.tracer.startSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, attributes, links }, contextFromHeaders(message.headers));
+    if (typeof transactionId === 'string')
+      attributes[SpanAttribute.settleTransactionId] = transactionId;
+    return this.tracer.startSpan(
+      `process ${message.topic}`,
+      { kind: SpanKind.CONSUMER, attributes, links },
+      contextFromHeaders(message.headers),
+    );
   }
 
   private assertStillOwned(batch: IncomingBatch): void {
@@ -365,4 +480,3 @@ export class InboxConsumer {
 function toConsumedEvent({ envelope, message }: EventItem): ConsumedEvent {
   return { envelope, topic: message.topic, partition: message.partition, offset: message.offset };
 }
-

@@ -88,7 +88,10 @@ export interface KafkaAdministration {
   /** Low and high watermarks per partition of a topic. */
   topicOffsets(topic: string): Promise<Array<{ partition: number; low: bigint; high: bigint }>>;
   /** The offsets a consumer group committed per partition of the topics (`null`: nothing committed yet). */
-  groupOffsets(groupId: string, topics: readonly string[]): Promise<Array<{ topic: string; partition: number; offset: bigint | null }>>;
+  groupOffsets(
+    groupId: string,
+    topics: readonly string[],
+  ): Promise<Array<{ topic: string; partition: number; offset: bigint | null }>>;
   /** Moves a stopped consumer group to the earliest offsets of the topics (for replays). */
   resetGroupToEarliest(groupId: string, topics: readonly string[]): Promise<void>;
   /** Cluster reachability for health reports. */

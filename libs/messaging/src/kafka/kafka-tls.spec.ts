@@ -1,7 +1,11 @@
 import { MessagingError } from '../errors';
 import { kafkaTlsOptions } from './kafka-tls';
 
-const files = (ca = '', cert = '', key = '') => ({ SETTLE_KAFKA_TLS_CA_FILE: ca, SETTLE_KAFKA_TLS_CERT_FILE: cert, SETTLE_KAFKA_TLS_KEY_FILE: key });
+const files = (ca = '', cert = '', key = '') => ({
+  SETTLE_KAFKA_TLS_CA_FILE: ca,
+  SETTLE_KAFKA_TLS_CERT_FILE: cert,
+  SETTLE_KAFKA_TLS_KEY_FILE: key,
+});
 const read = (path: string) => Buffer.from(`contents of ${path}`);
 
 describe('kafkaTlsOptions', () => {

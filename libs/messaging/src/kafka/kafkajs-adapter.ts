@@ -90,7 +90,10 @@ class KafkajsProducer implements MessageProducer {
   /** Set by a failed send: the next send starts over with a new producer (see `send`). */
   private needsNewProducer = false;
 
-  constructor(private readonly kafka: Kafka, _settings?: ProducerSettings) {
+  constructor(
+    private readonly kafka: Kafka,
+    _settings?: ProducerSettings,
+  ) {
     this.producer = this.createProducer();
   }
 
@@ -133,13 +136,23 @@ class KafkajsProducer implements MessageProducer {
           acks: -1,
           topicMessages: batch.map(({ topic, messages }) => ({
             topic,
-            messages: messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers, partition: message.partition })),
+            messages: messages.map((message) => ({
+              key: message.key,
+              value: message.value,
+              headers: message.headers,
+              partition: message.partition,
+            })),
           })),
         }),
       );
     } catch (error) {
       this.needsNewProducer = true;
-      throw new MessagingError('KAFKA_SEND_FAILED', `Kafka send failed: ${(error as Error).message}`, true, { cause: error });
+      throw new MessagingError(
+        'KAFKA_SEND_FAILED',
+        `Kafka send failed: ${(error as Error).message}`,
+        true,
+        { cause: error },
+      );
     }
   }
 
@@ -168,7 +181,10 @@ class KafkajsConsumer implements MessageConsumer {
   }
 
   async run(options: ConsumerRunOptions): Promise<void> {
-    await this.consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning });
+    await this.consumer.subscribe({
+      topics: [...options.topics],
+      fromBeginning: options.fromBeginning,
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -208,11 +224,15 @@ class KafkajsConsumer implements MessageConsumer {
   }
 
   onCrash(listener: (error: Error, restarting: boolean) => void): void {
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => listener(payload.error, payload.restart));
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
+      listener(payload.error, payload.restart),
+    );
   }
 
   pausedPartitions(): TopicPartitionRef[] {
-    return this.consumer.paused().flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
+    return this.consumer
+      .paused()
+      .flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
   }
 
   disconnect(): Promise<void> {
@@ -251,13 +271,21 @@ class KafkajsAdministration implements KafkaAdministration {
 
   async topicOffsets(topic: string) {
     const offsets = await this.admin.fetchTopicOffsets(topic);
-    return offsets.map((entry) => ({ partition: entry.partition, low: BigInt(entry.low), high: BigInt(entry.high) }));
+    return offsets.map((entry) => ({
+      partition: entry.partition,
+      low: BigInt(entry.low),
+      high: BigInt(entry.high),
+    }));
   }
 
   async groupOffsets(groupId: string, topics: readonly string[]) {
     const offsets = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
     return offsets.flatMap(({ topic, partitions }) =>
-      partitions.map(({ partition, offset }) => ({ topic, partition, offset: BigInt(offset) >= 0n ? BigInt(offset) : null })),
+      partitions.map(({ partition, offset }) => ({
+        topic,
+        partition,
+        offset: BigInt(offset) >= 0n ? BigInt(offset) : null,
+      })),
     );
   }
 
@@ -268,7 +296,12 @@ class KafkajsAdministration implements KafkaAdministration {
     for (;;) {
       const [group] = (await this.admin.describeGroups([groupId])).groups;
       if (!group || group.state === 'Empty' || group.state === 'Dead') break;
-      if (Date.now() > deadline) throw new MessagingError('KAFKA_UNAVAILABLE', `group ${groupId} still ${group.state}: stop its consumers first`, false);
+      if (Date.now() > deadline)
+        throw new MessagingError(
+          'KAFKA_UNAVAILABLE',
+          `group ${groupId} still ${group.state}: stop its consumers first`,
+          false,
+        );
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     for (const topic of topics) await this.admin.resetOffsets({ groupId, topic, earliest: true });

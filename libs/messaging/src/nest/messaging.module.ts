@@ -10,7 +10,16 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { BatchObservableResult } from '@opentelemetry/api';
-import { HEALTH_CONTRIBUTORS, type HealthCheckResult, type HealthContributor, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SERVICE_NAME, SQL_POOL } from '@settle/platform';
+import {
+  HEALTH_CONTRIBUTORS,
+  type HealthCheckResult,
+  type HealthContributor,
+  type Logger,
+  PLATFORM_LOGGER,
+  SERVICE_CONFIG,
+  SERVICE_NAME,
+  SQL_POOL,
+} from '@settle/platform';
 import { MetricAttribute, settleInstruments } from '@settle/telemetry';
 import type { EventEnvelope } from '@settle/contracts';
 import { deadLetterTopicOf } from '../inbox/dead-letter';
@@ -69,11 +78,20 @@ export const consumerLagReadTimeoutMs = 2_000;
 export class Outbox {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: MessagingSettings,
-    @Optional() @Inject(OUTBOX_LISTENERS) private readonly listeners: readonly OutboxListener[] = [],
+    @Optional()
+    @Inject(OUTBOX_LISTENERS)
+    private readonly listeners: readonly OutboxListener[] = [],
   ) {}
 
-  async append(sql: SqlExecutor, envelopes: readonly EventEnvelope[], options: { readonly validation?: OutboxValidation } = {}): Promise<void> {
-    await appendToOutbox(sql, envelopes, { topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX, validation: options.validation });
+  async append(
+    sql: SqlExecutor,
+    envelopes: readonly EventEnvelope[],
+    options: { readonly validation?: OutboxValidation } = {},
+  ): Promise<void> {
+    await appendToOutbox(sql, envelopes, {
+      topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX,
+      validation: options.validation,
+    });
     if (this.listeners.length === 0 || envelopes.length === 0) return;
     afterCommit(sql, () => {
       for (const listener of this.listeners) listener.committed(envelopes);
@@ -83,7 +101,9 @@ export class Outbox {
 
 /** Runs the outbox relay and the consumers of one service for the life of the process. */
 @Injectable()
-export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown, HealthContributor {
+export class MessagingRuntime
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, HealthContributor
+{
   readonly name = 'kafka';
   readonly affectsReadiness = false;
   private readonly kafka: KafkaPort;
@@ -91,7 +111,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   private relay: OutboxRelay | null = null;
   private readonly consumers: InboxConsumer[] = [];
   /** The consumer groups started, for `settle.consumer.lag`. */
-  private readonly groups: Array<{ readonly groupId: string; readonly topics: readonly string[] }> = [];
+  private readonly groups: Array<{ readonly groupId: string; readonly topics: readonly string[] }> =
+    [];
   private readonly instruments = settleInstruments();
   private readonly serviceLabels: Record<string, string>;
   private lagAdmin: Promise<KafkaAdministration> | null = null;
@@ -105,10 +126,18 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     private readonly moduleRef: ModuleRef,
     @Inject(SQL_POOL) private readonly pool: SqlPool,
   ) {
-    this.kafka = createKafkajsPort({ clientId: serviceName, brokers: config.KAFKA_BROKERS.split(','), logger: this.logger, ssl: kafkaTlsOptions(config) });
+    this.kafka = createKafkajsPort({
+      clientId: serviceName,
+      brokers: config.KAFKA_BROKERS.split(','),
+      logger: this.logger,
+      ssl: kafkaTlsOptions(config),
+    });
     this.producer = this.kafka.producer();
     this.serviceLabels = { [MetricAttribute.service]: serviceName };
-    this.instruments.meter.addBatchObservableCallback(this.observeGauges, [this.instruments.outboxBacklog, this.instruments.consumerLag]);
+    this.instruments.meter.addBatchObservableCallback(this.observeGauges, [
+      this.instruments.outboxBacklog,
+      this.instruments.consumerLag,
+    ]);
   }
 
   onApplicationBootstrap(): void {
@@ -118,8 +147,14 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    this.instruments.meter.removeBatchObservableCallback(this.observeGauges, [this.instruments.outboxBacklog, this.instruments.consumerLag]);
-    await Promise.allSettled([...this.consumers.map((consumer) => consumer.stop()), this.relay?.stop()]);
+    this.instruments.meter.removeBatchObservableCallback(this.observeGauges, [
+      this.instruments.outboxBacklog,
+      this.instruments.consumerLag,
+    ]);
+    await Promise.allSettled([
+      ...this.consumers.map((consumer) => consumer.stop()),
+      this.relay?.stop(),
+    ]);
     await this.producer.disconnect().catch(() => undefined);
     await this.dropLagAdmin();
   }
@@ -137,20 +172,30 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         return [];
       }),
     ]);
-    if (backlog !== null) result.observe(this.instruments.outboxBacklog, backlog, this.serviceLabels);
+    if (backlog !== null)
+      result.observe(this.instruments.outboxBacklog, backlog, this.serviceLabels);
     for (const { groupId, topic, partition, lag } of lags) {
-      result.observe(this.instruments.consumerLag, lag, { [MetricAttribute.group]: groupId, [MetricAttribute.topic]: topic, [MetricAttribute.partition]: String(partition) });
+      result.observe(this.instruments.consumerLag, lag, {
+        [MetricAttribute.group]: groupId,
+        [MetricAttribute.topic]: topic,
+        [MetricAttribute.partition]: String(partition),
+      });
     }
   };
 
-  private async consumerLags(): Promise<Array<{ groupId: string; topic: string; partition: number; lag: number }>> {
+  private async consumerLags(): Promise<
+    Array<{ groupId: string; topic: string; partition: number; lag: number }>
+  > {
     if (this.groups.length === 0 || this.stopping) return [];
     this.lagAdmin ??= this.kafka.admin();
     const admin = await this.lagAdmin;
     const topics = [...new Set(this.groups.flatMap((group) => group.topics))];
     const watermarks = new Map<string, { low: bigint; high: bigint }>();
-    for (const [index, offsets] of (await Promise.all(topics.map((topic) => admin.topicOffsets(topic)))).entries()) {
-      for (const { partition, low, high } of offsets) watermarks.set(`${topics[index]}/${partition}`, { low, high });
+    for (const [index, offsets] of (
+      await Promise.all(topics.map((topic) => admin.topicOffsets(topic)))
+    ).entries()) {
+      for (const { partition, low, high } of offsets)
+        watermarks.set(`${topics[index]}/${partition}`, { low, high });
     }
     const lags: Array<{ groupId: string; topic: string; partition: number; lag: number }> = [];
     for (const { groupId, topics: groupTopics } of this.groups) {
@@ -173,18 +218,29 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   async check(): Promise<HealthCheckResult> {
     const relay = this.relay?.status() ?? null;
-    const consumers = Object.fromEntries(this.consumers.map((consumer, index) => [this.consumerTypes[index]?.name ?? index, consumer.status()]));
+    const consumers = Object.fromEntries(
+      this.consumers.map((consumer, index) => [
+        this.consumerTypes[index]?.name ?? index,
+        consumer.status(),
+      ]),
+    );
     const backlog = await this.outboxBacklog().catch(() => null);
     let reachable = false;
     try {
       const admin = await withTimeout(this.kafka.admin(), kafkaHealthTimeoutMs);
-      await withTimeout(admin.describeCluster(), kafkaHealthTimeoutMs).finally(() => admin.disconnect().catch(() => undefined));
+      await withTimeout(admin.describeCluster(), kafkaHealthTimeoutMs).finally(() =>
+        admin.disconnect().catch(() => undefined),
+      );
       reachable = true;
     } catch {
       reachable = false;
     }
     const paused = Object.values(consumers).some((status) => status.pausedPartitions.length > 0);
-    const status = !reachable ? 'down' : paused || (relay?.consecutiveSendFailures ?? 0) > 0 ? 'degraded' : 'up';
+    const status = !reachable
+      ? 'down'
+      : paused || (relay?.consecutiveSendFailures ?? 0) > 0
+        ? 'degraded'
+        : 'up';
     return { status, details: { reachable, outboxBacklog: backlog, relay, consumers } };
   }
 
@@ -194,24 +250,35 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         await this.producer.connect();
         if (this.config.SETTLE_KAFKA_CREATE_TOPICS) {
           const admin = await this.kafka.admin();
-          const created = await admin.ensureTopics(topicSpecifications(this.config.SETTLE_KAFKA_TOPIC_PREFIX)).finally(() => admin.disconnect());
+          const created = await admin
+            .ensureTopics(topicSpecifications(this.config.SETTLE_KAFKA_TOPIC_PREFIX))
+            .finally(() => admin.disconnect());
           if (created.length > 0) this.logger.info({ created }, 'created Kafka topics');
         }
         break;
       } catch (error) {
-        this.logger.warn({ err: error, retryMs: kafkaStartRetryMs }, 'Kafka not reachable yet; the outbox buffers meanwhile');
+        this.logger.warn(
+          { err: error, retryMs: kafkaStartRetryMs },
+          'Kafka not reachable yet; the outbox buffers meanwhile',
+        );
         await new Promise((resolve) => setTimeout(resolve, kafkaStartRetryMs));
       }
     }
     if (this.stopping) return;
     if (this.config.SETTLE_OUTBOX_RELAY_ENABLED) {
-      this.relay = new OutboxRelay({ connect: () => this.pool.connect(), producer: this.producer, logger: this.logger });
+      this.relay = new OutboxRelay({
+        connect: () => this.pool.connect(),
+        producer: this.producer,
+        logger: this.logger,
+      });
       this.relay.start();
     }
     for (const type of this.consumerTypes) {
       const definition = this.moduleRef.get(type, { strict: false });
       const groupId = `${this.serviceName}.${definition.name}`;
-      const topics = definition.topics.map((topic) => `${this.config.SETTLE_KAFKA_TOPIC_PREFIX}${topic}`);
+      const topics = definition.topics.map(
+        (topic) => `${this.config.SETTLE_KAFKA_TOPIC_PREFIX}${topic}`,
+      );
       const consumer = new InboxConsumer({
         groupId,
         serviceName: this.serviceName,
@@ -228,19 +295,32 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       });
       this.consumers.push(consumer);
       this.groups.push({ groupId, topics });
-      consumer.start().catch((error: unknown) => this.logger.error({ err: error, consumer: definition.name }, 'consumer stopped with an error'));
+      consumer
+        .start()
+        .catch((error: unknown) =>
+          this.logger.error(
+            { err: error, consumer: definition.name },
+            'consumer stopped with an error',
+          ),
+        );
     }
   }
 
   private async outboxBacklog(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM messaging_outbox LIMIT ${outboxBacklogCountMax}) AS pending`);
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM messaging_outbox LIMIT ${outboxBacklogCountMax}) AS pending`,
+    );
     return rows[0]?.n ?? 0;
   }
 }
 
-
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref(),
+    ),
+  ]);
 }
 
 /**
@@ -250,7 +330,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 @Module({})
 export class MessagingModule {
-  static forService(options: { consumers?: Type<EventConsumer>[]; outboxListeners?: Type<OutboxListener>[] } = {}): DynamicModule {
+  static forService(
+    options: { consumers?: Type<EventConsumer>[]; outboxListeners?: Type<OutboxListener>[] } = {},
+  ): DynamicModule {
     const consumers = options.consumers ?? [];
     const outboxListeners = options.outboxListeners ?? [];
     return {
@@ -261,7 +343,11 @@ export class MessagingModule {
         ...consumers,
         ...outboxListeners,
         { provide: MESSAGING_CONSUMER_TYPES, useValue: consumers },
-        { provide: OUTBOX_LISTENERS, useFactory: (...listeners: OutboxListener[]) => listeners, inject: outboxListeners },
+        {
+          provide: OUTBOX_LISTENERS,
+          useFactory: (...listeners: OutboxListener[]) => listeners,
+          inject: outboxListeners,
+        },
         { provide: HEALTH_CONTRIBUTORS, useExisting: MessagingRuntime },
       ],
       exports: [Outbox],

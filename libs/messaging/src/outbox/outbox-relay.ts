@@ -1,4 +1,11 @@
-import { propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { MessagingOperationType, MessagingSystem, SpanAttribute } from '@settle/telemetry';
 import type { MessageHeaders, MessageProducer, OutgoingTopicMessages } from '../kafka/kafka-port';
 import { type MessagingLogger, silentLogger } from '../logger';
@@ -115,12 +122,18 @@ export class OutboxRelay {
     while (!this.stopping) {
       try {
         const connection = await this.ensureConnection();
-        if (Date.now() - this.lastClaimAt >= outboxRelayBucketClaimIntervalMs || this.ownedBuckets.length === 0) {
+        if (
+          Date.now() - this.lastClaimAt >= outboxRelayBucketClaimIntervalMs ||
+          this.ownedBuckets.length === 0
+        ) {
           await this.claimBuckets(connection);
         }
         const relayed = this.ownedBuckets.length > 0 ? await this.relayOnce(connection) : 0;
         backoffMs = outboxRelayBackoffMsMin;
-        if (relayed < this.batchSizeMax) await this.idle(this.ownedBuckets.length > 0 ? outboxRelayIdlePollMs : outboxRelayBucketClaimIntervalMs);
+        if (relayed < this.batchSizeMax)
+          await this.idle(
+            this.ownedBuckets.length > 0 ? outboxRelayIdlePollMs : outboxRelayBucketClaimIntervalMs,
+          );
       } catch (error) {
         this.logger.warn({ err: error, backoffMs }, 'outbox relay iteration failed; backing off');
         await this.idle(backoffMs);
@@ -154,7 +167,9 @@ export class OutboxRelay {
 
   private async claimBuckets(connection: PooledConnection): Promise<void> {
     const owned = new Set(this.ownedBuckets);
-    const candidates = Array.from({ length: outboxBucketCount }, (_, bucket) => bucket).filter((bucket) => !owned.has(bucket));
+    const candidates = Array.from({ length: outboxBucketCount }, (_, bucket) => bucket).filter(
+      (bucket) => !owned.has(bucket),
+    );
     if (candidates.length > 0) {
       let rows: Array<{ bucket: number }>;
       try {
@@ -188,7 +203,9 @@ export class OutboxRelay {
     if (rows.length === 0) return 0;
     await this.send(rows);
     try {
-      await connection.query('DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+      await connection.query('DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[])', [
+        rows.map((row) => row.id),
+      ]);
     } catch (error) {
       this.dropConnection(true);
       throw error;
@@ -207,7 +224,8 @@ export class OutboxRelay {
     } catch (error) {
       this.consecutiveSendFailures++;
       this.lastSendError = (error as Error).message;
-      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: this.lastSendError });
+      for (const span of spans)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: this.lastSendError });
       throw error;
     } finally {
       for (const span of spans) span.end();
@@ -245,7 +263,8 @@ export class OutboxRelay {
   }
 
   private startSend(topic: string, stored: MessageHeaders): SendGroup {
-    if (stored[traceparentHeader] === undefined) return { headers: stored, span: null, messages: 0 };
+    if (stored[traceparentHeader] === undefined)
+      return { headers: stored, span: null, messages: 0 };
     const parent = propagation.extract(ROOT_CONTEXT, stored);
     const span = this.tracer.startSpan(
       `send ${topic}`,
@@ -260,7 +279,11 @@ export class OutboxRelay {
       },
       parent,
     );
-    return { headers: { ...stored, ...traceHeadersOf(trace.setSpan(parent, span)) }, span, messages: 0 };
+    return {
+      headers: { ...stored, ...traceHeadersOf(trace.setSpan(parent, span)) },
+      span,
+      messages: 0,
+    };
   }
 
   private idle(ms: number): Promise<void> {

@@ -11,13 +11,20 @@ describe('outbox contract validation', () => {
   beforeAll(async () => (harness = await createHarness('outbox-validation')));
   afterAll(() => harness.close());
 
-  const stored = async (eventId: string) => (await harness.pool.query('SELECT 1 FROM messaging_outbox WHERE event_id = $1', [eventId])).rowCount;
-  const withAmount = (event: EventEnvelope, amount: string): EventEnvelope => ({ ...event, payload: { ...(event.payload as object), amount } });
+  const stored = async (eventId: string) =>
+    (await harness.pool.query('SELECT 1 FROM messaging_outbox WHERE event_id = $1', [eventId]))
+      .rowCount;
+  const withAmount = (event: EventEnvelope, amount: string): EventEnvelope => ({
+    ...event,
+    payload: { ...(event.payload as object), amount },
+  });
 
   it('refuses an event that breaks its contract by default, storing nothing of its transaction', async () => {
     const valid = paymentVerified(1);
     const invalid = withAmount(paymentVerified(2), '-5');
-    const append = inTransaction(harness.pool, (sql) => appendToOutbox(sql, [valid, invalid], { topicPrefix: harness.topicPrefix }));
+    const append = inTransaction(harness.pool, (sql) =>
+      appendToOutbox(sql, [valid, invalid], { topicPrefix: harness.topicPrefix }),
+    );
     await expect(append).rejects.toThrow(MessagingError);
     await expect(append).rejects.toMatchObject({ code: 'OUTBOX_EVENT_INVALID' });
     expect(await stored(valid.eventId)).toBe(0);
@@ -25,7 +32,12 @@ describe('outbox contract validation', () => {
 
   it('stores without the check when the caller’s builders are tested (consumers still validate what they receive)', async () => {
     const unchecked = withAmount(paymentVerified(3), '-5');
-    await inTransaction(harness.pool, (sql) => appendToOutbox(sql, [unchecked], { topicPrefix: harness.topicPrefix, validation: 'builders-tested' }));
+    await inTransaction(harness.pool, (sql) =>
+      appendToOutbox(sql, [unchecked], {
+        topicPrefix: harness.topicPrefix,
+        validation: 'builders-tested',
+      }),
+    );
     expect(await stored(unchecked.eventId)).toBe(1);
   });
 });

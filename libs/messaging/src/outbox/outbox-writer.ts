@@ -64,13 +64,20 @@ export async function appendToOutbox(
       );
     }
     const definition = findEventDefinition(envelope.type, envelope.version);
-    if (!definition) throw new MessagingError('OUTBOX_EVENT_INVALID', `no contract for ${envelope.type} v${envelope.version}`, false);
+    if (!definition)
+      throw new MessagingError(
+        'OUTBOX_EVENT_INVALID',
+        `no contract for ${envelope.type} v${envelope.version}`,
+        false,
+      );
     eventIds.push(envelope.eventId);
     topics.push(`${options.topicPrefix ?? ''}${definition.topic}`);
     keys.push(envelope.key);
     buckets.push(bucketOf(envelope.key));
     values += (values.length === 0 ? '' : outboxValueSeparator) + JSON.stringify(envelope);
-    headers += (headers.length === 0 ? '' : outboxValueSeparator) + traceHeadersOfEvent(envelope.causationId);
+    headers +=
+      (headers.length === 0 ? '' : outboxValueSeparator) +
+      traceHeadersOfEvent(envelope.causationId);
   }
   // The serialised envelopes travel as one text split by PostgreSQL, not as a text[]: pg would quote
   // and escape every JSON string into an array literal (most of the cost of an append, measured in
@@ -85,7 +92,12 @@ export async function appendToOutbox(
          AS rows(event_id, topic, message_key, bucket, value, headers)`,
     [eventIds, topics, keys, buckets, values, headers],
   );
-  if (rowCount !== envelopes.length) throw new MessagingError('OUTBOX_EVENT_INVALID', `appended ${rowCount} outbox rows for ${envelopes.length} events`, false);
+  if (rowCount !== envelopes.length)
+    throw new MessagingError(
+      'OUTBOX_EVENT_INVALID',
+      `appended ${rowCount} outbox rows for ${envelopes.length} events`,
+      false,
+    );
 }
 
 /**

@@ -9,7 +9,11 @@ export const deadLetterRetentionMs = 30 * 24 * 60 * 60 * 1000;
 /** Every topic the project uses: the contracts' catalogue plus one dead-letter topic per service. */
 export function topicSpecifications(topicPrefix = ''): TopicSpecification[] {
   return [
-    ...topicCatalogue.map((topic) => ({ name: `${topicPrefix}${topic.name}`, partitions: topic.partitions, config: kafkaTopicConfig(topic) })),
+    ...topicCatalogue.map((topic) => ({
+      name: `${topicPrefix}${topic.name}`,
+      partitions: topic.partitions,
+      config: kafkaTopicConfig(topic),
+    })),
     ...serviceNames.map((service) => ({
       name: `${topicPrefix}${deadLetterTopicOf(service)}`,
       partitions: deadLetterTopicPartitions,

@@ -35,11 +35,14 @@ export interface RedriveOptions {
  * redrive is safe to run twice. Fix the cause first: a deploy that handles the event, the entity that
  * was missing, or a corrected payload published as a new event.
  */
-export async function redriveDeadLetters(options: RedriveOptions): Promise<{ listed: DeadLetterSummary[]; republished: number }> {
+export async function redriveDeadLetters(
+  options: RedriveOptions,
+): Promise<{ listed: DeadLetterSummary[]; republished: number }> {
   const deadLetters = await readToEnd(options.kafka, options.deadLetterTopic);
   const selected = deadLetters.filter(
     (message) =>
-      (options.reason === undefined || message.headers[deadLetterHeader.reason] === options.reason) &&
+      (options.reason === undefined ||
+        message.headers[deadLetterHeader.reason] === options.reason) &&
       (options.offsets === undefined || options.offsets.includes(message.offset)),
   );
   if (!options.dryRun) {
@@ -47,7 +50,18 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<{ lis
       const original = originalOfDeadLetter(message);
       if (!original) continue;
       await options.producer.send([
-        { topic: original.topic, messages: [{ ...original.message, headers: { ...original.message.headers, 'redriven-from': `${message.topic}@${message.partition}:${message.offset}` } }] },
+        {
+          topic: original.topic,
+          messages: [
+            {
+              ...original.message,
+              headers: {
+                ...original.message.headers,
+                'redriven-from': `${message.topic}@${message.partition}:${message.offset}`,
+              },
+            },
+          ],
+        },
       ]);
     }
   }
@@ -80,14 +94,19 @@ async function readToEnd(kafka: KafkaPort, topic: string): Promise<IncomingMessa
   const reader = kafka.consumer({ groupId: `redrive-${randomUUID()}` });
   await reader.connect();
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`could not read ${topic} to its end within ${redriveReadTimeoutMs} ms`)), redriveReadTimeoutMs);
+    const timer = setTimeout(
+      () =>
+        reject(new Error(`could not read ${topic} to its end within ${redriveReadTimeoutMs} ms`)),
+      redriveReadTimeoutMs,
+    );
     void reader
       .run({
         topics: [topic],
         fromBeginning: true,
         eachBatch: async (batch) => {
           const end = ends.get(batch.partition);
-          for (const message of batch.messages) if (end && message.offset < end.high) received.push(message);
+          for (const message of batch.messages)
+            if (end && message.offset < end.high) received.push(message);
           const last = batch.messages[batch.messages.length - 1];
           if (last) batch.markProcessed(last.offset);
           if (end && last && last.offset + 1n >= end.high) end.low = end.high;

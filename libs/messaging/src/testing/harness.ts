@@ -4,7 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Pool } from 'pg';
-import { createEnvelope, type EventEnvelope, paymentVerifiedV1, topicCatalogue } from '@settle/contracts';
+import {
+  createEnvelope,
+  type EventEnvelope,
+  paymentVerifiedV1,
+  topicCatalogue,
+} from '@settle/contracts';
 import { applySqlFiles, createTestDatabase, type TestDatabase } from '@settle/test-support';
 import { createKafkajsPort } from '../kafka/kafkajs-adapter';
 import type { KafkaAdministration, KafkaPort, MessageProducer } from '../kafka/kafka-port';
@@ -31,7 +36,8 @@ export interface Harness {
 
 export function brokers(): string[] {
   const value = process.env.KAFKA_BROKERS;
-  if (!value) throw new Error('KAFKA_BROKERS is not set: the integration tests need the global setup');
+  if (!value)
+    throw new Error('KAFKA_BROKERS is not set: the integration tests need the global setup');
   return value.split(',');
 }
 
@@ -47,7 +53,11 @@ export async function createHarness(name: string): Promise<Harness> {
   const topicPrefix = `t${Date.now().toString(36)}${randomUUID().slice(0, 4)}.`;
   const deadLetterTopic = `${topicPrefix}test.dead-letters.v1`;
   await admin.ensureTopics([
-    ...topicCatalogue.map((topic) => ({ name: `${topicPrefix}${topic.name}`, partitions: 3, config: {} })),
+    ...topicCatalogue.map((topic) => ({
+      name: `${topicPrefix}${topic.name}`,
+      partitions: 3,
+      config: {},
+    })),
     { name: deadLetterTopic, partitions: 1, config: {} },
   ]);
   const producer = kafka.producer();
@@ -68,7 +78,11 @@ export async function createHarness(name: string): Promise<Harness> {
     close: async () => {
       await Promise.allSettled(tracked.map((running) => running.stop()));
       await producer.disconnect().catch(() => undefined);
-      await admin.deleteTopics(topicCatalogue.map((topic) => `${topicPrefix}${topic.name}`).concat(deadLetterTopic)).catch(() => undefined);
+      await admin
+        .deleteTopics(
+          topicCatalogue.map((topic) => `${topicPrefix}${topic.name}`).concat(deadLetterTopic),
+        )
+        .catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
       await pool.end();
       await database.drop();
@@ -77,7 +91,10 @@ export async function createHarness(name: string): Promise<Harness> {
 }
 
 /** A real `payment.verified` event; accounts spread the events over partitions. */
-export function paymentVerified(index: number, options: { accounts?: number; amount?: bigint } = {}): EventEnvelope {
+export function paymentVerified(
+  index: number,
+  options: { accounts?: number; amount?: bigint } = {},
+): EventEnvelope {
   const accountId = `acct-${index % (options.accounts ?? 7)}`;
   return createEnvelope({
     definition: paymentVerifiedV1,
@@ -106,13 +123,15 @@ export function paymentVerified(index: number, options: { accounts?: number; amo
 export function balanceEffect(appliedBy: string) {
   return async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
     for (const { envelope } of events) {
-      const payload = envelope.payload as { transactionId: string; consumerAccountId: string; amount: string };
-      await sql.query('INSERT INTO test_effect_log (event_id, transaction_id, amount, applied_by) VALUES ($1, $2, $3, $4)', [
-        envelope.eventId,
-        payload.transactionId,
-        payload.amount,
-        appliedBy,
-      ]);
+      const payload = envelope.payload as {
+        transactionId: string;
+        consumerAccountId: string;
+        amount: string;
+      };
+      await sql.query(
+        'INSERT INTO test_effect_log (event_id, transaction_id, amount, applied_by) VALUES ($1, $2, $3, $4)',
+        [envelope.eventId, payload.transactionId, payload.amount, appliedBy],
+      );
       await sql.query(
         `INSERT INTO test_balances (account_id, total, applications) VALUES ($1, $2, 1)
          ON CONFLICT (account_id) DO UPDATE SET total = test_balances.total + EXCLUDED.total, applications = test_balances.applications + 1`,
@@ -128,40 +147,62 @@ export function balanceEffect(appliedBy: string) {
  */
 export function balanceEffectSetBased(appliedBy: string) {
   return async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
-    const payloads = events.map(({ envelope }) => envelope.payload as { transactionId: string; consumerAccountId: string; amount: string });
+    const payloads = events.map(
+      ({ envelope }) =>
+        envelope.payload as { transactionId: string; consumerAccountId: string; amount: string },
+    );
     await sql.query(
       `INSERT INTO test_effect_log (event_id, transaction_id, amount, applied_by)
        SELECT event_id, transaction_id, amount, $4 FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS rows(event_id, transaction_id, amount)`,
-      [events.map(({ envelope }) => envelope.eventId), payloads.map((payload) => payload.transactionId), payloads.map((payload) => payload.amount), appliedBy],
+      [
+        events.map(({ envelope }) => envelope.eventId),
+        payloads.map((payload) => payload.transactionId),
+        payloads.map((payload) => payload.amount),
+        appliedBy,
+      ],
     );
     await sql.query(
       `INSERT INTO test_balances (account_id, total, applications)
        SELECT account_id, sum(amount), count(*) FROM unnest($1::text[], $2::bigint[]) AS rows(account_id, amount)
         GROUP BY account_id ORDER BY account_id
        ON CONFLICT (account_id) DO UPDATE SET total = test_balances.total + EXCLUDED.total, applications = test_balances.applications + EXCLUDED.applications`,
-      [payloads.map((payload) => payload.consumerAccountId), payloads.map((payload) => payload.amount)],
+      [
+        payloads.map((payload) => payload.consumerAccountId),
+        payloads.map((payload) => payload.amount),
+      ],
     );
   };
 }
 
-export async function effectSummary(pool: Pool): Promise<{ applied: number; distinct: number; total: bigint; balances: Record<string, string> }> {
+export async function effectSummary(
+  pool: Pool,
+): Promise<{ applied: number; distinct: number; total: bigint; balances: Record<string, string> }> {
   const log = await pool.query<{ applied: string; distinct: string; total: string | null }>(
     'SELECT count(*) AS applied, count(DISTINCT event_id) AS distinct, sum(amount)::text AS total FROM test_effect_log',
   );
-  const balances = await pool.query<{ account_id: string; total: string }>('SELECT account_id, total::text FROM test_balances ORDER BY account_id');
+  const balances = await pool.query<{ account_id: string; total: string }>(
+    'SELECT account_id, total::text FROM test_balances ORDER BY account_id',
+  );
   const row = log.rows[0]!;
   return {
     applied: Number(row.applied),
     distinct: Number(row.distinct),
     total: BigInt(row.total ?? '0'),
-    balances: Object.fromEntries(balances.rows.map((balance) => [balance.account_id, balance.total])),
+    balances: Object.fromEntries(
+      balances.rows.map((balance) => [balance.account_id, balance.total]),
+    ),
   };
 }
 
-export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -26,7 +26,11 @@ export const topicCreationWaitMs = 30_000;
  * waits until the service has created its topics, then reads `outputTopics` and the service's
  * dead-letter topic from the beginning.
  */
-export async function startTopicTap(options: { service: string; prefix: string; outputTopics: readonly string[] }): Promise<TopicTap> {
+export async function startTopicTap(options: {
+  service: string;
+  prefix: string;
+  outputTopics: readonly string[];
+}): Promise<TopicTap> {
   const { prefix, service } = options;
   const kafka = createKafkajsPort({ clientId: `${service}-test-${prefix}`, brokers: brokers() });
   const producer = kafka.producer();
@@ -57,13 +61,15 @@ export async function startTopicTap(options: { service: string; prefix: string; 
     eachBatch: async (batch) => {
       for (const message of batch.messages) {
         const value = message.value?.toString('utf8') ?? '';
-        if (batch.topic === deadLetterTopic) deadLetters.push({ reason: message.headers[deadLetterHeader.reason] ?? '', value });
+        if (batch.topic === deadLetterTopic)
+          deadLetters.push({ reason: message.headers[deadLetterHeader.reason] ?? '', value });
         else published.push(JSON.parse(value) as EventEnvelope);
         batch.markProcessed(message.offset);
       }
     },
   });
-  const publishRaw = (topic: string, key: string, value: string) => producer.send([{ topic: `${prefix}${topic}`, messages: [{ key, value }] }]);
+  const publishRaw = (topic: string, key: string, value: string) =>
+    producer.send([{ topic: `${prefix}${topic}`, messages: [{ key, value }] }]);
   return {
     prefix,
     published,

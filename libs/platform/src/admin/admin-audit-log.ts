@@ -26,7 +26,8 @@ export interface AdminAuditOutcome {
 const claimedOperatorIdLengthMax = 64;
 
 /** NUL, and UTF-16 surrogates without their pair: PostgreSQL's text and jsonb refuse them. */
-const unstorableOrBackslash = /\\|\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const unstorableOrBackslash =
+  /\\|\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Text as the audit log stores it: what was sent, with the characters PostgreSQL refuses (NUL, a
@@ -37,7 +38,9 @@ const unstorableOrBackslash = /\\|\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<!
  * auditText('a\u0000b'); // 'a\\u0000b', i.e. the six characters `\u0000` between a and b
  */
 export function auditText(text: string): string {
-  return text.replace(unstorableOrBackslash, (found) => (found === '\\' ? '\\\\' : `\\u${found.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return text.replace(unstorableOrBackslash, (found) =>
+    found === '\\' ? '\\\\' : `\\u${found.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Writes the `admin_audit_log` table (platform migration 0001). */
@@ -46,7 +49,8 @@ export class AdminAuditLog {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
-    @Inject(SERVICE_CONFIG) private readonly config: Pick<CommonConfig, 'SETTLE_ADMIN_REFUSALS_SAMPLED_PER_MINUTE'>,
+    @Inject(SERVICE_CONFIG)
+    private readonly config: Pick<CommonConfig, 'SETTLE_ADMIN_REFUSALS_SAMPLED_PER_MINUTE'>,
   ) {}
 
   /** Inserts the row of an admin action about to run; returns its id for {@link finish}. */
@@ -85,7 +89,10 @@ export class AdminAuditLog {
    * row, in the same statement. A failure to write is logged, not thrown: the caller is refused
    * either way.
    */
-  async recordRejected(entry: AdminAuditEntry, outcome: AdminAuditOutcome & { readonly code: string }): Promise<void> {
+  async recordRejected(
+    entry: AdminAuditEntry,
+    outcome: AdminAuditOutcome & { readonly code: string },
+  ): Promise<void> {
     const sampledPerMinute = this.config.SETTLE_ADMIN_REFUSALS_SAMPLED_PER_MINUTE;
     try {
       await this.dataSource.query(
@@ -102,15 +109,25 @@ export class AdminAuditLog {
         [...this.parameters(entry), outcome.status, outcome.code, sampledPerMinute],
       );
     } catch (error) {
-      this.logger.error({ err: error, action: entry.action, requestId: entry.requestId }, 'could not write the admin audit log');
+      this.logger.error(
+        { err: error, action: entry.action, requestId: entry.requestId },
+        'could not write the admin audit log',
+      );
     }
   }
 
   private parameters(entry: AdminAuditEntry): unknown[] {
-    const targetParams = Object.fromEntries(Object.entries(entry.targetParams).map(([name, value]) => [auditText(name), auditText(value)]));
+    const targetParams = Object.fromEntries(
+      Object.entries(entry.targetParams).map(([name, value]) => [
+        auditText(name),
+        auditText(value),
+      ]),
+    );
     return [
       entry.operatorId ?? null,
-      entry.claimedOperatorId === undefined ? null : auditText(entry.claimedOperatorId.slice(0, claimedOperatorIdLengthMax)),
+      entry.claimedOperatorId === undefined
+        ? null
+        : auditText(entry.claimedOperatorId.slice(0, claimedOperatorIdLengthMax)),
       entry.action,
       auditText(entry.httpMethod),
       auditText(entry.path),

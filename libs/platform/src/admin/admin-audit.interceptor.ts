@@ -1,4 +1,11 @@
-import { type CallHandler, type ExecutionContext, HttpStatus, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  HttpStatus,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { type Logger } from 'pino';
@@ -33,7 +40,9 @@ export class AdminAuditInterceptor implements NestInterceptor {
       switchMap((auditId) => {
         // The handler reads it (AdminActorOf) to record the row's id beside what it changes.
         http.getRequest<AdminRequest>().adminAuditId = auditId;
-        http.getResponse<{ setHeader(name: string, value: string): unknown }>().setHeader(adminAuditIdHeader, auditId);
+        http
+          .getResponse<{ setHeader(name: string, value: string): unknown }>()
+          .setHeader(adminAuditIdHeader, auditId);
         return next.handle().pipe(
           mergeMap(async (value: unknown) => {
             await this.finish(auditId, { status: successStatus });
@@ -41,7 +50,9 @@ export class AdminAuditInterceptor implements NestInterceptor {
           }),
           catchError((error: unknown) => {
             const { problem } = toProblem(error);
-            return from(this.finish(auditId, { status: problem.status, code: problem.code })).pipe(mergeMap(() => throwError(() => error)));
+            return from(this.finish(auditId, { status: problem.status, code: problem.code })).pipe(
+              mergeMap(() => throwError(() => error)),
+            );
           }),
         );
       }),
@@ -52,7 +63,10 @@ export class AdminAuditInterceptor implements NestInterceptor {
     try {
       return await this.auditLog.begin(entry);
     } catch (error) {
-      this.logger.error({ err: error, action: entry.action }, 'could not write the admin audit log; action refused');
+      this.logger.error(
+        { err: error, action: entry.action },
+        'could not write the admin audit log; action refused',
+      );
       throw new ProblemException({
         status: HttpStatus.SERVICE_UNAVAILABLE,
         code: PlatformProblemCode.adminAuditUnavailable,
@@ -74,8 +88,13 @@ export class AdminAuditInterceptor implements NestInterceptor {
 
   /** The status Nest will answer with: `@HttpCode()` if set, else 201 for POST and 200 otherwise. */
   private successStatus(context: ExecutionContext): number {
-    const declared = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler());
+    const declared = this.reflector.get<number | undefined>(
+      HTTP_CODE_METADATA,
+      context.getHandler(),
+    );
     if (declared !== undefined) return declared;
-    return context.switchToHttp().getRequest<{ method: string }>().method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK;
+    return context.switchToHttp().getRequest<{ method: string }>().method === 'POST'
+      ? HttpStatus.CREATED
+      : HttpStatus.OK;
   }
 }

@@ -10,11 +10,20 @@ import {
 import { AdminLoginThrottle } from './admin-login-throttle';
 
 export type AdminAuthentication =
-  | { readonly outcome: 'authenticated'; readonly operatorId: string; readonly credentialId: string; readonly roles: readonly AdminRole[] }
+  | {
+      readonly outcome: 'authenticated';
+      readonly operatorId: string;
+      readonly credentialId: string;
+      readonly roles: readonly AdminRole[];
+    }
   /** `claimedOperatorId` is the credential id the caller sent, unverified: for the audit log only. */
   | { readonly outcome: 'rejected'; readonly claimedOperatorId?: string }
   /** Too many unverified attempts for this credential id, address or process: refused before scrypt. */
-  | { readonly outcome: 'throttled'; readonly claimedOperatorId: string; readonly retryAfterSeconds: number }
+  | {
+      readonly outcome: 'throttled';
+      readonly claimedOperatorId: string;
+      readonly retryAfterSeconds: number;
+    }
   | { readonly outcome: 'not-configured' };
 
 /**
@@ -34,11 +43,17 @@ export class AdminAuthenticator {
   /** @param verify the slow check; replaceable only so a test can count its calls. */
   constructor(
     credentials: readonly AdminCredential[],
-    private readonly verify: (secret: string, reference: ScryptHash) => Promise<boolean> = verifyScrypt,
+    private readonly verify: (
+      secret: string,
+      reference: ScryptHash,
+    ) => Promise<boolean> = verifyScrypt,
     private readonly throttle: AdminLoginThrottle = new AdminLoginThrottle(),
   ) {
-    this.credentials = new Map(credentials.map((credential) => [credential.credentialId, credential]));
-    if (this.credentials.size !== credentials.length) throw new Error('AdminAuthenticator: duplicate credential ids');
+    this.credentials = new Map(
+      credentials.map((credential) => [credential.credentialId, credential]),
+    );
+    if (this.credentials.size !== credentials.length)
+      throw new Error('AdminAuthenticator: duplicate credential ids');
     this.dummyHash = {
       cost: scryptDefaults.cost,
       blockSize: scryptDefaults.blockSize,
@@ -53,7 +68,10 @@ export class AdminAuthenticator {
   }
 
   /** @param sourceAddress the peer address of the connection, for the per-address throttle. */
-  async authenticate(authorizationHeader: string | undefined, sourceAddress = 'unknown'): Promise<AdminAuthentication> {
+  async authenticate(
+    authorizationHeader: string | undefined,
+    sourceAddress = 'unknown',
+  ): Promise<AdminAuthentication> {
     if (!this.isConfigured) return { outcome: 'not-configured' };
     const presented = parseAdminAuthorization(authorizationHeader);
     if (!presented) return { outcome: 'rejected' };
@@ -63,7 +81,12 @@ export class AdminAuthenticator {
     const cached = this.verifiedSecretDigests.get(credentialId);
     if (credential && cached && timingSafeEqual(cached, digest)) return authenticated(credential);
     const admission = this.throttle.admit(credentialId, sourceAddress);
-    if (!admission.admitted) return { outcome: 'throttled', claimedOperatorId: credentialId, retryAfterSeconds: admission.retryAfterSeconds };
+    if (!admission.admitted)
+      return {
+        outcome: 'throttled',
+        claimedOperatorId: credentialId,
+        retryAfterSeconds: admission.retryAfterSeconds,
+      };
     const verified = await this.verify(presented.secret, credential?.secretHash ?? this.dummyHash);
     if (!credential || !verified) return { outcome: 'rejected', claimedOperatorId: credentialId };
     this.verifiedSecretDigests.set(credentialId, digest);
@@ -73,5 +96,10 @@ export class AdminAuthenticator {
 }
 
 function authenticated(credential: AdminCredential): AdminAuthentication {
-  return { outcome: 'authenticated', operatorId: credential.operatorId, credentialId: credential.credentialId, roles: credential.roles };
+  return {
+    outcome: 'authenticated',
+    operatorId: credential.operatorId,
+    credentialId: credential.credentialId,
+    roles: credential.roles,
+  };
 }

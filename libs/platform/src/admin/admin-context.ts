@@ -35,9 +35,15 @@ export interface AdminActor {
  * an id or point the audit at another request (the caller's id stays in the request's log lines;
  * the trace id joins the two).
  */
-export function describeAdminRequest(context: ExecutionContext, reflector: Reflector): AdminAuditEntry {
+export function describeAdminRequest(
+  context: ExecutionContext,
+  reflector: Reflector,
+): AdminAuditEntry {
   const request = context.switchToHttp().getRequest<AdminRequest>();
-  const named = reflector.getAllAndOverride<string | undefined>(ADMIN_ACTION_METADATA, [context.getHandler(), context.getClass()]);
+  const named = reflector.getAllAndOverride<string | undefined>(ADMIN_ACTION_METADATA, [
+    context.getHandler(),
+    context.getClass(),
+  ]);
   request.adminRequestId ??= randomUUID();
   return {
     action: named ?? `${context.getClass().name}.${context.getHandler().name}`,

@@ -2,7 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { ConfigValueError } from '../config/config-definition';
 import { loadServiceConfig, commonConfig } from '../config/service-config';
 import { AdminAuthenticator } from './admin-authenticator';
-import { adminLoginAttemptsPerAddressMax, adminLoginAttemptsPerCredentialMax, AdminLoginThrottle, adminLoginWindowMs } from './admin-login-throttle';
+import {
+  adminLoginAttemptsPerAddressMax,
+  adminLoginAttemptsPerCredentialMax,
+  AdminLoginThrottle,
+  adminLoginWindowMs,
+} from './admin-login-throttle';
 import {
   formatScryptHash,
   hashAdminSecret,
@@ -44,17 +49,35 @@ describe('parseAdminCredentials', () => {
 
   it('gives one person several credentials, each with its roles', () => {
     const credentials = parseAdminCredentials([
-      { operatorId: 'alice', credentialId: 'alice-laptop', secretHash: validHash, roles: ['maker'] },
-      { operatorId: 'alice', credentialId: 'alice-card', secretHash: validHash, roles: ['viewer', 'checker'] },
+      {
+        operatorId: 'alice',
+        credentialId: 'alice-laptop',
+        secretHash: validHash,
+        roles: ['maker'],
+      },
+      {
+        operatorId: 'alice',
+        credentialId: 'alice-card',
+        secretHash: validHash,
+        roles: ['viewer', 'checker'],
+      },
     ]);
-    expect(credentials.map(({ credentialId, operatorId, roles }) => ({ credentialId, operatorId, roles }))).toEqual([
+    expect(
+      credentials.map(({ credentialId, operatorId, roles }) => ({
+        credentialId,
+        operatorId,
+        roles,
+      })),
+    ).toEqual([
       { credentialId: 'alice-laptop', operatorId: 'alice', roles: ['maker'] },
       { credentialId: 'alice-card', operatorId: 'alice', roles: ['viewer', 'checker'] },
     ]);
   });
 
   it.each([[[]], [['root']], [['maker', 'maker']], ['maker']])('refuses the roles %p', (roles) => {
-    expect(parseError([{ operatorId: 'alice', secretHash: validHash, roles }])).toContain('entry 0 (alice): roles must be a non-empty list of distinct viewer, maker, checker');
+    expect(parseError([{ operatorId: 'alice', secretHash: validHash, roles }])).toContain(
+      'entry 0 (alice): roles must be a non-empty list of distinct viewer, maker, checker',
+    );
   });
 
   it('accepts an empty list (admin routes then answer 503)', () => {
@@ -85,21 +108,47 @@ describe('parseAdminCredentials', () => {
   });
 
   it.each([
-    ['weak cost', `scrypt$1024$8$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`],
-    ['cost not a power of two', `scrypt$20000$8$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`],
-    ['memory bomb', `scrypt$1048576$64$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`],
-    ['short salt', `scrypt$16384$8$1$${Buffer.alloc(8).toString('base64')}$${Buffer.alloc(32).toString('base64')}`],
-    ['short hash', `scrypt$16384$8$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(16).toString('base64')}`],
+    [
+      'weak cost',
+      `scrypt$1024$8$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`,
+    ],
+    [
+      'cost not a power of two',
+      `scrypt$20000$8$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`,
+    ],
+    [
+      'memory bomb',
+      `scrypt$1048576$64$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`,
+    ],
+    [
+      'short salt',
+      `scrypt$16384$8$1$${Buffer.alloc(8).toString('base64')}$${Buffer.alloc(32).toString('base64')}`,
+    ],
+    [
+      'short hash',
+      `scrypt$16384$8$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(16).toString('base64')}`,
+    ],
     ['not base64', 'scrypt$16384$8$1$%%%$%%%'],
-    ['missing part', `scrypt$16384$8$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`],
+    [
+      'missing part',
+      `scrypt$16384$8$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`,
+    ],
   ])('refuses a hash with %s', (_case, hash) => {
     expect(parseScryptHash(hash)).toBeUndefined();
   });
 
   it('is how SETTLE_ADMIN_CREDENTIALS is read, as a secret', () => {
-    const env = { SETTLE_ADMIN_CREDENTIALS: JSON.stringify([{ operatorId: 'alice', secretHash: validHash }]) };
-    expect(loadServiceConfig('ledger', commonConfig('ledger'), env).SETTLE_ADMIN_CREDENTIALS).toHaveLength(1);
-    expect(() => loadServiceConfig('ledger', commonConfig('ledger'), { SETTLE_ADMIN_CREDENTIALS: 'alice:secret' })).toThrow(
+    const env = {
+      SETTLE_ADMIN_CREDENTIALS: JSON.stringify([{ operatorId: 'alice', secretHash: validHash }]),
+    };
+    expect(
+      loadServiceConfig('ledger', commonConfig('ledger'), env).SETTLE_ADMIN_CREDENTIALS,
+    ).toHaveLength(1);
+    expect(() =>
+      loadServiceConfig('ledger', commonConfig('ledger'), {
+        SETTLE_ADMIN_CREDENTIALS: 'alice:secret',
+      }),
+    ).toThrow(
       'SETTLE_ADMIN_CREDENTIALS: expected valid JSON; the value is not shown because it is secret',
     );
   });
@@ -107,16 +156,29 @@ describe('parseAdminCredentials', () => {
 
 describe('parseAdminAuthorization', () => {
   it('splits Bearer <operatorId>.<secret> at the first dot', () => {
-    expect(parseAdminAuthorization('Bearer alice.s3cret.with.dots')).toEqual({ credentialId: 'alice', secret: 's3cret.with.dots' });
-    expect(parseAdminAuthorization('bearer alice.x')).toEqual({ credentialId: 'alice', secret: 'x' });
+    expect(parseAdminAuthorization('Bearer alice.s3cret.with.dots')).toEqual({
+      credentialId: 'alice',
+      secret: 's3cret.with.dots',
+    });
+    expect(parseAdminAuthorization('bearer alice.x')).toEqual({
+      credentialId: 'alice',
+      secret: 'x',
+    });
   });
 
-  it.each([undefined, '', 'Bearer', 'Bearer alice', 'Bearer .secret', 'Bearer alice.', 'Basic YWxpY2U6eA==', 'Bearer al ice.x', `Bearer alice.${'x'.repeat(600)}`])(
-    'rejects %p',
-    (header) => {
-      expect(parseAdminAuthorization(header)).toBeUndefined();
-    },
-  );
+  it.each([
+    undefined,
+    '',
+    'Bearer',
+    'Bearer alice',
+    'Bearer .secret',
+    'Bearer alice.',
+    'Basic YWxpY2U6eA==',
+    'Bearer al ice.x',
+    `Bearer alice.${'x'.repeat(600)}`,
+  ])('rejects %p', (header) => {
+    expect(parseAdminAuthorization(header)).toBeUndefined();
+  });
 });
 
 describe('hashAdminSecret and verifyScrypt', () => {
@@ -136,13 +198,25 @@ describe('AdminAuthenticator', () => {
       calls.push(presented);
       return verifyScrypt(presented, reference);
     };
-    const credential = { credentialId: 'alice', operatorId: 'alice', roles: ['viewer', 'maker'] as const, secretHash: hash };
+    const credential = {
+      credentialId: 'alice',
+      operatorId: 'alice',
+      roles: ['viewer', 'maker'] as const,
+      secretHash: hash,
+    };
     return { authenticator: new AdminAuthenticator([credential], countingVerify, throttle), calls };
   }
-  const alice = { outcome: 'authenticated', operatorId: 'alice', credentialId: 'alice', roles: ['viewer', 'maker'] };
+  const alice = {
+    outcome: 'authenticated',
+    operatorId: 'alice',
+    credentialId: 'alice',
+    roles: ['viewer', 'maker'],
+  };
 
   it('is never open without credentials', async () => {
-    expect(await new AdminAuthenticator([]).authenticate('Bearer alice.anything')).toEqual({ outcome: 'not-configured' });
+    expect(await new AdminAuthenticator([]).authenticate('Bearer alice.anything')).toEqual({
+      outcome: 'not-configured',
+    });
   });
 
   it('accepts the right secret and runs scrypt once per distinct credential', async () => {
@@ -156,50 +230,93 @@ describe('AdminAuthenticator', () => {
   it('rejects a wrong secret and an unknown operator alike, paying for scrypt both times', async () => {
     const { authenticator, calls } = await authenticatorFor('s3cret');
     await authenticator.authenticate('Bearer alice.s3cret');
-    expect(await authenticator.authenticate('Bearer alice.wrong')).toEqual({ outcome: 'rejected', claimedOperatorId: 'alice' });
-    expect(await authenticator.authenticate('Bearer mallory.s3cret')).toEqual({ outcome: 'rejected', claimedOperatorId: 'mallory' });
+    expect(await authenticator.authenticate('Bearer alice.wrong')).toEqual({
+      outcome: 'rejected',
+      claimedOperatorId: 'alice',
+    });
+    expect(await authenticator.authenticate('Bearer mallory.s3cret')).toEqual({
+      outcome: 'rejected',
+      claimedOperatorId: 'mallory',
+    });
     expect(await authenticator.authenticate('Basic xyz')).toEqual({ outcome: 'rejected' });
     expect(calls).toEqual(['s3cret', 'wrong', 's3cret']);
   });
 
   it('throttles unverified attempts per credential id before computing scrypt, and a verified secret still works', async () => {
     let nowMs = 0;
-    const { authenticator, calls } = await authenticatorFor('s3cret', new AdminLoginThrottle(() => nowMs));
+    const { authenticator, calls } = await authenticatorFor(
+      's3cret',
+      new AdminLoginThrottle(() => nowMs),
+    );
     await authenticator.authenticate('Bearer alice.s3cret', '10.0.0.1');
     for (let attempt = 0; attempt < adminLoginAttemptsPerCredentialMax; attempt += 1) {
-      expect(await authenticator.authenticate(`Bearer alice.wrong${attempt}`, `10.0.1.${attempt}`)).toMatchObject({ outcome: 'rejected' });
+      expect(
+        await authenticator.authenticate(`Bearer alice.wrong${attempt}`, `10.0.1.${attempt}`),
+      ).toMatchObject({ outcome: 'rejected' });
     }
-    expect(await authenticator.authenticate('Bearer alice.one-more', '10.0.2.1')).toEqual({ outcome: 'throttled', claimedOperatorId: 'alice', retryAfterSeconds: 60 });
+    expect(await authenticator.authenticate('Bearer alice.one-more', '10.0.2.1')).toEqual({
+      outcome: 'throttled',
+      claimedOperatorId: 'alice',
+      retryAfterSeconds: 60,
+    });
     expect(calls).toHaveLength(1 + adminLoginAttemptsPerCredentialMax);
     // The secret verified before is recognised by its digest, without scrypt, even while throttled.
     expect(await authenticator.authenticate('Bearer alice.s3cret', '10.0.2.1')).toEqual(alice);
     nowMs += adminLoginWindowMs;
-    expect(await authenticator.authenticate('Bearer alice.wrong-again', '10.0.2.1')).toMatchObject({ outcome: 'rejected' });
+    expect(await authenticator.authenticate('Bearer alice.wrong-again', '10.0.2.1')).toMatchObject({
+      outcome: 'rejected',
+    });
   });
 
   it('throttles per source address across credential ids', async () => {
-    const { authenticator, calls } = await authenticatorFor('s3cret', new AdminLoginThrottle(() => 0));
+    const { authenticator, calls } = await authenticatorFor(
+      's3cret',
+      new AdminLoginThrottle(() => 0),
+    );
     for (let attempt = 0; attempt < adminLoginAttemptsPerAddressMax; attempt += 1) {
       await authenticator.authenticate(`Bearer guess${attempt}.x`, '192.0.2.7');
     }
-    expect(await authenticator.authenticate('Bearer alice.s3cret', '192.0.2.7')).toMatchObject({ outcome: 'throttled' });
+    expect(await authenticator.authenticate('Bearer alice.s3cret', '192.0.2.7')).toMatchObject({
+      outcome: 'throttled',
+    });
     expect(await authenticator.authenticate('Bearer alice.s3cret', '192.0.2.8')).toEqual(alice);
     expect(calls).toHaveLength(adminLoginAttemptsPerAddressMax + 1);
   });
 });
 
 describe('scripts/hash-admin-secret.mjs', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, ['scripts/hash-admin-secret.mjs', ...args, '--stdin'], { input: 'a-secret-of-enough-length', encoding: 'utf8' });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['scripts/hash-admin-secret.mjs', ...args, '--stdin'], {
+      input: 'a-secret-of-enough-length',
+      encoding: 'utf8',
+    });
 
   it('makes an entry with roles and a further credential of the same person, which the services accept as made', () => {
-    const printed = run('--operator', 'alice', '--credential', 'alice-card', '--roles', [...adminRoles].reverse().join(','));
+    const printed = run(
+      '--operator',
+      'alice',
+      '--credential',
+      'alice-card',
+      '--roles',
+      [...adminRoles].reverse().join(','),
+    );
     expect(printed.status).toBe(0);
     const [credential] = parseAdminCredentials([JSON.parse(printed.stdout)]);
-    expect(credential).toMatchObject({ operatorId: 'alice', credentialId: 'alice-card', roles: [...adminRoles].reverse() });
+    expect(credential).toMatchObject({
+      operatorId: 'alice',
+      credentialId: 'alice-card',
+      roles: [...adminRoles].reverse(),
+    });
   });
 
   it('refuses a role the services do not know, or one named twice, before hashing', () => {
-    expect(run('--operator', 'alice', '--roles', 'viewer,admin')).toMatchObject({ status: 2, stdout: '' });
-    expect(run('--operator', 'alice', '--roles', 'maker,maker')).toMatchObject({ status: 2, stdout: '' });
+    expect(run('--operator', 'alice', '--roles', 'viewer,admin')).toMatchObject({
+      status: 2,
+      stdout: '',
+    });
+    expect(run('--operator', 'alice', '--roles', 'maker,maker')).toMatchObject({
+      status: 2,
+      stdout: '',
+    });
   });
 });

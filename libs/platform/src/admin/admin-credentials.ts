@@ -26,7 +26,13 @@ export const scryptHashBytesMin = 32;
 export const scryptHashBytesMax = 64;
 
 /** Parameters new hashes get: N = 2^15, r = 8, p = 1 (32 MiB, tens of milliseconds). */
-export const scryptDefaults = { cost: 2 ** 15, blockSize: 8, parallelization: 1, saltBytes: 16, hashBytes: 32 } as const;
+export const scryptDefaults = {
+  cost: 2 ** 15,
+  blockSize: 8,
+  parallelization: 1,
+  saltBytes: 16,
+  hashBytes: 32,
+} as const;
 
 export interface ScryptHash {
   readonly cost: number;
@@ -71,7 +77,9 @@ export interface PresentedAdminCredential {
  */
 export function parseAdminCredentials(value: unknown): AdminCredential[] {
   if (!Array.isArray(value)) {
-    throw new ConfigValueError('a JSON array of {"operatorId": "...", "secretHash": "scrypt$N$r$p$salt$hash", "roles": ["viewer", "maker", "checker"]}');
+    throw new ConfigValueError(
+      'a JSON array of {"operatorId": "...", "secretHash": "scrypt$N$r$p$salt$hash", "roles": ["viewer", "maker", "checker"]}',
+    );
   }
   if (value.length > adminCredentialsCountMax) {
     throw new ConfigValueError(`at most ${adminCredentialsCountMax} admin credentials`);
@@ -82,36 +90,55 @@ export function parseAdminCredentials(value: unknown): AdminCredential[] {
   value.forEach((entry: unknown, index) => {
     const parsed = parseCredentialEntry(entry, `entry ${index}`, problems);
     if (!parsed) return;
-    if (seen.has(parsed.credentialId)) problems.push(`entry ${index}: credentialId ${parsed.credentialId} appears twice`);
+    if (seen.has(parsed.credentialId))
+      problems.push(`entry ${index}: credentialId ${parsed.credentialId} appears twice`);
     seen.add(parsed.credentialId);
     credentials.push(parsed);
   });
-  if (problems.length > 0) throw new ConfigValueError(`a valid list of admin credentials (${problems.join('; ')})`);
+  if (problems.length > 0)
+    throw new ConfigValueError(`a valid list of admin credentials (${problems.join('; ')})`);
   return credentials;
 }
 
-function parseCredentialEntry(entry: unknown, where: string, problems: string[]): AdminCredential | undefined {
+function parseCredentialEntry(
+  entry: unknown,
+  where: string,
+  problems: string[],
+): AdminCredential | undefined {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
     problems.push(`${where} must be an object with operatorId and secretHash`);
     return undefined;
   }
-  const { operatorId, secretHash, credentialId = operatorId, roles = adminRolesDefault, ...unknown } = entry as Record<string, unknown>;
-  if (Object.keys(unknown).length > 0) problems.push(`${where} has unknown fields ${Object.keys(unknown).join(', ')}`);
+  const {
+    operatorId,
+    secretHash,
+    credentialId = operatorId,
+    roles = adminRolesDefault,
+    ...unknown
+  } = entry as Record<string, unknown>;
+  if (Object.keys(unknown).length > 0)
+    problems.push(`${where} has unknown fields ${Object.keys(unknown).join(', ')}`);
   if (typeof operatorId !== 'string' || !adminOperatorIdPattern.test(operatorId)) {
     problems.push(`${where}: operatorId must be 1 to 64 letters, digits, "_" or "-"`);
     return undefined;
   }
   if (typeof credentialId !== 'string' || !adminOperatorIdPattern.test(credentialId)) {
-    problems.push(`${where} (${operatorId}): credentialId must be 1 to 64 letters, digits, "_" or "-"`);
+    problems.push(
+      `${where} (${operatorId}): credentialId must be 1 to 64 letters, digits, "_" or "-"`,
+    );
     return undefined;
   }
   if (!isRoleList(roles)) {
-    problems.push(`${where} (${operatorId}): roles must be a non-empty list of distinct ${adminRoles.join(', ')}`);
+    problems.push(
+      `${where} (${operatorId}): roles must be a non-empty list of distinct ${adminRoles.join(', ')}`,
+    );
     return undefined;
   }
   const parsed = typeof secretHash === 'string' ? parseScryptHash(secretHash) : undefined;
   if (!parsed) {
-    problems.push(`${where} (${operatorId}): secretHash must be scrypt$N$r$p$saltBase64$hashBase64 within the accepted bounds`);
+    problems.push(
+      `${where} (${operatorId}): secretHash must be scrypt$N$r$p$saltBase64$hashBase64 within the accepted bounds`,
+    );
     return undefined;
   }
   return { credentialId, operatorId, roles, secretHash: parsed };
@@ -122,7 +149,9 @@ function isRoleList(roles: unknown): roles is readonly AdminRole[] {
     Array.isArray(roles) &&
     roles.length > 0 &&
     new Set(roles).size === roles.length &&
-    roles.every((role) => typeof role === 'string' && (adminRoles as readonly string[]).includes(role))
+    roles.every(
+      (role) => typeof role === 'string' && (adminRoles as readonly string[]).includes(role),
+    )
   );
 }
 
@@ -130,10 +159,19 @@ function isRoleList(roles: unknown): roles is readonly AdminRole[] {
 export function parseScryptHash(encoded: string): ScryptHash | undefined {
   const parts = encoded.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
-  const [cost, blockSize, parallelization] = parts.slice(1, 4).map((part) => (/^\d{1,8}$/.test(part) ? Number(part) : NaN));
+  const [cost, blockSize, parallelization] = parts
+    .slice(1, 4)
+    .map((part) => (/^\d{1,8}$/.test(part) ? Number(part) : NaN));
   const salt = decodeBase64(parts[4] ?? '');
   const hash = decodeBase64(parts[5] ?? '');
-  if (cost === undefined || blockSize === undefined || parallelization === undefined || !salt || !hash) return undefined;
+  if (
+    cost === undefined ||
+    blockSize === undefined ||
+    parallelization === undefined ||
+    !salt ||
+    !hash
+  )
+    return undefined;
   const costIsPowerOfTwo = Number.isInteger(Math.log2(cost));
   const withinBounds =
     costIsPowerOfTwo &&
@@ -151,7 +189,14 @@ export function parseScryptHash(encoded: string): ScryptHash | undefined {
 
 /** Formats a hash the way SETTLE_ADMIN_CREDENTIALS expects it. */
 export function formatScryptHash(hash: ScryptHash): string {
-  return ['scrypt', hash.cost, hash.blockSize, hash.parallelization, hash.salt.toString('base64'), hash.hash.toString('base64')].join('$');
+  return [
+    'scrypt',
+    hash.cost,
+    hash.blockSize,
+    hash.parallelization,
+    hash.salt.toString('base64'),
+    hash.hash.toString('base64'),
+  ].join('$');
 }
 
 /**
@@ -174,8 +219,12 @@ export function deriveScrypt(secret: string, reference: ScryptHash): Promise<Buf
   // scrypt needs 128·N·r·p bytes; Node's default ceiling (32 MiB) is too tight for N = 2^15, r = 8.
   const maxmem = 256 * cost * blockSize * parallelization;
   return new Promise((resolve, reject) => {
-    scrypt(secret, reference.salt, reference.hash.length, { N: cost, r: blockSize, p: parallelization, maxmem }, (error, key) =>
-      error ? reject(error) : resolve(key),
+    scrypt(
+      secret,
+      reference.salt,
+      reference.hash.length,
+      { N: cost, r: blockSize, p: parallelization, maxmem },
+      (error, key) => (error ? reject(error) : resolve(key)),
     );
   });
 }
@@ -190,7 +239,9 @@ export async function verifyScrypt(secret: string, reference: ScryptHash): Promi
  * Splits `Bearer <credentialId>.<secret>`; returns undefined for anything else (the caller answers
  * 401 without saying which part was wrong).
  */
-export function parseAdminAuthorization(header: string | undefined): PresentedAdminCredential | undefined {
+export function parseAdminAuthorization(
+  header: string | undefined,
+): PresentedAdminCredential | undefined {
   if (header === undefined || header.length > adminAuthorizationLengthMax) return undefined;
   const match = /^Bearer ([^.\s]+)\.(\S+)$/i.exec(header.trim());
   const credentialId = match?.[1];

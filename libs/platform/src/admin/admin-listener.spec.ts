@@ -1,6 +1,9 @@
 import { isAdminPath, isHealthPath } from './admin-listener';
 
-function request(url: string, path?: string): { method: string; url: string; headers: Record<string, string>; path?: string } {
+function request(
+  url: string,
+  path?: string,
+): { method: string; url: string; headers: Record<string, string>; path?: string } {
   return { method: 'GET', url, headers: {}, ...(path === undefined ? {} : { path }) };
 }
 
@@ -23,9 +26,12 @@ describe('admin listener path checks', () => {
     expect(isAdminPath(request('http://example.test/admin/whoami', '/admin/whoami'))).toBe(true);
   });
 
-  it.each(['/', '/administrator', '/health/live', '/docs', '/v1/admin', '/%E0%A4%A'])('does not treat %s as an admin path', (url) => {
-    expect(isAdminPath(request(url))).toBe(false);
-  });
+  it.each(['/', '/administrator', '/health/live', '/docs', '/v1/admin', '/%E0%A4%A'])(
+    'does not treat %s as an admin path',
+    (url) => {
+      expect(isAdminPath(request(url))).toBe(false);
+    },
+  );
 
   it('recognises the probes', () => {
     expect(isHealthPath(request('/health/live'))).toBe(true);

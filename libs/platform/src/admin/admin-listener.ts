@@ -62,7 +62,8 @@ export class AdminListenerSeparation {
    * the requests arrive on the TLS socket wrapped around the accepted one, so that is the one tagged.
    */
   attach(server: Server): void {
-    if (server instanceof TlsServer) server.on('secureConnection', (socket: Socket) => this.adminSockets.add(socket));
+    if (server instanceof TlsServer)
+      server.on('secureConnection', (socket: Socket) => this.adminSockets.add(socket));
     else server.on('connection', (socket: Socket) => this.adminSockets.add(socket));
   }
 
@@ -71,7 +72,11 @@ export class AdminListenerSeparation {
   }
 
   /** Express middleware; register it before any route. */
-  readonly middleware = (request: SocketRequest, _response: unknown, next: (error?: unknown) => void): void => {
+  readonly middleware = (
+    request: SocketRequest,
+    _response: unknown,
+    next: (error?: unknown) => void,
+  ): void => {
     const allowed = this.isAdminConnection(request)
       ? isAdminPath(request) || isHealthPath(request) || isDocsPath(request)
       : !isAdminPath(request) && !isDocsUiPath(request);

@@ -27,7 +27,8 @@ interface Window {
   attempts: number;
 }
 
-export type AdminLoginAdmission = { readonly admitted: true } | { readonly admitted: false; readonly retryAfterSeconds: number };
+export type AdminLoginAdmission =
+  { readonly admitted: true } | { readonly admitted: false; readonly retryAfterSeconds: number };
 
 export class AdminLoginThrottle {
   private readonly windows = new Map<string, Window>();
@@ -47,7 +48,14 @@ export class AdminLoginThrottle {
     ];
     const windows = keyed.map(([key, max]) => ({ window: this.current(key, now), max }));
     const full = windows.find(({ window, max }) => window.attempts >= max);
-    if (full) return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((full.window.startedAtMs + adminLoginWindowMs - now) / 1_000)) };
+    if (full)
+      return {
+        admitted: false,
+        retryAfterSeconds: Math.max(
+          1,
+          Math.ceil((full.window.startedAtMs + adminLoginWindowMs - now) / 1_000),
+        ),
+      };
     for (const { window } of windows) window.attempts += 1;
     return { admitted: true };
   }

@@ -11,7 +11,9 @@ export class AdminWhoamiController {
 
   @Get('whoami')
   @AdminOnly('admin.whoami')
-  @ApiOperation({ summary: 'The operator id the admin credentials belong to, and the service answering.' })
+  @ApiOperation({
+    summary: 'The operator id the admin credentials belong to, and the service answering.',
+  })
   @ApiOkResponse({ description: '{"operatorId": "...", "service": "ledger"}' })
   whoami(@AdminOperator() operatorId: string): { operatorId: string; service: string } {
     return { operatorId, service: this.serviceName };

@@ -27,21 +27,35 @@ export class AdminGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AdminRequest>();
     const authorization = request.headers.authorization;
-    const result = await this.authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined, request.socket?.remoteAddress);
+    const result = await this.authenticator.authenticate(
+      typeof authorization === 'string' ? authorization : undefined,
+      request.socket?.remoteAddress,
+    );
     if (result.outcome === 'authenticated') {
       request.adminOperatorId = result.operatorId;
       request.adminCredentialId = result.credentialId;
       request.adminRoles = result.roles;
-      const required = this.reflector.getAllAndOverride<AdminRole | undefined>(ADMIN_ROLE_METADATA, [context.getHandler(), context.getClass()]);
+      const required = this.reflector.getAllAndOverride<AdminRole | undefined>(
+        ADMIN_ROLE_METADATA,
+        [context.getHandler(), context.getClass()],
+      );
       if (required === undefined || result.roles.includes(required)) return true;
       const problem = roleRequired(required);
-      await this.auditLog.recordForbidden(describeAdminRequest(context, this.reflector), { status: problem.problem.status, code: problem.problem.code });
+      await this.auditLog.recordForbidden(describeAdminRequest(context, this.reflector), {
+        status: problem.problem.status,
+        code: problem.problem.code,
+      });
       throw problem;
     }
     const problem = refusal(result);
     const entry = describeAdminRequest(context, this.reflector);
     await this.auditLog.recordRejected(
-      { ...entry, ...(result.outcome !== 'not-configured' && result.claimedOperatorId ? { claimedOperatorId: result.claimedOperatorId } : {}) },
+      {
+        ...entry,
+        ...(result.outcome !== 'not-configured' && result.claimedOperatorId
+          ? { claimedOperatorId: result.claimedOperatorId }
+          : {}),
+      },
       { status: problem.problem.status, code: problem.problem.code },
     );
     throw problem;
@@ -57,7 +71,9 @@ function roleRequired(role: AdminRole): ProblemException {
   });
 }
 
-function refusal(result: Exclude<AdminAuthentication, { outcome: 'authenticated' }>): ProblemException {
+function refusal(
+  result: Exclude<AdminAuthentication, { outcome: 'authenticated' }>,
+): ProblemException {
   switch (result.outcome) {
     case 'not-configured':
       return new ProblemException({

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
-import { type AndroidRevocationStatusList, androidRevocationStatusListFetched, parseAndroidRevocationStatusList } from '@settle/attestation';
+import {
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import {
+  type AndroidRevocationStatusList,
+  androidRevocationStatusListFetched,
+  parseAndroidRevocationStatusList,
+} from '@settle/attestation';
 import { type Pool } from 'pg';
 import { type Clock } from '../clock/clock';
 import { type Logger } from '../logging/logger';
@@ -16,40 +24,68 @@ const revocationListSizeMaxBytes = 16 * 1024 * 1024;
 const revocationListFetchTimeoutMs = 30_000;
 
 /** A list nobody has fetched yet vouches for nothing: Android attestation is refused as stale. */
-const neverFetched: AndroidRevocationStatusList = Object.freeze({ entries: new Map(), staleAfter: new Date(0) });
+const neverFetched: AndroidRevocationStatusList = Object.freeze({
+  entries: new Map(),
+  staleAfter: new Date(0),
+});
 
 /**
  * GETs the list over HTTPS (TLS is its only protection: http is refused), trusting `caPem` instead of
  * the system roots when given (a mirror, a test server). Resolves the parsed JSON; rejects on a status
  * other than 200, a body over the limit, a timeout or JSON that does not parse.
  */
-function fetchRevocationStatusJson(url: string, caPem: string | undefined): Promise<{ json: unknown; sha256: string }> {
-  if (new URL(url).protocol !== 'https:') return Promise.reject(new Error(`the revocation status list URL must be https: ${url}`));
+function fetchRevocationStatusJson(
+  url: string,
+  caPem: string | undefined,
+): Promise<{ json: unknown; sha256: string }> {
+  if (new URL(url).protocol !== 'https:')
+    return Promise.reject(new Error(`the revocation status list URL must be https: ${url}`));
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', timeout: revocationListFetchTimeoutMs, headers: { accept: 'application/json' }, ...(caPem === undefined ? {} : { ca: caPem }) }, (response) => {
-      if (response.statusCode !== 200) {
-        response.resume();
-        reject(new Error(`the revocation status list answered ${response.statusCode}`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > revocationListSizeMaxBytes) req.destroy(new Error(`the revocation status list exceeds ${revocationListSizeMaxBytes} bytes`));
-        else chunks.push(chunk);
-      });
-      response.on('end', () => {
-        const body = Buffer.concat(chunks);
-        try {
-          resolve({ json: JSON.parse(body.toString('utf8')), sha256: createHash('sha256').update(body).digest('hex') });
-        } catch (error) {
-          reject(new Error(`the revocation status list is not JSON (${(error as Error).message})`));
+    const req = request(
+      url,
+      {
+        method: 'GET',
+        timeout: revocationListFetchTimeoutMs,
+        headers: { accept: 'application/json' },
+        ...(caPem === undefined ? {} : { ca: caPem }),
+      },
+      (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          reject(new Error(`the revocation status list answered ${response.statusCode}`));
+          return;
         }
-      });
-      response.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`the revocation status list took longer than ${revocationListFetchTimeoutMs} ms`)));
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > revocationListSizeMaxBytes)
+            req.destroy(
+              new Error(`the revocation status list exceeds ${revocationListSizeMaxBytes} bytes`),
+            );
+          else chunks.push(chunk);
+        });
+        response.on('end', () => {
+          const body = Buffer.concat(chunks);
+          try {
+            resolve({
+              json: JSON.parse(body.toString('utf8')),
+              sha256: createHash('sha256').update(body).digest('hex'),
+            });
+          } catch (error) {
+            reject(
+              new Error(`the revocation status list is not JSON (${(error as Error).message})`),
+            );
+          }
+        });
+        response.on('error', reject);
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(
+        new Error(`the revocation status list took longer than ${revocationListFetchTimeoutMs} ms`),
+      ),
+    );
     req.on('error', reject);
     req.end();
   });
@@ -80,7 +116,9 @@ export interface AndroidRevocationStatusSettings {
  * (development): `current()` is then undefined and the policy's configured list applies, with no age
  * limit. Services subclass it as a Nest provider with their settings.
  */
-export class AndroidRevocationStatusKeeper implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class AndroidRevocationStatusKeeper
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private list: AndroidRevocationStatusList = neverFetched;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -92,7 +130,8 @@ export class AndroidRevocationStatusKeeper implements OnModuleInit, OnApplicatio
     private readonly settings: AndroidRevocationStatusSettings,
     private readonly logger: Logger,
   ) {
-    if (!/^[a-z_][a-z0-9_]*$/.test(settings.table)) throw new Error(`not a table name: ${settings.table}`);
+    if (!/^[a-z_][a-z0-9_]*$/.test(settings.table))
+      throw new Error(`not a table name: ${settings.table}`);
     this.caPem = settings.caFile === '' ? undefined : readFileSync(settings.caFile, 'utf8');
   }
 
@@ -109,7 +148,10 @@ export class AndroidRevocationStatusKeeper implements OnModuleInit, OnApplicatio
   onApplicationBootstrap(): void {
     if (!this.enabled()) {
       if (this.settings.url === revocationListOff) {
-        this.logger.warn({}, `the Android revocation status list is not fetched (${this.settings.urlSettingName}=off): development only`);
+        this.logger.warn(
+          {},
+          `the Android revocation status list is not fetched (${this.settings.urlSettingName}=off): development only`,
+        );
       }
       return;
     }
@@ -136,16 +178,32 @@ export class AndroidRevocationStatusKeeper implements OnModuleInit, OnApplicatio
     try {
       const { json, sha256 } = await fetchRevocationStatusJson(url, this.caPem);
       const checked = parseAndroidRevocationStatusList(json);
-      await this.store(this.clock.now(), sha256, (json as { entries: object }).entries, checked.entries.size);
-      this.logger.info({ url, entries: checked.entries.size, sha256 }, 'Android revocation status list fetched');
+      await this.store(
+        this.clock.now(),
+        sha256,
+        (json as { entries: object }).entries,
+        checked.entries.size,
+      );
+      this.logger.info(
+        { url, entries: checked.entries.size, sha256 },
+        'Android revocation status list fetched',
+      );
     } catch (error) {
-      this.logger.warn({ url, err: error }, 'Android revocation status list not fetched; the stored copy stays in use until it is too old');
+      this.logger.warn(
+        { url, err: error },
+        'Android revocation status list not fetched; the stored copy stays in use until it is too old',
+      );
     }
     await this.reload();
   }
 
   /** Stores a checked copy (the newer fetch wins, so a slow replica cannot put an older copy back). */
-  private async store(fetchedAt: Date, sha256: string, entries: object, entryCount: number): Promise<void> {
+  private async store(
+    fetchedAt: Date,
+    sha256: string,
+    entries: object,
+    entryCount: number,
+  ): Promise<void> {
     const { table, url } = this.settings;
     await this.pool.query(
       `INSERT INTO ${table} (source_url, fetched_at, sha256, entry_count, list)
@@ -160,10 +218,23 @@ export class AndroidRevocationStatusKeeper implements OnModuleInit, OnApplicatio
   private async reload(): Promise<void> {
     const { table, url } = this.settings;
     try {
-      const { rows } = await this.pool.query<{ fetched_at: Date; list: unknown }>(`SELECT fetched_at, list FROM ${table} WHERE source_url = $1`, [url]);
-      this.list = rows[0] === undefined ? neverFetched : androidRevocationStatusListFetched(rows[0].list, rows[0].fetched_at, Math.ceil(this.settings.ageMaxMs / 1000));
+      const { rows } = await this.pool.query<{ fetched_at: Date; list: unknown }>(
+        `SELECT fetched_at, list FROM ${table} WHERE source_url = $1`,
+        [url],
+      );
+      this.list =
+        rows[0] === undefined
+          ? neverFetched
+          : androidRevocationStatusListFetched(
+              rows[0].list,
+              rows[0].fetched_at,
+              Math.ceil(this.settings.ageMaxMs / 1000),
+            );
     } catch (error) {
-      this.logger.warn({ url, err: error }, 'Android revocation status list not read from the database');
+      this.logger.warn(
+        { url, err: error },
+        'Android revocation status list not read from the database',
+      );
     }
   }
 

@@ -54,13 +54,26 @@ describe('admin listener (SETTLE_ADMIN_PORT)', () => {
   it('listens on a second port, plain HTTP on SETTLE_HTTP_HOST', () => {
     expect(adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(adminUrl).not.toBe(test.url);
-    expect(test.logs.lines.find((line) => typeof line.msg === 'string' && line.msg.endsWith('listening'))).toMatchObject({ url: test.url, adminUrl });
+    expect(
+      test.logs.lines.find(
+        (line) => typeof line.msg === 'string' && line.msg.endsWith('listening'),
+      ),
+    ).toMatchObject({ url: test.url, adminUrl });
   });
 
-  it.each(['/admin/whoami', '/admin/accounts/a-1', '/ADMIN/whoami', '//admin/whoami', '/%61dmin/whoami', '/admin'])(
+  it.each([
+    '/admin/whoami',
+    '/admin/accounts/a-1',
+    '/ADMIN/whoami',
+    '//admin/whoami',
+    '/%61dmin/whoami',
+    '/admin',
+  ])(
     'answers 404 problem+json for %s on the main port, even with valid credentials',
     async (path) => {
-      const response = await fetch(`${test.url}${path}`, { headers: { authorization: adminAuthorization() } });
+      const response = await fetch(`${test.url}${path}`, {
+        headers: { authorization: adminAuthorization() },
+      });
       expect(response.status).toBe(404);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await response.json()).toMatchObject({ status: 404, code: 'NOT_FOUND' });
@@ -69,13 +82,19 @@ describe('admin listener (SETTLE_ADMIN_PORT)', () => {
 
   it('answers /admin/* on the admin port with credentials, 401 without', async () => {
     const missing = await fetch(`${adminUrl}/admin/whoami`);
-    const wrong = await fetch(`${adminUrl}/admin/whoami`, { headers: { authorization: adminAuthorization('test-operator', 'not-it') } });
-    const right = await fetch(`${adminUrl}/admin/whoami`, { headers: { authorization: adminAuthorization() } });
+    const wrong = await fetch(`${adminUrl}/admin/whoami`, {
+      headers: { authorization: adminAuthorization('test-operator', 'not-it') },
+    });
+    const right = await fetch(`${adminUrl}/admin/whoami`, {
+      headers: { authorization: adminAuthorization() },
+    });
     expect([missing.status, wrong.status, right.status]).toEqual([401, 401, 200]);
     expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await right.json()).toEqual({ operatorId: 'test-operator', service: 'ledger' });
 
-    const account = await fetch(`${adminUrl}/admin/accounts/a-1`, { headers: { authorization: adminAuthorization() } });
+    const account = await fetch(`${adminUrl}/admin/accounts/a-1`, {
+      headers: { authorization: adminAuthorization() },
+    });
     expect(account.status).toBe(200);
     expect(await account.json()).toEqual({ operatorId: 'test-operator' });
   });
@@ -86,7 +105,10 @@ describe('admin listener (SETTLE_ADMIN_PORT)', () => {
       expect((await fetch(`${base}/health/ready`)).status).toBe(200);
     }
     expect(await (await fetch(`${test.url}/health/ready`)).json()).toEqual({ status: 'up' });
-    expect(await (await fetch(`${adminUrl}/health/ready`)).json()).toMatchObject({ ready: true, checks: [expect.objectContaining({ name: 'database', status: 'up' })] });
+    expect(await (await fetch(`${adminUrl}/health/ready`)).json()).toMatchObject({
+      ready: true,
+      checks: [expect.objectContaining({ name: 'database', status: 'up' })],
+    });
   });
 
   it('serves the Swagger UI and the admin routes’ OpenAPI on the admin port only; the public document leaves them out', async () => {
@@ -94,13 +116,22 @@ describe('admin listener (SETTLE_ADMIN_PORT)', () => {
     const onMain = await fetch(`${test.url}/docs`);
     expect(onMain.status).toBe(404);
     expect(onMain.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    for (const path of ['/docs/', '/DOCS', '/docs/swagger-ui-init.js']) expect((await fetch(`${test.url}${path}`)).status).toBe(404);
+    for (const path of ['/docs/', '/DOCS', '/docs/swagger-ui-init.js'])
+      expect((await fetch(`${test.url}${path}`)).status).toBe(404);
 
-    const full = (await (await fetch(`${adminUrl}/docs-json`)).json()) as { paths: Record<string, unknown> };
-    const publicDocument = (await (await fetch(`${test.url}/docs-json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(full.paths)).toEqual(expect.arrayContaining(['/orders', '/admin/accounts/{accountId}', '/admin/whoami']));
+    const full = (await (await fetch(`${adminUrl}/docs-json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    const publicDocument = (await (await fetch(`${test.url}/docs-json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(full.paths)).toEqual(
+      expect.arrayContaining(['/orders', '/admin/accounts/{accountId}', '/admin/whoami']),
+    );
     expect(Object.keys(publicDocument.paths)).toContain('/orders');
-    expect(Object.keys(publicDocument.paths).filter((path) => path.startsWith('/admin'))).toEqual([]);
+    expect(Object.keys(publicDocument.paths).filter((path) => path.startsWith('/admin'))).toEqual(
+      [],
+    );
     expect(await (await fetch(`${test.url}/docs-yaml`)).text()).not.toContain('/admin/');
   });
 
@@ -117,7 +148,13 @@ describe('without SETTLE_ADMIN_PORT', () => {
     const test = await startTestService(definition);
     try {
       expect(test.service.adminUrl).toBeUndefined();
-      expect((await fetch(`${test.url}/admin/whoami`, { headers: { authorization: adminAuthorization() } })).status).toBe(200);
+      expect(
+        (
+          await fetch(`${test.url}/admin/whoami`, {
+            headers: { authorization: adminAuthorization() },
+          })
+        ).status,
+      ).toBe(200);
     } finally {
       await test.stop();
     }
@@ -135,7 +172,12 @@ describe('admin listener shutdown and configuration', () => {
   });
 
   it('refuses an admin port equal to the main port', async () => {
-    await expect(startService(definition, { env: { SETTLE_HTTP_PORT: '3999', SETTLE_ADMIN_PORT: '3999' }, logDestination: new CapturedLogs() })).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(
+      startService(definition, {
+        env: { SETTLE_HTTP_PORT: '3999', SETTLE_ADMIN_PORT: '3999' },
+        logDestination: new CapturedLogs(),
+      }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
   });
 });
 
@@ -148,8 +190,25 @@ describe('admin listener over TLS (SETTLE_ADMIN_TLS_CERT_FILE, SETTLE_ADMIN_TLS_
     // A throwaway self-signed certificate for 127.0.0.1, made with the openssl command line.
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
       { stdio: 'pipe' },
     );
   });
@@ -170,24 +229,48 @@ describe('admin listener over TLS (SETTLE_ADMIN_TLS_CERT_FILE, SETTLE_ADMIN_TLS_
     });
 
   it('speaks HTTPS (TLS 1.3) on the admin port only: admin routes answer there, plain HTTP does not, the main port is unchanged', async () => {
-    const test = await startTestService(definition, { env: { SETTLE_ADMIN_PORT: '0', SETTLE_ADMIN_TLS_CERT_FILE: certFile, SETTLE_ADMIN_TLS_KEY_FILE: keyFile } });
+    const test = await startTestService(definition, {
+      env: {
+        SETTLE_ADMIN_PORT: '0',
+        SETTLE_ADMIN_TLS_CERT_FILE: certFile,
+        SETTLE_ADMIN_TLS_KEY_FILE: keyFile,
+      },
+    });
     try {
       const adminUrl = test.service.adminUrl ?? '';
       expect(adminUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       // The connection is tagged after the handshake: admin routes answer, public ones do not.
-      expect(await httpsGet(`${adminUrl}/admin/accounts/a-1`, { authorization: adminAuthorization() })).toEqual({ status: 200, body: JSON.stringify({ operatorId: 'test-operator' }) });
+      expect(
+        await httpsGet(`${adminUrl}/admin/accounts/a-1`, { authorization: adminAuthorization() }),
+      ).toEqual({ status: 200, body: JSON.stringify({ operatorId: 'test-operator' }) });
       expect((await httpsGet(`${adminUrl}/orders`, {})).status).toBe(404);
       await expect(fetch(`${adminUrl.replace('https:', 'http:')}/health/live`)).rejects.toThrow();
       expect(test.url).toMatch(/^http:/);
-      expect((await fetch(`${test.url}/admin/whoami`, { headers: { authorization: adminAuthorization() } })).status).toBe(404);
+      expect(
+        (
+          await fetch(`${test.url}/admin/whoami`, {
+            headers: { authorization: adminAuthorization() },
+          })
+        ).status,
+      ).toBe(404);
     } finally {
       await test.stop();
     }
   });
 
   it('refuses half a setting, and a certificate without an admin port', async () => {
-    const start = (env: Record<string, string>) => startService(definition, { env: { SETTLE_HTTP_PORT: '0', ...env }, logDestination: new CapturedLogs() });
-    await expect(start({ SETTLE_ADMIN_PORT: '0', SETTLE_ADMIN_TLS_CERT_FILE: certFile })).rejects.toThrow(/SETTLE_ADMIN_TLS_CERT_FILE and SETTLE_ADMIN_TLS_KEY_FILE must be set together/);
-    await expect(start({ SETTLE_ADMIN_TLS_CERT_FILE: certFile, SETTLE_ADMIN_TLS_KEY_FILE: keyFile })).rejects.toThrow(/needs SETTLE_ADMIN_PORT/);
+    const start = (env: Record<string, string>) =>
+      startService(definition, {
+        env: { SETTLE_HTTP_PORT: '0', ...env },
+        logDestination: new CapturedLogs(),
+      });
+    await expect(
+      start({ SETTLE_ADMIN_PORT: '0', SETTLE_ADMIN_TLS_CERT_FILE: certFile }),
+    ).rejects.toThrow(
+      /SETTLE_ADMIN_TLS_CERT_FILE and SETTLE_ADMIN_TLS_KEY_FILE must be set together/,
+    );
+    await expect(
+      start({ SETTLE_ADMIN_TLS_CERT_FILE: certFile, SETTLE_ADMIN_TLS_KEY_FILE: keyFile }),
+    ).rejects.toThrow(/needs SETTLE_ADMIN_PORT/);
   });
 });

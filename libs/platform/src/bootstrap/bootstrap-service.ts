@@ -14,12 +14,31 @@ import { AdminListenerSeparation, type SocketRequest } from '../admin/admin-list
 import { adminSecurityScheme } from '../admin/admin-only.decorator';
 import { type ConfigValues, ConfigurationError } from '../config/config-definition';
 import { tlsServerOptionsFromFiles } from '../config/http-tls-config';
-import { type CommonConfig, type CommonConfigDefinition, loadServiceConfig, type ServiceName } from '../config/service-config';
+import {
+  type CommonConfig,
+  type CommonConfigDefinition,
+  loadServiceConfig,
+  type ServiceName,
+} from '../config/service-config';
 import { platformMigrations } from '../database/platform-migrations';
-import { type MigrationReport, type MigrationSource, runMigrations } from '../database/run-migrations';
+import {
+  type MigrationReport,
+  type MigrationSource,
+  runMigrations,
+} from '../database/run-migrations';
 import { ServiceLifecycle } from '../health/service-lifecycle';
-import { bodyParserErrorToProblem, httpJsonBodyLimitBytes, jsonMediaTypes, type RawBodyParser, refuseAnnouncedOversizedBodies } from '../http/body-limits';
-import { createLimitedHttpServer, type HttpServerLimits, LimitedExpressAdapter } from '../http/http-server-limits';
+import {
+  bodyParserErrorToProblem,
+  httpJsonBodyLimitBytes,
+  jsonMediaTypes,
+  type RawBodyParser,
+  refuseAnnouncedOversizedBodies,
+} from '../http/body-limits';
+import {
+  createLimitedHttpServer,
+  type HttpServerLimits,
+  LimitedExpressAdapter,
+} from '../http/http-server-limits';
 import { ConnectionDrainer } from '../http/connection-drainer';
 import { ProblemDetailsFilter } from '../http/problem-details.filter';
 import { createLogger } from '../logging/logger';
@@ -32,7 +51,9 @@ import { describeDatabase, PlatformModule } from './platform.module';
 export const shutdownHardStopExtraMs = 5_000;
 
 /** Everything `bootstrapService` needs to know about a service. */
-export interface ServiceDefinition<Definition extends CommonConfigDefinition = CommonConfigDefinition> {
+export interface ServiceDefinition<
+  Definition extends CommonConfigDefinition = CommonConfigDefinition,
+> {
   readonly name: ServiceName;
   /** The composition root (`LedgerModule`). It gets the platform's providers globally. */
   readonly module: Type<unknown>;
@@ -57,7 +78,9 @@ export interface ServiceDefinition<Definition extends CommonConfigDefinition = C
    * TLS terminated in the process (the token issuer needs each connection's TLS exporter): options of
    * the HTTPS server, from the loaded configuration; `undefined` serves plain HTTP (the default).
    */
-  readonly httpsOptions?: (config: ConfigValues<Definition> & CommonConfig) => HttpsServerOptions | undefined;
+  readonly httpsOptions?: (
+    config: ConfigValues<Definition> & CommonConfig,
+  ) => HttpsServerOptions | undefined;
 }
 
 export interface StartOptions {
@@ -79,7 +102,9 @@ export interface ServiceApp<Definition extends CommonConfigDefinition = CommonCo
   readonly adminTls?: HttpsServerOptions | undefined;
 }
 
-export interface RunningService<Definition extends CommonConfigDefinition = CommonConfigDefinition> extends ServiceApp<Definition> {
+export interface RunningService<
+  Definition extends CommonConfigDefinition = CommonConfigDefinition,
+> extends ServiceApp<Definition> {
   /** `http://host:port` (or `https://…` with `httpsOptions`) the service listens on. */
   readonly url: string;
   /**
@@ -105,36 +130,77 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
   options: StartOptions = {},
 ): Promise<ServiceApp<Definition>> {
   const config = loadServiceConfig(definition.name, definition.config, options.env ?? process.env);
-  const logger = createLogger({ serviceName: definition.name, level: config.LOG_LEVEL, ...(options.logDestination ? { destination: options.logDestination } : {}) });
-  if (config.SETTLE_ADMIN_CREDENTIALS.length === 0) logger.warn('no admin credentials configured: every admin route answers 503');
-  if (config.SETTLE_ADMIN_PORT !== undefined && config.SETTLE_ADMIN_PORT !== 0 && config.SETTLE_ADMIN_PORT === config.SETTLE_HTTP_PORT) {
-    throw new ConfigurationError(['SETTLE_ADMIN_PORT must differ from SETTLE_HTTP_PORT (the admin listener is a second server)']);
+  const logger = createLogger({
+    serviceName: definition.name,
+    level: config.LOG_LEVEL,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+  if (config.SETTLE_ADMIN_CREDENTIALS.length === 0)
+    logger.warn('no admin credentials configured: every admin route answers 503');
+  if (
+    config.SETTLE_ADMIN_PORT !== undefined &&
+    config.SETTLE_ADMIN_PORT !== 0 &&
+    config.SETTLE_ADMIN_PORT === config.SETTLE_HTTP_PORT
+  ) {
+    throw new ConfigurationError([
+      'SETTLE_ADMIN_PORT must differ from SETTLE_HTTP_PORT (the admin listener is a second server)',
+    ]);
   }
   if (config.SETTLE_HTTP_HEADERS_TIMEOUT_MS > config.SETTLE_HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigurationError(['SETTLE_HTTP_HEADERS_TIMEOUT_MS must not exceed SETTLE_HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)']);
+    throw new ConfigurationError([
+      'SETTLE_HTTP_HEADERS_TIMEOUT_MS must not exceed SETTLE_HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+    ]);
   }
   const metricsPort: number | undefined = config.SETTLE_METRICS_PORT;
-  if (metricsPort !== undefined && (metricsPort === config.SETTLE_HTTP_PORT || metricsPort === config.SETTLE_ADMIN_PORT)) {
-    throw new ConfigurationError(['SETTLE_METRICS_PORT must differ from SETTLE_HTTP_PORT and SETTLE_ADMIN_PORT (the Prometheus endpoint is a server of its own)']);
+  if (
+    metricsPort !== undefined &&
+    (metricsPort === config.SETTLE_HTTP_PORT || metricsPort === config.SETTLE_ADMIN_PORT)
+  ) {
+    throw new ConfigurationError([
+      'SETTLE_METRICS_PORT must differ from SETTLE_HTTP_PORT and SETTLE_ADMIN_PORT (the Prometheus endpoint is a server of its own)',
+    ]);
   }
 
-  const adminListener = config.SETTLE_ADMIN_PORT === undefined ? undefined : new AdminListenerSeparation();
-  const adminTls = tlsServerOptionsFromFiles({ variable: 'SETTLE_ADMIN_TLS_CERT_FILE', file: config.SETTLE_ADMIN_TLS_CERT_FILE }, { variable: 'SETTLE_ADMIN_TLS_KEY_FILE', file: config.SETTLE_ADMIN_TLS_KEY_FILE });
+  const adminListener =
+    config.SETTLE_ADMIN_PORT === undefined ? undefined : new AdminListenerSeparation();
+  const adminTls = tlsServerOptionsFromFiles(
+    { variable: 'SETTLE_ADMIN_TLS_CERT_FILE', file: config.SETTLE_ADMIN_TLS_CERT_FILE },
+    { variable: 'SETTLE_ADMIN_TLS_KEY_FILE', file: config.SETTLE_ADMIN_TLS_KEY_FILE },
+  );
   if (adminTls !== undefined && adminListener === undefined) {
-    throw new ConfigurationError(['SETTLE_ADMIN_TLS_CERT_FILE needs SETTLE_ADMIN_PORT (it is the admin listener\'s certificate)']);
+    throw new ConfigurationError([
+      "SETTLE_ADMIN_TLS_CERT_FILE needs SETTLE_ADMIN_PORT (it is the admin listener's certificate)",
+    ]);
   }
 
-  @Module({ imports: [PlatformModule.forRoot({ serviceName: definition.name, config, logger, entities: definition.entities, adminListener }), definition.module] })
+  @Module({
+    imports: [
+      PlatformModule.forRoot({
+        serviceName: definition.name,
+        config,
+        logger,
+        entities: definition.entities,
+        adminListener,
+      }),
+      definition.module,
+    ],
+  })
   class ServiceRootModule {}
 
   const httpsOptions = definition.httpsOptions?.(config);
-  const app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, new LimitedExpressAdapter(serverLimitsOf(config)), {
-    logger: new PinoNestLogger(logger),
-    bodyParser: false,
-    abortOnError: false,
-    // Nest hands these to https.createServer as they are; its own type lags node's (e.g. minVersion).
-    ...(httpsOptions === undefined ? {} : { httpsOptions: httpsOptions as NestApplicationOptions['httpsOptions'] }),
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    ServiceRootModule,
+    new LimitedExpressAdapter(serverLimitsOf(config)),
+    {
+      logger: new PinoNestLogger(logger),
+      bodyParser: false,
+      abortOnError: false,
+      // Nest hands these to https.createServer as they are; its own type lags node's (e.g. minVersion).
+      ...(httpsOptions === undefined
+        ? {}
+        : { httpsOptions: httpsOptions as NestApplicationOptions['httpsOptions'] }),
+    },
+  );
   const drainer = new ConnectionDrainer();
   try {
     app.disable('x-powered-by');
@@ -142,7 +208,11 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
     // parser carry it); the async request context after the parser (which would lose it).
     app.use(drainer.middleware);
     app.use(assignRequestId);
-    const jsonLimit = { mediaTypes: jsonMediaTypes, limitBytes: definition.jsonBodyLimitBytes ?? httpJsonBodyLimitBytes, ...(definition.jsonBodyLimitName ? { limitName: definition.jsonBodyLimitName } : {}) };
+    const jsonLimit = {
+      mediaTypes: jsonMediaTypes,
+      limitBytes: definition.jsonBodyLimitBytes ?? httpJsonBodyLimitBytes,
+      ...(definition.jsonBodyLimitName ? { limitName: definition.jsonBodyLimitName } : {}),
+    };
     app.use(refuseAnnouncedOversizedBodies([jsonLimit, ...(definition.rawBodies ?? [])]));
     app.useBodyParser('json', { limit: jsonLimit.limitBytes, type: [...jsonMediaTypes] });
     app.use(bodyParserErrorToProblem(definition.jsonBodyLimitName));
@@ -158,8 +228,19 @@ export async function createServiceApp<Definition extends CommonConfigDefinition
     app.useGlobalFilters(new ProblemDetailsFilter(logger));
     setUpOpenApi(app, definition.name, adminListener);
     if (config.SETTLE_MIGRATE_ON_START) {
-      const report = await runMigrations(app.get(DataSource), [platformMigrations, ...definition.migrationSources], logger);
-      logger.info({ applied: report.applied.length, alreadyApplied: report.alreadyApplied, ...describeDatabase(config.DATABASE_URL, definition.name) }, 'migrations checked');
+      const report = await runMigrations(
+        app.get(DataSource),
+        [platformMigrations, ...definition.migrationSources],
+        logger,
+      );
+      logger.info(
+        {
+          applied: report.applied.length,
+          alreadyApplied: report.alreadyApplied,
+          ...describeDatabase(config.DATABASE_URL, definition.name),
+        },
+        'migrations checked',
+      );
     }
     return { app, config, logger, drainer, adminListener, adminTls };
   } catch (error) {
@@ -177,12 +258,19 @@ export async function startService<Definition extends CommonConfigDefinition>(
   definition: ServiceDefinition<Definition>,
   options: StartOptions = {},
 ): Promise<RunningService<Definition>> {
-  const { app, config, logger, drainer, adminListener, adminTls } = await createServiceApp(definition, options);
+  const { app, config, logger, drainer, adminListener, adminTls } = await createServiceApp(
+    definition,
+    options,
+  );
   let adminServer: Server | undefined;
   try {
     await app.listen(config.SETTLE_HTTP_PORT, config.SETTLE_HTTP_HOST);
     if (adminListener && config.SETTLE_ADMIN_PORT !== undefined) {
-      adminServer = createLimitedHttpServer(serverLimitsOf(config), app.getHttpAdapter().getInstance(), adminTls);
+      adminServer = createLimitedHttpServer(
+        serverLimitsOf(config),
+        app.getHttpAdapter().getInstance(),
+        adminTls,
+      );
       adminListener.attach(adminServer);
       await listen(adminServer, config.SETTLE_ADMIN_PORT, config.SETTLE_HTTP_HOST);
     }
@@ -192,10 +280,17 @@ export async function startService<Definition extends CommonConfigDefinition>(
     throw error;
   }
   const server = app.getHttpServer() as Server;
-  const host = config.SETTLE_HTTP_HOST.includes(':') ? `[${config.SETTLE_HTTP_HOST}]` : config.SETTLE_HTTP_HOST;
+  const host = config.SETTLE_HTTP_HOST.includes(':')
+    ? `[${config.SETTLE_HTTP_HOST}]`
+    : config.SETTLE_HTTP_HOST;
   const url = `${server instanceof TlsServer ? 'https' : 'http'}://${host}:${(server.address() as AddressInfo).port}`;
-  const adminUrl = adminServer ? `${adminTls ? 'https' : 'http'}://${host}:${(adminServer.address() as AddressInfo).port}` : undefined;
-  logger.info({ url, docs: `${url}/docs`, ...(adminUrl ? { adminUrl } : {}) }, `${definition.name} listening`);
+  const adminUrl = adminServer
+    ? `${adminTls ? 'https' : 'http'}://${host}:${(adminServer.address() as AddressInfo).port}`
+    : undefined;
+  logger.info(
+    { url, docs: `${url}/docs`, ...(adminUrl ? { adminUrl } : {}) },
+    `${definition.name} listening`,
+  );
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
@@ -204,7 +299,10 @@ export async function startService<Definition extends CommonConfigDefinition>(
       const graceMs = config.SETTLE_SHUTDOWN_GRACE_MS;
       app.get(ServiceLifecycle).beginShutdown(reason);
       drainer.drain();
-      logger.info({ reason, graceMs, inFlight: drainer.inFlightCount }, 'shutting down: refusing new connections, finishing in-flight requests');
+      logger.info(
+        { reason, graceMs, inFlight: drainer.inFlightCount },
+        'shutting down: refusing new connections, finishing in-flight requests',
+      );
       const deadline = setTimeout(() => {
         logger.warn({ graceMs }, 'grace period over: closing the remaining connections');
         server.closeAllConnections();
@@ -243,7 +341,9 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 function close(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    server.close((error) => (error ? reject(error) : resolve())),
+  );
 }
 
 /**
@@ -264,7 +364,10 @@ export async function bootstrapService<Definition extends CommonConfigDefinition
     if (error instanceof ConfigurationError) {
       process.stderr.write(`${definition.name}: ${error.message}\n`);
     } else {
-      createLogger({ serviceName: definition.name, level: 'info' }).fatal({ err: error }, `${definition.name} failed to start`);
+      createLogger({ serviceName: definition.name, level: 'info' }).fatal(
+        { err: error },
+        `${definition.name} failed to start`,
+      );
     }
     await shutdownTelemetry();
     process.exit(1);
@@ -300,13 +403,32 @@ export async function migrateService<Definition extends CommonConfigDefinition>(
   options: StartOptions = {},
 ): Promise<MigrationReport> {
   const config = loadServiceConfig(definition.name, definition.config, options.env ?? process.env);
-  const logger = createLogger({ serviceName: definition.name, level: config.LOG_LEVEL, ...(options.logDestination ? { destination: options.logDestination } : {}) });
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 1, application_name: `settle-${definition.name}-migrate` });
+  const logger = createLogger({
+    serviceName: definition.name,
+    level: config.LOG_LEVEL,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+  const pool = new Pool({
+    connectionString: config.DATABASE_URL,
+    max: 1,
+    application_name: `settle-${definition.name}-migrate`,
+  });
   // Without a listener, an error on an idle connection (the server restarting) would crash the process.
   pool.on('error', (error) => logger.warn({ err: error }, 'database connection lost'));
   try {
-    const report = await runMigrations(pool, [platformMigrations, ...definition.migrationSources], logger);
-    logger.info({ applied: report.applied, alreadyApplied: report.alreadyApplied, ...describeDatabase(config.DATABASE_URL, definition.name) }, 'migrations done');
+    const report = await runMigrations(
+      pool,
+      [platformMigrations, ...definition.migrationSources],
+      logger,
+    );
+    logger.info(
+      {
+        applied: report.applied,
+        alreadyApplied: report.alreadyApplied,
+        ...describeDatabase(config.DATABASE_URL, definition.name),
+      },
+      'migrations done',
+    );
     return report;
   } finally {
     await pool.end();
@@ -318,23 +440,42 @@ export async function migrateService<Definition extends CommonConfigDefinition>(
  * it serves no UI (the admin listener does), and its document leaves the admin routes out — the
  * device-facing API stays documented where devices reach it, the operators' API where they do.
  */
-function setUpOpenApi(app: NestExpressApplication, name: ServiceName, adminListener: AdminListenerSeparation | undefined): void {
+function setUpOpenApi(
+  app: NestExpressApplication,
+  name: ServiceName,
+  adminListener: AdminListenerSeparation | undefined,
+): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle(`settle ${name}`)
-      .setDescription(`HTTP API of the ${name} service. Errors are application/problem+json (RFC 9457) with a stable code.`)
+      .setDescription(
+        `HTTP API of the ${name} service. Errors are application/problem+json (RFC 9457) with a stable code.`,
+      )
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin credentials: <operatorId>.<secret>' }, adminSecurityScheme)
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'Admin credentials: <operatorId>.<secret>' },
+        adminSecurityScheme,
+      )
       .build(),
   );
   const publicDocument = withoutAdminRoutes(document);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
-    ...(adminListener ? { patchDocumentOnRequest: (request: unknown) => (adminListener.isAdminConnection(request as SocketRequest) ? document : publicDocument) } : {}),
+    ...(adminListener
+      ? {
+          patchDocumentOnRequest: (request: unknown) =>
+            adminListener.isAdminConnection(request as SocketRequest) ? document : publicDocument,
+        }
+      : {}),
   });
 }
 
 function withoutAdminRoutes(document: OpenAPIObject): OpenAPIObject {
-  return { ...document, paths: Object.fromEntries(Object.entries(document.paths).filter(([path]) => !/^\/admin(\/|$)/.test(path))) };
+  return {
+    ...document,
+    paths: Object.fromEntries(
+      Object.entries(document.paths).filter(([path]) => !/^\/admin(\/|$)/.test(path)),
+    ),
+  };
 }

@@ -21,7 +21,12 @@ class LimitsTestController {
 @Module({ controllers: [LimitsTestController] })
 class LimitsTestModule {}
 
-const definition: ServiceDefinition = { name: 'ledger', module: LimitsTestModule, config: commonConfig('ledger'), migrationSources: [] };
+const definition: ServiceDefinition = {
+  name: 'ledger',
+  module: LimitsTestModule,
+  config: commonConfig('ledger'),
+  migrationSources: [],
+};
 
 const headersTimeoutMs = 1_000;
 const requestTimeoutMs = 2_000;
@@ -43,7 +48,9 @@ function openRaw(url: string): Promise<RawConnection> {
     let text = '';
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => (text += chunk));
-    const closed = new Promise<number>((done) => socket.once('close', () => done(performance.now())));
+    const closed = new Promise<number>((done) =>
+      socket.once('close', () => done(performance.now())),
+    );
     socket.on('error', () => undefined);
     socket.once('connect', () => resolve({ socket, received: () => text, closed }));
     socket.once('error', reject);
@@ -51,7 +58,11 @@ function openRaw(url: string): Promise<RawConnection> {
 }
 
 async function postEncoded(url: string, encoding: string, body: Uint8Array): Promise<Response> {
-  return fetch(`${url}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
+  return fetch(`${url}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+    body,
+  });
 }
 
 describe('HTTP server limits', () => {
@@ -72,14 +83,24 @@ describe('HTTP server limits', () => {
   });
 
   describe('Content-Encoding', () => {
-    it.each(['gzip', 'deflate', 'br'])('answers a body that is not valid %s with a 400 problem, on a route and off any route', async (encoding) => {
-      for (const path of ['/orders', '/no/such/route']) {
-        const response = await postEncoded(`${test.url}${path}`, encoding, Buffer.from('{"amount":"12"} — not compressed'));
-        expect(response.status).toBe(400);
-        expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-        expect(await response.json()).toMatchObject({ code: 'MALFORMED_CONTENT_ENCODING', errors: [{ field: 'body', code: 'INVALID_FORMAT' }] });
-      }
-    });
+    it.each(['gzip', 'deflate', 'br'])(
+      'answers a body that is not valid %s with a 400 problem, on a route and off any route',
+      async (encoding) => {
+        for (const path of ['/orders', '/no/such/route']) {
+          const response = await postEncoded(
+            `${test.url}${path}`,
+            encoding,
+            Buffer.from('{"amount":"12"} — not compressed'),
+          );
+          expect(response.status).toBe(400);
+          expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+          expect(await response.json()).toMatchObject({
+            code: 'MALFORMED_CONTENT_ENCODING',
+            errors: [{ field: 'body', code: 'INVALID_FORMAT' }],
+          });
+        }
+      },
+    );
 
     it('answers an encoding it does not support with a 415 problem', async () => {
       const response = await postEncoded(`${test.url}/orders`, 'compress', Buffer.from('{}'));
@@ -89,7 +110,11 @@ describe('HTTP server limits', () => {
 
     it('still reads validly compressed bodies', async () => {
       const json = Buffer.from('{"amount":"12"}');
-      for (const [encoding, body] of [['gzip', gzipSync(json)], ['deflate', deflateSync(json)], ['br', brotliCompressSync(json)]] as const) {
+      for (const [encoding, body] of [
+        ['gzip', gzipSync(json)],
+        ['deflate', deflateSync(json)],
+        ['br', brotliCompressSync(json)],
+      ] as const) {
         const response = await postEncoded(`${test.url}/orders`, encoding, body);
         expect(response.status).toBe(202);
         expect(await response.json()).toEqual({ received: { amount: '12' } });
@@ -101,17 +126,26 @@ describe('HTTP server limits', () => {
     const client = await openRaw(test.url);
     const started = performance.now();
     const announcedBytes = 100 * httpJsonBodyLimitBytes;
-    client.socket.write(`POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${announcedBytes}\r\n\r\n{"amount":`);
+    client.socket.write(
+      `POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${announcedBytes}\r\n\r\n{"amount":`,
+    );
     const closedAt = await client.closed;
     expect(closedAt - started).toBeLessThan(headersTimeoutMs);
     const [head, body] = client.received().split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 413 /);
     expect(head).toMatch(/\r\nconnection: close/i);
-    expect(JSON.parse(body ?? '')).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', detail: `The request body is larger than ${httpJsonBodyLimitBytes} bytes.` });
+    expect(JSON.parse(body ?? '')).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      detail: `The request body is larger than ${httpJsonBodyLimitBytes} bytes.`,
+    });
   });
 
   it('refuses an announced Content-Length over the largest limit for media types no parser reads', async () => {
-    const response = await fetch(`${test.url}/orders`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(httpJsonBodyLimitBytes + 1) });
+    const response = await fetch(`${test.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x'.repeat(httpJsonBodyLimitBytes + 1),
+    });
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
@@ -133,7 +167,9 @@ describe('HTTP server limits', () => {
   it('answers 408 and closes a connection whose body trickles in', async () => {
     const client = await openRaw(test.url);
     const started = performance.now();
-    client.socket.write('POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+    client.socket.write(
+      'POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+    );
     const trickle = setInterval(() => client.socket.write(' '), 200);
     try {
       const closedAt = await client.closed;
@@ -150,7 +186,9 @@ describe('HTTP server limits', () => {
     // The server counts a connection once it accepted it; a request answered proves that.
     for (const client of held) client.socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(held.map((client) => client.received())).toEqual(held.map(() => expect.stringMatching(/^HTTP\/1\.1 200 /)));
+    expect(held.map((client) => client.received())).toEqual(
+      held.map(() => expect.stringMatching(/^HTTP\/1\.1 200 /)),
+    );
 
     const extra = await openRaw(test.url);
     extra.socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n');

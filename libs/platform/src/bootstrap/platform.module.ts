@@ -18,7 +18,13 @@ import { HEALTH_CONTRIBUTORS } from '../health/health-contributor';
 import { HealthController } from '../health/health.controller';
 import { HealthService } from '../health/health.service';
 import { ServiceLifecycle } from '../health/service-lifecycle';
-import { ADMIN_LISTENER, PLATFORM_LOGGER, READINESS_TIMEOUT_MS, SERVICE_CONFIG, SERVICE_NAME } from './platform-tokens';
+import {
+  ADMIN_LISTENER,
+  PLATFORM_LOGGER,
+  READINESS_TIMEOUT_MS,
+  SERVICE_CONFIG,
+  SERVICE_NAME,
+} from './platform-tokens';
 
 export interface PlatformModuleOptions {
   readonly serviceName: ServiceName;
@@ -67,8 +73,15 @@ export class PlatformModule {
         DatabaseLifecycle,
         ServiceLifecycle,
         HealthService,
-        { provide: HEALTH_CONTRIBUTORS, useFactory: (dataSource: DataSource) => new DatabaseHealthContributor(dataSource), inject: [DataSource] },
-        { provide: AdminAuthenticator, useFactory: () => new AdminAuthenticator(config.SETTLE_ADMIN_CREDENTIALS) },
+        {
+          provide: HEALTH_CONTRIBUTORS,
+          useFactory: (dataSource: DataSource) => new DatabaseHealthContributor(dataSource),
+          inject: [DataSource],
+        },
+        {
+          provide: AdminAuthenticator,
+          useFactory: () => new AdminAuthenticator(config.SETTLE_ADMIN_CREDENTIALS),
+        },
         AdminAuditLog,
         AdminGuard,
         AdminAuditInterceptor,
@@ -92,7 +105,13 @@ export class PlatformModule {
 }
 
 /** For log lines: which database a service uses, without credentials. */
-export function describeDatabase(url: string, service: ServiceName): { host: string; database: string } {
+export function describeDatabase(
+  url: string,
+  service: ServiceName,
+): { host: string; database: string } {
   const parsed = new URL(url);
-  return { host: parsed.host, database: parsed.pathname.replace(/^\//, '') || databaseNameFor(service) };
+  return {
+    host: parsed.host,
+    database: parsed.pathname.replace(/^\//, '') || databaseNameFor(service),
+  };
 }

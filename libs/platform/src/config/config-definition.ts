@@ -84,7 +84,10 @@ type ValueOf<Variable> = Variable extends { readonly type: 'string' | 'url' }
       ? boolean
       : Variable extends { readonly type: 'enum'; readonly values: readonly (infer Value)[] }
         ? Value
-        : Variable extends { readonly type: 'json'; readonly parse: (value: unknown) => infer Value }
+        : Variable extends {
+              readonly type: 'json';
+              readonly parse: (value: unknown) => infer Value;
+            }
           ? Value
           : never;
 
@@ -110,7 +113,9 @@ export type ConfigValues<Definition extends ConfigDefinition> = {
  *   SETTLE_LEDGER_POSTING_BATCH_SIZE: { type: 'integer', min: 1, max: 1000, default: 100, description: '…' },
  * });
  */
-export function defineConfig<const Definition extends ConfigDefinition>(definition: Definition): Definition {
+export function defineConfig<const Definition extends ConfigDefinition>(
+  definition: Definition,
+): Definition {
   return definition;
 }
 

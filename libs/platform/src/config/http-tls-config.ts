@@ -14,7 +14,8 @@ export const httpTlsConfig = defineConfig({
   SETTLE_HTTP_TLS_CERT_FILE: {
     type: 'string',
     default: '',
-    description: 'PEM certificate chain of the HTTPS server (TLS 1.3 only, ending in the process). Empty together with the key file: plain HTTP.',
+    description:
+      'PEM certificate chain of the HTTPS server (TLS 1.3 only, ending in the process). Empty together with the key file: plain HTTP.',
   },
   SETTLE_HTTP_TLS_KEY_FILE: {
     type: 'string',
@@ -35,7 +36,10 @@ export type HttpTlsConfigValues = ConfigValues<typeof httpTlsConfig>;
  * export const serviceDefinition = { name: 'registry', …, httpsOptions: httpTlsServerOptions };
  */
 export function httpTlsServerOptions(config: HttpTlsConfigValues): HttpsServerOptions | undefined {
-  return tlsServerOptionsFromFiles({ variable: 'SETTLE_HTTP_TLS_CERT_FILE', file: config.SETTLE_HTTP_TLS_CERT_FILE }, { variable: 'SETTLE_HTTP_TLS_KEY_FILE', file: config.SETTLE_HTTP_TLS_KEY_FILE });
+  return tlsServerOptionsFromFiles(
+    { variable: 'SETTLE_HTTP_TLS_CERT_FILE', file: config.SETTLE_HTTP_TLS_CERT_FILE },
+    { variable: 'SETTLE_HTTP_TLS_KEY_FILE', file: config.SETTLE_HTTP_TLS_KEY_FILE },
+  );
 }
 
 /**
@@ -43,15 +47,23 @@ export function httpTlsServerOptions(config: HttpTlsConfigValues): HttpsServerOp
  * neither is named. Throws `ConfigurationError` naming the variables when only one is named or a file
  * cannot be read. Used for the main listener (above) and the admin listener (SETTLE_ADMIN_TLS_*).
  */
-export function tlsServerOptionsFromFiles(certificate: { variable: string; file: string }, key: { variable: string; file: string }): HttpsServerOptions | undefined {
+export function tlsServerOptionsFromFiles(
+  certificate: { variable: string; file: string },
+  key: { variable: string; file: string },
+): HttpsServerOptions | undefined {
   if (certificate.file === '' && key.file === '') return undefined;
-  if (certificate.file === '' || key.file === '') throw new ConfigurationError([`${certificate.variable} and ${key.variable} must be set together`]);
+  if (certificate.file === '' || key.file === '')
+    throw new ConfigurationError([
+      `${certificate.variable} and ${key.variable} must be set together`,
+    ]);
   const problems: string[] = [];
   const read = ({ variable, file }: { variable: string; file: string }): Buffer | undefined => {
     try {
       return readFileSync(file);
     } catch (error) {
-      problems.push(`${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      problems.push(
+        `${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
       return undefined;
     }
   };

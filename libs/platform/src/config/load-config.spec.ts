@@ -3,10 +3,29 @@ import { loadConfig } from './load-config';
 import { commonConfig, defineServiceConfig, loadServiceConfig } from './service-config';
 
 const definition = defineConfig({
-  SETTLE_HTTP_PORT: { type: 'integer', min: 0, max: 65_535, default: 3003, aliases: ['PORT'], description: 'port' },
-  SETTLE_BATCH_SIZE: { type: 'integer', min: 1, max: 1000, required: true, description: 'batch size' },
+  SETTLE_HTTP_PORT: {
+    type: 'integer',
+    min: 0,
+    max: 65_535,
+    default: 3003,
+    aliases: ['PORT'],
+    description: 'port',
+  },
+  SETTLE_BATCH_SIZE: {
+    type: 'integer',
+    min: 1,
+    max: 1000,
+    required: true,
+    description: 'batch size',
+  },
   SETTLE_API_KEY: { type: 'string', secret: true, pattern: /^[a-z]{8}$/, description: 'a secret' },
-  SETTLE_TIMEOUT_MS: { type: 'duration-ms', min: 10, max: 60_000, default: 1_000, description: 'timeout' },
+  SETTLE_TIMEOUT_MS: {
+    type: 'duration-ms',
+    min: 10,
+    max: 60_000,
+    default: 1_000,
+    description: 'timeout',
+  },
   SETTLE_FLAG: { type: 'boolean', default: false, description: 'flag' },
   SETTLE_MODE: { type: 'enum', values: ['tls', 'dpop'], default: 'tls', description: 'mode' },
   SETTLE_LIST: {
@@ -53,28 +72,51 @@ describe('loadConfig', () => {
   });
 
   it('reads an alias when the variable itself is unset, and the variable first when both are set', () => {
-    expect(loadConfig(definition, { SETTLE_BATCH_SIZE: '1', PORT: '8080' }).SETTLE_HTTP_PORT).toBe(8080);
-    expect(loadConfig(definition, { SETTLE_BATCH_SIZE: '1', PORT: '8080', SETTLE_HTTP_PORT: '9090' }).SETTLE_HTTP_PORT).toBe(9090);
+    expect(loadConfig(definition, { SETTLE_BATCH_SIZE: '1', PORT: '8080' }).SETTLE_HTTP_PORT).toBe(
+      8080,
+    );
+    expect(
+      loadConfig(definition, { SETTLE_BATCH_SIZE: '1', PORT: '8080', SETTLE_HTTP_PORT: '9090' })
+        .SETTLE_HTTP_PORT,
+    ).toBe(9090);
   });
 
   it('treats an empty value as unset', () => {
-    expect(loadConfig(definition, { SETTLE_BATCH_SIZE: '1', SETTLE_HTTP_PORT: '' }).SETTLE_HTTP_PORT).toBe(3003);
+    expect(
+      loadConfig(definition, { SETTLE_BATCH_SIZE: '1', SETTLE_HTTP_PORT: '' }).SETTLE_HTTP_PORT,
+    ).toBe(3003);
   });
 
   it('rejects an unknown SETTLE_ variable and suggests the closest known one', () => {
-    expect(problemsOf({ SETTLE_BATCH_SIZE: '1', SETTLE_HTTP_PROT: '80' }, { serviceName: 'ledger' })).toEqual([
+    expect(
+      problemsOf({ SETTLE_BATCH_SIZE: '1', SETTLE_HTTP_PROT: '80' }, { serviceName: 'ledger' }),
+    ).toEqual([
       'SETTLE_HTTP_PROT is not a setting of the ledger service (did you mean SETTLE_HTTP_PORT?)',
     ]);
   });
 
   it('ignores variables without the SETTLE_ prefix, and the listed ignored names and prefixes', () => {
-    const env = { SETTLE_BATCH_SIZE: '1', HOME: '/root', SETTLE_PG_ADMIN_URL: 'x', SETTLE_LEDGER_FEE: 'y' };
-    expect(() => loadConfig(definition, env, { ignoredVariables: ['SETTLE_PG_ADMIN_URL'], ignoredPrefixes: ['SETTLE_LEDGER_'] })).not.toThrow();
+    const env = {
+      SETTLE_BATCH_SIZE: '1',
+      HOME: '/root',
+      SETTLE_PG_ADMIN_URL: 'x',
+      SETTLE_LEDGER_FEE: 'y',
+    };
+    expect(() =>
+      loadConfig(definition, env, {
+        ignoredVariables: ['SETTLE_PG_ADMIN_URL'],
+        ignoredPrefixes: ['SETTLE_LEDGER_'],
+      }),
+    ).not.toThrow();
   });
 
   it('names the variable, the expected range and the value of a bad integer', () => {
-    expect(problemsOf({ SETTLE_BATCH_SIZE: '12x' })).toEqual(['SETTLE_BATCH_SIZE: expected an integer from 1 to 1000; got "12x"']);
-    expect(problemsOf({ SETTLE_BATCH_SIZE: '1001' })).toEqual(['SETTLE_BATCH_SIZE: expected an integer from 1 to 1000; got "1001"']);
+    expect(problemsOf({ SETTLE_BATCH_SIZE: '12x' })).toEqual([
+      'SETTLE_BATCH_SIZE: expected an integer from 1 to 1000; got "12x"',
+    ]);
+    expect(problemsOf({ SETTLE_BATCH_SIZE: '1001' })).toEqual([
+      'SETTLE_BATCH_SIZE: expected an integer from 1 to 1000; got "1001"',
+    ]);
   });
 
   it('says which name the bad value came from when it was read through an alias', () => {
@@ -84,7 +126,12 @@ describe('loadConfig', () => {
   });
 
   it('reports every problem at once', () => {
-    const problems = problemsOf({ SETTLE_TIMEOUT_MS: '5 minutes', SETTLE_FLAG: 'maybe', SETTLE_MODE: 'mtls', SETTLE_TYPO: '1' });
+    const problems = problemsOf({
+      SETTLE_TIMEOUT_MS: '5 minutes',
+      SETTLE_FLAG: 'maybe',
+      SETTLE_MODE: 'mtls',
+      SETTLE_TYPO: '1',
+    });
     expect(problems).toEqual([
       'SETTLE_BATCH_SIZE is required: batch size',
       'SETTLE_TIMEOUT_MS: expected a duration from 10 ms to 60000 ms (e.g. 1500, 1500ms, 30s, 5m); got "5 minutes"',
@@ -92,7 +139,9 @@ describe('loadConfig', () => {
       'SETTLE_MODE: expected one of tls, dpop; got "mtls"',
       'SETTLE_TYPO is not a setting of this service',
     ]);
-    expect(new ConfigurationError(problems).message).toContain('Configuration is invalid (5 problems)');
+    expect(new ConfigurationError(problems).message).toContain(
+      'Configuration is invalid (5 problems)',
+    );
   });
 
   it('never echoes the value of a secret, nor of an unknown variable', () => {
@@ -128,7 +177,9 @@ describe('loadConfig', () => {
 describe('service configuration', () => {
   it('derives the database, role and port defaults from the service name', () => {
     const config = loadServiceConfig('token-issuer', commonConfig('token-issuer'), {});
-    expect(config.DATABASE_URL).toBe('postgres://settle_token_issuer@127.0.0.1:5432/settle_token_issuer');
+    expect(config.DATABASE_URL).toBe(
+      'postgres://settle_token_issuer@127.0.0.1:5432/settle_token_issuer',
+    );
     expect(config.SETTLE_HTTP_PORT).toBe(3004);
     expect(config.KAFKA_BROKERS).toBe('127.0.0.1:19092');
     expect(config.SETTLE_ADMIN_CREDENTIALS).toEqual([]);
@@ -136,7 +187,11 @@ describe('service configuration', () => {
   });
 
   it("ignores other services' variables and the scripts' variables, but not its own typos", () => {
-    const env = { SETTLE_VERIFIER_ANYTHING: '1', SETTLE_PG_ADMIN_URL: 'postgres://x', SETTLE_LEDGER_TYPO: '1' };
+    const env = {
+      SETTLE_VERIFIER_ANYTHING: '1',
+      SETTLE_PG_ADMIN_URL: 'postgres://x',
+      SETTLE_LEDGER_TYPO: '1',
+    };
     expect(() => loadServiceConfig('ledger', commonConfig('ledger'), env)).toThrow(
       'SETTLE_LEDGER_TYPO is not a setting of the ledger service',
     );

@@ -51,7 +51,9 @@ export function loadConfig<const Definition extends ConfigDefinition>(
       values[name] = parsed.value;
     } else {
       const source = found.from === name ? name : `${found.from} (read for ${name})`;
-      problems.push(`${source}: expected ${parsed.expected}; ${describeReceived(found.raw, variable.secret ?? false)}`);
+      problems.push(
+        `${source}: expected ${parsed.expected}; ${describeReceived(found.raw, variable.secret ?? false)}`,
+      );
     }
   }
   problems.push(...unknownVariableProblems(definition, env, options));
@@ -59,7 +61,11 @@ export function loadConfig<const Definition extends ConfigDefinition>(
   return values as ConfigValues<Definition>;
 }
 
-function readRaw(name: string, variable: VariableDefinition, env: NodeJS.ProcessEnv): { raw: string; from: string } | undefined {
+function readRaw(
+  name: string,
+  variable: VariableDefinition,
+  env: NodeJS.ProcessEnv,
+): { raw: string; from: string } | undefined {
   for (const candidate of [name, ...(variable.aliases ?? [])]) {
     const raw = env[candidate];
     if (raw !== undefined && raw !== '') return { raw, from: candidate };
@@ -67,13 +73,20 @@ function readRaw(name: string, variable: VariableDefinition, env: NodeJS.Process
   return undefined;
 }
 
-function unknownVariableProblems(definition: ConfigDefinition, env: NodeJS.ProcessEnv, options: LoadConfigOptions): string[] {
+function unknownVariableProblems(
+  definition: ConfigDefinition,
+  env: NodeJS.ProcessEnv,
+  options: LoadConfigOptions,
+): string[] {
   const known = Object.keys(definition);
   const ignored = new Set(options.ignoredVariables ?? []);
   const ignoredPrefixes = options.ignoredPrefixes ?? [];
   const owner = options.serviceName ? `the ${options.serviceName} service` : 'this service';
   return Object.keys(env)
-    .filter((name) => name.startsWith(projectVariablePrefix) && !(name in definition) && !ignored.has(name))
+    .filter(
+      (name) =>
+        name.startsWith(projectVariablePrefix) && !(name in definition) && !ignored.has(name),
+    )
     .filter((name) => !ignoredPrefixes.some((prefix) => name.startsWith(prefix)))
     .sort()
     .map((name) => {
@@ -86,7 +99,8 @@ function closestName(name: string, candidates: readonly string[]): string | unde
   let best: { name: string; distance: number } | undefined;
   for (const candidate of candidates) {
     const distance = editDistance(name, candidate);
-    if (distance <= suggestionDistanceMax && (!best || distance < best.distance)) best = { name: candidate, distance };
+    if (distance <= suggestionDistanceMax && (!best || distance < best.distance))
+      best = { name: candidate, distance };
   }
   return best?.name;
 }

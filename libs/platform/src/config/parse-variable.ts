@@ -3,7 +3,9 @@ import { ConfigValueError, type VariableDefinition } from './config-definition';
 /** A value longer than this is cut in error messages. */
 const echoedValueLengthMax = 80;
 
-export type ParseResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly expected: string };
+export type ParseResult =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly expected: string };
 
 const durationUnitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 
@@ -12,7 +14,9 @@ export function parseVariable(definition: VariableDefinition, raw: string): Pars
   switch (definition.type) {
     case 'string':
       if (definition.pattern && !definition.pattern.test(raw)) {
-        return failed(definition.patternDescription ?? `a value matching ${String(definition.pattern)}`);
+        return failed(
+          definition.patternDescription ?? `a value matching ${String(definition.pattern)}`,
+        );
       }
       return { ok: true, value: raw };
     case 'url':
@@ -22,7 +26,9 @@ export function parseVariable(definition: VariableDefinition, raw: string): Pars
     case 'boolean':
       return parseBoolean(raw);
     case 'enum':
-      return definition.values.includes(raw) ? { ok: true, value: raw } : failed(`one of ${definition.values.join(', ')}`);
+      return definition.values.includes(raw)
+        ? { ok: true, value: raw }
+        : failed(`one of ${definition.values.join(', ')}`);
     case 'duration-ms':
       return parseDuration(raw, definition.min, definition.max);
     case 'json':
@@ -51,7 +57,9 @@ function parseInteger(raw: string, min: number, max: number): ParseResult {
   const expected = `an integer from ${min} to ${max}`;
   if (!/^-?\d{1,16}$/.test(raw.trim())) return failed(expected);
   const value = Number(raw.trim());
-  return Number.isSafeInteger(value) && value >= min && value <= max ? { ok: true, value } : failed(expected);
+  return Number.isSafeInteger(value) && value >= min && value <= max
+    ? { ok: true, value }
+    : failed(expected);
 }
 
 function parseBoolean(raw: string): ParseResult {
@@ -67,7 +75,9 @@ function parseDuration(raw: string, min: number, max: number): ParseResult {
   if (!match) return failed(expected);
   const unit = (match[2] ?? 'ms') as keyof typeof durationUnitMs;
   const value = Number(match[1]) * durationUnitMs[unit];
-  return Number.isSafeInteger(value) && value >= min && value <= max ? { ok: true, value } : failed(expected);
+  return Number.isSafeInteger(value) && value >= min && value <= max
+    ? { ok: true, value }
+    : failed(expected);
 }
 
 function parseJson(raw: string, parse: (value: unknown) => unknown): ParseResult {

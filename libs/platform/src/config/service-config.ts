@@ -28,7 +28,8 @@ export function commonConfig(service: ServiceName) {
       protocols: ['postgres:', 'postgresql:'],
       default: `postgres://${databaseName}@127.0.0.1:5432/${databaseName}`,
       secret: true,
-      description: "The service's own PostgreSQL database (it may carry a password, so it is never logged).",
+      description:
+        "The service's own PostgreSQL database (it may carry a password, so it is never logged).",
     },
     SETTLE_DATABASE_POOL_MAX: {
       type: 'integer',
@@ -101,28 +102,32 @@ export function commonConfig(service: ServiceName) {
       min: 1_000,
       max: 120_000,
       default: 10_000,
-      description: 'A request whose headers have not all arrived this long after the connection began is answered 408 and closed (slow-header clients).',
+      description:
+        'A request whose headers have not all arrived this long after the connection began is answered 408 and closed (slow-header clients).',
     },
     SETTLE_HTTP_REQUEST_TIMEOUT_MS: {
       type: 'duration-ms',
       min: 1_000,
       max: 600_000,
       default: 30_000,
-      description: 'A request whose body has not all arrived this long after it began is answered 408 and closed (slow-body clients); at least SETTLE_HTTP_HEADERS_TIMEOUT_MS.',
+      description:
+        'A request whose body has not all arrived this long after it began is answered 408 and closed (slow-body clients); at least SETTLE_HTTP_HEADERS_TIMEOUT_MS.',
     },
     SETTLE_HTTP_CONNECTIONS_MAX: {
       type: 'integer',
       min: 1,
       max: 100_000,
       default: 1_024,
-      description: 'Most connections each HTTP listener (main and admin) holds at once; further ones are closed as they arrive.',
+      description:
+        'Most connections each HTTP listener (main and admin) holds at once; further ones are closed as they arrive.',
     },
     SETTLE_ADMIN_REFUSALS_SAMPLED_PER_MINUTE: {
       type: 'integer',
       min: 0,
       max: 10_000,
       default: 20,
-      description: 'Refused admin requests (bad or missing credentials) stored as full admin_audit_log rows per minute and outcome; every refusal is counted in admin_audit_refusals.',
+      description:
+        'Refused admin requests (bad or missing credentials) stored as full admin_audit_log rows per minute and outcome; every refusal is counted in admin_audit_refusals.',
     },
     SETTLE_SHUTDOWN_GRACE_MS: {
       type: 'duration-ms',
@@ -141,7 +146,8 @@ export function commonConfig(service: ServiceName) {
     SETTLE_MIGRATE_ON_START: {
       type: 'boolean',
       default: true,
-      description: 'Apply pending migrations at start-up (false when a deploy job runs npm run migrate).',
+      description:
+        'Apply pending migrations at start-up (false when a deploy job runs npm run migrate).',
     },
   });
 }
@@ -170,7 +176,8 @@ export function defineServiceConfig<const Fragments extends readonly ConfigDefin
   const merged: Record<string, ConfigDefinition[string]> = { ...commonConfig(service) };
   for (const fragment of fragments) {
     for (const [name, variable] of Object.entries(fragment)) {
-      if (name in merged) throw new Error(`defineServiceConfig(${service}): ${name} is defined twice`);
+      if (name in merged)
+        throw new Error(`defineServiceConfig(${service}): ${name} is defined twice`);
       merged[name] = variable;
     }
   }

@@ -19,7 +19,8 @@ export interface DatabaseOptions {
  * numbered SQL migrations: `synchronize` and TypeORM's own migrations are off, always.
  */
 export function createDataSource(options: DatabaseOptions): DataSource {
-  if (options.poolMax < 1) throw new Error(`createDataSource: poolMax must be at least 1, got ${options.poolMax}`);
+  if (options.poolMax < 1)
+    throw new Error(`createDataSource: poolMax must be at least 1, got ${options.poolMax}`);
   return new DataSource({
     type: 'postgres',
     url: options.url,
@@ -31,6 +32,10 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     logging: false,
     poolSize: options.poolMax,
     connectTimeoutMS: databaseConnectTimeoutMs,
-    extra: { max: options.poolMax, idleTimeoutMillis: databaseIdleTimeoutMs, connectionTimeoutMillis: databaseConnectTimeoutMs },
+    extra: {
+      max: options.poolMax,
+      idleTimeoutMillis: databaseIdleTimeoutMs,
+      connectionTimeoutMillis: databaseConnectTimeoutMs,
+    },
   });
 }

@@ -96,20 +96,32 @@ export async function runMigrations(
   }
 }
 
-async function applyPending(session: Session, files: readonly MigrationFile[], logger: MigrationLogger): Promise<MigrationReport> {
+async function applyPending(
+  session: Session,
+  files: readonly MigrationFile[],
+  logger: MigrationLogger,
+): Promise<MigrationReport> {
   await session.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id              text        PRIMARY KEY,
     checksum_sha256 text        NOT NULL,
     applied_at      timestamptz NOT NULL DEFAULT now(),
     duration_ms     integer     NOT NULL
   )`);
-  const rows = await session.query<{ id: string; checksum_sha256: string }>('SELECT id, checksum_sha256 FROM schema_migrations');
+  const rows = await session.query<{ id: string; checksum_sha256: string }>(
+    'SELECT id, checksum_sha256 FROM schema_migrations',
+  );
   const appliedChecksums = new Map(rows.map((row) => [row.id, row.checksum_sha256]));
-  const changed = files.filter((file) => appliedChecksums.has(file.id) && appliedChecksums.get(file.id) !== file.checksum);
+  const changed = files.filter(
+    (file) => appliedChecksums.has(file.id) && appliedChecksums.get(file.id) !== file.checksum,
+  );
   if (changed.length > 0) throw new MigrationChecksumMismatchError(changed.map((file) => file.id));
   const known = new Set(files.map((file) => file.id));
   const unknown = [...appliedChecksums.keys()].filter((id) => !known.has(id));
-  if (unknown.length > 0) logger.warn({ migrations: unknown }, 'database has migrations this code does not know (newer code ran here?)');
+  if (unknown.length > 0)
+    logger.warn(
+      { migrations: unknown },
+      'database has migrations this code does not know (newer code ran here?)',
+    );
 
   const applied: string[] = [];
   for (const file of files.filter((candidate) => !appliedChecksums.has(candidate.id))) {
@@ -117,18 +129,23 @@ async function applyPending(session: Session, files: readonly MigrationFile[], l
     await session.query('BEGIN');
     try {
       await session.query(file.sql);
-      await session.query('INSERT INTO schema_migrations (id, checksum_sha256, duration_ms) VALUES ($1, $2, $3)', [
-        file.id,
-        file.checksum,
-        Math.round(performance.now() - started),
-      ]);
+      await session.query(
+        'INSERT INTO schema_migrations (id, checksum_sha256, duration_ms) VALUES ($1, $2, $3)',
+        [file.id, file.checksum, Math.round(performance.now() - started)],
+      );
       await session.query('COMMIT');
     } catch (error) {
       await session.query('ROLLBACK');
-      throw new Error(`Migration ${file.id} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(
+        `Migration ${file.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     applied.push(file.id);
-    logger.info({ migration: file.id, durationMs: Math.round(performance.now() - started) }, 'migration applied');
+    logger.info(
+      { migration: file.id, durationMs: Math.round(performance.now() - started) },
+      'migration applied',
+    );
   }
   return { applied, alreadyApplied: files.length - applied.length };
 }
@@ -136,10 +153,15 @@ async function applyPending(session: Session, files: readonly MigrationFile[], l
 async function acquireLock(session: Session): Promise<void> {
   const deadline = Date.now() + migrationLockWaitMsMax;
   for (;;) {
-    const [row] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [migrationAdvisoryLockKey.toString()]);
+    const [row] = await session.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1) AS locked',
+      [migrationAdvisoryLockKey.toString()],
+    );
     if (row?.locked) return;
     if (Date.now() > deadline) {
-      throw new Error(`Another process has held the migration lock for over ${migrationLockWaitMsMax} ms`);
+      throw new Error(
+        `Another process has held the migration lock for over ${migrationLockWaitMsMax} ms`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, migrationLockPollMs));
   }
@@ -157,20 +179,29 @@ async function readSources(sources: readonly MigrationSource[]): Promise<Migrati
 
 async function readSource(source: MigrationSource): Promise<MigrationFile[]> {
   if (!namespacePattern.test(source.namespace)) {
-    throw new MigrationSourceError(`Migration namespace ${JSON.stringify(source.namespace)} must be lower-case letters, digits and "-"`);
+    throw new MigrationSourceError(
+      `Migration namespace ${JSON.stringify(source.namespace)} must be lower-case letters, digits and "-"`,
+    );
   }
   let names: string[];
   try {
     names = (await readdir(source.directory)).filter((name) => name.endsWith('.sql')).sort();
   } catch (error) {
-    throw new MigrationSourceError(`Cannot read migrations of ${source.namespace} in ${source.directory}`, { cause: error });
+    throw new MigrationSourceError(
+      `Cannot read migrations of ${source.namespace} in ${source.directory}`,
+      { cause: error },
+    );
   }
   const numbers = new Set<string>();
   const files: MigrationFile[] = [];
   for (const name of names) {
     const number = migrationFilePattern.exec(name)?.[1];
-    if (!number) throw new MigrationSourceError(`${source.namespace}/${name}: name must look like 0001-create-journal.sql`);
-    if (numbers.has(number)) throw new MigrationSourceError(`${source.namespace}: two migrations are numbered ${number}`);
+    if (!number)
+      throw new MigrationSourceError(
+        `${source.namespace}/${name}: name must look like 0001-create-journal.sql`,
+      );
+    if (numbers.has(number))
+      throw new MigrationSourceError(`${source.namespace}: two migrations are numbered ${number}`);
     numbers.add(number);
     const bytes = await readFile(path.join(source.directory, name));
     files.push({
@@ -188,13 +219,15 @@ async function openSession(target: DataSource | Pool): Promise<Session> {
     const runner: QueryRunner = target.createQueryRunner();
     await runner.connect();
     return {
-      query: async <Row>(sql: string, parameters?: readonly unknown[]) => (await runner.query(sql, parameters ? [...parameters] : undefined)) as Row[],
+      query: async <Row>(sql: string, parameters?: readonly unknown[]) =>
+        (await runner.query(sql, parameters ? [...parameters] : undefined)) as Row[],
       release: () => runner.release(),
     };
   }
   const client: PoolClient = await target.connect();
   return {
-    query: async <Row>(sql: string, parameters?: readonly unknown[]) => (await client.query(sql, parameters ? [...parameters] : undefined)).rows as Row[],
+    query: async <Row>(sql: string, parameters?: readonly unknown[]) =>
+      (await client.query(sql, parameters ? [...parameters] : undefined)).rows as Row[],
     release: async () => client.release(),
   };
 }

@@ -10,7 +10,8 @@ export class DatabaseHealthContributor implements HealthContributor {
 
   async check(): Promise<HealthCheckResult> {
     const started = performance.now();
-    if (!this.dataSource.isInitialized) return { status: 'down', details: { reason: 'not connected' } };
+    if (!this.dataSource.isInitialized)
+      return { status: 'down', details: { reason: 'not connected' } };
     await this.dataSource.query('SELECT 1');
     return { status: 'up', details: { latencyMs: Math.round(performance.now() - started) } };
   }

@@ -1,5 +1,10 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { type AdminListenerSeparation, type SocketRequest } from '../admin/admin-listener';
 import { ADMIN_LISTENER } from '../bootstrap/platform-tokens';
 import { type PlatformResponse } from '../http/http-types';
@@ -14,7 +19,9 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP (never touches a dependency).' })
+  @ApiOperation({
+    summary: 'Liveness: the process is up and serving HTTP (never touches a dependency).',
+  })
   @ApiOkResponse({ description: '{"status":"up"}' })
   live(): { status: 'up' } {
     return { status: 'up' };
@@ -27,7 +34,10 @@ export class HealthController {
   })
   @ApiOkResponse({ description: 'Ready to serve.' })
   @ApiServiceUnavailableResponse({ description: 'Not ready (database down or shutting down).' })
-  async ready(@Req() request: SocketRequest, @Res({ passthrough: true }) response: PlatformResponse): Promise<ReadinessReport | { status: 'up' | 'down' }> {
+  async ready(
+    @Req() request: SocketRequest,
+    @Res({ passthrough: true }) response: PlatformResponse,
+  ): Promise<ReadinessReport | { status: 'up' | 'down' }> {
     response.setHeader('Cache-Control', 'no-store');
     // Details (versions of dependencies, backlogs, consumer groups) help an attacker and cost a
     // Kafka round trip: only the internal port gives them.

@@ -1,7 +1,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { type Logger } from 'pino';
-import { HEALTH_CONTRIBUTORS, type HealthContributor, type HealthStatus, isHealthContributor } from './health-contributor';
+import {
+  HEALTH_CONTRIBUTORS,
+  type HealthContributor,
+  type HealthStatus,
+  isHealthContributor,
+} from './health-contributor';
 import { ServiceLifecycle } from './service-lifecycle';
 import { PLATFORM_LOGGER, READINESS_TIMEOUT_MS } from '../bootstrap/platform-tokens';
 
@@ -48,9 +53,12 @@ export class HealthService implements OnApplicationBootstrap {
     const found = new Set<HealthContributor>();
     for (const wrapper of this.discovery.getProviders()) {
       if (wrapper.token !== HEALTH_CONTRIBUTORS || !wrapper.isDependencyTreeStatic()) continue;
-      const values: unknown[] = Array.isArray(wrapper.instance) ? wrapper.instance : [wrapper.instance];
+      const values: unknown[] = Array.isArray(wrapper.instance)
+        ? wrapper.instance
+        : [wrapper.instance];
       for (const value of values) {
-        if (!isHealthContributor(value)) throw new Error(`A ${HEALTH_CONTRIBUTORS} provider is not a HealthContributor`);
+        if (!isHealthContributor(value))
+          throw new Error(`A ${HEALTH_CONTRIBUTORS} provider is not a HealthContributor`);
         found.add(value);
       }
     }
@@ -63,9 +71,12 @@ export class HealthService implements OnApplicationBootstrap {
 
   /** Every contributor, for the internal port: Kafka and the other details at most every {@link healthDetailsReuseMs}. */
   async readiness(): Promise<ReadinessReport> {
-    const checks = await Promise.all(this.contributors.map((contributor) => this.shared(contributor)));
+    const checks = await Promise.all(
+      this.contributors.map((contributor) => this.shared(contributor)),
+    );
     const shuttingDown = this.lifecycle.isShuttingDown;
-    const ready = !shuttingDown && checks.every((check) => !check.affectsReadiness || check.status !== 'down');
+    const ready =
+      !shuttingDown && checks.every((check) => !check.affectsReadiness || check.status !== 'down');
     const allUp = checks.every((check) => check.status === 'up');
     return { status: ready ? (allUp ? 'up' : 'degraded') : 'down', ready, shuttingDown, checks };
   }
@@ -76,7 +87,11 @@ export class HealthService implements OnApplicationBootstrap {
    */
   async isReady(): Promise<boolean> {
     if (this.lifecycle.isShuttingDown) return false;
-    const checks = await Promise.all(this.contributors.filter((contributor) => contributor.affectsReadiness).map((contributor) => this.shared(contributor)));
+    const checks = await Promise.all(
+      this.contributors
+        .filter((contributor) => contributor.affectsReadiness)
+        .map((contributor) => this.shared(contributor)),
+    );
     return checks.every((check) => check.status !== 'down');
   }
 
@@ -84,7 +99,8 @@ export class HealthService implements OnApplicationBootstrap {
     const nowMs = performance.now();
     const recent = this.recentRuns.get(contributor);
     const reusableMs = contributor.affectsReadiness ? 0 : healthDetailsReuseMs;
-    if (recent && (!recent.settled || nowMs - recent.startedAtMs < reusableMs)) return recent.report;
+    if (recent && (!recent.settled || nowMs - recent.startedAtMs < reusableMs))
+      return recent.report;
     const run: RecentRun = { startedAtMs: nowMs, report: this.run(contributor), settled: false };
     void run.report.finally(() => (run.settled = true));
     this.recentRuns.set(contributor, run);
@@ -102,12 +118,27 @@ export class HealthService implements OnApplicationBootstrap {
       const result = await Promise.race([contributor.check(), timeout]);
       const durationMs = Math.round(performance.now() - started);
       if (result === 'timeout') {
-        return { ...base, status: 'down', durationMs, details: { reason: `no answer within ${this.timeoutMs} ms` } };
+        return {
+          ...base,
+          status: 'down',
+          durationMs,
+          details: { reason: `no answer within ${this.timeoutMs} ms` },
+        };
       }
-      return { ...base, status: result.status, durationMs, ...(result.details ? { details: result.details } : {}) };
+      return {
+        ...base,
+        status: result.status,
+        durationMs,
+        ...(result.details ? { details: result.details } : {}),
+      };
     } catch (error) {
       this.logger.warn({ err: error, contributor: contributor.name }, 'health check failed');
-      return { ...base, status: 'down', durationMs: Math.round(performance.now() - started), details: { reason: 'check failed' } };
+      return {
+        ...base,
+        status: 'down',
+        durationMs: Math.round(performance.now() - started),
+        details: { reason: 'check failed' },
+      };
     } finally {
       clearTimeout(timer);
     }

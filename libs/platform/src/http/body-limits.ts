@@ -26,7 +26,13 @@ function payloadTooLarge(limitBytes: number, limitName: string | undefined): Pro
     code: PlatformProblemCode.payloadTooLarge,
     title: 'Payload too large',
     detail: `The request body is larger than ${limitBytes} bytes${named}.`,
-    ...(limitName === undefined ? {} : { errors: [{ field: 'body', code: 'OUT_OF_RANGE', message: `at most ${limitBytes} bytes${named}` }] }),
+    ...(limitName === undefined
+      ? {}
+      : {
+          errors: [
+            { field: 'body', code: 'OUT_OF_RANGE', message: `at most ${limitBytes} bytes${named}` },
+          ],
+        }),
   });
 }
 
@@ -44,7 +50,12 @@ export interface RawBodyParser {
 }
 
 /** What Express calls for an error: `(error, request, response, next)`. */
-export type BodyParserErrorMiddleware = (error: unknown, request: PlatformRequest, response: PlatformResponse, next: (error: unknown) => void) => void;
+export type BodyParserErrorMiddleware = (
+  error: unknown,
+  request: PlatformRequest,
+  response: PlatformResponse,
+  next: (error: unknown) => void,
+) => void;
 
 /**
  * Express error middleware placed right after a body parser: turns its errors into problems
@@ -53,21 +64,30 @@ export type BodyParserErrorMiddleware = (error: unknown, request: PlatformReques
  * and as a field problem of `body`).
  */
 export function bodyParserErrorToProblem(limitName?: string): BodyParserErrorMiddleware {
-  return (error, request, _response, next) => next(problemOfBodyParserError(error, limitName, contentEncodingOf(request)));
+  return (error, request, _response, next) =>
+    next(problemOfBodyParserError(error, limitName, contentEncodingOf(request)));
 }
 
 /** The request's Content-Encoding, lower-cased; `identity` when none. Only the parser judges it. */
 function contentEncodingOf(request: PlatformRequest): string {
   const header = request.headers['content-encoding'];
-  const value = (Array.isArray(header) ? header.join(',') : (header ?? 'identity')).trim().toLowerCase();
+  const value = (Array.isArray(header) ? header.join(',') : (header ?? 'identity'))
+    .trim()
+    .toLowerCase();
   // Quoted back in `detail`: a short token, never arbitrary header text.
   return /^[a-z0-9-]{1,16}$/.test(value) ? value : 'encoded';
 }
 
-export function problemOfBodyParserError(error: unknown, limitName: string | undefined, contentEncoding = 'identity'): unknown {
+export function problemOfBodyParserError(
+  error: unknown,
+  limitName: string | undefined,
+  contentEncoding = 'identity',
+): unknown {
   // Refused before the parser (the announced length): every error middleware sees it, as it is.
   if (error instanceof ProblemException) return error;
-  const { type, limit } = (typeof error === 'object' && error !== null ? error : {}) as BodyParserError;
+  const { type, limit } = (
+    typeof error === 'object' && error !== null ? error : {}
+  ) as BodyParserError;
   switch (type) {
     case 'entity.too.large':
       return payloadTooLarge(typeof limit === 'number' ? limit : httpJsonBodyLimitBytes, limitName);
@@ -109,7 +129,9 @@ function problemOfUntypedError(error: unknown, contentEncoding: string): unknown
       code: PlatformProblemCode.malformedContentEncoding,
       title: 'Malformed content encoding',
       detail: `The request body is not valid ${contentEncoding} data.`,
-      errors: [{ field: 'body', code: 'INVALID_FORMAT', message: `is not valid ${contentEncoding} data` }],
+      errors: [
+        { field: 'body', code: 'INVALID_FORMAT', message: `is not valid ${contentEncoding} data` },
+      ],
     });
   }
   return unreadableBody();
@@ -142,18 +164,30 @@ interface TypedRequest extends PlatformRequest {
  * answered 413 at once, and its connection closed after the answer. The parsers would refuse it
  * too, but only after reading — and discarding — the whole body.
  */
-export function refuseAnnouncedOversizedBodies(limits: readonly AnnouncedBodyLimit[]): (request: TypedRequest, response: PlatformResponse, next: (error?: unknown) => void) => void {
+export function refuseAnnouncedOversizedBodies(
+  limits: readonly AnnouncedBodyLimit[],
+): (request: TypedRequest, response: PlatformResponse, next: (error?: unknown) => void) => void {
   if (limits.length === 0) throw new Error('refuseAnnouncedOversizedBodies: no limits');
-  const largest = limits.reduce((widest, candidate) => (candidate.limitBytes > widest.limitBytes ? candidate : widest));
+  const largest = limits.reduce((widest, candidate) =>
+    candidate.limitBytes > widest.limitBytes ? candidate : widest,
+  );
   return (request, response, next) => {
     const announced = request.headers['content-length'];
     // Any run of digits: a 20-digit length is a float far over every limit, never "unknown".
-    const lengthBytes = typeof announced === 'string' && /^\d+$/.test(announced) ? Number(announced) : 0;
+    const lengthBytes =
+      typeof announced === 'string' && /^\d+$/.test(announced) ? Number(announced) : 0;
     if (lengthBytes === 0) return next();
-    const applicable = limits.find((limit) => request.is([...limit.mediaTypes])) ?? { limitBytes: largest.limitBytes };
+    const applicable = limits.find((limit) => request.is([...limit.mediaTypes])) ?? {
+      limitBytes: largest.limitBytes,
+    };
     if (lengthBytes <= applicable.limitBytes) return next();
     // The unread body stays on the wire: the connection cannot carry another request.
     response.setHeader('connection', 'close');
-    next(payloadTooLarge(applicable.limitBytes, 'limitName' in applicable ? applicable.limitName : undefined));
+    next(
+      payloadTooLarge(
+        applicable.limitBytes,
+        'limitName' in applicable ? applicable.limitName : undefined,
+      ),
+    );
   };
 }

@@ -18,7 +18,11 @@ export class ConnectionDrainer {
   private draining = false;
 
   /** Express middleware; register it first. */
-  readonly middleware = (_request: unknown, response: DrainableResponse, next: () => void): void => {
+  readonly middleware = (
+    _request: unknown,
+    response: DrainableResponse,
+    next: () => void,
+  ): void => {
     if (this.draining) {
       response.shouldKeepAlive = false;
     } else {

@@ -23,7 +23,9 @@ export interface BodyOfRequest extends PlatformRequest {
  */
 export function requireEmptyJsonBody(request: BodyOfRequest): void {
   const announced = request.headers['content-length'];
-  const hasBody = request.headers['transfer-encoding'] !== undefined || (announced !== undefined && announced !== '0');
+  const hasBody =
+    request.headers['transfer-encoding'] !== undefined ||
+    (announced !== undefined && announced !== '0');
   if (!hasBody) return;
   if (typeof announced === 'string' && !(Number(announced) <= emptyJsonBodySizeMaxBytes)) {
     throw new ProblemException({
@@ -31,7 +33,13 @@ export function requireEmptyJsonBody(request: BodyOfRequest): void {
       code: PlatformProblemCode.payloadTooLarge,
       title: 'Payload too large',
       detail: `This route takes no input: the body is empty or {} of at most ${emptyJsonBodySizeMaxBytes} bytes (emptyJsonBodySizeMaxBytes).`,
-      errors: [{ field: 'body', code: 'OUT_OF_RANGE', message: `at most ${emptyJsonBodySizeMaxBytes} bytes (emptyJsonBodySizeMaxBytes)` }],
+      errors: [
+        {
+          field: 'body',
+          code: 'OUT_OF_RANGE',
+          message: `at most ${emptyJsonBodySizeMaxBytes} bytes (emptyJsonBodySizeMaxBytes)`,
+        },
+      ],
     });
   }
   if (!request.is([...jsonMediaTypes])) {
@@ -40,15 +48,25 @@ export function requireEmptyJsonBody(request: BodyOfRequest): void {
       code: PlatformProblemCode.unsupportedMediaType,
       title: 'Unsupported media type',
       detail: 'This route takes no input: send no body, or {} as application/json.',
-      errors: [{ field: 'body', code: 'NOT_ALLOWED', message: 'must be empty or application/json' }],
+      errors: [
+        { field: 'body', code: 'NOT_ALLOWED', message: 'must be empty or application/json' },
+      ],
     });
   }
   const { body } = request;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw ProblemException.validation([{ field: 'body', code: 'INVALID_TYPE', message: 'must be an empty JSON object' }]);
+    throw ProblemException.validation([
+      { field: 'body', code: 'INVALID_TYPE', message: 'must be an empty JSON object' },
+    ]);
   }
   const unexpected = Object.keys(body);
   if (unexpected.length > 0) {
-    throw ProblemException.validation(unexpected.slice(0, 10).map((field) => ({ field: field.slice(0, 64), code: 'UNKNOWN_FIELD', message: 'is not allowed here' })));
+    throw ProblemException.validation(
+      unexpected.slice(0, 10).map((field) => ({
+        field: field.slice(0, 64),
+        code: 'UNKNOWN_FIELD',
+        message: 'is not allowed here',
+      })),
+    );
   }
 }

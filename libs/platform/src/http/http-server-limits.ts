@@ -1,5 +1,8 @@
 import { createServer as createHttpServer, type Server, type ServerOptions } from 'node:http';
-import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
+import {
+  createServer as createHttpsServer,
+  type ServerOptions as HttpsServerOptions,
+} from 'node:https';
 import { type NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 
@@ -22,15 +25,30 @@ const connectionsCheckingIntervalMsMin = 250;
 
 /** The options every listener of a service is created with (main, admin). */
 export function httpServerOptions(limits: HttpServerLimits): ServerOptions {
-  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new Error('httpServerOptions: the headers timeout must not exceed the request timeout');
-  const connectionsCheckingInterval = Math.max(connectionsCheckingIntervalMsMin, Math.floor(limits.headersTimeoutMs / 4));
-  return { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
+    throw new Error('httpServerOptions: the headers timeout must not exceed the request timeout');
+  const connectionsCheckingInterval = Math.max(
+    connectionsCheckingIntervalMsMin,
+    Math.floor(limits.headersTimeoutMs / 4),
+  );
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval,
+  };
 }
 
 /** An HTTP server for `handler` with the limits applied (the admin listener's); HTTPS with `tls`. */
-export function createLimitedHttpServer(limits: HttpServerLimits, handler: Parameters<typeof createHttpServer>[1], tls?: HttpsServerOptions): Server {
+export function createLimitedHttpServer(
+  limits: HttpServerLimits,
+  handler: Parameters<typeof createHttpServer>[1],
+  tls?: HttpsServerOptions,
+): Server {
   // https.createServer takes http.createServer's options in the same object.
-  const server = tls === undefined ? createHttpServer(httpServerOptions(limits), handler) : createHttpsServer({ ...tls, ...httpServerOptions(limits) }, handler);
+  const server =
+    tls === undefined
+      ? createHttpServer(httpServerOptions(limits), handler)
+      : createHttpsServer({ ...tls, ...httpServerOptions(limits) }, handler);
   server.maxConnections = limits.connectionsMax;
   return server;
 }

@@ -1,5 +1,10 @@
 import { type PipeTransform } from '@nestjs/common';
-import Ajv, { type ErrorObject, type JSONSchemaType, type SchemaObject, type ValidateFunction } from 'ajv';
+import Ajv, {
+  type ErrorObject,
+  type JSONSchemaType,
+  type SchemaObject,
+  type ValidateFunction,
+} from 'ajv';
 import addFormats from 'ajv-formats';
 import { type FieldProblem, ProblemException } from './problem';
 
@@ -7,7 +12,9 @@ import { type FieldProblem, ProblemException } from './problem';
 export const fieldProblemsMax = 50;
 
 // One compiler per process: compiled validators are cached by schema identity.
-const ajv = addFormats(new Ajv({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false }));
+const ajv = addFormats(
+  new Ajv({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false }),
+);
 
 /**
  * Validates a request body (or query) against a JSON schema and answers `VALIDATION_FAILED` with
@@ -32,7 +39,9 @@ export class JsonSchemaValidationPipe<Value> implements PipeTransform<unknown, V
     const hidden = problems.length - shown.length;
     throw ProblemException.validation(
       shown.length > 0 ? shown : [{ field: '', code: 'INVALID', message: 'is invalid' }],
-      hidden > 0 ? `The request has invalid fields; the first ${shown.length} are listed, ${hidden} more were found.` : undefined,
+      hidden > 0
+        ? `The request has invalid fields; the first ${shown.length} are listed, ${hidden} more were found.`
+        : undefined,
     );
   }
 }
@@ -43,14 +52,26 @@ export function toFieldProblem(error: ErrorObject): FieldProblem {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
-      return { field: joinField(base, String(params.missingProperty)), code: 'REQUIRED', message: 'is required' };
+      return {
+        field: joinField(base, String(params.missingProperty)),
+        code: 'REQUIRED',
+        message: 'is required',
+      };
     case 'additionalProperties':
-      return { field: joinField(base, String(params.additionalProperty)), code: 'UNKNOWN_FIELD', message: 'is not allowed here' };
+      return {
+        field: joinField(base, String(params.additionalProperty)),
+        code: 'UNKNOWN_FIELD',
+        message: 'is not allowed here',
+      };
     case 'type':
       return { field: base, code: 'INVALID_TYPE', message: `must be ${String(params.type)}` };
     case 'format':
     case 'pattern':
-      return { field: base, code: 'INVALID_FORMAT', message: error.message ?? 'has the wrong format' };
+      return {
+        field: base,
+        code: 'INVALID_FORMAT',
+        message: error.message ?? 'has the wrong format',
+      };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -62,7 +83,11 @@ export function toFieldProblem(error: ErrorObject): FieldProblem {
       return { field: base, code: 'OUT_OF_RANGE', message: error.message ?? 'is out of range' };
     case 'enum':
     case 'const':
-      return { field: base, code: 'NOT_ALLOWED', message: error.message ?? 'is not an allowed value' };
+      return {
+        field: base,
+        code: 'NOT_ALLOWED',
+        message: error.message ?? 'is not an allowed value',
+      };
     default:
       return { field: base, code: 'INVALID', message: error.message ?? 'is invalid' };
   }
@@ -74,7 +99,11 @@ function pointerToField(pointer: string): string {
     .split('/')
     .slice(1)
     .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .reduce((field, segment) => (/^\d+$/.test(segment) ? `${field}[${segment}]` : joinField(field, segment)), '');
+    .reduce(
+      (field, segment) =>
+        /^\d+$/.test(segment) ? `${field}[${segment}]` : joinField(field, segment),
+      '',
+    );
 }
 
 function joinField(base: string, name: string): string {

@@ -21,11 +21,20 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const { problem, headers, unexpected } = toProblem(exception);
     const path = requestPath(request);
     if (unexpected) {
-      this.logger.error({ err: exception, method: request.method, path, status: problem.status }, 'request failed');
+      this.logger.error(
+        { err: exception, method: request.method, path, status: problem.status },
+        'request failed',
+      );
     } else if (problem.status >= 500) {
-      this.logger.warn({ method: request.method, path, status: problem.status, code: problem.code }, 'request refused');
+      this.logger.warn(
+        { method: request.method, path, status: problem.status, code: problem.code },
+        'request refused',
+      );
     } else {
-      this.logger.debug({ method: request.method, path, status: problem.status, code: problem.code }, 'request rejected');
+      this.logger.debug(
+        { method: request.method, path, status: problem.status, code: problem.code },
+        'request rejected',
+      );
     }
     if (response.headersSent) return;
     const traceId = activeTraceId();

@@ -79,7 +79,8 @@ export class ProblemException extends HttpException {
     if (!Number.isInteger(init.status) || init.status < 400 || init.status > 599) {
       throw new Error(`ProblemException: status must be 4xx or 5xx, got ${init.status}`);
     }
-    if (!/^[A-Z][A-Z0-9_]*$/.test(init.code)) throw new Error(`ProblemException: code must be UPPER_SNAKE, got ${init.code}`);
+    if (!/^[A-Z][A-Z0-9_]*$/.test(init.code))
+      throw new Error(`ProblemException: code must be UPPER_SNAKE, got ${init.code}`);
     this.problem = {
       type: problemTypeFor(init.code),
       title: init.title,
@@ -91,8 +92,12 @@ export class ProblemException extends HttpException {
     this.headers = init.headers ?? {};
   }
 
-  static validation(errors: readonly FieldProblem[], detail = 'The request has invalid fields; see errors.'): ProblemException {
-    if (errors.length === 0) throw new Error('ProblemException.validation needs at least one field problem');
+  static validation(
+    errors: readonly FieldProblem[],
+    detail = 'The request has invalid fields; see errors.',
+  ): ProblemException {
+    if (errors.length === 0)
+      throw new Error('ProblemException.validation needs at least one field problem');
     return new ProblemException({
       status: HttpStatus.BAD_REQUEST,
       code: PlatformProblemCode.validationFailed,

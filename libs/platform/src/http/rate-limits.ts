@@ -8,7 +8,10 @@ import { ProblemException } from './problem';
 
 /** What the rate limiter needs of PostgreSQL: a `pg` Pool (or the pool under TypeORM) satisfies it. */
 export interface RateLimitSql {
-  query<Row extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
+  query<Row extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: Row[] }>;
 }
 
 /** One bucket: its name (unique within the service), capacity (the burst) and refill rate. */
@@ -38,13 +41,27 @@ export const rateLimitedProblemCode = 'RATE_LIMITED';
  * const [decision] = await takeRateLimitTokens(pool, [{ bucket: `upload:${terminalId}`, capacity: 60, perSecond: 10 }], now);
  * if (!decision.allowed) throw rateLimitedProblem({ title: 'Too many uploads', field: 'terminal', limit: 'more than 10 per second', retryAfterSeconds: decision.retryAfterSeconds });
  */
-export async function takeRateLimitTokens(sql: RateLimitSql, buckets: readonly RateLimitBucket[], now: Date): Promise<RateLimitDecision[]> {
+export async function takeRateLimitTokens(
+  sql: RateLimitSql,
+  buckets: readonly RateLimitBucket[],
+  now: Date,
+): Promise<RateLimitDecision[]> {
   for (const { bucket, capacity, perSecond } of buckets) {
-    if (bucket.length === 0 || !(capacity >= 1) || !(perSecond > 0)) throw new Error(`takeRateLimitTokens: invalid bucket ${JSON.stringify({ bucket, capacity, perSecond })}`);
+    if (bucket.length === 0 || !(capacity >= 1) || !(perSecond > 0))
+      throw new Error(
+        `takeRateLimitTokens: invalid bucket ${JSON.stringify({ bucket, capacity, perSecond })}`,
+      );
   }
-  if (new Set(buckets.map(({ bucket }) => bucket)).size !== buckets.length) throw new Error('takeRateLimitTokens: a bucket is named twice');
-  const refilled = 'LEAST(EXCLUDED.capacity, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM (EXCLUDED.refilled_at - b.refilled_at))) * EXCLUDED.per_second)';
-  const { rows } = await sql.query<{ bucket: string; tokens: number; allowed: boolean; per_second: number }>(
+  if (new Set(buckets.map(({ bucket }) => bucket)).size !== buckets.length)
+    throw new Error('takeRateLimitTokens: a bucket is named twice');
+  const refilled =
+    'LEAST(EXCLUDED.capacity, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM (EXCLUDED.refilled_at - b.refilled_at))) * EXCLUDED.per_second)';
+  const { rows } = await sql.query<{
+    bucket: string;
+    tokens: number;
+    allowed: boolean;
+    per_second: number;
+  }>(
     `WITH settings AS (SELECT set_config('synchronous_commit', 'off', true) AS applied)
      INSERT INTO platform_rate_limits AS b (bucket, capacity, per_second, tokens, refilled_at, allowed)
      SELECT requested.bucket, requested.capacity, requested.per_second, requested.capacity - 1, $4::timestamptz, true
@@ -56,12 +73,24 @@ export async function takeRateLimitTokens(sql: RateLimitSql, buckets: readonly R
        allowed = ${refilled} >= 1,
        refilled_at = GREATEST(b.refilled_at, EXCLUDED.refilled_at)
      RETURNING b.bucket, b.tokens, b.allowed, b.per_second`,
-    [buckets.map(({ bucket }) => bucket), buckets.map(({ capacity }) => capacity), buckets.map(({ perSecond }) => perSecond), now],
+    [
+      buckets.map(({ bucket }) => bucket),
+      buckets.map(({ capacity }) => capacity),
+      buckets.map(({ perSecond }) => perSecond),
+      now,
+    ],
   );
   return buckets.map(({ bucket }) => {
     const row = rows.find((candidate) => candidate.bucket === bucket);
-    if (row === undefined) throw new Error(`takeRateLimitTokens: no row returned for bucket ${bucket}`);
-    return { bucket, allowed: row.allowed, retryAfterSeconds: row.allowed ? 0 : Math.max(1, Math.ceil((1 - row.tokens) / row.per_second)) };
+    if (row === undefined)
+      throw new Error(`takeRateLimitTokens: no row returned for bucket ${bucket}`);
+    return {
+      bucket,
+      allowed: row.allowed,
+      retryAfterSeconds: row.allowed
+        ? 0
+        : Math.max(1, Math.ceil((1 - row.tokens) / row.per_second)),
+    };
   });
 }
 
@@ -75,7 +104,11 @@ export async function takeRateLimitTokens(sql: RateLimitSql, buckets: readonly R
  * const [decision] = await peekRateLimitTokens(pool, [{ bucket: `ip:${address}`, capacity: 120, perSecond: 2 }], now);
  * if (!decision.allowed) throw rateLimitedProblem({ … retryAfterSeconds: decision.retryAfterSeconds });
  */
-export async function peekRateLimitTokens(sql: RateLimitSql, buckets: readonly RateLimitBucket[], now: Date): Promise<RateLimitDecision[]> {
+export async function peekRateLimitTokens(
+  sql: RateLimitSql,
+  buckets: readonly RateLimitBucket[],
+  now: Date,
+): Promise<RateLimitDecision[]> {
   const { rows } = await sql.query<{ bucket: string; tokens: number }>(
     `SELECT bucket, LEAST(capacity, tokens + GREATEST(0, EXTRACT(EPOCH FROM ($2::timestamptz - refilled_at))) * per_second)::float8 AS tokens
      FROM platform_rate_limits WHERE bucket = ANY($1::text[])`,
@@ -83,7 +116,11 @@ export async function peekRateLimitTokens(sql: RateLimitSql, buckets: readonly R
   );
   return buckets.map(({ bucket, perSecond }) => {
     const tokens = rows.find((row) => row.bucket === bucket)?.tokens ?? Infinity;
-    return { bucket, allowed: tokens >= 1, retryAfterSeconds: tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / perSecond)) };
+    return {
+      bucket,
+      allowed: tokens >= 1,
+      retryAfterSeconds: tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / perSecond)),
+    };
   });
 }
 
@@ -94,7 +131,10 @@ export async function peekRateLimitTokens(sql: RateLimitSql, buckets: readonly R
  * @example
  * await deleteIdleRateLimitBuckets(pool, new Date(now.getTime() - 3_600_000));
  */
-export async function deleteIdleRateLimitBuckets(sql: RateLimitSql, idleSince: Date): Promise<number> {
+export async function deleteIdleRateLimitBuckets(
+  sql: RateLimitSql,
+  idleSince: Date,
+): Promise<number> {
   const { rows } = await sql.query<{ n: string }>(
     'WITH deleted AS (DELETE FROM platform_rate_limits WHERE refilled_at < $1 RETURNING 1) SELECT count(*)::text AS n FROM deleted',
     [idleSince],
@@ -109,8 +149,16 @@ export async function deleteIdleRateLimitBuckets(sql: RateLimitSql, idleSince: D
  * @example
  * throw rateLimitedProblem({ title: 'Too many session requests', field: 'bindingKeyId', limit: 'more than 10 per minute', retryAfterSeconds: 6 });
  */
-export function rateLimitedProblem(input: { readonly title: string; readonly field: string; readonly limit: string; readonly retryAfterSeconds: number }): ProblemException {
-  if (!Number.isSafeInteger(input.retryAfterSeconds) || input.retryAfterSeconds < 1) throw new Error(`rateLimitedProblem: retryAfterSeconds must be a positive integer, got ${input.retryAfterSeconds}`);
+export function rateLimitedProblem(input: {
+  readonly title: string;
+  readonly field: string;
+  readonly limit: string;
+  readonly retryAfterSeconds: number;
+}): ProblemException {
+  if (!Number.isSafeInteger(input.retryAfterSeconds) || input.retryAfterSeconds < 1)
+    throw new Error(
+      `rateLimitedProblem: retryAfterSeconds must be a positive integer, got ${input.retryAfterSeconds}`,
+    );
   return new ProblemException({
     status: HttpStatus.TOO_MANY_REQUESTS,
     code: rateLimitedProblemCode,

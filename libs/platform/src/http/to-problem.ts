@@ -1,5 +1,10 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { PlatformProblemCode, type ProblemDetails, problemTypeFor, ProblemException } from './problem';
+import {
+  PlatformProblemCode,
+  type ProblemDetails,
+  problemTypeFor,
+  ProblemException,
+} from './problem';
 
 /** Title and code for an HTTP status that reached the filter without a ProblemException. */
 const statusProblems: Readonly<Record<number, { code: string; title: string }>> = {
@@ -39,13 +44,25 @@ export function toProblem(exception: unknown): ResolvedProblem {
     const known = statusProblems[status];
     // A 4xx message is written for the caller ("Cannot GET /nope"); a 5xx one may not be.
     const detail = status < 500 ? messageOf(exception) : internalErrorDetail;
-    const code = known?.code ?? (status < 500 ? PlatformProblemCode.badRequest : PlatformProblemCode.internalError);
+    const code =
+      known?.code ??
+      (status < 500 ? PlatformProblemCode.badRequest : PlatformProblemCode.internalError);
     const title = known?.title ?? (status < 500 ? 'Bad request' : 'Internal server error');
-    return { problem: { type: problemTypeFor(code), title, status, detail, code }, headers: {}, unexpected: status >= 500 };
+    return {
+      problem: { type: problemTypeFor(code), title, status, detail, code },
+      headers: {},
+      unexpected: status >= 500,
+    };
   }
   const code = PlatformProblemCode.internalError;
   return {
-    problem: { type: problemTypeFor(code), title: 'Internal server error', status: HttpStatus.INTERNAL_SERVER_ERROR, detail: internalErrorDetail, code },
+    problem: {
+      type: problemTypeFor(code),
+      title: 'Internal server error',
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      detail: internalErrorDetail,
+      code,
+    },
     headers: {},
     unexpected: true,
   };

@@ -26,7 +26,9 @@ describe('createLogger', () => {
     const { lines, logger } = capture();
     logger.info(
       {
-        req: { headers: { authorization: 'Bearer alice.s3cret', cookie: 'sid=1', accept: 'text/plain' } },
+        req: {
+          headers: { authorization: 'Bearer alice.s3cret', cookie: 'sid=1', accept: 'text/plain' },
+        },
         password: 'p',
         user: { token: 't', secret: 's', name: 'alice' },
       },
@@ -43,7 +45,11 @@ describe('createLogger', () => {
 
   it('adds the request id to every line written while serving a request', () => {
     const { lines, logger } = capture();
-    const request: PlatformRequest = { method: 'GET', url: '/x', headers: { 'x-request-id': 'req-123' } };
+    const request: PlatformRequest = {
+      method: 'GET',
+      url: '/x',
+      headers: { 'x-request-id': 'req-123' },
+    };
     const response = { setHeader: () => undefined } as unknown as PlatformResponse;
     assignRequestId(request, response, () => undefined);
     runInRequestContext(request, response, () => logger.info('inside'));
@@ -52,8 +58,16 @@ describe('createLogger', () => {
   });
 
   it('replaces an unacceptable incoming request id with a UUID', () => {
-    const request: PlatformRequest = { method: 'GET', url: '/x', headers: { 'x-request-id': 'bad id\n{"x":1}' } };
-    assignRequestId(request, { setHeader: () => undefined } as unknown as PlatformResponse, () => undefined);
+    const request: PlatformRequest = {
+      method: 'GET',
+      url: '/x',
+      headers: { 'x-request-id': 'bad id\n{"x":1}' },
+    };
+    assignRequestId(
+      request,
+      { setHeader: () => undefined } as unknown as PlatformResponse,
+      () => undefined,
+    );
     expect(request.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

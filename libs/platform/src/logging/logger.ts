@@ -18,9 +18,16 @@ export const redactedLogPaths: readonly string[] = [
   'headers.cookie',
   'headers["sec-token-binding"]',
   'headers.dpop',
-  ...['authorization', 'password', 'secret', 'secretHash', 'token', 'accessToken', 'refreshToken', 'databaseUrl'].flatMap(
-    (field) => [field, `*.${field}`],
-  ),
+  ...[
+    'authorization',
+    'password',
+    'secret',
+    'secretHash',
+    'token',
+    'accessToken',
+    'refreshToken',
+    'databaseUrl',
+  ].flatMap((field) => [field, `*.${field}`]),
 ];
 
 export interface CreateLoggerOptions {

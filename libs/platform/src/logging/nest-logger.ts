@@ -38,9 +38,14 @@ export class PinoNestLogger implements LoggerService {
   private write(level: PinoMethod, message: unknown, optionalParams: unknown[]): void {
     const params = [...optionalParams];
     const last = params.at(-1);
-    const context = params.length > 0 && typeof last === 'string' ? (params.pop() as string) : undefined;
-    const stack = typeof params[0] === 'string' && params[0].includes('\n    at ') ? params.shift() : undefined;
-    const fields: Record<string, unknown> = { ...(context ? { context } : {}), ...(stack ? { stack } : {}) };
+    const context =
+      params.length > 0 && typeof last === 'string' ? (params.pop() as string) : undefined;
+    const stack =
+      typeof params[0] === 'string' && params[0].includes('\n    at ') ? params.shift() : undefined;
+    const fields: Record<string, unknown> = {
+      ...(context ? { context } : {}),
+      ...(stack ? { stack } : {}),
+    };
     if (message instanceof Error) {
       this.logger[level]({ ...fields, err: message }, message.message);
     } else if (typeof message === 'object' && message !== null) {

@@ -23,9 +23,16 @@ export function currentRequestId(): string | undefined {
  * echoes it in the response. The id is kept on the request object too, because errors raised before
  * {@link runInRequestContext} (an oversized body) are answered outside the async context.
  */
-export function assignRequestId(request: PlatformRequest, response: PlatformResponse, next: () => void): void {
+export function assignRequestId(
+  request: PlatformRequest,
+  response: PlatformResponse,
+  next: () => void,
+): void {
   const incoming = request.headers[requestIdHeader];
-  const requestId = typeof incoming === 'string' && acceptedRequestIdPattern.test(incoming) ? incoming : randomUUID();
+  const requestId =
+    typeof incoming === 'string' && acceptedRequestIdPattern.test(incoming)
+      ? incoming
+      : randomUUID();
   request.requestId = requestId;
   response.setHeader('X-Request-Id', requestId);
   next();
@@ -35,6 +42,10 @@ export function assignRequestId(request: PlatformRequest, response: PlatformResp
  * Runs the rest of the request inside an AsyncLocalStorage context holding its id. Registered after
  * the body parser on purpose: the parser resumes on stream events, which would lose the context.
  */
-export function runInRequestContext(request: PlatformRequest, _response: PlatformResponse, next: () => void): void {
+export function runInRequestContext(
+  request: PlatformRequest,
+  _response: PlatformResponse,
+  next: () => void,
+): void {
   storage.run({ requestId: request.requestId ?? randomUUID() }, next);
 }

@@ -17,7 +17,8 @@ export function logRequests(logger: Logger) {
         status: response.statusCode,
         durationMs: Math.round(performance.now() - started),
       };
-      if (quietPathPrefixes.some((prefix) => path.startsWith(prefix))) logger.debug(fields, 'request completed');
+      if (quietPathPrefixes.some((prefix) => path.startsWith(prefix)))
+        logger.debug(fields, 'request completed');
       else logger.info(fields, 'request completed');
     });
     next();

@@ -23,7 +23,9 @@ export function describeServiceShell<Definition extends CommonConfigDefinition>(
     });
 
     it('applies its migrations in order', async () => {
-      const rows: { id: string }[] = await test.service.app.get(DataSource).query('SELECT id FROM schema_migrations ORDER BY applied_at, id');
+      const rows: { id: string }[] = await test.service.app
+        .get(DataSource)
+        .query('SELECT id FROM schema_migrations ORDER BY applied_at, id');
       expect(rows.map((row) => row.id)).toEqual(expected.migrations);
     });
 
@@ -36,26 +38,53 @@ export function describeServiceShell<Definition extends CommonConfigDefinition>(
         // Services may add their own checks (e.g. the resource guard's binding keys).
         checks: expect.arrayContaining([
           expect.objectContaining({ name: 'database', status: 'up' }),
-          expect.objectContaining({ name: 'kafka', details: expect.objectContaining({ reachable: true }) }),
+          expect.objectContaining({
+            name: 'kafka',
+            details: expect.objectContaining({ reachable: true }),
+          }),
         ]),
       });
     });
 
     it('answers /admin/whoami only with valid admin credentials, and audits every attempt', async () => {
       const missing = await fetch(`${test.url}/admin/whoami`);
-      const wrong = await fetch(`${test.url}/admin/whoami`, { headers: { authorization: adminAuthorization('test-operator', 'not-it') } });
-      const right = await fetch(`${test.url}/admin/whoami`, { headers: { authorization: adminAuthorization() } });
+      const wrong = await fetch(`${test.url}/admin/whoami`, {
+        headers: { authorization: adminAuthorization('test-operator', 'not-it') },
+      });
+      const right = await fetch(`${test.url}/admin/whoami`, {
+        headers: { authorization: adminAuthorization() },
+      });
       expect([missing.status, wrong.status, right.status]).toEqual([401, 401, 200]);
       expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await right.json()).toEqual({ operatorId: 'test-operator', service: definition.name });
 
-      const audit: unknown[] = await test.service.app.get(DataSource).query(
-        'SELECT operator_id, claimed_operator_id, action, path, outcome_status FROM admin_audit_log ORDER BY id',
-      );
+      const audit: unknown[] = await test.service.app
+        .get(DataSource)
+        .query(
+          'SELECT operator_id, claimed_operator_id, action, path, outcome_status FROM admin_audit_log ORDER BY id',
+        );
       expect(audit).toEqual([
-        { operator_id: null, claimed_operator_id: null, action: 'admin.whoami', path: '/admin/whoami', outcome_status: 401 },
-        { operator_id: null, claimed_operator_id: 'test-operator', action: 'admin.whoami', path: '/admin/whoami', outcome_status: 401 },
-        { operator_id: 'test-operator', claimed_operator_id: null, action: 'admin.whoami', path: '/admin/whoami', outcome_status: 200 },
+        {
+          operator_id: null,
+          claimed_operator_id: null,
+          action: 'admin.whoami',
+          path: '/admin/whoami',
+          outcome_status: 401,
+        },
+        {
+          operator_id: null,
+          claimed_operator_id: 'test-operator',
+          action: 'admin.whoami',
+          path: '/admin/whoami',
+          outcome_status: 401,
+        },
+        {
+          operator_id: 'test-operator',
+          claimed_operator_id: null,
+          action: 'admin.whoami',
+          path: '/admin/whoami',
+          outcome_status: 200,
+        },
       ]);
     });
   });

@@ -3,15 +3,25 @@
 import { Writable } from 'node:stream';
 import { createTestDatabase, type TestDatabase } from '@settle/test-support';
 import { hashAdminSecret } from '../admin/admin-credentials';
-import { type RunningService, type ServiceDefinition, startService } from '../bootstrap/bootstrap-service';
+import {
+  type RunningService,
+  type ServiceDefinition,
+  startService,
+} from '../bootstrap/bootstrap-service';
 import { type CommonConfigDefinition } from '../config/service-config';
 
 /** The operator every test service accepts, with the smallest scrypt cost the platform accepts (fast). */
 export const testOperator = { operatorId: 'test-operator', secret: 'test-secret-9c1d2f' } as const;
 /** A second person, who may approve what {@link testOperator} (a maker) started: maker–checker. */
-export const testChecker = { operatorId: 'test-checker', secret: 'test-checker-secret-5e2a7b' } as const;
+export const testChecker = {
+  operatorId: 'test-checker',
+  secret: 'test-checker-secret-5e2a7b',
+} as const;
 /** An operator who may only read: every route that changes something refuses them (403 ADMIN_ROLE_REQUIRED). */
-export const testViewer = { operatorId: 'test-viewer', secret: 'test-viewer-secret-8d3f6c' } as const;
+export const testViewer = {
+  operatorId: 'test-viewer',
+  secret: 'test-viewer-secret-8d3f6c',
+} as const;
 const testScryptParameters = { cost: 2 ** 14, blockSize: 8, parallelization: 1 };
 
 let credentialsJson: Promise<string> | undefined;
@@ -22,7 +32,9 @@ let credentialsJson: Promise<string> | undefined;
  */
 export function testAdminCredentials(): Promise<string> {
   const operators = [testOperator, testChecker, testViewer] as const;
-  credentialsJson ??= Promise.all(operators.map((operator) => hashAdminSecret(operator.secret, testScryptParameters))).then(([operatorHash, checkerHash, viewerHash]) =>
+  credentialsJson ??= Promise.all(
+    operators.map((operator) => hashAdminSecret(operator.secret, testScryptParameters)),
+  ).then(([operatorHash, checkerHash, viewerHash]) =>
     JSON.stringify([
       { operatorId: testOperator.operatorId, secretHash: operatorHash, roles: ['viewer', 'maker'] },
       { operatorId: testChecker.operatorId, secretHash: checkerHash, roles: ['viewer', 'checker'] },
@@ -32,7 +44,10 @@ export function testAdminCredentials(): Promise<string> {
   return credentialsJson;
 }
 
-export function adminAuthorization(operatorId: string = testOperator.operatorId, secret: string = testOperator.secret): string {
+export function adminAuthorization(
+  operatorId: string = testOperator.operatorId,
+  secret: string = testOperator.secret,
+): string {
   return `Bearer ${operatorId}.${secret}`;
 }
 
@@ -40,8 +55,13 @@ export function adminAuthorization(operatorId: string = testOperator.operatorId,
 export class CapturedLogs extends Writable {
   readonly lines: Record<string, unknown>[] = [];
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    done: (error?: Error | null) => void,
+  ): void {
+    for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+      this.lines.push(JSON.parse(line) as Record<string, unknown>);
     done();
   }
 }
@@ -66,7 +86,9 @@ export async function startTestService<Definition extends CommonConfigDefinition
   definition: ServiceDefinition<Definition>,
   options: TestServiceOptions = {},
 ): Promise<TestService<Definition>> {
-  const database = options.database ?? (await createTestDatabase(`settle_test_${definition.name.replaceAll('-', '_')}`));
+  const database =
+    options.database ??
+    (await createTestDatabase(`settle_test_${definition.name.replaceAll('-', '_')}`));
   const logs = new CapturedLogs();
   try {
     const service = await startService(definition, {

@@ -53,7 +53,10 @@ export interface JwksKeyStoreOptions {
 }
 
 const defaultFetcher: JwksFetcher = async (url) => {
-  const response = await fetch(url, { signal: AbortSignal.timeout(jwksFetchTimeoutMs), headers: { accept: 'application/json' } });
+  const response = await fetch(url, {
+    signal: AbortSignal.timeout(jwksFetchTimeoutMs),
+    headers: { accept: 'application/json' },
+  });
   if (!response.ok) throw new JwksUnavailableError(`JWKS answered HTTP ${response.status}`);
   return response.json();
 };
@@ -80,22 +83,41 @@ export class JwksKeyStore {
   private readonly trustMsMax: number;
 
   constructor(private readonly options: JwksKeyStoreOptions) {
-    if ((options.url === undefined) === (options.staticJwks === undefined)) throw new Error('JwksKeyStore needs exactly one of url and staticJwks');
+    if ((options.url === undefined) === (options.staticJwks === undefined))
+      throw new Error('JwksKeyStore needs exactly one of url and staticJwks');
     this.clock = options.clock ?? systemClock;
     this.fetcher = options.fetcher ?? defaultFetcher;
     this.trustMsMax = options.trustMsMax ?? jwksTrustMsMaxDefault;
-    if (!(this.trustMsMax >= jwksCacheMaxAgeMs)) throw new Error(`JwksKeyStore: trustMsMax must be at least jwksCacheMaxAgeMs (${jwksCacheMaxAgeMs} ms)`);
+    if (!(this.trustMsMax >= jwksCacheMaxAgeMs))
+      throw new Error(
+        `JwksKeyStore: trustMsMax must be at least jwksCacheMaxAgeMs (${jwksCacheMaxAgeMs} ms)`,
+      );
   }
 
   /**
    * Whether the keys are past the trust limit (a fixed set never is), refetching first when a refetch
    * is due: for readiness, which reports why requests are refused.
    */
-  async trustState(): Promise<{ readonly stale: boolean; readonly loadedAt: Date | null; readonly trustMsMax: number }> {
+  async trustState(): Promise<{
+    readonly stale: boolean;
+    readonly loadedAt: Date | null;
+    readonly trustMsMax: number;
+  }> {
     const nowMs = this.clock().getTime();
-    if (this.options.url !== undefined && (this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksRefetchIntervalMsMin)) await this.refresh().catch(() => undefined);
+    if (
+      this.options.url !== undefined &&
+      (this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksRefetchIntervalMsMin)
+    )
+      await this.refresh().catch(() => undefined);
     const loadedAt = this.loadedAtMs === null ? null : new Date(this.loadedAtMs);
-    return { stale: this.options.url !== undefined && this.loadedAtMs !== null && this.isPastTrust(this.clock().getTime()), loadedAt, trustMsMax: this.trustMsMax };
+    return {
+      stale:
+        this.options.url !== undefined &&
+        this.loadedAtMs !== null &&
+        this.isPastTrust(this.clock().getTime()),
+      loadedAt,
+      trustMsMax: this.trustMsMax,
+    };
   }
 
   /** How many times the JWKS was fetched (tests, metrics). */
@@ -113,7 +135,8 @@ export class JwksKeyStore {
     const stale = this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksCacheMaxAgeMs;
     const known = this.keys.get(kid);
     if (known !== undefined && !stale && !this.isPastTrust(nowMs)) return known;
-    const mayRefetch = this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksRefetchIntervalMsMin;
+    const mayRefetch =
+      this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksRefetchIntervalMsMin;
     if (mayRefetch) {
       try {
         await this.refresh();
@@ -124,7 +147,9 @@ export class JwksKeyStore {
       }
     }
     if (this.isPastTrust(this.clock().getTime())) {
-      throw new JwksStaleError(`the issuer's keys were last fetched more than ${this.trustMsMax} ms ago and it cannot be reached`);
+      throw new JwksStaleError(
+        `the issuer's keys were last fetched more than ${this.trustMsMax} ms ago and it cannot be reached`,
+      );
     }
     return this.keys.get(kid) ?? null;
   }
@@ -142,7 +167,9 @@ export class JwksKeyStore {
       } catch (error) {
         // A failed fetch also counts against the interval: a down issuer is not hammered either.
         this.fetchedAtMs = this.clock().getTime();
-        throw error instanceof JwksUnavailableError ? error : new JwksUnavailableError('JWKS fetch failed', { cause: error });
+        throw error instanceof JwksUnavailableError
+          ? error
+          : new JwksUnavailableError('JWKS fetch failed', { cause: error });
       } finally {
         this.inFlight = null;
       }
@@ -152,13 +179,23 @@ export class JwksKeyStore {
 
   private async load(document: unknown, nowMs: number): Promise<void> {
     const keys = (document as { keys?: unknown } | null)?.keys;
-    if (!Array.isArray(keys) || keys.length > jwksKeysMax) throw new JwksUnavailableError(`JWKS must have a keys array of at most ${jwksKeysMax}`);
+    if (!Array.isArray(keys) || keys.length > jwksKeysMax)
+      throw new JwksUnavailableError(`JWKS must have a keys array of at most ${jwksKeysMax}`);
     const loaded = new Map<string, CryptoKey>();
     for (const jwk of keys as JWK[]) {
       if (typeof jwk !== 'object' || jwk === null || typeof jwk.kid !== 'string') continue;
-      if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || (jwk.alg !== undefined && jwk.alg !== 'ES256') || 'd' in jwk) continue;
+      if (
+        jwk.kty !== 'EC' ||
+        jwk.crv !== 'P-256' ||
+        (jwk.alg !== undefined && jwk.alg !== 'ES256') ||
+        'd' in jwk
+      )
+        continue;
       if (jwk.use !== undefined && jwk.use !== 'sig') continue;
-      loaded.set(jwk.kid, (await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, 'ES256')) as CryptoKey);
+      loaded.set(
+        jwk.kid,
+        (await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, 'ES256')) as CryptoKey,
+      );
     }
     this.keys = loaded;
     this.fetchedAtMs = nowMs;

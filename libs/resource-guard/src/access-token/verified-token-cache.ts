@@ -33,7 +33,12 @@ export class VerifiedTokenCache {
     return this.hitCount;
   }
 
-  async lookUp(connection: object, token: string, nowMs: number, keys: JwksKeyStore): Promise<AccessTokenClaims | null> {
+  async lookUp(
+    connection: object,
+    token: string,
+    nowMs: number,
+    keys: JwksKeyStore,
+  ): Promise<AccessTokenClaims | null> {
     const known = this.byConnection.get(connection)?.get(token);
     if (known === undefined || nowMs >= known.validUntilMs) return null;
     if ((await keys.keyFor(known.signingKey.kid)) !== known.signingKey.key) return null;
@@ -41,10 +46,19 @@ export class VerifiedTokenCache {
     return known.claims;
   }
 
-  remember(connection: object, token: string, claims: AccessTokenClaims, signingKey: VerifiedSigningKey): void {
+  remember(
+    connection: object,
+    token: string,
+    claims: AccessTokenClaims,
+    signingKey: VerifiedSigningKey,
+  ): void {
     let tokens = this.byConnection.get(connection);
     if (tokens === undefined) this.byConnection.set(connection, (tokens = new Map()));
     if (tokens.size >= verifiedTokensPerConnectionMax) tokens.delete(tokens.keys().next().value!);
-    tokens.set(token, { claims, signingKey, validUntilMs: (claims.exp + accessTokenClockSkewSeconds) * 1000 });
+    tokens.set(token, {
+      claims,
+      signingKey,
+      validUntilMs: (claims.exp + accessTokenClockSkewSeconds) * 1000,
+    });
   }
 }

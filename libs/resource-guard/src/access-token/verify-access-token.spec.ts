@@ -15,39 +15,80 @@ describe('verifyAccessToken', () => {
   it('accepts a token of the issuer and returns its claims', async () => {
     const token = await issuer.tokenFor(device);
     const result = await verifyAccessToken(token, options);
-    expect(result).toMatchObject({ ok: true, claims: { cnf: { jkt: device.keyId, tbh: device.tokenBindingIdHash }, role: 'consumer-device' } });
+    expect(result).toMatchObject({
+      ok: true,
+      claims: {
+        cnf: { jkt: device.keyId, tbh: device.tokenBindingIdHash },
+        role: 'consumer-device',
+      },
+    });
   });
 
   it(`tolerates ${accessTokenClockSkewSeconds} s of clock skew on exp and nbf, not more`, async () => {
     const now = Math.floor(Date.now() / 1000);
-    const justExpired = await issuer.tokenFor(device, { exp: now - accessTokenClockSkewSeconds + 5 });
-    const longExpired = await issuer.tokenFor(device, { exp: now - accessTokenClockSkewSeconds - 5 });
+    const justExpired = await issuer.tokenFor(device, {
+      exp: now - accessTokenClockSkewSeconds + 5,
+    });
+    const longExpired = await issuer.tokenFor(device, {
+      exp: now - accessTokenClockSkewSeconds - 5,
+    });
     const soonValid = await issuer.tokenFor(device, { nbf: now + accessTokenClockSkewSeconds - 5 });
-    const notYetValid = await issuer.tokenFor(device, { nbf: now + accessTokenClockSkewSeconds + 5 });
+    const notYetValid = await issuer.tokenFor(device, {
+      nbf: now + accessTokenClockSkewSeconds + 5,
+    });
     expect((await verifyAccessToken(justExpired, options)).ok).toBe(true);
-    expect(await verifyAccessToken(longExpired, options)).toMatchObject({ ok: false, code: 'ACCESS_TOKEN_EXPIRED' });
+    expect(await verifyAccessToken(longExpired, options)).toMatchObject({
+      ok: false,
+      code: 'ACCESS_TOKEN_EXPIRED',
+    });
     expect((await verifyAccessToken(soonValid, options)).ok).toBe(true);
-    expect(await verifyAccessToken(notYetValid, options)).toMatchObject({ ok: false, code: 'ACCESS_TOKEN_NOT_YET_VALID' });
+    expect(await verifyAccessToken(notYetValid, options)).toMatchObject({
+      ok: false,
+      code: 'ACCESS_TOKEN_NOT_YET_VALID',
+    });
   });
 
   it('rejects a wrong audience, a wrong issuer and a wrong typ', async () => {
-    expect(await verifyAccessToken(await issuer.tokenFor(device, { aud: ['another-service'] }), options)).toMatchObject({ code: 'ACCESS_TOKEN_INVALID', reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED aud' });
-    expect(await verifyAccessToken(await issuer.tokenFor(device, { iss: 'https://evil.example' }), options)).toMatchObject({ code: 'ACCESS_TOKEN_INVALID', reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED iss' });
+    expect(
+      await verifyAccessToken(await issuer.tokenFor(device, { aud: ['another-service'] }), options),
+    ).toMatchObject({
+      code: 'ACCESS_TOKEN_INVALID',
+      reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED aud',
+    });
+    expect(
+      await verifyAccessToken(
+        await issuer.tokenFor(device, { iss: 'https://evil.example' }),
+        options,
+      ),
+    ).toMatchObject({
+      code: 'ACCESS_TOKEN_INVALID',
+      reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED iss',
+    });
     const jwtTyped = await issuer.sign(issuer.claims(device), { typ: 'JWT' });
-    expect(await verifyAccessToken(jwtTyped, options)).toMatchObject({ code: 'ACCESS_TOKEN_INVALID' });
+    expect(await verifyAccessToken(jwtTyped, options)).toMatchObject({
+      code: 'ACCESS_TOKEN_INVALID',
+    });
   });
 
   it('rejects alg none', async () => {
     const claims = issuer.claims(device);
     const unsigned = `${encode({ alg: 'none', typ: 'at+jwt', kid: issuer.kid })}.${encode(claims)}.`;
-    expect(await verifyAccessToken(unsigned, options)).toMatchObject({ ok: false, code: 'ACCESS_TOKEN_INVALID', reason: 'ERR_JOSE_ALG_NOT_ALLOWED' });
+    expect(await verifyAccessToken(unsigned, options)).toMatchObject({
+      ok: false,
+      code: 'ACCESS_TOKEN_INVALID',
+      reason: 'ERR_JOSE_ALG_NOT_ALLOWED',
+    });
   });
 
   it('rejects HS256 signed with the issuer public key as the HMAC secret (algorithm confusion)', async () => {
     const signingInput = `${encode({ alg: 'HS256', typ: 'at+jwt', kid: issuer.kid })}.${encode(issuer.claims(device))}`;
     for (const secret of [JSON.stringify(issuer.publicJwk), issuer.publicJwk.x]) {
       const signature = createHmac('sha256', secret).update(signingInput).digest('base64url');
-      expect(await verifyAccessToken(`${signingInput}.${signature}`, options)).toMatchObject({ ok: false, code: 'ACCESS_TOKEN_INVALID', reason: 'ERR_JOSE_ALG_NOT_ALLOWED' });
+      expect(await verifyAccessToken(`${signingInput}.${signature}`, options)).toMatchObject({
+        ok: false,
+        code: 'ACCESS_TOKEN_INVALID',
+        reason: 'ERR_JOSE_ALG_NOT_ALLOWED',
+      });
     }
   });
 
@@ -55,18 +96,34 @@ describe('verifyAccessToken', () => {
     const token = await issuer.tokenFor(device);
     const [header, , signature] = token.split('.');
     const tampered = `${header}.${encode({ ...issuer.claims(device), role: 'pos-terminal' })}.${signature}`;
-    expect(await verifyAccessToken(tampered, options)).toMatchObject({ code: 'ACCESS_TOKEN_INVALID', reason: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+    expect(await verifyAccessToken(tampered, options)).toMatchObject({
+      code: 'ACCESS_TOKEN_INVALID',
+      reason: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    });
     const badRole = await issuer.tokenFor(device, { role: 'admin' as never });
-    expect(await verifyAccessToken(badRole, options)).toMatchObject({ code: 'ACCESS_TOKEN_INVALID', reason: 'claim role' });
+    expect(await verifyAccessToken(badRole, options)).toMatchObject({
+      code: 'ACCESS_TOKEN_INVALID',
+      reason: 'claim role',
+    });
     const noCnf = await issuer.tokenFor(device, { cnf: {} as never });
-    expect(await verifyAccessToken(noCnf, options)).toMatchObject({ code: 'ACCESS_TOKEN_INVALID', reason: 'claim cnf' });
-    expect(await verifyAccessToken('not.a.jwt', options)).toMatchObject({ code: 'ACCESS_TOKEN_INVALID' });
-    expect(await verifyAccessToken('x'.repeat(5000), options)).toMatchObject({ code: 'ACCESS_TOKEN_INVALID', reason: 'length' });
+    expect(await verifyAccessToken(noCnf, options)).toMatchObject({
+      code: 'ACCESS_TOKEN_INVALID',
+      reason: 'claim cnf',
+    });
+    expect(await verifyAccessToken('not.a.jwt', options)).toMatchObject({
+      code: 'ACCESS_TOKEN_INVALID',
+    });
+    expect(await verifyAccessToken('x'.repeat(5000), options)).toMatchObject({
+      code: 'ACCESS_TOKEN_INVALID',
+      reason: 'length',
+    });
   });
 
   it('rejects a token signed by a key not in the JWKS', async () => {
     const stranger = createTestTokenIssuer({ issuer: issuer.issuer });
-    expect(await verifyAccessToken(await stranger.tokenFor(device), options)).toMatchObject({ code: 'ACCESS_TOKEN_KEY_UNKNOWN' });
+    expect(await verifyAccessToken(await stranger.tokenFor(device), options)).toMatchObject({
+      code: 'ACCESS_TOKEN_KEY_UNKNOWN',
+    });
   });
 });
 
@@ -107,9 +164,15 @@ describe('JwksKeyStore', () => {
     const store = fetchedStore(issuer);
     const options = { keys: store.keys, issuer: issuer.issuer, audience: issuer.audience };
     await verifyAccessToken(await issuer.tokenFor(device), options);
-    const forged = await Promise.all(Array.from({ length: 20 }, (_, index) => issuer.sign(issuer.claims(device), { kid: `random-${index}` })));
+    const forged = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        issuer.sign(issuer.claims(device), { kid: `random-${index}` }),
+      ),
+    );
     const results = await Promise.all(forged.map((token) => verifyAccessToken(token, options)));
-    expect(results.every((result) => !result.ok && result.code === 'ACCESS_TOKEN_KEY_UNKNOWN')).toBe(true);
+    expect(
+      results.every((result) => !result.ok && result.code === 'ACCESS_TOKEN_KEY_UNKNOWN'),
+    ).toBe(true);
     expect(store.keys.fetches).toBe(1);
     store.advance(jwksRefetchIntervalMsMin);
     await Promise.all(forged.map((token) => verifyAccessToken(token, options)));
@@ -132,7 +195,18 @@ describe('JwksKeyStore', () => {
     expect((await verifyAccessToken(await issuer.tokenFor(device), options)).ok).toBe(true);
     down = true;
     nowMs += 11 * 60_000;
-    expect((await verifyAccessToken(await issuer.tokenFor(device, { iat: Math.floor(nowMs / 1000), nbf: Math.floor(nowMs / 1000), exp: Math.floor(nowMs / 1000) + 60 }), { ...options, clock: () => new Date(nowMs) })).ok).toBe(true);
+    expect(
+      (
+        await verifyAccessToken(
+          await issuer.tokenFor(device, {
+            iat: Math.floor(nowMs / 1000),
+            nbf: Math.floor(nowMs / 1000),
+            exp: Math.floor(nowMs / 1000) + 60,
+          }),
+          { ...options, clock: () => new Date(nowMs) },
+        )
+      ).ok,
+    ).toBe(true);
     nowMs += jwksRefetchIntervalMsMin;
     const unknown = await issuer.sign(issuer.claims(device), { kid: 'new-kid' });
     await expect(verifyAccessToken(unknown, options)).rejects.toBeInstanceOf(JwksUnavailableError);

@@ -50,7 +50,13 @@ export interface VerifyAccessTokenOptions {
  * @example
  * if (!result.ok) throw problemFor(result);
  */
-export type VerifyAccessTokenResult = { readonly ok: true; readonly claims: AccessTokenClaims; readonly signingKey: VerifiedSigningKey } | Rejection;
+export type VerifyAccessTokenResult =
+  | {
+      readonly ok: true;
+      readonly claims: AccessTokenClaims;
+      readonly signingKey: VerifiedSigningKey;
+    }
+  | Rejection;
 
 /** The issuer's key a token verified with: its `kid` and the key object the JWKS store held for it. */
 export interface VerifiedSigningKey {
@@ -72,8 +78,12 @@ class UnknownKeyId extends Error {}
  * const result = await verifyAccessToken(token, { keys, issuer: 'https://tokens.settle.example', audience: 'settle' });
  * if (result.ok) console.log(result.claims.cnf.jkt);
  */
-export async function verifyAccessToken(token: string, options: VerifyAccessTokenOptions): Promise<VerifyAccessTokenResult> {
-  if (token.length === 0 || token.length > accessTokenLengthMaxChars) return reject('ACCESS_TOKEN_INVALID', 'The access token is malformed.', 'length');
+export async function verifyAccessToken(
+  token: string,
+  options: VerifyAccessTokenOptions,
+): Promise<VerifyAccessTokenResult> {
+  if (token.length === 0 || token.length > accessTokenLengthMaxChars)
+    return reject('ACCESS_TOKEN_INVALID', 'The access token is malformed.', 'length');
   const clock = options.clock ?? systemClock;
   let verified: JWTVerifyResult;
   let signingKey: VerifiedSigningKey | null = null;
@@ -100,18 +110,33 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
   } catch (error) {
     // jose checks `exp` last (after the signature and every other claim), so an expired token's
     // payload is otherwise fully verified.
-    if (!(options.acceptExpired === true && error instanceof joseErrors.JWTExpired && error.claim === 'exp')) return rejectionFor(error);
-    verified = { payload: error.payload, protectedHeader: {} as JWTVerifyResult['protectedHeader'] };
+    if (!(
+      options.acceptExpired === true &&
+      error instanceof joseErrors.JWTExpired &&
+      error.claim === 'exp'
+    ))
+      return rejectionFor(error);
+    verified = {
+      payload: error.payload,
+      protectedHeader: {} as JWTVerifyResult['protectedHeader'],
+    };
   }
   const shapeProblem = claimShapeProblem(verified.payload);
-  if (shapeProblem !== null) return reject('ACCESS_TOKEN_INVALID', 'The access token is invalid.', `claim ${shapeProblem}`);
+  if (shapeProblem !== null)
+    return reject('ACCESS_TOKEN_INVALID', 'The access token is invalid.', `claim ${shapeProblem}`);
   assert(signingKey !== null, 'a verified token names the key that verified it');
   return { ok: true, claims: verified.payload as unknown as AccessTokenClaims, signingKey };
 }
 
 function rejectionFor(error: unknown): Rejection {
-  if (error instanceof UnknownKeyId) return reject('ACCESS_TOKEN_KEY_UNKNOWN', 'The access token is signed with an unknown key.', error.message);
-  if (error instanceof joseErrors.JWTExpired) return reject('ACCESS_TOKEN_EXPIRED', 'The access token has expired.', error.code);
+  if (error instanceof UnknownKeyId)
+    return reject(
+      'ACCESS_TOKEN_KEY_UNKNOWN',
+      'The access token is signed with an unknown key.',
+      error.message,
+    );
+  if (error instanceof joseErrors.JWTExpired)
+    return reject('ACCESS_TOKEN_EXPIRED', 'The access token has expired.', error.code);
   if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf') {
     return reject('ACCESS_TOKEN_NOT_YET_VALID', 'The access token is not valid yet.', error.code);
   }
@@ -125,15 +150,29 @@ function rejectionFor(error: unknown): Rejection {
 
 /** Null when the payload has exactly the shape of AccessTokenClaims, else the first bad claim's name. */
 function claimShapeProblem(payload: Record<string, unknown>): string | null {
-  const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= 256;
-  for (const name of ['sub', 'jti', 'sid', 'owner'] as const) if (!isText(payload[name])) return name;
+  const isText = (value: unknown): value is string =>
+    typeof value === 'string' && value.length > 0 && value.length <= 256;
+  for (const name of ['sub', 'jti', 'sid', 'owner'] as const)
+    if (!isText(payload[name])) return name;
   if (!Array.isArray(payload['aud']) || !payload['aud'].every(isText)) return 'aud';
-  for (const name of ['iat', 'nbf', 'exp'] as const) if (!Number.isInteger(payload[name])) return name;
+  for (const name of ['iat', 'nbf', 'exp'] as const)
+    if (!Number.isInteger(payload[name])) return name;
   if (!principalRoles.includes(payload['role'] as never)) return 'role';
   const cnf = payload['cnf'] as Record<string, unknown> | undefined;
-  if (typeof cnf !== 'object' || cnf === null || !isText(cnf['jkt']) || (cnf['tbh'] !== undefined && !isText(cnf['tbh']))) return 'cnf';
+  if (
+    typeof cnf !== 'object' ||
+    cnf === null ||
+    !isText(cnf['jkt']) ||
+    (cnf['tbh'] !== undefined && !isText(cnf['tbh']))
+  )
+    return 'cnf';
   const att = payload['att'] as Record<string, unknown> | undefined;
-  if (typeof att !== 'object' || att === null || !attestationLevels.includes(att['level'] as string) || !attestationKinds.includes(att['kind'] as string)) {
+  if (
+    typeof att !== 'object' ||
+    att === null ||
+    !attestationLevels.includes(att['level'] as string) ||
+    !attestationKinds.includes(att['kind'] as string)
+  ) {
     return 'att';
   }
   return null;

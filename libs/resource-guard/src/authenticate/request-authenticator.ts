@@ -1,8 +1,18 @@
 import { type TLSSocket } from 'node:tls';
-import { type AccessTokenAttestation, type AccessTokenClaims, type PrincipalRole, authHeaders, authSchemes } from '@settle/contracts';
+import {
+  type AccessTokenAttestation,
+  type AccessTokenClaims,
+  type PrincipalRole,
+  authHeaders,
+  authSchemes,
+} from '@settle/contracts';
 import { type Clock, systemClock } from '@settle/crypto';
 import { exportTokenBindingKeyingMaterial, isTokenBindingError } from '@settle/token-binding';
-import { JwksStaleError, JwksUnavailableError, type JwksKeyStore } from '../access-token/jwks-key-store';
+import {
+  JwksStaleError,
+  JwksUnavailableError,
+  type JwksKeyStore,
+} from '../access-token/jwks-key-store';
 import { VerifiedTokenCache } from '../access-token/verified-token-cache';
 import { verifyAccessToken } from '../access-token/verify-access-token';
 import { type ResourceGuardSettings } from '../config/resource-guard-config';
@@ -11,7 +21,10 @@ import { type DpopReplayCache } from '../dpop/dpop-replay-cache';
 import { verifyDpopProof } from '../dpop/verify-dpop-proof';
 import { type BindingKeyStatus } from '../key-status/binding-key-status';
 import { type Rejection, reject, rejectionResponses } from '../rejections';
-import { TokenBindingCache, verifyTokenBindingForToken } from '../token-binding/verify-token-binding';
+import {
+  TokenBindingCache,
+  verifyTokenBindingForToken,
+} from '../token-binding/verify-token-binding';
 
 /** `realm` of every challenge. */
 export const authenticationRealm = 'settle';
@@ -47,8 +60,15 @@ export interface GuardRequest {
 
 /** The guard's verdict: the principal, or a rejection; either way headers to add to the response. */
 export type AuthenticationOutcome =
-  | { readonly ok: true; readonly principal: Principal; readonly headers: Readonly<Record<string, string>> }
-  | (Rejection & { readonly status: 401 | 403 | 503; readonly headers: Readonly<Record<string, string>> });
+  | {
+      readonly ok: true;
+      readonly principal: Principal;
+      readonly headers: Readonly<Record<string, string>>;
+    }
+  | (Rejection & {
+      readonly status: 401 | 403 | 503;
+      readonly headers: Readonly<Record<string, string>>;
+    });
 
 /** What a {@link RequestAuthenticator} checks against. */
 export interface RequestAuthenticatorOptions {
@@ -79,7 +99,8 @@ export class RequestAuthenticator {
     const { settings } = options;
     this.clock = options.clock ?? systemClock;
     this.nonces = settings.mode === 'dpop' ? new DpopNonces(settings.nonceSecrets) : null;
-    if (settings.mode === 'dpop' && options.replayCache === undefined) throw new Error('RequestAuthenticator: DPoP mode needs a replay cache');
+    if (settings.mode === 'dpop' && options.replayCache === undefined)
+      throw new Error('RequestAuthenticator: DPoP mode needs a replay cache');
   }
 
   get mode(): ResourceGuardSettings['mode'] {
@@ -91,7 +112,10 @@ export class RequestAuthenticator {
     return this.nonces?.issue(Math.floor(this.clock().getTime() / 1000)) ?? null;
   }
 
-  async authenticate(request: GuardRequest, roles: readonly PrincipalRole[] = []): Promise<AuthenticationOutcome> {
+  async authenticate(
+    request: GuardRequest,
+    roles: readonly PrincipalRole[] = [],
+  ): Promise<AuthenticationOutcome> {
     let renewNonce = false;
     let result: { ok: true; claims: AccessTokenClaims } | Rejection;
     try {
@@ -100,45 +124,82 @@ export class RequestAuthenticator {
       if (!(error instanceof JwksUnavailableError) && !isInfrastructureError(error)) throw error;
       result =
         error instanceof JwksStaleError
-          ? reject('ISSUER_KEYS_STALE', 'The token issuer’s keys are too old to trust and it cannot be reached; retry later.', error.code)
-          : reject('AUTHENTICATION_UNAVAILABLE', 'Credentials cannot be checked right now; retry later.', error instanceof Error ? error.name : 'unknown');
+          ? reject(
+              'ISSUER_KEYS_STALE',
+              'The token issuer’s keys are too old to trust and it cannot be reached; retry later.',
+              error.code,
+            )
+          : reject(
+              'AUTHENTICATION_UNAVAILABLE',
+              'Credentials cannot be checked right now; retry later.',
+              error instanceof Error ? error.name : 'unknown',
+            );
     }
     if (result.ok && roles.length > 0 && !roles.includes(result.claims.role)) {
       result = reject('ROLE_FORBIDDEN', `This operation is for ${roles.join(' or ')} credentials.`);
     }
-    if (!result.ok) return { ...result, status: rejectionResponses[result.code].status, headers: this.challengeHeaders(result) };
+    if (!result.ok)
+      return {
+        ...result,
+        status: rejectionResponses[result.code].status,
+        headers: this.challengeHeaders(result),
+      };
     const { claims } = result;
     const nonce = renewNonce ? this.issueNonce() : null;
     return {
       ok: true,
-      principal: { subject: claims.sub, owner: claims.owner, role: claims.role, sessionId: claims.sid, keyId: claims.cnf.jkt, attestation: claims.att },
+      principal: {
+        subject: claims.sub,
+        owner: claims.owner,
+        role: claims.role,
+        sessionId: claims.sid,
+        keyId: claims.cnf.jkt,
+        attestation: claims.att,
+      },
       headers: nonce === null ? {} : { 'DPoP-Nonce': nonce },
     };
   }
 
-  private async verify(request: GuardRequest, onNonceRenewal: (renew: boolean) => void): Promise<{ ok: true; claims: AccessTokenClaims } | Rejection> {
+  private async verify(
+    request: GuardRequest,
+    onNonceRenewal: (renew: boolean) => void,
+  ): Promise<{ ok: true; claims: AccessTokenClaims } | Rejection> {
     const { settings } = this.options;
     const scheme = settings.mode === 'dpop' ? authSchemes.dpop : authSchemes.tokenBinding;
     const token = credentialsOf(singleHeader(request.headers[authHeaders.authorization]), scheme);
-    if (token === null) return reject('ACCESS_TOKEN_MISSING', `The request has no ${scheme} access token.`);
+    if (token === null)
+      return reject('ACCESS_TOKEN_MISSING', `The request has no ${scheme} access token.`);
     const verified = await this.verifyToken(token, request.socket);
     if (!verified.ok) return verified;
     const { claims } = verified;
 
     if (settings.mode === 'token-binding') {
       const socket = request.socket;
-      if (socket === null) return reject('TOKEN_BINDING_INVALID', 'Token binding needs TLS 1.3 ending at this service.', 'no socket');
+      if (socket === null)
+        return reject(
+          'TOKEN_BINDING_INVALID',
+          'Token binding needs TLS 1.3 ending at this service.',
+          'no socket',
+        );
       let bound: ReturnType<typeof verifyTokenBindingForToken>;
       try {
         bound = verifyTokenBindingForToken({
           header: singleHeader(request.headers[authHeaders.tokenBinding]),
           claims,
-          connection: { socket, keyingMaterial: () => exportTokenBindingKeyingMaterial(socket as TLSSocket) },
+          connection: {
+            socket,
+            keyingMaterial: () => exportTokenBindingKeyingMaterial(socket as TLSSocket),
+          },
           cache: this.bindingCache,
         });
       } catch (error) {
         // Not TLS 1.3 ending here (a deployment that should use DPoP mode): no EKM to check against.
-        if (isTokenBindingError(error)) return reject('TOKEN_BINDING_INVALID', 'Token binding needs TLS 1.3 ending at this service.', error.code);
+        if (isTokenBindingError(error))
+          return reject(
+            'TOKEN_BINDING_INVALID',
+            'Token binding needs TLS 1.3 ending at this service.',
+            error.code,
+          );
         throw error;
       }
       if (!bound.ok) return bound;
@@ -153,11 +214,21 @@ export class RequestAuthenticator {
         clock: this.clock,
       });
       if (!proof.ok) return proof;
-      if (proof.keyThumbprint !== claims.cnf.jkt) return reject('DPOP_KEY_MISMATCH', 'The DPoP proof is signed with another key than the access token names.');
+      if (proof.keyThumbprint !== claims.cnf.jkt)
+        return reject(
+          'DPOP_KEY_MISMATCH',
+          'The DPoP proof is signed with another key than the access token names.',
+        );
       const keyRefusal = await this.keyRefusal(claims);
       if (keyRefusal !== null) return keyRefusal;
       // Last: only proofs valid in every other way take a row in the shared replay cache.
-      if (!(await this.options.replayCache!.remember(proof.keyThumbprint, proof.jti, proof.replayExpiresAt))) {
+      if (
+        !(await this.options.replayCache!.remember(
+          proof.keyThumbprint,
+          proof.jti,
+          proof.replayExpiresAt,
+        ))
+      ) {
         return reject('DPOP_PROOF_REPLAYED', 'This DPoP proof was used before.');
       }
       onNonceRenewal(proof.renewNonce);
@@ -175,7 +246,11 @@ export class RequestAuthenticator {
   private async keyRefusal(claims: AccessTokenClaims): Promise<Rejection | null> {
     const { keyStatus } = this.options;
     if (!(await keyStatus.isActive(claims.cnf.jkt))) return inactive();
-    if (keyStatus.ownerOf(claims.cnf.jkt) !== claims.sub) return reject('BINDING_KEY_NOT_SUBJECTS', 'The key this session is bound to is not the caller’s own.');
+    if (keyStatus.ownerOf(claims.cnf.jkt) !== claims.sub)
+      return reject(
+        'BINDING_KEY_NOT_SUBJECTS',
+        'The key this session is bound to is not the caller’s own.',
+      );
     return null;
   }
 
@@ -184,14 +259,23 @@ export class RequestAuthenticator {
    * holds and the issuer still has its key ({@link VerifiedTokenCache}); the key's state and the proof
    * of possession are checked on every request all the same.
    */
-  private async verifyToken(token: string, connection: object | null): Promise<{ ok: true; claims: AccessTokenClaims } | Rejection> {
+  private async verifyToken(
+    token: string,
+    connection: object | null,
+  ): Promise<{ ok: true; claims: AccessTokenClaims } | Rejection> {
     const { keys, settings } = this.options;
     if (connection !== null) {
       const claims = await this.tokenCache.lookUp(connection, token, this.clock().getTime(), keys);
       if (claims !== null) return { ok: true, claims };
     }
-    const verified = await verifyAccessToken(token, { keys, issuer: settings.issuer, audience: settings.audience, clock: this.clock });
-    if (verified.ok && connection !== null) this.tokenCache.remember(connection, token, verified.claims, verified.signingKey);
+    const verified = await verifyAccessToken(token, {
+      keys,
+      issuer: settings.issuer,
+      audience: settings.audience,
+      clock: this.clock,
+    });
+    if (verified.ok && connection !== null)
+      this.tokenCache.remember(connection, token, verified.claims, verified.signingKey);
     return verified;
   }
 
@@ -201,15 +285,21 @@ export class RequestAuthenticator {
     const dpop = this.options.settings.mode === 'dpop';
     const parameters = [`realm="${authenticationRealm}"`];
     if (dpop) parameters.push('algs="ES256"');
-    if (error !== null) parameters.push(`error="${error}"`, `error_description="${headerSafe(rejection.detail)}"`);
-    const headers: Record<string, string> = { 'WWW-Authenticate': `${dpop ? authSchemes.dpop : authSchemes.tokenBinding} ${parameters.join(', ')}` };
+    if (error !== null)
+      parameters.push(`error="${error}"`, `error_description="${headerSafe(rejection.detail)}"`);
+    const headers: Record<string, string> = {
+      'WWW-Authenticate': `${dpop ? authSchemes.dpop : authSchemes.tokenBinding} ${parameters.join(', ')}`,
+    };
     if (rejection.code === 'DPOP_NONCE_REQUIRED') headers['DPoP-Nonce'] = this.issueNonce()!;
     return headers;
   }
 }
 
 function inactive(): Rejection {
-  return reject('BINDING_KEY_INACTIVE', 'The key this session is bound to is not active (revoked, suspended or unknown).');
+  return reject(
+    'BINDING_KEY_INACTIVE',
+    'The key this session is bound to is not active (revoked, suspended or unknown).',
+  );
 }
 
 /**
@@ -217,7 +307,10 @@ function inactive(): Rejection {
  * (a typographic apostrophe would make `setHeader` throw, answering 500 instead of the refusal).
  */
 function headerSafe(detail: string): string {
-  return detail.replaceAll('"', "'").replaceAll('’', "'").replace(/[^\x20-\x7E]/g, '?');
+  return detail
+    .replaceAll('"', "'")
+    .replaceAll('’', "'")
+    .replace(/[^\x20-\x7E]/g, '?');
 }
 
 function singleHeader(value: string | string[] | undefined): string | undefined {
@@ -236,5 +329,10 @@ function credentialsOf(authorization: string | undefined, scheme: string): strin
 function isInfrastructureError(error: unknown): boolean {
   if (isTokenBindingError(error)) return false;
   const code = (error as { code?: unknown } | null)?.code;
-  return error instanceof Error && typeof code === 'string' && !code.startsWith('ERR_JWS') && !code.startsWith('ERR_JWT');
+  return (
+    error instanceof Error &&
+    typeof code === 'string' &&
+    !code.startsWith('ERR_JWS') &&
+    !code.startsWith('ERR_JWT')
+  );
 }

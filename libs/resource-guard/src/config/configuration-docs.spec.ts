@@ -6,8 +6,13 @@ import { resourceGuardConfig } from './resource-guard-config';
 
 describe('docs/configuration.md', () => {
   it('lists every variable of resourceGuardConfig', () => {
-    const document = readFileSync(path.join(__dirname, '../../../../docs/configuration.md'), 'utf8');
-    const undocumented = Object.keys(resourceGuardConfig).filter((variable) => !document.includes(`| \`${variable}\` |`));
+    const document = readFileSync(
+      path.join(__dirname, '../../../../docs/configuration.md'),
+      'utf8',
+    );
+    const undocumented = Object.keys(resourceGuardConfig).filter(
+      (variable) => !document.includes(`| \`${variable}\` |`),
+    );
     expect(undocumented).toEqual([]);
   });
 });

@@ -1,5 +1,10 @@
 import { ConfigValueError, ConfigurationError, defineConfig } from '@settle/platform';
-import { type JsonWebKeySet, jwksCacheMaxAgeMs, jwksKeysMax, jwksTrustMsMaxDefault } from '../access-token/jwks-key-store';
+import {
+  type JsonWebKeySet,
+  jwksCacheMaxAgeMs,
+  jwksKeysMax,
+  jwksTrustMsMaxDefault,
+} from '../access-token/jwks-key-store';
 import { dpopNonceSecretLengthMinChars } from '../dpop/dpop-nonce';
 
 /** How clients prove possession of their key (docs/security.md "Token-binding mode vs DPoP mode"). */
@@ -8,10 +13,17 @@ export type AuthMode = (typeof authModes)[number];
 
 function parseJwks(value: unknown): JsonWebKeySet {
   const keys = (value as { keys?: unknown } | null)?.keys;
-  if (typeof value !== 'object' || value === null || !Array.isArray(keys) || keys.length === 0 || keys.length > jwksKeysMax) {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !Array.isArray(keys) ||
+    keys.length === 0 ||
+    keys.length > jwksKeysMax
+  ) {
     throw new ConfigValueError(`a JWKS: {"keys": [...]} with 1 to ${jwksKeysMax} public keys`);
   }
-  if (keys.some((key: unknown) => typeof key !== 'object' || key === null || 'd' in key)) throw new ConfigValueError('public keys only (no "d")');
+  if (keys.some((key: unknown) => typeof key !== 'object' || key === null || 'd' in key))
+    throw new ConfigValueError('public keys only (no "d")');
   return value as JsonWebKeySet;
 }
 
@@ -28,22 +40,25 @@ export const resourceGuardConfig = defineConfig({
     type: 'enum',
     values: authModes,
     default: 'token-binding',
-    description: 'token-binding: TLS ends in the service and each connection carries an RFC 8471 binding; dpop: TLS ends at an ingress and each request carries an RFC 9449 proof.',
+    description:
+      'token-binding: TLS ends in the service and each connection carries an RFC 8471 binding; dpop: TLS ends at an ingress and each request carries an RFC 9449 proof.',
   },
   SETTLE_AUTH_ISSUER: {
     type: 'string',
     default: 'urn:settle:token-issuer',
-    description: 'The token issuer\'s identifier (its SETTLE_TOKEN_ISSUER_ISSUER): every access token\'s iss must equal it exactly.',
+    description:
+      "The token issuer's identifier (its SETTLE_TOKEN_ISSUER_ISSUER): every access token's iss must equal it exactly.",
   },
   SETTLE_AUTH_AUDIENCE: {
     type: 'string',
     default: 'settle',
-    description: 'The audience this service accepts: an access token\'s aud must contain it.',
+    description: "The audience this service accepts: an access token's aud must contain it.",
   },
   SETTLE_AUTH_JWKS_URL: {
     type: 'url',
     protocols: ['https:'],
-    description: 'HTTPS URL of the token issuer\'s JWKS (cached; refetched for an unknown kid at most every 30 s). Set this or SETTLE_AUTH_JWKS.',
+    description:
+      "HTTPS URL of the token issuer's JWKS (cached; refetched for an unknown kid at most every 30 s). Set this or SETTLE_AUTH_JWKS.",
   },
   SETTLE_AUTH_JWKS_TRUST_MAX_MS: {
     type: 'duration-ms',
@@ -56,19 +71,24 @@ export const resourceGuardConfig = defineConfig({
   SETTLE_AUTH_JWKS: {
     type: 'json',
     parse: parseJwks,
-    description: 'A fixed JWKS ({"keys":[...]}) instead of fetching one (tests, development). Set this or SETTLE_AUTH_JWKS_URL.',
+    description:
+      'A fixed JWKS ({"keys":[...]}) instead of fetching one (tests, development). Set this or SETTLE_AUTH_JWKS_URL.',
   },
   SETTLE_AUTH_EXTERNAL_BASE_URL: {
     type: 'url',
     protocols: ['https:'],
-    description: 'DPoP mode: the URL clients address this service by (scheme, host, optional path prefix); a proof\'s htu must be it plus the request path.',
+    description:
+      "DPoP mode: the URL clients address this service by (scheme, host, optional path prefix); a proof's htu must be it plus the request path.",
   },
   SETTLE_AUTH_DPOP_NONCE_SECRET: {
     type: 'string',
     secret: true,
-    pattern: new RegExp(`^[^,\\s]{${dpopNonceSecretLengthMinChars},}(,[^,\\s]{${dpopNonceSecretLengthMinChars},})*$`),
+    pattern: new RegExp(
+      `^[^,\\s]{${dpopNonceSecretLengthMinChars},}(,[^,\\s]{${dpopNonceSecretLengthMinChars},})*$`,
+    ),
     patternDescription: `one or more secrets of at least ${dpopNonceSecretLengthMinChars} characters, separated by commas (the first issues nonces, all are accepted)`,
-    description: 'DPoP mode: HMAC secret(s) sealing server nonces, the same on every replica; rotate by putting the new one first and dropping the old after 5 minutes.',
+    description:
+      'DPoP mode: HMAC secret(s) sealing server nonces, the same on every replica; rotate by putting the new one first and dropping the old after 5 minutes.',
   },
 });
 
@@ -89,10 +109,15 @@ export type ResourceGuardSettings = {
   readonly issuer: string;
   readonly audience: string;
   /** Fetched from `url` (trusted `trustMsMax` past the last successful fetch), or fixed. */
-  readonly jwks: { readonly url: string; readonly trustMsMax: number } | { readonly staticJwks: JsonWebKeySet };
+  readonly jwks:
+    { readonly url: string; readonly trustMsMax: number } | { readonly staticJwks: JsonWebKeySet };
 } & (
   | { readonly mode: 'token-binding' }
-  | { readonly mode: 'dpop'; readonly externalBaseUrl: string; readonly nonceSecrets: readonly string[] }
+  | {
+      readonly mode: 'dpop';
+      readonly externalBaseUrl: string;
+      readonly nonceSecrets: readonly string[];
+    }
 );
 
 /**
@@ -102,22 +127,30 @@ export type ResourceGuardSettings = {
  * @example
  * const settings = resourceGuardSettingsFrom(config); // in ResourceGuardModule's factory
  */
-export function resourceGuardSettingsFrom(values: ResourceGuardConfigValues): ResourceGuardSettings {
+export function resourceGuardSettingsFrom(
+  values: ResourceGuardConfigValues,
+): ResourceGuardSettings {
   const problems: string[] = [];
   if ((values.SETTLE_AUTH_JWKS_URL === undefined) === (values.SETTLE_AUTH_JWKS === undefined)) {
     problems.push('set exactly one of SETTLE_AUTH_JWKS_URL and SETTLE_AUTH_JWKS');
   }
   if (values.SETTLE_AUTH_MODE === 'dpop') {
-    if (!values.SETTLE_AUTH_EXTERNAL_BASE_URL) problems.push('SETTLE_AUTH_EXTERNAL_BASE_URL is required when SETTLE_AUTH_MODE=dpop');
-    if (!values.SETTLE_AUTH_DPOP_NONCE_SECRET) problems.push('SETTLE_AUTH_DPOP_NONCE_SECRET is required when SETTLE_AUTH_MODE=dpop');
+    if (!values.SETTLE_AUTH_EXTERNAL_BASE_URL)
+      problems.push('SETTLE_AUTH_EXTERNAL_BASE_URL is required when SETTLE_AUTH_MODE=dpop');
+    if (!values.SETTLE_AUTH_DPOP_NONCE_SECRET)
+      problems.push('SETTLE_AUTH_DPOP_NONCE_SECRET is required when SETTLE_AUTH_MODE=dpop');
     const base = values.SETTLE_AUTH_EXTERNAL_BASE_URL;
-    if (base && (base.includes('?') || base.includes('#'))) problems.push('SETTLE_AUTH_EXTERNAL_BASE_URL must have no query or fragment');
+    if (base && (base.includes('?') || base.includes('#')))
+      problems.push('SETTLE_AUTH_EXTERNAL_BASE_URL must have no query or fragment');
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
   const common = {
     issuer: values.SETTLE_AUTH_ISSUER,
     audience: values.SETTLE_AUTH_AUDIENCE,
-    jwks: values.SETTLE_AUTH_JWKS !== undefined ? { staticJwks: values.SETTLE_AUTH_JWKS } : { url: values.SETTLE_AUTH_JWKS_URL!, trustMsMax: values.SETTLE_AUTH_JWKS_TRUST_MAX_MS },
+    jwks:
+      values.SETTLE_AUTH_JWKS !== undefined
+        ? { staticJwks: values.SETTLE_AUTH_JWKS }
+        : { url: values.SETTLE_AUTH_JWKS_URL!, trustMsMax: values.SETTLE_AUTH_JWKS_TRUST_MAX_MS },
   };
   if (values.SETTLE_AUTH_MODE === 'token-binding') return { ...common, mode: 'token-binding' };
   return {

@@ -25,11 +25,15 @@ const nonceLengthBytes = 1 + 8 + macLengthBytes;
 export class DpopNonces {
   constructor(private readonly secrets: readonly string[]) {
     if (secrets.length === 0) throw new Error('DpopNonces needs at least one secret');
-    if (secrets.some((secret) => secret.length < dpopNonceSecretLengthMinChars)) throw new Error(`DPoP nonce secrets are at least ${dpopNonceSecretLengthMinChars} characters`);
+    if (secrets.some((secret) => secret.length < dpopNonceSecretLengthMinChars))
+      throw new Error(
+        `DPoP nonce secrets are at least ${dpopNonceSecretLengthMinChars} characters`,
+      );
   }
 
   issue(nowSeconds: number): string {
-    if (!Number.isSafeInteger(nowSeconds) || nowSeconds < 0) throw new Error('nowSeconds must be a non-negative integer');
+    if (!Number.isSafeInteger(nowSeconds) || nowSeconds < 0)
+      throw new Error('nowSeconds must be a non-negative integer');
     const body = new Uint8Array(9);
     body[0] = nonceVersion;
     new DataView(body.buffer).setBigUint64(1, BigInt(nowSeconds));
@@ -46,10 +50,12 @@ export class DpopNonces {
   check(nonce: string, nowSeconds: number): 'fresh' | 'renew' | 'stale' | 'invalid' {
     if (nonce.length > 64) return 'invalid';
     const bytes = base64UrlDecode(nonce);
-    if (bytes === undefined || bytes.length !== nonceLengthBytes || bytes[0] !== nonceVersion) return 'invalid';
+    if (bytes === undefined || bytes.length !== nonceLengthBytes || bytes[0] !== nonceVersion)
+      return 'invalid';
     const body = bytes.subarray(0, 9);
     const presented = bytes.subarray(9);
-    if (!this.secrets.some((secret) => timingSafeEqual(mac(secret, body), presented))) return 'invalid';
+    if (!this.secrets.some((secret) => timingSafeEqual(mac(secret, body), presented)))
+      return 'invalid';
     const issuedAt = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(1));
     const age = nowSeconds - issuedAt;
     if (age < -5 || age > dpopNonceLifetimeSeconds) return 'stale';
@@ -58,5 +64,7 @@ export class DpopNonces {
 }
 
 function mac(secret: string, body: Uint8Array): Uint8Array {
-  return new Uint8Array(createHmac('sha256', secret).update(body).digest().subarray(0, macLengthBytes));
+  return new Uint8Array(
+    createHmac('sha256', secret).update(body).digest().subarray(0, macLengthBytes),
+  );
 }

@@ -28,12 +28,16 @@ export interface DpopReplaySql {
  * @example
  * if (!(await rememberDpopProofId(sql, proof.keyThumbprint, proof.jti, proof.replayExpiresAt))) refuse('DPOP_PROOF_REPLAYED');
  */
-export async function rememberDpopProofId(sql: DpopReplaySql, keyThumbprint: string, jti: string, expiresAt: Date): Promise<boolean> {
-  const result = await sql.query('INSERT INTO resource_guard_dpop_proofs (key_thumbprint, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-    keyThumbprint,
-    jti,
-    expiresAt,
-  ]);
+export async function rememberDpopProofId(
+  sql: DpopReplaySql,
+  keyThumbprint: string,
+  jti: string,
+  expiresAt: Date,
+): Promise<boolean> {
+  const result = await sql.query(
+    'INSERT INTO resource_guard_dpop_proofs (key_thumbprint, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    [keyThumbprint, jti, expiresAt],
+  );
   return result.rowCount === 1;
 }
 

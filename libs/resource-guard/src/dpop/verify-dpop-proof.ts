@@ -44,7 +44,12 @@ export interface VerifiedDpopProof {
   /** RFC 7638 thumbprint of the proof's key: must equal the token's `cnf.jkt`. */
   readonly keyThumbprint: string;
   /** The proof's public key (the token issuer compares it with the registered one). */
-  readonly publicJwk: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
+  readonly publicJwk: {
+    readonly kty: 'EC';
+    readonly crv: 'P-256';
+    readonly x: string;
+    readonly y: string;
+  };
   readonly jti: string;
   /** Until when the `jti` must be remembered. */
   readonly replayExpiresAt: Date;
@@ -65,10 +70,14 @@ export interface VerifiedDpopProof {
  * const proof = await verifyDpopProof({ proof: headers.dpop, accessToken, method: 'POST', url: 'https://api.settle.example/uploads', nonces });
  * if (proof.ok && proof.keyThumbprint !== claims.cnf.jkt) reject('DPOP_KEY_MISMATCH', …);
  */
-export async function verifyDpopProof(input: VerifyDpopProofInput): Promise<VerifiedDpopProof | Rejection> {
+export async function verifyDpopProof(
+  input: VerifyDpopProofInput,
+): Promise<VerifiedDpopProof | Rejection> {
   const { proof } = input;
-  if (proof === undefined || proof.length === 0) return reject('DPOP_PROOF_MISSING', 'The request has no DPoP proof.');
-  if (proof.length > dpopProofLengthMaxChars) return reject('DPOP_PROOF_INVALID', 'The DPoP proof is too long.', 'length');
+  if (proof === undefined || proof.length === 0)
+    return reject('DPOP_PROOF_MISSING', 'The request has no DPoP proof.');
+  if (proof.length > dpopProofLengthMaxChars)
+    return reject('DPOP_PROOF_INVALID', 'The DPoP proof is too long.', 'length');
   const now = (input.clock ?? systemClock)();
   const nowSeconds = Math.floor(now.getTime() / 1000);
   let jwk: JWK | undefined;
@@ -79,26 +88,55 @@ export async function verifyDpopProof(input: VerifyDpopProofInput): Promise<Veri
       async (header) => {
         jwk = publicP256Jwk(header.jwk);
         // WebCrypto throws a DataError (not a JOSEError) for a point off the curve: the caller's fault.
-        return importJWK(jwk, 'ES256').catch(() => Promise.reject(new joseErrors.JWSInvalid('jwk header is not a point of P-256')));
+        return importJWK(jwk, 'ES256').catch(() =>
+          Promise.reject(new joseErrors.JWSInvalid('jwk header is not a point of P-256')),
+        );
       },
-      { algorithms: ['ES256'], typ: jwtTypes.dpopProof, currentDate: now, requiredClaims: ['jti', 'htm', 'htu', 'iat'] },
+      {
+        algorithms: ['ES256'],
+        typ: jwtTypes.dpopProof,
+        currentDate: now,
+        requiredClaims: ['jti', 'htm', 'htu', 'iat'],
+      },
     );
   } catch (error) {
-    if (error instanceof joseErrors.JOSEError) return reject('DPOP_PROOF_INVALID', 'The DPoP proof is invalid.', error.code);
+    if (error instanceof joseErrors.JOSEError)
+      return reject('DPOP_PROOF_INVALID', 'The DPoP proof is invalid.', error.code);
     throw error;
   }
   const claims = verified.payload;
   const { jti, htm, htu, iat, nonce, ath } = claims as Record<string, unknown>;
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > dpopJtiLengthMaxChars) return reject('DPOP_PROOF_INVALID', 'The DPoP proof has no usable jti.', 'jti');
-  if (htm !== input.method) return reject('DPOP_PROOF_INVALID', 'The DPoP proof is for another HTTP method.', 'htm');
-  if (typeof htu !== 'string' || normalizeHtu(htu) !== normalizeHtu(input.url)) return reject('DPOP_PROOF_INVALID', 'The DPoP proof is for another URL.', 'htu');
-  if (typeof iat !== 'number' || iat < nowSeconds - dpopProofAgeSecondsMax || iat > nowSeconds + dpopProofFutureSkewSeconds) {
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > dpopJtiLengthMaxChars)
+    return reject('DPOP_PROOF_INVALID', 'The DPoP proof has no usable jti.', 'jti');
+  if (htm !== input.method)
+    return reject('DPOP_PROOF_INVALID', 'The DPoP proof is for another HTTP method.', 'htm');
+  if (typeof htu !== 'string' || normalizeHtu(htu) !== normalizeHtu(input.url))
+    return reject('DPOP_PROOF_INVALID', 'The DPoP proof is for another URL.', 'htu');
+  if (
+    typeof iat !== 'number' ||
+    iat < nowSeconds - dpopProofAgeSecondsMax ||
+    iat > nowSeconds + dpopProofFutureSkewSeconds
+  ) {
     return reject('DPOP_PROOF_INVALID', 'The DPoP proof is too old or from the future.', 'iat');
   }
-  const nonceState = input.nonces === null ? 'fresh' : typeof nonce === 'string' ? input.nonces.check(nonce, nowSeconds) : 'missing';
-  if (nonceState !== 'fresh' && nonceState !== 'renew') return reject('DPOP_NONCE_REQUIRED', 'The DPoP proof needs a fresh server nonce.', `nonce ${nonceState}`);
-  if (input.accessToken !== undefined && ath !== accessTokenHash(input.accessToken)) return reject('DPOP_PROOF_INVALID', 'The DPoP proof is for another access token.', 'ath');
-  assert(jwk !== undefined && jwk.x !== undefined && jwk.y !== undefined, 'a verified proof has its public key');
+  const nonceState =
+    input.nonces === null
+      ? 'fresh'
+      : typeof nonce === 'string'
+        ? input.nonces.check(nonce, nowSeconds)
+        : 'missing';
+  if (nonceState !== 'fresh' && nonceState !== 'renew')
+    return reject(
+      'DPOP_NONCE_REQUIRED',
+      'The DPoP proof needs a fresh server nonce.',
+      `nonce ${nonceState}`,
+    );
+  if (input.accessToken !== undefined && ath !== accessTokenHash(input.accessToken))
+    return reject('DPOP_PROOF_INVALID', 'The DPoP proof is for another access token.', 'ath');
+  assert(
+    jwk !== undefined && jwk.x !== undefined && jwk.y !== undefined,
+    'a verified proof has its public key',
+  );
   return {
     ok: true,
     keyThumbprint: calculateJwkThumbprint(jwk),
@@ -140,8 +178,15 @@ export function normalizeHtu(url: string): string | null {
 /** The header's `jwk` if it is a public EC P-256 key (no private member), else throws JWSInvalid. */
 function publicP256Jwk(value: unknown): JWK {
   const jwk = value as Record<string, unknown> | undefined;
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new joseErrors.JWSInvalid('jwk header missing');
-  if ('d' in jwk || jwk['kty'] !== 'EC' || jwk['crv'] !== 'P-256' || typeof jwk['x'] !== 'string' || typeof jwk['y'] !== 'string') {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+    throw new joseErrors.JWSInvalid('jwk header missing');
+  if (
+    'd' in jwk ||
+    jwk['kty'] !== 'EC' ||
+    jwk['crv'] !== 'P-256' ||
+    typeof jwk['x'] !== 'string' ||
+    typeof jwk['y'] !== 'string'
+  ) {
     throw new joseErrors.JWSInvalid('jwk header must be a public P-256 key');
   }
   return { kty: 'EC', crv: 'P-256', x: jwk['x'], y: jwk['y'] };

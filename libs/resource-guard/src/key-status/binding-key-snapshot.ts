@@ -36,7 +36,10 @@ export interface BindingKeyRecord {
 /** Where a snapshot reads binding-key states: the guard's own table, or the registry's keys. */
 export interface BindingKeySource {
   /** A full reload: at least every active key, and the newest change of any key (null: none yet). */
-  readAll(): Promise<{ readonly records: readonly BindingKeyRecord[]; readonly newestChange: Date | null }>;
+  readAll(): Promise<{
+    readonly records: readonly BindingKeyRecord[];
+    readonly newestChange: Date | null;
+  }>;
   /** The keys whose state changed at or after `since`. */
   readChangedSince(since: Date): Promise<readonly BindingKeyRecord[]>;
   /** One key at once, for a source that can (a key activated since the last refresh is then not refused). */
@@ -66,11 +69,24 @@ export interface BindingKeySnapshotOptions {
  */
 /** The guard's own `resource_guard_binding_keys` (fed by `BindingKeyLifecycleConsumer`) as a source. */
 export function bindingKeyTableSource(sql: BindingKeySql): BindingKeySource {
-  const recordOf = (row: { key_id: string; owner_id: string; state: string; updated_at: Date }): BindingKeyRecord => ({ keyId: row.key_id, active: row.state === 'active', ownerId: row.owner_id, changedAt: row.updated_at });
+  const recordOf = (row: {
+    key_id: string;
+    owner_id: string;
+    state: string;
+    updated_at: Date;
+  }): BindingKeyRecord => ({
+    keyId: row.key_id,
+    active: row.state === 'active',
+    ownerId: row.owner_id,
+    changedAt: row.updated_at,
+  });
   return {
     async readAll() {
       const rows = await readBindingKeyStates(sql, null);
-      const newestChange = rows.reduce<Date | null>((newest, row) => (newest === null || row.updated_at > newest ? row.updated_at : newest), null);
+      const newestChange = rows.reduce<Date | null>(
+        (newest, row) => (newest === null || row.updated_at > newest ? row.updated_at : newest),
+        null,
+      );
       return { records: rows.map(recordOf), newestChange };
     },
     readChangedSince: async (since) => (await readBindingKeyStates(sql, since)).map(recordOf),
@@ -138,13 +154,17 @@ export class BindingKeySnapshot implements BindingKeyStatus {
   }
 
   private startRefreshing(): void {
-    this.timer ??= setInterval(() => void this.refresh().catch(() => undefined), this.options.refreshIntervalMs ?? bindingKeyRefreshIntervalMs);
+    this.timer ??= setInterval(
+      () => void this.refresh().catch(() => undefined),
+      this.options.refreshIntervalMs ?? bindingKeyRefreshIntervalMs,
+    );
     this.timer.unref();
   }
 
   private async readChanges(): Promise<void> {
     const nowMs = this.nowMs();
-    const full = this.newestChange === null || nowMs - this.lastFullLoadMs >= bindingKeyFullReloadIntervalMs;
+    const full =
+      this.newestChange === null || nowMs - this.lastFullLoadMs >= bindingKeyFullReloadIntervalMs;
     try {
       if (full) {
         const { records, newestChange } = await this.source.readAll();
@@ -154,7 +174,9 @@ export class BindingKeySnapshot implements BindingKeyStatus {
         this.newestChange = newestChange ?? new Date(0);
         this.lastFullLoadMs = nowMs;
       } else {
-        const records = await this.source.readChangedSince(new Date(this.newestChange!.getTime() - bindingKeyRefreshOverlapMs));
+        const records = await this.source.readChangedSince(
+          new Date(this.newestChange!.getTime() - bindingKeyRefreshOverlapMs),
+        );
         for (const record of records) {
           this.apply(record);
           if (record.changedAt > this.newestChange!) this.newestChange = record.changedAt;
@@ -164,7 +186,11 @@ export class BindingKeySnapshot implements BindingKeyStatus {
     } catch (error) {
       this.consecutiveFailures += 1;
       // Once per ten failures: a database outage must not flood the log at one line per second.
-      if (this.consecutiveFailures % 10 === 1) this.options.logger?.warn({ err: error, consecutiveFailures: this.consecutiveFailures }, 'binding-key snapshot refresh failed');
+      if (this.consecutiveFailures % 10 === 1)
+        this.options.logger?.warn(
+          { err: error, consecutiveFailures: this.consecutiveFailures },
+          'binding-key snapshot refresh failed',
+        );
       throw error;
     }
   }

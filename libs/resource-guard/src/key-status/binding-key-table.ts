@@ -1,12 +1,21 @@
-import { type EventEnvelope, type KeyLifecycleChangedV1, type KeyState, keyLifecycleChangedV1 } from '@settle/contracts';
+import {
+  type EventEnvelope,
+  type KeyLifecycleChangedV1,
+  type KeyState,
+  keyLifecycleChangedV1,
+} from '@settle/contracts';
 
 /** What the table functions need of a connection: a `pg` client or pool, or the inbox's SqlExecutor. */
 export interface BindingKeySql {
-  query<Row extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[]; rowCount: number | null }>;
+  query<Row extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: Row[]; rowCount: number | null }>;
 }
 
 /** The outcome of applying one event: closed and ordered, like every write result here. */
-export type BindingKeyUpsertResult = 'created' | 'updated' | 'ignored-older' | 'ignored-not-binding';
+export type BindingKeyUpsertResult =
+  'created' | 'updated' | 'ignored-older' | 'ignored-not-binding';
 
 /**
  * Records a binding key's state from a `key.lifecycle-changed` v1 event, idempotently and in order:
@@ -16,9 +25,17 @@ export type BindingKeyUpsertResult = 'created' | 'updated' | 'ignored-older' | '
  * @example
  * await upsertBindingKeyState(sql, envelope); // 'created'
  */
-export async function upsertBindingKeyState(sql: BindingKeySql, envelope: EventEnvelope): Promise<BindingKeyUpsertResult> {
-  if (envelope.type !== keyLifecycleChangedV1.type || envelope.version !== keyLifecycleChangedV1.version) {
-    throw new Error(`upsertBindingKeyState: not a key.lifecycle-changed v1 event (${envelope.type} v${envelope.version})`);
+export async function upsertBindingKeyState(
+  sql: BindingKeySql,
+  envelope: EventEnvelope,
+): Promise<BindingKeyUpsertResult> {
+  if (
+    envelope.type !== keyLifecycleChangedV1.type ||
+    envelope.version !== keyLifecycleChangedV1.version
+  ) {
+    throw new Error(
+      `upsertBindingKeyState: not a key.lifecycle-changed v1 event (${envelope.type} v${envelope.version})`,
+    );
   }
   const payload = envelope.payload as KeyLifecycleChangedV1;
   if (payload.purpose !== 'binding') return 'ignored-not-binding';
@@ -32,7 +49,15 @@ export async function upsertBindingKeyState(sql: BindingKeySql, envelope: EventE
      WHERE (resource_guard_binding_keys.history_length, resource_guard_binding_keys.occurred_at)
          < (EXCLUDED.history_length, EXCLUDED.occurred_at)
      RETURNING (xmax = 0) AS inserted`,
-    [payload.keyId, payload.owner.kind, payload.owner.id, payload.state, payload.history.length, envelope.occurredAt, envelope.eventId],
+    [
+      payload.keyId,
+      payload.owner.kind,
+      payload.owner.id,
+      payload.state,
+      payload.history.length,
+      envelope.occurredAt,
+      envelope.eventId,
+    ],
   );
   const row = rows[0];
   if (row === undefined) return 'ignored-older';
@@ -54,10 +79,18 @@ export interface BindingKeyRow extends Record<string, unknown> {
  * @example
  * const rows = await readBindingKeyStates(pool, null);
  */
-export async function readBindingKeyStates(sql: BindingKeySql, since: Date | null): Promise<readonly BindingKeyRow[]> {
+export async function readBindingKeyStates(
+  sql: BindingKeySql,
+  since: Date | null,
+): Promise<readonly BindingKeyRow[]> {
   const { rows } =
     since === null
-      ? await sql.query<BindingKeyRow>('SELECT key_id, owner_id, state, updated_at FROM resource_guard_binding_keys')
-      : await sql.query<BindingKeyRow>('SELECT key_id, owner_id, state, updated_at FROM resource_guard_binding_keys WHERE updated_at >= $1', [since]);
+      ? await sql.query<BindingKeyRow>(
+          'SELECT key_id, owner_id, state, updated_at FROM resource_guard_binding_keys',
+        )
+      : await sql.query<BindingKeyRow>(
+          'SELECT key_id, owner_id, state, updated_at FROM resource_guard_binding_keys WHERE updated_at >= $1',
+          [since],
+        );
   return rows;
 }

@@ -1,4 +1,10 @@
-import { type ExecutionContext, SetMetadata, UseGuards, applyDecorators, createParamDecorator } from '@nestjs/common';
+import {
+  type ExecutionContext,
+  SetMetadata,
+  UseGuards,
+  applyDecorators,
+  createParamDecorator,
+} from '@nestjs/common';
 import { ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { type PrincipalRole } from '@settle/contracts';
 import { type Principal } from '../authenticate/request-authenticator';
@@ -14,13 +20,24 @@ import { REQUIRED_ROLES_METADATA, principalProperty } from './resource-guard-tok
  * @Authenticated({ roles: ['pos-terminal'] })
  * upload(@AuthenticatedPrincipal() principal: Principal, @Body() body: UploadRequest) { … }
  */
-export function Authenticated(options: { readonly roles?: readonly PrincipalRole[] } = {}): MethodDecorator & ClassDecorator {
+export function Authenticated(
+  options: { readonly roles?: readonly PrincipalRole[] } = {},
+): MethodDecorator & ClassDecorator {
   const roles = options.roles ?? [];
   return applyDecorators(
     SetMetadata(REQUIRED_ROLES_METADATA, roles),
     UseGuards(ResourceGuard),
-    ApiUnauthorizedResponse({ description: 'No valid bound access token (problem+json; codes in docs/security.md, WWW-Authenticate says which scheme).' }),
-    ...(roles.length > 0 ? [ApiForbiddenResponse({ description: `Only for ${roles.join(' or ')} credentials (ROLE_FORBIDDEN).` })] : []),
+    ApiUnauthorizedResponse({
+      description:
+        'No valid bound access token (problem+json; codes in docs/security.md, WWW-Authenticate says which scheme).',
+    }),
+    ...(roles.length > 0
+      ? [
+          ApiForbiddenResponse({
+            description: `Only for ${roles.join(' or ')} credentials (ROLE_FORBIDDEN).`,
+          }),
+        ]
+      : []),
   );
 }
 
@@ -41,8 +58,13 @@ export function RequireRole(...roles: readonly PrincipalRole[]): MethodDecorator
  * @example
  * list(@AuthenticatedPrincipal() principal: Principal) { return this.devices.of(principal.owner); }
  */
-export const AuthenticatedPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
-  const principal = context.switchToHttp().getRequest<{ [principalProperty]?: Principal }>()[principalProperty];
-  if (principal === undefined) throw new Error('@AuthenticatedPrincipal() used on a route without @Authenticated()');
-  return principal;
-});
+export const AuthenticatedPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal => {
+    const principal = context.switchToHttp().getRequest<{ [principalProperty]?: Principal }>()[
+      principalProperty
+    ];
+    if (principal === undefined)
+      throw new Error('@AuthenticatedPrincipal() used on a route without @Authenticated()');
+    return principal;
+  },
+);

@@ -10,10 +10,22 @@ import {
   type Type,
 } from '@nestjs/common';
 import { type Clock } from '@settle/crypto';
-import { HEALTH_CONTRIBUTORS, type HealthCheckResult, type HealthContributor, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
+import {
+  HEALTH_CONTRIBUTORS,
+  type HealthCheckResult,
+  type HealthContributor,
+  type Logger,
+  PLATFORM_LOGGER,
+  SERVICE_CONFIG,
+  SQL_POOL,
+} from '@settle/platform';
 import { type JwksFetcher, JwksKeyStore } from '../access-token/jwks-key-store';
 import { RequestAuthenticator } from '../authenticate/request-authenticator';
-import { type ResourceGuardConfigValues, type ResourceGuardSettings, resourceGuardSettingsFrom } from '../config/resource-guard-config';
+import {
+  type ResourceGuardConfigValues,
+  type ResourceGuardSettings,
+  resourceGuardSettingsFrom,
+} from '../config/resource-guard-config';
 import { PostgresDpopReplayCache } from '../dpop/dpop-replay-cache';
 import { BINDING_KEY_STATUS, type BindingKeyStatus } from '../key-status/binding-key-status';
 import { BindingKeySnapshot, bindingKeyTableSource } from '../key-status/binding-key-snapshot';
@@ -25,7 +37,10 @@ import { RESOURCE_GUARD_SETTINGS } from './resource-guard-tokens';
 export type BindingKeyStatusProvider =
   | { readonly useValue: BindingKeyStatus }
   | { readonly useClass: Type<BindingKeyStatus> }
-  | { readonly useFactory: FactoryProvider<BindingKeyStatus>['useFactory']; readonly inject?: FactoryProvider['inject'] };
+  | {
+      readonly useFactory: FactoryProvider<BindingKeyStatus>['useFactory'];
+      readonly inject?: FactoryProvider['inject'];
+    };
 
 /** Options of {@link ResourceGuardModule.forService}; the defaults suit every service but the registry. */
 export interface ResourceGuardModuleOptions {
@@ -40,7 +55,9 @@ export interface ResourceGuardModuleOptions {
 
 /** Runs the default snapshot for the life of the service and reports it in /health/ready. */
 @Injectable()
-export class BindingKeySnapshotRunner implements OnModuleInit, OnApplicationShutdown, HealthContributor {
+export class BindingKeySnapshotRunner
+  implements OnModuleInit, OnApplicationShutdown, HealthContributor
+{
   readonly name = 'binding-keys';
   // Until the first load a replica would refuse every token: keep it out of the load balancer.
   readonly affectsReadiness = true;
@@ -78,7 +95,16 @@ export class IssuerKeysHealth implements HealthContributor {
   async check(): Promise<HealthCheckResult> {
     const { stale, loadedAt, trustMsMax } = await this.keys.trustState();
     const details = { lastFetchedAt: loadedAt?.toISOString() ?? null, trustMsMax };
-    return stale ? { status: 'down', details: { ...details, reason: 'ISSUER_KEYS_STALE: the issuer’s keys are past their trust limit and the issuer cannot be reached' } } : { status: 'up', details };
+    return stale
+      ? {
+          status: 'down',
+          details: {
+            ...details,
+            reason:
+              'ISSUER_KEYS_STALE: the issuer’s keys are past their trust limit and the issuer cannot be reached',
+          },
+        }
+      : { status: 'up', details };
   }
 }
 
@@ -98,14 +124,25 @@ export class ResourceGuardModule {
     const keyStatusProviders = options.keyStatus
       ? [
           { provide: BINDING_KEY_STATUS, ...options.keyStatus } as FactoryProvider,
-          { provide: HEALTH_CONTRIBUTORS, useFactory: (keys: JwksKeyStore) => [new IssuerKeysHealth(keys)], inject: [JwksKeyStore] },
+          {
+            provide: HEALTH_CONTRIBUTORS,
+            useFactory: (keys: JwksKeyStore) => [new IssuerKeysHealth(keys)],
+            inject: [JwksKeyStore],
+          },
         ]
       : [
           BindingKeySnapshotRunner,
-          { provide: BINDING_KEY_STATUS, useFactory: (runner: BindingKeySnapshotRunner) => runner.snapshot, inject: [BindingKeySnapshotRunner] },
+          {
+            provide: BINDING_KEY_STATUS,
+            useFactory: (runner: BindingKeySnapshotRunner) => runner.snapshot,
+            inject: [BindingKeySnapshotRunner],
+          },
           {
             provide: HEALTH_CONTRIBUTORS,
-            useFactory: (runner: BindingKeySnapshotRunner, keys: JwksKeyStore) => [runner, new IssuerKeysHealth(keys)],
+            useFactory: (runner: BindingKeySnapshotRunner, keys: JwksKeyStore) => [
+              runner,
+              new IssuerKeysHealth(keys),
+            ],
             inject: [BindingKeySnapshotRunner, JwksKeyStore],
           },
         ];
@@ -114,12 +151,18 @@ export class ResourceGuardModule {
       global: true,
       imports: options.imports ?? [],
       providers: [
-        { provide: RESOURCE_GUARD_SETTINGS, useFactory: (config: ResourceGuardConfigValues) => resourceGuardSettingsFrom(config), inject: [SERVICE_CONFIG] },
+        {
+          provide: RESOURCE_GUARD_SETTINGS,
+          useFactory: (config: ResourceGuardConfigValues) => resourceGuardSettingsFrom(config),
+          inject: [SERVICE_CONFIG],
+        },
         {
           provide: JwksKeyStore,
           useFactory: (settings: ResourceGuardSettings) =>
             new JwksKeyStore({
-              ...('url' in settings.jwks ? { url: settings.jwks.url, trustMsMax: settings.jwks.trustMsMax } : { staticJwks: settings.jwks.staticJwks }),
+              ...('url' in settings.jwks
+                ? { url: settings.jwks.url, trustMsMax: settings.jwks.trustMsMax }
+                : { staticJwks: settings.jwks.staticJwks }),
               ...(options.jwksFetcher ? { fetcher: options.jwksFetcher } : {}),
               ...(options.clock ? { clock: options.clock } : {}),
             }),
@@ -128,12 +171,19 @@ export class ResourceGuardModule {
         ...keyStatusProviders,
         {
           provide: RequestAuthenticator,
-          useFactory: (settings: ResourceGuardSettings, keyStatus: BindingKeyStatus, pool: BindingKeySql, keys: JwksKeyStore) =>
+          useFactory: (
+            settings: ResourceGuardSettings,
+            keyStatus: BindingKeyStatus,
+            pool: BindingKeySql,
+            keys: JwksKeyStore,
+          ) =>
             new RequestAuthenticator({
               settings,
               keyStatus,
               keys,
-              ...(settings.mode === 'dpop' ? { replayCache: new PostgresDpopReplayCache(pool) } : {}),
+              ...(settings.mode === 'dpop'
+                ? { replayCache: new PostgresDpopReplayCache(pool) }
+                : {}),
               ...(options.clock ? { clock: options.clock } : {}),
             }),
           inject: [RESOURCE_GUARD_SETTINGS, BINDING_KEY_STATUS, SQL_POOL, JwksKeyStore],

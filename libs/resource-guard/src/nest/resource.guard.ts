@@ -1,11 +1,20 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { type PrincipalRole } from '@settle/contracts';
-import { type Logger, PLATFORM_LOGGER, type PlatformResponse, ProblemException } from '@settle/platform';
+import {
+  type Logger,
+  PLATFORM_LOGGER,
+  type PlatformResponse,
+  ProblemException,
+} from '@settle/platform';
 import { type GuardRequest, RequestAuthenticator } from '../authenticate/request-authenticator';
 import { REQUIRED_ROLES_METADATA, principalProperty } from './resource-guard-tokens';
 
-const titles = { 401: 'Authentication required', 403: 'Not allowed for these credentials', 503: 'Authentication unavailable' } as const;
+const titles = {
+  401: 'Authentication required',
+  403: 'Not allowed for these credentials',
+  503: 'Authentication unavailable',
+} as const;
 
 /** The Express request as the guard sees it. */
 type HttpRequest = GuardRequest & { readonly originalUrl?: string; [principalProperty]?: unknown };
@@ -28,9 +37,18 @@ export class ResourceGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
     const response = http.getResponse<PlatformResponse>();
-    const roles = this.reflector.getAllAndOverride<readonly PrincipalRole[] | undefined>(REQUIRED_ROLES_METADATA, [context.getHandler(), context.getClass()]) ?? [];
+    const roles =
+      this.reflector.getAllAndOverride<readonly PrincipalRole[] | undefined>(
+        REQUIRED_ROLES_METADATA,
+        [context.getHandler(), context.getClass()],
+      ) ?? [];
     const outcome = await this.authenticator.authenticate(
-      { method: request.method, url: request.originalUrl ?? request.url, headers: request.headers, socket: request.socket },
+      {
+        method: request.method,
+        url: request.originalUrl ?? request.url,
+        headers: request.headers,
+        socket: request.socket,
+      },
       roles,
     );
     if (outcome.ok) {
@@ -40,6 +58,12 @@ export class ResourceGuard implements CanActivate {
     }
     // The code and the library's reason only: never the token, the proof or the binding message.
     this.logger.debug({ code: outcome.code, reason: outcome.reason }, 'request not authenticated');
-    throw new ProblemException({ status: outcome.status, code: outcome.code, title: titles[outcome.status], detail: outcome.detail, headers: outcome.headers });
+    throw new ProblemException({
+      status: outcome.status,
+      code: outcome.code,
+      title: titles[outcome.status],
+      detail: outcome.detail,
+      headers: outcome.headers,
+    });
   }
 }

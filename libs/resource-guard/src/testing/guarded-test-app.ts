@@ -82,23 +82,43 @@ export async function startGuardedTestApp(options: GuardedTestAppOptions): Promi
         ...(options.jwksFetcher ? { jwksFetcher: options.jwksFetcher } : {}),
         ...(options.clock ? { clock: options.clock } : {}),
       }),
-      ...(options.messaging ? [MessagingModule.forService({ consumers: [BindingKeyLifecycleConsumer] })] : []),
+      ...(options.messaging
+        ? [MessagingModule.forService({ consumers: [BindingKeyLifecycleConsumer] })]
+        : []),
     ],
     controllers: [GuardedTestController],
   })
   class GuardedTestModule {}
 
-  @Module({ imports: [PlatformModule.forRoot({ serviceName: 'verifier', config, logger }), GuardedTestModule] })
+  @Module({
+    imports: [
+      PlatformModule.forRoot({ serviceName: 'verifier', config, logger }),
+      GuardedTestModule,
+    ],
+  })
   class GuardedTestRootModule {}
 
   const app = await NestFactory.create<NestExpressApplication>(GuardedTestRootModule, {
     logger: false,
     abortOnError: false,
     // Passed to https.createServer as they are; Nest's HttpsOptions type omits the TLS version bounds.
-    ...(options.https ? { httpsOptions: { key: options.https.key, cert: options.https.cert, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' } as { key: string; cert: string } } : {}),
+    ...(options.https
+      ? {
+          httpsOptions: {
+            key: options.https.key,
+            cert: options.https.cert,
+            minVersion: 'TLSv1.3',
+            maxVersion: 'TLSv1.3',
+          } as { key: string; cert: string },
+        }
+      : {}),
   });
   app.useGlobalFilters(new ProblemDetailsFilter(logger));
-  await runMigrations(app.get(DataSource), [platformMigrations, messagingMigrations, resourceGuardMigrations]);
+  await runMigrations(app.get(DataSource), [
+    platformMigrations,
+    messagingMigrations,
+    resourceGuardMigrations,
+  ]);
   await app.listen(0, '127.0.0.1');
   const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();
   return {

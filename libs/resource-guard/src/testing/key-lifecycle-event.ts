@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type EventEnvelope, type KeyLifecycleChangedV1, type KeyState, createEnvelope, keyLifecycleChangedV1 } from '@settle/contracts';
+import {
+  type EventEnvelope,
+  type KeyLifecycleChangedV1,
+  type KeyState,
+  createEnvelope,
+  keyLifecycleChangedV1,
+} from '@settle/contracts';
 import { type TestBindingKey } from './test-token-issuer';
 
 /**
@@ -19,7 +25,12 @@ export function keyLifecycleEvent(
   const at = (index: number) => new Date(startedMs + index * 60_000).toISOString();
   const history = all.map((state, index) => ({
     state,
-    reason: state === 'revoked' ? ('compromised' as const) : state === 'suspended' ? ('operator-action' as const) : null,
+    reason:
+      state === 'revoked'
+        ? ('compromised' as const)
+        : state === 'suspended'
+          ? ('operator-action' as const)
+          : null,
     validFrom: at(index),
     validTo: index === all.length - 1 ? null : at(index + 1),
   }));
@@ -30,7 +41,12 @@ export function keyLifecycleEvent(
       owner: { kind: 'device', id: options.ownerId ?? 'dev_test_device' },
       purpose: 'binding',
       algorithm: 'ES256',
-      publicKeyJwk: { kty: 'EC', crv: 'P-256', x: bindingKey.publicJwk.x, y: bindingKey.publicJwk.y },
+      publicKeyJwk: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: bindingKey.publicJwk.x,
+        y: bindingKey.publicJwk.y,
+      },
       state: all[all.length - 1]!,
       history,
     },

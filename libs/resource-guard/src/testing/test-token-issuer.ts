@@ -2,7 +2,12 @@
 // tests and for other services' tests of routes behind the guard.
 import { randomUUID } from 'node:crypto';
 import { type AccessTokenClaims, jwtTypes } from '@settle/contracts';
-import { type Es256PrivateJwk, type Es256PublicJwk, calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
+import {
+  type Es256PrivateJwk,
+  type Es256PublicJwk,
+  calculateJwkThumbprint,
+  generateKeyPair,
+} from '@settle/crypto';
 import { tokenBindingIdFromJwk, tokenBindingIdHash } from '@settle/token-binding';
 import { type JWK, type JWTHeaderParameters, SignJWT, importJWK } from 'jose';
 import { type JsonWebKeySet } from '../access-token/jwks-key-store';
@@ -64,14 +69,20 @@ export interface TestTokenIssuer {
  * const token = await issuer.tokenFor(createTestBindingKey(), { role: 'pos-terminal' });
  * // configure the guard with issuer.issuer, issuer.audience and SETTLE_AUTH_JWKS=JSON.stringify(issuer.jwks())
  */
-export function createTestTokenIssuer(options: { issuer?: string; audience?: string; now?: () => Date } = {}): TestTokenIssuer {
+export function createTestTokenIssuer(
+  options: { issuer?: string; audience?: string; now?: () => Date } = {},
+): TestTokenIssuer {
   const issuer = options.issuer ?? 'https://tokens.settle.test';
   const audience = options.audience ?? 'settle';
   const now = options.now ?? (() => new Date());
   const keys: Array<{ kid: string; privateJwk: Es256PrivateJwk; publicJwk: Es256PublicJwk }> = [];
   const addKey = () => {
     const { privateJwk, publicJwk } = generateKeyPair('ES256');
-    keys.push({ kid: `test-${randomUUID().slice(0, 8)}`, privateJwk: privateJwk as Es256PrivateJwk, publicJwk: publicJwk as Es256PublicJwk });
+    keys.push({
+      kid: `test-${randomUUID().slice(0, 8)}`,
+      privateJwk: privateJwk as Es256PrivateJwk,
+      publicJwk: publicJwk as Es256PublicJwk,
+    });
   };
   addKey();
   const current = () => keys[keys.length - 1]!;
@@ -84,7 +95,11 @@ export function createTestTokenIssuer(options: { issuer?: string; audience?: str
     get publicJwk() {
       return current().publicJwk;
     },
-    jwks: () => ({ keys: keys.map(({ kid, publicJwk }) => ({ ...publicJwk, kid, alg: 'ES256', use: 'sig' }) as JWK) }),
+    jwks: () => ({
+      keys: keys.map(
+        ({ kid, publicJwk }) => ({ ...publicJwk, kid, alg: 'ES256', use: 'sig' }) as JWK,
+      ),
+    }),
     claims: (bindingKey, overrides = {}) => {
       const iat = Math.floor(now().getTime() / 1000);
       return {
@@ -149,6 +164,11 @@ export async function createDpopProof(input: DpopProofInput): Promise<string> {
     ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
     ...input.claims,
   })
-    .setProtectedHeader({ alg: 'ES256', typ: jwtTypes.dpopProof, jwk: { kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y }, ...input.header })
+    .setProtectedHeader({
+      alg: 'ES256',
+      typ: jwtTypes.dpopProof,
+      jwk: { kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y },
+      ...input.header,
+    })
     .sign(await importJWK(privateJwk, 'ES256'));
 }

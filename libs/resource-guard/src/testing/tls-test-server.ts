@@ -3,7 +3,12 @@
 // RFC 8471 binding over each connection's EKM before the request's headers leave.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
 import { Agent, type Server, createServer, request as httpsRequest } from 'node:https';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,8 +31,25 @@ export function makeSelfSignedCertificate(): { key: string; cert: string } {
     const cert = join(directory, 'cert.pem');
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
       { stdio: 'pipe' },
     );
     return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
@@ -54,9 +76,15 @@ export interface TlsTestServer {
  * const server = await createTlsTestServer((request, response) => response.end('ok'));
  * await sendBoundRequest({ server, path: '/' });
  */
-export async function createTlsTestServer(handler: RequestListener, certificate = makeSelfSignedCertificate()): Promise<TlsTestServer> {
+export async function createTlsTestServer(
+  handler: RequestListener,
+  certificate = makeSelfSignedCertificate(),
+): Promise<TlsTestServer> {
   let connections = 0;
-  const server: Server = createServer({ ...tlsServerOptions(certificate), keepAliveTimeout: 30_000 }, handler);
+  const server: Server = createServer(
+    { ...tlsServerOptions(certificate), keepAliveTimeout: 30_000 },
+    handler,
+  );
   server.on('secureConnection', () => (connections += 1));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -81,7 +109,12 @@ export async function createTlsTestServer(handler: RequestListener, certificate 
  * NestFactory.create(AppModule, { httpsOptions: tlsServerOptions(makeSelfSignedCertificate()) });
  */
 export function tlsServerOptions(certificate: { key: string; cert: string }) {
-  return { key: certificate.key, cert: certificate.cert, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' } as const;
+  return {
+    key: certificate.key,
+    cert: certificate.cert,
+    minVersion: 'TLSv1.3',
+    maxVersion: 'TLSv1.3',
+  } as const;
 }
 
 /**
@@ -136,7 +169,8 @@ export interface BoundResponse {
 export function sendBoundRequest(input: BoundRequestInput): Promise<BoundResponse> {
   return new Promise<BoundResponse>((resolve, reject) => {
     const headers: Record<string, string> = { ...input.headers };
-    if (input.accessToken !== undefined) headers[authHeaders.authorization] = `${input.scheme ?? 'Bearer'} ${input.accessToken}`;
+    if (input.accessToken !== undefined)
+      headers[authHeaders.authorization] = `${input.scheme ?? 'Bearer'} ${input.accessToken}`;
     if (input.body !== undefined) headers['content-type'] ??= 'application/json';
     const request = httpsRequest({
       host: '127.0.0.1',
@@ -162,7 +196,11 @@ export function sendBoundRequest(input: BoundRequestInput): Promise<BoundRespons
             typeof input.binding === 'function'
               ? input.binding(ekm)
               : input.binding !== undefined
-                ? createTokenBindingMessage({ privateJwk: input.binding.privateJwk, ekm, backend: 'native' }).header
+                ? createTokenBindingMessage({
+                    privateJwk: input.binding.privateJwk,
+                    ekm,
+                    backend: 'native',
+                  }).header
                 : undefined;
           if (header !== undefined) request.setHeader(authHeaders.tokenBinding, header);
           request.end(input.body);
@@ -179,14 +217,27 @@ export function sendBoundRequest(input: BoundRequestInput): Promise<BoundRespons
     request.once('response', (response: IncomingMessage) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.once('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8'), clientPort, ekm }));
+      response.once('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          clientPort,
+          ekm,
+        }),
+      );
       response.once('error', reject);
     });
   });
 }
 
 /** Writes `body` as JSON (test handlers). */
-export function respondJson(response: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+export function respondJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
 }

@@ -1,5 +1,8 @@
 import { type CommonConfigDefinition, type ServiceDefinition } from '@settle/platform';
-import { type ResourceGuardConfigValues, type resourceGuardConfig } from '../config/resource-guard-config';
+import {
+  type ResourceGuardConfigValues,
+  type resourceGuardConfig,
+} from '../config/resource-guard-config';
 import { type TestTokenIssuer } from './test-token-issuer';
 
 /**
@@ -9,7 +12,19 @@ import { type TestTokenIssuer } from './test-token-issuer';
  * @example
  * describeServiceShell(withTestJwks(serviceDefinition, createTestTokenIssuer()), { migrations: [...] });
  */
-export function withTestJwks<Config extends CommonConfigDefinition & typeof resourceGuardConfig>(definition: ServiceDefinition<Config>, issuer: TestTokenIssuer): ServiceDefinition<Config> {
+export function withTestJwks<Config extends CommonConfigDefinition & typeof resourceGuardConfig>(
+  definition: ServiceDefinition<Config>,
+  issuer: TestTokenIssuer,
+): ServiceDefinition<Config> {
   const jwks = definition.config.SETTLE_AUTH_JWKS;
-  return { ...definition, config: { ...definition.config, SETTLE_AUTH_JWKS: { ...jwks, default: issuer.jwks() as ResourceGuardConfigValues['SETTLE_AUTH_JWKS'] } } };
+  return {
+    ...definition,
+    config: {
+      ...definition.config,
+      SETTLE_AUTH_JWKS: {
+        ...jwks,
+        default: issuer.jwks() as ResourceGuardConfigValues['SETTLE_AUTH_JWKS'],
+      },
+    },
+  };
 }

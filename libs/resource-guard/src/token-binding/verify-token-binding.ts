@@ -60,8 +60,17 @@ export class TokenBindingCache {
       }
     }
     this.verificationCount += 1;
-    const result = verifyTokenBindingMessage({ header, ekm: connection.keyingMaterial(), allowedKeyParameters: ['ecdsap256'] });
-    if (!result.ok) return reject('TOKEN_BINDING_INVALID', 'The Sec-Token-Binding message does not verify on this connection.', result.code);
+    const result = verifyTokenBindingMessage({
+      header,
+      ekm: connection.keyingMaterial(),
+      allowedKeyParameters: ['ecdsap256'],
+    });
+    if (!result.ok)
+      return reject(
+        'TOKEN_BINDING_INVALID',
+        'The Sec-Token-Binding message does not verify on this connection.',
+        result.code,
+      );
     const bindings = known ?? { byHeader: new Map(), byKey: new Map() };
     if (known === undefined) this.byConnection.set(connection.socket, bindings);
     remember(bindings.byHeader, header, result.provided);
@@ -71,7 +80,11 @@ export class TokenBindingCache {
 }
 
 /** Bounded: a connection remembers its last few headers and keys only. */
-function remember(map: Map<string, VerifiedTokenBinding>, key: string, value: VerifiedTokenBinding): void {
+function remember(
+  map: Map<string, VerifiedTokenBinding>,
+  key: string,
+  value: VerifiedTokenBinding,
+): void {
   if (map.size >= verifiedBindingsPerConnectionMax) map.delete(map.keys().next().value!);
   map.set(key, value);
 }
@@ -79,9 +92,18 @@ function remember(map: Map<string, VerifiedTokenBinding>, key: string, value: Ve
 /** The `tbh` of the provided binding of a well-formed message (no signature check), else null. */
 function providedKeyHash(header: string): string | null {
   try {
-    const message = parseTokenBindingMessage(decodeSecTokenBindingHeader(header), { allowedKeyParameters: ['ecdsap256'] });
-    const provided = message.tokenBindings.filter((binding) => binding.type === 'provided_token_binding');
-    if (provided.length !== 1 || message.tokenBindings.length !== 1 || provided[0]!.extensions.length > 0) return null;
+    const message = parseTokenBindingMessage(decodeSecTokenBindingHeader(header), {
+      allowedKeyParameters: ['ecdsap256'],
+    });
+    const provided = message.tokenBindings.filter(
+      (binding) => binding.type === 'provided_token_binding',
+    );
+    if (
+      provided.length !== 1 ||
+      message.tokenBindings.length !== 1 ||
+      provided[0]!.extensions.length > 0
+    )
+      return null;
     return tokenBindingIdHash(provided[0]!.tokenBindingId);
   } catch (error) {
     if (isTokenBindingError(error)) return null;
@@ -107,15 +129,27 @@ export interface VerifyTokenBindingForTokenInput {
  * const result = verifyTokenBindingForToken({ header: request.headers['sec-token-binding'], claims, connection, cache });
  * if (!result.ok) return result;
  */
-export function verifyTokenBindingForToken(input: VerifyTokenBindingForTokenInput): { readonly ok: true; readonly binding: VerifiedTokenBinding } | Rejection {
+export function verifyTokenBindingForToken(
+  input: VerifyTokenBindingForTokenInput,
+): { readonly ok: true; readonly binding: VerifiedTokenBinding } | Rejection {
   const { header, claims } = input;
-  if (header === undefined || header.length === 0) return reject('TOKEN_BINDING_MISSING', 'The request has no Sec-Token-Binding header.');
-  if (header.length > tokenBindingHeaderLengthMaxChars) return reject('TOKEN_BINDING_INVALID', 'The Sec-Token-Binding header is too long.', 'length');
-  if (claims.cnf.tbh === undefined) return reject('TOKEN_BINDING_KEY_MISMATCH', 'The access token is not bound to a token-binding key.', 'no cnf.tbh');
+  if (header === undefined || header.length === 0)
+    return reject('TOKEN_BINDING_MISSING', 'The request has no Sec-Token-Binding header.');
+  if (header.length > tokenBindingHeaderLengthMaxChars)
+    return reject('TOKEN_BINDING_INVALID', 'The Sec-Token-Binding header is too long.', 'length');
+  if (claims.cnf.tbh === undefined)
+    return reject(
+      'TOKEN_BINDING_KEY_MISMATCH',
+      'The access token is not bound to a token-binding key.',
+      'no cnf.tbh',
+    );
   const binding = input.cache.verify(header, input.connection);
   if ('ok' in binding) return binding;
   if (binding.tokenBindingIdHash !== claims.cnf.tbh || binding.keyId !== claims.cnf.jkt) {
-    return reject('TOKEN_BINDING_KEY_MISMATCH', 'The token binding is made with another key than the access token names.');
+    return reject(
+      'TOKEN_BINDING_KEY_MISMATCH',
+      'The token binding is made with another key than the access token names.',
+    );
   }
   return { ok: true, binding };
 }

@@ -11,7 +11,11 @@ import { soundLinkAssert } from '../errors';
  * const at48k = resampleLinear(recordedAt44k, 44_100, 48_000);
  * ```
  */
-export function resampleLinear(samples: Float32Array, fromRateHz: number, toRateHz: number): Float32Array {
+export function resampleLinear(
+  samples: Float32Array,
+  fromRateHz: number,
+  toRateHz: number,
+): Float32Array {
   soundLinkAssert(fromRateHz > 0 && toRateHz > 0, 'sample rates are positive');
   if (fromRateHz === toRateHz) return samples.slice();
   soundLinkAssert(samples.length * toRateHz < 2 ** 31 * fromRateHz, 'positions fit 31 bits');

@@ -35,7 +35,8 @@ export function encodeWav(audio: MonoAudio): Uint8Array {
   const dataSizeBytes = samples.length * 2;
   const bytes = new Uint8Array(wavHeaderSizeBytes + dataSizeBytes);
   const view = new DataView(bytes.buffer);
-  const ascii = (offset: number, text: string) => [...text].forEach((character, index) => (bytes[offset + index] = character.charCodeAt(0)));
+  const ascii = (offset: number, text: string) =>
+    [...text].forEach((character, index) => (bytes[offset + index] = character.charCodeAt(0)));
   ascii(0, 'RIFF');
   view.setUint32(4, 36 + dataSizeBytes, true);
   ascii(8, 'WAVE');
@@ -52,7 +53,11 @@ export function encodeWav(audio: MonoAudio): Uint8Array {
   for (let index = 0; index < samples.length; index++) {
     const sample = samples[index]!;
     const scaled = (sample > 1 ? 1 : sample < -1 ? -1 : sample) * int16Scale;
-    view.setInt16(wavHeaderSizeBytes + index * 2, scaled >= 0 ? (scaled + 0.5) | 0 : -((-scaled + 0.5) | 0), true); // round half away from zero
+    view.setInt16(
+      wavHeaderSizeBytes + index * 2,
+      scaled >= 0 ? (scaled + 0.5) | 0 : -((-scaled + 0.5) | 0),
+      true,
+    ); // round half away from zero
   }
   return bytes;
 }
@@ -88,8 +93,15 @@ export function decodeWav(bytes: Uint8Array): MonoAudio {
   }
   const format = wav.fmt as { sampleRate: number; numChannels: number };
   const scale = unitScales[wav.bitDepth];
-  if (scale === undefined) throw new SoundLinkError('AUDIO_INVALID', `samples of bit depth ${wav.bitDepth}: convert to linear PCM`);
-  if (format.sampleRate < recordingSampleRateMinHz || format.sampleRate > recordingSampleRateMaxHz) {
+  if (scale === undefined)
+    throw new SoundLinkError(
+      'AUDIO_INVALID',
+      `samples of bit depth ${wav.bitDepth}: convert to linear PCM`,
+    );
+  if (
+    format.sampleRate < recordingSampleRateMinHz ||
+    format.sampleRate > recordingSampleRateMaxHz
+  ) {
     throw new SoundLinkError('AUDIO_INVALID', `a sample rate of ${format.sampleRate} Hz`);
   }
   // getSamples (raw values, fast) rather than toBitDepth('32f'), which takes about 60 ms per second of audio.
@@ -97,11 +109,13 @@ export function decodeWav(bytes: Uint8Array): MonoAudio {
   const channels = format.numChannels === 1 ? [raw as Float64Array] : (raw as Float64Array[]);
   const length = channels[0]?.length ?? 0;
   if (length === 0) throw new SoundLinkError('AUDIO_INVALID', 'a recording without samples');
-  if (length > recordingSecondsMax * format.sampleRate) throw new SoundLinkError('AUDIO_INVALID', `a recording longer than ${recordingSecondsMax} s`);
+  if (length > recordingSecondsMax * format.sampleRate)
+    throw new SoundLinkError('AUDIO_INVALID', `a recording longer than ${recordingSecondsMax} s`);
   const samples = new Float32Array(length);
   const factor = scale.factor / channels.length;
   for (const channel of channels) {
-    for (let index = 0; index < length; index++) samples[index] = samples[index]! + (channel[index]! - scale.offset) * factor;
+    for (let index = 0; index < length; index++)
+      samples[index] = samples[index]! + (channel[index]! - scale.offset) * factor;
   }
   return { samples, sampleRateHz: format.sampleRate };
 }

@@ -1,5 +1,10 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { SoundLinkError, type SoundLinkFailure, type SoundLinkResult, soundLinkAssert } from '../errors';
+import {
+  SoundLinkError,
+  type SoundLinkFailure,
+  type SoundLinkResult,
+  soundLinkAssert,
+} from '../errors';
 import {
   fragmentChecksumSizeBytes,
   fragmentChunkSizeMaxBytes,
@@ -48,7 +53,12 @@ function messageIdOf(message: Uint8Array): Uint8Array {
   return sha256(message).subarray(0, messageIdSizeBytes);
 }
 
-function fragment(messageId: Uint8Array, index: number, count: number, chunk: Uint8Array): Uint8Array {
+function fragment(
+  messageId: Uint8Array,
+  index: number,
+  count: number,
+  chunk: Uint8Array,
+): Uint8Array {
   const frame = new Uint8Array(fragmentHeaderSizeBytes + chunk.length + fragmentChecksumSizeBytes);
   frame[0] = fragmentMarker;
   frame.set(messageId, 1);
@@ -73,22 +83,46 @@ function fragment(messageId: Uint8Array, index: number, count: number, chunk: Ui
  * const credentialFrames = encodeMessageFrames(terminalCredentialBytes, { framesMax: 16 }); // 2 frames
  * ```
  */
-export function encodeMessageFrames(message: Uint8Array, options: EncodeMessageFramesOptions): Uint8Array[] {
-  soundLinkAssert(Number.isSafeInteger(options.framesMax) && options.framesMax >= 1 && options.framesMax <= soundMessageFramesMax, 'framesMax in 1…16');
-  if (!(message instanceof Uint8Array) || message.length === 0) throw new SoundLinkError('MESSAGE_INVALID', 'a message has at least one byte');
+export function encodeMessageFrames(
+  message: Uint8Array,
+  options: EncodeMessageFramesOptions,
+): Uint8Array[] {
+  soundLinkAssert(
+    Number.isSafeInteger(options.framesMax) &&
+      options.framesMax >= 1 &&
+      options.framesMax <= soundMessageFramesMax,
+    'framesMax in 1…16',
+  );
+  if (!(message instanceof Uint8Array) || message.length === 0)
+    throw new SoundLinkError('MESSAGE_INVALID', 'a message has at least one byte');
   if (message.length <= ggwaveFrameSizeMaxBytes) {
-    if (message[0] === fragmentMarker) throw new SoundLinkError('MESSAGE_INVALID', 'a single-frame message cannot start with 0xFF (the fragment marker)');
+    if (message[0] === fragmentMarker)
+      throw new SoundLinkError(
+        'MESSAGE_INVALID',
+        'a single-frame message cannot start with 0xFF (the fragment marker)',
+      );
     return [message.slice()];
   }
   const count = Math.ceil(message.length / fragmentChunkSizeMaxBytes);
   if (count > options.framesMax) {
-    throw new SoundLinkError('MESSAGE_TOO_LARGE', `a message of ${message.length} bytes needs ${count} frames, more than ${options.framesMax}`);
+    throw new SoundLinkError(
+      'MESSAGE_TOO_LARGE',
+      `a message of ${message.length} bytes needs ${count} frames, more than ${options.framesMax}`,
+    );
   }
   const messageId = messageIdOf(message);
   const frames = Array.from({ length: count }, (_, index) =>
-    fragment(messageId, index, count, message.subarray(index * fragmentChunkSizeMaxBytes, (index + 1) * fragmentChunkSizeMaxBytes)),
+    fragment(
+      messageId,
+      index,
+      count,
+      message.subarray(index * fragmentChunkSizeMaxBytes, (index + 1) * fragmentChunkSizeMaxBytes),
+    ),
   );
-  soundLinkAssert(frames.every((frame) => frame.length <= ggwaveFrameSizeMaxBytes), 'every fragment fits a frame');
+  soundLinkAssert(
+    frames.every((frame) => frame.length <= ggwaveFrameSizeMaxBytes),
+    'every fragment fits a frame',
+  );
   return frames;
 }
 
@@ -103,7 +137,13 @@ export function encodeMessageFrames(message: Uint8Array, options: EncodeMessageF
  */
 export type ParsedFrame =
   | { readonly kind: 'message'; readonly message: Uint8Array }
-  | { readonly kind: 'fragment'; readonly messageIdHex: string; readonly index: number; readonly count: number; readonly chunk: Uint8Array };
+  | {
+      readonly kind: 'fragment';
+      readonly messageIdHex: string;
+      readonly index: number;
+      readonly count: number;
+      readonly chunk: Uint8Array;
+    };
 
 function failure(code: SoundLinkFailure['code'], message: string): SoundLinkFailure {
   return { ok: false, code, message };
@@ -125,18 +165,31 @@ function hex(bytes: Uint8Array): string {
  */
 export function parseFrame(frame: Uint8Array): SoundLinkResult<ParsedFrame> {
   if (frame.length === 0) return failure('MESSAGE_INVALID', 'an empty frame');
-  if (frame.length > ggwaveFrameSizeMaxBytes) return failure('FRAME_TOO_LARGE', `a frame of ${frame.length} bytes`);
-  if (frame[0] !== fragmentMarker) return { ok: true, value: { kind: 'message', message: frame.slice() } };
-  if (frame.length < fragmentHeaderSizeBytes + 1 + fragmentChecksumSizeBytes) return failure('FRAME_MALFORMED', 'a fragment too short to hold a chunk');
+  if (frame.length > ggwaveFrameSizeMaxBytes)
+    return failure('FRAME_TOO_LARGE', `a frame of ${frame.length} bytes`);
+  if (frame[0] !== fragmentMarker)
+    return { ok: true, value: { kind: 'message', message: frame.slice() } };
+  if (frame.length < fragmentHeaderSizeBytes + 1 + fragmentChecksumSizeBytes)
+    return failure('FRAME_MALFORMED', 'a fragment too short to hold a chunk');
   const checked = frame.subarray(0, frame.length - fragmentChecksumSizeBytes);
-  const expectedCrc = new DataView(frame.buffer, frame.byteOffset, frame.length).getUint32(frame.length - fragmentChecksumSizeBytes);
-  if (crc32(checked) !== expectedCrc) return failure('FRAME_CORRUPTED', 'a fragment whose CRC-32 does not match');
+  const expectedCrc = new DataView(frame.buffer, frame.byteOffset, frame.length).getUint32(
+    frame.length - fragmentChecksumSizeBytes,
+  );
+  if (crc32(checked) !== expectedCrc)
+    return failure('FRAME_CORRUPTED', 'a fragment whose CRC-32 does not match');
   const index = frame[5]!;
   const count = frame[6]!;
-  if (count < 2 || count > soundMessageFramesMax || index >= count) return failure('FRAME_MALFORMED', `fragment ${index} of ${count} is impossible`);
+  if (count < 2 || count > soundMessageFramesMax || index >= count)
+    return failure('FRAME_MALFORMED', `fragment ${index} of ${count} is impossible`);
   return {
     ok: true,
-    value: { kind: 'fragment', messageIdHex: hex(frame.subarray(1, 5)), index, count, chunk: frame.slice(fragmentHeaderSizeBytes, frame.length - fragmentChecksumSizeBytes) },
+    value: {
+      kind: 'fragment',
+      messageIdHex: hex(frame.subarray(1, 5)),
+      index,
+      count,
+      chunk: frame.slice(fragmentHeaderSizeBytes, frame.length - fragmentChecksumSizeBytes),
+    },
   };
 }
 
@@ -146,25 +199,39 @@ type Fragment = Extract<ParsedFrame, { kind: 'fragment' }>;
 function reassembleFragments(fragments: readonly Fragment[]): SoundLinkResult<Uint8Array> {
   const first = fragments[0];
   soundLinkAssert(first !== undefined, 'at least one fragment');
-  if (fragments.some((part) => part.messageIdHex !== first.messageIdHex || part.count !== first.count)) {
+  if (
+    fragments.some((part) => part.messageIdHex !== first.messageIdHex || part.count !== first.count)
+  ) {
     return failure('FRAMES_MIXED', 'fragments of different messages');
   }
   const byIndex = new Array<Fragment | undefined>(first.count);
   for (const part of fragments) {
-    if (byIndex[part.index] !== undefined) return failure('FRAME_DUPLICATE', `fragment ${part.index} twice`);
+    if (byIndex[part.index] !== undefined)
+      return failure('FRAME_DUPLICATE', `fragment ${part.index} twice`);
     byIndex[part.index] = part;
   }
   const missing = [...byIndex.keys()].filter((index) => byIndex[index] === undefined);
   if (missing.length > 0) {
-    return { ...failure('FRAME_MISSING', `fragments ${missing.join(', ')} of ${first.count} missing`), missingFragments: { indices: missing, count: first.count } };
+    return {
+      ...failure('FRAME_MISSING', `fragments ${missing.join(', ')} of ${first.count} missing`),
+      missingFragments: { indices: missing, count: first.count },
+    };
   }
   const parts = byIndex as Fragment[];
-  if (parts.some((part, index) => index < first.count - 1 && part.chunk.length !== fragmentChunkSizeMaxBytes)) {
-    return failure('FRAME_MALFORMED', `every fragment but the last carries ${fragmentChunkSizeMaxBytes} bytes`);
+  if (
+    parts.some(
+      (part, index) => index < first.count - 1 && part.chunk.length !== fragmentChunkSizeMaxBytes,
+    )
+  ) {
+    return failure(
+      'FRAME_MALFORMED',
+      `every fragment but the last carries ${fragmentChunkSizeMaxBytes} bytes`,
+    );
   }
   const message = new Uint8Array(parts.reduce((total, part) => total + part.chunk.length, 0));
   parts.forEach((part, index) => message.set(part.chunk, index * fragmentChunkSizeMaxBytes));
-  if (hex(messageIdOf(message)) !== first.messageIdHex) return failure('MESSAGE_CORRUPTED', 'the reassembled message does not match its message id');
+  if (hex(messageIdOf(message)) !== first.messageIdHex)
+    return failure('MESSAGE_CORRUPTED', 'the reassembled message does not match its message id');
   return { ok: true, value: message };
 }
 
@@ -190,7 +257,10 @@ export function reassembleFrames(frames: readonly Uint8Array[]): SoundLinkResult
     parsed.push(result.value);
   }
   const singles = parsed.filter((frame) => frame.kind === 'message');
-  if (singles.length > 0) return parsed.length === 1 ? { ok: true, value: singles[0]!.message } : failure('FRAMES_MIXED', 'a whole message among other frames');
+  if (singles.length > 0)
+    return parsed.length === 1
+      ? { ok: true, value: singles[0]!.message }
+      : failure('FRAMES_MIXED', 'a whole message among other frames');
   return reassembleFragments(parsed as Fragment[]);
 }
 
@@ -238,14 +308,20 @@ export function decodeFrameStream(frames: readonly Uint8Array[]): FrameStreamCon
     groups.set(parsed.messageIdHex, group);
     if (new Set(group.map((part) => part.index)).size === parsed.count) {
       groups.delete(parsed.messageIdHex);
-      const unique = group.filter((part, position) => group.findIndex((other) => other.index === part.index) === position);
+      const unique = group.filter(
+        (part, position) => group.findIndex((other) => other.index === part.index) === position,
+      );
       const message = reassembleFragments(unique);
       if (message.ok) messages.push(message.value);
       else failures.push(message);
     }
   }
   for (const group of groups.values()) {
-    const incomplete = reassembleFragments(group.filter((part, position) => group.findIndex((other) => other.index === part.index) === position));
+    const incomplete = reassembleFragments(
+      group.filter(
+        (part, position) => group.findIndex((other) => other.index === part.index) === position,
+      ),
+    );
     if (!incomplete.ok) failures.push(incomplete);
   }
   return { messages, failures };

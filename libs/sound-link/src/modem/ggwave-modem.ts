@@ -114,7 +114,10 @@ function newInstance(module: GgwaveModule, inputRateHz: number, outputRateHz: nu
   parameters.sampleFormatInp = module.SampleFormat.GGWAVE_SAMPLE_FORMAT_F32;
   parameters.sampleFormatOut = module.SampleFormat.GGWAVE_SAMPLE_FORMAT_F32;
   const instance = module.init(parameters);
-  if (instance < 0) throw new SoundLinkError('MODEM_FAILED', 'ggwave has no free instance (at most four)', { retriable: true });
+  if (instance < 0)
+    throw new SoundLinkError('MODEM_FAILED', 'ggwave has no free instance (at most four)', {
+      retriable: true,
+    });
   return instance;
 }
 
@@ -122,36 +125,56 @@ function copyBytes(view: Int8Array): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
 }
 
-function protocolId(module: GgwaveModule, protocol: SoundProtocol): GgwaveModule['ProtocolId'][keyof GgwaveModule['ProtocolId']] {
-  return protocol === 'audible-fast' ? module.ProtocolId.GGWAVE_PROTOCOL_AUDIBLE_FAST : module.ProtocolId.GGWAVE_PROTOCOL_AUDIBLE_FASTEST;
+function protocolId(
+  module: GgwaveModule,
+  protocol: SoundProtocol,
+): GgwaveModule['ProtocolId'][keyof GgwaveModule['ProtocolId']] {
+  return protocol === 'audible-fast'
+    ? module.ProtocolId.GGWAVE_PROTOCOL_AUDIBLE_FAST
+    : module.ProtocolId.GGWAVE_PROTOCOL_AUDIBLE_FASTEST;
 }
 
 /** A recording at 48 kHz with silence after it, which lets ggwave finish a frame that ends at its last sample. */
 function atLinkRate(samples: Float32Array, sampleRateHz: number): Float32Array {
-  const resampled = sampleRateHz === soundSampleRateHz ? samples : resampleLinear(samples, sampleRateHz, soundSampleRateHz);
+  const resampled =
+    sampleRateHz === soundSampleRateHz
+      ? samples
+      : resampleLinear(samples, sampleRateHz, soundSampleRateHz);
   const padded = new Float32Array(resampled.length + trailingSilenceSamples);
   padded.set(resampled);
   return padded;
 }
 
 /** What ggwave's receiver hears in the recording fed from `offset`, told by its log lines. */
-function decodePass(module: GgwaveModule, samples: Float32Array, offset: number): ReceiverAttempt[] {
+function decodePass(
+  module: GgwaveModule,
+  samples: Float32Array,
+  offset: number,
+): ReceiverAttempt[] {
   const attempts: ReceiverAttempt[] = [];
   let position = offset;
   let open: { startSample: number; headerLengthBytes?: number } | undefined;
   const close = (outcome: ReceiverAttempt['outcome'], frame?: Uint8Array) => {
-    attempts.push({ ...(open ?? { startSample: position }), outcome, ...(frame === undefined ? {} : { frame }) });
+    attempts.push({
+      ...(open ?? { startSample: position }),
+      outcome,
+      ...(frame === undefined ? {} : { frame }),
+    });
     open = undefined;
   };
   lineListener = (line) => {
     if (line.startsWith('Receiving sound data')) open = { startSample: position };
-    else if (open !== undefined && line.startsWith('Decoded length = ')) open = { ...open, headerLengthBytes: Number.parseInt(line.slice(17), 10) };
+    else if (open !== undefined && line.startsWith('Decoded length = '))
+      open = { ...open, headerLengthBytes: Number.parseInt(line.slice(17), 10) };
     else if (line.startsWith('Failed to capture sound data')) close('capture-failed');
   };
   const receiver = newInstance(module, soundSampleRateHz, soundSampleRateHz);
   try {
     for (; position < samples.length; position += receiveChunkSamples) {
-      const decoded = module.decode(receiver, new Int8Array(samples.slice(position, position + receiveChunkSamples).buffer));
+      const decoded = module.decode(
+        receiver,
+        new Int8Array(samples.slice(position, position + receiveChunkSamples).buffer),
+      );
       if (decoded.length > 0) close('frame', copyBytes(decoded));
     }
   } finally {
@@ -178,18 +201,30 @@ function decodePass(module: GgwaveModule, samples: Float32Array, offset: number)
  */
 export async function loadGgwaveModem(options: GgwaveModemOptions = {}): Promise<SoundModem> {
   const volumePercent = options.volumePercent ?? ggwaveVolumePercent;
-  soundLinkAssert(Number.isInteger(volumePercent) && volumePercent >= 1 && volumePercent <= 100, 'volume in 1…100');
+  soundLinkAssert(
+    Number.isInteger(volumePercent) && volumePercent >= 1 && volumePercent <= 100,
+    'volume in 1…100',
+  );
   const outputRateHz = options.outputSampleRateHz ?? soundSampleRateHz;
   let module: GgwaveModule;
   try {
     module = await loadModule();
   } catch (error) {
     modulePromise = undefined;
-    throw new SoundLinkError('MODEM_FAILED', 'the ggwave module did not load', { cause: error, retriable: true });
+    throw new SoundLinkError('MODEM_FAILED', 'the ggwave module did not load', {
+      cause: error,
+      retriable: true,
+    });
   }
   if (options.log !== undefined) logSink = options.log;
   const offsets = options.decodeOffsetsSamples ?? decodeOffsetsSamples;
-  soundLinkAssert(offsets.length > 0 && offsets.every((offset) => Number.isInteger(offset) && offset >= 0 && offset < receiveChunkSamples), 'offsets in 0…1023');
+  soundLinkAssert(
+    offsets.length > 0 &&
+      offsets.every(
+        (offset) => Number.isInteger(offset) && offset >= 0 && offset < receiveChunkSamples,
+      ),
+    'offsets in 0…1023',
+  );
   const protocol = protocolId(module, options.protocol ?? soundProtocolDefault);
   const receive = (samples: Float32Array, sampleRateHz: number): MergedReception => {
     const padded = atLinkRate(samples, sampleRateHz);
@@ -197,15 +232,22 @@ export async function loadGgwaveModem(options: GgwaveModemOptions = {}): Promise
     const first = decodePass(module, padded, firstOffset!);
     // The other offsets only when the first pass heard a start marker it could not decode: a frame
     // costs one pass (about 4 ms per second of audio) unless one was lost.
-    const passes = first.every((attempt) => attempt.outcome === 'frame') ? [first] : [first, ...otherOffsets.map((offset) => decodePass(module, padded, offset))];
+    const passes = first.every((attempt) => attempt.outcome === 'frame')
+      ? [first]
+      : [first, ...otherOffsets.map((offset) => decodePass(module, padded, offset))];
     return mergeAttempts(passes, startMarkerToleranceSamples);
   };
 
   return {
     sampleRateHz: outputRateHz,
     encodeFrame(frame: Uint8Array): Float32Array {
-      if (!(frame instanceof Uint8Array) || frame.length === 0) throw new SoundLinkError('MESSAGE_INVALID', 'a frame has at least one byte');
-      if (frame.length > ggwaveFrameSizeMaxBytes) throw new SoundLinkError('FRAME_TOO_LARGE', `a frame of ${frame.length} bytes; ggwave takes ${ggwaveFrameSizeMaxBytes}`);
+      if (!(frame instanceof Uint8Array) || frame.length === 0)
+        throw new SoundLinkError('MESSAGE_INVALID', 'a frame has at least one byte');
+      if (frame.length > ggwaveFrameSizeMaxBytes)
+        throw new SoundLinkError(
+          'FRAME_TOO_LARGE',
+          `a frame of ${frame.length} bytes; ggwave takes ${ggwaveFrameSizeMaxBytes}`,
+        );
       const transmitter = newInstance(module, soundSampleRateHz, outputRateHz);
       let waveform: Uint8Array;
       try {
@@ -213,7 +255,10 @@ export async function loadGgwaveModem(options: GgwaveModemOptions = {}): Promise
       } finally {
         module.free(transmitter);
       }
-      soundLinkAssert(waveform.length > 0 && waveform.length % 4 === 0, 'ggwave produced 32-bit samples');
+      soundLinkAssert(
+        waveform.length > 0 && waveform.length % 4 === 0,
+        'ggwave produced 32-bit samples',
+      );
       return new Float32Array(waveform.buffer);
     },
     decodeFrames(samples: Float32Array, sampleRateHz: number): Uint8Array[] {

@@ -20,13 +20,21 @@ declare module 'ggwave' {
 
   interface GgwaveModule {
     readonly SampleFormat: { readonly GGWAVE_SAMPLE_FORMAT_F32: GgwaveEnumValue };
-    readonly ProtocolId: { readonly GGWAVE_PROTOCOL_AUDIBLE_FAST: GgwaveEnumValue; readonly GGWAVE_PROTOCOL_AUDIBLE_FASTEST: GgwaveEnumValue };
+    readonly ProtocolId: {
+      readonly GGWAVE_PROTOCOL_AUDIBLE_FAST: GgwaveEnumValue;
+      readonly GGWAVE_PROTOCOL_AUDIBLE_FASTEST: GgwaveEnumValue;
+    };
     getDefaultParameters(): GgwaveParameters;
     /** An instance id (0…3), or -1 when all four are in use. */
     init(parameters: GgwaveParameters): number;
     free(instance: number): void;
     /** The waveform as bytes in the output sample format (a view into the WASM heap). */
-    encode(instance: number, payload: Uint8Array, protocolId: GgwaveEnumValue, volume: number): Int8Array;
+    encode(
+      instance: number,
+      payload: Uint8Array,
+      protocolId: GgwaveEnumValue,
+      volume: number,
+    ): Int8Array;
     /** The payload of a frame completed by these samples (a view into the WASM heap), or an empty view. */
     decode(instance: number, samples: Int8Array): Int8Array;
     /** ggwave's log on (to `printErr`): the only sign of a frame it heard but could not decode. */

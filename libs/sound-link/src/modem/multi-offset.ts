@@ -75,12 +75,16 @@ function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
 }
 
 /** Attempts of all passes grouped by start marker: starts closer than the tolerance are one frame. */
-function groupByStart(passes: readonly (readonly ReceiverAttempt[])[], toleranceSamples: number): ReceiverAttempt[][] {
+function groupByStart(
+  passes: readonly (readonly ReceiverAttempt[])[],
+  toleranceSamples: number,
+): ReceiverAttempt[][] {
   const attempts = passes.flat().sort((left, right) => left.startSample - right.startSample);
   const groups: ReceiverAttempt[][] = [];
   for (const attempt of attempts) {
     const current = groups.at(-1);
-    if (current !== undefined && attempt.startSample - current[0]!.startSample <= toleranceSamples) current.push(attempt);
+    if (current !== undefined && attempt.startSample - current[0]!.startSample <= toleranceSamples)
+      current.push(attempt);
     else groups.push([attempt]);
   }
   return groups;
@@ -89,12 +93,22 @@ function groupByStart(passes: readonly (readonly ReceiverAttempt[])[], tolerance
 function mergeGroup(group: readonly ReceiverAttempt[]): HeardFrame | UndecodableFrame {
   const startSample = group[0]!.startSample;
   const frames = group.flatMap((attempt) => (attempt.frame === undefined ? [] : [attempt.frame]));
-  const headerLengthBytes = group.find((attempt) => attempt.headerLengthBytes !== undefined)?.headerLengthBytes;
+  const headerLengthBytes = group.find(
+    (attempt) => attempt.headerLengthBytes !== undefined,
+  )?.headerLengthBytes;
   const header = headerLengthBytes === undefined ? {} : { headerLengthBytes };
   const first = frames[0];
-  if (first === undefined) return { startSample, reason: group.some((attempt) => attempt.outcome === 'capture-failed') ? 'capture-failed' : 'unfinished', ...header };
+  if (first === undefined)
+    return {
+      startSample,
+      reason: group.some((attempt) => attempt.outcome === 'capture-failed')
+        ? 'capture-failed'
+        : 'unfinished',
+      ...header,
+    };
   // Never choose between two decodings: one of them is wrong, and nothing here can tell which.
-  if (frames.some((frame) => !sameBytes(frame, first))) return { startSample, reason: 'passes-disagree', ...header };
+  if (frames.some((frame) => !sameBytes(frame, first)))
+    return { startSample, reason: 'passes-disagree', ...header };
   return { startSample, bytes: first, passes: frames.length };
 }
 
@@ -108,7 +122,10 @@ function mergeGroup(group: readonly ReceiverAttempt[]): HeardFrame | Undecodable
  * const merged = mergeAttempts([passAtOffset0, passAtOffset512], 9_600);
  * ```
  */
-export function mergeAttempts(passes: readonly (readonly ReceiverAttempt[])[], toleranceSamples: number): MergedReception {
+export function mergeAttempts(
+  passes: readonly (readonly ReceiverAttempt[])[],
+  toleranceSamples: number,
+): MergedReception {
   soundLinkAssert(toleranceSamples > 0, 'a positive tolerance');
   const frames: HeardFrame[] = [];
   const undecodable: UndecodableFrame[] = [];

@@ -30,7 +30,10 @@ const unitVarianceScale = 1.7320508075688772;
  * silence around it). The noise is independent from sample to sample (flat spectrum) and nearly
  * Gaussian (a sum of four uniforms, scaled to unit variance).
  */
-export function withWhiteNoise(samples: Float32Array, options: { signalPower: number; snrDb: number; seed: number }): Float32Array {
+export function withWhiteNoise(
+  samples: Float32Array,
+  options: { signalPower: number; snrDb: number; seed: number },
+): Float32Array {
   const random = seededRandom(options.seed);
   const sigma = (options.signalPower / 10 ** (options.snrDb / 10)) ** 0.5;
   const output = new Float32Array(samples.length);
@@ -42,7 +45,11 @@ export function withWhiteNoise(samples: Float32Array, options: { signalPower: nu
 }
 
 /** The samples with silence before and after. */
-export function withSilence(samples: Float32Array, leadingSamples: number, trailingSamples: number): Float32Array {
+export function withSilence(
+  samples: Float32Array,
+  leadingSamples: number,
+  trailingSamples: number,
+): Float32Array {
   const output = new Float32Array(leadingSamples + samples.length + trailingSamples);
   output.set(samples, leadingSamples);
   return output;
@@ -65,16 +72,25 @@ export function withClockDrift(samples: Float32Array, driftPercent: number): Flo
 }
 
 /** The samples with `lengthSamples` of them muted from `startSample` (a dropout). */
-export function withDropout(samples: Float32Array, startSample: number, lengthSamples: number): Float32Array {
+export function withDropout(
+  samples: Float32Array,
+  startSample: number,
+  lengthSamples: number,
+): Float32Array {
   const output = samples.slice();
   output.fill(0, startSample, startSample + lengthSamples);
   return output;
 }
 
 /** Two recordings played together, the second starting `offsetSamples` after the first. */
-export function mixed(first: Float32Array, second: Float32Array, offsetSamples: number): Float32Array {
+export function mixed(
+  first: Float32Array,
+  second: Float32Array,
+  offsetSamples: number,
+): Float32Array {
   const output = new Float32Array(Math.max(first.length, offsetSamples + second.length));
   output.set(first);
-  for (let index = 0; index < second.length; index++) output[offsetSamples + index]! += second[index]!;
+  for (let index = 0; index < second.length; index++)
+    output[offsetSamples + index]! += second[index]!;
   return output;
 }

@@ -40,13 +40,25 @@ export interface CreatedTokenBindingMessage {
   readonly header: string;
 }
 
-function signedBinding(type: TokenBindingType, privateJwk: JwkInput, ekm: Uint8Array, backend: SignatureBackend): TokenBinding {
+function signedBinding(
+  type: TokenBindingType,
+  privateJwk: JwkInput,
+  ekm: Uint8Array,
+  backend: SignatureBackend,
+): TokenBinding {
   const tokenBindingId = tokenBindingIdFromJwk(privateJwk);
   let signature: Uint8Array;
   try {
-    signature = sign({ alg: 'ES256', privateJwk, data: tokenBindingSignedContent(type, 'ecdsap256', ekm), backend });
+    signature = sign({
+      alg: 'ES256',
+      privateJwk,
+      data: tokenBindingSignedContent(type, 'ecdsap256', ekm),
+      backend,
+    });
   } catch (error) {
-    throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', 'cannot sign with this key', { cause: error });
+    throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', 'cannot sign with this key', {
+      cause: error,
+    });
   }
   return { type, tokenBindingId, signature, extensions: [] };
 }
@@ -65,12 +77,26 @@ function signedBinding(type: TokenBindingType, privateJwk: JwkInput, ekm: Uint8A
  * request.setHeader('Sec-Token-Binding', header);
  * ```
  */
-export function createTokenBindingMessage(input: CreateTokenBindingMessageInput): CreatedTokenBindingMessage {
-  if (typeof input !== 'object' || input === null) throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', 'createTokenBindingMessage takes one object argument');
+export function createTokenBindingMessage(
+  input: CreateTokenBindingMessageInput,
+): CreatedTokenBindingMessage {
+  if (typeof input !== 'object' || input === null)
+    throw new TokenBindingError(
+      'ERR_TB_INVALID_ARGUMENT',
+      'createTokenBindingMessage takes one object argument',
+    );
   const backend = input.backend ?? 'noble';
-  const tokenBindings = [signedBinding('provided_token_binding', input.privateJwk, input.ekm, backend)];
-  if (input.referredPrivateJwk !== undefined) tokenBindings.push(signedBinding('referred_token_binding', input.referredPrivateJwk, input.ekm, backend));
+  const tokenBindings = [
+    signedBinding('provided_token_binding', input.privateJwk, input.ekm, backend),
+  ];
+  if (input.referredPrivateJwk !== undefined)
+    tokenBindings.push(
+      signedBinding('referred_token_binding', input.referredPrivateJwk, input.ekm, backend),
+    );
   const message = encodeTokenBindingMessage({ tokenBindings });
-  assert(message.length === 2 + 137 * tokenBindings.length, 'an ecdsap256 binding without extensions is 137 bytes');
+  assert(
+    message.length === 2 + 137 * tokenBindings.length,
+    'an ecdsap256 binding without extensions is 137 bytes',
+  );
   return { message, header: encodeSecTokenBindingHeader(message) };
 }

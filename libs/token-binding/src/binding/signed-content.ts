@@ -1,4 +1,10 @@
-import { type TokenBindingKeyParameters, type TokenBindingType, tokenBindingEkmLengthBytes, tokenBindingKeyParametersCodes, tokenBindingTypeCodes } from '../constants';
+import {
+  type TokenBindingKeyParameters,
+  type TokenBindingType,
+  tokenBindingEkmLengthBytes,
+  tokenBindingKeyParametersCodes,
+  tokenBindingTypeCodes,
+} from '../constants';
 import { TokenBindingError, assert } from '../errors';
 import { isBytes } from '../message/bytes';
 
@@ -14,9 +20,16 @@ import { isBytes } from '../message/bytes';
  * tokenBindingSignedContent('provided_token_binding', 'ecdsap256', ekm); // Uint8Array(34) [0, 2, …ekm]
  * ```
  */
-export function tokenBindingSignedContent(type: TokenBindingType, keyParameters: TokenBindingKeyParameters, ekm: Uint8Array): Uint8Array {
+export function tokenBindingSignedContent(
+  type: TokenBindingType,
+  keyParameters: TokenBindingKeyParameters,
+  ekm: Uint8Array,
+): Uint8Array {
   if (!isBytes(ekm) || ekm.length !== tokenBindingEkmLengthBytes) {
-    throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', `the EKM is ${tokenBindingEkmLengthBytes} bytes`);
+    throw new TokenBindingError(
+      'ERR_TB_INVALID_ARGUMENT',
+      `the EKM is ${tokenBindingEkmLengthBytes} bytes`,
+    );
   }
   const content = new Uint8Array(2 + tokenBindingEkmLengthBytes);
   content[0] = tokenBindingTypeCodes[type];

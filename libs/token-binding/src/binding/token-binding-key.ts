@@ -1,4 +1,10 @@
-import { type Es256PublicJwk, type JwkInput, exportRawPublicKey, importRawPublicKey, isCryptoError } from '@settle/crypto';
+import {
+  type Es256PublicJwk,
+  type JwkInput,
+  exportRawPublicKey,
+  importRawPublicKey,
+  isCryptoError,
+} from '@settle/crypto';
 import { ecdsaP256PointLengthBytes } from '../constants';
 import { TokenBindingError, assert } from '../errors';
 import { type EcdsaP256TokenBindingId } from '../message/token-binding-message';
@@ -15,7 +21,10 @@ import { type EcdsaP256TokenBindingId } from '../message/token-binding-message';
  */
 export function tokenBindingIdToJwk(id: EcdsaP256TokenBindingId): Es256PublicJwk {
   if (id.keyParameters !== 'ecdsap256' || id.point.length !== ecdsaP256PointLengthBytes) {
-    throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', 'an ecdsap256 TokenBindingID with a 64-byte point');
+    throw new TokenBindingError(
+      'ERR_TB_INVALID_ARGUMENT',
+      'an ecdsap256 TokenBindingID with a 64-byte point',
+    );
   }
   const uncompressed = new Uint8Array(1 + ecdsaP256PointLengthBytes);
   uncompressed[0] = 0x04;
@@ -25,7 +34,8 @@ export function tokenBindingIdToJwk(id: EcdsaP256TokenBindingId): Es256PublicJwk
     assert(jwk.kty === 'EC', 'a P-256 point imports as an EC key');
     return jwk;
   } catch (error) {
-    if (isCryptoError(error, 'ERR_KEY_ENCODING_INVALID')) throw new TokenBindingError('ERR_TB_KEY_INVALID', 'not a point on P-256', { cause: error });
+    if (isCryptoError(error, 'ERR_KEY_ENCODING_INVALID'))
+      throw new TokenBindingError('ERR_TB_KEY_INVALID', 'not a point on P-256', { cause: error });
     throw error;
   }
 }
@@ -49,7 +59,9 @@ export function tokenBindingIdFromJwk(jwk: JwkInput): EcdsaP256TokenBindingId {
   try {
     raw = exportRawPublicKey(publicMembers);
   } catch (error) {
-    throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', 'not a valid P-256 JWK', { cause: error });
+    throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', 'not a valid P-256 JWK', {
+      cause: error,
+    });
   }
   assert(raw.length === 65 && raw[0] === 0x04, 'uncompressed P-256 point');
   return { keyParameters: 'ecdsap256', point: raw.slice(1) };

@@ -1,6 +1,15 @@
 import { type Es256PublicJwk, calculateJwkThumbprint, verifySignature } from '@settle/crypto';
-import { type TokenBindingKeyParameters, type TokenBindingType, tokenBindingEkmLengthBytes } from '../constants';
-import { type TokenBindingErrorCode, TokenBindingError, assert, isTokenBindingError } from '../errors';
+import {
+  type TokenBindingKeyParameters,
+  type TokenBindingType,
+  tokenBindingEkmLengthBytes,
+} from '../constants';
+import {
+  type TokenBindingErrorCode,
+  TokenBindingError,
+  assert,
+  isTokenBindingError,
+} from '../errors';
 import { isBytes } from '../message/bytes';
 import { checkAllowedKeyParameters } from '../message/key-parameters';
 import { parseTokenBindingMessage } from '../message/parse-token-binding-message';
@@ -50,7 +59,10 @@ export interface VerifiedTokenBinding {
  * const code: TokenBindingRejectionCode = 'ERR_TB_SIGNATURE_INVALID';
  * ```
  */
-export type TokenBindingRejectionCode = Exclude<TokenBindingErrorCode, 'ERR_TB_INVALID_ARGUMENT' | 'ERR_TB_TLS_STATE_INVALID' | 'ERR_TB_ASSERTION_FAILED'>;
+export type TokenBindingRejectionCode = Exclude<
+  TokenBindingErrorCode,
+  'ERR_TB_INVALID_ARGUMENT' | 'ERR_TB_TLS_STATE_INVALID' | 'ERR_TB_ASSERTION_FAILED'
+>;
 
 /**
  * The result of {@link verifyTokenBindingMessage}.
@@ -61,33 +73,54 @@ export type TokenBindingRejectionCode = Exclude<TokenBindingErrorCode, 'ERR_TB_I
  * ```
  */
 export type VerifyTokenBindingMessageResult =
-  | { readonly ok: true; readonly provided: VerifiedTokenBinding; readonly referred?: VerifiedTokenBinding }
+  | {
+      readonly ok: true;
+      readonly provided: VerifiedTokenBinding;
+      readonly referred?: VerifiedTokenBinding;
+    }
   | { readonly ok: false; readonly code: TokenBindingRejectionCode };
 
 const verifiableKeyParameters: readonly TokenBindingKeyParameters[] = ['ecdsap256'];
 
 function checkInput(input: VerifyTokenBindingMessageInput): readonly TokenBindingKeyParameters[] {
-  if (typeof input !== 'object' || input === null) throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', 'verifyTokenBindingMessage takes one object argument');
+  if (typeof input !== 'object' || input === null)
+    throw new TokenBindingError(
+      'ERR_TB_INVALID_ARGUMENT',
+      'verifyTokenBindingMessage takes one object argument',
+    );
   if (!isBytes(input.ekm) || input.ekm.length !== tokenBindingEkmLengthBytes) {
-    throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', `the EKM is ${tokenBindingEkmLengthBytes} bytes`);
+    throw new TokenBindingError(
+      'ERR_TB_INVALID_ARGUMENT',
+      `the EKM is ${tokenBindingEkmLengthBytes} bytes`,
+    );
   }
   const allowed = checkAllowedKeyParameters(input.allowedKeyParameters);
   if (allowed.some((name) => !verifiableKeyParameters.includes(name))) {
-    throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', 'only ecdsap256 bindings can be verified');
+    throw new TokenBindingError(
+      'ERR_TB_INVALID_ARGUMENT',
+      'only ecdsap256 bindings can be verified',
+    );
   }
   return allowed;
 }
 
 /** RFC 8473 §2: exactly one provided binding, at most one referred binding. */
 function checkBindingTypes(bindings: readonly TokenBinding[]): void {
-  const count = (type: TokenBindingType) => bindings.filter((binding) => binding.type === type).length;
+  const count = (type: TokenBindingType) =>
+    bindings.filter((binding) => binding.type === type).length;
   if (count('provided_token_binding') !== 1 || count('referred_token_binding') > 1) {
-    throw new TokenBindingError('ERR_TB_BINDINGS_INVALID', 'exactly one provided and at most one referred binding');
+    throw new TokenBindingError(
+      'ERR_TB_BINDINGS_INVALID',
+      'exactly one provided and at most one referred binding',
+    );
   }
   // Extensions are not signed (RFC 8471 §3.3): acting on one would trust bytes anyone on the path can
   // change, and this profile defines none, so a binding that carries one is refused.
   if (bindings.some((binding) => binding.extensions.length > 0)) {
-    throw new TokenBindingError('ERR_TB_EXTENSIONS_NOT_ALLOWED', 'token binding extensions are not accepted');
+    throw new TokenBindingError(
+      'ERR_TB_EXTENSIONS_NOT_ALLOWED',
+      'token binding extensions are not accepted',
+    );
   }
 }
 
@@ -97,10 +130,25 @@ function verifyBinding(binding: TokenBinding, ekm: Uint8Array): VerifiedTokenBin
   const keyJwk = tokenBindingIdToJwk(id);
   const data = tokenBindingSignedContent(binding.type, id.keyParameters, ekm);
   // The services' hot path: OpenSSL, which accepts high-s signatures like every other verifier.
-  if (!verifySignature({ alg: 'ES256', jwk: keyJwk, data, signature: binding.signature, backend: 'native' })) {
-    throw new TokenBindingError('ERR_TB_SIGNATURE_INVALID', `the ${binding.type} signature does not verify`);
+  if (
+    !verifySignature({
+      alg: 'ES256',
+      jwk: keyJwk,
+      data,
+      signature: binding.signature,
+      backend: 'native',
+    })
+  ) {
+    throw new TokenBindingError(
+      'ERR_TB_SIGNATURE_INVALID',
+      `the ${binding.type} signature does not verify`,
+    );
   }
-  return { keyJwk, keyId: calculateJwkThumbprint(keyJwk), tokenBindingIdHash: tokenBindingIdHash(id) };
+  return {
+    keyJwk,
+    keyId: calculateJwkThumbprint(keyJwk),
+    tokenBindingIdHash: tokenBindingIdHash(id),
+  };
 }
 
 /**
@@ -128,19 +176,37 @@ function verifyBinding(binding: TokenBinding, ekm: Uint8Array): VerifiedTokenBin
  * if (result.provided.keyId !== token.cnf.jkt) return reply(401, 'ERR_TB_KEY_MISMATCH');
  * ```
  */
-export function verifyTokenBindingMessage(input: VerifyTokenBindingMessageInput): VerifyTokenBindingMessageResult {
+export function verifyTokenBindingMessage(
+  input: VerifyTokenBindingMessageInput,
+): VerifyTokenBindingMessageResult {
   const allowedKeyParameters = checkInput(input);
   try {
-    if (typeof input.header !== 'string') throw new TokenBindingError('ERR_TB_HEADER_ENCODING_INVALID', 'the header value is not a string');
-    const { tokenBindings } = parseTokenBindingMessage(decodeSecTokenBindingHeader(input.header), { allowedKeyParameters });
+    if (typeof input.header !== 'string')
+      throw new TokenBindingError(
+        'ERR_TB_HEADER_ENCODING_INVALID',
+        'the header value is not a string',
+      );
+    const { tokenBindings } = parseTokenBindingMessage(decodeSecTokenBindingHeader(input.header), {
+      allowedKeyParameters,
+    });
     checkBindingTypes(tokenBindings);
-    const verified = tokenBindings.map((binding) => ({ type: binding.type, result: verifyBinding(binding, input.ekm) }));
+    const verified = tokenBindings.map((binding) => ({
+      type: binding.type,
+      result: verifyBinding(binding, input.ekm),
+    }));
     const provided = verified.find(({ type }) => type === 'provided_token_binding');
     const referred = verified.find(({ type }) => type === 'referred_token_binding');
     assert(provided !== undefined, 'checkBindingTypes guarantees a provided binding');
-    return referred === undefined ? { ok: true, provided: provided.result } : { ok: true, provided: provided.result, referred: referred.result };
+    return referred === undefined
+      ? { ok: true, provided: provided.result }
+      : { ok: true, provided: provided.result, referred: referred.result };
   } catch (error) {
-    if (!isTokenBindingError(error) || error.code === 'ERR_TB_INVALID_ARGUMENT' || error.code === 'ERR_TB_TLS_STATE_INVALID' || error.code === 'ERR_TB_ASSERTION_FAILED') {
+    if (
+      !isTokenBindingError(error) ||
+      error.code === 'ERR_TB_INVALID_ARGUMENT' ||
+      error.code === 'ERR_TB_TLS_STATE_INVALID' ||
+      error.code === 'ERR_TB_ASSERTION_FAILED'
+    ) {
       throw error;
     }
     return { ok: false, code: error.code };

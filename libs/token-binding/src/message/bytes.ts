@@ -25,7 +25,10 @@ export function uint16(value: number): Uint8Array {
 
 /** Whether `value` is a `Uint8Array` (a `Buffer` is one), also across realms. */
 export function isBytes(value: unknown): value is Uint8Array {
-  return value instanceof Uint8Array || (ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]');
+  return (
+    value instanceof Uint8Array ||
+    (ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]')
+  );
 }
 
 /**
@@ -54,7 +57,8 @@ export class ByteReader {
   }
 
   take(length: number): Uint8Array {
-    if (length > this.remaining) throw new TokenBindingError('ERR_TB_MALFORMED', `${this.what}: truncated`);
+    if (length > this.remaining)
+      throw new TokenBindingError('ERR_TB_MALFORMED', `${this.what}: truncated`);
     const slice = this.bytes.slice(this.offset, this.offset + length);
     this.offset += length;
     return slice;
@@ -67,6 +71,10 @@ export class ByteReader {
   }
 
   finish(): void {
-    if (this.remaining !== 0) throw new TokenBindingError('ERR_TB_MALFORMED', `${this.what}: ${this.remaining} trailing bytes`);
+    if (this.remaining !== 0)
+      throw new TokenBindingError(
+        'ERR_TB_MALFORMED',
+        `${this.what}: ${this.remaining} trailing bytes`,
+      );
   }
 }

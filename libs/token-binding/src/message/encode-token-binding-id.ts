@@ -1,4 +1,8 @@
-import { ecdsaP256PointLengthBytes, rsa2048ModulusLengthBytes, tokenBindingKeyParametersCodes } from '../constants';
+import {
+  ecdsaP256PointLengthBytes,
+  rsa2048ModulusLengthBytes,
+  tokenBindingKeyParametersCodes,
+} from '../constants';
 import { TokenBindingError, assert } from '../errors';
 import { concatBytes, isBytes, uint16, uint8 } from './bytes';
 import { type TokenBindingId } from './token-binding-message';
@@ -9,14 +13,23 @@ function invalid(message: string): TokenBindingError {
 
 function encodePublicKey(id: TokenBindingId): Uint8Array {
   if (id.keyParameters === 'ecdsap256') {
-    if (!isBytes(id.point) || id.point.length !== ecdsaP256PointLengthBytes) throw invalid('an ecdsap256 point is X ‖ Y, 64 bytes');
+    if (!isBytes(id.point) || id.point.length !== ecdsaP256PointLengthBytes)
+      throw invalid('an ecdsap256 point is X ‖ Y, 64 bytes');
     return concatBytes([uint8(id.point.length), id.point]);
   }
-  if (id.keyParameters !== 'rsa2048_pkcs1.5' && id.keyParameters !== 'rsa2048_pss') throw invalid('unknown key parameters');
+  if (id.keyParameters !== 'rsa2048_pkcs1.5' && id.keyParameters !== 'rsa2048_pss')
+    throw invalid('unknown key parameters');
   const { modulus, publicExponent } = id;
-  if (!isBytes(modulus) || modulus.length !== rsa2048ModulusLengthBytes) throw invalid('an RSA-2048 modulus is 256 bytes');
-  if (!isBytes(publicExponent) || publicExponent.length < 1 || publicExponent.length > 255) throw invalid('an RSA public exponent is 1 to 255 bytes');
-  return concatBytes([uint16(modulus.length), modulus, uint8(publicExponent.length), publicExponent]);
+  if (!isBytes(modulus) || modulus.length !== rsa2048ModulusLengthBytes)
+    throw invalid('an RSA-2048 modulus is 256 bytes');
+  if (!isBytes(publicExponent) || publicExponent.length < 1 || publicExponent.length > 255)
+    throw invalid('an RSA public exponent is 1 to 255 bytes');
+  return concatBytes([
+    uint16(modulus.length),
+    modulus,
+    uint8(publicExponent.length),
+    publicExponent,
+  ]);
 }
 
 /**
@@ -33,7 +46,11 @@ function encodePublicKey(id: TokenBindingId): Uint8Array {
 export function encodeTokenBindingId(id: TokenBindingId): Uint8Array {
   if (typeof id !== 'object' || id === null) throw invalid('a TokenBindingId must be an object');
   const publicKey = encodePublicKey(id);
-  const encoded = concatBytes([uint8(tokenBindingKeyParametersCodes[id.keyParameters]), uint16(publicKey.length), publicKey]);
+  const encoded = concatBytes([
+    uint8(tokenBindingKeyParametersCodes[id.keyParameters]),
+    uint16(publicKey.length),
+    publicKey,
+  ]);
   assert(encoded.length === 3 + publicKey.length, 'TokenBindingID length');
   return encoded;
 }

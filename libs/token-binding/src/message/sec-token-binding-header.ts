@@ -16,13 +16,23 @@ import { isBytes } from './bytes';
  * ```
  */
 export function decodeSecTokenBindingHeader(header: string): Uint8Array {
-  if (typeof header !== 'string') throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', 'a Sec-Token-Binding value must be a string');
+  if (typeof header !== 'string')
+    throw new TokenBindingError(
+      'ERR_TB_INVALID_ARGUMENT',
+      'a Sec-Token-Binding value must be a string',
+    );
   if (header.length > tokenBindingHeaderLengthMaxChars) {
-    throw new TokenBindingError('ERR_TB_MESSAGE_TOO_LARGE', `a Sec-Token-Binding value is at most ${tokenBindingHeaderLengthMaxChars} characters`);
+    throw new TokenBindingError(
+      'ERR_TB_MESSAGE_TOO_LARGE',
+      `a Sec-Token-Binding value is at most ${tokenBindingHeaderLengthMaxChars} characters`,
+    );
   }
   const bytes = base64UrlDecode(header);
   if (bytes === undefined || bytes.length === 0) {
-    throw new TokenBindingError('ERR_TB_HEADER_ENCODING_INVALID', 'a Sec-Token-Binding value is non-empty canonical unpadded base64url');
+    throw new TokenBindingError(
+      'ERR_TB_HEADER_ENCODING_INVALID',
+      'a Sec-Token-Binding value is non-empty canonical unpadded base64url',
+    );
   }
   return bytes;
 }
@@ -37,6 +47,10 @@ export function decodeSecTokenBindingHeader(header: string): Uint8Array {
  * ```
  */
 export function encodeSecTokenBindingHeader(message: Uint8Array): string {
-  if (!isBytes(message)) throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', 'a TokenBindingMessage must be a Uint8Array');
+  if (!isBytes(message))
+    throw new TokenBindingError(
+      'ERR_TB_INVALID_ARGUMENT',
+      'a TokenBindingMessage must be a Uint8Array',
+    );
   return base64UrlEncode(message);
 }

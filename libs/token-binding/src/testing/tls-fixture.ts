@@ -15,11 +15,29 @@ export function makeSelfSignedCertificate(): { key: string; cert: string } {
   try {
     const key = join(directory, 'key.pem');
     const cert = join(directory, 'cert.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout', key, '-out', cert,
-    ], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'pipe' },
+    );
     return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
   } finally {
     rmSync(directory, { recursive: true, force: true });
@@ -43,19 +61,35 @@ export interface TlsTestServer {
   close(): Promise<void>;
 }
 
-export async function startTlsTestServer(options: { minVersion?: SecureVersion; maxVersion?: SecureVersion } = {}): Promise<TlsTestServer> {
+export async function startTlsTestServer(
+  options: { minVersion?: SecureVersion; maxVersion?: SecureVersion } = {},
+): Promise<TlsTestServer> {
   const { key, cert } = makeSelfSignedCertificate();
   const byPort = new Map<number, ServerConnection>();
   const waiting: Array<(connection: ServerConnection) => void> = [];
   const portWaiters = new Map<number, (connection: ServerConnection) => void>();
-  const server: Server = createServer({ key, cert, minVersion: options.minVersion ?? 'TLSv1.3', maxVersion: options.maxVersion ?? 'TLSv1.3' }, (socket) => {
-    socket.on('error', () => undefined);
-    const connection = { socket, ekm: socket.getProtocol() === 'TLSv1.3' ? exportTokenBindingKeyingMaterial(socket) : new Uint8Array() };
-    const port = socket.remotePort!;
-    byPort.set(port, connection);
-    portWaiters.get(port)?.(connection);
-    waiting.shift()?.(connection);
-  });
+  const server: Server = createServer(
+    {
+      key,
+      cert,
+      minVersion: options.minVersion ?? 'TLSv1.3',
+      maxVersion: options.maxVersion ?? 'TLSv1.3',
+    },
+    (socket) => {
+      socket.on('error', () => undefined);
+      const connection = {
+        socket,
+        ekm:
+          socket.getProtocol() === 'TLSv1.3'
+            ? exportTokenBindingKeyingMaterial(socket)
+            : new Uint8Array(),
+      };
+      const port = socket.remotePort!;
+      byPort.set(port, connection);
+      portWaiters.get(port)?.(connection);
+      waiting.shift()?.(connection);
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -63,7 +97,9 @@ export async function startTlsTestServer(options: { minVersion?: SecureVersion; 
     cert,
     connection: (clientPort) => {
       const known = byPort.get(clientPort);
-      return known !== undefined ? Promise.resolve(known) : new Promise((resolve) => portWaiters.set(clientPort, resolve));
+      return known !== undefined
+        ? Promise.resolve(known)
+        : new Promise((resolve) => portWaiters.set(clientPort, resolve));
     },
     nextConnection: () => new Promise((resolve) => waiting.push(resolve)),
     close: () =>
@@ -80,8 +116,15 @@ export async function connectTlsClient(
   options: { maxVersion?: SecureVersion } = {},
 ): Promise<{ client: TLSSocket; server: ServerConnection }> {
   const client = await new Promise<TLSSocket>((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port: server.port, servername: 'localhost', ca: server.cert, maxVersion: options.maxVersion ?? 'TLSv1.3' }, () =>
-      resolve(socket),
+    const socket = connect(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        servername: 'localhost',
+        ca: server.cert,
+        maxVersion: options.maxVersion ?? 'TLSv1.3',
+      },
+      () => resolve(socket),
     );
     socket.once('error', reject);
   });

@@ -21,10 +21,14 @@ const pointHex =
   '489267df2280f409927bf3457802ff86808f7f1acb7218d771a66422c9125c16'; // Y
 // R ‖ S made by @noble/curves (RFC 6979 deterministic) over 00 02 ‖ fixedEkm.
 const signatureHex =
-  'a4ce70e48fc0a555cf65956fe98e8d74000d8abfb17e41fbe666f4b055bb6c93' + '4325f4c3669a439ba25043e5b0fe037b1303a2b0391acfe57fbd6b2b608dc3e5';
+  'a4ce70e48fc0a555cf65956fe98e8d74000d8abfb17e41fbe666f4b055bb6c93' +
+  '4325f4c3669a439ba25043e5b0fe037b1303a2b0391acfe57fbd6b2b608dc3e5';
 
 /** The encoded TokenBindingID: key_parameters ecdsap256 (02), key_length 65 (0041), point length 64 (40), X ‖ Y. */
-export const vectorTokenBindingIdBytes = concatBytes([hexToBytes('02' + '0041' + '40'), hexToBytes(pointHex)]);
+export const vectorTokenBindingIdBytes = concatBytes([
+  hexToBytes('02' + '0041' + '40'),
+  hexToBytes(pointHex),
+]);
 
 /** The whole message: tokenbindings length 137 (0089) ‖ type provided (00) ‖ TokenBindingID ‖ signature<64> ‖ extensions<0>. */
 export const vectorMessageBytes = concatBytes([

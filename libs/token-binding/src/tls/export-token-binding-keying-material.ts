@@ -29,12 +29,23 @@ const supportedProtocols: readonly string[] = ['TLSv1.3'];
  * ```
  */
 export function exportTokenBindingKeyingMaterial(socket: TLSSocket): Uint8Array {
-  if (typeof socket !== 'object' || socket === null || typeof socket.exportKeyingMaterial !== 'function' || typeof socket.getProtocol !== 'function') {
-    throw new TokenBindingError('ERR_TB_INVALID_ARGUMENT', 'exportTokenBindingKeyingMaterial takes a TLSSocket');
+  if (
+    typeof socket !== 'object' ||
+    socket === null ||
+    typeof socket.exportKeyingMaterial !== 'function' ||
+    typeof socket.getProtocol !== 'function'
+  ) {
+    throw new TokenBindingError(
+      'ERR_TB_INVALID_ARGUMENT',
+      'exportTokenBindingKeyingMaterial takes a TLSSocket',
+    );
   }
   const protocol = socket.getProtocol();
   if (protocol === null || !supportedProtocols.includes(protocol)) {
-    throw new TokenBindingError('ERR_TB_TLS_STATE_INVALID', `token binding needs a finished TLS 1.3 handshake (protocol: ${String(protocol)})`);
+    throw new TokenBindingError(
+      'ERR_TB_TLS_STATE_INVALID',
+      `token binding needs a finished TLS 1.3 handshake (protocol: ${String(protocol)})`,
+    );
   }
   let exported: Buffer;
   try {
@@ -42,10 +53,21 @@ export function exportTokenBindingKeyingMaterial(socket: TLSSocket): Uint8Array 
     // as required, but Node's implementation (lib/_tls_wrap.js) takes it as optional and calls
     // OpenSSL with use_context = 0 when it is absent; the integration test pins the result against
     // `openssl s_client -keymatexport`, which uses no context either.
-    const exportWithoutContext = socket.exportKeyingMaterial as (length: number, label: string) => Buffer;
-    exported = exportWithoutContext.call(socket, tokenBindingEkmLengthBytes, tokenBindingExporterLabel);
+    const exportWithoutContext = socket.exportKeyingMaterial as (
+      length: number,
+      label: string,
+    ) => Buffer;
+    exported = exportWithoutContext.call(
+      socket,
+      tokenBindingEkmLengthBytes,
+      tokenBindingExporterLabel,
+    );
   } catch (error) {
-    throw new TokenBindingError('ERR_TB_TLS_STATE_INVALID', 'the TLS exporter is not available on this connection', { cause: error });
+    throw new TokenBindingError(
+      'ERR_TB_TLS_STATE_INVALID',
+      'the TLS exporter is not available on this connection',
+      { cause: error },
+    );
   }
   assert(exported.length === tokenBindingEkmLengthBytes, 'exporter output length');
   return new Uint8Array(exported);

@@ -17,12 +17,21 @@ import {
   tokenBindingIdFromJwk,
   verifyTokenBindingMessage,
 } from '../index';
-import { type TlsTestServer, connectTlsClient, makeSelfSignedCertificate, startTlsTestServer } from '../testing/tls-fixture';
+import {
+  type TlsTestServer,
+  connectTlsClient,
+  makeSelfSignedCertificate,
+  startTlsTestServer,
+} from '../testing/tls-fixture';
 
 const allowedKeyParameters = ['ecdsap256'] as const;
 
 function verifyOn(ekm: Uint8Array, header: string) {
-  return verifyTokenBindingMessage({ header, ekm, allowedKeyParameters: [...allowedKeyParameters] });
+  return verifyTokenBindingMessage({
+    header,
+    ekm,
+    allowedKeyParameters: [...allowedKeyParameters],
+  });
 }
 
 describe('token binding over TLS 1.3 (node:tls client and server)', () => {
@@ -49,7 +58,9 @@ describe('token binding over TLS 1.3 (node:tls client and server)', () => {
     const clientEkm = exportTokenBindingKeyingMaterial(a.client);
     expect(clientEkm).toHaveLength(32);
     expect(Buffer.from(clientEkm)).toEqual(Buffer.from(a.server.ekm));
-    expect(Buffer.from(exportTokenBindingKeyingMaterial(b.client))).toEqual(Buffer.from(b.server.ekm));
+    expect(Buffer.from(exportTokenBindingKeyingMaterial(b.client))).toEqual(
+      Buffer.from(b.server.ekm),
+    );
     expect(Buffer.from(a.server.ekm)).not.toEqual(Buffer.from(b.server.ekm));
   });
 
@@ -57,7 +68,10 @@ describe('token binding over TLS 1.3 (node:tls client and server)', () => {
     const a = await connect();
     const b = await connect();
     const { privateJwk } = generateKeyPair('ES256');
-    const { header } = createTokenBindingMessage({ privateJwk, ekm: exportTokenBindingKeyingMaterial(a.client) });
+    const { header } = createTokenBindingMessage({
+      privateJwk,
+      ekm: exportTokenBindingKeyingMaterial(a.client),
+    });
     expect(verifyOn(a.server.ekm, header).ok).toBe(true);
     expect(verifyOn(b.server.ekm, header)).toEqual({ ok: false, code: 'ERR_TB_SIGNATURE_INVALID' });
   });
@@ -66,15 +80,26 @@ describe('token binding over TLS 1.3 (node:tls client and server)', () => {
     const a = await connect();
     const key1 = generateKeyPair('ES256');
     const key2 = generateKeyPair('ES256');
-    const { header } = createTokenBindingMessage({ privateJwk: key1.privateJwk, ekm: exportTokenBindingKeyingMaterial(a.client) });
+    const { header } = createTokenBindingMessage({
+      privateJwk: key1.privateJwk,
+      ekm: exportTokenBindingKeyingMaterial(a.client),
+    });
     const [binding] = parseTokenBindingMessage(decodeSecTokenBindingHeader(header)).tokenBindings;
-    const swapped = encodeTokenBindingMessage({ tokenBindings: [{ ...binding!, tokenBindingId: tokenBindingIdFromJwk(key2.publicJwk) }] });
-    expect(verifyOn(a.server.ekm, encodeSecTokenBindingHeader(swapped))).toEqual({ ok: false, code: 'ERR_TB_SIGNATURE_INVALID' });
+    const swapped = encodeTokenBindingMessage({
+      tokenBindings: [{ ...binding!, tokenBindingId: tokenBindingIdFromJwk(key2.publicJwk) }],
+    });
+    expect(verifyOn(a.server.ekm, encodeSecTokenBindingHeader(swapped))).toEqual({
+      ok: false,
+      code: 'ERR_TB_SIGNATURE_INVALID',
+    });
   });
 
   it('rejects tampered bytes anywhere in the message', async () => {
     const a = await connect();
-    const { message } = createTokenBindingMessage({ privateJwk: generateKeyPair('ES256').privateJwk, ekm: exportTokenBindingKeyingMaterial(a.client) });
+    const { message } = createTokenBindingMessage({
+      privateJwk: generateKeyPair('ES256').privateJwk,
+      ekm: exportTokenBindingKeyingMaterial(a.client),
+    });
     for (let index = 0; index < message.length; index++) {
       const tampered = message.slice();
       tampered[index] = tampered[index]! ^ 0x01;
@@ -85,18 +110,35 @@ describe('token binding over TLS 1.3 (node:tls client and server)', () => {
   it('carries the message in the Sec-Token-Binding header of an HTTPS request, checked against the EKM of the connection it arrived on', async () => {
     const { key, cert } = makeSelfSignedCertificate();
     const https = createHttpsServer({ key, cert, minVersion: 'TLSv1.3' }, (incoming, response) => {
-      const result = verifyOn(exportTokenBindingKeyingMaterial(incoming.socket as TLSSocket), String(incoming.headers['sec-token-binding']));
+      const result = verifyOn(
+        exportTokenBindingKeyingMaterial(incoming.socket as TLSSocket),
+        String(incoming.headers['sec-token-binding']),
+      );
       response.end(JSON.stringify(result.ok ? { ok: true, keyId: result.provided.keyId } : result));
     });
     await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
     try {
       const { privateJwk } = generateKeyPair('ES256');
       const body = await new Promise<string>((resolve, reject) => {
-        const outgoing = request({ host: '127.0.0.1', port: (https.address() as AddressInfo).port, servername: 'localhost', ca: cert, method: 'GET', path: '/', agent: false });
+        const outgoing = request({
+          host: '127.0.0.1',
+          port: (https.address() as AddressInfo).port,
+          servername: 'localhost',
+          ca: cert,
+          method: 'GET',
+          path: '/',
+          agent: false,
+        });
         outgoing.on('socket', (socket) => {
           // The header needs the EKM, which exists once the handshake is done; headers go out on end().
           (socket as TLSSocket).once('secureConnect', () => {
-            outgoing.setHeader('Sec-Token-Binding', createTokenBindingMessage({ privateJwk, ekm: exportTokenBindingKeyingMaterial(socket as TLSSocket) }).header);
+            outgoing.setHeader(
+              'Sec-Token-Binding',
+              createTokenBindingMessage({
+                privateJwk,
+                ekm: exportTokenBindingKeyingMaterial(socket as TLSSocket),
+              }).header,
+            );
             outgoing.end();
           });
         });
@@ -118,10 +160,17 @@ describe('the TLS exporter as Node exposes it', () => {
   it('refuses a socket whose handshake has not finished', async () => {
     const server = await startTlsTestServer();
     const { connect: tlsConnect } = await import('node:tls');
-    const socket = tlsConnect({ host: '127.0.0.1', port: server.port, servername: 'localhost', ca: server.cert });
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: server.port,
+      servername: 'localhost',
+      ca: server.cert,
+    });
     socket.on('error', () => undefined);
     try {
-      expect(() => exportTokenBindingKeyingMaterial(socket)).toThrow(expect.objectContaining({ code: 'ERR_TB_TLS_STATE_INVALID' }));
+      expect(() => exportTokenBindingKeyingMaterial(socket)).toThrow(
+        expect.objectContaining({ code: 'ERR_TB_TLS_STATE_INVALID' }),
+      );
     } finally {
       socket.destroy();
       await server.close();
@@ -140,8 +189,14 @@ describe('the TLS exporter as Node exposes it', () => {
         error = caught;
       }
       expect(isTokenBindingError(error, 'ERR_TB_TLS_STATE_INVALID')).toBe(true);
-      const noContext = (client.exportKeyingMaterial as (length: number, label: string) => Buffer).call(client, 32, 'EXPORTER-Token-Binding');
-      const emptyContext = client.exportKeyingMaterial(32, 'EXPORTER-Token-Binding', Buffer.alloc(0));
+      const noContext = (
+        client.exportKeyingMaterial as (length: number, label: string) => Buffer
+      ).call(client, 32, 'EXPORTER-Token-Binding');
+      const emptyContext = client.exportKeyingMaterial(
+        32,
+        'EXPORTER-Token-Binding',
+        Buffer.alloc(0),
+      );
       expect(noContext).not.toEqual(emptyContext);
     } finally {
       client.destroy();
@@ -153,7 +208,11 @@ describe('the TLS exporter as Node exposes it', () => {
     const server = await startTlsTestServer();
     const { client, server: side } = await connectTlsClient(server);
     try {
-      const emptyContext = client.exportKeyingMaterial(32, 'EXPORTER-Token-Binding', Buffer.alloc(0));
+      const emptyContext = client.exportKeyingMaterial(
+        32,
+        'EXPORTER-Token-Binding',
+        Buffer.alloc(0),
+      );
       expect(Buffer.from(exportTokenBindingKeyingMaterial(client))).toEqual(emptyContext);
       expect(Buffer.from(side.ekm)).toEqual(emptyContext);
     } finally {
@@ -171,7 +230,18 @@ describe('interoperability: the EKM computed by openssl s_client', () => {
       const output = await new Promise<string>((resolve, reject) => {
         const child = spawn(
           'openssl',
-          ['s_client', '-connect', `127.0.0.1:${server.port}`, '-servername', 'localhost', '-tls1_3', '-keymatexport', 'EXPORTER-Token-Binding', '-keymatexportlen', '32'],
+          [
+            's_client',
+            '-connect',
+            `127.0.0.1:${server.port}`,
+            '-servername',
+            'localhost',
+            '-tls1_3',
+            '-keymatexport',
+            'EXPORTER-Token-Binding',
+            '-keymatexportlen',
+            '32',
+          ],
           { stdio: ['pipe', 'pipe', 'pipe'] },
         );
         let stdout = '';

@@ -1,5 +1,11 @@
 import { type SqlExecutor } from '@settle/messaging';
-import { type Account, type AccountPurpose, type AccountType, isDebitNormal, type OwnerKind } from '../../domain/accounts';
+import {
+  type Account,
+  type AccountPurpose,
+  type AccountType,
+  isDebitNormal,
+  type OwnerKind,
+} from '../../domain/accounts';
 import { assert } from '../../domain/assert';
 import { assertBalanced, type PostedEntry } from '../../domain/entry';
 import { type ChainHead } from '../../domain/hash-chain';
@@ -13,14 +19,22 @@ import { type ChainHead } from '../../domain/hash-chain';
  * Makes the caller the only writer of these partitions until its transaction ends, and returns their
  * heads. Locks are taken in ascending partition order, so two writers never deadlock.
  */
-export async function lockPartitions(sql: SqlExecutor, partitions: Iterable<number>): Promise<Map<number, ChainHead>> {
+export async function lockPartitions(
+  sql: SqlExecutor,
+  partitions: Iterable<number>,
+): Promise<Map<number, ChainHead>> {
   const sorted = [...new Set(partitions)].sort((a, b) => a - b);
   const { rows } = await sql.query<{ partition: number; last_sequence: string; last_hash: string }>(
     'SELECT partition, last_sequence::text, last_hash FROM ledger_partitions WHERE partition = ANY($1::int[]) ORDER BY partition FOR UPDATE',
     [sorted],
   );
   assert(rows.length === sorted.length, 'every partition has a chain row');
-  return new Map(rows.map((row) => [row.partition, { partition: row.partition, sequence: BigInt(row.last_sequence), hash: row.last_hash }]));
+  return new Map(
+    rows.map((row) => [
+      row.partition,
+      { partition: row.partition, sequence: BigInt(row.last_sequence), hash: row.last_hash },
+    ]),
+  );
 }
 
 interface AccountRow extends Record<string, unknown> {
@@ -41,7 +55,10 @@ const toAccount = (row: AccountRow): Account => ({
   ownerId: row.owner_id,
 });
 
-export async function loadAccounts(sql: SqlExecutor, accountIds: Iterable<string>): Promise<Map<string, Account>> {
+export async function loadAccounts(
+  sql: SqlExecutor,
+  accountIds: Iterable<string>,
+): Promise<Map<string, Account>> {
   const { rows } = await sql.query<AccountRow>(
     'SELECT account_id, purpose, type, currency, owner_kind, owner_id FROM ledger_accounts WHERE account_id = ANY($1::text[])',
     [[...new Set(accountIds)]],
@@ -50,7 +67,11 @@ export async function loadAccounts(sql: SqlExecutor, accountIds: Iterable<string
 }
 
 /** Inserts accounts that do not exist yet; an existing account is never changed (its currency is fixed). */
-export async function openAccounts(sql: SqlExecutor, accounts: readonly Account[], openedAt: string): Promise<void> {
+export async function openAccounts(
+  sql: SqlExecutor,
+  accounts: readonly Account[],
+  openedAt: string,
+): Promise<void> {
   if (accounts.length === 0) return;
   await sql.query(
     `INSERT INTO ledger_accounts (account_id, purpose, type, currency, owner_kind, owner_id, opened_at)
@@ -69,13 +90,21 @@ export async function openAccounts(sql: SqlExecutor, accounts: readonly Account[
 }
 
 /** Normal-side balances (sum of sub-balances). Call after locking the partitions that hold them. */
-export async function loadBalances(sql: SqlExecutor, accounts: readonly Account[]): Promise<Map<string, bigint>> {
+export async function loadBalances(
+  sql: SqlExecutor,
+  accounts: readonly Account[],
+): Promise<Map<string, bigint>> {
   const { rows } = await sql.query<{ account_id: string; net: string }>(
     'SELECT account_id, sum(debits - credits)::text AS net FROM ledger_balances WHERE account_id = ANY($1::text[]) GROUP BY account_id',
     [accounts.map((account) => account.accountId)],
   );
   const net = new Map(rows.map((row) => [row.account_id, BigInt(row.net)]));
-  return new Map(accounts.map((account) => [account.accountId, normalBalance(account.type, net.get(account.accountId) ?? 0n)]));
+  return new Map(
+    accounts.map((account) => [
+      account.accountId,
+      normalBalance(account.type, net.get(account.accountId) ?? 0n),
+    ]),
+  );
 }
 
 export function normalBalance(type: AccountType, debitsMinusCredits: bigint): bigint {
@@ -86,7 +115,10 @@ export function normalBalance(type: AccountType, debitsMinusCredits: bigint): bi
  * Appends entries (already chained, in chain order) with their postings, adds them to the
  * sub-balances and moves the chain heads. The caller holds the partitions' locks.
  */
-export async function appendEntries(sql: SqlExecutor, entries: readonly PostedEntry[]): Promise<void> {
+export async function appendEntries(
+  sql: SqlExecutor,
+  entries: readonly PostedEntry[],
+): Promise<void> {
   if (entries.length === 0) return;
   for (const entry of entries) assertBalanced(entry.postings);
   await sql.query(
@@ -109,7 +141,9 @@ export async function appendEntries(sql: SqlExecutor, entries: readonly PostedEn
       entries.map((entry) => entry.postedAt),
     ],
   );
-  const postings = entries.flatMap((entry) => entry.postings.map((posting, index) => ({ entry, posting, index })));
+  const postings = entries.flatMap((entry) =>
+    entry.postings.map((posting, index) => ({ entry, posting, index })),
+  );
   await sql.query(
     `INSERT INTO ledger_postings (entry_id, posting_index, account_id, partition, side, amount, currency, posted_at)
      SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::int[], $5::text[], $6::bigint[], $7::text[], $8::timestamptz[])`,
@@ -130,23 +164,40 @@ export async function appendEntries(sql: SqlExecutor, entries: readonly PostedEn
 
 /** One upsert for all sub-balances the entries touch, in a fixed (account, partition) order. */
 async function addToBalances(sql: SqlExecutor, entries: readonly PostedEntry[]): Promise<void> {
-  const deltas = new Map<string, { accountId: string; partition: number; currency: string; debits: bigint; credits: bigint }>();
+  const deltas = new Map<
+    string,
+    { accountId: string; partition: number; currency: string; debits: bigint; credits: bigint }
+  >();
   for (const entry of entries) {
     for (const posting of entry.postings) {
       const key = `${posting.accountId}\u0000${entry.partition}`;
-      const delta = deltas.get(key) ?? { accountId: posting.accountId, partition: entry.partition, currency: posting.currency, debits: 0n, credits: 0n };
+      const delta = deltas.get(key) ?? {
+        accountId: posting.accountId,
+        partition: entry.partition,
+        currency: posting.currency,
+        debits: 0n,
+        credits: 0n,
+      };
       if (posting.side === 'debit') delta.debits += posting.amount;
       else delta.credits += posting.amount;
       deltas.set(key, delta);
     }
   }
-  const rows = [...deltas.values()].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : a.partition - b.partition));
+  const rows = [...deltas.values()].sort((a, b) =>
+    a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : a.partition - b.partition,
+  );
   await sql.query(
     `INSERT INTO ledger_balances AS balance (account_id, partition, currency, debits, credits)
      SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::bigint[])
      ON CONFLICT (account_id, partition) DO UPDATE
        SET debits = balance.debits + excluded.debits, credits = balance.credits + excluded.credits`,
-    [rows.map((row) => row.accountId), rows.map((row) => row.partition), rows.map((row) => row.currency), rows.map((row) => row.debits.toString()), rows.map((row) => row.credits.toString())],
+    [
+      rows.map((row) => row.accountId),
+      rows.map((row) => row.partition),
+      rows.map((row) => row.currency),
+      rows.map((row) => row.debits.toString()),
+      rows.map((row) => row.credits.toString()),
+    ],
   );
 }
 
@@ -155,7 +206,10 @@ async function moveHeads(sql: SqlExecutor, entries: readonly PostedEntry[]): Pro
   const firstSequences = new Map<number, bigint>();
   for (const entry of entries) {
     const previous = heads.get(entry.partition);
-    assert(previous === undefined || previous.sequence + 1n === entry.sequence, 'entries of a partition are appended in chain order');
+    assert(
+      previous === undefined || previous.sequence + 1n === entry.sequence,
+      'entries of a partition are appended in chain order',
+    );
     heads.set(entry.partition, entry);
     if (!firstSequences.has(entry.partition)) firstSequences.set(entry.partition, entry.sequence);
   }
@@ -164,7 +218,15 @@ async function moveHeads(sql: SqlExecutor, entries: readonly PostedEntry[]): Pro
     `UPDATE ledger_partitions AS chain SET last_sequence = head.sequence, last_hash = head.hash
      FROM unnest($1::int[], $2::bigint[], $3::text[], $4::bigint[]) AS head(partition, sequence, hash, expected_previous)
      WHERE chain.partition = head.partition AND chain.last_sequence = head.expected_previous`,
-    [last.map((entry) => entry.partition), last.map((entry) => entry.sequence.toString()), last.map((entry) => entry.hash), last.map((entry) => (firstSequences.get(entry.partition) ?? 1n) - 1n)],
+    [
+      last.map((entry) => entry.partition),
+      last.map((entry) => entry.sequence.toString()),
+      last.map((entry) => entry.hash),
+      last.map((entry) => (firstSequences.get(entry.partition) ?? 1n) - 1n),
+    ],
   );
-  assert(rowCount === last.length, 'every chain head moved from the head the entries were chained to');
+  assert(
+    rowCount === last.length,
+    'every chain head moved from the head the entries were chained to',
+  );
 }

@@ -18,7 +18,11 @@ import {
   unwrapProtocolResult,
 } from '@settle/contracts';
 import { calculateJwkThumbprint, generateKeyPair, type PublicJwk } from '@settle/crypto';
-import { type CheckIn, type VerificationKey, type VerifyPaymentInput } from '../verify-payment.decider';
+import {
+  type CheckIn,
+  type VerificationKey,
+  type VerifyPaymentInput,
+} from '../verify-payment.decider';
 
 export const minuteMs = 60_000;
 export const hourMs = 60 * minuteMs;
@@ -34,7 +38,11 @@ export interface FixtureKey {
 
 export function fixtureKey(alg: 'ES256' | 'EdDSA' = 'ES256'): FixtureKey {
   const { privateJwk, publicJwk } = generateKeyPair(alg);
-  return { signer: softwareSigner(privateJwk, 'native'), publicJwk, keyId: calculateJwkThumbprint(publicJwk) };
+  return {
+    signer: softwareSigner(privateJwk, 'native'),
+    publicJwk,
+    keyId: calculateJwkThumbprint(publicJwk),
+  };
 }
 
 export const consumer = fixtureKey('ES256');
@@ -58,7 +66,10 @@ export interface TransactionFields {
 }
 
 /** A dual-signed transaction, decoded from its bytes like the consumer decodes the stored ones. */
-export function signedTransaction(fields: TransactionFields = {}): { transaction: OfflineTransaction; transactionId: string } {
+export function signedTransaction(fields: TransactionFields = {}): {
+  transaction: OfflineTransaction;
+  transactionId: string;
+} {
   const approved = fields.approvedAtMs ?? approvedAtMs;
   const createdAtMs = fields.createdAtMs ?? approved - 20_000;
   const requestBytes = encodePaymentRequest({
@@ -71,13 +82,26 @@ export function signedTransaction(fields: TransactionFields = {}): { transaction
     expiresAtMs: fields.expiresAtMs ?? createdAtMs + 120_000,
   });
   const authorizationBytes = signConsumerAuthorization(
-    { requestBytes, deviceCounter: fields.counter ?? 7n, authorizedAtMs: fields.authorizedAtMs ?? approved - 5_000 },
+    {
+      requestBytes,
+      deviceCounter: fields.counter ?? 7n,
+      authorizedAtMs: fields.authorizedAtMs ?? approved - 5_000,
+    },
     (fields.consumerKey ?? consumer).signer,
   );
   const signer = (fields.terminalKey ?? terminal).signer;
-  const prepared = prepareMerchantApproval({ authorizationBytes, approvedAtMs: approved, alg: signer.alg, keyId: signer.keyId });
+  const prepared = prepareMerchantApproval({
+    authorizationBytes,
+    approvedAtMs: approved,
+    alg: signer.alg,
+    keyId: signer.keyId,
+  });
   const approvalBytes = prepared.complete(signer.sign(prepared.toBeSigned));
-  const transaction = unwrapProtocolResult(decodeOfflineTransaction(encodeOfflineTransaction({ requestBytes, authorizationBytes, approvalBytes })));
+  const transaction = unwrapProtocolResult(
+    decodeOfflineTransaction(
+      encodeOfflineTransaction({ requestBytes, authorizationBytes, approvalBytes }),
+    ),
+  );
   return { transaction, transactionId: formatTransactionId(transaction.transactionId) };
 }
 
@@ -91,7 +115,12 @@ export interface PeriodAt {
 export function keyHistory(periods: readonly PeriodAt[]): KeyStatePeriodV1[] {
   return periods.map((period, index) => {
     const next = periods[index + 1];
-    return { state: period.state, reason: period.reason ?? null, validFrom: new Date(period.atMs).toISOString(), validTo: next === undefined ? null : new Date(next.atMs).toISOString() };
+    return {
+      state: period.state,
+      reason: period.reason ?? null,
+      validFrom: new Date(period.atMs).toISOString(),
+      validTo: next === undefined ? null : new Date(next.atMs).toISOString(),
+    };
   });
 }
 
@@ -101,12 +130,25 @@ export const activeSinceYesterday: readonly PeriodAt[] = [
   { state: 'active', atMs: approvedAtMs - dayMs },
 ];
 
-export function verificationKey(key: FixtureKey, owner: VerificationKey['owner'], periods: readonly PeriodAt[] = activeSinceYesterday): VerificationKey {
-  return { keyId: key.keyId, owner, purpose: 'payment', publicKey: protocolPublicKey(key.publicJwk), history: keyHistory(periods) };
+export function verificationKey(
+  key: FixtureKey,
+  owner: VerificationKey['owner'],
+  periods: readonly PeriodAt[] = activeSinceYesterday,
+): VerificationKey {
+  return {
+    keyId: key.keyId,
+    owner,
+    purpose: 'payment',
+    publicKey: protocolPublicKey(key.publicJwk),
+    history: keyHistory(periods),
+  };
 }
 
 /** EUR 50.00 per payment, 150.00 in all; valid a day. */
-export function checkInAt(checkedInAtMs: number, caps: CheckIn['caps'] = [{ currency: 'EUR', perTransactionMax: 5000n, cumulativeMax: 15000n }]): CheckIn {
+export function checkInAt(
+  checkedInAtMs: number,
+  caps: CheckIn['caps'] = [{ currency: 'EUR', perTransactionMax: 5000n, cumulativeMax: 15000n }],
+): CheckIn {
   return { checkedInAtMs, validUntilMs: checkedInAtMs + dayMs, caps };
 }
 
@@ -114,7 +156,10 @@ export function checkInAt(checkedInAtMs: number, caps: CheckIn['caps'] = [{ curr
  * A valid input: every rule passes. `fields` re-signs the transaction. Decided an hour after the
  * upload (unless `overrides` say when): past the check-in grace, so a missing credential is a verdict.
  */
-export function validInput(fields: TransactionFields = {}, overrides: Partial<VerifyPaymentInput> = {}): VerifyPaymentInput {
+export function validInput(
+  fields: TransactionFields = {},
+  overrides: Partial<VerifyPaymentInput> = {},
+): VerifyPaymentInput {
   const { transaction, transactionId } = signedTransaction(fields);
   const uploadedAtMs = overrides.uploadedAtMs ?? (fields.approvedAtMs ?? approvedAtMs) + hourMs;
   return {
@@ -124,7 +169,10 @@ export function validInput(fields: TransactionFields = {}, overrides: Partial<Ve
     deviceId,
     consumerAccountId: 'acc_fixture',
     consumerKey: verificationKey(fields.consumerKey ?? consumer, { kind: 'device', id: deviceId }),
-    terminalKey: verificationKey(fields.terminalKey ?? terminal, { kind: 'terminal', id: terminalId }),
+    terminalKey: verificationKey(fields.terminalKey ?? terminal, {
+      kind: 'terminal',
+      id: terminalId,
+    }),
     terminalMerchantId: merchantId,
     merchantCategoryCode: '5411',
     checkIns: [checkInAt(approvedAtMs - hourMs)],

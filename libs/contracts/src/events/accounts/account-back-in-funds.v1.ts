@@ -35,12 +35,14 @@ export const accountBackInFundsV1Schema: ObjectSchema<AccountBackInFundsV1> = {
   },
 };
 
-export const accountBackInFundsV1: EventDefinition<'account.back-in-funds', AccountBackInFundsV1> = {
-  type: 'account.back-in-funds',
-  version: 1,
-  topic: 'ledger.account-status.v1',
-  producer: 'ledger',
-  description: 'An overdrawn wallet’s balance is zero or positive again; offline payments may resume.',
-  schema: accountBackInFundsV1Schema,
-  key: (payload) => payload.accountId,
-};
+export const accountBackInFundsV1: EventDefinition<'account.back-in-funds', AccountBackInFundsV1> =
+  {
+    type: 'account.back-in-funds',
+    version: 1,
+    topic: 'ledger.account-status.v1',
+    producer: 'ledger',
+    description:
+      'An overdrawn wallet’s balance is zero or positive again; offline payments may resume.',
+    schema: accountBackInFundsV1Schema,
+    key: (payload) => payload.accountId,
+  };

@@ -71,13 +71,20 @@ export const attestationCompletedV1Schema: ObjectSchema<AttestationCompletedV1> 
 function checkVerdict(payload: AttestationCompletedV1): PayloadViolation | null {
   const accepted = payload.verdict === 'accepted';
   if (accepted !== (payload.reasonCode === null)) {
-    return { field: '/reasonCode', message: accepted ? 'must be null when accepted' : 'is required when rejected' };
+    return {
+      field: '/reasonCode',
+      message: accepted ? 'must be null when accepted' : 'is required when rejected',
+    };
   }
-  if (accepted && payload.level === null) return { field: '/level', message: 'is required when accepted' };
+  if (accepted && payload.level === null)
+    return { field: '/level', message: 'is required when accepted' };
   return null;
 }
 
-export const attestationCompletedV1: EventDefinition<'attestation.completed', AttestationCompletedV1> = {
+export const attestationCompletedV1: EventDefinition<
+  'attestation.completed',
+  AttestationCompletedV1
+> = {
   type: 'attestation.completed',
   version: 1,
   topic: 'verifier.attestation-results.v1',

@@ -1,4 +1,11 @@
-import { keyOwnerSchema, keyPurposes, publicJwkSchema, type KeyOwner, type KeyPurpose, type PublicJwk } from '../../common-payloads';
+import {
+  keyOwnerSchema,
+  keyPurposes,
+  publicJwkSchema,
+  type KeyOwner,
+  type KeyPurpose,
+  type PublicJwk,
+} from '../../common-payloads';
 import { type EventDefinition, type PayloadViolation } from '../../event-definition';
 import { type ObjectSchema } from '../../payload-schema';
 import {
@@ -18,7 +25,12 @@ export const attestationChallengeLengthMax = 128;
 /** Attestation evidence is at most 64 KiB, i.e. this many base64url characters. */
 export const attestationEvidenceLengthMax = Math.ceil((64 * 1024 * 4) / 3);
 
-export const attestationFormats = ['android-key', 'apple-app-attest', 'webauthn-packed', 'none'] as const;
+export const attestationFormats = [
+  'android-key',
+  'apple-app-attest',
+  'webauthn-packed',
+  'none',
+] as const;
 export type AttestationFormat = (typeof attestationFormats)[number];
 
 /**
@@ -45,7 +57,17 @@ export const attestationRequestedV1Schema: ObjectSchema<AttestationRequestedV1> 
   $id: payloadSchemaId('attestation.requested', 1),
   type: 'object',
   additionalProperties: false,
-  required: ['requestId', 'keyId', 'owner', 'purpose', 'format', 'challenge', 'evidence', 'publicKeyJwk', 'requestedAt'],
+  required: [
+    'requestId',
+    'keyId',
+    'owner',
+    'purpose',
+    'format',
+    'challenge',
+    'evidence',
+    'publicKeyJwk',
+    'requestedAt',
+  ],
   properties: {
     requestId: identifierSchema,
     keyId: keyIdSchema,
@@ -58,7 +80,11 @@ export const attestationRequestedV1Schema: ObjectSchema<AttestationRequestedV1> 
       minLength: attestationChallengeLengthMin,
       maxLength: attestationChallengeLengthMax,
     },
-    evidence: { type: 'string', pattern: base64urlPattern, maxLength: attestationEvidenceLengthMax },
+    evidence: {
+      type: 'string',
+      pattern: base64urlPattern,
+      maxLength: attestationEvidenceLengthMax,
+    },
     publicKeyJwk: publicJwkSchema,
     requestedAt: timestampSchema,
   },
@@ -68,10 +94,18 @@ export const attestationRequestedV1Schema: ObjectSchema<AttestationRequestedV1> 
 function checkEvidence(payload: AttestationRequestedV1): PayloadViolation | null {
   const hasEvidence = payload.evidence.length > 0;
   if (hasEvidence === (payload.format !== 'none')) return null;
-  return { field: '/evidence', message: hasEvidence ? 'must be empty for format none' : `must not be empty for ${payload.format}` };
+  return {
+    field: '/evidence',
+    message: hasEvidence
+      ? 'must be empty for format none'
+      : `must not be empty for ${payload.format}`,
+  };
 }
 
-export const attestationRequestedV1: EventDefinition<'attestation.requested', AttestationRequestedV1> = {
+export const attestationRequestedV1: EventDefinition<
+  'attestation.requested',
+  AttestationRequestedV1
+> = {
   type: 'attestation.requested',
   version: 1,
   topic: 'registry.attestation-requests.v1',

@@ -1,4 +1,11 @@
-import { keyOwnerSchema, keyPurposes, publicJwkSchema, type KeyOwner, type KeyPurpose, type PublicJwk } from '../../common-payloads';
+import {
+  keyOwnerSchema,
+  keyPurposes,
+  publicJwkSchema,
+  type KeyOwner,
+  type KeyPurpose,
+  type PublicJwk,
+} from '../../common-payloads';
 import { type EventDefinition, type PayloadViolation } from '../../event-definition';
 import { type ObjectSchema } from '../../payload-schema';
 import {
@@ -52,7 +59,18 @@ export const attestationRequestedV2Schema: ObjectSchema<AttestationRequestedV2> 
   $id: payloadSchemaId('attestation.requested', 2),
   type: 'object',
   additionalProperties: false,
-  required: ['requestId', 'keyId', 'owner', 'registeredClass', 'purpose', 'format', 'challenge', 'evidence', 'publicKeyJwk', 'requestedAt'],
+  required: [
+    'requestId',
+    'keyId',
+    'owner',
+    'registeredClass',
+    'purpose',
+    'format',
+    'challenge',
+    'evidence',
+    'publicKeyJwk',
+    'requestedAt',
+  ],
   properties: {
     requestId: identifierSchema,
     keyId: keyIdSchema,
@@ -66,7 +84,11 @@ export const attestationRequestedV2Schema: ObjectSchema<AttestationRequestedV2> 
       minLength: attestationChallengeLengthMin,
       maxLength: attestationChallengeLengthMax,
     },
-    evidence: { type: 'string', pattern: base64urlPattern, maxLength: attestationEvidenceLengthMax },
+    evidence: {
+      type: 'string',
+      pattern: base64urlPattern,
+      maxLength: attestationEvidenceLengthMax,
+    },
     publicKeyJwk: publicJwkSchema,
     requestedAt: timestampSchema,
   },
@@ -76,20 +98,35 @@ export const attestationRequestedV2Schema: ObjectSchema<AttestationRequestedV2> 
 function checkRequest(payload: AttestationRequestedV2): PayloadViolation | null {
   const hasEvidence = payload.evidence.length > 0;
   if (hasEvidence !== (payload.format !== 'none')) {
-    return { field: '/evidence', message: hasEvidence ? 'must be empty for format none' : `must not be empty for ${payload.format}` };
+    return {
+      field: '/evidence',
+      message: hasEvidence
+        ? 'must be empty for format none'
+        : `must not be empty for ${payload.format}`,
+    };
   }
-  if (payload.registeredClass !== null && (payload.registeredClass === 'terminal') !== (payload.owner.kind === 'terminal')) {
-    return { field: '/registeredClass', message: `${payload.registeredClass} does not fit an owner of kind ${payload.owner.kind}` };
+  if (
+    payload.registeredClass !== null &&
+    (payload.registeredClass === 'terminal') !== (payload.owner.kind === 'terminal')
+  ) {
+    return {
+      field: '/registeredClass',
+      message: `${payload.registeredClass} does not fit an owner of kind ${payload.owner.kind}`,
+    };
   }
   return null;
 }
 
-export const attestationRequestedV2: EventDefinition<'attestation.requested', AttestationRequestedV2> = {
+export const attestationRequestedV2: EventDefinition<
+  'attestation.requested',
+  AttestationRequestedV2
+> = {
   type: 'attestation.requested',
   version: 2,
   topic: 'registry.attestation-requests.v1',
   producer: 'registry',
-  description: 'A key was registered with attestation evidence that the verifier must check under the policy of the owner’s registered class.',
+  description:
+    'A key was registered with attestation evidence that the verifier must check under the policy of the owner’s registered class.',
   schema: attestationRequestedV2Schema,
   key: (payload) => payload.keyId,
   invariants: checkRequest,

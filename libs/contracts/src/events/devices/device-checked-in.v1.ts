@@ -51,7 +51,11 @@ const deviceCheckInCapV1Schema: ObjectSchema<DeviceCheckInCapV1> = {
   type: 'object',
   additionalProperties: false,
   required: ['currency', 'perTransactionMax', 'cumulativeMax'],
-  properties: { currency: currencySchema, perTransactionMax: positiveAmountSchema, cumulativeMax: positiveAmountSchema },
+  properties: {
+    currency: currencySchema,
+    perTransactionMax: positiveAmountSchema,
+    cumulativeMax: positiveAmountSchema,
+  },
 };
 
 const deviceCheckInV1Schema: ObjectSchema<DeviceCheckInV1> = {
@@ -62,7 +66,12 @@ const deviceCheckInV1Schema: ObjectSchema<DeviceCheckInV1> = {
     checkedInAt: timestampSchema,
     validUntil: timestampSchema,
     paymentKeyId: keyIdSchema,
-    offlineCaps: { type: 'array', items: deviceCheckInCapV1Schema, minItems: 1, maxItems: offlineCapsCurrenciesMax },
+    offlineCaps: {
+      type: 'array',
+      items: deviceCheckInCapV1Schema,
+      minItems: 1,
+      maxItems: offlineCapsCurrenciesMax,
+    },
   },
 };
 
@@ -76,7 +85,12 @@ export const deviceCheckedInV1Schema: ObjectSchema<DeviceCheckedInV1> = {
     deviceId: identifierSchema,
     accountId: identifierSchema,
     lastCheckInAt: timestampSchema,
-    history: { type: 'array', items: deviceCheckInV1Schema, minItems: 1, maxItems: deviceCheckInHistoryEntriesMax },
+    history: {
+      type: 'array',
+      items: deviceCheckInV1Schema,
+      minItems: 1,
+      maxItems: deviceCheckInHistoryEntriesMax,
+    },
   },
 };
 
@@ -85,10 +99,16 @@ function checkCaps(caps: readonly DeviceCheckInCapV1[], at: string): PayloadViol
   for (const [index, cap] of caps.entries()) {
     const previous = caps[index - 1];
     if (previous !== undefined && previous.currency >= cap.currency) {
-      return { field: `${at}/offlineCaps/${index}/currency`, message: 'must be unique and in ascending order' };
+      return {
+        field: `${at}/offlineCaps/${index}/currency`,
+        message: 'must be unique and in ascending order',
+      };
     }
     if (BigInt(cap.perTransactionMax) > BigInt(cap.cumulativeMax)) {
-      return { field: `${at}/offlineCaps/${index}/perTransactionMax`, message: 'must not exceed cumulativeMax' };
+      return {
+        field: `${at}/offlineCaps/${index}/perTransactionMax`,
+        message: 'must not exceed cumulativeMax',
+      };
     }
   }
   return null;
@@ -102,12 +122,16 @@ function checkHistory(payload: DeviceCheckedInV1): PayloadViolation | null {
     if (previous !== undefined && previous.checkedInAt >= checkIn.checkedInAt) {
       return { field: `${at}/checkedInAt`, message: 'must be after the previous check-in' };
     }
-    if (checkIn.validUntil <= checkIn.checkedInAt) return { field: `${at}/validUntil`, message: 'must be after checkedInAt' };
+    if (checkIn.validUntil <= checkIn.checkedInAt)
+      return { field: `${at}/validUntil`, message: 'must be after checkedInAt' };
     const caps = checkCaps(checkIn.offlineCaps, at);
     if (caps) return caps;
   }
   if (payload.history[payload.history.length - 1]?.checkedInAt !== payload.lastCheckInAt) {
-    return { field: '/lastCheckInAt', message: 'must be the checkedInAt of the last history entry' };
+    return {
+      field: '/lastCheckInAt',
+      message: 'must be the checkedInAt of the last history entry',
+    };
   }
   return null;
 }
@@ -117,7 +141,8 @@ export const deviceCheckedInV1: EventDefinition<'device.checked-in', DeviceCheck
   version: 1,
   topic: 'registry.device-check-ins.v1',
   producer: 'registry',
-  description: 'A device checked in online and received a device credential; the payload carries its latest check-ins.',
+  description:
+    'A device checked in online and received a device credential; the payload carries its latest check-ins.',
   schema: deviceCheckedInV1Schema,
   key: (payload) => payload.deviceId,
   invariants: checkHistory,

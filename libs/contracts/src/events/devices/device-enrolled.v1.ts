@@ -1,6 +1,12 @@
 import { type EventDefinition } from '../../event-definition';
 import { type ObjectSchema } from '../../payload-schema';
-import { enumSchema, identifierSchema, jsonSchemaDialect, payloadSchemaId, timestampSchema } from '../../schema-fragments';
+import {
+  enumSchema,
+  identifierSchema,
+  jsonSchemaDialect,
+  payloadSchemaId,
+  timestampSchema,
+} from '../../schema-fragments';
 
 export const devicePlatforms = ['android', 'ios', 'web'] as const;
 export type DevicePlatform = (typeof devicePlatforms)[number];
@@ -36,7 +42,8 @@ export const deviceEnrolledV1: EventDefinition<'device.enrolled', DeviceEnrolled
   version: 1,
   topic: 'registry.devices.v1',
   producer: 'registry',
-  description: 'A consumer device was enrolled to an account; the payload is the device’s full state.',
+  description:
+    'A consumer device was enrolled to an account; the payload is the device’s full state.',
   schema: deviceEnrolledV1Schema,
   key: (payload) => payload.deviceId,
 };

@@ -57,32 +57,48 @@ const offlineLimitV1Schema: ObjectSchema<OfflineLimitV1> = {
   type: 'object',
   additionalProperties: false,
   required: ['currency', 'perTransactionMax', 'cumulativeMax'],
-  properties: { currency: currencySchema, perTransactionMax: amountSchema, cumulativeMax: amountSchema },
-};
-
-export const deviceOfflineCapabilityChangedV1Schema: ObjectSchema<DeviceOfflineCapabilityChangedV1> = {
-  $schema: jsonSchemaDialect,
-  $id: payloadSchemaId('device.offline-capability-changed', 1),
-  type: 'object',
-  additionalProperties: false,
-  required: ['deviceId', 'accountId', 'capability', 'reason', 'limits', 'lastCheckInAt', 'changedAt'],
   properties: {
-    deviceId: identifierSchema,
-    accountId: identifierSchema,
-    capability: enumSchema(offlineCapabilities),
-    reason: enumSchema(offlineCapabilityChangeReasons),
-    limits: { type: 'array', items: offlineLimitV1Schema, maxItems: offlineLimitCurrenciesMax },
-    lastCheckInAt: timestampSchema,
-    changedAt: timestampSchema,
+    currency: currencySchema,
+    perTransactionMax: amountSchema,
+    cumulativeMax: amountSchema,
   },
 };
+
+export const deviceOfflineCapabilityChangedV1Schema: ObjectSchema<DeviceOfflineCapabilityChangedV1> =
+  {
+    $schema: jsonSchemaDialect,
+    $id: payloadSchemaId('device.offline-capability-changed', 1),
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'deviceId',
+      'accountId',
+      'capability',
+      'reason',
+      'limits',
+      'lastCheckInAt',
+      'changedAt',
+    ],
+    properties: {
+      deviceId: identifierSchema,
+      accountId: identifierSchema,
+      capability: enumSchema(offlineCapabilities),
+      reason: enumSchema(offlineCapabilityChangeReasons),
+      limits: { type: 'array', items: offlineLimitV1Schema, maxItems: offlineLimitCurrenciesMax },
+      lastCheckInAt: timestampSchema,
+      changedAt: timestampSchema,
+    },
+  };
 
 /** One limit per currency: two would leave the verifier guessing which one applies. */
 function checkLimits(payload: DeviceOfflineCapabilityChangedV1): PayloadViolation | null {
   const seen = new Set<string>();
   for (const [index, limit] of payload.limits.entries()) {
     if (seen.has(limit.currency)) {
-      return { field: `/limits/${index}/currency`, message: `duplicate limit for ${limit.currency}` };
+      return {
+        field: `/limits/${index}/currency`,
+        message: `duplicate limit for ${limit.currency}`,
+      };
     }
     seen.add(limit.currency);
   }

@@ -1,6 +1,12 @@
 import { type EventDefinition } from '../../event-definition';
 import { type ObjectSchema } from '../../payload-schema';
-import { enumSchema, identifierSchema, jsonSchemaDialect, payloadSchemaId, timestampSchema } from '../../schema-fragments';
+import {
+  enumSchema,
+  identifierSchema,
+  jsonSchemaDialect,
+  payloadSchemaId,
+  timestampSchema,
+} from '../../schema-fragments';
 
 /** A signal carries at most this many details. */
 export const fraudSignalDetailsMax = 16;
@@ -77,7 +83,8 @@ export const fraudSignalRaisedV1: EventDefinition<'fraud.signal-raised', FraudSi
   version: 1,
   topic: 'verifier.fraud-signals.v1',
   producer: 'verifier',
-  description: 'The verifier saw something suspicious about a device, terminal, merchant, account or key.',
+  description:
+    'The verifier saw something suspicious about a device, terminal, merchant, account or key.',
   schema: fraudSignalRaisedV1Schema,
   key: (payload) => payload.subject.id,
 };

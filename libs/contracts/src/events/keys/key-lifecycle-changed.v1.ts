@@ -23,7 +23,14 @@ import {
 /** A key's history holds at most this many periods; real keys see a handful. */
 export const keyHistoryEntriesMax = 64;
 
-export const keyStates = ['pending', 'active', 'rejected', 'suspended', 'revoked', 'rotated'] as const;
+export const keyStates = [
+  'pending',
+  'active',
+  'rejected',
+  'suspended',
+  'revoked',
+  'rotated',
+] as const;
 export type KeyState = (typeof keyStates)[number];
 
 /** States a key never leaves. (A rotated key can still be revoked, e.g. found compromised later.) */
@@ -93,7 +100,12 @@ export const keyLifecycleChangedV1Schema: ObjectSchema<KeyLifecycleChangedV1> = 
     algorithm: enumSchema(keyAlgorithms),
     publicKeyJwk: publicJwkSchema,
     state: enumSchema(keyStates),
-    history: { type: 'array', items: keyStatePeriodV1Schema, minItems: 1, maxItems: keyHistoryEntriesMax },
+    history: {
+      type: 'array',
+      items: keyStatePeriodV1Schema,
+      minItems: 1,
+      maxItems: keyHistoryEntriesMax,
+    },
   },
 };
 
@@ -101,7 +113,10 @@ export const keyLifecycleChangedV1Schema: ObjectSchema<KeyLifecycleChangedV1> = 
 function checkAlgorithm(payload: KeyLifecycleChangedV1): PayloadViolation | null {
   const expectedKty = payload.algorithm === 'ES256' ? 'EC' : 'OKP';
   if (payload.publicKeyJwk.kty !== expectedKty) {
-    return { field: '/publicKeyJwk/kty', message: `${payload.algorithm} needs a ${expectedKty} key` };
+    return {
+      field: '/publicKeyJwk/kty',
+      message: `${payload.algorithm} needs a ${expectedKty} key`,
+    };
   }
   if (payload.purpose === 'binding' && payload.algorithm !== 'ES256') {
     return { field: '/algorithm', message: 'a binding key must be ES256' };
@@ -117,18 +132,27 @@ function checkHistory(payload: KeyLifecycleChangedV1): PayloadViolation | null {
     const next = history[index + 1];
     if (next === undefined) break;
     if (period.validTo !== next.validFrom) {
-      return { field: `/history/${index}/validTo`, message: 'must equal the next period’s validFrom' };
+      return {
+        field: `/history/${index}/validTo`,
+        message: 'must equal the next period’s validFrom',
+      };
     }
     if (period.validTo < period.validFrom) {
       return { field: `/history/${index}/validTo`, message: 'must not precede validFrom' };
     }
     if (finalKeyStates.includes(period.state)) {
-      return { field: `/history/${index}/state`, message: `${period.state} is final but is not the last period` };
+      return {
+        field: `/history/${index}/state`,
+        message: `${period.state} is final but is not the last period`,
+      };
     }
   }
   const last = history[lastIndex];
   if (last === undefined || last.validTo !== null) {
-    return { field: `/history/${lastIndex}/validTo`, message: 'the last period must be open (null)' };
+    return {
+      field: `/history/${lastIndex}/validTo`,
+      message: 'the last period must be open (null)',
+    };
   }
   if (last.state !== payload.state) {
     return { field: '/state', message: 'must equal the state of the last history period' };
@@ -136,7 +160,10 @@ function checkHistory(payload: KeyLifecycleChangedV1): PayloadViolation | null {
   return null;
 }
 
-export const keyLifecycleChangedV1: EventDefinition<'key.lifecycle-changed', KeyLifecycleChangedV1> = {
+export const keyLifecycleChangedV1: EventDefinition<
+  'key.lifecycle-changed',
+  KeyLifecycleChangedV1
+> = {
   type: 'key.lifecycle-changed',
   version: 1,
   topic: 'registry.key-lifecycle.v1',

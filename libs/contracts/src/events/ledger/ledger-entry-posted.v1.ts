@@ -103,7 +103,12 @@ export const ledgerEntryPostedV1Schema: ObjectSchema<LedgerEntryPostedV1> = {
     kind: enumSchema(ledgerEntryKinds),
     transactionId: { ...identifierSchema, nullable: true },
     originalEntryId: { ...identifierSchema, nullable: true },
-    postings: { type: 'array', items: postingV1Schema, minItems: 2, maxItems: ledgerPostingsPerEntryMax },
+    postings: {
+      type: 'array',
+      items: postingV1Schema,
+      minItems: 2,
+      maxItems: ledgerPostingsPerEntryMax,
+    },
     feeScheduleVersion: { ...identifierSchema, nullable: true },
     previousHash: sha256HexSchema,
     hash: sha256HexSchema,
@@ -119,7 +124,8 @@ function checkBalanced(payload: LedgerEntryPostedV1): PayloadViolation | null {
     netByCurrency.set(posting.currency, (netByCurrency.get(posting.currency) ?? 0n) + signed);
   }
   for (const [currency, net] of netByCurrency) {
-    if (net !== 0n) return { field: '/postings', message: `debits and credits differ in ${currency} by ${net}` };
+    if (net !== 0n)
+      return { field: '/postings', message: `debits and credits differ in ${currency} by ${net}` };
   }
   return null;
 }
@@ -128,7 +134,10 @@ function checkBalanced(payload: LedgerEntryPostedV1): PayloadViolation | null {
 function checkLinks(payload: LedgerEntryPostedV1): PayloadViolation | null {
   const undoes = payload.kind === 'refund' || payload.kind === 'reversal';
   if (undoes !== (payload.originalEntryId !== null)) {
-    return { field: '/originalEntryId', message: undoes ? `is required for ${payload.kind}` : 'must be null' };
+    return {
+      field: '/originalEntryId',
+      message: undoes ? `is required for ${payload.kind}` : 'must be null',
+    };
   }
   if ((undoes || payload.kind === 'payment') && payload.transactionId === null) {
     return { field: '/transactionId', message: `is required for ${payload.kind}` };

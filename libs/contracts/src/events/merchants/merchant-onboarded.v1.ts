@@ -34,7 +34,14 @@ export const merchantOnboardedV1Schema: ObjectSchema<MerchantOnboardedV1> = {
   $id: payloadSchemaId('merchant.onboarded', 1),
   type: 'object',
   additionalProperties: false,
-  required: ['merchantId', 'displayName', 'categoryCode', 'settlementCurrency', 'timeZone', 'onboardedAt'],
+  required: [
+    'merchantId',
+    'displayName',
+    'categoryCode',
+    'settlementCurrency',
+    'timeZone',
+    'onboardedAt',
+  ],
   properties: {
     merchantId: identifierSchema,
     displayName: displayNameSchema,
@@ -50,7 +57,8 @@ export const merchantOnboardedV1: EventDefinition<'merchant.onboarded', Merchant
   version: 1,
   topic: 'registry.merchants.v1',
   producer: 'registry',
-  description: 'A merchant was onboarded and may accept payments; the payload is the merchant’s full state.',
+  description:
+    'A merchant was onboarded and may accept payments; the payload is the merchant’s full state.',
   schema: merchantOnboardedV1Schema,
   key: (payload) => payload.merchantId,
 };

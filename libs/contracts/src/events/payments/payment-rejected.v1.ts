@@ -1,6 +1,12 @@
 import { type EventDefinition } from '../../event-definition';
 import { type ObjectSchema } from '../../payload-schema';
-import { enumSchema, identifierSchema, jsonSchemaDialect, payloadSchemaId, timestampSchema } from '../../schema-fragments';
+import {
+  enumSchema,
+  identifierSchema,
+  jsonSchemaDialect,
+  payloadSchemaId,
+  timestampSchema,
+} from '../../schema-fragments';
 
 /**
  * Why the verifier rejected a transaction, in the precedence order the rules are evaluated (DESIGN
@@ -41,7 +47,14 @@ export const paymentRejectedV1Schema: ObjectSchema<PaymentRejectedV1> = {
   $id: payloadSchemaId('payment.rejected', 1),
   type: 'object',
   additionalProperties: false,
-  required: ['transactionId', 'consumerDeviceId', 'terminalId', 'merchantId', 'reasonCode', 'rejectedAt'],
+  required: [
+    'transactionId',
+    'consumerDeviceId',
+    'terminalId',
+    'merchantId',
+    'reasonCode',
+    'rejectedAt',
+  ],
   properties: {
     transactionId: identifierSchema,
     consumerDeviceId: identifierSchema,

@@ -68,7 +68,8 @@ export const paymentSettledV1: EventDefinition<'payment.settled', PaymentSettled
   version: 1,
   topic: 'payments.settlements.v1',
   producer: 'ledger',
-  description: 'The ledger posted a verified payment: wallet debited, merchant and fee revenue credited.',
+  description:
+    'The ledger posted a verified payment: wallet debited, merchant and fee revenue credited.',
   schema: paymentSettledV1Schema,
   key: (payload) => payload.consumerAccountId,
   invariants: checkSplit,

@@ -10,7 +10,12 @@ import {
   sha256HexSchema,
   timestampSchema,
 } from '../../schema-fragments';
-import { ledgerPartitionsMax, ledgerPostingsPerEntryMax, postingV1Schema, type PostingV1 } from '../ledger/ledger-entry-posted.v1';
+import {
+  ledgerPartitionsMax,
+  ledgerPostingsPerEntryMax,
+  postingV1Schema,
+  type PostingV1,
+} from '../ledger/ledger-entry-posted.v1';
 import { type PaymentSettledV1 } from './payment-settled.v1';
 
 /**
@@ -46,11 +51,24 @@ const settledPaymentEntrySchema = {
   type: 'object',
   nullable: true,
   additionalProperties: false,
-  required: ['partition', 'sequence', 'postings', 'feeScheduleVersion', 'previousHash', 'hash', 'postedAt'],
+  required: [
+    'partition',
+    'sequence',
+    'postings',
+    'feeScheduleVersion',
+    'previousHash',
+    'hash',
+    'postedAt',
+  ],
   properties: {
     partition: { type: 'integer', minimum: 0, maximum: ledgerPartitionsMax - 1 },
     sequence: counterSchema,
-    postings: { type: 'array', items: postingV1Schema, minItems: 2, maxItems: ledgerPostingsPerEntryMax },
+    postings: {
+      type: 'array',
+      items: postingV1Schema,
+      minItems: 2,
+      maxItems: ledgerPostingsPerEntryMax,
+    },
     feeScheduleVersion: { ...identifierSchema, nullable: true },
     previousHash: sha256HexSchema,
     hash: sha256HexSchema,
@@ -63,7 +81,18 @@ export const paymentSettledV2Schema: ObjectSchema<PaymentSettledV2> = {
   $id: payloadSchemaId('payment.settled', 2),
   type: 'object',
   additionalProperties: false,
-  required: ['transactionId', 'consumerAccountId', 'merchantId', 'amount', 'fee', 'merchantAmount', 'currency', 'entryId', 'settledAt', 'entry'],
+  required: [
+    'transactionId',
+    'consumerAccountId',
+    'merchantId',
+    'amount',
+    'fee',
+    'merchantAmount',
+    'currency',
+    'entryId',
+    'settledAt',
+    'entry',
+  ],
   properties: {
     transactionId: identifierSchema,
     consumerAccountId: identifierSchema,
@@ -91,7 +120,11 @@ function checkSettlement(payload: PaymentSettledV2): PayloadViolation | null {
     netByCurrency.set(posting.currency, (netByCurrency.get(posting.currency) ?? 0n) + signed);
   }
   for (const [currency, net] of netByCurrency) {
-    if (net !== 0n) return { field: '/entry/postings', message: `debits and credits differ in ${currency} by ${net}` };
+    if (net !== 0n)
+      return {
+        field: '/entry/postings',
+        message: `debits and credits differ in ${currency} by ${net}`,
+      };
   }
   return null;
 }
@@ -101,7 +134,8 @@ export const paymentSettledV2: EventDefinition<'payment.settled', PaymentSettled
   version: 2,
   topic: 'payments.settlements.v1',
   producer: 'ledger',
-  description: 'The ledger posted a verified payment: wallet debited, merchant and fee revenue credited; the journal entry with its place in the hash chain.',
+  description:
+    'The ledger posted a verified payment: wallet debited, merchant and fee revenue credited; the journal entry with its place in the hash chain.',
   schema: paymentSettledV2Schema,
   key: (payload) => payload.consumerAccountId,
   invariants: checkSettlement,

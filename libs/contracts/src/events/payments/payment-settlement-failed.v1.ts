@@ -1,6 +1,12 @@
 import { type EventDefinition } from '../../event-definition';
 import { type ObjectSchema } from '../../payload-schema';
-import { enumSchema, identifierSchema, jsonSchemaDialect, payloadSchemaId, timestampSchema } from '../../schema-fragments';
+import {
+  enumSchema,
+  identifierSchema,
+  jsonSchemaDialect,
+  payloadSchemaId,
+  timestampSchema,
+} from '../../schema-fragments';
 
 /** Why the ledger could not post a verified payment. Stable, append-only codes. */
 export const settlementFailureReasonCodes = [
@@ -38,12 +44,16 @@ export const paymentSettlementFailedV1Schema: ObjectSchema<PaymentSettlementFail
   },
 };
 
-export const paymentSettlementFailedV1: EventDefinition<'payment.settlement-failed', PaymentSettlementFailedV1> = {
+export const paymentSettlementFailedV1: EventDefinition<
+  'payment.settlement-failed',
+  PaymentSettlementFailedV1
+> = {
   type: 'payment.settlement-failed',
   version: 1,
   topic: 'payments.settlements.v1',
   producer: 'ledger',
-  description: 'The ledger could not post a verified payment; the reason code says why. It is final.',
+  description:
+    'The ledger could not post a verified payment; the reason code says why. It is final.',
   schema: paymentSettlementFailedV1Schema,
   key: (payload) => payload.consumerAccountId,
 };

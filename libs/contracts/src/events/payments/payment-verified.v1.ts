@@ -45,7 +45,10 @@ const feeInputsV1Schema: ObjectSchema<FeeInputsV1> = {
   type: 'object',
   additionalProperties: false,
   required: ['merchantCategoryCode', 'channel'],
-  properties: { merchantCategoryCode: merchantCategoryCodeSchema, channel: enumSchema(paymentChannels) },
+  properties: {
+    merchantCategoryCode: merchantCategoryCodeSchema,
+    channel: enumSchema(paymentChannels),
+  },
 };
 
 export const paymentVerifiedV1Schema: ObjectSchema<PaymentVerifiedV1> = {
@@ -86,7 +89,8 @@ export const paymentVerifiedV1: EventDefinition<'payment.verified', PaymentVerif
   version: 1,
   topic: 'payments.verified.v1',
   producer: 'verifier',
-  description: 'An uploaded transaction passed signature, key and offline risk checks; the ledger settles it.',
+  description:
+    'An uploaded transaction passed signature, key and offline risk checks; the ledger settles it.',
   schema: paymentVerifiedV1Schema,
   key: (payload) => payload.consumerAccountId,
 };

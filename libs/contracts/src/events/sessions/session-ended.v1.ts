@@ -1,8 +1,20 @@
 import { type EventDefinition } from '../../event-definition';
 import { type ObjectSchema } from '../../payload-schema';
-import { enumSchema, identifierSchema, jsonSchemaDialect, payloadSchemaId, timestampSchema } from '../../schema-fragments';
+import {
+  enumSchema,
+  identifierSchema,
+  jsonSchemaDialect,
+  payloadSchemaId,
+  timestampSchema,
+} from '../../schema-fragments';
 
-export const sessionEndReasons = ['expired', 'logout', 'key-revoked', 'key-suspended', 'max-age'] as const;
+export const sessionEndReasons = [
+  'expired',
+  'logout',
+  'key-revoked',
+  'key-suspended',
+  'max-age',
+] as const;
 export type SessionEndReason = (typeof sessionEndReasons)[number];
 
 /**

@@ -38,7 +38,15 @@ export const sessionStartedV1Schema: ObjectSchema<SessionStartedV1> = {
   $id: payloadSchemaId('session.started', 1),
   type: 'object',
   additionalProperties: false,
-  required: ['sessionId', 'subject', 'keyId', 'attestationKind', 'bindingMode', 'startedAt', 'expiresAt'],
+  required: [
+    'sessionId',
+    'subject',
+    'keyId',
+    'attestationKind',
+    'bindingMode',
+    'startedAt',
+    'expiresAt',
+  ],
   properties: {
     sessionId: identifierSchema,
     subject: keyOwnerSchema,

@@ -1,6 +1,11 @@
 import { type EventDefinition } from '../../event-definition';
 import { type ObjectSchema } from '../../payload-schema';
-import { identifierSchema, jsonSchemaDialect, payloadSchemaId, timestampSchema } from '../../schema-fragments';
+import {
+  identifierSchema,
+  jsonSchemaDialect,
+  payloadSchemaId,
+  timestampSchema,
+} from '../../schema-fragments';
 
 /**
  * terminal.registered v1 — FROZEN. A POS terminal belongs to a merchant. The verifier checks every
@@ -30,7 +35,8 @@ export const terminalRegisteredV1: EventDefinition<'terminal.registered', Termin
   version: 1,
   topic: 'registry.terminals.v1',
   producer: 'registry',
-  description: 'A POS terminal was registered to a merchant; the payload is the terminal’s full state.',
+  description:
+    'A POS terminal was registered to a merchant; the payload is the terminal’s full state.',
   schema: terminalRegisteredV1Schema,
   key: (payload) => payload.terminalId,
 };

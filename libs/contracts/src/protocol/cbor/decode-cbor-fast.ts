@@ -43,15 +43,27 @@ class FastReader {
     }
     if (info === 26) {
       if (this.offset + 4 > bytes.length) throw decline;
-      value = bytes[this.offset]! * 0x1000000 + ((bytes[this.offset + 1]! << 16) | (bytes[this.offset + 2]! << 8) | bytes[this.offset + 3]!);
+      value =
+        bytes[this.offset]! * 0x1000000 +
+        ((bytes[this.offset + 1]! << 16) |
+          (bytes[this.offset + 2]! << 8) |
+          bytes[this.offset + 3]!);
       this.offset += 4;
       if (value < 0x10000) throw decline;
       return value;
     }
     if (info === 27) {
       if (this.offset + 8 > bytes.length) throw decline;
-      const high = bytes[this.offset]! * 0x1000000 + ((bytes[this.offset + 1]! << 16) | (bytes[this.offset + 2]! << 8) | bytes[this.offset + 3]!);
-      const low = bytes[this.offset + 4]! * 0x1000000 + ((bytes[this.offset + 5]! << 16) | (bytes[this.offset + 6]! << 8) | bytes[this.offset + 7]!);
+      const high =
+        bytes[this.offset]! * 0x1000000 +
+        ((bytes[this.offset + 1]! << 16) |
+          (bytes[this.offset + 2]! << 8) |
+          bytes[this.offset + 3]!);
+      const low =
+        bytes[this.offset + 4]! * 0x1000000 +
+        ((bytes[this.offset + 5]! << 16) |
+          (bytes[this.offset + 6]! << 8) |
+          bytes[this.offset + 7]!);
       this.offset += 8;
       if (high === 0) throw decline; // fits in 4 bytes: not the shortest form
       // Below 2^53 the number is exact (high < 2^21); above, a bigint, as decodeCborStrict gives.
@@ -133,7 +145,11 @@ class FastReader {
       const key = this.item(depth + 1);
       const keyEnd = this.offset;
       // RFC 8949 §4.2.1: keys in strictly increasing bytewise order of their encodings (so no duplicates).
-      if (previousStart >= 0 && !this.encodedKeyIncreases(previousStart, previousEnd, keyStart, keyEnd)) throw decline;
+      if (
+        previousStart >= 0 &&
+        !this.encodedKeyIncreases(previousStart, previousEnd, keyStart, keyEnd)
+      )
+        throw decline;
       previousStart = keyStart;
       previousEnd = keyEnd;
       map.set(key, this.item(depth + 1));
@@ -141,7 +157,12 @@ class FastReader {
     return map;
   }
 
-  private encodedKeyIncreases(previousStart: number, previousEnd: number, start: number, end: number): boolean {
+  private encodedKeyIncreases(
+    previousStart: number,
+    previousEnd: number,
+    start: number,
+    end: number,
+  ): boolean {
     const bytes = this.bytes;
     const length = Math.min(previousEnd - previousStart, end - start);
     for (let index = 0; index < length; index++) {

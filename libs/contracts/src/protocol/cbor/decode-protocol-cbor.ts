@@ -14,6 +14,11 @@ export function decodeProtocolCbor(bytes: Uint8Array, field: string): unknown {
     return decodeCborStrict(bytes);
   } catch (error) {
     if (!(error instanceof CryptoError)) throw error;
-    throw new ProtocolError('CBOR_INVALID', field, `${field || 'the structure'} is not strict deterministic CBOR: ${error.code}`, { cause: error });
+    throw new ProtocolError(
+      'CBOR_INVALID',
+      field,
+      `${field || 'the structure'} is not strict deterministic CBOR: ${error.code}`,
+      { cause: error },
+    );
   }
 }

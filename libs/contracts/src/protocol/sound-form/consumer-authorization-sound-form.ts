@@ -1,11 +1,18 @@
 import { consumerAuthorizationSizeMaxBytes, deviceCounterMax, protocolTimeMsMax } from '../limits';
-import { decodeConsumerAuthorization, prepareConsumerAuthorization } from '../consumer-authorization';
+import {
+  decodeConsumerAuthorization,
+  prepareConsumerAuthorization,
+} from '../consumer-authorization';
 import { type ProtocolResult, ProtocolError, protocolResult } from '../errors';
 import { invalidField, readTimeMs, readUnsigned } from '../fields';
 import { decodePaymentRequest } from '../payment-request';
 import { type ProtocolPublicKey } from '../protocol-keys';
 import { decodeSoundForm, encodeSoundForm, keyIdHasPrefix } from './sound-form-codec';
-import { soundFormTags, soundKeyIdPrefixLengthBytes, soundSignatureLengthBytes } from './sound-form-limits';
+import {
+  soundFormTags,
+  soundKeyIdPrefixLengthBytes,
+  soundSignatureLengthBytes,
+} from './sound-form-limits';
 
 // The consumer authorization's sound form (PCD → POS):
 //   02 ‖ payment key id prefix (4) ‖ signature (64) ‖ CBOR [deviceCounter, authorizedAtMs − createdAtMs in seconds]
@@ -39,7 +46,12 @@ export interface ConsumerAuthorizationSoundForm {
 
 function readSeconds(value: unknown): number {
   const seconds = typeof value === 'bigint' ? Number(value) : value;
-  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || Math.abs(seconds) > secondsMax) invalidField('secondsAfterRequest', 'must be an integer number of seconds');
+  if (
+    typeof seconds !== 'number' ||
+    !Number.isSafeInteger(seconds) ||
+    Math.abs(seconds) > secondsMax
+  )
+    invalidField('secondsAfterRequest', 'must be an integer number of seconds');
   return seconds as number;
 }
 
@@ -54,16 +66,30 @@ function readSeconds(value: unknown): number {
  * const onAir = encodeConsumerAuthorizationSoundForm(authorizationBytes, requestBytes); // 74 bytes
  * ```
  */
-export function encodeConsumerAuthorizationSoundForm(authorizationBytes: Uint8Array, requestBytes: Uint8Array): Uint8Array {
+export function encodeConsumerAuthorizationSoundForm(
+  authorizationBytes: Uint8Array,
+  requestBytes: Uint8Array,
+): Uint8Array {
   const authorization = decodeConsumerAuthorization(authorizationBytes);
-  if (!authorization.ok) throw new ProtocolError(authorization.code, authorization.field, authorization.message, { cause: authorization });
+  if (!authorization.ok)
+    throw new ProtocolError(authorization.code, authorization.field, authorization.message, {
+      cause: authorization,
+    });
   const request = decodePaymentRequest(requestBytes);
-  if (!request.ok) throw new ProtocolError(request.code, request.field, request.message, { cause: request });
+  if (!request.ok)
+    throw new ProtocolError(request.code, request.field, request.message, { cause: request });
   const afterRequestMs = authorization.value.authorizedAtMs - request.value.createdAtMs;
-  if (afterRequestMs % millisecondsPerSecond !== 0) invalidField('authorizedAtMs', 'must be whole seconds after the request was created to have a sound form');
+  if (afterRequestMs % millisecondsPerSecond !== 0)
+    invalidField(
+      'authorizedAtMs',
+      'must be whole seconds after the request was created to have a sound form',
+    );
   return encodeSoundForm(
     soundFormTags.consumerAuthorization,
-    [authorization.value.keyId.slice(0, soundKeyIdPrefixLengthBytes), authorization.value.signature],
+    [
+      authorization.value.keyId.slice(0, soundKeyIdPrefixLengthBytes),
+      authorization.value.signature,
+    ],
     layout,
     [authorization.value.deviceCounter, afterRequestMs / millisecondsPerSecond],
   );
@@ -78,11 +104,24 @@ export function encodeConsumerAuthorizationSoundForm(authorizationBytes: Uint8Ar
  * const decoded = decodeConsumerAuthorizationSoundForm(heard);
  * ```
  */
-export function decodeConsumerAuthorizationSoundForm(bytes: Uint8Array): ProtocolResult<ConsumerAuthorizationSoundForm> {
+export function decodeConsumerAuthorizationSoundForm(
+  bytes: Uint8Array,
+): ProtocolResult<ConsumerAuthorizationSoundForm> {
   return protocolResult(() => {
-    const { rawFields, items } = decodeSoundForm(bytes, { tag: soundFormTags.consumerAuthorization, layout, itemCount: 2, sizeMaxBytes: consumerAuthorizationSizeMaxBytes, structure });
+    const { rawFields, items } = decodeSoundForm(bytes, {
+      tag: soundFormTags.consumerAuthorization,
+      layout,
+      itemCount: 2,
+      sizeMaxBytes: consumerAuthorizationSizeMaxBytes,
+      structure,
+    });
     const [keyIdPrefix, signature] = rawFields as [Uint8Array, Uint8Array];
-    return { keyIdPrefix, signature, deviceCounter: readUnsigned(items[0], 'deviceCounter', deviceCounterMax), secondsAfterRequest: readSeconds(items[1]) };
+    return {
+      keyIdPrefix,
+      signature,
+      deviceCounter: readUnsigned(items[0], 'deviceCounter', deviceCounterMax),
+      secondsAfterRequest: readSeconds(items[1]),
+    };
   });
 }
 
@@ -105,11 +144,19 @@ export function expandConsumerAuthorizationSoundForm(
 ): ProtocolResult<Uint8Array> {
   return protocolResult(() => {
     if (!keyIdHasPrefix(answering.paymentKey.keyId, soundForm.keyIdPrefix)) {
-      throw new ProtocolError('KEY_ID_MISMATCH', 'keyIdPrefix', 'the key id prefix is not that of the payment key');
+      throw new ProtocolError(
+        'KEY_ID_MISMATCH',
+        'keyIdPrefix',
+        'the key id prefix is not that of the payment key',
+      );
     }
     const request = decodePaymentRequest(answering.requestBytes);
-    if (!request.ok) throw new ProtocolError(request.code, request.field, request.message, { cause: request });
-    const authorizedAtMs = readTimeMs(request.value.createdAtMs + soundForm.secondsAfterRequest * millisecondsPerSecond, 'secondsAfterRequest');
+    if (!request.ok)
+      throw new ProtocolError(request.code, request.field, request.message, { cause: request });
+    const authorizedAtMs = readTimeMs(
+      request.value.createdAtMs + soundForm.secondsAfterRequest * millisecondsPerSecond,
+      'secondsAfterRequest',
+    );
     const prepared = prepareConsumerAuthorization({
       requestBytes: answering.requestBytes,
       deviceCounter: soundForm.deviceCounter,

@@ -1,13 +1,53 @@
 import { type PreparedSign1, parseSign1 } from '../cose';
-import { type DeviceCredential, type OfflineCap, decodeDeviceCredential, prepareDeviceCredential, verifyDeviceCredential } from '../device-credential';
-import { type ProtocolFailure, type ProtocolResult, ProtocolError, protocolResult } from '../errors';
-import { invalidField, readAmount, readCurrency, readDisplayName, readIdentifier, readTimeMs, readUnsigned } from '../fields';
-import { deviceCredentialSizeMaxBytes, offlineCapsCurrenciesMax, protocolTimeMsMax, terminalCredentialSizeMaxBytes } from '../limits';
+import {
+  type DeviceCredential,
+  type OfflineCap,
+  decodeDeviceCredential,
+  prepareDeviceCredential,
+  verifyDeviceCredential,
+} from '../device-credential';
+import {
+  type ProtocolFailure,
+  type ProtocolResult,
+  ProtocolError,
+  protocolResult,
+} from '../errors';
+import {
+  invalidField,
+  readAmount,
+  readCurrency,
+  readDisplayName,
+  readIdentifier,
+  readTimeMs,
+  readUnsigned,
+} from '../fields';
+import {
+  deviceCredentialSizeMaxBytes,
+  offlineCapsCurrenciesMax,
+  protocolTimeMsMax,
+  terminalCredentialSizeMaxBytes,
+} from '../limits';
 import { type ProtocolPublicKey, encodeCredentialKey, readCredentialKey } from '../protocol-keys';
 import { type VerifySignedOptions } from '../signed-map';
-import { type TerminalCredential, decodeTerminalCredential, prepareTerminalCredential, verifyTerminalCredential } from '../terminal-credential';
-import { decodeSoundForm, decodeSoundTime, encodeSoundForm, encodeSoundTime, keyIdHasPrefix } from './sound-form-codec';
-import { soundFormTags, soundKeyIdPrefixLengthBytes, soundSignatureLengthBytes, soundTimeLengthBytes } from './sound-form-limits';
+import {
+  type TerminalCredential,
+  decodeTerminalCredential,
+  prepareTerminalCredential,
+  verifyTerminalCredential,
+} from '../terminal-credential';
+import {
+  decodeSoundForm,
+  decodeSoundTime,
+  encodeSoundForm,
+  encodeSoundTime,
+  keyIdHasPrefix,
+} from './sound-form-codec';
+import {
+  soundFormTags,
+  soundKeyIdPrefixLengthBytes,
+  soundSignatureLengthBytes,
+  soundTimeLengthBytes,
+} from './sound-form-limits';
 
 // The credentials' sound forms:
 //   03 ‖ issuer key id prefix (4) ‖ signature (64) ‖ validFromMs (6) ‖ CBOR [merchantId, merchantDisplayName, terminalId, terminal key, validForMs]
@@ -17,7 +57,11 @@ import { soundFormTags, soundKeyIdPrefixLengthBytes, soundSignatureLengthBytes, 
 // prefix names gives its own), the processor's full key id, and the end of validity as an absolute
 // time (a duration instead). Keys were already compressed in the signed form.
 
-const credentialLayout = [soundKeyIdPrefixLengthBytes, soundSignatureLengthBytes, soundTimeLengthBytes] as const;
+const credentialLayout = [
+  soundKeyIdPrefixLengthBytes,
+  soundSignatureLengthBytes,
+  soundTimeLengthBytes,
+] as const;
 /** Stands in for the processor key while a decoded credential is checked (the checks never read it). */
 const placeholderIssuer = { alg: 'ES256', keyId: new Uint8Array(32) } as const;
 
@@ -52,8 +96,10 @@ export interface VerifiedCredentialSoundForm<TCredential> {
 }
 
 function readKey(value: unknown, field: string): ProtocolPublicKey {
-  if (value instanceof Uint8Array && value.length === 33) return readCredentialKey('ES256', value, field);
-  if (value instanceof Uint8Array && value.length === 32) return readCredentialKey('EdDSA', value, field);
+  if (value instanceof Uint8Array && value.length === 33)
+    return readCredentialKey('ES256', value, field);
+  if (value instanceof Uint8Array && value.length === 32)
+    return readCredentialKey('EdDSA', value, field);
   return invalidField(field, 'must be a 33-byte compressed P-256 point or a 32-byte Ed25519 point');
 }
 
@@ -78,16 +124,37 @@ function verifyWithCandidates<TCredential>(
   decoded: CredentialSoundForm<TCredential>,
   options: VerifySignedOptions,
   prepare: (credential: TCredential, issuer: ProtocolPublicKey) => PreparedSign1,
-  verify: (bytes: Uint8Array, options: VerifySignedOptions) => ProtocolResult<{ credential: TCredential; issuerKeyId: Uint8Array }>,
+  verify: (
+    bytes: Uint8Array,
+    options: VerifySignedOptions,
+  ) => ProtocolResult<{ credential: TCredential; issuerKeyId: Uint8Array }>,
 ): ProtocolResult<VerifiedCredentialSoundForm<TCredential>> {
-  const candidates = options.processorKeys.filter((key) => keyIdHasPrefix(key.keyId, decoded.issuerKeyIdPrefix));
-  if (candidates.length === 0) return { ok: false, code: 'KEY_NOT_FOUND', field: 'issuerKeyIdPrefix', message: 'no known processor key has this key id prefix' };
+  const candidates = options.processorKeys.filter((key) =>
+    keyIdHasPrefix(key.keyId, decoded.issuerKeyIdPrefix),
+  );
+  if (candidates.length === 0)
+    return {
+      ok: false,
+      code: 'KEY_NOT_FOUND',
+      field: 'issuerKeyIdPrefix',
+      message: 'no known processor key has this key id prefix',
+    };
   let failure: ProtocolFailure | undefined;
   for (const issuer of candidates) {
-    const expanded = protocolResult(() => prepare(decoded.credential, issuer).complete(decoded.signature));
+    const expanded = protocolResult(() =>
+      prepare(decoded.credential, issuer).complete(decoded.signature),
+    );
     if (!expanded.ok) return expanded;
     const verified = verify(expanded.value, { ...options, processorKeys: [issuer] });
-    if (verified.ok) return { ok: true, value: { credentialBytes: expanded.value, credential: verified.value.credential, issuerKeyId: verified.value.issuerKeyId } };
+    if (verified.ok)
+      return {
+        ok: true,
+        value: {
+          credentialBytes: expanded.value,
+          credential: verified.value.credential,
+          issuerKeyId: verified.value.issuerKeyId,
+        },
+      };
     failure = verified;
   }
   return failure!;
@@ -109,9 +176,19 @@ export function encodeTerminalCredentialSoundForm(credentialBytes: Uint8Array): 
   const { credential, issuerKeyId } = decoded.value;
   return encodeSoundForm(
     soundFormTags.terminalCredential,
-    [issuerKeyId.slice(0, soundKeyIdPrefixLengthBytes), signatureOf(credentialBytes, terminalCredentialSizeMaxBytes, 'a terminal credential'), encodeSoundTime(credential.validFromMs)],
+    [
+      issuerKeyId.slice(0, soundKeyIdPrefixLengthBytes),
+      signatureOf(credentialBytes, terminalCredentialSizeMaxBytes, 'a terminal credential'),
+      encodeSoundTime(credential.validFromMs),
+    ],
     credentialLayout,
-    [credential.merchantId, credential.merchantDisplayName, credential.terminalId, encodeCredentialKey(credential.terminalKey), credential.validUntilMs - credential.validFromMs],
+    [
+      credential.merchantId,
+      credential.merchantDisplayName,
+      credential.terminalId,
+      encodeCredentialKey(credential.terminalKey),
+      credential.validUntilMs - credential.validFromMs,
+    ],
   );
 }
 
@@ -125,7 +202,9 @@ export function encodeTerminalCredentialSoundForm(credentialBytes: Uint8Array): 
  * const decoded = decodeTerminalCredentialSoundForm(heard);
  * ```
  */
-export function decodeTerminalCredentialSoundForm(bytes: Uint8Array): ProtocolResult<CredentialSoundForm<TerminalCredential>> {
+export function decodeTerminalCredentialSoundForm(
+  bytes: Uint8Array,
+): ProtocolResult<CredentialSoundForm<TerminalCredential>> {
   return protocolResult(() => {
     const { rawFields, items } = decodeSoundForm(bytes, {
       tag: soundFormTags.terminalCredential,
@@ -134,7 +213,11 @@ export function decodeTerminalCredentialSoundForm(bytes: Uint8Array): ProtocolRe
       sizeMaxBytes: terminalCredentialSizeMaxBytes,
       structure: 'a terminal credential',
     });
-    const [issuerKeyIdPrefix, signature, validFrom] = rawFields as [Uint8Array, Uint8Array, Uint8Array];
+    const [issuerKeyIdPrefix, signature, validFrom] = rawFields as [
+      Uint8Array,
+      Uint8Array,
+      Uint8Array,
+    ];
     const [merchantId, merchantDisplayName, terminalId, terminalKey, validForMs] = items;
     const validFromMs = decodeSoundTime(validFrom, 'validFromMs');
     const credential: TerminalCredential = {
@@ -162,10 +245,18 @@ export function decodeTerminalCredentialSoundForm(bytes: Uint8Array): ProtocolRe
  * if (verified.ok) cache.add(verified.value.credentialBytes);
  * ```
  */
-export function verifyTerminalCredentialSoundForm(bytes: Uint8Array, options: VerifySignedOptions): ProtocolResult<VerifiedCredentialSoundForm<TerminalCredential>> {
+export function verifyTerminalCredentialSoundForm(
+  bytes: Uint8Array,
+  options: VerifySignedOptions,
+): ProtocolResult<VerifiedCredentialSoundForm<TerminalCredential>> {
   const decoded = decodeTerminalCredentialSoundForm(bytes);
   if (!decoded.ok) return decoded;
-  return verifyWithCandidates(decoded.value, options, prepareTerminalCredential, verifyTerminalCredential);
+  return verifyWithCandidates(
+    decoded.value,
+    options,
+    prepareTerminalCredential,
+    verifyTerminalCredential,
+  );
 }
 
 /**
@@ -184,7 +275,11 @@ export function encodeDeviceCredentialSoundForm(credentialBytes: Uint8Array): Ui
   const { credential, issuerKeyId } = decoded.value;
   return encodeSoundForm(
     soundFormTags.deviceCredential,
-    [issuerKeyId.slice(0, soundKeyIdPrefixLengthBytes), signatureOf(credentialBytes, deviceCredentialSizeMaxBytes, 'a device credential'), encodeSoundTime(credential.checkedInAtMs)],
+    [
+      issuerKeyId.slice(0, soundKeyIdPrefixLengthBytes),
+      signatureOf(credentialBytes, deviceCredentialSizeMaxBytes, 'a device credential'),
+      encodeSoundTime(credential.checkedInAtMs),
+    ],
     credentialLayout,
     [
       credential.deviceId,
@@ -196,11 +291,17 @@ export function encodeDeviceCredentialSoundForm(credentialBytes: Uint8Array): Ui
 }
 
 function readCaps(value: unknown): OfflineCap[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > offlineCapsCurrenciesMax) return invalidField('offlineCaps', `must be an array of 1 to ${offlineCapsCurrenciesMax} caps`);
+  if (!Array.isArray(value) || value.length === 0 || value.length > offlineCapsCurrenciesMax)
+    return invalidField('offlineCaps', `must be an array of 1 to ${offlineCapsCurrenciesMax} caps`);
   return value.map((item: unknown, index) => {
     const field = `offlineCaps/${index}`;
-    if (!Array.isArray(item) || item.length !== 3) return invalidField(field, 'must be [currency, perTransactionMax, cumulativeMax]');
-    return { currency: readCurrency(item[0], `${field}/currency`), perTransactionMax: readAmount(item[1], `${field}/perTransactionMax`), cumulativeMax: readAmount(item[2], `${field}/cumulativeMax`) };
+    if (!Array.isArray(item) || item.length !== 3)
+      return invalidField(field, 'must be [currency, perTransactionMax, cumulativeMax]');
+    return {
+      currency: readCurrency(item[0], `${field}/currency`),
+      perTransactionMax: readAmount(item[1], `${field}/perTransactionMax`),
+      cumulativeMax: readAmount(item[2], `${field}/cumulativeMax`),
+    };
   });
 }
 
@@ -214,7 +315,9 @@ function readCaps(value: unknown): OfflineCap[] {
  * const decoded = decodeDeviceCredentialSoundForm(heard);
  * ```
  */
-export function decodeDeviceCredentialSoundForm(bytes: Uint8Array): ProtocolResult<CredentialSoundForm<DeviceCredential>> {
+export function decodeDeviceCredentialSoundForm(
+  bytes: Uint8Array,
+): ProtocolResult<CredentialSoundForm<DeviceCredential>> {
   return protocolResult(() => {
     const { rawFields, items } = decodeSoundForm(bytes, {
       tag: soundFormTags.deviceCredential,
@@ -223,7 +326,11 @@ export function decodeDeviceCredentialSoundForm(bytes: Uint8Array): ProtocolResu
       sizeMaxBytes: deviceCredentialSizeMaxBytes,
       structure: 'a device credential',
     });
-    const [issuerKeyIdPrefix, signature, checkedInAt] = rawFields as [Uint8Array, Uint8Array, Uint8Array];
+    const [issuerKeyIdPrefix, signature, checkedInAt] = rawFields as [
+      Uint8Array,
+      Uint8Array,
+      Uint8Array,
+    ];
     const [deviceId, paymentKey, offlineCaps, validForMs] = items;
     const checkedInAtMs = decodeSoundTime(checkedInAt, 'checkedInAtMs');
     const credential: DeviceCredential = {
@@ -249,8 +356,16 @@ export function decodeDeviceCredentialSoundForm(bytes: Uint8Array): ProtocolResu
  * const verified = verifyDeviceCredentialSoundForm(heard, { processorKeys, algorithms: ['ES256'], backend: 'native' });
  * ```
  */
-export function verifyDeviceCredentialSoundForm(bytes: Uint8Array, options: VerifySignedOptions): ProtocolResult<VerifiedCredentialSoundForm<DeviceCredential>> {
+export function verifyDeviceCredentialSoundForm(
+  bytes: Uint8Array,
+  options: VerifySignedOptions,
+): ProtocolResult<VerifiedCredentialSoundForm<DeviceCredential>> {
   const decoded = decodeDeviceCredentialSoundForm(bytes);
   if (!decoded.ok) return decoded;
-  return verifyWithCandidates(decoded.value, options, prepareDeviceCredential, verifyDeviceCredential);
+  return verifyWithCandidates(
+    decoded.value,
+    options,
+    prepareDeviceCredential,
+    verifyDeviceCredential,
+  );
 }

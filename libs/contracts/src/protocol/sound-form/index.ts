@@ -3,7 +3,13 @@
 // knows — and how the receiver expands it back, byte for byte, into the signed form that the
 // signatures cover and the processor receives. Pure: no I/O, no clock.
 
-export { soundFormTags, soundKeyIdPrefixLengthBytes, soundSignatureLengthBytes, soundTerminalReferenceLengthBytes, soundTimeLengthBytes } from './sound-form-limits';
+export {
+  soundFormTags,
+  soundKeyIdPrefixLengthBytes,
+  soundSignatureLengthBytes,
+  soundTerminalReferenceLengthBytes,
+  soundTimeLengthBytes,
+} from './sound-form-limits';
 export { keyIdHasPrefix } from './sound-form-codec';
 export {
   type PaymentRequestSoundForm,

@@ -1,10 +1,27 @@
 import { encodeCborDeterministic, equalBytes, sha256Concat } from '@settle/crypto';
 import { type ProtocolResult, ProtocolError, protocolResult } from '../errors';
 import { invalidField, readAmount, readBytes, readCurrency, readUnsigned } from '../fields';
-import { paymentNonceLengthBytes, paymentRequestSizeMaxBytes, paymentRequestValidityMsMax } from '../limits';
-import { type PaymentRequest, decodePaymentRequest, encodePaymentRequest } from '../payment-request';
-import { decodeSoundForm, decodeSoundTime, encodeSoundForm, encodeSoundTime } from './sound-form-codec';
-import { soundFormTags, soundTerminalReferenceLengthBytes, soundTimeLengthBytes } from './sound-form-limits';
+import {
+  paymentNonceLengthBytes,
+  paymentRequestSizeMaxBytes,
+  paymentRequestValidityMsMax,
+} from '../limits';
+import {
+  type PaymentRequest,
+  decodePaymentRequest,
+  encodePaymentRequest,
+} from '../payment-request';
+import {
+  decodeSoundForm,
+  decodeSoundTime,
+  encodeSoundForm,
+  encodeSoundTime,
+} from './sound-form-codec';
+import {
+  soundFormTags,
+  soundTerminalReferenceLengthBytes,
+  soundTimeLengthBytes,
+} from './sound-form-limits';
 
 // The payment request's sound form (POS → PCD):
 //   01 ‖ terminal reference (4) ‖ nonce (16) ‖ createdAtMs (6, big-endian) ‖ CBOR [amount, currency, validitySeconds]
@@ -12,7 +29,11 @@ import { soundFormTags, soundTerminalReferenceLengthBytes, soundTimeLengthBytes 
 // left out: the phone takes them from the terminal credential the reference names (cached, or sent
 // just before), and the label is implied by the tag. Expanding re-encodes the signed form exactly.
 
-const layout = [soundTerminalReferenceLengthBytes, paymentNonceLengthBytes, soundTimeLengthBytes] as const;
+const layout = [
+  soundTerminalReferenceLengthBytes,
+  paymentNonceLengthBytes,
+  soundTimeLengthBytes,
+] as const;
 const structure = 'a payment request';
 const terminalReferenceLabel = 'settle/terminal-reference/v1';
 const validitySecondsMax = paymentRequestValidityMsMax / 1000;
@@ -28,8 +49,15 @@ const millisecondsPerSecond = 1000;
  * const reference = terminalReferenceOf(terminalCredential); // 4 bytes
  * ```
  */
-export function terminalReferenceOf(terminal: { readonly merchantId: string; readonly terminalId: string }): Uint8Array {
-  const input = encodeCborDeterministic([terminalReferenceLabel, terminal.merchantId, terminal.terminalId]);
+export function terminalReferenceOf(terminal: {
+  readonly merchantId: string;
+  readonly terminalId: string;
+}): Uint8Array {
+  const input = encodeCborDeterministic([
+    terminalReferenceLabel,
+    terminal.merchantId,
+    terminal.terminalId,
+  ]);
   return sha256Concat([input]).slice(0, soundTerminalReferenceLengthBytes);
 }
 
@@ -65,10 +93,12 @@ export interface PaymentRequestSoundForm {
  */
 export function encodePaymentRequestSoundForm(requestBytes: Uint8Array): Uint8Array {
   const decoded = decodePaymentRequest(requestBytes);
-  if (!decoded.ok) throw new ProtocolError(decoded.code, decoded.field, decoded.message, { cause: decoded });
+  if (!decoded.ok)
+    throw new ProtocolError(decoded.code, decoded.field, decoded.message, { cause: decoded });
   const request = decoded.value;
   const validityMs = request.expiresAtMs - request.createdAtMs;
-  if (validityMs % millisecondsPerSecond !== 0) invalidField('expiresAtMs', 'must be whole seconds after createdAtMs to have a sound form');
+  if (validityMs % millisecondsPerSecond !== 0)
+    invalidField('expiresAtMs', 'must be whole seconds after createdAtMs to have a sound form');
   return encodeSoundForm(
     soundFormTags.paymentRequest,
     [terminalReferenceOf(request), request.nonce, encodeSoundTime(request.createdAtMs)],
@@ -88,9 +118,17 @@ export function encodePaymentRequestSoundForm(requestBytes: Uint8Array): Uint8Ar
  * if (decoded.ok) cachedTerminals.find(decoded.value.terminalReference);
  * ```
  */
-export function decodePaymentRequestSoundForm(bytes: Uint8Array): ProtocolResult<PaymentRequestSoundForm> {
+export function decodePaymentRequestSoundForm(
+  bytes: Uint8Array,
+): ProtocolResult<PaymentRequestSoundForm> {
   return protocolResult(() => {
-    const { rawFields, items } = decodeSoundForm(bytes, { tag: soundFormTags.paymentRequest, layout, itemCount: 3, sizeMaxBytes: paymentRequestSizeMaxBytes, structure });
+    const { rawFields, items } = decodeSoundForm(bytes, {
+      tag: soundFormTags.paymentRequest,
+      layout,
+      itemCount: 3,
+      sizeMaxBytes: paymentRequestSizeMaxBytes,
+      structure,
+    });
     const [terminalReference, nonce, createdAt] = rawFields as [Uint8Array, Uint8Array, Uint8Array];
     const [amount, currency, validitySeconds] = items;
     const validity = readUnsigned(validitySeconds, 'validitySeconds', BigInt(validitySecondsMax));
@@ -123,7 +161,8 @@ export function expandPaymentRequestSoundForm(
   terminal: { readonly merchantId: string; readonly terminalId: string },
 ): ProtocolResult<{ readonly request: PaymentRequest; readonly requestBytes: Uint8Array }> {
   return protocolResult(() => {
-    if (!equalBytes(terminalReferenceOf(terminal), soundForm.terminalReference)) invalidField('terminalReference', 'names another terminal');
+    if (!equalBytes(terminalReferenceOf(terminal), soundForm.terminalReference))
+      invalidField('terminalReference', 'names another terminal');
     const request: PaymentRequest = {
       merchantId: terminal.merchantId,
       terminalId: terminal.terminalId,

@@ -14,8 +14,17 @@ import { soundTimeLengthBytes } from './sound-form-limits';
 export type RawLayout = readonly number[];
 
 /** Encodes a sound form: `tag ‖ raw fields ‖ CBOR array of items`. */
-export function encodeSoundForm(tag: number, rawFields: readonly Uint8Array[], layout: RawLayout, items: readonly unknown[]): Uint8Array {
-  protocolAssert(rawFields.length === layout.length && rawFields.every((field, index) => field.length === layout[index]), 'raw fields of the layout');
+export function encodeSoundForm(
+  tag: number,
+  rawFields: readonly Uint8Array[],
+  layout: RawLayout,
+  items: readonly unknown[],
+): Uint8Array {
+  protocolAssert(
+    rawFields.length === layout.length &&
+      rawFields.every((field, index) => field.length === layout[index]),
+    'raw fields of the layout',
+  );
   const array = encodeCborDeterministic(items);
   const rawLengthBytes = layout.reduce((total, length) => total + length, 0);
   const bytes = new Uint8Array(1 + rawLengthBytes + array.length);
@@ -39,13 +48,31 @@ export interface DecodedSoundForm {
  * Decodes a sound form: size, tag (`LABEL_MISMATCH`), the raw fields, then exactly one strict CBOR
  * array of `itemCount` items (`CBOR_INVALID`, `STRUCTURE_INVALID`). Throws `ProtocolError`.
  */
-export function decodeSoundForm(bytes: Uint8Array, expected: { tag: number; layout: RawLayout; itemCount: number; sizeMaxBytes: number; structure: string }): DecodedSoundForm {
+export function decodeSoundForm(
+  bytes: Uint8Array,
+  expected: {
+    tag: number;
+    layout: RawLayout;
+    itemCount: number;
+    sizeMaxBytes: number;
+    structure: string;
+  },
+): DecodedSoundForm {
   checkSize(bytes, expected.sizeMaxBytes, expected.structure);
   if (bytes.length === 0 || bytes[0] !== expected.tag) {
-    throw new ProtocolError('LABEL_MISMATCH', 'tag', `${expected.structure}'s sound form starts with tag ${expected.tag}, not ${String(bytes[0])}`);
+    throw new ProtocolError(
+      'LABEL_MISMATCH',
+      'tag',
+      `${expected.structure}'s sound form starts with tag ${expected.tag}, not ${String(bytes[0])}`,
+    );
   }
   const rawLengthBytes = expected.layout.reduce((total, length) => total + length, 0);
-  if (bytes.length < 1 + rawLengthBytes + 1) throw new ProtocolError('STRUCTURE_INVALID', '', `${expected.structure}'s sound form is too short`);
+  if (bytes.length < 1 + rawLengthBytes + 1)
+    throw new ProtocolError(
+      'STRUCTURE_INVALID',
+      '',
+      `${expected.structure}'s sound form is too short`,
+    );
   const rawFields: Uint8Array[] = [];
   let offset = 1;
   for (const length of expected.layout) {
@@ -54,14 +81,21 @@ export function decodeSoundForm(bytes: Uint8Array, expected: { tag: number; layo
   }
   const items = decodeProtocolCbor(bytes.subarray(offset), 'fields');
   if (!Array.isArray(items) || items.length !== expected.itemCount) {
-    throw new ProtocolError('STRUCTURE_INVALID', 'fields', `${expected.structure}'s sound form ends with an array of ${expected.itemCount} fields`);
+    throw new ProtocolError(
+      'STRUCTURE_INVALID',
+      'fields',
+      `${expected.structure}'s sound form ends with an array of ${expected.itemCount} fields`,
+    );
   }
   return { rawFields, items };
 }
 
 /** A time in milliseconds as {@link soundTimeLengthBytes} big-endian bytes. */
 export function encodeSoundTime(timeMs: number): Uint8Array {
-  protocolAssert(Number.isSafeInteger(timeMs) && timeMs >= 0 && timeMs <= protocolTimeMsMax, 'a protocol time');
+  protocolAssert(
+    Number.isSafeInteger(timeMs) && timeMs >= 0 && timeMs <= protocolTimeMsMax,
+    'a protocol time',
+  );
   const bytes = new Uint8Array(soundTimeLengthBytes);
   let rest = timeMs;
   for (let index = soundTimeLengthBytes - 1; index >= 0; index--) {

@@ -16,7 +16,13 @@ import {
   softwareSigner,
   verifyConsumerAuthorization,
 } from '../index';
-import { fixtureDeviceCredential, fixtureTerminalCredential, readProtocolFixture, testPrivateJwks, testPublicKey } from '../testing/protocol-fixtures';
+import {
+  fixtureDeviceCredential,
+  fixtureTerminalCredential,
+  readProtocolFixture,
+  testPrivateJwks,
+  testPublicKey,
+} from '../testing/protocol-fixtures';
 import {
   decodeConsumerAuthorizationSoundForm,
   decodeDeviceCredentialSoundForm,
@@ -41,8 +47,15 @@ const signers = {
   processor: softwareSigner(testPrivateJwks.processor, 'native'),
   processorNext: softwareSigner(testPrivateJwks.processorNext, 'native'),
 } satisfies Record<string, ProtocolSigner>;
-const deviceKeys = { deviceEs256: testPublicKey('deviceEs256'), deviceEd25519: testPublicKey('deviceEd25519') };
-const processorOptions = { processorKeys: [testPublicKey('processorNext'), testPublicKey('processor')], algorithms: ['ES256'] as const, backend: 'native' as const };
+const deviceKeys = {
+  deviceEs256: testPublicKey('deviceEs256'),
+  deviceEd25519: testPublicKey('deviceEd25519'),
+};
+const processorOptions = {
+  processorKeys: [testPublicKey('processorNext'), testPublicKey('processor')],
+  algorithms: ['ES256'] as const,
+  backend: 'native' as const,
+};
 const runs = { numRuns: 100 };
 /** Credentials cost a signature and a verification per run, and a point decompression. */
 const credentialRuns = { numRuns: 40 };
@@ -54,22 +67,31 @@ const validitySeconds = fc.integer({ min: 1, max: paymentRequestValidityMsMax / 
 const timeMs = fc.integer({ min: 0, max: protocolTimeMsMax - paymentRequestValidityMsMax });
 const credentialValidityMsMax = 400 * 86_400_000;
 const credentialTimeMs = fc.integer({ min: 0, max: protocolTimeMsMax - credentialValidityMsMax });
-const displayName = fc.oneof(fc.constantFrom('Café Olé', 'A', '東京ラーメン 🍜', 'Bäckerei Müller & Söhne'), fc.stringMatching(/^[A-Za-z][A-Za-z .&'-]{0,60}[A-Za-z]$/));
+const displayName = fc.oneof(
+  fc.constantFrom('Café Olé', 'A', '東京ラーメン 🍜', 'Bäckerei Müller & Söhne'),
+  fc.stringMatching(/^[A-Za-z][A-Za-z .&'-]{0,60}[A-Za-z]$/),
+);
 
-const request = fc.record({
-  merchantId: identifier,
-  terminalId: identifier,
-  amount,
-  currency,
-  nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),
-  createdAtMs: timeMs,
-  validitySeconds,
-}).map(({ validitySeconds: seconds, ...fields }): PaymentRequest => ({ ...fields, expiresAtMs: fields.createdAtMs + seconds * 1000 }));
+const request = fc
+  .record({
+    merchantId: identifier,
+    terminalId: identifier,
+    amount,
+    currency,
+    nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+    createdAtMs: timeMs,
+    validitySeconds,
+  })
+  .map(({ validitySeconds: seconds, ...fields }): PaymentRequest => ({
+    ...fields,
+    expiresAtMs: fields.createdAtMs + seconds * 1000,
+  }));
 
 const hex = (bytes: Uint8Array) => bytesToHex(bytes);
 
 /** Every single-byte change of `bytes` (position and xor mask drawn). */
-const corruption = (length: number) => fc.tuple(fc.nat(length - 1), fc.integer({ min: 1, max: 255 }));
+const corruption = (length: number) =>
+  fc.tuple(fc.nat(length - 1), fc.integer({ min: 1, max: 255 }));
 function corrupted(bytes: Uint8Array, [index, mask]: [number, number]): Uint8Array {
   const copy = bytes.slice();
   copy[index] = copy[index]! ^ mask;
@@ -102,18 +124,32 @@ describe('payment request sound form', () => {
   });
 
   it('has no sound form for a validity that is not whole seconds (FIELD_INVALID expiresAtMs)', () => {
-    const requestBytes = encodePaymentRequest({ ...decodedFixtureRequest(), expiresAtMs: decodedFixtureRequest().createdAtMs + 1_500 });
-    expect(() => encodePaymentRequestSoundForm(requestBytes)).toThrow(expect.objectContaining({ code: 'FIELD_INVALID', field: 'expiresAtMs' }));
+    const requestBytes = encodePaymentRequest({
+      ...decodedFixtureRequest(),
+      expiresAtMs: decodedFixtureRequest().createdAtMs + 1_500,
+    });
+    expect(() => encodePaymentRequestSoundForm(requestBytes)).toThrow(
+      expect.objectContaining({ code: 'FIELD_INVALID', field: 'expiresAtMs' }),
+    );
   });
 
   it('refuses another terminal’s credential (the reference names the terminal) and another tag', () => {
     const soundForm = encodePaymentRequestSoundForm(readProtocolFixture('payment-request'));
     const decoded = decodePaymentRequestSoundForm(soundForm);
     if (!decoded.ok) throw new Error(decoded.message);
-    expect(expandPaymentRequestSoundForm(decoded.value, { ...fixtureTerminalCredential, terminalId: 'trm_other' })).toMatchObject({ ok: false, code: 'FIELD_INVALID', field: 'terminalReference' });
+    expect(
+      expandPaymentRequestSoundForm(decoded.value, {
+        ...fixtureTerminalCredential,
+        terminalId: 'trm_other',
+      }),
+    ).toMatchObject({ ok: false, code: 'FIELD_INVALID', field: 'terminalReference' });
     const otherTag = soundForm.slice();
     otherTag[0] = soundFormTags.consumerAuthorization;
-    expect(decodePaymentRequestSoundForm(otherTag)).toMatchObject({ ok: false, code: 'LABEL_MISMATCH', field: 'tag' });
+    expect(decodePaymentRequestSoundForm(otherTag)).toMatchObject({
+      ok: false,
+      code: 'LABEL_MISMATCH',
+      field: 'tag',
+    });
     expect(decodePaymentRequestSoundForm(soundForm.subarray(0, 30))).toMatchObject({ ok: false });
     expect(terminalReferenceOf(fixtureTerminalCredential)).toEqual(decoded.value.terminalReference);
   });
@@ -130,7 +166,14 @@ describe('payment request sound form', () => {
         if (!expanded.ok) return;
         expect(hex(expanded.value.requestBytes)).not.toBe(hex(requestBytes));
         // What the phone would sign is another request: the POS's own request bytes do not match it.
-        expect(verifyConsumerAuthorization(authorizationBytes, { requestBytes: expanded.value.requestBytes, deviceKey: deviceKeys.deviceEs256, algorithms: ['ES256'], backend: 'native' }).ok).toBe(false);
+        expect(
+          verifyConsumerAuthorization(authorizationBytes, {
+            requestBytes: expanded.value.requestBytes,
+            deviceKey: deviceKeys.deviceEs256,
+            algorithms: ['ES256'],
+            backend: 'native',
+          }).ok,
+        ).toBe(false);
       }),
       { numRuns: 300 },
     );
@@ -138,7 +181,9 @@ describe('payment request sound form', () => {
 });
 
 function decodedFixtureRequest(): PaymentRequest {
-  const decoded = decodePaymentRequestSoundForm(encodePaymentRequestSoundForm(readProtocolFixture('payment-request')));
+  const decoded = decodePaymentRequestSoundForm(
+    encodePaymentRequestSoundForm(readProtocolFixture('payment-request')),
+  );
   if (!decoded.ok) throw new Error(decoded.message);
   const expanded = expandPaymentRequestSoundForm(decoded.value, fixtureTerminalCredential);
   if (!expanded.ok) throw new Error(expanded.message);
@@ -155,7 +200,10 @@ describe('consumer authorization sound form', () => {
     const decoded = decodeConsumerAuthorizationSoundForm(soundForm);
     if (!decoded.ok) throw new Error(decoded.message);
     expect(decoded.value).toMatchObject({ deviceCounter: 4187n, secondsAfterRequest: 12 });
-    const expanded = expandConsumerAuthorizationSoundForm(decoded.value, { requestBytes, paymentKey: deviceKeys.deviceEs256 });
+    const expanded = expandConsumerAuthorizationSoundForm(decoded.value, {
+      requestBytes,
+      paymentKey: deviceKeys.deviceEs256,
+    });
     expect(expanded.ok && hex(expanded.value)).toBe(hex(authorizationBytes));
   });
 
@@ -170,10 +218,18 @@ describe('consumer authorization sound form', () => {
           const authorizedAtMs = value.createdAtMs + secondsAfterRequest * 1000;
           fc.pre(authorizedAtMs >= 0 && authorizedAtMs <= protocolTimeMsMax);
           const signedRequest = encodePaymentRequest(value);
-          const signed = signConsumerAuthorization({ requestBytes: signedRequest, deviceCounter, authorizedAtMs }, signers[device]);
-          const decoded = decodeConsumerAuthorizationSoundForm(encodeConsumerAuthorizationSoundForm(signed, signedRequest));
+          const signed = signConsumerAuthorization(
+            { requestBytes: signedRequest, deviceCounter, authorizedAtMs },
+            signers[device],
+          );
+          const decoded = decodeConsumerAuthorizationSoundForm(
+            encodeConsumerAuthorizationSoundForm(signed, signedRequest),
+          );
           if (!decoded.ok) throw new Error(decoded.message);
-          const expanded = expandConsumerAuthorizationSoundForm(decoded.value, { requestBytes: signedRequest, paymentKey: deviceKeys[device] });
+          const expanded = expandConsumerAuthorizationSoundForm(decoded.value, {
+            requestBytes: signedRequest,
+            paymentKey: deviceKeys[device],
+          });
           expect(expanded.ok && hex(expanded.value)).toBe(hex(signed));
         },
       ),
@@ -182,14 +238,30 @@ describe('consumer authorization sound form', () => {
   });
 
   it('has no sound form for a time that is not whole seconds after the request (FIELD_INVALID authorizedAtMs)', () => {
-    const signed = signConsumerAuthorization({ requestBytes, deviceCounter: 1n, authorizedAtMs: decodedFixtureRequest().createdAtMs + 1_250 }, signers.deviceEs256);
-    expect(() => encodeConsumerAuthorizationSoundForm(signed, requestBytes)).toThrow(expect.objectContaining({ code: 'FIELD_INVALID', field: 'authorizedAtMs' }));
+    const signed = signConsumerAuthorization(
+      {
+        requestBytes,
+        deviceCounter: 1n,
+        authorizedAtMs: decodedFixtureRequest().createdAtMs + 1_250,
+      },
+      signers.deviceEs256,
+    );
+    expect(() => encodeConsumerAuthorizationSoundForm(signed, requestBytes)).toThrow(
+      expect.objectContaining({ code: 'FIELD_INVALID', field: 'authorizedAtMs' }),
+    );
   });
 
   it('expands only with a key whose id has the prefix (KEY_ID_MISMATCH)', () => {
-    const decoded = decodeConsumerAuthorizationSoundForm(encodeConsumerAuthorizationSoundForm(authorizationBytes, requestBytes));
+    const decoded = decodeConsumerAuthorizationSoundForm(
+      encodeConsumerAuthorizationSoundForm(authorizationBytes, requestBytes),
+    );
     if (!decoded.ok) throw new Error(decoded.message);
-    expect(expandConsumerAuthorizationSoundForm(decoded.value, { requestBytes, paymentKey: deviceKeys.deviceEd25519 })).toMatchObject({ ok: false, code: 'KEY_ID_MISMATCH' });
+    expect(
+      expandConsumerAuthorizationSoundForm(decoded.value, {
+        requestBytes,
+        paymentKey: deviceKeys.deviceEd25519,
+      }),
+    ).toMatchObject({ ok: false, code: 'KEY_ID_MISMATCH' });
   });
 
   it('property: a sound form changed on the air never expands into an authorization that verifies', () => {
@@ -198,44 +270,76 @@ describe('consumer authorization sound form', () => {
       fc.property(corruption(soundForm.length), (change) => {
         const decoded = decodeConsumerAuthorizationSoundForm(corrupted(soundForm, change));
         if (!decoded.ok) return;
-        const expanded = expandConsumerAuthorizationSoundForm(decoded.value, { requestBytes, paymentKey: deviceKeys.deviceEs256 });
+        const expanded = expandConsumerAuthorizationSoundForm(decoded.value, {
+          requestBytes,
+          paymentKey: deviceKeys.deviceEs256,
+        });
         if (!expanded.ok) return;
-        expect(verifyConsumerAuthorization(expanded.value, { requestBytes, deviceKey: deviceKeys.deviceEs256, algorithms: ['ES256'], backend: 'native' }).ok).toBe(false);
+        expect(
+          verifyConsumerAuthorization(expanded.value, {
+            requestBytes,
+            deviceKey: deviceKeys.deviceEs256,
+            algorithms: ['ES256'],
+            backend: 'native',
+          }).ok,
+        ).toBe(false);
       }),
       { numRuns: 300 },
     );
   });
 });
 
-const terminalCredential = fc.record({
-  merchantId: identifier,
-  merchantDisplayName: displayName,
-  terminalId: identifier,
-  terminalKey: fc.constantFrom(testPublicKey('terminal'), deviceKeys.deviceEd25519),
-  validFromMs: credentialTimeMs,
-  validForMs: fc.integer({ min: 1, max: credentialValidityMsMax }),
-}).map(({ validForMs, ...fields }): TerminalCredential => ({ ...fields, validUntilMs: fields.validFromMs + validForMs }));
+const terminalCredential = fc
+  .record({
+    merchantId: identifier,
+    merchantDisplayName: displayName,
+    terminalId: identifier,
+    terminalKey: fc.constantFrom(testPublicKey('terminal'), deviceKeys.deviceEd25519),
+    validFromMs: credentialTimeMs,
+    validForMs: fc.integer({ min: 1, max: credentialValidityMsMax }),
+  })
+  .map(({ validForMs, ...fields }): TerminalCredential => ({
+    ...fields,
+    validUntilMs: fields.validFromMs + validForMs,
+  }));
 
-const deviceCredential = fc.record({
-  deviceId: identifier,
-  paymentKey: fc.constantFrom(deviceKeys.deviceEs256, deviceKeys.deviceEd25519),
-  offlineCaps: fc.uniqueArray(fc.tuple(currency, amount, amount), { minLength: 1, maxLength: 8, selector: ([code]) => code }),
-  checkedInAtMs: credentialTimeMs,
-  validForMs: fc.integer({ min: 1, max: credentialValidityMsMax }),
-}).map(({ validForMs, offlineCaps, ...fields }): DeviceCredential => ({
-  ...fields,
-  offlineCaps: offlineCaps
-    .map(([code, first, second]) => ({ currency: code, perTransactionMax: first < second ? first : second, cumulativeMax: first < second ? second : first }))
-    .sort((left, right) => (left.currency < right.currency ? -1 : 1)),
-  validUntilMs: fields.checkedInAtMs + validForMs,
-}));
+const deviceCredential = fc
+  .record({
+    deviceId: identifier,
+    paymentKey: fc.constantFrom(deviceKeys.deviceEs256, deviceKeys.deviceEd25519),
+    offlineCaps: fc.uniqueArray(fc.tuple(currency, amount, amount), {
+      minLength: 1,
+      maxLength: 8,
+      selector: ([code]) => code,
+    }),
+    checkedInAtMs: credentialTimeMs,
+    validForMs: fc.integer({ min: 1, max: credentialValidityMsMax }),
+  })
+  .map(({ validForMs, offlineCaps, ...fields }): DeviceCredential => ({
+    ...fields,
+    offlineCaps: offlineCaps
+      .map(([code, first, second]) => ({
+        currency: code,
+        perTransactionMax: first < second ? first : second,
+        cumulativeMax: first < second ? second : first,
+      }))
+      .sort((left, right) => (left.currency < right.currency ? -1 : 1)),
+    validUntilMs: fields.checkedInAtMs + validForMs,
+  }));
 
-const processorSigner = fc.constantFrom('processor', 'processorNext') as fc.Arbitrary<'processor' | 'processorNext'>;
+const processorSigner = fc.constantFrom('processor', 'processorNext') as fc.Arbitrary<
+  'processor' | 'processorNext'
+>;
 
 describe('credential sound forms', () => {
   it('take 169 and 147 bytes for the fixtures (254 and 233 signed) and expand back to the exact bytes, verified', () => {
     for (const [name, encode, verify, sizeBytes] of [
-      ['terminal-credential', encodeTerminalCredentialSoundForm, verifyTerminalCredentialSoundForm, 169],
+      [
+        'terminal-credential',
+        encodeTerminalCredentialSoundForm,
+        verifyTerminalCredentialSoundForm,
+        169,
+      ],
       ['device-credential', encodeDeviceCredentialSoundForm, verifyDeviceCredentialSoundForm, 147],
     ] as const) {
       const signed = readProtocolFixture(name);
@@ -250,7 +354,10 @@ describe('credential sound forms', () => {
     fc.assert(
       fc.property(terminalCredential, processorSigner, (credential, issuer) => {
         const signed = signTerminalCredential(credential, signers[issuer]);
-        const verified = verifyTerminalCredentialSoundForm(encodeTerminalCredentialSoundForm(signed), processorOptions);
+        const verified = verifyTerminalCredentialSoundForm(
+          encodeTerminalCredentialSoundForm(signed),
+          processorOptions,
+        );
         expect(verified.ok && hex(verified.value.credentialBytes)).toBe(hex(signed));
       }),
       credentialRuns,
@@ -261,7 +368,10 @@ describe('credential sound forms', () => {
     fc.assert(
       fc.property(deviceCredential, processorSigner, (credential, issuer) => {
         const signed = signDeviceCredential(credential, signers[issuer]);
-        const verified = verifyDeviceCredentialSoundForm(encodeDeviceCredentialSoundForm(signed), processorOptions);
+        const verified = verifyDeviceCredentialSoundForm(
+          encodeDeviceCredentialSoundForm(signed),
+          processorOptions,
+        );
         expect(verified.ok && hex(verified.value.credentialBytes)).toBe(hex(signed));
       }),
       credentialRuns,
@@ -270,33 +380,56 @@ describe('credential sound forms', () => {
 
   it('a processor key prefix no trusted key has is KEY_NOT_FOUND', () => {
     const soundForm = encodeDeviceCredentialSoundForm(readProtocolFixture('device-credential'));
-    expect(verifyDeviceCredentialSoundForm(soundForm, { ...processorOptions, processorKeys: [testPublicKey('processorNext')] })).toMatchObject({ ok: false, code: 'KEY_NOT_FOUND' });
+    expect(
+      verifyDeviceCredentialSoundForm(soundForm, {
+        ...processorOptions,
+        processorKeys: [testPublicKey('processorNext')],
+      }),
+    ).toMatchObject({ ok: false, code: 'KEY_NOT_FOUND' });
   });
 
   it('decoding checks what the signed form checks (caps in ascending order)', () => {
     const signed = signDeviceCredential(fixtureDeviceCredential, signers.processor);
     const soundForm = encodeDeviceCredentialSoundForm(signed);
     expect(decodeDeviceCredentialSoundForm(soundForm).ok).toBe(true);
-    expect(decodeTerminalCredentialSoundForm(soundForm)).toMatchObject({ ok: false, code: 'LABEL_MISMATCH' });
+    expect(decodeTerminalCredentialSoundForm(soundForm)).toMatchObject({
+      ok: false,
+      code: 'LABEL_MISMATCH',
+    });
     const twoCaps = signDeviceCredential(
-      { ...fixtureDeviceCredential, offlineCaps: [{ currency: 'CHF', perTransactionMax: 1n, cumulativeMax: 2n }, { currency: 'EUR', perTransactionMax: 1n, cumulativeMax: 2n }] },
+      {
+        ...fixtureDeviceCredential,
+        offlineCaps: [
+          { currency: 'CHF', perTransactionMax: 1n, cumulativeMax: 2n },
+          { currency: 'EUR', perTransactionMax: 1n, cumulativeMax: 2n },
+        ],
+      },
       signers.processor,
     );
     const swapped = encodeDeviceCredentialSoundForm(twoCaps);
-    const text = Buffer.from(swapped).toString('latin1').replace('CHF', 'XXX').replace('EUR', 'CHF').replace('XXX', 'EUR');
-    expect(decodeDeviceCredentialSoundForm(new Uint8Array(Buffer.from(text, 'latin1')))).toMatchObject({ ok: false, code: 'FIELD_INVALID', field: 'offlineCaps/1/currency' });
+    const text = Buffer.from(swapped)
+      .toString('latin1')
+      .replace('CHF', 'XXX')
+      .replace('EUR', 'CHF')
+      .replace('XXX', 'EUR');
+    expect(
+      decodeDeviceCredentialSoundForm(new Uint8Array(Buffer.from(text, 'latin1'))),
+    ).toMatchObject({ ok: false, code: 'FIELD_INVALID', field: 'offlineCaps/1/currency' });
   });
 
   it.each([
     ['terminal-credential', encodeTerminalCredentialSoundForm, verifyTerminalCredentialSoundForm],
     ['device-credential', encodeDeviceCredentialSoundForm, verifyDeviceCredentialSoundForm],
-  ] as const)('property: a %s sound form changed on the air never verifies', (name, encode, verify) => {
-    const soundForm = encode(readProtocolFixture(name));
-    fc.assert(
-      fc.property(corruption(soundForm.length), (change) => {
-        expect(verify(corrupted(soundForm, change), processorOptions).ok).toBe(false);
-      }),
-      { numRuns: 150 },
-    );
-  });
+  ] as const)(
+    'property: a %s sound form changed on the air never verifies',
+    (name, encode, verify) => {
+      const soundForm = encode(readProtocolFixture(name));
+      fc.assert(
+        fc.property(corruption(soundForm.length), (change) => {
+          expect(verify(corrupted(soundForm, change), processorOptions).ok).toBe(false);
+        }),
+        { numRuns: 150 },
+      );
+    },
+  );
 });

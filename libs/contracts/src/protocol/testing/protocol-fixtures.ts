@@ -9,7 +9,12 @@ import { decodeConsumerAuthorization, signConsumerAuthorization } from '../consu
 import { type ProtocolSigner, softwareSigner } from '../cose';
 import { type DeviceCredential, signDeviceCredential } from '../device-credential';
 import { unwrapProtocolResult } from '../errors';
-import { protocolTimeMsMax, amountMinorUnitsMax, deviceCounterMax, paymentRequestValidityMsMax } from '../limits';
+import {
+  protocolTimeMsMax,
+  amountMinorUnitsMax,
+  deviceCounterMax,
+  paymentRequestValidityMsMax,
+} from '../limits';
 import { signMerchantApproval } from '../merchant-approval';
 import { encodeOfflineTransaction } from '../offline-transaction';
 import { type PaymentRequest, encodePaymentRequest } from '../payment-request';
@@ -27,7 +32,12 @@ export const testPrivateJwks = {
     y: 'PqgL0dIwfaIRIupD24DABSpVV3a1IwZMU2IA7gkMSR0',
     d: 'YXGrKwrct5nVOeBT__KFE79dMAyrEbO6Bij_zTXqzeY',
   },
-  deviceEd25519: { kty: 'OKP', crv: 'Ed25519', x: 'u_1eGh_0W0AcASvqtWbxInn6_Got7dgMStX5GkfbRfI', d: 'mc1c4P47JREEVDFT6mLOAXHHwoQ626-vbZ9jiexF6yk' },
+  deviceEd25519: {
+    kty: 'OKP',
+    crv: 'Ed25519',
+    x: 'u_1eGh_0W0AcASvqtWbxInn6_Got7dgMStX5GkfbRfI',
+    d: 'mc1c4P47JREEVDFT6mLOAXHHwoQ626-vbZ9jiexF6yk',
+  },
   terminal: {
     kty: 'EC',
     crv: 'P-256',
@@ -108,17 +118,31 @@ export function buildProtocolFixtures(): Record<string, Uint8Array> {
   const request = encodePaymentRequest(fixtureRequest);
   const largestRequest = encodePaymentRequest(fixtureLargestRequest);
   const device = testSigner('deviceEs256');
-  const authorization = signConsumerAuthorization({ requestBytes: request, deviceCounter: 4187n, authorizedAtMs: at('2026-11-28T07:41:12.000Z') }, device);
+  const authorization = signConsumerAuthorization(
+    { requestBytes: request, deviceCounter: 4187n, authorizedAtMs: at('2026-11-28T07:41:12.000Z') },
+    device,
+  );
   const largestAuthorization = signConsumerAuthorization(
-    { requestBytes: largestRequest, deviceCounter: deviceCounterMax, authorizedAtMs: protocolTimeMsMax },
+    {
+      requestBytes: largestRequest,
+      deviceCounter: deviceCounterMax,
+      authorizedAtMs: protocolTimeMsMax,
+    },
     device,
   );
   const ed25519Authorization = signConsumerAuthorization(
     { requestBytes: request, deviceCounter: 17n, authorizedAtMs: at('2026-11-28T07:41:12.000Z') },
     testSigner('deviceEd25519'),
   );
-  const approval = signMerchantApproval({ authorizationBytes: authorization, approvedAtMs: at('2026-11-28T07:41:12.517Z') }, testSigner('terminal'));
-  const transaction = encodeOfflineTransaction({ requestBytes: request, authorizationBytes: authorization, approvalBytes: approval });
+  const approval = signMerchantApproval(
+    { authorizationBytes: authorization, approvedAtMs: at('2026-11-28T07:41:12.517Z') },
+    testSigner('terminal'),
+  );
+  const transaction = encodeOfflineTransaction({
+    requestBytes: request,
+    authorizationBytes: authorization,
+    approvalBytes: approval,
+  });
   const { protectedHeaderBytes } = unwrapProtocolResult(decodeConsumerAuthorization(authorization));
   const confirmation = signProcessorConfirmation(
     {
@@ -141,7 +165,10 @@ export function buildProtocolFixtures(): Record<string, Uint8Array> {
     'merchant-approval': approval,
     'offline-transaction': transaction,
     'processor-confirmation': confirmation,
-    'terminal-credential': signTerminalCredential(fixtureTerminalCredential, testSigner('processor')),
+    'terminal-credential': signTerminalCredential(
+      fixtureTerminalCredential,
+      testSigner('processor'),
+    ),
     'device-credential': signDeviceCredential(fixtureDeviceCredential, testSigner('processor')),
   };
 }
@@ -156,7 +183,9 @@ export function fixtureFileText(bytes: Uint8Array): string {
 
 /** The bytes of the golden fixture `name` (`payment-request`, `consumer-authorization.largest`, …). */
 export function readProtocolFixture(name: string): Uint8Array {
-  return hexToBytes(readFileSync(path.join(protocolFixturesDirectory, `${name}.hex`), 'utf8').trim());
+  return hexToBytes(
+    readFileSync(path.join(protocolFixturesDirectory, `${name}.hex`), 'utf8').trim(),
+  );
 }
 
 /** Names of the fixture files present. */
