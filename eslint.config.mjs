@@ -59,7 +59,7 @@ const functionsStillTooLong = [
   'apps/ledger/src/settle-payment/settle-payment.decider.ts',
   'apps/ledger/src/statements/statement-queries.ts',
   'apps/registry/src/check-in/check-in.handler.ts',
-  'apps/registry/src/register-keys/enrolment.handler.ts',
+  'apps/registry/src/register-keys/register-keys.handler.ts',
   'apps/token-issuer/src/sessions/session.handler.ts',
   'apps/verifier/src/attestation/attestation-requests.consumer.ts',
   'libs/attestation/src/webauthn-packed/verify-webauthn-packed.ts',

@@ -29,8 +29,8 @@ import { OnboardMerchantController } from './onboard-merchant/onboard-merchant.c
 import { OnboardMerchantHandler } from './onboard-merchant/onboard-merchant.handler';
 import { OpenAccountController } from './open-account/open-account.controller';
 import { OpenAccountHandler } from './open-account/open-account.handler';
-import { EnrolmentController } from './register-keys/enrolment.controller';
-import { EnrolmentHandler } from './register-keys/enrolment.handler';
+import { RegisterKeysController } from './register-keys/register-keys.controller';
+import { RegisterKeysHandler } from './register-keys/register-keys.handler';
 import { RegisterTerminalController } from './register-terminal/register-terminal.controller';
 import { RegisterTerminalHandler } from './register-terminal/register-terminal.handler';
 import { RevokeEnrolmentCodeController } from './revoke-enrolment-code/revoke-enrolment-code.controller';
@@ -104,14 +104,14 @@ export function registryModuleMetadata(deviceAuthenticator?: Provider): ModuleMe
     ],
     controllers: [
       ...adminControllers,
-      EnrolmentController,
+      RegisterKeysController,
       CredentialKeysController,
       TerminalCredentialController,
       CheckInController,
     ],
     providers: [
       ...adminHandlers,
-      EnrolmentHandler,
+      RegisterKeysHandler,
       keyCustodyProvider,
       CredentialSigner,
       TerminalCredentialHandler,

@@ -17,8 +17,10 @@ import * as kafkaLocal from '../../../scripts/lib/kafka-local.cjs';
 import { makeTestPki } from '../../../apps/token-issuer/src/testing/token-issuer-test-kit';
 /* eslint-enable @nx/enforce-module-boundaries */
 
-export const serviceNames = ['token-issuer', 'registry', 'verifier', 'ledger'] as const;
-export type ServiceName = (typeof serviceNames)[number];
+// The one list of services (libs/contracts); the start order is startServiceStack's own: the token
+// issuer first, because the others are given its JWKS.
+import { type ServiceName } from '@settle/contracts';
+export { serviceNames, type ServiceName } from '@settle/contracts';
 
 /** Bound of one service's start, from spawn to its "<name> listening" line (a cold swc compile takes seconds). */
 export const serviceStartMs = 90_000;

@@ -9,7 +9,7 @@ import {
 import { calculateJwkThumbprint, importPublicJwk } from '@settle/crypto';
 import { currentRequestId, JsonSchemaValidationPipe, ProblemException } from '@settle/platform';
 import { challengeRequestSchema, registerKeysSchema } from '../adapters/http-schemas';
-import { EnrolmentHandler } from './enrolment.handler';
+import { RegisterKeysHandler } from './register-keys.handler';
 import { type RegistrationRefusal } from './register-keys.decider';
 
 interface ChallengeRequest {
@@ -65,8 +65,8 @@ function refused(
  */
 @ApiTags('enrolment')
 @Controller('enrolment')
-export class EnrolmentController {
-  constructor(private readonly enrolment: EnrolmentHandler) {}
+export class RegisterKeysController {
+  constructor(private readonly enrolment: RegisterKeysHandler) {}
 
   @Post('challenges')
   @ApiOperation({

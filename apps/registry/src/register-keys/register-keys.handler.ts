@@ -54,7 +54,7 @@ const uniqueViolation = '23505';
  * yet); see docs/registry.md.
  */
 @Injectable()
-export class EnrolmentHandler {
+export class RegisterKeysHandler {
   constructor(
     @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
