@@ -16,7 +16,7 @@ import {
 import { encodeSign1SigStructure } from '@settle/crypto/cose/sig-structure';
 import { decodeProtocolCbor } from './cbor/decode-protocol-cbor';
 import { ProtocolError, protocolAssert } from './errors';
-import { checkSize } from './fields';
+import { checkSize, mapKeyName } from './fields';
 import { type ProtocolPublicKey, coseAlgorithmIdOf, readCoseAlgorithm } from './protocol-keys';
 
 // COSE_Sign1 (RFC 9052) as the protocol uses it. Signing is split in two steps (the bytes to be
@@ -170,8 +170,8 @@ function readProtectedHeader(
     if (!allowed.includes(label as number))
       throw new ProtocolError(
         'FIELD_UNKNOWN',
-        `protected/${String(label)}`,
-        `protected header label ${String(label)} is not allowed here`,
+        `protected/${mapKeyName(label)}`,
+        `protected header label ${mapKeyName(label)} is not allowed here`,
       );
   }
   for (const label of allowed) {

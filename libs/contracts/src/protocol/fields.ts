@@ -83,7 +83,7 @@ export function readLabelledMap(
       (key as number) >= 0 &&
       (key as number) <= fieldNames.length
     )) {
-      const name = `${field ? `${field}/` : ''}${String(key)}`;
+      const name = `${field ? `${field}/` : ''}${mapKeyName(key)}`;
       throw new ProtocolError('FIELD_UNKNOWN', name, `${name} is not a field of ${label}`);
     }
   }
@@ -111,6 +111,24 @@ export function readLabelledMap(
       );
     return fieldValue;
   });
+}
+
+/**
+ * How an unexpected map key is named in an error's field: numbers and text as they are, a byte string
+ * in CBOR diagnostic notation (`h'587cd2'`) whatever array type the decoder gave it (a Node Buffer
+ * would otherwise print as text and a Uint8Array as a list of numbers), anything else by its type.
+ *
+ * @example
+ * ```ts
+ * mapKeyName(new Uint8Array([0x58, 0x7c])); // "h'587c'"
+ * ```
+ */
+export function mapKeyName(key: unknown): string {
+  if (typeof key === 'number' || typeof key === 'bigint' || typeof key === 'string')
+    return String(key);
+  if (key instanceof Uint8Array)
+    return `h'${Array.from(key, (byte) => byte.toString(16).padStart(2, '0')).join('')}'`;
+  return `(${key === null ? 'null' : typeof key})`;
 }
 
 function joinField(parent: string, name: string): string {
