@@ -3,7 +3,6 @@
 // ledger.entries.v1 and payments.verified.v1 from the earliest offset into a scratch schema and
 // finds exactly the live accounts, chain heads, sub-balances and debits = credits; a tampered live
 // sub-balance is reported.
-import { adminAuthorization } from '@settle/platform/testing';
 import { partitionOf } from '../domain/hash-chain';
 import {
   accountOpened,
@@ -25,17 +24,7 @@ describe('rebuild from the topics into empty tables', () => {
       accountIds.push(candidate);
   }
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${kit.test.url}${path}`, {
-      method,
-      headers: {
-        authorization: adminAuthorization(),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, body?: unknown) => kit.admin(method, path, body);
   const entryCount = async () =>
     Number((await kit.query<{ n: string }>('SELECT count(*) AS n FROM ledger_entries'))[0]?.n);
   // A payment's entry travels in payment.settled (v2); every other entry in ledger.entry-posted.

@@ -18,22 +18,8 @@ describe('funding a wallet, and the admin reads', () => {
   const merchantId = uniqueId('mer');
   const accountId = uniqueId('acc');
 
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    authorization = adminAuthorization(),
-  ) => {
-    const response = await fetch(`${kit.test.url}${path}`, {
-      method,
-      headers: {
-        authorization,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, body?: unknown, authorization?: string) =>
+    kit.admin(method, path, body, authorization);
 
   beforeAll(async () => {
     kit = await startLedger();

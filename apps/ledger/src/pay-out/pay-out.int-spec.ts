@@ -29,22 +29,12 @@ describe('payouts', () => {
   // The wallet's chain is not the merchant's, so the payable has a sub-balance outside the payout's chain.
   while (partitionOf(accountId) === partitionOf(merchantId)) accountId = uniqueId('acc');
 
-  const call = async (
+  const call = (
     method: string,
     path: string,
     body?: unknown,
     operator: { operatorId: string; secret: string } = testOperator,
-  ) => {
-    const response = await fetch(`${kit.test.url}${path}`, {
-      method,
-      headers: {
-        authorization: adminAuthorization(operator.operatorId, operator.secret),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  ) => kit.admin(method, path, body, adminAuthorization(operator.operatorId, operator.secret));
   const balance = async (id: string) =>
     (await call('GET', `/admin/accounts/${id}/balance`)).body.balance;
 

@@ -1,7 +1,6 @@
 // Refunds and reversals against a running ledger: new entries linked to the original, refunds never
 // exceeding what is left, idempotent by client key (409 on other content), reversals found again,
 // balances and the rebuild agreeing afterwards.
-import { adminAuthorization } from '@settle/platform/testing';
 import {
   accountOpened,
   type LedgerTestKit,
@@ -17,17 +16,7 @@ describe('refunds and reversals', () => {
   const merchantId = uniqueId('mer');
   const accountId = uniqueId('acc');
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${kit.test.url}${path}`, {
-      method,
-      headers: {
-        authorization: adminAuthorization(),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, body?: unknown) => kit.admin(method, path, body);
   const balance = async (accountId: string) =>
     (await call('GET', `/admin/accounts/${accountId}/balance`)).body.balance;
   const settle = async (amount: string): Promise<string> => {

@@ -1,7 +1,6 @@
 // Fee schedules against a running ledger: a new version prices later payments; out-of-range values
 // (those the domain and the table refuse alike) and impossible dates are a 400 naming the field, with
 // nothing stored, never a 500.
-import { adminAuthorization } from '@settle/platform/testing';
 import { feeFixedMinorUnitsMax } from '../domain/fees';
 import {
   accountOpened,
@@ -18,17 +17,7 @@ describe('setting a fee schedule', () => {
   const merchantId = uniqueId('mer');
   const accountId = uniqueId('acc');
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${kit.test.url}${path}`, {
-      method,
-      headers: {
-        authorization: adminAuthorization(),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, body?: unknown) => kit.admin(method, path, body);
   const schedules = () =>
     kit.query<{ version: string }>(
       'SELECT version FROM ledger_fee_schedules WHERE merchant_id = $1',

@@ -11,7 +11,7 @@ import {
   type PaymentVerifiedV1,
 } from '@settle/contracts';
 import { startTopicTap } from '@settle/messaging/testing';
-import { startTestService, type TestService } from '@settle/platform/testing';
+import { adminAuthorization, startTestService, type TestService } from '@settle/platform/testing';
 import { DataSource } from 'typeorm';
 import { serviceDefinition } from '../service-definition';
 
@@ -24,7 +24,14 @@ export interface LedgerTestKit {
   publish(envelope: EventEnvelope): Promise<void>;
   publishRaw(topic: string, key: string, value: string): Promise<void>;
   query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
+  /** An admin request as `authorization` (the test operator by default); the JSON answer. */
+  admin(method: string, path: string, body?: unknown, authorization?: string): Promise<AdminAnswer>;
   stop(): Promise<void>;
+}
+
+export interface AdminAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
 }
 
 const outputTopics = ['ledger.entries.v1', 'payments.settlements.v1', 'ledger.account-status.v1'];
@@ -49,6 +56,17 @@ export async function startLedger(env: NodeJS.ProcessEnv = {}): Promise<LedgerTe
     publish: tap.publish,
     publishRaw: tap.publishRaw,
     query: (text, values) => dataSource.query(text, values),
+    admin: async (method, path, body, authorization = adminAuthorization()) => {
+      const response = await fetch(`${test.url}${path}`, {
+        method,
+        headers: {
+          authorization,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    },
     stop: async () => {
       await tap.stop();
       await test.stop();
