@@ -60,6 +60,15 @@ describe('parseCborUploadBody', () => {
     expect(tooMany.detail).toContain('uploadBatchTransactionsMax');
   });
 
+  it('refuses an empty array followed by trailing bytes as malformed, not as empty', () => {
+    // The counterexample the upload property test found: 0x80 0x00.
+    expect(problemOf(parseCborUploadBody(hexToBytes('8000')))).toMatchObject({
+      status: 400,
+      code: 'MALFORMED_CBOR',
+      errors: [{ field: 'body', code: 'INVALID_FORMAT' }],
+    });
+  });
+
   it('refuses a huge announced count from the array head alone, before decoding', () => {
     // 0x9b: an array of 2^40 items announced in 9 bytes, nothing after it.
     const body = hexToBytes('9b0000010000000000');

@@ -52,8 +52,10 @@ const transactionsField = 'transactions';
  * parseCborUploadBody(encodeCborDeterministic([transactionBytes])); // { ok: true, transactions: [transactionBytes] }
  */
 export function parseCborUploadBody(body: Uint8Array): UploadBodyResult {
+  // Only a count over the limit is judged before decoding (decoding it would be the cost); an
+  // announced empty array may still be followed by trailing bytes, which make the body malformed.
   const announced = announcedArrayLength(body);
-  if (announced !== undefined) {
+  if (announced !== undefined && announced > uploadBatchTransactionsMax) {
     const countProblem = checkCount(announced);
     if (countProblem) return { ok: false, problem: countProblem };
   }
