@@ -26,6 +26,10 @@ const moduleBoundaries = (allow) => [
         onlyDependOnLibsWithTags: ['type:domain'],
         bannedExternalImports: frameworkAndIoPackages,
       },
+      // The offline protocol's layers: crypto at the bottom imports no other library; the protocol
+      // (libs/protocol) imports only crypto. Event contracts, the device SDK and the apps build on both.
+      { sourceTag: 'layer:crypto', onlyDependOnLibsWithTags: ['layer:crypto'] },
+      { sourceTag: 'layer:protocol', onlyDependOnLibsWithTags: ['layer:crypto', 'layer:protocol'] },
       {
         sourceTag: 'type:infrastructure',
         onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure'],

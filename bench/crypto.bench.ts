@@ -14,19 +14,16 @@ import {
   unwrapProtocolResult,
   verifyConsumerAuthorization,
   verifyOfflineTransaction,
-} from '@settle/contracts';
-import {
-  readProtocolFixture,
-  testPublicKey,
-} from '@settle/contracts/protocol/testing/protocol-fixtures';
+} from '@settle/protocol';
+import { readProtocolFixture, testPublicKey } from '@settle/protocol/testing';
 import {
   type SignatureAlgorithm,
   type SignatureBackend,
   decodeCborStrict,
-  verifyCoseSign1,
   verifySignature,
 } from '@settle/crypto';
-import { encodeSign1SigStructure } from '@settle/crypto/cose/sig-structure';
+import { verifyCoseSign1 } from '@settle/crypto/testing/cose-sign1-reference';
+import { encodeSign1SigStructure } from '@settle/protocol/cose-sig-structure';
 import { encodeTransmission, loadGgwaveModem, soundMessageFramesMax } from '@settle/sound-link';
 import { headlineFigures } from './report/headline';
 import { writeResults } from './results';

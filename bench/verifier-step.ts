@@ -6,7 +6,7 @@ import {
   formatTransactionId,
   protocolPublicKey,
   unwrapProtocolResult,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import { type PublicJwk } from '@settle/crypto';
 import { keyLifecycle, type TestSigningKey } from '../apps/verifier/src/testing/payment-world';
 import {

@@ -15,9 +15,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { type Agent } from 'node:https';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
-import { decodeOfflineTransaction, protocolLabels, unwrapProtocolResult } from '@settle/contracts';
+import { decodeOfflineTransaction, protocolLabels, unwrapProtocolResult } from '@settle/protocol';
 import { encodeCborDeterministic } from '@settle/crypto';
-import { encodeSign1SigStructure } from '@settle/crypto/cose/sig-structure';
+import { encodeSign1SigStructure } from '@settle/protocol/cose-sig-structure';
 import { keptAliveAgent } from '@settle/resource-guard/testing';
 import {
   startVerifier,

@@ -4,7 +4,7 @@
 // breaks a promise is named in the failure.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { protocolErrorCodes } from '@settle/contracts';
+import { protocolErrorCodes } from '@settle/protocol';
 
 const repository = join(__dirname, '../..');
 
@@ -40,7 +40,6 @@ const projects: readonly ProjectRules[] = [
         'algorithms.ts checkSignatureAlgorithm',
         'algorithms.ts checkSignatureBackend',
         'errors.ts assert',
-        'cose/cose-sign1-constants.ts coseSign1SignatureContext',
       ],
     },
   },
@@ -60,7 +59,7 @@ const projects: readonly ProjectRules[] = [
     examples: { except: ['errors.ts assert'] },
   },
   {
-    root: 'libs/contracts/src/protocol',
+    root: 'libs/protocol/src',
     clockReaders: [],
     nodeImports: {},
     documented: true,

@@ -60,6 +60,21 @@ const domainOnInfrastructureProbe = probe(
   'libs/crypto/src/boundary-probe.ts',
   `import { Outbox } from '@settle/messaging';\nexport const probe = Outbox;\n`,
 );
+// The offline protocol's layers: crypto imports no library, the protocol only crypto. Today every
+// other library depends on crypto, and contracts on the protocol, so Nx's cycle check fires as well
+// as the layer tags; the probes hold the promise whichever rule keeps it.
+const cryptoOnProtocolProbe = probe(
+  'libs/crypto/src/boundary-probe.ts',
+  `import { protocolLabels } from '@settle/protocol';\nexport const probe = protocolLabels;\n`,
+);
+const protocolOnContractsProbe = probe(
+  'libs/protocol/src/boundary-probe.ts',
+  `import { eventVersionMax } from '@settle/contracts';\nexport const probe = eventVersionMax;\n`,
+);
+const protocolOnCryptoProbe = probe(
+  'libs/protocol/src/boundary-probe.ts',
+  `import { sign } from '@settle/crypto';\nexport const probe = sign;\n`,
+);
 const testSupportInProductionProbe = probe(
   'apps/ledger/src/ledger.module.ts',
   `import { createTestDatabase } from '@settle/test-support';\nexport const probe = createTestDatabase;\n`,
@@ -82,6 +97,18 @@ describe('module boundaries', () => {
 
   it('forbids a domain library from depending on an infrastructure library', () => {
     expect(domainOnInfrastructureProbe()).toContain('@nx/enforce-module-boundaries');
+  });
+
+  it('forbids libs/crypto from importing the protocol (crypto is the bottom layer)', () => {
+    expect(cryptoOnProtocolProbe()).toContain('@nx/enforce-module-boundaries');
+  });
+
+  it('forbids libs/protocol from importing the event contracts (the events build on the protocol)', () => {
+    expect(protocolOnContractsProbe()).toContain('@nx/enforce-module-boundaries');
+  });
+
+  it('allows libs/protocol to import libs/crypto', () => {
+    expect(protocolOnCryptoProbe()).toEqual([]);
   });
 
   it('keeps test support out of production code', () => {

@@ -24,7 +24,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type EventEnvelope, protocolPublicKey, verifyDeviceCredential } from '@settle/contracts';
+import { type EventEnvelope } from '@settle/contracts';
+import { protocolPublicKey, verifyDeviceCredential } from '@settle/protocol';
 import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
 import {
   DeviceSession,

@@ -7,7 +7,7 @@
 // registry's published credential keys (the registry runs with the test device authenticator, since
 // the bound-token guard is not bound yet).
 import { randomBytes } from 'node:crypto';
-import { protocolPublicKey, verifyDeviceCredential } from '@settle/contracts';
+import { protocolPublicKey, verifyDeviceCredential } from '@settle/protocol';
 import { generateKeyPair } from '@settle/crypto';
 import { DataSource } from 'typeorm';
 import { adminAuthorization, startTestService, type TestService } from '@settle/platform/testing';

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { context, propagation, trace } from '@opentelemetry/api';
-import { formatTransactionId, type ProtocolPublicKey } from '@settle/contracts';
+import { formatTransactionId, type ProtocolPublicKey } from '@settle/protocol';
 import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
 import {
   MemoryStore,

@@ -32,11 +32,8 @@
 //   key revoked before approval   P2 at A after its key was revoked       rejected KEY_NOT_ACTIVE
 //   replayed counter              P1's first counter again, at B           rejected COUNTER_REUSED
 //   over the cumulative cap       P1 at B, within B's own view of its cap  rejected CUMULATIVE_CAP_EXCEEDED
-import {
-  formatTransactionId,
-  type EventEnvelope,
-  type ProcessorConfirmation,
-} from '@settle/contracts';
+import { type EventEnvelope } from '@settle/contracts';
+import { formatTransactionId, type ProcessorConfirmation } from '@settle/protocol';
 import {
   decodedOf,
   idOf,

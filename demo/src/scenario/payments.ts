@@ -5,7 +5,7 @@
 // after the phone signed, and a terminal approving a payment a second time.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatTransactionId } from '@settle/contracts';
+import { formatTransactionId } from '@settle/protocol';
 import { type SoundModem } from '@settle/sound-link';
 import { type Progress } from '../progress/progress';
 import {

@@ -2,7 +2,7 @@
 // offline over sound, upload them in batches over bound sessions, wait for settlement and the signed
 // confirmations, and check the balances against the ledger. Returns what the summary and the report
 // show. The same code runs against `npm start`'s processes and against in-process services in tests.
-import { formatTransactionId } from '@settle/contracts';
+import { formatTransactionId } from '@settle/protocol';
 import { fetchConfirmations, uploadPendingTransactions } from '@settle/device-session';
 import { type SoundModem } from '@settle/sound-link';
 import { Progress, type ProgressOutput } from '../progress/progress';

@@ -4,7 +4,7 @@
 // {@link KeyAttestor}), starts its session at the token issuer and fetches its credential — the same
 // steps test/e2e and the demo take.
 import { randomBytes } from 'node:crypto';
-import { type ProtocolPublicKey } from '@settle/contracts';
+import { type ProtocolPublicKey } from '@settle/protocol';
 import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
 import {
   type DeviceKeystore,

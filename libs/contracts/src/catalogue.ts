@@ -25,6 +25,7 @@ import { paymentVerifiedV1 } from './events/payments/payment-verified.v1';
 import { sessionEndedV1 } from './events/sessions/session-ended.v1';
 import { sessionStartedV1 } from './events/sessions/session-started.v1';
 import { terminalRegisteredV1 } from './events/terminals/terminal-registered.v1';
+import { type EventTypeOn, type TopicName } from './topics';
 import { defineUpcaster, type Upcaster } from './upcasting';
 import { createEventDecoder, type DecodeResult } from './validation';
 
@@ -65,12 +66,16 @@ export const upcasters: readonly Upcaster[] = [
 
 /**
  * The latest definition of each type: what `decodeEvent` hands to consumers. When a v2 is added,
- * exclude the superseded definition here, e.g. `Exclude<..., typeof paymentVerifiedV1>`.
+ * exclude the superseded definition here and add the new one back: `Exclude` goes by assignability,
+ * and a v2 that only adds fields is assignable to its v1's type, so it drops the v2 as well.
  */
-export type LatestEventDefinition = Exclude<
-  (typeof eventDefinitions)[number],
-  typeof attestationRequestedV1 | typeof paymentSettledV1
->;
+export type LatestEventDefinition =
+  | Exclude<
+      (typeof eventDefinitions)[number],
+      typeof attestationRequestedV1 | typeof paymentSettledV1
+    >
+  | typeof attestationRequestedV2
+  | typeof paymentSettledV2;
 
 /** The envelope of a definition. */
 export type EnvelopeOf<TDefinition> =
@@ -83,6 +88,20 @@ export type KnownEventEnvelope = EnvelopeOf<LatestEventDefinition>;
 
 /** The union of event type names. */
 export type EventType = LatestEventDefinition['type'];
+
+/**
+ * The events (latest versions) a consumer of `TTopic` receives: the inbox hands a consumer only events
+ * whose definition names the topic they came from (a mismatch is dead-lettered), so this is sound.
+ *
+ * @example
+ * function apply(envelope: EventOn<'ledger.account-status.v1'>) {
+ *   switch (envelope.type) { case 'account.overdrawn': ...; case 'account.back-in-funds': ... }
+ * }
+ */
+export type EventOn<TTopic extends TopicName> = Extract<
+  KnownEventEnvelope,
+  { readonly type: EventTypeOn<TTopic> }
+>;
 
 const catalogueDecoder = createEventDecoder<KnownEventEnvelope>({
   definitions: eventDefinitions,

@@ -2,7 +2,8 @@
  * @settle/contracts — every cross-service event as a versioned contract: the envelope, one frozen
  * file per event and version (type, JSON schema, definition), the topic catalogue and the one
  * validation entry point (`decodeEvent`). Golden fixtures live in `libs/contracts/fixtures`;
- * `@settle/contracts/testing` reads them in tests.
+ * `@settle/contracts/testing` reads them in tests. The offline protocol (signed structures, COSE)
+ * is not here: it is `@settle/protocol` (libs/protocol), which events import limits from.
  */
 export * from './envelope';
 export * from './event-definition';
@@ -37,5 +38,4 @@ export * from './events/fraud/fraud-signal-raised.v1';
 export * from './events/ledger/ledger-entry-posted.v1';
 export * from './events/sessions/session-started.v1';
 export * from './events/sessions/session-ended.v1';
-export * from './protocol';
 export * from './auth/access-token';

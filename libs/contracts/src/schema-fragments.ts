@@ -7,6 +7,8 @@
  * loudly instead of silently altering a frozen contract. Add a new fragment rather than editing one.
  */
 
+import { displayNamePattern } from '@settle/protocol';
+
 /** JSON Schema dialect of every contract. */
 export const jsonSchemaDialect = 'https://json-schema.org/draft/2020-12/schema';
 
@@ -64,12 +66,10 @@ export const base64urlPattern = '^[A-Za-z0-9_-]*$';
 export const sha256HexPattern = '^[0-9a-f]{64}$';
 
 /**
- * Human-readable name: 1 to 128 characters, no surrounding white space, no control characters, no
- * line separators and no bidirectional overrides (a merchant name shown on a phone must read as it
- * is stored: `U+202E` could make "Bank" display as something else).
+ * A display name's longest form (characters), as `displayNamePattern` allows it. The pattern is the
+ * offline protocol's (`@settle/protocol`): a name an event or the registry accepts must be one a
+ * payment request can carry to the phone.
  */
-export const displayNamePattern =
-  '^(?!\\s)[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]{1,128}(?<!\\s)$';
 export const displayNameLengthMax = 128;
 
 export const uuidSchema = {

@@ -42,8 +42,11 @@ export interface TopicDefinition {
 const compacted = { cleanupPolicy: 'compact', retentionMs: retentionMsForever } as const;
 const keptForever = { cleanupPolicy: 'delete', retentionMs: retentionMsForever } as const;
 
-/** Every topic of the system. Order: registry, verifier, ledger, token issuer. */
-export const topicCatalogue: readonly TopicDefinition[] = [
+/**
+ * Every topic of the system. Order: registry, verifier, ledger, token issuer. Kept literal (`as const`)
+ * so that a consumer's handler is typed from the topics it declares (`EventOn` in catalogue.ts).
+ */
+export const topicCatalogue = [
   {
     name: 'registry.accounts.v1',
     partitions: registryTopicPartitions,
@@ -201,9 +204,20 @@ export const topicCatalogue: readonly TopicDefinition[] = [
     producer: 'token-issuer',
     description: 'Session audit trail.',
   },
-];
+] as const satisfies readonly TopicDefinition[];
 
-const topicsByName = new Map(topicCatalogue.map((topic) => [topic.name, topic]));
+/** The name of a topic of the catalogue. */
+export type TopicName = (typeof topicCatalogue)[number]['name'];
+
+/** The event types a topic carries, e.g. `EventTypeOn<'ledger.account-status.v1'>`. */
+export type EventTypeOn<TTopic extends TopicName> = Extract<
+  (typeof topicCatalogue)[number],
+  { readonly name: TTopic }
+>['eventTypes'][number];
+
+const topicsByName = new Map<string, TopicDefinition>(
+  topicCatalogue.map((topic) => [topic.name, topic]),
+);
 
 /** The topic of that name, or undefined. */
 export function findTopic(name: string): TopicDefinition | undefined {

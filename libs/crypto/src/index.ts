@@ -1,7 +1,10 @@
-// @settle/crypto: keys, key ids, signatures, deterministic CBOR and COSE_Sign1 for the offline
-// payment protocol (DESIGN §4). Shaped like panva/jose: one operation per file (each importable on
-// its own as `@settle/crypto/<folder>/<file>`), typed errors with stable codes, algorithm
-// allow-lists as parameters, an injectable clock. See docs/crypto.md.
+// @settle/crypto: keys, key ids, signatures and deterministic CBOR (encode; decode through one entry
+// point, `decodeCborDeterministic`: a fast path, else the strict decoder) for the offline payment
+// protocol (DESIGN §4). Shaped like panva/jose: one operation per file (each importable on its own
+// as `@settle/crypto/<folder>/<file>`), typed errors with stable codes, algorithm allow-lists as
+// parameters, an injectable clock. See docs/crypto.md. COSE_Sign1 is not here: the one production
+// path is the protocol's (libs/protocol/src/cose.ts); `testing/cose-sign1-reference` holds a
+// general, test-only COSE_Sign1 that its tests use as an oracle.
 
 export { type CryptoErrorCode, CryptoError, cryptoErrorCodes, isCryptoError } from './errors';
 export {
@@ -12,7 +15,7 @@ export {
   signatureBackends,
   signatureLengthBytes,
 } from './algorithms';
-export { cborNestingDepthMax, coseMessageSizeMaxBytes, publicKeyCacheEntriesMax } from './limits';
+export { cborNestingDepthMax, publicKeyCacheEntriesMax } from './limits';
 export { type Clock, systemClock } from './clock';
 
 export { base64UrlDecode, base64UrlEncode } from './encoding/base64';
@@ -48,6 +51,7 @@ export { ecdsaDerToRaw, ecdsaRawToDer } from './signatures/ecdsa-der';
 
 export { type DecodeCborStrictOptions, decodeCborStrict } from './cbor/decode-cbor-strict';
 export { encodeCborDeterministic } from './cbor/encode-cbor-deterministic';
+export { decodeCborDeterministic } from './cbor/decode-cbor-deterministic';
 /**
  * A CBOR tag as `decodeCborStrict` returns it (never interpreted) and as `encodeCborDeterministic`
  * writes it: cbor2's `Tag`.
@@ -62,20 +66,3 @@ export { encodeCborDeterministic } from './cbor/encode-cbor-deterministic';
  * ```
  */
 export { Tag as CborTag } from 'cbor2';
-
-export {
-  type CoseHeaderLabel,
-  type CoseHeaderMap,
-  coseHeaderLabels,
-  coseSign1Tag,
-} from './cose/cose-sign1-constants';
-export { type SignCoseSign1Options, signCoseSign1 } from './cose/sign-cose-sign1';
-export {
-  type VerifiedCoseSign1,
-  type VerifyCoseSign1Options,
-  verifyCoseSign1,
-} from './cose/verify-cose-sign1';
-export {
-  type UnverifiedCoseSign1Header,
-  decodeCoseSign1Header,
-} from './cose/decode-cose-sign1-header';

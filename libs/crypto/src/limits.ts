@@ -4,19 +4,6 @@
  */
 
 /**
- * Largest COSE_Sign1 message accepted or produced, in bytes. Protocol messages are far smaller
- * (one ES256 authorization is about 110 bytes; a sound frame holds 140); the limit only bounds the
- * work an attacker can cause before the signature is checked.
- *
- * @example
- * ```ts
- * import { coseMessageSizeMaxBytes } from '@settle/crypto';
- * if (bytes.byteLength > coseMessageSizeMaxBytes) return reject('too large');
- * ```
- */
-export const coseMessageSizeMaxBytes = 64 * 1024;
-
-/**
  * Deepest CBOR nesting (arrays, maps, tags) the strict decoder accepts. Signed structures in the
  * protocol nest a handful of levels; the limit stops stack exhaustion on hostile input.
  *

@@ -1,4 +1,4 @@
-import { type ProtocolFailure } from '@settle/contracts';
+import { type ProtocolFailure } from '@settle/protocol';
 
 /**
  * Why the device SDK refused something. Closed, ordered, append-only: apps map each code to what

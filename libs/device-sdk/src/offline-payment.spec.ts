@@ -5,7 +5,7 @@ import {
   decodeOfflineTransaction,
   formatTransactionId,
   unwrapProtocolResult,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import {
   type SoundModem,
   decodeRecording,

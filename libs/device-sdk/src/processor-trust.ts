@@ -1,4 +1,4 @@
-import { type ProtocolPublicKey } from '@settle/contracts';
+import { type ProtocolPublicKey } from '@settle/protocol';
 import { type SignatureAlgorithm, type SignatureBackend } from '@settle/crypto';
 
 /**

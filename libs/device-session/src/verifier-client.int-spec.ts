@@ -18,7 +18,7 @@ import {
   formatTransactionId,
   signDeviceCredential,
   signProcessorConfirmation,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import {
   fixtureDeviceCredential,
   fixtureTerminalCredential,
@@ -26,7 +26,7 @@ import {
   testPrivateJwks,
   testPublicKey,
   testSigner,
-} from '@settle/contracts/protocol/testing/protocol-fixtures';
+} from '@settle/protocol/testing';
 import { calculateJwkThumbprint, decodeCborStrict, generateKeyPair } from '@settle/crypto';
 import {
   MemoryStore,

@@ -1,4 +1,4 @@
-import { type ProtocolPublicKey, protocolPublicKey } from '@settle/contracts';
+import { type ProtocolPublicKey, protocolPublicKey } from '@settle/protocol';
 import { encodeCborDeterministic } from '@settle/crypto';
 import { type DeviceResult, type QueuedTransaction } from '@settle/device-sdk';
 import { type BoundConnection, type HttpAnswer, type TlsEndpoint } from './bound-connection';

@@ -49,3 +49,20 @@ export class PermanentEventError extends Error {
     this.name = 'PermanentEventError';
   }
 }
+
+/**
+ * For an event a consumer does not handle, typed from its topics (`EventsOf<…['topics']>`). Pass
+ * what the compiler narrowed to `never`: the envelope in the `default:` of a `switch (envelope.type)`,
+ * or `envelope.type` after `if (envelope.type !== 'x')` on a one-type topic. So a new event type on a
+ * topic fails to compile until it is handled. At run time (an event the inbox should never have
+ * handed over) it is a PermanentEventError `UNEXPECTED_EVENT_TYPE`, dead-lettered like before.
+ *
+ * @example
+ * default: throw unexpectedEvent(envelope, 'the registry does not handle it here');
+ */
+export function unexpectedEvent(unhandled: never, why: string): PermanentEventError {
+  const value: unknown = unhandled;
+  const type =
+    typeof value === 'string' ? value : (value as { readonly type?: unknown } | null)?.type;
+  return new PermanentEventError('UNEXPECTED_EVENT_TYPE', `${why}: ${String(type)}`);
+}

@@ -2,7 +2,7 @@
 // the sound link carries is covered by the demo and offline-payment.e2e-spec.ts), and the reference
 // model of what the ledger should hold once every one of them settled (docs/ledger.md).
 import { randomBytes } from 'node:crypto';
-import { formatTransactionId } from '@settle/contracts';
+import { formatTransactionId } from '@settle/protocol';
 import { type AcceptedPayment } from '@settle/device-sdk';
 import { approvalPrompt, feeOf, type Phone, requestValidityMs, type Terminal } from '@settle/demo';
 import { type LoadWorld } from './onboard';

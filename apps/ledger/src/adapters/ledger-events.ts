@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import {
   accountBackInFundsV1,
   accountOverdrawnV1,
-  createEnvelope,
   type EventEnvelope,
   ledgerEntryPostedV1,
   type PaymentSettledV2,
@@ -10,27 +8,13 @@ import {
   paymentSettlementFailedV1,
   type SettlementFailureReasonCode,
 } from '@settle/contracts';
+import { type Causation, eventFactory } from '@settle/messaging';
 import { assert } from '../domain/assert';
 import { type PostedEntry } from '../domain/entry';
 import { type OverdraftTransition } from '../domain/overdraft';
 
-/** What every event the ledger publishes carries of its cause. */
-export interface Causation {
-  readonly correlationId: string;
-  /** The event (or request) that caused it; null for a root cause. */
-  readonly causationId: string | null;
-  readonly occurredAt: string;
-}
-
-const producer = 'ledger';
-
-function envelopeOf<TType extends string, TPayload>(
-  definition: Parameters<typeof createEnvelope<TType, TPayload>>[0]['definition'],
-  payload: TPayload,
-  cause: Causation,
-): EventEnvelope {
-  return createEnvelope({ definition, payload, eventId: randomUUID(), producer, ...cause });
-}
+/** Builds an event the ledger publishes (fresh event id, key from the definition). */
+const ledgerEvent = eventFactory('ledger');
 
 function postingsOf(entry: PostedEntry): Array<{
   accountId: string;
@@ -48,7 +32,7 @@ function postingsOf(entry: PostedEntry): Array<{
 
 /** ledger.entry-posted: every entry but a payment's (a payment's travels in payment.settled v2). */
 export function entryPostedEvent(entry: PostedEntry, cause: Causation): EventEnvelope {
-  return envelopeOf(
+  return ledgerEvent(
     ledgerEntryPostedV1,
     {
       entryId: entry.entryId,
@@ -95,7 +79,7 @@ export function paymentSettledEvent(
       entry.partitionKey === settled.consumerAccountId,
     'the entry is this payment’s, on its wallet’s chain',
   );
-  return envelopeOf(
+  return ledgerEvent(
     paymentSettledV2,
     {
       transactionId: settled.transactionId,
@@ -159,7 +143,7 @@ export function settlementFailedEvent(
   },
   cause: Causation,
 ): EventEnvelope {
-  return envelopeOf(
+  return ledgerEvent(
     paymentSettlementFailedV1,
     {
       transactionId: failed.transactionId,
@@ -183,7 +167,7 @@ export function overdraftEvents(
       return [];
     case 'overdrawn':
       return [
-        envelopeOf(
+        ledgerEvent(
           accountOverdrawnV1,
           {
             accountId: wallet.consumerAccountId,
@@ -196,7 +180,7 @@ export function overdraftEvents(
       ];
     case 'back-in-funds':
       return [
-        envelopeOf(
+        ledgerEvent(
           accountBackInFundsV1,
           {
             accountId: wallet.consumerAccountId,

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { type Outbox, type SqlExecutor } from '@settle/messaging';
+import { type Outbox, requestCause, type SqlExecutor } from '@settle/messaging';
 import { assert } from '../domain/assert';
 import { type EntryDraft } from '../domain/entry';
 import { appendToChain, type ChainHead } from '../domain/hash-chain';
@@ -32,18 +31,9 @@ export async function postAdminEntry(
   assert(posting.head !== undefined, 'the partition was locked');
   const { entry } = appendToChain(posting.head, posting.draft);
   await appendEntries(sql, [entry]);
-  const { requestId } = posting;
-  const cause = {
-    correlationId: randomUUID(),
-    causationId: requestId !== null && isUuid(requestId) ? requestId : null,
-    occurredAt: posting.now,
-  };
+  const cause = requestCause(posting.requestId, posting.now);
   await outbox.append(sql, [
     entryPostedEvent(entry, cause),
     ...overdraftEvents(posting.overdraft, posting.wallet, cause),
   ]);
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
 }

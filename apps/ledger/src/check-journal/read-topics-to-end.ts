@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type EventEnvelope } from '@settle/contracts';
-import { decodeMessage, type KafkaPort } from '@settle/messaging';
+import { type ConsumedEvent, decodeMessage, type KafkaPort } from '@settle/messaging';
 
 /** A rebuild gives up when the topics are not read to their end within this time. */
 export const topicReadTimeoutMs = 10 * 60_000;
 
-/** A decoded event with where it was read from (offsets are per Kafka partition). */
-export interface ReadEvent {
-  readonly envelope: EventEnvelope;
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: bigint;
-}
+/** A decoded event with where it was read from (offsets are per Kafka partition): what the inbox hands a handler. */
+export type ReadEvent = ConsumedEvent;
 
 export interface TopicsRead {
   /** Messages the backbone would not hand to a handler (poison, a newer version); tombstones are skipped. */

@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { type LedgerEntryPostedV1 } from '@settle/contracts';
 import {
-  type LedgerEntryPostedV1,
-  type PaymentSettledV2,
-  type PaymentVerifiedV1,
-} from '@settle/contracts';
-import {
+  type EventsOf,
   inTransaction,
   withConnection,
   type KafkaPort,
@@ -113,7 +110,7 @@ export async function rebuildFromTopicAndCompare(
   const schema = scratchSchemaName(options.now ?? new Date());
   // Kept of what is read: the registry events (compacted topics), the entries, and of each verified
   // payment only what a payment entry is checked against.
-  const accountEvents: ReadEvent[] = [];
+  const accountEvents: AccountEvent[] = [];
   const collector = new EntryCollector();
   const verifiedPayments = new Map<string, string>();
   const read = await readTopicsToEnd(kafka, {
@@ -130,7 +127,11 @@ export async function rebuildFromTopicAndCompare(
         collector.add(event);
       else if (topic === rebuildSourceTopics.payments)
         rememberVerifiedPayment(verifiedPayments, event);
-      else accountEvents.push(event);
+      else if (
+        event.envelope.type === 'account.opened' ||
+        event.envelope.type === 'merchant.onboarded'
+      )
+        accountEvents.push({ ...event, envelope: event.envelope });
     },
   });
   const liveSchema = await createScratchSchema(pool, schema);
@@ -231,8 +232,14 @@ function inScratchSchema<T>(
   });
 }
 
+/** An event of the registry's account and merchant topics, as the live accounts handler takes it. */
+type AccountEvent = EventsOf<OpenAccountsConsumer['topics']>[number];
+
 /** The live accounts handler, fed in chunks in each Kafka partition's order (a merchant's events share a partition). */
-async function applyAccountEvents(sql: SqlExecutor, events: readonly ReadEvent[]): Promise<void> {
+async function applyAccountEvents(
+  sql: SqlExecutor,
+  events: readonly AccountEvent[],
+): Promise<void> {
   const handler = new OpenAccountsConsumer();
   for (let start = 0; start < events.length; start += rebuildAccountEventsChunk)
     await handler.handle(sql, events.slice(start, start + rebuildAccountEventsChunk));
@@ -252,9 +259,9 @@ class EntryCollector {
   add({ envelope }: ReadEvent): void {
     const entry =
       envelope.type === 'ledger.entry-posted'
-        ? toPostedEntry(envelope.payload as LedgerEntryPostedV1)
+        ? toPostedEntry(envelope.payload)
         : envelope.type === 'payment.settled'
-          ? entryOfSettledPayment(envelope.payload as PaymentSettledV2)
+          ? entryOfSettledPayment(envelope.payload)
           : null;
     if (entry === null) return;
     this.read += 1;
@@ -361,7 +368,7 @@ const verifiedPaymentFacts = (consumerAccountId: string, amount: bigint, currenc
 
 function rememberVerifiedPayment(verified: Map<string, string>, { envelope }: ReadEvent): void {
   if (envelope.type !== 'payment.verified') return;
-  const payment = envelope.payload as PaymentVerifiedV1;
+  const payment = envelope.payload;
   verified.set(
     payment.transactionId,
     verifiedPaymentFacts(payment.consumerAccountId, BigInt(payment.amount), payment.currency),

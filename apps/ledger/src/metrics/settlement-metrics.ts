@@ -1,11 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import {
-  type EventEnvelope,
-  type PaymentSettlementFailedV1,
-  paymentSettledV1,
-  paymentSettlementFailedV1,
-} from '@settle/contracts';
-import { type OutboxListener } from '@settle/messaging';
+import { type EventEnvelope, paymentSettledV1, paymentSettlementFailedV1 } from '@settle/contracts';
+import { type OutboxListener, payloadIf } from '@settle/messaging';
 import { MetricAttribute, MetricLabels, MetricTally, settleInstruments } from '@settle/telemetry';
 
 /**
@@ -21,11 +16,12 @@ export class SettlementMetrics implements OutboxListener {
   committed(envelopes: readonly EventEnvelope[]): void {
     const tally = new MetricTally();
     for (const envelope of envelopes) {
-      if (envelope.type === paymentSettledV1.type) tally.count(this.labels.of('settled'));
-      else if (envelope.type === paymentSettlementFailedV1.type)
-        tally.count(
-          this.labels.of('failed', (envelope.payload as PaymentSettlementFailedV1).reasonCode),
-        );
+      if (envelope.type === paymentSettledV1.type) {
+        tally.count(this.labels.of('settled'));
+        continue;
+      }
+      const failed = payloadIf(paymentSettlementFailedV1, envelope);
+      if (failed) tally.count(this.labels.of('failed', failed.reasonCode));
     }
     tally.addTo(this.settlements);
   }

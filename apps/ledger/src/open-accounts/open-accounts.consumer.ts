@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { type AccountOpenedV1, type MerchantOnboardedV1 } from '@settle/contracts';
+import { type MerchantOnboardedV1 } from '@settle/contracts';
 import {
-  type ConsumedEvent,
   type EventConsumer,
-  PermanentEventError,
+  type EventsOf,
   type SqlExecutor,
+  unexpectedEvent,
 } from '@settle/messaging';
 import { openAccounts } from '../adapters/postgres/journal-store';
 import { type Account, accountsForConsumerAccount, accountsForMerchant } from '../domain/accounts';
@@ -21,27 +21,27 @@ export class OpenAccountsConsumer implements EventConsumer {
   readonly name = 'open-accounts';
   readonly topics = ['registry.accounts.v1', 'registry.merchants.v1'] as const;
 
-  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+  readonly handle = async (
+    sql: SqlExecutor,
+    events: EventsOf<OpenAccountsConsumer['topics']>,
+  ): Promise<void> => {
     const accounts: Account[] = [];
     const merchants: MerchantOnboardedV1[] = [];
     for (const { envelope } of events) {
       switch (envelope.type) {
         case 'account.opened': {
-          const payload = envelope.payload as AccountOpenedV1;
+          const { payload } = envelope;
           accounts.push(...accountsForConsumerAccount(payload.accountId, payload.currency));
           break;
         }
         case 'merchant.onboarded': {
-          const payload = envelope.payload as MerchantOnboardedV1;
+          const { payload } = envelope;
           accounts.push(...accountsForMerchant(payload.merchantId, payload.settlementCurrency));
           merchants.push(payload);
           break;
         }
         default:
-          throw new PermanentEventError(
-            'UNEXPECTED_EVENT_TYPE',
-            `the ledger does not open accounts on ${envelope.type}`,
-          );
+          throw unexpectedEvent(envelope, 'the ledger does not open accounts on this event');
       }
     }
     const openedAt = events[events.length - 1]?.envelope.occurredAt ?? new Date(0).toISOString();

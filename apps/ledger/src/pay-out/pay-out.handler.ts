@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import {
+  inTransaction,
+  Outbox,
+  requestCause,
+  type SqlExecutor,
+  type SqlPool,
+} from '@settle/messaging';
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { entryPostedEvent } from '../adapters/ledger-events';
 import {
@@ -126,9 +132,7 @@ export class PayOutHandler {
         entry.entryId,
       ],
     );
-    await this.outbox.append(sql, [
-      entryPostedEvent(entry, { correlationId: randomUUID(), causationId: null, occurredAt: now }),
-    ]);
+    await this.outbox.append(sql, [entryPostedEvent(entry, requestCause(null, now))]);
     return entry.entryId;
   }
 }

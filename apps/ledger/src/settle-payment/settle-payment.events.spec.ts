@@ -8,7 +8,8 @@ import {
   type PaymentVerifiedV1,
   validateEventForSend,
 } from '@settle/contracts';
-import { type Causation, entryOfSettledPayment } from '../adapters/ledger-events';
+import { type Causation } from '@settle/messaging';
+import { entryOfSettledPayment } from '../adapters/ledger-events';
 import { accountsForConsumerAccount, accountsForMerchant } from '../domain/accounts';
 import { type FeeSchedule, zeroFeeSchedule } from '../domain/fees';
 import { type PostedEntry } from '../domain/entry';

@@ -1,6 +1,6 @@
 import { type EventEnvelope, type PaymentVerifiedV1 } from '@settle/contracts';
+import { type Causation } from '@settle/messaging';
 import {
-  type Causation,
   overdraftEvents,
   paymentSettledEvent,
   settlementFailedEvent,

@@ -1,15 +1,15 @@
 // Integration-test kit of the ledger: a running ledger on its own topics, a producer that publishes
 // registry and verifier events, and a collector of everything the ledger publishes.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   accountOpenedV1,
-  createEnvelope,
   type EventDefinition,
   type EventEnvelope,
   merchantOnboardedV1,
   paymentVerifiedV1,
   type PaymentVerifiedV1,
 } from '@settle/contracts';
+import { newEvent, requestCause } from '@settle/messaging';
 import { startTopicTap } from '@settle/messaging/testing';
 import { adminAuthorization, startTestService, type TestService } from '@settle/platform/testing';
 import { DataSource } from 'typeorm';
@@ -79,15 +79,7 @@ function envelope<TType extends string, TPayload>(
   payload: TPayload,
   occurredAt = new Date().toISOString(),
 ): EventEnvelope {
-  return createEnvelope({
-    definition,
-    payload,
-    eventId: randomUUID(),
-    occurredAt,
-    producer: definition.producer,
-    correlationId: randomUUID(),
-    causationId: null,
-  });
+  return newEvent(definition, payload, requestCause(null, occurredAt), definition.producer);
 }
 
 export function accountOpened(accountId: string, currency = 'EUR'): EventEnvelope {

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type AccountBackInFundsV1, type AccountOverdrawnV1 } from '@settle/contracts';
 import {
-  type ConsumedEvent,
+  eventCause,
   type EventConsumer,
+  type EventsOf,
   Outbox,
-  PermanentEventError,
   type SqlExecutor,
+  unexpectedEvent,
 } from '@settle/messaging';
 import { type Clock, CLOCK } from '@settle/platform';
-import { eventCause, offlineCapabilityEvent } from '../adapters/registry-events';
 import { loadAccountDevicesOffline, saveDeviceOffline } from '../adapters/postgres/registry-store';
+import { offlineCapabilityEvent } from '../adapters/registry-events';
 import { decideOffline } from '../domain/offline-capability';
 
 /**
@@ -28,24 +28,24 @@ export class AccountStatusConsumer implements EventConsumer {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+  readonly handle = async (
+    sql: SqlExecutor,
+    events: EventsOf<AccountStatusConsumer['topics']>,
+  ): Promise<void> => {
     for (const { envelope } of events) {
       let accountId: string;
       let overdrawn: boolean;
       switch (envelope.type) {
         case 'account.overdrawn':
-          accountId = (envelope.payload as AccountOverdrawnV1).accountId;
+          accountId = envelope.payload.accountId;
           overdrawn = true;
           break;
         case 'account.back-in-funds':
-          accountId = (envelope.payload as AccountBackInFundsV1).accountId;
+          accountId = envelope.payload.accountId;
           overdrawn = false;
           break;
         default:
-          throw new PermanentEventError(
-            'UNEXPECTED_EVENT_TYPE',
-            `the registry does not handle ${envelope.type} here`,
-          );
+          throw unexpectedEvent(envelope, 'the registry does not handle this event here');
       }
       const now = this.clock.now().toISOString();
       await sql.query('UPDATE registry_accounts SET overdrawn = $2 WHERE account_id = $1', [

@@ -4,16 +4,18 @@ import {
   base64url32BytesPattern,
   currencyPattern,
   devicePlatforms,
-  displayNamePattern,
   identifierPattern,
   keyAlgorithms,
   keyPurposes,
   keyStateReasons,
   offlineCapabilities,
-  offlineCapsCurrenciesMax,
-  protocolIdentifierLengthMaxBytes,
   timeZonePattern,
 } from '@settle/contracts';
+import {
+  displayNamePattern,
+  offlineCapsCurrenciesMax,
+  protocolIdentifierLengthMaxBytes,
+} from '@settle/protocol';
 
 /** Request-body schemas of the registry's HTTP API; fragments come from the contracts so the wire agrees. */
 export const identifier = { type: 'string', pattern: identifierPattern, maxLength: 64 } as const;

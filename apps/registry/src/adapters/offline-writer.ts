@@ -1,11 +1,11 @@
-import { type Outbox, type SqlExecutor } from '@settle/messaging';
+import { type Causation, type Outbox, type SqlExecutor } from '@settle/messaging';
 import {
   decideOffline,
   type OfflineCommand,
   type OfflineState,
 } from '../domain/offline-capability';
 import { loadDeviceOffline, saveDeviceOffline } from './postgres/registry-store';
-import { type Causation, offlineCapabilityEvent } from './registry-events';
+import { offlineCapabilityEvent } from './registry-events';
 
 /**
  * Applies one command to a device's offline state inside the caller's transaction: lock the row,

@@ -1,14 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type DevicePlatform } from '@settle/contracts';
-import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
+import { deviceEnrolledV1, type DevicePlatform } from '@settle/contracts';
+import { inTransaction, Outbox, requestCause, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { type CreateResult, existingRecord } from '../adapters/create-result';
 import { saveDeviceOffline } from '../adapters/postgres/registry-store';
-import {
-  deviceEnrolledEvent,
-  offlineCapabilityEvent,
-  requestCause,
-} from '../adapters/registry-events';
+import { offlineCapabilityEvent, registryEvent } from '../adapters/registry-events';
 import { compareWithExisting } from '../domain/idempotent-create';
 import { enrolledOfflineState } from '../domain/offline-capability';
 
@@ -78,7 +74,7 @@ export class AddDeviceHandler {
       await saveDeviceOffline(sql, offline, now);
       const cause = requestCause(requestId, now);
       await this.outbox.append(sql, [
-        deviceEnrolledEvent({ ...request, enrolledAt: now }, cause),
+        registryEvent(deviceEnrolledV1, { ...request, enrolledAt: now }, cause),
         offlineCapabilityEvent(offline, offline.state, 'enrolled', cause),
       ]);
       return { outcome: 'created', record: { ...request, createdAt: now } };

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type OfflineLimitV1 } from '@settle/contracts';
-import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
+import { inTransaction, Outbox, requestCause, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { applyOfflineCommand } from '../adapters/offline-writer';
-import { requestCause } from '../adapters/registry-events';
 import { type ApprovalRefusal, decideApproval } from '../domain/offline-capability';
 
 export type ApproveLimitChangeResult =

@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type AttestationCompletedV1 } from '@settle/contracts';
+import { keyLifecycleChangedV1 } from '@settle/contracts';
 import {
-  type ConsumedEvent,
+  eventCause,
   type EventConsumer,
+  type EventsOf,
   Outbox,
   PermanentEventError,
   type SqlExecutor,
+  unexpectedEvent,
 } from '@settle/messaging';
 import { type Clock, CLOCK } from '@settle/platform';
-import { eventCause, keyLifecycleEvent } from '../adapters/registry-events';
 import { applyOfflineCommand } from '../adapters/offline-writer';
 import {
   keyPayload,
@@ -16,6 +17,7 @@ import {
   loadOwnerKeysInUse,
   saveHistories,
 } from '../adapters/postgres/registry-store';
+import { registryEvent } from '../adapters/registry-events';
 import { currentState } from '../domain/key-lifecycle';
 import { decideAttestationVerdict, retireReplacedKeys } from './attestation-results.decider';
 
@@ -37,14 +39,14 @@ export class AttestationResultsConsumer implements EventConsumer {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+  readonly handle = async (
+    sql: SqlExecutor,
+    events: EventsOf<AttestationResultsConsumer['topics']>,
+  ): Promise<void> => {
     for (const { envelope } of events) {
       if (envelope.type !== 'attestation.completed')
-        throw new PermanentEventError(
-          'UNEXPECTED_EVENT_TYPE',
-          `the registry does not handle ${envelope.type} here`,
-        );
-      const verdict = envelope.payload as AttestationCompletedV1;
+        throw unexpectedEvent(envelope.type, 'the registry does not handle this event here');
+      const verdict = envelope.payload;
       const [key] = await loadKeys(sql, [verdict.keyId]);
       if (!key)
         throw new PermanentEventError('UNKNOWN_KEY', `no key ${verdict.keyId} was registered`);
@@ -81,7 +83,9 @@ export class AttestationResultsConsumer implements EventConsumer {
           const cause = eventCause(envelope, now);
           await this.outbox.append(
             sql,
-            [...retired, changed].map((each) => keyLifecycleEvent(keyPayload(each), cause)),
+            [...retired, changed].map((each) =>
+              registryEvent(keyLifecycleChangedV1, keyPayload(each), cause),
+            ),
           );
           // A device suspended for its old payment key may be trusted offline again once its new one is active.
           if (activated && key.owner.kind === 'device' && key.purpose === 'payment') {

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
+import { keyLifecycleChangedV1 } from '@settle/contracts';
+import { inTransaction, Outbox, requestCause, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { applyOfflineCommand } from '../adapters/offline-writer';
 import { keyPayload, loadKeys, saveHistories } from '../adapters/postgres/registry-store';
-import { keyLifecycleEvent, requestCause } from '../adapters/registry-events';
+import { registryEvent } from '../adapters/registry-events';
 import {
   currentState,
   decideKeyTransition,
@@ -44,7 +45,9 @@ export class ChangeKeyStateHandler {
       if (result.outcome === 'changed') {
         const cause = requestCause(requestId, now);
         await saveHistories(sql, [changed]);
-        await this.outbox.append(sql, [keyLifecycleEvent(keyPayload(changed), cause)]);
+        await this.outbox.append(sql, [
+          registryEvent(keyLifecycleChangedV1, keyPayload(changed), cause),
+        ]);
         const offline = offlineCommandForKeyChange(
           key,
           currentState(changed.history),

@@ -1,10 +1,5 @@
-import {
-  type AttestationLevel,
-  type DeviceCheckInCapV1,
-  type KeyState,
-  offlineCapsCurrenciesMax,
-  protocolTimeMsMax,
-} from '@settle/contracts';
+import { type AttestationLevel, type DeviceCheckInCapV1, type KeyState } from '@settle/contracts';
+import { offlineCapsCurrenciesMax, protocolTimeMsMax } from '@settle/protocol';
 import { assert } from '../domain/assert';
 import { capabilityOf, type OfflineState } from '../domain/offline-capability';
 import { attestationAllowsOffline } from '../domain/offline-attestation';

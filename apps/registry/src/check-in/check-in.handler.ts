@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type DeviceCheckInCapV1, deviceCheckInHistoryEntriesMax } from '@settle/contracts';
-import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
+import {
+  deviceCheckedInV1,
+  type DeviceCheckInCapV1,
+  deviceCheckInHistoryEntriesMax,
+} from '@settle/contracts';
+import { inTransaction, Outbox, requestCause, type SqlPool } from '@settle/messaging';
 import { CLOCK, type Clock, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import {
   insertCheckIn,
@@ -10,7 +14,7 @@ import {
   loadLastCheckInAt,
   loadLatestCheckIns,
 } from '../adapters/postgres/registry-store';
-import { deviceCheckedInEvent, requestCause } from '../adapters/registry-events';
+import { registryEvent } from '../adapters/registry-events';
 import { type RegistrySettings } from '../config';
 import { CredentialSigner, protocolKeyOf } from '../credentials/credential-signer';
 import { currentState } from '../domain/key-lifecycle';
@@ -102,7 +106,8 @@ export class CheckInHandler {
       });
       const history = await loadLatestCheckIns(sql, deviceId, deviceCheckInHistoryEntriesMax);
       await this.outbox.append(sql, [
-        deviceCheckedInEvent(
+        registryEvent(
+          deviceCheckedInV1,
           { deviceId, accountId: device!.accountId, lastCheckInAt: checkedInAt, history },
           requestCause(requestId, checkedInAt),
         ),

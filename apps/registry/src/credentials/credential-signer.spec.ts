@@ -1,4 +1,4 @@
-import { protocolPublicKey, verifyTerminalCredential } from '@settle/contracts';
+import { protocolPublicKey, verifyTerminalCredential } from '@settle/protocol';
 import { generateKeyPair } from '@settle/crypto';
 import { createKeyCustodyDocument, FileKeyCustody } from '@settle/key-custody';
 import { ProblemException } from '@settle/platform';

@@ -1,15 +1,15 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { type PublicJwk } from '@settle/contracts';
 import {
   type DeviceCredential,
   type PreparedSign1,
   type ProtocolPublicKey,
   type ProtocolSigner,
-  type PublicJwk,
   prepareDeviceCredential,
   prepareTerminalCredential,
   protocolPublicKey,
   type TerminalCredential,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import {
   type CustodyKey,
   isKeyCustodyError,

@@ -3,7 +3,8 @@
 // test token issuer binds tokens to, activated by attestation.completed) check in and fetch terminal
 // credentials with bound tokens; a binding replayed from another connection, another device's token,
 // the wrong role and a revoked binding key are refused; over plain HTTP token-binding mode fails closed.
-import { type PrincipalRole, verifyDeviceCredential, protocolPublicKey } from '@settle/contracts';
+import { type PrincipalRole } from '@settle/contracts';
+import { verifyDeviceCredential, protocolPublicKey } from '@settle/protocol';
 import { revocationDelayMsStated } from '@settle/resource-guard';
 import {
   createTestBindingKey,

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
+import { merchantOnboardedV1 } from '@settle/contracts';
+import { inTransaction, Outbox, requestCause, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { type CreateResult, existingRecord } from '../adapters/create-result';
-import { merchantOnboardedEvent, requestCause } from '../adapters/registry-events';
+import { registryEvent } from '../adapters/registry-events';
 import { compareWithExisting } from '../domain/idempotent-create';
 
 export interface NewMerchant {
@@ -53,7 +54,11 @@ export class OnboardMerchantHandler {
       );
       if (inserted.rows.length === 1) {
         await this.outbox.append(sql, [
-          merchantOnboardedEvent({ ...request, onboardedAt: now }, requestCause(requestId, now)),
+          registryEvent(
+            merchantOnboardedV1,
+            { ...request, onboardedAt: now },
+            requestCause(requestId, now),
+          ),
         ]);
         return { outcome: 'created', record: { ...request, createdAt: now } };
       }

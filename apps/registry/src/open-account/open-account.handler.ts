@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
+import { accountOpenedV1 } from '@settle/contracts';
+import { inTransaction, Outbox, requestCause, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { type CreateResult, existingRecord } from '../adapters/create-result';
-import { accountOpenedEvent, requestCause } from '../adapters/registry-events';
+import { registryEvent } from '../adapters/registry-events';
 import { compareWithExisting } from '../domain/idempotent-create';
 
 export interface NewAccount {
@@ -34,7 +35,11 @@ export class OpenAccountHandler {
       );
       if (inserted.rows.length === 1) {
         await this.outbox.append(sql, [
-          accountOpenedEvent({ ...request, openedAt: now }, requestCause(requestId, now)),
+          registryEvent(
+            accountOpenedV1,
+            { ...request, openedAt: now },
+            requestCause(requestId, now),
+          ),
         ]);
         return { outcome: 'created', record: { ...request, createdAt: now } };
       }

@@ -1,13 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type KeyOwner, type RegisteredKeyClass, registeredKeyClasses } from '@settle/contracts';
-import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
-import { type Clock, CLOCK, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import {
-  attestationRequestedEvent,
-  keyLifecycleEvent,
+  attestationRequestedV2,
+  keyLifecycleChangedV1,
+  type KeyOwner,
+  type RegisteredKeyClass,
+  registeredKeyClasses,
+} from '@settle/contracts';
+import {
+  inTransaction,
+  Outbox,
   requestCause,
-} from '../adapters/registry-events';
+  type SqlExecutor,
+  type SqlPool,
+} from '@settle/messaging';
+import { type Clock, CLOCK, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import {
   insertKeys,
   keyPayload,
@@ -17,9 +24,10 @@ import {
   loadOwnerCurrentKeys,
   saveHistories,
 } from '../adapters/postgres/registry-store';
+import { registryEvent } from '../adapters/registry-events';
 import { type RegistrySettings } from '../config';
-import { addMs, formatChallenge } from '../domain/challenge';
 import { assert } from '../domain/assert';
+import { addMs, formatChallenge } from '../domain/challenge';
 import {
   challengeBytes,
   decideIssueChallenge,
@@ -142,10 +150,13 @@ export class RegisterKeysHandler {
         const registeredClass = await registeredClassOf(sql, result.owner);
         const cause = requestCause(requestId, now);
         await this.outbox.append(sql, [
-          ...result.superseded.map((key) => keyLifecycleEvent(keyPayload(key), cause)),
-          ...stored.map((key) => keyLifecycleEvent(keyPayload(key), cause)),
+          ...result.superseded.map((key) =>
+            registryEvent(keyLifecycleChangedV1, keyPayload(key), cause),
+          ),
+          ...stored.map((key) => registryEvent(keyLifecycleChangedV1, keyPayload(key), cause)),
           ...stored.map((key) =>
-            attestationRequestedEvent(
+            registryEvent(
+              attestationRequestedV2,
               {
                 requestId: key.attestationRequestId,
                 keyId: key.keyId,

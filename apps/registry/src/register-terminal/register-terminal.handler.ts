@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
+import { terminalRegisteredV1 } from '@settle/contracts';
+import { inTransaction, Outbox, requestCause, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SQL_POOL } from '@settle/platform';
 import { type CreateResult, existingRecord } from '../adapters/create-result';
-import { requestCause, terminalRegisteredEvent } from '../adapters/registry-events';
+import { registryEvent } from '../adapters/registry-events';
 import { compareWithExisting } from '../domain/idempotent-create';
 
 export interface NewTerminal {
@@ -56,7 +57,11 @@ export class RegisterTerminalHandler {
         );
       }
       await this.outbox.append(sql, [
-        terminalRegisteredEvent({ ...request, registeredAt: now }, requestCause(requestId, now)),
+        registryEvent(
+          terminalRegisteredV1,
+          { ...request, registeredAt: now },
+          requestCause(requestId, now),
+        ),
       ]);
       return { outcome: 'created', record: { ...request, createdAt: now } };
     });

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type OfflineLimitV1 } from '@settle/contracts';
-import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
+import { inTransaction, Outbox, requestCause, type SqlPool } from '@settle/messaging';
 import { type Clock, CLOCK, SERVICE_CONFIG, SQL_POOL } from '@settle/platform';
 import { applyOfflineCommand } from '../adapters/offline-writer';
 import { loadDeviceOffline } from '../adapters/postgres/registry-store';
-import { requestCause } from '../adapters/registry-events';
 import { type RegistrySettings } from '../config';
 import { limitsNeedSecondOperator } from '../domain/offline-capability';
 

@@ -1,4 +1,5 @@
-import { type AttestationLevel, type KeyState, protocolTimeMsMax } from '@settle/contracts';
+import { type AttestationLevel, type KeyState } from '@settle/contracts';
+import { protocolTimeMsMax } from '@settle/protocol';
 import { assert } from '../domain/assert';
 import { attestationAllowsOffline } from '../domain/offline-attestation';
 

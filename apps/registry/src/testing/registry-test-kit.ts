@@ -5,7 +5,7 @@
 // (`Authorization: TestDevice <role> <subject> <owner>`, the default: tests of what the routes do), or,
 // with `guard`, through the production resource guard trusting a test token issuer's static JWKS, over
 // real TLS 1.3 (bound tokens sent with `kit.bound()`; the admin API then goes over HTTPS too).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +15,11 @@ import {
   accountOverdrawnV1,
   type AttestationCompletedV1,
   attestationCompletedV1,
-  createEnvelope,
   type EventDefinition,
   type EventEnvelope,
   type PrincipalRole,
 } from '@settle/contracts';
+import { newEvent, requestCause } from '@settle/messaging';
 import { generateKeyPair } from '@settle/crypto';
 import { createKeyCustodyDocument, type KeyCustodyDocument } from '@settle/key-custody';
 import { startTopicTap } from '@settle/messaging/testing';
@@ -278,15 +278,12 @@ function envelope<TType extends string, TPayload>(
   definition: EventDefinition<TType, TPayload>,
   payload: TPayload,
 ): EventEnvelope {
-  return createEnvelope({
+  return newEvent(
     definition,
     payload,
-    eventId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    producer: definition.producer,
-    correlationId: randomUUID(),
-    causationId: null,
-  });
+    requestCause(null, new Date().toISOString()),
+    definition.producer,
+  );
 }
 
 export function attestationCompleted(

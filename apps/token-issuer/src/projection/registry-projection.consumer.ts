@@ -1,16 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  type AttestationCompletedV1,
-  type DeviceEnrolledV1,
-  type KeyLifecycleChangedV1,
-  type TerminalRegisteredV1,
-} from '@settle/contracts';
-import {
-  type ConsumedEvent,
+  eventCause,
   type EventConsumer,
+  type EventsOf,
   Outbox,
-  PermanentEventError,
   type SqlExecutor,
+  unexpectedEvent,
 } from '@settle/messaging';
 import { type Clock, CLOCK } from '@settle/platform';
 import {
@@ -21,7 +16,7 @@ import {
   saveTerminal,
 } from '../adapters/token-issuer-store';
 import { endReasonForKeyState } from '../domain/session-rules';
-import { eventCause, sessionEndedEvent } from '../sessions/session-events';
+import { sessionEndedEvent } from '../sessions/session-events';
 
 /**
  * The token issuer's own projection of the registry's events: binding keys with their state, device →
@@ -43,12 +38,15 @@ export class RegistryProjectionConsumer implements EventConsumer {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+  readonly handle = async (
+    sql: SqlExecutor,
+    events: EventsOf<RegistryProjectionConsumer['topics']>,
+  ): Promise<void> => {
     for (const { envelope } of events) {
       const now = this.clock.now();
       switch (envelope.type) {
         case 'key.lifecycle-changed': {
-          const key = envelope.payload as KeyLifecycleChangedV1;
+          const key = envelope.payload;
           const applied = await saveKey(sql, key, now.toISOString());
           const reason = endReasonForKeyState(key.state);
           if (!applied || reason === null) break;
@@ -62,20 +60,17 @@ export class RegistryProjectionConsumer implements EventConsumer {
           break;
         }
         case 'device.enrolled': {
-          const device = envelope.payload as DeviceEnrolledV1;
+          const device = envelope.payload;
           await saveDevice(sql, device.deviceId, device.accountId);
           break;
         }
         case 'terminal.registered': {
-          const terminal = envelope.payload as TerminalRegisteredV1;
+          const terminal = envelope.payload;
           await saveTerminal(sql, terminal.terminalId, terminal.merchantId);
           break;
         }
         default:
-          throw new PermanentEventError(
-            'UNEXPECTED_EVENT_TYPE',
-            `the token issuer does not handle ${envelope.type} here`,
-          );
+          throw unexpectedEvent(envelope, 'the token issuer does not handle this event here');
       }
     }
   };
@@ -92,14 +87,14 @@ export class AttestationLevelsConsumer implements EventConsumer {
   readonly name = 'attestation-levels';
   readonly topics = ['verifier.attestation-results.v1'] as const;
 
-  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+  readonly handle = async (
+    sql: SqlExecutor,
+    events: EventsOf<AttestationLevelsConsumer['topics']>,
+  ): Promise<void> => {
     for (const { envelope } of events) {
       if (envelope.type !== 'attestation.completed')
-        throw new PermanentEventError(
-          'UNEXPECTED_EVENT_TYPE',
-          `the token issuer does not handle ${envelope.type} here`,
-        );
-      const result = envelope.payload as AttestationCompletedV1;
+        throw unexpectedEvent(envelope.type, 'the token issuer does not handle this event here');
+      const result = envelope.payload;
       if (result.verdict === 'accepted' && result.level !== null)
         await saveAttestationLevel(sql, result.keyId, result.level, result.format);
     }

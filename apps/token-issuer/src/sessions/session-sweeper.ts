@@ -4,7 +4,7 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { inTransaction, Outbox, type SqlPool } from '@settle/messaging';
+import { inTransaction, Outbox, requestCause, type SqlPool } from '@settle/messaging';
 import {
   type Clock,
   CLOCK,
@@ -14,7 +14,7 @@ import {
   SQL_POOL,
 } from '@settle/platform';
 import { pruneDpopProofIds } from '@settle/resource-guard';
-import { requestCause, sessionEndedEvent } from './session-events';
+import { sessionEndedEvent } from './session-events';
 
 /** How often sessions past their maximum age are ended, idle rate-limit buckets dropped and expired DPoP proof ids pruned. */
 export const sessionSweepIntervalMs = 60_000;

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { type AccessTokenClaims, type AccessTokenAttestation } from '@settle/contracts';
 import { isKeyCustodyError } from '@settle/key-custody';
-import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import {
+  inTransaction,
+  Outbox,
+  requestCause,
+  type SqlExecutor,
+  type SqlPool,
+} from '@settle/messaging';
 import {
   type Clock,
   CLOCK,
@@ -36,7 +42,7 @@ import {
 } from '../domain/session-rules';
 import { TokenSigner } from '../keys/token-signer';
 import { type ProvenKey } from './binding-proof';
-import { requestCause, sessionEndedEvent, sessionStartedEvent } from './session-events';
+import { sessionEndedEvent, sessionStartedEvent } from './session-events';
 
 /** What session start and refresh answer (RFC 6749 §5.1 names, plus the session id). */
 export interface IssuedToken {

@@ -10,7 +10,6 @@ import path from 'node:path';
 import {
   type AttestationFormat,
   attestationCompletedV1,
-  createEnvelope,
   deviceEnrolledV1,
   type EventDefinition,
   type EventEnvelope,
@@ -19,6 +18,7 @@ import {
   type KeyStatePeriodV1,
   terminalRegisteredV1,
 } from '@settle/contracts';
+import { newEvent, requestCause } from '@settle/messaging';
 import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
 import { type TlsEndpoint } from '@settle/device-session';
 import { type KeyCustodyDocument, createKeyCustodyDocument } from '@settle/key-custody';
@@ -91,15 +91,12 @@ function envelope<TType extends string, TPayload>(
   definition: EventDefinition<TType, TPayload>,
   payload: TPayload,
 ): EventEnvelope {
-  return createEnvelope({
+  return newEvent(
     definition,
     payload,
-    eventId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    producer: definition.producer,
-    correlationId: randomUUID(),
-    causationId: null,
-  });
+    requestCause(null, new Date().toISOString()),
+    definition.producer,
+  );
 }
 
 export function uniqueId(prefix: string): string {

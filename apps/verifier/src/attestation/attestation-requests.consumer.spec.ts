@@ -1,5 +1,10 @@
-import { type AttestationCompletedV1, type EventEnvelope } from '@settle/contracts';
-import { type Outbox, PermanentEventError, type SqlExecutor } from '@settle/messaging';
+import { type AttestationCompletedV1, type EventEnvelope, type EventOn } from '@settle/contracts';
+import {
+  type ConsumedEvent,
+  type Outbox,
+  PermanentEventError,
+  type SqlExecutor,
+} from '@settle/messaging';
 import { type Logger } from '@settle/platform';
 import { attestationRequested } from '../testing/verifier-test-kit';
 import { parseAttestationPolicies, productionAttestationPolicies } from './attestation-policies';
@@ -35,8 +40,11 @@ function fakes() {
   return { rows, appended, sql, outbox };
 }
 
-const consumed = (envelope: EventEnvelope) => ({
-  envelope,
+/** As the inbox hands it over; the last test hands over an event of the wrong type on purpose. */
+const consumed = (
+  envelope: EventEnvelope,
+): ConsumedEvent<EventOn<'registry.attestation-requests.v1'>> => ({
+  envelope: envelope as EventOn<'registry.attestation-requests.v1'>,
   topic: 'registry.attestation-requests.v1',
   partition: 0,
   offset: 0n,

@@ -1,17 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AttestationError } from '@settle/attestation';
+import { attestationCompletedV1 } from '@settle/contracts';
 import {
-  type AttestationRequestedV2,
-  attestationCompletedV1,
-  createEnvelope,
-} from '@settle/contracts';
-import {
-  type ConsumedEvent,
+  eventCause,
   type EventConsumer,
+  type EventsOf,
+  newEvent,
   Outbox,
   PermanentEventError,
   type SqlExecutor,
+  unexpectedEvent,
 } from '@settle/messaging';
 import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER } from '@settle/platform';
 import { type AttestationPolicies } from './attestation-policies';
@@ -37,15 +35,15 @@ export class AttestationRequestsConsumer implements EventConsumer {
     private readonly revocationStatus: AndroidRevocationStatus,
   ) {}
 
-  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+  readonly handle = async (
+    sql: SqlExecutor,
+    events: EventsOf<AttestationRequestsConsumer['topics']>,
+  ): Promise<void> => {
     for (const { envelope } of events) {
       if (envelope.type !== 'attestation.requested')
-        throw new PermanentEventError(
-          'UNEXPECTED_EVENT_TYPE',
-          `the verifier does not handle ${envelope.type} here`,
-        );
+        throw unexpectedEvent(envelope.type, 'the verifier does not handle this event here');
       // decodeEvent upcast a v1 request already: every request here has `registeredClass`.
-      const request = envelope.payload as AttestationRequestedV2;
+      const request = envelope.payload;
       const known = await sql.query(
         'SELECT 1 FROM verifier_attestation_results WHERE request_id = $1',
         [request.requestId],
@@ -75,7 +73,12 @@ export class AttestationRequestsConsumer implements EventConsumer {
         throw error;
       }
       const { completed, preciseReasonCode, detail, policyClass } = judgement;
-      const eventId = randomUUID();
+      const completedEvent = newEvent(
+        attestationCompletedV1,
+        completed,
+        eventCause(envelope, completed.verifiedAt),
+        'verifier',
+      );
       const inserted = await sql.query(
         `INSERT INTO verifier_attestation_results
            (request_id, key_id, owner_kind, owner_id, purpose, format, verdict, level, reason_code, precise_reason_code, detail, policy_device_class, verified_at, event_id)
@@ -95,21 +98,11 @@ export class AttestationRequestsConsumer implements EventConsumer {
           detail,
           policyClass,
           completed.verifiedAt,
-          eventId,
+          completedEvent.eventId,
         ],
       );
       if (inserted.rows.length === 0) continue;
-      await this.outbox.append(sql, [
-        createEnvelope({
-          definition: attestationCompletedV1,
-          payload: completed,
-          eventId,
-          producer: 'verifier',
-          correlationId: envelope.correlationId,
-          causationId: envelope.eventId,
-          occurredAt: completed.verifiedAt,
-        }),
-      ]);
+      await this.outbox.append(sql, [completedEvent]);
       this.logger.info(
         {
           requestId: request.requestId,

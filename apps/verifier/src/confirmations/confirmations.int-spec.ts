@@ -7,17 +7,19 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  decodeProcessorConfirmation,
   deviceEnrolledV1,
   type EventEnvelope,
   paymentSettledV1,
   paymentSettlementFailedV1,
+} from '@settle/contracts';
+import {
+  decodeProcessorConfirmation,
   type ProtocolPublicKey,
   protocolPublicKey,
   signDeviceCredential,
   signTerminalCredential,
   verifyProcessorConfirmation,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import { calculateJwkThumbprint, type PublicJwk } from '@settle/crypto';
 import {
   MemoryStore,

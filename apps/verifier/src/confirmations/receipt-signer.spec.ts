@@ -3,7 +3,7 @@ import {
   type ProcessorConfirmation,
   protocolPublicKey,
   verifyProcessorConfirmation,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import { createKeyCustodyDocument, FileKeyCustody, type KeyCustody } from '@settle/key-custody';
 import { classifyHandlerError } from '@settle/messaging';
 import { ProblemException } from '@settle/platform';

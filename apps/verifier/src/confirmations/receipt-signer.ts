@@ -3,7 +3,7 @@ import {
   type ProcessorConfirmation,
   prepareProcessorConfirmation,
   protocolPublicKey,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import {
   type CustodyKey,
   isKeyCustodyError,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { formatTransactionId, prepareProcessorConfirmation } from '@settle/contracts';
+import { formatTransactionId, prepareProcessorConfirmation } from '@settle/protocol';
 import {
   decideSettlementOutcome,
   type HeldTransaction,

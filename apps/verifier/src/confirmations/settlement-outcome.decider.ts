@@ -1,4 +1,4 @@
-import { type ProcessorConfirmation } from '@settle/contracts';
+import { type ProcessorConfirmation } from '@settle/protocol';
 import { base64UrlDecode } from '@settle/crypto';
 
 /**

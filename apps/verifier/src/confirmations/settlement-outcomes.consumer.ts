@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type PaymentSettledV1, type PaymentSettlementFailedV1 } from '@settle/contracts';
+import { type EventOn } from '@settle/contracts';
 import {
   afterCommit,
-  type ConsumedEvent,
   EntityNotYetSeenError,
   type EventConsumer,
+  type EventsOf,
   PermanentEventError,
   type SqlExecutor,
+  unexpectedEvent,
 } from '@settle/messaging';
 import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER } from '@settle/platform';
 import { settleInstruments } from '@settle/telemetry';
@@ -64,8 +65,11 @@ export class SettlementOutcomesConsumer implements EventConsumer {
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 
-  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
-    const outcomes = events.map(({ envelope }) => outcomeOf(envelope.type, envelope.payload));
+  readonly handle = async (
+    sql: SqlExecutor,
+    events: EventsOf<SettlementOutcomesConsumer['topics']>,
+  ): Promise<void> => {
+    const outcomes = events.map(({ envelope }) => outcomeOf(envelope));
     const held = await lockTransactions(
       sql,
       outcomes.map((outcome) => outcome.transactionId),
@@ -132,11 +136,11 @@ export class SettlementOutcomesConsumer implements EventConsumer {
   };
 }
 
-function outcomeOf(type: string, payload: unknown): SettlementOutcome {
-  switch (type) {
+function outcomeOf(envelope: EventOn<'payments.settlements.v1'>): SettlementOutcome {
+  switch (envelope.type) {
     case 'payment.settled': {
       const { transactionId, consumerAccountId, merchantId, amount, currency, entryId, settledAt } =
-        payload as PaymentSettledV1;
+        envelope.payload;
       return {
         kind: 'settled',
         transactionId,
@@ -149,7 +153,7 @@ function outcomeOf(type: string, payload: unknown): SettlementOutcome {
       };
     }
     case 'payment.settlement-failed': {
-      const failed = payload as PaymentSettlementFailedV1;
+      const failed = envelope.payload;
       return {
         kind: 'settlement-failed',
         transactionId: failed.transactionId,
@@ -159,10 +163,7 @@ function outcomeOf(type: string, payload: unknown): SettlementOutcome {
       };
     }
     default:
-      throw new PermanentEventError(
-        'UNEXPECTED_EVENT_TYPE',
-        `the verifier does not handle ${type} here`,
-      );
+      throw unexpectedEvent(envelope, 'the verifier does not handle this event here');
   }
 }
 

@@ -1,11 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import {
-  type EventEnvelope,
-  type PaymentRejectedV1,
-  paymentRejectedV1,
-  paymentVerifiedV1,
-} from '@settle/contracts';
-import { type OutboxListener } from '@settle/messaging';
+import { type EventEnvelope, paymentRejectedV1, paymentVerifiedV1 } from '@settle/contracts';
+import { type OutboxListener, payloadIf } from '@settle/messaging';
 import {
   annotateActiveSpan,
   MetricAttribute,
@@ -60,9 +55,12 @@ export class VerificationMetrics implements OutboxListener {
   committed(envelopes: readonly EventEnvelope[]): void {
     const tally = new MetricTally();
     for (const envelope of envelopes) {
-      if (envelope.type === paymentVerifiedV1.type) tally.count(this.labels.of('verified'));
-      else if (envelope.type === paymentRejectedV1.type)
-        tally.count(this.labels.of('rejected', (envelope.payload as PaymentRejectedV1).reasonCode));
+      if (envelope.type === paymentVerifiedV1.type) {
+        tally.count(this.labels.of('verified'));
+        continue;
+      }
+      const rejected = payloadIf(paymentRejectedV1, envelope);
+      if (rejected) tally.count(this.labels.of('rejected', rejected.reasonCode));
     }
     tally.addTo(this.verifications);
   }

@@ -1,4 +1,4 @@
-import { amountMinorUnitsMax } from '@settle/contracts';
+import { amountMinorUnitsMax } from '@settle/protocol';
 import {
   canonicalReportContent,
   compareTotals,

@@ -1,4 +1,4 @@
-import { amountMinorUnitsMax } from '@settle/contracts';
+import { amountMinorUnitsMax } from '@settle/protocol';
 
 /** Most currencies one end-of-day report lists (a terminal takes a handful; more is a broken client). */
 export const endOfDayReportCurrenciesMax = 16;

@@ -1,22 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import {
-  deviceCheckedInV1,
   type DeviceCheckedInV1,
-  deviceEnrolledV1,
   type DeviceEnrolledV1,
-  deviceOfflineCapabilityChangedV1,
   type DeviceOfflineCapabilityChangedV1,
-  keyLifecycleChangedV1,
-  merchantOnboardedV1,
   type MerchantOnboardedV1,
-  terminalRegisteredV1,
   type TerminalRegisteredV1,
 } from '@settle/contracts';
 import {
-  type ConsumedEvent,
   type EventConsumer,
-  PermanentEventError,
+  type EventsOf,
   type SqlExecutor,
+  unexpectedEvent,
 } from '@settle/messaging';
 import {
   type KeyEvent,
@@ -47,7 +41,10 @@ export class RegistryProjectionConsumer implements EventConsumer {
     'registry.device-offline-capability.v1',
   ] as const;
 
-  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+  readonly handle = async (
+    sql: SqlExecutor,
+    events: EventsOf<RegistryProjectionConsumer['topics']>,
+  ): Promise<void> => {
     const batch = sortByType(events);
     // One transaction: readers see the whole batch or none of it. No foreign keys between the tables,
     // since each topic arrives on its own (a key may come before its device).
@@ -70,7 +67,7 @@ interface ProjectionBatch {
 }
 
 /** The batch's payloads by event type, each list in consumption order (per entity: partition order). */
-function sortByType(events: readonly ConsumedEvent[]): ProjectionBatch {
+function sortByType(events: EventsOf<RegistryProjectionConsumer['topics']>): ProjectionBatch {
   const batch: ProjectionBatch = {
     keys: [],
     devices: [],
@@ -80,31 +77,27 @@ function sortByType(events: readonly ConsumedEvent[]): ProjectionBatch {
     capabilityChanges: [],
   };
   for (const { envelope } of events) {
-    const payload: unknown = envelope.payload;
     switch (envelope.type) {
-      case keyLifecycleChangedV1.type:
-        batch.keys.push({ key: payload as KeyEvent['key'], eventId: envelope.eventId });
+      case 'key.lifecycle-changed':
+        batch.keys.push({ key: envelope.payload, eventId: envelope.eventId });
         break;
-      case deviceEnrolledV1.type:
-        batch.devices.push(payload as DeviceEnrolledV1);
+      case 'device.enrolled':
+        batch.devices.push(envelope.payload);
         break;
-      case terminalRegisteredV1.type:
-        batch.terminals.push(payload as TerminalRegisteredV1);
+      case 'terminal.registered':
+        batch.terminals.push(envelope.payload);
         break;
-      case merchantOnboardedV1.type:
-        batch.merchants.push(payload as MerchantOnboardedV1);
+      case 'merchant.onboarded':
+        batch.merchants.push(envelope.payload);
         break;
-      case deviceCheckedInV1.type:
-        batch.checkIns.push(payload as DeviceCheckedInV1);
+      case 'device.checked-in':
+        batch.checkIns.push(envelope.payload);
         break;
-      case deviceOfflineCapabilityChangedV1.type:
-        batch.capabilityChanges.push(payload as DeviceOfflineCapabilityChangedV1);
+      case 'device.offline-capability-changed':
+        batch.capabilityChanges.push(envelope.payload);
         break;
       default:
-        throw new PermanentEventError(
-          'UNEXPECTED_EVENT_TYPE',
-          `the verifier's registry projection does not handle ${envelope.type}`,
-        );
+        throw unexpectedEvent(envelope, "the verifier's registry projection does not handle it");
     }
   }
   return batch;

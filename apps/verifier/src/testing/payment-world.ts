@@ -7,21 +7,23 @@ import {
   deviceCheckedInV1,
   deviceEnrolledV1,
   deviceOfflineCapabilityChangedV1,
-  encodeOfflineTransaction,
-  encodePaymentRequest,
   type KeyLifecycleChangedV1,
   keyLifecycleChangedV1,
   type KeyState,
   type KeyStatePeriodV1,
   type KeyStateReason,
   merchantOnboardedV1,
+  terminalRegisteredV1,
+} from '@settle/contracts';
+import {
+  encodeOfflineTransaction,
+  encodePaymentRequest,
   type PaymentRequest,
   type ProtocolSigner,
   prepareMerchantApproval,
   signConsumerAuthorization,
   softwareSigner,
-  terminalRegisteredV1,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import {
   calculateJwkThumbprint,
   encodeCborDeterministic,

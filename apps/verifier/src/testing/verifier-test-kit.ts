@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import {
   type AttestationRequestedV2,
   attestationRequestedV2,
-  createEnvelope,
   type EventDefinition,
   type EventEnvelope,
 } from '@settle/contracts';
+import { newEvent, requestCause } from '@settle/messaging';
 import { calculateJwkThumbprint, generateKeyPair } from '@settle/crypto';
 import { createKeyCustodyDocument, type KeyCustodyDocument } from '@settle/key-custody';
 import { startTopicTap } from '@settle/messaging/testing';
@@ -161,20 +161,19 @@ export function envelopeOf<TType extends string, TPayload>(
   definition: EventDefinition<TType, TPayload>,
   payload: TPayload,
   occurredAt = new Date(),
-): EventEnvelope {
-  return createEnvelope({
+): EventEnvelope<TType, TPayload> {
+  return newEvent(
     definition,
     payload,
-    eventId: randomUUID(),
-    occurredAt: occurredAt.toISOString(),
-    producer: definition.producer,
-    correlationId: randomUUID(),
-    causationId: null,
-  });
+    requestCause(null, occurredAt.toISOString()),
+    definition.producer,
+  );
 }
 
 /** An attestation.requested as the registry publishes it: a fresh ES256 key of an Android phone, format `none` unless told. */
-export function attestationRequested(fields: Partial<AttestationRequestedV2> = {}): EventEnvelope {
+export function attestationRequested(
+  fields: Partial<AttestationRequestedV2> = {},
+): EventEnvelope<'attestation.requested', AttestationRequestedV2> {
   const publicKeyJwk = generateKeyPair('ES256').publicJwk;
   const payload: AttestationRequestedV2 = {
     requestId: randomUUID(),
@@ -189,19 +188,16 @@ export function attestationRequested(fields: Partial<AttestationRequestedV2> = {
     requestedAt: new Date().toISOString(),
     ...fields,
   };
-  return createEnvelope({
-    definition: attestationRequestedV2,
+  return newEvent(
+    attestationRequestedV2,
     payload,
-    eventId: randomUUID(),
-    occurredAt: payload.requestedAt,
-    producer: 'registry',
-    correlationId: randomUUID(),
-    causationId: null,
-  });
+    requestCause(null, payload.requestedAt),
+    'registry',
+  );
 }
 
 /** The same event again under a new event id (what a replay after inbox pruning looks like). */
-export function redelivered(envelope: EventEnvelope): EventEnvelope {
+export function redelivered<TEnvelope extends EventEnvelope>(envelope: TEnvelope): TEnvelope {
   return { ...envelope, eventId: randomUUID() };
 }
 

@@ -1,31 +1,12 @@
 // The events an upload appends to the outbox: payment.uploaded per new transaction, and
-// fraud.signal-raised per newly recorded conflicting content.
-import { randomUUID } from 'node:crypto';
-import {
-  createEnvelope,
-  type EventEnvelope,
-  fraudSignalRaisedV1,
-  paymentUploadedV1,
-} from '@settle/contracts';
+// fraud.signal-raised per newly recorded conflicting content. Their correlation is the request's
+// (`requestCorrelation`: the request id when a UUID, so the request's logs and events share it).
+import { type EventEnvelope, fraudSignalRaisedV1, paymentUploadedV1 } from '@settle/contracts';
+import { type Correlation, eventFactory } from '@settle/messaging';
 import { base64UrlEncode, bytesToHex, sha256Concat } from '@settle/crypto';
 import { type UploadCandidate } from './upload.decider';
 
-/** Correlation of everything one upload request publishes. */
-export interface UploadCause {
-  readonly correlationId: string;
-  readonly causationId: string | null;
-}
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/**
- * The request's id when it is a UUID (the platform's, or a caller's that happens to be one): then
- * logs and events of the request share it. Otherwise a fresh UUID for this request's events.
- */
-export function uploadCause(requestId: string | undefined): UploadCause {
-  const id = requestId !== undefined && uuidPattern.test(requestId) ? requestId : undefined;
-  return { correlationId: id ?? randomUUID(), causationId: id ?? null };
-}
+const verifierEvent = eventFactory('verifier');
 
 export function paymentUploadedEvent(
   candidate: UploadCandidate,
@@ -36,13 +17,13 @@ export function paymentUploadedEvent(
     readonly batchId: string;
     readonly uploadedAt: Date;
   },
-  cause: UploadCause,
+  cause: Correlation,
 ): EventEnvelope {
   const { request, authorization } = candidate.transaction;
   const uploadedAt = context.uploadedAt.toISOString();
-  return createEnvelope({
-    definition: paymentUploadedV1,
-    payload: {
+  return verifierEvent(
+    paymentUploadedV1,
+    {
       transactionId: candidate.transactionId,
       consumerDeviceId: context.consumerDeviceId,
       terminalId: context.terminalId,
@@ -53,11 +34,8 @@ export function paymentUploadedEvent(
       currency: request.currency,
       uploadedAt,
     },
-    eventId: randomUUID(),
-    occurredAt: uploadedAt,
-    producer: 'verifier',
-    ...cause,
-  });
+    { ...cause, occurredAt: uploadedAt },
+  );
 }
 
 /**
@@ -82,12 +60,12 @@ export function duplicateWithDifferentContentEvent(
     readonly batchId: string;
     readonly raisedAt: Date;
   },
-  cause: UploadCause,
+  cause: Correlation,
 ): EventEnvelope {
   const raisedAt = context.raisedAt.toISOString();
-  return createEnvelope({
-    definition: fraudSignalRaisedV1,
-    payload: {
+  return verifierEvent(
+    fraudSignalRaisedV1,
+    {
       signalId: context.signalId,
       kind: 'DUPLICATE_WITH_DIFFERENT_CONTENT',
       subject: { kind: 'terminal', id: context.terminalId },
@@ -101,9 +79,6 @@ export function duplicateWithDifferentContentEvent(
       },
       raisedAt,
     },
-    eventId: randomUUID(),
-    occurredAt: raisedAt,
-    producer: 'verifier',
-    ...cause,
-  });
+    { ...cause, occurredAt: raisedAt },
+  );
 }

@@ -1,7 +1,7 @@
 // Every limit of POST /v1/uploads, units last (docs/verifier.md, "Upload"). The per-transaction
 // limit is the protocol's (`offlineTransactionSizeMaxBytes`, 512 bytes; the largest possible
 // transaction is 447): re-exported here so the route's limits are read in one place.
-import { offlineTransactionSizeMaxBytes } from '@settle/contracts';
+import { offlineTransactionSizeMaxBytes } from '@settle/protocol';
 
 /**
  * Most transactions in one upload batch. A POS with more queued sends several batches; a batch is

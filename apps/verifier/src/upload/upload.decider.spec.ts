@@ -8,7 +8,7 @@ import {
   signConsumerAuthorization,
   softwareSigner,
   unwrapProtocolResult,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import {
   base64UrlEncode,
   calculateJwkThumbprint,

@@ -1,12 +1,12 @@
 // The upload's rules, pure: what one transaction of a batch is before anything is stored (refused,
 // or a candidate for its row), and what it is once the stored state is known. Time, the caller and
 // the stored state are passed in. docs/verifier.md, "Upload", lists the checks in this order.
+import { type KeyPurpose } from '@settle/contracts';
 import {
   decodeOfflineTransaction,
   formatTransactionId,
-  type KeyPurpose,
   type OfflineTransaction,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import { base64UrlEncode, equalBytes, sha256Concat } from '@settle/crypto';
 import { uploadReceiptMessageLengthMax, uploadTransactionSizeMaxBytes } from './upload-limits';
 import { acceptance, refusal, type UploadReceipt, type UploadRefusal } from './upload-receipts';

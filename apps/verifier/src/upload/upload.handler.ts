@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventEnvelope } from '@settle/contracts';
-import { inTransaction, Outbox, type SqlExecutor, type SqlPool } from '@settle/messaging';
+import {
+  type Correlation,
+  inTransaction,
+  Outbox,
+  requestCorrelation,
+  type SqlExecutor,
+  type SqlPool,
+} from '@settle/messaging';
 import {
   type Clock,
   CLOCK,
@@ -26,8 +33,6 @@ import {
   conflictSignalId,
   duplicateWithDifferentContentEvent,
   paymentUploadedEvent,
-  type UploadCause,
-  uploadCause,
 } from './upload-events';
 import { type UploadReceipt } from './upload-receipts';
 import {
@@ -105,7 +110,7 @@ export class UploadHandler {
       screening.ok ? undefined : screening.receipt,
     );
     const candidates = screened.flatMap((screening) => (screening.ok ? [screening.candidate] : []));
-    const cause = uploadCause(requestId);
+    const cause = requestCorrelation(requestId);
     const result = await inTransaction(this.pool, async (sql) => {
       const batch = await claimBatch(sql, {
         batchId,
@@ -195,7 +200,7 @@ export class UploadHandler {
     placed: readonly Placed[],
     batch: UploadCaller & { readonly batchId: string; readonly uploadedAt: Date },
     receipts: Array<UploadReceipt | undefined>,
-    cause: UploadCause,
+    cause: Correlation,
   ): Promise<EventEnvelope[]> {
     const firsts = new Map<string, Placed>();
     for (const entry of placed)

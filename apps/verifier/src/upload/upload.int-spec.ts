@@ -4,14 +4,16 @@
 // transaction, and every batch-level 4xx as problem+json naming the limit or the field.
 import { randomBytes } from 'node:crypto';
 import {
-  decodeOfflineTransaction,
-  encodeOfflineTransaction,
   type EventEnvelope,
   type FraudSignalRaisedV1,
   type PaymentUploadedV1,
+} from '@settle/contracts';
+import {
+  decodeOfflineTransaction,
+  encodeOfflineTransaction,
   prepareMerchantApproval,
   unwrapProtocolResult,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import { base64UrlEncode, encodeCborDeterministic } from '@settle/crypto';
 import { createTestBindingKey } from '@settle/resource-guard/testing';
 import {

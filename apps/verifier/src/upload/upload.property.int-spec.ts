@@ -10,14 +10,16 @@
 // decoder as its only helpers, not from the route's code.
 import { randomBytes } from 'node:crypto';
 import {
-  decodeOfflineTransaction,
-  encodeOfflineTransaction,
   type EventEnvelope,
   type FraudSignalRaisedV1,
-  formatTransactionId,
   type PaymentUploadedV1,
-  prepareMerchantApproval,
 } from '@settle/contracts';
+import {
+  decodeOfflineTransaction,
+  encodeOfflineTransaction,
+  formatTransactionId,
+  prepareMerchantApproval,
+} from '@settle/protocol';
 import {
   base64UrlDecode,
   base64UrlEncode,

@@ -1,21 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { type EventEnvelope, type PaymentUploadedV1, paymentUploadedV1 } from '@settle/contracts';
 import {
   decodeOfflineTransaction,
-  type EventEnvelope,
   formatTransactionId,
   type OfflineTransaction,
-  type PaymentUploadedV1,
-  paymentUploadedV1,
   verifyOfflineTransactionAsync,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import { base64UrlEncode } from '@settle/crypto';
 import {
-  type ConsumedEvent,
   EntityNotYetSeenError,
+  eventCause,
   type EventConsumer,
+  type EventsOf,
   Outbox,
   PermanentEventError,
   type SqlExecutor,
+  unexpectedEvent,
 } from '@settle/messaging';
 import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
 import { type VerifierSettings } from '../config';
@@ -27,7 +27,6 @@ import {
   paymentRejectedEvent,
   paymentVerifiedEvent,
   type TransactionParties,
-  type VerificationCause,
 } from './verification-events';
 import {
   accountsOfDevices,
@@ -106,7 +105,7 @@ interface BatchFacts {
 @Injectable()
 export class PaymentUploadedConsumer implements EventConsumer {
   readonly name = 'payments';
-  readonly topics = [paymentUploadedV1.topic] as const;
+  readonly topics = ['payments.uploaded.v1'] as const;
   readonly entityRetryAttemptsMax = verificationEntityRetryAttemptsMax;
   private readonly keyCache = new ProtocolKeyCache();
 
@@ -118,14 +117,14 @@ export class PaymentUploadedConsumer implements EventConsumer {
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 
-  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+  readonly handle = async (
+    sql: SqlExecutor,
+    events: EventsOf<PaymentUploadedConsumer['topics']>,
+  ): Promise<void> => {
     const uploads = events.map(({ envelope }) => {
       if (envelope.type !== paymentUploadedV1.type)
-        throw new PermanentEventError(
-          'UNEXPECTED_EVENT_TYPE',
-          `payment verification does not handle ${envelope.type}`,
-        );
-      return { envelope, payload: envelope.payload as PaymentUploadedV1 };
+        throw unexpectedEvent(envelope.type, 'payment verification does not handle this event');
+      return { envelope, payload: envelope.payload };
     });
     const rows = await lockTransactions(
       sql,
@@ -333,11 +332,7 @@ export class PaymentUploadedConsumer implements EventConsumer {
         terminalId: row.terminalId,
         merchantId: row.merchantId,
       };
-      const cause: VerificationCause = {
-        correlationId: envelope.correlationId,
-        causationId: envelope.eventId,
-        occurredAt: now,
-      };
+      const cause = eventCause(envelope, now.toISOString());
       if (decision.verdict === 'verified') {
         verified.push({
           transactionId: row.transactionId,

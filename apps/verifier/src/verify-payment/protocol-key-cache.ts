@@ -1,4 +1,4 @@
-import { protocolPublicKey, type ProtocolPublicKey } from '@settle/contracts';
+import { protocolPublicKey, type ProtocolPublicKey } from '@settle/protocol';
 import { isCryptoError, type PublicJwk } from '@settle/crypto';
 
 /**

@@ -15,7 +15,7 @@ const parties = {
 const cause = {
   correlationId: '0b7e4a52-5c0c-4f59-9d1e-6f3c2b1a0e9d',
   causationId: '5d1f0c8e-2a3b-4c5d-8e9f-0a1b2c3d4e5f',
-  occurredAt: new Date('2026-03-01T12:00:00.000Z'),
+  occurredAt: '2026-03-01T12:00:00.000Z',
 };
 
 describe('verification events', () => {

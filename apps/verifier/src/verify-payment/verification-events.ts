@@ -1,26 +1,19 @@
 // The events a verdict appends to the outbox: payment.verified or payment.rejected, and a
-// fraud.signal-raised when the rule that failed says someone should look.
-import { randomUUID } from 'node:crypto';
+// fraud.signal-raised when the rule that failed says someone should look. Their cause is the
+// payment.uploaded event (`eventCause`): its correlation, the upload event as causation.
 import {
-  createEnvelope,
   type EventEnvelope,
   type FraudSignalKind,
   fraudSignalRaisedV1,
   paymentRejectedV1,
   paymentVerifiedV1,
 } from '@settle/contracts';
+import { type Causation, eventFactory } from '@settle/messaging';
 import { base64UrlEncode, sha256Concat } from '@settle/crypto';
 import { type FraudSignalDraft, type VerificationRejectionCode } from './verify-payment.decider';
 
 /** The channel every payment verified here came through (payment.verified's fee input). */
 export const offlineChannel = 'offline-sound';
-
-/** What every event of a verdict carries of its cause: the upload's correlation, the upload event as cause. */
-export interface VerificationCause {
-  readonly correlationId: string;
-  readonly causationId: string;
-  readonly occurredAt: Date;
-}
 
 /** The parties of a transaction as stored at upload. */
 export interface TransactionParties {
@@ -30,21 +23,8 @@ export interface TransactionParties {
   readonly merchantId: string;
 }
 
-function envelopeOf<TType extends string, TPayload>(
-  definition: Parameters<typeof createEnvelope<TType, TPayload>>[0]['definition'],
-  payload: TPayload,
-  cause: VerificationCause,
-): EventEnvelope {
-  return createEnvelope({
-    definition,
-    payload,
-    eventId: randomUUID(),
-    occurredAt: cause.occurredAt.toISOString(),
-    producer: 'verifier',
-    correlationId: cause.correlationId,
-    causationId: cause.causationId,
-  });
-}
+/** Builds an event the verifier publishes (fresh event id, key from the definition). */
+const verifierEvent = eventFactory('verifier');
 
 export function paymentVerifiedEvent(
   parties: TransactionParties,
@@ -56,9 +36,9 @@ export function paymentVerifiedEvent(
     readonly deviceCounter: bigint;
     readonly approvedAtMs: number;
   },
-  cause: VerificationCause,
+  cause: Causation,
 ): EventEnvelope {
-  return envelopeOf(
+  return verifierEvent(
     paymentVerifiedV1,
     {
       ...parties,
@@ -68,7 +48,7 @@ export function paymentVerifiedEvent(
       approvedAt: new Date(verified.approvedAtMs).toISOString(),
       deviceCounter: verified.deviceCounter.toString(),
       feeInputs: { merchantCategoryCode: verified.merchantCategoryCode, channel: offlineChannel },
-      verifiedAt: cause.occurredAt.toISOString(),
+      verifiedAt: cause.occurredAt,
     },
     cause,
   );
@@ -77,11 +57,11 @@ export function paymentVerifiedEvent(
 export function paymentRejectedEvent(
   parties: TransactionParties,
   reasonCode: VerificationRejectionCode,
-  cause: VerificationCause,
+  cause: Causation,
 ): EventEnvelope {
-  return envelopeOf(
+  return verifierEvent(
     paymentRejectedV1,
-    { ...parties, reasonCode, rejectedAt: cause.occurredAt.toISOString() },
+    { ...parties, reasonCode, rejectedAt: cause.occurredAt },
     cause,
   );
 }
@@ -97,9 +77,9 @@ export function verificationSignalId(transactionId: string, kind: FraudSignalKin
 export function fraudSignalEvent(
   transactionId: string,
   signal: FraudSignalDraft,
-  cause: VerificationCause,
+  cause: Causation,
 ): EventEnvelope {
-  return envelopeOf(
+  return verifierEvent(
     fraudSignalRaisedV1,
     {
       signalId: verificationSignalId(transactionId, signal.kind),
@@ -107,7 +87,7 @@ export function fraudSignalEvent(
       subject: signal.subject,
       transactionId,
       details: signal.details,
-      raisedAt: cause.occurredAt.toISOString(),
+      raisedAt: cause.occurredAt,
     },
     cause,
   );

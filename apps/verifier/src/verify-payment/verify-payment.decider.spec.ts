@@ -1,9 +1,9 @@
+import { paymentRejectionReasonCodes } from '@settle/contracts';
 import {
   encodePaymentRequest,
-  paymentRejectionReasonCodes,
   protocolPublicKey,
   verifyOfflineTransactionAsync,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import {
   approvedAtMs,
   checkInAt,

@@ -9,14 +9,16 @@ import {
   type KeyState,
   type KeyStatePeriodV1,
   type OfflineCapability,
-  type OfflineTransaction,
   type PaymentRejectionReasonCode,
+} from '@settle/contracts';
+import {
+  type OfflineTransaction,
   type ProtocolPublicKey,
   type ProtocolResult,
   type VerifiedOfflineTransaction,
   type VerifyOfflineTransactionOptions,
   verifyOfflineTransaction,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import { base64UrlEncode, type SignatureAlgorithm } from '@settle/crypto';
 
 /**

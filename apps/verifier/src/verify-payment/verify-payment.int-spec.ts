@@ -5,21 +5,24 @@
 // consumer group.
 import { createHash } from 'node:crypto';
 import {
-  decodeOfflineTransaction,
   deviceEnrolledV1,
-  encodeOfflineTransaction,
-  encodePaymentRequest,
   type EventEnvelope,
+  type EventOn,
   type FraudSignalRaisedV1,
   paymentUploadedV1,
   type PaymentUploadedV1,
   type PaymentRejectedV1,
   type PaymentVerifiedV1,
+} from '@settle/contracts';
+import {
+  decodeOfflineTransaction,
+  encodeOfflineTransaction,
+  encodePaymentRequest,
   formatTransactionId,
   protocolPublicKey,
   unwrapProtocolResult,
   verifyProcessorConfirmation,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import {
   type ConsumedEvent,
   EntityNotYetSeenError,
@@ -543,7 +546,7 @@ describe('payment verification', () => {
       'INSERT INTO verifier_upload_batches (batch_id, terminal_id, uploaded_at, transaction_count, accepted_count) VALUES ($1, $2, $3, 4, 4)',
       [batchId, terminal.terminalId, uploadedAt],
     );
-    const events: ConsumedEvent[] = [];
+    const events: ConsumedEvent<EventOn<'payments.uploaded.v1'>>[] = [];
     for (const built of [...payments].reverse()) {
       const payload = await insertReceived(kit, built, {
         device: ordered,
@@ -774,13 +777,13 @@ async function storeReceived(
   device: TestDevice,
   built: readonly BuiltTransaction[],
   uploadedAt: Date,
-): Promise<ConsumedEvent[]> {
+): Promise<ConsumedEvent<EventOn<'payments.uploaded.v1'>>[]> {
   const batchId = `upl_${createHash('sha256').update(uniqueId('batch')).digest('base64url')}`;
   await kit.query(
     'INSERT INTO verifier_upload_batches (batch_id, terminal_id, uploaded_at, transaction_count, accepted_count) VALUES ($1, $2, $3, $4, $4)',
     [batchId, terminal.terminalId, uploadedAt, built.length],
   );
-  const events: ConsumedEvent[] = [];
+  const events: ConsumedEvent<EventOn<'payments.uploaded.v1'>>[] = [];
   for (const transaction of built) {
     const payload = await insertReceived(kit, transaction, {
       device,
@@ -801,7 +804,7 @@ async function storeReceived(
 /** Hands the running verifier's consumer these events in one transaction, as the inbox would. */
 async function handleDirectly(
   kit: VerifierTestKit,
-  events: readonly ConsumedEvent[],
+  events: readonly ConsumedEvent<EventOn<'payments.uploaded.v1'>>[],
 ): Promise<void> {
   const consumer = kit.test.service.app.get(PaymentUploadedConsumer, { strict: false });
   const pool = kit.test.service.app.get<SqlPool>(SQL_POOL);

@@ -1,13 +1,8 @@
 // Property tests of the verification decider: the precedence holds for any set of broken rules, key
 // history lookups agree with an independently written reference for random histories, and the
 // compromised-key rule never listens to the phone's clock.
-import {
-  encodePaymentRequest,
-  keyStateReasons,
-  keyStates,
-  type KeyStatePeriodV1,
-  verifyOfflineTransactionAsync,
-} from '@settle/contracts';
+import { keyStateReasons, keyStates, type KeyStatePeriodV1 } from '@settle/contracts';
+import { encodePaymentRequest, verifyOfflineTransactionAsync } from '@settle/protocol';
 import fc from 'fast-check';
 import {
   approvedAtMs,

@@ -1,4 +1,4 @@
-import { type ProtocolPublicKey } from '@settle/contracts';
+import { type ProtocolPublicKey } from '@settle/protocol';
 import { type SignatureAlgorithm } from '@settle/crypto';
 
 // The port to a device's key storage. On a phone it is secure hardware; the SDK never sees a private

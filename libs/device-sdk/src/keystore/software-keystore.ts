@@ -1,4 +1,4 @@
-import { type ProtocolPublicKey, protocolPublicKey } from '@settle/contracts';
+import { type ProtocolPublicKey, protocolPublicKey } from '@settle/protocol';
 import {
   type PrivateJwk,
   type SignatureAlgorithm,

@@ -1,4 +1,4 @@
-import { deviceCounterMax } from '@settle/contracts';
+import { deviceCounterMax } from '@settle/protocol';
 import { deviceAssert } from '../errors';
 import { type DurableStore } from '../storage/durable-store';
 

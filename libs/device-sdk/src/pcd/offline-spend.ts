@@ -1,4 +1,4 @@
-import { type DeviceCredential, type OfflineCap } from '@settle/contracts';
+import { type DeviceCredential, type OfflineCap } from '@settle/protocol';
 import { type DurableStore } from '../storage/durable-store';
 
 const spendKey = 'pcd.offline-spend';

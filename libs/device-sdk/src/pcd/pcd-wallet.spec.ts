@@ -5,14 +5,14 @@ import {
   signProcessorConfirmation,
   signTerminalCredential,
   verifyConsumerAuthorization,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import {
   fixtureRequest,
   fixtureTerminalCredential,
   readProtocolFixture,
   testPublicKey,
   testSigner,
-} from '@settle/contracts/protocol/testing/protocol-fixtures';
+} from '@settle/protocol/testing';
 import { SoftwareKeystore } from '../keystore/software-keystore';
 import { MemoryStore } from '../storage/memory-store';
 import {

@@ -10,7 +10,7 @@ import {
   verifyDeviceCredential,
   verifyProcessorConfirmation,
   verifyTerminalCredential,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import {
   decodePaymentRequestSoundForm,
   encodeConsumerAuthorizationSoundForm,
@@ -18,7 +18,7 @@ import {
   expandPaymentRequestSoundForm,
   terminalReferenceOf,
   verifyTerminalCredentialSoundForm,
-} from '@settle/contracts/protocol/sound-form';
+} from '@settle/protocol/sound-form';
 import { type SignatureAlgorithm, bytesToHex, equalBytes, sha256Concat } from '@settle/crypto';
 import { type DeviceResult, checkValidity, deviceAssert, deviceFailure } from '../errors';
 import {

@@ -1,4 +1,4 @@
-import { type ProcessorConfirmation, decodeProcessorConfirmation } from '@settle/contracts';
+import { type ProcessorConfirmation, decodeProcessorConfirmation } from '@settle/protocol';
 import { base64UrlDecode, base64UrlEncode, bytesToHex } from '@settle/crypto';
 import { deviceAssert } from '../errors';
 import { type DurableStore } from '../storage/durable-store';

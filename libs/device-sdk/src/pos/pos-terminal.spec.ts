@@ -4,12 +4,8 @@ import {
   signProcessorConfirmation,
   unwrapProtocolResult,
   verifyOfflineTransaction,
-} from '@settle/contracts';
-import {
-  readProtocolFixture,
-  testPublicKey,
-  testSigner,
-} from '@settle/contracts/protocol/testing/protocol-fixtures';
+} from '@settle/protocol';
+import { readProtocolFixture, testPublicKey, testSigner } from '@settle/protocol/testing';
 import { encodeCborDeterministic } from '@settle/crypto';
 import { MemoryStore } from '../storage/memory-store';
 import {

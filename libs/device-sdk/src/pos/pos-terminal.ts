@@ -15,7 +15,7 @@ import {
   verifyConsumerAuthorization,
   verifyDeviceCredential,
   verifyProcessorConfirmation,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import {
   decodeConsumerAuthorizationSoundForm,
   encodePaymentRequestSoundForm,
@@ -23,7 +23,7 @@ import {
   expandConsumerAuthorizationSoundForm,
   soundKeyIdPrefixLengthBytes,
   verifyDeviceCredentialSoundForm,
-} from '@settle/contracts/protocol/sound-form';
+} from '@settle/protocol/sound-form';
 import { bytesToHex, equalBytes } from '@settle/crypto';
 import { type DeviceResult, checkValidity, deviceAssert, deviceFailure } from '../errors';
 import { type ProcessorTrust } from '../processor-trust';

@@ -2,7 +2,7 @@ import {
   type OfflineTransaction,
   decodeOfflineTransaction,
   formatTransactionId,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import { bytesToHex, decodeCborStrict, encodeCborDeterministic } from '@settle/crypto';
 import { deviceAssert } from '../errors';
 import { type DurableStore } from '../storage/durable-store';

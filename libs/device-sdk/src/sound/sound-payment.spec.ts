@@ -6,8 +6,8 @@ import {
   decodeDeviceCredential,
   decodeOfflineTransaction,
   unwrapProtocolResult,
-} from '@settle/contracts';
-import { testPublicKey } from '@settle/contracts/protocol/testing/protocol-fixtures';
+} from '@settle/protocol';
+import { testPublicKey } from '@settle/protocol/testing';
 import { PcdWallet } from '../pcd/pcd-wallet';
 import { type PosTerminal } from '../pos/pos-terminal';
 import { type DurableStore } from '../storage/durable-store';

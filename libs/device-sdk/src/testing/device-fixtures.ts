@@ -5,12 +5,12 @@ import {
   readProtocolFixture,
   testPublicKey,
   testSigner,
-} from '@settle/contracts/protocol/testing/protocol-fixtures';
+} from '@settle/protocol/testing';
 import {
   type DeviceCredential,
   type ProtocolPublicKey,
   signDeviceCredential,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import { type DeviceKeystore } from '../keystore/keystore';
 import { SoftwareKeystore } from '../keystore/software-keystore';
 import { PcdWallet } from '../pcd/pcd-wallet';

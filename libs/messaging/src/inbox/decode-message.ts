@@ -1,4 +1,4 @@
-import { type EventEnvelope, decodeEvent, findEventDefinition } from '@settle/contracts';
+import { decodeEvent, findEventDefinition, type KnownEventEnvelope } from '@settle/contracts';
 import type { IncomingMessage } from '../kafka/kafka-port';
 import type { DeadLetterReason } from './dead-letter';
 
@@ -6,7 +6,11 @@ import type { DeadLetterReason } from './dead-letter';
 export const consumedMessageSizeMaxBytes = 256 * 1024;
 
 export type DecodedMessage =
-  | { readonly kind: 'event'; readonly message: IncomingMessage; readonly envelope: EventEnvelope }
+  | {
+      readonly kind: 'event';
+      readonly message: IncomingMessage;
+      readonly envelope: KnownEventEnvelope;
+    }
   | { readonly kind: 'tombstone'; readonly message: IncomingMessage }
   | {
       readonly kind: 'poison';

@@ -21,9 +21,9 @@ import {
   SQL_POOL,
 } from '@settle/platform';
 import { MetricAttribute, settleInstruments } from '@settle/telemetry';
-import type { EventEnvelope } from '@settle/contracts';
+import type { EventEnvelope, TopicName } from '@settle/contracts';
 import { deadLetterTopicOf } from '../inbox/dead-letter';
-import { type EventBatchHandler, InboxConsumer } from '../inbox/inbox-consumer';
+import { type ConsumedEvent, InboxConsumer } from '../inbox/inbox-consumer';
 import { createKafkajsPort } from '../kafka/kafkajs-adapter';
 import { type KafkaTlsFiles, kafkaTlsOptions } from '../kafka/kafka-tls';
 import type { KafkaAdministration, KafkaPort, MessageProducer } from '../kafka/kafka-port';
@@ -32,13 +32,33 @@ import { appendToOutbox, type OutboxValidation } from '../outbox/outbox-writer';
 import { topicSpecifications } from '../provision/topic-specifications';
 import { afterCommit, type SqlExecutor, type SqlPool } from '../sql';
 
-/** A consumer of the service: a Nest provider implementing this, listed in `MessagingModule.forService`. */
+/**
+ * A consumer of the service: a Nest provider implementing this, listed in `MessagingModule.forService`.
+ *
+ * @example
+ * class AccountStatusConsumer implements EventConsumer {
+ *   readonly name = 'account-status';
+ *   readonly topics = ['ledger.account-status.v1'] as const;
+ *   readonly handle = async (sql: SqlExecutor, events: EventsOf<AccountStatusConsumer['topics']>) => {
+ *     for (const { envelope } of events)
+ *       switch (envelope.type) {
+ *         case 'account.overdrawn': ... envelope.payload.overdrawnAt ...
+ *         case 'account.back-in-funds': ...
+ *         default: throw unexpectedEvent(envelope, 'not handled here'); // compiles only when exhaustive
+ *       }
+ *   };
+ * }
+ */
 export interface EventConsumer {
   /** Unique within the service: the Kafka consumer group is `<service>.<name>`. */
   readonly name: string;
-  /** Topic names as in the contracts' catalogue (without the deployment's prefix). */
-  readonly topics: readonly string[];
-  readonly handle: EventBatchHandler;
+  /** Topic names as in the contracts' catalogue (without the deployment's prefix), as literals. */
+  readonly topics: readonly TopicName[];
+  /**
+   * See `EventBatchHandler`. Method syntax on purpose: it lets a handler typed `EventsOf<X['topics']>`
+   * (only its topics' events) implement it; the inbox hands it nothing else.
+   */
+  handle(sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void>;
   readonly batchSizeMax?: number;
   /** Attempts for an event naming an entity not seen yet (default `entityRetryAttemptsMax`). */
   readonly entityRetryAttemptsMax?: number;

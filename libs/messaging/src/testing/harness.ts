@@ -4,13 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Pool } from 'pg';
-import {
-  createEnvelope,
-  type EventEnvelope,
-  paymentVerifiedV1,
-  topicCatalogue,
-} from '@settle/contracts';
+import { type EventEnvelope, paymentVerifiedV1, topicCatalogue } from '@settle/contracts';
 import { applySqlFiles, createTestDatabase, type TestDatabase } from '@settle/test-support';
+import { newEvent, requestCause } from '../events';
 import { createKafkajsPort } from '../kafka/kafkajs-adapter';
 import type { KafkaAdministration, KafkaPort, MessageProducer } from '../kafka/kafka-port';
 import { type ConsumedEvent } from '../inbox/inbox-consumer';
@@ -96,9 +92,9 @@ export function paymentVerified(
   options: { accounts?: number; amount?: bigint } = {},
 ): EventEnvelope {
   const accountId = `acct-${index % (options.accounts ?? 7)}`;
-  return createEnvelope({
-    definition: paymentVerifiedV1,
-    payload: {
+  return newEvent(
+    paymentVerifiedV1,
+    {
       transactionId: `tx-${index}-${randomUUID().slice(0, 8)}`,
       consumerAccountId: accountId,
       consumerDeviceId: `dev-${index % 5}`,
@@ -111,12 +107,9 @@ export function paymentVerified(
       feeInputs: { merchantCategoryCode: '5411', channel: 'offline-sound' },
       verifiedAt: '2026-11-28T10:00:01.000Z',
     },
-    eventId: randomUUID(),
-    occurredAt: '2026-11-28T10:00:01.000Z',
-    producer: 'verifier',
-    correlationId: randomUUID(),
-    causationId: null,
-  });
+    requestCause(null, '2026-11-28T10:00:01.000Z'),
+    'verifier',
+  );
 }
 
 /** The test effect: a non-idempotent update (a running total) plus a log row per application. */

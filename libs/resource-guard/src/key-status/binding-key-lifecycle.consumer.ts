@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { keyLifecycleChangedV1 } from '@settle/contracts';
-import { type ConsumedEvent, type EventConsumer, type SqlExecutor } from '@settle/messaging';
+import { type EventConsumer, type EventsOf, type SqlExecutor } from '@settle/messaging';
 import { upsertBindingKeyState } from './binding-key-table';
 
 /**
@@ -15,9 +15,12 @@ import { upsertBindingKeyState } from './binding-key-table';
 @Injectable()
 export class BindingKeyLifecycleConsumer implements EventConsumer {
   readonly name = 'resource-guard-binding-keys';
-  readonly topics = [keyLifecycleChangedV1.topic];
+  readonly topics = ['registry.key-lifecycle.v1'] as const;
 
-  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+  readonly handle = async (
+    sql: SqlExecutor,
+    events: EventsOf<BindingKeyLifecycleConsumer['topics']>,
+  ): Promise<void> => {
     for (const { envelope } of events) {
       if (envelope.type !== keyLifecycleChangedV1.type) continue;
       await upsertBindingKeyState(sql, envelope);

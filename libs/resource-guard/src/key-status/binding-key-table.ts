@@ -1,9 +1,5 @@
-import {
-  type EventEnvelope,
-  type KeyLifecycleChangedV1,
-  type KeyState,
-  keyLifecycleChangedV1,
-} from '@settle/contracts';
+import { type EventEnvelope, type KeyState, keyLifecycleChangedV1 } from '@settle/contracts';
+import { payloadIf } from '@settle/messaging';
 
 /** What the table functions need of a connection: a `pg` client or pool, or the inbox's SqlExecutor. */
 export interface BindingKeySql {
@@ -29,15 +25,12 @@ export async function upsertBindingKeyState(
   sql: BindingKeySql,
   envelope: EventEnvelope,
 ): Promise<BindingKeyUpsertResult> {
-  if (
-    envelope.type !== keyLifecycleChangedV1.type ||
-    envelope.version !== keyLifecycleChangedV1.version
-  ) {
+  const payload = payloadIf(keyLifecycleChangedV1, envelope);
+  if (payload === undefined) {
     throw new Error(
       `upsertBindingKeyState: not a key.lifecycle-changed v1 event (${envelope.type} v${envelope.version})`,
     );
   }
-  const payload = envelope.payload as KeyLifecycleChangedV1;
   if (payload.purpose !== 'binding') return 'ignored-not-binding';
   const { rows } = await sql.query<{ inserted: boolean }>(
     `INSERT INTO resource_guard_binding_keys (key_id, owner_kind, owner_id, state, history_length, occurred_at, event_id)

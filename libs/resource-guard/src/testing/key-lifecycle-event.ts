@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import {
   type EventEnvelope,
   type KeyLifecycleChangedV1,
   type KeyState,
-  createEnvelope,
   keyLifecycleChangedV1,
 } from '@settle/contracts';
+import { newEvent, requestCause } from '@settle/messaging';
 import { type TestBindingKey } from './test-token-issuer';
 
 /**
@@ -34,9 +33,9 @@ export function keyLifecycleEvent(
     validFrom: at(index),
     validTo: index === all.length - 1 ? null : at(index + 1),
   }));
-  return createEnvelope({
-    definition: keyLifecycleChangedV1,
-    payload: {
+  return newEvent(
+    keyLifecycleChangedV1,
+    {
       keyId: bindingKey.keyId,
       owner: { kind: 'device', id: options.ownerId ?? 'dev_test_device' },
       purpose: 'binding',
@@ -50,10 +49,7 @@ export function keyLifecycleEvent(
       state: all[all.length - 1]!,
       history,
     },
-    eventId: randomUUID(),
-    occurredAt: at(all.length - 1),
-    producer: 'registry',
-    correlationId: randomUUID(),
-    causationId: null,
-  });
+    requestCause(null, at(all.length - 1)),
+    'registry',
+  );
 }

@@ -1,14 +1,12 @@
 // Unit-test fixtures of the verification decider: real keys, really signed transactions (decoded as
 // the consumer decodes the stored bytes), and a valid input that each test breaks in one place.
 import { randomBytes } from 'node:crypto';
+import { type KeyState, type KeyStatePeriodV1, type KeyStateReason } from '@settle/contracts';
 import {
   decodeOfflineTransaction,
   encodeOfflineTransaction,
   encodePaymentRequest,
   formatTransactionId,
-  type KeyState,
-  type KeyStatePeriodV1,
-  type KeyStateReason,
   type OfflineTransaction,
   prepareMerchantApproval,
   type ProtocolSigner,
@@ -16,7 +14,7 @@ import {
   signConsumerAuthorization,
   softwareSigner,
   unwrapProtocolResult,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import { calculateJwkThumbprint, generateKeyPair, type PublicJwk } from '@settle/crypto';
 import {
   type CheckIn,

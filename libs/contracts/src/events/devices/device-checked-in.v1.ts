@@ -1,6 +1,6 @@
 import { type EventDefinition, type PayloadViolation } from '../../event-definition';
 import { type ObjectSchema } from '../../payload-schema';
-import { offlineCapsCurrenciesMax } from '../../protocol/limits';
+import { offlineCapsCurrenciesMax } from '@settle/protocol';
 import {
   currencySchema,
   identifierSchema,
