@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './events';
 export * from './logger';
 export * from './sql';
 export * from './trace-context';
@@ -7,6 +8,7 @@ export * from './kafka/kafkajs-adapter';
 export * from './kafka/kafka-tls';
 export * from './outbox/outbox-writer';
 export * from './outbox/outbox-relay';
+export * from './outbox/text-column';
 export * from './inbox/dead-letter';
 export * from './inbox/decode-message';
 export * from './inbox/classify-error';

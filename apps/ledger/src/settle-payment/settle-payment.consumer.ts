@@ -2,15 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventEnvelope, type PaymentVerifiedV1 } from '@settle/contracts';
 import {
-  type ConsumedEvent,
+  type Causation,
   EntityNotYetSeenError,
+  eventCause,
   type EventConsumer,
+  type EventsOf,
   Outbox,
-  PermanentEventError,
   type SqlExecutor,
+  textColumn,
+  textColumnSql,
+  textColumnsSql,
+  unexpectedEvent,
 } from '@settle/messaging';
 import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from '@settle/platform';
-import { type Causation } from '../adapters/ledger-events';
 import {
   appendEntries,
   loadAccounts,
@@ -86,14 +90,14 @@ export class SettlePaymentConsumer implements EventConsumer {
     this.entityRetryAttemptsMax = entityRetryAttemptsFor(this.retryWindowMs);
   }
 
-  readonly handle = async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
+  readonly handle = async (
+    sql: SqlExecutor,
+    events: EventsOf<SettlePaymentConsumer['topics']>,
+  ): Promise<void> => {
     const payments = events.map(({ envelope }) => {
       if (envelope.type !== 'payment.verified')
-        throw new PermanentEventError(
-          'UNEXPECTED_EVENT_TYPE',
-          `the ledger does not settle ${envelope.type}`,
-        );
-      const payload = envelope.payload as PaymentVerifiedV1;
+        throw unexpectedEvent(envelope.type, 'the ledger does not settle this event');
+      const { payload } = envelope;
       // The wallet's chain: a SHA-256 per payment, so computed once for the lock and the append.
       return { envelope, payload, partition: partitionOf(payload.consumerAccountId) };
     });
@@ -143,11 +147,7 @@ export class SettlePaymentConsumer implements EventConsumer {
           unknownEntityRetryWindowMs: this.retryWindowMs,
         },
       );
-      const cause: Causation = {
-        correlationId: envelope.correlationId,
-        causationId: envelope.eventId,
-        occurredAt: now,
-      };
+      const cause = eventCause(envelope, now);
       this.apply(
         result,
         envelope.eventId,
@@ -321,8 +321,8 @@ async function loadPriorSettlements(
     currency: string;
     approved_at: Date | null;
   }>(
-    'SELECT transaction_id, status, consumer_account_id, merchant_id, amount::text, currency, approved_at FROM ledger_settlements WHERE transaction_id = ANY($1::text[])',
-    [[...new Set(transactionIds)]],
+    `SELECT transaction_id, status, consumer_account_id, merchant_id, amount::text, currency, approved_at FROM ledger_settlements WHERE transaction_id = ANY(${textColumnSql(1)})`,
+    [textColumn([...new Set(transactionIds)])],
   );
   return new Map(
     rows.map((row) => [
@@ -352,9 +352,9 @@ export async function loadCurrentFeeSchedules(
     fixed_minor_units: string;
   }>(
     `SELECT DISTINCT ON (merchant_id) merchant_id, version, basis_points, fixed_minor_units::text
-       FROM ledger_fee_schedules WHERE merchant_id = ANY($1::text[]) AND effective_from <= $2::timestamptz
+       FROM ledger_fee_schedules WHERE merchant_id = ANY(${textColumnSql(1)}) AND effective_from <= $2::timestamptz
       ORDER BY merchant_id, effective_from DESC, schedule_id DESC`,
-    [[...new Set(merchantIds)], now],
+    [textColumn([...new Set(merchantIds)]), now],
   );
   return new Map(
     rows.map((row) => [
@@ -377,21 +377,20 @@ async function insertSettlements(
   await sql.query(
     `INSERT INTO ledger_settlements (transaction_id, consumer_account_id, merchant_id, amount, currency, status, reason_code, fee,
        merchant_amount, entry_id, fee_schedule_version, approved_at, decided_at)
-     SELECT *, $13::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-       $9::bigint[], $10::text[], $11::text[], $12::timestamptz[])`,
+     SELECT *, $13::timestamptz FROM unnest(${textColumnsSql(['text', 'text', 'text', 'numeric', 'text', 'text', 'text', 'bigint', 'bigint', 'text', 'text', 'timestamptz'])})`,
     [
-      rows.map((row) => row.transactionId),
-      rows.map((row) => row.consumerAccountId),
-      rows.map((row) => row.merchantId),
-      rows.map((row) => row.amount),
-      rows.map((row) => row.currency),
-      rows.map((row) => row.status),
-      rows.map((row) => row.reasonCode),
-      rows.map((row) => row.fee),
-      rows.map((row) => row.merchantAmount),
-      rows.map((row) => row.entryId),
-      rows.map((row) => row.feeScheduleVersion),
-      rows.map((row) => row.approvedAt),
+      textColumn(rows.map((row) => row.transactionId)),
+      textColumn(rows.map((row) => row.consumerAccountId)),
+      textColumn(rows.map((row) => row.merchantId)),
+      textColumn(rows.map((row) => row.amount)),
+      textColumn(rows.map((row) => row.currency)),
+      textColumn(rows.map((row) => row.status)),
+      textColumn(rows.map((row) => row.reasonCode)),
+      textColumn(rows.map((row) => row.fee)),
+      textColumn(rows.map((row) => row.merchantAmount)),
+      textColumn(rows.map((row) => row.entryId)),
+      textColumn(rows.map((row) => row.feeScheduleVersion)),
+      textColumn(rows.map((row) => row.approvedAt)),
       decidedAt,
     ],
   );

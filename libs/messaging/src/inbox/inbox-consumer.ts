@@ -8,7 +8,7 @@ import {
   trace,
   type Span,
 } from '@opentelemetry/api';
-import type { EventEnvelope } from '@settle/contracts';
+import type { EventEnvelope, EventOn, KnownEventEnvelope, TopicName } from '@settle/contracts';
 import {
   InboxOutcome,
   MessagingOperationType,
@@ -27,6 +27,7 @@ import type {
   TopicPartitionRef,
 } from '../kafka/kafka-port';
 import { type MessagingLogger, silentLogger } from '../logger';
+import { textColumn, textColumnsSql } from '../outbox/text-column';
 import { inTransaction, type SqlExecutor, type SqlPool } from '../sql';
 import { contextFromHeaders, withConsumedEventContexts } from '../trace-context';
 import { classifyHandlerError } from './classify-error';
@@ -39,9 +40,12 @@ export const retryBackoffMsMin = 100;
 export const retryBackoffMsMax = 5_000;
 export const consumerRestartDelayMs = 1_000;
 
-/** An event handed to a handler: the decoded envelope and where it came from. */
-export interface ConsumedEvent {
-  readonly envelope: EventEnvelope;
+/**
+ * An event handed to a handler: the decoded envelope (upcast to its latest version, so
+ * `switch (envelope.type)` narrows its payload) and where it came from.
+ */
+export interface ConsumedEvent<TEnvelope extends KnownEventEnvelope = KnownEventEnvelope> {
+  readonly envelope: TEnvelope;
   readonly topic: string;
   readonly partition: number;
   readonly offset: bigint;
@@ -57,6 +61,17 @@ export type EventBatchHandler = (
   sql: SqlExecutor,
   events: readonly ConsumedEvent[],
 ) => Promise<void>;
+
+/**
+ * The batch a consumer of `TTopics` receives: only events the catalogue puts on those topics (the
+ * inbox dead-letters an event on a topic its definition does not name), so a consumer declaring
+ * `readonly topics = ['ledger.account-status.v1'] as const` types its handler
+ * `(sql, events: EventsOf<AccountStatusConsumer['topics']>)`, and `switch (envelope.type)` narrows
+ * each payload without a cast (see `EventConsumer`).
+ */
+export type EventsOf<TTopics extends readonly TopicName[]> = readonly ConsumedEvent<
+  EventOn<TTopics[number]>
+>[];
 
 export interface InboxConsumerOptions {
   readonly groupId: string;
@@ -347,14 +362,14 @@ export class InboxConsumer {
     const first = events[0] as EventItem;
     const { rows } = await sql.query<{ event_id: string }>(
       `INSERT INTO messaging_inbox (consumer_group, event_id, topic, kafka_partition, kafka_offset)
-       SELECT $1, event_id, $2, $3, kafka_offset FROM unnest($4::uuid[], $5::bigint[]) AS rows(event_id, kafka_offset)
+       SELECT $1, event_id, $2, $3, kafka_offset FROM unnest(${textColumnsSql(['uuid', 'bigint'], 4)}) AS rows(event_id, kafka_offset)
        ON CONFLICT DO NOTHING RETURNING event_id`,
       [
         this.options.groupId,
         first.message.topic,
         first.message.partition,
-        events.map(({ envelope }) => envelope.eventId),
-        events.map(({ message }) => message.offset.toString()),
+        textColumn(events.map(({ envelope }) => envelope.eventId)),
+        textColumn(events.map(({ message }) => message.offset)),
       ],
     );
     return new Set(rows.map((row) => row.event_id));

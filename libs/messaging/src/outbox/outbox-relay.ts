@@ -12,6 +12,7 @@ import { type MessagingLogger, silentLogger } from '../logger';
 import type { PooledConnection } from '../sql';
 import { traceHeadersOf } from '../trace-context';
 import { outboxBucketCount } from './outbox-writer';
+import { textColumn, textColumnSql } from './text-column';
 
 export const outboxRelayBatchSizeMax = 1_000;
 export const outboxRelayIdlePollMs = 20;
@@ -203,9 +204,10 @@ export class OutboxRelay {
     if (rows.length === 0) return 0;
     await this.send(rows);
     try {
-      await connection.query('DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[])', [
-        rows.map((row) => row.id),
-      ]);
+      await connection.query(
+        `DELETE FROM messaging_outbox WHERE id = ANY(${textColumnSql(1, 'bigint')})`,
+        [textColumn(rows.map((row) => row.id))],
+      );
     } catch (error) {
       this.dropConnection(true);
       throw error;

@@ -3,6 +3,7 @@ import { MessagingError } from '../errors';
 import type { SqlExecutor } from '../sql';
 import { type Context, context } from '@opentelemetry/api';
 import { consumedEventContexts, traceHeadersOf } from '../trace-context';
+import { textColumn, textColumnsSql } from './text-column';
 
 /** Buckets partition the outbox among relays; a relay owns whole buckets (see outbox-relay.ts). */
 export const outboxBucketCount = 16;
@@ -84,13 +85,21 @@ export async function appendToOutbox(
   // bench/ledger). The separator is safe because JSON.stringify never emits a raw line feed (it
   // escapes U+000A inside strings and adds no whitespace), and a split into the wrong number of
   // values would leave event ids without a value or the reverse, which the row count check refuses.
-  // The trace headers (one serialised object per event) travel the same way.
+  // The trace headers (one serialised object per event) travel the same way; the other columns as
+  // `textColumn`s (checked per value; not needed for JSON, which never holds a raw control character).
   const { rowCount } = await sql.query(
     `INSERT INTO messaging_outbox (event_id, topic, message_key, bucket, value, headers)
      SELECT event_id, topic, message_key, bucket, value, headers::jsonb
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], string_to_array($5::text, E'\\n'), string_to_array($6::text, E'\\n'))
+       FROM unnest(${textColumnsSql(['uuid', 'text', 'text', 'smallint'])}, string_to_array($5::text, E'\\n'), string_to_array($6::text, E'\\n'))
          AS rows(event_id, topic, message_key, bucket, value, headers)`,
-    [eventIds, topics, keys, buckets, values, headers],
+    [
+      textColumn(eventIds),
+      textColumn(topics),
+      textColumn(keys),
+      textColumn(buckets),
+      values,
+      headers,
+    ],
   );
   if (rowCount !== envelopes.length)
     throw new MessagingError(

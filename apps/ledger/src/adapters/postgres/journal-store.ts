@@ -1,4 +1,4 @@
-import { type SqlExecutor } from '@settle/messaging';
+import { type SqlExecutor, textColumn, textColumnSql, textColumnsSql } from '@settle/messaging';
 import {
   type Account,
   type AccountPurpose,
@@ -25,8 +25,8 @@ export async function lockPartitions(
 ): Promise<Map<number, ChainHead>> {
   const sorted = [...new Set(partitions)].sort((a, b) => a - b);
   const { rows } = await sql.query<{ partition: number; last_sequence: string; last_hash: string }>(
-    'SELECT partition, last_sequence::text, last_hash FROM ledger_partitions WHERE partition = ANY($1::int[]) ORDER BY partition FOR UPDATE',
-    [sorted],
+    `SELECT partition, last_sequence::text, last_hash FROM ledger_partitions WHERE partition = ANY(${textColumnSql(1, 'int')}) ORDER BY partition FOR UPDATE`,
+    [textColumn(sorted)],
   );
   assert(rows.length === sorted.length, 'every partition has a chain row');
   return new Map(
@@ -60,8 +60,8 @@ export async function loadAccounts(
   accountIds: Iterable<string>,
 ): Promise<Map<string, Account>> {
   const { rows } = await sql.query<AccountRow>(
-    'SELECT account_id, purpose, type, currency, owner_kind, owner_id FROM ledger_accounts WHERE account_id = ANY($1::text[])',
-    [[...new Set(accountIds)]],
+    `SELECT account_id, purpose, type, currency, owner_kind, owner_id FROM ledger_accounts WHERE account_id = ANY(${textColumnSql(1)})`,
+    [textColumn([...new Set(accountIds)])],
   );
   return new Map(rows.map((row) => [row.account_id, toAccount(row)]));
 }
@@ -95,8 +95,8 @@ export async function loadBalances(
   accounts: readonly Account[],
 ): Promise<Map<string, bigint>> {
   const { rows } = await sql.query<{ account_id: string; net: string }>(
-    'SELECT account_id, sum(debits - credits)::text AS net FROM ledger_balances WHERE account_id = ANY($1::text[]) GROUP BY account_id',
-    [accounts.map((account) => account.accountId)],
+    `SELECT account_id, sum(debits - credits)::text AS net FROM ledger_balances WHERE account_id = ANY(${textColumnSql(1)}) GROUP BY account_id`,
+    [textColumn(accounts.map((account) => account.accountId))],
   );
   const net = new Map(rows.map((row) => [row.account_id, BigInt(row.net)]));
   return new Map(
@@ -124,21 +124,20 @@ export async function appendEntries(
   await sql.query(
     `INSERT INTO ledger_entries (entry_id, partition, sequence, partition_key, kind, idempotency_key, transaction_id,
        original_entry_id, fee_schedule_version, previous_hash, hash, posted_at)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-       $9::text[], $10::text[], $11::text[], $12::timestamptz[])`,
+     SELECT * FROM unnest(${textColumnsSql(['text', 'int', 'bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'timestamptz'])})`,
     [
-      entries.map((entry) => entry.entryId),
-      entries.map((entry) => entry.partition),
-      entries.map((entry) => entry.sequence.toString()),
-      entries.map((entry) => entry.partitionKey),
-      entries.map((entry) => entry.kind),
-      entries.map((entry) => entry.idempotencyKey),
-      entries.map((entry) => entry.transactionId),
-      entries.map((entry) => entry.originalEntryId),
-      entries.map((entry) => entry.feeScheduleVersion),
-      entries.map((entry) => entry.previousHash),
-      entries.map((entry) => entry.hash),
-      entries.map((entry) => entry.postedAt),
+      textColumn(entries.map((entry) => entry.entryId)),
+      textColumn(entries.map((entry) => entry.partition)),
+      textColumn(entries.map((entry) => entry.sequence)),
+      textColumn(entries.map((entry) => entry.partitionKey)),
+      textColumn(entries.map((entry) => entry.kind)),
+      textColumn(entries.map((entry) => entry.idempotencyKey)),
+      textColumn(entries.map((entry) => entry.transactionId)),
+      textColumn(entries.map((entry) => entry.originalEntryId)),
+      textColumn(entries.map((entry) => entry.feeScheduleVersion)),
+      textColumn(entries.map((entry) => entry.previousHash)),
+      textColumn(entries.map((entry) => entry.hash)),
+      textColumn(entries.map((entry) => entry.postedAt)),
     ],
   );
   const postings = entries.flatMap((entry) =>
@@ -146,16 +145,16 @@ export async function appendEntries(
   );
   await sql.query(
     `INSERT INTO ledger_postings (entry_id, posting_index, account_id, partition, side, amount, currency, posted_at)
-     SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::int[], $5::text[], $6::bigint[], $7::text[], $8::timestamptz[])`,
+     SELECT * FROM unnest(${textColumnsSql(['text', 'smallint', 'text', 'int', 'text', 'bigint', 'text', 'timestamptz'])})`,
     [
-      postings.map(({ entry }) => entry.entryId),
-      postings.map(({ index }) => index),
-      postings.map(({ posting }) => posting.accountId),
-      postings.map(({ entry }) => entry.partition),
-      postings.map(({ posting }) => posting.side),
-      postings.map(({ posting }) => posting.amount.toString()),
-      postings.map(({ posting }) => posting.currency),
-      postings.map(({ entry }) => entry.postedAt),
+      textColumn(postings.map(({ entry }) => entry.entryId)),
+      textColumn(postings.map(({ index }) => index)),
+      textColumn(postings.map(({ posting }) => posting.accountId)),
+      textColumn(postings.map(({ entry }) => entry.partition)),
+      textColumn(postings.map(({ posting }) => posting.side)),
+      textColumn(postings.map(({ posting }) => posting.amount)),
+      textColumn(postings.map(({ posting }) => posting.currency)),
+      textColumn(postings.map(({ entry }) => entry.postedAt)),
     ],
   );
   await addToBalances(sql, entries);
@@ -188,15 +187,15 @@ async function addToBalances(sql: SqlExecutor, entries: readonly PostedEntry[]):
   );
   await sql.query(
     `INSERT INTO ledger_balances AS balance (account_id, partition, currency, debits, credits)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::bigint[])
+     SELECT * FROM unnest(${textColumnsSql(['text', 'int', 'text', 'bigint', 'bigint'])})
      ON CONFLICT (account_id, partition) DO UPDATE
        SET debits = balance.debits + excluded.debits, credits = balance.credits + excluded.credits`,
     [
-      rows.map((row) => row.accountId),
-      rows.map((row) => row.partition),
-      rows.map((row) => row.currency),
-      rows.map((row) => row.debits.toString()),
-      rows.map((row) => row.credits.toString()),
+      textColumn(rows.map((row) => row.accountId)),
+      textColumn(rows.map((row) => row.partition)),
+      textColumn(rows.map((row) => row.currency)),
+      textColumn(rows.map((row) => row.debits)),
+      textColumn(rows.map((row) => row.credits)),
     ],
   );
 }
@@ -216,13 +215,13 @@ async function moveHeads(sql: SqlExecutor, entries: readonly PostedEntry[]): Pro
   const last = [...heads.values()].sort((a, b) => a.partition - b.partition);
   const { rowCount } = await sql.query(
     `UPDATE ledger_partitions AS chain SET last_sequence = head.sequence, last_hash = head.hash
-     FROM unnest($1::int[], $2::bigint[], $3::text[], $4::bigint[]) AS head(partition, sequence, hash, expected_previous)
+     FROM unnest(${textColumnsSql(['int', 'bigint', 'text', 'bigint'])}) AS head(partition, sequence, hash, expected_previous)
      WHERE chain.partition = head.partition AND chain.last_sequence = head.expected_previous`,
     [
-      last.map((entry) => entry.partition),
-      last.map((entry) => entry.sequence.toString()),
-      last.map((entry) => entry.hash),
-      last.map((entry) => (firstSequences.get(entry.partition) ?? 1n) - 1n),
+      textColumn(last.map((entry) => entry.partition)),
+      textColumn(last.map((entry) => entry.sequence)),
+      textColumn(last.map((entry) => entry.hash)),
+      textColumn(last.map((entry) => (firstSequences.get(entry.partition) ?? 1n) - 1n)),
     ],
   );
   assert(

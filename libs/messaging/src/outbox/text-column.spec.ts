@@ -1,0 +1,35 @@
+import { textColumn, textColumnSql, textColumnsSql } from './text-column';
+
+describe('textColumn', () => {
+  it('joins text, numbers and bigints with U+001E and writes NULL as U+001F', () => {
+    expect(textColumn(['a', 1, 2n, null, 'wallet_x'])).toBe(
+      'a\u001e1\u001e2\u001e\u001f\u001ewallet_x',
+    );
+  });
+
+  it('is empty for no values', () => {
+    expect(textColumn([])).toBe('');
+  });
+
+  it.each([[''], ['\u001f'], ['a\u001eb']])(
+    'refuses %j, which would not come back as the same value',
+    (value) => {
+      expect(() => textColumn(['ok', value])).toThrow(TypeError);
+    },
+  );
+
+  it('accepts U+001F inside a longer value and any other character', () => {
+    expect(textColumn(['a\u001fb', 'é"{},\\ NULL'])).toBe('a\u001fb\u001eé"{},\\ NULL');
+  });
+});
+
+describe('textColumnSql', () => {
+  it('splits the parameter back into an array of the type', () => {
+    expect(textColumnSql(3, 'bigint')).toBe(
+      "string_to_array($3::text, E'\\x1e', E'\\x1f')::bigint[]",
+    );
+    expect(textColumnsSql(['uuid', 'text'], 4)).toBe(
+      "string_to_array($4::text, E'\\x1e', E'\\x1f')::uuid[], string_to_array($5::text, E'\\x1e', E'\\x1f')::text[]",
+    );
+  });
+});
