@@ -10,9 +10,14 @@ import kafkaLocal from './lib/kafka-local.cjs';
 const only = process.argv[2];
 // The end-to-end bench last: its baseline is the verifier's and the ledger's results of this run.
 const lastBench = 'end-to-end.bench.ts';
-const benches = readdirSync(path.join(kafkaLocal.repositoryRoot, 'bench'))
-  .filter((file) => file.endsWith('.bench.ts'))
-  .filter((file) => !only || file.startsWith(only))
+const benchFiles = readdirSync(path.join(kafkaLocal.repositoryRoot, 'bench')).filter((file) =>
+  file.endsWith('.bench.ts'),
+);
+// A name that is a bench's whole name runs that bench alone (`ledger` is not also `ledger-history`);
+// otherwise every bench whose name starts with it.
+const exact = benchFiles.includes(`${only}.bench.ts`);
+const benches = benchFiles
+  .filter((file) => !only || (exact ? file === `${only}.bench.ts` : file.startsWith(only)))
   .sort(
     (left, right) =>
       Number(left === lastBench) - Number(right === lastBench) || left.localeCompare(right),

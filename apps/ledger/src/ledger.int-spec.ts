@@ -17,6 +17,7 @@ describeServiceShell(serviceDefinition, {
     'ledger/0006-payouts-through-approvals.sql',
     'ledger/0007-payment-approval-time-and-replay-signals.sql',
     'ledger/0008-funding-references.sql',
+    'ledger/0009-balance-checkpoints.sql',
   ],
 });
 

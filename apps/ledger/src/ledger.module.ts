@@ -1,6 +1,8 @@
 import { MessagingModule } from '@settle/messaging';
 import { Module } from '@nestjs/common';
 import { AccountBalanceController } from './account-balance/account-balance.controller';
+import { BalanceCheckpointWriter } from './balance-checkpoints/balance-checkpoint-writer';
+import { BalanceCheckpointsController } from './balance-checkpoints/balance-checkpoints.controller';
 import { CheckJournalController } from './check-journal/check-journal.controller';
 import { DecideApprovalController } from './decide-approval/decide-approval.controller';
 import { DecideApprovalHandler } from './decide-approval/decide-approval.handler';
@@ -45,6 +47,7 @@ import { SettlePaymentConsumer } from './settle-payment/settle-payment.consumer'
     SettlementOutcomeController,
     StatementsController,
     CheckJournalController,
+    BalanceCheckpointsController,
   ],
   providers: [
     MakerChecker,
@@ -53,6 +56,7 @@ import { SettlePaymentConsumer } from './settle-payment/settle-payment.consumer'
     RefundPaymentHandler,
     PayOutHandler,
     DecideApprovalHandler,
+    BalanceCheckpointWriter,
   ],
 })
 export class LedgerModule {}

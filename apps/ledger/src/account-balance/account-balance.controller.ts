@@ -5,6 +5,7 @@ import { AdminOnly, JsonSchemaValidationPipe, SQL_POOL } from '@settle/platform'
 import { notFound } from '../admin-http/problems';
 import { identifier, timestamp } from '../admin-http/schemas';
 import { normalBalance } from '../adapters/postgres/journal-store';
+import { netPostedThrough } from '../balance-checkpoints/balance-checkpoints';
 import { type AccountType } from '../domain/accounts';
 
 /** An account's balance for an operator: one read, so no handler of its own. Audited. */
@@ -16,7 +17,8 @@ export class AccountBalanceController {
   @Get('accounts/:accountId/balance')
   @AdminOnly('ledger.admin.balance')
   @ApiOperation({
-    summary: 'An account’s balance on its normal side, now or as of a time (?asOf=RFC 3339).',
+    summary:
+      'An account’s balance on its normal side, now or as of a time (?asOf=RFC 3339: postings posted at or before it).',
   })
   async balance(
     @Param('accountId', new JsonSchemaValidationPipe(identifier)) accountId: string,
@@ -41,20 +43,22 @@ export class AccountBalanceController {
     );
     const account = accounts[0];
     if (!account) throw notFound(`Account ${accountId}`, 'accountId');
-    const { rows } = query.asOf
-      ? await this.pool.query<{ net: string | null }>(
-          `SELECT sum(CASE side WHEN 'debit' THEN amount ELSE -amount END)::text AS net FROM ledger_postings WHERE account_id = $1 AND posted_at <= $2::timestamptz`,
-          [accountId, query.asOf],
-        )
-      : await this.pool.query<{ net: string | null }>(
-          'SELECT sum(debits - credits)::text AS net FROM ledger_balances WHERE account_id = $1',
-          [accountId],
+    // As of a time: the latest balance checkpoint and the postings after it, not the whole history.
+    const net = query.asOf
+      ? (await netPostedThrough(this.pool, accountId, query.asOf)).net
+      : BigInt(
+          (
+            await this.pool.query<{ net: string | null }>(
+              'SELECT sum(debits - credits)::text AS net FROM ledger_balances WHERE account_id = $1',
+              [accountId],
+            )
+          ).rows[0]?.net ?? '0',
         );
     return {
       accountId,
       type: account.type,
       currency: account.currency,
-      balance: normalBalance(account.type, BigInt(rows[0]?.net ?? '0')).toString(),
+      balance: normalBalance(account.type, net).toString(),
       asOf: query.asOf ?? null,
     };
   }

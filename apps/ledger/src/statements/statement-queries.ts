@@ -2,6 +2,7 @@ import { type SqlExecutor } from '@settle/messaging';
 import { normalBalance } from '../adapters/postgres/journal-store';
 import { type AccountType } from '../domain/accounts';
 import { assert } from '../domain/assert';
+import { netBefore } from '../balance-checkpoints/balance-checkpoints';
 
 /**
  * Which time a statement or reconciliation groups by: `posted`, when the ledger posted the entry
@@ -156,6 +157,24 @@ export interface MerchantDayStatement {
 }
 
 /**
+ * The entries with a posting on account $1 whose time on the basis is in [$2, $3), each found by an
+ * index whatever the account's history: by posting time, the account's (account_id, posted_at); by
+ * approval time, the postings posted in the day whose approval time (or, without one, posting time)
+ * is in it too, and the payments approved in the day (the outcomes' approved_at index), whenever
+ * they were posted.
+ */
+const dayEntriesSql: Record<DateBasis, string> = {
+  posted: `SELECT p.entry_id FROM ledger_postings p WHERE p.account_id = $1 AND p.posted_at >= $2 AND p.posted_at < $3`,
+  approved: `SELECT p.entry_id FROM ledger_postings p JOIN ledger_entries e ON e.entry_id = p.entry_id ${settlementJoin}
+              WHERE p.account_id = $1 AND p.posted_at >= $2 AND p.posted_at < $3 AND ${basisTime.approved.posting} >= $2 AND ${basisTime.approved.posting} < $3
+             UNION
+             SELECT p.entry_id FROM ledger_settlements s
+               JOIN ledger_entries e ON e.entry_id = s.entry_id AND e.kind = 'payment' AND e.transaction_id = s.transaction_id
+               JOIN ledger_postings p ON p.entry_id = e.entry_id AND p.account_id = $1
+              WHERE s.approved_at >= $2 AND s.approved_at < $3`,
+};
+
+/**
  * A merchant's end-of-day statement: the day is midnight to midnight in the merchant's time zone, an
  * entry is in it when its time on the date basis is.
  */
@@ -171,12 +190,8 @@ export async function merchantDayStatement(
     [date, merchant.timeZone],
   );
   const { from, to } = bounds[0]!;
-  const { rows: opening } = await sql.query<{ net: string | null }>(
-    `SELECT sum(CASE p.side WHEN 'credit' THEN p.amount ELSE -p.amount END)::text AS net
-       FROM ledger_postings p JOIN ledger_entries e ON e.entry_id = p.entry_id ${settlementJoin}
-      WHERE p.account_id = $1 AND ${time} < $2`,
-    [merchant.payableAccountId, from],
-  );
+  // Credits − debits before the day: a balance checkpoint and the postings after it, not the whole history.
+  const opening = -(await netBefore(sql, merchant.payableAccountId, dateBasis, from)).net;
   const { rows } = await sql.query<{
     entry_id: string;
     kind: string;
@@ -190,8 +205,7 @@ export async function merchantDayStatement(
             sum(CASE WHEN p.account_id = $1 THEN (CASE p.side WHEN 'credit' THEN p.amount ELSE -p.amount END) ELSE 0 END)::text AS net,
             sum(CASE WHEN p.account_id = $4 THEN (CASE p.side WHEN 'credit' THEN p.amount ELSE -p.amount END) ELSE 0 END)::text AS fee
        FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.entry_id ${settlementJoin}
-      WHERE e.entry_id IN (SELECT p.entry_id FROM ledger_postings p JOIN ledger_entries e ON e.entry_id = p.entry_id ${settlementJoin}
-                            WHERE p.account_id = $1 AND ${time} >= $2 AND ${time} < $3)
+      WHERE e.entry_id IN (${dayEntriesSql[dateBasis]})
       GROUP BY e.entry_id, e.kind, e.transaction_id, e.posted_at, s.approved_at
       ORDER BY min(${time}), e.entry_id`,
     [merchant.payableAccountId, from, to, `fee-revenue_${merchant.currency}`],
@@ -206,7 +220,7 @@ export async function merchantDayStatement(
     fee: row.fee,
   }));
   const totals = new Map<string, { count: number; net: bigint; fee: bigint }>();
-  let closing = BigInt(opening[0]?.net ?? '0');
+  let closing = opening;
   const openingBalance = closing;
   for (const line of lines) {
     const total = totals.get(line.kind) ?? { count: 0, net: 0n, fee: 0n };
