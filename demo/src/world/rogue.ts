@@ -7,16 +7,22 @@ import {
   encodeOfflineTransaction,
   encodePaymentRequest,
   formatTransactionId,
+  decodePaymentRequest,
   type OfflineTransaction,
   prepareConsumerAuthorization,
   prepareMerchantApproval,
-} from '@settle/contracts';
+} from '@settle/protocol';
+import {
+  encodeConsumerAuthorizationSoundForm,
+  encodeDeviceCredentialSoundForm,
+} from '@settle/protocol/sound-form';
 import { type AcceptedPayment, DeviceCounter } from '@settle/device-sdk';
 import { type SoundModem, soundMessageFramesMax } from '@settle/sound-link';
 import { type Phone, type Terminal } from './parties';
 import {
   answerOverSound,
   approvalPrompt,
+  newRequest,
   overTheAir,
   requestOverSound,
   requestValidityMs,
@@ -37,10 +43,15 @@ export async function rogueAuthorization(
   const deviceCounter = counter ?? (await new DeviceCounter(phone.store).reserveNext());
   if (deviceCounter === undefined || deviceCounter === null)
     throw new Error(`phone ${phone.deviceId} has no counter left`);
+  // Whole seconds after the request's creation, as the wallet signs (the sound form carries seconds).
+  const request = decodePaymentRequest(requestBytes);
+  if (!request.ok) throw new Error(`the request does not decode: ${request.code}`);
+  const { createdAtMs } = request.value;
+  const authorizedAtMs = createdAtMs + Math.floor((Date.now() - createdAtMs) / 1000) * 1000;
   const prepared = prepareConsumerAuthorization({
     requestBytes,
     deviceCounter,
-    authorizedAtMs: Date.now(),
+    authorizedAtMs,
     alg: key.publicKey.alg,
     keyId: key.publicKey.keyId,
   });
@@ -55,17 +66,20 @@ export async function roguePaymentOverSound(
   amount: bigint,
   counter?: bigint,
 ): Promise<AcceptedPayment> {
-  const { created, heard } = requestOverSound(modem, terminal, amount);
-  const authorizationBytes = await rogueAuthorization(phone, heard.requestBytes, counter);
+  const created = newRequest(terminal, amount);
+  requestOverSound(modem, created, true);
+  // The tampered app signs the request as the wallet would have expanded it (its signed form).
+  const authorizationBytes = await rogueAuthorization(phone, created.requestBytes, counter);
   const credential = await phone.wallet.deviceCredential();
   if (!credential) throw new Error(`phone ${phone.deviceId} has no device credential`);
-  return answerOverSound(
-    modem,
-    terminal,
-    created.requestBytes,
-    authorizationBytes,
-    credential.bytes,
-  );
+  return answerOverSound(modem, terminal, {
+    authorizationSoundForm: encodeConsumerAuthorizationSoundForm(
+      authorizationBytes,
+      created.requestBytes,
+    ),
+    deviceCredentialSoundForm: encodeDeviceCredentialSoundForm(credential.bytes),
+    terminalHasDeviceCredential: false,
+  });
 }
 
 /**

@@ -19,11 +19,14 @@ export const requestValidityMs = 120_000;
 /** What the phone shows when it asks its user to approve. */
 export const approvalPrompt = { title: 'Pay', subtitle: 'Offline payment' } as const;
 
-/** Keeps the recordings (16-bit WAV files) of one payment: the terminal's request, the phone's answer. */
+/**
+ * Keeps the recordings (16-bit WAV files) of one payment, the sound forms a real checkout plays: the
+ * terminal's request, the phone's answer (the last of each when one was sent again).
+ */
 export interface PaymentRecordings {
-  /** Terminal credential, then the request. */
+  /** The request, after the terminal credential for a phone that did not know the terminal. */
   readonly request?: (wav: Uint8Array) => void;
-  /** The authorization (one frame), then the device credential. */
+  /** The authorization, then the device credential for a terminal that did not keep it. */
   readonly answer?: (wav: Uint8Array) => void;
 }
 
@@ -51,66 +54,91 @@ export function overTheAir(
   return heard.messages;
 }
 
-/** The terminal's request to the phone: terminal credential (several frames), then the request (one). */
-export function requestOverSound(
-  modem: SoundModem,
-  terminal: Terminal,
-  amount: bigint,
-  keep?: (wav: Uint8Array) => void,
-): {
-  created: CreatedRequest;
-  heard: { terminalCredentialBytes: Uint8Array; requestBytes: Uint8Array };
-} {
-  const created = terminal.pos.createRequest({
+/** A payment request the terminal made, not yet sent. */
+export function newRequest(terminal: Terminal, amount: bigint): CreatedRequest {
+  return terminal.pos.createRequest({
     amount,
     currency: 'EUR',
     nonce: new Uint8Array(randomBytes(16)),
     nowMs: Date.now(),
     validityMs: requestValidityMs,
   });
-  const [terminalCredentialBytes, requestBytes] = overTheAir(
-    modem,
-    [
-      { bytes: created.terminalCredentialBytes, framesMax: soundMessageFramesMax },
-      { bytes: created.requestBytes, framesMax: 1 },
-    ],
-    keep,
-  ) as [Uint8Array, Uint8Array];
-  return { created, heard: { terminalCredentialBytes, requestBytes } };
 }
 
-/** The phone's answer to the terminal: authorization (one frame), then its device credential; the terminal accepts it. */
+/**
+ * The terminal's request to the phone, as a real terminal plays it: the request's sound form (one
+ * fixed-length frame), preceded by the terminal credential's when `withCredential` (for a phone that
+ * does not know this terminal). Returns what the phone heard.
+ */
+export function requestOverSound(
+  modem: SoundModem,
+  created: CreatedRequest,
+  withCredential: boolean,
+  keep?: (wav: Uint8Array) => void,
+): { requestSoundForm: Uint8Array; terminalCredentialSoundForm?: Uint8Array } {
+  const heard = overTheAir(
+    modem,
+    [
+      ...(withCredential
+        ? [{ bytes: created.terminalCredentialSoundForm, framesMax: soundMessageFramesMax }]
+        : []),
+      { bytes: created.requestSoundForm, framesMax: 1 },
+    ],
+    keep,
+  );
+  return withCredential
+    ? { terminalCredentialSoundForm: heard[0]!, requestSoundForm: heard[1]! }
+    : { requestSoundForm: heard[0]! };
+}
+
+/** What the phone sends back: sound forms, the device credential's only when the terminal lacks it. */
+export interface SoundAnswer {
+  readonly authorizationSoundForm: Uint8Array;
+  readonly deviceCredentialSoundForm: Uint8Array;
+  readonly terminalHasDeviceCredential: boolean;
+}
+
+/**
+ * The phone's answer to the terminal over sound: the authorization's sound form, then the device
+ * credential's unless the terminal keeps it (sent again with it when the terminal answers
+ * `DEVICE_UNKNOWN`); the terminal expands them and accepts the payment.
+ */
 export async function answerOverSound(
   modem: SoundModem,
   terminal: Terminal,
-  requestBytes: Uint8Array,
-  authorizationBytes: Uint8Array,
-  deviceCredentialBytes: Uint8Array,
+  answer: SoundAnswer,
   keep?: (wav: Uint8Array) => void,
 ): Promise<AcceptedPayment> {
-  const [authorizationHeard, deviceCredentialHeard] = overTheAir(
-    modem,
-    [
-      { bytes: authorizationBytes, framesMax: 1 },
-      { bytes: deviceCredentialBytes, framesMax: soundMessageFramesMax },
-    ],
-    keep,
-  ) as [Uint8Array, Uint8Array];
-  const accepted = await terminal.pos.acceptAuthorization({
-    requestBytes,
-    authorizationBytes: authorizationHeard,
-    deviceCredentialBytes: deviceCredentialHeard,
-    nowMs: Date.now(),
-  });
+  const send = async (withCredential: boolean) => {
+    const heard = overTheAir(
+      modem,
+      [
+        { bytes: answer.authorizationSoundForm, framesMax: 1 },
+        ...(withCredential
+          ? [{ bytes: answer.deviceCredentialSoundForm, framesMax: soundMessageFramesMax }]
+          : []),
+      ],
+      keep,
+    );
+    return terminal.pos.acceptSoundAuthorization({
+      authorizationSoundForm: heard[0]!,
+      ...(withCredential ? { deviceCredentialSoundForm: heard[1]! } : {}),
+      nowMs: Date.now(),
+    });
+  };
+  let accepted = await send(!answer.terminalHasDeviceCredential);
+  if (!accepted.ok && accepted.code === 'DEVICE_UNKNOWN' && answer.terminalHasDeviceCredential)
+    accepted = await send(true);
   if (!accepted.ok)
     throw new Error(`the terminal refused the payment: ${accepted.code} ${accepted.message}`);
   return accepted.value;
 }
 
 /**
- * A payment as the SDKs make it: the phone shows the verified merchant, the user approves, the
- * terminal countersigns and queues it for upload. Returns the accepted payment and the merchant name
- * the phone showed.
+ * A payment as the SDKs make it: the terminal plays its request (its credential too when the phone
+ * does not know it: the phone says `TERMINAL_UNKNOWN`), the phone shows the verified merchant, the
+ * user approves, the terminal countersigns and queues it for upload. Returns the accepted payment
+ * and the merchant name the phone showed.
  */
 export async function payOverSound(
   modem: SoundModem,
@@ -119,8 +147,18 @@ export async function payOverSound(
   amount: bigint,
   recordings: PaymentRecordings = {},
 ): Promise<AcceptedPayment & { readonly merchantDisplayName: string }> {
-  const { created, heard } = requestOverSound(modem, terminal, amount, recordings.request);
-  const presented = await phone.wallet.presentRequest({ ...heard, nowMs: Date.now() });
+  const created = newRequest(terminal, amount);
+  const present = (withCredential: boolean) =>
+    phone.wallet.presentSoundRequest({
+      ...requestOverSound(modem, created, withCredential, recordings.request),
+      nowMs: Date.now(),
+    });
+  let presented = await present(false);
+  if (
+    !presented.ok &&
+    (presented.code === 'TERMINAL_UNKNOWN' || presented.code === 'TERMINAL_AMBIGUOUS')
+  )
+    presented = await present(true);
   if (!presented.ok)
     throw new Error(`the phone refused the request: ${presented.code} ${presented.message}`);
   if (
@@ -134,13 +172,6 @@ export async function payOverSound(
   });
   if (!approved.ok)
     throw new Error(`the phone did not approve: ${approved.code} ${approved.message}`);
-  const accepted = await answerOverSound(
-    modem,
-    terminal,
-    created.requestBytes,
-    approved.value.authorizationBytes,
-    approved.value.deviceCredentialBytes,
-    recordings.answer,
-  );
+  const accepted = await answerOverSound(modem, terminal, approved.value, recordings.answer);
   return { ...accepted, merchantDisplayName: presented.value.merchantDisplayName };
 }

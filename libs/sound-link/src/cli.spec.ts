@@ -1,6 +1,11 @@
-import { decodePaymentRequest, unwrapProtocolResult } from '@settle/contracts';
-import { readProtocolFixture } from '@settle/contracts/protocol/testing/protocol-fixtures';
-import { bytesToHex } from '@settle/crypto';
+import { decodePaymentRequest, unwrapProtocolResult } from '@settle/protocol';
+import {
+  encodeConsumerAuthorizationSoundForm,
+  encodeDeviceCredentialSoundForm,
+  encodePaymentRequestSoundForm,
+} from '@settle/protocol/sound-form';
+import { readProtocolFixture } from '@settle/protocol/testing';
+import { bytesToHex, hexToBytes } from '@settle/crypto';
 import { decodeWav, encodeWav } from './audio/wav';
 import { type CliIo, runCli } from './cli';
 import { loadGgwaveModem } from './modem/ggwave-modem';
@@ -25,7 +30,7 @@ function memoryIo(files: Map<string, Uint8Array>) {
 }
 
 describe('sound-link CLI', () => {
-  it('write-request writes a WAV file that decodes to the request', async () => {
+  it("write-request writes a WAV file that decodes to the request's sound form", async () => {
     const files = new Map<string, Uint8Array>();
     const { io, out } = memoryIo(files);
     const code = await runCli(
@@ -44,11 +49,18 @@ describe('sound-link CLI', () => {
       io,
     );
     expect(code).toBe(0);
-    expect(JSON.parse(out[0]!)).toMatchObject({ wrote: 'out.wav', requestBytes: 116 });
+    const written = JSON.parse(out[0]!) as { requestHex: string };
+    expect(written).toMatchObject({
+      wrote: 'out.wav',
+      requestBytes: 116,
+      requestSoundFormBytes: 37,
+    });
+    const requestBytes = hexToBytes(written.requestHex);
     const modem = await loadGgwaveModem();
     const { messages } = decodeRecording(modem, decodeWav(files.get('out.wav')!));
     modem.close();
-    expect(unwrapProtocolResult(decodePaymentRequest(messages[0]!))).toMatchObject({
+    expect(messages).toEqual([encodePaymentRequestSoundForm(requestBytes)]);
+    expect(unwrapProtocolResult(decodePaymentRequest(requestBytes))).toMatchObject({
       amount: 1250n,
       currency: 'EUR',
       createdAtMs: Date.parse('2026-11-28T07:41:00.000Z'),
@@ -59,17 +71,24 @@ describe('sound-link CLI', () => {
 
   it('read-authorization prints the authorization, checks it against the request and gives the transaction id', async () => {
     const modem = await loadGgwaveModem();
+    const request = readProtocolFixture('payment-request');
     const audio = encodeTransmission(modem, [
-      { bytes: readProtocolFixture('device-credential'), framesMax: 16 },
-      { bytes: readProtocolFixture('consumer-authorization'), framesMax: 1 },
+      {
+        bytes: encodeDeviceCredentialSoundForm(readProtocolFixture('device-credential')),
+        framesMax: 16,
+      },
+      {
+        bytes: encodeConsumerAuthorizationSoundForm(
+          readProtocolFixture('consumer-authorization'),
+          request,
+        ),
+        framesMax: 1,
+      },
     ]);
     modem.close();
     const files = new Map([
       ['in.wav', encodeWav(audio)],
-      [
-        'request.hex',
-        new TextEncoder().encode(`${bytesToHex(readProtocolFixture('payment-request'))}\n`),
-      ],
+      ['request.hex', new TextEncoder().encode(`${bytesToHex(request)}\n`)],
     ]);
     const { io, out } = memoryIo(files);
     expect(await runCli(['read-authorization', 'in.wav', '--request', 'request.hex'], io)).toBe(0);
@@ -79,6 +98,7 @@ describe('sound-link CLI', () => {
       deviceCounter: '4187',
       authorizedAt: '2026-11-28T07:41:12.000Z',
       request: { amount: '1250' },
+      authorization: bytesToHex(readProtocolFixture('consumer-authorization')),
     });
     expect(report.signature).toMatch(/^valid/);
     expect(report.transactionId).toMatch(/^txn_[A-Za-z0-9_-]{43}$/);

@@ -4,24 +4,31 @@
 //     --merchant-id mer_4Fd8TnQ2bXz6Yc --terminal-id trm_9Kx3PqL7vWm2Ra --amount 1250 --currency EUR
 //   node -r @swc-node/register libs/sound-link/src/cli.ts read-authorization in.wav [--request request.hex]
 //
+// It plays and reads the protocol's sound forms (docs/protocol.md), as the apps do: the request
+// and a terminal credential go out as sound forms, an authorization and a device credential heard
+// are expanded into their signed forms (the authorization needs the request it answers).
 // An edge of the system: it reads the clock, the file system and the CSPRNG, and hands them to the
-// pure functions of @settle/contracts and this library.
+// pure functions of @settle/protocol and this library.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   type ProtocolFailure,
   ProtocolError,
-  decodeConsumerAuthorization,
-  decodeDeviceCredential,
+  type ProtocolPublicKey,
   decodePaymentRequest,
-  decodeTerminalCredential,
   encodePaymentRequest,
   formatTransactionId,
   paymentNonceLengthBytes,
-  soundFrameSizeMaxBytes,
   verifyConsumerAuthorization,
-} from '@settle/contracts';
+} from '@settle/protocol';
+import {
+  decodeConsumerAuthorizationSoundForm,
+  decodeDeviceCredentialSoundForm,
+  encodePaymentRequestSoundForm,
+  encodeTerminalCredentialSoundForm,
+  expandConsumerAuthorizationSoundForm,
+} from '@settle/protocol/sound-form';
 import { CryptoError, bytesToHex, hexToBytes } from '@settle/crypto';
 import { decodeWav, encodeWav } from './audio/wav';
 import { SoundLinkError } from './errors';
@@ -126,12 +133,14 @@ async function writeRequest(args: string[], io: CliIo): Promise<number> {
     createdAtMs,
     expiresAtMs: createdAtMs + validitySeconds * 1000,
   });
-  const messages = [{ bytes: requestBytes, framesMax: 1 }];
+  const requestSoundForm = encodePaymentRequestSoundForm(requestBytes);
+  const messages = [{ bytes: requestSoundForm, framesMax: 1 }];
   if (values['terminal-credential'] !== undefined) {
     const credential = readHexFile(io, values['terminal-credential']);
-    const decoded = decodeTerminalCredential(credential);
-    if (!decoded.ok) throw new UsageError(`--terminal-credential: ${describeFailure(decoded)}`);
-    messages.unshift({ bytes: credential, framesMax: soundMessageFramesMax });
+    messages.unshift({
+      bytes: encodeTerminalCredentialSoundForm(credential),
+      framesMax: soundMessageFramesMax,
+    });
   }
   const modem = await loadGgwaveModem();
   try {
@@ -146,9 +155,10 @@ async function writeRequest(args: string[], io: CliIo): Promise<number> {
       JSON.stringify({
         wrote: out,
         requestBytes: requestBytes.length,
-        frameSizeMaxBytes: soundFrameSizeMaxBytes,
+        requestSoundFormBytes: requestSoundForm.length,
         secondsOnAir: Number((audio.samples.length / audio.sampleRateHz).toFixed(2)),
         requestHex: bytesToHex(requestBytes),
+        requestSoundFormHex: bytesToHex(requestSoundForm),
       }),
     );
   } finally {
@@ -176,54 +186,74 @@ async function readAuthorization(args: string[], io: CliIo): Promise<number> {
   for (const failure of received.failures) io.stderr(`sound: ${failure.code}: ${failure.message}`);
   const requestBytes = values.request === undefined ? undefined : readHexFile(io, values.request);
   const deviceKey = received.messages
-    .map((bytes) => decodeDeviceCredential(bytes))
+    .map((bytes) => decodeDeviceCredentialSoundForm(bytes))
     .find((result) => result.ok)?.value?.credential.paymentKey;
-  let found = 0;
-  for (const bytes of received.messages) {
-    const authorization = decodeConsumerAuthorization(bytes);
-    if (!authorization.ok) continue;
-    found += 1;
-    const { keyId, deviceCounter, authorizedAtMs, alg } = authorization.value;
-    const report: Record<string, unknown> = {
-      authorization: bytesToHex(bytes),
-      alg,
-      keyId: bytesToHex(keyId),
-      deviceCounter: deviceCounter.toString(),
-      authorizedAt: new Date(authorizedAtMs).toISOString(),
-    };
-    if (requestBytes !== undefined) {
-      const request = decodePaymentRequest(requestBytes);
-      report.request = request.ok
-        ? {
-            ...request.value,
-            amount: request.value.amount.toString(),
-            nonce: bytesToHex(request.value.nonce),
-          }
-        : describeFailure(request);
-      if (deviceKey !== undefined) {
-        // The device credential's own signature is not checked here (no processor key is given):
-        // this shows the consumer signature over the request, with the key the phone sent.
-        const verified = verifyConsumerAuthorization(bytes, {
-          requestBytes,
-          deviceKey,
-          algorithms: ['ES256', 'EdDSA'],
-          backend: 'native',
-        });
-        report.signature = verified.ok
-          ? 'valid (key from the unverified device credential on the recording)'
-          : describeFailure(verified);
-        if (verified.ok) report.transactionId = formatTransactionId(verified.value.transactionId);
-      }
-    }
-    io.stdout(JSON.stringify(report));
-  }
-  if (found === 0) {
+  const reports = received.messages
+    .map((bytes) => describeAuthorization(bytes, requestBytes, deviceKey))
+    .filter((report) => report !== undefined);
+  for (const report of reports) io.stdout(JSON.stringify(report));
+  if (reports.length === 0) {
     io.stderr(
       `no consumer authorization in ${input} (${received.messages.length} other message(s))`,
     );
     return 1;
   }
   return 0;
+}
+
+/**
+ * An authorization's sound form as JSON, or `undefined` for another message. With the request it
+ * answers, its time; with the payment key of the device credential heard too, its signed form, the
+ * signature checked and the transaction id.
+ */
+function describeAuthorization(
+  bytes: Uint8Array,
+  requestBytes: Uint8Array | undefined,
+  deviceKey: ProtocolPublicKey | undefined,
+): Record<string, unknown> | undefined {
+  const soundForm = decodeConsumerAuthorizationSoundForm(bytes);
+  if (!soundForm.ok) return undefined;
+  const { keyIdPrefix, deviceCounter, secondsAfterRequest } = soundForm.value;
+  const report: Record<string, unknown> = {
+    authorizationSoundForm: bytesToHex(bytes),
+    keyIdPrefix: bytesToHex(keyIdPrefix),
+    deviceCounter: deviceCounter.toString(),
+    secondsAfterRequest,
+  };
+  if (requestBytes === undefined) return report;
+  const request = decodePaymentRequest(requestBytes);
+  if (!request.ok) return { ...report, request: describeFailure(request) };
+  report.request = {
+    ...request.value,
+    amount: request.value.amount.toString(),
+    nonce: bytesToHex(request.value.nonce),
+  };
+  report.authorizedAt = new Date(
+    request.value.createdAtMs + secondsAfterRequest * 1000,
+  ).toISOString();
+  if (deviceKey === undefined) return report;
+  // The device credential's own signature is not checked here (no processor key is given): this
+  // shows the consumer signature over the request, with the key the phone sent.
+  const expanded = expandConsumerAuthorizationSoundForm(soundForm.value, {
+    requestBytes,
+    paymentKey: deviceKey,
+  });
+  if (!expanded.ok) return { ...report, signature: describeFailure(expanded) };
+  const verified = verifyConsumerAuthorization(expanded.value, {
+    requestBytes,
+    deviceKey,
+    algorithms: ['ES256', 'EdDSA'],
+    backend: 'native',
+  });
+  return {
+    ...report,
+    alg: deviceKey.alg,
+    authorization: bytesToHex(expanded.value),
+    signature: verified.ok
+      ? 'valid (key from the unverified device credential on the recording)'
+      : describeFailure(verified),
+    ...(verified.ok ? { transactionId: formatTransactionId(verified.value.transactionId) } : {}),
+  };
 }
 
 /**

@@ -22,17 +22,29 @@ export {
   reassembleFrames,
 } from './framing/frames';
 export {
+  type HeardFixedFrame,
+  type PlacedMessage,
+  assembleFixedFrames,
+  encodeFixedMessageFrames,
+  parseFixedFrame,
+} from './framing/fixed-frames';
+export {
   type GgwaveModemOptions,
+  type ModemReception,
   type SoundModem,
   type SoundProtocol,
+  fixedFrameSamples,
   loadGgwaveModem,
+  variableFrameSamples,
 } from './modem/ggwave-modem';
+export { type SampleSpan, ggwaveToneSpans } from './modem/tone-detector';
 export { type HeardFrame, type MergedReception, type UndecodableFrame } from './modem/multi-offset';
 export { resampleLinear } from './audio/resample';
 export { type MonoAudio, decodeWav, encodeWav } from './audio/wav';
 export {
   type OutgoingMessage,
   type ReceivedTransmission,
+  type TransmissionOptions,
   decodeRecording,
   encodeTransmission,
 } from './transmission';

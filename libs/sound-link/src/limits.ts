@@ -1,4 +1,4 @@
-import { soundFrameSizeMaxBytes } from '@settle/contracts';
+import { soundFrameSizeMaxBytes } from '@settle/protocol';
 
 // Every limit of the sound link, units last in the names.
 
@@ -77,8 +77,9 @@ export const fragmentChunkSizeMaxBytes =
 export const ggwaveVolumePercent = 25;
 
 /**
- * Silence between two frames of one transmission, in milliseconds: lets the receiver close one
- * frame before the next one's start marker.
+ * Silence between two variable-length frames of one transmission (and between such a frame and a
+ * fixed-length one), in milliseconds: lets the receiver close one frame before the next one's
+ * start marker. Fixed-length frames follow each other without silence.
  *
  * @example
  * ```ts
@@ -86,6 +87,53 @@ export const ggwaveVolumePercent = 25;
  * ```
  */
 export const interFrameSilenceMs = 250;
+
+/**
+ * Silence before the first frame and after the last of a transmission, in milliseconds: a margin
+ * for an output device that starts late. The receiver needs none (bench/results/sound.md).
+ *
+ * @example
+ * ```ts
+ * encodeTransmission(modem, messages, { edgeSilenceMs: transmissionEdgeSilenceMs });
+ * ```
+ */
+export const transmissionEdgeSilenceMs = 50;
+
+/**
+ * Payload lengths of ggwave's fixed-length frames (no start or end marker, no length header; at
+ * most 64 bytes), the receiver trying each in turn. Chosen for the sound forms: a request (37 B)
+ * takes one 39-byte frame, an authorization (74–82 B) two of 39 or 44, a credential (147–169 B)
+ * three (framing/fixed-frames.ts).
+ *
+ * @example
+ * ```ts
+ * loadGgwaveModem({ fixedFrameSizesBytes }); // fixed-length frames on (off by default)
+ * ```
+ */
+export const fixedFrameSizesBytes: readonly number[] = [39, 44, 52, 64];
+
+/**
+ * Whether a modem sends and tries fixed-length frames unless told (`fixedFrameSizesBytes`). Off:
+ * they make the repeat checkout 3.9 s instead of 5.2 s, but lose more to a 200 ms dropout and to
+ * a second sender at once (bench/results/sound.md; docs/sound-link.md), and a sender and its
+ * receivers must agree.
+ *
+ * @example
+ * ```ts
+ * loadGgwaveModem({ fixedFrameSizesBytes }); // opt in
+ * ```
+ */
+export const fixedLengthFramesByDefault = false;
+
+/**
+ * The largest payload ggwave's fixed-length mode takes, in bytes.
+ *
+ * @example
+ * ```ts
+ * fixedFrameSizesBytes.every((size) => size <= ggwaveFixedFrameSizeMaxBytes);
+ * ```
+ */
+export const ggwaveFixedFrameSizeMaxBytes = 64;
 
 /**
  * Samples the receiver hands ggwave at a time: its analysis frame at 48 kHz.

@@ -1,9 +1,16 @@
 // The sound link end to end through ggwave: protocol messages to audio (and WAV files) and back, with
 // silence around them, white noise at a stated signal-to-noise ratio, and a receiver whose sample rate
 // differs from the sender's.
-import { readProtocolFixture } from '@settle/contracts/protocol/testing/protocol-fixtures';
+import {
+  encodeConsumerAuthorizationSoundForm,
+  encodePaymentRequestSoundForm,
+  encodeTerminalCredentialSoundForm,
+} from '@settle/protocol/sound-form';
+import { readProtocolFixture } from '@settle/protocol/testing';
 import { decodeWav, encodeWav } from './audio/wav';
+import { encodeFixedMessageFrames } from './framing/fixed-frames';
 import { encodeMessageFrames } from './framing/frames';
+import { fixedFrameSizesBytes } from './limits';
 import { type SoundModem, loadGgwaveModem } from './modem/ggwave-modem';
 import { decodeRecording, encodeTransmission } from './transmission';
 import {
@@ -18,17 +25,28 @@ const request = readProtocolFixture('payment-request');
 const authorization = readProtocolFixture('consumer-authorization.largest');
 const terminalCredential = readProtocolFixture('terminal-credential');
 const deviceCredential = readProtocolFixture('device-credential');
+// What the link carries now: the sound forms (docs/protocol.md), in fixed-length frames.
+const requestSound = encodePaymentRequestSoundForm(request);
+const authorizationSound = encodeConsumerAuthorizationSoundForm(
+  authorization,
+  readProtocolFixture('payment-request.largest'),
+);
+const terminalCredentialSound = encodeTerminalCredentialSoundForm(terminalCredential);
 
 let modem: SoundModem;
 let modem44k: SoundModem;
 let onePass: SoundModem;
 let onePassFast: SoundModem;
+/** The default modem: variable-length frames only. */
+let variableOnly: SoundModem;
 const logged: string[] = [];
 
 beforeAll(async () => {
-  modem = await loadGgwaveModem({ log: (line) => logged.push(line) });
-  modem44k = await loadGgwaveModem({ outputSampleRateHz: 44_100 });
-  onePass = await loadGgwaveModem({ decodeOffsetsSamples: [0] });
+  // The fixed-length frames (opt-in) for the sound forms; `variableOnly` is the default modem.
+  modem = await loadGgwaveModem({ fixedFrameSizesBytes, log: (line) => logged.push(line) });
+  modem44k = await loadGgwaveModem({ fixedFrameSizesBytes, outputSampleRateHz: 44_100 });
+  onePass = await loadGgwaveModem({ decodeOffsetsSamples: [0], fixedFrameSizesBytes: [] });
+  variableOnly = await loadGgwaveModem();
   onePassFast = await loadGgwaveModem({ protocol: 'audible-fast', decodeOffsetsSamples: [0] });
 });
 
@@ -37,29 +55,30 @@ afterAll(() => {
   modem44k.close();
   onePass.close();
   onePassFast.close();
+  variableOnly.close();
 });
 
 describe('sound link through ggwave (audible fastest, four decoding offsets, 48 kHz mono)', () => {
   it('carries a payment request through a 16-bit WAV file, with 1.5 s of silence before and 1 s after', () => {
-    const audio = encodeTransmission(modem, [{ bytes: request, framesMax: 1 }]);
+    const audio = encodeTransmission(modem, [{ bytes: requestSound, framesMax: 1 }]);
     const wav = encodeWav({
       samples: withSilence(audio.samples, 72_000, 48_000),
       sampleRateHz: 48_000,
     });
     const received = decodeRecording(modem, decodeWav(wav));
-    expect(received).toEqual({ messages: [request], failures: [] });
+    expect(received).toEqual({ messages: [requestSound], failures: [] });
     expect(logged.length).toBeGreaterThan(0); // ggwave's chatter went to the log sink, not to stdout
   });
 
   it('decodes the largest authorization after white noise at 0 dB SNR (noise as strong as the signal)', () => {
-    const audio = encodeTransmission(modem, [{ bytes: authorization, framesMax: 1 }]);
+    const audio = encodeTransmission(modem, [{ bytes: authorizationSound, framesMax: 1 }]);
     const samples = withWhiteNoise(withSilence(audio.samples, 24_000, 24_000), {
       signalPower: meanPower(audio.samples),
       snrDb: 0,
       seed: 7,
     });
     expect(decodeRecording(modem, { samples, sampleRateHz: 48_000 })).toEqual({
-      messages: [authorization],
+      messages: [authorizationSound],
       failures: [],
     });
   });
@@ -67,7 +86,7 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
   it('decodes when the receiver runs at 44.1 kHz and the sender at 48 kHz (and noise at 10 dB SNR)', () => {
     // The same transmission as sampled at 44.1 kHz: ggwave's own output resampler makes it, so the
     // receiver's resampling (44.1 → 48 kHz) is checked against an independent implementation.
-    const audio = encodeTransmission(modem44k, [{ bytes: authorization, framesMax: 1 }]);
+    const audio = encodeTransmission(modem44k, [{ bytes: authorizationSound, framesMax: 1 }]);
     expect(audio.sampleRateHz).toBe(44_100);
     const samples = withWhiteNoise(withSilence(audio.samples, 22_050, 0), {
       signalPower: meanPower(audio.samples),
@@ -75,19 +94,40 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
       seed: 11,
     });
     expect(decodeRecording(modem, { samples, sampleRateHz: 44_100 })).toEqual({
-      messages: [authorization],
+      messages: [authorizationSound],
       failures: [],
     });
   });
 
-  it('carries a two-frame credential and a request in one transmission, each reassembled', () => {
+  it('carries a credential (three fixed-length frames) and a request in one transmission, in order', () => {
     const audio = encodeTransmission(modem, [
-      { bytes: terminalCredential, framesMax: 16 },
-      { bytes: request, framesMax: 1 },
+      { bytes: terminalCredentialSound, framesMax: 16 },
+      { bytes: requestSound, framesMax: 1 },
     ]);
     expect(decodeRecording(modem, audio)).toEqual({
-      messages: [terminalCredential, request],
+      messages: [terminalCredentialSound, requestSound],
       failures: [],
+    });
+  });
+
+  it('carries variable-length frames of an old sender next to fixed-length ones, in order', () => {
+    const old = encodeTransmission(variableOnly, [{ bytes: terminalCredential, framesMax: 16 }]);
+    const now = encodeTransmission(modem, [{ bytes: requestSound, framesMax: 1 }]);
+    const samples = new Float32Array(old.samples.length + now.samples.length);
+    samples.set(old.samples);
+    samples.set(now.samples, old.samples.length);
+    expect(decodeRecording(modem, { samples, sampleRateHz: 48_000 })).toEqual({
+      messages: [terminalCredential, requestSound],
+      failures: [],
+    });
+  });
+
+  it('reports a fixed-length authorization whose second frame never arrived', () => {
+    const [firstFrame] = encodeFixedMessageFrames(authorizationSound)!;
+    const samples = withSilence(modem.encodeFixedFrame(firstFrame!), 12_000, 12_000);
+    expect(decodeRecording(modem, { samples, sampleRateHz: 48_000 })).toMatchObject({
+      messages: [],
+      failures: [{ code: 'FRAME_MISSING', missingFragments: { indices: [1], count: 2 } }],
     });
   });
 
@@ -102,7 +142,10 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
 
   it('recovers a frame that one decoding pass loses, by decoding from four sample offsets', () => {
     // Seed 1263 at 10 dB: found by search, one of two single-pass losses in 1,500 seeded trials.
-    const clean = encodeTransmission(modem, [{ bytes: authorization, framesMax: 1 }]).samples;
+    // Variable-length frames as before (the multi-offset passes are for them), 250 ms of silence around.
+    const clean = encodeTransmission(variableOnly, [{ bytes: authorization, framesMax: 1 }], {
+      edgeSilenceMs: 250,
+    }).samples;
     const samples = withWhiteNoise(clean, { signalPower: meanPower(clean), snrDb: 10, seed: 1263 });
     expect(decodeRecording(onePass, { samples, sampleRateHz: 48_000 })).toMatchObject({
       messages: [],
@@ -114,8 +157,10 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     });
   });
 
-  it('reports a frame it heard but could not decode, instead of looking like silence', () => {
-    const clean = encodeTransmission(modem, [{ bytes: request, framesMax: 1 }]).samples;
+  it('reports a variable-length frame it heard but could not decode, instead of looking like silence', () => {
+    const clean = encodeTransmission(variableOnly, [{ bytes: request, framesMax: 1 }], {
+      edgeSilenceMs: 250,
+    }).samples;
     const cutOff = clean.subarray(0, clean.length / 2);
     expect(decodeRecording(modem, { samples: cutOff, sampleRateHz: 48_000 })).toEqual({
       messages: [],
@@ -130,17 +175,45 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     });
   });
 
+  it('reports a fixed-length frame it heard but could not decode (no start marker: its tones)', () => {
+    const clean = encodeTransmission(modem, [{ bytes: requestSound, framesMax: 1 }]).samples;
+    const cutOff = clean.subarray(0, clean.length / 2);
+    expect(decodeRecording(modem, { samples: cutOff, sampleRateHz: 48_000 })).toEqual({
+      messages: [],
+      failures: [
+        expect.objectContaining({ code: 'FRAME_UNDECODABLE', atSeconds: expect.closeTo(0.05, 1) }),
+      ],
+    });
+    const muted = withDropout(clean, 24_000, 19_200); // 0.4 s of silence inside the frame
+    expect(decodeRecording(modem, { samples: muted, sampleRateHz: 48_000 })).toMatchObject({
+      messages: [],
+      failures: [{ code: 'FRAME_UNDECODABLE' }],
+    });
+    const drifted = withClockDrift(clean, 0.5); // beyond what ggwave follows
+    expect(decodeRecording(modem, { samples: drifted, sampleRateHz: 48_000 })).toMatchObject({
+      messages: [],
+      failures: [{ code: 'FRAME_UNDECODABLE' }],
+    });
+  });
+
   it('decodes an old sender on "audible fast", and through a clock drift of +0.2 %', () => {
     const oldSender = encodeTransmission(onePassFast, [{ bytes: request, framesMax: 1 }]);
     expect(decodeRecording(modem, oldSender)).toEqual({ messages: [request], failures: [] });
     const drifted = withClockDrift(
-      encodeTransmission(modem, [{ bytes: request, framesMax: 1 }]).samples,
+      encodeTransmission(modem, [{ bytes: requestSound, framesMax: 1 }]).samples,
       0.2,
     );
     expect(decodeRecording(modem, { samples: drifted, sampleRateHz: 48_000 })).toEqual({
-      messages: [request],
+      messages: [requestSound],
       failures: [],
     });
+  });
+
+  it('sends a request in one 39-byte fixed-length frame and an authorization in two', () => {
+    expect(encodeFixedMessageFrames(requestSound)!.map((frame) => frame.length)).toEqual([39]);
+    expect(encodeFixedMessageFrames(authorizationSound)!.map((frame) => frame.length)).toEqual([
+      44, 44,
+    ]);
   });
 
   it('checks sizes instead of letting ggwave truncate', () => {

@@ -1,15 +1,20 @@
+import { sha256 } from '@noble/hashes/sha2.js';
 import { SoundLinkError, type SoundLinkFailure, soundLinkAssert } from './errors';
-import { decodeFrameStream, encodeMessageFrames } from './framing/frames';
+import { assembleFixedFrames, encodeFixedMessageFrames } from './framing/fixed-frames';
+import { decodeFrameStream, encodeMessageFrames, fragmentMarker } from './framing/frames';
 import {
   interFrameSilenceMs,
+  receiveChunkSamples,
+  transmissionEdgeSilenceMs,
   recordingSampleRateMaxHz,
   recordingSampleRateMinHz,
   recordingSecondsMax,
   soundSampleRateHz,
 } from './limits';
 import { type MonoAudio } from './audio/wav';
-import { type SoundModem } from './modem/ggwave-modem';
-import { type UndecodableFrame } from './modem/multi-offset';
+import { type ModemReception, type SoundModem, variableFrameSamples } from './modem/ggwave-modem';
+import { type HeardFrame, type UndecodableFrame } from './modem/multi-offset';
+import { type SampleSpan } from './modem/tone-detector';
 
 /**
  * One message to send and how many frames it may take.
@@ -29,9 +34,44 @@ export interface OutgoingMessage {
 }
 
 /**
- * The audio of a transmission: every frame of every message, in order, separated by
- * {@link interFrameSilenceMs} of silence and with that silence before the first and after the last.
- * Throws `MESSAGE_TOO_LARGE` for a message over its frame budget.
+ * Options of {@link encodeTransmission}.
+ *
+ * @example
+ * ```ts
+ * const options: TransmissionOptions = { edgeSilenceMs: 250, interFrameSilenceMs: 250 }; // as before
+ * ```
+ */
+export interface TransmissionOptions {
+  /** Silence before the first frame and after the last; default {@link transmissionEdgeSilenceMs}. */
+  readonly edgeSilenceMs?: number;
+  /** Silence around a variable-length frame; default {@link interFrameSilenceMs}. */
+  readonly interFrameSilenceMs?: number;
+}
+
+/** One frame's audio, and whether it is a fixed-length one (which needs no silence around it). */
+interface FrameAudio {
+  readonly fixed: boolean;
+  readonly samples: Float32Array;
+}
+
+function messageAudio(modem: SoundModem, message: OutgoingMessage): FrameAudio[] {
+  const variable = encodeMessageFrames(message.bytes, { framesMax: message.framesMax });
+  const fixed =
+    modem.fixedFrameSizesBytes.length === 0 ? undefined : encodeFixedMessageFrames(message.bytes);
+  if (
+    fixed !== undefined &&
+    fixed.every((frame) => modem.fixedFrameSizesBytes.includes(frame.length))
+  )
+    return fixed.map((frame) => ({ fixed: true, samples: modem.encodeFixedFrame(frame) }));
+  return variable.map((frame) => ({ fixed: false, samples: modem.encodeFrame(frame) }));
+}
+
+/**
+ * The audio of a transmission: every frame of every message, in order. A message of up to 250
+ * bytes goes in ggwave's fixed-length frames (when the modem has them), back to back; longer ones in
+ * variable-length frames with {@link interFrameSilenceMs} of silence around each. Silence of
+ * {@link transmissionEdgeSilenceMs} before the first frame and after the last. Throws
+ * `MESSAGE_TOO_LARGE` for a message over its frame budget.
  *
  * @example
  * ```ts
@@ -43,14 +83,21 @@ export interface OutgoingMessage {
 export function encodeTransmission(
   modem: SoundModem,
   messages: readonly OutgoingMessage[],
+  options: TransmissionOptions = {},
 ): MonoAudio {
   soundLinkAssert(messages.length > 0, 'at least one message');
-  const frames = messages.flatMap((message) =>
-    encodeMessageFrames(message.bytes, { framesMax: message.framesMax }),
-  );
-  const silence = new Float32Array(Math.round((interFrameSilenceMs * modem.sampleRateHz) / 1000));
-  const parts: Float32Array[] = [silence];
-  for (const frame of frames) parts.push(modem.encodeFrame(frame), silence);
+  const frames = messages.flatMap((message) => messageAudio(modem, message));
+  const silence = (milliseconds: number) =>
+    new Float32Array(Math.round((milliseconds * modem.sampleRateHz) / 1000));
+  const edge = silence(options.edgeSilenceMs ?? transmissionEdgeSilenceMs);
+  const between = silence(options.interFrameSilenceMs ?? interFrameSilenceMs);
+  const parts: Float32Array[] = [edge];
+  frames.forEach((frame, index) => {
+    const previous = frames[index - 1];
+    if (previous !== undefined && !(previous.fixed && frame.fixed)) parts.push(between);
+    parts.push(frame.samples);
+  });
+  parts.push(edge);
   const samples = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
   let offset = 0;
   for (const part of parts) {
@@ -73,7 +120,8 @@ export interface ReceivedTransmission {
   readonly messages: Uint8Array[];
   /**
    * Frames or fragment groups that could not be used, with stable codes: `FRAME_UNDECODABLE` for
-   * each start marker heard without a frame, then those of the frames (`FRAME_MISSING`, …).
+   * each start marker (or, for fixed-length frames, stretch of ggwave's tones) heard without a
+   * frame, then those of the frames (`FRAME_MISSING`, …).
    */
   readonly failures: SoundLinkFailure[];
 }
@@ -94,6 +142,86 @@ function undecodableFailure(lost: UndecodableFrame): SoundLinkFailure {
     message: `a start marker at ${atSeconds} s, but ${undecodableReasons[lost.reason]}${header}`,
     atSeconds,
   };
+}
+
+/** Pairs a fixed-length message's halves when the second starts within this of the first's end (0.3 s). */
+const fixedPairToleranceSamples = 14_400;
+/** Tones no frame accounts for, this long or longer (≈ 0.13 s), are a frame heard but lost. */
+const lostToneSamplesMin = 6 * receiveChunkSamples;
+/** Lost tones closer than this (0.5 s) are reported as one. */
+const lostToneMergeSamples = 24_000;
+
+function toSeconds(sample: number): number {
+  return Math.round((sample / soundSampleRateHz) * 1000) / 1000;
+}
+
+/** Where a variable-length message's last frame started: single frames by their bytes, fragments by message id. */
+function completedAt(message: Uint8Array, frames: readonly HeardFrame[]): number {
+  const idHex = Buffer.from(sha256(message).subarray(0, 4)).toString('hex');
+  const own = frames.filter(
+    (frame) =>
+      (frame.bytes.length === message.length &&
+        frame.bytes.every((byte, index) => byte === message[index])) ||
+      (frame.bytes[0] === fragmentMarker &&
+        Buffer.from(frame.bytes.subarray(1, 5)).toString('hex') === idHex),
+  );
+  return Math.max(0, ...own.map((frame) => frame.startSample));
+}
+
+/** What part of the recording the frames heard (decoded or not) account for. */
+function accountedSpans(reception: ModemReception): SampleSpan[] {
+  const variable = [...reception.frames, ...reception.undecodable].map((attempt) => {
+    const lengthBytes =
+      'bytes' in attempt ? attempt.bytes.length : (attempt.headerLengthBytes ?? 140);
+    return {
+      start: attempt.startSample - 24 * receiveChunkSamples,
+      // The slower protocol's length: a receiver cannot tell which one a frame used.
+      end: attempt.startSample + variableFrameSamples(lengthBytes, 'audible-fast'),
+    };
+  });
+  const fixed = reception.fixedFrames.map((frame) => ({
+    start: frame.startSample - receiveChunkSamples,
+    end: frame.endSample + receiveChunkSamples,
+  }));
+  return [...variable, ...fixed];
+}
+
+/** Tones no frame accounts for: fixed-length frames heard but lost (they have no start marker). */
+function lostToneFailures(reception: ModemReception): SoundLinkFailure[] {
+  const accounted = accountedSpans(reception).sort((left, right) => left.start - right.start);
+  const lost: SampleSpan[] = [];
+  for (const span of reception.toneSpans) {
+    let cursor = span.start;
+    const gaps: SampleSpan[] = [];
+    for (const covered of accounted) {
+      if (covered.end <= cursor || covered.start >= span.end) continue;
+      if (covered.start > cursor) gaps.push({ start: cursor, end: covered.start });
+      cursor = Math.max(cursor, covered.end);
+    }
+    if (cursor < span.end) gaps.push({ start: cursor, end: span.end });
+    lost.push(...gaps.filter((gap) => gap.end - gap.start >= lostToneSamplesMin));
+  }
+  // Tones interrupted (a dropout, a hand over the microphone) are one lost frame, not several.
+  const merged: SampleSpan[] = [];
+  for (const gap of lost) {
+    const previous = merged.at(-1);
+    if (previous !== undefined && gap.start - previous.end < lostToneMergeSamples)
+      merged[merged.length - 1] = { start: previous.start, end: gap.end };
+    else merged.push(gap);
+  }
+  return merged.map((gap) => ({
+    ok: false,
+    code: 'FRAME_UNDECODABLE',
+    message: `ggwave's tones from ${toSeconds(gap.start)} to ${toSeconds(gap.end)} s, but no frame could be decoded`,
+    atSeconds: toSeconds(gap.start),
+  }));
+}
+
+/** A start marker inside a decoded fixed-length frame is one of its data tones, not a lost frame. */
+function insideFixedFrame(lost: UndecodableFrame, reception: ModemReception): boolean {
+  return reception.fixedFrames.some(
+    (frame) => lost.startSample >= frame.startSample && lost.startSample <= frame.endSample,
+  );
 }
 
 /**
@@ -117,8 +245,22 @@ export function decodeRecording(modem: SoundModem, audio: MonoAudio): ReceivedTr
     throw new SoundLinkError('AUDIO_INVALID', `a recording longer than ${recordingSecondsMax} s`);
   const reception = modem.receive(audio.samples, audio.sampleRateHz);
   const content = decodeFrameStream(reception.frames.map((frame) => frame.bytes));
+  const fixed = assembleFixedFrames(reception.fixedFrames, fixedPairToleranceSamples);
+  const placed = [
+    ...content.messages.map((bytes) => ({
+      startSample: completedAt(bytes, reception.frames),
+      bytes,
+    })),
+    ...fixed.messages,
+  ].sort((left, right) => left.startSample - right.startSample);
+  const undecodable = [
+    ...reception.undecodable
+      .filter((lost) => !insideFixedFrame(lost, reception))
+      .map(undecodableFailure),
+    ...lostToneFailures(reception),
+  ].sort((left, right) => (left.atSeconds ?? 0) - (right.atSeconds ?? 0));
   return {
-    messages: content.messages,
-    failures: [...reception.undecodable.map(undecodableFailure), ...content.failures],
+    messages: placed.map((message) => message.bytes),
+    failures: [...undecodable, ...fixed.failures, ...content.failures],
   };
 }

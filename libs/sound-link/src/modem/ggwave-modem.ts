@@ -1,7 +1,11 @@
 import ggwaveFactory from 'ggwave';
 import { SoundLinkError, soundLinkAssert } from '../errors';
+import { type HeardFixedFrame } from '../framing/fixed-frames';
 import {
   decodeOffsetsSamples,
+  fixedFrameSizesBytes,
+  fixedLengthFramesByDefault,
+  ggwaveFixedFrameSizeMaxBytes,
   ggwaveFrameSizeMaxBytes,
   ggwaveVolumePercent,
   receiveChunkSamples,
@@ -11,6 +15,7 @@ import {
 } from '../limits';
 import { resampleLinear } from '../audio/resample';
 import { type MergedReception, type ReceiverAttempt, mergeAttempts } from './multi-offset';
+import { type SampleSpan, ggwaveToneSpans } from './tone-detector';
 
 // ggwave (data-over-sound, FSK with Reed-Solomon; MIT) as the link's modem, audible "fastest"
 // protocol by default ("fast" selectable), 32-bit float mono samples. Checked by experiment on
@@ -34,6 +39,22 @@ import { type MergedReception, type ReceiverAttempt, mergeAttempts } from './mul
 export type SoundProtocol = 'audible-fast' | 'audible-fastest';
 
 /**
+ * Everything the modem heard in a recording (positions in samples at 48 kHz): variable-length
+ * frames merged over the decoding passes, fixed-length frames (each length tried in turn), and
+ * where ggwave's tones were, to tell a lost fixed-length frame from silence.
+ *
+ * @example
+ * ```ts
+ * const { frames, undecodable, fixedFrames, toneSpans }: ModemReception = modem.receive(samples, 48_000);
+ * ```
+ */
+export interface ModemReception extends MergedReception {
+  readonly fixedFrames: readonly HeardFixedFrame[];
+  /** Empty when the modem tries no fixed lengths. */
+  readonly toneSpans: readonly SampleSpan[];
+}
+
+/**
  * A data-over-sound modem: frames of at most 140 bytes to 32-bit float mono samples and back.
  *
  * @example
@@ -46,12 +67,16 @@ export type SoundProtocol = 'audible-fast' | 'audible-fastest';
 export interface SoundModem {
   /** The rate `encodeFrame` produces, in hertz. */
   readonly sampleRateHz: number;
+  /** The fixed frame lengths the receiver tries (`[]`: variable-length frames only). */
+  readonly fixedFrameSizesBytes: readonly number[];
   /** The audio of one frame; throws `FRAME_TOO_LARGE` over 140 bytes (never truncates). */
   encodeFrame(frame: Uint8Array): Float32Array;
+  /** The audio of one fixed-length frame (no markers); its length must be one of `fixedFrameSizesBytes`. */
+  encodeFixedFrame(frame: Uint8Array): Float32Array;
   /** Every frame found in a recording at `sampleRateHz`, in order. */
   decodeFrames(samples: Float32Array, sampleRateHz: number): Uint8Array[];
-  /** Every start marker heard in a recording, with its frame or why none came out (positions at 48 kHz). */
-  receive(samples: Float32Array, sampleRateHz: number): MergedReception;
+  /** Every frame and start marker heard in a recording, and where tones were (positions at 48 kHz). */
+  receive(samples: Float32Array, sampleRateHz: number): ModemReception;
   /** Kept for callers that close what they load; the modem holds no ggwave instance between calls. */
   close(): void;
 }
@@ -76,6 +101,12 @@ export interface GgwaveModemOptions {
    * default {@link decodeOffsetsSamples}. `[0]`: one pass.
    */
   readonly decodeOffsetsSamples?: readonly number[];
+  /**
+   * Fixed frame lengths the receiver tries, one decoding pass each, and the sender uses for
+   * messages up to 250 bytes: {@link fixedFrameSizesBytes} to opt in. Default: none (`[]`,
+   * variable-length frames only) unless {@link fixedLengthFramesByDefault}.
+   */
+  readonly fixedFrameSizesBytes?: readonly number[];
   /**
    * Receives ggwave's own log lines (it prints while encoding and decoding); default: dropped. One
    * sink per process (the module is shared): the last modem loaded with `log` sets it.
@@ -107,8 +138,14 @@ function loadModule(): Promise<GgwaveModule> {
   return modulePromise;
 }
 
-function newInstance(module: GgwaveModule, inputRateHz: number, outputRateHz: number): number {
+function newInstance(
+  module: GgwaveModule,
+  inputRateHz: number,
+  outputRateHz: number,
+  payloadLengthBytes = -1,
+): number {
   const parameters = module.getDefaultParameters();
+  parameters.payloadLength = payloadLengthBytes;
   parameters.sampleRateInp = inputRateHz;
   parameters.sampleRateOut = outputRateHz;
   parameters.sampleFormatInp = module.SampleFormat.GGWAVE_SAMPLE_FORMAT_F32;
@@ -185,6 +222,160 @@ function decodePass(
   return attempts;
 }
 
+/** Reed-Solomon bytes ggwave adds to a payload (ggwave.cpp, getECCBytesForLength). */
+function eccBytes(lengthBytes: number): number {
+  return lengthBytes < 4 ? 2 : Math.max(4, 2 * Math.floor(lengthBytes / 5));
+}
+
+/**
+ * Samples of a fixed-length frame on "audible fastest": 3 bytes (Reed-Solomon bytes included) per
+ * 3 windows of 1024 samples, no markers.
+ *
+ * @example
+ * ```ts
+ * fixedFrameSamples(39) / 48_000; // 1.152 s
+ * ```
+ */
+export function fixedFrameSamples(lengthBytes: number): number {
+  return Math.ceil((lengthBytes + eccBytes(lengthBytes)) / 3) * 3 * receiveChunkSamples;
+}
+
+/**
+ * Samples of a variable-length frame: start and end markers (16 windows each), then the length
+ * header and the payload, 3 bytes per 3 windows ("audible fastest") or per 6 ("audible fast").
+ *
+ * @example
+ * ```ts
+ * variableFrameSamples(37) / 48_000; // 1.83 s on "audible fastest"
+ * ```
+ */
+export function variableFrameSamples(
+  lengthBytes: number,
+  protocol: SoundProtocol = 'audible-fastest',
+): number {
+  const windowsPerTx = protocol === 'audible-fast' ? 6 : 3;
+  const dataTx = 1 + Math.ceil((lengthBytes + eccBytes(lengthBytes)) / 3);
+  return (32 + windowsPerTx * dataTx) * receiveChunkSamples;
+}
+
+/**
+ * A fixed-length receiver listening for "audible fastest" only: ggwave tries every protocol it
+ * listens for at every window, which in fixed-length mode costs about twice the time. The toggles
+ * are process-wide defaults copied at `init`, so they are put back at once (all on, as at load).
+ */
+function fixedReceiverInstance(module: GgwaveModule, lengthBytes: number): number {
+  const ids = module.ProtocolId;
+  const others = [
+    ids.GGWAVE_PROTOCOL_AUDIBLE_NORMAL,
+    ids.GGWAVE_PROTOCOL_AUDIBLE_FAST,
+    ids.GGWAVE_PROTOCOL_ULTRASOUND_NORMAL,
+    ids.GGWAVE_PROTOCOL_ULTRASOUND_FAST,
+    ids.GGWAVE_PROTOCOL_ULTRASOUND_FASTEST,
+    ids.GGWAVE_PROTOCOL_DT_NORMAL,
+    ids.GGWAVE_PROTOCOL_DT_FAST,
+    ids.GGWAVE_PROTOCOL_DT_FASTEST,
+  ];
+  for (const id of others) module.rxToggleProtocol(id, 0);
+  try {
+    return newInstance(module, soundSampleRateHz, soundSampleRateHz, lengthBytes);
+  } finally {
+    for (const id of others) module.rxToggleProtocol(id, 1);
+  }
+}
+
+/**
+ * The fixed-length frames of one length in a recording at 48 kHz. ggwave reports a frame in two or
+ * three consecutive windows, a little before its last sample: one result per frame, its span
+ * estimated from the first report.
+ */
+function decodeFixedPass(
+  module: GgwaveModule,
+  samples: Float32Array,
+  lengthBytes: number,
+): HeardFixedFrame[] {
+  const heard: HeardFixedFrame[] = [];
+  const receiver = fixedReceiverInstance(module, lengthBytes);
+  try {
+    for (let position = 0; position < samples.length; position += receiveChunkSamples) {
+      const decoded = module.decode(
+        receiver,
+        new Int8Array(samples.slice(position, position + receiveChunkSamples).buffer),
+      );
+      if (decoded.length === 0) continue;
+      const bytes = copyBytes(decoded);
+      const last = heard.at(-1);
+      const endSample = position + 2 * receiveChunkSamples;
+      if (
+        last !== undefined &&
+        endSample - last.endSample <= 4 * receiveChunkSamples &&
+        last.bytes.every((byte, index) => byte === bytes[index])
+      )
+        continue;
+      heard.push({
+        startSample: Math.max(0, endSample - fixedFrameSamples(lengthBytes)),
+        endSample,
+        bytes,
+      });
+    }
+  } finally {
+    module.free(receiver);
+  }
+  return heard;
+}
+
+/** The receiving side: variable-length passes (more offsets after a loss), fixed-length passes, tones. */
+function receiver(
+  module: GgwaveModule,
+  offsets: readonly number[],
+  fixedSizes: readonly number[],
+): SoundModem['receive'] {
+  return (samples, sampleRateHz) => {
+    const padded = atLinkRate(samples, sampleRateHz);
+    const [firstOffset, ...otherOffsets] = offsets;
+    const first = decodePass(module, padded, firstOffset!);
+    // The other offsets only when the first pass heard a start marker it could not decode: a frame
+    // costs one pass (about 4 ms per second of audio) unless one was lost.
+    const passes = first.every((attempt) => attempt.outcome === 'frame')
+      ? [first]
+      : [first, ...otherOffsets.map((offset) => decodePass(module, padded, offset))];
+    const fixedFrames = fixedSizes.flatMap((size) => decodeFixedPass(module, padded, size));
+    return {
+      ...mergeAttempts(passes, startMarkerToleranceSamples),
+      fixedFrames,
+      toneSpans: fixedSizes.length === 0 ? [] : ggwaveToneSpans(padded),
+    };
+  };
+}
+
+/** The decoding offsets and fixed frame lengths of a modem, checked. */
+function receiverSettings(options: GgwaveModemOptions): {
+  offsets: readonly number[];
+  fixedSizes: readonly number[];
+} {
+  const offsets = options.decodeOffsetsSamples ?? decodeOffsetsSamples;
+  soundLinkAssert(
+    offsets.length > 0 &&
+      offsets.every(
+        (offset) => Number.isInteger(offset) && offset >= 0 && offset < receiveChunkSamples,
+      ),
+    'offsets in 0…1023',
+  );
+  // Fixed-length frames only on "audible fastest" (an "audible fast" modem is the old setting),
+  // and only when asked for unless fixedLengthFramesByDefault.
+  const fixedSizes =
+    options.fixedFrameSizesBytes ??
+    (fixedLengthFramesByDefault && (options.protocol ?? soundProtocolDefault) === 'audible-fastest'
+      ? fixedFrameSizesBytes
+      : []);
+  soundLinkAssert(
+    fixedSizes.every(
+      (size) => Number.isInteger(size) && size >= 1 && size <= ggwaveFixedFrameSizeMaxBytes,
+    ),
+    'fixed frame sizes in 1…64',
+  );
+  return { offsets, fixedSizes };
+}
+
 /**
  * Loads ggwave and makes a modem. Throws `SoundLinkError` `MODEM_FAILED` if the module cannot load.
  *
@@ -217,29 +408,27 @@ export async function loadGgwaveModem(options: GgwaveModemOptions = {}): Promise
     });
   }
   if (options.log !== undefined) logSink = options.log;
-  const offsets = options.decodeOffsetsSamples ?? decodeOffsetsSamples;
-  soundLinkAssert(
-    offsets.length > 0 &&
-      offsets.every(
-        (offset) => Number.isInteger(offset) && offset >= 0 && offset < receiveChunkSamples,
-      ),
-    'offsets in 0…1023',
-  );
+  const { offsets, fixedSizes } = receiverSettings(options);
   const protocol = protocolId(module, options.protocol ?? soundProtocolDefault);
-  const receive = (samples: Float32Array, sampleRateHz: number): MergedReception => {
-    const padded = atLinkRate(samples, sampleRateHz);
-    const [firstOffset, ...otherOffsets] = offsets;
-    const first = decodePass(module, padded, firstOffset!);
-    // The other offsets only when the first pass heard a start marker it could not decode: a frame
-    // costs one pass (about 4 ms per second of audio) unless one was lost.
-    const passes = first.every((attempt) => attempt.outcome === 'frame')
-      ? [first]
-      : [first, ...otherOffsets.map((offset) => decodePass(module, padded, offset))];
-    return mergeAttempts(passes, startMarkerToleranceSamples);
+  const receive = receiver(module, offsets, fixedSizes);
+  const encode = (frame: Uint8Array, payloadLengthBytes: number): Float32Array => {
+    const transmitter = newInstance(module, soundSampleRateHz, outputRateHz, payloadLengthBytes);
+    let waveform: Uint8Array;
+    try {
+      waveform = copyBytes(module.encode(transmitter, frame, protocol, volumePercent));
+    } finally {
+      module.free(transmitter);
+    }
+    soundLinkAssert(
+      waveform.length > 0 && waveform.length % 4 === 0,
+      'ggwave produced 32-bit samples',
+    );
+    return new Float32Array(waveform.buffer);
   };
 
   return {
     sampleRateHz: outputRateHz,
+    fixedFrameSizesBytes: fixedSizes,
     encodeFrame(frame: Uint8Array): Float32Array {
       if (!(frame instanceof Uint8Array) || frame.length === 0)
         throw new SoundLinkError('MESSAGE_INVALID', 'a frame has at least one byte');
@@ -248,18 +437,15 @@ export async function loadGgwaveModem(options: GgwaveModemOptions = {}): Promise
           'FRAME_TOO_LARGE',
           `a frame of ${frame.length} bytes; ggwave takes ${ggwaveFrameSizeMaxBytes}`,
         );
-      const transmitter = newInstance(module, soundSampleRateHz, outputRateHz);
-      let waveform: Uint8Array;
-      try {
-        waveform = copyBytes(module.encode(transmitter, frame, protocol, volumePercent));
-      } finally {
-        module.free(transmitter);
-      }
-      soundLinkAssert(
-        waveform.length > 0 && waveform.length % 4 === 0,
-        'ggwave produced 32-bit samples',
-      );
-      return new Float32Array(waveform.buffer);
+      return encode(frame, -1);
+    },
+    encodeFixedFrame(frame: Uint8Array): Float32Array {
+      if (!(frame instanceof Uint8Array) || !fixedSizes.includes(frame.length))
+        throw new SoundLinkError(
+          'FRAME_TOO_LARGE',
+          `a fixed-length frame of ${frame.length} bytes; this modem takes ${fixedSizes.join(', ')}`,
+        );
+      return encode(frame, frame.length);
     },
     decodeFrames(samples: Float32Array, sampleRateHz: number): Uint8Array[] {
       return receive(samples, sampleRateHz).frames.map((frame) => frame.bytes);

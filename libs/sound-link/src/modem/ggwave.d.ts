@@ -21,8 +21,15 @@ declare module 'ggwave' {
   interface GgwaveModule {
     readonly SampleFormat: { readonly GGWAVE_SAMPLE_FORMAT_F32: GgwaveEnumValue };
     readonly ProtocolId: {
+      readonly GGWAVE_PROTOCOL_AUDIBLE_NORMAL: GgwaveEnumValue;
       readonly GGWAVE_PROTOCOL_AUDIBLE_FAST: GgwaveEnumValue;
       readonly GGWAVE_PROTOCOL_AUDIBLE_FASTEST: GgwaveEnumValue;
+      readonly GGWAVE_PROTOCOL_ULTRASOUND_NORMAL: GgwaveEnumValue;
+      readonly GGWAVE_PROTOCOL_ULTRASOUND_FAST: GgwaveEnumValue;
+      readonly GGWAVE_PROTOCOL_ULTRASOUND_FASTEST: GgwaveEnumValue;
+      readonly GGWAVE_PROTOCOL_DT_NORMAL: GgwaveEnumValue;
+      readonly GGWAVE_PROTOCOL_DT_FAST: GgwaveEnumValue;
+      readonly GGWAVE_PROTOCOL_DT_FASTEST: GgwaveEnumValue;
     };
     getDefaultParameters(): GgwaveParameters;
     /** An instance id (0…3), or -1 when all four are in use. */
@@ -37,6 +44,11 @@ declare module 'ggwave' {
     ): Int8Array;
     /** The payload of a frame completed by these samples (a view into the WASM heap), or an empty view. */
     decode(instance: number, samples: Int8Array): Int8Array;
+    /**
+     * Whether instances made from now on listen for a protocol (a process-wide default, copied
+     * into an instance by `init`; all on at load).
+     */
+    rxToggleProtocol(protocolId: GgwaveEnumValue, state: number): void;
     /** ggwave's log on (to `printErr`): the only sign of a frame it heard but could not decode. */
     enableLog(): void;
   }

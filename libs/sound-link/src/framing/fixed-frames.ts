@@ -1,0 +1,213 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { type SoundLinkFailure } from '../errors';
+import { fixedFrameSizesBytes } from '../limits';
+
+// Messages in ggwave's fixed-length frames (docs/sound-link.md, "Fixed-length frames"). ggwave sends
+// such a frame without start or end marker and without a length header, so the receiver decodes
+// the recording once per length it knows (`fixedFrameSizesBytes`). Decoding at a longer length than
+// was sent can succeed (the true frame plus garbage), so every frame names its own length:
+//
+//   frame   = header (1) | chunk         (exactly one of fixedFrameSizesBytes long)
+//   header  = sizeIndex (bits 7–6) | index (bits 5–4) | count − 1 (bits 3–2) | tag (bits 1–0)
+//   content = message | check (1, only when count > 1) | 0x80 | 0x00 …   (the chunks, in order)
+//
+// A message takes 1 to 4 frames, sent back to back; every frame but the last is full, the last is
+// zero-padded to the smallest length it fits, and the 0x80 marks where the padding starts (so a
+// message may be of any length up to 250 bytes). The check byte (first byte of SHA-256 of the
+// message) and the 2-bit tag (its second byte's low bits, 0 for one frame) refuse frames of
+// different messages put together.
+
+const paddingMarker = 0x80;
+const fixedFramesMax = 4;
+
+/**
+ * A fixed-length frame ggwave decoded, where it lay in the recording (samples at 48 kHz).
+ *
+ * @example
+ * ```ts
+ * const heard: HeardFixedFrame = { startSample: 2_400, endSample: 57_696, bytes: frame };
+ * ```
+ */
+export interface HeardFixedFrame {
+  readonly startSample: number;
+  readonly endSample: number;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * A whole message from fixed-length frames and where its first frame started.
+ *
+ * @example
+ * ```ts
+ * const message: PlacedMessage = { startSample: 2_400, bytes: requestSoundForm };
+ * ```
+ */
+export interface PlacedMessage {
+  readonly startSample: number;
+  readonly bytes: Uint8Array;
+}
+
+function checkOf(message: Uint8Array): { check: number; tag: number } {
+  const digest = sha256(message);
+  return { check: digest[0]!, tag: digest[1]! & 3 };
+}
+
+function smallestSize(chunkBytes: number): number | undefined {
+  return fixedFrameSizesBytes.find((size) => size - 1 >= chunkBytes);
+}
+
+/**
+ * The fixed-length frames of a message, or `undefined` when it does not fit four of them (over
+ * 250 bytes): send it in variable-length frames then.
+ *
+ * @example
+ * ```ts
+ * const frames = encodeFixedMessageFrames(requestSoundForm); // one 39-byte frame
+ * ```
+ */
+export function encodeFixedMessageFrames(message: Uint8Array): Uint8Array[] | undefined {
+  const bodyMax = Math.max(...fixedFrameSizesBytes) - 1;
+  const single = message.length + 1 <= bodyMax;
+  const content = new Uint8Array(message.length + (single ? 1 : 2));
+  content.set(message);
+  const { check, tag } = single ? { check: 0, tag: 0 } : checkOf(message);
+  if (!single) content[message.length] = check;
+  content[content.length - 1] = paddingMarker;
+  const count = Math.ceil(content.length / bodyMax);
+  if (count > fixedFramesMax) return undefined;
+  const fullSize = smallestSize(Math.ceil(content.length / count))!;
+  const frames: Uint8Array[] = [];
+  for (let index = 0; index < count; index++) {
+    const chunk = content.subarray(index * (fullSize - 1), (index + 1) * (fullSize - 1));
+    const size = index < count - 1 ? fullSize : smallestSize(chunk.length)!;
+    const frame = new Uint8Array(size);
+    frame[0] = (fixedFrameSizesBytes.indexOf(size) << 6) | (index << 4) | ((count - 1) << 2) | tag;
+    frame.set(chunk, 1);
+    frames.push(frame);
+  }
+  return frames;
+}
+
+interface ParsedFixedFrame {
+  readonly index: number;
+  readonly count: number;
+  readonly tag: number;
+  readonly chunk: Uint8Array;
+}
+
+/**
+ * A fixed-length frame's header and chunk, or `undefined` when the frame is not one sent at this
+ * length (a decoding at another length than was sent, or noise that passed ggwave's Reed-Solomon
+ * check).
+ *
+ * @example
+ * ```ts
+ * parseFixedFrame(decoded)?.chunk;
+ * ```
+ */
+export function parseFixedFrame(frame: Uint8Array): ParsedFixedFrame | undefined {
+  const header = frame[0];
+  if (header === undefined || fixedFrameSizesBytes[header >> 6] !== frame.length) return undefined;
+  const index = (header >> 4) & 3;
+  const count = ((header >> 2) & 3) + 1;
+  const tag = header & 3;
+  if (index >= count || (count === 1 && tag !== 0)) return undefined;
+  return { index, count, tag, chunk: frame.subarray(1) };
+}
+
+/** The message in complete content (chunks in order), or `undefined` if its padding or check is wrong. */
+function unpad(chunks: readonly Uint8Array[], tag: number): Uint8Array | undefined {
+  const content = Buffer.concat(chunks);
+  let end = content.length;
+  while (end > 0 && content[end - 1] === 0) end--;
+  if (end === 0 || content[end - 1] !== paddingMarker) return undefined;
+  if (chunks.length === 1) return new Uint8Array(content.subarray(0, end - 1));
+  if (end < 3) return undefined;
+  const message = new Uint8Array(content.subarray(0, end - 2));
+  const expected = checkOf(message);
+  return expected.check === content[end - 2] && expected.tag === tag ? message : undefined;
+}
+
+function missing(indices: readonly number[], count: number, atSample: number): SoundLinkFailure {
+  return {
+    ok: false,
+    code: 'FRAME_MISSING',
+    message: `frame(s) ${indices.map((index) => index + 1).join(', ')} of ${count} of a fixed-length message missing (near ${(atSample / 48_000).toFixed(2)} s)`,
+    missingFragments: { indices, count },
+  };
+}
+
+type Group = { frames: (HeardFixedFrame & ParsedFixedFrame)[] };
+
+function groupFailure(group: Group): SoundLinkFailure {
+  const first = group.frames[0]!;
+  const have = new Set(group.frames.map((frame) => frame.index));
+  const indices = Array.from({ length: first.count }, (_, index) => index).filter(
+    (index) => !have.has(index),
+  );
+  return missing(indices, first.count, first.startSample);
+}
+
+/**
+ * The messages in fixed-length frames heard: frames of one message must follow each other (each
+ * starting within `toleranceSamples` of the previous one's end) with the same count and tag; an
+ * incomplete message is `FRAME_MISSING` (naming the frames), one whose padding or check is wrong
+ * `FRAMES_MIXED`. Frames that do not parse are dropped without a report (decodings at another
+ * length than was sent).
+ *
+ * @example
+ * ```ts
+ * const { messages, failures } = assembleFixedFrames(heard, 14_400);
+ * ```
+ */
+export function assembleFixedFrames(
+  heard: readonly HeardFixedFrame[],
+  toleranceSamples: number,
+): { messages: PlacedMessage[]; failures: SoundLinkFailure[] } {
+  const messages: PlacedMessage[] = [];
+  const failures: SoundLinkFailure[] = [];
+  let group: Group | undefined;
+  const flush = () => {
+    if (group !== undefined) failures.push(groupFailure(group));
+    group = undefined;
+  };
+  for (const frame of [...heard].sort((left, right) => left.startSample - right.startSample)) {
+    const parsed = parseFixedFrame(frame.bytes);
+    if (parsed === undefined) continue;
+    const part = { ...frame, ...parsed };
+    const last = group?.frames.at(-1);
+    const continues =
+      last !== undefined &&
+      part.index === last.index + 1 &&
+      part.count === last.count &&
+      part.tag === last.tag &&
+      Math.abs(part.startSample - last.endSample) <= toleranceSamples;
+    if (!continues) {
+      flush();
+      group = { frames: [part] };
+    } else group!.frames.push(part);
+    if (part.index !== part.count - 1) continue;
+    const complete: Group = group!;
+    group = undefined;
+    if (complete.frames[0]!.index !== 0) {
+      failures.push(groupFailure(complete));
+      continue;
+    }
+    const message = unpad(
+      complete.frames.map((each) => each.chunk),
+      part.tag,
+    );
+    if (message === undefined)
+      failures.push({
+        ok: false,
+        code: part.count === 1 ? 'FRAME_MALFORMED' : 'FRAMES_MIXED',
+        message:
+          part.count === 1
+            ? 'a fixed-length frame without its padding marker'
+            : 'the frames of a fixed-length message do not belong together',
+      });
+    else messages.push({ startSample: complete.frames[0]!.startSample, bytes: message });
+  }
+  flush();
+  return { messages, failures };
+}
