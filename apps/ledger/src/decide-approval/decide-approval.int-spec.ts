@@ -222,7 +222,8 @@ describe('maker–checker on money movements', () => {
 
   it('records the operator and audit row of a funding that posts at once; the audit request id is the server’s', async () => {
     const accountId = await openAccount();
-    const posted = await call('POST', '/admin/fundings', funding(accountId, '700'), testOperator, {
+    const request = funding(accountId, '700');
+    const posted = await call('POST', '/admin/fundings', request, testOperator, {
       'x-request-id': 'client-chosen-id',
     });
     expect(posted.auditId).toMatch(/^\d+$/);
@@ -243,6 +244,7 @@ describe('maker–checker on money movements', () => {
         currency: 'EUR',
         account: accountId,
         businessKey: expect.any(String),
+        externalReference: request.externalReference,
         entryId: posted.body.entryId,
         approvalId: null,
       },

@@ -161,6 +161,7 @@ class PureLedger {
           funding: this.accounts.get(ledgerAccountId('funding', command.currency)) ?? null,
           walletBalance,
           referenceCreditedBy: null,
+          referenceHeldBy: null,
         },
       );
       if (result.outcome !== 'posted') return;

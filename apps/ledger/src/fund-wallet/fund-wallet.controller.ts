@@ -41,9 +41,10 @@ const rejectedFields: Record<FundingRejection, string> = {
   AMOUNT_OUT_OF_RANGE: 'amount',
   BALANCE_OUT_OF_RANGE: 'amount',
   EXTERNAL_REFERENCE_USED: 'externalReference',
+  EXTERNAL_REFERENCE_PENDING: 'externalReference',
 };
 
-/** A reference another funding credited is a conflict with stored state (409, like a reused key); the rest cannot be funded (422). */
+/** A reference another funding credited (or holds, waiting for a checker) is a conflict with stored state (409, like a reused key); the rest cannot be funded (422). */
 function refusal(code: FundingRejection) {
   if (code === 'EXTERNAL_REFERENCE_USED')
     return adminProblem(
@@ -52,6 +53,14 @@ function refusal(code: FundingRejection) {
       'Funding rejected',
       rejectedFields[code],
       'was already credited to this account by another funding',
+    );
+  if (code === 'EXTERNAL_REFERENCE_PENDING')
+    return adminProblem(
+      HttpStatus.CONFLICT,
+      code,
+      'Funding rejected',
+      rejectedFields[code],
+      'is claimed by another funding of this account that waits for a checker',
     );
   return adminProblem(
     HttpStatus.UNPROCESSABLE_ENTITY,
@@ -73,7 +82,7 @@ export class FundWalletController {
   @AdminOnly('ledger.admin.funding.create', { role: 'maker' })
   @ApiOperation({
     summary:
-      'Tops up a wallet; idempotent by clientKey (the same key with other content is 409); externalReference (the bank transfer id) credits an account once (409 EXTERNAL_REFERENCE_USED); above the limits it waits for a checker (outcome pending-approval).',
+      'Tops up a wallet; idempotent by clientKey (the same key with other content is 409); externalReference (the bank transfer id) credits an account once (409 EXTERNAL_REFERENCE_USED, or EXTERNAL_REFERENCE_PENDING while another funding of it waits for a checker); above the limits it waits for a checker (outcome pending-approval).',
   })
   async fund(
     @Body(new JsonSchemaValidationPipe<FundingRequest>(fundingSchema)) body: FundingRequest,

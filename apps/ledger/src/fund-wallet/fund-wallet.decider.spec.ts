@@ -33,6 +33,7 @@ const state = (walletBalance: bigint, changes: Partial<FundWalletState> = {}): F
   funding,
   walletBalance,
   referenceCreditedBy: null,
+  referenceHeldBy: null,
   ...changes,
 });
 const funded = (externalReference: string | null): PriorFunding => ({
@@ -69,6 +70,13 @@ describe('decideFundWallet', () => {
     expect(decideFundWallet(command('500'), state(0n, { referenceCreditedBy: 'entry-0' }))).toEqual(
       { outcome: 'rejected', code: 'EXTERNAL_REFERENCE_USED' },
     );
+  });
+
+  it('refuses a reference another funding of the account holds while it waits for a checker', () => {
+    expect(decideFundWallet(command('500'), state(0n, { referenceHeldBy: 'approval-0' }))).toEqual({
+      outcome: 'rejected',
+      code: 'EXTERNAL_REFERENCE_PENDING',
+    });
   });
 
   it('finds the same key with the same reference (in any case) as a duplicate, and another reference as a conflict', () => {

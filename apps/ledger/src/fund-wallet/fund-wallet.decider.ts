@@ -37,19 +37,24 @@ export interface FundWalletState {
   readonly walletBalance: bigint;
   /** The funding entry that already credited the command's reference to this account (another client key), or null. */
   readonly referenceCreditedBy: string | null;
+  /** A held funding of the same reference to this account (another client key) waiting for a checker: its approval id, or null. */
+  readonly referenceHeldBy: string | null;
 }
 
 /**
  * Closed set, append-only. BALANCE_OUT_OF_RANGE: the wallet would hold more than balanceMinorUnitsMax.
  * EXTERNAL_REFERENCE_USED: another funding (another client key) already credited this bank transfer
- * to this account — one deposit credits once.
+ * to this account — one deposit credits once. EXTERNAL_REFERENCE_PENDING: another funding of this
+ * reference to this account waits for a checker; the first claim on a transfer wins until a checker
+ * rejects it (or it expires).
  */
 export type FundingRejection =
   | 'UNKNOWN_ACCOUNT'
   | 'CURRENCY_MISMATCH'
   | 'AMOUNT_OUT_OF_RANGE'
   | 'BALANCE_OUT_OF_RANGE'
-  | 'EXTERNAL_REFERENCE_USED';
+  | 'EXTERNAL_REFERENCE_USED'
+  | 'EXTERNAL_REFERENCE_PENDING';
 
 export type FundWalletResult =
   | {
@@ -85,6 +90,8 @@ export function decideFundWallet(command: FundWallet, state: FundWalletState): F
     return { outcome: 'rejected', code: 'CURRENCY_MISMATCH' };
   if (state.referenceCreditedBy !== null)
     return { outcome: 'rejected', code: 'EXTERNAL_REFERENCE_USED' };
+  if (state.referenceHeldBy !== null)
+    return { outcome: 'rejected', code: 'EXTERNAL_REFERENCE_PENDING' };
   assert(
     state.funding !== null && state.funding.currency === command.currency,
     'a wallet’s currency has a funding account',

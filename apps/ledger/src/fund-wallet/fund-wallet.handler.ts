@@ -74,6 +74,7 @@ export class FundWalletHandler {
           request.consumerAccountId,
           request.externalReference,
         ),
+        referenceHeldBy: await referenceHeldBy(sql, request),
       },
     );
     if (result.outcome !== 'posted') return result;
@@ -150,6 +151,22 @@ async function referenceCreditedBy(
     [consumerAccountId, externalReference],
   );
   return rows[0]?.entry_id ?? null;
+}
+
+/**
+ * A pending funding approval for the same reference to the account under another client key (the
+ * request's own approval, being carried out, has its key), compared without case. Read under the
+ * account's partition lock, which the held funding also took: two requests cannot both miss it.
+ */
+async function referenceHeldBy(sql: SqlExecutor, request: FundingRequest): Promise<string | null> {
+  const { rows } = await sql.query<{ approval_id: string }>(
+    `SELECT approval_id FROM ledger_approvals
+      WHERE kind = 'funding' AND status = 'pending' AND business_key <> $3
+        AND command->>'consumerAccountId' = $1 AND lower(command->>'externalReference') = lower($2)
+      LIMIT 1`,
+    [request.consumerAccountId, request.externalReference, request.clientKey],
+  );
+  return rows[0]?.approval_id ?? null;
 }
 
 /**

@@ -288,7 +288,7 @@ describe('funding a wallet, and the admin reads', () => {
       expect(await fundingsOf(id)).toEqual([]);
     });
 
-    it('refuses to approve a held funding whose reference another funding credited meanwhile', async () => {
+    it('refuses a second funding of a reference a held funding claims, until a checker decides the first', async () => {
       const id = await openAccount();
       const reference = uniqueId('ref');
       // Above SETTLE_LEDGER_SECOND_OPERATOR_ABOVE_MINOR (1 000 000 by default): it waits for a checker.
@@ -300,20 +300,28 @@ describe('funding a wallet, and the admin reads', () => {
       expect(
         (await call('GET', `/admin/approvals/${String(held.body.approvalId)}`)).body,
       ).toMatchObject({ request: { externalReference: reference } });
-      expect((await call('POST', '/admin/fundings', fundingOf(id, reference))).body).toMatchObject({
-        outcome: 'posted',
+      // The same transfer under another client key (in other case): refused while the first waits.
+      expect(
+        await call('POST', '/admin/fundings', fundingOf(id, reference.toUpperCase())),
+      ).toMatchObject({
+        status: 409,
+        body: {
+          code: 'EXTERNAL_REFERENCE_PENDING',
+          errors: [{ field: 'externalReference', code: 'EXTERNAL_REFERENCE_PENDING' }],
+        },
       });
+      expect(await fundingsOf(id)).toEqual([]);
 
-      const approval = await call(
+      const rejected = await call(
         'POST',
-        `/admin/approvals/${String(held.body.approvalId)}/approval`,
+        `/admin/approvals/${String(held.body.approvalId)}/rejection`,
         undefined,
         adminAuthorization(testChecker.operatorId, testChecker.secret),
       );
-      expect(approval).toMatchObject({ status: 422, body: { code: 'EXTERNAL_REFERENCE_USED' } });
-      expect(
-        (await call('GET', `/admin/approvals/${String(held.body.approvalId)}`)).body,
-      ).toMatchObject({ status: 'failed' });
+      expect(rejected.status).toBe(200);
+      expect((await call('POST', '/admin/fundings', fundingOf(id, reference))).body).toMatchObject({
+        outcome: 'posted',
+      });
       expect(await fundingsOf(id)).toHaveLength(1);
       expect(await balance(id)).toBe('100');
     });

@@ -228,7 +228,7 @@ export class MakerChecker {
 }
 
 /**
- * Writes the movement's fields (amount, currency, account, and what came of it) on an audit row
+ * Writes the movement's fields (amount, currency, account, a funding's bank reference, and what came of it) on an audit row
  * (column from ledger migration 0004), in the caller's transaction: the row then says what was moved
  * exactly when the movement committed. Text is stored the audit log's way (auditText).
  */
@@ -244,6 +244,11 @@ export async function recordBusinessFields(
     currency: movement.currency,
     account: auditText(movement.accountKey),
     businessKey: auditText(movement.businessKey),
+    // A funding's bank transfer (absent for other movements: JSON leaves out undefined).
+    externalReference:
+      movement.command.externalReference === undefined
+        ? undefined
+        : auditText(movement.command.externalReference),
     entryId: outcome.entryId,
     approvalId: outcome.approvalId,
   };

@@ -6,15 +6,14 @@
 // through the kit's test authenticator (what the routes decide); the production resource guard in
 // front of the same routes is tested in device-authentication/resource-guard.int-spec.ts.
 import { readFileSync } from 'node:fs';
+import { type AttestationLevel, type DeviceCheckedInV1 } from '@settle/contracts';
 import {
-  type AttestationLevel,
-  type DeviceCheckedInV1,
   type ProtocolPublicKey,
   protocolPublicKey,
   protocolIdentifierLengthMaxBytes,
   verifyDeviceCredential,
   verifyTerminalCredential,
-} from '@settle/contracts';
+} from '@settle/protocol';
 import { createKeyCustodyDocument, type KeyCustodyDocument } from '@settle/key-custody';
 import {
   attestationCompleted,
@@ -502,6 +501,13 @@ describe('credentials and check-ins', () => {
     ).toMatchObject({ status: 415 });
   });
 
+  /** At 2 per minute a token comes back every 30 s: the wait is what is left of that, in whole seconds (less when the burst took long). */
+  const expectNextTokenWithin30s = (retryAfter: string | null) => {
+    expect(retryAfter).toMatch(/^\d+$/);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(30);
+  };
+
   it('limits check-ins per device and terminal credentials per terminal: 429 with Retry-After once the burst is spent, other devices unaffected', async () => {
     const burst = 10; // SETTLE_REGISTRY_DEVICE_CREDENTIAL_BURST's default, at 2 per minute
     const { deviceId, as } = await deviceWithActiveKey();
@@ -511,9 +517,9 @@ describe('credentials and check-ins', () => {
     const limited = await postRaw(path, as, {}, '');
     expect(limited).toMatchObject({
       status: 429,
-      retryAfter: '30',
       body: { code: 'RATE_LIMITED', errors: [{ field: 'deviceId', code: 'RATE_LIMITED' }] },
     });
+    expectNextTokenWithin30s(limited.retryAfter);
     expect(await storedCheckIns(deviceId)).toBe(burst);
     const other = await deviceWithActiveKey();
     expect(
@@ -530,11 +536,12 @@ describe('credentials and check-ins', () => {
     const terminalPath = `/v1/terminals/${terminal.subject}/credential`;
     for (let call = 0; call < burst; call += 1)
       expect((await kit.device('POST', terminalPath, undefined, terminal)).status).toBe(404);
-    expect(await postRaw(terminalPath, terminal, {}, '')).toMatchObject({
+    const terminalLimited = await postRaw(terminalPath, terminal, {}, '');
+    expect(terminalLimited).toMatchObject({
       status: 429,
-      retryAfter: '30',
       body: { code: 'RATE_LIMITED', errors: [{ field: 'terminalId' }] },
     });
+    expectNextTokenWithin30s(terminalLimited.retryAfter);
   });
 
   it('refuses ids longer than the protocol allows for merchants, terminals and devices', async () => {
