@@ -24,6 +24,7 @@ export {
   jwksFetchTimeoutMs,
   jwksKeysMax,
   jwksRefetchIntervalMsMin,
+  jwksRetryAfterFailureMsMin,
   jwksTrustMsMaxDefault,
 } from './access-token/jwks-key-store';
 export {

@@ -3,6 +3,12 @@ import { type CryptoKey, type JWK, importJWK } from 'jose';
 
 /** An unknown `kid` refetches the JWKS at most this often: random kids cannot make us hammer the issuer. */
 export const jwksRefetchIntervalMsMin = 30_000;
+/**
+ * After a failed fetch, the next may come this soon: an issuer that was not up yet when this service
+ * started (its readiness check fetched first) is found within a second, not after the full interval,
+ * and a down issuer still sees at most one fetch a second per replica.
+ */
+export const jwksRetryAfterFailureMsMin = 1_000;
 /** Known keys are refetched this often anyway, so a key the issuer withdrew stops verifying. */
 export const jwksCacheMaxAgeMs = 10 * 60_000;
 /** A JWKS fetch that takes longer fails (and the request answers 503 if no cached key fits). */
@@ -74,6 +80,8 @@ export class JwksKeyStore {
   private keys = new Map<string, CryptoKey>();
   /** The last fetch attempt (successful or not): the refetch interval counts from it. */
   private fetchedAtMs: number | null = null;
+  /** Whether that attempt failed: the next may then come sooner ({@link jwksRetryAfterFailureMsMin}). */
+  private lastFetchFailed = false;
   /** The last successful load: the trust limit counts from it. */
   private loadedAtMs: number | null = null;
   private inFlight: Promise<void> | null = null;
@@ -104,10 +112,7 @@ export class JwksKeyStore {
     readonly trustMsMax: number;
   }> {
     const nowMs = this.clock().getTime();
-    if (
-      this.options.url !== undefined &&
-      (this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksRefetchIntervalMsMin)
-    )
+    if (this.options.url !== undefined && this.mayRefetch(nowMs))
       await this.refresh().catch(() => undefined);
     const loadedAt = this.loadedAtMs === null ? null : new Date(this.loadedAtMs);
     return {
@@ -135,9 +140,7 @@ export class JwksKeyStore {
     const stale = this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksCacheMaxAgeMs;
     const known = this.keys.get(kid);
     if (known !== undefined && !stale && !this.isPastTrust(nowMs)) return known;
-    const mayRefetch =
-      this.fetchedAtMs === null || nowMs - this.fetchedAtMs >= jwksRefetchIntervalMsMin;
-    if (mayRefetch) {
+    if (this.mayRefetch(nowMs)) {
       try {
         await this.refresh();
       } catch (error) {
@@ -146,12 +149,22 @@ export class JwksKeyStore {
         if (known === undefined && !this.isPastTrust(this.clock().getTime())) throw error;
       }
     }
+    // Never loaded (the last attempt failed, the next is not due): unknown, not refused as unknown.
+    if (this.loadedAtMs === null)
+      throw new JwksUnavailableError("the issuer's keys have not been fetched yet");
     if (this.isPastTrust(this.clock().getTime())) {
       throw new JwksStaleError(
         `the issuer's keys were last fetched more than ${this.trustMsMax} ms ago and it cannot be reached`,
       );
     }
     return this.keys.get(kid) ?? null;
+  }
+
+  /** Whether a fetch may start now: never fetched, or the interval since the last attempt is over. */
+  private mayRefetch(nowMs: number): boolean {
+    if (this.fetchedAtMs === null) return true;
+    const interval = this.lastFetchFailed ? jwksRetryAfterFailureMsMin : jwksRefetchIntervalMsMin;
+    return nowMs - this.fetchedAtMs >= interval;
   }
 
   private isPastTrust(nowMs: number): boolean {
@@ -164,9 +177,11 @@ export class JwksKeyStore {
         this.fetchCount += 1;
         const document = await this.fetcher(this.options.url!);
         await this.load(document, this.clock().getTime());
+        this.lastFetchFailed = false;
       } catch (error) {
-        // A failed fetch also counts against the interval: a down issuer is not hammered either.
+        // A failed fetch counts too, against the shorter retry interval: a down issuer is not hammered.
         this.fetchedAtMs = this.clock().getTime();
+        this.lastFetchFailed = true;
         throw error instanceof JwksUnavailableError
           ? error
           : new JwksUnavailableError('JWKS fetch failed', { cause: error });

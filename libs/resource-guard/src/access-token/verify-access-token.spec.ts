@@ -1,7 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { base64UrlEncode } from '@settle/crypto';
 import { createTestBindingKey, createTestTokenIssuer } from '../testing';
-import { JwksKeyStore, JwksUnavailableError, jwksRefetchIntervalMsMin } from './jwks-key-store';
+import {
+  JwksKeyStore,
+  JwksUnavailableError,
+  jwksRefetchIntervalMsMin,
+  jwksRetryAfterFailureMsMin,
+} from './jwks-key-store';
 import { accessTokenClockSkewSeconds, verifyAccessToken } from './verify-access-token';
 
 const encode = (value: unknown) => base64UrlEncode(new TextEncoder().encode(JSON.stringify(value)));
@@ -177,6 +182,39 @@ describe('JwksKeyStore', () => {
     store.advance(jwksRefetchIntervalMsMin);
     await Promise.all(forged.map((token) => verifyAccessToken(token, options)));
     expect(store.keys.fetches).toBe(2);
+  });
+
+  it(`finds an issuer that was not up at its first fetch within ${jwksRetryAfterFailureMsMin} ms, and fetches a down one at most that often`, async () => {
+    const issuer = createTestTokenIssuer();
+    let up = false;
+    let nowMs = Date.now();
+    const keys = new JwksKeyStore({
+      url: 'https://tokens.settle.test/jwks.json',
+      fetcher: async () => {
+        if (!up) throw new Error('connect ECONNREFUSED');
+        return issuer.jwks();
+      },
+      clock: () => new Date(nowMs),
+    });
+    // A readiness check at start-up, before the token issuer listens.
+    expect((await keys.trustState()).loadedAt).toBeNull();
+    expect(keys.fetches).toBe(1);
+    const options = {
+      keys,
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      clock: () => new Date(nowMs),
+    };
+    const token = await issuer.tokenFor(device);
+    await expect(verifyAccessToken(token, options)).rejects.toBeInstanceOf(JwksUnavailableError);
+    expect(keys.fetches).toBe(1);
+    nowMs += jwksRetryAfterFailureMsMin;
+    await expect(verifyAccessToken(token, options)).rejects.toBeInstanceOf(JwksUnavailableError);
+    expect(keys.fetches).toBe(2);
+    up = true;
+    nowMs += jwksRetryAfterFailureMsMin;
+    expect((await verifyAccessToken(token, options)).ok).toBe(true);
+    expect(keys.fetches).toBe(3);
   });
 
   it('keeps verifying with cached keys while the issuer is down, and throws JwksUnavailableError for an unknown kid', async () => {
