@@ -3,12 +3,10 @@ import { MessagingError } from '../errors';
 import type { SqlExecutor } from '../sql';
 import { type Context, context } from '@opentelemetry/api';
 import { consumedEventContexts, traceHeadersOf } from '../trace-context';
-import { textColumn, textColumnsSql } from './text-column';
+import { jsonTextColumn, textColumn, textColumnsSql } from './text-column';
 
 /** Buckets partition the outbox among relays; a relay owns whole buckets (see outbox-relay.ts). */
 export const outboxBucketCount = 16;
-/** Separates serialised envelopes in the one text an append sends (never inside a JSON.stringify output). */
-const outboxValueSeparator = '\n';
 
 /** How an append checks its envelopes against their contracts. */
 export type OutboxValidation =
@@ -53,8 +51,8 @@ export async function appendToOutbox(
   const topics: string[] = [];
   const keys: string[] = [];
   const buckets: number[] = [];
-  let values = '';
-  let headers = '';
+  const values: string[] = [];
+  const headers: string[] = [];
   for (const envelope of envelopes) {
     const validation = validating ? validateEventForSend(envelope) : null;
     if (validation !== null && !validation.ok) {
@@ -75,30 +73,24 @@ export async function appendToOutbox(
     topics.push(`${options.topicPrefix ?? ''}${definition.topic}`);
     keys.push(envelope.key);
     buckets.push(bucketOf(envelope.key));
-    values += (values.length === 0 ? '' : outboxValueSeparator) + JSON.stringify(envelope);
-    headers +=
-      (headers.length === 0 ? '' : outboxValueSeparator) +
-      traceHeadersOfEvent(envelope.causationId);
+    values.push(JSON.stringify(envelope));
+    headers.push(traceHeadersOfEvent(envelope.causationId));
   }
-  // The serialised envelopes travel as one text split by PostgreSQL, not as a text[]: pg would quote
-  // and escape every JSON string into an array literal (most of the cost of an append, measured in
-  // bench/ledger). The separator is safe because JSON.stringify never emits a raw line feed (it
-  // escapes U+000A inside strings and adds no whitespace), and a split into the wrong number of
-  // values would leave event ids without a value or the reverse, which the row count check refuses.
-  // The trace headers (one serialised object per event) travel the same way; the other columns as
-  // `textColumn`s (checked per value; not needed for JSON, which never holds a raw control character).
+  // Every column travels as one text PostgreSQL splits (text-column.ts), not as an array pg would
+  // quote and escape element by element (most of an append's cost, measured in bench/ledger). A split
+  // into the wrong number of values would leave rows short, which the row count check refuses.
   const { rowCount } = await sql.query(
     `INSERT INTO messaging_outbox (event_id, topic, message_key, bucket, value, headers)
      SELECT event_id, topic, message_key, bucket, value, headers::jsonb
-       FROM unnest(${textColumnsSql(['uuid', 'text', 'text', 'smallint'])}, string_to_array($5::text, E'\\n'), string_to_array($6::text, E'\\n'))
+       FROM unnest(${textColumnsSql(['uuid', 'text', 'text', 'smallint', 'text', 'text'])})
          AS rows(event_id, topic, message_key, bucket, value, headers)`,
     [
       textColumn(eventIds),
       textColumn(topics),
       textColumn(keys),
       textColumn(buckets),
-      values,
-      headers,
+      jsonTextColumn(values),
+      jsonTextColumn(headers),
     ],
   );
   if (rowCount !== envelopes.length)

@@ -1,4 +1,4 @@
-import { textColumn, textColumnSql, textColumnsSql } from './text-column';
+import { jsonTextColumn, textColumn, textColumnSql, textColumnsSql } from './text-column';
 
 describe('textColumn', () => {
   it('joins text, numbers and bigints with U+001E and writes NULL as U+001F', () => {
@@ -20,6 +20,22 @@ describe('textColumn', () => {
 
   it('accepts U+001F inside a longer value and any other character', () => {
     expect(textColumn(['a\u001fb', 'é"{},\\ NULL'])).toBe('a\u001fb\u001eé"{},\\ NULL');
+  });
+});
+
+describe('jsonTextColumn', () => {
+  it('joins JSON texts whose strings hold the separator, the NULL mark and line feeds, and splits back to them', () => {
+    const jsonTexts = [{ a: 'x\u001ey' }, { b: '\u001f' }, 'line\nfeed', null].map((value) =>
+      JSON.stringify(value),
+    );
+    const column = jsonTextColumn(jsonTexts);
+    expect(column.split('\u001e')).toEqual(jsonTexts);
+    expect(column.split('\u001e').map((text) => JSON.parse(text) as unknown)).toEqual([
+      { a: 'x\u001ey' },
+      { b: '\u001f' },
+      'line\nfeed',
+      null,
+    ]);
   });
 });
 

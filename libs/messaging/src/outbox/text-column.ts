@@ -28,6 +28,15 @@ export function textColumn(values: readonly TextColumnValue[]): string {
 }
 
 /**
+ * A column of JSON texts (`JSON.stringify` outputs) as one `textColumn`, without the per-value check:
+ * JSON escapes every control character (U+0000–U+001F) and is never empty, so neither the separator
+ * nor the NULL mark can occur, and scanning kilobytes of envelopes for them would be wasted.
+ */
+export function jsonTextColumn(jsonTexts: readonly string[]): string {
+  return jsonTexts.join(textColumnSeparator);
+}
+
+/**
  * The SQL array of the `textColumn` in parameter `$<parameter>`, cast to `<type>[]` (e.g. `bigint`,
  * `timestamptz`, `uuid`); for `unnest(…)` or `= ANY(…)`.
  */
