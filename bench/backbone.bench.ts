@@ -37,10 +37,19 @@ type Effect = (typeof runs)[number]['effect'];
 
 const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
+/**
+ * CPU of this process (the product's code, kafkajs and pg; not PostgreSQL or Kafka) per event since
+ * `started`: on a shared machine the rate is noise, this is what a change is judged by.
+ */
+const cpuMicrosPerEvent = (started: NodeJS.CpuUsage, events: number) => {
+  const used = process.cpuUsage(started);
+  return Math.round((used.user + used.system) / events);
+};
+
 async function rawKafkajsBaseline(
   topic: string,
   eventBytes: Buffer[],
-): Promise<{ eventsPerSecond: number; seconds: number }> {
+): Promise<{ eventsPerSecond: number; seconds: number; cpuMicrosPerEvent: number }> {
   const kafka = new Kafka({
     clientId: 'bench-baseline',
     brokers: brokers(),
@@ -74,6 +83,7 @@ async function rawKafkajsBaseline(
     },
   });
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   for (let start = 0; start < eventBytes.length; start += 1_000) {
     await producer.send({
       topic,
@@ -85,8 +95,9 @@ async function rawKafkajsBaseline(
   }
   await done;
   const elapsed = seconds(started);
+  const cpu = cpuMicrosPerEvent(cpuStarted, eventBytes.length);
   await Promise.all([producer.disconnect(), consumer.disconnect()]);
-  return { eventsPerSecond: eventBytes.length / elapsed, seconds: elapsed };
+  return { eventsPerSecond: eventBytes.length / elapsed, seconds: elapsed, cpuMicrosPerEvent: cpu };
 }
 
 function consumerFor(
@@ -147,24 +158,31 @@ async function stages(batchSize: number, eventCount: number, effect: Effect) {
   const harness = await createHarness(`bench_stages_${batchSize}`);
   const events = Array.from({ length: eventCount }, (_, index) => paymentVerified(index));
   let started = process.hrtime.bigint();
+  let cpuStarted = process.cpuUsage();
   await writeOutbox(harness, batchSize, events);
   const outboxWrite = eventCount / seconds(started);
+  const outboxWriteCpu = cpuMicrosPerEvent(cpuStarted, eventCount);
   started = process.hrtime.bigint();
+  cpuStarted = process.cpuUsage();
   await drainOutbox(harness, batchSize);
   const relay = eventCount / seconds(started);
+  const relayCpu = cpuMicrosPerEvent(cpuStarted, eventCount);
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const consumer = consumerFor(harness, batchSize, effect, eventCount, resolveDone);
   started = process.hrtime.bigint();
+  cpuStarted = process.cpuUsage();
   void consumer.start();
   await done;
   const consume = eventCount / seconds(started);
+  const consumeCpu = cpuMicrosPerEvent(cpuStarted, eventCount);
   await consumer.stop();
   await harness.close();
   return {
     outboxWriteEventsPerSecond: outboxWrite,
     relayEventsPerSecond: relay,
     consumeEventsPerSecond: consume,
+    cpuMicrosPerEvent: { outboxWrite: outboxWriteCpu, relay: relayCpu, consume: consumeCpu },
   };
 }
 
@@ -184,19 +202,21 @@ async function pipeline(batchSize: number, eventCount: number, effect: Effect) {
   relay.start();
   await new Promise((resolve) => setTimeout(resolve, 2_000)); // group join
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   await writeOutbox(harness, batchSize, events);
   await done;
   const elapsed = seconds(started);
+  const cpu = cpuMicrosPerEvent(cpuStarted, eventCount);
   await Promise.all([consumer.stop(), relay.stop()]);
   await harness.close();
-  return { seconds: elapsed, eventsPerSecond: eventCount / elapsed };
+  return { seconds: elapsed, eventsPerSecond: eventCount / elapsed, cpuMicrosPerEvent: cpu };
 }
 
 async function main(): Promise<void> {
   const eventBytes = Array.from({ length: baselineEvents }, (_, index) =>
     Buffer.from(JSON.stringify(paymentVerified(index))),
   );
-  let baseline = { eventsPerSecond: 0, seconds: 0 };
+  let baseline = { eventsPerSecond: 0, seconds: 0, cpuMicrosPerEvent: 0 };
   if (!only) {
     const baselineHarness = await createHarness('bench_baseline');
     baseline = await rawKafkajsBaseline(
@@ -232,15 +252,15 @@ async function main(): Promise<void> {
     'backbone',
     data,
     [
-      '| run | effect | batch | events | end-to-end events/s | outbox writes/s alone | relay events/s alone | consumer events/s alone |',
-      '|---|---|---:|---:|---:|---:|---:|---:|',
-      `| raw kafkajs baseline | — | 1000 | ${baselineEvents} | ${rate(baseline.eventsPerSecond)} | — | — | — |`,
+      '| run | effect | batch | events | end-to-end events/s | CPU µs/event end to end | outbox writes/s alone | relay events/s alone | consumer events/s alone | CPU µs/event alone (write + relay + consume) |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+      `| raw kafkajs baseline | — | 1000 | ${baselineEvents} | ${rate(baseline.eventsPerSecond)} | ${baseline.cpuMicrosPerEvent} | — | — | — | — |`,
       ...results.map(
         (run) =>
-          `| outbox → Kafka → inbox | ${run.effect} | ${run.batchSize} | ${run.events} | ${rate(run.eventsPerSecond)} | ${rate(run.stages.outboxWriteEventsPerSecond)} | ${rate(run.stages.relayEventsPerSecond)} | ${rate(run.stages.consumeEventsPerSecond)} |`,
+          `| outbox → Kafka → inbox | ${run.effect} | ${run.batchSize} | ${run.events} | ${rate(run.eventsPerSecond)} | ${run.cpuMicrosPerEvent} | ${rate(run.stages.outboxWriteEventsPerSecond)} | ${rate(run.stages.relayEventsPerSecond)} | ${rate(run.stages.consumeEventsPerSecond)} | ${run.stages.cpuMicrosPerEvent.outboxWrite} + ${run.stages.cpuMicrosPerEvent.relay} + ${run.stages.cpuMicrosPerEvent.consume} |`,
       ),
       '',
-      `Event: a ${eventSizeBytes}-byte payment.verified envelope. The effect is a log row and a running balance per event, either one statement per event or two set-based statements per batch. Target at batch 1000: ${targets.backboneEventsPerSecond} events/s end to end.`,
+      `Event: a ${eventSizeBytes}-byte payment.verified envelope. CPU is this process's (product code, kafkajs, pg), not PostgreSQL's or Kafka's. The effect is a log row and a running balance per event, either one statement per event or two set-based statements per batch. Target at batch 1000: ${targets.backboneEventsPerSecond} events/s end to end.`,
     ],
     headlineFigures.backbone(data),
   );

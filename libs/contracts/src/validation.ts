@@ -1,8 +1,8 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { assert } from './assert';
 import { eventEnvelopeSchema, type EventEnvelope } from './envelope';
 import { type EventDefinition, type PayloadViolation } from './event-definition';
+import { addContractFormats } from './formats';
 import { type Upcaster } from './upcasting';
 
 /** Why an event was refused. A closed set: consumers route on it (dead-letter, pause, alert). */
@@ -83,7 +83,7 @@ function newAjv(): Ajv2020 {
   // strict: a typo in a schema keyword is an error at start-up, not a silently ignored rule.
   // discriminator: the JWK union reports the bad member of the matching branch (see common-payloads).
   const ajv = new Ajv2020({ allErrors: false, strict: true, discriminator: true });
-  addFormats(ajv, ['date-time', 'uuid']);
+  addContractFormats(ajv);
   return ajv;
 }
 

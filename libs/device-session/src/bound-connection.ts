@@ -12,7 +12,11 @@ import {
   createSecureContext,
 } from 'node:tls';
 import { type JwkInput } from '@settle/crypto';
-import { createTokenBindingMessage, exportTokenBindingKeyingMaterial } from '@settle/token-binding';
+import {
+  type TokenBindingSigner,
+  createTokenBindingMessage,
+  exportTokenBindingKeyingMaterial,
+} from '@settle/token-binding';
 import { DeviceSessionError } from './errors';
 
 /** A handshake that has not finished after this long fails the connection. */
@@ -142,7 +146,7 @@ class SingleSocketAgent extends Agent {
  *
  * @example
  * ```ts
- * const connection = await BoundConnection.open(endpoint, bindingPrivateJwk);
+ * const connection = await BoundConnection.open(endpoint, createTokenBindingSigner(bindingPrivateJwk, 'native'));
  * const answer = await connection.request({ method: 'POST', path: '/v1/sessions', headers: { 'sec-token-binding': connection.tokenBindingHeader }, json: { bindingKeyId } });
  * connection.close();
  * ```
@@ -160,15 +164,22 @@ export class BoundConnection {
     this.agent = new SingleSocketAgent(socket);
   }
 
-  /** Connects (TLS 1.3 only), waits for the handshake, exports the EKM and signs the binding with the key. */
-  static async open(endpoint: TlsEndpoint, bindingPrivateJwk: JwkInput): Promise<BoundConnection> {
+  /**
+   * Connects (TLS 1.3 only), waits for the handshake, exports the EKM and signs the binding with the
+   * key: a signer prepared once (`createTokenBindingSigner`, as a device holds its keystore handle), or
+   * a private JWK imported for this one connection.
+   */
+  static async open(
+    endpoint: TlsEndpoint,
+    bindingKey: TokenBindingSigner | JwkInput,
+  ): Promise<BoundConnection> {
     const socket = await connectTls13(endpoint);
     const ekm = exportTokenBindingKeyingMaterial(socket);
-    const { header } = createTokenBindingMessage({
-      privateJwk: bindingPrivateJwk,
-      ekm,
-      backend: 'native',
-    });
+    const { header } = createTokenBindingMessage(
+      isTokenBindingSigner(bindingKey)
+        ? { signer: bindingKey, ekm }
+        : { privateJwk: bindingKey, ekm, backend: 'native' },
+    );
     return new BoundConnection(socket, ekm, header, endpoint);
   }
 
@@ -254,6 +265,10 @@ export class BoundConnection {
     this.agent.destroy();
     this.socket.destroy();
   }
+}
+
+function isTokenBindingSigner(key: TokenBindingSigner | JwkInput): key is TokenBindingSigner {
+  return typeof key['sign'] === 'function';
 }
 
 /** One TLS context per endpoint: building it (parsing the CA) per connection cost more than the handshake. */

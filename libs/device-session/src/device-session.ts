@@ -1,4 +1,5 @@
 import { type JWK } from 'jose';
+import { type TokenBindingSigner, createTokenBindingSigner } from '@settle/token-binding';
 import {
   BoundConnection,
   type HttpAnswer,
@@ -72,9 +73,16 @@ export class DeviceSession {
   private token: SessionToken | undefined;
   private dpopNonce: string | undefined;
   private readonly now: () => Date;
+  /** The binding key imported once, as a device holds its keystore handle (made at the first connection). */
+  private signer: TokenBindingSigner | undefined;
 
   constructor(private readonly options: DeviceSessionOptions) {
     this.now = options.now ?? (() => new Date());
+  }
+
+  private bindingSigner(): TokenBindingSigner {
+    this.signer ??= createTokenBindingSigner(this.options.bindingPrivateJwk, 'native');
+    return this.signer;
   }
 
   get current(): SessionToken | undefined {
@@ -129,7 +137,7 @@ export class DeviceSession {
    * it carries `Authorization: Bearer` and this connection's `Sec-Token-Binding`.
    */
   async connect(endpoint: TlsEndpoint): Promise<BoundConnection> {
-    return BoundConnection.open(endpoint, this.options.bindingPrivateJwk);
+    return BoundConnection.open(endpoint, this.bindingSigner());
   }
 
   /** The authorization headers of one request on `connection` (`url` is the DPoP htu). */
@@ -181,10 +189,7 @@ export class DeviceSession {
     extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<HttpAnswer> {
     // One connection per call: the binding proves the key on the connection the request travels on.
-    const connection = await BoundConnection.open(
-      this.options.issuer,
-      this.options.bindingPrivateJwk,
-    );
+    const connection = await BoundConnection.open(this.options.issuer, this.bindingSigner());
     try {
       for (let attempt = 0; ; attempt++) {
         const headers: Record<string, string> = { ...extraHeaders };

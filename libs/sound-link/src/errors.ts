@@ -35,6 +35,11 @@ export const soundLinkErrorCodes = [
    * once, or decoding passes that disagree. Something was sent: ask for it again.
    */
   'FRAME_UNDECODABLE',
+  /**
+   * Bytes came out of a frame but the receiver's protocol does not recognise them (its `accepts`
+   * check refused them): ggwave heard a frame wrong. Something was sent: ask for it again.
+   */
+  'MESSAGE_UNRECOGNISED',
 ] as const;
 
 /**

@@ -42,6 +42,7 @@ export { type HeardFrame, type MergedReception, type UndecodableFrame } from './
 export { resampleLinear } from './audio/resample';
 export { type MonoAudio, decodeWav, encodeWav } from './audio/wav';
 export {
+  type DecodeRecordingOptions,
   type OutgoingMessage,
   type ReceivedTransmission,
   type TransmissionOptions,

@@ -148,7 +148,7 @@ export const receiveChunkSamples = 1024;
 /**
  * Sample offsets a recording is decoded from (see modem/multi-offset.ts), a quarter analysis window
  * apart: the first always, the other three when the first heard a start marker it could not
- * decode. Measured in bench/results/sound.md.
+ * decode or heard no frame at all. Measured in bench/results/sound.md.
  *
  * @example
  * ```ts

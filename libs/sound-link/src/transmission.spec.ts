@@ -5,6 +5,7 @@ import {
   encodeConsumerAuthorizationSoundForm,
   encodePaymentRequestSoundForm,
   encodeTerminalCredentialSoundForm,
+  isSoundForm,
 } from '@settle/protocol/sound-form';
 import { readProtocolFixture } from '@settle/protocol/testing';
 import { decodeWav, encodeWav } from './audio/wav';
@@ -157,6 +158,21 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     });
   });
 
+  it('decodes from the other offsets when the first pass heard nothing at all (−10 dB)', () => {
+    // Seed 3: the first pass misses the start marker (nothing heard, nothing reported); another
+    // window alignment finds it. One of the four −10 dB requests the benchmark lost this way.
+    const clean = encodeTransmission(variableOnly, [{ bytes: requestSound, framesMax: 1 }]).samples;
+    const samples = withWhiteNoise(clean, { signalPower: meanPower(clean), snrDb: -10, seed: 3 });
+    expect(decodeRecording(onePass, { samples, sampleRateHz: 48_000 })).toEqual({
+      messages: [],
+      failures: [],
+    });
+    expect(decodeRecording(variableOnly, { samples, sampleRateHz: 48_000 })).toEqual({
+      messages: [requestSound],
+      failures: [],
+    });
+  });
+
   it('reports a variable-length frame it heard but could not decode, instead of looking like silence', () => {
     const clean = encodeTransmission(variableOnly, [{ bytes: request, framesMax: 1 }], {
       edgeSilenceMs: 250,
@@ -213,6 +229,22 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     expect(encodeFixedMessageFrames(requestSound)!.map((frame) => frame.length)).toEqual([39]);
     expect(encodeFixedMessageFrames(authorizationSound)!.map((frame) => frame.length)).toEqual([
       44, 44,
+    ]);
+  });
+
+  it('reports bytes the protocol does not recognise instead of returning them (accepts)', () => {
+    // What ggwave once let through under babble at 0 dB: a length misread, Reed–Solomon satisfied.
+    const misheard = Uint8Array.from(Buffer.from('256f4a0105000405060a0b0c', 'hex'));
+    const audio = encodeTransmission(variableOnly, [
+      { bytes: misheard, framesMax: 1 },
+      { bytes: requestSound, framesMax: 1 },
+    ]);
+    const everything = decodeRecording(variableOnly, audio);
+    expect(everything.messages).toEqual([misheard, requestSound]);
+    const received = decodeRecording(variableOnly, audio, { accepts: isSoundForm });
+    expect(received.messages).toEqual([requestSound]);
+    expect(received.failures).toEqual([
+      expect.objectContaining({ code: 'MESSAGE_UNRECOGNISED', atSeconds: expect.any(Number) }),
     ]);
   });
 

@@ -126,6 +126,24 @@ export interface ReceivedTransmission {
   readonly failures: SoundLinkFailure[];
 }
 
+/**
+ * Options of {@link decodeRecording}.
+ *
+ * @example
+ * ```ts
+ * import { isSoundForm } from '@settle/protocol/sound-form';
+ * const options: DecodeRecordingOptions = { accepts: isSoundForm };
+ * ```
+ */
+export interface DecodeRecordingOptions {
+  /**
+   * Whether decoded bytes are a message of the caller's protocol. A single frame has only ggwave's
+   * Reed–Solomon check, which a length misread in heavy noise can pass (seen under babble at 0 dB);
+   * bytes refused here are reported as `MESSAGE_UNRECOGNISED` instead of returned. Default: all.
+   */
+  readonly accepts?: (message: Uint8Array) => boolean;
+}
+
 const undecodableReasons: Record<UndecodableFrame['reason'], string> = {
   'capture-failed': 'no frame could be decoded',
   unfinished: 'the recording ended before the frame did',
@@ -234,7 +252,11 @@ function insideFixedFrame(lost: UndecodableFrame, reception: ModemReception): bo
  * const { messages } = decodeRecording(modem, decodeWav(readFileSync('in.wav')));
  * ```
  */
-export function decodeRecording(modem: SoundModem, audio: MonoAudio): ReceivedTransmission {
+export function decodeRecording(
+  modem: SoundModem,
+  audio: MonoAudio,
+  options: DecodeRecordingOptions = {},
+): ReceivedTransmission {
   if (
     audio.sampleRateHz < recordingSampleRateMinHz ||
     audio.sampleRateHz > recordingSampleRateMaxHz
@@ -259,8 +281,25 @@ export function decodeRecording(modem: SoundModem, audio: MonoAudio): ReceivedTr
       .map(undecodableFailure),
     ...lostToneFailures(reception),
   ].sort((left, right) => (left.atSeconds ?? 0) - (right.atSeconds ?? 0));
+  const accepts = options.accepts ?? (() => true);
+  const unrecognised = placed
+    .filter((message) => !accepts(message.bytes))
+    .map((message) => unrecognisedFailure(message));
   return {
-    messages: placed.map((message) => message.bytes),
-    failures: [...undecodable, ...fixed.failures, ...content.failures],
+    messages: placed.filter((message) => accepts(message.bytes)).map((message) => message.bytes),
+    failures: [...undecodable, ...unrecognised, ...fixed.failures, ...content.failures],
+  };
+}
+
+function unrecognisedFailure(message: {
+  startSample: number;
+  bytes: Uint8Array;
+}): SoundLinkFailure {
+  const atSeconds = toSeconds(message.startSample);
+  return {
+    ok: false,
+    code: 'MESSAGE_UNRECOGNISED',
+    message: `a frame at ${atSeconds} s decoded to ${message.bytes.length} bytes that are not a message of this protocol`,
+    atSeconds,
   };
 }

@@ -51,7 +51,9 @@ export { tokenBindingIdFromJwk, tokenBindingIdToJwk } from './binding/token-bind
 export {
   type CreateTokenBindingMessageInput,
   type CreatedTokenBindingMessage,
+  type TokenBindingSigner,
   createTokenBindingMessage,
+  createTokenBindingSigner,
 } from './binding/create-token-binding-message';
 export {
   type TokenBindingRejectionCode,

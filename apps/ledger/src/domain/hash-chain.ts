@@ -73,15 +73,29 @@ export function appendToChain(
     `partition ${head.partition} in range`,
   );
   assert(sha256HexPattern.test(head.hash), 'chain head hash is lower-case hex SHA-256');
-  const unhashed = {
-    ...draft,
+  // One object, field by field, its hash filled in last: building it with two object spreads was
+  // half of this function's time (settlement appends one per payment; ledger-profile.md, fourth pass).
+  const entry: Mutable<PostedEntry> = {
+    entryId: draft.entryId,
+    kind: draft.kind,
+    idempotencyKey: draft.idempotencyKey,
+    partitionKey: draft.partitionKey,
+    transactionId: draft.transactionId,
+    originalEntryId: draft.originalEntryId,
+    postings: draft.postings,
+    feeScheduleVersion: draft.feeScheduleVersion,
+    postedAt: draft.postedAt,
     partition: head.partition,
     sequence: head.sequence + 1n,
     previousHash: head.hash,
+    hash: '',
   };
-  const entry: PostedEntry = { ...unhashed, hash: entryHash(unhashed) };
+  entry.hash = entryHash(entry);
   return { entry, head: { partition: head.partition, sequence: entry.sequence, hash: entry.hash } };
 }
+
+/** `T` with its fields writable: for an object completed in place before it is handed out. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export type ChainBreak =
   | { readonly code: 'SEQUENCE_GAP'; readonly sequence: bigint; readonly expected: bigint }

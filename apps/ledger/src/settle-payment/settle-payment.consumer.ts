@@ -98,8 +98,15 @@ export class SettlePaymentConsumer implements EventConsumer {
       if (envelope.type !== 'payment.verified')
         throw unexpectedEvent(envelope.type, 'the ledger does not settle this event');
       const { payload } = envelope;
-      // The wallet's chain: a SHA-256 per payment, so computed once for the lock and the append.
-      return { envelope, payload, partition: partitionOf(payload.consumerAccountId) };
+      return {
+        envelope,
+        payload,
+        // The wallet's chain (a SHA-256) and the account ids: computed once, for the reads and the append.
+        partition: partitionOf(payload.consumerAccountId),
+        walletId: ledgerAccountId('wallet', payload.consumerAccountId),
+        payableId: ledgerAccountId('merchant-payable', payload.merchantId),
+        feeRevenueId: ledgerAccountId('fee-revenue', payload.currency),
+      };
     });
     const now = this.clock.now().toISOString();
     const heads = await lockPartitions(
@@ -108,10 +115,10 @@ export class SettlePaymentConsumer implements EventConsumer {
     );
     const accounts = await loadAccounts(
       sql,
-      payments.flatMap(({ payload }) => [
-        ledgerAccountId('wallet', payload.consumerAccountId),
-        ledgerAccountId('merchant-payable', payload.merchantId),
-        ledgerAccountId('fee-revenue', payload.currency),
+      payments.flatMap(({ walletId, payableId, feeRevenueId }) => [
+        walletId,
+        payableId,
+        feeRevenueId,
       ]),
     );
     const priors = await loadPriorSettlements(
@@ -132,16 +139,25 @@ export class SettlePaymentConsumer implements EventConsumer {
     const outcomes: SettlementRow[] = [];
     const envelopes: EventEnvelope[] = [];
     const replays: ReplaySignalRow[] = [];
-    for (const { envelope, payload, partition } of payments) {
-      const wallet = accounts.get(ledgerAccountId('wallet', payload.consumerAccountId)) ?? null;
+    for (const { envelope, payload, partition, walletId, payableId, feeRevenueId } of payments) {
+      const wallet = accounts.get(walletId) ?? null;
       const result = decideSettlePayment(
-        { ...payload, eventOccurredAt: envelope.occurredAt, entryId: randomUUID(), now },
+        {
+          transactionId: payload.transactionId,
+          consumerAccountId: payload.consumerAccountId,
+          merchantId: payload.merchantId,
+          amount: payload.amount,
+          currency: payload.currency,
+          approvedAt: payload.approvedAt,
+          eventOccurredAt: envelope.occurredAt,
+          entryId: randomUUID(),
+          now,
+        },
         {
           prior: priors.get(payload.transactionId) ?? { kind: 'none' },
           wallet,
-          merchantPayable:
-            accounts.get(ledgerAccountId('merchant-payable', payload.merchantId)) ?? null,
-          feeRevenue: accounts.get(ledgerAccountId('fee-revenue', payload.currency)) ?? null,
+          merchantPayable: accounts.get(payableId) ?? null,
+          feeRevenue: accounts.get(feeRevenueId) ?? null,
           feeSchedule: schedules.get(payload.merchantId) ?? zeroFeeSchedule,
           walletBalance: wallet ? (balances.get(wallet.accountId) ?? 0n) : 0n,
           unknownEntityRetryWindowMs: this.retryWindowMs,
@@ -182,14 +198,6 @@ export class SettlePaymentConsumer implements EventConsumer {
     },
     cause: Causation,
   ): void {
-    const base = {
-      transactionId: payment.transactionId,
-      consumerAccountId: payment.consumerAccountId,
-      merchantId: payment.merchantId,
-      amount: payment.amount,
-      currency: payment.currency,
-      approvedAt: payment.approvedAt,
-    };
     switch (result.outcome) {
       case 'not-yet-seen':
         // The backbone retries with backoff; the decider turns it into a failure once the window ends.
@@ -214,20 +222,20 @@ export class SettlePaymentConsumer implements EventConsumer {
         return;
       }
       case 'failed':
-        batch.priors.set(payment.transactionId, {
-          kind: 'failed',
-          ...base,
-          amount: BigInt(payment.amount),
-        });
-        batch.outcomes.push({
-          ...base,
-          status: 'failed',
-          reasonCode: result.reasonCode,
-          fee: null,
-          merchantAmount: null,
-          entryId: null,
-          feeScheduleVersion: null,
-        });
+        batch.priors.set(
+          payment.transactionId,
+          decidedPrior('failed', payment, BigInt(payment.amount)),
+        );
+        batch.outcomes.push(
+          settlementRow(payment, {
+            status: 'failed',
+            reasonCode: result.reasonCode,
+            fee: null,
+            merchantAmount: null,
+            entryId: null,
+            feeScheduleVersion: null,
+          }),
+        );
         batch.envelopes.push(...failedEvents(payment, result, cause));
         return;
       case 'posted': {
@@ -241,21 +249,18 @@ export class SettlePaymentConsumer implements EventConsumer {
         const { entry, head: next } = appendToChain(head, result.entry);
         batch.heads.set(partition, next);
         batch.balances.set(wallet.accountId, result.walletBalanceAfter);
-        batch.priors.set(payment.transactionId, {
-          kind: 'settled',
-          ...base,
-          amount: result.amount,
-        });
+        batch.priors.set(payment.transactionId, decidedPrior('settled', payment, result.amount));
         batch.entries.push(entry);
-        batch.outcomes.push({
-          ...base,
-          status: 'settled',
-          reasonCode: null,
-          fee: result.fee.toString(),
-          merchantAmount: result.merchantAmount.toString(),
-          entryId: entry.entryId,
-          feeScheduleVersion: entry.feeScheduleVersion,
-        });
+        batch.outcomes.push(
+          settlementRow(payment, {
+            status: 'settled',
+            reasonCode: null,
+            fee: result.fee.toString(),
+            merchantAmount: result.merchantAmount.toString(),
+            entryId: entry.entryId,
+            feeScheduleVersion: entry.feeScheduleVersion,
+          }),
+        );
         batch.envelopes.push(...settledEvents(payment, result, entry, cause));
         return;
       }
@@ -306,6 +311,46 @@ export class SettlePaymentConsumer implements EventConsumer {
       );
     }
   }
+}
+
+/** What a later payment.verified of the same transaction id in this batch is compared with. */
+function decidedPrior(
+  kind: 'settled' | 'failed',
+  payment: PaymentVerifiedV1,
+  amount: bigint,
+): PriorSettlement {
+  return {
+    kind,
+    consumerAccountId: payment.consumerAccountId,
+    merchantId: payment.merchantId,
+    amount,
+    currency: payment.currency,
+    approvedAt: payment.approvedAt,
+  };
+}
+
+/** The outcome row of a payment: what was received, and what was decided. */
+function settlementRow(
+  payment: PaymentVerifiedV1,
+  decided: Pick<
+    SettlementRow,
+    'status' | 'reasonCode' | 'fee' | 'merchantAmount' | 'entryId' | 'feeScheduleVersion'
+  >,
+): SettlementRow {
+  return {
+    transactionId: payment.transactionId,
+    consumerAccountId: payment.consumerAccountId,
+    merchantId: payment.merchantId,
+    amount: payment.amount,
+    currency: payment.currency,
+    approvedAt: payment.approvedAt,
+    status: decided.status,
+    reasonCode: decided.reasonCode,
+    fee: decided.fee,
+    merchantAmount: decided.merchantAmount,
+    entryId: decided.entryId,
+    feeScheduleVersion: decided.feeScheduleVersion,
+  };
 }
 
 async function loadPriorSettlements(

@@ -60,6 +60,37 @@ describe('ReceiptSigner', () => {
     ).toMatchObject({ ok: true, value: { confirmation } });
   });
 
+  it('signs with the key custody holds at each call: a rotated key is used at once, the old one no more', async () => {
+    const dayBefore = new Date(now.getTime() - dayMs);
+    let document = createKeyCustodyDocument(['receipt-signing'], dayBefore);
+    const rotating: KeyCustody = {
+      keys: (purpose) => FileKeyCustody.fromDocument(document).keys(purpose),
+      sign: (purpose, kid, data) => FileKeyCustody.fromDocument(document).sign(purpose, kid, data),
+    };
+    const signer = new ReceiptSigner(rotating, settings);
+    const verifiedWithCustodyKeys = async (bytes: Uint8Array) => {
+      const keys = (await rotating.keys('receipt-signing')).map((key) =>
+        protocolPublicKey(key.publicJwk),
+      );
+      return verifyProcessorConfirmation(bytes, {
+        processorKeys: keys,
+        algorithms: ['ES256'],
+        backend: 'native',
+      });
+    };
+    expect(await verifiedWithCustodyKeys(await signer.sign(confirmation, now))).toMatchObject({
+      ok: true,
+    });
+    expect(await verifiedWithCustodyKeys(await signer.sign(confirmation, now))).toMatchObject({
+      ok: true,
+    });
+    document = createKeyCustodyDocument(['receipt-signing'], dayBefore);
+    // Verified with the new key only: the confirmation names and is signed by it.
+    expect(await verifiedWithCustodyKeys(await signer.sign(confirmation, now))).toMatchObject({
+      ok: true,
+    });
+  });
+
   it('turns any failure of custody into a retriable RECEIPT_KEY_UNAVAILABLE, which the inbox retries', async () => {
     const signer = new ReceiptSigner(missingDocument, settings);
     const error: unknown = await signer.sign(confirmation, now).catch((caught: unknown) => caught);

@@ -1,9 +1,5 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import {
-  type ProcessorConfirmation,
-  prepareProcessorConfirmation,
-  protocolPublicKey,
-} from '@settle/protocol';
+import { type ProcessorConfirmation, prepareProcessorConfirmation } from '@settle/protocol';
 import {
   type CustodyKey,
   isKeyCustodyError,
@@ -14,9 +10,13 @@ import {
 } from '@settle/key-custody';
 import { ProblemException, SERVICE_CONFIG } from '@settle/platform';
 import { type VerifierSettings } from '../config';
+import { ProtocolKeyCache } from '../verify-payment/protocol-key-cache';
 
 /** The custody purpose of the processor key that signs confirmations (DESIGN §8). */
 export const receiptPurpose = 'receipt-signing';
+
+/** Receipt keys kept checked: custody holds a few per purpose (current, next, retired). */
+const receiptKeysCachedMax = 16;
 
 /**
  * Key custody could not give the receipt key or its signature (no key active, the document missing,
@@ -41,6 +41,9 @@ export class ReceiptKeyUnavailableError extends Error {
  */
 @Injectable()
 export class ReceiptSigner {
+  /** The receipt keys' ids (thumbprints), by JWK: checking a key in full costs more than signing with it. */
+  private readonly keyCache = new ProtocolKeyCache(receiptKeysCachedMax);
+
   constructor(
     @Inject(KEY_CUSTODY) private readonly custody: KeyCustody,
     @Inject(SERVICE_CONFIG) private readonly config: VerifierSettings,
@@ -51,7 +54,10 @@ export class ReceiptSigner {
     const key = await this.fromCustody('no receipt key to sign with', async () =>
       selectSigningKey(await this.custody.keys(receiptPurpose), now),
     );
-    const keyId = protocolPublicKey(key.publicJwk).keyId;
+    const publicKey = this.keyCache.keyOf(key.publicJwk);
+    if (publicKey === null)
+      throw new Error('the receipt key from custody is not a valid public key');
+    const keyId = publicKey.keyId;
     if (Buffer.from(keyId).toString('base64url') !== key.kid)
       throw new Error('the COSE kid is the custody key id');
     // An invalid confirmation throws here, unwrapped: that is a bug or bad data, not custody.

@@ -5,6 +5,7 @@ import { isCryptoError, type PublicJwk } from '@settle/crypto';
  * Imported keys kept by the verification consumer. Importing a registered JWK in full (point on the
  * curve, thumbprint) costs more than verifying a signature with it, and a device pays many times
  * with one key. Beyond this many keys the oldest entry is dropped (it is imported again when needed).
+ * The receipt signer keeps its custody keys in a smaller one (their thumbprint is the COSE kid).
  */
 export const protocolKeyCacheEntriesMax = 8192;
 

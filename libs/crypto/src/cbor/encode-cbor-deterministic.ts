@@ -1,5 +1,6 @@
 import { type EncodeOptions, encode } from 'cbor2';
 import { CryptoError, assert } from '../errors';
+import { encodeCborFast, fastEncodeDeclined } from './encode-cbor-fast';
 
 // cbor2's `cde` option is RFC 8949 §4.2.1 core deterministic encoding: shortest integers, lengths
 // and floats, definite lengths only, map keys sorted bytewise by their encoding. On top of it the
@@ -29,6 +30,9 @@ const deterministicEncodeOptions: EncodeOptions = {
  * ```
  */
 export function encodeCborDeterministic(value: unknown): Uint8Array {
+  // The common item types without cbor2's overhead; cbor2 for the rest and for every error.
+  const fast = encodeCborFast(value);
+  if (fast !== fastEncodeDeclined) return fast;
   let encoded: Uint8Array;
   try {
     encoded = encode(value, deterministicEncodeOptions);

@@ -90,35 +90,6 @@ export const outboxBacklogCountMax = 100_000;
 /** Bound on reading the consumer groups' offsets for `settle.consumer.lag` at a scrape. */
 export const consumerLagReadTimeoutMs = 2_000;
 
-/**
- * What a use case needs to publish: append events to the outbox inside its own transaction. The
- * deployment's topic prefix is applied here, so use cases never see it.
- */
-@Injectable()
-export class Outbox {
-  constructor(
-    @Inject(SERVICE_CONFIG) private readonly config: MessagingSettings,
-    @Optional()
-    @Inject(OUTBOX_LISTENERS)
-    private readonly listeners: readonly OutboxListener[] = [],
-  ) {}
-
-  async append(
-    sql: SqlExecutor,
-    envelopes: readonly EventEnvelope[],
-    options: { readonly validation?: OutboxValidation } = {},
-  ): Promise<void> {
-    await appendToOutbox(sql, envelopes, {
-      topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX,
-      validation: options.validation,
-    });
-    if (this.listeners.length === 0 || envelopes.length === 0) return;
-    afterCommit(sql, () => {
-      for (const listener of this.listeners) listener.committed(envelopes);
-    });
-  }
-}
-
 /** Runs the outbox relay and the consumers of one service for the life of the process. */
 @Injectable()
 export class MessagingRuntime
@@ -158,6 +129,11 @@ export class MessagingRuntime
       this.instruments.outboxBacklog,
       this.instruments.consumerLag,
     ]);
+  }
+
+  /** An append in this process committed: wake the relay if it waits for rows. */
+  outboxCommitted(): void {
+    this.relay?.notify();
   }
 
   onApplicationBootstrap(): void {
@@ -331,6 +307,38 @@ export class MessagingRuntime
       `SELECT count(*)::int AS n FROM (SELECT 1 FROM messaging_outbox LIMIT ${outboxBacklogCountMax}) AS pending`,
     );
     return rows[0]?.n ?? 0;
+  }
+}
+
+/**
+ * What a use case needs to publish: append events to the outbox inside its own transaction. The
+ * deployment's topic prefix is applied here, so use cases never see it.
+ */
+@Injectable()
+export class Outbox {
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: MessagingSettings,
+    private readonly runtime: MessagingRuntime,
+    @Optional()
+    @Inject(OUTBOX_LISTENERS)
+    private readonly listeners: readonly OutboxListener[] = [],
+  ) {}
+
+  async append(
+    sql: SqlExecutor,
+    envelopes: readonly EventEnvelope[],
+    options: { readonly validation?: OutboxValidation } = {},
+  ): Promise<void> {
+    await appendToOutbox(sql, envelopes, {
+      topicPrefix: this.config.SETTLE_KAFKA_TOPIC_PREFIX,
+      validation: options.validation,
+    });
+    if (envelopes.length === 0) return;
+    // The relay of this process publishes at once rather than at its next poll of an idle outbox.
+    afterCommit(sql, () => {
+      this.runtime.outboxCommitted();
+      for (const listener of this.listeners) listener.committed(envelopes);
+    });
   }
 }
 

@@ -15,7 +15,16 @@ import { outboxBucketCount } from './outbox-writer';
 import { textColumn, textColumnSql } from './text-column';
 
 export const outboxRelayBatchSizeMax = 1_000;
+/** The wait after a poll that found rows but not a full batch: how long a busy outbox's events wait at most. */
 export const outboxRelayIdlePollMs = 20;
+/**
+ * The longest wait between polls of an idle outbox: each empty poll doubles the wait from
+ * `outboxRelayIdlePollMs` up to this. An idle relay costs four queries a second rather than fifty (the
+ * 20 ms poll was the largest writer to pg's socket in the token-issuer's profile); an append in this
+ * process wakes it at once (`notify`), one in another replica waits at most this long — a quarter
+ * second, so a payment after a quiet spell still settles well within a second.
+ */
+export const outboxRelayIdlePollMsMax = 250;
 export const outboxRelayBucketClaimIntervalMs = 5_000;
 export const outboxRelayBackoffMsMax = 5_000;
 const outboxRelayBackoffMsMin = 100;
@@ -77,7 +86,12 @@ export class OutboxRelay {
   private lastClaimAt = 0;
   private loop: Promise<void> | null = null;
   private stopping = false;
-  private wake: (() => void) | null = null;
+  /** The wait in progress; `notify` ends only a wait of an empty outbox, `stop` ends any. */
+  private waiting: { readonly end: () => void; readonly byAppends: boolean } | null = null;
+  /** A `notify` while the relay was not waiting: its next empty-outbox wait ends at once (the rows may be after its read). */
+  private wakeRequested = false;
+  /** The next wait after an empty poll: doubles from `outboxRelayIdlePollMs` to `outboxRelayIdlePollMsMax`. */
+  private emptyPollWaitMs = outboxRelayIdlePollMs;
   private published = 0;
   private consecutiveSendFailures = 0;
   private lastSendError: string | null = null;
@@ -97,14 +111,15 @@ export class OutboxRelay {
   /** Finishes the batch in flight, releases the bucket locks. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.waiting?.end();
     await this.loop;
     this.loop = null;
   }
 
   /** Wakes an idle relay at once, e.g. right after a transaction that wrote to the outbox. */
   notify(): void {
-    this.wake?.();
+    if (this.waiting === null) this.wakeRequested = true;
+    else if (this.waiting.byAppends) this.waiting.end();
   }
 
   status(): OutboxRelayStatus {
@@ -131,17 +146,33 @@ export class OutboxRelay {
         }
         const relayed = this.ownedBuckets.length > 0 ? await this.relayOnce(connection) : 0;
         backoffMs = outboxRelayBackoffMsMin;
-        if (relayed < this.batchSizeMax)
-          await this.idle(
-            this.ownedBuckets.length > 0 ? outboxRelayIdlePollMs : outboxRelayBucketClaimIntervalMs,
-          );
+        if (relayed < this.batchSizeMax) await this.pauseBeforeNextPoll(relayed);
       } catch (error) {
         this.logger.warn({ err: error, backoffMs }, 'outbox relay iteration failed; backing off');
-        await this.idle(backoffMs);
+        // Not cut short by appends: while Kafka is down, each would cost a failing send.
+        await this.idle(backoffMs, false);
         backoffMs = Math.min(backoffMs * 2, outboxRelayBackoffMsMax);
       }
     }
     this.dropConnection(false);
+  }
+
+  /** After a batch that was not full (after a full one the relay reads again at once). */
+  private async pauseBeforeNextPoll(relayed: number): Promise<void> {
+    if (this.ownedBuckets.length === 0) {
+      // A standby: appends do not wake it, or each would cost it a claim query.
+      await this.idle(outboxRelayBucketClaimIntervalMs, false);
+    } else if (relayed > 0) {
+      // Busy: a short pause lets the next batch fill; appends do not cut it short.
+      this.emptyPollWaitMs = outboxRelayIdlePollMs;
+      await this.idle(outboxRelayIdlePollMs, false);
+    } else {
+      // Empty: each empty poll waits twice as long as the last; an append of this process ends it.
+      const woken = await this.idle(this.emptyPollWaitMs, true);
+      this.emptyPollWaitMs = woken
+        ? outboxRelayIdlePollMs
+        : Math.min(this.emptyPollWaitMs * 2, outboxRelayIdlePollMsMax);
+    }
   }
 
   private async ensureConnection(): Promise<PooledConnection> {
@@ -288,16 +319,21 @@ export class OutboxRelay {
     };
   }
 
-  private idle(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
+  /** Waits `ms`, or less if stopped or (`byAppends`) notified: resolves to true when cut short. */
+  private idle(ms: number, byAppends: boolean): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(true);
+    if (byAppends && this.wakeRequested) {
+      this.wakeRequested = false;
+      return Promise.resolve(true);
+    }
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (cutShort: boolean) => {
         clearTimeout(timer);
-        this.wake = null;
-        resolve();
+        this.waiting = null;
+        resolve(cutShort);
       };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
+      const timer = setTimeout(() => done(false), ms);
+      this.waiting = { end: () => done(true), byAppends };
     });
   }
 }

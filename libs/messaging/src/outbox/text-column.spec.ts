@@ -28,7 +28,7 @@ describe('jsonTextColumn', () => {
     const jsonTexts = [{ a: 'x\u001ey' }, { b: '\u001f' }, 'line\nfeed', null].map((value) =>
       JSON.stringify(value),
     );
-    const column = jsonTextColumn(jsonTexts);
+    const column = jsonTextColumn(jsonTexts).toString('utf8');
     expect(column.split('\u001e')).toEqual(jsonTexts);
     expect(column.split('\u001e').map((text) => JSON.parse(text) as unknown)).toEqual([
       { a: 'x\u001ey' },
@@ -36,6 +36,11 @@ describe('jsonTextColumn', () => {
       'line\nfeed',
       null,
     ]);
+  });
+
+  it('writes non-ASCII text as UTF-8 and no values as an empty column', () => {
+    expect(jsonTextColumn(['"é"', '"€"']).toString('utf8')).toBe('"é"\u001e"€"');
+    expect(jsonTextColumn([]).length).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 /** Separates the values of a column sent as one text (ASCII record separator, never in an id). */
 const textColumnSeparator = '\u001e';
+const textColumnSeparatorByte = 0x1e;
 /** A value that stands for SQL NULL in such a column (ASCII unit separator alone). */
 const textColumnNull = '\u001f';
 
@@ -31,9 +32,21 @@ export function textColumn(values: readonly TextColumnValue[]): string {
  * A column of JSON texts (`JSON.stringify` outputs) as one `textColumn`, without the per-value check:
  * JSON escapes every control character (U+0000–U+001F) and is never empty, so neither the separator
  * nor the NULL mark can occur, and scanning kilobytes of envelopes for them would be wasted.
+ *
+ * Written straight into one buffer of UTF-8 bytes, which pg sends as the parameter's bytes (binary
+ * format, which for text is the text itself): joining a batch's envelopes into one string of half a
+ * megabyte, then encoding it, was a fifth of an outbox append's CPU (bench/backbone).
  */
-export function jsonTextColumn(jsonTexts: readonly string[]): string {
-  return jsonTexts.join(textColumnSeparator);
+export function jsonTextColumn(jsonTexts: readonly string[]): Buffer {
+  let byteLength = Math.max(jsonTexts.length - 1, 0);
+  for (const text of jsonTexts) byteLength += Buffer.byteLength(text);
+  const column = Buffer.allocUnsafe(byteLength);
+  let offset = 0;
+  for (let index = 0; index < jsonTexts.length; index++) {
+    if (index > 0) column[offset++] = textColumnSeparatorByte;
+    offset += column.write(jsonTexts[index] as string, offset);
+  }
+  return column;
 }
 
 /**

@@ -11,6 +11,7 @@ export {
   soundTimeLengthBytes,
 } from './sound-form-limits';
 export { keyIdHasPrefix } from './sound-form-codec';
+export { isSoundForm } from './is-sound-form';
 export {
   type PaymentRequestSoundForm,
   decodePaymentRequestSoundForm,

@@ -34,6 +34,7 @@ import {
   encodeTerminalCredentialSoundForm,
   expandConsumerAuthorizationSoundForm,
   expandPaymentRequestSoundForm,
+  isSoundForm,
   soundFormTags,
   terminalReferenceOf,
   verifyDeviceCredentialSoundForm,
@@ -432,4 +433,28 @@ describe('credential sound forms', () => {
       );
     },
   );
+});
+
+describe('isSoundForm (the receiver’s check of what the modem heard)', () => {
+  it('accepts each structure’s sound form and refuses other bytes, a wrong tag, a truncation', () => {
+    const request = encodePaymentRequestSoundForm(readProtocolFixture('payment-request'));
+    const forms = [
+      request,
+      encodeConsumerAuthorizationSoundForm(
+        readProtocolFixture('consumer-authorization'),
+        readProtocolFixture('payment-request'),
+      ),
+      encodeTerminalCredentialSoundForm(readProtocolFixture('terminal-credential')),
+      encodeDeviceCredentialSoundForm(readProtocolFixture('device-credential')),
+    ];
+    for (const form of forms) expect(isSoundForm(form)).toBe(true);
+    expect(isSoundForm(Uint8Array.from(Buffer.from('256f4a0105000405060a0b0c', 'hex')))).toBe(
+      false,
+    );
+    expect(isSoundForm(new Uint8Array())).toBe(false);
+    expect(
+      isSoundForm(Uint8Array.of(soundFormTags.consumerAuthorization, ...request.subarray(1))),
+    ).toBe(false);
+    expect(isSoundForm(request.subarray(0, request.length - 1))).toBe(false);
+  });
 });

@@ -97,8 +97,8 @@ export interface GgwaveModemOptions {
   /** The protocol frames are sent with; default {@link soundProtocolDefault}. */
   readonly protocol?: SoundProtocol;
   /**
-   * Sample offsets a recording is decoded from, the others only after the first lost a frame;
-   * default {@link decodeOffsetsSamples}. `[0]`: one pass.
+   * Sample offsets a recording is decoded from, the others only after the first lost a frame or
+   * heard none; default {@link decodeOffsetsSamples}. `[0]`: one pass.
    */
   readonly decodeOffsetsSamples?: readonly number[];
   /**
@@ -333,11 +333,14 @@ function receiver(
     const padded = atLinkRate(samples, sampleRateHz);
     const [firstOffset, ...otherOffsets] = offsets;
     const first = decodePass(module, padded, firstOffset!);
-    // The other offsets only when the first pass heard a start marker it could not decode: a frame
-    // costs one pass (about 4 ms per second of audio) unless one was lost.
-    const passes = first.every((attempt) => attempt.outcome === 'frame')
-      ? [first]
-      : [first, ...otherOffsets.map((offset) => decodePass(module, padded, offset))];
+    // The other offsets unless the first pass decoded every frame it heard, and heard one: a
+    // frame costs one pass (about 4 ms per second of audio) unless one was lost. A pass that heard
+    // nothing is retried too: deep in noise (−10 dB) it can miss a start marker that another window
+    // alignment finds (bench/results/sound.md).
+    const passes =
+      first.length > 0 && first.every((attempt) => attempt.outcome === 'frame')
+        ? [first]
+        : [first, ...otherOffsets.map((offset) => decodePass(module, padded, offset))];
     const fixedFrames = fixedSizes.flatMap((size) => decodeFixedPass(module, padded, size));
     return {
       ...mergeAttempts(passes, startMarkerToleranceSamples),

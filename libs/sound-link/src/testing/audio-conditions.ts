@@ -25,6 +25,30 @@ export function meanPower(samples: Float32Array): number {
 const unitVarianceScale = 1.7320508075688772;
 
 /**
+ * Seeded, nearly Gaussian numbers of mean 0 and variance 1 (a sum of four uniforms, scaled): white
+ * noise, one sample per call.
+ */
+export function seededGaussian(seed: number): () => number {
+  const random = seededRandom(seed);
+  return () => (random() + random() + random() + random() - 2) * unitVarianceScale;
+}
+
+/** `noise` scaled to the power `signalPower / 10^(snrDb / 10)`, measured over the whole of it. */
+export function scaledToSnr(
+  noise: Float32Array,
+  options: { signalPower: number; snrDb: number },
+): Float32Array {
+  const gain = (options.signalPower / 10 ** (options.snrDb / 10) / meanPower(noise)) ** 0.5;
+  return noise.map((sample) => sample * gain);
+}
+
+/** The samples plus `noise` (as long, or longer: the rest is not used). */
+export function withAdded(samples: Float32Array, noise: Float32Array): Float32Array {
+  if (noise.length < samples.length) throw new Error('the noise is shorter than the samples');
+  return samples.map((sample, index) => sample + noise[index]!);
+}
+
+/**
  * The samples plus white noise of power `signalPower / 10^(snrDb / 10)`: the stated
  * signal-to-noise ratio, with the signal's power measured over the transmission alone (not the
  * silence around it). The noise is independent from sample to sample (flat spectrum) and nearly
@@ -34,13 +58,11 @@ export function withWhiteNoise(
   samples: Float32Array,
   options: { signalPower: number; snrDb: number; seed: number },
 ): Float32Array {
-  const random = seededRandom(options.seed);
+  const gaussian = seededGaussian(options.seed);
   const sigma = (options.signalPower / 10 ** (options.snrDb / 10)) ** 0.5;
   const output = new Float32Array(samples.length);
-  for (let index = 0; index < samples.length; index++) {
-    const unit = (random() + random() + random() + random() - 2) * unitVarianceScale;
-    output[index] = samples[index]! + sigma * unit;
-  }
+  for (let index = 0; index < samples.length; index++)
+    output[index] = samples[index]! + sigma * gaussian();
   return output;
 }
 

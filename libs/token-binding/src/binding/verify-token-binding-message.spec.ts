@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { calculateJwkThumbprint, generateKeyPair, verifySignature } from '@settle/crypto';
 import {
   createTokenBindingMessage,
+  createTokenBindingSigner,
   decodeSecTokenBindingHeader,
   encodeSecTokenBindingHeader,
   encodeTokenBindingMessage,
@@ -54,6 +55,18 @@ describe('verifyTokenBindingMessage', () => {
     expect(createTokenBindingMessage({ privateJwk: bindingKey1, ekm: fixedEkm }).header).toBe(
       vectorHeader,
     );
+  });
+
+  it('a signer prepared once makes the same messages as its JWK, on every connection', () => {
+    const noble = createTokenBindingSigner(bindingKey1);
+    expect(createTokenBindingMessage({ signer: noble, ekm: fixedEkm }).header).toBe(vectorHeader);
+    const native = createTokenBindingSigner(bindingKey1, 'native');
+    expect(verify(createTokenBindingMessage({ signer: native, ekm: fixedEkm }).header).ok).toBe(
+      true,
+    );
+    expect(
+      verify(createTokenBindingMessage({ signer: native, ekm: otherEkm }).header, otherEkm).ok,
+    ).toBe(true);
   });
 
   it('accepts messages signed with either back end, and one signed by node:crypto directly', () => {
@@ -221,6 +234,19 @@ describe('verifyTokenBindingMessage', () => {
         }),
       ),
     ).toBe('ERR_TB_INVALID_ARGUMENT');
+    expect(codeOf(() => createTokenBindingSigner(generateKeyPair('ES256').publicJwk))).toBe(
+      'ERR_TB_INVALID_ARGUMENT',
+    );
+    const signer = createTokenBindingSigner(bindingKey1);
+    expect(
+      codeOf(() => createTokenBindingMessage({ privateJwk: bindingKey1, signer, ekm: fixedEkm })),
+    ).toBe('ERR_TB_INVALID_ARGUMENT');
+    expect(codeOf(() => createTokenBindingMessage({ ekm: fixedEkm }))).toBe(
+      'ERR_TB_INVALID_ARGUMENT',
+    );
+    expect(codeOf(() => createTokenBindingMessage({ signer, ekm: new Uint8Array(31) }))).toBe(
+      'ERR_TB_INVALID_ARGUMENT',
+    );
   });
 
   it('rejects every single-byte change of a valid message (fast-check)', () => {

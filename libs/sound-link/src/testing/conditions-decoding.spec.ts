@@ -1,0 +1,77 @@
+// A few of the benchmark's conditions (bench/sound.bench.ts), one seed each, through the shipped
+// link: the payment request's sound form decoded under coloured noise, room acoustics, a 44.1 kHz
+// recorder and an overdriven input, and a loss under babble in ggwave's band reported, not silent.
+// Fast enough for every CI run, so a regression in the receiver shows before the benchmark runs.
+import { encodePaymentRequestSoundForm } from '@settle/protocol/sound-form';
+import { readProtocolFixture } from '@settle/protocol/testing';
+import { type SoundModem, loadGgwaveModem } from '../modem/ggwave-modem';
+import { decodeRecording, encodeTransmission } from '../transmission';
+import { meanPower, scaledToSnr, withAdded, withWhiteNoise } from './audio-conditions';
+import { babbleNoise, bandLimited, ggwaveBandHz, pinkNoise } from './colored-noise';
+import { resampledWindowedSinc, withClipping, withEchoes, withReverb } from './room-and-device';
+
+const rateHz = 48_000;
+const request = encodePaymentRequestSoundForm(readProtocolFixture('payment-request'));
+
+let modem: SoundModem;
+let clean: Float32Array;
+
+beforeAll(async () => {
+  modem = await loadGgwaveModem();
+  clean = encodeTransmission(modem, [{ bytes: request, framesMax: 1 }]).samples;
+});
+
+afterAll(() => modem.close());
+
+const withNoise = (noise: Float32Array, snrDb: number) =>
+  withAdded(clean, scaledToSnr(noise, { signalPower: meanPower(clean), snrDb }));
+const quietRoom = (samples: Float32Array) =>
+  withWhiteNoise(samples, { signalPower: meanPower(clean), snrDb: 20, seed: 1 });
+const inBand = (noise: Float32Array) =>
+  bandLimited(noise, { ...ggwaveBandHz, sampleRateHz: rateHz });
+
+describe('the shipped link under the benchmark’s conditions (one seed each)', () => {
+  const decodes: [string, () => Float32Array, number?][] = [
+    ["pink noise at 0 dB in ggwave's band", () => withNoise(inBand(pinkNoise(clean.length, 1)), 0)],
+    ['babble of six talkers at 0 dB', () => withNoise(babbleNoise(clean.length, { seed: 1 }), 0)],
+    [
+      'a room: RT60 0.3 s, direct sound 6 dB over the reverberation',
+      () => quietRoom(withReverb(clean, { seed: 1, rt60Seconds: 0.3, directToReverberantDb: 6 })),
+    ],
+    [
+      'two echoes (25 ms at −4 dB, 120 ms at −8 dB)',
+      () =>
+        quietRoom(
+          withEchoes(clean, [
+            { delaySamples: 1_200, gain: 0.63 },
+            { delaySamples: 5_760, gain: 0.4 },
+          ]),
+        ),
+    ],
+    [
+      'a recorder at 44.1 kHz',
+      () => quietRoom(resampledWindowedSinc(clean, rateHz, 44_100)),
+      44_100,
+    ],
+    ['an input overdriven by 18 dB and clipped', () => withClipping(quietRoom(clean), 18)],
+  ];
+
+  it.each(decodes)('decodes the request under %s', (_name, recording, sampleRateHz = rateHz) => {
+    const { messages, failures } = decodeRecording(modem, {
+      samples: recording(),
+      sampleRateHz,
+    });
+    expect(failures).toEqual([]);
+    expect(messages).toEqual([request]);
+  });
+
+  it("reports the request lost under babble at −10 dB in ggwave's band, returns nothing else", () => {
+    const recording = withNoise(inBand(babbleNoise(clean.length, { seed: 2 })), -10);
+    const { messages, failures } = decodeRecording(modem, {
+      samples: recording,
+      sampleRateHz: rateHz,
+    });
+    expect(messages).toEqual([]);
+    expect(failures.map((failure) => failure.code)).toContain('FRAME_UNDECODABLE');
+  });
+});
