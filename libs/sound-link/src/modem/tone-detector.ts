@@ -1,3 +1,4 @@
+import { binPowersOf } from '../audio/fft';
 import { receiveChunkSamples } from '../limits';
 
 // ggwave's fixed-length frames have no start marker, so the modem's log cannot say that one was
@@ -16,46 +17,10 @@ const tonalScoreMin = 7;
 const runWindowsMin = 6;
 
 const windowSize = receiveChunkSamples;
-const levels = Math.log2(windowSize);
-const twiddleRe = Float64Array.from({ length: windowSize / 2 }, (_, k) =>
-  Math.cos((-2 * Math.PI * k) / windowSize),
-);
-const twiddleIm = Float64Array.from({ length: windowSize / 2 }, (_, k) =>
-  Math.sin((-2 * Math.PI * k) / windowSize),
-);
-const bitReversed = Uint16Array.from({ length: windowSize }, (_, index) => {
-  let reversed = 0;
-  for (let bit = 0; bit < levels; bit++) reversed = (reversed << 1) | ((index >> bit) & 1);
-  return reversed;
-});
 
-/** Power of each of ggwave's 96 data bins in one window (radix-2 FFT). */
+/** Power of each of ggwave's 96 data bins in one window. */
 function binPowers(samples: Float32Array, start: number): Float64Array {
-  const re = new Float64Array(windowSize);
-  const im = new Float64Array(windowSize);
-  for (let index = 0; index < windowSize; index++)
-    re[bitReversed[index]!] = samples[start + index]!;
-  for (let size = 2; size <= windowSize; size *= 2) {
-    const half = size / 2;
-    const step = windowSize / size;
-    for (let base = 0; base < windowSize; base += size) {
-      for (let k = 0; k < half; k++) {
-        const wr = twiddleRe[k * step]!;
-        const wi = twiddleIm[k * step]!;
-        const odd = base + k + half;
-        const tr = wr * re[odd]! - wi * im[odd]!;
-        const ti = wr * im[odd]! + wi * re[odd]!;
-        re[odd] = re[base + k]! - tr;
-        im[odd] = im[base + k]! - ti;
-        re[base + k] = re[base + k]! + tr;
-        im[base + k] = im[base + k]! + ti;
-      }
-    }
-  }
-  const powers = new Float64Array(groups * binsPerGroup);
-  for (let bin = 0; bin < powers.length; bin++)
-    powers[bin] = re[firstBin + bin]! ** 2 + im[firstBin + bin]! ** 2;
-  return powers;
+  return binPowersOf(samples, start, windowSize, firstBin, groups * binsPerGroup);
 }
 
 function tonalScore(powers: Float64Array): number {

@@ -1,7 +1,7 @@
 // Pink noise, babble and band-limiting: their spectra, levels and seeds.
 import { meanPower, scaledToSnr, seededGaussian } from './audio-conditions';
 import { babbleNoise, bandLimited, ggwaveBandHz, pinkNoise } from './colored-noise';
-import { powerSpectrum, spectrumOf } from './fft';
+import { powerSpectrum, spectrumOf } from './spectrum';
 
 const rateHz = 48_000;
 const windowSize = 4_096;

@@ -3,7 +3,7 @@
 // tones lie at 1.9–6.4 kHz, so noise there is what hurts). Seeded; scale with `scaledToSnr`.
 // Per-sample loops use plain arithmetic: under Jest's sandbox every `Math.*` call is slow.
 import { meanPower, seededGaussian, seededRandom } from './audio-conditions';
-import { fftInPlace, powerOfTwoAtLeast } from './fft';
+import { fftInPlace, powerOfTwoAtLeast } from '../audio/fft';
 
 /** ggwave's data tones: bins 40…135 of a 1024-point FFT at 48 kHz (≈ 1.9–6.4 kHz). */
 export const ggwaveBandHz = { lowHz: 1_875, highHz: 6_375 } as const;

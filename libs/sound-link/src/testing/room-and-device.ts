@@ -2,7 +2,7 @@
 // discrete echoes, an input overdriven into clipping, a sample-rate conversion. Seeded where random.
 // Per-sample loops use plain arithmetic: under Jest's sandbox every `Math.*` call is slow.
 import { seededGaussian } from './audio-conditions';
-import { fftInPlace, powerOfTwoAtLeast } from './fft';
+import { fftInPlace, powerOfTwoAtLeast } from '../audio/fft';
 
 export interface ReverbOptions {
   readonly seed: number;
