@@ -3,7 +3,6 @@
 // would hand over), and the other side decodes what it heard.
 import { randomBytes } from 'node:crypto';
 import { type AcceptedPayment, type CreatedRequest } from '@settle/device-sdk';
-import { isSoundForm } from '@settle/protocol/sound-form';
 import {
   decodeRecording,
   decodeWav,
@@ -46,7 +45,7 @@ export function overTheAir(
   recorded.set(audio.samples, audio.sampleRateHz / 2);
   const wav = encodeWav({ samples: recorded, sampleRateHz: audio.sampleRateHz });
   keep?.(wav);
-  const heard = decodeRecording(modem, decodeWav(wav), { accepts: isSoundForm });
+  const heard = decodeRecording(modem, decodeWav(wav));
   if (heard.failures.length > 0)
     throw new Error(`the sound link lost a frame: ${JSON.stringify(heard.failures)}`);
   const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
