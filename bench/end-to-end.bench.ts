@@ -350,7 +350,7 @@ async function main(): Promise<void> {
 
 function tableOf(data: EndToEndData, measured: readonly MeasuredRun[]): string[] {
   return [
-    '| run | payments | uploaded/s | settled/s (first upload → last settlement) | upload → settled p50 (ms) | p95 | p99 | upload → verified p50 / p99 | verified → settled p50 / p99 | machine cores busy | token-issuer / registry / verifier / ledger cores | bench process cores | Kafka, PostgreSQL, rest | rejected |',
+    `| run | payments | uploaded/s | settled/s (first upload → last settlement) | upload → settled p50 (ms) | p95 | p99 | upload → verified p50 / p99 | verified → settled p50 / p99 | machine cores busy | ${serviceNames.join(' / ')} cores | bench process cores | Kafka, PostgreSQL, rest | rejected |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...measured.map(rowOf),
     '',
