@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { Tag as CborTag } from 'cbor2';
 import { hexToBytes } from '../encoding/bytes';
+import { cborIntegerBoundaries } from '../testing/cbor-test-values';
 import { decodeCborDeterministic } from './decode-cbor-deterministic';
 import { decodeCborFast, fastDecodeDeclined } from './decode-cbor-fast';
 import { decodeCborStrict } from './decode-cbor-strict';
@@ -43,18 +44,7 @@ function agree(bytes: Uint8Array): boolean {
 
 const integer = fc.oneof(
   fc.integer({ min: -1000, max: 1000 }),
-  fc.constantFrom(
-    23,
-    24,
-    255,
-    256,
-    65535,
-    65536,
-    2 ** 32 - 1,
-    2 ** 32,
-    Number.MAX_SAFE_INTEGER,
-    -Number.MAX_SAFE_INTEGER,
-  ),
+  fc.constantFrom(...cborIntegerBoundaries),
   fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n - 1n }),
   fc.constantFrom(
     2n ** 53n - 1n,

@@ -2,6 +2,7 @@
 // example of §4.2.1 (10, 100, -1, "z", "aa", [100], [-1], false).
 import fc from 'fast-check';
 import { type CryptoErrorCode } from '../errors';
+import { rfc8949KeyOrderExample } from '../testing/cbor-test-values';
 import { decodeCborStrict } from './decode-cbor-strict';
 import { encodeCborDeterministic } from './encode-cbor-deterministic';
 
@@ -20,18 +21,7 @@ function codeOf(action: () => unknown): CryptoErrorCode | 'no error' | 'untyped 
 
 describe('encodeCborDeterministic', () => {
   it('sorts map keys bytewise by their encodings (the RFC 8949 §4.2.1 example order)', () => {
-    const entries: Array<[unknown, number]> = [
-      [false, 7],
-      [[-1], 6],
-      ['aa', 4],
-      [100, 1],
-      ['z', 3],
-      [-1, 2],
-      [[100], 5],
-      [10, 0],
-    ];
-    const expected =
-      'a8' + '0a00' + '186401' + '2002' + '617a03' + '62616104' + '81186405' + '812006' + 'f407';
+    const { entries, expectedHex: expected } = rfc8949KeyOrderExample;
     expect(toHex(encodeCborDeterministic(new Map(entries)))).toBe(expected);
     expect(toHex(encodeCborDeterministic(new Map([...entries].reverse())))).toBe(expected);
   });

@@ -2,6 +2,7 @@
 // (never throw) on everything cbor2 refuses: a differential test over random values.
 import fc from 'fast-check';
 import { type EncodeOptions, Tag as CborTag, encode } from 'cbor2';
+import { cborIntegerBoundaries, rfc8949KeyOrderExample } from '../testing/cbor-test-values';
 import { encodeCborDeterministic } from './encode-cbor-deterministic';
 import { encodeCborFast, fastEncodeDeclined } from './encode-cbor-fast';
 
@@ -34,20 +35,7 @@ function agree(value: unknown): boolean {
 
 const integer = fc.oneof(
   fc.integer({ min: -70000, max: 70000 }),
-  fc.constantFrom(
-    23,
-    24,
-    255,
-    256,
-    65535,
-    65536,
-    2 ** 32 - 1,
-    2 ** 32,
-    Number.MAX_SAFE_INTEGER,
-    -Number.MAX_SAFE_INTEGER,
-    -(2 ** 32),
-    -(2 ** 32) - 1,
-  ),
+  fc.constantFrom(...cborIntegerBoundaries, -(2 ** 32), -(2 ** 32) - 1),
   fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n - 1n }),
   fc.constantFrom(2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) - 1n, 2n ** 64n - 1n, -(2n ** 64n)),
 );
@@ -133,18 +121,7 @@ describe('encodeCborFast', () => {
   });
 
   it('gives the bytes of the RFC 8949 §4.2.1 key order example, from any insertion order', () => {
-    const entries: Array<[unknown, number]> = [
-      [false, 7],
-      [[-1], 6],
-      ['aa', 4],
-      [100, 1],
-      ['z', 3],
-      [-1, 2],
-      [[100], 5],
-      [10, 0],
-    ];
-    const expected =
-      'a8' + '0a00' + '186401' + '2002' + '617a03' + '62616104' + '81186405' + '812006' + 'f407';
+    const { entries, expectedHex: expected } = rfc8949KeyOrderExample;
     for (const order of [entries, [...entries].reverse()]) {
       const fast = encodeCborFast(new Map(order));
       expect(fast).not.toBe(fastEncodeDeclined);
