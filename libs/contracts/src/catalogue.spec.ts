@@ -5,7 +5,7 @@ import {
   eventDefinitions,
   type EventOn,
   type KnownEventEnvelope,
-  type PaymentSettledV2,
+  type PaymentSettledV3,
   latestVersionOf,
   topicCatalogue,
 } from './index';
@@ -23,15 +23,16 @@ const settlementsTopic: Same<
   EventOn<'payments.settlements.v1'>['type'],
   'payment.settled' | 'payment.settlement-failed'
 > = true;
-// The latest version of an upcast type is the one handed over (payment.settled v2, with its entry).
-const settledIsV2: Same<
+// The latest version of an upcast type is the one handed over (payment.settled v3, with its entry's
+// place in the chain).
+const settledIsV3: Same<
   Extract<KnownEventEnvelope, { type: 'payment.settled' }>['payload'],
-  PaymentSettledV2
+  PaymentSettledV3
 > = true;
 
 describe('the catalogue’s types', () => {
   it('hold (checked at compile time)', () => {
-    expect([everyTypeKnown, settlementsTopic, settledIsV2]).toEqual([true, true, true]);
+    expect([everyTypeKnown, settlementsTopic, settledIsV3]).toEqual([true, true, true]);
   });
 
   it('decodeEvent hands over every type at the version KnownEventEnvelope names: the latest', () => {

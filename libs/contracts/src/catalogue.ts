@@ -19,6 +19,7 @@ import { merchantOnboardedV1 } from './events/merchants/merchant-onboarded.v1';
 import { paymentRejectedV1 } from './events/payments/payment-rejected.v1';
 import { paymentSettledV1 } from './events/payments/payment-settled.v1';
 import { paymentSettledV2, upcastPaymentSettledV1 } from './events/payments/payment-settled.v2';
+import { paymentSettledV3, upcastPaymentSettledV2 } from './events/payments/payment-settled.v3';
 import { paymentSettlementFailedV1 } from './events/payments/payment-settlement-failed.v1';
 import { paymentUploadedV1 } from './events/payments/payment-uploaded.v1';
 import { paymentVerifiedV1 } from './events/payments/payment-verified.v1';
@@ -51,6 +52,7 @@ export const eventDefinitions = [
   ledgerEntryPostedV1,
   paymentSettledV1,
   paymentSettledV2,
+  paymentSettledV3,
   paymentSettlementFailedV1,
   accountOverdrawnV1,
   accountBackInFundsV1,
@@ -62,6 +64,7 @@ export const eventDefinitions = [
 export const upcasters: readonly Upcaster[] = [
   defineUpcaster(attestationRequestedV1, attestationRequestedV2, upcastAttestationRequestedV1),
   defineUpcaster(paymentSettledV1, paymentSettledV2, upcastPaymentSettledV1),
+  defineUpcaster(paymentSettledV2, paymentSettledV3, upcastPaymentSettledV2),
 ];
 
 /**
@@ -72,10 +75,10 @@ export const upcasters: readonly Upcaster[] = [
 export type LatestEventDefinition =
   | Exclude<
       (typeof eventDefinitions)[number],
-      typeof attestationRequestedV1 | typeof paymentSettledV1
+      typeof attestationRequestedV1 | typeof paymentSettledV1 | typeof paymentSettledV2
     >
   | typeof attestationRequestedV2
-  | typeof paymentSettledV2;
+  | typeof paymentSettledV3;
 
 /** The envelope of a definition. */
 export type EnvelopeOf<TDefinition> =

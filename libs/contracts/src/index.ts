@@ -33,6 +33,7 @@ export * from './events/payments/payment-verified.v1';
 export * from './events/payments/payment-rejected.v1';
 export * from './events/payments/payment-settled.v1';
 export * from './events/payments/payment-settled.v2';
+export * from './events/payments/payment-settled.v3';
 export * from './events/payments/payment-settlement-failed.v1';
 export * from './events/fraud/fraud-signal-raised.v1';
 export * from './events/ledger/ledger-entry-posted.v1';

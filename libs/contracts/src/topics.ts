@@ -174,7 +174,7 @@ export const topicCatalogue = [
     key: 'partitionKey',
     producer: 'ledger',
     description:
-      'The journal, entry by entry, with each partition’s hash chain (the ledger rebuilds from it, with the payment entries that payment.settled v2 carries).',
+      'The journal, entry by entry, with each partition’s hash chain (the ledger rebuilds from it, with the payment entries that payment.settled v2 and v3 carry).',
   },
   {
     name: 'payments.settlements.v1',

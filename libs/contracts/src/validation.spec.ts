@@ -191,21 +191,61 @@ describe('upcasting', () => {
 });
 
 describe('the catalogue', () => {
-  it('upcasts attestation.requested and payment.settled v1 to v2 only; every other type is at v1', () => {
-    const atVersion2 = new Set(['attestation.requested', 'payment.settled']);
+  it('upcasts attestation.requested v1 to v2 and payment.settled v1 to v2 to v3; every other type is at v1', () => {
+    const latest = new Map([
+      ['attestation.requested', 2],
+      ['payment.settled', 3],
+    ]);
     expect(upcasters.map((upcaster) => `${upcaster.type} v${upcaster.fromVersion}`)).toEqual([
       'attestation.requested v1',
       'payment.settled v1',
+      'payment.settled v2',
     ]);
     for (const definition of eventDefinitions)
-      expect(latestVersionOf(definition.type)).toBe(atVersion2.has(definition.type) ? 2 : 1);
+      expect(latestVersionOf(definition.type)).toBe(latest.get(definition.type) ?? 1);
   });
 
-  it('upcasts a v1 payment.settled to v2 with no entry (it went out as ledger.entry-posted), keeping every v1 member', () => {
+  it('upcasts a v1 payment.settled to v3 with no entry (it went out as ledger.entry-posted), keeping every v1 member', () => {
     const v1 = readEventFixture('payment.settled', 1) as { payload: Record<string, unknown> };
     expect(decodeEvent(v1)).toEqual({
       ok: true,
-      envelope: { ...v1, version: 2, payload: { ...v1.payload, entry: null } },
+      envelope: { ...v1, version: 3, payload: { ...v1.payload, entry: null } },
+    });
+  });
+
+  it('upcasts a v2 payment.settled to v3 keeping the entry’s place in the chain (the rest follows from the event and the chain)', () => {
+    const v2 = readEventFixture('payment.settled', 2) as {
+      payload: { entry: Record<string, unknown> } & Record<string, unknown>;
+    };
+    const { partition, sequence, feeScheduleVersion, hash } = v2.payload.entry;
+    expect(decodeEvent(v2)).toEqual({
+      ok: true,
+      envelope: {
+        ...v2,
+        version: 3,
+        payload: { ...v2.payload, entry: { partition, sequence, feeScheduleVersion, hash } },
+      },
+    });
+  });
+
+  it('refuses a payment.settled v3 with an entry whose chain starts at 0 or which moves no money', () => {
+    const v3 = readEventFixture('payment.settled', 3) as {
+      payload: { entry: Record<string, unknown> } & Record<string, unknown>;
+    };
+    expect(
+      decodeEvent({
+        ...v3,
+        payload: { ...v3.payload, entry: { ...v3.payload.entry, sequence: '0' } },
+      }),
+    ).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION', field: '/payload/entry/sequence' });
+    const nothing = { ...v3.payload, amount: '0', fee: '0', merchantAmount: '0' };
+    expect(decodeEvent({ ...v3, payload: nothing })).toMatchObject({
+      ok: false,
+      code: 'SCHEMA_VIOLATION',
+      field: '/payload/amount',
+    });
+    expect(decodeEvent({ ...v3, payload: { ...nothing, entry: null } })).toMatchObject({
+      ok: true,
     });
   });
 

@@ -3,14 +3,15 @@ import {
   accountOverdrawnV1,
   type EventEnvelope,
   ledgerEntryPostedV1,
-  type PaymentSettledV2,
-  paymentSettledV2,
+  type PaymentSettledV3,
+  paymentSettledV3,
   paymentSettlementFailedV1,
   type SettlementFailureReasonCode,
 } from '@settle/contracts';
 import { type Causation, eventFactory } from '@settle/messaging';
+import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
-import { type PostedEntry } from '../domain/entry';
+import { type Posting, type PostedEntry } from '../domain/entry';
 import { type OverdraftTransition } from '../domain/overdraft';
 
 /** Builds an event the ledger publishes (fresh event id, key from the definition). */
@@ -30,7 +31,7 @@ function postingsOf(entry: PostedEntry): Array<{
   }));
 }
 
-/** ledger.entry-posted: every entry but a payment's (a payment's travels in payment.settled v2). */
+/** ledger.entry-posted: every entry but a payment's (a payment's travels in payment.settled). */
 export function entryPostedEvent(entry: PostedEntry, cause: Causation): EventEnvelope {
   return ledgerEvent(
     ledgerEntryPostedV1,
@@ -52,20 +53,25 @@ export function entryPostedEvent(entry: PostedEntry, cause: Causation): EventEnv
   );
 }
 
+/** What payment.settled says of a settled payment besides its entry's place in the chain. */
+export interface SettledPayment {
+  readonly transactionId: string;
+  readonly consumerAccountId: string;
+  readonly merchantId: string;
+  readonly amount: bigint;
+  readonly fee: bigint;
+  readonly merchantAmount: bigint;
+  readonly currency: string;
+}
+
 /**
- * payment.settled v2: the settlement and its journal entry in one event (issue 14), so a payment
- * entry is not published a second time as ledger.entry-posted.
+ * payment.settled v3: the settlement and its entry's place in the hash chain in one event (issue
+ * 14). The rest of the entry follows from the event (`settledPaymentPostings`, `postedAt` =
+ * `settledAt`) and from the chain (`previousHash`), which is checked here so that a rebuild from the
+ * topics can always recompute the hash.
  */
 export function paymentSettledEvent(
-  settled: {
-    transactionId: string;
-    consumerAccountId: string;
-    merchantId: string;
-    amount: bigint;
-    fee: bigint;
-    merchantAmount: bigint;
-    currency: string;
-  },
+  settled: SettledPayment,
   entry: PostedEntry,
   cause: Causation,
 ): EventEnvelope {
@@ -76,11 +82,16 @@ export function paymentSettledEvent(
   );
   assert(
     entry.transactionId === settled.transactionId &&
-      entry.partitionKey === settled.consumerAccountId,
-    'the entry is this payment’s, on its wallet’s chain',
+      entry.partitionKey === settled.consumerAccountId &&
+      entry.postedAt === cause.occurredAt,
+    'the entry is this payment’s, on its wallet’s chain, posted when it settled',
+  );
+  assert(
+    samePostings(entry.postings, settledPaymentPostings(settled)),
+    'the entry’s postings follow from the settlement’s amounts',
   );
   return ledgerEvent(
-    paymentSettledV2,
+    paymentSettledV3,
     {
       transactionId: settled.transactionId,
       consumerAccountId: settled.consumerAccountId,
@@ -94,11 +105,8 @@ export function paymentSettledEvent(
       entry: {
         partition: entry.partition,
         sequence: entry.sequence.toString(),
-        postings: postingsOf(entry),
         feeScheduleVersion: entry.feeScheduleVersion,
-        previousHash: entry.previousHash,
         hash: entry.hash,
-        postedAt: entry.postedAt,
       },
     },
     cause,
@@ -106,11 +114,66 @@ export function paymentSettledEvent(
 }
 
 /**
- * The journal entry a payment.settled carries, as the ledger posted it (the inverse of
- * `paymentSettledEvent`, for the rebuild from the topics); null for a v1 event upcast (its entry
- * was published as ledger.entry-posted). A payment's business key is its transaction id.
+ * The postings of a settled payment's entry (docs/events.md, payment.settled v3): the wallet debited
+ * by the amount, then the merchant payable credited with the merchant's share and fee revenue with the
+ * fee, each only when above zero.
  */
-export function entryOfSettledPayment(payload: PaymentSettledV2): PostedEntry | null {
+export function settledPaymentPostings(settled: SettledPayment): Posting[] {
+  const { amount, fee, merchantAmount, currency } = settled;
+  const postings: Posting[] = [
+    {
+      accountId: ledgerAccountId('wallet', settled.consumerAccountId),
+      side: 'debit',
+      amount,
+      currency,
+    },
+  ];
+  if (merchantAmount > 0n)
+    postings.push({
+      accountId: ledgerAccountId('merchant-payable', settled.merchantId),
+      side: 'credit',
+      amount: merchantAmount,
+      currency,
+    });
+  if (fee > 0n)
+    postings.push({
+      accountId: ledgerAccountId('fee-revenue', currency),
+      side: 'credit',
+      amount: fee,
+      currency,
+    });
+  return postings;
+}
+
+function samePostings(a: readonly Posting[], b: readonly Posting[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every(
+      (posting, index) =>
+        posting.accountId === b[index]!.accountId &&
+        posting.side === b[index]!.side &&
+        posting.amount === b[index]!.amount &&
+        posting.currency === b[index]!.currency,
+    )
+  );
+}
+
+/**
+ * A journal entry as a topic gives it back: `previousHash` is null when the event leaves it to the
+ * chain (payment.settled v3: the hash of the partition's previous entry, which a reader applying the
+ * chain in order holds).
+ */
+export type TopicEntry = Omit<PostedEntry, 'previousHash'> & {
+  readonly previousHash: string | null;
+};
+
+/**
+ * The journal entry a payment.settled stands for, as the ledger posted it but for its previous hash
+ * (the inverse of `paymentSettledEvent`, for the rebuild from the topics); null for a v1 event
+ * upcast (its entry was published as ledger.entry-posted). A payment's business key is its
+ * transaction id.
+ */
+export function entryOfSettledPayment(payload: PaymentSettledV3): TopicEntry | null {
   if (payload.entry === null) return null;
   return {
     entryId: payload.entryId,
@@ -119,17 +182,20 @@ export function entryOfSettledPayment(payload: PaymentSettledV2): PostedEntry | 
     partitionKey: payload.consumerAccountId,
     transactionId: payload.transactionId,
     originalEntryId: null,
-    postings: payload.entry.postings.map((posting) => ({
-      accountId: posting.accountId,
-      side: posting.side,
-      amount: BigInt(posting.amount),
-      currency: posting.currency,
-    })),
+    postings: settledPaymentPostings({
+      transactionId: payload.transactionId,
+      consumerAccountId: payload.consumerAccountId,
+      merchantId: payload.merchantId,
+      amount: BigInt(payload.amount),
+      fee: BigInt(payload.fee),
+      merchantAmount: BigInt(payload.merchantAmount),
+      currency: payload.currency,
+    }),
     feeScheduleVersion: payload.entry.feeScheduleVersion,
-    postedAt: payload.entry.postedAt,
+    postedAt: payload.settledAt,
     partition: payload.entry.partition,
     sequence: BigInt(payload.entry.sequence),
-    previousHash: payload.entry.previousHash,
+    previousHash: null,
     hash: payload.entry.hash,
   };
 }

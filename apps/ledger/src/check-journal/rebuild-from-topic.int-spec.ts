@@ -27,7 +27,8 @@ describe('rebuild from the topics into empty tables', () => {
   const call = (method: string, path: string, body?: unknown) => kit.admin(method, path, body);
   const entryCount = async () =>
     Number((await kit.query<{ n: string }>('SELECT count(*) AS n FROM ledger_entries'))[0]?.n);
-  // A payment's entry travels in payment.settled (v2); every other entry in ledger.entry-posted.
+  // A payment's entry travels in payment.settled (v3: its place in the chain); every other entry in
+  // ledger.entry-posted.
   const publishedEntries = () =>
     kit.published.filter(
       (event) =>

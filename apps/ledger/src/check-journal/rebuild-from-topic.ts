@@ -8,7 +8,7 @@ import {
   type SqlExecutor,
   type SqlPool,
 } from '@settle/messaging';
-import { entryOfSettledPayment } from '../adapters/ledger-events';
+import { entryOfSettledPayment, type TopicEntry } from '../adapters/ledger-events';
 import { appendEntries } from '../adapters/postgres/journal-store';
 import { assert } from '../domain/assert';
 import { type PostedEntry } from '../domain/entry';
@@ -32,15 +32,16 @@ export const rebuildAccountEventsChunk = 1_000;
 /**
  * What the rebuild reads (docs/ledger.md, "Rebuild from the topic"): the registry's account and
  * merchant events through the live accounts handler; the journal from `ledger.entries.v1` and, for
- * payment entries since payment.settled v2, `payments.settlements.v1`, entry by
- * entry as it was posted (ids, times, fee schedule versions and chain order are facts of the past
+ * payment entries since payment.settled v2, `payments.settlements.v1` (v3: the entry's place in
+ * the chain, the rest following from the event and the previous entry), entry by entry as it was
+ * posted (ids, times, fee schedule versions and chain order are facts of the past
  * that re-deciding `payment.verified` could not reproduce); `payments.verified.v1` to check that
  * every payment entry answers a verified payment.
  */
 export const rebuildSourceTopics = {
   accounts: ['registry.accounts.v1', 'registry.merchants.v1'],
   journal: 'ledger.entries.v1',
-  /** payment.settled v2 carries its payment's entry (no ledger.entry-posted for it). */
+  /** payment.settled v2 and v3 carry their payment's entry (no ledger.entry-posted for it). */
   settlements: 'payments.settlements.v1',
   payments: 'payments.verified.v1',
 } as const;
@@ -249,9 +250,10 @@ async function applyAccountEvents(
  * The entries of the topic, one per entry id (the relay delivers at least once: a repeat with the same
  * hash is a duplicate, one with another hash a conflict and is left out), handed out in (partition,
  * sequence) order: a chain's entries come from several Kafka partitions when several wallets share it.
+ * A payment.settled v3 entry has no previous hash until `verifyEntries` links it to its chain.
  */
 class EntryCollector {
-  private readonly byId = new Map<string, PostedEntry>();
+  private readonly byId = new Map<string, TopicEntry>();
   private read = 0;
   private duplicates = 0;
   private conflicting = 0;
@@ -277,7 +279,7 @@ class EntryCollector {
   }
 
   inChainOrder(): {
-    entries: PostedEntry[];
+    entries: TopicEntry[];
     read: number;
     duplicates: number;
     conflicting: number;
@@ -326,20 +328,23 @@ function toPostedEntry(payload: LedgerEntryPostedV1): PostedEntry {
   };
 }
 
-/** Verifies every hash link from genesis (entries sorted by partition, sequence); a partition stops at its first break. */
-function verifyEntries(entries: readonly PostedEntry[]): {
+/**
+ * Verifies every hash link from genesis (entries sorted by partition, sequence); a partition stops at
+ * its first break. An entry read without its previous hash (payment.settled v3) takes its chain's
+ * head's: its own hash, recomputed with it, then proves the link.
+ */
+function verifyEntries(entries: readonly TopicEntry[]): {
   verified: PostedEntry[];
   breaks: PartitionBreak[];
 } {
   const heads = new Map<number, ChainHead>();
   const broken = new Map<number, PartitionBreak>();
   const verified: PostedEntry[] = [];
-  for (const entry of entries) {
-    if (broken.has(entry.partition)) continue;
-    const checked = verifyChain(
-      [entry],
-      heads.get(entry.partition) ?? genesisHead(entry.partition),
-    );
+  for (const read of entries) {
+    if (broken.has(read.partition)) continue;
+    const head = heads.get(read.partition) ?? genesisHead(read.partition);
+    const entry = linkedTo(read, head);
+    const checked = verifyChain([entry], head);
     if (!checked.ok) {
       const expected =
         checked.break.code === 'SEQUENCE_GAP' ? checked.break.expected.toString() : null;
@@ -355,6 +360,13 @@ function verifyEntries(entries: readonly PostedEntry[]): {
     verified.push(entry);
   }
   return { verified, breaks: [...broken.values()].sort((a, b) => a.partition - b.partition) };
+}
+
+/** The entry with its previous hash: its own if the topic carried it, else the chain head's. */
+function linkedTo(entry: TopicEntry, head: ChainHead): PostedEntry {
+  return entry.previousHash === null
+    ? { ...entry, previousHash: head.hash }
+    : (entry as PostedEntry);
 }
 
 async function appendInChunks(sql: SqlExecutor, entries: readonly PostedEntry[]): Promise<void> {

@@ -2,13 +2,15 @@
 // they are checked instead, for every outcome and at the edges of what an incoming payment allows.
 import { randomUUID } from 'node:crypto';
 import {
+  decodeEvent,
   type EventEnvelope,
   identifierLengthMax,
-  type PaymentSettledV2,
+  paymentSettledV2,
+  type PaymentSettledV3,
   type PaymentVerifiedV1,
   validateEventForSend,
 } from '@settle/contracts';
-import { type Causation } from '@settle/messaging';
+import { type Causation, newEvent } from '@settle/messaging';
 import { entryOfSettledPayment } from '../adapters/ledger-events';
 import { accountsForConsumerAccount, accountsForMerchant } from '../domain/accounts';
 import { type FeeSchedule, zeroFeeSchedule } from '../domain/fees';
@@ -114,16 +116,62 @@ describe('the settlement’s outgoing events', () => {
     expect(invalidOf(events)).toEqual([]);
   });
 
-  it('carry the whole entry in payment.settled: the rebuild gets back the entry as posted, and its hash', () => {
+  it.each([
+    ['with a fee', '1250', highestFee],
+    ['without a fee', '1', zeroFeeSchedule],
+    ['all of it a fee', '1000000', highestFee],
+  ])(
+    'carry the entry’s place in payment.settled: the rebuild gets back the entry as posted %s, and its hash',
+    (_, amount, schedule) => {
+      const { events, entry } = settle(amount, schedule, 0n);
+      const rebuilt = entryOfSettledPayment(events[0]!.payload as PaymentSettledV3);
+      expect(rebuilt).toEqual({ ...entry, previousHash: null });
+      // The previous hash comes from the chain in the rebuild: with it, the hash is the entry's.
+      expect(entryHash({ ...rebuilt!, previousHash: entry!.previousHash })).toBe(entry!.hash);
+    },
+  );
+
+  it('would not rebuild an entry whose postings differ from the event’s amounts: its hash would not verify', () => {
     const { events, entry } = settle('1250', highestFee, 0n);
-    const rebuilt = entryOfSettledPayment(events[0]!.payload as PaymentSettledV2);
-    expect(rebuilt).toEqual(entry);
-    expect(entryHash(rebuilt!)).toBe(entry!.hash);
+    const payload = events[0]!.payload as PaymentSettledV3;
+    const rebuilt = entryOfSettledPayment({ ...payload, fee: '19', merchantAmount: '1231' });
+    expect(entryHash({ ...rebuilt!, previousHash: entry!.previousHash })).not.toBe(entry!.hash);
+  });
+
+  it('rebuild an entry from a payment.settled v2 still in the topic (read upcast to v3), hash and all', () => {
+    const { events, entry } = settle('1250', highestFee, 0n);
+    const { entry: _place, ...v1Members } = events[0]!.payload as PaymentSettledV3;
+    // What the v2 builder published: the whole entry.
+    const v2 = newEvent(
+      paymentSettledV2,
+      {
+        ...v1Members,
+        entry: {
+          partition: entry!.partition,
+          sequence: entry!.sequence.toString(),
+          postings: entry!.postings.map((posting) => ({
+            ...posting,
+            amount: posting.amount.toString(),
+          })),
+          feeScheduleVersion: entry!.feeScheduleVersion,
+          previousHash: entry!.previousHash,
+          hash: entry!.hash,
+          postedAt: entry!.postedAt,
+        },
+      },
+      cause,
+      'ledger',
+    );
+    const decoded = decodeEvent(JSON.parse(JSON.stringify(v2)));
+    if (!decoded.ok || decoded.envelope.type !== 'payment.settled') throw new Error('not decoded');
+    expect(decoded.envelope.version).toBe(3);
+    const rebuilt = entryOfSettledPayment(decoded.envelope.payload);
+    expect({ ...rebuilt, previousHash: entry!.previousHash }).toEqual(entry);
   });
 
   it('would catch a broken builder: an event with an invalid hash fails the check', () => {
     const [settled] = eventsOf('1250', highestFee, 0n);
-    const payload = settled!.payload as PaymentSettledV2;
+    const payload = settled!.payload as PaymentSettledV3;
     const broken = {
       ...settled!,
       payload: { ...payload, entry: { ...payload.entry!, hash: 'not-a-hash' } },

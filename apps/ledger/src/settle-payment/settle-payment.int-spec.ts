@@ -59,7 +59,7 @@ describe('settling payment.verified', () => {
         (event.payload as { transactionId?: string }).transactionId === transactionId,
     );
 
-  it('debits the wallet, credits the payable and fee revenue, and publishes one payment.settled (v2) carrying the entry', async () => {
+  it('debits the wallet, credits the payable and fee revenue, and publishes one payment.settled (v3) carrying the entry’s place in the chain', async () => {
     const accountId = uniqueId('acc');
     await kit.publish(accountOpened(accountId));
     const payment = paymentVerified({ consumerAccountId: accountId, merchantId, amount: '1250' });
@@ -85,7 +85,7 @@ describe('settling payment.verified', () => {
       [transactionId],
     );
     expect(publishedOf('payment.settled', transactionId)[0]).toMatchObject({
-      version: 2,
+      version: 3,
       key: accountId,
       causationId: payment.eventId,
       correlationId: payment.correlationId,
@@ -101,11 +101,17 @@ describe('settling payment.verified', () => {
     });
     const posted = (
       publishedOf('payment.settled', transactionId)[0]!.payload as {
-        entry: { previousHash: string; sequence: string; feeScheduleVersion: string };
+        entry: { partition: number; sequence: string; feeScheduleVersion: string; hash: string };
       }
     ).entry;
+    // Only the entry's place in its chain: postings, time and previous hash follow (docs/events.md).
+    expect(Object.keys(posted).sort()).toEqual([
+      'feeScheduleVersion',
+      'hash',
+      'partition',
+      'sequence',
+    ]);
     expect(posted.sequence).toBe('1');
-    expect(posted.previousHash).toBe('0'.repeat(64));
     expect(posted.feeScheduleVersion).toMatch(/^fee-schedule-\d+$/);
     // One event per settled payment: its entry is not published again as ledger.entry-posted.
     expect(publishedOf('ledger.entry-posted', transactionId)).toEqual([]);

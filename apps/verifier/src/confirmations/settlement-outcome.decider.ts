@@ -2,8 +2,9 @@ import { type ProcessorConfirmation } from '@settle/protocol';
 import { base64UrlDecode } from '@settle/crypto';
 
 /**
- * The ledger's answer for one verified transaction (payment.settled v1 / payment.settlement-failed
- * v1, amounts parsed). Only what the decision needs.
+ * The ledger's answer for one verified transaction (payment.settled — v1, v2 or v3, handed over
+ * upcast to v3, whose v1 members are all it reads — / payment.settlement-failed v1, amounts parsed).
+ * Only what the decision needs.
  */
 export type SettlementOutcome =
   | {

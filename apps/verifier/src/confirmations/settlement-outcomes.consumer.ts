@@ -139,6 +139,7 @@ export class SettlementOutcomesConsumer implements EventConsumer {
 function outcomeOf(envelope: EventOn<'payments.settlements.v1'>): SettlementOutcome {
   switch (envelope.type) {
     case 'payment.settled': {
+      // Any version on the topic: decodeEvent hands over v3, whose v1 members are all this reads.
       const { transactionId, consumerAccountId, merchantId, amount, currency, entryId, settledAt } =
         envelope.payload;
       return {
