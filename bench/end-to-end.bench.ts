@@ -10,7 +10,9 @@
 // cores each service, this process and the rest (Kafka, PostgreSQL) used.
 // Baseline: the slowest component alone, from the verifier and ledger benches' latest results (run
 // just before this bench by `npm run bench`): settlement can go no faster than its slowest stage.
-// Run with `npm run bench -- end-to-end`; BENCH_SCALE=0.05 shrinks every run for a quick try.
+// Run with `npm run bench -- end-to-end`; BENCH_SCALE=0.05 shrinks every run for a quick try;
+// BENCH_VERIFIER_REPLICAS=2 runs a second verifier process (its consumers take half the partitions;
+// the terminals still upload to the first), its cores added to the verifier's.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sleep } from '@settle/demo';
@@ -39,6 +41,8 @@ import { writeResults } from './results';
 
 /** BENCH_SCALE multiplies every run's payments (and the fixed-rate run's length); 1 for the recorded run. */
 const scale = Number(process.env.BENCH_SCALE ?? 1);
+/** BENCH_VERIFIER_REPLICAS: verifier processes (1 for the recorded run). */
+const verifierReplicas = Number(process.env.BENCH_VERIFIER_REPLICAS ?? 1);
 /**
  * Sized so that the whole bench takes ≈ 6 min on 2 cores: signing the payments beforehand (one after
  * the other, ≈ 250/s in JavaScript) is its longest part, then onboarding (≈ 40 s).
@@ -305,6 +309,7 @@ async function main(): Promise<void> {
   const stack = await startServiceStack({
     kafkaBrokers: brokers,
     databasePrefix: 'bench_e2e',
+    replicasOf: { verifier: verifierReplicas },
     // The per-terminal upload rate limit raised (as in the verifier bench): this measures settlement, not refusals.
     envOf: {
       ...loadStackEnvOf,
@@ -338,6 +343,7 @@ async function main(): Promise<void> {
         'four services as child processes (token issuer, registry, verifier, ledger), Kafka and PostgreSQL on one machine; terminals upload pre-signed offline transactions over bound TLS sessions; settled = the verifier recorded the ledger’s settlement',
       phones: phoneCount,
       scale,
+      verifierReplicas,
       runs: measured.filter((run) => run.ratePerSecond === null),
       fixedRate: measured.find((run) => run.ratePerSecond !== null) ?? null,
       baseline: componentsBaseline(),
@@ -355,7 +361,7 @@ function tableOf(data: EndToEndData, measured: readonly MeasuredRun[]): string[]
     ...measured.map(rowOf),
     '',
     `Baseline: ${data.baseline ? `${data.baseline.label}: ${Math.round(data.baseline.settledPerSecond)}/s` : 'none (no verifier and ledger results in bench/results)'}.`,
-    `Targets: ≥ ${targets.endToEndSettledPerSecond} settled/s; upload → settled p99 < ${targets.endToEndP99MsAtFixedRate} ms at ${fixedRateRun.ratePerSecond} payments/s. ${phoneCount} phones${scale === 1 ? '' : `; BENCH_SCALE=${scale}`}.`,
+    `Targets: ≥ ${targets.endToEndSettledPerSecond} settled/s; upload → settled p99 < ${targets.endToEndP99MsAtFixedRate} ms at ${fixedRateRun.ratePerSecond} payments/s. ${phoneCount} phones${scale === 1 ? '' : `; BENCH_SCALE=${scale}`}${verifierReplicas === 1 ? '' : `; ${verifierReplicas} verifier processes (their cores added)`}.`,
     'Cores: average over the run (first upload → every payment seen final); "rest" is the machine’s busy time less the services and this process (Kafka, PostgreSQL, anything else running).',
   ];
 }

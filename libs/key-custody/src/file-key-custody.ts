@@ -120,9 +120,61 @@ function parseDocument(text: string): HeldKey[] {
   return held;
 }
 
+/** What custody holds from one reading of its document: the keys by purpose, and by purpose and kid. */
+interface HeldDocument {
+  /** The public halves, frozen: `keys()` hands out the same array until the document changes. */
+  readonly publicByPurpose: ReadonlyMap<CustodyPurpose, readonly CustodyKey[]>;
+  readonly byPurposeAndKid: ReadonlyMap<string, HeldKey>;
+}
+
+const heldKeyOf = (purpose: CustodyPurpose, kid: string): string => `${purpose} ${kid}`;
+
+function holdDocument(text: string): HeldDocument {
+  const held = parseDocument(text);
+  const publicByPurpose = new Map<CustodyPurpose, readonly CustodyKey[]>(
+    custodyPurposes.map((purpose) => [
+      purpose,
+      Object.freeze(
+        held
+          .filter((key) => key.purpose === purpose)
+          .map(({ sign: _secret, ...key }) => Object.freeze(key)),
+      ),
+    ]),
+  );
+  return {
+    publicByPurpose,
+    byPurposeAndKid: new Map(held.map((key) => [heldKeyOf(key.purpose, key.kid), key])),
+  };
+}
+
+/** The document, or the error that says why it is not one (never quoting a key). */
+function holdDocumentOrFailure(text: string): HeldDocument | KeyCustodyError {
+  try {
+    return holdDocument(text);
+  } catch (error) {
+    if (error instanceof KeyCustodyError) return error;
+    throw error;
+  }
+}
+
+/**
+ * The identity of the file behind `path` (symbolic links followed, as a mounted Secret's are): a
+ * rewrite, an atomic replacement or a Secret update changes at least one of these.
+ */
+function fileIdentityOf(path: string): string {
+  const stats = statSync(path, { bigint: true });
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+}
+
 /**
  * Key custody from a JSON document (a mounted Secret file, or a value in tests). The file is read
- * again when it changes, so a rotation is a Secret update and no restart. Signs with OpenSSL.
+ * again when it changes, so a rotation is a Secret update and no restart: its identity (inode, size,
+ * modification and change times) is checked at most once per event-loop turn — the first `keys()` or
+ * `sign()` of a turn; the others of that turn (a batch of confirmations) use what it found — so a
+ * change is seen by the first call after the turn it was made in. Keys are parsed and imported into
+ * OpenSSL once per reading; `keys()` returns the same frozen array until the file changes. Signs with
+ * OpenSSL on the calling thread: one P-256 signature (≈ 25 µs) costs less than a hand-off to the
+ * threadpool and back, unless many are in flight at once (docs/security.md, "Key custody").
  *
  * @example
  * ```ts
@@ -131,49 +183,66 @@ function parseDocument(text: string): HeldKey[] {
  * ```
  */
 export class FileKeyCustody implements KeyCustody {
-  private held: HeldKey[];
-  private modifiedMs: number;
+  /** What the file held at its last reading, or why it could not be used (thrown until it changes). */
+  private held: HeldDocument | KeyCustodyError;
+  private fileIdentity: string;
+  /** Set by the turn's check, cleared when the turn ends (setImmediate). */
+  private checkedThisTurn = false;
 
   private constructor(
     private readonly path: string | undefined,
     text: string,
-    modifiedMs: number,
+    fileIdentity: string,
   ) {
-    this.held = parseDocument(text);
-    this.modifiedMs = modifiedMs;
+    this.held = holdDocument(text);
+    this.fileIdentity = fileIdentity;
   }
 
   static fromFile(path: string): FileKeyCustody {
-    return new FileKeyCustody(path, readFileSync(path, 'utf8'), statSync(path).mtimeMs);
+    const identity = fileIdentityOf(path);
+    return new FileKeyCustody(path, readFileSync(path, 'utf8'), identity);
   }
 
   static fromDocument(document: KeyCustodyDocument): FileKeyCustody {
-    return new FileKeyCustody(undefined, JSON.stringify(document), 0);
+    return new FileKeyCustody(undefined, JSON.stringify(document), '');
   }
 
   async keys(purpose: CustodyPurpose): Promise<readonly CustodyKey[]> {
-    this.reloadIfChanged();
-    return this.held
-      .filter((key) => key.purpose === purpose)
-      .map(({ sign: _secret, ...key }) => key);
+    return this.current().publicByPurpose.get(purpose) ?? [];
   }
 
   async sign(purpose: CustodyPurpose, kid: string, data: Uint8Array): Promise<Uint8Array> {
-    this.reloadIfChanged();
-    const key = this.held.find(
-      (candidate) => candidate.purpose === purpose && candidate.kid === kid,
-    );
+    const key = this.current().byPurposeAndKid.get(heldKeyOf(purpose, kid));
     if (key === undefined)
       throw new KeyCustodyError('ERR_UNKNOWN_KEY', `no ${purpose} key ${kid} in custody`);
     return key.sign(data);
   }
 
+  /** The document as the file holds it now (checked once per turn); throws if it is invalid. */
+  private current(): HeldDocument {
+    this.reloadIfChanged();
+    if (this.held instanceof KeyCustodyError) throw this.held;
+    return this.held;
+  }
+
+  /**
+   * Reads the document again if the file changed since the last check. The identity is read before
+   * the text, so a change racing with the read is seen at the next check, never missed. A file that
+   * cannot be stat-ed or read is tried again at the next call; an invalid document is remembered
+   * (and thrown) until the file changes again.
+   */
   private reloadIfChanged(): void {
-    if (this.path === undefined) return;
-    const modifiedMs = statSync(this.path).mtimeMs;
-    if (modifiedMs === this.modifiedMs) return;
-    this.held = parseDocument(readFileSync(this.path, 'utf8'));
-    this.modifiedMs = modifiedMs;
+    if (this.path === undefined || this.checkedThisTurn) return;
+    const identity = fileIdentityOf(this.path);
+    if (identity !== this.fileIdentity) {
+      const text = readFileSync(this.path, 'utf8');
+      this.held = holdDocumentOrFailure(text);
+      this.fileIdentity = identity;
+    }
+    this.checkedThisTurn = true;
+    setImmediate(() => {
+      this.checkedThisTurn = false;
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifySignature } from '@settle/crypto';
@@ -92,7 +92,64 @@ describe('FileKeyCustody', () => {
     expect(await custody.keys('token-signing')).toHaveLength(1);
     const next = createKeyCustodyDocument(['token-signing'], at(minutes(60)));
     writeFileSync(path, JSON.stringify({ keys: [...first.keys, ...next.keys] }));
+    await new Promise((resolve) => setImmediate(resolve));
     expect(await custody.keys('token-signing')).toHaveLength(2);
+  });
+
+  it('checks the file once per event-loop turn: a change is seen by the first call of the next turn', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'custody-'));
+    const path = join(directory, 'keys.json');
+    const first = createKeyCustodyDocument(['receipt-signing'], t0);
+    writeFileSync(path, JSON.stringify(first));
+    utimesSync(path, t0, t0);
+    const custody = FileKeyCustody.fromFile(path);
+    const before = await custody.keys('receipt-signing');
+    expect(await custody.keys('receipt-signing')).toBe(before);
+    const next = createKeyCustodyDocument(['receipt-signing'], t0);
+    // The same size and modification time: only the inode and change time say it was replaced.
+    const replacement = join(directory, 'keys.next.json');
+    writeFileSync(replacement, JSON.stringify(next));
+    utimesSync(replacement, t0, t0);
+    expect([statSync(replacement).size, statSync(replacement).mtimeMs]).toEqual([
+      statSync(path).size,
+      statSync(path).mtimeMs,
+    ]);
+    renameSync(replacement, path);
+    expect(await custody.keys('receipt-signing')).toBe(before);
+    await new Promise((resolve) => setImmediate(resolve));
+    const after = await custody.keys('receipt-signing');
+    const [expected] = await FileKeyCustody.fromDocument(next).keys('receipt-signing');
+    expect(after.map((key) => key.kid)).toEqual([expected!.kid]);
+    expect(after[0]!.kid).not.toBe(before[0]!.kid);
+    await expect(
+      custody.sign('receipt-signing', before[0]!.kid, new Uint8Array(1)),
+    ).rejects.toMatchObject({
+      code: 'ERR_UNKNOWN_KEY',
+    });
+  });
+
+  it('refuses every call while the file holds an invalid document, and signs again once it is fixed', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'custody-'));
+    const path = join(directory, 'keys.json');
+    const document = createKeyCustodyDocument(['receipt-signing'], t0);
+    writeFileSync(path, JSON.stringify(document));
+    const custody = FileKeyCustody.fromFile(path);
+    const [key] = await custody.keys('receipt-signing');
+    await new Promise((resolve) => setImmediate(resolve));
+    writeFileSync(path, '{ "keys": "broken" }');
+    for (let call = 0; call < 3; call += 1)
+      await expect(
+        custody.sign('receipt-signing', key!.kid, new Uint8Array(1)),
+      ).rejects.toMatchObject({
+        code: 'ERR_CUSTODY_DOCUMENT_INVALID',
+      });
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(custody.keys('receipt-signing')).rejects.toMatchObject({
+      code: 'ERR_CUSTODY_DOCUMENT_INVALID',
+    });
+    writeFileSync(path, JSON.stringify(document));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await custody.sign('receipt-signing', key!.kid, new Uint8Array(1))).toHaveLength(64);
   });
 });
 

@@ -48,6 +48,12 @@ export interface ServiceStackOptions {
   readonly databasePrefix?: string;
   /** When set, every service's output is appended to <logDirectory>/<name>.log too (created if missing). */
   readonly logDirectory?: string;
+  /**
+   * Processes per service (default 1): the extra ones share the first one's database, environment and
+   * key custody, each on ports of its own (its consumer groups split the topics' partitions with the
+   * first's). `services` names the first; `replicas` lists them all.
+   */
+  readonly replicasOf?: Partial<Record<ServiceName, number>>;
 }
 
 export interface ServiceProcess {
@@ -74,6 +80,8 @@ export interface ServiceStack {
   /** How devices and the operator reach the services (the test operator's admin authorization). */
   readonly endpoints: Endpoints;
   readonly services: Record<ServiceName, ServiceProcess>;
+  /** Every process of each service, the one in `services` first (see `replicasOf`). */
+  readonly replicas: Record<ServiceName, readonly ServiceProcess[]>;
   readonly topicPrefix: string;
   /** The broker(s) the services use (as given). */
   readonly kafkaBrokers: string;
@@ -89,7 +97,9 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
   const started: ChildService[] = [];
   const stop = async () => {
     await Promise.all(started.map((service) => service.kill('SIGTERM')));
-    await Promise.all(started.map((service) => service.database.drop()));
+    await Promise.all(
+      started.filter((service) => !service.isReplica).map((service) => service.database.drop()),
+    );
     rmSync(pki.directory, { recursive: true, force: true });
   };
   if (options.logDirectory !== undefined) mkdirSync(options.logDirectory, { recursive: true });
@@ -155,6 +165,13 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
       }),
       start('ledger', {}),
     ]);
+    // Started after the first processes, so each database is migrated once.
+    const replicas = {
+      'token-issuer': await startReplicas(issuer, options.replicasOf, started),
+      registry: await startReplicas(registry, options.replicasOf, started),
+      verifier: await startReplicas(verifier, options.replicasOf, started),
+      ledger: await startReplicas(ledger, options.replicasOf, started),
+    };
     return {
       endpoints: {
         issuer: endpointOf(issuer),
@@ -165,6 +182,7 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
         adminAuthorization: adminAuthorization(),
       },
       services: { 'token-issuer': issuer, registry, verifier, ledger },
+      replicas,
       topicPrefix,
       kafkaBrokers: options.kafkaBrokers,
       stop,
@@ -173,6 +191,22 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
     await stop().catch(() => undefined);
     throw error;
   }
+}
+
+/** The first process of a service and the replicas `replicasOf` asks for, each started in turn. */
+async function startReplicas(
+  first: ChildService,
+  replicasOf: ServiceStackOptions['replicasOf'],
+  started: ChildService[],
+): Promise<ChildService[]> {
+  const replicas: ChildService[] = [first];
+  for (let index = 1; index < (replicasOf?.[first.name] ?? 1); index += 1) {
+    const replica = await first.replica(index);
+    started.push(replica);
+    await replica.start();
+    replicas.push(replica);
+  }
+  return replicas;
 }
 
 /** One service's child process; its port, metrics port and database outlive the process. */
@@ -190,6 +224,8 @@ class ChildService implements ServiceProcess {
     private readonly metricsPort: number,
     private readonly env: NodeJS.ProcessEnv,
     private readonly logFile: string | undefined,
+    /** A second (third, …) process of the service: its database is the first one's. */
+    readonly isReplica = false,
   ) {}
 
   static async create(
@@ -208,6 +244,19 @@ class ChildService implements ServiceProcess {
       await kafkaLocal.freePort(),
       env,
       logFile,
+    );
+  }
+
+  /** Another process of this service: same database and environment, its own ports and log file. */
+  async replica(index: number): Promise<ChildService> {
+    return new ChildService(
+      this.name,
+      this.database,
+      await kafkaLocal.freePort(),
+      await kafkaLocal.freePort(),
+      this.env,
+      this.logFile?.replace(/\.log$/, `.${index + 1}.log`),
+      true,
     );
   }
 

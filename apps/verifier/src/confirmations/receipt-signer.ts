@@ -18,6 +18,12 @@ export const receiptPurpose = 'receipt-signing';
 /** Receipt keys kept checked: custody holds a few per purpose (current, next, retired). */
 const receiptKeysCachedMax = 16;
 
+/** The receipt key that signs, and its 32-byte RFC 7638 thumbprint as the COSE `kid`. */
+interface SigningKey {
+  readonly key: CustodyKey;
+  readonly keyId: Uint8Array;
+}
+
 /**
  * Key custody could not give the receipt key or its signature (no key active, the document missing,
  * unreadable or invalid, the KMS down). The event being confirmed is fine: `retriable` makes the
@@ -43,6 +49,9 @@ export class ReceiptKeyUnavailableError extends Error {
 export class ReceiptSigner {
   /** The receipt keys' ids (thumbprints), by JWK: checking a key in full costs more than signing with it. */
   private readonly keyCache = new ProtocolKeyCache(receiptKeysCachedMax);
+  /** The last key chosen, with the key set and instant it was chosen for. */
+  private lastSigningKey:
+    (SigningKey & { readonly keys: readonly CustodyKey[]; readonly atMs: number }) | undefined;
 
   constructor(
     @Inject(KEY_CUSTODY) private readonly custody: KeyCustody,
@@ -51,15 +60,12 @@ export class ReceiptSigner {
 
   /** The COSE_Sign1 bytes of `confirmation`, signed by the receipt key current at `now`. */
   async sign(confirmation: ProcessorConfirmation, now: Date): Promise<Uint8Array> {
-    const key = await this.fromCustody('no receipt key to sign with', async () =>
-      selectSigningKey(await this.custody.keys(receiptPurpose), now),
+    const keys = await this.fromCustody('no receipt key to sign with', () =>
+      this.custody.keys(receiptPurpose),
     );
-    const publicKey = this.keyCache.keyOf(key.publicJwk);
-    if (publicKey === null)
-      throw new Error('the receipt key from custody is not a valid public key');
-    const keyId = publicKey.keyId;
-    if (Buffer.from(keyId).toString('base64url') !== key.kid)
-      throw new Error('the COSE kid is the custody key id');
+    const { key, keyId } = this.fromCustodySync('no receipt key to sign with', () =>
+      this.signingKeyAt(keys, now),
+    );
     // An invalid confirmation throws here, unwrapped: that is a bug or bad data, not custody.
     const prepared = prepareProcessorConfirmation(confirmation, { alg: key.alg, keyId });
     return prepared.complete(
@@ -67,6 +73,35 @@ export class ReceiptSigner {
         this.custody.sign(receiptPurpose, key.kid, prepared.toBeSigned),
       ),
     );
+  }
+
+  /**
+   * The key that signs at `now` and its COSE kid. Chosen once per key set and instant: custody hands
+   * out the same array until its document changes, and a batch confirms with one `now`, so a batch
+   * selects and checks its key once instead of once per payment.
+   */
+  private signingKeyAt(keys: readonly CustodyKey[], now: Date): SigningKey {
+    const last = this.lastSigningKey;
+    if (last !== undefined && last.keys === keys && last.atMs === now.getTime()) return last;
+    const key = selectSigningKey(keys, now);
+    const publicKey = this.keyCache.keyOf(key.publicJwk);
+    if (publicKey === null)
+      throw new Error('the receipt key from custody is not a valid public key');
+    const keyId = publicKey.keyId;
+    if (Buffer.from(keyId).toString('base64url') !== key.kid)
+      throw new Error('the COSE kid is the custody key id');
+    this.lastSigningKey = { keys, atMs: now.getTime(), key, keyId };
+    return this.lastSigningKey;
+  }
+
+  /** {@link fromCustody} for a synchronous step: selecting a key, which fails when none is active. */
+  private fromCustodySync<T>(what: string, call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      if (!isKeyCustodyError(error)) throw error;
+      throw new ReceiptKeyUnavailableError(what, error);
+    }
   }
 
   /** Runs a custody call; whatever fails inside custody (its errors, the file system's, a KMS's) is retriable. */
