@@ -1,3 +1,4 @@
+import { createNoopMeter, type MeterProvider } from '@opentelemetry/api';
 import {
   CompositePropagator,
   W3CBaggagePropagator,
@@ -12,9 +13,12 @@ import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core'
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
+  AlwaysOffSampler,
   BatchSpanProcessor,
   ConsoleSpanExporter,
   NoopSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
@@ -71,22 +75,61 @@ export function metricsPort(env: NodeJS.ProcessEnv): number | undefined {
   return port >= 1 && port <= 65_535 ? port : undefined;
 }
 
+/** The instrumentations of {@link instrumentations}. */
+interface ServiceInstrumentations {
+  readonly all: Instrumentation[];
+  /** Those whose own metrics nobody reads (see {@link silenceInstrumentationMetrics}). */
+  readonly withoutMetrics: Instrumentation[];
+}
+
 /**
  * The instrumentations every service runs. pg makes spans only inside a trace: the outbox relay's
  * idle polls and the sweepers would otherwise each start a trace of one query. The kafkajs
  * instrumentation's producer spans are suppressed by the messaging adapter (the messages carry the
- * trace context their outbox rows stored); its consumer spans and client metrics stay.
+ * trace context their outbox rows stored); its consumer spans stay.
  */
-function instrumentations(): Instrumentation[] {
-  return [
+function instrumentations(): ServiceInstrumentations {
+  const pg = new PgInstrumentation({ requireParentSpan: true });
+  const kafkajs = new KafkaJsInstrumentation();
+  const all = [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (request) =>
         untracedPathPrefixes.some((prefix) => request.url?.startsWith(prefix) ?? false),
     }),
     new NestInstrumentation(),
-    new PgInstrumentation({ requireParentSpan: true }),
-    new KafkaJsInstrumentation(),
+    pg,
+    kafkajs,
   ];
+  return { all, withoutMetrics: [pg, kafkajs] };
+}
+
+/** A meter provider whose instruments record nothing, at no cost. */
+const noopMeterProvider: MeterProvider = { getMeter: () => createNoopMeter() };
+
+/**
+ * The pg and kafkajs instrumentations record a duration histogram and a counter per query and per
+ * consumed message (`db.client.*`, `messaging.client.*`, `messaging.process.duration`). Neither the
+ * dashboard nor the alerts read them — the product's own metrics (`settle.*`) and the consumer-lag
+ * gauge say what matters — and they cost a few per cent of a busy service's CPU, so those two
+ * instrumentations get instruments that do nothing. Their spans are unchanged. Call after
+ * `sdk.start()`, which hands every instrumentation the global meter provider.
+ */
+function silenceInstrumentationMetrics(instrumentations: readonly Instrumentation[]): void {
+  for (const instrumentation of instrumentations) {
+    instrumentation.setMeterProvider(noopMeterProvider);
+  }
+}
+
+/**
+ * The sampler when no span leaves the process (nothing exported, no in-memory processor): a trace
+ * that starts here is not recorded — its spans still carry real trace ids, for the logs and for
+ * `traceparent`, now with the sampled flag off, so the services downstream do not record it either.
+ * A caller's sampled `traceparent` is honoured. `undefined` otherwise: the SDK's own
+ * (OTEL_TRACES_SAMPLER, default `parentbased_always_on`).
+ */
+function samplerFor(kind: TraceExporterKind, spanProcessorsAdded: number): Sampler | undefined {
+  if (kind !== 'none' || spanProcessorsAdded > 0) return undefined;
+  return new ParentBasedSampler({ root: new AlwaysOffSampler() });
 }
 
 function spanProcessorsFor(kind: TraceExporterKind): SpanProcessor[] {
@@ -98,7 +141,8 @@ function spanProcessorsFor(kind: TraceExporterKind): SpanProcessor[] {
       return [new SimpleSpanProcessor(new ConsoleSpanExporter())];
     case 'none':
       // A tracer provider is still registered, so spans get real trace ids: logs and the audit log
-      // carry them and `traceparent` propagates to Kafka headers even when nothing is exported.
+      // carry them and `traceparent` propagates to Kafka headers even when nothing is exported
+      // (unrecorded, by the sampler of `samplerFor`, unless a caller's trace is sampled).
       return [new NoopSpanProcessor()];
   }
 }
@@ -129,16 +173,18 @@ export function startTelemetry(options: TelemetryOptions): StopTelemetry {
   }
   const env = options.env ?? process.env;
   const prometheus = prometheusExporterFor(env);
+  const kind = traceExporterKind(env);
+  const additionalSpanProcessors = options.additionalSpanProcessors ?? [];
+  const sampler = samplerFor(kind, additionalSpanProcessors.length);
+  const { all, withoutMetrics } = instrumentations();
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     textMapPropagator: new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
-    instrumentations: instrumentations(),
-    spanProcessors: [
-      ...spanProcessorsFor(traceExporterKind(env)),
-      ...(options.additionalSpanProcessors ?? []),
-    ],
+    instrumentations: all,
+    spanProcessors: [...spanProcessorsFor(kind), ...additionalSpanProcessors],
+    ...(sampler ? { sampler } : {}),
     // Without a reader here the SDK still honours OTEL_METRICS_EXPORTER (e.g. otlp); the views apply either way.
     ...(prometheus ? { metricReaders: [prometheus] } : {}),
     views: [...settleMetricViews],
@@ -146,6 +192,7 @@ export function startTelemetry(options: TelemetryOptions): StopTelemetry {
     logRecordProcessors: [],
   });
   sdk.start();
+  silenceInstrumentationMetrics(withoutMetrics);
   // Metrics are an aid, not a duty: a port already taken is reported and the service runs without them.
   prometheus
     ?.startServer()
