@@ -94,6 +94,13 @@ export { ServiceLifecycle } from './health/service-lifecycle';
 export { CLOCK, type Clock, systemClock } from './clock/clock';
 export { SQL_POOL, sqlPoolOf } from './database/sql-pool';
 export {
+  type NamedQuery,
+  type NamedQueryExecutor,
+  statementNameOf,
+  type TextQueryExecutor,
+  withNamedStatements,
+} from './database/named-statements';
+export {
   AndroidRevocationStatusKeeper,
   type AndroidRevocationStatusSettings,
   revocationListOff,

@@ -34,39 +34,102 @@ export interface KeyWithOwner extends ProjectedKey {
   readonly attestationLevel: string | undefined;
 }
 
-/** The key, its owner's account or merchant, and its attestation level, in one round trip. */
-export async function loadKey(sql: SqlExecutor, keyId: string): Promise<KeyWithOwner | undefined> {
-  const { rows } = await sql.query<{
-    key_id: string;
-    owner_kind: 'device' | 'terminal';
-    owner_id: string;
-    purpose: string;
-    state: ProjectedKey['state'];
-    public_jwk: ProjectedKey['publicJwk'];
-    owner: string | null;
-    level: string | null;
-  }>(
-    `SELECT k.key_id, k.owner_kind, k.owner_id, k.purpose, k.state, k.public_jwk, COALESCE(d.account_id, t.merchant_id) AS owner, l.level
+/** A row of {@link keyWithOwnerSql}. */
+interface KeyWithOwnerRow extends Record<string, unknown> {
+  key_id: string;
+  owner_kind: 'device' | 'terminal';
+  owner_id: string;
+  purpose: string;
+  state: ProjectedKey['state'];
+  public_jwk: ProjectedKey['publicJwk'];
+  owner: string | null;
+  level: string | null;
+}
+
+/** The key `$1`, its owner's account or merchant, and its attestation level. */
+const keyWithOwnerSql = `SELECT k.key_id, k.owner_kind, k.owner_id, k.purpose, k.state, k.public_jwk, COALESCE(d.account_id, t.merchant_id) AS owner, l.level
      FROM token_issuer_keys k
      LEFT JOIN token_issuer_devices d ON k.owner_kind = 'device' AND d.device_id = k.owner_id
      LEFT JOIN token_issuer_terminals t ON k.owner_kind = 'terminal' AND t.terminal_id = k.owner_id
      LEFT JOIN token_issuer_attestation_levels l ON l.key_id = k.key_id
-     WHERE k.key_id = $1`,
-    [keyId],
+     WHERE k.key_id = $1`;
+
+function keyWithOwnerOf(row: KeyWithOwnerRow): KeyWithOwner {
+  return {
+    keyId: row.key_id,
+    ownerKind: row.owner_kind,
+    ownerId: row.owner_id,
+    purpose: row.purpose,
+    state: row.state,
+    publicJwk: row.public_jwk,
+    owner: row.owner ?? undefined,
+    attestationLevel: row.level ?? undefined,
+  };
+}
+
+/** The key, its owner's account or merchant, and its attestation level, in one round trip. */
+export async function loadKey(sql: SqlExecutor, keyId: string): Promise<KeyWithOwner | undefined> {
+  const { rows } = await sql.query<KeyWithOwnerRow>(keyWithOwnerSql, [keyId]);
+  const row = rows[0];
+  return row && keyWithOwnerOf(row);
+}
+
+/** A session to start for a registered key whose facts (owner, level) the statement itself reads. */
+export interface NewSessionOfKey {
+  readonly sessionId: string;
+  readonly keyId: string;
+  /** The proven public point: the session is stored only if it is the registered key's. */
+  readonly x: string;
+  readonly y: string;
+  readonly bindingMode: 'token-binding' | 'dpop';
+  readonly tokenBindingIdHash: string | null;
+  /** `att.level` when the verifier's level of the key was not seen. */
+  readonly defaultAttestationLevel: string;
+  readonly startedAt: Date;
+  readonly expiresAt: Date;
+  readonly tokenId: string;
+}
+
+/**
+ * Reads the key as {@link loadKey} does and, in the same statement, stores the session (attestation
+ * kind `registration`, the key's level) if and only if the key may start one: a binding key, active,
+ * registered with the proven point, its owner known (the rules of `checkBindingKey` and
+ * SUBJECT_UNKNOWN). One round trip instead of two; the caller still judges the returned key and
+ * rolls the transaction back on a refusal.
+ */
+export async function loadKeyAndInsertSession(
+  sql: SqlExecutor,
+  session: NewSessionOfKey,
+): Promise<{ readonly key: KeyWithOwner | undefined; readonly inserted: boolean }> {
+  const { rows } = await sql.query<KeyWithOwnerRow & { inserted: boolean }>(
+    `WITH key AS (${keyWithOwnerSql}),
+     inserted AS (
+       INSERT INTO token_issuer_sessions (session_id, key_id, subject_kind, subject_id, binding_mode, token_binding_id_hash, attestation_kind, attestation_level, started_at, expires_at, last_token_id, last_token_issued_at)
+       SELECT $2, key_id, owner_kind, owner_id, $3, $4, 'registration', COALESCE(level, $5), $6, $7, $8, $6
+       FROM key
+       WHERE purpose = 'binding' AND state = 'active' AND owner IS NOT NULL
+         AND public_jwk->>'kty' = 'EC' AND public_jwk->>'crv' = 'P-256'
+         AND public_jwk->>'x' = $9 AND public_jwk->>'y' = $10
+       RETURNING 1
+     )
+     SELECT key.*, EXISTS (SELECT 1 FROM inserted) AS inserted FROM key`,
+    [
+      session.keyId,
+      session.sessionId,
+      session.bindingMode,
+      session.tokenBindingIdHash,
+      session.defaultAttestationLevel,
+      session.startedAt,
+      session.expiresAt,
+      session.tokenId,
+      session.x,
+      session.y,
+    ],
   );
   const row = rows[0];
-  return (
-    row && {
-      keyId: row.key_id,
-      ownerKind: row.owner_kind,
-      ownerId: row.owner_id,
-      purpose: row.purpose,
-      state: row.state,
-      publicJwk: row.public_jwk,
-      owner: row.owner ?? undefined,
-      attestationLevel: row.level ?? undefined,
-    }
-  );
+  return row === undefined
+    ? { key: undefined, inserted: false }
+    : { key: keyWithOwnerOf(row), inserted: row.inserted };
 }
 
 export async function saveDevice(

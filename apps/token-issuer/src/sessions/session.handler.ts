@@ -12,6 +12,7 @@ import {
 import {
   type Clock,
   CLOCK,
+  type NamedQueryExecutor,
   peekRateLimitTokens,
   ProblemException,
   type RateLimitBucket,
@@ -19,6 +20,7 @@ import {
   SERVICE_CONFIG,
   SQL_POOL,
   takeRateLimitTokens,
+  withNamedStatements,
 } from '@settle/platform';
 import { rememberDpopProofId, verifyAccessToken } from '@settle/resource-guard';
 import { type CryptoKey, importJWK } from 'jose';
@@ -27,6 +29,7 @@ import {
   insertSession,
   type KeyWithOwner,
   loadKey,
+  loadKeyAndInsertSession,
   loadSessionForUpdate,
   recordToken,
 } from '../adapters/token-issuer-store';
@@ -111,6 +114,20 @@ export type FreshAttestationStep = (
   | { readonly ok: false; readonly error: ProblemException }
 >;
 
+/** The ids and times of a session about to be stored. */
+interface SessionDraft {
+  readonly sessionId: string;
+  readonly tokenId: string;
+  readonly startedAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** A session row stored in the start transaction: its key and whom its tokens are for. */
+interface StoredStart {
+  readonly key: KeyWithOwner;
+  readonly subject: TokenSubject;
+}
+
 /**
  * Session start and token refresh (DESIGN §7). Checks the proven key against the issuer's own
  * projection of the registry, stores the session, publishes session.started / session.ended through
@@ -119,13 +136,18 @@ export type FreshAttestationStep = (
  */
 @Injectable()
 export class SessionHandler {
+  /** The pool for the rate-limit buckets' fixed statements, prepared once per connection. */
+  private readonly rateLimitSql: SqlExecutor;
+
   constructor(
     @Inject(SQL_POOL) private readonly pool: SqlPool,
     private readonly outbox: Outbox,
     private readonly signer: TokenSigner,
     @Inject(SERVICE_CONFIG) private readonly config: TokenIssuerSettings,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.rateLimitSql = this.named(pool);
+  }
 
   now(): Date {
     return this.clock.now();
@@ -138,7 +160,7 @@ export class SessionHandler {
    */
   async checkAddressLimit(address: string): Promise<void> {
     const [decision] = await peekRateLimitTokens(
-      this.pool,
+      this.rateLimitSql,
       [this.addressBucket(address)],
       this.clock.now(),
     );
@@ -153,7 +175,7 @@ export class SessionHandler {
 
   /** Charges a refused request to its client address (the bucket {@link checkAddressLimit} checks). */
   async chargeRefusal(address: string): Promise<void> {
-    await takeRateLimitTokens(this.pool, [this.addressBucket(address)], this.clock.now());
+    await takeRateLimitTokens(this.rateLimitSql, [this.addressBucket(address)], this.clock.now());
   }
 
   /**
@@ -171,7 +193,7 @@ export class SessionHandler {
       perSecond: perMinute / secondsPerMinute,
       field: kind === 'key' ? 'bindingKeyId' : 'sessionId',
     }));
-    const taken = await takeRateLimitTokens(this.pool, limits, this.clock.now());
+    const taken = await takeRateLimitTokens(this.rateLimitSql, limits, this.clock.now());
     for (const [index, result] of taken.entries()) {
       if (!result.allowed)
         throw this.rateLimited(limits[index]!.field, perMinute, result.retryAfterSeconds);
@@ -205,7 +227,7 @@ export class SessionHandler {
    * Starts a session for the proven key. Fresh attestation evidence, if any, is checked by `fresh` in
    * the same transaction, once the key and its owner are known: an App Attest assertion's counter is
    * stored there, so it is stored exactly when the session is. A refused step rolls the transaction
-   * back (its problem is thrown, not returned).
+   * back (its problem is thrown), so a refused start stores nothing.
    */
   async start(
     proven: ProvenKey,
@@ -213,75 +235,112 @@ export class SessionHandler {
     requestId: string | undefined,
   ): Promise<IssuedToken> {
     const now = this.clock.now();
-    const outcome = await inTransaction(this.pool, async (sql): Promise<Outcome<IssuedToken>> => {
-      const key = await loadKey(sql, proven.keyId);
-      const keyRefusal = checkBindingKey(key, proven);
-      if (keyRefusal !== null)
-        return { ok: false, error: refusal(keyRefusal, 'bindingKeyId', keyMessages[keyRefusal]) };
-      assert(key !== undefined, 'an accepted key exists');
-      if (key.owner === undefined)
-        return {
-          ok: false,
-          error: refusal(
-            'SUBJECT_UNKNOWN',
-            'bindingKeyId',
-            `the ${key.ownerKind} of this key is not known yet; retry shortly`,
-          ),
-        };
-      let attestation: {
-        readonly kind: AccessTokenAttestation['kind'];
-        readonly level?: AccessTokenAttestation['level'];
-      } = { kind: 'registration' };
-      if (fresh !== null) {
-        const verdict = await fresh(sql, key, now);
-        if (!verdict.ok) throw verdict.error;
-        attestation = { kind: 'fresh', level: verdict.level };
-      }
-      const subject = subjectOf(key, proven, attestation);
-      assert(subject !== undefined, 'a key with a known owner has a subject');
+    const draft: SessionDraft = {
+      sessionId: `ses_${randomUUID().replaceAll('-', '')}`,
+      tokenId: randomUUID(),
+      startedAt: now,
+      expiresAt: new Date(now.getTime() + this.config.SETTLE_TOKEN_ISSUER_SESSION_MAX_AGE_MS),
+    };
+    return inTransaction(this.pool, async (sql): Promise<IssuedToken> => {
+      const { key, subject } =
+        fresh === null
+          ? await this.storeRegisteredSession(sql, proven, draft)
+          : await this.storeFreshSession(sql, proven, fresh, draft);
       const replay = await this.rememberProof(sql, proven);
-      if (replay !== null) return { ok: false, error: replay };
-      const sessionId = `ses_${randomUUID().replaceAll('-', '')}`;
-      const tokenId = randomUUID();
-      const expiresAt = new Date(
-        now.getTime() + this.config.SETTLE_TOKEN_ISSUER_SESSION_MAX_AGE_MS,
-      );
-      await insertSession(sql, {
-        sessionId,
-        keyId: key.keyId,
-        subjectKind: key.ownerKind,
-        subjectId: key.ownerId,
-        bindingMode: proven.mode,
-        tokenBindingIdHash: proven.tokenBindingIdHash,
-        attestationKind: subject.attestation.kind,
-        attestationLevel: subject.attestation.level,
-        startedAt: now,
-        expiresAt,
-        tokenId,
-      });
+      if (replay !== null) throw replay;
       await this.outbox.append(sql, [
         sessionStartedEvent(
           {
-            sessionId,
+            sessionId: draft.sessionId,
             subject: { kind: key.ownerKind, id: key.ownerId },
             keyId: key.keyId,
             attestationKind: subject.attestation.kind,
             bindingMode: proven.mode,
             startedAt: now.toISOString(),
-            expiresAt: expiresAt.toISOString(),
+            expiresAt: draft.expiresAt.toISOString(),
           },
           requestCause(requestId, now.toISOString()),
         ),
       ]);
-      return {
-        ok: true,
-        value: await this.issue(sessionId, tokenId, subject, now, expiresAt, proven.mode),
-      };
+      return this.issue(draft.sessionId, draft.tokenId, subject, now, draft.expiresAt, proven.mode);
     }).catch((error: unknown) => {
       throw this.custodyProblem(error);
     });
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value;
+  }
+
+  /**
+   * The session of a start without fresh evidence: the key read and the session row in one statement
+   * (a named prepared statement), the row stored only if the key may start a session. The key is then
+   * judged here as on every path; a refusal is thrown (rolling back), and the statement's rules and
+   * these agree, so a key judged fit always got its row.
+   */
+  private async storeRegisteredSession(
+    sql: SqlExecutor,
+    proven: ProvenKey,
+    draft: SessionDraft,
+  ): Promise<StoredStart> {
+    const { key, inserted } = await loadKeyAndInsertSession(this.named(sql), {
+      ...draft,
+      keyId: proven.keyId,
+      x: proven.x,
+      y: proven.y,
+      bindingMode: proven.mode,
+      tokenBindingIdHash: proven.tokenBindingIdHash,
+      defaultAttestationLevel,
+    });
+    const fit = this.judgeKey(key, proven);
+    assert(inserted, 'a key fit to start a session got its session row');
+    const subject = subjectOf(fit, proven, { kind: 'registration' });
+    assert(subject !== undefined, 'a key with a known owner has a subject');
+    return { key: fit, subject };
+  }
+
+  /** The session of a start with fresh evidence: key read, evidence checked by `fresh`, then the row. */
+  private async storeFreshSession(
+    sql: SqlExecutor,
+    proven: ProvenKey,
+    fresh: FreshAttestationStep,
+    draft: SessionDraft,
+  ): Promise<StoredStart> {
+    const key = this.judgeKey(await loadKey(this.named(sql), proven.keyId), proven);
+    const verdict = await fresh(sql, key, draft.startedAt);
+    if (!verdict.ok) throw verdict.error;
+    const subject = subjectOf(key, proven, { kind: 'fresh', level: verdict.level });
+    assert(subject !== undefined, 'a key with a known owner has a subject');
+    await insertSession(this.named(sql), {
+      ...draft,
+      keyId: key.keyId,
+      subjectKind: key.ownerKind,
+      subjectId: key.ownerId,
+      bindingMode: proven.mode,
+      tokenBindingIdHash: proven.tokenBindingIdHash,
+      attestationKind: subject.attestation.kind,
+      attestationLevel: subject.attestation.level,
+    });
+    return { key, subject };
+  }
+
+  /** The key if it may start a session (the projection's binding key, active, the proven one, its owner known); else the refusal, thrown. */
+  private judgeKey(key: KeyWithOwner | undefined, proven: ProvenKey): KeyWithOwner {
+    const keyRefusal = checkBindingKey(key, proven);
+    if (keyRefusal !== null) throw refusal(keyRefusal, 'bindingKeyId', keyMessages[keyRefusal]);
+    assert(key !== undefined, 'an accepted key exists');
+    if (key.owner === undefined)
+      throw refusal(
+        'SUBJECT_UNKNOWN',
+        'bindingKeyId',
+        `the ${key.ownerKind} of this key is not known yet; retry shortly`,
+      );
+    return key;
+  }
+
+  /**
+   * `sql` (the pg pool, or a connection of it: SQL_POOL is pg's) running each of this handler's fixed
+   * statements as a named prepared statement. Not for the outbox append, whose commit hook knows the
+   * connection object itself.
+   */
+  private named(sql: SqlExecutor): SqlExecutor {
+    return withNamedStatements(sql as unknown as NamedQueryExecutor);
   }
 
   /**
@@ -327,7 +386,7 @@ export class SessionHandler {
     const outcome = await inTransaction(
       this.pool,
       async (sql): Promise<Outcome<IssuedToken> & { readonly endedNow?: boolean }> => {
-        const session = await loadSessionForUpdate(sql, sessionId);
+        const session = await loadSessionForUpdate(this.named(sql), sessionId);
         const decision = decideRefresh(
           session,
           {
@@ -371,7 +430,7 @@ export class SessionHandler {
               `this session is bound by ${session.bindingMode}`,
             ),
           };
-        const key = await loadKey(sql, session.keyId);
+        const key = await loadKey(this.named(sql), session.keyId);
         const keyRefusal = checkBindingKey(key, proven);
         if (keyRefusal !== null)
           return { ok: false, error: refusal(keyRefusal, 'bindingKeyId', keyMessages[keyRefusal]) };
@@ -389,7 +448,7 @@ export class SessionHandler {
         const replay = await this.rememberProof(sql, proven);
         if (replay !== null) return { ok: false, error: replay };
         const tokenId = randomUUID();
-        await recordToken(sql, sessionId, tokenId, now);
+        await recordToken(this.named(sql), sessionId, tokenId, now);
         return {
           ok: true,
           value: await this.issue(sessionId, tokenId, subject, now, session.expiresAt, proven.mode),

@@ -51,6 +51,18 @@ describe('verifyTokenBindingMessage', () => {
     });
   });
 
+  it('names every key by its RFC 7638 thumbprint (the point checked once, the thumbprint as @settle/crypto computes it)', () => {
+    for (let index = 0; index < 16; index++) {
+      const { privateJwk, publicJwk } = generateKeyPair('ES256');
+      const result = verify(createTokenBindingMessage({ privateJwk, ekm: fixedEkm }).header);
+      expect(result.ok && result.provided).toEqual({
+        keyJwk: publicJwk,
+        keyId: calculateJwkThumbprint(publicJwk),
+        tokenBindingIdHash: tokenBindingIdHash(tokenBindingIdFromJwk(publicJwk)),
+      });
+    }
+  });
+
   it('createTokenBindingMessage (noble, RFC 6979) reproduces the vector byte for byte', () => {
     expect(createTokenBindingMessage({ privateJwk: bindingKey1, ekm: fixedEkm }).header).toBe(
       vectorHeader,

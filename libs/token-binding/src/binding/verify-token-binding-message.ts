@@ -1,4 +1,9 @@
-import { type Es256PublicJwk, calculateJwkThumbprint, verifySignature } from '@settle/crypto';
+import {
+  type Es256PublicJwk,
+  base64UrlEncode,
+  sha256Concat,
+  verifySignature,
+} from '@settle/crypto';
 import {
   type TokenBindingKeyParameters,
   type TokenBindingType,
@@ -146,9 +151,20 @@ function verifyBinding(binding: TokenBinding, ekm: Uint8Array): VerifiedTokenBin
   }
   return {
     keyJwk,
-    keyId: calculateJwkThumbprint(keyJwk),
+    keyId: thumbprintOfImportedKey(keyJwk),
     tokenBindingIdHash: tokenBindingIdHash(id),
   };
+}
+
+/**
+ * The RFC 7638 thumbprint of a P-256 JWK that `tokenBindingIdToJwk` just made from a point it checked
+ * is on the curve: SHA-256 over its required members, as `calculateJwkThumbprint` computes it, without
+ * checking the point again (that check was about half of a binding's verification in a profile). The JWK's
+ * coordinates are the importer's canonical base64url, so the input is the one RFC 7638 defines.
+ */
+function thumbprintOfImportedKey(keyJwk: Es256PublicJwk): string {
+  const input = JSON.stringify({ crv: keyJwk.crv, kty: keyJwk.kty, x: keyJwk.x, y: keyJwk.y });
+  return base64UrlEncode(sha256Concat([new TextEncoder().encode(input)]));
 }
 
 /**
