@@ -6,6 +6,7 @@
  */
 export type MessageHeaders = Record<string, string>;
 
+/** A message to produce. The adapter hands it to the client as it is: give it no other fields. */
 export interface OutgoingMessage {
   readonly key: string;
   readonly value: Buffer | string;

@@ -20,6 +20,7 @@ import type {
   MessageConsumer,
   MessageHeaders,
   MessageProducer,
+  OutgoingMessage,
   OutgoingTopicMessages,
   ProducerSettings,
   TopicPartitionRef,
@@ -134,14 +135,11 @@ class KafkajsProducer implements MessageProducer {
       await context.with(suppressTracing(context.active()), () =>
         this.producer.sendBatch({
           acks: -1,
+          // The port's messages are kafkajs messages already (key, value, headers, partition):
+          // passed as they are, not copied one object per message.
           topicMessages: batch.map(({ topic, messages }) => ({
             topic,
-            messages: messages.map((message) => ({
-              key: message.key,
-              value: message.value,
-              headers: message.headers,
-              partition: message.partition,
-            })),
+            messages: messages as OutgoingMessage[],
           })),
         }),
       );
@@ -240,9 +238,12 @@ class KafkajsConsumer implements MessageConsumer {
   }
 }
 
+/** The first value of each header as text (a `for…in`, not `Object.entries`: it runs per message). */
 function stringHeaders(headers: IHeaders | undefined): MessageHeaders {
   const result: MessageHeaders = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
+  if (headers === undefined) return result;
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     const first = Array.isArray(value) ? value[0] : value;
     if (first !== undefined) result[name] = first.toString();

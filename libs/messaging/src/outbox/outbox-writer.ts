@@ -47,6 +47,7 @@ export async function appendToOutbox(
   if (envelopes.length === 0) return;
   const validating = options.validation !== 'builders-tested';
   const traceHeadersOfEvent = traceHeadersLookup();
+  const topicOf = prefixedTopicLookup(options.topicPrefix ?? '');
   const eventIds: string[] = [];
   const topics: string[] = [];
   const keys: string[] = [];
@@ -70,7 +71,7 @@ export async function appendToOutbox(
         false,
       );
     eventIds.push(envelope.eventId);
-    topics.push(`${options.topicPrefix ?? ''}${definition.topic}`);
+    topics.push(topicOf(definition.topic));
     keys.push(envelope.key);
     buckets.push(bucketOf(envelope.key));
     values.push(JSON.stringify(envelope));
@@ -117,6 +118,19 @@ function traceHeadersLookup(): (causationId: string | null) => string {
       serialised.set(of, text);
     }
     return text;
+  };
+}
+
+/** The prefixed topic name, one string per topic of an append rather than one per event. */
+function prefixedTopicLookup(prefix: string): (topic: string) => string {
+  const prefixed = new Map<string, string>();
+  return (topic) => {
+    let name = prefixed.get(topic);
+    if (name === undefined) {
+      name = `${prefix}${topic}`;
+      prefixed.set(topic, name);
+    }
+    return name;
   };
 }
 

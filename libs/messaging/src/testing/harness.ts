@@ -11,6 +11,7 @@ import { createKafkajsPort } from '../kafka/kafkajs-adapter';
 import type { KafkaAdministration, KafkaPort, MessageProducer } from '../kafka/kafka-port';
 import { type ConsumedEvent } from '../inbox/inbox-consumer';
 import type { SqlExecutor } from '../sql';
+import { textColumn, textColumnsSql } from '../outbox/text-column';
 
 export const testEffectSql = `
   CREATE TABLE test_effect_log (event_id uuid NOT NULL, transaction_id text NOT NULL, amount bigint NOT NULL, applied_by text NOT NULL);
@@ -136,33 +137,39 @@ export function balanceEffect(appliedBy: string) {
 
 /**
  * The same effect written set-based, as a production handler of a bounded batch would: one statement
- * for the log and one for the balances, whatever the batch size.
+ * for the log and one for the balances, whatever the batch size, each column sent as one text
+ * (`textColumn`, as the ledger's handlers do) rather than an array pg quotes element by element.
  */
 export function balanceEffectSetBased(appliedBy: string) {
   return async (sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void> => {
-    const payloads = events.map(
-      ({ envelope }) =>
-        envelope.payload as { transactionId: string; consumerAccountId: string; amount: string },
-    );
+    const eventIds: string[] = [];
+    const transactionIds: string[] = [];
+    const accountIds: string[] = [];
+    const amounts: string[] = [];
+    for (const { envelope } of events) {
+      const payload = envelope.payload as {
+        transactionId: string;
+        consumerAccountId: string;
+        amount: string;
+      };
+      eventIds.push(envelope.eventId);
+      transactionIds.push(payload.transactionId);
+      accountIds.push(payload.consumerAccountId);
+      amounts.push(payload.amount);
+    }
     await sql.query(
       `INSERT INTO test_effect_log (event_id, transaction_id, amount, applied_by)
-       SELECT event_id, transaction_id, amount, $4 FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS rows(event_id, transaction_id, amount)`,
-      [
-        events.map(({ envelope }) => envelope.eventId),
-        payloads.map((payload) => payload.transactionId),
-        payloads.map((payload) => payload.amount),
-        appliedBy,
-      ],
+       SELECT event_id, transaction_id, amount, $4
+         FROM unnest(${textColumnsSql(['uuid', 'text', 'bigint'])}) AS rows(event_id, transaction_id, amount)`,
+      [textColumn(eventIds), textColumn(transactionIds), textColumn(amounts), appliedBy],
     );
     await sql.query(
       `INSERT INTO test_balances (account_id, total, applications)
-       SELECT account_id, sum(amount), count(*) FROM unnest($1::text[], $2::bigint[]) AS rows(account_id, amount)
+       SELECT account_id, sum(amount), count(*)
+         FROM unnest(${textColumnsSql(['text', 'bigint'])}) AS rows(account_id, amount)
         GROUP BY account_id ORDER BY account_id
        ON CONFLICT (account_id) DO UPDATE SET total = test_balances.total + EXCLUDED.total, applications = test_balances.applications + EXCLUDED.applications`,
-      [
-        payloads.map((payload) => payload.consumerAccountId),
-        payloads.map((payload) => payload.amount),
-      ],
+      [textColumn(accountIds), textColumn(amounts)],
     );
   };
 }
