@@ -2,10 +2,10 @@
 // at 0…+20 dB, and a robustness table (condition × message: success/total, silent corruptions, what
 // the decoder reported; white, pink and babble noise, reverb, echoes, 44.1 kHz devices, clock drift,
 // dropouts, clipping, two senders, Opus and MP3 round trips when ffmpeg is installed, else listed as
-// skipped) — the link as shipped (ggwave audible fastest, variable-length frames, 50 ms
-// of silence around a transmission), its fixed-length frames option, the setting before (250 ms
-// silences; seconds on air only) and the old one (audible fast, one pass), all carrying the sound
-// forms, in the same run.
+// skipped) — the link as shipped (ggwave audible fastest, fixed-length frames decoded by the link's
+// own receiver, 50 ms of silence around a transmission), variable-length frames (the default before
+// fixed-length frames), the setting before that (250 ms silences; seconds on air only) and the old
+// one (audible fast, one pass), all carrying the sound forms, in the same run.
 // Every condition is seeded. Run with `npm run bench -- sound` (or directly:
 // `node -r @swc-node/register bench/sound.bench.ts`); BENCH_SCALE=0.1 shortens it;
 // SOUND_BENCH_PARTS=air measures only the seconds on air and keeps the rest of the previous results
@@ -110,16 +110,17 @@ interface LinkSetting {
 }
 
 const shipped: LinkSetting = {
-  name: 'audible fastest, variable-length frames, 4 offsets after a loss, 50 ms edges (shipped)',
-  protocol: 'audible-fastest',
-  decodeOffsetsSamples: [0, 256, 512, 768],
-  transmission: {},
-};
-const fixedOption: LinkSetting = {
-  name: 'audible fastest, fixed-length frames, 50 ms edges (option)',
+  name: 'audible fastest, fixed-length frames, 50 ms edges (shipped)',
   protocol: 'audible-fastest',
   decodeOffsetsSamples: [0, 256, 512, 768],
   fixedFrameSizesBytes,
+  transmission: {},
+};
+const variableFrames: LinkSetting = {
+  name: 'audible fastest, variable-length frames, 4 offsets after a loss, 50 ms edges (variable)',
+  protocol: 'audible-fastest',
+  decodeOffsetsSamples: [0, 256, 512, 768],
+  fixedFrameSizesBytes: [],
   transmission: {},
 };
 const previous: LinkSetting = {
@@ -613,7 +614,7 @@ const percent = (rate: number) => `${(rate * 100).toFixed(2)} %`;
 
 function airMarkdown(air: {
   shipped: ReturnType<typeof airTimes>;
-  fixed: ReturnType<typeof airTimes>;
+  variable: ReturnType<typeof airTimes>;
   previous: ReturnType<typeof airTimes>;
   signedFastest: ReturnType<typeof airTimes>;
   baseline: ReturnType<typeof airTimes>;
@@ -623,16 +624,16 @@ function airMarkdown(air: {
   return [
     '## Seconds on air',
     '',
-    'Sound forms (docs/protocol.md). Shipped: variable-length frames, 50 ms of silence before and after a transmission, 250 ms around each frame inside it. Option: fixed-length frames, back to back, 50 ms edges. Before: variable-length frames with 250 ms of silence before, between and after frames. The authorization is the largest (64-bit counter, 82 B); a typical one is 74 B.',
+    'Sound forms (docs/protocol.md). Shipped: fixed-length frames, back to back, 50 ms of silence before and after a transmission. Variable: variable-length frames (the default until fixed-length frames), 50 ms edges, 250 ms around each frame inside a transmission. Before: variable-length frames with 250 ms of silence before, between and after frames. The authorization is the largest (64-bit counter, 82 B); a typical one is 74 B.',
     '',
-    '| message | sound form: bytes | shipped: variable, 50 ms edges | option: fixed-length | before: variable, 250 ms | signed form: bytes | signed form, fastest, 250 ms | signed form, fast (old) |',
+    '| message | sound form: bytes | shipped: fixed-length, 50 ms edges | variable-length, 50 ms edges | before: variable, 250 ms | signed form: bytes | signed form, fastest, 250 ms | signed form, fast (old) |',
     '|---|---|---|---|---|---|---|---|',
     ...names.map(
       (name) =>
-        `| ${name} | ${air.shipped.bytes[name]} | ${air.shipped.messages[name]} | ${air.fixed.messages[name]} | ${air.previous.messages[name]} | ${air.signedFastest.bytes[name]} | ${air.signedFastest.messages[name]} | ${air.baseline.messages[name]} |`,
+        `| ${name} | ${air.shipped.bytes[name]} | ${air.shipped.messages[name]} | ${air.variable.messages[name]} | ${air.previous.messages[name]} | ${air.signedFastest.bytes[name]} | ${air.signedFastest.messages[name]} | ${air.baseline.messages[name]} |`,
     ),
-    `| repeat checkout: request + authorization | | **${air.shipped.repeatCheckoutSeconds}** | **${air.fixed.repeatCheckoutSeconds}** (typical authorization: ${air.typicalRepeat}) | ${air.previous.repeatCheckoutSeconds} | | ${air.signedFastest.repeatCheckoutSeconds} | ${air.baseline.repeatCheckoutSeconds} |`,
-    `| first encounter: credential + request, authorization + credential | | **${air.shipped.firstEncounterSeconds}** | **${air.fixed.firstEncounterSeconds}** | ${air.previous.firstEncounterSeconds} | | ${air.signedFastest.firstEncounterSeconds} | ${air.baseline.firstEncounterSeconds} |`,
+    `| repeat checkout: request + authorization | | **${air.shipped.repeatCheckoutSeconds}** (typical authorization: ${air.typicalRepeat}) | ${air.variable.repeatCheckoutSeconds} | ${air.previous.repeatCheckoutSeconds} | | ${air.signedFastest.repeatCheckoutSeconds} | ${air.baseline.repeatCheckoutSeconds} |`,
+    `| first encounter: credential + request, authorization + credential | | **${air.shipped.firstEncounterSeconds}** | ${air.variable.firstEncounterSeconds} | ${air.previous.firstEncounterSeconds} | | ${air.signedFastest.firstEncounterSeconds} | ${air.baseline.firstEncounterSeconds} |`,
   ];
 }
 
@@ -699,20 +700,20 @@ function robustnessMarkdown(
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const links = [await load(shipped), await load(fixedOption), await load(baseline)];
-  const [shippedLink, fixedLink, baselineLink] = links as [Link, Link, Link];
+  const links = [await load(shipped), await load(variableFrames), await load(baseline)];
+  const [shippedLink, variableLink, baselineLink] = links as [Link, Link, Link];
   const previousLink = await load(previous);
   const air = {
     shipped: airTimes(shippedLink, soundForms),
-    fixed: airTimes(fixedLink, soundForms),
+    variable: airTimes(variableLink, soundForms),
     previous: airTimes(previousLink, soundForms),
     signedFastest: airTimes(previousLink, fixtures),
     baseline: airTimes(baselineLink, fixtures),
     // Two transmissions, as the repeat checkout: the request, then a typical authorization (74 B).
     typicalRepeat:
       Math.round(
-        (seconds(fixedLink, [single(soundForms.request)]) +
-          seconds(fixedLink, [single(typicalAuthorization)])) *
+        (seconds(shippedLink, [single(soundForms.request)]) +
+          seconds(shippedLink, [single(typicalAuthorization)])) *
           1000,
       ) / 1000,
   };
@@ -729,13 +730,13 @@ async function main(): Promise<void> {
     runSeconds,
     settings: {
       shipped: shipped.name,
-      fixed: fixedOption.name,
+      variable: variableFrames.name,
       previous: previous.name,
       baseline: baseline.name,
     },
     forms: {
-      shipped: 'sound forms, variable-length frames, 50 ms edges',
-      fixed: 'sound forms, fixed-length frames, 50 ms edges',
+      shipped: 'sound forms, fixed-length frames, 50 ms edges',
+      variable: 'sound forms, variable-length frames, 50 ms edges',
       previous: 'sound forms, variable-length frames, 250 ms silences',
       signedFastest: 'signed forms, audible fastest, variable-length frames',
       baseline:
@@ -743,7 +744,7 @@ async function main(): Promise<void> {
     },
     airSeconds: {
       shipped: air.shipped,
-      fixed: air.fixed,
+      variable: air.variable,
       previous: air.previous,
       signedFastest: air.signedFastest,
       baseline: air.baseline,
@@ -765,7 +766,7 @@ async function main(): Promise<void> {
       : {}),
   };
   const markdown = [
-    `${shipped.name} next to ${fixedOption.name}, ${previous.name} (seconds on air) and ${baseline.name}, same run; ${runSeconds} s in all${scale === 1 ? '' : ` (BENCH_SCALE=${scale})`}.`,
+    `${shipped.name} next to ${variableFrames.name}, ${previous.name} (seconds on air) and ${baseline.name}, same run; ${runSeconds} s in all${scale === 1 ? '' : ` (BENCH_SCALE=${scale})`}.`,
     ...(carried
       ? [
           '',

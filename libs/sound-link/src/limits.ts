@@ -107,23 +107,24 @@ export const transmissionEdgeSilenceMs = 50;
  *
  * @example
  * ```ts
- * loadGgwaveModem({ fixedFrameSizesBytes }); // fixed-length frames on (off by default)
+ * loadGgwaveModem({ fixedFrameSizesBytes }); // what an "audible fastest" modem uses by default
  * ```
  */
 export const fixedFrameSizesBytes: readonly number[] = [39, 44, 52, 64];
 
 /**
- * Whether a modem sends and tries fixed-length frames unless told (`fixedFrameSizesBytes`). Off:
- * they make the repeat checkout 3.9 s instead of 5.2 s, but lose more to a 200 ms dropout and to
- * a second sender at once (bench/results/sound.md; docs/sound-link.md), and a sender and its
- * receivers must agree.
+ * Whether a modem on "audible fastest" sends and tries fixed-length frames unless told
+ * (`fixedFrameSizesBytes`). On: they make the repeat checkout 3.9 s instead of 5.2 s and, with the
+ * receiver's own demodulator, are no worse than variable-length frames in any condition measured
+ * (docs/sound-link.md, "Fixed-length frames by default"). A receiver decodes variable-length frames
+ * too; a sender and its receivers must agree on fixed-length ones.
  *
  * @example
  * ```ts
- * loadGgwaveModem({ fixedFrameSizesBytes }); // opt in
+ * loadGgwaveModem({ fixedFrameSizesBytes: [] }); // opt out: variable-length frames only
  * ```
  */
-export const fixedLengthFramesByDefault = false;
+export const fixedLengthFramesByDefault = true;
 
 /**
  * The largest payload ggwave's fixed-length mode takes, in bytes.

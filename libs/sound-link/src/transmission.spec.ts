@@ -16,11 +16,13 @@ import { type SoundModem, loadGgwaveModem } from './modem/ggwave-modem';
 import { decodeRecording, encodeTransmission } from './transmission';
 import {
   meanPower,
+  mixed,
   withClockDrift,
   withDropout,
   withSilence,
   withWhiteNoise,
 } from './testing/audio-conditions';
+import { withEchoes } from './testing/room-and-device';
 
 const request = readProtocolFixture('payment-request');
 const authorization = readProtocolFixture('consumer-authorization.largest');
@@ -34,20 +36,24 @@ const authorizationSound = encodeConsumerAuthorizationSoundForm(
 );
 const terminalCredentialSound = encodeTerminalCredentialSoundForm(terminalCredential);
 
+/** A quiet room: white noise 20 dB below the clean signal. */
+const withRoomNoise = (samples: Float32Array, clean: Float32Array) =>
+  withWhiteNoise(samples, { signalPower: meanPower(clean), snrDb: 20, seed: 3 });
+
 let modem: SoundModem;
 let modem44k: SoundModem;
 let onePass: SoundModem;
 let onePassFast: SoundModem;
-/** The default modem: variable-length frames only. */
+/** Variable-length frames only (the default before fixed-length frames were). */
 let variableOnly: SoundModem;
 const logged: string[] = [];
 
 beforeAll(async () => {
-  // The fixed-length frames (opt-in) for the sound forms; `variableOnly` is the default modem.
+  // The fixed-length frames (the default on "audible fastest") for the sound forms, named explicitly.
   modem = await loadGgwaveModem({ fixedFrameSizesBytes, log: (line) => logged.push(line) });
   modem44k = await loadGgwaveModem({ fixedFrameSizesBytes, outputSampleRateHz: 44_100 });
   onePass = await loadGgwaveModem({ decodeOffsetsSamples: [0], fixedFrameSizesBytes: [] });
-  variableOnly = await loadGgwaveModem();
+  variableOnly = await loadGgwaveModem({ fixedFrameSizesBytes: [] });
   onePassFast = await loadGgwaveModem({ protocol: 'audible-fast', decodeOffsetsSamples: [0] });
 });
 
@@ -210,6 +216,65 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
       messages: [],
       failures: [{ code: 'FRAME_UNDECODABLE' }],
     });
+  });
+
+  it('decodes a fixed-length request through a 200 ms dropout (its lost bytes are erasures)', () => {
+    const clean = encodeTransmission(modem, [{ bytes: requestSound, framesMax: 1 }]).samples;
+    for (const start of [2_400, 20_000, 40_000]) {
+      const muted = withRoomNoise(withDropout(clean, start, 9_600), clean);
+      expect(decodeRecording(modem, { samples: muted, sampleRateHz: 48_000 }).messages).toEqual([
+        requestSound,
+      ]);
+    }
+  });
+
+  it("takes a decoded frame's echo for the frame's own, not for a lost frame; a lost frame after it is still reported", () => {
+    // The benchmark's two echoes (25 ms at −4 dB, 170 ms at −8 dB): the last frame's tones ring on
+    // for 170 ms after it ends, which the tone detector hears and no decoded frame covered.
+    const echoes = [
+      { delaySamples: 1_200, gain: 0.63 },
+      { delaySamples: 8_160, gain: 0.4 },
+    ];
+    const credential = encodeTransmission(modem, [
+      { bytes: terminalCredentialSound, framesMax: 16 },
+    ]).samples;
+    const echoed = withRoomNoise(withEchoes(credential, echoes), credential);
+    expect(
+      decodeRecording(modem, { samples: echoed, sampleRateHz: 48_000 }, { accepts: isSoundForm }),
+    ).toEqual({ messages: [terminalCredentialSound], failures: [] });
+    // A request, then an authorization whose first frame (from 1.2 s) a 0.4 s dropout takes away.
+    const both = encodeTransmission(modem, [
+      { bytes: requestSound, framesMax: 1 },
+      { bytes: authorizationSound, framesMax: 1 },
+    ]).samples;
+    const muted = withRoomNoise(withEchoes(withDropout(both, 72_000, 19_200), echoes), both);
+    const { messages, failures } = decodeRecording(
+      modem,
+      { samples: muted, sampleRateHz: 48_000 },
+      { accepts: isSoundForm },
+    );
+    expect(messages).toEqual([requestSound]);
+    expect(failures).toEqual([
+      expect.objectContaining({ code: 'FRAME_UNDECODABLE', atSeconds: expect.closeTo(1.25, 1) }),
+      expect.objectContaining({
+        code: 'FRAME_MISSING',
+        missingFragments: { indices: [0], count: 2 },
+      }),
+    ]);
+  });
+
+  it('decodes both senders at once: frames found are taken out and the rest decoded again', () => {
+    const ours = encodeTransmission(modem, [{ bytes: authorizationSound, framesMax: 1 }]).samples;
+    const theirs = encodeTransmission(modem, [{ bytes: requestSound, framesMax: 1 }]).samples;
+    // Their request starts 1.46 s after our authorization, inside its second frame, at the same
+    // level: the first demodulation finds only our first frame.
+    const both = withRoomNoise(mixed(ours, theirs, 70_000), ours);
+    const { messages } = decodeRecording(
+      modem,
+      { samples: both, sampleRateHz: 48_000 },
+      { accepts: isSoundForm },
+    );
+    expect(messages).toEqual(expect.arrayContaining([authorizationSound, requestSound]));
   });
 
   it('decodes an old sender on "audible fast", and through a clock drift of +0.2 %', () => {

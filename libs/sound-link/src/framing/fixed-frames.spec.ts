@@ -77,6 +77,18 @@ describe('fixed-length frames', () => {
     expect(assembleFixedFrames(apart, 14_400).messages).toEqual([]);
   });
 
+  it('assembles two senders whose frames interleave (each message from its own, back to back)', () => {
+    const ours = message(82, 11);
+    const theirs = message(120, 12);
+    const frames = [
+      ...heard(encodeFixedMessageFrames(ours)!),
+      ...heard(encodeFixedMessageFrames(theirs)!, 20_000),
+    ];
+    const { messages, failures } = assembleFixedFrames(frames, 14_400);
+    expect(failures).toEqual([]);
+    expect(messages.map((each) => each.bytes)).toEqual([ours, theirs]);
+  });
+
   it('refuses every single-byte change of a two-frame message (check byte, tag, padding, header)', () => {
     const sent = message(82, 5);
     const frames = encodeFixedMessageFrames(sent)!;

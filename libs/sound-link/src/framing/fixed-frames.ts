@@ -148,12 +148,46 @@ function groupFailure(group: Group): SoundLinkFailure {
   return missing(indices, first.count, first.startSample);
 }
 
+/** The message a complete group of frames holds, or the failure it is. */
+function messageOf(group: Group): PlacedMessage | SoundLinkFailure {
+  const first = group.frames[0]!;
+  if (first.index !== 0 || group.frames.length !== first.count) return groupFailure(group);
+  const message = unpad(
+    group.frames.map((each) => each.chunk),
+    first.tag,
+  );
+  if (message !== undefined) return { startSample: first.startSample, bytes: message };
+  return {
+    ok: false,
+    code: first.count === 1 ? 'FRAME_MALFORMED' : 'FRAMES_MIXED',
+    message:
+      first.count === 1
+        ? 'a fixed-length frame without its padding marker'
+        : 'the frames of a fixed-length message do not belong together',
+  };
+}
+
+/** Whether `part` continues `group`: the next index, the same count and tag, starting where it ended. */
+function continues(
+  group: Group,
+  part: HeardFixedFrame & ParsedFixedFrame,
+  toleranceSamples: number,
+) {
+  const last = group.frames.at(-1)!;
+  return (
+    part.index === last.index + 1 &&
+    part.count === last.count &&
+    part.tag === last.tag &&
+    Math.abs(part.startSample - last.endSample) <= toleranceSamples
+  );
+}
+
 /**
  * The messages in fixed-length frames heard: frames of one message must follow each other (each
- * starting within `toleranceSamples` of the previous one's end) with the same count and tag; an
- * incomplete message is `FRAME_MISSING` (naming the frames), one whose padding or check is wrong
- * `FRAMES_MIXED`. Frames that do not parse are dropped without a report (decodings at another
- * length than was sent).
+ * starting within `toleranceSamples` of the previous one's end) with the same count and tag — two
+ * senders' frames may interleave; an incomplete message is `FRAME_MISSING` (naming the frames),
+ * one whose padding or check is wrong `FRAMES_MIXED`. Frames that do not parse are dropped
+ * without a report (decodings at another length than was sent).
  *
  * @example
  * ```ts
@@ -164,50 +198,22 @@ export function assembleFixedFrames(
   heard: readonly HeardFixedFrame[],
   toleranceSamples: number,
 ): { messages: PlacedMessage[]; failures: SoundLinkFailure[] } {
-  const messages: PlacedMessage[] = [];
-  const failures: SoundLinkFailure[] = [];
-  let group: Group | undefined;
-  const flush = () => {
-    if (group !== undefined) failures.push(groupFailure(group));
-    group = undefined;
-  };
+  const groups: Group[] = [];
   for (const frame of [...heard].sort((left, right) => left.startSample - right.startSample)) {
     const parsed = parseFixedFrame(frame.bytes);
     if (parsed === undefined) continue;
     const part = { ...frame, ...parsed };
-    const last = group?.frames.at(-1);
-    const continues =
-      last !== undefined &&
-      part.index === last.index + 1 &&
-      part.count === last.count &&
-      part.tag === last.tag &&
-      Math.abs(part.startSample - last.endSample) <= toleranceSamples;
-    if (!continues) {
-      flush();
-      group = { frames: [part] };
-    } else group!.frames.push(part);
-    if (part.index !== part.count - 1) continue;
-    const complete: Group = group!;
-    group = undefined;
-    if (complete.frames[0]!.index !== 0) {
-      failures.push(groupFailure(complete));
-      continue;
-    }
-    const message = unpad(
-      complete.frames.map((each) => each.chunk),
-      part.tag,
+    const open = groups.find(
+      (group) =>
+        group.frames.length < group.frames[0]!.count && continues(group, part, toleranceSamples),
     );
-    if (message === undefined)
-      failures.push({
-        ok: false,
-        code: part.count === 1 ? 'FRAME_MALFORMED' : 'FRAMES_MIXED',
-        message:
-          part.count === 1
-            ? 'a fixed-length frame without its padding marker'
-            : 'the frames of a fixed-length message do not belong together',
-      });
-    else messages.push({ startSample: complete.frames[0]!.startSample, bytes: message });
+    if (open !== undefined) open.frames.push(part);
+    else groups.push({ frames: [part] });
   }
-  flush();
+  const messages: PlacedMessage[] = [];
+  const failures: SoundLinkFailure[] = [];
+  for (const outcome of groups.map(messageOf))
+    if ('bytes' in outcome) messages.push(outcome);
+    else failures.push(outcome);
   return { messages, failures };
 }

@@ -16,6 +16,9 @@ import {
 import { resampleLinear } from '../audio/resample';
 import { type MergedReception, type ReceiverAttempt, mergeAttempts } from './multi-offset';
 import { type SampleSpan, ggwaveToneSpans } from './tone-detector';
+import { demodulateFixedFrames, ggwaveCheckBytes } from './fixed-demodulator';
+import { withFramesRemoved } from './interference';
+import { withoutEchoTails } from './echo-tails';
 
 // ggwave (data-over-sound, FSK with Reed-Solomon; MIT) as the link's modem, audible "fastest"
 // protocol by default ("fast" selectable), 32-bit float mono samples. Checked by experiment on
@@ -25,7 +28,8 @@ import { type SampleSpan, ggwaveToneSpans } from './tone-detector';
 // at another rate, so recordings are resampled to 48 kHz here before decoding.
 // The WASM build's decode returns nothing for a frame it heard but could not decode; its log lines
 // ("Receiving sound data", "Decoded length", "Failed to capture") are the only sign, so the receiver
-// reads them to tell a lost frame from silence.
+// reads them to tell a lost frame from silence. Fixed-length frames ggwave only sends: the receiver
+// demodulates them itself (fixed-demodulator.ts), with erasures ggwave's decoder cannot use.
 
 /**
  * The ggwave protocols the link sends with (a receiver decodes either): `audible-fastest` takes
@@ -40,7 +44,7 @@ export type SoundProtocol = 'audible-fast' | 'audible-fastest';
 
 /**
  * Everything the modem heard in a recording (positions in samples at 48 kHz): variable-length
- * frames merged over the decoding passes, fixed-length frames (each length tried in turn), and
+ * frames merged over the decoding passes, fixed-length frames (demodulated here: fixed-demodulator.ts), and
  * where ggwave's tones were, to tell a lost fixed-length frame from silence.
  *
  * @example
@@ -50,7 +54,10 @@ export type SoundProtocol = 'audible-fast' | 'audible-fastest';
  */
 export interface ModemReception extends MergedReception {
   readonly fixedFrames: readonly HeardFixedFrame[];
-  /** Empty when the modem tries no fixed lengths. */
+  /**
+   * Empty when the modem tries no fixed lengths. The echo after a decoded fixed-length frame (its
+   * own tones, delayed) is left out (echo-tails.ts).
+   */
   readonly toneSpans: readonly SampleSpan[];
 }
 
@@ -103,8 +110,8 @@ export interface GgwaveModemOptions {
   readonly decodeOffsetsSamples?: readonly number[];
   /**
    * Fixed frame lengths the receiver tries, one decoding pass each, and the sender uses for
-   * messages up to 250 bytes: {@link fixedFrameSizesBytes} to opt in. Default: none (`[]`,
-   * variable-length frames only) unless {@link fixedLengthFramesByDefault}.
+   * messages up to 250 bytes; `[]`: variable-length frames only. Default: {@link fixedFrameSizesBytes}
+   * on "audible fastest" while {@link fixedLengthFramesByDefault} (it is), else none.
    */
   readonly fixedFrameSizesBytes?: readonly number[];
   /**
@@ -222,11 +229,6 @@ function decodePass(
   return attempts;
 }
 
-/** Reed-Solomon bytes ggwave adds to a payload (ggwave.cpp, getECCBytesForLength). */
-function eccBytes(lengthBytes: number): number {
-  return lengthBytes < 4 ? 2 : Math.max(4, 2 * Math.floor(lengthBytes / 5));
-}
-
 /**
  * Samples of a fixed-length frame on "audible fastest": 3 bytes (Reed-Solomon bytes included) per
  * 3 windows of 1024 samples, no markers.
@@ -237,7 +239,7 @@ function eccBytes(lengthBytes: number): number {
  * ```
  */
 export function fixedFrameSamples(lengthBytes: number): number {
-  return Math.ceil((lengthBytes + eccBytes(lengthBytes)) / 3) * 3 * receiveChunkSamples;
+  return Math.ceil((lengthBytes + ggwaveCheckBytes(lengthBytes)) / 3) * 3 * receiveChunkSamples;
 }
 
 /**
@@ -254,80 +256,72 @@ export function variableFrameSamples(
   protocol: SoundProtocol = 'audible-fastest',
 ): number {
   const windowsPerTx = protocol === 'audible-fast' ? 6 : 3;
-  const dataTx = 1 + Math.ceil((lengthBytes + eccBytes(lengthBytes)) / 3);
+  const dataTx = 1 + Math.ceil((lengthBytes + ggwaveCheckBytes(lengthBytes)) / 3);
   return (32 + windowsPerTx * dataTx) * receiveChunkSamples;
 }
 
-/**
- * A fixed-length receiver listening for "audible fastest" only: ggwave tries every protocol it
- * listens for at every window, which in fixed-length mode costs about twice the time. The toggles
- * are process-wide defaults copied at `init`, so they are put back at once (all on, as at load).
- */
-function fixedReceiverInstance(module: GgwaveModule, lengthBytes: number): number {
-  const ids = module.ProtocolId;
-  const others = [
-    ids.GGWAVE_PROTOCOL_AUDIBLE_NORMAL,
-    ids.GGWAVE_PROTOCOL_AUDIBLE_FAST,
-    ids.GGWAVE_PROTOCOL_ULTRASOUND_NORMAL,
-    ids.GGWAVE_PROTOCOL_ULTRASOUND_FAST,
-    ids.GGWAVE_PROTOCOL_ULTRASOUND_FASTEST,
-    ids.GGWAVE_PROTOCOL_DT_NORMAL,
-    ids.GGWAVE_PROTOCOL_DT_FAST,
-    ids.GGWAVE_PROTOCOL_DT_FASTEST,
-  ];
-  for (const id of others) module.rxToggleProtocol(id, 0);
-  try {
-    return newInstance(module, soundSampleRateHz, soundSampleRateHz, lengthBytes);
-  } finally {
-    for (const id of others) module.rxToggleProtocol(id, 1);
-  }
+/** Whether tones lie outside every decoded fixed-length frame (more than half a second of them). */
+function tonesUnexplained(
+  toneSpans: readonly SampleSpan[],
+  frames: readonly HeardFixedFrame[],
+): boolean {
+  const unexplained = toneSpans.reduce((total, span) => {
+    const covered = frames.reduce(
+      (sum, frame) =>
+        sum +
+        Math.max(0, Math.min(span.end, frame.endSample) - Math.max(span.start, frame.startSample)),
+      0,
+    );
+    return total + Math.max(0, span.end - span.start - covered);
+  }, 0);
+  return unexplained > soundSampleRateHz / 2;
 }
 
+/** The same frame found again: the same bytes, overlapping in time. */
+const sameFrame = (left: HeardFixedFrame, right: HeardFixedFrame) =>
+  left.startSample < right.endSample &&
+  right.startSample < left.endSample &&
+  left.bytes.length === right.bytes.length &&
+  left.bytes.every((byte, index) => byte === right.bytes[index]);
+
 /**
- * The fixed-length frames of one length in a recording at 48 kHz. ggwave reports a frame in two or
- * three consecutive windows, a little before its last sample: one result per frame, its span
- * estimated from the first report.
+ * The fixed-length frames in a recording: demodulated; then, while tones remain that no frame
+ * explains (a second sender, a clock drift), demodulated again with the frames found taken out of
+ * the recording, adding the symbols' windows up coherently, failing that by their powers, failing
+ * that by their weakest (at most three more rounds).
  */
-function decodeFixedPass(
-  module: GgwaveModule,
+function fixedFramesHeard(
   samples: Float32Array,
-  lengthBytes: number,
+  sizes: readonly number[],
+  audioOf: (frame: Uint8Array) => Float32Array,
+  toneSpans: readonly SampleSpan[],
 ): HeardFixedFrame[] {
-  const heard: HeardFixedFrame[] = [];
-  const receiver = fixedReceiverInstance(module, lengthBytes);
-  try {
-    for (let position = 0; position < samples.length; position += receiveChunkSamples) {
-      const decoded = module.decode(
-        receiver,
-        new Int8Array(samples.slice(position, position + receiveChunkSamples).buffer),
-      );
-      if (decoded.length === 0) continue;
-      const bytes = copyBytes(decoded);
-      const last = heard.at(-1);
-      const endSample = position + 2 * receiveChunkSamples;
-      if (
-        last !== undefined &&
-        endSample - last.endSample <= 4 * receiveChunkSamples &&
-        last.bytes.every((byte, index) => byte === bytes[index])
-      )
-        continue;
-      heard.push({
-        startSample: Math.max(0, endSample - fixedFrameSamples(lengthBytes)),
-        endSample,
-        bytes,
-      });
-    }
-  } finally {
-    module.free(receiver);
+  let heard = demodulateFixedFrames(samples, sizes);
+  const addNew = (found: readonly HeardFixedFrame[]): boolean => {
+    const fresh = found.filter((frame) => !heard.some((known) => sameFrame(known, frame)));
+    heard = [...heard, ...fresh];
+    return fresh.length > 0;
+  };
+  for (let round = 0; round < 3 && tonesUnexplained(toneSpans, heard); round++) {
+    const residual = withFramesRemoved(
+      samples,
+      heard.map((frame) => ({ startSample: frame.startSample, audio: audioOf(frame.bytes) })),
+    );
+    const found =
+      (heard.length > 0 && addNew(demodulateFixedFrames(residual, sizes))) ||
+      addNew(demodulateFixedFrames(residual, sizes, 'power')) ||
+      addNew(demodulateFixedFrames(residual, sizes, 'least'));
+    if (!found) break;
   }
   return heard;
 }
 
-/** The receiving side: variable-length passes (more offsets after a loss), fixed-length passes, tones. */
+/** The receiving side: variable-length passes (more offsets after a loss), fixed-length frames, tones. */
 function receiver(
   module: GgwaveModule,
   offsets: readonly number[],
   fixedSizes: readonly number[],
+  audioOf: (frame: Uint8Array) => Float32Array,
 ): SoundModem['receive'] {
   return (samples, sampleRateHz) => {
     const padded = atLinkRate(samples, sampleRateHz);
@@ -341,11 +335,13 @@ function receiver(
       first.length > 0 && first.every((attempt) => attempt.outcome === 'frame')
         ? [first]
         : [first, ...otherOffsets.map((offset) => decodePass(module, padded, offset))];
-    const fixedFrames = fixedSizes.flatMap((size) => decodeFixedPass(module, padded, size));
+    const toneSpans = fixedSizes.length === 0 ? [] : ggwaveToneSpans(padded);
+    const fixedFrames =
+      fixedSizes.length === 0 ? [] : fixedFramesHeard(padded, fixedSizes, audioOf, toneSpans);
     return {
       ...mergeAttempts(passes, startMarkerToleranceSamples),
       fixedFrames,
-      toneSpans: fixedSizes.length === 0 ? [] : ggwaveToneSpans(padded),
+      toneSpans: withoutEchoTails(padded, toneSpans, fixedFrames),
     };
   };
 }
@@ -364,7 +360,7 @@ function receiverSettings(options: GgwaveModemOptions): {
     'offsets in 0…1023',
   );
   // Fixed-length frames only on "audible fastest" (an "audible fast" modem is the old setting),
-  // and only when asked for unless fixedLengthFramesByDefault.
+  // and by default while fixedLengthFramesByDefault.
   const fixedSizes =
     options.fixedFrameSizesBytes ??
     (fixedLengthFramesByDefault && (options.protocol ?? soundProtocolDefault) === 'audible-fastest'
@@ -413,9 +409,12 @@ export async function loadGgwaveModem(options: GgwaveModemOptions = {}): Promise
   if (options.log !== undefined) logSink = options.log;
   const { offsets, fixedSizes } = receiverSettings(options);
   const protocol = protocolId(module, options.protocol ?? soundProtocolDefault);
-  const receive = receiver(module, offsets, fixedSizes);
-  const encode = (frame: Uint8Array, payloadLengthBytes: number): Float32Array => {
-    const transmitter = newInstance(module, soundSampleRateHz, outputRateHz, payloadLengthBytes);
+  const encode = (
+    frame: Uint8Array,
+    payloadLengthBytes: number,
+    rateHz = outputRateHz,
+  ): Float32Array => {
+    const transmitter = newInstance(module, soundSampleRateHz, rateHz, payloadLengthBytes);
     let waveform: Uint8Array;
     try {
       waveform = copyBytes(module.encode(transmitter, frame, protocol, volumePercent));
@@ -429,6 +428,9 @@ export async function loadGgwaveModem(options: GgwaveModemOptions = {}): Promise
     return new Float32Array(waveform.buffer);
   };
 
+  const receive = receiver(module, offsets, fixedSizes, (frame) =>
+    encode(frame, frame.length, soundSampleRateHz),
+  );
   return {
     sampleRateHz: outputRateHz,
     fixedFrameSizesBytes: fixedSizes,

@@ -1,0 +1,256 @@
+import { binPowersOf } from '../audio/fft';
+import { type HeardFixedFrame } from '../framing/fixed-frames';
+import { reedSolomonDecode } from '../framing/reed-solomon';
+import { receiveChunkSamples } from '../limits';
+
+// The receiver's own demodulator for ggwave's fixed-length frames ("audible fastest"; docs/
+// sound-link.md, "Receiving fixed-length frames"). ggwave sends a symbol of 3 bytes as six tones
+// (one per group of 16 bins, 1.9–6.4 kHz: a byte's low nibble in group 2j, its high nibble in
+// 2j + 1) held for three 1024-sample windows, the frame's bytes and then its Reed-Solomon bytes.
+// ggwave's own fixed-length decoder counts, per window, which bin is strongest and knows nothing of
+// how sure it is. Here every symbol's three windows are combined (added up sample by sample, by
+// default), at every alignment a quarter window apart; a byte whose strongest bins barely stand
+// out (a dropout, a second
+// sender's tones, noise) is an **erasure**, and Reed-Solomon corrects twice as many erasures as
+// errors. Bytes are erased least sure first, in steps (generalised minimum-distance decoding), and a
+// decoding is kept only when random bytes would pass it with a chance below 10⁻⁸.
+
+const firstBin = 40;
+const groups = 6;
+const binsPerGroup = 16;
+const windowsPerSymbol = 3;
+const bytesPerSymbol = 3;
+/** Alignments tried: a quarter window apart, an eighth for the weakest window (it needs them closer). */
+const hopSamplesOf: Record<SymbolCombining, number> = { coherent: 256, power: 256, least: 128 };
+const symbolSamples = windowsPerSymbol * receiveChunkSamples;
+/** A byte counts as heard when both nibbles' strongest bin is this many times the next one. */
+const heardRatioMin = 2;
+/** log10 of the chance, at most, that random bytes pass a decoding with its corrections. */
+const falseDecodeLog10Max = -8;
+
+/** Reed-Solomon bytes ggwave adds to a payload (ggwave.cpp, getECCBytesForLength). */
+export function ggwaveCheckBytes(lengthBytes: number): number {
+  return lengthBytes < 4 ? 2 : Math.max(4, 2 * Math.floor(lengthBytes / 5));
+}
+
+/**
+ * How a symbol's three windows are combined before its strongest bins are picked: `coherent` adds
+ * their samples (ggwave's tones repeat exactly every 1024 samples, so they add up in amplitude
+ * while noise and speech, off the bins, do not); `power` adds their powers (a clock drift turns a
+ * tone's phase from window to window, which a coherent sum loses); `least` takes each bin's
+ * weakest window (a second sender's tones, changing within the symbol, drop out of one window
+ * where the sender's own stay).
+ *
+ * @example
+ * ```ts
+ * demodulateFixedFrames(samples, [39, 44], 'least');
+ * ```
+ */
+export type SymbolCombining = 'coherent' | 'power' | 'least';
+
+/** Per alignment (hop) and group: the strongest bin of the symbol starting there, and how sure. */
+interface SymbolGrid {
+  readonly hopSamples: number;
+  readonly alignments: number;
+  readonly nibbles: Uint8Array;
+  readonly sureness: Float32Array;
+}
+
+const dataBins = groups * binsPerGroup;
+
+/** The 96 data bins' power of the symbol starting at `start`, its windows combined as `combining` says. */
+function symbolPowers(
+  samples: Float32Array,
+  start: number,
+  combining: SymbolCombining,
+): Float64Array {
+  if (combining !== 'coherent') {
+    const least = combining === 'least';
+    const combined = new Float64Array(dataBins).fill(least ? Infinity : 0);
+    for (let window = 0; window < windowsPerSymbol; window++) {
+      const powers = binPowersOf(
+        samples,
+        start + window * receiveChunkSamples,
+        receiveChunkSamples,
+        firstBin,
+        dataBins,
+      );
+      for (let bin = 0; bin < dataBins; bin++)
+        combined[bin] = least
+          ? Math.min(combined[bin]!, powers[bin]!)
+          : combined[bin]! + powers[bin]!;
+    }
+    return combined;
+  }
+  const summed = new Float32Array(receiveChunkSamples);
+  for (let window = 0; window < windowsPerSymbol; window++) {
+    const offset = start + window * receiveChunkSamples;
+    for (let index = 0; index < receiveChunkSamples; index++)
+      summed[index]! += samples[offset + index]!;
+  }
+  return binPowersOf(summed, 0, receiveChunkSamples, firstBin, dataBins);
+}
+
+/** Every group's strongest bin of a symbol, and its power over the next strongest. */
+function pickNibbles(powers: Float64Array, grid: SymbolGrid, hop: number): void {
+  for (let group = 0; group < groups; group++) {
+    let best = 0;
+    let second = 0;
+    let bestBin = 0;
+    for (let bin = 0; bin < binsPerGroup; bin++) {
+      const value = powers[group * binsPerGroup + bin]!;
+      if (value > best) {
+        second = best;
+        best = value;
+        bestBin = bin;
+      } else if (value > second) second = value;
+    }
+    grid.nibbles[hop * groups + group] = bestBin;
+    grid.sureness[hop * groups + group] = second > 0 ? best / second : best > 0 ? Infinity : 0;
+  }
+}
+
+/** The strongest bins of the symbol that would start at every alignment of the recording. */
+function symbolGrid(samples: Float32Array, combining: SymbolCombining): SymbolGrid {
+  const hopSamples = hopSamplesOf[combining];
+  const alignments = Math.max(0, Math.floor((samples.length - symbolSamples) / hopSamples) + 1);
+  const grid: SymbolGrid = {
+    hopSamples,
+    alignments,
+    nibbles: new Uint8Array(alignments * groups),
+    sureness: new Float32Array(alignments * groups),
+  };
+  for (let hop = 0; hop < alignments; hop++)
+    pickNibbles(symbolPowers(samples, hop * hopSamples, combining), grid, hop);
+  return grid;
+}
+
+/** The bytes heard for a frame of `totalBytes` (check bytes included) starting at `hop`, and how sure each is. */
+function wordAt(grid: SymbolGrid, hop: number, totalBytes: number) {
+  const word = new Uint8Array(totalBytes);
+  const sureness = new Float32Array(totalBytes);
+  for (let index = 0; index < totalBytes; index++) {
+    const symbolHop = hop + (Math.floor(index / bytesPerSymbol) * symbolSamples) / grid.hopSamples;
+    const low = (symbolHop * groups + 2 * (index % bytesPerSymbol)) | 0;
+    word[index] = (grid.nibbles[low + 1]! << 4) | grid.nibbles[low]!;
+    sureness[index] = Math.min(grid.sureness[low]!, grid.sureness[low + 1]!);
+  }
+  return { word, sureness };
+}
+
+/** log10 of the binomial coefficient (n over k). */
+function log10Binomial(n: number, k: number): number {
+  let total = 0;
+  for (let i = 0; i < k; i++) total += Math.log10((n - i) / (i + 1));
+  return total;
+}
+
+/** log10 of the chance that random bytes decode with `erasures` and `errors` corrected. */
+function falseDecodeLog10(
+  totalBytes: number,
+  checkBytes: number,
+  erasures: number,
+  errors: number,
+): number {
+  return (
+    log10Binomial(totalBytes - erasures, errors) +
+    errors * Math.log10(255) -
+    (checkBytes - erasures) * Math.log10(256)
+  );
+}
+
+/** A frame's bytes, and how likely random bytes would have decoded with as many corrections. */
+interface Decoded {
+  readonly bytes: Uint8Array;
+  readonly falseLog10: number;
+}
+
+/** Generalised minimum-distance decoding: erase the least sure bytes, 0, 2, 4 … of them. */
+function decodeWord(
+  word: Uint8Array,
+  sureness: Float32Array,
+  lengthBytes: number,
+): Decoded | undefined {
+  const checkBytes = word.length - lengthBytes;
+  const order = Array.from(word.keys()).sort((left, right) => sureness[left]! - sureness[right]!);
+  const unsure = order.filter((index) => sureness[index]! < heardRatioMin).length;
+  const steps = Array.from({ length: checkBytes / 2 + 1 }, (_, step) => 2 * step);
+  for (const erasures of [...new Set([unsure, ...steps])].sort((left, right) => left - right)) {
+    if (falseDecodeLog10(word.length, checkBytes, erasures, 0) > falseDecodeLog10Max) break;
+    const decoded = reedSolomonDecode(word, checkBytes, order.slice(0, erasures));
+    if (decoded === undefined) continue;
+    const falseLog10 = falseDecodeLog10(word.length, checkBytes, erasures, decoded.errors);
+    if (falseLog10 <= falseDecodeLog10Max) return { bytes: decoded.data, falseLog10 };
+  }
+  return undefined;
+}
+
+/** A frame decoded at one alignment, in samples. */
+interface Decoding {
+  readonly startSample: number;
+  readonly bytes: Uint8Array;
+}
+
+/** Every alignment at which a frame of `lengthBytes` decodes, in order. */
+function decodingsOfLength(grid: SymbolGrid, lengthBytes: number): Decoding[] {
+  const totalBytes = lengthBytes + ggwaveCheckBytes(lengthBytes);
+  const symbols = Math.ceil(totalBytes / bytesPerSymbol);
+  const lastHop = grid.alignments - 1 - ((symbols - 1) * symbolSamples) / grid.hopSamples;
+  const unsureMax = ggwaveCheckBytes(lengthBytes);
+  const decodings: Decoding[] = [];
+  for (let hop = 0; hop <= lastHop; hop++) {
+    const { word, sureness } = wordAt(grid, hop, totalBytes);
+    let unsure = 0;
+    for (const value of sureness) if (value < heardRatioMin) unsure++;
+    if (unsure > unsureMax) continue;
+    const decoded = decodeWord(word, sureness, lengthBytes);
+    if (decoded !== undefined)
+      decodings.push({ startSample: hop * grid.hopSamples, bytes: decoded.bytes });
+  }
+  return decodings;
+}
+
+const sameBytes = (left: Uint8Array, right: Uint8Array) =>
+  left.length === right.length && left.every((byte, index) => byte === right[index]);
+
+/**
+ * One frame per run of alignments that decoded the same bytes (a frame decodes up to about a
+ * window either side of where it lies): its start is the middle of the run.
+ */
+function framesOfRuns(decodings: readonly Decoding[]): HeardFixedFrame[] {
+  const runs: { first: Decoding; last: Decoding }[] = [];
+  for (const decoding of decodings) {
+    const run = runs.find(
+      (open) =>
+        sameBytes(open.last.bytes, decoding.bytes) &&
+        decoding.startSample - open.last.startSample <= symbolSamples,
+    );
+    if (run === undefined) runs.push({ first: decoding, last: decoding });
+    else run.last = decoding;
+  }
+  return runs.map(({ first, last }) => {
+    const startSample = Math.round((first.startSample + last.startSample) / 2);
+    const length = first.bytes.length;
+    const symbols = Math.ceil((length + ggwaveCheckBytes(length)) / bytesPerSymbol);
+    return { startSample, endSample: startSample + symbols * symbolSamples, bytes: first.bytes };
+  });
+}
+
+/**
+ * The fixed-length frames of the given lengths in a recording at 48 kHz: every alignment (a
+ * quarter window apart; an eighth for `least`) is tried for every length; decodings of one frame
+ * at neighbouring alignments are one frame.
+ *
+ * @example
+ * ```ts
+ * const heard = demodulateFixedFrames(samples, [39, 44, 52, 64]);
+ * ```
+ */
+export function demodulateFixedFrames(
+  samples: Float32Array,
+  lengthsBytes: readonly number[],
+  combining: SymbolCombining = 'coherent',
+): HeardFixedFrame[] {
+  const grid = symbolGrid(samples, combining);
+  return lengthsBytes.flatMap((lengthBytes) => framesOfRuns(decodingsOfLength(grid, lengthBytes)));
+}
