@@ -9,9 +9,9 @@ import {
   type SettlementFailureReasonCode,
 } from '@settle/contracts';
 import { type Causation, eventFactory } from '@settle/messaging';
-import { ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
 import { type Posting, type PostedEntry } from '../domain/entry';
+import { type SettledPayment, settledPaymentPostings } from '../domain/payment-postings';
 import { type OverdraftTransition } from '../domain/overdraft';
 
 /** Builds an event the ledger publishes (fresh event id, key from the definition). */
@@ -51,17 +51,6 @@ export function entryPostedEvent(entry: PostedEntry, cause: Causation): EventEnv
     },
     cause,
   );
-}
-
-/** What payment.settled says of a settled payment besides its entry's place in the chain. */
-export interface SettledPayment {
-  readonly transactionId: string;
-  readonly consumerAccountId: string;
-  readonly merchantId: string;
-  readonly amount: bigint;
-  readonly fee: bigint;
-  readonly merchantAmount: bigint;
-  readonly currency: string;
 }
 
 /**
@@ -111,38 +100,6 @@ export function paymentSettledEvent(
     },
     cause,
   );
-}
-
-/**
- * The postings of a settled payment's entry (docs/events.md, payment.settled v3): the wallet debited
- * by the amount, then the merchant payable credited with the merchant's share and fee revenue with the
- * fee, each only when above zero.
- */
-export function settledPaymentPostings(settled: SettledPayment): Posting[] {
-  const { amount, fee, merchantAmount, currency } = settled;
-  const postings: Posting[] = [
-    {
-      accountId: ledgerAccountId('wallet', settled.consumerAccountId),
-      side: 'debit',
-      amount,
-      currency,
-    },
-  ];
-  if (merchantAmount > 0n)
-    postings.push({
-      accountId: ledgerAccountId('merchant-payable', settled.merchantId),
-      side: 'credit',
-      amount: merchantAmount,
-      currency,
-    });
-  if (fee > 0n)
-    postings.push({
-      accountId: ledgerAccountId('fee-revenue', currency),
-      side: 'credit',
-      amount: fee,
-      currency,
-    });
-  return postings;
 }
 
 function samePostings(a: readonly Posting[], b: readonly Posting[]): boolean {

@@ -1,9 +1,10 @@
 import { type Account, ledgerAccountId } from '../domain/accounts';
 import { assert } from '../domain/assert';
-import { draftEntry, type EntryDraft, type Posting } from '../domain/entry';
+import { draftEntry, type EntryDraft } from '../domain/entry';
 import { feeFor, type FeeSchedule } from '../domain/fees';
 import { isPostableAmount, parseAmount } from '../domain/money';
 import { overdraftTransition, type OverdraftTransition } from '../domain/overdraft';
+import { settledPaymentPostings } from '../domain/payment-postings';
 
 /** Why a payment could not be posted: the contract's closed, append-only set (payment.settlement-failed v1). */
 export type SettlementFailureReason =
@@ -129,30 +130,29 @@ export function decideSettlePayment(
       wallet.accountId === ledgerAccountId('wallet', command.consumerAccountId),
     'the wallet is the consumer account’s',
   );
-  assert(merchantPayable.purpose === 'merchant-payable', 'the payable is a merchant payable');
   assert(
-    state.feeRevenue !== null && state.feeRevenue.currency === command.currency,
+    merchantPayable.purpose === 'merchant-payable' &&
+      merchantPayable.accountId === ledgerAccountId('merchant-payable', command.merchantId),
+    'the payable is the merchant’s',
+  );
+  assert(
+    state.feeRevenue !== null &&
+      state.feeRevenue.currency === command.currency &&
+      state.feeRevenue.accountId === ledgerAccountId('fee-revenue', command.currency),
     'a merchant’s currency has a fee revenue account',
   );
 
   const { fee, merchantAmount } = feeFor(amount, state.feeSchedule);
-  const postings: Posting[] = [
-    { accountId: wallet.accountId, side: 'debit', amount, currency: command.currency },
-  ];
-  if (merchantAmount > 0n)
-    postings.push({
-      accountId: merchantPayable.accountId,
-      side: 'credit',
-      amount: merchantAmount,
-      currency: command.currency,
-    });
-  if (fee > 0n)
-    postings.push({
-      accountId: state.feeRevenue.accountId,
-      side: 'credit',
-      amount: fee,
-      currency: command.currency,
-    });
+  // The accounts asserted above, by the rule payment.settled v3 relies on (one copy of it).
+  const postings = settledPaymentPostings({
+    transactionId: command.transactionId,
+    consumerAccountId: command.consumerAccountId,
+    merchantId: command.merchantId,
+    amount,
+    fee,
+    merchantAmount,
+    currency: command.currency,
+  });
 
   const entry = draftEntry({
     entryId: command.entryId,
