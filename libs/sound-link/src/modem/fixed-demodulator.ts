@@ -2,6 +2,7 @@ import { binPowersOf } from '../audio/fft';
 import { type HeardFixedFrame } from '../framing/fixed-frames';
 import { reedSolomonDecode } from '../framing/reed-solomon';
 import { receiveChunkSamples } from '../limits';
+import { reverbTailShare, withoutReverbTails } from './reverb-tails';
 
 // The receiver's own demodulator for ggwave's fixed-length frames ("audible fastest"; docs/
 // sound-link.md, "Receiving fixed-length frames"). ggwave sends a symbol of 3 bytes as six tones
@@ -13,7 +14,9 @@ import { receiveChunkSamples } from '../limits';
 // out (a dropout, a second
 // sender's tones, noise) is an **erasure**, and Reed-Solomon corrects twice as many erasures as
 // errors. Bytes are erased least sure first, in steps (generalised minimum-distance decoding), and a
-// decoding is kept only when random bytes would pass it with a chance below 10⁻⁸.
+// decoding is kept only when random bytes would pass it with a chance below 10⁻⁸. When tones are
+// left that no decoded frame explains, a second pass hears past a room's reverberation: only a
+// symbol's later two windows, less each bin's tail from the symbol before (reverb-tails.ts).
 
 const firstBin = 40;
 const groups = 6;
@@ -27,6 +30,24 @@ const symbolSamples = windowsPerSymbol * receiveChunkSamples;
 const heardRatioMin = 2;
 /** log10 of the chance, at most, that random bytes pass a decoding with its corrections. */
 const falseDecodeLog10Max = -8;
+/** An alignment is tonal when this many groups (of six) have a heard tone (white noise: 0.3 %). */
+const tonalGroupsMin = 4;
+/** Tonal alignments no decoded frame explains, in samples, beyond which the reverb pass runs (0.5 s). */
+const unexplainedTonesSamplesMax = 24_000;
+/**
+ * The reverb pass leaves out a symbol's first window: it holds most of the previous symbol's tail
+ * (RT60 0.5 s, seeds 1–20, tails subtracted: the credential's three frames decodable in 20 rooms
+ * of 20 from the later two windows, in 17 from all three).
+ */
+const tailPassFirstWindow = 1;
+/**
+ * The reverb pass keeps its frames only where the recording shows a room: a clear tone's bin
+ * keeps this share of its power a symbol later (reverb-tails.ts). RT60 0.5 s: 0.27–0.8; without
+ * reverberation it stays below (two senders ≤ 0.15, white noise at −10 dB ≤ 0.17, drift 0.5 % ≤
+ * 0.13), and there a second sender's frame found early ended ggwave-modem.ts's rounds before they
+ * found the first sender's (two senders, seed 2).
+ */
+const reverbTailShareMin = 0.2;
 
 /** Reed-Solomon bytes ggwave adds to a payload (ggwave.cpp, getECCBytesForLength). */
 export function ggwaveCheckBytes(lengthBytes: number): number {
@@ -122,6 +143,40 @@ function symbolGrid(samples: Float32Array, combining: SymbolCombining): SymbolGr
   };
   for (let hop = 0; hop < alignments; hop++)
     pickNibbles(symbolPowers(samples, hop * hopSamples, combining), grid, hop);
+  return grid;
+}
+
+/**
+ * The reverb pass's grid: per alignment, the data bins' power of a symbol's later windows added
+ * sample by sample, less the share of each bin's power a symbol earlier that the recording shows
+ * a bin keeps (reverb-tails.ts); `undefined` when that share shows no room.
+ */
+function tailCompensatedGrid(samples: Float32Array): SymbolGrid | undefined {
+  const hopSamples = hopSamplesOf.coherent;
+  const alignments = Math.max(0, Math.floor((samples.length - symbolSamples) / hopSamples) + 1);
+  const powers = new Float64Array(alignments * dataBins);
+  const summed = new Float32Array(receiveChunkSamples);
+  for (let hop = 0; hop < alignments; hop++) {
+    summed.fill(0);
+    for (let window = tailPassFirstWindow; window < windowsPerSymbol; window++) {
+      const offset = hop * hopSamples + window * receiveChunkSamples;
+      for (let index = 0; index < receiveChunkSamples; index++)
+        summed[index]! += samples[offset + index]!;
+    }
+    powers.set(binPowersOf(summed, 0, receiveChunkSamples, firstBin, dataBins), hop * dataBins);
+  }
+  const lagAlignments = symbolSamples / hopSamples;
+  const share = reverbTailShare(powers, lagAlignments);
+  if (share < reverbTailShareMin) return undefined;
+  const fresh = withoutReverbTails(powers, lagAlignments, share);
+  const grid: SymbolGrid = {
+    hopSamples,
+    alignments,
+    nibbles: new Uint8Array(alignments * groups),
+    sureness: new Float32Array(alignments * groups),
+  };
+  for (let hop = 0; hop < alignments; hop++)
+    pickNibbles(fresh.subarray(hop * dataBins, (hop + 1) * dataBins), grid, hop);
   return grid;
 }
 
@@ -236,10 +291,41 @@ function framesOfRuns(decodings: readonly Decoding[]): HeardFixedFrame[] {
   });
 }
 
+const framesOfGrid = (grid: SymbolGrid, lengthsBytes: readonly number[]) =>
+  lengthsBytes.flatMap((lengthBytes) => framesOfRuns(decodingsOfLength(grid, lengthBytes)));
+
+/**
+ * Whether the grid holds more than {@link unexplainedTonesSamplesMax} of tonal alignments (two in
+ * a row: noise alone makes single ones) outside every frame found: a frame the pass lost.
+ */
+function tonesUnexplained(grid: SymbolGrid, frames: readonly HeardFixedFrame[]): boolean {
+  const tonal = (hop: number) => {
+    let heard = 0;
+    for (let group = 0; group < groups; group++)
+      if (grid.sureness[hop * groups + group]! >= heardRatioMin) heard++;
+    return heard >= tonalGroupsMin;
+  };
+  const explained = (sample: number) =>
+    frames.some((frame) => sample > frame.startSample - symbolSamples && sample < frame.endSample);
+  let unexplainedSamples = 0;
+  for (let hop = 0; hop + 1 < grid.alignments; hop++)
+    if (tonal(hop) && tonal(hop + 1) && !explained(hop * grid.hopSamples))
+      unexplainedSamples += grid.hopSamples;
+  return unexplainedSamples > unexplainedTonesSamplesMax;
+}
+
+/** The same frame found again: the same bytes, overlapping in time. */
+const sameFrame = (left: HeardFixedFrame, right: HeardFixedFrame) =>
+  left.startSample < right.endSample &&
+  right.startSample < left.endSample &&
+  sameBytes(left.bytes, right.bytes);
+
 /**
  * The fixed-length frames of the given lengths in a recording at 48 kHz: every alignment (a
  * quarter window apart; an eighth for `least`) is tried for every length; decodings of one frame
- * at neighbouring alignments are one frame.
+ * at neighbouring alignments are one frame. With `coherent`, when tones are left that no frame
+ * explains and the recording shows reverberation, the reverb pass (later windows, tails
+ * subtracted) adds the frames it finds.
  *
  * @example
  * ```ts
@@ -252,5 +338,13 @@ export function demodulateFixedFrames(
   combining: SymbolCombining = 'coherent',
 ): HeardFixedFrame[] {
   const grid = symbolGrid(samples, combining);
-  return lengthsBytes.flatMap((lengthBytes) => framesOfRuns(decodingsOfLength(grid, lengthBytes)));
+  const frames = framesOfGrid(grid, lengthsBytes);
+  if (combining !== 'coherent' || !tonesUnexplained(grid, frames)) return frames;
+  const reverbGrid = tailCompensatedGrid(samples);
+  if (reverbGrid === undefined) return frames;
+  const heardPastReverb = framesOfGrid(reverbGrid, lengthsBytes);
+  return [
+    ...frames,
+    ...heardPastReverb.filter((found) => !frames.some((known) => sameFrame(known, found))),
+  ];
 }
