@@ -503,7 +503,9 @@ interface RawPayment {
 /**
  * The same writes by hand: per batch one transaction that locks the batch's partition rows, inserts
  * entries (with a SHA-256 chain), postings and outcomes, upserts sub-balances and moves chain heads.
- * No Kafka, no inbox, no outbox, no decisions: what PostgreSQL alone allows for this schema. Its
+ * No Kafka, no inbox, no outbox, no decisions: what PostgreSQL alone allows for this schema. Each
+ * outcome has an approval time, as the product's do, so the outcomes' `approved_at` index costs the
+ * baseline what it costs the product. Its
  * columns travel as the product's do (one `textColumn` text per column, split in SQL), so the
  * baseline gains whatever the product gained from that encoding.
  */
@@ -669,8 +671,8 @@ async function rawBatch(
       ],
     );
     await client.query(
-      `INSERT INTO ledger_settlements (transaction_id, consumer_account_id, merchant_id, amount, currency, status, reason_code, fee, merchant_amount, entry_id, fee_schedule_version, decided_at)
-       SELECT t, w, m, a, 'EUR', 'settled', NULL, f, a - f, e, 'fee-schedule-1', $6::timestamptz FROM unnest(${textColumnsSql(['text', 'text', 'text', 'bigint', 'bigint'])}, ${textColumnSql(7)}) AS x(t, w, m, a, f, e)`,
+      `INSERT INTO ledger_settlements (transaction_id, consumer_account_id, merchant_id, amount, currency, status, reason_code, fee, merchant_amount, entry_id, fee_schedule_version, approved_at, decided_at)
+       SELECT t, w, m, a, 'EUR', 'settled', NULL, f, a - f, e, 'fee-schedule-1', $6::timestamptz, $6::timestamptz FROM unnest(${textColumnsSql(['text', 'text', 'text', 'bigint', 'bigint'])}, ${textColumnSql(7)}) AS x(t, w, m, a, f, e)`,
       [
         textColumn(entries.map((e) => e.transactionId)),
         textColumn(entries.map((e) => e.wallet)),

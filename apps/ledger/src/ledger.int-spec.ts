@@ -18,6 +18,7 @@ describeServiceShell(serviceDefinition, {
     'ledger/0007-payment-approval-time-and-replay-signals.sql',
     'ledger/0008-funding-references.sql',
     'ledger/0009-balance-checkpoints.sql',
+    'ledger/0010-settlement-write-costs.sql',
   ],
 });
 
