@@ -190,6 +190,80 @@ describe('upcasting', () => {
   });
 });
 
+// A test-only type with string length bounds, to try astral characters (one code point, two UTF-16
+// code units: a surrogate pair) at them.
+interface NoteTakenV1 {
+  readonly noteId: string;
+  readonly text: string;
+  readonly initials?: string;
+}
+const noteTakenV1: EventDefinition<'note.taken', NoteTakenV1> = {
+  ...common,
+  type: 'note.taken',
+  version: 1,
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['noteId', 'text'],
+    properties: {
+      noteId: identifierSchema,
+      text: { type: 'string', minLength: 1, maxLength: 3 },
+      initials: { type: 'string', minLength: 2, maxLength: 4 },
+    },
+  },
+  key: (payload) => payload.noteId,
+};
+
+describe('string lengths are counted in code points, as JSON Schema defines them', () => {
+  const decoder = createEventDecoder({ definitions: [noteTakenV1], upcasters: [] });
+  const note = (payload: Partial<NoteTakenV1>) =>
+    createEnvelope({
+      definition: noteTakenV1,
+      payload: { noteId: 'n-1', text: 'abc', ...payload },
+      eventId: 'c56a4180-65aa-42ec-a945-5fd21dec0538',
+      occurredAt: '2026-11-28T10:00:00.000Z',
+      producer: 'registry',
+      correlationId: '7d3b9e41-2c6a-4f08-b5d1-8e2f4a6c9b13',
+      causationId: null,
+    });
+
+  it('accepts astral characters up to maxLength though their UTF-16 length is twice that', () => {
+    for (const text of ['😀😀😀', 'a😀b', '😀']) {
+      expect(decoder.decodeEvent(note({ text }))).toMatchObject({ ok: true });
+      expect(decoder.validateEventForSend(note({ text }))).toMatchObject({ ok: true });
+    }
+  });
+
+  it('refuses one code point over maxLength, naming the field', () => {
+    for (const text of ['😀😀😀😀', 'abcd', 'ab😀c']) {
+      expect(decoder.decodeEvent(note({ text }))).toMatchObject({
+        ok: false,
+        code: 'SCHEMA_VIOLATION',
+        field: '/payload/text',
+        message: '/payload/text must NOT have more than 3 characters',
+      });
+    }
+  });
+
+  it('refuses a surrogate pair where minLength asks for two characters, and accepts two', () => {
+    expect(decoder.decodeEvent(note({ initials: '😀' }))).toMatchObject({
+      ok: false,
+      field: '/payload/initials',
+      message: '/payload/initials must NOT have fewer than 2 characters',
+    });
+    expect(decoder.decodeEvent(note({ initials: '😀😀' }))).toMatchObject({ ok: true });
+    expect(decoder.decodeEvent(note({ initials: '😀😀😀😀' }))).toMatchObject({ ok: true });
+  });
+
+  it('refuses an empty string under minLength 1 and counts a lone surrogate as one character', () => {
+    expect(decoder.decodeEvent(note({ text: '' }))).toMatchObject({ ok: false });
+    expect(decoder.decodeEvent(note({ text: '\ud83d\ud83d\ud83d' }))).toMatchObject({ ok: true });
+    expect(decoder.decodeEvent(note({ text: '\ud83d\ud83d\ud83d\ud83d' }))).toMatchObject({
+      ok: false,
+    });
+  });
+});
+
 describe('the catalogue', () => {
   it('upcasts attestation.requested v1 to v2 and payment.settled v1 to v2 to v3; every other type is at v1', () => {
     const latest = new Map([

@@ -1,4 +1,9 @@
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import Ajv2020, {
+  type AnySchema,
+  type ErrorObject,
+  type Options,
+  type ValidateFunction,
+} from 'ajv/dist/2020';
 import { assert } from './assert';
 import { eventEnvelopeSchema, type EventEnvelope } from './envelope';
 import { type EventDefinition, type PayloadViolation } from './event-definition';
@@ -34,7 +39,7 @@ export interface EventDecoder<TEnvelope extends EventEnvelope = EventEnvelope> {
 
 interface CompiledVersion {
   readonly definition: EventDefinition;
-  readonly validatePayload: ValidateFunction;
+  readonly checkPayload: SchemaCheck;
   /** To the next version; undefined for the latest. */
   readonly upcaster: Upcaster | undefined;
 }
@@ -79,16 +84,77 @@ function schemaFailure(
   return failure(code, field, `${field || '(root)'} ${error.message ?? 'is invalid'}${detail}`);
 }
 
-function newAjv(): Ajv2020 {
+/** A compiled schema: null for a valid value, else ajv's errors (the first names the bad field). */
+type SchemaCheck = (value: unknown) => ErrorObject[] | null;
+
+/** The two ajv instances of a decoder: how each counts a string's length for `minLength`/`maxLength`. */
+interface LengthCountingAjvs {
+  /** In code points, as JSON Schema defines it (ajv's `ucs2length`, one pass over each string). */
+  readonly codePoints: Ajv2020;
+  /** In UTF-16 code units (`String#length`, no pass). */
+  readonly codeUnits: Ajv2020;
+}
+
+function newAjv(options: Options = {}): Ajv2020 {
   // strict: a typo in a schema keyword is an error at start-up, not a silently ignored rule.
   // discriminator: the JWK union reports the bad member of the matching branch (see common-payloads).
-  const ajv = new Ajv2020({ allErrors: false, strict: true, discriminator: true });
+  const ajv = new Ajv2020({
+    allErrors: false,
+    strict: true,
+    discriminator: true,
+    ...options,
+  });
   addContractFormats(ajv);
   return ajv;
 }
 
+function newLengthCountingAjvs(): LengthCountingAjvs {
+  return {
+    codePoints: newAjv(),
+    // ajv 8 still honours `unicode: false` but logs at each construction that it is deprecated; with
+    // `strict`, every problem of a schema is thrown, so that notice is all this logger would print.
+    codeUnits: newAjv({ unicode: false, logger: false }),
+  };
+}
+
+/** True if the schema has a `minLength` above 1 anywhere (a property so named counts too: harmless). */
+function hasMinLengthAboveOne(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  return Object.entries(schema).some(
+    ([keyword, value]) =>
+      (keyword === 'minLength' && typeof value === 'number' && value > 1) ||
+      hasMinLengthAboveOne(value),
+  );
+}
+
+/**
+ * Compiles a schema so that valid values, the hot path, are checked without counting code points:
+ * counting them was a tenth of an outbox append (bench/backbone). A string has no more code points
+ * than UTF-16 code units, so a `maxLength` met in code units is met in code points, and a `minLength`
+ * of at most 1 means the same in both. A schema with those only therefore accepts in code units only
+ * what it accepts in code points; anything it refuses (a surrogate pair may have made a string look
+ * too long) is checked again in code points, which decides, with its errors. A schema with a larger
+ * `minLength` is checked in code points only. The verdicts are exactly JSON Schema's
+ * (validation.spec.ts tries astral characters at both bounds).
+ */
+function compileSchemaCheck(ajvs: LengthCountingAjvs, schema: AnySchema): SchemaCheck {
+  if (hasMinLengthAboveOne(schema)) return checkWith(ajvs.codePoints.compile(schema));
+  const inCodeUnits = ajvs.codeUnits.compile(schema);
+  // The check in code points is compiled on first need: refusals are rare, and start-up then compiles
+  // each schema once, not twice (strict mode has refused a bad schema in the first compile already).
+  let inCodePoints: SchemaCheck | undefined;
+  return (value) =>
+    inCodeUnits(value)
+      ? null
+      : (inCodePoints ??= checkWith(ajvs.codePoints.compile(schema)))(value);
+}
+
+function checkWith(validate: ValidateFunction): SchemaCheck {
+  return (value) => (validate(value) ? null : (validate.errors ?? []));
+}
+
 function compileCatalogue(
-  ajv: Ajv2020,
+  ajvs: LengthCountingAjvs,
   definitions: readonly EventDefinition[],
   upcasters: readonly Upcaster[],
 ): Map<string, CompiledType> {
@@ -124,7 +190,11 @@ function compileCatalogue(
         found.length === (index + 1 < latest ? 1 : 0),
         `${type} v${index + 1}: needs exactly one upcaster to v${index + 2}, unless latest`,
       );
-      return { definition, validatePayload: ajv.compile(definition.schema), upcaster: found[0] };
+      return {
+        definition,
+        checkPayload: compileSchemaCheck(ajvs, definition.schema),
+        upcaster: found[0],
+      };
     });
     compiled.set(type, { versions: entries, latest });
   }
@@ -143,13 +213,13 @@ export function createEventDecoder<TEnvelope extends EventEnvelope = EventEnvelo
   readonly definitions: readonly EventDefinition[];
   readonly upcasters: readonly Upcaster[];
 }): EventDecoder<TEnvelope> {
-  const ajv = newAjv();
-  const validateEnvelope = ajv.compile(eventEnvelopeSchema);
-  const types = compileCatalogue(ajv, options.definitions, options.upcasters);
+  const ajvs = newLengthCountingAjvs();
+  const checkEnvelope = compileSchemaCheck(ajvs, eventEnvelopeSchema);
+  const types = compileCatalogue(ajvs, options.definitions, options.upcasters);
 
   function checkPayload(version: CompiledVersion, payload: unknown): Failure | null {
-    if (!version.validatePayload(payload))
-      return schemaFailure('/payload', version.validatePayload.errors, 'SCHEMA_VIOLATION');
+    const errors = version.checkPayload(payload);
+    if (errors !== null) return schemaFailure('/payload', errors, 'SCHEMA_VIOLATION');
     const violation: PayloadViolation | null = version.definition.invariants?.(payload) ?? null;
     if (violation === null) return null;
     return failure(
@@ -187,8 +257,8 @@ export function createEventDecoder<TEnvelope extends EventEnvelope = EventEnvelo
   }
 
   function check(value: unknown, upcast: boolean): DecodeResult<TEnvelope> {
-    if (!validateEnvelope(value))
-      return schemaFailure('', validateEnvelope.errors, 'ENVELOPE_MALFORMED');
+    const envelopeErrors = checkEnvelope(value);
+    if (envelopeErrors !== null) return schemaFailure('', envelopeErrors, 'ENVELOPE_MALFORMED');
     const envelope = value as EventEnvelope;
     const compiledType = types.get(envelope.type);
     if (compiledType === undefined)

@@ -292,30 +292,23 @@ export class InboxConsumer {
       if (span) contexts.set(item.envelope.eventId, trace.setSpan(context.active(), span));
     }
     const lone = events.length === 1 ? contexts.get(events[0]!.envelope.eventId) : undefined;
-    let inserted = new Set<string>();
-    const fresh = await withConsumedEventContexts(lone ?? context.active(), contexts, () =>
+    let fresh: readonly EventItem[] = [];
+    await withConsumedEventContexts(lone ?? context.active(), contexts, () =>
       inTransaction(this.options.pool, async (sql) => {
-        inserted = await this.recordInInbox(sql, events);
-        const seen = new Set<string>();
-        const freshEvents = events.filter(
-          ({ envelope }) =>
-            inserted.has(envelope.eventId) &&
-            !seen.has(envelope.eventId) &&
-            seen.add(envelope.eventId),
-        );
-        if (freshEvents.length > 0)
-          await this.options.handle(sql, freshEvents.map(toConsumedEvent));
-        return freshEvents.length;
+        fresh = await this.recordInInbox(sql, events);
+        if (fresh.length > 0) await this.options.handle(sql, fresh.map(toConsumedEvent));
       }),
     );
-    this.applied += fresh;
-    this.duplicatesSkipped += events.length - fresh;
+    this.applied += fresh.length;
+    this.duplicatesSkipped += events.length - fresh.length;
+    // Every event new (the usual case): no set to look the outcomes up in.
+    const applied = fresh === events ? null : new Set(fresh);
     for (const item of events)
       spans
         .get(item)
         ?.setAttribute(
           SpanAttribute.settleInboxOutcome,
-          inserted.has(item.envelope.eventId) ? InboxOutcome.applied : InboxOutcome.duplicate,
+          applied === null || applied.has(item) ? InboxOutcome.applied : InboxOutcome.duplicate,
         );
   }
 
@@ -355,24 +348,40 @@ export class InboxConsumer {
     }
   }
 
+  /**
+   * Records the events in the inbox and returns those new to this consumer group, in order: not those
+   * it applied before, nor a repeat of an event earlier in the chunk. The statement answers with one
+   * row, the new events' ids only when some event was not new: a returned row per event, parsed and
+   * put in a set, cost the consumer about 1 µs per event for nothing in the usual case (bench/backbone).
+   */
   private async recordInInbox(
     sql: SqlExecutor,
     events: readonly EventItem[],
-  ): Promise<Set<string>> {
+  ): Promise<readonly EventItem[]> {
     const first = events[0] as EventItem;
-    const { rows } = await sql.query<{ event_id: string }>(
-      `INSERT INTO messaging_inbox (consumer_group, event_id, topic, kafka_partition, kafka_offset)
-       SELECT $1, event_id, $2, $3, kafka_offset FROM unnest(${textColumnsSql(['uuid', 'bigint'], 4)}) AS rows(event_id, kafka_offset)
-       ON CONFLICT DO NOTHING RETURNING event_id`,
+    const { rows } = await sql.query<{ inserted: number; inserted_ids: string | null }>(
+      `WITH inserted AS (
+         INSERT INTO messaging_inbox (consumer_group, event_id, topic, kafka_partition, kafka_offset)
+         SELECT $1, event_id, $2, $3, kafka_offset FROM unnest(${textColumnsSql(['uuid', 'bigint'], 4)}) AS rows(event_id, kafka_offset)
+         ON CONFLICT DO NOTHING RETURNING event_id)
+       SELECT count(*)::int AS inserted,
+              CASE WHEN count(*) < $6 THEN string_agg(event_id::text, ',') END AS inserted_ids
+         FROM inserted`,
       [
         this.options.groupId,
         first.message.topic,
         first.message.partition,
         textColumn(events.map(({ envelope }) => envelope.eventId)),
         textColumn(events.map(({ message }) => message.offset)),
+        events.length,
       ],
     );
-    return new Set(rows.map((row) => row.event_id));
+    const { inserted, inserted_ids: insertedIds } = rows[0]!;
+    // Every row inserted: no event was seen before, and none repeats another of the chunk.
+    if (inserted === events.length) return events;
+    const insertedSet = new Set(insertedIds === null ? [] : insertedIds.split(','));
+    // A repeat within the chunk finds its id inserted by the first occurrence: only that one applies.
+    return events.filter(({ envelope }) => insertedSet.delete(envelope.eventId));
   }
 
   private async deadLetter(
