@@ -100,9 +100,16 @@ async function main(): Promise<void> {
       devices.push({ device, signer: createTokenBindingSigner(device.privateJwk, 'native') });
     }
     let next = 0;
+    // A handshake both ends finish: the client closes politely and waits for the server's close. A
+    // destroy as soon as the client's side was done left the server to fail every handshake (its
+    // session tickets met a reset: ECONNRESET, no secure connection, no HTTP set-up), so the baseline
+    // counted handshakes only the client completed. An issuance's connection ends after its answer.
     const handshake = async (): Promise<void> => {
       const socket = await connectTls13(kit.endpoint);
-      socket.destroy();
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.end();
+      });
     };
     const issue = async (): Promise<void> => {
       const { device, signer } = devices[next++ % devices.length]!;

@@ -1,7 +1,9 @@
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { HttpException } from '@nestjs/common';
 import { problemOfBodyParserError, refuseAnnouncedOversizedBodies } from './body-limits';
 import { emptyJsonBodySizeMaxBytes, requireEmptyJsonBody } from './empty-body';
-import { httpServerOptions } from './http-server-limits';
+import { httpServerOptions, LimitedExpressAdapter } from './http-server-limits';
 import { type PlatformResponse } from './http-types';
 import { ProblemException } from './problem';
 
@@ -128,6 +130,29 @@ describe('httpServerOptions', () => {
     expect(() =>
       httpServerOptions({ headersTimeoutMs: 2_000, requestTimeoutMs: 1_000, connectionsMax: 1 }),
     ).toThrow(/must not exceed/);
+  });
+});
+
+describe('LimitedExpressAdapter', () => {
+  it('answers JSON without an ETag: no answer of these APIs is ever revalidated', async () => {
+    const adapter = new LimitedExpressAdapter({
+      headersTimeoutMs: 1_000,
+      requestTimeoutMs: 1_000,
+      connectionsMax: 1,
+    });
+    adapter.post('/x', (_request: unknown, response: PlatformResponse) =>
+      response.json({ accessToken: 'a' }),
+    );
+    const server = createServer(adapter.getInstance());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const answer = await fetch(`http://127.0.0.1:${port}/x`, { method: 'POST' });
+      expect(await answer.json()).toEqual({ accessToken: 'a' });
+      expect(answer.headers.get('etag')).toBeNull();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
