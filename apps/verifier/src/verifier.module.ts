@@ -13,14 +13,15 @@ import { EndOfDayHandler } from './reconciliation/end-of-day.handler';
 import { RegistryProjectionConsumer } from './registry-projection/registry-projection.consumer';
 import { UploadsController } from './upload/uploads.controller';
 import { UploadHandler } from './upload/upload.handler';
+import { DecodedUploads } from './verify-payment/decoded-uploads';
 import { DeviceCounterSweeper } from './verify-payment/device-counter-sweeper';
 import { PaymentUploadedConsumer } from './verify-payment/payment-uploaded.consumer';
 
 /** What the consumers (instantiated in MessagingModule's scope) and the controllers share. */
 @Global()
 @Module({
-  providers: [keyCustodyProvider, ReceiptSigner],
-  exports: [keyCustodyProvider, ReceiptSigner],
+  providers: [keyCustodyProvider, ReceiptSigner, DecodedUploads],
+  exports: [keyCustodyProvider, ReceiptSigner, DecodedUploads],
 })
 class VerifierSharedModule {}
 

@@ -20,6 +20,7 @@ import {
 } from '@settle/platform';
 import { type VerifierSettings } from '../config';
 import { keysByIds } from '../registry-projection/registry-facts';
+import { DecodedUploads } from '../verify-payment/decoded-uploads';
 import {
   checkTimestamps,
   placeByKeys,
@@ -73,6 +74,7 @@ export class UploadHandler {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: VerifierSettings,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+    private readonly decodedUploads: DecodedUploads,
   ) {}
 
   /**
@@ -104,8 +106,12 @@ export class UploadHandler {
     if (transactions.length === 0)
       throw new Error('upload: an empty batch is refused before it gets here');
     const batchId = uploadBatchId(caller.terminalId, transactions);
-    // The bytes alone decide these: done before the transaction opens, which stays short.
-    const screened = transactions.map((bytes, index) => screenTransaction(bytes, index, caller));
+    // The bytes alone decide these: done before the transaction opens, which stays short. Each is
+    // decoded from a copy of its own (a Buffer's slice would be a view): what it decodes to is views
+    // into those bytes, and the ones handed over to verification must not keep the request body alive.
+    const screened = transactions.map((bytes, index) =>
+      screenTransaction(new Uint8Array(bytes), index, caller),
+    );
     const receipts: Array<UploadReceipt | undefined> = screened.map((screening) =>
       screening.ok ? undefined : screening.receipt,
     );
@@ -119,7 +125,7 @@ export class UploadHandler {
         transactionCount: transactions.length,
       });
       const placed = await this.place(sql, candidates, caller, batch.uploadedAt, receipts);
-      const events = await this.store(
+      const { events, inserted } = await this.store(
         sql,
         placed,
         { ...caller, batchId, uploadedAt: batch.uploadedAt },
@@ -143,8 +149,12 @@ export class UploadHandler {
         receipts: complete,
         firstSeen: batch.firstSeen,
         published: events.length,
+        inserted,
       };
     });
+    // Committed: the verification consumer of this process finds them decoded.
+    for (const { transactionId, bytes, transaction } of result.inserted)
+      this.decodedUploads.keep(transactionId, bytes, transaction);
     this.logUpload(caller, result);
     return { batchId: result.batchId, receivedAt: result.receivedAt, receipts: result.receipts };
   }
@@ -193,7 +203,8 @@ export class UploadHandler {
 
   /**
    * Inserts the first occurrence of each new id, compares every other occurrence with what is
-   * stored, records conflicting contents; fills the receipts and returns the events to append.
+   * stored, records conflicting contents; fills the receipts and returns the events to append and
+   * the candidates this upload stored.
    */
   private async store(
     sql: SqlExecutor,
@@ -201,7 +212,7 @@ export class UploadHandler {
     batch: UploadCaller & { readonly batchId: string; readonly uploadedAt: Date },
     receipts: Array<UploadReceipt | undefined>,
     cause: Correlation,
-  ): Promise<EventEnvelope[]> {
+  ): Promise<{ events: EventEnvelope[]; inserted: UploadCandidate[] }> {
     const firsts = new Map<string, Placed>();
     for (const entry of placed)
       if (!firsts.has(entry.candidate.transactionId))
@@ -216,6 +227,7 @@ export class UploadHandler {
       ConflictingUploadRow & { readonly storedContentDigest: Uint8Array }
     >();
     const events: EventEnvelope[] = [];
+    const insertedCandidates: UploadCandidate[] = [];
     for (const { candidate, consumerDeviceId } of placed) {
       const firstInBatch = firsts.get(candidate.transactionId)!.candidate === candidate;
       const isNew = inserted.has(candidate.transactionId);
@@ -233,8 +245,10 @@ export class UploadHandler {
         firstInBatch,
       });
       receipts[candidate.index] = receipt;
-      if (isNew && firstInBatch)
+      if (isNew && firstInBatch) {
         events.push(paymentUploadedEvent(candidate, { ...batch, consumerDeviceId }, cause));
+        insertedCandidates.push(candidate);
+      }
       if (receipt.status === 'refused') {
         const signalId = conflictSignalId(candidate.transactionId, candidate.contentDigest);
         conflicts.set(signalId, { candidate, signalId, storedContentDigest: row.contentDigest });
@@ -252,7 +266,7 @@ export class UploadHandler {
         ),
       );
     }
-    return events;
+    return { events, inserted: insertedCandidates };
   }
 
   /** Counts and codes only: never a transaction's bytes or the token. */

@@ -21,6 +21,7 @@ import { type Clock, CLOCK, type Logger, PLATFORM_LOGGER, SERVICE_CONFIG } from 
 import { type VerifierSettings } from '../config';
 import { ReceiptSigner } from '../confirmations/receipt-signer';
 import { type KeyFact, keysByIds } from '../registry-projection/registry-facts';
+import { DecodedUploads } from './decoded-uploads';
 import { ProtocolKeyCache } from './protocol-key-cache';
 import {
   fraudSignalEvent,
@@ -29,15 +30,13 @@ import {
   type TransactionParties,
 } from './verification-events';
 import {
-  accountsOfDevices,
   capabilityChangesSince,
-  categoryCodesOfMerchants,
   checkInsSince,
   counterKey,
   countedPaymentsSince,
   type LockedTransaction,
   lockTransactions,
-  merchantsOfTerminals,
+  partyFacts,
   recordRejected,
   recordVerified,
   type RejectedWrite,
@@ -95,8 +94,9 @@ interface BatchFacts {
 }
 
 /**
- * Verifies every `payment.uploaded` (group `verifier.payments`): locks the transactions' rows, reads
- * what the rules need for the whole batch with one query per table while the batch's signatures are
+ * Verifies every `payment.uploaded` (group `verifier.payments`): locks the transactions' rows (their
+ * bytes decoded at upload when this process stored them: `DecodedUploads`), reads what the rules need
+ * for the whole batch with at most one query per table while the batch's signatures are
  * verified in the libuv threadpool (all at once, off the event loop), decides each upload in counter
  * order per device (the pure decider, given the signatures' outcome), then records the
  * verdicts, the counters, the signed confirmations of rejections and the events with one statement
@@ -112,6 +112,7 @@ export class PaymentUploadedConsumer implements EventConsumer {
   constructor(
     private readonly outbox: Outbox,
     private readonly receiptSigner: ReceiptSigner,
+    private readonly decodedUploads: DecodedUploads,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: VerifierSettings,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
@@ -166,7 +167,7 @@ export class PaymentUploadedConsumer implements EventConsumer {
         );
         continue;
       }
-      const transaction = decodeStored(row);
+      const transaction = this.decodedOf(row);
       pending.set(row.transactionId, {
         envelope,
         row,
@@ -188,6 +189,13 @@ export class PaymentUploadedConsumer implements EventConsumer {
     );
   }
 
+  /** The stored bytes decoded: at upload, when this process stored them, or now. */
+  private decodedOf(row: LockedTransaction): OfflineTransaction {
+    const decodedAtUpload =
+      row.bytes === null ? undefined : this.decodedUploads.take(row.transactionId, row.bytes);
+    return decodedAtUpload ?? decodeStored(row);
+  }
+
   private async gatherFacts(
     sql: SqlExecutor,
     pending: readonly PendingUpload[],
@@ -203,18 +211,11 @@ export class PaymentUploadedConsumer implements EventConsumer {
     const signatures = verifySignatures(pending, keys);
     // Awaited below; should a fact be missing first (the batch is retried), their outcome is dropped, never an unhandled rejection.
     signatures.catch(() => undefined);
-    const accounts = await accountsOfDevices(
-      sql,
-      pending.map((upload) => upload.row.consumerDeviceId),
-    );
-    const terminalMerchants = await merchantsOfTerminals(
-      sql,
-      pending.map((upload) => upload.transaction.request.terminalId),
-    );
-    const categoryCodes = await categoryCodesOfMerchants(
-      sql,
-      pending.map((upload) => upload.transaction.request.merchantId),
-    );
+    const { accounts, terminalMerchants, categoryCodes } = await partyFacts(sql, {
+      deviceIds: pending.map((upload) => upload.row.consumerDeviceId),
+      terminalIds: pending.map((upload) => upload.transaction.request.terminalId),
+      merchantIds: pending.map((upload) => upload.transaction.request.merchantId),
+    });
     for (const { row, transaction } of pending) {
       // Registry facts arrive on their own topics: not seen yet is a wait, never a verdict.
       if (!accounts.has(row.consumerDeviceId))

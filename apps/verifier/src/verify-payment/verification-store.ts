@@ -67,40 +67,51 @@ export async function lockTransactions(
   );
 }
 
-/** Account of each device (verifier_devices); unknown ids are absent. */
-export async function accountsOfDevices(
-  sql: SqlExecutor,
-  deviceIds: readonly string[],
-): Promise<Map<string, string>> {
-  const { rows } = await sql.query<{ device_id: string; account_id: string }>(
-    'SELECT device_id, account_id FROM verifier_devices WHERE device_id = ANY($1::text[])',
-    [[...new Set(deviceIds)]],
-  );
-  return new Map(rows.map((row) => [row.device_id, row.account_id]));
+/** What the registry projection says of a batch's parties; unknown ids are absent. */
+export interface PartyFacts {
+  /** Account of each device (verifier_devices). */
+  readonly accounts: ReadonlyMap<string, string>;
+  /** Merchant of each terminal (verifier_terminals). */
+  readonly terminalMerchants: ReadonlyMap<string, string>;
+  /** Category code of each merchant (verifier_merchants). */
+  readonly categoryCodes: ReadonlyMap<string, string>;
 }
 
-/** Merchant of each terminal (verifier_terminals); unknown ids are absent. */
-export async function merchantsOfTerminals(
+/**
+ * The devices', terminals' and merchants' facts in one round trip (three lookups by primary key,
+ * one statement): a verification batch pays one query for them, not three.
+ */
+export async function partyFacts(
   sql: SqlExecutor,
-  terminalIds: readonly string[],
-): Promise<Map<string, string>> {
-  const { rows } = await sql.query<{ terminal_id: string; merchant_id: string }>(
-    'SELECT terminal_id, merchant_id FROM verifier_terminals WHERE terminal_id = ANY($1::text[])',
-    [[...new Set(terminalIds)]],
+  ids: {
+    readonly deviceIds: readonly string[];
+    readonly terminalIds: readonly string[];
+    readonly merchantIds: readonly string[];
+  },
+): Promise<PartyFacts> {
+  const { rows } = await sql.query<{
+    fact: 'account' | 'terminal-merchant' | 'category-code';
+    id: string;
+    value: string;
+  }>(
+    `SELECT 'account' AS fact, device_id AS id, account_id AS value FROM verifier_devices WHERE device_id = ANY($1::text[])
+     UNION ALL
+     SELECT 'terminal-merchant', terminal_id, merchant_id FROM verifier_terminals WHERE terminal_id = ANY($2::text[])
+     UNION ALL
+     SELECT 'category-code', merchant_id, category_code FROM verifier_merchants WHERE merchant_id = ANY($3::text[])`,
+    [[...new Set(ids.deviceIds)], [...new Set(ids.terminalIds)], [...new Set(ids.merchantIds)]],
   );
-  return new Map(rows.map((row) => [row.terminal_id, row.merchant_id]));
-}
-
-/** Category code of each merchant (verifier_merchants); unknown ids are absent. */
-export async function categoryCodesOfMerchants(
-  sql: SqlExecutor,
-  merchantIds: readonly string[],
-): Promise<Map<string, string>> {
-  const { rows } = await sql.query<{ merchant_id: string; category_code: string }>(
-    'SELECT merchant_id, category_code FROM verifier_merchants WHERE merchant_id = ANY($1::text[])',
-    [[...new Set(merchantIds)]],
-  );
-  return new Map(rows.map((row) => [row.merchant_id, row.category_code]));
+  const facts = {
+    account: new Map<string, string>(),
+    'terminal-merchant': new Map<string, string>(),
+    'category-code': new Map<string, string>(),
+  };
+  for (const row of rows) facts[row.fact].set(row.id, row.value);
+  return {
+    accounts: facts.account,
+    terminalMerchants: facts['terminal-merchant'],
+    categoryCodes: facts['category-code'],
+  };
 }
 
 /** Per device, the earliest instant its rules ask about. */

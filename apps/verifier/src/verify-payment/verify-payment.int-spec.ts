@@ -58,6 +58,7 @@ import {
   type VerifierTestKit,
   waitFor,
 } from '../testing/verifier-test-kit';
+import { DecodedUploads } from './decoded-uploads';
 import { PaymentUploadedConsumer } from './payment-uploaded.consumer';
 import { checkInProjectionGraceMs } from './verify-payment.decider';
 
@@ -274,6 +275,20 @@ describe('payment verification', () => {
       transaction_id: transactionId,
     });
     expect(signalsOf(kit, transactionId!)).toEqual([]);
+  });
+
+  it('decodes an upload once: the consumer verifies the transaction the upload decoded, not its row decoded again', async () => {
+    const take = jest.spyOn(kit.test.service.app.get(DecodedUploads, { strict: false }), 'take');
+    try {
+      const built = offlineTransaction(terminal, device, { amount: 300n });
+      const [transactionId] = await uploadAccepted(kit, terminal, [built]);
+      expect((await verdictOf(kit, transactionId!)).type).toBe('payment.verified');
+      const call = take.mock.calls.findIndex(([id]) => id === transactionId);
+      expect(call).toBeGreaterThanOrEqual(0);
+      expect(take.mock.results[call]!.value).toBeDefined();
+    } finally {
+      take.mockRestore();
+    }
   });
 
   it('rejects with the signed confirmation at once: KEY_NOT_ACTIVE for a key revoked before the approval', async () => {
