@@ -2,6 +2,7 @@ import { binPowersOf } from '../audio/fft';
 import { type HeardFixedFrame } from '../framing/fixed-frames';
 import { reedSolomonDecode } from '../framing/reed-solomon';
 import { receiveChunkSamples } from '../limits';
+import { type ToneBand, estimatedClockDrift, withoutClockDrift } from './drift-compensation';
 import { reverbTailShare, withoutReverbTails } from './reverb-tails';
 
 // The receiver's own demodulator for ggwave's fixed-length frames ("audible fastest"; docs/
@@ -16,7 +17,9 @@ import { reverbTailShare, withoutReverbTails } from './reverb-tails';
 // errors. Bytes are erased least sure first, in steps (generalised minimum-distance decoding), and a
 // decoding is kept only when random bytes would pass it with a chance below 10⁻⁸. When tones are
 // left that no decoded frame explains, a second pass hears past a room's reverberation: only a
-// symbol's later two windows, less each bin's tail from the symbol before (reverb-tails.ts).
+// symbol's later two windows, less each bin's tail from the symbol before (reverb-tails.ts); when
+// tones are still left, a third pass undoes a clock drift the tones show, by resampling the
+// recording (drift-compensation.ts), and demodulates it again.
 
 const firstBin = 40;
 const groups = 6;
@@ -33,7 +36,13 @@ const falseDecodeLog10Max = -8;
 /** An alignment is tonal when this many groups (of six) have a heard tone (white noise: 0.3 %). */
 const tonalGroupsMin = 4;
 /** Tonal alignments no decoded frame explains, in samples, beyond which the reverb pass runs (0.5 s). */
-const unexplainedTonesSamplesMax = 24_000;
+const reverbPassTonesSamplesMin = 24_000;
+/**
+ * The same, for the drift pass (0.25 s): a drift of ±0.5 % turns a tone's phase so far from window
+ * to window that a request's frame keeps only 0.35–0.4 s of tonal alignments (4 groups of 6 heard);
+ * 20 s of white noise alone ≤ 0.01 s.
+ */
+const driftPassTonesSamplesMin = 12_000;
 /**
  * The reverb pass leaves out a symbol's first window: it holds most of the previous symbol's tail
  * (RT60 0.5 s, seeds 1–20, tails subtracted: the credential's three frames decodable in 20 rooms
@@ -48,6 +57,17 @@ const tailPassFirstWindow = 1;
  * found the first sender's (two senders, seed 2).
  */
 const reverbTailShareMin = 0.2;
+/** The band the drift pass reads the tones' offsets from bin centres in (drift-compensation.ts). */
+const toneBand: ToneBand = {
+  windowSamples: receiveChunkSamples,
+  firstBin,
+  lastBin: firstBin + groups * binsPerGroup - 1,
+};
+/**
+ * The drift pass resamples only for a drift of at least this fraction: below it the symbols'
+ * windows still add up (±0.1 %: 20/20 in every cell without it).
+ */
+const compensatedDriftMin = 0.001;
 
 /** Reed-Solomon bytes ggwave adds to a payload (ggwave.cpp, getECCBytesForLength). */
 export function ggwaveCheckBytes(lengthBytes: number): number {
@@ -295,10 +315,10 @@ const framesOfGrid = (grid: SymbolGrid, lengthsBytes: readonly number[]) =>
   lengthsBytes.flatMap((lengthBytes) => framesOfRuns(decodingsOfLength(grid, lengthBytes)));
 
 /**
- * Whether the grid holds more than {@link unexplainedTonesSamplesMax} of tonal alignments (two in
- * a row: noise alone makes single ones) outside every frame found: a frame the pass lost.
+ * How many samples of tonal alignments (two in a row: noise alone makes single ones) the grid
+ * holds outside every frame found: a frame the pass lost, when there are many.
  */
-function tonesUnexplained(grid: SymbolGrid, frames: readonly HeardFixedFrame[]): boolean {
+function unexplainedToneSamples(grid: SymbolGrid, frames: readonly HeardFixedFrame[]): number {
   const tonal = (hop: number) => {
     let heard = 0;
     for (let group = 0; group < groups; group++)
@@ -311,7 +331,7 @@ function tonesUnexplained(grid: SymbolGrid, frames: readonly HeardFixedFrame[]):
   for (let hop = 0; hop + 1 < grid.alignments; hop++)
     if (tonal(hop) && tonal(hop + 1) && !explained(hop * grid.hopSamples))
       unexplainedSamples += grid.hopSamples;
-  return unexplainedSamples > unexplainedTonesSamplesMax;
+  return unexplainedSamples;
 }
 
 /** The same frame found again: the same bytes, overlapping in time. */
@@ -320,12 +340,41 @@ const sameFrame = (left: HeardFixedFrame, right: HeardFixedFrame) =>
   right.startSample < left.endSample &&
   sameBytes(left.bytes, right.bytes);
 
+/** `known` and those of `found` it does not hold yet. */
+const withNewFrames = (known: readonly HeardFixedFrame[], found: readonly HeardFixedFrame[]) => [
+  ...known,
+  ...found.filter((frame) => !known.some((old) => sameFrame(old, frame))),
+];
+
+/** The frames the reverb pass finds, or none where the recording shows no room. */
+function framesPastReverb(samples: Float32Array, lengthsBytes: readonly number[]) {
+  const reverbGrid = tailCompensatedGrid(samples);
+  return reverbGrid === undefined ? [] : framesOfGrid(reverbGrid, lengthsBytes);
+}
+
+/**
+ * The frames the drift pass finds: where the recording's tones show a clock drift of at least
+ * {@link compensatedDriftMin}, the recording resampled to undo it and demodulated again (windows
+ * added up); positions mapped back to the recording's own samples.
+ */
+function framesPastDrift(samples: Float32Array, lengthsBytes: readonly number[]) {
+  const drift = estimatedClockDrift(samples, toneBand);
+  if (drift === undefined || Math.abs(drift) < compensatedDriftMin) return [];
+  const steady = withoutClockDrift(samples, drift);
+  const atRecording = (sample: number) => Math.round(sample * (1 + drift));
+  return framesOfGrid(symbolGrid(steady, 'coherent'), lengthsBytes).map((frame) => ({
+    ...frame,
+    startSample: atRecording(frame.startSample),
+    endSample: atRecording(frame.endSample),
+  }));
+}
+
 /**
  * The fixed-length frames of the given lengths in a recording at 48 kHz: every alignment (a
  * quarter window apart; an eighth for `least`) is tried for every length; decodings of one frame
- * at neighbouring alignments are one frame. With `coherent`, when tones are left that no frame
- * explains and the recording shows reverberation, the reverb pass (later windows, tails
- * subtracted) adds the frames it finds.
+ * at neighbouring alignments are one frame. With `coherent`, while tones are left that no frame
+ * explains, the reverb pass (later windows, tails subtracted; when the recording shows a room)
+ * and then the drift pass (resampled; when its tones show a clock drift) add the frames they find.
  *
  * @example
  * ```ts
@@ -338,13 +387,20 @@ export function demodulateFixedFrames(
   combining: SymbolCombining = 'coherent',
 ): HeardFixedFrame[] {
   const grid = symbolGrid(samples, combining);
-  const frames = framesOfGrid(grid, lengthsBytes);
-  if (combining !== 'coherent' || !tonesUnexplained(grid, frames)) return frames;
-  const reverbGrid = tailCompensatedGrid(samples);
-  if (reverbGrid === undefined) return frames;
-  const heardPastReverb = framesOfGrid(reverbGrid, lengthsBytes);
-  return [
-    ...frames,
-    ...heardPastReverb.filter((found) => !frames.some((known) => sameFrame(known, found))),
+  let frames = framesOfGrid(grid, lengthsBytes);
+  if (combining !== 'coherent') return frames;
+  const passes = [
+    { framesOf: framesPastReverb, tonesSamplesMin: reverbPassTonesSamplesMin },
+    { framesOf: framesPastDrift, tonesSamplesMin: driftPassTonesSamplesMin },
   ];
+  // Counted again only when a pass found frames: a clean recording pays for one count, as before.
+  let unexplainedSamples = unexplainedToneSamples(grid, frames);
+  for (const { framesOf, tonesSamplesMin } of passes) {
+    if (unexplainedSamples <= tonesSamplesMin) continue;
+    const found = framesOf(samples, lengthsBytes);
+    if (found.length === 0) continue;
+    frames = withNewFrames(frames, found);
+    unexplainedSamples = unexplainedToneSamples(grid, frames);
+  }
+  return frames;
 }

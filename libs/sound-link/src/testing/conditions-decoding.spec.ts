@@ -1,13 +1,19 @@
 // A few of the benchmark's conditions (bench/sound.bench.ts), one seed each, through the shipped
 // link: the payment request's sound form decoded under coloured noise, room acoustics (the
-// benchmark's reverb included), a 44.1 kHz recorder and an overdriven input, and a loss under
-// babble in ggwave's band reported, not silent.
+// benchmark's reverb included), a 44.1 kHz recorder, an overdriven input and a clock drift, and
+// a loss under babble in ggwave's band reported, not silent.
 // Fast enough for every CI run, so a regression in the receiver shows before the benchmark runs.
 import { encodePaymentRequestSoundForm } from '@settle/protocol/sound-form';
 import { readProtocolFixture } from '@settle/protocol/testing';
 import { type SoundModem, loadGgwaveModem } from '../modem/ggwave-modem';
 import { decodeRecording, encodeTransmission } from '../transmission';
-import { meanPower, scaledToSnr, withAdded, withWhiteNoise } from './audio-conditions';
+import {
+  meanPower,
+  scaledToSnr,
+  withAdded,
+  withClockDrift,
+  withWhiteNoise,
+} from './audio-conditions';
 import { babbleNoise, bandLimited, ggwaveBandHz, pinkNoise } from './colored-noise';
 import { resampledWindowedSinc, withClipping, withEchoes, withReverb } from './room-and-device';
 
@@ -61,6 +67,8 @@ describe('the shipped link under the benchmark’s conditions (one seed each)', 
       44_100,
     ],
     ['an input overdriven by 18 dB and clipped', () => withClipping(quietRoom(clean), 18)],
+    // The benchmark's drift cell: no frame decodes until the drift pass resamples the recording.
+    ["a receiver's clock 0.5 % fast", () => quietRoom(withClockDrift(clean, 0.5))],
   ];
 
   it.each(decodes)('decodes the request under %s', (_name, recording, sampleRateHz = rateHz) => {
