@@ -151,18 +151,22 @@ function pickNibbles(powers: Float64Array, grid: SymbolGrid, hop: number): void 
   }
 }
 
-/** The strongest bins of the symbol that would start at every alignment of the recording. */
-function symbolGrid(samples: Float32Array, combining: SymbolCombining): SymbolGrid {
-  const hopSamples = hopSamplesOf[combining];
-  const alignments = Math.max(0, Math.floor((samples.length - symbolSamples) / hopSamples) + 1);
-  const grid: SymbolGrid = {
+/** A grid with a symbol's place at every `hopSamples` of a recording of `samplesCount`, nothing picked yet. */
+function emptyGrid(samplesCount: number, hopSamples: number): SymbolGrid {
+  const alignments = Math.max(0, Math.floor((samplesCount - symbolSamples) / hopSamples) + 1);
+  return {
     hopSamples,
     alignments,
     nibbles: new Uint8Array(alignments * groups),
     sureness: new Float32Array(alignments * groups),
   };
-  for (let hop = 0; hop < alignments; hop++)
-    pickNibbles(symbolPowers(samples, hop * hopSamples, combining), grid, hop);
+}
+
+/** The strongest bins of the symbol that would start at every alignment of the recording. */
+function symbolGrid(samples: Float32Array, combining: SymbolCombining): SymbolGrid {
+  const grid = emptyGrid(samples.length, hopSamplesOf[combining]);
+  for (let hop = 0; hop < grid.alignments; hop++)
+    pickNibbles(symbolPowers(samples, hop * grid.hopSamples, combining), grid, hop);
   return grid;
 }
 
@@ -172,8 +176,8 @@ function symbolGrid(samples: Float32Array, combining: SymbolCombining): SymbolGr
  * a bin keeps (reverb-tails.ts); `undefined` when that share shows no room.
  */
 function tailCompensatedGrid(samples: Float32Array): SymbolGrid | undefined {
-  const hopSamples = hopSamplesOf.coherent;
-  const alignments = Math.max(0, Math.floor((samples.length - symbolSamples) / hopSamples) + 1);
+  const grid = emptyGrid(samples.length, hopSamplesOf.coherent);
+  const { hopSamples, alignments } = grid;
   const powers = new Float64Array(alignments * dataBins);
   const summed = new Float32Array(receiveChunkSamples);
   for (let hop = 0; hop < alignments; hop++) {
@@ -189,12 +193,6 @@ function tailCompensatedGrid(samples: Float32Array): SymbolGrid | undefined {
   const share = reverbTailShare(powers, lagAlignments);
   if (share < reverbTailShareMin) return undefined;
   const fresh = withoutReverbTails(powers, lagAlignments, share);
-  const grid: SymbolGrid = {
-    hopSamples,
-    alignments,
-    nibbles: new Uint8Array(alignments * groups),
-    sureness: new Float32Array(alignments * groups),
-  };
   for (let hop = 0; hop < alignments; hop++)
     pickNibbles(fresh.subarray(hop * dataBins, (hop + 1) * dataBins), grid, hop);
   return grid;
