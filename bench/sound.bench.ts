@@ -2,10 +2,11 @@
 // at 0…+20 dB, and a robustness table (condition × message: success/total, silent corruptions, what
 // the decoder reported; white, pink and babble noise, reverb, echoes, 44.1 kHz devices, clock drift,
 // dropouts, clipping, two senders, Opus and MP3 round trips when ffmpeg is installed, else listed as
-// skipped) — the link as shipped (ggwave audible fastest, fixed-length frames decoded by the link's
-// own receiver, 50 ms of silence around a transmission), variable-length frames (the default before
-// fixed-length frames), the setting before that (250 ms silences; seconds on air only) and the old
-// one (audible fast, one pass), all carrying the sound forms, in the same run.
+// skipped) — the link as shipped (fixed-length frames in the wide tone plan: the link's own twelve
+// tone groups, decoded by its own receiver, 50 ms of silence around a transmission), fixed-length
+// frames in ggwave's tones (audible fastest: the default until the wide plan), variable-length
+// frames and the setting before that (250 ms silences; seconds on air only) and the old one
+// (audible fast, one pass), all carrying the sound forms, in the same run.
 // Every condition is seeded. Run with `npm run bench -- sound` (or directly:
 // `node -r @swc-node/register bench/sound.bench.ts`); BENCH_SCALE=0.1 shortens it;
 // SOUND_BENCH_PARTS=air measures only the seconds on air and keeps the rest of the previous results
@@ -24,15 +25,18 @@ import {
   type OutgoingMessage,
   type SoundModem,
   type SoundProtocol,
+  type TonePlan,
+  type TonePlanName,
   type TransmissionOptions,
   decodeRecording,
   encodeFixedMessageFrames,
-  fixedFrameSizesBytes,
   encodeMessageFrames,
   encodeTransmission,
   fixedFrameSamples,
   loadGgwaveModem,
+  planBins,
   soundMessageFramesMax,
+  tonePlans,
   variableFrameSamples,
 } from '@settle/sound-link';
 import {
@@ -52,12 +56,7 @@ import {
   mp3,
   opusVoice,
 } from '../libs/sound-link/src/testing/codec-round-trip';
-import {
-  babbleNoise,
-  bandLimited,
-  ggwaveBandHz,
-  pinkNoise,
-} from '../libs/sound-link/src/testing/colored-noise';
+import { babbleNoise, bandLimited, pinkNoise } from '../libs/sound-link/src/testing/colored-noise';
 import {
   resampledWindowedSinc,
   withClipping,
@@ -68,8 +67,11 @@ import { soundFigures } from './report/headline';
 import { writeResults } from './results';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
-/** The shipped setting over 2,000 messages (the target is ≤ 1 frame lost in 2,000), the others over 800. */
-const shippedFrameLossSeeds = Math.max(2, Math.round(400 * scale));
+/**
+ * The shipped setting over 4,000 messages, one frame each (the target is ≤ 1 frame lost in 2,000),
+ * the others over 800.
+ */
+const shippedFrameLossSeeds = Math.max(2, Math.round(800 * scale));
 const frameLossSeeds = Math.max(2, Math.round(160 * scale));
 const robustnessSeeds = Math.max(2, Math.round(20 * scale));
 const frameLossSnrsDb = [0, 5, 10, 15, 20];
@@ -106,14 +108,22 @@ interface LinkSetting {
   readonly decodeOffsetsSamples: readonly number[];
   /** `[]`: variable-length frames only. */
   readonly fixedFrameSizesBytes?: readonly number[];
+  readonly tonePlan?: TonePlanName;
   readonly transmission: TransmissionOptions;
 }
 
 const shipped: LinkSetting = {
-  name: 'audible fastest, fixed-length frames, 50 ms edges (shipped)',
+  name: 'wide tone plan, fixed-length frames, 50 ms edges (shipped)',
   protocol: 'audible-fastest',
   decodeOffsetsSamples: [0, 256, 512, 768],
-  fixedFrameSizesBytes,
+  tonePlan: 'wide',
+  transmission: {},
+};
+const ggwaveTones: LinkSetting = {
+  name: "ggwave's audible fastest tones, fixed-length frames, 50 ms edges (ggwave tones)",
+  protocol: 'audible-fastest',
+  decodeOffsetsSamples: [0, 256, 512, 768],
+  tonePlan: 'ggwave',
   transmission: {},
 };
 const variableFrames: LinkSetting = {
@@ -266,7 +276,9 @@ const spreadRandom = (seed: number) => seededRandom(Math.imul(seed, 0x9e3779b1))
 /** The frames a setting sends a message in, and so the samples its first frame takes. */
 function framesOf(link: Link, message: Uint8Array): { fixed: boolean; bytes: Uint8Array }[] {
   const fixed =
-    link.modem.fixedFrameSizesBytes.length > 0 ? encodeFixedMessageFrames(message) : undefined;
+    link.modem.fixedFrameSizesBytes.length > 0
+      ? encodeFixedMessageFrames(message, link.modem.tonePlan.frameSizesBytes)
+      : undefined;
   return fixed !== undefined
     ? fixed.map((bytes) => ({ fixed: true, bytes }))
     : encodeMessageFrames(message, { framesMax: soundMessageFramesMax }).map((bytes) => ({
@@ -278,19 +290,23 @@ function framesOf(link: Link, message: Uint8Array): { fixed: boolean; bytes: Uin
 function firstFrameSpan(link: Link, message: Uint8Array): { start: number; length: number } {
   const [first] = framesOf(link, message);
   const length = first!.fixed
-    ? fixedFrameSamples(first!.bytes.length)
+    ? fixedFrameSamples(first!.bytes.length, link.modem.tonePlan)
     : variableFrameSamples(first!.bytes.length, link.setting.protocol);
   return { start: ((link.setting.transmission.edgeSilenceMs ?? 50) * rateHz) / 1000, length };
 }
 
 interface Condition {
   readonly name: string;
-  /** The received recording of a clean transmission whose first frame lies at `first`. */
+  /**
+   * The received recording of a clean transmission whose first frame lies at `first`, sent in
+   * `plan`'s tones (ggwave's for variable-length frames).
+   */
   apply(
     clean: Float32Array,
     seed: number,
     other: Float32Array,
     first: { start: number; length: number },
+    plan: TonePlan,
   ): Float32Array;
   /** The rate `apply`'s recording is at (default 48 kHz). */
   readonly sampleRateHz?: number;
@@ -327,11 +343,18 @@ function oncePerRecording(
 /** Seconds of pink noise or babble a condition makes once and draws its segments from. */
 const noiseBedSeconds = 60;
 
+/** The band a tone plan's tones lie in, edge to edge of its bins (ggwave's: 1.9–6.4 kHz). */
+function bandOf(plan: TonePlan): { lowHz: number; highHz: number } {
+  const { firstBin, lastBin } = planBins(plan);
+  const binHz = rateHz / 1024;
+  return { lowHz: (firstBin - 0.5) * binHz, highHz: (lastBin + 0.5) * binHz };
+}
+
 /**
- * Noise of another colour at `snrDb` over the whole band or, `inBand`, only ggwave's 1.9–6.4 kHz:
- * as speech-in-noise tests use a long noise recording, each seed takes the segment of a 60 s
- * seeded noise bed that starts at an offset drawn from it (making the noise per trial would cost
- * more than decoding it).
+ * Noise of another colour at `snrDb` over the whole band or, `inBand`, only the band the
+ * setting's tones lie in (ggwave's 1.9–6.4 kHz; the wide plan's 1.9–10.9 kHz): as speech-in-noise
+ * tests use a long noise recording, each seed takes the segment of a 60 s seeded noise bed that
+ * starts at an offset drawn from it (making the noise per trial would cost more than decoding it).
  */
 function colouredNoise(
   name: string,
@@ -339,15 +362,17 @@ function colouredNoise(
   snrDb: number,
   inBand: boolean,
 ): Condition {
-  let bed: Float32Array | undefined;
-  const noiseBed = () => {
+  const beds = new Map<string, Float32Array>();
+  const noiseBed = (plan: TonePlan) => {
     const noise = generate(noiseBedSeconds * rateHz, 1);
-    return inBand ? bandLimited(noise, { ...ggwaveBandHz, sampleRateHz: rateHz }) : noise;
+    return inBand ? bandLimited(noise, { ...bandOf(plan), sampleRateHz: rateHz }) : noise;
   };
   return {
-    name: `${name} ${snrDb} dB, ${inBand ? "in ggwave's band (1.9–6.4 kHz)" : 'whole band'}`,
-    apply: (clean, seed) => {
-      bed ??= noiseBed();
+    name: `${name} ${snrDb} dB, ${inBand ? "in the tones' band (ggwave's 1.9–6.4 kHz, wide 1.9–10.9 kHz)" : 'whole band'}`,
+    apply: (clean, seed, _other, _first, plan) => {
+      const key = inBand ? plan.name : 'whole';
+      const bed = beds.get(key) ?? noiseBed(plan);
+      beds.set(key, bed);
       const offset = Math.floor(spreadRandom(seed)() * (bed.length - clean.length));
       const segment = bed.subarray(offset, offset + clean.length);
       return withAdded(clean, scaledToSnr(segment, { signalPower: meanPower(clean), snrDb }));
@@ -482,6 +507,7 @@ function robustnessCell(link: Link, condition: Condition, message: Uint8Array) {
   // The other sender: another phone's authorization, on the same setting.
   const other = transmit(link, [single(soundForms.authorization)]);
   const first = firstFrameSpan(link, message);
+  const plan = link.modem.fixedFrameSizesBytes.length > 0 ? link.modem.tonePlan : tonePlans.ggwave;
   let success = 0;
   let silentCorruptions = 0;
   let silentFailures = 0;
@@ -489,7 +515,7 @@ function robustnessCell(link: Link, condition: Condition, message: Uint8Array) {
   for (let seed = 1; seed <= robustnessSeeds; seed++) {
     const outcome = decodeTrial(
       link.modem,
-      condition.apply(clean, seed, other, first),
+      condition.apply(clean, seed, other, first, plan),
       condition.sampleRateHz ?? rateHz,
       message,
       [soundForms.authorization],
@@ -603,6 +629,7 @@ async function load(setting: LinkSetting): Promise<Link> {
   const modem = await loadGgwaveModem({
     protocol: setting.protocol,
     decodeOffsetsSamples: setting.decodeOffsetsSamples,
+    ...(setting.tonePlan === undefined ? {} : { tonePlan: setting.tonePlan }),
     ...(setting.fixedFrameSizesBytes === undefined
       ? {}
       : { fixedFrameSizesBytes: setting.fixedFrameSizesBytes }),
@@ -614,6 +641,7 @@ const percent = (rate: number) => `${(rate * 100).toFixed(2)} %`;
 
 function airMarkdown(air: {
   shipped: ReturnType<typeof airTimes>;
+  ggwaveTones: ReturnType<typeof airTimes>;
   variable: ReturnType<typeof airTimes>;
   previous: ReturnType<typeof airTimes>;
   signedFastest: ReturnType<typeof airTimes>;
@@ -624,16 +652,16 @@ function airMarkdown(air: {
   return [
     '## Seconds on air',
     '',
-    'Sound forms (docs/protocol.md). Shipped: fixed-length frames, back to back, 50 ms of silence before and after a transmission. Variable: variable-length frames (the default until fixed-length frames), 50 ms edges, 250 ms around each frame inside a transmission. Before: variable-length frames with 250 ms of silence before, between and after frames. The authorization is the largest (64-bit counter, 82 B); a typical one is 74 B.',
+    "Sound forms (docs/protocol.md). Shipped: fixed-length frames in the wide tone plan (twelve tone groups, 6 bytes per 64 ms symbol, ≥ 32 Reed-Solomon bytes a frame), back to back, 50 ms of silence before and after a transmission. ggwave tones: the same frames in ggwave's audible fastest tones (six groups, 3 bytes per symbol; the default until the wide plan). Variable: variable-length frames (the default until fixed-length frames), 50 ms edges, 250 ms around each frame inside a transmission. Before: variable-length frames with 250 ms of silence before, between and after frames. The authorization is the largest (64-bit counter, 82 B); a typical one is 74 B.",
     '',
-    '| message | sound form: bytes | shipped: fixed-length, 50 ms edges | variable-length, 50 ms edges | before: variable, 250 ms | signed form: bytes | signed form, fastest, 250 ms | signed form, fast (old) |',
-    '|---|---|---|---|---|---|---|---|',
+    '| message | sound form: bytes | shipped: wide, fixed-length, 50 ms edges | ggwave tones, fixed-length, 50 ms edges | variable-length, 50 ms edges | before: variable, 250 ms | signed form: bytes | signed form, fastest, 250 ms | signed form, fast (old) |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...names.map(
       (name) =>
-        `| ${name} | ${air.shipped.bytes[name]} | ${air.shipped.messages[name]} | ${air.variable.messages[name]} | ${air.previous.messages[name]} | ${air.signedFastest.bytes[name]} | ${air.signedFastest.messages[name]} | ${air.baseline.messages[name]} |`,
+        `| ${name} | ${air.shipped.bytes[name]} | ${air.shipped.messages[name]} | ${air.ggwaveTones.messages[name]} | ${air.variable.messages[name]} | ${air.previous.messages[name]} | ${air.signedFastest.bytes[name]} | ${air.signedFastest.messages[name]} | ${air.baseline.messages[name]} |`,
     ),
-    `| repeat checkout: request + authorization | | **${air.shipped.repeatCheckoutSeconds}** (typical authorization: ${air.typicalRepeat}) | ${air.variable.repeatCheckoutSeconds} | ${air.previous.repeatCheckoutSeconds} | | ${air.signedFastest.repeatCheckoutSeconds} | ${air.baseline.repeatCheckoutSeconds} |`,
-    `| first encounter: credential + request, authorization + credential | | **${air.shipped.firstEncounterSeconds}** | ${air.variable.firstEncounterSeconds} | ${air.previous.firstEncounterSeconds} | | ${air.signedFastest.firstEncounterSeconds} | ${air.baseline.firstEncounterSeconds} |`,
+    `| repeat checkout: request + authorization | | **${air.shipped.repeatCheckoutSeconds}** (typical authorization: ${air.typicalRepeat}) | ${air.ggwaveTones.repeatCheckoutSeconds} | ${air.variable.repeatCheckoutSeconds} | ${air.previous.repeatCheckoutSeconds} | | ${air.signedFastest.repeatCheckoutSeconds} | ${air.baseline.repeatCheckoutSeconds} |`,
+    `| first encounter: credential + request, authorization + credential | | **${air.shipped.firstEncounterSeconds}** | ${air.ggwaveTones.firstEncounterSeconds} | ${air.variable.firstEncounterSeconds} | ${air.previous.firstEncounterSeconds} | | ${air.signedFastest.firstEncounterSeconds} | ${air.baseline.firstEncounterSeconds} |`,
   ];
 }
 
@@ -700,11 +728,15 @@ function robustnessMarkdown(
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const links = [await load(shipped), await load(variableFrames), await load(baseline)];
-  const [shippedLink, variableLink, baselineLink] = links as [Link, Link, Link];
+  // Robustness for the shipped link, the one it replaced and the old one; the variable-length
+  // settings on air only (their robustness: the runs of 2026-12-07 01:37 and before, docs/sound-link.md).
+  const links = [await load(shipped), await load(ggwaveTones), await load(baseline)];
+  const [shippedLink, ggwaveTonesLink, baselineLink] = links as [Link, Link, Link];
+  const variableLink = await load(variableFrames);
   const previousLink = await load(previous);
   const air = {
     shipped: airTimes(shippedLink, soundForms),
+    ggwaveTones: airTimes(ggwaveTonesLink, soundForms),
     variable: airTimes(variableLink, soundForms),
     previous: airTimes(previousLink, soundForms),
     signedFastest: airTimes(previousLink, fixtures),
@@ -730,12 +762,14 @@ async function main(): Promise<void> {
     runSeconds,
     settings: {
       shipped: shipped.name,
+      ggwaveTones: ggwaveTones.name,
       variable: variableFrames.name,
       previous: previous.name,
       baseline: baseline.name,
     },
     forms: {
-      shipped: 'sound forms, fixed-length frames, 50 ms edges',
+      shipped: 'sound forms, fixed-length frames in the wide tone plan, 50 ms edges',
+      ggwaveTones: "sound forms, fixed-length frames in ggwave's tones, 50 ms edges",
       variable: 'sound forms, variable-length frames, 50 ms edges',
       previous: 'sound forms, variable-length frames, 250 ms silences',
       signedFastest: 'signed forms, audible fastest, variable-length frames',
@@ -744,6 +778,7 @@ async function main(): Promise<void> {
     },
     airSeconds: {
       shipped: air.shipped,
+      ggwaveTones: air.ggwaveTones,
       variable: air.variable,
       previous: air.previous,
       signedFastest: air.signedFastest,
@@ -766,7 +801,7 @@ async function main(): Promise<void> {
       : {}),
   };
   const markdown = [
-    `${shipped.name} next to ${variableFrames.name}, ${previous.name} (seconds on air) and ${baseline.name}, same run; ${runSeconds} s in all${scale === 1 ? '' : ` (BENCH_SCALE=${scale})`}.`,
+    `${shipped.name} next to ${ggwaveTones.name}, ${variableFrames.name} and ${previous.name} (seconds on air only) and ${baseline.name}, same run; ${runSeconds} s in all${scale === 1 ? '' : ` (BENCH_SCALE=${scale})`}.`,
     ...(carried
       ? [
           '',

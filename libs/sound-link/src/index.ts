@@ -37,7 +37,8 @@ export {
   loadGgwaveModem,
   variableFrameSamples,
 } from './modem/ggwave-modem';
-export { type SampleSpan, ggwaveToneSpans } from './modem/tone-detector';
+export { type SampleSpan, toneSpans } from './modem/tone-detector';
+export { type TonePlan, type TonePlanName, planBins, tonePlans } from './modem/tone-plan';
 export { type HeardFrame, type MergedReception, type UndecodableFrame } from './modem/multi-offset';
 export { resampleLinear } from './audio/resample';
 export { type MonoAudio, decodeWav, encodeWav } from './audio/wav';

@@ -100,14 +100,26 @@ export const interFrameSilenceMs = 250;
 export const transmissionEdgeSilenceMs = 50;
 
 /**
- * Payload lengths of ggwave's fixed-length frames (no start or end marker, no length header; at
- * most 64 bytes), the receiver trying each in turn. Chosen for the sound forms: a request (37 B)
- * takes one 39-byte frame, an authorization (74–82 B) two of 39 or 44, a credential (147–169 B)
- * three (framing/fixed-frames.ts).
+ * How fixed-length frames are laid out in tones unless a modem is loaded with another
+ * (`loadGgwaveModem({ tonePlan })`, modem/tone-plan.ts): `wide`, the link's own twelve tone groups
+ * (1.9–10.9 kHz, 6 bytes per 64 ms symbol), or `ggwave`, "audible fastest"'s six (3 bytes).
  *
  * @example
  * ```ts
- * loadGgwaveModem({ fixedFrameSizesBytes }); // what an "audible fastest" modem uses by default
+ * loadGgwaveModem({ tonePlan: 'ggwave' }); // ggwave's own tones, half the speed
+ * ```
+ */
+export const tonePlanDefault: 'wide' | 'ggwave' = 'wide';
+
+/**
+ * Payload lengths of ggwave's fixed-length frames (no start or end marker, no length header; at
+ * most 64 bytes), the receiver trying each in turn. Chosen for the sound forms: a request (37 B)
+ * takes one 39-byte frame, an authorization (74–82 B) two of 39 or 44, a credential (147–169 B)
+ * three (framing/fixed-frames.ts). The wide plan's are in modem/tone-plan.ts.
+ *
+ * @example
+ * ```ts
+ * loadGgwaveModem({ tonePlan: 'ggwave', fixedFrameSizesBytes }); // all of them, as by default
  * ```
  */
 export const fixedFrameSizesBytes: readonly number[] = [39, 44, 52, 64];

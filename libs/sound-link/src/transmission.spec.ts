@@ -50,8 +50,16 @@ const logged: string[] = [];
 
 beforeAll(async () => {
   // The fixed-length frames (the default on "audible fastest") for the sound forms, named explicitly.
-  modem = await loadGgwaveModem({ fixedFrameSizesBytes, log: (line) => logged.push(line) });
-  modem44k = await loadGgwaveModem({ fixedFrameSizesBytes, outputSampleRateHz: 44_100 });
+  modem = await loadGgwaveModem({
+    tonePlan: 'ggwave',
+    fixedFrameSizesBytes,
+    log: (line) => logged.push(line),
+  });
+  modem44k = await loadGgwaveModem({
+    tonePlan: 'ggwave',
+    fixedFrameSizesBytes,
+    outputSampleRateHz: 44_100,
+  });
   onePass = await loadGgwaveModem({ decodeOffsetsSamples: [0], fixedFrameSizesBytes: [] });
   variableOnly = await loadGgwaveModem({ fixedFrameSizesBytes: [] });
   onePassFast = await loadGgwaveModem({ protocol: 'audible-fast', decodeOffsetsSamples: [0] });

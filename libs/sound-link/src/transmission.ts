@@ -57,7 +57,9 @@ interface FrameAudio {
 function messageAudio(modem: SoundModem, message: OutgoingMessage): FrameAudio[] {
   const variable = encodeMessageFrames(message.bytes, { framesMax: message.framesMax });
   const fixed =
-    modem.fixedFrameSizesBytes.length === 0 ? undefined : encodeFixedMessageFrames(message.bytes);
+    modem.fixedFrameSizesBytes.length === 0
+      ? undefined
+      : encodeFixedMessageFrames(message.bytes, modem.tonePlan.frameSizesBytes);
   if (
     fixed !== undefined &&
     fixed.every((frame) => modem.fixedFrameSizesBytes.includes(frame.length))
@@ -230,7 +232,7 @@ function lostToneFailures(reception: ModemReception): SoundLinkFailure[] {
   return merged.map((gap) => ({
     ok: false,
     code: 'FRAME_UNDECODABLE',
-    message: `ggwave's tones from ${toSeconds(gap.start)} to ${toSeconds(gap.end)} s, but no frame could be decoded`,
+    message: `tones from ${toSeconds(gap.start)} to ${toSeconds(gap.end)} s, but no frame could be decoded`,
     atSeconds: toSeconds(gap.start),
   }));
 }
@@ -267,7 +269,11 @@ export function decodeRecording(
     throw new SoundLinkError('AUDIO_INVALID', `a recording longer than ${recordingSecondsMax} s`);
   const reception = modem.receive(audio.samples, audio.sampleRateHz);
   const content = decodeFrameStream(reception.frames.map((frame) => frame.bytes));
-  const fixed = assembleFixedFrames(reception.fixedFrames, fixedPairToleranceSamples);
+  const fixed = assembleFixedFrames(
+    reception.fixedFrames,
+    fixedPairToleranceSamples,
+    modem.tonePlan.frameSizesBytes,
+  );
   const placed = [
     ...content.messages.map((bytes) => ({
       startSample: completedAt(bytes, reception.frames),

@@ -8,6 +8,7 @@ import {
   parseFixedFrame,
 } from './fixed-frames';
 import { seededRandom } from '../testing/audio-conditions';
+import { tonePlans } from '../modem/tone-plan';
 
 /** Frames as a receiver would place them: back to back, 1 s each. */
 function heard(frames: readonly Uint8Array[], firstSample = 0): HeardFixedFrame[] {
@@ -36,6 +37,21 @@ describe('fixed-length frames', () => {
       });
     }
     expect(encodeFixedMessageFrames(new Uint8Array(251))).toBeUndefined();
+  });
+
+  it("carries every message length up to 698 bytes in the wide plan's frames (39, 48, 84, 176), one frame up to 174", () => {
+    const wide = tonePlans.wide.frameSizesBytes;
+    for (let length = 1; length <= 698; length++) {
+      const sent = message(length, length);
+      const frames = encodeFixedMessageFrames(sent, wide)!;
+      expect(frames.length).toBe(Math.ceil((length + (length + 1 <= 175 ? 1 : 2)) / 175));
+      expect(frames.every((frame) => wide.includes(frame.length))).toBe(true);
+      expect(assembleFixedFrames(heard(frames), 14_400, wide)).toEqual({
+        messages: [{ startSample: 0, bytes: sent }],
+        failures: [],
+      });
+    }
+    expect(encodeFixedMessageFrames(new Uint8Array(699), wide)).toBeUndefined();
   });
 
   it('uses the smallest frames for the sound forms: 37 B → 39, 74 B → 39 + 39, 82 B → 44 + 44', () => {

@@ -2,18 +2,19 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { type SoundLinkFailure } from '../errors';
 import { fixedFrameSizesBytes } from '../limits';
 
-// Messages in ggwave's fixed-length frames (docs/sound-link.md, "Fixed-length frames"). ggwave sends
-// such a frame without start or end marker and without a length header, so the receiver decodes
-// the recording once per length it knows (`fixedFrameSizesBytes`). Decoding at a longer length than
-// was sent can succeed (the true frame plus garbage), so every frame names its own length:
+// Messages in fixed-length frames (docs/sound-link.md, "Fixed-length frames"). Such a frame goes
+// without start or end marker and without a length header, so the receiver decodes the recording
+// once per length its tone plan names (`frameSizesBytes`, modem/tone-plan.ts). Decoding at a longer
+// length than was sent can succeed (the true frame plus garbage), so every frame names its own
+// length, by its index in that list:
 //
-//   frame   = header (1) | chunk         (exactly one of fixedFrameSizesBytes long)
+//   frame   = header (1) | chunk         (exactly one of the plan's frameSizesBytes long)
 //   header  = sizeIndex (bits 7–6) | index (bits 5–4) | count − 1 (bits 3–2) | tag (bits 1–0)
 //   content = message | check (1, only when count > 1) | 0x80 | 0x00 …   (the chunks, in order)
 //
 // A message takes 1 to 4 frames, sent back to back; every frame but the last is full, the last is
 // zero-padded to the smallest length it fits, and the 0x80 marks where the padding starts (so a
-// message may be of any length up to 250 bytes). The check byte (first byte of SHA-256 of the
+// message may be of any length up to 4 × (largest − 1) − 2 bytes: 250 in ggwave's plan). The check byte (first byte of SHA-256 of the
 // message) and the 2-bit tag (its second byte's low bits, 0 for one frame) refuse frames of
 // different messages put together.
 
@@ -52,21 +53,25 @@ function checkOf(message: Uint8Array): { check: number; tag: number } {
   return { check: digest[0]!, tag: digest[1]! & 3 };
 }
 
-function smallestSize(chunkBytes: number): number | undefined {
-  return fixedFrameSizesBytes.find((size) => size - 1 >= chunkBytes);
+function smallestSize(sizes: readonly number[], chunkBytes: number): number | undefined {
+  return sizes.find((size) => size - 1 >= chunkBytes);
 }
 
 /**
- * The fixed-length frames of a message, or `undefined` when it does not fit four of them (over
- * 250 bytes): send it in variable-length frames then.
+ * The fixed-length frames of a message in frames of `sizes` (a tone plan's, ascending), or
+ * `undefined` when it does not fit four of them (over 250 bytes in ggwave's plan): send it in
+ * variable-length frames then.
  *
  * @example
  * ```ts
  * const frames = encodeFixedMessageFrames(requestSoundForm); // one 39-byte frame
  * ```
  */
-export function encodeFixedMessageFrames(message: Uint8Array): Uint8Array[] | undefined {
-  const bodyMax = Math.max(...fixedFrameSizesBytes) - 1;
+export function encodeFixedMessageFrames(
+  message: Uint8Array,
+  sizes: readonly number[] = fixedFrameSizesBytes,
+): Uint8Array[] | undefined {
+  const bodyMax = Math.max(...sizes) - 1;
   const single = message.length + 1 <= bodyMax;
   const content = new Uint8Array(message.length + (single ? 1 : 2));
   content.set(message);
@@ -75,13 +80,13 @@ export function encodeFixedMessageFrames(message: Uint8Array): Uint8Array[] | un
   content[content.length - 1] = paddingMarker;
   const count = Math.ceil(content.length / bodyMax);
   if (count > fixedFramesMax) return undefined;
-  const fullSize = smallestSize(Math.ceil(content.length / count))!;
+  const fullSize = smallestSize(sizes, Math.ceil(content.length / count))!;
   const frames: Uint8Array[] = [];
   for (let index = 0; index < count; index++) {
     const chunk = content.subarray(index * (fullSize - 1), (index + 1) * (fullSize - 1));
-    const size = index < count - 1 ? fullSize : smallestSize(chunk.length)!;
+    const size = index < count - 1 ? fullSize : smallestSize(sizes, chunk.length)!;
     const frame = new Uint8Array(size);
-    frame[0] = (fixedFrameSizesBytes.indexOf(size) << 6) | (index << 4) | ((count - 1) << 2) | tag;
+    frame[0] = (sizes.indexOf(size) << 6) | (index << 4) | ((count - 1) << 2) | tag;
     frame.set(chunk, 1);
     frames.push(frame);
   }
@@ -97,17 +102,20 @@ interface ParsedFixedFrame {
 
 /**
  * A fixed-length frame's header and chunk, or `undefined` when the frame is not one sent at this
- * length (a decoding at another length than was sent, or noise that passed ggwave's Reed-Solomon
- * check).
+ * length in frames of `sizes` (a decoding at another length than was sent, or noise that passed
+ * the Reed-Solomon check).
  *
  * @example
  * ```ts
  * parseFixedFrame(decoded)?.chunk;
  * ```
  */
-export function parseFixedFrame(frame: Uint8Array): ParsedFixedFrame | undefined {
+export function parseFixedFrame(
+  frame: Uint8Array,
+  sizes: readonly number[] = fixedFrameSizesBytes,
+): ParsedFixedFrame | undefined {
   const header = frame[0];
-  if (header === undefined || fixedFrameSizesBytes[header >> 6] !== frame.length) return undefined;
+  if (header === undefined || sizes[header >> 6] !== frame.length) return undefined;
   const index = (header >> 4) & 3;
   const count = ((header >> 2) & 3) + 1;
   const tag = header & 3;
@@ -186,8 +194,8 @@ function continues(
  * The messages in fixed-length frames heard: frames of one message must follow each other (each
  * starting within `toleranceSamples` of the previous one's end) with the same count and tag — two
  * senders' frames may interleave; an incomplete message is `FRAME_MISSING` (naming the frames),
- * one whose padding or check is wrong `FRAMES_MIXED`. Frames that do not parse are dropped
- * without a report (decodings at another length than was sent).
+ * one whose padding or check is wrong `FRAMES_MIXED`. Frames that do not parse in frames of
+ * `sizes` are dropped without a report (decodings at another length than was sent).
  *
  * @example
  * ```ts
@@ -197,10 +205,11 @@ function continues(
 export function assembleFixedFrames(
   heard: readonly HeardFixedFrame[],
   toleranceSamples: number,
+  sizes: readonly number[] = fixedFrameSizesBytes,
 ): { messages: PlacedMessage[]; failures: SoundLinkFailure[] } {
   const groups: Group[] = [];
   for (const frame of [...heard].sort((left, right) => left.startSample - right.startSample)) {
-    const parsed = parseFixedFrame(frame.bytes);
+    const parsed = parseFixedFrame(frame.bytes, sizes);
     if (parsed === undefined) continue;
     const part = { ...frame, ...parsed };
     const open = groups.find(

@@ -76,17 +76,35 @@ export function reedSolomonCheck(data: Uint8Array, checkBytes: number): Uint8Arr
   return Uint8Array.from(remainder.slice(data.length));
 }
 
-function syndromes(word: readonly number[], checkBytes: number): number[] {
-  return Array.from({ length: checkBytes }, (_, i) => evaluate(word, alphaPower(i)));
+/**
+ * The word's `checkBytes` syndromes (its value at α^0 … α^(checkBytes − 1)): all 0 for a codeword.
+ * A decoder that tries several sets of erasures on one word computes them once.
+ *
+ * @example
+ * ```ts
+ * const synd = reedSolomonSyndromes(heard, 14);
+ * reedSolomonDecode(heard, 14, [20, 21], synd);
+ * ```
+ */
+export function reedSolomonSyndromes(word: ArrayLike<number>, checkBytes: number): Uint8Array {
+  const synd = new Uint8Array(checkBytes);
+  for (let i = 0; i < checkBytes; i++) {
+    // Horner's rule at α^i, multiplying through the log table.
+    let value = word[0]!;
+    for (let index = 1; index < word.length; index++)
+      value = (value === 0 ? 0 : exp[log[value]! + i]!) ^ word[index]!;
+    synd[i] = value;
+  }
+  return synd;
 }
 
 /** The syndromes with the erasures' contribution removed (Forney syndromes). */
 function forneySyndromes(
-  synd: readonly number[],
+  synd: ArrayLike<number>,
   erasures: readonly number[],
   length: number,
 ): number[] {
-  const forney = [...synd];
+  const forney = Array.from(synd);
   for (const position of erasures) {
     const x = alphaPower(length - 1 - position);
     for (let j = 0; j < forney.length - 1; j++) forney[j] = mul(forney[j]!, x) ^ forney[j + 1]!;
@@ -117,23 +135,28 @@ function errorLocator(forney: readonly number[], budget: number): number[] {
 
 /** Positions (index into the word) where the locator has its roots (Chien search). */
 function errorPositions(locator: readonly number[], length: number): number[] | undefined {
-  const reversed = [...locator].reverse();
+  // The reversed locator's value at α^i, term by term: the coefficient of x^k times α^(i·k).
+  const logs = locator.map((coefficient) => (coefficient === 0 ? -1 : log[coefficient]!));
   const positions: number[] = [];
-  for (let i = 0; i < length; i++)
-    if (evaluate(reversed, alphaPower(i)) === 0) positions.push(length - 1 - i);
+  for (let i = 0; i < length; i++) {
+    let value = 0;
+    for (let k = 0; k < logs.length; k++)
+      if (logs[k]! >= 0) value ^= exp[(logs[k]! + i * k) % 255]!;
+    if (value === 0) positions.push(length - 1 - i);
+  }
   return positions.length === locator.length - 1 ? positions : undefined;
 }
 
 /** Forney's algorithm: the word with the errata at `positions` corrected. */
 function corrected(
   word: number[],
-  synd: readonly number[],
+  synd: ArrayLike<number>,
   positions: readonly number[],
 ): number[] {
   const roots = positions.map((position) => alphaPower(word.length - 1 - position));
   let locator = [1];
   for (const root of roots) locator = polyMul(locator, [root, 1]);
-  const product = polyMul([...[...synd].reverse(), 0], locator);
+  const product = polyMul([...Array.from(synd).reverse(), 0], locator);
   const evaluator = product.slice(product.length - locator.length);
   const result = [...word];
   roots.forEach((root, i) => {
@@ -150,8 +173,9 @@ function corrected(
 
 /**
  * The data of a Reed-Solomon word (data then `checkBytes` check bytes) with `erasures` (byte
- * positions known to be unreliable) and errors corrected, and how many errors there were; or
- * `undefined` when it cannot be corrected (erasures + 2 × errors > checkBytes).
+ * positions known to be unreliable, whatever they hold) and errors corrected, and how many errors
+ * there were; or `undefined` when it cannot be corrected (erasures + 2 × errors > checkBytes).
+ * `synd`: the word's syndromes, when already computed.
  *
  * @example
  * ```ts
@@ -162,11 +186,10 @@ export function reedSolomonDecode(
   received: Uint8Array,
   checkBytes: number,
   erasures: readonly number[],
+  synd: Uint8Array = reedSolomonSyndromes(received, checkBytes),
 ): { data: Uint8Array; errors: number } | undefined {
   if (erasures.length > checkBytes) return undefined;
   const word = Array.from(received);
-  for (const position of erasures) word[position] = 0;
-  const synd = syndromes(word, checkBytes);
   if (synd.every((value) => value === 0))
     return { data: Uint8Array.from(word.slice(0, -checkBytes)), errors: 0 };
   const forney = forneySyndromes(synd, erasures, word.length);
@@ -176,6 +199,6 @@ export function reedSolomonDecode(
   const found = errors === 0 ? [] : errorPositions(locator, word.length);
   if (found === undefined) return undefined;
   const fixed = corrected(word, synd, [...erasures, ...found]);
-  if (syndromes(fixed, checkBytes).some((value) => value !== 0)) return undefined;
+  if (reedSolomonSyndromes(fixed, checkBytes).some((value) => value !== 0)) return undefined;
   return { data: Uint8Array.from(fixed.slice(0, -checkBytes)), errors };
 }

@@ -2,8 +2,8 @@ import { binPowersOf } from '../audio/fft';
 import { type HeardFixedFrame } from '../framing/fixed-frames';
 import { reedSolomonCheck } from '../framing/reed-solomon';
 import { receiveChunkSamples } from '../limits';
-import { ggwaveCheckBytes } from './fixed-demodulator';
 import { type SampleSpan } from './tone-detector';
+import { type TonePlan, planBins, symbolSamples } from './tone-plan';
 
 // A room's echoes carry a frame's last tones on after the frame ends (the benchmark's two echoes:
 // up to 200 ms late). Fixed-length frames have no end marker, so the tone detector hears that tail
@@ -12,19 +12,15 @@ import { type SampleSpan } from './tone-detector';
 // echo: it is left out of the tone spans. A lost frame's tones are other tones (and a frame lasts
 // 1.15 s or more, far longer than any echo counted here), so they are still reported.
 
-const firstBin = 40;
-const groups = 6;
-const binsPerGroup = 16;
-const bytesPerSymbol = 3;
-const symbolSamples = 3 * receiveChunkSamples;
 /** The longest echo delay counted as the frame's own (250 ms). */
 const echoDelaySamplesMax = 12_000;
-/** Groups (of six) whose strongest bin must be one of the frame's recent tones. */
-const echoGroupsMin = 5;
+/** Share of the groups whose strongest bin must be one of the frame's recent tones (five of six). */
+const echoGroupsShareMin = 5 / 6;
 
-/** Per symbol of a fixed-length frame on air (its bytes, ggwave's check bytes, zeros to fill the last symbol): each group's bin. */
-function frameTones(bytes: Uint8Array): Uint8Array[] {
-  const check = reedSolomonCheck(bytes, ggwaveCheckBytes(bytes.length));
+/** Per symbol of a fixed-length frame on air (its bytes, its check bytes, zeros to fill the last symbol): each group's bin. */
+function frameTones(plan: TonePlan, bytes: Uint8Array): Uint8Array[] {
+  const { groups, bytesPerSymbol } = plan;
+  const check = reedSolomonCheck(bytes, plan.checkBytes(bytes.length));
   const onAir = Uint8Array.from([...bytes, ...check]);
   const symbols = Math.ceil(onAir.length / bytesPerSymbol);
   return Array.from({ length: symbols }, (_, symbol) => {
@@ -39,8 +35,10 @@ function frameTones(bytes: Uint8Array): Uint8Array[] {
 }
 
 /** Each group's strongest bin in the 1024-sample window at `start`. */
-function strongestBins(samples: Float32Array, start: number): number[] {
-  const powers = binPowersOf(samples, start, receiveChunkSamples, firstBin, groups * binsPerGroup);
+function strongestBins(plan: TonePlan, samples: Float32Array, start: number): number[] {
+  const { groups, binsPerGroup } = plan;
+  const { firstBin, count } = planBins(plan);
+  const powers = binPowersOf(samples, start, receiveChunkSamples, firstBin, count);
   return Array.from({ length: groups }, (_, group) => {
     let best = 0;
     for (let bin = 1; bin < binsPerGroup; bin++)
@@ -51,6 +49,7 @@ function strongestBins(samples: Float32Array, start: number): number[] {
 
 /** Whether the window at `start` holds the frame's tones of up to {@link echoDelaySamplesMax} earlier. */
 function isEcho(
+  plan: TonePlan,
   samples: Float32Array,
   start: number,
   frame: HeardFixedFrame,
@@ -65,11 +64,11 @@ function isEcho(
     Math.floor((start + receiveChunkSamples - frame.startSample) / symbolSamples),
   );
   const recent = tones.slice(first, last + 1);
-  const heard = strongestBins(samples, start);
+  const heard = strongestBins(plan, samples, start);
   const matching = heard.filter((bin, group) =>
     recent.some((symbol) => symbol[group] === bin),
   ).length;
-  return matching >= echoGroupsMin;
+  return matching >= echoGroupsShareMin * plan.groups;
 }
 
 /**
@@ -78,11 +77,12 @@ function isEcho(
  * where an echo turns from one symbol to the next inside a window, its strongest bins blur).
  */
 function echoTail(
+  plan: TonePlan,
   samples: Float32Array,
   toneSpans: readonly SampleSpan[],
   frame: HeardFixedFrame,
 ): SampleSpan {
-  const tones = frameTones(frame.bytes);
+  const tones = frameTones(plan, frame.bytes);
   const tonal = (start: number) =>
     toneSpans.some((span) => start < span.end && start + receiveChunkSamples > span.start);
   // The tone detector's windows start at multiples of 1024 samples; the first that reaches past the frame.
@@ -93,7 +93,7 @@ function echoTail(
   );
   let explainedTo = first;
   for (let start = first; start <= last; start += receiveChunkSamples) {
-    if (!tonal(start) || isEcho(samples, start, frame, tones))
+    if (!tonal(start) || isEcho(plan, samples, start, frame, tones))
       explainedTo = start + receiveChunkSamples;
     else if (start > explainedTo) break;
   }
@@ -115,15 +115,16 @@ function spanWithout(span: SampleSpan, cut: SampleSpan): SampleSpan[] {
  *
  * @example
  * ```ts
- * const spans = withoutEchoTails(samples, ggwaveToneSpans(samples), fixedFrames);
+ * const spans = withoutEchoTails(plan, samples, ggwaveToneSpans(plan, samples), fixedFrames);
  * ```
  */
 export function withoutEchoTails(
+  plan: TonePlan,
   samples: Float32Array,
   toneSpans: readonly SampleSpan[],
   frames: readonly HeardFixedFrame[],
 ): SampleSpan[] {
-  const tails = frames.map((frame) => echoTail(samples, toneSpans, frame));
+  const tails = frames.map((frame) => echoTail(plan, samples, toneSpans, frame));
   return tails.reduce<SampleSpan[]>(
     (spans, tail) => spans.flatMap((span) => spanWithout(span, tail)),
     [...toneSpans],

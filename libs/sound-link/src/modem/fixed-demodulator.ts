@@ -1,48 +1,52 @@
 import { binPowersOf } from '../audio/fft';
 import { type HeardFixedFrame } from '../framing/fixed-frames';
-import { reedSolomonDecode } from '../framing/reed-solomon';
+import { reedSolomonDecode, reedSolomonSyndromes } from '../framing/reed-solomon';
 import { receiveChunkSamples } from '../limits';
-import { type ToneBand, estimatedClockDrift, withoutClockDrift } from './drift-compensation';
+import { estimatedClockDrift, withoutClockDrift } from './drift-compensation';
 import { reverbTailShare, withoutReverbTails } from './reverb-tails';
+import {
+  type TonePlan,
+  frameSymbols,
+  planBins,
+  symbolSamples,
+  windowsPerSymbol,
+} from './tone-plan';
 
-// The receiver's own demodulator for ggwave's fixed-length frames ("audible fastest"; docs/
-// sound-link.md, "Receiving fixed-length frames"). ggwave sends a symbol of 3 bytes as six tones
-// (one per group of 16 bins, 1.9–6.4 kHz: a byte's low nibble in group 2j, its high nibble in
-// 2j + 1) held for three 1024-sample windows, the frame's bytes and then its Reed-Solomon bytes.
-// ggwave's own fixed-length decoder counts, per window, which bin is strongest and knows nothing of
-// how sure it is. Here every symbol's three windows are combined (added up sample by sample, by
-// default), at every alignment a quarter window apart; a byte whose strongest bins barely stand
-// out (a dropout, a second
-// sender's tones, noise) is an **erasure**, and Reed-Solomon corrects twice as many erasures as
-// errors. Bytes are erased least sure first, in steps (generalised minimum-distance decoding), and a
-// decoding is kept only when random bytes would pass it with a chance below 10⁻⁸. When tones are
-// left that no decoded frame explains, a second pass hears past a room's reverberation: only a
-// symbol's later two windows, less each bin's tail from the symbol before (reverb-tails.ts); when
-// tones are still left, a third pass undoes a clock drift the tones show, by resampling the
-// recording (drift-compensation.ts), and demodulates it again.
+// The receiver's own demodulator for fixed-length frames (docs/sound-link.md, "Receiving
+// fixed-length frames"), in either tone plan (tone-plan.ts): a symbol of `bytesPerSymbol` bytes is
+// one tone per group of 16 bins (a byte's low nibble in group 2j, its high nibble in 2j + 1) held
+// for three 1024-sample windows, the frame's bytes and then its Reed-Solomon bytes. ggwave's own
+// fixed-length decoder counts, per window, which bin is strongest and knows nothing of how sure it
+// is. Here every symbol's three windows are combined (added up sample by sample, by default), at
+// every alignment a quarter window apart; a byte whose strongest bins barely stand out (a dropout,
+// a second sender's tones, noise) is an **erasure**, and Reed-Solomon corrects twice as many
+// erasures as errors. Bytes are erased least sure first, in steps (generalised minimum-distance
+// decoding), and a decoding is kept only when random bytes would pass it with a chance below 10⁻⁸.
+// When tones are left that no decoded frame explains, a second pass hears past a room's
+// reverberation: only a symbol's later two windows, less each bin's tail from the symbol before
+// (reverb-tails.ts); when tones are still left, a third pass undoes a clock drift the tones show,
+// by resampling the recording (drift-compensation.ts), and demodulates it again.
 
-const firstBin = 40;
-const groups = 6;
-const binsPerGroup = 16;
-const windowsPerSymbol = 3;
-const bytesPerSymbol = 3;
 /** Alignments tried: a quarter window apart, an eighth for the weakest window (it needs them closer). */
 const hopSamplesOf: Record<SymbolCombining, number> = { coherent: 256, power: 256, least: 128 };
-const symbolSamples = windowsPerSymbol * receiveChunkSamples;
 /** A byte counts as heard when both nibbles' strongest bin is this many times the next one. */
 const heardRatioMin = 2;
 /** log10 of the chance, at most, that random bytes pass a decoding with its corrections. */
 const falseDecodeLog10Max = -8;
-/** An alignment is tonal when this many groups (of six) have a heard tone (white noise: 0.3 %). */
-const tonalGroupsMin = 4;
+/**
+ * An alignment is tonal when this share of the groups have a heard tone (four of six: white noise
+ * 0.3 %; eight of twelve: less).
+ */
+const tonalGroupsShareMin = 2 / 3;
 /** Tonal alignments no decoded frame explains, in samples, beyond which the reverb pass runs (0.5 s). */
 const reverbPassTonesSamplesMin = 24_000;
 /**
- * The same, for the drift pass (0.25 s): a drift of ±0.5 % turns a tone's phase so far from window
- * to window that a request's frame keeps only 0.35–0.4 s of tonal alignments (4 groups of 6 heard);
- * 20 s of white noise alone ≤ 0.01 s.
+ * The same, for the drift pass, as a share of the plan's shortest frame (ggwave's: 0.23 s of
+ * 1.15 s; wide: 0.15 s of 0.77 s): a drift of ±0.5 % turns a tone's phase so far from window to
+ * window that a ggwave request's frame keeps only 0.35–0.4 s of tonal alignments (4 groups of 6
+ * heard), ±0.3 % a wide one 0.23–0.3 s; 20 s of white noise alone ≤ 0.01 s.
  */
-const driftPassTonesSamplesMin = 12_000;
+const driftPassTonesShareMin = 0.2;
 /**
  * The reverb pass leaves out a symbol's first window: it holds most of the previous symbol's tail
  * (RT60 0.5 s, seeds 1–20, tails subtracted: the credential's three frames decodable in 20 rooms
@@ -57,22 +61,6 @@ const tailPassFirstWindow = 1;
  * found the first sender's (two senders, seed 2).
  */
 const reverbTailShareMin = 0.2;
-/** The band the drift pass reads the tones' offsets from bin centres in (drift-compensation.ts). */
-const toneBand: ToneBand = {
-  windowSamples: receiveChunkSamples,
-  firstBin,
-  lastBin: firstBin + groups * binsPerGroup - 1,
-};
-/**
- * The drift pass resamples only for a drift of at least this fraction: below it the symbols'
- * windows still add up (±0.1 %: 20/20 in every cell without it).
- */
-const compensatedDriftMin = 0.001;
-
-/** Reed-Solomon bytes ggwave adds to a payload (ggwave.cpp, getECCBytesForLength). */
-export function ggwaveCheckBytes(lengthBytes: number): number {
-  return lengthBytes < 4 ? 2 : Math.max(4, 2 * Math.floor(lengthBytes / 5));
-}
 
 /**
  * How a symbol's three windows are combined before its strongest bins are picked: `coherent` adds
@@ -84,27 +72,28 @@ export function ggwaveCheckBytes(lengthBytes: number): number {
  *
  * @example
  * ```ts
- * demodulateFixedFrames(samples, [39, 44], 'least');
+ * demodulateFixedFrames(tonePlans.ggwave, samples, [39, 44], 'least');
  * ```
  */
 export type SymbolCombining = 'coherent' | 'power' | 'least';
 
 /** Per alignment (hop) and group: the strongest bin of the symbol starting there, and how sure. */
 interface SymbolGrid {
+  readonly plan: TonePlan;
   readonly hopSamples: number;
   readonly alignments: number;
   readonly nibbles: Uint8Array;
   readonly sureness: Float32Array;
 }
 
-const dataBins = groups * binsPerGroup;
-
-/** The 96 data bins' power of the symbol starting at `start`, its windows combined as `combining` says. */
+/** The plan's data bins' power of the symbol starting at `start`, its windows combined as `combining` says. */
 function symbolPowers(
+  plan: TonePlan,
   samples: Float32Array,
   start: number,
   combining: SymbolCombining,
 ): Float64Array {
+  const { firstBin, count: dataBins } = planBins(plan);
   if (combining !== 'coherent') {
     const least = combining === 'least';
     const combined = new Float64Array(dataBins).fill(least ? Infinity : 0);
@@ -134,6 +123,7 @@ function symbolPowers(
 
 /** Every group's strongest bin of a symbol, and its power over the next strongest. */
 function pickNibbles(powers: Float64Array, grid: SymbolGrid, hop: number): void {
+  const { groups, binsPerGroup } = grid.plan;
   for (let group = 0; group < groups; group++) {
     let best = 0;
     let second = 0;
@@ -152,9 +142,11 @@ function pickNibbles(powers: Float64Array, grid: SymbolGrid, hop: number): void 
 }
 
 /** A grid with a symbol's place at every `hopSamples` of a recording of `samplesCount`, nothing picked yet. */
-function emptyGrid(samplesCount: number, hopSamples: number): SymbolGrid {
+function emptyGrid(plan: TonePlan, samplesCount: number, hopSamples: number): SymbolGrid {
   const alignments = Math.max(0, Math.floor((samplesCount - symbolSamples) / hopSamples) + 1);
+  const { groups } = plan;
   return {
+    plan,
     hopSamples,
     alignments,
     nibbles: new Uint8Array(alignments * groups),
@@ -163,10 +155,10 @@ function emptyGrid(samplesCount: number, hopSamples: number): SymbolGrid {
 }
 
 /** The strongest bins of the symbol that would start at every alignment of the recording. */
-function symbolGrid(samples: Float32Array, combining: SymbolCombining): SymbolGrid {
-  const grid = emptyGrid(samples.length, hopSamplesOf[combining]);
+function symbolGrid(plan: TonePlan, samples: Float32Array, combining: SymbolCombining): SymbolGrid {
+  const grid = emptyGrid(plan, samples.length, hopSamplesOf[combining]);
   for (let hop = 0; hop < grid.alignments; hop++)
-    pickNibbles(symbolPowers(samples, hop * grid.hopSamples, combining), grid, hop);
+    pickNibbles(symbolPowers(plan, samples, hop * grid.hopSamples, combining), grid, hop);
   return grid;
 }
 
@@ -175,8 +167,9 @@ function symbolGrid(samples: Float32Array, combining: SymbolCombining): SymbolGr
  * sample by sample, less the share of each bin's power a symbol earlier that the recording shows
  * a bin keeps (reverb-tails.ts); `undefined` when that share shows no room.
  */
-function tailCompensatedGrid(samples: Float32Array): SymbolGrid | undefined {
-  const grid = emptyGrid(samples.length, hopSamplesOf.coherent);
+function tailCompensatedGrid(plan: TonePlan, samples: Float32Array): SymbolGrid | undefined {
+  const grid = emptyGrid(plan, samples.length, hopSamplesOf.coherent);
+  const { firstBin, count: dataBins } = planBins(plan);
   const { hopSamples, alignments } = grid;
   const powers = new Float64Array(alignments * dataBins);
   const summed = new Float32Array(receiveChunkSamples);
@@ -190,9 +183,9 @@ function tailCompensatedGrid(samples: Float32Array): SymbolGrid | undefined {
     powers.set(binPowersOf(summed, 0, receiveChunkSamples, firstBin, dataBins), hop * dataBins);
   }
   const lagAlignments = symbolSamples / hopSamples;
-  const share = reverbTailShare(powers, lagAlignments);
+  const share = reverbTailShare(powers, lagAlignments, plan.groups);
   if (share < reverbTailShareMin) return undefined;
-  const fresh = withoutReverbTails(powers, lagAlignments, share);
+  const fresh = withoutReverbTails(powers, lagAlignments, share, plan.groups);
   for (let hop = 0; hop < alignments; hop++)
     pickNibbles(fresh.subarray(hop * dataBins, (hop + 1) * dataBins), grid, hop);
   return grid;
@@ -200,6 +193,7 @@ function tailCompensatedGrid(samples: Float32Array): SymbolGrid | undefined {
 
 /** The bytes heard for a frame of `totalBytes` (check bytes included) starting at `hop`, and how sure each is. */
 function wordAt(grid: SymbolGrid, hop: number, totalBytes: number) {
+  const { groups, bytesPerSymbol } = grid.plan;
   const word = new Uint8Array(totalBytes);
   const sureness = new Float32Array(totalBytes);
   for (let index = 0; index < totalBytes; index++) {
@@ -238,19 +232,24 @@ interface Decoded {
   readonly falseLog10: number;
 }
 
-/** Generalised minimum-distance decoding: erase the least sure bytes, 0, 2, 4 … of them. */
+/**
+ * Generalised minimum-distance decoding: erase the least sure bytes, 0, 2, 4 … of them; only the
+ * unsure ones when `unlikely` (a frame of another length, by its header).
+ */
 function decodeWord(
   word: Uint8Array,
   sureness: Float32Array,
   lengthBytes: number,
+  unlikely: boolean,
 ): Decoded | undefined {
   const checkBytes = word.length - lengthBytes;
   const order = Array.from(word.keys()).sort((left, right) => sureness[left]! - sureness[right]!);
   const unsure = order.filter((index) => sureness[index]! < heardRatioMin).length;
-  const steps = Array.from({ length: checkBytes / 2 + 1 }, (_, step) => 2 * step);
+  const steps = unlikely ? [] : Array.from({ length: checkBytes / 2 + 1 }, (_, step) => 2 * step);
+  const synd = reedSolomonSyndromes(word, checkBytes);
   for (const erasures of [...new Set([unsure, ...steps])].sort((left, right) => left - right)) {
     if (falseDecodeLog10(word.length, checkBytes, erasures, 0) > falseDecodeLog10Max) break;
-    const decoded = reedSolomonDecode(word, checkBytes, order.slice(0, erasures));
+    const decoded = reedSolomonDecode(word, checkBytes, order.slice(0, erasures), synd);
     if (decoded === undefined) continue;
     const falseLog10 = falseDecodeLog10(word.length, checkBytes, erasures, decoded.errors);
     if (falseLog10 <= falseDecodeLog10Max) return { bytes: decoded.data, falseLog10 };
@@ -264,19 +263,27 @@ interface Decoding {
   readonly bytes: Uint8Array;
 }
 
-/** Every alignment at which a frame of `lengthBytes` decodes, in order. */
+/**
+ * Every alignment at which a frame of `lengthBytes` decodes, in order. A frame's first byte names
+ * its length (framing/fixed-frames.ts): where it is heard clearly naming another, the word is
+ * most likely not a frame of this length, and only one decoding is tried (Reed-Solomon still
+ * corrects a wrong header with the other errors) instead of every set of erasures — most of the
+ * alignments inside a long frame, at most a quarter of them by chance.
+ */
 function decodingsOfLength(grid: SymbolGrid, lengthBytes: number): Decoding[] {
-  const totalBytes = lengthBytes + ggwaveCheckBytes(lengthBytes);
-  const symbols = Math.ceil(totalBytes / bytesPerSymbol);
+  const sizeIndex = grid.plan.frameSizesBytes.indexOf(lengthBytes);
+  const unsureMax = grid.plan.checkBytes(lengthBytes);
+  const totalBytes = lengthBytes + unsureMax;
+  const symbols = frameSymbols(grid.plan, lengthBytes);
   const lastHop = grid.alignments - 1 - ((symbols - 1) * symbolSamples) / grid.hopSamples;
-  const unsureMax = ggwaveCheckBytes(lengthBytes);
   const decodings: Decoding[] = [];
   for (let hop = 0; hop <= lastHop; hop++) {
     const { word, sureness } = wordAt(grid, hop, totalBytes);
     let unsure = 0;
     for (const value of sureness) if (value < heardRatioMin) unsure++;
     if (unsure > unsureMax) continue;
-    const decoded = decodeWord(word, sureness, lengthBytes);
+    const unlikely = sureness[0]! >= heardRatioMin && word[0]! >> 6 !== sizeIndex;
+    const decoded = decodeWord(word, sureness, lengthBytes, unlikely);
     if (decoded !== undefined)
       decodings.push({ startSample: hop * grid.hopSamples, bytes: decoded.bytes });
   }
@@ -290,7 +297,7 @@ const sameBytes = (left: Uint8Array, right: Uint8Array) =>
  * One frame per run of alignments that decoded the same bytes (a frame decodes up to about a
  * window either side of where it lies): its start is the middle of the run.
  */
-function framesOfRuns(decodings: readonly Decoding[]): HeardFixedFrame[] {
+function framesOfRuns(plan: TonePlan, decodings: readonly Decoding[]): HeardFixedFrame[] {
   const runs: { first: Decoding; last: Decoding }[] = [];
   for (const decoding of decodings) {
     const run = runs.find(
@@ -303,25 +310,27 @@ function framesOfRuns(decodings: readonly Decoding[]): HeardFixedFrame[] {
   }
   return runs.map(({ first, last }) => {
     const startSample = Math.round((first.startSample + last.startSample) / 2);
-    const length = first.bytes.length;
-    const symbols = Math.ceil((length + ggwaveCheckBytes(length)) / bytesPerSymbol);
+    const symbols = frameSymbols(plan, first.bytes.length);
     return { startSample, endSample: startSample + symbols * symbolSamples, bytes: first.bytes };
   });
 }
 
 const framesOfGrid = (grid: SymbolGrid, lengthsBytes: readonly number[]) =>
-  lengthsBytes.flatMap((lengthBytes) => framesOfRuns(decodingsOfLength(grid, lengthBytes)));
+  lengthsBytes.flatMap((lengthBytes) =>
+    framesOfRuns(grid.plan, decodingsOfLength(grid, lengthBytes)),
+  );
 
 /**
  * How many samples of tonal alignments (two in a row: noise alone makes single ones) the grid
  * holds outside every frame found: a frame the pass lost, when there are many.
  */
 function unexplainedToneSamples(grid: SymbolGrid, frames: readonly HeardFixedFrame[]): number {
+  const { groups } = grid.plan;
   const tonal = (hop: number) => {
     let heard = 0;
     for (let group = 0; group < groups; group++)
       if (grid.sureness[hop * groups + group]! >= heardRatioMin) heard++;
-    return heard >= tonalGroupsMin;
+    return heard >= tonalGroupsShareMin * groups;
   };
   const explained = (sample: number) =>
     frames.some((frame) => sample > frame.startSample - symbolSamples && sample < frame.endSample);
@@ -345,22 +354,27 @@ const withNewFrames = (known: readonly HeardFixedFrame[], found: readonly HeardF
 ];
 
 /** The frames the reverb pass finds, or none where the recording shows no room. */
-function framesPastReverb(samples: Float32Array, lengthsBytes: readonly number[]) {
-  const reverbGrid = tailCompensatedGrid(samples);
+function framesPastReverb(plan: TonePlan, samples: Float32Array, lengthsBytes: readonly number[]) {
+  const reverbGrid = tailCompensatedGrid(plan, samples);
   return reverbGrid === undefined ? [] : framesOfGrid(reverbGrid, lengthsBytes);
 }
 
 /**
  * The frames the drift pass finds: where the recording's tones show a clock drift of at least
- * {@link compensatedDriftMin}, the recording resampled to undo it and demodulated again (windows
+ * the plan's `compensatedDriftMin`, the recording resampled to undo it and demodulated again (windows
  * added up); positions mapped back to the recording's own samples.
  */
-function framesPastDrift(samples: Float32Array, lengthsBytes: readonly number[]) {
-  const drift = estimatedClockDrift(samples, toneBand);
-  if (drift === undefined || Math.abs(drift) < compensatedDriftMin) return [];
+function framesPastDrift(plan: TonePlan, samples: Float32Array, lengthsBytes: readonly number[]) {
+  const { firstBin, lastBin } = planBins(plan);
+  const drift = estimatedClockDrift(samples, {
+    windowSamples: receiveChunkSamples,
+    firstBin,
+    lastBin,
+  });
+  if (drift === undefined || Math.abs(drift) < plan.compensatedDriftMin) return [];
   const steady = withoutClockDrift(samples, drift);
   const atRecording = (sample: number) => Math.round(sample * (1 + drift));
-  return framesOfGrid(symbolGrid(steady, 'coherent'), lengthsBytes).map((frame) => ({
+  return framesOfGrid(symbolGrid(plan, steady, 'coherent'), lengthsBytes).map((frame) => ({
     ...frame,
     startSample: atRecording(frame.startSample),
     endSample: atRecording(frame.endSample),
@@ -376,26 +390,33 @@ function framesPastDrift(samples: Float32Array, lengthsBytes: readonly number[])
  *
  * @example
  * ```ts
- * const heard = demodulateFixedFrames(samples, [39, 44, 52, 64]);
+ * const heard = demodulateFixedFrames(tonePlans.ggwave, samples, [39, 44, 52, 64]);
  * ```
  */
 export function demodulateFixedFrames(
+  plan: TonePlan,
   samples: Float32Array,
   lengthsBytes: readonly number[],
   combining: SymbolCombining = 'coherent',
 ): HeardFixedFrame[] {
-  const grid = symbolGrid(samples, combining);
+  const grid = symbolGrid(plan, samples, combining);
   let frames = framesOfGrid(grid, lengthsBytes);
   if (combining !== 'coherent') return frames;
   const passes = [
     { framesOf: framesPastReverb, tonesSamplesMin: reverbPassTonesSamplesMin },
-    { framesOf: framesPastDrift, tonesSamplesMin: driftPassTonesSamplesMin },
+    {
+      framesOf: framesPastDrift,
+      tonesSamplesMin:
+        driftPassTonesShareMin *
+        frameSymbols(plan, Math.min(...plan.frameSizesBytes)) *
+        symbolSamples,
+    },
   ];
   // Counted again only when a pass found frames: a clean recording pays for one count, as before.
   let unexplainedSamples = unexplainedToneSamples(grid, frames);
   for (const { framesOf, tonesSamplesMin } of passes) {
     if (unexplainedSamples <= tonesSamplesMin) continue;
-    const found = framesOf(samples, lengthsBytes);
+    const found = framesOf(plan, samples, lengthsBytes);
     if (found.length === 0) continue;
     frames = withNewFrames(frames, found);
     unexplainedSamples = unexplainedToneSamples(grid, frames);

@@ -3,22 +3,30 @@ import { SoundLinkError, soundLinkAssert } from '../errors';
 import { type HeardFixedFrame } from '../framing/fixed-frames';
 import {
   decodeOffsetsSamples,
-  fixedFrameSizesBytes,
   fixedLengthFramesByDefault,
-  ggwaveFixedFrameSizeMaxBytes,
   ggwaveFrameSizeMaxBytes,
   ggwaveVolumePercent,
   receiveChunkSamples,
   soundProtocolDefault,
   soundSampleRateHz,
   startMarkerToleranceSamples,
+  tonePlanDefault,
 } from '../limits';
 import { resampleLinear } from '../audio/resample';
 import { type MergedReception, type ReceiverAttempt, mergeAttempts } from './multi-offset';
-import { type SampleSpan, ggwaveToneSpans } from './tone-detector';
-import { demodulateFixedFrames, ggwaveCheckBytes } from './fixed-demodulator';
+import { type SampleSpan, toneSpans as toneSpansOf } from './tone-detector';
+import { demodulateFixedFrames } from './fixed-demodulator';
 import { withFramesRemoved } from './interference';
 import { withoutEchoTails } from './echo-tails';
+import {
+  type TonePlan,
+  type TonePlanName,
+  frameSymbols,
+  ggwaveCheckBytes,
+  symbolSamples,
+  tonePlans,
+} from './tone-plan';
+import { modulateFixedFrame } from './wide-modulator';
 
 // ggwave (data-over-sound, FSK with Reed-Solomon; MIT) as the link's modem, audible "fastest"
 // protocol by default ("fast" selectable), 32-bit float mono samples. Checked by experiment on
@@ -28,8 +36,10 @@ import { withoutEchoTails } from './echo-tails';
 // at another rate, so recordings are resampled to 48 kHz here before decoding.
 // The WASM build's decode returns nothing for a frame it heard but could not decode; its log lines
 // ("Receiving sound data", "Decoded length", "Failed to capture") are the only sign, so the receiver
-// reads them to tell a lost frame from silence. Fixed-length frames ggwave only sends: the receiver
-// demodulates them itself (fixed-demodulator.ts), with erasures ggwave's decoder cannot use.
+// reads them to tell a lost frame from silence. Fixed-length frames the receiver demodulates itself
+// (fixed-demodulator.ts), with erasures ggwave's decoder cannot use; in the wide tone plan (the
+// default: twelve tone groups, twice ggwave's bytes per second) the link's own modulator sends them
+// too (wide-modulator.ts), in ggwave's plan ggwave does (tone-plan.ts).
 
 /**
  * The ggwave protocols the link sends with (a receiver decodes either): `audible-fastest` takes
@@ -76,9 +86,11 @@ export interface SoundModem {
   readonly sampleRateHz: number;
   /** The fixed frame lengths the receiver tries (`[]`: variable-length frames only). */
   readonly fixedFrameSizesBytes: readonly number[];
+  /** How fixed-length frames are laid out in tones, and the lengths their headers name. */
+  readonly tonePlan: TonePlan;
   /** The audio of one frame; throws `FRAME_TOO_LARGE` over 140 bytes (never truncates). */
   encodeFrame(frame: Uint8Array): Float32Array;
-  /** The audio of one fixed-length frame (no markers); its length must be one of `fixedFrameSizesBytes`. */
+  /** The audio of one fixed-length frame (no markers) in the modem's tone plan; its length must be one of `fixedFrameSizesBytes`. */
   encodeFixedFrame(frame: Uint8Array): Float32Array;
   /** Every frame found in a recording at `sampleRateHz`, in order. */
   decodeFrames(samples: Float32Array, sampleRateHz: number): Uint8Array[];
@@ -109,9 +121,15 @@ export interface GgwaveModemOptions {
    */
   readonly decodeOffsetsSamples?: readonly number[];
   /**
-   * Fixed frame lengths the receiver tries, one decoding pass each, and the sender uses for
-   * messages up to 250 bytes; `[]`: variable-length frames only. Default: {@link fixedFrameSizesBytes}
-   * on "audible fastest" while {@link fixedLengthFramesByDefault} (it is), else none.
+   * How fixed-length frames are sent and received: `wide` (the link's own twelve tone groups) or
+   * `ggwave` ("audible fastest"'s six); default {@link tonePlanDefault}. A sender and its receivers
+   * must agree.
+   */
+  readonly tonePlan?: TonePlanName;
+  /**
+   * Fixed frame lengths the receiver tries and the sender uses, among the tone plan's
+   * (`frameSizesBytes`); `[]`: variable-length frames only. Default: all of the plan's on "audible
+   * fastest" while {@link fixedLengthFramesByDefault} (it is), else none.
    */
   readonly fixedFrameSizesBytes?: readonly number[];
   /**
@@ -230,16 +248,17 @@ function decodePass(
 }
 
 /**
- * Samples of a fixed-length frame on "audible fastest": 3 bytes (Reed-Solomon bytes included) per
- * 3 windows of 1024 samples, no markers.
+ * Samples of a fixed-length frame at 48 kHz: a symbol of 3 windows of 1024 samples per 3 bytes
+ * (ggwave's plan) or 6 (wide), Reed-Solomon bytes included, no markers.
  *
  * @example
  * ```ts
  * fixedFrameSamples(39) / 48_000; // 1.152 s
+ * fixedFrameSamples(39, tonePlans.wide) / 48_000; // 0.768 s
  * ```
  */
-export function fixedFrameSamples(lengthBytes: number): number {
-  return Math.ceil((lengthBytes + ggwaveCheckBytes(lengthBytes)) / 3) * 3 * receiveChunkSamples;
+export function fixedFrameSamples(lengthBytes: number, plan: TonePlan = tonePlans.ggwave): number {
+  return frameSymbols(plan, lengthBytes) * symbolSamples;
 }
 
 /**
@@ -291,12 +310,13 @@ const sameFrame = (left: HeardFixedFrame, right: HeardFixedFrame) =>
  * that by their weakest (at most three more rounds).
  */
 function fixedFramesHeard(
+  plan: TonePlan,
   samples: Float32Array,
   sizes: readonly number[],
   audioOf: (frame: Uint8Array) => Float32Array,
   toneSpans: readonly SampleSpan[],
 ): HeardFixedFrame[] {
-  let heard = demodulateFixedFrames(samples, sizes);
+  let heard = demodulateFixedFrames(plan, samples, sizes);
   const addNew = (found: readonly HeardFixedFrame[]): boolean => {
     const fresh = found.filter((frame) => !heard.some((known) => sameFrame(known, frame)));
     heard = [...heard, ...fresh];
@@ -308,9 +328,9 @@ function fixedFramesHeard(
       heard.map((frame) => ({ startSample: frame.startSample, audio: audioOf(frame.bytes) })),
     );
     const found =
-      (heard.length > 0 && addNew(demodulateFixedFrames(residual, sizes))) ||
-      addNew(demodulateFixedFrames(residual, sizes, 'power')) ||
-      addNew(demodulateFixedFrames(residual, sizes, 'least'));
+      (heard.length > 0 && addNew(demodulateFixedFrames(plan, residual, sizes))) ||
+      addNew(demodulateFixedFrames(plan, residual, sizes, 'power')) ||
+      addNew(demodulateFixedFrames(plan, residual, sizes, 'least'));
     if (!found) break;
   }
   return heard;
@@ -320,6 +340,7 @@ function fixedFramesHeard(
 function receiver(
   module: GgwaveModule,
   offsets: readonly number[],
+  plan: TonePlan,
   fixedSizes: readonly number[],
   audioOf: (frame: Uint8Array) => Float32Array,
 ): SoundModem['receive'] {
@@ -335,13 +356,13 @@ function receiver(
       first.length > 0 && first.every((attempt) => attempt.outcome === 'frame')
         ? [first]
         : [first, ...otherOffsets.map((offset) => decodePass(module, padded, offset))];
-    const toneSpans = fixedSizes.length === 0 ? [] : ggwaveToneSpans(padded);
+    const toneSpans = fixedSizes.length === 0 ? [] : toneSpansOf(plan, padded);
     const fixedFrames =
-      fixedSizes.length === 0 ? [] : fixedFramesHeard(padded, fixedSizes, audioOf, toneSpans);
+      fixedSizes.length === 0 ? [] : fixedFramesHeard(plan, padded, fixedSizes, audioOf, toneSpans);
     return {
       ...mergeAttempts(passes, startMarkerToleranceSamples),
       fixedFrames,
-      toneSpans: withoutEchoTails(padded, toneSpans, fixedFrames),
+      toneSpans: withoutEchoTails(plan, padded, toneSpans, fixedFrames),
     };
   };
 }
@@ -349,6 +370,7 @@ function receiver(
 /** The decoding offsets and fixed frame lengths of a modem, checked. */
 function receiverSettings(options: GgwaveModemOptions): {
   offsets: readonly number[];
+  plan: TonePlan;
   fixedSizes: readonly number[];
 } {
   const offsets = options.decodeOffsetsSamples ?? decodeOffsetsSamples;
@@ -359,20 +381,57 @@ function receiverSettings(options: GgwaveModemOptions): {
       ),
     'offsets in 0…1023',
   );
+  const planName = options.tonePlan ?? tonePlanDefault;
+  soundLinkAssert(planName === 'wide' || planName === 'ggwave', 'tone plan wide or ggwave');
+  const plan = tonePlans[planName];
   // Fixed-length frames only on "audible fastest" (an "audible fast" modem is the old setting),
   // and by default while fixedLengthFramesByDefault.
   const fixedSizes =
     options.fixedFrameSizesBytes ??
     (fixedLengthFramesByDefault && (options.protocol ?? soundProtocolDefault) === 'audible-fastest'
-      ? fixedFrameSizesBytes
+      ? plan.frameSizesBytes
       : []);
   soundLinkAssert(
-    fixedSizes.every(
-      (size) => Number.isInteger(size) && size >= 1 && size <= ggwaveFixedFrameSizeMaxBytes,
-    ),
-    'fixed frame sizes in 1…64',
+    fixedSizes.every((size) => plan.frameSizesBytes.includes(size)),
+    `fixed frame sizes among the ${planName} plan's ${plan.frameSizesBytes.join(', ')}`,
   );
-  return { offsets, fixedSizes };
+  return { offsets, plan, fixedSizes };
+}
+
+/** The module, or `MODEM_FAILED` (retriable) when it cannot load. */
+async function loadedModule(): Promise<GgwaveModule> {
+  try {
+    return await loadModule();
+  } catch (error) {
+    modulePromise = undefined;
+    throw new SoundLinkError('MODEM_FAILED', 'the ggwave module did not load', {
+      cause: error,
+      retriable: true,
+    });
+  }
+}
+
+/** ggwave's audio of a frame: variable-length (`payloadLengthBytes` −1) or fixed-length. */
+function ggwaveEncoder(
+  module: GgwaveModule,
+  protocol: ReturnType<typeof protocolId>,
+  volumePercent: number,
+  outputRateHz: number,
+) {
+  return (frame: Uint8Array, payloadLengthBytes: number, rateHz = outputRateHz): Float32Array => {
+    const transmitter = newInstance(module, soundSampleRateHz, rateHz, payloadLengthBytes);
+    let waveform: Uint8Array;
+    try {
+      waveform = copyBytes(module.encode(transmitter, frame, protocol, volumePercent));
+    } finally {
+      module.free(transmitter);
+    }
+    soundLinkAssert(
+      waveform.length > 0 && waveform.length % 4 === 0,
+      'ggwave produced 32-bit samples',
+    );
+    return new Float32Array(waveform.buffer);
+  };
 }
 
 /**
@@ -396,44 +455,26 @@ export async function loadGgwaveModem(options: GgwaveModemOptions = {}): Promise
     'volume in 1…100',
   );
   const outputRateHz = options.outputSampleRateHz ?? soundSampleRateHz;
-  let module: GgwaveModule;
-  try {
-    module = await loadModule();
-  } catch (error) {
-    modulePromise = undefined;
-    throw new SoundLinkError('MODEM_FAILED', 'the ggwave module did not load', {
-      cause: error,
-      retriable: true,
-    });
-  }
+  const module = await loadedModule();
   if (options.log !== undefined) logSink = options.log;
-  const { offsets, fixedSizes } = receiverSettings(options);
-  const protocol = protocolId(module, options.protocol ?? soundProtocolDefault);
-  const encode = (
-    frame: Uint8Array,
-    payloadLengthBytes: number,
-    rateHz = outputRateHz,
-  ): Float32Array => {
-    const transmitter = newInstance(module, soundSampleRateHz, rateHz, payloadLengthBytes);
-    let waveform: Uint8Array;
-    try {
-      waveform = copyBytes(module.encode(transmitter, frame, protocol, volumePercent));
-    } finally {
-      module.free(transmitter);
-    }
-    soundLinkAssert(
-      waveform.length > 0 && waveform.length % 4 === 0,
-      'ggwave produced 32-bit samples',
-    );
-    return new Float32Array(waveform.buffer);
-  };
-
-  const receive = receiver(module, offsets, fixedSizes, (frame) =>
-    encode(frame, frame.length, soundSampleRateHz),
+  const { offsets, plan, fixedSizes } = receiverSettings(options);
+  const encode = ggwaveEncoder(
+    module,
+    protocolId(module, options.protocol ?? soundProtocolDefault),
+    volumePercent,
+    outputRateHz,
+  );
+  const fixedFrameAudio = (frame: Uint8Array, rateHz: number) =>
+    plan.name === 'wide'
+      ? modulateFixedFrame(plan, frame, rateHz, volumePercent)
+      : encode(frame, frame.length, rateHz);
+  const receive = receiver(module, offsets, plan, fixedSizes, (frame) =>
+    fixedFrameAudio(frame, soundSampleRateHz),
   );
   return {
     sampleRateHz: outputRateHz,
     fixedFrameSizesBytes: fixedSizes,
+    tonePlan: plan,
     encodeFrame(frame: Uint8Array): Float32Array {
       if (!(frame instanceof Uint8Array) || frame.length === 0)
         throw new SoundLinkError('MESSAGE_INVALID', 'a frame has at least one byte');
@@ -450,7 +491,7 @@ export async function loadGgwaveModem(options: GgwaveModemOptions = {}): Promise
           'FRAME_TOO_LARGE',
           `a fixed-length frame of ${frame.length} bytes; this modem takes ${fixedSizes.join(', ')}`,
         );
-      return encode(frame, frame.length);
+      return fixedFrameAudio(frame, outputRateHz);
     },
     decodeFrames(samples: Float32Array, sampleRateHz: number): Uint8Array[] {
       return receive(samples, sampleRateHz).frames.map((frame) => frame.bytes);

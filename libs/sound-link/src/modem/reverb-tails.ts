@@ -6,10 +6,8 @@
 // discounted by its own past). The share is measured on the recording itself — how much of a clear
 // tone's power its bin keeps one symbol after the tone changed — never assumed from a room.
 
-/** The bins of one symbol's powers: six groups of sixteen. */
-const dataBins = 96;
+/** Bins per tone group (tone-plan.ts); a symbol's powers are `groups` of them. */
 const binsPerGroup = 16;
-const groups = dataBins / binsPerGroup;
 /** A tone counts as clear when its bin is this many times the group's next strongest. */
 const clearToneRatioMin = 4;
 /**
@@ -22,7 +20,12 @@ const tailShareQuantile = 0.95;
 const tailShareMax = 1;
 
 /** The strongest bin of `group` in the symbol at `alignment`, if it stands clear of the others. */
-function clearTone(powers: Float64Array, alignment: number, group: number): number | undefined {
+function clearTone(
+  powers: Float64Array,
+  dataBins: number,
+  alignment: number,
+  group: number,
+): number | undefined {
   const offset = alignment * dataBins + group * binsPerGroup;
   let best = 0;
   let second = 0;
@@ -42,15 +45,21 @@ function clearTone(powers: Float64Array, alignment: number, group: number): numb
  * The share of a bin's power still there `lagAlignments` later (one symbol), from the recording:
  * over every group whose clear tone changed to another clear tone, the power left in the old
  * tone's bin over what it had; the {@link tailShareQuantile} of those shares (0 when no tone
- * changed). `powers` holds, per alignment, the 96 data bins' powers.
+ * changed). `powers` holds, per alignment, the data bins' powers of `groups` groups of 16.
  *
  * @example
  * ```ts
- * const share = reverbTailShare(powers, 12); // ≈ 0.3 in a room of RT60 0.5 s, 0.001 in a quiet one
+ * const share = reverbTailShare(powers, 12, 6); // ≈ 0.3 in a room of RT60 0.5 s, 0.001 in a quiet one
  * ```
  */
-export function reverbTailShare(powers: Float64Array, lagAlignments: number): number {
-  if (powers.length % dataBins !== 0) throw new Error('powers are not whole symbols of 96 bins');
+export function reverbTailShare(
+  powers: Float64Array,
+  lagAlignments: number,
+  groups: number,
+): number {
+  const dataBins = groups * binsPerGroup;
+  if (powers.length % dataBins !== 0)
+    throw new Error(`powers are not whole symbols of ${dataBins} bins`);
   if (!Number.isInteger(lagAlignments) || lagAlignments < 1)
     throw new Error(`lag of ${lagAlignments} alignments`);
   const alignments = powers.length / dataBins;
@@ -58,9 +67,9 @@ export function reverbTailShare(powers: Float64Array, lagAlignments: number): nu
   for (let alignment = lagAlignments; alignment < alignments; alignment++) {
     const earlier = alignment - lagAlignments;
     for (let group = 0; group < groups; group++) {
-      const before = clearTone(powers, earlier, group);
+      const before = clearTone(powers, dataBins, earlier, group);
       if (before === undefined) continue;
-      const now = clearTone(powers, alignment, group);
+      const now = clearTone(powers, dataBins, alignment, group);
       if (now === undefined || now === before) continue;
       const bin = group * binsPerGroup + before;
       shares.push(powers[alignment * dataBins + bin]! / powers[earlier * dataBins + bin]!);
@@ -79,16 +88,17 @@ export function reverbTailShare(powers: Float64Array, lagAlignments: number): nu
  *
  * @example
  * ```ts
- * const fresh = withoutReverbTails(powers, 12, reverbTailShare(powers, 12));
+ * const fresh = withoutReverbTails(powers, 12, reverbTailShare(powers, 12, 6), 6);
  * ```
  */
 export function withoutReverbTails(
   powers: Float64Array,
   lagAlignments: number,
   share: number,
+  groups: number,
 ): Float64Array {
   if (!(share >= 0 && share <= tailShareMax)) throw new Error(`tail share ${share}`);
-  const lagValues = lagAlignments * dataBins;
+  const lagValues = lagAlignments * groups * binsPerGroup;
   const fresh = powers.slice();
   for (let index = lagValues; index < powers.length; index++)
     fresh[index] = powers[index]! - share * powers[index - lagValues]!;
