@@ -74,4 +74,14 @@ describe('classifyHandlerError', () => {
       ),
     ).toMatchObject({ kind: 'transient' });
   });
+
+  it("retries node-postgres's pool conditions, which carry no code: a lost connection, an exhausted pool", () => {
+    for (const message of [
+      'Connection terminated unexpectedly',
+      'Connection terminated due to connection timeout',
+      // pg-pool, when every connection stayed busy for connectionTimeoutMillis (seen under load).
+      'timeout exceeded when trying to connect',
+    ])
+      expect(classifyHandlerError(new Error(message))).toMatchObject({ kind: 'transient' });
+  });
 });

@@ -26,6 +26,14 @@ const nodeNetworkErrorCodes = new Set([
 ]);
 
 /**
+ * node-postgres conditions that carry no code, told by their messages (pg-pool 3): a connection lost
+ * or timed out, and the pool exhausted under load ("timeout exceeded when trying to connect": every
+ * connection busy for `connectionTimeoutMillis`) — the event is fine, the database was busy.
+ */
+const poolConditionMessage =
+  /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i;
+
+/**
  * Decides what a handler failure means for the event: wait, retry with a bound, or dead-letter.
  * Besides the backbone's own errors, an infrastructure error that says `retriable: true` (STYLE:
  * errors carry `code`, `cause` and `retriable`; e.g. the receipt key unreadable in key custody) is
@@ -51,14 +59,8 @@ export function classifyHandlerError(error: unknown): HandlerErrorVerdict {
     if (isTransientPostgresError(candidate)) return { kind: 'transient', detail };
     if (typeof candidate.code === 'string' && nodeNetworkErrorCodes.has(candidate.code))
       return { kind: 'transient', detail };
-    if (
-      typeof candidate.message === 'string' &&
-      /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
-        candidate.message,
-      )
-    ) {
+    if (typeof candidate.message === 'string' && poolConditionMessage.test(candidate.message))
       return { kind: 'transient', detail };
-    }
   }
   return { kind: 'permanent', reason: 'HANDLER_FAILED', detail };
 }
