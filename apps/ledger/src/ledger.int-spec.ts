@@ -9,6 +9,7 @@ describeServiceShell(serviceDefinition, {
     'platform/0002-rate-limits.sql',
     'platform/0003-admin-audit-refusals.sql',
     'messaging/0001-outbox-and-inbox.sql',
+    'messaging/0002-inbox-processed-at-brin.sql',
     'ledger/0001-init.sql',
     'ledger/0002-accounts-journal-balances.sql',
     'ledger/0003-payouts.sql',

@@ -14,6 +14,7 @@ describeServiceShell(withTestIssuerJwks, {
     'platform/0002-rate-limits.sql',
     'platform/0003-admin-audit-refusals.sql',
     'messaging/0001-outbox-and-inbox.sql',
+    'messaging/0002-inbox-processed-at-brin.sql',
     'resource-guard/0001-binding-keys.sql',
     'resource-guard/0002-dpop-replay.sql',
     'verifier/0001-init.sql',

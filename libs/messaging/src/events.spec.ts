@@ -18,6 +18,7 @@ import {
   payloadIf,
   requestCause,
   requestCorrelation,
+  timeOrderedUuid,
 } from './events';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -113,6 +114,18 @@ describe('newEvent', () => {
     );
     expect(envelope).toMatchObject({ key: fixture.key, producer: 'registry', causationId: null });
     expect(decodeEvent(JSON.parse(JSON.stringify(envelope)))).toMatchObject({ ok: true });
+  });
+});
+
+describe('timeOrderedUuid (event ids)', () => {
+  it('is a version 7 UUID whose first 48 bits are the time, random after it, ordered by time', () => {
+    const at = Date.parse('2026-12-07T00:00:00.000Z');
+    const id = timeOrderedUuid(at);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(at);
+    expect(timeOrderedUuid(at)).not.toBe(id);
+    const later = timeOrderedUuid(at + 1);
+    expect([later, id].sort()).toEqual([id, later]);
   });
 });
 
