@@ -453,6 +453,22 @@ const dropoutConditions: Condition[] = [100, 200].map((dropoutMs) => ({
   },
 }));
 
+/**
+ * A speaker or microphone that carries only 0.3–7 kHz (a small speaker, or a wideband voice codec:
+ * AMR-WB's band): the wide plan's upper groups (7–10.9 kHz) are lost, ggwave's tones are not. A
+ * terminal with such hardware sends in ggwave's tones and is answered in them (docs/sound-link.md,
+ * "Tone plans"); this cell shows what the wide plan alone does there.
+ */
+const bandLimitedDevice: Condition = {
+  name: 'a device that carries only 0.3–7 kHz (small speaker; AMR-WB’s band)',
+  apply: (clean, seed) =>
+    withRoomNoise(
+      bandLimited(clean, { lowHz: 300, highHz: 7_000, sampleRateHz: rateHz }),
+      seed,
+      clean,
+    ),
+};
+
 const clipping: Condition = {
   name: 'clipping: +18 dB of gain, then hard-clipped at full scale',
   // The room's noise reaches the microphone before the overdriven input stage.
@@ -492,6 +508,7 @@ const conditions: readonly Condition[] = [
   ...resamplingConditions,
   ...driftConditions,
   ...dropoutConditions,
+  bandLimitedDevice,
   clipping,
   overlapping,
   ...codecConditions,

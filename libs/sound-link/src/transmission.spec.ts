@@ -81,7 +81,7 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
       sampleRateHz: 48_000,
     });
     const received = decodeRecording(modem, decodeWav(wav));
-    expect(received).toEqual({ messages: [requestSound], failures: [] });
+    expect(received).toEqual({ messages: [requestSound], failures: [], tonePlan: 'ggwave' });
     expect(logged.length).toBeGreaterThan(0); // ggwave's chatter went to the log sink, not to stdout
   });
 
@@ -95,6 +95,7 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     expect(decodeRecording(modem, { samples, sampleRateHz: 48_000 })).toEqual({
       messages: [authorizationSound],
       failures: [],
+      tonePlan: 'ggwave',
     });
   });
 
@@ -111,6 +112,7 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     expect(decodeRecording(modem, { samples, sampleRateHz: 44_100 })).toEqual({
       messages: [authorizationSound],
       failures: [],
+      tonePlan: 'ggwave',
     });
   });
 
@@ -122,6 +124,7 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     expect(decodeRecording(modem, audio)).toEqual({
       messages: [terminalCredentialSound, requestSound],
       failures: [],
+      tonePlan: 'ggwave',
     });
   });
 
@@ -134,6 +137,7 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     expect(decodeRecording(modem, { samples, sampleRateHz: 48_000 })).toEqual({
       messages: [terminalCredential, requestSound],
       failures: [],
+      tonePlan: 'ggwave',
     });
   });
 
@@ -249,7 +253,7 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     const echoed = withRoomNoise(withEchoes(credential, echoes), credential);
     expect(
       decodeRecording(modem, { samples: echoed, sampleRateHz: 48_000 }, { accepts: isSoundForm }),
-    ).toEqual({ messages: [terminalCredentialSound], failures: [] });
+    ).toEqual({ messages: [terminalCredentialSound], failures: [], tonePlan: 'ggwave' });
     // A request, then an authorization whose first frame (from 1.2 s) a 0.4 s dropout takes away.
     const both = encodeTransmission(modem, [
       { bytes: requestSound, framesMax: 1 },
@@ -295,6 +299,7 @@ describe('sound link through ggwave (audible fastest, four decoding offsets, 48 
     expect(decodeRecording(modem, { samples: drifted, sampleRateHz: 48_000 })).toEqual({
       messages: [requestSound],
       failures: [],
+      tonePlan: 'ggwave',
     });
   });
 

@@ -1,6 +1,11 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { SoundLinkError, type SoundLinkFailure, soundLinkAssert } from './errors';
-import { assembleFixedFrames, encodeFixedMessageFrames } from './framing/fixed-frames';
+import {
+  type HeardFixedFrame,
+  type PlacedMessage,
+  assembleFixedFrames,
+  encodeFixedMessageFrames,
+} from './framing/fixed-frames';
 import { decodeFrameStream, encodeMessageFrames, fragmentMarker } from './framing/frames';
 import {
   interFrameSilenceMs,
@@ -15,6 +20,7 @@ import { type MonoAudio } from './audio/wav';
 import { type ModemReception, type SoundModem, variableFrameSamples } from './modem/ggwave-modem';
 import { type HeardFrame, type UndecodableFrame } from './modem/multi-offset';
 import { type SampleSpan } from './modem/tone-detector';
+import { type TonePlanName, tonePlans } from './modem/tone-plan';
 
 /**
  * One message to send and how many frames it may take.
@@ -46,6 +52,12 @@ export interface TransmissionOptions {
   readonly edgeSilenceMs?: number;
   /** Silence around a variable-length frame; default {@link interFrameSilenceMs}. */
   readonly interFrameSilenceMs?: number;
+  /**
+   * The tone plan of the fixed-length frames, when not the modem's: the plan a request was heard in
+   * (`ReceivedTransmission.tonePlan`), to answer a terminal whose speaker or microphone only
+   * carries ggwave's band in kind (docs/sound-link.md, "Tone plans").
+   */
+  readonly tonePlan?: TonePlanName;
 }
 
 /** One frame's audio, and whether it is a fixed-length one (which needs no silence around it). */
@@ -54,17 +66,23 @@ interface FrameAudio {
   readonly samples: Float32Array;
 }
 
-function messageAudio(modem: SoundModem, message: OutgoingMessage): FrameAudio[] {
+function messageAudio(
+  modem: SoundModem,
+  message: OutgoingMessage,
+  tonePlan: TonePlanName = modem.tonePlan.name,
+): FrameAudio[] {
   const variable = encodeMessageFrames(message.bytes, { framesMax: message.framesMax });
+  const plan = tonePlans[tonePlan];
+  const sizes = plan === modem.tonePlan ? modem.fixedFrameSizesBytes : plan.frameSizesBytes;
   const fixed =
     modem.fixedFrameSizesBytes.length === 0
       ? undefined
-      : encodeFixedMessageFrames(message.bytes, modem.tonePlan.frameSizesBytes);
-  if (
-    fixed !== undefined &&
-    fixed.every((frame) => modem.fixedFrameSizesBytes.includes(frame.length))
-  )
-    return fixed.map((frame) => ({ fixed: true, samples: modem.encodeFixedFrame(frame) }));
+      : encodeFixedMessageFrames(message.bytes, plan.frameSizesBytes);
+  if (fixed !== undefined && fixed.every((frame) => sizes.includes(frame.length)))
+    return fixed.map((frame) => ({
+      fixed: true,
+      samples: modem.encodeFixedFrame(frame, tonePlan),
+    }));
   return variable.map((frame) => ({ fixed: false, samples: modem.encodeFrame(frame) }));
 }
 
@@ -88,7 +106,7 @@ export function encodeTransmission(
   options: TransmissionOptions = {},
 ): MonoAudio {
   soundLinkAssert(messages.length > 0, 'at least one message');
-  const frames = messages.flatMap((message) => messageAudio(modem, message));
+  const frames = messages.flatMap((message) => messageAudio(modem, message, options.tonePlan));
   const silence = (milliseconds: number) =>
     new Float32Array(Math.round((milliseconds * modem.sampleRateHz) / 1000));
   const edge = silence(options.edgeSilenceMs ?? transmissionEdgeSilenceMs);
@@ -122,10 +140,15 @@ export interface ReceivedTransmission {
   readonly messages: Uint8Array[];
   /**
    * Frames or fragment groups that could not be used, with stable codes: `FRAME_UNDECODABLE` for
-   * each start marker (or, for fixed-length frames, stretch of ggwave's tones) heard without a
-   * frame, then those of the frames (`FRAME_MISSING`, …).
+   * each start marker (or, for fixed-length frames, stretch of tones) heard without a frame, then
+   * those of the frames (`FRAME_MISSING`, …).
    */
   readonly failures: SoundLinkFailure[];
+  /**
+   * The tone plan the first fixed-length message came in (a receiver hears either): answer in it
+   * (`encodeTransmission(…, { tonePlan })`). Absent when none came in fixed-length frames.
+   */
+  readonly tonePlan?: TonePlanName;
 }
 
 /**
@@ -244,6 +267,26 @@ function insideFixedFrame(lost: UndecodableFrame, reception: ModemReception): bo
   );
 }
 
+/** The messages in fixed-length frames, assembled per tone plan (each plan's header names its own lengths). */
+function fixedMessages(frames: readonly HeardFixedFrame[]): {
+  messages: (PlacedMessage & { tonePlan: TonePlanName })[];
+  failures: SoundLinkFailure[];
+} {
+  const assembled = Object.values(tonePlans).map((plan) => {
+    const own = frames.filter((frame) => (frame.tonePlan ?? 'ggwave') === plan.name);
+    const { messages, failures } = assembleFixedFrames(
+      own,
+      fixedPairToleranceSamples,
+      plan.frameSizesBytes,
+    );
+    return { messages: messages.map((message) => ({ ...message, tonePlan: plan.name })), failures };
+  });
+  return {
+    messages: assembled.flatMap((each) => each.messages),
+    failures: assembled.flatMap((each) => each.failures),
+  };
+}
+
 /**
  * Decodes every message in a recording at any rate from 16 to 192 kHz (resampled to 48 kHz first),
  * with silence or noise around it, and reports every frame heard but lost (a failure, not silence). Throws `AUDIO_INVALID` for an impossible rate or length.
@@ -269,11 +312,7 @@ export function decodeRecording(
     throw new SoundLinkError('AUDIO_INVALID', `a recording longer than ${recordingSecondsMax} s`);
   const reception = modem.receive(audio.samples, audio.sampleRateHz);
   const content = decodeFrameStream(reception.frames.map((frame) => frame.bytes));
-  const fixed = assembleFixedFrames(
-    reception.fixedFrames,
-    fixedPairToleranceSamples,
-    modem.tonePlan.frameSizesBytes,
-  );
+  const fixed = fixedMessages(reception.fixedFrames);
   const placed = [
     ...content.messages.map((bytes) => ({
       startSample: completedAt(bytes, reception.frames),
@@ -291,9 +330,13 @@ export function decodeRecording(
   const unrecognised = placed
     .filter((message) => !accepts(message.bytes))
     .map((message) => unrecognisedFailure(message));
+  const tonePlan = [...fixed.messages]
+    .sort((left, right) => left.startSample - right.startSample)
+    .find((message) => accepts(message.bytes))?.tonePlan;
   return {
     messages: placed.filter((message) => accepts(message.bytes)).map((message) => message.bytes),
     failures: [...undecodable, ...unrecognised, ...fixed.failures, ...content.failures],
+    ...(tonePlan === undefined ? {} : { tonePlan }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { type SoundLinkFailure } from '../errors';
 import { fixedFrameSizesBytes } from '../limits';
+import { type TonePlanName } from '../modem/tone-plan';
 
 // Messages in fixed-length frames (docs/sound-link.md, "Fixed-length frames"). Such a frame goes
 // without start or end marker and without a length header, so the receiver decodes the recording
@@ -33,6 +34,8 @@ export interface HeardFixedFrame {
   readonly startSample: number;
   readonly endSample: number;
   readonly bytes: Uint8Array;
+  /** The tone plan it was heard in (set by the modem's receiver). */
+  readonly tonePlan?: TonePlanName;
 }
 
 /**

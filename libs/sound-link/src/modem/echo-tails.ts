@@ -3,7 +3,7 @@ import { type HeardFixedFrame } from '../framing/fixed-frames';
 import { reedSolomonCheck } from '../framing/reed-solomon';
 import { receiveChunkSamples } from '../limits';
 import { type SampleSpan } from './tone-detector';
-import { type TonePlan, planBins, symbolSamples } from './tone-plan';
+import { type TonePlan, planBins, symbolSamples, tonePlans } from './tone-plan';
 
 // A room's echoes carry a frame's last tones on after the frame ends (the benchmark's two echoes:
 // up to 200 ms late). Fixed-length frames have no end marker, so the tone detector hears that tail
@@ -111,20 +111,22 @@ function spanWithout(span: SampleSpan, cut: SampleSpan): SampleSpan[] {
 
 /**
  * The tone spans without the echoes of decoded fixed-length frames: after each frame, up to 250 ms
- * of windows whose six tones (five at least) are among the frame's own last tones, or not tonal.
+ * of windows whose tones (five in six at least) are among the frame's own last tones (in the tone
+ * plan it was heard in; ggwave's when it does not say), or not tonal.
  *
  * @example
  * ```ts
- * const spans = withoutEchoTails(plan, samples, ggwaveToneSpans(plan, samples), fixedFrames);
+ * const spans = withoutEchoTails(samples, toneSpans(tonePlans.wide, samples), fixedFrames);
  * ```
  */
 export function withoutEchoTails(
-  plan: TonePlan,
   samples: Float32Array,
   toneSpans: readonly SampleSpan[],
   frames: readonly HeardFixedFrame[],
 ): SampleSpan[] {
-  const tails = frames.map((frame) => echoTail(plan, samples, toneSpans, frame));
+  const tails = frames.map((frame) =>
+    echoTail(tonePlans[frame.tonePlan ?? 'ggwave'], samples, toneSpans, frame),
+  );
   return tails.reduce<SampleSpan[]>(
     (spans, tail) => spans.flatMap((span) => spanWithout(span, tail)),
     [...toneSpans],

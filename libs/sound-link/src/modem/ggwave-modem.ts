@@ -90,8 +90,12 @@ export interface SoundModem {
   readonly tonePlan: TonePlan;
   /** The audio of one frame; throws `FRAME_TOO_LARGE` over 140 bytes (never truncates). */
   encodeFrame(frame: Uint8Array): Float32Array;
-  /** The audio of one fixed-length frame (no markers) in the modem's tone plan; its length must be one of `fixedFrameSizesBytes`. */
-  encodeFixedFrame(frame: Uint8Array): Float32Array;
+  /**
+   * The audio of one fixed-length frame (no markers) in the modem's tone plan, its length one of
+   * `fixedFrameSizesBytes`; or in `tonePlan`, any of that plan's lengths (answering a sender in the
+   * plan it used).
+   */
+  encodeFixedFrame(frame: Uint8Array, tonePlan?: TonePlanName): Float32Array;
   /** Every frame found in a recording at `sampleRateHz`, in order. */
   decodeFrames(samples: Float32Array, sampleRateHz: number): Uint8Array[];
   /** Every frame and start marker heard in a recording, and where tones were (positions at 48 kHz). */
@@ -315,6 +319,7 @@ function fixedFramesHeard(
   sizes: readonly number[],
   audioOf: (frame: Uint8Array) => Float32Array,
   toneSpans: readonly SampleSpan[],
+  known: readonly HeardFixedFrame[],
 ): HeardFixedFrame[] {
   let heard = demodulateFixedFrames(plan, samples, sizes);
   const addNew = (found: readonly HeardFixedFrame[]): boolean => {
@@ -322,7 +327,7 @@ function fixedFramesHeard(
     heard = [...heard, ...fresh];
     return fresh.length > 0;
   };
-  for (let round = 0; round < 3 && tonesUnexplained(toneSpans, heard); round++) {
+  for (let round = 0; round < 3 && tonesUnexplained(toneSpans, [...known, ...heard]); round++) {
     const residual = withFramesRemoved(
       samples,
       heard.map((frame) => ({ startSample: frame.startSample, audio: audioOf(frame.bytes) })),
@@ -333,7 +338,47 @@ function fixedFramesHeard(
       addNew(demodulateFixedFrames(plan, residual, sizes, 'least'));
     if (!found) break;
   }
-  return heard;
+  return heard.map((frame) => ({ ...frame, tonePlan: plan.name }));
+}
+
+/** The union of spans, sorted: overlapping and touching spans made one. */
+function unitedSpans(spans: readonly SampleSpan[]): SampleSpan[] {
+  const united: SampleSpan[] = [];
+  for (const span of [...spans].sort((left, right) => left.start - right.start)) {
+    const last = united.at(-1);
+    if (last !== undefined && span.start <= last.end)
+      united[united.length - 1] = { start: last.start, end: Math.max(last.end, span.end) };
+    else united.push(span);
+  }
+  return united;
+}
+
+/**
+ * The fixed-length frames in a recording, in the modem's own tone plan and then, only while tones
+ * are left that no frame explains (a sender on the other plan, or a frame lost), in the other: a
+ * receiver hears either plan, and a clean recording in its own costs one plan's demodulation.
+ */
+function fixedFramesOfPlans(
+  plans: readonly TonePlan[],
+  samples: Float32Array,
+  sizesOf: (plan: TonePlan) => readonly number[],
+  audioOf: (plan: TonePlan, frame: Uint8Array) => Float32Array,
+  toneSpans: readonly SampleSpan[],
+): HeardFixedFrame[] {
+  let frames: HeardFixedFrame[] = [];
+  for (const plan of plans) {
+    if (plan !== plans[0] && !tonesUnexplained(toneSpans, frames)) break;
+    const heard = fixedFramesHeard(
+      plan,
+      samples,
+      sizesOf(plan),
+      (frame) => audioOf(plan, frame),
+      toneSpans,
+      frames,
+    );
+    frames = [...frames, ...heard];
+  }
+  return frames;
 }
 
 /** The receiving side: variable-length passes (more offsets after a loss), fixed-length frames, tones. */
@@ -342,8 +387,11 @@ function receiver(
   offsets: readonly number[],
   plan: TonePlan,
   fixedSizes: readonly number[],
-  audioOf: (frame: Uint8Array) => Float32Array,
+  audioOf: (plan: TonePlan, frame: Uint8Array) => Float32Array,
 ): SoundModem['receive'] {
+  // The modem's own plan first, then the other, in all its lengths.
+  const plans = [plan, ...Object.values(tonePlans).filter((other) => other !== plan)];
+  const sizesOf = (each: TonePlan) => (each === plan ? fixedSizes : each.frameSizesBytes);
   return (samples, sampleRateHz) => {
     const padded = atLinkRate(samples, sampleRateHz);
     const [firstOffset, ...otherOffsets] = offsets;
@@ -356,14 +404,12 @@ function receiver(
       first.length > 0 && first.every((attempt) => attempt.outcome === 'frame')
         ? [first]
         : [first, ...otherOffsets.map((offset) => decodePass(module, padded, offset))];
-    const toneSpans = fixedSizes.length === 0 ? [] : toneSpansOf(plan, padded);
-    const fixedFrames =
-      fixedSizes.length === 0 ? [] : fixedFramesHeard(plan, padded, fixedSizes, audioOf, toneSpans);
-    return {
-      ...mergeAttempts(passes, startMarkerToleranceSamples),
-      fixedFrames,
-      toneSpans: withoutEchoTails(plan, padded, toneSpans, fixedFrames),
-    };
+    const merged = mergeAttempts(passes, startMarkerToleranceSamples);
+    if (fixedSizes.length === 0) return { ...merged, fixedFrames: [], toneSpans: [] };
+    // Either plan's tones: each detector hears its own plan best.
+    const toneSpans = unitedSpans(plans.flatMap((each) => toneSpansOf(each, padded)));
+    const fixedFrames = fixedFramesOfPlans(plans, padded, sizesOf, audioOf, toneSpans);
+    return { ...merged, fixedFrames, toneSpans: withoutEchoTails(padded, toneSpans, fixedFrames) };
   };
 }
 
@@ -464,12 +510,12 @@ export async function loadGgwaveModem(options: GgwaveModemOptions = {}): Promise
     volumePercent,
     outputRateHz,
   );
-  const fixedFrameAudio = (frame: Uint8Array, rateHz: number) =>
-    plan.name === 'wide'
-      ? modulateFixedFrame(plan, frame, rateHz, volumePercent)
+  const fixedFrameAudio = (framePlan: TonePlan, frame: Uint8Array, rateHz: number) =>
+    framePlan.name === 'wide'
+      ? modulateFixedFrame(framePlan, frame, rateHz, volumePercent)
       : encode(frame, frame.length, rateHz);
-  const receive = receiver(module, offsets, plan, fixedSizes, (frame) =>
-    fixedFrameAudio(frame, soundSampleRateHz),
+  const receive = receiver(module, offsets, plan, fixedSizes, (framePlan, frame) =>
+    fixedFrameAudio(framePlan, frame, soundSampleRateHz),
   );
   return {
     sampleRateHz: outputRateHz,
@@ -485,13 +531,19 @@ export async function loadGgwaveModem(options: GgwaveModemOptions = {}): Promise
         );
       return encode(frame, -1);
     },
-    encodeFixedFrame(frame: Uint8Array): Float32Array {
-      if (!(frame instanceof Uint8Array) || !fixedSizes.includes(frame.length))
+    encodeFixedFrame(frame: Uint8Array, tonePlan?: TonePlanName): Float32Array {
+      const framePlan = tonePlan === undefined ? plan : tonePlans[tonePlan];
+      const sizes = framePlan === plan ? fixedSizes : framePlan.frameSizesBytes;
+      if (
+        !(frame instanceof Uint8Array) ||
+        fixedSizes.length === 0 ||
+        !sizes.includes(frame.length)
+      )
         throw new SoundLinkError(
           'FRAME_TOO_LARGE',
-          `a fixed-length frame of ${frame.length} bytes; this modem takes ${fixedSizes.join(', ')}`,
+          `a fixed-length frame of ${frame.length} bytes; this modem takes ${sizes.join(', ')} in the ${framePlan.name} plan`,
         );
-      return fixedFrameAudio(frame, outputRateHz);
+      return fixedFrameAudio(framePlan, frame, outputRateHz);
     },
     decodeFrames(samples: Float32Array, sampleRateHz: number): Uint8Array[] {
       return receive(samples, sampleRateHz).frames.map((frame) => frame.bytes);

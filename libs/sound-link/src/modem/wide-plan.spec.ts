@@ -110,6 +110,7 @@ describe('the wide tone plan', () => {
     expect(heard(withRoomNoise(clean, clean))).toEqual({
       messages: [terminalCredentialSound, requestSound],
       failures: [],
+      tonePlan: 'wide',
     });
     const at44k = await loadGgwaveModem({ outputSampleRateHz: 44_100 });
     const audio = encodeTransmission(at44k, messages);
@@ -125,7 +126,7 @@ describe('the wide tone plan', () => {
     const frameSamples = fixedFrameSamples(39, plan);
     for (const start of [2_400, 2_400 + (frameSamples - 9_600) / 2, 2_400 + frameSamples - 9_600]) {
       const muted = withRoomNoise(withDropout(clean, start, 9_600), clean);
-      expect(heard(muted)).toEqual({ messages: [requestSound], failures: [] });
+      expect(heard(muted)).toEqual({ messages: [requestSound], failures: [], tonePlan: 'wide' });
     }
   });
 
@@ -145,6 +146,7 @@ describe('the wide tone plan', () => {
       expect(heard(withRoomNoise(withClockDrift(clean, percent), clean))).toEqual({
         messages: [requestSound],
         failures: [],
+        tonePlan: 'wide',
       });
     const echoed = withEchoes(clean, [
       { delaySamples: 1_200, gain: 0.63 },
@@ -153,7 +155,37 @@ describe('the wide tone plan', () => {
     expect(heard(withRoomNoise(echoed, clean))).toEqual({
       messages: [requestSound],
       failures: [],
+      tonePlan: 'wide',
     });
+  });
+
+  it("hears a sender in ggwave's tones too, and answers it in them; ggwave's tones hear the wide plan", () => {
+    const request = encodeTransmission(ggwave, [
+      { bytes: terminalCredentialSound, framesMax: 16 },
+      { bytes: requestSound, framesMax: 1 },
+    ]).samples;
+    const atPhone = heard(withRoomNoise(request, request));
+    expect(atPhone).toEqual({
+      messages: [terminalCredentialSound, requestSound],
+      failures: [],
+      tonePlan: 'ggwave',
+    });
+    // The phone (wide by default) answers in the plan it was asked in.
+    const answer = encodeTransmission(modem, [{ bytes: authorizationSound, framesMax: 1 }], {
+      tonePlan: atPhone.tonePlan!,
+    });
+    expect(answer.samples.length).toBe(
+      encodeTransmission(ggwave, [{ bytes: authorizationSound, framesMax: 1 }]).samples.length,
+    );
+    const atTerminal = decodeRecording(ggwave, answer, { accepts: isSoundForm });
+    expect(atTerminal).toEqual({
+      messages: [authorizationSound],
+      failures: [],
+      tonePlan: 'ggwave',
+    });
+    // And a ggwave-tone receiver hears a wide sender: either side may move first.
+    const wide = encodeTransmission(modem, [{ bytes: requestSound, framesMax: 1 }]);
+    expect(decodeRecording(ggwave, wide).messages).toEqual([requestSound]);
   });
 
   it('reports a lost frame from its tones, and a missing frame of a longer message by its index', () => {
