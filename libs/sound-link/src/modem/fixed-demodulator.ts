@@ -284,7 +284,10 @@ function decodingsOfLength(grid: SymbolGrid, lengthBytes: number): Decoding[] {
     if (unsure > unsureMax) continue;
     const unlikely = sureness[0]! >= heardRatioMin && word[0]! >> 6 !== sizeIndex;
     const decoded = decodeWord(word, sureness, lengthBytes, unlikely);
-    if (decoded !== undefined)
+    // All zeros is a codeword of every length: a frame's zero padding (up to 120 bytes of a wide
+    // 176-byte frame carrying a short message) decodes as frames of zeros at the shorter lengths,
+    // its neighbouring bytes erased. A frame always carries its 0x80 padding marker, so it is none.
+    if (decoded !== undefined && decoded.bytes.some((byte) => byte !== 0))
       decodings.push({ startSample: hop * grid.hopSamples, bytes: decoded.bytes });
   }
   return decodings;

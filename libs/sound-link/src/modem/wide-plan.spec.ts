@@ -121,6 +121,22 @@ describe('the wide tone plan', () => {
     ]);
   });
 
+  it('takes no run of zero padding for a frame: signed forms (116 and 254 B) in frames of 176 arrive alone', () => {
+    // The request's 176-byte frame holds 59 bytes of zero padding, enough for an all-zero 39-byte
+    // "frame" once a few bytes are erased: it used to come out as FRAME_MALFORMED beside the messages.
+    const signedRequest = readProtocolFixture('payment-request');
+    const signedCredential = readProtocolFixture('terminal-credential');
+    const clean = encodeTransmission(modem, [
+      { bytes: signedCredential, framesMax: 16 },
+      { bytes: signedRequest, framesMax: 1 },
+    ]).samples;
+    expect(decodeRecording(modem, { samples: clean, sampleRateHz: 48_000 })).toEqual({
+      messages: [signedCredential, signedRequest],
+      failures: [],
+      tonePlan: 'wide',
+    });
+  });
+
   it('decodes a request through a 200 ms dropout anywhere in it (four symbols: erasures)', () => {
     const clean = encodeTransmission(modem, [{ bytes: requestSound, framesMax: 1 }]).samples;
     const frameSamples = fixedFrameSamples(39, plan);
