@@ -34,7 +34,7 @@ import {
   encodeTransmission,
   fixedFrameSamples,
   loadGgwaveModem,
-  planBins,
+  planBandHz,
   soundMessageFramesMax,
   tonePlans,
   variableFrameSamples,
@@ -343,13 +343,6 @@ function oncePerRecording(
 /** Seconds of pink noise or babble a condition makes once and draws its segments from. */
 const noiseBedSeconds = 60;
 
-/** The band a tone plan's tones lie in, edge to edge of its bins (ggwave's: 1.9–6.4 kHz). */
-function bandOf(plan: TonePlan): { lowHz: number; highHz: number } {
-  const { firstBin, lastBin } = planBins(plan);
-  const binHz = rateHz / 1024;
-  return { lowHz: (firstBin - 0.5) * binHz, highHz: (lastBin + 0.5) * binHz };
-}
-
 /**
  * Noise of another colour at `snrDb` over the whole band or, `inBand`, only the band the
  * setting's tones lie in (ggwave's 1.9–6.4 kHz; the wide plan's 1.9–10.9 kHz): as speech-in-noise
@@ -365,7 +358,7 @@ function colouredNoise(
   const beds = new Map<string, Float32Array>();
   const noiseBed = (plan: TonePlan) => {
     const noise = generate(noiseBedSeconds * rateHz, 1);
-    return inBand ? bandLimited(noise, { ...bandOf(plan), sampleRateHz: rateHz }) : noise;
+    return inBand ? bandLimited(noise, { ...planBandHz(plan), sampleRateHz: rateHz }) : noise;
   };
   return {
     name: `${name} ${snrDb} dB, ${inBand ? "in the tones' band (ggwave's 1.9–6.4 kHz, wide 1.9–10.9 kHz)" : 'whole band'}`,

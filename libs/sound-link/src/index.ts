@@ -38,7 +38,13 @@ export {
   variableFrameSamples,
 } from './modem/ggwave-modem';
 export { type SampleSpan, toneSpans } from './modem/tone-detector';
-export { type TonePlan, type TonePlanName, planBins, tonePlans } from './modem/tone-plan';
+export {
+  type TonePlan,
+  type TonePlanName,
+  planBandHz,
+  planBins,
+  tonePlans,
+} from './modem/tone-plan';
 export { type HeardFrame, type MergedReception, type UndecodableFrame } from './modem/multi-offset';
 export { resampleLinear } from './audio/resample';
 export { type MonoAudio, decodeWav, encodeWav } from './audio/wav';

@@ -1,12 +1,7 @@
 // The sound link end to end through ggwave: protocol messages to audio (and WAV files) and back, with
 // silence around them, white noise at a stated signal-to-noise ratio, and a receiver whose sample rate
 // differs from the sender's.
-import {
-  encodeConsumerAuthorizationSoundForm,
-  encodePaymentRequestSoundForm,
-  encodeTerminalCredentialSoundForm,
-  isSoundForm,
-} from '@settle/protocol/sound-form';
+import { isSoundForm } from '@settle/protocol/sound-form';
 import { readProtocolFixture } from '@settle/protocol/testing';
 import { decodeWav, encodeWav } from './audio/wav';
 import { encodeFixedMessageFrames } from './framing/fixed-frames';
@@ -23,18 +18,18 @@ import {
   withWhiteNoise,
 } from './testing/audio-conditions';
 import { withEchoes } from './testing/room-and-device';
+import { fixtureSoundForms } from './testing/sound-forms';
 
 const request = readProtocolFixture('payment-request');
 const authorization = readProtocolFixture('consumer-authorization.largest');
 const terminalCredential = readProtocolFixture('terminal-credential');
 const deviceCredential = readProtocolFixture('device-credential');
 // What the link carries now: the sound forms (docs/protocol.md), in fixed-length frames.
-const requestSound = encodePaymentRequestSoundForm(request);
-const authorizationSound = encodeConsumerAuthorizationSoundForm(
-  authorization,
-  readProtocolFixture('payment-request.largest'),
-);
-const terminalCredentialSound = encodeTerminalCredentialSoundForm(terminalCredential);
+const {
+  request: requestSound,
+  authorization: authorizationSound,
+  terminalCredential: terminalCredentialSound,
+} = fixtureSoundForms;
 
 /** A quiet room: white noise 20 dB below the clean signal. */
 const withRoomNoise = (samples: Float32Array, clean: Float32Array) =>

@@ -350,8 +350,18 @@ const sameFrame = (left: HeardFixedFrame, right: HeardFixedFrame) =>
   right.startSample < left.endSample &&
   sameBytes(left.bytes, right.bytes);
 
-/** `known` and those of `found` it does not hold yet. */
-const withNewFrames = (known: readonly HeardFixedFrame[], found: readonly HeardFixedFrame[]) => [
+/**
+ * `known` and those of `found` it does not hold yet (the same bytes, overlapping in time).
+ *
+ * @example
+ * ```ts
+ * heard = withNewFrames(heard, demodulateFixedFrames(plan, residual, sizes));
+ * ```
+ */
+export const withNewFrames = (
+  known: readonly HeardFixedFrame[],
+  found: readonly HeardFixedFrame[],
+): HeardFixedFrame[] => [
   ...known,
   ...found.filter((frame) => !known.some((old) => sameFrame(old, frame))),
 ];

@@ -15,7 +15,7 @@ import {
 import { resampleLinear } from '../audio/resample';
 import { type MergedReception, type ReceiverAttempt, mergeAttempts } from './multi-offset';
 import { type SampleSpan, toneSpans as toneSpansOf } from './tone-detector';
-import { demodulateFixedFrames } from './fixed-demodulator';
+import { demodulateFixedFrames, withNewFrames } from './fixed-demodulator';
 import { withFramesRemoved } from './interference';
 import { withoutEchoTails } from './echo-tails';
 import {
@@ -126,8 +126,8 @@ export interface GgwaveModemOptions {
   readonly decodeOffsetsSamples?: readonly number[];
   /**
    * How fixed-length frames are sent and received: `wide` (the link's own twelve tone groups) or
-   * `ggwave` ("audible fastest"'s six); default {@link tonePlanDefault}. A sender and its receivers
-   * must agree.
+   * `ggwave` ("audible fastest"'s six); default {@link tonePlanDefault}. The receiver hears either:
+   * its own plan first, the other while tones are left unexplained.
    */
   readonly tonePlan?: TonePlanName;
   /**
@@ -257,11 +257,11 @@ function decodePass(
  *
  * @example
  * ```ts
- * fixedFrameSamples(39) / 48_000; // 1.152 s
+ * fixedFrameSamples(39, tonePlans.ggwave) / 48_000; // 1.152 s
  * fixedFrameSamples(39, tonePlans.wide) / 48_000; // 0.768 s
  * ```
  */
-export function fixedFrameSamples(lengthBytes: number, plan: TonePlan = tonePlans.ggwave): number {
+export function fixedFrameSamples(lengthBytes: number, plan: TonePlan): number {
   return frameSymbols(plan, lengthBytes) * symbolSamples;
 }
 
@@ -300,13 +300,6 @@ function tonesUnexplained(
   return unexplained > soundSampleRateHz / 2;
 }
 
-/** The same frame found again: the same bytes, overlapping in time. */
-const sameFrame = (left: HeardFixedFrame, right: HeardFixedFrame) =>
-  left.startSample < right.endSample &&
-  right.startSample < left.endSample &&
-  left.bytes.length === right.bytes.length &&
-  left.bytes.every((byte, index) => byte === right.bytes[index]);
-
 /**
  * The fixed-length frames in a recording: demodulated; then, while tones remain that no frame
  * explains (a second sender, a clock drift), demodulated again with the frames found taken out of
@@ -323,9 +316,9 @@ function fixedFramesHeard(
 ): HeardFixedFrame[] {
   let heard = demodulateFixedFrames(plan, samples, sizes);
   const addNew = (found: readonly HeardFixedFrame[]): boolean => {
-    const fresh = found.filter((frame) => !heard.some((known) => sameFrame(known, frame)));
-    heard = [...heard, ...fresh];
-    return fresh.length > 0;
+    const before = heard.length;
+    heard = withNewFrames(heard, found);
+    return heard.length > before;
   };
   for (let round = 0; round < 3 && tonesUnexplained(toneSpans, [...known, ...heard]); round++) {
     const residual = withFramesRemoved(

@@ -1,4 +1,4 @@
-import { fixedFrameSizesBytes, receiveChunkSamples } from '../limits';
+import { fixedFrameSizesBytes, receiveChunkSamples, soundSampleRateHz } from '../limits';
 
 // How fixed-length frames are laid out in tones (docs/sound-link.md, "Tone plans"). A symbol is one
 // tone in each of `groups` groups of 16 bins (a byte's low nibble in group 2j, its high nibble in
@@ -128,4 +128,19 @@ export function frameSymbols(plan: TonePlan, lengthBytes: number): number {
 export function planBins(plan: TonePlan): { firstBin: number; lastBin: number; count: number } {
   const count = plan.groups * plan.binsPerGroup;
   return { firstBin: plan.firstBin, lastBin: plan.firstBin + count - 1, count };
+}
+
+/**
+ * The band a plan's tones occupy, in hertz: from half a bin below its first bin to half a bin above
+ * its last (ggwave's: 1.85–6.35 kHz; wide: 1.85–10.85 kHz), e.g. for noise confined to it.
+ *
+ * @example
+ * ```ts
+ * bandLimited(noise, { ...planBandHz(tonePlans.wide), sampleRateHz: 48_000 });
+ * ```
+ */
+export function planBandHz(plan: TonePlan): { lowHz: number; highHz: number } {
+  const { firstBin, lastBin } = planBins(plan);
+  const binHz = soundSampleRateHz / receiveChunkSamples;
+  return { lowHz: (firstBin - 0.5) * binHz, highHz: (lastBin + 0.5) * binHz };
 }

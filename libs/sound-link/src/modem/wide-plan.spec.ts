@@ -2,13 +2,7 @@
 // the link's own modulator, on bins, as loud as ggwave's six; the sound forms in one frame each;
 // through a 200 ms dropout, a second sender, a 44.1 kHz output, clock drift and echoes; lost and
 // missing frames reported.
-import {
-  encodeConsumerAuthorizationSoundForm,
-  encodeDeviceCredentialSoundForm,
-  encodePaymentRequestSoundForm,
-  encodeTerminalCredentialSoundForm,
-  isSoundForm,
-} from '@settle/protocol/sound-form';
+import { isSoundForm } from '@settle/protocol/sound-form';
 import { readProtocolFixture } from '@settle/protocol/testing';
 import { binPowersOf } from '../audio/fft';
 import { encodeFixedMessageFrames } from '../framing/fixed-frames';
@@ -23,22 +17,18 @@ import {
   withWhiteNoise,
 } from '../testing/audio-conditions';
 import { withEchoes } from '../testing/room-and-device';
+import { fixtureSoundForms } from '../testing/sound-forms';
 import { type SoundModem, fixedFrameSamples, loadGgwaveModem } from './ggwave-modem';
 import { frameSymbols, planBins, symbolSamples, tonePlans } from './tone-plan';
 import { modulateFixedFrame } from './wide-modulator';
 
 const plan = tonePlans.wide;
-const requestSound = encodePaymentRequestSoundForm(readProtocolFixture('payment-request'));
-const authorizationSound = encodeConsumerAuthorizationSoundForm(
-  readProtocolFixture('consumer-authorization.largest'),
-  readProtocolFixture('payment-request.largest'),
-);
-const terminalCredentialSound = encodeTerminalCredentialSoundForm(
-  readProtocolFixture('terminal-credential'),
-);
-const deviceCredentialSound = encodeDeviceCredentialSoundForm(
-  readProtocolFixture('device-credential'),
-);
+const {
+  request: requestSound,
+  authorization: authorizationSound,
+  terminalCredential: terminalCredentialSound,
+  deviceCredential: deviceCredentialSound,
+} = fixtureSoundForms;
 
 const withRoomNoise = (samples: Float32Array, clean: Float32Array) =>
   withWhiteNoise(samples, { signalPower: meanPower(clean), snrDb: 20, seed: 3 });

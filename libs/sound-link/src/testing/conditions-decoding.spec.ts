@@ -3,10 +3,8 @@
 // acoustics (the benchmark's reverb included), a 44.1 kHz recorder, an overdriven input and a clock
 // drift, and a loss (under babble in ggwave's band; a long dropout in the wide plan) reported, not silent.
 // Fast enough for every CI run, so a regression in the receiver shows before the benchmark runs.
-import { encodePaymentRequestSoundForm } from '@settle/protocol/sound-form';
-import { readProtocolFixture } from '@settle/protocol/testing';
 import { type SoundModem, loadGgwaveModem } from '../modem/ggwave-modem';
-import { type TonePlanName, planBins, tonePlans } from '../modem/tone-plan';
+import { type TonePlanName, planBandHz, tonePlans } from '../modem/tone-plan';
 import { decodeRecording, encodeTransmission } from '../transmission';
 import {
   meanPower,
@@ -17,10 +15,11 @@ import {
   withWhiteNoise,
 } from './audio-conditions';
 import { babbleNoise, bandLimited, pinkNoise } from './colored-noise';
+import { fixtureSoundForms } from './sound-forms';
 import { resampledWindowedSinc, withClipping, withEchoes, withReverb } from './room-and-device';
 
 const rateHz = 48_000;
-const request = encodePaymentRequestSoundForm(readProtocolFixture('payment-request'));
+const { request } = fixtureSoundForms;
 
 describe.each<TonePlanName>(['wide', 'ggwave'])(
   'the %s tone plan under the benchmark’s conditions (one seed each)',
@@ -40,15 +39,8 @@ describe.each<TonePlanName>(['wide', 'ggwave'])(
     const quietRoom = (samples: Float32Array) =>
       withWhiteNoise(samples, { signalPower: meanPower(clean), snrDb: 20, seed: 1 });
     /** Noise only in the band the plan's tones lie in (ggwave's 1.9–6.4 kHz, the wide plan's 1.9–10.9). */
-    const inBand = (noise: Float32Array) => {
-      const { firstBin, lastBin } = planBins(tonePlans[planName]);
-      const binHz = rateHz / 1024;
-      return bandLimited(noise, {
-        lowHz: (firstBin - 0.5) * binHz,
-        highHz: (lastBin + 0.5) * binHz,
-        sampleRateHz: rateHz,
-      });
-    };
+    const inBand = (noise: Float32Array) =>
+      bandLimited(noise, { ...planBandHz(tonePlans[planName]), sampleRateHz: rateHz });
 
     const decodes: [string, () => Float32Array, number?][] = [
       [
