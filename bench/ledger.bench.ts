@@ -7,14 +7,12 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Partitioners } from 'kafkajs';
 import { Pool } from 'pg';
 import {
   accountOpenedV1,
   createEnvelope,
   type EventEnvelope,
   merchantOnboardedV1,
-  paymentTopicPartitions,
   paymentVerifiedV1,
 } from '@settle/contracts';
 import {
@@ -136,37 +134,8 @@ function perThousand(
     totalMs: per(cpu.processMs + cpu.postgresMs + cpu.kafkaMs),
   };
 }
-let walletOwner = (index: number) => `acc_bench_${index}`;
+const walletOwner = (index: number) => `acc_bench_${index}`;
 
-/**
- * What-if for the report: wallet ids chosen so that wallets of different Kafka partitions of
- * payments.verified never share a hash chain (chain mod 6 = Kafka partition), so concurrent batches
- * never wait for each other's partition locks. Production ids are random; this measures what
- * aligning chains with Kafka partitions would be worth.
- */
-function alignedWalletOwners(): (index: number) => string {
-  const kafkaPartitionOf = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: paymentTopicPartitions }, (_, partitionId) => ({
-    partitionErrorCode: 0,
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-    offlineReplicas: [],
-  }));
-  const owners = Array.from({ length: walletCount }, (_, index) => {
-    for (let attempt = 0; ; attempt += 1) {
-      const candidate = `acc_bench_${index}_${attempt}`;
-      const kafkaPartition = kafkaPartitionOf({
-        topic: 'payments',
-        partitionMetadata,
-        message: { key: candidate, value: null },
-      });
-      if (partitionOf(candidate) % paymentTopicPartitions === kafkaPartition) return candidate;
-    }
-  });
-  return (index) => owners[index]!;
-}
 const merchantOwner = (index: number) => `mer_bench_${index}`;
 
 function brokers(): string[] {
@@ -710,13 +679,6 @@ async function main(): Promise<void> {
     results.push(result);
     console.log(JSON.stringify(result));
   }
-  // The what-if (not a target): batch 1000 with wallets whose chains follow their Kafka partition.
-  let alignedChains = null;
-  if (!only || only.has('aligned:1000')) {
-    walletOwner = alignedWalletOwners();
-    alignedChains = await throughLedger(1_000, 60_000);
-    console.log(JSON.stringify({ alignedChains }));
-  }
   if (only) return;
   const rate = (value: number | undefined) =>
     value === undefined ? '—' : String(Math.round(value));
@@ -741,10 +703,6 @@ async function main(): Promise<void> {
             ratio: atThousand.ratio >= targets.ledgerRatio,
           }
         : null,
-    alignedChainsWhatIf: {
-      what: 'batch 1000, wallet ids chosen so that chains never span two Kafka partitions (no lock waits between concurrent batches)',
-      ...alignedChains,
-    },
     rebuild: {
       what: 'POST /admin/journal/rebuild: recompute every entry hash and check every link, rebuild sub-balances and heads from the verified entries, compare them with the live ones (set-based in PostgreSQL)',
       ...atThousand?.ledger?.rebuild,
@@ -770,8 +728,6 @@ async function main(): Promise<void> {
         const raw = run.raw?.cpuPerThousandPayments;
         return `| ${run.batchSize} | ${ledger?.processMs ?? '—'} | ${ledger?.postgresMs ?? '—'} | ${ledger?.kafkaMs ?? '—'} | ${ledger?.totalMs ?? '—'} | ${raw?.processMs ?? '—'} | ${raw?.postgresMs ?? '—'} | ${raw?.totalMs ?? '—'} |`;
       }),
-      '',
-      `What-if, batch 1000 with wallet ids chosen so that no chain is shared by two Kafka partitions (concurrent batches never wait for each other's locks): ${rate(alignedChains?.settledPerSecond)} settled/s.`,
       '',
       `Rebuild (recompute every hash and link, rebuild heads and sub-balances, compare with the live ones; set-based in PostgreSQL) of the batch-1000 run's journal: ${atThousand?.ledger?.rebuild.entries ?? '—'} entries at ${rate(atThousand?.ledger?.rebuild.entriesPerSecond)} entries/s.`,
       '',

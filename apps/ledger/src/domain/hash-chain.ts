@@ -1,5 +1,7 @@
 import { hash } from 'node:crypto';
+import { paymentTopicPartitions } from '@settle/contracts';
 import { assert } from './assert';
+import { kafkaKeyHash } from './kafka-key-hash';
 import { type EntryDraft, type PostedEntry } from './entry';
 
 /** `previousHash` of the first entry of a partition (the contract's genesis value). */
@@ -23,12 +25,26 @@ export function genesisHead(partition: number): ChainHead {
 }
 
 /**
- * The partition (hash chain) of a registry id: the first four bytes of its SHA-256, modulo 1024.
- * Stable across deployments and Kafka partition counts; documented in docs/ledger.md.
+ * Kafka partitions of the settlement's input, `payments.verified.v1` (keyed by consumer account id).
+ * Chains follow them: chain c holds only keys that Kafka puts on partition c mod this count, so the
+ * settlement's concurrent batches (one per Kafka partition) never wait for each other's chain locks.
+ */
+const inputPartitions = paymentTopicPartitions;
+const chainsPerInputPartition = Math.floor(ledgerPartitionCount / inputPartitions);
+
+/**
+ * The partition (hash chain) of a registry id. With k = Kafka's key hash of the id (murmur2, as
+ * Kafka's and kafkajs's default partitioners, made non-negative) and P the input topic's 6 partitions:
+ * (k mod P) + P × (⌊k / P⌋ mod ⌊1024 / P⌋) — chains 0…1019, and chain mod P is the id's Kafka
+ * partition. Stable across deployments; documented in docs/ledger.md. Entries keep their partition,
+ * so entries written under an earlier rule verify and sum as before.
  */
 export function partitionOf(partitionKey: string): number {
-  // One-shot hash(): no Hash object per call, about half the time of createHash (once per payment).
-  return hash('sha256', partitionKey, 'buffer').readUInt32BE(0) % ledgerPartitionCount;
+  const keyHash = kafkaKeyHash(partitionKey);
+  return (
+    (keyHash % inputPartitions) +
+    inputPartitions * (Math.floor(keyHash / inputPartitions) % chainsPerInputPartition)
+  );
 }
 
 /**
