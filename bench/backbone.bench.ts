@@ -3,13 +3,14 @@
 // measured stage by stage (outbox writes alone, relay alone, consumer alone) to show where time goes.
 // Run with `npm run bench -- backbone` (it starts its own Kafka unless KAFKA_BROKERS is set).
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import {
   type ConsumedEvent,
   InboxConsumer,
   OutboxRelay,
   appendToOutbox,
   inTransaction,
+  keyPartitioner,
   type SqlExecutor,
 } from '@settle/messaging';
 import {
@@ -63,7 +64,8 @@ async function rawKafkajsBaseline(
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    // The product's partitioner (the default's placement, computed cheaper): the baseline is as lean.
+    createPartitioner: keyPartitioner,
   });
   const consumer = kafka.consumer({ groupId: `bench-baseline-${randomUUID()}` });
   await Promise.all([producer.connect(), consumer.connect()]);

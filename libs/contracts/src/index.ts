@@ -11,6 +11,7 @@ export * from './services';
 export * from './schema-fragments';
 export * from './common-payloads';
 export * from './topics';
+export * from './kafka-key-hash';
 export * from './upcasting';
 export * from './validation';
 export * from './catalogue';

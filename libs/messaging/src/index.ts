@@ -6,6 +6,7 @@ export * from './trace-context';
 export * from './kafka/kafka-port';
 export * from './kafka/kafkajs-adapter';
 export * from './kafka/kafka-tls';
+export * from './kafka/key-partitioner';
 export * from './outbox/outbox-writer';
 export * from './outbox/outbox-relay';
 export * from './outbox/text-column';

@@ -1,7 +1,6 @@
 import { hash } from 'node:crypto';
-import { paymentTopicPartitions } from '@settle/contracts';
+import { kafkaKeyHash, paymentTopicPartitions } from '@settle/contracts';
 import { assert } from './assert';
-import { kafkaKeyHash } from './kafka-key-hash';
 import { type EntryDraft, type PostedEntry } from './entry';
 
 /** `previousHash` of the first entry of a partition (the contract's genesis value). */

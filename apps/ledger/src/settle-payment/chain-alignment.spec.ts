@@ -1,8 +1,7 @@
-import { paymentTopicPartitions, topicCatalogue } from '@settle/contracts';
+import { kafkaKeyHash, paymentTopicPartitions, topicCatalogue } from '@settle/contracts';
 import fc from 'fast-check';
 import { type PartitionMetadata, Partitioners } from 'kafkajs';
 import { ledgerPartitionCount, partitionOf } from '../domain/hash-chain';
-import { kafkaKeyHash } from '../domain/kafka-key-hash';
 
 /** The partition kafkajs's default partitioner (the producers' own, libs/messaging) gives a key. */
 function kafkajsPartition(key: string, partitions: number): number {

@@ -1,11 +1,14 @@
 /**
  * Kafka's key hash: murmur2 of the key's UTF-8 bytes with Kafka's seed, made non-negative
  * (`& 0x7fffffff`), as Kafka's Java `DefaultPartitioner` and kafkajs's `Partitioners.DefaultPartitioner`
- * compute it; the partition of a keyed message is this mod the topic's partition count. Written here
- * because the domain imports no Kafka client; a spec pins it to kafkajs's partitioner.
+ * compute it. A keyed message goes to partition `kafkaKeyHash(key) % partitions`
+ * (`kafkaPartitionOf`). Here because both sides of the topic catalogue need it: producers place
+ * messages with it (libs/messaging) and the ledger aligns its hash chains with it; a spec pins it to
+ * kafkajs's partitioner. 32-bit `Math.imul` arithmetic, where kafkajs emulates it with 64-bit Long
+ * objects (≈ 3.5 µs a message in its producer's profile).
  */
 export function kafkaKeyHash(key: string): number {
-  const data = Buffer.from(key, 'utf8');
+  const data = utf8.encode(key);
   const m = 0x5bd1e995;
   const length = data.length;
   let h = 0x9747b28c ^ length;
@@ -29,3 +32,10 @@ export function kafkaKeyHash(key: string): number {
   h ^= h >>> 15;
   return h & 0x7fffffff;
 }
+
+/** The partition Kafka's default partitioner gives a keyed message on a topic of `partitions`. */
+export function kafkaPartitionOf(key: string, partitions: number): number {
+  return kafkaKeyHash(key) % partitions;
+}
+
+const utf8 = new TextEncoder();
