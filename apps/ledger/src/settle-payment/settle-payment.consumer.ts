@@ -74,6 +74,12 @@ export const conflictingReplayAlert = 'SETTLED_TRANSACTION_REPLAYED_WITH_OTHER_C
 export class SettlePaymentConsumer implements EventConsumer {
   readonly name = 'settle-payments';
   readonly topics = ['payments.verified.v1'] as const;
+  /**
+   * A redelivered payment.verified is recognised here, not by an inbox row: its transaction id is
+   * already decided (`loadPriorSettlements`, the `ledger_settlements` key written in the same
+   * transaction), so it is a `duplicate` and changes nothing, as a repeat within a batch is.
+   */
+  readonly deduplication = 'handler';
   readonly batchSizeMax: number;
   /** Enough backbone attempts that the last one comes after the retry window (then the payment fails). */
   readonly entityRetryAttemptsMax: number;

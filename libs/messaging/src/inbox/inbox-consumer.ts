@@ -73,6 +73,18 @@ export type EventsOf<TTopics extends readonly TopicName[]> = readonly ConsumedEv
   EventOn<TTopics[number]>
 >[];
 
+/**
+ * How a consumer group applies each event once.
+ * - `'inbox'`: the event id is written to `messaging_inbox` in the effect's transaction; an event
+ *   seen before never reaches the handler.
+ * - `'handler'`: no inbox row; every event delivered reaches the handler, which must recognise one it
+ *   applied before by a business key it reads and writes in the same transaction, under a unique
+ *   constraint (the ledger's settlement: a transaction id is decided once, `ledger_settlements`'
+ *   key). For such a handler the inbox row was a second record of the same fact, and a write per
+ *   event on its hottest path (bench/results/ledger-profile.md). Repeats in one batch reach it too.
+ */
+export type Deduplication = 'inbox' | 'handler';
+
 export interface InboxConsumerOptions {
   readonly groupId: string;
   /** The service consuming (the `service` label of `settle.dead_letters`); defaults to the group id up to its first dot. */
@@ -86,6 +98,8 @@ export interface InboxConsumerOptions {
   /** The prefix every topic name carries in this deployment ('' by default). */
   readonly topicPrefix?: string;
   readonly handle: EventBatchHandler;
+  /** Who recognises an event applied before: the inbox (the default) or the handler (see `Deduplication`). */
+  readonly deduplication?: Deduplication;
   readonly batchSizeMax?: number;
   /** How often an event naming an unseen entity is tried before it is dead-lettered (backoff doubles up to 5 s). */
   readonly entityRetryAttemptsMax?: number;
@@ -295,7 +309,8 @@ export class InboxConsumer {
     let fresh: readonly EventItem[] = [];
     await withConsumedEventContexts(lone ?? context.active(), contexts, () =>
       inTransaction(this.options.pool, async (sql) => {
-        fresh = await this.recordInInbox(sql, events);
+        fresh =
+          this.options.deduplication === 'handler' ? events : await this.recordInInbox(sql, events);
         if (fresh.length > 0) await this.options.handle(sql, fresh.map(toConsumedEvent));
       }),
     );

@@ -23,7 +23,7 @@ import {
 import { MetricAttribute, settleInstruments } from '@settle/telemetry';
 import type { EventEnvelope, TopicName } from '@settle/contracts';
 import { deadLetterTopicOf } from '../inbox/dead-letter';
-import { type ConsumedEvent, InboxConsumer } from '../inbox/inbox-consumer';
+import { type ConsumedEvent, type Deduplication, InboxConsumer } from '../inbox/inbox-consumer';
 import { createKafkajsPort } from '../kafka/kafkajs-adapter';
 import { type KafkaTlsFiles, kafkaTlsOptions } from '../kafka/kafka-tls';
 import type { KafkaAdministration, KafkaPort, MessageProducer } from '../kafka/kafka-port';
@@ -59,6 +59,8 @@ export interface EventConsumer {
    * (only its topics' events) implement it; the inbox hands it nothing else.
    */
   handle(sql: SqlExecutor, events: readonly ConsumedEvent[]): Promise<void>;
+  /** `'inbox'` unless the handler recognises repeats itself (`Deduplication`). */
+  readonly deduplication?: Deduplication;
   readonly batchSizeMax?: number;
   /** Attempts for an event naming an entity not seen yet (default `entityRetryAttemptsMax`). */
   readonly entityRetryAttemptsMax?: number;
@@ -285,6 +287,7 @@ export class MessagingRuntime
         producer: this.producer,
         deadLetterTopic: `${this.config.SETTLE_KAFKA_TOPIC_PREFIX}${deadLetterTopicOf(this.serviceName)}`,
         handle: (sql, events) => definition.handle(sql, events),
+        deduplication: definition.deduplication,
         batchSizeMax: definition.batchSizeMax,
         entityRetryAttemptsMax: definition.entityRetryAttemptsMax,
         logger: this.logger,
