@@ -3,9 +3,9 @@
  * (`& 0x7fffffff`), as Kafka's Java `DefaultPartitioner` and kafkajs's `Partitioners.DefaultPartitioner`
  * compute it. A keyed message goes to partition `kafkaKeyHash(key) % partitions`
  * (`kafkaPartitionOf`). Here because both sides of the topic catalogue need it: producers place
- * messages with it (libs/messaging) and the ledger aligns its hash chains with it; a spec pins it to
- * kafkajs's partitioner. 32-bit `Math.imul` arithmetic, where kafkajs emulates it with 64-bit Long
- * objects (≈ 3.5 µs a message in its producer's profile).
+ * messages with it (libs/messaging) and the ledger aligns its hash chains with it;
+ * libs/messaging/src/kafka/key-partitioner.spec.ts pins it to kafkajs's partitioner and to Kafka's
+ * own values. 32-bit `Math.imul` arithmetic, where kafkajs emulates it with 64-bit Long objects.
  */
 export function kafkaKeyHash(key: string): number {
   const data = utf8.encode(key);
