@@ -9,6 +9,7 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
+import { topicCatalogue } from '@settle/contracts';
 import { MessagingError } from '../errors';
 import { keyPartitioner } from './key-partitioner';
 import { type MessagingLogger, silentLogger } from '../logger';
@@ -84,6 +85,15 @@ function forwardLog(logger: MessagingLogger, entry: LogEntry): void {
   else if (entry.level === logLevel.WARN) logger.warn(record, String(message));
   else logger.debug(record, String(message));
 }
+
+/**
+ * Batches one consumer applies at once: every partition of the widest topic in the catalogue (the
+ * payments topics' 6). kafkajs fetches again only when every batch of a fetch is done, so with 4 the
+ * last batches of each fetch ran alone while the cores idled: 6 settled 2–7 % more per second in three
+ * pairs of the ledger bench (bench/results/ledger-profile.md). Each batch in flight holds one database
+ * connection (`SETTLE_DATABASE_POOL_MAX`, default 10).
+ */
+const partitionsConsumedConcurrently = Math.max(...topicCatalogue.map((topic) => topic.partitions));
 
 class KafkajsProducer implements MessageProducer {
   private producer: Producer;
@@ -188,7 +198,7 @@ class KafkajsConsumer implements MessageConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       // Partitions are independent: one slow or paused partition must not hold the others.
-      partitionsConsumedConcurrently: 4,
+      partitionsConsumedConcurrently,
       eachBatch: async ({ batch, heartbeat, isStale, isRunning, resolveOffset }) =>
         options.eachBatch({
           topic: batch.topic,
