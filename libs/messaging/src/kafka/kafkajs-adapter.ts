@@ -49,7 +49,14 @@ export interface KafkajsSettings {
  */
 const defaultSessionTimeoutMs = 15_000;
 const defaultHeartbeatIntervalMs = 1_500;
-const defaultMaxBytesPerPartition = 4 * 1024 * 1024;
+/**
+ * Bytes one fetch takes from a partition (kafkajs's default; 4 MB until 2026-12-07). A fetch round
+ * ends with its largest batch, so with 4 MB (≈ 6 000 payment events, uneven under the fetch's 10 MB
+ * cap) the last partitions of each round ran alone: 1 MB (≈ 1 500 events, one settlement batch and a
+ * half) settled 3–14 % more per second in three pairs of the ledger bench; the backbone bench did not
+ * move (bench/results/ledger-profile.md).
+ */
+const defaultMaxBytesPerPartition = 1024 * 1024;
 const groupEmptyWaitMsMax = 30_000;
 
 /** The kafkajs implementation of the project's Kafka port. */
