@@ -279,10 +279,11 @@ async function waitForCount(
   sql: string,
   expected: number,
   what: string,
+  parameters: unknown[] = [],
 ): Promise<void> {
   const deadline = Date.now() + settleTimeoutMs;
   for (;;) {
-    const { rows } = await pool.query<{ n: number }>(sql);
+    const { rows } = await pool.query<{ n: number }>(sql, parameters);
     if ((rows[0]?.n ?? 0) >= expected) return;
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for ${what} (${rows[0]?.n}/${expected})`);
@@ -416,9 +417,10 @@ async function throughLedger(batchSize: number, paymentCount: number) {
     const publishedSeconds = seconds(started);
     await waitForCount(
       pool,
-      `SELECT count(*)::int AS n FROM ledger_settlements WHERE transaction_id IN (${lastOfEachPartition.map((id) => `'${id}'`).join(', ')})`,
+      'SELECT count(*)::int AS n FROM ledger_settlements WHERE transaction_id = ANY($1::text[])',
       lastOfEachPartition.length,
       'the last payment of each Kafka partition',
+      [lastOfEachPartition],
     );
     const elapsed = seconds(started);
     const cpuPerThousandPayments = perThousand(await stopCpu(), paymentCount);
