@@ -93,6 +93,35 @@ describe('fixed-length frames', () => {
     expect(assembleFixedFrames(apart, 14_400).messages).toEqual([]);
   });
 
+  it('names a lost middle frame once, in the message it belongs to', () => {
+    const credential = heard(encodeFixedMessageFrames(message(169, 4))!);
+    expect(credential).toHaveLength(3);
+    expect(assembleFixedFrames([credential[0]!, credential[2]!], 14_400)).toEqual({
+      messages: [],
+      failures: [
+        expect.objectContaining({
+          code: 'FRAME_MISSING',
+          missingFragments: { indices: [1], count: 3 },
+        }),
+      ],
+    });
+    const long = heard(encodeFixedMessageFrames(message(240, 6))!, 4_800);
+    expect(long).toHaveLength(4);
+    expect(assembleFixedFrames([long[0]!, long[3]!], 14_400).failures).toEqual([
+      expect.objectContaining({ missingFragments: { indices: [1, 2], count: 4 } }),
+    ]);
+    // A frame far from where the lost one would have ended is another message's.
+    const late = { ...credential[2]!, startSample: credential[2]!.startSample + 30_000 };
+    expect(
+      assembleFixedFrames([credential[0]!, late], 14_400).failures.map(
+        (failure) => failure.missingFragments,
+      ),
+    ).toEqual([
+      { indices: [1, 2], count: 3 },
+      { indices: [0, 1], count: 3 },
+    ]);
+  });
+
   it('assembles two senders whose frames interleave (each message from its own, back to back)', () => {
     const ours = message(82, 11);
     const theirs = message(120, 12);

@@ -178,25 +178,31 @@ function messageOf(group: Group): PlacedMessage | SoundLinkFailure {
   };
 }
 
-/** Whether `part` continues `group`: the next index, the same count and tag, starting where it ended. */
+/**
+ * Whether `part` continues `group`: a later index with the same count and tag, starting where the
+ * group's last frame ended — or, when frames between them were lost, where those frames would have
+ * ended. A message's frames are sent back to back and every frame but its last is as long as its
+ * first, so a lost frame leaves a hole as long as the frame before it (the tolerance is allowed once
+ * per frame boundary crossed). A lost middle frame is then one message missing one frame, not two
+ * messages each missing the other's frames.
+ */
 function continues(
   group: Group,
   part: HeardFixedFrame & ParsedFixedFrame,
   toleranceSamples: number,
 ) {
   const last = group.frames.at(-1)!;
-  return (
-    part.index === last.index + 1 &&
-    part.count === last.count &&
-    part.tag === last.tag &&
-    Math.abs(part.startSample - last.endSample) <= toleranceSamples
-  );
+  const lost = part.index - last.index - 1;
+  if (lost < 0 || part.count !== last.count || part.tag !== last.tag) return false;
+  const expectedStart = last.endSample + lost * (last.endSample - last.startSample);
+  return Math.abs(part.startSample - expectedStart) <= toleranceSamples * (lost + 1);
 }
 
 /**
  * The messages in fixed-length frames heard: frames of one message must follow each other (each
- * starting within `toleranceSamples` of the previous one's end) with the same count and tag — two
- * senders' frames may interleave; an incomplete message is `FRAME_MISSING` (naming the frames),
+ * starting within `toleranceSamples` of the previous one's end, or of where the lost frames between
+ * them would have ended) with the same count and tag — two senders' frames may interleave; an
+ * incomplete message is `FRAME_MISSING` (naming the frames, one report per message),
  * one whose padding or check is wrong `FRAMES_MIXED`. Frames that do not parse in frames of
  * `sizes` are dropped without a report (decodings at another length than was sent).
  *
